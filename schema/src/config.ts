@@ -1,0 +1,120 @@
+import { z } from 'zod';
+
+/**
+ * The control-plane → data-plane contract: a versioned, immutable snapshot of everything the data plane needs
+ * to serve requests without touching PostgreSQL, and the deltas that move it from one version to the next.
+ *
+ * Unknown fields are stripped on parse so an older data plane accepts a newer control plane's snapshot
+ * (expand/contract during rolling upgrades).
+ */
+
+/** Provider kinds the data plane has adapters for. */
+export const ProviderKind = z.enum(['mock', 'openai']);
+export type ProviderKind = z.infer<typeof ProviderKind>;
+
+/** A reference to a secret held outside the database: `env:NAME` or `file:/path`. Never the secret itself. */
+export const SecretRef = z
+  .string()
+  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'secret references look like env:NAME or file:/path');
+export type SecretRef = z.infer<typeof SecretRef>;
+
+export const ModelConfig = z.object({
+  id: z.string().min(1),
+  /** Public model name clients send in `model`. */
+  name: z.string().min(1),
+  provider: ProviderKind,
+  /** Model id sent upstream. */
+  providerModel: z.string().min(1),
+  apiBase: z.string().url().nullable().default(null),
+  apiKeyRef: SecretRef.nullable().default(null),
+  /** USD per million input tokens. */
+  inputCostPerMillion: z.number().nonnegative(),
+  /** USD per million output tokens. */
+  outputCostPerMillion: z.number().nonnegative(),
+});
+export type ModelConfig = z.infer<typeof ModelConfig>;
+
+export const TeamConfig = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  /** Model names this team may use; empty means every model. */
+  models: z.array(z.string()).default([]),
+  maxBudget: z.number().nonnegative().nullable().default(null),
+  blocked: z.boolean().default(false),
+});
+export type TeamConfig = z.infer<typeof TeamConfig>;
+
+export const KeyConfig = z.object({
+  id: z.string().min(1),
+  /** Lower-case hex sha-256 of the full key; the key itself never leaves the create response. */
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Non-secret display prefix, e.g. `sk-tg-AbCd`. */
+  prefix: z.string(),
+  alias: z.string().nullable().default(null),
+  teamId: z.string().nullable().default(null),
+  /** Model names this key may use; empty means whatever its team may use. */
+  models: z.array(z.string()).default([]),
+  maxBudget: z.number().nonnegative().nullable().default(null),
+  blocked: z.boolean().default(false),
+  expiresAt: z.string().datetime({ offset: true }).nullable().default(null),
+});
+export type KeyConfig = z.infer<typeof KeyConfig>;
+
+export const ConfigSnapshot = z.object({
+  version: z.number().int().nonnegative(),
+  generatedAt: z.string().datetime({ offset: true }),
+  models: z.array(ModelConfig),
+  teams: z.array(TeamConfig),
+  keys: z.array(KeyConfig),
+});
+export type ConfigSnapshot = z.infer<typeof ConfigSnapshot>;
+
+export const ConfigChange = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('upsertModel'), value: ModelConfig }),
+  z.object({ op: z.literal('deleteModel'), id: z.string() }),
+  z.object({ op: z.literal('upsertTeam'), value: TeamConfig }),
+  z.object({ op: z.literal('deleteTeam'), id: z.string() }),
+  z.object({ op: z.literal('upsertKey'), value: KeyConfig }),
+  z.object({ op: z.literal('deleteKey'), id: z.string() }),
+]);
+export type ConfigChange = z.infer<typeof ConfigChange>;
+
+/**
+ * One message on the `gatewayConfig` subscription. The first message on a subscription is always a snapshot;
+ * later ones are deltas. A delta applies only to a data plane whose current version equals `fromVersion`;
+ * any other data plane must resubscribe to get a fresh snapshot.
+ */
+export const ConfigMessage = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('snapshot'), version: z.number().int().nonnegative(), snapshot: ConfigSnapshot }),
+  z.object({
+    kind: z.literal('delta'),
+    fromVersion: z.number().int().nonnegative(),
+    version: z.number().int().positive(),
+    changes: z.array(ConfigChange),
+  }),
+]);
+export type ConfigMessage = z.infer<typeof ConfigMessage>;
+
+/** Applies a delta to a snapshot, returning a new snapshot (inputs are never mutated). */
+export function applyConfigChanges(base: ConfigSnapshot, version: number, changes: readonly ConfigChange[]): ConfigSnapshot {
+  const models = new Map(base.models.map((m) => [m.id, m]));
+  const teams = new Map(base.teams.map((t) => [t.id, t]));
+  const keys = new Map(base.keys.map((k) => [k.id, k]));
+  for (const change of changes) {
+    switch (change.op) {
+      case 'upsertModel': models.set(change.value.id, change.value); break;
+      case 'deleteModel': models.delete(change.id); break;
+      case 'upsertTeam': teams.set(change.value.id, change.value); break;
+      case 'deleteTeam': teams.delete(change.id); break;
+      case 'upsertKey': keys.set(change.value.id, change.value); break;
+      case 'deleteKey': keys.delete(change.id); break;
+    }
+  }
+  return {
+    version,
+    generatedAt: new Date().toISOString(),
+    models: [...models.values()],
+    teams: [...teams.values()],
+    keys: [...keys.values()],
+  };
+}

@@ -1,0 +1,4 @@
+export * from './config.js';
+export * from './usage.js';
+export * from './wire.js';
+export * from './keys.js';

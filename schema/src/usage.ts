@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+/**
+ * One usage event per request that authenticated with a virtual key, successful or not. The data plane batches
+ * them to the control plane (`ingestUsage`), which writes them idempotently by `requestId` and acknowledges.
+ */
+export const UsageStatus = z.enum(['success', 'error', 'aborted']);
+export type UsageStatus = z.infer<typeof UsageStatus>;
+
+export const UsageEvent = z.object({
+  requestId: z.string().min(1).max(128),
+  keyId: z.string().min(1),
+  teamId: z.string().nullable(),
+  /** Public model name the client asked for (may be unknown to the gateway on a 404). */
+  model: z.string(),
+  /** Deployment actually used, when one was chosen. */
+  modelId: z.string().nullable(),
+  provider: z.string().nullable(),
+  route: z.string(),
+  stream: z.boolean(),
+  status: UsageStatus,
+  httpStatus: z.number().int(),
+  errorType: z.string().nullable().default(null),
+  errorMessage: z.string().nullable().default(null),
+  promptTokens: z.number().int().nonnegative(),
+  completionTokens: z.number().int().nonnegative(),
+  totalTokens: z.number().int().nonnegative(),
+  /** USD. */
+  cost: z.number().nonnegative(),
+  startedAt: z.string().datetime({ offset: true }),
+  durationMs: z.number().nonnegative(),
+  /** Time to first byte of a streamed answer; null for non-streamed requests and failures before any byte. */
+  ttftMs: z.number().nonnegative().nullable().default(null),
+  endUser: z.string().nullable().default(null),
+  dataPlaneId: z.string(),
+});
+export type UsageEvent = z.infer<typeof UsageEvent>;
+export type UsageEventInput = z.input<typeof UsageEvent>;
+
+export const UsageAck = z.object({
+  /** Request ids now durable in the spend log (newly written or already there). */
+  acknowledged: z.array(z.string()),
+  /** Events the control plane refused as malformed; resending them cannot help. */
+  rejected: z.array(z.object({ requestId: z.string().nullable(), reason: z.string() })),
+});
+export type UsageAck = z.infer<typeof UsageAck>;
