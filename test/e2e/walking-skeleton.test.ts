@@ -81,7 +81,7 @@ describe('walking skeleton: control plane + data plane + PostgreSQL', () => {
       .create({ model: 'mock-gpt', messages: [{ role: 'user', content: 'stream me' }], stream: true, stream_options: { include_usage: true } })
       .withResponse();
     expect(response.headers.get('content-type')).toContain('text/event-stream');
-    const chunks = [];
+    const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
 
     expect(chunks.length).toBeGreaterThan(3);

@@ -245,6 +245,9 @@ export function graphqlWsUrl(location: Pick<Location, 'protocol' | 'host'> = win
 
 const MAX_RETRY_WAIT_MS = 10_000;
 
+/** Close codes with which graphql-ws servers reject connectionParams: 4401 Unauthorized, 4403 Forbidden. */
+const CREDENTIAL_REJECTED_CODES = new Set([4401, 4403]);
+
 /** Exponential backoff with jitter, capped (graphql-ws's default doubles without a limit). */
 async function retryWait(retries: number): Promise<void> {
   const base = Math.min(MAX_RETRY_WAIT_MS, 500 * 2 ** retries);
@@ -292,6 +295,10 @@ export function subscribe<TData, TVariables extends Variables = NoVariables>(
     lazy: true,
     retryAttempts: Number.POSITIVE_INFINITY,
     retryWait,
+    // graphql-ws retries only after close events by default, but a browser reports a refused connection as an
+    // error event first, which would end the subscription for good while the control plane restarts. Retry on
+    // everything except the server refusing the credential.
+    shouldRetry: (error) => !(isCloseEvent(error) && CREDENTIAL_REJECTED_CODES.has(error.code)),
     on: {
       connecting: (isRetry) => {
         if (!stopped) setStatus(isRetry ? 'reconnecting' : 'connecting');

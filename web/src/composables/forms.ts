@@ -1,0 +1,57 @@
+/** Helpers shared by the create forms: parsing what the user typed and turning API errors into form errors. */
+import { ApiError, type FieldErrors } from '../api/client';
+
+/** What a form shows after a failed submit: one message plus messages per input field. */
+export interface FormError {
+  message: string;
+  fieldErrors: FieldErrors;
+}
+
+/** The value of an `<input type="number">` bound with v-model: a number, or '' when empty. */
+export type NumberInputValue = number | string;
+
+/** "gpt-4o, claude-3 ,," → ['gpt-4o', 'claude-3']; blank → undefined (the field is left out of the input). */
+export function parseModelList(text: string): string[] | undefined {
+  const models = text
+    .split(',')
+    .map((model) => model.trim())
+    .filter((model) => model.length > 0);
+  return models.length > 0 ? [...new Set(models)] : undefined;
+}
+
+/** Blank → undefined; otherwise a finite number, or `null` when the text is not one. */
+export function parseBudget(value: NumberInputValue): number | undefined | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  const text = value.trim();
+  if (text === '') return undefined;
+  const amount = Number(text);
+  return Number.isFinite(amount) ? amount : null;
+}
+
+/** Blank → undefined, otherwise trimmed. */
+export function optionalText(text: string): string | undefined {
+  const trimmed = text.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+export function invalidField(field: string, message: string): FormError {
+  return { message: 'Please correct the highlighted field.', fieldErrors: { [field]: [message] } };
+}
+
+/** Any thrown value → what a form shows. BAD_USER_INPUT and CONFLICT keep the server's field errors. */
+export function toFormError(error: unknown): FormError {
+  if (error instanceof ApiError) {
+    return { message: error.message, fieldErrors: error.fieldErrors };
+  }
+  return { message: error instanceof Error ? error.message : String(error), fieldErrors: {} };
+}
+
+/** Message for a failed load or delete. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Whether a form error names this field (for `aria-invalid` and the field's red outline). */
+export function hasFieldError(error: FormError | null, field: string): boolean {
+  return (error?.fieldErrors[field]?.length ?? 0) > 0;
+}

@@ -1,0 +1,81 @@
+/** Teams: the list and the create form's submit. */
+import { ref, type Ref } from 'vue';
+import { graphql } from '../api/client';
+import { CreateTeamMutation, TeamsQuery, type CreateTeamInput, type Team } from '../api/operations';
+import {
+  invalidField,
+  parseBudget,
+  parseModelList,
+  toFormError,
+  type FormError,
+  type NumberInputValue,
+} from './forms';
+import { useRemoteList } from './useRemoteList';
+
+/** What the create-team form holds, as typed. */
+export interface TeamFormValues {
+  name: string;
+  /** Comma-separated model names; blank for all models. */
+  models: string;
+  /** Blank for no budget. */
+  budget: NumberInputValue;
+}
+
+export type TeamFormParse = { input: CreateTeamInput } | { error: FormError };
+
+export function toCreateTeamInput(values: TeamFormValues): TeamFormParse {
+  const name = values.name.trim();
+  if (name === '') return { error: invalidField('name', 'Enter a team name.') };
+  const maxBudget = parseBudget(values.budget);
+  if (maxBudget === null) return { error: invalidField('maxBudget', 'Enter an amount in US dollars.') };
+  const models = parseModelList(values.models);
+  return {
+    input: { name, ...(models ? { models } : {}), ...(maxBudget !== undefined ? { maxBudget } : {}) },
+  };
+}
+
+export interface UseTeamsOptions {
+  /** Load the list right away (default true). */
+  immediate?: boolean;
+}
+
+export function useTeams(options: UseTeamsOptions = {}) {
+  const list = useRemoteList(async () => (await graphql(TeamsQuery, {})).teams);
+  const creating = ref(false);
+  const createError = ref<FormError | null>(null);
+
+  /** Creates the team; returns it, or null with `createError` set. */
+  async function create(values: TeamFormValues): Promise<Team | null> {
+    const parsed = toCreateTeamInput(values);
+    if ('error' in parsed) {
+      createError.value = parsed.error;
+      return null;
+    }
+    creating.value = true;
+    createError.value = null;
+    try {
+      const { createTeam } = await graphql(CreateTeamMutation, { input: parsed.input });
+      list.update((teams) => [...teams.filter((team) => team.id !== createTeam.id), createTeam]);
+      return createTeam;
+    } catch (caught) {
+      createError.value = toFormError(caught);
+      return null;
+    } finally {
+      creating.value = false;
+    }
+  }
+
+  if (options.immediate ?? true) void list.refresh();
+
+  return {
+    teams: list.items,
+    loading: list.loading,
+    loadError: list.error,
+    refresh: list.refresh,
+    creating: creating as Readonly<Ref<boolean>>,
+    createError: createError as Readonly<Ref<FormError | null>>,
+    create,
+  };
+}
+
+export type TeamsStore = ReturnType<typeof useTeams>;

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { formatBudget, formatModels, formatSpend, formatUsd } from './format';
+
+describe('format', () => {
+  it('should show spend to the micro-dollar, so one cheap request is visible', () => {
+    expect(formatSpend(0)).toBe('$0.000000');
+    expect(formatSpend(0.000123)).toBe('$0.000123');
+    expect(formatSpend(0.00005)).not.toBe(formatSpend(0.0001));
+    expect(formatSpend(12.5)).toBe('$12.500000');
+  });
+
+  it('should show budgets and prices in dollars and cents', () => {
+    expect(formatBudget(null)).toBe('No limit');
+    expect(formatBudget(10)).toBe('$10.00');
+    expect(formatUsd(0.0375)).toBe('$0.0375');
+  });
+
+  it('should call an empty model list "All models"', () => {
+    expect(formatModels([])).toBe('All models');
+    expect(formatModels(['a', 'b'])).toBe('a, b');
+  });
+});
