@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, type Opt, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { money } from './columns.js';
+
+/** A model clients can call by `name`, served by one upstream deployment. */
+@Entity({ tableName: 'model' })
+// Names are unique among live models only, so a deleted model's name can be used again.
+@Unique({
+  name: 'model_name_live_unique',
+  expression: 'create unique index "model_name_live_unique" on "model" ("name") where "deleted_at" is null',
+})
+export class Model {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'text' })
+  name!: string;
+
+  /** A schema `ProviderKind`. */
+  @Property({ type: 'text' })
+  provider!: string;
+
+  @Property({ type: 'text' })
+  providerModel!: string;
+
+  @Property({ type: 'text', nullable: true })
+  apiBase: string | null = null;
+
+  /** A schema `SecretRef` (`env:NAME` or `file:/path`): where the data plane finds the credential, never the credential. */
+  @Property({ type: 'text', nullable: true })
+  apiKeyRef: string | null = null;
+
+  /** USD per million input tokens. */
+  @Property(money())
+  inputCostPerMillion!: number;
+
+  /** USD per million output tokens. */
+  @Property(money())
+  outputCostPerMillion!: number;
+
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
+  createdAt: Opt<Date> = new Date();
+
+  @Property({ type: 'datetime', nullable: true })
+  deletedAt: Date | null = null;
+}

@@ -1,0 +1,34 @@
+/**
+ * Errors the API reports to callers on purpose. Services throw these without knowing about GraphQL: graphql-js
+ * copies `extensions` from the original error onto the GraphQL error, so `extensions.code` reaches the client
+ * unchanged. Anything else thrown is an internal error and is masked before it leaves the process.
+ */
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT';
+
+export type FieldErrors = Record<string, string[]>;
+
+export class AppError extends Error {
+  readonly extensions: { code: ErrorCode; fieldErrors?: FieldErrors };
+
+  constructor(code: ErrorCode, message: string, fieldErrors?: FieldErrors) {
+    super(message);
+    this.name = 'AppError';
+    this.extensions = fieldErrors ? { code, fieldErrors } : { code };
+  }
+
+  get code(): ErrorCode {
+    return this.extensions.code;
+  }
+}
+
+// One fixed message per authentication outcome: the text never says whether a credential or record exists.
+export const unauthenticated = () => new AppError('UNAUTHENTICATED', 'A valid credential is required.');
+export const forbidden = () => new AppError('FORBIDDEN', 'This credential may not perform this operation.');
+export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found.`);
+export const conflict = (message: string) => new AppError('CONFLICT', message);
+export const badUserInput = (fieldErrors: FieldErrors, message = 'Invalid input.') =>
+  new AppError('BAD_USER_INPUT', message, fieldErrors);
+
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError;
+}

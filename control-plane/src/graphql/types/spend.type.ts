@@ -1,0 +1,125 @@
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import type { SpendLog } from '../../db/entities/index.js';
+import type { SpendUpdate } from '../../services/index.js';
+import type { SpendTotals } from '../../services/spend.js';
+
+@ObjectType('SpendLog')
+export class SpendLogObject {
+  @Field(() => ID)
+  requestId!: string;
+
+  @Field(() => ID)
+  keyId!: string;
+
+  @Field(() => ID, { nullable: true })
+  teamId!: string | null;
+
+  @Field(() => String)
+  model!: string;
+
+  @Field(() => String, { nullable: true })
+  provider!: string | null;
+
+  @Field(() => String)
+  route!: string;
+
+  @Field(() => Boolean)
+  stream!: boolean;
+
+  @Field(() => String)
+  status!: string;
+
+  @Field(() => Int)
+  httpStatus!: number;
+
+  @Field(() => String, { nullable: true })
+  errorType!: string | null;
+
+  @Field(() => String, { nullable: true })
+  errorMessage!: string | null;
+
+  @Field(() => Int)
+  promptTokens!: number;
+
+  @Field(() => Int)
+  completionTokens!: number;
+
+  @Field(() => Int)
+  totalTokens!: number;
+
+  @Field(() => Float)
+  cost!: number;
+
+  @Field(() => Date)
+  startedAt!: Date;
+
+  @Field(() => Float)
+  durationMs!: number;
+
+  @Field(() => Float, { nullable: true })
+  ttftMs!: number | null;
+
+  static from(log: SpendLog): SpendLogObject {
+    return Object.assign(new SpendLogObject(), {
+      requestId: log.requestId,
+      keyId: log.keyId,
+      teamId: log.teamId,
+      model: log.model,
+      provider: log.provider,
+      route: log.route,
+      stream: log.stream,
+      status: log.status,
+      httpStatus: log.httpStatus,
+      errorType: log.errorType,
+      errorMessage: log.errorMessage,
+      promptTokens: log.promptTokens,
+      completionTokens: log.completionTokens,
+      totalTokens: log.totalTokens,
+      cost: log.cost,
+      startedAt: log.startedAt,
+      durationMs: log.durationMs,
+      ttftMs: log.ttftMs,
+    });
+  }
+}
+
+@ObjectType('SpendSummary')
+export class SpendSummaryObject {
+  @Field(() => Float)
+  totalSpend!: number;
+
+  @Field(() => Int)
+  totalRequests!: number;
+
+  @Field(() => Int)
+  totalTokens!: number;
+
+  static from(totals: SpendTotals): SpendSummaryObject {
+    return Object.assign(new SpendSummaryObject(), totals);
+  }
+}
+
+@ObjectType('SpendUpdate', { description: 'Running totals after an ingested batch that wrote new ledger rows.' })
+export class SpendUpdateObject {
+  @Field(() => Float)
+  totalSpend!: number;
+
+  @Field(() => Int)
+  totalRequests!: number;
+
+  @Field(() => Int)
+  totalTokens!: number;
+
+  @Field(() => Float)
+  batchSpend!: number;
+
+  @Field(() => Int)
+  batchRequests!: number;
+
+  @Field(() => Date)
+  at!: Date;
+
+  static from(update: SpendUpdate): SpendUpdateObject {
+    return Object.assign(new SpendUpdateObject(), update);
+  }
+}

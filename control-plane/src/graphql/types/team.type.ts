@@ -1,0 +1,38 @@
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import type { TeamWithKeyCount } from '../../services/teams.js';
+
+@ObjectType('Team')
+export class TeamObject {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => [String])
+  models!: string[];
+
+  @Field(() => Float, { nullable: true })
+  maxBudget!: number | null;
+
+  @Field(() => Float)
+  spend!: number;
+
+  @Field(() => Int)
+  keyCount!: number;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  static from({ team, keyCount }: TeamWithKeyCount): TeamObject {
+    return Object.assign(new TeamObject(), {
+      id: team.id,
+      name: team.name,
+      models: team.models,
+      maxBudget: team.maxBudget,
+      spend: team.spend,
+      keyCount,
+      createdAt: team.createdAt,
+    });
+  }
+}

@@ -1,0 +1,11 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261125082825 } from './Migration20261125082825.js';
+
+/**
+ * Every migration, in order. Listed explicitly instead of globbed so they are found the same way from the
+ * compiled JS in dist/ and from the TS sources under vitest. `cli/create-migration.ts` writes new files; add
+ * each new class here. The name is what MikroORM records in `mikro_orm_migrations`: never rename one.
+ */
+export const migrations: MigrationObject[] = [
+  { name: 'Migration20261125082825', class: Migration20261125082825 },
+];

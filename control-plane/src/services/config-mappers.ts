@@ -1,0 +1,43 @@
+import { KeyConfig, ModelConfig, TeamConfig } from '@tollgate/schema';
+import type { Model, Team, VirtualKey } from '../db/entities/index.js';
+
+/**
+ * Entity → the schema's config shape, validated by the schema itself so nothing the data plane would reject
+ * leaves the control plane. `key.hash` must have been loaded (it is a lazy property).
+ */
+export function modelConfig(model: Model): ModelConfig {
+  return ModelConfig.parse({
+    id: model.id,
+    name: model.name,
+    provider: model.provider,
+    providerModel: model.providerModel,
+    apiBase: model.apiBase,
+    apiKeyRef: model.apiKeyRef,
+    inputCostPerMillion: model.inputCostPerMillion,
+    outputCostPerMillion: model.outputCostPerMillion,
+  });
+}
+
+export function teamConfig(team: Team): TeamConfig {
+  return TeamConfig.parse({
+    id: team.id,
+    name: team.name,
+    models: team.models,
+    maxBudget: team.maxBudget,
+    blocked: team.blocked,
+  });
+}
+
+export function keyConfig(key: VirtualKey): KeyConfig {
+  return KeyConfig.parse({
+    id: key.id,
+    hash: key.hash,
+    prefix: key.prefix,
+    alias: key.alias,
+    teamId: key.team?.id ?? null,
+    models: key.models,
+    maxBudget: key.maxBudget,
+    blocked: key.blocked,
+    expiresAt: key.expiresAt?.toISOString() ?? null,
+  });
+}

@@ -1,0 +1,124 @@
+import { UsageAck, UsageEvent } from '@tollgate/schema';
+import type { Orm } from '../db/orm.js';
+import { errorMessage, type Logger } from '../logger.js';
+import { describeZodError, SQL_UUID_PATTERN } from '../validation.js';
+import { spendTotals, type SpendTotals } from './spend.js';
+
+export interface SpendUpdate extends SpendTotals {
+  batchSpend: number;
+  batchRequests: number;
+  at: Date;
+}
+
+/**
+ * One statement for the whole batch: events travel as one jsonb parameter (no parameter-count limit, one round
+ * trip) and `on conflict do nothing` skips request ids already in the ledger, so a batch resent after a lost
+ * acknowledgement is counted once. `returning` names the rows this batch actually added.
+ */
+const INSERT_LEDGER = `
+insert into "spend_log" (
+  "request_id", "key_id", "team_id", "model", "model_id", "provider", "route", "stream", "status", "http_status",
+  "error_type", "error_message", "prompt_tokens", "completion_tokens", "total_tokens", "cost", "started_at",
+  "duration_ms", "ttft_ms", "end_user", "data_plane_id")
+select e."requestId", e."keyId", e."teamId", e."model", e."modelId", e."provider", e."route", e."stream", e."status",
+       e."httpStatus", e."errorType", e."errorMessage", e."promptTokens", e."completionTokens", e."totalTokens",
+       e."cost", e."startedAt", e."durationMs", e."ttftMs", e."endUser", e."dataPlaneId"
+  from jsonb_to_recordset(?::jsonb) as e(
+    "requestId" text, "keyId" text, "teamId" text, "model" text, "modelId" text, "provider" text, "route" text,
+    "stream" boolean, "status" text, "httpStatus" int, "errorType" text, "errorMessage" text, "promptTokens" int,
+    "completionTokens" int, "totalTokens" int, "cost" numeric, "startedAt" timestamptz, "durationMs" float8,
+    "ttftMs" float8, "endUser" text, "dataPlaneId" text)
+on conflict ("request_id") do nothing
+returning "request_id", "cost"::float8 as "cost"`;
+
+/** The rows this batch added, as a relation; the statements below aggregate only these. */
+const NEW_ROWS = `"spend_log" l join jsonb_array_elements_text(?::jsonb) as n("request_id") using ("request_id")`;
+
+// One UPDATE per key (and per team) per batch, however many requests it carries. Ids that cannot be uuids name
+// no key; they are filtered before the cast, which runs on the grouped output only.
+const ADD_KEY_SPEND = `
+update "virtual_key" k set "spend" = k."spend" + s."cost"
+  from (select l."key_id"::uuid as "id", sum(l."cost") as "cost" from ${NEW_ROWS}
+         where l."key_id" ~ '${SQL_UUID_PATTERN}' group by l."key_id") s
+ where k."id" = s."id"`;
+
+const ADD_TEAM_SPEND = `
+update "team" t set "spend" = t."spend" + s."cost"
+  from (select l."team_id"::uuid as "id", sum(l."cost") as "cost" from ${NEW_ROWS}
+         where l."team_id" ~ '${SQL_UUID_PATTERN}' group by l."team_id") s
+ where t."id" = s."id"`;
+
+// Grouped first, so each roll-up row is touched once per batch (an upsert may not hit one row twice).
+const ADD_DAILY = `
+insert into "spend_daily" ("day", "key_id", "team_id", "model", "requests", "prompt_tokens", "completion_tokens",
+                           "total_tokens", "cost")
+select (l."started_at" at time zone 'UTC')::date, l."key_id", l."team_id", l."model", count(*),
+       sum(l."prompt_tokens"), sum(l."completion_tokens"), sum(l."total_tokens"), sum(l."cost")
+  from ${NEW_ROWS}
+ group by 1, l."key_id", l."team_id", l."model"
+on conflict ("day", "key_id", (coalesce("team_id", '')), "model") do update set
+  "requests" = "spend_daily"."requests" + excluded."requests",
+  "prompt_tokens" = "spend_daily"."prompt_tokens" + excluded."prompt_tokens",
+  "completion_tokens" = "spend_daily"."completion_tokens" + excluded."completion_tokens",
+  "total_tokens" = "spend_daily"."total_tokens" + excluded."total_tokens",
+  "cost" = "spend_daily"."cost" + excluded."cost"`;
+
+function requestIdOf(raw: unknown): string | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const id = (raw as { requestId?: unknown }).requestId;
+  return typeof id === 'string' ? id : null;
+}
+
+/** Writes usage events from data planes: idempotent by request id, all-or-nothing per batch. */
+export class UsageIngest {
+  constructor(
+    private readonly orm: Orm,
+    private readonly onSpend: (update: SpendUpdate) => void,
+    private readonly logger: Logger,
+  ) {}
+
+  async ingest(batch: readonly unknown[]): Promise<UsageAck> {
+    const events = new Map<string, UsageEvent>();
+    const rejected: UsageAck['rejected'] = [];
+    for (const raw of batch) {
+      const parsed = UsageEvent.safeParse(raw);
+      if (!parsed.success) rejected.push({ requestId: requestIdOf(raw), reason: describeZodError(parsed.error) });
+      // A request id repeated within a batch is one request: the first copy is written.
+      else if (!events.has(parsed.data.requestId)) events.set(parsed.data.requestId, parsed.data);
+    }
+    if (rejected.length > 0) this.logger.warn('rejected malformed usage events', { count: rejected.length });
+    if (events.size === 0) return { acknowledged: [], rejected };
+
+    const inserted = await this.orm.em.fork().transactional(async (em) => {
+      const rows = await em.execute<{ request_id: string; cost: number }[]>(INSERT_LEDGER, [
+        JSON.stringify([...events.values()]),
+      ]);
+      if (rows.length > 0) {
+        const newIds = JSON.stringify(rows.map((r) => r.request_id));
+        await em.execute(ADD_KEY_SPEND, [newIds]);
+        await em.execute(ADD_TEAM_SPEND, [newIds]);
+        await em.execute(ADD_DAILY, [newIds]);
+      }
+      return rows;
+    });
+
+    // Committed: every event in the batch is now durable, whether written now or by an earlier delivery.
+    if (inserted.length > 0) void this.publish(inserted);
+    return { acknowledged: [...events.keys()], rejected };
+  }
+
+  private async publish(inserted: { cost: number }[]): Promise<void> {
+    try {
+      const totals = await spendTotals(this.orm.em.fork());
+      this.onSpend({
+        ...totals,
+        batchSpend: inserted.reduce((sum, row) => sum + row.cost, 0),
+        batchRequests: inserted.length,
+        at: new Date(),
+      });
+    } catch (err) {
+      // Live spend is a convenience; the ledger is already written, so the acknowledgement stands.
+      this.logger.warn('could not publish a spend update', { error: errorMessage(err) });
+    }
+  }
+}

@@ -1,0 +1,145 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { hashKey } from '@tollgate/schema';
+import { Credentials } from './auth/credentials.js';
+import { resolveMasterKey } from './auth/master-key.js';
+import { openDatabase, type Orm } from './db/orm.js';
+import { Topic, InProcessPubSub } from './graphql/pubsub.js';
+import { buildGraphQLSchema } from './graphql/schema.js';
+import { createHttpApp } from './http/app.js';
+import { attachGraphQLWs } from './http/graphql-ws.js';
+import { consoleLogger, errorMessage, type Logger } from './logger.js';
+import { createServices } from './services/index.js';
+
+export interface ControlPlaneOptions {
+  /** PostgreSQL connection URL. */
+  databaseUrl: string;
+  host: string;
+  /** 0 picks a free port; the one chosen is in the result. */
+  port: number;
+  /** Overrides the stored master key (TOLLGATE_MASTER_KEY); only its sha-256 is kept, and nothing is stored. */
+  masterKey?: string;
+  /** The credential data planes present (TOLLGATE_DATA_PLANE_TOKEN). */
+  dataPlaneToken: string;
+  /** The built dashboard; defaults to web/dist in this repository. */
+  webDist?: string;
+  logger?: Logger;
+  /** How long close() lets in-flight HTTP requests finish before cutting them off. */
+  shutdownGraceMs?: number;
+}
+
+export interface ControlPlane {
+  /** Base URL, e.g. http://127.0.0.1:4001 (GraphQL at /graphql, dashboard at /ui). */
+  url: string;
+  graphqlUrl: string;
+  port: number;
+  /** The master key generated on this start (first start on an empty database, no configured key); else undefined. */
+  generatedMasterKey?: string;
+  close(): Promise<void>;
+  /** The database handle, for tests and embedding tools. */
+  orm: Orm;
+}
+
+const MIN_SECRET_LENGTH = 16;
+
+// ../../web/dist from this file: control-plane/dist/start.js and control-plane/src/start.ts alike.
+const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+/**
+ * Starts a control plane: migrates the database, seeds the default model, sets up the master key, then serves
+ * GraphQL (HTTP + graphql-ws) on /graphql, the dashboard on /ui and GET /healthz.
+ */
+export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  const logger = options.logger ?? consoleLogger;
+  // Short shared secrets can be guessed; refuse them rather than run an open gateway.
+  if (options.dataPlaneToken.length < MIN_SECRET_LENGTH) {
+    throw new Error(`The data-plane token must be at least ${MIN_SECRET_LENGTH} characters long.`);
+  }
+  if (options.masterKey !== undefined && options.masterKey.length < MIN_SECRET_LENGTH) {
+    throw new Error(`The master key must be at least ${MIN_SECRET_LENGTH} characters long.`);
+  }
+
+  const orm = await openDatabase(options.databaseUrl, logger);
+  const cleanups: Array<() => Promise<void> | void> = [() => orm.close()];
+  const cleanup = async () => {
+    for (const step of cleanups.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (err) {
+        logger.warn('error while stopping', { error: errorMessage(err) });
+      }
+    }
+  };
+
+  try {
+    const masterKey = await resolveMasterKey(orm.em.fork(), options.masterKey);
+    const credentials = new Credentials({
+      masterKeyHash: masterKey.hash,
+      dataPlaneTokenHash: hashKey(options.dataPlaneToken),
+    });
+
+    const pubSub = new InProcessPubSub();
+    cleanups.push(() => pubSub.close());
+    const services = createServices({
+      orm,
+      logger,
+      onSpend: (update) => pubSub.publish(Topic.SpendUpdated, update),
+    });
+    if (await services.models.seedDefault()) logger.info('seeded the default model', { model: 'mock-gpt' });
+    await services.configPublisher.start();
+    cleanups.push(() => services.configPublisher.stop());
+
+    const schema = await buildGraphQLSchema(pubSub);
+    const { app, apollo } = await createHttpApp({
+      schema,
+      credentials,
+      services,
+      webDist: options.webDist ?? DEFAULT_WEB_DIST,
+      logger,
+    });
+    cleanups.push(() => apollo.stop());
+
+    const httpServer = createServer(app);
+    await listen(httpServer, options.host, options.port);
+    cleanups.push(() => closeHttpServer(httpServer, options.shutdownGraceMs ?? 5000));
+    const ws = attachGraphQLWs({ httpServer, schema, credentials, services, logger });
+    cleanups.push(() => ws.close());
+
+    const port = (httpServer.address() as AddressInfo).port;
+    const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+    return {
+      url,
+      graphqlUrl: `${url}/graphql`,
+      port,
+      generatedMasterKey: masterKey.generated,
+      orm,
+      close: cleanup,
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts the rest. */
+function closeHttpServer(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
