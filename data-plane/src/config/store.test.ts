@@ -1,0 +1,113 @@
+import { hashKey, type ConfigSnapshot } from '@tollgate/schema';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../logger.js';
+import { fixtureSnapshot, key, KEYS, team } from '../test-support/fixtures.js';
+import { compileConfig } from './compile.js';
+import { mayUseModel } from './runtime.js';
+import { ConfigStore } from './store.js';
+
+// Deliberately loose: the store receives raw, unvalidated payloads.
+const snapshotMessage = (snapshot: ConfigSnapshot | Record<string, unknown>) => ({ kind: 'snapshot', version: snapshot.version, snapshot });
+
+function store() {
+  let resyncs = 0;
+  const s = new ConfigStore(silentLogger, () => resyncs++);
+  return { s, resyncs: () => resyncs };
+}
+
+describe('compileConfig', () => {
+  it('indexes keys by hash and models by name, frozen', () => {
+    const { config, warnings } = compileConfig(fixtureSnapshot());
+    expect(warnings).toEqual([]);
+    expect(config.keysByHash.get(hashKey(KEYS.full))?.id).toBe('k-full');
+    expect(config.modelsByName.get('mock-gpt')?.id).toBe('m1');
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.keysByHash.get(hashKey(KEYS.full)))).toBe(true);
+  });
+
+  it("computes a key's models as its own list (empty = team's) intersected with the team's (empty = all)", () => {
+    const snapshot: ConfigSnapshot = {
+      ...fixtureSnapshot(),
+      teams: [team({ id: 'open', name: 'open' }), team({ id: 'narrow', name: 'narrow', models: ['a', 'b'] })],
+      keys: [
+        key('k1', { id: 'noteam-all' }),
+        key('k2', { id: 'noteam-own', models: ['a'] }),
+        key('k3', { id: 'open-all', teamId: 'open' }),
+        key('k4', { id: 'narrow-inherit', teamId: 'narrow' }),
+        key('k5', { id: 'narrow-own', teamId: 'narrow', models: ['b', 'c'] }),
+      ],
+    };
+    const { config } = compileConfig(snapshot);
+    const allowed = (plain: string) => config.keysByHash.get(hashKey(plain))!.allowedModels;
+    expect(allowed('k1')).toBeNull();
+    expect([...allowed('k2')!]).toEqual(['a']);
+    expect(allowed('k3')).toBeNull();
+    expect([...allowed('k4')!]).toEqual(['a', 'b']);
+    // c is not allowed by the team, so the key cannot have it either.
+    expect([...allowed('k5')!]).toEqual(['b']);
+    expect(mayUseModel(config.keysByHash.get(hashKey('k5'))!, 'c')).toBe(false);
+  });
+
+  it('warns about and fails closed on a key of an unknown team', () => {
+    const snapshot = { ...fixtureSnapshot(), keys: [key('orphan', { id: 'k-orphan', teamId: 'gone' })] };
+    const { config, warnings } = compileConfig(snapshot);
+    expect(warnings).toHaveLength(1);
+    expect(config.keysByHash.get(hashKey('orphan'))?.teamMissing).toBe(true);
+  });
+});
+
+describe('ConfigStore', () => {
+  it('loads a snapshot, then applies a delta whose fromVersion is the current version', () => {
+    const { s, resyncs } = store();
+    expect(s.version).toBe(-1);
+    expect(s.handle(snapshotMessage(fixtureSnapshot(3)))).toEqual({ kind: 'replaced', version: 3 });
+    const before = s.current!;
+    const outcome = s.handle({
+      kind: 'delta',
+      fromVersion: 3,
+      version: 4,
+      changes: [{ op: 'upsertKey', value: key(KEYS.later, { id: 'k-later' }) }, { op: 'deleteKey', id: 'k-full' }],
+    });
+    expect(outcome).toEqual({ kind: 'applied', version: 4 });
+    expect(s.current!.keysByHash.has(hashKey(KEYS.later))).toBe(true);
+    expect(s.current!.keysByHash.has(hashKey(KEYS.full))).toBe(false);
+    // The previous runtime config is untouched: requests holding it see a consistent view.
+    expect(before.keysByHash.has(hashKey(KEYS.full))).toBe(true);
+    expect(before.version).toBe(3);
+    expect(resyncs()).toBe(0);
+  });
+
+  it('asks for a resync on a version gap and keeps the current config', () => {
+    const { s, resyncs } = store();
+    s.handle(snapshotMessage(fixtureSnapshot(3)));
+    const outcome = s.handle({ kind: 'delta', fromVersion: 4, version: 5, changes: [{ op: 'deleteKey', id: 'k-full' }] });
+    expect(outcome.kind).toBe('resync');
+    expect(resyncs()).toBe(1);
+    expect(s.version).toBe(3);
+    expect(s.current!.keysByHash.has(hashKey(KEYS.full))).toBe(true);
+  });
+
+  it('asks for a resync on a delta before any snapshot', () => {
+    const { s, resyncs } = store();
+    expect(s.handle({ kind: 'delta', fromVersion: 0, version: 1, changes: [] }).kind).toBe('resync');
+    expect(resyncs()).toBe(1);
+    expect(s.current).toBeNull();
+  });
+
+  it('keeps the previous config when a message fails validation', () => {
+    const { s, resyncs } = store();
+    s.handle(snapshotMessage(fixtureSnapshot(3)));
+    const broken = { ...fixtureSnapshot(4), keys: [{ id: 'k', hash: 'not-a-hash' }] };
+    expect(s.handle(snapshotMessage(broken)).kind).toBe('rejected');
+    expect(s.handle({ kind: 'delta', fromVersion: 3, version: 4, changes: [{ op: 'explode' }] }).kind).toBe('rejected');
+    expect(s.handle(undefined).kind).toBe('rejected');
+    expect(s.version).toBe(3);
+    expect(resyncs()).toBe(0);
+  });
+
+  it('accepts a snapshot with a lower version as authoritative', () => {
+    const { s } = store();
+    s.handle(snapshotMessage(fixtureSnapshot(9)));
+    expect(s.handle(snapshotMessage(fixtureSnapshot(2)))).toEqual({ kind: 'replaced', version: 2 });
+  });
+});

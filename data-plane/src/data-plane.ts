@@ -1,0 +1,126 @@
+import { hostname } from 'node:os';
+import { DEFAULT_CONTROL_PLANE_PORT, DEFAULT_DATA_PLANE_PORT, GRAPHQL_PATH } from '@tollgate/schema';
+import { graphqlConfigSource } from './config/graphql-source.js';
+import type { ConfigSource } from './config/source.js';
+import { ConfigStore } from './config/store.js';
+import { startHttpServer } from './http/server.js';
+import { consoleLogger, type Logger } from './logger.js';
+import type { PipelineDeps } from './pipeline/context.js';
+import { builtInProviders, type ProviderRegistry } from './providers/registry.js';
+import { redisHealth } from './redis/health.js';
+import { routes } from './routes.js';
+import { UsageShipper } from './usage/shipper.js';
+import { loadUws, type LoadedUws } from './uws.js';
+
+export interface DataPlaneOptions {
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** Default 4000; 0 picks a free port (read it from the handle). */
+  port?: number;
+  /** The control plane's GraphQL URL: usage is POSTed here, config comes over graphql-ws on the derived ws URL. */
+  controlPlaneUrl?: string;
+  /** The data-plane credential, for both the config subscription and usage ingest. */
+  dataPlaneToken: string;
+  /** Default `<hostname>-<pid>`. */
+  dataPlaneId?: string;
+  /** Default 10 MiB. */
+  maxBodyBytes?: number;
+  /** Default 250 ms. */
+  usageFlushMs?: number;
+  /** When set, readiness also requires Redis to answer PING. */
+  redisUrl?: string;
+  /** Where config comes from; default the control plane subscription. Tests inject a static snapshot. */
+  configSource?: ConfigSource;
+  /** Provider adapters; default the built-in ones. */
+  providers?: ProviderRegistry;
+  /** Accept the slow ws-based uWS fallback; default TOLLGATE_ALLOW_UWS_FALLBACK=1. */
+  allowUwsFallback?: boolean;
+  /** How long `close()` lets in-flight requests finish before cutting them off. Default 10 s. */
+  shutdownGraceMs?: number;
+  /** How long `close()` keeps trying to ship queued usage. Default 5 s. */
+  usageFlushDeadlineMs?: number;
+  logger?: Logger;
+}
+
+export interface DataPlane {
+  /** The port actually listened on (useful with port 0). */
+  readonly port: number;
+  /** The uWS implementation serving requests, e.g. `uWebSockets.js`. */
+  readonly uws: string;
+  /** The loaded config version, or -1 before the first snapshot. */
+  configVersion(): number;
+  /** Stops accepting, lets in-flight requests finish (up to the grace period), flushes usage, disconnects. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_CONTROL_PLANE_URL = `http://127.0.0.1:${DEFAULT_CONTROL_PLANE_PORT}${GRAPHQL_PATH}`;
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_USAGE_FLUSH_MS = 250;
+
+export async function startDataPlane(options: DataPlaneOptions): Promise<DataPlane> {
+  const logger = options.logger ?? consoleLogger();
+  const controlPlaneUrl = options.controlPlaneUrl ?? DEFAULT_CONTROL_PLANE_URL;
+  // Refuses to start on the ws fallback unless allowed: better no data plane than a silently slow one.
+  const uws: LoadedUws = loadUws(options.allowUwsFallback === undefined ? {} : { allowFallback: options.allowUwsFallback });
+  if (!uws.native) logger.warn('running on the ws-based uWS fallback (TOLLGATE_ALLOW_UWS_FALLBACK=1): expect much lower throughput');
+
+  const usage = new UsageShipper({
+    url: controlPlaneUrl,
+    dataPlaneToken: options.dataPlaneToken,
+    flushMs: options.usageFlushMs ?? DEFAULT_USAGE_FLUSH_MS,
+    logger,
+  });
+  const source = options.configSource ?? graphqlConfigSource({ controlPlaneUrl, dataPlaneToken: options.dataPlaneToken, logger });
+  const store = new ConfigStore(logger, () => source.resync());
+  const redis = options.redisUrl ? redisHealth(options.redisUrl, logger) : null;
+
+  const deps: PipelineDeps = {
+    config: store,
+    providers: options.providers ?? builtInProviders(),
+    emitUsage: (event) => usage.enqueue(event),
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    dataPlaneId: options.dataPlaneId ?? `${hostname()}-${process.pid}`,
+    uwsImplementation: uws.implementation,
+    redis,
+    logger,
+  };
+
+  let server;
+  try {
+    server = await startHttpServer({
+      uws,
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? DEFAULT_DATA_PLANE_PORT,
+      routes: routes(deps),
+      configVersion: () => store.version,
+      logger,
+    });
+  } catch (err) {
+    await redis?.close();
+    throw err;
+  }
+  usage.start();
+  source.start((message) => store.handle(message));
+
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    server.stopAccepting();
+    const graceMs = options.shutdownGraceMs ?? 10_000;
+    if (!(await server.idle(graceMs))) {
+      logger.warn('requests still running after the shutdown grace period; closing their connections', { inFlight: server.inFlight });
+    }
+    // Aborts what is left; their pipelines record `aborted` usage events synchronously from onAborted onwards.
+    server.closeConnections();
+    await server.idle(1_000);
+    await source.close();
+    await usage.close(options.usageFlushDeadlineMs ?? 5_000);
+    await redis?.close();
+  };
+
+  return {
+    port: server.port,
+    uws: uws.implementation,
+    configVersion: () => store.version,
+    close: () => (closing ??= close()),
+  };
+}

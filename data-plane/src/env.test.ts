@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { dataPlaneOptionsFromEnv, EnvError } from './env.js';
+
+describe('dataPlaneOptionsFromEnv', () => {
+  it('applies the contract defaults', () => {
+    expect(dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't' })).toEqual({
+      host: '127.0.0.1',
+      port: 4000,
+      controlPlaneUrl: 'http://127.0.0.1:4001/graphql',
+      dataPlaneToken: 't',
+      maxBodyBytes: 10485760,
+      usageFlushMs: 250,
+      allowUwsFallback: false,
+    });
+  });
+
+  it('reads every variable', () => {
+    expect(dataPlaneOptionsFromEnv({
+      TOLLGATE_DATA_PLANE_TOKEN: 't',
+      TOLLGATE_HOST: '0.0.0.0',
+      TOLLGATE_PORT: '0',
+      TOLLGATE_CONTROL_PLANE_URL: 'https://cp.example.com/graphql',
+      TOLLGATE_DATA_PLANE_ID: 'dp-1',
+      TOLLGATE_MAX_BODY_BYTES: '1024',
+      TOLLGATE_USAGE_FLUSH_MS: '100',
+      REDIS_URL: 'redis://r:6379',
+      TOLLGATE_ALLOW_UWS_FALLBACK: '1',
+    })).toEqual({
+      host: '0.0.0.0',
+      port: 0,
+      controlPlaneUrl: 'https://cp.example.com/graphql',
+      dataPlaneToken: 't',
+      dataPlaneId: 'dp-1',
+      maxBodyBytes: 1024,
+      usageFlushMs: 100,
+      redisUrl: 'redis://r:6379',
+      allowUwsFallback: true,
+    });
+  });
+
+  it('refuses a missing token and malformed values with a clear message', () => {
+    expect(() => dataPlaneOptionsFromEnv({})).toThrow(EnvError);
+    expect(() => dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_PORT: 'http' })).toThrow(/TOLLGATE_PORT must be an integer/);
+    expect(() => dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_CONTROL_PLANE_URL: 'nope' })).toThrow(/TOLLGATE_CONTROL_PLANE_URL/);
+  });
+});

@@ -1,0 +1,45 @@
+import { DEFAULT_DATA_PLANE_PORT } from '@tollgate/schema';
+import { DEFAULT_CONTROL_PLANE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_USAGE_FLUSH_MS, type DataPlaneOptions } from './data-plane.js';
+
+export class EnvError extends Error {
+  override readonly name = 'EnvError';
+}
+
+/** Data-plane options from the environment, per docs/api-contract.md ("Processes and environment"). */
+export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DataPlaneOptions {
+  const token = env.TOLLGATE_DATA_PLANE_TOKEN;
+  if (!token) {
+    throw new EnvError('TOLLGATE_DATA_PLANE_TOKEN is required: the credential the control plane issued for data planes (the launcher sets it for you).');
+  }
+  return {
+    host: env.TOLLGATE_HOST || '127.0.0.1',
+    port: integer(env, 'TOLLGATE_PORT', DEFAULT_DATA_PLANE_PORT, 0, 65_535),
+    controlPlaneUrl: url(env, 'TOLLGATE_CONTROL_PLANE_URL', DEFAULT_CONTROL_PLANE_URL),
+    dataPlaneToken: token,
+    ...(env.TOLLGATE_DATA_PLANE_ID && { dataPlaneId: env.TOLLGATE_DATA_PLANE_ID }),
+    maxBodyBytes: integer(env, 'TOLLGATE_MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, 1, Number.MAX_SAFE_INTEGER),
+    usageFlushMs: integer(env, 'TOLLGATE_USAGE_FLUSH_MS', DEFAULT_USAGE_FLUSH_MS, 1, 3_600_000),
+    ...(env.REDIS_URL && { redisUrl: env.REDIS_URL }),
+    allowUwsFallback: env.TOLLGATE_ALLOW_UWS_FALLBACK === '1',
+  };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new EnvError(`${name} must be an integer between ${min} and ${max}, got '${raw}'`);
+  return value;
+}
+
+function url(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  try {
+    const parsed = new URL(raw);
+    if (!['http:', 'https:', 'ws:', 'wss:'].includes(parsed.protocol)) throw new Error('unsupported protocol');
+    return raw;
+  } catch {
+    throw new EnvError(`${name} must be an http(s) URL of the control plane's GraphQL endpoint, got '${raw}'`);
+  }
+}

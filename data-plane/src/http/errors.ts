@@ -1,0 +1,55 @@
+/**
+ * Every error the data plane answers with, as an OpenAI error object: `{"error":{"message","type","param","code"}}`.
+ * The OpenAI SDKs map the status to their error classes (401 AuthenticationError, 403 PermissionDeniedError,
+ * 404 NotFoundError, …) and expose `code`, so clients can branch on either. As OpenAI does, client errors (4xx) have
+ * type `invalid_request_error` and gateway/upstream failures (5xx) `api_error`; `code` tells them apart.
+ */
+
+export interface OpenAiErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly code: string | null,
+    message: string,
+    readonly param: string | null = null,
+  ) {
+    super(message);
+  }
+
+  toBody(): OpenAiErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+/** The catalogue, so status/type/code combinations are decided in one place. */
+export const errors = {
+  notReady: () => new HttpError(503, 'api_error', 'config_not_loaded', 'The gateway has not loaded its configuration yet; retry shortly.'),
+  missingKey: () => new HttpError(401, 'invalid_request_error', 'missing_api_key', "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'."),
+  invalidKey: () => new HttpError(401, 'invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.'),
+  keyBlocked: () => new HttpError(401, 'invalid_request_error', 'api_key_blocked', 'This API key has been blocked.'),
+  keyExpired: () => new HttpError(401, 'invalid_request_error', 'api_key_expired', 'This API key has expired.'),
+  teamBlocked: () => new HttpError(401, 'invalid_request_error', 'team_blocked', "This API key's team has been blocked."),
+  bodyTooLarge: (max: number) => new HttpError(413, 'invalid_request_error', 'request_too_large', `Request body exceeds the limit of ${max} bytes.`),
+  invalidJson: () => new HttpError(400, 'invalid_request_error', 'invalid_json', 'We could not parse the JSON body of your request. Send valid JSON.'),
+  missingParameter: (param: string) => new HttpError(400, 'invalid_request_error', 'missing_required_parameter', `Missing required parameter: '${param}'.`, param),
+  invalidParameter: (param: string | null, detail: string) =>
+    new HttpError(400, 'invalid_request_error', 'invalid_value', param ? `Invalid value for '${param}': ${detail}` : detail, param),
+  modelNotFound: (model: string) => new HttpError(404, 'invalid_request_error', 'model_not_found', `The model '${model}' does not exist.`, 'model'),
+  /**
+   * 403, not 404: the model exists and the caller is authenticated but not authorised for it (OpenAI answers
+   * "does not have access to model" with 403 as well). Telling the key's owner plainly that access is the problem
+   * beats pretending the model does not exist; model names are not secrets.
+   */
+  modelNotAllowed: (model: string) =>
+    new HttpError(403, 'invalid_request_error', 'model_not_allowed', `This API key is not allowed to use the model '${model}'.`, 'model'),
+  providerUnavailable: (provider: string) =>
+    new HttpError(501, 'api_error', 'provider_not_supported', `Provider '${provider}' is not supported by this data plane yet.`),
+  routeNotFound: (method: string, url: string) => new HttpError(404, 'invalid_request_error', 'not_found', `Invalid URL (${method.toUpperCase()} ${url})`),
+  internal: () => new HttpError(500, 'api_error', 'internal_error', 'The gateway failed to handle the request.'),
+} as const;

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { CONFIG_VERSION_HEADER, REQUEST_ID_HEADER } from '@tollgate/schema';
+import type { UwsResponse } from '../uws.js';
+import { BodyCollector } from './body.js';
+import { errors, type HttpError } from './errors.js';
+import { statusLine } from './status.js';
+
+type State = 'open' | 'streaming' | 'ended' | 'aborted';
+
+/**
+ * One HTTP request/response on uWS, and the only code that touches a uWS `HttpResponse`.
+ *
+ * uWS lifetime rules this class enforces:
+ * - `onAborted` is attached in the constructor, i.e. before any async work: uWS requires a handler that returns
+ *   without responding to have one, and it is the only way to learn the client went away.
+ * - After abort (or after the response ended) the native response object is gone; calling anything on it is a
+ *   use-after-free that crashes the process. Every method checks the state first and quietly does nothing.
+ * - Every write is corked: outside the request handler's own stack (i.e. after any await) uWS would otherwise send
+ *   status line, each header and the body in separate syscalls/packets.
+ * - Streams respect backpressure: `write` says when uWS had to buffer, `drained()` waits for `onWritable`.
+ */
+export class Exchange {
+  /** Also the usage event's id. Always generated here: a client-chosen id could collide in the idempotent ledger. */
+  readonly requestId = randomUUID();
+  /** Sent as `x-tollgate-config-version`; `none` until a config is loaded. */
+  configVersion = 'none';
+  private state: State = 'open';
+  private status = 0;
+  private readonly abortController = new AbortController();
+  private drainWaiter: (() => void) | undefined;
+  private doneCallbacks: Array<() => void> = [];
+
+  constructor(private readonly res: UwsResponse) {
+    res.onAborted(() => {
+      if (this.state === 'ended') return;
+      // Synchronously: from this instant `res` is freed and every method must keep its hands off it.
+      this.state = 'aborted';
+      // The rest wakes up promise chains (provider loop, drain waiter); see `drained()` for why not inline.
+      setImmediate(() => {
+        this.abortController.abort();
+        this.drainWaiter?.();
+        this.settle();
+      });
+    });
+  }
+
+  /** Aborted when the client disconnects before the response is complete. */
+  get signal(): AbortSignal {
+    return this.abortController.signal;
+  }
+
+  get aborted(): boolean {
+    return this.state === 'aborted';
+  }
+
+  /** True once the response is complete or the client is gone: nothing more can be sent. */
+  get finished(): boolean {
+    return this.state === 'ended' || this.state === 'aborted';
+  }
+
+  get headersSent(): boolean {
+    return this.status !== 0;
+  }
+
+  /** The status sent, or 0 before headers went out. */
+  get sentStatus(): number {
+    return this.status;
+  }
+
+  /** Runs once when the exchange ends, normally or by abort. */
+  onDone(callback: () => void): void {
+    if (this.finished) callback();
+    else this.doneCallbacks.push(callback);
+  }
+
+  /**
+   * Reads the request body, at most `maxBytes`. Must be called synchronously from the route handler: uWS starts
+   * delivering body chunks as soon as the handler returns, so `onData` has to be attached by then.
+   *
+   * Rejects with a 413 `HttpError` as soon as the body is known to be too large (from Content-Length, or while
+   * reading a chunked body), without waiting for the rest; uWS discards whatever the client still sends. Rejects
+   * with `ClientGoneError` when the client disconnects first.
+   */
+  readBody(maxBytes: number, declaredLength: number | null): Promise<Buffer> {
+    if (declaredLength !== null && declaredLength > maxBytes) return Promise.reject(errors.bodyTooLarge(maxBytes));
+    return new Promise((resolve, reject) => {
+      const body = new BodyCollector(maxBytes, declaredLength);
+      let settled = false;
+      const onAbort = () => {
+        if (!settled) reject(new ClientGoneError());
+        settled = true;
+      };
+      this.signal.addEventListener('abort', onAbort, { once: true });
+      this.res.onData((chunk, isLast) => {
+        if (settled) return;
+        if (!body.push(chunk)) {
+          settled = true;
+          reject(errors.bodyTooLarge(maxBytes));
+        } else if (isLast) {
+          settled = true;
+          resolve(body.result());
+        }
+        if (settled) this.signal.removeEventListener('abort', onAbort);
+      });
+    });
+  }
+
+  /** A complete response in one corked write. */
+  send(status: number, body: string, contentType = 'application/json'): void {
+    if (this.state !== 'open') return;
+    this.res.cork(() => {
+      this.writeHead(status, { 'content-type': contentType });
+      this.res.end(body);
+    });
+    this.state = 'ended';
+    this.settle();
+  }
+
+  sendJson(status: number, value: unknown): void {
+    this.send(status, JSON.stringify(value));
+  }
+
+  sendError(error: HttpError): void {
+    this.sendJson(error.status, error.toBody());
+  }
+
+  /**
+   * Writes one chunk of a streamed (chunked) response; the first call sends status and headers in the same cork.
+   * Returns false when uWS had to buffer the chunk (the socket is backpressured): the caller should `await
+   * drained()` before producing more. uWS has already taken the bytes either way; nothing is lost.
+   */
+  write(chunk: string, status = 200, headers: Record<string, string> = {}): boolean {
+    if (this.state === 'ended' || this.state === 'aborted') return true;
+    let ok = true;
+    this.res.cork(() => {
+      if (this.state === 'open') {
+        this.writeHead(status, headers);
+        this.state = 'streaming';
+      }
+      ok = this.res.write(chunk);
+    });
+    return ok;
+  }
+
+  /** Resolves when the socket can take more data, or when the client is gone (check `aborted`). */
+  drained(): Promise<void> {
+    if (this.state !== 'streaming') return Promise.resolve();
+    return new Promise((resolve) => {
+      this.drainWaiter = resolve;
+      // One handler per response at a time; returning true tells uWS the writable event was handled.
+      //
+      // The promise is resolved from setImmediate, not inline: uWS.js 20.30 does not reliably run a microtask
+      // checkpoint after onWritable callbacks, so a continuation resolved inline can sit unrun until some unrelated
+      // I/O happens: the stream stalls (seen in practice with a rate-limited curl). setImmediate runs in the
+      // same loop turn and drains microtasks.
+      //
+      // Also note uWS does not drain its own buffer on a writable event while an onWritable handler is registered;
+      // the next write (or end) flushes it. We write again right after resuming, so this costs nothing here.
+      this.res.onWritable(() => {
+        this.drainWaiter = undefined;
+        setImmediate(resolve);
+        return true;
+      });
+    });
+  }
+
+  /** Ends a streamed response (the terminating zero-length chunk). */
+  endStream(lastChunk = ''): void {
+    if (this.state !== 'streaming') return;
+    this.res.cork(() => this.res.end(lastChunk));
+    this.state = 'ended';
+    this.settle();
+  }
+
+  /** Only ever called inside `cork`. */
+  private writeHead(status: number, headers: Record<string, string>): void {
+    this.status = status;
+    this.res.writeStatus(statusLine(status));
+    this.res.writeHeader(REQUEST_ID_HEADER, this.requestId);
+    this.res.writeHeader(CONFIG_VERSION_HEADER, this.configVersion);
+    for (const name in headers) this.res.writeHeader(name, headers[name]!);
+  }
+
+  private settle(): void {
+    const callbacks = this.doneCallbacks;
+    this.doneCallbacks = [];
+    for (const cb of callbacks) cb();
+  }
+}
+
+/** The client disconnected; there is nobody left to answer. */
+export class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
+
+  constructor() {
+    super('client disconnected');
+  }
+}

@@ -1,0 +1,25 @@
+import type { UwsRequest } from '../uws.js';
+
+/**
+ * What the pipeline needs from the request line and headers, copied out of the uWS `HttpRequest`. That object is
+ * stack-allocated: it is valid only during the synchronous part of the route handler, so anything read after an
+ * await (or in onData/onAborted) must have been copied here first.
+ */
+export interface RequestHead {
+  readonly method: string;
+  readonly url: string;
+  readonly authorization: string;
+  /** Declared Content-Length, or null when absent (chunked) or unparsable. */
+  readonly contentLength: number | null;
+}
+
+export function readRequestHead(req: UwsRequest): RequestHead {
+  const length = req.getHeader('content-length');
+  const parsed = length === '' ? Number.NaN : Number(length);
+  return {
+    method: req.getMethod(),
+    url: req.getUrl(),
+    authorization: req.getHeader('authorization'),
+    contentLength: Number.isSafeInteger(parsed) && parsed >= 0 ? parsed : null,
+  };
+}

@@ -1,0 +1,120 @@
+import type { Logger } from '../logger.js';
+import type { LoadedUws, UwsApp, UwsListenSocket, UwsRequest, UwsResponse } from '../uws.js';
+import { errors } from './errors.js';
+import { Exchange } from './exchange.js';
+import { readRequestHead, type RequestHead } from './request-head.js';
+
+/**
+ * A route handler. It runs inside the uWS callback: `req` may be read only before its first await (uWS frees it
+ * when the callback returns), which is why the wrapper copies the request head up front.
+ */
+export type RouteHandler = (ex: Exchange, head: RequestHead, req: UwsRequest) => void | Promise<void>;
+
+export interface Route {
+  method: 'get' | 'post' | 'any';
+  pattern: string;
+  handler: RouteHandler;
+}
+
+export interface HttpServer {
+  readonly port: number;
+  /** Requests whose response has not finished yet. */
+  readonly inFlight: number;
+  /** Closes the listen socket: no new connections; open ones (and their requests) continue. */
+  stopAccepting(): void;
+  /** Resolves when no request is in flight, or after `timeoutMs`. */
+  idle(timeoutMs: number): Promise<boolean>;
+  /** Closes every remaining connection; their requests see an abort. */
+  closeConnections(): void;
+}
+
+export interface HttpServerOptions {
+  uws: LoadedUws;
+  host: string;
+  port: number;
+  routes: readonly Route[];
+  /** The config version to stamp on responses that never look at the config (404s, health). */
+  configVersion: () => number;
+  logger: Logger;
+}
+
+export function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const { uws, logger } = options;
+  const app = uws.module.App() as UwsApp;
+  /**
+   * A request is in flight until its response is done AND its handler has returned: after an abort the pipeline
+   * still has to record the usage event, and shutdown must wait for that before the final usage flush.
+   */
+  const inFlight = new Set<Exchange>();
+  let idleWaiters: Array<() => void> = [];
+  const release = (ex: Exchange): void => {
+    inFlight.delete(ex);
+    if (inFlight.size > 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const w of waiters) w();
+  };
+
+  const wrap = (handler: RouteHandler) => (res: UwsResponse, req: UwsRequest): void => {
+    // Order matters: copy the stack-allocated request first, then attach onAborted (in Exchange's constructor)
+    // before anything can await.
+    const head = readRequestHead(req);
+    const ex = new Exchange(res);
+    const version = options.configVersion();
+    if (version >= 0) ex.configVersion = String(version);
+    inFlight.add(ex);
+    const fail = (err: unknown): void => {
+      logger.error('request handler failed', { requestId: ex.requestId, url: head.url, error: err });
+      if (!ex.headersSent) ex.sendError(errors.internal());
+      else ex.endStream();
+    };
+    let result: void | Promise<void> = undefined;
+    try {
+      result = handler(ex, head, req);
+    } catch (err) {
+      fail(err);
+    }
+    const handled = result ? result.catch(fail) : Promise.resolve();
+    void handled.then(() => ex.onDone(() => release(ex)));
+  };
+
+  for (const route of options.routes) app[route.method](route.pattern, wrap(route.handler));
+
+  return new Promise((resolve, reject) => {
+    app.listen(options.host, options.port, (listenSocket: UwsListenSocket | false) => {
+      if (!listenSocket) {
+        reject(new Error(`could not listen on ${options.host}:${options.port} (address in use or not available)`));
+        return;
+      }
+      // Typed for us_socket in the .d.ts, but it accepts a listen socket too (that is how port 0 is resolved).
+      const port = uws.module.us_socket_local_port(listenSocket as unknown as Parameters<typeof uws.module.us_socket_local_port>[0]);
+      let listening = true;
+      resolve({
+        port,
+        get inFlight() {
+          return inFlight.size;
+        },
+        stopAccepting() {
+          if (!listening) return;
+          listening = false;
+          uws.module.us_listen_socket_close(listenSocket);
+        },
+        idle(timeoutMs) {
+          if (inFlight.size === 0) return Promise.resolve(true);
+          return new Promise((done) => {
+            const timer = setTimeout(() => done(false), timeoutMs);
+            idleWaiters.push(() => {
+              clearTimeout(timer);
+              done(true);
+            });
+          });
+        },
+        closeConnections() {
+          // Native builds have App.close() (closes every socket, running onAborted of open requests); the ws
+          // fallback has no equivalent, its keep-alive sockets die with the process.
+          app.close?.();
+        },
+      });
+    });
+  });
+}

@@ -1,0 +1,15 @@
+export { startDataPlane, DEFAULT_CONTROL_PLANE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_USAGE_FLUSH_MS } from './data-plane.js';
+export type { DataPlane, DataPlaneOptions } from './data-plane.js';
+export { dataPlaneOptionsFromEnv, EnvError } from './env.js';
+export { staticConfigSource, type ConfigSource } from './config/source.js';
+export { graphqlConfigSource, GATEWAY_CONFIG_SUBSCRIPTION } from './config/graphql-source.js';
+export { ConfigStore, type ConfigOutcome } from './config/store.js';
+export { compileConfig } from './config/compile.js';
+export type { RuntimeConfig, RuntimeKey, RuntimeModel, RuntimeTeam } from './config/runtime.js';
+export { ProviderRegistry, builtInProviders } from './providers/registry.js';
+export { defineProvider } from './providers/define-provider.js';
+export { mockProvider, type MockProviderOptions } from './providers/mock/index.js';
+export type * from './providers/types.js';
+export { UsageShipper, INGEST_USAGE_MUTATION } from './usage/shipper.js';
+export { loadUws, isNativeUws, UwsUnavailableError, type LoadedUws } from './uws.js';
+export { consoleLogger, silentLogger, type Logger } from './logger.js';

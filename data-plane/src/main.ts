@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+import { startDataPlane } from './data-plane.js';
+import { dataPlaneOptionsFromEnv, EnvError } from './env.js';
+import { consoleLogger } from './logger.js';
+import { UwsUnavailableError } from './uws.js';
+
+/** `node data-plane/dist/main.js`: the data plane configured from the environment. */
+async function main(): Promise<void> {
+  const logger = consoleLogger();
+  const options = dataPlaneOptionsFromEnv();
+  const dataPlane = await startDataPlane({ ...options, logger });
+  logger.info(`data plane listening on http://${options.host}:${dataPlane.port} (uWS native: ${dataPlane.uws})`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn(`${signal} again; exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info(`${signal} received; draining requests and flushing usage`);
+    dataPlane.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error('shutdown failed', { error: err });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  // Configuration and platform problems get their message alone; anything else its stack.
+  if (err instanceof EnvError || err instanceof UwsUnavailableError) console.error(`tollgate data plane: ${err.message}`);
+  else console.error('tollgate data plane failed to start:', err);
+  process.exit(1);
+});

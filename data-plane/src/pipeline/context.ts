@@ -1,0 +1,17 @@
+import type { UsageEvent } from '@tollgate/schema';
+import type { ConfigStore } from '../config/store.js';
+import type { Logger } from '../logger.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { RedisHealth } from '../redis/health.js';
+
+/** What route handlers share; built once by `startDataPlane`. */
+export interface PipelineDeps {
+  readonly config: ConfigStore;
+  readonly providers: ProviderRegistry;
+  readonly emitUsage: (event: UsageEvent) => void;
+  readonly maxBodyBytes: number;
+  readonly dataPlaneId: string;
+  readonly uwsImplementation: string;
+  readonly redis: RedisHealth | null;
+  readonly logger: Logger;
+}

@@ -1,0 +1,25 @@
+import type { ProviderKind } from '@tollgate/schema';
+import { mockProvider } from './mock/index.js';
+import type { Provider } from './types.js';
+
+/** Maps a model's provider kind to its adapter, so generic code never names a provider. */
+export class ProviderRegistry {
+  private readonly providers = new Map<ProviderKind, Provider>();
+
+  constructor(providers: Iterable<Provider>) {
+    for (const p of providers) this.providers.set(p.kind, p);
+  }
+
+  get(kind: ProviderKind): Provider | undefined {
+    return this.providers.get(kind);
+  }
+
+  kinds(): ProviderKind[] {
+    return [...this.providers.keys()];
+  }
+}
+
+/** The adapters built into this release. */
+export function builtInProviders(): ProviderRegistry {
+  return new ProviderRegistry([mockProvider()]);
+}

@@ -1,0 +1,65 @@
+import { hashKey, type ConfigSnapshot, type KeyConfig, type ModelConfig, type TeamConfig } from '@tollgate/schema';
+
+/** Plaintext keys of the fixture snapshot; only their hashes go into the config, as in production. */
+export const KEYS = {
+  /** Team `platform` (all models), no own list. */
+  full: 'sk-tg-full-0000000000000000000000000000000000',
+  /** Own list: mock-gpt only. */
+  mockOnly: 'sk-tg-mockonly-000000000000000000000000000000',
+  /** Team `restricted` (other-model only), no own list. */
+  restrictedTeam: 'sk-tg-restricted-0000000000000000000000000000',
+  blocked: 'sk-tg-blocked-00000000000000000000000000000000',
+  expired: 'sk-tg-expired-00000000000000000000000000000000',
+  /** Added later by deltas in config tests. */
+  later: 'sk-tg-later-000000000000000000000000000000000',
+} as const;
+
+export function model(overrides: Partial<ModelConfig> & { id: string; name: string }): ModelConfig {
+  return {
+    provider: 'mock',
+    providerModel: overrides.name,
+    apiBase: null,
+    apiKeyRef: null,
+    inputCostPerMillion: 1,
+    outputCostPerMillion: 2,
+    ...overrides,
+  };
+}
+
+export function team(overrides: Partial<TeamConfig> & { id: string; name: string }): TeamConfig {
+  return { models: [], maxBudget: null, blocked: false, ...overrides };
+}
+
+export function key(plaintext: string, overrides: Partial<KeyConfig> & { id: string }): KeyConfig {
+  return {
+    hash: hashKey(plaintext),
+    prefix: plaintext.slice(0, 10),
+    alias: null,
+    teamId: null,
+    models: [],
+    maxBudget: null,
+    blocked: false,
+    expiresAt: null,
+    ...overrides,
+  };
+}
+
+export function fixtureSnapshot(version = 1): ConfigSnapshot {
+  return {
+    version,
+    generatedAt: '2025-01-01T00:00:00.000Z',
+    models: [
+      model({ id: 'm1', name: 'mock-gpt' }),
+      model({ id: 'm2', name: 'other-model', inputCostPerMillion: 10, outputCostPerMillion: 20 }),
+      model({ id: 'm3', name: 'openai-model', provider: 'openai', providerModel: 'gpt-4o-mini' }),
+    ],
+    teams: [team({ id: 't1', name: 'platform' }), team({ id: 't2', name: 'restricted', models: ['other-model'] })],
+    keys: [
+      key(KEYS.full, { id: 'k-full', teamId: 't1' }),
+      key(KEYS.mockOnly, { id: 'k-mock', teamId: 't1', models: ['mock-gpt'] }),
+      key(KEYS.restrictedTeam, { id: 'k-restricted', teamId: 't2' }),
+      key(KEYS.blocked, { id: 'k-blocked', teamId: 't1', blocked: true }),
+      key(KEYS.expired, { id: 'k-expired', teamId: 't1', expiresAt: '2020-01-01T00:00:00.000Z' }),
+    ],
+  };
+}

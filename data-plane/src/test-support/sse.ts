@@ -1,0 +1,17 @@
+/** Splits a raw SSE body into its `data:` payloads, checking the framing on the way. */
+export function sseData(body: string): string[] {
+  const events = body.split('\n\n');
+  if (events.at(-1) !== '') throw new Error('SSE body does not end with a blank line');
+  return events.slice(0, -1).map((event) => {
+    if (!event.startsWith('data: ') || event.includes('\n')) throw new Error(`unexpected SSE event: ${event}`);
+    return event.slice('data: '.length);
+  });
+}
+
+export async function postChat(baseUrl: string, key: string | null, body: unknown, path = '/v1/chat/completions'): Promise<Response> {
+  return fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key && { authorization: `Bearer ${key}` }) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}

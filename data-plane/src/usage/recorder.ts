@@ -1,0 +1,77 @@
+import { performance } from 'node:perf_hooks';
+import type { UsageEvent, UsageStatus } from '@tollgate/schema';
+import type { RuntimeKey, RuntimeModel } from '../config/runtime.js';
+import { usageCost } from './cost.js';
+
+export interface UsageOutcome {
+  status: UsageStatus;
+  httpStatus: number;
+  errorType?: string | null;
+  errorMessage?: string | null;
+}
+
+/**
+ * Collects what one authenticated request learns as it moves through the pipeline and turns it into exactly one
+ * `UsageEvent`: `finish` emits the first time and ignores later calls, so overlapping end paths (a provider error
+ * racing a client abort) cannot double-count.
+ */
+export class UsageRecorder {
+  model = '';
+  stream = false;
+  endUser: string | null = null;
+  promptTokens = 0;
+  completionTokens = 0;
+  private deployment: RuntimeModel | null = null;
+  private readonly startedAt = new Date();
+  private readonly startMs = performance.now();
+  private ttftMs: number | null = null;
+  private emitted = false;
+
+  constructor(
+    private readonly base: { requestId: string; key: RuntimeKey; route: string; dataPlaneId: string },
+    private readonly emit: (event: UsageEvent) => void,
+  ) {}
+
+  useModel(model: RuntimeModel): void {
+    this.deployment = model;
+  }
+
+  /** Time to first token of a streamed answer; only the first call counts. */
+  markFirstToken(): void {
+    this.ttftMs ??= performance.now() - this.startMs;
+  }
+
+  get done(): boolean {
+    return this.emitted;
+  }
+
+  finish(outcome: UsageOutcome): void {
+    if (this.emitted) return;
+    this.emitted = true;
+    const { key, requestId, route, dataPlaneId } = this.base;
+    const model = this.deployment;
+    this.emit({
+      requestId,
+      keyId: key.id,
+      teamId: key.teamId,
+      model: this.model,
+      modelId: model?.id ?? null,
+      provider: model?.provider ?? null,
+      route,
+      stream: this.stream,
+      status: outcome.status,
+      httpStatus: outcome.httpStatus,
+      errorType: outcome.errorType ?? null,
+      errorMessage: outcome.errorMessage ?? null,
+      promptTokens: this.promptTokens,
+      completionTokens: this.completionTokens,
+      totalTokens: this.promptTokens + this.completionTokens,
+      cost: usageCost(this.promptTokens, this.completionTokens, model),
+      startedAt: this.startedAt.toISOString(),
+      durationMs: performance.now() - this.startMs,
+      ttftMs: this.stream ? this.ttftMs : null,
+      endUser: this.endUser,
+      dataPlaneId,
+    });
+  }
+}

@@ -1,0 +1,144 @@
+import type { UsageEvent } from '@tollgate/schema';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../logger.js';
+import { FakeControlPlane } from '../test-support/fake-control-plane.js';
+import { waitFor } from '../test-support/wait.js';
+import { INGEST_USAGE_MUTATION, UsageShipper } from './shipper.js';
+
+let seq = 0;
+function event(overrides: Partial<UsageEvent> = {}): UsageEvent {
+  seq++;
+  return {
+    requestId: `req-${seq}`,
+    keyId: 'k1',
+    teamId: null,
+    model: 'mock-gpt',
+    modelId: 'm1',
+    provider: 'mock',
+    route: '/v1/chat/completions',
+    stream: false,
+    status: 'success',
+    httpStatus: 200,
+    errorType: null,
+    errorMessage: null,
+    promptTokens: 10,
+    completionTokens: 5,
+    totalTokens: 15,
+    cost: 0.00002,
+    startedAt: new Date().toISOString(),
+    durationMs: 1,
+    ttftMs: null,
+    endUser: null,
+    dataPlaneId: 'dp-test',
+    ...overrides,
+  };
+}
+
+describe('UsageShipper', () => {
+  let cp: FakeControlPlane;
+  let shipper: UsageShipper | undefined;
+
+  beforeEach(async () => {
+    cp = await new FakeControlPlane().start();
+  });
+  afterEach(async () => {
+    await shipper?.close(500);
+    shipper = undefined;
+    await cp.close();
+  });
+
+  const start = (overrides: Partial<ConstructorParameters<typeof UsageShipper>[0]> = {}) => {
+    const url = overrides.url ?? cp.url;
+    shipper = new UsageShipper({ dataPlaneToken: 'dp-token', logger: silentLogger, flushMs: 10, ...overrides, url });
+    shipper.start();
+    return shipper;
+  };
+
+  it('posts the ingestUsage mutation with the data-plane token', async () => {
+    const s = start();
+    const e = event();
+    s.enqueue(e);
+    await waitFor(() => cp.acknowledged.has(e.requestId), 'ack');
+    expect(cp.calls[0]!.authorization).toBe('Bearer dp-token');
+    expect(cp.calls[0]!.query).toBe(INGEST_USAGE_MUTATION);
+    expect(cp.calls[0]!.events).toEqual([e]);
+    await waitFor(() => s.pending === 0, 'queue empty');
+  });
+
+  it('retries with backoff until the control plane acknowledges, then stops sending', async () => {
+    cp.failNext = 4;
+    const s = start();
+    const e = event();
+    const t0 = Date.now();
+    s.enqueue(e);
+    await waitFor(() => cp.acknowledged.has(e.requestId), 'ack after retries');
+    expect(cp.calls).toHaveLength(5);
+    expect(cp.calls.every((c) => c.events.length === 1 && c.events[0]!.requestId === e.requestId)).toBe(true);
+    // Backoff 10, 20, 40, 80 ms (±20 %) between the five attempts: well over four plain ticks.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(100);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(cp.calls).toHaveLength(5);
+    expect(s.pending).toBe(0);
+  });
+
+  it('never resends an acknowledged event; resends only what was left unacknowledged', async () => {
+    const s = start();
+    const [a, b, c] = [event(), event(), event()];
+    cp.ignore.add(b.requestId);
+    s.enqueue(a);
+    s.enqueue(b);
+    s.enqueue(c);
+    await waitFor(() => cp.calls.length >= 2, 'a retry');
+    cp.ignore.clear();
+    await waitFor(() => cp.acknowledged.has(b.requestId), 'b acknowledged');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const sent = cp.received.map((e) => e.requestId);
+    expect(sent.filter((id) => id === a.requestId)).toHaveLength(1);
+    expect(sent.filter((id) => id === c.requestId)).toHaveLength(1);
+    expect(sent.filter((id) => id === b.requestId).length).toBeGreaterThanOrEqual(2);
+    expect(cp.calls.slice(1).every((call) => call.events.every((e) => e.requestId === b.requestId))).toBe(true);
+    expect(s.pending).toBe(0);
+  });
+
+  it('drops rejected events instead of retrying them', async () => {
+    const s = start();
+    const bad = event();
+    cp.reject.add(bad.requestId);
+    s.enqueue(bad);
+    await waitFor(() => s.pending === 0, 'rejected event dropped');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(cp.calls).toHaveLength(1);
+  });
+
+  it('sends a full batch of 100 at once and splits larger backlogs into batches of 100', async () => {
+    const s = start({ flushMs: 60_000 });
+    for (let i = 0; i < 250; i++) s.enqueue(event());
+    // The remaining 50 wait for the timer, or for close().
+    await waitFor(() => s.pending === 50, 'two full batches acknowledged');
+    expect(cp.calls.map((c) => c.events.length)).toEqual([100, 100]);
+    await s.close(1_000);
+    expect(cp.calls.map((c) => c.events.length)).toEqual([100, 100, 50]);
+    expect(cp.acknowledged.size).toBe(250);
+  });
+
+  it('flushes on close, retrying within the deadline', async () => {
+    const s = start({ flushMs: 60_000 });
+    cp.failNext = 2;
+    const e = event();
+    s.enqueue(e);
+    await s.close(2_000);
+    expect(cp.acknowledged.has(e.requestId)).toBe(true);
+    expect(s.pending).toBe(0);
+  });
+
+  it('gives up at the close deadline when the control plane stays unreachable', async () => {
+    await cp.close();
+    const s = start({ url: 'http://127.0.0.1:1/graphql', flushMs: 60_000 });
+    s.enqueue(event());
+    const t0 = Date.now();
+    await s.close(300);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(s.pending).toBe(1);
+    cp = await new FakeControlPlane().start();
+  });
+});
