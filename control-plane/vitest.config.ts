@@ -15,6 +15,8 @@ export default defineConfig({
   test: {
     name: 'control-plane',
     include: ['src/**/*.test.ts'],
+    // Finds the PostgreSQL to test against, or starts an embedded one on a machine without it.
+    globalSetup: ['../test/src/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { applyConfigChanges, ConfigMessage, ConfigSnapshot, KeyConfig } from './config.js';
+import { displayPrefix, generateSecret, hashKey } from './keys.js';
+
+const key = (id: string): KeyConfig =>
+  KeyConfig.parse({ id, hash: hashKey(id), prefix: id.slice(0, 4), models: [] });
+
+const base: ConfigSnapshot = ConfigSnapshot.parse({
+  version: 3,
+  generatedAt: '2026-11-25T08:00:00.000Z',
+  models: [{ id: 'm1', name: 'mock-gpt', provider: 'mock', providerModel: 'mock-gpt', inputCostPerMillion: 1, outputCostPerMillion: 2 }],
+  teams: [{ id: 't1', name: 'platform' }],
+  keys: [key('k1'), key('k2')],
+});
+
+describe('config contract', () => {
+  it('applies upserts and deletes without mutating the base snapshot', () => {
+    const next = applyConfigChanges(base, 5, [
+      { op: 'deleteKey', id: 'k1' },
+      { op: 'upsertKey', value: { ...key('k2'), alias: 'renamed' } },
+      { op: 'upsertKey', value: key('k3') },
+      { op: 'deleteTeam', id: 't1' },
+    ]);
+    expect(next.version).toBe(5);
+    expect(next.keys.map((k) => [k.id, k.alias])).toEqual([['k2', 'renamed'], ['k3', null]]);
+    expect(next.teams).toEqual([]);
+    expect(base.keys.map((k) => k.id)).toEqual(['k1', 'k2']);
+    expect(base.teams).toHaveLength(1);
+  });
+
+  it('fills defaults so an older control plane snapshot still parses, and strips unknown fields', () => {
+    const parsed = ConfigSnapshot.parse({ ...base, keys: [{ id: 'k9', hash: hashKey('k9'), prefix: 'k9', futureField: 1 }] });
+    expect(parsed.keys[0]).toEqual({ id: 'k9', hash: hashKey('k9'), prefix: 'k9', alias: null, teamId: null, models: [], maxBudget: null, blocked: false, expiresAt: null });
+  });
+
+  it('refuses a key hash that is not a sha-256 hex digest and a secret reference that holds a secret', () => {
+    expect(KeyConfig.safeParse({ ...key('k1'), hash: 'sk-tg-plaintext' }).success).toBe(false);
+    const model = { ...base.models[0]!, apiKeyRef: 'sk-live-123' };
+    expect(ConfigSnapshot.safeParse({ ...base, models: [model] }).success).toBe(false);
+    expect(ConfigSnapshot.safeParse({ ...base, models: [{ ...model, apiKeyRef: 'env:OPENAI_API_KEY' }] }).success).toBe(true);
+  });
+
+  it('tells snapshots from deltas', () => {
+    expect(ConfigMessage.parse({ kind: 'snapshot', version: 3, snapshot: base }).kind).toBe('snapshot');
+    expect(ConfigMessage.safeParse({ kind: 'delta', fromVersion: 3, version: 4 }).success).toBe(false);
+  });
+});
+
+describe('keys', () => {
+  it('generates distinct high-entropy secrets with a display prefix and a stable hash', () => {
+    const a = generateSecret();
+    const b = generateSecret();
+    expect(a).not.toBe(b);
+    expect(a).toMatch(/^sk-tg-[A-Za-z0-9_-]{43}$/);
+    expect(displayPrefix(a)).toBe(a.slice(0, 10));
+    expect(hashKey(a)).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashKey(a)).toBe(hashKey(a));
+  });
+});
