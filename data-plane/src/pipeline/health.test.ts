@@ -1,54 +1,44 @@
-import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestDataPlane, type TestDataPlane } from '../test-support/data-plane.js';
 import { fixtureSnapshot } from '../test-support/fixtures.js';
 import { ManualConfigSource } from '../test-support/manual-config-source.js';
 import { waitFor } from '../test-support/wait.js';
 
-/** Just enough of the Redis protocol (RESP arrays in, +PONG/+OK out) to test readiness without a Redis server. */
-async function fakeRedis(): Promise<{ url: string; close(): Promise<void> }> {
-  const open = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    open.add(socket);
-    socket.on('close', () => open.delete(socket));
-    let buffered = '';
-    socket.on('data', (data) => {
-      buffered += data.toString('latin1');
-      for (;;) {
-        const command = takeCommand(buffered);
-        if (!command) break;
-        buffered = buffered.slice(command.length);
-        socket.write(command.name.toUpperCase() === 'PING' ? '+PONG\r\n' : '+OK\r\n');
-      }
+/**
+ * A real Redis server of our own on a free port (redis-server from the machine's packages), so the test can take
+ * it away and bring nothing else down.
+ */
+async function startRedis(): Promise<{ url: string; close(): Promise<void> }> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as AddressInfo;
+      probe.close(() => resolve(free));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => {
-      for (const s of open) s.destroy();
-      server.close(() => resolve());
-    }),
-  };
-}
-
-/** One complete `*<n>\r\n($<len>\r\n<arg>\r\n)×n` command at the start of `input`, or null. */
-function takeCommand(input: string): { name: string; length: number } | null {
-  const header = /^\*(\d+)\r\n/.exec(input);
-  if (!header) return null;
-  let at = header[0].length;
-  let name = '';
-  for (let i = 0; i < Number(header[1]); i++) {
-    const bulk = /^\$(\d+)\r\n/.exec(input.slice(at));
-    if (!bulk) return null;
-    const start = at + bulk[0].length;
-    const end = start + Number(bulk[1]);
-    if (input.length < end + 2) return null;
-    if (i === 0) name = input.slice(start, end);
-    at = end + 2;
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  const url = `redis://127.0.0.1:${port}`;
+  const client = new Redis(url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined);
+  try {
+    await waitFor(async () => ((await client.ping().catch(() => null)) === 'PONG' ? true : null), 'redis-server to start');
+  } finally {
+    client.disconnect();
   }
-  return { name, length: at };
+  return {
+    url,
+    close: async () => {
+      server.kill('SIGKILL');
+      await exited;
+    },
+  };
 }
 
 describe('health', () => {
@@ -90,7 +80,7 @@ describe('health', () => {
   });
 
   it('with REDIS_URL, is ready only while Redis answers PING', async () => {
-    const redis = await fakeRedis();
+    const redis = await startRedis();
     t = await startTestDataPlane({ redisUrl: redis.url });
     const ready = await waitFor(async () => ((await get('/health/readiness')).status === 200 ? true : null), 'redis readiness');
     expect(ready).toBe(true);
