@@ -7,6 +7,7 @@ import { startHttpServer } from './http/server.js';
 import { consoleLogger, type Logger } from './logger.js';
 import type { PipelineDeps } from './pipeline/context.js';
 import { builtInProviders, type ProviderRegistry } from './providers/registry.js';
+import { secretResolver } from './upstream/secrets.js';
 import { redisHealth } from './redis/health.js';
 import { routes } from './routes.js';
 import { UsageShipper } from './usage/shipper.js';
@@ -77,6 +78,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   const deps: PipelineDeps = {
     config: store,
     providers: options.providers ?? builtInProviders(),
+    secrets: secretResolver(),
     emitUsage: (event) => usage.enqueue(event),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     dataPlaneId: options.dataPlaneId ?? `${hostname()}-${process.pid}`,

@@ -8,8 +8,11 @@ import { z } from 'zod';
  * (expand/contract during rolling upgrades).
  */
 
-/** Provider kinds the data plane has adapters for. */
-export const ProviderKind = z.enum(['mock', 'openai']);
+/**
+ * Provider kinds the data plane has adapters for. `openai_compatible` is any server speaking OpenAI's API at
+ * `apiBase` (vLLM, Ollama's /v1, LM Studio, Groq, Together, …).
+ */
+export const ProviderKind = z.enum(['mock', 'openai', 'azure', 'openai_compatible', 'anthropic', 'gemini', 'bedrock']);
 export type ProviderKind = z.infer<typeof ProviderKind>;
 
 /** A reference to a secret held outside the database: `env:NAME` or `file:/path`. Never the secret itself. */
@@ -27,6 +30,16 @@ export const ModelConfig = z.object({
   providerModel: z.string().min(1),
   apiBase: z.string().url().nullable().default(null),
   apiKeyRef: SecretRef.nullable().default(null),
+  /** Azure OpenAI `api-version`; Anthropic `anthropic-version` override. */
+  apiVersion: z.string().nullable().default(null),
+  /** AWS region (Bedrock); Azure/Gemini ignore it. */
+  region: z.string().nullable().default(null),
+  /** AWS credentials for Bedrock, as references; null falls back to env:AWS_ACCESS_KEY_ID etc. */
+  awsAccessKeyIdRef: SecretRef.nullable().default(null),
+  awsSecretAccessKeyRef: SecretRef.nullable().default(null),
+  awsSessionTokenRef: SecretRef.nullable().default(null),
+  /** Upstream timeout (time to first byte), milliseconds; null = the data plane default. */
+  timeoutMs: z.number().int().positive().nullable().default(null),
   /** USD per million input tokens. */
   inputCostPerMillion: z.number().nonnegative(),
   /** USD per million output tokens. */

@@ -1,20 +1,11 @@
-import type { ConfigSnapshot, ProviderKind } from '@tollgate/schema';
+import type { ConfigSnapshot, ModelConfig } from '@tollgate/schema';
 
 /**
  * The runtime form of a config snapshot: everything the request path looks up, indexed once when the snapshot
  * arrives and frozen, so a request does map lookups only and never sees a half-applied update.
  */
-export interface RuntimeModel {
-  readonly id: string;
-  /** Public name clients send in `model`. */
-  readonly name: string;
-  readonly provider: ProviderKind;
-  readonly providerModel: string;
-  readonly apiBase: string | null;
-  readonly apiKeyRef: string | null;
-  readonly inputCostPerMillion: number;
-  readonly outputCostPerMillion: number;
-}
+/** A model deployment as the request path sees it: the snapshot's model config, frozen. */
+export type RuntimeModel = Readonly<ModelConfig>;
 
 export interface RuntimeTeam {
   readonly id: string;

@@ -1,25 +1,71 @@
 import { z } from 'zod';
+import type {
+  CanonicalRequest,
+  ContentPart,
+  ImagePart,
+  Message,
+  ResponseFormat,
+  TextPart,
+  ToolChoice,
+  ToolDefinition,
+} from '../canonical/request.js';
 import { errors } from '../http/errors.js';
-import type { CanonicalChatRequest, CanonicalMessage, CanonicalPart, CanonicalRole } from '../providers/types.js';
 
 /**
- * The OpenAI chat completions request, typed only as far as the gateway acts on it; unknown fields are allowed
- * (and ignored until a provider needs them), so new OpenAI parameters do not break clients.
+ * The OpenAI chat completions request, typed only as far as the gateway acts on it. Unknown fields are allowed
+ * and carried in `passthrough`, so an OpenAI-compatible target receives them untouched (new OpenAI parameters
+ * keep working through the gateway).
  * @see https://platform.openai.com/docs/api-reference/chat/create
  */
-const TextPart = z.looseObject({ type: z.literal('text'), text: z.string() });
-const ImagePart = z.looseObject({
+const TextContent = z.looseObject({ type: z.literal('text'), text: z.string() });
+const ImageContent = z.looseObject({
   type: z.literal('image_url'),
   image_url: z.looseObject({ url: z.string(), detail: z.string().optional() }),
 });
-const OtherPart = z.looseObject({ type: z.string() });
-const ContentPart = z.union([TextPart, ImagePart, OtherPart]);
+const OtherContent = z.looseObject({ type: z.string() });
+const ContentItem = z.union([TextContent, ImageContent, OtherContent]);
+
+const ToolCall = z.looseObject({
+  id: z.string(),
+  type: z.literal('function').optional(),
+  function: z.looseObject({ name: z.string(), arguments: z.string() }),
+});
 
 const Message = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
-  content: z.union([z.string(), z.array(ContentPart)]).nullish(),
+  content: z.union([z.string(), z.array(ContentItem)]).nullish(),
   name: z.string().optional(),
+  tool_calls: z.array(ToolCall).nullish(),
+  tool_call_id: z.string().optional(),
+  /** Legacy assistant function call. */
+  function_call: z.looseObject({ name: z.string(), arguments: z.string() }).nullish(),
+  /** Some OpenAI-compatible servers (DeepSeek, vLLM) carry reasoning on assistant messages. */
+  reasoning_content: z.string().nullish(),
 });
+
+const Tool = z.looseObject({
+  type: z.literal('function'),
+  function: z.looseObject({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullish(),
+  }),
+});
+
+const ToolChoiceSchema = z.union([
+  z.enum(['auto', 'none', 'required']),
+  z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string() }) }),
+]);
+
+const ResponseFormatSchema = z.union([
+  z.looseObject({ type: z.literal('text') }),
+  z.looseObject({ type: z.literal('json_object') }),
+  z.looseObject({
+    type: z.literal('json_schema'),
+    json_schema: z.looseObject({ name: z.string(), schema: z.record(z.string(), z.unknown()).optional(), strict: z.boolean().nullish() }),
+  }),
+]);
 
 const ChatRequest = z.looseObject({
   model: z.string().min(1, 'must be a non-empty string'),
@@ -31,9 +77,21 @@ const ChatRequest = z.looseObject({
   temperature: z.number().nullish(),
   top_p: z.number().nullish(),
   stop: z.union([z.string(), z.array(z.string())]).nullish(),
+  seed: z.number().int().nullish(),
+  frequency_penalty: z.number().nullish(),
+  presence_penalty: z.number().nullish(),
   user: z.string().nullish(),
+  tools: z.array(Tool).nullish(),
+  tool_choice: ToolChoiceSchema.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  response_format: ResponseFormatSchema.nullish(),
+  reasoning_effort: z.enum(['minimal', 'low', 'medium', 'high']).nullish(),
+  n: z.number().int().nullish(),
 });
 type ChatRequest = z.infer<typeof ChatRequest>;
+
+/** Fields modelled above; everything else a client sends goes to `passthrough`. */
+const MODELLED = new Set(Object.keys(ChatRequest.shape));
 
 export interface ParsedChatRequest {
   /** Public model name as the client sent it. */
@@ -41,11 +99,13 @@ export interface ParsedChatRequest {
   readonly stream: boolean;
   readonly includeUsage: boolean;
   readonly user: string | null;
-  readonly canonical: CanonicalChatRequest;
+  readonly canonical: CanonicalRequest;
+  /** The parsed JSON body as the client sent it (for same-protocol forwarding). */
+  readonly body: Record<string, unknown>;
 }
 
-/** Parses and validates a chat completions body; throws a 400 `HttpError` saying what is wrong. */
-export function parseChatRequest(body: Buffer): ParsedChatRequest {
+/** Parses the body as a JSON object or throws the 400 the client deserves. */
+export function parseJsonObject(body: Buffer): Record<string, unknown> {
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
@@ -55,55 +115,141 @@ export function parseChatRequest(body: Buffer): ParsedChatRequest {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw errors.invalidParameter(null, 'The request body must be a JSON object.');
   }
-  for (const required of ['model', 'messages'] as const) {
-    if (!(required in json) || (json as Record<string, unknown>)[required] == null) throw errors.missingParameter(required);
+  return json as Record<string, unknown>;
+}
+
+/** Validates with a zod schema, turning the first issue into a 400 naming the parameter. */
+export function validate<T>(schema: z.ZodType<T>, json: unknown, required: readonly string[]): T {
+  for (const name of required) {
+    if ((json as Record<string, unknown>)[name] == null) throw errors.missingParameter(name);
   }
-  const parsed = ChatRequest.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const param = issue.path.map(String).join('.');
     throw errors.invalidParameter(param || null, issue.message);
   }
-  const request = parsed.data;
+  return parsed.data;
+}
+
+/** Parses and validates a chat completions body; throws a 400 `HttpError` saying what is wrong. */
+export function parseChatRequest(body: Buffer): ParsedChatRequest {
+  const json = parseJsonObject(body);
+  const request = validate(ChatRequest, json, ['model', 'messages']);
+  if (request.n != null && request.n > 1) throw errors.invalidParameter('n', 'Tollgate supports only n=1.');
   const stream = request.stream === true;
   return {
     model: request.model,
     stream,
     includeUsage: stream && request.stream_options?.include_usage === true,
     user: request.user ?? null,
-    canonical: toCanonical(request, stream),
+    canonical: toCanonical(request, stream, json),
+    body: json,
   };
 }
 
-function toCanonical(request: ChatRequest, stream: boolean): CanonicalChatRequest {
+function toCanonical(request: ChatRequest, stream: boolean, json: Record<string, unknown>): CanonicalRequest {
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
   const stop = typeof request.stop === 'string' ? [request.stop] : request.stop;
+  const passthrough: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(json)) if (!MODELLED.has(k)) passthrough[k] = v;
+  const responseFormat = toResponseFormat(request.response_format);
   return {
     messages: request.messages.map(toCanonicalMessage),
     stream,
+    ...(request.tools?.length && { tools: request.tools.map(toTool) }),
+    ...(request.tool_choice != null && { toolChoice: toToolChoice(request.tool_choice) }),
+    ...(request.parallel_tool_calls != null && { parallelToolCalls: request.parallel_tool_calls }),
     ...(maxTokens != null && { maxOutputTokens: maxTokens }),
     ...(request.temperature != null && { temperature: request.temperature }),
     ...(request.top_p != null && { topP: request.top_p }),
     ...(stop != null && { stop }),
+    ...(request.seed != null && { seed: request.seed }),
+    ...(request.frequency_penalty != null && { frequencyPenalty: request.frequency_penalty }),
+    ...(request.presence_penalty != null && { presencePenalty: request.presence_penalty }),
+    ...(responseFormat && { responseFormat }),
+    ...(request.reasoning_effort != null && { reasoning: { effort: request.reasoning_effort } }),
     ...(request.user != null && { user: request.user }),
+    ...(Object.keys(passthrough).length > 0 && { passthrough: { protocol: 'openai-chat' as const, fields: passthrough } }),
   };
 }
 
-function toCanonicalMessage(message: z.infer<typeof Message>): CanonicalMessage {
-  // `function` is the legacy name of `tool`.
-  const role: CanonicalRole = message.role === 'function' ? 'tool' : message.role;
-  const content: CanonicalPart[] = [];
-  if (typeof message.content === 'string') content.push({ type: 'text', text: message.content });
-  else if (message.content) {
-    for (const part of message.content) {
-      if (part.type === 'text' && typeof part.text === 'string') content.push({ type: 'text', text: part.text });
-      else if (part.type === 'image_url' && isImage(part)) content.push({ type: 'image', url: part.image_url.url, ...(part.image_url.detail && { detail: part.image_url.detail }) });
-      // Other part types (audio, files) are not supported by any adapter yet and are dropped.
-    }
-  }
-  return { role, content, ...(message.name !== undefined && { name: message.name }) };
+/** `data:image/png;base64,…` → base64 source; anything else is a URL the provider fetches. */
+export function imageFromUrl(url: string, detail?: string): ImagePart {
+  const match = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+  const source = match ? { kind: 'base64' as const, mediaType: match[1]!, data: match[2]! } : { kind: 'url' as const, url };
+  return { type: 'image', source, ...(detail !== undefined && { detail }) };
 }
 
-function isImage(part: z.infer<typeof ContentPart>): part is z.infer<typeof ImagePart> {
-  return ImagePart.safeParse(part).success;
+function toContentParts(content: z.infer<typeof Message>['content']): (TextPart | ImagePart)[] {
+  if (content == null) return [];
+  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
+  const parts: (TextPart | ImagePart)[] = [];
+  for (const item of content) {
+    if (item.type === 'text' && typeof item.text === 'string') parts.push({ type: 'text', text: item.text });
+    else if (item.type === 'image_url') {
+      const image = ImageContent.safeParse(item);
+      if (image.success) parts.push(imageFromUrl(image.data.image_url.url, image.data.image_url.detail));
+    } else {
+      throw errors.invalidParameter('messages', `content parts of type '${item.type}' are not supported.`);
+    }
+  }
+  return parts;
+}
+
+function toCanonicalMessage(message: z.infer<typeof Message>): Message {
+  const name = message.name !== undefined ? { name: message.name } : {};
+  switch (message.role) {
+    case 'system':
+    case 'developer':
+      return { role: 'system', content: toContentParts(message.content), ...name };
+    case 'user':
+      return { role: 'user', content: toContentParts(message.content), ...name };
+    case 'assistant': {
+      const content: ContentPart[] = [];
+      if (message.reasoning_content) content.push({ type: 'reasoning', text: message.reasoning_content });
+      content.push(...toContentParts(message.content));
+      for (const call of message.tool_calls ?? []) {
+        content.push({ type: 'tool-call', id: call.id, name: call.function.name, arguments: call.function.arguments });
+      }
+      if (message.function_call) {
+        content.push({ type: 'tool-call', id: `call_${message.function_call.name}`, name: message.function_call.name, arguments: message.function_call.arguments });
+      }
+      return { role: 'assistant', content, ...name };
+    }
+    case 'tool':
+    case 'function': {
+      // `function` is the legacy form of `tool`, identified by name instead of id.
+      const toolCallId = message.tool_call_id ?? (message.name !== undefined ? `call_${message.name}` : '');
+      if (toolCallId === '') throw errors.invalidParameter('messages', "tool messages need a 'tool_call_id'.");
+      return {
+        role: 'tool',
+        content: [{ type: 'tool-result', toolCallId, ...name, content: toContentParts(message.content) }],
+      };
+    }
+  }
+}
+
+function toTool(tool: z.infer<typeof Tool>): ToolDefinition {
+  const fn = tool.function;
+  return {
+    name: fn.name,
+    ...(fn.description !== undefined && { description: fn.description }),
+    parameters: fn.parameters ?? { type: 'object', properties: {} },
+    ...(fn.strict != null && { strict: fn.strict }),
+  };
+}
+
+function toToolChoice(choice: z.infer<typeof ToolChoiceSchema>): ToolChoice {
+  if (typeof choice === 'string') return { type: choice };
+  return { type: 'tool', name: choice.function.name };
+}
+
+function toResponseFormat(format: z.infer<typeof ResponseFormatSchema> | null | undefined): ResponseFormat | undefined {
+  if (!format) return undefined;
+  if (format.type === 'json_schema' && 'json_schema' in format) {
+    const js = format.json_schema;
+    return { type: 'json_schema', name: js.name, schema: js.schema ?? {}, ...(js.strict != null && { strict: js.strict }) };
+  }
+  return { type: format.type === 'json_object' ? 'json_object' : 'text' };
 }

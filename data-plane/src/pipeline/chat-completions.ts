@@ -45,7 +45,7 @@ export async function chatCompletions(deps: PipelineDeps, ex: Exchange, head: Re
     if (provider === undefined) throw errors.providerUnavailable(model.provider);
 
     const accounting = new ChatAccounting(() => estimatePromptTokens(chat.canonical.messages));
-    const events = provider.chat(chat.canonical, { target: model, signal: ex.signal });
+    const events = provider.chat(chat.canonical, { target: model, signal: ex.signal, secrets: deps.secrets });
     const meta = { id: completionId(ex.requestId), created: Math.floor(Date.now() / 1000), model: chat.model };
     const outcome: UsageOutcome = chat.stream
       ? await respondStream(ex, events, new ChatChunkEncoder(meta.id, meta.created, meta.model, chat.includeUsage), accounting, usage)

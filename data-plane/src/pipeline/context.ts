@@ -3,11 +3,14 @@ import type { ConfigStore } from '../config/store.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { RedisHealth } from '../redis/health.js';
+import type { SecretResolver } from '../upstream/secrets.js';
 
 /** What route handlers share; built once by `startDataPlane`. */
 export interface PipelineDeps {
   readonly config: ConfigStore;
   readonly providers: ProviderRegistry;
+  /** Resolves the models' credential references (`env:`/`file:`). */
+  readonly secrets: SecretResolver;
   readonly emitUsage: (event: UsageEvent) => void;
   readonly maxBodyBytes: number;
   readonly dataPlaneId: string;

@@ -1,4 +1,6 @@
-import type { CanonicalChatRequest, Provider, ProviderAdapter, ProviderCall, ProviderStreamEvent } from './types.js';
+import type { StreamEvent } from '../canonical/events.js';
+import { toProviderError } from '../upstream/errors.js';
+import type { CanonicalRequest, Provider, ProviderAdapter, ProviderCall } from './types.js';
 
 /**
  * Composes an adapter's stages into a `Provider`, and guarantees the stream contract generic code relies on:
@@ -9,29 +11,23 @@ export function defineProvider<Wire>(adapter: ProviderAdapter<Wire>): Provider {
   return {
     kind: adapter.kind,
     chat: (request, call) => guarded(adapter, request, call),
+    ...(adapter.embed && { embed: adapter.embed.bind(adapter) }),
+    ...(adapter.countTokens && { countTokens: adapter.countTokens.bind(adapter) }),
   };
 }
 
-async function* guarded<Wire>(
-  adapter: ProviderAdapter<Wire>,
-  request: CanonicalChatRequest,
-  call: ProviderCall,
-): AsyncGenerator<ProviderStreamEvent> {
+async function* guarded<Wire>(adapter: ProviderAdapter<Wire>, request: CanonicalRequest, call: ProviderCall): AsyncGenerator<StreamEvent> {
   try {
     const wire = adapter.translateRequest(request, call.target);
-    for await (const event of adapter.call(wire, call)) {
+    for await (const event of adapter.call(wire, call, request)) {
       yield event;
-      if (event.type !== 'text-delta') return;
+      if (event.type === 'finish' || event.type === 'error') return;
     }
   } catch (err) {
     if (call.signal.aborted) return;
-    yield { type: 'error', error: { status: 502, type: 'api_error', code: 'upstream_error', message: `${adapter.kind} provider failed: ${errorText(err)}` } };
+    yield { type: 'error', error: toProviderError(err, adapter.kind) };
     return;
   }
   if (call.signal.aborted) return;
-  yield { type: 'error', error: { status: 502, type: 'api_error', code: 'upstream_error', message: `${adapter.kind} provider ended its stream without finishing` } };
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  yield { type: 'error', error: { status: 502, type: 'api_error', code: 'upstream_error', message: `${adapter.kind} provider ended its stream without finishing`, provider: adapter.kind } };
 }

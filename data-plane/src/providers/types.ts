@@ -1,94 +1,62 @@
-import type { ProviderKind } from '@tollgate/schema';
+import type { ModelConfig, ProviderKind } from '@tollgate/schema';
+import type { CanonicalRequest } from '../canonical/request.js';
+import type { StreamEvent } from '../canonical/events.js';
+import type { SecretResolver } from '../upstream/secrets.js';
 
-/**
- * The one internal form every client protocol is translated into and every provider adapter translates out of
- * (OpenAI chat today; Anthropic messages, Gemini, Bedrock Converse later), so N protocols need N + M translators
- * rather than N × M.
- */
-export type CanonicalRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool';
+export type { CanonicalRequest } from '../canonical/request.js';
+export type { StreamEvent, TokenUsage, FinishReason, UnifiedFinishReason } from '../canonical/events.js';
+export type { ProviderError } from '../canonical/errors.js';
 
-export type CanonicalPart =
-  | { readonly type: 'text'; readonly text: string }
-  | { readonly type: 'image'; readonly url: string; readonly detail?: string };
-
-export interface CanonicalMessage {
-  readonly role: CanonicalRole;
-  readonly content: readonly CanonicalPart[];
-  readonly name?: string;
-}
-
-export interface CanonicalChatRequest {
-  readonly messages: readonly CanonicalMessage[];
-  /** Whether the client streams; adapters may call upstream either way but always produce events. */
-  readonly stream: boolean;
-  readonly maxOutputTokens?: number;
-  readonly temperature?: number;
-  readonly topP?: number;
-  readonly stop?: readonly string[];
-  /** End-user id the client passed (`user`), for attribution upstream. */
-  readonly user?: string;
-}
-
-/** The deployment an adapter calls: where and as what. Secrets are references, resolved by the adapter. */
-export interface ProviderTarget {
-  readonly provider: ProviderKind;
-  readonly providerModel: string;
-  readonly apiBase: string | null;
-  readonly apiKeyRef: string | null;
-}
-
-/** Token counts as the provider reported them; `undefined` means unknown, which is not zero. */
-export interface TokenUsage {
-  readonly inputTokens: number | undefined;
-  readonly outputTokens: number | undefined;
-  readonly cachedInputTokens?: number | undefined;
-  readonly reasoningTokens?: number | undefined;
-}
-
-export type UnifiedFinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'other';
-
-/** A normalised finish reason with the provider's own value kept beside it. */
-export interface FinishReason {
-  readonly unified: UnifiedFinishReason;
-  readonly raw: string | undefined;
-}
-
-export interface ProviderError {
-  /** HTTP status the gateway answers with when nothing has been sent yet (e.g. 502 for an upstream failure). */
-  readonly status: number;
-  /** OpenAI-style error type and code, so every client protocol can render it. */
-  readonly type: string;
-  readonly code: string | null;
-  readonly message: string;
-}
-
-/**
- * What an adapter produces, in order: any number of text deltas, then exactly one `finish` or one `error`.
- * Failures are events, not throws, so a stream that fails half-way is handled like any other event.
- */
-export type ProviderStreamEvent =
-  | { readonly type: 'text-delta'; readonly text: string }
-  | { readonly type: 'finish'; readonly finishReason: FinishReason; readonly usage: TokenUsage }
-  | { readonly type: 'error'; readonly error: ProviderError };
+/** The deployment an adapter calls: the model config from the snapshot (provider, model id, base URL, refs). */
+export type ProviderTarget = ModelConfig;
 
 export interface ProviderCall {
   readonly target: ProviderTarget;
-  /** Aborted when the client goes away; adapters stop reading upstream and end their stream. */
+  /** Aborted when the client goes away: adapters abort the upstream request at once and end their stream. */
   readonly signal: AbortSignal;
+  /** Resolves `env:`/`file:` credential references; never log what it returns. */
+  readonly secrets: SecretResolver;
+}
+
+/** An embeddings request in canonical form (OpenAI's shape, which every provider's maps onto). */
+export interface EmbeddingRequest {
+  readonly input: readonly string[];
+  readonly dimensions?: number;
+  readonly user?: string;
+}
+
+export interface EmbeddingResult {
+  readonly vectors: readonly (readonly number[])[];
+  readonly inputTokens: number | undefined;
 }
 
 /**
  * One provider, in stages: translate the canonical request into the provider's wire form, then call it and turn
- * what comes back into canonical events. `Wire` stays private to the adapter folder.
+ * what comes back into canonical events. `Wire` stays private to the adapter folder. Optional capabilities are
+ * hooks generic code tests for, so it never names a provider.
  */
 export interface ProviderAdapter<Wire> {
   readonly kind: ProviderKind;
-  translateRequest(request: CanonicalChatRequest, target: ProviderTarget): Wire;
-  call(wire: Wire, call: ProviderCall): AsyncIterable<ProviderStreamEvent>;
+  translateRequest(request: CanonicalRequest, target: ProviderTarget): Wire;
+  /**
+   * Calls upstream and yields canonical events. When `request.stream` is false the adapter should call the
+   * provider's non-streaming endpoint and emit the same events from the whole response.
+   */
+  call(wire: Wire, call: ProviderCall, request: CanonicalRequest): AsyncIterable<StreamEvent>;
+  embed?(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResult>;
+  /** Exact input token count from the provider (Anthropic count_tokens); absent → local estimate. */
+  countTokens?(request: CanonicalRequest, call: ProviderCall): Promise<number>;
 }
 
 /** A provider as generic code sees it: the adapter's stages composed, its wire type erased. */
 export interface Provider {
   readonly kind: ProviderKind;
-  chat(request: CanonicalChatRequest, call: ProviderCall): AsyncIterable<ProviderStreamEvent>;
+  chat(request: CanonicalRequest, call: ProviderCall): AsyncIterable<StreamEvent>;
+  embed?(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResult>;
+  countTokens?(request: CanonicalRequest, call: ProviderCall): Promise<number>;
 }
+
+/** @deprecated name kept while callers move over: use `StreamEvent`. */
+export type ProviderStreamEvent = StreamEvent;
+/** @deprecated name kept while callers move over: use `CanonicalRequest`. */
+export type CanonicalChatRequest = CanonicalRequest;

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { defineProvider } from '../define-provider.js';
+import { ModelConfig } from '@tollgate/schema';
+import { secretResolver } from '../../upstream/secrets.js';
 import type { CanonicalChatRequest, ProviderStreamEvent, ProviderTarget } from '../types.js';
 import { mockProvider } from './index.js';
 import { MOCK_REPLY_PREFIX, wordDeltas } from './reply.js';
 
-const target: ProviderTarget = { provider: 'mock', providerModel: 'mock', apiBase: null, apiKeyRef: null };
+const target: ProviderTarget = ModelConfig.parse({ id: 'm', name: 'mock', provider: 'mock', providerModel: 'mock', inputCostPerMillion: 1, outputCostPerMillion: 2 });
+const secrets = secretResolver({});
 const request = (text: string): CanonicalChatRequest => ({
   stream: true,
   messages: [
@@ -22,7 +25,7 @@ async function collect(events: AsyncIterable<ProviderStreamEvent>): Promise<Prov
 
 describe('mock provider', () => {
   it('answers deterministically with the last user message, word by word, then finish with usage', async () => {
-    const events = await collect(mockProvider().chat(request('hello there'), { target, signal: new AbortController().signal }));
+    const events = await collect(mockProvider().chat(request('hello there'), { target, secrets, signal: new AbortController().signal }));
     const deltas = events.filter((e) => e.type === 'text-delta').map((e) => e.text);
     expect(deltas.join('')).toBe(`${MOCK_REPLY_PREFIX}hello there`);
     expect(deltas.slice(0, 3)).toEqual(['This', ' is', ' a']);
@@ -37,7 +40,7 @@ describe('mock provider', () => {
   it('stops when the call is aborted', async () => {
     const controller = new AbortController();
     const seen: ProviderStreamEvent[] = [];
-    for await (const e of mockProvider({ delayMs: 1 }).chat(request('a b c d e f'), { target, signal: controller.signal })) {
+    for await (const e of mockProvider({ delayMs: 1 }).chat(request('a b c d e f'), { target, secrets, signal: controller.signal })) {
       seen.push(e);
       if (seen.length === 2) controller.abort();
     }
@@ -54,13 +57,13 @@ describe('defineProvider', () => {
 
   it('turns a throw into an error event', async () => {
     const broken = defineProvider({ kind: 'mock', translateRequest: () => { throw new Error('bad input'); }, call: async function* () {} });
-    const events = await collect(broken.chat(request('x'), { target, signal }));
-    expect(events).toEqual([{ type: 'error', error: expect.objectContaining({ status: 502, message: 'mock provider failed: bad input' }) }]);
+    const events = await collect(broken.chat(request('x'), { target, secrets, signal }));
+    expect(events).toEqual([{ type: 'error', error: expect.objectContaining({ status: 502, message: 'mock: bad input' }) }]);
   });
 
   it('ends a stream that stops without finishing with an error event, and drops anything after finish', async () => {
     const truncated = defineProvider({ kind: 'mock', translateRequest: () => null, call: async function* () { yield { type: 'text-delta', text: 'a' } as const; } });
-    expect((await collect(truncated.chat(request('x'), { target, signal }))).map((e) => e.type)).toEqual(['text-delta', 'error']);
+    expect((await collect(truncated.chat(request('x'), { target, secrets, signal }))).map((e) => e.type)).toEqual(['text-delta', 'error']);
     const chatty = defineProvider({
       kind: 'mock',
       translateRequest: () => null,
@@ -69,6 +72,6 @@ describe('defineProvider', () => {
         yield { type: 'text-delta', text: 'late' } as const;
       },
     });
-    expect((await collect(chatty.chat(request('x'), { target, signal }))).map((e) => e.type)).toEqual(['finish']);
+    expect((await collect(chatty.chat(request('x'), { target, secrets, signal }))).map((e) => e.type)).toEqual(['finish']);
   });
 });

@@ -1,5 +1,6 @@
 import { estimatePromptTokens } from '../token-estimate.js';
-import type { CanonicalChatRequest, CanonicalMessage } from '../types.js';
+import type { Message } from '../../canonical/request.js';
+import type { CanonicalRequest } from '../types.js';
 
 /** What the mock "sends upstream": only what its deterministic answer depends on. */
 export interface MockWire {
@@ -7,14 +8,14 @@ export interface MockWire {
   readonly promptTokens: number;
 }
 
-export function translateRequest(request: CanonicalChatRequest): MockWire {
+export function translateRequest(request: CanonicalRequest): MockWire {
   return {
     lastUserText: lastUserText(request.messages),
-    promptTokens: estimatePromptTokens(request.messages),
+    promptTokens: estimatePromptTokens(request.messages, request.tools),
   };
 }
 
-function lastUserText(messages: readonly CanonicalMessage[]): string {
+function lastUserText(messages: readonly Message[]): string {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i]!;
     if (m.role !== 'user') continue;

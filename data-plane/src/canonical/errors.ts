@@ -1,0 +1,21 @@
+/**
+ * A failure as every inbound protocol can render it: the HTTP status to answer with when nothing has been sent
+ * yet, an OpenAI-style type and code, and the provider's own message.
+ */
+export interface ProviderError {
+  readonly status: number;
+  /** OpenAI-style type: `invalid_request_error`, `authentication_error`, `permission_error`, `not_found_error`,
+   *  `rate_limit_error`, `api_error`, `overloaded_error`, `timeout_error`. Each encoder maps it to its protocol. */
+  readonly type: string;
+  /**
+   * Machine-readable code. Well-known ones other stages rely on: `context_length_exceeded` (prompt too long for
+   * the model: a later fallback to a larger model keys on it), `content_policy_violation` (blocked by the
+   * provider's safety system), `rate_limit_exceeded`, `upstream_timeout`, `upstream_unreachable`, `upstream_error`.
+   */
+  readonly code: string | null;
+  readonly message: string;
+  /** Seconds the provider asked us to wait (`retry-after`), passed on to the client. */
+  readonly retryAfterSeconds?: number;
+  /** Which provider failed, for logs and usage events. */
+  readonly provider?: string;
+}

@@ -1,0 +1,95 @@
+import { errors as undiciErrors } from 'undici';
+import type { ProviderError } from '../canonical/errors.js';
+
+/**
+ * Shared mapping of upstream failures to canonical `ProviderError`s. Each adapter extracts the message and code
+ * from its provider's error body; this file decides statuses and types in one place so every provider's 429 is a
+ * 429 with `retry-after`, every context-length error carries `context_length_exceeded`, and so on.
+ */
+
+const TYPE_BY_STATUS: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  408: 'timeout_error',
+  413: 'invalid_request_error',
+  422: 'invalid_request_error',
+  429: 'rate_limit_error',
+  529: 'overloaded_error',
+};
+
+/** Messages providers use for "the prompt does not fit the model's context window". */
+const CONTEXT_LENGTH = [
+  /context[_ ]length/i,
+  /context window/i,
+  /maximum context/i,
+  /prompt is too long/i,
+  /too many (input )?tokens/i,
+  /input (is )?too long/i,
+  /exceeds? the (maximum|max) (number of )?tokens/i,
+  /input token count.*exceeds/i,
+];
+
+export function isContextLengthMessage(message: string): boolean {
+  return CONTEXT_LENGTH.some((re) => re.test(message));
+}
+
+/** `retry-after` (seconds or HTTP date) → whole seconds, or undefined. */
+export function parseRetryAfter(value: string | undefined | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+/**
+ * An upstream HTTP error response as a `ProviderError`. The status passes through (a provider's 429 stays 429,
+ * its 400 stays 400) except that upstream 401/403 become 502: the client's key was fine, the gateway's
+ * credential for the provider was not, and telling the client "your key is invalid" would be wrong.
+ */
+export function upstreamHttpError(input: {
+  provider: string;
+  status: number;
+  message: string;
+  code?: string | null;
+  retryAfter?: string | undefined | null;
+  /** Provider-specific flags found by the adapter. */
+  contentPolicy?: boolean;
+}): ProviderError {
+  const { provider, status, message } = input;
+  const retryAfterSeconds = parseRetryAfter(input.retryAfter);
+  const base = { provider, message: `${provider}: ${message}`, ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) };
+  if (status === 401 || status === 403) {
+    return { ...base, status: 502, type: 'api_error', code: 'upstream_auth_failed' };
+  }
+  if (input.contentPolicy) return { ...base, status: 400, type: 'invalid_request_error', code: 'content_policy_violation' };
+  if (status === 400 || status === 413 || status === 422) {
+    if (isContextLengthMessage(message)) return { ...base, status: 400, type: 'invalid_request_error', code: 'context_length_exceeded' };
+  }
+  if (status === 429) return { ...base, status: 429, type: 'rate_limit_error', code: input.code ?? 'rate_limit_exceeded' };
+  if (status === 529 || status === 503) return { ...base, status: 503, type: 'overloaded_error', code: input.code ?? 'upstream_overloaded' };
+  if (status >= 500) return { ...base, status: 502, type: 'api_error', code: input.code ?? 'upstream_error' };
+  return { ...base, status, type: TYPE_BY_STATUS[status] ?? 'invalid_request_error', code: input.code ?? null };
+}
+
+/** Network failures, timeouts and anything thrown inside an adapter, as a `ProviderError`. */
+export function toProviderError(err: unknown, provider: string): ProviderError {
+  if (isProviderError(err)) return err;
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) {
+    return { status: 504, type: 'timeout_error', code: 'upstream_timeout', message: `${provider}: the provider did not answer in time (${err.message})`, provider };
+  }
+  const code = (err as { code?: unknown })?.code;
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
+    return { status: 502, type: 'api_error', code: 'upstream_unreachable', message: `${provider}: could not reach the provider (${String(code)})`, provider };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { status: 502, type: 'api_error', code: 'upstream_error', message: `${provider}: ${message}`, provider };
+}
+
+/** Adapters may throw a `ProviderError` object; it passes through unchanged. */
+export function isProviderError(value: unknown): value is ProviderError {
+  return typeof value === 'object' && value !== null && 'status' in value && 'type' in value && 'message' in value && !(value instanceof Error);
+}

@@ -1,0 +1,58 @@
+import { readFileSync, statSync } from 'node:fs';
+import type { ProviderError } from '../canonical/errors.js';
+
+/**
+ * Resolves credential references from the config (`env:NAME`, `file:/path`). The snapshot never carries secrets,
+ * only these references. File contents are cached and re-read when the file changes (rotated credentials, mounted
+ * Kubernetes secrets), checked at most once a second. Resolved values are never logged or put in errors.
+ */
+export interface SecretResolver {
+  /** The secret, or throws a `ProviderError` naming the reference (not the value) when it cannot be resolved. */
+  resolve(ref: string): string;
+  /** Like `resolve`, but undefined for a null/absent reference. */
+  optional(ref: string | null | undefined): string | undefined;
+}
+
+export function secretResolver(env: NodeJS.ProcessEnv = process.env): SecretResolver {
+  const files = new Map<string, { value: string; mtimeMs: number; checkedAt: number }>();
+
+  const fromFile = (path: string): string | undefined => {
+    const now = Date.now();
+    const cached = files.get(path);
+    if (cached && now - cached.checkedAt < 1_000) return cached.value;
+    try {
+      const { mtimeMs } = statSync(path);
+      if (cached && cached.mtimeMs === mtimeMs) {
+        cached.checkedAt = now;
+        return cached.value;
+      }
+      const value = readFileSync(path, 'utf8').trim();
+      files.set(path, { value, mtimeMs, checkedAt: now });
+      return value;
+    } catch {
+      return undefined;
+    }
+  };
+
+  const resolve = (ref: string): string => {
+    let value: string | undefined;
+    if (ref.startsWith('env:')) value = env[ref.slice(4)];
+    else if (ref.startsWith('file:')) value = fromFile(ref.slice(5));
+    if (value === undefined || value === '') throw missing(ref);
+    return value;
+  };
+
+  return {
+    resolve,
+    optional: (ref) => (ref ? resolve(ref) : undefined),
+  };
+}
+
+function missing(ref: string): ProviderError {
+  return {
+    status: 500,
+    type: 'api_error',
+    code: 'provider_credential_missing',
+    message: `The gateway's credential for this model is not configured (${ref} is empty or unreadable).`,
+  };
+}
