@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     name: 'test',
-    include: ['e2e/**/*.test.ts'],
+    include: ['e2e/**/*.test.ts', 'stand-ins/**/*.test.ts'],
     globalSetup: ['./src/global-setup.ts'],
     fileParallelism: false,
     testTimeout: 60_000,
