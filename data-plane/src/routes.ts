@@ -1,13 +1,14 @@
 import { errors } from './http/errors.js';
 import type { Route, RouteHandler } from './http/server.js';
-import { chatCompletions } from './pipeline/chat-completions.js';
 import type { PipelineDeps } from './pipeline/context.js';
 import { liveness, readiness } from './pipeline/health.js';
 import { listModels, retrieveModel } from './pipeline/models.js';
+import { runInference } from './pipeline/run-inference.js';
+import { openAiChatSurface } from './surfaces/openai-chat/index.js';
 
 /** Every route, each OpenAI route both with and without the `/v1` prefix (clients configure either base URL). */
 export function routes(deps: PipelineDeps): Route[] {
-  const chat: RouteHandler = (ex, head) => chatCompletions(deps, ex, head);
+  const chat: RouteHandler = (ex, head) => runInference(deps, ex, head, openAiChatSurface);
   const models: RouteHandler = (ex, head) => listModels(deps, ex, head);
   // A wildcard rather than `:model`, because model names may contain slashes (`openai/gpt-4o`).
   const model: RouteHandler = (ex, head) => retrieveModel(deps, ex, head, modelFromUrl(head.url));

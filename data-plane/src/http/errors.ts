@@ -5,12 +5,16 @@
  * type `invalid_request_error` and gateway/upstream failures (5xx) `api_error`; `code` tells them apart.
  */
 
+import type { ProviderError } from '../canonical/errors.js';
+
 export interface OpenAiErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
 
 export class HttpError extends Error {
   override readonly name = 'HttpError';
+  /** Extra response headers, e.g. `retry-after` on a 429. */
+  headers: Record<string, string> = {};
 
   constructor(
     readonly status: number,
@@ -22,10 +26,23 @@ export class HttpError extends Error {
     super(message);
   }
 
+  /** A provider failure as the response the client gets when nothing has been sent yet. */
+  static fromProvider(error: ProviderError): HttpError {
+    const http = new HttpError(error.status, error.type, error.code, error.message);
+    if (error.retryAfterSeconds !== undefined) http.headers['retry-after'] = String(error.retryAfterSeconds);
+    return http;
+  }
+
   toBody(): OpenAiErrorBody {
     return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
   }
 }
+
+/** Renders an error in an inbound protocol's own error shape. */
+export type ErrorRenderer = (error: HttpError) => unknown;
+
+/** OpenAI's shape, the default for every route that is not Anthropic's. */
+export const renderOpenAiError: ErrorRenderer = (error) => error.toBody();
 
 /** The catalogue, so status/type/code combinations are decided in one place. */
 export const errors = {

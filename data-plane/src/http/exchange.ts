@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CONFIG_VERSION_HEADER, REQUEST_ID_HEADER } from '@tollgate/schema';
 import type { UwsResponse } from '../uws.js';
 import { BodyCollector } from './body.js';
-import { errors, type HttpError } from './errors.js';
+import { errors, renderOpenAiError, type ErrorRenderer, type HttpError } from './errors.js';
 import { statusLine } from './status.js';
 
 type State = 'open' | 'streaming' | 'ended' | 'aborted';
@@ -106,10 +106,10 @@ export class Exchange {
   }
 
   /** A complete response in one corked write. */
-  send(status: number, body: string, contentType = 'application/json'): void {
+  send(status: number, body: string, contentType = 'application/json', headers?: Record<string, string>): void {
     if (this.state !== 'open') return;
     this.res.cork(() => {
-      this.writeHead(status, { 'content-type': contentType });
+      this.writeHead(status, headers ? { ...headers, 'content-type': contentType } : { 'content-type': contentType });
       this.res.end(body);
     });
     this.state = 'ended';
@@ -120,8 +120,9 @@ export class Exchange {
     this.send(status, JSON.stringify(value));
   }
 
-  sendError(error: HttpError): void {
-    this.sendJson(error.status, error.toBody());
+  /** An error response in the route's protocol (OpenAI's error object unless told otherwise), with its headers. */
+  sendError(error: HttpError, render: ErrorRenderer = renderOpenAiError): void {
+    this.send(error.status, JSON.stringify(render(error)), 'application/json', error.headers);
   }
 
   /**

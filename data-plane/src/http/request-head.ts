@@ -9,6 +9,12 @@ export interface RequestHead {
   readonly method: string;
   readonly url: string;
   readonly authorization: string;
+  /** Anthropic's `x-api-key` header ('' when absent). */
+  readonly xApiKey: string;
+  /** Azure OpenAI's `api-key` header ('' when absent). */
+  readonly apiKey: string;
+  /** The raw query string without '?' ('' when absent). */
+  readonly query: string;
   /** Declared Content-Length, or null when absent (chunked) or unparsable. */
   readonly contentLength: number | null;
 }
@@ -20,6 +26,9 @@ export function readRequestHead(req: UwsRequest): RequestHead {
     method: req.getMethod(),
     url: req.getUrl(),
     authorization: req.getHeader('authorization'),
+    xApiKey: req.getHeader('x-api-key'),
+    apiKey: req.getHeader('api-key'),
+    query: req.getQuery() ?? '',
     contentLength: Number.isSafeInteger(parsed) && parsed >= 0 ? parsed : null,
   };
 }

@@ -8,13 +8,17 @@ export function bearerToken(header: string): string | null {
   return match ? match[1]! : null;
 }
 
+/** The key an OpenAI client sends: `Authorization: Bearer`, or Azure OpenAI's `api-key` header. */
+export function openAiCredential(head: { authorization: string; apiKey: string }): string | null {
+  return bearerToken(head.authorization) ?? (head.apiKey !== '' ? head.apiKey.trim() : null);
+}
+
 /**
- * Header → key: sha-256 of the presented key looked up in the snapshot's hash map (the plaintext is never stored
- * anywhere). Throws a 401 `HttpError` for a missing, unknown, blocked or expired key, or a key of a blocked or
- * unknown team.
+ * Presented key → runtime key: sha-256 of the key looked up in the snapshot's hash map (the plaintext is never
+ * stored anywhere). Throws a 401 `HttpError` for a missing, unknown, blocked or expired key, or a key of a blocked
+ * or unknown team.
  */
-export function authenticate(config: RuntimeConfig, authorization: string, now: number): RuntimeKey {
-  const token = bearerToken(authorization);
+export function authenticate(config: RuntimeConfig, token: string | null, now: number): RuntimeKey {
   if (token === null) throw errors.missingKey();
   const key = config.keysByHash.get(hashKey(token));
   if (key === undefined || key.teamMissing) throw errors.invalidKey();

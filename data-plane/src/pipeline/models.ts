@@ -2,7 +2,7 @@ import type { Exchange } from '../http/exchange.js';
 import { errors, HttpError } from '../http/errors.js';
 import type { RequestHead } from '../http/request-head.js';
 import type { RuntimeModel } from '../config/runtime.js';
-import { authenticate } from './authenticate.js';
+import { authenticate, openAiCredential } from './authenticate.js';
 import type { PipelineDeps } from './context.js';
 import { requireConfig } from './require-config.js';
 import { modelsForKey, resolveModel } from './resolve-model.js';
@@ -16,7 +16,7 @@ import { modelsForKey, resolveModel } from './resolve-model.js';
 export function listModels(deps: PipelineDeps, ex: Exchange, head: RequestHead): void {
   respond(ex, () => {
     const config = requireConfig(deps.config, ex);
-    const key = authenticate(config, head.authorization, Date.now());
+    const key = authenticate(config, openAiCredential(head), Date.now());
     return { object: 'list', data: modelsForKey(config, key).map((m) => modelObject(m, config.createdAt)) };
   });
 }
@@ -24,7 +24,7 @@ export function listModels(deps: PipelineDeps, ex: Exchange, head: RequestHead):
 export function retrieveModel(deps: PipelineDeps, ex: Exchange, head: RequestHead, name: string): void {
   respond(ex, () => {
     const config = requireConfig(deps.config, ex);
-    const key = authenticate(config, head.authorization, Date.now());
+    const key = authenticate(config, openAiCredential(head), Date.now());
     return modelObject(resolveModel(config, key, name), config.createdAt);
   });
 }

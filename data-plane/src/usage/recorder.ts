@@ -32,6 +32,12 @@ export class UsageRecorder {
     private readonly emit: (event: UsageEvent) => void,
   ) {}
 
+  /** The request's final token counts (reported or estimated). */
+  setTokens(usage: { inputTokens: number; outputTokens: number }): void {
+    this.promptTokens = usage.inputTokens;
+    this.completionTokens = usage.outputTokens;
+  }
+
   useModel(model: RuntimeModel): void {
     this.deployment = model;
   }

@@ -1,4 +1,4 @@
-import type { UnifiedFinishReason } from '../providers/types.js';
+import type { UnifiedFinishReason } from '../../canonical/events.js';
 
 /**
  * Canonical finish reason → OpenAI `finish_reason`.

@@ -8,8 +8,8 @@ import type {
   TextPart,
   ToolChoice,
   ToolDefinition,
-} from '../canonical/request.js';
-import { errors } from '../http/errors.js';
+} from '../../canonical/request.js';
+import { errors } from '../../http/errors.js';
 
 /**
  * The OpenAI chat completions request, typed only as far as the gateway acts on it. Unknown fields are allowed

@@ -1,4 +1,4 @@
-import type { OpenAiErrorBody } from '../http/errors.js';
+import type { OpenAiErrorBody } from '../../http/errors.js';
 import type { OpenAiUsage } from './usage.js';
 
 /**
@@ -6,11 +6,15 @@ import type { OpenAiUsage } from './usage.js';
  *
  *   data: {…"choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}
  *   data: {…"choices":[{"index":0,"delta":{"content":"Hello"},"logprobs":null,"finish_reason":null}]}   (× n)
+ *   data: {…"delta":{"tool_calls":[{"index":0,"id":"call_…","type":"function","function":{"name":"f","arguments":""}}]}…}
+ *   data: {…"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"ci"}}]}…}                      (× n)
  *   data: {…"choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]}
  *   data: {…"choices":[],"usage":{…}}                         (only with stream_options.include_usage)
  *   data: [DONE]
  *
  * With `include_usage`, every chunk carries `"usage":null` except the final usage chunk, whose `choices` is empty.
+ * Reasoning text (which OpenAI itself does not stream in chat) goes out as `reasoning_content` deltas, the
+ * convention of OpenAI-compatible servers (vLLM, DeepSeek) that chat UIs render.
  * @see https://platform.openai.com/docs/api-reference/chat-streaming/streaming
  */
 export class ChatChunkEncoder {
@@ -31,6 +35,18 @@ export class ChatChunkEncoder {
 
   delta(text: string): string {
     return this.choice(`{"content":${JSON.stringify(text)}}`, 'null');
+  }
+
+  reasoning(text: string): string {
+    return this.choice(`{"reasoning_content":${JSON.stringify(text)}}`, 'null');
+  }
+
+  toolCallStart(index: number, id: string, name: string): string {
+    return this.choice(`{"tool_calls":[{"index":${index},"id":${JSON.stringify(id)},"type":"function","function":{"name":${JSON.stringify(name)},"arguments":""}}]}`, 'null');
+  }
+
+  toolCallDelta(index: number, args: string): string {
+    return this.choice(`{"tool_calls":[{"index":${index},"function":{"arguments":${JSON.stringify(args)}}}]}`, 'null');
   }
 
   /** The chunk that ends the choice: empty delta, the finish reason. */

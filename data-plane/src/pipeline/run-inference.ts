@@ -1,0 +1,79 @@
+import { ClientGoneError, type Exchange } from '../http/exchange.js';
+import { errors, HttpError } from '../http/errors.js';
+import type { RequestHead } from '../http/request-head.js';
+import { estimatePromptTokens } from '../providers/token-estimate.js';
+import type { ParsedInbound, Surface } from '../surfaces/types.js';
+import { UsageRecorder, type UsageOutcome } from '../usage/recorder.js';
+import { Accounting } from './accounting.js';
+import { authenticate } from './authenticate.js';
+import type { PipelineDeps } from './context.js';
+import { jsonResponse } from './json-response.js';
+import { requireConfig } from './require-config.js';
+import { resolveModel } from './resolve-model.js';
+import { streamResponse } from './stream-response.js';
+
+/**
+ * Every inference route (OpenAI chat, responses, legacy completions, Anthropic messages), one pipeline, in order.
+ * Each ordering rule has its reason:
+ *
+ * 1. config: nothing can be decided without a snapshot (503).
+ * 2. authenticate, from the headers alone and BEFORE reading the body, so an unauthenticated client cannot make
+ *    the gateway buffer up to maxBodyBytes (401). From here on the request is attributable and ends in exactly one
+ *    usage event, whatever happens.
+ * 3. read the body under the size cap (413), parse and validate it in the surface's protocol (400).
+ * 4. resolve the model: unknown (404) is checked before allowed (403).
+ * 5. provider adapter → upstream call → canonical events → the surface's response, aborting upstream if the
+ *    client leaves (the exchange's signal is the provider call's signal).
+ *
+ * Steps 1–3 start synchronously, inside the uWS handler: the body reader must be attached before it returns.
+ * Errors anywhere are rendered in the surface's own error format.
+ */
+export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, ex: Exchange, head: RequestHead, surface: Surface<P>): Promise<void> {
+  let usage: UsageRecorder | undefined;
+  try {
+    const config = requireConfig(deps.config, ex);
+    const key = authenticate(config, surface.credential(head), Date.now());
+    usage = new UsageRecorder({ requestId: ex.requestId, key, route: head.url, dataPlaneId: deps.dataPlaneId }, deps.emitUsage);
+
+    const parsed = surface.parse(await ex.readBody(deps.maxBodyBytes, head.contentLength), head);
+    usage.model = parsed.model;
+    usage.stream = parsed.stream;
+    usage.endUser = parsed.user;
+
+    const model = resolveModel(config, key, parsed.model);
+    usage.useModel(model);
+    const provider = deps.providers.get(model.provider);
+    if (provider === undefined) throw errors.providerUnavailable(model.provider);
+
+    const accounting = new Accounting(() => estimatePromptTokens(parsed.canonical.messages, parsed.canonical.tools));
+    const events = provider.chat(parsed.canonical, { target: model, signal: ex.signal, secrets: deps.secrets });
+    const meta = { requestId: ex.requestId, created: Math.floor(Date.now() / 1000), model: parsed.model };
+    const outcome: UsageOutcome = parsed.stream
+      ? await streamResponse(ex, events, surface.streamEncoder(meta, parsed), accounting, usage)
+      : await jsonResponse(ex, events, surface, meta, parsed, accounting);
+    // Success, client abort or a mid-stream failure: the upstream worked on the prompt, bill what it produced.
+    // (A provider error before any output throws instead and is billed nothing.)
+    usage.setTokens(accounting.final());
+    usage.finish(outcome);
+  } catch (err) {
+    fail(deps, ex, err, usage, surface);
+  }
+}
+
+/** The one place a failed request turns into a response and, when attributable, a usage event. */
+function fail(deps: PipelineDeps, ex: Exchange, err: unknown, usage: UsageRecorder | undefined, surface: Surface<ParsedInbound>): void {
+  if (err instanceof ClientGoneError || ex.aborted) {
+    usage?.finish({ status: 'aborted', httpStatus: ex.headersSent ? ex.sentStatus : 499, errorType: 'client_disconnected', errorMessage: 'client disconnected' });
+    return;
+  }
+  let error: HttpError;
+  if (err instanceof HttpError) {
+    error = err;
+  } else {
+    deps.logger.error('inference request failed', { requestId: ex.requestId, error: err });
+    error = errors.internal();
+  }
+  if (ex.headersSent) ex.endStream();
+  else ex.sendError(error, surface.renderError);
+  usage?.finish({ status: 'error', httpStatus: ex.sentStatus || error.status, errorType: error.code ?? error.type, errorMessage: error.message });
+}

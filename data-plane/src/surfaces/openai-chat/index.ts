@@ -1,0 +1,36 @@
+import { renderOpenAiError } from '../../http/errors.js';
+import { openAiCredential } from '../../pipeline/authenticate.js';
+import type { Surface } from '../types.js';
+import { ChatChunkEncoder } from './chat-chunks.js';
+import { chatCompletion } from './chat-completion.js';
+import { parseChatRequest, type ParsedChatRequest } from './chat-request.js';
+import { toOpenAiFinishReason } from './finish-reason.js';
+import { completionId, openAiUsage } from './usage.js';
+
+/** `POST /v1/chat/completions` (and Azure's deployment route): OpenAI chat in, any provider out. */
+export const openAiChatSurface: Surface<ParsedChatRequest> = {
+  protocol: 'openai-chat',
+  renderError: renderOpenAiError,
+  credential: openAiCredential,
+  parse: (body) => parseChatRequest(body),
+  respond: (response, meta, _parsed, usage) =>
+    chatCompletion({ id: completionId(meta.requestId), created: meta.created, model: meta.model, response, usage: openAiUsage(usage) }),
+  streamEncoder(meta, parsed) {
+    const chunks = new ChatChunkEncoder(completionId(meta.requestId), meta.created, meta.model, parsed.includeUsage);
+    return {
+      start: () => chunks.role(),
+      content(event) {
+        switch (event.type) {
+          case 'text-delta': return chunks.delta(event.text);
+          case 'reasoning-delta': return chunks.reasoning(event.text);
+          case 'tool-call-start': return chunks.toolCallStart(event.index, event.id, event.name);
+          case 'tool-call-delta': return chunks.toolCallDelta(event.index, event.argumentsDelta);
+          // Signatures and redacted reasoning have no place in OpenAI chat; tool calls end implicitly.
+          default: return '';
+        }
+      },
+      finish: (reason, usage) => chunks.finish(toOpenAiFinishReason(reason.unified)) + chunks.usage(openAiUsage(usage)) + ChatChunkEncoder.DONE,
+      error: (error) => ChatChunkEncoder.error(error.toBody()),
+    };
+  },
+};

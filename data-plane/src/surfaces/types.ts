@@ -1,0 +1,62 @@
+import type { CanonicalRequest, InboundProtocol } from '../canonical/request.js';
+import type { FinishReason, StreamEvent } from '../canonical/events.js';
+import type { ErrorRenderer, HttpError } from '../http/errors.js';
+import type { RequestHead } from '../http/request-head.js';
+import type { FinalUsage } from '../pipeline/accounting.js';
+import type { CollectedResponse } from './collect.js';
+
+/**
+ * An inbound protocol (OpenAI chat, OpenAI responses, OpenAI legacy completions, Anthropic messages): how a
+ * client's request becomes canonical, and how canonical events become that client's response. The pipeline
+ * (`pipeline/run-inference.ts`) is the same for all of them; a surface only translates.
+ */
+export interface Surface<P extends ParsedInbound = ParsedInbound> {
+  readonly protocol: InboundProtocol;
+  /** This protocol's error shape, used for every error on its routes. */
+  readonly renderError: ErrorRenderer;
+  /** The client's key from the headers this protocol's clients send it in, or null. */
+  credential(head: RequestHead): string | null;
+  /** Body (already size-capped) → parsed request; throws a 400 `HttpError` saying what is wrong. */
+  parse(body: Buffer, head: RequestHead): P;
+  /** The whole answer of a non-streamed request. */
+  respond(response: CollectedResponse, meta: ResponseMeta, parsed: P, usage: FinalUsage): unknown;
+  /** An encoder for one streamed answer. */
+  streamEncoder(meta: ResponseMeta, parsed: P): StreamEncoder;
+}
+
+export interface ParsedInbound {
+  /** Public model name as the client sent it. */
+  readonly model: string;
+  readonly stream: boolean;
+  /** End-user id for attribution (OpenAI `user`, Anthropic `metadata.user_id`). */
+  readonly user: string | null;
+  readonly canonical: CanonicalRequest;
+}
+
+export interface ResponseMeta {
+  /** The gateway's request id (also the usage event id); surfaces derive their response ids from it. */
+  readonly requestId: string;
+  /** Seconds since the epoch. */
+  readonly created: number;
+  /** Public model name, echoed as the response's model. */
+  readonly model: string;
+}
+
+/** Content events: everything a stream carries that is not metadata, usage or an ending. */
+export type ContentEvent = Extract<
+  StreamEvent,
+  { type: 'text-delta' | 'reasoning-delta' | 'reasoning-signature' | 'reasoning-redacted' | 'tool-call-start' | 'tool-call-delta' | 'tool-call-end' }
+>;
+
+/**
+ * Turns canonical events into one protocol's server-sent events. Every method returns the exact text to write
+ * ('' for nothing). `start` comes once, before the first content event (headers go out with it, so an upstream
+ * that fails before producing anything still gets a real HTTP error status); `finish` and `error` are terminal.
+ */
+export interface StreamEncoder {
+  start(): string;
+  content(event: ContentEvent): string;
+  finish(reason: FinishReason, usage: FinalUsage): string;
+  /** A failure after the stream started, as this protocol's in-stream error event. */
+  error(error: HttpError): string;
+}
