@@ -4,6 +4,7 @@ import type { PipelineDeps } from './pipeline/context.js';
 import { liveness, readiness } from './pipeline/health.js';
 import { listModels, retrieveModel } from './pipeline/models.js';
 import { runInference } from './pipeline/run-inference.js';
+import { azureChatSurface } from './surfaces/openai-chat/azure.js';
 import { openAiChatSurface } from './surfaces/openai-chat/index.js';
 
 /** Every route, each OpenAI route both with and without the `/v1` prefix (clients configure either base URL). */
@@ -15,6 +16,7 @@ export function routes(deps: PipelineDeps): Route[] {
   return [
     { method: 'post', pattern: '/v1/chat/completions', handler: chat },
     { method: 'post', pattern: '/chat/completions', handler: chat },
+    { method: 'post', pattern: '/openai/deployments/*', handler: (ex, head) => runInference(deps, ex, head, azureChatSurface) },
     { method: 'get', pattern: '/v1/models', handler: models },
     { method: 'get', pattern: '/models', handler: models },
     { method: 'get', pattern: '/v1/models/*', handler: model },

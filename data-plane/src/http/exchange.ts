@@ -130,7 +130,7 @@ export class Exchange {
    * Returns false when uWS had to buffer the chunk (the socket is backpressured): the caller should `await
    * drained()` before producing more. uWS has already taken the bytes either way; nothing is lost.
    */
-  write(chunk: string, status = 200, headers: Record<string, string> = {}): boolean {
+  write(chunk: string | Uint8Array, status = 200, headers: Record<string, string> = {}): boolean {
     if (this.state === 'ended' || this.state === 'aborted') return true;
     let ok = true;
     this.res.cork(() => {

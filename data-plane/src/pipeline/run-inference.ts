@@ -22,8 +22,9 @@ import { streamResponse } from './stream-response.js';
  *    usage event, whatever happens.
  * 3. read the body under the size cap (413), parse and validate it in the surface's protocol (400).
  * 4. resolve the model: unknown (404) is checked before allowed (403).
- * 5. provider adapter → upstream call → canonical events → the surface's response, aborting upstream if the
- *    client leaves (the exchange's signal is the provider call's signal).
+ * 5. same protocol on both sides (OpenAI chat in, an OpenAI-speaking provider out): forward the bytes (fast path).
+ *    Otherwise provider adapter → upstream call → canonical events → the surface's response. Either way a client
+ *    that leaves aborts the upstream request (the exchange's signal is the upstream call's signal).
  *
  * Steps 1–3 start synchronously, inside the uWS handler: the body reader must be attached before it returns.
  * Errors anywhere are rendered in the surface's own error format.
@@ -44,6 +45,14 @@ export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, 
     usage.useModel(model);
     const provider = deps.providers.get(model.provider);
     if (provider === undefined) throw errors.providerUnavailable(model.provider);
+
+    const capability = provider.forward;
+    if (surface.forward && capability?.protocols.includes(surface.protocol)) {
+      const forwarded = await surface.forward(ex, parsed, { capability, target: model, secrets: deps.secrets, usage });
+      usage.setTokens(forwarded.usage);
+      usage.finish(forwarded.outcome);
+      return;
+    }
 
     const accounting = new Accounting(() => estimatePromptTokens(parsed.canonical.messages, parsed.canonical.tools));
     const events = provider.chat(parsed.canonical, { target: model, signal: ex.signal, secrets: deps.secrets });

@@ -13,6 +13,7 @@ export function defineProvider<Wire>(adapter: ProviderAdapter<Wire>): Provider {
     chat: (request, call) => guarded(adapter, request, call),
     ...(adapter.embed && { embed: adapter.embed.bind(adapter) }),
     ...(adapter.countTokens && { countTokens: adapter.countTokens.bind(adapter) }),
+    ...(adapter.forward && { forward: adapter.forward }),
   };
 }
 

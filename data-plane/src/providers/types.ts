@@ -1,5 +1,6 @@
 import type { ModelConfig, ProviderKind } from '@tollgate/schema';
-import type { CanonicalRequest } from '../canonical/request.js';
+import type { CanonicalRequest, InboundProtocol } from '../canonical/request.js';
+import type { ProviderError } from '../canonical/errors.js';
 import type { StreamEvent } from '../canonical/events.js';
 import type { SecretResolver } from '../upstream/secrets.js';
 
@@ -46,6 +47,20 @@ export interface ProviderAdapter<Wire> {
   embed?(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResult>;
   /** Exact input token count from the provider (Anthropic count_tokens); absent → local estimate. */
   countTokens?(request: CanonicalRequest, call: ProviderCall): Promise<number>;
+  forward?: ForwardCapability;
+}
+
+/**
+ * Same-protocol fast path: a provider that speaks an inbound protocol natively says where to send the client's
+ * body as is. The pipeline then forwards bytes both ways, reading only what accounting needs.
+ */
+export interface ForwardCapability {
+  /** Protocols this provider can take verbatim. */
+  readonly protocols: readonly InboundProtocol[];
+  /** URL and headers (auth included) for one forwarded request. Throws a `ProviderError` for missing credentials. */
+  upstream(protocol: InboundProtocol, target: ProviderTarget, secrets: SecretResolver): { url: string; headers: Record<string, string> };
+  /** The provider's error response → canonical error (same mapping as its adapter uses). */
+  mapError(status: number, headers: Record<string, string | string[] | undefined>, body: string): ProviderError;
 }
 
 /** A provider as generic code sees it: the adapter's stages composed, its wire type erased. */
@@ -54,6 +69,7 @@ export interface Provider {
   chat(request: CanonicalRequest, call: ProviderCall): AsyncIterable<StreamEvent>;
   embed?(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResult>;
   countTokens?(request: CanonicalRequest, call: ProviderCall): Promise<number>;
+  forward?: ForwardCapability;
 }
 
 /** @deprecated name kept while callers move over: use `StreamEvent`. */

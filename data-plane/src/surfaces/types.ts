@@ -4,6 +4,10 @@ import type { ErrorRenderer, HttpError } from '../http/errors.js';
 import type { RequestHead } from '../http/request-head.js';
 import type { FinalUsage } from '../pipeline/accounting.js';
 import type { CollectedResponse } from './collect.js';
+import type { Exchange } from '../http/exchange.js';
+import type { ForwardCapability, ProviderTarget } from '../providers/types.js';
+import type { SecretResolver } from '../upstream/secrets.js';
+import type { UsageOutcome, UsageRecorder } from '../usage/recorder.js';
 
 /**
  * An inbound protocol (OpenAI chat, OpenAI responses, OpenAI legacy completions, Anthropic messages): how a
@@ -22,6 +26,19 @@ export interface Surface<P extends ParsedInbound = ParsedInbound> {
   respond(response: CollectedResponse, meta: ResponseMeta, parsed: P, usage: FinalUsage): unknown;
   /** An encoder for one streamed answer. */
   streamEncoder(meta: ResponseMeta, parsed: P): StreamEncoder;
+  /**
+   * Same-protocol fast path, used when the model's provider can take this protocol verbatim
+   * (`provider.forward.protocols` includes `protocol`): send the client's request upstream as is and forward the
+   * answer's bytes. Returns the outcome and usage for the usage event; throws an `HttpError` before any byte.
+   */
+  forward?(ex: Exchange, parsed: P, call: ForwardCall): Promise<{ outcome: UsageOutcome; usage: FinalUsage }>;
+}
+
+export interface ForwardCall {
+  readonly capability: ForwardCapability;
+  readonly target: ProviderTarget;
+  readonly secrets: SecretResolver;
+  readonly usage: UsageRecorder;
 }
 
 export interface ParsedInbound {

@@ -132,9 +132,13 @@ export function validate<T>(schema: z.ZodType<T>, json: unknown, required: reado
   return parsed.data;
 }
 
-/** Parses and validates a chat completions body; throws a 400 `HttpError` saying what is wrong. */
-export function parseChatRequest(body: Buffer): ParsedChatRequest {
+/**
+ * Parses and validates a chat completions body; throws a 400 `HttpError` saying what is wrong. `model` overrides
+ * the body's model (Azure routes name the deployment in the URL and send no model in the body).
+ */
+export function parseChatRequest(body: Buffer, model?: string): ParsedChatRequest {
   const json = parseJsonObject(body);
+  if (model !== undefined) json.model = model;
   const request = validate(ChatRequest, json, ['model', 'messages']);
   if (request.n != null && request.n > 1) throw errors.invalidParameter('n', 'Tollgate supports only n=1.');
   const stream = request.stream === true;

@@ -5,6 +5,8 @@ import { ChatChunkEncoder } from './chat-chunks.js';
 import { chatCompletion } from './chat-completion.js';
 import { parseChatRequest, type ParsedChatRequest } from './chat-request.js';
 import { toOpenAiFinishReason } from './finish-reason.js';
+import { forwardOpenAiChat } from './forward.js';
+import { estimatePromptTokens } from '../../providers/token-estimate.js';
 import { completionId, openAiUsage } from './usage.js';
 
 /** `POST /v1/chat/completions` (and Azure's deployment route): OpenAI chat in, any provider out. */
@@ -33,4 +35,18 @@ export const openAiChatSurface: Surface<ParsedChatRequest> = {
       error: (error) => ChatChunkEncoder.error(error.toBody()),
     };
   },
+  forward: (ex, parsed, call) =>
+    forwardOpenAiChat(
+      ex,
+      {
+        body: parsed.body,
+        stream: parsed.stream,
+        includeUsage: parsed.includeUsage,
+        estimateInputTokens: () => estimatePromptTokens(parsed.canonical.messages, parsed.canonical.tools),
+      },
+      call.capability,
+      call.target,
+      call.secrets,
+      call.usage,
+    ),
 };
