@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261125082825 } from './Migration20261125082825.js';
+import { Migration20261125085636 } from './Migration20261125085636.js';
 
 /**
  * Every migration, in order. Listed explicitly instead of globbed so they are found the same way from the
@@ -8,4 +9,5 @@ import { Migration20261125082825 } from './Migration20261125082825.js';
  */
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261125082825', class: Migration20261125082825 },
+  { name: 'Migration20261125085636', class: Migration20261125085636 },
 ];

@@ -13,6 +13,12 @@ export function modelConfig(model: Model): ModelConfig {
     providerModel: model.providerModel,
     apiBase: model.apiBase,
     apiKeyRef: model.apiKeyRef,
+    apiVersion: model.apiVersion,
+    region: model.region,
+    awsAccessKeyIdRef: model.awsAccessKeyIdRef,
+    awsSecretAccessKeyRef: model.awsSecretAccessKeyRef,
+    awsSessionTokenRef: model.awsSessionTokenRef,
+    timeoutMs: model.timeoutMs,
     inputCostPerMillion: model.inputCostPerMillion,
     outputCostPerMillion: model.outputCostPerMillion,
   });

@@ -37,19 +37,115 @@ export type CreateKeyInput = z.output<typeof CreateKeyInput>;
 
 const cost = z.number().finite().nonnegative('must not be negative');
 
-export const CreateModelInput = z.object({
+/** Optional text: trimmed, and blank means none (as a form with an empty field would send it). */
+const optionalText = <S extends z.ZodType<string, string>>(schema: S) =>
+  z
+    .string()
+    .trim()
+    .nullish()
+    .transform((v) => v || null)
+    .pipe(schema.nullable());
+
+/**
+ * Where the data plane reads a credential: `env:NAME` or `file:/path` (the schema's `SecretRef`). The database and
+ * the config only ever hold references, so anything else (most likely a pasted key) is refused.
+ */
+export const SECRET_REF_ERROR = 'must be a secret reference such as env:NAME or file:/path, not the secret itself';
+const secretRef = optionalText(z.string().refine((v) => SecretRef.safeParse(v).success, SECRET_REF_ERROR));
+
+/** Validation of each model field on its own; `modelRules` adds the rules between fields. */
+const modelFields = {
   name,
   provider: ProviderKind,
   providerModel: name,
-  apiBase: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  apiBase: optionalText(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+  apiKeyRef: secretRef,
+  // Sent upstream as a query parameter (Azure) or header (Anthropic), so only version-like characters.
+  apiVersion: optionalText(
+    z.string().max(64, 'must be at most 64 characters').regex(/^[A-Za-z0-9._-]+$/, 'must be a version such as 2024-10-21'),
+  ),
+  // Part of the Bedrock host name, so only the shape of a region.
+  region: optionalText(
+    z.string().max(64, 'must be at most 64 characters').regex(/^[a-z]{2,}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1'),
+  ),
+  awsAccessKeyIdRef: secretRef,
+  awsSecretAccessKeyRef: secretRef,
+  awsSessionTokenRef: secretRef,
+  timeoutMs: z
+    .number()
+    .int('must be a whole number of milliseconds')
+    .positive('must be positive')
+    .max(3_600_000, 'must be at most 3600000 (one hour)')
     .nullish()
     .transform((v) => v ?? null),
-  apiKeyRef: SecretRef.nullish().transform((v) => v ?? null),
   inputCostPerMillion: cost,
   outputCostPerMillion: cost,
-});
+};
+
+type ModelFields = z.output<z.ZodObject<typeof modelFields>>;
+
+/** Fields a provider cannot work without. */
+export const REQUIRED_BY_PROVIDER: Partial<Record<ProviderKind, ReadonlyArray<keyof ModelFields>>> = {
+  azure: ['apiBase', 'apiVersion'],
+  openai_compatible: ['apiBase'],
+  bedrock: ['region'],
+};
+
+function modelRules(model: ModelFields, ctx: z.RefinementCtx): void {
+  const missing = (field: keyof ModelFields, message: string) =>
+    ctx.addIssue({ code: 'custom', path: [field], message, input: model[field] });
+  // Rules run even when some field failed (so every error is reported at once): that field then holds its raw input.
+  const required = Object.hasOwn(REQUIRED_BY_PROVIDER, model.provider) ? REQUIRED_BY_PROVIDER[model.provider] : undefined;
+  for (const field of required ?? []) {
+    if (model[field] === null) missing(field, `is required for provider ${model.provider}`);
+  }
+  // Each missing AWS reference falls back to the data plane's AWS_* variable; mixing a configured key id with
+  // another identity's secret (or session token) from the environment is never what was meant.
+  const { awsAccessKeyIdRef: id, awsSecretAccessKeyRef: secret, awsSessionTokenRef: token } = model;
+  if (id !== null && secret === null) missing('awsSecretAccessKeyRef', 'is required together with awsAccessKeyIdRef');
+  if (secret !== null && id === null) missing('awsAccessKeyIdRef', 'is required together with awsSecretAccessKeyRef');
+  if (token !== null && (id === null || secret === null)) {
+    missing('awsSessionTokenRef', 'needs awsAccessKeyIdRef and awsSecretAccessKeyRef as well');
+  }
+}
+
+export const CreateModelInput = z.object(modelFields).superRefine(modelRules);
 export type CreateModelInput = z.output<typeof CreateModelInput>;
+
+/** A field an update may change but not clear, because a model always has it. */
+const changeable = () =>
+  z
+    .unknown()
+    .refine((v) => v !== null, 'cannot be cleared; leave it out to keep the current value')
+    .optional();
+/** A nullable field: an update may change it or clear it with null. */
+const clearable = () => z.unknown().optional();
+
+/**
+ * A partial update: absent fields keep their value, null clears a nullable one. Only that is checked here; the
+ * service merges the patch into the current model and validates the result with `CreateModelInput`, so an update
+ * is held to exactly the rules a create is (including rules between fields the patch did not touch).
+ */
+export const UpdateModelInput = z
+  .object({
+    name: changeable(),
+    provider: changeable(),
+    providerModel: changeable(),
+    apiBase: clearable(),
+    apiKeyRef: clearable(),
+    apiVersion: clearable(),
+    region: clearable(),
+    awsAccessKeyIdRef: clearable(),
+    awsSecretAccessKeyRef: clearable(),
+    awsSessionTokenRef: clearable(),
+    timeoutMs: clearable(),
+    inputCostPerMillion: changeable(),
+    outputCostPerMillion: changeable(),
+  } satisfies Record<keyof ModelFields, z.ZodType>)
+  .transform(
+    (patch) => Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<Record<keyof ModelFields, unknown>>,
+  );
+export type UpdateModelInput = z.output<typeof UpdateModelInput>;
 
 export const SpendLogsInput = z.object({
   keyId: z.string().nullish().transform((v) => v ?? null),

@@ -3,7 +3,7 @@ import type { Orm } from '../db/orm.js';
 import { conflict, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
 import type { ConfigLog } from './config-log.js';
-import { CreateModelInput } from './inputs.js';
+import { CreateModelInput, UpdateModelInput } from './inputs.js';
 import { onUniqueViolation } from './unique-violation.js';
 
 const duplicateName = () => conflict('A model with this name already exists.');
@@ -15,9 +15,34 @@ export const DEFAULT_MODEL: CreateModelInput = {
   providerModel: 'mock-gpt',
   apiBase: null,
   apiKeyRef: null,
+  apiVersion: null,
+  region: null,
+  awsAccessKeyIdRef: null,
+  awsSecretAccessKeyRef: null,
+  awsSessionTokenRef: null,
+  timeoutMs: null,
   inputCostPerMillion: 1,
   outputCostPerMillion: 2,
 };
+
+/** A model's current settings, in input form. */
+function settingsOf(model: Model): CreateModelInput {
+  return {
+    name: model.name,
+    provider: model.provider as CreateModelInput['provider'],
+    providerModel: model.providerModel,
+    apiBase: model.apiBase,
+    apiKeyRef: model.apiKeyRef,
+    apiVersion: model.apiVersion,
+    region: model.region,
+    awsAccessKeyIdRef: model.awsAccessKeyIdRef,
+    awsSecretAccessKeyRef: model.awsSecretAccessKeyRef,
+    awsSessionTokenRef: model.awsSessionTokenRef,
+    timeoutMs: model.timeoutMs,
+    inputCostPerMillion: model.inputCostPerMillion,
+    outputCostPerMillion: model.outputCostPerMillion,
+  };
+}
 
 export class ModelService {
   constructor(
@@ -36,6 +61,33 @@ export class ModelService {
         this.configLog.change(async (em, record) => {
           if (await em.count(Model, { name: input.name, deletedAt: null })) throw duplicateName();
           const model = em.create(Model, input);
+          record('model', model.id, 'upsert');
+          return model;
+        }),
+      duplicateName,
+    );
+  }
+
+  /**
+   * Changes the fields `rawInput` names (null clears a nullable one) and validates the resulting model as a create
+   * would. A change is recorded, and so published to data planes, only when some value actually changed.
+   */
+  async update(id: string, rawInput: unknown): Promise<Model> {
+    const patch = parseInput(UpdateModelInput, rawInput);
+    if (!isUuid(id)) throw notFound('Model');
+    return onUniqueViolation(
+      () =>
+        this.configLog.change(async (em, record) => {
+          const model = await em.findOne(Model, { id, deletedAt: null });
+          if (!model) throw notFound('Model');
+          const current = settingsOf(model);
+          const next = parseInput(CreateModelInput, { ...current, ...patch });
+          if (next.name !== model.name && (await em.count(Model, { name: next.name, deletedAt: null }))) {
+            throw duplicateName();
+          }
+          const fields = Object.keys(next) as Array<keyof CreateModelInput>;
+          if (fields.every((field) => next[field] === current[field])) return model;
+          em.assign(model, next);
           record('model', model.id, 'upsert');
           return model;
         }),

@@ -30,6 +30,28 @@ export class Model {
   @Property({ type: 'text', nullable: true })
   apiKeyRef: string | null = null;
 
+  /** Azure OpenAI `api-version`; Anthropic `anthropic-version` override. */
+  @Property({ type: 'text', nullable: true })
+  apiVersion: string | null = null;
+
+  /** AWS region (Bedrock). */
+  @Property({ type: 'text', nullable: true })
+  region: string | null = null;
+
+  /** Bedrock credentials, as schema `SecretRef`s like `apiKeyRef`; null lets the data plane use its AWS_* defaults. */
+  @Property({ type: 'text', nullable: true })
+  awsAccessKeyIdRef: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  awsSecretAccessKeyRef: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  awsSessionTokenRef: string | null = null;
+
+  /** Upstream time to first byte, milliseconds; null = the data plane's default. */
+  @Property({ type: 'integer', nullable: true })
+  timeoutMs: number | null = null;
+
   /** USD per million input tokens. */
   @Property(money())
   inputCostPerMillion!: number;

@@ -1,4 +1,8 @@
-import { Field, Float, InputType } from 'type-graphql';
+import { ProviderKind } from '@tollgate/schema';
+import { Field, Float, InputType, Int } from 'type-graphql';
+
+const PROVIDER = `One of: ${ProviderKind.options.join(', ')}. azure needs apiBase and apiVersion, openai_compatible needs apiBase, bedrock needs region.`;
+const REF = 'env:NAME or file:/path; never the secret itself.';
 
 /** Shapes only; the service validates content (zod) and reports field errors. */
 @InputType('CreateModelInput')
@@ -6,7 +10,7 @@ export class CreateModelInput {
   @Field(() => String)
   name!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: PROVIDER })
   provider!: string;
 
   @Field(() => String)
@@ -15,12 +19,76 @@ export class CreateModelInput {
   @Field(() => String, { nullable: true })
   apiBase?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'env:NAME or file:/path; never the secret itself.' })
+  @Field(() => String, { nullable: true, description: REF })
   apiKeyRef?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Azure OpenAI api-version; Anthropic anthropic-version override.' })
+  apiVersion?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'AWS region (Bedrock).' })
+  region?: string | null;
+
+  @Field(() => String, { nullable: true, description: `${REF} Set together with awsSecretAccessKeyRef.` })
+  awsAccessKeyIdRef?: string | null;
+
+  @Field(() => String, { nullable: true, description: `${REF} Set together with awsAccessKeyIdRef.` })
+  awsSecretAccessKeyRef?: string | null;
+
+  @Field(() => String, { nullable: true, description: `${REF} Needs both other AWS references.` })
+  awsSessionTokenRef?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Upstream time to first byte in milliseconds, 1..3600000.' })
+  timeoutMs?: number | null;
 
   @Field(() => Float)
   inputCostPerMillion!: number;
 
   @Field(() => Float)
   outputCostPerMillion!: number;
+}
+
+/**
+ * Every field optional: a field left out keeps its value, null clears a nullable one. The result must satisfy
+ * the same rules as CreateModelInput.
+ */
+@InputType('UpdateModelInput', { description: 'Fields left out keep their value; null clears a nullable field.' })
+export class UpdateModelInput {
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: PROVIDER })
+  provider?: string | null;
+
+  @Field(() => String, { nullable: true })
+  providerModel?: string | null;
+
+  @Field(() => String, { nullable: true })
+  apiBase?: string | null;
+
+  @Field(() => String, { nullable: true, description: REF })
+  apiKeyRef?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Azure OpenAI api-version; Anthropic anthropic-version override.' })
+  apiVersion?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'AWS region (Bedrock).' })
+  region?: string | null;
+
+  @Field(() => String, { nullable: true, description: `${REF} Set together with awsSecretAccessKeyRef.` })
+  awsAccessKeyIdRef?: string | null;
+
+  @Field(() => String, { nullable: true, description: `${REF} Set together with awsAccessKeyIdRef.` })
+  awsSecretAccessKeyRef?: string | null;
+
+  @Field(() => String, { nullable: true, description: `${REF} Needs both other AWS references.` })
+  awsSessionTokenRef?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Upstream time to first byte in milliseconds, 1..3600000.' })
+  timeoutMs?: number | null;
+
+  @Field(() => Float, { nullable: true })
+  inputCostPerMillion?: number | null;
+
+  @Field(() => Float, { nullable: true })
+  outputCostPerMillion?: number | null;
 }

@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { Role } from '../../auth/roles.js';
 import type { GraphQLContext } from '../context.js';
-import { CreateModelInput } from '../inputs/create-model.input.js';
+import { CreateModelInput, UpdateModelInput } from '../inputs/create-model.input.js';
 import { ModelObject } from '../types/model.type.js';
 
 @Resolver()
@@ -19,6 +19,16 @@ export class ModelResolver {
     @Ctx() { services }: GraphQLContext,
   ): Promise<ModelObject> {
     return ModelObject.from(await services.models.create(input));
+  }
+
+  @Authorized(Role.Admin)
+  @Mutation(() => ModelObject, { description: 'Partial update; CONFLICT on a duplicate name.' })
+  async updateModel(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateModelInput) input: UpdateModelInput,
+    @Ctx() { services }: GraphQLContext,
+  ): Promise<ModelObject> {
+    return ModelObject.from(await services.models.update(id, input));
   }
 
   @Authorized(Role.Admin)

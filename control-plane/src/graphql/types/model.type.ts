@@ -1,4 +1,5 @@
-import { Field, Float, ID, ObjectType } from 'type-graphql';
+import { ProviderKind } from '@tollgate/schema';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import type { Model } from '../../db/entities/index.js';
 
 @ObjectType('Model')
@@ -9,7 +10,7 @@ export class ModelObject {
   @Field(() => String)
   name!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: `One of: ${ProviderKind.options.join(', ')}.` })
   provider!: string;
 
   @Field(() => String)
@@ -20,6 +21,24 @@ export class ModelObject {
 
   @Field(() => String, { nullable: true, description: 'Where the provider credential is read from (env:NAME or file:/path); never the credential.' })
   apiKeyRef!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Azure OpenAI api-version; Anthropic anthropic-version override.' })
+  apiVersion!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'AWS region (Bedrock).' })
+  region!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Where the AWS access key id is read from (env:NAME or file:/path); null: AWS_ACCESS_KEY_ID.' })
+  awsAccessKeyIdRef!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Where the AWS secret access key is read from; never the key itself. Null: AWS_SECRET_ACCESS_KEY.' })
+  awsSecretAccessKeyRef!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Where the AWS session token is read from; never the token itself. Null: AWS_SESSION_TOKEN.' })
+  awsSessionTokenRef!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Upstream time to first byte in milliseconds; null: the data plane default.' })
+  timeoutMs!: number | null;
 
   @Field(() => Float)
   inputCostPerMillion!: number;
@@ -38,6 +57,12 @@ export class ModelObject {
       providerModel: model.providerModel,
       apiBase: model.apiBase,
       apiKeyRef: model.apiKeyRef,
+      apiVersion: model.apiVersion,
+      region: model.region,
+      awsAccessKeyIdRef: model.awsAccessKeyIdRef,
+      awsSecretAccessKeyRef: model.awsSecretAccessKeyRef,
+      awsSessionTokenRef: model.awsSessionTokenRef,
+      timeoutMs: model.timeoutMs,
       inputCostPerMillion: model.inputCostPerMillion,
       outputCostPerMillion: model.outputCostPerMillion,
       createdAt: model.createdAt,

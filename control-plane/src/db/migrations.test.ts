@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { ModelConfig } from '@tollgate/schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrations } from '../migrations/index.js';
+import { modelConfig } from '../services/config-mappers.js';
+import { createTestDatabase, type TestDatabase } from '../testing/database.js';
+import { Model } from './entities/index.js';
+import { openDatabase, ormConfig } from './orm.js';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+const NEW_COLUMNS = [
+  'api_version',
+  'region',
+  'aws_access_key_id_ref',
+  'aws_secret_access_key_ref',
+  'aws_session_token_ref',
+  'timeout_ms',
+];
+
+/** An ORM that knows only the first `count` migrations, as a control plane of that release would. */
+function ormAtRelease(count: number) {
+  const config = ormConfig(db.url);
+  return MikroORM.init({ ...config, migrations: { ...config.migrations, migrationsList: migrations.slice(0, count) } });
+}
+
+/** A model row as the previous release wrote it: only the columns it knew. */
+const insertOldStyleModel = (orm: MikroORM, name: string) =>
+  orm.em.fork().getConnection().execute(
+    `insert into "model" ("id", "name", "provider", "provider_model", "api_base", "api_key_ref", "input_cost_per_million", "output_cost_per_million")
+     values (?, ?, 'openai', 'gpt-4o-mini', 'https://api.openai.com/v1', 'env:OPENAI_API_KEY', 0.15, 0.6)`,
+    [randomUUID(), name],
+  );
+
+async function modelColumns(orm: MikroORM) {
+  return orm.em.fork().getConnection().execute<Array<{ column_name: string; data_type: string; is_nullable: string }>>(
+    `select "column_name", "data_type", "is_nullable" from information_schema.columns
+     where table_schema = 'public' and table_name = 'model' and column_name in (${NEW_COLUMNS.map(() => '?').join(', ')})
+     order by "column_name"`,
+    NEW_COLUMNS,
+  );
+}
+
+describe('the provider-settings migration', () => {
+  it('should be the last migration listed', () => {
+    expect(migrations.map((m) => m.name)).toEqual(['Migration20261125082825', 'Migration20261125085636']);
+  });
+
+  it('should apply to a database migrated by the previous release, as nullable columns only (expand)', async () => {
+    const old = await ormAtRelease(1);
+    try {
+      await old.getMigrator().up();
+      await insertOldStyleModel(old, 'before-upgrade');
+      expect(await modelColumns(old)).toEqual([]);
+    } finally {
+      await old.close(true);
+    }
+
+    const orm = await openDatabase(db.url);
+    try {
+      expect((await orm.getMigrator().getExecutedMigrations()).map((m) => m.name)).toEqual(migrations.map((m) => m.name));
+      expect(await orm.getMigrator().getPendingMigrations()).toEqual([]);
+      const columns = await modelColumns(orm);
+      expect(columns.map((c) => c.column_name).sort()).toEqual([...NEW_COLUMNS].sort());
+      expect(columns.every((c) => c.is_nullable === 'YES')).toBe(true);
+      expect(columns.find((c) => c.column_name === 'timeout_ms')?.data_type).toBe('integer');
+
+      // The row written before the upgrade reads back with the new fields empty, and is valid config.
+      const model = await orm.em.fork().findOneOrFail(Model, { name: 'before-upgrade' });
+      expect(model).toMatchObject({ apiVersion: null, region: null, awsAccessKeyIdRef: null, timeoutMs: null });
+      expect(ModelConfig.parse(modelConfig(model))).toMatchObject({ provider: 'openai', apiKeyRef: 'env:OPENAI_API_KEY' });
+
+      // A control plane still on the previous release (rolling upgrade) can keep writing models.
+      await insertOldStyleModel(orm, 'written-by-old-release');
+      expect(await orm.em.fork().count(Model, { timeoutMs: null })).toBe(2);
+
+      // And the entities match the migrated schema exactly: nothing left for a new migration to do.
+      const diff = await orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false });
+      expect(diff.trim()).toBe('');
+    } finally {
+      await orm.close(true);
+    }
+  });
+
+  it('should revert to the previous schema without touching older columns', async () => {
+    const orm = await openDatabase(db.url);
+    try {
+      await orm.getMigrator().down();
+      expect(await modelColumns(orm)).toEqual([]);
+      const [row] = await orm.em.fork().getConnection().execute<Array<{ count: string }>>('select count(*) from "model"');
+      expect(Number(row?.count)).toBe(2);
+      await orm.getMigrator().up();
+      expect(await modelColumns(orm)).toHaveLength(NEW_COLUMNS.length);
+    } finally {
+      await orm.close(true);
+    }
+  });
+});

@@ -1,0 +1,316 @@
+import { applyConfigChanges, ConfigMessage, ProviderKind, type ConfigSnapshot } from '@tollgate/schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './testing/database.js';
+import { roundTrip, startTestControlPlane, subscribe, type GraphQLResponse, type TestControlPlane } from './testing/harness.js';
+
+let db: TestDatabase;
+let cp: TestControlPlane;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  cp = await startTestControlPlane({ databaseUrl: db.url });
+});
+afterAll(async () => {
+  await cp?.close();
+  await db?.drop();
+});
+
+const MODEL_FIELDS = `id name provider providerModel apiBase apiKeyRef apiVersion region
+  awsAccessKeyIdRef awsSecretAccessKeyRef awsSessionTokenRef timeoutMs inputCostPerMillion outputCostPerMillion`;
+const CREATE_MODEL = `mutation($input: CreateModelInput!) { createModel(input: $input) { ${MODEL_FIELDS} } }`;
+const UPDATE_MODEL = `mutation($id: ID!, $input: UpdateModelInput!) { updateModel(id: $id, input: $input) { ${MODEL_FIELDS} } }`;
+
+interface ModelResult {
+  id: string;
+  [field: string]: unknown;
+}
+
+const NULLS = {
+  apiBase: null,
+  apiKeyRef: null,
+  apiVersion: null,
+  region: null,
+  awsAccessKeyIdRef: null,
+  awsSecretAccessKeyRef: null,
+  awsSessionTokenRef: null,
+  timeoutMs: null,
+};
+const costs = { inputCostPerMillion: 1.5, outputCostPerMillion: 3 };
+
+/** One valid model per provider kind, with the fields that kind requires (and some it merely accepts). */
+const EXAMPLES: Record<ProviderKind, Record<string, unknown>> = {
+  mock: { provider: 'mock', providerModel: 'mock-gpt' },
+  openai: { provider: 'openai', providerModel: 'gpt-4o-mini', apiKeyRef: 'env:OPENAI_API_KEY', timeoutMs: 30_000 },
+  azure: {
+    provider: 'azure',
+    providerModel: 'gpt-4o',
+    apiBase: 'https://example-resource.openai.azure.com/openai/deployments/gpt-4o',
+    apiVersion: '2024-10-21',
+    apiKeyRef: 'env:AZURE_OPENAI_API_KEY',
+  },
+  openai_compatible: { provider: 'openai_compatible', providerModel: 'llama3.1', apiBase: 'http://127.0.0.1:11434/v1' },
+  anthropic: { provider: 'anthropic', providerModel: 'claude-sonnet-4', apiKeyRef: 'file:/run/secrets/anthropic', apiVersion: '2023-06-01' },
+  gemini: { provider: 'gemini', providerModel: 'gemini-2.0-flash', apiKeyRef: 'env:GEMINI_API_KEY' },
+  bedrock: {
+    provider: 'bedrock',
+    providerModel: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
+    region: 'eu-central-1',
+    awsAccessKeyIdRef: 'env:BEDROCK_AWS_ACCESS_KEY_ID',
+    awsSecretAccessKeyRef: 'file:/run/secrets/bedrock-secret',
+    awsSessionTokenRef: 'env:BEDROCK_AWS_SESSION_TOKEN',
+  },
+};
+
+const errorsOf = (res: GraphQLResponse) => res.errors?.[0]?.extensions;
+const configVersion = async () => (await cp.admin<{ configVersion: number }>('{ configVersion }')).configVersion;
+
+async function createModel(input: Record<string, unknown>): Promise<ModelResult> {
+  return (await cp.admin<{ createModel: ModelResult }>(CREATE_MODEL, { input })).createModel;
+}
+
+/** Asks for a create that must fail; returns its field errors and checks nothing was written. */
+async function refusedCreate(input: Record<string, unknown>): Promise<Record<string, string[]>> {
+  const before = await configVersion();
+  const res = await cp.gql(CREATE_MODEL, { input }, cp.masterKey);
+  expect(errorsOf(res)?.code).toBe('BAD_USER_INPUT');
+  expect(res.data).toBeNull();
+  expect(await configVersion()).toBe(before);
+  return errorsOf(res)?.fieldErrors ?? {};
+}
+
+describe('createModel for each provider kind', () => {
+  it.each(ProviderKind.options)('should create a model of kind %s from its required fields and list it', async (kind) => {
+    const input = { name: `example-${kind}`, ...EXAMPLES[kind], ...costs };
+    const created = await createModel(input);
+    expect(created).toEqual({ id: expect.any(String), ...NULLS, ...input });
+    const { models } = await cp.admin<{ models: ModelResult[] }>(`{ models { ${MODEL_FIELDS} } }`);
+    expect(models).toContainEqual(created);
+  });
+
+  it('should carry the new fields in the gatewayConfig snapshot', async () => {
+    const client = cp.ws(cp.dataPlaneToken);
+    try {
+      const sub = subscribe<{ gatewayConfig: { message: unknown } }>(client, 'subscription { gatewayConfig { message } }');
+      const message = ConfigMessage.parse((await sub.next()).gatewayConfig.message);
+      if (message.kind !== 'snapshot') throw new Error('expected a snapshot first');
+      const bedrock = message.snapshot.models.find((m) => m.name === 'example-bedrock');
+      expect(bedrock).toEqual({ id: expect.any(String), name: 'example-bedrock', ...NULLS, ...EXAMPLES.bedrock, ...costs });
+      const openai = message.snapshot.models.find((m) => m.name === 'example-openai');
+      expect(openai).toMatchObject({ timeoutMs: 30_000, apiKeyRef: 'env:OPENAI_API_KEY' });
+      sub.dispose();
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+describe('createModel validation', () => {
+  it.each([
+    ['azure', { apiBase: null, apiVersion: null }, ['apiBase', 'apiVersion']],
+    ['azure', { apiVersion: '   ' }, ['apiVersion']],
+    ['openai_compatible', { apiBase: undefined }, ['apiBase']],
+    ['openai_compatible', { apiBase: '' }, ['apiBase']],
+    ['bedrock', { region: null }, ['region']],
+  ] as const)('should refuse %s without its required fields: %j', async (kind, missing, fields) => {
+    const fieldErrors = await refusedCreate({ name: `missing-${kind}`, ...EXAMPLES[kind], ...missing, ...costs });
+    expect(Object.keys(fieldErrors).sort()).toEqual(fields);
+    for (const field of fields) expect(fieldErrors[field]).toEqual([`is required for provider ${kind}`]);
+  });
+
+  it('should refuse a plaintext secret in every reference field, saying to use env: or file:, without echoing it', async () => {
+    const secrets = {
+      apiKeyRef: 'sk-proj-plaintext0123456789',
+      awsAccessKeyIdRef: 'AKIAIOSFODNN7EXAMPLE',
+      awsSecretAccessKeyRef: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      awsSessionTokenRef: 'env:', // a reference with no name is not one either
+    };
+    const before = await configVersion();
+    const res = await cp.gql(CREATE_MODEL, { input: { name: 'leaky', ...EXAMPLES.bedrock, ...secrets, ...costs } }, cp.masterKey);
+    expect(errorsOf(res)?.code).toBe('BAD_USER_INPUT');
+    const fieldErrors = errorsOf(res)?.fieldErrors ?? {};
+    expect(Object.keys(fieldErrors).sort()).toEqual(Object.keys(secrets).sort());
+    for (const messages of Object.values(fieldErrors)) {
+      expect(messages).toHaveLength(1);
+      expect(messages[0]).toMatch(/env:NAME or file:\/path/);
+    }
+    const body = JSON.stringify(res);
+    for (const secret of Object.values(secrets).slice(0, 3)) {
+      expect(body).not.toContain(secret);
+      expect(cp.logger.lines.join('\n')).not.toContain(secret);
+    }
+    expect(await configVersion()).toBe(before);
+  });
+
+  it('should refuse AWS references that do not belong together', async () => {
+    const bedrock = { name: 'half-aws', provider: 'bedrock', providerModel: 'm', region: 'us-east-1', ...costs };
+    expect(await refusedCreate({ ...bedrock, awsAccessKeyIdRef: 'env:ID' })).toEqual({
+      awsSecretAccessKeyRef: ['is required together with awsAccessKeyIdRef'],
+    });
+    expect(await refusedCreate({ ...bedrock, awsSecretAccessKeyRef: 'env:SECRET', awsSessionTokenRef: 'env:TOKEN' })).toEqual({
+      awsAccessKeyIdRef: ['is required together with awsSecretAccessKeyRef'],
+      awsSessionTokenRef: ['needs awsAccessKeyIdRef and awsSecretAccessKeyRef as well'],
+    });
+    // No references at all: the data plane uses its own AWS_* environment.
+    expect(await createModel(bedrock)).toMatchObject({ awsAccessKeyIdRef: null, awsSecretAccessKeyRef: null });
+  });
+
+  it('should refuse malformed values field by field, all at once', async () => {
+    const fieldErrors = await refusedCreate({
+      name: 'malformed',
+      provider: 'azure',
+      providerModel: 'gpt-4o',
+      apiBase: 'ftp://example.com',
+      apiVersion: '2024-10-21\r\nx-injected: 1',
+      region: 'us-east-1.evil.example',
+      timeoutMs: 0,
+      ...costs,
+    });
+    expect(fieldErrors).toEqual({
+      apiBase: ['must be an http(s) URL'],
+      apiVersion: ['must be a version such as 2024-10-21'],
+      region: ['must be an AWS region such as us-east-1'],
+      timeoutMs: ['must be positive'],
+    });
+    expect(Object.keys(await refusedCreate({ name: 'slow', ...EXAMPLES.mock, timeoutMs: 3_600_001, ...costs }))).toEqual(['timeoutMs']);
+    const unknown = await refusedCreate({ name: 'unknown', provider: 'vertex', providerModel: 'x', ...costs });
+    expect(Object.keys(unknown)).toEqual(['provider']);
+  });
+});
+
+describe('updateModel', () => {
+  it('should change a field and send data planes an upsertModel delta carrying the new fields', async () => {
+    const model = await createModel({ name: 'to-update', ...EXAMPLES.openai, ...costs });
+    const client = cp.ws(cp.dataPlaneToken);
+    try {
+      const sub = subscribe<{ gatewayConfig: { version: number; message: unknown } }>(
+        client,
+        'subscription { gatewayConfig { version message } }',
+      );
+      const first = ConfigMessage.parse((await sub.next()).gatewayConfig.message);
+      await roundTrip(client);
+
+      const changes = {
+        provider: 'bedrock',
+        region: 'us-west-2',
+        awsAccessKeyIdRef: 'env:AWS_ID',
+        awsSecretAccessKeyRef: 'env:AWS_SECRET',
+        timeoutMs: 45_000,
+        apiKeyRef: null,
+      };
+      const { updateModel } = await cp.admin<{ updateModel: ModelResult }>(UPDATE_MODEL, { id: model.id, input: changes });
+      expect(updateModel).toEqual({ ...model, ...changes });
+
+      const delta = ConfigMessage.parse((await sub.next()).gatewayConfig.message);
+      expect(delta).toEqual({
+        kind: 'delta',
+        fromVersion: first.version,
+        version: await configVersion(),
+        changes: [{ op: 'upsertModel', value: { ...updateModel } }],
+      });
+      sub.dispose();
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('should keep fields left out, and record nothing when nothing changes', async () => {
+    const model = await createModel({ name: 'partial', ...EXAMPLES.azure, ...costs });
+    const { updateModel } = await cp.admin<{ updateModel: ModelResult }>(UPDATE_MODEL, {
+      id: model.id,
+      input: { outputCostPerMillion: 10 },
+    });
+    expect(updateModel).toEqual({ ...model, outputCostPerMillion: 10 });
+
+    const before = await configVersion();
+    const same = await cp.admin<{ updateModel: ModelResult }>(UPDATE_MODEL, {
+      id: model.id,
+      input: { apiVersion: model.apiVersion, outputCostPerMillion: 10 },
+    });
+    expect(same.updateModel).toEqual(updateModel);
+    expect(await cp.admin(UPDATE_MODEL, { id: model.id, input: {} })).toEqual({ updateModel });
+    expect(await configVersion()).toBe(before);
+  });
+
+  it('should hold the result to the rules of a create, including fields the update did not name', async () => {
+    const model = await createModel({ name: 'strict', ...EXAMPLES.mock, ...costs });
+    const before = await configVersion();
+    const refuse = async (input: Record<string, unknown>) => {
+      const res = await cp.gql(UPDATE_MODEL, { id: model.id, input }, cp.masterKey);
+      expect(errorsOf(res)?.code).toBe('BAD_USER_INPUT');
+      return errorsOf(res)?.fieldErrors;
+    };
+    expect(await refuse({ provider: 'azure' })).toEqual({
+      apiBase: ['is required for provider azure'],
+      apiVersion: ['is required for provider azure'],
+    });
+    expect(await refuse({ apiKeyRef: 'sk-plaintext-key-123' })).toEqual({
+      apiKeyRef: ['must be a secret reference such as env:NAME or file:/path, not the secret itself'],
+    });
+    expect(await refuse({ name: null, inputCostPerMillion: null })).toEqual({
+      name: ['cannot be cleared; leave it out to keep the current value'],
+      inputCostPerMillion: ['cannot be cleared; leave it out to keep the current value'],
+    });
+    expect(await configVersion()).toBe(before);
+
+    // Clearing a field a provider requires is refused too.
+    const azure = await createModel({ name: 'strict-azure', ...EXAMPLES.azure, ...costs });
+    const res = await cp.gql(UPDATE_MODEL, { id: azure.id, input: { apiVersion: null } }, cp.masterKey);
+    expect(errorsOf(res)?.fieldErrors).toEqual({ apiVersion: ['is required for provider azure'] });
+  });
+
+  it('should answer NOT_FOUND for an unknown, malformed or deleted id and CONFLICT for a taken name', async () => {
+    const taken = await createModel({ name: 'taken', ...EXAMPLES.mock, ...costs });
+    const other = await createModel({ name: 'other', ...EXAMPLES.mock, ...costs });
+    const conflict = await cp.gql(UPDATE_MODEL, { id: other.id, input: { name: taken.name } }, cp.masterKey);
+    expect(errorsOf(conflict)?.code).toBe('CONFLICT');
+
+    await cp.admin('mutation($id: ID!) { deleteModel(id: $id) }', { id: taken.id });
+    for (const id of [taken.id, '00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
+      const res = await cp.gql(UPDATE_MODEL, { id, input: { timeoutMs: 1000 } }, cp.masterKey);
+      expect(errorsOf(res)?.code).toBe('NOT_FOUND');
+    }
+    // The deleted model's name is free again.
+    const renamed = await cp.admin<{ updateModel: ModelResult }>(UPDATE_MODEL, { id: other.id, input: { name: 'taken' } });
+    expect(renamed.updateModel.name).toBe('taken');
+  });
+
+  it('should be refused to the data-plane credential', async () => {
+    const model = await createModel({ name: 'guarded', ...EXAMPLES.mock, ...costs });
+    const res = await cp.gql(UPDATE_MODEL, { id: model.id, input: { timeoutMs: 5 } }, cp.dataPlaneToken);
+    expect(errorsOf(res)?.code).toBe('FORBIDDEN');
+  });
+
+  it('should leave a subscriber that followed the deltas with the same models as a fresh snapshot', async () => {
+    const client = cp.ws(cp.dataPlaneToken);
+    try {
+      type Update = { gatewayConfig: { message: unknown } };
+      const query = 'subscription { gatewayConfig { message } }';
+      const sub = subscribe<Update>(client, query);
+      const first = ConfigMessage.parse((await sub.next()).gatewayConfig.message);
+      if (first.kind !== 'snapshot') throw new Error('expected a snapshot first');
+      let view: ConfigSnapshot = first.snapshot;
+      await roundTrip(client);
+
+      const model = await createModel({ name: 'followed', ...EXAMPLES.gemini, ...costs });
+      await cp.admin(UPDATE_MODEL, { id: model.id, input: { timeoutMs: 12_000, apiKeyRef: 'file:/etc/tollgate/gemini' } });
+      const target = await configVersion();
+      while (view.version < target) {
+        const message = ConfigMessage.parse((await sub.next()).gatewayConfig.message);
+        view = message.kind === 'snapshot' ? message.snapshot : applyConfigChanges(view, message.version, message.changes);
+      }
+      const fresh = subscribe<Update>(client, query);
+      const snapshot = ConfigMessage.parse((await fresh.next()).gatewayConfig.message);
+      if (snapshot.kind !== 'snapshot') throw new Error('expected a snapshot first');
+      const byId = (s: ConfigSnapshot) => [...s.models].sort((a, b) => a.id.localeCompare(b.id));
+      expect(byId(view)).toEqual(byId(snapshot.snapshot));
+      expect(view.models.find((m) => m.id === model.id)).toMatchObject({
+        timeoutMs: 12_000,
+        apiKeyRef: 'file:/etc/tollgate/gemini',
+      });
+      sub.dispose();
+      fresh.dispose();
+    } finally {
+      await client.dispose();
+    }
+  });
+});
