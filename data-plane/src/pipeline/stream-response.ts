@@ -23,8 +23,9 @@ export async function streamResponse(
   accounting: Accounting,
   usage: UsageRecorder,
 ): Promise<UsageOutcome> {
+  // Empty text still goes through `write` until the stream is open: the first write sends status and headers.
   const send = async (text: string): Promise<void> => {
-    if (text !== '' && !ex.write(text, 200, SSE_HEADERS)) await ex.drained();
+    if ((text !== '' || !ex.headersSent) && !ex.write(text, 200, SSE_HEADERS)) await ex.drained();
   };
   let started = false;
 

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defineProvider } from '../define-provider.js';
 import type { Provider, ProviderCall, ProviderStreamEvent } from '../types.js';
+import { mockEmbed } from './embed.js';
 import { mockReply, wordDeltas } from './reply.js';
 import { translateRequest, type MockWire } from './translate.js';
 
@@ -19,6 +20,7 @@ export function mockProvider(options: MockProviderOptions = {}): Provider {
     kind: 'mock',
     translateRequest,
     call: (wire, call) => generate(wire, call, delayMs),
+    embed: (request) => mockEmbed(request),
   });
 }
 

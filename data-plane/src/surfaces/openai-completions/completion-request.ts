@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import type { CanonicalRequest } from '../../canonical/request.js';
+import { errors, HttpError } from '../../http/errors.js';
+import { parseJsonObject, validate } from '../openai-chat/chat-request.js';
+
+/**
+ * OpenAI's legacy completions request, typed only as far as the gateway acts on it; unknown fields (`logit_bias`,
+ * new parameters) travel in `passthrough`.
+ *
+ * The prompt becomes ONE user message, so any model behind the gateway can answer it, chat-only models included:
+ * they answer it as a chat turn (an instruction), not as text to continue. What a chat model cannot do is refused
+ * with a 400 rather than silently ignored: `suffix` (insertion), `echo`, `logprobs`, several prompts or choices
+ * (`n`, `best_of`), and token-id prompts (their tokenizer is the model's, unknown here).
+ * @see https://platform.openai.com/docs/api-reference/completions/create
+ */
+const CompletionRequest = z.looseObject({
+  model: z.string().min(1, 'must be a non-empty string'),
+  prompt: z.union([z.string(), z.array(z.unknown())], { error: 'must be a string or an array of strings' }),
+  suffix: z.string().nullish(),
+  max_tokens: z.number().int().positive().nullish(),
+  temperature: z.number().nullish(),
+  top_p: z.number().nullish(),
+  stop: z.union([z.string(), z.array(z.string())]).nullish(),
+  n: z.number().int().positive().nullish(),
+  best_of: z.number().int().positive().nullish(),
+  echo: z.boolean().nullish(),
+  logprobs: z.number().int().nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+  seed: z.number().int().nullish(),
+  frequency_penalty: z.number().nullish(),
+  presence_penalty: z.number().nullish(),
+  user: z.string().nullish(),
+});
+type CompletionRequest = z.infer<typeof CompletionRequest>;
+
+/** Fields modelled above; everything else a client sends goes to `passthrough`. */
+const MODELLED = new Set(Object.keys(CompletionRequest.shape));
+
+/** OpenAI's default when `max_tokens` is absent: legacy completions are short unless asked otherwise. */
+export const DEFAULT_MAX_TOKENS = 16;
+
+export interface ParsedCompletionRequest {
+  readonly model: string;
+  readonly stream: boolean;
+  readonly includeUsage: boolean;
+  readonly user: string | null;
+  readonly canonical: CanonicalRequest;
+}
+
+/** Parses and validates a legacy completions body; throws a 400 `HttpError` saying what is wrong. */
+export function parseCompletionRequest(body: Buffer): ParsedCompletionRequest {
+  const json = parseJsonObject(body);
+  const request = validate(CompletionRequest, json, ['model', 'prompt']);
+  const prompt = singlePrompt(request.prompt);
+  refuseUnsupported(request);
+  const stream = request.stream === true;
+  return {
+    model: request.model,
+    stream,
+    includeUsage: stream && request.stream_options?.include_usage === true,
+    user: request.user ?? null,
+    canonical: toCanonical(request, prompt, stream, json),
+  };
+}
+
+/** The one text prompt: a string, or an array holding exactly one string. */
+function singlePrompt(prompt: string | unknown[]): string {
+  if (typeof prompt === 'string') return prompt;
+  if (prompt.some((p) => typeof p === 'number' || Array.isArray(p))) {
+    throw unsupportedValue('prompt', 'token arrays are not supported by Tollgate; send the prompt as text.');
+  }
+  const index = prompt.findIndex((p) => typeof p !== 'string');
+  if (index !== -1) throw errors.invalidParameter(`prompt.${index}`, 'must be a string.');
+  if (prompt.length !== 1) {
+    throw unsupportedValue('prompt', `Tollgate supports one prompt per request (got ${prompt.length}); send a string or an array of one string.`);
+  }
+  return prompt[0] as string;
+}
+
+function refuseUnsupported(request: CompletionRequest): void {
+  if (request.suffix != null && request.suffix !== '') throw unsupportedParameter('suffix', "'suffix' (text insertion) is not supported by Tollgate.");
+  if (request.echo === true) throw unsupportedValue('echo', "Tollgate does not support 'echo'; send false or leave it out.");
+  if (request.logprobs != null) throw unsupportedParameter('logprobs', "'logprobs' is not supported by Tollgate.");
+  if (request.n != null && request.n > 1) throw unsupportedValue('n', 'Tollgate supports only n=1.');
+  if (request.best_of != null && request.best_of > 1) throw unsupportedValue('best_of', 'Tollgate supports only best_of=1.');
+}
+
+function toCanonical(request: CompletionRequest, prompt: string, stream: boolean, json: Record<string, unknown>): CanonicalRequest {
+  const stop = typeof request.stop === 'string' ? [request.stop] : request.stop;
+  const passthrough: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(json)) if (!MODELLED.has(k)) passthrough[k] = v;
+  return {
+    messages: [{ role: 'user', content: [{ type: 'text', text: prompt }] }],
+    stream,
+    maxOutputTokens: request.max_tokens ?? DEFAULT_MAX_TOKENS,
+    ...(request.temperature != null && { temperature: request.temperature }),
+    ...(request.top_p != null && { topP: request.top_p }),
+    ...(stop != null && { stop }),
+    ...(request.seed != null && { seed: request.seed }),
+    ...(request.frequency_penalty != null && { frequencyPenalty: request.frequency_penalty }),
+    ...(request.presence_penalty != null && { presencePenalty: request.presence_penalty }),
+    ...(request.user != null && { user: request.user }),
+    ...(Object.keys(passthrough).length > 0 && { passthrough: { protocol: 'openai-completions' as const, fields: passthrough } }),
+  };
+}
+
+/** OpenAI's own codes for a parameter, or a value of one, that the target does not support. */
+function unsupportedParameter(param: string, message: string): HttpError {
+  return new HttpError(400, 'invalid_request_error', 'unsupported_parameter', message, param);
+}
+
+function unsupportedValue(param: string, message: string): HttpError {
+  return new HttpError(400, 'invalid_request_error', 'unsupported_value', message, param);
+}

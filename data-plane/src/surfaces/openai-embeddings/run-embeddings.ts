@@ -1,0 +1,100 @@
+import { ClientGoneError, type Exchange } from '../../http/exchange.js';
+import { errors, HttpError } from '../../http/errors.js';
+import type { RequestHead } from '../../http/request-head.js';
+import { authenticate, openAiCredential } from '../../pipeline/authenticate.js';
+import type { PipelineDeps } from '../../pipeline/context.js';
+import { requireConfig } from '../../pipeline/require-config.js';
+import { resolveModel } from '../../pipeline/resolve-model.js';
+import type { EmbeddingResult, Provider, ProviderCall } from '../../providers/types.js';
+import { toProviderError } from '../../upstream/errors.js';
+import { UsageRecorder } from '../../usage/recorder.js';
+import { parseEmbeddingsRequest, type ParsedEmbeddingsRequest } from './embeddings-request.js';
+import { embeddingsResponse } from './embeddings-response.js';
+import { embeddingsNotSupported, wrongVectorCount } from './errors.js';
+
+/**
+ * `POST /v1/embeddings`, in order (the same ordering rules as `pipeline/run-inference.ts`, whose reasons apply):
+ *
+ * 1. config (503);
+ * 2. authenticate from the headers, before reading the body (401); from here on exactly one usage event;
+ * 3. read the body under the size cap (413), parse and validate it (400);
+ * 4. resolve the model: unknown (404) before not allowed (403);
+ * 5. the provider's `embed` capability, or 400 `embeddings_not_supported` naming the provider;
+ * 6. encode float or base64, respond, and record the prompt tokens (output 0) and their cost.
+ *
+ * Steps 1–3 start synchronously, inside the uWS handler: the body reader must be attached before it returns.
+ * Not a `Surface`: an embedding is one request and one JSON answer, no canonical chat events in between.
+ */
+export async function runEmbeddings(deps: PipelineDeps, ex: Exchange, head: RequestHead): Promise<void> {
+  let usage: UsageRecorder | undefined;
+  try {
+    const config = requireConfig(deps.config, ex);
+    const key = authenticate(config, openAiCredential(head), Date.now());
+    usage = new UsageRecorder({ requestId: ex.requestId, key, route: head.url, dataPlaneId: deps.dataPlaneId }, deps.emitUsage);
+
+    const parsed = parseEmbeddingsRequest(await ex.readBody(deps.maxBodyBytes, head.contentLength));
+    usage.model = parsed.model;
+    usage.endUser = parsed.user;
+
+    const model = resolveModel(config, key, parsed.model);
+    usage.useModel(model);
+    const provider = deps.providers.get(model.provider);
+    if (provider === undefined) throw errors.providerUnavailable(model.provider);
+
+    const result = await embed(provider, parsed, { target: model, signal: ex.signal, secrets: deps.secrets });
+    const inputTokens = result.inputTokens ?? estimateInputTokens(parsed.input);
+    // The provider did the work: bill it even if the client has left meanwhile.
+    usage.setTokens({ inputTokens, outputTokens: 0 });
+    if (ex.aborted) throw new ClientGoneError();
+    ex.sendJson(200, embeddingsResponse({ model: parsed.model, vectors: result.vectors, format: parsed.encodingFormat, inputTokens }));
+    usage.finish({ status: 'success', httpStatus: 200 });
+  } catch (err) {
+    fail(deps, ex, err, usage);
+  }
+}
+
+/** The provider's `embed`, its failures as `HttpError`s (an adapter throws `ProviderError`s or anything else). */
+async function embed(provider: Provider, parsed: ParsedEmbeddingsRequest, call: ProviderCall): Promise<EmbeddingResult> {
+  if (provider.embed === undefined) throw embeddingsNotSupported(parsed.model, provider.kind);
+  let result: EmbeddingResult;
+  try {
+    result = await provider.embed(
+      {
+        input: parsed.input,
+        ...(parsed.dimensions !== undefined && { dimensions: parsed.dimensions }),
+        ...(parsed.user !== null && { user: parsed.user }),
+      },
+      call,
+    );
+  } catch (err) {
+    if (call.signal.aborted) throw new ClientGoneError();
+    throw HttpError.fromProvider(toProviderError(err, provider.kind));
+  }
+  if (result.vectors.length !== parsed.input.length) throw wrongVectorCount(provider.kind, result.vectors.length, parsed.input.length);
+  return result;
+}
+
+/**
+ * Input tokens when the provider reports none: about four characters per token, per input (no chat formatting
+ * overhead, unlike `estimatePromptTokens`).
+ */
+export function estimateInputTokens(input: readonly string[]): number {
+  return input.reduce((n, text) => n + Math.ceil(text.length / 4), 0);
+}
+
+/** A failed request's response and, when attributable, its usage event (as `run-inference.ts` does). */
+function fail(deps: PipelineDeps, ex: Exchange, err: unknown, usage: UsageRecorder | undefined): void {
+  if (err instanceof ClientGoneError || ex.aborted) {
+    usage?.finish({ status: 'aborted', httpStatus: 499, errorType: 'client_disconnected', errorMessage: 'client disconnected' });
+    return;
+  }
+  let error: HttpError;
+  if (err instanceof HttpError) {
+    error = err;
+  } else {
+    deps.logger.error('embeddings request failed', { requestId: ex.requestId, error: err });
+    error = errors.internal();
+  }
+  ex.sendError(error);
+  usage?.finish({ status: 'error', httpStatus: error.status, errorType: error.code ?? error.type, errorMessage: error.message });
+}
