@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import type { ContentPart, ImagePart, Message, ReasoningPart, TextPart, ToolResultPart } from '../../canonical/request.js';
+import { errors } from '../../http/errors.js';
+import { imageFromUrl } from '../openai-chat/chat-request.js';
+import { check } from './check.js';
+import { readCarried } from './reasoning-carry.js';
+
+/**
+ * Responses `input` items → canonical messages.
+ *
+ * One model turn is several items in the Responses API (reasoning, a message, function calls) but one assistant
+ * message in the canonical form, so consecutive assistant-side items are merged into one assistant message, in
+ * order; consecutive `function_call_output` items become one `tool` message with one result each. `instructions`
+ * become a leading system message.
+ * @see https://platform.openai.com/docs/api-reference/responses/create#responses-create-input
+ */
+
+const InputText = z.looseObject({ type: z.literal('input_text'), text: z.string() });
+const OutputText = z.looseObject({ type: z.literal('output_text'), text: z.string() });
+const Refusal = z.looseObject({ type: z.literal('refusal'), refusal: z.string() });
+const InputImage = z.looseObject({
+  type: z.literal('input_image'),
+  image_url: z.string().nullish(),
+  file_id: z.string().nullish(),
+  detail: z.string().nullish(),
+});
+const Part = z.looseObject({ type: z.string() });
+
+const MessageItem = z.looseObject({
+  type: z.literal('message').optional(),
+  role: z.enum(['user', 'assistant', 'system', 'developer']),
+  content: z.union([z.string(), z.array(Part)]),
+});
+const FunctionCallItem = z.looseObject({
+  type: z.literal('function_call'),
+  call_id: z.string().min(1),
+  name: z.string().min(1),
+  arguments: z.string(),
+});
+const FunctionCallOutputItem = z.looseObject({
+  type: z.literal('function_call_output'),
+  call_id: z.string().min(1),
+  output: z.union([z.string(), z.array(Part)]),
+});
+const ReasoningItem = z.looseObject({
+  type: z.literal('reasoning'),
+  summary: z.array(z.looseObject({ type: z.string(), text: z.string() })),
+  content: z.array(z.looseObject({ type: z.string(), text: z.string() })).nullish(),
+  encrypted_content: z.string().nullish(),
+});
+const AnyItem = z.looseObject({ type: z.string().optional(), role: z.string().optional() });
+
+export function inputToMessages(input: string | readonly unknown[], instructions: string | null): Message[] {
+  const builder = new MessageBuilder();
+  if (instructions != null && instructions !== '') builder.push('system', [{ type: 'text', text: instructions }]);
+  if (typeof input === 'string') {
+    builder.push('user', [{ type: 'text', text: input }]);
+    return builder.messages;
+  }
+  input.forEach((raw, i) => addItem(builder, raw, `input[${i}]`));
+  return builder.messages;
+}
+
+function addItem(builder: MessageBuilder, raw: unknown, path: string): void {
+  const item = check(AnyItem, raw, path);
+  // Items without a type are messages (the "easy input message" form: just role and content).
+  switch (item.type ?? 'message') {
+    case 'message': {
+      const message = check(MessageItem, raw, path);
+      const content = contentParts(message.content, `${path}.content`);
+      if (message.role === 'assistant') builder.append('assistant', content);
+      else builder.push(message.role === 'user' ? 'user' : 'system', content);
+      return;
+    }
+    case 'function_call': {
+      const call = check(FunctionCallItem, raw, path);
+      builder.toolNames.set(call.call_id, call.name);
+      builder.append('assistant', [{ type: 'tool-call', id: call.call_id, name: call.name, arguments: call.arguments }]);
+      return;
+    }
+    case 'function_call_output': {
+      const output = check(FunctionCallOutputItem, raw, path);
+      const name = builder.toolNames.get(output.call_id);
+      const result: ToolResultPart = {
+        type: 'tool-result',
+        toolCallId: output.call_id,
+        ...(name !== undefined && { name }),
+        content: contentParts(output.output, `${path}.output`),
+      };
+      builder.append('tool', [result]);
+      return;
+    }
+    case 'reasoning': {
+      builder.append('assistant', [reasoningPart(check(ReasoningItem, raw, path))]);
+      return;
+    }
+    case 'item_reference':
+      throw errors.invalidParameter(
+        path,
+        'item references need stored responses, which are not supported yet: Tollgate is stateless, send the items themselves.',
+      );
+    default:
+      throw errors.invalidParameter(`${path}.type`, `input items of type '${item.type}' are not supported.`);
+  }
+}
+
+/** The full reasoning text when the client sent it, else the summary (which is what Tollgate itself returns). */
+function reasoningPart(item: z.infer<typeof ReasoningItem>): ReasoningPart {
+  const full = item.content?.filter((c) => c.type === 'reasoning_text').map((c) => c.text) ?? [];
+  const text = (full.length > 0 ? full : item.summary.map((s) => s.text)).join('\n\n');
+  if (item.encrypted_content == null) return { type: 'reasoning', text };
+  const carried = readCarried(item.encrypted_content);
+  return 'redactedData' in carried ? { type: 'reasoning', text: '', redactedData: carried.redactedData } : { type: 'reasoning', text, signature: carried.signature };
+}
+
+function contentParts(content: string | readonly z.infer<typeof Part>[], path: string): (TextPart | ImagePart)[] {
+  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
+  return content.map((part, i) => contentPart(part, `${path}[${i}]`));
+}
+
+function contentPart(part: z.infer<typeof Part>, path: string): TextPart | ImagePart {
+  switch (part.type) {
+    case 'input_text':
+      return { type: 'text', text: check(InputText, part, path).text };
+    case 'output_text':
+      return { type: 'text', text: check(OutputText, part, path).text };
+    case 'refusal':
+      return { type: 'text', text: check(Refusal, part, path).refusal };
+    case 'input_image': {
+      const image = check(InputImage, part, path);
+      if (image.image_url == null) {
+        throw errors.invalidParameter(
+          image.file_id != null ? `${path}.file_id` : `${path}.image_url`,
+          image.file_id != null
+            ? 'uploaded files are not supported yet: send the image as a URL or a base64 data URL in image_url.'
+            : 'an input_image needs an image_url (a URL or a base64 data URL).',
+        );
+      }
+      return imageFromUrl(image.image_url, image.detail ?? undefined);
+    }
+    default:
+      throw errors.invalidParameter(`${path}.type`, `content parts of type '${part.type}' are not supported.`);
+  }
+}
+
+/** Accumulates messages, merging a model turn's items into one message (see the file comment). */
+class MessageBuilder {
+  readonly messages: Message[] = [];
+  /** Function names by call id, so tool results carry the name (Gemini needs it). */
+  readonly toolNames = new Map<string, string>();
+  /** Parts of the last message, while it may still grow. */
+  private open: { role: 'assistant' | 'tool'; parts: ContentPart[] } | undefined;
+
+  /** A message that stands alone (user, system). */
+  push(role: 'user' | 'system', content: ContentPart[]): void {
+    this.open = undefined;
+    this.messages.push({ role, content });
+  }
+
+  /** Parts that join the previous message when it has the same role (assistant turn, tool results). */
+  append(role: 'assistant' | 'tool', parts: ContentPart[]): void {
+    if (this.open?.role === role) {
+      this.open.parts.push(...parts);
+      return;
+    }
+    this.open = { role, parts: [...parts] };
+    this.messages.push({ role, content: this.open.parts });
+  }
+}

@@ -1,0 +1,255 @@
+import { z } from 'zod';
+import type { CanonicalRequest, ReasoningConfig, ResponseFormat, ToolChoice, ToolDefinition } from '../../canonical/request.js';
+import { errors } from '../../http/errors.js';
+import type { ParsedInbound } from '../types.js';
+import { parseJsonObject, validate } from '../openai-chat/chat-request.js';
+import { check } from './check.js';
+import { inputToMessages } from './input-items.js';
+
+/**
+ * The OpenAI Responses request, typed only as far as the gateway acts on it; unknown fields travel in
+ * `passthrough` (protocol `openai-responses`). Tollgate is stateless: what needs stored responses
+ * (`previous_response_id`, `conversation`, `background`) is a clear 400, and `store` is accepted but nothing is
+ * stored. Only function tools are supported; built-in tools (web_search, file_search, …) are a 400.
+ * @see https://platform.openai.com/docs/api-reference/responses/create
+ */
+const FunctionTool = z.looseObject({
+  type: z.literal('function'),
+  name: z.string().min(1),
+  description: z.string().nullish(),
+  parameters: z.record(z.string(), z.unknown()).nullish(),
+  strict: z.boolean().nullish(),
+});
+const AnyTool = z.looseObject({ type: z.string() });
+
+const ToolChoiceSchema = z.union([z.enum(['auto', 'none', 'required']), z.looseObject({ type: z.string() })]);
+const FunctionChoice = z.looseObject({ type: z.literal('function'), name: z.string().min(1) });
+const AllowedTools = z.looseObject({
+  type: z.literal('allowed_tools'),
+  mode: z.enum(['auto', 'required']),
+  tools: z.array(z.looseObject({ type: z.string(), name: z.string().optional() })),
+});
+
+const Format = z.union([
+  z.looseObject({ type: z.literal('text') }),
+  z.looseObject({ type: z.literal('json_object') }),
+  z.looseObject({
+    type: z.literal('json_schema'),
+    name: z.string(),
+    schema: z.record(z.string(), z.unknown()),
+    strict: z.boolean().nullish(),
+    description: z.string().nullish(),
+  }),
+]);
+
+const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
+
+const ResponsesRequest = z.looseObject({
+  model: z.string().min(1, 'must be a non-empty string'),
+  input: z.union([z.string(), z.array(z.unknown()).min(1, 'must contain at least one item')]),
+  instructions: z.string().nullish(),
+  stream: z.boolean().nullish(),
+  tools: z.array(AnyTool).nullish(),
+  tool_choice: ToolChoiceSchema.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  max_output_tokens: z.number().int().positive().nullish(),
+  temperature: z.number().nullish(),
+  top_p: z.number().nullish(),
+  text: z.looseObject({ format: Format.nullish() }).nullish(),
+  reasoning: z.looseObject({ effort: z.enum(EFFORTS).nullish(), summary: z.string().nullish() }).nullish(),
+  user: z.string().nullish(),
+  store: z.boolean().nullish(),
+  previous_response_id: z.string().nullish(),
+  conversation: z.unknown().optional(),
+  background: z.boolean().nullish(),
+  metadata: z.record(z.string(), z.string()).nullish(),
+  truncation: z.string().nullish(),
+});
+type ResponsesRequest = z.infer<typeof ResponsesRequest>;
+
+/**
+ * Fields translated into the canonical form (or refused), so they are not passed through as well. `metadata` is
+ * not among them: it only matters to an OpenAI target, so it travels in `passthrough` (and is echoed back).
+ */
+const MODELLED = new Set([
+  'model', 'input', 'instructions', 'stream', 'tools', 'tool_choice', 'parallel_tool_calls', 'max_output_tokens',
+  'temperature', 'top_p', 'text', 'reasoning', 'user', 'store', 'previous_response_id', 'conversation', 'background',
+]);
+
+/** What the Response object echoes of the request, as OpenAI does. */
+export interface ResponseEcho {
+  readonly instructions: string | null;
+  readonly max_output_tokens: number | null;
+  readonly metadata: Record<string, string>;
+  readonly parallel_tool_calls: boolean;
+  readonly reasoning: { effort: string | null; summary: string | null };
+  readonly temperature: number | null;
+  readonly text: Record<string, unknown>;
+  readonly tool_choice: unknown;
+  readonly tools: unknown[];
+  readonly top_p: number | null;
+  readonly truncation: string;
+  readonly user: string | null;
+}
+
+export interface ParsedResponsesRequest extends ParsedInbound {
+  readonly echo: ResponseEcho;
+  /** The parsed JSON body as the client sent it. */
+  readonly body: Record<string, unknown>;
+}
+
+/** Parses and validates a Responses body; throws a 400 `HttpError` saying what is wrong. */
+export function parseResponsesRequest(body: Buffer): ParsedResponsesRequest {
+  const json = parseJsonObject(body);
+  const request = validate(ResponsesRequest, json, ['model', 'input']);
+  refuseStateful(request);
+  const stream = request.stream === true;
+  const tools = (request.tools ?? []).map((tool, i) => functionTool(tool, `tools[${i}]`));
+  return {
+    model: request.model,
+    stream,
+    user: request.user ?? null,
+    canonical: toCanonical(request, tools, stream, json),
+    echo: toEcho(request, tools),
+    body: json,
+  };
+}
+
+/** Everything that would need a stored response or conversation is refused up front, with the reason. */
+function refuseStateful(request: ResponsesRequest): void {
+  if (request.previous_response_id != null) {
+    throw errors.invalidParameter(
+      'previous_response_id',
+      "stored responses are not supported yet: Tollgate is stateless, send the whole conversation in 'input'.",
+    );
+  }
+  if (request.conversation != null) {
+    throw errors.invalidParameter(
+      'conversation',
+      "stored conversations are not supported yet: Tollgate is stateless, send the whole conversation in 'input'.",
+    );
+  }
+  if (request.background === true) {
+    throw errors.invalidParameter('background', 'background responses need stored responses, which are not supported yet.');
+  }
+}
+
+function functionTool(raw: z.infer<typeof AnyTool>, path: string): z.infer<typeof FunctionTool> {
+  if (raw.type !== 'function') throw builtInTool(`${path}.type`, raw.type);
+  return check(FunctionTool, raw, path);
+}
+
+function toCanonical(
+  request: ResponsesRequest,
+  tools: z.infer<typeof FunctionTool>[],
+  stream: boolean,
+  json: Record<string, unknown>,
+): CanonicalRequest {
+  const choice: { choice?: ToolChoice; tools: z.infer<typeof FunctionTool>[] } =
+    request.tool_choice != null ? toToolChoice(request.tool_choice, tools) : { tools };
+  const responseFormat = request.text?.format != null ? toResponseFormat(request.text.format) : undefined;
+  const reasoning = toReasoning(request.reasoning?.effort);
+  const passthrough = passthroughFields(request, json);
+  return {
+    messages: inputToMessages(request.input, request.instructions ?? null),
+    stream,
+    ...(choice.tools.length > 0 && { tools: choice.tools.map(toTool) }),
+    ...(choice.choice && { toolChoice: choice.choice }),
+    ...(request.parallel_tool_calls != null && { parallelToolCalls: request.parallel_tool_calls }),
+    ...(request.max_output_tokens != null && { maxOutputTokens: request.max_output_tokens }),
+    ...(request.temperature != null && { temperature: request.temperature }),
+    ...(request.top_p != null && { topP: request.top_p }),
+    ...(responseFormat && { responseFormat }),
+    ...(reasoning && { reasoning }),
+    ...(request.user != null && { user: request.user }),
+    ...(Object.keys(passthrough).length > 0 && { passthrough: { protocol: 'openai-responses' as const, fields: passthrough } }),
+  };
+}
+
+/**
+ * Unknown fields, plus modelled ones the canonical form cannot fully say (`text.verbosity`, `reasoning.summary`,
+ * effort `none`/`xhigh`): those go through whole, so a target that speaks Responses gets exactly what was asked.
+ */
+function passthroughFields(request: ResponsesRequest, json: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(json)) if (!MODELLED.has(k)) out[k] = v;
+  if (request.text != null && Object.keys(request.text).some((k) => k !== 'format')) out.text = json.text;
+  const reasoning = request.reasoning;
+  const effortSaid = reasoning?.effort == null || (reasoning.effort !== 'none' && reasoning.effort !== 'xhigh');
+  if (reasoning != null && (!effortSaid || Object.keys(reasoning).some((k) => k !== 'effort'))) out.reasoning = json.reasoning;
+  return out;
+}
+
+function toTool(tool: z.infer<typeof FunctionTool>): ToolDefinition {
+  return {
+    name: tool.name,
+    ...(tool.description != null && { description: tool.description }),
+    parameters: tool.parameters ?? { type: 'object', properties: {} },
+    ...(tool.strict != null && { strict: tool.strict }),
+  };
+}
+
+/**
+ * `allowed_tools` narrows the tools the model may use without changing the list (OpenAI keeps it for prompt
+ * caching); the canonical form has no such notion, so the tool list itself is narrowed.
+ */
+function toToolChoice(
+  choice: z.infer<typeof ToolChoiceSchema>,
+  tools: z.infer<typeof FunctionTool>[],
+): { choice: ToolChoice; tools: z.infer<typeof FunctionTool>[] } {
+  if (typeof choice === 'string') return { choice: { type: choice }, tools };
+  switch (choice.type) {
+    case 'function':
+      return { choice: { type: 'tool', name: check(FunctionChoice, choice, 'tool_choice').name }, tools };
+    case 'allowed_tools': {
+      const allowed = check(AllowedTools, choice, 'tool_choice');
+      allowed.tools.forEach((t, i) => {
+        if (t.type !== 'function') throw builtInTool(`tool_choice.tools[${i}].type`, t.type);
+      });
+      const names = new Set(allowed.tools.map((t) => t.name));
+      return { choice: { type: allowed.mode }, tools: tools.filter((t) => names.has(t.name)) };
+    }
+    default:
+      throw builtInTool('tool_choice.type', choice.type);
+  }
+}
+
+function builtInTool(param: string, type: string) {
+  return errors.invalidParameter(param, `built-in tool '${type}' is not supported: Tollgate supports function tools only.`);
+}
+
+function toResponseFormat(format: z.infer<typeof Format>): ResponseFormat {
+  if (format.type === 'json_schema' && 'schema' in format) {
+    return { type: 'json_schema', name: format.name, schema: format.schema, ...(format.strict != null && { strict: format.strict }) };
+  }
+  return { type: format.type === 'json_object' ? 'json_object' : 'text' };
+}
+
+/** `none` (no reasoning) has no canonical form and is left to the provider's default; `xhigh` is the canonical maximum. */
+function toReasoning(effort: (typeof EFFORTS)[number] | null | undefined): ReasoningConfig | undefined {
+  if (effort == null || effort === 'none') return undefined;
+  return { effort: effort === 'xhigh' ? 'high' : effort };
+}
+
+function toEcho(request: ResponsesRequest, tools: z.infer<typeof FunctionTool>[]): ResponseEcho {
+  return {
+    instructions: request.instructions ?? null,
+    max_output_tokens: request.max_output_tokens ?? null,
+    metadata: request.metadata ?? {},
+    parallel_tool_calls: request.parallel_tool_calls ?? true,
+    reasoning: { effort: request.reasoning?.effort ?? null, summary: request.reasoning?.summary ?? null },
+    temperature: request.temperature ?? null,
+    text: { ...request.text, format: request.text?.format ?? { type: 'text' } },
+    tool_choice: request.tool_choice ?? 'auto',
+    tools: tools.map((t) => ({
+      type: 'function',
+      name: t.name,
+      description: t.description ?? null,
+      parameters: t.parameters ?? null,
+      strict: t.strict ?? null,
+    })),
+    top_p: request.top_p ?? null,
+    truncation: request.truncation ?? 'disabled',
+    user: request.user ?? null,
+  };
+}
