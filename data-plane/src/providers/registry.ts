@@ -1,4 +1,5 @@
 import type { ProviderKind } from '@tollgate/schema';
+import { geminiProvider } from './gemini/index.js';
 import { mockProvider } from './mock/index.js';
 import type { Provider } from './types.js';
 
@@ -21,5 +22,5 @@ export class ProviderRegistry {
 
 /** The adapters built into this release. */
 export function builtInProviders(): ProviderRegistry {
-  return new ProviderRegistry([mockProvider()]);
+  return new ProviderRegistry([mockProvider(), geminiProvider()]);
 }

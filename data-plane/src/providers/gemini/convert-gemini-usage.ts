@@ -1,0 +1,23 @@
+import type { TokenUsage } from '../../canonical/events.js';
+import type { GeminiUsageMetadata } from './response-schema.js';
+
+/**
+ * Gemini `usageMetadata` → canonical usage.
+ * - `promptTokenCount` already includes cached tokens; `cachedContentTokenCount` is the subset read from the cache
+ *   (as canonical cache reads are). Gemini has no cache writes to report.
+ * - Gemini counts thinking apart from the answer: output is candidates + thoughts, reasoning is the thoughts.
+ * - Gemini's JSON is proto3 JSON, which omits fields whose value is zero: inside a `usageMetadata` an absent count
+ *   is 0 (no cached tokens, no thoughts, or no output because it was blocked). Without any `usageMetadata` nothing is
+ *   known and everything stays undefined.
+ * @see https://ai.google.dev/api/generate-content#UsageMetadata
+ */
+export function convertGeminiUsage(usage: GeminiUsageMetadata | undefined): TokenUsage {
+  if (!usage) return { inputTokens: undefined, outputTokens: undefined };
+  const thoughts = usage.thoughtsTokenCount ?? 0;
+  return {
+    inputTokens: usage.promptTokenCount ?? 0,
+    outputTokens: (usage.candidatesTokenCount ?? 0) + thoughts,
+    cacheReadTokens: usage.cachedContentTokenCount ?? 0,
+    reasoningTokens: thoughts,
+  };
+}

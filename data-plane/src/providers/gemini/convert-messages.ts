@@ -1,0 +1,180 @@
+import type { ProviderError } from '../../canonical/errors.js';
+import type { ImagePart, Message, TextPart, ToolCallPart, ToolResultPart } from '../../canonical/request.js';
+import type { GeminiContent, GeminiPart, GeminiRole } from './wire.js';
+
+/**
+ * Canonical messages → Gemini `contents` and `systemInstruction`.
+ *
+ * - Every system message goes into `systemInstruction` (Gemini has one, outside the turns).
+ * - user → `user`, assistant → `model`, tool results → `functionResponse` parts in a `user` turn. Consecutive turns
+ *   of the same Gemini role merge into one content, as Gemini expects alternation (tool results followed by a user
+ *   message become one user turn).
+ * - Gemini matches a function response to its call by function NAME; a result that lacks the name gets it from the
+ *   earlier tool call with the same id.
+ * - Reasoning parts carry Gemini thought signatures back: the stream mapper emits a signature just BEFORE the part it
+ *   arrived on, so here a signature goes on the next text or function-call part of the same assistant message (or on
+ *   the previous one when nothing follows). Reasoning text itself is not sent back (Gemini keeps its reasoning state
+ *   in the signature); redacted reasoning (another provider's) is dropped.
+ */
+export interface ConvertedMessages {
+  readonly contents: GeminiContent[];
+  readonly systemTexts: string[];
+}
+
+/**
+ * Google's documented sentinel for function calls that have no signature of Gemini's own (history written by
+ * another model or by a client that drops signatures); Gemini 3 rejects a model turn's function call without one.
+ * @see https://ai.google.dev/gemini-api/docs/thought-signatures
+ */
+export const SKIP_THOUGHT_SIGNATURE = 'skip_thought_signature_validator';
+
+export function convertMessages(messages: readonly Message[], options: { requireCallSignatures: boolean }): ConvertedMessages {
+  const contents: GeminiContent[] = [];
+  const systemTexts: string[] = [];
+  const toolNames = new Map<string, string>();
+
+  const append = (role: GeminiRole, parts: GeminiPart[]) => {
+    if (parts.length === 0) return;
+    const last = contents.at(-1);
+    if (last && last.role === role) last.parts.push(...parts);
+    else contents.push({ role, parts: [...parts] });
+  };
+
+  for (const message of messages) {
+    switch (message.role) {
+      case 'system':
+        for (const part of message.content) if (part.type === 'text') systemTexts.push(part.text);
+        break;
+      case 'user':
+        append('user', message.content.flatMap((part) => userPart(part, toolNames)));
+        break;
+      case 'tool':
+        append('user', message.content.flatMap((part) => (part.type === 'tool-result' ? toolResultParts(part, toolNames) : userPart(part, toolNames))));
+        break;
+      case 'assistant':
+        append('model', assistantParts(message, toolNames, options.requireCallSignatures));
+        break;
+    }
+  }
+  return { contents, systemTexts };
+}
+
+function userPart(part: Message['content'][number], toolNames: Map<string, string>): GeminiPart[] {
+  switch (part.type) {
+    case 'text':
+      return part.text === '' ? [] : [{ text: part.text }];
+    case 'image':
+      return [imagePart(part)];
+    case 'tool-result':
+      return toolResultParts(part, toolNames);
+    case 'tool-call':
+    case 'reasoning':
+      // Only assistants call tools and reason; a client that puts them in a user turn gets them dropped.
+      return [];
+  }
+}
+
+function assistantParts(message: Message, toolNames: Map<string, string>, requireCallSignatures: boolean): GeminiPart[] {
+  const parts: GeminiPart[] = [];
+  let pendingSignature: string | undefined;
+  const push = (part: GeminiPart) => {
+    if (pendingSignature !== undefined) part.thoughtSignature = pendingSignature;
+    pendingSignature = undefined;
+    parts.push(part);
+  };
+  for (const part of message.content) {
+    switch (part.type) {
+      case 'reasoning':
+        if (part.signature) pendingSignature = part.signature;
+        break;
+      case 'text':
+        if (part.text !== '') push({ text: part.text });
+        break;
+      case 'tool-call':
+        toolNames.set(part.id, part.name);
+        push({ functionCall: { name: part.name, args: parseArguments(part) } });
+        break;
+      case 'image':
+        push(imagePart(part));
+        break;
+      case 'tool-result':
+        break;
+    }
+  }
+  const last = parts.at(-1);
+  if (pendingSignature !== undefined && last && last.thoughtSignature === undefined) last.thoughtSignature = pendingSignature;
+
+  const calls = parts.filter((p) => p.functionCall);
+  if (requireCallSignatures && calls.length > 0 && calls.every((p) => p.thoughtSignature === undefined)) {
+    calls[0]!.thoughtSignature = SKIP_THOUGHT_SIGNATURE;
+  }
+  return parts;
+}
+
+/**
+ * Tool-call arguments are JSON text; Gemini wants an object. Empty text means no arguments. Text that is not a JSON
+ * object (a model's truncated arguments coming back in the history) is kept verbatim under `arguments` rather than
+ * failing the whole conversation.
+ */
+function parseArguments(part: ToolCallPart): Record<string, unknown> {
+  if (part.arguments.trim() === '') return {};
+  try {
+    const value: unknown = JSON.parse(part.arguments);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  return { arguments: part.arguments };
+}
+
+function toolResultParts(part: ToolResultPart, toolNames: Map<string, string>): GeminiPart[] {
+  const name = part.name ?? toolNames.get(part.toolCallId);
+  if (name === undefined) {
+    const error: ProviderError = {
+      status: 400,
+      type: 'invalid_request_error',
+      code: null,
+      message: `gemini: the tool result for call "${part.toolCallId}" names no function and no earlier tool call has that id; Gemini matches results to calls by function name`,
+      provider: 'gemini',
+    };
+    throw error;
+  }
+  const text = part.content
+    .filter((p): p is TextPart => p.type === 'text')
+    .map((p) => p.text)
+    .join('\n');
+  const images = part.content.filter((p): p is ImagePart => p.type === 'image');
+  // Images a tool returned follow its response in the same user turn (every Gemini model reads those).
+  return [{ functionResponse: { name, response: part.isError ? { error: text } : { output: text } } }, ...images.map(imagePart)];
+}
+
+function imagePart(part: ImagePart): GeminiPart {
+  const { source } = part;
+  if (source.kind === 'base64') return { inlineData: { mimeType: source.mediaType, data: source.data } };
+  const dataUrl = /^data:([^;,]+);base64,(.*)$/s.exec(source.url);
+  if (dataUrl) return { inlineData: { mimeType: dataUrl[1]!, data: dataUrl[2]! } };
+  const mimeType = mimeTypeFromUrl(source.url);
+  return { fileData: { fileUri: source.url, ...(mimeType && { mimeType }) } };
+}
+
+const MIME_BY_EXTENSION: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  heic: 'image/heic',
+  heif: 'image/heif',
+  pdf: 'application/pdf',
+};
+
+function mimeTypeFromUrl(url: string): string | undefined {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    path = url;
+  }
+  const ext = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase();
+  return ext ? MIME_BY_EXTENSION[ext] : undefined;
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import type { ProviderError } from '../../canonical/errors.js';
+import { upstreamHttpError } from '../../upstream/errors.js';
+
+const PROVIDER = 'gemini';
+
+/**
+ * Google's error body (google.rpc.Status as JSON), sent with an HTTP error status and, by streamGenerateContent,
+ * as a stream record when a stream fails after it started. Non-SSE streaming wraps it in a one-element array.
+ * @see https://ai.google.dev/gemini-api/docs/troubleshooting#error-codes
+ */
+export const GeminiErrorBody = z.object({
+  error: z.looseObject({
+    code: z.number().optional(),
+    message: z.string().optional(),
+    status: z.string().optional(),
+    details: z.array(z.looseObject({ '@type': z.string().optional(), reason: z.string().optional(), retryDelay: z.string().optional() })).optional(),
+  }),
+});
+export type GeminiErrorBody = z.infer<typeof GeminiErrorBody>;
+
+export function parseGeminiErrorBody(text: string): GeminiErrorBody | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = GeminiErrorBody.safeParse(Array.isArray(json) ? json[0] : json);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * An HTTP error response from Gemini as a `ProviderError`.
+ * - Gemini answers a bad API key with 400 INVALID_ARGUMENT (reason API_KEY_INVALID): that is the gateway's
+ *   credential failing, so it is mapped like a 401 (502 `upstream_auth_failed`), not blamed on the client's request.
+ * - Gemini sends no `retry-after` header on 429; the wait is a `google.rpc.RetryInfo` detail (`"34.4s"`).
+ */
+export function geminiHttpError(status: number, bodyText: string, retryAfterHeader?: string): ProviderError {
+  const body = parseGeminiErrorBody(bodyText);
+  return errorFromBody(status, body, bodyText, retryAfterHeader);
+}
+
+/** An error record inside a stream (`data: {"error": {...}}`) as a `ProviderError`. */
+export function geminiStreamError(body: GeminiErrorBody): ProviderError {
+  return errorFromBody(body.error.code ?? 500, body, undefined, undefined);
+}
+
+function errorFromBody(status: number, body: GeminiErrorBody | undefined, rawText: string | undefined, retryAfterHeader: string | undefined): ProviderError {
+  const error = body?.error;
+  const message = error?.message ?? (rawText ? rawText.slice(0, 500) : `HTTP ${status}`);
+  const details = error?.details ?? [];
+  const apiKeyInvalid = details.some((d) => d.reason === 'API_KEY_INVALID');
+  const retryDelay = details.find((d) => d['@type']?.endsWith('google.rpc.RetryInfo'))?.retryDelay;
+  return upstreamHttpError({
+    provider: PROVIDER,
+    status: apiKeyInvalid ? 401 : status,
+    message: error?.status ? `${message} (${error.status})` : message,
+    retryAfter: retryAfterHeader ?? durationSeconds(retryDelay),
+  });
+}
+
+/** A protobuf JSON duration (`"34.4s"`) as seconds text for `parseRetryAfter`, which rounds up. */
+function durationSeconds(duration: string | undefined): string | undefined {
+  const match = duration ? /^(\d+(?:\.\d+)?)s$/.exec(duration) : null;
+  return match ? match[1] : undefined;
+}
+
+/** A prompt or response Gemini's safety system blocked, before any output was sent. */
+export function geminiContentPolicyError(message: string): ProviderError {
+  return upstreamHttpError({ provider: PROVIDER, status: 400, message, contentPolicy: true });
+}
+
+/** A response that does not have Gemini's shape. */
+export function geminiMalformedResponse(detail: string): ProviderError {
+  return { status: 502, type: 'api_error', code: 'upstream_error', message: `${PROVIDER}: unexpected response from the provider (${detail})`, provider: PROVIDER };
+}

@@ -1,0 +1,227 @@
+import { ModelConfig } from '@tollgate/schema';
+import { describe, expect, it } from 'vitest';
+import type { CanonicalRequest, Message } from '../../canonical/request.js';
+import { SKIP_THOUGHT_SIGNATURE } from './convert-messages.js';
+import { translateRequest } from './translate-request.js';
+
+const target = (providerModel = 'gemini-2.5-flash') =>
+  ModelConfig.parse({ id: 'g', name: 'gemini', provider: 'gemini', providerModel, inputCostPerMillion: 1, outputCostPerMillion: 2 });
+
+const translate = (request: Partial<CanonicalRequest> & { messages: readonly Message[] }, model?: string) => translateRequest({ stream: true, ...request }, target(model));
+
+const user = (text: string): Message => ({ role: 'user', content: [{ type: 'text', text }] });
+
+describe('Gemini request translation', () => {
+  it('should put every system message into systemInstruction and leave them out of contents', () => {
+    const wire = translate({ messages: [{ role: 'system', content: [{ type: 'text', text: 'rule one' }] }, user('hi'), { role: 'system', content: [{ type: 'text', text: 'rule two' }] }] });
+    expect(wire.systemInstruction).toEqual({ parts: [{ text: 'rule one' }, { text: 'rule two' }] });
+    expect(wire.contents).toEqual([{ role: 'user', parts: [{ text: 'hi' }] }]);
+  });
+
+  it('should send nothing but contents for a bare request', () => {
+    expect(translate({ messages: [user('hi')] })).toEqual({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
+  });
+
+  it('should map assistant to model and merge consecutive turns of the same role', () => {
+    const wire = translate({
+      messages: [user('a'), user('b'), { role: 'assistant', content: [{ type: 'text', text: 'c' }] }, { role: 'assistant', content: [{ type: 'text', text: 'd' }] }, user('e')],
+    });
+    expect(wire.contents).toEqual([
+      { role: 'user', parts: [{ text: 'a' }, { text: 'b' }] },
+      { role: 'model', parts: [{ text: 'c' }, { text: 'd' }] },
+      { role: 'user', parts: [{ text: 'e' }] },
+    ]);
+  });
+
+  it('should turn tool calls into functionCall parts and tool results into functionResponse parts named after the call', () => {
+    const wire = translate({
+      messages: [
+        user('weather and time?'),
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'checking' },
+            { type: 'tool-call', id: 'call_a', name: 'get_weather', arguments: '{"city":"Paris"}' },
+            { type: 'tool-call', id: 'call_b', name: 'get_time', arguments: '' },
+          ],
+        },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'call_a', content: [{ type: 'text', text: 'sunny' }] }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'call_b', name: 'get_time', content: [{ type: 'text', text: 'boom' }], isError: true }] },
+        user('thanks'),
+      ],
+    });
+    expect(wire.contents).toEqual([
+      { role: 'user', parts: [{ text: 'weather and time?' }] },
+      { role: 'model', parts: [{ text: 'checking' }, { functionCall: { name: 'get_weather', args: { city: 'Paris' } } }, { functionCall: { name: 'get_time', args: {} } }] },
+      {
+        role: 'user',
+        parts: [
+          { functionResponse: { name: 'get_weather', response: { output: 'sunny' } } },
+          { functionResponse: { name: 'get_time', response: { error: 'boom' } } },
+          { text: 'thanks' },
+        ],
+      },
+    ]);
+  });
+
+  it('should look up the name from the latest earlier call with that id', () => {
+    const call = (name: string): Message => ({ role: 'assistant', content: [{ type: 'tool-call', id: 'call_0', name, arguments: '{}' }] });
+    const result: Message = { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'call_0', content: [{ type: 'text', text: 'r' }] }] };
+    const wire = translate({ messages: [user('x'), call('first'), result, call('second'), result] });
+    expect(wire.contents.map((c) => c.parts[0]?.functionResponse?.name).filter(Boolean)).toEqual(['first', 'second']);
+  });
+
+  it('should reject a tool result whose function cannot be named', () => {
+    const messages: Message[] = [user('x'), { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'nowhere', content: [] }] }];
+    expect(() => translate({ messages })).toThrow(expect.objectContaining({ status: 400, type: 'invalid_request_error' }));
+  });
+
+  it('should keep arguments that are not a JSON object verbatim instead of failing', () => {
+    const wire = translate({ messages: [user('x'), { role: 'assistant', content: [{ type: 'tool-call', id: 'c', name: 'f', arguments: '{"truncated": ' }] }] });
+    expect(wire.contents[1]!.parts[0]!.functionCall!.args).toEqual({ arguments: '{"truncated": ' });
+  });
+
+  it('should send base64 images as inlineData and URLs as fileData (data URLs inline)', () => {
+    const wire = translate({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'iVBOR' } },
+            { type: 'image', source: { kind: 'url', url: 'https://example.com/cat.JPG?size=2' } },
+            { type: 'image', source: { kind: 'url', url: 'https://example.com/render' } },
+            { type: 'image', source: { kind: 'url', url: 'data:image/webp;base64,UklGR' } },
+          ],
+        },
+      ],
+    });
+    expect(wire.contents[0]!.parts).toEqual([
+      { inlineData: { mimeType: 'image/png', data: 'iVBOR' } },
+      { fileData: { fileUri: 'https://example.com/cat.JPG?size=2', mimeType: 'image/jpeg' } },
+      { fileData: { fileUri: 'https://example.com/render' } },
+      { inlineData: { mimeType: 'image/webp', data: 'UklGR' } },
+    ]);
+  });
+
+  it('should put images a tool returned after its functionResponse', () => {
+    const wire = translate({
+      messages: [
+        user('x'),
+        { role: 'assistant', content: [{ type: 'tool-call', id: 'c', name: 'screenshot', arguments: '{}' }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c', content: [{ type: 'text', text: 'here' }, { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'AA' } }] }] },
+      ],
+    });
+    expect(wire.contents[2]!.parts).toEqual([{ functionResponse: { name: 'screenshot', response: { output: 'here' } } }, { inlineData: { mimeType: 'image/png', data: 'AA' } }]);
+  });
+
+  it('should return thought signatures on the part that follows them, or the last part when nothing follows', () => {
+    const wire = translate({
+      messages: [
+        user('x'),
+        {
+          role: 'assistant',
+          content: [
+            { type: 'reasoning', text: 'thinking about it', signature: 'sig-call' },
+            { type: 'tool-call', id: 'c1', name: 'f', arguments: '{}' },
+            { type: 'tool-call', id: 'c2', name: 'g', arguments: '{}' },
+          ],
+        },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c1', content: [] }, { type: 'tool-result', toolCallId: 'c2', content: [] }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'done' },
+            { type: 'reasoning', text: '', signature: 'sig-end' },
+            { type: 'reasoning', text: '', redactedData: 'opaque-from-elsewhere' },
+          ],
+        },
+      ],
+    });
+    expect(wire.contents[1]!.parts).toEqual([
+      { functionCall: { name: 'f', args: {} }, thoughtSignature: 'sig-call' },
+      { functionCall: { name: 'g', args: {} } },
+    ]);
+    expect(wire.contents[3]!.parts).toEqual([{ text: 'done', thoughtSignature: 'sig-end' }]);
+  });
+
+  it("should give a Gemini 3 model turn's first unsigned function call Google's skip-validation signature", () => {
+    const messages: Message[] = [user('x'), { role: 'assistant', content: [{ type: 'tool-call', id: 'c1', name: 'f', arguments: '{}' }, { type: 'tool-call', id: 'c2', name: 'g', arguments: '{}' }] }];
+    const gemini3 = translate({ messages }, 'models/gemini-3-pro-preview');
+    expect(gemini3.contents[1]!.parts.map((p) => p.thoughtSignature)).toEqual([SKIP_THOUGHT_SIGNATURE, undefined]);
+    const gemini25 = translate({ messages }, 'gemini-2.5-pro');
+    expect(gemini25.contents[1]!.parts.map((p) => p.thoughtSignature)).toEqual([undefined, undefined]);
+    const signed = translate({ messages: [user('x'), { role: 'assistant', content: [{ type: 'reasoning', text: '', signature: 'real' }, ...messages[1]!.content] }] }, 'gemini-3-flash');
+    expect(signed.contents[1]!.parts.map((p) => p.thoughtSignature)).toEqual(['real', undefined]);
+  });
+
+  it('should declare tools with their JSON Schema in parametersJsonSchema, without $schema', () => {
+    const parameters = {
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      type: 'object',
+      properties: { city: { type: 'string' }, unit: { anyOf: [{ const: 'C' }, { const: 'F' }] } },
+      required: ['city'],
+      additionalProperties: false,
+    };
+    const wire = translate({ messages: [user('x')], tools: [{ name: 'get_weather', description: 'Weather now', parameters }, { name: 'noop', parameters: { type: 'object' } }] });
+    const { $schema: _dropped, ...kept } = parameters;
+    expect(wire.tools).toEqual([
+      {
+        functionDeclarations: [
+          { name: 'get_weather', description: 'Weather now', parametersJsonSchema: kept },
+          { name: 'noop', parametersJsonSchema: { type: 'object' } },
+        ],
+      },
+    ]);
+  });
+
+  it('should map tool choice to functionCallingConfig modes, only when there are tools', () => {
+    const tools = [{ name: 'f', parameters: { type: 'object' } }];
+    const mode = (toolChoice: CanonicalRequest['toolChoice']) => translate({ messages: [user('x')], tools, toolChoice }).toolConfig;
+    expect(mode({ type: 'auto' })).toEqual({ functionCallingConfig: { mode: 'AUTO' } });
+    expect(mode({ type: 'none' })).toEqual({ functionCallingConfig: { mode: 'NONE' } });
+    expect(mode({ type: 'required' })).toEqual({ functionCallingConfig: { mode: 'ANY' } });
+    expect(mode({ type: 'tool', name: 'f' })).toEqual({ functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['f'] } });
+    expect(mode(undefined)).toBeUndefined();
+    expect(translate({ messages: [user('x')], toolChoice: { type: 'auto' } }).toolConfig).toBeUndefined();
+  });
+
+  it('should map generation settings and structured output into generationConfig', () => {
+    const wire = translate({
+      messages: [user('x')],
+      maxOutputTokens: 100,
+      temperature: 0.2,
+      topP: 0.9,
+      topK: 40,
+      stop: ['END'],
+      seed: 7,
+      presencePenalty: 0.1,
+      frequencyPenalty: 0.3,
+      responseFormat: { type: 'json_schema', name: 'answer', schema: { $schema: 'x', type: 'object', properties: { a: { type: 'number' } } } },
+    });
+    expect(wire.generationConfig).toEqual({
+      maxOutputTokens: 100,
+      temperature: 0.2,
+      topP: 0.9,
+      topK: 40,
+      stopSequences: ['END'],
+      seed: 7,
+      presencePenalty: 0.1,
+      frequencyPenalty: 0.3,
+      responseMimeType: 'application/json',
+      responseJsonSchema: { type: 'object', properties: { a: { type: 'number' } } },
+    });
+    expect(translate({ messages: [user('x')], responseFormat: { type: 'json_object' } }).generationConfig).toEqual({ responseMimeType: 'application/json' });
+    expect(translate({ messages: [user('x')], responseFormat: { type: 'text' }, stop: [] }).generationConfig).toBeUndefined();
+  });
+
+  it('should ask for thoughts with a thinking budget from the budget or the effort', () => {
+    const thinking = (reasoning: CanonicalRequest['reasoning']) => translate({ messages: [user('x')], reasoning }).generationConfig?.thinkingConfig;
+    expect(thinking({ budgetTokens: 2048, effort: 'high' })).toEqual({ includeThoughts: true, thinkingBudget: 2048 });
+    expect(thinking({ effort: 'minimal' })).toEqual({ includeThoughts: true, thinkingBudget: 512 });
+    expect(thinking({ effort: 'low' })).toEqual({ includeThoughts: true, thinkingBudget: 1024 });
+    expect(thinking({ effort: 'medium' })).toEqual({ includeThoughts: true, thinkingBudget: 8192 });
+    expect(thinking({ effort: 'high' })).toEqual({ includeThoughts: true, thinkingBudget: 24576 });
+    expect(thinking({})).toEqual({ includeThoughts: true });
+    expect(thinking(undefined)).toBeUndefined();
+  });
+});

@@ -1,0 +1,72 @@
+import type { CanonicalRequest, ReasoningConfig, ResponseFormat } from '../../canonical/request.js';
+import type { ProviderTarget } from '../types.js';
+import { convertMessages } from './convert-messages.js';
+import { convertToolChoice, convertTools, jsonSchemaForGemini } from './convert-tools.js';
+import type { GeminiGenerationConfig, GeminiThinkingConfig, GenerateContentRequest } from './wire.js';
+
+/**
+ * Thinking budgets for a reasoning effort given without a budget. Each lies inside every Gemini 2.5 model's range
+ * (Pro 128–32768, Flash 0–24576, Flash-Lite 512–24576); Gemini 3 still accepts budgets.
+ * @see https://ai.google.dev/gemini-api/docs/thinking#set-budget
+ */
+const BUDGET_BY_EFFORT: Record<NonNullable<ReasoningConfig['effort']>, number> = {
+  minimal: 512,
+  low: 1024,
+  medium: 8192,
+  high: 24576,
+};
+
+/** The canonical request as Gemini's `GenerateContentRequest` (the body of generateContent and streamGenerateContent). */
+export function translateRequest(request: CanonicalRequest, target: ProviderTarget): GenerateContentRequest {
+  const { contents, systemTexts } = convertMessages(request.messages, { requireCallSignatures: requiresCallSignatures(target.providerModel) });
+  const tools = convertTools(request.tools);
+  const toolConfig = convertToolChoice(request.toolChoice, tools !== undefined);
+  const generationConfig = convertGenerationConfig(request);
+  return {
+    contents,
+    ...(systemTexts.length > 0 && { systemInstruction: { parts: systemTexts.map((text) => ({ text })) } }),
+    ...(tools && { tools }),
+    ...(toolConfig && { toolConfig }),
+    ...(generationConfig && { generationConfig }),
+  };
+}
+
+function convertGenerationConfig(request: CanonicalRequest): GeminiGenerationConfig | undefined {
+  const config: GeminiGenerationConfig = {
+    ...(request.maxOutputTokens !== undefined && { maxOutputTokens: request.maxOutputTokens }),
+    ...(request.temperature !== undefined && { temperature: request.temperature }),
+    ...(request.topP !== undefined && { topP: request.topP }),
+    ...(request.topK !== undefined && { topK: request.topK }),
+    ...(request.stop && request.stop.length > 0 && { stopSequences: [...request.stop] }),
+    ...(request.seed !== undefined && { seed: request.seed }),
+    ...(request.presencePenalty !== undefined && { presencePenalty: request.presencePenalty }),
+    ...(request.frequencyPenalty !== undefined && { frequencyPenalty: request.frequencyPenalty }),
+    ...responseFormat(request.responseFormat),
+    ...(request.reasoning && { thinkingConfig: thinkingConfig(request.reasoning) }),
+  };
+  return Object.keys(config).length > 0 ? config : undefined;
+}
+
+function responseFormat(format: ResponseFormat | undefined): GeminiGenerationConfig {
+  switch (format?.type) {
+    case undefined:
+    case 'text':
+      return {};
+    case 'json_object':
+      return { responseMimeType: 'application/json' };
+    case 'json_schema':
+      return { responseMimeType: 'application/json', responseJsonSchema: jsonSchemaForGemini(format.schema) };
+  }
+}
+
+/** Asking for reasoning also asks Gemini to return thought summaries, so clients see them as reasoning. */
+function thinkingConfig(reasoning: ReasoningConfig): GeminiThinkingConfig {
+  const budget = reasoning.budgetTokens ?? (reasoning.effort && BUDGET_BY_EFFORT[reasoning.effort]);
+  return { includeThoughts: true, ...(budget !== undefined && { thinkingBudget: budget }) };
+}
+
+/** Gemini 3 and later reject replayed function calls without a thought signature. */
+function requiresCallSignatures(providerModel: string): boolean {
+  const major = /(?:^|\/)gemini-(\d+)/.exec(providerModel)?.[1];
+  return major !== undefined && Number(major) >= 3;
+}

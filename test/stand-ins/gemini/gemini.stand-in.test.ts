@@ -1,0 +1,184 @@
+import { ApiError, FinishReason, GoogleGenAI, type GenerateContentResponse } from '@google/genai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { directive } from '../script.js';
+import { GEMINI_STAND_IN_API_KEY, startGeminiStandIn, type GeminiStandIn } from './server.js';
+
+/**
+ * The Gemini stand-in is only useful if Google's own SDK cannot tell it from the real API: these tests drive it
+ * with @google/genai, pointed at the stand-in through `httpOptions.baseUrl`.
+ */
+describe('Gemini stand-in, as seen by the official @google/genai SDK', () => {
+  let standIn: GeminiStandIn;
+  let ai: GoogleGenAI;
+  const model = 'gemini-2.5-flash';
+
+  beforeAll(async () => {
+    standIn = await startGeminiStandIn();
+    ai = new GoogleGenAI({ apiKey: GEMINI_STAND_IN_API_KEY, httpOptions: { baseUrl: standIn.url } });
+  });
+  afterAll(async () => {
+    await standIn.close();
+  });
+
+  async function collect(stream: AsyncIterable<GenerateContentResponse>): Promise<GenerateContentResponse[]> {
+    const out: GenerateContentResponse[] = [];
+    for await (const chunk of stream) out.push(chunk);
+    return out;
+  }
+
+  it('should answer generateContent with the echo, usage, model version and response id', async () => {
+    const response = await ai.models.generateContent({ model, contents: 'hello there', config: { systemInstruction: 'be brief' } });
+    expect(response.text).toBe('Echo: hello there');
+    expect(response.candidates?.[0]?.finishReason).toBe(FinishReason.STOP);
+    expect(response.modelVersion).toBe(model);
+    expect(response.responseId).toMatch(/^[\w-]{20,}$/);
+    // ceil(("be brief" + "hello there").length / 4) = 5; output = 3 words.
+    expect(response.usageMetadata).toMatchObject({ promptTokenCount: 5, candidatesTokenCount: 3, totalTokenCount: 8 });
+
+    const request = standIn.requests.at(-1)!;
+    expect(request.path).toBe(`/v1beta/models/${model}:generateContent`);
+    expect(request.headers['x-goog-api-key']).toBe(GEMINI_STAND_IN_API_KEY);
+    expect(request.body).toMatchObject({ contents: [{ role: 'user', parts: [{ text: 'hello there' }] }], systemInstruction: { parts: [{ text: 'be brief' }] } });
+  });
+
+  it('should stream text over server-sent events, usage and finish reason on the last record', async () => {
+    const chunks = await collect(await ai.models.generateContentStream({ model, contents: `${directive({ text: 'one two three' })}` }));
+    expect(chunks.map((c) => c.text)).toEqual(['one', ' two', ' three']);
+    expect(chunks.slice(0, -1).every((c) => c.candidates?.[0]?.finishReason === undefined)).toBe(true);
+    expect(chunks.at(-1)!.candidates?.[0]?.finishReason).toBe(FinishReason.STOP);
+    expect(chunks.at(-1)!.usageMetadata?.candidatesTokenCount).toBe(3);
+    expect(new Set(chunks.map((c) => c.responseId)).size).toBe(1);
+    expect(standIn.requests.at(-1)!.path).toBe(`/v1beta/models/${model}:streamGenerateContent`);
+    expect(standIn.requests.at(-1)!.query.get('alt')).toBe('sse');
+  });
+
+  it('should stream thought summaries when includeThoughts is set, with thoughts token count', async () => {
+    const chunks = await collect(
+      await ai.models.generateContentStream({
+        model,
+        contents: directive({ reasoning: 'let me think', text: 'answer' }),
+        config: { thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 } },
+      }),
+    );
+    const parts = chunks.flatMap((c) => c.candidates?.[0]?.content?.parts ?? []);
+    expect(parts.filter((p) => p.thought).map((p) => p.text)).toEqual(['let', ' me', ' think']);
+    expect(parts.filter((p) => !p.thought).map((p) => p.text)).toEqual(['answer']);
+    expect(parts.at(-1)!.thoughtSignature).toEqual(expect.any(String));
+    expect(chunks.at(-1)!.usageMetadata).toMatchObject({ thoughtsTokenCount: 3, candidatesTokenCount: 1 });
+  });
+
+  it('should keep thoughts out of the answer when includeThoughts is not set', async () => {
+    const response = await ai.models.generateContent({ model, contents: directive({ reasoning: 'hidden', text: 'visible' }) });
+    expect(response.candidates?.[0]?.content?.parts?.some((p) => p.thought)).toBe(false);
+    expect(response.text).toBe('visible');
+    expect(response.usageMetadata?.thoughtsTokenCount).toBe(1);
+  });
+
+  it('should return whole function calls, in parallel, streamed and not', async () => {
+    const contents = directive({
+      toolCalls: [
+        { name: 'get_weather', arguments: '{"city":"Paris"}' },
+        { name: 'get_time', arguments: '{"zone":"CET"}', id: 'fc-1' },
+      ],
+    });
+    const tools = [{ functionDeclarations: [{ name: 'get_weather', parametersJsonSchema: { type: 'object' } }, { name: 'get_time', parametersJsonSchema: { type: 'object' } }] }];
+    const response = await ai.models.generateContent({ model, contents, config: { tools } });
+    expect(response.functionCalls).toEqual([
+      { name: 'get_weather', args: { city: 'Paris' } },
+      { name: 'get_time', args: { zone: 'CET' }, id: 'fc-1' },
+    ]);
+    expect(response.candidates?.[0]?.finishReason).toBe(FinishReason.STOP);
+
+    const chunks = await collect(await ai.models.generateContentStream({ model, contents, config: { tools } }));
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]!.functionCalls?.map((c) => c.name)).toEqual(['get_weather', 'get_time']);
+  });
+
+  it('should report MAX_TOKENS for a truncated answer', async () => {
+    const response = await ai.models.generateContent({ model, contents: directive({ text: 'cut short', truncated: true }) });
+    expect(response.candidates?.[0]?.finishReason).toBe(FinishReason.MAX_TOKENS);
+  });
+
+  it('should report cached tokens from the script usage', async () => {
+    const response = await ai.models.generateContent({ model, contents: directive({ text: 'x', usage: { inputTokens: 100, cacheReadTokens: 60 } }) });
+    expect(response.usageMetadata).toMatchObject({ promptTokenCount: 100, cachedContentTokenCount: 60 });
+  });
+
+  it('should block a prompt with promptFeedback.blockReason for a content filter without text', async () => {
+    const response = await ai.models.generateContent({ model, contents: directive({ fault: { kind: 'content-filter' } }) });
+    expect(response.promptFeedback?.blockReason).toBe('SAFETY');
+    expect(response.candidates).toBeUndefined();
+    expect(response.text).toBeUndefined();
+  });
+
+  it('should cut a streamed answer with finishReason SAFETY for a content filter with text', async () => {
+    const chunks = await collect(await ai.models.generateContentStream({ model, contents: directive({ text: 'partial answer', fault: { kind: 'content-filter' } }) }));
+    expect(chunks.map((c) => c.text).filter(Boolean)).toEqual(['partial', ' answer']);
+    expect(chunks.at(-1)!.candidates?.[0]?.finishReason).toBe(FinishReason.SAFETY);
+    expect(chunks.at(-1)!.candidates?.[0]?.safetyRatings?.some((r) => r.blocked)).toBe(true);
+  });
+
+  it('should answer an HTTP fault with an ApiError carrying the status and Google error body', async () => {
+    const error = await ai.models.generateContent({ model, contents: directive({ fault: { kind: 'http', status: 429, retryAfter: '7' } }) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(429);
+    const body = JSON.parse((error as ApiError).message);
+    expect(body.error).toMatchObject({ code: 429, status: 'RESOURCE_EXHAUSTED' });
+    expect(body.error.details).toContainEqual({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '7s' });
+  });
+
+  it('should fail a stream with the in-stream error record after some chunks on a midstream fault', async () => {
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const chunk of await ai.models.generateContentStream({ model, contents: directive({ text: 'a b c d', fault: { kind: 'midstream', afterChunks: 2 } }) })) seen.push(chunk.text ?? '');
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual(['a', ' b']);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(500);
+  });
+
+  it('should cut the connection after some chunks on a drop fault', async () => {
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const chunk of await ai.models.generateContentStream({ model, contents: directive({ text: 'a b c d', fault: { kind: 'drop', afterChunks: 1 } }) })) seen.push(chunk.text ?? '');
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual(['a']);
+    expect(error).toBeInstanceOf(Error);
+  });
+
+  it('should reject a wrong API key with 400 API_KEY_INVALID and a missing one with 403', async () => {
+    const wrong = new GoogleGenAI({ apiKey: 'not-the-key', httpOptions: { baseUrl: standIn.url } });
+    const error = await wrong.models.generateContent({ model, contents: 'hi' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(400);
+    expect(JSON.parse((error as ApiError).message).error.details[0]).toMatchObject({ reason: 'API_KEY_INVALID' });
+
+    const missing = await fetch(`${standIn.url}/v1beta/models/${model}:generateContent`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ contents: [{ parts: [{ text: 'hi' }] }] }) });
+    expect(missing.status).toBe(403);
+    expect(((await missing.json()) as { error: { status: string } }).error.status).toBe('PERMISSION_DENIED');
+  });
+
+  it('should count tokens', async () => {
+    const response = await ai.models.countTokens({ model, contents: 'twelve chars' });
+    expect(response.totalTokens).toBe(3);
+  });
+
+  it('should stream a JSON array without alt=sse', async () => {
+    const response = await fetch(`${standIn.url}/v1beta/models/${model}:streamGenerateContent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': GEMINI_STAND_IN_API_KEY },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: directive({ text: 'x y' }) }] }] }),
+    });
+    const records = (await response.json()) as GenerateContentResponse[];
+    expect(records.map((r) => r.candidates?.[0]?.content?.parts?.[0]?.text)).toEqual(['x', ' y']);
+  });
+
+  it('should leave a hanging request open until the client aborts', async () => {
+    const controller = new AbortController();
+    const pending = ai.models.generateContent({ model, contents: directive({ fault: { kind: 'hang' } }), config: { abortSignal: controller.signal } }).catch((e: unknown) => e);
+    await expect.poll(() => standIn.requests.some((r) => JSON.stringify(r.body).includes('hang'))).toBe(true);
+    controller.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    await standIn.requests.at(-1)!.closed;
+  });
+});
