@@ -1,6 +1,8 @@
 import { request } from 'node:http';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mockProvider } from '../providers/mock/index.js';
+import { ProviderRegistry } from '../providers/registry.js';
 import { startTestDataPlane, type TestDataPlane } from '../test-support/data-plane.js';
 import { KEYS } from '../test-support/fixtures.js';
 import { postChat } from '../test-support/sse.js';
@@ -105,7 +107,12 @@ describe('errors, as OpenAI error objects', () => {
     });
 
     it('answers 501 for a model whose provider has no adapter in this build', async () => {
-      await expectError(await postChat(t.baseUrl, KEYS.full, { ...chat, model: 'openai-model' }), 501, 'provider_not_supported');
+      const mockOnly = await startTestDataPlane({ providers: new ProviderRegistry([mockProvider()]) });
+      try {
+        await expectError(await postChat(mockOnly.baseUrl, KEYS.full, { ...chat, model: 'openai-model' }), 501, 'provider_not_supported');
+      } finally {
+        await mockOnly.close();
+      }
     });
   });
 

@@ -1,6 +1,9 @@
 import type { ProviderKind } from '@tollgate/schema';
+import { azureProvider } from './azure/index.js';
 import { geminiProvider } from './gemini/index.js';
 import { mockProvider } from './mock/index.js';
+import { openAiCompatibleProvider } from './openai-compatible/index.js';
+import { openaiProvider } from './openai/index.js';
 import type { Provider } from './types.js';
 
 /** Maps a model's provider kind to its adapter, so generic code never names a provider. */
@@ -22,5 +25,5 @@ export class ProviderRegistry {
 
 /** The adapters built into this release. */
 export function builtInProviders(): ProviderRegistry {
-  return new ProviderRegistry([mockProvider(), geminiProvider()]);
+  return new ProviderRegistry([mockProvider(), openaiProvider(), azureProvider(), openAiCompatibleProvider(), geminiProvider()]);
 }

@@ -1,0 +1,139 @@
+import { ModelConfig } from '@tollgate/schema';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readChunks, startReplay, type ReplayServer } from '../../../../test/stand-ins/openai/replay.js';
+import { STAND_IN_API_KEY, startOpenAiStandIn, type OpenAiStandIn } from '../../../../test/stand-ins/openai/server.js';
+import { directive } from '../../../../test/stand-ins/script.js';
+import type { CanonicalRequest } from '../../canonical/request.js';
+import { secretResolver } from '../../upstream/secrets.js';
+import type { StreamEvent } from '../types.js';
+import { openAiCompatibleChatUpstream, openAiCompatibleProvider } from './index.js';
+
+const secrets = secretResolver({ VLLM_KEY: STAND_IN_API_KEY });
+const provider = openAiCompatibleProvider();
+const signal = () => new AbortController().signal;
+
+function ask(text: string, extra: Partial<CanonicalRequest> = {}): CanonicalRequest {
+  return { stream: true, messages: [{ role: 'user', content: [{ type: 'text', text }] }], ...extra };
+}
+
+async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
+  const out: StreamEvent[] = [];
+  for await (const e of events) out.push(e);
+  return out;
+}
+
+function target(apiBase: string | null, overrides: Partial<ModelConfig> = {}): ModelConfig {
+  return ModelConfig.parse({ id: 'c', name: 'local', provider: 'openai_compatible', providerModel: 'qwen3:8b', apiBase, inputCostPerMillion: 0, outputCostPerMillion: 0, ...overrides });
+}
+
+const fixture = (name: string) => readChunks(new URL(`./__fixtures__/${name}.chunks.txt`, import.meta.url));
+
+describe('openai_compatible provider against a key-less stand-in (local vLLM / Ollama)', () => {
+  let standIn: OpenAiStandIn;
+  beforeAll(async () => {
+    standIn = await startOpenAiStandIn({ apiKey: null });
+  });
+  afterAll(() => standIn.close());
+
+  it('sends no Authorization header when the model has no key, and max_tokens / top_k as these servers know them', async () => {
+    const events = await collect(provider.chat(ask('hi', { maxOutputTokens: 50, topK: 20 }), { target: target(standIn.url), signal: signal(), secrets }));
+    expect(events.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'stop' } });
+    const request = standIn.requests.at(-1)!;
+    expect(request.headers.authorization).toBeUndefined();
+    expect(request.body).toMatchObject({ model: 'qwen3:8b', max_tokens: 50, top_k: 20, stream_options: { include_usage: true } });
+    expect(request.body).not.toHaveProperty('max_completion_tokens');
+  });
+
+  it('sends the bearer key when one is configured', async () => {
+    await collect(provider.chat(ask('hi'), { target: target(standIn.url, { apiKeyRef: 'env:VLLM_KEY' }), signal: signal(), secrets }));
+    expect(standIn.requests.at(-1)!.headers.authorization).toBe(`Bearer ${STAND_IN_API_KEY}`);
+  });
+
+  it('maps reasoning_content deltas (vLLM, DeepSeek) to reasoning-delta', async () => {
+    const events = await collect(provider.chat(ask(directive({ reasoning: 'Hmm, simple.', text: 'Yes.' })), { target: target(standIn.url), signal: signal(), secrets }));
+    expect(events.filter((e) => e.type === 'reasoning-delta').map((e) => e.text).join('')).toBe('Hmm, simple.');
+  });
+
+  it('refuses a model without apiBase with an error event', async () => {
+    const [event] = await collect(provider.chat(ask('x'), { target: target(null), signal: signal(), secrets }));
+    expect(event).toMatchObject({ type: 'error', error: { code: 'provider_misconfigured', message: expect.stringContaining('apiBase') } });
+    expect(() => openAiCompatibleChatUpstream(target(null), secrets)).toThrow();
+    expect(openAiCompatibleChatUpstream(target('http://localhost:11434/v1/'), secrets)).toEqual({ url: 'http://localhost:11434/v1/chat/completions', headers: { 'content-type': 'application/json' } });
+  });
+});
+
+describe('openai_compatible provider against recorded upstream streams', () => {
+  let replay: ReplayServer | undefined;
+  afterEach(() => replay?.close());
+
+  async function replayed(chunks: readonly string[], options?: Parameters<typeof startReplay>[1], request = ask('q')): Promise<StreamEvent[]> {
+    replay = await startReplay(chunks, options);
+    return collect(provider.chat(request, { target: target(replay.url), signal: signal(), secrets }));
+  }
+
+  it('vllm-reasoning (golden): reasoning_content then content, usage without details', async () => {
+    const events = await replayed(fixture('vllm-reasoning'));
+    await expect(`${JSON.stringify(events, null, 2)}\n`).toMatchFileSnapshot('./__fixtures__/vllm-reasoning.events.json');
+  });
+
+  it("ollama-reasoning-no-usage: Ollama's `reasoning` deltas, and a stream without usage finishes with usage unknown", async () => {
+    const events = await replayed(fixture('ollama-reasoning-no-usage'));
+    expect(events).toEqual([
+      { type: 'response-metadata', id: 'chatcmpl-412', model: 'qwen3:8b' },
+      { type: 'reasoning-delta', text: 'Simple' },
+      { type: 'reasoning-delta', text: ' greeting.' },
+      { type: 'text-delta', text: 'Hello' },
+      { type: 'text-delta', text: '!' },
+      { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage: { inputTokens: undefined, outputTokens: undefined, cacheReadTokens: undefined, reasoningTokens: undefined } },
+    ]);
+  });
+
+  it('compatible-interleaved-tools: interleaved tool-call indices and text during a call come out in contract order', async () => {
+    const events = await replayed(fixture('compatible-interleaved-tools'));
+    expect(events.slice(1)).toEqual([
+      { type: 'text-delta', text: 'Checking both.' },
+      { type: 'tool-call-start', index: 0, id: 'chatcmpl-tool-0a1b', name: 'get_weather' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '{"city"' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: ': "Oslo"}' },
+      { type: 'tool-call-end', index: 0 },
+      { type: 'tool-call-start', index: 1, id: 'chatcmpl-tool-2c3d', name: 'get_time' },
+      { type: 'tool-call-delta', index: 1, argumentsDelta: '{"timezone"' },
+      { type: 'tool-call-delta', index: 1, argumentsDelta: ': "UTC"}' },
+      { type: 'tool-call-end', index: 1 },
+      { type: 'text-delta', text: ' ' },
+      { type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool_calls' }, usage: { inputTokens: 210, outputTokens: 31, cacheReadTokens: undefined, reasoningTokens: undefined } },
+    ]);
+  });
+
+  it('accepts a stream that ends cleanly after finish_reason without [DONE]', async () => {
+    const events = await replayed(fixture('ollama-reasoning-no-usage').filter((line) => line !== '[DONE]'));
+    expect(events.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'stop' } });
+  });
+
+  it('turns a stream that ends without finish_reason into an error, never a finish', async () => {
+    const events = await replayed(fixture('vllm-reasoning').slice(0, 4));
+    expect(events.at(-1)).toMatchObject({ type: 'error', error: { status: 502, code: 'upstream_error', message: expect.stringContaining('ended before the response finished') } });
+  });
+
+  it('turns a chunk that is not JSON, or not a chunk, into an error event', async () => {
+    const [first, ...rest] = fixture('vllm-reasoning');
+    const notJson = await replayed([first!, '{"choices":[{"delta":{"content":"x"', ...rest]);
+    expect(notJson.map((e) => e.type)).toEqual(['response-metadata', 'error']);
+    expect(notJson.at(-1)).toMatchObject({ error: { message: expect.stringContaining('unreadable stream chunk (not JSON') } });
+    await replay!.close();
+    const wrongShape = await replayed([first!, '{"choices":[{"index":0,"delta":{"content":42}}]}', ...rest]);
+    expect(wrongShape.at(-1)).toMatchObject({ type: 'error', error: { message: expect.stringContaining('choices.0.delta.content') } });
+  });
+
+  it('answers when a server ignores stream: true and returns one JSON completion', async () => {
+    const body = JSON.stringify({ id: 'x1', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'whole' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1 } });
+    const events = await replayed([], { body });
+    expect(events.map((e) => e.type)).toEqual(['response-metadata', 'text-delta', 'finish']);
+  });
+
+  it("keeps a compatible server's own error message (Ollama's model-not-found)", async () => {
+    const body = JSON.stringify({ error: { message: 'model "qwen3:8b" not found, try pulling it first', type: 'api_error', param: null, code: null } });
+    const [event] = await replayed([], { status: 404, body });
+    expect(event).toMatchObject({ type: 'error', error: { status: 404, type: 'not_found_error', message: 'openai_compatible: model "qwen3:8b" not found, try pulling it first', provider: 'openai_compatible' } });
+  });
+});

@@ -1,0 +1,61 @@
+import type { ProviderKind } from '@tollgate/schema';
+import type { ProviderError } from '../../canonical/errors.js';
+import type { InboundProtocol } from '../../canonical/request.js';
+import { defineProvider } from '../define-provider.js';
+import type { ForwardCapability, Provider, ProviderAdapter } from '../types.js';
+import type { OpenAiEndpoints } from './api.js';
+import { callChat } from './call.js';
+import { embed } from './embed.js';
+import { mapHttpError, type ContentPolicyCheck } from './errors.js';
+import { OPENAI_REQUEST_OPTIONS, translateRequest, type OpenAiRequestOptions } from './translate-request.js';
+import type { OpenAiChatBody } from './wire.js';
+
+/**
+ * What one OpenAI-protocol provider changes about the OpenAI adapter. OpenAI itself, Azure OpenAI and
+ * OpenAI-compatible servers are each one `OpenAiFlavour`; everything else (body mapping, stream mapping, errors,
+ * embeddings, the same-protocol fast path) is shared.
+ */
+export interface OpenAiFlavour {
+  readonly kind: ProviderKind;
+  readonly endpoints: OpenAiEndpoints;
+  readonly request?: Partial<OpenAiRequestOptions>;
+  /** Recognises the provider's safety-system error bodies, mapped to `content_policy_violation`. */
+  readonly contentPolicy?: ContentPolicyCheck;
+}
+
+export function openAiProtocolAdapter(flavour: OpenAiFlavour): ProviderAdapter<OpenAiChatBody> {
+  const requestOptions = { ...OPENAI_REQUEST_OPTIONS, ...flavour.request };
+  return {
+    kind: flavour.kind,
+    translateRequest: (request, target) => translateRequest(request, target, requestOptions),
+    call: (wire, call) =>
+      callChat(wire, call, {
+        provider: flavour.kind,
+        endpoint: flavour.endpoints.chat(call.target, call.secrets),
+        ...(flavour.contentPolicy && { contentPolicy: flavour.contentPolicy }),
+      }),
+    embed: (request, call) => embed(flavour.kind, flavour.endpoints.embeddings(call.target, call.secrets), request, call),
+    forward: openAiForward(flavour),
+  };
+}
+
+export function openAiProtocolProvider(flavour: OpenAiFlavour): Provider {
+  return defineProvider(openAiProtocolAdapter(flavour));
+}
+
+/**
+ * The same-protocol fast path: OpenAI chat and legacy completions bodies go to these providers verbatim. (The
+ * Responses API is left out: Azure serves it elsewhere and most compatible servers not at all.)
+ */
+function openAiForward(flavour: OpenAiFlavour): ForwardCapability {
+  const protocols: readonly InboundProtocol[] = ['openai-chat', 'openai-completions'];
+  return {
+    protocols,
+    upstream(protocol, target, secrets) {
+      if (protocol === 'openai-chat') return flavour.endpoints.chat(target, secrets);
+      if (protocol === 'openai-completions') return flavour.endpoints.completions(target, secrets);
+      throw { status: 500, type: 'api_error', code: 'upstream_error', message: `${flavour.kind} cannot take ${protocol} requests verbatim`, provider: flavour.kind } satisfies ProviderError;
+    },
+    mapError: (status, headers, body) => mapHttpError(flavour.kind, status, headers, body, flavour.contentPolicy),
+  };
+}

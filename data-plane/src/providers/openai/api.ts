@@ -1,0 +1,51 @@
+import type { SecretResolver } from '../../upstream/secrets.js';
+import type { ProviderTarget } from '../types.js';
+
+/**
+ * Where an OpenAI-protocol request goes and how it authenticates: the one place that knows OpenAI's URLs and
+ * headers. Azure OpenAI and OpenAI-compatible servers speak the same bodies at other URLs with other headers,
+ * so they provide their own `OpenAiEndpoints` and reuse everything else.
+ */
+export interface UpstreamEndpoint {
+  readonly url: string;
+  /** `content-type` plus the credentials; never log these. */
+  readonly headers: Record<string, string>;
+}
+
+export interface OpenAiEndpoints {
+  /** Chat completions (`/chat/completions`). */
+  chat(target: ProviderTarget, secrets: SecretResolver): UpstreamEndpoint;
+  /** Legacy text completions (`/completions`), for raw same-protocol forwarding. */
+  completions(target: ProviderTarget, secrets: SecretResolver): UpstreamEndpoint;
+  embeddings(target: ProviderTarget, secrets: SecretResolver): UpstreamEndpoint;
+}
+
+export const OPENAI_API_BASE = 'https://api.openai.com/v1';
+export const OPENAI_API_KEY_REF = 'env:OPENAI_API_KEY';
+
+/** `base` + `/path`, whether or not `base` ends with a slash. */
+export function joinUrl(base: string, path: string): string {
+  return base.replace(/\/+$/, '') + path;
+}
+
+export function bearerHeaders(apiKey: string | undefined): Record<string, string> {
+  return { 'content-type': 'application/json', ...(apiKey !== undefined && { authorization: `Bearer ${apiKey}` }) };
+}
+
+function openAi(path: string) {
+  return (target: ProviderTarget, secrets: SecretResolver): UpstreamEndpoint => ({
+    url: joinUrl(target.apiBase ?? OPENAI_API_BASE, path),
+    headers: bearerHeaders(secrets.resolve(target.apiKeyRef ?? OPENAI_API_KEY_REF)),
+  });
+}
+
+/** URL and auth headers for forwarding a raw OpenAI chat completions body to an `openai` deployment. */
+export const openAiChatUpstream = openAi('/chat/completions');
+/** URL and auth headers for forwarding a raw OpenAI legacy completions body to an `openai` deployment. */
+export const openAiCompletionsUpstream = openAi('/completions');
+
+export const openAiEndpoints: OpenAiEndpoints = {
+  chat: openAiChatUpstream,
+  completions: openAiCompletionsUpstream,
+  embeddings: openAi('/embeddings'),
+};

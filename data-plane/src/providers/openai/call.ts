@@ -1,0 +1,64 @@
+import type { ProviderError } from '../../canonical/errors.js';
+import { headerValue, upstreamRequest, type UpstreamResponse } from '../../upstream/http.js';
+import type { ProviderCall, ProviderTarget, StreamEvent } from '../types.js';
+import type { UpstreamEndpoint } from './api.js';
+import { chatResponseEvents } from './chat-response.js';
+import { chatStreamEvents } from './chat-stream.js';
+import { openAiHttpError, type ContentPolicyCheck } from './errors.js';
+import type { OpenAiChatBody } from './wire.js';
+
+export interface OpenAiCallOptions {
+  readonly provider: string;
+  readonly endpoint: UpstreamEndpoint;
+  /** Flags a provider's safety-system error bodies (`content_policy_violation`). */
+  readonly contentPolicy?: ContentPolicyCheck;
+}
+
+/**
+ * POSTs the body and turns the answer into canonical events: SSE when the body asks to stream, one JSON object
+ * otherwise, an HTTP error as one `error` event. The call's signal aborts the upstream request (and with it the
+ * socket) when the client goes away; so does a consumer that stops iterating.
+ */
+export async function* callChat(wire: OpenAiChatBody, call: ProviderCall, options: OpenAiCallOptions): AsyncGenerator<StreamEvent> {
+  const { provider, endpoint } = options;
+  const stream = wire.stream === true;
+  const response = await upstreamRequest({
+    url: endpoint.url,
+    headers: { ...endpoint.headers, accept: stream ? 'text/event-stream' : 'application/json' },
+    body: JSON.stringify(wire),
+    signal: call.signal,
+    ...timeouts(call.target),
+  });
+  if (response.statusCode < 200 || response.statusCode >= 300) {
+    yield { type: 'error', error: await openAiHttpError(provider, response, options.contentPolicy) };
+    return;
+  }
+  if (stream && isEventStream(response)) {
+    yield* chatStreamEvents(provider, response.body, call.signal);
+    return;
+  }
+  // A server that ignored `stream: true` and answered with JSON is still answered.
+  let json: unknown;
+  try {
+    json = await response.body.json();
+  } catch (err) {
+    if (call.signal.aborted) return;
+    yield { type: 'error', error: unreadable(provider, err) };
+    return;
+  }
+  yield* chatResponseEvents(provider, json);
+}
+
+/** The deployment's `timeoutMs` bounds the wait for headers and any silence between body chunks. */
+export function timeouts(target: ProviderTarget): { headersTimeoutMs?: number; bodyTimeoutMs?: number } {
+  return target.timeoutMs != null ? { headersTimeoutMs: target.timeoutMs, bodyTimeoutMs: target.timeoutMs } : {};
+}
+
+function isEventStream(response: UpstreamResponse): boolean {
+  return (headerValue(response.headers, 'content-type') ?? '').includes('text/event-stream');
+}
+
+function unreadable(provider: string, err: unknown): ProviderError {
+  const detail = err instanceof Error ? err.message : String(err);
+  return { status: 502, type: 'api_error', code: 'upstream_error', message: `${provider}: unreadable response (${detail})`, provider };
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration, parseErrorBody, retryAfter } from './errors.js';
+
+describe('OpenAI error reading', () => {
+  it("reads OpenAI's error object, and the shapes compatible servers use", () => {
+    expect(parseErrorBody('{"error":{"message":"Bad","type":"invalid_request_error","param":null,"code":"x"}}', 400)).toMatchObject({ message: 'Bad', code: 'x', type: 'invalid_request_error' });
+    expect(parseErrorBody('{"error":{"code":"429","message":"Azure says wait"}}', 429)).toMatchObject({ message: 'Azure says wait', code: null });
+    expect(parseErrorBody('{"error":"model \\"llama3\\" not found"}', 404)).toMatchObject({ message: 'model "llama3" not found', code: null });
+    expect(parseErrorBody('{"detail":[{"loc":["body"],"msg":"field required"}]}', 422).message).toContain('field required');
+    expect(parseErrorBody('{"object":"error","message":"vLLM says no","type":"BadRequestError","code":400}', 400)).toMatchObject({ message: 'vLLM says no', code: null });
+    expect(parseErrorBody('<html>Bad Gateway</html>', 502).message).toBe('<html>Bad Gateway</html>');
+    expect(parseErrorBody('', 503).message).toBe('HTTP 503');
+  });
+
+  it('finds how long to wait: retry-after, retry-after-ms, then the exhausted x-ratelimit reset', () => {
+    expect(retryAfter({ 'retry-after': '20' })).toBe('20');
+    expect(retryAfter({ 'retry-after-ms': '1500' })).toBe('1.5');
+    expect(retryAfter({ 'x-ratelimit-remaining-requests': '10', 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '6m0s' })).toBe('360');
+    expect(retryAfter({ 'x-ratelimit-remaining-requests': '3', 'x-ratelimit-reset-requests': '1s' })).toBeUndefined();
+  });
+
+  it("parses OpenAI's reset durations", () => {
+    expect(parseDuration('20ms')).toBe(0.02);
+    expect(parseDuration('1.5s')).toBe(1.5);
+    expect(parseDuration('6m0s')).toBe(360);
+    expect(parseDuration('1h2m3s')).toBe(3723);
+    expect(parseDuration('soon')).toBeUndefined();
+  });
+});

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import type { ProviderError } from '../../canonical/errors.js';
+import type { UpstreamResponse } from '../../upstream/http.js';
+import { upstreamHttpError } from '../../upstream/errors.js';
+import { OpenAiErrorObject } from './wire.js';
+
+/**
+ * OpenAI error bodies: `{"error":{"message","type","param","code"}}`. Compatible servers vary (`{"error":"…"}`,
+ * FastAPI's `{"detail":…}`, `{"message":…}`, plain text), so anything readable becomes the message.
+ * @see https://platform.openai.com/docs/guides/error-codes
+ */
+const ErrorBody = z.looseObject({
+  error: z.union([OpenAiErrorObject, z.string()]).nullish(),
+  detail: z.unknown().optional(),
+  message: z.string().nullish(),
+});
+
+export interface ParsedOpenAiError {
+  readonly message: string;
+  readonly code: string | null;
+  readonly type: string | null;
+  /** The whole parsed body, for provider-specific checks (Azure's content filter). */
+  readonly body: unknown;
+}
+
+export function parseErrorBody(text: string, status: number): ParsedOpenAiError {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { message: text.trim().slice(0, 1000) || `HTTP ${status}`, code: null, type: null, body: undefined };
+  }
+  const parsed = ErrorBody.safeParse(json);
+  if (!parsed.success) return { message: text.slice(0, 1000), code: null, type: null, body: json };
+  const { error, detail, message } = parsed.data;
+  if (error && typeof error === 'object') {
+    return { message: error.message ?? `HTTP ${status}`, code: meaningfulCode(error.code), type: error.type ?? null, body: json };
+  }
+  const text2 = typeof error === 'string' ? error : message ?? (detail !== undefined ? (typeof detail === 'string' ? detail : JSON.stringify(detail)) : undefined);
+  return { message: text2 ?? `HTTP ${status}`, code: null, type: null, body: json };
+}
+
+/** Azure (`"429"`) and vLLM (`400`) put the HTTP status in `code`; that says nothing the status does not. */
+function meaningfulCode(code: string | number | null | undefined): string | null {
+  if (code == null || typeof code === 'number' || /^\d+$/.test(code)) return null;
+  return code;
+}
+
+export type ResponseHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/** Flags a provider's safety-system error bodies (mapped to `content_policy_violation`). */
+export type ContentPolicyCheck = (error: ParsedOpenAiError) => boolean;
+
+/**
+ * An upstream error response (status, headers, body text) → `ProviderError`: the provider's message and code
+ * kept, `retry-after` found, `context_length_exceeded` recognised by code as well as by wording. The same
+ * mapping serves the adapter and the same-protocol fast path (`ForwardCapability.mapError`).
+ */
+export function mapHttpError(provider: string, status: number, headers: ResponseHeaders, text: string, contentPolicy: ContentPolicyCheck = () => false): ProviderError {
+  const error = parseErrorBody(text, status);
+  const mapped = upstreamHttpError({
+    provider,
+    status,
+    message: error.message,
+    code: error.code,
+    retryAfter: retryAfter(headers),
+    contentPolicy: contentPolicy(error),
+  });
+  // OpenAI names the context-length error by code; trust the code even when the wording changes.
+  if (error.code === 'context_length_exceeded' && mapped.code !== 'context_length_exceeded' && mapped.status < 500) {
+    return { ...mapped, status: 400, type: 'invalid_request_error', code: 'context_length_exceeded' };
+  }
+  return mapped;
+}
+
+/** Reads an error response's body and maps it. */
+export async function openAiHttpError(provider: string, response: UpstreamResponse, contentPolicy?: ContentPolicyCheck): Promise<ProviderError> {
+  const text = await response.body.text().catch(() => '');
+  return mapHttpError(provider, response.statusCode, response.headers, text, contentPolicy);
+}
+
+/** A mid-stream `{"error": …}` event. The status is unknown (the 200 is long sent): a server error. */
+export function streamError(provider: string, error: OpenAiErrorObject): ProviderError {
+  const message = error.message ?? 'the provider reported an error mid-stream';
+  const code = meaningfulCode(error.code);
+  const status = code === 'rate_limit_exceeded' ? 429 : code === 'context_length_exceeded' || error.type === 'invalid_request_error' ? 400 : 500;
+  return upstreamHttpError({ provider, status, message, code });
+}
+
+/**
+ * Seconds to wait before retrying: `retry-after`, else Azure's `retry-after-ms`, else OpenAI's
+ * `x-ratelimit-reset-{requests,tokens}` for whichever limit is exhausted (durations like `6m0s`, `1.5s`, `20ms`).
+ * Returned as a string for `upstreamHttpError`, which parses it.
+ */
+export function retryAfter(headers: ResponseHeaders): string | undefined {
+  const direct = headerValue(headers, 'retry-after');
+  if (direct) return direct;
+  const ms = Number(headerValue(headers, 'retry-after-ms'));
+  if (Number.isFinite(ms) && ms > 0) return String(ms / 1000);
+  const resets: number[] = [];
+  for (const kind of ['requests', 'tokens']) {
+    if (headerValue(headers, `x-ratelimit-remaining-${kind}`) !== '0') continue;
+    const seconds = parseDuration(headerValue(headers, `x-ratelimit-reset-${kind}`));
+    if (seconds !== undefined) resets.push(seconds);
+  }
+  return resets.length > 0 ? String(Math.max(...resets)) : undefined;
+}
+
+function headerValue(headers: ResponseHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** `1h2m3.5s`, `6m0s`, `20ms`, `2s` → seconds. */
+export function parseDuration(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+  let total = 0;
+  let matched = '';
+  for (const m of value.matchAll(re)) {
+    const n = Number(m[1]);
+    total += m[2] === 'h' ? n * 3600 : m[2] === 'm' ? n * 60 : m[2] === 's' ? n : n / 1000;
+    matched += m[0];
+  }
+  return matched === value.trim() && matched !== '' ? total : undefined;
+}

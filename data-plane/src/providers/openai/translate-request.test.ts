@@ -1,0 +1,160 @@
+import { ModelConfig } from '@tollgate/schema';
+import { describe, expect, it } from 'vitest';
+import { parseChatRequest } from '../../surfaces/openai-chat/chat-request.js';
+import type { CanonicalRequest } from '../../canonical/request.js';
+import { translateRequest } from './translate-request.js';
+
+const target = ModelConfig.parse({ id: 'm', name: 'public-name', provider: 'openai', providerModel: 'gpt-4o-2024-08-06', inputCostPerMillion: 1, outputCostPerMillion: 1 });
+
+/** An inbound OpenAI body through the real inbound parser, then out again. */
+function roundTrip(body: Record<string, unknown>) {
+  return translateRequest(parseChatRequest(Buffer.from(JSON.stringify({ model: 'public-name', ...body }))).canonical, target);
+}
+
+describe('canonical → OpenAI chat completions body', () => {
+  it('sends the provider model, and carries unknown client fields through untouched', () => {
+    const body = roundTrip({
+      messages: [{ role: 'user', content: 'hi' }],
+      logprobs: true,
+      top_logprobs: 2,
+      metadata: { team: 'a' },
+      store: false,
+      service_tier: 'flex',
+      prediction: { type: 'content', content: 'x' },
+      web_search_options: {},
+    });
+    expect(body).toEqual({
+      model: 'gpt-4o-2024-08-06',
+      messages: [{ role: 'user', content: 'hi' }],
+      logprobs: true,
+      top_logprobs: 2,
+      metadata: { team: 'a' },
+      store: false,
+      service_tier: 'flex',
+      prediction: { type: 'content', content: 'x' },
+      web_search_options: {},
+      stream: false,
+    });
+  });
+
+  it('ignores passthrough fields of other protocols, and never lets passthrough override what the gateway sets', () => {
+    const request: CanonicalRequest = {
+      stream: true,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+      passthrough: { protocol: 'anthropic-messages', fields: { thinking: { type: 'enabled' } } },
+    };
+    expect(translateRequest(request, target)).not.toHaveProperty('thinking');
+    const sneaky = translateRequest({ ...request, passthrough: { protocol: 'openai-chat', fields: { model: 'other', stream: false } } }, target);
+    expect(sneaky).toMatchObject({ model: 'gpt-4o-2024-08-06', stream: true, stream_options: { include_usage: true } });
+  });
+
+  it('always asks for include_usage when streaming', () => {
+    expect(roundTrip({ messages: [{ role: 'user', content: 'hi' }], stream: true })).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+  });
+
+  it('maps tools, tool choice, parallel tool calls, tool calls and tool results', () => {
+    const body = roundTrip({
+      messages: [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: 'weather?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: '18°C' },
+      ],
+      tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: true } }],
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+      parallel_tool_calls: false,
+    });
+    expect(body.messages).toEqual([
+      { role: 'system', content: 'be brief' },
+      { role: 'user', content: 'weather?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: '18°C' },
+    ]);
+    expect(body.tools).toEqual([{ type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: true } }]);
+    expect(body.tool_choice).toEqual({ type: 'function', function: { name: 'get_weather' } });
+    expect(body.parallel_tool_calls).toBe(false);
+    expect(roundTrip({ messages: [{ role: 'user', content: 'x' }], tools: body.tools, tool_choice: 'required' }).tool_choice).toBe('required');
+  });
+
+  it('sends images as image_url parts, base64 ones as data URLs, with detail', () => {
+    const request: CanonicalRequest = {
+      stream: false,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'what is this?' },
+            { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'iVBORw0KGgo=' }, detail: 'low' },
+            { type: 'image', source: { kind: 'url', url: 'https://example.com/cat.jpg' } },
+          ],
+        },
+      ],
+    };
+    expect(translateRequest(request, target).messages[0]).toEqual({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'what is this?' },
+        { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } },
+        { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg' } },
+      ],
+    });
+  });
+
+  it('keeps system prompts as system (developer messages arrive as system too), drops cache_control and earlier reasoning', () => {
+    const request: CanonicalRequest = {
+      stream: false,
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: 'rules', cacheControl: { type: 'ephemeral' } }] },
+        { role: 'user', content: [{ type: 'text', text: 'q', cacheControl: { type: 'ephemeral', ttl: '1h' } }] },
+        { role: 'assistant', content: [{ type: 'reasoning', text: 'hmm', signature: 'sig' }, { type: 'text', text: 'a' }] },
+      ],
+      tools: [{ name: 't', parameters: { type: 'object' }, cacheControl: { type: 'ephemeral' } }],
+    };
+    const body = translateRequest(request, target);
+    expect(body.messages).toEqual([
+      { role: 'system', content: 'rules' },
+      { role: 'user', content: 'q' },
+      { role: 'assistant', content: 'a' },
+    ]);
+    expect(JSON.stringify(body)).not.toMatch(/cache_?control|ephemeral|hmm/i);
+    expect(roundTrip({ messages: [{ role: 'developer', content: 'dev rules' }, { role: 'user', content: 'x' }] }).messages[0]).toEqual({ role: 'system', content: 'dev rules' });
+  });
+
+  it('maps sampling, limits, response format and reasoning effort to their OpenAI names', () => {
+    const body = roundTrip({
+      messages: [{ role: 'user', content: 'x' }],
+      max_tokens: 100,
+      temperature: 0.2,
+      top_p: 0.9,
+      stop: 'END',
+      seed: 7,
+      frequency_penalty: 0.1,
+      presence_penalty: 0.3,
+      user: 'end-user-1',
+      reasoning_effort: 'low',
+      response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' }, strict: true } },
+    });
+    expect(body).toMatchObject({
+      max_completion_tokens: 100,
+      temperature: 0.2,
+      top_p: 0.9,
+      stop: ['END'],
+      seed: 7,
+      frequency_penalty: 0.1,
+      presence_penalty: 0.3,
+      user: 'end-user-1',
+      reasoning_effort: 'low',
+      response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' }, strict: true } },
+    });
+    expect(body).not.toHaveProperty('max_tokens');
+  });
+
+  it('derives reasoning_effort from a thinking budget, and leaves top_k out for OpenAI', () => {
+    const base: CanonicalRequest = { stream: false, messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }] }], topK: 40 };
+    expect(translateRequest({ ...base, reasoning: { budgetTokens: 1024 } }, target).reasoning_effort).toBe('low');
+    expect(translateRequest({ ...base, reasoning: { budgetTokens: 4096 } }, target).reasoning_effort).toBe('medium');
+    expect(translateRequest({ ...base, reasoning: { budgetTokens: 32000 } }, target).reasoning_effort).toBe('high');
+    expect(translateRequest(base, target)).not.toHaveProperty('top_k');
+    expect(translateRequest(base, target, { maxTokensField: 'max_tokens', topK: true })).toMatchObject({ top_k: 40 });
+  });
+});

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/**
+ * OpenAI's chat completions wire format, typed only as far as the gateway acts on it (pass-through parsing):
+ * every schema is loose, so fields OpenAI adds tomorrow (and the extras of Azure, vLLM, Ollama, DeepSeek) pass
+ * without failing the parse.
+ * @see https://platform.openai.com/docs/api-reference/chat
+ */
+
+// ---- request (what the adapter builds; only the fields it sets are named) ----
+
+export type OpenAiContentPart =
+  | { type: 'text'; text: string }
+  | { type: 'image_url'; image_url: { url: string; detail?: string } };
+
+export interface OpenAiToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+export type OpenAiMessage =
+  | { role: 'system'; content: string | OpenAiContentPart[]; name?: string }
+  | { role: 'user'; content: string | OpenAiContentPart[]; name?: string }
+  | { role: 'assistant'; content: string | null; tool_calls?: OpenAiToolCall[]; name?: string }
+  | { role: 'tool'; tool_call_id: string; content: string };
+
+export interface OpenAiChatBody {
+  model: string;
+  messages: OpenAiMessage[];
+  stream?: boolean;
+  stream_options?: { include_usage: boolean };
+  [field: string]: unknown;
+}
+
+// ---- responses ----
+
+const Usage = z.looseObject({
+  prompt_tokens: z.number().nullish(),
+  completion_tokens: z.number().nullish(),
+  prompt_tokens_details: z.looseObject({ cached_tokens: z.number().nullish() }).nullish(),
+  completion_tokens_details: z.looseObject({ reasoning_tokens: z.number().nullish() }).nullish(),
+});
+export type OpenAiUsage = z.infer<typeof Usage>;
+
+/** The `{"error": …}` object of an error body or a mid-stream error event. */
+export const OpenAiErrorObject = z.looseObject({
+  message: z.string().nullish(),
+  type: z.string().nullish(),
+  param: z.string().nullish(),
+  code: z.union([z.string(), z.number()]).nullish(),
+});
+export type OpenAiErrorObject = z.infer<typeof OpenAiErrorObject>;
+
+const ToolCallDelta = z.looseObject({
+  index: z.number().int().nonnegative().nullish(),
+  id: z.string().nullish(),
+  function: z.looseObject({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+});
+
+const Delta = z.looseObject({
+  content: z.string().nullish(),
+  /** vLLM, DeepSeek */
+  reasoning_content: z.string().nullish(),
+  /** Ollama, OpenRouter, newer vLLM */
+  reasoning: z.string().nullish(),
+  refusal: z.string().nullish(),
+  tool_calls: z.array(ToolCallDelta).nullish(),
+  /** Legacy single function call. */
+  function_call: z.looseObject({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+});
+
+export const OpenAiChunk = z.looseObject({
+  id: z.string().nullish(),
+  model: z.string().nullish(),
+  // vLLM has sent the usage-only last chunk with `choices: null`.
+  choices: z.array(z.looseObject({ index: z.number().nullish(), delta: Delta.nullish(), finish_reason: z.string().nullish() })).nullish(),
+  usage: Usage.nullish(),
+  error: OpenAiErrorObject.nullish(),
+});
+export type OpenAiChunk = z.infer<typeof OpenAiChunk>;
+
+export const OpenAiCompletion = z.looseObject({
+  id: z.string().nullish(),
+  model: z.string().nullish(),
+  choices: z.array(
+    z.looseObject({
+      index: z.number().nullish(),
+      finish_reason: z.string().nullish(),
+      message: z.looseObject({
+        content: z.string().nullish(),
+        reasoning_content: z.string().nullish(),
+        reasoning: z.string().nullish(),
+        refusal: z.string().nullish(),
+        tool_calls: z
+          .array(z.looseObject({ id: z.string().nullish(), function: z.looseObject({ name: z.string(), arguments: z.string().nullish() }) }))
+          .nullish(),
+        function_call: z.looseObject({ name: z.string(), arguments: z.string().nullish() }).nullish(),
+      }),
+    }),
+  ),
+  usage: Usage.nullish(),
+});
+export type OpenAiCompletion = z.infer<typeof OpenAiCompletion>;
+
+export const OpenAiEmbeddings = z.looseObject({
+  data: z.array(z.looseObject({ index: z.number().int().nonnegative(), embedding: z.array(z.number()) })),
+  usage: z.looseObject({ prompt_tokens: z.number().nullish() }).nullish(),
+});
