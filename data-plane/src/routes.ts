@@ -6,17 +6,36 @@ import { listModels, retrieveModel } from './pipeline/models.js';
 import { runInference } from './pipeline/run-inference.js';
 import { azureChatSurface } from './surfaces/openai-chat/azure.js';
 import { openAiChatSurface } from './surfaces/openai-chat/index.js';
+import { anthropicMessagesSurface, countMessageTokens } from './surfaces/anthropic-messages/index.js';
+import { openAiResponsesSurface } from './surfaces/openai-responses/index.js';
+import { openAiCompletionsSurface } from './surfaces/openai-completions/index.js';
+import { runEmbeddings } from './surfaces/openai-embeddings/index.js';
 
 /** Every route, each OpenAI route both with and without the `/v1` prefix (clients configure either base URL). */
 export function routes(deps: PipelineDeps): Route[] {
   const chat: RouteHandler = (ex, head) => runInference(deps, ex, head, openAiChatSurface);
+  const messages: RouteHandler = (ex, head) => runInference(deps, ex, head, anthropicMessagesSurface);
+  const countTokens: RouteHandler = (ex, head) => countMessageTokens(deps, ex, head);
+  const completions: RouteHandler = (ex, head) => runInference(deps, ex, head, openAiCompletionsSurface);
+  const embeddings: RouteHandler = (ex, head) => runEmbeddings(deps, ex, head);
   const models: RouteHandler = (ex, head) => listModels(deps, ex, head);
   // A wildcard rather than `:model`, because model names may contain slashes (`openai/gpt-4o`).
   const model: RouteHandler = (ex, head) => retrieveModel(deps, ex, head, modelFromUrl(head.url));
   return [
     { method: 'post', pattern: '/v1/chat/completions', handler: chat },
     { method: 'post', pattern: '/chat/completions', handler: chat },
+    // Anthropic clients (SDKs, Claude Code) put /v1 in the path; a base URL that ends in /v1 gets the bare routes.
+    { method: 'post', pattern: '/v1/messages', handler: messages },
+    { method: 'post', pattern: '/messages', handler: messages },
+    { method: 'post', pattern: '/v1/messages/count_tokens', handler: countTokens },
+    { method: 'post', pattern: '/messages/count_tokens', handler: countTokens },
+    { method: 'post', pattern: '/v1/responses', handler: (ex, head) => runInference(deps, ex, head, openAiResponsesSurface) },
+    { method: 'post', pattern: '/responses', handler: (ex, head) => runInference(deps, ex, head, openAiResponsesSurface) },
     { method: 'post', pattern: '/openai/deployments/*', handler: (ex, head) => runInference(deps, ex, head, azureChatSurface) },
+    { method: 'post', pattern: '/v1/completions', handler: completions },
+    { method: 'post', pattern: '/completions', handler: completions },
+    { method: 'post', pattern: '/v1/embeddings', handler: embeddings },
+    { method: 'post', pattern: '/embeddings', handler: embeddings },
     { method: 'get', pattern: '/v1/models', handler: models },
     { method: 'get', pattern: '/models', handler: models },
     { method: 'get', pattern: '/v1/models/*', handler: model },

@@ -1,0 +1,50 @@
+import { ClientGoneError, type Exchange } from '../../http/exchange.js';
+import { errors, HttpError } from '../../http/errors.js';
+import type { RequestHead } from '../../http/request-head.js';
+import { authenticate } from '../../pipeline/authenticate.js';
+import type { PipelineDeps } from '../../pipeline/context.js';
+import { requireConfig } from '../../pipeline/require-config.js';
+import { resolveModel } from '../../pipeline/resolve-model.js';
+import { estimatePromptTokens } from '../../providers/token-estimate.js';
+import { toProviderError } from '../../upstream/errors.js';
+import { anthropicCredential } from './credential.js';
+import { renderAnthropicError } from './errors.js';
+import { parseMessagesRequest } from './request.js';
+
+/**
+ * `POST /v1/messages/count_tokens` → `{"input_tokens": N}`: the same body as a Messages request, `max_tokens` not
+ * needed. The same stages as inference up to the model (config 503, key 401, body 413/400, model 404/403), every
+ * error in Anthropic's shape; then the provider's own counter when it has one (Anthropic's count_tokens
+ * endpoint), otherwise the local estimate every other provider's prompt would be billed with when unreported.
+ *
+ * No usage event: counting is free (Anthropic does not bill it either) and no model runs, so there is nothing
+ * to put in the spend log; clients such as Claude Code call it routinely. A provider that fails to count fails
+ * the request (in Anthropic's shape, with the provider's status) rather than silently falling back to a guess.
+ * @see https://docs.anthropic.com/en/api/messages-count-tokens
+ */
+export async function countMessageTokens(deps: PipelineDeps, ex: Exchange, head: RequestHead): Promise<void> {
+  try {
+    const config = requireConfig(deps.config, ex);
+    // Before the body, as in `runInference`: an unauthenticated client cannot make the gateway buffer a body.
+    const key = authenticate(config, anthropicCredential(head), Date.now());
+    const parsed = parseMessagesRequest(await ex.readBody(deps.maxBodyBytes, head.contentLength), { requireMaxTokens: false });
+    const model = resolveModel(config, key, parsed.model);
+    const provider = deps.providers.get(model.provider);
+    if (provider === undefined) throw errors.providerUnavailable(model.provider);
+    const { messages, tools } = parsed.canonical;
+    let inputTokens: number;
+    try {
+      inputTokens = provider.countTokens
+        ? await provider.countTokens(parsed.canonical, { target: model, signal: ex.signal, secrets: deps.secrets })
+        : estimatePromptTokens(messages, tools);
+    } catch (err) {
+      if (ex.aborted) return;
+      throw HttpError.fromProvider(toProviderError(err, model.provider));
+    }
+    ex.sendJson(200, { input_tokens: inputTokens });
+  } catch (err) {
+    if (err instanceof ClientGoneError || ex.aborted) return;
+    if (!(err instanceof HttpError)) deps.logger.error('count_tokens request failed', { requestId: ex.requestId, error: err });
+    ex.sendError(err instanceof HttpError ? err : errors.internal(), renderAnthropicError);
+  }
+}

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import type { CanonicalRequest, ReasoningConfig, ToolChoice, ToolDefinition } from '../../canonical/request.js';
+import type { ParsedInbound } from '../types.js';
+import { BlockSchema, cache, CacheControlSchema, toCanonicalMessages } from './content.js';
+import { invalidRequest } from './errors.js';
+import { check, parseJsonObject } from './validate.js';
+
+/**
+ * The Anthropic Messages request (`POST /v1/messages`, and `count_tokens`, which takes the same body without
+ * `max_tokens`), typed only as far as the gateway acts on it. Unknown fields are allowed and carried in
+ * `passthrough`, so an Anthropic target receives them untouched (new Anthropic parameters keep working through
+ * the gateway).
+ * @see https://docs.anthropic.com/en/api/messages
+ */
+/** A string or blocks; each block is checked against its own type's schema in `content.ts`. */
+const Content = z.union([z.string(), z.array(BlockSchema)], { error: 'must be a string or an array of content blocks' });
+
+const MessageParam = z.looseObject({
+  role: z.enum(['user', 'assistant', 'system']),
+  content: Content,
+});
+
+/**
+ * A custom tool (`type` absent or `custom`) has an `input_schema`; Anthropic's server tools (`web_search_…`,
+ * `bash_…`, `text_editor_…`) have a versioned `type` and none.
+ */
+const Tool = z.looseObject({
+  name: z.string().min(1, 'must be a non-empty string'),
+  type: z.string().nullish(),
+  description: z.string().nullish(),
+  input_schema: z.record(z.string(), z.unknown()).nullish(),
+  cache_control: CacheControlSchema.nullish(),
+  strict: z.boolean().nullish(),
+});
+
+const ToolChoiceSchema = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('auto'), disable_parallel_tool_use: z.boolean().nullish() }),
+  z.looseObject({ type: z.literal('any'), disable_parallel_tool_use: z.boolean().nullish() }),
+  z.looseObject({ type: z.literal('tool'), name: z.string(), disable_parallel_tool_use: z.boolean().nullish() }),
+  z.looseObject({ type: z.literal('none') }),
+]);
+
+const Thinking = z.looseObject({ type: z.string(), budget_tokens: z.number().int().nullish() });
+
+const MessagesRequest = z.looseObject({
+  model: z.string().min(1, 'must be a non-empty string'),
+  messages: z.array(MessageParam).min(1, 'at least one message is required'),
+  max_tokens: z.number().int().min(1, 'must be at least 1').optional(),
+  system: Content.nullish(),
+  stop_sequences: z.array(z.string()).nullish(),
+  stream: z.boolean().nullish(),
+  temperature: z.number().nullish(),
+  top_p: z.number().nullish(),
+  top_k: z.number().int().nullish(),
+  metadata: z.looseObject({ user_id: z.string().nullish() }).nullish(),
+  tools: z.array(Tool).nullish(),
+  tool_choice: ToolChoiceSchema.nullish(),
+  thinking: Thinking.nullish(),
+});
+type MessagesRequest = z.infer<typeof MessagesRequest>;
+
+/** Fields modelled above; everything else a client sends goes to `passthrough`. */
+const MODELLED = new Set(Object.keys(MessagesRequest.shape));
+
+export interface ParsedMessagesRequest extends ParsedInbound {
+  /** The parsed JSON body as the client sent it (for same-protocol forwarding). */
+  readonly body: Record<string, unknown>;
+}
+
+/**
+ * Parses and validates a Messages body; throws a 400 `HttpError` naming the field. `max_tokens` is required for
+ * `/v1/messages` (as Anthropic requires it) and ignored by `count_tokens`.
+ */
+export function parseMessagesRequest(body: Buffer, options: { requireMaxTokens: boolean }): ParsedMessagesRequest {
+  const json = parseJsonObject(body);
+  const request = check(MessagesRequest, json);
+  if (options.requireMaxTokens && request.max_tokens === undefined) throw invalidRequest('max_tokens', 'Field required', 'missing_required_parameter');
+  const stream = request.stream === true;
+  return {
+    model: request.model,
+    stream,
+    user: request.metadata?.user_id ?? null,
+    canonical: toCanonical(request, stream, json),
+    body: json,
+  };
+}
+
+function toCanonical(request: MessagesRequest, stream: boolean, json: Record<string, unknown>): CanonicalRequest {
+  const passthrough: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(json)) if (!MODELLED.has(k)) passthrough[k] = v;
+
+  const tools = toTools(request.tools ?? []);
+  // What the canonical form cannot hold travels as the client wrote it, for a target that speaks Anthropic:
+  // server tools (the whole `tools` array then, so their order is kept) and thinking modes other than a budget.
+  if (tools.length !== (request.tools?.length ?? 0)) passthrough.tools = json.tools;
+  const reasoning = toReasoning(request.thinking);
+  if (request.thinking != null && reasoning === undefined && request.thinking.type !== 'disabled') passthrough.thinking = json.thinking;
+
+  const choice = request.tool_choice;
+  const user = request.metadata?.user_id;
+  return {
+    messages: toCanonicalMessages(request.system, request.messages),
+    stream,
+    ...(tools.length > 0 && { tools }),
+    ...(choice != null && { toolChoice: toToolChoice(choice) }),
+    ...(choice != null && 'disable_parallel_tool_use' in choice && choice.disable_parallel_tool_use === true && { parallelToolCalls: false }),
+    ...(request.max_tokens !== undefined && { maxOutputTokens: request.max_tokens }),
+    ...(request.temperature != null && { temperature: request.temperature }),
+    ...(request.top_p != null && { topP: request.top_p }),
+    ...(request.top_k != null && { topK: request.top_k }),
+    ...(request.stop_sequences != null && request.stop_sequences.length > 0 && { stop: request.stop_sequences }),
+    ...(reasoning && { reasoning }),
+    ...(user != null && { user }),
+    ...(Object.keys(passthrough).length > 0 && { passthrough: { protocol: 'anthropic-messages' as const, fields: passthrough } }),
+  };
+}
+
+/** Custom tools only; server tools have no canonical form (see `toCanonical`). */
+function toTools(tools: readonly z.infer<typeof Tool>[]): ToolDefinition[] {
+  const out: ToolDefinition[] = [];
+  tools.forEach((tool, i) => {
+    if (tool.type != null && tool.type !== 'custom') return;
+    if (tool.input_schema == null) throw invalidRequest(`tools.${i}.input_schema`, 'Field required', 'missing_required_parameter');
+    out.push({
+      name: tool.name,
+      ...(tool.description != null && { description: tool.description }),
+      parameters: tool.input_schema,
+      ...(tool.strict != null && { strict: tool.strict }),
+      ...cache(tool.cache_control),
+    });
+  });
+  return out;
+}
+
+function toToolChoice(choice: z.infer<typeof ToolChoiceSchema>): ToolChoice {
+  switch (choice.type) {
+    case 'auto': return { type: 'auto' };
+    case 'any': return { type: 'required' };
+    case 'none': return { type: 'none' };
+    case 'tool': return { type: 'tool', name: choice.name };
+  }
+}
+
+/**
+ * `{type:'enabled', budget_tokens}` → a thinking budget. `disabled` is the default everywhere, so it sets nothing
+ * (an explicit "no reasoning" would make OpenAI-style targets send `reasoning_effort`, which non-reasoning models
+ * reject). Other modes (`adaptive`, …) go to passthrough.
+ */
+function toReasoning(thinking: z.infer<typeof Thinking> | null | undefined): ReasoningConfig | undefined {
+  if (thinking?.type !== 'enabled') return undefined;
+  if (thinking.budget_tokens == null) throw invalidRequest('thinking.budget_tokens', 'Field required', 'missing_required_parameter');
+  return { budgetTokens: thinking.budget_tokens };
+}
