@@ -1,4 +1,5 @@
 import type { ProviderKind } from '@tollgate/schema';
+import { anthropicProvider } from './anthropic/index.js';
 import { azureProvider } from './azure/index.js';
 import { geminiProvider } from './gemini/index.js';
 import { mockProvider } from './mock/index.js';
@@ -25,5 +26,12 @@ export class ProviderRegistry {
 
 /** The adapters built into this release. */
 export function builtInProviders(): ProviderRegistry {
-  return new ProviderRegistry([mockProvider(), openaiProvider(), azureProvider(), openAiCompatibleProvider(), geminiProvider()]);
+  return new ProviderRegistry([
+    mockProvider(),
+    openaiProvider(),
+    azureProvider(),
+    openAiCompatibleProvider(),
+    anthropicProvider(),
+    geminiProvider(),
+  ]);
 }

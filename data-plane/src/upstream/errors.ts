@@ -29,6 +29,7 @@ const CONTEXT_LENGTH = [
   /input (is )?too long/i,
   /exceeds? the (maximum|max) (number of )?tokens/i,
   /input token count.*exceeds/i,
+  /exceed context limit/i,
 ];
 
 export function isContextLengthMessage(message: string): boolean {

@@ -1,0 +1,32 @@
+import type { TokenUsage } from '../../canonical/events.js';
+import type { AnthropicUsage } from './response-schema.js';
+
+/**
+ * Anthropic usage → canonical usage. Anthropic's `input_tokens` excludes the tokens read from or written to the
+ * prompt cache; canonical `inputTokens` is all input, so they are added back, and kept apart as cache read/write.
+ * A field Anthropic left out stays undefined (unknown), never 0.
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching#tracking-cache-performance
+ */
+export function convertAnthropicUsage(usage: AnthropicUsage): TokenUsage {
+  const input = usage.input_tokens ?? undefined;
+  const cacheRead = usage.cache_read_input_tokens ?? undefined;
+  const cacheWrite = usage.cache_creation_input_tokens ?? undefined;
+  const reasoning = usage.output_tokens_details?.thinking_tokens ?? undefined;
+  return {
+    inputTokens: input === undefined ? undefined : input + (cacheRead ?? 0) + (cacheWrite ?? 0),
+    outputTokens: usage.output_tokens ?? undefined,
+    cacheReadTokens: cacheRead,
+    cacheWriteTokens: cacheWrite,
+    ...(reasoning !== undefined && { reasoningTokens: reasoning }),
+  };
+}
+
+/**
+ * Usage fields of `message_delta` (cumulative, and in recent API versions repeating the input counts) laid over
+ * those of `message_start`: a field the later event leaves out or nulls keeps the earlier value.
+ */
+export function mergeAnthropicUsage(start: AnthropicUsage | undefined, delta: AnthropicUsage | undefined | null): AnthropicUsage {
+  const merged: Record<string, unknown> = { ...start };
+  for (const [key, value] of Object.entries(delta ?? {})) if (value !== null && value !== undefined) merged[key] = value;
+  return merged as AnthropicUsage;
+}

@@ -1,0 +1,213 @@
+import { ModelConfig } from '@tollgate/schema';
+import { describe, expect, it } from 'vitest';
+import type { CanonicalRequest, Message } from '../../canonical/request.js';
+import type { ProviderTarget } from '../types.js';
+import { translateRequest } from './translate-request.js';
+
+const target: ProviderTarget = ModelConfig.parse({ id: 'a', name: 'claude', provider: 'anthropic', providerModel: 'claude-sonnet-4-6', inputCostPerMillion: 3, outputCostPerMillion: 15 });
+const legacy: ProviderTarget = { ...target, providerModel: 'claude-3-haiku-20240307' };
+
+const user = (text: string): Message => ({ role: 'user', content: [{ type: 'text', text }] });
+const request = (over: Partial<CanonicalRequest> = {}): CanonicalRequest => ({ stream: false, messages: [user('hi')], ...over });
+
+describe('Anthropic request translation', () => {
+  it('should move system messages into system blocks, keeping cache_control, wherever they were', () => {
+    const wire = translateRequest(
+      request({
+        messages: [
+          { role: 'system', content: [{ type: 'text', text: 'You are terse.', cacheControl: { type: 'ephemeral', ttl: '1h' } }] },
+          user('hi'),
+          { role: 'system', content: [{ type: 'text', text: 'Answer in French.' }, { type: 'text', text: '' }] },
+        ],
+      }),
+      target,
+    );
+    expect(wire.system).toEqual([
+      { type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral', ttl: '1h' } },
+      { type: 'text', text: 'Answer in French.' },
+    ]);
+    expect(wire.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'hi' }] }]);
+  });
+
+  it('should merge consecutive turns of the same role so user and assistant alternate', () => {
+    const wire = translateRequest(
+      request({
+        messages: [
+          user('one'),
+          { role: 'user', content: [{ type: 'text', text: 'two', cacheControl: { type: 'ephemeral' } }] },
+          { role: 'assistant', content: [{ type: 'text', text: 'a' }] },
+          { role: 'assistant', content: [{ type: 'text', text: 'b' }] },
+          user('three'),
+        ],
+      }),
+      target,
+    );
+    expect(wire.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'one' }, { type: 'text', text: 'two', cache_control: { type: 'ephemeral' } }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
+      { role: 'user', content: [{ type: 'text', text: 'three' }] },
+    ]);
+  });
+
+  it('should send tool calls as tool_use with parsed input, and tool messages as one user turn of tool_results first', () => {
+    const wire = translateRequest(
+      request({
+        messages: [
+          user('weather?'),
+          {
+            role: 'assistant',
+            content: [
+              { type: 'reasoning', text: 'Two cities.', signature: 'sig' },
+              { type: 'reasoning', text: '', redactedData: 'opaque' },
+              { type: 'reasoning', text: 'unsigned, from another provider' },
+              { type: 'text', text: '' },
+              { type: 'tool-call', id: 'toolu_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
+              { type: 'tool-call', id: 'toolu_2', name: 'get_weather', arguments: '{"city":"Tok' },
+            ],
+          },
+          { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'toolu_1', content: [{ type: 'text', text: '18°C' }] }] },
+          { role: 'user', content: [{ type: 'text', text: 'and also' }] },
+          {
+            role: 'tool',
+            content: [{
+              type: 'tool-result',
+              toolCallId: 'toolu_2',
+              isError: true,
+              cacheControl: { type: 'ephemeral' },
+              content: [{ type: 'text', text: 'timeout' }, { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'iVBOR' } }],
+            }],
+          },
+        ],
+      }),
+      target,
+    );
+    expect(wire.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'weather?' }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: 'Two cities.', signature: 'sig' },
+          { type: 'redacted_thinking', data: 'opaque' },
+          { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } },
+          // Truncated arguments a model produced cannot be parsed; the conversation goes on with an empty input.
+          { type: 'tool_use', id: 'toolu_2', name: 'get_weather', input: {} },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: '18°C' }] },
+          {
+            type: 'tool_result',
+            tool_use_id: 'toolu_2',
+            is_error: true,
+            cache_control: { type: 'ephemeral' },
+            content: [{ type: 'text', text: 'timeout' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBOR' } }],
+          },
+          { type: 'text', text: 'and also' },
+        ],
+      },
+    ]);
+  });
+
+  it('should send images by URL, data URLs as base64', () => {
+    const wire = translateRequest(
+      request({
+        messages: [{
+          role: 'user',
+          content: [
+            { type: 'image', source: { kind: 'url', url: 'https://example.com/cat.png' } },
+            { type: 'image', source: { kind: 'url', url: 'data:image/jpeg;base64,/9j/4AAQ' }, cacheControl: { type: 'ephemeral' } },
+            { type: 'text', text: 'what is this?' },
+          ],
+        }],
+      }),
+      target,
+    );
+    expect(wire.messages[0]!.content).toEqual([
+      { type: 'image', source: { type: 'url', url: 'https://example.com/cat.png' } },
+      { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: '/9j/4AAQ' }, cache_control: { type: 'ephemeral' } },
+      { type: 'text', text: 'what is this?' },
+    ]);
+  });
+
+  it('should default max_tokens, which Anthropic requires, by model, and honour the client and the adapter option', () => {
+    expect(translateRequest(request(), target).max_tokens).toBe(8192);
+    expect(translateRequest(request(), legacy).max_tokens).toBe(4096);
+    expect(translateRequest(request({ maxOutputTokens: 300 }), target).max_tokens).toBe(300);
+    expect(translateRequest(request(), target, { defaultMaxTokens: 1000 }).max_tokens).toBe(1000);
+  });
+
+  it('should turn a reasoning budget or effort into thinking, with max_tokens above the budget', () => {
+    expect(translateRequest(request({ reasoning: { budgetTokens: 5000 } }), target)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 5000 }, max_tokens: 5000 + 8192 });
+    expect(translateRequest(request({ reasoning: { budgetTokens: 100 }, maxOutputTokens: 20_000 }), target)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 1024 }, max_tokens: 20_000 });
+    expect(translateRequest(request({ reasoning: { effort: 'high' }, maxOutputTokens: 1000 }), target)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 16_384 }, max_tokens: 16_384 + 1000 });
+    expect(translateRequest(request({ reasoning: { effort: 'low' } }), target).thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
+    expect(translateRequest(request({ reasoning: { effort: 'medium' } }), target).thinking).toEqual({ type: 'enabled', budget_tokens: 8192 });
+    expect(translateRequest(request({ reasoning: { budgetTokens: 0, effort: 'high' } }), target).thinking).toBeUndefined();
+    expect(translateRequest(request({ reasoning: {} }), target).thinking).toBeUndefined();
+  });
+
+  it('should drop sampling settings thinking does not allow, and clamp temperature to 0–1 otherwise', () => {
+    const thinking = translateRequest(request({ reasoning: { effort: 'low' }, temperature: 0.2, topK: 5, topP: 0.5 }), target);
+    expect(thinking).not.toHaveProperty('temperature');
+    expect(thinking).not.toHaveProperty('top_k');
+    expect(thinking.top_p).toBe(0.95);
+    expect(translateRequest(request({ temperature: 1.6, topP: 0.9, topK: 40 }), target)).toMatchObject({ temperature: 1, top_p: 0.9, top_k: 40 });
+  });
+
+  it('should map tools with cache_control, tool_choice and parallel tool calls', () => {
+    const tools = [{ name: 'get_weather', description: 'Weather', parameters: { properties: { city: { type: 'string' } } }, cacheControl: { type: 'ephemeral' as const } }];
+    const wire = translateRequest(request({ tools, toolChoice: { type: 'required' }, parallelToolCalls: false }), target);
+    expect(wire.tools).toEqual([{ name: 'get_weather', description: 'Weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } }, cache_control: { type: 'ephemeral' } }]);
+    expect(wire.tool_choice).toEqual({ type: 'any', disable_parallel_tool_use: true });
+    expect(translateRequest(request({ tools, toolChoice: { type: 'tool', name: 'get_weather' } }), target).tool_choice).toEqual({ type: 'tool', name: 'get_weather' });
+    expect(translateRequest(request({ tools, toolChoice: { type: 'auto' } }), target).tool_choice).toEqual({ type: 'auto' });
+    expect(translateRequest(request({ tools, toolChoice: { type: 'none' }, parallelToolCalls: false }), target).tool_choice).toEqual({ type: 'none' });
+    expect(translateRequest(request({ tools, parallelToolCalls: false }), target).tool_choice).toEqual({ type: 'auto', disable_parallel_tool_use: true });
+    expect(translateRequest(request({ tools }), target)).not.toHaveProperty('tool_choice');
+    // tool_choice without tools is an Anthropic error; there is nothing to choose from anyway.
+    expect(translateRequest(request({ toolChoice: { type: 'required' } }), target)).not.toHaveProperty('tool_choice');
+  });
+
+  it('should map stop, user and stream, and drop what Anthropic has no field for', () => {
+    const wire = translateRequest(request({ stop: ['###', '  '], user: 'user-42', stream: true, seed: 7, frequencyPenalty: 1, presencePenalty: 1 }), target);
+    expect(wire).toEqual({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 8192,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+      stop_sequences: ['###'],
+      metadata: { user_id: 'user-42' },
+      stream: true,
+    });
+  });
+
+  it('should ask for JSON in the system prompt, after the cached prefix, since not every model has a JSON mode', () => {
+    const wire = translateRequest(
+      request({
+        messages: [{ role: 'system', content: [{ type: 'text', text: 'sys', cacheControl: { type: 'ephemeral' } }] }, user('hi')],
+        responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object', properties: { a: { type: 'number' } } } },
+      }),
+      target,
+    );
+    expect(wire.system).toHaveLength(2);
+    expect(wire.system![1]!.text).toContain('"answer"');
+    expect(wire.system![1]!.text).toContain('{"type":"object","properties":{"a":{"type":"number"}}}');
+    expect(translateRequest(request({ responseFormat: { type: 'json_object' } }), target).system![0]!.text).toMatch(/JSON object/);
+    expect(translateRequest(request({ responseFormat: { type: 'text' } }), target)).not.toHaveProperty('system');
+  });
+
+  it('should trim trailing whitespace from a final assistant prefill', () => {
+    const wire = translateRequest(request({ messages: [user('hi'), { role: 'assistant', content: [{ type: 'text', text: 'Sure: ' }] }] }), target);
+    expect(wire.messages.at(-1)).toEqual({ role: 'assistant', content: [{ type: 'text', text: 'Sure:' }] });
+  });
+
+  it('should merge passthrough fields only from Anthropic clients, never over model, messages or stream', () => {
+    const fields = { top_k: 3, container: 'c1', model: 'other', stream: false, messages: [] };
+    const anthropic = translateRequest(request({ stream: true, passthrough: { protocol: 'anthropic-messages', fields } }), target);
+    expect(anthropic).toMatchObject({ top_k: 3, container: 'c1', model: 'claude-sonnet-4-6', stream: true });
+    expect(anthropic.messages).toHaveLength(1);
+    const openai = translateRequest(request({ passthrough: { protocol: 'openai-chat', fields: { logprobs: true } } }), target);
+    expect(openai).not.toHaveProperty('logprobs');
+  });
+});

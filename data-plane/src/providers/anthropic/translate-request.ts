@@ -1,0 +1,220 @@
+import type {
+  CacheControl,
+  CanonicalRequest,
+  ContentPart,
+  ImagePart,
+  Message,
+  ResponseFormat,
+  TextPart,
+  ToolChoice,
+  ToolDefinition,
+} from '../../canonical/request.js';
+import type { ProviderTarget } from '../types.js';
+import { planOutput } from './thinking.js';
+import type {
+  AnthropicCacheControl,
+  AnthropicContentBlock,
+  AnthropicImageBlock,
+  AnthropicMessage,
+  AnthropicMessagesRequest,
+  AnthropicTextBlock,
+  AnthropicTool,
+  AnthropicToolChoice,
+} from './wire.js';
+
+export interface TranslateOptions {
+  /** `max_tokens` when the client gave none; default depends on the model (see `defaultMaxTokens`). */
+  readonly defaultMaxTokens?: number;
+}
+
+/** Fields a passthrough may not override: the routing decision and the adapter's own framing. */
+const PROTECTED_FIELDS = new Set(['model', 'messages', 'stream']);
+
+/**
+ * Canonical request → Anthropic Messages request.
+ *
+ * - System messages (wherever they are) become `system` text blocks, cache_control kept.
+ * - `tool` messages become user turns of `tool_result` blocks; consecutive turns of the same role are merged, since
+ *   Anthropic wants user and assistant to alternate, and in a merged user turn tool results come first.
+ * - Reasoning parts go back as `thinking` (only with a signature; Anthropic rejects unsigned thinking) or
+ *   `redacted_thinking` blocks.
+ * - Empty text blocks are dropped (Anthropic rejects them), and trailing whitespace is trimmed from a final
+ *   assistant turn (a prefill, which Anthropic rejects when it ends in whitespace).
+ * - `responseFormat` is best effort: Anthropic has no JSON mode on every model, so JSON object/schema requests add
+ *   a system instruction (with the schema) at the end of the system prompt, after any cached prefix. The output is
+ *   not enforced; clients needing guarantees use tools or, through the Anthropic protocol, `output_config`.
+ * - Not supported by Anthropic and dropped: seed, frequency/presence penalties, message names, whitespace-only stop
+ *   sequences. Temperature is clamped to Anthropic's 0–1 range. With thinking on, temperature and top_k are
+ *   dropped and top_p raised to at least 0.95, which is all Anthropic accepts alongside thinking.
+ */
+export function translateRequest(request: CanonicalRequest, target: ProviderTarget, options: TranslateOptions = {}): AnthropicMessagesRequest {
+  const plan = planOutput({
+    maxOutputTokens: request.maxOutputTokens,
+    reasoning: request.reasoning,
+    model: target.providerModel,
+    ...(options.defaultMaxTokens !== undefined && { defaultMaxTokens: options.defaultMaxTokens }),
+  });
+  const system = systemBlocks(request.messages, request.responseFormat);
+  const tools = request.tools && request.tools.length > 0 ? request.tools.map(toTool) : undefined;
+  const toolChoice = tools ? toToolChoice(request.toolChoice, request.parallelToolCalls) : undefined;
+  const stop = request.stop?.filter((s) => s.trim() !== '');
+  const thinking = plan.thinking !== undefined;
+
+  const body: Record<string, unknown> = {
+    model: target.providerModel,
+    max_tokens: plan.maxTokens,
+    messages: conversation(request.messages),
+    ...(system.length > 0 && { system }),
+    ...(tools && { tools }),
+    ...(toolChoice && { tool_choice: toolChoice }),
+    ...(plan.thinking && { thinking: plan.thinking }),
+    ...(request.temperature !== undefined && !thinking && { temperature: Math.min(1, Math.max(0, request.temperature)) }),
+    ...(request.topP !== undefined && { top_p: thinking ? Math.max(0.95, request.topP) : request.topP }),
+    ...(request.topK !== undefined && !thinking && { top_k: request.topK }),
+    ...(stop && stop.length > 0 && { stop_sequences: stop }),
+    ...(request.user !== undefined && request.user !== '' && { metadata: { user_id: request.user } }),
+    stream: request.stream,
+  };
+  if (request.passthrough?.protocol === 'anthropic-messages') {
+    for (const [field, value] of Object.entries(request.passthrough.fields)) {
+      if (!PROTECTED_FIELDS.has(field)) body[field] = value;
+    }
+  }
+  return body as AnthropicMessagesRequest;
+}
+
+function systemBlocks(messages: readonly Message[], format: ResponseFormat | undefined): AnthropicTextBlock[] {
+  const blocks: AnthropicTextBlock[] = [];
+  for (const m of messages) {
+    if (m.role !== 'system') continue;
+    for (const part of m.content) if (part.type === 'text' && part.text !== '') blocks.push(textBlock(part));
+  }
+  const instruction = formatInstruction(format);
+  if (instruction) blocks.push({ type: 'text', text: instruction });
+  return blocks;
+}
+
+function formatInstruction(format: ResponseFormat | undefined): string | undefined {
+  if (!format || format.type === 'text') return undefined;
+  const rule = 'nothing else: no prose before or after it and no Markdown code fences.';
+  if (format.type === 'json_object') return `Respond with a single valid JSON object and ${rule}`;
+  return `Respond with a single JSON value that conforms to the JSON Schema "${format.name}" below, and ${rule}\n<json-schema>\n${JSON.stringify(format.schema)}\n</json-schema>`;
+}
+
+/** Non-system messages as alternating Anthropic turns. */
+function conversation(messages: readonly Message[]): AnthropicMessage[] {
+  const turns: { role: 'user' | 'assistant'; content: AnthropicContentBlock[] }[] = [];
+  for (const m of messages) {
+    if (m.role === 'system') continue;
+    const role = m.role === 'assistant' ? 'assistant' : 'user';
+    const content = m.content.flatMap((part) => contentBlocks(part, role));
+    if (content.length === 0) continue;
+    const last = turns.at(-1);
+    if (last && last.role === role) last.content.push(...content);
+    else turns.push({ role, content });
+  }
+  for (const turn of turns) {
+    if (turn.role === 'user') turn.content = toolResultsFirst(turn.content);
+  }
+  const final = turns.at(-1);
+  if (final?.role === 'assistant') trimPrefill(final);
+  return turns.filter((t) => t.content.length > 0);
+}
+
+function contentBlocks(part: ContentPart, role: 'user' | 'assistant'): AnthropicContentBlock[] {
+  switch (part.type) {
+    case 'text':
+      return part.text === '' ? [] : [textBlock(part)];
+    case 'image':
+      return [imageBlock(part)];
+    case 'tool-call':
+      if (role !== 'assistant') return [];
+      return [{ type: 'tool_use', id: part.id, name: part.name, input: toolInput(part.arguments), ...cache(part.cacheControl) }];
+    case 'tool-result': {
+      if (role !== 'user') return [];
+      const content = part.content.flatMap((c): (AnthropicTextBlock | AnthropicImageBlock)[] => (c.type === 'text' ? (c.text === '' ? [] : [textBlock(c)]) : [imageBlock(c)]));
+      return [{
+        type: 'tool_result',
+        tool_use_id: part.toolCallId,
+        ...(content.length > 0 && { content }),
+        ...(part.isError && { is_error: true }),
+        ...cache(part.cacheControl),
+      }];
+    }
+    case 'reasoning':
+      if (role !== 'assistant') return [];
+      if (part.redactedData !== undefined) return [{ type: 'redacted_thinking', data: part.redactedData }];
+      return part.signature !== undefined ? [{ type: 'thinking', thinking: part.text, signature: part.signature }] : [];
+  }
+}
+
+function textBlock(part: TextPart): AnthropicTextBlock {
+  return { type: 'text', text: part.text, ...cache(part.cacheControl) };
+}
+
+function imageBlock(part: ImagePart): AnthropicImageBlock {
+  const { source } = part;
+  if (source.kind === 'base64') return { type: 'image', source: { type: 'base64', media_type: source.mediaType, data: source.data }, ...cache(part.cacheControl) };
+  // OpenAI clients send inline images as data URLs; Anthropic takes those only as base64 sources.
+  const dataUrl = /^data:([^;,]+);base64,(.*)$/s.exec(source.url);
+  if (dataUrl) return { type: 'image', source: { type: 'base64', media_type: dataUrl[1]!, data: dataUrl[2]! }, ...cache(part.cacheControl) };
+  return { type: 'image', source: { type: 'url', url: source.url }, ...cache(part.cacheControl) };
+}
+
+/**
+ * Tool-call arguments (JSON text) as the `input` object Anthropic wants. Arguments that are empty, not JSON or not
+ * an object (a model's truncated output echoed back) become `{}` rather than failing the whole conversation.
+ */
+function toolInput(args: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(args);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function toolResultsFirst(content: AnthropicContentBlock[]): AnthropicContentBlock[] {
+  if (!content.some((b) => b.type === 'tool_result')) return content;
+  return [...content.filter((b) => b.type === 'tool_result'), ...content.filter((b) => b.type !== 'tool_result')];
+}
+
+function trimPrefill(turn: { content: AnthropicContentBlock[] }): void {
+  const last = turn.content.at(-1);
+  if (last?.type !== 'text') return;
+  const text = last.text.trimEnd();
+  if (text === last.text) return;
+  if (text === '') turn.content.pop();
+  else turn.content[turn.content.length - 1] = { ...last, text };
+}
+
+function toTool(tool: ToolDefinition): AnthropicTool {
+  return {
+    name: tool.name,
+    ...(tool.description !== undefined && { description: tool.description }),
+    input_schema: { type: 'object', ...tool.parameters },
+    ...(tool.strict !== undefined && { strict: tool.strict }),
+    ...cache(tool.cacheControl),
+  };
+}
+
+function toToolChoice(choice: ToolChoice | undefined, parallel: boolean | undefined): AnthropicToolChoice | undefined {
+  const serial = parallel === false ? { disable_parallel_tool_use: true } : {};
+  switch (choice?.type) {
+    case undefined:
+      return parallel === false ? { type: 'auto', ...serial } : undefined;
+    case 'auto':
+      return { type: 'auto', ...serial };
+    case 'required':
+      return { type: 'any', ...serial };
+    case 'tool':
+      return { type: 'tool', name: choice.name, ...serial };
+    case 'none':
+      return { type: 'none' };
+  }
+}
+
+function cache(control: CacheControl | undefined): { cache_control?: AnthropicCacheControl } {
+  if (!control) return {};
+  return { cache_control: { type: 'ephemeral', ...(control.ttl !== undefined && { ttl: control.ttl }) } };
+}

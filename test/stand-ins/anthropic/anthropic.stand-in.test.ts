@@ -1,0 +1,191 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { directive } from '../script.js';
+import { startAnthropicStandIn, type AnthropicStandIn } from './server.js';
+
+/**
+ * The stand-in is only useful if it is faithful: the official SDK, which knows Anthropic's wire format, must read
+ * everything it sends (whole messages, every stream event, errors) exactly as it reads Anthropic's.
+ */
+describe('Anthropic stand-in, driven by the official @anthropic-ai/sdk', () => {
+  let standIn: AnthropicStandIn;
+  let client: Anthropic;
+
+  beforeAll(async () => {
+    standIn = await startAnthropicStandIn();
+    client = new Anthropic({ apiKey: standIn.apiKey, baseURL: standIn.url, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await standIn.close();
+  });
+
+  it('should answer messages.create with a whole message that echoes the last user text', async () => {
+    const message = await client.messages.create({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 256,
+      system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }],
+      messages: [{ role: 'user', content: 'Hello there' }],
+    });
+    expect(message.type).toBe('message');
+    expect(message.role).toBe('assistant');
+    expect(message.id).toMatch(/^msg_01/);
+    expect(message.model).toBe('claude-sonnet-4-6');
+    expect(message.content).toEqual([{ type: 'text', text: 'Echo: Hello there' }]);
+    expect(message.stop_reason).toBe('end_turn');
+    expect(message.stop_sequence).toBeNull();
+    // ceil(("Be brief." + "Hello there").length / 4)
+    expect(message.usage.input_tokens).toBe(5);
+    expect(message.usage.output_tokens).toBe(3);
+    const recorded = standIn.requests.at(-1)!;
+    expect(recorded.path).toBe('/v1/messages');
+    // This SDK sends the API key as a bearer token; the gateway's adapter uses `x-api-key`. Both are accepted.
+    expect(recorded.headers.authorization ?? recorded.headers['x-api-key']).toContain(standIn.apiKey);
+    expect(recorded.headers['anthropic-version']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it('should stream thinking, text and parallel tool calls that messages.stream assembles into the final message', async () => {
+    const prompt = directive({
+      reasoning: 'The user wants weather for two cities.',
+      text: 'Let me check both.',
+      toolCalls: [
+        { name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' },
+        { name: 'get_weather', arguments: '{"city":"Tokyo"}' },
+      ],
+      usage: { cacheReadTokens: 3, cacheWriteTokens: 2, inputTokens: 20 },
+    });
+    const stream = client.messages.stream({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 4096,
+      thinking: { type: 'enabled', budget_tokens: 2048 },
+      tools: [{ name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }],
+      messages: [{ role: 'user', content: prompt }],
+    });
+    const eventTypes: string[] = [];
+    const textDeltas: string[] = [];
+    const thinkingDeltas: string[] = [];
+    const jsonDeltas: string[] = [];
+    stream.on('streamEvent', (event) => {
+      eventTypes.push(event.type);
+    });
+    stream.on('text', (delta) => textDeltas.push(delta));
+    stream.on('thinking', (delta) => thinkingDeltas.push(delta));
+    stream.on('inputJson', (delta) => jsonDeltas.push(delta));
+    const message = await stream.finalMessage();
+
+    expect(eventTypes[0]).toBe('message_start');
+    expect(eventTypes.slice(-2)).toEqual(['message_delta', 'message_stop']);
+    expect(thinkingDeltas.join('')).toBe('The user wants weather for two cities.');
+    expect(textDeltas).toEqual(['Let', ' me', ' check', ' both.']);
+    expect(jsonDeltas.join('')).toBe('{"city":"Paris","unit":"celsius"}{"city":"Tokyo"}');
+    expect(message.content).toMatchObject([
+      { type: 'thinking', thinking: 'The user wants weather for two cities.', signature: expect.stringMatching(/.+/) },
+      { type: 'text', text: 'Let me check both.' },
+      { type: 'tool_use', id: 'toolu_00standin', name: 'get_weather', input: { city: 'Paris', unit: 'celsius' } },
+      { type: 'tool_use', id: 'toolu_01standin', name: 'get_weather', input: { city: 'Tokyo' } },
+    ]);
+    expect(message.stop_reason).toBe('tool_use');
+    expect(message.usage).toMatchObject({ input_tokens: 15, cache_read_input_tokens: 3, cache_creation_input_tokens: 2 });
+    expect(message.usage.output_tokens).toBeGreaterThan(1);
+  });
+
+  it('should frame every stream event as `event:` and `data:` lines with a ping', async () => {
+    const response = await fetch(`${standIn.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': standIn.apiKey, 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const text = await response.text();
+    const events = text.split('\n\n').filter((e) => e !== '');
+    const names = events.map((e) => /^event: (\w+)\ndata: (\{.*\})$/.exec(e)?.[1]);
+    expect(names).toEqual([
+      'message_start', 'content_block_start', 'ping', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop',
+    ]);
+    for (const e of events) {
+      const [, name, data] = /^event: (\w+)\ndata: (\{.*\})$/.exec(e)!;
+      expect(JSON.parse(data!).type).toBe(name);
+    }
+  });
+
+  it('should stop at a requested stop sequence with stop_reason stop_sequence', async () => {
+    const message = await client.messages.create({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 100,
+      stop_sequences: ['STOP'],
+      messages: [{ role: 'user', content: directive({ text: 'one two STOP three' }) }],
+    });
+    expect(message.content).toEqual([{ type: 'text', text: 'one two ' }]);
+    expect(message).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: 'STOP' });
+  });
+
+  it('should report a content-filter fault as stop_reason refusal', async () => {
+    const message = await client.messages.create({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: directive({ text: 'I cannot help with that.', fault: { kind: 'content-filter' } }) }],
+    });
+    expect(message.stop_reason).toBe('refusal');
+  });
+
+  it('should count tokens like the usage it reports', async () => {
+    const params = { model: 'claude-sonnet-4-6', system: 'Be brief.', messages: [{ role: 'user' as const, content: 'Hello there' }] };
+    const counted = await client.messages.countTokens(params);
+    const message = await client.messages.create({ ...params, max_tokens: 10 });
+    expect(counted).toEqual({ input_tokens: 5 });
+    expect(message.usage.input_tokens).toBe(counted.input_tokens);
+  });
+
+  it('should answer an http fault with the SDK\'s RateLimitError carrying retry-after', async () => {
+    const err = await client.messages
+      .create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: directive({ fault: { kind: 'http', status: 429, retryAfter: '7' } }) }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.RateLimitError);
+    const rateLimit = err as InstanceType<typeof Anthropic.RateLimitError>;
+    expect(rateLimit.status).toBe(429);
+    expect(rateLimit.headers?.get('retry-after')).toBe('7');
+    expect(rateLimit.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+    expect(rateLimit.requestID).toMatch(/^req_01/);
+  });
+
+  it('should answer "prompt is too long" faults with a 400 invalid_request_error', async () => {
+    const err = await client.messages
+      .create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: directive({ fault: { kind: 'http', status: 400, message: 'prompt is too long: 250000 tokens > 200000 maximum' } }) }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((err as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({ error: { type: 'invalid_request_error', message: 'prompt is too long: 250000 tokens > 200000 maximum' } });
+  });
+
+  it('should end a stream with an overloaded_error event on a midstream fault', async () => {
+    const stream = client.messages.stream({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: directive({ text: 'a b c d e', fault: { kind: 'midstream', afterChunks: 2 } }) }],
+    });
+    const deltas: string[] = [];
+    stream.on('text', (d) => deltas.push(d));
+    const err = await stream.finalMessage().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect((err as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+    expect(deltas).toEqual(['a', ' b']);
+  });
+
+  it('should reject a wrong key with the SDK\'s AuthenticationError', async () => {
+    const wrong = new Anthropic({ apiKey: 'sk-ant-wrong', baseURL: standIn.url, maxRetries: 0 });
+    const err = await wrong.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.AuthenticationError);
+    expect((err as InstanceType<typeof Anthropic.AuthenticationError>).error).toMatchObject({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } });
+  });
+
+  it('should reject requests Anthropic rejects: no max_tokens, a thinking budget not below max_tokens, orphan tool results', async () => {
+    const send = (body: unknown): Promise<InstanceType<typeof Anthropic.BadRequestError>> =>
+      client.messages.create(body as Anthropic.MessageCreateParamsNonStreaming).then(
+        () => { throw new Error('expected a 400'); },
+        (e: unknown) => e as InstanceType<typeof Anthropic.BadRequestError>,
+      );
+    expect((await send({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })).error).toMatchObject({ error: { message: 'max_tokens: Field required' } });
+    expect((await send({ model: 'm', max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 2000 }, messages: [{ role: 'user', content: 'hi' }] })).status).toBe(400);
+    const orphan = await send({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_x', content: 'r' }] }] });
+    expect(orphan.status).toBe(400);
+    expect(orphan.message).toContain('unexpected `tool_use_id`');
+  });
+});

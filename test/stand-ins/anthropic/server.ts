@@ -1,0 +1,169 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { resolveScript } from '../script.js';
+import { planResponse, streamFrames, wholeMessage } from './render.js';
+import { checkMessagesRequest, promptOf, stopSequences, type MessagesBody } from './request.js';
+import { dropConnection, endSse, errorBody, errorTypeFor, sendError, sendJson, startSse, writeEvent } from './wire.js';
+
+/**
+ * A stand-in for Anthropic's Messages API on 127.0.0.1, speaking its exact wire format and rendering the shared
+ * prompt script (`../script.ts`), faults included:
+ *
+ *   POST /v1/messages               whole JSON, or SSE with `stream: true`
+ *   POST /v1/messages/count_tokens  `{ input_tokens }`, the script's input tokens for the prompt
+ *
+ * Every request needs the key in `x-api-key` or `Authorization: Bearer` (401 authentication_error otherwise) and an `anthropic-version` header. Faults:
+ * `http` → Anthropic's error body with that status (`code`, when given, is the error type) and `retry-after`;
+ * `midstream` → an `event: error` overloaded_error after `afterChunks` content deltas (a 529 when not streaming);
+ * `drop` → the socket destroyed after `afterChunks` deltas; `hang` → no answer at all; `content-filter` →
+ * stop_reason `refusal`. `url` is what a model's `apiBase` should be (like https://api.anthropic.com).
+ */
+export const STAND_IN_API_KEY = 'sk-ant-standin-0123456789abcdef';
+
+export interface AnthropicStandInOptions {
+  /** The key clients must send in `x-api-key`. */
+  readonly apiKey?: string;
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  /** The client's port: equal ports on two requests mean a kept-alive connection was reused. */
+  readonly remotePort: number | undefined;
+  /** The parsed JSON body (undefined when there was none or it was not JSON). */
+  readonly body: unknown;
+  /** Resolves when the connection for this request has closed; `completed` is false when it closed before the answer ended (client abort). */
+  readonly closed: Promise<{ readonly completed: boolean }>;
+}
+
+export interface AnthropicStandIn {
+  readonly url: string;
+  readonly apiKey: string;
+  readonly requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export async function startAnthropicStandIn(options: AnthropicStandInOptions = {}): Promise<AnthropicStandIn> {
+  const apiKey = options.apiKey ?? STAND_IN_API_KEY;
+  const requests: RecordedRequest[] = [];
+
+  const server = createServer((req, res) => {
+    void serve(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendError(res, 500, 'api_error', `stand-in failure: ${String(err)}`);
+      else res.destroy();
+    });
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const text = await readBody(req);
+    let body: unknown;
+    let malformed = false;
+    if (text !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        malformed = true;
+      }
+    }
+    requests.push(record(req, res, url, body));
+
+    // API keys travel in `x-api-key`; recent SDKs send them as `Authorization: Bearer` instead, which Anthropic
+    // accepts as well.
+    const key = header(req.headers['x-api-key']) ?? /^Bearer (.+)$/i.exec(header(req.headers.authorization) ?? '')?.[1];
+    if (key === undefined) return sendError(res, 401, 'authentication_error', 'x-api-key header is required');
+    if (key !== apiKey) return sendError(res, 401, 'authentication_error', 'invalid x-api-key');
+    const version = header(req.headers['anthropic-version']);
+    if (version === undefined) return sendError(res, 400, 'invalid_request_error', 'anthropic-version: header is required');
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(version)) return sendError(res, 400, 'invalid_request_error', `anthropic-version: "${version}" is not a valid version`);
+
+    const route = `${req.method ?? 'GET'} ${url.pathname}`;
+    if (route !== 'POST /v1/messages' && route !== 'POST /v1/messages/count_tokens') return sendError(res, 404, 'not_found_error', 'Not Found');
+    if (malformed || typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return sendError(res, 400, 'invalid_request_error', 'There was an issue with the format of your request: the body is not a JSON object');
+    }
+    const countTokens = route === 'POST /v1/messages/count_tokens';
+    const messagesBody = body as MessagesBody;
+    const problem = checkMessagesRequest(messagesBody, countTokens);
+    if (problem) return sendError(res, 400, 'invalid_request_error', problem.message);
+    const { lastUserText, promptChars } = promptOf(messagesBody);
+    const script = resolveScript(lastUserText, promptChars, 'toolu_');
+    if (countTokens) return sendJson(res, 200, { input_tokens: script.usage.inputTokens });
+    return answer(res, messagesBody, script);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    apiKey,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Hanging requests never end by themselves: cut every connection, then stop listening.
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function answer(res: ServerResponse, body: MessagesBody, script: ReturnType<typeof resolveScript>): Promise<void> {
+  const fault = script.fault;
+  if (fault?.kind === 'http') {
+    return sendError(res, fault.status, fault.code ?? errorTypeFor(fault.status), fault.message, fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {});
+  }
+  if (fault?.kind === 'hang') return;
+  const plan = planResponse(script, body.model as string, stopSequences(body));
+
+  if (body.stream !== true) {
+    if (fault?.kind === 'drop') return dropConnection(res);
+    if (fault?.kind === 'midstream') return sendError(res, 529, 'overloaded_error', fault.message);
+    return sendJson(res, 200, wholeMessage(plan));
+  }
+
+  startSse(res);
+  let deltas = 0;
+  for (const frame of streamFrames(plan)) {
+    if (res.destroyed) return;
+    // Faults strike before the next content delta, or before message_delta when the content ran out first.
+    if (frame.content || frame.event === 'message_delta') {
+      if (fault?.kind === 'midstream' && deltas >= fault.afterChunks) {
+        writeEvent(res, 'error', errorBody('overloaded_error', fault.message));
+        return endSse(res);
+      }
+      if (fault?.kind === 'drop' && deltas >= fault.afterChunks) return dropConnection(res);
+    }
+    if (frame.content) {
+      if (script.chunkDelayMs > 0) await sleep(script.chunkDelayMs);
+      deltas += 1;
+    }
+    writeEvent(res, frame.event, frame.data);
+  }
+  endSse(res);
+}
+
+function record(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown): RecordedRequest {
+  return {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    headers: req.headers,
+    remotePort: req.socket.remotePort,
+    body,
+    closed: new Promise((resolve) => res.once('close', () => resolve({ completed: res.writableFinished }))),
+  };
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
