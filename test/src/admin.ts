@@ -33,7 +33,7 @@ export function admin(graphqlUrl: string, masterKey: string) {
     },
     async spendLogs(keyId?: string) {
       const data = await call<{ spendLogs: SpendLogRow[] }>(
-        `query($keyId: ID) { spendLogs(keyId: $keyId, limit: 100) {
+        `query($keyId: ID) { spendLogs(keyId: $keyId, limit: 500) {
           requestId keyId teamId model provider route stream status httpStatus errorType
           promptTokens completionTokens totalTokens cost startedAt durationMs ttftMs } }`,
         { keyId },

@@ -50,11 +50,15 @@ export class ManagedProcess {
   }
 }
 
-/** Runs `node script` with the test's environment plus `env`, minus the variables named in `unset`. */
-export function spawnNode(name: string, script: string, env: Record<string, string>, unset: string[] = []): ManagedProcess {
+/**
+ * Runs `node script` with the test's environment plus `env`, minus the variables named in `unset`; `cpus` pins
+ * it to those cores with taskset (the benchmark), which execs node so the pid is node's.
+ */
+export function spawnNode(name: string, script: string, env: Record<string, string>, unset: string[] = [], cpus?: string): ManagedProcess {
   const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const variable of unset) delete merged[variable];
-  const child = spawn(process.execPath, [script], {
+  const [command, args] = cpus === undefined ? [process.execPath, [script]] : ['taskset', ['-c', cpus, process.execPath, script]];
+  const child = spawn(command, args, {
     cwd: repoRoot,
     env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -126,6 +130,8 @@ export async function startDataPlaneProcess(options: {
   controlPlane: ControlPlaneProcess;
   port?: number;
   env?: Record<string, string>;
+  /** Cores to pin the data plane to (taskset list, e.g. '0'). */
+  cpus?: string;
 }): Promise<DataPlaneProcess> {
   const port = options.port ?? (await freePort());
   const proc = spawnNode('data-plane', join(repoRoot, 'data-plane/dist/main.js'), {
@@ -135,7 +141,7 @@ export async function startDataPlaneProcess(options: {
     TOLLGATE_DATA_PLANE_TOKEN: options.controlPlane.dataPlaneToken,
     TOLLGATE_USAGE_FLUSH_MS: '100',
     ...options.env,
-  });
+  }, [], options.cpus);
   const baseUrl = `http://127.0.0.1:${port}`;
   const configVersion = async (): Promise<number> => {
     try {

@@ -1,0 +1,180 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Agent, request } from 'undici';
+import type { Target } from './stack.js';
+import { STREAM_CHUNKS } from './upstream.js';
+
+const CLK_TCK = 100;
+
+/** User + system CPU time of a process so far, in ms (from /proc; Linux clock ticks are 10 ms). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / CLK_TCK) * 1000;
+}
+
+/** Resident set size now (VmRSS) and its peak so far (VmHWM), in MB. */
+export function rssMb(pid: number): { now: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n');
+  const kb = (name: string) => Number(status.find((l) => l.startsWith(name))!.replace(/\D+/g, ''));
+  return { now: kb('VmRSS:') / 1024, peak: kb('VmHWM:') / 1024 };
+}
+
+export function requireWrk(): void {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+  } catch (err) {
+    // `wrk --version` exits 1 when it exists; ENOENT means it is not installed.
+    if ((err as { code?: string }).code === 'ENOENT') {
+      console.error('npm run bench needs wrk: apt-get install wrk');
+      process.exit(1);
+    }
+  }
+}
+
+const toMs = (value: string): number => {
+  const m = /([\d.]+)(us|ms|s)/.exec(value);
+  if (!m) return Number.NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+};
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  /** Responses whose body did not hold everything expected (streams: all content chunks and [DONE]). */
+  incomplete: number;
+  /** Data-plane CPU time per request (gateway only). */
+  cpuMsPerRequest?: number;
+}
+
+/**
+ * Closed-loop load with wrk (C, one thread): `connections` keep-alive connections each sending `body` back to back
+ * for `seconds`. With `expectChunks` the Lua script checks every response body holds that many content chunks and
+ * `[DONE]` (a streamed answer counted only when complete); wrk reads chunked responses to the end either way.
+ */
+export async function wrkLoad(target: Target, body: string, connections: number, seconds: number, expectChunks?: number): Promise<LoadResult> {
+  const before = target.pid ? cpuMs(target.pid) : 0;
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
+  const script = join(dir, 'post.lua');
+  const headers = Object.entries({ ...target.headers, 'Content-Type': 'application/json' })
+    .map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)
+    .join('\n');
+  const check =
+    expectChunks === undefined
+      ? ''
+      : `
+local incomplete = 0
+function response(status, headers, body)
+  local n = 0
+  local i = 1
+  while true do
+    local s, e = string.find(body, '"content":"tok', i, true)
+    if s == nil then break end
+    n = n + 1
+    i = e + 1
+  end
+  if n ~= ${expectChunks} or string.find(body, 'data: [DONE]', 1, true) == nil then incomplete = incomplete + 1 end
+end
+function done(summary, latency, requests)
+  io.write(string.format("incomplete: %d\\n", incomplete))
+end
+`;
+  writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\n${headers}\n${check}`);
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, target.url]);
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited ${code}: ${text}`))));
+  });
+  rmSync(dir, { recursive: true, force: true });
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const result: LoadResult = {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
+    p50: toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''),
+    p99: toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''),
+    requests,
+    errors: non2xx + (socketErrors ? socketErrors.slice(1).reduce((n, v) => n + Number(v), 0) : 0),
+    incomplete: Number(/incomplete: (\d+)/.exec(out)?.[1] ?? 0),
+  };
+  if (target.pid) result.cpuMsPerRequest = (cpuMs(target.pid) - before) / Math.max(1, result.requests);
+  return result;
+}
+
+export interface StreamResult {
+  ttft: number[];
+  total: number[];
+  completed: number;
+  /** Streams that delivered every content chunk and `[DONE]`. */
+  chunksOk: number;
+  durationS: number;
+  cpuMsPerStream?: number;
+}
+
+const CONTENT = Buffer.from('"content":"tok');
+const DONE = Buffer.from('data: [DONE]');
+const clientAgent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
+
+/** Occurrences of `needle` in `hay` from `from`. */
+function count(hay: Buffer, needle: Buffer, from = 0): number {
+  let n = 0;
+  for (let i = hay.indexOf(needle, from); i !== -1; i = hay.indexOf(needle, i + needle.length)) n++;
+  return n;
+}
+
+/**
+ * One streamed request with undici, timing the first content chunk and the end. Chunks are counted by byte search
+ * on the raw reads (a needle split across two reads is found in the small carried tail), so the client does not
+ * decode or copy the stream.
+ */
+async function oneStream(target: Target, body: string): Promise<{ ttft: number; total: number; chunks: number; done: boolean }> {
+  const start = performance.now();
+  const res = await request(target.url, { method: 'POST', headers: { ...target.headers, 'content-type': 'application/json' }, body, dispatcher: clientAgent });
+  let ttft = Number.NaN;
+  let chunks = 0;
+  let done = false;
+  let tail: Buffer | undefined;
+  for await (const raw of res.body) {
+    let chunk = raw as Buffer;
+    if (tail) chunk = Buffer.concat([tail, chunk]);
+    const n = count(chunk, CONTENT);
+    if (n > 0 && Number.isNaN(ttft)) ttft = performance.now() - start;
+    chunks += n;
+    if (!done && chunk.indexOf(DONE) !== -1) done = true;
+    // Keep enough bytes to find a needle that straddles this read and the next, but never count one twice.
+    const keep = Math.min(chunk.length, DONE.length - 1);
+    tail = chunk.subarray(chunk.length - keep);
+    if (tail.indexOf(CONTENT) !== -1) tail = undefined;
+  }
+  return { ttft, total: performance.now() - start, chunks, done };
+}
+
+/** `concurrency` loops of streamed requests, for `count` streams in all or for `seconds`. */
+export async function streamLoad(target: Target, body: string, opts: { count?: number; seconds?: number; concurrency: number }): Promise<StreamResult> {
+  const result: StreamResult = { ttft: [], total: [], completed: 0, chunksOk: 0, durationS: 0 };
+  const before = target.pid ? cpuMs(target.pid) : 0;
+  const start = performance.now();
+  const deadline = opts.seconds !== undefined ? start + opts.seconds * 1000 : Number.POSITIVE_INFINITY;
+  let remaining = opts.count ?? Number.POSITIVE_INFINITY;
+  await Promise.all(
+    Array.from({ length: opts.concurrency }, async () => {
+      while (remaining-- > 0 && performance.now() < deadline) {
+        const r = await oneStream(target, body);
+        result.ttft.push(r.ttft);
+        result.total.push(r.total);
+        result.completed++;
+        if (r.chunks === STREAM_CHUNKS && r.done) result.chunksOk++;
+      }
+    }),
+  );
+  result.durationS = (performance.now() - start) / 1000;
+  if (target.pid) result.cpuMsPerStream = (cpuMs(target.pid) - before) / Math.max(1, result.completed);
+  return result;
+}

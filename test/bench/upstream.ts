@@ -1,0 +1,79 @@
+import uws from 'uWebSockets.js';
+
+/**
+ * The benchmark's upstream: a minimal OpenAI-compatible chat endpoint on uWS, so the upstream is never the
+ * bottleneck and the baseline ("direct") and the gateway path hit exactly the same server. Streams send 50 content
+ * chunks, `bench_gap_ms` apart (a field of the request body: the gateway forwards unknown fields), then usage and
+ * `[DONE]`.
+ */
+export const STREAM_CHUNKS = 50;
+
+const COMPLETION = JSON.stringify({
+  id: 'chatcmpl-bench',
+  object: 'chat.completion',
+  created: 1_700_000_000,
+  model: 'bench-upstream',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the bench upstream.', refusal: null }, logprobs: null, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 },
+});
+
+const chunk = (delta: string, finish: string | null) =>
+  `data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"bench-upstream","choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish}}],"usage":null}\n\n`;
+const ROLE = chunk('{"role":"assistant","content":""}', 'null');
+const CONTENT = Array.from({ length: STREAM_CHUNKS }, (_, i) => chunk(`{"content":"tok${i} "}`, 'null'));
+const FINISH = chunk('{}', '"stop"');
+const USAGE = `data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"bench-upstream","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":${STREAM_CHUNKS},"total_tokens":${12 + STREAM_CHUNKS}}}\n\n`;
+const DONE = 'data: [DONE]\n\n';
+
+export function startBenchUpstream(port = 0): Promise<{ port: number; close(): void }> {
+  const app = uws.App();
+  app.post('/v1/chat/completions', (res) => {
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    const parts: Buffer[] = [];
+    res.onData((ab, last) => {
+      parts.push(Buffer.from(ab.slice(0)));
+      if (!last || aborted) return;
+      const body = Buffer.concat(parts).toString('utf8');
+      if (!body.includes('"stream":true')) {
+        res.cork(() => {
+          res.writeHeader('content-type', 'application/json');
+          res.end(COMPLETION);
+        });
+        return;
+      }
+      const gap = Number(/"bench_gap_ms":(\d+)/.exec(body)?.[1] ?? 0);
+      res.cork(() => {
+        res.writeHeader('content-type', 'text/event-stream');
+        res.write(ROLE);
+      });
+      let i = 0;
+      const next = (): void => {
+        if (aborted) return;
+        if (gap === 0) {
+          res.cork(() => {
+            for (const c of CONTENT) res.write(c);
+            res.end(FINISH + USAGE + DONE);
+          });
+          return;
+        }
+        if (i < STREAM_CHUNKS) {
+          res.cork(() => res.write(CONTENT[i++]!));
+          setTimeout(next, gap);
+        } else {
+          res.cork(() => res.end(FINISH + USAGE + DONE));
+        }
+      };
+      if (gap === 0) next();
+      else setTimeout(next, gap);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    app.listen('127.0.0.1', port, (socket) => {
+      if (!socket) return reject(new Error('bench upstream could not listen'));
+      resolve({ port: uws.us_socket_local_port(socket), close: () => uws.us_listen_socket_close(socket) });
+    });
+  });
+}

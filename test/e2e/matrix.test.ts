@@ -1,0 +1,262 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { admin } from '../src/admin.js';
+import { createDatabase } from '../src/postgres.js';
+import { startControlPlaneProcess, startDataPlaneProcess, type ControlPlaneProcess, type DataPlaneProcess } from '../src/processes.js';
+import { waitFor } from '../src/wait.js';
+import { startAnthropicStandIn, STAND_IN_API_KEY as ANTHROPIC_KEY, type AnthropicStandIn } from '../stand-ins/anthropic/server.js';
+import { GEMINI_STAND_IN_API_KEY, startGeminiStandIn, type GeminiStandIn } from '../stand-ins/gemini/server.js';
+import { startOpenAiStandIn, STAND_IN_API_KEY as OPENAI_KEY, type OpenAiStandIn } from '../stand-ins/openai/server.js';
+import { directive, type Script } from '../stand-ins/script.js';
+
+/**
+ * Golden matrix: every inbound protocol × every provider, through the real gateway processes, against stand-ins
+ * that speak each provider's exact wire format. Each cell runs the same scripted answers plain and streamed:
+ * text with reported usage (incl. cache reads), and two parallel tool calls. The answer must arrive intact in the
+ * client's own protocol, streamed equal to plain, with usage mapped into that protocol's conventions, and the
+ * spend log must record the provider's counts.
+ */
+const USAGE = { inputTokens: 40, outputTokens: 12, cacheReadTokens: 8, cacheWriteTokens: 0, reasoningTokens: 0 };
+const TEXT: Script = { text: 'The gateway answered every protocol.', usage: USAGE };
+const TOOLS: Script = {
+  toolCalls: [
+    { name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' },
+    { name: 'get_time', arguments: '{"timezone":"Europe/Paris"}' },
+  ],
+  usage: USAGE,
+};
+const WEATHER_SCHEMA = { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string' } }, required: ['city'] };
+const TIME_SCHEMA = { type: 'object', properties: { timezone: { type: 'string' } }, required: ['timezone'] };
+
+interface ToolCallResult {
+  name: string;
+  arguments: unknown;
+}
+/** What a client made of one answer, in a protocol-neutral form the cells compare. */
+interface Outcome {
+  text: string;
+  toolCalls: ToolCallResult[];
+  finish: string;
+  usage: { input: number; output: number; cached: number };
+}
+
+type Inbound = 'openai-chat' | 'anthropic-messages' | 'openai-responses';
+type ProviderModel = 'm-openai' | 'm-azure' | 'm-compat' | 'm-anthropic' | 'm-gemini';
+
+describe('golden matrix: inbound protocol × provider', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let cp: ControlPlaneProcess;
+  let dp: DataPlaneProcess;
+  let api: ReturnType<typeof admin>;
+  let key: string;
+  const standIns: { openai?: OpenAiStandIn; azure?: OpenAiStandIn; compat?: OpenAiStandIn; anthropic?: AnthropicStandIn; gemini?: GeminiStandIn } = {};
+
+  beforeAll(async () => {
+    [standIns.openai, standIns.azure, standIns.compat, standIns.anthropic, standIns.gemini] = await Promise.all([
+      startOpenAiStandIn(),
+      startOpenAiStandIn({ azure: true }),
+      startOpenAiStandIn({ apiKey: null }),
+      startAnthropicStandIn(),
+      startGeminiStandIn(),
+    ]);
+    db = await createDatabase(inject('pgAdminUrl'));
+    cp = await startControlPlaneProcess({ databaseUrl: db.url });
+    api = admin(cp.graphqlUrl, cp.masterKey);
+    const models = [
+      { name: 'm-openai', provider: 'openai', providerModel: 'gpt-4o-mini', apiBase: standIns.openai.url, apiKeyRef: 'env:TG_TEST_OPENAI_KEY' },
+      { name: 'm-azure', provider: 'azure', providerModel: 'gpt-4o-mini', apiBase: standIns.azure.url, apiVersion: '2024-10-21', apiKeyRef: 'env:TG_TEST_OPENAI_KEY' },
+      { name: 'm-compat', provider: 'openai_compatible', providerModel: 'qwen3', apiBase: standIns.compat.url },
+      { name: 'm-anthropic', provider: 'anthropic', providerModel: 'claude-sonnet-4-5', apiBase: standIns.anthropic.url, apiKeyRef: 'env:TG_TEST_ANTHROPIC_KEY' },
+      { name: 'm-gemini', provider: 'gemini', providerModel: 'gemini-2.5-flash', apiBase: standIns.gemini.url, apiKeyRef: 'env:TG_TEST_GEMINI_KEY' },
+    ];
+    for (const m of models) {
+      await api.call('mutation($i: CreateModelInput!) { createModel(input: $i) { id } }', { i: { ...m, inputCostPerMillion: 1, outputCostPerMillion: 2 } });
+    }
+    key = (await api.createKey({ alias: 'matrix' })).key;
+    dp = await startDataPlaneProcess({
+      controlPlane: cp,
+      env: { TG_TEST_OPENAI_KEY: OPENAI_KEY, TG_TEST_ANTHROPIC_KEY: ANTHROPIC_KEY, TG_TEST_GEMINI_KEY: GEMINI_STAND_IN_API_KEY },
+    });
+    const version = await api.configVersion();
+    await waitFor(async () => (await dp.configVersion()) >= version, { what: 'models on the data plane' });
+  });
+
+  afterAll(async () => {
+    await dp?.process.stop();
+    await cp?.process.stop();
+    await db?.drop();
+    await Promise.all(Object.values(standIns).map((s) => s?.close()));
+  });
+
+  const openai = () => new OpenAI({ apiKey: key, baseURL: `${dp.baseUrl}/v1`, maxRetries: 0 });
+  const anthropic = () => new Anthropic({ apiKey: key, baseURL: dp.baseUrl, maxRetries: 0 });
+
+  const parse = (text: string): unknown => JSON.parse(text);
+
+  async function viaOpenAiChat(model: string, script: Script, stream: boolean): Promise<Outcome> {
+    const tools = [
+      { type: 'function' as const, function: { name: 'get_weather', parameters: WEATHER_SCHEMA } },
+      { type: 'function' as const, function: { name: 'get_time', parameters: TIME_SCHEMA } },
+    ];
+    const messages = [{ role: 'user' as const, content: `Weather and time in Paris? ${directive(script)}` }];
+    if (!stream) {
+      const r = await openai().chat.completions.create({ model, messages, tools });
+      const m = r.choices[0]!.message;
+      return {
+        text: m.content ?? '',
+        toolCalls: (m.tool_calls ?? []).map((c) => ({ name: (c as { function: { name: string } }).function.name, arguments: parse((c as { function: { arguments: string } }).function.arguments) })),
+        finish: r.choices[0]!.finish_reason,
+        usage: { input: r.usage!.prompt_tokens, output: r.usage!.completion_tokens, cached: r.usage!.prompt_tokens_details?.cached_tokens ?? 0 },
+      };
+    }
+    const s = openai().chat.completions.stream({ model, messages, tools, stream_options: { include_usage: true } });
+    const r = await s.finalChatCompletion();
+    const m = r.choices[0]!.message;
+    return {
+      text: m.content ?? '',
+      toolCalls: (m.tool_calls ?? []).map((c) => ({ name: (c as { function: { name: string } }).function.name, arguments: parse((c as { function: { arguments: string } }).function.arguments) })),
+      finish: r.choices[0]!.finish_reason,
+      usage: { input: r.usage!.prompt_tokens, output: r.usage!.completion_tokens, cached: r.usage!.prompt_tokens_details?.cached_tokens ?? 0 },
+    };
+  }
+
+  async function viaAnthropic(model: string, script: Script, stream: boolean): Promise<Outcome> {
+    const params = {
+      model,
+      max_tokens: 1024,
+      tools: [
+        { name: 'get_weather', input_schema: WEATHER_SCHEMA as Anthropic.Tool.InputSchema },
+        { name: 'get_time', input_schema: TIME_SCHEMA as Anthropic.Tool.InputSchema },
+      ],
+      messages: [{ role: 'user' as const, content: `Weather and time in Paris? ${directive(script)}` }],
+    };
+    const msg = stream ? await anthropic().messages.stream(params).finalMessage() : await anthropic().messages.create(params);
+    const u = msg.usage;
+    return {
+      text: msg.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join(''),
+      toolCalls: msg.content.flatMap((b) => (b.type === 'tool_use' ? [{ name: b.name, arguments: b.input }] : [])),
+      finish: msg.stop_reason ?? '',
+      // Anthropic's input_tokens excludes cache reads and writes.
+      usage: { input: u.input_tokens + (u.cache_read_input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0), output: u.output_tokens, cached: u.cache_read_input_tokens ?? 0 },
+    };
+  }
+
+  async function viaResponses(model: string, script: Script, stream: boolean): Promise<Outcome> {
+    const params = {
+      model,
+      input: `Weather and time in Paris? ${directive(script)}`,
+      tools: [
+        { type: 'function' as const, name: 'get_weather', parameters: WEATHER_SCHEMA, strict: false },
+        { type: 'function' as const, name: 'get_time', parameters: TIME_SCHEMA, strict: false },
+      ],
+    };
+    const r = stream ? await openai().responses.stream(params).finalResponse() : await openai().responses.create(params);
+    return {
+      text: r.output_text,
+      toolCalls: r.output.flatMap((item) => (item.type === 'function_call' ? [{ name: item.name, arguments: parse(item.arguments) }] : [])),
+      finish: r.status ?? '',
+      usage: { input: r.usage!.input_tokens, output: r.usage!.output_tokens, cached: r.usage!.input_tokens_details.cached_tokens },
+    };
+  }
+
+  const run: Record<Inbound, (model: string, script: Script, stream: boolean) => Promise<Outcome>> = {
+    'openai-chat': viaOpenAiChat,
+    'anthropic-messages': viaAnthropic,
+    'openai-responses': viaResponses,
+  };
+  const toolFinish: Record<Inbound, string> = { 'openai-chat': 'tool_calls', 'anthropic-messages': 'tool_use', 'openai-responses': 'completed' };
+  const textFinish: Record<Inbound, string> = { 'openai-chat': 'stop', 'anthropic-messages': 'end_turn', 'openai-responses': 'completed' };
+  const inbounds: Inbound[] = ['openai-chat', 'anthropic-messages', 'openai-responses'];
+  const providers: ProviderModel[] = ['m-openai', 'm-azure', 'm-compat', 'm-anthropic', 'm-gemini'];
+  const CELLS = inbounds.length * providers.length;
+
+  /** Streams a request whose upstream fails after two chunks; returns the error the client's SDK raised. */
+  async function failingStream(inbound: Inbound, model: string, script: Script): Promise<unknown> {
+    const content = `Tell me a story. ${directive(script)}`;
+    try {
+      if (inbound === 'openai-chat') {
+        const stream = await openai().chat.completions.create({ model, stream: true, messages: [{ role: 'user', content }] });
+        for await (const _ of stream) void _;
+      } else if (inbound === 'anthropic-messages') {
+        await anthropic().messages.stream({ model, max_tokens: 256, messages: [{ role: 'user', content }] }).finalMessage();
+      } else {
+        await openai().responses.stream({ model, input: content }).finalResponse();
+      }
+    } catch (err) {
+      return err;
+    }
+    return undefined;
+  }
+
+  for (const inbound of inbounds) {
+    for (const model of providers) {
+      describe(`${inbound} → ${model}`, () => {
+        it('text with usage, plain and streamed alike', async () => {
+          const plain = await run[inbound](model, TEXT, false);
+          const streamed = await run[inbound](model, TEXT, true);
+          expect(plain).toEqual({ text: TEXT.text, toolCalls: [], finish: textFinish[inbound], usage: { input: 40, output: 12, cached: 8 } });
+          expect(streamed).toEqual(plain);
+        });
+
+        it('two parallel tool calls, plain and streamed alike', async () => {
+          const plain = await run[inbound](model, TOOLS, false);
+          const streamed = await run[inbound](model, TOOLS, true);
+          expect(plain.toolCalls).toEqual([
+            { name: 'get_weather', arguments: { city: 'Paris', unit: 'celsius' } },
+            { name: 'get_time', arguments: { timezone: 'Europe/Paris' } },
+          ]);
+          expect(plain.finish).toBe(toolFinish[inbound]);
+          expect(plain.usage).toEqual({ input: 40, output: 12, cached: 8 });
+          expect(streamed).toEqual(plain);
+        });
+
+        it('a stream the provider breaks mid-way ends in an error the client sees, never a silent 200', async () => {
+          const story = 'Once upon a time there was a gateway that never lost a token.';
+          for (const fault of [{ kind: 'midstream', afterChunks: 2 }, { kind: 'drop', afterChunks: 2 }] as const) {
+            const err = await failingStream(inbound, model, { text: story, fault });
+            expect(err, `${fault.kind}: the SDK must raise`).toBeInstanceOf(Error);
+          }
+        });
+
+        it('a provider 429 before any output is a 429 with retry-after in the client protocol', async () => {
+          const script: Script = { fault: { kind: 'http', status: 429, retryAfter: '7', message: 'slow down' } };
+          const err = (await (inbound === 'anthropic-messages'
+            ? anthropic().messages.create({ model, max_tokens: 64, messages: [{ role: 'user', content: directive(script) }] })
+            : inbound === 'openai-chat'
+              ? openai().chat.completions.create({ model, messages: [{ role: 'user', content: directive(script) }] })
+              : openai().responses.create({ model, input: directive(script) })
+          ).catch((e: unknown) => e)) as { status?: number; headers?: Headers };
+          expect(err.status).toBe(429);
+          expect(err.headers?.get('retry-after')).toBe('7');
+          if (inbound === 'anthropic-messages') expect(err).toBeInstanceOf(Anthropic.RateLimitError);
+          else expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+        });
+      });
+    }
+  }
+
+  it('records every broken stream in the spend log as an error', async () => {
+    const rows = await waitFor(async () => {
+      const logs = await api.spendLogs();
+      const broken = logs.filter((l) => l.status === 'error' && l.stream);
+      return broken.length >= CELLS * 2 ? broken : null;
+    }, { timeoutMs: 10_000, what: 'error rows of broken streams' });
+    expect(rows).toHaveLength(CELLS * 2);
+    for (const row of rows) expect(row.completionTokens).toBeGreaterThan(0);
+  });
+
+  it('records the provider-reported tokens of every cell in the spend log', async () => {
+    const rows = await waitFor(async () => {
+      const logs = await api.spendLogs();
+      return logs.filter((l) => l.status === 'success').length >= CELLS * 4 ? logs : null;
+    }, { timeoutMs: 10_000, what: 'spend rows of the matrix' });
+    const successful = rows.filter((r) => r.status === 'success');
+    expect(successful).toHaveLength(CELLS * 4);
+    for (const row of successful) {
+      expect([row.promptTokens, row.completionTokens]).toEqual([40, 12]);
+      expect(row.cost).toBeCloseTo((40 * 1 + 12 * 2) / 1e6, 12);
+    }
+    expect(new Set(successful.map((r) => r.provider))).toEqual(new Set(['openai', 'azure', 'openai_compatible', 'anthropic', 'gemini']));
+  });
+});
