@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { admin } from '../src/admin.js';
 import { createDatabase } from '../src/postgres.js';
@@ -235,6 +236,55 @@ describe('golden matrix: inbound protocol × provider', () => {
       });
     }
   }
+
+  // Client disconnect: the upstream request is aborted at once (measured), and the partial answer is billed.
+  const upstreamOf: Record<ProviderModel, () => { requests: Array<{ closed: Promise<unknown> }> }> = {
+    'm-openai': () => standIns.openai!,
+    'm-azure': () => standIns.azure!,
+    'm-compat': () => standIns.compat!,
+    'm-anthropic': () => standIns.anthropic!,
+    'm-gemini': () => standIns.gemini!,
+  };
+  const abortDelays: number[] = [];
+  for (const model of providers) {
+    it(`${model}: a client that disconnects mid-stream aborts the upstream request promptly`, async () => {
+      const upstream = upstreamOf[model]();
+      const before = upstream.requests.length;
+      const controller = new AbortController();
+      const text = Array.from({ length: 200 }, (_, i) => `word${i}`).join(' ');
+      const stream = await openai().chat.completions.create(
+        { model, stream: true, messages: [{ role: 'user', content: directive({ text, chunkDelayMs: 20 }) }] },
+        { signal: controller.signal },
+      );
+      let chunks = 0;
+      const aborted = (async () => {
+        for await (const _ of stream) {
+          if (++chunks === 3) break;
+        }
+      })();
+      await aborted;
+      const abortedAt = performance.now();
+      controller.abort();
+      await waitFor(() => upstream.requests.length > before, { what: 'the upstream request' });
+      await upstream.requests[before]!.closed;
+      const delay = performance.now() - abortedAt;
+      abortDelays.push(delay);
+      // The upstream would have streamed for 4 more seconds; it must be cut within a few event-loop turns.
+      expect(delay).toBeLessThan(250);
+    });
+  }
+
+  it('records aborted streams with their partial tokens', async () => {
+    const rows = await waitFor(async () => {
+      const aborted = (await api.spendLogs()).filter((l) => l.status === 'aborted');
+      return aborted.length >= providers.length ? aborted : null;
+    }, { timeoutMs: 10_000, what: 'aborted usage rows' });
+    for (const row of rows) {
+      expect(row.completionTokens, `${row.provider}: ${row.completionTokens} tokens`).toBeGreaterThanOrEqual(2);
+      expect(row.completionTokens).toBeLessThan(200);
+    }
+    console.log(`client abort → upstream socket closed, per provider (ms): ${abortDelays.map((d) => d.toFixed(1)).join(', ')}`);
+  });
 
   it('records every broken stream in the spend log as an error', async () => {
     const rows = await waitFor(async () => {

@@ -20,6 +20,7 @@ export interface FinalUsage {
  */
 export class Accounting {
   private deltas = 0;
+  private finished = false;
   private reported: TokenUsage = { inputTokens: undefined, outputTokens: undefined };
 
   constructor(private readonly estimateInputTokens: () => number) {}
@@ -33,7 +34,10 @@ export class Accounting {
         this.deltas++;
         break;
       case 'usage':
+        this.reported = merge(this.reported, event.usage);
+        break;
       case 'finish':
+        this.finished = true;
         this.reported = merge(this.reported, event.usage);
         break;
       default:
@@ -43,10 +47,13 @@ export class Accounting {
 
   final(): FinalUsage {
     const r = this.reported;
-    const estimated = r.inputTokens === undefined || r.outputTokens === undefined;
+    const estimated = r.inputTokens === undefined || r.outputTokens === undefined || !this.finished;
+    // Output counts reported before the end (Anthropic's message_start says 1) are provisional: a stream cut short
+    // has produced at least as many tokens as deltas received.
+    const outputTokens = this.finished ? (r.outputTokens ?? this.deltas) : Math.max(r.outputTokens ?? 0, this.deltas);
     return {
       inputTokens: r.inputTokens ?? this.estimateInputTokens(),
-      outputTokens: r.outputTokens ?? this.deltas,
+      outputTokens,
       cacheReadTokens: r.cacheReadTokens ?? 0,
       cacheWriteTokens: r.cacheWriteTokens ?? 0,
       reasoningTokens: r.reasoningTokens ?? 0,
