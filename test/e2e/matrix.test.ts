@@ -7,6 +7,7 @@ import { createDatabase } from '../src/postgres.js';
 import { startControlPlaneProcess, startDataPlaneProcess, type ControlPlaneProcess, type DataPlaneProcess } from '../src/processes.js';
 import { waitFor } from '../src/wait.js';
 import { startAnthropicStandIn, STAND_IN_API_KEY as ANTHROPIC_KEY, type AnthropicStandIn } from '../stand-ins/anthropic/server.js';
+import { BEDROCK_STAND_IN_CREDENTIALS, BEDROCK_STAND_IN_REGION, startBedrockStandIn, type BedrockStandIn } from '../stand-ins/bedrock/server.js';
 import { GEMINI_STAND_IN_API_KEY, startGeminiStandIn, type GeminiStandIn } from '../stand-ins/gemini/server.js';
 import { startOpenAiStandIn, STAND_IN_API_KEY as OPENAI_KEY, type OpenAiStandIn } from '../stand-ins/openai/server.js';
 import { directive, type Script } from '../stand-ins/script.js';
@@ -43,7 +44,7 @@ interface Outcome {
 }
 
 type Inbound = 'openai-chat' | 'anthropic-messages' | 'openai-responses';
-type ProviderModel = 'm-openai' | 'm-azure' | 'm-compat' | 'm-anthropic' | 'm-gemini';
+type ProviderModel = 'm-openai' | 'm-azure' | 'm-compat' | 'm-anthropic' | 'm-gemini' | 'm-bedrock';
 
 describe('golden matrix: inbound protocol × provider', () => {
   let db: { url: string; drop: () => Promise<void> };
@@ -51,15 +52,16 @@ describe('golden matrix: inbound protocol × provider', () => {
   let dp: DataPlaneProcess;
   let api: ReturnType<typeof admin>;
   let key: string;
-  const standIns: { openai?: OpenAiStandIn; azure?: OpenAiStandIn; compat?: OpenAiStandIn; anthropic?: AnthropicStandIn; gemini?: GeminiStandIn } = {};
+  const standIns: { openai?: OpenAiStandIn; azure?: OpenAiStandIn; compat?: OpenAiStandIn; anthropic?: AnthropicStandIn; gemini?: GeminiStandIn; bedrock?: BedrockStandIn } = {};
 
   beforeAll(async () => {
-    [standIns.openai, standIns.azure, standIns.compat, standIns.anthropic, standIns.gemini] = await Promise.all([
+    [standIns.openai, standIns.azure, standIns.compat, standIns.anthropic, standIns.gemini, standIns.bedrock] = await Promise.all([
       startOpenAiStandIn(),
       startOpenAiStandIn({ azure: true }),
       startOpenAiStandIn({ apiKey: null }),
       startAnthropicStandIn(),
       startGeminiStandIn(),
+      startBedrockStandIn(),
     ]);
     db = await createDatabase(inject('pgAdminUrl'));
     cp = await startControlPlaneProcess({ databaseUrl: db.url });
@@ -70,6 +72,16 @@ describe('golden matrix: inbound protocol × provider', () => {
       { name: 'm-compat', provider: 'openai_compatible', providerModel: 'qwen3', apiBase: standIns.compat.url },
       { name: 'm-anthropic', provider: 'anthropic', providerModel: 'claude-sonnet-4-5', apiBase: standIns.anthropic.url, apiKeyRef: 'env:TG_TEST_ANTHROPIC_KEY' },
       { name: 'm-gemini', provider: 'gemini', providerModel: 'gemini-2.5-flash', apiBase: standIns.gemini.url, apiKeyRef: 'env:TG_TEST_GEMINI_KEY' },
+      {
+        name: 'm-bedrock',
+        provider: 'bedrock',
+        // An inference-profile id, as most Bedrock users call Claude.
+        providerModel: 'us.anthropic.claude-3-5-sonnet-20241022-v2:0',
+        apiBase: standIns.bedrock.url,
+        region: BEDROCK_STAND_IN_REGION,
+        awsAccessKeyIdRef: 'env:TG_TEST_AWS_KEY_ID',
+        awsSecretAccessKeyRef: 'env:TG_TEST_AWS_SECRET',
+      },
     ];
     for (const m of models) {
       await api.call('mutation($i: CreateModelInput!) { createModel(input: $i) { id } }', { i: { ...m, inputCostPerMillion: 1, outputCostPerMillion: 2 } });
@@ -77,7 +89,13 @@ describe('golden matrix: inbound protocol × provider', () => {
     key = (await api.createKey({ alias: 'matrix' })).key;
     dp = await startDataPlaneProcess({
       controlPlane: cp,
-      env: { TG_TEST_OPENAI_KEY: OPENAI_KEY, TG_TEST_ANTHROPIC_KEY: ANTHROPIC_KEY, TG_TEST_GEMINI_KEY: GEMINI_STAND_IN_API_KEY },
+      env: {
+        TG_TEST_OPENAI_KEY: OPENAI_KEY,
+        TG_TEST_ANTHROPIC_KEY: ANTHROPIC_KEY,
+        TG_TEST_GEMINI_KEY: GEMINI_STAND_IN_API_KEY,
+        TG_TEST_AWS_KEY_ID: BEDROCK_STAND_IN_CREDENTIALS.accessKeyId,
+        TG_TEST_AWS_SECRET: BEDROCK_STAND_IN_CREDENTIALS.secretAccessKey,
+      },
     });
     const version = await api.configVersion();
     await waitFor(async () => (await dp.configVersion()) >= version, { what: 'models on the data plane' });
@@ -169,7 +187,7 @@ describe('golden matrix: inbound protocol × provider', () => {
   const toolFinish: Record<Inbound, string> = { 'openai-chat': 'tool_calls', 'anthropic-messages': 'tool_use', 'openai-responses': 'completed' };
   const textFinish: Record<Inbound, string> = { 'openai-chat': 'stop', 'anthropic-messages': 'end_turn', 'openai-responses': 'completed' };
   const inbounds: Inbound[] = ['openai-chat', 'anthropic-messages', 'openai-responses'];
-  const providers: ProviderModel[] = ['m-openai', 'm-azure', 'm-compat', 'm-anthropic', 'm-gemini'];
+  const providers: ProviderModel[] = ['m-openai', 'm-azure', 'm-compat', 'm-anthropic', 'm-gemini', 'm-bedrock'];
   const CELLS = inbounds.length * providers.length;
 
   /** Streams a request whose upstream fails after two chunks; returns the error the client's SDK raised. */
@@ -244,6 +262,7 @@ describe('golden matrix: inbound protocol × provider', () => {
     'm-compat': () => standIns.compat!,
     'm-anthropic': () => standIns.anthropic!,
     'm-gemini': () => standIns.gemini!,
+    'm-bedrock': () => standIns.bedrock!,
   };
   const abortDelays: number[] = [];
   for (const model of providers) {
@@ -307,6 +326,6 @@ describe('golden matrix: inbound protocol × provider', () => {
       expect([row.promptTokens, row.completionTokens]).toEqual([40, 12]);
       expect(row.cost).toBeCloseTo((40 * 1 + 12 * 2) / 1e6, 12);
     }
-    expect(new Set(successful.map((r) => r.provider))).toEqual(new Set(['openai', 'azure', 'openai_compatible', 'anthropic', 'gemini']));
+    expect(new Set(successful.map((r) => r.provider))).toEqual(new Set(['openai', 'azure', 'openai_compatible', 'anthropic', 'gemini', 'bedrock']));
   });
 });

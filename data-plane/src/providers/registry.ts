@@ -1,6 +1,7 @@
 import type { ProviderKind } from '@tollgate/schema';
 import { anthropicProvider } from './anthropic/index.js';
 import { azureProvider } from './azure/index.js';
+import { bedrockProvider } from './bedrock/index.js';
 import { geminiProvider } from './gemini/index.js';
 import { mockProvider } from './mock/index.js';
 import { openAiCompatibleProvider } from './openai-compatible/index.js';
@@ -33,5 +34,6 @@ export function builtInProviders(): ProviderRegistry {
     openAiCompatibleProvider(),
     anthropicProvider(),
     geminiProvider(),
+    bedrockProvider(),
   ]);
 }

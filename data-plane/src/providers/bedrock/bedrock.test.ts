@@ -1,0 +1,266 @@
+import { ModelConfig } from '@tollgate/schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BEDROCK_STAND_IN_API_KEY,
+  BEDROCK_STAND_IN_CREDENTIALS,
+  BEDROCK_STAND_IN_REGION,
+  BEDROCK_STAND_IN_TEMPORARY_CREDENTIALS,
+  startBedrockStandIn,
+  type BedrockStandIn,
+} from '../../../../test/stand-ins/bedrock/server.js';
+import { directive, type Script } from '../../../../test/stand-ins/script.js';
+import type { Message } from '../../canonical/request.js';
+import { secretResolver } from '../../upstream/secrets.js';
+import type { CanonicalRequest, ProviderTarget, StreamEvent } from '../types.js';
+import { bedrockProvider } from './index.js';
+
+/** The adapter end to end: canonical request → signed HTTP → the Bedrock stand-in → canonical events. */
+
+const PROFILE = 'us.anthropic.claude-3-5-sonnet-20241022-v2:0';
+const provider = bedrockProvider();
+const secrets = secretResolver({
+  AWS_ACCESS_KEY_ID: BEDROCK_STAND_IN_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: BEDROCK_STAND_IN_CREDENTIALS.secretAccessKey,
+  TEMP_KEY_ID: BEDROCK_STAND_IN_TEMPORARY_CREDENTIALS.accessKeyId,
+  TEMP_SECRET: BEDROCK_STAND_IN_TEMPORARY_CREDENTIALS.secretAccessKey,
+  TEMP_TOKEN: BEDROCK_STAND_IN_TEMPORARY_CREDENTIALS.sessionToken,
+  WRONG_SECRET: 'not-the-secret',
+  BEDROCK_API_KEY: BEDROCK_STAND_IN_API_KEY,
+});
+
+let standIn: BedrockStandIn;
+beforeAll(async () => {
+  standIn = await startBedrockStandIn();
+});
+afterAll(async () => {
+  await standIn.close();
+});
+
+function target(overrides: Record<string, unknown> = {}): ProviderTarget {
+  return ModelConfig.parse({
+    id: 'bedrock-claude',
+    name: 'claude',
+    provider: 'bedrock',
+    providerModel: PROFILE,
+    apiBase: standIn.url,
+    region: BEDROCK_STAND_IN_REGION,
+    inputCostPerMillion: 3,
+    outputCostPerMillion: 15,
+    ...overrides,
+  });
+}
+
+const user = (text: string): Message => ({ role: 'user', content: [{ type: 'text', text }] });
+const request = (text: string, stream: boolean, extra: Partial<CanonicalRequest> = {}): CanonicalRequest => ({ stream, messages: [user(text)], ...extra });
+
+async function chat(req: CanonicalRequest, t: ProviderTarget = target(), signal = new AbortController().signal): Promise<StreamEvent[]> {
+  const out: StreamEvent[] = [];
+  for await (const event of provider.chat(req, { target: t, secrets, signal })) out.push(event);
+  return out;
+}
+
+const script = (s: Script): string => directive(s);
+const types = (events: StreamEvent[]): string[] => events.map((e) => e.type);
+const textOf = (events: StreamEvent[]): string => events.flatMap((e) => (e.type === 'text-delta' ? [e.text] : [])).join('');
+
+describe.each([true, false])('bedrock adapter against the stand-in (stream: %s)', (stream) => {
+  it('should answer with the request id and model first, the text, then finish with stop and usage', async () => {
+    const events = await chat({ stream, messages: [{ role: 'system', content: [{ type: 'text', text: 'Be brief.' }] }, user('hello there')] });
+    expect(events[0]).toEqual({ type: 'response-metadata', id: expect.stringMatching(/^[0-9a-f-]{36}$/), model: PROFILE });
+    expect(textOf(events)).toBe('Echo: hello there');
+    if (stream) expect(events.filter((e) => e.type === 'text-delta').length).toBe(3);
+    expect(events.at(-1)).toEqual({
+      type: 'finish',
+      finishReason: { unified: 'stop', raw: 'end_turn' },
+      usage: { inputTokens: 5, outputTokens: 3 },
+    });
+    expect(standIn.requests.at(-1)).toMatchObject({ operation: stream ? 'converse-stream' : 'converse', body: { system: [{ text: 'Be brief.' }] } });
+  });
+
+  it('should emit two tool calls one after another, arguments in deltas that join to the JSON, then finish tool-calls', async () => {
+    const calls = [
+      { name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' },
+      { name: 'get_time', arguments: '{"timezone":"Europe/Paris"}' },
+    ];
+    const events = await chat(request(script({ text: 'Let me check.', toolCalls: calls }), stream, { tools: calls.map((c) => ({ name: c.name, parameters: { type: 'object' } })) }));
+    const toolEvents = events.filter((e) => e.type.startsWith('tool-call'));
+    expect(toolEvents[0]).toEqual({ type: 'tool-call-start', index: 0, id: 'tooluse_00standin', name: 'get_weather' });
+    const startOfSecond = toolEvents.findIndex((e) => e.type === 'tool-call-start' && e.index === 1);
+    expect(toolEvents[startOfSecond - 1]).toEqual({ type: 'tool-call-end', index: 0 });
+    expect(toolEvents[startOfSecond]).toEqual({ type: 'tool-call-start', index: 1, id: 'tooluse_01standin', name: 'get_time' });
+    expect(toolEvents.at(-1)).toEqual({ type: 'tool-call-end', index: 1 });
+    for (const [index, call] of calls.entries()) {
+      const deltas = toolEvents.flatMap((e) => (e.type === 'tool-call-delta' && e.index === index ? [e.argumentsDelta] : []));
+      if (stream) expect(deltas.length).toBeGreaterThan(1);
+      expect(JSON.parse(deltas.join(''))).toEqual(JSON.parse(call.arguments));
+    }
+    expect(textOf(events)).toBe('Let me check.');
+    expect(events.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool_use' } });
+    expect(standIn.requests.at(-1)?.body.toolConfig).toEqual({
+      tools: calls.map((c) => ({ toolSpec: { name: c.name, inputSchema: { json: { type: 'object' } } } })),
+    });
+  });
+
+  it('should pass reasoning through with its signature before the answer', async () => {
+    const events = await chat(request(script({ reasoning: 'First, think it through.', text: 'Done.' }), stream, { reasoning: { effort: 'low' } }));
+    const reasoning = events.flatMap((e) => (e.type === 'reasoning-delta' ? [e.text] : [])).join('');
+    expect(reasoning).toBe('First, think it through.');
+    const signatureAt = events.findIndex((e) => e.type === 'reasoning-signature');
+    expect(events[signatureAt]).toEqual({ type: 'reasoning-signature', signature: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/) });
+    expect(signatureAt).toBeLessThan(events.findIndex((e) => e.type === 'text-delta'));
+    expect(standIn.requests.at(-1)?.body.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 2048 } });
+  });
+
+  it('should count cache reads and writes into input tokens and report them apart', async () => {
+    const events = await chat(request(script({ text: 'ok', usage: { inputTokens: 1000, cacheReadTokens: 600, cacheWriteTokens: 300, outputTokens: 7 } }), stream));
+    expect(events.at(-1)).toMatchObject({ type: 'finish', usage: { inputTokens: 1000, outputTokens: 7, cacheReadTokens: 600, cacheWriteTokens: 300 } });
+  });
+
+  it('should finish with length for max_tokens, and content-filter for a guardrail that let some output through', async () => {
+    const truncated = await chat(request(script({ text: 'cut short', truncated: true }), stream));
+    expect(truncated.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'length', raw: 'max_tokens' } });
+    const filtered = await chat(request(script({ text: 'Sorry, I cannot help with that.', fault: { kind: 'content-filter' } }), stream));
+    expect(textOf(filtered)).toBe('Sorry, I cannot help with that.');
+    expect(filtered.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'content-filter', raw: 'guardrail_intervened' } });
+  });
+
+  it('should make a guardrail that blocked everything a content_policy_violation error', async () => {
+    const events = await chat(request(script({ fault: { kind: 'content-filter' } }), stream));
+    expect(types(events)).toEqual(['response-metadata', 'error']);
+    expect(events.at(-1)).toMatchObject({ type: 'error', error: { status: 400, type: 'invalid_request_error', code: 'content_policy_violation', provider: 'bedrock' } });
+  });
+
+  it('should turn a ThrottlingException into a 429 rate_limit_error with retry-after', async () => {
+    const events = await chat(request(script({ fault: { kind: 'http', status: 429, retryAfter: '7' } }), stream));
+    expect(events).toEqual([
+      {
+        type: 'error',
+        error: {
+          status: 429,
+          type: 'rate_limit_error',
+          code: 'rate_limit_exceeded',
+          message: 'bedrock: ThrottlingException: Too many requests, please wait before trying again.',
+          retryAfterSeconds: 7,
+          provider: 'bedrock',
+        },
+      },
+    ]);
+  });
+
+  it('should recognise a context-length ValidationException as context_length_exceeded', async () => {
+    for (const message of ['Input is too long for requested model.', 'The model returned the following errors: prompt is too long: 210000 tokens > 200000 maximum']) {
+      const events = await chat(request(script({ fault: { kind: 'http', status: 400, message } }), stream));
+      expect(events).toEqual([{ type: 'error', error: expect.objectContaining({ status: 400, type: 'invalid_request_error', code: 'context_length_exceeded' }) }]);
+    }
+    const other = await chat(request(script({ fault: { kind: 'http', status: 400, message: 'Malformed input request' } }), stream));
+    expect(other[0]).toMatchObject({ type: 'error', error: { status: 400, code: null } });
+  });
+
+  it('should take inference profile ids and ARNs as the model, encoded in the signed path', async () => {
+    await chat(request('profile', stream));
+    const operation = stream ? 'converse-stream' : 'converse';
+    expect(standIn.requests.at(-1)).toMatchObject({ modelId: PROFILE, rawPath: `/model/us.anthropic.claude-3-5-sonnet-20241022-v2%3A0/${operation}`, region: BEDROCK_STAND_IN_REGION });
+    const arn = `arn:aws:bedrock:us-east-1:123456789012:inference-profile/${PROFILE}`;
+    const events = await chat(request('arn', stream), target({ providerModel: arn }));
+    expect(events.at(-1)?.type).toBe('finish');
+    expect(standIn.requests.at(-1)?.modelId).toBe(arn);
+  });
+});
+
+describe('bedrock adapter failures mid-stream', () => {
+  it('should end with an error event after the chunks before an in-stream exception, never a finish', async () => {
+    const events = await chat(request(script({ text: 'one two three four', fault: { kind: 'midstream', afterChunks: 2, message: 'boom' } }), true));
+    expect(types(events)).toEqual(['response-metadata', 'text-delta', 'text-delta', 'error']);
+    expect(events.at(-1)).toMatchObject({ type: 'error', error: { status: 502, type: 'api_error', code: 'upstream_error', message: expect.stringContaining('ModelStreamErrorException: boom') } });
+  });
+
+  it('should end with an error event when the connection drops mid-stream', async () => {
+    const events = await chat(request(script({ text: 'one two three four', fault: { kind: 'drop', afterChunks: 2 } }), true));
+    expect(types(events)).toEqual(['response-metadata', 'text-delta', 'text-delta', 'error']);
+    expect(events.at(-1)).toMatchObject({ type: 'error', error: { status: 502, provider: 'bedrock' } });
+  });
+
+  it('should end with an error event when the connection drops before a non-streamed answer', async () => {
+    const events = await chat(request(script({ fault: { kind: 'drop', afterChunks: 0 } }), false));
+    expect(events).toEqual([{ type: 'error', error: expect.objectContaining({ status: 502, code: 'upstream_unreachable' }) }]);
+  });
+
+  it('should abort the upstream request at once when the client goes away mid-stream', async () => {
+    const controller = new AbortController();
+    const seen: StreamEvent[] = [];
+    const started = Date.now();
+    for await (const event of provider.chat(request(script({ text: 'a b c d e f g h i j', chunkDelayMs: 200 }), true), { target: target(), secrets, signal: controller.signal })) {
+      seen.push(event);
+      if (event.type === 'text-delta') controller.abort();
+    }
+    expect(types(seen)).toEqual(['response-metadata', 'text-delta']);
+    const upstream = standIn.requests.at(-1)!;
+    await upstream.closed;
+    expect(upstream.closedEarly).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('should abort a request still waiting for its answer, promptly and silently', async () => {
+    const controller = new AbortController();
+    const before = standIn.requests.length;
+    const done = chat(request(script({ fault: { kind: 'hang' } }), true), target(), controller.signal);
+    while (standIn.requests.length === before) await new Promise((r) => setTimeout(r, 5));
+    const upstream = standIn.requests.at(-1)!;
+    const abortedAt = Date.now();
+    controller.abort();
+    expect(await done).toEqual([]);
+    await upstream.closed;
+    expect(upstream.closedEarly).toBe(true);
+    expect(Date.now() - abortedAt).toBeLessThan(1_000);
+  });
+
+  it("should time out a hanging upstream after the deployment's timeoutMs", async () => {
+    const events = await chat(request(script({ fault: { kind: 'hang' } }), false), target({ timeoutMs: 150 }));
+    expect(events).toEqual([{ type: 'error', error: expect.objectContaining({ status: 504, type: 'timeout_error', code: 'upstream_timeout' }) }]);
+  });
+});
+
+describe('bedrock adapter credentials', () => {
+  it('should sign with temporary credentials from references, session token included', async () => {
+    const events = await chat(request('temp', false), target({ awsAccessKeyIdRef: 'env:TEMP_KEY_ID', awsSecretAccessKeyRef: 'env:TEMP_SECRET', awsSessionTokenRef: 'env:TEMP_TOKEN' }));
+    expect(events.at(-1)?.type).toBe('finish');
+    expect(standIn.requests.at(-1)?.headers['x-amz-security-token']).toBe(BEDROCK_STAND_IN_TEMPORARY_CREDENTIALS.sessionToken);
+  });
+
+  it("should report the gateway's rejected credentials as a 502, not as the client's fault", async () => {
+    const events = await chat(request('x', true), target({ awsSecretAccessKeyRef: 'env:WRONG_SECRET' }));
+    expect(events).toEqual([{ type: 'error', error: expect.objectContaining({ status: 502, code: 'upstream_auth_failed', message: expect.stringContaining('InvalidSignatureException') }) }]);
+    expect(standIn.rejected.at(-1)).toMatchObject({ status: 403, errorType: 'InvalidSignatureException' });
+  });
+
+  it('should name a missing credential reference without calling upstream', async () => {
+    const before = standIn.requests.length;
+    const events = await chat(request('x', true), target({ awsAccessKeyIdRef: 'env:NOT_SET' }));
+    expect(events).toEqual([{ type: 'error', error: expect.objectContaining({ status: 500, code: 'provider_credential_missing', message: expect.stringContaining('env:NOT_SET') }) }]);
+    expect(standIn.requests.length).toBe(before);
+  });
+
+  it('should send a Bedrock API key as a bearer token instead of signing', async () => {
+    const events = await chat(request('api key', true), target({ apiKeyRef: 'env:BEDROCK_API_KEY' }));
+    expect(events.at(-1)?.type).toBe('finish');
+    expect(standIn.requests.at(-1)?.headers.authorization).toBe(`Bearer ${BEDROCK_STAND_IN_API_KEY}`);
+  });
+});
+
+describe('bedrock adapter conversations', () => {
+  it('should send a tool-result turn the way Bedrock validates it (merged user turn after the tool use)', async () => {
+    const events = await chat({
+      stream: true,
+      tools: [{ name: 'get_weather', parameters: { type: 'object' } }],
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: 'Use tools.', cacheControl: { type: 'ephemeral' } }] },
+        user('weather?'),
+        { role: 'assistant', content: [{ type: 'tool-call', id: 'tooluse_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'tooluse_1', content: [{ type: 'text', text: 'sunny' }] }] },
+        user('thanks'),
+      ],
+    });
+    expect(textOf(events)).toBe('Echo: thanks');
+    expect(standIn.requests.at(-1)?.body.system).toEqual([{ text: 'Use tools.' }, { cachePoint: { type: 'default' } }]);
+  });
+});

@@ -1,0 +1,205 @@
+import { ModelConfig } from '@tollgate/schema';
+import { describe, expect, it } from 'vitest';
+import type { CanonicalRequest, Message } from '../../canonical/request.js';
+import { EMPTY_TOOL_RESULT, translateRequest } from './canonical-to-converse.js';
+
+const CLAUDE = 'us.anthropic.claude-3-7-sonnet-20250219-v1:0';
+const target = (providerModel = CLAUDE) =>
+  ModelConfig.parse({ id: 'b', name: 'claude', provider: 'bedrock', providerModel, region: 'us-east-1', inputCostPerMillion: 3, outputCostPerMillion: 15 });
+const req = (messages: Message[], extra: Partial<CanonicalRequest> = {}): CanonicalRequest => ({ stream: false, messages, ...extra });
+const user = (text: string): Message => ({ role: 'user', content: [{ type: 'text', text }] });
+
+describe('canonical → Converse request', () => {
+  it('should collect system messages into system blocks and put a cachePoint after each marked block', () => {
+    const { modelId, body } = translateRequest(
+      req([
+        { role: 'system', content: [{ type: 'text', text: 'You are terse.', cacheControl: { type: 'ephemeral' } }] },
+        user('hi'),
+        { role: 'system', content: [{ type: 'text', text: 'Late rule.' }, { type: 'text', text: '  ' }] },
+      ]),
+      target(),
+    );
+    expect(modelId).toBe(CLAUDE);
+    expect(body.system).toEqual([{ text: 'You are terse.' }, { cachePoint: { type: 'default' } }, { text: 'Late rule.' }]);
+    expect(body.messages).toEqual([{ role: 'user', content: [{ text: 'hi' }] }]);
+  });
+
+  it('should merge adjacent same-role turns (tool results then user text) so roles alternate, and map tool calls and results', () => {
+    const { body } = translateRequest(
+      req([
+        user('weather in Paris and Rome?'),
+        {
+          role: 'assistant',
+          content: [
+            { type: 'reasoning', text: 'Two cities.', signature: 'sig-1' },
+            { type: 'reasoning', text: 'unsigned thoughts from another provider' },
+            { type: 'text', text: 'Checking.' },
+            { type: 'tool-call', id: 'tooluse_a', name: 'get_weather', arguments: '{"city":"Paris"}' },
+            { type: 'tool-call', id: 'tooluse_b', name: 'get_weather', arguments: '' },
+          ],
+        },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'tooluse_a', content: [{ type: 'text', text: 'sunny' }] }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'tooluse_b', content: [], isError: true }] },
+        user('thanks'),
+        { role: 'assistant', content: [{ type: 'reasoning', text: '', redactedData: 'b3BhcXVl' }, { type: 'text', text: 'ok' }] },
+      ]),
+      target(),
+    );
+    expect(body.messages).toEqual([
+      { role: 'user', content: [{ text: 'weather in Paris and Rome?' }] },
+      {
+        role: 'assistant',
+        content: [
+          { reasoningContent: { reasoningText: { text: 'Two cities.', signature: 'sig-1' } } },
+          { text: 'Checking.' },
+          { toolUse: { toolUseId: 'tooluse_a', name: 'get_weather', input: { city: 'Paris' } } },
+          { toolUse: { toolUseId: 'tooluse_b', name: 'get_weather', input: {} } },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { toolResult: { toolUseId: 'tooluse_a', content: [{ text: 'sunny' }] } },
+          { toolResult: { toolUseId: 'tooluse_b', content: [{ text: EMPTY_TOOL_RESULT }], status: 'error' } },
+          { text: 'thanks' },
+        ],
+      },
+      { role: 'assistant', content: [{ reasoningContent: { redactedContent: 'b3BhcXVl' } }, { text: 'ok' }] },
+    ]);
+    // The history has tool blocks but the client sent no tools: Converse needs them declared.
+    expect(body.toolConfig).toEqual({
+      tools: [{ toolSpec: { name: 'get_weather', description: expect.any(String), inputSchema: { json: { type: 'object' } } } }],
+    });
+  });
+
+  it('should send images inline from base64 and data: URLs, and refuse URLs it would have to fetch', () => {
+    const { body } = translateRequest(
+      req([
+        {
+          role: 'user',
+          content: [
+            { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'iVBORw0KGgo=' }, cacheControl: { type: 'ephemeral', ttl: '1h' } },
+            { type: 'image', source: { kind: 'url', url: 'data:image/jpeg;base64,/9j/4AAQ' } },
+            { type: 'text', text: 'what is this?' },
+          ],
+        },
+      ]),
+      target(),
+    );
+    expect(body.messages[0]!.content).toEqual([
+      { image: { format: 'png', source: { bytes: 'iVBORw0KGgo=' } } },
+      { cachePoint: { type: 'default', ttl: '1h' } },
+      { image: { format: 'jpeg', source: { bytes: '/9j/4AAQ' } } },
+      { text: 'what is this?' },
+    ]);
+    const remote = req([{ role: 'user', content: [{ type: 'image', source: { kind: 'url', url: 'https://example.com/cat.png' } }] }]);
+    expect(() => translateRequest(remote, target())).toThrow(expect.objectContaining({ status: 400, type: 'invalid_request_error', code: 'image_url_not_supported' }));
+    const tiff = req([{ role: 'user', content: [{ type: 'image', source: { kind: 'base64', mediaType: 'image/tiff', data: 'AA==' } }] }]);
+    expect(() => translateRequest(tiff, target())).toThrow(expect.objectContaining({ status: 400, code: 'unsupported_image_format' }));
+  });
+
+  it('should send earlier tool-call arguments that are not JSON as {} rather than fail the conversation', () => {
+    const bad = req([user('x'), { role: 'assistant', content: [{ type: 'tool-call', id: 't', name: 'search', arguments: '{"q":' }] }]);
+    expect(translateRequest(bad, target()).body.messages[1]!.content).toEqual([{ toolUse: { toolUseId: 't', name: 'search', input: {} } }]);
+  });
+
+  it('should put tool results first in a merged user turn, each with its cachePoint, and trim a final assistant prefill', () => {
+    const { body } = translateRequest(
+      req([
+        user('x'),
+        { role: 'assistant', content: [{ type: 'tool-call', id: 't1', name: 'a', arguments: '{}' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'here you go' },
+            { type: 'tool-result', toolCallId: 't1', content: [{ type: 'text', text: 'r' }], cacheControl: { type: 'ephemeral' } },
+          ],
+        },
+        { role: 'assistant', content: [{ type: 'text', text: 'The answer is ' }] },
+      ]),
+      target(),
+    );
+    expect(body.messages[2]!.content).toEqual([
+      { toolResult: { toolUseId: 't1', content: [{ text: 'r' }] } },
+      { cachePoint: { type: 'default' } },
+      { text: 'here you go' },
+    ]);
+    expect(body.messages[3]!.content).toEqual([{ text: 'The answer is' }]);
+  });
+
+  it('should map tools, tool choice and cache control on tools', () => {
+    const tools = [
+      { name: 'a', description: 'A tool', parameters: { type: 'object', properties: { x: { type: 'string' } } }, cacheControl: { type: 'ephemeral' as const } },
+      { name: 'b', parameters: { type: 'object' }, strict: true },
+    ];
+    const cases = [
+      [{ type: 'auto' }, { auto: {} }],
+      [{ type: 'required' }, { any: {} }],
+      [{ type: 'tool', name: 'b' }, { tool: { name: 'b' } }],
+      [undefined, undefined],
+    ] as const;
+    for (const [choice, expected] of cases) {
+      const { body } = translateRequest(req([user('x')], { tools, ...(choice && { toolChoice: choice }) }), target());
+      expect(body.toolConfig).toEqual({
+        tools: [
+          { toolSpec: { name: 'a', description: 'A tool', inputSchema: { json: tools[0]!.parameters } } },
+          { cachePoint: { type: 'default' } },
+          { toolSpec: { name: 'b', inputSchema: { json: { type: 'object' } }, strict: true } },
+        ],
+        ...(expected && { toolChoice: expected }),
+      });
+    }
+  });
+
+  it('should express tool_choice none by leaving the tools out, unless the history needs them declared', () => {
+    const tools = [{ name: 'a', parameters: { type: 'object' } }];
+    expect(translateRequest(req([user('x')], { tools, toolChoice: { type: 'none' } }), target()).body.toolConfig).toBeUndefined();
+    const history = req(
+      [
+        user('x'),
+        { role: 'assistant', content: [{ type: 'tool-call', id: 't1', name: 'a', arguments: '{}' }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 't1', content: [{ type: 'text', text: 'done' }] }] },
+      ],
+      { tools, toolChoice: { type: 'none' } },
+    );
+    expect(translateRequest(history, target()).body.toolConfig).toEqual({ tools: [{ toolSpec: { name: 'a', inputSchema: { json: { type: 'object' } } } }] });
+  });
+
+  it('should map sampling parameters to inferenceConfig and top_k to Anthropic model fields', () => {
+    const { body } = translateRequest(req([user('x')], { maxOutputTokens: 300, temperature: 0.2, topP: 0.9, topK: 40, stop: ['END'], seed: 7 }), target());
+    expect(body.inferenceConfig).toEqual({ maxTokens: 300, temperature: 0.2, topP: 0.9, stopSequences: ['END'] });
+    expect(body.additionalModelRequestFields).toEqual({ top_k: 40 });
+    const nova = translateRequest(req([user('x')], { topK: 40 }), target('amazon.nova-pro-v1:0')).body;
+    expect(nova.additionalModelRequestFields).toBeUndefined();
+    expect(nova.inferenceConfig).toBeUndefined();
+    // Claude takes temperatures in 0–1 only; other families get the client's value.
+    expect(translateRequest(req([user('x')], { temperature: 1.6, stop: [' ', 'END'] }), target()).body.inferenceConfig).toEqual({ temperature: 1, stopSequences: ['END'] });
+    expect(translateRequest(req([user('x')], { temperature: 1.6 }), target('mistral.mistral-large-2407-v1:0')).body.inferenceConfig).toEqual({ temperature: 1.6 });
+  });
+
+  it('should turn a reasoning request into Anthropic thinking with a budget that fits under maxTokens, dropping sampling Claude rejects while thinking', () => {
+    const effort = translateRequest(req([user('x')], { reasoning: { effort: 'medium' }, temperature: 0.7, topP: 0.5, topK: 10 }), target()).body;
+    expect(effort.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 8192 } });
+    expect(effort.inferenceConfig).toEqual({ maxTokens: 8192 + 8192, topP: 0.95 });
+
+    const small = translateRequest(req([user('x')], { reasoning: { budgetTokens: 2000 }, maxOutputTokens: 500, topP: 0.97 }), target()).body;
+    expect(small.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 2000 } });
+    expect(small.inferenceConfig).toEqual({ maxTokens: 2500, topP: 0.97 });
+
+    const large = translateRequest(req([user('x')], { reasoning: { budgetTokens: 100 }, maxOutputTokens: 5000 }), target()).body;
+    expect(large.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 1024 } });
+    expect(large.inferenceConfig).toEqual({ maxTokens: 5000 });
+
+    expect(translateRequest(req([user('x')], { reasoning: { budgetTokens: 0 } }), target()).body.additionalModelRequestFields).toBeUndefined();
+    expect(translateRequest(req([user('x')], { reasoning: { effort: 'high' } }), target('meta.llama3-70b-instruct-v1:0')).body.additionalModelRequestFields).toBeUndefined();
+  });
+
+  it('should ask for JSON output with a last system instruction carrying the schema', () => {
+    const schema = { type: 'object', properties: { a: { type: 'number' } }, required: ['a'] };
+    const sys: Message = { role: 'system', content: [{ type: 'text', text: 'Cached prefix.', cacheControl: { type: 'ephemeral' } }] };
+    const { body } = translateRequest(req([sys, user('x')], { responseFormat: { type: 'json_schema', name: 'answer', schema } }), target());
+    expect(body.system).toEqual([{ text: 'Cached prefix.' }, { cachePoint: { type: 'default' } }, { text: expect.stringContaining(JSON.stringify(schema)) }]);
+    expect(translateRequest(req([user('x')], { responseFormat: { type: 'json_object' } }), target()).body.system).toEqual([{ text: expect.stringContaining('single valid JSON object') }]);
+    expect(translateRequest(req([user('x')], { responseFormat: { type: 'text' } }), target()).body.system).toBeUndefined();
+  });
+});

@@ -1,0 +1,274 @@
+import type { ProviderError } from '../../canonical/errors.js';
+import type {
+  CacheControl,
+  ContentPart,
+  ImagePart,
+  Message,
+  ResponseFormat,
+  TextPart,
+  ToolChoice,
+  ToolDefinition,
+  ToolResultPart,
+} from '../../canonical/request.js';
+import type { CanonicalRequest, ProviderTarget } from '../types.js';
+import { planModelFields } from './thinking.js';
+import type {
+  CachePoint,
+  ContentBlock,
+  ConverseMessage,
+  ConverseRequest,
+  ConverseToolChoice,
+  ImageBlock,
+  ImageFormat,
+  SystemBlock,
+  ToolResultContent,
+  ToolSpec,
+} from './wire.js';
+
+/** What the Bedrock adapter sends: the model id (for the path) and the Converse body. */
+export interface BedrockWire {
+  readonly modelId: string;
+  readonly body: ConverseRequest;
+}
+
+/**
+ * Canonical request → Converse request.
+ *
+ * - System messages, wherever they are, become `system` blocks in order.
+ * - `tool` messages become user messages of `toolResult` blocks; Converse needs strictly alternating user and
+ *   assistant turns, so adjacent messages of the same role (a tool result followed by a user message) merge.
+ * - A part marked `cacheControl` is followed by a `cachePoint` block (system, messages and tools alike).
+ * - Reasoning goes back as `reasoningContent` only when it carries a signature or redacted data: unsigned reasoning
+ *   (from another provider) cannot be verified by the model and is dropped.
+ * - Images must be inline (base64 or a `data:` URL): Bedrock takes no URLs and the gateway does not fetch them.
+ * - Converse rejects `toolUse`/`toolResult` blocks without a `toolConfig`; when the client sends a history with
+ *   tool calls but no tools (or `tool_choice: none` with no tools needed), the tools are declared from the history.
+ * - In a merged user turn tool results come first (Claude requires it); blank text is dropped (Converse rejects
+ *   it) and a final assistant turn (a prefill) loses its trailing whitespace (Claude rejects it).
+ * - `responseFormat` is best effort, as in the Anthropic adapter: an instruction (with the schema) as the last
+ *   system block. Converse's native structured output (`outputConfig.textFormat`) is not used because only some
+ *   models accept it and the others reject the whole request.
+ */
+export function translateRequest(request: CanonicalRequest, target: ProviderTarget): BedrockWire {
+  const modelId = target.providerModel;
+  const system: SystemBlock[] = [];
+  const messages: { role: ConverseMessage['role']; content: ContentBlock[] }[] = [];
+  const append = (role: ConverseMessage['role'], blocks: ContentBlock[]): void => {
+    if (blocks.length === 0) return;
+    const last = messages.at(-1);
+    if (last?.role === role) last.content.push(...blocks);
+    else messages.push({ role, content: blocks });
+  };
+
+  for (const message of request.messages) {
+    if (message.role === 'system') system.push(...systemBlocks(message));
+    else if (message.role === 'assistant') append('assistant', message.content.flatMap(assistantBlocks));
+    else append('user', message.content.flatMap(userBlocks));
+  }
+  for (const turn of messages) if (turn.role === 'user') turn.content = toolResultsFirst(turn.content);
+  const final = messages.at(-1);
+  if (final?.role === 'assistant') trimPrefill(final);
+  const instruction = formatInstruction(request.responseFormat);
+  if (instruction) system.push({ text: instruction });
+
+  const { inferenceConfig, additionalModelRequestFields } = planModelFields(request, modelId);
+  const toolConfig = toolConfiguration(request.tools, request.toolChoice, messages);
+  const body: ConverseRequest = {
+    messages: messages.filter((m) => m.content.length > 0),
+    ...(system.length > 0 && { system }),
+    ...(Object.keys(inferenceConfig).length > 0 && { inferenceConfig }),
+    ...(toolConfig && { toolConfig }),
+    ...(additionalModelRequestFields && { additionalModelRequestFields }),
+  };
+  return { modelId, body };
+}
+
+/** Tool results to the front of a user turn, each keeping the cachePoint that follows it. */
+function toolResultsFirst(content: ContentBlock[]): ContentBlock[] {
+  const units: ContentBlock[][] = [];
+  for (const block of content) {
+    if ('cachePoint' in block && units.length > 0) units.at(-1)!.push(block);
+    else units.push([block]);
+  }
+  const isResult = (unit: ContentBlock[]): boolean => 'toolResult' in unit[0]!;
+  return [...units.filter(isResult), ...units.filter((u) => !isResult(u))].flat();
+}
+
+/** Trailing whitespace off the last text of a final assistant turn; a text left blank goes. */
+function trimPrefill(turn: { content: ContentBlock[] }): void {
+  for (let i = turn.content.length - 1; i >= 0; i--) {
+    const block = turn.content[i]!;
+    if ('cachePoint' in block) continue;
+    if (!('text' in block)) return;
+    const text = block.text.trimEnd();
+    if (text === '') turn.content.splice(i, 1);
+    else turn.content[i] = { text };
+    return;
+  }
+}
+
+function systemBlocks(message: Message): SystemBlock[] {
+  return message.content.flatMap((part): SystemBlock[] => (part.type === 'text' && !isBlank(part.text) ? withCachePoint({ text: part.text }, part.cacheControl) : []));
+}
+
+function userBlocks(part: ContentPart): ContentBlock[] {
+  switch (part.type) {
+    case 'text':
+      return isBlank(part.text) ? [] : withCachePoint({ text: part.text }, part.cacheControl);
+    case 'image':
+      return withCachePoint(imageBlock(part), part.cacheControl);
+    case 'tool-result':
+      return withCachePoint(toolResultBlock(part), part.cacheControl);
+    default:
+      // Tool calls and reasoning belong to assistant turns.
+      return [];
+  }
+}
+
+function assistantBlocks(part: ContentPart): ContentBlock[] {
+  switch (part.type) {
+    case 'text':
+      return isBlank(part.text) ? [] : withCachePoint({ text: part.text }, part.cacheControl);
+    case 'tool-call':
+      return withCachePoint({ toolUse: { toolUseId: part.id, name: part.name, input: toolInput(part.arguments) } }, part.cacheControl);
+    case 'reasoning':
+      if (part.redactedData) return [{ reasoningContent: { redactedContent: part.redactedData } }];
+      if (part.signature) return [{ reasoningContent: { reasoningText: { text: part.text, signature: part.signature } } }];
+      return [];
+    default:
+      return [];
+  }
+}
+
+export const EMPTY_TOOL_RESULT = '(no output)';
+
+function toolResultBlock(part: ToolResultPart): ContentBlock {
+  const content = part.content.flatMap((c: TextPart | ImagePart): ToolResultContent[] => {
+    if (c.type === 'image') return [imageBlock(c)];
+    return isBlank(c.text) ? [] : [{ text: c.text }];
+  });
+  return {
+    toolResult: {
+      toolUseId: part.toolCallId,
+      // Converse rejects blank text blocks here too; an empty result is still a result, so it gets a placeholder.
+      content: content.length > 0 ? content : [{ text: EMPTY_TOOL_RESULT }],
+      ...(part.isError && { status: 'error' as const }),
+    },
+  };
+}
+
+const IMAGE_FORMATS: Readonly<Record<string, ImageFormat>> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
+  'image/jpg': 'jpeg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+};
+
+function imageBlock(part: ImagePart): ImageBlock {
+  const source = part.source.kind === 'base64' ? part.source : parseDataUrl(part.source.url);
+  if (!source) {
+    throw invalidRequest(
+      'image_url_not_supported',
+      'Bedrock takes images only as inline data and the gateway does not fetch URLs: send the image base64-encoded (a data: URL).',
+    );
+  }
+  const format = IMAGE_FORMATS[source.mediaType.toLowerCase()];
+  if (!format) throw invalidRequest('unsupported_image_format', `Bedrock does not accept images of type ${source.mediaType} (png, jpeg, gif and webp only).`);
+  return { image: { format, source: { bytes: source.data } } };
+}
+
+function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
+  const match = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s.exec(url);
+  return match ? { mediaType: match[1]!, data: match[2]! } : undefined;
+}
+
+/**
+ * Tool-call arguments (JSON text) as the JSON document Converse wants. Empty text is "no arguments"; arguments a
+ * model once produced that are not JSON go back as `{}` (as in the Anthropic adapter) rather than failing the
+ * whole conversation over an old turn.
+ */
+function toolInput(args: string): unknown {
+  if (args.trim() === '') return {};
+  try {
+    return JSON.parse(args);
+  } catch {
+    return {};
+  }
+}
+
+function toolConfiguration(
+  tools: readonly ToolDefinition[] | undefined,
+  choice: ToolChoice | undefined,
+  messages: readonly { content: readonly ContentBlock[] }[],
+): ConverseRequest['toolConfig'] {
+  const historyTools = new Set<string>();
+  let historyHasTools = false;
+  for (const m of messages) {
+    for (const block of m.content) {
+      if ('toolUse' in block) historyTools.add(block.toolUse.name);
+      if ('toolUse' in block || 'toolResult' in block) historyHasTools = true;
+    }
+  }
+  const declared = tools ?? [];
+  // Converse has no "none": leave the tools out unless the history needs them declared.
+  if (declared.length > 0 && (choice?.type !== 'none' || historyHasTools)) {
+    const toolChoice = choice?.type === 'none' ? undefined : converseToolChoice(choice);
+    return { tools: declared.flatMap(toolSpec), ...(toolChoice && { toolChoice }) };
+  }
+  if (!historyHasTools) return undefined;
+  const names = historyTools.size > 0 ? [...historyTools] : ['tool'];
+  return {
+    tools: names.map((name) => ({ toolSpec: { name, description: 'Declared by the gateway for a tool call in the conversation history.', inputSchema: { json: { type: 'object' } } } })),
+  };
+}
+
+function toolSpec(tool: ToolDefinition): (ToolSpec | CachePoint)[] {
+  return withCachePoint(
+    {
+      toolSpec: {
+        name: tool.name,
+        ...(tool.description !== undefined && tool.description !== '' && { description: tool.description }),
+        inputSchema: { json: tool.parameters },
+        ...(tool.strict === true && { strict: true }),
+      },
+    },
+    tool.cacheControl,
+  );
+}
+
+function converseToolChoice(choice: ToolChoice | undefined): ConverseToolChoice | undefined {
+  switch (choice?.type) {
+    case 'auto':
+      return { auto: {} };
+    case 'required':
+      return { any: {} };
+    case 'tool':
+      return { tool: { name: choice.name } };
+    default:
+      return undefined;
+  }
+}
+
+/** The system instruction asking for JSON output (`json_object`, or `json_schema` with its schema). */
+export function formatInstruction(format: ResponseFormat | undefined): string | undefined {
+  if (!format || format.type === 'text') return undefined;
+  const rule = 'nothing else: no prose before or after it and no Markdown code fences.';
+  if (format.type === 'json_object') return `Respond with a single valid JSON object and ${rule}`;
+  return `Respond with a single JSON value that conforms to the JSON Schema "${format.name}" below, and ${rule}\n<json-schema>\n${JSON.stringify(format.schema)}\n</json-schema>`;
+}
+
+function withCachePoint<T>(block: T, cacheControl: CacheControl | undefined): (T | CachePoint)[] {
+  if (!cacheControl) return [block];
+  const ttl = cacheControl.ttl === '5m' || cacheControl.ttl === '1h' ? cacheControl.ttl : undefined;
+  return [block, { cachePoint: { type: 'default', ...(ttl && { ttl }) } }];
+}
+
+/** Converse rejects blank text blocks ("The text field in the ContentBlock object is blank"). */
+function isBlank(text: string): boolean {
+  return text.trim() === '';
+}
+
+function invalidRequest(code: string, message: string): ProviderError {
+  return { status: 400, type: 'invalid_request_error', code, message: `bedrock: ${message}`, provider: 'bedrock' };
+}

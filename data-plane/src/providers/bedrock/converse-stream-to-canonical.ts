@@ -1,0 +1,191 @@
+import type { ProviderError } from '../../canonical/errors.js';
+import type { StreamEvent, TokenUsage } from '../../canonical/events.js';
+import { bedrockStreamException } from './bedrock-error.js';
+import { convertUsage } from './convert-usage.js';
+import { decodeEventStream, headerString, type EventStreamMessage } from './event-stream.js';
+import { finishEvent } from './finish.js';
+import { StreamEventSchemas, type StreamEventType } from './wire.js';
+
+/**
+ * A ConverseStream body (binary event-stream messages) → canonical events.
+ *
+ * Bedrock streams `messageStart`, then per content block `contentBlockStart` (tool use only), `contentBlockDelta`s
+ * and `contentBlockStop`, then `messageStop` (the stop reason) and `metadata` (usage). `finish` goes out when both
+ * stop reason and usage are known, or at the end of the body when `metadata` never came. Every event payload is
+ * zod-parsed; one that does not parse, an `exception` message (throttling, model stream error, validation, …) or an
+ * `error` message ends the stream with an `error` event. A body that ends before `messageStop` yields no `finish`
+ * (the caller turns that into an error, never a silent success); framing errors (bad checksum, cut-off message)
+ * and socket errors are thrown by the decoder and handled the same way.
+ */
+export async function* converseStreamEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<StreamEvent> {
+  const mapper = new ConverseStreamMapper();
+  for await (const message of decodeEventStream(body)) {
+    yield* mapper.message(message);
+    if (mapper.done) return;
+  }
+  yield* mapper.end();
+}
+
+type ParsedEvent = { [K in StreamEventType]: { type: K; data: ReturnType<(typeof StreamEventSchemas)[K]['parse']> } }[StreamEventType];
+
+interface ToolBlock {
+  readonly index: number;
+  readonly id: string;
+  readonly name: string;
+  /** Argument deltas held back while an earlier call is still open (calls go out one after another). */
+  readonly pending: string[];
+  started: boolean;
+  stopped: boolean;
+}
+
+export class ConverseStreamMapper {
+  done = false;
+  private readonly tools = new Map<number, ToolBlock>();
+  /** Tool blocks in the order they started, not yet ended downstream. */
+  private readonly toolQueue: ToolBlock[] = [];
+  private nextToolIndex = 0;
+  private producedOutput = false;
+  private stop: { reason: string; fields: Readonly<Record<string, unknown>> | null | undefined } | undefined;
+  private usage: TokenUsage | undefined;
+
+  *message(message: EventStreamMessage): Generator<StreamEvent> {
+    const messageType = headerString(message, ':message-type');
+    if (messageType === 'exception') {
+      yield this.fail(bedrockStreamException(headerString(message, ':exception-type'), message.payload));
+      return;
+    }
+    if (messageType === 'error') {
+      const code = headerString(message, ':error-code');
+      yield this.fail(bedrockStreamException(code, JSON.stringify({ message: headerString(message, ':error-message') ?? code ?? 'unknown error' })));
+      return;
+    }
+    if (messageType !== 'event') {
+      yield this.fail(malformed(`unexpected event-stream message type ${String(messageType)}`));
+      return;
+    }
+    const eventType = headerString(message, ':event-type');
+    // Events Bedrock may add later are skipped, as the SDK does.
+    if (eventType === undefined || !Object.hasOwn(StreamEventSchemas, eventType)) return;
+    const parsed = parseEvent(eventType as StreamEventType, message.payload);
+    if ('error' in parsed) {
+      yield this.fail(parsed.error);
+      return;
+    }
+    yield* this.event(parsed);
+  }
+
+  /** The body ended: a stopped message finishes without usage; anything else is left to the caller as truncated. */
+  *end(): Generator<StreamEvent> {
+    if (this.done || !this.stop) return;
+    yield* this.finish();
+  }
+
+  private *event(event: ParsedEvent): Generator<StreamEvent> {
+    switch (event.type) {
+      case 'messageStart':
+        return;
+      case 'contentBlockStart': {
+        const toolUse = event.data.start.toolUse;
+        if (!toolUse) return;
+        const tool: ToolBlock = { index: this.nextToolIndex++, id: toolUse.toolUseId, name: toolUse.name, pending: [], started: false, stopped: false };
+        this.tools.set(event.data.contentBlockIndex, tool);
+        this.toolQueue.push(tool);
+        yield* this.flushTools();
+        return;
+      }
+      case 'contentBlockDelta': {
+        const { delta, contentBlockIndex } = event.data;
+        if (delta.text !== undefined && delta.text !== '') {
+          this.producedOutput = true;
+          yield { type: 'text-delta', text: delta.text };
+        }
+        if (delta.toolUse) {
+          const tool = this.tools.get(contentBlockIndex);
+          if (!tool) {
+            yield this.fail(malformed(`tool input for content block ${contentBlockIndex}, which did not start as a tool use`));
+            return;
+          }
+          this.producedOutput = true;
+          if (tool.started) yield { type: 'tool-call-delta', index: tool.index, argumentsDelta: delta.toolUse.input };
+          else tool.pending.push(delta.toolUse.input);
+        }
+        const reasoning = delta.reasoningContent;
+        if (reasoning) {
+          this.producedOutput = true;
+          if (reasoning.text !== undefined && reasoning.text !== '') yield { type: 'reasoning-delta', text: reasoning.text };
+          if (reasoning.signature !== undefined) yield { type: 'reasoning-signature', signature: reasoning.signature };
+          if (reasoning.redactedContent !== undefined) yield { type: 'reasoning-redacted', data: reasoning.redactedContent };
+        }
+        return;
+      }
+      case 'contentBlockStop': {
+        const tool = this.tools.get(event.data.contentBlockIndex);
+        if (!tool) return;
+        tool.stopped = true;
+        yield* this.flushTools();
+        return;
+      }
+      case 'messageStop':
+        yield* this.closeTools();
+        this.stop = { reason: event.data.stopReason, fields: event.data.additionalModelResponseFields };
+        if (this.usage) yield* this.finish();
+        return;
+      case 'metadata':
+        this.usage = convertUsage(event.data.usage);
+        if (this.stop) yield* this.finish();
+        return;
+    }
+  }
+
+  /** Starts the first queued call if none is open, replays what it buffered, ends it if it already stopped, repeat. */
+  private *flushTools(): Generator<StreamEvent> {
+    while (this.toolQueue.length > 0) {
+      const tool = this.toolQueue[0]!;
+      if (!tool.started) {
+        tool.started = true;
+        yield { type: 'tool-call-start', index: tool.index, id: tool.id, name: tool.name };
+        for (const argumentsDelta of tool.pending.splice(0)) yield { type: 'tool-call-delta', index: tool.index, argumentsDelta };
+      }
+      if (!tool.stopped) return;
+      yield { type: 'tool-call-end', index: tool.index };
+      this.toolQueue.shift();
+    }
+  }
+
+  /** At `messageStop` every call is complete, whether or not its block said so. */
+  private *closeTools(): Generator<StreamEvent> {
+    for (const tool of this.toolQueue) tool.stopped = true;
+    yield* this.flushTools();
+  }
+
+  private *finish(): Generator<StreamEvent> {
+    this.done = true;
+    yield finishEvent({
+      stopReason: this.stop!.reason,
+      additionalFields: this.stop!.fields,
+      usage: this.usage ?? { inputTokens: undefined, outputTokens: undefined },
+      producedOutput: this.producedOutput,
+    });
+  }
+
+  private fail(error: ProviderError): StreamEvent {
+    this.done = true;
+    return { type: 'error', error };
+  }
+}
+
+function parseEvent(type: StreamEventType, payload: Uint8Array): ParsedEvent | { error: ProviderError } {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+  } catch {
+    return { error: malformed(`${type} event payload is not JSON`) };
+  }
+  const result = StreamEventSchemas[type].safeParse(json);
+  if (!result.success) return { error: malformed(`${type} event does not match the ConverseStream schema (${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`) };
+  return { type, data: result.data } as ParsedEvent;
+}
+
+function malformed(detail: string): ProviderError {
+  return { status: 502, type: 'api_error', code: 'upstream_error', message: `bedrock: malformed stream: ${detail}`, provider: 'bedrock' };
+}

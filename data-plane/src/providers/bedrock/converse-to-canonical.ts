@@ -1,0 +1,47 @@
+import type { StreamEvent } from '../../canonical/events.js';
+import { convertUsage } from './convert-usage.js';
+import { finishEvent } from './finish.js';
+import { ConverseResponseSchema } from './wire.js';
+
+/**
+ * A Converse (non-streaming) response → the same canonical events a stream would give: reasoning (text, then its
+ * signature, or redacted data), text, each tool call as start / one delta with all its arguments / end, then
+ * `finish`. A body that does not match the schema is an `error` event.
+ */
+export function* converseResponseEvents(json: unknown): Generator<StreamEvent> {
+  const parsed = ConverseResponseSchema.safeParse(json);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    yield { type: 'error', error: { status: 502, type: 'api_error', code: 'upstream_error', message: `bedrock: malformed Converse response (${detail})`, provider: 'bedrock' } };
+    return;
+  }
+  const response = parsed.data;
+  let toolIndex = 0;
+  let producedOutput = false;
+  for (const block of response.output.message.content) {
+    if (block.reasoningContent?.reasoningText) {
+      const { text, signature } = block.reasoningContent.reasoningText;
+      producedOutput = true;
+      if (text !== '') yield { type: 'reasoning-delta', text };
+      if (signature !== undefined) yield { type: 'reasoning-signature', signature };
+    } else if (block.reasoningContent?.redactedContent !== undefined) {
+      producedOutput = true;
+      yield { type: 'reasoning-redacted', data: block.reasoningContent.redactedContent };
+    } else if (block.toolUse) {
+      const index = toolIndex++;
+      producedOutput = true;
+      yield { type: 'tool-call-start', index, id: block.toolUse.toolUseId, name: block.toolUse.name };
+      yield { type: 'tool-call-delta', index, argumentsDelta: JSON.stringify(block.toolUse.input ?? {}) };
+      yield { type: 'tool-call-end', index };
+    } else if (block.text !== undefined && block.text !== '') {
+      producedOutput = true;
+      yield { type: 'text-delta', text: block.text };
+    }
+  }
+  yield finishEvent({
+    stopReason: response.stopReason,
+    additionalFields: response.additionalModelResponseFields,
+    usage: convertUsage(response.usage),
+    producedOutput,
+  });
+}

@@ -1,0 +1,22 @@
+import { defineProvider } from '../define-provider.js';
+import type { Provider } from '../types.js';
+import { callBedrock } from './call.js';
+import { translateRequest, type BedrockWire } from './canonical-to-converse.js';
+
+/**
+ * The `bedrock` provider: Amazon Bedrock Runtime's Converse API (ConverseStream when the client streams), signed
+ * with SigV4 and decoded from the binary event stream without the AWS SDK.
+ *
+ * - `canonical-to-converse.ts`: the request mapping; `thinking.ts`: model-specific fields (Anthropic thinking).
+ * - `api.ts`: endpoint, region, credentials; `sigv4.ts`: signing; `call.ts`: the HTTP call.
+ * - `event-stream.ts` + `crc32.ts`: the binary framing; `converse-stream-to-canonical.ts` and
+ *   `converse-to-canonical.ts`: responses to canonical events; `map-stop-reason.ts`, `convert-usage.ts`,
+ *   `finish.ts`, `bedrock-error.ts`: the shared pieces of both.
+ */
+export function bedrockProvider(): Provider {
+  return defineProvider<BedrockWire>({
+    kind: 'bedrock',
+    translateRequest,
+    call: callBedrock,
+  });
+}

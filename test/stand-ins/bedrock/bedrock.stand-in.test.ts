@@ -1,0 +1,192 @@
+import {
+  BedrockRuntimeClient,
+  ConverseCommand,
+  ConverseStreamCommand,
+  type ConverseStreamOutput,
+  type Message,
+} from '@aws-sdk/client-bedrock-runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { directive } from '../script.js';
+import { BEDROCK_STAND_IN_CREDENTIALS, BEDROCK_STAND_IN_REGION, BEDROCK_STAND_IN_TEMPORARY_CREDENTIALS, startBedrockStandIn, type BedrockStandIn } from './server.js';
+
+/**
+ * The stand-in is only worth something if it is Bedrock as far as a real client can tell: the official AWS SDK
+ * signs requests the stand-in verifies, and parses its JSON, binary event stream and error responses.
+ */
+
+const MODEL = 'anthropic.claude-3-7-sonnet-20250219-v1:0';
+const PROFILE = 'us.anthropic.claude-3-5-sonnet-20241022-v2:0';
+
+let standIn: BedrockStandIn;
+let client: BedrockRuntimeClient;
+
+beforeAll(async () => {
+  standIn = await startBedrockStandIn();
+  client = sdkClient(BEDROCK_STAND_IN_CREDENTIALS);
+});
+
+afterAll(async () => {
+  client.destroy();
+  await standIn.close();
+});
+
+function sdkClient(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }): BedrockRuntimeClient {
+  return new BedrockRuntimeClient({ region: BEDROCK_STAND_IN_REGION, endpoint: standIn.url, credentials, maxAttempts: 1 });
+}
+
+const user = (text: string): Message => ({ role: 'user', content: [{ text }] });
+
+async function streamEvents(modelId: string, messages: Message[]): Promise<ConverseStreamOutput[]> {
+  const response = await client.send(new ConverseStreamCommand({ modelId, messages }));
+  const events: ConverseStreamOutput[] = [];
+  for await (const event of response.stream!) events.push(event);
+  return events;
+}
+
+describe('Bedrock stand-in, seen through @aws-sdk/client-bedrock-runtime', () => {
+  it('should answer Converse with the echo, end_turn and usage, for a request the SDK signed', async () => {
+    const response = await client.send(new ConverseCommand({ modelId: MODEL, system: [{ text: 'Be brief.' }], messages: [user('hello there')] }));
+    expect(response.output?.message).toEqual({ role: 'assistant', content: [{ text: 'Echo: hello there' }] });
+    expect(response.stopReason).toBe('end_turn');
+    // ceil((9 + 11) / 4) = 5 input tokens; "Echo:", " hello", " there" = 3 output tokens.
+    expect(response.usage).toEqual({ inputTokens: 5, outputTokens: 3, totalTokens: 8 });
+    expect(standIn.requests.at(-1)).toMatchObject({ operation: 'converse', modelId: MODEL, region: BEDROCK_STAND_IN_REGION });
+  });
+
+  it('should answer Converse with reasoning and its signature, text and tool uses with parsed input', async () => {
+    const text = directive({
+      reasoning: 'Think first.',
+      text: 'Checking.',
+      toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}' }, { name: 'get_time', arguments: '{"tz":"CET"}', id: 'tooluse_custom' }],
+    });
+    const response = await client.send(new ConverseCommand({ modelId: MODEL, messages: [user(text)] }));
+    const content = response.output?.message?.content ?? [];
+    expect(content[0]?.reasoningContent?.reasoningText?.text).toBe('Think first.');
+    expect(content[0]?.reasoningContent?.reasoningText?.signature).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    expect(content[1]).toEqual({ text: 'Checking.' });
+    expect(content[2]).toEqual({ toolUse: { toolUseId: 'tooluse_00standin', name: 'get_weather', input: { city: 'Paris' } } });
+    expect(content[3]).toEqual({ toolUse: { toolUseId: 'tooluse_custom', name: 'get_time', input: { tz: 'CET' } } });
+    expect(response.stopReason).toBe('tool_use');
+  });
+
+  it('should stream ConverseStream as event-stream frames the SDK decodes: reasoning, text, tool use, stop, metadata', async () => {
+    const text = directive({ reasoning: 'Let me see.', text: 'Hi there', toolCalls: [{ name: 'lookup', arguments: '{"query":"weather in Paris"}' }] });
+    const events = await streamEvents(MODEL, [user(text)]);
+    const kinds = events.map((e) => Object.keys(e).find((k) => k !== '$unknown'));
+    expect(kinds[0]).toBe('messageStart');
+    expect(kinds.slice(-2)).toEqual(['messageStop', 'metadata']);
+
+    const reasoning = events.flatMap((e) => (e.contentBlockDelta?.delta?.reasoningContent?.text ? [e.contentBlockDelta.delta.reasoningContent.text] : []));
+    expect(reasoning.join('')).toBe('Let me see.');
+    expect(events.some((e) => e.contentBlockDelta?.delta?.reasoningContent?.signature)).toBe(true);
+    const textDeltas = events.flatMap((e) => (e.contentBlockDelta?.delta?.text !== undefined ? [e.contentBlockDelta.delta.text] : []));
+    expect(textDeltas).toEqual(['Hi', ' there']);
+    const start = events.find((e) => e.contentBlockStart)?.contentBlockStart;
+    expect(start).toEqual({ contentBlockIndex: 2, start: { toolUse: { toolUseId: 'tooluse_00standin', name: 'lookup' } } });
+    const input = events.flatMap((e) => (e.contentBlockDelta?.delta?.toolUse ? [e.contentBlockDelta.delta.toolUse.input] : []));
+    expect(input.length).toBeGreaterThan(1);
+    expect(JSON.parse(input.join(''))).toEqual({ query: 'weather in Paris' });
+    expect(events.filter((e) => e.contentBlockStop).map((e) => e.contentBlockStop?.contentBlockIndex)).toEqual([0, 1, 2]);
+    expect(events.at(-2)?.messageStop?.stopReason).toBe('tool_use');
+    expect(events.at(-1)?.metadata?.usage).toMatchObject({ outputTokens: expect.any(Number), inputTokens: expect.any(Number) });
+  });
+
+  it('should report cache reads and writes apart from inputTokens, which excludes them', async () => {
+    const text = directive({ text: 'ok', usage: { inputTokens: 1000, cacheReadTokens: 600, cacheWriteTokens: 300, outputTokens: 1 } });
+    const events = await streamEvents(MODEL, [user(text)]);
+    expect(events.at(-1)?.metadata?.usage).toEqual({ inputTokens: 100, outputTokens: 1, totalTokens: 1001, cacheReadInputTokens: 600, cacheWriteInputTokens: 300 });
+  });
+
+  it('should take inference profile ids and ARNs as the model id (":" and "/" in the signed path)', async () => {
+    await client.send(new ConverseCommand({ modelId: PROFILE, messages: [user('profile')] }));
+    expect(standIn.requests.at(-1)).toMatchObject({ modelId: PROFILE, rawPath: `/model/${encodeURIComponent(PROFILE)}/converse` });
+    const arn = `arn:aws:bedrock:us-east-1:123456789012:inference-profile/${PROFILE}`;
+    await client.send(new ConverseCommand({ modelId: arn, messages: [user('arn')] }));
+    expect(standIn.requests.at(-1)?.modelId).toBe(arn);
+  });
+
+  it('should accept temporary credentials with their session token signed', async () => {
+    const temporary = sdkClient(BEDROCK_STAND_IN_TEMPORARY_CREDENTIALS as Required<typeof BEDROCK_STAND_IN_TEMPORARY_CREDENTIALS>);
+    try {
+      const response = await temporary.send(new ConverseCommand({ modelId: MODEL, messages: [user('temp')] }));
+      expect(response.stopReason).toBe('end_turn');
+      expect(standIn.requests.at(-1)?.headers['x-amz-security-token']).toBe(BEDROCK_STAND_IN_TEMPORARY_CREDENTIALS.sessionToken);
+    } finally {
+      temporary.destroy();
+    }
+  });
+
+  it('should reject a wrong secret with a 403 InvalidSignatureException, and an unknown key with UnrecognizedClientException', async () => {
+    const wrongSecret = sdkClient({ accessKeyId: BEDROCK_STAND_IN_CREDENTIALS.accessKeyId, secretAccessKey: 'not-the-secret' });
+    const unknownKey = sdkClient({ accessKeyId: 'AKIAUNKNOWN', secretAccessKey: BEDROCK_STAND_IN_CREDENTIALS.secretAccessKey });
+    try {
+      await expect(wrongSecret.send(new ConverseCommand({ modelId: MODEL, messages: [user('x')] }))).rejects.toMatchObject({
+        name: 'InvalidSignatureException',
+        $metadata: { httpStatusCode: 403 },
+        message: expect.stringContaining('does not match the signature you provided'),
+      });
+      await expect(unknownKey.send(new ConverseCommand({ modelId: MODEL, messages: [user('x')] }))).rejects.toMatchObject({
+        name: 'UnrecognizedClientException',
+        $metadata: { httpStatusCode: 403 },
+      });
+    } finally {
+      wrongSecret.destroy();
+      unknownKey.destroy();
+    }
+  });
+
+  it('should fail with ThrottlingException (429) for an http 429 fault, on both operations', async () => {
+    const text = directive({ fault: { kind: 'http', status: 429 } });
+    await expect(client.send(new ConverseCommand({ modelId: MODEL, messages: [user(text)] }))).rejects.toMatchObject({
+      name: 'ThrottlingException',
+      $metadata: { httpStatusCode: 429 },
+      message: 'Too many requests, please wait before trying again.',
+    });
+    await expect(client.send(new ConverseStreamCommand({ modelId: MODEL, messages: [user(text)] }))).rejects.toMatchObject({ name: 'ThrottlingException' });
+  });
+
+  it('should fail with ValidationException for a context-length fault and for broken role alternation', async () => {
+    const tooLong = directive({ fault: { kind: 'http', status: 400, message: 'Input is too long for requested model.' } });
+    await expect(client.send(new ConverseCommand({ modelId: MODEL, messages: [user(tooLong)] }))).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: 'Input is too long for requested model.',
+    });
+    await expect(client.send(new ConverseCommand({ modelId: MODEL, messages: [user('a'), user('b')] }))).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining('must alternate between user and assistant'),
+    });
+  });
+
+  it('should send a modelStreamErrorException the SDK throws after the chunks before it', async () => {
+    const response = await client.send(new ConverseStreamCommand({ modelId: MODEL, messages: [user(directive({ text: 'one two three four', fault: { kind: 'midstream', afterChunks: 2, message: 'boom' } }))] }));
+    const texts: string[] = [];
+    await expect(
+      (async () => {
+        for await (const event of response.stream!) if (event.contentBlockDelta?.delta?.text) texts.push(event.contentBlockDelta.delta.text);
+      })(),
+    ).rejects.toMatchObject({ name: 'ModelStreamErrorException', message: 'boom', originalStatusCode: 500 });
+    expect(texts).toEqual(['one', ' two']);
+  });
+
+  it('should stop with guardrail_intervened for a content-filter fault', async () => {
+    const response = await client.send(new ConverseCommand({ modelId: MODEL, messages: [user(directive({ text: 'Sorry, I cannot help with that.', fault: { kind: 'content-filter' } }))] }));
+    expect(response.stopReason).toBe('guardrail_intervened');
+    const events = await streamEvents(MODEL, [user(directive({ fault: { kind: 'content-filter' } }))]);
+    expect(events.find((e) => e.messageStop)?.messageStop?.stopReason).toBe('guardrail_intervened');
+  });
+
+  it('should take a tool result turn answering the tool use before it', async () => {
+    const response = await client.send(
+      new ConverseCommand({
+        modelId: MODEL,
+        messages: [
+          user('weather?'),
+          { role: 'assistant', content: [{ toolUse: { toolUseId: 'tooluse_1', name: 'get_weather', input: { city: 'Paris' } } }] },
+          { role: 'user', content: [{ toolResult: { toolUseId: 'tooluse_1', content: [{ text: 'sunny' }] } }, { text: 'thanks' }] },
+        ],
+        toolConfig: { tools: [{ toolSpec: { name: 'get_weather', inputSchema: { json: { type: 'object' } } } }] },
+      }),
+    );
+    expect(response.output?.message?.content).toEqual([{ text: 'Echo: thanks' }]);
+  });
+});
