@@ -315,13 +315,48 @@ describe('golden matrix: inbound protocol × provider', () => {
     for (const row of rows) expect(row.completionTokens).toBeGreaterThan(0);
   });
 
+  // Legacy completions (text only) reach every provider too: the prompt becomes one user message.
+  for (const model of providers) {
+    it(`openai-completions → ${model}: text with usage, plain and streamed alike`, async () => {
+      const prompt = `Complete this. ${directive(TEXT)}`;
+      const plain = await openai().completions.create({ model, prompt, max_tokens: 64 });
+      expect(plain.choices[0]?.text).toBe(TEXT.text);
+      expect(plain.choices[0]?.finish_reason).toBe('stop');
+      expect(plain.usage).toMatchObject({ prompt_tokens: 40, completion_tokens: 12, total_tokens: 52 });
+      const stream = await openai().completions.create({ model, prompt, max_tokens: 64, stream: true, stream_options: { include_usage: true } });
+      let text = '';
+      let usage: OpenAI.CompletionUsage | undefined;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.text ?? '';
+        usage = chunk.usage ?? usage;
+      }
+      expect(text).toBe(TEXT.text);
+      expect(usage).toMatchObject({ prompt_tokens: 40, completion_tokens: 12 });
+    });
+  }
+
+  it('embeddings reach an OpenAI-family provider, float and the SDK default (base64) alike', async () => {
+    for (const model of ['m-openai', 'm-azure', 'm-compat']) {
+      const input = ['tollgate', 'gateway'];
+      const floats = await openai().embeddings.create({ model, input, encoding_format: 'float' });
+      const decoded = await openai().embeddings.create({ model, input });
+      expect(floats.data).toHaveLength(2);
+      expect(floats.data[0]!.embedding.length).toBeGreaterThan(0);
+      expect(decoded.data.map((d) => d.embedding)).toEqual(floats.data.map((d) => Array.from(new Float32Array(d.embedding))));
+      expect(floats.usage.prompt_tokens).toBeGreaterThan(0);
+    }
+    const err = await openai().embeddings.create({ model: 'm-anthropic', input: 'x' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('embeddings_not_supported');
+  });
+
   it('records the provider-reported tokens of every cell in the spend log', async () => {
-    const rows = await waitFor(async () => {
-      const logs = await api.spendLogs();
-      return logs.filter((l) => l.status === 'success').length >= CELLS * 4 ? logs : null;
+    const expected = CELLS * 4 + providers.length * 2;
+    const successful = await waitFor(async () => {
+      const rows = (await api.spendLogs()).filter((r) => r.status === 'success' && !r.route.includes('/embeddings'));
+      return rows.length >= expected ? rows : null;
     }, { timeoutMs: 10_000, what: 'spend rows of the matrix' });
-    const successful = rows.filter((r) => r.status === 'success');
-    expect(successful).toHaveLength(CELLS * 4);
+    expect(successful).toHaveLength(expected);
     for (const row of successful) {
       expect([row.promptTokens, row.completionTokens]).toEqual([40, 12]);
       expect(row.cost).toBeCloseTo((40 * 1 + 12 * 2) / 1e6, 12);
