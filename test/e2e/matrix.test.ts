@@ -363,4 +363,53 @@ describe('golden matrix: inbound protocol × provider', () => {
     }
     expect(new Set(successful.map((r) => r.provider))).toEqual(new Set(['openai', 'azure', 'openai_compatible', 'anthropic', 'gemini', 'bedrock']));
   });
+
+  // What Claude Code sends: cached system blocks and tools, metadata.user_id, anthropic-beta, `?beta=true`.
+  const claudeCodeRequest = (model: string) => ({
+    model,
+    max_tokens: 512,
+    system: [
+      { type: 'text' as const, text: 'You are Claude Code.' },
+      { type: 'text' as const, text: 'Project instructions: be exact.', cache_control: { type: 'ephemeral' as const } },
+    ],
+    tools: [{ name: 'Read', description: 'Read a file', input_schema: { type: 'object' as const, properties: { path: { type: 'string' } } }, cache_control: { type: 'ephemeral' as const } }],
+    metadata: { user_id: 'user_abc_session_1' },
+    messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: `Read the README. ${directive({ toolCalls: [{ name: 'Read', arguments: '{"path":"README.md"}' }] })}`, cache_control: { type: 'ephemeral' as const } }] }],
+  });
+
+  it('Claude Code → Anthropic target: cache_control markers arrive upstream where they were set', async () => {
+    const before = standIns.anthropic!.requests.length;
+    const msg = await anthropic().messages.create(claudeCodeRequest('m-anthropic'), { headers: { 'anthropic-beta': 'prompt-caching-2024-07-31' }, query: { beta: 'true' } });
+    expect(msg.content).toEqual([expect.objectContaining({ type: 'tool_use', name: 'Read', input: { path: 'README.md' } })]);
+    const sent = standIns.anthropic!.requests[before]!.body as {
+      system: Array<{ text: string; cache_control?: unknown }>;
+      tools: Array<{ name: string; cache_control?: unknown }>;
+      messages: Array<{ content: Array<{ cache_control?: unknown }> }>;
+      metadata?: { user_id?: string };
+    };
+    expect(sent.system.map((b) => b.cache_control ?? null)).toEqual([null, { type: 'ephemeral' }]);
+    expect(sent.tools[0]!.cache_control).toEqual({ type: 'ephemeral' });
+    expect(sent.messages[0]!.content[0]!.cache_control).toEqual({ type: 'ephemeral' });
+    expect(sent.metadata?.user_id).toBe('user_abc_session_1');
+  });
+
+  it('Claude Code → Bedrock target: cache_control markers become cachePoint blocks', async () => {
+    const before = standIns.bedrock!.requests.length;
+    await anthropic().messages.create(claudeCodeRequest('m-bedrock'));
+    const sent = standIns.bedrock!.requests[before]!.body as { system: unknown[]; toolConfig: { tools: unknown[] }; messages: Array<{ content: unknown[] }> };
+    expect(sent.system).toEqual([{ text: 'You are Claude Code.' }, { text: 'Project instructions: be exact.' }, { cachePoint: { type: 'default' } }]);
+    expect(sent.toolConfig.tools.at(-1)).toEqual({ cachePoint: { type: 'default' } });
+    expect(sent.messages[0]!.content.at(-1)).toEqual({ cachePoint: { type: 'default' } });
+  });
+
+  it('Claude Code → GPT and Gemini targets: the same request works, markers dropped', async () => {
+    for (const model of ['m-openai', 'm-gemini']) {
+      const msg = await anthropic().messages.create(claudeCodeRequest(model), { query: { beta: 'true' } });
+      expect(msg.stop_reason).toBe('tool_use');
+      expect(msg.content).toEqual([expect.objectContaining({ type: 'tool_use', name: 'Read', input: { path: 'README.md' } })]);
+    }
+    const sentToOpenAi = standIns.openai!.requests.at(-1)!.body as { user?: string; messages: unknown[] };
+    expect(JSON.stringify(sentToOpenAi)).not.toContain('cache_control');
+    expect(sentToOpenAi.user).toBe('user_abc_session_1');
+  });
 });
