@@ -1,4 +1,6 @@
-import type { CanonicalRequest, ReasoningConfig } from '../../canonical/request.js';
+import type { CanonicalRequest } from '../../canonical/request.js';
+// Claude on Bedrock takes Anthropic's thinking parameters: one budget rule for both adapters.
+import { thinkingBudget } from '../anthropic/thinking.js';
 import type { InferenceConfig } from './wire.js';
 
 /**
@@ -9,16 +11,6 @@ import type { InferenceConfig } from './wire.js';
  * @see https://docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-extended-thinking.html
  * @see https://docs.aws.amazon.com/bedrock/latest/userguide/conversation-inference-call.html (additionalModelRequestFields)
  */
-
-export const MIN_THINKING_BUDGET = 1024;
-
-/** Budgets for OpenAI-style `reasoning_effort` when no budget is given (the same table as the Anthropic adapter). */
-export const THINKING_BUDGET_BY_EFFORT: Readonly<Record<NonNullable<ReasoningConfig['effort']>, number>> = {
-  minimal: MIN_THINKING_BUDGET,
-  low: 2_048,
-  medium: 8_192,
-  high: 16_384,
-};
 
 /** Answer tokens on top of the thinking budget when the client set no limit. */
 export const DEFAULT_ANSWER_TOKENS = 8_192;
@@ -62,13 +54,4 @@ export function planModelFields(request: CanonicalRequest, modelId: string): Mod
     ...(anthropic && !thinking && request.topK !== undefined && { top_k: request.topK }),
   };
   return { inferenceConfig, ...(Object.keys(fields).length > 0 && { additionalModelRequestFields: fields }) };
-}
-
-/** The thinking budget asked for, or undefined for none (a budget of 0 turns thinking off). */
-export function thinkingBudget(reasoning: ReasoningConfig | undefined): number | undefined {
-  if (!reasoning) return undefined;
-  if (reasoning.budgetTokens !== undefined) {
-    return reasoning.budgetTokens > 0 ? Math.max(MIN_THINKING_BUDGET, Math.floor(reasoning.budgetTokens)) : undefined;
-  }
-  return reasoning.effort ? THINKING_BUDGET_BY_EFFORT[reasoning.effort] : undefined;
 }
