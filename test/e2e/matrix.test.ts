@@ -335,6 +335,16 @@ describe('golden matrix: inbound protocol × provider', () => {
     });
   }
 
+  it('a context-window error from any provider is recognisable as context_length_exceeded', async () => {
+    const script: Script = { fault: { kind: 'http', status: 400, message: 'prompt is too long: 250000 tokens > 200000 maximum' } };
+    for (const model of providers) {
+      const err = (await openai().chat.completions.create({ model, messages: [{ role: 'user', content: directive(script) }] }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.BadRequestError>;
+      expect(err, model).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(err.code, model).toBe('context_length_exceeded');
+      expect(err.message, model).toContain('prompt is too long');
+    }
+  });
+
   it('embeddings reach an OpenAI-family provider, float and the SDK default (base64) alike', async () => {
     for (const model of ['m-openai', 'm-azure', 'm-compat']) {
       const input = ['tollgate', 'gateway'];
