@@ -17,4 +17,4 @@ ENV NODE_ENV=production TOLLGATE_HOST=0.0.0.0
 COPY --from=build /app /app
 USER node
 EXPOSE 4000 4001
-CMD ["node", "data-plane/dist/main.js"]
+CMD ["node", "--max-semi-space-size=4", "data-plane/dist/main.js"]

@@ -8,7 +8,6 @@ import { consoleLogger, type Logger } from './logger.js';
 import type { PipelineDeps } from './pipeline/context.js';
 import { builtInProviders, type ProviderRegistry } from './providers/registry.js';
 import { secretResolver } from './upstream/secrets.js';
-import { redisHealth } from './redis/health.js';
 import { routes } from './routes.js';
 import { UsageShipper } from './usage/shipper.js';
 import { loadUws, type LoadedUws } from './uws.js';
@@ -73,7 +72,9 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   });
   const source = options.configSource ?? graphqlConfigSource({ controlPlaneUrl, dataPlaneToken: options.dataPlaneToken, logger });
   const store = new ConfigStore(logger, () => source.resync());
-  const redis = options.redisUrl ? redisHealth(options.redisUrl, logger) : null;
+  // Loaded only when configured: the Redis client is a few megabytes of resident memory a data plane without
+  // Redis has no use for.
+  const redis = options.redisUrl ? (await import('./redis/health.js')).redisHealth(options.redisUrl, logger) : null;
 
   const deps: PipelineDeps = {
     config: store,

@@ -45,6 +45,8 @@ export interface LoadResult {
   rps: number;
   p50: number;
   p99: number;
+  p90: number;
+  max: number;
   requests: number;
   errors: number;
   /** Responses whose body did not hold everything expected (streams: all content chunks and [DONE]). */
@@ -100,6 +102,8 @@ end
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
     p50: toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''),
     p99: toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''),
+    p90: toMs(/\s90%\s+(\S+)/.exec(out)?.[1] ?? ''),
+    max: toMs(/Latency\s+\S+\s+\S+\s+(\S+)/.exec(out)?.[1] ?? ''),
     requests,
     errors: non2xx + (socketErrors ? socketErrors.slice(1).reduce((n, v) => n + Number(v), 0) : 0),
     incomplete: Number(/incomplete: (\d+)/.exec(out)?.[1] ?? 0),
@@ -120,6 +124,8 @@ export interface StreamResult {
 
 const CONTENT = Buffer.from('"content":"tok');
 const DONE = Buffer.from('data: [DONE]');
+/** Bytes carried from one read to the next: one less than the longest needle. */
+const NEEDLE_TAIL = Math.max(CONTENT.length, DONE.length) - 1;
 const clientAgent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
 
 /** Occurrences of `needle` in `hay` from `from`. */
@@ -142,16 +148,19 @@ async function oneStream(target: Target, body: string): Promise<{ ttft: number; 
   let done = false;
   let tail: Buffer | undefined;
   for await (const raw of res.body) {
-    let chunk = raw as Buffer;
-    if (tail) chunk = Buffer.concat([tail, chunk]);
-    const n = count(chunk, CONTENT);
+    const chunk = raw as Buffer;
+    let n = count(chunk, CONTENT);
+    if (!done && chunk.indexOf(DONE) !== -1) done = true;
+    if (tail) {
+      // A needle split across two reads: neither side alone is long enough to hold it, so none is counted twice.
+      const joint = Buffer.concat([tail, chunk.subarray(0, NEEDLE_TAIL)]);
+      n += count(joint, CONTENT);
+      if (!done && joint.indexOf(DONE) !== -1) done = true;
+    }
     if (n > 0 && Number.isNaN(ttft)) ttft = performance.now() - start;
     chunks += n;
-    if (!done && chunk.indexOf(DONE) !== -1) done = true;
-    // Keep enough bytes to find a needle that straddles this read and the next, but never count one twice.
-    const keep = Math.min(chunk.length, DONE.length - 1);
-    tail = chunk.subarray(chunk.length - keep);
-    if (tail.indexOf(CONTENT) !== -1) tail = undefined;
+    const recent = chunk.length >= NEEDLE_TAIL || !tail ? chunk : Buffer.concat([tail, chunk]);
+    tail = recent.subarray(Math.max(0, recent.length - NEEDLE_TAIL));
   }
   return { ttft, total: performance.now() - start, chunks, done };
 }

@@ -7,6 +7,8 @@ import uws from 'uWebSockets.js';
  * `[DONE]`.
  */
 export const STREAM_CHUNKS = 50;
+/** The usage the upstream reports: prompt tokens always, completion tokens of the plain answer. */
+export const UPSTREAM_USAGE = { prompt: 12, completion: 7 };
 
 const COMPLETION = JSON.stringify({
   id: 'chatcmpl-bench',
@@ -14,7 +16,7 @@ const COMPLETION = JSON.stringify({
   created: 1_700_000_000,
   model: 'bench-upstream',
   choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the bench upstream.', refusal: null }, logprobs: null, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 },
+  usage: { prompt_tokens: UPSTREAM_USAGE.prompt, completion_tokens: UPSTREAM_USAGE.completion, total_tokens: UPSTREAM_USAGE.prompt + UPSTREAM_USAGE.completion },
 });
 
 const chunk = (delta: string, finish: string | null) =>
@@ -22,7 +24,7 @@ const chunk = (delta: string, finish: string | null) =>
 const ROLE = chunk('{"role":"assistant","content":""}', 'null');
 const CONTENT = Array.from({ length: STREAM_CHUNKS }, (_, i) => chunk(`{"content":"tok${i} "}`, 'null'));
 const FINISH = chunk('{}', '"stop"');
-const USAGE = `data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"bench-upstream","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":${STREAM_CHUNKS},"total_tokens":${12 + STREAM_CHUNKS}}}\n\n`;
+const USAGE = `data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"bench-upstream","choices":[],"usage":{"prompt_tokens":${UPSTREAM_USAGE.prompt},"completion_tokens":${STREAM_CHUNKS},"total_tokens":${UPSTREAM_USAGE.prompt + STREAM_CHUNKS}}}\n\n`;
 const DONE = 'data: [DONE]\n\n';
 
 export function startBenchUpstream(port = 0): Promise<{ port: number; close(): void }> {

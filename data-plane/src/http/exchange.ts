@@ -26,9 +26,13 @@ export class Exchange {
   configVersion = 'none';
   private state: State = 'open';
   private status = 0;
-  private readonly abortController = new AbortController();
+  /** Created on first use of `signal`: the fast path never needs one (it sets an abort listener instead). */
+  private abortController: AbortController | undefined;
+  private abortListener: AbortListener | undefined;
+  /** The client's departure has been announced; a listener set later hears of it at once. */
+  private abortNotified = false;
   private drainWaiter: (() => void) | undefined;
-  private doneCallbacks: Array<() => void> = [];
+  private doneCallbacks: Array<(ex: Exchange) => void> | undefined;
 
   constructor(private readonly res: UwsResponse) {
     res.onAborted(() => {
@@ -37,7 +41,11 @@ export class Exchange {
       this.state = 'aborted';
       // The rest wakes up promise chains (provider loop, drain waiter); see `drained()` for why not inline.
       setImmediate(() => {
-        this.abortController.abort();
+        this.abortNotified = true;
+        this.abortController?.abort();
+        const listener = this.abortListener;
+        this.abortListener = undefined;
+        listener?.clientGone();
         this.drainWaiter?.();
         this.settle();
       });
@@ -46,7 +54,29 @@ export class Exchange {
 
   /** Aborted when the client disconnects before the response is complete. */
   get signal(): AbortSignal {
+    if (this.abortController === undefined) {
+      this.abortController = new AbortController();
+      if (this.state === 'aborted') this.abortController.abort();
+    }
     return this.abortController.signal;
+  }
+
+  /**
+   * The one object told (`clientGone()`, once) when the client disconnects before the response is complete, at the
+   * same moment `signal` aborts: the stage currently waiting on something (the body reader, the forwarder). A
+   * cheaper alternative to a signal listener. Setting another replaces it; `undefined` clears it.
+   */
+  setAbortListener(listener: AbortListener | undefined): void {
+    if (listener !== undefined && this.abortNotified) {
+      queueMicrotask(() => listener.clientGone());
+      return;
+    }
+    this.abortListener = listener;
+  }
+
+  /** Clears the abort listener if it is still `listener`. */
+  clearAbortListener(listener: AbortListener): void {
+    if (this.abortListener === listener) this.abortListener = undefined;
   }
 
   get aborted(): boolean {
@@ -67,10 +97,10 @@ export class Exchange {
     return this.status;
   }
 
-  /** Runs once when the exchange ends, normally or by abort. */
-  onDone(callback: () => void): void {
-    if (this.finished) callback();
-    else this.doneCallbacks.push(callback);
+  /** Runs `callback(this)` once when the exchange ends, normally or by abort. */
+  onDone(callback: (ex: Exchange) => void): void {
+    if (this.finished) callback(this);
+    else (this.doneCallbacks ??= []).push(callback);
   }
 
   /**
@@ -84,29 +114,16 @@ export class Exchange {
   readBody(maxBytes: number, declaredLength: number | null): Promise<Buffer> {
     if (declaredLength !== null && declaredLength > maxBytes) return Promise.reject(errors.bodyTooLarge(maxBytes));
     return new Promise((resolve, reject) => {
-      const body = new BodyCollector(maxBytes, declaredLength);
-      let settled = false;
-      const onAbort = () => {
-        if (!settled) reject(new ClientGoneError());
-        settled = true;
-      };
-      this.signal.addEventListener('abort', onAbort, { once: true });
+      const read = new BodyRead(new BodyCollector(maxBytes, declaredLength), maxBytes, resolve, reject);
+      this.setAbortListener(read);
       this.res.onData((chunk, isLast) => {
-        if (settled) return;
-        if (!body.push(chunk)) {
-          settled = true;
-          reject(errors.bodyTooLarge(maxBytes));
-        } else if (isLast) {
-          settled = true;
-          resolve(body.result());
-        }
-        if (settled) this.signal.removeEventListener('abort', onAbort);
+        if (read.push(chunk, isLast)) this.clearAbortListener(read);
       });
     });
   }
 
   /** A complete response in one corked write. */
-  send(status: number, body: string, contentType = 'application/json', headers?: Record<string, string>): void {
+  send(status: number, body: string | Uint8Array, contentType = 'application/json', headers?: Record<string, string>): void {
     if (this.state !== 'open') return;
     this.res.cork(() => {
       this.writeHead(status, headers ? { ...headers, 'content-type': contentType } : { 'content-type': contentType });
@@ -166,9 +183,23 @@ export class Exchange {
   }
 
   /** Ends a streamed response (the terminating zero-length chunk). */
-  endStream(lastChunk = ''): void {
+  endStream(lastChunk: string | Uint8Array = ''): void {
     if (this.state !== 'streaming') return;
     this.res.cork(() => this.res.end(lastChunk));
+    this.state = 'ended';
+    this.settle();
+  }
+
+  /**
+   * Ends a streamed response with its last chunk, starting it first (status and headers) if nothing was sent yet:
+   * one corked write either way, so a stream whose end arrives with its last data costs one send.
+   */
+  endStreamWith(lastChunk: string | Uint8Array, status = 200, headers: Record<string, string> = {}): void {
+    if (this.state === 'ended' || this.state === 'aborted') return;
+    this.res.cork(() => {
+      if (this.state === 'open') this.writeHead(status, headers);
+      this.res.end(lastChunk);
+    });
     this.state = 'ended';
     this.settle();
   }
@@ -184,8 +215,45 @@ export class Exchange {
 
   private settle(): void {
     const callbacks = this.doneCallbacks;
-    this.doneCallbacks = [];
-    for (const cb of callbacks) cb();
+    if (callbacks === undefined) return;
+    this.doneCallbacks = undefined;
+    for (const cb of callbacks) cb(this);
+  }
+}
+
+/** Told when the client disconnects (see `Exchange.setAbortListener`). */
+export interface AbortListener {
+  clientGone(): void;
+}
+
+/** A body being read: settles once, with the body, a 413, or `ClientGoneError`. */
+class BodyRead implements AbortListener {
+  private settled = false;
+
+  constructor(
+    private readonly body: BodyCollector,
+    private readonly maxBytes: number,
+    private readonly resolve: (body: Buffer) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {}
+
+  /** Takes one uWS chunk (copied: uWS reuses its memory); true once settled. */
+  push(chunk: ArrayBuffer, isLast: boolean): boolean {
+    if (this.settled) return true;
+    if (!this.body.push(chunk)) {
+      this.settled = true;
+      this.reject(errors.bodyTooLarge(this.maxBytes));
+    } else if (isLast) {
+      this.settled = true;
+      this.resolve(this.body.result());
+    }
+    return this.settled;
+  }
+
+  clientGone(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(new ClientGoneError());
   }
 }
 

@@ -38,6 +38,18 @@ export interface HttpServerOptions {
   logger: Logger;
 }
 
+let lastVersion = Number.NaN;
+let lastVersionText = '';
+
+/** A config version as header text, remembered: it changes rarely and every response carries it. */
+export function versionText(version: number): string {
+  if (version !== lastVersion) {
+    lastVersionText = String(version);
+    lastVersion = version;
+  }
+  return lastVersionText;
+}
+
 export function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const { uws, logger } = options;
   const app = uws.module.App() as UwsApp;
@@ -45,14 +57,22 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
    * A request is in flight until its response is done AND its handler has returned: after an abort the pipeline
    * still has to record the usage event, and shutdown must wait for that before the final usage flush.
    */
-  const inFlight = new Set<Exchange>();
+  // A count, not a Set of exchanges: nothing needs the members, and adding to and deleting from a long-lived Set
+  // on every request keeps young objects alive through scavenges (see upstream/deadlines.ts).
+  let inFlight = 0;
   let idleWaiters: Array<() => void> = [];
-  const release = (ex: Exchange): void => {
-    inFlight.delete(ex);
-    if (inFlight.size > 0) return;
+  const release = (_ex: Exchange): void => {
+    inFlight--;
+    if (inFlight > 0) return;
     const waiters = idleWaiters;
     idleWaiters = [];
     for (const w of waiters) w();
+  };
+
+  const fail = (ex: Exchange, url: string, err: unknown): void => {
+    logger.error('request handler failed', { requestId: ex.requestId, url, error: err });
+    if (!ex.headersSent) ex.sendError(errors.internal());
+    else ex.endStream();
   };
 
   const wrap = (handler: RouteHandler) => (res: UwsResponse, req: UwsRequest): void => {
@@ -61,21 +81,24 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
     const head = readRequestHead(req);
     const ex = new Exchange(res);
     const version = options.configVersion();
-    if (version >= 0) ex.configVersion = String(version);
-    inFlight.add(ex);
-    const fail = (err: unknown): void => {
-      logger.error('request handler failed', { requestId: ex.requestId, url: head.url, error: err });
-      if (!ex.headersSent) ex.sendError(errors.internal());
-      else ex.endStream();
-    };
+    if (version >= 0) ex.configVersion = versionText(version);
+    inFlight++;
     let result: void | Promise<void> = undefined;
     try {
       result = handler(ex, head, req);
     } catch (err) {
-      fail(err);
+      fail(ex, head.url, err);
     }
-    const handled = result ? result.catch(fail) : Promise.resolve();
-    void handled.then(() => ex.onDone(() => release(ex)));
+    if (result === undefined) ex.onDone(release);
+    else {
+      result.then(
+        () => ex.onDone(release),
+        (err: unknown) => {
+          fail(ex, head.url, err);
+          ex.onDone(release);
+        },
+      );
+    }
   };
 
   for (const route of options.routes) app[route.method](route.pattern, wrap(route.handler));
@@ -92,7 +115,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
       resolve({
         port,
         get inFlight() {
-          return inFlight.size;
+          return inFlight;
         },
         stopAccepting() {
           if (!listening) return;
@@ -100,7 +123,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
           uws.module.us_listen_socket_close(listenSocket);
         },
         idle(timeoutMs) {
-          if (inFlight.size === 0) return Promise.resolve(true);
+          if (inFlight === 0) return Promise.resolve(true);
           return new Promise((done) => {
             const timer = setTimeout(() => done(false), timeoutMs);
             idleWaiters.push(() => {

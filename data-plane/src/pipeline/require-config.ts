@@ -2,6 +2,7 @@ import type { RuntimeConfig } from '../config/runtime.js';
 import type { ConfigStore } from '../config/store.js';
 import type { Exchange } from '../http/exchange.js';
 import { errors } from '../http/errors.js';
+import { versionText } from '../http/server.js';
 
 /**
  * The config this request is served with, taken once: a config swap mid-request does not change its answers.
@@ -10,6 +11,6 @@ import { errors } from '../http/errors.js';
 export function requireConfig(store: ConfigStore, ex: Exchange): RuntimeConfig {
   const config = store.current;
   if (config === null) throw errors.notReady();
-  ex.configVersion = String(config.version);
+  ex.configVersion = versionText(config.version);
   return config;
 }

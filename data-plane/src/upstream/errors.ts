@@ -1,4 +1,6 @@
-import { errors as undiciErrors } from 'undici';
+import { undici } from './undici.js';
+
+const undiciErrors = undici.errors;
 import type { ProviderError } from '../canonical/errors.js';
 
 /**

@@ -1,11 +1,12 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undici } from './undici.js';
 
 /**
  * The one way adapters reach providers: undici's `request` over a shared keep-alive pool (one pool per origin,
  * created on first use). `request` is much cheaper per call than `fetch` and hands back the body as an async
  * iterable of Buffers, which the SSE parser and the pass-through consume without copies.
  */
-const agent = new Agent({
+const agent = new undici.Agent({
   keepAliveTimeout: 30_000,
   keepAliveMaxTimeout: 600_000,
   connections: 256,
@@ -30,7 +31,7 @@ export type UpstreamResponse = Dispatcher.ResponseData;
 
 /** Sends one request upstream. Rejects on network failure, timeout or abort (see `toProviderError`). */
 export function upstreamRequest(req: UpstreamRequest): Promise<UpstreamResponse> {
-  return request(req.url, {
+  return undici.request(req.url, {
     method: req.method ?? 'POST',
     headers: req.headers,
     body: req.body ?? null,
@@ -41,10 +42,92 @@ export function upstreamRequest(req: UpstreamRequest): Promise<UpstreamResponse>
   });
 }
 
+/**
+ * The callbacks of one raw upstream exchange (undici's dispatch handler, without the `request()` layer: no
+ * response stream, no promise per chunk, no AbortSignal). undici calls them from its socket read callback:
+ * - `onConnect(abort)` once the request is on a connection; `abort(err)` cancels it (and ends in `onError(err)`);
+ * - `onHeaders(status, rawHeaders, resume)`: raw headers as a flat [name, value, …] list of Buffers;
+ * - `onData(chunk)` per body piece (a chunked response gives one call per HTTP chunk, several per socket read);
+ *   returning false pauses reading until `resume()` (from onHeaders) is called;
+ * - then exactly one of `onComplete()` or `onError(err)`.
+ */
+export interface RawUpstreamHandler {
+  onConnect(abort: (err?: Error) => void): void;
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean;
+  onData(chunk: Buffer): boolean;
+  onComplete(trailers: unknown): void;
+  onError(err: Error): void;
+}
+
+export interface RawUpstreamRequest {
+  readonly url: string;
+  /** Flat [name, value, name, value, …] list. */
+  readonly headers: string[];
+  readonly body: string | Buffer;
+  /** undici's timeouts; 0 disables one (the caller keeps its own, see deadlines.ts); absent: the pool's. */
+  readonly headersTimeoutMs?: number;
+  readonly bodyTimeoutMs?: number;
+}
+
+/** `url` split into undici's origin and path, remembered: deployments are few and their URLs fixed. */
+const splitUrls = new Map<string, { origin: string; path: string }>();
+
+function splitUrl(url: string): { origin: string; path: string } {
+  let split = splitUrls.get(url);
+  if (split === undefined) {
+    const parsed = new URL(url);
+    split = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+    if (splitUrls.size >= 1_000) splitUrls.clear();
+    splitUrls.set(url, split);
+  }
+  return split;
+}
+
+/**
+ * POSTs `req.body` over the shared pool and reports through `handler` (see `RawUpstreamHandler`). The fast path's
+ * way upstream: it forwards bytes as they arrive, so it does not need `request()`'s stream and promise layers.
+ * Failures, including an invalid URL, reach `handler.onError`.
+ */
+export function upstreamDispatch(req: RawUpstreamRequest, handler: RawUpstreamHandler): void {
+  let split;
+  try {
+    split = splitUrl(req.url);
+  } catch (err) {
+    handler.onError(err as Error);
+    return;
+  }
+  agent.dispatch(
+    {
+      origin: split.origin,
+      path: split.path,
+      method: 'POST',
+      headers: req.headers,
+      body: req.body,
+      ...(req.headersTimeoutMs !== undefined && { headersTimeout: req.headersTimeoutMs }),
+      ...(req.bodyTimeoutMs !== undefined && { bodyTimeout: req.bodyTimeoutMs }),
+    },
+    handler as unknown as Dispatcher.DispatchHandler,
+  );
+}
+
+/** The value of header `name` (lower case) in undici's raw [name, value, …] list, or undefined. */
+export function rawHeaderValue(rawHeaders: readonly Buffer[], name: string): string | undefined {
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const key = rawHeaders[i]!;
+    if (key.length === name.length && key.toString('latin1').toLowerCase() === name) return rawHeaders[i + 1]!.toString('latin1');
+  }
+  return undefined;
+}
+
 /** Header value as one string (undici gives arrays for repeated headers). */
 export function headerValue(headers: UpstreamResponse['headers'], name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** undici's raw header list as the object `request()` would have given (error paths only). */
+export function parseRawHeaders(rawHeaders: Buffer[]): Record<string, string | string[] | undefined> {
+  return undici.parseHeaders(rawHeaders) as Record<string, string | string[] | undefined>;
 }
 
 /** Closes every pooled connection (data-plane shutdown). */

@@ -22,7 +22,7 @@ export class UsageRecorder {
   promptTokens = 0;
   completionTokens = 0;
   private deployment: RuntimeModel | null = null;
-  private readonly startedAt = new Date();
+  private readonly startedAtMs = Date.now();
   private readonly startMs = performance.now();
   private ttftMs: number | null = null;
   private emitted = false;
@@ -73,11 +73,23 @@ export class UsageRecorder {
       completionTokens: this.completionTokens,
       totalTokens: this.promptTokens + this.completionTokens,
       cost: usageCost(this.promptTokens, this.completionTokens, model),
-      startedAt: this.startedAt.toISOString(),
+      startedAt: isoTime(this.startedAtMs),
       durationMs: performance.now() - this.startMs,
       ttftMs: this.stream ? this.ttftMs : null,
       endUser: this.endUser,
       dataPlaneId,
     });
   }
+}
+
+let lastIsoMs = Number.NaN;
+let lastIso = '';
+
+/** `Date.prototype.toISOString` of an epoch-ms time, remembering the last one: under load many requests share a millisecond. */
+function isoTime(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
 }

@@ -121,6 +121,23 @@ describe('UsageShipper', () => {
     expect(cp.acknowledged.size).toBe(250);
   });
 
+  it('grows batches towards maxBatchSize while a backlog waits, and back to batchSize after', async () => {
+    const s = start({ flushMs: 60_000, batchSize: 10, maxBatchSize: 50 });
+    for (let i = 0; i < 200; i++) s.enqueue(event());
+    await waitFor(() => s.pending === 0, 'backlog shipped');
+    expect(cp.calls.map((c) => c.events.length)).toEqual([10, 50, 50, 50, 10, 10, 10, 10]);
+    expect(cp.acknowledged.size).toBe(200);
+  });
+
+  it('drops the oldest queued events beyond maxQueue, never the batch in flight', async () => {
+    const s = start({ flushMs: 60_000, batchSize: 5, maxQueue: 8 });
+    const events = Array.from({ length: 15 }, () => event());
+    for (const e of events) s.enqueue(e);
+    expect(s.pending).toBe(8);
+    await s.close(1_000);
+    expect([...cp.acknowledged.keys()]).toEqual([...events.slice(0, 5), ...events.slice(12)].map((e) => e.requestId));
+  });
+
   it('flushes on close, retrying within the deadline', async () => {
     const s = start({ flushMs: 60_000 });
     cp.failNext = 2;

@@ -1,10 +1,18 @@
 import { UsageAck, type UsageEvent } from '@tollgate/schema';
+import type { Agent } from 'undici';
+import { undici } from '../upstream/undici.js';
 import type { Logger } from '../logger.js';
+import { EventSpool, type EventBlock } from './spool.js';
 
 const CLOSE_RETRY_MAX_MS = 250;
+/** Full batches waiting before batches grow towards `maxBatchSize`. */
+const BACKLOG_BATCHES = 5;
 
 export const INGEST_USAGE_MUTATION =
   'mutation($events:[JSON!]!){ ingestUsage(events:$events){ acknowledged rejected{requestId reason} } }';
+/** The request body around a batch's events: `{"query":…,"variables":{"events":[` events `]}}`. */
+const BODY_PREFIX = Buffer.from(`{"query":${JSON.stringify(INGEST_USAGE_MUTATION)},"variables":{"events":[`);
+const BODY_SUFFIX = Buffer.from(']}}');
 
 export interface UsageShipperOptions {
   /** The control plane's GraphQL endpoint. */
@@ -15,12 +23,19 @@ export interface UsageShipperOptions {
   flushMs: number;
   /** A batch this size is sent at once instead of waiting for the timer. */
   batchSize?: number;
+  /**
+   * The largest batch, sent only while the control plane is behind (more than `backlogBatches` full batches
+   * waiting): one round trip then carries up to this many events, so ingest keeps up with a busy data plane
+   * instead of the queue (and the process's memory) growing. Default 1,000 (about 0.5 MB of JSON).
+   */
+  maxBatchSize?: number;
   /** Retry backoff cap. */
   maxBackoffMs?: number;
   /** Events kept while the control plane is unreachable; beyond it the oldest are dropped (and logged). */
   maxQueue?: number;
   /** Per-request timeout of one ingest call. */
   requestTimeoutMs?: number;
+  /** Sends batches with this instead of the shipper's own undici pool (tests). */
   fetch?: typeof fetch;
 }
 
@@ -32,32 +47,54 @@ export interface UsageShipperOptions {
  * cannot help). Anything else, a network error, a GraphQL error, an event the answer does not mention, stays and
  * is retried with capped exponential backoff. One batch is in flight at a time, so an event is never sent twice
  * concurrently, and an acknowledged one is never sent again.
+ *
+ * Events are serialised on arrival and queued as bytes (see `EventSpool` for why); a batch in flight is a block of
+ * those bytes, and whatever of it is not resolved goes back to the front of the queue as a block, sent again as is.
  */
 export class UsageShipper {
-  private queue: UsageEvent[] = [];
+  /** Events not sent yet, oldest first. */
+  private readonly spool = new EventSpool();
+  /** Blocks to resend (failed or partly acknowledged batches), oldest first; they go before the spool. */
+  private retry: EventBlock[] = [];
+  private retryCount = 0;
+  /** The batch in flight and its send. */
+  private sending: EventBlock | undefined;
   private inFlight: Promise<void> | undefined;
   private failures = 0;
   private nextAttemptAt = 0;
   private dropped = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private agentClosed = false;
   private readonly batchSize: number;
+  private readonly maxBatchSize: number;
   private readonly maxBackoffMs: number;
   private readonly maxQueue: number;
   private readonly requestTimeoutMs: number;
-  private readonly fetch: typeof fetch;
+  private readonly fetch: typeof fetch | undefined;
+  private readonly agent: Agent;
+  private readonly headers: Record<string, string>;
 
   constructor(private readonly options: UsageShipperOptions) {
     this.batchSize = options.batchSize ?? 100;
+    this.maxBatchSize = Math.max(this.batchSize, options.maxBatchSize ?? 1_000);
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.maxQueue = options.maxQueue ?? 100_000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.fetch = options.fetch;
+    // Its own small keep-alive pool: one batch is in flight at a time.
+    this.agent = new undici.Agent({ connections: 2, keepAliveTimeout: 30_000 });
+    this.headers = { 'content-type': 'application/json', authorization: `Bearer ${options.dataPlaneToken}` };
   }
 
   /** Events waiting for acknowledgement (including the batch in flight). */
   get pending(): number {
-    return this.queue.length;
+    return this.spool.size + this.retryCount + (this.sending?.count ?? 0);
+  }
+
+  /** Events not in flight. */
+  private get queued(): number {
+    return this.spool.size + this.retryCount;
   }
 
   start(): void {
@@ -70,14 +107,28 @@ export class UsageShipper {
     if (this.closed) {
       this.options.logger.warn('usage event after shutdown started; shipping it with the final flush', { requestId: event.requestId });
     }
-    this.queue.push(event);
-    if (this.queue.length > this.maxQueue) {
-      const excess = this.queue.length - this.maxQueue;
-      this.queue.splice(0, excess);
-      this.dropped += excess;
-      this.options.logger.error('usage queue full; dropped the oldest events', { dropped: excess, totalDropped: this.dropped });
+    this.spool.append(JSON.stringify(event));
+    if (this.pending > this.maxQueue) this.dropOldest(this.pending - this.maxQueue);
+    if (this.queued >= this.batchSize) this.tick();
+  }
+
+  /** Drops the oldest queued events (the batch in flight excepted: its fate is decided by its answer). */
+  private dropOldest(n: number): void {
+    let excess = n;
+    while (excess > 0 && this.retry.length > 0) {
+      const block = this.retry[0]!;
+      const k = Math.min(block.count, excess);
+      const rest = block.drop(k);
+      if (rest) this.retry[0] = rest;
+      else this.retry.shift();
+      this.retryCount -= k;
+      excess -= k;
     }
-    if (this.queue.length >= this.batchSize) this.tick();
+    excess -= this.spool.drop(excess);
+    const count = n - excess;
+    if (count === 0) return;
+    this.dropped += count;
+    this.options.logger.error('usage queue full; dropped the oldest events', { dropped: count, totalDropped: this.dropped });
   }
 
   /**
@@ -90,40 +141,69 @@ export class UsageShipper {
     const deadline = Date.now() + deadlineMs;
     while (Date.now() < deadline) {
       while (this.inFlight) await this.inFlight;
-      if (this.queue.length === 0) return;
+      if (this.pending === 0) break;
       const ok = await this.flushOnce(Math.max(1, deadline - Date.now()));
       // Short waits here: the process is about to exit, a long backoff would only waste the deadline.
       if (!ok) await sleep(Math.min(this.backoff(), CLOSE_RETRY_MAX_MS, Math.max(0, deadline - Date.now())));
     }
     while (this.inFlight) await this.inFlight;
-    if (this.queue.length > 0) {
-      this.options.logger.error('usage events not acknowledged before shutdown; they are lost', { count: this.queue.length });
+    if (this.pending > 0) {
+      this.options.logger.error('usage events not acknowledged before shutdown; they are lost', { count: this.pending });
+    }
+    if (!this.agentClosed) {
+      this.agentClosed = true;
+      await this.agent.close().catch(() => undefined);
     }
   }
 
   private tick(): void {
     // After close() started, its own loop does all sending; a tick must not start a second concurrent batch.
-    if (this.closed || this.inFlight || this.queue.length === 0 || Date.now() < this.nextAttemptAt) return;
+    if (this.closed || this.inFlight || this.queued === 0 || Date.now() < this.nextAttemptAt) return;
     void this.flushOnce(this.requestTimeoutMs).then((ok) => {
       // Keep going while full batches are waiting, without waiting for the next tick.
-      if (ok && !this.closed && this.queue.length >= this.batchSize) this.tick();
+      if (ok && !this.closed && this.queued >= this.batchSize) this.tick();
     });
+  }
+
+  /** Normally `batchSize`; while more than BACKLOG_BATCHES full batches wait, up to `maxBatchSize`. */
+  private nextBatchSize(): number {
+    const queued = this.queued;
+    if (queued <= this.batchSize * BACKLOG_BATCHES) return this.batchSize;
+    return Math.min(this.maxBatchSize, queued);
+  }
+
+  /** The next batch: a block to resend if there is one, else the oldest events of the spool. */
+  private takeBatch(): EventBlock | undefined {
+    const block = this.retry.shift();
+    if (block) {
+      this.retryCount -= block.count;
+      return block;
+    }
+    return this.spool.take(this.nextBatchSize(), BODY_PREFIX, BODY_SUFFIX);
   }
 
   /** Sends one batch; resolves true when every event in it was resolved (acknowledged or rejected). */
   private flushOnce(timeoutMs: number): Promise<boolean> {
-    const batch = this.queue.slice(0, this.batchSize);
-    if (batch.length === 0) return Promise.resolve(true);
+    const batch = this.takeBatch();
+    if (batch === undefined) return Promise.resolve(true);
+    this.sending = batch;
     let ok = false;
+    let unresolved: EventBlock | undefined = batch;
     const run = this.send(batch, timeoutMs).then(
       (ack) => {
-        ok = this.settle(batch, ack);
+        unresolved = this.settle(batch, ack);
+        ok = unresolved === undefined;
       },
       (err: unknown) => {
-        this.options.logger.warn('usage flush failed; will retry', { events: batch.length, error: err instanceof Error ? err.message : String(err) });
+        this.options.logger.warn('usage flush failed; will retry', { events: batch.count, error: err instanceof Error ? err.message : String(err) });
       },
     ).finally(() => {
+      this.sending = undefined;
       this.inFlight = undefined;
+      if (unresolved) {
+        this.retry.unshift(unresolved);
+        this.retryCount += unresolved.count;
+      }
       if (ok) {
         this.failures = 0;
         this.nextAttemptAt = 0;
@@ -136,42 +216,48 @@ export class UsageShipper {
     return run.then(() => ok);
   }
 
-  /** Removes what the control plane resolved; returns true when that was the whole batch. */
-  private settle(batch: readonly UsageEvent[], ack: UsageAck): boolean {
-    const resolved = new Set(ack.acknowledged);
+  /** What of the batch the control plane did not resolve (undefined: all of it was). */
+  private settle(batch: EventBlock, ack: UsageAck): EventBlock | undefined {
     for (const r of ack.rejected) {
-      if (r.requestId === null) {
-        this.options.logger.error('control plane rejected a usage event without naming it', { reason: r.reason });
-        continue;
-      }
-      this.options.logger.error('control plane rejected a usage event; dropping it', { requestId: r.requestId, reason: r.reason });
-      resolved.add(r.requestId);
+      if (r.requestId === null) this.options.logger.error('control plane rejected a usage event without naming it', { reason: r.reason });
+      else this.options.logger.error('control plane rejected a usage event; dropping it', { requestId: r.requestId, reason: r.reason });
     }
-    const sent = new Set(batch.map((e) => e.requestId));
-    // Filter the whole queue, not just its head: the batch is still at the front, later events are untouched.
-    this.queue = this.queue.filter((e) => !(sent.has(e.requestId) && resolved.has(e.requestId)));
-    const unresolved = batch.filter((e) => !resolved.has(e.requestId)).length;
-    if (unresolved > 0) this.options.logger.warn('control plane left usage events unacknowledged; will retry', { unresolved });
-    return unresolved === 0;
+    // The usual answer acknowledges the batch in its own order: checked without building a set.
+    const acknowledged = ack.acknowledged;
+    if (ack.rejected.length === 0 && acknowledged.length === batch.count) {
+      let i = 0;
+      while (i < batch.count && batch.requestId(i) === acknowledged[i]) i++;
+      if (i === batch.count) return undefined;
+    }
+    const resolved = new Set(acknowledged);
+    for (const r of ack.rejected) if (r.requestId !== null) resolved.add(r.requestId);
+    const rest = batch.filter((i) => !resolved.has(batch.requestId(i)));
+    if (rest) this.options.logger.warn('control plane left usage events unacknowledged; will retry', { unresolved: rest.count });
+    return rest;
   }
 
-  private async send(batch: readonly UsageEvent[], timeoutMs: number): Promise<UsageAck> {
-    const res = await this.fetch(this.options.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.dataPlaneToken}` },
-      body: JSON.stringify({ query: INGEST_USAGE_MUTATION, variables: { events: batch } }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await res.text();
+  private async send(batch: EventBlock, timeoutMs: number): Promise<UsageAck> {
+    const body = batch.frame(BODY_PREFIX, BODY_SUFFIX);
+    let status: number;
+    let text: string;
+    if (this.fetch) {
+      const res = await this.fetch(this.options.url, { method: 'POST', headers: this.headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      status = res.status;
+      text = await res.text();
+    } else {
+      const res = await undici.request(this.options.url, { method: 'POST', headers: this.headers, body, signal: AbortSignal.timeout(timeoutMs), dispatcher: this.agent });
+      status = res.statusCode;
+      text = await res.body.text();
+    }
     let payload: { data?: { ingestUsage?: unknown } | null; errors?: Array<{ message?: string }> };
     try {
       payload = JSON.parse(text) as typeof payload;
     } catch {
-      throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
+      throw new Error(`HTTP ${status}: ${text.slice(0, 200)}`);
     }
     if (payload.errors?.length) throw new Error(`ingestUsage: ${payload.errors.map((e) => e.message).join('; ')}`);
     const ack = UsageAck.safeParse(payload.data?.ingestUsage);
-    if (!ack.success) throw new Error(`HTTP ${res.status}: unexpected ingestUsage answer`);
+    if (!ack.success) throw new Error(`HTTP ${status}: unexpected ingestUsage answer`);
     return ack.data;
   }
 

@@ -93,15 +93,49 @@ type ChatRequest = z.infer<typeof ChatRequest>;
 /** Fields modelled above; everything else a client sends goes to `passthrough`. */
 const MODELLED = new Set(Object.keys(ChatRequest.shape));
 
+/**
+ * The fields every chat request is checked for up front: those the gateway acts on before it knows which way the
+ * request goes (model, streaming, end user). Messages are only required to be a non-empty list here; their shape
+ * is validated with the rest of the body (`ChatRequest`) when the request is translated for another protocol.
+ */
+const ChatHead = z.looseObject({
+  model: ChatRequest.shape.model,
+  messages: z.array(z.unknown()).min(1, 'must contain at least one message'),
+  stream: ChatRequest.shape.stream,
+  stream_options: ChatRequest.shape.stream_options,
+  user: ChatRequest.shape.user,
+  n: ChatRequest.shape.n,
+});
+
 export interface ParsedChatRequest {
   /** Public model name as the client sent it. */
   readonly model: string;
   readonly stream: boolean;
   readonly includeUsage: boolean;
   readonly user: string | null;
+  /**
+   * The request in canonical form, validated in full on first access (throws the 400 `HttpError` then). The
+   * same-protocol fast path never needs it: it forwards `body`, and the provider validates it.
+   */
   readonly canonical: CanonicalRequest;
   /** The parsed JSON body as the client sent it (for same-protocol forwarding). */
   readonly body: Record<string, unknown>;
+}
+
+class ParsedChat implements ParsedChatRequest {
+  private translated: CanonicalRequest | undefined;
+
+  constructor(
+    readonly body: Record<string, unknown>,
+    readonly model: string,
+    readonly stream: boolean,
+    readonly includeUsage: boolean,
+    readonly user: string | null,
+  ) {}
+
+  get canonical(): CanonicalRequest {
+    return (this.translated ??= toCanonical(validate(ChatRequest, this.body, []), this.stream, this.body));
+  }
 }
 
 /** Parses the body as a JSON object or throws the 400 the client deserves. */
@@ -139,17 +173,30 @@ export function validate<T>(schema: z.ZodType<T>, json: unknown, required: reado
 export function parseChatRequest(body: Buffer, model?: string): ParsedChatRequest {
   const json = parseJsonObject(body);
   if (model !== undefined) json.model = model;
-  const request = validate(ChatRequest, json, ['model', 'messages']);
-  if (request.n != null && request.n > 1) throw errors.invalidParameter('n', 'Tollgate supports only n=1.');
-  const stream = request.stream === true;
-  return {
-    model: request.model,
-    stream,
-    includeUsage: stream && request.stream_options?.include_usage === true,
-    user: request.user ?? null,
-    canonical: toCanonical(request, stream, json),
-    body: json,
-  };
+  for (const name of ['model', 'messages']) if (json[name] == null) throw errors.missingParameter(name);
+  // The common case is checked by hand; anything unusual goes through the schema, which names what is wrong.
+  if (!headLooksValid(json)) validate(ChatHead, json, []);
+  const n = json.n as number | null | undefined;
+  if (n != null && n > 1) throw errors.invalidParameter('n', 'Tollgate supports only n=1.');
+  const stream = json.stream === true;
+  const options = json.stream_options as { include_usage?: boolean | null } | null | undefined;
+  return new ParsedChat(json, json.model as string, stream, stream && options?.include_usage === true, (json.user as string | null | undefined) ?? null);
+}
+
+/** True when `ChatHead` would accept `json` (false may still be valid: the schema decides then). */
+function headLooksValid(json: Record<string, unknown>): boolean {
+  const { model, messages, stream, stream_options: options, user, n } = json;
+  if (typeof model !== 'string' || model.length === 0) return false;
+  if (!Array.isArray(messages) || messages.length === 0) return false;
+  if (stream != null && typeof stream !== 'boolean') return false;
+  if (options != null) {
+    if (typeof options !== 'object' || Array.isArray(options)) return false;
+    const includeUsage = (options as { include_usage?: unknown }).include_usage;
+    if (includeUsage != null && typeof includeUsage !== 'boolean') return false;
+  }
+  if (user != null && typeof user !== 'string') return false;
+  if (n != null && !Number.isSafeInteger(n)) return false;
+  return true;
 }
 
 function toCanonical(request: ChatRequest, stream: boolean, json: Record<string, unknown>): CanonicalRequest {

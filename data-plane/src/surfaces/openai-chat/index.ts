@@ -42,7 +42,7 @@ export const openAiChatSurface: Surface<ParsedChatRequest> = {
         body: parsed.body,
         stream: parsed.stream,
         includeUsage: parsed.includeUsage,
-        estimateInputTokens: () => estimatePromptTokens(parsed.canonical.messages, parsed.canonical.tools),
+        estimateInputTokens: () => estimateForwarded(parsed),
       },
       call.capability,
       call.target,
@@ -50,3 +50,15 @@ export const openAiChatSurface: Surface<ParsedChatRequest> = {
       call.usage,
     ),
 };
+
+/**
+ * Prompt tokens of a forwarded request whose upstream reported none. The body was never validated in full on the
+ * fast path (the provider did that); one the canonical form cannot represent is estimated from its JSON size.
+ */
+function estimateForwarded(parsed: ParsedChatRequest): number {
+  try {
+    return estimatePromptTokens(parsed.canonical.messages, parsed.canonical.tools);
+  } catch {
+    return Math.ceil(JSON.stringify(parsed.body.messages ?? '').length / 4);
+  }
+}

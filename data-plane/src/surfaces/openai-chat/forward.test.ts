@@ -1,0 +1,270 @@
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
+import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
+import { postChat, sseData } from '../../test-support/sse.js';
+import { waitFor } from '../../test-support/wait.js';
+import { usageOfJson } from './forward.js';
+
+/**
+ * The same-protocol fast path (OpenAI chat in, `openai_compatible` out) against a raw HTTP upstream each test
+ * scripts: exact bytes both ways, usage accounting, stream framing across reads, errors, abort and backpressure.
+ */
+type Handler = (req: IncomingMessage, body: Record<string, unknown>, res: ServerResponse) => void;
+
+const chunk = (delta: string, finish: string | null = null) =>
+  `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":0,"delta":${delta},"finish_reason":${finish === null ? 'null' : `"${finish}"`}}],"usage":null}\n\n`;
+const USAGE_CHUNK = 'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"up","choices":[],"usage":{"prompt_tokens":21,"completion_tokens":3,"total_tokens":24,"prompt_tokens_details":{"cached_tokens":5}}}\n\n';
+const DONE = 'data: [DONE]\n\n';
+const STREAM = [chunk('{"role":"assistant","content":""}'), chunk('{"content":"a"}'), chunk('{"content":"b"}'), chunk('{"content":"c"}'), chunk('{}', 'stop'), USAGE_CHUNK, DONE];
+
+describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', () => {
+  let t: TestDataPlane;
+  let upstream: Server;
+  let handler: Handler;
+  let received: Array<{ headers: IncomingMessage['headers']; rawHeaders: string[]; body: Record<string, unknown> }>;
+  let upstreamClosed: Promise<void>;
+
+  beforeAll(async () => {
+    upstream = createServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown>;
+        received.push({ headers: req.headers, rawHeaders: req.rawHeaders, body });
+        upstreamClosed = new Promise((resolve) => res.on('close', resolve));
+        handler(req, body, res);
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const apiBase = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`;
+    const snapshot = fixtureSnapshot();
+    snapshot.models.push(model({ id: 'm9', name: 'compat', provider: 'openai_compatible', providerModel: 'up-model', apiBase, inputCostPerMillion: 1_000_000, outputCostPerMillion: 2_000_000 }));
+    snapshot.models.push(model({ id: 'm10', name: 'compat-1s', provider: 'openai_compatible', providerModel: 'up-model', apiBase, timeoutMs: 1_000 }));
+    snapshot.models.push(model({ id: 'm11', name: 'compat-200ms', provider: 'openai_compatible', providerModel: 'up-model', apiBase, timeoutMs: 200 }));
+    t = await startTestDataPlane({ snapshot });
+  });
+  afterAll(async () => {
+    await t.close();
+    upstream.closeAllConnections();
+    await new Promise((resolve) => upstream.close(resolve));
+  });
+  beforeEach(() => {
+    received = [];
+  });
+
+  const usageEvent = (res: Response) => waitFor(() => t.cp.acknowledged.get(res.headers.get('x-request-id')!), 'usage event');
+
+  /** Streams `parts` with a short pause between writes, so they arrive as separate reads. */
+  const streamParts = (parts: readonly string[], opts: { end?: boolean; status?: number } = {}): Handler => (_req, _body, res) => {
+    res.writeHead(opts.status ?? 200, { 'content-type': 'text/event-stream' });
+    let i = 0;
+    const next = () => {
+      if (i < parts.length) {
+        res.write(parts[i++]);
+        setTimeout(next, 2);
+      } else if (opts.end === false) res.destroy();
+      else res.end();
+    };
+    next();
+  };
+
+  it('forwards a plain answer byte for byte and bills the reported usage', async () => {
+    const answer = JSON.stringify({ id: 'x', object: 'chat.completion', model: 'up-model', choices: [{ index: 0, message: { role: 'assistant', content: 'hi "usage": {}' }, finish_reason: 'stop' }], usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 } }, null, 2);
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(answer);
+    };
+    const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', messages: [{ role: 'user', content: 'x' }], top_k: 3, user: 'u1' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await res.text()).toBe(answer);
+    // The model is the deployment's, unknown fields go along untouched; no stream options on a plain request.
+    expect(received[0]!.body).toEqual({ model: 'up-model', messages: [{ role: 'user', content: 'x' }], top_k: 3, user: 'u1' });
+    expect(received[0]!.headers.accept).toBe('application/json');
+    // Each header once (the provider's own content-type is replaced, not repeated).
+    const raw = received[0]!.rawHeaders.filter((_, i) => i % 2 === 0).map((h) => h.toLowerCase());
+    expect(raw.filter((h) => h === 'content-type')).toHaveLength(1);
+    expect(await usageEvent(res)).toMatchObject({ status: 'success', httpStatus: 200, stream: false, promptTokens: 9, completionTokens: 4, cost: 17, endUser: 'u1', provider: 'openai_compatible' });
+  });
+
+  it('streams every event, withholding the usage chunk it asked for on the client\'s behalf, across awkward read boundaries', async () => {
+    const whole = STREAM.join('');
+    // Cut inside event separators, inside the usage key and inside [DONE].
+    const cuts = [whole.indexOf('\n\n') + 1, whole.indexOf('"usage":{') + 4, whole.indexOf('[DONE]') + 3];
+    const parts = [whole.slice(0, cuts[0]), whole.slice(cuts[0], cuts[1]), whole.slice(cuts[1], cuts[2]), whole.slice(cuts[2])];
+    handler = streamParts(parts);
+    const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(await res.text()).toBe(STREAM.filter((e) => e !== USAGE_CHUNK).join(''));
+    expect(received[0]!.body).toMatchObject({ model: 'up-model', stream: true, stream_options: { include_usage: true } });
+    expect(await usageEvent(res)).toMatchObject({ status: 'success', stream: true, promptTokens: 21, completionTokens: 3, ttftMs: expect.any(Number) });
+  });
+
+  it('passes the usage chunk on when the client asked for it, keeping its other stream options', async () => {
+    handler = streamParts([STREAM.join('')]);
+    const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, stream_options: { include_usage: true, extra: 1 }, messages: [{ role: 'user', content: 'x' }] });
+    expect(await res.text()).toBe(STREAM.join(''));
+    expect(received[0]!.body.stream_options).toEqual({ include_usage: true, extra: 1 });
+    expect(sseData(STREAM.join('')).length).toBe(7);
+    expect(await usageEvent(res)).toMatchObject({ status: 'success', promptTokens: 21, completionTokens: 3 });
+  });
+
+  it('ends a stream the upstream cut short with an error event, billing one token per content event', async () => {
+    handler = streamParts(STREAM.slice(0, 3), { end: false });
+    const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'count' }] });
+    expect(res.status).toBe(200);
+    const data = sseData(await res.text());
+    expect(data).toHaveLength(4);
+    expect(JSON.parse(data.at(-1)!)).toMatchObject({ error: { type: 'api_error', code: 'upstream_error' } });
+    const event = await usageEvent(res);
+    expect(event).toMatchObject({ status: 'error', httpStatus: 200, errorType: 'upstream_error', completionTokens: 3 });
+    expect(event.promptTokens).toBeGreaterThan(0);
+  });
+
+  it('treats a stream that ends cleanly without [DONE] as cut short too', async () => {
+    handler = streamParts(STREAM.slice(0, 5));
+    const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] });
+    const data = sseData(await res.text());
+    expect(JSON.parse(data.at(-1)!).error.message).toContain('closed the stream before it was complete');
+    expect(await usageEvent(res)).toMatchObject({ status: 'error', errorType: 'upstream_error' });
+  });
+
+  it("forwards an upstream error event verbatim and adds none of its own", async () => {
+    const error = 'data: {"error":{"message":"overloaded mid-way","type":"server_error"}}\n\n';
+    handler = streamParts([STREAM[0]!, STREAM[1]!, error]);
+    const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] });
+    expect(await res.text()).toBe(STREAM[0]! + STREAM[1]! + error);
+    expect(await usageEvent(res)).toMatchObject({ status: 'error', errorType: 'upstream_error', errorMessage: 'overloaded mid-way' });
+  });
+
+  it('answers an upstream error status before any output in OpenAI form, keeping retry-after', async () => {
+    handler = (_req, _body, res) => {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' });
+      res.end(JSON.stringify({ error: { message: 'slow down', type: 'requests', code: 'rate_limit_exceeded' } }));
+    };
+    for (const stream of [false, true]) {
+      const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream, messages: [{ role: 'user', content: 'x' }] });
+      expect(res.status).toBe(429);
+      expect(res.headers.get('retry-after')).toBe('7');
+      expect(((await res.json()) as { error: { type: string; message: string } }).error).toMatchObject({ type: 'rate_limit_error', message: expect.stringContaining('slow down') });
+      expect(await usageEvent(res)).toMatchObject({ status: 'error', httpStatus: 429, promptTokens: 0, completionTokens: 0 });
+    }
+  });
+
+  it('answers 502 when the upstream answers 200 and then drops the connection before a plain body is complete', async () => {
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"id":"x"');
+      setTimeout(() => res.destroy(), 5);
+    };
+    const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', messages: [{ role: 'user', content: 'x' }] });
+    expect(res.status).toBe(502);
+    expect(await usageEvent(res)).toMatchObject({ status: 'error', httpStatus: 502 });
+  });
+
+  it("times out an upstream that sends no headers after the deployment's timeoutMs, with a 504", async () => {
+    handler = () => undefined; // never answers
+    for (const [name, ms] of [['compat-200ms', 200], ['compat-1s', 1_000]] as const) {
+      const t0 = performance.now();
+      const res = await postChat(t.baseUrl, KEYS.full, { model: name, stream: true, messages: [{ role: 'user', content: 'x' }] });
+      const elapsed = performance.now() - t0;
+      expect(res.status).toBe(504);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
+      expect(elapsed).toBeGreaterThanOrEqual(ms - 5);
+      expect(elapsed).toBeLessThan(ms + 800);
+      await upstreamClosed;
+    }
+  });
+
+  it('aborts the upstream request at once when the client goes away mid-stream, billing what was streamed', async () => {
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(STREAM[0]! + STREAM[1]!);
+      // …and then nothing more: only the client's abort ends this.
+    };
+    const controller = new AbortController();
+    const res = await fetch(`${t.baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.full}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] }),
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    const t0 = performance.now();
+    controller.abort();
+    await reader.closed.catch(() => undefined);
+    await upstreamClosed;
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect(await usageEvent(res)).toMatchObject({ status: 'aborted', httpStatus: 200, errorType: 'client_disconnected', completionTokens: 2 });
+  });
+
+  it('stops reading upstream while the client does not read (backpressure), then delivers every byte', async () => {
+    const line = (i: number) => chunk(`{"content":"${String(i).padStart(6, '0')}${'x'.repeat(4000)}"}`);
+    const total = 10_000; // ~40 MB
+    let written = 0;
+    let finished = false;
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const pump = () => {
+        while (written < total) {
+          if (!res.write(line(written++))) {
+            res.once('drain', pump);
+            return;
+          }
+        }
+        finished = true;
+        res.end(USAGE_CHUNK + DONE);
+      };
+      pump();
+    };
+    const { status, stall, body } = await new Promise<{ status: number; stall: number; body: Buffer }>((resolve, reject) => {
+      const req = request(`${t.baseUrl}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.full}`, 'content-type': 'application/json' } }, (res) => {
+        res.pause();
+        // Give the upstream time to fill every buffer between it and this (paused) client.
+        setTimeout(() => {
+          const stall = written;
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () => resolve({ status: res.statusCode!, stall, body: Buffer.concat(parts) }));
+          res.resume();
+        }, 500);
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] }));
+    });
+    expect(status).toBe(200);
+    // Socket buffers hold some megabytes; without backpressure the whole 40 MB would have been read by now.
+    expect(stall).toBeLessThan(total / 2);
+    expect(finished).toBe(true);
+    // Every event, in order, intact (the forwarder reuses its join buffer between reads).
+    const expected = Buffer.from(Array.from({ length: total }, (_, i) => line(i)).join('') + DONE);
+    expect(body.length).toBe(expected.length);
+    expect(body.equals(expected)).toBe(true);
+  });
+});
+
+describe('usageOfJson', () => {
+  const parse = (value: unknown, indent?: number) => usageOfJson(Buffer.from(JSON.stringify(value, null, indent)));
+
+  it('reads the usage object from the end, pretty-printed or not', () => {
+    const usage = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5, prompt_tokens_details: { cached_tokens: 1 } };
+    expect(parse({ id: 'x', choices: [], usage })).toEqual(usage);
+    expect(parse({ id: 'x', choices: [], usage }, 2)).toEqual(usage);
+  });
+
+  it('falls back to the whole body when usage is not the last member, or a later "usage" is something else', () => {
+    const usage = { prompt_tokens: 3, completion_tokens: 2 };
+    expect(parse({ usage, choices: [{ message: { content: 'see "usage": {"x":1}' } }] })).toEqual(usage);
+    expect(parse({ usage, meta: { usage: 'none' } })).toEqual(usage);
+    expect(parse({ usage, meta: { usage: { other: 1 } } })).toEqual(usage);
+  });
+
+  it('gives undefined for a body without usage, or not JSON at all', () => {
+    expect(parse({ id: 'x' })).toBeUndefined();
+    expect(usageOfJson(Buffer.from('<html>'))).toBeUndefined();
+  });
+});
