@@ -1,8 +1,6 @@
 import { admin } from '../src/admin.js';
 import { canConnect, createDatabase, DEFAULT_ADMIN_URL, startEmbeddedPostgres } from '../src/postgres.js';
-import { freePort } from '../src/ports.js';
-import { spawnNode, startControlPlaneProcess, startDataPlaneProcess, type ControlPlaneProcess, type DataPlaneProcess } from '../src/processes.js';
-import { waitFor } from '../src/wait.js';
+import { startControlPlaneProcess, startDataPlaneProcess, type ControlPlaneProcess, type DataPlaneProcess } from '../src/processes.js';
 import { startHelper } from './helper-process.js';
 import { STREAM_CHUNKS, UPSTREAM_USAGE, startBenchUpstream } from './upstream.js';
 import { sinkTally, type UsageTally } from './usage-sink.js';
@@ -56,7 +54,9 @@ export async function startBenchStack(dataPlaneEnv: Record<string, string> = {})
       sink = await startHelper<{ url: string }>('./usage-sink.ts', [cp.graphqlUrl, String(UPSTREAM_USAGE.prompt), String(UPSTREAM_USAGE.completion), String(STREAM_CHUNKS)], '1');
     }
     const env = { TOLLGATE_USAGE_FLUSH_MS: '250', ...(sink && { TOLLGATE_CONTROL_PLANE_URL: sink.info.url }), ...dataPlaneEnv };
-    dp = process.env.BENCH_DP_MAIN ? await startOtherDataPlane(process.env.BENCH_DP_MAIN, cp, env) : await startDataPlaneProcess({ controlPlane: cp, cpus: '0', env });
+    // BENCH_DP_MAIN=/path/to/data-plane/dist/main.js benchmarks another build (e.g. a worktree of an earlier commit,
+    // for before/after figures from the same machine and benchmark), started exactly like this one.
+    dp = await startDataPlaneProcess({ controlPlane: cp, cpus: '0', env, ...(process.env.BENCH_DP_MAIN && { main: process.env.BENCH_DP_MAIN }) });
   } catch (err) {
     sink?.stop();
     await cp?.process.stop();
@@ -80,35 +80,4 @@ export async function startBenchStack(dataPlaneEnv: Record<string, string> = {})
       await stopPg?.();
     },
   };
-}
-
-/**
- * BENCH_DP_MAIN=/path/to/data-plane/dist/main.js: benchmark another build of the data plane (e.g. a worktree of an
- * earlier commit, for before/after figures from the same machine and the same benchmark), started like
- * `startDataPlaneProcess` starts this one.
- */
-async function startOtherDataPlane(main: string, cp: ControlPlaneProcess, env: Record<string, string>): Promise<DataPlaneProcess> {
-  const port = await freePort();
-  const proc = spawnNode('data-plane', main, {
-    TOLLGATE_HOST: '127.0.0.1',
-    TOLLGATE_PORT: String(port),
-    TOLLGATE_CONTROL_PLANE_URL: cp.graphqlUrl,
-    TOLLGATE_DATA_PLANE_TOKEN: cp.dataPlaneToken,
-    ...env,
-  }, [], '0');
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const configVersion = async (): Promise<number> => {
-    try {
-      const res = await fetch(`${baseUrl}/health/readiness`);
-      const body = (await res.json()) as { configVersion?: number };
-      return res.ok && typeof body.configVersion === 'number' ? body.configVersion : -1;
-    } catch {
-      return -1;
-    }
-  };
-  await waitFor(async () => {
-    if (!proc.running) throw new Error(`data plane exited:\n${proc.text()}`);
-    return (await configVersion()) >= 0;
-  }, { timeoutMs: 30_000, what: 'data plane readiness' });
-  return { process: proc, port, baseUrl, configVersion };
 }

@@ -132,9 +132,11 @@ export async function startDataPlaneProcess(options: {
   env?: Record<string, string>;
   /** Cores to pin the data plane to (taskset list, e.g. '0'). */
   cpus?: string;
+  /** Entry point of another build (the benchmark's before/after comparisons); default this checkout's. */
+  main?: string;
 }): Promise<DataPlaneProcess> {
   const port = options.port ?? (await freePort());
-  const proc = spawnNode('data-plane', join(repoRoot, 'data-plane/dist/main.js'), {
+  const proc = spawnNode('data-plane', options.main ?? join(repoRoot, 'data-plane/dist/main.js'), {
     TOLLGATE_HOST: '127.0.0.1',
     TOLLGATE_PORT: String(port),
     TOLLGATE_CONTROL_PLANE_URL: options.controlPlane.graphqlUrl,
