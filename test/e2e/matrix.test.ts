@@ -422,4 +422,20 @@ describe('golden matrix: inbound protocol × provider', () => {
     expect(JSON.stringify(sentToOpenAi)).not.toContain('cache_control');
     expect(sentToOpenAi.user).toBe('user_abc_session_1');
   });
+
+  it('legacy completions go to the completions endpoint of OpenAI-family providers (instruct models work)', async () => {
+    for (const [model, upstream, path] of [
+      ['m-openai', standIns.openai!, '/v1/completions'],
+      ['m-azure', standIns.azure!, '/openai/deployments/gpt-4o-mini/completions'],
+      ['m-compat', standIns.compat!, '/v1/completions'],
+    ] as const) {
+      const before = upstream.requests.length;
+      const r = await openai().completions.create({ model, prompt: `Say it. ${directive(TEXT)}`, max_tokens: 32, suffix: undefined });
+      expect(r.choices[0]?.text, model).toBe(TEXT.text);
+      const sent = upstream.requests[before] as unknown as { path: string; body: { prompt: string; max_tokens: number } };
+      expect(sent.path, model).toBe(path);
+      expect(sent.body.prompt).toContain('Say it.');
+      expect(sent.body.max_tokens).toBe(32);
+    }
+  });
 });

@@ -23,7 +23,9 @@ export async function handleCompletions(res: ServerResponse, body: CompletionsBo
   if (fault?.kind === 'hang') return;
   if (fault?.kind === 'http') return sendHttpFault(res, fault, azure, script.usage.inputTokens);
   const finish = script.finish === 'tool_calls' ? 'stop' : script.finish;
-  const outputTokens = script.textChunks.length;
+  // Text only (legacy completions have no reasoning or tool calls): the script's output count, which is the number
+  // of text chunks unless a test overrides the usage.
+  const outputTokens = script.usage.outputTokens;
   const usage = { prompt_tokens: script.usage.inputTokens, completion_tokens: outputTokens, total_tokens: script.usage.inputTokens + outputTokens };
   const meta = { id: responseId('cmpl-'), object: 'text_completion', created: Math.floor(Date.now() / 1000), model: body.model ?? deployment ?? 'gpt-3.5-turbo-instruct' };
 

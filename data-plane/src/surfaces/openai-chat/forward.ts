@@ -24,8 +24,13 @@ const EMPTY_CHOICES = Buffer.from('"choices":[]');
 const ERROR_EVENT = Buffer.from('data: {"error"');
 const USAGE_KEY = Buffer.from('"usage"');
 
-/** An OpenAI chat body as the client sent it, plus what the forwarder must know about it. */
+/**
+ * An OpenAI chat (or legacy completions) body as the client sent it, plus what the forwarder must know about it.
+ * Both protocols frame streams the same way (`data:` events, a usage chunk with empty `choices`, `[DONE]`).
+ */
 export interface ForwardedChat {
+  /** Which OpenAI endpoint the body is for; default chat completions. */
+  readonly protocol?: 'openai-chat' | 'openai-completions';
   readonly body: Record<string, unknown>;
   readonly stream: boolean;
   /** Whether the client itself asked for the usage chunk (`stream_options.include_usage`). */
@@ -59,7 +64,7 @@ export function forwardOpenAiChat(
   secrets: SecretResolver,
   usage: UsageRecorder,
 ): Promise<ForwardResult> {
-  const { url, headers } = forward.upstream('openai-chat', target, secrets);
+  const { url, headers } = forward.upstream(chat.protocol ?? 'openai-chat', target, secrets);
   const body: Record<string, unknown> = { ...chat.body, model: target.providerModel };
   if (chat.stream) {
     const options = (typeof chat.body.stream_options === 'object' && chat.body.stream_options) || {};

@@ -46,6 +46,8 @@ export interface ParsedCompletionRequest {
   readonly includeUsage: boolean;
   readonly user: string | null;
   readonly canonical: CanonicalRequest;
+  /** The JSON body as the client sent it (for same-protocol forwarding). */
+  readonly body: Record<string, unknown>;
 }
 
 /** Parses and validates a legacy completions body; throws a 400 `HttpError` saying what is wrong. */
@@ -61,6 +63,7 @@ export function parseCompletionRequest(body: Buffer): ParsedCompletionRequest {
     includeUsage: stream && request.stream_options?.include_usage === true,
     user: request.user ?? null,
     canonical: toCanonical(request, prompt, stream, json),
+    body: json,
   };
 }
 

@@ -1,5 +1,7 @@
 import { renderOpenAiError } from '../../http/errors.js';
 import { openAiCredential } from '../../pipeline/authenticate.js';
+import { estimatePromptTokens } from '../../providers/token-estimate.js';
+import { forwardOpenAiChat } from '../openai-chat/forward.js';
 import { openAiUsage } from '../openai-chat/usage.js';
 import type { Surface } from '../types.js';
 import { textCompletion, textCompletionId } from './completion.js';
@@ -8,8 +10,11 @@ import { parseCompletionRequest, type ParsedCompletionRequest } from './completi
 import { toCompletionFinishReason } from './finish-reason.js';
 
 /**
- * `POST /v1/completions`: OpenAI's legacy text completions in, any provider out. The prompt reaches the model as
- * one user message (see `completion-request.ts`), so a chat-only model answers it as chat.
+ * `POST /v1/completions`: OpenAI's legacy text completions in, any provider out. A provider that serves the
+ * completions endpoint itself (OpenAI, Azure, OpenAI-compatible servers) gets the client's body as is, through the
+ * same byte-forwarding fast path as chat, so instruct models (`gpt-3.5-turbo-instruct`) work; for every other
+ * provider the prompt reaches the model as one user message (see `completion-request.ts`) and a chat model answers
+ * it as chat.
  */
 export const openAiCompletionsSurface: Surface<ParsedCompletionRequest> = {
   protocol: 'openai-completions',
@@ -29,4 +34,19 @@ export const openAiCompletionsSurface: Surface<ParsedCompletionRequest> = {
       error: (error) => CompletionChunkEncoder.error(error.toBody()),
     };
   },
+  forward: (ex, parsed, call) =>
+    forwardOpenAiChat(
+      ex,
+      {
+        protocol: 'openai-completions',
+        body: parsed.body,
+        stream: parsed.stream,
+        includeUsage: parsed.includeUsage,
+        estimateInputTokens: () => estimatePromptTokens(parsed.canonical.messages),
+      },
+      call.capability,
+      call.target,
+      call.secrets,
+      call.usage,
+    ),
 };
