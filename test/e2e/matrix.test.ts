@@ -401,6 +401,8 @@ describe('golden matrix: inbound protocol × provider', () => {
     expect(sent.tools[0]!.cache_control).toEqual({ type: 'ephemeral' });
     expect(sent.messages[0]!.content[0]!.cache_control).toEqual({ type: 'ephemeral' });
     expect(sent.metadata?.user_id).toBe('user_abc_session_1');
+    // Beta feature flags reach an Anthropic target.
+    expect(standIns.anthropic!.requests[before]!.headers['anthropic-beta']).toBe('prompt-caching-2024-07-31');
   });
 
   it('Claude Code → Bedrock target: cache_control markers become cachePoint blocks', async () => {
@@ -414,12 +416,13 @@ describe('golden matrix: inbound protocol × provider', () => {
 
   it('Claude Code → GPT and Gemini targets: the same request works, markers dropped', async () => {
     for (const model of ['m-openai', 'm-gemini']) {
-      const msg = await anthropic().messages.create(claudeCodeRequest(model), { query: { beta: 'true' } });
+      const msg = await anthropic().messages.create(claudeCodeRequest(model), { query: { beta: 'true' }, headers: { 'anthropic-beta': 'interleaved-thinking-2025-05-14' } });
       expect(msg.stop_reason).toBe('tool_use');
       expect(msg.content).toEqual([expect.objectContaining({ type: 'tool_use', name: 'Read', input: { path: 'README.md' } })]);
     }
     const sentToOpenAi = standIns.openai!.requests.at(-1)!.body as { user?: string; messages: unknown[] };
     expect(JSON.stringify(sentToOpenAi)).not.toContain('cache_control');
+    expect(standIns.openai!.requests.at(-1)!.headers['anthropic-beta']).toBeUndefined();
     expect(sentToOpenAi.user).toBe('user_abc_session_1');
   });
 

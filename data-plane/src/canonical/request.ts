@@ -140,5 +140,10 @@ export interface CanonicalRequest {
    * adapter whose provider speaks `protocol` merges them into its request (so new provider parameters keep
    * working through the gateway); every other adapter ignores them.
    */
-  readonly passthrough?: { readonly protocol: InboundProtocol; readonly fields: Readonly<Record<string, unknown>> };
+  readonly passthrough?: {
+    readonly protocol: InboundProtocol;
+    readonly fields: Readonly<Record<string, unknown>>;
+    /** Request headers of that protocol to send on to such a target (Anthropic's `anthropic-beta`). */
+    readonly headers?: Readonly<Record<string, string>>;
+  };
 }

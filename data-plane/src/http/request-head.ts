@@ -13,6 +13,8 @@ export interface RequestHead {
   readonly xApiKey: string;
   /** Azure OpenAI's `api-key` header ('' when absent). */
   readonly apiKey: string;
+  /** Anthropic's `anthropic-beta` feature flags ('' when absent), passed on to Anthropic targets. */
+  readonly anthropicBeta: string;
   /** The raw query string without '?' ('' when absent). */
   readonly query: string;
   /** Declared Content-Length, or null when absent (chunked) or unparsable. */
@@ -28,6 +30,7 @@ export function readRequestHead(req: UwsRequest): RequestHead {
     authorization: req.getHeader('authorization'),
     xApiKey: req.getHeader('x-api-key'),
     apiKey: req.getHeader('api-key'),
+    anthropicBeta: req.getHeader('anthropic-beta'),
     query: req.getQuery() ?? '',
     contentLength: Number.isSafeInteger(parsed) && parsed >= 0 ? parsed : null,
   };

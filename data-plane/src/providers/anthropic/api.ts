@@ -1,7 +1,7 @@
 import type { ProviderError } from '../../canonical/errors.js';
 import { headerValue, upstreamRequest, type UpstreamResponse } from '../../upstream/http.js';
 import { isProviderError } from '../../upstream/errors.js';
-import type { ProviderCall } from '../types.js';
+import type { CanonicalRequest, ProviderCall } from '../types.js';
 import { anthropicHttpError } from './anthropic-error.js';
 
 /**
@@ -40,11 +40,18 @@ export function anthropicHeaders(call: ProviderCall, accept: 'application/json' 
  * POSTs a JSON body and returns the 2xx response; any other status is read and thrown as a `ProviderError`.
  * The client's abort signal goes straight to undici, so a disconnect closes the upstream socket at once.
  */
-export async function postAnthropic(path: 'messages' | 'messages/count_tokens', body: unknown, call: ProviderCall, stream: boolean): Promise<UpstreamResponse> {
+export async function postAnthropic(
+  path: 'messages' | 'messages/count_tokens',
+  body: unknown,
+  call: ProviderCall,
+  stream: boolean,
+  /** Headers an Anthropic client sent that Anthropic should see too (`anthropic-beta`). */
+  clientHeaders?: Readonly<Record<string, string>>,
+): Promise<UpstreamResponse> {
   const timeout = call.target.timeoutMs ?? undefined;
   const response = await upstreamRequest({
     url: anthropicUrl(call.target.apiBase, path),
-    headers: anthropicHeaders(call, stream ? 'text/event-stream' : 'application/json'),
+    headers: { ...clientHeaders, ...anthropicHeaders(call, stream ? 'text/event-stream' : 'application/json') },
     body: JSON.stringify(body),
     signal: call.signal,
     ...(timeout !== undefined && { headersTimeoutMs: timeout, bodyTimeoutMs: timeout }),
@@ -52,4 +59,9 @@ export async function postAnthropic(path: 'messages' | 'messages/count_tokens', 
   if (response.statusCode >= 200 && response.statusCode < 300) return response;
   const text = await response.body.text().catch(() => '');
   throw anthropicHttpError(response.statusCode, text, headerValue(response.headers, 'retry-after'));
+}
+
+/** The client's Anthropic headers to pass on: only from an Anthropic client (another protocol's mean nothing here). */
+export function forwardedHeaders(request: CanonicalRequest): Readonly<Record<string, string>> | undefined {
+  return request.passthrough?.protocol === 'anthropic-messages' ? request.passthrough.headers : undefined;
 }

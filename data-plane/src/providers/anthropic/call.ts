@@ -15,9 +15,13 @@ const DRAIN_MS = 5_000;
  * canonical events from the complete message). Failures are thrown as `ProviderError`s or network errors and
  * become the stream's `error` event in `defineProvider`; an abort ends the stream quietly there.
  */
-export async function* callMessages(wire: AnthropicMessagesRequest, call: ProviderCall): AsyncGenerator<StreamEvent> {
+export async function* callMessages(
+  wire: AnthropicMessagesRequest,
+  call: ProviderCall,
+  clientHeaders?: Readonly<Record<string, string>>,
+): AsyncGenerator<StreamEvent> {
   const stream = wire.stream === true;
-  const response = await postAnthropic('messages', wire, call, stream);
+  const response = await postAnthropic('messages', wire, call, stream, clientHeaders);
   if (!stream) {
     const json: unknown = await response.body.json();
     yield* mapAnthropicMessage(json);

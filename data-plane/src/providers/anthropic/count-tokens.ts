@@ -8,10 +8,10 @@ import { COUNT_TOKENS_FIELDS, type AnthropicMessagesRequest } from './wire.js';
  * thinking included). Throws a `ProviderError` on failure.
  * @see https://docs.anthropic.com/en/api/messages-count-tokens
  */
-export async function countTokens(wire: AnthropicMessagesRequest, call: ProviderCall): Promise<number> {
+export async function countTokens(wire: AnthropicMessagesRequest, call: ProviderCall, clientHeaders?: Readonly<Record<string, string>>): Promise<number> {
   const body: Record<string, unknown> = {};
   for (const field of COUNT_TOKENS_FIELDS) if (wire[field] !== undefined) body[field] = wire[field];
-  const response = await postAnthropic('messages/count_tokens', body, call, false);
+  const response = await postAnthropic('messages/count_tokens', body, call, false, clientHeaders);
   const parsed = CountTokensResponse.safeParse(await response.body.json());
   if (!parsed.success) {
     throw { status: 502, type: 'api_error', code: 'upstream_error', message: 'anthropic: unreadable count_tokens response', provider: 'anthropic' };

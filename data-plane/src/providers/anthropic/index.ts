@@ -1,6 +1,7 @@
 import { toProviderError } from '../../upstream/errors.js';
 import { defineProvider } from '../define-provider.js';
 import type { Provider } from '../types.js';
+import { forwardedHeaders } from './api.js';
 import { callMessages } from './call.js';
 import { countTokens } from './count-tokens.js';
 import { translateRequest, type TranslateOptions } from './translate-request.js';
@@ -17,10 +18,10 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Provi
   return defineProvider<AnthropicMessagesRequest>({
     kind: 'anthropic',
     translateRequest: (request, target) => translateRequest(request, target, options),
-    call: (wire, call) => callMessages(wire, call),
+    call: (wire, call, request) => callMessages(wire, call, forwardedHeaders(request)),
     countTokens: async (request, call) => {
       try {
-        return await countTokens(translateRequest(request, call.target, options), call);
+        return await countTokens(translateRequest(request, call.target, options), call, forwardedHeaders(request));
       } catch (err) {
         // Failures reach the caller as `ProviderError`s, like the chat stream's error events.
         throw toProviderError(err, 'anthropic');

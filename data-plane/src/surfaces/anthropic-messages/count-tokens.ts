@@ -27,7 +27,7 @@ export async function countMessageTokens(deps: PipelineDeps, ex: Exchange, head:
     const config = requireConfig(deps.config, ex);
     // Before the body, as in `runInference`: an unauthenticated client cannot make the gateway buffer a body.
     const key = authenticate(config, anthropicCredential(head), Date.now());
-    const parsed = parseMessagesRequest(await ex.readBody(deps.maxBodyBytes, head.contentLength), { requireMaxTokens: false });
+    const parsed = parseMessagesRequest(await ex.readBody(deps.maxBodyBytes, head.contentLength), { requireMaxTokens: false, anthropicBeta: head.anthropicBeta });
     const model = resolveModel(config, key, parsed.model);
     const provider = deps.providers.get(model.provider);
     if (provider === undefined) throw errors.providerUnavailable(model.provider);

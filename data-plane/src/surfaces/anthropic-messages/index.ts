@@ -14,7 +14,7 @@ export const anthropicMessagesSurface: Surface<ParsedMessagesRequest> = {
   protocol: 'anthropic-messages',
   renderError: renderAnthropicError,
   credential: anthropicCredential,
-  parse: (body) => parseMessagesRequest(body, { requireMaxTokens: true }),
+  parse: (body, head) => parseMessagesRequest(body, { requireMaxTokens: true, anthropicBeta: head.anthropicBeta }),
   respond: (response, meta, _parsed, usage) =>
     anthropicMessage({ id: messageId(meta.requestId), model: meta.model, response, usage: anthropicUsage(usage) }),
   streamEncoder: (meta, parsed) =>

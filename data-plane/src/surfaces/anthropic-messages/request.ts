@@ -71,7 +71,17 @@ export interface ParsedMessagesRequest extends ParsedInbound {
  * Parses and validates a Messages body; throws a 400 `HttpError` naming the field. `max_tokens` is required for
  * `/v1/messages` (as Anthropic requires it) and ignored by `count_tokens`.
  */
-export function parseMessagesRequest(body: Buffer, options: { requireMaxTokens: boolean }): ParsedMessagesRequest {
+export function parseMessagesRequest(body: Buffer, options: { requireMaxTokens: boolean; anthropicBeta?: string }): ParsedMessagesRequest {
+  const parsed = parseMessagesBody(body, options);
+  const beta = options.anthropicBeta?.trim();
+  if (!beta) return parsed;
+  // Beta feature flags (Claude Code sends several) only mean something to an Anthropic target: they travel with
+  // the passthrough, which only such a target reads.
+  const passthrough = parsed.canonical.passthrough ?? { protocol: 'anthropic-messages' as const, fields: {} };
+  return { ...parsed, canonical: { ...parsed.canonical, passthrough: { ...passthrough, headers: { ...passthrough.headers, 'anthropic-beta': beta } } } };
+}
+
+function parseMessagesBody(body: Buffer, options: { requireMaxTokens: boolean }): ParsedMessagesRequest {
   const json = parseJsonObject(body);
   const request = check(MessagesRequest, json);
   if (options.requireMaxTokens && request.max_tokens === undefined) throw invalidRequest('max_tokens', 'Field required', 'missing_required_parameter');
