@@ -5,11 +5,14 @@ import type { Model, Team, VirtualKey } from '../db/entities/index.js';
  * Entity → the schema's config shape, validated by the schema itself so nothing the data plane would reject
  * leaves the control plane. `key.hash` must have been loaded (it is a lazy property).
  */
-export function modelConfig(model: Model): ModelConfig {
-  return ModelConfig.parse({
-    id: model.id,
+/**
+ * A model's settings: every field a client sets, in one list, shared by the config snapshot, the GraphQL object
+ * and `updateModel`'s merge, so a new model field is added in one place.
+ */
+export function modelSettings(model: Model): Omit<ModelConfig, 'id'> {
+  return {
     name: model.name,
-    provider: model.provider,
+    provider: model.provider as ModelConfig['provider'],
     providerModel: model.providerModel,
     apiBase: model.apiBase,
     apiKeyRef: model.apiKeyRef,
@@ -21,7 +24,11 @@ export function modelConfig(model: Model): ModelConfig {
     timeoutMs: model.timeoutMs,
     inputCostPerMillion: model.inputCostPerMillion,
     outputCostPerMillion: model.outputCostPerMillion,
-  });
+  };
+}
+
+export function modelConfig(model: Model): ModelConfig {
+  return ModelConfig.parse({ id: model.id, ...modelSettings(model) });
 }
 
 export function teamConfig(team: Team): TeamConfig {

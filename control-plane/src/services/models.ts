@@ -3,6 +3,7 @@ import type { Orm } from '../db/orm.js';
 import { conflict, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
 import type { ConfigLog } from './config-log.js';
+import { modelSettings } from './config-mappers.js';
 import { CreateModelInput, UpdateModelInput } from './inputs.js';
 import { onUniqueViolation } from './unique-violation.js';
 
@@ -24,25 +25,6 @@ export const DEFAULT_MODEL: CreateModelInput = {
   inputCostPerMillion: 1,
   outputCostPerMillion: 2,
 };
-
-/** A model's current settings, in input form. */
-function settingsOf(model: Model): CreateModelInput {
-  return {
-    name: model.name,
-    provider: model.provider as CreateModelInput['provider'],
-    providerModel: model.providerModel,
-    apiBase: model.apiBase,
-    apiKeyRef: model.apiKeyRef,
-    apiVersion: model.apiVersion,
-    region: model.region,
-    awsAccessKeyIdRef: model.awsAccessKeyIdRef,
-    awsSecretAccessKeyRef: model.awsSecretAccessKeyRef,
-    awsSessionTokenRef: model.awsSessionTokenRef,
-    timeoutMs: model.timeoutMs,
-    inputCostPerMillion: model.inputCostPerMillion,
-    outputCostPerMillion: model.outputCostPerMillion,
-  };
-}
 
 export class ModelService {
   constructor(
@@ -80,7 +62,7 @@ export class ModelService {
         this.configLog.change(async (em, record) => {
           const model = await em.findOne(Model, { id, deletedAt: null });
           if (!model) throw notFound('Model');
-          const current = settingsOf(model);
+          const current: CreateModelInput = modelSettings(model);
           const next = parseInput(CreateModelInput, { ...current, ...patch });
           if (next.name !== model.name && (await em.count(Model, { name: next.name, deletedAt: null }))) {
             throw duplicateName();

@@ -1,6 +1,7 @@
 import { ProviderKind } from '@tollgate/schema';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import type { Model } from '../../db/entities/index.js';
+import { modelSettings } from '../../services/config-mappers.js';
 
 @ObjectType('Model')
 export class ModelObject {
@@ -50,22 +51,6 @@ export class ModelObject {
   createdAt!: Date;
 
   static from(model: Model): ModelObject {
-    return Object.assign(new ModelObject(), {
-      id: model.id,
-      name: model.name,
-      provider: model.provider,
-      providerModel: model.providerModel,
-      apiBase: model.apiBase,
-      apiKeyRef: model.apiKeyRef,
-      apiVersion: model.apiVersion,
-      region: model.region,
-      awsAccessKeyIdRef: model.awsAccessKeyIdRef,
-      awsSecretAccessKeyRef: model.awsSecretAccessKeyRef,
-      awsSessionTokenRef: model.awsSessionTokenRef,
-      timeoutMs: model.timeoutMs,
-      inputCostPerMillion: model.inputCostPerMillion,
-      outputCostPerMillion: model.outputCostPerMillion,
-      createdAt: model.createdAt,
-    });
+    return Object.assign(new ModelObject(), { id: model.id, ...modelSettings(model), createdAt: model.createdAt });
   }
 }
