@@ -405,10 +405,17 @@ describe('golden matrix: inbound protocol × provider', () => {
     expect(standIns.anthropic!.requests[before]!.headers['anthropic-beta']).toBe('prompt-caching-2024-07-31');
   });
 
-  it('Claude Code → Bedrock target: cache_control markers become cachePoint blocks', async () => {
+  it('Claude Code → Bedrock target: cache_control markers become cachePoint blocks, betas Bedrock serves go along', async () => {
     const before = standIns.bedrock!.requests.length;
-    await anthropic().messages.create(claudeCodeRequest('m-bedrock'));
-    const sent = standIns.bedrock!.requests[before]!.body as { system: unknown[]; toolConfig: { tools: unknown[] }; messages: Array<{ content: unknown[] }> };
+    await anthropic().messages.create(claudeCodeRequest('m-bedrock'), { headers: { 'anthropic-beta': 'claude-code-20250219,token-efficient-tools-2025-02-19' } });
+    const sent = standIns.bedrock!.requests[before]!.body as {
+      system: unknown[];
+      toolConfig: { tools: unknown[] };
+      messages: Array<{ content: unknown[] }>;
+      additionalModelRequestFields?: unknown;
+    };
+    // Bedrock refuses a request naming a beta it does not serve, so Claude Code's own flag stays behind.
+    expect(sent.additionalModelRequestFields).toEqual({ anthropic_beta: ['token-efficient-tools-2025-02-19'] });
     expect(sent.system).toEqual([{ text: 'You are Claude Code.' }, { text: 'Project instructions: be exact.' }, { cachePoint: { type: 'default' } }]);
     expect(sent.toolConfig.tools.at(-1)).toEqual({ cachePoint: { type: 'default' } });
     expect(sent.messages[0]!.content.at(-1)).toEqual({ cachePoint: { type: 'default' } });

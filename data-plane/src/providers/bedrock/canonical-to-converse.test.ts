@@ -194,6 +194,26 @@ describe('canonical → Converse request', () => {
     expect(translateRequest(req([user('x')], { reasoning: { effort: 'high' } }), target('meta.llama3-70b-instruct-v1:0')).body.additionalModelRequestFields).toBeUndefined();
   });
 
+  it('should pass on the Anthropic betas Bedrock serves for that Claude version, and drop the rest', () => {
+    const withBetas = (header: string): Partial<CanonicalRequest> => ({
+      passthrough: { protocol: 'anthropic-messages', fields: {}, headers: { 'anthropic-beta': header } },
+    });
+    const claudeCode = withBetas('claude-code-20250219, interleaved-thinking-2025-05-14,fine-grained-tool-streaming-2025-05-14,context-1m-2025-08-07,effort-2025-11-24,interleaved-thinking-2025-05-14');
+    const sonnet4 = translateRequest(req([user('x')], claudeCode), target('us.anthropic.claude-sonnet-4-20250514-v1:0')).body;
+    expect(sonnet4.additionalModelRequestFields).toEqual({ anthropic_beta: ['interleaved-thinking-2025-05-14', 'context-1m-2025-08-07'] });
+    // effort is Opus 4.5+ only; Claude 3.5 has neither interleaved thinking nor the 1M window.
+    const opus45 = translateRequest(req([user('x')], claudeCode), target('global.anthropic.claude-opus-4-5-20251101-v1:0')).body;
+    expect(opus45.additionalModelRequestFields).toEqual({ anthropic_beta: ['interleaved-thinking-2025-05-14', 'context-1m-2025-08-07', 'effort-2025-11-24'] });
+    const claude35 = translateRequest(req([user('x')], claudeCode), target('anthropic.claude-3-5-sonnet-20240620-v1:0')).body;
+    expect(claude35.additionalModelRequestFields).toBeUndefined();
+    // Betas travel with thinking; other model families and other inbound protocols get none.
+    const thinking = translateRequest(req([user('x')], { ...claudeCode, reasoning: { budgetTokens: 2000 }, maxOutputTokens: 4000 }), target('us.anthropic.claude-sonnet-4-20250514-v1:0')).body;
+    expect(thinking.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 2000 }, anthropic_beta: ['interleaved-thinking-2025-05-14', 'context-1m-2025-08-07'] });
+    expect(translateRequest(req([user('x')], claudeCode), target('amazon.nova-pro-v1:0')).body.additionalModelRequestFields).toBeUndefined();
+    const fromOpenAi: Partial<CanonicalRequest> = { passthrough: { protocol: 'openai-chat', fields: {}, headers: { 'anthropic-beta': 'context-1m-2025-08-07' } } };
+    expect(translateRequest(req([user('x')], fromOpenAi), target('us.anthropic.claude-sonnet-4-20250514-v1:0')).body.additionalModelRequestFields).toBeUndefined();
+  });
+
   it('should ask for JSON output with a last system instruction carrying the schema', () => {
     const schema = { type: 'object', properties: { a: { type: 'number' } }, required: ['a'] };
     const sys: Message = { role: 'system', content: [{ type: 'text', text: 'Cached prefix.', cacheControl: { type: 'ephemeral' } }] };

@@ -1,11 +1,13 @@
 import type { CanonicalRequest } from '../../canonical/request.js';
 // Claude on Bedrock takes Anthropic's thinking parameters: one budget rule for both adapters.
 import { thinkingBudget } from '../anthropic/thinking.js';
+import { bedrockAnthropicBetas } from './anthropic-beta.js';
 import type { InferenceConfig } from './wire.js';
 
 /**
  * Model-specific request fields Converse does not model itself and that go in `additionalModelRequestFields`.
- * Only Anthropic's are mapped: extended thinking (`thinking.budget_tokens`) and `top_k`. Bedrock forwards them to
+ * Only Anthropic's are mapped: extended thinking (`thinking.budget_tokens`), `top_k` and the beta flags
+ * (`anthropic_beta`, see anthropic-beta.ts). Bedrock forwards them to
  * the model, so they follow Anthropic's rules (the same as the Anthropic adapter's): a budget of at least 1024
  * tokens, below `maxTokens`; temperature within 0–1; while thinking no temperature or top_k and top_p ≥ 0.95.
  * @see https://docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-extended-thinking.html
@@ -49,9 +51,11 @@ export function planModelFields(request: CanonicalRequest, modelId: string): Mod
     ...(topP !== undefined && { topP }),
     ...(stop !== undefined && stop.length > 0 && { stopSequences: stop }),
   };
+  const betas = anthropic ? bedrockAnthropicBetas(request, modelId) : [];
   const fields: Record<string, unknown> = {
     ...(thinking && { thinking: { type: 'enabled', budget_tokens: budget } }),
     ...(anthropic && !thinking && request.topK !== undefined && { top_k: request.topK }),
+    ...(betas.length > 0 && { anthropic_beta: betas }),
   };
   return { inferenceConfig, ...(Object.keys(fields).length > 0 && { additionalModelRequestFields: fields }) };
 }
