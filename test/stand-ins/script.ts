@@ -34,6 +34,11 @@ export interface Script {
   readonly toolCalls?: readonly ScriptToolCall[];
   /** Pause between streamed chunks, milliseconds. */
   readonly chunkDelayMs?: number;
+  /**
+   * Pause after the last event before the response body ends, milliseconds: the end of the chunked body (and the
+   * connection's return to the client's pool) then comes in a later packet than the last event, as over a network.
+   */
+  readonly endDelayMs?: number;
   /** Number of text chunks to split `text` into for streaming (default: one per word). */
   readonly chunks?: number;
   readonly fault?: ScriptFault;
@@ -60,6 +65,7 @@ export interface ResolvedScript {
   readonly reasoningChunks: readonly string[];
   readonly toolCalls: readonly Required<ScriptToolCall>[];
   readonly chunkDelayMs: number;
+  readonly endDelayMs: number;
   readonly fault: ScriptFault | undefined;
   readonly usage: ScriptUsage;
   readonly finish: 'stop' | 'length' | 'tool_calls' | 'content_filter';
@@ -115,6 +121,7 @@ export function resolveScript(lastUserText: string, promptChars: number, idPrefi
     reasoningChunks: reasoning ? wordChunks(reasoning) : [],
     toolCalls,
     chunkDelayMs: script.chunkDelayMs ?? 0,
+    endDelayMs: script.endDelayMs ?? 0,
     fault: script.fault,
     usage,
     finish,

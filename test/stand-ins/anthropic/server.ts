@@ -144,6 +144,7 @@ async function answer(res: ServerResponse, body: MessagesBody, script: ReturnTyp
     }
     writeEvent(res, frame.event, frame.data);
   }
+  if (script.endDelayMs > 0) await sleep(script.endDelayMs);
   endSse(res);
 }
 

@@ -67,9 +67,11 @@ describe('Anthropic adapter against the stand-in', () => {
     expect(sent.body).toEqual({ model: 'claude-sonnet-4-6', max_tokens: 8192, stream: true, messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello there' }] }] });
   });
 
-  it('should keep the upstream connection alive after a finished stream', async () => {
-    await chat(ask('first'));
-    await new Promise((r) => setTimeout(r, 50));
+  it('should keep the upstream connection alive after a finished stream, even when the body ends after message_stop', async () => {
+    // The end of the chunked body comes 30 ms after message_stop: the adapter is done before the body is, and must
+    // read that end rather than destroy the body, which would close the connection.
+    await chat(ask({ text: 'first', endDelayMs: 30 }));
+    await new Promise((r) => setTimeout(r, 80));
     await chat(ask('second'));
     // The pool may pick any idle connection, but not a new one: the second request comes from a port seen before.
     const earlier = new Set(standIn.requests.slice(0, -1).map((r) => r.remotePort));
