@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { hashKey } from '@tollgate/schema';
+import { Authenticator } from './auth/authenticate.js';
 import { Credentials } from './auth/credentials.js';
 import { resolveMasterKey } from './auth/master-key.js';
 import { openDatabase, type Orm } from './db/orm.js';
@@ -78,6 +79,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       masterKeyHash: masterKey.hash,
       dataPlaneTokenHash: hashKey(options.dataPlaneToken),
     });
+    const authenticator = new Authenticator(credentials, orm);
 
     const pubSub = new InProcessPubSub();
     cleanups.push(() => pubSub.close());
@@ -93,7 +95,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const schema = await buildGraphQLSchema(pubSub);
     const { app, apollo } = await createHttpApp({
       schema,
-      credentials,
+      authenticator,
       services,
       webDist: options.webDist ?? DEFAULT_WEB_DIST,
       logger,
@@ -103,7 +105,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const httpServer = createServer(app);
     await listen(httpServer, options.host, options.port);
     cleanups.push(() => closeHttpServer(httpServer, options.shutdownGraceMs ?? 5000));
-    const ws = attachGraphQLWs({ httpServer, schema, credentials, services, logger });
+    const ws = attachGraphQLWs({ httpServer, schema, authenticator, services, logger });
     cleanups.push(() => ws.close());
 
     const port = (httpServer.address() as AddressInfo).port;

@@ -50,6 +50,8 @@ export type ModelConfig = z.infer<typeof ModelConfig>;
 export const TeamConfig = z.object({
   id: z.string().min(1),
   name: z.string().min(1),
+  /** The team's organization (absent from control planes older than organizations). */
+  orgId: z.string().nullable().default(null),
   /** Model names this team may use; empty means every model. */
   models: z.array(z.string()).default([]),
   maxBudget: z.number().nonnegative().nullable().default(null),
@@ -65,6 +67,9 @@ export const KeyConfig = z.object({
   prefix: z.string(),
   alias: z.string().nullable().default(null),
   teamId: z.string().nullable().default(null),
+  /** The key's owner and organization (absent from control planes older than organizations). */
+  userId: z.string().nullable().default(null),
+  orgId: z.string().nullable().default(null),
   /** Model names this key may use; empty means whatever its team may use. */
   models: z.array(z.string()).default([]),
   maxBudget: z.number().nonnegative().nullable().default(null),

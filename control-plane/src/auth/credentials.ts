@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { hashKey } from '@tollgate/schema';
-import { Role, type Principal } from './roles.js';
+import { DATA_PLANE_PRINCIPAL, MASTER_PRINCIPAL, type Principal } from './roles.js';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -38,8 +38,8 @@ export class Credentials {
     // Compare against both so the time taken does not depend on which one (if any) matched.
     const isAdmin = sameHash(presented, this.masterKeyHash);
     const isDataPlane = sameHash(presented, this.dataPlaneTokenHash);
-    if (isAdmin) return { role: Role.Admin };
-    if (isDataPlane) return { role: Role.DataPlane };
+    if (isAdmin) return MASTER_PRINCIPAL;
+    if (isDataPlane) return DATA_PLANE_PRINCIPAL;
     return null;
   }
 }

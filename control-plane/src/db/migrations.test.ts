@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { ModelConfig } from '@tollgate/schema';
+import { KeyConfig, ModelConfig } from '@tollgate/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../migrations/index.js';
-import { modelConfig } from '../services/config-mappers.js';
+import { keyConfig, modelConfig } from '../services/config-mappers.js';
 import { createTestDatabase, type TestDatabase } from '../testing/database.js';
-import { Model } from './entities/index.js';
+import { Model, VirtualKey } from './entities/index.js';
 import { openDatabase, ormConfig } from './orm.js';
 
 let db: TestDatabase;
@@ -48,12 +48,31 @@ async function modelColumns(orm: MikroORM) {
   );
 }
 
-describe('the provider-settings migration', () => {
-  it('should be the last migration listed', () => {
-    expect(migrations.map((m) => m.name)).toEqual(['Migration20261125082825', 'Migration20261125085636']);
+const tableExists = async (orm: MikroORM, table: string) =>
+  (await orm.em.fork().getConnection().execute<Array<{ t: string | null }>>('select to_regclass(?)::text as t', [table]))[0]?.t != null;
+
+/** A team and a key as a release before organizations wrote them: only the columns it knew. */
+async function insertOldStyleTeamAndKey(orm: MikroORM, name: string): Promise<string> {
+  const connection = orm.em.fork().getConnection();
+  const teamId = randomUUID();
+  await connection.execute('insert into "team" ("id", "name") values (?, ?)', [teamId, name]);
+  await connection.execute('insert into "virtual_key" ("id", "hash", "prefix", "team_id") values (?, ?, ?, ?)', [
+    randomUUID(),
+    randomUUID().replaceAll('-', '').padEnd(64, '0'),
+    'sk-tg-old',
+    teamId,
+  ]);
+  return teamId;
+}
+
+describe('migrations', () => {
+  it('should be listed in order', () => {
+    const names = migrations.map((m) => m.name);
+    expect(names).toEqual([...names].sort());
+    expect(names.slice(0, 3)).toEqual(['Migration20261125082825', 'Migration20261125085636', 'Migration20261125104838']);
   });
 
-  it('should apply to a database migrated by the previous release, as nullable columns only (expand)', async () => {
+  it('provider settings: apply to a database of the previous release, as nullable columns only (expand)', async () => {
     const old = await ormAtRelease(1);
     try {
       await old.getMigrator().up();
@@ -63,10 +82,9 @@ describe('the provider-settings migration', () => {
       await old.close(true);
     }
 
-    const orm = await openDatabase(db.url);
+    const orm = await ormAtRelease(2);
     try {
-      expect((await orm.getMigrator().getExecutedMigrations()).map((m) => m.name)).toEqual(migrations.map((m) => m.name));
-      expect(await orm.getMigrator().getPendingMigrations()).toEqual([]);
+      await orm.getMigrator().up();
       const columns = await modelColumns(orm);
       expect(columns.map((c) => c.column_name).sort()).toEqual([...NEW_COLUMNS].sort());
       expect(columns.every((c) => c.is_nullable === 'YES')).toBe(true);
@@ -80,6 +98,24 @@ describe('the provider-settings migration', () => {
       // A control plane still on the previous release (rolling upgrade) can keep writing models.
       await insertOldStyleModel(orm, 'written-by-old-release');
       expect(await orm.em.fork().count(Model, { timeoutMs: null })).toBe(2);
+      await insertOldStyleTeamAndKey(orm, 'team-before-organizations');
+    } finally {
+      await orm.close(true);
+    }
+  });
+
+  it('organizations, users and audit: keys and teams of the previous release stay valid, and it can keep writing them', async () => {
+    const orm = await openDatabase(db.url);
+    try {
+      expect((await orm.getMigrator().getExecutedMigrations()).map((m) => m.name)).toEqual(migrations.map((m) => m.name));
+      expect(await orm.getMigrator().getPendingMigrations()).toEqual([]);
+      // The key written before: an API key of nobody in particular, in no organization, still in the config.
+      const [key] = await orm.em.fork().find(VirtualKey, { prefix: 'sk-tg-old' }, { populate: ['hash'] });
+      expect(key).toMatchObject({ keyType: 'llm_api', owner: null, organization: null });
+      expect(KeyConfig.parse(keyConfig(key!))).toMatchObject({ userId: null, orgId: null });
+      // A control plane on the previous release writes keys without the new columns.
+      await insertOldStyleTeamAndKey(orm, 'team-written-by-old-release');
+      expect(await orm.em.fork().count(VirtualKey, { keyType: 'llm_api' })).toBe(2);
 
       // And the entities match the migrated schema exactly: nothing left for a new migration to do.
       const diff = await orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false });
@@ -89,14 +125,16 @@ describe('the provider-settings migration', () => {
     }
   });
 
-  it('should revert to the previous schema without touching older columns', async () => {
+  it('should revert the latest migration without touching older data, and reapply', async () => {
     const orm = await openDatabase(db.url);
     try {
+      const latest = migrations.at(-1)!.name;
       await orm.getMigrator().down();
-      expect(await modelColumns(orm)).toEqual([]);
-      const [row] = await orm.em.fork().getConnection().execute<Array<{ count: string }>>('select count(*) from "model"');
+      expect((await orm.getMigrator().getExecutedMigrations()).map((m) => m.name)).not.toContain(latest);
+      const [row] = await orm.em.fork().getConnection().execute<Array<{ count: string }>>('select count(*) from "virtual_key"');
       expect(Number(row?.count)).toBe(2);
       await orm.getMigrator().up();
+      expect(await tableExists(orm, 'audit_entry')).toBe(true);
       expect(await modelColumns(orm)).toHaveLength(NEW_COLUMNS.length);
     } finally {
       await orm.close(true);

@@ -3,22 +3,28 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker.js';
 import { InProcessPubSub } from './pubsub.js';
+import { AuditResolver } from './resolvers/audit.resolver.js';
 import { ConfigResolver } from './resolvers/config.resolver.js';
 import { KeyResolver } from './resolvers/key.resolver.js';
 import { ModelResolver } from './resolvers/model.resolver.js';
+import { OrganizationResolver } from './resolvers/organization.resolver.js';
 import { SpendResolver } from './resolvers/spend.resolver.js';
 import { TeamResolver } from './resolvers/team.resolver.js';
 import { UsageResolver } from './resolvers/usage.resolver.js';
+import { UserResolver } from './resolvers/user.resolver.js';
 import { ViewerResolver } from './resolvers/viewer.resolver.js';
 
 const resolvers = [
   ViewerResolver,
+  OrganizationResolver,
+  UserResolver,
   TeamResolver,
   KeyResolver,
   ModelResolver,
   SpendResolver,
   ConfigResolver,
   UsageResolver,
+  AuditResolver,
 ] as const;
 
 /** Builds the executable schema; `pubSub` carries this control plane's topic subscriptions (spend updates). */

@@ -4,23 +4,24 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { DASHBOARD_PATH, GRAPHQL_PATH } from '@tollgate/schema';
 import express, { type Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
-import type { Credentials } from '../auth/credentials.js';
-import type { GraphQLContext } from '../graphql/context.js';
+import type { Authenticator } from '../auth/authenticate.js';
+import { contextFor, type GraphQLContext } from '../graphql/context.js';
 import { formatError } from '../graphql/format-error.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
 import { dashboardRouter } from './dashboard.js';
+import { requestMeta } from './request-meta.js';
 import { GRAPHQL_BODY_LIMIT_BYTES } from './limits.js';
 
 export interface HttpAppOptions {
   schema: GraphQLSchema;
-  credentials: Credentials;
+  authenticator: Authenticator;
   services: Services;
   webDist: string;
   logger: Logger;
 }
 
-export async function createHttpApp({ schema, credentials, services, webDist, logger }: HttpAppOptions) {
+export async function createHttpApp({ schema, authenticator, services, webDist, logger }: HttpAppOptions) {
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     formatError: (formatted, error) => formatError(formatted, error, logger),
@@ -39,10 +40,8 @@ export async function createHttpApp({ schema, credentials, services, webDist, lo
     GRAPHQL_PATH,
     express.json({ limit: GRAPHQL_BODY_LIMIT_BYTES }),
     expressMiddleware(apollo, {
-      context: async ({ req }): Promise<GraphQLContext> => ({
-        principal: credentials.authenticate(req.headers.authorization),
-        services,
-      }),
+      context: async ({ req }): Promise<GraphQLContext> =>
+        contextFor(await authenticator.authenticate(req.headers.authorization), requestMeta(req), req.headers.authorization, services),
     }),
   );
   app.use(DASHBOARD_PATH, dashboardRouter(webDist));

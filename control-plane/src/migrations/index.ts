@@ -1,6 +1,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261125082825 } from './Migration20261125082825.js';
 import { Migration20261125085636 } from './Migration20261125085636.js';
+import { Migration20261125104838 } from './Migration20261125104838.js';
 
 /**
  * Every migration, in order. Listed explicitly instead of globbed so they are found the same way from the
@@ -10,4 +11,5 @@ import { Migration20261125085636 } from './Migration20261125085636.js';
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261125082825', class: Migration20261125082825 },
   { name: 'Migration20261125085636', class: Migration20261125085636 },
+  { name: 'Migration20261125104838', class: Migration20261125104838 },
 ];

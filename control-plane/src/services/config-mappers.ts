@@ -35,6 +35,7 @@ export function teamConfig(team: Team): TeamConfig {
   return TeamConfig.parse({
     id: team.id,
     name: team.name,
+    orgId: team.organization?.id ?? null,
     models: team.models,
     maxBudget: team.maxBudget,
     blocked: team.blocked,
@@ -48,6 +49,8 @@ export function keyConfig(key: VirtualKey): KeyConfig {
     prefix: key.prefix,
     alias: key.alias,
     teamId: key.team?.id ?? null,
+    userId: key.owner?.id ?? null,
+    orgId: key.organization?.id ?? null,
     models: key.models,
     maxBudget: key.maxBudget,
     blocked: key.blocked,

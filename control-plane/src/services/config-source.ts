@@ -51,7 +51,8 @@ export class ConfigSource implements ConfigReader {
       // Sequential on purpose: one transaction is one connection, and an EntityManager is not for concurrent use.
       const models = await em.find(Model, { deletedAt: null }, { orderBy: { name: 'asc' } });
       const teams = await em.find(Team, { deletedAt: null }, { orderBy: { name: 'asc' } });
-      const keys = await em.find(VirtualKey, { deletedAt: null }, { populate: ['hash'], orderBy: { createdAt: 'asc' } });
+      // Management and read-only keys call this API, never models: data planes do not get them.
+      const keys = await em.find(VirtualKey, { deletedAt: null, keyType: 'llm_api' }, { populate: ['hash'], orderBy: { createdAt: 'asc' } });
       return {
         version,
         generatedAt: new Date().toISOString(),
@@ -83,7 +84,7 @@ export class ConfigSource implements ConfigReader {
       const idsOf = (entity: ConfigEntity) => [...last.values()].filter((r) => r.entity === entity).map((r) => r.entityId);
       const models = await em.find(Model, { id: { $in: idsOf('model') }, deletedAt: null });
       const teams = await em.find(Team, { id: { $in: idsOf('team') }, deletedAt: null });
-      const keys = await em.find(VirtualKey, { id: { $in: idsOf('key') }, deletedAt: null }, { populate: ['hash'] });
+      const keys = await em.find(VirtualKey, { id: { $in: idsOf('key') }, deletedAt: null, keyType: 'llm_api' }, { populate: ['hash'] });
       const live = {
         model: new Map(models.map((m) => [m.id, m])),
         team: new Map(teams.map((t) => [t.id, t])),

@@ -1,22 +1,29 @@
 import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
+import { AdminWriter } from './audit.js';
+import { AuditLogService } from './audit-log.js';
 import { ConfigLog } from './config-log.js';
 import { ConfigPublisher, type ConfigPublisherOptions } from './config-publisher.js';
 import { ConfigSource } from './config-source.js';
 import { KeyService } from './keys.js';
 import { ModelService } from './models.js';
+import { OrganizationService } from './organizations.js';
 import { SpendService } from './spend.js';
 import { TeamService } from './teams.js';
 import { UsageIngest, type SpendUpdate } from './usage-ingest.js';
+import { UserService } from './users.js';
 
 export interface Services {
   configLog: ConfigLog;
   configPublisher: ConfigPublisher;
+  organizations: OrganizationService;
+  users: UserService;
   teams: TeamService;
   keys: KeyService;
   models: ModelService;
   spend: SpendService;
   usage: UsageIngest;
+  audit: AuditLogService;
 }
 
 export interface ServiceDeps {
@@ -32,15 +39,19 @@ export function createServices({ orm, logger, onSpend, publisher }: ServiceDeps)
   // The publisher is created after the log that notifies it; the closure breaks the cycle.
   let configPublisher: ConfigPublisher | undefined;
   const configLog = new ConfigLog(orm, () => configPublisher?.notify());
+  const writer = new AdminWriter(configLog);
   configPublisher = new ConfigPublisher(new ConfigSource(orm, configLog, logger), logger, publisher);
   return {
     configLog,
     configPublisher,
-    teams: new TeamService(orm, configLog),
-    keys: new KeyService(orm, configLog),
-    models: new ModelService(orm, configLog),
+    organizations: new OrganizationService(orm, writer),
+    users: new UserService(orm, writer),
+    teams: new TeamService(orm, writer),
+    keys: new KeyService(orm, writer),
+    models: new ModelService(orm, writer),
     spend: new SpendService(orm),
     usage: new UsageIngest(orm, onSpend, logger),
+    audit: new AuditLogService(orm),
   };
 }
 

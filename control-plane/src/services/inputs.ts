@@ -1,5 +1,6 @@
 import { ProviderKind, SecretRef } from '@tollgate/schema';
 import { z } from 'zod';
+import { KEY_TYPES, TEAM_ROLES, USER_ROLES } from '../auth/roles.js';
 
 /** Validation for admin input, shared by the services. GraphQL types only guarantee shapes; these guarantee sense. */
 
@@ -14,15 +15,23 @@ const modelNames = z
 
 const budget = z.number().finite().nonnegative('must not be negative').nullish().transform((v) => v ?? null);
 
+/** An optional id: absent or null both mean none. */
+const optionalId = z.string().nullish().transform((v) => v ?? null);
+
 export const CreateTeamInput = z.object({
   name,
+  organizationId: optionalId,
   models: modelNames,
   maxBudget: budget,
 });
 export type CreateTeamInput = z.output<typeof CreateTeamInput>;
 
 export const CreateKeyInput = z.object({
-  teamId: z.string().nullish().transform((v) => v ?? null),
+  teamId: optionalId,
+  /** The user the key is for; the caller when absent (none for the master key). */
+  ownerId: optionalId,
+  keyType: z.enum(KEY_TYPES).nullish().transform((v) => v ?? 'llm_api'),
+  expiresAt: z.date().nullish().transform((v) => v ?? null),
   // A blank alias means "no alias", as a form with an empty field would send it.
   alias: z
     .string()
@@ -151,3 +160,62 @@ export const SpendLogsInput = z.object({
   keyId: z.string().nullish().transform((v) => v ?? null),
   limit: z.number().int().min(1, 'must be at least 1').max(500, 'must be at most 500'),
 });
+
+export const UpdateKeyInput = z.object({
+  alias: z.string().trim().max(200, 'must be at most 200 characters').nullish().transform((v) => (v === undefined ? undefined : v || null)),
+  models: modelNames.optional(),
+  maxBudget: z.number().finite().nonnegative('must not be negative').nullish(),
+  blocked: z.boolean().optional(),
+  expiresAt: z.date().nullish(),
+});
+export type UpdateKeyInput = z.output<typeof UpdateKeyInput>;
+
+export const CreateOrganizationInput = z.object({ name, models: modelNames, maxBudget: budget });
+export type CreateOrganizationInput = z.output<typeof CreateOrganizationInput>;
+
+export const UpdateOrganizationInput = z.object({
+  name: name.optional(),
+  models: modelNames.optional(),
+  maxBudget: z.number().finite().nonnegative('must not be negative').nullish(),
+  blocked: z.boolean().optional(),
+});
+export type UpdateOrganizationInput = z.output<typeof UpdateOrganizationInput>;
+
+const email = z.string().trim().toLowerCase().pipe(z.email('must be an email address').max(320));
+/** At least 12 characters (NIST SP 800-63B), at most 200 so hashing stays cheap. */
+const password = z.string().min(12, 'must be at least 12 characters').max(200, 'must be at most 200 characters');
+
+export const CreateUserInput = z.object({
+  email,
+  name: z.string().trim().max(200).nullish().transform((v) => v || null),
+  role: z.enum(USER_ROLES),
+  organizationId: optionalId,
+  password: password.nullish().transform((v) => v ?? null),
+});
+export type CreateUserInput = z.output<typeof CreateUserInput>;
+
+export const UpdateUserInput = z.object({
+  name: z.string().trim().max(200).nullish(),
+  role: z.enum(USER_ROLES).optional(),
+  blocked: z.boolean().optional(),
+});
+export type UpdateUserInput = z.output<typeof UpdateUserInput>;
+
+export const SetPasswordInput = z.object({ userId: z.string(), password, currentPassword: z.string().nullish() });
+
+export const TeamMemberInput = z.object({ teamId: z.string(), userId: z.string(), role: z.enum(TEAM_ROLES).nullish().transform((v) => v ?? 'member') });
+export type TeamMemberInput = z.output<typeof TeamMemberInput>;
+
+export const LoginInput = z.object({ email, password: z.string().min(1, 'must not be empty').max(200) });
+
+export const AuditLogInput = z.object({
+  actorId: z.string().nullish().transform((v) => v ?? null),
+  entityType: z.string().nullish().transform((v) => v ?? null),
+  entityId: z.string().nullish().transform((v) => v ?? null),
+  action: z.string().nullish().transform((v) => v ?? null),
+  from: z.date().nullish().transform((v) => v ?? null),
+  to: z.date().nullish().transform((v) => v ?? null),
+  first: z.number().int().min(1, 'must be at least 1').max(500, 'must be at most 500'),
+  after: z.string().nullish().transform((v) => v ?? null),
+});
+export type AuditLogInput = z.output<typeof AuditLogInput>;

@@ -1,11 +1,15 @@
 import { displayPrefix, generateSecret, hashKey } from '@tollgate/schema';
-import { Team, VirtualKey } from '../db/entities/index.js';
+import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { assertCan, can, grantableRoles, visibility } from '../auth/policy.js';
+import type { Principal } from '../auth/roles.js';
+import { Team, TeamMembership, User, VirtualKey } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
-import { notFound } from '../errors.js';
+import { badUserInput, forbidden, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
-import type { ConfigLog } from './config-log.js';
-import { CreateKeyInput } from './inputs.js';
-import { liveKeyCounts, type TeamWithKeyCount } from './teams.js';
+import { auditView, type Actor, type AdminWriter } from './audit.js';
+import { CreateKeyInput, UpdateKeyInput } from './inputs.js';
+import { definedOnly } from './organizations.js';
+import { liveKeyCounts, readableTeam, type TeamWithKeyCount } from './teams.js';
 
 export interface KeyWithTeam {
   key: VirtualKey;
@@ -17,65 +21,133 @@ export interface CreatedKey extends KeyWithTeam {
   plaintext: string;
 }
 
+export const keyScope = (key: VirtualKey) => ({ orgId: key.organization?.id ?? null, teamId: key.team?.id ?? null, ownerId: key.owner?.id ?? null });
+
 export class KeyService {
   constructor(
     private readonly orm: Orm,
-    private readonly configLog: ConfigLog,
+    private readonly writer: AdminWriter,
   ) {}
 
-  /** Live keys, newest first, optionally of one team. */
-  async list(teamId?: string | null): Promise<KeyWithTeam[]> {
+  /** Live keys the caller may read, newest first, optionally of one team. */
+  async list(actor: Actor, teamId?: string | null): Promise<KeyWithTeam[]> {
     if (teamId != null && !isUuid(teamId)) return [];
+    const seen = visibility(actor.principal, 'key');
+    if (seen.kind === 'none') return [];
+    const visible: FilterQuery<VirtualKey> =
+      seen.kind === 'all'
+        ? {}
+        : seen.kind === 'org'
+          ? { organization: seen.orgId }
+          : { $or: [{ owner: seen.userId }, ...(seen.teamIds.length > 0 ? [{ team: { $in: [...seen.teamIds] } }] : [])] };
     const em = this.orm.em.fork();
     const keys = await em.find(
       VirtualKey,
-      teamId != null ? { team: teamId, deletedAt: null } : { deletedAt: null },
+      { $and: [visible, teamId != null ? { team: teamId, deletedAt: null } : { deletedAt: null }] },
       { populate: ['team'], orderBy: { createdAt: 'desc', id: 'desc' } },
     );
-    const teamIds = [...new Set(keys.flatMap((k) => (k.team ? [k.team.id] : [])))];
-    const counts = await liveKeyCounts(em, teamIds);
-    return keys.map((key) => {
-      const team = key.team?.getEntity();
-      return { key, team: team ? { team, keyCount: counts.get(team.id) ?? 0 } : null };
-    });
+    return this.withTeams(em, keys);
   }
 
-  async create(rawInput: unknown): Promise<CreatedKey> {
+  async create(actor: Actor, rawInput: unknown): Promise<CreatedKey> {
     const input = parseInput(CreateKeyInput, rawInput);
     const plaintext = generateSecret();
-    const created = await this.configLog.change(async (em, record) => {
-      let team: Team | null = null;
-      if (input.teamId !== null) {
-        team = isUuid(input.teamId) ? await em.findOne(Team, { id: input.teamId, deletedAt: null }) : null;
-        if (!team) throw notFound('Team');
+    const created = await this.writer.run(actor, async ({ em, record, audit }) => {
+      const team = input.teamId === null ? null : await readableTeam(em, actor.principal, input.teamId);
+      const ownerId = input.ownerId ?? actor.principal.userId;
+      const owner = ownerId === null ? null : await this.readableUser(em, actor.principal, ownerId, team);
+      const orgId = team ? (team.organization?.id ?? null) : (owner?.organization?.id ?? null);
+      if (owner && team?.organization && owner.organization?.id !== team.organization.id) {
+        throw badUserInput({ ownerId: ["the owner must belong to the team's organization"] });
       }
+      assertCan(actor.principal, 'key.create', { orgId, teamId: team?.id ?? null, ownerId: owner?.id ?? null });
+      if (input.keyType !== 'llm_api') assertMayActAs(actor.principal, owner);
       const key = em.create(VirtualKey, {
         hash: hashKey(plaintext),
         prefix: displayPrefix(plaintext),
         alias: input.alias,
         team,
+        owner,
+        organization: orgId,
+        keyType: input.keyType,
         models: input.models,
         maxBudget: input.maxBudget,
+        expiresAt: input.expiresAt,
       });
       record('key', key.id, 'upsert');
+      audit({ action: 'key.create', entityType: 'key', entityId: key.id, orgId, after: auditView(key) });
       return { key, team };
     });
-    let team: TeamWithKeyCount | null = null;
-    if (created.team) {
-      const counts = await liveKeyCounts(this.orm.em.fork(), [created.team.id]);
-      team = { team: created.team, keyCount: counts.get(created.team.id) ?? 0 };
-    }
-    return { plaintext, key: created.key, team };
+    const [withTeam] = await this.withTeams(this.orm.em.fork(), [created.key], created.team);
+    return { plaintext, ...withTeam! };
+  }
+
+  /** Changes alias, models, budget, expiry or blocked state; data planes apply it with the next delta. */
+  async update(actor: Actor, id: string, rawInput: unknown): Promise<KeyWithTeam> {
+    const patch = parseInput(UpdateKeyInput, rawInput);
+    const key = await this.writer.run(actor, async ({ em, record, audit }) => {
+      const key = await readableKey(em, actor.principal, id);
+      assertCan(actor.principal, 'key.update', keyScope(key));
+      const before = auditView(key);
+      em.assign(key, definedOnly(patch));
+      record('key', key.id, 'upsert');
+      audit({ action: 'key.update', entityType: 'key', entityId: key.id, orgId: key.organization?.id ?? null, before, after: auditView(key) });
+      return key;
+    });
+    const [withTeam] = await this.withTeams(this.orm.em.fork(), [key]);
+    return withTeam!;
   }
 
   /** Soft-deletes a key; data planes drop it with the next delta. Its spend log rows stay. */
-  async delete(id: string): Promise<void> {
-    if (!isUuid(id)) throw notFound('Key');
-    await this.configLog.change(async (em, record) => {
-      const key = await em.findOne(VirtualKey, { id, deletedAt: null });
-      if (!key) throw notFound('Key');
+  async delete(actor: Actor, id: string): Promise<void> {
+    await this.writer.run(actor, async ({ em, record, audit }) => {
+      const key = await readableKey(em, actor.principal, id);
+      assertCan(actor.principal, 'key.delete', keyScope(key));
+      const before = auditView(key);
       key.deletedAt = new Date();
       record('key', key.id, 'delete');
+      audit({ action: 'key.delete', entityType: 'key', entityId: key.id, orgId: key.organization?.id ?? null, before });
     });
   }
+
+  /**
+   * The user a key is made for: oneself; anyone the caller may read as an admin of their organization; or, for a
+   * team admin, a member of that team. Anyone else is "no such user", whether they exist or not.
+   */
+  private async readableUser(em: EntityManager, principal: Principal, id: string, team: Team | null): Promise<User> {
+    const user = isUuid(id) ? await em.findOne(User, { id, deletedAt: null }) : null;
+    const visible =
+      user !== null &&
+      (user.id === principal.userId ||
+        can(principal, 'user.read', { orgId: user.organization?.id ?? null, ownerId: user.id }) ||
+        (team !== null && principal.teams.get(team.id) === 'admin' && (await em.count(TeamMembership, { team: team.id, user: user.id })) > 0));
+    if (!visible) throw badUserInput({ ownerId: ['no such user'] });
+    return user;
+  }
+
+  private async withTeams(em: EntityManager, keys: VirtualKey[], known?: Team | null): Promise<KeyWithTeam[]> {
+    const teamIds = [...new Set(keys.flatMap((k) => (k.team ? [k.team.id] : [])))];
+    const counts = await liveKeyCounts(em, teamIds);
+    return keys.map((key) => {
+      const team = known && key.team?.id === known.id ? known : key.team?.getEntity();
+      return { key, team: team ? { team, keyCount: counts.get(team.id) ?? 0 } : null };
+    });
+  }
+}
+
+/** A live key the caller may read; NOT_FOUND otherwise (another tenant's key does not exist for them). */
+async function readableKey(em: EntityManager, principal: Principal, id: string): Promise<VirtualKey> {
+  const key = isUuid(id) ? await em.findOne(VirtualKey, { id, deletedAt: null }, { populate: ['team'] }) : null;
+  if (!key || !can(principal, 'key.read', keyScope(key))) throw notFound('Key');
+  return key;
+}
+
+/**
+ * A management or read-only key acts as its owner on this API, so making one for someone else is acting as them:
+ * allowed only to those who may manage that user's role (proxy admins; org admins for their organization's users).
+ */
+function assertMayActAs(principal: Principal, owner: User | null): void {
+  if (owner === null) throw badUserInput({ ownerId: ['management and read-only keys need an owner, whose role they act with'] });
+  if (owner.id === principal.userId) return;
+  if (!grantableRoles(principal).includes(owner.role)) throw forbidden();
 }

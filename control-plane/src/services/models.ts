@@ -2,7 +2,8 @@ import { Model } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import { conflict, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
-import type { ConfigLog } from './config-log.js';
+import { assertCan, GLOBAL } from '../auth/policy.js';
+import { auditView, SYSTEM_ACTOR, type Actor, type AdminWriter } from './audit.js';
 import { modelSettings } from './config-mappers.js';
 import { CreateModelInput, UpdateModelInput } from './inputs.js';
 import { onUniqueViolation } from './unique-violation.js';
@@ -29,21 +30,24 @@ export const DEFAULT_MODEL: CreateModelInput = {
 export class ModelService {
   constructor(
     private readonly orm: Orm,
-    private readonly configLog: ConfigLog,
+    private readonly writer: AdminWriter,
   ) {}
 
-  list(): Promise<Model[]> {
+  list(actor: Actor): Promise<Model[]> {
+    assertCan(actor.principal, 'model.read', GLOBAL);
     return this.orm.em.fork().find(Model, { deletedAt: null }, { orderBy: { name: 'asc' } });
   }
 
-  async create(rawInput: unknown): Promise<Model> {
+  async create(actor: Actor, rawInput: unknown): Promise<Model> {
+    assertCan(actor.principal, 'model.write', GLOBAL);
     const input = parseInput(CreateModelInput, rawInput);
     return onUniqueViolation(
       () =>
-        this.configLog.change(async (em, record) => {
+        this.writer.run(actor, async ({ em, record, audit }) => {
           if (await em.count(Model, { name: input.name, deletedAt: null })) throw duplicateName();
           const model = em.create(Model, input);
           record('model', model.id, 'upsert');
+          audit({ action: 'model.create', entityType: 'model', entityId: model.id, orgId: null, after: auditView(model) });
           return model;
         }),
       duplicateName,
@@ -54,12 +58,13 @@ export class ModelService {
    * Changes the fields `rawInput` names (null clears a nullable one) and validates the resulting model as a create
    * would. A change is recorded, and so published to data planes, only when some value actually changed.
    */
-  async update(id: string, rawInput: unknown): Promise<Model> {
+  async update(actor: Actor, id: string, rawInput: unknown): Promise<Model> {
+    assertCan(actor.principal, 'model.write', GLOBAL);
     const patch = parseInput(UpdateModelInput, rawInput);
     if (!isUuid(id)) throw notFound('Model');
     return onUniqueViolation(
       () =>
-        this.configLog.change(async (em, record) => {
+        this.writer.run(actor, async ({ em, record, audit }) => {
           const model = await em.findOne(Model, { id, deletedAt: null });
           if (!model) throw notFound('Model');
           const current: CreateModelInput = modelSettings(model);
@@ -69,21 +74,26 @@ export class ModelService {
           }
           const fields = Object.keys(next) as Array<keyof CreateModelInput>;
           if (fields.every((field) => next[field] === current[field])) return model;
+          const before = auditView(model);
           em.assign(model, next);
           record('model', model.id, 'upsert');
+          audit({ action: 'model.update', entityType: 'model', entityId: model.id, orgId: null, before, after: auditView(model) });
           return model;
         }),
       duplicateName,
     );
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(actor: Actor, id: string): Promise<void> {
+    assertCan(actor.principal, 'model.write', GLOBAL);
     if (!isUuid(id)) throw notFound('Model');
-    await this.configLog.change(async (em, record) => {
+    await this.writer.run(actor, async ({ em, record, audit }) => {
       const model = await em.findOne(Model, { id, deletedAt: null });
       if (!model) throw notFound('Model');
+      const before = auditView(model);
       model.deletedAt = new Date();
       record('model', model.id, 'delete');
+      audit({ action: 'model.delete', entityType: 'model', entityId: model.id, orgId: null, before });
     });
   }
 
@@ -92,10 +102,11 @@ export class ModelService {
    * it does not get it back on restart). Runs under the config lock, so replicas starting together seed once.
    */
   async seedDefault(): Promise<boolean> {
-    return this.configLog.change(async (em, record) => {
+    return this.writer.run(SYSTEM_ACTOR, async ({ em, record, audit }) => {
       if (await em.count(Model, {})) return false;
       const model = em.create(Model, DEFAULT_MODEL);
       record('model', model.id, 'upsert');
+      audit({ action: 'model.create', entityType: 'model', entityId: model.id, orgId: null, after: auditView(model) });
       return true;
     });
   }

@@ -1,10 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Team, VirtualKey } from '../db/entities/index.js';
+import { assertCan, can, visibility } from '../auth/policy.js';
+import type { Principal } from '../auth/roles.js';
+import { Team, TeamMembership, User, VirtualKey } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
-import { conflict, notFound } from '../errors.js';
+import { badUserInput, conflict, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
-import type { ConfigLog } from './config-log.js';
-import { CreateTeamInput } from './inputs.js';
+import { auditView, type Actor, type AdminWriter } from './audit.js';
+import { CreateTeamInput, TeamMemberInput } from './inputs.js';
+import { liveOrganization } from './users.js';
 import { onUniqueViolation } from './unique-violation.js';
 
 export interface TeamWithKeyCount {
@@ -12,30 +15,50 @@ export interface TeamWithKeyCount {
   keyCount: number;
 }
 
+export interface Member {
+  user: User;
+  membership: TeamMembership;
+}
+
 const duplicateName = () => conflict('A team with this name already exists.');
+
+export const teamScope = (team: Team) => ({ orgId: team.organization?.id ?? null, teamId: team.id });
 
 export class TeamService {
   constructor(
     private readonly orm: Orm,
-    private readonly configLog: ConfigLog,
+    private readonly writer: AdminWriter,
   ) {}
 
-  async list(): Promise<TeamWithKeyCount[]> {
+  async list(actor: Actor): Promise<TeamWithKeyCount[]> {
+    const seen = visibility(actor.principal, 'team');
+    if (seen.kind === 'none') return [];
     const em = this.orm.em.fork();
-    const teams = await em.find(Team, { deletedAt: null }, { orderBy: { name: 'asc' } });
+    const where =
+      seen.kind === 'all'
+        ? { deletedAt: null }
+        : seen.kind === 'org'
+          ? { deletedAt: null, organization: seen.orgId }
+          : { deletedAt: null, id: { $in: [...seen.teamIds] } };
+    const teams = await em.find(Team, where, { orderBy: { name: 'asc' } });
     const counts = await liveKeyCounts(em, teams.map((t) => t.id));
     return teams.map((team) => ({ team, keyCount: counts.get(team.id) ?? 0 }));
   }
 
-  async create(rawInput: unknown): Promise<TeamWithKeyCount> {
+  async create(actor: Actor, rawInput: unknown): Promise<TeamWithKeyCount> {
     const input = parseInput(CreateTeamInput, rawInput);
+    // An org admin's teams go in their organization unless they name it (which must then be theirs).
+    const organizationId = input.organizationId ?? actor.principal.orgId;
+    assertCan(actor.principal, 'team.create', { orgId: organizationId });
     const team = await onUniqueViolation(
       () =>
-        this.configLog.change(async (em, record) => {
+        this.writer.run(actor, async ({ em, record, audit }) => {
+          const organization = organizationId === null ? null : await liveOrganization(em, organizationId);
           // Checked under the config lock, so two concurrent creates cannot both pass.
           if (await em.count(Team, { name: input.name, deletedAt: null })) throw duplicateName();
-          const team = em.create(Team, { name: input.name, models: input.models, maxBudget: input.maxBudget });
+          const team = em.create(Team, { name: input.name, organization, models: input.models, maxBudget: input.maxBudget });
           record('team', team.id, 'upsert');
+          audit({ action: 'team.create', entityType: 'team', entityId: team.id, orgId: organizationId, after: auditView(team) });
           return team;
         }),
       duplicateName,
@@ -44,18 +67,72 @@ export class TeamService {
   }
 
   /** Soft-deletes a team; refused while it still has live keys, so no key is left pointing at a deleted team. */
-  async delete(id: string): Promise<void> {
+  async delete(actor: Actor, id: string): Promise<void> {
     if (!isUuid(id)) throw notFound('Team');
-    await this.configLog.change(async (em, record) => {
-      const team = await em.findOne(Team, { id, deletedAt: null });
-      if (!team) throw notFound('Team');
+    await this.writer.run(actor, async ({ em, record, audit }) => {
+      const team = await readableTeam(em, actor.principal, id);
+      assertCan(actor.principal, 'team.delete', teamScope(team));
       if (await em.count(VirtualKey, { team: id, deletedAt: null })) {
         throw conflict('The team still has keys; delete them first.');
       }
+      const before = auditView(team);
       team.deletedAt = new Date();
+      await em.nativeDelete(TeamMembership, { team: id });
       record('team', team.id, 'delete');
+      audit({ action: 'team.delete', entityType: 'team', entityId: team.id, orgId: team.organization?.id ?? null, before });
     });
   }
+
+  async members(actor: Actor, teamId: string): Promise<Member[]> {
+    const em = this.orm.em.fork();
+    await readableTeam(em, actor.principal, teamId);
+    const memberships = await em.find(TeamMembership, { team: teamId, user: { deletedAt: null } }, { populate: ['user'], orderBy: { user: { email: 'asc' } } });
+    return memberships.map((membership) => ({ user: membership.user.getEntity(), membership }));
+  }
+
+  /**
+   * Adds a user to a team or changes their team role. The user must belong to the team's organization: a team
+   * admin or org admin cannot pull in someone from another tenant.
+   */
+  async setMember(actor: Actor, rawInput: unknown): Promise<Member> {
+    const input = parseInput(TeamMemberInput, rawInput);
+    if (!isUuid(input.teamId)) throw notFound('Team');
+    return this.writer.run(actor, async ({ em, audit }) => {
+      const team = await readableTeam(em, actor.principal, input.teamId);
+      assertCan(actor.principal, 'team.members', teamScope(team));
+      const user = isUuid(input.userId) ? await em.findOne(User, { id: input.userId, deletedAt: null }) : null;
+      const teamOrg = team.organization?.id ?? null;
+      if (!user || (teamOrg !== null && user.organization?.id !== teamOrg)) {
+        throw badUserInput({ userId: ["no such user in the team's organization"] });
+      }
+      const existing = await em.findOne(TeamMembership, { team: team.id, user: user.id });
+      const before = existing ? auditView(existing) : null;
+      const membership = existing ?? em.create(TeamMembership, { team, user, role: input.role });
+      membership.role = input.role;
+      audit({ action: 'team.member.set', entityType: 'team', entityId: team.id, orgId: teamOrg, before, after: auditView(membership) });
+      return { user, membership };
+    });
+  }
+
+  async removeMember(actor: Actor, teamId: string, userId: string): Promise<void> {
+    if (!isUuid(teamId)) throw notFound('Team');
+    await this.writer.run(actor, async ({ em, audit }) => {
+      const team = await readableTeam(em, actor.principal, teamId);
+      assertCan(actor.principal, 'team.members', teamScope(team));
+      const membership = isUuid(userId) ? await em.findOne(TeamMembership, { team: teamId, user: userId }) : null;
+      if (!membership) throw notFound('Team member');
+      const before = auditView(membership);
+      em.remove(membership);
+      audit({ action: 'team.member.remove', entityType: 'team', entityId: team.id, orgId: team.organization?.id ?? null, before });
+    });
+  }
+}
+
+/** A live team the caller may read; NOT_FOUND otherwise (another tenant's team does not exist for them). */
+export async function readableTeam(em: EntityManager, principal: Principal, id: string): Promise<Team> {
+  const team = isUuid(id) ? await em.findOne(Team, { id, deletedAt: null }) : null;
+  if (!team || !can(principal, 'team.read', teamScope(team))) throw notFound('Team');
+  return team;
 }
 
 /** Live key counts for the given teams, in one query. */

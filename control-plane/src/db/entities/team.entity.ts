@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ArrayType, Entity, type Opt, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { ArrayType, Entity, Index, ManyToOne, type Opt, PrimaryKey, Property, type Ref, Unique } from '@mikro-orm/core';
 import { money } from './columns.js';
+import { Organization } from './organization.entity.js';
 
 @Entity({ tableName: 'team' })
 // Names are unique among live teams only, so a deleted team's name can be used again.
@@ -14,6 +15,11 @@ export class Team {
 
   @Property({ type: 'text' })
   name!: string;
+
+  /** Null for teams made before organizations existed; they belong to no tenant but the proxy admins'. */
+  @Index()
+  @ManyToOne({ entity: () => Organization, nullable: true, ref: true, deleteRule: 'restrict' })
+  organization: Ref<Organization> | null = null;
 
   /** Model names the team may use; empty means every model. */
   @Property({ type: ArrayType, default: '{}' })

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ArrayType, Entity, Index, ManyToOne, type Opt, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { ArrayType, Entity, Enum, Index, ManyToOne, type Opt, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { KEY_TYPES, type KeyType } from '../../auth/roles.js';
 import { money } from './columns.js';
+import { Organization } from './organization.entity.js';
 import { Team } from './team.entity.js';
+import { User } from './user.entity.js';
 
 @Entity({ tableName: 'virtual_key' })
 export class VirtualKey {
@@ -25,6 +28,23 @@ export class VirtualKey {
   @Index()
   @ManyToOne({ entity: () => Team, nullable: true, ref: true, deleteRule: 'restrict' })
   team: Ref<Team> | null = null;
+
+  /** The organization the key belongs to: its team's, or its owner's for a key without a team. */
+  @Index()
+  @ManyToOne({ entity: () => Organization, nullable: true, ref: true, deleteRule: 'restrict' })
+  organization: Ref<Organization> | null = null;
+
+  /** The user the key was made for; null for keys made with the master key for no one in particular. */
+  @Index()
+  @ManyToOne({ entity: () => User, nullable: true, ref: true, deleteRule: 'restrict' })
+  owner: Ref<User> | null = null;
+
+  /**
+   * `llm_api` keys call models through the data plane; `management` keys call this API with their owner's role;
+   * `read_only` keys call it with their owner's role limited to reads. Only `llm_api` keys reach data planes.
+   */
+  @Enum({ items: () => [...KEY_TYPES], default: 'llm_api' })
+  keyType: Opt<KeyType> = 'llm_api';
 
   /** Model names this key may use; empty means whatever its team may use. */
   @Property({ type: ArrayType, default: '{}' })

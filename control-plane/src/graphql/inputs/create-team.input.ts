@@ -1,10 +1,13 @@
-import { Field, Float, InputType } from 'type-graphql';
+import { Field, Float, ID, InputType } from 'type-graphql';
 
 /** Shapes only; the service validates content (zod) and reports field errors. */
 @InputType('CreateTeamInput')
 export class CreateTeamInput {
   @Field(() => String)
   name!: string;
+
+  @Field(() => ID, { nullable: true, description: "The team's organization; an org admin's own by default." })
+  organizationId?: string | null;
 
   @Field(() => [String], { nullable: true })
   models?: string[] | null;

@@ -6,7 +6,7 @@ import { ConfigUpdateObject } from '../types/config.type.js';
 
 @Resolver()
 export class ConfigResolver {
-  @Authorized(Role.Admin)
+  @Authorized()
   @Query(() => Int, { description: 'The highest committed config version.' })
   configVersion(@Ctx() { services }: GraphQLContext): Promise<number> {
     return services.configLog.currentVersion();

@@ -1,33 +1,37 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { Role } from '../../auth/roles.js';
-import type { GraphQLContext } from '../context.js';
+import { actorOf, type GraphQLContext } from '../context.js';
+import { UpdateKeyInput } from '../inputs/admin.input.js';
 import { CreateKeyInput } from '../inputs/create-key.input.js';
 import { CreatedKeyObject, VirtualKeyObject } from '../types/virtual-key.type.js';
 
 @Resolver()
 export class KeyResolver {
-  @Authorized(Role.Admin)
-  @Query(() => [VirtualKeyObject], { description: 'Newest first.' })
-  async keys(
-    @Arg('teamId', () => ID, { nullable: true }) teamId: string | null | undefined,
-    @Ctx() { services }: GraphQLContext,
-  ): Promise<VirtualKeyObject[]> {
-    return (await services.keys.list(teamId)).map(VirtualKeyObject.from);
+  @Authorized()
+  @Query(() => [VirtualKeyObject], { description: 'The keys you may see, newest first.' })
+  async keys(@Arg('teamId', () => ID, { nullable: true }) teamId: string | null | undefined, @Ctx() ctx: GraphQLContext): Promise<VirtualKeyObject[]> {
+    return (await ctx.services.keys.list(actorOf(ctx), teamId)).map(VirtualKeyObject.from);
   }
 
-  @Authorized(Role.Admin)
+  @Authorized()
   @Mutation(() => CreatedKeyObject)
-  async createKey(
-    @Arg('input', () => CreateKeyInput) input: CreateKeyInput,
-    @Ctx() { services }: GraphQLContext,
-  ): Promise<CreatedKeyObject> {
-    return CreatedKeyObject.from(await services.keys.create(input));
+  async createKey(@Arg('input', () => CreateKeyInput) input: CreateKeyInput, @Ctx() ctx: GraphQLContext): Promise<CreatedKeyObject> {
+    return CreatedKeyObject.from(await ctx.services.keys.create(actorOf(ctx), input));
   }
 
-  @Authorized(Role.Admin)
+  @Authorized()
+  @Mutation(() => VirtualKeyObject, { description: 'Block, unblock, rename, re-budget or re-scope a key; data planes apply it within a second.' })
+  async updateKey(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateKeyInput) input: UpdateKeyInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<VirtualKeyObject> {
+    return VirtualKeyObject.from(await ctx.services.keys.update(actorOf(ctx), id, input));
+  }
+
+  @Authorized()
   @Mutation(() => Boolean)
-  async deleteKey(@Arg('id', () => ID) id: string, @Ctx() { services }: GraphQLContext): Promise<boolean> {
-    await services.keys.delete(id);
+  async deleteKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+    await ctx.services.keys.delete(actorOf(ctx), id);
     return true;
   }
 }

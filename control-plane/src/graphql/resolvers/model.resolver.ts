@@ -1,40 +1,39 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { Role } from '../../auth/roles.js';
-import type { GraphQLContext } from '../context.js';
+import { actorOf, type GraphQLContext } from '../context.js';
 import { CreateModelInput, UpdateModelInput } from '../inputs/create-model.input.js';
 import { ModelObject } from '../types/model.type.js';
 
 @Resolver()
 export class ModelResolver {
-  @Authorized(Role.Admin)
+  @Authorized()
   @Query(() => [ModelObject])
-  async models(@Ctx() { services }: GraphQLContext): Promise<ModelObject[]> {
-    return (await services.models.list()).map(ModelObject.from);
+  async models(@Ctx() ctx: GraphQLContext): Promise<ModelObject[]> {
+    return (await ctx.services.models.list(actorOf(ctx))).map(ModelObject.from);
   }
 
-  @Authorized(Role.Admin)
+  @Authorized()
   @Mutation(() => ModelObject)
   async createModel(
     @Arg('input', () => CreateModelInput) input: CreateModelInput,
-    @Ctx() { services }: GraphQLContext,
+    @Ctx() ctx: GraphQLContext,
   ): Promise<ModelObject> {
-    return ModelObject.from(await services.models.create(input));
+    return ModelObject.from(await ctx.services.models.create(actorOf(ctx), input));
   }
 
-  @Authorized(Role.Admin)
+  @Authorized()
   @Mutation(() => ModelObject, { description: 'Partial update; CONFLICT on a duplicate name.' })
   async updateModel(
     @Arg('id', () => ID) id: string,
     @Arg('input', () => UpdateModelInput) input: UpdateModelInput,
-    @Ctx() { services }: GraphQLContext,
+    @Ctx() ctx: GraphQLContext,
   ): Promise<ModelObject> {
-    return ModelObject.from(await services.models.update(id, input));
+    return ModelObject.from(await ctx.services.models.update(actorOf(ctx), id, input));
   }
 
-  @Authorized(Role.Admin)
+  @Authorized()
   @Mutation(() => Boolean)
-  async deleteModel(@Arg('id', () => ID) id: string, @Ctx() { services }: GraphQLContext): Promise<boolean> {
-    await services.models.delete(id);
+  async deleteModel(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+    await ctx.services.models.delete(actorOf(ctx), id);
     return true;
   }
 }

@@ -1,14 +1,19 @@
 import { Authorized, Ctx, Query, Resolver } from 'type-graphql';
-import { authorize } from '../../auth/authorize.js';
-import { Role } from '../../auth/roles.js';
-import type { GraphQLContext } from '../context.js';
+import { actorOf, type GraphQLContext } from '../context.js';
 import { ViewerObject } from '../types/viewer.type.js';
 
 @Resolver()
 export class ViewerResolver {
-  @Authorized(Role.Admin)
+  @Authorized()
   @Query(() => ViewerObject)
-  viewer(@Ctx() { principal }: GraphQLContext): ViewerObject {
-    return Object.assign(new ViewerObject(), { role: authorize(principal, [Role.Admin]).role });
+  viewer(@Ctx() ctx: GraphQLContext): ViewerObject {
+    const { principal } = actorOf(ctx);
+    return Object.assign(new ViewerObject(), {
+      role: principal.role,
+      credential: principal.credential,
+      userId: principal.userId,
+      organizationId: principal.orgId,
+      readOnly: principal.readOnly,
+    });
   }
 }

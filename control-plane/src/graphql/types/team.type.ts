@@ -9,6 +9,9 @@ export class TeamObject {
   @Field(() => String)
   name!: string;
 
+  @Field(() => ID, { nullable: true })
+  organizationId!: string | null;
+
   @Field(() => [String])
   models!: string[];
 
@@ -28,6 +31,7 @@ export class TeamObject {
     return Object.assign(new TeamObject(), {
       id: team.id,
       name: team.name,
+      organizationId: team.organization?.id ?? null,
       models: team.models,
       maxBudget: team.maxBudget,
       spend: team.spend,

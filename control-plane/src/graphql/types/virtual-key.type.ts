@@ -20,6 +20,18 @@ export class VirtualKeyObject {
   @Field(() => TeamObject, { nullable: true })
   team!: TeamObject | null;
 
+  @Field(() => ID, { nullable: true })
+  ownerId!: string | null;
+
+  @Field(() => ID, { nullable: true })
+  organizationId!: string | null;
+
+  @Field(() => String, { description: 'llm_api, management or read_only.' })
+  keyType!: string;
+
+  @Field(() => Date, { nullable: true })
+  expiresAt!: Date | null;
+
   @Field(() => [String])
   models!: string[];
 
@@ -42,6 +54,10 @@ export class VirtualKeyObject {
       alias: key.alias,
       teamId: key.team?.id ?? null,
       team: team ? TeamObject.from(team) : null,
+      ownerId: key.owner?.id ?? null,
+      organizationId: key.organization?.id ?? null,
+      keyType: key.keyType,
+      expiresAt: key.expiresAt,
       models: key.models,
       maxBudget: key.maxBudget,
       spend: key.spend,

@@ -1,0 +1,132 @@
+import { Field, Float, ID, InputType } from 'type-graphql';
+
+/** Shapes only; the services validate content (zod) and report field errors. */
+
+@InputType('CreateOrganizationInput')
+export class CreateOrganizationInput {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => [String], { nullable: true })
+  models?: string[] | null;
+
+  @Field(() => Float, { nullable: true })
+  maxBudget?: number | null;
+}
+
+@InputType('UpdateOrganizationInput', { description: 'Absent fields keep their value; null clears a nullable one.' })
+export class UpdateOrganizationInput {
+  @Field(() => String, { nullable: true })
+  name?: string;
+
+  @Field(() => [String], { nullable: true })
+  models?: string[];
+
+  @Field(() => Float, { nullable: true })
+  maxBudget?: number | null;
+
+  @Field(() => Boolean, { nullable: true })
+  blocked?: boolean;
+}
+
+@InputType('CreateUserInput')
+export class CreateUserInput {
+  @Field(() => String)
+  email!: string;
+
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => String, { description: 'proxy_admin, proxy_admin_viewer, org_admin, internal_user or internal_viewer; never above your own.' })
+  role!: string;
+
+  @Field(() => ID, { nullable: true, description: "Required for organization roles; an org admin's own organization by default." })
+  organizationId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Initial dashboard password (12+ characters); without one the user cannot sign in yet.' })
+  password?: string | null;
+}
+
+@InputType('UpdateUserInput', { description: 'Absent fields keep their value.' })
+export class UpdateUserInput {
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  role?: string;
+
+  @Field(() => Boolean, { nullable: true })
+  blocked?: boolean;
+}
+
+@InputType('SetPasswordInput')
+export class SetPasswordInput {
+  @Field(() => ID)
+  userId!: string;
+
+  @Field(() => String)
+  password!: string;
+
+  @Field(() => String, { nullable: true, description: 'Required when changing your own password.' })
+  currentPassword?: string | null;
+}
+
+@InputType('TeamMemberInput')
+export class TeamMemberInput {
+  @Field(() => ID)
+  teamId!: string;
+
+  @Field(() => ID)
+  userId!: string;
+
+  @Field(() => String, { nullable: true, description: 'admin or member (the default).' })
+  role?: string | null;
+}
+
+@InputType('UpdateKeyInput', { description: 'Absent fields keep their value; null clears a nullable one.' })
+export class UpdateKeyInput {
+  @Field(() => String, { nullable: true })
+  alias?: string | null;
+
+  @Field(() => [String], { nullable: true })
+  models?: string[];
+
+  @Field(() => Float, { nullable: true })
+  maxBudget?: number | null;
+
+  @Field(() => Boolean, { nullable: true })
+  blocked?: boolean;
+
+  @Field(() => Date, { nullable: true })
+  expiresAt?: Date | null;
+}
+
+@InputType('LoginInput')
+export class LoginInput {
+  @Field(() => String)
+  email!: string;
+
+  @Field(() => String)
+  password!: string;
+}
+
+@InputType('AuditLogFilter')
+export class AuditLogFilter {
+  @Field(() => String, { nullable: true, description: 'A user id, or master / system.' })
+  actorId?: string | null;
+
+  @Field(() => String, { nullable: true })
+  entityType?: string | null;
+
+  @Field(() => String, { nullable: true })
+  entityId?: string | null;
+
+  @Field(() => String, { nullable: true })
+  action?: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'Entries at or after.' })
+  from?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Entries before.' })
+  to?: Date | null;
+}
