@@ -1,0 +1,278 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './testing/database.js';
+import { startTestControlPlane, type GraphQLResponse, type TestControlPlane } from './testing/harness.js';
+
+/**
+ * Every role against every admin operation, through the real GraphQL API and PostgreSQL, including the privilege
+ * escalation and cross-tenant cases. The rules themselves are unit-tested in auth/policy.test.ts; this checks that
+ * each operation asks the policy about the right object, and that refusals carry the right code.
+ *
+ * Cast: organizations A and B; in A an org admin, a team admin and a member and a viewer of team T, an outsider
+ * (no team); in B an org admin; a proxy-wide viewer; and the master key.
+ */
+let db: TestDatabase;
+let cp: TestControlPlane;
+
+const PASSWORD = 'correct horse battery staple';
+const CALLERS = ['master', 'proxyViewer', 'orgAdminA', 'orgAdminB', 'teamAdmin', 'member', 'viewer', 'outsider'] as const;
+type Caller = (typeof CALLERS)[number];
+const tokens = {} as Record<Caller, string>;
+const ids = {} as Record<Exclude<Caller, 'master'> | 'orgA' | 'orgB' | 'teamT' | 'teamB', string>;
+
+type Outcome = 'ok' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'skip';
+
+async function gql<T = Record<string, unknown>>(caller: Caller, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
+  return cp.gql<T>(query, variables, tokens[caller]);
+}
+
+const admin = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) => cp.admin<T>(query, variables);
+
+async function createUser(email: string, role: string, organizationId: string | null): Promise<string> {
+  const { createUser } = await admin<{ createUser: { id: string } }>('mutation($i: CreateUserInput!) { createUser(input: $i) { id } }', {
+    i: { email, role, organizationId, password: PASSWORD },
+  });
+  return createUser.id;
+}
+
+async function createTeam(name: string, organizationId: string): Promise<string> {
+  const { createTeam } = await admin<{ createTeam: { id: string } }>('mutation($i: CreateTeamInput!) { createTeam(input: $i) { id } }', {
+    i: { name, organizationId },
+  });
+  return createTeam.id;
+}
+
+async function createKey(input: Record<string, unknown>): Promise<string> {
+  const { createKey } = await admin<{ createKey: { virtualKey: { id: string } } }>('mutation($i: CreateKeyInput!) { createKey(input: $i) { virtualKey { id } } }', { i: input });
+  return createKey.virtualKey.id;
+}
+
+async function login(email: string): Promise<string> {
+  const res = await cp.gql<{ login: { token: string } }>('mutation($i: LoginInput!) { login(input: $i) { token } }', { i: { email, password: PASSWORD } });
+  return res.data!.login.token;
+}
+
+let counter = 0;
+const unique = (name: string) => `${name}-${(counter += 1)}`;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  cp = await startTestControlPlane({ databaseUrl: db.url });
+  tokens.master = cp.masterKey;
+  const org = async (name: string) => (await admin<{ createOrganization: { id: string } }>('mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }', { i: { name } })).createOrganization.id;
+  ids.orgA = await org('acme');
+  ids.orgB = await org('globex');
+  ids.proxyViewer = await createUser('viewer@proxy.example', 'proxy_admin_viewer', null);
+  ids.orgAdminA = await createUser('admin@acme.example', 'org_admin', ids.orgA);
+  ids.orgAdminB = await createUser('admin@globex.example', 'org_admin', ids.orgB);
+  ids.teamAdmin = await createUser('lead@acme.example', 'internal_user', ids.orgA);
+  ids.member = await createUser('dev@acme.example', 'internal_user', ids.orgA);
+  ids.viewer = await createUser('pm@acme.example', 'internal_viewer', ids.orgA);
+  ids.outsider = await createUser('ops@acme.example', 'internal_user', ids.orgA);
+  ids.teamT = await createTeam('t-acme', ids.orgA);
+  ids.teamB = await createTeam('t-globex', ids.orgB);
+  const member = 'mutation($i: TeamMemberInput!) { setTeamMember(input: $i) { role } }';
+  await admin(member, { i: { teamId: ids.teamT, userId: ids.teamAdmin, role: 'admin' } });
+  await admin(member, { i: { teamId: ids.teamT, userId: ids.member, role: 'member' } });
+  await admin(member, { i: { teamId: ids.teamT, userId: ids.viewer, role: 'member' } });
+  await admin(member, { i: { teamId: ids.teamB, userId: ids.orgAdminB, role: 'admin' } });
+  const emails: Record<Exclude<Caller, 'master'>, string> = {
+    proxyViewer: 'viewer@proxy.example',
+    orgAdminA: 'admin@acme.example',
+    orgAdminB: 'admin@globex.example',
+    teamAdmin: 'lead@acme.example',
+    member: 'dev@acme.example',
+    viewer: 'pm@acme.example',
+    outsider: 'ops@acme.example',
+  };
+  for (const [caller, email] of Object.entries(emails)) tokens[caller as Caller] = await login(email);
+});
+
+afterAll(async () => {
+  await cp?.close();
+  await db?.drop();
+});
+
+interface Operation {
+  readonly name: string;
+  /** Runs the operation as `caller`, on objects made fresh for it (so cells do not depend on each other). */
+  run(caller: Caller): Promise<GraphQLResponse>;
+  readonly expected: Record<Caller, Outcome>;
+}
+
+const F = 'FORBIDDEN';
+const NF = 'NOT_FOUND';
+const BAD = 'BAD_USER_INPUT';
+/** Shorthand: the outcomes in CALLERS order. */
+const row = (...outcomes: Outcome[]): Record<Caller, Outcome> => Object.fromEntries(CALLERS.map((c, i) => [c, outcomes[i]!])) as Record<Caller, Outcome>;
+
+const OPERATIONS: Operation[] = [
+  // Outcomes in CALLERS order: master, proxyViewer, orgAdminA, orgAdminB, teamAdmin, member, viewer, outsider.
+  {
+    name: 'create an organization',
+    run: (c) => gql(c, 'mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }', { i: { name: unique('org') } }),
+    expected: row('ok', F, F, F, F, F, F, F),
+  },
+  {
+    name: "raise organization A's budget",
+    run: (c) => gql(c, 'mutation($id: ID!) { updateOrganization(id: $id, input: { maxBudget: 1000000 }) { id } }', { id: ids.orgA }),
+    expected: row('ok', F, F, F, F, F, F, F),
+  },
+  {
+    name: 'create a team in A',
+    run: (c) => gql(c, 'mutation($i: CreateTeamInput!) { createTeam(input: $i) { id } }', { i: { name: unique('team'), organizationId: ids.orgA } }),
+    expected: row('ok', F, 'ok', F, F, F, F, F),
+  },
+  {
+    name: 'delete a team of A',
+    run: async (c) => gql(c, 'mutation($id: ID!) { deleteTeam(id: $id) }', { id: await createTeam(unique('doomed'), ids.orgA) }),
+    expected: row('ok', F, 'ok', NF, NF, NF, NF, NF),
+  },
+  {
+    name: 'add a user of A to team T',
+    run: async (c) => {
+      const userId = await createUser(`${unique('new')}@acme.example`, 'internal_user', ids.orgA);
+      return gql(c, 'mutation($i: TeamMemberInput!) { setTeamMember(input: $i) { role } }', { i: { teamId: ids.teamT, userId } });
+    },
+    expected: row('ok', F, 'ok', NF, 'ok', F, F, NF),
+  },
+  {
+    name: 'add a user of B to team T (cross-tenant)',
+    run: (c) => gql(c, 'mutation($i: TeamMemberInput!) { setTeamMember(input: $i) { role } }', { i: { teamId: ids.teamT, userId: ids.orgAdminB } }),
+    expected: row(BAD, F, BAD, NF, BAD, F, F, NF),
+  },
+  {
+    name: 'make oneself admin of team T (escalation)',
+    run: (c) =>
+      gql(c, 'mutation($i: TeamMemberInput!) { setTeamMember(input: $i) { role } }', { i: { teamId: ids.teamT, userId: ids[c as Exclude<Caller, 'master'>], role: 'admin' } }),
+    expected: row('skip', F, 'skip', NF, 'skip', F, F, NF),
+  },
+  {
+    name: 'create an internal user in A',
+    run: (c) => gql(c, 'mutation($i: CreateUserInput!) { createUser(input: $i) { id } }', { i: { email: `${unique('u')}@acme.example`, role: 'internal_user', organizationId: ids.orgA } }),
+    expected: row('ok', F, 'ok', F, F, F, F, F),
+  },
+  {
+    name: 'create a proxy admin (escalation)',
+    run: (c) => gql(c, 'mutation($i: CreateUserInput!) { createUser(input: $i) { id } }', { i: { email: `${unique('root')}@acme.example`, role: 'proxy_admin' } }),
+    expected: row('ok', F, F, F, F, F, F, F),
+  },
+  {
+    name: 'make a user of A an org admin',
+    run: async (c) => {
+      const id = await createUser(`${unique('promo')}@acme.example`, 'internal_user', ids.orgA);
+      return gql(c, 'mutation($id: ID!) { updateUser(id: $id, input: { role: "org_admin" }) { role } }', { id });
+    },
+    expected: row('ok', F, 'ok', NF, NF, NF, NF, NF),
+  },
+  {
+    name: 'make oneself a proxy admin (escalation)',
+    run: (c) => gql(c, 'mutation($id: ID!) { updateUser(id: $id, input: { role: "proxy_admin" }) { role } }', { id: ids[c as Exclude<Caller, 'master'>] }),
+    expected: row('skip', F, F, F, F, F, F, F),
+  },
+  {
+    name: 'delete a user of A',
+    run: async (c) => gql(c, 'mutation($id: ID!) { deleteUser(id: $id) }', { id: await createUser(`${unique('gone')}@acme.example`, 'internal_user', ids.orgA) }),
+    expected: row('ok', F, 'ok', NF, NF, NF, NF, NF),
+  },
+  {
+    name: 'create a personal key for oneself',
+    run: (c) => gql(c, 'mutation { createKey(input: { alias: "mine" }) { key } }'),
+    expected: row('ok', F, 'ok', 'ok', 'ok', 'ok', F, 'ok'),
+  },
+  {
+    name: 'create a key in team T for its member',
+    run: (c) => gql(c, 'mutation($i: CreateKeyInput!) { createKey(input: $i) { key } }', { i: { teamId: ids.teamT, ownerId: ids.member } }),
+    expected: row('ok', F, 'ok', NF, 'ok', 'ok', BAD, NF),
+  },
+  {
+    name: 'create a management key acting as the member (impersonation)',
+    run: (c) => gql(c, 'mutation($i: CreateKeyInput!) { createKey(input: $i) { key } }', { i: { teamId: ids.teamT, ownerId: ids.member, keyType: 'management' } }),
+    expected: row('ok', F, 'ok', NF, F, 'ok', BAD, NF),
+  },
+  {
+    name: "block the member's key in team T",
+    run: async (c) => gql(c, 'mutation($id: ID!) { updateKey(id: $id, input: { blocked: true }) { blocked } }', { id: await createKey({ teamId: ids.teamT, ownerId: ids.member }) }),
+    expected: row('ok', F, 'ok', NF, 'ok', 'ok', NF, NF),
+  },
+  {
+    name: "delete the outsider's personal key",
+    run: async (c) => gql(c, 'mutation($id: ID!) { deleteKey(id: $id) }', { id: await createKey({ ownerId: ids.outsider }) }),
+    expected: row('ok', F, 'ok', NF, NF, NF, NF, 'ok'),
+  },
+  {
+    name: 'delete a key of organization B (cross-tenant)',
+    run: async (c) => gql(c, 'mutation($id: ID!) { deleteKey(id: $id) }', { id: await createKey({ teamId: ids.teamB, ownerId: ids.orgAdminB }) }),
+    expected: row('ok', F, NF, 'ok', NF, NF, NF, NF),
+  },
+  {
+    name: 'add a model',
+    run: (c) =>
+      gql(c, 'mutation($i: CreateModelInput!) { createModel(input: $i) { id } }', {
+        i: { name: unique('m'), provider: 'mock', providerModel: 'mock-gpt', inputCostPerMillion: 1, outputCostPerMillion: 1 },
+      }),
+    expected: row('ok', F, F, F, F, F, F, F),
+  },
+  {
+    name: 'read the proxy-wide spend summary',
+    run: (c) => gql(c, '{ spendSummary { totalSpend } }'),
+    expected: row('ok', 'ok', F, F, F, F, F, F),
+  },
+];
+
+const outcome = (res: GraphQLResponse): Outcome => (res.errors?.length ? (res.errors[0]!.extensions?.code as Outcome) : 'ok');
+
+describe('every role × every admin operation', () => {
+  for (const operation of OPERATIONS) {
+    it(operation.name, async () => {
+      const actual: Partial<Record<Caller, Outcome>> = {};
+      const expected: Partial<Record<Caller, Outcome>> = {};
+      for (const caller of CALLERS) {
+        if (operation.expected[caller] === 'skip') continue;
+        actual[caller] = outcome(await operation.run(caller));
+        expected[caller] = operation.expected[caller];
+      }
+      expect(actual).toEqual(expected);
+    });
+  }
+});
+
+describe('lists show each caller their part only', () => {
+  it('keys', async () => {
+    const memberKey = await createKey({ teamId: ids.teamT, ownerId: ids.member, alias: 'listed-member' });
+    const outsiderKey = await createKey({ ownerId: ids.outsider, alias: 'listed-outsider' });
+    const bKey = await createKey({ teamId: ids.teamB, ownerId: ids.orgAdminB, alias: 'listed-b' });
+    const seen = async (caller: Caller) => {
+      const res = await gql<{ keys: Array<{ id: string }> }>(caller, '{ keys { id } }');
+      const all = new Set(res.data!.keys.map((k) => k.id));
+      return [memberKey, outsiderKey, bKey].filter((id) => all.has(id));
+    };
+    expect(await seen('master')).toEqual([memberKey, outsiderKey, bKey]);
+    expect(await seen('proxyViewer')).toEqual([memberKey, outsiderKey, bKey]);
+    expect(await seen('orgAdminA')).toEqual([memberKey, outsiderKey]);
+    expect(await seen('orgAdminB')).toEqual([bKey]);
+    expect(await seen('teamAdmin')).toEqual([memberKey]);
+    expect(await seen('member')).toEqual([memberKey]);
+    expect(await seen('viewer')).toEqual([]);
+    expect(await seen('outsider')).toEqual([outsiderKey]);
+  });
+
+  it('teams, users and organizations', async () => {
+    const names = async (caller: Caller) => (await gql<{ teams: Array<{ name: string }> }>(caller, '{ teams { name } }')).data!.teams.map((t) => t.name);
+    expect(await names('orgAdminB')).toEqual(['t-globex']);
+    expect(await names('member')).toEqual(['t-acme']);
+    expect(await names('outsider')).toEqual([]);
+    const emails = async (caller: Caller) => (await gql<{ users: Array<{ email: string }> }>(caller, '{ users { email } }')).data!.users.map((u) => u.email);
+    expect(await emails('orgAdminB')).toEqual(['admin@globex.example']);
+    expect(await emails('outsider')).toEqual(['ops@acme.example']);
+    expect(await emails('teamAdmin')).toEqual(expect.arrayContaining(['dev@acme.example', 'lead@acme.example', 'pm@acme.example']));
+    expect(await emails('teamAdmin')).not.toContain('ops@acme.example');
+    const orgs = async (caller: Caller) => (await gql<{ organizations: Array<{ name: string }> }>(caller, '{ organizations { name } }')).data!.organizations.map((o) => o.name);
+    expect(await orgs('member')).toEqual(['acme']);
+    expect(await orgs('orgAdminB')).toEqual(['globex']);
+    // Another tenant's objects do not exist for a caller, whether asked for by id or listed.
+    const other = await gql('orgAdminA', 'query($id: ID!) { user(id: $id) { email } }', { id: ids.orgAdminB });
+    expect(other.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const members = await gql('orgAdminA', 'query($id: ID!) { teamMembers(teamId: $id) { role } }', { id: ids.teamB });
+    expect(members.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+});
