@@ -6,11 +6,14 @@ import { Authenticator } from './auth/authenticate.js';
 import { Credentials } from './auth/credentials.js';
 import { resolveMasterKey } from './auth/master-key.js';
 import { openDatabase, type Orm } from './db/orm.js';
+import { PgListener, type PgListenerOptions } from './db/pg-listener.js';
 import { Topic, InProcessPubSub } from './graphql/pubsub.js';
 import { buildGraphQLSchema } from './graphql/schema.js';
 import { createHttpApp } from './http/app.js';
 import { attachGraphQLWs } from './http/graphql-ws.js';
+import { createJobRunner, type JobRunnerOptions } from './jobs/index.js';
 import { consoleLogger, errorMessage, type Logger } from './logger.js';
+import { CONFIG_CHANNEL } from './services/config-log.js';
 import { createServices } from './services/index.js';
 
 export interface ControlPlaneOptions {
@@ -28,6 +31,10 @@ export interface ControlPlaneOptions {
   logger?: Logger;
   /** How long close() lets in-flight HTTP requests finish before cutting them off. */
   shutdownGraceMs?: number;
+  /** Scheduled jobs (`jobs/`): `false` runs none on this replica; the options can shorten intervals (tests). */
+  jobs?: false | JobRunnerOptions;
+  /** Reconnect backoff of the LISTEN connection that hears other replicas' config changes. */
+  configListener?: Pick<PgListenerOptions, 'minBackoffMs' | 'maxBackoffMs'>;
 }
 
 export interface ControlPlane {
@@ -91,6 +98,25 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     if (await services.models.seedDefault()) logger.info('seeded the default model', { model: 'mock-gpt' });
     await services.configPublisher.start();
     cleanups.push(() => services.configPublisher.stop());
+    // Changes committed through any replica (this one included) arrive as NOTIFY; this replica's own also reach
+    // the publisher in process, sooner. Each (re)connection catches up on whatever was notified while away.
+    const configListener = new PgListener({
+      databaseUrl: options.databaseUrl,
+      channel: CONFIG_CHANNEL,
+      applicationName: 'tollgate-config-listener',
+      logger,
+      onNotification: (version) => services.configPublisher.notify(Number(version) || undefined),
+      onListening: () => services.configPublisher.notify(),
+      ...options.configListener,
+    });
+    await configListener.start();
+    cleanups.push(() => configListener.close());
+
+    if (options.jobs !== false) {
+      const jobs = createJobRunner(orm, logger, services, options.jobs);
+      jobs.start();
+      cleanups.push(() => jobs.stop());
+    }
 
     const schema = await buildGraphQLSchema(pubSub);
     const { app, apollo } = await createHttpApp({

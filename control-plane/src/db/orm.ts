@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ReflectMetadataProvider } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, defineConfig, type Options } from '@mikro-orm/postgresql';
+import pg from 'pg';
 import type { Logger } from '../logger.js';
 import { migrations } from '../migrations/index.js';
 import { entities } from './entities/index.js';
@@ -32,14 +33,35 @@ export function ormConfig(databaseUrl: string, logger?: Logger): Options {
   });
 }
 
-/** Connects and applies pending migrations. */
+/**
+ * Connects and applies pending migrations. Replicas starting together would each try to apply the same
+ * migrations (and all but one fail on "already exists"), so they take turns on a session advisory lock: the
+ * first applies them, the others then find nothing pending.
+ */
 export async function openDatabase(databaseUrl: string, logger?: Logger): Promise<Orm> {
   const orm = await MikroORM.init(ormConfig(databaseUrl, logger));
   try {
-    await orm.getMigrator().up();
+    await underSessionLock(databaseUrl, 'tollgate.migrate', () => orm.getMigrator().up());
   } catch (err) {
     await orm.close(true);
     throw err;
   }
   return orm;
+}
+
+/**
+ * Runs `work` while holding a PostgreSQL session advisory lock on a connection of its own (the migrator runs its
+ * transaction on pooled connections, which cannot hold a lock across it). A process that dies drops its
+ * connection, and with it the lock.
+ */
+async function underSessionLock<T>(databaseUrl: string, name: string, work: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'tollgate-migrate' });
+  client.on('error', () => undefined); // surfaces as the failure of the query in progress
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock(hashtext($1))', [name]);
+    return await work();
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

@@ -8,6 +8,9 @@ import type { ChangeBatch, ConfigReader, VersionedChange } from './config-source
 class FakeReader implements ConfigReader {
   readonly history: VersionedChange[] = [];
   failSnapshots = false;
+  reads = 0;
+  /** Rows up to this version were deleted by the retention job. */
+  purgedThrough = 0;
 
   get version(): number {
     return this.history.at(-1)?.version ?? 0;
@@ -27,8 +30,9 @@ class FakeReader implements ConfigReader {
   }
 
   async changesAfter(afterVersion: number, rowLimit: number): Promise<ChangeBatch> {
-    const rows = this.history.filter((c) => c.version > afterVersion).slice(0, rowLimit);
-    return { head: rows.at(-1)?.version ?? afterVersion, changes: rows, rows: rows.length };
+    this.reads += 1;
+    const rows = this.history.filter((c) => c.version > Math.max(afterVersion, this.purgedThrough)).slice(0, rowLimit);
+    return { head: rows.at(-1)?.version ?? afterVersion, changes: rows, rows: rows.length, purgedThrough: this.purgedThrough };
   }
 }
 
@@ -100,6 +104,41 @@ describe('ConfigPublisher', () => {
     publisher.notify();
     const next = await take(stream);
     expect(next.message).toMatchObject({ kind: 'snapshot', version: 5 });
+    await publisher.stop();
+  });
+
+  it('should not read again when notified of a version it has already read (its own change, heard over LISTEN)', async () => {
+    const reader = new FakeReader();
+    const publisher = await started(reader);
+    const stream = publisher.subscribe();
+    await take(stream);
+    reader.add(deleteKey('a'));
+    publisher.notify(); // in process, right after commit
+    expect((await take(stream)).version).toBe(1);
+    const reads = reader.reads;
+    publisher.notify(1); // the same change again, from the NOTIFY
+    await tick();
+    expect(reader.reads).toBe(reads);
+    reader.add(deleteKey('b'));
+    publisher.notify(2); // another replica's change
+    expect((await take(stream)).version).toBe(2);
+    expect(reader.reads).toBe(reads + 1);
+    await publisher.stop();
+  });
+
+  it('should send a snapshot, not a delta with a hole, when change rows it never read were purged', async () => {
+    const reader = new FakeReader();
+    const publisher = await started(reader);
+    const stream = publisher.subscribe();
+    await take(stream);
+    for (let i = 0; i < 5; i++) reader.add(deleteKey(`k${i}`));
+    reader.purgedThrough = 3; // the retention job ran before this publisher heard of the changes
+    publisher.notify();
+    expect((await take(stream)).message).toMatchObject({ kind: 'snapshot', version: 5 });
+    // Later changes are deltas again.
+    reader.add(deleteKey('k5'));
+    publisher.notify();
+    expect((await take(stream)).message).toEqual({ kind: 'delta', fromVersion: 5, version: 6, changes: [deleteKey('k5')] });
     await publisher.stop();
   });
 

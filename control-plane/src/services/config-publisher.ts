@@ -29,9 +29,10 @@ interface Subscriber {
  * version that subscriber last got. Deltas are built once per change from `recent` (the last `window` changes,
  * read from `config_change`) and sliced per subscriber, so N data planes cost one read, not N.
  *
- * Change notifications are in process (`notify()` after commit). For several control-plane replicas, a LISTEN
- * on a `tollgate_config` channel would call `notify()` here; nothing else changes, because every delta is built
- * from the database, never from the notification.
+ * `notify()` comes from two places: in process right after this replica commits a change, and from the
+ * `tollgate_config` LISTEN connection for changes committed by any replica (see `PgListener`). Either only says
+ * "read again": every delta is built from the database, never from the notification, so a lost or duplicated
+ * notification costs at most a read.
  */
 export class ConfigPublisher {
   private readonly subscribers = new Set<Subscriber>();
@@ -78,10 +79,15 @@ export class ConfigPublisher {
     return subscriber.queue;
   }
 
-  /** Config changed (a config transaction committed). Coalesces: one read catches up on any number of changes. */
-  notify(): void {
+  /**
+   * Config changed (a config transaction committed). Coalesces: one read catches up on any number of changes.
+   * `version`, when known, skips the read if it was already read (this replica's own change, heard again over
+   * LISTEN).
+   */
+  notify(version?: number): void {
     // Before start() there is nobody to tell, and start() reads the current version anyway.
     if (!this.started || this.stopped) return;
+    if (version !== undefined && version <= this.head) return;
     if (this.refreshing) {
       this.refreshAgain = true;
       return;
@@ -120,7 +126,13 @@ export class ConfigPublisher {
       const batch = await this.source.changesAfter(this.head, this.window);
       this.recent.push(...batch.changes);
       this.head = batch.head;
+      // Rows up to `purgedThrough` were deleted by the retention job, perhaps before this replica read them:
+      // only a subscriber already past them can be sent a delta.
+      this.floor = Math.max(this.floor, batch.purgedThrough ?? 0);
       if (batch.rows < this.window) break;
+    }
+    if (this.recent[0] && this.recent[0].version <= this.floor) {
+      this.recent = this.recent.filter((c) => c.version > this.floor);
     }
     if (this.recent.length > this.window) {
       const dropped = this.recent.splice(0, this.recent.length - this.window);

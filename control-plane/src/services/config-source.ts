@@ -20,6 +20,8 @@ export interface ChangeBatch {
   changes: VersionedChange[];
   /** How many change rows were read; `rowLimit` rows means there may be more. */
   rows: number;
+  /** Change rows up to this version may have been deleted by the retention job (0 or absent: none were). */
+  purgedThrough?: number;
 }
 
 /** What the publisher needs to read; an interface so its delivery rules can be tested without a database. */
@@ -94,7 +96,8 @@ export class ConfigSource implements ConfigReader {
         version: row.version,
         change: this.changeFor(row.entity, row.entityId, live),
       }));
-      return { head: rows.at(-1)?.version ?? afterVersion, changes, rows: rows.length };
+      const purgedThrough = await this.log.purgedThrough(em);
+      return { head: rows.at(-1)?.version ?? afterVersion, changes, rows: rows.length, purgedThrough };
     });
   }
 

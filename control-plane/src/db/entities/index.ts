@@ -1,4 +1,5 @@
 import { ConfigChange } from './config-change.entity.js';
+import { JobRun } from './job-run.entity.js';
 import { Model } from './model.entity.js';
 import { AuditEntry } from './audit-entry.entity.js';
 import { Organization } from './organization.entity.js';
@@ -11,8 +12,9 @@ import { SpendLog } from './spend-log.entity.js';
 import { Team } from './team.entity.js';
 import { VirtualKey } from './virtual-key.entity.js';
 
-export { AuditEntry, ConfigChange, Model, Organization, Session, Setting, SpendDaily, SpendLog, Team, TeamMembership, User, VirtualKey };
+export { AuditEntry, ConfigChange, JobRun, Model, Organization, Session, Setting, SpendDaily, SpendLog, Team, TeamMembership, User, VirtualKey };
 export type { ConfigEntity, ConfigOp } from './config-change.entity.js';
+export type { JobOutcome } from './job-run.entity.js';
 
 /** Listed explicitly: no folder scanning, so the same list works from dist (JS) and under vitest (TS). */
-export const entities = [Organization, User, Team, TeamMembership, Session, VirtualKey, Model, SpendLog, SpendDaily, ConfigChange, Setting, AuditEntry];
+export const entities = [Organization, User, Team, TeamMembership, Session, VirtualKey, Model, SpendLog, SpendDaily, ConfigChange, Setting, AuditEntry, JobRun];
