@@ -18,6 +18,7 @@ export function routes(deps: PipelineDeps): Route[] {
   const countTokens: RouteHandler = (ex, head) => countMessageTokens(deps, ex, head);
   const completions: RouteHandler = (ex, head) => runInference(deps, ex, head, openAiCompletionsSurface);
   const embeddings: RouteHandler = (ex, head) => runEmbeddings(deps, ex, head);
+  const storedResponse: RouteHandler = (ex, head) => ex.sendError(errors.storedResponseRoute(head.method, head.url));
   const models: RouteHandler = (ex, head) => listModels(deps, ex, head);
   // A wildcard rather than `:model`, because model names may contain slashes (`openai/gpt-4o`).
   const model: RouteHandler = (ex, head) => retrieveModel(deps, ex, head, modelFromUrl(head.url));
@@ -31,6 +32,9 @@ export function routes(deps: PipelineDeps): Route[] {
     { method: 'post', pattern: '/messages/count_tokens', handler: countTokens },
     { method: 'post', pattern: '/v1/responses', handler: (ex, head) => runInference(deps, ex, head, openAiResponsesSurface) },
     { method: 'post', pattern: '/responses', handler: (ex, head) => runInference(deps, ex, head, openAiResponsesSurface) },
+    // Retrieve, delete, cancel, input items of a stored response: not routable (see errors.storedResponseRoute).
+    { method: 'any', pattern: '/v1/responses/*', handler: storedResponse },
+    { method: 'any', pattern: '/responses/*', handler: storedResponse },
     { method: 'post', pattern: '/openai/deployments/*', handler: (ex, head) => runInference(deps, ex, head, azureChatSurface) },
     { method: 'post', pattern: '/v1/completions', handler: completions },
     { method: 'post', pattern: '/completions', handler: completions },

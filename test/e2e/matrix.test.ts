@@ -10,6 +10,7 @@ import { startAnthropicStandIn, STAND_IN_API_KEY as ANTHROPIC_KEY, type Anthropi
 import { BEDROCK_STAND_IN_CREDENTIALS, BEDROCK_STAND_IN_REGION, startBedrockStandIn, type BedrockStandIn } from '../stand-ins/bedrock/server.js';
 import { GEMINI_STAND_IN_API_KEY, startGeminiStandIn, type GeminiStandIn } from '../stand-ins/gemini/server.js';
 import { startOpenAiStandIn, STAND_IN_API_KEY as OPENAI_KEY, type OpenAiStandIn } from '../stand-ins/openai/server.js';
+import { pdfBase64 } from '../stand-ins/pdf.js';
 import { directive, type Script } from '../stand-ins/script.js';
 
 /**
@@ -433,6 +434,20 @@ describe('golden matrix: inbound protocol × provider', () => {
     expect(sentToOpenAi.user).toBe('user_abc_session_1');
   });
 
+  it('Responses go to the openai target as is (native pass-through); the other OpenAI-family targets get them translated', async () => {
+    for (const [model, upstream, path] of [
+      ['m-openai', standIns.openai!, '/v1/responses'],
+      ['m-azure', standIns.azure!, '/openai/deployments/gpt-4o-mini/chat/completions'],
+      ['m-compat', standIns.compat!, '/v1/chat/completions'],
+    ] as const) {
+      const before = upstream.requests.length;
+      const r = await openai().responses.create({ model, input: `Say it. ${directive(TEXT)}`, max_output_tokens: 32 });
+      expect(r.output_text, model).toBe(TEXT.text);
+      expect(upstream.requests[before]!.path, model).toBe(path);
+    }
+    expect(standIns.openai!.requests.at(-1)!.body).toEqual({ model: 'gpt-4o-mini', input: `Say it. ${directive(TEXT)}`, max_output_tokens: 32 });
+  });
+
   it('legacy completions go to the completions endpoint of OpenAI-family providers (instruct models work)', async () => {
     for (const [model, upstream, path] of [
       ['m-openai', standIns.openai!, '/v1/completions'],
@@ -447,5 +462,77 @@ describe('golden matrix: inbound protocol × provider', () => {
       expect(sent.body.prompt).toContain('Say it.');
       expect(sent.body.max_tokens).toBe(32);
     }
+  });
+
+  // Documents: a PDF as Claude Code and the Anthropic SDK send it reaches every provider kind in that provider's shape.
+  const PDF = pdfBase64('Quarterly revenue grew 12%.');
+  const documentRequest = (model: string): Anthropic.MessageCreateParamsNonStreaming => ({
+    model,
+    max_tokens: 256,
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF }, title: 'Q3 report', cache_control: { type: 'ephemeral' } },
+          { type: 'text', text: `Summarise the report. ${directive(TEXT)}` },
+        ],
+      },
+    ],
+  });
+  const openAiFile = { type: 'file', file: { file_data: `data:application/pdf;base64,${PDF}`, filename: 'Q3 report.pdf' } };
+  /** Where each provider's request holds the first user turn's parts, and what the document must look like there. */
+  const documentSeen: Record<ProviderModel, { upstream: () => { requests: Array<{ body: unknown }> }; parts: (body: any) => unknown[]; expected: unknown[] }> = {
+    'm-openai': { upstream: () => standIns.openai!, parts: (b) => b.messages[0].content, expected: [openAiFile] },
+    'm-azure': { upstream: () => standIns.azure!, parts: (b) => b.messages[0].content, expected: [openAiFile] },
+    'm-compat': { upstream: () => standIns.compat!, parts: (b) => b.messages[0].content, expected: [openAiFile] },
+    'm-anthropic': {
+      upstream: () => standIns.anthropic!,
+      parts: (b) => b.messages[0].content,
+      expected: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF }, title: 'Q3 report', cache_control: { type: 'ephemeral' } }],
+    },
+    'm-gemini': { upstream: () => standIns.gemini!, parts: (b) => b.contents[0].parts, expected: [{ inlineData: { mimeType: 'application/pdf', data: PDF } }] },
+    'm-bedrock': {
+      upstream: () => standIns.bedrock!,
+      parts: (b) => b.messages[0].content,
+      expected: [{ document: { format: 'pdf', name: 'Q3 report', source: { bytes: PDF } } }, { cachePoint: { type: 'default' } }],
+    },
+  };
+
+  for (const model of providers) {
+    it(`anthropic-messages → ${model}: a base64 PDF document block gets an answer, and the provider sees the document in its own shape`, async () => {
+      const { upstream, parts, expected } = documentSeen[model];
+      const before = upstream().requests.length;
+      const msg = await anthropic().messages.create(documentRequest(model));
+      expect(msg.content).toEqual([{ type: 'text', text: TEXT.text }]);
+      expect(msg.stop_reason).toBe('end_turn');
+      const sent = parts(upstream().requests[before]!.body);
+      expect(sent.slice(0, expected.length)).toEqual(expected);
+      expect(JSON.stringify(sent)).toContain('Summarise the report.');
+    });
+  }
+
+  it('openai-chat and openai-responses → Anthropic target: a PDF file part arrives as a document block; a file id is a 400 naming the parameter', async () => {
+    const before = standIns.anthropic!.requests.length;
+    const chat = await openai().chat.completions.create({
+      model: 'm-anthropic',
+      messages: [{ role: 'user', content: [openAiFile as OpenAI.ChatCompletionContentPart.File, { type: 'text', text: `Summarise. ${directive(TEXT)}` }] }],
+    });
+    expect(chat.choices[0]!.message.content).toBe(TEXT.text);
+    const document = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF }, title: 'Q3 report.pdf' };
+    expect((standIns.anthropic!.requests[before]!.body as { messages: Array<{ content: unknown[] }> }).messages[0]!.content[0]).toEqual(document);
+
+    const response = await openai().responses.create({
+      model: 'm-anthropic',
+      input: [{ role: 'user', content: [{ type: 'input_file', filename: 'Q3 report.pdf', file_data: openAiFile.file.file_data }, { type: 'input_text', text: `Summarise. ${directive(TEXT)}` }] }],
+    });
+    expect(response.output_text).toBe(TEXT.text);
+    expect((standIns.anthropic!.requests.at(-1)!.body as { messages: Array<{ content: unknown[] }> }).messages[0]!.content[0]).toEqual(document);
+
+    const err = (await openai()
+      .chat.completions.create({ model: 'm-anthropic', messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'file', file: { file_id: 'file-abc123' } }] }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.param).toBe('messages[0].content[1].file.file_id');
+    expect(err.message).toContain('files are not stored by the gateway');
   });
 });

@@ -20,11 +20,15 @@ import { streamResponse } from './stream-response.js';
  * 2. authenticate, from the headers alone and BEFORE reading the body, so an unauthenticated client cannot make
  *    the gateway buffer up to maxBodyBytes (401). From here on the request is attributable and ends in exactly one
  *    usage event, whatever happens.
- * 3. read the body under the size cap (413), parse and validate it in the surface's protocol (400).
+ * 3. read the body under the size cap (413), parse it in the surface's protocol (400). Surfaces with a fast path
+ *    check only what routing needs here (model, stream, user); the rest is validated in step 5, by whoever handles
+ *    it: the provider (fast path) or the translation.
  * 4. resolve the model: unknown (404) is checked before allowed (403).
- * 5. same protocol on both sides (OpenAI chat in, an OpenAI-speaking provider out): forward the bytes (fast path).
- *    Otherwise provider adapter → upstream call → canonical events → the surface's response. Either way a client
- *    that leaves aborts the upstream request (the exchange's signal is the upstream call's signal).
+ * 5. same protocol on both sides (OpenAI chat or completions in, an OpenAI-speaking provider out; Responses in,
+ *    OpenAI out): forward the bytes (fast path). Otherwise provider adapter → upstream call → canonical events →
+ *    the surface's response; only then is the body validated in full and translated (a 400 for what the target
+ *    cannot do, e.g. stored responses on a translated Responses request). Either way a client that leaves aborts
+ *    the upstream request (the exchange's signal is the upstream call's signal).
  *
  * Steps 1–3 start synchronously, inside the uWS handler: the body reader must be attached before it returns.
  * Errors anywhere are rendered in the surface's own error format.
@@ -47,7 +51,7 @@ export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, 
     if (provider === undefined) throw errors.providerUnavailable(model.provider);
 
     const capability = provider.forward;
-    if (surface.forward && capability?.protocols.includes(surface.protocol)) {
+    if (surface.forward && capability?.takes(surface.protocol, model)) {
       const forwarded = await surface.forward(ex, parsed, { capability, target: model, secrets: deps.secrets, usage });
       usage.setTokens(forwarded.usage);
       usage.finish(forwarded.outcome);

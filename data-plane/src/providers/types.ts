@@ -55,8 +55,11 @@ export interface ProviderAdapter<Wire> {
  * body as is. The pipeline then forwards bytes both ways, reading only what accounting needs.
  */
 export interface ForwardCapability {
-  /** Protocols this provider can take verbatim. */
-  readonly protocols: readonly InboundProtocol[];
+  /**
+   * Whether this deployment takes `protocol` verbatim. Per deployment, not per provider: a protocol may be served
+   * by some deployments of a provider and not others.
+   */
+  takes(protocol: InboundProtocol, target: ProviderTarget): boolean;
   /** URL and headers (auth included) for one forwarded request. Throws a `ProviderError` for missing credentials. */
   upstream(protocol: InboundProtocol, target: ProviderTarget, secrets: SecretResolver): { url: string; headers: Record<string, string> };
   /** The provider's error response → canonical error (same mapping as its adapter uses). */

@@ -27,8 +27,8 @@ export interface Surface<P extends ParsedInbound = ParsedInbound> {
   /** An encoder for one streamed answer. */
   streamEncoder(meta: ResponseMeta, parsed: P): StreamEncoder;
   /**
-   * Same-protocol fast path, used when the model's provider can take this protocol verbatim
-   * (`provider.forward.protocols` includes `protocol`): send the client's request upstream as is and forward the
+   * Same-protocol fast path, used when the model's deployment takes this protocol verbatim
+   * (`provider.forward.takes(protocol, target)`): send the client's request upstream as is and forward the
    * answer's bytes. Returns the outcome and usage for the usage event; throws an `HttpError` before any byte.
    */
   forward?(ex: Exchange, parsed: P, call: ForwardCall): Promise<{ outcome: UsageOutcome; usage: FinalUsage }>;

@@ -4,13 +4,15 @@ import { handleChat, type ChatBody } from './chat.js';
 import { handleCompletions, type CompletionsBody } from './completions.js';
 import { handleEmbeddings, type EmbeddingsBody } from './embeddings.js';
 import { openAiErrorBody, sendNotFound, sendUnauthorized } from './errors.js';
+import { handleResponses, type ResponsesBody, type ResponseStore } from './responses.js';
 import { sendJson } from './wire.js';
 
 /**
  * A stand-in for OpenAI's API (or, with `azure`, Azure OpenAI's) on 127.0.0.1, speaking the exact wire format
  * and rendering the shared prompt script (`../script.ts`), faults included:
  *
- *   OpenAI: POST /v1/chat/completions, /v1/completions, /v1/embeddings; GET /v1/models; `Authorization: Bearer`.
+ *   OpenAI: POST /v1/chat/completions, /v1/completions, /v1/responses, /v1/embeddings; GET /v1/models;
+ *           `Authorization: Bearer`.
  *   Azure:  POST /openai/deployments/{deployment}/{chat/completions|completions|embeddings}?api-version=…;
  *           `api-key` header.
  *
@@ -32,6 +34,8 @@ export interface RecordedRequest {
   readonly headers: IncomingHttpHeaders;
   /** The parsed JSON body (undefined for GET). */
   readonly body: unknown;
+  /** The body's bytes as received, decoded ('' for GET). */
+  readonly raw: string;
   /** Resolves when the client's connection for this request has closed (abort tests). */
   readonly closed: Promise<void>;
 }
@@ -49,6 +53,7 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
   const azure = options.azure === true;
   const apiKey = options.apiKey === undefined ? STAND_IN_API_KEY : options.apiKey;
   const requests: RecordedRequest[] = [];
+  const stored: ResponseStore = new Map();
 
   const server = createServer((req, res) => {
     void serve(req, res).catch((err: unknown) => {
@@ -66,11 +71,11 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
       try {
         body = JSON.parse(text);
       } catch {
-        requests.push(record(req, res, url, undefined));
+        requests.push(record(req, res, url, undefined, text));
         return sendJson(res, 400, openAiErrorBody('We could not parse the JSON body of your request.', 'invalid_request_error', null));
       }
     }
-    requests.push(record(req, res, url, body));
+    requests.push(record(req, res, url, body, text));
 
     if (apiKey !== null) {
       const presented = azure ? header(req.headers['api-key']) : /^Bearer (.+)$/i.exec(header(req.headers.authorization) ?? '')?.[1];
@@ -92,6 +97,8 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
         return handleChat(res, (body ?? {}) as ChatBody, false);
       case 'POST /v1/completions':
         return handleCompletions(res, (body ?? {}) as CompletionsBody, false);
+      case 'POST /v1/responses':
+        return handleResponses(res, (body ?? {}) as ResponsesBody, stored);
       case 'POST /v1/embeddings':
         return handleEmbeddings(res, (body ?? {}) as EmbeddingsBody, false);
       case 'GET /v1/models':
@@ -118,13 +125,14 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
   };
 }
 
-function record(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown): RecordedRequest {
+function record(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown, raw: string): RecordedRequest {
   return {
     method: req.method ?? 'GET',
     path: url.pathname,
     query: Object.fromEntries(url.searchParams),
     headers: req.headers,
     body,
+    raw,
     closed: new Promise<void>((resolve) => res.once('close', () => resolve())),
   };
 }

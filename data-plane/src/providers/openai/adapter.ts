@@ -1,6 +1,5 @@
 import type { ProviderKind } from '@tollgate/schema';
 import type { ProviderError } from '../../canonical/errors.js';
-import type { InboundProtocol } from '../../canonical/request.js';
 import { defineProvider } from '../define-provider.js';
 import type { ForwardCapability, Provider, ProviderAdapter } from '../types.js';
 import type { OpenAiEndpoints } from './api.js';
@@ -44,16 +43,18 @@ export function openAiProtocolProvider(flavour: OpenAiFlavour): Provider {
 }
 
 /**
- * The same-protocol fast path: OpenAI chat and legacy completions bodies go to these providers verbatim. (The
- * Responses API is left out: Azure serves it elsewhere and most compatible servers not at all.)
+ * The same-protocol fast path: OpenAI chat and legacy completions bodies go to every one of these providers
+ * verbatim, Responses bodies to those whose endpoints serve `/responses` (OpenAI itself).
  */
 function openAiForward(flavour: OpenAiFlavour): ForwardCapability {
-  const protocols: readonly InboundProtocol[] = ['openai-chat', 'openai-completions'];
+  const { endpoints } = flavour;
   return {
-    protocols,
+    takes: (protocol) =>
+      protocol === 'openai-chat' || protocol === 'openai-completions' || (protocol === 'openai-responses' && endpoints.responses !== undefined),
     upstream(protocol, target, secrets) {
-      if (protocol === 'openai-chat') return flavour.endpoints.chat(target, secrets);
-      if (protocol === 'openai-completions') return flavour.endpoints.completions(target, secrets);
+      if (protocol === 'openai-chat') return endpoints.chat(target, secrets);
+      if (protocol === 'openai-completions') return endpoints.completions(target, secrets);
+      if (protocol === 'openai-responses' && endpoints.responses !== undefined) return endpoints.responses(target, secrets);
       throw { status: 500, type: 'api_error', code: 'upstream_error', message: `${flavour.kind} cannot take ${protocol} requests verbatim`, provider: flavour.kind } satisfies ProviderError;
     },
     mapError: (status, headers, body) => mapHttpError(flavour.kind, status, headers, body, flavour.contentPolicy),

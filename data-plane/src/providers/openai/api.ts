@@ -18,6 +18,12 @@ export interface OpenAiEndpoints {
   /** Legacy text completions (`/completions`), for raw same-protocol forwarding. */
   completions(target: ProviderTarget, secrets: SecretResolver): UpstreamEndpoint;
   embeddings(target: ProviderTarget, secrets: SecretResolver): UpstreamEndpoint;
+  /**
+   * The Responses API (`/responses`), for raw same-protocol forwarding; absent where the flavour does not serve it
+   * (Azure serves it at other URLs, most OpenAI-compatible servers not at all), and then Responses requests are
+   * translated.
+   */
+  responses?(target: ProviderTarget, secrets: SecretResolver): UpstreamEndpoint;
 }
 
 export const OPENAI_API_BASE = 'https://api.openai.com/v1';
@@ -43,9 +49,12 @@ function openAi(path: string) {
 export const openAiChatUpstream = openAi('/chat/completions');
 /** URL and auth headers for forwarding a raw OpenAI legacy completions body to an `openai` deployment. */
 export const openAiCompletionsUpstream = openAi('/completions');
+/** URL and auth headers for forwarding a raw Responses body to an `openai` deployment. */
+export const openAiResponsesUpstream = openAi('/responses');
 
 export const openAiEndpoints: OpenAiEndpoints = {
   chat: openAiChatUpstream,
   completions: openAiCompletionsUpstream,
   embeddings: openAi('/embeddings'),
+  responses: openAiResponsesUpstream,
 };

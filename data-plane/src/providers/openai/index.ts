@@ -2,7 +2,7 @@ import type { Provider } from '../types.js';
 import { openAiProtocolProvider } from './adapter.js';
 import { openAiEndpoints } from './api.js';
 
-export { openAiChatUpstream, openAiCompletionsUpstream, joinUrl, bearerHeaders } from './api.js';
+export { openAiChatUpstream, openAiCompletionsUpstream, openAiResponsesUpstream, joinUrl, bearerHeaders } from './api.js';
 export type { OpenAiEndpoints, UpstreamEndpoint } from './api.js';
 export { openAiProtocolAdapter, openAiProtocolProvider } from './adapter.js';
 export type { OpenAiFlavour } from './adapter.js';

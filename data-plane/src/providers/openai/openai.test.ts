@@ -6,7 +6,7 @@ import { STAND_IN_API_KEY, startOpenAiStandIn, type OpenAiStandIn } from '../../
 import type { CanonicalRequest } from '../../canonical/request.js';
 import { secretResolver } from '../../upstream/secrets.js';
 import type { ProviderCall, StreamEvent } from '../types.js';
-import { openaiProvider, openAiChatUpstream, openAiCompletionsUpstream } from './index.js';
+import { openaiProvider, openAiChatUpstream, openAiCompletionsUpstream, openAiResponsesUpstream } from './index.js';
 
 const secrets = secretResolver({ OPENAI_API_KEY: STAND_IN_API_KEY, OTHER_KEY: 'sk-other' });
 const provider = openaiProvider();
@@ -187,11 +187,14 @@ describe('openai provider against the OpenAI stand-in', () => {
     await expect(provider.embed!({ input: [directive({ fault: { kind: 'http', status: 429, retryAfter: '3' } })] }, call())).rejects.toMatchObject({ status: 429, retryAfterSeconds: 3 });
   });
 
-  it('tells the same-protocol fast path where to forward raw chat and legacy completions bodies', async () => {
+  it('tells the same-protocol fast path where to forward raw chat, legacy completions and Responses bodies', async () => {
     const target = call().target;
     expect(openAiChatUpstream(target, secrets)).toEqual({ url: `${standIn.url}/chat/completions`, headers: { 'content-type': 'application/json', authorization: `Bearer ${STAND_IN_API_KEY}` } });
     expect(openAiCompletionsUpstream(target, secrets).url).toBe(`${standIn.url}/completions`);
-    expect(provider.forward?.protocols).toEqual(['openai-chat', 'openai-completions']);
+    for (const protocol of ['openai-chat', 'openai-completions', 'openai-responses'] as const) expect(provider.forward?.takes(protocol, target)).toBe(true);
+    expect(provider.forward?.takes('anthropic-messages', target)).toBe(false);
+    expect(provider.forward?.upstream('openai-responses', target, secrets)).toEqual(openAiResponsesUpstream(target, secrets));
+    expect(openAiResponsesUpstream(target, secrets).url).toBe(`${standIn.url}/responses`);
     expect(provider.forward?.upstream('openai-chat', target, secrets)).toEqual(openAiChatUpstream(target, secrets));
     expect(provider.forward?.upstream('openai-completions', target, secrets)).toEqual(openAiCompletionsUpstream(target, secrets));
     expect(() => provider.forward?.upstream('anthropic-messages', target, secrets)).toThrow();

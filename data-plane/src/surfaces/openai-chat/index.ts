@@ -44,10 +44,7 @@ export const openAiChatSurface: Surface<ParsedChatRequest> = {
         includeUsage: parsed.includeUsage,
         estimateInputTokens: () => estimateForwarded(parsed),
       },
-      call.capability,
-      call.target,
-      call.secrets,
-      call.usage,
+      call,
     ),
 };
 

@@ -44,9 +44,6 @@ export const openAiCompletionsSurface: Surface<ParsedCompletionRequest> = {
         includeUsage: parsed.includeUsage,
         estimateInputTokens: () => estimatePromptTokens(parsed.canonical.messages),
       },
-      call.capability,
-      call.target,
-      call.secrets,
-      call.usage,
+      call,
     ),
 };

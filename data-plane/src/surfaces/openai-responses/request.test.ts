@@ -4,9 +4,10 @@ import { parseResponsesRequest } from './request.js';
 
 const parse = (body: unknown) => parseResponsesRequest(Buffer.from(JSON.stringify(body)));
 
+/** Routing fields are checked at parse time, the rest when translating (first access to `canonical`). */
 function rejection(body: unknown): HttpError {
   try {
-    parse(body);
+    void parse(body).canonical;
   } catch (err) {
     if (err instanceof HttpError) return err;
     throw err;

@@ -8,9 +8,11 @@ import { inputToMessages } from './input-items.js';
 
 /**
  * The OpenAI Responses request, typed only as far as the gateway acts on it; unknown fields travel in
- * `passthrough` (protocol `openai-responses`). Tollgate is stateless: what needs stored responses
- * (`previous_response_id`, `conversation`, `background`) is a clear 400, and `store` is accepted but nothing is
- * stored. Only function tools are supported; built-in tools (web_search, file_search, …) are a 400.
+ * `passthrough` (protocol `openai-responses`). A target that speaks Responses itself (OpenAI) gets the body as is
+ * (see `forward.ts`), stored responses, built-in tools and all. Translated for any other provider, Tollgate is
+ * stateless: what needs stored responses (`previous_response_id`, `conversation`, `background`) is a clear 400,
+ * and `store` is accepted but nothing is stored; only function tools are supported, built-in tools (web_search,
+ * file_search, …) are a 400. Those checks run with the translation, once the target is known.
  * @see https://platform.openai.com/docs/api-reference/responses/create
  */
 const FunctionTool = z.looseObject({
@@ -92,30 +94,75 @@ export interface ResponseEcho {
   readonly user: string | null;
 }
 
+/**
+ * The fields every Responses request is checked for up front: those the gateway acts on before it knows which way
+ * the request goes (model, streaming, end user). Everything else is validated with the translation.
+ */
+const ResponsesHead = z.looseObject({
+  model: ResponsesRequest.shape.model,
+  stream: ResponsesRequest.shape.stream,
+  user: ResponsesRequest.shape.user,
+});
+
 export interface ParsedResponsesRequest extends ParsedInbound {
+  /**
+   * The request in canonical form, validated in full on first access (throws the 400 `HttpError` then, including
+   * the refusals of what a stateless translation cannot do). The native pass-through never needs it.
+   */
+  readonly canonical: CanonicalRequest;
+  /** What the Response object echoes of the request; validated and translated with `canonical`. */
   readonly echo: ResponseEcho;
-  /** The parsed JSON body as the client sent it. */
+  /** The parsed JSON body as the client sent it (for native forwarding). */
   readonly body: Record<string, unknown>;
 }
 
-/** Parses and validates a Responses body; throws a 400 `HttpError` saying what is wrong. */
-export function parseResponsesRequest(body: Buffer): ParsedResponsesRequest {
-  const json = parseJsonObject(body);
-  const request = validate(ResponsesRequest, json, ['model', 'input']);
-  refuseStateful(request);
-  const stream = request.stream === true;
-  const tools = (request.tools ?? []).map((tool, i) => functionTool(tool, `tools[${i}]`));
-  return {
-    model: request.model,
-    stream,
-    user: request.user ?? null,
-    canonical: toCanonical(request, tools, stream, json),
-    echo: toEcho(request, tools),
-    body: json,
-  };
+class ParsedResponses implements ParsedResponsesRequest {
+  private translated: { canonical: CanonicalRequest; echo: ResponseEcho } | undefined;
+
+  constructor(
+    readonly body: Record<string, unknown>,
+    readonly model: string,
+    readonly stream: boolean,
+    readonly user: string | null,
+  ) {}
+
+  get canonical(): CanonicalRequest {
+    return this.translate().canonical;
+  }
+
+  get echo(): ResponseEcho {
+    return this.translate().echo;
+  }
+
+  private translate(): { canonical: CanonicalRequest; echo: ResponseEcho } {
+    if (this.translated !== undefined) return this.translated;
+    const request = validate(ResponsesRequest, this.body, ['model', 'input']);
+    refuseStateful(request);
+    const tools = (request.tools ?? []).map((tool, i) => functionTool(tool, `tools[${i}]`));
+    this.translated = { canonical: toCanonical(request, tools, this.stream, this.body), echo: toEcho(request, tools) };
+    return this.translated;
+  }
 }
 
-/** Everything that would need a stored response or conversation is refused up front, with the reason. */
+/**
+ * Parses a Responses body: `JSON.parse` once and the fields routing needs (model, stream, user); throws a 400
+ * `HttpError` saying what is wrong with those. The rest is validated lazily, on first access to `canonical`.
+ */
+export function parseResponsesRequest(body: Buffer): ParsedResponsesRequest {
+  const json = parseJsonObject(body);
+  if (json.model == null) throw errors.missingParameter('model');
+  // The common case is checked by hand; anything unusual goes through the schema, which names what is wrong.
+  if (!headLooksValid(json)) validate(ResponsesHead, json, []);
+  return new ParsedResponses(json, json.model as string, json.stream === true, (json.user as string | null | undefined) ?? null);
+}
+
+/** True when `ResponsesHead` would accept `json` (false may still be valid: the schema decides then). */
+function headLooksValid(json: Record<string, unknown>): boolean {
+  const { model, stream, user } = json;
+  return typeof model === 'string' && model.length > 0 && (stream == null || typeof stream === 'boolean') && (user == null || typeof user === 'string');
+}
+
+/** Everything that would need a stored response or conversation is refused when translating, with the reason. */
 function refuseStateful(request: ResponsesRequest): void {
   if (request.previous_response_id != null) {
     throw errors.invalidParameter(

@@ -1,0 +1,83 @@
+/**
+ * Byte-level helpers of the fast path. The forwarder never decodes a stream into strings to find its way through
+ * it: event boundaries, event kinds and the usage object are found by byte search (see docs/performance.md).
+ */
+
+export const LF = 0x0a;
+
+/** Whether data[start, end) begins with `prefix`. */
+export function startsWith(data: Buffer, start: number, end: number, prefix: Buffer): boolean {
+  const n = prefix.length;
+  if (end - start < n) return false;
+  for (let i = 0; i < n; i++) if (data[start + i] !== prefix[i]) return false;
+  return true;
+}
+
+/** Whether data[start, end) ends with `suffix`. */
+export function endsWith(data: Buffer, start: number, end: number, suffix: Buffer): boolean {
+  const n = suffix.length;
+  if (end - start < n) return false;
+  for (let i = 0, at = end - n; i < n; i++) if (data[at + i] !== suffix[i]) return false;
+  return true;
+}
+
+/**
+ * Scratch memory the pieces of one read are joined in: what is taken from it is written to the client (uWS copies
+ * what it cannot send at once) or copied (the incomplete tail) before the flush returns, so one buffer serves
+ * every flush and a stream allocates nothing per read for it.
+ */
+const SCRATCH_BYTES = 64 * 1024;
+const scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+
+/** The pieces joined: in `scratch` (valid until the caller returns) when they fit, else in a new buffer. */
+export function joinPieces(pieces: readonly Buffer[], total: number): Buffer {
+  if (total > SCRATCH_BYTES) return Buffer.concat(pieces, total);
+  let at = 0;
+  for (const piece of pieces) at += piece.copy(scratch, at);
+  return scratch.subarray(0, at);
+}
+
+const USAGE_KEY = Buffer.from('"usage"');
+
+/**
+ * The text of the object after the last `"usage":` in `bytes`, or undefined when it is not a plain `{…}`. Usage is
+ * the last object member in practice (chat completions, Responses objects), so it is looked up from the end and a
+ * long answer is not parsed just to count it. A `"usage"` inside a string value would be escaped (`\"usage\"`), so
+ * a hit is a real key (or a string value, which is then not followed by `:`).
+ */
+export function lastUsageObject(bytes: Buffer): string | undefined {
+  const at = bytes.lastIndexOf(USAGE_KEY);
+  if (at === -1) return undefined;
+  let i = at + USAGE_KEY.length;
+  while (isSpace(bytes[i])) i++;
+  if (bytes[i] !== 0x3a /* : */) return undefined;
+  i++;
+  while (isSpace(bytes[i])) i++;
+  if (bytes[i] !== 0x7b /* { */) return undefined;
+  const open = i;
+  let depth = 0;
+  for (; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (c === 0x22 /* " */) {
+      // Skip the string, honouring escapes.
+      for (i++; i < bytes.length && bytes[i] !== 0x22; i++) if (bytes[i] === 0x5c /* \ */) i++;
+    } else if (c === 0x7b) depth++;
+    else if (c === 0x7d /* } */ && --depth === 0) return bytes.toString('utf8', open, i + 1);
+  }
+  return undefined;
+}
+
+function isSpace(c: number | undefined): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/** The JSON object of one SSE event (from its first `{`), parsed; undefined when that is not JSON. */
+export function eventJson<T>(event: Buffer): T | undefined {
+  const at = event.indexOf(0x7b /* { */);
+  if (at === -1) return undefined;
+  try {
+    return JSON.parse(event.toString('utf8', at)) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,371 @@
+import type { InboundProtocol } from '../../canonical/request.js';
+import { ClientGoneError, type AbortListener, type Exchange } from '../../http/exchange.js';
+import { HttpError } from '../../http/errors.js';
+import type { FinalUsage } from '../../pipeline/accounting.js';
+import type { ProviderTarget } from '../../providers/types.js';
+import { deadlines, TICK_MS, type Watched } from '../../upstream/deadlines.js';
+import { toProviderError } from '../../upstream/errors.js';
+import { parseRawHeaders, rawHeaderValue, upstreamDispatch, type RawUpstreamHandler } from '../../upstream/http.js';
+import { undici } from '../../upstream/undici.js';
+import type { UsageOutcome } from '../../usage/recorder.js';
+import type { ForwardCall } from '../types.js';
+import { joinPieces } from './bytes.js';
+
+/** undici's defaults for the shared pool (see upstream/http.ts), kept by the fast path's own deadlines. */
+const DEFAULT_HEADERS_TIMEOUT_MS = 600_000;
+const BODY_TIMEOUT_MS = 600_000;
+/** Below this a deadline is left to undici's exact timer: the coarse sweep would be too coarse for it. */
+const COARSE_MIN_MS = 1_000;
+
+const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
+
+/** Token counts an answer reported, in the gateway's terms (`inputTokens` includes cache reads); unknown: undefined. */
+export interface ReportedUsage {
+  readonly inputTokens: number | undefined;
+  readonly outputTokens: number | undefined;
+  readonly cacheReadTokens: number | undefined;
+  readonly reasoningTokens: number | undefined;
+}
+
+/**
+ * Reads one streamed answer in the protocol's framing, as it passes through. `scan` sees each upstream read's
+ * complete events (joined, incomplete tail removed: the forwarder keeps that for the next read) and notes what
+ * accounting needs; the rest of its state is read when the stream ends.
+ */
+export interface StreamScanner {
+  /**
+   * Looks at the complete events at the start of `data` (events end with a blank line) and returns what the client
+   * gets of data[0, end): `data` itself, or a copy with events cut out. Sets `end` to where the incomplete tail
+   * begins. `data` may be scratch memory: whatever the scanner keeps, it copies.
+   */
+  scan(data: Buffer): Buffer;
+  /** Set by `scan`: the offset after the last complete event. */
+  readonly end: number;
+  /** The protocol's terminator arrived (chat: `[DONE]`; Responses: a terminal `response.*` event). */
+  readonly done: boolean;
+  /** The upstream said in-stream that it failed (an error event, forwarded as is): its message. */
+  readonly failure: string | undefined;
+  /** Usage the stream reported, if any yet. */
+  readonly reported: ReportedUsage | undefined;
+  /** Content events seen: the output estimate (one token each) when no usage is reported. */
+  readonly contentEvents: number;
+  /**
+   * The protocol's own in-stream error, ending a stream that failed without the upstream saying so (cut short,
+   * dropped, timed out). Whatever makes the client's SDK raise instead of returning a truncated answer.
+   */
+  errorTail(message: string): string;
+}
+
+/**
+ * A client request for the fast path: the body as the client sent it, plus the protocol-specific part (what goes
+ * upstream, and where an answer's usage is).
+ */
+export interface Forwardable {
+  readonly protocol: InboundProtocol;
+  readonly stream: boolean;
+  /** The body to send upstream, serialised: the client's, with only what the gateway must set (the model). */
+  upstreamBody(target: ProviderTarget): string;
+  /** Usage of a whole (non-streamed) answer; undefined when it reports none or is not JSON. */
+  usageOfJson(body: Buffer): ReportedUsage | undefined;
+  /** State for reading one streamed answer. */
+  streamScanner(): StreamScanner;
+  /** Local estimate of prompt tokens, for an answer that reports none (a stream cut short). */
+  estimateInputTokens(): number;
+}
+
+export interface ForwardResult {
+  outcome: UsageOutcome;
+  usage: FinalUsage;
+}
+
+/**
+ * The same-protocol fast path, for every protocol that has one (OpenAI chat, legacy completions, Responses): the
+ * client's body goes upstream re-serialised once; the answer comes back as upstream bytes, forwarded without
+ * parsing or re-serialising events. Only what accounting needs is looked at, by the protocol's `StreamScanner`
+ * (byte search); a stream that ends without the protocol's terminator gets the protocol's error event, never a
+ * silently truncated 200. The response keeps the upstream's ids and model name.
+ *
+ * Costs are kept per upstream read, not per event: undici hands the body over as one call per HTTP chunk (often
+ * dozens per socket read), and everything that arrived in one read goes to the client in one corked write, from a
+ * microtask that runs right after undici's read callback (so batching adds no latency).
+ */
+export function forwardRequest(ex: Exchange, request: Forwardable, call: ForwardCall): Promise<ForwardResult> {
+  const { capability, target } = call;
+  const { url, headers } = capability.upstream(request.protocol, target, call.secrets);
+  // The provider's headers (credentials), then ours, which win: a flat list is not deduplicated like an object.
+  const flat: string[] = [];
+  for (const name in headers) {
+    const lower = name.toLowerCase();
+    if (lower !== 'content-type' && lower !== 'accept') flat.push(name, headers[name]!);
+  }
+  flat.push('content-type', 'application/json', 'accept', request.stream ? 'text/event-stream' : 'application/json');
+  const headersTimeoutMs = target.timeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const forwarded = new ForwardedCall(ex, request, target.provider, call, headersTimeoutMs >= COARSE_MIN_MS ? headersTimeoutMs : 0);
+  return forwarded.start({
+    url,
+    headers: flat,
+    body: request.upstreamBody(target),
+    // The deadlines are the call's own (see upstream/deadlines.ts), except a short headers timeout.
+    headersTimeoutMs: headersTimeoutMs >= COARSE_MIN_MS ? 0 : headersTimeoutMs,
+    bodyTimeoutMs: 0,
+  });
+}
+
+type Mode = 'waiting' | 'json' | 'error' | 'stream' | 'done';
+
+/** One forwarded request: undici's handler for the upstream exchange, and the client's response. */
+class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
+  private mode: Mode = 'waiting';
+  private resolve!: (result: ForwardResult) => void;
+  private reject!: (err: unknown) => void;
+  private abortUpstream: ((err?: Error) => void) | undefined;
+  private resumeUpstream: (() => void) | undefined;
+  private status = 0;
+  private contentType: string | undefined;
+  private errorHeaders: Buffer[] | undefined;
+  /** Body pieces not yet handled (a whole JSON body, or what arrived in the current read of a stream). */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private flushScheduled = false;
+  /** The client's socket is backpressured: reading upstream is paused until it drains. */
+  private paused = false;
+  // Stream state.
+  private scanner: StreamScanner | undefined;
+  private carry: Buffer | undefined;
+  /** The upstream exchange itself failed mid-stream (dropped, timed out): the provider error's message. */
+  private failed: string | undefined;
+  private flushTask: (() => void) | undefined;
+  /** Waiting for headers until then (ms since the epoch; 0: not on a connection yet, or undici's timer). */
+  private headersDeadline = 0;
+  /** When body data last arrived (or reading resumed), on the deadlines' clock. */
+  private lastData = 0;
+  watchSlot = -1;
+
+  constructor(
+    private readonly ex: Exchange,
+    private readonly request: Forwardable,
+    private readonly provider: string,
+    private readonly call: ForwardCall,
+    /** Headers timeout this call keeps itself (0: undici keeps it). */
+    private readonly headersTimeoutMs: number,
+  ) {}
+
+  start(req: { url: string; headers: string[]; body: string; headersTimeoutMs: number; bodyTimeoutMs: number }): Promise<ForwardResult> {
+    const promise = new Promise<ForwardResult>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.ex.setAbortListener(this);
+    deadlines.watch(this);
+    upstreamDispatch(req, this);
+    return promise;
+  }
+
+  checkDeadline(now: number): void {
+    if (this.mode === 'waiting') {
+      if (this.headersDeadline !== 0 && now >= this.headersDeadline) this.abortUpstream?.(new undici.errors.HeadersTimeoutError());
+    } else if (!this.paused && now - this.lastData >= BODY_TIMEOUT_MS + TICK_MS) {
+      // (The clock read at a chunk may be a tick stale: one tick of grace so the timeout is never early.)
+      this.abortUpstream?.(new undici.errors.BodyTimeoutError());
+    }
+  }
+
+  /** A client that leaves aborts the upstream request (undici then calls onError). */
+  clientGone(): void {
+    this.abortUpstream?.(new ClientGoneError());
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.ex.aborted) abort(new ClientGoneError());
+    else {
+      this.abortUpstream = abort;
+      if (this.headersTimeoutMs > 0) this.headersDeadline = Date.now() + this.headersTimeoutMs;
+    }
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // informational; the real headers follow
+    this.status = statusCode;
+    this.resumeUpstream = resume;
+    this.lastData = deadlines.now();
+    if (statusCode >= 400) {
+      this.mode = 'error';
+      this.errorHeaders = rawHeaders;
+    } else if (!this.request.stream) {
+      this.mode = 'json';
+      this.contentType = rawHeaderValue(rawHeaders, 'content-type');
+    } else {
+      this.mode = 'stream';
+      this.scanner = this.request.streamScanner();
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.lastData = deadlines.now();
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.mode === 'stream' && !this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask((this.flushTask ??= () => this.flush()));
+    }
+    return !this.paused;
+  }
+
+  onComplete(): void {
+    this.ex.clearAbortListener(this);
+    deadlines.unwatch(this);
+    switch (this.mode) {
+      case 'json':
+        this.finishJson();
+        return;
+      case 'error':
+        this.finishError();
+        return;
+      case 'stream':
+        // What arrived with the end goes out with the response's end, in one write.
+        this.finishStream(this.takeEvents());
+        return;
+      default:
+        // Headers without a body callback cannot complete otherwise; treat like an empty JSON answer.
+        this.mode = 'json';
+        this.finishJson();
+    }
+  }
+
+  onError(err: Error): void {
+    this.ex.clearAbortListener(this);
+    deadlines.unwatch(this);
+    const mode = this.mode;
+    this.mode = 'done';
+    if (mode === 'stream') {
+      // Whatever arrived before the failure still goes out, then the stream ends with an error event.
+      const last = this.takeEvents();
+      if (!this.ex.aborted) this.failed = toProviderError(err, this.provider).message;
+      this.finishStream(last);
+      return;
+    }
+    if (this.ex.aborted || err instanceof ClientGoneError) {
+      this.reject(new ClientGoneError());
+      return;
+    }
+    this.reject(HttpError.fromProvider(toProviderError(err, this.provider)));
+  }
+
+  private takeBody(): Buffer {
+    const pieces = this.pending;
+    this.pending = [];
+    const total = this.pendingBytes;
+    this.pendingBytes = 0;
+    return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, total);
+  }
+
+  private finishJson(): void {
+    this.mode = 'done';
+    if (this.ex.aborted) {
+      this.reject(new ClientGoneError());
+      return;
+    }
+    const bytes = this.takeBody();
+    this.ex.send(200, bytes, this.contentType ?? 'application/json');
+    this.resolve({ outcome: { status: 'success', httpStatus: 200 }, usage: this.finalUsage(this.request.usageOfJson(bytes), 0) });
+  }
+
+  private finishError(): void {
+    this.mode = 'done';
+    const text = this.takeBody().toString('utf8');
+    const headers = parseRawHeaders(this.errorHeaders ?? []);
+    let error;
+    try {
+      error = this.call.capability.mapError(this.status, headers, text);
+    } catch (err) {
+      this.reject(err);
+      return;
+    }
+    this.reject(HttpError.fromProvider(error));
+  }
+
+  /** Forwards every complete event that has arrived, in one write; keeps an incomplete tail for the next read. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const forwarded = this.takeEvents();
+    if (forwarded === undefined) return;
+    this.call.usage.markFirstToken();
+    if (!this.ex.write(forwarded, 200, SSE_HEADERS) && !this.paused) {
+      // Backpressure: stop reading upstream (onData returns false from now on) until the client's socket drains.
+      this.paused = true;
+      void this.ex.drained().then(() => {
+        this.paused = false;
+        this.lastData = deadlines.now();
+        this.resumeUpstream?.();
+      });
+    }
+  }
+
+  /**
+   * Takes the complete events that have arrived (what the client gets of them, as the scanner says), keeping the
+   * incomplete tail for the next read. Undefined when there is nothing to send.
+   */
+  private takeEvents(): Buffer | undefined {
+    if (this.pending.length === 0) return undefined;
+    const pieces = this.pending;
+    const carry = this.carry;
+    let data: Buffer;
+    if (carry === undefined && pieces.length === 1) data = pieces[0]!;
+    else {
+      if (carry !== undefined) pieces.unshift(carry);
+      data = joinPieces(pieces, this.pendingBytes + (carry?.length ?? 0));
+    }
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.carry = undefined;
+    if (this.ex.aborted) return undefined;
+    const scanner = this.scanner!;
+    const forwarded = scanner.scan(data);
+    const end = scanner.end;
+    // The incomplete tail is copied so it does not keep the whole read alive.
+    if (end < data.length) this.carry = Buffer.from(data.subarray(end));
+    return forwarded.length > 0 ? forwarded : undefined;
+  }
+
+  /** Ends the client's response; `last` is data not yet written (sent with the end, in one write). */
+  private finishStream(last: Buffer | undefined): void {
+    this.mode = 'done';
+    const ex = this.ex;
+    const scanner = this.scanner!;
+    const usage = this.finalUsage(scanner.reported, scanner.contentEvents);
+    if (ex.aborted) {
+      this.resolve({ outcome: { status: 'aborted', httpStatus: ex.headersSent ? ex.sentStatus : 499, errorType: 'client_disconnected', errorMessage: 'client disconnected before the stream was complete' }, usage });
+      return;
+    }
+    if (last !== undefined) this.call.usage.markFirstToken();
+    let failed = this.failed ?? scanner.failure;
+    if (failed === undefined && !scanner.done) failed = `${this.provider}: the provider closed the stream before it was complete`;
+    if (failed !== undefined) {
+      if (!ex.headersSent && last === undefined) {
+        this.reject(new HttpError(502, 'api_error', 'upstream_error', failed));
+        return;
+      }
+      // An upstream error event was already forwarded verbatim; otherwise tell the client ourselves.
+      const tail = scanner.failure !== undefined ? '' : scanner.errorTail(failed);
+      ex.endStreamWith(last === undefined ? tail : tail === '' ? last : Buffer.concat([last, Buffer.from(tail)]), 200, SSE_HEADERS);
+      this.resolve({ outcome: { status: 'error', httpStatus: ex.sentStatus, errorType: 'upstream_error', errorMessage: failed }, usage });
+      return;
+    }
+    if (ex.headersSent || last !== undefined) ex.endStreamWith(last ?? '', 200, SSE_HEADERS);
+    else ex.send(200, '', 'text/event-stream');
+    this.resolve({ outcome: { status: 'success', httpStatus: 200 }, usage });
+  }
+
+  private finalUsage(reported: ReportedUsage | undefined, contentEvents: number): FinalUsage {
+    const known = reported?.inputTokens !== undefined && reported.outputTokens !== undefined;
+    return {
+      inputTokens: reported?.inputTokens ?? this.request.estimateInputTokens(),
+      outputTokens: reported?.outputTokens ?? contentEvents,
+      cacheReadTokens: reported?.cacheReadTokens ?? 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: reported?.reasoningTokens ?? 0,
+      estimated: !known,
+    };
+  }
+}

@@ -1,0 +1,319 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import OpenAI, { APIError } from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
+import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
+import { parseEvents, postResponses } from '../../test-support/sse-events.js';
+import { waitFor } from '../../test-support/wait.js';
+import { responsesUsageOfJson } from './forward.js';
+
+/**
+ * The native Responses pass-through (Responses in, an `openai` deployment out) against a raw HTTP upstream each
+ * test scripts: the body goes up as the client sent it (model aside), the answer's bytes come back as is, usage is
+ * read from the response object, and a broken stream ends in an error the client's SDK raises.
+ */
+type Handler = (req: IncomingMessage, body: Record<string, unknown>, res: ServerResponse) => void;
+
+const KEY_ENV = 'TG_RESPONSES_FORWARD_TEST_KEY';
+const UPSTREAM_KEY = 'sk-upstream-responses';
+
+let sequence = 0;
+const event = (type: string, fields: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...fields })}\n\n`;
+const USAGE = { input_tokens: 21, input_tokens_details: { cached_tokens: 5 }, output_tokens: 3, output_tokens_details: { reasoning_tokens: 1 }, total_tokens: 24 };
+const responseObject = (status: string, output: unknown[], usage: unknown) => ({
+  id: 'resp_up1',
+  object: 'response',
+  created_at: 1,
+  status,
+  error: null,
+  incomplete_details: null,
+  instructions: null,
+  model: 'gpt-up-2025',
+  output,
+  previous_response_id: 'resp_prev',
+  store: true,
+  tools: [{ type: 'web_search' }, { type: 'function', name: 'usage', parameters: { type: 'object', properties: { usage: { type: 'string' } } } }],
+  usage,
+  user: null,
+  metadata: {},
+});
+const MESSAGE = { id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', annotations: [], text: 'abc' }] };
+
+/** A whole stream: created, in_progress, a message streamed in three deltas, completed with usage. */
+function stream(): string[] {
+  sequence = 0;
+  const base = { item_id: 'msg_1', output_index: 0, content_index: 0 };
+  return [
+    event('response.created', { response: responseObject('in_progress', [], null) }),
+    event('response.in_progress', { response: responseObject('in_progress', [], null) }),
+    event('response.output_item.added', { output_index: 0, item: { ...MESSAGE, status: 'in_progress', content: [] } }),
+    event('response.content_part.added', { ...base, part: { type: 'output_text', annotations: [], text: '' } }),
+    event('response.output_text.delta', { ...base, delta: 'a' }),
+    event('response.output_text.delta', { ...base, delta: 'b' }),
+    event('response.output_text.delta', { ...base, delta: 'c' }),
+    event('response.output_text.done', { ...base, text: 'abc' }),
+    event('response.content_part.done', { ...base, part: { type: 'output_text', annotations: [], text: 'abc' } }),
+    event('response.output_item.done', { output_index: 0, item: MESSAGE }),
+    event('response.completed', { response: responseObject('completed', [MESSAGE], USAGE) }),
+  ];
+}
+
+describe('Responses native pass-through (forwarding to an openai deployment)', () => {
+  let t: TestDataPlane;
+  let upstream: Server;
+  let handler: Handler;
+  let received: Array<{ url: string; headers: IncomingMessage['headers']; raw: string; body: Record<string, unknown> }>;
+  let upstreamClosed: Promise<void>;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    process.env[KEY_ENV] = UPSTREAM_KEY;
+    upstream = createServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => {
+        const raw = Buffer.concat(parts).toString('utf8');
+        received.push({ url: req.url ?? '', headers: req.headers, raw, body: JSON.parse(raw) as Record<string, unknown> });
+        upstreamClosed = new Promise((resolve) => res.on('close', resolve));
+        handler(req, JSON.parse(raw) as Record<string, unknown>, res);
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const apiBase = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`;
+    const snapshot = fixtureSnapshot();
+    snapshot.models.push(model({ id: 'm20', name: 'gpt', provider: 'openai', providerModel: 'gpt-up', apiBase, apiKeyRef: `env:${KEY_ENV}`, inputCostPerMillion: 1_000_000, outputCostPerMillion: 2_000_000 }));
+    snapshot.models.push(model({ id: 'm21', name: 'compat', provider: 'openai_compatible', providerModel: 'up', apiBase }));
+    t = await startTestDataPlane({ snapshot });
+    client = new OpenAI({ apiKey: KEYS.full, baseURL: `${t.baseUrl}/v1`, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await t.close();
+    upstream.closeAllConnections();
+    await new Promise((resolve) => upstream.close(resolve));
+    delete process.env[KEY_ENV];
+  });
+  beforeEach(() => {
+    received = [];
+  });
+
+  const usageEvent = (res: Response) => waitFor(() => t.cp.acknowledged.get(res.headers.get('x-request-id')!), 'usage event');
+
+  /** Streams `parts` with a short pause between writes, so they arrive as separate reads. */
+  const streamParts = (parts: readonly string[], opts: { end?: boolean } = {}): Handler => (_req, _body, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    let i = 0;
+    const next = () => {
+      if (i < parts.length) {
+        res.write(parts[i++]);
+        setTimeout(next, 2);
+      } else if (opts.end === false) res.destroy();
+      else res.end();
+    };
+    next();
+  };
+
+  // What only OpenAI itself can do: stored responses, built-in tools, includes. The gateway must not touch them.
+  const stateful = {
+    model: 'gpt',
+    input: [{ type: 'item_reference', id: 'msg_0' }, { role: 'user', content: [{ type: 'input_text', text: 'and then?' }] }],
+    previous_response_id: 'resp_prev',
+    store: true,
+    include: ['reasoning.encrypted_content', 'web_search_call.action.sources'],
+    tools: [{ type: 'web_search', search_context_size: 'low' }, { type: 'code_interpreter', container: { type: 'auto' } }, { type: 'custom', name: 'apply_patch' }],
+    tool_choice: { type: 'web_search' },
+    metadata: { ticket: 'T-1' },
+    user: 'u1',
+  };
+
+  it('forwards a plain request as is (model aside) to {apiBase}/responses and the answer byte for byte, billing its usage', async () => {
+    const answer = JSON.stringify(responseObject('completed', [MESSAGE], USAGE), null, 2);
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(answer);
+    };
+    const res = await postResponses(t.baseUrl, KEYS.full, stateful);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(answer);
+    const sent = received[0]!;
+    expect(sent.url).toBe('/v1/responses');
+    expect(sent.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
+    expect(sent.headers.accept).toBe('application/json');
+    expect(sent.raw).toBe(JSON.stringify({ ...stateful, model: 'gpt-up' }));
+    expect(await usageEvent(res)).toMatchObject({ status: 'success', httpStatus: 200, stream: false, provider: 'openai', endUser: 'u1', promptTokens: 21, completionTokens: 3, cost: 27 });
+  });
+
+  it('streams every event byte for byte across awkward read boundaries and bills the usage of response.completed', async () => {
+    const whole = stream().join('');
+    const cuts = [whole.indexOf('\n\n') + 1, whole.indexOf('event: response.completed') + 10, whole.lastIndexOf('"usage":{') + 4];
+    handler = streamParts([whole.slice(0, cuts[0]), whole.slice(cuts[0], cuts[1]), whole.slice(cuts[1], cuts[2]), whole.slice(cuts[2])]);
+    const res = await postResponses(t.baseUrl, KEYS.full, { ...stateful, stream: true });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(await res.text()).toBe(whole);
+    expect(received[0]!.raw).toBe(JSON.stringify({ ...stateful, stream: true, model: 'gpt-up' }));
+    expect(received[0]!.headers.accept).toBe('text/event-stream');
+    expect(await usageEvent(res)).toMatchObject({ status: 'success', stream: true, promptTokens: 21, completionTokens: 3, ttftMs: expect.any(Number) });
+  });
+
+  it('is assembled by the SDK stream helper into the upstream response', async () => {
+    handler = streamParts([stream().join('')]);
+    const final = await client.responses.stream({ model: 'gpt', input: 'x' }).finalResponse();
+    expect(final.id).toBe('resp_up1');
+    expect(final.output_text).toBe('abc');
+    expect(final.usage).toMatchObject({ input_tokens: 21, output_tokens: 3 });
+  });
+
+  it('ends a stream the upstream cut short with response.failed and an error event the SDK raises, billing one token per delta', async () => {
+    const events = stream();
+    handler = streamParts(events.slice(0, 6), { end: false });
+    const res = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt', stream: true, input: 'count to three' });
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body.startsWith(events.slice(0, 6).join(''))).toBe(true);
+    const tail = parseEvents(body).slice(6);
+    expect(tail.map((e) => [e.event, e.data.sequence_number])).toEqual([['response.failed', 6], ['error', 7]]);
+    expect(tail[0]!.data).toMatchObject({ response: { id: 'resp_up1', model: 'gpt-up-2025', status: 'failed', error: { code: 'upstream_error' } } });
+    expect(tail[1]!.data).toMatchObject({ code: 'upstream_error', message: expect.any(String), error: { type: 'api_error', code: 'upstream_error' } });
+    const usage = await usageEvent(res);
+    expect(usage).toMatchObject({ status: 'error', httpStatus: 200, errorType: 'upstream_error', completionTokens: 2 });
+    expect(usage.promptTokens).toBeGreaterThan(0);
+
+    handler = streamParts(events.slice(0, 6), { end: false });
+    const error = await client.responses.stream({ model: 'gpt', input: 'x' }).finalResponse().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(APIError);
+  });
+
+  it('treats a stream that ends cleanly without a terminal event as cut short too', async () => {
+    handler = streamParts(stream().slice(0, 10));
+    const res = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt', stream: true, input: 'x' });
+    const last = parseEvents(await res.text()).at(-1)!;
+    expect(last.event).toBe('error');
+    expect(last.data.message).toContain('closed the stream before it was complete');
+    expect(await usageEvent(res)).toMatchObject({ status: 'error', errorType: 'upstream_error' });
+  });
+
+  it('forwards an upstream error event or response.failed verbatim, adds nothing, and records the failure', async () => {
+    const events = stream();
+    const error = `event: error\ndata: ${JSON.stringify({ type: 'error', sequence_number: 5, error: { type: 'server_error', code: 'server_error', message: 'overloaded mid-way', param: null } })}\n\n`;
+    handler = streamParts([...events.slice(0, 5), error]);
+    let res = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt', stream: true, input: 'x' });
+    expect(await res.text()).toBe(events.slice(0, 5).join('') + error);
+    expect(await usageEvent(res)).toMatchObject({ status: 'error', errorType: 'upstream_error', errorMessage: 'overloaded mid-way' });
+
+    const failedResponse = { ...responseObject('failed', [], { ...USAGE, output_tokens: 1 }), error: { code: 'server_error', message: 'the model failed' } };
+    const failed = `event: response.failed\ndata: ${JSON.stringify({ type: 'response.failed', sequence_number: 5, response: failedResponse })}\n\n`;
+    handler = streamParts([...events.slice(0, 5), failed]);
+    res = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt', stream: true, input: 'x' });
+    expect(await res.text()).toBe(events.slice(0, 5).join('') + failed);
+    expect(await usageEvent(res)).toMatchObject({ status: 'error', errorMessage: 'the model failed', promptTokens: 21, completionTokens: 1 });
+  });
+
+  it('takes response.incomplete as a terminal event with usage', async () => {
+    const events = stream();
+    sequence = 10;
+    const incomplete = event('response.incomplete', { response: { ...responseObject('incomplete', [MESSAGE], USAGE), incomplete_details: { reason: 'max_output_tokens' } } });
+    handler = streamParts([...events.slice(0, 10), incomplete]);
+    const res = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt', stream: true, input: 'x' });
+    expect(await res.text()).toBe(events.slice(0, 10).join('') + incomplete);
+    expect(await usageEvent(res)).toMatchObject({ status: 'success', promptTokens: 21, completionTokens: 3 });
+  });
+
+  it('answers an upstream error status before any output in OpenAI form, keeping retry-after', async () => {
+    handler = (_req, _body, res) => {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' });
+      res.end(JSON.stringify({ error: { message: 'slow down', type: 'requests', code: 'rate_limit_exceeded', param: null } }));
+    };
+    for (const stream of [false, true]) {
+      const err = await client.responses.create({ model: 'gpt', input: 'x', stream }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+      expect((err as APIError).headers?.get('retry-after')).toBe('7');
+      expect((err as APIError).message).toContain('slow down');
+    }
+  });
+
+  it("passes the upstream's own 400 through in OpenAI form (the gateway validates only model, stream and user)", async () => {
+    handler = (_req, _body, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: "Previous response with id 'resp_x' not found.", type: 'invalid_request_error', param: 'previous_response_id', code: 'previous_response_not_found' } }));
+    };
+    const err = await client.responses.create({ model: 'gpt', input: 'x', previous_response_id: 'resp_x' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as APIError).message).toContain("Previous response with id 'resp_x' not found.");
+  });
+
+  it('refuses background responses (they are polled from a route the gateway cannot serve), and a bad model or stream at parse time', async () => {
+    const res = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt', input: 'x', background: true });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { param: string; message: string } }).error).toMatchObject({ param: 'background', message: expect.stringContaining('GET /v1/responses/{id}') });
+    expect((await postResponses(t.baseUrl, KEYS.full, { model: 'gpt', input: 'x', stream: 'yes' })).status).toBe(400);
+    expect((await postResponses(t.baseUrl, KEYS.full, { input: 'x' })).status).toBe(400);
+    expect(received).toHaveLength(0);
+  });
+
+  it('still translates for a deployment that does not speak Responses, refusing what it cannot do once the target is known', async () => {
+    const res = await postResponses(t.baseUrl, KEYS.full, { model: 'compat', input: 'x', previous_response_id: 'resp_1' });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { param: string; message: string } }).error).toMatchObject({
+      param: 'previous_response_id',
+      message: expect.stringContaining('stored responses are not supported yet'),
+    });
+    const tool = await postResponses(t.baseUrl, KEYS.full, { model: 'mock-gpt', input: 'x', tools: [{ type: 'web_search' }] });
+    expect(((await tool.json()) as { error: { message: string } }).error.message).toMatch(/built-in tool 'web_search' is not supported/);
+    expect(received).toHaveLength(0);
+  });
+
+  it('answers the stored-response routes (retrieve, delete, cancel, input items) with a 404 saying why', async () => {
+    for (const [method, path] of [['GET', '/v1/responses/resp_up1'], ['DELETE', '/v1/responses/resp_up1'], ['POST', '/v1/responses/resp_up1/cancel'], ['GET', '/responses/resp_up1/input_items']] as const) {
+      const res = await fetch(`${t.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${KEYS.full}` } });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('stored_responses_not_served');
+      expect(body.error.message).toContain(`${method} ${path}`);
+    }
+    const err = await client.responses.retrieve('resp_up1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  it('aborts the upstream request at once when the client goes away mid-stream, billing what was streamed', async () => {
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(stream().slice(0, 6).join(''));
+    };
+    const controller = new AbortController();
+    const res = await fetch(`${t.baseUrl}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.full}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt', stream: true, input: 'x' }),
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    const t0 = performance.now();
+    controller.abort();
+    await reader.closed.catch(() => undefined);
+    await upstreamClosed;
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect(await usageEvent(res)).toMatchObject({ status: 'aborted', errorType: 'client_disconnected', completionTokens: 2 });
+  });
+});
+
+describe('responsesUsageOfJson', () => {
+  const parse = (value: unknown, indent?: number) => responsesUsageOfJson(Buffer.from(JSON.stringify(value, null, indent)));
+  const reported = { inputTokens: 21, outputTokens: 3, cacheReadTokens: 5, reasoningTokens: 1 };
+
+  it("reads a Response object's usage from the end, pretty-printed or not", () => {
+    expect(parse(responseObject('completed', [MESSAGE], USAGE))).toEqual(reported);
+    expect(parse(responseObject('completed', [MESSAGE], USAGE), 2)).toEqual(reported);
+  });
+
+  it('falls back to the whole body when a later "usage" is something else', () => {
+    expect(parse({ ...responseObject('completed', [], USAGE), metadata: { usage: 'none' } })).toEqual(reported);
+    expect(parse({ ...responseObject('completed', [], USAGE), extra: { usage: { other: 1 } } })).toEqual(reported);
+  });
+
+  it('gives undefined for a body without usage, or not JSON at all', () => {
+    expect(parse(responseObject('queued', [], null))).toBeUndefined();
+    expect(responsesUsageOfJson(Buffer.from('<html>'))).toBeUndefined();
+  });
+});

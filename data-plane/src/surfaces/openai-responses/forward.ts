@@ -1,0 +1,219 @@
+import type { Exchange } from '../../http/exchange.js';
+import { errors } from '../../http/errors.js';
+import type { ProviderTarget } from '../../providers/types.js';
+import { estimatePromptTokens } from '../../providers/token-estimate.js';
+import { endsWith, eventJson, LF, lastUsageObject, startsWith } from '../forward/bytes.js';
+import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
+import type { ForwardCall } from '../types.js';
+import type { ParsedResponsesRequest } from './request.js';
+
+/**
+ * The native Responses pass-through: a Responses request for a deployment that speaks Responses itself (OpenAI)
+ * goes upstream as is, with only `model` set to the deployment's, and the answer's bytes come back as is. So
+ * whatever OpenAI keeps or runs on its side works through the gateway: `previous_response_id`, `store`,
+ * `conversation`, `include`, built-in tools (web_search, file_search, code_interpreter, image_generation, mcp,
+ * computer use, custom tools, local_shell…), item references. Only `background` is refused: a background response
+ * is polled with `GET /v1/responses/{id}`, which the gateway does not serve (a response id does not say which
+ * deployment holds it), and its usage would never be known.
+ *
+ * Accounting reads, by byte search, the event types (`event: <type>` lines) and parses only the terminal event:
+ * usage is on the response object of `response.completed` (`response.incomplete` and `response.failed` carry one
+ * too); an `error` event or `response.failed` is the upstream saying the response failed. A stream that ends
+ * without a terminal event gets what the translated Responses surface sends on a failure (see
+ * `stream-encoder.ts`): `response.failed`, then an `error` event, so the client's SDK raises.
+ * @see https://platform.openai.com/docs/api-reference/responses-streaming
+ */
+export function forwardResponses(ex: Exchange, parsed: ParsedResponsesRequest, call: ForwardCall): Promise<ForwardResult> {
+  if (parsed.body.background === true) {
+    throw errors.invalidParameter(
+      'background',
+      'background responses are not supported through Tollgate: they are polled with GET /v1/responses/{id}, which Tollgate does not serve. Stream the response instead.',
+    );
+  }
+  return forwardRequest(ex, new ResponsesForwarding(parsed), call);
+}
+
+class ResponsesForwarding implements Forwardable {
+  readonly protocol = 'openai-responses' as const;
+  readonly stream: boolean;
+
+  constructor(private readonly parsed: ParsedResponsesRequest) {
+    this.stream = parsed.stream;
+  }
+
+  upstreamBody(target: ProviderTarget): string {
+    return JSON.stringify({ ...this.parsed.body, model: target.providerModel });
+  }
+
+  usageOfJson(body: Buffer): ReportedUsage | undefined {
+    return responsesUsageOfJson(body);
+  }
+
+  streamScanner(): StreamScanner {
+    return new ResponsesStreamScanner();
+  }
+
+  /**
+   * Prompt tokens of a request whose upstream reported none (a stream cut short). A body the translation cannot
+   * represent (stored responses, built-in tools…) is estimated from the size of its input and instructions.
+   */
+  estimateInputTokens(): number {
+    try {
+      return estimatePromptTokens(this.parsed.canonical.messages, this.parsed.canonical.tools);
+    } catch {
+      const { input, instructions } = this.parsed.body;
+      return Math.ceil((JSON.stringify(input ?? '').length + (typeof instructions === 'string' ? instructions.length : 0)) / 4);
+    }
+  }
+}
+
+const EVENT_LINE = Buffer.from('event: ');
+/** A stream without `event:` lines (some compatible servers): the type is the data's first member. */
+const DATA_TYPE = Buffer.from('data: {"type":"');
+const DELTA = Buffer.from('.delta');
+const CREATED = Buffer.from('response.created');
+const COMPLETED = Buffer.from('response.completed');
+const INCOMPLETE = Buffer.from('response.incomplete');
+const FAILED = Buffer.from('response.failed');
+const ERROR = Buffer.from('error');
+
+interface ResponsesUsageJson {
+  input_tokens?: number;
+  output_tokens?: number;
+  input_tokens_details?: { cached_tokens?: number } | null;
+  output_tokens_details?: { reasoning_tokens?: number } | null;
+}
+
+interface TerminalEvent {
+  sequence_number?: number;
+  response?: { usage?: ResponsesUsageJson | null; error?: { message?: string } | null } & Record<string, unknown>;
+}
+
+/**
+ * Reads a Responses stream as it passes: `event: <type>` + `data: {…}` events, numbered by `sequence_number`.
+ * Deltas (`*.delta`) are counted (the output estimate when no usage arrives); the terminal events are parsed for
+ * usage and failure; `response.created` is kept (copied) to build the `response.failed` a broken stream ends with.
+ */
+class ResponsesStreamScanner implements StreamScanner {
+  end = 0;
+  done = false;
+  failure: string | undefined;
+  reported: ReportedUsage | undefined;
+  contentEvents = 0;
+  /** Typed events seen: with the created event's number, the next `sequence_number`. */
+  private events = 0;
+  private created: Buffer | undefined;
+  private createdAt = 0;
+
+  scan(data: Buffer): Buffer {
+    let start = 0;
+    for (let nl = data.indexOf(LF); nl !== -1; nl = data.indexOf(LF, nl + 1)) {
+      if (data[nl + 1] !== LF) continue;
+      this.event(data, start, nl);
+      start = nl + 2;
+      nl = start - 1;
+    }
+    this.end = start;
+    return data.subarray(0, start);
+  }
+
+  /** One event, data[start, end) (without its blank line). */
+  private event(data: Buffer, start: number, end: number): void {
+    let typeStart: number;
+    let typeEnd: number;
+    if (startsWith(data, start, end, EVENT_LINE)) {
+      typeStart = start + EVENT_LINE.length;
+      typeEnd = data.indexOf(LF, typeStart);
+      if (typeEnd === -1 || typeEnd > end) typeEnd = end;
+      if (data[typeEnd - 1] === 0x0d /* \r */) typeEnd--;
+    } else if (startsWith(data, start, end, DATA_TYPE)) {
+      typeStart = start + DATA_TYPE.length;
+      typeEnd = data.indexOf(0x22 /* " */, typeStart);
+      if (typeEnd === -1 || typeEnd > end) return;
+    } else {
+      return; // a comment or a keep-alive: not an event of the protocol
+    }
+    this.events++;
+    if (endsWith(data, typeStart, typeEnd, DELTA)) {
+      this.contentEvents++;
+      return;
+    }
+    if (typeIs(data, typeStart, typeEnd, CREATED)) {
+      this.created = Buffer.from(data.subarray(start, end));
+      this.createdAt = this.events - 1;
+    } else if (typeIs(data, typeStart, typeEnd, COMPLETED) || typeIs(data, typeStart, typeEnd, INCOMPLETE)) {
+      this.done = true;
+      this.reported = terminalUsage(data.subarray(start, end)) ?? this.reported;
+    } else if (typeIs(data, typeStart, typeEnd, FAILED)) {
+      this.done = true;
+      const event = eventJson<TerminalEvent>(data.subarray(start, end));
+      this.reported = reportedUsage(event?.response?.usage ?? undefined) ?? this.reported;
+      this.failure = event?.response?.error?.message ?? 'the response failed';
+    } else if (typeIs(data, typeStart, typeEnd, ERROR)) {
+      const event = eventJson<{ message?: string; error?: { message?: string } }>(data.subarray(start, end));
+      this.failure = event?.message ?? event?.error?.message ?? 'upstream error';
+    }
+  }
+
+  /** `response.failed` (built from the upstream's `response.created`), then `error`: as `stream-encoder.ts` ends. */
+  errorTail(message: string): string {
+    const code = 'upstream_error';
+    const error = { message, type: 'api_error', param: null, code };
+    const created = this.created !== undefined ? eventJson<TerminalEvent>(this.created) : undefined;
+    let sequence = typeof created?.sequence_number === 'number' ? created.sequence_number + (this.events - this.createdAt) : this.events;
+    let out = '';
+    if (created?.response !== undefined) {
+      const response = { ...created.response, status: 'failed', error: { code, message }, usage: null };
+      out += sse('response.failed', { type: 'response.failed', sequence_number: sequence++, response });
+    }
+    return out + sse('error', { type: 'error', sequence_number: sequence, code, message, param: null, error });
+  }
+}
+
+function typeIs(data: Buffer, start: number, end: number, name: Buffer): boolean {
+  return end - start === name.length && startsWith(data, start, end, name);
+}
+
+function sse(type: string, data: Record<string, unknown>): string {
+  return `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** The usage on a terminal event's response object: the last `"usage":{…}` alone when it is plainly that. */
+function terminalUsage(event: Buffer): ReportedUsage | undefined {
+  return reportedUsage(plainUsage(event) ?? eventJson<TerminalEvent>(event)?.response?.usage ?? undefined);
+}
+
+/**
+ * The `usage` of a whole Response object (non-streamed), found from the end like a chat completion's (see
+ * `forward/bytes.ts`), with a full parse when that object is not plainly the usage.
+ */
+export function responsesUsageOfJson(bytes: Buffer): ReportedUsage | undefined {
+  const usage = plainUsage(bytes);
+  if (usage !== undefined) return reportedUsage(usage);
+  try {
+    return reportedUsage((JSON.parse(bytes.toString('utf8')) as { usage?: ResponsesUsageJson | null } | null)?.usage ?? undefined);
+  } catch {
+    return undefined;
+  }
+}
+
+function plainUsage(bytes: Buffer): ResponsesUsageJson | undefined {
+  const object = lastUsageObject(bytes);
+  if (object === undefined) return undefined;
+  try {
+    const usage = JSON.parse(object) as ResponsesUsageJson;
+    return typeof usage.input_tokens === 'number' && typeof usage.output_tokens === 'number' ? usage : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function reportedUsage(usage: ResponsesUsageJson | undefined): ReportedUsage | undefined {
+  if (usage === undefined) return undefined;
+  return {
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cacheReadTokens: usage.input_tokens_details?.cached_tokens ?? undefined,
+    reasoningTokens: usage.output_tokens_details?.reasoning_tokens ?? undefined,
+  };
+}
