@@ -37,6 +37,36 @@ export interface ImagePart {
   readonly cacheControl?: CacheControl;
 }
 
+export type FileSource =
+  /** The file's bytes, base64 (no data-URL prefix). */
+  | { readonly kind: 'base64'; readonly mediaType: string; readonly data: string }
+  /** A file the provider fetches itself; `mediaType` when the client said (Anthropic URL documents are PDFs). */
+  | { readonly kind: 'url'; readonly url: string; readonly mediaType?: string }
+  /** A plain-text document (Anthropic's `text` source). */
+  | { readonly kind: 'text'; readonly mediaType: 'text/plain'; readonly text: string };
+
+/**
+ * A document (a PDF, a plain-text document): Anthropic `document` blocks, OpenAI chat `file` parts, Responses
+ * `input_file` items. Allowed in user messages and tool results. Uploaded-file ids are not: the gateway stores no
+ * files, so surfaces answer those with a 400.
+ */
+export interface FilePart {
+  readonly type: 'file';
+  readonly source: FileSource;
+  /** File name as the client gave it (OpenAI `filename`), extension included. */
+  readonly filename?: string;
+  /** Anthropic's document `title`. */
+  readonly title?: string;
+  /** Anthropic's document `context`. */
+  readonly context?: string;
+  /** Anthropic's `citations.enabled`; only Anthropic targets receive it. */
+  readonly citations?: boolean;
+  readonly cacheControl?: CacheControl;
+}
+
+/** What a user message or a tool result may hold besides tool traffic. */
+export type MediaPart = TextPart | ImagePart | FilePart;
+
 /** A tool call the assistant made (in an assistant message). */
 export interface ToolCallPart {
   readonly type: 'tool-call';
@@ -53,7 +83,7 @@ export interface ToolResultPart {
   readonly toolCallId: string;
   /** Tool name when the inbound protocol carries it (Gemini needs it; adapters look it up otherwise). */
   readonly name?: string;
-  readonly content: readonly (TextPart | ImagePart)[];
+  readonly content: readonly MediaPart[];
   readonly isError?: boolean;
   readonly cacheControl?: CacheControl;
 }
@@ -70,7 +100,7 @@ export interface ReasoningPart {
   readonly redactedData?: string;
 }
 
-export type ContentPart = TextPart | ImagePart | ToolCallPart | ToolResultPart | ReasoningPart;
+export type ContentPart = TextPart | ImagePart | FilePart | ToolCallPart | ToolResultPart | ReasoningPart;
 
 /**
  * `system` covers OpenAI system and developer messages and Anthropic/Gemini/Bedrock system prompts; `tool`

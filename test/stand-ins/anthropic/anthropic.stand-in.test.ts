@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pdfBase64 } from '../pdf.js';
 import { directive } from '../script.js';
 import { startAnthropicStandIn, type AnthropicStandIn } from './server.js';
 
@@ -174,6 +175,52 @@ describe('Anthropic stand-in, driven by the official @anthropic-ai/sdk', () => {
     const err = await wrong.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.AuthenticationError);
     expect((err as InstanceType<typeof Anthropic.AuthenticationError>).error).toMatchObject({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } });
+  });
+
+  it('should take the document blocks the SDK sends (base64 PDF with title, context, citations and cache_control; plain text; URL), in user turns and tool results', async () => {
+    const before = standIn.requests.length;
+    const pdf: Anthropic.DocumentBlockParam = {
+      type: 'document',
+      source: { type: 'base64', media_type: 'application/pdf', data: pdfBase64() },
+      title: 'Q3 report',
+      context: 'Quarterly figures',
+      citations: { enabled: true },
+      cache_control: { type: 'ephemeral' },
+    };
+    const message = await client.messages.create({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 100,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            pdf,
+            { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Plain notes.' } },
+            { type: 'document', source: { type: 'url', url: 'https://example.com/paper.pdf' } },
+            { type: 'text', text: 'Summarise these.' },
+          ],
+        },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'Read', input: { path: 'a.pdf' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [pdf] }, { type: 'text', text: 'And this one.' }] },
+      ],
+    });
+    expect(message.content).toEqual([{ type: 'text', text: 'Echo: And this one.' }]);
+    const sent = standIn.requests[before]!.body as { messages: Array<{ content: unknown[] }> };
+    expect(sent.messages[0]!.content[0]).toEqual(pdf);
+  });
+
+  it('should reject malformed documents as Anthropic does', async () => {
+    const send = (source: unknown, role: 'user' | 'assistant' = 'user') =>
+      client.messages
+        .create({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'x' }, { role, content: [{ type: 'document', source } as Anthropic.DocumentBlockParam] }] })
+        .then(() => { throw new Error('expected a 400'); }, (e: unknown) => e as InstanceType<typeof Anthropic.BadRequestError>);
+    const png = await send({ type: 'base64', media_type: 'image/png', data: pdfBase64() });
+    expect(png).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(png.error).toMatchObject({ error: { type: 'invalid_request_error', message: "messages.1.content.0.document.source.base64.media_type: Input should be 'application/pdf'" } });
+    expect((await send({ type: 'base64', media_type: 'application/pdf', data: 'data:application/pdf;base64,JVBE' })).message).toContain('The PDF specified was not valid.');
+    expect((await send({ type: 'text', media_type: 'text/plain' })).message).toContain('messages.1.content.0.document.source.text.data: Field required');
+    expect((await send({ type: 'pdf', data: 'x' })).message).toContain("Input tag 'pdf' found using 'type' does not match");
+    expect((await send({ type: 'text', media_type: 'text/plain', data: 'x' }, 'assistant')).message).toContain('`document` blocks are only allowed in user messages');
   });
 
   it('should reject requests Anthropic rejects: no max_tokens, a thinking budget not below max_tokens, orphan tool results', async () => {

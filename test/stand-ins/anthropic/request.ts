@@ -1,3 +1,5 @@
+import { checkDocument } from './document.js';
+
 /**
  * The parts of a Messages API request the stand-in reads, the checks Anthropic makes that an adapter can get wrong,
  * and what the shared script needs from the prompt.
@@ -12,6 +14,7 @@ export interface Block {
   readonly input?: unknown;
   readonly tool_use_id?: string;
   readonly content?: string | readonly Block[];
+  readonly source?: { readonly type?: string; readonly data?: unknown };
 }
 
 export interface MessageParam {
@@ -61,6 +64,8 @@ export function checkMessagesRequest(body: MessagesBody, countTokens: boolean): 
         return { message: `messages.${i}.content.${j}: \`${b.type}\` blocks are only allowed in assistant messages` };
       }
       if (b.type === 'tool_use' && (typeof b.input !== 'object' || b.input === null || Array.isArray(b.input))) return { message: `messages.${i}.content.${j}.tool_use.input: Input should be a valid dictionary` };
+      const problem = checkDocuments(b, m.role, `messages.${i}.content.${j}`);
+      if (problem) return problem;
     }
     const problem = checkToolResults(messages, i);
     if (problem) return problem;
@@ -78,6 +83,20 @@ export function checkMessagesRequest(body: MessagesBody, countTokens: boolean): 
     if (body.temperature !== undefined && body.temperature !== 1) return { message: '`temperature` may only be set to 1 when thinking is enabled. Please consult our documentation at https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#feature-compatibility' };
   }
   if (typeof body.temperature === 'number' && (body.temperature < 0 || body.temperature > 1)) return { message: 'temperature: Input should be less than or equal to 1' };
+  return undefined;
+}
+
+/** Documents go in user turns, directly or inside a tool result's content. */
+function checkDocuments(block: Block, role: string, where: string): RequestProblem | undefined {
+  if (block.type === 'document') {
+    if (role !== 'user') return { message: `${where}: \`document\` blocks are only allowed in user messages` };
+    return checkDocument(block as unknown as Record<string, unknown>, where);
+  }
+  if (block.type !== 'tool_result' || !Array.isArray(block.content)) return undefined;
+  for (const [k, c] of block.content.entries()) {
+    const problem = c.type === 'document' ? checkDocument(c as unknown as Record<string, unknown>, `${where}.content.${k}`) : undefined;
+    if (problem) return problem;
+  }
   return undefined;
 }
 
@@ -136,6 +155,7 @@ function contentChars(content: string | readonly Block[] | undefined): number {
     else if (b.type === 'thinking') n += b.thinking?.length ?? 0;
     else if (b.type === 'tool_use') n += JSON.stringify(b.input ?? {}).length;
     else if (b.type === 'tool_result') n += contentChars(b.content);
+    else if (b.type === 'document' && b.source?.type === 'text' && typeof b.source.data === 'string') n += b.source.data.length;
   }
   return n;
 }

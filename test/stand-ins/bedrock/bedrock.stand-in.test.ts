@@ -6,6 +6,7 @@ import {
   type Message,
 } from '@aws-sdk/client-bedrock-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pdfBase64 } from '../pdf.js';
 import { directive } from '../script.js';
 import { BEDROCK_STAND_IN_CREDENTIALS, BEDROCK_STAND_IN_REGION, BEDROCK_STAND_IN_TEMPORARY_CREDENTIALS, startBedrockStandIn, type BedrockStandIn } from './server.js';
 
@@ -173,6 +174,43 @@ describe('Bedrock stand-in, seen through @aws-sdk/client-bedrock-runtime', () =>
     expect(response.stopReason).toBe('guardrail_intervened');
     const events = await streamEvents(MODEL, [user(directive({ fault: { kind: 'content-filter' } }))]);
     expect(events.find((e) => e.messageStop)?.messageStop?.stopReason).toBe('guardrail_intervened');
+  });
+
+  it('should take the document blocks the SDK sends (bytes it base64-encodes), beside text, in messages and tool results', async () => {
+    const bytes = Buffer.from(pdfBase64(), 'base64');
+    const response = await client.send(
+      new ConverseCommand({
+        modelId: MODEL,
+        messages: [
+          { role: 'user', content: [{ document: { format: 'pdf', name: 'Q3 report (final)', source: { bytes } } }, { document: { format: 'txt', name: 'notes', source: { bytes: Buffer.from('Plain notes.') } } }, { text: 'Summarise.' }] },
+          { role: 'assistant', content: [{ toolUse: { toolUseId: 'tooluse_1', name: 'read', input: {} } }] },
+          { role: 'user', content: [{ toolResult: { toolUseId: 'tooluse_1', content: [{ document: { format: 'pdf', name: 'attachment', source: { bytes } } }] } }, { text: 'thanks' }] },
+        ],
+        toolConfig: { tools: [{ toolSpec: { name: 'read', inputSchema: { json: { type: 'object' } } } }] },
+      }),
+    );
+    expect(response.output?.message?.content).toEqual([{ text: 'Echo: thanks' }]);
+    const sent = standIn.requests.at(-1)!.body as { messages: Array<{ content: unknown[] }> };
+    expect(sent.messages[0]!.content[0]).toEqual({ document: { format: 'pdf', name: 'Q3 report (final)', source: { bytes: pdfBase64() } } });
+  });
+
+  it('should reject documents Bedrock rejects: a bad or duplicate name, a document without text, bytes that are not a PDF', async () => {
+    const bytes = Buffer.from(pdfBase64(), 'base64');
+    const send = (content: NonNullable<Message['content']>) => client.send(new ConverseCommand({ modelId: MODEL, messages: [{ role: 'user', content }] }));
+    await expect(send([{ document: { format: 'pdf', name: 'report.pdf', source: { bytes } } }, { text: 'x' }])).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining('The document file name can only contain alphanumeric characters'),
+    });
+    await expect(send([{ document: { format: 'pdf', name: 'a  b', source: { bytes } } }, { text: 'x' }])).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(send([{ document: { format: 'pdf', name: 'Report', source: { bytes } } }, { document: { format: 'pdf', name: 'report', source: { bytes } } }, { text: 'x' }])).rejects.toMatchObject({
+      message: "Messages can't contain duplicate document names. Rename the document and retry your request.",
+    });
+    await expect(send([{ document: { format: 'pdf', name: 'report', source: { bytes } } }])).rejects.toMatchObject({
+      message: 'A text block must be included when using documents. Add a text block and retry your request.',
+    });
+    await expect(send([{ document: { format: 'pdf', name: 'report', source: { bytes: Buffer.from('not a pdf') } } }, { text: 'x' }])).rejects.toMatchObject({
+      message: expect.stringContaining('The PDF specified was not valid.'),
+    });
   });
 
   it('should take a tool result turn answering the tool use before it', async () => {

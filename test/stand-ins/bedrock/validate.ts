@@ -1,7 +1,10 @@
+import { checkDocuments } from './documents.js';
+
 /**
  * The request checks Bedrock makes before a model sees a Converse request, with its messages, so an adapter that
  * breaks a rule fails here as it would against AWS: alternating roles starting with a user turn, no blank text, a
- * toolConfig whenever tool blocks appear, tool results answering the calls of the turn before, known block types.
+ * toolConfig whenever tool blocks appear, tool results answering the calls of the turn before, known block types,
+ * documents as `documents.ts` checks them.
  * Returns the ValidationException message, or undefined when the request is acceptable.
  */
 
@@ -57,6 +60,8 @@ export function validateConverse(body: unknown): string | undefined {
     }
     previousToolUseIds = toolUseIds;
   }
+  const documentProblem = checkDocuments(messages as Json[]);
+  if (documentProblem) return documentProblem;
 
   const toolConfig = body.toolConfig;
   if (hasToolBlocks && !isObject(toolConfig)) return 'The toolConfig field must be defined when using toolUse and toolResult content blocks.';

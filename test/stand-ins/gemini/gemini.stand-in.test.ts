@@ -1,5 +1,6 @@
 import { ApiError, FinishReason, GoogleGenAI, type GenerateContentResponse } from '@google/genai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pdfBase64 } from '../pdf.js';
 import { directive } from '../script.js';
 import { GEMINI_STAND_IN_API_KEY, startGeminiStandIn, type GeminiStandIn } from './server.js';
 
@@ -116,6 +117,44 @@ describe('Gemini stand-in, as seen by the official @google/genai SDK', () => {
     expect(chunks.map((c) => c.text).filter(Boolean)).toEqual(['partial', ' answer']);
     expect(chunks.at(-1)!.candidates?.[0]?.finishReason).toBe(FinishReason.SAFETY);
     expect(chunks.at(-1)!.candidates?.[0]?.safetyRatings?.some((r) => r.blocked)).toBe(true);
+  });
+
+  it('should take the inline PDF and file URI parts the SDK sends', async () => {
+    const contents = [
+      {
+        role: 'user',
+        parts: [
+          { inlineData: { mimeType: 'application/pdf', data: pdfBase64() } },
+          { fileData: { mimeType: 'application/pdf', fileUri: 'https://example.com/paper.pdf' } },
+          { text: 'Summarise these.' },
+        ],
+      },
+    ];
+    const response = await ai.models.generateContent({ model, contents });
+    expect(response.text).toBe('Echo: Summarise these.');
+    expect(standIn.requests.at(-1)!.body.contents).toEqual(contents);
+  });
+
+  it('should reject parts Gemini rejects: unknown fields, two kinds of data in one part, MIME types it cannot read, bad base64', async () => {
+    const send = async (part: object): Promise<string> => {
+      const error = await ai.models.generateContent({ model, contents: [{ role: 'user', parts: [{ text: 'x' }, part] }] }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiError);
+      expect((error as ApiError).status).toBe(400);
+      return JSON.parse((error as ApiError).message).error.message as string;
+    };
+    // The SDK drops fields it does not know, so such a part arrives empty; sent by hand, the field is named.
+    expect(await send({ document: { data: 'x' } })).toBe("* GenerateContentRequest.contents[0].parts[1].data: required oneof field 'data' must have one initialized field\n");
+    const raw = await fetch(`${standIn.url}/v1beta/models/${model}:generateContent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': GEMINI_STAND_IN_API_KEY },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ document: { data: 'x' } }] }] }),
+    });
+    expect(raw.status).toBe(400);
+    expect(((await raw.json()) as { error: { message: string } }).error.message).toBe(`Invalid JSON payload received. Unknown name "document" at 'contents[0].parts[0]': Cannot find field.`);
+    // Which field is named depends on the order the SDK writes them in.
+    expect(await send({ text: 'y', inlineData: { mimeType: 'application/pdf', data: 'JVBE' } })).toMatch(/^Invalid value at 'contents\[0\]\.parts\[1\]\.data' \(oneof\), oneof field 'data' is already set\. Cannot set '(text|inlineData)'$/);
+    expect(await send({ inlineData: { mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', data: 'UEsDB' } })).toBe('Unsupported MIME type: application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+    expect(await send({ inlineData: { mimeType: 'application/pdf', data: 'data:application/pdf;base64,JVBE' } })).toMatch(/Base64 decoding failed/);
   });
 
   it('should answer an HTTP fault with an ApiError carrying the status and Google error body', async () => {

@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveScript, type ScriptFault } from '../script.js';
 import { defaultMessage, errorBody, rateLimitDetails } from './errors.js';
+import { checkParts } from './parts.js';
 import { Renderer, withoutFinish } from './render.js';
 
 /**
@@ -108,6 +109,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, apiKey: string,
   if (!Array.isArray(body.contents) || body.contents.length === 0) {
     if (route[3] !== 'countTokens' || !body.generateContentRequest) return sendError(res, 400, '* GenerateContentRequest.contents: contents is not specified\n');
   }
+  const partProblem = checkParts(body.contents ?? body.generateContentRequest?.contents ?? []);
+  if (partProblem) return sendError(res, 400, partProblem);
 
   const model = route[2]!;
   const method = route[3]!;

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { argumentChunks, resolveScript, type ResolvedScript } from '../script.js';
+import { checkChatContent } from './chat-content.js';
 import { sendHttpFault, openAiErrorBody } from './errors.js';
 import { dropConnection, endSse, pause, responseId, sendJson, startSse, writeData } from './wire.js';
 
@@ -50,6 +51,8 @@ const FILTERED_RESULTS = { ...SAFE_RESULTS, violence: { filtered: true, severity
 const PROMPT_FILTER_RESULTS = [{ prompt_index: 0, content_filter_results: { ...SAFE_RESULTS, jailbreak: { filtered: false, detected: false } } }];
 
 export async function handleChat(res: ServerResponse, body: ChatBody, azure: boolean, deployment?: string): Promise<void> {
+  const problem = checkChatContent(body.messages ?? []);
+  if (problem) return sendJson(res, 400, openAiErrorBody(problem.message, 'invalid_request_error', 'invalid_value', problem.param));
   const script = scriptForChat(body);
   const fault = script.fault;
   if (fault?.kind === 'hang') return; // the request stays open until the client or close() ends it

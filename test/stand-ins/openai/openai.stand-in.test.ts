@@ -1,5 +1,6 @@
 import OpenAI, { APIError, AzureOpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pdfBase64 } from '../pdf.js';
 import { argumentChunks, directive } from '../script.js';
 import { standInEmbedding } from './embeddings.js';
 import { STAND_IN_API_KEY, startOpenAiStandIn, type OpenAiStandIn } from './server.js';
@@ -116,6 +117,26 @@ describe('OpenAI stand-in, judged by the openai SDK', () => {
     }
     expect(text).toBe('Echo: say hi');
     expect(usage).toMatchObject({ completion_tokens: 3 });
+  });
+
+  it('takes a PDF file part in a user message, and rejects file data that is not a base64 PDF data URL, or a file in a tool message', async () => {
+    const file = { type: 'file' as const, file: { file_data: `data:application/pdf;base64,${pdfBase64()}`, filename: 'report.pdf' } };
+    const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: [file, { type: 'text', text: 'Summarise.' }] }] });
+    expect(completion.choices[0]!.message.content).toBe('Echo: Summarise.');
+    expect((standIn.requests.at(-1)!.body as { messages: Array<{ content: unknown[] }> }).messages[0]!.content[0]).toEqual(file);
+
+    const reject = (messages: OpenAI.ChatCompletionMessageParam[]) =>
+      client.chat.completions.create({ model: 'gpt-4o-mini', messages }).then(() => { throw new Error('expected a 400'); }, (e: unknown) => e as InstanceType<typeof OpenAI.BadRequestError>);
+    const markdown = await reject([{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'file', file: { file_data: 'data:text/markdown;base64,IyBoaQ==', filename: 'a.md' } }] }]);
+    expect(markdown).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(markdown).toMatchObject({ code: 'invalid_value', param: 'messages[0].content[1].file.file_data', message: expect.stringContaining("but got unsupported MIME type 'text/markdown'.") });
+    const bare = await reject([{ role: 'user', content: [{ type: 'file', file: { file_data: pdfBase64(), filename: 'a.pdf' } }] }]);
+    expect(bare.message).toContain('but got an invalid base64-encoded value.');
+    const inTool = await reject([
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'read', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: [file as unknown as OpenAI.ChatCompletionContentPartText] },
+    ]);
+    expect(inTool).toMatchObject({ param: 'messages[1].content[0].type', message: expect.stringContaining("Invalid value: 'file'. Supported values are: 'text'.") });
   });
 
   it('lists models', async () => {

@@ -131,6 +131,61 @@ describe('Anthropic request translation', () => {
     ]);
   });
 
+  it('should send files as document blocks: PDFs as base64 or URL, text as a text source, title, context, citations and cache_control kept', () => {
+    const pdf = { kind: 'base64' as const, mediaType: 'application/pdf', data: 'JVBERi0xLjQK' };
+    const wire = translateRequest(
+      request({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'file', source: pdf, title: 'Q3 report', context: 'Quarterly figures', citations: true, cacheControl: { type: 'ephemeral' } },
+              // An OpenAI client's file: its filename becomes the title.
+              { type: 'file', source: pdf, filename: 'report.pdf' },
+              { type: 'file', source: { kind: 'url', url: 'https://example.com/paper.pdf', mediaType: 'application/pdf' }, citations: false },
+              { type: 'file', source: { kind: 'text', mediaType: 'text/plain', text: 'Plain notes.' } },
+              // Base64 text (an OpenAI client's .md file) is decoded into a text source.
+              { type: 'file', source: { kind: 'base64', mediaType: 'text/markdown', data: Buffer.from('# Notes').toString('base64') }, filename: 'notes.md' },
+              { type: 'text', text: 'Summarise.' },
+            ],
+          },
+          { role: 'assistant', content: [{ type: 'tool-call', id: 'toolu_1', name: 'Read', arguments: '{"path":"a.pdf"}' }] },
+          { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'toolu_1', content: [{ type: 'file', source: pdf }] }] },
+        ],
+      }),
+      target,
+    );
+    expect(wire.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'document',
+            source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' },
+            title: 'Q3 report',
+            context: 'Quarterly figures',
+            citations: { enabled: true },
+            cache_control: { type: 'ephemeral' },
+          },
+          { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' }, title: 'report.pdf' },
+          { type: 'document', source: { type: 'url', url: 'https://example.com/paper.pdf' }, citations: { enabled: false } },
+          { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Plain notes.' } },
+          { type: 'document', source: { type: 'text', media_type: 'text/plain', data: '# Notes' }, title: 'notes.md' },
+          { type: 'text', text: 'Summarise.' },
+        ],
+      },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'Read', input: { path: 'a.pdf' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' } }] }] },
+    ]);
+  });
+
+  it('should refuse documents Anthropic cannot read with a 400', () => {
+    const docx = { type: 'file' as const, source: { kind: 'base64' as const, mediaType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', data: 'UEsDB' } };
+    expect(() => translateRequest(request({ messages: [{ role: 'user', content: [docx] }] }), target)).toThrow(
+      expect.objectContaining({ status: 400, type: 'invalid_request_error', code: 'unsupported_file_type', message: expect.stringMatching(/^anthropic: documents of type application\/vnd\.openxml.* are not supported/) }),
+    );
+  });
+
   it('should default max_tokens, which Anthropic requires, by model, and honour the client and the adapter option', () => {
     expect(translateRequest(request(), target).max_tokens).toBe(8192);
     expect(translateRequest(request(), legacy).max_tokens).toBe(4096);

@@ -3,6 +3,7 @@ import type {
   CanonicalRequest,
   ContentPart,
   ImagePart,
+  MediaPart,
   Message,
   ResponseFormat,
   TextPart,
@@ -10,10 +11,12 @@ import type {
   ToolDefinition,
 } from '../../canonical/request.js';
 import type { ProviderTarget } from '../types.js';
+import { documentBlock } from './document.js';
 import { planOutput } from './thinking.js';
 import type {
   AnthropicCacheControl,
   AnthropicContentBlock,
+  AnthropicDocumentBlock,
   AnthropicImageBlock,
   AnthropicMessage,
   AnthropicMessagesRequest,
@@ -127,12 +130,14 @@ function contentBlocks(part: ContentPart, role: 'user' | 'assistant'): Anthropic
       return part.text === '' ? [] : [textBlock(part)];
     case 'image':
       return [imageBlock(part)];
+    case 'file':
+      return [{ ...documentBlock(part), ...cache(part.cacheControl) }];
     case 'tool-call':
       if (role !== 'assistant') return [];
       return [{ type: 'tool_use', id: part.id, name: part.name, input: toolInput(part.arguments), ...cache(part.cacheControl) }];
     case 'tool-result': {
       if (role !== 'user') return [];
-      const content = part.content.flatMap((c): (AnthropicTextBlock | AnthropicImageBlock)[] => (c.type === 'text' ? (c.text === '' ? [] : [textBlock(c)]) : [imageBlock(c)]));
+      const content = part.content.flatMap(toolResultBlocks);
       return [{
         type: 'tool_result',
         tool_use_id: part.toolCallId,
@@ -145,6 +150,17 @@ function contentBlocks(part: ContentPart, role: 'user' | 'assistant'): Anthropic
       if (role !== 'assistant') return [];
       if (part.redactedData !== undefined) return [{ type: 'redacted_thinking', data: part.redactedData }];
       return part.signature !== undefined ? [{ type: 'thinking', thinking: part.text, signature: part.signature }] : [];
+  }
+}
+
+function toolResultBlocks(part: MediaPart): (AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock)[] {
+  switch (part.type) {
+    case 'text':
+      return part.text === '' ? [] : [textBlock(part)];
+    case 'image':
+      return [imageBlock(part)];
+    case 'file':
+      return [{ ...documentBlock(part), ...cache(part.cacheControl) }];
   }
 }
 

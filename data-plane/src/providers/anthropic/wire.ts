@@ -23,6 +23,18 @@ export interface AnthropicImageBlock {
   readonly cache_control?: AnthropicCacheControl;
 }
 
+export interface AnthropicDocumentBlock {
+  readonly type: 'document';
+  readonly source:
+    | { readonly type: 'base64'; readonly media_type: 'application/pdf'; readonly data: string }
+    | { readonly type: 'text'; readonly media_type: 'text/plain'; readonly data: string }
+    | { readonly type: 'url'; readonly url: string };
+  readonly title?: string;
+  readonly context?: string;
+  readonly citations?: { readonly enabled: boolean };
+  readonly cache_control?: AnthropicCacheControl;
+}
+
 export interface AnthropicToolUseBlock {
   readonly type: 'tool_use';
   readonly id: string;
@@ -34,7 +46,7 @@ export interface AnthropicToolUseBlock {
 export interface AnthropicToolResultBlock {
   readonly type: 'tool_result';
   readonly tool_use_id: string;
-  readonly content?: readonly (AnthropicTextBlock | AnthropicImageBlock)[];
+  readonly content?: readonly (AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock)[];
   readonly is_error?: boolean;
   readonly cache_control?: AnthropicCacheControl;
 }
@@ -53,6 +65,7 @@ export interface AnthropicRedactedThinkingBlock {
 export type AnthropicContentBlock =
   | AnthropicTextBlock
   | AnthropicImageBlock
+  | AnthropicDocumentBlock
   | AnthropicToolUseBlock
   | AnthropicToolResultBlock
   | AnthropicThinkingBlock

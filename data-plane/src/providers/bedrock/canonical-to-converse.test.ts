@@ -1,7 +1,7 @@
 import { ModelConfig } from '@tollgate/schema';
 import { describe, expect, it } from 'vitest';
 import type { CanonicalRequest, Message } from '../../canonical/request.js';
-import { EMPTY_TOOL_RESULT, translateRequest } from './canonical-to-converse.js';
+import { DOCUMENT_TEXT, EMPTY_TOOL_RESULT, translateRequest } from './canonical-to-converse.js';
 
 const CLAUDE = 'us.anthropic.claude-3-7-sonnet-20250219-v1:0';
 const target = (providerModel = CLAUDE) =>
@@ -96,6 +96,53 @@ describe('canonical → Converse request', () => {
     expect(() => translateRequest(remote, target())).toThrow(expect.objectContaining({ status: 400, type: 'invalid_request_error', code: 'image_url_not_supported' }));
     const tiff = req([{ role: 'user', content: [{ type: 'image', source: { kind: 'base64', mediaType: 'image/tiff', data: 'AA==' } }] }]);
     expect(() => translateRequest(tiff, target())).toThrow(expect.objectContaining({ status: 400, code: 'unsupported_image_format' }));
+  });
+
+  it('should send files as document blocks with a format, a sanitised name unique in the request, and the bytes', () => {
+    const pdf = { kind: 'base64' as const, mediaType: 'application/pdf', data: 'JVBERi0xLjQK' };
+    const { body } = translateRequest(
+      req([
+        {
+          role: 'user',
+          content: [
+            { type: 'file', source: pdf, filename: 'Q3_report.final.pdf', cacheControl: { type: 'ephemeral' } },
+            { type: 'file', source: pdf, title: 'q3-report-final' },
+            { type: 'file', source: { kind: 'text', mediaType: 'text/plain', text: 'Plain notes.' }, title: 'Rapport  été   2024' },
+            { type: 'file', source: { kind: 'url', url: 's3://bucket/papers/a.pdf', mediaType: 'application/pdf' }, filename: '報告.pdf' },
+            { type: 'text', text: 'Compare them.' },
+          ],
+        },
+        { role: 'assistant', content: [{ type: 'tool-call', id: 't1', name: 'Read', arguments: '{}' }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 't1', content: [{ type: 'file', source: pdf }] }] },
+      ]),
+      target(),
+    );
+    expect(body.messages[0]!.content).toEqual([
+      { document: { format: 'pdf', name: 'Q3-report-final', source: { bytes: 'JVBERi0xLjQK' } } },
+      { cachePoint: { type: 'default' } },
+      // Names compare case-insensitively.
+      { document: { format: 'pdf', name: 'q3-report-final (2)', source: { bytes: 'JVBERi0xLjQK' } } },
+      { document: { format: 'txt', name: 'Rapport ete 2024', source: { bytes: Buffer.from('Plain notes.').toString('base64') } } },
+      { document: { format: 'pdf', name: 'Document', source: { s3Location: { uri: 's3://bucket/papers/a.pdf' } } } },
+      { text: 'Compare them.' },
+    ]);
+    // A tool result's document needs a name unique across the whole request too.
+    expect(body.messages[2]).toEqual({
+      role: 'user',
+      content: [{ toolResult: { toolUseId: 't1', content: [{ document: { format: 'pdf', name: 'Document (2)', source: { bytes: 'JVBERi0xLjQK' } } }] } }],
+    });
+  });
+
+  it('should add a text block to a user turn that holds a document and no text, as Converse requires', () => {
+    const { body } = translateRequest(req([{ role: 'user', content: [{ type: 'file', source: { kind: 'base64', mediaType: 'application/pdf', data: 'JVBE' } }] }]), target());
+    expect(body.messages).toEqual([{ role: 'user', content: [{ document: { format: 'pdf', name: 'Document', source: { bytes: 'JVBE' } } }, { text: DOCUMENT_TEXT }] }]);
+  });
+
+  it('should refuse documents it would have to fetch, and types Converse does not read', () => {
+    const remote = req([{ role: 'user', content: [{ type: 'file', source: { kind: 'url', url: 'https://example.com/a.pdf', mediaType: 'application/pdf' } }] }]);
+    expect(() => translateRequest(remote, target())).toThrow(expect.objectContaining({ status: 400, type: 'invalid_request_error', code: 'file_url_not_supported', message: expect.stringMatching(/^bedrock: .*does not fetch URLs/) }));
+    const json = req([{ role: 'user', content: [{ type: 'file', source: { kind: 'base64', mediaType: 'application/json', data: 'e30=' } }] }]);
+    expect(() => translateRequest(json, target())).toThrow(expect.objectContaining({ status: 400, code: 'unsupported_file_type', message: expect.stringMatching(/application\/json are not supported/) }));
   });
 
   it('should send earlier tool-call arguments that are not JSON as {} rather than fail the conversation', () => {

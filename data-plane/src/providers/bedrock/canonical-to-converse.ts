@@ -3,14 +3,15 @@ import type {
   CacheControl,
   ContentPart,
   ImagePart,
+  MediaPart,
   Message,
   ResponseFormat,
-  TextPart,
   ToolChoice,
   ToolDefinition,
   ToolResultPart,
 } from '../../canonical/request.js';
 import type { CanonicalRequest, ProviderTarget } from '../types.js';
+import { documentBlock, DocumentNames } from './document-block.js';
 import { planModelFields } from './thinking.js';
 import type {
   CachePoint,
@@ -41,6 +42,8 @@ export interface BedrockWire {
  * - Reasoning goes back as `reasoningContent` only when it carries a signature or redacted data: unsigned reasoning
  *   (from another provider) cannot be verified by the model and is dropped.
  * - Images must be inline (base64 or a `data:` URL): Bedrock takes no URLs and the gateway does not fetch them.
+ * - Files become `document` blocks (see `document-block.ts`). Converse rejects a user turn that holds a document
+ *   but no text ("A text block must be included when using documents"), so such a turn gets a short text block.
  * - Converse rejects `toolUse`/`toolResult` blocks without a `toolConfig`; when the client sends a history with
  *   tool calls but no tools (or `tool_choice: none` with no tools needed), the tools are declared from the history.
  * - In a merged user turn tool results come first (Claude requires it); blank text is dropped (Converse rejects
@@ -51,6 +54,7 @@ export interface BedrockWire {
  */
 export function translateRequest(request: CanonicalRequest, target: ProviderTarget): BedrockWire {
   const modelId = target.providerModel;
+  const names = new DocumentNames();
   const system: SystemBlock[] = [];
   const messages: { role: ConverseMessage['role']; content: ContentBlock[] }[] = [];
   const append = (role: ConverseMessage['role'], blocks: ContentBlock[]): void => {
@@ -63,9 +67,9 @@ export function translateRequest(request: CanonicalRequest, target: ProviderTarg
   for (const message of request.messages) {
     if (message.role === 'system') system.push(...systemBlocks(message));
     else if (message.role === 'assistant') append('assistant', message.content.flatMap(assistantBlocks));
-    else append('user', message.content.flatMap(userBlocks));
+    else append('user', message.content.flatMap((part) => userBlocks(part, names)));
   }
-  for (const turn of messages) if (turn.role === 'user') turn.content = toolResultsFirst(turn.content);
+  for (const turn of messages) if (turn.role === 'user') turn.content = withDocumentText(toolResultsFirst(turn.content));
   const final = messages.at(-1);
   if (final?.role === 'assistant') trimPrefill(final);
   const instruction = formatInstruction(request.responseFormat);
@@ -111,14 +115,24 @@ function systemBlocks(message: Message): SystemBlock[] {
   return message.content.flatMap((part): SystemBlock[] => (part.type === 'text' && !isBlank(part.text) ? withCachePoint({ text: part.text }, part.cacheControl) : []));
 }
 
-function userBlocks(part: ContentPart): ContentBlock[] {
+/** What Converse is given beside a document the client sent without any text. */
+export const DOCUMENT_TEXT = 'See the attached document.';
+
+function withDocumentText(content: ContentBlock[]): ContentBlock[] {
+  if (!content.some((b) => 'document' in b) || content.some((b) => 'text' in b)) return content;
+  return [...content, { text: DOCUMENT_TEXT }];
+}
+
+function userBlocks(part: ContentPart, names: DocumentNames): ContentBlock[] {
   switch (part.type) {
     case 'text':
       return isBlank(part.text) ? [] : withCachePoint({ text: part.text }, part.cacheControl);
     case 'image':
       return withCachePoint(imageBlock(part), part.cacheControl);
+    case 'file':
+      return withCachePoint(documentBlock(part, names), part.cacheControl);
     case 'tool-result':
-      return withCachePoint(toolResultBlock(part), part.cacheControl);
+      return withCachePoint(toolResultBlock(part, names), part.cacheControl);
     default:
       // Tool calls and reasoning belong to assistant turns.
       return [];
@@ -142,9 +156,10 @@ function assistantBlocks(part: ContentPart): ContentBlock[] {
 
 export const EMPTY_TOOL_RESULT = '(no output)';
 
-function toolResultBlock(part: ToolResultPart): ContentBlock {
-  const content = part.content.flatMap((c: TextPart | ImagePart): ToolResultContent[] => {
+function toolResultBlock(part: ToolResultPart, names: DocumentNames): ContentBlock {
+  const content = part.content.flatMap((c: MediaPart): ToolResultContent[] => {
     if (c.type === 'image') return [imageBlock(c)];
+    if (c.type === 'file') return [documentBlock(c, names)];
     return isBlank(c.text) ? [] : [{ text: c.text }];
   });
   return {

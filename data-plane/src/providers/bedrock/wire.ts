@@ -22,7 +22,21 @@ export interface ImageBlock {
   readonly image: { readonly format: ImageFormat; readonly source: { readonly bytes: string } };
 }
 
-export type ToolResultContent = { readonly text: string } | ImageBlock | { readonly json: unknown };
+export type DocumentFormat = 'pdf' | 'csv' | 'doc' | 'docx' | 'xls' | 'xlsx' | 'html' | 'txt' | 'md';
+
+export interface DocumentBlock {
+  /**
+   * `name` is 1–200 characters of letters, digits, single whitespace, hyphens, parentheses and square brackets,
+   * unique within the request. `bytes` is base64 in the JSON protocol.
+   */
+  readonly document: {
+    readonly format: DocumentFormat;
+    readonly name: string;
+    readonly source: { readonly bytes: string } | { readonly s3Location: { readonly uri: string } };
+  };
+}
+
+export type ToolResultContent = { readonly text: string } | ImageBlock | DocumentBlock | { readonly json: unknown };
 
 export type ReasoningContent =
   | { readonly reasoningText: { readonly text: string; readonly signature?: string } }
@@ -32,6 +46,7 @@ export type ReasoningContent =
 export type ContentBlock =
   | { readonly text: string }
   | ImageBlock
+  | DocumentBlock
   | { readonly toolUse: { readonly toolUseId: string; readonly name: string; readonly input: unknown } }
   | {
       readonly toolResult: {

@@ -1,5 +1,5 @@
 import type { ProviderError } from '../../canonical/errors.js';
-import type { ImagePart, Message, TextPart, ToolCallPart, ToolResultPart } from '../../canonical/request.js';
+import type { FilePart, ImagePart, Message, TextPart, ToolCallPart, ToolResultPart } from '../../canonical/request.js';
 import type { GeminiContent, GeminiPart, GeminiRole } from './wire.js';
 
 /**
@@ -15,6 +15,8 @@ import type { GeminiContent, GeminiPart, GeminiRole } from './wire.js';
  *   arrived on, so here a signature goes on the next text or function-call part of the same assistant message (or on
  *   the previous one when nothing follows). Reasoning text itself is not sent back (Gemini keeps its reasoning state
  *   in the signature); redacted reasoning (another provider's) is dropped.
+ * - Files: base64 → `inlineData`, URLs → `fileData` (Gemini fetches them), text documents → text parts. Images and
+ *   files a tool returned follow its `functionResponse` in the same user turn.
  */
 export interface ConvertedMessages {
   readonly contents: GeminiContent[];
@@ -65,6 +67,8 @@ function userPart(part: Message['content'][number], toolNames: Map<string, strin
       return part.text === '' ? [] : [{ text: part.text }];
     case 'image':
       return [imagePart(part)];
+    case 'file':
+      return fileParts(part);
     case 'tool-result':
       return toolResultParts(part, toolNames);
     case 'tool-call':
@@ -96,6 +100,9 @@ function assistantParts(message: Message, toolNames: Map<string, string>, requir
         break;
       case 'image':
         push(imagePart(part));
+        break;
+      case 'file':
+        for (const p of fileParts(part)) push(p);
         break;
       case 'tool-result':
         break;
@@ -143,9 +150,23 @@ function toolResultParts(part: ToolResultPart, toolNames: Map<string, string>): 
     .filter((p): p is TextPart => p.type === 'text')
     .map((p) => p.text)
     .join('\n');
-  const images = part.content.filter((p): p is ImagePart => p.type === 'image');
-  // Images a tool returned follow its response in the same user turn (every Gemini model reads those).
-  return [{ functionResponse: { name, response: part.isError ? { error: text } : { output: text } } }, ...images.map(imagePart)];
+  // Images and files a tool returned follow its response in the same user turn (every Gemini model reads those).
+  const media = part.content.flatMap((p) => (p.type === 'image' ? [imagePart(p)] : p.type === 'file' ? fileParts(p) : []));
+  return [{ functionResponse: { name, response: part.isError ? { error: text } : { output: text } } }, ...media];
+}
+
+function fileParts(part: FilePart): GeminiPart[] {
+  const { source } = part;
+  switch (source.kind) {
+    case 'text':
+      return source.text === '' ? [] : [{ text: source.text }];
+    case 'base64':
+      return [{ inlineData: { mimeType: source.mediaType, data: source.data } }];
+    case 'url': {
+      const mimeType = source.mediaType ?? mimeTypeFromUrl(source.url);
+      return [{ fileData: { fileUri: source.url, ...(mimeType && { mimeType }) } }];
+    }
+  }
 }
 
 function imagePart(part: ImagePart): GeminiPart {

@@ -114,6 +114,33 @@ describe('Gemini request translation', () => {
     expect(wire.contents[2]!.parts).toEqual([{ functionResponse: { name: 'screenshot', response: { output: 'here' } } }, { inlineData: { mimeType: 'image/png', data: 'AA' } }]);
   });
 
+  it('should send base64 files as inlineData, file URLs as fileData and text documents as text, in user turns and after a functionResponse', () => {
+    const wire = translate({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'file', source: { kind: 'base64', mediaType: 'application/pdf', data: 'JVBERi0xLjQK' }, filename: 'report.pdf', title: 'Q3', citations: true },
+            { type: 'file', source: { kind: 'url', url: 'https://example.com/paper.pdf', mediaType: 'application/pdf' } },
+            { type: 'file', source: { kind: 'url', url: 'https://example.com/files/notes.pdf?v=2' } },
+            { type: 'file', source: { kind: 'text', mediaType: 'text/plain', text: 'Plain notes.' } },
+            { type: 'text', text: 'Compare them.' },
+          ],
+        },
+        { role: 'assistant', content: [{ type: 'tool-call', id: 'c', name: 'read_file', arguments: '{}' }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c', content: [{ type: 'text', text: 'here' }, { type: 'file', source: { kind: 'base64', mediaType: 'application/pdf', data: 'JVBE' } }] }] },
+      ],
+    });
+    expect(wire.contents[0]!.parts).toEqual([
+      { inlineData: { mimeType: 'application/pdf', data: 'JVBERi0xLjQK' } },
+      { fileData: { fileUri: 'https://example.com/paper.pdf', mimeType: 'application/pdf' } },
+      { fileData: { fileUri: 'https://example.com/files/notes.pdf?v=2', mimeType: 'application/pdf' } },
+      { text: 'Plain notes.' },
+      { text: 'Compare them.' },
+    ]);
+    expect(wire.contents[2]!.parts).toEqual([{ functionResponse: { name: 'read_file', response: { output: 'here' } } }, { inlineData: { mimeType: 'application/pdf', data: 'JVBE' } }]);
+  });
+
   it('should return thought signatures on the part that follows them, or the last part when nothing follows', () => {
     const wire = translate({
       messages: [

@@ -100,6 +100,59 @@ describe('canonical → OpenAI chat completions body', () => {
     });
   });
 
+  it('sends files as file parts with a data URL and a filename, and text documents as text', () => {
+    const pdf = { kind: 'base64' as const, mediaType: 'application/pdf', data: 'JVBERi0xLjQK' };
+    const request: CanonicalRequest = {
+      stream: false,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'file', source: pdf, filename: 'report.pdf', citations: true, context: 'Anthropic only' },
+            { type: 'file', source: pdf, title: 'Q3 report' },
+            { type: 'file', source: pdf },
+            { type: 'file', source: { kind: 'text', mediaType: 'text/plain', text: 'Plain notes.' }, title: 'notes' },
+            { type: 'file', source: { kind: 'base64', mediaType: 'text/markdown', data: Buffer.from('# Notes').toString('base64') }, filename: 'notes.md' },
+            { type: 'text', text: 'Summarise.' },
+          ],
+        },
+        { role: 'assistant', content: [{ type: 'tool-call', id: 'call_1', name: 'read', arguments: '{}' }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'call_1', content: [{ type: 'text', text: 'File: ' }, { type: 'file', source: { kind: 'text', mediaType: 'text/plain', text: 'notes' } }] }] },
+      ],
+    };
+    const body = translateRequest(request, target);
+    expect(body.messages[0]).toEqual({
+      role: 'user',
+      content: [
+        { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0xLjQK', filename: 'report.pdf' } },
+        { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0xLjQK', filename: 'Q3 report.pdf' } },
+        { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0xLjQK', filename: 'document.pdf' } },
+        { type: 'text', text: 'Plain notes.' },
+        // Chat completions reads PDFs only: base64 text goes as text.
+        { type: 'text', text: '# Notes' },
+        { type: 'text', text: 'Summarise.' },
+      ],
+    });
+    expect(body.messages[2]).toEqual({ role: 'tool', tool_call_id: 'call_1', content: 'File: notes' });
+    // A lone text document is sent as plain string content, like a lone text part.
+    expect(translateRequest({ stream: false, messages: [{ role: 'user', content: [{ type: 'file', source: { kind: 'text', mediaType: 'text/plain', text: 'only' } }] }] }, target).messages[0]).toEqual({ role: 'user', content: 'only' });
+  });
+
+  it('round-trips an OpenAI file part unchanged', () => {
+    const file = { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBE', filename: 'a.pdf' } };
+    expect(roundTrip({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, file] }] }).messages[0]).toEqual({ role: 'user', content: [{ type: 'text', text: 'x' }, file] });
+  });
+
+  it('refuses file URLs and binary files in tool results with a 400', () => {
+    const url: CanonicalRequest = { stream: false, messages: [{ role: 'user', content: [{ type: 'file', source: { kind: 'url', url: 'https://example.com/a.pdf' } }] }] };
+    expect(() => translateRequest(url, target)).toThrow(expect.objectContaining({ status: 400, type: 'invalid_request_error', code: 'file_url_not_supported', message: expect.stringMatching(/does not fetch URLs/) }));
+    const inTool: CanonicalRequest = {
+      stream: false,
+      messages: [{ role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c', content: [{ type: 'file', source: { kind: 'base64', mediaType: 'application/pdf', data: 'JVBE' } }] }] }],
+    };
+    expect(() => translateRequest(inTool, target)).toThrow(expect.objectContaining({ status: 400, code: 'unsupported_tool_result_content', message: expect.stringMatching(/only text in tool results/) }));
+  });
+
   it('keeps system prompts as system (developer messages arrive as system too), drops cache_control and earlier reasoning', () => {
     const request: CanonicalRequest = {
       stream: false,

@@ -1,6 +1,8 @@
+import type { ProviderError } from '../../canonical/errors.js';
 import type {
   CanonicalRequest,
-  ImagePart,
+  FilePart,
+  MediaPart,
   Message,
   ReasoningConfig,
   ResponseFormat,
@@ -31,6 +33,9 @@ export const OPENAI_REQUEST_OPTIONS: OpenAiRequestOptions = { maxTokensField: 'm
  *   for those itself, while compatible servers and Azure's older api-versions may not know `developer`.
  * - Reasoning parts from earlier turns are dropped (chat completions cannot take them back; DeepSeek rejects
  *   `reasoning_content` in input messages), and so is `cache_control` (OpenAI caches prompts automatically).
+ * - Files go as `file` parts with inline `file_data` (a data URL) and a filename; text documents (and base64
+ *   `text/*` files) as text. URLs are a 400 (chat completions takes no file URLs and the gateway does not fetch),
+ *   and so is a PDF in a tool result (`tool` messages take text only).
  * - When streaming, `stream_options.include_usage` is always on: the gateway bills from that last chunk.
  * - Unknown fields of an OpenAI chat client (`passthrough`) go through untouched; what the gateway set wins.
  * @see https://platform.openai.com/docs/api-reference/chat/create
@@ -75,7 +80,7 @@ function toMessages(message: Message): OpenAiMessage[] {
     case 'system':
       return [{ role: 'system', content: toContent(message.content.filter(isText)), ...name }];
     case 'user':
-      return [{ role: 'user', content: toContent(message.content.filter(isTextOrImage)), ...name }];
+      return [{ role: 'user', content: toContent(message.content.filter(isMedia)), ...name }];
     case 'assistant': {
       const text = message.content.filter(isText).map((p) => p.text).join('');
       const calls: OpenAiToolCall[] = message.content.flatMap((p) =>
@@ -86,28 +91,77 @@ function toMessages(message: Message): OpenAiMessage[] {
     case 'tool':
       // Chat completions takes one `tool` message per result, text only.
       return message.content.flatMap((p) =>
-        p.type === 'tool-result' ? [{ role: 'tool' as const, tool_call_id: p.toolCallId, content: p.content.filter(isText).map((t) => t.text).join('') }] : [],
+        p.type === 'tool-result' ? [{ role: 'tool' as const, tool_call_id: p.toolCallId, content: toolResultText(p.content) }] : [],
       );
   }
 }
 
 /** One text part as a plain string (what every compatible server accepts); otherwise the parts array. */
-function toContent(parts: readonly (TextPart | ImagePart)[]): string | OpenAiContentPart[] {
+function toContent(media: readonly MediaPart[]): string | OpenAiContentPart[] {
+  const parts = media.map(toContentPart);
   if (parts.length === 0) return '';
   if (parts.length === 1 && parts[0]!.type === 'text') return parts[0]!.text;
-  return parts.map((p): OpenAiContentPart => {
-    if (p.type === 'text') return { type: 'text', text: p.text };
-    const url = p.source.kind === 'url' ? p.source.url : `data:${p.source.mediaType};base64,${p.source.data}`;
-    return { type: 'image_url', image_url: { url, ...(p.detail !== undefined && { detail: p.detail }) } };
-  });
+  return parts;
+}
+
+function toContentPart(p: MediaPart): OpenAiContentPart {
+  switch (p.type) {
+    case 'text':
+      return { type: 'text', text: p.text };
+    case 'image': {
+      const url = p.source.kind === 'url' ? p.source.url : `data:${p.source.mediaType};base64,${p.source.data}`;
+      return { type: 'image_url', image_url: { url, ...(p.detail !== undefined && { detail: p.detail }) } };
+    }
+    case 'file':
+      return filePart(p);
+  }
+}
+
+function filePart(part: FilePart): OpenAiContentPart {
+  const { source } = part;
+  switch (source.kind) {
+    case 'text':
+      return { type: 'text', text: source.text };
+    case 'base64':
+      // Chat completions reads PDFs only; text of any `text/*` type (a .md or .csv file) can go as text instead.
+      if (source.mediaType.toLowerCase().startsWith('text/')) return { type: 'text', text: Buffer.from(source.data, 'base64').toString('utf8') };
+      return { type: 'file', file: { file_data: `data:${source.mediaType};base64,${source.data}`, filename: filename(part, source.mediaType) } };
+    case 'url':
+      throw invalidRequest('file_url_not_supported', 'chat completions takes files only inline and the gateway does not fetch URLs: send the file base64-encoded.');
+  }
+}
+
+/** OpenAI wants a filename with inline file data: the client's, else the title (with an extension), else `document.pdf`. */
+function filename(part: FilePart, mediaType: string): string {
+  if (part.filename !== undefined) return part.filename;
+  const base = part.title ?? 'document';
+  const ext = mediaType === 'application/pdf' ? '.pdf' : '';
+  return ext !== '' && !base.toLowerCase().endsWith(ext) ? `${base}${ext}` : base;
+}
+
+/** A tool result as the text a `tool` message takes: text parts and text documents; images are dropped, PDFs refused. */
+function toolResultText(content: readonly MediaPart[]): string {
+  return content.map(toolResultPartText).join('');
+}
+
+function toolResultPartText(p: MediaPart): string {
+  if (p.type === 'text') return p.text;
+  if (p.type === 'image') return '';
+  const part = filePart(p);
+  if (part.type === 'text') return part.text;
+  throw invalidRequest('unsupported_tool_result_content', 'chat completions takes only text in tool results, and this tool result holds a file.');
 }
 
 function isText(part: Message['content'][number]): part is TextPart {
   return part.type === 'text';
 }
 
-function isTextOrImage(part: Message['content'][number]): part is TextPart | ImagePart {
-  return part.type === 'text' || part.type === 'image';
+function isMedia(part: Message['content'][number]): part is MediaPart {
+  return part.type === 'text' || part.type === 'image' || part.type === 'file';
+}
+
+function invalidRequest(code: string, message: string): ProviderError {
+  return { status: 400, type: 'invalid_request_error', code, message };
 }
 
 function toTool(tool: ToolDefinition) {

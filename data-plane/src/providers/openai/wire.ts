@@ -11,7 +11,8 @@ import { z } from 'zod';
 
 export type OpenAiContentPart =
   | { type: 'text'; text: string }
-  | { type: 'image_url'; image_url: { url: string; detail?: string } };
+  | { type: 'image_url'; image_url: { url: string; detail?: string } }
+  | { type: 'file'; file: { file_data: string; filename: string } };
 
 export interface OpenAiToolCall {
   id: string;

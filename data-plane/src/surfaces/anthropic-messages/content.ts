@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import type { CacheControl, ContentPart, ImagePart, Message, TextPart } from '../../canonical/request.js';
+import type { ContentPart, ImagePart, MediaPart, Message, TextPart } from '../../canonical/request.js';
+import { cache, CacheControlSchema } from './cache-control.js';
+import { documentPart } from './document.js';
 import { invalidRequest } from './errors.js';
 import { check } from './validate.js';
 
@@ -10,7 +12,6 @@ import { check } from './validate.js';
  * @see https://docs.anthropic.com/en/api/messages
  */
 
-export const CacheControlSchema = z.looseObject({ type: z.literal('ephemeral'), ttl: z.string().optional() });
 /** Any block; refined per type below. */
 export const BlockSchema = z.looseObject({ type: z.string() });
 const TextBlockSchema = z.looseObject({ type: z.literal('text'), text: z.string(), cache_control: CacheControlSchema.nullish() });
@@ -46,7 +47,7 @@ export interface MessageParam {
 /**
  * The conversation in canonical form, in order:
  * - `system` (a string or text blocks) → one system message, `cache_control` kept per block;
- * - a user turn → its text and images as a user message, each `tool_result` as its own `tool` message, in the
+ * - a user turn → its text, images and documents as a user message, each `tool_result` as its own `tool` message, in the
  *   order the client wrote them (a turn that mixes results and text becomes tool message(s) + a user message);
  * - an assistant turn → one assistant message: text, `tool_use` (input as JSON text), `thinking` (with its
  *   signature) and `redacted_thinking` as reasoning parts, so they can be sent back to Anthropic unchanged.
@@ -80,7 +81,7 @@ export function toCanonicalMessages(system: MessageParam['content'] | null | und
 function userMessages(content: MessageParam['content'], at: string): Message[] {
   if (typeof content === 'string') return [{ role: 'user', content: content === '' ? [] : [{ type: 'text', text: content }] }];
   const out: Message[] = [];
-  let pending: (TextPart | ImagePart)[] = [];
+  let pending: MediaPart[] = [];
   let sawToolResult = false;
   const flush = () => {
     if (pending.length > 0) out.push({ role: 'user', content: pending });
@@ -125,13 +126,15 @@ function assistantParts(content: MessageParam['content'], at: string): ContentPa
   });
 }
 
-/** Text or image; anything else in a user turn (or a tool result) is refused by name. */
-function userPart(block: Block, where: string, context: 'user messages' | 'tool results' = 'user messages'): TextPart | ImagePart {
+/** Text, image or document; anything else in a user turn (or a tool result) is refused by name. */
+function userPart(block: Block, where: string, context: 'user messages' | 'tool results' = 'user messages'): MediaPart {
   switch (block.type) {
     case 'text':
       return textPart(check(TextBlockSchema, block, where));
     case 'image':
       return imagePart(block, where);
+    case 'document':
+      return documentPart(block, where);
     default:
       throw unsupported(block, where, context);
   }
@@ -166,23 +169,15 @@ function textPart(block: TextBlock): TextPart {
 }
 
 const ACCEPTED = {
-  'user messages': "'text', 'image' and 'tool_result'",
-  'tool results': "'text' and 'image'",
+  'user messages': "'text', 'image', 'document' and 'tool_result'",
+  'tool results': "'text', 'image' and 'document'",
   'assistant messages': "'text', 'tool_use', 'thinking' and 'redacted_thinking'",
 } as const;
 
 function unsupported(block: Block, where: string, context: keyof typeof ACCEPTED) {
-  const detail = block.type === 'document'
-    ? "'document' blocks (PDF and text documents) are not supported by this gateway yet; send the document's text as a 'text' block."
-    : `content blocks of type '${block.type}' are not supported in ${context} by this gateway (it takes ${ACCEPTED[context]}).`;
-  return invalidRequest(`${where}.type`, detail, 'unsupported_value');
+  return invalidRequest(`${where}.type`, `content blocks of type '${block.type}' are not supported in ${context} by this gateway (it takes ${ACCEPTED[context]}).`, 'unsupported_value');
 }
 
 function blocks(content: MessageParam['content']): readonly Block[] {
   return typeof content === 'string' ? [{ type: 'text', text: content }] : content;
-}
-
-export function cache(control: { type: 'ephemeral'; ttl?: string | undefined } | null | undefined): { cacheControl?: CacheControl } {
-  if (control == null) return {};
-  return { cacheControl: { type: 'ephemeral', ...(control.ttl !== undefined && { ttl: control.ttl }) } };
 }

@@ -382,9 +382,9 @@ describe('Anthropic Messages on the real uWS server', () => {
       expect(noMax.status).toBe(400);
       expect(await noMax.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: Field required' } });
 
-      const doc = await post('/v1/messages', { ...ok, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'x' } }] }] });
+      const doc = await post('/v1/messages', { ...ok, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'content', content: 'x' } }] }] });
       expect(doc.status).toBe(400);
-      expect(await doc.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/^messages\.0\.content\.0\.type: 'document' blocks/) } });
+      expect(await doc.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/^messages\.0\.content\.0\.source\.type: document sources of type 'content'/) } });
     });
 
     it('answers a body over the size limit with 413 request_too_large', async () => {
@@ -415,6 +415,16 @@ describe('Anthropic Messages on the real uWS server', () => {
       expect(res.status).toBe(200);
       // ceil(8/4)+3 + ceil(13/4)+3, the same estimate the mock bills as prompt tokens.
       expect(await res.json()).toEqual({ input_tokens: 12 });
+    });
+
+    it('takes a PDF document block: the mock answers the text and bills the document by its size, as count_tokens estimates it', async () => {
+      // 48,000 bytes → 3,000 tokens (one per 16 bytes); the text: ceil(9/4); the message: 3.
+      const data = Buffer.alloc(48_000, 7).toString('base64');
+      const messages = [{ role: 'user' as const, content: [{ type: 'document' as const, source: { type: 'base64' as const, media_type: 'application/pdf' as const, data } }, { type: 'text' as const, text: 'summarise' }] }];
+      const message = await client.messages.create({ model: 'mock-gpt', max_tokens: 64, messages });
+      expect(message.content).toEqual([{ type: 'text', text: `${MOCK_REPLY_PREFIX}summarise` }]);
+      expect(message.usage.input_tokens).toBe(3000 + 3 + 3);
+      expect(await client.messages.countTokens({ model: 'mock-gpt', messages })).toEqual({ input_tokens: 3006 });
     });
 
     it('answers key, model, body and provider errors in Anthropic shape', async () => {

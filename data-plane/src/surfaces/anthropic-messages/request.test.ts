@@ -245,11 +245,66 @@ describe('Anthropic Messages request → canonical', () => {
     expect(rejection('[1]')).toBe('400 invalid_request_error invalid_value: The request body must be a JSON object.');
   });
 
-  it('refuses document blocks and other unsupported blocks clearly', () => {
-    const doc = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBER' } };
-    expect(rejection({ ...base, messages: [{ role: 'user', content: [doc] }] })).toMatch(/^400 invalid_request_error unsupported_value: messages\.0\.content\.0\.type: 'document' blocks .* not supported/);
-    expect(rejection({ ...base, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [doc] }] }] }))
-      .toMatch(/^400 .*: messages\.0\.content\.0\.content\.0\.type: 'document' blocks/);
+  it('takes document blocks (base64 PDF, URL, plain text) in user turns and tool results, with title, context, citations and cache_control', () => {
+    const pdf = {
+      type: 'document',
+      source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' },
+      title: 'Q3 report',
+      context: 'Quarterly figures',
+      citations: { enabled: true },
+      cache_control: { type: 'ephemeral' },
+    };
+    const parsed = parse({
+      ...base,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            pdf,
+            { type: 'document', source: { type: 'url', url: 'https://example.com/paper.pdf' } },
+            { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Plain notes.' }, citations: { enabled: false } },
+            { type: 'text', text: 'Summarise these.' },
+          ],
+        },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'Read', input: { path: 'a.pdf' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBE' } }] }] },
+      ],
+    });
+    expect(parsed.canonical.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'file',
+            source: { kind: 'base64', mediaType: 'application/pdf', data: 'JVBERi0xLjQK' },
+            title: 'Q3 report',
+            context: 'Quarterly figures',
+            citations: true,
+            cacheControl: { type: 'ephemeral' },
+          },
+          { type: 'file', source: { kind: 'url', url: 'https://example.com/paper.pdf', mediaType: 'application/pdf' } },
+          { type: 'file', source: { kind: 'text', mediaType: 'text/plain', text: 'Plain notes.' }, citations: false },
+          { type: 'text', text: 'Summarise these.' },
+        ],
+      },
+      { role: 'assistant', content: [{ type: 'tool-call', id: 'toolu_1', name: 'Read', arguments: '{"path":"a.pdf"}' }] },
+      { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'toolu_1', content: [{ type: 'file', source: { kind: 'base64', mediaType: 'application/pdf', data: 'JVBE' } }] }] },
+    ]);
+  });
+
+  it('refuses malformed documents, content and file document sources, and other unsupported blocks clearly', () => {
+    const user = (block: unknown) => ({ ...base, messages: [{ role: 'user', content: [block] }] });
+    expect(rejection(user({ type: 'document', source: { type: 'base64', media_type: 'image/png', data: 'iVBOR' } })))
+      .toMatch(/^400 invalid_request_error invalid_value: messages\.0\.content\.0\.source\.media_type: /);
+    expect(rejection(user({ type: 'document', source: { type: 'text', media_type: 'text/plain' } })))
+      .toBe('400 invalid_request_error missing_required_parameter: messages.0.content.0.source.data: Field required');
+    expect(rejection(user({ type: 'document' }))).toBe('400 invalid_request_error missing_required_parameter: messages.0.content.0.source: Field required');
+    expect(rejection(user({ type: 'document', source: { type: 'content', content: [{ type: 'text', text: 'chunk' }] } })))
+      .toMatch(/^400 invalid_request_error unsupported_value: messages\.0\.content\.0\.source\.type: document sources of type 'content' are not supported by this gateway; send the text as a 'text' source/);
+    expect(rejection({ ...base, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'document', source: { type: 'file', file_id: 'file_1' } }] }] }] }))
+      .toMatch(/^400 .*: messages\.0\.content\.0\.content\.0\.source\.type: document sources of type 'file' are not supported: files are not stored by the gateway/);
+    expect(rejection({ ...base, messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'x' } }] }] }))
+      .toMatch(/messages\.1\.content\.0\.type: content blocks of type 'document' are not supported in assistant messages/);
     expect(rejection({ ...base, messages: [{ role: 'user', content: [{ type: 'thinking', thinking: 'x', signature: 's' }] }] }))
       .toMatch(/messages\.0\.content\.0\.type: content blocks of type 'thinking' are not supported in user messages/);
     expect(rejection({ ...base, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'f' } }] }] }))

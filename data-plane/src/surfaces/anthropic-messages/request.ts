@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { CanonicalRequest, ReasoningConfig, ToolChoice, ToolDefinition } from '../../canonical/request.js';
 import type { ParsedInbound } from '../types.js';
-import { BlockSchema, cache, CacheControlSchema, toCanonicalMessages } from './content.js';
+import { cache, CacheControlSchema } from './cache-control.js';
+import { BlockSchema, toCanonicalMessages } from './content.js';
 import { invalidRequest } from './errors.js';
 import { check, parseJsonObject } from './validate.js';
 

@@ -2,14 +2,16 @@ import { z } from 'zod';
 import type {
   CanonicalRequest,
   ContentPart,
+  FilePart,
   ImagePart,
+  MediaPart,
   Message,
   ResponseFormat,
-  TextPart,
   ToolChoice,
   ToolDefinition,
 } from '../../canonical/request.js';
 import { errors } from '../../http/errors.js';
+import { fileFromData } from './file-data.js';
 
 /**
  * The OpenAI chat completions request, typed only as far as the gateway acts on it. Unknown fields are allowed
@@ -22,8 +24,12 @@ const ImageContent = z.looseObject({
   type: z.literal('image_url'),
   image_url: z.looseObject({ url: z.string(), detail: z.string().optional() }),
 });
+const FileContent = z.looseObject({
+  type: z.literal('file'),
+  file: z.looseObject({ file_data: z.string().nullish(), file_id: z.string().nullish(), filename: z.string().nullish() }),
+});
 const OtherContent = z.looseObject({ type: z.string() });
-const ContentItem = z.union([TextContent, ImageContent, OtherContent]);
+const ContentItem = z.union([TextContent, ImageContent, FileContent, OtherContent]);
 
 const ToolCall = z.looseObject({
   id: z.string(),
@@ -206,7 +212,7 @@ function toCanonical(request: ChatRequest, stream: boolean, json: Record<string,
   for (const [k, v] of Object.entries(json)) if (!MODELLED.has(k)) passthrough[k] = v;
   const responseFormat = toResponseFormat(request.response_format);
   return {
-    messages: request.messages.map(toCanonicalMessage),
+    messages: request.messages.map((m, i) => toCanonicalMessage(m, `messages[${i}]`)),
     stream,
     ...(request.tools?.length && { tools: request.tools.map(toTool) }),
     ...(request.tool_choice != null && { toolChoice: toToolChoice(request.tool_choice) }),
@@ -232,34 +238,56 @@ export function imageFromUrl(url: string, detail?: string): ImagePart {
   return { type: 'image', source, ...(detail !== undefined && { detail }) };
 }
 
-function toContentParts(content: z.infer<typeof Message>['content']): (TextPart | ImagePart)[] {
+/** `at` is the message's parameter path (`messages[2]`); files are taken in user messages only, as OpenAI does. */
+function toContentParts(content: z.infer<typeof Message>['content'], at: string, filesAllowed = false): MediaPart[] {
   if (content == null) return [];
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
-  const parts: (TextPart | ImagePart)[] = [];
-  for (const item of content) {
+  const parts: MediaPart[] = [];
+  content.forEach((item, j) => {
     if (item.type === 'text' && typeof item.text === 'string') parts.push({ type: 'text', text: item.text });
     else if (item.type === 'image_url') {
       const image = ImageContent.safeParse(item);
       if (image.success) parts.push(imageFromUrl(image.data.image_url.url, image.data.image_url.detail));
+    } else if (item.type === 'file' && filesAllowed) {
+      parts.push(filePart(item, `${at}.content[${j}]`));
+    } else if (item.type === 'file') {
+      throw errors.invalidParameter(`${at}.content[${j}].type`, 'file parts are only allowed in user messages.');
     } else {
       throw errors.invalidParameter('messages', `content parts of type '${item.type}' are not supported.`);
     }
-  }
+  });
   return parts;
 }
 
-function toCanonicalMessage(message: z.infer<typeof Message>): Message {
+/**
+ * `{type:'file', file:{file_data, filename}}` → a file part. A `file_id` names a file uploaded to OpenAI's Files
+ * API, which the gateway neither stores nor can pass to other providers: a 400 naming the exact parameter.
+ */
+function filePart(item: unknown, at: string): FilePart {
+  const parsed = FileContent.safeParse(item);
+  if (!parsed.success) throw errors.invalidParameter(`${at}.file`, 'a file part needs a file object with file_data (a base64 data URL) and a filename.');
+  const { file_data: data, file_id: id, filename } = parsed.data.file;
+  if (id != null) {
+    throw errors.invalidParameter(`${at}.file.file_id`, 'files are not stored by the gateway, so uploaded file ids cannot be used; send the file inline as file_data (data:application/pdf;base64,…) with its filename.');
+  }
+  if (data == null) throw errors.missingParameter(`${at}.file.file_data`);
+  const part = fileFromData(data, filename ?? undefined);
+  if (!part) throw errors.invalidParameter(`${at}.file.file_data`, 'file_data must be a base64 data URL (data:application/pdf;base64,…).');
+  return part;
+}
+
+function toCanonicalMessage(message: z.infer<typeof Message>, at: string): Message {
   const name = message.name !== undefined ? { name: message.name } : {};
   switch (message.role) {
     case 'system':
     case 'developer':
-      return { role: 'system', content: toContentParts(message.content), ...name };
+      return { role: 'system', content: toContentParts(message.content, at), ...name };
     case 'user':
-      return { role: 'user', content: toContentParts(message.content), ...name };
+      return { role: 'user', content: toContentParts(message.content, at, true), ...name };
     case 'assistant': {
       const content: ContentPart[] = [];
       if (message.reasoning_content) content.push({ type: 'reasoning', text: message.reasoning_content });
-      content.push(...toContentParts(message.content));
+      content.push(...toContentParts(message.content, at));
       for (const call of message.tool_calls ?? []) {
         content.push({ type: 'tool-call', id: call.id, name: call.function.name, arguments: call.function.arguments });
       }
@@ -275,7 +303,7 @@ function toCanonicalMessage(message: z.infer<typeof Message>): Message {
       if (toolCallId === '') throw errors.invalidParameter('messages', "tool messages need a 'tool_call_id'.");
       return {
         role: 'tool',
-        content: [{ type: 'tool-result', toolCallId, ...name, content: toContentParts(message.content) }],
+        content: [{ type: 'tool-result', toolCallId, ...name, content: toContentParts(message.content, at) }],
       };
     }
   }

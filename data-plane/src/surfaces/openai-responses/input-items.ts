@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { ContentPart, ImagePart, Message, ReasoningPart, TextPart, ToolResultPart } from '../../canonical/request.js';
+import type { ContentPart, FilePart, MediaPart, Message, ReasoningPart, ToolResultPart } from '../../canonical/request.js';
 import { errors } from '../../http/errors.js';
 import { imageFromUrl } from '../openai-chat/chat-request.js';
+import { fileFromData, fileFromUrl } from '../openai-chat/file-data.js';
 import { check } from './check.js';
 import { readCarried } from './reasoning-carry.js';
 
@@ -23,6 +24,13 @@ const InputImage = z.looseObject({
   image_url: z.string().nullish(),
   file_id: z.string().nullish(),
   detail: z.string().nullish(),
+});
+const InputFile = z.looseObject({
+  type: z.literal('input_file'),
+  file_data: z.string().nullish(),
+  file_url: z.string().nullish(),
+  file_id: z.string().nullish(),
+  filename: z.string().nullish(),
 });
 const Part = z.looseObject({ type: z.string() });
 
@@ -67,7 +75,7 @@ function addItem(builder: MessageBuilder, raw: unknown, path: string): void {
   switch (item.type ?? 'message') {
     case 'message': {
       const message = check(MessageItem, raw, path);
-      const content = contentParts(message.content, `${path}.content`);
+      const content = contentParts(message.content, `${path}.content`, message.role === 'user');
       if (message.role === 'assistant') builder.append('assistant', content);
       else builder.push(message.role === 'user' ? 'user' : 'system', content);
       return;
@@ -85,7 +93,7 @@ function addItem(builder: MessageBuilder, raw: unknown, path: string): void {
         type: 'tool-result',
         toolCallId: output.call_id,
         ...(name !== undefined && { name }),
-        content: contentParts(output.output, `${path}.output`),
+        content: contentParts(output.output, `${path}.output`, true),
       };
       builder.append('tool', [result]);
       return;
@@ -113,12 +121,13 @@ function reasoningPart(item: z.infer<typeof ReasoningItem>): ReasoningPart {
   return 'redactedData' in carried ? { type: 'reasoning', text: '', redactedData: carried.redactedData } : { type: 'reasoning', text, signature: carried.signature };
 }
 
-function contentParts(content: string | readonly z.infer<typeof Part>[], path: string): (TextPart | ImagePart)[] {
+/** Files (`input_file`) are taken in user messages and function call outputs only, as OpenAI does. */
+function contentParts(content: string | readonly z.infer<typeof Part>[], path: string, filesAllowed = false): MediaPart[] {
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
-  return content.map((part, i) => contentPart(part, `${path}[${i}]`));
+  return content.map((part, i) => contentPart(part, `${path}[${i}]`, filesAllowed));
 }
 
-function contentPart(part: z.infer<typeof Part>, path: string): TextPart | ImagePart {
+function contentPart(part: z.infer<typeof Part>, path: string, filesAllowed: boolean): MediaPart {
   switch (part.type) {
     case 'input_text':
       return { type: 'text', text: check(InputText, part, path).text };
@@ -138,9 +147,30 @@ function contentPart(part: z.infer<typeof Part>, path: string): TextPart | Image
       }
       return imageFromUrl(image.image_url, image.detail ?? undefined);
     }
+    case 'input_file':
+      if (!filesAllowed) throw errors.invalidParameter(`${path}.type`, 'input_file parts are only allowed in user messages and function call outputs.');
+      return filePart(check(InputFile, part, path), path);
     default:
       throw errors.invalidParameter(`${path}.type`, `content parts of type '${part.type}' are not supported.`);
   }
+}
+
+/**
+ * `input_file` → a file part: `file_data` (a base64 data URL) with its `filename`, or a `file_url` the provider
+ * fetches. A `file_id` names a file uploaded to OpenAI's Files API, which the gateway does not store: a 400.
+ */
+function filePart(file: z.infer<typeof InputFile>, path: string): FilePart {
+  const filename = file.filename ?? undefined;
+  if (file.file_id != null) {
+    throw errors.invalidParameter(`${path}.file_id`, 'files are not stored by the gateway, so uploaded file ids cannot be used; send the file inline as file_data (data:application/pdf;base64,…) with its filename, or as a file_url.');
+  }
+  if (file.file_data != null) {
+    const part = fileFromData(file.file_data, filename);
+    if (!part) throw errors.invalidParameter(`${path}.file_data`, 'file_data must be a base64 data URL (data:application/pdf;base64,…).');
+    return part;
+  }
+  if (file.file_url != null) return fileFromUrl(file.file_url, filename);
+  throw errors.invalidParameter(path, 'an input_file needs file_data (a base64 data URL) or a file_url.');
 }
 
 /** Accumulates messages, merging a model turn's items into one message (see the file comment). */

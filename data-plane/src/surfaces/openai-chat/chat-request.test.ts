@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '../../http/errors.js';
+import { parseChatRequest } from './chat-request.js';
+
+const parse = (body: unknown) => parseChatRequest(Buffer.from(JSON.stringify(body)));
+
+/** The 400 a body gets when translated (first access to `canonical`). */
+function rejection(body: unknown): HttpError {
+  try {
+    void parse(body).canonical;
+  } catch (err) {
+    if (err instanceof HttpError) return err;
+    throw err;
+  }
+  throw new Error('expected a 400');
+}
+
+const user = (...content: unknown[]) => ({ model: 'm', messages: [{ role: 'user', content }] });
+
+describe('OpenAI chat file parts → canonical', () => {
+  it('takes a file part with a base64 data URL and its filename as a file part', () => {
+    const parsed = parse(user({ type: 'text', text: 'Summarise.' }, { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0xLjQK', filename: 'report.pdf' } }));
+    expect(parsed.canonical.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Summarise.' },
+          { type: 'file', source: { kind: 'base64', mediaType: 'application/pdf', data: 'JVBERi0xLjQK' }, filename: 'report.pdf' },
+        ],
+      },
+    ]);
+  });
+
+  it('takes bare base64 when the filename says the type', () => {
+    const parsed = parse(user({ type: 'file', file: { file_data: 'aGVsbG8=', filename: 'notes.TXT' } }));
+    expect(parsed.canonical.messages[0]!.content).toEqual([{ type: 'file', source: { kind: 'base64', mediaType: 'text/plain', data: 'aGVsbG8=' }, filename: 'notes.TXT' }]);
+  });
+
+  it('answers a file_id with a 400 naming the exact parameter: the gateway stores no files', () => {
+    const error = rejection(user({ type: 'text', text: 'x' }, { type: 'file', file: { file_id: 'file-abc123' } }));
+    expect(error).toMatchObject({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param: 'messages[0].content[1].file.file_id' });
+    expect(error.message).toMatch(/files are not stored by the gateway/);
+  });
+
+  it('answers file parts it cannot read with a 400 naming the parameter', () => {
+    expect(rejection(user({ type: 'file', file: { filename: 'a.pdf' } }))).toMatchObject({ code: 'missing_required_parameter', param: 'messages[0].content[0].file.file_data' });
+    expect(rejection(user({ type: 'file', file: { file_data: 'JVBERi0xLjQK' } }))).toMatchObject({ param: 'messages[0].content[0].file.file_data', message: expect.stringMatching(/base64 data URL/) });
+    expect(rejection(user({ type: 'file', file: 'report.pdf' }))).toMatchObject({ param: 'messages[0].content[0].file' });
+    const inSystem = rejection({ model: 'm', messages: [{ role: 'system', content: [{ type: 'file', file: { file_data: 'data:application/pdf;base64,JVBE' } }] }, { role: 'user', content: 'x' }] });
+    expect(inSystem).toMatchObject({ param: 'messages[0].content[0].type', message: expect.stringMatching(/only allowed in user messages/) });
+  });
+});
