@@ -32,3 +32,10 @@ export const badUserInput = (fieldErrors: FieldErrors, message = 'Invalid input.
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }
+
+/** Objects declared in tollgate.yaml belong to the file: the API shows them but does not change them. */
+export function assertApiManaged(entity: { managedBy: string | null }, what: string): void {
+  if (entity.managedBy === 'file') {
+    throw new AppError('CONFLICT', `This ${what} is declared in the config file and can only be changed there.`);
+  }
+}

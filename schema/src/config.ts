@@ -47,6 +47,21 @@ export const ModelConfig = z.object({
 });
 export type ModelConfig = z.infer<typeof ModelConfig>;
 
+/**
+ * Budget and limit settings of a governed subject (key, team, …), enforced by the data plane. All optional with
+ * defaults, so snapshots of control planes that predate them still parse.
+ */
+const governed = {
+  maxBudget: z.number().nonnegative().nullable().default(null),
+  softBudget: z.number().nonnegative().nullable().default(null),
+  /** 1h, 1d, 7d, 30d or 1mo (calendar month); null: the budget never resets. */
+  budgetDuration: z.string().nullable().default(null),
+  budgetResetAt: z.string().datetime({ offset: true }).nullable().default(null),
+  rpmLimit: z.number().int().positive().nullable().default(null),
+  tpmLimit: z.number().int().positive().nullable().default(null),
+  maxParallelRequests: z.number().int().positive().nullable().default(null),
+};
+
 export const TeamConfig = z.object({
   id: z.string().min(1),
   name: z.string().min(1),
@@ -54,8 +69,11 @@ export const TeamConfig = z.object({
   orgId: z.string().nullable().default(null),
   /** Model names this team may use; empty means every model. */
   models: z.array(z.string()).default([]),
-  maxBudget: z.number().nonnegative().nullable().default(null),
+  ...governed,
   blocked: z.boolean().default(false),
+  tags: z.array(z.string()).default([]),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+  guardrails: z.array(z.string()).default([]),
 });
 export type TeamConfig = z.infer<typeof TeamConfig>;
 
@@ -72,9 +90,30 @@ export const KeyConfig = z.object({
   orgId: z.string().nullable().default(null),
   /** Model names this key may use; empty means whatever its team may use. */
   models: z.array(z.string()).default([]),
-  maxBudget: z.number().nonnegative().nullable().default(null),
+  ...governed,
   blocked: z.boolean().default(false),
   expiresAt: z.string().datetime({ offset: true }).nullable().default(null),
+  /** Per-model limits within the key: model name → rpm/tpm/budget. */
+  modelLimits: z
+    .record(z.string(), z.object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional(), maxBudget: z.number().nonnegative().optional() }))
+    .default({}),
+  /** alias → model name, for this key's clients. */
+  modelAliases: z.record(z.string(), z.string()).default({}),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+  tags: z.array(z.string()).default([]),
+  guardrails: z.array(z.string()).default([]),
+  /** Request parameters every request must carry (`user`, `metadata.generation_name`). */
+  enforcedParams: z.array(z.string()).default([]),
+  /** Client addresses or CIDR ranges; empty: any. */
+  allowedIps: z.array(z.string()).default([]),
+  /** Routes the key may call; empty: all. */
+  allowedRoutes: z.array(z.string()).default([]),
+  /** A raise of maxBudget until tempBudgetExpiresAt. */
+  tempBudgetIncrease: z.number().nonnegative().nullable().default(null),
+  tempBudgetExpiresAt: z.string().datetime({ offset: true }).nullable().default(null),
+  /** The replaced secret's hash during a regeneration's grace period, accepted until previousHashExpiresAt. */
+  previousHash: z.string().regex(/^[0-9a-f]{64}$/).nullable().default(null),
+  previousHashExpiresAt: z.string().datetime({ offset: true }).nullable().default(null),
 });
 export type KeyConfig = z.infer<typeof KeyConfig>;
 

@@ -59,6 +59,44 @@ describe('config push to running data planes', () => {
     expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'invalid_api_key' } });
   });
 
+  it('a blocked key is refused on every data plane within one second, and works again when unblocked', async () => {
+    const key = await api.createKey({ alias: 'to-block' });
+    await untilStatus(key.key, 200, Date.now());
+    const setBlocked = (blocked: boolean) =>
+      api.call('mutation($id: ID!, $blocked: Boolean!) { updateKey(id: $id, input: { blocked: $blocked }) { blocked } }', { id: key.virtualKey.id, blocked });
+    const blocked = Date.now();
+    await setBlocked(true);
+    expect(await untilStatus(key.key, 401, blocked)).toBeLessThan(1_000);
+    expect(JSON.parse((await chat(dps[0]!, key.key)).body)).toMatchObject({ error: { message: expect.stringMatching(/blocked/i) } });
+    const unblocked = Date.now();
+    await setBlocked(false);
+    expect(await untilStatus(key.key, 200, unblocked)).toBeLessThan(1_000);
+  });
+
+  it('a regenerated key: the new secret works within one second, the old one during its grace period only', async () => {
+    const key = await api.createKey({ alias: 'to-rotate' });
+    await untilStatus(key.key, 200, Date.now());
+    const regenerate = (gracePeriodSeconds: number) =>
+      api.call<{ regenerateKey: { key: string; virtualKey: { id: string; previousKeyValidUntil: string | null } } }>(
+        'mutation($id: ID!, $g: Int) { regenerateKey(id: $id, input: { gracePeriodSeconds: $g }) { key virtualKey { id previousKeyValidUntil } } }',
+        { id: key.virtualKey.id, g: gracePeriodSeconds },
+      );
+    const rotated = Date.now();
+    const withGrace = (await regenerate(2)).regenerateKey;
+    expect(withGrace.virtualKey.id).toBe(key.virtualKey.id);
+    expect(withGrace.key).not.toBe(key.key);
+    expect(await untilStatus(withGrace.key, 200, rotated)).toBeLessThan(1_000);
+    expect((await chat(dps[0]!, key.key)).status).toBe(200);
+    // After the grace period the old secret is refused, without any further change being pushed.
+    await waitFor(async () => (await chat(dps[0]!, key.key)).status === 401, { timeoutMs: 4_000, intervalMs: 50, what: 'old secret refused after grace' });
+    expect(Date.now() - rotated).toBeGreaterThanOrEqual(1_900);
+    // Without a grace period the secret before stops within one second.
+    const immediate = Date.now();
+    const next = (await regenerate(0)).regenerateKey;
+    expect(await untilStatus(withGrace.key, 401, immediate)).toBeLessThan(1_000);
+    expect((await chat(dps[1]!, next.key)).status).toBe(200);
+  });
+
   it('every data plane reports the control plane config version', async () => {
     const version = await api.configVersion();
     for (const dp of dps) expect(await dp.configVersion()).toBe(version);

@@ -30,8 +30,13 @@ export class Authenticator {
       const session = await em.findOne(Session, { hash, expiresAt: { $gt: new Date() } }, { populate: ['user'] });
       return session ? this.principalOf(session.user.getEntity(), 'session') : null;
     }
-    const key = await em.findOne(VirtualKey, { hash, deletedAt: null, blocked: false, keyType: { $ne: 'llm_api' } }, { populate: ['owner'] });
-    if (!key || !key.owner || (key.expiresAt !== null && key.expiresAt <= new Date())) return null;
+    const now = new Date();
+    const key = await em.findOne(
+      VirtualKey,
+      { $or: [{ hash }, { previousHash: hash, previousHashExpiresAt: { $gt: now } }], deletedAt: null, blocked: false, keyType: { $ne: 'llm_api' } },
+      { populate: ['owner'] },
+    );
+    if (!key || !key.owner || (key.expiresAt !== null && key.expiresAt <= now)) return null;
     return this.principalOf(key.owner.getEntity(), key.keyType === 'read_only' ? 'read_only_key' : 'management_key');
   }
 

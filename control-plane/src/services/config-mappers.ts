@@ -1,9 +1,10 @@
 import { KeyConfig, ModelConfig, TeamConfig } from '@tollgate/schema';
 import type { Model, Team, VirtualKey } from '../db/entities/index.js';
+import type { Governed } from '../db/entities/governed.js';
 
 /**
  * Entity → the schema's config shape, validated by the schema itself so nothing the data plane would reject
- * leaves the control plane. `key.hash` must have been loaded (it is a lazy property).
+ * leaves the control plane. `key.hash` and `key.previousHash` must have been loaded (they are lazy properties).
  */
 /**
  * A model's settings: every field a client sets, in one list, shared by the config snapshot, the GraphQL object
@@ -31,14 +32,32 @@ export function modelConfig(model: Model): ModelConfig {
   return ModelConfig.parse({ id: model.id, ...modelSettings(model) });
 }
 
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+/** The budget and limit settings every governed entity ships. */
+function governedConfig(entity: Governed) {
+  return {
+    maxBudget: entity.maxBudget,
+    softBudget: entity.softBudget,
+    budgetDuration: entity.budgetDuration,
+    budgetResetAt: iso(entity.budgetResetAt),
+    rpmLimit: entity.rpmLimit,
+    tpmLimit: entity.tpmLimit,
+    maxParallelRequests: entity.maxParallelRequests,
+  };
+}
+
 export function teamConfig(team: Team): TeamConfig {
   return TeamConfig.parse({
     id: team.id,
     name: team.name,
     orgId: team.organization?.id ?? null,
     models: team.models,
-    maxBudget: team.maxBudget,
+    ...governedConfig(team),
     blocked: team.blocked,
+    tags: team.tags,
+    metadata: team.metadata,
+    guardrails: team.guardrails,
   });
 }
 
@@ -52,8 +71,20 @@ export function keyConfig(key: VirtualKey): KeyConfig {
     userId: key.owner?.id ?? null,
     orgId: key.organization?.id ?? null,
     models: key.models,
-    maxBudget: key.maxBudget,
+    ...governedConfig(key),
     blocked: key.blocked,
-    expiresAt: key.expiresAt?.toISOString() ?? null,
+    expiresAt: iso(key.expiresAt),
+    modelLimits: key.modelLimits,
+    modelAliases: key.modelAliases,
+    metadata: key.metadata,
+    tags: key.tags,
+    guardrails: key.guardrails,
+    enforcedParams: key.enforcedParams,
+    allowedIps: key.allowedIps,
+    allowedRoutes: key.allowedRoutes,
+    tempBudgetIncrease: key.tempBudgetIncrease,
+    tempBudgetExpiresAt: iso(key.tempBudgetExpiresAt),
+    previousHash: key.previousHash,
+    previousHashExpiresAt: iso(key.previousHashExpiresAt),
   });
 }

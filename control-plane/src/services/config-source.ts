@@ -54,7 +54,7 @@ export class ConfigSource implements ConfigReader {
       const models = await em.find(Model, { deletedAt: null }, { orderBy: { name: 'asc' } });
       const teams = await em.find(Team, { deletedAt: null }, { orderBy: { name: 'asc' } });
       // Management and read-only keys call this API, never models: data planes do not get them.
-      const keys = await em.find(VirtualKey, { deletedAt: null, keyType: 'llm_api' }, { populate: ['hash'], orderBy: { createdAt: 'asc' } });
+      const keys = await em.find(VirtualKey, { deletedAt: null, keyType: 'llm_api' }, { populate: ['hash', 'previousHash'], orderBy: { createdAt: 'asc' } });
       return {
         version,
         generatedAt: new Date().toISOString(),
@@ -86,7 +86,7 @@ export class ConfigSource implements ConfigReader {
       const idsOf = (entity: ConfigEntity) => [...last.values()].filter((r) => r.entity === entity).map((r) => r.entityId);
       const models = await em.find(Model, { id: { $in: idsOf('model') }, deletedAt: null });
       const teams = await em.find(Team, { id: { $in: idsOf('team') }, deletedAt: null });
-      const keys = await em.find(VirtualKey, { id: { $in: idsOf('key') }, deletedAt: null, keyType: 'llm_api' }, { populate: ['hash'] });
+      const keys = await em.find(VirtualKey, { id: { $in: idsOf('key') }, deletedAt: null, keyType: 'llm_api' }, { populate: ['hash', 'previousHash'] });
       const live = {
         model: new Map(models.map((m) => [m.id, m])),
         team: new Map(teams.map((t) => [t.id, t])),

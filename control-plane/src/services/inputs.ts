@@ -1,6 +1,8 @@
 import { ProviderKind, SecretRef } from '@tollgate/schema';
 import { z } from 'zod';
+import { isIP } from 'node:net';
 import { KEY_TYPES, TEAM_ROLES, USER_ROLES } from '../auth/roles.js';
+import { BUDGET_DURATIONS } from '../db/entities/governed.js';
 
 /** Validation for admin input, shared by the services. GraphQL types only guarantee shapes; these guarantee sense. */
 
@@ -14,6 +16,66 @@ const modelNames = z
   .transform((models) => [...new Set(models ?? [])]);
 
 const budget = z.number().finite().nonnegative('must not be negative').nullish().transform((v) => v ?? null);
+
+const limit = (max: number) => z.number().int('must be a whole number').positive('must be positive').max(max, `must be at most ${max}`);
+
+/** Budget and limit settings every governed subject has; absent means none. */
+const governedFields = {
+  maxBudget: budget,
+  softBudget: budget,
+  budgetDuration: z.enum(BUDGET_DURATIONS, 'must be one of 1h, 1d, 7d, 30d, 1mo').nullish().transform((v) => v ?? null),
+  rpmLimit: limit(10_000_000).nullish().transform((v) => v ?? null),
+  tpmLimit: limit(1_000_000_000_000).nullish().transform((v) => v ?? null),
+  maxParallelRequests: limit(1_000_000).nullish().transform((v) => v ?? null),
+};
+
+/** The same as a patch: absent keeps the value, null clears it. */
+const governedPatch = {
+  maxBudget: z.number().finite().nonnegative('must not be negative').nullish(),
+  softBudget: z.number().finite().nonnegative('must not be negative').nullish(),
+  budgetDuration: z.enum(BUDGET_DURATIONS, 'must be one of 1h, 1d, 7d, 30d, 1mo').nullish(),
+  rpmLimit: limit(10_000_000).nullish(),
+  tpmLimit: limit(1_000_000_000_000).nullish(),
+  maxParallelRequests: limit(1_000_000).nullish(),
+};
+
+const shortText = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+const textList = (max = 100) =>
+  z
+    .array(shortText)
+    .max(max, `must have at most ${max} entries`)
+    .transform((items) => [...new Set(items)]);
+
+/** JSON objects stored as given; kept small, since they travel with every usage event. */
+const smallObject = z
+  .record(z.string(), z.unknown())
+  .refine((v) => JSON.stringify(v).length <= 16_384, 'must be at most 16 KB of JSON');
+
+/** An address or CIDR range, IPv4 or IPv6. */
+const ipOrCidr = z.string().trim().refine((value) => {
+  const [address, bits, extra] = value.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}, 'must be an IP address or CIDR range such as 10.0.0.0/8');
+
+const modelLimit = z
+  .object({ rpm: limit(10_000_000).optional(), tpm: limit(1_000_000_000_000).optional(), maxBudget: z.number().finite().nonnegative().optional() })
+  .strict();
+
+/** Key settings beyond the basics, shared by create and update. */
+const keySettings = {
+  modelLimits: z.record(shortText, modelLimit),
+  modelAliases: z.record(shortText, shortText),
+  metadata: smallObject,
+  tags: textList(),
+  guardrails: textList(),
+  enforcedParams: z.array(z.string().trim().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/, 'must be a parameter path such as user or metadata.generation_name')).max(50),
+  allowedIps: z.array(ipOrCidr).max(1000),
+  allowedRoutes: z.array(z.string().trim().regex(/^\/[A-Za-z0-9_\-/.*{}]*$/, 'must be a path such as /v1/chat/completions')).max(100),
+  autoRotateDays: limit(3650),
+};
 
 /** An optional id: absent or null both mean none. */
 const optionalId = z.string().nullish().transform((v) => v ?? null);
@@ -40,7 +102,16 @@ export const CreateKeyInput = z.object({
     .nullish()
     .transform((v) => v || null),
   models: modelNames,
-  maxBudget: budget,
+  ...governedFields,
+  modelLimits: keySettings.modelLimits.nullish().transform((v) => v ?? {}),
+  modelAliases: keySettings.modelAliases.nullish().transform((v) => v ?? {}),
+  metadata: keySettings.metadata.nullish().transform((v) => v ?? {}),
+  tags: keySettings.tags.nullish().transform((v) => v ?? []),
+  guardrails: keySettings.guardrails.nullish().transform((v) => v ?? []),
+  enforcedParams: keySettings.enforcedParams.nullish().transform((v) => v ?? []),
+  allowedIps: keySettings.allowedIps.nullish().transform((v) => v ?? []),
+  allowedRoutes: keySettings.allowedRoutes.nullish().transform((v) => v ?? []),
+  autoRotateDays: keySettings.autoRotateDays.nullish().transform((v) => v ?? null),
 });
 export type CreateKeyInput = z.output<typeof CreateKeyInput>;
 
@@ -161,13 +232,36 @@ export const SpendLogsInput = z.object({
   limit: z.number().int().min(1, 'must be at least 1').max(500, 'must be at most 500'),
 });
 
-export const UpdateKeyInput = z.object({
-  alias: z.string().trim().max(200, 'must be at most 200 characters').nullish().transform((v) => (v === undefined ? undefined : v || null)),
-  models: modelNames.optional(),
-  maxBudget: z.number().finite().nonnegative('must not be negative').nullish(),
-  blocked: z.boolean().optional(),
-  expiresAt: z.date().nullish(),
-});
+export const UpdateKeyInput = z
+  .object({
+    alias: z.string().trim().max(200, 'must be at most 200 characters').nullish().transform((v) => (v === undefined ? undefined : v || null)),
+    models: modelNames.optional(),
+    ...governedPatch,
+    blocked: z.boolean().optional(),
+    expiresAt: z.date().nullish(),
+    modelLimits: keySettings.modelLimits.optional(),
+    modelAliases: keySettings.modelAliases.optional(),
+    metadata: keySettings.metadata.optional(),
+    tags: keySettings.tags.optional(),
+    guardrails: keySettings.guardrails.optional(),
+    enforcedParams: keySettings.enforcedParams.optional(),
+    allowedIps: keySettings.allowedIps.optional(),
+    allowedRoutes: keySettings.allowedRoutes.optional(),
+    autoRotateDays: keySettings.autoRotateDays.nullish(),
+    /** A raise of the budget until a time: both or neither; null clears a running one. */
+    tempBudgetIncrease: z.number().finite().positive('must be positive').nullish(),
+    tempBudgetExpiresAt: z.date().nullish(),
+  })
+  .superRefine((patch, ctx) => {
+    const amount = patch.tempBudgetIncrease;
+    const until = patch.tempBudgetExpiresAt;
+    if ((amount == null) !== (until == null)) {
+      ctx.addIssue({ code: 'custom', path: [amount == null ? 'tempBudgetIncrease' : 'tempBudgetExpiresAt'], message: 'tempBudgetIncrease and tempBudgetExpiresAt go together', input: patch });
+    }
+    if (until != null && until.getTime() <= Date.now()) {
+      ctx.addIssue({ code: 'custom', path: ['tempBudgetExpiresAt'], message: 'must be in the future', input: until });
+    }
+  });
 export type UpdateKeyInput = z.output<typeof UpdateKeyInput>;
 
 export const CreateOrganizationInput = z.object({ name, models: modelNames, maxBudget: budget });
@@ -219,3 +313,8 @@ export const AuditLogInput = z.object({
   after: z.string().nullish().transform((v) => v ?? null),
 });
 export type AuditLogInput = z.output<typeof AuditLogInput>;
+
+/** Regenerating a key: the old key keeps working for `gracePeriodSeconds` (0: stops at once; at most 30 days). */
+export const RegenerateKeyInput = z.object({
+  gracePeriodSeconds: z.number().int('must be a whole number of seconds').min(0, 'must not be negative').max(30 * 86_400, 'must be at most 30 days').nullish().transform((v) => v ?? 0),
+});

@@ -4,10 +4,11 @@ import { assertCan, can, grantableRoles, visibility } from '../auth/policy.js';
 import type { Principal } from '../auth/roles.js';
 import { Team, TeamMembership, User, VirtualKey } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
-import { badUserInput, forbidden, notFound } from '../errors.js';
+import { assertApiManaged, badUserInput, forbidden, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
 import { auditView, type Actor, type AdminWriter } from './audit.js';
-import { CreateKeyInput, UpdateKeyInput } from './inputs.js';
+import { nextBudgetReset } from './budget-period.js';
+import { CreateKeyInput, RegenerateKeyInput, UpdateKeyInput } from './inputs.js';
 import { definedOnly } from './organizations.js';
 import { liveKeyCounts, readableTeam, type TeamWithKeyCount } from './teams.js';
 
@@ -62,17 +63,15 @@ export class KeyService {
       }
       assertCan(actor.principal, 'key.create', { orgId, teamId: team?.id ?? null, ownerId: owner?.id ?? null });
       if (input.keyType !== 'llm_api') assertMayActAs(actor.principal, owner);
+      const { teamId: _team, ownerId: _owner, ...settings } = input;
       const key = em.create(VirtualKey, {
+        ...settings,
         hash: hashKey(plaintext),
         prefix: displayPrefix(plaintext),
-        alias: input.alias,
         team,
         owner,
         organization: orgId,
-        keyType: input.keyType,
-        models: input.models,
-        maxBudget: input.maxBudget,
-        expiresAt: input.expiresAt,
+        budgetResetAt: nextBudgetReset(input.budgetDuration),
       });
       record('key', key.id, 'upsert');
       audit({ action: 'key.create', entityType: 'key', entityId: key.id, orgId, after: auditView(key) });
@@ -88,8 +87,15 @@ export class KeyService {
     const key = await this.writer.run(actor, async ({ em, record, audit }) => {
       const key = await readableKey(em, actor.principal, id);
       assertCan(actor.principal, 'key.update', keyScope(key));
+      assertApiManaged(key, 'key');
       const before = auditView(key);
-      em.assign(key, definedOnly(patch));
+      const changes = definedOnly(patch);
+      em.assign(key, changes);
+      if (changes.budgetDuration !== undefined) key.budgetResetAt = nextBudgetReset(key.budgetDuration);
+      if (changes.tempBudgetIncrease === null || changes.tempBudgetExpiresAt === null) {
+        key.tempBudgetIncrease = null;
+        key.tempBudgetExpiresAt = null;
+      }
       record('key', key.id, 'upsert');
       audit({ action: 'key.update', entityType: 'key', entityId: key.id, orgId: key.organization?.id ?? null, before, after: auditView(key) });
       return key;
@@ -98,11 +104,39 @@ export class KeyService {
     return withTeam!;
   }
 
+  /**
+   * Replaces a key's secret, keeping everything else (id, settings, spend). The old secret keeps working for the
+   * grace period, so clients can move over without an outage; with no grace period it stops at once. Returns the
+   * new secret, once.
+   */
+  async regenerate(actor: Actor, id: string, rawInput: unknown): Promise<CreatedKey> {
+    const input = parseInput(RegenerateKeyInput, rawInput ?? {});
+    const plaintext = generateSecret();
+    const key = await this.writer.run(actor, async ({ em, record, audit }) => {
+      const key = await readableKey(em, actor.principal, id, true);
+      assertCan(actor.principal, 'key.update', keyScope(key));
+      assertApiManaged(key, 'key');
+      rotate(key, plaintext, input.gracePeriodSeconds);
+      record('key', key.id, 'upsert');
+      audit({
+        action: 'key.regenerate',
+        entityType: 'key',
+        entityId: key.id,
+        orgId: key.organization?.id ?? null,
+        after: { prefix: key.prefix, previousKeyValidUntil: key.previousHashExpiresAt },
+      });
+      return key;
+    });
+    const [withTeam] = await this.withTeams(this.orm.em.fork(), [key]);
+    return { plaintext, ...withTeam! };
+  }
+
   /** Soft-deletes a key; data planes drop it with the next delta. Its spend log rows stay. */
   async delete(actor: Actor, id: string): Promise<void> {
     await this.writer.run(actor, async ({ em, record, audit }) => {
       const key = await readableKey(em, actor.principal, id);
       assertCan(actor.principal, 'key.delete', keyScope(key));
+      assertApiManaged(key, 'key');
       const before = auditView(key);
       key.deletedAt = new Date();
       record('key', key.id, 'delete');
@@ -136,8 +170,9 @@ export class KeyService {
 }
 
 /** A live key the caller may read; NOT_FOUND otherwise (another tenant's key does not exist for them). */
-async function readableKey(em: EntityManager, principal: Principal, id: string): Promise<VirtualKey> {
-  const key = isUuid(id) ? await em.findOne(VirtualKey, { id, deletedAt: null }, { populate: ['team'] }) : null;
+async function readableKey(em: EntityManager, principal: Principal, id: string, withHash = false): Promise<VirtualKey> {
+  const populate = withHash ? (['team', 'hash'] as const) : (['team'] as const);
+  const key = isUuid(id) ? await em.findOne(VirtualKey, { id, deletedAt: null }, { populate }) : null;
   if (!key || !can(principal, 'key.read', keyScope(key))) throw notFound('Key');
   return key;
 }
@@ -150,4 +185,13 @@ function assertMayActAs(principal: Principal, owner: User | null): void {
   if (owner === null) throw badUserInput({ ownerId: ['management and read-only keys need an owner, whose role they act with'] });
   if (owner.id === principal.userId) return;
   if (!grantableRoles(principal).includes(owner.role)) throw forbidden();
+}
+
+/** Gives a key a new secret; the current one stays valid for `graceSeconds` (none when 0). */
+export function rotate(key: VirtualKey, plaintext: string, graceSeconds: number, now = new Date()): void {
+  key.previousHash = graceSeconds > 0 ? key.hash : null;
+  key.previousHashExpiresAt = graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000) : null;
+  key.hash = hashKey(plaintext);
+  key.prefix = displayPrefix(plaintext);
+  key.rotatedAt = now;
 }

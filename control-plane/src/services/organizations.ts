@@ -1,7 +1,7 @@
 import { Organization, Team, User } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import { assertCan, GLOBAL, visibility } from '../auth/policy.js';
-import { conflict, notFound } from '../errors.js';
+import { assertApiManaged, conflict, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
 import { auditView, type Actor, type AdminWriter } from './audit.js';
 import { CreateOrganizationInput, UpdateOrganizationInput } from './inputs.js';
@@ -54,6 +54,7 @@ export class OrganizationService {
           const org = await em.findOne(Organization, { id, deletedAt: null });
           if (!org) throw notFound('Organization');
           assertCan(actor.principal, 'org.update', { orgId: org.id });
+          assertApiManaged(org, 'organization');
           if (patch.name !== undefined && patch.name !== org.name && (await em.count(Organization, { name: patch.name, deletedAt: null }))) {
             throw duplicateName();
           }
@@ -73,6 +74,7 @@ export class OrganizationService {
       const org = await em.findOne(Organization, { id, deletedAt: null });
       if (!org) throw notFound('Organization');
       assertCan(actor.principal, 'org.delete', { orgId: org.id });
+      assertApiManaged(org, 'organization');
       if ((await em.count(Team, { organization: id, deletedAt: null })) || (await em.count(User, { organization: id, deletedAt: null }))) {
         throw conflict('The organization still has teams or users; remove them first.');
       }

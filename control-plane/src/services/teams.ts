@@ -3,7 +3,7 @@ import { assertCan, can, visibility } from '../auth/policy.js';
 import type { Principal } from '../auth/roles.js';
 import { Team, TeamMembership, User, VirtualKey } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
-import { badUserInput, conflict, notFound } from '../errors.js';
+import { assertApiManaged, badUserInput, conflict, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
 import { auditView, type Actor, type AdminWriter } from './audit.js';
 import { CreateTeamInput, TeamMemberInput } from './inputs.js';
@@ -72,6 +72,7 @@ export class TeamService {
     await this.writer.run(actor, async ({ em, record, audit }) => {
       const team = await readableTeam(em, actor.principal, id);
       assertCan(actor.principal, 'team.delete', teamScope(team));
+      assertApiManaged(team, 'team');
       if (await em.count(VirtualKey, { team: id, deletedAt: null })) {
         throw conflict('The team still has keys; delete them first.');
       }

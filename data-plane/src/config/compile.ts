@@ -28,6 +28,12 @@ export function compileConfig(snapshot: ConfigSnapshot): { config: RuntimeConfig
     const key = compileKey(k, teamsById);
     if (key.teamMissing) warnings.push({ message: `key refers to unknown team ${k.teamId}; it is refused`, id: k.id });
     keysByHash.set(k.hash, key);
+    // A regenerated key's old secret keeps working until its grace period ends, then answers "expired".
+    if (k.previousHash !== null && k.previousHashExpiresAt !== null) {
+      const graceEnds = Date.parse(k.previousHashExpiresAt);
+      const expiresAtMs = key.expiresAtMs === null ? graceEnds : Math.min(key.expiresAtMs, graceEnds);
+      keysByHash.set(k.previousHash, Object.freeze({ ...key, expiresAtMs }));
+    }
   }
 
   const generated = Date.parse(snapshot.generatedAt);

@@ -48,6 +48,16 @@ describe('compileConfig', () => {
     expect(mayUseModel(config.keysByHash.get(hashKey('k5'))!, 'c')).toBe(false);
   });
 
+  it("accepts a regenerated key's old secret until its grace period ends, then as expired", () => {
+    const graceEnds = new Date(Date.now() + 60_000).toISOString();
+    const snapshot = { ...fixtureSnapshot(), keys: [key('new-secret', { id: 'k-rotated', previousHash: hashKey('old-secret'), previousHashExpiresAt: graceEnds })] };
+    const { config } = compileConfig(snapshot);
+    expect(config.keysByHash.get(hashKey('new-secret'))).toMatchObject({ id: 'k-rotated', expiresAtMs: null });
+    expect(config.keysByHash.get(hashKey('old-secret'))).toMatchObject({ id: 'k-rotated', expiresAtMs: Date.parse(graceEnds) });
+    const noGrace = compileConfig({ ...fixtureSnapshot(), keys: [key('new-secret', { id: 'k-rotated' })] }).config;
+    expect(noGrace.keysByHash.get(hashKey('old-secret'))).toBeUndefined();
+  });
+
   it('warns about and fails closed on a key of an unknown team', () => {
     const snapshot = { ...fixtureSnapshot(), keys: [key('orphan', { id: 'k-orphan', teamId: 'gone' })] };
     const { config, warnings } = compileConfig(snapshot);

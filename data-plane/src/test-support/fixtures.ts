@@ -1,4 +1,4 @@
-import { hashKey, type ConfigSnapshot, type KeyConfig, type ModelConfig, type TeamConfig } from '@tollgate/schema';
+import { hashKey, KeyConfig, TeamConfig, type ConfigSnapshot, type ModelConfig } from '@tollgate/schema';
 
 /** Plaintext keys of the fixture snapshot; only their hashes go into the config, as in production. */
 export const KEYS = {
@@ -33,21 +33,11 @@ export function model(overrides: Partial<ModelConfig> & { id: string; name: stri
 }
 
 export function team(overrides: Partial<TeamConfig> & { id: string; name: string }): TeamConfig {
-  return { models: [], maxBudget: null, blocked: false, ...overrides };
+  return TeamConfig.parse(overrides);
 }
 
 export function key(plaintext: string, overrides: Partial<KeyConfig> & { id: string }): KeyConfig {
-  return {
-    hash: hashKey(plaintext),
-    prefix: plaintext.slice(0, 10),
-    alias: null,
-    teamId: null,
-    models: [],
-    maxBudget: null,
-    blocked: false,
-    expiresAt: null,
-    ...overrides,
-  };
+  return KeyConfig.parse({ hash: hashKey(plaintext), prefix: plaintext.slice(0, 10), ...overrides });
 }
 
 export function fixtureSnapshot(version = 1): ConfigSnapshot {

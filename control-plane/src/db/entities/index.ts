@@ -2,6 +2,11 @@ import { ConfigChange } from './config-change.entity.js';
 import { JobRun } from './job-run.entity.js';
 import { Model } from './model.entity.js';
 import { AuditEntry } from './audit-entry.entity.js';
+import { BudgetTier } from './budget-tier.entity.js';
+import { EndUser } from './end-user.entity.js';
+import { GuardrailPolicy } from './guardrail-policy.entity.js';
+import { McpServer, McpToolPermission } from './mcp-server.entity.js';
+import { Tag } from './tag.entity.js';
 import { Organization } from './organization.entity.js';
 import { Session } from './session.entity.js';
 import { Setting } from './setting.entity.js';
@@ -12,9 +17,9 @@ import { SpendLog } from './spend-log.entity.js';
 import { Team } from './team.entity.js';
 import { VirtualKey } from './virtual-key.entity.js';
 
-export { AuditEntry, ConfigChange, JobRun, Model, Organization, Session, Setting, SpendDaily, SpendLog, Team, TeamMembership, User, VirtualKey };
+export { AuditEntry, BudgetTier, ConfigChange, EndUser, JobRun, GuardrailPolicy, McpServer, McpToolPermission, Tag, Model, Organization, Session, Setting, SpendDaily, SpendLog, Team, TeamMembership, User, VirtualKey };
 export type { ConfigEntity, ConfigOp } from './config-change.entity.js';
 export type { JobOutcome } from './job-run.entity.js';
 
 /** Listed explicitly: no folder scanning, so the same list works from dist (JS) and under vitest (TS). */
-export const entities = [Organization, User, Team, TeamMembership, Session, VirtualKey, Model, SpendLog, SpendDaily, ConfigChange, Setting, AuditEntry, JobRun];
+export const entities = [Organization, User, Team, TeamMembership, Session, VirtualKey, Model, SpendLog, SpendDaily, ConfigChange, Setting, AuditEntry, EndUser, BudgetTier, Tag, GuardrailPolicy, McpServer, McpToolPermission, JobRun];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ArrayType, Entity, type Opt, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import { money } from './columns.js';
+import { Governed } from './governed.js';
 
 /** The top tenant: teams, users and keys belong to one organization; org admins govern only their own. */
 @Entity({ tableName: 'organization' })
@@ -8,7 +8,7 @@ import { money } from './columns.js';
   name: 'organization_name_live_unique',
   expression: 'create unique index "organization_name_live_unique" on "organization" ("name") where "deleted_at" is null',
 })
-export class Organization {
+export class Organization extends Governed {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
@@ -19,14 +19,24 @@ export class Organization {
   @Property({ type: ArrayType, default: '{}' })
   models: Opt<string[]> = [];
 
-  @Property({ ...money(), nullable: true })
-  maxBudget: number | null = null;
 
-  @Property({ ...money(), default: 0 })
-  spend: Opt<number> = 0;
 
   @Property({ type: 'boolean', default: false })
   blocked: Opt<boolean> = false;
+
+  @Property({ type: 'json', default: '{}' })
+  metadata: Opt<Record<string, unknown>> = {};
+
+  @Property({ type: ArrayType, default: '{}' })
+  tags: Opt<string[]> = [];
+
+  /** Guardrail policy names applied to every request of this organization. */
+  @Property({ type: ArrayType, default: '{}' })
+  guardrails: Opt<string[]> = [];
+
+  /** `file` when declared in tollgate.yaml (read-only through the API); null when made through the API. */
+  @Property({ type: 'text', nullable: true })
+  managedBy: string | null = null;
 
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Opt<Date> = new Date();

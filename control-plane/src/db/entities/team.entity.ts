@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ArrayType, Entity, Index, ManyToOne, type Opt, PrimaryKey, Property, type Ref, Unique } from '@mikro-orm/core';
-import { money } from './columns.js';
+import { Governed } from './governed.js';
 import { Organization } from './organization.entity.js';
 
 @Entity({ tableName: 'team' })
@@ -9,7 +9,7 @@ import { Organization } from './organization.entity.js';
   name: 'team_name_live_unique',
   expression: 'create unique index "team_name_live_unique" on "team" ("name") where "deleted_at" is null',
 })
-export class Team {
+export class Team extends Governed {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
@@ -25,14 +25,24 @@ export class Team {
   @Property({ type: ArrayType, default: '{}' })
   models: Opt<string[]> = [];
 
-  @Property({ ...money(), nullable: true })
-  maxBudget: number | null = null;
 
-  @Property({ ...money(), default: 0 })
-  spend: Opt<number> = 0;
 
   @Property({ type: 'boolean', default: false })
   blocked: Opt<boolean> = false;
+
+  @Property({ type: 'json', default: '{}' })
+  metadata: Opt<Record<string, unknown>> = {};
+
+  @Property({ type: ArrayType, default: '{}' })
+  tags: Opt<string[]> = [];
+
+  /** Guardrail policy names applied to every request of this team. */
+  @Property({ type: ArrayType, default: '{}' })
+  guardrails: Opt<string[]> = [];
+
+  /** `file` when declared in tollgate.yaml (read-only through the API); null when made through the API. */
+  @Property({ type: 'text', nullable: true })
+  managedBy: string | null = null;
 
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Opt<Date> = new Date();

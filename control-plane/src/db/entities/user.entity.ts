@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Enum, Index, ManyToOne, type Opt, PrimaryKey, Property, type Ref, Unique } from '@mikro-orm/core';
 import { USER_ROLES, type UserRole } from '../../auth/roles.js';
+import { Governed } from './governed.js';
 import { Organization } from './organization.entity.js';
 
 /** A person who administers or uses the gateway. Proxy admins and viewers may belong to no organization. */
@@ -9,7 +10,7 @@ import { Organization } from './organization.entity.js';
   name: 'app_user_email_live_unique',
   expression: 'create unique index "app_user_email_live_unique" on "app_user" (lower("email")) where "deleted_at" is null',
 })
-export class User {
+export class User extends Governed {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 

@@ -2,12 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { ArrayType, Entity, Enum, Index, ManyToOne, type Opt, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
 import { KEY_TYPES, type KeyType } from '../../auth/roles.js';
 import { money } from './columns.js';
+import { Governed } from './governed.js';
 import { Organization } from './organization.entity.js';
 import { Team } from './team.entity.js';
 import { User } from './user.entity.js';
 
+export interface ModelLimit {
+  rpm?: number;
+  tpm?: number;
+  maxBudget?: number;
+}
+
 @Entity({ tableName: 'virtual_key' })
-export class VirtualKey {
+export class VirtualKey extends Governed {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
@@ -50,14 +57,71 @@ export class VirtualKey {
   @Property({ type: ArrayType, default: '{}' })
   models: Opt<string[]> = [];
 
-  @Property({ ...money(), nullable: true })
-  maxBudget: number | null = null;
 
-  @Property({ ...money(), default: 0 })
-  spend: Opt<number> = 0;
 
   @Property({ type: 'boolean', default: false })
   blocked: Opt<boolean> = false;
+
+  /** Per-model limits within the key: model name → rpm/tpm/budget. */
+  @Property({ type: 'json', default: '{}' })
+  modelLimits: Opt<Record<string, ModelLimit>> = {};
+
+  /** Names this key's clients may use for models: alias → model name. */
+  @Property({ type: 'json', default: '{}' })
+  modelAliases: Opt<Record<string, string>> = {};
+
+  /** Free-form metadata, recorded with each request's usage. */
+  @Property({ type: 'json', default: '{}' })
+  metadata: Opt<Record<string, unknown>> = {};
+
+  /** Tags recorded with each request's usage (and budgeted per tag). */
+  @Property({ type: ArrayType, default: '{}' })
+  tags: Opt<string[]> = [];
+
+  /** Names of guardrail policies applied to this key's requests, on top of the global ones. */
+  @Property({ type: ArrayType, default: '{}' })
+  guardrails: Opt<string[]> = [];
+
+  /** Request parameters every request must carry, e.g. `user`, `metadata.generation_name`. */
+  @Property({ type: ArrayType, default: '{}' })
+  enforcedParams: Opt<string[]> = [];
+
+  /** Client addresses or CIDR ranges allowed to use the key; empty: any. */
+  @Property({ type: ArrayType, default: '{}' })
+  allowedIps: Opt<string[]> = [];
+
+  /** API routes the key may call (`/v1/chat/completions`, `/v1/embeddings`, …); empty: all. */
+  @Property({ type: ArrayType, default: '{}' })
+  allowedRoutes: Opt<string[]> = [];
+
+  /** A raise of `maxBudget` that lapses at `tempBudgetExpiresAt`. */
+  @Property({ ...money(), nullable: true })
+  tempBudgetIncrease: number | null = null;
+
+  @Property({ type: 'datetime', nullable: true })
+  tempBudgetExpiresAt: Date | null = null;
+
+  /** Regenerate the key this often (days); null: never. */
+  @Property({ type: 'integer', nullable: true })
+  autoRotateDays: number | null = null;
+
+  @Property({ type: 'datetime', nullable: true })
+  rotatedAt: Date | null = null;
+
+  /**
+   * The sha-256 of the key this one replaced, still accepted until `previousHashExpiresAt` (the grace period of a
+   * regeneration, so clients can move to the new key without an outage).
+   */
+  @Index()
+  @Property({ type: 'text', nullable: true, hidden: true, lazy: true })
+  previousHash: string | null = null;
+
+  @Property({ type: 'datetime', nullable: true })
+  previousHashExpiresAt: Date | null = null;
+
+  /** `file` when declared in tollgate.yaml (read-only through the API); null when made through the API. */
+  @Property({ type: 'text', nullable: true })
+  managedBy: string | null = null;
 
   @Property({ type: 'datetime', nullable: true })
   expiresAt: Date | null = null;

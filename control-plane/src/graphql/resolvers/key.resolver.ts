@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { actorOf, type GraphQLContext } from '../context.js';
-import { UpdateKeyInput } from '../inputs/admin.input.js';
+import { RegenerateKeyInput, UpdateKeyInput } from '../inputs/admin.input.js';
 import { CreateKeyInput } from '../inputs/create-key.input.js';
 import { CreatedKeyObject, VirtualKeyObject } from '../types/virtual-key.type.js';
 
@@ -26,6 +26,16 @@ export class KeyResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<VirtualKeyObject> {
     return VirtualKeyObject.from(await ctx.services.keys.update(actorOf(ctx), id, input));
+  }
+
+  @Authorized()
+  @Mutation(() => CreatedKeyObject, { description: 'A new secret for the key (shown once); the old one works for the grace period.' })
+  async regenerateKey(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => RegenerateKeyInput, { nullable: true }) input: RegenerateKeyInput | null | undefined,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<CreatedKeyObject> {
+    return CreatedKeyObject.from(await ctx.services.keys.regenerate(actorOf(ctx), id, input ?? {}));
   }
 
   @Authorized()

@@ -1,4 +1,5 @@
-import { Field, Float, ID, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { GraphQLJSON } from '../scalars.js';
 import type { CreatedKey, KeyWithTeam } from '../../services/keys.js';
 import { TeamObject } from './team.type.js';
 
@@ -32,6 +33,66 @@ export class VirtualKeyObject {
   @Field(() => Date, { nullable: true })
   expiresAt!: Date | null;
 
+  @Field(() => Float, { nullable: true })
+  softBudget!: number | null;
+
+  @Field(() => String, { nullable: true })
+  budgetDuration!: string | null;
+
+  @Field(() => Date, { nullable: true })
+  budgetResetAt!: Date | null;
+
+  @Field(() => Int, { nullable: true })
+  rpmLimit!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  tpmLimit!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  maxParallelRequests!: number | null;
+
+  @Field(() => GraphQLJSON)
+  modelLimits!: unknown;
+
+  @Field(() => GraphQLJSON)
+  modelAliases!: unknown;
+
+  @Field(() => GraphQLJSON)
+  metadata!: unknown;
+
+  @Field(() => [String])
+  tags!: string[];
+
+  @Field(() => [String])
+  guardrails!: string[];
+
+  @Field(() => [String])
+  enforcedParams!: string[];
+
+  @Field(() => [String])
+  allowedIps!: string[];
+
+  @Field(() => [String])
+  allowedRoutes!: string[];
+
+  @Field(() => Float, { nullable: true })
+  tempBudgetIncrease!: number | null;
+
+  @Field(() => Date, { nullable: true })
+  tempBudgetExpiresAt!: Date | null;
+
+  @Field(() => Int, { nullable: true })
+  autoRotateDays!: number | null;
+
+  @Field(() => Date, { nullable: true })
+  rotatedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Until when the key replaced by the last regeneration still works.' })
+  previousKeyValidUntil!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'file when declared in tollgate.yaml (read-only here).' })
+  managedBy!: string | null;
+
   @Field(() => [String])
   models!: string[];
 
@@ -58,6 +119,26 @@ export class VirtualKeyObject {
       organizationId: key.organization?.id ?? null,
       keyType: key.keyType,
       expiresAt: key.expiresAt,
+      softBudget: key.softBudget,
+      budgetDuration: key.budgetDuration,
+      budgetResetAt: key.budgetResetAt,
+      rpmLimit: key.rpmLimit,
+      tpmLimit: key.tpmLimit,
+      maxParallelRequests: key.maxParallelRequests,
+      modelLimits: key.modelLimits,
+      modelAliases: key.modelAliases,
+      metadata: key.metadata,
+      tags: key.tags,
+      guardrails: key.guardrails,
+      enforcedParams: key.enforcedParams,
+      allowedIps: key.allowedIps,
+      allowedRoutes: key.allowedRoutes,
+      tempBudgetIncrease: key.tempBudgetIncrease,
+      tempBudgetExpiresAt: key.tempBudgetExpiresAt,
+      autoRotateDays: key.autoRotateDays,
+      rotatedAt: key.rotatedAt,
+      previousKeyValidUntil: key.previousHashExpiresAt,
+      managedBy: key.managedBy,
       models: key.models,
       maxBudget: key.maxBudget,
       spend: key.spend,
