@@ -16,7 +16,8 @@ afterAll(async () => {
 });
 
 const MODEL_FIELDS = `id name provider providerModel apiBase apiKeyRef apiVersion region
-  awsAccessKeyIdRef awsSecretAccessKeyRef awsSessionTokenRef timeoutMs inputCostPerMillion outputCostPerMillion`;
+  awsAccessKeyIdRef awsSecretAccessKeyRef awsSessionTokenRef timeoutMs inputCostPerMillion outputCostPerMillion
+  cachedInputCostPerMillion cacheWriteCostPerMillion rpmLimit tpmLimit weight maxInputTokens streamIdleTimeoutMs accessGroups tags`;
 const CREATE_MODEL = `mutation($input: CreateModelInput!) { createModel(input: $input) { ${MODEL_FIELDS} } }`;
 const UPDATE_MODEL = `mutation($id: ID!, $input: UpdateModelInput!) { updateModel(id: $id, input: $input) { ${MODEL_FIELDS} } }`;
 
@@ -34,6 +35,15 @@ const NULLS = {
   awsSecretAccessKeyRef: null,
   awsSessionTokenRef: null,
   timeoutMs: null,
+  cachedInputCostPerMillion: null,
+  cacheWriteCostPerMillion: null,
+  rpmLimit: null,
+  tpmLimit: null,
+  weight: 1,
+  maxInputTokens: null,
+  streamIdleTimeoutMs: null,
+  accessGroups: [],
+  tags: [],
 };
 const costs = { inputCostPerMillion: 1.5, outputCostPerMillion: 3 };
 
@@ -174,6 +184,39 @@ describe('createModel validation', () => {
     expect(Object.keys(await refusedCreate({ name: 'slow', ...EXAMPLES.mock, timeoutMs: 3_600_001, ...costs }))).toEqual(['timeoutMs']);
     const unknown = await refusedCreate({ name: 'unknown', provider: 'vertex', providerModel: 'x', ...costs });
     expect(Object.keys(unknown)).toEqual(['provider']);
+  });
+});
+
+describe('routing, capacity and pricing fields', () => {
+  it('should store them, validate them and ship them to data planes', async () => {
+    const settings = {
+      cachedInputCostPerMillion: 0.3,
+      cacheWriteCostPerMillion: 3.75,
+      rpmLimit: 500,
+      tpmLimit: 3_000_000_000,
+      weight: 3,
+      maxInputTokens: 200_000,
+      streamIdleTimeoutMs: 60_000,
+      accessGroups: ['claude', 'beta'],
+      tags: ['eu'],
+    };
+    const model = await createModel({ name: 'claude-eu', ...EXAMPLES.anthropic, ...costs, ...settings });
+    expect(model).toMatchObject(settings);
+    const client = cp.ws(cp.dataPlaneToken);
+    try {
+      const sub = subscribe<{ gatewayConfig: { message: unknown } }>(client, 'subscription { gatewayConfig { message } }');
+      const message = ConfigMessage.parse((await sub.next()).gatewayConfig.message);
+      if (message.kind !== 'snapshot') throw new Error('expected a snapshot');
+      expect(message.snapshot.models.find((m) => m.id === model.id)).toMatchObject(settings);
+      sub.dispose();
+    } finally {
+      await client.dispose();
+    }
+    const res = await cp.gql(CREATE_MODEL, { input: { name: 'bad-caps', ...EXAMPLES.mock, ...costs, weight: 0, maxInputTokens: -1, cachedInputCostPerMillion: -2 } }, cp.masterKey);
+    expect(res.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fieldErrors: { weight: ['must be positive'], maxInputTokens: ['must be positive'], cachedInputCostPerMillion: ['must not be negative'] },
+    });
   });
 });
 

@@ -44,6 +44,20 @@ export const ModelConfig = z.object({
   inputCostPerMillion: z.number().nonnegative(),
   /** USD per million output tokens. */
   outputCostPerMillion: z.number().nonnegative(),
+  /** USD per million cache-read / cache-write input tokens; null: the input price. */
+  cachedInputCostPerMillion: z.number().nonnegative().nullable().default(null),
+  cacheWriteCostPerMillion: z.number().nonnegative().nullable().default(null),
+  /** The deployment's capacity per minute; null: unknown. */
+  rpmLimit: z.number().int().positive().nullable().default(null),
+  tpmLimit: z.number().int().positive().nullable().default(null),
+  /** Share of traffic among deployments of one model name. */
+  weight: z.number().int().positive().default(1),
+  /** Context window in tokens; null: unknown. */
+  maxInputTokens: z.number().int().positive().nullable().default(null),
+  /** Longest pause between streamed chunks, milliseconds; null: the data plane default. */
+  streamIdleTimeoutMs: z.number().int().positive().nullable().default(null),
+  accessGroups: z.array(z.string()).default([]),
+  tags: z.array(z.string()).default([]),
 });
 export type ModelConfig = z.infer<typeof ModelConfig>;
 

@@ -25,6 +25,15 @@ export function modelSettings(model: Model): Omit<ModelConfig, 'id'> {
     timeoutMs: model.timeoutMs,
     inputCostPerMillion: model.inputCostPerMillion,
     outputCostPerMillion: model.outputCostPerMillion,
+    cachedInputCostPerMillion: model.cachedInputCostPerMillion,
+    cacheWriteCostPerMillion: model.cacheWriteCostPerMillion,
+    rpmLimit: model.rpmLimit,
+    tpmLimit: model.tpmLimit,
+    weight: model.weight,
+    maxInputTokens: model.maxInputTokens,
+    streamIdleTimeoutMs: model.streamIdleTimeoutMs,
+    accessGroups: model.accessGroups,
+    tags: model.tags,
   };
 }
 

@@ -160,6 +160,15 @@ const modelFields = {
     .transform((v) => v ?? null),
   inputCostPerMillion: cost,
   outputCostPerMillion: cost,
+  cachedInputCostPerMillion: cost.nullish().transform((v) => v ?? null),
+  cacheWriteCostPerMillion: cost.nullish().transform((v) => v ?? null),
+  rpmLimit: limit(10_000_000).nullish().transform((v) => v ?? null),
+  tpmLimit: limit(1_000_000_000_000).nullish().transform((v) => v ?? null),
+  weight: limit(1_000_000).nullish().transform((v) => v ?? 1),
+  maxInputTokens: limit(100_000_000).nullish().transform((v) => v ?? null),
+  streamIdleTimeoutMs: limit(3_600_000).nullish().transform((v) => v ?? null),
+  accessGroups: textList().nullish().transform((v) => v ?? []),
+  tags: textList().nullish().transform((v) => v ?? []),
 };
 
 type ModelFields = z.output<z.ZodObject<typeof modelFields>>;
@@ -221,6 +230,15 @@ export const UpdateModelInput = z
     timeoutMs: clearable(),
     inputCostPerMillion: changeable(),
     outputCostPerMillion: changeable(),
+    cachedInputCostPerMillion: clearable(),
+    cacheWriteCostPerMillion: clearable(),
+    rpmLimit: clearable(),
+    tpmLimit: clearable(),
+    weight: changeable(),
+    maxInputTokens: clearable(),
+    streamIdleTimeoutMs: clearable(),
+    accessGroups: changeable(),
+    tags: changeable(),
   } satisfies Record<keyof ModelFields, z.ZodType>)
   .transform(
     (patch) => Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<Record<keyof ModelFields, unknown>>,

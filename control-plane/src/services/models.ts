@@ -1,6 +1,6 @@
 import { Model } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
-import { conflict, notFound } from '../errors.js';
+import { assertApiManaged, conflict, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
 import { assertCan, GLOBAL } from '../auth/policy.js';
 import { auditView, SYSTEM_ACTOR, type Actor, type AdminWriter } from './audit.js';
@@ -25,6 +25,15 @@ export const DEFAULT_MODEL: CreateModelInput = {
   timeoutMs: null,
   inputCostPerMillion: 1,
   outputCostPerMillion: 2,
+  cachedInputCostPerMillion: null,
+  cacheWriteCostPerMillion: null,
+  rpmLimit: null,
+  tpmLimit: null,
+  weight: 1,
+  maxInputTokens: null,
+  streamIdleTimeoutMs: null,
+  accessGroups: [],
+  tags: [],
 };
 
 export class ModelService {
@@ -67,13 +76,15 @@ export class ModelService {
         this.writer.run(actor, async ({ em, record, audit }) => {
           const model = await em.findOne(Model, { id, deletedAt: null });
           if (!model) throw notFound('Model');
+          assertApiManaged(model, 'model');
           const current: CreateModelInput = modelSettings(model);
           const next = parseInput(CreateModelInput, { ...current, ...patch });
           if (next.name !== model.name && (await em.count(Model, { name: next.name, deletedAt: null }))) {
             throw duplicateName();
           }
           const fields = Object.keys(next) as Array<keyof CreateModelInput>;
-          if (fields.every((field) => next[field] === current[field])) return model;
+          // Lists compare by content: a patch that repeats them changes nothing.
+          if (fields.every((field) => JSON.stringify(next[field]) === JSON.stringify(current[field]))) return model;
           const before = auditView(model);
           em.assign(model, next);
           record('model', model.id, 'upsert');
@@ -90,6 +101,7 @@ export class ModelService {
     await this.writer.run(actor, async ({ em, record, audit }) => {
       const model = await em.findOne(Model, { id, deletedAt: null });
       if (!model) throw notFound('Model');
+      assertApiManaged(model, 'model');
       const before = auditView(model);
       model.deletedAt = new Date();
       record('model', model.id, 'delete');

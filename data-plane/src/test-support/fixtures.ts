@@ -1,4 +1,4 @@
-import { hashKey, KeyConfig, TeamConfig, type ConfigSnapshot, type ModelConfig } from '@tollgate/schema';
+import { hashKey, KeyConfig, ModelConfig, TeamConfig, type ConfigSnapshot } from '@tollgate/schema';
 
 /** Plaintext keys of the fixture snapshot; only their hashes go into the config, as in production. */
 export const KEYS = {
@@ -15,21 +15,7 @@ export const KEYS = {
 } as const;
 
 export function model(overrides: Partial<ModelConfig> & { id: string; name: string }): ModelConfig {
-  return {
-    provider: 'mock',
-    providerModel: overrides.name,
-    apiBase: null,
-    apiKeyRef: null,
-    apiVersion: null,
-    region: null,
-    awsAccessKeyIdRef: null,
-    awsSecretAccessKeyRef: null,
-    awsSessionTokenRef: null,
-    timeoutMs: null,
-    inputCostPerMillion: 1,
-    outputCostPerMillion: 2,
-    ...overrides,
-  };
+  return ModelConfig.parse({ provider: 'mock', providerModel: overrides.name, inputCostPerMillion: 1, outputCostPerMillion: 2, ...overrides });
 }
 
 export function team(overrides: Partial<TeamConfig> & { id: string; name: string }): TeamConfig {

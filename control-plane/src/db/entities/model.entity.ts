@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, type Opt, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { ArrayType, BigIntType, Entity, type Opt, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { money } from './columns.js';
 
 /** A model clients can call by `name`, served by one upstream deployment. */
@@ -59,6 +59,44 @@ export class Model {
   /** USD per million output tokens. */
   @Property(money())
   outputCostPerMillion!: number;
+
+  /** USD per million cached input tokens (cache reads); null: the input price. */
+  @Property({ ...money(), nullable: true })
+  cachedInputCostPerMillion: number | null = null;
+
+  /** USD per million tokens written to the prompt cache; null: the input price. */
+  @Property({ ...money(), nullable: true })
+  cacheWriteCostPerMillion: number | null = null;
+
+  /** The deployment's capacity: requests and tokens per minute (routing and limits); null: unknown. */
+  @Property({ type: 'integer', nullable: true })
+  rpmLimit: number | null = null;
+
+  @Property({ type: new BigIntType('number'), nullable: true })
+  tpmLimit: number | null = null;
+
+  /** Share of traffic among deployments of the same model name. */
+  @Property({ type: 'integer', default: 1 })
+  weight: Opt<number> = 1;
+
+  /** Context window in tokens (prompt + answer), for context-window checks and fallbacks; null: unknown. */
+  @Property({ type: 'integer', nullable: true })
+  maxInputTokens: number | null = null;
+
+  /** Longest pause between streamed chunks before the upstream is given up, milliseconds; null: default. */
+  @Property({ type: 'integer', nullable: true })
+  streamIdleTimeoutMs: number | null = null;
+
+  /** Access groups: keys and teams may name a group instead of each model. */
+  @Property({ type: ArrayType, default: '{}' })
+  accessGroups: Opt<string[]> = [];
+
+  @Property({ type: ArrayType, default: '{}' })
+  tags: Opt<string[]> = [];
+
+  /** `file` when declared in tollgate.yaml (read-only through the API); null when made through the API. */
+  @Property({ type: 'text', nullable: true })
+  managedBy: string | null = null;
 
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Opt<Date> = new Date();

@@ -45,6 +45,33 @@ export class CreateModelInput {
 
   @Field(() => Float)
   outputCostPerMillion!: number;
+
+  @Field(() => Float, { nullable: true, description: 'USD per million cache-read input tokens; null: the input price.' })
+  cachedInputCostPerMillion?: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'USD per million cache-write input tokens; null: the input price.' })
+  cacheWriteCostPerMillion?: number | null;
+
+  @Field(() => Int, { nullable: true, description: "The deployment's requests per minute." })
+  rpmLimit?: number | null;
+
+  @Field(() => Float, { nullable: true, description: "The deployment's tokens per minute." })
+  tpmLimit?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Share of traffic among deployments of one model name (default 1).' })
+  weight?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Context window in tokens.' })
+  maxInputTokens?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Longest pause between streamed chunks, milliseconds.' })
+  streamIdleTimeoutMs?: number | null;
+
+  @Field(() => [String], { nullable: true })
+  accessGroups?: string[] | null;
+
+  @Field(() => [String], { nullable: true })
+  tags?: string[] | null;
 }
 
 /**
@@ -91,4 +118,31 @@ export class UpdateModelInput {
 
   @Field(() => Float, { nullable: true })
   outputCostPerMillion?: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'USD per million cache-read input tokens; null: the input price.' })
+  cachedInputCostPerMillion?: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'USD per million cache-write input tokens; null: the input price.' })
+  cacheWriteCostPerMillion?: number | null;
+
+  @Field(() => Int, { nullable: true, description: "The deployment's requests per minute." })
+  rpmLimit?: number | null;
+
+  @Field(() => Float, { nullable: true, description: "The deployment's tokens per minute." })
+  tpmLimit?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Share of traffic among deployments of one model name (default 1).' })
+  weight?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Context window in tokens.' })
+  maxInputTokens?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Longest pause between streamed chunks, milliseconds.' })
+  streamIdleTimeoutMs?: number | null;
+
+  @Field(() => [String], { nullable: true })
+  accessGroups?: string[] | null;
+
+  @Field(() => [String], { nullable: true })
+  tags?: string[] | null;
 }

@@ -47,10 +47,40 @@ export class ModelObject {
   @Field(() => Float)
   outputCostPerMillion!: number;
 
+  @Field(() => Float, { nullable: true })
+  cachedInputCostPerMillion!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  cacheWriteCostPerMillion!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  rpmLimit!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  tpmLimit!: number | null;
+
+  @Field(() => Int)
+  weight!: number;
+
+  @Field(() => Int, { nullable: true })
+  maxInputTokens!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  streamIdleTimeoutMs!: number | null;
+
+  @Field(() => [String])
+  accessGroups!: string[];
+
+  @Field(() => [String])
+  tags!: string[];
+
+  @Field(() => String, { nullable: true, description: 'file when declared in tollgate.yaml (read-only here).' })
+  managedBy!: string | null;
+
   @Field(() => Date)
   createdAt!: Date;
 
   static from(model: Model): ModelObject {
-    return Object.assign(new ModelObject(), { id: model.id, ...modelSettings(model), createdAt: model.createdAt });
+    return Object.assign(new ModelObject(), { id: model.id, ...modelSettings(model), managedBy: model.managedBy, createdAt: model.createdAt });
   }
 }
