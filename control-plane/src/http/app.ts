@@ -7,6 +7,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Authenticator } from '../auth/authenticate.js';
 import { contextFor, type GraphQLContext } from '../graphql/context.js';
 import { formatError } from '../graphql/format-error.js';
+import { LIMIT_RULES } from '../graphql/limits.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
 import { dashboardRouter } from './dashboard.js';
@@ -26,6 +27,7 @@ export async function createHttpApp({ schema, authenticator, services, webDist, 
     schema,
     formatError: (formatted, error) => formatError(formatted, error, logger),
     includeStacktraceInErrorResponses: false,
+    validationRules: [...LIMIT_RULES],
     // The landing page would load Apollo's hosted sandbox from a CDN; a self-hosted gateway should not.
     plugins: [ApolloServerPluginLandingPageDisabled()],
   });

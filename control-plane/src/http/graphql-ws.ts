@@ -8,6 +8,7 @@ import { requestMeta } from './request-meta.js';
 import type { Principal } from '../auth/roles.js';
 import { contextFor, type GraphQLContext } from '../graphql/context.js';
 import { formatGraphQLErrors } from '../graphql/format-error.js';
+import { validateWithLimits } from '../graphql/limits.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
 import { GRAPHQL_BODY_LIMIT_BYTES } from './limits.js';
@@ -33,6 +34,7 @@ export function attachGraphQLWs({ httpServer, schema, authenticator, services, l
       schema,
       // Never put internal error text into close reasons.
       isProd: true,
+      validate: validateWithLimits,
       onConnect: async (ctx) => {
         const principal = await authenticator.authenticate(ctx.connectionParams?.authorization);
         if (!principal) return false;
