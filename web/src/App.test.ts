@@ -4,8 +4,20 @@
  */
 import { flushPromises, mount } from '@vue/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createFakeSubscription, graphQLError, installFakeFetch } from './testing/fakeApi';
-import { createdKey, model, team, virtualKey } from './testing/fixtures';
+import { createFakeSubscription, graphQLError, installFakeFetch, resetAuth, type FakeHandler } from './testing/fakeApi';
+import {
+  auditEntry,
+  createdKey,
+  model,
+  orgAdminViewer,
+  organization,
+  ORG_ID,
+  team,
+  user,
+  USER_ID,
+  viewer,
+  virtualKey,
+} from './testing/fixtures';
 
 vi.mock('./api/client', async (importOriginal) => ({
   ...(await importOriginal<typeof import('./api/client')>()),
@@ -13,17 +25,20 @@ vi.mock('./api/client', async (importOriginal) => ({
 }));
 
 import { subscribe } from './api/client';
-import { useAuth } from './composables/useAuth';
+import { TOKEN_STORAGE_KEY } from './composables/useAuth';
 import App from './App.vue';
 
 let live: ReturnType<typeof createFakeSubscription>;
 
-function fakeGateway() {
+function fakeGateway(extra: Record<string, FakeHandler> = {}) {
   const teams = [team({ models: ['mock-gpt'], maxBudget: 10, spend: 0.0001, keyCount: 1 })];
   const keys = [virtualKey({ alias: 'ci', teamId: 'team-1', team: { id: 'team-1', name: 'research' } })];
   const created = createdKey({ id: 'key-2', alias: 'new' });
   return installFakeFetch({
-    Viewer: () => ({ data: { viewer: { role: 'proxy_admin' } } }),
+    Viewer: () => ({ data: { viewer: viewer() } }),
+    Organizations: () => ({ data: { organizations: [organization()] } }),
+    Users: () => ({ data: { users: [user()] } }),
+    AuditLog: () => ({ data: { auditLog: { entries: [auditEntry()], endCursor: null, hasNextPage: false } } }),
     Teams: () => ({ data: { teams } }),
     Keys: () => ({ data: { keys } }),
     Models: () => ({ data: { models: [model()] } }),
@@ -33,26 +48,28 @@ function fakeGateway() {
       keys.unshift(created.virtualKey);
       return { data: { createKey: created } };
     },
+    ...extra,
   });
 }
 
 async function signIn() {
   const wrapper = mount(App, { attachTo: document.body });
+  await wrapper.get('[data-testid="login-mode-key"]').trigger('click');
   await wrapper.get('[data-testid="login-key"]').setValue('sk-tg-master-good');
   await wrapper.get('[data-testid="login-submit"]').trigger('submit');
   await flushPromises();
   return wrapper;
 }
 
-beforeEach(() => {
-  useAuth().logout();
-  sessionStorage.clear();
+beforeEach(async () => {
+  await resetAuth();
   live = createFakeSubscription();
+  vi.mocked(subscribe).mockClear();
   vi.mocked(subscribe).mockImplementation(live.impl);
 });
-afterEach(() => {
+afterEach(async () => {
   document.body.innerHTML = '';
-  vi.unstubAllGlobals();
+  await resetAuth();
 });
 
 describe('App', () => {
@@ -134,7 +151,7 @@ describe('App', () => {
 
     await wrapper.get('[data-testid="logout"]').trigger('click');
 
-    expect(wrapper.find('[data-testid="login-key"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="login-email"]').exists()).toBe(true);
     expect(sessionStorage.length).toBe(0);
     expect(live.state.stopped).toBe(1);
     wrapper.unmount();
@@ -150,6 +167,176 @@ describe('App', () => {
     await flushPromises();
 
     expect(wrapper.find('[data-testid="login-error"]').text()).toContain('no longer accepted');
+    wrapper.unmount();
+  });
+
+  it('should show the master key as the signer and proxy admin as the role', async () => {
+    fakeGateway();
+    const wrapper = await signIn();
+
+    expect(wrapper.get('[data-testid="viewer-name"]').text()).toBe('Master key');
+    expect(wrapper.get('[data-testid="viewer-role"]').text()).toBe('Proxy admin');
+    expect(wrapper.find('[data-testid="model-create"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="org-create"]').exists()).toBe(true);
+    wrapper.unmount();
+  });
+});
+
+/** An org admin's view of the API: their organization, its teams, users and keys; no gateway-wide spend. */
+function fakeOrgGateway(extra: Record<string, FakeHandler> = {}) {
+  const teams = [team({ id: 'team-9', name: 'acme-research', organizationId: ORG_ID })];
+  const audit = [auditEntry({ id: '7', actorId: USER_ID, actorRole: 'org_admin', credential: 'session', organizationId: ORG_ID })];
+  return installFakeFetch({
+    Login: () => ({ data: { login: { token: 'tg-session-1', expiresAt: '2025-01-03T00:00:00.000Z', user: user() } } }),
+    Logout: () => ({ data: { logout: true } }),
+    Viewer: () => ({ data: { viewer: orgAdminViewer() } }),
+    User: () => ({ data: { user: user() } }),
+    Organizations: () => ({ data: { organizations: [organization()] } }),
+    Users: () => ({ data: { users: [user()] } }),
+    Teams: () => ({ data: { teams } }),
+    Keys: () => ({
+      data: { keys: [virtualKey({ spend: 0.25, ownerId: USER_ID }), virtualKey({ id: 'key-2', spend: 0.5, organizationId: ORG_ID })] },
+    }),
+    Models: () => ({ data: { models: [model()] } }),
+    AuditLog: () => ({ data: { auditLog: { entries: audit, endCursor: null, hasNextPage: false } } }),
+    SpendSummary: () => graphQLError('FORBIDDEN', 'Not allowed'),
+    CreateTeam: (vars) => {
+      const created = team({ id: 'team-10', name: (vars.input as { name: string }).name, organizationId: ORG_ID });
+      teams.push(created);
+      audit.unshift(auditEntry({ id: '8', actorId: USER_ID, actorRole: 'org_admin', entityId: 'team-10', after: { name: created.name } }));
+      return { data: { createTeam: created } };
+    },
+    ...extra,
+  });
+}
+
+async function signInWithPassword() {
+  const wrapper = mount(App, { attachTo: document.body });
+  await wrapper.get('[data-testid="login-email"]').setValue('ada@acme.test');
+  await wrapper.get('[data-testid="login-password"]').setValue('correct horse battery');
+  await wrapper.get('[data-testid="login-submit"]').trigger('submit');
+  await flushPromises();
+  return wrapper;
+}
+
+describe('App for an org admin', () => {
+  it('should show their email, role and organization in the header', async () => {
+    fakeOrgGateway();
+    const wrapper = await signInWithPassword();
+
+    expect(wrapper.get('[data-testid="viewer-name"]').text()).toBe('ada@acme.test');
+    expect(wrapper.get('[data-testid="viewer-role"]').text()).toBe('Org admin');
+    expect(wrapper.get('[data-testid="viewer-org"]').text()).toBe('acme');
+    wrapper.unmount();
+  });
+
+  it('should offer only what an org admin may do', async () => {
+    const api = fakeOrgGateway();
+    const wrapper = await signInWithPassword();
+
+    expect(wrapper.find('[data-testid="model-create"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="org-create"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="org-block"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="team-create"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="team-org"]').exists()).toBe(false);
+    expect(wrapper.findAll('[data-testid="user-role"] option').map((o) => o.attributes('value'))).toEqual([
+      'org_admin',
+      'internal_user',
+      'internal_viewer',
+    ]);
+    expect(wrapper.findAll('[data-testid="org-row"]')).toHaveLength(1);
+    // Their own row has no controls: nobody locks themselves out.
+    expect(wrapper.find('[data-testid="user-block"]').exists()).toBe(false);
+    // Neither gateway-wide spend nor its live stream is theirs; the spend of their keys is.
+    expect(vi.mocked(subscribe)).not.toHaveBeenCalled();
+    expect(api.requests.map((r) => r.operationName)).not.toContain('SpendSummary');
+    expect(wrapper.get('[data-testid="spend-total"]').text()).toBe('$0.750000');
+    expect(wrapper.get('[data-testid="key-row"][data-key-id="key-1"] [data-col="owner"]').text()).toBe('you');
+    wrapper.unmount();
+  });
+
+  it('should list a created team and refresh the audit log with its entry', async () => {
+    fakeOrgGateway();
+    const wrapper = await signInWithPassword();
+    expect(wrapper.findAll('[data-testid="audit-row"]')).toHaveLength(1);
+
+    await wrapper.get('[data-testid="team-name"]').setValue('acme-ml');
+    await wrapper.get('[data-testid="team-create"]').trigger('submit');
+    await flushPromises();
+
+    expect(wrapper.findAll('[data-testid="team-row"]').map((row) => row.get('[data-col="name"]').text())).toContain('acme-ml');
+    const rows = wrapper.findAll('[data-testid="audit-row"]');
+    expect(rows).toHaveLength(2);
+    expect(rows[0]?.get('[data-col="actor"]').text()).toContain('ada@acme.test');
+    expect(rows[0]?.get('[data-col="changes"]').text()).toContain('acme-ml');
+    wrapper.unmount();
+  });
+
+  it("should show the server's FORBIDDEN message and keep the page working", async () => {
+    fakeOrgGateway({ CreateTeam: () => graphQLError('FORBIDDEN', 'You may not do this.') });
+    const wrapper = await signInWithPassword();
+
+    await wrapper.get('[data-testid="team-name"]').setValue('elsewhere');
+    await wrapper.get('[data-testid="team-create"]').trigger('submit');
+    await flushPromises();
+
+    expect(wrapper.get('[data-testid="team-error"]').text()).toContain('You may not do this.');
+    expect(wrapper.findAll('[data-testid="team-row"]')).toHaveLength(1);
+    expect(wrapper.find('[data-testid="models-list"]').exists()).toBe(true);
+    wrapper.unmount();
+  });
+
+  it('should end the session on the server when signing out', async () => {
+    const api = fakeOrgGateway();
+    const wrapper = await signInWithPassword();
+
+    await wrapper.get('[data-testid="logout"]').trigger('click');
+    await flushPromises();
+
+    const logout = api.requests.find((r) => r.operationName === 'Logout');
+    expect(logout?.headers.authorization).toBe('Bearer tg-session-1');
+    expect(wrapper.find('[data-testid="login-email"]').exists()).toBe(true);
+    expect(sessionStorage.getItem(TOKEN_STORAGE_KEY)).toBeNull();
+    wrapper.unmount();
+  });
+});
+
+describe('App for read-only roles', () => {
+  it('should show an internal viewer lists without any action', async () => {
+    const api = fakeOrgGateway({
+      Viewer: () => ({ data: { viewer: orgAdminViewer({ role: 'internal_viewer' }) } }),
+      User: () => ({ data: { user: user({ role: 'internal_viewer' }) } }),
+    });
+    const wrapper = await signInWithPassword();
+
+    expect(wrapper.get('[data-testid="viewer-role"]').text()).toBe('Internal viewer');
+    for (const action of ['team-create', 'key-create', 'key-block', 'key-delete', 'model-create', 'user-create', 'org-create']) {
+      expect(wrapper.find(`[data-testid="${action}"]`).exists(), action).toBe(false);
+    }
+    expect(wrapper.find('[data-testid="users-list"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="audit-list"]').exists()).toBe(false);
+    expect(wrapper.findAll('[data-testid="key-row"]')).toHaveLength(2);
+    // Nothing is asked that the server would refuse.
+    expect(api.requests.map((r) => r.operationName)).not.toContain('AuditLog');
+    expect(api.requests.map((r) => r.operationName)).not.toContain('Users');
+    wrapper.unmount();
+  });
+
+  it('should mark a read-only key and hide writes even for an admin role', async () => {
+    fakeOrgGateway({
+      Viewer: () => ({ data: { viewer: orgAdminViewer({ credential: 'read_only_key', readOnly: true }) } }),
+    });
+    const wrapper = mount(App, { attachTo: document.body });
+    await wrapper.get('[data-testid="login-mode-key"]').trigger('click');
+    await wrapper.get('[data-testid="login-key"]').setValue('sk-tg-readonly');
+    await wrapper.get('[data-testid="login-submit"]').trigger('submit');
+    await flushPromises();
+
+    expect(wrapper.find('[data-testid="viewer-read-only"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="team-create"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="user-create"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="key-delete"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="audit-list"]').exists()).toBe(true);
     wrapper.unmount();
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The one network path of the dashboard: GraphQL queries and mutations over `fetch`, subscriptions over
- * graphql-ws, both against `/graphql` on the origin that served the app, both authenticated with the master key.
+ * graphql-ws, both against `/graphql` on the origin that served the app, both authenticated with the signed-in
+ * credential (master key, management key or session token).
  * Every failure surfaces as an {@link ApiError} so views only ever handle one error shape.
  */
 import { createClient } from 'graphql-ws/client';
@@ -126,7 +127,7 @@ export function errorFromGraphQL(errors: readonly GraphQLErrorEntry[], status?: 
 let authToken: string | null = null;
 const unauthenticatedHandlers = new Set<(error: ApiError) => void>();
 
-/** Sets the master key sent with every request that does not bring its own. */
+/** Sets the credential (master key, management key or session token) sent by requests that bring none. */
 export function setAuthToken(token: string | null): void {
   authToken = token;
 }
@@ -144,7 +145,7 @@ export function onUnauthenticated(handler: (error: ApiError) => void): () => voi
 // Queries and mutations
 
 export interface RequestOptions {
-  /** Use this key instead of the stored one (login verification). */
+  /** Use this credential instead of the stored one (sign-in verification). */
   token?: string;
   signal?: AbortSignal;
 }

@@ -1,14 +1,68 @@
 /**
- * Every GraphQL operation the dashboard sends, typed after docs/api-contract.md. Result types select exactly the
- * fields each document asks for; nullable GraphQL fields are `T | null`, `DateTimeISO` is an ISO string.
+ * Every GraphQL operation the dashboard sends, typed after the contract (schema/schema.graphql). Result types
+ * select exactly the fields each document asks for; nullable GraphQL fields are `T | null`, `DateTimeISO` is an
+ * ISO string, `JSON` is `unknown` or the shape the contract's description gives.
  */
 import { gql } from './client';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Result types
 
+/** The five user roles, from most to least powerful. */
+export const USER_ROLES = ['proxy_admin', 'proxy_admin_viewer', 'org_admin', 'internal_user', 'internal_viewer'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+/** How the caller signed in. */
+export type Credential = 'master_key' | 'session' | 'management_key' | 'read_only_key' | (string & {});
+
+/** Who the current credential is. */
 export interface Viewer {
+  /** A `UserRole`; the master key is `proxy_admin`. */
   role: string;
+  credential: Credential;
+  /** Null for the master key. */
+  userId: string | null;
+  organizationId: string | null;
+  /** Reads only, whatever the role allows (read-only keys). */
+  readOnly: boolean;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  name: string | null;
+  role: string;
+  organizationId: string | null;
+  blocked: boolean;
+  createdAt: string;
+}
+
+/** A dashboard sign-in. */
+export interface Session {
+  /** `tg-session-…`, sent as `Authorization: Bearer`; shown only in the login answer. */
+  token: string;
+  expiresAt: string;
+  user: User;
+}
+
+export interface Organization {
+  id: string;
+  name: string;
+  models: string[];
+  maxBudget: number | null;
+  spend: number;
+  blocked: boolean;
+  createdAt: string;
+}
+
+export const TEAM_ROLES = ['admin', 'member'] as const;
+export type TeamRole = (typeof TEAM_ROLES)[number];
+
+export interface TeamMember {
+  teamId: string;
+  /** `admin` or `member`. */
+  role: string;
+  user: User;
 }
 
 export interface Team {
@@ -18,8 +72,12 @@ export interface Team {
   maxBudget: number | null;
   spend: number;
   keyCount: number;
+  organizationId: string | null;
   createdAt: string;
 }
+
+export const KEY_TYPES = ['llm_api', 'management', 'read_only'] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
 
 export interface VirtualKey {
   id: string;
@@ -31,6 +89,12 @@ export interface VirtualKey {
   maxBudget: number | null;
   spend: number;
   blocked: boolean;
+  /** `llm_api`, `management` or `read_only`. */
+  keyType: string;
+  /** The user the key belongs to; null for keys made with the master key for nobody. */
+  ownerId: string | null;
+  organizationId: string | null;
+  expiresAt: string | null;
   createdAt: string;
 }
 
@@ -62,31 +126,194 @@ export interface SpendUpdate extends SpendSummary {
   at: string;
 }
 
+/** Before/after snapshots are the stored entity's fields (secrets never included), as JSON. */
+export type AuditSnapshot = Record<string, unknown>;
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  /** `team.create`, `user.update`, `key.update`, … */
+  action: string;
+  /** A user id, or `master` / `system`. */
+  actorId: string;
+  actorRole: string;
+  credential: string;
+  entityType: string;
+  entityId: string;
+  organizationId: string | null;
+  before: AuditSnapshot | null;
+  after: AuditSnapshot | null;
+}
+
+export interface AuditPage {
+  /** Newest first. */
+  entries: AuditEntry[];
+  /** Pass as `after` for the next page; null on the last page. */
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Inputs
 
+export interface LoginInput {
+  email: string;
+  password: string;
+}
+
 export interface CreateTeamInput {
   name: string;
+  /** The team's organization; an org admin's own by default. */
+  organizationId?: string;
   models?: string[];
   maxBudget?: number;
 }
 
 export interface CreateKeyInput {
   teamId?: string;
+  /** The user the key is for; the caller by default. */
+  ownerId?: string;
+  keyType?: KeyType;
   alias?: string;
   models?: string[];
   maxBudget?: number;
 }
 
+/** Absent fields keep their value; null clears a nullable one. */
+export interface UpdateKeyInput {
+  alias?: string | null;
+  models?: string[];
+  maxBudget?: number | null;
+  blocked?: boolean;
+  expiresAt?: string | null;
+}
+
+export interface CreateOrganizationInput {
+  name: string;
+  models?: string[];
+  maxBudget?: number;
+}
+
+export interface UpdateOrganizationInput {
+  name?: string;
+  models?: string[];
+  maxBudget?: number | null;
+  blocked?: boolean;
+}
+
+export interface CreateUserInput {
+  email: string;
+  name?: string;
+  role: UserRole;
+  organizationId?: string;
+  /** 12+ characters; without one the user cannot sign in yet. */
+  password?: string;
+}
+
+export interface UpdateUserInput {
+  name?: string;
+  role?: UserRole;
+  blocked?: boolean;
+}
+
+export interface TeamMemberInput {
+  teamId: string;
+  userId: string;
+  role?: TeamRole;
+}
+
+export interface AuditLogFilter {
+  action?: string;
+  actorId?: string;
+  entityType?: string;
+  entityId?: string;
+  from?: string;
+  to?: string;
+}
+
+export const PROVIDERS = ['mock', 'openai', 'azure', 'openai_compatible', 'anthropic', 'gemini', 'bedrock'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+export interface CreateModelInput {
+  name: string;
+  provider: Provider;
+  providerModel: string;
+  apiBase?: string;
+  /** `env:NAME` or `file:/path`; never the secret itself. */
+  apiKeyRef?: string;
+  apiVersion?: string;
+  region?: string;
+  inputCostPerMillion: number;
+  outputCostPerMillion: number;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Documents
 
-const TEAM_FIELDS = 'id name models maxBudget spend keyCount createdAt';
-const KEY_FIELDS = `id prefix alias teamId team { id name } models maxBudget spend blocked createdAt`;
+const VIEWER_FIELDS = 'role credential userId organizationId readOnly';
+const USER_FIELDS = 'id email name role organizationId blocked createdAt';
+const ORGANIZATION_FIELDS = 'id name models maxBudget spend blocked createdAt';
+const TEAM_FIELDS = 'id name models maxBudget spend keyCount organizationId createdAt';
+const KEY_FIELDS = `id prefix alias teamId team { id name } models maxBudget spend blocked keyType ownerId organizationId expiresAt createdAt`;
+const AUDIT_FIELDS = 'id at action actorId actorRole credential entityType entityId organizationId before after';
 const MODEL_FIELDS = 'id name provider providerModel inputCostPerMillion outputCostPerMillion createdAt';
 const SPEND_SUMMARY_FIELDS = 'totalSpend totalRequests totalTokens';
 
-export const ViewerQuery = gql<{ viewer: Viewer }>(`query Viewer { viewer { role } }`);
+export const ViewerQuery = gql<{ viewer: Viewer }>(`query Viewer { viewer { ${VIEWER_FIELDS} } }`);
+
+export const LoginMutation = gql<{ login: Session }, { input: LoginInput }>(
+  `mutation Login($input: LoginInput!) { login(input: $input) { token expiresAt user { ${USER_FIELDS} } } }`,
+);
+
+export const LogoutMutation = gql<{ logout: boolean }>(`mutation Logout { logout }`);
+
+export const UserQuery = gql<{ user: User }, { id: string }>(`query User($id: ID!) { user(id: $id) { ${USER_FIELDS} } }`);
+
+export const UsersQuery = gql<{ users: User[] }, { organizationId?: string | null }>(
+  `query Users($organizationId: ID) { users(organizationId: $organizationId) { ${USER_FIELDS} } }`,
+);
+
+export const CreateUserMutation = gql<{ createUser: User }, { input: CreateUserInput }>(
+  `mutation CreateUser($input: CreateUserInput!) { createUser(input: $input) { ${USER_FIELDS} } }`,
+);
+
+export const UpdateUserMutation = gql<{ updateUser: User }, { id: string; input: UpdateUserInput }>(
+  `mutation UpdateUser($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { ${USER_FIELDS} } }`,
+);
+
+export const OrganizationsQuery = gql<{ organizations: Organization[] }>(
+  `query Organizations { organizations { ${ORGANIZATION_FIELDS} } }`,
+);
+
+export const CreateOrganizationMutation = gql<{ createOrganization: Organization }, { input: CreateOrganizationInput }>(
+  `mutation CreateOrganization($input: CreateOrganizationInput!) { createOrganization(input: $input) { ${ORGANIZATION_FIELDS} } }`,
+);
+
+export const UpdateOrganizationMutation = gql<
+  { updateOrganization: Organization },
+  { id: string; input: UpdateOrganizationInput }
+>(
+  `mutation UpdateOrganization($id: ID!, $input: UpdateOrganizationInput!) { updateOrganization(id: $id, input: $input) { ${ORGANIZATION_FIELDS} } }`,
+);
+
+export const TeamMembersQuery = gql<{ teamMembers: TeamMember[] }, { teamId: string }>(
+  `query TeamMembers($teamId: ID!) { teamMembers(teamId: $teamId) { teamId role user { ${USER_FIELDS} } } }`,
+);
+
+export const SetTeamMemberMutation = gql<{ setTeamMember: TeamMember }, { input: TeamMemberInput }>(
+  `mutation SetTeamMember($input: TeamMemberInput!) { setTeamMember(input: $input) { teamId role user { ${USER_FIELDS} } } }`,
+);
+
+export const RemoveTeamMemberMutation = gql<{ removeTeamMember: boolean }, { teamId: string; userId: string }>(
+  `mutation RemoveTeamMember($teamId: ID!, $userId: ID!) { removeTeamMember(teamId: $teamId, userId: $userId) }`,
+);
+
+export const AuditLogQuery = gql<
+  { auditLog: AuditPage },
+  { filter?: AuditLogFilter | null; first: number; after?: string | null }
+>(
+  `query AuditLog($filter: AuditLogFilter, $first: Int!, $after: String) { auditLog(filter: $filter, first: $first, after: $after) { entries { ${AUDIT_FIELDS} } endCursor hasNextPage } }`,
+);
 
 export const TeamsQuery = gql<{ teams: Team[] }>(`query Teams { teams { ${TEAM_FIELDS} } }`);
 
@@ -106,6 +333,14 @@ export const CreateTeamMutation = gql<{ createTeam: Team }, { input: CreateTeamI
 
 export const CreateKeyMutation = gql<{ createKey: CreatedKey }, { input: CreateKeyInput }>(
   `mutation CreateKey($input: CreateKeyInput!) { createKey(input: $input) { key virtualKey { ${KEY_FIELDS} } } }`,
+);
+
+export const UpdateKeyMutation = gql<{ updateKey: VirtualKey }, { id: string; input: UpdateKeyInput }>(
+  `mutation UpdateKey($id: ID!, $input: UpdateKeyInput!) { updateKey(id: $id, input: $input) { ${KEY_FIELDS} } }`,
+);
+
+export const CreateModelMutation = gql<{ createModel: Model }, { input: CreateModelInput }>(
+  `mutation CreateModel($input: CreateModelInput!) { createModel(input: $input) { ${MODEL_FIELDS} } }`,
 );
 
 export const DeleteKeyMutation = gql<{ deleteKey: boolean }, { id: string }>(

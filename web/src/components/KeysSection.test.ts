@@ -1,6 +1,6 @@
 import { mount } from '@vue/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createdKey, team, virtualKey } from '../testing/fixtures';
+import { createdKey, team, user, USER_ID, virtualKey } from '../testing/fixtures';
 import KeysSection from './KeysSection.vue';
 
 const baseProps = {
@@ -100,7 +100,69 @@ describe('KeysSection', () => {
     await wrapper.get('[data-testid="key-create"]').trigger('submit');
     await Promise.resolve();
 
-    expect(create).toHaveBeenCalledWith({ teamId: 'team-1', alias: 'ci', models: 'mock-gpt', budget: 2.5 });
+    expect(create).toHaveBeenCalledWith({ teamId: 'team-1', keyType: 'llm_api', alias: 'ci', models: 'mock-gpt', budget: 2.5 });
     expect((wrapper.get('[data-testid="key-alias"]').element as HTMLInputElement).value).toBe('');
+  });
+
+  it("should show each key's type and owner", () => {
+    const wrapper = mount(KeysSection, {
+      props: {
+        ...baseProps,
+        keys: [
+          virtualKey({ keyType: 'management', ownerId: USER_ID }),
+          virtualKey({ id: 'key-2', ownerId: 'a1b2c3d4-0000-4000-8000-000000000000' }),
+          virtualKey({ id: 'key-3', ownerId: 'other' }),
+        ],
+        ownerNames: new Map([['other', 'bob@acme.test']]),
+        viewerUserId: USER_ID,
+      },
+    });
+
+    const rows = wrapper.findAll('[data-testid="key-row"]');
+    expect(rows.map((row) => row.get('[data-col="type"]').text())).toEqual(['Management', 'LLM API', 'LLM API']);
+    expect(rows.map((row) => row.get('[data-col="owner"]').text())).toEqual(['you', 'a1b2c3d4…', 'bob@acme.test']);
+  });
+
+  it('should block after confirmation and unblock at once', async () => {
+    const wrapper = mount(KeysSection, {
+      props: { ...baseProps, keys: [virtualKey(), virtualKey({ id: 'key-2', blocked: true })] },
+    });
+    const confirm = vi.fn(() => true);
+    vi.stubGlobal('confirm', confirm);
+
+    const buttons = wrapper.findAll('[data-testid="key-block"]');
+    expect(buttons.map((b) => b.text())).toEqual(['Block', 'Unblock']);
+    await buttons[0]!.trigger('click');
+    await buttons[1]!.trigger('click');
+
+    expect(confirm).toHaveBeenCalledTimes(1);
+    expect(wrapper.emitted('setBlocked')).toEqual([
+      ['key-1', true],
+      ['key-2', false],
+    ]);
+    expect(wrapper.get('[data-testid="key-row"][data-key-id="key-2"]').text()).toContain('blocked');
+  });
+
+  it('should hide the form and the row actions when the viewer may not use them', () => {
+    const wrapper = mount(KeysSection, {
+      props: { ...baseProps, keys: [virtualKey()], canCreate: false, canManage: false },
+    });
+    expect(wrapper.find('[data-testid="key-create"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="key-block"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="key-delete"]').exists()).toBe(false);
+  });
+
+  it('should let an admin pick the owner and the type of a new key', async () => {
+    const create = vi.fn(async () => true);
+    const wrapper = mount(KeysSection, {
+      props: { ...baseProps, create, owners: [user({ id: 'u2', email: 'bob@acme.test' })], defaultOwnerLabel: 'Nobody' },
+    });
+
+    expect(wrapper.findAll('[data-testid="key-owner"] option').map((o) => o.text())).toEqual(['Nobody', 'bob@acme.test']);
+    await wrapper.get('[data-testid="key-owner"]').setValue('u2');
+    await wrapper.get('[data-testid="key-type"]').setValue('management');
+    await wrapper.get('[data-testid="key-create"]').trigger('submit');
+
+    expect(create).toHaveBeenCalledWith(expect.objectContaining({ ownerId: 'u2', keyType: 'management' }));
   });
 });

@@ -25,6 +25,14 @@ describe('toCreateKeyInput', () => {
     });
   });
 
+  it('should send an owner and a key type other than the default', () => {
+    expect(toCreateKeyInput(form({ ownerId: 'u1', keyType: 'management' }))).toEqual({
+      input: { ownerId: 'u1', keyType: 'management' },
+    });
+    expect(toCreateKeyInput(form({ ownerId: '', keyType: 'llm_api' }))).toEqual({ input: {} });
+    expect(toCreateKeyInput(form({ keyType: 'root' }))).toMatchObject({ error: { fieldErrors: { keyType: [expect.any(String)] } } });
+  });
+
   it('should reject a budget that is not a number', () => {
     expect(toCreateKeyInput(form({ budget: 'ten' }))).toMatchObject({
       error: { fieldErrors: { maxBudget: [expect.any(String)] } },
@@ -143,5 +151,37 @@ describe('useKeys', () => {
     await flushPromises();
 
     expect(keys.keys.value.map((k) => k.id)).toEqual(['b']);
+  });
+
+  it("should block a key at once and keep the server's answer", async () => {
+    const onChange = vi.fn();
+    const api = installFakeFetch({
+      Keys: () => ({ data: { keys: [virtualKey()] } }),
+      UpdateKey: () => ({ data: { updateKey: virtualKey({ blocked: true, alias: 'from server' }) } }),
+    });
+    const keys = useKeys({ onChange });
+    await flushPromises();
+
+    const pending = keys.setBlocked('key-1', true);
+    expect(keys.keys.value[0]?.blocked).toBe(true);
+    await expect(pending).resolves.toBe(true);
+
+    expect(keys.keys.value[0]?.alias).toBe('from server');
+    expect(api.requests.at(-1)?.variables).toEqual({ id: 'key-1', input: { blocked: true } });
+    expect(onChange).toHaveBeenCalledTimes(1);
+  });
+
+  it('should unblock it again when the server refuses, with its message', async () => {
+    installFakeFetch({
+      Keys: () => ({ data: { keys: [virtualKey({ blocked: true })] } }),
+      UpdateKey: () => graphQLError('NOT_FOUND', 'Key not found'),
+    });
+    const keys = useKeys();
+    await flushPromises();
+
+    await expect(keys.setBlocked('key-1', false)).resolves.toBe(false);
+
+    expect(keys.keys.value[0]?.blocked).toBe(true);
+    expect(keys.actionError.value).toBe('Could not unblock key sk-tg-AbCd…: Key not found');
   });
 });

@@ -1,15 +1,19 @@
 /**
  * Virtual keys: the list (newest first), the create form's submit, the one-time display of a new key's plaintext,
- * and deletion (optimistic, rolled back on failure).
+ * blocking and unblocking, and deletion (both optimistic, rolled back on failure).
  */
 import { ref, shallowRef, type Ref } from 'vue';
 import { graphql } from '../api/client';
 import {
   CreateKeyMutation,
   DeleteKeyMutation,
+  KEY_TYPES,
   KeysQuery,
+  UpdateKeyMutation,
   type CreatedKey,
   type CreateKeyInput,
+  type KeyType,
+  type VirtualKey,
 } from '../api/operations';
 import {
   errorMessage,
@@ -27,6 +31,10 @@ import { useRemoteList } from './useRemoteList';
 export interface KeyFormValues {
   /** A team id, or '' for no team. */
   teamId: string;
+  /** A user id, or '' for the default owner (yourself; nobody for the master key). Absent: no owner choice. */
+  ownerId?: string;
+  /** `llm_api` (calls models), `management` or `read_only` (act on this API as the owner). Absent: `llm_api`. */
+  keyType?: string;
   alias: string;
   /** Comma-separated model names; blank for all models (of the team). */
   models: string;
@@ -39,12 +47,20 @@ export type KeyFormParse = { input: CreateKeyInput } | { error: FormError };
 export function toCreateKeyInput(values: KeyFormValues): KeyFormParse {
   const maxBudget = parseBudget(values.budget);
   if (maxBudget === null) return { error: invalidField('maxBudget', 'Enter an amount in US dollars.') };
+  const keyType = values.keyType ?? '';
+  if (keyType !== '' && !(KEY_TYPES as readonly string[]).includes(keyType)) {
+    return { error: invalidField('keyType', 'Choose a key type.') };
+  }
   const teamId = optionalText(values.teamId);
+  const ownerId = optionalText(values.ownerId ?? '');
   const alias = optionalText(values.alias);
   const models = parseModelList(values.models);
   return {
     input: {
       ...(teamId ? { teamId } : {}),
+      ...(ownerId ? { ownerId } : {}),
+      // The default type is left out, so a plain key is created exactly as before key types existed.
+      ...(keyType !== '' && keyType !== 'llm_api' ? { keyType: keyType as KeyType } : {}),
       ...(alias ? { alias } : {}),
       ...(models ? { models } : {}),
       ...(maxBudget !== undefined ? { maxBudget } : {}),
@@ -55,7 +71,7 @@ export function toCreateKeyInput(values: KeyFormValues): KeyFormParse {
 export interface UseKeysOptions {
   /** Load the list right away (default true). */
   immediate?: boolean;
-  /** Called after a key was created or deleted (team key counts changed). */
+  /** Called after a key was created, changed or deleted (team key counts changed). */
   onChange?: () => void;
 }
 
@@ -66,6 +82,7 @@ export function useKeys(options: UseKeysOptions = {}) {
   /** The last created key with its plaintext, until dismissed. The server never returns the plaintext again. */
   const createdKey = shallowRef<CreatedKey | null>(null);
   const deleteError = ref<string | null>(null);
+  const actionError = ref<string | null>(null);
 
   /** Creates the key; on success shows its plaintext once and refreshes the list. */
   async function create(values: KeyFormValues): Promise<CreatedKey | null> {
@@ -118,6 +135,25 @@ export function useKeys(options: UseKeysOptions = {}) {
     }
   }
 
+  /** Blocks or unblocks a key: shown at once, put back if the server refuses. Data planes apply it within a second. */
+  async function setBlocked(id: string, blocked: boolean): Promise<boolean> {
+    const before = list.items.value.find((key) => key.id === id);
+    if (!before) return false;
+    actionError.value = null;
+    const replace = (next: VirtualKey) => list.update((keys) => keys.map((key) => (key.id === id ? next : key)));
+    replace({ ...before, blocked });
+    try {
+      const { updateKey } = await graphql(UpdateKeyMutation, { id, input: { blocked } });
+      replace(updateKey);
+      options.onChange?.();
+      return true;
+    } catch (caught) {
+      replace(before);
+      actionError.value = `Could not ${blocked ? 'block' : 'unblock'} key ${before.prefix}…: ${errorMessage(caught)}`;
+      return false;
+    }
+  }
+
   if (options.immediate ?? true) void list.refresh();
 
   return {
@@ -129,9 +165,11 @@ export function useKeys(options: UseKeysOptions = {}) {
     createError: createError as Readonly<Ref<FormError | null>>,
     createdKey: createdKey as Readonly<Ref<CreatedKey | null>>,
     deleteError: deleteError as Readonly<Ref<string | null>>,
+    actionError: actionError as Readonly<Ref<string | null>>,
     create,
     dismissCreatedKey,
     remove,
+    setBlocked,
   };
 }
 

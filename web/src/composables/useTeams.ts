@@ -4,6 +4,7 @@ import { graphql } from '../api/client';
 import { CreateTeamMutation, TeamsQuery, type CreateTeamInput, type Team } from '../api/operations';
 import {
   invalidField,
+  optionalText,
   parseBudget,
   parseModelList,
   toFormError,
@@ -15,6 +16,8 @@ import { useRemoteList } from './useRemoteList';
 /** What the create-team form holds, as typed. */
 export interface TeamFormValues {
   name: string;
+  /** An organization id, or '' for the default (an org admin's own; none for proxy admins). Absent: no choice. */
+  organizationId?: string;
   /** Comma-separated model names; blank for all models. */
   models: string;
   /** Blank for no budget. */
@@ -29,14 +32,22 @@ export function toCreateTeamInput(values: TeamFormValues): TeamFormParse {
   const maxBudget = parseBudget(values.budget);
   if (maxBudget === null) return { error: invalidField('maxBudget', 'Enter an amount in US dollars.') };
   const models = parseModelList(values.models);
+  const organizationId = optionalText(values.organizationId ?? '');
   return {
-    input: { name, ...(models ? { models } : {}), ...(maxBudget !== undefined ? { maxBudget } : {}) },
+    input: {
+      name,
+      ...(organizationId ? { organizationId } : {}),
+      ...(models ? { models } : {}),
+      ...(maxBudget !== undefined ? { maxBudget } : {}),
+    },
   };
 }
 
 export interface UseTeamsOptions {
   /** Load the list right away (default true). */
   immediate?: boolean;
+  /** Called after a team was created. */
+  onChange?: () => void;
 }
 
 export function useTeams(options: UseTeamsOptions = {}) {
@@ -56,6 +67,7 @@ export function useTeams(options: UseTeamsOptions = {}) {
     try {
       const { createTeam } = await graphql(CreateTeamMutation, { input: parsed.input });
       list.update((teams) => [...teams.filter((team) => team.id !== createTeam.id), createTeam]);
+      options.onChange?.();
       return createTeam;
     } catch (caught) {
       createError.value = toFormError(caught);

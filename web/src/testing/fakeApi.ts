@@ -94,3 +94,15 @@ export function deferred<T>() {
   });
   return { promise, resolve };
 }
+
+/**
+ * Signs the shared auth store out and clears sessionStorage between tests, answering the `logout` a session
+ * sign-in sends (so no request leaves the test).
+ */
+export async function resetAuth(): Promise<void> {
+  const { useAuth } = await import('../composables/useAuth');
+  installFakeFetch({ Logout: () => ({ data: { logout: true } }) });
+  await useAuth().logout();
+  sessionStorage.clear();
+  vi.unstubAllGlobals();
+}

@@ -1,5 +1,54 @@
 /** Sample API objects shaped like the contract's types. */
-import type { CreatedKey, Model, Team, VirtualKey } from '../api/operations';
+import type {
+  AuditEntry,
+  CreatedKey,
+  Model,
+  Organization,
+  Team,
+  TeamMember,
+  User,
+  Viewer,
+  VirtualKey,
+} from '../api/operations';
+
+export const ORG_ID = '0b9c3a52-7a1e-4a57-9d1e-1f7c2a9e0001';
+export const USER_ID = '5d2f1e4c-3b6a-4c8e-8f0a-2b1c3d4e0002';
+
+/** The master key's viewer unless overridden. */
+export function viewer(overrides: Partial<Viewer> = {}): Viewer {
+  return { role: 'proxy_admin', credential: 'master_key', userId: null, organizationId: null, readOnly: false, ...overrides };
+}
+
+/** An org admin signed in with a password. */
+export function orgAdminViewer(overrides: Partial<Viewer> = {}): Viewer {
+  return viewer({ role: 'org_admin', credential: 'session', userId: USER_ID, organizationId: ORG_ID, ...overrides });
+}
+
+export function user(overrides: Partial<User> = {}): User {
+  return {
+    id: USER_ID,
+    email: 'ada@acme.test',
+    name: null,
+    role: 'org_admin',
+    organizationId: ORG_ID,
+    blocked: false,
+    createdAt: '2025-01-02T03:04:05.000Z',
+    ...overrides,
+  };
+}
+
+export function organization(overrides: Partial<Organization> = {}): Organization {
+  return {
+    id: ORG_ID,
+    name: 'acme',
+    models: [],
+    maxBudget: null,
+    spend: 0,
+    blocked: false,
+    createdAt: '2025-01-02T03:04:05.000Z',
+    ...overrides,
+  };
+}
 
 export function team(overrides: Partial<Team> = {}): Team {
   return {
@@ -9,9 +58,14 @@ export function team(overrides: Partial<Team> = {}): Team {
     maxBudget: null,
     spend: 0,
     keyCount: 0,
+    organizationId: null,
     createdAt: '2025-01-02T03:04:05.000Z',
     ...overrides,
   };
+}
+
+export function teamMember(overrides: Partial<TeamMember> = {}): TeamMember {
+  return { teamId: 'team-1', role: 'member', user: user({ role: 'internal_user' }), ...overrides };
 }
 
 export function virtualKey(overrides: Partial<VirtualKey> = {}): VirtualKey {
@@ -25,6 +79,10 @@ export function virtualKey(overrides: Partial<VirtualKey> = {}): VirtualKey {
     maxBudget: null,
     spend: 0,
     blocked: false,
+    keyType: 'llm_api',
+    ownerId: null,
+    organizationId: null,
+    expiresAt: null,
     createdAt: '2025-01-02T03:04:05.000Z',
     ...overrides,
   };
@@ -43,6 +101,23 @@ export function model(overrides: Partial<Model> = {}): Model {
     inputCostPerMillion: 1,
     outputCostPerMillion: 2,
     createdAt: '2025-01-02T03:04:05.000Z',
+    ...overrides,
+  };
+}
+
+export function auditEntry(overrides: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    id: '1',
+    at: '2025-01-02T03:04:05.000Z',
+    action: 'team.create',
+    actorId: 'master',
+    actorRole: 'proxy_admin',
+    credential: 'master_key',
+    entityType: 'team',
+    entityId: 'team-1',
+    organizationId: null,
+    before: null,
+    after: { id: 'team-1', name: 'research', models: [], maxBudget: null },
     ...overrides,
   };
 }

@@ -1,0 +1,116 @@
+/** Organizations: the list, the create form's submit, and blocking (optimistic, rolled back on failure). */
+import { ref, type Ref } from 'vue';
+import { graphql } from '../api/client';
+import {
+  CreateOrganizationMutation,
+  OrganizationsQuery,
+  UpdateOrganizationMutation,
+  type CreateOrganizationInput,
+  type Organization,
+} from '../api/operations';
+import {
+  errorMessage,
+  invalidField,
+  parseBudget,
+  parseModelList,
+  toFormError,
+  type FormError,
+  type NumberInputValue,
+} from './forms';
+import { useRemoteList } from './useRemoteList';
+
+/** What the create-organization form holds, as typed. */
+export interface OrganizationFormValues {
+  name: string;
+  /** Comma-separated model names; blank for all models. */
+  models: string;
+  /** Blank for no budget. */
+  budget: NumberInputValue;
+}
+
+export type OrganizationFormParse = { input: CreateOrganizationInput } | { error: FormError };
+
+export function toCreateOrganizationInput(values: OrganizationFormValues): OrganizationFormParse {
+  const name = values.name.trim();
+  if (name === '') return { error: invalidField('name', 'Enter an organization name.') };
+  const maxBudget = parseBudget(values.budget);
+  if (maxBudget === null) return { error: invalidField('maxBudget', 'Enter an amount in US dollars.') };
+  const models = parseModelList(values.models);
+  return {
+    input: { name, ...(models ? { models } : {}), ...(maxBudget !== undefined ? { maxBudget } : {}) },
+  };
+}
+
+export interface UseOrganizationsOptions {
+  /** Load the list right away (default true). */
+  immediate?: boolean;
+  /** Called after an organization was created or changed. */
+  onChange?: () => void;
+}
+
+export function useOrganizations(options: UseOrganizationsOptions = {}) {
+  const list = useRemoteList(async () => (await graphql(OrganizationsQuery, {})).organizations);
+  const creating = ref(false);
+  const createError = ref<FormError | null>(null);
+  const actionError = ref<string | null>(null);
+
+  async function create(values: OrganizationFormValues): Promise<Organization | null> {
+    const parsed = toCreateOrganizationInput(values);
+    if ('error' in parsed) {
+      createError.value = parsed.error;
+      return null;
+    }
+    creating.value = true;
+    createError.value = null;
+    try {
+      const { createOrganization } = await graphql(CreateOrganizationMutation, { input: parsed.input });
+      list.update((orgs) =>
+        [...orgs.filter((org) => org.id !== createOrganization.id), createOrganization].sort((a, b) =>
+          a.name.localeCompare(b.name),
+        ),
+      );
+      options.onChange?.();
+      return createOrganization;
+    } catch (caught) {
+      createError.value = toFormError(caught);
+      return null;
+    } finally {
+      creating.value = false;
+    }
+  }
+
+  /** Blocks or unblocks: shown at once, put back if the server refuses. */
+  async function setBlocked(id: string, blocked: boolean): Promise<boolean> {
+    const before = list.items.value.find((org) => org.id === id);
+    if (!before) return false;
+    actionError.value = null;
+    const replace = (next: Organization) => list.update((orgs) => orgs.map((org) => (org.id === id ? next : org)));
+    replace({ ...before, blocked });
+    try {
+      const { updateOrganization } = await graphql(UpdateOrganizationMutation, { id, input: { blocked } });
+      replace(updateOrganization);
+      options.onChange?.();
+      return true;
+    } catch (caught) {
+      replace(before);
+      actionError.value = `Could not ${blocked ? 'block' : 'unblock'} ${before.name}: ${errorMessage(caught)}`;
+      return false;
+    }
+  }
+
+  if (options.immediate ?? true) void list.refresh();
+
+  return {
+    organizations: list.items,
+    loading: list.loading,
+    loadError: list.error,
+    refresh: list.refresh,
+    creating: creating as Readonly<Ref<boolean>>,
+    createError: createError as Readonly<Ref<FormError | null>>,
+    actionError: actionError as Readonly<Ref<string | null>>,
+    create,
+    setBlocked,
+  };
+}
+
+export type OrganizationsStore = ReturnType<typeof useOrganizations>;
