@@ -242,7 +242,9 @@ describe('lists show each caller their part only', () => {
     const outsiderKey = await createKey({ ownerId: ids.outsider, alias: 'listed-outsider' });
     const bKey = await createKey({ teamId: ids.teamB, ownerId: ids.orgAdminB, alias: 'listed-b' });
     const seen = async (caller: Caller) => {
-      const res = await gql<{ keys: Array<{ id: string }> }>(caller, '{ keys { id } }');
+      const res = await gql<{ keys: Array<{ id: string }>; keyPage: { keys: Array<{ id: string }> } }>(caller, '{ keys { id } keyPage(first: 500) { keys { id } } }');
+      // The paged list shows exactly what the plain one does.
+      expect(res.data!.keyPage.keys.map((k) => k.id)).toEqual(res.data!.keys.map((k) => k.id));
       const all = new Set(res.data!.keys.map((k) => k.id));
       return [memberKey, outsiderKey, bKey].filter((id) => all.has(id));
     };

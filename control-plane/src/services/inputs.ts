@@ -6,10 +6,10 @@ import { BUDGET_DURATIONS } from '../db/entities/governed.js';
 
 /** Validation for admin input, shared by the services. GraphQL types only guarantee shapes; these guarantee sense. */
 
-const name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+export const name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 
 /** Model names; duplicates dropped, order kept. */
-const modelNames = z
+export const modelNames = z
   .array(z.string().trim().min(1, 'model names must not be empty').max(200))
   .max(1000)
   .nullish()
@@ -20,7 +20,7 @@ const budget = z.number().finite().nonnegative('must not be negative').nullish()
 const limit = (max: number) => z.number().int('must be a whole number').positive('must be positive').max(max, `must be at most ${max}`);
 
 /** Budget and limit settings every governed subject has; absent means none. */
-const governedFields = {
+export const governedFields = {
   maxBudget: budget,
   softBudget: budget,
   budgetDuration: z.enum(BUDGET_DURATIONS, 'must be one of 1h, 1d, 7d, 30d, 1mo').nullish().transform((v) => v ?? null),
@@ -39,15 +39,15 @@ const governedPatch = {
   maxParallelRequests: limit(1_000_000).nullish(),
 };
 
-const shortText = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
-const textList = (max = 100) =>
+export const shortText = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+export const textList = (max = 100) =>
   z
     .array(shortText)
     .max(max, `must have at most ${max} entries`)
     .transform((items) => [...new Set(items)]);
 
 /** JSON objects stored as given; kept small, since they travel with every usage event. */
-const smallObject = z
+export const smallObject = z
   .record(z.string(), z.unknown())
   .refine((v) => JSON.stringify(v).length <= 16_384, 'must be at most 16 KB of JSON');
 
@@ -65,7 +65,7 @@ const modelLimit = z
   .strict();
 
 /** Key settings beyond the basics, shared by create and update. */
-const keySettings = {
+export const keySettings = {
   modelLimits: z.record(shortText, modelLimit),
   modelAliases: z.record(shortText, shortText),
   metadata: smallObject,
@@ -131,7 +131,7 @@ const optionalText = <S extends z.ZodType<string, string>>(schema: S) =>
  * the config only ever hold references, so anything else (most likely a pasted key) is refused.
  */
 export const SECRET_REF_ERROR = 'must be a secret reference such as env:NAME or file:/path, not the secret itself';
-const secretRef = optionalText(z.string().refine((v) => SecretRef.safeParse(v).success, SECRET_REF_ERROR));
+export const secretRef = optionalText(z.string().refine((v) => SecretRef.safeParse(v).success, SECRET_REF_ERROR));
 
 /** Validation of each model field on its own; `modelRules` adds the rules between fields. */
 const modelFields = {
@@ -335,4 +335,15 @@ export type AuditLogInput = z.output<typeof AuditLogInput>;
 /** Regenerating a key: the old key keeps working for `gracePeriodSeconds` (0: stops at once; at most 30 days). */
 export const RegenerateKeyInput = z.object({
   gracePeriodSeconds: z.number().int('must be a whole number of seconds').min(0, 'must not be negative').max(30 * 86_400, 'must be at most 30 days').nullish().transform((v) => v ?? 0),
+});
+
+export const KeyPageInput = z.object({
+  first: z.number().int().min(1, 'must be at least 1').max(500, 'must be at most 500'),
+  after: z.string().nullish().transform((v) => v ?? null),
+  teamId: z.string().nullish().transform((v) => v ?? null),
+  ownerId: z.string().nullish().transform((v) => v ?? null),
+  organizationId: z.string().nullish().transform((v) => v ?? null),
+  keyType: z.enum(KEY_TYPES).nullish().transform((v) => v ?? null),
+  blocked: z.boolean().nullish().transform((v) => v ?? null),
+  search: z.string().trim().max(200, 'must be at most 200 characters').nullish().transform((v) => v || null),
 });

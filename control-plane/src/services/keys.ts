@@ -8,7 +8,7 @@ import { assertApiManaged, badUserInput, forbidden, notFound } from '../errors.j
 import { isUuid, parseInput } from '../validation.js';
 import { auditView, type Actor, type AdminWriter } from './audit.js';
 import { nextBudgetReset } from './budget-period.js';
-import { CreateKeyInput, RegenerateKeyInput, UpdateKeyInput } from './inputs.js';
+import { CreateKeyInput, KeyPageInput, RegenerateKeyInput, UpdateKeyInput } from './inputs.js';
 import { definedOnly } from './organizations.js';
 import { liveKeyCounts, readableTeam, type TeamWithKeyCount } from './teams.js';
 
@@ -20,6 +20,22 @@ export interface KeyWithTeam {
 export interface CreatedKey extends KeyWithTeam {
   /** The key itself. Returned by `create` only; the database keeps its sha-256. */
   plaintext: string;
+}
+
+export interface KeyFilter {
+  teamId?: string | null;
+  ownerId?: string | null;
+  organizationId?: string | null;
+  keyType?: string | null;
+  blocked?: boolean | null;
+  /** Start of the alias (any case) or of the key's display prefix (`sk-tg-AbC`). */
+  search?: string | null;
+}
+
+export interface KeyPage {
+  keys: KeyWithTeam[];
+  endCursor: string | null;
+  hasNextPage: boolean;
 }
 
 export const keyScope = (key: VirtualKey) => ({ orgId: key.organization?.id ?? null, teamId: key.team?.id ?? null, ownerId: key.owner?.id ?? null });
@@ -48,6 +64,61 @@ export class KeyService {
       { populate: ['team'], orderBy: { createdAt: 'desc', id: 'desc' } },
     );
     return this.withTeams(em, keys);
+  }
+
+  /**
+   * One page of the keys the caller may read, newest first, filtered; keyset-paginated on (created_at, id) so every
+   * page costs the same at any depth. Each filter has an index that serves it in that order (see the migration), and
+   * search is a prefix match on the lower-cased alias or the display prefix, also indexed, so a page stays fast with
+   * hundreds of thousands of keys.
+   */
+  async page(actor: Actor, rawInput: unknown): Promise<KeyPage> {
+    const input = parseInput(KeyPageInput, rawInput);
+    const seen = visibility(actor.principal, 'key');
+    if (seen.kind === 'none') return { keys: [], endCursor: null, hasNextPage: false };
+    const where: string[] = ['k."deleted_at" is null'];
+    const params: unknown[] = [];
+    const param = (value: unknown) => {
+      params.push(value);
+      return '?';
+    };
+    if (seen.kind === 'org') where.push(`k."organization_id" = ${param(seen.orgId)}`);
+    if (seen.kind === 'own') {
+      where.push(
+        seen.teamIds.length > 0
+          ? `(k."owner_id" = ${param(seen.userId)} or k."team_id" = any(${param(`{${seen.teamIds.join(',')}}`)}::uuid[]))`
+          : `k."owner_id" = ${param(seen.userId)}`,
+      );
+    }
+    for (const [field, column] of [['teamId', 'team_id'], ['ownerId', 'owner_id'], ['organizationId', 'organization_id']] as const) {
+      const id = input[field];
+      if (id === null) continue;
+      if (!isUuid(id)) return { keys: [], endCursor: null, hasNextPage: false };
+      where.push(`k."${column}" = ${param(id)}`);
+    }
+    if (input.keyType !== null) where.push(`k."key_type" = ${param(input.keyType)}`);
+    if (input.blocked !== null) where.push(`k."blocked" = ${param(input.blocked)}`);
+    if (input.search !== null) {
+      const prefix = `${likeEscape(input.search)}%`;
+      where.push(`(lower(k."alias") like ${param(prefix.toLowerCase())} or k."prefix" like ${param(prefix)})`);
+    }
+    if (input.after !== null) {
+      const cursor = decodeKeyCursor(input.after);
+      where.push(`(k."created_at", k."id") < (${param(cursor.createdAt)}::timestamptz, ${param(cursor.id)}::uuid)`);
+    }
+    const em = this.orm.em.fork();
+    // The cursor carries created_at as PostgreSQL prints it (microseconds), so it compares exactly.
+    const rows = await em.execute<Array<{ id: string; created: string }>>(
+      `select k."id", k."created_at"::text as "created" from "virtual_key" k where ${where.join(' and ')} order by k."created_at" desc, k."id" desc limit ${param(input.first + 1)}`,
+      params,
+    );
+    const hasNextPage = rows.length > input.first;
+    const ids = rows.slice(0, input.first).map((r) => r.id);
+    const found = ids.length === 0 ? [] : await em.find(VirtualKey, { id: { $in: ids } }, { populate: ['team'] });
+    const byId = new Map(found.map((k) => [k.id, k]));
+    const keys = ids.flatMap((id) => byId.get(id) ?? []);
+    const last = rows[ids.length - 1];
+    return { keys: await this.withTeams(em, keys), hasNextPage, endCursor: hasNextPage && last ? encodeKeyCursor(last.created, last.id) : null };
   }
 
   async create(actor: Actor, rawInput: unknown): Promise<CreatedKey> {
@@ -185,6 +256,30 @@ function assertMayActAs(principal: Principal, owner: User | null): void {
   if (owner === null) throw badUserInput({ ownerId: ['management and read-only keys need an owner, whose role they act with'] });
   if (owner.id === principal.userId) return;
   if (!grantableRoles(principal).includes(owner.role)) throw forbidden();
+}
+
+/** LIKE wildcards in user input match themselves. */
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** A timestamptz as PostgreSQL prints it: `2026-11-25 11:05:00.123456+00`. */
+const TIMESTAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/;
+
+function encodeKeyCursor(createdAt: string, id: string): string {
+  return Buffer.from(JSON.stringify(['key', createdAt, id])).toString('base64url');
+}
+
+function decodeKeyCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const [tag, createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (tag === 'key' && typeof createdAt === 'string' && TIMESTAMP.test(createdAt) && typeof id === 'string' && isUuid(id)) {
+      return { createdAt, id };
+    }
+  } catch {
+    // Falls through to the error below.
+  }
+  throw badUserInput({ after: ['is not a cursor this API returned'] });
 }
 
 /** Gives a key a new secret; the current one stays valid for `graceSeconds` (none when 0). */

@@ -14,6 +14,20 @@ export interface ModelLimit {
 }
 
 @Entity({ tableName: 'virtual_key' })
+// Key lists are pages in (created_at, id) order, narrowed by team, owner or organization, or a prefix search; each
+// has an index that yields rows in that order, so a page never sorts or scans the whole table.
+@Index({ name: 'virtual_key_team_page_index', properties: ['team', 'createdAt', 'id'] })
+@Index({ name: 'virtual_key_owner_page_index', properties: ['owner', 'createdAt', 'id'] })
+@Index({ name: 'virtual_key_organization_page_index', properties: ['organization', 'createdAt', 'id'] })
+@Index({ name: 'virtual_key_page_index', properties: ['createdAt', 'id'] })
+@Index({
+  name: 'virtual_key_alias_search_index',
+  expression: 'create index "virtual_key_alias_search_index" on "virtual_key" (lower("alias") text_pattern_ops)',
+})
+@Index({
+  name: 'virtual_key_prefix_search_index',
+  expression: 'create index "virtual_key_prefix_search_index" on "virtual_key" ("prefix" text_pattern_ops)',
+})
 export class VirtualKey extends Governed {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -32,17 +46,14 @@ export class VirtualKey extends Governed {
   @Property({ type: 'text', nullable: true })
   alias: string | null = null;
 
-  @Index()
   @ManyToOne({ entity: () => Team, nullable: true, ref: true, deleteRule: 'restrict' })
   team: Ref<Team> | null = null;
 
   /** The organization the key belongs to: its team's, or its owner's for a key without a team. */
-  @Index()
   @ManyToOne({ entity: () => Organization, nullable: true, ref: true, deleteRule: 'restrict' })
   organization: Ref<Organization> | null = null;
 
   /** The user the key was made for; null for keys made with the master key for no one in particular. */
-  @Index()
   @ManyToOne({ entity: () => User, nullable: true, ref: true, deleteRule: 'restrict' })
   owner: Ref<User> | null = null;
 
@@ -126,7 +137,6 @@ export class VirtualKey extends Governed {
   @Property({ type: 'datetime', nullable: true })
   expiresAt: Date | null = null;
 
-  @Index()
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Opt<Date> = new Date();
 

@@ -185,3 +185,24 @@ export class AuditLogFilter {
   @Field(() => Date, { nullable: true, description: 'Entries before.' })
   to?: Date | null;
 }
+
+@InputType('KeyFilter')
+export class KeyFilter {
+  @Field(() => ID, { nullable: true })
+  teamId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  ownerId?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  organizationId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'llm_api, management or read_only.' })
+  keyType?: string | null;
+
+  @Field(() => Boolean, { nullable: true })
+  blocked?: boolean | null;
+
+  @Field(() => String, { nullable: true, description: 'Start of the alias (any case) or of the key prefix (sk-tg-AbC).' })
+  search?: string | null;
+}

@@ -1,8 +1,8 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { actorOf, type GraphQLContext } from '../context.js';
-import { RegenerateKeyInput, UpdateKeyInput } from '../inputs/admin.input.js';
+import { KeyFilter, RegenerateKeyInput, UpdateKeyInput } from '../inputs/admin.input.js';
 import { CreateKeyInput } from '../inputs/create-key.input.js';
-import { CreatedKeyObject, VirtualKeyObject } from '../types/virtual-key.type.js';
+import { CreatedKeyObject, KeyPageObject, VirtualKeyObject } from '../types/virtual-key.type.js';
 
 @Resolver()
 export class KeyResolver {
@@ -10,6 +10,17 @@ export class KeyResolver {
   @Query(() => [VirtualKeyObject], { description: 'The keys you may see, newest first.' })
   async keys(@Arg('teamId', () => ID, { nullable: true }) teamId: string | null | undefined, @Ctx() ctx: GraphQLContext): Promise<VirtualKeyObject[]> {
     return (await ctx.services.keys.list(actorOf(ctx), teamId)).map(VirtualKeyObject.from);
+  }
+
+  @Authorized()
+  @Query(() => KeyPageObject, { description: 'The keys you may see, newest first, filtered, in pages (first 1..500, after = endCursor).' })
+  async keyPage(
+    @Arg('filter', () => KeyFilter, { nullable: true }) filter: KeyFilter | null | undefined,
+    @Arg('first', () => Int, { defaultValue: 50 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<KeyPageObject> {
+    return KeyPageObject.from(await ctx.services.keys.page(actorOf(ctx), { ...filter, first, after }));
   }
 
   @Authorized()

@@ -1,6 +1,6 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from '../scalars.js';
-import type { CreatedKey, KeyWithTeam } from '../../services/keys.js';
+import type { CreatedKey, KeyPage, KeyWithTeam } from '../../services/keys.js';
 import { TeamObject } from './team.type.js';
 
 /** A virtual key as admins see it: never its hash, never the key. */
@@ -158,5 +158,21 @@ export class CreatedKeyObject {
 
   static from(created: CreatedKey): CreatedKeyObject {
     return Object.assign(new CreatedKeyObject(), { key: created.plaintext, virtualKey: VirtualKeyObject.from(created) });
+  }
+}
+
+@ObjectType('KeyPage')
+export class KeyPageObject {
+  @Field(() => [VirtualKeyObject], { description: 'Newest first.' })
+  keys!: VirtualKeyObject[];
+
+  @Field(() => String, { nullable: true, description: 'Pass as `after` for the next page; null on the last page.' })
+  endCursor!: string | null;
+
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  static from(page: KeyPage): KeyPageObject {
+    return Object.assign(new KeyPageObject(), { keys: page.keys.map(VirtualKeyObject.from), endCursor: page.endCursor, hasNextPage: page.hasNextPage });
   }
 }
