@@ -11,7 +11,7 @@ import { Topic, InProcessPubSub } from './graphql/pubsub.js';
 import { buildGraphQLSchema } from './graphql/schema.js';
 import { createHttpApp } from './http/app.js';
 import { attachGraphQLWs } from './http/graphql-ws.js';
-import { createJobRunner, type JobRunnerOptions } from './jobs/index.js';
+import { createJobRunner, type JobRunnerOptions, type JobSettings } from './jobs/index.js';
 import { consoleLogger, errorMessage, type Logger } from './logger.js';
 import { CONFIG_CHANNEL } from './services/config-log.js';
 import { createServices } from './services/index.js';
@@ -33,6 +33,8 @@ export interface ControlPlaneOptions {
   shutdownGraceMs?: number;
   /** Scheduled jobs (`jobs/`): `false` runs none on this replica; the options can shorten intervals (tests). */
   jobs?: false | JobRunnerOptions;
+  /** Audit retention and key auto-rotation delivery (see jobs/index.ts). */
+  jobSettings?: JobSettings;
   /** Reconnect backoff of the LISTEN connection that hears other replicas' config changes. */
   configListener?: Pick<PgListenerOptions, 'minBackoffMs' | 'maxBackoffMs'>;
 }
@@ -113,7 +115,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     cleanups.push(() => configListener.close());
 
     if (options.jobs !== false) {
-      const jobs = createJobRunner(orm, logger, services, options.jobs);
+      const jobs = createJobRunner(orm, logger, services, options.jobs, options.jobSettings);
       jobs.start();
       cleanups.push(() => jobs.stop());
     }

@@ -12,6 +12,8 @@ const Env = z.object({
     z.coerce.number().int().min(0).max(65535).default(DEFAULT_CONTROL_PLANE_PORT),
   ),
   TOLLGATE_MASTER_KEY: z.preprocess(blankAsUnset, z.string().optional()),
+  TOLLGATE_AUDIT_RETENTION_DAYS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(36_500).optional()),
+  TOLLGATE_KEY_ROTATION_WEBHOOK: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/ }).optional()),
   TOLLGATE_DATA_PLANE_TOKEN: z.preprocess(
     blankAsUnset,
     z.string({ error: 'is required when the control plane runs on its own (the data planes present it)' }),
@@ -32,5 +34,6 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): ControlPlaneOptions {
     port: e.TOLLGATE_CONTROL_PORT,
     masterKey: e.TOLLGATE_MASTER_KEY,
     dataPlaneToken: e.TOLLGATE_DATA_PLANE_TOKEN,
+    jobSettings: { auditRetentionDays: e.TOLLGATE_AUDIT_RETENTION_DAYS, keyRotationWebhook: e.TOLLGATE_KEY_ROTATION_WEBHOOK },
   };
 }

@@ -2,20 +2,33 @@ import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
 import { configChangeRetention } from './config-change-retention.js';
+import { auditRetention, budgetReset, keyAutoRotation, keyLapses, unrotatedKeysWarning } from './governance.js';
 import type { Job } from './job.js';
 import { JobRunner, type JobRunnerOptions } from './runner.js';
 
+/** Settings of the governance jobs (environment: TOLLGATE_AUDIT_RETENTION_DAYS, TOLLGATE_KEY_ROTATION_WEBHOOK). */
+export interface JobSettings {
+  /** Audit entries are kept this many days (default 365). */
+  auditRetentionDays?: number;
+  /** Where auto-rotated keys are delivered; without it keys are not auto-rotated (a warning says so). */
+  keyRotationWebhook?: string;
+}
+
 /** Every scheduled job of the control plane. Adding one is one line here. */
-export function controlPlaneJobs(services: Services): Job[] {
+export function controlPlaneJobs(services: Services, settings: JobSettings = {}): Job[] {
   return [
     configChangeRetention(services.configLog),
+    budgetReset(services.writer),
+    keyLapses(services.writer),
+    auditRetention(settings.auditRetentionDays ?? 365),
+    settings.keyRotationWebhook ? keyAutoRotation(services.writer, { webhookUrl: settings.keyRotationWebhook }) : unrotatedKeysWarning(),
   ];
 }
 
 /** A runner with every control-plane job registered; start() it once the services are up. */
-export function createJobRunner(orm: Orm, logger: Logger, services: Services, options?: JobRunnerOptions): JobRunner {
+export function createJobRunner(orm: Orm, logger: Logger, services: Services, options?: JobRunnerOptions, settings?: JobSettings): JobRunner {
   const runner = new JobRunner(orm, logger, options);
-  for (const job of controlPlaneJobs(services)) runner.register(job);
+  for (const job of controlPlaneJobs(services, settings)) runner.register(job);
   return runner;
 }
 

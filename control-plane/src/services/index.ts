@@ -1,3 +1,4 @@
+import { ConfigFileService } from '../declarative/service.js';
 import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import { AdminWriter } from './audit.js';
@@ -16,6 +17,8 @@ import { UserService } from './users.js';
 export interface Services {
   configLog: ConfigLog;
   configPublisher: ConfigPublisher;
+  /** Admin writes in one transaction with their config changes and audit entries (services, jobs, the config file). */
+  writer: AdminWriter;
   organizations: OrganizationService;
   users: UserService;
   teams: TeamService;
@@ -24,6 +27,8 @@ export interface Services {
   spend: SpendService;
   usage: UsageIngest;
   audit: AuditLogService;
+  /** The declarative config file's status; start.ts attaches the loader when there is a file. */
+  configFile: ConfigFileService;
 }
 
 export interface ServiceDeps {
@@ -44,6 +49,7 @@ export function createServices({ orm, logger, onSpend, publisher }: ServiceDeps)
   return {
     configLog,
     configPublisher,
+    writer,
     organizations: new OrganizationService(orm, writer),
     users: new UserService(orm, writer),
     teams: new TeamService(orm, writer),
@@ -52,6 +58,7 @@ export function createServices({ orm, logger, onSpend, publisher }: ServiceDeps)
     spend: new SpendService(orm),
     usage: new UsageIngest(orm, onSpend, logger),
     audit: new AuditLogService(orm),
+    configFile: new ConfigFileService(),
   };
 }
 

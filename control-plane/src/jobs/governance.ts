@@ -1,0 +1,194 @@
+import { generateSecret } from '@tollgate/schema';
+import { VirtualKey } from '../db/entities/index.js';
+import { errorMessage } from '../logger.js';
+import { SYSTEM_ACTOR, type AdminWriter } from '../services/audit.js';
+import { rotate } from '../services/keys.js';
+import type { Job } from './job.js';
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+/** Tables of governed subjects, and the config entity data planes know each by (null: not in their config yet). */
+const BUDGETED = [
+  ['virtual_key', 'key'],
+  ['team', 'team'],
+  ['organization', null],
+  ['app_user', null],
+  ['end_user', null],
+  ['tag', null],
+] as const;
+
+/**
+ * The end of the period after the one that just ended, in SQL: the next calendar month for `1mo`; otherwise the
+ * old reset time plus whole periods until it is in the future, so periods stay aligned even after downtime.
+ */
+const NEXT_RESET_SQL = `case "budget_duration"
+    when '1mo' then (date_trunc('month', now() at time zone 'UTC') + interval '1 month') at time zone 'UTC'
+    else coalesce("budget_reset_at", now()) + (floor(extract(epoch from now() - coalesce("budget_reset_at", now())) / p.secs) + 1) * p.secs * interval '1 second'
+  end`;
+const PERIOD_SECONDS_SQL = `(values ('1h', 3600), ('1d', 86400), ('7d', 604800), ('30d', 2592000), ('1mo', 0)) as p(d, secs)`;
+
+/**
+ * Budget periods: every subject whose period ended gets its spend set back to zero and its next reset time, in
+ * one statement per table. Keys and teams are part of the data-plane config (their reset time travels with them),
+ * so their changes are recorded for the data planes; one audit entry per table says how many were reset.
+ */
+export function budgetReset(writer: AdminWriter, intervalMs = MINUTE): Job {
+  return {
+    name: 'budget-reset',
+    intervalMs,
+    async run({ logger }) {
+      for (const [table, entity] of BUDGETED) {
+        const ids = await writer.run(SYSTEM_ACTOR, async ({ em, record, audit }) => {
+          const rows = await em.execute<Array<{ id: string }>>(
+            `update "${table}" t set "spend" = case when t."budget_reset_at" is null then t."spend" else 0 end,
+                    "budget_reset_at" = ${NEXT_RESET_SQL.replaceAll('"budget_', 't."budget_')}
+               from ${PERIOD_SECONDS_SQL}
+              where p.d = t."budget_duration" and (t."budget_reset_at" is null or t."budget_reset_at" <= now())
+              returning t."id"`,
+          );
+          if (rows.length === 0) return [];
+          if (entity !== null) for (const row of rows) record(entity, row.id, 'upsert');
+          audit({ action: 'budget.reset', entityType: table, entityId: '*', orgId: null, after: { reset: rows.length } });
+          return rows.map((r) => r.id);
+        });
+        if (ids.length > 0) logger.info('budget periods reset', { table, count: ids.length });
+      }
+    },
+  };
+}
+
+/**
+ * Things on keys that lapse by time: a temporary budget raise past its end, and the old secret of a regenerated
+ * key past its grace period. Data planes already stop honouring both at that moment; clearing them removes them
+ * from the config and the API.
+ */
+export function keyLapses(writer: AdminWriter, intervalMs = MINUTE): Job {
+  return {
+    name: 'key-lapses',
+    intervalMs,
+    async run({ logger }) {
+      const count = await writer.run(SYSTEM_ACTOR, async ({ em, record, audit }) => {
+        const rows = await em.execute<Array<{ id: string; org: string | null }>>(
+          `update "virtual_key" set
+             "temp_budget_increase" = case when "temp_budget_expires_at" <= now() then null else "temp_budget_increase" end,
+             "temp_budget_expires_at" = case when "temp_budget_expires_at" <= now() then null else "temp_budget_expires_at" end,
+             "previous_hash" = case when "previous_hash_expires_at" <= now() then null else "previous_hash" end,
+             "previous_hash_expires_at" = case when "previous_hash_expires_at" <= now() then null else "previous_hash_expires_at" end
+           where "temp_budget_expires_at" <= now() or "previous_hash_expires_at" <= now()
+           returning "id", "organization_id" as "org"`,
+        );
+        for (const row of rows) {
+          record('key', row.id, 'upsert');
+          audit({ action: 'key.lapse', entityType: 'key', entityId: row.id, orgId: row.org });
+        }
+        return rows.length;
+      });
+      if (count > 0) logger.info('lapsed key settings cleared', { count });
+    },
+  };
+}
+
+/** Audit entries older than the retention period are deleted, in batches so no transaction grows large. */
+export function auditRetention(retentionDays: number, intervalMs = 60 * MINUTE): Job {
+  return {
+    name: 'audit-retention',
+    intervalMs,
+    async run({ em, logger, signal }) {
+      let total = 0;
+      for (;;) {
+        if (signal.aborted) throw new Error('stopped');
+        const rows = await em.execute<Array<{ n: number }>>(
+          `with gone as (delete from "audit_entry" where "id" in (
+              select "id" from "audit_entry" where "at" < now() - make_interval(days => ?) order by "id" limit 10000)
+            returning 1)
+           select count(*)::int as "n" from gone`,
+          [retentionDays],
+        );
+        const deleted = rows[0]?.n ?? 0;
+        total += deleted;
+        if (deleted < 10_000) break;
+      }
+      if (total > 0) logger.info('old audit entries deleted', { deleted: total, retentionDays });
+    },
+  };
+}
+
+export interface KeyRotationOptions {
+  /** Where each new secret is POSTed (`{ keyId, alias, prefix, key, previousKeyValidUntil }`); required. */
+  webhookUrl: string;
+  /** How long the replaced secret keeps working. */
+  graceMs?: number;
+  intervalMs?: number;
+}
+
+/**
+ * Keys with `autoRotateDays` get a new secret when that many days passed since the last one. A new secret nobody
+ * receives would only break clients, so each is delivered to the rotation webhook first: the rotation commits only
+ * after the webhook accepted it (2xx), and the old secret keeps working for the grace period (a day by default).
+ */
+export function keyAutoRotation(writer: AdminWriter, options: KeyRotationOptions): Job {
+  const graceSeconds = Math.round((options.graceMs ?? DAY) / 1000);
+  return {
+    name: 'key-auto-rotation',
+    intervalMs: options.intervalMs ?? 10 * MINUTE,
+    async run({ logger, signal }) {
+      const due = await writer.run(SYSTEM_ACTOR, ({ em }) =>
+        em.execute<Array<{ id: string }>>(
+          `select "id" from "virtual_key" where "deleted_at" is null and "auto_rotate_days" is not null and "managed_by" is null
+             and coalesce("rotated_at", "created_at") + make_interval(days => "auto_rotate_days") <= now() limit 100`,
+        ),
+      );
+      for (const { id } of due) {
+        if (signal.aborted) throw new Error('stopped');
+        try {
+          await writer.run(SYSTEM_ACTOR, async ({ em, record, audit }) => {
+            const key = await em.findOneOrFail(VirtualKey, { id }, { populate: ['hash'] });
+            const plaintext = generateSecret();
+            rotate(key, plaintext, graceSeconds);
+            await deliver(options.webhookUrl, {
+              keyId: key.id,
+              alias: key.alias,
+              prefix: key.prefix,
+              key: plaintext,
+              previousKeyValidUntil: key.previousHashExpiresAt?.toISOString() ?? null,
+            });
+            record('key', key.id, 'upsert');
+            audit({ action: 'key.auto_rotate', entityType: 'key', entityId: key.id, orgId: key.organization?.id ?? null, after: { prefix: key.prefix } });
+          });
+        } catch (err) {
+          // The key stays as it was (the transaction rolled back); the next run tries again.
+          logger.warn('key auto-rotation failed; will retry', { keyId: id, error: errorMessage(err) });
+        }
+      }
+    },
+  };
+}
+
+/** Without a rotation webhook, keys due for rotation are left alone; this says so in the log, daily. */
+export function unrotatedKeysWarning(): Job {
+  return {
+    name: 'key-auto-rotation',
+    intervalMs: DAY,
+    async run({ em, logger }) {
+      const [row] = await em.execute<Array<{ n: number }>>(
+        `select count(*)::int as "n" from "virtual_key" where "deleted_at" is null and "auto_rotate_days" is not null
+           and coalesce("rotated_at", "created_at") + make_interval(days => "auto_rotate_days") <= now()`,
+      );
+      if (row && row.n > 0) {
+        logger.warn('keys are due for auto-rotation, but TOLLGATE_KEY_ROTATION_WEBHOOK is not set, so nothing would receive the new secrets', { due: row.n });
+      }
+    },
+  };
+}
+
+async function deliver(url: string, body: unknown): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`rotation webhook answered ${res.status}`);
+}
