@@ -30,7 +30,38 @@ describe('config contract', () => {
 
   it('fills defaults so an older control plane snapshot still parses, and strips unknown fields', () => {
     const parsed = ConfigSnapshot.parse({ ...base, keys: [{ id: 'k9', hash: hashKey('k9'), prefix: 'k9', futureField: 1 }] });
-    expect(parsed.keys[0]).toEqual({ id: 'k9', hash: hashKey('k9'), prefix: 'k9', alias: null, teamId: null, models: [], maxBudget: null, blocked: false, expiresAt: null });
+    expect(parsed.keys[0]).toEqual({
+      id: 'k9',
+      hash: hashKey('k9'),
+      prefix: 'k9',
+      alias: null,
+      teamId: null,
+      userId: null,
+      orgId: null,
+      models: [],
+      maxBudget: null,
+      softBudget: null,
+      budgetDuration: null,
+      budgetResetAt: null,
+      rpmLimit: null,
+      tpmLimit: null,
+      maxParallelRequests: null,
+      blocked: false,
+      expiresAt: null,
+      modelLimits: {},
+      modelAliases: {},
+      metadata: {},
+      tags: [],
+      guardrails: [],
+      enforcedParams: [],
+      allowedIps: [],
+      allowedRoutes: [],
+      tempBudgetIncrease: null,
+      tempBudgetExpiresAt: null,
+      previousHash: null,
+      previousHashExpiresAt: null,
+    });
+    expect('futureField' in parsed.keys[0]!).toBe(false);
   });
 
   it('refuses a key hash that is not a sha-256 hex digest and a secret reference that holds a secret', () => {
