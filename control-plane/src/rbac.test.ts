@@ -213,6 +213,11 @@ const OPERATIONS: Operation[] = [
     expected: row('ok', F, F, F, F, F, F, F),
   },
   {
+    name: 'read the config file status',
+    run: (c) => gql(c, '{ configFile { path } }'),
+    expected: row('ok', 'ok', F, F, F, F, F, F),
+  },
+  {
     name: 'read the proxy-wide spend summary',
     run: (c) => gql(c, '{ spendSummary { totalSpend } }'),
     expected: row('ok', 'ok', F, F, F, F, F, F),

@@ -13,6 +13,7 @@ import { createHttpApp } from './http/app.js';
 import { attachGraphQLWs } from './http/graphql-ws.js';
 import { createJobRunner, type JobRunnerOptions, type JobSettings } from './jobs/index.js';
 import { consoleLogger, errorMessage, type Logger } from './logger.js';
+import { ConfigFileLoader, masterKeyFallback, type FileWatchOptions } from './declarative/index.js';
 import { CONFIG_CHANNEL } from './services/config-log.js';
 import { createServices } from './services/index.js';
 
@@ -35,6 +36,13 @@ export interface ControlPlaneOptions {
   jobs?: false | JobRunnerOptions;
   /** Audit retention and key auto-rotation delivery (see jobs/index.ts). */
   jobSettings?: JobSettings;
+  /**
+   * A declarative config file (tollgate.yaml, or LiteLLM's config.yaml; TOLLGATE_CONFIG): applied at start, before
+   * the default model is seeded, and again whenever it changes. A master key it sets wins over `masterKey`.
+   */
+  configFile?: string;
+  /** Hot reload of `configFile`: `false` reads it once; the options tune the debounce and the safety poll (tests). */
+  configFileWatch?: false | FileWatchOptions;
   /** Reconnect backoff of the LISTEN connection that hears other replicas' config changes. */
   configListener?: Pick<PgListenerOptions, 'minBackoffMs' | 'maxBackoffMs'>;
 }
@@ -83,7 +91,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   };
 
   try {
-    const masterKey = await resolveMasterKey(orm.em.fork(), options.masterKey);
+    // The config file is read before the credentials are set up: a master key it sets wins over TOLLGATE_MASTER_KEY
+    // and the stored one (and then none is generated).
+    const configFile = options.configFile ? new ConfigFileLoader({ path: options.configFile, logger, watch: options.configFileWatch }) : undefined;
+    if (configFile) cleanups.push(() => configFile.close());
+    const fileMasterKeyHash = (await configFile?.masterKeyFromFile()) ?? null;
+    const masterKey = fileMasterKeyHash ? { hash: fileMasterKeyHash, generated: undefined } : await resolveMasterKey(orm.em.fork(), options.masterKey);
     const credentials = new Credentials({
       masterKeyHash: masterKey.hash,
       dataPlaneTokenHash: hashKey(options.dataPlaneToken),
@@ -97,6 +110,16 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       logger,
       onSpend: (update) => pubSub.publish(Topic.SpendUpdated, update),
     });
+    if (configFile) {
+      // What the key falls back to when the file stops setting one.
+      const fallback = fileMasterKeyHash ? await masterKeyFallback(orm.em.fork(), options.masterKey) : masterKey.hash;
+      services.configFile.attach(configFile);
+      await configFile.start(services.writer, (hash) => {
+        const next = hash ?? fallback;
+        if (next) credentials.setMasterKeyHash(next);
+        else logger.warn('no TOLLGATE_MASTER_KEY or stored master key to fall back to; the last one the config file set stays until a restart');
+      });
+    }
     if (await services.models.seedDefault()) logger.info('seeded the default model', { model: 'mock-gpt' });
     await services.configPublisher.start();
     cleanups.push(() => services.configPublisher.stop());

@@ -19,7 +19,7 @@ function sameHash(a: Buffer, b: Buffer): boolean {
  * constant-time comparison, so neither timing nor a heap dump reveals them.
  */
 export class Credentials {
-  private readonly masterKeyHash: Buffer;
+  private masterKeyHash: Buffer;
   private readonly dataPlaneTokenHash: Buffer;
 
   constructor(hashes: { masterKeyHash: string; dataPlaneTokenHash: string }) {
@@ -28,6 +28,13 @@ export class Credentials {
     if (sameHash(this.masterKeyHash, this.dataPlaneTokenHash)) {
       throw new Error('The data-plane token must differ from the master key.');
     }
+  }
+
+  /** Replaces the master key (the config file's changed); the old one stops working at once. */
+  setMasterKeyHash(hash: string): void {
+    const next = Buffer.from(hash, 'hex');
+    if (sameHash(next, this.dataPlaneTokenHash)) throw new Error('The data-plane token must differ from the master key.');
+    this.masterKeyHash = next;
   }
 
   /** Who presents this `Authorization` value; null for a missing, malformed or unknown credential alike. */

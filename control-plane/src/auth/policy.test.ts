@@ -123,6 +123,13 @@ describe('the authorization policy', () => {
     });
   }
 
+  it('shows the config file (its errors and conflicts name every declared object) to proxy admins and viewers only', () => {
+    const readers = EXPECTED.filter(([, principal]) => Object.values(SCOPES).some((scope) => can(principal, 'config.read', scope))).map(([who]) => who);
+    expect(readers).toEqual(['master key', 'proxy admin', 'proxy admin viewer']);
+    // Not even an org admin reading about their own organization.
+    expect(can(user('org_admin'), 'config.read', { orgId: ORG })).toBe(false);
+  });
+
   it('never lets anyone below proxy admin give a proxy-wide role, nor anyone but admins give roles at all', () => {
     expect(grantableRoles(MASTER_PRINCIPAL)).toContain('proxy_admin');
     expect(grantableRoles(user('org_admin'))).toEqual(['org_admin', 'internal_user', 'internal_viewer']);

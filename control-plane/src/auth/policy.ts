@@ -28,6 +28,8 @@ export const ACTIONS = [
   'model.write',
   'spend.read',
   'audit.read',
+  /** The declarative config file's status (path, what it applied, its errors and conflicts): proxy-wide. */
+  'config.read',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -87,6 +89,7 @@ const RULES: Record<Exclude<Role, typeof Role.Admin | typeof Role.ProxyAdminView
     'model.write': never,
     'spend.read': ownOrg,
     'audit.read': ownOrg,
+    'config.read': never,
   },
   internal_user: {
     'org.read': ownOrg,
@@ -112,6 +115,7 @@ const RULES: Record<Exclude<Role, typeof Role.Admin | typeof Role.ProxyAdminView
     'model.write': never,
     'spend.read': any(self, teamAdmin),
     'audit.read': never,
+    'config.read': never,
   },
   internal_viewer: {
     'org.read': ownOrg,
@@ -135,6 +139,7 @@ const RULES: Record<Exclude<Role, typeof Role.Admin | typeof Role.ProxyAdminView
     'model.write': never,
     'spend.read': self,
     'audit.read': never,
+    'config.read': never,
   },
 };
 

@@ -12,6 +12,7 @@ const Env = z.object({
     z.coerce.number().int().min(0).max(65535).default(DEFAULT_CONTROL_PLANE_PORT),
   ),
   TOLLGATE_MASTER_KEY: z.preprocess(blankAsUnset, z.string().optional()),
+  TOLLGATE_CONFIG: z.preprocess(blankAsUnset, z.string().optional()),
   TOLLGATE_AUDIT_RETENTION_DAYS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(36_500).optional()),
   TOLLGATE_KEY_ROTATION_WEBHOOK: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/ }).optional()),
   TOLLGATE_DATA_PLANE_TOKEN: z.preprocess(
@@ -33,6 +34,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): ControlPlaneOptions {
     host: e.TOLLGATE_HOST,
     port: e.TOLLGATE_CONTROL_PORT,
     masterKey: e.TOLLGATE_MASTER_KEY,
+    configFile: e.TOLLGATE_CONFIG,
     dataPlaneToken: e.TOLLGATE_DATA_PLANE_TOKEN,
     jobSettings: { auditRetentionDays: e.TOLLGATE_AUDIT_RETENTION_DAYS, keyRotationWebhook: e.TOLLGATE_KEY_ROTATION_WEBHOOK },
   };

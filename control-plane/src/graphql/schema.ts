@@ -4,6 +4,7 @@ import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker.js';
 import { InProcessPubSub } from './pubsub.js';
 import { AuditResolver } from './resolvers/audit.resolver.js';
+import { ConfigFileResolver } from './resolvers/config-file.resolver.js';
 import { ConfigResolver } from './resolvers/config.resolver.js';
 import { KeyResolver } from './resolvers/key.resolver.js';
 import { ModelResolver } from './resolvers/model.resolver.js';
@@ -23,6 +24,7 @@ const resolvers = [
   ModelResolver,
   SpendResolver,
   ConfigResolver,
+  ConfigFileResolver,
   UsageResolver,
   AuditResolver,
 ] as const;

@@ -25,12 +25,15 @@ export class OrganizationObject {
   @Field(() => Boolean)
   blocked!: boolean;
 
+  @Field(() => String, { nullable: true, description: 'file when declared in the config file (read-only here).' })
+  managedBy!: string | null;
+
   @Field(() => Date)
   createdAt!: Date;
 
   static from(org: Organization): OrganizationObject {
-    const { id, name, models, maxBudget, spend, blocked, createdAt } = org;
-    return Object.assign(new OrganizationObject(), { id, name, models, maxBudget, spend, blocked, createdAt });
+    const { id, name, models, maxBudget, spend, blocked, managedBy, createdAt } = org;
+    return Object.assign(new OrganizationObject(), { id, name, models, maxBudget, spend, blocked, managedBy, createdAt });
   }
 }
 

@@ -24,6 +24,9 @@ export class TeamObject {
   @Field(() => Int)
   keyCount!: number;
 
+  @Field(() => String, { nullable: true, description: 'file when declared in the config file (read-only here).' })
+  managedBy!: string | null;
+
   @Field(() => Date)
   createdAt!: Date;
 
@@ -36,6 +39,7 @@ export class TeamObject {
       maxBudget: team.maxBudget,
       spend: team.spend,
       keyCount,
+      managedBy: team.managedBy,
       createdAt: team.createdAt,
     });
   }

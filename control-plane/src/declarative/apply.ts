@@ -1,0 +1,530 @@
+import { randomBytes } from 'node:crypto';
+import type { EntityName } from '@mikro-orm/core';
+import { hashKey } from '@tollgate/schema';
+import {
+  GuardrailPolicy,
+  McpServer,
+  Model,
+  Organization,
+  Team,
+  TeamMembership,
+  User,
+  VirtualKey,
+  type ConfigEntity,
+} from '../db/entities/index.js';
+import type { Governed } from '../db/entities/governed.js';
+import { SYSTEM_PRINCIPAL } from '../auth/roles.js';
+import { auditView, type Actor, type AdminTx, type AdminWriter } from '../services/audit.js';
+import { nextBudgetReset } from '../services/budget-period.js';
+import { modelSettings } from '../services/config-mappers.js';
+import type { Declared, DesiredGoverned, ResolvedConfig, ResolvedKey } from './desired.js';
+import { joinPath, type ConfigProblem } from './problems.js';
+
+/** Marks objects the config file owns: created, changed and deleted by the loader only (see `assertApiManaged`). */
+export const FILE_MANAGED = 'file';
+
+export const CONFIG_KINDS = ['model', 'organization', 'team', 'key', 'guardrailPolicy', 'mcpServer'] as const;
+export type ConfigKind = (typeof CONFIG_KINDS)[number];
+
+export interface KindCount {
+  kind: ConfigKind;
+  declared: number;
+  created: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+  /** Entries skipped (or removals held back) because an object made through the API is in the way. */
+  conflicts: number;
+}
+
+export interface ApplyReport {
+  counts: KindCount[];
+  /** Objects the file declares but could not take, or could not remove, and why. */
+  conflicts: ConfigProblem[];
+  /** Objects created, changed or deleted; 0 means the database already matched the file. */
+  changes: number;
+}
+
+/** Problems that make the whole apply roll back (a reference to a team that does not exist, …). */
+export class ApplyError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
+    this.name = 'ApplyError';
+  }
+}
+
+/** The actor of every change the file makes: the control plane itself, with the file named in the audit entry. */
+export function fileActor(path: string, fingerprint: string): Actor {
+  return { principal: SYSTEM_PRINCIPAL, meta: { ip: null, userAgent: `config file ${path}`, requestId: `config-file:${fingerprint.slice(0, 16)}` } };
+}
+
+/**
+ * Values compared as the database gives them back: object keys in any order (jsonb sorts them), numbers to the 12
+ * decimals money columns keep, dates as instants.
+ */
+function canonical(value: unknown): string {
+  return JSON.stringify(value ?? null, (_key, v: unknown) => {
+    if (typeof v === 'number') return Number(v.toFixed(12));
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
+    return v;
+  });
+}
+
+/** The fields of `desired` whose value differs from `current`. */
+function changedFields(desired: Record<string, unknown>, current: Record<string, unknown>): string[] {
+  return Object.keys(desired).filter((field) => canonical(desired[field]) !== canonical(current[field]));
+}
+
+const governedOf = (e: Governed): DesiredGoverned => ({
+  maxBudget: e.maxBudget,
+  softBudget: e.softBudget,
+  budgetDuration: e.budgetDuration,
+  rpmLimit: e.rpmLimit,
+  tpmLimit: e.tpmLimit,
+  maxParallelRequests: e.maxParallelRequests,
+});
+
+interface NamedEntity {
+  id: string;
+  name: string;
+  managedBy: string | null;
+  deletedAt: Date | null;
+}
+
+/** How one name-identified kind is stored, audited and published. */
+interface NamedKind<E extends NamedEntity> {
+  kind: ConfigKind;
+  entity: EntityName<E>;
+  /** In messages: "a model named …". */
+  noun: string;
+  /** The config-file section, where removals are reported. */
+  section: string;
+  auditType: string;
+  auditAction: string;
+  /** Data planes follow this kind through `config_change` (models, teams); the others are not in their config. */
+  configEntity?: ConfigEntity;
+  orgIdOf(entity: E): string | null;
+  /** The entity's current values of the fields the file sets, as comparable plain values (relations as ids). */
+  current(entity: E): Record<string, unknown>;
+  /** Why the entity cannot be deleted now (still in use by objects made through the API), or null. */
+  deleteBlocker?(entity: E): Promise<string | null>;
+  onDelete?(entity: E): Promise<void>;
+}
+
+/**
+ * Makes the database match a resolved config file, in the caller's transaction (one `AdminWriter.run`, under the
+ * config lock): creates, changes and deletes the objects the file owns, leaves everything made through the API
+ * alone (a declared name taken by such an object is a conflict: the entry is skipped), and records a config
+ * change and an audit entry only for what actually changed, so applying a file again writes nothing.
+ */
+class Reconciler {
+  private readonly counts = new Map<ConfigKind, KindCount>(
+    CONFIG_KINDS.map((kind) => [kind, { kind, declared: 0, created: 0, updated: 0, deleted: 0, unchanged: 0, conflicts: 0 }]),
+  );
+  private readonly conflicts: ConfigProblem[] = [];
+  private readonly errors: ConfigProblem[] = [];
+
+  constructor(
+    private readonly tx: AdminTx,
+    private readonly config: ResolvedConfig,
+  ) {}
+
+  private get em() {
+    return this.tx.em;
+  }
+
+  private count(kind: ConfigKind): KindCount {
+    return this.counts.get(kind)!;
+  }
+
+  private conflict(kind: ConfigKind, path: string, message: string): void {
+    this.count(kind).conflicts += 1;
+    this.conflicts.push({ path, message });
+  }
+
+  async run(): Promise<ApplyReport> {
+    const { config } = this;
+    const guardrails = await this.declareNamed(this.guardrailKind(), config.guardrailPolicies, (d) => ({ ...d }));
+    const mcpServers = await this.declareNamed(this.mcpKind(), config.mcpServers, (d) => ({ ...d }));
+    const models = await this.declareNamed(this.modelKind(), config.models, (d) => ({ ...d }));
+    const orgs = await this.declareNamed(this.orgKind(), config.organizations, (d) => ({ ...d }));
+    const teams = await this.declareNamed(this.teamKind(), config.teams, async (d, path, existing) => {
+      const { organization, ...rest } = d;
+      const orgId = organization === null ? null : await this.organizationId(organization, joinPath(path, 'organization'), orgs.applied);
+      if (orgId === undefined) return undefined;
+      const fields: Record<string, unknown> = { ...rest, organization: orgId };
+      // Moving a team to another organization would leave its members and API-made keys in the old one.
+      if (existing && (existing.organization?.id ?? null) !== orgId && (await this.teamHasApiDependents(existing))) {
+        this.conflict('team', joinPath(path, 'organization'), `team ${JSON.stringify(d.name)} has members or keys made through the API; it stays in its organization`);
+        fields.organization = existing.organization?.id ?? null;
+      }
+      return fields;
+    });
+    await this.reconcileKeys(teams.applied, orgs.applied);
+
+    // Removals, dependents first: keys (above), then teams, then organizations. Flushed so the checks for what still
+    // uses them see this transaction's own deletions.
+    await this.em.flush();
+    await this.removeUndeclared(this.teamKind(), teams);
+    await this.em.flush();
+    await this.removeUndeclared(this.orgKind(), orgs);
+    await this.removeUndeclared(this.modelKind(), models);
+    await this.removeUndeclared(this.mcpKind(), mcpServers);
+    await this.removeUndeclared(this.guardrailKind(), guardrails);
+
+    if (this.errors.length > 0) throw new ApplyError(this.errors);
+    const counts = [...this.counts.values()];
+    return { counts, conflicts: this.conflicts, changes: counts.reduce((n, c) => n + c.created + c.updated + c.deleted, 0) };
+  }
+
+  // --- name-identified kinds -------------------------------------------------------------------------------------
+
+  /**
+   * Creates or updates each declared object of one kind. `fieldsOf` gives the entity values (relations as ids), or
+   * undefined after reporting an error. Returns the applied objects by name and every live one found.
+   */
+  private async declareNamed<E extends NamedEntity, D extends { name: string }>(
+    spec: NamedKind<E>,
+    declared: ReadonlyArray<Declared<D>>,
+    fieldsOf: (desired: D, path: string, existing: E | undefined) => Promise<Record<string, unknown> | undefined> | Record<string, unknown> | undefined,
+  ): Promise<{ applied: Map<string, E>; live: E[] }> {
+    const count = this.count(spec.kind);
+    count.declared = declared.length;
+    const live = (await this.em.find(spec.entity, { deletedAt: null } as never)) as E[];
+    const byName = new Map(live.map((e) => [e.name, e]));
+    const applied = new Map<string, E>();
+    for (const { path, value } of declared) {
+      const existing = byName.get(value.name);
+      if (existing && existing.managedBy !== FILE_MANAGED) {
+        this.conflict(
+          spec.kind,
+          path,
+          `a ${spec.noun} named ${JSON.stringify(value.name)} was made through the API; it is left as it is and this entry is skipped (delete it through the API to let the file manage it, or rename the entry)`,
+        );
+        continue;
+      }
+      const fields = await fieldsOf(value, path, existing);
+      if (fields === undefined) continue;
+      if (!existing) {
+        const entity = this.em.create(spec.entity, { ...this.withRelations(fields), managedBy: FILE_MANAGED } as never) as E;
+        if ('budgetDuration' in fields) (entity as unknown as Governed).budgetResetAt = nextBudgetReset((entity as unknown as Governed).budgetDuration);
+        if (spec.configEntity) this.tx.record(spec.configEntity, entity.id, 'upsert');
+        this.tx.audit({ action: `${spec.auditAction}.create`, entityType: spec.auditType, entityId: entity.id, orgId: spec.orgIdOf(entity), after: auditView(entity) });
+        count.created += 1;
+        applied.set(value.name, entity);
+        continue;
+      }
+      applied.set(value.name, existing);
+      const changed = changedFields(fields, spec.current(existing));
+      if (changed.length === 0) {
+        count.unchanged += 1;
+        continue;
+      }
+      const before = auditView(existing);
+      this.em.assign(existing, this.withRelations(Object.fromEntries(changed.map((f) => [f, fields[f]]))) as never);
+      if (changed.includes('budgetDuration')) (existing as unknown as Governed).budgetResetAt = nextBudgetReset((existing as unknown as Governed).budgetDuration);
+      if (spec.configEntity) this.tx.record(spec.configEntity, existing.id, 'upsert');
+      this.tx.audit({ action: `${spec.auditAction}.update`, entityType: spec.auditType, entityId: existing.id, orgId: spec.orgIdOf(existing), before, after: auditView(existing) });
+      count.updated += 1;
+    }
+    return { applied, live };
+  }
+
+  /** Deletes the objects of one kind the file owned and no longer declares, unless API-made objects still use them. */
+  private async removeUndeclared<E extends NamedEntity>(spec: NamedKind<E>, { applied, live }: { applied: Map<string, E>; live: E[] }): Promise<void> {
+    const declared = new Set(applied.values());
+    for (const entity of live) {
+      if (entity.managedBy !== FILE_MANAGED || declared.has(entity)) continue;
+      const blocker = (await spec.deleteBlocker?.(entity)) ?? null;
+      if (blocker !== null) {
+        this.conflict(spec.kind, spec.section, `${spec.noun} ${JSON.stringify(entity.name)} is no longer declared but ${blocker}; it stays until then`);
+        continue;
+      }
+      const before = auditView(entity);
+      entity.deletedAt = new Date();
+      await spec.onDelete?.(entity);
+      if (spec.configEntity) this.tx.record(spec.configEntity, entity.id, 'delete');
+      this.tx.audit({ action: `${spec.auditAction}.delete`, entityType: spec.auditType, entityId: entity.id, orgId: spec.orgIdOf(entity), before });
+      this.count(spec.kind).deleted += 1;
+    }
+  }
+
+  /** Relation ids (`organization`, `team`) as references the ORM can assign. */
+  private withRelations(fields: Record<string, unknown>): Record<string, unknown> {
+    const out = { ...fields };
+    if (typeof out.organization === 'string') out.organization = this.em.getReference(Organization, out.organization);
+    if (typeof out.team === 'string') out.team = this.em.getReference(Team, out.team);
+    return out;
+  }
+
+  private modelKind(): NamedKind<Model> {
+    return {
+      kind: 'model',
+      entity: Model,
+      noun: 'model',
+      section: 'models',
+      auditType: 'model',
+      auditAction: 'model',
+      configEntity: 'model',
+      orgIdOf: () => null,
+      current: (m) => ({ ...modelSettings(m) }),
+    };
+  }
+
+  private orgKind(): NamedKind<Organization> {
+    return {
+      kind: 'organization',
+      entity: Organization,
+      noun: 'organization',
+      section: 'organizations',
+      auditType: 'organization',
+      auditAction: 'org',
+      orgIdOf: (o) => o.id,
+      current: (o) => ({ name: o.name, models: o.models, ...governedOf(o), blocked: o.blocked, metadata: o.metadata, tags: o.tags, guardrails: o.guardrails }),
+      deleteBlocker: async (o) =>
+        (await this.em.count(Team, { organization: o.id, deletedAt: null })) > 0 || (await this.em.count(User, { organization: o.id, deletedAt: null })) > 0
+          ? 'it still has teams or users'
+          : null,
+    };
+  }
+
+  private teamKind(): NamedKind<Team> {
+    return {
+      kind: 'team',
+      entity: Team,
+      noun: 'team',
+      section: 'teams',
+      auditType: 'team',
+      auditAction: 'team',
+      configEntity: 'team',
+      orgIdOf: (t) => t.organization?.id ?? null,
+      current: (t) => ({
+        name: t.name,
+        organization: t.organization?.id ?? null,
+        models: t.models,
+        ...governedOf(t),
+        blocked: t.blocked,
+        metadata: t.metadata,
+        tags: t.tags,
+        guardrails: t.guardrails,
+      }),
+      deleteBlocker: async (t) => ((await this.em.count(VirtualKey, { team: t.id, deletedAt: null })) > 0 ? 'it still has keys made through the API' : null),
+      onDelete: async (t) => {
+        await this.em.nativeDelete(TeamMembership, { team: t.id });
+      },
+    };
+  }
+
+  private guardrailKind(): NamedKind<GuardrailPolicy> {
+    return {
+      kind: 'guardrailPolicy',
+      entity: GuardrailPolicy,
+      noun: 'guardrail policy',
+      section: 'guardrailPolicies',
+      auditType: 'guardrail_policy',
+      auditAction: 'guardrail',
+      orgIdOf: () => null,
+      current: (g) => ({ name: g.name, kind: g.kind, mode: g.mode, action: g.action, settings: g.settings, defaultOn: g.defaultOn }),
+    };
+  }
+
+  private mcpKind(): NamedKind<McpServer> {
+    return {
+      kind: 'mcpServer',
+      entity: McpServer,
+      noun: 'MCP server',
+      section: 'mcpServers',
+      auditType: 'mcp_server',
+      auditAction: 'mcp',
+      orgIdOf: () => null,
+      current: (s) => ({ name: s.name, url: s.url, transport: s.transport, authRef: s.authRef, description: s.description }),
+    };
+  }
+
+  private async teamHasApiDependents(team: Team): Promise<boolean> {
+    return (
+      (await this.em.count(TeamMembership, { team: team.id })) > 0 ||
+      (await this.em.count(VirtualKey, { team: team.id, deletedAt: null, managedBy: { $ne: FILE_MANAGED } })) > 0
+    );
+  }
+
+  // --- references by name ----------------------------------------------------------------------------------------
+
+  /**
+   * The id of the organization a declared object names: one the file declares (and was applied), else one made
+   * through the API. A file-managed organization the file no longer declares is about to go, so it does not count.
+   * Undefined after reporting the error.
+   */
+  private async organizationId(name: string, path: string, applied: Map<string, Organization>): Promise<string | undefined> {
+    const declared = applied.get(name);
+    if (declared) return declared.id;
+    const org = await this.em.findOne(Organization, { name, deletedAt: null });
+    if (org && org.managedBy !== FILE_MANAGED) return org.id;
+    this.errors.push({ path, message: `no organization named ${JSON.stringify(name)}: declare it under organizations, or make it through the API` });
+    return undefined;
+  }
+
+  private async team(name: string, path: string, applied: Map<string, Team>): Promise<Team | undefined> {
+    const declared = applied.get(name);
+    if (declared) return declared;
+    const team = await this.em.findOne(Team, { name, deletedAt: null });
+    if (team && team.managedBy !== FILE_MANAGED) return team;
+    this.errors.push({ path, message: `no team named ${JSON.stringify(name)}: declare it under teams, or make it through the API` });
+    return undefined;
+  }
+
+  // --- keys ------------------------------------------------------------------------------------------------------
+
+  /**
+   * Keys are identified by alias among the file's keys; a key whose alias changed but whose secret did not is the
+   * same key (renamed), and a removed key declared again with its old secret comes back. A secret held by a key made
+   * through the API, or an alias such a key has, is a conflict. The hash column is unique over all rows, deleted ones
+   * included, so secrets moving between keys go through a placeholder first.
+   */
+  private async reconcileKeys(teams: Map<string, Team>, orgs: Map<string, Organization>): Promise<void> {
+    const { em } = this;
+    const declared = this.config.keys;
+    const count = this.count('key');
+    count.declared = declared.length;
+    const liveFileKeys = await em.find(VirtualKey, { deletedAt: null, managedBy: FILE_MANAGED }, { populate: ['hash'] });
+    const aliases = declared.map((k) => k.value.alias);
+    const apiAliases = new Set(
+      (await em.find(VirtualKey, { deletedAt: null, managedBy: null, alias: { $in: aliases } })).map((k) => k.alias),
+    );
+    const holders = new Map(
+      (await em.find(VirtualKey, { hash: { $in: declared.map((k) => k.value.hash) } }, { populate: ['hash'] })).map((k) => [k.hash, k]),
+    );
+
+    interface Plan {
+      path: string;
+      desired: ResolvedKey;
+      row: VirtualKey | undefined;
+    }
+    const claimed = new Set<VirtualKey>();
+    const byAlias = new Map(liveFileKeys.map((k) => [k.alias, k]));
+    const plans: Plan[] = declared.map(({ path, value }) => {
+      const row = byAlias.get(value.alias);
+      if (row) claimed.add(row);
+      return { path, desired: value, row };
+    });
+    const active: Plan[] = [];
+    for (const plan of plans) {
+      const holder = holders.get(plan.desired.hash);
+      if (holder && holder.managedBy !== FILE_MANAGED) {
+        this.conflict('key', joinPath(plan.path, 'key'), 'this secret belongs to a key made through the API (or one deleted there); use another secret');
+        continue;
+      }
+      if (!plan.row) {
+        if (apiAliases.has(plan.desired.alias)) {
+          this.conflict('key', plan.path, `a key with alias ${JSON.stringify(plan.desired.alias)} was made through the API; it is left as it is and this entry is skipped (rename the entry, or delete that key through the API)`);
+          continue;
+        }
+        // Same secret, new alias (or declared again after removal): the same key.
+        if (holder && !claimed.has(holder)) {
+          plan.row = holder;
+          claimed.add(holder);
+        }
+      }
+      active.push(plan);
+    }
+
+    // Free every hash about to move: rows whose secret changes, and file keys not declared any more that hold a
+    // declared secret (deleted already, or about to be). A placeholder is the hash of a random value nobody knows.
+    const retiring = new Set<VirtualKey>();
+    for (const plan of active) {
+      if (plan.row && plan.row.hash !== plan.desired.hash) retiring.add(plan.row);
+      const holder = holders.get(plan.desired.hash);
+      if (holder && holder !== plan.row && !claimed.has(holder)) retiring.add(holder);
+    }
+    if (retiring.size > 0) {
+      for (const row of retiring) row.hash = hashKey(randomBytes(32).toString('hex'));
+      await em.flush();
+    }
+
+    for (const { path, desired, row } of active) {
+      const team = desired.team === null ? null : await this.team(desired.team, joinPath(path, 'team'), teams);
+      if (team === undefined) continue;
+      const teamOrg = team?.organization?.id ?? null;
+      let orgId: string | null | undefined = teamOrg;
+      if (team === null && desired.organization !== null) orgId = await this.organizationId(desired.organization, joinPath(path, 'organization'), orgs);
+      if (orgId === undefined) continue;
+      if (team !== null && desired.organization !== null) {
+        const named = orgs.get(desired.organization)?.id ?? (await em.findOne(Organization, { name: desired.organization, deletedAt: null }))?.id;
+        if (named !== teamOrg) {
+          this.errors.push({ path: joinPath(path, 'organization'), message: `the key's team ${JSON.stringify(team.name)} is in another organization; leave organization out, a key with a team belongs to its team's organization` });
+          continue;
+        }
+      }
+      const { team: _team, organization: _org, ...settings } = desired;
+      const fields: Record<string, unknown> = { ...settings, team: team?.id ?? null, organization: orgId, keyType: 'llm_api' };
+
+      if (!row || row.deletedAt !== null) {
+        const key = row ?? em.create(VirtualKey, { hash: desired.hash, prefix: desired.prefix, managedBy: FILE_MANAGED });
+        em.assign(key, this.withRelations(fields) as never);
+        key.deletedAt = null;
+        key.managedBy = FILE_MANAGED;
+        key.budgetResetAt = nextBudgetReset(key.budgetDuration);
+        this.tx.record('key', key.id, 'upsert');
+        this.tx.audit({ action: 'key.create', entityType: 'key', entityId: key.id, orgId, after: auditView(key) });
+        count.created += 1;
+        continue;
+      }
+      const current: Record<string, unknown> = {
+        alias: row.alias,
+        hash: retiring.has(row) ? null : row.hash,
+        prefix: row.prefix,
+        team: row.team?.id ?? null,
+        organization: row.organization?.id ?? null,
+        keyType: row.keyType,
+        models: row.models,
+        ...governedOf(row),
+        blocked: row.blocked,
+        expiresAt: row.expiresAt,
+        modelLimits: row.modelLimits,
+        modelAliases: row.modelAliases,
+        metadata: row.metadata,
+        tags: row.tags,
+        guardrails: row.guardrails,
+        enforcedParams: row.enforcedParams,
+        allowedIps: row.allowedIps,
+        allowedRoutes: row.allowedRoutes,
+      };
+      const changed = changedFields(fields, current);
+      if (changed.length === 0) {
+        count.unchanged += 1;
+        continue;
+      }
+      const before = auditView(row);
+      em.assign(row, this.withRelations(Object.fromEntries(changed.map((f) => [f, fields[f]]))) as never);
+      if (changed.includes('budgetDuration')) row.budgetResetAt = nextBudgetReset(row.budgetDuration);
+      // A new secret replaces the old one at once: the file is the only place the key is kept.
+      if (changed.includes('hash')) {
+        row.previousHash = null;
+        row.previousHashExpiresAt = null;
+        row.rotatedAt = new Date();
+      }
+      this.tx.record('key', row.id, 'upsert');
+      this.tx.audit({ action: 'key.update', entityType: 'key', entityId: row.id, orgId, before, after: auditView(row) });
+      count.updated += 1;
+    }
+
+    for (const key of liveFileKeys) {
+      if (claimed.has(key)) continue;
+      const before = auditView(key);
+      key.deletedAt = new Date();
+      this.tx.record('key', key.id, 'delete');
+      this.tx.audit({ action: 'key.delete', entityType: 'key', entityId: key.id, orgId: key.organization?.id ?? null, before });
+      count.deleted += 1;
+    }
+  }
+}
+
+/**
+ * Applies a resolved config in one admin write (one transaction under the config lock, audited as the system with
+ * the file named). Throws `ApplyError` (nothing written) when a declared reference cannot be resolved.
+ */
+export function applyConfig(writer: AdminWriter, config: ResolvedConfig, source: { path: string; fingerprint: string }): Promise<ApplyReport> {
+  return writer.run(fileActor(source.path, source.fingerprint), (tx) => new Reconciler(tx, config).run());
+}

@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import { perMillion } from './litellm-format.js';
+import { parseConfigText } from './parse.js';
+
+const ENV = { AZURE_API_BASE: 'https://acme.openai.azure.com', AWS_REGION_NAME: 'eu-west-1' };
+
+const parse = (text: string, env: NodeJS.ProcessEnv = ENV) => parseConfigText(text, env);
+const desired = (text: string, env?: NodeJS.ProcessEnv) => {
+  const result = parse(text, env);
+  if (!result.ok) throw new Error(`expected a valid file, got ${JSON.stringify(result.errors)}`);
+  return result;
+};
+const errors = (text: string) => {
+  const result = parse(text);
+  if (result.ok) throw new Error('expected problems');
+  return result.errors;
+};
+const entry = (params: string, extra = '') => `model_list:\n  - model_name: m\n    litellm_params:\n${params}${extra}`;
+
+describe("LiteLLM's config.yaml", () => {
+  it('should be told apart by its model_list and map each entry to a model', () => {
+    const result = desired(`
+model_list:
+  - model_name: gpt-4o
+    litellm_params:
+      model: openai/gpt-4o
+      api_key: os.environ/OPENAI_API_KEY
+      rpm: 600
+      tpm: 100000
+      timeout: 30
+      stream_timeout: 12.5
+      input_cost_per_token: 0.0000025
+      output_cost_per_token: 0.00001
+    model_info:
+      max_input_tokens: 128000
+      access_groups: [beta]
+      mode: chat
+      supports_vision: true
+  - model_name: azure-gpt
+    litellm_params:
+      model: azure/my-deployment
+      api_base: os.environ/AZURE_API_BASE
+      api_version: "2024-10-21"
+      api_key: os.environ/AZURE_API_KEY
+    model_info:
+      input_cost_per_token: 0.000001
+      output_cost_per_token: 0.000002
+      cache_read_input_token_cost: 0.0000005
+  - model_name: claude
+    litellm_params:
+      model: anthropic/claude-sonnet-4-5
+      api_key: os.environ/ANTHROPIC_API_KEY
+      input_cost_per_token: 3e-06
+      output_cost_per_token: 1.5e-05
+      cache_creation_input_token_cost: 3.75e-06
+  - model_name: flash
+    litellm_params: { model: gemini/gemini-2.5-flash, api_key: os.environ/GEMINI_API_KEY, input_cost_per_token: 0, output_cost_per_token: 0 }
+  - model_name: nova
+    litellm_params:
+      model: bedrock/converse/us.amazon.nova-pro-v1:0
+      aws_region_name: os.environ/AWS_REGION_NAME
+      aws_access_key_id: os.environ/AWS_ACCESS_KEY_ID
+      aws_secret_access_key: os.environ/AWS_SECRET_ACCESS_KEY
+      input_cost_per_token: 0
+      output_cost_per_token: 0
+general_settings:
+  master_key: os.environ/LITELLM_MASTER_KEY
+`);
+    expect(result.format).toBe('litellm');
+    expect(result.warnings).toEqual([]);
+    const models = Object.fromEntries(result.desired.models.map((m) => [m.value.name, m.value]));
+    expect(result.desired.models.map((m) => m.path)).toEqual(['model_list[0]', 'model_list[1]', 'model_list[2]', 'model_list[3]', 'model_list[4]']);
+    expect(models['gpt-4o']).toMatchObject({
+      provider: 'openai',
+      providerModel: 'gpt-4o',
+      apiBase: null,
+      apiKeyRef: 'env:OPENAI_API_KEY',
+      rpmLimit: 600,
+      tpmLimit: 100000,
+      timeoutMs: 30_000,
+      streamIdleTimeoutMs: 12_500,
+      inputCostPerMillion: 2.5,
+      outputCostPerMillion: 10,
+      maxInputTokens: 128000,
+      accessGroups: ['beta'],
+    });
+    expect(models['azure-gpt']).toMatchObject({
+      provider: 'azure',
+      providerModel: 'my-deployment',
+      apiBase: 'https://acme.openai.azure.com',
+      apiVersion: '2024-10-21',
+      apiKeyRef: 'env:AZURE_API_KEY',
+      inputCostPerMillion: 1,
+      outputCostPerMillion: 2,
+      cachedInputCostPerMillion: 0.5,
+    });
+    expect(models.claude).toMatchObject({ provider: 'anthropic', providerModel: 'claude-sonnet-4-5', inputCostPerMillion: 3, outputCostPerMillion: 15, cacheWriteCostPerMillion: 3.75 });
+    expect(models.flash).toMatchObject({ provider: 'gemini', providerModel: 'gemini-2.5-flash', apiKeyRef: 'env:GEMINI_API_KEY' });
+    expect(models.nova).toMatchObject({
+      provider: 'bedrock',
+      providerModel: 'us.amazon.nova-pro-v1:0',
+      region: 'eu-west-1',
+      awsAccessKeyIdRef: 'env:AWS_ACCESS_KEY_ID',
+      awsSecretAccessKeyRef: 'env:AWS_SECRET_ACCESS_KEY',
+    });
+    expect(result.desired.masterKey).toEqual({ path: 'general_settings.master_key', value: 'env:LITELLM_MASTER_KEY' });
+  });
+
+  it.each([
+    ['openai/gpt-4o with an api_base elsewhere', 'model: openai/qwen\n      api_base: http://127.0.0.1:8000/v1', { provider: 'openai_compatible', providerModel: 'qwen', apiBase: 'http://127.0.0.1:8000/v1' }],
+    ['openai/ at api.openai.com', 'model: openai/gpt-4o\n      api_base: https://api.openai.com/v1', { provider: 'openai', apiBase: 'https://api.openai.com/v1' }],
+    ['hosted_vllm/', 'model: hosted_vllm/meta-llama/Llama-3.1-8B\n      api_base: http://vllm:8000/v1', { provider: 'openai_compatible', providerModel: 'meta-llama/Llama-3.1-8B', apiBase: 'http://vllm:8000/v1' }],
+    ['ollama/ with its base', 'model: ollama/llama3\n      api_base: http://ollama:11434', { provider: 'openai_compatible', providerModel: 'llama3', apiBase: 'http://ollama:11434/v1' }],
+    ['ollama_chat/ on the default base', 'model: ollama_chat/llama3', { provider: 'openai_compatible', apiBase: 'http://localhost:11434/v1' }],
+    ['groq/', 'model: groq/llama-3.3-70b-versatile', { provider: 'openai_compatible', providerModel: 'llama-3.3-70b-versatile', apiBase: 'https://api.groq.com/openai/v1' }],
+    ['together_ai/', 'model: together_ai/meta-llama/Llama-3-70b', { provider: 'openai_compatible', providerModel: 'meta-llama/Llama-3-70b', apiBase: 'https://api.together.xyz/v1' }],
+    ['deepseek/', 'model: deepseek/deepseek-chat', { provider: 'openai_compatible', apiBase: 'https://api.deepseek.com/v1' }],
+    ['mistral/', 'model: mistral/mistral-large-latest', { provider: 'openai_compatible', apiBase: 'https://api.mistral.ai/v1' }],
+    ['bedrock/ without converse/', 'model: bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0\n      aws_region_name: us-east-1', { provider: 'bedrock', providerModel: 'anthropic.claude-3-5-sonnet-20240620-v1:0' }],
+    ['custom_llm_provider', 'model: my-model\n      custom_llm_provider: openai\n      api_base: http://10.0.0.5/v1', { provider: 'openai_compatible', providerModel: 'my-model' }],
+  ])('should map %s', (_what, params, expected) => {
+    const result = desired(entry(`      ${params}\n      input_cost_per_token: 0\n      output_cost_per_token: 0\n`));
+    expect(result.desired.models[0]!.value).toMatchObject(expected);
+  });
+
+  it('should refuse literal secrets, telling to use os.environ/, without repeating them', () => {
+    const problems = errors(`
+model_list:
+  - model_name: m
+    litellm_params: { model: openai/gpt-4o, api_key: sk-proj-abcdef0123456789, input_cost_per_token: 0, output_cost_per_token: 0 }
+  - model_name: b
+    litellm_params: { model: bedrock/x, aws_region_name: us-east-1, aws_access_key_id: AKIAABCDEFGHIJKLMNOP, aws_secret_access_key: os.environ/S }
+general_settings:
+  master_key: sk-1234567890abcdef
+`);
+    expect(problems).toEqual([
+      { path: 'model_list[0].litellm_params.api_key', message: expect.stringContaining('is a literal secret; write it as os.environ/NAME') },
+      { path: 'model_list[1].litellm_params.aws_access_key_id', message: expect.stringContaining('is a literal secret') },
+      { path: 'general_settings.master_key', message: expect.stringContaining('is a literal secret') },
+    ]);
+    const text = JSON.stringify(problems);
+    for (const secret of ['sk-proj-abcdef0123456789', 'AKIAABCDEFGHIJKLMNOP', 'sk-1234567890abcdef']) expect(text).not.toContain(secret);
+  });
+
+  it('should report unsupported prefixes, missing prefixes and missing settings at the entry', () => {
+    const problems = errors(`
+model_list:
+  - model_name: a
+    litellm_params: { model: cohere/command-r }
+  - model_name: b
+    litellm_params: { model: vertex_ai/gemini-pro }
+  - model_name: c
+    litellm_params: { model: gpt-4o }
+  - model_name: d
+    litellm_params: { model: azure/dep, api_base: https://x.openai.azure.com }
+  - model_name: e
+    litellm_params: { model: hosted_vllm/llama }
+  - model_name: f
+    litellm_params: { model: openai/*, api_key: os.environ/K }
+  - model_name: g
+    litellm_params: { model: openai/gpt-4o, api_base: os.environ/UNSET_BASE, rpm: many }
+  - litellm_params: { model: openai/gpt-4o }
+  - model_name: i
+`);
+    expect(problems).toEqual([
+      { path: 'model_list[0].litellm_params.model', message: expect.stringMatching(/^provider "cohere\/" is not supported; supported: openai\/, azure\//) },
+      { path: 'model_list[1].litellm_params.model', message: expect.stringContaining('use gemini/') },
+      { path: 'model_list[2].litellm_params.model', message: expect.stringContaining('needs a provider prefix, such as openai/gpt-4o') },
+      { path: 'model_list[3].litellm_params.api_version', message: 'is required for provider azure' },
+      { path: 'model_list[4].litellm_params.api_base', message: 'is required for provider openai_compatible' },
+      { path: 'model_list[5].litellm_params.model', message: expect.stringContaining('wildcard models are not supported yet') },
+      { path: 'model_list[6].litellm_params.api_base', message: expect.stringContaining("os.environ/UNSET_BASE is not set in the control plane's environment") },
+      { path: 'model_list[6].litellm_params.rpm', message: 'must be a number' },
+      { path: 'model_list[7].model_name', message: expect.stringContaining('is required') },
+      { path: 'model_list[8].litellm_params', message: expect.stringContaining('is required') },
+    ]);
+  });
+
+  it('should warn about every setting it ignores, and about several deployments of one name', () => {
+    const result = desired(`
+model_list:
+  - model_name: gpt
+    litellm_params: { model: openai/gpt-4o, api_key: os.environ/A, max_retries: 3, input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }
+    model_info: { id: abc, custom_thing: 1 }
+  - model_name: gpt
+    litellm_params: { model: azure/gpt, api_key: literal-but-ignored }
+  - model_name: free
+    litellm_params: { model: openai/gpt-4o-mini }
+router_settings:
+  routing_strategy: least-busy
+  num_retries: 2
+litellm_settings:
+  drop_params: true
+general_settings:
+  master_key: os.environ/MK
+  database_url: os.environ/DATABASE_URL
+  alerting: [slack]
+environment_variables:
+  FOO: bar
+`);
+    expect(result.desired.models.map((m) => m.value.name)).toEqual(['gpt', 'free']);
+    expect(result.desired.models[0]!.value.provider).toBe('openai');
+    expect(result.warnings).toEqual([
+      { path: 'model_list[0].litellm_params.max_retries', message: 'not supported by Tollgate; ignored' },
+      { path: 'model_list[0].model_info.custom_thing', message: 'not supported by Tollgate; ignored' },
+      { path: 'model_list[1]', message: expect.stringContaining('several deployments per model name are not supported yet; the first entry is used') },
+      { path: 'model_list[2]', message: expect.stringContaining('recorded at cost 0') },
+      { path: 'general_settings.database_url', message: expect.stringContaining('DATABASE_URL') },
+      { path: 'general_settings.alerting', message: 'not supported by Tollgate; ignored' },
+      { path: 'router_settings.routing_strategy', message: 'routing settings are not supported yet; ignored' },
+      { path: 'router_settings.num_retries', message: 'routing settings are not supported yet; ignored' },
+      { path: 'litellm_settings.drop_params', message: 'ignored' },
+      { path: 'environment_variables', message: expect.stringContaining('set these in the environment') },
+    ]);
+  });
+
+  it('should turn per-token prices into per-million ones without float noise', () => {
+    expect(perMillion(0.0000025)).toBe(2.5);
+    expect(perMillion(1.5e-5)).toBe(15);
+    expect(perMillion(3e-7)).toBe(0.3);
+    expect(perMillion(0)).toBe(0);
+  });
+});

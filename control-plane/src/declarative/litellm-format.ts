@@ -1,0 +1,392 @@
+import type { ProviderKind } from '@tollgate/schema';
+import { CreateModelInput } from '../services/inputs.js';
+import type { Declared, DesiredModel } from './desired.js';
+import { LITELLM_PROVIDERS, OPENAI_HOSTS, SUPPORTED_PREFIXES, UNSUPPORTED_HINTS } from './litellm-providers.js';
+import { joinPath, type ConfigProblem } from './problems.js';
+import { isSecretRef, osEnvironName } from './secrets.js';
+import type { FormatResult } from './tollgate-format.js';
+
+/**
+ * LiteLLM's config.yaml (`model_list`, `general_settings`, `router_settings`, `litellm_settings`) read as a
+ * Tollgate config: each `model_list` entry becomes a model. Secrets must be `os.environ/NAME` (or `env:`/`file:`)
+ * references, never literals: the database holds references only. Other `os.environ/NAME` values (an `api_base`,
+ * an `aws_region_name`) are not secrets and are read from the control plane's environment when the file is loaded.
+ * What Tollgate does not do (yet) is reported as a warning per key and ignored, never silently.
+ * @see https://docs.litellm.ai/docs/proxy/configs
+ */
+
+type Raw = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** litellm_params this mapping reads; any other key is reported and ignored. */
+const READ_PARAMS = new Set([
+  'model',
+  'custom_llm_provider',
+  'api_key',
+  'api_base',
+  'api_version',
+  'aws_region_name',
+  'aws_access_key_id',
+  'aws_secret_access_key',
+  'aws_session_token',
+  'rpm',
+  'tpm',
+  'timeout',
+  'stream_timeout',
+  'input_cost_per_token',
+  'output_cost_per_token',
+  'cache_read_input_token_cost',
+  'cache_creation_input_token_cost',
+  'weight',
+  'max_input_tokens',
+  'tags',
+]);
+
+const READ_MODEL_INFO = new Set([
+  'max_input_tokens',
+  'input_cost_per_token',
+  'output_cost_per_token',
+  'cache_read_input_token_cost',
+  'cache_creation_input_token_cost',
+  'access_groups',
+]);
+/** Descriptive model_info fields with no effect on serving: ignored without a warning. */
+const DESCRIPTIVE_MODEL_INFO = new Set(['id', 'mode', 'base_model', 'max_tokens', 'max_output_tokens', 'litellm_provider', 'description']);
+
+/** Where each model field comes from in an entry, so a rule broken by the mapped model points at the entry's key. */
+const FIELD_ORIGIN: Record<keyof DesiredModel, string> = {
+  name: 'model_name',
+  provider: 'litellm_params.model',
+  providerModel: 'litellm_params.model',
+  apiBase: 'litellm_params.api_base',
+  apiKeyRef: 'litellm_params.api_key',
+  apiVersion: 'litellm_params.api_version',
+  region: 'litellm_params.aws_region_name',
+  awsAccessKeyIdRef: 'litellm_params.aws_access_key_id',
+  awsSecretAccessKeyRef: 'litellm_params.aws_secret_access_key',
+  awsSessionTokenRef: 'litellm_params.aws_session_token',
+  timeoutMs: 'litellm_params.timeout',
+  streamIdleTimeoutMs: 'litellm_params.stream_timeout',
+  inputCostPerMillion: 'litellm_params.input_cost_per_token',
+  outputCostPerMillion: 'litellm_params.output_cost_per_token',
+  cachedInputCostPerMillion: 'litellm_params.cache_read_input_token_cost',
+  cacheWriteCostPerMillion: 'litellm_params.cache_creation_input_token_cost',
+  rpmLimit: 'litellm_params.rpm',
+  tpmLimit: 'litellm_params.tpm',
+  weight: 'litellm_params.weight',
+  maxInputTokens: 'model_info.max_input_tokens',
+  accessGroups: 'model_info.access_groups',
+  tags: 'litellm_params.tags',
+};
+
+class Problems {
+  readonly errors: ConfigProblem[] = [];
+  readonly warnings: ConfigProblem[] = [];
+  error(path: string, message: string): void {
+    this.errors.push({ path, message });
+  }
+  warn(path: string, message: string): void {
+    this.warnings.push({ path, message });
+  }
+}
+
+/** Reads one entry's values, reporting each problem at its path. */
+class EntryReader {
+  constructor(
+    private readonly base: string,
+    private readonly problems: Problems,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  at(path: string): string {
+    return joinPath(this.base, path);
+  }
+
+  error(path: string, message: string): void {
+    this.problems.error(this.at(path), message);
+  }
+
+  /** A secret: a reference, or an error saying how to write one (the value is never repeated). */
+  secret(value: unknown, path: string): string | null {
+    if (value === undefined || value === null || value === '') return null;
+    const name = osEnvironName(value);
+    if (name !== undefined) return `env:${name}`;
+    if (typeof value === 'string' && isSecretRef(value.trim())) return value.trim();
+    this.error(
+      path,
+      typeof value === 'string'
+        ? 'is a literal secret; write it as os.environ/NAME and set NAME in the data planes\' environment (secrets are never stored in the database)'
+        : 'must be a reference such as os.environ/NAME',
+    );
+    return null;
+  }
+
+  /** A setting that is not secret; `os.environ/NAME` is read from the control plane's environment now. */
+  text(value: unknown, path: string): string | null {
+    if (value === undefined || value === null) return null;
+    const name = osEnvironName(value);
+    if (name !== undefined) {
+      const resolved = this.env[name];
+      if (resolved === undefined || resolved === '') {
+        this.error(path, `os.environ/${name} is not set in the control plane's environment (settings that are not secrets are read when the file is loaded)`);
+        return null;
+      }
+      return resolved.trim();
+    }
+    if (typeof value === 'string') return value.trim() || null;
+    if (typeof value === 'number') return String(value);
+    this.error(path, 'must be a string');
+    return null;
+  }
+
+  number(value: unknown, path: string): number | null {
+    const text = typeof value === 'string' ? this.text(value, path) : value;
+    if (text === undefined || text === null) return null;
+    const n = typeof text === 'number' ? text : typeof text === 'string' && text.trim() !== '' ? Number(text) : Number.NaN;
+    if (!Number.isFinite(n)) {
+      this.error(path, 'must be a number');
+      return null;
+    }
+    return n;
+  }
+
+  strings(value: unknown, path: string): string[] {
+    if (value === undefined || value === null) return [];
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
+    this.error(path, 'must be a list of strings');
+    return [];
+  }
+}
+
+/** USD per token → USD per million tokens, rounded to the 12 decimals the database keeps (no 2.4999999999999996). */
+export function perMillion(perToken: number): number {
+  return Number((perToken * 1_000_000).toFixed(12));
+}
+
+/** The provider and upstream model id for `litellm_params.model` (and `custom_llm_provider`), or null after an error. */
+function providerOf(params: Raw, apiBase: string | null, read: EntryReader): { provider: ProviderKind; providerModel: string; apiBase: string | null } | null {
+  const model = params.model;
+  if (typeof model !== 'string' || model.trim() === '') {
+    read.error('litellm_params.model', 'is required: the provider and model id, such as openai/gpt-4o');
+    return null;
+  }
+  let prefix: string;
+  let id: string;
+  if (typeof params.custom_llm_provider === 'string' && params.custom_llm_provider.trim() !== '') {
+    prefix = params.custom_llm_provider.trim();
+    id = model.trim();
+  } else {
+    const slash = model.indexOf('/');
+    if (slash <= 0) {
+      read.error('litellm_params.model', `needs a provider prefix, such as openai/${model.trim()}; supported: ${SUPPORTED_PREFIXES.join(', ')}`);
+      return null;
+    }
+    prefix = model.slice(0, slash);
+    id = model.slice(slash + 1).trim();
+  }
+  const rule = Object.hasOwn(LITELLM_PROVIDERS, prefix) ? LITELLM_PROVIDERS[prefix] : undefined;
+  if (!rule) {
+    const hint = Object.hasOwn(UNSUPPORTED_HINTS, prefix) ? UNSUPPORTED_HINTS[prefix] : `supported: ${SUPPORTED_PREFIXES.join(', ')}`;
+    read.error('litellm_params.model', `provider ${JSON.stringify(`${prefix}/`)} is not supported; ${hint}`);
+    return null;
+  }
+  for (const segment of rule.routeSegments ?? []) {
+    if (id.startsWith(`${segment}/`)) id = id.slice(segment.length + 1);
+  }
+  if (id === '') {
+    read.error('litellm_params.model', 'names no model after the provider prefix');
+    return null;
+  }
+  if (id.includes('*')) {
+    read.error('litellm_params.model', 'wildcard models are not supported yet; declare each model');
+    return null;
+  }
+
+  let provider = rule.provider;
+  let base = apiBase ?? rule.defaultApiBase ?? null;
+  // `openai/` pointed anywhere but OpenAI is an OpenAI-compatible server (vLLM, LM Studio, a proxy, …).
+  if (prefix === 'openai' && apiBase !== null && !OPENAI_HOSTS.has(hostOf(apiBase))) provider = 'openai_compatible';
+  if (base !== null && rule.apiBaseSuffix) {
+    const trimmed = base.replace(/\/+$/, '');
+    base = trimmed.endsWith(rule.apiBaseSuffix) ? trimmed : `${trimmed}${rule.apiBaseSuffix}`;
+  }
+  return { provider, providerModel: id, apiBase: base };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
+  }
+}
+
+/** One `model_list` entry → a model, or null after reporting why not. */
+function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.ProcessEnv): DesiredModel | null {
+  const read = new EntryReader(base, problems, env);
+  const errorsBefore = problems.errors.length;
+  if (!isObject(entry)) {
+    problems.error(base, 'must be an object with model_name and litellm_params');
+    return null;
+  }
+  for (const key of Object.keys(entry)) {
+    if (!['model_name', 'litellm_params', 'model_info'].includes(key)) problems.warn(read.at(key), 'not supported by Tollgate; ignored');
+  }
+  const name = typeof entry.model_name === 'string' ? entry.model_name.trim() : '';
+  if (name === '') read.error('model_name', 'is required: the name clients send as model');
+  if (name.includes('*')) read.error('model_name', 'wildcard model names are not supported yet; declare each model');
+  if (!isObject(entry.litellm_params)) {
+    read.error('litellm_params', 'is required: an object with at least model (such as openai/gpt-4o)');
+    return null;
+  }
+  if (entry.model_info !== undefined && entry.model_info !== null && !isObject(entry.model_info)) read.error('model_info', 'must be an object');
+  const params = entry.litellm_params;
+  const info = isObject(entry.model_info) ? entry.model_info : {};
+
+  for (const key of Object.keys(params)) {
+    if (!READ_PARAMS.has(key)) problems.warn(read.at(`litellm_params.${key}`), 'not supported by Tollgate; ignored');
+  }
+  for (const key of Object.keys(info)) {
+    if (!READ_MODEL_INFO.has(key) && !DESCRIPTIVE_MODEL_INFO.has(key) && !key.startsWith('supports_')) {
+      problems.warn(read.at(`model_info.${key}`), 'not supported by Tollgate; ignored');
+    }
+  }
+
+  const origin: Record<string, string> = { ...FIELD_ORIGIN };
+  /** A value from litellm_params, else model_info (LiteLLM reads both for prices and context windows). */
+  const either = (key: string, field: keyof DesiredModel): unknown => {
+    if (params[key] !== undefined && params[key] !== null) return params[key];
+    if (info[key] !== undefined && info[key] !== null) {
+      origin[field] = `model_info.${key}`;
+      return info[key];
+    }
+    return undefined;
+  };
+  const price = (key: string, field: keyof DesiredModel) => {
+    const value = read.number(either(key, field), origin[field]!);
+    return value === null ? null : perMillion(value);
+  };
+  const seconds = (key: string) => {
+    const value = read.number(params[key], `litellm_params.${key}`);
+    return value === null ? null : Math.round(value * 1000);
+  };
+
+  const apiBase = read.text(params.api_base, 'litellm_params.api_base');
+  const target = providerOf(params, apiBase, read);
+  if (target?.provider === 'bedrock' && params.api_key != null) {
+    problems.warn(read.at('litellm_params.api_key'), 'Bedrock is called with AWS credentials (aws_access_key_id, aws_secret_access_key); ignored');
+  }
+  const inputCost = price('input_cost_per_token', 'inputCostPerMillion');
+  const outputCost = price('output_cost_per_token', 'outputCostPerMillion');
+  if (inputCost === null || outputCost === null) {
+    problems.warn(base, `no ${inputCost === null ? 'input_cost_per_token' : 'output_cost_per_token'}: ${JSON.stringify(name)}'s ${inputCost === null ? 'input' : 'output'} tokens are recorded at cost 0`);
+  }
+  const candidate = {
+    name,
+    provider: target?.provider,
+    providerModel: target?.providerModel,
+    apiBase: target?.apiBase ?? apiBase,
+    apiKeyRef: target?.provider === 'bedrock' ? null : read.secret(params.api_key, 'litellm_params.api_key'),
+    apiVersion: read.text(params.api_version, 'litellm_params.api_version'),
+    region: read.text(params.aws_region_name, 'litellm_params.aws_region_name'),
+    awsAccessKeyIdRef: read.secret(params.aws_access_key_id, 'litellm_params.aws_access_key_id'),
+    awsSecretAccessKeyRef: read.secret(params.aws_secret_access_key, 'litellm_params.aws_secret_access_key'),
+    awsSessionTokenRef: read.secret(params.aws_session_token, 'litellm_params.aws_session_token'),
+    timeoutMs: seconds('timeout'),
+    streamIdleTimeoutMs: seconds('stream_timeout'),
+    inputCostPerMillion: inputCost ?? 0,
+    outputCostPerMillion: outputCost ?? 0,
+    cachedInputCostPerMillion: price('cache_read_input_token_cost', 'cachedInputCostPerMillion'),
+    cacheWriteCostPerMillion: price('cache_creation_input_token_cost', 'cacheWriteCostPerMillion'),
+    rpmLimit: read.number(params.rpm, 'litellm_params.rpm'),
+    tpmLimit: read.number(params.tpm, 'litellm_params.tpm'),
+    weight: read.number(params.weight, 'litellm_params.weight'),
+    maxInputTokens: read.number(either('max_input_tokens', 'maxInputTokens'), origin.maxInputTokens!),
+    accessGroups: read.strings(info.access_groups, 'model_info.access_groups'),
+    tags: read.strings(params.tags, 'litellm_params.tags'),
+  };
+  if (target === null || problems.errors.length > errorsBefore) return null;
+  const parsed = CreateModelInput.safeParse(candidate);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const field = String(issue.path[0] ?? '');
+      read.error(Object.hasOwn(origin, field) ? origin[field]! : '', issue.message);
+    }
+    return null;
+  }
+  return parsed.data;
+}
+
+const GENERAL_SETTINGS_NOTES: Record<string, string> = {
+  database_url: 'Tollgate reads its database from DATABASE_URL; ignored',
+};
+
+/** A parsed YAML document with a top-level `model_list` → the desired config (models and the master key). */
+export function fromLiteLlmFile(document: Raw, env: NodeJS.ProcessEnv): FormatResult {
+  const problems = new Problems();
+  const models: Array<Declared<DesiredModel>> = [];
+  const list = document.model_list;
+  if (!Array.isArray(list)) {
+    problems.error('model_list', 'must be a list of models');
+  } else {
+    const firstOf = new Map<string, number>();
+    list.forEach((entry, index) => {
+      const base = `model_list[${index}]`;
+      const name = isObject(entry) && typeof entry.model_name === 'string' ? entry.model_name.trim() : undefined;
+      const first = name === undefined ? undefined : firstOf.get(name);
+      if (first !== undefined) {
+        // The database holds one live model per name today; model groups (several deployments behind one name,
+        // load-balanced) come with the router. Said out loud rather than silently dropped.
+        problems.warn(base, `another deployment of ${JSON.stringify(name)} (first at model_list[${first}]): several deployments per model name are not supported yet; the first entry is used and this one is ignored`);
+        return;
+      }
+      if (name !== undefined && name !== '') firstOf.set(name, index);
+      const model = modelOf(entry, base, problems, env);
+      if (model) models.push({ path: base, value: model });
+    });
+  }
+
+  let masterKey: Declared<string> | null = null;
+  const general = document.general_settings;
+  if (general !== undefined && general !== null) {
+    if (!isObject(general)) problems.error('general_settings', 'must be an object');
+    else {
+      for (const [key, value] of Object.entries(general)) {
+        const path = `general_settings.${key}`;
+        if (key === 'master_key') {
+          const reader = new EntryReader('', problems, env);
+          const ref = reader.secret(value, path);
+          if (ref !== null) masterKey = { path, value: ref };
+        } else {
+          problems.warn(path, (Object.hasOwn(GENERAL_SETTINGS_NOTES, key) && GENERAL_SETTINGS_NOTES[key]) || 'not supported by Tollgate; ignored');
+        }
+      }
+    }
+  }
+  for (const [sectionName, note] of [
+    ['router_settings', 'routing settings are not supported yet; ignored'],
+    ['litellm_settings', 'ignored'],
+  ] as const) {
+    const value = document[sectionName];
+    if (value === undefined || value === null) continue;
+    if (!isObject(value)) problems.warn(sectionName, `must be an object; ignored`);
+    else for (const key of Object.keys(value)) problems.warn(`${sectionName}.${key}`, note);
+  }
+  for (const key of Object.keys(document)) {
+    if (['model_list', 'general_settings', 'router_settings', 'litellm_settings'].includes(key)) continue;
+    problems.warn(
+      key,
+      key === 'environment_variables'
+        ? "ignored: set these in the environment of the control plane and the data planes"
+        : 'not supported by Tollgate; ignored',
+    );
+  }
+
+  if (problems.errors.length > 0) return { ok: false, errors: problems.errors, warnings: problems.warnings };
+  return {
+    ok: true,
+    warnings: problems.warnings,
+    desired: { format: 'litellm', models, organizations: [], teams: [], keys: [], guardrailPolicies: [], mcpServers: [], masterKey },
+  };
+}

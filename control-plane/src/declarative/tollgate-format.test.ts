@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfigText, type ParseResult } from './parse.js';
+
+const ok = (result: ParseResult) => {
+  if (!result.ok) throw new Error(`expected a valid file, got ${JSON.stringify(result.errors)}`);
+  return result.desired;
+};
+const errors = (text: string) => {
+  const result = parseConfigText(text, {});
+  if (result.ok) throw new Error('expected problems');
+  return result.errors;
+};
+
+const FULL = `
+settings:
+  masterKey: env:TOLLGATE_MASTER_KEY
+models:
+  - name: gpt-4o
+    provider: openai
+    providerModel: gpt-4o
+    apiKeyRef: os.environ/OPENAI_API_KEY
+    inputCostPerMillion: 2.5
+    outputCostPerMillion: 10
+    tags: [prod]
+  - name: claude
+    provider: anthropic
+    providerModel: claude-sonnet-4-5
+    apiKeyRef: file:/run/secrets/anthropic
+    inputCostPerMillion: 3
+    outputCostPerMillion: 15
+organizations:
+  - name: acme
+    maxBudget: 1000
+    budgetDuration: 1mo
+teams:
+  - name: platform
+    organization: acme
+    models: [gpt-4o]
+    rpmLimit: 600
+keys:
+  - alias: ci
+    key: env:CI_KEY
+    team: platform
+    maxBudget: 50
+    expiresAt: 2030-01-31T00:00:00Z
+  - alias: batch
+    keyHash: ${'AB'.repeat(32)}
+    organization: acme
+guardrailPolicies:
+  - name: no-secrets
+    kind: secrets
+    mode: pre_call
+mcpServers:
+  - name: github
+    url: https://api.githubcopilot.com/mcp/
+    authRef: env:GITHUB_TOKEN
+`;
+
+describe('tollgate.yaml', () => {
+  it('should read every section, with defaults filled in and os.environ/ turned into env:', () => {
+    const result = parseConfigText(FULL, {});
+    expect(result.format).toBe('tollgate');
+    const desired = ok(result);
+    expect(desired.masterKey).toEqual({ path: 'settings.masterKey', value: 'env:TOLLGATE_MASTER_KEY' });
+    expect(desired.models.map((m) => [m.path, m.value.name, m.value.apiKeyRef])).toEqual([
+      ['models[0]', 'gpt-4o', 'env:OPENAI_API_KEY'],
+      ['models[1]', 'claude', 'file:/run/secrets/anthropic'],
+    ]);
+    expect(desired.models[0]!.value).toMatchObject({ weight: 1, accessGroups: [], tags: ['prod'], apiBase: null });
+    expect(desired.organizations[0]!.value).toMatchObject({ name: 'acme', maxBudget: 1000, budgetDuration: '1mo', blocked: false, models: [] });
+    expect(desired.teams[0]!.value).toMatchObject({ name: 'platform', organization: 'acme', models: ['gpt-4o'], rpmLimit: 600 });
+    expect(desired.keys.map((k) => k.value.secret)).toEqual([{ ref: 'env:CI_KEY' }, { hash: 'ab'.repeat(32) }]);
+    expect(desired.keys[0]!.value).toMatchObject({ alias: 'ci', team: 'platform', organization: null, maxBudget: 50, expiresAt: new Date('2030-01-31T00:00:00Z') });
+    expect(desired.guardrailPolicies[0]!.value).toEqual({ name: 'no-secrets', kind: 'secrets', mode: 'pre_call', action: 'block', settings: {}, defaultOn: false });
+    expect(desired.mcpServers[0]!.value).toEqual({ name: 'github', url: 'https://api.githubcopilot.com/mcp/', transport: 'streamable_http', authRef: 'env:GITHUB_TOKEN', description: null });
+  });
+
+  it('should read empty sections and {} as declaring nothing', () => {
+    const desired = ok(parseConfigText('models: []\nteams:\n', {}));
+    expect(desired.models).toEqual([]);
+    expect(desired.teams).toEqual([]);
+    expect(ok(parseConfigText('{}', {})).keys).toEqual([]);
+  });
+
+  it('should refuse an empty file rather than delete everything it made', () => {
+    expect(errors('')).toEqual([{ path: '', message: expect.stringContaining('the file is empty') }]);
+    expect(errors('# nothing yet\n')).toEqual([{ path: '', message: expect.stringContaining('the file is empty') }]);
+  });
+
+  it('should report YAML syntax errors with their line', () => {
+    expect(errors('models:\n  - name: a\n  - name: b\nmodels: []\n')).toEqual([
+      { path: '', message: expect.stringMatching(/^YAML: Map keys must be unique at line 4, column 1/) },
+    ]);
+    expect(errors('- just\n- a list\n')).toEqual([{ path: '', message: expect.stringContaining('must be a mapping') }]);
+  });
+
+  it('should report every problem in one go, each at its path', () => {
+    const problems = errors(`
+models:
+  - name: ok
+    provider: mock
+    providerModel: mock-gpt
+    inputCostPerMillion: 1
+    outputCostPerMillion: 1
+  - name: bad
+    provider: cohere
+    providerModel: command-r
+    inputCostPerMillion: -1
+    outputCostPerMillion: 1
+    apiKey: sk-live-123
+  - name: azure-without-base
+    provider: azure
+    providerModel: gpt-4o
+    apiKeyRef: sk-not-a-reference-at-all
+    inputCostPerMillion: 1
+    outputCostPerMillion: 1
+teams:
+  - name: t
+    maxBudget: lots
+keys:
+  - alias: both
+    key: env:A_KEY
+    keyHash: ${'a'.repeat(64)}
+  - alias: literal
+    key: sk-live-abcdefghijklmnop
+  - alias: short-hash
+    keyHash: abc
+guardrailPolicies:
+  - name: g
+    kind: pii
+    mode: sometimes
+mcpServers:
+  - name: m
+    url: ftp://example.com
+unknownSection: {}
+`);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { path: 'models[1].provider', message: expect.stringContaining('Invalid option') },
+        { path: 'models[1].inputCostPerMillion', message: 'must not be negative' },
+        { path: 'models[1].apiKey', message: 'unknown field' },
+        { path: 'models[2].apiKeyRef', message: expect.stringContaining('env:NAME or file:/path') },
+        { path: 'models[2].apiBase', message: 'is required for provider azure' },
+        { path: 'models[2].apiVersion', message: 'is required for provider azure' },
+        { path: 'teams[0].maxBudget', message: expect.stringContaining('expected number') },
+        { path: 'keys[0].key', message: expect.stringContaining('exactly one of key') },
+        { path: 'keys[1].key', message: expect.stringContaining('secrets must not be written in the file') },
+        { path: 'keys[2].keyHash', message: "must be the key's sha-256 as 64 hex digits" },
+        { path: 'guardrailPolicies[0].mode', message: 'must be one of pre_call, during_call, post_call' },
+        { path: 'mcpServers[0].url', message: 'must be an http(s) URL' },
+        { path: 'unknownSection', message: 'unknown field' },
+      ]),
+    );
+    // The literal secret is never repeated back.
+    expect(JSON.stringify(problems)).not.toContain('sk-live-abcdefghijklmnop');
+    expect(problems.some((p) => p.path.startsWith('models[0]'))).toBe(false);
+  });
+
+  it('should report duplicates and contradictions between entries', () => {
+    const problems = errors(`
+models:
+  - { name: m, provider: mock, providerModel: x, inputCostPerMillion: 0, outputCostPerMillion: 0 }
+  - { name: m, provider: mock, providerModel: y, inputCostPerMillion: 0, outputCostPerMillion: 0 }
+organizations: [{ name: a }, { name: b }]
+teams:
+  - { name: t, organization: a }
+  - { name: t }
+keys:
+  - { alias: k, key: env:K1, team: t, organization: b }
+  - { alias: k, key: env:K1 }
+`);
+    expect(problems).toEqual([
+      { path: 'models[1].name', message: 'the model "m" is already declared at models[0]' },
+      { path: 'teams[1].name', message: 'the team "t" is already declared at teams[0]' },
+      { path: 'keys[1].alias', message: 'the alias "k" is already declared at keys[0]' },
+      { path: 'keys[1].key', message: 'the reference "env:K1" is already declared at keys[0]' },
+      { path: 'keys[0].organization', message: expect.stringContaining('belongs to "a"') },
+    ]);
+  });
+});
