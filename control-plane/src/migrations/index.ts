@@ -6,6 +6,7 @@ import { Migration20261125105359 } from './Migration20261125105359.js';
 import { Migration20261125105410 } from './Migration20261125105410.js';
 import { Migration20261125110054 } from './Migration20261125110054.js';
 import { Migration20261125110534 } from './Migration20261125110534.js';
+import { Migration20261125111333 } from './Migration20261125111333.js';
 
 /**
  * Every migration, in order. Listed explicitly instead of globbed so they are found the same way from the
@@ -20,4 +21,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261125105410', class: Migration20261125105410 },
   { name: 'Migration20261125110054', class: Migration20261125110054 },
   { name: 'Migration20261125110534', class: Migration20261125110534 },
+  { name: 'Migration20261125111333', class: Migration20261125111333 },
 ];

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isIP } from 'node:net';
 import { KEY_TYPES, TEAM_ROLES, USER_ROLES } from '../auth/roles.js';
 import { BUDGET_DURATIONS } from '../db/entities/governed.js';
+import { SPEND_DIMENSIONS } from '../db/entities/spend-rollup.entity.js';
 
 /** Validation for admin input, shared by the services. GraphQL types only guarantee shapes; these guarantee sense. */
 
@@ -347,3 +348,17 @@ export const KeyPageInput = z.object({
   blocked: z.boolean().nullish().transform((v) => v ?? null),
   search: z.string().trim().max(200, 'must be at most 200 characters').nullish().transform((v) => v || null),
 });
+
+export const SpendReportInput = z
+  .object({
+    dimension: z.enum(SPEND_DIMENSIONS, `must be one of ${SPEND_DIMENSIONS.join(', ')}`),
+    from: z.date().nullish().transform((v) => v ?? null),
+    to: z.date().nullish().transform((v) => v ?? null),
+    byDay: z.boolean().nullish().transform((v) => v ?? false),
+    value: z.string().max(500).nullish().transform((v) => v ?? null),
+    first: z.number().int().min(1, 'must be at least 1').max(5000, 'must be at most 5000'),
+  })
+  .superRefine((input, ctx) => {
+    if (input.from && input.to && input.from > input.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from', input: input.to });
+  });
+export type SpendReportInput = z.output<typeof SpendReportInput>;

@@ -2,10 +2,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { SpendLog } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import { visibility } from '../auth/policy.js';
-import { forbidden } from '../errors.js';
+import { AppError, forbidden } from '../errors.js';
 import { parseInput } from '../validation.js';
 import type { Actor } from './audit.js';
-import { SpendLogsInput } from './inputs.js';
+import { SpendLogsInput, SpendReportInput } from './inputs.js';
 
 export interface SpendTotals {
   totalSpend: number;
@@ -29,10 +29,89 @@ export class SpendService {
     });
   }
 
+  report(actor: Actor, rawInput: unknown): Promise<SpendReportRow[]> {
+    return spendReport(this.orm.em.fork(), actor, rawInput);
+  }
+
   /** All-time totals, from the daily roll-up rather than the ledger. */
   summary(actor: Actor, em: EntityManager = this.orm.em.fork()): Promise<SpendTotals> {
     assertSeesAllSpend(actor);
     return spendTotals(em);
+  }
+}
+
+export interface SpendReportRow {
+  /** The UTC day (YYYY-MM-DD) when the report is by day; null for totals over the range. */
+  day: string | null;
+  /** The key id, user id, team id, organization id, end-user id, model name, provider or tag. */
+  value: string;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  cost: number;
+}
+
+/**
+ * Spend by one dimension over a date range, as totals per value or per day and value, from the daily roll-ups (never
+ * the ledger). Proxy admins and viewers see everything; org admins their organization's requests; internal users
+ * their own keys and their own user (and team admins their teams), and nothing else.
+ */
+export async function spendReport(em: EntityManager, actor: Actor, rawInput: unknown): Promise<SpendReportRow[]> {
+  const input = parseInput(SpendReportInput, rawInput);
+  const seen = visibility(actor.principal, 'spend');
+  const where: string[] = ['r."dimension" = ?'];
+  const params: unknown[] = [input.dimension];
+  if (seen.kind === 'none') throw forbidden();
+  if (seen.kind === 'org') {
+    where.push('r."org_id" = ?');
+    params.push(seen.orgId);
+  }
+  if (seen.kind === 'own') {
+    const own = await ownSpendValues(em, input.dimension, seen.userId, seen.teamIds);
+    if (own === null) throw new AppError('FORBIDDEN', `Spend by ${input.dimension} is for admins; ask for key or user instead.`);
+    where.push('r."value" = any(?)');
+    params.push(`{${own.map((v) => `"${v}"`).join(',')}}`);
+  }
+  if (input.value !== null) {
+    where.push('r."value" = ?');
+    params.push(input.value);
+  }
+  if (input.from !== null) {
+    where.push(`r."day" >= (?::timestamptz at time zone 'UTC')::date`);
+    params.push(input.from.toISOString());
+  }
+  if (input.to !== null) {
+    where.push(`r."day" <= (?::timestamptz at time zone 'UTC')::date`);
+    params.push(input.to.toISOString());
+  }
+  const day = input.byDay ? `to_char(r."day", 'YYYY-MM-DD')` : 'null';
+  const rows = await em.execute<Array<{ day: string | null; value: string; requests: number; prompt: number; completion: number; total: number; cost: number }>>(
+    `select ${day} as "day", r."value", sum(r."requests")::float8 as "requests", sum(r."prompt_tokens")::float8 as "prompt",
+            sum(r."completion_tokens")::float8 as "completion", sum(r."total_tokens")::float8 as "total", sum(r."cost")::float8 as "cost"
+       from "spend_rollup" r where ${where.join(' and ')}
+      group by 1, r."value" order by ${input.byDay ? '1 asc, ' : ''}"cost" desc, r."value" limit ?`,
+    [...params, input.first],
+  );
+  return rows.map((r) => ({ day: r.day, value: r.value, requests: r.requests, promptTokens: r.prompt, completionTokens: r.completion, totalTokens: r.total, cost: r.cost }));
+}
+
+/** The values of a dimension an internal user may report on (null: none of that dimension). */
+async function ownSpendValues(em: EntityManager, dimension: string, userId: string, adminTeamIds: readonly string[]): Promise<string[] | null> {
+  switch (dimension) {
+    case 'user':
+      return [userId];
+    case 'team':
+      return [...adminTeamIds];
+    case 'key': {
+      const rows = await em.execute<Array<{ id: string }>>(
+        `select "id"::text as "id" from "virtual_key" where "owner_id" = ? or "team_id" = any(?::uuid[])`,
+        [userId, `{${adminTeamIds.join(',')}}`],
+      );
+      return rows.map((r) => r.id);
+    }
+    default:
+      return null;
   }
 }
 

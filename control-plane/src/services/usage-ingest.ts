@@ -19,15 +19,21 @@ const INSERT_LEDGER = `
 insert into "spend_log" (
   "request_id", "key_id", "team_id", "model", "model_id", "provider", "route", "stream", "status", "http_status",
   "error_type", "error_message", "prompt_tokens", "completion_tokens", "total_tokens", "cost", "started_at",
-  "duration_ms", "ttft_ms", "end_user", "data_plane_id")
+  "duration_ms", "ttft_ms", "end_user", "data_plane_id", "user_id", "org_id", "tags")
 select e."requestId", e."keyId", e."teamId", e."model", e."modelId", e."provider", e."route", e."stream", e."status",
        e."httpStatus", e."errorType", e."errorMessage", e."promptTokens", e."completionTokens", e."totalTokens",
-       e."cost", e."startedAt", e."durationMs", e."ttftMs", e."endUser", e."dataPlaneId"
+       e."cost", e."startedAt", e."durationMs", e."ttftMs", e."endUser", e."dataPlaneId",
+       k."owner_id"::text, coalesce(k."organization_id", t."organization_id")::text,
+       array(select distinct x from unnest(coalesce(k."tags", '{}') || coalesce(t."tags", '{}')) as x order by x)
   from jsonb_to_recordset(?::jsonb) as e(
     "requestId" text, "keyId" text, "teamId" text, "model" text, "modelId" text, "provider" text, "route" text,
     "stream" boolean, "status" text, "httpStatus" int, "errorType" text, "errorMessage" text, "promptTokens" int,
     "completionTokens" int, "totalTokens" int, "cost" numeric, "startedAt" timestamptz, "durationMs" float8,
     "ttftMs" float8, "endUser" text, "dataPlaneId" text)
+  -- The key's owner, organization and tags as they are now; a key id that is not a uuid names no key (the case
+  -- keeps the cast from running on it).
+  left join "virtual_key" k on k."id" = case when e."keyId" ~ '${SQL_UUID_PATTERN}' then e."keyId"::uuid end
+  left join "team" t on t."id" = k."team_id"
 on conflict ("request_id") do nothing
 returning "request_id", "cost"::float8 as "cost"`;
 
@@ -47,6 +53,57 @@ update "team" t set "spend" = t."spend" + s."cost"
   from (select l."team_id"::uuid as "id", sum(l."cost") as "cost" from ${NEW_ROWS}
          where l."team_id" ~ '${SQL_UUID_PATTERN}' group by l."team_id") s
  where t."id" = s."id"`;
+
+const ADD_USER_SPEND = `
+update "app_user" u set "spend" = u."spend" + s."cost"
+  from (select l."user_id"::uuid as "id", sum(l."cost") as "cost" from ${NEW_ROWS}
+         where l."user_id" is not null group by l."user_id") s
+ where u."id" = s."id"`;
+
+const ADD_ORG_SPEND = `
+update "organization" o set "spend" = o."spend" + s."cost"
+  from (select l."org_id"::uuid as "id", sum(l."cost") as "cost" from ${NEW_ROWS}
+         where l."org_id" is not null group by l."org_id") s
+ where o."id" = s."id"`;
+
+// End users are made on first sight, and their spend counted from then on.
+const ADD_END_USER_SPEND = `
+insert into "end_user" ("id", "external_id", "spend")
+select gen_random_uuid(), l."end_user", sum(l."cost") from ${NEW_ROWS}
+ where l."end_user" is not null group by l."end_user"
+on conflict ("external_id") do update set "spend" = "end_user"."spend" + excluded."spend"`;
+
+const ADD_TAG_SPEND = `
+update "tag" g set "spend" = g."spend" + s."cost"
+  from (select x."tag", sum(l."cost") as "cost" from ${NEW_ROWS} cross join unnest(l."tags") as x("tag") group by x."tag") s
+ where g."name" = s."tag"`;
+
+/**
+ * Daily spend per dimension value: one row per (day, dimension, value, organization) touched by the batch, each
+ * upserted once. Every request counts once under each dimension that has a value for it (once per tag).
+ */
+const ADD_ROLLUPS = `
+insert into "spend_rollup" ("day", "dimension", "value", "org_id", "requests", "prompt_tokens", "completion_tokens",
+                            "total_tokens", "cost")
+select d."day", d."dimension", d."value", d."org_id", count(*), sum(d."prompt_tokens"), sum(d."completion_tokens"),
+       sum(d."total_tokens"), sum(d."cost")
+  from (
+    select (l."started_at" at time zone 'UTC')::date as "day", v."dimension", v."value", coalesce(l."org_id", '') as "org_id",
+           l."prompt_tokens", l."completion_tokens", l."total_tokens", l."cost"
+      from ${NEW_ROWS}
+     cross join lateral (
+       select 'key', l."key_id" union all select 'user', l."user_id" union all select 'team', l."team_id"
+       union all select 'org', l."org_id" union all select 'end_user', l."end_user" union all select 'model', l."model"
+       union all select 'provider', l."provider" union all select 'tag', x from unnest(l."tags") as x
+     ) as v("dimension", "value")
+     where v."value" is not null) d
+ group by d."day", d."dimension", d."value", d."org_id"
+on conflict ("day", "dimension", "value", "org_id") do update set
+  "requests" = "spend_rollup"."requests" + excluded."requests",
+  "prompt_tokens" = "spend_rollup"."prompt_tokens" + excluded."prompt_tokens",
+  "completion_tokens" = "spend_rollup"."completion_tokens" + excluded."completion_tokens",
+  "total_tokens" = "spend_rollup"."total_tokens" + excluded."total_tokens",
+  "cost" = "spend_rollup"."cost" + excluded."cost"`;
 
 // Grouped first, so each roll-up row is touched once per batch (an upsert may not hit one row twice).
 const ADD_DAILY = `
@@ -98,6 +155,9 @@ export class UsageIngest {
         await em.execute(ADD_KEY_SPEND, [newIds]);
         await em.execute(ADD_TEAM_SPEND, [newIds]);
         await em.execute(ADD_DAILY, [newIds]);
+        for (const statement of [ADD_USER_SPEND, ADD_ORG_SPEND, ADD_END_USER_SPEND, ADD_TAG_SPEND, ADD_ROLLUPS]) {
+          await em.execute(statement, [newIds]);
+        }
       }
       return rows;
     });

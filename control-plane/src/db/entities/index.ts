@@ -14,12 +14,13 @@ import { TeamMembership } from './team-membership.entity.js';
 import { User } from './user.entity.js';
 import { SpendDaily } from './spend-daily.entity.js';
 import { SpendLog } from './spend-log.entity.js';
+import { SpendRollup } from './spend-rollup.entity.js';
 import { Team } from './team.entity.js';
 import { VirtualKey } from './virtual-key.entity.js';
 
-export { AuditEntry, BudgetTier, ConfigChange, EndUser, JobRun, GuardrailPolicy, McpServer, McpToolPermission, Tag, Model, Organization, Session, Setting, SpendDaily, SpendLog, Team, TeamMembership, User, VirtualKey };
+export { AuditEntry, BudgetTier, ConfigChange, EndUser, JobRun, GuardrailPolicy, McpServer, McpToolPermission, Tag, Model, Organization, Session, Setting, SpendDaily, SpendLog, SpendRollup, Team, TeamMembership, User, VirtualKey };
 export type { ConfigEntity, ConfigOp } from './config-change.entity.js';
 export type { JobOutcome } from './job-run.entity.js';
 
 /** Listed explicitly: no folder scanning, so the same list works from dist (JS) and under vitest (TS). */
-export const entities = [Organization, User, Team, TeamMembership, Session, VirtualKey, Model, SpendLog, SpendDaily, ConfigChange, Setting, AuditEntry, EndUser, BudgetTier, Tag, GuardrailPolicy, McpServer, McpToolPermission, JobRun];
+export const entities = [Organization, User, Team, TeamMembership, Session, VirtualKey, Model, SpendLog, SpendDaily, SpendRollup, ConfigChange, Setting, AuditEntry, EndUser, BudgetTier, Tag, GuardrailPolicy, McpServer, McpToolPermission, JobRun];

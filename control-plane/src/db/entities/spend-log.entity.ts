@@ -1,4 +1,4 @@
-import { Entity, Index, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
+import { ArrayType, Entity, Index, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
 import { money } from './columns.js';
 
 /**
@@ -75,6 +75,17 @@ export class SpendLog {
 
   @Property({ type: 'text' })
   dataPlaneId!: string;
+
+  /** The key's owner and organization when the event was ingested (looked up then, so later moves do not rewrite history). */
+  @Property({ type: 'text', nullable: true })
+  userId: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  orgId: string | null = null;
+
+  /** The key's and its team's tags when the event was ingested. */
+  @Property({ type: ArrayType, default: '{}' })
+  tags: Opt<string[]> = [];
 
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Opt<Date> = new Date();

@@ -3,7 +3,7 @@ import { Role } from '../../auth/roles.js';
 import type { SpendUpdate } from '../../services/index.js';
 import { actorOf, type GraphQLContext } from '../context.js';
 import { Topic } from '../pubsub.js';
-import { SpendLogObject, SpendSummaryObject, SpendUpdateObject } from '../types/spend.type.js';
+import { SpendLogObject, SpendReportRowObject, SpendSummaryObject, SpendUpdateObject } from '../types/spend.type.js';
 
 @Resolver()
 export class SpendResolver {
@@ -15,6 +15,22 @@ export class SpendResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<SpendLogObject[]> {
     return (await ctx.services.spend.logs(actorOf(ctx), keyId, limit)).map(SpendLogObject.from);
+  }
+
+  @Authorized()
+  @Query(() => [SpendReportRowObject], {
+    description: 'Spend by key, user, team, org, end_user, model, provider or tag over a date range (UTC days), as totals or per day; highest cost first (per day: by day, then cost).',
+  })
+  async spendReport(
+    @Arg('dimension', () => String) dimension: string,
+    @Arg('from', () => Date, { nullable: true }) from: Date | null | undefined,
+    @Arg('to', () => Date, { nullable: true }) to: Date | null | undefined,
+    @Arg('byDay', () => Boolean, { defaultValue: false }) byDay: boolean,
+    @Arg('value', () => String, { nullable: true, description: 'Only this key id, model, tag, …' }) value: string | null | undefined,
+    @Arg('first', () => Int, { defaultValue: 100 }) first: number,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<SpendReportRowObject[]> {
+    return (await ctx.services.spend.report(actorOf(ctx), { dimension, from, to, byDay, value, first })).map(SpendReportRowObject.from);
   }
 
   @Authorized()

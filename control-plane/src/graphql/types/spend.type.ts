@@ -1,7 +1,7 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import type { SpendLog } from '../../db/entities/index.js';
 import type { SpendUpdate } from '../../services/index.js';
-import type { SpendTotals } from '../../services/spend.js';
+import type { SpendReportRow, SpendTotals } from '../../services/spend.js';
 
 @ObjectType('SpendLog')
 export class SpendLogObject {
@@ -121,5 +121,33 @@ export class SpendUpdateObject {
 
   static from(update: SpendUpdate): SpendUpdateObject {
     return Object.assign(new SpendUpdateObject(), update);
+  }
+}
+
+@ObjectType('SpendReportRow')
+export class SpendReportRowObject {
+  @Field(() => String, { nullable: true, description: 'UTC day (YYYY-MM-DD) when by day; null for totals over the range.' })
+  day!: string | null;
+
+  @Field(() => String, { description: 'The key id, user id, team id, organization id, end-user id, model, provider or tag.' })
+  value!: string;
+
+  @Field(() => Float)
+  requests!: number;
+
+  @Field(() => Float)
+  promptTokens!: number;
+
+  @Field(() => Float)
+  completionTokens!: number;
+
+  @Field(() => Float)
+  totalTokens!: number;
+
+  @Field(() => Float)
+  cost!: number;
+
+  static from(row: SpendReportRow): SpendReportRowObject {
+    return Object.assign(new SpendReportRowObject(), row);
   }
 }

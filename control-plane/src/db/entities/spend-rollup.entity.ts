@@ -1,0 +1,47 @@
+import { BigIntType, Entity, Index, type Opt, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { money } from './columns.js';
+
+/** What spend can be reported by: each ingested request adds to one roll-up row per dimension. */
+export const SPEND_DIMENSIONS = ['key', 'user', 'team', 'org', 'end_user', 'model', 'provider', 'tag'] as const;
+export type SpendDimension = (typeof SPEND_DIMENSIONS)[number];
+
+/**
+ * Daily spend per dimension value (a key id, a user id, a model name, a tag, …), within the organization the
+ * request belonged to (`org_id`, '' for none), so org admins read their own organization's figures from the same
+ * rows. Upserted once per row per ingested batch, in one set-based statement; reports read only this table.
+ */
+@Entity({ tableName: 'spend_rollup' })
+@Unique({ name: 'spend_rollup_bucket_unique', properties: ['day', 'dimension', 'value', 'orgId'] })
+@Index({ name: 'spend_rollup_report_index', properties: ['dimension', 'day'] })
+@Index({ name: 'spend_rollup_org_report_index', properties: ['orgId', 'dimension', 'day'] })
+export class SpendRollup {
+  @PrimaryKey({ type: new BigIntType('number'), autoincrement: true })
+  id!: number;
+
+  @Property({ type: 'date' })
+  day!: string;
+
+  @Property({ type: 'text' })
+  dimension!: string;
+
+  @Property({ type: 'text' })
+  value!: string;
+
+  @Property({ type: 'text', default: '' })
+  orgId: Opt<string> = '';
+
+  @Property({ type: new BigIntType('number'), default: 0 })
+  requests: Opt<number> = 0;
+
+  @Property({ type: new BigIntType('number'), default: 0 })
+  promptTokens: Opt<number> = 0;
+
+  @Property({ type: new BigIntType('number'), default: 0 })
+  completionTokens: Opt<number> = 0;
+
+  @Property({ type: new BigIntType('number'), default: 0 })
+  totalTokens: Opt<number> = 0;
+
+  @Property({ ...money(), default: 0 })
+  cost: Opt<number> = 0;
+}
