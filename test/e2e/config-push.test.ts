@@ -97,6 +97,30 @@ describe('config push to running data planes', () => {
     expect((await chat(dps[1]!, next.key)).status).toBe(200);
   });
 
+  it('a new model is routable on every data plane within one second, and a deleted one is gone as fast', async () => {
+    const key = await api.createKey({ alias: 'model-push' });
+    await untilStatus(key.key, 200, Date.now());
+    const ask = (dp: DataPlaneProcess) =>
+      fetch(`${dp.baseUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'pushed-model', messages: [{ role: 'user', content: 'ping' }] }),
+      }).then((res) => res.status);
+    const until = (status: number) =>
+      Promise.all(dps.map((dp) => waitFor(async () => (await ask(dp)) === status, { timeoutMs: 1_000, intervalMs: 10, what: `HTTP ${status} for pushed-model` })));
+    expect(await ask(dps[0]!)).toBe(404);
+    const created = Date.now();
+    const { createModel } = await api.call<{ createModel: { id: string } }>(
+      'mutation { createModel(input: { name: "pushed-model", provider: "mock", providerModel: "mock-gpt", inputCostPerMillion: 1, outputCostPerMillion: 1 }) { id } }',
+    );
+    await until(200);
+    expect(Date.now() - created).toBeLessThan(1_000);
+    const deleted = Date.now();
+    await api.call('mutation($id: ID!) { deleteModel(id: $id) }', { id: createModel.id });
+    await until(404);
+    expect(Date.now() - deleted).toBeLessThan(1_000);
+  });
+
   it('every data plane reports the control plane config version', async () => {
     const version = await api.configVersion();
     for (const dp of dps) expect(await dp.configVersion()).toBe(version);

@@ -182,7 +182,7 @@ describe('parseResponsesRequest', () => {
     [{ model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0]', /stored responses/],
     [{ model: 'm', input: [{ type: 'web_search_call', id: 'ws_1' }] }, 'input[0].type', /'web_search_call' are not supported/],
     [{ model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file-1' }] }] }, 'input[0].content[0].file_id', /uploaded files/],
-    [{ model: 'm', input: [{ role: 'user', content: [{ type: 'input_file', file_data: 'x' }] }] }, 'input[0].content[0].type', /'input_file' are not supported/],
+    [{ model: 'm', input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-1' }] }] }, 'input[0].content[0].file_id', /files are not stored by the gateway/],
     [{ model: 'm', input: [{ type: 'function_call', call_id: 'c', name: 'f' }] }, 'input[0].arguments', /expected string/],
     [{ model: 'm', input: [] }, 'input', /at least one item/],
     [{ model: 'm', input: 'x', reasoning: { effort: 'max' } }, 'reasoning.effort', /.+/],
