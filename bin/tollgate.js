@@ -18,6 +18,31 @@ const controlPort = Number(env.TOLLGATE_CONTROL_PORT || 4001);
 const dataPort = Number(env.TOLLGATE_PORT || 4000);
 const dataDir = resolve(env.TOLLGATE_DATA_DIR || join(root, '.tollgate'));
 const pgPort = Number(env.TOLLGATE_PG_PORT || 54329);
+
+/**
+ * `--config <path>` (or `--config=<path>`; `npm start -- --config tollgate.yaml`), else TOLLGATE_CONFIG: a declarative
+ * config file, tollgate.yaml or LiteLLM's config.yaml (README, "Declarative config").
+ */
+function configFileFrom(argv) {
+  let file;
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    if (arg === '--config') {
+      file = argv[(i += 1)];
+      if (!file) {
+        console.error('tollgate: --config needs a path, e.g. --config tollgate.yaml');
+        process.exit(2);
+      }
+    } else if (arg.startsWith('--config=')) file = arg.slice('--config='.length);
+    else {
+      console.error(`tollgate: unknown argument ${JSON.stringify(arg)}; usage: node bin/tollgate.js [--config tollgate.yaml]`);
+      process.exit(2);
+    }
+  }
+  file ||= env.TOLLGATE_CONFIG;
+  return file ? resolve(file) : undefined;
+}
+const configFile = configFileFrom(process.argv.slice(2));
 // A credential only the data plane holds; generated per run because both planes are started here.
 const dataPlaneToken = env.TOLLGATE_DATA_PLANE_TOKEN || `tg-dp-${randomBytes(24).toString('base64url')}`;
 
@@ -140,6 +165,7 @@ async function main() {
     port: controlPort,
     masterKey: env.TOLLGATE_MASTER_KEY || undefined,
     dataPlaneToken,
+    configFile,
   });
   cleanups.push(() => controlPlane.close());
 
@@ -185,10 +211,11 @@ async function main() {
     `  GraphQL                ${graphqlUrl}`,
     `  Database               ${embedded ? `embedded PostgreSQL (${embedded}, port ${pgPort})` : 'DATABASE_URL'}`,
   ];
+  if (configFile) lines.push(`  Config file            ${configFile} (watched; applied on every change)`);
   if (controlPlane.generatedMasterKey) {
     lines.push('', `  Master key (shown once, stored hashed): ${controlPlane.generatedMasterKey}`);
   } else if (!env.TOLLGATE_MASTER_KEY) {
-    lines.push('', '  Master key: the one printed on first start (set TOLLGATE_MASTER_KEY to override).');
+    lines.push('', '  Master key: the one printed on first start (TOLLGATE_MASTER_KEY, or settings.masterKey in the config file, overrides it).');
   }
   lines.push('', `Try: curl ${apiBase}/v1/chat/completions -H "Authorization: Bearer <virtual key>" \\`,
     `       -H 'content-type: application/json' -d '{"model":"mock-gpt","messages":[{"role":"user","content":"hi"}]}'`, '');

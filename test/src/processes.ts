@@ -51,14 +51,14 @@ export class ManagedProcess {
 }
 
 /**
- * Runs `node script` with the test's environment plus `env`, minus the variables named in `unset`; `cpus` pins
- * it to those cores with taskset (the benchmark), which execs node so the pid is node's.
+ * Runs `node script [...args]` with the test's environment plus `env`, minus the variables named in `unset`; `cpus`
+ * pins it to those cores with taskset (the benchmark), which execs node so the pid is node's.
  */
-export function spawnNode(name: string, script: string, env: Record<string, string>, unset: string[] = [], cpus?: string): ManagedProcess {
+export function spawnNode(name: string, script: string, env: Record<string, string>, unset: string[] = [], cpus?: string, args: string[] = []): ManagedProcess {
   const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const variable of unset) delete merged[variable];
-  const [command, args] = cpus === undefined ? [process.execPath, [script]] : ['taskset', ['-c', cpus, process.execPath, script]];
-  const child = spawn(command, args, {
+  const [command, argv] = cpus === undefined ? [process.execPath, [script, ...args]] : ['taskset', ['-c', cpus, process.execPath, script, ...args]];
+  const child = spawn(command, argv, {
     cwd: repoRoot,
     env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -91,6 +91,10 @@ export async function startControlPlaneProcess(options: {
   masterKey?: string;
   dataPlaneToken?: string;
   port?: number;
+  /** A declarative config file (TOLLGATE_CONFIG): tollgate.yaml or LiteLLM's config.yaml. */
+  configFile?: string;
+  /** More environment, e.g. the variables the config file's `env:` / `os.environ/` references name. */
+  env?: Record<string, string>;
 }): Promise<ControlPlaneProcess> {
   const port = options.port ?? (await freePort());
   const masterKey = options.masterKey ?? `sk-tg-master-test-${randomBytes(12).toString('hex')}`;
@@ -101,6 +105,8 @@ export async function startControlPlaneProcess(options: {
     TOLLGATE_CONTROL_PORT: String(port),
     TOLLGATE_MASTER_KEY: masterKey,
     TOLLGATE_DATA_PLANE_TOKEN: dataPlaneToken,
+    ...(options.configFile ? { TOLLGATE_CONFIG: options.configFile } : {}),
+    ...options.env,
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitFor(() => {

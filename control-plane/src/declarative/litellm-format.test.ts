@@ -214,6 +214,28 @@ environment_variables:
     ]);
   });
 
+  it("should read Tollgate's own sections (keys, teams, …) beside model_list, with their problems at their paths", () => {
+    const text = (keys: string) => `
+model_list:
+  - model_name: gpt
+    litellm_params: { model: openai/gpt-4o, api_key: os.environ/OPENAI_API_KEY, input_cost_per_token: 0, output_cost_per_token: 0 }
+teams:
+  - name: platform
+    models: [gpt]
+keys:
+${keys}
+`;
+    const result = desired(text('  - { alias: app, key: os.environ/APP_KEY, team: platform }'));
+    expect(result.format).toBe('litellm');
+    expect(result.warnings).toEqual([]);
+    expect(result.desired.teams.map((t) => t.value.name)).toEqual(['platform']);
+    expect(result.desired.keys).toEqual([{ path: 'keys[0]', value: expect.objectContaining({ alias: 'app', secret: { ref: 'env:APP_KEY' }, team: 'platform' }) }]);
+    expect(errors(text('  - { alias: app, key: sk-literal-abcdefgh, tema: platform }'))).toEqual([
+      { path: 'keys[0].key', message: expect.stringContaining('secrets must not be written in the file') },
+      { path: 'keys[0].tema', message: 'unknown field' },
+    ]);
+  });
+
   it('should turn per-token prices into per-million ones without float noise', () => {
     expect(perMillion(0.0000025)).toBe(2.5);
     expect(perMillion(1.5e-5)).toBe(15);

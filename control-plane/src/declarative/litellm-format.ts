@@ -4,7 +4,7 @@ import type { Declared, DesiredModel } from './desired.js';
 import { LITELLM_PROVIDERS, OPENAI_HOSTS, SUPPORTED_PREFIXES, UNSUPPORTED_HINTS } from './litellm-providers.js';
 import { joinPath, type ConfigProblem } from './problems.js';
 import { isSecretRef, osEnvironName } from './secrets.js';
-import type { FormatResult } from './tollgate-format.js';
+import { fromTollgateFile, type FormatResult } from './tollgate-format.js';
 
 /**
  * LiteLLM's config.yaml (`model_list`, `general_settings`, `router_settings`, `litellm_settings`) read as a
@@ -12,6 +12,10 @@ import type { FormatResult } from './tollgate-format.js';
  * references, never literals: the database holds references only. Other `os.environ/NAME` values (an `api_base`,
  * an `aws_region_name`) are not secrets and are read from the control plane's environment when the file is loaded.
  * What Tollgate does not do (yet) is reported as a warning per key and ignored, never silently.
+ *
+ * LiteLLM keeps keys, teams and organizations in its database, not in this file; Tollgate's own sections for them
+ * (`organizations`, `teams`, `keys`, `guardrailPolicies`, `mcpServers`, exactly as in tollgate.yaml) may sit beside
+ * `model_list`, so a LiteLLM file can be adopted as it is and grown from there.
  * @see https://docs.litellm.ai/docs/proxy/configs
  */
 
@@ -318,6 +322,9 @@ function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.P
   return parsed.data;
 }
 
+/** tollgate.yaml sections a LiteLLM file may carry (LiteLLM has none of these names). */
+const TOLLGATE_SECTIONS = ['organizations', 'teams', 'keys', 'guardrailPolicies', 'mcpServers'] as const;
+
 const GENERAL_SETTINGS_NOTES: Record<string, string> = {
   database_url: 'Tollgate reads its database from DATABASE_URL; ignored',
 };
@@ -373,8 +380,11 @@ export function fromLiteLlmFile(document: Raw, env: NodeJS.ProcessEnv): FormatRe
     if (!isObject(value)) problems.warn(sectionName, `must be an object; ignored`);
     else for (const key of Object.keys(value)) problems.warn(`${sectionName}.${key}`, note);
   }
+  const tollgate = fromTollgateFile(Object.fromEntries(TOLLGATE_SECTIONS.filter((s) => Object.hasOwn(document, s)).map((s) => [s, document[s]])));
+  if (!tollgate.ok) problems.errors.push(...tollgate.errors);
+
   for (const key of Object.keys(document)) {
-    if (['model_list', 'general_settings', 'router_settings', 'litellm_settings'].includes(key)) continue;
+    if (['model_list', 'general_settings', 'router_settings', 'litellm_settings', ...TOLLGATE_SECTIONS].includes(key)) continue;
     problems.warn(
       key,
       key === 'environment_variables'
@@ -383,10 +393,11 @@ export function fromLiteLlmFile(document: Raw, env: NodeJS.ProcessEnv): FormatRe
     );
   }
 
-  if (problems.errors.length > 0) return { ok: false, errors: problems.errors, warnings: problems.warnings };
+  if (problems.errors.length > 0 || !tollgate.ok) return { ok: false, errors: problems.errors, warnings: problems.warnings };
+  const { organizations, teams, keys, guardrailPolicies, mcpServers } = tollgate.desired;
   return {
     ok: true,
     warnings: problems.warnings,
-    desired: { format: 'litellm', models, organizations: [], teams: [], keys: [], guardrailPolicies: [], mcpServers: [], masterKey },
+    desired: { format: 'litellm', models, organizations, teams, keys, guardrailPolicies, mcpServers, masterKey },
   };
 }
