@@ -18,7 +18,8 @@ function yamlMessage(message: string): string {
  */
 export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.env): ParseResult {
   const fail = (errors: ConfigProblem[]): ParseResult => ({ ok: false, format: null, errors, warnings: [] });
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  // `merge`: YAML merge keys (`<<: *defaults`), which LiteLLM configs use to share litellm_params.
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) return fail(doc.errors.map((e) => ({ path: '', message: `YAML: ${yamlMessage(e.message)}` })));
   let value: unknown;
   try {
@@ -35,7 +36,8 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.e
   if (typeof value !== 'object' || Array.isArray(value)) {
     return fail([{ path: '', message: "must be a mapping with sections such as models:, teams:, keys: (or LiteLLM's model_list:)" }]);
   }
-  const document = value as Record<string, unknown>;
+  // Top-level `x-…` keys are free for YAML anchors (`x-defaults: &defaults`), as in docker-compose files.
+  const document = Object.fromEntries(Object.entries(value).filter(([key]) => !key.startsWith('x-')));
   if (Object.hasOwn(document, 'model_list')) return { ...fromLiteLlmFile(document, env), format: 'litellm' };
   return { ...fromTollgateFile(document), format: 'tollgate' };
 }

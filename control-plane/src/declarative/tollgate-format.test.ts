@@ -82,6 +82,23 @@ describe('tollgate.yaml', () => {
     expect(ok(parseConfigText('{}', {})).keys).toEqual([]);
   });
 
+  it('should take YAML anchors and merge keys, with x- keys free to hold them', () => {
+    const desired = ok(
+      parseConfigText(
+        `x-costs: &costs { inputCostPerMillion: 1, outputCostPerMillion: 2 }
+models:
+  - { name: a, provider: mock, providerModel: mock-gpt, <<: *costs }
+  - { name: b, provider: mock, providerModel: mock-gpt, <<: *costs, outputCostPerMillion: 3 }
+`,
+        {},
+      ),
+    );
+    expect(desired.models.map((m) => [m.value.name, m.value.inputCostPerMillion, m.value.outputCostPerMillion])).toEqual([
+      ['a', 1, 2],
+      ['b', 1, 3],
+    ]);
+  });
+
   it('should refuse an empty file rather than delete everything it made', () => {
     expect(errors('')).toEqual([{ path: '', message: expect.stringContaining('the file is empty') }]);
     expect(errors('# nothing yet\n')).toEqual([{ path: '', message: expect.stringContaining('the file is empty') }]);
