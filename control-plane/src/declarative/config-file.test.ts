@@ -448,6 +448,19 @@ describe('the master key in the config file', () => {
     await waitFor('the fallback master key', async () => (await viewer(cp.masterKey)).errors === undefined);
     expect((await viewer(process.env[masterVar]!)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
+
+  it('should refuse a master key that is the data-plane token, keeping the one in use, and say so', async () => {
+    const tokenVar = env(`TG_TEST_TOKEN_${randomBytes(4).toString('hex')}`, cp.dataPlaneToken);
+    saveByRename(path, `settings:\n  masterKey: env:${tokenVar}\nmodels: []\n`);
+    const status = await waitFor('the refusal', async () => {
+      const { configFile } = await cp.admin<{ configFile: Status }>(STATUS);
+      return configFile.errors.length > 0 ? configFile : null;
+    });
+    expect(status.errors).toEqual([{ path: 'settings.masterKey', message: expect.stringContaining('cannot be used as the master key') }]);
+    expect((await viewer(cp.masterKey)).errors).toBeUndefined();
+    // The data-plane credential still does not administer anything.
+    expect((await viewer(cp.dataPlaneToken)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
 });
 
 describe("a control plane with LiteLLM's config.yaml", () => {

@@ -122,7 +122,12 @@ export class ConfigFileLoader {
       try {
         do {
           this.rerun = false;
-          await this.checkOnce();
+          try {
+            await this.checkOnce();
+          } catch (err) {
+            // Checks run from timers and file events: nothing may escape as an unhandled rejection.
+            this.options.logger.error('config file check failed', { path: this.path, error: errorMessage(err) });
+          }
         } while (this.rerun && !this.closed);
       } finally {
         this.running = null;
@@ -139,7 +144,7 @@ export class ConfigFileLoader {
   }
 
   private async read(): Promise<
-    | { ok: true; contentHash: string; format: ConfigFormat; config: ResolvedConfig; warnings: ConfigProblem[] }
+    | { ok: true; contentHash: string; format: ConfigFormat; config: ResolvedConfig; warnings: ConfigProblem[]; masterKeyPath: string | null }
     | { ok: false; contentHash: string | null; format: ConfigFormat | null; errors: ConfigProblem[]; warnings: ConfigProblem[] }
   > {
     let text: string;
@@ -154,7 +159,7 @@ export class ConfigFileLoader {
     if (!parsed.ok) return { ok: false, contentHash, format: parsed.format, errors: parsed.errors, warnings: parsed.warnings };
     const resolved = await resolveSecrets(parsed.desired, this.env);
     if (!resolved.ok) return { ok: false, contentHash, format: parsed.format, errors: resolved.errors, warnings: parsed.warnings };
-    return { ok: true, contentHash, format: parsed.format!, config: resolved.config, warnings: parsed.warnings };
+    return { ok: true, contentHash, format: parsed.format!, config: resolved.config, warnings: parsed.warnings, masterKeyPath: parsed.desired.masterKey?.path ?? null };
   }
 
   private async checkOnce(): Promise<void> {
@@ -168,9 +173,12 @@ export class ConfigFileLoader {
     // config file itself did not change.
     const fingerprint = sha256(JSON.stringify(read.config));
     if (fingerprint === this.appliedFingerprint) {
-      if (this.state.errors.length > 0) logger.info('config file is valid again and matches what is applied', { path: this.path });
+      if (this.state.errors.length > 0 && read.config.masterKeyHash === this.masterKeyHash) {
+        logger.info('config file is valid again and matches what is applied', { path: this.path });
+      }
       Object.assign(this.state, { format: read.format, errors: [], warnings: read.warnings });
-      this.loggedProblems = null;
+      this.syncMasterKey(read.config.masterKeyHash, read.masterKeyPath);
+      if (this.state.errors.length === 0) this.loggedProblems = null;
       return;
     }
 
@@ -200,10 +208,22 @@ export class ConfigFileLoader {
     for (const conflict of report.conflicts) logger.warn('config file conflict', { path: this.path, at: conflict.path, problem: conflict.message });
     for (const warning of read.warnings) logger.warn('config file warning', { path: this.path, at: warning.path, problem: warning.message });
 
-    if (read.config.masterKeyHash !== this.masterKeyHash) {
-      this.masterKeyHash = read.config.masterKeyHash;
-      logger.info(this.masterKeyHash ? 'master key set from the config file' : 'the config file no longer sets the master key', { path: this.path });
-      this.onMasterKey(this.masterKeyHash);
+    this.syncMasterKey(read.config.masterKeyHash, read.masterKeyPath);
+  }
+
+  /** Hands a changed master key to the credentials; one that cannot be used (the data-plane token's) is an error. */
+  private syncMasterKey(hash: string | null, path: string | null): void {
+    if (hash === this.masterKeyHash) return;
+    try {
+      this.onMasterKey(hash);
+      this.masterKeyHash = hash;
+      this.options.logger.info(hash ? 'master key set from the config file' : 'the config file no longer sets the master key', { path: this.path });
+    } catch (err) {
+      // The previous master key stays; the problem stays visible until the file changes it.
+      const message = `cannot be used as the master key: ${errorMessage(err)}`;
+      this.state.errors = [{ path: path ?? '', message }];
+      if (this.loggedProblems !== message) this.options.logger.error('config file master key refused; the previous one stays', { path: this.path, error: message });
+      this.loggedProblems = message;
     }
   }
 
