@@ -53,6 +53,7 @@ const EXPECTED: Array<[string, Principal, Partial<Record<Action, ScopeName[]>>]>
         (['team.read', 'team.create', 'team.update', 'team.delete', 'team.members', 'user.read', 'user.create', 'user.update', 'user.delete', 'key.read', 'key.create', 'key.update', 'key.delete', 'spend.read', 'audit.read'] as const).map((a) => [a, ORG_WIDE]),
       ),
       'model.read': ALL,
+      'governance.read': ALL,
     },
   ],
   [
@@ -105,6 +106,7 @@ const EXPECTED: Array<[string, Principal, Partial<Record<Action, ScopeName[]>>]>
       'org.read': ORG_WIDE,
       ...Object.fromEntries((['team.read', 'user.read', 'key.read', 'spend.read', 'audit.read'] as const).map((a) => [a, ORG_WIDE])),
       'model.read': ALL,
+      'governance.read': ALL,
     },
   ],
   ['data plane', DATA_PLANE_PRINCIPAL, {}],

@@ -30,6 +30,12 @@ export const ACTIONS = [
   'audit.read',
   /** The declarative config file's status (path, what it applied, its errors and conflicts): proxy-wide. */
   'config.read',
+  /** End users (the `user` of requests): proxy-wide. */
+  'end_user.read',
+  'end_user.write',
+  /** Budget tiers, tags, guardrail policies, MCP servers and their tool permissions. */
+  'governance.read',
+  'governance.write',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -90,6 +96,11 @@ const RULES: Record<Exclude<Role, typeof Role.Admin | typeof Role.ProxyAdminView
     'spend.read': ownOrg,
     'audit.read': ownOrg,
     'config.read': never,
+    'end_user.read': never,
+    'end_user.write': never,
+    // Org admins see the catalogue to assign policies and servers to their keys and teams; proxy admins change it.
+    'governance.read': always,
+    'governance.write': never,
   },
   internal_user: {
     'org.read': ownOrg,
@@ -116,6 +127,10 @@ const RULES: Record<Exclude<Role, typeof Role.Admin | typeof Role.ProxyAdminView
     'spend.read': any(self, teamAdmin),
     'audit.read': never,
     'config.read': never,
+    'end_user.read': never,
+    'end_user.write': never,
+    'governance.read': never,
+    'governance.write': never,
   },
   internal_viewer: {
     'org.read': ownOrg,
@@ -140,6 +155,10 @@ const RULES: Record<Exclude<Role, typeof Role.Admin | typeof Role.ProxyAdminView
     'spend.read': self,
     'audit.read': never,
     'config.read': never,
+    'end_user.read': never,
+    'end_user.write': never,
+    'governance.read': never,
+    'governance.write': never,
   },
 };
 

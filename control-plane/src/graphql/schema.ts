@@ -4,6 +4,7 @@ import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker.js';
 import { InProcessPubSub } from './pubsub.js';
 import { AuditResolver } from './resolvers/audit.resolver.js';
+import { CatalogResolver } from './resolvers/catalog.resolver.js';
 import { ConfigFileResolver } from './resolvers/config-file.resolver.js';
 import { ConfigResolver } from './resolvers/config.resolver.js';
 import { KeyResolver } from './resolvers/key.resolver.js';
@@ -27,6 +28,7 @@ const resolvers = [
   ConfigFileResolver,
   UsageResolver,
   AuditResolver,
+  CatalogResolver,
 ] as const;
 
 /** Builds the executable schema; `pubSub` carries this control plane's topic subscriptions (spend updates). */

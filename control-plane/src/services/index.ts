@@ -3,6 +3,7 @@ import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import { AdminWriter } from './audit.js';
 import { AuditLogService } from './audit-log.js';
+import { CatalogService } from './catalog.js';
 import { ConfigLog } from './config-log.js';
 import { ConfigPublisher, type ConfigPublisherOptions } from './config-publisher.js';
 import { ConfigSource } from './config-source.js';
@@ -29,6 +30,7 @@ export interface Services {
   audit: AuditLogService;
   /** The declarative config file's status; start.ts attaches the loader when there is a file. */
   configFile: ConfigFileService;
+  catalog: CatalogService;
 }
 
 export interface ServiceDeps {
@@ -59,6 +61,7 @@ export function createServices({ orm, logger, onSpend, publisher }: ServiceDeps)
     usage: new UsageIngest(orm, onSpend, logger),
     audit: new AuditLogService(orm),
     configFile: new ConfigFileService(),
+    catalog: new CatalogService(orm, writer),
   };
 }
 

@@ -362,3 +362,54 @@ export const SpendReportInput = z
     if (input.from && input.to && input.from > input.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from', input: input.to });
   });
 export type SpendReportInput = z.output<typeof SpendReportInput>;
+
+// --- The governance catalogue: budget tiers, tags, guardrail policies, MCP servers, end users -----------------
+
+export const SaveBudgetTierInput = z.object({ name, ...governedFields });
+export type SaveBudgetTierInput = z.output<typeof SaveBudgetTierInput>;
+
+export const SaveTagInput = z.object({
+  name,
+  description: z.string().trim().max(1000, 'must be at most 1000 characters').nullish().transform((v) => v || null),
+  ...governedFields,
+});
+export type SaveTagInput = z.output<typeof SaveTagInput>;
+
+export const SaveGuardrailPolicyInput = z.object({
+  name,
+  /** What it checks: pii, secrets, prompt_injection, regex, webhook, … (behaviour comes with the guardrails work). */
+  kind: z.string().trim().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a kind such as pii, regex or webhook'),
+  mode: z.enum(['pre_call', 'during_call', 'post_call'], 'must be pre_call, during_call or post_call'),
+  action: z.enum(['block', 'mask', 'log'], 'must be block, mask or log').nullish().transform((v) => v ?? 'block'),
+  settings: smallObject.nullish().transform((v) => v ?? {}),
+  defaultOn: z.boolean().nullish().transform((v) => v ?? false),
+});
+export type SaveGuardrailPolicyInput = z.output<typeof SaveGuardrailPolicyInput>;
+
+export const SaveMcpServerInput = z.object({
+  /** Prefix of its tools as clients see them, so only characters tool names allow. */
+  name: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -'),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  transport: z.enum(['streamable_http', 'sse'], 'must be streamable_http or sse').nullish().transform((v) => v ?? 'streamable_http'),
+  authRef: secretRef,
+  description: z.string().trim().max(1000).nullish().transform((v) => v || null),
+});
+export type SaveMcpServerInput = z.output<typeof SaveMcpServerInput>;
+
+export const McpToolPermissionInput = z.object({
+  serverId: z.string(),
+  subjectType: z.enum(['org', 'team', 'key'], 'must be org, team or key'),
+  subjectId: z.string(),
+  /** Tool names (without the server prefix); empty: every tool. */
+  tools: textList(500).nullish().transform((v) => v ?? []),
+});
+export type McpToolPermissionInput = z.output<typeof McpToolPermissionInput>;
+
+export const SaveEndUserInput = z.object({
+  externalId: z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters'),
+  alias: z.string().trim().max(200).nullish().transform((v) => v || null),
+  blocked: z.boolean().nullish().transform((v) => v ?? false),
+  budgetTierId: z.string().nullish().transform((v) => v ?? null),
+  ...governedFields,
+});
+export type SaveEndUserInput = z.output<typeof SaveEndUserInput>;

@@ -1,0 +1,226 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { assertCan, GLOBAL } from '../auth/policy.js';
+import { BudgetTier, EndUser, GuardrailPolicy, McpServer, McpToolPermission, Organization, Tag, Team, VirtualKey } from '../db/entities/index.js';
+import type { Orm } from '../db/orm.js';
+import { assertApiManaged, badUserInput, conflict, notFound } from '../errors.js';
+import { isUuid, parseInput } from '../validation.js';
+import { auditView, type Actor, type AdminWriter } from './audit.js';
+import { nextBudgetReset } from './budget-period.js';
+import {
+  McpToolPermissionInput,
+  SaveBudgetTierInput,
+  SaveEndUserInput,
+  SaveGuardrailPolicyInput,
+  SaveMcpServerInput,
+  SaveTagInput,
+} from './inputs.js';
+
+/**
+ * The governance catalogue: reusable budget tiers, tags (with budgets), guardrail policies, MCP servers with their
+ * tool permissions, and end users. Proxy admins change it (`governance.write`, `end_user.write`); org admins read
+ * the catalogue to assign policies and servers. Saves are by name (or external id): create or change, audited.
+ * Guardrail policies and MCP servers declared in the config file are the file's to change.
+ */
+export class CatalogService {
+  constructor(
+    private readonly orm: Orm,
+    private readonly writer: AdminWriter,
+  ) {}
+
+  // --- budget tiers and tags
+
+  budgetTiers(actor: Actor): Promise<BudgetTier[]> {
+    assertCan(actor.principal, 'governance.read', GLOBAL);
+    return this.orm.em.fork().find(BudgetTier, {}, { orderBy: { name: 'asc' } });
+  }
+
+  async saveBudgetTier(actor: Actor, raw: unknown): Promise<BudgetTier> {
+    assertCan(actor.principal, 'governance.write', GLOBAL);
+    const input = parseInput(SaveBudgetTierInput, raw);
+    return this.writer.run(actor, async ({ em, audit }) => {
+      const existing = await em.findOne(BudgetTier, { name: input.name });
+      const before = auditView(existing);
+      const tier = existing ?? em.create(BudgetTier, { name: input.name });
+      em.assign(tier, { ...input, budgetResetAt: nextBudgetReset(input.budgetDuration) });
+      audit({ action: existing ? 'budget_tier.update' : 'budget_tier.create', entityType: 'budget_tier', entityId: tier.id, orgId: null, before, after: auditView(tier) });
+      return tier;
+    });
+  }
+
+  async deleteBudgetTier(actor: Actor, name: string): Promise<void> {
+    assertCan(actor.principal, 'governance.write', GLOBAL);
+    await this.writer.run(actor, async ({ em, audit }) => {
+      const tier = await em.findOne(BudgetTier, { name });
+      if (!tier) throw notFound('Budget tier');
+      if (await em.count(EndUser, { budgetTier: tier.id })) throw conflict('End users are on this tier; move them first.');
+      audit({ action: 'budget_tier.delete', entityType: 'budget_tier', entityId: tier.id, orgId: null, before: auditView(tier) });
+      em.remove(tier);
+    });
+  }
+
+  tags(actor: Actor): Promise<Tag[]> {
+    assertCan(actor.principal, 'governance.read', GLOBAL);
+    return this.orm.em.fork().find(Tag, {}, { orderBy: { name: 'asc' } });
+  }
+
+  async saveTag(actor: Actor, raw: unknown): Promise<Tag> {
+    assertCan(actor.principal, 'governance.write', GLOBAL);
+    const input = parseInput(SaveTagInput, raw);
+    return this.writer.run(actor, async ({ em, audit }) => {
+      const existing = await em.findOne(Tag, { name: input.name });
+      const before = auditView(existing);
+      const tag = existing ?? em.create(Tag, { name: input.name });
+      em.assign(tag, { ...input, budgetResetAt: nextBudgetReset(input.budgetDuration) });
+      audit({ action: existing ? 'tag.update' : 'tag.create', entityType: 'tag', entityId: tag.id, orgId: null, before, after: auditView(tag) });
+      return tag;
+    });
+  }
+
+  async deleteTag(actor: Actor, name: string): Promise<void> {
+    assertCan(actor.principal, 'governance.write', GLOBAL);
+    await this.writer.run(actor, async ({ em, audit }) => {
+      const tag = await em.findOne(Tag, { name });
+      if (!tag) throw notFound('Tag');
+      audit({ action: 'tag.delete', entityType: 'tag', entityId: tag.id, orgId: null, before: auditView(tag) });
+      em.remove(tag);
+    });
+  }
+
+  // --- guardrail policies
+
+  guardrailPolicies(actor: Actor): Promise<GuardrailPolicy[]> {
+    assertCan(actor.principal, 'governance.read', GLOBAL);
+    return this.orm.em.fork().find(GuardrailPolicy, { deletedAt: null }, { orderBy: { name: 'asc' } });
+  }
+
+  async saveGuardrailPolicy(actor: Actor, raw: unknown): Promise<GuardrailPolicy> {
+    assertCan(actor.principal, 'governance.write', GLOBAL);
+    const input = parseInput(SaveGuardrailPolicyInput, raw);
+    return this.writer.run(actor, async ({ em, audit }) => {
+      const existing = await em.findOne(GuardrailPolicy, { name: input.name, deletedAt: null });
+      if (existing) assertApiManaged(existing, 'guardrail policy');
+      const before = auditView(existing);
+      const policy = existing ?? em.create(GuardrailPolicy, input);
+      em.assign(policy, input);
+      audit({ action: existing ? 'guardrail.update' : 'guardrail.create', entityType: 'guardrail_policy', entityId: policy.id, orgId: null, before, after: auditView(policy) });
+      return policy;
+    });
+  }
+
+  async deleteGuardrailPolicy(actor: Actor, name: string): Promise<void> {
+    assertCan(actor.principal, 'governance.write', GLOBAL);
+    await this.writer.run(actor, async ({ em, audit }) => {
+      const policy = await em.findOne(GuardrailPolicy, { name, deletedAt: null });
+      if (!policy) throw notFound('Guardrail policy');
+      assertApiManaged(policy, 'guardrail policy');
+      const before = auditView(policy);
+      policy.deletedAt = new Date();
+      audit({ action: 'guardrail.delete', entityType: 'guardrail_policy', entityId: policy.id, orgId: null, before });
+    });
+  }
+
+  // --- MCP servers and who may use their tools
+
+  mcpServers(actor: Actor): Promise<McpServer[]> {
+    assertCan(actor.principal, 'governance.read', GLOBAL);
+    return this.orm.em.fork().find(McpServer, { deletedAt: null }, { orderBy: { name: 'asc' } });
+  }
+
+  async saveMcpServer(actor: Actor, raw: unknown): Promise<McpServer> {
+    assertCan(actor.principal, 'governance.write', GLOBAL);
+    const input = parseInput(SaveMcpServerInput, raw);
+    return this.writer.run(actor, async ({ em, audit }) => {
+      const existing = await em.findOne(McpServer, { name: input.name, deletedAt: null });
+      if (existing) assertApiManaged(existing, 'MCP server');
+      const before = auditView(existing);
+      const server = existing ?? em.create(McpServer, input);
+      em.assign(server, input);
+      audit({ action: existing ? 'mcp_server.update' : 'mcp_server.create', entityType: 'mcp_server', entityId: server.id, orgId: null, before, after: auditView(server) });
+      return server;
+    });
+  }
+
+  async deleteMcpServer(actor: Actor, name: string): Promise<void> {
+    assertCan(actor.principal, 'governance.write', GLOBAL);
+    await this.writer.run(actor, async ({ em, audit }) => {
+      const server = await em.findOne(McpServer, { name, deletedAt: null });
+      if (!server) throw notFound('MCP server');
+      assertApiManaged(server, 'MCP server');
+      const before = auditView(server);
+      server.deletedAt = new Date();
+      await em.nativeDelete(McpToolPermission, { server: server.id });
+      audit({ action: 'mcp_server.delete', entityType: 'mcp_server', entityId: server.id, orgId: null, before });
+    });
+  }
+
+  async mcpToolPermissions(actor: Actor, serverId: string): Promise<McpToolPermission[]> {
+    assertCan(actor.principal, 'governance.read', GLOBAL);
+    if (!isUuid(serverId)) throw notFound('MCP server');
+    return this.orm.em.fork().find(McpToolPermission, { server: serverId }, { orderBy: { subjectType: 'asc', subjectId: 'asc' } });
+  }
+
+  /** Lets an organization, team or key use a server's tools (all of them, or the ones named); replaces any earlier grant. */
+  async setMcpToolPermission(actor: Actor, raw: unknown): Promise<McpToolPermission> {
+    assertCan(actor.principal, 'governance.write', GLOBAL);
+    const input = parseInput(McpToolPermissionInput, raw);
+    return this.writer.run(actor, async ({ em, audit }) => {
+      const server = isUuid(input.serverId) ? await em.findOne(McpServer, { id: input.serverId, deletedAt: null }) : null;
+      if (!server) throw badUserInput({ serverId: ['no such MCP server'] });
+      const orgId = await subjectOrg(em, input.subjectType, input.subjectId);
+      const existing = await em.findOne(McpToolPermission, { server: server.id, subjectType: input.subjectType, subjectId: input.subjectId });
+      const before = auditView(existing);
+      const permission = existing ?? em.create(McpToolPermission, { server, subjectType: input.subjectType, subjectId: input.subjectId });
+      permission.tools = input.tools;
+      audit({ action: 'mcp_permission.set', entityType: 'mcp_server', entityId: server.id, orgId, before, after: auditView(permission) });
+      return permission;
+    });
+  }
+
+  async removeMcpToolPermission(actor: Actor, id: string): Promise<void> {
+    assertCan(actor.principal, 'governance.write', GLOBAL);
+    await this.writer.run(actor, async ({ em, audit }) => {
+      const permission = isUuid(id) ? await em.findOne(McpToolPermission, { id }) : null;
+      if (!permission) throw notFound('MCP tool permission');
+      audit({ action: 'mcp_permission.remove', entityType: 'mcp_server', entityId: permission.server.id, orgId: null, before: auditView(permission) });
+      em.remove(permission);
+    });
+  }
+
+  // --- end users
+
+  async endUsers(actor: Actor, search: string | null | undefined, first: number): Promise<EndUser[]> {
+    assertCan(actor.principal, 'end_user.read', GLOBAL);
+    const limit = Math.min(Math.max(first, 1), 500);
+    const where = search ? { externalId: { $like: `${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` } } : {};
+    return this.orm.em.fork().find(EndUser, where, { orderBy: { externalId: 'asc' }, limit });
+  }
+
+  async saveEndUser(actor: Actor, raw: unknown): Promise<EndUser> {
+    assertCan(actor.principal, 'end_user.write', GLOBAL);
+    const input = parseInput(SaveEndUserInput, raw);
+    return this.writer.run(actor, async ({ em, audit }) => {
+      const tier = input.budgetTierId === null ? null : isUuid(input.budgetTierId) ? await em.findOne(BudgetTier, { id: input.budgetTierId }) : null;
+      if (input.budgetTierId !== null && !tier) throw badUserInput({ budgetTierId: ['no such budget tier'] });
+      const existing = await em.findOne(EndUser, { externalId: input.externalId });
+      const before = auditView(existing);
+      const { budgetTierId: _tier, ...fields } = input;
+      const endUser = existing ?? em.create(EndUser, { externalId: input.externalId });
+      em.assign(endUser, { ...fields, budgetTier: tier, budgetResetAt: nextBudgetReset(input.budgetDuration) });
+      audit({ action: existing ? 'end_user.update' : 'end_user.create', entityType: 'end_user', entityId: endUser.id, orgId: null, before, after: auditView(endUser) });
+      return endUser;
+    });
+  }
+}
+
+/** The organization of the subject a permission names; BAD_USER_INPUT when there is no such subject. */
+async function subjectOrg(em: EntityManager, type: 'org' | 'team' | 'key', id: string): Promise<string | null> {
+  const missing = () => badUserInput({ subjectId: [`no such ${type}`] });
+  if (!isUuid(id)) throw missing();
+  if (type === 'org') {
+    if (!(await em.findOne(Organization, { id, deletedAt: null }))) throw missing();
+    return id;
+  }
+  const subject = type === 'team' ? await em.findOne(Team, { id, deletedAt: null }) : await em.findOne(VirtualKey, { id, deletedAt: null });
+  if (!subject) throw missing();
+  return subject.organization?.id ?? null;
+}
