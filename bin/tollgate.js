@@ -172,7 +172,8 @@ async function main() {
   const graphqlUrl = `http://${host}:${controlPlane.port}/graphql`;
   // A small young generation keeps the data plane's peak memory near 120 MB under load at the same CPU cost per
   // request (docs/performance.md); V8 takes it only on the command line.
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', join(root, 'data-plane/dist/main.js')], {
+  const { DATA_PLANE_NODE_FLAGS } = await import('@tollgate/schema');
+  const child = spawn(process.execPath, [...DATA_PLANE_NODE_FLAGS, join(root, 'data-plane/dist/main.js')], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {
       ...env,

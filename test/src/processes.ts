@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { DATA_PLANE_NODE_FLAGS } from '@tollgate/schema';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,10 +55,19 @@ export class ManagedProcess {
  * Runs `node script [...args]` with the test's environment plus `env`, minus the variables named in `unset`; `cpus`
  * pins it to those cores with taskset (the benchmark), which execs node so the pid is node's.
  */
-export function spawnNode(name: string, script: string, env: Record<string, string>, unset: string[] = [], cpus?: string, args: string[] = []): ManagedProcess {
+export function spawnNode(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  unset: string[] = [],
+  cpus?: string,
+  args: string[] = [],
+  nodeFlags: readonly string[] = [],
+): ManagedProcess {
   const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const variable of unset) delete merged[variable];
-  const [command, argv] = cpus === undefined ? [process.execPath, [script, ...args]] : ['taskset', ['-c', cpus, process.execPath, script, ...args]];
+  const node = [process.execPath, ...nodeFlags, script, ...args];
+  const [command, argv] = cpus === undefined ? [node[0]!, node.slice(1)] : ['taskset', ['-c', cpus, ...node]];
   const child = spawn(command, argv, {
     cwd: repoRoot,
     env: merged,
@@ -149,7 +159,8 @@ export async function startDataPlaneProcess(options: {
     TOLLGATE_DATA_PLANE_TOKEN: options.controlPlane.dataPlaneToken,
     TOLLGATE_USAGE_FLUSH_MS: '100',
     ...options.env,
-  }, [], options.cpus);
+    // Run as it ships (bin/tollgate.js, the Dockerfile).
+  }, [], options.cpus, [], DATA_PLANE_NODE_FLAGS);
   const baseUrl = `http://127.0.0.1:${port}`;
   const configVersion = async (): Promise<number> => {
     try {
