@@ -176,6 +176,14 @@ describe('dashboard sessions', () => {
     }
   });
 
+  it('refuses an email after five wrong passwords, even with the right one, and others still sign in', async () => {
+    await createUser('guessed@audit-a.example', 'internal_user', orgA);
+    for (let i = 0; i < 5; i += 1) expect((await login('guessed@audit-a.example', `wrong guess ${i}!`)).errors?.[0]?.message).toBe('Wrong email or password.');
+    const locked = await login('guessed@audit-a.example');
+    expect(locked.errors?.[0]).toMatchObject({ message: expect.stringMatching(/Too many failed sign-ins.*15 minutes/), extensions: { code: 'UNAUTHENTICATED' } });
+    expect((await login('sam@audit-a.example')).data?.login.token).toMatch(/^tg-session-/);
+  });
+
   it('ends every session of a user who is blocked, and refuses them after', async () => {
     const id = await createUser('blocked@audit-a.example', 'internal_user', orgA);
     const token = (await login('blocked@audit-a.example')).data!.login.token;

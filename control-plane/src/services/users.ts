@@ -1,6 +1,7 @@
 import { generateSecret, hashKey } from '@tollgate/schema';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SESSION_TOKEN_PREFIX } from '../auth/authenticate.js';
+import { LoginThrottle } from '../auth/login-throttle.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../auth/passwords.js';
 import { assertCan, grantableRoles, isProxyRole, visibility } from '../auth/policy.js';
 import type { Principal, UserRole } from '../auth/roles.js';
@@ -32,6 +33,7 @@ export class UserService {
   constructor(
     private readonly orm: Orm,
     private readonly writer: AdminWriter,
+    private readonly throttle: LoginThrottle = new LoginThrottle(),
   ) {}
 
   async list(actor: Actor, organizationId?: string | null): Promise<User[]> {
@@ -151,16 +153,23 @@ export class UserService {
 
   /**
    * Dashboard sign-in. One answer for an unknown email, a wrong password, a user without a password and a blocked
-   * user, in about the same time (a dummy hash is checked when there is no user), so it reveals nothing.
+   * user, in about the same time (a dummy hash is checked when there is no user), so it reveals nothing. After five
+   * failures for an email within 15 minutes, that email is refused until the window ends (`LoginThrottle`).
    */
   async login(rawInput: unknown, meta: RequestMeta = NO_REQUEST_META): Promise<LoginResult> {
     const input = parseInput(LoginInput, rawInput);
+    const wait = this.throttle.retryAfterMs(input.email);
+    if (wait > 0) {
+      throw new AppError('UNAUTHENTICATED', `Too many failed sign-ins for this email; try again in ${Math.ceil(wait / 60_000)} minutes.`);
+    }
     const em = this.orm.em.fork();
     const user = await em.findOne(User, { email: input.email, deletedAt: null }, { populate: ['passwordHash'] });
     const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!user || !ok || user.passwordHash === null || user.blocked) {
+      this.throttle.failed(input.email);
       throw new AppError('UNAUTHENTICATED', 'Wrong email or password.');
     }
+    this.throttle.succeeded(input.email);
     const token = generateSecret(SESSION_TOKEN_PREFIX);
     const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
     const principal = { role: user.role, credential: 'session', userId: user.id, orgId: user.organization?.id ?? null, teams: new Map(), readOnly: false } as const;
