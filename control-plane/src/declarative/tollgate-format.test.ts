@@ -53,7 +53,7 @@ guardrailPolicies:
 mcpServers:
   - name: github
     url: https://api.githubcopilot.com/mcp/
-    authRef: env:GITHUB_TOKEN
+    authRef: os.environ/GITHUB_TOKEN
 `;
 
 describe('tollgate.yaml', () => {
@@ -163,7 +163,7 @@ unknownSection: {}
         { path: 'keys[0].key', message: expect.stringContaining('exactly one of key') },
         { path: 'keys[1].key', message: expect.stringContaining('secrets must not be written in the file') },
         { path: 'keys[2].keyHash', message: "must be the key's sha-256 as 64 hex digits" },
-        { path: 'guardrailPolicies[0].mode', message: 'must be one of pre_call, during_call, post_call' },
+        { path: 'guardrailPolicies[0].mode', message: 'must be pre_call, during_call or post_call' },
         { path: 'mcpServers[0].url', message: 'must be an http(s) URL' },
         { path: 'unknownSection', message: 'unknown field' },
       ]),

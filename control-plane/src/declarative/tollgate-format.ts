@@ -1,7 +1,15 @@
 import { z } from 'zod';
-import { GUARDRAIL_MODES } from '../db/entities/guardrail-policy.entity.js';
-import { MCP_TRANSPORTS } from '../db/entities/mcp-server.entity.js';
-import { CreateModelInput, governedFields, keySettings, modelNames, name, shortText, smallObject, textList } from '../services/inputs.js';
+import {
+  CreateModelInput,
+  governedFields,
+  keySettings,
+  modelNames,
+  name,
+  SaveGuardrailPolicyInput,
+  SaveMcpServerInput,
+  smallObject,
+  textList,
+} from '../services/inputs.js';
 import type { DesiredConfig, DesiredKey } from './desired.js';
 import { formatPath, zodProblems, type ConfigProblem } from './problems.js';
 import { isSecretRef, normalizeRef } from './secrets.js';
@@ -26,12 +34,15 @@ const section = <T extends z.ZodType>(entry: T) => z.array(entry, 'must be a lis
 
 const MODEL_REF_FIELDS = ['apiKeyRef', 'awsAccessKeyIdRef', 'awsSecretAccessKeyRef', 'awsSessionTokenRef'] as const;
 
-const ModelEntry = z.preprocess((value) => {
+/** An object with its reference fields' `os.environ/NAME` turned into `env:NAME`. */
+const normalizingRefs = (fields: readonly string[]) => (value: unknown) => {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
   const copy: Record<string, unknown> = { ...value };
-  for (const field of MODEL_REF_FIELDS) if (field in copy) copy[field] = normalizeRef(copy[field]);
+  for (const field of fields) if (field in copy) copy[field] = normalizeRef(copy[field]);
   return copy;
-}, CreateModelInput.strict());
+};
+
+const ModelEntry = z.preprocess(normalizingRefs(MODEL_REF_FIELDS), CreateModelInput.strict());
 
 const flag = z.boolean('must be true or false').nullish().transform((v) => v ?? false);
 const tenantFields = {
@@ -80,26 +91,10 @@ const KeyEntry = z
     }
   });
 
-const GuardrailPolicyEntry = z
-  .object({
-    name,
-    kind: shortText,
-    mode: z.enum(GUARDRAIL_MODES, `must be one of ${GUARDRAIL_MODES.join(', ')}`),
-    action: z.enum(['block', 'mask', 'log'], 'must be one of block, mask, log').nullish().transform((v) => v ?? 'block'),
-    settings: smallObject.nullish().transform((v) => v ?? {}),
-    defaultOn: flag,
-  })
-  .strict();
+// Exactly the API's rules (saveGuardrailPolicy, saveMcpServer).
+const GuardrailPolicyEntry = SaveGuardrailPolicyInput.strict();
 
-const McpServerEntry = z
-  .object({
-    name,
-    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-    transport: z.enum(MCP_TRANSPORTS, `must be one of ${MCP_TRANSPORTS.join(', ')}`).nullish().transform((v) => v ?? 'streamable_http'),
-    authRef: reference.nullish().transform((v) => v ?? null),
-    description: z.string().trim().max(1000, 'must be at most 1000 characters').nullish().transform((v) => v || null),
-  })
-  .strict();
+const McpServerEntry = z.preprocess(normalizingRefs(['authRef']), SaveMcpServerInput.strict());
 
 const Settings = z.object({ masterKey: reference.nullish().transform((v) => v ?? null) }).strict();
 
