@@ -337,7 +337,7 @@ class Reconciler {
       noun: 'MCP server',
       section: 'mcpServers',
       auditType: 'mcp_server',
-      auditAction: 'mcp',
+      auditAction: 'mcp_server',
       orgIdOf: () => null,
       current: (s) => ({ name: s.name, url: s.url, transport: s.transport, authRef: s.authRef, description: s.description }),
     };

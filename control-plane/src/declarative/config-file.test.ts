@@ -190,7 +190,7 @@ mcpServers:
   it('should audit each change as the system, naming the file', async () => {
     const entries = await cp.orm.em.fork().find(AuditEntry, { actorId: 'system' }, { orderBy: { id: 'asc' } });
     expect(entries.map((e) => e.action).sort()).toEqual(
-      ['guardrail.create', 'key.create', 'key.create', 'mcp.create', 'model.create', 'model.create', 'org.create', 'team.create'].sort(),
+      ['guardrail.create', 'key.create', 'key.create', 'mcp_server.create', 'model.create', 'model.create', 'org.create', 'team.create'].sort(),
     );
     for (const entry of entries) {
       expect(entry).toMatchObject({ actorRole: 'proxy_admin', credential: 'system', userAgent: `config file ${path}` });
