@@ -50,8 +50,8 @@ interface Row {
 
 async function report(token: string, args: Record<string, unknown>) {
   return cp.gql<{ spendReport: Row[] }>(
-    `query($d: String!, $from: DateTimeISO, $to: DateTimeISO, $byDay: Boolean!, $value: String) {
-      spendReport(dimension: $d, from: $from, to: $to, byDay: $byDay, value: $value) { day value requests totalTokens cost } }`,
+    `query($d: String!, $from: DateTimeISO, $to: DateTimeISO, $byDay: Boolean!, $value: String, $metadataKey: String) {
+      spendReport(dimension: $d, metadataKey: $metadataKey, from: $from, to: $to, byDay: $byDay, value: $value) { day value requests totalTokens cost } }`,
     { byDay: false, ...args },
     token,
   );
@@ -142,6 +142,22 @@ describe('spend reports', () => {
     expect(badDimension.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { dimension: [expect.stringContaining('key, user, team')] } });
     const badRange = await report(cp.masterKey, { d: 'model', from: '2026-11-22T00:00:00Z', to: '2026-11-21T00:00:00Z' });
     expect(badRange.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { to: ['must not be before from'] } });
+  });
+
+  it('reports by a metadata field (the key\'s, with the request\'s over it) and counts request tags', async () => {
+    const tagged = (await cp.admin<{ createKey: { virtualKey: { id: string } } }>('mutation { createKey(input: { alias: "meta", metadata: { project: "atlas" } }) { virtualKey { id } } }')).createKey.virtualKey.id;
+    await ingest([
+      event(tagged, { cost: 1, startedAt: '2026-10-02T10:00:00.000Z' }),
+      event(tagged, { cost: 2, startedAt: '2026-10-02T11:00:00.000Z', metadata: { project: 'zephyr', generation_name: 'summary' }, tags: ['batch'] }),
+      event(tagged, { cost: 4, startedAt: '2026-10-03T11:00:00.000Z', metadata: { generation_name: 'summary' } }),
+    ]);
+    const byProject = await rows(cp.masterKey, { d: 'metadata', metadataKey: 'project', from: '2026-10-01T00:00:00Z', to: '2026-10-31T00:00:00Z' });
+    expect(byProject.map((r) => [r.value, r.cost])).toEqual([['atlas', 5], ['zephyr', 2]]);
+    const perDay = await rows(cp.masterKey, { d: 'metadata', metadataKey: 'generation_name', byDay: true, from: '2026-10-01T00:00:00Z', to: '2026-10-31T00:00:00Z' });
+    expect(perDay.map((r) => [r.day, r.value, r.cost])).toEqual([['2026-10-02', 'summary', 2], ['2026-10-03', 'summary', 4]]);
+    expect((await rows(cp.masterKey, { d: 'tag', value: 'batch' })).map((r) => r.cost)).toEqual([2]);
+    const unbounded = await report(cp.masterKey, { d: 'metadata', metadataKey: 'project' });
+    expect(unbounded.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { from: [expect.stringContaining('92 days')] } });
   });
 
   it('counts a resent batch once', async () => {

@@ -32,6 +32,10 @@ export const UsageEvent = z.object({
   /** Time to first byte of a streamed answer; null for non-streamed requests and failures before any byte. */
   ttftMs: z.number().nonnegative().nullable().default(null),
   endUser: z.string().nullable().default(null),
+  /** Request metadata worth reporting on (`metadata` of the request); merged over the key's own on ingest. */
+  metadata: z.record(z.string(), z.unknown()).default({}),
+  /** Request tags (`metadata.tags`), added to the key's and team's. */
+  tags: z.array(z.string()).default([]),
   dataPlaneId: z.string(),
 });
 export type UsageEvent = z.infer<typeof UsageEvent>;

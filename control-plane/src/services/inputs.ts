@@ -351,7 +351,9 @@ export const KeyPageInput = z.object({
 
 export const SpendReportInput = z
   .object({
-    dimension: z.enum(SPEND_DIMENSIONS, `must be one of ${SPEND_DIMENSIONS.join(', ')}`),
+    dimension: z.enum([...SPEND_DIMENSIONS, 'metadata'], `must be one of ${[...SPEND_DIMENSIONS, 'metadata'].join(', ')}`),
+    /** With dimension `metadata`: the metadata field to group by (`generation_name`, `project`, …). */
+    metadataKey: z.string().trim().min(1).max(200, 'must be at most 200 characters').nullish().transform((v) => v ?? null),
     from: z.date().nullish().transform((v) => v ?? null),
     to: z.date().nullish().transform((v) => v ?? null),
     byDay: z.boolean().nullish().transform((v) => v ?? false),
@@ -360,6 +362,13 @@ export const SpendReportInput = z
   })
   .superRefine((input, ctx) => {
     if (input.from && input.to && input.from > input.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from', input: input.to });
+    if (input.dimension === 'metadata') {
+      if (input.metadataKey === null) ctx.addIssue({ code: 'custom', path: ['metadataKey'], message: 'is required with dimension metadata', input: null });
+      // Metadata is read from the ledger, not the roll-ups: a bounded range keeps that an index range scan.
+      if (input.from === null || input.to === null || input.to.getTime() - input.from.getTime() > 92 * 86_400_000) {
+        ctx.addIssue({ code: 'custom', path: ['from'], message: 'spend by metadata needs from and to, at most 92 days apart', input: input.from });
+      }
+    }
   });
 export type SpendReportInput = z.output<typeof SpendReportInput>;
 

@@ -59,6 +59,7 @@ export interface SpendReportRow {
  */
 export async function spendReport(em: EntityManager, actor: Actor, rawInput: unknown): Promise<SpendReportRow[]> {
   const input = parseInput(SpendReportInput, rawInput);
+  if (input.dimension === 'metadata') return spendByMetadata(em, actor, input);
   const seen = visibility(actor.principal, 'spend');
   const where: string[] = ['r."dimension" = ?'];
   const params: unknown[] = [input.dimension];
@@ -92,6 +93,38 @@ export async function spendReport(em: EntityManager, actor: Actor, rawInput: unk
        from "spend_rollup" r where ${where.join(' and ')}
       group by 1, r."value" order by ${input.byDay ? '1 asc, ' : ''}"cost" desc, r."value" limit ?`,
     [...params, input.first],
+  );
+  return rows.map((r) => ({ day: r.day, value: r.value, requests: r.requests, promptTokens: r.prompt, completionTokens: r.completion, totalTokens: r.total, cost: r.cost }));
+}
+
+/**
+ * Spend grouped by one metadata field, from the ledger over a bounded range (the started_at index), within the
+ * caller's part: everything, their organization, or their own keys.
+ */
+async function spendByMetadata(em: EntityManager, actor: Actor, input: SpendReportInput): Promise<SpendReportRow[]> {
+  const seen = visibility(actor.principal, 'spend');
+  if (seen.kind === 'none') throw forbidden();
+  const where = ['l."started_at" >= ?', 'l."started_at" < ?', 'jsonb_exists(l."metadata", ?)'];
+  const params: unknown[] = [input.from!.toISOString(), input.to!.toISOString(), input.metadataKey];
+  if (seen.kind === 'org') {
+    where.push('l."org_id" = ?');
+    params.push(seen.orgId);
+  }
+  if (seen.kind === 'own') {
+    where.push('l."key_id" = any(?)');
+    params.push(`{${((await ownSpendValues(em, 'key', seen.userId, seen.teamIds)) ?? []).map((v) => `"${v}"`).join(',')}}`);
+  }
+  if (input.value !== null) {
+    where.push('l."metadata"->>? = ?');
+    params.push(input.metadataKey, input.value);
+  }
+  const day = input.byDay ? `to_char((l."started_at" at time zone 'UTC')::date, 'YYYY-MM-DD')` : 'null';
+  const rows = await em.execute<Array<{ day: string | null; value: string; requests: number; prompt: number; completion: number; total: number; cost: number }>>(
+    `select ${day} as "day", l."metadata"->>? as "value", count(*)::float8 as "requests", sum(l."prompt_tokens")::float8 as "prompt",
+            sum(l."completion_tokens")::float8 as "completion", sum(l."total_tokens")::float8 as "total", sum(l."cost")::float8 as "cost"
+       from "spend_log" l where ${where.join(' and ')}
+      group by 1, 2 order by ${input.byDay ? '1 asc, ' : ''}"cost" desc, 2 limit ?`,
+    [input.metadataKey, ...params, input.first],
   );
   return rows.map((r) => ({ day: r.day, value: r.value, requests: r.requests, promptTokens: r.prompt, completionTokens: r.completion, totalTokens: r.total, cost: r.cost }));
 }

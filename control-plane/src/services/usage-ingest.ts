@@ -19,17 +19,18 @@ const INSERT_LEDGER = `
 insert into "spend_log" (
   "request_id", "key_id", "team_id", "model", "model_id", "provider", "route", "stream", "status", "http_status",
   "error_type", "error_message", "prompt_tokens", "completion_tokens", "total_tokens", "cost", "started_at",
-  "duration_ms", "ttft_ms", "end_user", "data_plane_id", "user_id", "org_id", "tags")
+  "duration_ms", "ttft_ms", "end_user", "data_plane_id", "user_id", "org_id", "tags", "metadata")
 select e."requestId", e."keyId", e."teamId", e."model", e."modelId", e."provider", e."route", e."stream", e."status",
        e."httpStatus", e."errorType", e."errorMessage", e."promptTokens", e."completionTokens", e."totalTokens",
        e."cost", e."startedAt", e."durationMs", e."ttftMs", e."endUser", e."dataPlaneId",
        k."owner_id"::text, coalesce(k."organization_id", t."organization_id")::text,
-       array(select distinct x from unnest(coalesce(k."tags", '{}') || coalesce(t."tags", '{}')) as x order by x)
+       array(select distinct x from unnest(coalesce(k."tags", '{}') || coalesce(t."tags", '{}') || coalesce(e."tags", '{}')) as x order by x),
+       coalesce(k."metadata", '{}') || coalesce(e."metadata", '{}')
   from jsonb_to_recordset(?::jsonb) as e(
     "requestId" text, "keyId" text, "teamId" text, "model" text, "modelId" text, "provider" text, "route" text,
     "stream" boolean, "status" text, "httpStatus" int, "errorType" text, "errorMessage" text, "promptTokens" int,
     "completionTokens" int, "totalTokens" int, "cost" numeric, "startedAt" timestamptz, "durationMs" float8,
-    "ttftMs" float8, "endUser" text, "dataPlaneId" text)
+    "ttftMs" float8, "endUser" text, "dataPlaneId" text, "metadata" jsonb, "tags" text[])
   -- The key's owner, organization and tags as they are now; a key id that is not a uuid names no key (the case
   -- keeps the cast from running on it).
   left join "virtual_key" k on k."id" = case when e."keyId" ~ '${SQL_UUID_PATTERN}' then e."keyId"::uuid end

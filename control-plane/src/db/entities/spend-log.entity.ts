@@ -83,7 +83,11 @@ export class SpendLog {
   @Property({ type: 'text', nullable: true })
   orgId: string | null = null;
 
-  /** The key's and its team's tags when the event was ingested. */
+  /** The key's metadata with the request's over it, when the event was ingested (reported on by `spendReport`). */
+  @Property({ type: 'json', default: '{}' })
+  metadata: Opt<Record<string, unknown>> = {};
+
+  /** The request's tags and the key's and its team's, when the event was ingested. */
   @Property({ type: ArrayType, default: '{}' })
   tags: Opt<string[]> = [];
 

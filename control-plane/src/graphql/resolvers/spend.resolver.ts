@@ -19,10 +19,12 @@ export class SpendResolver {
 
   @Authorized()
   @Query(() => [SpendReportRowObject], {
-    description: 'Spend by key, user, team, org, end_user, model, provider or tag over a date range (UTC days), as totals or per day; highest cost first (per day: by day, then cost).',
+    description: 'Spend by key, user, team, org, end_user, model, provider, tag or a metadata field over a date range (UTC days), as totals or per day; highest cost first (per day: by day, then cost).',
   })
   async spendReport(
-    @Arg('dimension', () => String) dimension: string,
+    @Arg('dimension', () => String, { description: 'key, user, team, org, end_user, model, provider, tag, or metadata (with metadataKey).' }) dimension: string,
+    @Arg('metadataKey', () => String, { nullable: true, description: 'With dimension metadata: the field to group by; from and to are then required, at most 92 days apart.' })
+    metadataKey: string | null | undefined,
     @Arg('from', () => Date, { nullable: true }) from: Date | null | undefined,
     @Arg('to', () => Date, { nullable: true }) to: Date | null | undefined,
     @Arg('byDay', () => Boolean, { defaultValue: false }) byDay: boolean,
@@ -30,7 +32,7 @@ export class SpendResolver {
     @Arg('first', () => Int, { defaultValue: 100 }) first: number,
     @Ctx() ctx: GraphQLContext,
   ): Promise<SpendReportRowObject[]> {
-    return (await ctx.services.spend.report(actorOf(ctx), { dimension, from, to, byDay, value, first })).map(SpendReportRowObject.from);
+    return (await ctx.services.spend.report(actorOf(ctx), { dimension, metadataKey, from, to, byDay, value, first })).map(SpendReportRowObject.from);
   }
 
   @Authorized()
