@@ -107,6 +107,24 @@ describe('dashboard', () => {
     expect(await page.getByTestId('spend-total').innerText()).toMatch(/^\$0\.0000\d+/);
   });
 
+  it('narrows the key list by search (alias or key prefix) and shows every key again when cleared', async () => {
+    await page.getByTestId('key-alias').fill('batch-runner');
+    await page.getByTestId('key-create').click();
+    await page.getByTestId('created-key').waitFor();
+    await page.getByTestId('created-key-dismiss').click();
+    const aliases = () => page.locator('[data-testid="key-row"] [data-col="alias"]').allInnerTexts();
+    await expect.poll(aliases).toEqual(['batch-runner', 'notebook']);
+
+    await page.getByTestId('key-search').fill('NOTE');
+    await expect.poll(aliases).toEqual(['notebook']);
+    await page.getByTestId('key-search').fill(plaintextKey.slice(0, 10));
+    await expect.poll(aliases).toEqual(['notebook']);
+    await page.getByTestId('key-search').fill('no-such-key');
+    await expect.poll(() => page.getByTestId('key-row').count()).toBe(0);
+    await page.getByTestId('key-search').fill('');
+    await expect.poll(aliases).toEqual(['batch-runner', 'notebook']);
+  });
+
   it('creates an organization and an org admin with a password', async () => {
     await page.getByTestId('org-name').fill('acme');
     await page.getByTestId('org-create').click();

@@ -5,6 +5,7 @@
 import { flushPromises, mount } from '@vue/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createFakeSubscription, graphQLError, installFakeFetch, resetAuth, type FakeHandler } from './testing/fakeApi';
+import { keyPageHandler } from './testing/fakeKeyPage';
 import {
   auditEntry,
   createdKey,
@@ -40,7 +41,7 @@ function fakeGateway(extra: Record<string, FakeHandler> = {}) {
     Users: () => ({ data: { users: [user()] } }),
     AuditLog: () => ({ data: { auditLog: { entries: [auditEntry()], endCursor: null, hasNextPage: false } } }),
     Teams: () => ({ data: { teams } }),
-    Keys: () => ({ data: { keys } }),
+    KeyPage: keyPageHandler(() => keys),
     Models: () => ({ data: { models: [model()] } }),
     SpendSummary: () => ({ data: { spendSummary: { totalSpend: 0.0001, totalRequests: 2, totalTokens: 40 } } }),
     CreateTeam: () => graphQLError('CONFLICT', 'Team "research" already exists', { name: ['already exists'] }),
@@ -127,8 +128,8 @@ describe('App', () => {
     wrapper.unmount();
   });
 
-  it('should show a created key once, refresh the list, and forget it on dismiss', async () => {
-    fakeGateway();
+  it('should show a created key once, put it on top of the list without reading it again, and forget it on dismiss', async () => {
+    const api = fakeGateway();
     const wrapper = await signIn();
 
     await wrapper.get('[data-testid="key-alias"]').setValue('new');
@@ -137,12 +138,46 @@ describe('App', () => {
 
     const value = wrapper.get('[data-testid="created-key-value"]');
     expect(value.element.textContent).toBe(createdKey().key);
-    expect(wrapper.findAll('[data-testid="key-row"]')).toHaveLength(2);
+    expect(wrapper.findAll('[data-testid="key-row"]').map((row) => row.attributes('data-key-id'))).toEqual(['key-2', 'key-1']);
+    expect(api.requests.filter((r) => r.operationName === 'KeyPage')).toHaveLength(1);
 
     await wrapper.get('[data-testid="created-key-dismiss"]').trigger('click');
     expect(wrapper.find('[data-testid="created-key"]').exists()).toBe(false);
     expect(wrapper.text()).not.toContain(createdKey().key);
     wrapper.unmount();
+  });
+
+  it('should narrow the key list by search after typing pauses, and by team at once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const api = fakeGateway({
+      KeyPage: keyPageHandler(() => [
+        virtualKey({ id: 'key-1', alias: 'ci', teamId: 'team-1', team: { id: 'team-1', name: 'research' } }),
+        virtualKey({ id: 'key-3', alias: 'notebook', prefix: 'sk-tg-NoTe' }),
+      ]),
+    });
+    try {
+      const wrapper = await signIn();
+      const shown = () => wrapper.findAll('[data-testid="key-row"]').map((row) => row.attributes('data-key-id'));
+      expect(shown()).toEqual(['key-1', 'key-3']);
+
+      await wrapper.get('[data-testid="key-search"]').setValue('NOTE');
+      await vi.advanceTimersByTimeAsync(300);
+      await flushPromises();
+      expect(shown()).toEqual(['key-3']);
+
+      await wrapper.get('[data-testid="key-search"]').setValue('');
+      await wrapper.get('[data-testid="key-filter-team"]').setValue('team-1');
+      await flushPromises();
+      expect(shown()).toEqual(['key-1']);
+      expect(api.requests.filter((r) => r.operationName === 'KeyPage').at(-1)?.variables).toEqual({
+        filter: { teamId: 'team-1' },
+        first: 50,
+        after: null,
+      });
+      wrapper.unmount();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('should return to the login view on logout and stop the live subscription', async () => {
@@ -194,8 +229,12 @@ function fakeOrgGateway(extra: Record<string, FakeHandler> = {}) {
     Organizations: () => ({ data: { organizations: [organization()] } }),
     Users: () => ({ data: { users: [user()] } }),
     Teams: () => ({ data: { teams } }),
-    Keys: () => ({
-      data: { keys: [virtualKey({ spend: 0.25, ownerId: USER_ID }), virtualKey({ id: 'key-2', spend: 0.5, organizationId: ORG_ID })] },
+    KeyPage: keyPageHandler(() => [
+      virtualKey({ spend: 0.25, ownerId: USER_ID }),
+      virtualKey({ id: 'key-2', spend: 0.5, organizationId: ORG_ID }),
+    ]),
+    SpendReport: (vars) => ({
+      data: { spendReport: [{ value: vars.value, cost: vars.dimension === 'org' ? 1.5 : 0.25, requests: 12, totalTokens: 3400 }] },
     }),
     Models: () => ({ data: { models: [model()] } }),
     AuditLog: () => ({ data: { auditLog: { entries: audit, endCursor: null, hasNextPage: false } } }),
@@ -247,10 +286,13 @@ describe('App for an org admin', () => {
     expect(wrapper.findAll('[data-testid="org-row"]')).toHaveLength(1);
     // Their own row has no controls: nobody locks themselves out.
     expect(wrapper.find('[data-testid="user-block"]').exists()).toBe(false);
-    // Neither gateway-wide spend nor its live stream is theirs; the spend of their keys is.
+    // Neither gateway-wide spend nor its live stream is theirs; their organization's spend is.
     expect(vi.mocked(subscribe)).not.toHaveBeenCalled();
     expect(api.requests.map((r) => r.operationName)).not.toContain('SpendSummary');
-    expect(wrapper.get('[data-testid="spend-total"]').text()).toBe('$0.750000');
+    expect(api.requests.find((r) => r.operationName === 'SpendReport')?.variables).toEqual({ dimension: 'org', value: ORG_ID, first: 1 });
+    expect(wrapper.get('[data-testid="spend-total"]').text()).toBe('$1.500000');
+    expect(wrapper.get('[data-testid="spend-requests"]').text()).toBe('12');
+    expect(wrapper.get('.spend-card').text()).toContain('Spend of your organization');
     expect(wrapper.get('[data-testid="key-row"][data-key-id="key-1"] [data-col="owner"]').text()).toBe('you');
     wrapper.unmount();
   });
@@ -316,6 +358,10 @@ describe('App for read-only roles', () => {
     expect(wrapper.find('[data-testid="users-list"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="audit-list"]').exists()).toBe(false);
     expect(wrapper.findAll('[data-testid="key-row"]')).toHaveLength(2);
+    // Their own spend: the keys they own, not a sum over the keys the list happens to show.
+    expect(api.requests.find((r) => r.operationName === 'SpendReport')?.variables).toEqual({ dimension: 'user', value: USER_ID, first: 1 });
+    expect(wrapper.get('[data-testid="spend-total"]').text()).toBe('$0.250000');
+    expect(wrapper.get('.spend-card').text()).toContain('Spend of the keys you own');
     // Nothing is asked that the server would refuse.
     expect(api.requests.map((r) => r.operationName)).not.toContain('AuditLog');
     expect(api.requests.map((r) => r.operationName)).not.toContain('Users');

@@ -169,3 +169,8 @@ const KEY_TYPE_LABELS: Record<string, string> = {
 export function keyTypeLabel(keyType: string): string {
   return KEY_TYPE_LABELS[keyType] ?? keyType;
 }
+
+/** Declared in the config file: the API shows it but changes it only through the file (CONFLICT otherwise). */
+export function isFileManaged(row: { managedBy: string | null }): boolean {
+  return row.managedBy === 'file';
+}

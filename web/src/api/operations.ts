@@ -52,6 +52,8 @@ export interface Organization {
   maxBudget: number | null;
   spend: number;
   blocked: boolean;
+  /** `file` when declared in the config file: changed there only (the API answers CONFLICT). */
+  managedBy: string | null;
   createdAt: string;
 }
 
@@ -73,6 +75,8 @@ export interface Team {
   spend: number;
   keyCount: number;
   organizationId: string | null;
+  /** `file` when declared in the config file: changed there only (the API answers CONFLICT). */
+  managedBy: string | null;
   createdAt: string;
 }
 
@@ -94,8 +98,30 @@ export interface VirtualKey {
   /** The user the key belongs to; null for keys made with the master key for nobody. */
   ownerId: string | null;
   organizationId: string | null;
+  /** `file` when declared in the config file: changed there only (the API answers CONFLICT). */
+  managedBy: string | null;
   expiresAt: string | null;
   createdAt: string;
+}
+
+/** One page of `keyPage`. */
+export interface KeyPage {
+  /** Newest first. */
+  keys: VirtualKey[];
+  /** Pass as `after` for the next page; null on the last page. */
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+/** Who may see what is decided by the server; these narrow it. */
+export interface KeyFilter {
+  /** Start of the alias (any case) or of the key prefix (`sk-tg-AbC`, exact case). */
+  search?: string;
+  teamId?: string;
+  ownerId?: string;
+  organizationId?: string;
+  keyType?: KeyType;
+  blocked?: boolean;
 }
 
 export interface CreatedKey {
@@ -111,12 +137,26 @@ export interface Model {
   providerModel: string;
   inputCostPerMillion: number;
   outputCostPerMillion: number;
+  /** `file` when declared in the config file: changed there only (the API answers CONFLICT). */
+  managedBy: string | null;
   createdAt: string;
 }
 
 export interface SpendSummary {
   totalSpend: number;
   totalRequests: number;
+  totalTokens: number;
+}
+
+/** The dimensions `spendReport` groups by. */
+export type SpendDimension = 'key' | 'user' | 'team' | 'org' | 'end_user' | 'model' | 'provider' | 'tag';
+
+/** One value's totals from `spendReport` (the fields this dashboard reads). */
+export interface SpendReportRow {
+  /** The key id, user id, team id, organization id, … the row is for. */
+  value: string;
+  cost: number;
+  requests: number;
   totalTokens: number;
 }
 
@@ -252,11 +292,11 @@ export interface CreateModelInput {
 
 const VIEWER_FIELDS = 'role credential userId organizationId readOnly';
 const USER_FIELDS = 'id email name role organizationId blocked createdAt';
-const ORGANIZATION_FIELDS = 'id name models maxBudget spend blocked createdAt';
-const TEAM_FIELDS = 'id name models maxBudget spend keyCount organizationId createdAt';
-const KEY_FIELDS = `id prefix alias teamId team { id name } models maxBudget spend blocked keyType ownerId organizationId expiresAt createdAt`;
+const ORGANIZATION_FIELDS = 'id name models maxBudget spend blocked managedBy createdAt';
+const TEAM_FIELDS = 'id name models maxBudget spend keyCount organizationId managedBy createdAt';
+const KEY_FIELDS = `id prefix alias teamId team { id name } models maxBudget spend blocked keyType ownerId organizationId managedBy expiresAt createdAt`;
 const AUDIT_FIELDS = 'id at action actorId actorRole credential entityType entityId organizationId before after';
-const MODEL_FIELDS = 'id name provider providerModel inputCostPerMillion outputCostPerMillion createdAt';
+const MODEL_FIELDS = 'id name provider providerModel inputCostPerMillion outputCostPerMillion managedBy createdAt';
 const SPEND_SUMMARY_FIELDS = 'totalSpend totalRequests totalTokens';
 
 export const ViewerQuery = gql<{ viewer: Viewer }>(`query Viewer { viewer { ${VIEWER_FIELDS} } }`);
@@ -317,11 +357,20 @@ export const AuditLogQuery = gql<
 
 export const TeamsQuery = gql<{ teams: Team[] }>(`query Teams { teams { ${TEAM_FIELDS} } }`);
 
-export const KeysQuery = gql<{ keys: VirtualKey[] }, { teamId?: string | null }>(
-  `query Keys($teamId: ID) { keys(teamId: $teamId) { ${KEY_FIELDS} } }`,
+/** Keys one page at a time (first 1..500); the unpaged `keys` query is not used, since it lists every key. */
+export const KeyPageQuery = gql<{ keyPage: KeyPage }, { filter?: KeyFilter | null; first: number; after?: string | null }>(
+  `query KeyPage($filter: KeyFilter, $first: Int!, $after: String) { keyPage(filter: $filter, first: $first, after: $after) { keys { ${KEY_FIELDS} } endCursor hasNextPage } }`,
 );
 
 export const ModelsQuery = gql<{ models: Model[] }>(`query Models { models { ${MODEL_FIELDS} } }`);
+
+/** Totals per value of a dimension, from the daily roll-ups, scoped by the server per role. */
+export const SpendReportQuery = gql<
+  { spendReport: SpendReportRow[] },
+  { dimension: SpendDimension; value?: string | null; first: number }
+>(
+  `query SpendReport($dimension: String!, $value: String, $first: Int!) { spendReport(dimension: $dimension, value: $value, first: $first) { value cost requests totalTokens } }`,
+);
 
 export const SpendSummaryQuery = gql<{ spendSummary: SpendSummary }>(
   `query SpendSummary { spendSummary { ${SPEND_SUMMARY_FIELDS} } }`,

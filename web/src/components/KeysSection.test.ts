@@ -165,4 +165,47 @@ describe('KeysSection', () => {
 
     expect(create).toHaveBeenCalledWith(expect.objectContaining({ ownerId: 'u2', keyType: 'management' }));
   });
+
+  it('should mark a file-managed key and offer no block or delete on it', () => {
+    const wrapper = mount(KeysSection, {
+      props: { ...baseProps, keys: [virtualKey({ managedBy: 'file' }), virtualKey({ id: 'key-2' })] },
+    });
+
+    const fileRow = wrapper.get('[data-testid="key-row"][data-key-id="key-1"]');
+    expect(fileRow.get('[data-testid="file-badge"]').text()).toBe('file');
+    expect(fileRow.get('[data-testid="file-badge"]').attributes('title')).toBe('Declared in the config file; change it there');
+    expect(fileRow.find('[data-testid="key-block"]').exists()).toBe(false);
+    expect(fileRow.find('[data-testid="key-delete"]').exists()).toBe(false);
+
+    const apiRow = wrapper.get('[data-testid="key-row"][data-key-id="key-2"]');
+    expect(apiRow.find('[data-testid="file-badge"]').exists()).toBe(false);
+    expect(apiRow.find('[data-testid="key-block"]').exists()).toBe(true);
+    expect(apiRow.find('[data-testid="key-delete"]').exists()).toBe(true);
+  });
+
+  it('should emit the search as typed and the team as chosen', async () => {
+    const wrapper = mount(KeysSection, { props: { ...baseProps, teams: [team()] } });
+
+    expect(wrapper.findAll('[data-testid="key-filter-team"] option').map((o) => o.text())).toEqual(['All teams', 'research']);
+    await wrapper.get('[data-testid="key-search"]').setValue('note');
+    await wrapper.get('[data-testid="key-filter-team"]').setValue('team-1');
+
+    expect(wrapper.emitted('filter')).toEqual([[{ search: 'note' }], [{ teamId: 'team-1' }]]);
+  });
+
+  it('should offer "Load more" only while more keys match, and say when none match the filter', async () => {
+    const wrapper = mount(KeysSection, { props: { ...baseProps, keys: [virtualKey()], hasNextPage: true } });
+
+    expect(wrapper.get('.badge').text()).toBe('1+');
+    await wrapper.get('[data-testid="key-load-more"]').trigger('click');
+    expect(wrapper.emitted('loadMore')).toHaveLength(1);
+
+    await wrapper.setProps({ loadingMore: true });
+    expect(wrapper.get('[data-testid="key-load-more"]').attributes('disabled')).toBeDefined();
+
+    await wrapper.setProps({ keys: [], hasNextPage: false, loadingMore: false, filter: { search: 'zzz', teamId: '' } });
+    expect(wrapper.find('[data-testid="key-load-more"]').exists()).toBe(false);
+    expect((wrapper.get('[data-testid="key-search"]').element as HTMLInputElement).value).toBe('zzz');
+    expect(wrapper.get('[data-testid="keys-list"]').text()).toContain('No keys match the filter.');
+  });
 });

@@ -1,17 +1,20 @@
 /**
- * Virtual keys: the list (newest first), the create form's submit, the one-time display of a new key's plaintext,
- * blocking and unblocking, and deletion (both optimistic, rolled back on failure).
+ * Virtual keys: the list (newest first, a page at a time, narrowed by a search and a team), the create form's
+ * submit, the one-time display of a new key's plaintext, blocking and unblocking, and deletion (both optimistic,
+ * rolled back on failure). A gateway may hold hundreds of thousands of keys, so nothing here reads them all: a new
+ * key is put on top of the list and a deleted one taken out, without reading the list again.
  */
-import { ref, shallowRef, type Ref } from 'vue';
+import { reactive, readonly, ref, shallowRef, type Ref } from 'vue';
 import { graphql } from '../api/client';
 import {
   CreateKeyMutation,
   DeleteKeyMutation,
   KEY_TYPES,
-  KeysQuery,
+  KeyPageQuery,
   UpdateKeyMutation,
   type CreatedKey,
   type CreateKeyInput,
+  type KeyFilter,
   type KeyType,
   type VirtualKey,
 } from '../api/operations';
@@ -25,7 +28,45 @@ import {
   type FormError,
   type NumberInputValue,
 } from './forms';
-import { useRemoteList } from './useRemoteList';
+import { useDebounced } from './useDebounced';
+import { usePagedList } from './usePagedList';
+
+export const KEY_PAGE_SIZE = 50;
+/** The most keys `keyPage` returns at once. */
+export const KEY_PAGE_MAX = 500;
+/** How long typing must pause before the search goes to the server. */
+export const KEY_SEARCH_DEBOUNCE_MS = 300;
+
+/** What the list's filter controls hold: '' means any. */
+export interface KeyListFilterValues {
+  /** The start of an alias (any case) or of a key prefix. */
+  search: string;
+  teamId: string;
+}
+
+export function toKeyFilter(values: KeyListFilterValues): KeyFilter | null {
+  const search = values.search.trim();
+  const filter: KeyFilter = {
+    ...(search !== '' ? { search } : {}),
+    ...(values.teamId !== '' ? { teamId: values.teamId } : {}),
+  };
+  return Object.keys(filter).length > 0 ? filter : null;
+}
+
+/**
+ * Whether the server would list this key under the filter (the alias matched from its start in any case, the prefix
+ * exactly), so that a key made here joins the list only where it belongs.
+ */
+export function matchesKeyFilter(key: VirtualKey, filter: KeyFilter | null): boolean {
+  if (filter === null) return true;
+  if (filter.teamId !== undefined && key.teamId !== filter.teamId) return false;
+  if (filter.search !== undefined) {
+    const search = filter.search;
+    const aliasMatches = key.alias !== null && key.alias.toLowerCase().startsWith(search.toLowerCase());
+    if (!aliasMatches && !key.prefix.startsWith(search)) return false;
+  }
+  return true;
+}
 
 /** What the create-key form holds, as typed. */
 export interface KeyFormValues {
@@ -71,12 +112,22 @@ export function toCreateKeyInput(values: KeyFormValues): KeyFormParse {
 export interface UseKeysOptions {
   /** Load the list right away (default true). */
   immediate?: boolean;
+  pageSize?: number;
   /** Called after a key was created, changed or deleted (team key counts changed). */
   onChange?: () => void;
 }
 
 export function useKeys(options: UseKeysOptions = {}) {
-  const list = useRemoteList(async () => (await graphql(KeysQuery, {})).keys);
+  /** What the filter controls show; `applied` is what the list was loaded with (the search lags while typing). */
+  const filter = reactive<KeyListFilterValues>({ search: '', teamId: '' });
+  let applied: KeyFilter | null = null;
+  const list = usePagedList<VirtualKey>(
+    async (first, after) => {
+      const { keyPage } = await graphql(KeyPageQuery, { filter: applied, first, after });
+      return { items: keyPage.keys, endCursor: keyPage.endCursor, hasNextPage: keyPage.hasNextPage };
+    },
+    { pageSize: options.pageSize ?? KEY_PAGE_SIZE, maxPageSize: KEY_PAGE_MAX },
+  );
   const creating = ref(false);
   const createError = ref<FormError | null>(null);
   /** The last created key with its plaintext, until dismissed. The server never returns the plaintext again. */
@@ -84,7 +135,23 @@ export function useKeys(options: UseKeysOptions = {}) {
   const deleteError = ref<string | null>(null);
   const actionError = ref<string | null>(null);
 
-  /** Creates the key; on success shows its plaintext once and refreshes the list. */
+  const searchLater = useDebounced(() => void refresh(), KEY_SEARCH_DEBOUNCE_MS);
+
+  /** Loads the first page for the filter as it is now. */
+  function refresh(): Promise<void> {
+    searchLater.cancel();
+    applied = toKeyFilter(filter);
+    return list.refresh();
+  }
+
+  /** Changes the filter and starts again from the newest matching key: a search once typing pauses, a team at once. */
+  function setFilter(change: Partial<KeyListFilterValues>): void {
+    Object.assign(filter, change);
+    if (change.teamId !== undefined) void refresh();
+    else searchLater();
+  }
+
+  /** Creates the key; on success shows its plaintext once and puts it on top of the list (if the filter lets it). */
   async function create(values: KeyFormValues): Promise<CreatedKey | null> {
     const parsed = toCreateKeyInput(values);
     if ('error' in parsed) {
@@ -96,9 +163,11 @@ export function useKeys(options: UseKeysOptions = {}) {
     try {
       const { createKey } = await graphql(CreateKeyMutation, { input: parsed.input });
       createdKey.value = createKey;
-      list.update((keys) => [createKey.virtualKey, ...keys.filter((key) => key.id !== createKey.virtualKey.id)]);
+      const created = createKey.virtualKey;
+      if (matchesKeyFilter(created, applied)) {
+        list.update((keys) => [created, ...keys.filter((key) => key.id !== created.id)]);
+      }
       options.onChange?.();
-      void list.refresh();
       return createKey;
     } catch (caught) {
       createError.value = toFormError(caught);
@@ -154,13 +223,20 @@ export function useKeys(options: UseKeysOptions = {}) {
     }
   }
 
-  if (options.immediate ?? true) void list.refresh();
+  if (options.immediate ?? true) void refresh();
 
   return {
     keys: list.items,
     loading: list.loading,
+    loadingMore: list.loadingMore,
+    hasNextPage: list.hasNextPage,
     loadError: list.error,
-    refresh: list.refresh,
+    filter: readonly(filter),
+    refresh,
+    /** Re-reads the keys shown (their spend moves), keeping what "load more" added. */
+    reload: list.reload,
+    loadMore: list.loadMore,
+    setFilter,
     creating: creating as Readonly<Ref<boolean>>,
     createError: createError as Readonly<Ref<FormError | null>>,
     createdKey: createdKey as Readonly<Ref<CreatedKey | null>>,

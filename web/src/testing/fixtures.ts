@@ -45,6 +45,7 @@ export function organization(overrides: Partial<Organization> = {}): Organizatio
     maxBudget: null,
     spend: 0,
     blocked: false,
+    managedBy: null,
     createdAt: '2025-01-02T03:04:05.000Z',
     ...overrides,
   };
@@ -59,6 +60,7 @@ export function team(overrides: Partial<Team> = {}): Team {
     spend: 0,
     keyCount: 0,
     organizationId: null,
+    managedBy: null,
     createdAt: '2025-01-02T03:04:05.000Z',
     ...overrides,
   };
@@ -82,6 +84,7 @@ export function virtualKey(overrides: Partial<VirtualKey> = {}): VirtualKey {
     keyType: 'llm_api',
     ownerId: null,
     organizationId: null,
+    managedBy: null,
     expiresAt: null,
     createdAt: '2025-01-02T03:04:05.000Z',
     ...overrides,
@@ -100,6 +103,7 @@ export function model(overrides: Partial<Model> = {}): Model {
     providerModel: 'mock-gpt',
     inputCostPerMillion: 1,
     outputCostPerMillion: 2,
+    managedBy: null,
     createdAt: '2025-01-02T03:04:05.000Z',
     ...overrides,
   };

@@ -177,3 +177,19 @@ describe('LoginView with a key', () => {
     expect(useAuth().user.value?.email).toBe('ada@acme.test');
   });
 });
+
+describe('LoginView tabs', () => {
+  it("should put the cursor in the chosen tab's first field", async () => {
+    const wrapper = mount(LoginView, { attachTo: document.body });
+
+    await wrapper.get('[data-testid="login-mode-key"]').trigger('click');
+    await flushPromises();
+    expect(wrapper.get('[data-testid="login-mode-key"]').attributes('aria-selected')).toBe('true');
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="login-key"]').element);
+
+    await wrapper.get('[data-testid="login-mode-password"]').trigger('click');
+    await flushPromises();
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="login-email"]').element);
+    wrapper.unmount();
+  });
+});
