@@ -3,6 +3,9 @@ import type { UsageEvent, UsageStatus } from '@tollgate/schema';
 import type { RuntimeKey, RuntimeModel } from '../config/runtime.js';
 import { usageCost } from './cost.js';
 
+const NO_METADATA: Record<string, unknown> = Object.freeze({});
+const NO_TAGS: string[] = Object.freeze([]) as unknown as string[];
+
 export interface UsageOutcome {
   status: UsageStatus;
   httpStatus: number;
@@ -73,6 +76,9 @@ export class UsageRecorder {
       completionTokens: this.completionTokens,
       totalTokens: this.promptTokens + this.completionTokens,
       cost: usageCost(this.promptTokens, this.completionTokens, model),
+      // Request metadata and tags are not read yet; shared empty values cost no allocation per request.
+      metadata: NO_METADATA,
+      tags: NO_TAGS,
       startedAt: isoTime(this.startedAtMs),
       durationMs: performance.now() - this.startMs,
       ttftMs: this.stream ? this.ttftMs : null,

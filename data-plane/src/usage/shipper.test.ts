@@ -30,6 +30,8 @@ function event(overrides: Partial<UsageEvent> = {}): UsageEvent {
     ttftMs: null,
     endUser: null,
     dataPlaneId: 'dp-test',
+    metadata: {},
+    tags: [],
     ...overrides,
   };
 }
