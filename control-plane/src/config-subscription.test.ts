@@ -1,4 +1,6 @@
-import { applyConfigChanges, ConfigMessage, hashKey, type ConfigSnapshot } from '@tollgate/schema';
+import { applyConfigChanges, CONFIG_FEATURES_PARAM, ConfigMessage, ConfigStreamMessage, hashKey, joinSnapshotParts, type ConfigSnapshot } from '@tollgate/schema';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './testing/database.js';
 import { startTestControlPlane, subscribe, type TestControlPlane } from './testing/harness.js';
@@ -67,6 +69,40 @@ describe('gatewayConfig over graphql-ws', () => {
       sub.dispose();
     } finally {
       await client.dispose();
+    }
+  });
+
+  it('should send snapshots in parts to a connection that lists the snapshotParts feature, the same config in the end', async () => {
+    const parted = createClient({
+      url: cp.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${cp.dataPlaneToken}`, [CONFIG_FEATURES_PARAM]: ['snapshotParts', 'someFutureFeature'] },
+      retryAttempts: 0,
+      lazy: true,
+    });
+    const plain = cp.ws(cp.dataPlaneToken);
+    try {
+      await cp.admin('mutation { createKey(input: { alias: "parts" }) { key } }');
+      const sub = subscribe<Update>(parted, GATEWAY_CONFIG);
+      const parts: ConfigSnapshot[] = [];
+      for (;;) {
+        const message = ConfigStreamMessage.parse((await sub.next()).gatewayConfig.message);
+        if (message.kind !== 'snapshotPart') throw new Error(`expected a snapshot part, got ${message.kind}`);
+        expect(message.part).toBe(parts.length);
+        parts.push(message.snapshot);
+        if (message.last) break;
+      }
+      const whole = subscribe<Update>(plain, GATEWAY_CONFIG);
+      const snapshot = ConfigMessage.parse((await whole.next()).gatewayConfig.message);
+      expect(snapshot.kind).toBe('snapshot');
+      if (snapshot.kind !== 'snapshot') return;
+      expect({ ...joinSnapshotParts(parts), generatedAt: '' }).toEqual({ ...snapshot.snapshot, generatedAt: '' });
+      expect(snapshot.snapshot.keys.some((k) => k.alias === 'parts')).toBe(true);
+      sub.dispose();
+      whole.dispose();
+    } finally {
+      await parted.dispose();
+      await plain.dispose();
     }
   });
 

@@ -140,6 +140,20 @@ export const ConfigSnapshot = z.object({
 });
 export type ConfigSnapshot = z.infer<typeof ConfigSnapshot>;
 
+/**
+ * Config features a subscriber understands, listed by a data plane in the graphql-ws `connectionParams` under
+ * `CONFIG_FEATURES_PARAM` when it subscribes to `gatewayConfig`. A control plane sends a feature's messages only to
+ * subscribers that listed it; an older data plane lists nothing and gets the messages it has always understood, and
+ * an older control plane ignores the parameter and sends those too, which a newer data plane still accepts.
+ *
+ * - `snapshotParts`: a snapshot may come as several `snapshotPart` messages instead of one `snapshot` message.
+ */
+export const ConfigFeature = z.enum(['snapshotParts']);
+export type ConfigFeature = z.infer<typeof ConfigFeature>;
+export const CONFIG_FEATURES_PARAM = 'configFeatures';
+/** What this version's data plane understands. */
+export const DATA_PLANE_CONFIG_FEATURES: readonly ConfigFeature[] = ['snapshotParts'];
+
 export const ConfigChange = z.discriminatedUnion('op', [
   z.object({ op: z.literal('upsertModel'), value: ModelConfig }),
   z.object({ op: z.literal('deleteModel'), id: z.string() }),
@@ -155,16 +169,48 @@ export type ConfigChange = z.infer<typeof ConfigChange>;
  * later ones are deltas. A delta applies only to a data plane whose current version equals `fromVersion`;
  * any other data plane must resubscribe to get a fresh snapshot.
  */
-export const ConfigMessage = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('snapshot'), version: z.number().int().nonnegative(), snapshot: ConfigSnapshot }),
-  z.object({
-    kind: z.literal('delta'),
-    fromVersion: z.number().int().nonnegative(),
-    version: z.number().int().positive(),
-    changes: z.array(ConfigChange),
-  }),
-]);
+const SnapshotMessage = z.object({ kind: z.literal('snapshot'), version: z.number().int().nonnegative(), snapshot: ConfigSnapshot });
+const DeltaMessage = z.object({
+  kind: z.literal('delta'),
+  fromVersion: z.number().int().nonnegative(),
+  version: z.number().int().positive(),
+  changes: z.array(ConfigChange),
+});
+export const ConfigMessage = z.discriminatedUnion('kind', [SnapshotMessage, DeltaMessage]);
 export type ConfigMessage = z.infer<typeof ConfigMessage>;
+
+/**
+ * A snapshot in parts, for subscribers that listed the `snapshotParts` feature: a run of `snapshotPart` messages
+ * numbered from 0, the last one marked `last`, instead of one `snapshot` message. The snapshot is the union of the
+ * parts' models, teams and keys, with the version and `generatedAt` of part 0 (see `snapshotParts` in
+ * config-wire.ts). Parts keep every message small (a 500,000-key snapshot is over 100 MB of JSON), so neither side
+ * builds one huge string and no WebSocket message limit is reached. A data plane applies nothing until the last part
+ * has arrived; a part out of sequence means it missed one and must resubscribe.
+ */
+export const SnapshotPartMessage = z.object({
+  kind: z.literal('snapshotPart'),
+  version: z.number().int().nonnegative(),
+  /** 0, 1, 2, … in the order sent. */
+  part: z.number().int().nonnegative(),
+  /** True on the final part: the snapshot is complete and applies. */
+  last: z.boolean(),
+  snapshot: ConfigSnapshot,
+});
+export type SnapshotPartMessage = z.infer<typeof SnapshotPartMessage>;
+
+/** Every message a subscription may carry: a `ConfigMessage`, or a snapshot part for subscribers that take parts. */
+export const ConfigStreamMessage = z.discriminatedUnion('kind', [SnapshotMessage, SnapshotPartMessage, DeltaMessage]);
+export type ConfigStreamMessage = z.infer<typeof ConfigStreamMessage>;
+
+/**
+ * What may be sent: the schema's input shapes, in which every field with a default may be left out (the receiver's
+ * parse fills it in). Control planes send keys that way (`compactKeyConfig`), which is most of a snapshot's size.
+ */
+export type KeyConfigInput = z.input<typeof KeyConfig>;
+export type ConfigSnapshotInput = z.input<typeof ConfigSnapshot>;
+export type ConfigChangeInput = z.input<typeof ConfigChange>;
+export type ConfigMessageInput = z.input<typeof ConfigMessage>;
+export type ConfigStreamMessageInput = z.input<typeof ConfigStreamMessage>;
 
 /** Applies a delta to a snapshot, returning a new snapshot (inputs are never mutated). */
 export function applyConfigChanges(base: ConfigSnapshot, version: number, changes: readonly ConfigChange[]): ConfigSnapshot {

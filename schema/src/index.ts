@@ -2,3 +2,4 @@ export * from './config.js';
 export * from './usage.js';
 export * from './wire.js';
 export * from './keys.js';
+export * from './config-wire.js';

@@ -13,6 +13,8 @@ export interface GraphQLContext {
   /** The presented bearer secret, for `logout` (which ends exactly that session). Never logged or returned. */
   bearer: string | null;
   services: Services;
+  /** The graphql-ws connection's `connectionParams` (absent over HTTP), e.g. a data plane's config features. */
+  connectionParams?: Readonly<Record<string, unknown>>;
 }
 
 export function contextFor(principal: Principal | null, meta: RequestMeta, authorization: unknown, services: Services): GraphQLContext {

@@ -41,7 +41,10 @@ export function attachGraphQLWs({ httpServer, schema, authenticator, services, l
         ctx.extra.principal = principal;
         return true;
       },
-      context: (ctx): GraphQLContext => contextFor(ctx.extra.principal ?? null, requestMeta(ctx.extra.request), ctx.connectionParams?.authorization, services),
+      context: (ctx): GraphQLContext => ({
+        ...contextFor(ctx.extra.principal ?? null, requestMeta(ctx.extra.request), ctx.connectionParams?.authorization, services),
+        ...(ctx.connectionParams && { connectionParams: ctx.connectionParams }),
+      }),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: formatGraphQLErrors(result.errors, logger) } : undefined,
       onError: (_ctx, _id, _payload, errors) => formatGraphQLErrors(errors, logger),

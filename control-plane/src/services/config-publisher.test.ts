@@ -1,4 +1,4 @@
-import type { ConfigChange, ConfigSnapshot } from '@tollgate/schema';
+import { hashKey, type ConfigChange, type ConfigSnapshotInput } from '@tollgate/schema';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../logger.js';
 import { ConfigPublisher, type ConfigUpdate } from './config-publisher.js';
@@ -9,6 +9,9 @@ class FakeReader implements ConfigReader {
   readonly history: VersionedChange[] = [];
   failSnapshots = false;
   reads = 0;
+  snapshotReads = 0;
+  /** Keys every snapshot carries. */
+  keys: ConfigSnapshotInput['keys'] = [];
   /** Rows up to this version were deleted by the retention job. */
   purgedThrough = 0;
 
@@ -24,9 +27,11 @@ class FakeReader implements ConfigReader {
     return this.version;
   }
 
-  async snapshot(): Promise<ConfigSnapshot> {
+  async snapshot(): Promise<ConfigSnapshotInput> {
+    this.snapshotReads += 1;
+    await tick();
     if (this.failSnapshots) throw new Error('database unavailable');
-    return { version: this.version, generatedAt: new Date().toISOString(), models: [], teams: [], keys: [] };
+    return { version: this.version, generatedAt: new Date().toISOString(), models: [], teams: [], keys: this.keys };
   }
 
   async changesAfter(afterVersion: number, rowLimit: number): Promise<ChangeBatch> {
@@ -38,6 +43,7 @@ class FakeReader implements ConfigReader {
 
 const deleteKey = (id: string): ConfigChange => ({ op: 'deleteKey', id });
 const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
+const keys = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `k${i}`, hash: hashKey(`k${i}`), prefix: `sk-tg-k${i}` }));
 
 async function started(reader: FakeReader, options?: ConstructorParameters<typeof ConfigPublisher>[2]) {
   const publisher = new ConfigPublisher(reader, silentLogger, options);
@@ -148,6 +154,62 @@ describe('ConfigPublisher', () => {
     expect(publisher.subscriberCount).toBe(1);
     await stream.return?.();
     expect(publisher.subscriberCount).toBe(0);
+    await publisher.stop();
+  });
+
+  it('should send a snapshot in parts to a subscriber that takes them, and whole to one that does not', async () => {
+    const reader = new FakeReader();
+    reader.add(deleteKey('a'));
+    reader.keys = keys(25);
+    const publisher = await started(reader, { keysPerPart: 10 });
+    const parts = publisher.subscribe(['snapshotParts']);
+    const whole = publisher.subscribe();
+    const received = [await take(parts), await take(parts), await take(parts)].map((u) => u.message);
+    expect(received.map((m) => m.kind === 'snapshotPart' && [m.version, m.part, m.last, m.snapshot.keys.length])).toEqual([
+      [1, 0, false, 10],
+      [1, 1, false, 10],
+      [1, 2, true, 5],
+    ]);
+    expect((await take(whole)).message).toMatchObject({ kind: 'snapshot', version: 1, snapshot: { keys: reader.keys } });
+    // Both were served by one read of the snapshot.
+    expect(reader.snapshotReads).toBe(1);
+    reader.add(deleteKey('b'));
+    publisher.notify();
+    expect((await take(parts)).message).toEqual({ kind: 'delta', fromVersion: 1, version: 2, changes: [deleteKey('b')] });
+    await publisher.stop();
+  });
+
+  it('should count a snapshot in parts as one queued message, however many parts it has', async () => {
+    const reader = new FakeReader();
+    reader.keys = keys(30);
+    const publisher = await started(reader, { maxPending: 2, keysPerPart: 1 });
+    const stream = publisher.subscribe(['snapshotParts']);
+    await tick(); // 30 parts queued, none read
+    reader.add(deleteKey('x'));
+    publisher.notify();
+    await tick();
+    const messages: ConfigUpdate[] = [];
+    for (let i = 0; i < 31; i++) messages.push(await take(stream));
+    expect(messages.slice(0, 30).every((m, i) => m.message.kind === 'snapshotPart' && m.message.part === i)).toBe(true);
+    expect(messages[30]!.message).toMatchObject({ kind: 'delta', fromVersion: 0, version: 1 });
+    expect(reader.snapshotReads).toBe(1);
+    await publisher.stop();
+  });
+
+  it('should drop the rest of a snapshot in parts for a subscriber that fell behind, and start a fresh one', async () => {
+    const reader = new FakeReader();
+    reader.keys = keys(3);
+    const publisher = await started(reader, { maxPending: 2, keysPerPart: 1 });
+    const stream = publisher.subscribe(['snapshotParts']);
+    expect((await take(stream)).message).toMatchObject({ kind: 'snapshotPart', part: 0 });
+    for (let i = 0; i < 4; i++) {
+      reader.add(deleteKey(`k${i}`));
+      publisher.notify();
+      await tick();
+    }
+    const next = (await take(stream)).message;
+    // A new snapshot from its part 0 (the data plane starts over), not the rest of the abandoned one.
+    expect(next).toMatchObject({ kind: 'snapshotPart', part: 0, version: 4 });
     await publisher.stop();
   });
 

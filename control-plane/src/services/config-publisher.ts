@@ -1,13 +1,22 @@
-import { ConfigMessage } from '@tollgate/schema';
+import { performance } from 'node:perf_hooks';
+import { ConfigMessage, snapshotParts, type ConfigFeature, type ConfigMessageInput, type ConfigSnapshotInput, type ConfigStreamMessageInput } from '@tollgate/schema';
 import { errorMessage, type Logger } from '../logger.js';
 import { AsyncQueue } from '../util/async-queue.js';
 import type { ConfigReader, VersionedChange } from './config-source.js';
 
-/** One message on the `gatewayConfig` subscription. */
+/** One message on the `gatewayConfig` subscription (in the wire form: keys without their default fields). */
 export interface ConfigUpdate {
   version: number;
-  message: ConfigMessage;
+  message: ConfigStreamMessageInput;
 }
+
+/** A snapshot queued for a subscriber that takes parts: one queue item, its part messages made as they are sent. */
+interface SnapshotInParts {
+  version: number;
+  parts: Iterator<ConfigUpdate>;
+}
+
+type QueueItem = ConfigUpdate | SnapshotInParts;
 
 export interface ConfigPublisherOptions {
   /** Messages a subscriber may leave unread before it is considered behind and gets a fresh snapshot instead. */
@@ -16,12 +25,17 @@ export interface ConfigPublisherOptions {
   window?: number;
   /** Delay before retrying after PostgreSQL failed to answer. */
   retryMs?: number;
+  /** Keys per `snapshotPart` message, for subscribers that take snapshots in parts. */
+  keysPerPart?: number;
 }
 
 interface Subscriber {
-  queue: AsyncQueue<ConfigUpdate>;
+  queue: AsyncQueue<QueueItem>;
+  stream: SubscriberStream;
   /** The version of the last message queued for it; null while its snapshot is being loaded. */
   version: number | null;
+  /** Takes snapshots as `snapshotPart` messages (it listed the `snapshotParts` feature). */
+  parts: boolean;
 }
 
 /**
@@ -33,6 +47,11 @@ interface Subscriber {
  * `tollgate_config` LISTEN connection for changes committed by any replica (see `PgListener`). Either only says
  * "read again": every delta is built from the database, never from the notification, so a lost or duplicated
  * notification costs at most a read.
+ *
+ * Snapshots are read once for every subscriber that asks while one is being read (a restart of N data planes
+ * costs one read, not N). A subscriber that listed the `snapshotParts` feature gets it as `snapshotPart` messages,
+ * each made when graphql-ws takes it (so a 500,000-key snapshot is never one string); others get one `snapshot`.
+ * Either way the snapshot counts as one queued item for the backlog limit.
  */
 export class ConfigPublisher {
   private readonly subscribers = new Set<Subscriber>();
@@ -48,6 +67,9 @@ export class ConfigPublisher {
   private retryTimer: NodeJS.Timeout | null = null;
   private started = false;
   private stopped = false;
+  private readonly keysPerPart: number | undefined;
+  /** The snapshot being read, shared by every subscriber that asks meanwhile. */
+  private reading: Promise<ConfigSnapshotInput> | null = null;
 
   constructor(
     private readonly source: ConfigReader,
@@ -57,6 +79,7 @@ export class ConfigPublisher {
     this.maxPending = options.maxPending ?? 16;
     this.window = options.window ?? 1000;
     this.retryMs = options.retryMs ?? 1000;
+    this.keysPerPart = options.keysPerPart;
   }
 
   async start(): Promise<void> {
@@ -68,15 +91,16 @@ export class ConfigPublisher {
     return this.subscribers.size;
   }
 
-  /** A new subscriber's stream. Ending it (`return()`) unregisters the subscriber. */
-  subscribe(): AsyncIterableIterator<ConfigUpdate, undefined> {
-    const subscriber: Subscriber = {
-      queue: new AsyncQueue<ConfigUpdate>(() => this.subscribers.delete(subscriber)),
-      version: null,
-    };
+  /**
+   * A new subscriber's stream; `features` are the config features it understands (see ConfigFeature). Ending it
+   * (`return()`) unregisters the subscriber.
+   */
+  subscribe(features: readonly ConfigFeature[] = []): AsyncIterableIterator<ConfigUpdate, undefined> {
+    const queue = new AsyncQueue<QueueItem>(() => this.subscribers.delete(subscriber));
+    const subscriber: Subscriber = { queue, stream: new SubscriberStream(queue), version: null, parts: features.includes('snapshotParts') };
     this.subscribers.add(subscriber);
     void this.sendSnapshot(subscriber);
-    return subscriber.queue;
+    return subscriber.stream;
   }
 
   /**
@@ -145,31 +169,56 @@ export class ConfigPublisher {
     const from = subscriber.version;
     if (from === null || from >= this.head || subscriber.queue.closed) return;
     if (subscriber.queue.size >= this.maxPending || from < this.floor) {
-      subscriber.queue.clear();
+      subscriber.stream.dropPending();
       void this.sendSnapshot(subscriber);
       return;
     }
-    const parsed = ConfigMessage.safeParse({
+    const message: ConfigMessageInput = {
       kind: 'delta',
       fromVersion: from,
       version: this.head,
       changes: this.recent.filter((c) => c.version > from).map((c) => c.change),
-    });
+    };
+    const parsed = ConfigMessage.safeParse(message);
     if (!parsed.success) {
       this.logger.error('built an invalid config delta; sending a snapshot instead', { error: parsed.error.message });
       void this.sendSnapshot(subscriber);
       return;
     }
-    subscriber.queue.push({ version: this.head, message: parsed.data });
+    // Sent as built (keys without default fields), now that it is known to parse.
+    subscriber.queue.push({ version: this.head, message });
     subscriber.version = this.head;
+  }
+
+  /** The current snapshot, read once for all the subscribers that ask while it is being read. */
+  private readSnapshot(): Promise<ConfigSnapshotInput> {
+    if (this.reading) return this.reading;
+    const started = performance.now();
+    const reading = this.source.snapshot().then((snapshot) => {
+      this.logger.info('config snapshot built', {
+        version: snapshot.version,
+        models: snapshot.models.length,
+        teams: snapshot.teams.length,
+        keys: snapshot.keys.length,
+        ms: Math.round(performance.now() - started),
+      });
+      return snapshot;
+    });
+    this.reading = reading;
+    const done = () => {
+      if (this.reading === reading) this.reading = null;
+    };
+    reading.then(done, done);
+    return reading;
   }
 
   private async sendSnapshot(subscriber: Subscriber): Promise<void> {
     subscriber.version = null;
-    let message: ConfigMessage;
+    let snapshot: ConfigSnapshotInput;
     try {
-      const snapshot = await this.source.snapshot();
-      message = ConfigMessage.parse({ kind: 'snapshot', version: snapshot.version, snapshot });
+      // Every entity in it was checked against the schema as it was read (see ConfigSource), so the snapshot is
+      // not parsed again as a whole, which would also put every default field back into every key.
+      snapshot = await this.readSnapshot();
     } catch (err) {
       // Ending the stream with an error makes the data plane reconnect (and keep serving its last config meanwhile).
       this.logger.error('loading a config snapshot failed', { error: errorMessage(err) });
@@ -177,9 +226,59 @@ export class ConfigPublisher {
       return;
     }
     if (subscriber.queue.closed) return;
-    subscriber.queue.push({ version: message.version, message });
-    subscriber.version = message.version;
+    const { version } = snapshot;
+    if (subscriber.parts) {
+      const parts = snapshotParts(snapshot, this.keysPerPart);
+      subscriber.queue.push({ version, parts: map(parts, (message) => ({ version, message })) });
+    } else {
+      subscriber.queue.push({ version, message: { kind: 'snapshot', version, snapshot } });
+    }
+    subscriber.version = version;
     // Changes may have been read while the snapshot was loading.
     this.deliver(subscriber);
+  }
+}
+
+function* map<T, U>(items: Iterator<T>, f: (item: T) => U): Generator<U, void, undefined> {
+  for (let next = items.next(); !next.done; next = items.next()) yield f(next.value);
+}
+
+/**
+ * A subscriber's stream as graphql-ws reads it: the queue's items, with a snapshot in parts expanded into its
+ * part messages one at a time. `return()` ends it at once (the queue's `return()` settles a pending `next()`).
+ */
+class SubscriberStream implements AsyncIterableIterator<ConfigUpdate, undefined> {
+  private parts: Iterator<ConfigUpdate> | null = null;
+
+  constructor(private readonly queue: AsyncQueue<QueueItem>) {}
+
+  async next(): Promise<IteratorResult<ConfigUpdate, undefined>> {
+    for (;;) {
+      if (this.parts) {
+        const part = this.parts.next();
+        if (!part.done) return { value: part.value, done: false };
+        this.parts = null;
+      }
+      const item = await this.queue.next();
+      if (item.done) return item;
+      if (!('parts' in item.value)) return { value: item.value, done: false };
+      this.parts = item.value.parts;
+    }
+  }
+
+  /** Drops everything not yet sent, including the rest of a snapshot being sent in parts. */
+  dropPending(): void {
+    this.queue.clear();
+    this.parts = null;
+  }
+
+  async return(): Promise<IteratorResult<ConfigUpdate, undefined>> {
+    this.parts = null;
+    await this.queue.return();
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
   }
 }

@@ -1,16 +1,17 @@
 import { IsolationLevel } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { ConfigChange as ConfigChangeMessage, ConfigSnapshot } from '@tollgate/schema';
+import { compactKeyConfig, type ConfigChangeInput, type ConfigSnapshotInput, type KeyConfigInput } from '@tollgate/schema';
 import { ConfigChange, Model, Team, VirtualKey, type ConfigEntity } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import { errorMessage, type Logger } from '../logger.js';
 import type { ConfigLog } from './config-log.js';
+import { forEachKeyRow, KeyRowMapper } from './config-key-rows.js';
 import { keyConfig, modelConfig, teamConfig } from './config-mappers.js';
 
 /** A config change paired with the version of the last change row it reflects. */
 export interface VersionedChange {
   version: number;
-  change: ConfigChangeMessage;
+  change: ConfigChangeInput;
 }
 
 export interface ChangeBatch {
@@ -27,7 +28,8 @@ export interface ChangeBatch {
 /** What the publisher needs to read; an interface so its delivery rules can be tested without a database. */
 export interface ConfigReader {
   currentVersion(): Promise<number>;
-  snapshot(): Promise<ConfigSnapshot>;
+  /** Keys come without their default fields (the wire form); models and teams in full. */
+  snapshot(): Promise<ConfigSnapshotInput>;
   changesAfter(afterVersion: number, rowLimit: number): Promise<ChangeBatch>;
 }
 
@@ -47,20 +49,25 @@ export class ConfigSource implements ConfigReader {
   }
 
   /** Everything live (not deleted) at one version. */
-  snapshot(): Promise<ConfigSnapshot> {
+  snapshot(): Promise<ConfigSnapshotInput> {
     return this.consistentRead(async (em) => {
       const version = await this.log.currentVersion(em);
       // Sequential on purpose: one transaction is one connection, and an EntityManager is not for concurrent use.
       const models = await em.find(Model, { deletedAt: null }, { orderBy: { name: 'asc' } });
       const teams = await em.find(Team, { deletedAt: null }, { orderBy: { name: 'asc' } });
-      // Management and read-only keys call this API, never models: data planes do not get them.
-      const keys = await em.find(VirtualKey, { deletedAt: null, keyType: 'llm_api' }, { populate: ['hash', 'previousHash'], orderBy: { createdAt: 'asc' } });
+      // Keys are the bulk of a snapshot (hundreds of thousands): plain rows, not entities (see config-key-rows.ts).
+      const keys: KeyConfigInput[] = [];
+      const mapper = new KeyRowMapper(em);
+      await forEachKeyRow(em, (row) => {
+        const key = this.convert('key', row, (r) => mapper.map(r));
+        if (key) keys.push(key);
+      });
       return {
         version,
         generatedAt: new Date().toISOString(),
         models: this.convertAll('model', models, modelConfig),
         teams: this.convertAll('team', teams, teamConfig),
-        keys: this.convertAll('key', keys, keyConfig),
+        keys,
       };
     });
   }
@@ -105,7 +112,7 @@ export class ConfigSource implements ConfigReader {
     entity: ConfigEntity,
     id: string,
     live: { model: Map<string, Model>; team: Map<string, Team>; key: Map<string, VirtualKey> },
-  ): ConfigChangeMessage {
+  ): ConfigChangeInput {
     // An entity that fails the schema is sent as deleted: the data plane must not keep serving an older,
     // now-wrong version of it, and it cannot use the invalid one.
     switch (entity) {
@@ -122,7 +129,8 @@ export class ConfigSource implements ConfigReader {
       case 'key': {
         const key = live.key.get(id);
         const value = key && this.convert('key', key, keyConfig);
-        return value ? { op: 'upsertKey', value } : { op: 'deleteKey', id };
+        // Sent without default fields, like snapshot keys: the receiving parse fills them in.
+        return value ? { op: 'upsertKey', value: compactKeyConfig(value) } : { op: 'deleteKey', id };
       }
     }
   }

@@ -1,4 +1,4 @@
-import { applyConfigChanges, type ConfigChange } from '@tollgate/schema';
+import { applyConfigChanges, compactKeyConfig, snapshotParts, type ConfigChange } from '@tollgate/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDataPlane, type DataPlane } from '../data-plane.js';
 import { silentLogger } from '../logger.js';
@@ -41,7 +41,8 @@ describe('config over the gatewayConfig subscription (real graphql-ws client, re
 
   it('authenticates with the data-plane token and subscribes to gatewayConfig', async () => {
     await waitFor(() => dp.configVersion() === 1, 'snapshot v1');
-    expect(config.connectionParams[0]).toEqual({ authorization: 'Bearer dp-secret' });
+    // The config features it understands travel with the credential (an older control plane ignores them).
+    expect(config.connectionParams[0]).toEqual({ authorization: 'Bearer dp-secret', configFeatures: ['snapshotParts'] });
     expect(config.queries[0]).toBe(GATEWAY_CONFIG_SUBSCRIPTION);
     expect(await status(KEYS.full)).toBe(200);
   });
@@ -91,6 +92,18 @@ describe('config over the gatewayConfig subscription (real graphql-ws client, re
     config.down = false;
     await waitFor(() => dp.configVersion() === 6, 'snapshot v6 after reconnect', 10_000);
     expect(await status(KEYS.later)).toBe(401);
+  });
+
+  it('assembles a snapshot sent in parts, serving the previous config until the last part', async () => {
+    const next = { ...fixtureSnapshot(7), keys: [...fixtureSnapshot(7).keys, key(KEYS.later, { id: 'k-later' })] };
+    const parts = [...snapshotParts({ ...next, keys: next.keys.map(compactKeyConfig) }, 2)];
+    expect(parts.length).toBeGreaterThan(2);
+    for (const part of parts.slice(0, -1)) config.publish(part);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(dp.configVersion()).toBe(6);
+    config.publish(parts.at(-1));
+    await waitFor(() => dp.configVersion() === 7, 'snapshot v7 from parts');
+    expect(await status(KEYS.later)).toBe(200);
   });
 });
 

@@ -1,3 +1,4 @@
+import { CONFIG_FEATURES_PARAM, DATA_PLANE_CONFIG_FEATURES } from '@tollgate/schema';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Logger } from '../logger.js';
@@ -99,7 +100,12 @@ export function graphqlConfigSource(options: GraphqlConfigSourceOptions): Config
       client = createClient({
         url,
         webSocketImpl: WebSocket,
-        connectionParams: { authorization: `Bearer ${options.dataPlaneToken}` },
+        // The config features listed here (snapshots in parts) are what this data plane understands; a control plane
+        // that predates them ignores the parameter and sends whole snapshots, which are understood too.
+        connectionParams: {
+          authorization: `Bearer ${options.dataPlaneToken}`,
+          [CONFIG_FEATURES_PARAM]: DATA_PLANE_CONFIG_FEATURES,
+        },
         retryAttempts: Infinity,
         // Every connection problem is worth retrying for a long-lived data plane, not only close events.
         shouldRetry: () => true,

@@ -1,4 +1,4 @@
-import { hashKey, type ConfigSnapshot } from '@tollgate/schema';
+import { compactKeyConfig, hashKey, snapshotParts, type ConfigSnapshot } from '@tollgate/schema';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../logger.js';
 import { fixtureSnapshot, key, KEYS, team } from '../test-support/fixtures.js';
@@ -119,5 +119,69 @@ describe('ConfigStore', () => {
     const { s } = store();
     s.handle(snapshotMessage(fixtureSnapshot(9)));
     expect(s.handle(snapshotMessage(fixtureSnapshot(2)))).toEqual({ kind: 'replaced', version: 2 });
+  });
+});
+
+describe('ConfigStore with snapshots in parts', () => {
+  const bigSnapshot = (version: number): ConfigSnapshot => ({
+    ...fixtureSnapshot(version),
+    keys: [...fixtureSnapshot(version).keys, ...Array.from({ length: 40 }, (_, i) => key(`sk-tg-part-${i}`, { id: `k-part-${i}`, teamId: i % 2 ? 't1' : null }))],
+  });
+  const partsOf = (snapshot: ConfigSnapshot, keysPerPart = 10) => [...snapshotParts({ ...snapshot, keys: snapshot.keys.map(compactKeyConfig) }, keysPerPart)];
+
+  it('applies a snapshot when its last part is in, the same as the snapshot in one message', () => {
+    const { s, resyncs } = store();
+    s.handle(snapshotMessage(fixtureSnapshot(1)));
+    const parts = partsOf(bigSnapshot(5));
+    expect(parts).toHaveLength(5);
+    for (const part of parts.slice(0, -1)) {
+      expect(s.handle(part)).toEqual({ kind: 'partial', version: 5, part: part.part });
+      // Serving the previous config until then.
+      expect(s.version).toBe(1);
+    }
+    expect(s.handle(parts.at(-1))).toEqual({ kind: 'replaced', version: 5 });
+    const whole = compileConfig(bigSnapshot(5)).config;
+    for (const k of bigSnapshot(5).keys) expect(s.current!.keysByHash.get(k.hash)).toEqual(whole.keysByHash.get(k.hash));
+    expect([...s.current!.modelsByName.keys()]).toEqual([...whole.modelsByName.keys()]);
+    expect(resyncs()).toBe(0);
+    // Deltas follow the assembled snapshot.
+    expect(s.handle({ kind: 'delta', fromVersion: 5, version: 6, changes: [{ op: 'deleteKey', id: 'k-part-3' }] })).toEqual({ kind: 'applied', version: 6 });
+    expect(s.current!.keysByHash.has(hashKey('sk-tg-part-3'))).toBe(false);
+  });
+
+  it('asks for a fresh snapshot when a part is missing, keeping the current config; a new part 0 starts over', () => {
+    const { s, resyncs } = store();
+    s.handle(snapshotMessage(fixtureSnapshot(1)));
+    const parts = partsOf(bigSnapshot(5));
+    s.handle(parts[0]);
+    expect(s.handle(parts[2]).kind).toBe('resync');
+    expect(resyncs()).toBe(1);
+    expect(s.version).toBe(1);
+    // Parts of an abandoned snapshot cannot complete it.
+    expect(s.handle(parts[3]).kind).toBe('resync');
+    for (const part of parts) s.handle(part);
+    expect(s.version).toBe(5);
+  });
+
+  it('ignores the rest of a snapshot after a part fails validation, without asking again and again', () => {
+    const { s, resyncs } = store();
+    s.handle(snapshotMessage(fixtureSnapshot(1)));
+    const parts = partsOf(bigSnapshot(5));
+    s.handle(parts[0]);
+    const broken = { ...parts[1]!, snapshot: { ...parts[1]!.snapshot, keys: [{ id: 'x', hash: 'not-a-hash', prefix: '' }] } };
+    expect(s.handle(broken).kind).toBe('rejected');
+    for (const part of parts.slice(2)) expect(s.handle(part).kind).toBe('rejected');
+    expect(resyncs()).toBe(0);
+    expect(s.version).toBe(1);
+    for (const part of partsOf(bigSnapshot(6))) s.handle(part);
+    expect(s.version).toBe(6);
+  });
+
+  it('still takes a whole snapshot from a control plane that does not send parts, with keys in full or compact', () => {
+    const { s } = store();
+    expect(s.handle(snapshotMessage(bigSnapshot(3)))).toEqual({ kind: 'replaced', version: 3 });
+    const compact = { ...bigSnapshot(4), keys: bigSnapshot(4).keys.map(compactKeyConfig) };
+    expect(s.handle({ kind: 'snapshot', version: 4, snapshot: compact })).toEqual({ kind: 'replaced', version: 4 });
+    expect(s.current!.keysByHash.get(hashKey(KEYS.full))?.id).toBe('k-full');
   });
 });
