@@ -14,8 +14,12 @@
  *
  * The data plane is pinned to core 0; this process, the control plane (and PostgreSQL if the OS puts it there) to
  * core 1, as in `npm run bench`. Environment: BENCH_KEYS, BENCH_MODELS, BENCH_CHANGES (default 100),
- * BENCH_SNAPSHOT_RUNS (default 3), BENCH_JSON (write the figures there), BENCH_DP_MAIN / BENCH_CP_MAIN (another
- * build's entry points, for before/after figures), BENCH_CP_NODE_OPTIONS, BENCH_KEEP_DB=1 (keep the database).
+ * BENCH_SNAPSHOT_RUNS (default 3), BENCH_APPLY_TIMEOUT_S (default 600), BENCH_JSON (write the figures there),
+ * BENCH_DP_MAIN / BENCH_CP_MAIN (another build's entry points, for before/after figures), BENCH_DP_NODE_OPTIONS and
+ * BENCH_CP_NODE_OPTIONS (e.g. `--require test/bench/cpu-profile.cjs` with BENCH_PROF_DIR for a CPU profile),
+ * BENCH_DP_OUTPUT (write the data plane's output there once it is ready, e.g. for GC traces turned on by a
+ * `--require`d script calling `v8.setFlagsFromString('--trace-gc')`: Node refuses --trace-gc in NODE_OPTIONS),
+ * BENCH_KEEP_DB=1 (keep the database).
  * See docs/performance.md.
  */
 import { writeFileSync } from 'node:fs';
@@ -39,6 +43,8 @@ const KEYS = Number(process.env.BENCH_KEYS ?? DEFAULT_SEED.keys);
 const MODELS = Number(process.env.BENCH_MODELS ?? DEFAULT_SEED.models);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 100);
 const SNAPSHOT_RUNS = Number(process.env.BENCH_SNAPSHOT_RUNS ?? 3);
+/** How long the data plane may take to be ready at the snapshot's version. */
+const APPLY_TIMEOUT_MS = Number(process.env.BENCH_APPLY_TIMEOUT_S ?? 600) * 1000;
 const TARGETS = { propagationP99Ms: 100, bytesPerKey: 300, applyMs: 3_000 };
 
 const f = (n: number | undefined, digits = 0) => (n !== undefined && Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
@@ -68,7 +74,7 @@ async function startGatedDataPlane(cp: ControlPlaneProcess, gatePort: number, in
     TOLLGATE_CONTROL_PLANE_URL: `http://127.0.0.1:${gatePort}/graphql`,
     TOLLGATE_DATA_PLANE_TOKEN: cp.dataPlaneToken,
     TOLLGATE_USAGE_FLUSH_MS: '250',
-    NODE_OPTIONS: `--inspect=127.0.0.1:${inspectPort}`,
+    NODE_OPTIONS: `--inspect=127.0.0.1:${inspectPort} ${process.env.BENCH_DP_NODE_OPTIONS ?? ''}`.trim(),
   }, [], '0');
   const baseUrl = `http://127.0.0.1:${port}`;
   const configVersion = async (): Promise<number> => {
@@ -163,7 +169,7 @@ async function main(): Promise<void> {
     await waitFor(async () => {
       if (!dp.proc.running) throw new Error(`data plane exited:\n${dp.proc.text()}`);
       return (await dp.configVersion()) >= snapshotVersion;
-    }, { timeoutMs: 600_000, intervalMs: 5, what: 'data plane at the snapshot version' });
+    }, { timeoutMs: APPLY_TIMEOUT_MS, intervalMs: 5, what: 'data plane at the snapshot version' });
     const readyMs = performance.now() - openedAt;
     const rssPeakDuringApply = rssMb(pid).peak;
     const heapAfter = await inspector.collectGarbage();
@@ -174,6 +180,7 @@ async function main(): Promise<void> {
     await inspector.collectGarbage();
     const rssSettled = rssMb(pid).now;
     const loaded = logFields(dp.proc, 'config snapshot loaded');
+    if (process.env.BENCH_DP_OUTPUT) writeFileSync(process.env.BENCH_DP_OUTPUT, dp.proc.text());
     const heapPerKey = (heapAfter - heapBefore) / KEYS;
     const rssPerKey = ((rssAfter - rssBefore) * 1024 * 1024) / KEYS;
     const rssSettledPerKey = ((rssSettled - rssBefore) * 1024 * 1024) / KEYS;

@@ -105,11 +105,13 @@ export async function startControlPlaneProcess(options: {
   configFile?: string;
   /** More environment, e.g. the variables the config file's `env:` / `os.environ/` references name. */
   env?: Record<string, string>;
+  /** Entry point of another build (the benchmarks' before/after comparisons); default this checkout's. */
+  main?: string;
 }): Promise<ControlPlaneProcess> {
   const port = options.port ?? (await freePort());
   const masterKey = options.masterKey ?? `sk-tg-master-test-${randomBytes(12).toString('hex')}`;
   const dataPlaneToken = options.dataPlaneToken ?? `tg-dp-test-${randomBytes(12).toString('hex')}`;
-  const proc = spawnNode('control-plane', join(repoRoot, 'control-plane/dist/main.js'), {
+  const proc = spawnNode('control-plane', options.main ?? join(repoRoot, 'control-plane/dist/main.js'), {
     DATABASE_URL: options.databaseUrl,
     TOLLGATE_HOST: '127.0.0.1',
     TOLLGATE_CONTROL_PORT: String(port),
