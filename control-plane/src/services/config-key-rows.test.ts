@@ -61,6 +61,8 @@ describe('snapshot keys read as rows', () => {
     await em.flush();
     // Timestamps with microseconds, which the entity path truncates to milliseconds.
     await em.execute(`update "virtual_key" set "expires_at" = '2027-03-04 05:06:07.891234+00', "budget_reset_at" = '1999-12-31 23:59:59.999999+00' where "id" = ?`, [full.id]);
+    // Made in the same millisecond, the two would be ordered by their random ids: make the creation order certain.
+    await em.execute(`update "virtual_key" set "created_at" = now() - interval '1 second' where "id" = ?`, [plain.id]);
 
     const logger = new MemoryLogger();
     const source = new ConfigSource(cp.orm, new ConfigLog(cp.orm, () => undefined), logger);
