@@ -27,7 +27,7 @@ describe('snapshot keys read as rows', () => {
     const team = em.create(Team, { name: `rows-${randomUUID()}`, models: ['a'] });
     const key = (n: string, settings: Partial<VirtualKey> = {}) =>
       em.create(VirtualKey, { hash: hashKey(n), prefix: n.slice(0, 10), ...settings });
-    const plain = key('sk-tg-plain');
+    const plain = key('sk-tg-plain', { createdAt: new Date(Date.now() - 1000) });
     const full = key('sk-tg-full', {
       alias: 'full',
       team: ref(team),
@@ -70,7 +70,7 @@ describe('snapshot keys read as rows', () => {
     const sent = new Map(snapshot.keys.map((k) => [k.id, k]));
     expect(sent.has(deleted.id) || sent.has(management.id) || sent.has(invalid.id)).toBe(false);
     expect(logger.lines.some((l) => l.includes('fails the schema') && l.includes(invalid.id))).toBe(true);
-    // Creation order, as before.
+    // Creation order, as before (the two keys are a second apart).
     expect(snapshot.keys.map((k) => k.id).filter((id) => id === plain.id || id === full.id)).toEqual([plain.id, full.id]);
 
     const entities = await cp.orm.em.fork().find(VirtualKey, { id: { $in: [plain.id, full.id] } }, { populate: ['hash', 'previousHash'] });
