@@ -195,6 +195,19 @@ const OPERATIONS: Operation[] = [
     expected: row('ok', F, 'ok', NF, 'ok', 'ok', NF, NF),
   },
   {
+    name: "lift the budget an admin set on the member's key (owner may rename, not re-budget)",
+    run: async (c) =>
+      gql(c, 'mutation($id: ID!) { updateKey(id: $id, input: { maxBudget: null, rpmLimit: 1000000 }) { maxBudget } }', {
+        id: await createKey({ teamId: ids.teamT, ownerId: ids.member, maxBudget: 5 }),
+      }),
+    expected: row('ok', F, 'ok', NF, 'ok', F, NF, NF),
+  },
+  {
+    name: "rename the member's key",
+    run: async (c) => gql(c, 'mutation($id: ID!) { updateKey(id: $id, input: { alias: "renamed" }) { alias } }', { id: await createKey({ teamId: ids.teamT, ownerId: ids.member }) }),
+    expected: row('ok', F, 'ok', NF, 'ok', 'ok', NF, NF),
+  },
+  {
     name: "delete the outsider's personal key",
     run: async (c) => gql(c, 'mutation($id: ID!) { deleteKey(id: $id) }', { id: await createKey({ ownerId: ids.outsider }) }),
     expected: row('ok', F, 'ok', NF, NF, NF, NF, 'ok'),

@@ -50,7 +50,7 @@ const EXPECTED: Array<[string, Principal, Partial<Record<Action, ScopeName[]>>]>
     {
       'org.read': ORG_WIDE,
       ...Object.fromEntries(
-        (['team.read', 'team.create', 'team.update', 'team.delete', 'team.members', 'user.read', 'user.create', 'user.update', 'user.delete', 'key.read', 'key.create', 'key.update', 'key.delete', 'spend.read', 'audit.read'] as const).map((a) => [a, ORG_WIDE]),
+        (['team.read', 'team.create', 'team.update', 'team.delete', 'team.members', 'user.read', 'user.create', 'user.update', 'user.delete', 'key.read', 'key.create', 'key.update', 'key.delete', 'key.govern', 'spend.read', 'audit.read'] as const).map((a) => [a, ORG_WIDE]),
       ),
       'model.read': ALL,
       'governance.read': ALL,
@@ -68,6 +68,7 @@ const EXPECTED: Array<[string, Principal, Partial<Record<Action, ScopeName[]>>]>
       'key.create': ['ownKey', 'ownKeyInMemberTeam', 'othersKeyInAdminTeam'],
       'key.update': ['ownKey', 'ownKeyInMemberTeam', 'othersKeyInAdminTeam'],
       'key.delete': ['ownKey', 'ownKeyInMemberTeam', 'othersKeyInAdminTeam'],
+      'key.govern': ['othersKeyInAdminTeam'],
       'spend.read': ['ownKey', 'ownKeyInMemberTeam', 'othersKeyInAdminTeam'],
       'model.read': ALL,
     },

@@ -24,6 +24,8 @@ export const ACTIONS = [
   'key.create',
   'key.update',
   'key.delete',
+  /** Change what an admin governs on a key: budgets, limits, models, allow lists, guardrails, expiry. */
+  'key.govern',
   'model.read',
   'model.write',
   'spend.read',
@@ -91,6 +93,7 @@ const RULES: Record<Exclude<Role, typeof Role.Admin | typeof Role.ProxyAdminView
     'key.create': ownOrg,
     'key.update': ownOrg,
     'key.delete': ownOrg,
+    'key.govern': ownOrg,
     'model.read': always,
     'model.write': never,
     'spend.read': ownOrg,
@@ -122,6 +125,8 @@ const RULES: Record<Exclude<Role, typeof Role.Admin | typeof Role.ProxyAdminView
     'key.create': any((p, s) => self(p, s) && (!s.teamId || teamMember(p, s)), teamAdmin),
     'key.update': any(self, teamAdmin),
     'key.delete': any(self, teamAdmin),
+    // Owners rename, annotate or block their keys; the limits on them are set by team, org or proxy admins.
+    'key.govern': teamAdmin,
     'model.read': always,
     'model.write': never,
     'spend.read': any(self, teamAdmin),
@@ -150,6 +155,7 @@ const RULES: Record<Exclude<Role, typeof Role.Admin | typeof Role.ProxyAdminView
     'key.create': never,
     'key.update': never,
     'key.delete': never,
+    'key.govern': never,
     'model.read': always,
     'model.write': never,
     'spend.read': self,

@@ -38,6 +38,9 @@ export interface KeyPage {
   hasNextPage: boolean;
 }
 
+/** What a key's owner may change on their own; everything else on a key is governance (`key.govern`). */
+const OWNER_FIELDS: ReadonlySet<string> = new Set(['alias', 'metadata', 'blocked']);
+
 export const keyScope = (key: VirtualKey) => ({ orgId: key.organization?.id ?? null, teamId: key.team?.id ?? null, ownerId: key.owner?.id ?? null });
 
 export class KeyService {
@@ -159,8 +162,9 @@ export class KeyService {
       const key = await readableKey(em, actor.principal, id);
       assertCan(actor.principal, 'key.update', keyScope(key));
       assertApiManaged(key, 'key');
-      const before = auditView(key);
       const changes = definedOnly(patch);
+      if (Object.keys(changes).some((field) => !OWNER_FIELDS.has(field))) assertCan(actor.principal, 'key.govern', keyScope(key));
+      const before = auditView(key);
       em.assign(key, changes);
       if (changes.budgetDuration !== undefined) key.budgetResetAt = nextBudgetReset(key.budgetDuration);
       if (changes.tempBudgetIncrease === null || changes.tempBudgetExpiresAt === null) {
