@@ -22,9 +22,9 @@ const BUDGETED = [
  * The end of the period after the one that just ended, in SQL: the next calendar month for `1mo`; otherwise the
  * old reset time plus whole periods until it is in the future, so periods stay aligned even after downtime.
  */
-const NEXT_RESET_SQL = `case "budget_duration"
+const NEXT_RESET_SQL = `case t."budget_duration"
     when '1mo' then (date_trunc('month', now() at time zone 'UTC') + interval '1 month') at time zone 'UTC'
-    else coalesce("budget_reset_at", now()) + (floor(extract(epoch from now() - coalesce("budget_reset_at", now())) / p.secs) + 1) * p.secs * interval '1 second'
+    else coalesce(t."budget_reset_at", now()) + (floor(extract(epoch from now() - coalesce(t."budget_reset_at", now())) / p.secs) + 1) * p.secs * interval '1 second'
   end`;
 const PERIOD_SECONDS_SQL = `(values ('1h', 3600), ('1d', 86400), ('7d', 604800), ('30d', 2592000), ('1mo', 0)) as p(d, secs)`;
 
@@ -42,7 +42,7 @@ export function budgetReset(writer: AdminWriter, intervalMs = MINUTE): Job {
         const ids = await writer.run(SYSTEM_ACTOR, async ({ em, record, audit }) => {
           const rows = await em.execute<Array<{ id: string }>>(
             `update "${table}" t set "spend" = case when t."budget_reset_at" is null then t."spend" else 0 end,
-                    "budget_reset_at" = ${NEXT_RESET_SQL.replaceAll('"budget_', 't."budget_')}
+                    "budget_reset_at" = ${NEXT_RESET_SQL}
                from ${PERIOD_SECONDS_SQL}
               where p.d = t."budget_duration" and (t."budget_reset_at" is null or t."budget_reset_at" <= now())
               returning t."id"`,

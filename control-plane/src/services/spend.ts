@@ -87,14 +87,13 @@ export async function spendReport(em: EntityManager, actor: Actor, rawInput: unk
     params.push(input.to.toISOString());
   }
   const day = input.byDay ? `to_char(r."day", 'YYYY-MM-DD')` : 'null';
-  const rows = await em.execute<Array<{ day: string | null; value: string; requests: number; prompt: number; completion: number; total: number; cost: number }>>(
-    `select ${day} as "day", r."value", sum(r."requests")::float8 as "requests", sum(r."prompt_tokens")::float8 as "prompt",
-            sum(r."completion_tokens")::float8 as "completion", sum(r."total_tokens")::float8 as "total", sum(r."cost")::float8 as "cost"
+  return em.execute<SpendReportRow[]>(
+    `select ${day} as "day", r."value", sum(r."requests")::float8 as "requests", sum(r."prompt_tokens")::float8 as "promptTokens",
+            sum(r."completion_tokens")::float8 as "completionTokens", sum(r."total_tokens")::float8 as "totalTokens", sum(r."cost")::float8 as "cost"
        from "spend_rollup" r where ${where.join(' and ')}
       group by 1, r."value" order by ${input.byDay ? '1 asc, ' : ''}"cost" desc, r."value" limit ?`,
     [...params, input.first],
   );
-  return rows.map((r) => ({ day: r.day, value: r.value, requests: r.requests, promptTokens: r.prompt, completionTokens: r.completion, totalTokens: r.total, cost: r.cost }));
 }
 
 /**
@@ -119,14 +118,13 @@ async function spendByMetadata(em: EntityManager, actor: Actor, input: SpendRepo
     params.push(input.metadataKey, input.value);
   }
   const day = input.byDay ? `to_char((l."started_at" at time zone 'UTC')::date, 'YYYY-MM-DD')` : 'null';
-  const rows = await em.execute<Array<{ day: string | null; value: string; requests: number; prompt: number; completion: number; total: number; cost: number }>>(
-    `select ${day} as "day", l."metadata"->>? as "value", count(*)::float8 as "requests", sum(l."prompt_tokens")::float8 as "prompt",
-            sum(l."completion_tokens")::float8 as "completion", sum(l."total_tokens")::float8 as "total", sum(l."cost")::float8 as "cost"
+  return em.execute<SpendReportRow[]>(
+    `select ${day} as "day", l."metadata"->>? as "value", count(*)::float8 as "requests", sum(l."prompt_tokens")::float8 as "promptTokens",
+            sum(l."completion_tokens")::float8 as "completionTokens", sum(l."total_tokens")::float8 as "totalTokens", sum(l."cost")::float8 as "cost"
        from "spend_log" l where ${where.join(' and ')}
       group by 1, 2 order by ${input.byDay ? '1 asc, ' : ''}"cost" desc, 2 limit ?`,
     [input.metadataKey, ...params, input.first],
   );
-  return rows.map((r) => ({ day: r.day, value: r.value, requests: r.requests, promptTokens: r.prompt, completionTokens: r.completion, totalTokens: r.total, cost: r.cost }));
 }
 
 /** The values of a dimension an internal user may report on (null: none of that dimension). */

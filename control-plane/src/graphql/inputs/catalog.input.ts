@@ -1,18 +1,8 @@
-import { Field, Float, ID, InputType, Int } from 'type-graphql';
+import { Field, ID, InputType } from 'type-graphql';
 import { GraphQLJSON } from '../scalars.js';
+import { BudgetFields } from './shared-fields.input.js';
 
 /** Shapes only; the service validates content (zod) and reports field errors. */
-
-/** Fields shared by the inputs below (type-graphql copies a decorated parent class's fields into each input). */
-@InputType('BudgetFieldsInput')
-abstract class BudgetFields {
-  @Field(() => Float, { nullable: true }) maxBudget?: number | null;
-  @Field(() => Float, { nullable: true }) softBudget?: number | null;
-  @Field(() => String, { nullable: true, description: '1h, 1d, 7d, 30d or 1mo.' }) budgetDuration?: string | null;
-  @Field(() => Int, { nullable: true }) rpmLimit?: number | null;
-  @Field(() => Float, { nullable: true }) tpmLimit?: number | null;
-  @Field(() => Int, { nullable: true }) maxParallelRequests?: number | null;
-}
 
 @InputType('SaveBudgetTierInput', { description: 'Creates the tier, or replaces the settings of the one with this name.' })
 export class SaveBudgetTierInput extends BudgetFields {

@@ -5,8 +5,39 @@ const PROVIDER = `One of: ${ProviderKind.options.join(', ')}. azure needs apiBas
 const REF = 'env:NAME or file:/path; never the secret itself.';
 
 /** Shapes only; the service validates content (zod) and reports field errors. */
+/** A deployment's prices beyond input and output, its capacity and its routing fields, optional in both inputs. */
+@InputType('ModelDeploymentFieldsInput')
+abstract class ModelDeploymentFields {
+  @Field(() => Float, { nullable: true, description: 'USD per million cache-read input tokens; null: the input price.' })
+  cachedInputCostPerMillion?: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'USD per million cache-write input tokens; null: the input price.' })
+  cacheWriteCostPerMillion?: number | null;
+
+  @Field(() => Int, { nullable: true, description: "The deployment's requests per minute." })
+  rpmLimit?: number | null;
+
+  @Field(() => Float, { nullable: true, description: "The deployment's tokens per minute." })
+  tpmLimit?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Share of traffic among deployments of one model name (default 1).' })
+  weight?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Context window in tokens.' })
+  maxInputTokens?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Longest pause between streamed chunks, milliseconds.' })
+  streamIdleTimeoutMs?: number | null;
+
+  @Field(() => [String], { nullable: true })
+  accessGroups?: string[] | null;
+
+  @Field(() => [String], { nullable: true })
+  tags?: string[] | null;
+}
+
 @InputType('CreateModelInput')
-export class CreateModelInput {
+export class CreateModelInput extends ModelDeploymentFields {
   @Field(() => String)
   name!: string;
 
@@ -45,33 +76,6 @@ export class CreateModelInput {
 
   @Field(() => Float)
   outputCostPerMillion!: number;
-
-  @Field(() => Float, { nullable: true, description: 'USD per million cache-read input tokens; null: the input price.' })
-  cachedInputCostPerMillion?: number | null;
-
-  @Field(() => Float, { nullable: true, description: 'USD per million cache-write input tokens; null: the input price.' })
-  cacheWriteCostPerMillion?: number | null;
-
-  @Field(() => Int, { nullable: true, description: "The deployment's requests per minute." })
-  rpmLimit?: number | null;
-
-  @Field(() => Float, { nullable: true, description: "The deployment's tokens per minute." })
-  tpmLimit?: number | null;
-
-  @Field(() => Int, { nullable: true, description: 'Share of traffic among deployments of one model name (default 1).' })
-  weight?: number | null;
-
-  @Field(() => Int, { nullable: true, description: 'Context window in tokens.' })
-  maxInputTokens?: number | null;
-
-  @Field(() => Int, { nullable: true, description: 'Longest pause between streamed chunks, milliseconds.' })
-  streamIdleTimeoutMs?: number | null;
-
-  @Field(() => [String], { nullable: true })
-  accessGroups?: string[] | null;
-
-  @Field(() => [String], { nullable: true })
-  tags?: string[] | null;
 }
 
 /**
@@ -79,7 +83,7 @@ export class CreateModelInput {
  * the same rules as CreateModelInput.
  */
 @InputType('UpdateModelInput', { description: 'Fields left out keep their value; null clears a nullable field.' })
-export class UpdateModelInput {
+export class UpdateModelInput extends ModelDeploymentFields {
   @Field(() => String, { nullable: true })
   name?: string | null;
 
@@ -118,31 +122,4 @@ export class UpdateModelInput {
 
   @Field(() => Float, { nullable: true })
   outputCostPerMillion?: number | null;
-
-  @Field(() => Float, { nullable: true, description: 'USD per million cache-read input tokens; null: the input price.' })
-  cachedInputCostPerMillion?: number | null;
-
-  @Field(() => Float, { nullable: true, description: 'USD per million cache-write input tokens; null: the input price.' })
-  cacheWriteCostPerMillion?: number | null;
-
-  @Field(() => Int, { nullable: true, description: "The deployment's requests per minute." })
-  rpmLimit?: number | null;
-
-  @Field(() => Float, { nullable: true, description: "The deployment's tokens per minute." })
-  tpmLimit?: number | null;
-
-  @Field(() => Int, { nullable: true, description: 'Share of traffic among deployments of one model name (default 1).' })
-  weight?: number | null;
-
-  @Field(() => Int, { nullable: true, description: 'Context window in tokens.' })
-  maxInputTokens?: number | null;
-
-  @Field(() => Int, { nullable: true, description: 'Longest pause between streamed chunks, milliseconds.' })
-  streamIdleTimeoutMs?: number | null;
-
-  @Field(() => [String], { nullable: true })
-  accessGroups?: string[] | null;
-
-  @Field(() => [String], { nullable: true })
-  tags?: string[] | null;
 }
