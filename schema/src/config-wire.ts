@@ -247,6 +247,8 @@ export function* snapshotParts(snapshot: ConfigSnapshotInput, keysPerPart: numbe
         models: part === 0 ? snapshot.models : [],
         teams: part === 0 ? snapshot.teams : [],
         keys: snapshot.keys.slice(part * size, (part + 1) * size),
+        // Orgs, users and tags are few; end users may be many but are sent only with settings: all in part 0.
+        ...(part === 0 ? { orgs: snapshot.orgs, users: snapshot.users, endUsers: snapshot.endUsers, tags: snapshot.tags } : {}),
       },
     };
   }
@@ -262,5 +264,9 @@ export function joinSnapshotParts(parts: readonly ConfigSnapshot[]): ConfigSnaps
     models: parts.flatMap((p) => p.models),
     teams: parts.flatMap((p) => p.teams),
     keys: parts.flatMap((p) => p.keys),
+    orgs: parts.flatMap((p) => p.orgs),
+    users: parts.flatMap((p) => p.users),
+    endUsers: parts.flatMap((p) => p.endUsers),
+    tags: parts.flatMap((p) => p.tags),
   };
 }

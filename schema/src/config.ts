@@ -44,9 +44,14 @@ export const ModelConfig = z.object({
   inputCostPerMillion: z.number().nonnegative(),
   /** USD per million output tokens. */
   outputCostPerMillion: z.number().nonnegative(),
-  /** USD per million cache-read / cache-write input tokens; null: the input price. */
+  /** USD per million cache-read / cache-write input tokens; null: the pricing table's, else the input price. */
   cachedInputCostPerMillion: z.number().nonnegative().nullable().default(null),
   cacheWriteCostPerMillion: z.number().nonnegative().nullable().default(null),
+  /** USD per million reasoning tokens; null: the pricing table's, else the output price. */
+  reasoningCostPerMillion: z.number().nonnegative().nullable().default(null),
+  /** USD per request and per input image, on top of tokens; null: the pricing table's, else none. */
+  costPerRequest: z.number().nonnegative().nullable().default(null),
+  costPerImage: z.number().nonnegative().nullable().default(null),
   /** The deployment's capacity per minute; null: unknown. */
   rpmLimit: z.number().int().positive().nullable().default(null),
   tpmLimit: z.number().int().positive().nullable().default(null),
@@ -74,7 +79,17 @@ const governed = {
   rpmLimit: z.number().int().positive().nullable().default(null),
   tpmLimit: z.number().int().positive().nullable().default(null),
   maxParallelRequests: z.number().int().positive().nullable().default(null),
+  /**
+   * USD spent in the current budget period as the control plane knew it when it sent this entity (a snapshot or a
+   * delta). Data planes only seed their budget counters with it when they have none for the period yet (a fresh
+   * Redis, a fresh process); after that their counters, settled per request, are the running figure.
+   */
+  spend: z.number().nonnegative().default(0),
 };
+
+/** Budget and limit settings shared by every governed subject; exported for the data plane's limiter. */
+export const GovernedConfig = z.object(governed);
+export type GovernedConfig = z.infer<typeof GovernedConfig>;
 
 export const TeamConfig = z.object({
   id: z.string().min(1),
@@ -90,6 +105,48 @@ export const TeamConfig = z.object({
   guardrails: z.array(z.string()).default([]),
 });
 export type TeamConfig = z.infer<typeof TeamConfig>;
+
+/** An organization: its allow list applies to every team and key in it. */
+export const OrgConfig = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  /** Model names the organization may use; empty means every model. */
+  models: z.array(z.string()).default([]),
+  ...governed,
+  blocked: z.boolean().default(false),
+  tags: z.array(z.string()).default([]),
+});
+export type OrgConfig = z.infer<typeof OrgConfig>;
+
+/** A user who owns keys: their limits and budget cover all their keys together. */
+export const UserConfig = z.object({
+  id: z.string().min(1),
+  orgId: z.string().nullable().default(null),
+  ...governed,
+  blocked: z.boolean().default(false),
+});
+export type UserConfig = z.infer<typeof UserConfig>;
+
+/**
+ * An end user (the `user` field of a request, or a customer id header) that has settings: blocked, limits, a budget
+ * (its own or its budget tier's, resolved by the control plane). End users without settings are not sent.
+ */
+export const EndUserConfig = z.object({
+  id: z.string().min(1),
+  /** The id clients send. */
+  externalId: z.string().min(1),
+  ...governed,
+  blocked: z.boolean().default(false),
+});
+export type EndUserConfig = z.infer<typeof EndUserConfig>;
+
+/** A tag with a budget or limits: spend of every request carrying the tag counts against them. */
+export const TagConfig = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  ...governed,
+});
+export type TagConfig = z.infer<typeof TagConfig>;
 
 export const KeyConfig = z.object({
   id: z.string().min(1),
@@ -107,7 +164,7 @@ export const KeyConfig = z.object({
   ...governed,
   blocked: z.boolean().default(false),
   expiresAt: z.string().datetime({ offset: true }).nullable().default(null),
-  /** Per-model limits within the key: model name → rpm/tpm/budget. */
+  /** Per-model limits within the key: model name → rpm/tpm/budget (the budget has the key's duration). */
   modelLimits: z
     .record(z.string(), z.object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional(), maxBudget: z.number().nonnegative().optional() }))
     .default({}),
@@ -137,6 +194,11 @@ export const ConfigSnapshot = z.object({
   models: z.array(ModelConfig),
   teams: z.array(TeamConfig),
   keys: z.array(KeyConfig),
+  /** Governed subjects besides keys and teams (absent from control planes that predate them). */
+  orgs: z.array(OrgConfig).default([]),
+  users: z.array(UserConfig).default([]),
+  endUsers: z.array(EndUserConfig).default([]),
+  tags: z.array(TagConfig).default([]),
 });
 export type ConfigSnapshot = z.infer<typeof ConfigSnapshot>;
 
@@ -147,12 +209,14 @@ export type ConfigSnapshot = z.infer<typeof ConfigSnapshot>;
  * an older control plane ignores the parameter and sends those too, which a newer data plane still accepts.
  *
  * - `snapshotParts`: a snapshot may come as several `snapshotPart` messages instead of one `snapshot` message.
+ * - `governedSubjects`: deltas may carry the org, user, end-user and tag ops (snapshots carry those lists to
+ *   everyone: a data plane that predates them strips them on parse).
  */
-export const ConfigFeature = z.enum(['snapshotParts']);
+export const ConfigFeature = z.enum(['snapshotParts', 'governedSubjects']);
 export type ConfigFeature = z.infer<typeof ConfigFeature>;
 export const CONFIG_FEATURES_PARAM = 'configFeatures';
 /** What this version's data plane understands. */
-export const DATA_PLANE_CONFIG_FEATURES: readonly ConfigFeature[] = ['snapshotParts'];
+export const DATA_PLANE_CONFIG_FEATURES: readonly ConfigFeature[] = ['snapshotParts', 'governedSubjects'];
 
 export const ConfigChange = z.discriminatedUnion('op', [
   z.object({ op: z.literal('upsertModel'), value: ModelConfig }),
@@ -161,6 +225,15 @@ export const ConfigChange = z.discriminatedUnion('op', [
   z.object({ op: z.literal('deleteTeam'), id: z.string() }),
   z.object({ op: z.literal('upsertKey'), value: KeyConfig }),
   z.object({ op: z.literal('deleteKey'), id: z.string() }),
+  // Sent only to subscribers that listed the `governedSubjects` feature.
+  z.object({ op: z.literal('upsertOrg'), value: OrgConfig }),
+  z.object({ op: z.literal('deleteOrg'), id: z.string() }),
+  z.object({ op: z.literal('upsertUser'), value: UserConfig }),
+  z.object({ op: z.literal('deleteUser'), id: z.string() }),
+  z.object({ op: z.literal('upsertEndUser'), value: EndUserConfig }),
+  z.object({ op: z.literal('deleteEndUser'), id: z.string() }),
+  z.object({ op: z.literal('upsertTag'), value: TagConfig }),
+  z.object({ op: z.literal('deleteTag'), id: z.string() }),
 ]);
 export type ConfigChange = z.infer<typeof ConfigChange>;
 
@@ -217,6 +290,10 @@ export function applyConfigChanges(base: ConfigSnapshot, version: number, change
   const models = new Map(base.models.map((m) => [m.id, m]));
   const teams = new Map(base.teams.map((t) => [t.id, t]));
   const keys = new Map(base.keys.map((k) => [k.id, k]));
+  const orgs = new Map(base.orgs.map((o) => [o.id, o]));
+  const users = new Map(base.users.map((u) => [u.id, u]));
+  const endUsers = new Map(base.endUsers.map((e) => [e.id, e]));
+  const tags = new Map(base.tags.map((t) => [t.id, t]));
   for (const change of changes) {
     switch (change.op) {
       case 'upsertModel': models.set(change.value.id, change.value); break;
@@ -225,6 +302,14 @@ export function applyConfigChanges(base: ConfigSnapshot, version: number, change
       case 'deleteTeam': teams.delete(change.id); break;
       case 'upsertKey': keys.set(change.value.id, change.value); break;
       case 'deleteKey': keys.delete(change.id); break;
+      case 'upsertOrg': orgs.set(change.value.id, change.value); break;
+      case 'deleteOrg': orgs.delete(change.id); break;
+      case 'upsertUser': users.set(change.value.id, change.value); break;
+      case 'deleteUser': users.delete(change.id); break;
+      case 'upsertEndUser': endUsers.set(change.value.id, change.value); break;
+      case 'deleteEndUser': endUsers.delete(change.id); break;
+      case 'upsertTag': tags.set(change.value.id, change.value); break;
+      case 'deleteTag': tags.delete(change.id); break;
     }
   }
   return {
@@ -233,5 +318,9 @@ export function applyConfigChanges(base: ConfigSnapshot, version: number, change
     models: [...models.values()],
     teams: [...teams.values()],
     keys: [...keys.values()],
+    orgs: [...orgs.values()],
+    users: [...users.values()],
+    endUsers: [...endUsers.values()],
+    tags: [...tags.values()],
   };
 }

@@ -22,11 +22,23 @@ export const UsageEvent = z.object({
   httpStatus: z.number().int(),
   errorType: z.string().nullable().default(null),
   errorMessage: z.string().nullable().default(null),
+  /** All input tokens, cache reads and writes included. */
   promptTokens: z.number().int().nonnegative(),
+  /** All output tokens, reasoning included. */
   completionTokens: z.number().int().nonnegative(),
   totalTokens: z.number().int().nonnegative(),
-  /** USD. */
-  cost: z.number().nonnegative(),
+  /** The parts of `promptTokens` read from and written to the provider's prompt cache. */
+  cacheReadTokens: z.number().int().nonnegative().default(0),
+  cacheWriteTokens: z.number().int().nonnegative().default(0),
+  /** The part of `completionTokens` spent reasoning. */
+  reasoningTokens: z.number().int().nonnegative().default(0),
+  /** True when the provider reported no usage and the counts were made locally. */
+  estimated: z.boolean().default(false),
+  /**
+   * USD, exact: a decimal string (`"0.000123450000"`) from current data planes, a number from older ones. Stored in a
+   * numeric column, so it is never rounded through a float on the way.
+   */
+  cost: z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/, 'a non-negative decimal')]),
   startedAt: z.string().datetime({ offset: true }),
   durationMs: z.number().nonnegative(),
   /** Time to first byte of a streamed answer; null for non-streamed requests and failures before any byte. */

@@ -75,6 +75,10 @@ export class UsageRecorder {
       promptTokens: this.promptTokens,
       completionTokens: this.completionTokens,
       totalTokens: this.promptTokens + this.completionTokens,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+      estimated: false,
       cost: usageCost(this.promptTokens, this.completionTokens, model),
       // Request metadata and tags are not read yet; shared empty values cost no allocation per request.
       metadata: NO_METADATA,
