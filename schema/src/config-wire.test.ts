@@ -24,6 +24,7 @@ const everything = KeyConfig.parse({
   models: ['a', 'b'],
   maxBudget: 10.5,
   softBudget: 8,
+  spend: 1.25,
   budgetDuration: '30d',
   budgetResetAt: '2026-12-01T00:00:00.000Z',
   rpmLimit: 60,

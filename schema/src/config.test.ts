@@ -41,6 +41,7 @@ describe('config contract', () => {
       models: [],
       maxBudget: null,
       softBudget: null,
+      spend: 0,
       budgetDuration: null,
       budgetResetAt: null,
       rpmLimit: null,
