@@ -79,5 +79,36 @@ export const errors = {
       'stored_responses_not_served',
       `Tollgate does not serve ${method.toUpperCase()} ${url}: it stores no responses, and a response id does not say which deployment holds it. Continue a stored response with previous_response_id in POST /v1/responses (OpenAI targets), or call the provider directly.`,
     ),
+  ipNotAllowed: (ip: string, scope: 'key' | 'gateway') =>
+    new HttpError(403, 'invalid_request_error', 'ip_not_allowed', `Requests from ${ip} are not allowed ${scope === 'key' ? 'for this API key' : 'by this gateway'}.`),
+  routeNotAllowed: (route: string) =>
+    new HttpError(403, 'invalid_request_error', 'route_not_allowed', `This API key is not allowed to call ${route}.`),
+  enforcedParamMissing: (param: string, scope: 'key' | 'gateway') =>
+    new HttpError(
+      400,
+      'invalid_request_error',
+      'missing_required_parameter',
+      `Missing required parameter: '${param}'. ${scope === 'key' ? 'This API key' : 'This gateway'} requires it on every request.`,
+      param,
+    ),
+  endUserBlocked: (user: string) =>
+    new HttpError(403, 'invalid_request_error', 'end_user_blocked', `The end user '${user}' has been blocked.`, 'user'),
+  /** A rate limit was hit: 429 with `retry-after`, naming the limit. */
+  rateLimited: (message: string, code: 'rate_limit_exceeded' | 'parallel_request_limit_exceeded', retryAfterSeconds: number) => {
+    const error = new HttpError(429, 'rate_limit_error', code, message);
+    error.headers['retry-after'] = String(retryAfterSeconds);
+    return error;
+  },
+  /**
+   * A hard budget is spent. 429 like OpenAI's `insufficient_quota` (the request may succeed later, when the period
+   * resets: `retry-after` says when, if it ever does), with the type clients and dashboards filter on.
+   */
+  budgetExceeded: (message: string, retryAfterSeconds: number | null) => {
+    const error = new HttpError(429, 'budget_exceeded', 'budget_exceeded', message);
+    if (retryAfterSeconds !== null) error.headers['retry-after'] = String(retryAfterSeconds);
+    return error;
+  },
+  limitsUnavailable: () =>
+    new HttpError(503, 'api_error', 'limits_unavailable', 'The gateway cannot check rate limits and budgets right now (its Redis is unreachable); retry shortly.'),
   internal: () => new HttpError(500, 'api_error', 'internal_error', 'The gateway failed to handle the request.'),
 } as const;

@@ -1,0 +1,62 @@
+/**
+ * Spend attribution a request carries, in the convention LiteLLM clients already use: `metadata.tags` (strings)
+ * and `metadata.spend_logs_metadata` (an object), both in the request body's `metadata`. They are recorded with the
+ * usage event (tags count against tag budgets; metadata can be reported on) and taken out of the body before it goes
+ * upstream: providers reject metadata fields they do not know (Anthropic accepts only `user_id`).
+ */
+export interface Attribution {
+  readonly tags: readonly string[];
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+export const NO_ATTRIBUTION: Attribution = Object.freeze({ tags: Object.freeze([]) as readonly string[], metadata: Object.freeze({}) });
+
+const MAX_TAGS = 32;
+const MAX_TAG_LENGTH = 128;
+/** Recorded metadata larger than this (as JSON) is replaced by a marker: the ledger is not a blob store. */
+const MAX_METADATA_JSON = 8_192;
+const GATEWAY_FIELDS = ['tags', 'spend_logs_metadata'] as const;
+
+/**
+ * Reads the attribution of `body` and removes the gateway's own fields from its `metadata` (the whole `metadata`
+ * when nothing else is left). Requests without `metadata` cost one property read.
+ */
+export function takeAttribution(body: Record<string, unknown>): Attribution {
+  const metadata = body.metadata;
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) return NO_ATTRIBUTION;
+  const fields = metadata as Record<string, unknown>;
+  const tags = readTags(fields.tags);
+  const extra = fields.spend_logs_metadata;
+  const recorded: Record<string, unknown> = {};
+  const upstream: Record<string, unknown> = {};
+  let forwarded = 0;
+  for (const [name, value] of Object.entries(fields)) {
+    if ((GATEWAY_FIELDS as readonly string[]).includes(name)) continue;
+    upstream[name] = value;
+    forwarded++;
+    // Other metadata (OpenAI's stored-completion metadata, Anthropic's user_id, LiteLLM's generation_name) is also
+    // worth reporting on.
+    recorded[name] = value;
+  }
+  if (extra !== null && typeof extra === 'object' && !Array.isArray(extra)) Object.assign(recorded, extra);
+  if (forwarded !== Object.keys(fields).length) {
+    if (forwarded === 0) delete body.metadata;
+    else body.metadata = upstream;
+  }
+  const json = JSON.stringify(recorded);
+  return {
+    tags,
+    metadata: json.length > MAX_METADATA_JSON ? { metadata_truncated: true, size: json.length } : recorded,
+  };
+}
+
+function readTags(raw: unknown): readonly string[] {
+  if (!Array.isArray(raw)) return typeof raw === 'string' && raw !== '' ? [raw] : [];
+  const tags: string[] = [];
+  for (const tag of raw) {
+    if (typeof tag !== 'string' || tag === '' || tag.length > MAX_TAG_LENGTH || tags.includes(tag)) continue;
+    tags.push(tag);
+    if (tags.length === MAX_TAGS) break;
+  }
+  return tags;
+}

@@ -1,0 +1,85 @@
+import { errors, type HttpError } from '../http/errors.js';
+import type { AdmitInput, AdmitResult, LimitSubject, RateLimitStatus, Refusal, SettleInput, Ticket } from '../limits/types.js';
+
+/** What the gate needs of the limiter: admit (or say the shared counters are out of reach), settle. */
+export interface GateLimiter {
+  admit(input: AdmitInput): Promise<AdmitResult | 'unavailable'>;
+  settle(ticket: Ticket, actual: SettleInput): Promise<void>;
+}
+
+/**
+ * Turns the limiter's answers into HTTP: a refusal becomes the 429 (or 503) in the caller's error format, naming the
+ * limit; an admission puts the tightest windows in `x-ratelimit-*` headers, as OpenAI sends them.
+ */
+export async function admitRequest(limiter: GateLimiter, input: AdmitInput): Promise<{ ticket: Ticket; headers: Record<string, string> }> {
+  const result = await limiter.admit(input);
+  if (result === 'unavailable') throw errors.limitsUnavailable();
+  const headers = rateLimitHeaders(result.status);
+  if (!result.ok) {
+    const error = refusalError(result.refusal, input);
+    Object.assign(error.headers, headers);
+    throw error;
+  }
+  return { ticket: result.ticket, headers };
+}
+
+/** OpenAI's rate-limit headers: limit, remaining, reset (a duration such as `1.5s`), for requests and tokens. */
+export function rateLimitHeaders(status: RateLimitStatus): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const { requests, tokens } = status;
+  if (requests !== null) {
+    headers['x-ratelimit-limit-requests'] = String(requests.limit);
+    headers['x-ratelimit-remaining-requests'] = String(Math.max(0, requests.remaining));
+    headers['x-ratelimit-reset-requests'] = duration(requests.resetMs);
+  }
+  if (tokens !== null) {
+    headers['x-ratelimit-limit-tokens'] = String(tokens.limit);
+    headers['x-ratelimit-remaining-tokens'] = String(Math.max(0, tokens.remaining));
+    headers['x-ratelimit-reset-tokens'] = duration(tokens.resetMs);
+  }
+  return headers;
+}
+
+function duration(ms: number): string {
+  const seconds = Math.max(0, ms) / 1000;
+  return `${Number(seconds.toFixed(3))}s`;
+}
+
+export function refusalError(refusal: Refusal, input: AdmitInput): HttpError {
+  const { subject } = refusal;
+  const retry = refusal.retryAfterSeconds;
+  switch (refusal.kind) {
+    case 'rpm':
+      return errors.rateLimited(`Rate limit reached for ${subject.label}: ${refusal.limit} requests per minute. Retry after ${retry ?? 1}s.`, 'rate_limit_exceeded', retry ?? 1);
+    case 'tpm':
+      return errors.rateLimited(
+        `Rate limit reached for ${subject.label}: ${refusal.limit} tokens per minute (this request reserves ${input.reserveTokens}). Retry after ${retry ?? 1}s.`,
+        'rate_limit_exceeded',
+        retry ?? 1,
+      );
+    case 'parallel':
+      return errors.rateLimited(
+        `Too many requests in flight for ${subject.label}: at most ${refusal.limit} at once. Retry when one finishes.`,
+        'parallel_request_limit_exceeded',
+        retry ?? 1,
+      );
+    case 'budget':
+      return errors.budgetExceeded(budgetMessage(subject, refusal), retry);
+  }
+}
+
+function budgetMessage(subject: LimitSubject, refusal: Refusal): string {
+  const spent = refusal.spentNanos !== undefined ? `spent $${nanosToUsd(refusal.spentNanos)} of $${refusal.limit}` : `budget $${refusal.limit}`;
+  const end = subject.budget?.periodEndMs;
+  const when = end != null ? `; the budget resets at ${new Date(end).toISOString()}` : '';
+  return `Budget exceeded for ${subject.label}: ${spent}${when}.`;
+}
+
+/** Nano-USD → dollars with cents (and more digits only when they matter), for messages. */
+export function nanosToUsd(nanos: bigint): string {
+  const negative = nanos < 0n;
+  const abs = negative ? -nanos : nanos;
+  const whole = abs / 1_000_000_000n;
+  const fraction = (abs % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '').padEnd(2, '0');
+  return `${negative ? '-' : ''}${whole}.${fraction}`;
+}

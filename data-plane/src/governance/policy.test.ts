@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { ModelConfig } from '@tollgate/schema';
+import { takeAttribution } from './attribution.js';
+import { nanosToUsd, rateLimitHeaders, refusalError } from './gate.js';
+import { ModelList, WildcardModels } from './model-access.js';
+import { checkEnforcedParams, checkIp, checkRoute, IpAllowList } from './request-policy.js';
+import type { LimitSubject } from '../limits/types.js';
+
+const model = (name: string, extra: Partial<ModelConfig> = {}) =>
+  ModelConfig.parse({ id: name, name, provider: 'mock', providerModel: name, inputCostPerMillion: 1, outputCostPerMillion: 2, ...extra });
+
+describe('model allow lists', () => {
+  it('allow exact names, access groups and wildcards; an empty list allows everything', () => {
+    expect(ModelList.compile([])).toBeNull();
+    const list = ModelList.compile(['gpt-4o', 'research', 'anthropic/*'])!;
+    expect(list.allows('gpt-4o', model('gpt-4o'))).toBe(true);
+    expect(list.allows('gpt-4o-mini', model('gpt-4o-mini'))).toBe(false);
+    expect(list.allows('gemini-pro', model('gemini-pro', { accessGroups: ['research'] }))).toBe(true);
+    expect(list.allows('anthropic/claude-sonnet-4-5', model('anthropic/*'))).toBe(true);
+    expect(list.allows('anthropic', model('anthropic'))).toBe(false);
+    expect(ModelList.compile(['*'])!.allows('anything', undefined)).toBe(true);
+    // Regex characters in names are literal.
+    expect(ModelList.compile(['a.b*'])!.allows('axb-1', undefined)).toBe(false);
+  });
+
+  it('wildcard deployments serve names they match, the longest prefix first, filling * upstream', () => {
+    const models = new Map([
+      ['gpt-4o', model('gpt-4o')],
+      ['anthropic/*', model('anthropic/*', { providerModel: '*' })],
+      ['anthropic/claude-opus*', model('anthropic/claude-opus*', { providerModel: 'claude-opus-4-1' })],
+      ['*', model('*', { providerModel: 'fallback-model' })],
+    ]);
+    const wildcards = WildcardModels.of(models);
+    expect(WildcardModels.of(models)).toBe(wildcards);
+    expect(wildcards.resolve('anthropic/claude-sonnet-4-5')).toMatchObject({ name: 'anthropic/*', providerModel: 'claude-sonnet-4-5' });
+    expect(wildcards.resolve('anthropic/claude-opus-4')).toMatchObject({ name: 'anthropic/claude-opus*', providerModel: 'claude-opus-4-1' });
+    expect(wildcards.resolve('mistral-large')).toMatchObject({ name: '*', providerModel: 'fallback-model' });
+    expect(WildcardModels.of(new Map([['gpt-4o', model('gpt-4o')]])).resolve('gpt-4o-mini')).toBeUndefined();
+  });
+});
+
+describe('request policy', () => {
+  it('IP allow lists take addresses and CIDR ranges, IPv4 and IPv6, and dual-stack forms', () => {
+    const list = IpAllowList.of(['10.0.0.0/8', '192.168.1.7', '2001:db8::/32'])!;
+    expect(list.allows('10.20.30.40')).toBe(true);
+    expect(list.allows('::ffff:10.1.2.3')).toBe(true);
+    expect(list.allows('192.168.1.7')).toBe(true);
+    expect(list.allows('192.168.1.8')).toBe(false);
+    expect(list.allows('2001:db8::1')).toBe(true);
+    expect(list.allows('2001:db9::1')).toBe(false);
+    expect(IpAllowList.of([])).toBeNull();
+    expect(() => checkIp('127.0.0.1', list, null)).toThrow(/Requests from 127.0.0.1 are not allowed for this API key/);
+    expect(() => checkIp('127.0.0.1', null, IpAllowList.of(['10.0.0.1']))).toThrow(/not allowed by this gateway/);
+    expect(() => checkIp('10.0.0.1', list, null)).not.toThrow();
+  });
+
+  it('allowed routes match paths and prefixes, with or without /v1', () => {
+    expect(() => checkRoute([], '/v1/embeddings')).not.toThrow();
+    expect(() => checkRoute(['/v1/chat/completions'], '/chat/completions')).not.toThrow();
+    expect(() => checkRoute(['/v1/chat/*'], '/v1/chat/completions')).not.toThrow();
+    expect(() => checkRoute(['/v1/chat/completions'], '/v1/messages')).toThrow(expect.objectContaining({ status: 403, code: 'route_not_allowed' }));
+  });
+
+  it('enforced parameters must be present, top level or dotted', () => {
+    const body = { user: 'u1', metadata: { generation_name: 'g' } };
+    expect(() => checkEnforcedParams(body, ['user', 'metadata.generation_name'], [])).not.toThrow();
+    expect(() => checkEnforcedParams({ user: '' }, ['user'], [])).toThrow(expect.objectContaining({ status: 400, param: 'user', message: expect.stringMatching(/This API key requires it/) }));
+    expect(() => checkEnforcedParams({ metadata: {} }, [], ['metadata.trace_id'])).toThrow(/This gateway requires it/);
+  });
+});
+
+describe('attribution', () => {
+  it('takes tags and spend-log metadata out of the body, keeping what the provider understands', () => {
+    const body: Record<string, unknown> = { model: 'm', metadata: { tags: ['a', 'b', 'a', 7], spend_logs_metadata: { project: 'x' }, user_id: 'u' } };
+    expect(takeAttribution(body)).toEqual({ tags: ['a', 'b'], metadata: { user_id: 'u', project: 'x' } });
+    expect(body.metadata).toEqual({ user_id: 'u' });
+    const only: Record<string, unknown> = { metadata: { tags: ['t'] } };
+    expect(takeAttribution(only).tags).toEqual(['t']);
+    expect('metadata' in only).toBe(false);
+    const none = { model: 'm' };
+    expect(takeAttribution(none)).toEqual({ tags: [], metadata: {} });
+  });
+});
+
+describe('gate answers', () => {
+  const subject: LimitSubject = { kind: 'team', id: 't', label: "team 'Research'", rpm: 60, tpm: null, parallel: null, budget: null };
+  const input = { requestId: 'r', subjects: [subject], reserveTokens: 500, reserveNanos: 1n, nowMs: 0 };
+
+  it('names the limit that was hit, with retry-after', () => {
+    const rpm = refusalError({ kind: 'rpm', subject, limit: '60', retryAfterSeconds: 2 }, input);
+    expect(rpm).toMatchObject({ status: 429, code: 'rate_limit_exceeded', message: "Rate limit reached for team 'Research': 60 requests per minute. Retry after 2s." });
+    expect(rpm.headers['retry-after']).toBe('2');
+    const budget = refusalError(
+      { kind: 'budget', subject: { ...subject, budget: { maxNanos: 10_000_000_000n, periodId: 'p', periodEndMs: Date.UTC(2026, 11, 1), seedNanos: 0n } }, limit: '10', retryAfterSeconds: 60, spentNanos: 9_995_000_000n },
+      input,
+    );
+    expect(budget).toMatchObject({ status: 429, type: 'budget_exceeded', message: "Budget exceeded for team 'Research': spent $9.995 of $10; the budget resets at 2026-12-01T00:00:00.000Z." });
+  });
+
+  it('reports the tightest windows as OpenAI rate-limit headers', () => {
+    expect(rateLimitHeaders({ requests: { limit: 60, remaining: 59, resetMs: 1000 }, tokens: { limit: 1000, remaining: 500, resetMs: 30_000 } })).toEqual({
+      'x-ratelimit-limit-requests': '60',
+      'x-ratelimit-remaining-requests': '59',
+      'x-ratelimit-reset-requests': '1s',
+      'x-ratelimit-limit-tokens': '1000',
+      'x-ratelimit-remaining-tokens': '500',
+      'x-ratelimit-reset-tokens': '30s',
+    });
+    expect(nanosToUsd(1_500_000_000n)).toBe('1.50');
+  });
+});

@@ -1,0 +1,97 @@
+import { BlockList, isIP } from 'node:net';
+import { errors } from '../http/errors.js';
+
+/**
+ * Checks a request must pass before it costs anything, each refusal saying exactly what is wrong: the client's
+ * address against IP allow lists, the route against a key's allowed routes, and parameters the key or the gateway
+ * requires on every request (`user`, `metadata.generation_name`, …).
+ */
+
+/** An IP allow list: addresses and CIDR ranges, IPv4 and IPv6. Null: empty, any address. */
+export class IpAllowList {
+  private static readonly cache = new Map<string, IpAllowList | null>();
+
+  /** Compiled once per distinct list (keys share a few lists; a list is text, so a string key finds it). */
+  static of(entries: readonly string[]): IpAllowList | null {
+    if (entries.length === 0) return null;
+    const id = entries.join(',');
+    let found = IpAllowList.cache.get(id);
+    if (found === undefined) {
+      if (IpAllowList.cache.size > 10_000) IpAllowList.cache.clear();
+      found = new IpAllowList(entries);
+      IpAllowList.cache.set(id, found);
+    }
+    return found;
+  }
+
+  private readonly list = new BlockList();
+
+  private constructor(entries: readonly string[]) {
+    for (const raw of entries) {
+      const entry = raw.trim();
+      const slash = entry.indexOf('/');
+      const address = slash === -1 ? entry : entry.slice(0, slash);
+      const family = isIP(address);
+      // Invalid entries are refused by the control plane's validation; here they simply match nothing.
+      if (family === 0) continue;
+      const type = family === 4 ? 'ipv4' : 'ipv6';
+      if (slash === -1) this.list.addAddress(address, type);
+      else this.list.addSubnet(address, Number(entry.slice(slash + 1)), type);
+    }
+  }
+
+  allows(ip: string): boolean {
+    const address = normaliseIp(ip);
+    const family = isIP(address);
+    if (family === 0) return false;
+    return this.list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  }
+}
+
+/** `::ffff:10.0.0.1` (an IPv4 client on a dual-stack socket) is 10.0.0.1. */
+export function normaliseIp(ip: string): string {
+  const lower = ip.toLowerCase();
+  if (lower.startsWith('::ffff:') && lower.includes('.')) return lower.slice(7);
+  return lower;
+}
+
+export function checkIp(ip: string, keyList: IpAllowList | null, gatewayList: IpAllowList | null): void {
+  if (gatewayList !== null && !gatewayList.allows(ip)) throw errors.ipNotAllowed(normaliseIp(ip), 'gateway');
+  if (keyList !== null && !keyList.allows(ip)) throw errors.ipNotAllowed(normaliseIp(ip), 'key');
+}
+
+/**
+ * A key's allowed routes: paths (`/v1/chat/completions`) or prefixes ending in `*` (`/v1/*`). OpenAI clients call
+ * the same routes with and without `/v1`, so `/chat/completions` and `/v1/chat/completions` are one route here.
+ */
+export function checkRoute(allowed: readonly string[], path: string): void {
+  if (allowed.length === 0) return;
+  const route = withoutV1(path);
+  for (const entry of allowed) {
+    const rule = withoutV1(entry.trim());
+    if (rule.endsWith('*') ? route.startsWith(rule.slice(0, -1)) : route === rule) return;
+  }
+  throw errors.routeNotAllowed(path);
+}
+
+function withoutV1(path: string): string {
+  return path.startsWith('/v1/') ? path.slice(3) : path;
+}
+
+/**
+ * Parameters that must be present on every request: a top-level field (`user`) or a dotted path into the body
+ * (`metadata.generation_name`). Present means not null and not an empty string.
+ */
+export function checkEnforcedParams(body: Record<string, unknown>, keyParams: readonly string[], gatewayParams: readonly string[]): void {
+  for (const param of gatewayParams) if (!present(body, param)) throw errors.enforcedParamMissing(param, 'gateway');
+  for (const param of keyParams) if (!present(body, param)) throw errors.enforcedParamMissing(param, 'key');
+}
+
+function present(body: Record<string, unknown>, path: string): boolean {
+  let value: unknown = body;
+  for (const part of path.split('.')) {
+    if (value === null || typeof value !== 'object') return false;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value !== undefined && value !== null && value !== '';
+}
