@@ -3,3 +3,4 @@ export * from './usage.js';
 export * from './wire.js';
 export * from './keys.js';
 export * from './config-wire.js';
+export * from './pricing/index.js';

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import type { ProviderKind } from '../config.js';
+import { formatUnits, numberToDecimal, toUnits } from './decimal.js';
+import { tablePrice } from './lookup.js';
+import { PRICING_TABLE } from './table.js';
+
+const model = (provider: ProviderKind, id: string) => tablePrice(provider, id)?.model;
+
+describe('tablePrice', () => {
+  it('should fold OpenAI snapshot dates into their model, except a snapshot priced on its own', () => {
+    expect(model('openai', 'gpt-4o-2024-08-06')).toBe('gpt-4o');
+    expect(model('openai', 'gpt-4.1-mini-2025-04-14')).toBe('gpt-4.1-mini');
+    expect(model('openai', 'GPT-4o-mini')).toBe('gpt-4o-mini');
+    expect(tablePrice('openai', 'gpt-4o-2024-05-13')).toMatchObject({ model: 'gpt-4o-2024-05-13', input: '5', output: '15' });
+    expect(model('azure', 'gpt-4.1-2025-04-14')).toBe('gpt-4.1');
+  });
+
+  it('should fold Anthropic dates, -latest and the -0 of a 4.0 alias', () => {
+    expect(model('anthropic', 'claude-sonnet-4-5-20250929')).toBe('claude-sonnet-4-5');
+    expect(model('anthropic', 'claude-3-5-haiku-latest')).toBe('claude-3-5-haiku');
+    expect(model('anthropic', 'claude-sonnet-4-0')).toBe('claude-sonnet-4');
+    expect(model('anthropic', 'claude-opus-4-1-20250805')).toBe('claude-opus-4-1');
+  });
+
+  it('should strip Gemini\'s models/ prefix and version suffix, but not fold a preview into its model', () => {
+    expect(model('gemini', 'models/gemini-2.0-flash-001')).toBe('gemini-2.0-flash');
+    expect(model('gemini', 'gemini-2.5-pro')).toBe('gemini-2.5-pro');
+    expect(model('gemini', 'gemini-2.5-flash-preview-05-20')).toBeUndefined();
+  });
+
+  it('should resolve Bedrock model ids, inference profiles and ARNs to the base model', () => {
+    expect(model('bedrock', 'us.anthropic.claude-3-5-sonnet-20241022-v2:0')).toBe('anthropic.claude-3-5-sonnet');
+    expect(model('bedrock', 'global.anthropic.claude-sonnet-4-5-20250929-v1:0')).toBe('anthropic.claude-sonnet-4-5');
+    expect(model('bedrock', 'eu.anthropic.claude-haiku-4-5-20251001-v1:0')).toBe('anthropic.claude-haiku-4-5');
+    expect(model('bedrock', 'anthropic.claude-opus-4-6-v1')).toBe('anthropic.claude-opus-4-6');
+    expect(model('bedrock', 'anthropic.claude-3-haiku-20240307-v1:0:48k')).toBe('anthropic.claude-3-haiku');
+    expect(model('bedrock', 'apac.amazon.nova-pro-v1:0')).toBe('amazon.nova-pro');
+    expect(model('bedrock', 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.meta.llama3-3-70b-instruct-v1:0')).toBe('meta.llama3-3-70b-instruct');
+    expect(model('bedrock', 'arn:aws:bedrock:us-east-1::foundation-model/mistral.mixtral-8x7b-instruct-v0:1')).toBe('mistral.mixtral-8x7b-instruct');
+  });
+
+  it('should know nothing for providers without a table or models it does not list', () => {
+    expect(tablePrice('openai_compatible', 'gpt-4o')).toBeUndefined();
+    expect(tablePrice('mock', 'gpt-4o')).toBeUndefined();
+    expect(tablePrice('openai', 'my-fine-tune')).toBeUndefined();
+    // A Bedrock application inference profile's ARN names no model.
+    expect(tablePrice('bedrock', 'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3')).toBeUndefined();
+  });
+});
+
+describe('PRICING_TABLE', () => {
+  const kinds: Record<string, ProviderKind> = { openai: 'openai', anthropic: 'anthropic', gemini: 'gemini', bedrock: 'bedrock' };
+  const prices = PRICING_TABLE.flatMap((e) => [e.input, e.output, e.cachedInput, e.cacheWrite, e.reasoning, e.perRequest, e.perImage, ...(e.tiers ?? []).flatMap((t) => [t.input, t.output, t.cachedInput, t.cacheWrite])]).filter((p) => p !== undefined);
+
+  it('should hold prices as plain decimal strings with at most 6 decimals, so every cost is exact to 12', () => {
+    for (const p of prices) expect(p).toMatch(/^\d+(\.\d{1,6})?$/);
+  });
+
+  it('should give every entry a source URL, the day it was checked, and a note where a price is not verified', () => {
+    for (const e of PRICING_TABLE) {
+      expect(e.source).toMatch(/^https:\/\//);
+      expect(e.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      if (e.verified === 'unverified') expect(e.note).toBeTruthy();
+    }
+  });
+
+  it('should find every entry by its own id, once', () => {
+    const keys = PRICING_TABLE.map((e) => `${e.provider}:${e.model}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const e of PRICING_TABLE) expect(tablePrice(kinds[e.provider]!, e.model)).toBe(e);
+  });
+
+  it('should only have tiers that cost more than the base price', () => {
+    for (const e of PRICING_TABLE) {
+      for (const t of e.tiers ?? []) {
+        expect(toUnits(t.input, 6)).toBeGreaterThan(toUnits(e.input, 6));
+        expect(toUnits(t.output, 6)).toBeGreaterThanOrEqual(toUnits(e.output, 6));
+      }
+    }
+  });
+});
+
+describe('decimal helpers', () => {
+  it('should read numbers in their shortest form, expanding exponents', () => {
+    expect(numberToDecimal(0.075)).toBe('0.075');
+    expect(numberToDecimal(1e-7)).toBe('0.0000001');
+    expect(numberToDecimal(1.5e-9)).toBe('0.0000000015');
+    expect(numberToDecimal(2e21)).toBe('2000000000000000000000');
+    expect(numberToDecimal(12)).toBe('12');
+    expect(() => numberToDecimal(-1)).toThrow(RangeError);
+  });
+
+  it('should round digits beyond the scale up, and format with a fixed number of decimals', () => {
+    expect(toUnits('0.075', 6)).toBe(75_000n);
+    expect(toUnits('0.0000001', 6)).toBe(1n);
+    expect(toUnits(3, 2)).toBe(300n);
+    expect(() => toUnits('1e3', 2)).toThrow(RangeError);
+    expect(formatUnits(1_234_567n, 6, 6)).toBe('1.234567');
+    expect(formatUnits(1_234_567n, 6, 3)).toBe('1.235');
+    expect(formatUnits(5n, 6, 6)).toBe('0.000005');
+  });
+});
