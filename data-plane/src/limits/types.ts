@@ -10,7 +10,10 @@
 export type SubjectKind = 'key' | 'user' | 'team' | 'org' | 'end_user' | 'tag' | 'key_model';
 
 export interface BudgetRule {
-  /** USD the subject may spend in the period; null: no hard budget (only a soft one, recorded elsewhere). */
+  /**
+   * USD the subject may spend in the period; null: no hard budget (only a soft one, recorded elsewhere), and the
+   * limiter neither counts nor checks anything for it. Counters are exact below 2^53 nano-USD (about $9M).
+   */
   readonly maxNanos: bigint | null;
   /**
    * Names the current period: counters of another period are separate (so a period ends without anyone resetting a
@@ -23,7 +26,10 @@ export interface BudgetRule {
   readonly seedNanos: bigint;
 }
 
-/** One governed subject of a request with the limits that apply to it (any of them may be absent). */
+/**
+ * One governed subject of a request with the limits that apply to it (any of them may be absent). A request lists
+ * each subject once: the limiter counts whatever it is given.
+ */
 export interface LimitSubject {
   readonly kind: SubjectKind;
   /** Unique within the kind; for `key_model`, `<keyId>/<model>`. */
@@ -45,6 +51,10 @@ export interface AdmitInput {
   readonly reserveTokens: number;
   /** Cost reserved against budgets until settled, nano-USD (rounded up). */
   readonly reserveNanos: bigint;
+  /**
+   * The local limiter's clock and the reference for budget periods. `RedisLimiter` times rate windows and in-flight
+   * leases by Redis's own clock instead, so data planes with skewed clocks still share one window.
+   */
   readonly nowMs: number;
 }
 
@@ -62,12 +72,20 @@ export interface WindowStatus {
   readonly resetMs: number;
 }
 
+/**
+ * The limit that refused a request. When several would, the one that takes longest to clear (a budget that never
+ * resets, then the longest wait; the first in subject order among equals), so a retry after `retryAfterSeconds`
+ * is not refused again by another limit that was already exceeded.
+ */
 export interface Refusal {
   readonly kind: LimitKind;
   readonly subject: LimitSubject;
   /** The limit that was hit: requests, tokens, requests in flight, or the budget in USD (as a decimal string). */
   readonly limit: string;
-  /** Seconds until a retry can succeed (rounded up, at least 1); for budgets, until the period ends (null: never). */
+  /**
+   * Seconds until a retry can succeed (rounded up, at least 1); for budgets, until the period ends. Null: never,
+   * because the budget never resets or the request's token reservation alone exceeds the tpm limit.
+   */
   readonly retryAfterSeconds: number | null;
   /** For budgets: spend counted so far in the period, nano-USD. */
   readonly spentNanos?: bigint;
@@ -76,6 +94,7 @@ export interface Refusal {
 /** What `admit` reserved; `settle` (exactly once per admitted request) releases or adjusts each reservation. */
 export interface Ticket {
   readonly requestId: string;
+  /** The request's subjects that have limits (the others need no settling). */
   readonly subjects: readonly LimitSubject[];
   readonly reservedTokens: number;
   readonly reservedNanos: bigint;
@@ -86,6 +105,15 @@ export interface Ticket {
 export type AdmitResult =
   | { readonly ok: true; readonly ticket: Ticket; readonly status: RateLimitStatus }
   | { readonly ok: false; readonly refusal: Refusal; readonly status: RateLimitStatus };
+
+/** Redis is unreachable and the limiter fails closed: the pipeline answers 503 instead of guessing. */
+export interface LimiterUnavailable {
+  readonly ok: false;
+  readonly unavailable: true;
+}
+
+/** What `Limiter.admit` decides: admitted, refused by a limit (429), or no counters to decide with (503). */
+export type LimitDecision = AdmitResult | LimiterUnavailable;
 
 export interface SettleInput {
   /** Tokens actually used (input + output). */
