@@ -1,0 +1,171 @@
+import {
+  BUDGET_GRACE_MS,
+  DEFAULT_LEASE_MS,
+  admitUnlimited,
+  clearsLater,
+  hasLimits,
+  ticketFor,
+  toRefusal,
+  wholeTokens,
+  type Hit,
+} from './admission.js';
+import { WINDOW_MS, TightestWindow, gcraAdd, gcraLevel, gcraState, type GcraState } from './gcra.js';
+import { subjectKey } from './keys.js';
+import type { AdmitInput, AdmitResult, BudgetRule, LimiterBackend, SettleInput, Ticket } from './types.js';
+
+interface BudgetCounter {
+  spent: bigint;
+  readonly expiresAtMs: number | null;
+}
+
+/** How often counters of idle subjects are swept, by the limiter's clock (`nowMs`). */
+const SWEEP_EVERY_MS = 10_000;
+
+export interface LocalLimiterOptions {
+  /** How long an in-flight slot is held if its request never settles; `DEFAULT_LEASE_MS` by default. */
+  readonly leaseMs?: number;
+}
+
+/**
+ * Counters in process memory with `RedisLimiter`'s semantics, exact within one process: an admit or settle runs to
+ * its end without yielding, so each is atomic. For a data plane without Redis, and the fallback while Redis is
+ * unreachable. Memory stays bounded by recent traffic: a sweep every 10 s drops windows once empty, in-flight sets
+ * once their leases lapse, and budget counters once their period (plus grace) is over.
+ */
+export class LocalLimiter implements LimiterBackend {
+  private readonly windows = new Map<string, GcraState>();
+  private readonly inFlight = new Map<string, Map<string, number>>();
+  private readonly budgets = new Map<string, BudgetCounter>();
+  private readonly leaseMs: number;
+  private sweptAtMs = 0;
+
+  constructor(options: LocalLimiterOptions = {}) {
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  }
+
+  /** How many counters are held (windows, in-flight sets, budgets). */
+  get size(): number {
+    return this.windows.size + this.inFlight.size + this.budgets.size;
+  }
+
+  async admit(input: AdmitInput): Promise<AdmitResult> {
+    const subjects = input.subjects.filter(hasLimits);
+    if (subjects.length === 0) return admitUnlimited(input, 'local');
+    const now = input.nowMs;
+    this.sweep(now);
+    const tokens = wholeTokens(input.reserveTokens);
+    const requests = new TightestWindow(1);
+    const tokenWindow = new TightestWindow(tokens);
+    // Check everything first, then commit: a refused request reserves nothing.
+    const commits: Array<() => void> = [];
+    let hit: Hit | undefined;
+    const refuse = (next: Hit) => {
+      if (hit === undefined || clearsLater(next.retryMs, hit.retryMs)) hit = next;
+    };
+
+    for (const subject of subjects) {
+      const key = subjectKey(subject);
+      for (const [kind, limit, cost, tightest] of [
+        ['rpm', subject.rpm, 1, requests],
+        ['tpm', subject.tpm, tokens, tokenWindow],
+      ] as const) {
+        if (limit === null) continue;
+        const windowKey = `${key}:${kind}`;
+        const u = gcraLevel(this.windows.get(windowKey), limit, now);
+        tightest.offer(u, limit);
+        const added = gcraAdd(u, cost, limit);
+        if (added.ok) commits.push(() => this.setWindow(windowKey, added.level, limit, now));
+        else refuse({ subject, kind, retryMs: added.retryMs });
+      }
+      if (subject.parallel !== null) {
+        const slotsKey = `${key}:parallel`;
+        const slots = this.liveSlots(slotsKey, now);
+        if ((slots?.size ?? 0) >= subject.parallel) refuse({ subject, kind: 'parallel', retryMs: 1_000 });
+        else commits.push(() => this.takeSlot(slotsKey, slots, input.requestId, now));
+      }
+      const budget = subject.budget;
+      if (budget?.maxNanos != null) {
+        const budgetKey = `${key}:budget:${budget.periodId}`;
+        const spent = this.budgets.get(budgetKey)?.spent ?? budget.seedNanos;
+        if (spent + input.reserveNanos > budget.maxNanos) {
+          const retryMs = budget.periodEndMs === null ? null : Math.max(1, budget.periodEndMs - now);
+          refuse({ subject, kind: 'budget', retryMs, spentNanos: spent });
+        } else {
+          commits.push(() => this.addSpend(budgetKey, budget, input.reserveNanos, input.reserveNanos));
+        }
+      }
+    }
+
+    const admitted = hit === undefined;
+    const status = { requests: requests.status(admitted), tokens: tokenWindow.status(admitted) };
+    if (hit !== undefined) return { ok: false, refusal: toRefusal(hit), status };
+    for (const commit of commits) commit();
+    return { ok: true, ticket: ticketFor(input, subjects, 'local'), status };
+  }
+
+  async settle(ticket: Ticket, actual: SettleInput): Promise<void> {
+    const now = actual.nowMs;
+    const tokenDelta = wholeTokens(actual.tokens) - ticket.reservedTokens;
+    const nanosDelta = actual.nanos - ticket.reservedNanos;
+    for (const subject of ticket.subjects) {
+      const key = subjectKey(subject);
+      if (subject.tpm !== null && tokenDelta !== 0) {
+        const windowKey = `${key}:tpm`;
+        // Tokens given back never take the window below empty ("now").
+        this.setWindow(windowKey, gcraLevel(this.windows.get(windowKey), subject.tpm, now) + tokenDelta * WINDOW_MS, subject.tpm, now);
+      }
+      if (subject.parallel !== null) {
+        const slots = this.inFlight.get(`${key}:parallel`);
+        slots?.delete(ticket.requestId);
+        if (slots?.size === 0) this.inFlight.delete(`${key}:parallel`);
+      }
+      const budget = subject.budget;
+      if (budget?.maxNanos != null && nanosDelta !== 0n) this.addSpend(`${key}:budget:${budget.periodId}`, budget, nanosDelta, actual.nanos);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.windows.clear();
+    this.inFlight.clear();
+    this.budgets.clear();
+  }
+
+  private setWindow(key: string, u: number, limit: number, now: number): void {
+    const state = gcraState(u, limit, now);
+    if (state === undefined) this.windows.delete(key);
+    else this.windows.set(key, state);
+  }
+
+  /** The set's unexpired slots (expired ones dropped), or undefined when none is left. */
+  private liveSlots(key: string, now: number): Map<string, number> | undefined {
+    const slots = this.inFlight.get(key);
+    if (slots === undefined) return undefined;
+    for (const [requestId, expiresAtMs] of slots) if (expiresAtMs <= now) slots.delete(requestId);
+    if (slots.size > 0) return slots;
+    this.inFlight.delete(key);
+    return undefined;
+  }
+
+  private takeSlot(key: string, slots: Map<string, number> | undefined, requestId: string, now: number): void {
+    if (slots === undefined) this.inFlight.set(key, (slots = new Map()));
+    slots.set(requestId, now + this.leaseMs);
+  }
+
+  /**
+   * Adds `delta` to a budget counter; a counter that does not exist yet starts at the config's seed and takes
+   * `whenNew` instead (at settle, one that expired since admit has lost the reservation, so it takes the actual cost).
+   */
+  private addSpend(key: string, budget: BudgetRule, delta: bigint, whenNew: bigint): void {
+    const counter = this.budgets.get(key);
+    if (counter !== undefined) counter.spent += delta;
+    else this.budgets.set(key, { spent: budget.seedNanos + whenNew, expiresAtMs: budget.periodEndMs === null ? null : budget.periodEndMs + BUDGET_GRACE_MS });
+  }
+
+  private sweep(now: number): void {
+    if (now - this.sweptAtMs < SWEEP_EVERY_MS) return;
+    this.sweptAtMs = now;
+    for (const [key, state] of this.windows) if (state.a < now) this.windows.delete(key);
+    for (const key of this.inFlight.keys()) this.liveSlots(key, now);
+    for (const [key, counter] of this.budgets) if (counter.expiresAtMs !== null && counter.expiresAtMs <= now) this.budgets.delete(key);
+  }
+}
