@@ -1,0 +1,231 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_REDIS_URL, admitInput, deleteKeys, testBudget, testKeyPrefix, testSubject } from '../test-support/limits.js';
+import type { WorkerCommand, WorkerReply } from '../test-support/limiter-worker.js';
+import { startRedisServer, type RedisServer } from '../test-support/redis-server.js';
+import { BUDGET_GRACE_MS } from './admission.js';
+import { RedisLimiter } from './redis-limiter.js';
+import type { AdmitInput, AdmitResult, LimitSubject, SettleInput, Ticket } from './types.js';
+
+const prefix = testKeyPrefix();
+afterAll(() => deleteKeys(prefix));
+
+/** A `RedisLimiter` in a process of its own: a data plane, as far as the counters can tell. */
+class LimiterProcess {
+  private nextId = 1;
+  private readonly pending = new Map<number, (reply: WorkerReply) => void>();
+
+  private constructor(private readonly child: ChildProcess) {
+    child.on('message', (reply: WorkerReply) => {
+      this.pending.get(reply.id)?.(reply);
+      this.pending.delete(reply.id);
+    });
+  }
+
+  static async start(): Promise<LimiterProcess> {
+    const script = new URL('../test-support/limiter-worker.ts', import.meta.url).pathname;
+    const child = fork(script, [TEST_REDIS_URL, prefix, '60000'], {
+      execArgv: ['--import', 'tsx'],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const process = new LimiterProcess(child);
+    await new Promise<void>((resolve, reject) => {
+      process.pending.set(0, () => resolve());
+      child.once('exit', (code) => reject(new Error(`limiter worker exited (${code}) before it was ready`)));
+    });
+    return process;
+  }
+
+  request(message: WorkerCommand): Promise<WorkerReply> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.child.send({ ...message, id });
+    });
+  }
+
+  close(): void {
+    this.child.disconnect();
+  }
+}
+
+/** Three data planes sharing one Redis; requests are dealt out in turn, and the three send theirs at the same time. */
+class DataPlanes {
+  private readonly admittedBy = new Map<string, LimiterProcess>();
+
+  constructor(private readonly processes: LimiterProcess[]) {}
+
+  /** Each process's results. */
+  async admit(inputs: AdmitInput[]): Promise<AdmitResult[][]> {
+    const shares = this.processes.map((_, p) => inputs.filter((_, i) => i % this.processes.length === p));
+    const atMs = Date.now() + 100;
+    const replies = await Promise.all(this.processes.map((process, p) => process.request({ op: 'admit', inputs: shares[p]!, atMs })));
+    return replies.map((reply, p) =>
+      reply.results!.map((result) => {
+        if (result.ok) this.admittedBy.set(result.ticket.requestId, this.processes[p]!);
+        return result;
+      }),
+    );
+  }
+
+  /** Settles each ticket in the process that admitted it. */
+  async settle(settles: Array<{ ticket: Ticket; actual: SettleInput }>): Promise<void> {
+    await Promise.all(
+      this.processes.map((process) =>
+        process.request({
+          op: 'settle',
+          settles: settles.filter(({ ticket }) => this.admittedBy.get(ticket.requestId) === process).map(({ ticket, actual }) => ({ requestId: ticket.requestId, actual })),
+        }),
+      ),
+    );
+  }
+}
+
+const all = (byProcess: AdmitResult[][]) => byProcess.flat();
+const inputs = (n: number, subject: LimitSubject, over: Partial<AdmitInput> = {}) => Array.from({ length: n }, () => admitInput([subject], over));
+const admitted = (results: AdmitResult[]) => results.filter((r): r is Extract<AdmitResult, { ok: true }> => r.ok);
+const settled = (nanos = 0n): SettleInput => ({ tokens: 0, nanos, nowMs: Date.now() });
+
+describe('RedisLimiter across data-plane processes', () => {
+  let processes: LimiterProcess[] = [];
+  let planes: DataPlanes;
+  beforeAll(async () => {
+    processes = await Promise.all([LimiterProcess.start(), LimiterProcess.start(), LimiterProcess.start()]);
+    planes = new DataPlanes(processes);
+  }, 30_000);
+  afterAll(() => {
+    for (const process of processes) process.close();
+  });
+
+  it('admits exactly rpm of 200 requests sent at once through three processes', async () => {
+    const byProcess = await planes.admit(inputs(200, testSubject({ rpm: 60 })));
+    const results = all(byProcess);
+    expect(admitted(results)).toHaveLength(60);
+    // The processes really competed: more than one of them had requests admitted.
+    expect(byProcess.filter((share) => admitted(share).length > 0).length).toBeGreaterThan(1);
+    expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.refusal.kind === 'rpm')).toBe(true);
+  });
+
+  it('admits exactly the token reservations that fit tpm', async () => {
+    const results = all(await planes.admit(inputs(200, testSubject({ tpm: 1_000 }), { reserveTokens: 100 })));
+    expect(admitted(results)).toHaveLength(10);
+  });
+
+  it('holds exactly the parallel limit in flight, and admits more once those settle', async () => {
+    const subject = testSubject({ parallel: 5 });
+    const first = admitted(all(await planes.admit(inputs(50, subject))));
+    expect(first).toHaveLength(5);
+    expect(admitted(all(await planes.admit(inputs(50, subject))))).toHaveLength(0);
+    await planes.settle(first.map((r) => ({ ticket: r.ticket, actual: settled() })));
+    expect(admitted(all(await planes.admit(inputs(50, subject))))).toHaveLength(5);
+  });
+
+  it('admits exactly the budget reservations that fit, and counts the actual costs to the nano-dollar', async () => {
+    const reserve = 2_000_000n;
+    const budget = testBudget(10n * reserve, { seedNanos: 0n });
+    const subject = testSubject({ id: `${testSubject().id}:team/ü`, budget });
+    const ok = admitted(all(await planes.admit(inputs(50, subject, { reserveNanos: reserve }))));
+    expect(ok).toHaveLength(10);
+    const actuals = ok.map((_, i) => reserve + BigInt(i * 7_919 - 30_000));
+    await planes.settle(ok.map((r, i) => ({ ticket: r.ticket, actual: settled(actuals[i]!) })));
+    const redis = new Redis(TEST_REDIS_URL);
+    const spent = await redis.get(`${prefix}key:${subject.id.replace(':', '%3A')}:budget:${budget.periodId}`);
+    redis.disconnect();
+    expect(BigInt(spent!)).toBe(actuals.reduce((a, b) => a + b, 0n));
+  });
+});
+
+describe('RedisLimiter', () => {
+  let redis: Redis;
+  let limiter: RedisLimiter;
+  beforeAll(() => {
+    redis = new Redis(TEST_REDIS_URL);
+    limiter = new RedisLimiter(new Redis(TEST_REDIS_URL), { keyPrefix: prefix, leaseMs: 30_000 });
+  });
+  afterAll(async () => {
+    await limiter.close();
+    redis.disconnect();
+  });
+
+  it("times windows by Redis's clock, so data planes whose clocks disagree share them", async () => {
+    const subject = testSubject({ rpm: 2 });
+    expect((await limiter.admit(admitInput([subject], { nowMs: Date.now() + 3_600_000 }))).ok).toBe(true);
+    expect((await limiter.admit(admitInput([subject], { nowMs: Date.now() - 3_600_000 }))).ok).toBe(true);
+    expect(await limiter.admit(admitInput([subject]))).toMatchObject({ ok: false, refusal: { kind: 'rpm', retryAfterSeconds: 30 } });
+  });
+
+  it('names counters by kind and escaped id, and keeps none longer than it matters', async () => {
+    const base = testSubject().id;
+    const id = `${base}:x%`;
+    const periodEndMs = Date.now() + 600_000;
+    const subject = testSubject({ kind: 'end_user', id, rpm: 10, tpm: 1_000, parallel: 2, budget: testBudget(1_000n, { periodId: 'p1', periodEndMs }) });
+    const result = await limiter.admit(admitInput([subject], { reserveTokens: 100, reserveNanos: 10n }));
+    const stem = `${prefix}end_user:${base}%3Ax%25`;
+    const ttl = async (suffix: string) => redis.pttl(`${stem}:${suffix}`);
+    // Windows go when they are empty again (6 s for one request at 10 rpm), in-flight sets when their leases end,
+    // budget counters a while after their period.
+    expect(await ttl('rpm')).toBeGreaterThan(5_900);
+    expect(await ttl('rpm')).toBeLessThanOrEqual(6_001);
+    expect(await ttl('tpm')).toBeGreaterThan(5_900);
+    expect(await ttl('parallel')).toBeGreaterThan(29_000);
+    expect(await ttl('parallel')).toBeLessThanOrEqual(30_000);
+    expect(Math.abs((await ttl('budget:p1')) - (periodEndMs + BUDGET_GRACE_MS - Date.now()))).toBeLessThan(5_000);
+    expect(await redis.get(`${stem}:budget:p1`)).toBe('10');
+
+    if (!result.ok) throw new Error('expected an admission');
+    await limiter.settle(result.ticket, { tokens: 0, nanos: 7n, nowMs: Date.now() });
+    // All tokens given back and the slot freed: nothing left to keep.
+    expect(await redis.exists(`${stem}:tpm`, `${stem}:parallel`)).toBe(0);
+    expect(await redis.get(`${stem}:budget:p1`)).toBe('7');
+  });
+});
+
+describe('RedisLimiter on a Redis of its own', () => {
+  let server: RedisServer;
+  let admin: Redis;
+  let limiter: RedisLimiter;
+  beforeAll(async () => {
+    server = await startRedisServer();
+    admin = new Redis(server.url);
+  }, 10_000);
+  afterEach(async () => {
+    await limiter.close();
+  });
+  afterAll(async () => {
+    admin.disconnect();
+    await server.stop();
+  });
+
+  it('makes one script call per admit and one per settle, whatever the number of subjects', async () => {
+    limiter = new RedisLimiter(new Redis(server.url));
+    const subjects = (['key', 'user', 'team', 'org'] as const).map((kind) =>
+      testSubject({ kind, rpm: 1_000, tpm: 100_000, budget: testBudget(1_000_000_000n) }),
+    );
+    const request = async () => {
+      const result = await limiter.admit(admitInput(subjects, { reserveTokens: 100, reserveNanos: 1_000n }));
+      if (!result.ok) throw new Error('expected an admission');
+      await limiter.settle(result.ticket, { tokens: 50, nanos: 900n, nowMs: Date.now() });
+    };
+    await request(); // loads the scripts
+    await admin.config('RESETSTAT');
+    for (let i = 0; i < 3; i++) await request();
+    // Commands the scripts run are counted too; of the client's own, only the six script calls.
+    const stats = await admin.info('commandstats');
+    expect(stats).toMatch(/cmdstat_evalsha:calls=6,.*failed_calls=0/);
+    expect(stats).not.toMatch(/cmdstat_eval:/);
+  });
+
+  it('loads its scripts again when Redis has lost them', async () => {
+    limiter = new RedisLimiter(new Redis(server.url));
+    const subject = testSubject({ rpm: 2, tpm: 1_000 });
+    const first = await limiter.admit(admitInput([subject], { reserveTokens: 500 }));
+    await admin.script('FLUSH');
+    if (!first.ok) throw new Error('expected an admission');
+    await limiter.settle(first.ticket, { tokens: 100, nanos: 0n, nowMs: Date.now() });
+    await admin.script('FLUSH');
+    expect((await limiter.admit(admitInput([subject], { reserveTokens: 900 }))).ok).toBe(true);
+    expect(await limiter.admit(admitInput([subject]))).toMatchObject({ ok: false, refusal: { kind: 'rpm' } });
+  });
+});
