@@ -1,4 +1,5 @@
 import type { StreamEvent, TokenUsage } from '../canonical/events.js';
+import { countTextTokens } from '../providers/token-estimate.js';
 
 /** Usage as reported to the client and recorded in the usage event: every field known (estimated if need be). */
 export interface FinalUsage {
@@ -14,24 +15,39 @@ export interface FinalUsage {
 
 /**
  * Token counts for one request: what the provider reported (a `usage` event early, the `finish` usage at the end,
- * later values winning field by field), else local estimates. A stream that ends early (client abort, mid-stream
- * error) never reports usage, so its output is counted as one token per content delta received, which is how
- * OpenAI-compatible upstreams stream.
+ * later values winning field by field), else local estimates, marked `estimated`. A stream that ends early (client
+ * abort, mid-stream error) never reports usage, and a provider may report none at all: then the output is counted
+ * from the text received (answer, reasoning, tool names and arguments) with the tokenizer, and the prompt with
+ * `estimateInputTokens`.
  */
 export class Accounting {
-  private deltas = 0;
   private finished = false;
   private reported: TokenUsage = { inputTokens: undefined, outputTokens: undefined };
+  /**
+   * The output's pieces as they arrived (the delta strings themselves, not copies), tokenized only when the provider
+   * leaves the output count unknown or the stream is cut short.
+   */
+  private readonly answer: string[] = [];
+  private readonly reasoning: string[] = [];
+  private result: FinalUsage | undefined;
 
   constructor(private readonly estimateInputTokens: () => number) {}
 
-  /** Feeds one event; returns nothing, reads only counts. */
+  /** Feeds one event; returns nothing, reads only counts and output text. */
   observe(event: StreamEvent): void {
+    this.result = undefined;
     switch (event.type) {
       case 'text-delta':
+        this.answer.push(event.text);
+        break;
       case 'reasoning-delta':
+        this.reasoning.push(event.text);
+        break;
+      case 'tool-call-start':
+        this.answer.push(event.name);
+        break;
       case 'tool-call-delta':
-        this.deltas++;
+        this.answer.push(event.argumentsDelta);
         break;
       case 'usage':
         this.reported = merge(this.reported, event.usage);
@@ -45,18 +61,29 @@ export class Accounting {
     }
   }
 
+  /** The counts so far (computed once until another event arrives: a surface and the usage event both ask). */
   final(): FinalUsage {
+    return (this.result ??= this.compute());
+  }
+
+  private compute(): FinalUsage {
     const r = this.reported;
     const estimated = r.inputTokens === undefined || r.outputTokens === undefined || !this.finished;
-    // Output counts reported before the end (Anthropic's message_start says 1) are provisional: a stream cut short
-    // has produced at least as many tokens as deltas received.
-    const outputTokens = this.finished ? (r.outputTokens ?? this.deltas) : Math.max(r.outputTokens ?? 0, this.deltas);
+    let outputTokens = r.outputTokens ?? 0;
+    let reasoningTokens = r.reasoningTokens ?? 0;
+    if (!this.finished || r.outputTokens === undefined) {
+      // Output counts reported before the end (Anthropic's message_start says 1) are provisional: a stream cut short
+      // has produced at least what it delivered.
+      const reasoning = countTextTokens(this.reasoning.join(''));
+      outputTokens = Math.max(outputTokens, reasoning + countTextTokens(this.answer.join('')));
+      reasoningTokens = Math.max(reasoningTokens, reasoning);
+    }
     return {
       inputTokens: r.inputTokens ?? this.estimateInputTokens(),
       outputTokens,
       cacheReadTokens: r.cacheReadTokens ?? 0,
       cacheWriteTokens: r.cacheWriteTokens ?? 0,
-      reasoningTokens: r.reasoningTokens ?? 0,
+      reasoningTokens,
       estimated,
     };
   }

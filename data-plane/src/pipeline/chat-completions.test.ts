@@ -168,7 +168,9 @@ describe('POST /v1/chat/completions on the real uWS server', () => {
         endUser: 'end-user-7',
         dataPlaneId: 'dp-test',
       });
-      expect(event.cost).toBeCloseTo((PROMPT_TOKENS * 1 + REPLY_WORDS * 2) / 1e6, 15);
+      // mock-gpt costs 1 and 2 USD per million tokens: the cost is exact, a decimal string.
+      expect(event.cost).toBe(((PROMPT_TOKENS * 1 + REPLY_WORDS * 2) / 1e6).toFixed(12));
+      expect(event).toMatchObject({ cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, estimated: false });
       expect(event.ttftMs).toBeGreaterThanOrEqual(0);
       expect(t.cp.received.filter((e) => e.requestId === requestId)).toHaveLength(1);
       expect(t.cp.calls.every((c) => c.authorization === 'Bearer dp-test-token')).toBe(true);
@@ -224,7 +226,9 @@ describe('client disconnect mid-stream', () => {
     // Some deltas were produced, far fewer than the 209 of the whole answer.
     expect(event.completionTokens).toBeGreaterThanOrEqual(received - 1);
     expect(event.completionTokens).toBeLessThan(100);
-    expect(event.cost).toBeGreaterThan(0);
+    // The stream was cut before the provider reported usage: the counts are local estimates, and billed.
+    expect(event.estimated).toBe(true);
+    expect(Number(event.cost)).toBeGreaterThan(0);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(t.cp.received.filter((e) => e.requestId === requestId)).toHaveLength(1);
 

@@ -172,7 +172,7 @@ describe('errors, as OpenAI error objects', () => {
       const res = await postChat(t.baseUrl, KEYS.full, { ...chat, model: 'gpt-nonexistent' });
       await res.text();
       const event = await waitFor(() => t.cp.acknowledged.get(res.headers.get('x-request-id')!), 'error usage event');
-      expect(event).toMatchObject({ status: 'error', httpStatus: 404, errorType: 'model_not_found', model: 'gpt-nonexistent', modelId: null, cost: 0, keyId: 'k-full' });
+      expect(event).toMatchObject({ status: 'error', httpStatus: 404, errorType: 'model_not_found', model: 'gpt-nonexistent', modelId: null, cost: '0.000000000000', keyId: 'k-full' });
 
       const tooBig = await postChat(t.baseUrl, KEYS.full, 'x'.repeat(MAX_BODY + 1));
       await tooBig.text();

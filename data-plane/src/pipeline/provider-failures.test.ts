@@ -42,7 +42,7 @@ describe('provider failures', () => {
       expect(res.status).toBe(502);
       expect(await res.json()).toEqual({ error: { message: 'upstream said no', type: 'api_error', param: null, code: 'upstream_error' } });
       const event = await waitFor(() => t.cp.acknowledged.get(res.headers.get('x-request-id')!), 'usage event');
-      expect(event).toMatchObject({ status: 'error', httpStatus: 502, errorType: 'upstream_error', promptTokens: 0, completionTokens: 0, cost: 0 });
+      expect(event).toMatchObject({ status: 'error', httpStatus: 502, errorType: 'upstream_error', promptTokens: 0, completionTokens: 0, cost: '0.000000000000' });
     }
   });
 

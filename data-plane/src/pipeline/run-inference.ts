@@ -53,7 +53,7 @@ export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, 
     const capability = provider.forward;
     if (surface.forward && capability?.takes(surface.protocol, model)) {
       const forwarded = await surface.forward(ex, parsed, { capability, target: model, secrets: deps.secrets, usage });
-      usage.setTokens(forwarded.usage);
+      usage.setTokens(forwarded.usage, parsed);
       usage.finish(forwarded.outcome);
       return;
     }
@@ -66,7 +66,7 @@ export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, 
       : await jsonResponse(ex, events, surface, meta, parsed, accounting);
     // Success, client abort or a mid-stream failure: the upstream worked on the prompt, bill what it produced.
     // (A provider error before any output throws instead and is billed nothing.)
-    usage.setTokens(accounting.final());
+    usage.setTokens(accounting.final(), parsed);
     usage.finish(outcome);
   } catch (err) {
     fail(deps, ex, err, usage, surface);

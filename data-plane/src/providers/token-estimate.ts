@@ -1,5 +1,49 @@
 import type { ContentPart, FilePart, MediaPart, Message, ToolDefinition } from '../canonical/request.js';
 
+/**
+ * Local token counts, for when a provider reports none: a stream cut short (client disconnect, upstream failure),
+ * a provider without usage, Anthropic `count_tokens` against targets without a counting endpoint. Text is counted
+ * with a real BPE tokenizer, o200k_base (GPT-4o, 4.1, o-series, GPT-5): exact for OpenAI models, and for other
+ * providers' tokenizers a far closer estimate than characters ÷ 4. Images and binary files, whose tokens depend on
+ * what the provider makes of them, keep size heuristics.
+ *
+ * `roughPromptTokens` is the cheap variant (characters ÷ 4, no tokenizer) for the hot path: rate-limit
+ * reservations are made on every request, and tokenizing every prompt would cost a few milliseconds of CPU per 10k
+ * tokens (see docs/architecture.md, "Pricing and token counts").
+ */
+
+/**
+ * The tokenizer's ranks take about 200 ms and 35 MB to load, so they load in the background when the data plane
+ * starts rather than on its first request; until they have, text counts fall back to characters ÷ 4 (still marked
+ * estimated, like every local count).
+ */
+let tokenizer: { countTokens(text: string, options: { disallowedSpecial: Set<string> }): number } | undefined;
+const tokenizerLoaded = import('gpt-tokenizer/encoding/o200k_base').then((m) => {
+  tokenizer = m;
+});
+
+/** Resolves once text is counted with the tokenizer (tests wait for it). */
+export function tokenizerReady(): Promise<void> {
+  return tokenizerLoaded;
+}
+
+/** Special-token markers in text (`<|endoftext|>`) are counted as the text they are, as providers treat them. */
+const AS_TEXT = { disallowedSpecial: new Set<string>() };
+
+/** Tokens of `text` as o200k_base counts them. */
+export function countTextTokens(text: string): number {
+  if (text.length === 0) return 0;
+  return tokenizer === undefined ? roughTextTokens(text.length) : tokenizer.countTokens(text, AS_TEXT);
+}
+
+/**
+ * Four characters per token. o200k averages more than that on English prose, so this overcounts it by about a third
+ * (on the safe side for reservations); dense code, digits and non-Latin scripts can come out under the real count.
+ */
+function roughTextTokens(chars: number): number {
+  return Math.ceil(chars / 4);
+}
+
 /** Per-message overhead of chat formatting (role markers), as OpenAI's own counting guidance uses. */
 const TOKENS_PER_MESSAGE = 3;
 /** A flat charge for an image: providers bill images by size, which is unknown here. */
@@ -14,20 +58,25 @@ const TOKENS_PER_IMAGE = 85;
 const BYTES_PER_FILE_TOKEN = 16;
 const TOKENS_PER_FILE_PAGE = 1500;
 
-function partChars(part: ContentPart): number {
+/** Calls `text` with each text-bearing piece of a part (tool results: of their parts). */
+function eachText(part: ContentPart, text: (piece: string) => void): void {
   switch (part.type) {
     case 'text':
-      return part.text.length;
     case 'reasoning':
-      return part.text.length;
+      text(part.text);
+      return;
     case 'tool-call':
-      return part.name.length + part.arguments.length;
+      text(part.name);
+      text(part.arguments);
+      return;
     case 'tool-result':
-      return part.content.reduce((n, p) => n + partChars(p), 0);
+      for (const p of part.content) eachText(p, text);
+      return;
     case 'file':
-      return part.source.kind === 'text' ? part.source.text.length : 0;
+      if (part.source.kind === 'text') text(part.source.text);
+      return;
     case 'image':
-      return 0;
+      return;
   }
 }
 
@@ -50,24 +99,57 @@ function fileTokens(part: FilePart): number {
 /** Characters of the text-bearing parts of a message. */
 export function messageTextLength(message: Message): number {
   let chars = 0;
-  for (const part of message.content) chars += partChars(part);
+  for (const part of message.content) eachText(part, (piece) => (chars += piece.length));
   return chars;
 }
 
 /**
- * A deterministic local estimate of prompt tokens (about four characters per token, plus a small per-message
- * overhead, plus tool definitions). Used by providers that report no usage, for requests aborted before the
- * provider reported any, and for Anthropic `count_tokens` against targets without a counting endpoint.
+ * Prompt tokens counted locally: each message's text with the tokenizer, plus a small per-message overhead, images
+ * and files by the heuristics above, and tool definitions (name, description, JSON schema). Used for every count
+ * the provider does not report (see the top of this file).
  */
 export function estimatePromptTokens(messages: readonly Message[], tools: readonly ToolDefinition[] = []): number {
   let tokens = 0;
   for (const m of messages) {
-    tokens += Math.ceil(messageTextLength(m) / 4) + TOKENS_PER_MESSAGE;
+    tokens += TOKENS_PER_MESSAGE + mediaTokensOf(m);
+    for (const part of m.content) eachText(part, (piece) => (tokens += countTextTokens(piece)));
+  }
+  for (const tool of tools) tokens += countTextTokens(toolText(tool));
+  return tokens;
+}
+
+/**
+ * The same count at four characters per token, without the tokenizer: cheap enough for every request (rate-limit
+ * reservations), and above `estimatePromptTokens` on English prose (see `roughTextTokens`).
+ */
+export function roughPromptTokens(messages: readonly Message[], tools: readonly ToolDefinition[] = []): number {
+  let tokens = 0;
+  for (const m of messages) tokens += roughTextTokens(messageTextLength(m)) + TOKENS_PER_MESSAGE + mediaTokensOf(m);
+  for (const tool of tools) tokens += roughTextTokens(toolText(tool).length);
+  return tokens;
+}
+
+/** Input images of a request (user turns and tool results), for per-image prices. */
+export function countImages(messages: readonly Message[]): number {
+  let images = 0;
+  for (const m of messages) {
     for (const part of m.content) {
-      if (part.type === 'image' || part.type === 'file') tokens += mediaTokens(part);
-      if (part.type === 'tool-result') for (const p of part.content) tokens += mediaTokens(p);
+      if (part.type === 'image') images++;
+      else if (part.type === 'tool-result') for (const p of part.content) if (p.type === 'image') images++;
     }
   }
-  for (const tool of tools) tokens += Math.ceil((tool.name.length + (tool.description?.length ?? 0) + JSON.stringify(tool.parameters).length) / 4);
+  return images;
+}
+
+function mediaTokensOf(message: Message): number {
+  let tokens = 0;
+  for (const part of message.content) {
+    if (part.type === 'image' || part.type === 'file') tokens += mediaTokens(part);
+    if (part.type === 'tool-result') for (const p of part.content) tokens += mediaTokens(p);
+  }
   return tokens;
+}
+
+function toolText(tool: ToolDefinition): string {
+  return `${tool.name} ${tool.description ?? ''} ${JSON.stringify(tool.parameters)}`;
 }

@@ -2,6 +2,7 @@ import type { ConfigSnapshot } from '@tollgate/schema';
 import { staticConfigSource } from '../config/source.js';
 import { startDataPlane, type DataPlane, type DataPlaneOptions } from '../data-plane.js';
 import { silentLogger } from '../logger.js';
+import { tokenizerReady } from '../providers/token-estimate.js';
 import { FakeControlPlane } from './fake-control-plane.js';
 import { fixtureSnapshot } from './fixtures.js';
 
@@ -12,10 +13,14 @@ export interface TestDataPlane {
   close(): Promise<void>;
 }
 
-/** The real data plane (real uWS, port 0) on a static snapshot, shipping usage to a fake control plane. */
+/**
+ * The real data plane (real uWS, port 0) on a static snapshot, shipping usage to a fake control plane. It answers
+ * once the tokenizer has loaded, so local token estimates are the same on every run.
+ */
 export async function startTestDataPlane(
   options: Partial<DataPlaneOptions> & { snapshot?: ConfigSnapshot } = {},
 ): Promise<TestDataPlane> {
+  await tokenizerReady();
   const cp = await new FakeControlPlane().start();
   const { snapshot, ...rest } = options;
   const dp = await startDataPlane({

@@ -1,7 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import type { UsageEvent, UsageStatus } from '@tollgate/schema';
+import type { Cost, UsageEvent, UsageStatus } from '@tollgate/schema';
+import type { CanonicalRequest } from '../canonical/request.js';
 import type { RuntimeKey, RuntimeModel } from '../config/runtime.js';
-import { usageCost } from './cost.js';
+import type { FinalUsage } from '../pipeline/accounting.js';
+import { countImages } from '../providers/token-estimate.js';
+import { NO_COST, usageCost } from './cost.js';
 
 const NO_METADATA: Record<string, unknown> = Object.freeze({});
 const NO_TAGS: string[] = Object.freeze([]) as unknown as string[];
@@ -22,8 +25,9 @@ export class UsageRecorder {
   model = '';
   stream = false;
   endUser: string | null = null;
-  promptTokens = 0;
-  completionTokens = 0;
+  private usage: FinalUsage | undefined;
+  private request: { readonly canonical: CanonicalRequest } | undefined;
+  private priced: Cost | undefined;
   private deployment: RuntimeModel | null = null;
   private readonly startedAtMs = Date.now();
   private readonly startMs = performance.now();
@@ -35,14 +39,35 @@ export class UsageRecorder {
     private readonly emit: (event: UsageEvent) => void,
   ) {}
 
-  /** The request's final token counts (reported or estimated). */
-  setTokens(usage: { inputTokens: number; outputTokens: number }): void {
-    this.promptTokens = usage.inputTokens;
-    this.completionTokens = usage.outputTokens;
+  /**
+   * The request's final token counts (reported or estimated). `request` is read only for a deployment priced per
+   * input image, to count the images. A request whose tokens are never set (refused, or failed before the upstream
+   * worked on it) costs nothing.
+   */
+  setTokens(usage: FinalUsage, request?: { readonly canonical: CanonicalRequest }): void {
+    this.usage = usage;
+    this.request = request;
+    this.priced = undefined;
+  }
+
+  /** The request's exact cost so far (what the usage event carries); `nanos` is what budgets settle with. */
+  get cost(): Cost {
+    return (this.priced ??= this.usage === undefined || this.deployment === null ? NO_COST : usageCost(this.usage, this.deployment, () => this.images()));
+  }
+
+  private images(): number {
+    try {
+      return this.request === undefined ? 0 : countImages(this.request.canonical.messages);
+    } catch {
+      // A forwarded body is validated in full only when translated: one the provider took but the gateway's own
+      // parser refuses has no images the gateway can count.
+      return 0;
+    }
   }
 
   useModel(model: RuntimeModel): void {
     this.deployment = model;
+    this.priced = undefined;
   }
 
   /** Time to first token of a streamed answer; only the first call counts. */
@@ -59,6 +84,9 @@ export class UsageRecorder {
     this.emitted = true;
     const { key, requestId, route, dataPlaneId } = this.base;
     const model = this.deployment;
+    const usage = this.usage;
+    const promptTokens = usage?.inputTokens ?? 0;
+    const completionTokens = usage?.outputTokens ?? 0;
     this.emit({
       requestId,
       keyId: key.id,
@@ -72,14 +100,14 @@ export class UsageRecorder {
       httpStatus: outcome.httpStatus,
       errorType: outcome.errorType ?? null,
       errorMessage: outcome.errorMessage ?? null,
-      promptTokens: this.promptTokens,
-      completionTokens: this.completionTokens,
-      totalTokens: this.promptTokens + this.completionTokens,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      reasoningTokens: 0,
-      estimated: false,
-      cost: usageCost(this.promptTokens, this.completionTokens, model),
+      promptTokens,
+      completionTokens,
+      totalTokens: promptTokens + completionTokens,
+      cacheReadTokens: usage?.cacheReadTokens ?? 0,
+      cacheWriteTokens: usage?.cacheWriteTokens ?? 0,
+      reasoningTokens: usage?.reasoningTokens ?? 0,
+      estimated: usage?.estimated ?? false,
+      cost: this.cost.usd,
       // Request metadata and tags are not read yet; shared empty values cost no allocation per request.
       metadata: NO_METADATA,
       tags: NO_TAGS,

@@ -12,7 +12,8 @@ export interface MockProviderOptions {
 
 /**
  * The built-in `mock` provider: no network, a deterministic answer streamed word by word. Prompt tokens are the
- * local estimate, completion tokens the number of deltas.
+ * rough local estimate (characters ÷ 4: deterministic, and no tokenizer to wait for), completion tokens the number
+ * of deltas.
  */
 export function mockProvider(options: MockProviderOptions = {}): Provider {
   const delayMs = options.delayMs ?? 0;

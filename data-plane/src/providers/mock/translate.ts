@@ -1,4 +1,4 @@
-import { estimatePromptTokens } from '../token-estimate.js';
+import { roughPromptTokens } from '../token-estimate.js';
 import type { Message } from '../../canonical/request.js';
 import type { CanonicalRequest } from '../types.js';
 
@@ -11,7 +11,7 @@ export interface MockWire {
 export function translateRequest(request: CanonicalRequest): MockWire {
   return {
     lastUserText: lastUserText(request.messages),
-    promptTokens: estimatePromptTokens(request.messages, request.tools),
+    promptTokens: roughPromptTokens(request.messages, request.tools),
   };
 }
 

@@ -86,7 +86,7 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     // Each header once (the provider's own content-type is replaced, not repeated).
     const raw = received[0]!.rawHeaders.filter((_, i) => i % 2 === 0).map((h) => h.toLowerCase());
     expect(raw.filter((h) => h === 'content-type')).toHaveLength(1);
-    expect(await usageEvent(res)).toMatchObject({ status: 'success', httpStatus: 200, stream: false, promptTokens: 9, completionTokens: 4, cost: 17, endUser: 'u1', provider: 'openai_compatible' });
+    expect(await usageEvent(res)).toMatchObject({ status: 'success', httpStatus: 200, stream: false, promptTokens: 9, completionTokens: 4, cost: '17.000000000000', endUser: 'u1', provider: 'openai_compatible' });
   });
 
   it('streams every event, withholding the usage chunk it asked for on the client\'s behalf, across awkward read boundaries', async () => {

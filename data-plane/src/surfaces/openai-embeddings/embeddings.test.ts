@@ -118,8 +118,9 @@ describe('POST /v1/embeddings on the real uWS server', () => {
 
     it('estimates input tokens locally when the provider reports none', async () => {
       const res = await post(t, { model: 'compat-embed', input: ['abcdefgh', 'abc'] });
-      expect(((await res.json()) as Embeddings).usage).toEqual({ prompt_tokens: 2 + 1, total_tokens: 3 });
-      expect(await usageOf(res)).toMatchObject({ provider: 'openai_compatible', promptTokens: 3, completionTokens: 0 });
+      // Counted with the tokenizer: one token each.
+      expect(((await res.json()) as Embeddings).usage).toEqual({ prompt_tokens: 1 + 1, total_tokens: 2 });
+      expect(await usageOf(res)).toMatchObject({ provider: 'openai_compatible', promptTokens: 2, completionTokens: 0, estimated: true });
     });
   });
 
@@ -133,7 +134,7 @@ describe('POST /v1/embeddings on the real uWS server', () => {
         status: 'success', httpStatus: 200, errorType: null, promptTokens: 3, completionTokens: 0, totalTokens: 3,
         endUser: 'end-user-3', ttftMs: null, dataPlaneId: 'dp-test',
       });
-      expect(event.cost).toBeCloseTo(3 / 1e6, 15);
+      expect(event.cost).toBe('0.000003000000');
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(t.cp.received.filter((e) => e.requestId === event.requestId)).toHaveLength(1);
     });
@@ -147,7 +148,7 @@ describe('POST /v1/embeddings on the real uWS server', () => {
         setTimeout(() => { req.destroy(); resolve(); }, 100);
       });
       const event = await waitFor(() => t.cp.received.find((e) => e.model === 'compat-embed' && e.status === 'aborted'), 'aborted usage event');
-      expect(event).toMatchObject({ httpStatus: 499, errorType: 'client_disconnected', promptTokens: 0, cost: 0 });
+      expect(event).toMatchObject({ httpStatus: 499, errorType: 'client_disconnected', promptTokens: 0, cost: '0.000000000000' });
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(t.cp.received.filter((e) => e.requestId === event.requestId)).toHaveLength(1);
       expect((await post(t, { model: 'mock-gpt', input: 'still there?' })).status).toBe(200);
@@ -181,7 +182,7 @@ describe('POST /v1/embeddings on the real uWS server', () => {
     ])('refuses %s with a 400 and records one error event', async (_what, body, code, param) => {
       const res = await post(t, body);
       await expectError(res, 400, code, param);
-      expect(await usageOf(res)).toMatchObject({ status: 'error', httpStatus: 400, errorType: code, promptTokens: 0, cost: 0 });
+      expect(await usageOf(res)).toMatchObject({ status: 'error', httpStatus: 400, errorType: code, promptTokens: 0, cost: '0.000000000000' });
     });
 
     it('refuses a body over the size cap (413)', async () => {
@@ -204,7 +205,7 @@ describe('POST /v1/embeddings on the real uWS server', () => {
       const res = await post(t, { model: 'openai-model', input: 'x' });
       const body = await expectError(res, 400, 'embeddings_not_supported', 'model');
       expect(body.error.message).toContain("provider 'openai'");
-      expect(await usageOf(res)).toMatchObject({ status: 'error', httpStatus: 400, errorType: 'embeddings_not_supported', provider: 'openai', cost: 0 });
+      expect(await usageOf(res)).toMatchObject({ status: 'error', httpStatus: 400, errorType: 'embeddings_not_supported', provider: 'openai', cost: '0.000000000000' });
     });
 
     it('answers 501 for a provider this data plane does not have', async () => {

@@ -5,6 +5,7 @@ import { authenticate, openAiCredential } from '../../pipeline/authenticate.js';
 import type { PipelineDeps } from '../../pipeline/context.js';
 import { requireConfig } from '../../pipeline/require-config.js';
 import { resolveModel } from '../../pipeline/resolve-model.js';
+import { countTextTokens } from '../../providers/token-estimate.js';
 import type { EmbeddingResult, Provider, ProviderCall } from '../../providers/types.js';
 import { toProviderError } from '../../upstream/errors.js';
 import { UsageRecorder } from '../../usage/recorder.js';
@@ -44,7 +45,7 @@ export async function runEmbeddings(deps: PipelineDeps, ex: Exchange, head: Requ
     const result = await embed(provider, parsed, { target: model, signal: ex.signal, secrets: deps.secrets });
     const inputTokens = result.inputTokens ?? estimateInputTokens(parsed.input);
     // The provider did the work: bill it even if the client has left meanwhile.
-    usage.setTokens({ inputTokens, outputTokens: 0 });
+    usage.setTokens({ inputTokens, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, estimated: result.inputTokens === undefined });
     if (ex.aborted) throw new ClientGoneError();
     ex.sendJson(200, embeddingsResponse({ model: parsed.model, vectors: result.vectors, format: parsed.encodingFormat, inputTokens }));
     usage.finish({ status: 'success', httpStatus: 200 });
@@ -75,11 +76,11 @@ async function embed(provider: Provider, parsed: ParsedEmbeddingsRequest, call: 
 }
 
 /**
- * Input tokens when the provider reports none: about four characters per token, per input (no chat formatting
- * overhead, unlike `estimatePromptTokens`).
+ * Input tokens when the provider reports none: each input counted with the tokenizer (no chat formatting overhead,
+ * unlike `estimatePromptTokens`).
  */
 export function estimateInputTokens(input: readonly string[]): number {
-  return input.reduce((n, text) => n + Math.ceil(text.length / 4), 0);
+  return input.reduce((n, text) => n + countTextTokens(text), 0);
 }
 
 /** A failed request's response and, when attributable, its usage event (as `run-inference.ts` does). */

@@ -140,7 +140,7 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     expect(sent.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
     expect(sent.headers.accept).toBe('application/json');
     expect(sent.raw).toBe(JSON.stringify({ ...stateful, model: 'gpt-up' }));
-    expect(await usageEvent(res)).toMatchObject({ status: 'success', httpStatus: 200, stream: false, provider: 'openai', endUser: 'u1', promptTokens: 21, completionTokens: 3, cost: 27 });
+    expect(await usageEvent(res)).toMatchObject({ status: 'success', httpStatus: 200, stream: false, provider: 'openai', endUser: 'u1', promptTokens: 21, completionTokens: 3, cost: '27.000000000000' });
   });
 
   it('streams every event byte for byte across awkward read boundaries and bills the usage of response.completed', async () => {
