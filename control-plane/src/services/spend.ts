@@ -6,6 +6,7 @@ import { AppError, forbidden } from '../errors.js';
 import { parseInput } from '../validation.js';
 import type { Actor } from './audit.js';
 import { SpendLogsInput, SpendReportInput } from './inputs.js';
+import { requestLog, type RequestLogPage } from './request-log.js';
 
 export interface SpendTotals {
   totalSpend: number;
@@ -33,6 +34,10 @@ export class SpendService {
     return spendReport(this.orm.em.fork(), actor, rawInput);
   }
 
+  requestLog(actor: Actor, rawInput: unknown): Promise<RequestLogPage> {
+    return requestLog(this.orm.em.fork(), actor, rawInput);
+  }
+
   /** All-time totals, from the daily roll-up rather than the ledger. */
   summary(actor: Actor, em: EntityManager = this.orm.em.fork()): Promise<SpendTotals> {
     assertSeesAllSpend(actor);
@@ -49,6 +54,9 @@ export interface SpendReportRow {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
   cost: number;
 }
 
@@ -89,7 +97,9 @@ export async function spendReport(em: EntityManager, actor: Actor, rawInput: unk
   const day = input.byDay ? `to_char(r."day", 'YYYY-MM-DD')` : 'null';
   return em.execute<SpendReportRow[]>(
     `select ${day} as "day", r."value", sum(r."requests")::float8 as "requests", sum(r."prompt_tokens")::float8 as "promptTokens",
-            sum(r."completion_tokens")::float8 as "completionTokens", sum(r."total_tokens")::float8 as "totalTokens", sum(r."cost")::float8 as "cost"
+            sum(r."completion_tokens")::float8 as "completionTokens", sum(r."total_tokens")::float8 as "totalTokens",
+            sum(r."cache_read_tokens")::float8 as "cacheReadTokens", sum(r."cache_write_tokens")::float8 as "cacheWriteTokens",
+            sum(r."reasoning_tokens")::float8 as "reasoningTokens", sum(r."cost")::float8 as "cost"
        from "spend_rollup" r where ${where.join(' and ')}
       group by 1, r."value" order by ${input.byDay ? '1 asc, ' : ''}"cost" desc, r."value" limit ?`,
     [...params, input.first],
@@ -120,7 +130,9 @@ async function spendByMetadata(em: EntityManager, actor: Actor, input: SpendRepo
   const day = input.byDay ? `to_char((l."started_at" at time zone 'UTC')::date, 'YYYY-MM-DD')` : 'null';
   return em.execute<SpendReportRow[]>(
     `select ${day} as "day", l."metadata"->>? as "value", count(*)::float8 as "requests", sum(l."prompt_tokens")::float8 as "promptTokens",
-            sum(l."completion_tokens")::float8 as "completionTokens", sum(l."total_tokens")::float8 as "totalTokens", sum(l."cost")::float8 as "cost"
+            sum(l."completion_tokens")::float8 as "completionTokens", sum(l."total_tokens")::float8 as "totalTokens",
+            sum(l."cache_read_tokens")::float8 as "cacheReadTokens", sum(l."cache_write_tokens")::float8 as "cacheWriteTokens",
+            sum(l."reasoning_tokens")::float8 as "reasoningTokens", sum(l."cost")::float8 as "cost"
        from "spend_log" l where ${where.join(' and ')}
       group by 1, 2 order by ${input.byDay ? '1 asc, ' : ''}"cost" desc, 2 limit ?`,
     [input.metadataKey, ...params, input.first],

@@ -14,14 +14,19 @@ export interface SpendUpdate extends SpendTotals {
  * One statement for the whole batch: events travel as one jsonb parameter (no parameter-count limit, one round
  * trip) and `on conflict do nothing` skips request ids already in the ledger, so a batch resent after a lost
  * acknowledgement is counted once. `returning` names the rows this batch actually added.
+ *
+ * A cost sent as a decimal string is a JSON string, which jsonb_to_recordset hands to numeric's own parser, so every
+ * digit the column holds (12 places) arrives; a cost sent as a number (older data planes) is already a double.
  */
 const INSERT_LEDGER = `
 insert into "spend_log" (
   "request_id", "key_id", "team_id", "model", "model_id", "provider", "route", "stream", "status", "http_status",
-  "error_type", "error_message", "prompt_tokens", "completion_tokens", "total_tokens", "cost", "started_at",
-  "duration_ms", "ttft_ms", "end_user", "data_plane_id", "user_id", "org_id", "tags", "metadata")
+  "error_type", "error_message", "prompt_tokens", "completion_tokens", "total_tokens", "cache_read_tokens",
+  "cache_write_tokens", "reasoning_tokens", "estimated", "cost", "started_at", "duration_ms", "ttft_ms", "end_user",
+  "data_plane_id", "user_id", "org_id", "tags", "metadata")
 select e."requestId", e."keyId", e."teamId", e."model", e."modelId", e."provider", e."route", e."stream", e."status",
        e."httpStatus", e."errorType", e."errorMessage", e."promptTokens", e."completionTokens", e."totalTokens",
+       e."cacheReadTokens", e."cacheWriteTokens", e."reasoningTokens", e."estimated",
        e."cost", e."startedAt", e."durationMs", e."ttftMs", e."endUser", e."dataPlaneId",
        k."owner_id"::text, coalesce(k."organization_id", t."organization_id")::text,
        array(select distinct x from unnest(coalesce(k."tags", '{}') || coalesce(t."tags", '{}') || coalesce(e."tags", '{}')) as x order by x),
@@ -29,7 +34,8 @@ select e."requestId", e."keyId", e."teamId", e."model", e."modelId", e."provider
   from jsonb_to_recordset(?::jsonb) as e(
     "requestId" text, "keyId" text, "teamId" text, "model" text, "modelId" text, "provider" text, "route" text,
     "stream" boolean, "status" text, "httpStatus" int, "errorType" text, "errorMessage" text, "promptTokens" int,
-    "completionTokens" int, "totalTokens" int, "cost" numeric, "startedAt" timestamptz, "durationMs" float8,
+    "completionTokens" int, "totalTokens" int, "cacheReadTokens" int, "cacheWriteTokens" int, "reasoningTokens" int,
+    "estimated" boolean, "cost" numeric, "startedAt" timestamptz, "durationMs" float8,
     "ttftMs" float8, "endUser" text, "dataPlaneId" text, "metadata" jsonb, "tags" text[])
   -- The key's owner, organization and tags as they are now; a key id that is not a uuid names no key (the case
   -- keeps the cast from running on it).
@@ -85,12 +91,13 @@ update "tag" g set "spend" = g."spend" + s."cost"
  */
 const ADD_ROLLUPS = `
 insert into "spend_rollup" ("day", "dimension", "value", "org_id", "requests", "prompt_tokens", "completion_tokens",
-                            "total_tokens", "cost")
+                            "total_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "cost")
 select d."day", d."dimension", d."value", d."org_id", count(*), sum(d."prompt_tokens"), sum(d."completion_tokens"),
-       sum(d."total_tokens"), sum(d."cost")
+       sum(d."total_tokens"), sum(d."cache_read_tokens"), sum(d."cache_write_tokens"), sum(d."reasoning_tokens"), sum(d."cost")
   from (
     select (l."started_at" at time zone 'UTC')::date as "day", v."dimension", v."value", coalesce(l."org_id", '') as "org_id",
-           l."prompt_tokens", l."completion_tokens", l."total_tokens", l."cost"
+           l."prompt_tokens", l."completion_tokens", l."total_tokens", l."cache_read_tokens", l."cache_write_tokens",
+           l."reasoning_tokens", l."cost"
       from ${NEW_ROWS}
      cross join lateral (
        select 'key', l."key_id" union all select 'user', l."user_id" union all select 'team', l."team_id"
@@ -104,14 +111,18 @@ on conflict ("day", "dimension", "value", "org_id") do update set
   "prompt_tokens" = "spend_rollup"."prompt_tokens" + excluded."prompt_tokens",
   "completion_tokens" = "spend_rollup"."completion_tokens" + excluded."completion_tokens",
   "total_tokens" = "spend_rollup"."total_tokens" + excluded."total_tokens",
+  "cache_read_tokens" = "spend_rollup"."cache_read_tokens" + excluded."cache_read_tokens",
+  "cache_write_tokens" = "spend_rollup"."cache_write_tokens" + excluded."cache_write_tokens",
+  "reasoning_tokens" = "spend_rollup"."reasoning_tokens" + excluded."reasoning_tokens",
   "cost" = "spend_rollup"."cost" + excluded."cost"`;
 
 // Grouped first, so each roll-up row is touched once per batch (an upsert may not hit one row twice).
 const ADD_DAILY = `
 insert into "spend_daily" ("day", "key_id", "team_id", "model", "requests", "prompt_tokens", "completion_tokens",
-                           "total_tokens", "cost")
+                           "total_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "cost")
 select (l."started_at" at time zone 'UTC')::date, l."key_id", l."team_id", l."model", count(*),
-       sum(l."prompt_tokens"), sum(l."completion_tokens"), sum(l."total_tokens"), sum(l."cost")
+       sum(l."prompt_tokens"), sum(l."completion_tokens"), sum(l."total_tokens"), sum(l."cache_read_tokens"),
+       sum(l."cache_write_tokens"), sum(l."reasoning_tokens"), sum(l."cost")
   from ${NEW_ROWS}
  group by 1, l."key_id", l."team_id", l."model"
 on conflict ("day", "key_id", (coalesce("team_id", '')), "model") do update set
@@ -119,6 +130,9 @@ on conflict ("day", "key_id", (coalesce("team_id", '')), "model") do update set
   "prompt_tokens" = "spend_daily"."prompt_tokens" + excluded."prompt_tokens",
   "completion_tokens" = "spend_daily"."completion_tokens" + excluded."completion_tokens",
   "total_tokens" = "spend_daily"."total_tokens" + excluded."total_tokens",
+  "cache_read_tokens" = "spend_daily"."cache_read_tokens" + excluded."cache_read_tokens",
+  "cache_write_tokens" = "spend_daily"."cache_write_tokens" + excluded."cache_write_tokens",
+  "reasoning_tokens" = "spend_daily"."reasoning_tokens" + excluded."reasoning_tokens",
   "cost" = "spend_daily"."cost" + excluded."cost"`;
 
 function requestIdOf(raw: unknown): string | null {

@@ -10,8 +10,25 @@ import { money } from './columns.js';
  * accept it even for a key deleted since, and it is never joined on the hot path.
  */
 @Entity({ tableName: 'spend_log' })
-@Index({ name: 'spend_log_started_at_idx', properties: ['startedAt'] })
-@Index({ name: 'spend_log_key_started_at_idx', properties: ['keyId', 'startedAt'] })
+// The request log (`services/request-log.ts`) reads newest first, keyset-paginated on (started_at, request_id). Each
+// filter and each caller's scope has an index ending in those two columns, so a page is a backward index range scan
+// that stops after one page, with no sort, at any depth. Every index is paid for on every ingested row: filters on
+// values most rows lack get partial indexes (a status other than success, an end user), and the filters people
+// rarely combine share none (a model within a key is read from the key's index).
+@Index({ name: 'spend_log_page_index', properties: ['startedAt', 'requestId'] })
+@Index({ name: 'spend_log_key_page_index', properties: ['keyId', 'startedAt', 'requestId'] })
+@Index({ name: 'spend_log_team_page_index', properties: ['teamId', 'startedAt', 'requestId'] })
+@Index({ name: 'spend_log_user_page_index', properties: ['userId', 'startedAt', 'requestId'] })
+@Index({ name: 'spend_log_org_page_index', properties: ['orgId', 'startedAt', 'requestId'] })
+@Index({ name: 'spend_log_model_page_index', properties: ['model', 'startedAt', 'requestId'] })
+@Index({
+  name: 'spend_log_end_user_page_index',
+  expression: 'create index "spend_log_end_user_page_index" on "spend_log" ("end_user", "started_at", "request_id") where "end_user" is not null',
+})
+@Index({
+  name: 'spend_log_status_page_index',
+  expression: `create index "spend_log_status_page_index" on "spend_log" ("status", "started_at", "request_id") where "status" <> 'success'`,
+})
 export class SpendLog {
   @PrimaryKey({ type: 'text' })
   requestId!: string;
@@ -58,6 +75,22 @@ export class SpendLog {
   @Property({ type: 'integer' })
   totalTokens!: number;
 
+  /** The parts of `promptTokens` read from and written to the provider's prompt cache. */
+  @Property({ type: 'integer', default: 0 })
+  cacheReadTokens: Opt<number> = 0;
+
+  @Property({ type: 'integer', default: 0 })
+  cacheWriteTokens: Opt<number> = 0;
+
+  /** The part of `completionTokens` spent reasoning. */
+  @Property({ type: 'integer', default: 0 })
+  reasoningTokens: Opt<number> = 0;
+
+  /** The provider reported no usage; the data plane counted the tokens itself. */
+  @Property({ type: 'boolean', default: false })
+  estimated: Opt<boolean> = false;
+
+  /** USD, exactly as the data plane reported it (to 12 decimal places): events carry it as a decimal string. */
   @Property(money())
   cost!: number;
 

@@ -42,6 +42,15 @@ export class SpendRollup {
   @Property({ type: new BigIntType('number'), default: 0 })
   totalTokens: Opt<number> = 0;
 
+  @Property({ type: new BigIntType('number'), default: 0 })
+  cacheReadTokens: Opt<number> = 0;
+
+  @Property({ type: new BigIntType('number'), default: 0 })
+  cacheWriteTokens: Opt<number> = 0;
+
+  @Property({ type: new BigIntType('number'), default: 0 })
+  reasoningTokens: Opt<number> = 0;
+
   @Property({ ...money(), default: 0 })
   cost: Opt<number> = 0;
 }

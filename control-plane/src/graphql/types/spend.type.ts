@@ -144,6 +144,15 @@ export class SpendReportRowObject {
   @Field(() => Float)
   totalTokens!: number;
 
+  @Field(() => Float, { description: 'The part of promptTokens read from the provider\'s prompt cache.' })
+  cacheReadTokens!: number;
+
+  @Field(() => Float, { description: 'The part of promptTokens written to the provider\'s prompt cache.' })
+  cacheWriteTokens!: number;
+
+  @Field(() => Float, { description: 'The part of completionTokens spent reasoning.' })
+  reasoningTokens!: number;
+
   @Field(() => Float)
   cost!: number;
 
