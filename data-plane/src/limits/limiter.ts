@@ -45,6 +45,7 @@ export class Limiter {
   readonly failureMode: FailureMode;
   private readonly local: LocalLimiter;
   private readonly redis: RedisLimiter | null;
+  private readonly client: Redis | null;
   private readonly logger: Logger;
   private down = false;
   private retryAtMs = 0;
@@ -56,6 +57,7 @@ export class Limiter {
     this.logger = options.logger;
     this.local = new LocalLimiter({ leaseMs: options.leaseMs });
     this.redis = null;
+    this.client = null;
     if (options.redisUrl !== null) {
       const client = new Redis(options.redisUrl, {
         enableOfflineQueue: false,
@@ -71,6 +73,28 @@ export class Limiter {
         this.retryAtMs = 0;
       });
       this.redis = new RedisLimiter(client, { keyPrefix: options.keyPrefix, leaseMs: options.leaseMs, logger: options.logger });
+      this.client = client;
+    }
+  }
+
+  /**
+   * Resolves once Redis is connected (true), or false after `timeoutMs`. For start-up: requests that come before the
+   * first connection would count as an outage. Never rejects; without Redis, true at once.
+   */
+  async ready(timeoutMs = 2_000): Promise<boolean> {
+    const client = this.client;
+    if (client === null || client.status === 'ready') return true;
+    let onReady: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await new Promise<boolean>((resolve) => {
+        onReady = () => resolve(true);
+        client.once('ready', onReady);
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+    } finally {
+      client.off('ready', onReady!);
+      clearTimeout(timer);
     }
   }
 
