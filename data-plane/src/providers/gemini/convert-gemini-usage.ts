@@ -5,6 +5,8 @@ import type { GeminiUsageMetadata } from './response-schema.js';
  * Gemini `usageMetadata` → canonical usage.
  * - `promptTokenCount` already includes cached tokens; `cachedContentTokenCount` is the subset read from the cache
  *   (as canonical cache reads are). Gemini has no cache writes to report.
+ * - `toolUsePromptTokenCount` (what built-in tools such as search grounding or code execution fed back to the model)
+ *   is input the model read and is billed as input, but is not in `promptTokenCount`: it is added.
  * - Gemini counts thinking apart from the answer: output is candidates + thoughts, reasoning is the thoughts.
  * - Gemini's JSON is proto3 JSON, which omits fields whose value is zero: inside a `usageMetadata` an absent count
  *   is 0 (no cached tokens, no thoughts, or no output because it was blocked). Without any `usageMetadata` nothing is
@@ -15,7 +17,7 @@ export function convertGeminiUsage(usage: GeminiUsageMetadata | undefined): Toke
   if (!usage) return { inputTokens: undefined, outputTokens: undefined };
   const thoughts = usage.thoughtsTokenCount ?? 0;
   return {
-    inputTokens: usage.promptTokenCount ?? 0,
+    inputTokens: (usage.promptTokenCount ?? 0) + (usage.toolUsePromptTokenCount ?? 0),
     outputTokens: (usage.candidatesTokenCount ?? 0) + thoughts,
     cacheReadTokens: usage.cachedContentTokenCount ?? 0,
     reasoningTokens: thoughts,

@@ -36,6 +36,15 @@ describe('convertGeminiUsage', () => {
     });
   });
 
+  it('should bill the tool-use prompt (grounding results the model read) as input: totalTokenCount adds it too', () => {
+    expect(convertGeminiUsage({ promptTokenCount: 100, toolUsePromptTokenCount: 400, candidatesTokenCount: 10, totalTokenCount: 510 })).toEqual({
+      inputTokens: 500,
+      outputTokens: 10,
+      cacheReadTokens: 0,
+      reasoningTokens: 0,
+    });
+  });
+
   it('should read counts Gemini leaves out (proto3 JSON omits zeros) as zero', () => {
     expect(convertGeminiUsage({ promptTokenCount: 9, totalTokenCount: 9 })).toEqual({ inputTokens: 9, outputTokens: 0, cacheReadTokens: 0, reasoningTokens: 0 });
   });
