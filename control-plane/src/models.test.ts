@@ -17,7 +17,7 @@ afterAll(async () => {
 
 const MODEL_FIELDS = `id name provider providerModel apiBase apiKeyRef apiVersion region
   awsAccessKeyIdRef awsSecretAccessKeyRef awsSessionTokenRef timeoutMs inputCostPerMillion outputCostPerMillion
-  cachedInputCostPerMillion cacheWriteCostPerMillion rpmLimit tpmLimit weight maxInputTokens streamIdleTimeoutMs accessGroups tags`;
+  cachedInputCostPerMillion cacheWriteCostPerMillion reasoningCostPerMillion costPerRequest costPerImage rpmLimit tpmLimit weight maxInputTokens streamIdleTimeoutMs accessGroups tags`;
 const CREATE_MODEL = `mutation($input: CreateModelInput!) { createModel(input: $input) { ${MODEL_FIELDS} } }`;
 const UPDATE_MODEL = `mutation($id: ID!, $input: UpdateModelInput!) { updateModel(id: $id, input: $input) { ${MODEL_FIELDS} } }`;
 
@@ -37,6 +37,9 @@ const NULLS = {
   timeoutMs: null,
   cachedInputCostPerMillion: null,
   cacheWriteCostPerMillion: null,
+  reasoningCostPerMillion: null,
+  costPerRequest: null,
+  costPerImage: null,
   rpmLimit: null,
   tpmLimit: null,
   weight: 1,
@@ -192,6 +195,9 @@ describe('routing, capacity and pricing fields', () => {
     const settings = {
       cachedInputCostPerMillion: 0.3,
       cacheWriteCostPerMillion: 3.75,
+      reasoningCostPerMillion: 15,
+      costPerRequest: 0.005,
+      costPerImage: 0.0012,
       rpmLimit: 500,
       tpmLimit: 3_000_000_000,
       weight: 3,
@@ -212,10 +218,10 @@ describe('routing, capacity and pricing fields', () => {
     } finally {
       await client.dispose();
     }
-    const res = await cp.gql(CREATE_MODEL, { input: { name: 'bad-caps', ...EXAMPLES.mock, ...costs, weight: 0, maxInputTokens: -1, cachedInputCostPerMillion: -2 } }, cp.masterKey);
+    const res = await cp.gql(CREATE_MODEL, { input: { name: 'bad-caps', ...EXAMPLES.mock, ...costs, weight: 0, maxInputTokens: -1, cachedInputCostPerMillion: -2, costPerImage: -1 } }, cp.masterKey);
     expect(res.errors?.[0]?.extensions).toMatchObject({
       code: 'BAD_USER_INPUT',
-      fieldErrors: { weight: ['must be positive'], maxInputTokens: ['must be positive'], cachedInputCostPerMillion: ['must not be negative'] },
+      fieldErrors: { weight: ['must be positive'], maxInputTokens: ['must be positive'], cachedInputCostPerMillion: ['must not be negative'], costPerImage: ['must not be negative'] },
     });
   });
 });
@@ -239,6 +245,8 @@ describe('updateModel', () => {
         awsSecretAccessKeyRef: 'env:AWS_SECRET',
         timeoutMs: 45_000,
         apiKeyRef: null,
+        reasoningCostPerMillion: 12,
+        costPerRequest: 0.01,
       };
       const { updateModel } = await cp.admin<{ updateModel: ModelResult }>(UPDATE_MODEL, { id: model.id, input: changes });
       expect(updateModel).toEqual({ ...model, ...changes });

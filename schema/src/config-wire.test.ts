@@ -130,6 +130,14 @@ const model = { id: 'm1', name: 'mock-gpt', provider: 'mock', providerModel: 'mo
 const snapshotInput = (keys: unknown[]): ConfigSnapshotInput =>
   ({ version: 4, generatedAt, models: [model], teams: [{ id: 't1', name: 'platform' }], keys }) as ConfigSnapshotInput;
 const keys = Array.from({ length: 11 }, (_, i) => compactKeyConfig(KeyConfig.parse({ ...minimal, id: `k${i}`, hash: hashKey(`k${i}`), alias: i % 2 ? `a${i}` : null })));
+/** Governed subjects besides keys and teams, as a control plane sends them. */
+const subjects = {
+  orgs: [{ id: 'o1', name: 'acme', models: ['mock-gpt'], maxBudget: 100, spend: 12.5, blocked: true }],
+  users: [{ id: 'u1', orgId: 'o1', rpmLimit: 10, spend: 0.5 }],
+  endUsers: [{ id: 'e1', externalId: 'customer-1', maxBudget: 1, budgetDuration: '1d', budgetResetAt: '2026-11-26T00:00:00.000Z', blocked: false }],
+  tags: [{ id: 'g1', name: 'batch', tpmLimit: 1000 }],
+};
+const withSubjects = (keyList: unknown[]): ConfigSnapshotInput => ({ ...snapshotInput(keyList), ...subjects }) as ConfigSnapshotInput;
 
 /** Messages the fast message parse must treat exactly as ConfigStreamMessage.safeParse does. */
 const messageCorpus: unknown[] = [
@@ -139,11 +147,31 @@ const messageCorpus: unknown[] = [
   { kind: 'snapshot', version: -1, snapshot: snapshotInput(keys) },
   { kind: 'snapshot', version: 4, snapshot: { ...snapshotInput(keys), models: [{ ...model, apiKeyRef: 'sk-live' }] } },
   { kind: 'snapshot', version: 4, snapshot: { ...snapshotInput(keys), keys: 'none' } },
+  { kind: 'snapshot', version: 4, snapshot: withSubjects(keys) },
+  { kind: 'snapshot', version: 4, snapshot: { ...withSubjects(keys), endUsers: [{ id: 'e2', externalId: '' }] } },
+  { kind: 'snapshot', version: 4, snapshot: { ...withSubjects(keys), users: [{ id: 'u2', spend: -1 }] } },
+  ...[...snapshotParts(withSubjects(keys), 5)],
   ...[...snapshotParts(snapshotInput(keys), 4)],
   { kind: 'snapshotPart', version: 4, part: 0, last: 'yes', snapshot: snapshotInput(keys) },
   { kind: 'snapshotPart', version: 4, part: 1, last: true, snapshot: snapshotInput([{ ...minimal, rpmLimit: 0 }]) },
   { kind: 'delta', fromVersion: 4, version: 5, changes: [{ op: 'upsertKey', value: keys[0] }, { op: 'deleteKey', id: 'k2' }] },
   { kind: 'delta', fromVersion: 4, version: 5, changes: [{ op: 'upsertKey', value: { id: 'x' } }] },
+  {
+    kind: 'delta',
+    fromVersion: 4,
+    version: 5,
+    changes: [
+      { op: 'upsertOrg', value: subjects.orgs[0] },
+      { op: 'deleteOrg', id: 'o2' },
+      { op: 'upsertUser', value: subjects.users[0] },
+      { op: 'deleteUser', id: 'u2' },
+      { op: 'upsertEndUser', value: subjects.endUsers[0] },
+      { op: 'deleteEndUser', id: 'e2' },
+      { op: 'upsertTag', value: subjects.tags[0] },
+      { op: 'deleteTag', id: 'g2' },
+    ],
+  },
+  { kind: 'delta', fromVersion: 4, version: 5, changes: [{ op: 'upsertTag', value: { id: 'g1', name: 'batch', maxBudget: -5 } }] },
   { kind: 'future', version: 5 },
   null,
 ];
@@ -180,6 +208,18 @@ describe('snapshot parts', () => {
     expect(parts.every((p) => p.version === 4 && p.snapshot.version === 4 && p.snapshot.generatedAt === generatedAt)).toBe(true);
     const joined = joinSnapshotParts(parts.map((p) => ConfigSnapshot.parse(p.snapshot)));
     expect(joined).toEqual(ConfigSnapshot.parse(snapshotInput(keys)));
+  });
+
+  it('sends organizations, users, end users and tags in part 0 only, and joins them back', () => {
+    const parts = [...snapshotParts(withSubjects(keys), 4)];
+    expect(parts.map((p) => [p.snapshot.orgs?.length, p.snapshot.users?.length, p.snapshot.endUsers?.length, p.snapshot.tags?.length])).toEqual([
+      [1, 1, 1, 1],
+      [undefined, undefined, undefined, undefined],
+      [undefined, undefined, undefined, undefined],
+    ]);
+    const joined = joinSnapshotParts(parts.map((p) => ConfigSnapshot.parse(p.snapshot)));
+    expect(joined).toEqual(ConfigSnapshot.parse(withSubjects(keys)));
+    expect(joined.orgs[0]).toMatchObject({ id: 'o1', blocked: true, spend: 12.5, rpmLimit: null, tags: [] });
   });
 
   it('sends a snapshot without keys as one part', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyConfigChanges, ConfigMessage, ConfigSnapshot, KeyConfig } from './config.js';
+import { applyConfigChanges, ConfigMessage, ConfigSnapshot, EndUserConfig, KeyConfig, OrgConfig, TagConfig, UserConfig } from './config.js';
 import { displayPrefix, generateSecret, hashKey } from './keys.js';
 
 const key = (id: string): KeyConfig =>
@@ -26,6 +26,42 @@ describe('config contract', () => {
     expect(next.teams).toEqual([]);
     expect(base.keys.map((k) => k.id)).toEqual(['k1', 'k2']);
     expect(base.teams).toHaveLength(1);
+  });
+
+  it('applies upserts and deletes of organizations, users, end users and tags, without mutating the base snapshot', () => {
+    const withSubjects = ConfigSnapshot.parse({
+      ...base,
+      orgs: [{ id: 'o1', name: 'acme' }],
+      users: [{ id: 'u1' }, { id: 'u2' }],
+      endUsers: [{ id: 'e1', externalId: 'customer-1', blocked: true }],
+      tags: [{ id: 'g1', name: 'batch', rpmLimit: 5 }],
+    });
+    const next = applyConfigChanges(withSubjects, 4, [
+      { op: 'upsertOrg', value: OrgConfig.parse({ id: 'o1', name: 'acme', blocked: true, spend: 3 }) },
+      { op: 'deleteUser', id: 'u1' },
+      { op: 'upsertUser', value: UserConfig.parse({ id: 'u3', orgId: 'o1' }) },
+      { op: 'deleteEndUser', id: 'e1' },
+      { op: 'upsertEndUser', value: EndUserConfig.parse({ id: 'e2', externalId: 'customer-2', maxBudget: 1 }) },
+      { op: 'deleteTag', id: 'g1' },
+      { op: 'upsertTag', value: TagConfig.parse({ id: 'g2', name: 'interactive', tpmLimit: 100 }) },
+    ]);
+    expect(next.orgs).toEqual([expect.objectContaining({ id: 'o1', blocked: true, spend: 3 })]);
+    expect(next.users.map((u) => u.id)).toEqual(['u2', 'u3']);
+    expect(next.endUsers.map((e) => e.externalId)).toEqual(['customer-2']);
+    expect(next.tags.map((t) => t.name)).toEqual(['interactive']);
+    expect(withSubjects.orgs[0]!.blocked).toBe(false);
+    expect(withSubjects.users).toHaveLength(2);
+  });
+
+  it('parses a snapshot of a control plane that predates governed subjects with none of them, and subjects with their defaults', () => {
+    expect(ConfigSnapshot.parse({ ...base, orgs: undefined, users: undefined, endUsers: undefined, tags: undefined })).toMatchObject({ orgs: [], users: [], endUsers: [], tags: [] });
+    const governed = { maxBudget: null, softBudget: null, budgetDuration: null, budgetResetAt: null, rpmLimit: null, tpmLimit: null, maxParallelRequests: null, spend: 0 };
+    expect(OrgConfig.parse({ id: 'o1', name: 'acme' })).toEqual({ id: 'o1', name: 'acme', models: [], ...governed, blocked: false, tags: [] });
+    expect(UserConfig.parse({ id: 'u1' })).toEqual({ id: 'u1', orgId: null, ...governed, blocked: false });
+    expect(EndUserConfig.parse({ id: 'e1', externalId: 'c' })).toEqual({ id: 'e1', externalId: 'c', ...governed, blocked: false });
+    expect(TagConfig.parse({ id: 'g1', name: 'batch' })).toEqual({ id: 'g1', name: 'batch', ...governed });
+    expect(EndUserConfig.safeParse({ id: 'e1', externalId: '' }).success).toBe(false);
+    expect(TagConfig.safeParse({ id: 'g1', name: 'batch', spend: -0.01 }).success).toBe(false);
   });
 
   it('fills defaults so an older control plane snapshot still parses, and strips unknown fields', () => {

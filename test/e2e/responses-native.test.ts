@@ -110,7 +110,8 @@ describe('Responses API, native pass-through to an openai target', () => {
     expect(response.model).toBe('gpt-4o-mini-2024-07-18');
     const row = await spendRow(res.headers.get('x-request-id'));
     expect(row).toMatchObject({ model: 'gpt', provider: 'openai', route: '/v1/responses', stream: false, status: 'success', promptTokens: 40, completionTokens: 12 });
-    expect(row.cost).toBeCloseTo((40 * 1 + 12 * 2) / 1e6, 12);
+    // 8 of the 40 input tokens were cache reads, at the pricing table's gpt-4o-mini cache price (0.075 per million).
+    expect(Number(row.cost)).toBeCloseTo((32 * 1 + 8 * 0.075 + 12 * 2) / 1e6, 12);
   });
 
   it('answers text plain and streamed alike, with the upstream usage in the spend log', async () => {

@@ -103,7 +103,7 @@ interface NamedKind<E extends NamedEntity> {
   section: string;
   auditType: string;
   auditAction: string;
-  /** Data planes follow this kind through `config_change` (models, teams); the others are not in their config. */
+  /** Data planes follow this kind through `config_change` (models, organizations, teams); the others are not in their config. */
   configEntity?: ConfigEntity;
   orgIdOf(entity: E): string | null;
   /** The entity's current values of the fields the file sets, as comparable plain values (relations as ids). */
@@ -281,6 +281,7 @@ class Reconciler {
       section: 'organizations',
       auditType: 'organization',
       auditAction: 'org',
+      configEntity: 'org',
       orgIdOf: (o) => o.id,
       current: (o) => ({ name: o.name, models: o.models, ...governedOf(o), blocked: o.blocked, metadata: o.metadata, tags: o.tags, guardrails: o.guardrails }),
       deleteBlocker: async (o) =>

@@ -200,8 +200,9 @@ mcpServers:
     expect(JSON.stringify(entries)).not.toContain(hashKey(process.env[ciKeyVar]!));
   });
 
-  it('should give data planes the declared models, teams and keys (only hashes of the keys)', async () => {
+  it('should give data planes the declared models, organizations, teams and keys (only hashes of the keys)', async () => {
     expect(view.models.map((m) => m.name).sort()).toEqual(['file-claude', 'file-gpt']);
+    expect(view.orgs).toEqual([expect.objectContaining({ name: 'acme', maxBudget: 1000 })]);
     expect(view.teams.map((t) => t.name)).toEqual(['platform']);
     const ci = view.keys.find((k) => k.alias === 'ci');
     expect(ci).toMatchObject({ hash: hashKey(process.env[ciKeyVar]!), teamId: view.teams[0]!.id, maxBudget: 25 });

@@ -54,7 +54,8 @@ model_list:
       output_cost_per_token: 1.5e-05
       cache_creation_input_token_cost: 3.75e-06
   - model_name: flash
-    litellm_params: { model: gemini/gemini-2.5-flash, api_key: os.environ/GEMINI_API_KEY, input_cost_per_token: 0, output_cost_per_token: 0 }
+    litellm_params: { model: gemini/gemini-2.5-flash, api_key: os.environ/GEMINI_API_KEY, input_cost_per_token: 0, output_cost_per_token: 0, output_cost_per_reasoning_token: 3.5e-06 }
+    model_info: { input_cost_per_image: 0.0001315, input_cost_per_request: 0.002 }
   - model_name: nova
     litellm_params:
       model: bedrock/converse/us.amazon.nova-pro-v1:0
@@ -95,7 +96,14 @@ general_settings:
       cachedInputCostPerMillion: 0.5,
     });
     expect(models.claude).toMatchObject({ provider: 'anthropic', providerModel: 'claude-sonnet-4-5', inputCostPerMillion: 3, outputCostPerMillion: 15, cacheWriteCostPerMillion: 3.75 });
-    expect(models.flash).toMatchObject({ provider: 'gemini', providerModel: 'gemini-2.5-flash', apiKeyRef: 'env:GEMINI_API_KEY' });
+    expect(models.flash).toMatchObject({
+      provider: 'gemini',
+      providerModel: 'gemini-2.5-flash',
+      apiKeyRef: 'env:GEMINI_API_KEY',
+      reasoningCostPerMillion: 3.5,
+      costPerImage: 0.0001315,
+      costPerRequest: 0.002,
+    });
     expect(models.nova).toMatchObject({
       provider: 'bedrock',
       providerModel: 'us.amazon.nova-pro-v1:0',

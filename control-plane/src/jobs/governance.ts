@@ -1,5 +1,5 @@
 import { generateSecret } from '@tollgate/schema';
-import { VirtualKey } from '../db/entities/index.js';
+import { VirtualKey, type ConfigEntity } from '../db/entities/index.js';
 import { errorMessage } from '../logger.js';
 import { SYSTEM_ACTOR, type AdminWriter } from '../services/audit.js';
 import { rotate } from '../services/keys.js';
@@ -8,30 +8,49 @@ import type { Job } from './job.js';
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
-/** Tables of governed subjects, and the config entity data planes know each by (null: not in their config yet). */
+/** Tables of governed subjects, and the config entity data planes know each by. */
 const BUDGETED = [
   ['virtual_key', 'key'],
   ['team', 'team'],
-  ['organization', null],
-  ['app_user', null],
-  ['end_user', null],
-  ['tag', null],
-] as const;
+  ['organization', 'org'],
+  ['app_user', 'user'],
+  ['end_user', 'end_user'],
+  ['tag', 'tag'],
+] as const satisfies ReadonlyArray<readonly [string, ConfigEntity]>;
 
 /**
- * The end of the period after the one that just ended, in SQL: the next calendar month for `1mo`; otherwise the
- * old reset time plus whole periods until it is in the future, so periods stay aligned even after downtime.
+ * The end of the period after the one that just ended, in SQL, for a period of `duration` (a column): the next
+ * calendar month for `1mo`; otherwise the old reset time plus whole periods until it is in the future, so periods
+ * stay aligned even after downtime.
  */
-const NEXT_RESET_SQL = `case t."budget_duration"
+const nextResetSql = (duration: string) => `case ${duration}
     when '1mo' then (date_trunc('month', now() at time zone 'UTC') + interval '1 month') at time zone 'UTC'
     else coalesce(t."budget_reset_at", now()) + (floor(extract(epoch from now() - coalesce(t."budget_reset_at", now())) / p.secs) + 1) * p.secs * interval '1 second'
   end`;
 const PERIOD_SECONDS_SQL = `(values ('1h', 3600), ('1d', 86400), ('7d', 604800), ('30d', 2592000), ('1mo', 0)) as p(d, secs)`;
+/** Whose period ended; a subject that never had a reset time gets one (its spend is kept: no period had started). */
+const DUE_SQL = `(t."budget_reset_at" is null or t."budget_reset_at" <= now())`;
+const RESET_SPEND_SQL = `"spend" = case when t."budget_reset_at" is null then t."spend" else 0 end`;
+
+/** Subjects of `table` with a period of their own that ended. */
+const resetOwnPeriods = (table: string) => `
+  update "${table}" t set ${RESET_SPEND_SQL}, "budget_reset_at" = ${nextResetSql('t."budget_duration"')}
+    from ${PERIOD_SECONDS_SQL}
+   where p.d = t."budget_duration" and ${DUE_SQL}
+   returning t."id"`;
+
+/** End users without a period of their own whose budget tier's period ended for them (see endUserConfig). */
+const RESET_TIER_PERIODS = `
+  update "end_user" t set ${RESET_SPEND_SQL}, "budget_reset_at" = ${nextResetSql('b."budget_duration"')}
+    from "budget_tier" b, ${PERIOD_SECONDS_SQL}
+   where t."budget_tier_id" = b."id" and t."budget_duration" is null and p.d = b."budget_duration" and ${DUE_SQL}
+   returning t."id"`;
 
 /**
  * Budget periods: every subject whose period ended gets its spend set back to zero and its next reset time, in
- * one statement per table. Keys and teams are part of the data-plane config (their reset time travels with them),
- * so their changes are recorded for the data planes; one audit entry per table says how many were reset.
+ * one statement per table (two for end users: their own periods, and their budget tier's). Each reset subject is
+ * recorded as a config change, so data planes get its new reset time and a spend of 0; one audit entry per table
+ * says how many were reset.
  */
 export function budgetReset(writer: AdminWriter, intervalMs = MINUTE): Job {
   return {
@@ -40,15 +59,10 @@ export function budgetReset(writer: AdminWriter, intervalMs = MINUTE): Job {
     async run({ logger }) {
       for (const [table, entity] of BUDGETED) {
         const ids = await writer.run(SYSTEM_ACTOR, async ({ em, record, audit }) => {
-          const rows = await em.execute<Array<{ id: string }>>(
-            `update "${table}" t set "spend" = case when t."budget_reset_at" is null then t."spend" else 0 end,
-                    "budget_reset_at" = ${NEXT_RESET_SQL}
-               from ${PERIOD_SECONDS_SQL}
-              where p.d = t."budget_duration" and (t."budget_reset_at" is null or t."budget_reset_at" <= now())
-              returning t."id"`,
-          );
+          const rows = await em.execute<Array<{ id: string }>>(resetOwnPeriods(table));
+          if (table === 'end_user') rows.push(...(await em.execute<Array<{ id: string }>>(RESET_TIER_PERIODS)));
           if (rows.length === 0) return [];
-          if (entity !== null) for (const row of rows) record(entity, row.id, 'upsert');
+          for (const row of rows) record(entity, row.id, 'upsert');
           audit({ action: 'budget.reset', entityType: table, entityId: '*', orgId: null, after: { reset: rows.length } });
           return rows.map((r) => r.id);
         });

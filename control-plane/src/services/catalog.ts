@@ -37,11 +37,16 @@ export class CatalogService {
   async saveBudgetTier(actor: Actor, raw: unknown): Promise<BudgetTier> {
     assertCan(actor.principal, 'governance.write', GLOBAL);
     const input = parseInput(SaveBudgetTierInput, raw);
-    return this.writer.run(actor, async ({ em, audit }) => {
+    return this.writer.run(actor, async ({ em, record, audit }) => {
       const existing = await em.findOne(BudgetTier, { name: input.name });
       const before = auditView(existing);
       const tier = existing ?? em.create(BudgetTier, { name: input.name });
       em.assign(tier, { ...input, budgetResetAt: nextBudgetReset(input.budgetDuration) });
+      // Data planes get end users with their tier's settings resolved: every end user on the tier changes.
+      if (existing) {
+        const onTier = await em.execute<Array<{ id: string }>>('select "id" from "end_user" where "budget_tier_id" = ?', [tier.id]);
+        for (const { id } of onTier) record('end_user', id, 'upsert');
+      }
       audit({ action: existing ? 'budget_tier.update' : 'budget_tier.create', entityType: 'budget_tier', entityId: tier.id, orgId: null, before, after: auditView(tier) });
       return tier;
     });
@@ -66,11 +71,12 @@ export class CatalogService {
   async saveTag(actor: Actor, raw: unknown): Promise<Tag> {
     assertCan(actor.principal, 'governance.write', GLOBAL);
     const input = parseInput(SaveTagInput, raw);
-    return this.writer.run(actor, async ({ em, audit }) => {
+    return this.writer.run(actor, async ({ em, record, audit }) => {
       const existing = await em.findOne(Tag, { name: input.name });
       const before = auditView(existing);
       const tag = existing ?? em.create(Tag, { name: input.name });
       em.assign(tag, { ...input, budgetResetAt: nextBudgetReset(input.budgetDuration) });
+      record('tag', tag.id, 'upsert');
       audit({ action: existing ? 'tag.update' : 'tag.create', entityType: 'tag', entityId: tag.id, orgId: null, before, after: auditView(tag) });
       return tag;
     });
@@ -78,9 +84,10 @@ export class CatalogService {
 
   async deleteTag(actor: Actor, name: string): Promise<void> {
     assertCan(actor.principal, 'governance.write', GLOBAL);
-    await this.writer.run(actor, async ({ em, audit }) => {
+    await this.writer.run(actor, async ({ em, record, audit }) => {
       const tag = await em.findOne(Tag, { name });
       if (!tag) throw notFound('Tag');
+      record('tag', tag.id, 'delete');
       audit({ action: 'tag.delete', entityType: 'tag', entityId: tag.id, orgId: null, before: auditView(tag) });
       em.remove(tag);
     });
@@ -198,14 +205,16 @@ export class CatalogService {
   async saveEndUser(actor: Actor, raw: unknown): Promise<EndUser> {
     assertCan(actor.principal, 'end_user.write', GLOBAL);
     const input = parseInput(SaveEndUserInput, raw);
-    return this.writer.run(actor, async ({ em, audit }) => {
+    return this.writer.run(actor, async ({ em, record, audit }) => {
       const tier = input.budgetTierId === null ? null : isUuid(input.budgetTierId) ? await em.findOne(BudgetTier, { id: input.budgetTierId }) : null;
       if (input.budgetTierId !== null && !tier) throw badUserInput({ budgetTierId: ['no such budget tier'] });
       const existing = await em.findOne(EndUser, { externalId: input.externalId });
       const before = auditView(existing);
       const { budgetTierId: _tier, ...fields } = input;
       const endUser = existing ?? em.create(EndUser, { externalId: input.externalId });
-      em.assign(endUser, { ...fields, budgetTier: tier, budgetResetAt: nextBudgetReset(input.budgetDuration) });
+      // An end user without a period of their own has their tier's (see endUserConfig).
+      em.assign(endUser, { ...fields, budgetTier: tier, budgetResetAt: nextBudgetReset(input.budgetDuration ?? tier?.budgetDuration ?? null) });
+      record('end_user', endUser.id, 'upsert');
       audit({ action: existing ? 'end_user.update' : 'end_user.create', entityType: 'end_user', entityId: endUser.id, orgId: null, before, after: auditView(endUser) });
       return endUser;
     });

@@ -39,6 +39,7 @@ describe('snapshot keys read as rows', () => {
       rpmLimit: 60,
       tpmLimit: 5_000_000_000,
       maxParallelRequests: 3,
+      spend: 7.000000000001,
       blocked: true,
       expiresAt: new Date('2027-01-01T00:00:00.000Z'),
       modelLimits: { a: { rpm: 5, maxBudget: 1.5 } },
@@ -78,6 +79,6 @@ describe('snapshot keys read as rows', () => {
       expect(KeyConfig.parse(sent.get(entity.id))).toEqual(keyConfig(entity));
     }
     expect(sent.get(plain.id)).toEqual({ id: plain.id, hash: hashKey('sk-tg-plain'), prefix: 'sk-tg-plai' });
-    expect(sent.get(full.id)).toMatchObject({ expiresAt: '2027-03-04T05:06:07.891Z', budgetResetAt: '1999-12-31T23:59:59.999Z', tpmLimit: 5_000_000_000 });
+    expect(sent.get(full.id)).toMatchObject({ expiresAt: '2027-03-04T05:06:07.891Z', budgetResetAt: '1999-12-31T23:59:59.999Z', tpmLimit: 5_000_000_000, spend: 7.000000000001 });
   });
 });

@@ -15,7 +15,7 @@ const KEY_COLUMNS = `
   k."id", k."hash", k."prefix", k."alias", k."team_id", k."owner_id", k."organization_id",
   nullif(k."models", '{}') as "models",
   k."max_budget", k."soft_budget", k."budget_duration", k."budget_reset_at",
-  k."rpm_limit", k."tpm_limit", k."max_parallel_requests",
+  k."rpm_limit", k."tpm_limit", k."max_parallel_requests", nullif(k."spend", 0) as "spend",
   k."blocked", k."expires_at",
   nullif(k."model_limits", '{}'::jsonb) as "model_limits",
   nullif(k."model_aliases", '{}'::jsonb) as "model_aliases",
@@ -47,6 +47,7 @@ export interface KeyRow {
   rpm_limit: number | null;
   tpm_limit: string | null;
   max_parallel_requests: number | null;
+  spend: string | null;
   blocked: boolean;
   expires_at: string | null;
   model_limits: Record<string, unknown> | null;
@@ -132,6 +133,7 @@ export function keyInputFromRow(row: KeyRow, em: EntityManager, shared: (value: 
   put('rpmLimit', row.rpm_limit);
   put('tpmLimit', row.tpm_limit === null ? null : Number(row.tpm_limit));
   put('maxParallelRequests', row.max_parallel_requests);
+  put('spend', row.spend === null ? null : +row.spend);
   if (row.blocked) key.blocked = true;
   put('expiresAt', iso(row.expires_at));
   put('modelLimits', row.model_limits);

@@ -1,5 +1,5 @@
-import { KeyConfig, ModelConfig, TeamConfig } from '@tollgate/schema';
-import type { Model, Team, VirtualKey } from '../db/entities/index.js';
+import { EndUserConfig, KeyConfig, ModelConfig, OrgConfig, TagConfig, TeamConfig, UserConfig } from '@tollgate/schema';
+import type { BudgetTier, EndUser, Model, Organization, Tag, Team, User, VirtualKey } from '../db/entities/index.js';
 import type { Governed } from '../db/entities/governed.js';
 
 /**
@@ -27,9 +27,9 @@ export function modelSettings(model: Model): Omit<ModelConfig, 'id'> {
     outputCostPerMillion: model.outputCostPerMillion,
     cachedInputCostPerMillion: model.cachedInputCostPerMillion,
     cacheWriteCostPerMillion: model.cacheWriteCostPerMillion,
-    reasoningCostPerMillion: null,
-    costPerRequest: null,
-    costPerImage: null,
+    reasoningCostPerMillion: model.reasoningCostPerMillion,
+    costPerRequest: model.costPerRequest,
+    costPerImage: model.costPerImage,
     rpmLimit: model.rpmLimit,
     tpmLimit: model.tpmLimit,
     weight: model.weight,
@@ -46,7 +46,7 @@ export function modelConfig(model: Model): ModelConfig {
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
-/** The budget and limit settings every governed entity ships. */
+/** The budget and limit settings every governed entity ships, with the spend counted in its current period. */
 function governedConfig(entity: Governed) {
   return {
     maxBudget: entity.maxBudget,
@@ -56,7 +56,42 @@ function governedConfig(entity: Governed) {
     rpmLimit: entity.rpmLimit,
     tpmLimit: entity.tpmLimit,
     maxParallelRequests: entity.maxParallelRequests,
+    spend: entity.spend,
   };
+}
+
+export function orgConfig(org: Organization): OrgConfig {
+  return OrgConfig.parse({ id: org.id, name: org.name, models: org.models, ...governedConfig(org), blocked: org.blocked, tags: org.tags });
+}
+
+export function userConfig(user: User): UserConfig {
+  return UserConfig.parse({ id: user.id, orgId: user.organization?.id ?? null, ...governedConfig(user), blocked: user.blocked });
+}
+
+/**
+ * An end user with their budget tier resolved: each budget and limit setting is the end user's own where set, else
+ * the tier's (so data planes need not know tiers). The period's duration follows the same rule; the reset time and
+ * the spend are the end user's own (the budget-reset job keeps them for the tier's duration too).
+ */
+export function endUserConfig(endUser: EndUser, tier: BudgetTier | null): EndUserConfig {
+  const own = governedConfig(endUser);
+  return EndUserConfig.parse({
+    id: endUser.id,
+    externalId: endUser.externalId,
+    maxBudget: own.maxBudget ?? tier?.maxBudget ?? null,
+    softBudget: own.softBudget ?? tier?.softBudget ?? null,
+    budgetDuration: own.budgetDuration ?? tier?.budgetDuration ?? null,
+    budgetResetAt: own.budgetResetAt,
+    rpmLimit: own.rpmLimit ?? tier?.rpmLimit ?? null,
+    tpmLimit: own.tpmLimit ?? tier?.tpmLimit ?? null,
+    maxParallelRequests: own.maxParallelRequests ?? tier?.maxParallelRequests ?? null,
+    spend: own.spend,
+    blocked: endUser.blocked,
+  });
+}
+
+export function tagConfig(tag: Tag): TagConfig {
+  return TagConfig.parse({ id: tag.id, name: tag.name, ...governedConfig(tag) });
 }
 
 export function teamConfig(team: Team): TeamConfig {

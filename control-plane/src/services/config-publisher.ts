@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { ConfigMessage, snapshotParts, type ConfigFeature, type ConfigMessageInput, type ConfigSnapshotInput, type ConfigStreamMessageInput } from '@tollgate/schema';
+import { ConfigMessage, snapshotParts, type ConfigChangeInput, type ConfigFeature, type ConfigMessageInput, type ConfigSnapshotInput, type ConfigStreamMessageInput } from '@tollgate/schema';
 import { errorMessage, type Logger } from '../logger.js';
 import { AsyncQueue } from '../util/async-queue.js';
 import type { ConfigReader, VersionedChange } from './config-source.js';
@@ -36,7 +36,14 @@ interface Subscriber {
   version: number | null;
   /** Takes snapshots as `snapshotPart` messages (it listed the `snapshotParts` feature). */
   parts: boolean;
+  /** Takes the org, user, end-user and tag ops in deltas (it listed the `governedSubjects` feature). */
+  governed: boolean;
 }
+
+/** Delta ops only subscribers that listed the `governedSubjects` feature understand. */
+const GOVERNED_OPS: ReadonlySet<ConfigChangeInput['op']> = new Set([
+  'upsertOrg', 'deleteOrg', 'upsertUser', 'deleteUser', 'upsertEndUser', 'deleteEndUser', 'upsertTag', 'deleteTag',
+]);
 
 /**
  * Streams config to data planes: a full snapshot first, then after each committed change a delta from the
@@ -51,7 +58,8 @@ interface Subscriber {
  * Snapshots are read once for every subscriber that asks while one is being read (a restart of N data planes
  * costs one read, not N). A subscriber that listed the `snapshotParts` feature gets it as `snapshotPart` messages,
  * each made when graphql-ws takes it (so a 500,000-key snapshot is never one string); others get one `snapshot`.
- * Either way the snapshot counts as one queued item for the backlog limit.
+ * Either way the snapshot counts as one queued item for the backlog limit. Deltas carry org, user, end-user and tag
+ * changes only to subscribers that listed the `governedSubjects` feature.
  */
 export class ConfigPublisher {
   private readonly subscribers = new Set<Subscriber>();
@@ -97,7 +105,13 @@ export class ConfigPublisher {
    */
   subscribe(features: readonly ConfigFeature[] = []): AsyncIterableIterator<ConfigUpdate, undefined> {
     const queue = new AsyncQueue<QueueItem>(() => this.subscribers.delete(subscriber));
-    const subscriber: Subscriber = { queue, stream: new SubscriberStream(queue), version: null, parts: features.includes('snapshotParts') };
+    const subscriber: Subscriber = {
+      queue,
+      stream: new SubscriberStream(queue),
+      version: null,
+      parts: features.includes('snapshotParts'),
+      governed: features.includes('governedSubjects'),
+    };
     this.subscribers.add(subscriber);
     void this.sendSnapshot(subscriber);
     return subscriber.stream;
@@ -177,7 +191,9 @@ export class ConfigPublisher {
       kind: 'delta',
       fromVersion: from,
       version: this.head,
-      changes: this.recent.filter((c) => c.version > from).map((c) => c.change),
+      // An older data plane would refuse the whole delta for an op it does not know, so it gets none of those (it
+      // still moves to the new version: the rest of the config is the same for it).
+      changes: this.recent.filter((c) => c.version > from && (subscriber.governed || !GOVERNED_OPS.has(c.change.op))).map((c) => c.change),
     };
     const parsed = ConfigMessage.safeParse(message);
     if (!parsed.success) {
@@ -200,6 +216,8 @@ export class ConfigPublisher {
         models: snapshot.models.length,
         teams: snapshot.teams.length,
         keys: snapshot.keys.length,
+        users: snapshot.users?.length ?? 0,
+        endUsers: snapshot.endUsers?.length ?? 0,
         ms: Math.round(performance.now() - started),
       });
       return snapshot;

@@ -1,12 +1,36 @@
 import { IsolationLevel } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { compactKeyConfig, type ConfigChangeInput, type ConfigSnapshotInput, type KeyConfigInput } from '@tollgate/schema';
-import { ConfigChange, Model, Team, VirtualKey, type ConfigEntity } from '../db/entities/index.js';
+import { ConfigChange, EndUser, Model, Organization, Tag, Team, User, VirtualKey, type ConfigEntity } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import { errorMessage, type Logger } from '../logger.js';
 import type { ConfigLog } from './config-log.js';
 import { forEachKeyRow, KeyRowMapper } from './config-key-rows.js';
-import { keyConfig, modelConfig, teamConfig } from './config-mappers.js';
+import { endUserConfig, keyConfig, modelConfig, orgConfig, tagConfig, teamConfig, userConfig } from './config-mappers.js';
+
+/**
+ * End users and tags are sent only with settings (a budget or a limit; for end users also blocking or a budget tier):
+ * end users are made on first sight by usage ingest, so there may be millions without any.
+ */
+const LIMITED = [{ maxBudget: { $ne: null } }, { softBudget: { $ne: null } }, { rpmLimit: { $ne: null } }, { tpmLimit: { $ne: null } }, { maxParallelRequests: { $ne: null } }];
+const TAG_WITH_SETTINGS = { $or: LIMITED };
+const END_USER_WITH_SETTINGS = { $or: [...LIMITED, { blocked: true }, { budgetTier: { $ne: null } }] };
+
+/** An end user (budget tier populated) as sent; the query above already kept only those with settings. */
+const liveEndUserConfig = (endUser: EndUser) => endUserConfig(endUser, endUser.budgetTier?.getEntity() ?? null);
+
+/** The live entities a batch of change rows names, by kind and id. */
+type Live = { [K in ConfigEntity]: Map<string, LiveEntity[K]> };
+interface LiveEntity {
+  model: Model;
+  team: Team;
+  key: VirtualKey;
+  org: Organization;
+  user: User;
+  end_user: EndUser;
+  tag: Tag;
+}
+const byId = <E extends { id: string }>(entities: E[]) => new Map(entities.map((e) => [e.id, e]));
 
 /** A config change paired with the version of the last change row it reflects. */
 export interface VersionedChange {
@@ -28,7 +52,7 @@ export interface ChangeBatch {
 /** What the publisher needs to read; an interface so its delivery rules can be tested without a database. */
 export interface ConfigReader {
   currentVersion(): Promise<number>;
-  /** Keys come without their default fields (the wire form); models and teams in full. */
+  /** Keys come without their default fields (the wire form); everything else in full. */
   snapshot(): Promise<ConfigSnapshotInput>;
   changesAfter(afterVersion: number, rowLimit: number): Promise<ChangeBatch>;
 }
@@ -55,6 +79,10 @@ export class ConfigSource implements ConfigReader {
       // Sequential on purpose: one transaction is one connection, and an EntityManager is not for concurrent use.
       const models = await em.find(Model, { deletedAt: null }, { orderBy: { name: 'asc' } });
       const teams = await em.find(Team, { deletedAt: null }, { orderBy: { name: 'asc' } });
+      const orgs = await em.find(Organization, { deletedAt: null }, { orderBy: { name: 'asc' } });
+      const users = await em.find(User, { deletedAt: null }, { orderBy: { id: 'asc' } });
+      const tags = await em.find(Tag, TAG_WITH_SETTINGS, { orderBy: { name: 'asc' } });
+      const endUsers = await em.find(EndUser, END_USER_WITH_SETTINGS, { orderBy: { externalId: 'asc' }, populate: ['budgetTier'] });
       // Keys are the bulk of a snapshot (hundreds of thousands): plain rows, not entities (see config-key-rows.ts).
       const keys: KeyConfigInput[] = [];
       const mapper = new KeyRowMapper(em);
@@ -68,6 +96,10 @@ export class ConfigSource implements ConfigReader {
         models: this.convertAll('model', models, modelConfig),
         teams: this.convertAll('team', teams, teamConfig),
         keys,
+        orgs: this.convertAll('org', orgs, orgConfig),
+        users: this.convertAll('user', users, userConfig),
+        endUsers: this.convertAll('end_user', endUsers, liveEndUserConfig),
+        tags: this.convertAll('tag', tags, tagConfig),
       };
     });
   }
@@ -94,44 +126,67 @@ export class ConfigSource implements ConfigReader {
       const models = await em.find(Model, { id: { $in: idsOf('model') }, deletedAt: null });
       const teams = await em.find(Team, { id: { $in: idsOf('team') }, deletedAt: null });
       const keys = await em.find(VirtualKey, { id: { $in: idsOf('key') }, deletedAt: null, keyType: 'llm_api' }, { populate: ['hash', 'previousHash'] });
-      const live = {
-        model: new Map(models.map((m) => [m.id, m])),
-        team: new Map(teams.map((t) => [t.id, t])),
-        key: new Map(keys.map((k) => [k.id, k])),
+      const orgs = await em.find(Organization, { id: { $in: idsOf('org') }, deletedAt: null });
+      const users = await em.find(User, { id: { $in: idsOf('user') }, deletedAt: null });
+      const endUsers = await em.find(EndUser, { id: { $in: idsOf('end_user') }, ...END_USER_WITH_SETTINGS }, { populate: ['budgetTier'] });
+      const tags = await em.find(Tag, { id: { $in: idsOf('tag') }, ...TAG_WITH_SETTINGS });
+      const live: Live = {
+        model: byId(models),
+        team: byId(teams),
+        key: byId(keys),
+        org: byId(orgs),
+        user: byId(users),
+        end_user: byId(endUsers),
+        tag: byId(tags),
       };
-      const changes = [...last.values()].map((row) => ({
-        version: row.version,
-        change: this.changeFor(row.entity, row.entityId, live),
-      }));
+      // Rows of entities this release does not know (written by a newer control plane during a rolling upgrade)
+      // are skipped: their subscribers get them from a replica that knows them.
+      const changes = [...last.values()].flatMap((row) => {
+        const change = this.changeFor(row.entity, row.entityId, live);
+        return change ? [{ version: row.version, change }] : [];
+      });
       const purgedThrough = await this.log.purgedThrough(em);
       return { head: rows.at(-1)?.version ?? afterVersion, changes, rows: rows.length, purgedThrough };
     });
   }
 
-  private changeFor(
-    entity: ConfigEntity,
-    id: string,
-    live: { model: Map<string, Model>; team: Map<string, Team>; key: Map<string, VirtualKey> },
-  ): ConfigChangeInput {
+  private changeFor(entity: ConfigEntity, id: string, live: Live): ConfigChangeInput | undefined {
     // An entity that fails the schema is sent as deleted: the data plane must not keep serving an older,
-    // now-wrong version of it, and it cannot use the invalid one.
+    // now-wrong version of it, and it cannot use the invalid one. So is one that is not (or no longer) sent at all:
+    // an end user or tag without settings.
+    const value = <E extends { id: string }, C>(kind: ConfigEntity, found: E | undefined, map: (e: E) => C) => found && this.convert(kind, found, map);
     switch (entity) {
       case 'model': {
-        const model = live.model.get(id);
-        const value = model && this.convert('model', model, modelConfig);
-        return value ? { op: 'upsertModel', value } : { op: 'deleteModel', id };
+        const model = value('model', live.model.get(id), modelConfig);
+        return model ? { op: 'upsertModel', value: model } : { op: 'deleteModel', id };
       }
       case 'team': {
-        const team = live.team.get(id);
-        const value = team && this.convert('team', team, teamConfig);
-        return value ? { op: 'upsertTeam', value } : { op: 'deleteTeam', id };
+        const team = value('team', live.team.get(id), teamConfig);
+        return team ? { op: 'upsertTeam', value: team } : { op: 'deleteTeam', id };
       }
       case 'key': {
-        const key = live.key.get(id);
-        const value = key && this.convert('key', key, keyConfig);
+        const key = value('key', live.key.get(id), keyConfig);
         // Sent without default fields, like snapshot keys: the receiving parse fills them in.
-        return value ? { op: 'upsertKey', value: compactKeyConfig(value) } : { op: 'deleteKey', id };
+        return key ? { op: 'upsertKey', value: compactKeyConfig(key) } : { op: 'deleteKey', id };
       }
+      case 'org': {
+        const org = value('org', live.org.get(id), orgConfig);
+        return org ? { op: 'upsertOrg', value: org } : { op: 'deleteOrg', id };
+      }
+      case 'user': {
+        const user = value('user', live.user.get(id), userConfig);
+        return user ? { op: 'upsertUser', value: user } : { op: 'deleteUser', id };
+      }
+      case 'end_user': {
+        const endUser = value('end_user', live.end_user.get(id), liveEndUserConfig);
+        return endUser ? { op: 'upsertEndUser', value: endUser } : { op: 'deleteEndUser', id };
+      }
+      case 'tag': {
+        const tag = value('tag', live.tag.get(id), tagConfig);
+        return tag ? { op: 'upsertTag', value: tag } : { op: 'deleteTag', id };
+      }
+      default:
+        return undefined;
     }
   }
 

@@ -35,9 +35,10 @@ export class OrganizationService {
     const input = parseInput(CreateOrganizationInput, rawInput);
     return onUniqueViolation(
       () =>
-        this.writer.run(actor, async ({ em, audit }) => {
+        this.writer.run(actor, async ({ em, record, audit }) => {
           if (await em.count(Organization, { name: input.name, deletedAt: null })) throw duplicateName();
           const org = em.create(Organization, input);
+          record('org', org.id, 'upsert');
           audit({ action: 'org.create', entityType: 'organization', entityId: org.id, orgId: org.id, after: auditView(org) });
           return org;
         }),
@@ -50,7 +51,7 @@ export class OrganizationService {
     if (!isUuid(id)) throw notFound('Organization');
     return onUniqueViolation(
       () =>
-        this.writer.run(actor, async ({ em, audit }) => {
+        this.writer.run(actor, async ({ em, record, audit }) => {
           const org = await em.findOne(Organization, { id, deletedAt: null });
           if (!org) throw notFound('Organization');
           assertCan(actor.principal, 'org.update', { orgId: org.id });
@@ -60,6 +61,7 @@ export class OrganizationService {
           }
           const before = auditView(org);
           em.assign(org, definedOnly(patch));
+          record('org', org.id, 'upsert');
           audit({ action: 'org.update', entityType: 'organization', entityId: org.id, orgId: org.id, before, after: auditView(org) });
           return org;
         }),
@@ -70,7 +72,7 @@ export class OrganizationService {
   /** Soft-deletes an organization; refused while it still has live teams or users. */
   async delete(actor: Actor, id: string): Promise<void> {
     if (!isUuid(id)) throw notFound('Organization');
-    await this.writer.run(actor, async ({ em, audit }) => {
+    await this.writer.run(actor, async ({ em, record, audit }) => {
       const org = await em.findOne(Organization, { id, deletedAt: null });
       if (!org) throw notFound('Organization');
       assertCan(actor.principal, 'org.delete', { orgId: org.id });
@@ -80,6 +82,7 @@ export class OrganizationService {
       }
       const before = auditView(org);
       org.deletedAt = new Date();
+      record('org', org.id, 'delete');
       audit({ action: 'org.delete', entityType: 'organization', entityId: org.id, orgId: org.id, before });
     });
   }

@@ -74,10 +74,11 @@ export class UserService {
     const passwordHash = input.password === null ? null : await hashPassword(input.password);
     return onUniqueViolation(
       () =>
-        this.writer.run(actor, async ({ em, audit }) => {
+        this.writer.run(actor, async ({ em, record, audit }) => {
           const organization = organizationId === null ? null : await liveOrganization(em, organizationId);
           if (await em.count(User, { email: input.email, deletedAt: null })) throw duplicateEmail();
           const user = em.create(User, { email: input.email, name: input.name, role: input.role, organization, passwordHash });
+          record('user', user.id, 'upsert');
           audit({ action: 'user.create', entityType: 'user', entityId: user.id, orgId: organizationId, after: auditView(user) });
           return user;
         }),
@@ -89,7 +90,7 @@ export class UserService {
   async update(actor: Actor, id: string, rawInput: unknown): Promise<User> {
     const patch = parseInput(UpdateUserInput, rawInput);
     if (!isUuid(id)) throw notFound('User');
-    return this.writer.run(actor, async ({ em, audit }) => {
+    return this.writer.run(actor, async ({ em, record, audit }) => {
       const user = await em.findOne(User, { id, deletedAt: null });
       if (!user || !(await this.canRead(actor.principal, user))) throw notFound('User');
       assertCan(actor.principal, 'user.update', userScope(user));
@@ -104,6 +105,8 @@ export class UserService {
       if (patch.blocked !== undefined || patch.role !== undefined) assertGrantable(actor.principal, user.role);
       const before = auditView(user);
       em.assign(user, definedOnly(patch));
+      // Data planes follow users: blocking one refuses their keys there too.
+      record('user', user.id, 'upsert');
       if (patch.blocked === true) await em.nativeDelete(Session, { user: user.id });
       audit({ action: 'user.update', entityType: 'user', entityId: user.id, orgId: user.organization?.id ?? null, before, after: auditView(user) });
       return user;
@@ -113,7 +116,7 @@ export class UserService {
   /** Soft-deletes a user; refused while they own live keys (delete or hand those over first). */
   async delete(actor: Actor, id: string): Promise<void> {
     if (!isUuid(id)) throw notFound('User');
-    await this.writer.run(actor, async ({ em, audit }) => {
+    await this.writer.run(actor, async ({ em, record, audit }) => {
       const user = await em.findOne(User, { id, deletedAt: null });
       if (!user || !(await this.canRead(actor.principal, user))) throw notFound('User');
       assertCan(actor.principal, 'user.delete', userScope(user));
@@ -121,6 +124,7 @@ export class UserService {
       if (await em.count(VirtualKey, { owner: id, deletedAt: null })) throw conflict('The user still owns keys; delete them first.');
       const before = auditView(user);
       user.deletedAt = new Date();
+      record('user', user.id, 'delete');
       await em.nativeDelete(Session, { user: user.id });
       await em.nativeDelete(TeamMembership, { user: user.id });
       audit({ action: 'user.delete', entityType: 'user', entityId: user.id, orgId: user.organization?.id ?? null, before });

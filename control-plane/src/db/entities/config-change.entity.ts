@@ -1,6 +1,10 @@
 import { BigIntType, Entity, Enum, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
 
-export const CONFIG_ENTITIES = ['model', 'team', 'key'] as const;
+/**
+ * What data planes follow. `org`, `user`, `end_user` and `tag` (governed subjects) go only to data planes that
+ * listed the `governedSubjects` config feature.
+ */
+export const CONFIG_ENTITIES = ['model', 'team', 'key', 'org', 'user', 'end_user', 'tag'] as const;
 export type ConfigEntity = (typeof CONFIG_ENTITIES)[number];
 export const CONFIG_OPS = ['upsert', 'delete'] as const;
 export type ConfigOp = (typeof CONFIG_OPS)[number];

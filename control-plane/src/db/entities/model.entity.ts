@@ -68,6 +68,17 @@ export class Model {
   @Property({ ...money(), nullable: true })
   cacheWriteCostPerMillion: number | null = null;
 
+  /** USD per million reasoning tokens; null: the pricing table's, else the output price. */
+  @Property({ ...money(), nullable: true })
+  reasoningCostPerMillion: number | null = null;
+
+  /** USD per request and per input image, on top of tokens; null: the pricing table's, else none. */
+  @Property({ ...money(), nullable: true })
+  costPerRequest: number | null = null;
+
+  @Property({ ...money(), nullable: true })
+  costPerImage: number | null = null;
+
   /** The deployment's capacity: requests and tokens per minute (routing and limits); null: unknown. */
   @Property({ type: 'integer', nullable: true })
   rpmLimit: number | null = null;

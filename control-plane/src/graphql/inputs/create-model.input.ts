@@ -14,6 +14,15 @@ abstract class ModelDeploymentFields {
   @Field(() => Float, { nullable: true, description: 'USD per million cache-write input tokens; null: the input price.' })
   cacheWriteCostPerMillion?: number | null;
 
+  @Field(() => Float, { nullable: true, description: "USD per million reasoning tokens; null: the pricing table's, else the output price." })
+  reasoningCostPerMillion?: number | null;
+
+  @Field(() => Float, { nullable: true, description: "USD per request, on top of tokens; null: the pricing table's, else none." })
+  costPerRequest?: number | null;
+
+  @Field(() => Float, { nullable: true, description: "USD per input image, on top of tokens; null: the pricing table's, else none." })
+  costPerImage?: number | null;
+
   @Field(() => Int, { nullable: true, description: "The deployment's requests per minute." })
   rpmLimit?: number | null;
 

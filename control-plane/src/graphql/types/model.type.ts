@@ -53,6 +53,15 @@ export class ModelObject {
   @Field(() => Float, { nullable: true })
   cacheWriteCostPerMillion!: number | null;
 
+  @Field(() => Float, { nullable: true, description: "USD per million reasoning tokens; null: the pricing table's, else the output price." })
+  reasoningCostPerMillion!: number | null;
+
+  @Field(() => Float, { nullable: true, description: "USD per request, on top of tokens; null: the pricing table's, else none." })
+  costPerRequest!: number | null;
+
+  @Field(() => Float, { nullable: true, description: "USD per input image, on top of tokens; null: the pricing table's, else none." })
+  costPerImage!: number | null;
+
   @Field(() => Int, { nullable: true })
   rpmLimit!: number | null;
 
