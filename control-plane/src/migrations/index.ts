@@ -9,6 +9,7 @@ import { Migration20261125110534 } from './Migration20261125110534.js';
 import { Migration20261125111333 } from './Migration20261125111333.js';
 import { Migration20261125113606 } from './Migration20261125113606.js';
 import { Migration20261125132222 } from './Migration20261125132222.js';
+import { Migration20261125132325 } from './Migration20261125132325.js';
 
 /**
  * Every migration, in order. Listed explicitly instead of globbed so they are found the same way from the
@@ -26,4 +27,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261125111333', class: Migration20261125111333 },
   { name: 'Migration20261125113606', class: Migration20261125113606 },
   { name: 'Migration20261125132222', class: Migration20261125132222 },
+  { name: 'Migration20261125132325', class: Migration20261125132325 },
 ];
