@@ -1,6 +1,30 @@
-import type { ConfigChange, ConfigSnapshot, KeyConfigInput, LeanConfigSnapshot, ModelConfig, TeamConfig } from '@tollgate/schema';
-import { KeyIndexBuilder, type KeyIndex } from './key-index.js';
-import type { ConfigState, KeyLookup, RuntimeConfig, RuntimeKey, RuntimeModel, RuntimeTeam } from './runtime.js';
+import type {
+  ConfigChange,
+  ConfigSnapshot,
+  EndUserConfig,
+  GovernedConfig,
+  KeyConfigInput,
+  LeanConfigSnapshot,
+  ModelConfig,
+  OrgConfig,
+  TagConfig,
+  TeamConfig,
+  UserConfig,
+} from '@tollgate/schema';
+import { KeyIndexBuilder, type KeyIndex, type KeyOwners } from './key-index.js';
+import type {
+  ConfigState,
+  KeyLookup,
+  RuntimeConfig,
+  RuntimeEndUser,
+  RuntimeGoverned,
+  RuntimeKey,
+  RuntimeModel,
+  RuntimeOrg,
+  RuntimeTag,
+  RuntimeTeam,
+  RuntimeUser,
+} from './runtime.js';
 
 export interface CompileWarning {
   message: string;
@@ -31,6 +55,10 @@ export class SnapshotBuilder {
   private readonly models = new Map<string, ModelConfig>();
   private readonly teams = new Map<string, TeamConfig>();
   private readonly keys = new KeyIndexBuilder();
+  private readonly orgs = new Map<string, RuntimeOrg>();
+  private readonly users = new Map<string, RuntimeUser>();
+  private readonly endUsers = new Map<string, RuntimeEndUser>();
+  private readonly tags = new Map<string, RuntimeTag>();
   /** Keys whose team had not arrived when they did (checked again at the end). */
   private readonly teamNotYetSeen: { id: string; teamId: string }[] = [];
 
@@ -43,6 +71,10 @@ export class SnapshotBuilder {
   add(part: LeanConfigSnapshot): void {
     for (const m of part.models) this.models.set(m.id, m);
     for (const t of part.teams) this.teams.set(t.id, t);
+    for (const o of part.orgs) this.orgs.set(o.id, runtimeOrg(o));
+    for (const u of part.users) this.users.set(u.id, runtimeUser(u));
+    for (const e of part.endUsers) this.endUsers.set(e.id, runtimeEndUser(e));
+    for (const t of part.tags) this.tags.set(t.id, runtimeTag(t));
     for (const k of part.keys) {
       this.keys.add(k);
       if (k.teamId != null && !this.teams.has(k.teamId)) this.teamNotYetSeen.push({ id: k.id, teamId: k.teamId });
@@ -52,11 +84,19 @@ export class SnapshotBuilder {
   finish(): Compiled {
     const warnings: CompileWarning[] = [];
     const generated = Date.parse(this.generatedAt);
-    const config = runtimeConfig(this.version, Number.isFinite(generated) ? Math.floor(generated / 1000) : 0, {
+    const state: ConfigState = {
       models: this.models,
       teams: this.teams,
       keys: this.keys.finish(),
-    }, warnings);
+      orgs: this.orgs,
+      users: this.users,
+      endUsers: this.endUsers,
+      tags: this.tags,
+    };
+    const config = runtimeConfig(this.version, Number.isFinite(generated) ? Math.floor(generated / 1000) : 0, state, warnings, {
+      endUsersByExternalId: indexBy(this.endUsers, (e) => e.externalId),
+      tagsByName: indexBy(this.tags, (t) => t.name),
+    });
     for (const { id, teamId } of this.teamNotYetSeen) {
       if (!this.teams.has(teamId)) warnings.push(orphanKey(id, teamId));
     }
@@ -68,13 +108,17 @@ export class SnapshotBuilder {
  * The config after a delta, sharing everything the delta does not touch with `config` (which stays as it was:
  * requests holding it keep a consistent view). Changes apply in order; for keys only each id's last change counts,
  * and the key index rebuilds only the shards those keys are in, so a key change costs the same with ten keys or a
- * million.
+ * million. Governed subjects are replaced one by one in copies of their maps (no subject is compiled again).
  */
 export function applyDelta(config: RuntimeConfig, version: number, changes: readonly ConfigChange[]): Compiled {
   const warnings: CompileWarning[] = [];
   let models: Map<string, ModelConfig> | null = null;
   let teams: Map<string, TeamConfig> | null = null;
   const keyChanges = new Map<string, KeyConfigInput | null>();
+  const orgs = new SubjectChanges(config.state.orgs);
+  const users = new SubjectChanges(config.state.users);
+  const endUsers = new SubjectChanges(config.state.endUsers, config.endUsersByExternalId, (e) => e.externalId);
+  const tags = new SubjectChanges(config.state.tags, config.tagsByName, (t) => t.name);
   for (const change of changes) {
     switch (change.op) {
       case 'upsertModel': (models ??= new Map(config.state.models)).set(change.value.id, change.value); break;
@@ -83,21 +127,75 @@ export function applyDelta(config: RuntimeConfig, version: number, changes: read
       case 'deleteTeam': (teams ??= new Map(config.state.teams)).delete(change.id); break;
       case 'upsertKey': keyChanges.set(change.value.id, change.value); break;
       case 'deleteKey': keyChanges.set(change.id, null); break;
+      case 'upsertOrg': orgs.set(runtimeOrg(change.value)); break;
+      case 'deleteOrg': orgs.delete(change.id); break;
+      case 'upsertUser': users.set(runtimeUser(change.value)); break;
+      case 'deleteUser': users.delete(change.id); break;
+      case 'upsertEndUser': endUsers.set(runtimeEndUser(change.value)); break;
+      case 'deleteEndUser': endUsers.delete(change.id); break;
+      case 'upsertTag': tags.set(runtimeTag(change.value)); break;
+      case 'deleteTag': tags.delete(change.id); break;
     }
   }
   const state: ConfigState = {
     models: models ?? config.state.models,
     teams: teams ?? config.state.teams,
     keys: keyChanges.size > 0 ? config.state.keys.withChanges(keyChanges) : config.state.keys,
+    orgs: orgs.byId,
+    users: users.byId,
+    endUsers: endUsers.byId,
+    tags: tags.byId,
   };
   const next = runtimeConfig(version, Math.floor(Date.now() / 1000), state, warnings, {
     modelsByName: models ? undefined : config.modelsByName,
     teamsById: teams ? undefined : config.teamsById,
+    endUsersByExternalId: endUsers.byName,
+    tagsByName: tags.byName,
   });
   for (const key of keyChanges.values()) {
     if (key?.teamId != null && !next.teamsById.has(key.teamId)) warnings.push(orphanKey(key.id, key.teamId));
   }
   return { config: next, warnings };
+}
+
+/**
+ * Copy-on-write changes to governed subjects of one kind: their map by id and, for end users and tags, their map by
+ * the name requests carry. The maps are copied at the first change only; without changes the current ones stay.
+ */
+class SubjectChanges<S extends { readonly id: string }> {
+  private copied = false;
+
+  constructor(
+    public byId: ReadonlyMap<string, S>,
+    public byName: ReadonlyMap<string, S> = new Map(),
+    private readonly nameOf: ((subject: S) => string) | null = null,
+  ) {}
+
+  set(subject: S): void {
+    const { byId, byName } = this.writable();
+    this.unname(byId.get(subject.id), byName);
+    byId.set(subject.id, subject);
+    if (this.nameOf) byName.set(this.nameOf(subject), subject);
+  }
+
+  delete(id: string): void {
+    const { byId, byName } = this.writable();
+    this.unname(byId.get(id), byName);
+    byId.delete(id);
+  }
+
+  private unname(previous: S | undefined, byName: Map<string, S>): void {
+    if (previous && this.nameOf && byName.get(this.nameOf(previous)) === previous) byName.delete(this.nameOf(previous));
+  }
+
+  private writable(): { byId: Map<string, S>; byName: Map<string, S> } {
+    if (!this.copied) {
+      this.byId = new Map(this.byId);
+      if (this.nameOf) this.byName = new Map(this.byName);
+      this.copied = true;
+    }
+    return { byId: this.byId as Map<string, S>, byName: this.byName as Map<string, S> };
+  }
 }
 
 function orphanKey(id: string, teamId: string): CompileWarning {
@@ -109,17 +207,32 @@ function runtimeConfig(
   createdAt: number,
   state: ConfigState,
   warnings: CompileWarning[],
-  unchanged: { modelsByName?: ReadonlyMap<string, RuntimeModel>; teamsById?: ReadonlyMap<string, RuntimeTeam> } = {},
+  indexes: {
+    modelsByName?: ReadonlyMap<string, RuntimeModel>;
+    teamsById?: ReadonlyMap<string, RuntimeTeam>;
+    endUsersByExternalId: ReadonlyMap<string, RuntimeEndUser>;
+    tagsByName: ReadonlyMap<string, RuntimeTag>;
+  },
 ): RuntimeConfig {
-  const teamsById = unchanged.teamsById ?? compileTeams(state.teams);
+  const teamsById = indexes.teamsById ?? compileTeams(state.teams);
   return Object.freeze({
     version,
     createdAt,
-    keysByHash: new KeysByHash(state.keys, teamsById),
-    modelsByName: unchanged.modelsByName ?? compileModels(state.models, warnings),
+    keysByHash: new KeysByHash(state.keys, { teams: teamsById, orgs: state.orgs, users: state.users }),
+    modelsByName: indexes.modelsByName ?? compileModels(state.models, warnings),
     teamsById,
+    orgsById: state.orgs,
+    usersById: state.users,
+    endUsersByExternalId: indexes.endUsersByExternalId,
+    tagsByName: indexes.tagsByName,
     state: Object.freeze(state),
   });
+}
+
+function indexBy<S>(subjects: ReadonlyMap<string, S>, nameOf: (subject: S) => string): Map<string, S> {
+  const byName = new Map<string, S>();
+  for (const subject of subjects.values()) byName.set(nameOf(subject), subject);
+  return byName;
 }
 
 function compileModels(models: ReadonlyMap<string, ModelConfig>, warnings: CompileWarning[]): ReadonlyMap<string, RuntimeModel> {
@@ -134,16 +247,66 @@ function compileModels(models: ReadonlyMap<string, ModelConfig>, warnings: Compi
 function compileTeams(teams: ReadonlyMap<string, TeamConfig>): ReadonlyMap<string, RuntimeTeam> {
   const byId = new Map<string, RuntimeTeam>();
   for (const t of teams.values()) {
-    byId.set(t.id, Object.freeze({ id: t.id, name: t.name, blocked: t.blocked, models: t.models.length > 0 ? new Set(t.models) : null }));
+    byId.set(t.id, Object.freeze({
+      id: t.id,
+      name: t.name,
+      orgId: t.orgId,
+      blocked: t.blocked,
+      models: modelSet(t.models),
+      tags: Object.freeze([...t.tags]),
+      metadata: deepFreeze(structuredClone(t.metadata)),
+      ...governed(t),
+    }));
   }
   return byId;
 }
 
-/** The keys of one config version, with teams resolved in that version's teams. */
+/** The governed settings of a parsed subject (every field filled in by the schema's defaults). */
+function governed(c: GovernedConfig): RuntimeGoverned {
+  return {
+    maxBudget: c.maxBudget,
+    softBudget: c.softBudget,
+    budgetDuration: c.budgetDuration,
+    budgetResetAt: c.budgetResetAt,
+    rpmLimit: c.rpmLimit,
+    tpmLimit: c.tpmLimit,
+    maxParallelRequests: c.maxParallelRequests,
+    spend: c.spend,
+  };
+}
+
+/** An allow list: null for an empty one (no restriction). */
+const modelSet = (models: readonly string[]) => (models.length > 0 ? new Set(models) : null);
+
+function runtimeOrg(o: OrgConfig): RuntimeOrg {
+  return Object.freeze({ id: o.id, name: o.name, blocked: o.blocked, models: modelSet(o.models), tags: Object.freeze([...o.tags]), ...governed(o) });
+}
+
+function runtimeUser(u: UserConfig): RuntimeUser {
+  return Object.freeze({ id: u.id, orgId: u.orgId, blocked: u.blocked, ...governed(u) });
+}
+
+function runtimeEndUser(e: EndUserConfig): RuntimeEndUser {
+  return Object.freeze({ id: e.id, externalId: e.externalId, blocked: e.blocked, ...governed(e) });
+}
+
+function runtimeTag(t: TagConfig): RuntimeTag {
+  return Object.freeze({ id: t.id, name: t.name, ...governed(t) });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The keys of one config version, with teams, owners and organizations resolved in that version's. */
 class KeysByHash implements KeyLookup {
   constructor(
     private readonly index: KeyIndex,
-    private readonly teams: ReadonlyMap<string, RuntimeTeam>,
+    private readonly owners: KeyOwners,
   ) {
     Object.freeze(this);
   }
@@ -153,7 +316,7 @@ class KeysByHash implements KeyLookup {
   }
 
   get(hash: string): RuntimeKey | undefined {
-    return this.index.get(hash, this.teams);
+    return this.index.get(hash, this.owners);
   }
 
   has(hash: string): boolean {

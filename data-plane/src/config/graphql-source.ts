@@ -100,8 +100,9 @@ export function graphqlConfigSource(options: GraphqlConfigSourceOptions): Config
       client = createClient({
         url,
         webSocketImpl: WebSocket,
-        // The config features listed here (snapshots in parts) are what this data plane understands; a control plane
-        // that predates them ignores the parameter and sends whole snapshots, which are understood too.
+        // The config features listed here (snapshots in parts, deltas of governed subjects) are what this data plane
+        // understands; a control plane that predates them ignores the parameter and sends whole snapshots and the
+        // deltas it always sent, which are understood too.
         connectionParams: {
           authorization: `Bearer ${options.dataPlaneToken}`,
           [CONFIG_FEATURES_PARAM]: DATA_PLANE_CONFIG_FEATURES,

@@ -1,5 +1,5 @@
 import { KEY_CONFIG_DEFAULTS, isDefaultValue, type KeyConfigInput } from '@tollgate/schema';
-import type { KeySettings, RuntimeKey, RuntimeTeam } from './runtime.js';
+import type { KeySettings, RuntimeKey, RuntimeOrg, RuntimeTeam, RuntimeUser } from './runtime.js';
 
 /**
  * The keys of a runtime config, stored for size and for cheap deltas: with 500,000 keys a data plane holds them
@@ -16,8 +16,10 @@ import type { KeySettings, RuntimeKey, RuntimeTeam } from './runtime.js';
  *   32-bit hash of every entry's id in a typed array, and the search is one pass over those arrays (about 0.3 ms for
  *   500,000 keys, at memory speed) with a string comparison only where the id hash matches. A map from id to entry
  *   would make that search O(1) but cost 30–40 bytes per key and about half a second of every snapshot's build.
- * - Teams are not copied into keys: a lookup resolves the key's team in the config it belongs to, so a team change
- *   touches no key, and a key whose team arrives later becomes valid without being rebuilt.
+ * - Teams, owners and organizations are not copied into keys: a lookup resolves them in the config it belongs to, so
+ *   a change to one touches no key, and a key whose team arrives later becomes valid without being rebuilt.
+ * - A key's period spend (which differs from key to key) is a column of its own rather than a setting, so keys with
+ *   equal settings still share one record; a lookup puts it into the key's settings when it is not 0.
  * - `get` returns a fresh frozen `RuntimeKey` per lookup (one small object per request, which the young generation
  *   collects for free) instead of holding one per key for the process lifetime.
  *
@@ -39,13 +41,23 @@ const FLAG_PREVIOUS = 2;
 /** The entry has an extra record (a model list or non-default settings). */
 const FLAG_EXTRA = 4;
 
-/** Fields of KeyConfig a data plane keeps outside `settings`, or does not keep (display fields: prefix, alias). */
-const NOT_SETTINGS = new Set<string>(['id', 'hash', 'prefix', 'alias', 'teamId', 'userId', 'orgId', 'models', 'blocked', 'expiresAt', 'previousHash', 'previousHashExpiresAt']);
+/**
+ * Fields of KeyConfig a data plane keeps outside the shared settings records, or does not keep (display fields:
+ * prefix, alias). `spend` has its own column.
+ */
+const NOT_SETTINGS = new Set<string>(['id', 'hash', 'prefix', 'alias', 'teamId', 'userId', 'orgId', 'models', 'blocked', 'expiresAt', 'previousHash', 'previousHashExpiresAt', 'spend']);
 const SETTINGS_DEFAULTS = new Map<string, unknown>(
   Object.entries(KEY_CONFIG_DEFAULTS).filter(([field]) => !NOT_SETTINGS.has(field)),
 );
 
 export const NO_SETTINGS: Readonly<Partial<KeySettings>> = Object.freeze({});
+
+/** Where a lookup resolves a key's team, owner and organization: the maps of the config it belongs to. */
+export interface KeyOwners {
+  readonly teams: ReadonlyMap<string, RuntimeTeam>;
+  readonly orgs: ReadonlyMap<string, RuntimeOrg>;
+  readonly users: ReadonlyMap<string, RuntimeUser>;
+}
 
 /** What a key has beyond the common case; shared by its entries, and by keys with equal ones. */
 interface KeyExtra {
@@ -64,6 +76,7 @@ interface EntrySource {
   readonly userIds: readonly (string | null)[];
   readonly orgIds: readonly (string | null)[];
   readonly expires: ArrayLike<number>;
+  readonly spends: ArrayLike<number>;
   readonly flags: ArrayLike<number>;
   readonly extras: ReadonlyMap<number, KeyExtra>;
 }
@@ -81,6 +94,7 @@ class Columns implements EntrySource {
   readonly userIds: (string | null)[] = [];
   readonly orgIds: (string | null)[] = [];
   readonly expires: number[] = [];
+  readonly spends: number[] = [];
   readonly flags: number[] = [];
   readonly extras = new Map<number, KeyExtra>();
 
@@ -88,21 +102,22 @@ class Columns implements EntrySource {
     return this.ids.length;
   }
 
-  private fields(id: string, idHash: number, teamId: string | null, userId: string | null, orgId: string | null, expires: number, flags: number, extra: KeyExtra | undefined): void {
-    if (extra) this.extras.set(this.ids.length, extra);
-    this.ids.push(id);
-    this.idHashes.push(idHash);
-    this.teamIds.push(teamId);
-    this.userIds.push(userId);
-    this.orgIds.push(orgId);
+  private fields(entry: Entry, expires: number, flags: number): void {
+    if (entry.extra) this.extras.set(this.ids.length, entry.extra);
+    this.ids.push(entry.id);
+    this.idHashes.push(entry.idHash);
+    this.teamIds.push(entry.teamId);
+    this.userIds.push(entry.userId);
+    this.orgIds.push(entry.orgId);
     this.expires.push(expires);
-    this.flags.push(extra ? flags | FLAG_EXTRA : flags & ~FLAG_EXTRA);
+    this.spends.push(entry.spend);
+    this.flags.push(entry.extra ? flags | FLAG_EXTRA : flags & ~FLAG_EXTRA);
   }
 
   /** Appends an entry whose hash is in `query` (see decodeHash). */
-  pushQuery(id: string, idHash: number, teamId: string | null, userId: string | null, orgId: string | null, expires: number, flags: number, extra: KeyExtra | undefined): void {
+  pushQuery(entry: Entry, expires: number, flags: number): void {
     for (let i = 0; i < HASH_WORDS; i++) this.words.push(query[i]!);
-    this.fields(id, idHash, teamId, userId, orgId, expires, flags, extra);
+    this.fields(entry, expires, flags);
   }
 
   /** Appends entry `e` of `source`. */
@@ -111,8 +126,20 @@ class Columns implements EntrySource {
     for (let i = 0; i < HASH_WORDS; i++) this.words.push(s[e * HASH_WORDS + i]!);
     const flags = source.flags[e]!;
     const extra = (flags & FLAG_EXTRA) === 0 ? undefined : source.extras.get(e);
-    this.fields(source.ids[e]!, source.idHashes[e]!, source.teamIds[e]!, source.userIds[e]!, source.orgIds[e]!, source.expires[e]!, flags, extra);
+    const entry = { id: source.ids[e]!, idHash: source.idHashes[e]!, teamId: source.teamIds[e]!, userId: source.userIds[e]!, orgId: source.orgIds[e]!, spend: source.spends[e]!, extra };
+    this.fields(entry, source.expires[e]!, flags);
   }
+}
+
+/** What a key's entries (one, or two in a regeneration's grace period) have in common. */
+interface Entry {
+  readonly id: string;
+  readonly idHash: number;
+  readonly teamId: string | null;
+  readonly userId: string | null;
+  readonly orgId: string | null;
+  readonly spend: number;
+  readonly extra: KeyExtra | undefined;
 }
 
 /**
@@ -124,6 +151,7 @@ class Slab {
   private words: Int32Array;
   private idHashes: Int32Array;
   private expires: Float64Array;
+  private spends: Float64Array;
   private flags: Uint8Array;
   private slots: Int32Array;
   private entry = 0;
@@ -133,6 +161,7 @@ class Slab {
     this.words = new Int32Array(entries * HASH_WORDS);
     this.idHashes = new Int32Array(entries);
     this.expires = new Float64Array(entries);
+    this.spends = new Float64Array(entries);
     this.flags = new Uint8Array(entries);
     this.slots = new Int32Array(slots);
   }
@@ -147,6 +176,7 @@ class Slab {
       words: this.words.subarray(e * HASH_WORDS, (e + n) * HASH_WORDS),
       idHashes: this.idHashes.subarray(e, e + n),
       expires: this.expires.subarray(e, e + n),
+      spends: this.spends.subarray(e, e + n),
       flags: this.flags.subarray(e, e + n),
       slots: this.slots.subarray(s, s + capacity),
     };
@@ -170,6 +200,8 @@ class KeyShard implements EntrySource {
   readonly orgIds: readonly (string | null)[];
   /** Epoch milliseconds; NaN: never. */
   readonly expires: Float64Array;
+  /** USD spent in the current period, as the control plane sent it. */
+  readonly spends: Float64Array;
   readonly flags: Uint8Array;
   readonly extras: ReadonlyMap<number, KeyExtra>;
   /** Entry index + 1 per slot, 0 for an empty slot; a power of two at least twice the entries. */
@@ -183,10 +215,12 @@ class KeyShard implements EntrySource {
     memory.words.set(columns.words);
     memory.idHashes.set(columns.idHashes);
     memory.expires.set(columns.expires);
+    memory.spends.set(columns.spends);
     memory.flags.set(columns.flags);
     this.words = memory.words;
     this.idHashes = memory.idHashes;
     this.expires = memory.expires;
+    this.spends = memory.spends;
     this.flags = memory.flags;
     this.ids = columns.ids;
     this.teamIds = columns.teamIds;
@@ -319,22 +353,25 @@ function deepFreeze<T>(value: T): T {
  * that is in `query` when it is called.
  */
 function pushKey(k: KeyConfigInput, intern: Interner, columnsFor: () => Columns): void {
-  const id = k.id;
-  const teamId = intern.string(k.teamId);
-  const userId = intern.string(k.userId);
-  const orgId = intern.string(k.orgId);
+  const entry: Entry = {
+    id: k.id,
+    idHash: idHash(k.id),
+    teamId: intern.string(k.teamId),
+    userId: intern.string(k.userId),
+    orgId: intern.string(k.orgId),
+    spend: k.spend ?? 0,
+    extra: intern.extra(k),
+  };
   const expires = k.expiresAt == null ? Number.NaN : Date.parse(k.expiresAt);
   const flags = k.blocked === true ? FLAG_BLOCKED : 0;
-  const extra = intern.extra(k);
-  const hashOfId = idHash(id);
   decodeHash(k.hash);
-  columnsFor().pushQuery(id, hashOfId, teamId, userId, orgId, expires, flags, extra);
+  columnsFor().pushQuery(entry, expires, flags);
   // A regenerated key's old secret keeps working until its grace period ends, then answers "expired".
   if (k.previousHash != null && k.previousHashExpiresAt != null) {
     const graceEnds = Date.parse(k.previousHashExpiresAt);
     const until = Number.isNaN(expires) ? graceEnds : Math.min(expires, graceEnds);
     decodeHash(k.previousHash);
-    columnsFor().pushQuery(id, hashOfId, teamId, userId, orgId, until, flags | FLAG_PREVIOUS, extra);
+    columnsFor().pushQuery(entry, until, flags | FLAG_PREVIOUS);
   }
 }
 
@@ -395,12 +432,12 @@ export class KeyIndex {
     this.size = shards.reduce((n, s) => n + s.size, 0);
   }
 
-  /** The key with this lower-case hex sha-256, its team resolved in `teams`; undefined if there is none. */
-  get(hash: string, teams: ReadonlyMap<string, RuntimeTeam>): RuntimeKey | undefined {
+  /** The key with this lower-case hex sha-256, its team, owner and organization resolved; undefined if there is none. */
+  get(hash: string, owners: KeyOwners): RuntimeKey | undefined {
     if (!decodeHash(hash)) return undefined;
     const shard = this.shards[this.shardOf(query, 0)]!;
     const e = shard.find(query);
-    return e < 0 ? undefined : runtimeKey(shard, e, teams);
+    return e < 0 ? undefined : runtimeKey(shard, e, owners);
   }
 
   has(hash: string): boolean {
@@ -440,31 +477,44 @@ export class KeyIndex {
   }
 }
 
-function runtimeKey(shard: KeyShard, e: number, teams: ReadonlyMap<string, RuntimeTeam>): RuntimeKey {
+function runtimeKey(shard: KeyShard, e: number, owners: KeyOwners): RuntimeKey {
   const teamId = shard.teamIds[e]!;
-  const team = teamId === null ? null : (teams.get(teamId) ?? null);
+  const team = teamId === null ? null : (owners.teams.get(teamId) ?? null);
+  const userId = shard.userIds[e]!;
+  const orgId = shard.orgIds[e]!;
+  // Keys made before organizations may have none of their own while their team has one.
+  const keyOrTeamOrg = orgId ?? team?.orgId ?? null;
+  const org = keyOrTeamOrg === null ? null : (owners.orgs.get(keyOrTeamOrg) ?? null);
   const flags = shard.flags[e]!;
   const extra = (flags & FLAG_EXTRA) === 0 ? undefined : shard.extras.get(e);
   const expires = shard.expires[e]!;
+  const spend = shard.spends[e]!;
+  const settings = extra?.settings ?? NO_SETTINGS;
   return Object.freeze({
     id: shard.ids[e]!,
     teamId,
     team,
     teamMissing: teamId !== null && team === null,
-    userId: shard.userIds[e]!,
-    orgId: shard.orgIds[e]!,
+    userId,
+    user: userId === null ? null : (owners.users.get(userId) ?? null),
+    orgId,
+    org,
     blocked: (flags & FLAG_BLOCKED) !== 0,
     expiresAtMs: Number.isNaN(expires) ? null : expires,
-    allowedModels: allowedModels(extra?.models ?? null, team?.models ?? null),
-    settings: extra?.settings ?? NO_SETTINGS,
+    allowedModels: allowedModels(extra?.models ?? null, team?.models ?? null, org?.models ?? null),
+    settings: spend === 0 ? settings : Object.freeze({ ...settings, spend }),
   });
 }
 
-/** The key's own list (empty: its team's), never more than its team allows; null: every model. */
-function allowedModels(own: ReadonlySet<string> | null, teamModels: ReadonlySet<string> | null): ReadonlySet<string> | null {
-  if (own === null) return teamModels;
-  if (teamModels === null) return own;
+/** The models all three lists allow (a null list allows every model); null: every model. */
+function allowedModels(own: ReadonlySet<string> | null, team: ReadonlySet<string> | null, org: ReadonlySet<string> | null): ReadonlySet<string> | null {
+  return intersect(intersect(own, team), org);
+}
+
+function intersect(a: ReadonlySet<string> | null, b: ReadonlySet<string> | null): ReadonlySet<string> | null {
+  if (a === null) return b;
+  if (b === null) return a;
   const both = new Set<string>();
-  for (const model of own) if (teamModels.has(model)) both.add(model);
+  for (const model of a) if (b.has(model)) both.add(model);
   return both;
 }

@@ -1,4 +1,4 @@
-import type { KeyConfig, ModelConfig, TeamConfig } from '@tollgate/schema';
+import type { GovernedConfig, KeyConfig, ModelConfig, TeamConfig } from '@tollgate/schema';
 import type { KeyIndex } from './key-index.js';
 
 /**
@@ -8,12 +8,54 @@ import type { KeyIndex } from './key-index.js';
 /** A model deployment as the request path sees it: the snapshot's model config, frozen. */
 export type RuntimeModel = Readonly<ModelConfig>;
 
-export interface RuntimeTeam {
+/**
+ * Budget and limit settings of a governed subject, every field present (as the snapshot's parse fills them in), and
+ * `spend`: the current period's spend as the control plane last sent it, to seed budget counters with.
+ */
+export type RuntimeGoverned = Readonly<GovernedConfig>;
+
+export interface RuntimeTeam extends RuntimeGoverned {
   readonly id: string;
   readonly name: string;
+  /** Null for a team in no organization. */
+  readonly orgId: string | null;
   readonly blocked: boolean;
   /** Model names the team may use; null means every model. */
   readonly models: ReadonlySet<string> | null;
+  readonly tags: readonly string[];
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+export interface RuntimeOrg extends RuntimeGoverned {
+  readonly id: string;
+  readonly name: string;
+  /** Refuses every key of the organization. */
+  readonly blocked: boolean;
+  /** Model names the organization may use (every team and key in it); null means every model. */
+  readonly models: ReadonlySet<string> | null;
+  readonly tags: readonly string[];
+}
+
+/** A user who owns keys: their limits and budget cover all their keys together. */
+export interface RuntimeUser extends RuntimeGoverned {
+  readonly id: string;
+  readonly orgId: string | null;
+  /** Refuses every key the user owns. */
+  readonly blocked: boolean;
+}
+
+/** An end user with settings (budget tier already resolved by the control plane); others are not in the config. */
+export interface RuntimeEndUser extends RuntimeGoverned {
+  readonly id: string;
+  /** The id clients send (`user`, Anthropic `metadata.user_id`). */
+  readonly externalId: string;
+  readonly blocked: boolean;
+}
+
+/** A tag with a budget or limits. */
+export interface RuntimeTag extends RuntimeGoverned {
+  readonly id: string;
+  readonly name: string;
 }
 
 /** A key's budget, limit and policy settings: the KeyConfig fields the runtime key does not carry itself. */
@@ -34,16 +76,26 @@ export interface RuntimeKey {
   /** The key names a team the snapshot does not contain: refused (fail closed). */
   readonly teamMissing: boolean;
   readonly userId: string | null;
+  /**
+   * The key's owner, resolved; null for a key without owner, or whose owner the config does not hold (a control plane
+   * that predates governed subjects sends none, so a missing user restricts nothing).
+   */
+  readonly user: RuntimeUser | null;
   readonly orgId: string | null;
+  /** The key's organization (else its team's), resolved; null as for `user`. */
+  readonly org: RuntimeOrg | null;
   readonly blocked: boolean;
   /** Epoch milliseconds, or null for a key that never expires. */
   readonly expiresAtMs: number | null;
   /**
-   * Model names this key may use, already intersected with its team's list; null means every model:
-   * key list (empty = the team's) ∩ team list (empty = all).
+   * Model names this key may use, already intersected with its team's and organization's lists; null means every
+   * model: key list (empty = no restriction) ∩ team list (empty = none) ∩ organization list (empty = none).
    */
   readonly allowedModels: ReadonlySet<string> | null;
-  /** The settings that are not at their default; an absent field is at its default (see KEY_CONFIG_DEFAULTS). */
+  /**
+   * The settings that are not at their default; an absent field is at its default (see KEY_CONFIG_DEFAULTS). This
+   * includes `spend` (the current period's, as the control plane last sent it) when it is not 0.
+   */
   readonly settings: Readonly<Partial<KeySettings>>;
 }
 
@@ -55,11 +107,18 @@ export interface KeyLookup {
   readonly size: number;
 }
 
-/** What deltas apply to: the config's entities by id, in the order a snapshot listed them. */
+/**
+ * What deltas apply to: the config's entities by id, in the order a snapshot listed them. Governed subjects are kept
+ * in their runtime form (a delta replaces the changed ones and shares the rest).
+ */
 export interface ConfigState {
   readonly models: ReadonlyMap<string, ModelConfig>;
   readonly teams: ReadonlyMap<string, TeamConfig>;
   readonly keys: KeyIndex;
+  readonly orgs: ReadonlyMap<string, RuntimeOrg>;
+  readonly users: ReadonlyMap<string, RuntimeUser>;
+  readonly endUsers: ReadonlyMap<string, RuntimeEndUser>;
+  readonly tags: ReadonlyMap<string, RuntimeTag>;
 }
 
 export interface RuntimeConfig {
@@ -69,6 +128,12 @@ export interface RuntimeConfig {
   readonly keysByHash: KeyLookup;
   readonly modelsByName: ReadonlyMap<string, RuntimeModel>;
   readonly teamsById: ReadonlyMap<string, RuntimeTeam>;
+  readonly orgsById: ReadonlyMap<string, RuntimeOrg>;
+  readonly usersById: ReadonlyMap<string, RuntimeUser>;
+  /** End users with settings, by the id clients send; an end user not here has no limits and is not blocked. */
+  readonly endUsersByExternalId: ReadonlyMap<string, RuntimeEndUser>;
+  /** Tags with a budget or limits, by name. */
+  readonly tagsByName: ReadonlyMap<string, RuntimeTag>;
   /** The entities this config was compiled from; deltas apply to them. */
   readonly state: ConfigState;
 }

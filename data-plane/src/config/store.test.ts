@@ -1,8 +1,8 @@
-import { compactKeyConfig, hashKey, snapshotParts, type ConfigSnapshot } from '@tollgate/schema';
+import { compactKeyConfig, EndUserConfig, hashKey, OrgConfig, snapshotParts, TagConfig, UserConfig, type ConfigSnapshot } from '@tollgate/schema';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../logger.js';
-import { fixtureSnapshot, key, KEYS, team } from '../test-support/fixtures.js';
-import { compileConfig } from './compile.js';
+import { fixtureSnapshot, key, KEYS, snapshotOf, team } from '../test-support/fixtures.js';
+import { applyDelta, compileConfig } from './compile.js';
 import { mayUseModel } from './runtime.js';
 import { ConfigStore } from './store.js';
 
@@ -63,6 +63,121 @@ describe('compileConfig', () => {
     const { config, warnings } = compileConfig(snapshot);
     expect(warnings).toHaveLength(1);
     expect(config.keysByHash.get(hashKey('orphan'))?.teamMissing).toBe(true);
+  });
+});
+
+describe('governed subjects', () => {
+  const BUDGET = { maxBudget: 10, budgetDuration: '1mo', budgetResetAt: '2026-02-01T00:00:00.000Z', spend: 2.5 };
+  const governedSnapshot = (): ConfigSnapshot =>
+    snapshotOf({
+      teams: [team({ id: 't1', name: 'research', orgId: 'o1', models: ['a', 'b', 'c'], rpmLimit: 100, spend: 7, tags: ['r'], metadata: { cost: { centre: 42 } } })],
+      orgs: [OrgConfig.parse({ id: 'o1', name: 'acme', models: ['b', 'c', 'd'], ...BUDGET }), OrgConfig.parse({ id: 'o2', name: 'open' })],
+      users: [UserConfig.parse({ id: 'u1', orgId: 'o1', tpmLimit: 1000, spend: 1 })],
+      endUsers: [EndUserConfig.parse({ id: 'e1', externalId: 'customer-1', ...BUDGET }), EndUserConfig.parse({ id: 'e2', externalId: 'customer-2', blocked: true })],
+      tags: [TagConfig.parse({ id: 'g1', name: 'batch', maxParallelRequests: 4 })],
+      keys: [
+        key('in-team', { id: 'k1', teamId: 't1', userId: 'u1', orgId: 'o1', models: ['a', 'c', 'd'], spend: 0.75 }),
+        key('org-only', { id: 'k2', orgId: 'o1' }),
+        key('open-org', { id: 'k3', orgId: 'o2', spend: 0.75 }),
+      ],
+    });
+
+  it('indexes organizations and users by id, end users by the id clients send and tags by name, frozen, with their settings and spend', () => {
+    const { config, warnings } = compileConfig(governedSnapshot());
+    expect(warnings).toEqual([]);
+    expect(config.orgsById.get('o1')).toEqual({
+      id: 'o1', name: 'acme', blocked: false, models: new Set(['b', 'c', 'd']), tags: [],
+      maxBudget: 10, softBudget: null, budgetDuration: '1mo', budgetResetAt: '2026-02-01T00:00:00.000Z', rpmLimit: null, tpmLimit: null, maxParallelRequests: null, spend: 2.5,
+    });
+    expect(config.orgsById.get('o2')?.models).toBeNull();
+    expect(config.usersById.get('u1')).toMatchObject({ id: 'u1', orgId: 'o1', blocked: false, tpmLimit: 1000, spend: 1 });
+    expect(config.endUsersByExternalId.get('customer-1')).toMatchObject({ id: 'e1', externalId: 'customer-1', blocked: false, maxBudget: 10, spend: 2.5 });
+    expect(config.endUsersByExternalId.get('customer-2')?.blocked).toBe(true);
+    expect(config.endUsersByExternalId.has('e1')).toBe(false);
+    expect(config.tagsByName.get('batch')).toMatchObject({ id: 'g1', maxParallelRequests: 4, spend: 0 });
+    expect(config.teamsById.get('t1')).toMatchObject({ orgId: 'o1', rpmLimit: 100, spend: 7, tags: ['r'], metadata: { cost: { centre: 42 } } });
+    for (const subject of [config.orgsById.get('o1'), config.usersById.get('u1'), config.endUsersByExternalId.get('customer-1'), config.tagsByName.get('batch')]) {
+      expect(Object.isFrozen(subject)).toBe(true);
+    }
+    const t1 = config.teamsById.get('t1')!;
+    expect(Object.isFrozen(t1) && Object.isFrozen(t1.tags) && Object.isFrozen(t1.metadata.cost)).toBe(true);
+  });
+
+  it("restricts a key to what its own, its team's and its organization's lists all allow, and resolves its owner and organization", () => {
+    const { config } = compileConfig(governedSnapshot());
+    const k1 = config.keysByHash.get(hashKey('in-team'))!;
+    // Key a, c, d ∩ team a, b, c ∩ organization b, c, d.
+    expect([...k1.allowedModels!]).toEqual(['c']);
+    expect(mayUseModel(k1, 'c')).toBe(true);
+    expect(mayUseModel(k1, 'a') || mayUseModel(k1, 'd')).toBe(false);
+    expect(k1).toMatchObject({ user: { id: 'u1' }, org: { id: 'o1' } });
+    expect([...config.keysByHash.get(hashKey('org-only'))!.allowedModels!]).toEqual(['b', 'c', 'd']);
+    // An organization without a list restricts nothing.
+    expect(config.keysByHash.get(hashKey('open-org'))!.allowedModels).toBeNull();
+  });
+
+  it("keeps a key's period spend in its settings when it is not 0, without making equal settings records differ", () => {
+    const { config } = compileConfig(snapshotOf({
+      keys: [
+        key('spent', { id: 'k1', rpmLimit: 5, spend: 1.25 }),
+        key('also-spent', { id: 'k2', rpmLimit: 5, spend: 3 }),
+        key('fresh', { id: 'k3', rpmLimit: 5 }),
+        key('fresh-too', { id: 'k4', rpmLimit: 5 }),
+      ],
+    }));
+    const get = (plain: string) => config.keysByHash.get(hashKey(plain))!.settings;
+    expect(get('spent')).toEqual({ rpmLimit: 5, spend: 1.25 });
+    expect(get('also-spent')).toEqual({ rpmLimit: 5, spend: 3 });
+    expect(get('fresh')).toEqual({ rpmLimit: 5 });
+    expect(get('fresh')).toBe(get('fresh-too'));
+    expect(Object.isFrozen(get('spent'))).toBe(true);
+  });
+
+  it('applies subject deltas, re-indexing renamed end users and tags, and leaves the previous config as it was', () => {
+    const v1 = compileConfig(governedSnapshot()).config;
+    const { config: v2, warnings } = applyDelta(v1, 2, [
+      { op: 'upsertOrg', value: OrgConfig.parse({ id: 'o1', name: 'acme', models: ['a', 'c'], blocked: true, spend: 0 }) },
+      { op: 'deleteUser', id: 'u1' },
+      { op: 'upsertUser', value: UserConfig.parse({ id: 'u2', blocked: true }) },
+      { op: 'upsertEndUser', value: EndUserConfig.parse({ id: 'e1', externalId: 'customer-1-renamed', rpmLimit: 5 }) },
+      { op: 'deleteEndUser', id: 'e2' },
+      { op: 'upsertTag', value: TagConfig.parse({ id: 'g1', name: 'batch-jobs', maxParallelRequests: 2 }) },
+      { op: 'upsertTag', value: TagConfig.parse({ id: 'g2', name: 'interactive', rpmLimit: 50 }) },
+    ]);
+    expect(warnings).toEqual([]);
+    expect(v2.orgsById.get('o1')).toMatchObject({ blocked: true, models: new Set(['a', 'c']), spend: 0 });
+    expect([...v2.usersById.keys()]).toEqual(['u2']);
+    expect([...v2.endUsersByExternalId.entries()]).toEqual([['customer-1-renamed', expect.objectContaining({ id: 'e1', rpmLimit: 5, maxBudget: null })]]);
+    expect([...v2.tagsByName.keys()].sort()).toEqual(['batch-jobs', 'interactive']);
+    // Keys see the new organization and owner at once, without being rebuilt.
+    const k1 = v2.keysByHash.get(hashKey('in-team'))!;
+    expect(k1).toMatchObject({ org: { blocked: true }, user: null });
+    expect([...k1.allowedModels!]).toEqual(['a', 'c']);
+
+    expect(v1.orgsById.get('o1')).toMatchObject({ blocked: false, spend: 2.5 });
+    expect([...v1.usersById.keys()]).toEqual(['u1']);
+    expect([...v1.endUsersByExternalId.keys()]).toEqual(['customer-1', 'customer-2']);
+    expect([...v1.tagsByName.keys()]).toEqual(['batch']);
+    expect(v1.keysByHash.get(hashKey('in-team'))).toMatchObject({ org: { blocked: false }, user: { id: 'u1' } });
+
+    // A delta of other kinds shares the subjects' maps with the config before it.
+    const v3 = applyDelta(v2, 3, [{ op: 'deleteKey', id: 'k3' }]).config;
+    expect(v3.orgsById).toBe(v2.orgsById);
+    expect(v3.usersById).toBe(v2.usersById);
+    expect(v3.endUsersByExternalId).toBe(v2.endUsersByExternalId);
+    expect(v3.tagsByName).toBe(v2.tagsByName);
+  });
+
+  it('applies a snapshot in parts with its subjects (they travel in part 0)', () => {
+    const { s } = store();
+    const snapshot = { ...governedSnapshot(), version: 5 };
+    const parts = [...snapshotParts(snapshot, 1)];
+    expect(parts).toHaveLength(3);
+    for (const part of parts) s.handle(part);
+    expect(s.version).toBe(5);
+    expect(s.current!.orgsById.get('o1')?.name).toBe('acme');
+    expect(s.current!.endUsersByExternalId.get('customer-2')?.blocked).toBe(true);
+    expect(s.current!.keysByHash.get(hashKey('in-team'))).toMatchObject({ org: { id: 'o1' }, user: { id: 'u1' } });
   });
 });
 

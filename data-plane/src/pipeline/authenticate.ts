@@ -44,8 +44,9 @@ export const keyHash: (token: string) => string =
 
 /**
  * Presented key → runtime key: sha-256 of the key looked up in the snapshot's hash map (the plaintext is never
- * stored anywhere). Throws a 401 `HttpError` for a missing, unknown, blocked or expired key, or a key of a blocked
- * or unknown team.
+ * stored anywhere). Throws a 401 `HttpError` for a missing, unknown, blocked or expired key, a key of a blocked or
+ * unknown team, or one whose owner or organization is blocked. The narrowest reason is given first: the key, then
+ * its team, owner and organization.
  */
 export function authenticate(config: RuntimeConfig, token: string | null, now: number): RuntimeKey {
   if (token === null) throw errors.missingKey();
@@ -54,5 +55,7 @@ export function authenticate(config: RuntimeConfig, token: string | null, now: n
   if (key.blocked) throw errors.keyBlocked();
   if (key.expiresAtMs !== null && key.expiresAtMs <= now) throw errors.keyExpired();
   if (key.team?.blocked) throw errors.teamBlocked();
+  if (key.user?.blocked) throw errors.userBlocked();
+  if (key.org?.blocked) throw errors.organizationBlocked();
   return key;
 }

@@ -56,6 +56,13 @@ describe('errors, as OpenAI error objects', () => {
       await expectError(await postChat(t.baseUrl, KEYS.blocked, chat), 401, 'api_key_blocked');
       await expectError(await postChat(t.baseUrl, KEYS.expired, chat), 401, 'api_key_expired');
     });
+
+    it("refuses keys whose owner or organization is blocked, saying which", async () => {
+      const owner = await expectError(await postChat(t.baseUrl, KEYS.blockedOwner, chat), 401, 'user_blocked');
+      expect(owner.error.message).toBe("This API key's owner has been blocked.");
+      const org = await expectError(await postChat(t.baseUrl, KEYS.blockedOrg, chat), 401, 'organization_blocked');
+      expect(org.error.message).toBe("This API key's organization has been blocked.");
+    });
   });
 
   describe('request validation (400)', () => {

@@ -1,4 +1,4 @@
-import { hashKey, KeyConfig, ModelConfig, TeamConfig, type ConfigSnapshot } from '@tollgate/schema';
+import { hashKey, KeyConfig, ModelConfig, OrgConfig, TeamConfig, UserConfig, type ConfigSnapshot } from '@tollgate/schema';
 
 /** Plaintext keys of the fixture snapshot; only their hashes go into the config, as in production. */
 export const KEYS = {
@@ -10,6 +10,10 @@ export const KEYS = {
   restrictedTeam: 'sk-tg-restricted-0000000000000000000000000000',
   blocked: 'sk-tg-blocked-00000000000000000000000000000000',
   expired: 'sk-tg-expired-00000000000000000000000000000000',
+  /** Owned by a blocked user. */
+  blockedOwner: 'sk-tg-blockedowner-000000000000000000000000000',
+  /** Of a blocked organization. */
+  blockedOrg: 'sk-tg-blockedorg-00000000000000000000000000000',
   /** Added later by deltas in config tests. */
   later: 'sk-tg-later-000000000000000000000000000000000',
 } as const;
@@ -42,6 +46,17 @@ export function fixtureSnapshot(version = 1): ConfigSnapshot {
       key(KEYS.restrictedTeam, { id: 'k-restricted', teamId: 't2' }),
       key(KEYS.blocked, { id: 'k-blocked', teamId: 't1', blocked: true }),
       key(KEYS.expired, { id: 'k-expired', teamId: 't1', expiresAt: '2020-01-01T00:00:00.000Z' }),
+      key(KEYS.blockedOwner, { id: 'k-blocked-owner', teamId: 't1', userId: 'u-blocked' }),
+      key(KEYS.blockedOrg, { id: 'k-blocked-org', orgId: 'o-blocked' }),
     ],
+    orgs: [OrgConfig.parse({ id: 'o-blocked', name: 'suspended', blocked: true })],
+    users: [UserConfig.parse({ id: 'u-blocked', blocked: true })],
+    endUsers: [],
+    tags: [],
   };
+}
+
+/** A snapshot of just the given entities (version 1; every list not given is empty). */
+export function snapshotOf(parts: Partial<ConfigSnapshot>): ConfigSnapshot {
+  return { version: 1, generatedAt: '2026-01-01T00:00:00.000Z', models: [], teams: [], keys: [], orgs: [], users: [], endUsers: [], tags: [], ...parts };
 }

@@ -153,9 +153,7 @@ describe('Anthropic Messages on the real uWS server', () => {
         type: 'message_start',
         message: {
           id, type: 'message', role: 'assistant', model: 'mock-gpt', content: [], stop_reason: null, stop_sequence: null,
-          // Before the provider reports usage, the prompt is counted with the tokenizer (the mock itself bills the
-          // characters ÷ 4 estimate, PROMPT_TOKENS, which message_delta carries).
-          usage: { input_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 },
+          usage: { input_tokens: PROMPT_TOKENS, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 },
         },
       });
       expect(events[2]!.data).toEqual({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
@@ -356,13 +354,15 @@ describe('Anthropic Messages on the real uWS server', () => {
       expect(await res.json()).toEqual({ type: 'error', error: { type: 'authentication_error', message: "x-api-key header is required (or send the key as 'Authorization: Bearer <key>')." } });
     });
 
-    it('answers unknown, blocked and expired keys with 401 authentication_error', async () => {
-      for (const key of ['sk-tg-nope', KEYS.blocked, KEYS.expired]) {
+    it('answers unknown, blocked and expired keys, and keys of a blocked owner or organization, with 401 authentication_error', async () => {
+      for (const key of ['sk-tg-nope', KEYS.blocked, KEYS.expired, KEYS.blockedOwner, KEYS.blockedOrg]) {
         const bad = new Anthropic({ apiKey: key, authToken: null, baseURL: t.baseUrl, maxRetries: 0 });
         const error = await bad.messages.create(ok as Anthropic.MessageCreateParamsNonStreaming).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(Anthropic.AuthenticationError);
         expect(error).toMatchObject({ status: 401, type: 'authentication_error' });
       }
+      const res = await post('/v1/messages', ok, { 'x-api-key': KEYS.blockedOrg });
+      expect(await res.json()).toEqual({ type: 'error', error: { type: 'authentication_error', message: "This API key's organization has been blocked." } });
     });
 
     it('answers an unknown model with 404 not_found_error and a forbidden one with 403 permission_error', async () => {
