@@ -3,7 +3,10 @@ import { DEFAULT_CONTROL_PLANE_PORT, DEFAULT_DATA_PLANE_PORT, GRAPHQL_PATH } fro
 import { graphqlConfigSource } from './config/graphql-source.js';
 import type { ConfigSource } from './config/source.js';
 import { ConfigStore } from './config/store.js';
+import { IpAllowList } from './governance/request-policy.js';
 import { startHttpServer } from './http/server.js';
+import type { FailureMode } from './limits/limiter.js';
+import { LocalLimiter } from './limits/local-limiter.js';
 import { consoleLogger, type Logger } from './logger.js';
 import type { PipelineDeps } from './pipeline/context.js';
 import { builtInProviders, type ProviderRegistry } from './providers/registry.js';
@@ -27,8 +30,19 @@ export interface DataPlaneOptions {
   maxBodyBytes?: number;
   /** Default 250 ms. */
   usageFlushMs?: number;
-  /** When set, readiness also requires Redis to answer PING. */
+  /**
+   * Redis shared by every data plane: rate limits and budgets are then exact across all of them, and readiness also
+   * requires Redis to answer PING. Unset: limits and budgets are counted in this process (exact for one instance).
+   */
   redisUrl?: string;
+  /** While Redis is unreachable: `open` (default) counts locally, `closed` refuses governed requests with 503. */
+  limitsFailureMode?: FailureMode;
+  /** Client addresses or CIDR ranges every request must come from; empty or unset: any. */
+  allowedIps?: readonly string[];
+  /** Request parameters every request must carry (`user`, `metadata.generation_name`). */
+  enforcedParams?: readonly string[];
+  /** Output tokens reserved against tpm limits and budgets for a request that sets no maximum. Default 1,024. */
+  reserveOutputTokens?: number;
   /** Where config comes from; default the control plane subscription. Tests inject a static snapshot. */
   configSource?: ConfigSource;
   /** Provider adapters; default the built-in ones. */
@@ -56,6 +70,7 @@ export interface DataPlane {
 export const DEFAULT_CONTROL_PLANE_URL = `http://127.0.0.1:${DEFAULT_CONTROL_PLANE_PORT}${GRAPHQL_PATH}`;
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_USAGE_FLUSH_MS = 250;
+export const DEFAULT_RESERVE_OUTPUT_TOKENS = 1_024;
 
 export async function startDataPlane(options: DataPlaneOptions): Promise<DataPlane> {
   const logger = options.logger ?? consoleLogger();
@@ -75,6 +90,11 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   // Loaded only when configured: the Redis client is a few megabytes of resident memory a data plane without
   // Redis has no use for.
   const redis = options.redisUrl ? (await import('./redis/health.js')).redisHealth(options.redisUrl, logger) : null;
+  const limiter = options.redisUrl
+    ? new (await import('./limits/limiter.js')).Limiter({ redisUrl: options.redisUrl, failureMode: options.limitsFailureMode ?? 'open', logger })
+    : new LocalLimiter();
+  if (limiter instanceof LocalLimiter) logger.info('rate limits and budgets are counted in this process (no REDIS_URL): exact for this one data plane only');
+  else if (!(await limiter.ready())) logger.warn('Redis is not reachable yet; limits fall back as configured until it is', { failureMode: limiter.failureMode });
 
   const deps: PipelineDeps = {
     config: store,
@@ -85,6 +105,12 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     dataPlaneId: options.dataPlaneId ?? `${hostname()}-${process.pid}`,
     uwsImplementation: uws.implementation,
     redis,
+    governance: {
+      limiter,
+      allowedIps: IpAllowList.of(options.allowedIps ?? []),
+      enforcedParams: options.enforcedParams ?? [],
+      defaultReserveOutputTokens: options.reserveOutputTokens ?? DEFAULT_RESERVE_OUTPUT_TOKENS,
+    },
     logger,
   };
 
@@ -100,6 +126,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     });
   } catch (err) {
     await redis?.close();
+    await limiter.close();
     throw err;
   }
   usage.start();
@@ -118,6 +145,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     await source.close();
     await usage.close(options.usageFlushDeadlineMs ?? 5_000);
     await redis?.close();
+    await limiter.close();
   };
 
   return {

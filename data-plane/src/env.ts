@@ -1,5 +1,5 @@
 import { DEFAULT_DATA_PLANE_PORT } from '@tollgate/schema';
-import { DEFAULT_CONTROL_PLANE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_USAGE_FLUSH_MS, type DataPlaneOptions } from './data-plane.js';
+import { DEFAULT_CONTROL_PLANE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_RESERVE_OUTPUT_TOKENS, DEFAULT_USAGE_FLUSH_MS, type DataPlaneOptions } from './data-plane.js';
 
 export class EnvError extends Error {
   override readonly name = 'EnvError';
@@ -20,8 +20,24 @@ export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): D
     maxBodyBytes: integer(env, 'TOLLGATE_MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, 1, Number.MAX_SAFE_INTEGER),
     usageFlushMs: integer(env, 'TOLLGATE_USAGE_FLUSH_MS', DEFAULT_USAGE_FLUSH_MS, 1, 3_600_000),
     ...(env.REDIS_URL && { redisUrl: env.REDIS_URL }),
+    limitsFailureMode: failureMode(env),
+    allowedIps: list(env.TOLLGATE_ALLOWED_IPS),
+    enforcedParams: list(env.TOLLGATE_ENFORCED_PARAMS),
+    reserveOutputTokens: integer(env, 'TOLLGATE_RESERVE_OUTPUT_TOKENS', DEFAULT_RESERVE_OUTPUT_TOKENS, 0, 10_000_000),
     allowUwsFallback: env.TOLLGATE_ALLOW_UWS_FALLBACK === '1',
   };
+}
+
+/** A comma-separated list; empty entries ignored. */
+function list(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+function failureMode(env: NodeJS.ProcessEnv): 'open' | 'closed' {
+  const raw = env.TOLLGATE_LIMITS_FAILURE_MODE;
+  if (raw === undefined || raw === '' || raw === 'open') return 'open';
+  if (raw === 'closed') return 'closed';
+  throw new EnvError(`TOLLGATE_LIMITS_FAILURE_MODE must be 'open' or 'closed', got '${raw}'`);
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

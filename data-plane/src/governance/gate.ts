@@ -1,9 +1,9 @@
 import { errors, type HttpError } from '../http/errors.js';
-import type { AdmitInput, AdmitResult, LimitSubject, RateLimitStatus, Refusal, SettleInput, Ticket } from '../limits/types.js';
+import type { AdmitInput, LimitDecision, LimitSubject, RateLimitStatus, Refusal, SettleInput, Ticket } from '../limits/types.js';
 
 /** What the gate needs of the limiter: admit (or say the shared counters are out of reach), settle. */
 export interface GateLimiter {
-  admit(input: AdmitInput): Promise<AdmitResult | 'unavailable'>;
+  admit(input: AdmitInput): Promise<LimitDecision>;
   settle(ticket: Ticket, actual: SettleInput): Promise<void>;
 }
 
@@ -13,7 +13,7 @@ export interface GateLimiter {
  */
 export async function admitRequest(limiter: GateLimiter, input: AdmitInput): Promise<{ ticket: Ticket; headers: Record<string, string> }> {
   const result = await limiter.admit(input);
-  if (result === 'unavailable') throw errors.limitsUnavailable();
+  if ('unavailable' in result) throw errors.limitsUnavailable();
   const headers = rateLimitHeaders(result.status);
   if (!result.ok) {
     const error = refusalError(result.refusal, input);

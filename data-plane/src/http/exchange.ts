@@ -24,6 +24,8 @@ export class Exchange {
   readonly requestId = randomUUID();
   /** Sent as `x-tollgate-config-version`; `none` until a config is loaded. */
   configVersion = 'none';
+  /** Headers every response of this exchange carries (the `x-ratelimit-*` of an admitted request), errors included. */
+  extraHeaders: Record<string, string> | undefined;
   private state: State = 'open';
   private status = 0;
   /** Created on first use of `signal`: the fast path never needs one (it sets an abort listener instead). */
@@ -210,7 +212,15 @@ export class Exchange {
     this.res.writeStatus(statusLine(status));
     this.res.writeHeader(REQUEST_ID_HEADER, this.requestId);
     this.res.writeHeader(CONFIG_VERSION_HEADER, this.configVersion);
+    const extra = this.extraHeaders;
+    if (extra !== undefined) for (const name in extra) if (!(name in headers)) this.res.writeHeader(name, extra[name]!);
     for (const name in headers) this.res.writeHeader(name, headers[name]!);
+  }
+
+  /** The client's address as text (IPv6 in full form); read only while the response is open. */
+  remoteAddress(): string {
+    if (this.state !== 'open') return '';
+    return Buffer.from(this.res.getRemoteAddressAsText()).toString('latin1');
   }
 
   private settle(): void {

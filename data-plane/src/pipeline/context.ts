@@ -1,5 +1,6 @@
 import type { UsageEvent } from '@tollgate/schema';
 import type { ConfigStore } from '../config/store.js';
+import type { GovernanceOptions } from '../governance/govern.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { RedisHealth } from '../redis/health.js';
@@ -16,5 +17,7 @@ export interface PipelineDeps {
   readonly dataPlaneId: string;
   readonly uwsImplementation: string;
   readonly redis: RedisHealth | null;
+  /** Rate limits, budgets and request policy. */
+  readonly governance: GovernanceOptions;
   readonly logger: Logger;
 }

@@ -4,6 +4,8 @@ import type { RequestHead } from '../http/request-head.js';
 import { estimatePromptTokens } from '../providers/token-estimate.js';
 import type { ParsedInbound, Surface } from '../surfaces/types.js';
 import { UsageRecorder, type UsageOutcome } from '../usage/recorder.js';
+import { admitGoverned, checkAccess, settleGoverned } from '../governance/govern.js';
+import type { Ticket } from '../limits/types.js';
 import { Accounting } from './accounting.js';
 import { authenticate } from './authenticate.js';
 import type { PipelineDeps } from './context.js';
@@ -19,11 +21,16 @@ import { streamResponse } from './stream-response.js';
  * 1. config: nothing can be decided without a snapshot (503).
  * 2. authenticate, from the headers alone and BEFORE reading the body, so an unauthenticated client cannot make
  *    the gateway buffer up to maxBodyBytes (401). From here on the request is attributable and ends in exactly one
- *    usage event, whatever happens.
+ *    usage event, whatever happens. The key's allowed routes and the IP allow lists are checked here too (403):
+ *    they need only the headers.
  * 3. read the body under the size cap (413), parse it in the surface's protocol (400). Surfaces with a fast path
  *    check only what routing needs here (model, stream, user); the rest is validated in step 5, by whoever handles
  *    it: the provider (fast path) or the translation.
- * 4. resolve the model: unknown (404) is checked before allowed (403).
+ * 4. resolve the model: unknown (404) is checked before allowed (403). Then governance (`governance/govern.ts`):
+ *    required parameters (400), the request's tags and metadata taken out of the body, a blocked end user (403),
+ *    and one limiter call for every rate limit and budget the request counts against (429, or 503 when the shared
+ *    counters are out of reach and the limiter fails closed). An admitted request's reservations are settled with
+ *    its actual tokens and cost when it ends, however it ends.
  * 5. same protocol on both sides (OpenAI chat or completions in, an OpenAI-speaking provider out; Responses in,
  *    OpenAI out): forward the bytes (fast path). Otherwise provider adapter → upstream call → canonical events →
  *    the surface's response; only then is the body validated in full and translated (a 400 for what the target
@@ -35,10 +42,12 @@ import { streamResponse } from './stream-response.js';
  */
 export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, ex: Exchange, head: RequestHead, surface: Surface<P>): Promise<void> {
   let usage: UsageRecorder | undefined;
+  let ticket: Ticket | null = null;
   try {
     const config = requireConfig(deps.config, ex);
     const key = authenticate(config, surface.credential(head), Date.now());
     usage = new UsageRecorder({ requestId: ex.requestId, key, route: head.url, dataPlaneId: deps.dataPlaneId }, deps.emitUsage);
+    checkAccess(deps.governance, ex, head, key);
 
     const parsed = surface.parse(await ex.readBody(deps.maxBodyBytes, head.contentLength), head);
     usage.model = parsed.model;
@@ -49,12 +58,14 @@ export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, 
     usage.useModel(model);
     const provider = deps.providers.get(model.provider);
     if (provider === undefined) throw errors.providerUnavailable(model.provider);
+    ticket = await admitGoverned(deps.governance, ex, config, key, parsed, model, usage);
 
     const capability = provider.forward;
     if (surface.forward && capability?.takes(surface.protocol, model)) {
       const forwarded = await surface.forward(ex, parsed, { capability, target: model, secrets: deps.secrets, usage });
       usage.setTokens(forwarded.usage, parsed);
       usage.finish(forwarded.outcome);
+      if (ticket !== null) settleGoverned(deps.governance, ticket, usage);
       return;
     }
 
@@ -68,8 +79,11 @@ export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, 
     // (A provider error before any output throws instead and is billed nothing.)
     usage.setTokens(accounting.final(), parsed);
     usage.finish(outcome);
+    if (ticket !== null) settleGoverned(deps.governance, ticket, usage);
   } catch (err) {
     fail(deps, ex, err, usage, surface);
+    // Whatever the request used before it failed (nothing, if it never reached the upstream) replaces its reservation.
+    if (ticket !== null && usage !== undefined) settleGoverned(deps.governance, ticket, usage);
   }
 }
 

@@ -48,6 +48,12 @@ export interface ParsedInbound {
   /** End-user id for attribution (OpenAI `user`, Anthropic `metadata.user_id`). */
   readonly user: string | null;
   readonly canonical: CanonicalRequest;
+  /**
+   * The parsed JSON body as the client sent it. Governance reads required parameters and the request's tags and
+   * metadata from it, and takes the gateway's own metadata fields out before the body (or its canonical form, built
+   * from it on first use) goes upstream.
+   */
+  readonly body: Record<string, unknown>;
 }
 
 export interface ResponseMeta {

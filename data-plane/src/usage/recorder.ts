@@ -25,6 +25,9 @@ export class UsageRecorder {
   model = '';
   stream = false;
   endUser: string | null = null;
+  /** The request's own tags and spend-log metadata (`metadata.tags`, `metadata.spend_logs_metadata`). */
+  tags: readonly string[] = NO_TAGS;
+  metadata: Readonly<Record<string, unknown>> = NO_METADATA;
   private usage: FinalUsage | undefined;
   private request: { readonly canonical: CanonicalRequest } | undefined;
   private priced: Cost | undefined;
@@ -48,6 +51,11 @@ export class UsageRecorder {
     this.usage = usage;
     this.request = request;
     this.priced = undefined;
+  }
+
+  /** Input plus output tokens so far (what rate limits settle with); 0 until tokens are set. */
+  get totalTokens(): number {
+    return this.usage === undefined ? 0 : this.usage.inputTokens + this.usage.outputTokens;
   }
 
   /** The request's exact cost so far (what the usage event carries); `nanos` is what budgets settle with. */
@@ -108,9 +116,8 @@ export class UsageRecorder {
       reasoningTokens: usage?.reasoningTokens ?? 0,
       estimated: usage?.estimated ?? false,
       cost: this.cost.usd,
-      // Request metadata and tags are not read yet; shared empty values cost no allocation per request.
-      metadata: NO_METADATA,
-      tags: NO_TAGS,
+      metadata: this.metadata as Record<string, unknown>,
+      tags: this.tags as string[],
       startedAt: isoTime(this.startedAtMs),
       durationMs: performance.now() - this.startMs,
       ttftMs: this.stream ? this.ttftMs : null,

@@ -1,0 +1,139 @@
+import { estimateCostNanos } from '@tollgate/schema';
+import type { RuntimeConfig, RuntimeKey, RuntimeModel } from '../config/runtime.js';
+import type { Exchange } from '../http/exchange.js';
+import { errors } from '../http/errors.js';
+import type { RequestHead } from '../http/request-head.js';
+import type { Ticket } from '../limits/types.js';
+import type { ParsedInbound } from '../surfaces/types.js';
+import { deploymentPrice } from '../usage/cost.js';
+import type { UsageRecorder } from '../usage/recorder.js';
+import { takeAttribution } from './attribution.js';
+import { admitRequest, type GateLimiter } from './gate.js';
+import { checkEnforcedParams, checkIp, checkRoute, IpAllowList } from './request-policy.js';
+import { keyModelSource, limitSubjects, type SubjectSource } from './subjects.js';
+
+/** Gateway-wide governance settings (from the data plane's environment). */
+export interface GovernanceOptions {
+  /** `Limiter` (Redis, with its failure mode) or, without Redis, a `LocalLimiter`. */
+  readonly limiter: GateLimiter & { close(): Promise<void> };
+  /** Every request's client address must be on it; null: any address. */
+  readonly allowedIps: IpAllowList | null;
+  /** Parameters every request must carry. */
+  readonly enforcedParams: readonly string[];
+  /** Output tokens reserved against tpm limits and budgets for a request that sets no maximum. */
+  readonly defaultReserveOutputTokens: number;
+}
+
+/**
+ * Checks that need only the headers, made before the body is read: the route against the key's allowed routes, the
+ * client's address against the gateway's and the key's allow lists.
+ */
+export function checkAccess(gov: GovernanceOptions, ex: Exchange, head: RequestHead, key: RuntimeKey): void {
+  const routes = key.settings.allowedRoutes;
+  if (routes !== undefined && routes.length > 0) checkRoute(routes, head.url);
+  const keyIps = key.settings.allowedIps;
+  if (gov.allowedIps !== null || (keyIps !== undefined && keyIps.length > 0)) {
+    checkIp(ex.remoteAddress(), keyIps ? IpAllowList.of(keyIps) : null, gov.allowedIps);
+  }
+}
+
+/**
+ * Everything decided once the request is parsed and its deployment known, before the upstream call: required
+ * parameters, the request's tags and metadata (taken out of the body and put on the usage event), a blocked end
+ * user, then rate limits and budgets of every subject the request counts against, in one limiter call. Returns
+ * the ticket to settle when the request ends, or null when no limit applies. The `x-ratelimit-*` headers go on
+ * the exchange, so the answer carries them whatever it is.
+ */
+export async function admitGoverned(
+  gov: GovernanceOptions,
+  ex: Exchange,
+  config: RuntimeConfig,
+  key: RuntimeKey,
+  parsed: ParsedInbound,
+  model: RuntimeModel,
+  usage: UsageRecorder,
+): Promise<Ticket | null> {
+  const s = key.settings;
+  checkEnforcedParams(parsed.body, s.enforcedParams ?? [], gov.enforcedParams);
+  const attribution = takeAttribution(parsed.body);
+  usage.tags = attribution.tags;
+  usage.metadata = attribution.metadata;
+
+  const endUser = parsed.user === null ? undefined : config.endUsersByExternalId.get(parsed.user);
+  if (endUser?.blocked) throw errors.endUserBlocked(endUser.externalId);
+
+  const now = Date.now();
+  const keyLabel = `key ${key.id}`;
+  const sources: (SubjectSource | null)[] = [
+    keyModelSource(key.id, keyLabel, parsed.model, s.modelLimits?.[parsed.model], s),
+    { kind: 'key', id: key.id, label: keyLabel, settings: s },
+    key.user && { kind: 'user', id: key.user.id, label: `user ${key.user.id}`, settings: key.user },
+    key.team && { kind: 'team', id: key.team.id, label: `team '${key.team.name}'`, settings: key.team },
+    key.org && { kind: 'org', id: key.org.id, label: `organization '${key.org.name}'`, settings: key.org },
+    endUser ? { kind: 'end_user', id: endUser.id, label: `end user '${endUser.externalId}'`, settings: endUser } : null,
+  ];
+  if (config.tagsByName.size > 0) {
+    for (const name of requestTags(key, attribution.tags)) {
+      const tag = config.tagsByName.get(name);
+      if (tag !== undefined) sources.push({ kind: 'tag', id: tag.id, label: `tag '${tag.name}'`, settings: tag });
+    }
+  }
+  const subjects = limitSubjects(sources, now);
+  if (subjects.length === 0) return null;
+
+  const countsTokens = subjects.some((x) => x.tpm !== null || x.budget !== null);
+  const inputTokens = countsTokens ? roughBodyTokens(parsed.body) : 0;
+  const outputTokens = countsTokens ? (maxOutputTokens(parsed.body) ?? gov.defaultReserveOutputTokens) : 0;
+  const reserveNanos = subjects.some((x) => x.budget !== null) ? estimateCostNanos(deploymentPrice(model), inputTokens, outputTokens) : 0n;
+  const admitted = await admitRequest(gov.limiter, { requestId: ex.requestId, subjects, reserveTokens: inputTokens + outputTokens, reserveNanos, nowMs: now });
+  ex.extraHeaders = admitted.headers;
+  return admitted.ticket;
+}
+
+/** Replaces the reservations with what the request used (its final tokens and exact cost); never throws. */
+export function settleGoverned(gov: GovernanceOptions, ticket: Ticket, usage: UsageRecorder): void {
+  void gov.limiter.settle(ticket, { tokens: usage.totalTokens, nanos: usage.cost.nanos, nowMs: Date.now() });
+}
+
+
+
+/** The key's, its team's and the request's tags, once each. */
+function requestTags(key: RuntimeKey, own: readonly string[]): Set<string> {
+  const tags = new Set<string>(own);
+  for (const tag of key.settings.tags ?? []) tags.add(tag);
+  for (const tag of key.team?.tags ?? []) tags.add(tag);
+  return tags;
+}
+
+/** The request's own output cap, under any of the names the protocols use. */
+function maxOutputTokens(body: Record<string, unknown>): number | null {
+  for (const name of ['max_completion_tokens', 'max_tokens', 'max_output_tokens']) {
+    const value = body[name];
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return Math.ceil(value);
+  }
+  return null;
+}
+
+const TOKENS_PER_IMAGE = 85;
+
+/**
+ * Prompt tokens as a reservation estimate, read off the parsed JSON without validating or translating it (the fast
+ * path never builds the canonical request): about four characters per token of every string in the prompt fields,
+ * an image's flat charge for inline media (a data: URL is not text the model reads). Settling corrects it.
+ */
+export function roughBodyTokens(body: Record<string, unknown>): number {
+  let chars = 0;
+  let media = 0;
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string') {
+      if (value.startsWith('data:') || value.length > 4_096 && !value.includes(' ')) media++;
+      else chars += value.length;
+    } else if (Array.isArray(value)) {
+      for (const item of value) walk(item);
+    } else if (value !== null && typeof value === 'object') {
+      for (const item of Object.values(value)) walk(item);
+    }
+  };
+  for (const field of ['messages', 'input', 'prompt', 'system', 'instructions', 'tools']) walk(body[field]);
+  return Math.ceil(chars / 4) + media * TOKENS_PER_IMAGE;
+}

@@ -1,0 +1,216 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EndUserConfig, OrgConfig, TagConfig, UserConfig } from '@tollgate/schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { key, model, snapshotOf, team } from '../test-support/fixtures.js';
+import { startTestDataPlane, type TestDataPlane } from '../test-support/data-plane.js';
+import { waitFor } from '../test-support/wait.js';
+
+/**
+ * Governance on one data plane without Redis (counters in process): every refusal a user can cause, with its
+ * status, error shape and message, and what an admitted request carries (rate-limit headers, tags and metadata on
+ * its usage event).
+ */
+const K = {
+  rpm: 'sk-tg-rpm-000000000000000000000000000000000000',
+  parallel: 'sk-tg-parallel-0000000000000000000000000000000',
+  spent: 'sk-tg-spent-00000000000000000000000000000000000',
+  teamSpent: 'sk-tg-teamspent-000000000000000000000000000000',
+  orgRpm: 'sk-tg-orgrpm-000000000000000000000000000000000',
+  userRpm: 'sk-tg-userrpm-00000000000000000000000000000000',
+  ips: 'sk-tg-ips-000000000000000000000000000000000000',
+  localIps: 'sk-tg-localips-00000000000000000000000000000000',
+  routes: 'sk-tg-routes-000000000000000000000000000000000',
+  params: 'sk-tg-params-00000000000000000000000000000000',
+  plain: 'sk-tg-plain-000000000000000000000000000000000',
+  modelRpm: 'sk-tg-modelrpm-00000000000000000000000000000000',
+  raise: 'sk-tg-raise-00000000000000000000000000000000000',
+} as const;
+
+const FUTURE = new Date(Date.now() + 86_400_000).toISOString();
+
+describe('governance on one data plane (in-process counters)', () => {
+  let t: TestDataPlane;
+  /** An OpenAI-compatible upstream that answers only when told to, so requests stay in flight. */
+  let upstream: Server;
+  let release: () => void = () => undefined;
+  let held = Promise.resolve();
+  let upstreamRequests = 0;
+
+  beforeAll(async () => {
+    upstream = createServer((req, res) => {
+      req.resume();
+      upstreamRequests++;
+      void held.then(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'slow', choices: [{ index: 0, message: { role: 'assistant', content: 'done' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } }));
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const slowBase = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`;
+    t = await startTestDataPlane({
+      snapshot: snapshotOf({
+        models: [
+          model({ id: 'm1', name: 'mock-gpt' }),
+          model({ id: 'm2', name: 'mock-other' }),
+          model({ id: 'm3', name: 'slow', provider: 'openai_compatible', providerModel: 'slow', apiBase: slowBase }),
+        ],
+        teams: [team({ id: 't-open', name: 'open' }), team({ id: 't-spent', name: 'spent', maxBudget: 5, spend: 5, budgetDuration: '30d', budgetResetAt: FUTURE })],
+        orgs: [OrgConfig.parse({ id: 'o-rpm', name: 'acme', rpmLimit: 2 })],
+        users: [UserConfig.parse({ id: 'u-rpm', rpmLimit: 1 })],
+        endUsers: [
+          EndUserConfig.parse({ id: 'e1', externalId: 'banned-customer', blocked: true }),
+          EndUserConfig.parse({ id: 'e2', externalId: 'metered-customer', rpmLimit: 1 }),
+        ],
+        tags: [TagConfig.parse({ id: 'tag1', name: 'campaign-x', maxBudget: 1, spend: 1 })],
+        keys: [
+          key(K.rpm, { id: 'k-rpm', teamId: 't-open', rpmLimit: 3 }),
+          key(K.parallel, { id: 'k-parallel', teamId: 't-open', maxParallelRequests: 1 }),
+          key(K.spent, { id: 'k-spent', teamId: 't-open', maxBudget: 2, spend: 2 }),
+          key(K.teamSpent, { id: 'k-team-spent', teamId: 't-spent' }),
+          key(K.orgRpm, { id: 'k-org', orgId: 'o-rpm' }),
+          key(K.userRpm, { id: 'k-user', userId: 'u-rpm' }),
+          key(K.ips, { id: 'k-ips', teamId: 't-open', allowedIps: ['10.0.0.0/8'] }),
+          key(K.localIps, { id: 'k-local-ips', teamId: 't-open', allowedIps: ['127.0.0.0/8', '::1'] }),
+          key(K.routes, { id: 'k-routes', teamId: 't-open', allowedRoutes: ['/v1/messages'] }),
+          key(K.params, { id: 'k-params', teamId: 't-open', enforcedParams: ['user', 'metadata.generation_name'] }),
+          key(K.plain, { id: 'k-plain', teamId: 't-open' }),
+          key(K.modelRpm, { id: 'k-model-rpm', teamId: 't-open', modelLimits: { 'mock-other': { rpm: 1 } } }),
+          key(K.raise, { id: 'k-raise', teamId: 't-open', maxBudget: 1, spend: 1, tempBudgetIncrease: 10, tempBudgetExpiresAt: FUTURE }),
+        ],
+      }),
+    });
+  });
+
+  afterAll(async () => {
+    release();
+    await t?.close();
+    upstream?.closeAllConnections();
+    await new Promise((resolve) => upstream?.close(resolve));
+  });
+
+  const chat = async (token: string, body: Record<string, unknown> = {}, path = '/v1/chat/completions') => {
+    const res = await fetch(`${t.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock-gpt', messages: [{ role: 'user', content: 'hello' }], ...body }),
+    });
+    return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
+  };
+  const messages = async (token: string) => {
+    const res = await fetch(`${t.baseUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': token, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock-gpt', max_tokens: 50, messages: [{ role: 'user', content: 'hello' }] }),
+    });
+    return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
+  };
+
+  it('a key limited to 3 requests per minute admits 3 of 5, with rate-limit headers, and refuses the rest naming the limit', async () => {
+    const answers = await Promise.all([1, 2, 3, 4, 5].map(() => chat(K.rpm)));
+    const ok = answers.filter((a) => a.status === 200);
+    expect(ok).toHaveLength(3);
+    expect(ok.map((a) => a.headers.get('x-ratelimit-remaining-requests')).sort()).toEqual(['0', '1', '2']);
+    expect(ok[0]!.headers.get('x-ratelimit-limit-requests')).toBe('3');
+    const refused = answers.filter((a) => a.status === 429);
+    expect(refused).toHaveLength(2);
+    expect(refused[0]!.body.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded', message: expect.stringMatching(/^Rate limit reached for key k-rpm: 3 requests per minute/) });
+    expect(Number(refused[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(refused[0]!.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    // Anthropic clients get Anthropic's error shape for the same refusal.
+    const anthropic = await messages(K.rpm);
+    expect(anthropic.status).toBe(429);
+    expect(anthropic.body).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringMatching(/3 requests per minute/) } });
+  });
+
+  it('one request in flight at a time: a second concurrent request is refused, and the slot frees when the first ends', async () => {
+    held = new Promise<void>((resolve) => { release = resolve; });
+    const before = upstreamRequests;
+    const first = chat(K.parallel, { model: 'slow' });
+    await waitFor(() => upstreamRequests > before || null, 'the first request upstream', 2_000);
+    const second = await chat(K.parallel, { model: 'slow' });
+    expect(second.status).toBe(429);
+    expect(second.body.error).toMatchObject({ code: 'parallel_request_limit_exceeded', message: expect.stringMatching(/at most 1 at once/) });
+    release();
+    expect((await first).status).toBe(200);
+    await waitFor(async () => (await chat(K.parallel)).status === 200 || null, 'the slot to free', 2_000);
+  });
+
+  it('a spent budget refuses with budget_exceeded, for the key, its team and a tag the request carries', async () => {
+    const key = await chat(K.spent);
+    expect(key.status).toBe(429);
+    expect(key.body.error).toMatchObject({ type: 'budget_exceeded', code: 'budget_exceeded', message: expect.stringMatching(/^Budget exceeded for key k-spent: spent \$2\.00 of \$2/) });
+    const teamAnswer = await chat(K.teamSpent);
+    expect(teamAnswer.body.error).toMatchObject({ type: 'budget_exceeded', message: expect.stringMatching(/team 'spent'.*resets at/) });
+    expect(Number(teamAnswer.headers.get('retry-after'))).toBeGreaterThan(0);
+    const tagged = await chat(K.plain, { metadata: { tags: ['campaign-x'] } });
+    expect(tagged.body.error).toMatchObject({ type: 'budget_exceeded', message: expect.stringMatching(/tag 'campaign-x'/) });
+    // A temporary raise that has not lapsed lifts the budget.
+    expect((await chat(K.raise)).status).toBe(200);
+  });
+
+  it('organization, user, end-user and per-model limits count every key and request they cover', async () => {
+    expect((await Promise.all([chat(K.orgRpm), chat(K.orgRpm), chat(K.orgRpm)])).map((a) => a.status).sort()).toEqual([200, 200, 429]);
+    expect((await chat(K.orgRpm)).body.error.message).toMatch(/organization 'acme': 2 requests per minute/);
+    expect((await Promise.all([chat(K.userRpm), chat(K.userRpm)])).map((a) => a.status).sort()).toEqual([200, 429]);
+    const metered = await Promise.all([chat(K.plain, { user: 'metered-customer' }), chat(K.plain, { user: 'metered-customer' })]);
+    expect(metered.map((a) => a.status).sort()).toEqual([200, 429]);
+    expect(metered.find((a) => a.status === 429)!.body.error.message).toMatch(/end user 'metered-customer'/);
+    // The per-model limit applies to that model only.
+    expect((await chat(K.modelRpm, { model: 'mock-other' })).status).toBe(200);
+    const second = await chat(K.modelRpm, { model: 'mock-other' });
+    expect(second.body.error.message).toMatch(/model 'mock-other' on key k-model-rpm: 1 requests per minute/);
+    expect((await chat(K.modelRpm)).status).toBe(200);
+  });
+
+  it('refuses a blocked end user, a client address off the allow list, a route the key may not call, and a missing required parameter', async () => {
+    const banned = await chat(K.plain, { user: 'banned-customer' });
+    expect(banned.status).toBe(403);
+    expect(banned.body.error).toMatchObject({ code: 'end_user_blocked', message: "The end user 'banned-customer' has been blocked." });
+    const ip = await chat(K.ips);
+    expect(ip.status).toBe(403);
+    expect(ip.body.error).toMatchObject({ code: 'ip_not_allowed', message: expect.stringMatching(/^Requests from (127\.0\.0\.1|::1) are not allowed for this API key\.$/) });
+    expect((await chat(K.localIps)).status).toBe(200);
+    const route = await chat(K.routes);
+    expect(route.status).toBe(403);
+    expect(route.body.error).toMatchObject({ code: 'route_not_allowed', message: 'This API key is not allowed to call /v1/chat/completions.' });
+    expect((await messages(K.routes)).status).toBe(200);
+    const missing = await chat(K.params, { user: 'u1' });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatchObject({ param: 'metadata.generation_name', message: expect.stringMatching(/This API key requires it on every request/) });
+    expect((await chat(K.params, { user: 'u1', metadata: { generation_name: 'nightly' } })).status).toBe(200);
+  });
+
+  it("records the request's tags and spend-log metadata on its usage event", async () => {
+    const answer = await chat(K.plain, { metadata: { tags: ['feature-a', 'batch'], spend_logs_metadata: { ticket: 'T-9' }, generation_name: 'gen' } });
+    expect(answer.status).toBe(200);
+    const event = await waitFor(() => t.cp.received.find((e) => e.requestId === answer.headers.get('x-request-id')), 'the usage event', 2_000);
+    expect(event.tags).toEqual(['feature-a', 'batch']);
+    expect(event.metadata).toEqual({ generation_name: 'gen', ticket: 'T-9' });
+  });
+});
+
+describe('gateway-wide policy', () => {
+  let t: TestDataPlane;
+
+  beforeAll(async () => {
+    t = await startTestDataPlane({
+      allowedIps: ['192.0.2.0/24'],
+      snapshot: snapshotOf({ models: [model({ id: 'm1', name: 'mock-gpt' })], keys: [key(K.plain, { id: 'k-plain' })] }),
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('refuses clients outside the gateway allow list whatever their key', async () => {
+    const res = await fetch(`${t.baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${K.plain}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock-gpt', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ error: { code: 'ip_not_allowed', message: expect.stringMatching(/not allowed by this gateway/) } });
+  });
+});
