@@ -7,7 +7,6 @@ import { Credentials } from './auth/credentials.js';
 import { resolveMasterKey } from './auth/master-key.js';
 import { openDatabase, type Orm } from './db/orm.js';
 import { PgListener, type PgListenerOptions } from './db/pg-listener.js';
-import { Topic, InProcessPubSub } from './graphql/pubsub.js';
 import { buildGraphQLSchema } from './graphql/schema.js';
 import { createHttpApp } from './http/app.js';
 import { attachGraphQLWs } from './http/graphql-ws.js';
@@ -16,6 +15,7 @@ import { consoleLogger, errorMessage, type Logger } from './logger.js';
 import { ConfigFileLoader, masterKeyFallback, type FileWatchOptions } from './declarative/index.js';
 import { CONFIG_CHANNEL } from './services/config-log.js';
 import { createServices } from './services/index.js';
+import { SPEND_CHANNEL } from './services/live-spend.js';
 
 export interface ControlPlaneOptions {
   /** PostgreSQL connection URL. */
@@ -45,6 +45,10 @@ export interface ControlPlaneOptions {
   configFileWatch?: false | FileWatchOptions;
   /** Reconnect backoff of the LISTEN connection that hears other replicas' config changes. */
   configListener?: Pick<PgListenerOptions, 'minBackoffMs' | 'maxBackoffMs'>;
+  /** At most one live spend message per subscriber per this many milliseconds (TOLLGATE_SPEND_THROTTLE_MS; 1000). */
+  spendThrottleMs?: number;
+  /** Reconnect backoff of the LISTEN connection that hears the spend ingested through every replica. */
+  spendListener?: Pick<PgListenerOptions, 'minBackoffMs' | 'maxBackoffMs'>;
 }
 
 export interface ControlPlane {
@@ -103,13 +107,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     });
     const authenticator = new Authenticator(credentials, orm);
 
-    const pubSub = new InProcessPubSub();
-    cleanups.push(() => pubSub.close());
-    const services = createServices({
-      orm,
-      logger,
-      onSpend: (update) => pubSub.publish(Topic.SpendUpdated, update),
-    });
+    const services = createServices({ orm, logger, liveSpend: { throttleMs: options.spendThrottleMs } });
+    cleanups.push(() => services.liveSpend.close());
     if (configFile) {
       // What the key falls back to when the file stops setting one.
       const fallback = fileMasterKeyHash ? await masterKeyFallback(orm.em.fork(), options.masterKey) : masterKey.hash;
@@ -136,6 +135,18 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     });
     await configListener.start();
     cleanups.push(() => configListener.close());
+    // Spend ingested through any replica; a reconnection makes every live subscriber read its totals again.
+    const spendListener = new PgListener({
+      databaseUrl: options.databaseUrl,
+      channel: SPEND_CHANNEL,
+      applicationName: 'tollgate-spend-listener',
+      logger,
+      onNotification: (payload) => services.liveSpend.notify(payload),
+      onListening: () => services.liveSpend.listening(),
+      ...options.spendListener,
+    });
+    await spendListener.start();
+    cleanups.push(() => spendListener.close());
 
     if (options.jobs !== false) {
       const jobs = createJobRunner(orm, logger, services, options.jobs, options.jobSettings);
@@ -143,7 +154,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       cleanups.push(() => jobs.stop());
     }
 
-    const schema = await buildGraphQLSchema(pubSub);
+    const schema = await buildGraphQLSchema();
     const { app, apollo } = await createHttpApp({
       schema,
       authenticator,

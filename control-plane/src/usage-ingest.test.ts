@@ -145,7 +145,7 @@ describe('ingestUsage', () => {
 });
 
 describe('spendUpdated', () => {
-  it('should tell admin subscribers about each batch that wrote new rows, and only those', async () => {
+  it('should tell admin subscribers about batches that wrote new rows, and only those', async () => {
     const client = cp.ws(cp.masterKey);
     try {
       type Update = { spendUpdated: { totalSpend: number; totalRequests: number; totalTokens: number; batchSpend: number; batchRequests: number; at: string } };

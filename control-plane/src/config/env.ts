@@ -4,7 +4,16 @@ import type { ControlPlaneOptions } from '../start.js';
 
 const blankAsUnset = (v: unknown) => (v === '' ? undefined : v);
 
-const Env = z.object({
+/** Optional behaviour, the same wherever the control plane runs (its own process, or the launcher's). */
+const Settings = z.object({
+  TOLLGATE_AUDIT_RETENTION_DAYS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(36_500).optional()),
+  TOLLGATE_KEY_ROTATION_WEBHOOK: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/ }).optional()),
+  TOLLGATE_ALERT_WEBHOOK: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/ }).optional()),
+  TOLLGATE_ALERT_WEBHOOK_SECRET: z.preprocess(blankAsUnset, z.string().optional()),
+  TOLLGATE_SPEND_THROTTLE_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(3_600_000).optional()),
+});
+
+const Env = Settings.extend({
   DATABASE_URL: z.preprocess(blankAsUnset, z.string({ error: 'is required (a PostgreSQL URL)' })),
   TOLLGATE_HOST: z.preprocess(blankAsUnset, z.string().default('127.0.0.1')),
   TOLLGATE_CONTROL_PORT: z.preprocess(
@@ -13,22 +22,36 @@ const Env = z.object({
   ),
   TOLLGATE_MASTER_KEY: z.preprocess(blankAsUnset, z.string().optional()),
   TOLLGATE_CONFIG: z.preprocess(blankAsUnset, z.string().optional()),
-  TOLLGATE_AUDIT_RETENTION_DAYS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(36_500).optional()),
-  TOLLGATE_KEY_ROTATION_WEBHOOK: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/ }).optional()),
   TOLLGATE_DATA_PLANE_TOKEN: z.preprocess(
     blankAsUnset,
     z.string({ error: 'is required when the control plane runs on its own (the data planes present it)' }),
   ),
 });
 
+function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')} ${issue.message}`);
+  throw new Error(`invalid environment:\n${problems.join('\n')}`);
+}
+
+/** The optional settings from the environment (jobs, webhooks, live spend); throws naming every bad variable. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv): Pick<ControlPlaneOptions, 'jobSettings' | 'spendThrottleMs'> {
+  const e = parseEnv(Settings, env);
+  return {
+    jobSettings: {
+      auditRetentionDays: e.TOLLGATE_AUDIT_RETENTION_DAYS,
+      keyRotationWebhook: e.TOLLGATE_KEY_ROTATION_WEBHOOK,
+      alertWebhook: e.TOLLGATE_ALERT_WEBHOOK,
+      alertWebhookSecret: e.TOLLGATE_ALERT_WEBHOOK_SECRET,
+    },
+    spendThrottleMs: e.TOLLGATE_SPEND_THROTTLE_MS,
+  };
+}
+
 /** Control-plane options from the environment (see docs/api-contract.md); throws naming every bad variable. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv): ControlPlaneOptions {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')} ${issue.message}`);
-    throw new Error(`invalid environment:\n${problems.join('\n')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(Env, env);
   return {
     databaseUrl: e.DATABASE_URL,
     host: e.TOLLGATE_HOST,
@@ -36,6 +59,6 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): ControlPlaneOptions {
     masterKey: e.TOLLGATE_MASTER_KEY,
     configFile: e.TOLLGATE_CONFIG,
     dataPlaneToken: e.TOLLGATE_DATA_PLANE_TOKEN,
-    jobSettings: { auditRetentionDays: e.TOLLGATE_AUDIT_RETENTION_DAYS, keyRotationWebhook: e.TOLLGATE_KEY_ROTATION_WEBHOOK },
+    ...settingsFromEnv(env),
   };
 }

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, type PubSub } from 'type-graphql';
 import { authChecker } from './auth-checker.js';
-import { InProcessPubSub } from './pubsub.js';
 import { AuditResolver } from './resolvers/audit.resolver.js';
+import { BudgetAlertResolver } from './resolvers/budget-alert.resolver.js';
 import { CatalogResolver } from './resolvers/catalog.resolver.js';
 import { ConfigFileResolver } from './resolvers/config-file.resolver.js';
 import { ConfigResolver } from './resolvers/config.resolver.js';
@@ -31,13 +31,27 @@ const resolvers = [
   UsageResolver,
   AuditResolver,
   CatalogResolver,
+  BudgetAlertResolver,
 ] as const;
 
-/** Builds the executable schema; `pubSub` carries this control plane's topic subscriptions (spend updates). */
-export function buildGraphQLSchema(pubSub: InProcessPubSub): Promise<GraphQLSchema> {
+/**
+ * Every subscription brings its own stream (`subscribe`: per-subscriber state, filters and throttles), so nothing
+ * publishes to topics; type-graphql still insists on a pub/sub when a schema has subscriptions.
+ */
+const NO_TOPICS: PubSub = {
+  publish: () => {
+    throw new Error('subscriptions here bring their own streams; there are no topics');
+  },
+  subscribe: () => {
+    throw new Error('subscriptions here bring their own streams; there are no topics');
+  },
+};
+
+/** Builds the executable schema. */
+export function buildGraphQLSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers,
-    pubSub,
+    pubSub: NO_TOPICS,
     authChecker,
     // Inputs are validated by zod in the services, where the rules live next to the logic.
     validate: false,

@@ -16,8 +16,8 @@ let reader: Services;
 beforeAll(async () => {
   db = await createTestDatabase();
   orm = await openDatabase(db.url);
-  writer = createServices({ orm, logger: silentLogger, onSpend: () => undefined });
-  reader = createServices({ orm, logger: silentLogger, onSpend: () => undefined });
+  writer = createServices({ orm, logger: silentLogger });
+  reader = createServices({ orm, logger: silentLogger });
 });
 afterAll(async () => {
   await reader?.configPublisher.stop();

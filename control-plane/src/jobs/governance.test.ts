@@ -18,7 +18,7 @@ let services: Services;
 beforeAll(async () => {
   db = await createTestDatabase();
   orm = await openDatabase(db.url);
-  services = createServices({ orm, logger: silentLogger, onSpend: () => undefined });
+  services = createServices({ orm, logger: silentLogger });
 });
 afterAll(async () => {
   await orm?.close(true);

@@ -3,16 +3,18 @@ import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import { AdminWriter } from './audit.js';
 import { AuditLogService } from './audit-log.js';
+import { BudgetAlertService } from './budget-alerts.js';
 import { CatalogService } from './catalog.js';
 import { ConfigLog } from './config-log.js';
 import { ConfigPublisher, type ConfigPublisherOptions } from './config-publisher.js';
 import { ConfigSource } from './config-source.js';
 import { KeyService } from './keys.js';
+import { LiveSpend, readTotals, type LiveSpendOptions } from './live-spend.js';
 import { ModelService } from './models.js';
 import { OrganizationService } from './organizations.js';
 import { SpendService } from './spend.js';
 import { TeamService } from './teams.js';
-import { UsageIngest, type SpendUpdate } from './usage-ingest.js';
+import { UsageIngest } from './usage-ingest.js';
 import { UserService } from './users.js';
 
 export interface Services {
@@ -27,6 +29,9 @@ export interface Services {
   models: ModelService;
   spend: SpendService;
   usage: UsageIngest;
+  /** Live spend subscriptions; start.ts feeds it the spend notifications of every replica. */
+  liveSpend: LiveSpend;
+  budgetAlerts: BudgetAlertService;
   audit: AuditLogService;
   /** The declarative config file's status; start.ts attaches the loader when there is a file. */
   configFile: ConfigFileService;
@@ -36,13 +41,12 @@ export interface Services {
 export interface ServiceDeps {
   orm: Orm;
   logger: Logger;
-  /** Receives live spend after each batch that wrote new ledger rows. */
-  onSpend: (update: SpendUpdate) => void;
+  liveSpend?: LiveSpendOptions;
   publisher?: ConfigPublisherOptions;
 }
 
 /** Wires the services of one control plane. Nothing here is global, so several can run in one process (tests). */
-export function createServices({ orm, logger, onSpend, publisher }: ServiceDeps): Services {
+export function createServices({ orm, logger, liveSpend, publisher }: ServiceDeps): Services {
   // The publisher is created after the log that notifies it; the closure breaks the cycle.
   let configPublisher: ConfigPublisher | undefined;
   const configLog = new ConfigLog(orm, () => configPublisher?.notify());
@@ -58,7 +62,9 @@ export function createServices({ orm, logger, onSpend, publisher }: ServiceDeps)
     keys: new KeyService(orm, writer),
     models: new ModelService(orm, writer),
     spend: new SpendService(orm),
-    usage: new UsageIngest(orm, onSpend, logger),
+    usage: new UsageIngest(orm, logger),
+    liveSpend: new LiveSpend(readTotals(orm), logger, liveSpend),
+    budgetAlerts: new BudgetAlertService(orm),
     audit: new AuditLogService(orm),
     configFile: new ConfigFileService(),
     catalog: new CatalogService(orm, writer),
@@ -66,4 +72,4 @@ export function createServices({ orm, logger, onSpend, publisher }: ServiceDeps)
 }
 
 export type { ConfigUpdate } from './config-publisher.js';
-export type { SpendUpdate } from './usage-ingest.js';
+export type { SpendUpdate } from './live-spend.js';

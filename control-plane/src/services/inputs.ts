@@ -2,6 +2,7 @@ import { ProviderKind, SecretRef } from '@tollgate/schema';
 import { z } from 'zod';
 import { isIP } from 'node:net';
 import { KEY_TYPES, TEAM_ROLES, USER_ROLES } from '../auth/roles.js';
+import { ALERT_SUBJECT_KINDS, ALERT_THRESHOLDS } from '../db/entities/budget-alert.entity.js';
 import { BUDGET_DURATIONS } from '../db/entities/governed.js';
 import { SPEND_DIMENSIONS } from '../db/entities/spend-rollup.entity.js';
 
@@ -338,6 +339,22 @@ export const AuditLogInput = z.object({
   after: z.string().nullish().transform((v) => v ?? null),
 });
 export type AuditLogInput = z.output<typeof AuditLogInput>;
+
+export const BudgetAlertsInput = z.object({
+  subjectKind: z.enum(ALERT_SUBJECT_KINDS).nullish().transform((v) => v ?? null),
+  subjectId: z.guid('must be an id').nullish().transform((v) => v ?? null),
+  threshold: z.enum(ALERT_THRESHOLDS).nullish().transform((v) => v ?? null),
+  first: z.number().int().min(1, 'must be at least 1').max(500, 'must be at most 500'),
+  after: z.string().nullish().transform((v) => v ?? null),
+});
+
+/** Filters of the live spend stream; each narrows what the caller may see anyway. */
+export const SpendStreamInput = z.object({
+  teamId: z.string().max(200).nullish().transform((v) => v ?? null),
+  keyId: z.string().max(200).nullish().transform((v) => v ?? null),
+  model: z.string().max(500).nullish().transform((v) => v ?? null),
+});
+export type SpendStreamInput = z.output<typeof SpendStreamInput>;
 
 /** Regenerating a key: the old key keeps working for `gracePeriodSeconds` (0: stops at once; at most 30 days). */
 export const RegenerateKeyInput = z.object({

@@ -1,14 +1,10 @@
 import { UsageAck, UsageEvent } from '@tollgate/schema';
 import type { Orm } from '../db/orm.js';
-import { errorMessage, type Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import { describeZodError, SQL_UUID_PATTERN } from '../validation.js';
-import { spendTotals, type SpendTotals } from './spend.js';
-
-export interface SpendUpdate extends SpendTotals {
-  batchSpend: number;
-  batchRequests: number;
-  at: Date;
-}
+import { recordBudgetAlerts } from './budget-alerts.js';
+import { notifySpend } from './live-spend.js';
+import { NEW_ROWS } from './new-ledger-rows.js';
 
 /**
  * One statement for the whole batch: events travel as one jsonb parameter (no parameter-count limit, one round
@@ -42,10 +38,7 @@ select e."requestId", e."keyId", e."teamId", e."model", e."modelId", e."provider
   left join "virtual_key" k on k."id" = case when e."keyId" ~ '${SQL_UUID_PATTERN}' then e."keyId"::uuid end
   left join "team" t on t."id" = k."team_id"
 on conflict ("request_id") do nothing
-returning "request_id", "cost"::float8 as "cost"`;
-
-/** The rows this batch added, as a relation; the statements below aggregate only these. */
-const NEW_ROWS = `"spend_log" l join jsonb_array_elements_text(?::jsonb) as n("request_id") using ("request_id")`;
+returning "request_id"`;
 
 // One UPDATE per key (and per team) per batch, however many requests it carries. Ids that cannot be uuids name
 // no key; they are filtered before the cast, which runs on the grouped output only.
@@ -145,7 +138,6 @@ function requestIdOf(raw: unknown): string | null {
 export class UsageIngest {
   constructor(
     private readonly orm: Orm,
-    private readonly onSpend: (update: SpendUpdate) => void,
     private readonly logger: Logger,
   ) {}
 
@@ -161,8 +153,8 @@ export class UsageIngest {
     if (rejected.length > 0) this.logger.warn('rejected malformed usage events', { count: rejected.length });
     if (events.size === 0) return { acknowledged: [], rejected };
 
-    const inserted = await this.orm.em.fork().transactional(async (em) => {
-      const rows = await em.execute<{ request_id: string; cost: number }[]>(INSERT_LEDGER, [
+    const alerts = await this.orm.em.fork().transactional(async (em) => {
+      const rows = await em.execute<{ request_id: string }[]>(INSERT_LEDGER, [
         JSON.stringify([...events.values()]),
       ]);
       if (rows.length > 0) {
@@ -173,27 +165,16 @@ export class UsageIngest {
         for (const statement of [ADD_USER_SPEND, ADD_ORG_SPEND, ADD_END_USER_SPEND, ADD_TAG_SPEND, ADD_ROLLUPS]) {
           await em.execute(statement, [newIds]);
         }
+        // After the spend: alerts read the spend this batch left, and live spend goes out when it commits.
+        const raised = await recordBudgetAlerts(em, newIds);
+        await notifySpend(em, newIds);
+        return raised;
       }
-      return rows;
+      return 0;
     });
 
     // Committed: every event in the batch is now durable, whether written now or by an earlier delivery.
-    if (inserted.length > 0) void this.publish(inserted);
+    if (alerts > 0) this.logger.info('budget alerts raised', { count: alerts });
     return { acknowledged: [...events.keys()], rejected };
-  }
-
-  private async publish(inserted: { cost: number }[]): Promise<void> {
-    try {
-      const totals = await spendTotals(this.orm.em.fork());
-      this.onSpend({
-        ...totals,
-        batchSpend: inserted.reduce((sum, row) => sum + row.cost, 0),
-        batchRequests: inserted.length,
-        at: new Date(),
-      });
-    } catch (err) {
-      // Live spend is a convenience; the ledger is already written, so the acknowledgement stands.
-      this.logger.warn('could not publish a spend update', { error: errorMessage(err) });
-    }
   }
 }

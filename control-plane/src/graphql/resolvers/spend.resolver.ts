@@ -1,8 +1,7 @@
-import { Arg, Authorized, Ctx, ID, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { Role } from '../../auth/roles.js';
+import { Arg, Args, Authorized, Ctx, ID, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SpendUpdate } from '../../services/index.js';
 import { actorOf, type GraphQLContext } from '../context.js';
-import { Topic } from '../pubsub.js';
+import { SpendUpdatedArgs } from '../inputs/spend.input.js';
 import { SpendLogObject, SpendReportRowObject, SpendSummaryObject, SpendUpdateObject } from '../types/spend.type.js';
 
 @Resolver()
@@ -41,12 +40,17 @@ export class SpendResolver {
     return SpendSummaryObject.from(await ctx.services.spend.summary(actorOf(ctx)));
   }
 
-  @Authorized(Role.Admin, Role.ProxyAdminViewer)
+  @Authorized()
   @Subscription(() => SpendUpdateObject, {
-    topics: Topic.SpendUpdated,
-    description: 'One message per ingested batch that wrote new rows.',
+    // Each subscriber has its own totals, filters and throttle (services/live-spend.ts).
+    subscribe: ({ args, context }) => {
+      const ctx = context as GraphQLContext;
+      return ctx.services.liveSpend.subscribe(actorOf(ctx).principal, args);
+    },
+    description:
+      'The caller\'s spend (all of it for proxy admins and viewers, their organization\'s for org admins, their own keys\' and their administered teams\' for others), narrowed by the filters: a message when it changes, at most one per TOLLGATE_SPEND_THROTTLE_MS (1 s), from ingest on any control-plane replica.',
   })
-  spendUpdated(@Root() update: SpendUpdate): SpendUpdateObject {
+  spendUpdated(@Args(() => SpendUpdatedArgs) _filter: SpendUpdatedArgs, @Root() update: SpendUpdate): SpendUpdateObject {
     return SpendUpdateObject.from(update);
   }
 }

@@ -99,7 +99,7 @@ export class SpendSummaryObject {
   }
 }
 
-@ObjectType('SpendUpdate', { description: 'Running totals after an ingested batch that wrote new ledger rows.' })
+@ObjectType('SpendUpdate', { description: 'All-time totals of the subscribed spend, after ingested usage changed them.' })
 export class SpendUpdateObject {
   @Field(() => Float)
   totalSpend!: number;
@@ -110,10 +110,10 @@ export class SpendUpdateObject {
   @Field(() => Int)
   totalTokens!: number;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Spend added since the previous message (since subscribing, for the first).' })
   batchSpend!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Requests added since the previous message (since subscribing, for the first).' })
   batchRequests!: number;
 
   @Field(() => Date)

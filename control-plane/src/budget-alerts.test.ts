@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import type { UsageEventInput } from '@tollgate/schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { budgetReset } from './jobs/governance.js';
+import { JobRunner } from './jobs/runner.js';
+import { silentLogger } from './logger.js';
+import { createServices } from './services/index.js';
+import { createTestDatabase, type TestDatabase } from './testing/database.js';
+import { startTestControlPlane, type TestControlPlane } from './testing/harness.js';
+
+let db: TestDatabase;
+let cp: TestControlPlane;
+const PASSWORD = 'a long enough password';
+
+interface Alert {
+  id: string;
+  threshold: string;
+  subjectKind: string;
+  subjectId: string;
+  subjectName: string | null;
+  organizationId: string | null;
+  teamId: string | null;
+  period: string;
+  budget: number;
+  spend: number;
+  webhookDeliveredAt: string | null;
+}
+const ALERTS = `query($filter: BudgetAlertFilter, $first: Int!, $after: String) {
+  budgetAlerts(filter: $filter, first: $first, after: $after) {
+    alerts { id threshold subjectKind subjectId subjectName organizationId teamId period budget spend webhookDeliveredAt }
+    endCursor hasNextPage } }`;
+
+async function alerts(token: string, filter: Record<string, unknown> = {}, first = 500): Promise<Alert[]> {
+  const res = await cp.gql<{ budgetAlerts: { alerts: Alert[] } }>(ALERTS, { filter, first }, token);
+  if (res.errors) throw new Error(JSON.stringify(res.errors));
+  return res.data!.budgetAlerts.alerts;
+}
+const alertsFor = async (subjectId: string) => alerts(cp.masterKey, { subjectId });
+
+function event(keyId: string, cost: number, overrides: Partial<UsageEventInput> = {}): UsageEventInput {
+  return {
+    requestId: randomUUID(),
+    keyId,
+    teamId: null,
+    model: 'gpt-4o',
+    modelId: null,
+    provider: 'openai',
+    route: '/v1/chat/completions',
+    stream: false,
+    status: 'success',
+    httpStatus: 200,
+    promptTokens: 10,
+    completionTokens: 5,
+    totalTokens: 15,
+    cost,
+    startedAt: new Date().toISOString(),
+    durationMs: 100,
+    dataPlaneId: 'dp-test',
+    ...overrides,
+  };
+}
+
+async function ingest(events: UsageEventInput[]): Promise<void> {
+  const res = await cp.gql('mutation($events: [JSON!]!) { ingestUsage(events: $events) { acknowledged } }', { events }, cp.dataPlaneToken);
+  if (res.errors) throw new Error(JSON.stringify(res.errors));
+}
+
+const sql = (query: string, params: unknown[] = []) => cp.orm.em.fork().execute<Array<Record<string, unknown>>>(query, params);
+
+async function createKey(input: Record<string, unknown>): Promise<string> {
+  const { createKey } = await cp.admin<{ createKey: { virtualKey: { id: string } } }>(
+    'mutation($i: CreateKeyInput!) { createKey(input: $i) { virtualKey { id } } }',
+    { i: input },
+  );
+  return createKey.virtualKey.id;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  cp = await startTestControlPlane({ databaseUrl: db.url, jobs: false });
+});
+afterAll(async () => {
+  await cp?.close();
+  await db?.drop();
+});
+
+describe('budget alerts', () => {
+  it('should record one alert when a batch takes a key past its soft budget, and none for later batches in the period', async () => {
+    const keyId = await createKey({ alias: 'soft-once', softBudget: 1, budgetDuration: '1d' });
+    await ingest([event(keyId, 0.6)]);
+    expect(await alertsFor(keyId)).toEqual([]);
+
+    await ingest([event(keyId, 0.3), event(keyId, 0.3)]);
+    const [resetAt] = await sql(`select to_char("budget_reset_at" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "at" from "virtual_key" where "id" = ?`, [keyId]);
+    const [alert, ...more] = await alertsFor(keyId);
+    expect(more).toEqual([]);
+    expect(alert).toMatchObject({ threshold: 'soft_budget', subjectKind: 'key', subjectName: 'soft-once', period: resetAt?.['at'], budget: 1, webhookDeliveredAt: null });
+    expect(alert!.spend).toBeCloseTo(1.2, 9);
+
+    await ingest([event(keyId, 0.5)]);
+    await ingest([event(keyId, 0.5)]);
+    expect(await alertsFor(keyId)).toHaveLength(1);
+  });
+
+  it('should alert exactly once when many concurrent batches cross the budget together', async () => {
+    const keyId = await createKey({ alias: 'racing', softBudget: 1, maxBudget: 2 });
+    // 20 batches at once, each its own transaction, together well past both budgets.
+    await Promise.all(Array.from({ length: 20 }, () => ingest([event(keyId, 0.15)])));
+    const found = await alertsFor(keyId);
+    expect(found.map((a) => [a.threshold, a.period]).sort()).toEqual([['max_budget', 'none'], ['soft_budget', 'none']]);
+    const soft = found.find((a) => a.threshold === 'soft_budget')!;
+    expect(soft.spend).toBeGreaterThanOrEqual(1);
+    expect(soft.spend).toBeLessThan(1.15 + 1e-9);
+  });
+
+  it('should alert again after the budget reset starts a new period', async () => {
+    const keyId = await createKey({ alias: 'periodic', softBudget: 1, budgetDuration: '1h' });
+    await ingest([event(keyId, 1.5)]);
+    expect(await alertsFor(keyId)).toHaveLength(1);
+
+    // The period ends; the budget-reset job zeroes the spend and moves the reset time on.
+    await sql(`update "virtual_key" set "budget_reset_at" = now() - interval '1 second' where "id" = ?`, [keyId]);
+    const services = createServices({ orm: cp.orm, logger: silentLogger });
+    const runner = new JobRunner(cp.orm, silentLogger).register(budgetReset(services.writer));
+    expect((await runner.runNow('budget-reset')).outcome).toBe('succeeded');
+    await runner.stop();
+
+    await ingest([event(keyId, 0.5)]);
+    expect(await alertsFor(keyId)).toHaveLength(1);
+    await ingest([event(keyId, 0.5)]);
+    const [second, first] = await alertsFor(keyId);
+    expect(second!.period).not.toBe(first!.period);
+    expect(Date.parse(second!.period)).toBeGreaterThan(Date.now());
+    expect(second!.spend).toBeCloseTo(1, 9);
+  });
+
+  it('should alert again when a budget is raised and reached in the same period, and not for a budget the spend is below', async () => {
+    const keyId = await createKey({ alias: 'raised', softBudget: 1 });
+    await ingest([event(keyId, 1)]);
+    await cp.admin('mutation($id: ID!) { updateKey(id: $id, input: { softBudget: 2 }) { id } }', { id: keyId });
+    await ingest([event(keyId, 0.5)]);
+    expect((await alertsFor(keyId)).map((a) => a.budget)).toEqual([1]);
+    await ingest([event(keyId, 0.5)]);
+    expect((await alertsFor(keyId)).map((a) => a.budget)).toEqual([2, 1]);
+  });
+
+  it('should alert for the team, organization, owner, tag and end user a batch takes past their budgets', async () => {
+    const { createOrganization: org } = await cp.admin<{ createOrganization: { id: string } }>('mutation { createOrganization(input: { name: "alerting-org" }) { id } }');
+    const { createTeam: team } = await cp.admin<{ createTeam: { id: string } }>('mutation($o: ID!) { createTeam(input: { name: "alerting-team", organizationId: $o }) { id } }', { o: org.id });
+    const { createUser: owner } = await cp.admin<{ createUser: { id: string } }>(
+      'mutation($o: ID!) { createUser(input: { email: "owner@alerting.example", role: "internal_user", organizationId: $o, password: "a long enough password" }) { id } }',
+      { o: org.id },
+    );
+    const keyId = await createKey({ alias: 'subjects', teamId: team.id, ownerId: owner.id, tags: ['alerting-tag'] });
+    await sql(`insert into "tag" ("id", "name", "soft_budget") values (?, 'alerting-tag', 0.5)`, [randomUUID()]);
+    await sql(`insert into "end_user" ("id", "external_id", "max_budget") values (?, 'alerting-end-user', 0.5)`, [randomUUID()]);
+    for (const table of ['team', 'organization', 'app_user']) {
+      await sql(`update "${table}" set "soft_budget" = 0.5 where "id" = any(?::uuid[])`, [`{${team.id},${org.id},${owner.id}}`]);
+    }
+
+    const raised = async () =>
+      (await alerts(cp.masterKey)).filter((a) => a.subjectName?.includes('alerting')).map((a) => [a.subjectKind, a.subjectName, a.threshold, a.organizationId]).sort();
+
+    await ingest([event(keyId, 0.4, { teamId: team.id, endUser: 'alerting-end-user' })]);
+    expect(await raised()).toEqual([]);
+    await ingest([event(keyId, 0.4, { teamId: team.id, endUser: 'alerting-end-user' })]);
+    expect(await raised()).toEqual([
+      ['end_user', 'alerting-end-user', 'max_budget', null],
+      ['org', 'alerting-org', 'soft_budget', org.id],
+      ['tag', 'alerting-tag', 'soft_budget', null],
+      ['team', 'alerting-team', 'soft_budget', org.id],
+      ['user', 'owner@alerting.example', 'soft_budget', org.id],
+    ]);
+  });
+
+  it('should page newest first and refuse a cursor it did not give', async () => {
+    const [newest, second, third] = await alerts(cp.masterKey);
+    const page = await cp.gql<{ budgetAlerts: { alerts: Alert[]; endCursor: string; hasNextPage: boolean } }>(ALERTS, { first: 2 }, cp.masterKey);
+    expect(page.data!.budgetAlerts.alerts.map((a) => a.id)).toEqual([newest!.id, second!.id]);
+    expect(page.data!.budgetAlerts.hasNextPage).toBe(true);
+    const next = await cp.gql<{ budgetAlerts: { alerts: Alert[] } }>(ALERTS, { first: 1, after: page.data!.budgetAlerts.endCursor }, cp.masterKey);
+    expect(next.data!.budgetAlerts.alerts.map((a) => a.id)).toEqual([third!.id]);
+    const bad = await cp.gql(ALERTS, { first: 1, after: 'bm9wZQ' }, cp.masterKey);
+    expect(bad.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', fieldErrors: { after: [expect.any(String)] } });
+  });
+});
+
+describe('budget alerts by role', () => {
+  const ids = {} as Record<'orgA' | 'orgB' | 'teamA' | 'teamB' | 'alice' | 'bob' | 'dave' | 'aliceKey' | 'bobKey' | 'daveKey' | 'tag', string>;
+  const tokens = {} as Record<'orgAdminA' | 'alice' | 'bob' | 'viewerA' | 'dave', string>;
+
+  beforeAll(async () => {
+    const org = async (name: string) => (await cp.admin<{ createOrganization: { id: string } }>('mutation($n: String!) { createOrganization(input: { name: $n }) { id } }', { n: name })).createOrganization.id;
+    const user = async (email: string, role: string, organizationId: string) =>
+      (await cp.admin<{ createUser: { id: string } }>('mutation($i: CreateUserInput!) { createUser(input: $i) { id } }', { i: { email, role, organizationId, password: PASSWORD } })).createUser.id;
+    const login = async (email: string) => (await cp.gql<{ login: { token: string } }>('mutation($i: LoginInput!) { login(input: $i) { token } }', { i: { email, password: PASSWORD } })).data!.login.token;
+    const team = async (name: string, organizationId: string) =>
+      (await cp.admin<{ createTeam: { id: string } }>('mutation($n: String!, $o: ID!) { createTeam(input: { name: $n, organizationId: $o }) { id } }', { n: name, o: organizationId })).createTeam.id;
+
+    ids.orgA = await org('rbac-a');
+    ids.orgB = await org('rbac-b');
+    ids.teamA = await team('rbac-team-a', ids.orgA);
+    ids.teamB = await team('rbac-team-b', ids.orgB);
+    ids.alice = await user('alice@rbac-a.example', 'internal_user', ids.orgA);
+    ids.bob = await user('bob@rbac-a.example', 'internal_user', ids.orgA);
+    ids.dave = await user('dave@rbac-b.example', 'internal_user', ids.orgB);
+    await user('boss@rbac-a.example', 'org_admin', ids.orgA);
+    await user('viewer@rbac-a.example', 'internal_viewer', ids.orgA);
+    // Alice administers team A; Bob is a member of it.
+    await cp.admin('mutation($t: ID!, $u: ID!) { setTeamMember(input: { teamId: $t, userId: $u, role: "admin" }) { role } }', { t: ids.teamA, u: ids.alice });
+    await cp.admin('mutation($t: ID!, $u: ID!) { setTeamMember(input: { teamId: $t, userId: $u }) { role } }', { t: ids.teamA, u: ids.bob });
+    ids.aliceKey = await createKey({ alias: 'rbac-alice', ownerId: ids.alice, softBudget: 0.5, tags: ['rbac-tag'] });
+    ids.bobKey = await createKey({ alias: 'rbac-bob', ownerId: ids.bob, teamId: ids.teamA, softBudget: 0.5 });
+    ids.daveKey = await createKey({ alias: 'rbac-dave', ownerId: ids.dave, teamId: ids.teamB, softBudget: 0.5 });
+    ids.tag = randomUUID();
+    await sql(`insert into "tag" ("id", "name", "soft_budget") values (?, 'rbac-tag', 0.5)`, [ids.tag]);
+    await sql(`update "team" set "soft_budget" = 0.5 where "id" in (?, ?)`, [ids.teamA, ids.teamB]);
+    await sql(`update "organization" set "soft_budget" = 0.5 where "id" in (?, ?)`, [ids.orgA, ids.orgB]);
+    await sql(`update "app_user" set "soft_budget" = 0.5 where "id" in (?, ?)`, [ids.alice, ids.bob]);
+    tokens.orgAdminA = await login('boss@rbac-a.example');
+    tokens.alice = await login('alice@rbac-a.example');
+    tokens.bob = await login('bob@rbac-a.example');
+    tokens.viewerA = await login('viewer@rbac-a.example');
+    tokens.dave = await login('dave@rbac-b.example');
+
+    await ingest([event(ids.aliceKey, 1), event(ids.bobKey, 1, { teamId: ids.teamA }), event(ids.daveKey, 1, { teamId: ids.teamB })]);
+  });
+
+  const subjects = async (token: string) =>
+    (await alerts(token)).filter((a) => a.subjectName?.includes('rbac')).map((a) => `${a.subjectKind}:${a.subjectName}`).sort();
+
+  it('should show proxy admins every alert', async () => {
+    expect(await subjects(cp.masterKey)).toEqual([
+      'key:rbac-alice', 'key:rbac-bob', 'key:rbac-dave', 'org:rbac-a', 'org:rbac-b', 'tag:rbac-tag',
+      'team:rbac-team-a', 'team:rbac-team-b', 'user:alice@rbac-a.example', 'user:bob@rbac-a.example',
+    ]);
+  });
+
+  it('should show org admins their organization\'s subjects only', async () => {
+    expect(await subjects(tokens.orgAdminA)).toEqual([
+      'key:rbac-alice', 'key:rbac-bob', 'org:rbac-a', 'team:rbac-team-a', 'user:alice@rbac-a.example', 'user:bob@rbac-a.example',
+    ]);
+  });
+
+  it('should show a team admin their own key and themselves, and their team and its keys', async () => {
+    expect(await subjects(tokens.alice)).toEqual(['key:rbac-alice', 'key:rbac-bob', 'team:rbac-team-a', 'user:alice@rbac-a.example']);
+  });
+
+  it('should show internal users their own keys and themselves, and viewers without keys nothing', async () => {
+    expect(await subjects(tokens.bob)).toEqual(['key:rbac-bob', 'user:bob@rbac-a.example']);
+    expect(await subjects(tokens.dave)).toEqual(['key:rbac-dave']);
+    expect(await subjects(tokens.viewerA)).toEqual([]);
+    // Naming another tenant's subject finds nothing rather than an error.
+    expect(await alerts(tokens.dave, { subjectId: ids.aliceKey })).toEqual([]);
+  });
+});

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { UsageEventInput } from '@tollgate/schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BudgetAlert } from '../db/entities/index.js';
+import { openDatabase, type Orm } from '../db/orm.js';
+import { silentLogger } from '../logger.js';
+import { SYSTEM_ACTOR } from '../services/audit.js';
+import { createServices, type Services } from '../services/index.js';
+import { createTestDatabase, type TestDatabase } from '../testing/database.js';
+import { budgetAlertDelivery, signature, type AlertWebhookOptions } from './budget-alert-delivery.js';
+import { controlPlaneJobs } from './index.js';
+import { JobRunner } from './runner.js';
+
+let db: TestDatabase;
+let orm: Orm;
+let services: Services;
+
+/** A real HTTP receiver: answers `status`, keeps every request it got. */
+let webhook: Server;
+let url: string;
+let status = 200;
+const received: Array<{ headers: Record<string, string | string[] | undefined>; body: string }> = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  orm = await openDatabase(db.url);
+  services = createServices({ orm, logger: silentLogger });
+  webhook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/alerts`;
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => webhook?.close(() => resolve()));
+  await orm?.close(true);
+  await db?.drop();
+});
+
+const SECRET = 'alert-webhook-secret';
+
+/** Runs the delivery job once, as the scheduler would (any interval has passed). */
+async function deliverOnce(options: Partial<AlertWebhookOptions> = {}) {
+  await orm.em.fork().execute(`delete from "job_run" where "name" = 'budget-alert-delivery'`);
+  const runner = new JobRunner(orm, silentLogger).register(budgetAlertDelivery(services.budgetAlerts, { webhookUrl: url, secret: SECRET, ...options }));
+  const attempt = await runner.runNow('budget-alert-delivery');
+  await runner.stop();
+  return attempt;
+}
+
+function usage(keyId: string, cost: number): UsageEventInput {
+  return {
+    requestId: randomUUID(), keyId, teamId: null, model: 'gpt-4o', modelId: null, provider: 'openai', route: '/v1/chat/completions',
+    stream: false, status: 'success', httpStatus: 200, promptTokens: 1, completionTokens: 1, totalTokens: 2, cost,
+    startedAt: new Date().toISOString(), durationMs: 1, dataPlaneId: 'dp-test',
+  };
+}
+
+/** A key whose soft budget a batch has just reached: one alert, undelivered. */
+async function alertFor(alias: string): Promise<BudgetAlert> {
+  const { key } = await services.keys.create(SYSTEM_ACTOR, { alias, softBudget: 1 });
+  await services.usage.ingest([usage(key.id, 2)]);
+  return orm.em.fork().findOneOrFail(BudgetAlert, { subjectId: key.id });
+}
+const reload = (alert: BudgetAlert) => orm.em.fork().findOneOrFail(BudgetAlert, { id: alert.id });
+const deliveriesOf = (alert: BudgetAlert) => received.filter((r) => r.headers['x-tollgate-alert-id'] === String(alert.id));
+
+describe('budget-alert-delivery', () => {
+  it('should POST each alert once with a valid signature, and record the delivery', async () => {
+    const alert = await alertFor('webhook-once');
+    status = 200;
+    expect((await deliverOnce()).outcome).toBe('succeeded');
+
+    const [delivery, ...again] = deliveriesOf(alert);
+    expect(again).toEqual([]);
+    const body = JSON.parse(delivery!.body) as Record<string, unknown>;
+    expect(body).toEqual({
+      id: String(alert.id),
+      type: 'budget_alert',
+      threshold: 'soft_budget',
+      subject: { kind: 'key', id: alert.subjectId, name: 'webhook-once' },
+      organizationId: null,
+      teamId: null,
+      ownerId: null,
+      period: 'none',
+      budget: 1,
+      spend: 2,
+      createdAt: alert.createdAt.toISOString(),
+    });
+    const timestamp = delivery!.headers['x-tollgate-timestamp'] as string;
+    expect(Math.abs(Number(timestamp) - Date.now() / 1000)).toBeLessThan(60);
+    expect(delivery!.headers['content-type']).toBe('application/json');
+    expect(delivery!.headers['x-tollgate-signature']).toBe(signature(SECRET, timestamp, delivery!.body));
+    expect(delivery!.headers['x-tollgate-signature']).not.toBe(signature('another secret', timestamp, delivery!.body));
+    expect(await reload(alert)).toMatchObject({ webhookDeliveredAt: expect.any(Date), webhookAttempts: 1, webhookLastError: null });
+
+    await deliverOnce();
+    expect(deliveriesOf(alert)).toHaveLength(1);
+  });
+
+  it('should retry after a failed delivery, not before its backoff, until the webhook accepts', async () => {
+    const alert = await alertFor('webhook-retry');
+    status = 500;
+    await deliverOnce({ retryBaseMs: 60_000 });
+    expect(deliveriesOf(alert)).toHaveLength(1);
+    expect(await reload(alert)).toMatchObject({ webhookDeliveredAt: null, webhookAttempts: 1, webhookLastError: 'alert webhook answered 500' });
+    const { webhookNextAttemptAt } = await reload(alert);
+    expect(webhookNextAttemptAt!.getTime() - Date.now()).toBeGreaterThan(50_000);
+
+    status = 200;
+    await deliverOnce();
+    expect(deliveriesOf(alert)).toHaveLength(1); // still backing off
+
+    await orm.em.fork().execute(`update "budget_alert" set "webhook_next_attempt_at" = now() where "id" = ?`, [alert.id]);
+    await deliverOnce();
+    expect(deliveriesOf(alert)).toHaveLength(2);
+    expect(deliveriesOf(alert)[1]!.body).toBe(deliveriesOf(alert)[0]!.body);
+    expect(await reload(alert)).toMatchObject({ webhookDeliveredAt: expect.any(Date), webhookAttempts: 2, webhookLastError: null });
+  });
+
+  it('should double the backoff with each failure, up to the maximum', async () => {
+    const alert = await alertFor('webhook-backoff');
+    status = 503;
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      await orm.em.fork().execute(`update "budget_alert" set "webhook_next_attempt_at" = null where "id" = ?`, [alert.id]);
+      await deliverOnce({ retryBaseMs: 10_000, retryMaxMs: 50_000 });
+      waits.push(Math.round(((await reload(alert)).webhookNextAttemptAt!.getTime() - Date.now()) / 10_000));
+    }
+    expect(waits).toEqual([1, 2, 4, 5]);
+    expect(deliveriesOf(alert)).toHaveLength(4);
+  });
+
+  it('should give up on alerts older than a day', async () => {
+    const alert = await alertFor('webhook-stale');
+    await orm.em.fork().execute(`update "budget_alert" set "created_at" = now() - interval '25 hours' where "id" = ?`, [alert.id]);
+    status = 200;
+    await deliverOnce();
+    expect(deliveriesOf(alert)).toEqual([]);
+  });
+
+  it('should be scheduled only with a webhook configured; alerts are recorded either way', async () => {
+    expect(controlPlaneJobs(services).map((job) => job.name)).not.toContain('budget-alert-delivery');
+    expect(controlPlaneJobs(services, { alertWebhook: url }).map((job) => job.name)).toContain('budget-alert-delivery');
+    expect((await alertFor('no-webhook')).webhookDeliveredAt).toBeNull();
+  });
+});

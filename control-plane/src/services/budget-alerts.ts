@@ -1,0 +1,179 @@
+import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { visibility } from '../auth/policy.js';
+import { BudgetAlert } from '../db/entities/index.js';
+import type { Orm } from '../db/orm.js';
+import { badUserInput } from '../errors.js';
+import { parseInput, SQL_UUID_PATTERN } from '../validation.js';
+import type { Actor } from './audit.js';
+import { BudgetAlertsInput } from './inputs.js';
+import { NEW_ROWS } from './new-ledger-rows.js';
+
+const UUID_IDS = (column: string) => `select n."${column}"::uuid from "batch" n where n."${column}" ~ '${SQL_UUID_PATTERN}'`;
+
+/**
+ * Run in the ingest transaction after the spend UPDATEs, so `spend` is this batch's result and the rows are
+ * locked until commit. Every subject the batch touched whose spend is at or above its soft or hard budget gets an
+ * alert for its current period, unless it has one: the `not exists` skips the common case cheaply (no sequence
+ * value drawn), and `on conflict do nothing` on the unique (threshold, subject, period, budget) settles races
+ * between batches of several data planes and replicas, so each budget alerts once per period. The period is the
+ * subject's reset time, which the budget-reset job moves on as it zeroes the spend: a new period can alert again.
+ * The level, not the crossing, is what counts, so a budget lowered below the spend already made alerts with the
+ * next batch. Keys' hard budgets include a temporary raise in force and end users fall back to their budget tier's
+ * budgets, as the data planes enforce them.
+ */
+const RECORD_ALERTS = `
+with "batch" as (select l."key_id", l."team_id", l."user_id", l."org_id", l."end_user", l."tags" from ${NEW_ROWS}),
+"subject" as (
+  select 'key' as "kind", k."id", coalesce(k."alias", k."prefix") as "name", k."organization_id" as "org_id",
+         k."team_id", k."owner_id", k."spend", k."soft_budget",
+         k."max_budget" + case when k."temp_budget_expires_at" > now() then coalesce(k."temp_budget_increase", 0) else 0 end as "max_budget",
+         k."budget_reset_at"
+    from "virtual_key" k where k."id" in (${UUID_IDS('key_id')})
+  union all
+  select 'team', t."id", t."name", t."organization_id", t."id", null, t."spend", t."soft_budget", t."max_budget", t."budget_reset_at"
+    from "team" t where t."id" in (${UUID_IDS('team_id')})
+  union all
+  select 'user', u."id", u."email", u."organization_id", null, u."id", u."spend", u."soft_budget", u."max_budget", u."budget_reset_at"
+    from "app_user" u where u."id" in (${UUID_IDS('user_id')})
+  union all
+  select 'org', o."id", o."name", o."id", null, null, o."spend", o."soft_budget", o."max_budget", o."budget_reset_at"
+    from "organization" o where o."id" in (${UUID_IDS('org_id')})
+  union all
+  select 'end_user', e."id", e."external_id", null, null, null, e."spend", coalesce(e."soft_budget", b."soft_budget"),
+         coalesce(e."max_budget", b."max_budget"), e."budget_reset_at"
+    from "end_user" e left join "budget_tier" b on b."id" = e."budget_tier_id"
+   where e."external_id" in (select n."end_user" from "batch" n)
+  union all
+  select 'tag', g."id", g."name", null, null, null, g."spend", g."soft_budget", g."max_budget", g."budget_reset_at"
+    from "tag" g where g."name" in (select unnest(n."tags") from "batch" n)
+),
+"reached" as (
+  select x."threshold", s."kind", s."id", s."name", s."org_id", s."team_id", s."owner_id", x."budget", s."spend",
+         coalesce(to_char(s."budget_reset_at" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'none') as "period"
+    from "subject" s
+   cross join lateral (values ('soft_budget', s."soft_budget"), ('max_budget', s."max_budget")) as x("threshold", "budget")
+   where x."budget" is not null and s."spend" >= x."budget"
+)
+insert into "budget_alert" ("threshold", "subject_kind", "subject_id", "subject_name", "org_id", "team_id", "owner_id",
+                            "period", "budget", "spend")
+select r."threshold", r."kind", r."id", r."name", r."org_id", r."team_id", r."owner_id", r."period", r."budget", r."spend"
+  from "reached" r
+ where not exists (select 1 from "budget_alert" a
+                    where a."threshold" = r."threshold" and a."subject_kind" = r."kind" and a."subject_id" = r."id"
+                      and a."period" = r."period" and a."budget" = r."budget")
+on conflict ("threshold", "subject_kind", "subject_id", "period", "budget") do nothing
+returning "id"`;
+
+/** Records the alerts a batch's spend raised (see RECORD_ALERTS); `newIds` is the batch's new request ids as JSON. */
+export async function recordBudgetAlerts(em: EntityManager, newIds: string): Promise<number> {
+  return (await em.execute(RECORD_ALERTS, [newIds])).length;
+}
+
+export interface BudgetAlertPage {
+  alerts: BudgetAlert[];
+  /** Pass as `after` for the next page; null on the last page. */
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+/** An alert as the webhook receives it (documented in docs/architecture.md, "Budget alerts"). */
+export interface BudgetAlertPayload {
+  id: string;
+  type: 'budget_alert';
+  threshold: string;
+  subject: { kind: string; id: string; name: string | null };
+  organizationId: string | null;
+  teamId: string | null;
+  ownerId: string | null;
+  period: string;
+  budget: number;
+  spend: number;
+  createdAt: string;
+}
+
+/**
+ * Budget alerts: the list callers read (newest first, keyset pages on the id, within what the policy lets them see
+ * of spend), and the outbox the delivery job works through.
+ */
+export class BudgetAlertService {
+  constructor(private readonly orm: Orm) {}
+
+  /**
+   * Proxy admins and their viewers see every alert; org admins their organization's subjects; internal users
+   * their own keys and themselves, and as team admins those teams and their keys. End users and tags belong to no
+   * organization, so only proxy admins see theirs.
+   */
+  async list(actor: Actor, rawInput: unknown): Promise<BudgetAlertPage> {
+    const input = parseInput(BudgetAlertsInput, rawInput);
+    const seen = visibility(actor.principal, 'spend');
+    if (seen.kind === 'none') return { alerts: [], endCursor: null, hasNextPage: false };
+    const conditions: FilterQuery<BudgetAlert>[] = [];
+    if (seen.kind === 'org') conditions.push({ orgId: seen.orgId });
+    if (seen.kind === 'own') {
+      const own: FilterQuery<BudgetAlert>[] = [
+        { subjectKind: 'key', ownerId: seen.userId },
+        { subjectKind: 'user', subjectId: seen.userId },
+      ];
+      if (seen.teamIds.length > 0) own.push({ subjectKind: { $in: ['key', 'team'] }, teamId: { $in: [...seen.teamIds] } });
+      conditions.push({ $or: own });
+    }
+    if (input.subjectKind !== null) conditions.push({ subjectKind: input.subjectKind });
+    if (input.subjectId !== null) conditions.push({ subjectId: input.subjectId });
+    if (input.threshold !== null) conditions.push({ threshold: input.threshold });
+    if (input.after !== null) conditions.push({ id: { $lt: decodeCursor(input.after) } });
+    const rows = await this.orm.em.fork().find(BudgetAlert, conditions.length > 0 ? { $and: conditions } : {}, {
+      orderBy: { id: 'desc' },
+      limit: input.first + 1,
+    });
+    const hasNextPage = rows.length > input.first;
+    const alerts = hasNextPage ? rows.slice(0, input.first) : rows;
+    const last = alerts.at(-1);
+    return { alerts, hasNextPage, endCursor: last && hasNextPage ? encodeCursor(last) : null };
+  }
+
+  /**
+   * Alerts due for delivery, oldest first, as the webhook receives them: not delivered, past their backoff, and
+   * younger than `maxAgeMs` (older ones are given up on: an alert a day late, or one raised before a webhook was
+   * configured, is noise). Database time throughout, like the job runner's.
+   */
+  undelivered({ limit, maxAgeMs }: { limit: number; maxAgeMs: number }): Promise<BudgetAlertPayload[]> {
+    return this.orm.em.fork().execute<BudgetAlertPayload[]>(
+      `select a."id"::text as "id", 'budget_alert' as "type", a."threshold",
+              json_build_object('kind', a."subject_kind", 'id', a."subject_id", 'name', a."subject_name") as "subject",
+              a."org_id" as "organizationId", a."team_id" as "teamId", a."owner_id" as "ownerId", a."period",
+              a."budget"::float8 as "budget", a."spend"::float8 as "spend",
+              to_char(a."created_at" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "createdAt"
+         from "budget_alert" a
+        where a."webhook_delivered_at" is null and coalesce(a."webhook_next_attempt_at", '-infinity') <= now()
+          and a."created_at" > now() - make_interval(secs => ?)
+        order by a."id" limit ?`,
+      [maxAgeMs / 1000, limit],
+    );
+  }
+
+  /**
+   * Records one delivery attempt, committed at once, so a crash later in the run redelivers nothing already
+   * delivered. After a failure the next attempt waits `retryBaseMs` doubling per failed attempt up to `retryMaxMs`.
+   */
+  async recordAttempt(id: string, error: string | null, backoff: { retryBaseMs: number; retryMaxMs: number }): Promise<void> {
+    await this.orm.em.fork().execute(
+      // In SET, "webhook_attempts" is the count before this attempt.
+      `update "budget_alert" set "webhook_attempts" = "webhook_attempts" + 1, "webhook_last_error" = ?,
+              "webhook_delivered_at" = case when ? then now() end,
+              "webhook_next_attempt_at" = case when not ? then
+                now() + least(?, ? * power(2, least("webhook_attempts", 30))) * interval '1 millisecond' end
+        where "id" = ?`,
+      [error, error === null, error === null, backoff.retryMaxMs, backoff.retryBaseMs, id],
+    );
+  }
+}
+
+function encodeCursor(alert: BudgetAlert): string {
+  return Buffer.from(`budget_alert:${alert.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const match = /^budget_alert:(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw badUserInput({ after: ['is not a cursor this API returned'] });
+  return Number(match[1]);
+}
