@@ -17,6 +17,9 @@ export function deploymentPrice(model: RuntimeModel): Price {
   return price;
 }
 
+/** A decimal that is zero (`0`, `0.00`). */
+const FREE = /^0(\.0*)?$/;
+
 /** Nothing to bill: no deployment was chosen, or the upstream never worked on the request. */
 export const NO_COST: Cost = Object.freeze({ usd: '0.000000000000', nanos: 0n });
 
@@ -26,5 +29,5 @@ export const NO_COST: Cost = Object.freeze({ usd: '0.000000000000', nanos: 0n })
  */
 export function usageCost(usage: FinalUsage, model: RuntimeModel, images: () => number): Cost {
   const price = deploymentPrice(model);
-  return computeCost(price, price.perImage === '0' ? usage : { ...usage, images: images() });
+  return computeCost(price, FREE.test(price.perImage) ? usage : { ...usage, images: images() });
 }
