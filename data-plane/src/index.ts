@@ -11,5 +11,6 @@ export { defineProvider } from './providers/define-provider.js';
 export { mockProvider, type MockProviderOptions } from './providers/mock/index.js';
 export type * from './providers/types.js';
 export { UsageShipper, INGEST_USAGE_MUTATION } from './usage/shipper.js';
+export { SpoolLockedError } from './usage/spool-lock.js';
 export { loadUws, isNativeUws, UwsUnavailableError, type LoadedUws } from './uws.js';
 export { consoleLogger, silentLogger, type Logger } from './logger.js';

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { UsageEvent } from '@tollgate/schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../logger.js';
@@ -135,13 +138,25 @@ describe('UsageShipper', () => {
     expect(cp.acknowledged.size).toBe(200);
   });
 
-  it('drops the oldest queued events beyond maxQueue, never the batch in flight', async () => {
-    const s = start({ flushMs: 60_000, batchSize: 5, maxQueue: 8 });
-    const events = Array.from({ length: 15 }, () => event());
-    for (const e of events) s.enqueue(e);
-    expect(s.pending).toBe(8);
-    await s.close(1_000);
-    expect([...cp.acknowledged.keys()]).toEqual([...events.slice(0, 5), ...events.slice(12)].map((e) => e.requestId));
+  it('drops the oldest waiting events beyond the spool cap, never the batch in flight, and counts them', async () => {
+    cp.failNext = 1;
+    // Events of about 450 bytes; 16 KiB of them, in 4 KiB segments.
+    const s = start({ flushMs: 60_000, batchSize: 5, spool: { maxBytes: 16_384, segmentBytes: 4_096 } });
+    const events = Array.from({ length: 200 }, () => event());
+    for (const e of events.slice(0, 5)) s.enqueue(e);
+    // The first five are in flight, fail once and wait for close() (the backoff is long); the rest, five a turn,
+    // overflow the spool.
+    for (const [i, e] of events.slice(5).entries()) {
+      s.enqueue(e);
+      if (i % 5 === 4) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await s.close(2_000);
+    const acknowledged = [...cp.acknowledged.keys()];
+    expect(s.dropped).toBeGreaterThan(100);
+    expect(acknowledged.length).toBeGreaterThan(25);
+    expect(acknowledged).toHaveLength(200 - s.dropped);
+    // The batch in flight and then the newest, in order.
+    expect(acknowledged).toEqual([...events.slice(0, 5), ...events.slice(5 + s.dropped)].map((e) => e.requestId));
   });
 
   it('flushes on close, retrying within the deadline', async () => {
@@ -163,5 +178,61 @@ describe('UsageShipper', () => {
     expect(Date.now() - t0).toBeLessThan(1_000);
     expect(s.pending).toBe(1);
     cp = await new FakeControlPlane().start();
+  });
+
+  describe('with a spool directory', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'tollgate-shipper-'));
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    const restart = async (overrides: Partial<ConstructorParameters<typeof UsageShipper>[0]> = {}) => {
+      await shipper?.close(500);
+      return start({ spool: { dir }, ...overrides });
+    };
+
+    it('keeps what the control plane did not acknowledge by shutdown, and ships it first, once, on the next start', async () => {
+      const s = start({ url: 'http://127.0.0.1:1/graphql', flushMs: 60_000, spool: { dir } });
+      const early = Array.from({ length: 5 }, () => event());
+      for (const e of early) s.enqueue(e);
+      await s.close(200);
+      expect(s.pending).toBe(5);
+      const next = await restart({ flushMs: 60_000 });
+      const late = event();
+      next.enqueue(late);
+      await next.close(1_000);
+      expect(cp.received.map((e) => e.requestId)).toEqual([...early, late].map((e) => e.requestId));
+    });
+
+    it('does not send an acknowledged batch again after a restart', async () => {
+      const s = start({ spool: { dir } });
+      const sent = [event(), event(), event()];
+      for (const e of sent) s.enqueue(e);
+      await waitFor(() => s.pending === 0, 'acknowledged');
+      const next = await restart();
+      const e = event();
+      next.enqueue(e);
+      await waitFor(() => cp.acknowledged.has(e.requestId), 'the new event');
+      expect(cp.received.map((r) => r.requestId)).toEqual([...sent, e].map((r) => r.requestId));
+    });
+
+    it('after a restart resends from the first event left unacknowledged; the events after it were already acknowledged', async () => {
+      const s = start({ spool: { dir } });
+      const [a, b, c] = [event(), event(), event()];
+      cp.ignore.add(b.requestId);
+      for (const e of [a, b, c]) s.enqueue(e);
+      await waitFor(() => cp.acknowledged.has(c.requestId), 'a and c acknowledged');
+      // Stopped with b still unacknowledged (as a crash would leave it): b and c stay past the cursor.
+      await s.close(0);
+      cp.ignore.clear();
+      const next = start({ spool: { dir }, flushMs: 10 });
+      await waitFor(() => next.pending === 0, 'b and c shipped');
+      const sent = cp.received.map((e) => e.requestId);
+      expect(sent.filter((id) => id === a.requestId)).toHaveLength(1);
+      // c once more: harmless, the control plane's ingest is idempotent by request id.
+      expect(sent.slice(-2)).toEqual([b.requestId, c.requestId]);
+      expect([...cp.acknowledged.keys()].sort()).toEqual([a, b, c].map((e) => e.requestId).sort());
+    });
   });
 });

@@ -2,7 +2,8 @@ import { UsageAck, type UsageEvent } from '@tollgate/schema';
 import type { Agent } from 'undici';
 import { undici } from '../upstream/undici.js';
 import type { Logger } from '../logger.js';
-import { EventSpool, type EventBlock } from './spool.js';
+import type { EventBlock } from './event-block.js';
+import { EventSpool, type SpoolOptions } from './spool.js';
 
 const CLOSE_RETRY_MAX_MS = 250;
 /** Full batches waiting before batches grow towards `maxBatchSize`. */
@@ -31,8 +32,8 @@ export interface UsageShipperOptions {
   maxBatchSize?: number;
   /** Retry backoff cap. */
   maxBackoffMs?: number;
-  /** Events kept while the control plane is unreachable; beyond it the oldest are dropped (and logged). */
-  maxQueue?: number;
+  /** Where events wait until acknowledged (see `EventSpool`); without a directory, in memory only. */
+  spool?: SpoolOptions;
   /** Per-request timeout of one ingest call. */
   requestTimeoutMs?: number;
   /** Sends batches with this instead of the shipper's own undici pool (tests). */
@@ -40,20 +41,25 @@ export interface UsageShipperOptions {
 }
 
 /**
- * Ships usage events to the control plane in batches, off the request path: `enqueue` only appends to memory.
+ * Ships usage events to the control plane in batches, off the request path: `enqueue` only appends to the spool's
+ * buffer, which reaches the spool file at the end of the event-loop turn.
  *
  * Delivery is at-least-once and the control plane is idempotent by request id, so the rule is simple: an event
  * leaves the queue only when the control plane has acknowledged it (durable) or rejected it (malformed; resending
  * cannot help). Anything else, a network error, a GraphQL error, an event the answer does not mention, stays and
  * is retried with capped exponential backoff. One batch is in flight at a time, so an event is never sent twice
- * concurrently, and an acknowledged one is never sent again.
+ * concurrently, and an acknowledged one is never sent again by this process.
  *
- * Events are serialised on arrival and queued as bytes (see `EventSpool` for why); a batch in flight is a block of
- * those bytes, and whatever of it is not resolved goes back to the front of the queue as a block, sent again as is.
+ * Events are serialised on arrival and spooled as bytes (see `EventSpool`); a batch in flight is a block of those
+ * bytes, and whatever of it is not resolved goes back to the front of the queue as a block, sent again as is. The
+ * spool's acknowledgement cursor moves to the first event not resolved yet: the retry block's first event, or,
+ * with none, everything taken so far. After a restart the spool resends from that cursor, so events the control
+ * plane acknowledged out of order just after it may be sent once more; its ingest ignores them (idempotent by
+ * request id).
  */
 export class UsageShipper {
-  /** Events not sent yet, oldest first. */
-  private readonly spool = new EventSpool();
+  /** Events not sent yet, oldest first, and those sent but not resolved (on disk, past the cursor). */
+  private readonly spool: EventSpool;
   /** Blocks to resend (failed or partly acknowledged batches), oldest first; they go before the spool. */
   private retry: EventBlock[] = [];
   private retryCount = 0;
@@ -62,24 +68,24 @@ export class UsageShipper {
   private inFlight: Promise<void> | undefined;
   private failures = 0;
   private nextAttemptAt = 0;
-  private dropped = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private agentClosed = false;
+  /** The spool and the connection pool are closed (a second close() only waits). */
+  private released = false;
   private readonly batchSize: number;
   private readonly maxBatchSize: number;
   private readonly maxBackoffMs: number;
-  private readonly maxQueue: number;
   private readonly requestTimeoutMs: number;
   private readonly fetch: typeof fetch | undefined;
   private readonly agent: Agent;
   private readonly headers: Record<string, string>;
 
+  /** Opens the spool (loading what a previous run left); throws `SpoolLockedError` when another data plane holds it. */
   constructor(private readonly options: UsageShipperOptions) {
+    this.spool = EventSpool.open({ ...options.spool, logger: options.logger });
     this.batchSize = options.batchSize ?? 100;
     this.maxBatchSize = Math.max(this.batchSize, options.maxBatchSize ?? 1_000);
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
-    this.maxQueue = options.maxQueue ?? 100_000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.fetch = options.fetch;
     // Its own small keep-alive pool: one batch is in flight at a time.
@@ -90,6 +96,11 @@ export class UsageShipper {
   /** Events waiting for acknowledgement (including the batch in flight). */
   get pending(): number {
     return this.spool.size + this.retryCount + (this.sending?.count ?? 0);
+  }
+
+  /** Events dropped because the spool was full, since start. */
+  get dropped(): number {
+    return this.spool.dropped;
   }
 
   /** Events not in flight. */
@@ -108,32 +119,13 @@ export class UsageShipper {
       this.options.logger.warn('usage event after shutdown started; shipping it with the final flush', { requestId: event.requestId });
     }
     this.spool.append(JSON.stringify(event));
-    if (this.pending > this.maxQueue) this.dropOldest(this.pending - this.maxQueue);
     if (this.queued >= this.batchSize) this.tick();
-  }
-
-  /** Drops the oldest queued events (the batch in flight excepted: its fate is decided by its answer). */
-  private dropOldest(n: number): void {
-    let excess = n;
-    while (excess > 0 && this.retry.length > 0) {
-      const block = this.retry[0]!;
-      const k = Math.min(block.count, excess);
-      const rest = block.drop(k);
-      if (rest) this.retry[0] = rest;
-      else this.retry.shift();
-      this.retryCount -= k;
-      excess -= k;
-    }
-    excess -= this.spool.drop(excess);
-    const count = n - excess;
-    if (count === 0) return;
-    this.dropped += count;
-    this.options.logger.error('usage queue full; dropped the oldest events', { dropped: count, totalDropped: this.dropped });
   }
 
   /**
    * Stops the timer and flushes until the queue is empty or `deadlineMs` has passed, retrying failures with short
-   * waits. Events still queued at the deadline are lost (logged): there is no disk spool yet.
+   * waits, then closes the spool: what is still unacknowledged stays in its files for the next start (events it
+   * had to keep in memory are lost, logged).
    */
   async close(deadlineMs = 5_000): Promise<void> {
     this.closed = true;
@@ -147,11 +139,9 @@ export class UsageShipper {
       if (!ok) await sleep(Math.min(this.backoff(), CLOSE_RETRY_MAX_MS, Math.max(0, deadline - Date.now())));
     }
     while (this.inFlight) await this.inFlight;
-    if (this.pending > 0) {
-      this.options.logger.error('usage events not acknowledged before shutdown; they are lost', { count: this.pending });
-    }
-    if (!this.agentClosed) {
-      this.agentClosed = true;
+    if (!this.released) {
+      this.spool.close();
+      this.released = true;
       await this.agent.close().catch(() => undefined);
     }
   }
@@ -204,6 +194,7 @@ export class UsageShipper {
         this.retry.unshift(unresolved);
         this.retryCount += unresolved.count;
       }
+      this.spool.acknowledge(this.retry[0]?.seq(0) ?? this.spool.takenUpTo);
       if (ok) {
         this.failures = 0;
         this.nextAttemptAt = 0;
