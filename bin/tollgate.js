@@ -181,6 +181,8 @@ async function main() {
       TOLLGATE_PORT: String(dataPort),
       TOLLGATE_CONTROL_PLANE_URL: graphqlUrl,
       TOLLGATE_DATA_PLANE_TOKEN: dataPlaneToken,
+      // The data plane keeps its usage spool under the same folder as the embedded database.
+      TOLLGATE_DATA_DIR: dataDir,
     },
   });
   cleanups.push(

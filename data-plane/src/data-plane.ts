@@ -53,6 +53,13 @@ export interface DataPlaneOptions {
   shutdownGraceMs?: number;
   /** How long `close()` keeps trying to ship queued usage. Default 5 s. */
   usageFlushDeadlineMs?: number;
+  /**
+   * Where usage events wait, on disk, until the control plane acknowledges them (`TOLLGATE_SPOOL_DIR`; one data
+   * plane per directory). Unset: in memory only, lost when the process ends (tests, embedding).
+   */
+  spoolDir?: string;
+  /** Bytes of unacknowledged usage the spool keeps before dropping the oldest (logged). Default 1 GiB. */
+  maxSpoolBytes?: number;
   logger?: Logger;
 }
 
@@ -83,6 +90,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     url: controlPlaneUrl,
     dataPlaneToken: options.dataPlaneToken,
     flushMs: options.usageFlushMs ?? DEFAULT_USAGE_FLUSH_MS,
+    spool: { dir: options.spoolDir, maxBytes: options.maxSpoolBytes },
     logger,
   });
   const source = options.configSource ?? graphqlConfigSource({ controlPlaneUrl, dataPlaneToken: options.dataPlaneToken, logger });
@@ -127,6 +135,8 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   } catch (err) {
     await redis?.close();
     await limiter.close();
+    // Releases the spool directory; what was loaded from it stays there.
+    await usage.close(0);
     throw err;
   }
   usage.start();

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dataPlaneOptionsFromEnv, EnvError } from './env.js';
 
@@ -10,8 +11,15 @@ describe('dataPlaneOptionsFromEnv', () => {
       dataPlaneToken: 't',
       maxBodyBytes: 10485760,
       usageFlushMs: 250,
+      spoolDir: resolve('.tollgate/spool'),
+      maxSpoolBytes: 1024 ** 3,
       allowUwsFallback: false,
     });
+  });
+
+  it('keeps the spool in the launcher data directory unless told otherwise', () => {
+    expect(dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_DATA_DIR: '/var/lib/tollgate' }).spoolDir).toBe('/var/lib/tollgate/spool');
+    expect(dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_DATA_DIR: '/var/lib/tollgate', TOLLGATE_SPOOL_DIR: 'spool-1' }).spoolDir).toBe(resolve('spool-1'));
   });
 
   it('reads every variable', () => {
@@ -23,6 +31,8 @@ describe('dataPlaneOptionsFromEnv', () => {
       TOLLGATE_DATA_PLANE_ID: 'dp-1',
       TOLLGATE_MAX_BODY_BYTES: '1024',
       TOLLGATE_USAGE_FLUSH_MS: '100',
+      TOLLGATE_SPOOL_DIR: '/data/spool',
+      TOLLGATE_SPOOL_MAX_BYTES: '67108864',
       REDIS_URL: 'redis://r:6379',
       TOLLGATE_ALLOW_UWS_FALLBACK: '1',
     })).toEqual({
@@ -33,6 +43,8 @@ describe('dataPlaneOptionsFromEnv', () => {
       dataPlaneId: 'dp-1',
       maxBodyBytes: 1024,
       usageFlushMs: 100,
+      spoolDir: '/data/spool',
+      maxSpoolBytes: 67108864,
       redisUrl: 'redis://r:6379',
       allowUwsFallback: true,
     });
@@ -42,5 +54,6 @@ describe('dataPlaneOptionsFromEnv', () => {
     expect(() => dataPlaneOptionsFromEnv({})).toThrow(EnvError);
     expect(() => dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_PORT: 'http' })).toThrow(/TOLLGATE_PORT must be an integer/);
     expect(() => dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_CONTROL_PLANE_URL: 'nope' })).toThrow(/TOLLGATE_CONTROL_PLANE_URL/);
+    expect(() => dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_SPOOL_MAX_BYTES: '1000' })).toThrow(/TOLLGATE_SPOOL_MAX_BYTES must be an integer between 1048576/);
   });
 });

@@ -1,5 +1,7 @@
+import { join, resolve } from 'node:path';
 import { DEFAULT_DATA_PLANE_PORT } from '@tollgate/schema';
 import { DEFAULT_CONTROL_PLANE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_RESERVE_OUTPUT_TOKENS, DEFAULT_USAGE_FLUSH_MS, type DataPlaneOptions } from './data-plane.js';
+import { DEFAULT_SPOOL_MAX_BYTES } from './usage/spool.js';
 
 export class EnvError extends Error {
   override readonly name = 'EnvError';
@@ -19,6 +21,10 @@ export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): D
     ...(env.TOLLGATE_DATA_PLANE_ID && { dataPlaneId: env.TOLLGATE_DATA_PLANE_ID }),
     maxBodyBytes: integer(env, 'TOLLGATE_MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, 1, Number.MAX_SAFE_INTEGER),
     usageFlushMs: integer(env, 'TOLLGATE_USAGE_FLUSH_MS', DEFAULT_USAGE_FLUSH_MS, 1, 3_600_000),
+    // Beside the launcher's embedded database when it runs the data plane (TOLLGATE_DATA_DIR), else in the working
+    // directory's .tollgate, as the launcher's default.
+    spoolDir: resolve(env.TOLLGATE_SPOOL_DIR || join(env.TOLLGATE_DATA_DIR || '.tollgate', 'spool')),
+    maxSpoolBytes: integer(env, 'TOLLGATE_SPOOL_MAX_BYTES', DEFAULT_SPOOL_MAX_BYTES, 1024 * 1024, Number.MAX_SAFE_INTEGER),
     ...(env.REDIS_URL && { redisUrl: env.REDIS_URL }),
     limitsFailureMode: failureMode(env),
     allowedIps: list(env.TOLLGATE_ALLOWED_IPS),

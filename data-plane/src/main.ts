@@ -2,6 +2,7 @@
 import { startDataPlane } from './data-plane.js';
 import { dataPlaneOptionsFromEnv, EnvError } from './env.js';
 import { consoleLogger } from './logger.js';
+import { SpoolLockedError } from './usage/spool-lock.js';
 import { UwsUnavailableError } from './uws.js';
 
 /** `node data-plane/dist/main.js`: the data plane configured from the environment. */
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // Configuration and platform problems get their message alone; anything else its stack.
-  if (err instanceof EnvError || err instanceof UwsUnavailableError) console.error(`tollgate data plane: ${err.message}`);
+  if (err instanceof EnvError || err instanceof UwsUnavailableError || err instanceof SpoolLockedError) console.error(`tollgate data plane: ${err.message}`);
   else console.error('tollgate data plane failed to start:', err);
   process.exit(1);
 });

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { DATA_PLANE_NODE_FLAGS } from '@tollgate/schema';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.js';
@@ -140,6 +142,8 @@ export interface DataPlaneProcess {
   process: ManagedProcess;
   port: number;
   baseUrl: string;
+  /** Where it spools usage events (TOLLGATE_SPOOL_DIR): a restart on the same directory ships what it left. */
+  spoolDir: string;
   /** The config version the data plane reports on /health/readiness, or -1 when not ready. */
   configVersion(): Promise<number>;
 }
@@ -152,14 +156,18 @@ export async function startDataPlaneProcess(options: {
   cpus?: string;
   /** Entry point of another build (the benchmark's before/after comparisons); default this checkout's. */
   main?: string;
+  /** The usage spool directory; default a fresh one, so data planes never share one or inherit old events. */
+  spoolDir?: string;
 }): Promise<DataPlaneProcess> {
   const port = options.port ?? (await freePort());
+  const spoolDir = options.spoolDir ?? mkdtempSync(join(tmpdir(), 'tollgate-spool-'));
   const proc = spawnNode('data-plane', options.main ?? join(repoRoot, 'data-plane/dist/main.js'), {
     TOLLGATE_HOST: '127.0.0.1',
     TOLLGATE_PORT: String(port),
     TOLLGATE_CONTROL_PLANE_URL: options.controlPlane.graphqlUrl,
     TOLLGATE_DATA_PLANE_TOKEN: options.controlPlane.dataPlaneToken,
     TOLLGATE_USAGE_FLUSH_MS: '100',
+    TOLLGATE_SPOOL_DIR: spoolDir,
     ...options.env,
     // Run as it ships (bin/tollgate.js, the Dockerfile).
   }, [], options.cpus, [], DATA_PLANE_NODE_FLAGS);
@@ -177,5 +185,5 @@ export async function startDataPlaneProcess(options: {
     if (!proc.running) throw new Error(`data plane exited:\n${proc.text()}`);
     return (await configVersion()) >= 0;
   }, { timeoutMs: 30_000, what: 'data plane readiness' });
-  return { process: proc, port, baseUrl, configVersion };
+  return { process: proc, port, baseUrl, spoolDir, configVersion };
 }
