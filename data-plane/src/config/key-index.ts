@@ -502,11 +502,20 @@ function runtimeKey(shard: KeyShard, e: number, owners: KeyOwners): RuntimeKey {
     blocked: (flags & FLAG_BLOCKED) !== 0,
     expiresAtMs: Number.isNaN(expires) ? null : expires,
     allowedModels: allowedModels(extra?.models ?? null, team?.models ?? null, org?.models ?? null),
+    modelLists: modelLists(extra?.models ?? null, team?.models ?? null, org?.models ?? null),
     settings: spend === 0 ? settings : Object.freeze({ ...settings, spend }),
   });
 }
 
-/** The models all three lists allow (a null list allows every model); null: every model. */
+const NO_LISTS: readonly ReadonlySet<string>[] = Object.freeze([]);
+
+/** The lists that restrict (a null list restricts nothing), as they are: shared with the key's, team's, org's config. */
+function modelLists(own: ReadonlySet<string> | null, team: ReadonlySet<string> | null, org: ReadonlySet<string> | null): readonly ReadonlySet<string>[] {
+  if (own === null && team === null && org === null) return NO_LISTS;
+  return [own, team, org].filter((list): list is ReadonlySet<string> => list !== null);
+}
+
+/** The model names all three lists name literally (a null list allows every model); null: every model. */
 function allowedModels(own: ReadonlySet<string> | null, team: ReadonlySet<string> | null, org: ReadonlySet<string> | null): ReadonlySet<string> | null {
   return intersect(intersect(own, team), org);
 }

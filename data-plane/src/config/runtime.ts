@@ -1,4 +1,5 @@
 import type { GovernedConfig, KeyConfig, ModelConfig, TeamConfig } from '@tollgate/schema';
+import { ModelList } from '../governance/model-access.js';
 import type { KeyIndex } from './key-index.js';
 
 /**
@@ -93,6 +94,12 @@ export interface RuntimeKey {
    */
   readonly allowedModels: ReadonlySet<string> | null;
   /**
+   * The key's own, its team's and its organization's model lists that restrict (non-empty), as written: names,
+   * access groups and wildcards. A model is allowed when every one of them allows it (see `mayUseModel`);
+   * `allowedModels` is only the literal names they share.
+   */
+  readonly modelLists: readonly ReadonlySet<string>[];
+  /**
    * The settings that are not at their default; an absent field is at its default (see KEY_CONFIG_DEFAULTS). This
    * includes `spend` (the current period's, as the control plane last sent it) when it is not 0.
    */
@@ -138,6 +145,11 @@ export interface RuntimeConfig {
   readonly state: ConfigState;
 }
 
-export function mayUseModel(key: RuntimeKey, modelName: string): boolean {
-  return key.allowedModels === null || key.allowedModels.has(modelName);
+/**
+ * Whether `key` may use the model named `modelName` (served by `model`, when known): every list of the key, its team
+ * and its organization must allow it, by name, by one of the model's access groups, or by a wildcard.
+ */
+export function mayUseModel(key: RuntimeKey, modelName: string, model?: RuntimeModel): boolean {
+  for (const list of key.modelLists) if (!ModelList.of(list).allows(modelName, model)) return false;
+  return true;
 }

@@ -25,6 +25,7 @@ const K = {
   plain: 'sk-tg-plain-000000000000000000000000000000000',
   modelRpm: 'sk-tg-modelrpm-00000000000000000000000000000000',
   raise: 'sk-tg-raise-00000000000000000000000000000000000',
+  access: 'sk-tg-access-00000000000000000000000000000000',
 } as const;
 
 const FUTURE = new Date(Date.now() + 86_400_000).toISOString();
@@ -54,8 +55,12 @@ describe('governance on one data plane (in-process counters)', () => {
           model({ id: 'm1', name: 'mock-gpt' }),
           model({ id: 'm2', name: 'mock-other' }),
           model({ id: 'm3', name: 'slow', provider: 'openai_compatible', providerModel: 'slow', apiBase: slowBase }),
+          model({ id: 'm4', name: 'grouped', accessGroups: ['research'] }),
+          model({ id: 'm5', name: 'vendor/*', providerModel: '*' }),
         ],
-        teams: [team({ id: 't-open', name: 'open' }), team({ id: 't-spent', name: 'spent', maxBudget: 5, spend: 5, budgetDuration: '30d', budgetResetAt: FUTURE })],
+        teams: [
+          team({ id: 't-research', name: 'research', models: ['research', 'vendor/*'] }),
+          team({ id: 't-open', name: 'open' }), team({ id: 't-spent', name: 'spent', maxBudget: 5, spend: 5, budgetDuration: '30d', budgetResetAt: FUTURE })],
         orgs: [OrgConfig.parse({ id: 'o-rpm', name: 'acme', rpmLimit: 2 })],
         users: [UserConfig.parse({ id: 'u-rpm', rpmLimit: 1 })],
         endUsers: [
@@ -76,6 +81,7 @@ describe('governance on one data plane (in-process counters)', () => {
           key(K.params, { id: 'k-params', teamId: 't-open', enforcedParams: ['user', 'metadata.generation_name'] }),
           key(K.plain, { id: 'k-plain', teamId: 't-open' }),
           key(K.modelRpm, { id: 'k-model-rpm', teamId: 't-open', modelLimits: { 'mock-other': { rpm: 1 } } }),
+          key(K.access, { id: 'k-access', teamId: 't-research', modelAliases: { fast: 'grouped', 'vendor-latest': 'vendor/model-9' } }),
           key(K.raise, { id: 'k-raise', teamId: 't-open', maxBudget: 1, spend: 1, tempBudgetIncrease: 10, tempBudgetExpiresAt: FUTURE }),
         ],
       }),
@@ -179,6 +185,24 @@ describe('governance on one data plane (in-process counters)', () => {
     expect(missing.status).toBe(400);
     expect(missing.body.error).toMatchObject({ param: 'metadata.generation_name', message: expect.stringMatching(/This API key requires it on every request/) });
     expect((await chat(K.params, { user: 'u1', metadata: { generation_name: 'nightly' } })).status).toBe(200);
+  });
+
+  it('model access: access groups, wildcard deployments and lists, and key aliases', async () => {
+    // The team's list names the access group `research` and the wildcard `vendor/*`.
+    expect((await chat(K.access, { model: 'grouped' })).status).toBe(200);
+    const wild = await chat(K.access, { model: 'vendor/model-7' });
+    expect(wild.status).toBe(200);
+    expect(wild.body.model).toBe('vendor/model-7');
+    const denied = await chat(K.access, { model: 'mock-gpt' });
+    expect(denied.status).toBe(403);
+    expect(denied.body.error).toMatchObject({ code: 'model_not_allowed', message: "This API key is not allowed to use the model 'mock-gpt'." });
+    // Aliases resolve to their target, which the lists must allow; they show in the model list under their own name.
+    expect((await chat(K.access, { model: 'fast' })).status).toBe(200);
+    expect((await chat(K.access, { model: 'vendor-latest' })).status).toBe(200);
+    const listed = (await (await fetch(`${t.baseUrl}/v1/models`, { headers: { authorization: `Bearer ${K.access}` } })).json()) as { data: Array<{ id: string }> };
+    expect(listed.data.map((m) => m.id).sort()).toEqual(['fast', 'grouped', 'vendor-latest', 'vendor/*']);
+    // A name no deployment serves is unknown (404), not forbidden.
+    expect((await chat(K.plain, { model: 'nothing-here' })).status).toBe(404);
   });
 
   it("records the request's tags and spend-log metadata on its usage event", async () => {

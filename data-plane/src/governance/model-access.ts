@@ -8,9 +8,21 @@ import type { RuntimeModel } from '../config/runtime.js';
  * on the key intersect to `gpt-4o` without either list knowing the other.
  */
 export class ModelList {
+  private static readonly compiled = new WeakMap<ReadonlySet<string>, ModelList>();
+
   /** Null: the list is empty and allows everything. */
   static compile(entries: readonly string[]): ModelList | null {
     return entries.length === 0 ? null : new ModelList(entries);
+  }
+
+  /** The compiled form of a config's list, made once per list (config lists are frozen and shared by requests). */
+  static of(list: ReadonlySet<string>): ModelList {
+    let compiled = ModelList.compiled.get(list);
+    if (compiled === undefined) {
+      compiled = new ModelList([...list]);
+      ModelList.compiled.set(list, compiled);
+    }
+    return compiled;
   }
 
   private readonly names: ReadonlySet<string>;

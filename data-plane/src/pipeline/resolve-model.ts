@@ -1,15 +1,30 @@
 import { mayUseModel, type RuntimeConfig, type RuntimeKey, type RuntimeModel } from '../config/runtime.js';
+import { WildcardModels } from '../governance/model-access.js';
 import { errors } from '../http/errors.js';
 
-/** Public model name → deployment. Unknown model: 404 `model_not_found`; known but not allowed: 403 `model_not_allowed`. */
+/**
+ * Public model name → deployment: the key's alias for it first (`modelAliases`), then a deployment of that exact
+ * name, then a wildcard deployment matching it (`anthropic/*`). Unknown model: 404 `model_not_found`; known but not
+ * allowed by the key's, its team's or its organization's model lists: 403 `model_not_allowed`.
+ */
 export function resolveModel(config: RuntimeConfig, key: RuntimeKey, name: string): RuntimeModel {
-  const model = config.modelsByName.get(name);
+  const target = key.settings.modelAliases?.[name] ?? name;
+  const models = config.modelsByName;
+  const model = models.get(target) ?? WildcardModels.of(models).resolve(target);
   if (model === undefined) throw errors.modelNotFound(name);
-  if (!mayUseModel(key, name)) throw errors.modelNotAllowed(name);
+  if (!mayUseModel(key, target, model)) throw errors.modelNotAllowed(name);
   return model;
 }
 
-/** The models a key may use, in snapshot order. */
+/** The models a key may use, in snapshot order, then its aliases of them (named as the alias). */
 export function modelsForKey(config: RuntimeConfig, key: RuntimeKey): RuntimeModel[] {
-  return [...config.modelsByName.values()].filter((m) => mayUseModel(key, m.name));
+  const allowed = [...config.modelsByName.values()].filter((m) => mayUseModel(key, m.name, m));
+  const aliases = key.settings.modelAliases;
+  if (aliases === undefined) return allowed;
+  for (const [alias, target] of Object.entries(aliases)) {
+    if (config.modelsByName.has(alias)) continue;
+    const model = config.modelsByName.get(target) ?? WildcardModels.of(config.modelsByName).resolve(target);
+    if (model !== undefined && mayUseModel(key, target, model)) allowed.push(Object.freeze({ ...model, name: alias }));
+  }
+  return allowed;
 }
