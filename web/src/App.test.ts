@@ -13,6 +13,7 @@ import {
   orgAdminViewer,
   organization,
   ORG_ID,
+  requestLogEntry,
   team,
   user,
   USER_ID,
@@ -40,6 +41,7 @@ function fakeGateway(extra: Record<string, FakeHandler> = {}) {
     Organizations: () => ({ data: { organizations: [organization()] } }),
     Users: () => ({ data: { users: [user()] } }),
     AuditLog: () => ({ data: { auditLog: { entries: [auditEntry()], endCursor: null, hasNextPage: false } } }),
+    RequestLog: () => ({ data: { requestLog: { entries: [requestLogEntry()], endCursor: null, hasNextPage: false } } }),
     Teams: () => ({ data: { teams } }),
     KeyPage: keyPageHandler(() => keys),
     Models: () => ({ data: { models: [model()] } }),
@@ -85,6 +87,7 @@ describe('App', () => {
     expect(wrapper.get('[data-testid="team-row"]').text()).toContain('$10.00');
     expect(wrapper.get('[data-testid="keys-list"]').findAll('[data-testid="key-row"]')).toHaveLength(1);
     expect(wrapper.get('[data-testid="models-list"]').get('[data-testid="model-row"]').text()).toContain('mock-gpt');
+    expect(wrapper.get('[data-testid="requests-list"]').findAll('[data-testid="request-row"]')).toHaveLength(1);
     wrapper.unmount();
   });
 
@@ -238,6 +241,7 @@ function fakeOrgGateway(extra: Record<string, FakeHandler> = {}) {
     }),
     Models: () => ({ data: { models: [model()] } }),
     AuditLog: () => ({ data: { auditLog: { entries: audit, endCursor: null, hasNextPage: false } } }),
+    RequestLog: () => ({ data: { requestLog: { entries: [requestLogEntry()], endCursor: null, hasNextPage: false } } }),
     SpendSummary: () => graphQLError('FORBIDDEN', 'Not allowed'),
     CreateTeam: (vars) => {
       const created = team({ id: 'team-10', name: (vars.input as { name: string }).name, organizationId: ORG_ID });
@@ -358,6 +362,8 @@ describe('App for read-only roles', () => {
     expect(wrapper.find('[data-testid="users-list"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="audit-list"]').exists()).toBe(false);
     expect(wrapper.findAll('[data-testid="key-row"]')).toHaveLength(2);
+    // The requests of their keys, as the server scopes them.
+    expect(wrapper.findAll('[data-testid="request-row"]')).toHaveLength(1);
     // Their own spend: the keys they own, not a sum over the keys the list happens to show.
     expect(api.requests.find((r) => r.operationName === 'SpendReport')?.variables).toEqual({ dimension: 'user', value: USER_ID, first: 1 });
     expect(wrapper.get('[data-testid="spend-total"]').text()).toBe('$0.250000');

@@ -193,6 +193,44 @@ export interface AuditPage {
   hasNextPage: boolean;
 }
 
+export const REQUEST_STATUSES = ['success', 'error', 'aborted'] as const;
+
+/** One request as the ledger recorded it (`requestLog`). */
+export interface RequestLogEntry {
+  requestId: string;
+  startedAt: string;
+  /** `success`, `error` or `aborted`. */
+  status: string;
+  httpStatus: number;
+  model: string;
+  provider: string | null;
+  keyId: string;
+  endUser: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  cacheReadTokens: number;
+  reasoningTokens: number;
+  /** The provider reported no usage; the gateway counted the tokens. */
+  estimated: boolean;
+  /** USD as an exact decimal string (12 places). */
+  cost: string;
+  durationMs: number;
+  ttftMs: number | null;
+  errorMessage: string | null;
+}
+
+export interface RequestLogPage {
+  entries: RequestLogEntry[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+export interface RequestLogFilter {
+  status?: string;
+  model?: string;
+  keyId?: string;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Inputs
 
@@ -298,6 +336,8 @@ const KEY_FIELDS = `id prefix alias teamId team { id name } models maxBudget spe
 const AUDIT_FIELDS = 'id at action actorId actorRole credential entityType entityId organizationId before after';
 const MODEL_FIELDS = 'id name provider providerModel inputCostPerMillion outputCostPerMillion managedBy createdAt';
 const SPEND_SUMMARY_FIELDS = 'totalSpend totalRequests totalTokens';
+const REQUEST_LOG_FIELDS =
+  'requestId startedAt status httpStatus model provider keyId endUser promptTokens completionTokens cacheReadTokens reasoningTokens estimated cost durationMs ttftMs errorMessage';
 
 export const ViewerQuery = gql<{ viewer: Viewer }>(`query Viewer { viewer { ${VIEWER_FIELDS} } }`);
 
@@ -353,6 +393,14 @@ export const AuditLogQuery = gql<
   { filter?: AuditLogFilter | null; first: number; after?: string | null }
 >(
   `query AuditLog($filter: AuditLogFilter, $first: Int!, $after: String) { auditLog(filter: $filter, first: $first, after: $after) { entries { ${AUDIT_FIELDS} } endCursor hasNextPage } }`,
+);
+
+/** Requests newest first, filtered, one page at a time; the server shows each caller the requests whose spend they may read. */
+export const RequestLogQuery = gql<
+  { requestLog: RequestLogPage },
+  { filter?: RequestLogFilter | null; first: number; after?: string | null }
+>(
+  `query RequestLog($filter: RequestLogFilter, $first: Int!, $after: String) { requestLog(filter: $filter, first: $first, after: $after) { entries { ${REQUEST_LOG_FIELDS} } endCursor hasNextPage } }`,
 );
 
 export const TeamsQuery = gql<{ teams: Team[] }>(`query Teams { teams { ${TEAM_FIELDS} } }`);

@@ -4,6 +4,7 @@ import type {
   CreatedKey,
   Model,
   Organization,
+  RequestLogEntry,
   Team,
   TeamMember,
   User,
@@ -122,6 +123,29 @@ export function auditEntry(overrides: Partial<AuditEntry> = {}): AuditEntry {
     organizationId: null,
     before: null,
     after: { id: 'team-1', name: 'research', models: [], maxBudget: null },
+    ...overrides,
+  };
+}
+
+export function requestLogEntry(overrides: Partial<RequestLogEntry> = {}): RequestLogEntry {
+  return {
+    requestId: 'req-1',
+    startedAt: '2025-01-02T03:04:05.000Z',
+    status: 'success',
+    httpStatus: 200,
+    model: 'mock-gpt',
+    provider: 'mock',
+    keyId: 'key-1',
+    endUser: null,
+    promptTokens: 1200,
+    completionTokens: 300,
+    cacheReadTokens: 0,
+    reasoningTokens: 0,
+    estimated: false,
+    cost: '0.000123450000',
+    durationMs: 812,
+    ttftMs: null,
+    errorMessage: null,
     ...overrides,
   };
 }
