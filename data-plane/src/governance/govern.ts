@@ -49,7 +49,7 @@ export async function admitGoverned(
   ex: Exchange,
   config: RuntimeConfig,
   key: RuntimeKey,
-  parsed: ParsedInbound,
+  parsed: Pick<ParsedInbound, 'model' | 'user' | 'body'>,
   model: RuntimeModel,
   usage: UsageRecorder,
 ): Promise<Ticket | null> {

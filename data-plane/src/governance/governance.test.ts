@@ -26,6 +26,7 @@ const K = {
   modelRpm: 'sk-tg-modelrpm-00000000000000000000000000000000',
   raise: 'sk-tg-raise-00000000000000000000000000000000000',
   access: 'sk-tg-access-00000000000000000000000000000000',
+  embed: 'sk-tg-embed-000000000000000000000000000000000',
 } as const;
 
 const FUTURE = new Date(Date.now() + 86_400_000).toISOString();
@@ -82,6 +83,7 @@ describe('governance on one data plane (in-process counters)', () => {
           key(K.plain, { id: 'k-plain', teamId: 't-open' }),
           key(K.modelRpm, { id: 'k-model-rpm', teamId: 't-open', modelLimits: { 'mock-other': { rpm: 1 } } }),
           key(K.access, { id: 'k-access', teamId: 't-research', modelAliases: { fast: 'grouped', 'vendor-latest': 'vendor/model-9' } }),
+          key(K.embed, { id: 'k-embed', teamId: 't-open', rpmLimit: 1 }),
           key(K.raise, { id: 'k-raise', teamId: 't-open', maxBudget: 1, spend: 1, tempBudgetIncrease: 10, tempBudgetExpiresAt: FUTURE }),
         ],
       }),
@@ -127,6 +129,19 @@ describe('governance on one data plane (in-process counters)', () => {
     const anthropic = await messages(K.rpm);
     expect(anthropic.status).toBe(429);
     expect(anthropic.body).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringMatching(/3 requests per minute/) } });
+  });
+
+  it('embeddings count against the same limits', async () => {
+    const embed = () =>
+      fetch(`${t.baseUrl}/v1/embeddings`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${K.embed}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'mock-gpt', input: 'vector me' }),
+      });
+    expect((await embed()).status).toBe(200);
+    const refused = await embed();
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: { code: 'rate_limit_exceeded', message: expect.stringMatching(/key k-embed: 1 requests per minute/) } });
   });
 
   it('one request in flight at a time: a second concurrent request is refused, and the slot frees when the first ends', async () => {

@@ -6,10 +6,9 @@ const parse = (body: unknown) => parseEmbeddingsRequest(Buffer.from(JSON.stringi
 
 describe('parseEmbeddingsRequest', () => {
   it('takes a string or an array of strings, float by default', () => {
-    expect(parse({ model: 'm', input: 'hello' })).toEqual({ model: 'm', input: ['hello'], encodingFormat: 'float', dimensions: undefined, user: null });
-    expect(parse({ model: 'm', input: ['a', 'b'], encoding_format: 'base64', dimensions: 4, user: 'u' })).toEqual({
-      model: 'm', input: ['a', 'b'], encodingFormat: 'base64', dimensions: 4, user: 'u',
-    });
+    expect(parse({ model: 'm', input: 'hello' })).toEqual({ model: 'm', input: ['hello'], encodingFormat: 'float', dimensions: undefined, user: null, body: { model: 'm', input: 'hello' } });
+    const body = { model: 'm', input: ['a', 'b'], encoding_format: 'base64', dimensions: 4, user: 'u' };
+    expect(parse(body)).toEqual({ model: 'm', input: ['a', 'b'], encodingFormat: 'base64', dimensions: 4, user: 'u', body });
   });
 
   it.each([

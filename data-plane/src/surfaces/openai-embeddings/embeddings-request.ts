@@ -28,12 +28,16 @@ export interface ParsedEmbeddingsRequest {
   readonly encodingFormat: EncodingFormat;
   readonly dimensions: number | undefined;
   readonly user: string | null;
+  /** The parsed JSON body, for governance (required parameters, tags and metadata). */
+  readonly body: Record<string, unknown>;
 }
 
 /** Parses and validates an embeddings body; throws a 400 `HttpError` saying what is wrong. */
 export function parseEmbeddingsRequest(body: Buffer): ParsedEmbeddingsRequest {
-  const request = validate(EmbeddingsRequest, parseJsonObject(body), ['model', 'input']);
+  const json = parseJsonObject(body);
+  const request = validate(EmbeddingsRequest, json, ['model', 'input']);
   return {
+    body: json,
     model: request.model,
     input: textInputs(request.input),
     encodingFormat: request.encoding_format ?? 'float',

@@ -1,6 +1,8 @@
 import { ClientGoneError, type Exchange } from '../../http/exchange.js';
 import { errors, HttpError } from '../../http/errors.js';
 import type { RequestHead } from '../../http/request-head.js';
+import { admitGoverned, checkAccess, settleGoverned } from '../../governance/govern.js';
+import type { Ticket } from '../../limits/types.js';
 import { authenticate, openAiCredential } from '../../pipeline/authenticate.js';
 import type { PipelineDeps } from '../../pipeline/context.js';
 import { requireConfig } from '../../pipeline/require-config.js';
@@ -17,9 +19,11 @@ import { embeddingsNotSupported, wrongVectorCount } from './errors.js';
  * `POST /v1/embeddings`, in order (the same ordering rules as `pipeline/run-inference.ts`, whose reasons apply):
  *
  * 1. config (503);
- * 2. authenticate from the headers, before reading the body (401); from here on exactly one usage event;
+ * 2. authenticate from the headers, before reading the body (401); from here on exactly one usage event; the key's
+ *    allowed routes and IP allow lists (403);
  * 3. read the body under the size cap (413), parse and validate it (400);
- * 4. resolve the model: unknown (404) before not allowed (403);
+ * 4. resolve the model: unknown (404) before not allowed (403); then governance: required parameters, tags and
+ *    metadata, blocked end users, rate limits and budgets (400/403/429/503), settled when the request ends;
  * 5. the provider's `embed` capability, or 400 `embeddings_not_supported` naming the provider;
  * 6. encode float or base64, respond, and record the prompt tokens (output 0) and their cost.
  *
@@ -28,10 +32,12 @@ import { embeddingsNotSupported, wrongVectorCount } from './errors.js';
  */
 export async function runEmbeddings(deps: PipelineDeps, ex: Exchange, head: RequestHead): Promise<void> {
   let usage: UsageRecorder | undefined;
+  let ticket: Ticket | null = null;
   try {
     const config = requireConfig(deps.config, ex);
     const key = authenticate(config, openAiCredential(head), Date.now());
     usage = new UsageRecorder({ requestId: ex.requestId, key, route: head.url, dataPlaneId: deps.dataPlaneId }, deps.emitUsage);
+    checkAccess(deps.governance, ex, head, key);
 
     const parsed = parseEmbeddingsRequest(await ex.readBody(deps.maxBodyBytes, head.contentLength));
     usage.model = parsed.model;
@@ -41,6 +47,7 @@ export async function runEmbeddings(deps: PipelineDeps, ex: Exchange, head: Requ
     usage.useModel(model);
     const provider = deps.providers.get(model.provider);
     if (provider === undefined) throw errors.providerUnavailable(model.provider);
+    ticket = await admitGoverned(deps.governance, ex, config, key, parsed, model, usage);
 
     const result = await embed(provider, parsed, { target: model, signal: ex.signal, secrets: deps.secrets });
     const inputTokens = result.inputTokens ?? estimateInputTokens(parsed.input);
@@ -49,8 +56,10 @@ export async function runEmbeddings(deps: PipelineDeps, ex: Exchange, head: Requ
     if (ex.aborted) throw new ClientGoneError();
     ex.sendJson(200, embeddingsResponse({ model: parsed.model, vectors: result.vectors, format: parsed.encodingFormat, inputTokens }));
     usage.finish({ status: 'success', httpStatus: 200 });
+    if (ticket !== null) settleGoverned(deps.governance, ticket, usage);
   } catch (err) {
     fail(deps, ex, err, usage);
+    if (ticket !== null && usage !== undefined) settleGoverned(deps.governance, ticket, usage);
   }
 }
 
