@@ -13,18 +13,23 @@ import type { ContentPart, FilePart, MediaPart, Message, ToolDefinition } from '
  */
 
 /**
- * The tokenizer's ranks take about 200 ms and 35 MB to load, so they load in the background when the data plane
- * starts rather than on its first request; until they have, text counts fall back to characters ÷ 4 (still marked
- * estimated, like every local count).
+ * The tokenizer's ranks take about 200 ms and 35 MB of heap to load: a third of a data plane's resident memory, for
+ * counts most deployments never need (providers report usage; local counts are for cut streams, aborted requests
+ * and providers without usage). So they load on the first count that wants them, in the background; until they
+ * have, text counts fall back to characters ÷ 4 (still marked estimated, like every local count).
  */
 let tokenizer: { countTokens(text: string, options: { disallowedSpecial: Set<string> }): number } | undefined;
-const tokenizerLoaded = import('gpt-tokenizer/encoding/o200k_base').then((m) => {
-  tokenizer = m;
-});
+let tokenizerLoaded: Promise<void> | undefined;
 
-/** Resolves once text is counted with the tokenizer (tests wait for it). */
+function loadTokenizer(): Promise<void> {
+  return (tokenizerLoaded ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => {
+    tokenizer = m;
+  }));
+}
+
+/** Loads the tokenizer now and resolves once text is counted with it (tests wait for it). */
 export function tokenizerReady(): Promise<void> {
-  return tokenizerLoaded;
+  return loadTokenizer();
 }
 
 /** Special-token markers in text (`<|endoftext|>`) are counted as the text they are, as providers treat them. */
@@ -33,7 +38,11 @@ const AS_TEXT = { disallowedSpecial: new Set<string>() };
 /** Tokens of `text` as o200k_base counts them. */
 export function countTextTokens(text: string): number {
   if (text.length === 0) return 0;
-  return tokenizer === undefined ? roughTextTokens(text.length) : tokenizer.countTokens(text, AS_TEXT);
+  if (tokenizer === undefined) {
+    void loadTokenizer();
+    return roughTextTokens(text.length);
+  }
+  return tokenizer.countTokens(text, AS_TEXT);
 }
 
 /**
