@@ -10,12 +10,13 @@
  * control plane and PostgreSQL instead (which then compete for the cores).
  *
  * Environment: BENCH_DURATION_S (default 5) per run, BENCH_ROUNDS (default 2), BENCH_JSON (write the summary
- * there), BENCH_DP_NODE_OPTIONS (extra Node flags for the data plane), BENCH_DP_MAIN (another build's
+ * there), BENCH_LIMITS=0 (skip the limits section; REDIS_URL, default redis://127.0.0.1:6379, is its Redis), BENCH_DP_NODE_OPTIONS (extra Node flags for the data plane), BENCH_DP_MAIN (another build's
  * data-plane/dist/main.js, for before/after figures). Needs wrk (Debian package `wrk`). See docs/performance.md.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuMs, requireWrk, rssMb, streamLoad, wrkLoad, type LoadResult, type StreamResult } from './load.js';
+import { benchLimits } from './limits-bench.js';
 import { startBenchStack, type Target } from './stack.js';
 import { percentile, sortedCopy, table } from './stats.js';
 import { STREAM_CHUNKS } from './upstream.js';
@@ -119,6 +120,13 @@ async function main(): Promise<void> {
       ['0 ms gaps, wrk: gw CPU ms/stream', '', f(wgCpu, 4), `capacity ${f(1000 / wgCpu, 0)}/s`],
       ['0 ms gaps: every stream complete', '', '', nodeOk && wrkIncomplete === 0 ? 'yes' : `NO (${wrkIncomplete} wrk incomplete/errors)`],
     ]));
+
+    // 4. Rate limits and budgets on the request path, counted in process and in Redis (BENCH_LIMITS=0 skips it).
+    if (process.env.BENCH_LIMITS !== '0') {
+      const limits = await benchLimits(stack, plainBody, ROUNDS, DURATION_S, process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+      console.log(`\n${limits.text}`);
+      summary.limits = limits.figures;
+    }
 
     // Usage accounting: every gateway request produced exactly one event, with the upstream's tokens.
     let usageLine = 'usage events went to the control plane (not checked here)';

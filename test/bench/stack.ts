@@ -18,6 +18,10 @@ export interface BenchStack {
   dp: DataPlaneProcess;
   /** Where usage goes: the bench's sink (default), or null with BENCH_USAGE_SINK=control-plane. */
   usage: { tally(): Promise<UsageTally> } | null;
+  /** Creates a key with these settings (CreateKeyInput fields) and waits until the data planes have it. */
+  createKey(settings: Record<string, unknown>): Promise<string>;
+  /** Another data plane like the first (core 0, same usage route), with `env` added; stopped with the stack. */
+  startDataPlane(env: Record<string, string>): Promise<DataPlaneProcess>;
   stop(): Promise<void>;
 }
 
@@ -66,12 +70,29 @@ export async function startBenchStack(dataPlaneEnv: Record<string, string> = {})
     throw err;
   }
   const controlPlane = cp;
+  const api = admin(controlPlane.graphqlUrl, controlPlane.masterKey);
+  const baseEnv = { TOLLGATE_USAGE_FLUSH_MS: '250', ...(sink && { TOLLGATE_CONTROL_PLANE_URL: sink.info.url }), ...dataPlaneEnv };
+  const extra: DataPlaneProcess[] = [];
   return {
     direct: { name: 'direct', url: `http://127.0.0.1:${upstreamPort}/v1/chat/completions`, headers: {} },
     gateway: { name: 'gateway', url: `${dp.baseUrl}/v1/chat/completions`, headers: { Authorization: `Bearer ${key.key}` }, pid: dp.process.child.pid! },
     dp,
     usage: sink ? { tally: () => sinkTally(sink!.info.url) } : null,
+    async createKey(settings) {
+      const created = await api.call<{ createKey: { key: string } }>('mutation($input: CreateKeyInput!) { createKey(input: $input) { key } }', { input: settings });
+      const version = await api.configVersion();
+      for (const plane of [dp, ...extra]) {
+        while ((await plane.configVersion()) < version) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return created.createKey.key;
+    },
+    async startDataPlane(env) {
+      const plane = await startDataPlaneProcess({ controlPlane, cpus: '0', env: { ...baseEnv, ...env }, ...(process.env.BENCH_DP_MAIN && { main: process.env.BENCH_DP_MAIN }) });
+      extra.push(plane);
+      return plane;
+    },
     async stop() {
+      await Promise.all(extra.map((plane) => plane.process.stop()));
       await dp.process.stop();
       sink?.stop();
       await controlPlane.process.stop();

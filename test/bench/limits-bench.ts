@@ -1,0 +1,60 @@
+import type { LoadResult } from './load.js';
+import { wrkLoad } from './load.js';
+import type { BenchStack, Target } from './stack.js';
+import { percentile, sortedCopy, table } from './stats.js';
+
+/**
+ * What rate limits and budgets cost on the request path: the same data plane, the same request, with a key that
+ * has none and a key with every kind (rpm, tpm, parallel requests and a daily budget; all far above what the load
+ * reaches, so nothing is refused and every request pays for a full admit and settle). Two data planes: the stack's
+ * own, counting in process, and one with REDIS_URL, counting in Redis on loopback (one Lua call to admit, one to
+ * settle). Both on core 0, one at a time under load; Redis runs wherever the OS puts it (see docs/performance.md).
+ */
+const LIMITS = { rpmLimit: 1_000_000_000, tpmLimit: 1_000_000_000, maxParallelRequests: 100_000, maxBudget: 1_000_000, budgetDuration: '1d' };
+const CONCURRENCIES = [16, 64];
+
+const mid = (values: number[]) => percentile(sortedCopy(values), 50);
+const f = (n: number, digits = 3) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+export interface LimitsFigures {
+  mode: 'in-process' | 'redis';
+  concurrency: number;
+  plain: { p50: number; p99: number; rps: number; cpu: number };
+  limited: { p50: number; p99: number; rps: number; cpu: number };
+  errors: number;
+}
+
+export async function benchLimits(stack: BenchStack, plainBody: string, rounds: number, seconds: number, redisUrl: string): Promise<{ text: string; figures: LimitsFigures[] }> {
+  const limitedKey = await stack.createKey({ alias: 'bench-limited', ...LIMITS });
+  const redisPlane = await stack.startDataPlane({ REDIS_URL: redisUrl });
+  const plainAuth = stack.gateway.headers;
+  const planes = [
+    { mode: 'in-process' as const, url: stack.gateway.url, pid: stack.gateway.pid! },
+    { mode: 'redis' as const, url: `${redisPlane.baseUrl}/v1/chat/completions`, pid: redisPlane.process.child.pid! },
+  ];
+  const figures: LimitsFigures[] = [];
+  for (const plane of planes) {
+    const plain: Target = { name: 'gateway', url: plane.url, headers: plainAuth, pid: plane.pid };
+    const limited: Target = { name: 'gateway', url: plane.url, headers: { Authorization: `Bearer ${limitedKey}` }, pid: plane.pid };
+    // Warm-up: JIT, pools, the Redis connection and its script cache.
+    await wrkLoad(plain, plainBody, 16, 2);
+    await wrkLoad(limited, plainBody, 16, 2);
+    for (const c of CONCURRENCIES) {
+      const runs: Record<'plain' | 'limited', LoadResult[]> = { plain: [], limited: [] };
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? (['plain', 'limited'] as const) : (['limited', 'plain'] as const);
+        for (const which of order) runs[which].push(await wrkLoad(which === 'plain' ? plain : limited, plainBody, c, seconds));
+      }
+      const pick = (rs: LoadResult[]) => ({ p50: mid(rs.map((r) => r.p50)), p99: mid(rs.map((r) => r.p99)), rps: mid(rs.map((r) => r.rps)), cpu: mid(rs.map((r) => r.cpuMsPerRequest ?? Number.NaN)) });
+      figures.push({ mode: plane.mode, concurrency: c, plain: pick(runs.plain), limited: pick(runs.limited), errors: [...runs.plain, ...runs.limited].reduce((n, r) => n + r.errors, 0) });
+    }
+  }
+  const rows = figures.map((x) => [
+    x.mode, String(x.concurrency), f(x.plain.p50), f(x.limited.p50), f(x.limited.p50 - x.plain.p50), f(x.plain.p99), f(x.limited.p99),
+    f(x.limited.rps / x.plain.rps, 2), f(x.plain.cpu, 4), f(x.limited.cpu, 4), String(x.errors),
+  ]);
+  const text =
+    'Limits and budgets (rpm, tpm, parallel, daily budget on the key; nothing refused), same data plane, no-limit key vs limited key (ms)\n' +
+    table(['counters', 'conc', 'no limits p50', 'limits p50', 'added p50', 'no limits p99', 'limits p99', 'rps ratio', 'CPU ms/req', 'CPU ms/req limited', 'errors'], rows);
+  return { text, figures };
+}
