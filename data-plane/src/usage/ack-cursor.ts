@@ -66,8 +66,9 @@ export class AckCursor {
   close(): void {
     try {
       if (this.dirty) fdatasyncSync(this.fd);
-    } finally {
       closeSync(this.fd);
+    } catch (err) {
+      this.logger.error('usage spool: could not flush the acknowledgement cursor', { file: this.path, error: err });
     }
   }
 }

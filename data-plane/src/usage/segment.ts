@@ -61,6 +61,7 @@ export class FileSegment implements Segment {
   /** A new, empty segment file; throws when the directory cannot take one. */
   static create(dir: string, firstSeq: number, logger: Logger): FileSegment {
     const path = join(dir, segmentName(firstSeq));
+    // Appended to, and read from while it grows: batches are taken from the segment being written.
     return new FileSegment(firstSeq, path, openSync(path, 'a+'), 0, 0, false, logger);
   }
 
@@ -152,7 +153,11 @@ export class FileSegment implements Segment {
 
   private closeFd(): void {
     if (this.fd === undefined) return;
-    closeSync(this.fd);
+    try {
+      closeSync(this.fd);
+    } catch (err) {
+      this.logger.error('usage spool: could not close a segment', { file: this.path, error: err });
+    }
     this.fd = undefined;
   }
 }

@@ -254,6 +254,23 @@ describe('EventSpool on disk', () => {
     expect(lines.find((l) => l.message.includes('unreadable'))?.fields).toMatchObject({ count: 1 });
   });
 
+  it('counts and logs the events of a segment that cannot be read, and goes on with the next', async () => {
+    const dir = tempDir();
+    const a = open({ dir, segmentBytes: 256 });
+    for (let i = 0; i < 6; i++) {
+      a.append(event(i, 'r'.repeat(100)));
+      if (i % 2 === 1) await nextTurn();
+    }
+    a.close();
+    const { logger, lines } = recordingLogger();
+    const b = open({ dir, segmentBytes: 256, logger });
+    const [first] = segmentFiles(dir);
+    rmSync(join(dir, first!));
+    expect(drain(b)).toEqual([2, 3, 4, 5]);
+    expect(b.dropped).toBe(2);
+    expect(lines.find((l) => l.message.includes('cannot read a segment'))?.fields).toMatchObject({ file: join(dir, first!), lost: 2 });
+  });
+
   it('loses nothing written when the process is killed: the next start sends it, in order, after the cursor', async () => {
     const dir = tempDir();
     const json = (i: number) => event(i, 'k'.repeat(40));

@@ -165,7 +165,14 @@ export class EventSpool {
     for (;;) {
       const segment = this.readable();
       if (segment === undefined || n <= 0) return undefined;
-      const block = this.read(segment, Math.min(n, segment.firstSeq + segment.count - this.readSeq), prefix, suffix);
+      let block: EventBlock;
+      try {
+        block = this.read(segment, Math.min(n, segment.firstSeq + segment.count - this.readSeq), prefix, suffix);
+      } catch (error) {
+        if (!(segment instanceof FileSegment)) throw error;
+        this.unreadable(segment, error);
+        continue;
+      }
       const checked = segment instanceof FileSegment && segment.recovered ? this.checked(block, segment.path) : block;
       if (checked) return checked;
     }
@@ -386,6 +393,16 @@ export class EventSpool {
     }
   }
 
+  /** A segment file that cannot be read (an I/O error, deleted by hand): its events are lost, loudly, not the process. */
+  private unreadable(segment: FileSegment, error: unknown): void {
+    const index = this.segments.indexOf(segment);
+    const lost = segment.firstSeq + segment.count - this.readSeq;
+    this.remove(index);
+    this.queued -= lost;
+    this.droppedCount += lost;
+    this.logger.error('usage spool: cannot read a segment; its usage events are lost', { file: segment.path, lost, error });
+  }
+
   /** A recovered block without the lines that are not JSON (torn by a crash); undefined when none is left. */
   private checked(block: EventBlock, file: string): EventBlock | undefined {
     const valid = (i: number): boolean => {
@@ -420,6 +437,7 @@ export class EventSpool {
       const fd = openSync(path, 'r');
       this.directory = { path, lock, cursor, fd, dirty: false };
       this.recover(path, cursor.initial);
+      this.logger.info('usage spool: usage events wait in the spool directory until the control plane acknowledges them', { dir: path, maxBytes: this.maxBytes });
     } catch (err) {
       if (this.directory) closeSync(this.directory.fd);
       this.directory = undefined;
