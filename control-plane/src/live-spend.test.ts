@@ -248,6 +248,25 @@ describe('spendUpdated across control-plane replicas', () => {
     }
   });
 
+  it('should carry a batch too large for one notification in several, counted once', async () => {
+    const long = (i: number) => `long-model-${i}-${'x'.repeat(480)}`;
+    const all = await live(b, b.masterKey);
+    const oneModel = await live(b, b.masterKey, { model: long(7) });
+    try {
+      const before = await summary();
+      // 100 groups of about 600 bytes each: several notifications, all sent when the batch commits.
+      await ingest(Array.from({ length: 100 }, (_, i) => forTeamA(0.01, { model: long(i) })));
+      const update = await all.until(1);
+      expect(update.batchRequests).toBe(100);
+      expectTotals(update, { ...before, totalRequests: before.totalRequests + 100, totalTokens: before.totalTokens + 1000, totalSpend: before.totalSpend + 1 });
+      expect(await oneModel.until(1)).toMatchObject({ totalRequests: 1, batchRequests: 1 });
+      await sleep(THROTTLE_MS + 100);
+      expect(all.items).toHaveLength(1);
+    } finally {
+      await Promise.all([all.close(), oneModel.close()]);
+    }
+  });
+
   it('should refuse the data-plane credential', async () => {
     const client = b.ws(b.dataPlaneToken);
     try {

@@ -29,18 +29,25 @@ import type { SpendTotals } from './spend.js';
  */
 export const SPEND_CHANNEL = 'tollgate_spend';
 
-/** Below PostgreSQL's NOTIFY payload limit (8,000 bytes) with room for the envelope. */
-const MAX_PAYLOAD_BYTES = 7_500;
-
 /**
- * The batch's new rows grouped by what subscribers filter and scope on. Models are cut at the longest name a filter
- * may give, so one group always fits a notification.
+ * The batch's new rows grouped by what subscribers filter and scope on, sent as notifications of
+ * `{"x":"<transaction id>","g":[group, …]}` in one statement. PostgreSQL refuses payloads of 8,000 bytes or more,
+ * and a statement failing here would fail the batch, so ids and models are cut (a group is then at most about
+ * 1 KB; filters never name anything longer) and groups are split by the bytes before each: every notification holds
+ * under 6,000 bytes plus its last group.
  */
-const BATCH_GROUPS = `
-select pg_current_xact_id()::text as "xid", l."org_id", l."team_id", l."key_id", l."user_id", left(l."model", 500) as "model",
-       sum(l."cost")::float8 as "cost", count(*)::int as "requests", sum(l."total_tokens")::float8 as "tokens"
-  from ${NEW_ROWS}
- group by l."org_id", l."team_id", l."key_id", l."user_id", left(l."model", 500)`;
+const NOTIFY_SPEND = `
+with "g" as (
+  select json_build_array(l."org_id", left(l."team_id", 200), left(l."key_id", 200), l."user_id", left(l."model", 500),
+                          sum(l."cost")::float8, count(*), sum(l."total_tokens")::float8)::text as "group"
+    from ${NEW_ROWS}
+   group by l."org_id", left(l."team_id", 200), left(l."key_id", 200), l."user_id", left(l."model", 500)
+), "c" as (
+  select "group", floor(coalesce(sum(octet_length("group") + 1) over (order by "group" rows between unbounded preceding and 1 preceding), 0) / 6000) as "part"
+    from "g"
+)
+select pg_notify('${SPEND_CHANNEL}', '{"x":"' || pg_current_xact_id()::text || '","g":[' || string_agg("group", ',') || ']}')
+  from "c" group by "part"`;
 
 /** One group of a batch: [organization, team, key, key owner, model, cost, requests, tokens]. */
 const Group = z.tuple([
@@ -59,29 +66,7 @@ const Notification = z.object({ x: z.string().regex(/^\d+$/), g: z.array(Group) 
 
 /** Sends the batch's spend to every replica, delivered when (and if) the transaction commits. */
 export async function notifySpend(em: EntityManager, newIds: string): Promise<void> {
-  const rows = await em.execute<Array<{ xid: string; org_id: string | null; team_id: string | null; key_id: string; user_id: string | null; model: string; cost: number; requests: number; tokens: number }>>(
-    BATCH_GROUPS,
-    [newIds],
-  );
-  const xid = rows[0]?.xid;
-  if (xid === undefined) return;
-  const payloads: string[] = [];
-  let groups: string[] = [];
-  let bytes = 0;
-  const envelope = (parts: string[]) => `{"x":"${xid}","g":[${parts.join(',')}]}`;
-  for (const r of rows) {
-    const group = JSON.stringify([r.org_id, r.team_id, r.key_id, r.user_id, r.model, r.cost, r.requests, r.tokens] satisfies Group);
-    const size = Buffer.byteLength(group) + 1;
-    if (groups.length > 0 && bytes + size > MAX_PAYLOAD_BYTES) {
-      payloads.push(envelope(groups));
-      groups = [];
-      bytes = 0;
-    }
-    groups.push(group);
-    bytes += size;
-  }
-  payloads.push(envelope(groups));
-  await em.execute(`select pg_notify(?, p) from jsonb_array_elements_text(?::jsonb) as p`, [SPEND_CHANNEL, JSON.stringify(payloads)]);
+  await em.execute(NOTIFY_SPEND, [newIds]);
 }
 
 /** What a subscriber gets: its running totals, and what they grew by since its previous message. */
