@@ -51,6 +51,13 @@ function fakeGateway(extra: Record<string, FakeHandler> = {}) {
       keys.unshift(created.virtualKey);
       return { data: { createKey: created } };
     },
+    BudgetAlerts: () => ({
+      data: {
+        budgetAlerts: {
+          alerts: [{ id: '1', threshold: 'soft_budget', subjectKind: 'team', subjectId: 'team-1', subjectName: 'research', budget: 5, spend: 5.5, createdAt: '2025-01-02T03:04:05.000Z' }],
+        },
+      },
+    }),
     ...extra,
   });
 }
@@ -114,6 +121,29 @@ describe('App', () => {
     expect(wrapper.get('[data-testid="spend-total"]').text()).toBe('$0.000150');
     expect(wrapper.get('[data-testid="spend-requests"]').text()).toBe('3');
     expect(api.requests.slice(requestsBefore).map((r) => r.operationName)).not.toContain('SpendSummary');
+    wrapper.unmount();
+  });
+
+  it('should list the newest budget alerts, and read them again after live spend', async () => {
+    const api = fakeGateway();
+    const wrapper = await signIn();
+    const [alert, ...more] = wrapper.findAll('[data-testid="budget-alert"]');
+    expect(more).toEqual([]);
+    expect(alert?.attributes('data-threshold')).toBe('soft_budget');
+    expect(alert?.get('[data-testid="budget-alert-subject"]').text()).toBe('Team research');
+    expect(alert?.text()).toContain('$5.50 of $5.00');
+    const reads = () => api.requests.filter((r) => r.operationName === 'BudgetAlerts').length;
+    expect(reads()).toBe(1);
+
+    vi.useFakeTimers();
+    try {
+      live.emit({ spendUpdated: { totalSpend: 1, totalRequests: 3, totalTokens: 60, batchSpend: 1, batchRequests: 1, at: new Date().toISOString() } });
+      await vi.advanceTimersByTimeAsync(2_000);
+    } finally {
+      vi.useRealTimers();
+    }
+    await flushPromises();
+    expect(reads()).toBe(2);
     wrapper.unmount();
   });
 
@@ -227,6 +257,7 @@ function fakeOrgGateway(extra: Record<string, FakeHandler> = {}) {
   return installFakeFetch({
     Login: () => ({ data: { login: { token: 'tg-session-1', expiresAt: '2025-01-03T00:00:00.000Z', user: user() } } }),
     Logout: () => ({ data: { logout: true } }),
+    BudgetAlerts: () => ({ data: { budgetAlerts: { alerts: [] } } }),
     Viewer: () => ({ data: { viewer: orgAdminViewer() } }),
     User: () => ({ data: { user: user() } }),
     Organizations: () => ({ data: { organizations: [organization()] } }),

@@ -12,7 +12,7 @@ export interface Permissions {
   readOnly: boolean;
   /** Proxy admins and their viewers: every organization, the gateway-wide spend and its live updates. */
   proxyWide: boolean;
-  /** May subscribe to `spendUpdated` and read `spendSummary`. */
+  /** Reads the gateway-wide `spendSummary` and follows it live with `spendUpdated` (for other roles that carries only their part). */
   gatewaySpend: boolean;
   viewOrganizations: boolean;
   manageOrganizations: boolean;

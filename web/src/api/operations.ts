@@ -166,6 +166,21 @@ export interface SpendUpdate extends SpendSummary {
   at: string;
 }
 
+/** A subject's spend reached one of its budgets (`budgetAlerts`): once per budget period. */
+export interface BudgetAlert {
+  id: string;
+  /** `soft_budget` (a warning) or `max_budget` (requests are refused). */
+  threshold: string;
+  /** `org`, `team`, `user`, `key`, `end_user` or `tag`. */
+  subjectKind: string;
+  subjectId: string;
+  /** The key's alias or prefix, the name, email or external id. */
+  subjectName: string | null;
+  budget: number;
+  spend: number;
+  createdAt: string;
+}
+
 /** Before/after snapshots are the stored entity's fields (secrets never included), as JSON. */
 export type AuditSnapshot = Record<string, unknown>;
 
@@ -422,6 +437,11 @@ export const SpendReportQuery = gql<
 
 export const SpendSummaryQuery = gql<{ spendSummary: SpendSummary }>(
   `query SpendSummary { spendSummary { ${SPEND_SUMMARY_FIELDS} } }`,
+);
+
+/** The newest budget alerts; the server shows each caller those of the spend it may read. */
+export const BudgetAlertsQuery = gql<{ budgetAlerts: { alerts: BudgetAlert[] } }, { first: number }>(
+  `query BudgetAlerts($first: Int!) { budgetAlerts(first: $first) { alerts { id threshold subjectKind subjectId subjectName budget spend createdAt } } }`,
 );
 
 export const CreateTeamMutation = gql<{ createTeam: Team }, { input: CreateTeamInput }>(
