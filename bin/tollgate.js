@@ -158,7 +158,7 @@ async function main() {
   let databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) ({ url: databaseUrl, dir: embedded } = await startEmbeddedPostgres());
 
-  const { startControlPlane } = await import('@tollgate/control-plane');
+  const { startControlPlane, settingsFromEnv } = await import('@tollgate/control-plane');
   const controlPlane = await startControlPlane({
     databaseUrl,
     host,
@@ -166,6 +166,8 @@ async function main() {
     masterKey: env.TOLLGATE_MASTER_KEY || undefined,
     dataPlaneToken,
     configFile,
+    // Webhooks, retention, live spend throttle: as for the control plane on its own.
+    ...settingsFromEnv(env),
   });
   cleanups.push(() => controlPlane.close());
 
