@@ -118,7 +118,12 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       allowedIps: IpAllowList.of(options.allowedIps ?? []),
       enforcedParams: options.enforcedParams ?? [],
       defaultReserveOutputTokens: options.reserveOutputTokens ?? DEFAULT_RESERVE_OUTPUT_TOKENS,
+      status: () =>
+        limiter instanceof LocalLimiter
+          ? { counters: 'local', failureMode: 'open', degraded: false, outages: 0, decidedWithoutRedis: 0 }
+          : { counters: 'redis', failureMode: limiter.failureMode, degraded: limiter.degraded, outages: limiter.outages, decidedWithoutRedis: limiter.decidedWithoutRedis },
     },
+    usagePending: () => usage.pending,
     logger,
   };
 

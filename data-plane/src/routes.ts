@@ -1,7 +1,7 @@
 import { errors } from './http/errors.js';
 import type { Route, RouteHandler } from './http/server.js';
 import type { PipelineDeps } from './pipeline/context.js';
-import { liveness, readiness } from './pipeline/health.js';
+import { liveness, metrics, readiness } from './pipeline/health.js';
 import { listModels, retrieveModel } from './pipeline/models.js';
 import { runInference } from './pipeline/run-inference.js';
 import { azureChatSurface } from './surfaces/openai-chat/azure.js';
@@ -46,6 +46,7 @@ export function routes(deps: PipelineDeps): Route[] {
     { method: 'get', pattern: '/models/*', handler: model },
     { method: 'get', pattern: '/health/liveness', handler: (ex) => liveness(ex) },
     { method: 'get', pattern: '/health/readiness', handler: (ex) => readiness(deps, ex) },
+    { method: 'get', pattern: '/metrics', handler: (ex) => metrics(deps, ex) },
     { method: 'any', pattern: '/*', handler: (ex, head) => ex.sendError(errors.routeNotFound(head.method, head.url)) },
   ];
 }

@@ -22,6 +22,18 @@ export interface GovernanceOptions {
   readonly enforcedParams: readonly string[];
   /** Output tokens reserved against tpm limits and budgets for a request that sets no maximum. */
   readonly defaultReserveOutputTokens: number;
+  /** Where counters live now, for readiness and metrics. */
+  status(): LimitsStatus;
+}
+
+export interface LimitsStatus {
+  /** `redis` when REDIS_URL is set (even during an outage), else `local`. */
+  readonly counters: 'redis' | 'local';
+  readonly failureMode: 'open' | 'closed';
+  /** Redis is configured but unreachable: counting locally (open) or refusing governed requests (closed). */
+  readonly degraded: boolean;
+  readonly outages: number;
+  readonly decidedWithoutRedis: number;
 }
 
 /**

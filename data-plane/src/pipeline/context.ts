@@ -19,5 +19,7 @@ export interface PipelineDeps {
   readonly redis: RedisHealth | null;
   /** Rate limits, budgets and request policy. */
   readonly governance: GovernanceOptions;
+  /** Usage events not yet acknowledged by the control plane (metrics). */
+  readonly usagePending: () => number;
   readonly logger: Logger;
 }

@@ -3,7 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestDataPlane, type TestDataPlane } from '../test-support/data-plane.js';
-import { fixtureSnapshot } from '../test-support/fixtures.js';
+import { fixtureSnapshot, KEYS } from '../test-support/fixtures.js';
 import { ManualConfigSource } from '../test-support/manual-config-source.js';
 import { waitFor } from '../test-support/wait.js';
 
@@ -79,20 +79,38 @@ describe('health', () => {
     expect(t.dp.configVersion()).toBe(7);
   });
 
-  it('with REDIS_URL, is ready only while Redis answers PING', async () => {
+  it('with REDIS_URL failing closed, is ready only while Redis answers PING', async () => {
     const redis = await startRedis();
-    t = await startTestDataPlane({ redisUrl: redis.url });
+    t = await startTestDataPlane({ redisUrl: redis.url, limitsFailureMode: 'closed' });
     const ready = await waitFor(async () => ((await get('/health/readiness')).status === 200 ? true : null), 'redis readiness');
     expect(ready).toBe(true);
-    expect((await get('/health/readiness')).body).toMatchObject({ status: 'ready', redis: 'ok' });
+    expect((await get('/health/readiness')).body).toMatchObject({ status: 'ready', redis: 'ok', limits: { counters: 'redis', degraded: false } });
     await redis.close();
     await waitFor(async () => ((await get('/health/readiness')).status === 503 ? true : null), 'not ready after Redis went away');
   });
 
-  it('with REDIS_URL pointing nowhere, is not ready', async () => {
-    t = await startTestDataPlane({ redisUrl: 'redis://127.0.0.1:1' });
+  it('with REDIS_URL pointing nowhere and failing closed, is not ready', async () => {
+    t = await startTestDataPlane({ redisUrl: 'redis://127.0.0.1:1', limitsFailureMode: 'closed' });
     const res = await get('/health/readiness');
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ status: 'not_ready', reason: 'redis unreachable', configVersion: 1 });
+  });
+
+  it('failing open (the default), stays ready and serving without Redis, and says so in readiness and /metrics', async () => {
+    t = await startTestDataPlane({ redisUrl: 'redis://127.0.0.1:1' });
+    const res = await get('/health/readiness');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'ready', redis: 'unreachable', limits: { counters: 'redis', failureMode: 'open' } });
+    const chat = await fetch(`${t.baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.full}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock-gpt', messages: [{ role: 'user', content: 'still served' }] }),
+    });
+    expect(chat.status).toBe(200);
+    const metrics = await fetch(`${t.baseUrl}/metrics`);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await metrics.text();
+    expect(text).toMatch(/^tollgate_config_version 1$/m);
+    expect(text).toMatch(/^tollgate_limits_degraded\{counters="redis",failure_mode="open"\} [01]$/m);
   });
 });
