@@ -13,6 +13,10 @@ describe('dataPlaneOptionsFromEnv', () => {
       usageFlushMs: 250,
       spoolDir: resolve('.tollgate/spool'),
       maxSpoolBytes: 1024 ** 3,
+      limitsFailureMode: 'open',
+      allowedIps: [],
+      enforcedParams: [],
+      reserveOutputTokens: 1024,
       allowUwsFallback: false,
     });
   });
@@ -34,6 +38,10 @@ describe('dataPlaneOptionsFromEnv', () => {
       TOLLGATE_SPOOL_DIR: '/data/spool',
       TOLLGATE_SPOOL_MAX_BYTES: '67108864',
       REDIS_URL: 'redis://r:6379',
+      TOLLGATE_LIMITS_FAILURE_MODE: 'closed',
+      TOLLGATE_ALLOWED_IPS: '10.0.0.0/8, 192.168.1.7,',
+      TOLLGATE_ENFORCED_PARAMS: 'user,metadata.generation_name',
+      TOLLGATE_RESERVE_OUTPUT_TOKENS: '256',
       TOLLGATE_ALLOW_UWS_FALLBACK: '1',
     })).toEqual({
       host: '0.0.0.0',
@@ -46,6 +54,10 @@ describe('dataPlaneOptionsFromEnv', () => {
       spoolDir: '/data/spool',
       maxSpoolBytes: 67108864,
       redisUrl: 'redis://r:6379',
+      limitsFailureMode: 'closed',
+      allowedIps: ['10.0.0.0/8', '192.168.1.7'],
+      enforcedParams: ['user', 'metadata.generation_name'],
+      reserveOutputTokens: 256,
       allowUwsFallback: true,
     });
   });
@@ -54,6 +66,7 @@ describe('dataPlaneOptionsFromEnv', () => {
     expect(() => dataPlaneOptionsFromEnv({})).toThrow(EnvError);
     expect(() => dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_PORT: 'http' })).toThrow(/TOLLGATE_PORT must be an integer/);
     expect(() => dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_CONTROL_PLANE_URL: 'nope' })).toThrow(/TOLLGATE_CONTROL_PLANE_URL/);
+    expect(() => dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_LIMITS_FAILURE_MODE: 'maybe' })).toThrow(/TOLLGATE_LIMITS_FAILURE_MODE must be 'open' or 'closed', got 'maybe'/);
     expect(() => dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_SPOOL_MAX_BYTES: '1000' })).toThrow(/TOLLGATE_SPOOL_MAX_BYTES must be an integer between 1048576/);
   });
 });
