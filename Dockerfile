@@ -15,6 +15,8 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production TOLLGATE_HOST=0.0.0.0
 COPY --from=build /app /app
+# The data plane's usage spool (unacknowledged spend events) lives in /app/.tollgate/spool: writable by the app user.
+RUN mkdir -p /app/.tollgate && chown node:node /app/.tollgate
 USER node
 EXPOSE 4000 4001
 CMD ["node", "--max-semi-space-size=4", "data-plane/dist/main.js"]
