@@ -262,11 +262,14 @@ async function main(): Promise<void> {
         `${f(percentile(first, 50))} / ${f(percentile(first, 99))}`,
         deep ? `${f(percentile(deep, 50))} / ${f(percentile(deep, 99))} (page ${depth})` : 'one page',
         `${firstPlan.buffers}${deepPlan ? ` / ${deepPlan.buffers}` : ''}`,
+        `${f(firstPlan.ms, 2)}${deepPlan ? ` / ${f(deepPlan.ms, 2)}` : ''}`,
       ]);
       plans.push(`${q.name}: ${firstPlan.shape}${deepPlan && deepPlan.shape !== firstPlan.shape ? `; deep: ${deepPlan.shape}` : ''}`);
       results.push({ name: q.name, filter: q.filter, firstMs: first, deepMs: deep, deepPage: depth, firstPlan, deepPlan });
     }
-    console.log(`\nrequestLog through GraphQL, ${PAGE} a page, ${RUNS} runs each (ms, p50 / p99; buffers: pages the statement touched, first / deep):\n${table(['query', 'first page', 'deep page', 'buffers'], rows)}`);
+    console.log(
+      `\nrequestLog through GraphQL, ${PAGE} a page, ${RUNS} runs each (ms, p50 / p99); the statement under EXPLAIN ANALYZE (first / deep page): pages it touched, ms:\n${table(['query', 'first page', 'deep page', 'buffers', 'statement ms'], rows)}`,
+    );
     console.log(`\nplans:\n${plans.join('\n')}`);
     summary.queries = results;
 

@@ -142,8 +142,8 @@ function filterConditions(input: RequestLogInput): Condition[] {
 /**
  * The statement for one page (`first + 1` rows, to tell whether another page follows), exported so the plan tests and
  * the benchmark explain exactly what the service runs. Each scope branch is a range of one index read backwards in
- * page order and stops after a page; several branches (a team admin's) are merged in that order (a Merge Append:
- * PostgreSQL merges ordered UNION ALL branches only when each has its own limit), so no branch reads past one page.
+ * page order and stops after a page; several branches (a team admin's) are merged in that order (a Merge Append;
+ * without a limit on each branch PostgreSQL 15 plans bitmap scans and a sort of every matching row instead).
  */
 export function requestLogStatement(seen: Exclude<Visibility, { kind: 'none' }>, input: RequestLogInput): Condition {
   const filters = filterConditions(input);
