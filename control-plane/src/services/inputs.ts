@@ -348,11 +348,11 @@ export const BudgetAlertsInput = z.object({
   after: z.string().nullish().transform((v) => v ?? null),
 });
 
-/** Filters of the live spend stream; each narrows what the caller may see anyway. */
+/** Filters of the live spend stream; each narrows what the caller may see anyway. As long as live spend carries them. */
 export const SpendStreamInput = z.object({
-  teamId: z.string().max(200).nullish().transform((v) => v ?? null),
-  keyId: z.string().max(200).nullish().transform((v) => v ?? null),
-  model: z.string().max(500).nullish().transform((v) => v ?? null),
+  teamId: z.string().max(100, 'must be at most 100 characters').nullish().transform((v) => v ?? null),
+  keyId: z.string().max(100, 'must be at most 100 characters').nullish().transform((v) => v ?? null),
+  model: z.string().max(200, 'must be at most 200 characters').nullish().transform((v) => v ?? null),
 });
 export type SpendStreamInput = z.output<typeof SpendStreamInput>;
 

@@ -32,18 +32,19 @@ export const SPEND_CHANNEL = 'tollgate_spend';
 /**
  * The batch's new rows grouped by what subscribers filter and scope on, sent as notifications of
  * `{"x":"<transaction id>","g":[group, …]}` in one statement. PostgreSQL refuses payloads of 8,000 bytes or more,
- * and a statement failing here would fail the batch, so ids and models are cut (a group is then at most about
- * 1 KB; filters never name anything longer) and groups are split by the bytes before each: every notification holds
- * under 6,000 bytes plus its last group.
+ * and a statement failing here would fail the batch, so the team and key ids the data plane reported are cut to 100
+ * characters and models to 200 (filters cannot name anything longer; organization and owner are uuids): a group is
+ * then under 2,700 bytes even if every character took six as a JSON escape. Groups are split by the bytes before
+ * each, so a notification holds under 5,000 bytes plus its last group.
  */
 const NOTIFY_SPEND = `
 with "g" as (
-  select json_build_array(l."org_id", left(l."team_id", 200), left(l."key_id", 200), l."user_id", left(l."model", 500),
+  select json_build_array(l."org_id", left(l."team_id", 100), left(l."key_id", 100), l."user_id", left(l."model", 200),
                           sum(l."cost")::float8, count(*), sum(l."total_tokens")::float8)::text as "group"
     from ${NEW_ROWS}
-   group by l."org_id", left(l."team_id", 200), left(l."key_id", 200), l."user_id", left(l."model", 500)
+   group by l."org_id", left(l."team_id", 100), left(l."key_id", 100), l."user_id", left(l."model", 200)
 ), "c" as (
-  select "group", floor(coalesce(sum(octet_length("group") + 1) over (order by "group" rows between unbounded preceding and 1 preceding), 0) / 6000) as "part"
+  select "group", floor(coalesce(sum(octet_length("group") + 1) over (order by "group" rows between unbounded preceding and 1 preceding), 0) / 5000) as "part"
     from "g"
 )
 select pg_notify('${SPEND_CHANNEL}', '{"x":"' || pg_current_xact_id()::text || '","g":[' || string_agg("group", ',') || ']}')
