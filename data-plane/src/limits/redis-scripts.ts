@@ -23,7 +23,7 @@ local W = ${60_000}
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
-local function int(x) return string.format('%.0f', x) end
+local function int(x) return string.format('%d', x) end
 
 -- The window's level at now (1/L ms it holds) under limit lim.
 local function level(key, lim)
@@ -43,7 +43,7 @@ local function store(key, u, lim)
     return
   end
   local q = math.floor(u / lim)
-  redis.call('SET', key, int(now + q) .. ' ' .. int(u - q * lim) .. ' ' .. int(lim), 'PXAT', int(now + q + 1))
+  redis.call('SET', key, string.format('%d %d %d', now + q, u - q * lim, lim), 'PXAT', int(now + q + 1))
 end
 
 -- A budget counter that does not exist yet starts at the config's seed and lives until its period ends plus grace.
@@ -119,11 +119,14 @@ for s = 1, (#ARGV - 5) / 6 do
   if max then
     k = k + 1
     local seed, period_end = ARGV[p + 5], tonumber(ARGV[p + 6])
-    local spent = redis.call('GET', KEYS[k]) or seed
+    local counted = redis.call('GET', KEYS[k])
+    local spent = counted or seed
     if tonumber(spent) + cost_nanos > max then
       refuse(s, 4, period_end and math.max(period_end - now, 1) or -1, spent)
-    else
+    elseif not counted then
       commits[#commits + 1] = {3, KEYS[k], seed, period_end}
+    elseif cost_nanos ~= 0 then
+      commits[#commits + 1] = {4, KEYS[k]}
     end
   end
 end
@@ -146,9 +149,11 @@ for _, c in ipairs(commits) do
   elseif c[1] == 2 then
     redis.call('ZADD', c[2], int(now + lease), request_id)
     redis.call('PEXPIRE', c[2], lease)
-  else
+  elseif c[1] == 3 then
     create_budget(c[2], c[3], c[4], grace)
     if cost_nanos ~= 0 then redis.call('INCRBY', c[2], nanos) end
+  else
+    redis.call('INCRBY', c[2], nanos)
   end
 end
 return {1, rl, rr, rs, tl, tr, ts}
