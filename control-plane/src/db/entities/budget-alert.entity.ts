@@ -18,11 +18,11 @@ export type AlertThreshold = (typeof ALERT_THRESHOLDS)[number];
  */
 @Entity({ tableName: 'budget_alert' })
 @Unique({ name: 'budget_alert_once_per_period', properties: ['threshold', 'subjectKind', 'subjectId', 'period', 'budget'] })
-// Scoped lists read newest first within an organization; the outbox reads what is still to be delivered.
+// Scoped lists read newest first within an organization; the outbox reads the undelivered alerts of the last day.
 @Index({ name: 'budget_alert_org_index', properties: ['orgId', 'id'] })
 @Index({
-  name: 'budget_alert_undelivered_index',
-  expression: 'create index "budget_alert_undelivered_index" on "budget_alert" ("webhook_next_attempt_at") where "webhook_delivered_at" is null',
+  name: 'budget_alert_outbox_index',
+  expression: 'create index "budget_alert_outbox_index" on "budget_alert" ("created_at") where "webhook_delivered_at" is null',
 })
 export class BudgetAlert {
   @PrimaryKey({ type: new BigIntType('number'), autoincrement: true })
