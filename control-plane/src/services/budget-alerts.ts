@@ -76,7 +76,7 @@ export interface BudgetAlertPage {
   hasNextPage: boolean;
 }
 
-/** An alert as the webhook receives it (documented in docs/architecture.md, "Budget alerts"). */
+/** An alert as the webhook receives it (documented in docs/architecture.md, "Budget alerts and live spend"). */
 export interface BudgetAlertPayload {
   id: string;
   type: 'budget_alert';
