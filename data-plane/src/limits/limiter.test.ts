@@ -157,6 +157,15 @@ describe('Limiter', () => {
       expect(backendOf(await limiter.admit(admitInput([key])))).toBe('local');
       expect(performance.now() - started).toBeLessThan(50);
       expect(limiter.degraded).toBe(true);
+
+      // A second on, one request tries Redis again; the others do not wait for it.
+      await new Promise((resolve) => setTimeout(resolve, 1_050));
+      started = performance.now();
+      const took = await Promise.all([1, 2, 3, 4, 5].map(async () => {
+        await limiter!.admit(admitInput([key]));
+        return performance.now() - started;
+      }));
+      expect(took.filter((ms) => ms >= 95)).toHaveLength(1);
     });
   });
 });

@@ -145,7 +145,12 @@ export class Limiter {
       this.failed(new Error('not connected'));
       return false;
     }
-    return !this.down || Date.now() >= this.retryAtMs;
+    if (!this.down) return true;
+    const now = Date.now();
+    if (now < this.retryAtMs) return false;
+    // One request at a time tries a Redis that failed; the others go on without it meanwhile.
+    this.retryAtMs = now + RETRY_REDIS_AFTER_MS;
+    return true;
   }
 
   private failed(err: unknown): void {

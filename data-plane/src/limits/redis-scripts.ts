@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { WINDOW_MS } from './gcra.js';
 
 /**
  * The Lua scripts behind `RedisLimiter`: one call admits a request against every limit of every subject, one call
@@ -19,7 +20,7 @@ function script(source: string): LuaScript {
 }
 
 const COMMON = `
-local W = ${60_000}
+local W = ${WINDOW_MS}
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
