@@ -10,7 +10,7 @@ import { percentile, sortedCopy, table } from './stats.js';
  * own, counting in process, and one with REDIS_URL, counting in Redis on loopback (one Lua call to admit, one to
  * settle). Both on core 0, one at a time under load; Redis runs wherever the OS puts it (see docs/performance.md).
  */
-const LIMITS = { rpmLimit: 1_000_000_000, tpmLimit: 1_000_000_000, maxParallelRequests: 100_000, maxBudget: 1_000_000, budgetDuration: '1d' };
+const LIMITS = { rpmLimit: 10_000_000, tpmLimit: 1_000_000_000, maxParallelRequests: 100_000, maxBudget: 1_000_000, budgetDuration: '1d' };
 const CONCURRENCIES = [16, 64];
 
 const mid = (values: number[]) => percentile(sortedCopy(values), 50);

@@ -52,11 +52,18 @@ export function refusalError(refusal: Refusal, input: AdmitInput): HttpError {
     case 'rpm':
       return errors.rateLimited(`Rate limit reached for ${subject.label}: ${refusal.limit} requests per minute. Retry after ${retry ?? 1}s.`, 'rate_limit_exceeded', retry ?? 1);
     case 'tpm':
-      return errors.rateLimited(
-        `Rate limit reached for ${subject.label}: ${refusal.limit} tokens per minute (this request reserves ${input.reserveTokens}). Retry after ${retry ?? 1}s.`,
-        'rate_limit_exceeded',
-        retry ?? 1,
-      );
+      // Null: the reservation alone is more than the limit, so no wait helps (OpenAI answers "Request too large").
+      return retry === null
+        ? errors.rateLimited(
+            `Request too large for ${subject.label}: it reserves ${input.reserveTokens} tokens (prompt estimate plus max_tokens), more than the limit of ${refusal.limit} tokens per minute. Send a smaller prompt or a lower max_tokens.`,
+            'rate_limit_exceeded',
+            null,
+          )
+        : errors.rateLimited(
+            `Rate limit reached for ${subject.label}: ${refusal.limit} tokens per minute (this request reserves ${input.reserveTokens}). Retry after ${retry}s.`,
+            'rate_limit_exceeded',
+            retry,
+          );
     case 'parallel':
       return errors.rateLimited(
         `Too many requests in flight for ${subject.label}: at most ${refusal.limit} at once. Retry when one finishes.`,

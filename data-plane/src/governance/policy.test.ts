@@ -97,6 +97,13 @@ describe('gate answers', () => {
     expect(budget).toMatchObject({ status: 429, type: 'budget_exceeded', message: "Budget exceeded for team 'Research': spent $9.995 of $10; the budget resets at 2026-12-01T00:00:00.000Z." });
   });
 
+  it('a token reservation larger than the limit itself is refused without retry-after: waiting cannot help', () => {
+    const tpm = { ...subject, rpm: null, tpm: 1_000 };
+    const error = refusalError({ kind: 'tpm', subject: tpm, limit: '1000', retryAfterSeconds: null }, { ...input, subjects: [tpm], reserveTokens: 4_096 });
+    expect(error).toMatchObject({ status: 429, code: 'rate_limit_exceeded', message: expect.stringMatching(/^Request too large for team 'Research': it reserves 4096 tokens .* more than the limit of 1000 tokens per minute/) });
+    expect(error.headers['retry-after']).toBeUndefined();
+  });
+
   it('reports the tightest windows as OpenAI rate-limit headers', () => {
     expect(rateLimitHeaders({ requests: { limit: 60, remaining: 59, resetMs: 1000 }, tokens: { limit: 1000, remaining: 500, resetMs: 30_000 } })).toEqual({
       'x-ratelimit-limit-requests': '60',

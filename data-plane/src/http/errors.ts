@@ -95,10 +95,10 @@ export const errors = {
     ),
   endUserBlocked: (user: string) =>
     new HttpError(403, 'invalid_request_error', 'end_user_blocked', `The end user '${user}' has been blocked.`, 'user'),
-  /** A rate limit was hit: 429 with `retry-after`, naming the limit. */
-  rateLimited: (message: string, code: 'rate_limit_exceeded' | 'parallel_request_limit_exceeded', retryAfterSeconds: number) => {
+  /** A rate limit was hit: 429 naming the limit, with `retry-after` unless no wait can help (null). */
+  rateLimited: (message: string, code: 'rate_limit_exceeded' | 'parallel_request_limit_exceeded', retryAfterSeconds: number | null) => {
     const error = new HttpError(429, 'rate_limit_error', code, message);
-    error.headers['retry-after'] = String(retryAfterSeconds);
+    if (retryAfterSeconds !== null) error.headers['retry-after'] = String(retryAfterSeconds);
     return error;
   },
   /**
