@@ -24,7 +24,7 @@ export interface LimitsFigures {
   errors: number;
 }
 
-export async function benchLimits(stack: BenchStack, plainBody: string, rounds: number, seconds: number, redisUrl: string): Promise<{ text: string; figures: LimitsFigures[] }> {
+export async function benchLimits(stack: BenchStack, plainBody: string, rounds: number, seconds: number, redisUrl: string): Promise<{ text: string; figures: LimitsFigures[]; requests: number }> {
   const limitedKey = await stack.createKey({ alias: 'bench-limited', ...LIMITS });
   const redisPlane = await stack.startDataPlane({ REDIS_URL: redisUrl });
   const plainAuth = stack.gateway.headers;
@@ -33,17 +33,24 @@ export async function benchLimits(stack: BenchStack, plainBody: string, rounds: 
     { mode: 'redis' as const, url: `${redisPlane.baseUrl}/v1/chat/completions`, pid: redisPlane.process.child.pid! },
   ];
   const figures: LimitsFigures[] = [];
+  /** Responses the load clients counted, warm-up included (each has a usage event). */
+  let requests = 0;
+  const load = async (target: Target, c: number, s: number) => {
+    const result = await wrkLoad(target, plainBody, c, s);
+    requests += result.requests;
+    return result;
+  };
   for (const plane of planes) {
     const plain: Target = { name: 'gateway', url: plane.url, headers: plainAuth, pid: plane.pid };
     const limited: Target = { name: 'gateway', url: plane.url, headers: { Authorization: `Bearer ${limitedKey}` }, pid: plane.pid };
     // Warm-up: JIT, pools, the Redis connection and its script cache.
-    await wrkLoad(plain, plainBody, 16, 2);
-    await wrkLoad(limited, plainBody, 16, 2);
+    await load(plain, 16, 2);
+    await load(limited, 16, 2);
     for (const c of CONCURRENCIES) {
       const runs: Record<'plain' | 'limited', LoadResult[]> = { plain: [], limited: [] };
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? (['plain', 'limited'] as const) : (['limited', 'plain'] as const);
-        for (const which of order) runs[which].push(await wrkLoad(which === 'plain' ? plain : limited, plainBody, c, seconds));
+        for (const which of order) runs[which].push(await load(which === 'plain' ? plain : limited, c, seconds));
       }
       const pick = (rs: LoadResult[]) => ({ p50: mid(rs.map((r) => r.p50)), p99: mid(rs.map((r) => r.p99)), rps: mid(rs.map((r) => r.rps)), cpu: mid(rs.map((r) => r.cpuMsPerRequest ?? Number.NaN)) });
       figures.push({ mode: plane.mode, concurrency: c, plain: pick(runs.plain), limited: pick(runs.limited), errors: [...runs.plain, ...runs.limited].reduce((n, r) => n + r.errors, 0) });
@@ -56,5 +63,5 @@ export async function benchLimits(stack: BenchStack, plainBody: string, rounds: 
   const text =
     'Limits and budgets (rpm, tpm, parallel, daily budget on the key; nothing refused), same data plane, no-limit key vs limited key (ms)\n' +
     table(['counters', 'conc', 'no limits p50', 'limits p50', 'added p50', 'no limits p99', 'limits p99', 'rps ratio', 'CPU ms/req', 'CPU ms/req limited', 'errors'], rows);
-  return { text, figures };
+  return { text, figures, requests };
 }

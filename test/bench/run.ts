@@ -125,6 +125,7 @@ async function main(): Promise<void> {
     if (process.env.BENCH_LIMITS !== '0') {
       const limits = await benchLimits(stack, plainBody, ROUNDS, DURATION_S, process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
       console.log(`\n${limits.text}`);
+      gatewayRequests += limits.requests;
       summary.limits = limits.figures;
     }
 
