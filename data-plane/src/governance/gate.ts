@@ -40,9 +40,9 @@ export function rateLimitHeaders(status: RateLimitStatus): Record<string, string
   return headers;
 }
 
+/** Milliseconds as seconds with up to three decimals (`1.5s`), rounded up; on every admitted request, so no toFixed. */
 function duration(ms: number): string {
-  const seconds = Math.max(0, ms) / 1000;
-  return `${Number(seconds.toFixed(3))}s`;
+  return `${Math.ceil(Math.max(0, ms)) / 1000}s`;
 }
 
 export function refusalError(refusal: Refusal, input: AdmitInput): HttpError {
