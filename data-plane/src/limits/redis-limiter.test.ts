@@ -5,7 +5,7 @@ import { TEST_REDIS_URL, admitInput, deleteKeys, testBudget, testKeyPrefix, test
 import type { WorkerCommand, WorkerReply } from '../test-support/limiter-worker.js';
 import { startRedisServer, type RedisServer } from '../test-support/redis-server.js';
 import { BUDGET_GRACE_MS } from './admission.js';
-import { RedisLimiter } from './redis-limiter.js';
+import { MAX_BATCH, RedisLimiter } from './redis-limiter.js';
 import type { AdmitInput, AdmitResult, LimitSubject, SettleInput, Ticket } from './types.js';
 
 const prefix = testKeyPrefix();
@@ -198,7 +198,7 @@ describe('RedisLimiter on a Redis of its own', () => {
     await server.stop();
   });
 
-  it('makes one script call per admit and one per settle, whatever the number of subjects', async () => {
+  it('makes one script call per admit and one per settle, whatever the number of subjects, when they come one by one', async () => {
     limiter = new RedisLimiter(new Redis(server.url));
     const subjects = (['key', 'user', 'team', 'org'] as const).map((kind) =>
       testSubject({ kind, rpm: 1_000, tpm: 100_000, budget: testBudget(1_000_000_000n) }),
@@ -215,6 +215,44 @@ describe('RedisLimiter on a Redis of its own', () => {
     const stats = await admin.info('commandstats');
     expect(stats).toMatch(/cmdstat_evalsha:calls=6,.*failed_calls=0/);
     expect(stats).not.toMatch(/cmdstat_eval:/);
+  });
+
+  it('sends the admits of one event-loop turn as one script call, in order, each answered for itself', async () => {
+    limiter = new RedisLimiter(new Redis(server.url));
+    await limiter.admit(admitInput([testSubject({ rpm: 1 })])); // loads the script
+    const key = testSubject({ rpm: 6 });
+    const team = testSubject({ kind: 'team', parallel: 2 });
+    await admin.config('RESETSTAT');
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => limiter.admit(admitInput(i % 2 === 0 ? [key, team] : [key]))));
+    expect((await admin.info('commandstats')).match(/cmdstat_evalsha:calls=(\d+)/)?.[1]).toBe('1');
+    // Each request all or nothing, seeing what those before it took: the team's two slots go to requests 0 and 2,
+    // so 4 and 6 are refused without counting against the key, which then admits 5 and 7 as its fifth and sixth.
+    expect(results.map((r) => (r.ok ? 'ok' : r.refusal.kind))).toEqual(['ok', 'ok', 'ok', 'ok', 'parallel', 'ok', 'parallel', 'ok', 'rpm', 'rpm']);
+    expect(admitted(results).map((r) => r.status.requests?.remaining)).toEqual([5, 4, 3, 2, 1, 0]);
+
+    await admin.config('RESETSTAT');
+    await Promise.all(admitted(results).map((r) => limiter.settle(r.ticket, settled())));
+    expect((await admin.info('commandstats')).match(/cmdstat_evalsha:calls=(\d+)/)?.[1]).toBe('1');
+    const again = await Promise.all([1, 2, 3].map(() => limiter.admit(admitInput([team]))));
+    expect(again.map((r) => r.ok)).toEqual([true, true, false]);
+  });
+
+  it(`cuts batches at ${MAX_BATCH} requests`, async () => {
+    limiter = new RedisLimiter(new Redis(server.url));
+    await limiter.admit(admitInput([testSubject({ rpm: 1 })])); // loads the script
+    const key = testSubject({ rpm: 300 });
+    await admin.config('RESETSTAT');
+    const results = await Promise.all(Array.from({ length: 301 }, () => limiter.admit(admitInput([key]))));
+    expect((await admin.info('commandstats')).match(/cmdstat_evalsha:calls=(\d+)/)?.[1]).toBe('2');
+    expect(results.map((r) => r.ok)).toEqual([...Array.from({ length: 300 }, () => true), false]);
+  });
+
+  it('rejects every admit of a batch that fails', async () => {
+    const client = new Redis(server.url, { lazyConnect: true });
+    client.disconnect();
+    limiter = new RedisLimiter(client);
+    const outcomes = await Promise.allSettled([1, 2, 3].map(() => limiter.admit(admitInput([testSubject({ rpm: 10 })]))));
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
   });
 
   it('loads its scripts again when Redis has lost them', async () => {

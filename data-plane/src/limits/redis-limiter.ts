@@ -3,7 +3,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import { BUDGET_GRACE_MS, DEFAULT_LEASE_MS, admitUnlimited, hasLimits, ticketFor, toRefusal, wholeTokens } from './admission.js';
 import { subjectKey } from './keys.js';
 import { ADMIT, SETTLE, type LuaScript } from './redis-scripts.js';
-import type { AdmitInput, AdmitResult, LimitKind, LimiterBackend, SettleInput, Ticket, WindowStatus } from './types.js';
+import type { AdmitInput, AdmitResult, LimitKind, LimitSubject, LimiterBackend, SettleInput, Ticket, WindowStatus } from './types.js';
 
 export interface RedisLimiterOptions {
   /** Prefix of every key; `tg:` by default. */
@@ -17,17 +17,71 @@ export interface RedisLimiterOptions {
 const KINDS: readonly LimitKind[] = ['rpm', 'tpm', 'parallel', 'budget'];
 
 /**
- * Counters in Redis, exact across data planes: one script call per admit and one per settle, whatever the number of
- * subjects (see `redis-scripts.ts`). Keys are `<prefix><kind>:<id>:rpm|tpm|parallel|budget:<period>`. All of a
- * request's keys go to one script, so this needs one Redis, not a cluster.
+ * Most requests one script call admits or settles: a batch runs atomically, holding every other client of Redis up
+ * meanwhile, so it must stay short (a request of one subject with every limit takes Redis some 10 µs).
+ */
+export const MAX_BATCH = 256;
+
+/** Subjects whose counter names are kept, per kind; past it the longest kept is dropped. */
+const MAX_CACHED_SUBJECTS = 10_000;
+
+/** A subject's counter names, built once (they only change with the budget period). */
+interface SubjectKeys {
+  readonly rpm: string;
+  readonly tpm: string;
+  readonly parallel: string;
+  readonly stem: string;
+  budgetPeriod: string | null;
+  budget: string;
+}
+
+/** Requests gathered for one script call; `reply` settles once the call does. */
+class Batch {
+  readonly keys: string[] = [];
+  readonly args: Array<string | number>;
+  count = 0;
+  readonly reply: Promise<unknown[]>;
+  resolve!: (reply: unknown[]) => void;
+  reject!: (err: unknown) => void;
+
+  constructor(header: Array<string | number>) {
+    this.args = header;
+    this.reply = new Promise<unknown[]>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+}
+
+/**
+ * Counters in Redis, exact across data planes. Admits made in one event-loop turn go to Redis as one script call (and
+ * settles as another, see `redis-scripts.ts`), whatever the number of requests and subjects: per command, ioredis
+ * costs the data plane far more CPU than the script costs Redis, and a saturated data plane is the one that sees many
+ * admits a turn. Batches are cut at `MAX_BATCH` requests. A batch is flushed in the turn's check phase
+ * (`setImmediate`), after every I/O callback of the turn has run, so one batch gathers the requests of every socket
+ * that was readable, for only the time the rest of the turn takes.
  *
- * Admit rejects when Redis does (unreachable, timed out): `Limiter` decides what that means for the request.
+ * Keys are `<prefix><kind>:<id>:rpm|tpm|parallel|budget:<period>`. All of a batch's keys go to one script, so this
+ * needs one Redis, not a cluster.
+ *
+ * Admit rejects when Redis does (unreachable, timed out), every admit of the batch alike: `Limiter` decides what that
+ * means for each request.
  */
 export class RedisLimiter implements LimiterBackend {
   private readonly prefix: string;
-  private readonly leaseMs: string;
+  private readonly leaseMs: number;
   private readonly logger: Logger;
   private settleFailing = false;
+  private readonly keyCache = new Map<string, Map<string, SubjectKeys>>();
+  private admits: Batch | null = null;
+  private settles: Batch | null = null;
+  private flushScheduled = false;
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    // Settles first: slots they free are there for the admits of the same turn.
+    if (this.settles !== null) this.sendSettles();
+    if (this.admits !== null) this.sendAdmits();
+  };
 
   /** Takes over `redis` (closing the limiter closes it). */
   constructor(
@@ -35,7 +89,7 @@ export class RedisLimiter implements LimiterBackend {
     options: RedisLimiterOptions = {},
   ) {
     this.prefix = options.keyPrefix ?? 'tg:';
-    this.leaseMs = String(options.leaseMs ?? DEFAULT_LEASE_MS);
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.logger = options.logger ?? silentLogger;
   }
 
@@ -47,26 +101,29 @@ export class RedisLimiter implements LimiterBackend {
   async admit(input: AdmitInput): Promise<AdmitResult> {
     const subjects = input.subjects.filter(hasLimits);
     if (subjects.length === 0) return admitUnlimited(input, 'redis');
-    const keys: string[] = [];
-    const args = [input.requestId, String(wholeTokens(input.reserveTokens)), String(input.reserveNanos), this.leaseMs, GRACE];
+    const batch = (this.admits ??= this.open(new Batch([this.leaseMs, BUDGET_GRACE_MS])));
+    const index = batch.count++;
+    const { keys, args } = batch;
+    args.push(input.requestId, wholeTokens(input.reserveTokens), String(input.reserveNanos), subjects.length);
     for (const subject of subjects) {
-      const stem = this.prefix + subjectKey(subject);
-      if (subject.rpm !== null) keys.push(`${stem}:rpm`);
-      if (subject.tpm !== null) keys.push(`${stem}:tpm`);
-      if (subject.parallel !== null) keys.push(`${stem}:parallel`);
+      const names = this.keysOf(subject);
+      if (subject.rpm !== null) keys.push(names.rpm);
+      if (subject.tpm !== null) keys.push(names.tpm);
+      if (subject.parallel !== null) keys.push(names.parallel);
       const budget = subject.budget?.maxNanos != null ? subject.budget : null;
-      if (budget !== null) keys.push(`${stem}:budget:${budget.periodId}`);
+      if (budget !== null) keys.push(this.budgetKey(names, budget.periodId));
       args.push(
-        optional(subject.rpm),
-        optional(subject.tpm),
-        optional(subject.parallel),
-        optional(budget?.maxNanos),
-        optional(budget?.seedNanos),
-        optional(budget?.periodEndMs),
+        subject.rpm ?? '',
+        subject.tpm ?? '',
+        subject.parallel ?? '',
+        budget === null ? '' : String(budget.maxNanos),
+        budget === null ? '' : String(budget.seedNanos),
+        budget?.periodEndMs ?? '',
       );
     }
+    if (batch.count === MAX_BATCH) this.sendAdmits();
 
-    const reply = (await this.run(ADMIT, keys, args)) as Array<number | string>;
+    const reply = (await batch.reply)[index] as Array<number | string>;
     const status = { requests: windowStatus(reply, 1), tokens: windowStatus(reply, 4) };
     if (reply[0] === 1) return { ok: true, ticket: ticketFor(input, subjects, 'redis'), status };
     const kind = KINDS[(reply[8] as number) - 1]!;
@@ -83,20 +140,23 @@ export class RedisLimiter implements LimiterBackend {
   async settle(ticket: Ticket, actual: SettleInput): Promise<void> {
     const tokenDelta = wholeTokens(actual.tokens) - ticket.reservedTokens;
     const nanosDelta = actual.nanos - ticket.reservedNanos;
-    const keys: string[] = [];
-    const args = [ticket.requestId, String(tokenDelta), String(nanosDelta), String(actual.nanos), GRACE];
+    if (tokenDelta === 0 && nanosDelta === 0n && !ticket.subjects.some((subject) => subject.parallel !== null)) return;
+    const batch = (this.settles ??= this.open(new Batch([BUDGET_GRACE_MS])));
+    batch.count++;
+    const { keys, args } = batch;
+    args.push(ticket.requestId, tokenDelta, String(nanosDelta), String(actual.nanos), ticket.subjects.length);
     for (const subject of ticket.subjects) {
-      const stem = this.prefix + subjectKey(subject);
+      const names = this.keysOf(subject);
       const tpm = tokenDelta !== 0 ? subject.tpm : null;
       const budget = nanosDelta !== 0n && subject.budget?.maxNanos != null ? subject.budget : null;
-      if (tpm !== null) keys.push(`${stem}:tpm`);
-      if (subject.parallel !== null) keys.push(`${stem}:parallel`);
-      if (budget !== null) keys.push(`${stem}:budget:${budget.periodId}`);
-      args.push(optional(tpm), subject.parallel !== null ? '1' : '', optional(budget?.seedNanos), optional(budget?.periodEndMs));
+      if (tpm !== null) keys.push(names.tpm);
+      if (subject.parallel !== null) keys.push(names.parallel);
+      if (budget !== null) keys.push(this.budgetKey(names, budget.periodId));
+      args.push(tpm ?? '', subject.parallel !== null ? '1' : '', budget === null ? '' : String(budget.seedNanos), budget?.periodEndMs ?? '');
     }
-    if (keys.length === 0) return;
+    if (batch.count === MAX_BATCH) this.sendSettles();
     try {
-      await this.run(SETTLE, keys, args);
+      await batch.reply;
       this.settleFailing = false;
     } catch (err) {
       // Log the first of a run of failures (Redis went away), not each one.
@@ -108,27 +168,65 @@ export class RedisLimiter implements LimiterBackend {
   }
 
   async close(): Promise<void> {
+    // Whatever is gathered still goes out before the connection ends.
+    this.flush();
     if (this.ready) await this.redis.quit().catch(() => this.redis.disconnect());
     else this.redis.disconnect();
   }
 
+  private open(batch: Batch): Batch {
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+    return batch;
+  }
+
+  private sendAdmits(): void {
+    const batch = this.admits!;
+    this.admits = null;
+    this.run(ADMIT, batch).then(batch.resolve, batch.reject);
+  }
+
+  private sendSettles(): void {
+    const batch = this.settles!;
+    this.settles = null;
+    this.run(SETTLE, batch).then(batch.resolve, batch.reject);
+  }
+
+  /** A subject's counter names, from the cache (ids repeat request after request). */
+  private keysOf(subject: LimitSubject): SubjectKeys {
+    let byId = this.keyCache.get(subject.kind);
+    if (byId === undefined) this.keyCache.set(subject.kind, (byId = new Map()));
+    let names = byId.get(subject.id);
+    if (names === undefined) {
+      if (byId.size >= MAX_CACHED_SUBJECTS) byId.delete(byId.keys().next().value!);
+      const stem = this.prefix + subjectKey(subject);
+      names = { rpm: `${stem}:rpm`, tpm: `${stem}:tpm`, parallel: `${stem}:parallel`, stem, budgetPeriod: null, budget: '' };
+      byId.set(subject.id, names);
+    }
+    return names;
+  }
+
+  private budgetKey(names: SubjectKeys, periodId: string): string {
+    if (names.budgetPeriod !== periodId) {
+      names.budgetPeriod = periodId;
+      names.budget = `${names.stem}:budget:${periodId}`;
+    }
+    return names.budget;
+  }
+
   /** EVALSHA; the first time after Redis lost its script cache (NOSCRIPT), EVAL, which loads the script again. */
-  private async run(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
-    const command: Array<string | number> = [script.sha, keys.length, ...keys, ...args];
+  private async run(script: LuaScript, batch: Batch): Promise<unknown[]> {
+    const command: Array<string | number> = [script.sha, batch.keys.length, ...batch.keys, ...batch.args];
     try {
-      return await this.redis.call('evalsha', command);
+      return (await this.redis.call('evalsha', command)) as unknown[];
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
       command[0] = script.source;
-      return await this.redis.call('eval', command);
+      return (await this.redis.call('eval', command)) as unknown[];
     }
   }
-}
-
-const GRACE = String(BUDGET_GRACE_MS);
-
-function optional(value: number | bigint | null | undefined): string {
-  return value == null ? '' : String(value);
 }
 
 function windowStatus(reply: Array<number | string>, at: number): WindowStatus | null {

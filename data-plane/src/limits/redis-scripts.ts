@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { WINDOW_MS } from './gcra.js';
 
 /**
- * The Lua scripts behind `RedisLimiter`: one call admits a request against every limit of every subject, one call
- * settles it. A script runs atomically, so data planes never interleave between a check and its write. Time is Redis's
+ * The Lua scripts behind `RedisLimiter`: one call admits a batch of requests, each against every limit of every one
+ * of its subjects, one call settles a batch. A script runs atomically, so data planes never interleave between a
+ * check and its write. Time is Redis's
  * own clock (`TIME`; Redis ≥ 5 replicates a script's effects rather than the script, so that is allowed before
  * writes), the same for every data plane whatever their clocks say. `PXAT` needs Redis ≥ 6.2.
  *
@@ -57,26 +58,31 @@ end
 `;
 
 /**
- * KEYS: per subject, in order, the keys of the limits it has: rpm window, tpm window, in-flight set, budget counter.
- * ARGV: request id, tokens to reserve, nano-USD to reserve, lease ms, budget grace ms; then 6 per subject: rpm, tpm,
- * parallel, budget max, budget seed, budget period end ms ('' where absent).
- * Returns {1, requests limit, remaining, reset ms, tokens limit, remaining, reset ms} (-1s: no such window), or
- * {0, ...those six, subject number, kind (1 rpm, 2 tpm, 3 parallel, 4 budget), retry ms (-1: never), budget spent}.
+ * Admits a batch of requests, one after the other: each request is all or nothing across its subjects, exactly as if
+ * it had a script call of its own, and sees what the requests before it took.
+ *
+ * KEYS: per request, per subject, in order, the keys of the limits it has: rpm window, tpm window, in-flight set,
+ * budget counter.
+ * ARGV: lease ms, budget grace ms; then per request: request id, tokens to reserve, nano-USD to reserve, number of
+ * subjects, and 6 per subject: rpm, tpm, parallel, budget max, budget seed, budget period end ms ('' where absent).
+ * Returns one reply per request: {1, requests limit, remaining, reset ms, tokens limit, remaining, reset ms} (-1s: no
+ * such window), or {0, ...those six, subject number, kind (1 rpm, 2 tpm, 3 parallel, 4 budget), retry ms (-1: never),
+ * budget spent}.
  */
 export const ADMIT = script(`${COMMON}
-local request_id, tokens, nanos = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local lease, grace = tonumber(ARGV[4]), tonumber(ARGV[5])
-local cost_nanos = tonumber(nanos)
+local lease, grace = tonumber(ARGV[1]), tonumber(ARGV[2])
+local k, p = 0, 2
 
-local commits = {}
-local hit = nil
+-- One request's decision. State: commits to make if admitted, the refusal that takes longest to clear, and the
+-- tightest request and token windows.
+local request_id, tokens, nanos, cost_nanos, commits, hit, tight
+
 local function refuse(s, kind, retry, spent)
   -- The refusal that takes longest to clear (-1: never), so that waiting it out passes every limit.
   if hit == nil or (hit[3] ~= -1 and (retry == -1 or retry > hit[3])) then hit = {s, kind, retry, spent or ''} end
 end
 
--- The tightest request and token windows: fewest units left, and the level they were judged at.
-local tight = {{-1, 0, math.huge, 1}, {-1, 0, math.huge, tokens}}
+-- Fewest units left, and the level they were judged at.
 local function offer(t, lim, u)
   local remaining = math.floor((W * lim - u) / W)
   if remaining < t[3] then t[1], t[2], t[3] = lim, u, remaining end
@@ -96,42 +102,6 @@ local function window(key, lim, cost, t, s, kind)
   end
 end
 
-local k = 0
-for s = 1, (#ARGV - 5) / 6 do
-  local p = 5 + (s - 1) * 6
-  local rpm, tpm, parallel, max = tonumber(ARGV[p + 1]), tonumber(ARGV[p + 2]), tonumber(ARGV[p + 3]), tonumber(ARGV[p + 4])
-  if rpm then
-    k = k + 1
-    window(KEYS[k], rpm, 1, tight[1], s, 1)
-  end
-  if tpm then
-    k = k + 1
-    window(KEYS[k], tpm, tokens, tight[2], s, 2)
-  end
-  if parallel then
-    k = k + 1
-    redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', now)
-    if redis.call('ZCARD', KEYS[k]) >= parallel then
-      refuse(s, 3, 1000)
-    else
-      commits[#commits + 1] = {2, KEYS[k]}
-    end
-  end
-  if max then
-    k = k + 1
-    local seed, period_end = ARGV[p + 5], tonumber(ARGV[p + 6])
-    local counted = redis.call('GET', KEYS[k])
-    local spent = counted or seed
-    if tonumber(spent) + cost_nanos > max then
-      refuse(s, 4, period_end and math.max(period_end - now, 1) or -1, spent)
-    elseif not counted then
-      commits[#commits + 1] = {3, KEYS[k], seed, period_end}
-    elseif cost_nanos ~= 0 then
-      commits[#commits + 1] = {4, KEYS[k]}
-    end
-  end
-end
-
 local function status(t, counted)
   if t[1] == -1 then return -1, -1, -1 end
   local u = t[2]
@@ -139,57 +109,111 @@ local function status(t, counted)
   return t[1], math.max(0, math.floor((W * t[1] - u) / W)), math.ceil(u / t[1])
 end
 
-local admitted = hit == nil
-local rl, rr, rs = status(tight[1], admitted)
-local tl, tr, ts = status(tight[2], admitted)
-if not admitted then return {0, rl, rr, rs, tl, tr, ts, hit[1], hit[2], hit[3], hit[4]} end
+local function admit_one()
+  request_id, tokens, nanos = ARGV[p + 1], tonumber(ARGV[p + 2]), ARGV[p + 3]
+  local subjects = tonumber(ARGV[p + 4])
+  p = p + 4
+  cost_nanos = tonumber(nanos)
+  commits, hit = {}, nil
+  tight = {{-1, 0, math.huge, 1}, {-1, 0, math.huge, tokens}}
 
-for _, c in ipairs(commits) do
-  if c[1] == 1 then
-    store(c[2], c[3], c[4])
-  elseif c[1] == 2 then
-    redis.call('ZADD', c[2], int(now + lease), request_id)
-    redis.call('PEXPIRE', c[2], lease)
-  elseif c[1] == 3 then
-    create_budget(c[2], c[3], c[4], grace)
-    if cost_nanos ~= 0 then redis.call('INCRBY', c[2], nanos) end
-  else
-    redis.call('INCRBY', c[2], nanos)
+  for s = 1, subjects do
+    local rpm, tpm, parallel, max = tonumber(ARGV[p + 1]), tonumber(ARGV[p + 2]), tonumber(ARGV[p + 3]), tonumber(ARGV[p + 4])
+    if rpm then
+      k = k + 1
+      window(KEYS[k], rpm, 1, tight[1], s, 1)
+    end
+    if tpm then
+      k = k + 1
+      window(KEYS[k], tpm, tokens, tight[2], s, 2)
+    end
+    if parallel then
+      k = k + 1
+      redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', now)
+      if redis.call('ZCARD', KEYS[k]) >= parallel then
+        refuse(s, 3, 1000)
+      else
+        commits[#commits + 1] = {2, KEYS[k]}
+      end
+    end
+    if max then
+      k = k + 1
+      local seed, period_end = ARGV[p + 5], tonumber(ARGV[p + 6])
+      local counted = redis.call('GET', KEYS[k])
+      local spent = counted or seed
+      if tonumber(spent) + cost_nanos > max then
+        refuse(s, 4, period_end and math.max(period_end - now, 1) or -1, spent)
+      elseif not counted then
+        commits[#commits + 1] = {3, KEYS[k], seed, period_end}
+      elseif cost_nanos ~= 0 then
+        commits[#commits + 1] = {4, KEYS[k]}
+      end
+    end
+    p = p + 6
   end
+
+  local admitted = hit == nil
+  local rl, rr, rs = status(tight[1], admitted)
+  local tl, tr, ts = status(tight[2], admitted)
+  if not admitted then return {0, rl, rr, rs, tl, tr, ts, hit[1], hit[2], hit[3], hit[4]} end
+
+  for _, c in ipairs(commits) do
+    if c[1] == 1 then
+      store(c[2], c[3], c[4])
+    elseif c[1] == 2 then
+      redis.call('ZADD', c[2], int(now + lease), request_id)
+      redis.call('PEXPIRE', c[2], lease)
+    elseif c[1] == 3 then
+      create_budget(c[2], c[3], c[4], grace)
+      if cost_nanos ~= 0 then redis.call('INCRBY', c[2], nanos) end
+    else
+      redis.call('INCRBY', c[2], nanos)
+    end
+  end
+  return {1, rl, rr, rs, tl, tr, ts}
 end
-return {1, rl, rr, rs, tl, tr, ts}
+
+local replies = {}
+while p < #ARGV do replies[#replies + 1] = admit_one() end
+return replies
 `);
 
 /**
- * KEYS: per subject, in order, the keys of what it holds: tpm window, in-flight set, budget counter.
- * ARGV: request id, token correction (actual − reserved), nano-USD correction, actual nano-USD, budget grace ms; then
- * 4 per subject: tpm ('' when there is no correction to make), '1' if it holds an in-flight slot, budget seed and
- * budget period end ms ('' when there is no correction to make).
+ * Settles a batch of requests, one after the other.
+ *
+ * KEYS: per request, per subject, in order, the keys of what it holds: tpm window, in-flight set, budget counter.
+ * ARGV: budget grace ms; then per request: request id, token correction (actual − reserved), nano-USD correction,
+ * actual nano-USD, number of subjects, and 4 per subject: tpm ('' when there is no correction to make), '1' if it
+ * holds an in-flight slot, budget seed and budget period end ms ('' when there is no correction to make).
  */
 export const SETTLE = script(`${COMMON}
-local request_id, token_delta, nanos_delta, nanos = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
-local grace = tonumber(ARGV[5])
-local k = 0
-for s = 1, (#ARGV - 5) / 4 do
-  local p = 5 + (s - 1) * 4
-  local tpm = tonumber(ARGV[p + 1])
-  if tpm then
-    k = k + 1
-    -- Tokens given back never take the window below empty ("now").
-    store(KEYS[k], level(KEYS[k], tpm) + token_delta * W, tpm)
-  end
-  if ARGV[p + 2] == '1' then
-    k = k + 1
-    redis.call('ZREM', KEYS[k], request_id)
-  end
-  if ARGV[p + 3] ~= '' then
-    k = k + 1
-    -- A counter gone since admit (expired, or a Redis restart) lost the reservation: it takes the actual cost.
-    if create_budget(KEYS[k], ARGV[p + 3], tonumber(ARGV[p + 4]), grace) then
-      redis.call('INCRBY', KEYS[k], nanos)
-    else
-      redis.call('INCRBY', KEYS[k], nanos_delta)
+local grace = tonumber(ARGV[1])
+local k, p = 0, 1
+while p < #ARGV do
+  local request_id, token_delta, nanos_delta, nanos = ARGV[p + 1], tonumber(ARGV[p + 2]), ARGV[p + 3], ARGV[p + 4]
+  local subjects = tonumber(ARGV[p + 5])
+  p = p + 5
+  for s = 1, subjects do
+    local tpm = tonumber(ARGV[p + 1])
+    if tpm then
+      k = k + 1
+      -- Tokens given back never take the window below empty ("now").
+      store(KEYS[k], level(KEYS[k], tpm) + token_delta * W, tpm)
     end
+    if ARGV[p + 2] == '1' then
+      k = k + 1
+      redis.call('ZREM', KEYS[k], request_id)
+    end
+    if ARGV[p + 3] ~= '' then
+      k = k + 1
+      -- A counter gone since admit (expired, or a Redis restart) lost the reservation: it takes the actual cost.
+      if create_budget(KEYS[k], ARGV[p + 3], tonumber(ARGV[p + 4]), grace) then
+        redis.call('INCRBY', KEYS[k], nanos)
+      else
+        redis.call('INCRBY', KEYS[k], nanos_delta)
+      end
+    end
+    p = p + 4
   end
 end
 return 1
