@@ -2,7 +2,8 @@
  * The hot-path governance contract: rate limits (requests per minute, tokens per minute, requests in flight) and
  * budgets (spend per period), for every governed subject a request touches, decided in one step before the upstream
  * call and settled in one step after it. Two implementations: `RedisLimiter` (exact across data-plane instances,
- * one Lua script per step) and `LocalLimiter` (exact within one process). `Limiter` in `limiter.ts` chooses between
+ * one Lua script call per step for all the requests of an event-loop turn) and `LocalLimiter` (exact within one
+ * process). `Limiter` in `limiter.ts` chooses between
  * them and applies the configured behaviour when Redis is unreachable.
  */
 
