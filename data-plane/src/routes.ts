@@ -7,6 +7,7 @@ import { runInference } from './pipeline/run-inference.js';
 import { azureChatSurface } from './surfaces/openai-chat/azure.js';
 import { openAiChatSurface } from './surfaces/openai-chat/index.js';
 import { anthropicMessagesSurface, countMessageTokens } from './surfaces/anthropic-messages/index.js';
+import { renderAnthropicError } from './surfaces/anthropic-messages/errors.js';
 import { openAiResponsesSurface } from './surfaces/openai-responses/index.js';
 import { openAiCompletionsSurface } from './surfaces/openai-completions/index.js';
 import { runEmbeddings } from './surfaces/openai-embeddings/index.js';
@@ -14,8 +15,20 @@ import { runEmbeddings } from './surfaces/openai-embeddings/index.js';
 /** Every route, each OpenAI route both with and without the `/v1` prefix (clients configure either base URL). */
 export function routes(deps: PipelineDeps): Route[] {
   const chat: RouteHandler = (ex, head) => runInference(deps, ex, head, openAiChatSurface);
-  const messages: RouteHandler = (ex, head) => runInference(deps, ex, head, anthropicMessagesSurface);
-  const countTokens: RouteHandler = (ex, head) => countMessageTokens(deps, ex, head);
+  // Anthropic clients read the request id from `request-id`.
+  const messages: RouteHandler = (ex, head) => {
+    ex.requestIdAlias = ANTHROPIC_REQUEST_ID;
+    return runInference(deps, ex, head, anthropicMessagesSurface);
+  };
+  const countTokens: RouteHandler = (ex, head) => {
+    ex.requestIdAlias = ANTHROPIC_REQUEST_ID;
+    return countMessageTokens(deps, ex, head);
+  };
+  // Anything else under /v1/messages is an Anthropic client's mistake: answered in Anthropic's shape.
+  const anthropicNotFound: RouteHandler = (ex, head) => {
+    ex.requestIdAlias = ANTHROPIC_REQUEST_ID;
+    ex.sendError(errors.routeNotFound(head.method, head.url), renderAnthropicError);
+  };
   const completions: RouteHandler = (ex, head) => runInference(deps, ex, head, openAiCompletionsSurface);
   const embeddings: RouteHandler = (ex, head) => runEmbeddings(deps, ex, head);
   const storedResponse: RouteHandler = (ex, head) => ex.sendError(errors.storedResponseRoute(head.method, head.url));
@@ -30,6 +43,10 @@ export function routes(deps: PipelineDeps): Route[] {
     { method: 'post', pattern: '/messages', handler: messages },
     { method: 'post', pattern: '/v1/messages/count_tokens', handler: countTokens },
     { method: 'post', pattern: '/messages/count_tokens', handler: countTokens },
+    { method: 'any', pattern: '/v1/messages', handler: anthropicNotFound },
+    { method: 'any', pattern: '/messages', handler: anthropicNotFound },
+    { method: 'any', pattern: '/v1/messages/*', handler: anthropicNotFound },
+    { method: 'any', pattern: '/messages/*', handler: anthropicNotFound },
     { method: 'post', pattern: '/v1/responses', handler: (ex, head) => runInference(deps, ex, head, openAiResponsesSurface) },
     { method: 'post', pattern: '/responses', handler: (ex, head) => runInference(deps, ex, head, openAiResponsesSurface) },
     // Retrieve, delete, cancel, input items of a stored response: not routable (see errors.storedResponseRoute).
@@ -50,6 +67,8 @@ export function routes(deps: PipelineDeps): Route[] {
     { method: 'any', pattern: '/*', handler: (ex, head) => ex.sendError(errors.routeNotFound(head.method, head.url)) },
   ];
 }
+
+const ANTHROPIC_REQUEST_ID = 'request-id';
 
 function modelFromUrl(url: string): string {
   const raw = url.slice(url.indexOf('/models/') + '/models/'.length);

@@ -26,6 +26,11 @@ export class Exchange {
   configVersion = 'none';
   /** Headers every response of this exchange carries (the `x-ratelimit-*` of an admitted request), errors included. */
   extraHeaders: Record<string, string> | undefined;
+  /**
+   * A second name the request id is sent under, for clients that read another header: Anthropic's SDKs expose
+   * `request-id` as `_request_id` (Anthropic routes set it).
+   */
+  requestIdAlias: string | undefined;
   private state: State = 'open';
   private status = 0;
   /** Created on first use of `signal`: the fast path never needs one (it sets an abort listener instead). */
@@ -211,6 +216,7 @@ export class Exchange {
     this.status = status;
     this.res.writeStatus(statusLine(status));
     this.res.writeHeader(REQUEST_ID_HEADER, this.requestId);
+    if (this.requestIdAlias !== undefined) this.res.writeHeader(this.requestIdAlias, this.requestId);
     this.res.writeHeader(CONFIG_VERSION_HEADER, this.configVersion);
     const extra = this.extraHeaders;
     if (extra !== undefined) for (const name in extra) if (!(name in headers)) this.res.writeHeader(name, extra[name]!);

@@ -138,6 +138,18 @@ describe('Anthropic Messages on the real uWS server', () => {
         usage: { input_tokens: PROMPT_TOKENS, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: REPLY_WORDS },
       });
       expect(response.headers.get('content-type')).toBe('application/json');
+      // Anthropic's SDK reads the request id from `request-id`.
+      expect(response.headers.get('request-id')).toBe(response.headers.get('x-request-id'));
+      const { response: raw, request_id } = await client.messages.create(request).withResponse();
+      expect(request_id).toBe(raw.headers.get('x-request-id'));
+    });
+
+    it('answers unknown routes under /v1/messages in Anthropic shape', async () => {
+      for (const [method, path] of [['POST', '/v1/messages/batches'], ['GET', '/v1/messages'], ['POST', '/messages/nope']] as const) {
+        const res = await fetch(`${t.baseUrl}${path}`, { method, headers: { 'x-api-key': KEYS.full, 'content-type': 'application/json' }, ...(method === 'POST' && { body: '{}' }) });
+        expect(res.status).toBe(404);
+        expect(await res.json()).toEqual({ type: 'error', error: { type: 'not_found_error', message: `Invalid URL (${method} ${path})` } });
+      }
     });
 
     it('streams message_start, ping, one text block, message_delta and message_stop', async () => {
