@@ -78,19 +78,22 @@ update "tag" g set "spend" = g."spend" + s."cost"
   from (select x."tag", sum(l."cost") as "cost" from ${NEW_ROWS} cross join unnest(l."tags") as x("tag") group by x."tag") s
  where g."name" = s."tag"`;
 
+/** The columns every roll-up row sums (see `SpendTotals`), after `requests` (a count). */
+const SUMMED = ['prompt_tokens', 'completion_tokens', 'total_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost'];
+const TOTAL_COLUMNS = ['requests', ...SUMMED].map((c) => `"${c}"`).join(', ');
+const sums = (alias: string) => ['count(*)', ...SUMMED.map((c) => `sum(${alias}."${c}")`)].join(', ');
+const addTotals = (table: string) => ['requests', ...SUMMED].map((c) => `"${c}" = "${table}"."${c}" + excluded."${c}"`).join(',\n  ');
+
 /**
  * Daily spend per dimension value: one row per (day, dimension, value, organization) touched by the batch, each
  * upserted once. Every request counts once under each dimension that has a value for it (once per tag).
  */
 const ADD_ROLLUPS = `
-insert into "spend_rollup" ("day", "dimension", "value", "org_id", "requests", "prompt_tokens", "completion_tokens",
-                            "total_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "cost")
-select d."day", d."dimension", d."value", d."org_id", count(*), sum(d."prompt_tokens"), sum(d."completion_tokens"),
-       sum(d."total_tokens"), sum(d."cache_read_tokens"), sum(d."cache_write_tokens"), sum(d."reasoning_tokens"), sum(d."cost")
+insert into "spend_rollup" ("day", "dimension", "value", "org_id", ${TOTAL_COLUMNS})
+select d."day", d."dimension", d."value", d."org_id", ${sums('d')}
   from (
     select (l."started_at" at time zone 'UTC')::date as "day", v."dimension", v."value", coalesce(l."org_id", '') as "org_id",
-           l."prompt_tokens", l."completion_tokens", l."total_tokens", l."cache_read_tokens", l."cache_write_tokens",
-           l."reasoning_tokens", l."cost"
+           ${SUMMED.map((c) => `l."${c}"`).join(', ')}
       from ${NEW_ROWS}
      cross join lateral (
        select 'key', l."key_id" union all select 'user', l."user_id" union all select 'team', l."team_id"
@@ -100,33 +103,16 @@ select d."day", d."dimension", d."value", d."org_id", count(*), sum(d."prompt_to
      where v."value" is not null) d
  group by d."day", d."dimension", d."value", d."org_id"
 on conflict ("day", "dimension", "value", "org_id") do update set
-  "requests" = "spend_rollup"."requests" + excluded."requests",
-  "prompt_tokens" = "spend_rollup"."prompt_tokens" + excluded."prompt_tokens",
-  "completion_tokens" = "spend_rollup"."completion_tokens" + excluded."completion_tokens",
-  "total_tokens" = "spend_rollup"."total_tokens" + excluded."total_tokens",
-  "cache_read_tokens" = "spend_rollup"."cache_read_tokens" + excluded."cache_read_tokens",
-  "cache_write_tokens" = "spend_rollup"."cache_write_tokens" + excluded."cache_write_tokens",
-  "reasoning_tokens" = "spend_rollup"."reasoning_tokens" + excluded."reasoning_tokens",
-  "cost" = "spend_rollup"."cost" + excluded."cost"`;
+  ${addTotals('spend_rollup')}`;
 
 // Grouped first, so each roll-up row is touched once per batch (an upsert may not hit one row twice).
 const ADD_DAILY = `
-insert into "spend_daily" ("day", "key_id", "team_id", "model", "requests", "prompt_tokens", "completion_tokens",
-                           "total_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "cost")
-select (l."started_at" at time zone 'UTC')::date, l."key_id", l."team_id", l."model", count(*),
-       sum(l."prompt_tokens"), sum(l."completion_tokens"), sum(l."total_tokens"), sum(l."cache_read_tokens"),
-       sum(l."cache_write_tokens"), sum(l."reasoning_tokens"), sum(l."cost")
+insert into "spend_daily" ("day", "key_id", "team_id", "model", ${TOTAL_COLUMNS})
+select (l."started_at" at time zone 'UTC')::date, l."key_id", l."team_id", l."model", ${sums('l')}
   from ${NEW_ROWS}
  group by 1, l."key_id", l."team_id", l."model"
 on conflict ("day", "key_id", (coalesce("team_id", '')), "model") do update set
-  "requests" = "spend_daily"."requests" + excluded."requests",
-  "prompt_tokens" = "spend_daily"."prompt_tokens" + excluded."prompt_tokens",
-  "completion_tokens" = "spend_daily"."completion_tokens" + excluded."completion_tokens",
-  "total_tokens" = "spend_daily"."total_tokens" + excluded."total_tokens",
-  "cache_read_tokens" = "spend_daily"."cache_read_tokens" + excluded."cache_read_tokens",
-  "cache_write_tokens" = "spend_daily"."cache_write_tokens" + excluded."cache_write_tokens",
-  "reasoning_tokens" = "spend_daily"."reasoning_tokens" + excluded."reasoning_tokens",
-  "cost" = "spend_daily"."cost" + excluded."cost"`;
+  ${addTotals('spend_daily')}`;
 
 function requestIdOf(raw: unknown): string | null {
   if (typeof raw !== 'object' || raw === null) return null;

@@ -1,5 +1,5 @@
-import { BigIntType, Entity, type Opt, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import { money } from './columns.js';
+import { BigIntType, Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { SpendTotals } from './spend-totals.js';
 
 /**
  * Daily roll-up of the spend log per (UTC day, key, team, model), upserted once per row per ingested batch.
@@ -13,7 +13,7 @@ import { money } from './columns.js';
   expression:
     'create unique index "spend_daily_bucket_unique" on "spend_daily" ("day", "key_id", (coalesce("team_id", \'\')), "model")',
 })
-export class SpendDaily {
+export class SpendDaily extends SpendTotals {
   @PrimaryKey({ type: new BigIntType('number'), autoincrement: true })
   id!: number;
 
@@ -28,28 +28,4 @@ export class SpendDaily {
 
   @Property({ type: 'text' })
   model!: string;
-
-  @Property({ type: new BigIntType('number'), default: 0 })
-  requests: Opt<number> = 0;
-
-  @Property({ type: new BigIntType('number'), default: 0 })
-  promptTokens: Opt<number> = 0;
-
-  @Property({ type: new BigIntType('number'), default: 0 })
-  completionTokens: Opt<number> = 0;
-
-  @Property({ type: new BigIntType('number'), default: 0 })
-  totalTokens: Opt<number> = 0;
-
-  @Property({ type: new BigIntType('number'), default: 0 })
-  cacheReadTokens: Opt<number> = 0;
-
-  @Property({ type: new BigIntType('number'), default: 0 })
-  cacheWriteTokens: Opt<number> = 0;
-
-  @Property({ type: new BigIntType('number'), default: 0 })
-  reasoningTokens: Opt<number> = 0;
-
-  @Property({ ...money(), default: 0 })
-  cost: Opt<number> = 0;
 }

@@ -1,5 +1,5 @@
 import { BigIntType, Entity, Index, type Opt, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import { money } from './columns.js';
+import { SpendTotals } from './spend-totals.js';
 
 /** What spend can be reported by: each ingested request adds to one roll-up row per dimension. */
 export const SPEND_DIMENSIONS = ['key', 'user', 'team', 'org', 'end_user', 'model', 'provider', 'tag'] as const;
@@ -14,7 +14,7 @@ export type SpendDimension = (typeof SPEND_DIMENSIONS)[number];
 @Unique({ name: 'spend_rollup_bucket_unique', properties: ['day', 'dimension', 'value', 'orgId'] })
 @Index({ name: 'spend_rollup_report_index', properties: ['dimension', 'day'] })
 @Index({ name: 'spend_rollup_org_report_index', properties: ['orgId', 'dimension', 'day'] })
-export class SpendRollup {
+export class SpendRollup extends SpendTotals {
   @PrimaryKey({ type: new BigIntType('number'), autoincrement: true })
   id!: number;
 
@@ -29,28 +29,4 @@ export class SpendRollup {
 
   @Property({ type: 'text', default: '' })
   orgId: Opt<string> = '';
-
-  @Property({ type: new BigIntType('number'), default: 0 })
-  requests: Opt<number> = 0;
-
-  @Property({ type: new BigIntType('number'), default: 0 })
-  promptTokens: Opt<number> = 0;
-
-  @Property({ type: new BigIntType('number'), default: 0 })
-  completionTokens: Opt<number> = 0;
-
-  @Property({ type: new BigIntType('number'), default: 0 })
-  totalTokens: Opt<number> = 0;
-
-  @Property({ type: new BigIntType('number'), default: 0 })
-  cacheReadTokens: Opt<number> = 0;
-
-  @Property({ type: new BigIntType('number'), default: 0 })
-  cacheWriteTokens: Opt<number> = 0;
-
-  @Property({ type: new BigIntType('number'), default: 0 })
-  reasoningTokens: Opt<number> = 0;
-
-  @Property({ ...money(), default: 0 })
-  cost: Opt<number> = 0;
 }
