@@ -1,45 +1,9 @@
-import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestDataPlane, type TestDataPlane } from '../test-support/data-plane.js';
 import { fixtureSnapshot, KEYS } from '../test-support/fixtures.js';
 import { ManualConfigSource } from '../test-support/manual-config-source.js';
+import { startRedisServer } from '../test-support/redis-server.js';
 import { waitFor } from '../test-support/wait.js';
-
-/**
- * A real Redis server of our own on a free port (redis-server from the machine's packages), so the test can take
- * it away and bring nothing else down.
- */
-async function startRedis(): Promise<{ url: string; close(): Promise<void> }> {
-  const port = await new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address() as AddressInfo;
-      probe.close(() => resolve(free));
-    });
-  });
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
-  const url = `redis://127.0.0.1:${port}`;
-  const client = new Redis(url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 1 });
-  client.on('error', () => undefined);
-  try {
-    await waitFor(async () => ((await client.ping().catch(() => null)) === 'PONG' ? true : null), 'redis-server to start');
-  } finally {
-    client.disconnect();
-  }
-  return {
-    url,
-    close: async () => {
-      server.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
 
 describe('health', () => {
   let t: TestDataPlane | undefined;
@@ -80,12 +44,12 @@ describe('health', () => {
   });
 
   it('with REDIS_URL failing closed, is ready only while Redis answers PING', async () => {
-    const redis = await startRedis();
+    const redis = await startRedisServer();
     t = await startTestDataPlane({ redisUrl: redis.url, limitsFailureMode: 'closed' });
     const ready = await waitFor(async () => ((await get('/health/readiness')).status === 200 ? true : null), 'redis readiness');
     expect(ready).toBe(true);
     expect((await get('/health/readiness')).body).toMatchObject({ status: 'ready', redis: 'ok', limits: { counters: 'redis', degraded: false } });
-    await redis.close();
+    await redis.stop();
     await waitFor(async () => ((await get('/health/readiness')).status === 503 ? true : null), 'not ready after Redis went away');
   });
 
