@@ -10,7 +10,7 @@ import type { UsageRecorder } from '../usage/recorder.js';
 import { takeAttribution } from './attribution.js';
 import { admitRequest, type GateLimiter } from './gate.js';
 import { checkEnforcedParams, checkIp, checkRoute, IpAllowList } from './request-policy.js';
-import { keyModelSource, limitSubjects, type SubjectSource } from './subjects.js';
+import { SubjectList } from './subjects.js';
 
 /** Gateway-wide governance settings (from the data plane's environment). */
 export interface GovernanceOptions {
@@ -75,22 +75,20 @@ export async function admitGoverned(
   if (endUser?.blocked) throw errors.endUserBlocked(endUser.externalId);
 
   const now = Date.now();
-  const keyLabel = `key ${key.id}`;
-  const sources: (SubjectSource | null)[] = [
-    keyModelSource(key.id, keyLabel, parsed.model, s.modelLimits?.[parsed.model], s),
-    { kind: 'key', id: key.id, label: keyLabel, settings: s },
-    key.user && { kind: 'user', id: key.user.id, label: `user ${key.user.id}`, settings: key.user },
-    key.team && { kind: 'team', id: key.team.id, label: `team '${key.team.name}'`, settings: key.team },
-    key.org && { kind: 'org', id: key.org.id, label: `organization '${key.org.name}'`, settings: key.org },
-    endUser ? { kind: 'end_user', id: endUser.id, label: `end user '${endUser.externalId}'`, settings: endUser } : null,
-  ];
+  const list = new SubjectList(now);
+  list.addKeyModel(key.id, parsed.model, s.modelLimits?.[parsed.model], s);
+  list.add('key', key.id, s, 'key');
+  if (key.user) list.add('user', key.user.id, key.user, 'user');
+  if (key.team) list.add('team', key.team.id, key.team, 'team', key.team.name);
+  if (key.org) list.add('org', key.org.id, key.org, 'organization', key.org.name);
+  if (endUser) list.add('end_user', endUser.id, endUser, 'end user', endUser.externalId);
   if (config.tagsByName.size > 0) {
     for (const name of requestTags(key, attribution.tags)) {
       const tag = config.tagsByName.get(name);
-      if (tag !== undefined) sources.push({ kind: 'tag', id: tag.id, label: `tag '${tag.name}'`, settings: tag });
+      if (tag !== undefined) list.add('tag', tag.id, tag, 'tag', tag.name);
     }
   }
-  const subjects = limitSubjects(sources, now);
+  const subjects = list.subjects;
   if (subjects.length === 0) return null;
 
   const countsTokens = subjects.some((x) => x.tpm !== null || x.budget !== null);

@@ -8,13 +8,6 @@ export type GovernedSettings = Readonly<Partial<GovernedConfig>> & {
   readonly tempBudgetExpiresAt?: string | null;
 };
 
-export interface SubjectSource {
-  readonly kind: SubjectKind;
-  readonly id: string;
-  readonly label: string;
-  readonly settings: GovernedSettings;
-}
-
 /** Per-model limits within a key (`modelLimits`): they share the key's budget period. */
 export interface KeyModelLimit {
   readonly rpm?: number;
@@ -30,42 +23,60 @@ export function usdToNanos(usd: number): bigint {
 }
 
 /**
- * The subjects of a request that have a limit or a budget, in the order refusals are reported (the narrowest
- * first: the key's per-model limits, the key, its user, team, organization, the end user, then tags). Subjects with
- * nothing to enforce are left out, so a request that no limit applies to never reaches the limiter.
+ * The subjects of one request that have a limit or a budget, collected in the order refusals are reported (the
+ * narrowest first: the key's per-model limits, the key, its user, team, organization, the end user, then tags).
+ * Subjects with nothing to enforce are left out, and nothing is made for them (not even their label), so a request
+ * that no limit applies to costs a few field reads and never reaches the limiter.
  */
-export function limitSubjects(sources: readonly (SubjectSource | null)[], nowMs: number): LimitSubject[] {
-  const subjects: LimitSubject[] = [];
-  for (const source of sources) {
-    if (source === null) continue;
-    const subject = toSubject(source, nowMs);
-    if (subject !== null) subjects.push(subject);
+export class SubjectList {
+  readonly subjects: LimitSubject[] = [];
+
+  constructor(private readonly nowMs: number) {}
+
+  /**
+   * Adds the subject if `settings` has a limit. Refusals name it as `<noun> '<name>'` ("team 'Research'"), or
+   * `<noun> <id>` without a name ("key 5f1c…").
+   */
+  add(kind: SubjectKind, id: string, settings: GovernedSettings, noun: string, name?: string): void {
+    this.push(kind, id, settings, noun, name, undefined);
   }
-  return subjects;
+
+  private push(kind: SubjectKind, id: string, s: GovernedSettings, noun: string, name: string | undefined, keyModel: string | undefined): void {
+    const rpm = s.rpmLimit ?? null;
+    const tpm = s.tpmLimit ?? null;
+    const parallel = s.maxParallelRequests ?? null;
+    const max = effectiveMaxBudget(s, this.nowMs);
+    if (rpm === null && tpm === null && parallel === null && max === null) return;
+    const label = keyModel !== undefined ? `model '${keyModel}' on key ${id.slice(0, -keyModel.length - 1)}` : name === undefined ? `${noun} ${id}` : `${noun} '${name}'`;
+    this.subjects.push({ kind, id, label, rpm, tpm, parallel, budget: max === null ? null : budgetRule(s, max, this.nowMs) });
+  }
+
+  /** A key's limits for one model (`modelLimits`), as a subject of its own (`<keyId>/<model>`); they share the key's budget period. */
+  addKeyModel(keyId: string, model: string, limit: KeyModelLimit | undefined, keySettings: GovernedSettings): void {
+    if (limit === undefined) return;
+    const settings: GovernedSettings = {
+      rpmLimit: limit.rpm ?? null,
+      tpmLimit: limit.tpm ?? null,
+      maxBudget: limit.maxBudget ?? null,
+      budgetDuration: keySettings.budgetDuration ?? null,
+      budgetResetAt: keySettings.budgetResetAt ?? null,
+    };
+    this.push('key_model', `${keyId}/${model}`, settings, 'model', undefined, model);
+  }
 }
 
-function toSubject(source: SubjectSource, nowMs: number): LimitSubject | null {
-  const s = source.settings;
-  const rpm = s.rpmLimit ?? null;
-  const tpm = s.tpmLimit ?? null;
-  const parallel = s.maxParallelRequests ?? null;
-  const max = effectiveMaxBudget(s, nowMs);
-  if (rpm === null && tpm === null && parallel === null && max === null) return null;
-  let budget: LimitSubject['budget'] = null;
-  if (max !== null) {
-    // A duration this data plane does not know (a newer control plane's) counts as one that never resets.
-    const duration = s.budgetDuration != null && isBudgetDuration(s.budgetDuration) ? s.budgetDuration : null;
-    const period = budgetPeriod(duration, s.budgetResetAt ?? null, nowMs);
-    budget = {
-      maxNanos: usdToNanos(max),
-      periodId: period.periodId,
-      periodEndMs: period.periodEndMs,
-      // The snapshot's spend belongs to the period the control plane last reset to; a period that has ended since
-      // starts from zero.
-      seedNanos: seedFor(s, period.periodEndMs, nowMs),
-    };
-  }
-  return { kind: source.kind, id: source.id, label: source.label, rpm, tpm, parallel, budget };
+function budgetRule(s: GovernedSettings, max: number, nowMs: number): NonNullable<LimitSubject['budget']> {
+  // A duration this data plane does not know (a newer control plane's) counts as one that never resets.
+  const duration = s.budgetDuration != null && isBudgetDuration(s.budgetDuration) ? s.budgetDuration : null;
+  const period = budgetPeriod(duration, s.budgetResetAt ?? null, nowMs);
+  return {
+    maxNanos: usdToNanos(max),
+    periodId: period.periodId,
+    periodEndMs: period.periodEndMs,
+    // The snapshot's spend belongs to the period the control plane last reset to; a period that has ended since
+    // starts from zero.
+    seedNanos: seedFor(s, period.periodEndMs, nowMs),
+  };
 }
 
 /** The hard budget now: max budget plus a temporary raise that has not lapsed. */
@@ -85,21 +96,4 @@ function seedFor(s: GovernedSettings, periodEndMs: number | null, nowMs: number)
   if (resetAt !== null && resetAt <= nowMs) return 0n;
   if (resetAt !== null && periodEndMs !== null && resetAt !== periodEndMs) return 0n;
   return usdToNanos(spend);
-}
-
-/** A key's limits for one model, as a subject of its own (`<keyId>/<model>`), or null when there are none. */
-export function keyModelSource(keyId: string, keyLabel: string, model: string, limit: KeyModelLimit | undefined, keySettings: GovernedSettings): SubjectSource | null {
-  if (limit === undefined) return null;
-  return {
-    kind: 'key_model',
-    id: `${keyId}/${model}`,
-    label: `model '${model}' on ${keyLabel}`,
-    settings: {
-      rpmLimit: limit.rpm ?? null,
-      tpmLimit: limit.tpm ?? null,
-      maxBudget: limit.maxBudget ?? null,
-      budgetDuration: keySettings.budgetDuration ?? null,
-      budgetResetAt: keySettings.budgetResetAt ?? null,
-    },
-  };
 }
