@@ -3,7 +3,7 @@ import { applyConfigChanges, hashKey, KeyConfig, OrgConfig, UserConfig, type Con
 import { describe, expect, it } from 'vitest';
 import { snapshotOf, team } from '../test-support/fixtures.js';
 import { applyDelta, compileConfig } from './compile.js';
-import type { RuntimeConfig, RuntimeKey } from './runtime.js';
+import { mayUseModel, type RuntimeConfig, type RuntimeKey } from './runtime.js';
 
 /** A key as compared: its own fields, what its team, owner and organization are, and the spend in its settings. */
 interface ComparedKey {
@@ -17,7 +17,8 @@ interface ComparedKey {
   org: { id: string; blocked: boolean; models: string[] | null } | null;
   blocked: boolean;
   expiresAtMs: number | null;
-  allowedModels: string[] | null;
+  /** The restricting lists (own, team, organization), each sorted. */
+  modelLists: string[][];
   spend: number;
 }
 
@@ -35,7 +36,7 @@ function compared(k: RuntimeKey): ComparedKey {
     org: k.org && { id: k.org.id, blocked: k.org.blocked, models: sorted(k.org.models) },
     blocked: k.blocked,
     expiresAtMs: k.expiresAtMs,
-    allowedModels: sorted(k.allowedModels),
+    modelLists: k.modelLists.map((l) => [...l].sort()),
     spend: k.settings.spend ?? 0,
   };
 }
@@ -43,7 +44,7 @@ function compared(k: RuntimeKey): ComparedKey {
 /**
  * The key index against the plain semantics it replaces: a map from hash to key, built from the whole snapshot in
  * order (a later entry with the same hash wins), a key's previous hash accepted until its grace period ends, teams,
- * owners and organizations resolved and model lists intersected per key. Snapshots are changed with the contract's
+ * owners and organizations resolved and each key's restricting model lists kept (own, team, organization). Snapshots are changed with the contract's
  * own `applyConfigChanges`.
  */
 function expectedKeys(snapshot: ConfigSnapshot): Map<string, ComparedKey> {
@@ -58,8 +59,7 @@ function expectedKeys(snapshot: ConfigSnapshot): Map<string, ComparedKey> {
     const o = orgId === null ? undefined : orgs.get(orgId);
     const u = k.userId === null ? undefined : users.get(k.userId);
     // Every list that is not empty restricts; none: every model.
-    const lists = [list(k.models), t ? list(t.models) : null, o ? list(o.models) : null].filter((l) => l !== null);
-    const allowedModels = lists.length === 0 ? null : [...new Set(lists[0]!.filter((m) => lists.every((l) => l.includes(m))))];
+    const modelLists = [list(k.models), t ? list(t.models) : null, o ? list(o.models) : null].filter((l) => l !== null);
     const expiresAtMs = k.expiresAt === null ? null : Date.parse(k.expiresAt);
     const key: ComparedKey = {
       id: k.id,
@@ -72,7 +72,7 @@ function expectedKeys(snapshot: ConfigSnapshot): Map<string, ComparedKey> {
       org: o ? { id: o.id, blocked: o.blocked, models: list(o.models) } : null,
       blocked: k.blocked,
       expiresAtMs,
-      allowedModels,
+      modelLists,
       spend: k.spend,
     };
     byHash.set(k.hash, key);
@@ -230,7 +230,7 @@ describe('key index', () => {
     expect(v1.config.keysByHash.get(hashKey('k1'))).toMatchObject({ teamMissing: true, team: null });
     const v2 = applyDelta(v1.config, 2, [{ op: 'upsertTeam', value: team({ id: 't9', name: 'late', models: ['b', 'c'] }) }]).config;
     expect(v2.keysByHash.get(hashKey('k1'))).toMatchObject({ teamMissing: false, team: { id: 't9' } });
-    expect([...v2.keysByHash.get(hashKey('k1'))!.allowedModels!]).toEqual(['b']);
+    expect(['a', 'b', 'c'].filter((m) => mayUseModel(v2.keysByHash.get(hashKey('k1'))!, m))).toEqual(['b']);
     const v3 = applyDelta(v2, 3, [{ op: 'deleteTeam', id: 't9' }]).config;
     expect(v3.keysByHash.get(hashKey('k1'))?.teamMissing).toBe(true);
     expect(v2.keysByHash.get(hashKey('k1'))?.teamMissing).toBe(false);

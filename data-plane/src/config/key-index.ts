@@ -501,7 +501,6 @@ function runtimeKey(shard: KeyShard, e: number, owners: KeyOwners): RuntimeKey {
     org,
     blocked: (flags & FLAG_BLOCKED) !== 0,
     expiresAtMs: Number.isNaN(expires) ? null : expires,
-    allowedModels: allowedModels(extra?.models ?? null, team?.models ?? null, org?.models ?? null),
     modelLists: modelLists(extra?.models ?? null, team?.models ?? null, org?.models ?? null),
     settings: spend === 0 ? settings : Object.freeze({ ...settings, spend }),
   });
@@ -515,15 +514,3 @@ function modelLists(own: ReadonlySet<string> | null, team: ReadonlySet<string> |
   return [own, team, org].filter((list): list is ReadonlySet<string> => list !== null);
 }
 
-/** The model names all three lists name literally (a null list allows every model); null: every model. */
-function allowedModels(own: ReadonlySet<string> | null, team: ReadonlySet<string> | null, org: ReadonlySet<string> | null): ReadonlySet<string> | null {
-  return intersect(intersect(own, team), org);
-}
-
-function intersect(a: ReadonlySet<string> | null, b: ReadonlySet<string> | null): ReadonlySet<string> | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  const both = new Set<string>();
-  for (const model of a) if (b.has(model)) both.add(model);
-  return both;
-}

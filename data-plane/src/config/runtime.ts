@@ -89,14 +89,9 @@ export interface RuntimeKey {
   /** Epoch milliseconds, or null for a key that never expires. */
   readonly expiresAtMs: number | null;
   /**
-   * Model names this key may use, already intersected with its team's and organization's lists; null means every
-   * model: key list (empty = no restriction) ∩ team list (empty = none) ∩ organization list (empty = none).
-   */
-  readonly allowedModels: ReadonlySet<string> | null;
-  /**
    * The key's own, its team's and its organization's model lists that restrict (non-empty), as written: names,
-   * access groups and wildcards. A model is allowed when every one of them allows it (see `mayUseModel`);
-   * `allowedModels` is only the literal names they share.
+   * access groups and wildcards (an empty list restricts nothing and is left out). A model is allowed when every one
+   * of them allows it (see `mayUseModel`).
    */
   readonly modelLists: readonly ReadonlySet<string>[];
   /**
