@@ -230,11 +230,13 @@ describe('governance on one data plane (in-process counters)', () => {
 });
 
 describe('gateway-wide policy', () => {
+  // The gateway allow list names loopback here (the test's client); the list without it is refused below.
   let t: TestDataPlane;
 
   beforeAll(async () => {
     t = await startTestDataPlane({
-      allowedIps: ['192.0.2.0/24'],
+      allowedIps: ['192.0.2.0/24', '127.0.0.1', '::1'],
+      enforcedParams: ['user'],
       snapshot: snapshotOf({ models: [model({ id: 'm1', name: 'mock-gpt' })], keys: [key(K.plain, { id: 'k-plain' })] }),
     });
   });
@@ -244,12 +246,34 @@ describe('gateway-wide policy', () => {
   });
 
   it('refuses clients outside the gateway allow list whatever their key', async () => {
-    const res = await fetch(`${t.baseUrl}/v1/chat/completions`, {
+    const closed = await startTestDataPlane({
+      allowedIps: ['192.0.2.0/24'],
+      snapshot: snapshotOf({ models: [model({ id: 'm1', name: 'mock-gpt' })], keys: [key(K.plain, { id: 'k-plain' })] }),
+    });
+    try {
+      const res = await fetch(`${closed.baseUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${K.plain}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'mock-gpt', messages: [{ role: 'user', content: 'hi' }], user: 'u-1' }),
+      });
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ error: { code: 'ip_not_allowed', message: expect.stringMatching(/not allowed by this gateway/) } });
+    } finally {
+      await closed.close();
+    }
+  });
+
+  const chat = (body: Record<string, unknown>) =>
+    fetch(`${t.baseUrl}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${K.plain}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'mock-gpt', messages: [{ role: 'user', content: 'hi' }] }),
+      body: JSON.stringify({ model: 'mock-gpt', messages: [{ role: 'user', content: 'hi' }], ...body }),
     });
-    expect(res.status).toBe(403);
-    expect(await res.json()).toMatchObject({ error: { code: 'ip_not_allowed', message: expect.stringMatching(/not allowed by this gateway/) } });
+
+  it('requires the gateway-wide parameters of every request, whatever its key', async () => {
+    const missing = await chat({});
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toMatchObject({ error: { param: 'user', message: expect.stringMatching(/This gateway requires it on every request/) } });
+    expect((await chat({ user: 'u-1' })).status).toBe(200);
   });
 });
