@@ -1,8 +1,8 @@
 /** Models: the list, and the create form's submit (proxy admins). */
-import { ref, type Ref } from 'vue';
 import { graphql } from '../api/client';
-import { CreateModelMutation, ModelsQuery, PROVIDERS, type CreateModelInput, type Model, type Provider } from '../api/operations';
-import { invalidField, optionalText, parseBudget, toFormError, type FormError, type NumberInputValue } from './forms';
+import { CreateModelMutation, ModelsQuery, PROVIDERS, type CreateModelInput, type Provider } from '../api/operations';
+import { invalidField, optionalText, parseBudget, type FormError, type NumberInputValue } from './forms';
+import { useCreate } from './useCreate';
 import { useRemoteList } from './useRemoteList';
 
 /** What the create-model form holds, as typed. */
@@ -64,29 +64,14 @@ export interface UseModelsOptions {
 
 export function useModels(options: UseModelsOptions = {}) {
   const list = useRemoteList(async () => (await graphql(ModelsQuery, {})).models);
-  const creating = ref(false);
-  const createError = ref<FormError | null>(null);
 
-  async function create(values: ModelFormValues): Promise<Model | null> {
-    const parsed = toCreateModelInput(values);
-    if ('error' in parsed) {
-      createError.value = parsed.error;
-      return null;
-    }
-    creating.value = true;
-    createError.value = null;
-    try {
-      const { createModel } = await graphql(CreateModelMutation, { input: parsed.input });
-      list.update((models) => [...models.filter((model) => model.id !== createModel.id), createModel]);
-      options.onChange?.();
-      return createModel;
-    } catch (caught) {
-      createError.value = toFormError(caught);
-      return null;
-    } finally {
-      creating.value = false;
-    }
-  }
+  const { creating, createError, create } = useCreate({
+    parse: toCreateModelInput,
+    send: async (input) => (await graphql(CreateModelMutation, { input })).createModel,
+    list,
+    onChange: options.onChange,
+  });
+
 
   if (options.immediate ?? true) void list.refresh();
 
@@ -95,8 +80,8 @@ export function useModels(options: UseModelsOptions = {}) {
     loading: list.loading,
     loadError: list.error,
     refresh: list.refresh,
-    creating: creating as Readonly<Ref<boolean>>,
-    createError: createError as Readonly<Ref<FormError | null>>,
+    creating,
+    createError,
     create,
   };
 }

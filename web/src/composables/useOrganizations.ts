@@ -13,10 +13,10 @@ import {
   invalidField,
   parseBudget,
   parseModelList,
-  toFormError,
   type FormError,
   type NumberInputValue,
 } from './forms';
+import { useCreate } from './useCreate';
 import { useRemoteList } from './useRemoteList';
 
 /** What the create-organization form holds, as typed. */
@@ -50,34 +50,16 @@ export interface UseOrganizationsOptions {
 
 export function useOrganizations(options: UseOrganizationsOptions = {}) {
   const list = useRemoteList(async () => (await graphql(OrganizationsQuery, {})).organizations);
-  const creating = ref(false);
-  const createError = ref<FormError | null>(null);
   const actionError = ref<string | null>(null);
 
-  async function create(values: OrganizationFormValues): Promise<Organization | null> {
-    const parsed = toCreateOrganizationInput(values);
-    if ('error' in parsed) {
-      createError.value = parsed.error;
-      return null;
-    }
-    creating.value = true;
-    createError.value = null;
-    try {
-      const { createOrganization } = await graphql(CreateOrganizationMutation, { input: parsed.input });
-      list.update((orgs) =>
-        [...orgs.filter((org) => org.id !== createOrganization.id), createOrganization].sort((a, b) =>
-          a.name.localeCompare(b.name),
-        ),
-      );
-      options.onChange?.();
-      return createOrganization;
-    } catch (caught) {
-      createError.value = toFormError(caught);
-      return null;
-    } finally {
-      creating.value = false;
-    }
-  }
+  const { creating, createError, create } = useCreate({
+    parse: toCreateOrganizationInput,
+    send: async (input) => (await graphql(CreateOrganizationMutation, { input })).createOrganization,
+    list,
+    order: (a, b) => a.name.localeCompare(b.name),
+    onChange: options.onChange,
+  });
+
 
   /** Blocks or unblocks: shown at once, put back if the server refuses. */
   async function setBlocked(id: string, blocked: boolean): Promise<boolean> {
@@ -105,8 +87,8 @@ export function useOrganizations(options: UseOrganizationsOptions = {}) {
     loading: list.loading,
     loadError: list.error,
     refresh: list.refresh,
-    creating: creating as Readonly<Ref<boolean>>,
-    createError: createError as Readonly<Ref<FormError | null>>,
+    creating,
+    createError,
     actionError: actionError as Readonly<Ref<string | null>>,
     create,
     setBlocked,

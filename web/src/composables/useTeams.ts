@@ -1,16 +1,15 @@
 /** Teams: the list and the create form's submit. */
-import { ref, type Ref } from 'vue';
 import { graphql } from '../api/client';
-import { CreateTeamMutation, TeamsQuery, type CreateTeamInput, type Team } from '../api/operations';
+import { CreateTeamMutation, TeamsQuery, type CreateTeamInput } from '../api/operations';
 import {
   invalidField,
   optionalText,
   parseBudget,
   parseModelList,
-  toFormError,
   type FormError,
   type NumberInputValue,
 } from './forms';
+import { useCreate } from './useCreate';
 import { useRemoteList } from './useRemoteList';
 
 /** What the create-team form holds, as typed. */
@@ -52,30 +51,14 @@ export interface UseTeamsOptions {
 
 export function useTeams(options: UseTeamsOptions = {}) {
   const list = useRemoteList(async () => (await graphql(TeamsQuery, {})).teams);
-  const creating = ref(false);
-  const createError = ref<FormError | null>(null);
 
-  /** Creates the team; returns it, or null with `createError` set. */
-  async function create(values: TeamFormValues): Promise<Team | null> {
-    const parsed = toCreateTeamInput(values);
-    if ('error' in parsed) {
-      createError.value = parsed.error;
-      return null;
-    }
-    creating.value = true;
-    createError.value = null;
-    try {
-      const { createTeam } = await graphql(CreateTeamMutation, { input: parsed.input });
-      list.update((teams) => [...teams.filter((team) => team.id !== createTeam.id), createTeam]);
-      options.onChange?.();
-      return createTeam;
-    } catch (caught) {
-      createError.value = toFormError(caught);
-      return null;
-    } finally {
-      creating.value = false;
-    }
-  }
+  const { creating, createError, create } = useCreate({
+    parse: toCreateTeamInput,
+    send: async (input) => (await graphql(CreateTeamMutation, { input })).createTeam,
+    list,
+    onChange: options.onChange,
+  });
+
 
   if (options.immediate ?? true) void list.refresh();
 
@@ -84,8 +67,8 @@ export function useTeams(options: UseTeamsOptions = {}) {
     loading: list.loading,
     loadError: list.error,
     refresh: list.refresh,
-    creating: creating as Readonly<Ref<boolean>>,
-    createError: createError as Readonly<Ref<FormError | null>>,
+    creating,
+    createError,
     create,
   };
 }

@@ -14,7 +14,8 @@ import {
   type UserRole,
 } from '../api/operations';
 import { isProxyRole, isUserRole } from '../permissions';
-import { errorMessage, invalidField, optionalText, toFormError, type FormError } from './forms';
+import { errorMessage, invalidField, optionalText, type FormError } from './forms';
+import { useCreate } from './useCreate';
 import { useRemoteList } from './useRemoteList';
 
 /** The server's minimum (NIST SP 800-63B); checked here too so a short password costs no round trip. */
@@ -64,32 +65,16 @@ export interface UseUsersOptions {
 
 export function useUsers(options: UseUsersOptions = {}) {
   const list = useRemoteList(async () => (await graphql(UsersQuery, {})).users);
-  const creating = ref(false);
-  const createError = ref<FormError | null>(null);
   const actionError = ref<string | null>(null);
 
-  async function create(values: UserFormValues): Promise<User | null> {
-    const parsed = toCreateUserInput(values);
-    if ('error' in parsed) {
-      createError.value = parsed.error;
-      return null;
-    }
-    creating.value = true;
-    createError.value = null;
-    try {
-      const { createUser } = await graphql(CreateUserMutation, { input: parsed.input });
-      list.update((users) =>
-        [...users.filter((user) => user.id !== createUser.id), createUser].sort((a, b) => a.email.localeCompare(b.email)),
-      );
-      options.onChange?.();
-      return createUser;
-    } catch (caught) {
-      createError.value = toFormError(caught);
-      return null;
-    } finally {
-      creating.value = false;
-    }
-  }
+  const { creating, createError, create } = useCreate({
+    parse: toCreateUserInput,
+    send: async (input) => (await graphql(CreateUserMutation, { input })).createUser,
+    list,
+    order: (a, b) => a.email.localeCompare(b.email),
+    onChange: options.onChange,
+  });
+
 
   /** Applies a change at once and puts the user back if the server refuses it. */
   async function update(id: string, input: UpdateUserInput, describe: string): Promise<boolean> {
@@ -120,8 +105,8 @@ export function useUsers(options: UseUsersOptions = {}) {
     loading: list.loading,
     loadError: list.error,
     refresh: list.refresh,
-    creating: creating as Readonly<Ref<boolean>>,
-    createError: createError as Readonly<Ref<FormError | null>>,
+    creating,
+    createError,
     actionError: actionError as Readonly<Ref<string | null>>,
     create,
     setRole,
