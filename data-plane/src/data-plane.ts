@@ -12,6 +12,7 @@ import type { PipelineDeps } from './pipeline/context.js';
 import { builtInProviders, type ProviderRegistry } from './providers/registry.js';
 import { secretResolver } from './upstream/secrets.js';
 import { routes } from './routes.js';
+import { Router } from './routing/router.js';
 import { UsageShipper } from './usage/shipper.js';
 import { loadUws, type LoadedUws } from './uws.js';
 
@@ -113,6 +114,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     dataPlaneId: options.dataPlaneId ?? `${hostname()}-${process.pid}`,
     uwsImplementation: uws.implementation,
     redis,
+    router: new Router(),
     governance: {
       limiter,
       allowedIps: IpAllowList.of(options.allowedIps ?? []),

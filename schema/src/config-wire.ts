@@ -248,7 +248,7 @@ export function* snapshotParts(snapshot: ConfigSnapshotInput, keysPerPart: numbe
         teams: part === 0 ? snapshot.teams : [],
         keys: snapshot.keys.slice(part * size, (part + 1) * size),
         // Orgs, users and tags are few; end users may be many but are sent only with settings: all in part 0.
-        ...(part === 0 ? { orgs: snapshot.orgs, users: snapshot.users, endUsers: snapshot.endUsers, tags: snapshot.tags } : {}),
+        ...(part === 0 ? { orgs: snapshot.orgs, users: snapshot.users, endUsers: snapshot.endUsers, tags: snapshot.tags, router: snapshot.router } : {}),
       },
     };
   }
@@ -268,5 +268,6 @@ export function joinSnapshotParts(parts: readonly ConfigSnapshot[]): ConfigSnaps
     users: parts.flatMap((p) => p.users),
     endUsers: parts.flatMap((p) => p.endUsers),
     tags: parts.flatMap((p) => p.tags),
+    router: first.router,
   };
 }

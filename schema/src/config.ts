@@ -67,6 +67,63 @@ export const ModelConfig = z.object({
 export type ModelConfig = z.infer<typeof ModelConfig>;
 
 /**
+ * How a data plane picks among the deployments of one public model name (a model group: every model config with
+ * that `name`), per group or for all:
+ * - `weighted`: random, in proportion to `weight` (the default);
+ * - `least_busy`: fewest requests in flight on this data plane;
+ * - `lowest_latency`: lowest moving average of time to first token (and of time per output token for long answers);
+ * - `usage_based`: most headroom left this minute under the deployment's `rpmLimit` / `tpmLimit`;
+ * - `lowest_cost`: cheapest price per token.
+ */
+export const RoutingStrategy = z.enum(['weighted', 'least_busy', 'lowest_latency', 'usage_based', 'lowest_cost']);
+export type RoutingStrategy = z.infer<typeof RoutingStrategy>;
+
+/** Kinds of upstream failure the router retries and cools deployments down for. */
+export const RetryableFailure = z.enum(['timeout', 'rate_limit', 'server_error', 'connection', 'auth']);
+export type RetryableFailure = z.infer<typeof RetryableFailure>;
+
+/** Model name → the names to try after it, in order. */
+const FallbackMap = z.record(z.string().min(1), z.array(z.string().min(1)));
+
+/**
+ * Gateway-wide routing and resilience settings. All optional with defaults, so a control plane that predates them
+ * (or a snapshot without them) yields the default router.
+ */
+export const RouterConfig = z.object({
+  /** Strategy of every group without its own. */
+  strategy: RoutingStrategy.default('weighted'),
+  /** Per model group (public name): its strategy. */
+  groupStrategies: z.record(z.string().min(1), RoutingStrategy).default({}),
+  /** Further attempts after a retryable failure (on another deployment when there is one), per request and model. */
+  numRetries: z.number().int().min(0).max(10).default(2),
+  /** Per failure kind: retries instead of `numRetries` (0: fail over to fallbacks at once). */
+  retryPolicy: z.partialRecord(RetryableFailure, z.number().int().min(0).max(10)).default({}),
+  /** First backoff between attempts, milliseconds; doubled per attempt, with full jitter, up to `maxBackoffMs`. */
+  backoffMs: z.number().int().min(0).max(60_000).default(100),
+  maxBackoffMs: z.number().int().min(0).max(600_000).default(5_000),
+  /**
+   * Longest `retry-after` the router waits for before retrying the same deployment; a longer one cools the
+   * deployment down for that long and moves on to another deployment or fallback instead.
+   */
+  maxRetryAfterMs: z.number().int().min(0).max(600_000).default(10_000),
+  /** General fallbacks: when every attempt on a model failed with a retryable failure, try these models. */
+  fallbacks: FallbackMap.default({}),
+  /** When the prompt does not fit the model's window (`maxInputTokens`, or the provider says so), try these. */
+  contextWindowFallbacks: FallbackMap.default({}),
+  /** When the provider's content filter refuses the request, try these. */
+  contentPolicyFallbacks: FallbackMap.default({}),
+  /** Failures of one deployment within `failureWindowMs` that cool it down. */
+  allowedFails: z.number().int().min(1).max(1_000).default(3),
+  /** Per failure kind: failures instead of `allowedFails` (e.g. `rate_limit: 1`). */
+  allowedFailsPolicy: z.partialRecord(RetryableFailure, z.number().int().min(1).max(1_000)).default({}),
+  failureWindowMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
+  /** How long a cooled-down deployment is skipped. */
+  cooldownMs: z.number().int().min(1_000).max(3_600_000).default(30_000),
+});
+export type RouterConfig = z.infer<typeof RouterConfig>;
+export const DEFAULT_ROUTER_CONFIG: RouterConfig = RouterConfig.parse({});
+
+/**
  * Budget and limit settings of a governed subject (key, team, …), enforced by the data plane. All optional with
  * defaults, so snapshots of control planes that predate them still parse.
  */
@@ -199,6 +256,8 @@ export const ConfigSnapshot = z.object({
   users: z.array(UserConfig).default([]),
   endUsers: z.array(EndUserConfig).default([]),
   tags: z.array(TagConfig).default([]),
+  /** Routing and resilience settings (absent from control planes that predate them: the defaults). */
+  router: RouterConfig.default(DEFAULT_ROUTER_CONFIG),
 });
 export type ConfigSnapshot = z.infer<typeof ConfigSnapshot>;
 
@@ -211,12 +270,14 @@ export type ConfigSnapshot = z.infer<typeof ConfigSnapshot>;
  * - `snapshotParts`: a snapshot may come as several `snapshotPart` messages instead of one `snapshot` message.
  * - `governedSubjects`: deltas may carry the org, user, end-user and tag ops (snapshots carry those lists to
  *   everyone: a data plane that predates them strips them on parse).
+ * - `routing`: deltas may carry `setRouter` (snapshots carry `router` to everyone, as above). Several models may share
+ *   one `name` (a model group) in any snapshot; a data plane that predates groups serves one of them.
  */
-export const ConfigFeature = z.enum(['snapshotParts', 'governedSubjects']);
+export const ConfigFeature = z.enum(['snapshotParts', 'governedSubjects', 'routing']);
 export type ConfigFeature = z.infer<typeof ConfigFeature>;
 export const CONFIG_FEATURES_PARAM = 'configFeatures';
 /** What this version's data plane understands. */
-export const DATA_PLANE_CONFIG_FEATURES: readonly ConfigFeature[] = ['snapshotParts', 'governedSubjects'];
+export const DATA_PLANE_CONFIG_FEATURES: readonly ConfigFeature[] = ['snapshotParts', 'governedSubjects', 'routing'];
 
 export const ConfigChange = z.discriminatedUnion('op', [
   z.object({ op: z.literal('upsertModel'), value: ModelConfig }),
@@ -234,6 +295,8 @@ export const ConfigChange = z.discriminatedUnion('op', [
   z.object({ op: z.literal('deleteEndUser'), id: z.string() }),
   z.object({ op: z.literal('upsertTag'), value: TagConfig }),
   z.object({ op: z.literal('deleteTag'), id: z.string() }),
+  // Sent only to subscribers that listed the `routing` feature.
+  z.object({ op: z.literal('setRouter'), value: RouterConfig }),
 ]);
 export type ConfigChange = z.infer<typeof ConfigChange>;
 
@@ -255,7 +318,7 @@ export type ConfigMessage = z.infer<typeof ConfigMessage>;
 /**
  * A snapshot in parts, for subscribers that listed the `snapshotParts` feature: a run of `snapshotPart` messages
  * numbered from 0, the last one marked `last`, instead of one `snapshot` message. The snapshot is the union of the
- * parts' models, teams and keys, with the version and `generatedAt` of part 0 (see `snapshotParts` in
+ * parts' models, teams and keys (router settings: part 0's), with the version and `generatedAt` of part 0 (see `snapshotParts` in
  * config-wire.ts). Parts keep every message small (a 500,000-key snapshot is over 100 MB of JSON), so neither side
  * builds one huge string and no WebSocket message limit is reached. A data plane applies nothing until the last part
  * has arrived; a part out of sequence means it missed one and must resubscribe.
@@ -294,6 +357,7 @@ export function applyConfigChanges(base: ConfigSnapshot, version: number, change
   const users = new Map(base.users.map((u) => [u.id, u]));
   const endUsers = new Map(base.endUsers.map((e) => [e.id, e]));
   const tags = new Map(base.tags.map((t) => [t.id, t]));
+  let router = base.router;
   for (const change of changes) {
     switch (change.op) {
       case 'upsertModel': models.set(change.value.id, change.value); break;
@@ -310,6 +374,7 @@ export function applyConfigChanges(base: ConfigSnapshot, version: number, change
       case 'deleteEndUser': endUsers.delete(change.id); break;
       case 'upsertTag': tags.set(change.value.id, change.value); break;
       case 'deleteTag': tags.delete(change.id); break;
+      case 'setRouter': router = change.value; break;
     }
   }
   return {
@@ -322,5 +387,6 @@ export function applyConfigChanges(base: ConfigSnapshot, version: number, change
     users: [...users.values()],
     endUsers: [...endUsers.values()],
     tags: [...tags.values()],
+    router,
   };
 }

@@ -7,14 +7,17 @@ import type {
   LeanConfigSnapshot,
   ModelConfig,
   OrgConfig,
+  RouterConfig,
   TagConfig,
   TeamConfig,
   UserConfig,
 } from '@tollgate/schema';
+import { DEFAULT_ROUTER_CONFIG } from '@tollgate/schema';
 import { KeyIndexBuilder, type KeyIndex, type KeyOwners } from './key-index.js';
 import type {
   ConfigState,
   KeyLookup,
+  ModelGroup,
   RuntimeConfig,
   RuntimeEndUser,
   RuntimeGoverned,
@@ -59,6 +62,8 @@ export class SnapshotBuilder {
   private readonly users = new Map<string, RuntimeUser>();
   private readonly endUsers = new Map<string, RuntimeEndUser>();
   private readonly tags = new Map<string, RuntimeTag>();
+  private router: RouterConfig = DEFAULT_ROUTER_CONFIG;
+  private routerTaken = false;
   /** Keys whose team had not arrived when they did (checked again at the end). */
   private readonly teamNotYetSeen: { id: string; teamId: string }[] = [];
 
@@ -75,6 +80,11 @@ export class SnapshotBuilder {
     for (const u of part.users) this.users.set(u.id, runtimeUser(u));
     for (const e of part.endUsers) this.endUsers.set(e.id, runtimeEndUser(e));
     for (const t of part.tags) this.tags.set(t.id, runtimeTag(t));
+    // Parts after the first carry the defaults (see `snapshotParts`): the first part's settings stand.
+    if (!this.routerTaken) {
+      this.router = part.router;
+      this.routerTaken = true;
+    }
     for (const k of part.keys) {
       this.keys.add(k);
       if (k.teamId != null && !this.teams.has(k.teamId)) this.teamNotYetSeen.push({ id: k.id, teamId: k.teamId });
@@ -92,6 +102,7 @@ export class SnapshotBuilder {
       users: this.users,
       endUsers: this.endUsers,
       tags: this.tags,
+      router: this.router,
     };
     const config = runtimeConfig(this.version, Number.isFinite(generated) ? Math.floor(generated / 1000) : 0, state, warnings, {
       endUsersByExternalId: indexBy(this.endUsers, (e) => e.externalId),
@@ -119,6 +130,7 @@ export function applyDelta(config: RuntimeConfig, version: number, changes: read
   const users = new SubjectChanges(config.state.users);
   const endUsers = new SubjectChanges(config.state.endUsers, config.endUsersByExternalId, (e) => e.externalId);
   const tags = new SubjectChanges(config.state.tags, config.tagsByName, (t) => t.name);
+  let router = config.state.router;
   for (const change of changes) {
     switch (change.op) {
       case 'upsertModel': (models ??= new Map(config.state.models)).set(change.value.id, change.value); break;
@@ -135,6 +147,7 @@ export function applyDelta(config: RuntimeConfig, version: number, changes: read
       case 'deleteEndUser': endUsers.delete(change.id); break;
       case 'upsertTag': tags.set(runtimeTag(change.value)); break;
       case 'deleteTag': tags.delete(change.id); break;
+      case 'setRouter': router = change.value; break;
     }
   }
   const state: ConfigState = {
@@ -145,9 +158,10 @@ export function applyDelta(config: RuntimeConfig, version: number, changes: read
     users: users.byId,
     endUsers: endUsers.byId,
     tags: tags.byId,
+    router,
   };
   const next = runtimeConfig(version, Math.floor(Date.now() / 1000), state, warnings, {
-    modelsByName: models ? undefined : config.modelsByName,
+    models: models ? undefined : { byName: config.modelsByName, groups: config.groupsByName },
     teamsById: teams ? undefined : config.teamsById,
     endUsersByExternalId: endUsers.byName,
     tagsByName: tags.byName,
@@ -208,18 +222,21 @@ function runtimeConfig(
   state: ConfigState,
   warnings: CompileWarning[],
   indexes: {
-    modelsByName?: ReadonlyMap<string, RuntimeModel>;
+    models?: CompiledModels;
     teamsById?: ReadonlyMap<string, RuntimeTeam>;
     endUsersByExternalId: ReadonlyMap<string, RuntimeEndUser>;
     tagsByName: ReadonlyMap<string, RuntimeTag>;
   },
 ): RuntimeConfig {
   const teamsById = indexes.teamsById ?? compileTeams(state.teams);
+  const models = indexes.models ?? compileModels(state.models);
   return Object.freeze({
     version,
     createdAt,
     keysByHash: new KeysByHash(state.keys, { teams: teamsById, orgs: state.orgs, users: state.users }),
-    modelsByName: indexes.modelsByName ?? compileModels(state.models, warnings),
+    modelsByName: models.byName,
+    groupsByName: models.groups,
+    router: state.router,
     teamsById,
     orgsById: state.orgs,
     usersById: state.users,
@@ -235,13 +252,30 @@ function indexBy<S>(subjects: ReadonlyMap<string, S>, nameOf: (subject: S) => st
   return byName;
 }
 
-function compileModels(models: ReadonlyMap<string, ModelConfig>, warnings: CompileWarning[]): ReadonlyMap<string, RuntimeModel> {
-  const byName = new Map<string, RuntimeModel>();
+interface CompiledModels {
+  readonly byName: ReadonlyMap<string, RuntimeModel>;
+  readonly groups: ReadonlyMap<string, ModelGroup>;
+}
+
+/** Models by public name: several models of one name are the deployments of one group, in snapshot order. */
+function compileModels(models: ReadonlyMap<string, ModelConfig>): CompiledModels {
+  const deployments = new Map<string, RuntimeModel[]>();
   for (const m of models.values()) {
-    if (byName.has(m.name)) warnings.push({ message: `duplicate model name ${m.name}; the later entry wins`, id: m.id });
-    byName.set(m.name, Object.freeze({ ...m }));
+    const model = Object.freeze({ ...m });
+    const list = deployments.get(m.name);
+    if (list === undefined) deployments.set(m.name, [model]);
+    else list.push(model);
   }
-  return byName;
+  const byName = new Map<string, RuntimeModel>();
+  const groups = new Map<string, ModelGroup>();
+  for (const [name, list] of deployments) {
+    byName.set(name, list[0]!);
+    groups.set(
+      name,
+      Object.freeze({ name, deployments: Object.freeze(list), tagged: list.some((m) => m.tags.length > 0), windowed: list.some((m) => m.maxInputTokens !== null) }),
+    );
+  }
+  return { byName, groups };
 }
 
 function compileTeams(teams: ReadonlyMap<string, TeamConfig>): ReadonlyMap<string, RuntimeTeam> {

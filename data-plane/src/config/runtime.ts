@@ -1,4 +1,4 @@
-import type { GovernedConfig, KeyConfig, ModelConfig, TeamConfig } from '@tollgate/schema';
+import type { GovernedConfig, KeyConfig, ModelConfig, RouterConfig, TeamConfig } from '@tollgate/schema';
 import { ModelList } from '../governance/model-access.js';
 import type { KeyIndex } from './key-index.js';
 
@@ -8,6 +8,19 @@ import type { KeyIndex } from './key-index.js';
  */
 /** A model deployment as the request path sees it: the snapshot's model config, frozen. */
 export type RuntimeModel = Readonly<ModelConfig>;
+
+/**
+ * The deployments of one public model name, in snapshot order (most names have one). The router picks one per
+ * attempt (see routing/router.ts).
+ */
+export interface ModelGroup {
+  readonly name: string;
+  readonly deployments: readonly RuntimeModel[];
+  /** Some deployment has tags (tag-based routing applies). */
+  readonly tagged: boolean;
+  /** Some deployment has a context window (`maxInputTokens`): the router needs a prompt estimate. */
+  readonly windowed: boolean;
+}
 
 /**
  * Budget and limit settings of a governed subject, every field present (as the snapshot's parse fills them in), and
@@ -121,6 +134,7 @@ export interface ConfigState {
   readonly users: ReadonlyMap<string, RuntimeUser>;
   readonly endUsers: ReadonlyMap<string, RuntimeEndUser>;
   readonly tags: ReadonlyMap<string, RuntimeTag>;
+  readonly router: RouterConfig;
 }
 
 export interface RuntimeConfig {
@@ -128,7 +142,12 @@ export interface RuntimeConfig {
   /** Seconds since the epoch of the snapshot, used as `created` in model lists. */
   readonly createdAt: number;
   readonly keysByHash: KeyLookup;
+  /** Each public model name's first deployment: what lists, access checks and wildcards go by. */
   readonly modelsByName: ReadonlyMap<string, RuntimeModel>;
+  /** Every deployment of each public model name. */
+  readonly groupsByName: ReadonlyMap<string, ModelGroup>;
+  /** Routing, retry, fallback and cooldown settings. */
+  readonly router: RouterConfig;
   readonly teamsById: ReadonlyMap<string, RuntimeTeam>;
   readonly orgsById: ReadonlyMap<string, RuntimeOrg>;
   readonly usersById: ReadonlyMap<string, RuntimeUser>;

@@ -108,7 +108,7 @@ export function settleGoverned(gov: GovernanceOptions, ticket: Ticket, usage: Us
 
 
 /** The key's, its team's and the request's tags, once each. */
-function requestTags(key: RuntimeKey, own: readonly string[]): Set<string> {
+export function requestTags(key: RuntimeKey, own: readonly string[]): Set<string> {
   const tags = new Set<string>(own);
   for (const tag of key.settings.tags ?? []) tags.add(tag);
   for (const tag of key.team?.tags ?? []) tags.add(tag);
@@ -116,7 +116,7 @@ function requestTags(key: RuntimeKey, own: readonly string[]): Set<string> {
 }
 
 /** The request's own output cap, under any of the names the protocols use. */
-function maxOutputTokens(body: Record<string, unknown>): number | null {
+export function maxOutputTokens(body: Record<string, unknown>): number | null {
   for (const name of ['max_completion_tokens', 'max_tokens', 'max_output_tokens']) {
     const value = body[name];
     if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return Math.ceil(value);

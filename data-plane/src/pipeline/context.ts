@@ -1,3 +1,4 @@
+import type { Router } from '../routing/router.js';
 import type { UsageEvent } from '@tollgate/schema';
 import type { ConfigStore } from '../config/store.js';
 import type { GovernanceOptions } from '../governance/govern.js';
@@ -17,6 +18,8 @@ export interface PipelineDeps {
   readonly dataPlaneId: string;
   readonly uwsImplementation: string;
   readonly redis: RedisHealth | null;
+  /** Picks deployments, keeps their health and latency (routing/router.ts). */
+  readonly router: Router;
   /** Rate limits, budgets and request policy. */
   readonly governance: GovernanceOptions;
   /** Usage events not yet acknowledged by the control plane (metrics). */

@@ -1,4 +1,4 @@
-import { mayUseModel, type RuntimeConfig, type RuntimeKey, type RuntimeModel } from '../config/runtime.js';
+import { mayUseModel, type ModelGroup, type RuntimeConfig, type RuntimeKey, type RuntimeModel } from '../config/runtime.js';
 import { WildcardModels } from '../governance/model-access.js';
 import { errors } from '../http/errors.js';
 
@@ -14,6 +14,22 @@ export function resolveModel(config: RuntimeConfig, key: RuntimeKey, name: strin
   if (model === undefined) throw errors.modelNotFound(name);
   if (!mayUseModel(key, target, model)) throw errors.modelNotAllowed(name);
   return model;
+}
+
+/**
+ * Public model name → its group of deployments, as `resolveModel` decides (alias, exact name, wildcard; 404, 403). A
+ * wildcard match is a group of the one deployment it resolves to.
+ */
+export function resolveGroup(config: RuntimeConfig, key: RuntimeKey, name: string): ModelGroup {
+  const target = key.settings.modelAliases?.[name] ?? name;
+  const group = config.groupsByName.get(target);
+  if (group === undefined) {
+    const model = resolveModel(config, key, name);
+    return { name: target, deployments: [model], tagged: model.tags.length > 0, windowed: model.maxInputTokens !== null };
+  }
+  // A group's access groups are all of its deployments'.
+  if (!group.deployments.some((d) => mayUseModel(key, target, d))) throw errors.modelNotAllowed(name);
+  return group;
 }
 
 /** The models a key may use, in snapshot order, then its aliases of them (named as the alias). */

@@ -4,14 +4,17 @@ import type { RequestHead } from '../http/request-head.js';
 import { estimatePromptTokens } from '../providers/token-estimate.js';
 import type { ParsedInbound, Surface } from '../surfaces/types.js';
 import { UsageRecorder, type UsageOutcome } from '../usage/recorder.js';
-import { admitGoverned, checkAccess, settleGoverned } from '../governance/govern.js';
+import { admitGoverned, checkAccess, maxOutputTokens, requestTags, roughBodyTokens, settleGoverned } from '../governance/govern.js';
+import type { ModelGroup, RuntimeKey, RuntimeModel } from '../config/runtime.js';
+import { routeRequest, takeRequestFallbacks } from '../routing/route.js';
+import type { RouteRequest } from '../routing/router.js';
 import type { Ticket } from '../limits/types.js';
 import { Accounting } from './accounting.js';
 import { authenticate } from './authenticate.js';
 import type { PipelineDeps } from './context.js';
 import { jsonResponse } from './json-response.js';
 import { requireConfig } from './require-config.js';
-import { resolveModel } from './resolve-model.js';
+import { resolveGroup } from './resolve-model.js';
 import { streamResponse } from './stream-response.js';
 
 /**
@@ -54,31 +57,13 @@ export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, 
     usage.stream = parsed.stream;
     usage.endUser = parsed.user;
 
-    const model = resolveModel(config, key, parsed.model);
-    usage.useModel(model);
-    const provider = deps.providers.get(model.provider);
-    if (provider === undefined) throw errors.providerUnavailable(model.provider);
-    ticket = await admitGoverned(deps.governance, ex, config, key, parsed, model, usage);
+    const group = resolveGroup(config, key, parsed.model);
+    usage.useModel(group.deployments[0]!);
+    const fallbacks = takeRequestFallbacks(parsed.body);
+    ticket = await admitGoverned(deps.governance, ex, config, key, parsed, group.deployments[0]!, usage);
 
-    const capability = provider.forward;
-    if (surface.forward && capability?.takes(surface.protocol, model)) {
-      const forwarded = await surface.forward(ex, parsed, { capability, target: model, secrets: deps.secrets, usage });
-      usage.setTokens(forwarded.usage, parsed);
-      usage.finish(forwarded.outcome);
-      if (ticket !== null) settleGoverned(deps.governance, ticket, usage);
-      return;
-    }
-
-    const accounting = new Accounting(() => estimatePromptTokens(parsed.canonical.messages, parsed.canonical.tools));
-    const events = provider.chat(parsed.canonical, { target: model, signal: ex.signal, secrets: deps.secrets });
-    const meta = { requestId: ex.requestId, created: Math.floor(Date.now() / 1000), model: parsed.model };
-    const outcome: UsageOutcome = parsed.stream
-      ? await streamResponse(ex, events, surface.streamEncoder(meta, parsed), accounting, usage)
-      : await jsonResponse(ex, events, surface, meta, parsed, accounting);
-    // Success, client abort or a mid-stream failure: the upstream worked on the prompt, bill what it produced.
-    // (A provider error before any output throws instead and is billed nothing.)
-    usage.setTokens(accounting.final(), parsed);
-    usage.finish(outcome);
+    const routed = { config, key, ex, usage, group, fallbacks, request: routeInfo(deps, key, parsed, usage, group) };
+    await routeRequest(deps.router, routed, (model) => answer(deps, ex, surface, parsed, model, usage!));
     if (ticket !== null) settleGoverned(deps.governance, ticket, usage);
   } catch (err) {
     fail(deps, ex, err, usage, surface);
@@ -86,6 +71,45 @@ export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, 
     if (ticket !== null && usage !== undefined) settleGoverned(deps.governance, ticket, usage);
   }
 }
+
+/**
+ * One attempt on `model`: the upstream call and the client's answer (step 5). Throws, having sent nothing, when the
+ * upstream failed before the answer started; the router decides whether another attempt follows.
+ */
+async function answer<P extends ParsedInbound>(deps: PipelineDeps, ex: Exchange, surface: Surface<P>, parsed: P, model: RuntimeModel, usage: UsageRecorder): Promise<void> {
+  const provider = deps.providers.get(model.provider);
+  if (provider === undefined) throw errors.providerUnavailable(model.provider);
+  const capability = provider.forward;
+  if (surface.forward && capability?.takes(surface.protocol, model)) {
+    const forwarded = await surface.forward(ex, parsed, { capability, target: model, secrets: deps.secrets, usage });
+    usage.setTokens(forwarded.usage, parsed);
+    usage.finish(forwarded.outcome);
+    return;
+  }
+
+  const accounting = new Accounting(() => estimatePromptTokens(parsed.canonical.messages, parsed.canonical.tools));
+  const events = provider.chat(parsed.canonical, { target: model, signal: ex.signal, secrets: deps.secrets });
+  const meta = { requestId: ex.requestId, created: Math.floor(Date.now() / 1000), model: parsed.model };
+  const outcome: UsageOutcome = parsed.stream
+    ? await streamResponse(ex, events, surface.streamEncoder(meta, parsed), accounting, usage)
+    : await jsonResponse(ex, events, surface, meta, parsed, accounting);
+  // Success, client abort or a mid-stream failure: the upstream worked on the prompt, bill what it produced.
+  // (A provider error before any output throws instead and is billed nothing.)
+  usage.setTokens(accounting.final(), parsed);
+  usage.finish(outcome);
+}
+
+/** What the router's strategies need of the request; the tags and the prompt estimate only when the group uses them. */
+function routeInfo(deps: PipelineDeps, key: RuntimeKey, parsed: ParsedInbound, usage: UsageRecorder, group: ModelGroup): RouteRequest {
+  return {
+    stream: parsed.stream,
+    promptTokens: group.windowed ? roughBodyTokens(parsed.body) : null,
+    outputTokens: maxOutputTokens(parsed.body) ?? deps.governance.defaultReserveOutputTokens,
+    tags: group.tagged ? requestTags(key, usage.tags) : NO_TAGS,
+  };
+}
+
+const NO_TAGS: ReadonlySet<string> = new Set();
 
 /** The one place a failed request turns into a response and, when attributable, a usage event. */
 function fail(deps: PipelineDeps, ex: Exchange, err: unknown, usage: UsageRecorder | undefined, surface: Surface<ParsedInbound>): void {

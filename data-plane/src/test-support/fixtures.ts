@@ -1,4 +1,4 @@
-import { hashKey, KeyConfig, ModelConfig, OrgConfig, TeamConfig, UserConfig, type ConfigSnapshot } from '@tollgate/schema';
+import { hashKey, KeyConfig, ModelConfig, OrgConfig, TeamConfig, UserConfig, RouterConfig, type ConfigSnapshot } from '@tollgate/schema';
 
 /** Plaintext keys of the fixture snapshot; only their hashes go into the config, as in production. */
 export const KEYS = {
@@ -53,10 +53,17 @@ export function fixtureSnapshot(version = 1): ConfigSnapshot {
     users: [UserConfig.parse({ id: 'u-blocked', blocked: true })],
     endUsers: [],
     tags: [],
+    router: ONE_ATTEMPT,
   };
 }
 
+/**
+ * Router settings of fixture snapshots: no retries, so tests of what one upstream answer becomes see exactly that
+ * answer; the router's own tests (routing/) set what they test.
+ */
+export const ONE_ATTEMPT: RouterConfig = RouterConfig.parse({ numRetries: 0 });
+
 /** A snapshot of just the given entities (version 1; every list not given is empty). */
 export function snapshotOf(parts: Partial<ConfigSnapshot>): ConfigSnapshot {
-  return { version: 1, generatedAt: '2026-01-01T00:00:00.000Z', models: [], teams: [], keys: [], orgs: [], users: [], endUsers: [], tags: [], ...parts };
+  return { version: 1, generatedAt: '2026-01-01T00:00:00.000Z', models: [], teams: [], keys: [], orgs: [], users: [], endUsers: [], tags: [], router: ONE_ATTEMPT, ...parts };
 }

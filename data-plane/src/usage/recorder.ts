@@ -83,6 +83,16 @@ export class UsageRecorder {
     this.ttftMs ??= performance.now() - this.startMs;
   }
 
+  /** When the first token came (`performance.now()` time), or null. */
+  get firstTokenAt(): number | null {
+    return this.ttftMs === null ? null : this.startMs + this.ttftMs;
+  }
+
+  /** Output tokens; 0 until tokens are set. */
+  get outputTokens(): number {
+    return this.usage === undefined ? 0 : this.usage.outputTokens;
+  }
+
   get done(): boolean {
     return this.emitted;
   }

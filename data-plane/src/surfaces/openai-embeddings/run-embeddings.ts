@@ -1,12 +1,13 @@
 import { ClientGoneError, type Exchange } from '../../http/exchange.js';
 import { errors, HttpError } from '../../http/errors.js';
 import type { RequestHead } from '../../http/request-head.js';
-import { admitGoverned, checkAccess, settleGoverned } from '../../governance/govern.js';
+import { admitGoverned, checkAccess, requestTags, settleGoverned } from '../../governance/govern.js';
 import type { Ticket } from '../../limits/types.js';
 import { authenticate, openAiCredential } from '../../pipeline/authenticate.js';
 import type { PipelineDeps } from '../../pipeline/context.js';
 import { requireConfig } from '../../pipeline/require-config.js';
-import { resolveModel } from '../../pipeline/resolve-model.js';
+import { resolveGroup } from '../../pipeline/resolve-model.js';
+import { routeRequest } from '../../routing/route.js';
 import { countTextTokens } from '../../providers/token-estimate.js';
 import type { EmbeddingResult, Provider, ProviderCall } from '../../providers/types.js';
 import { toProviderError } from '../../upstream/errors.js';
@@ -24,7 +25,8 @@ import { embeddingsNotSupported, wrongVectorCount } from './errors.js';
  * 3. read the body under the size cap (413), parse and validate it (400);
  * 4. resolve the model: unknown (404) before not allowed (403); then governance: required parameters, tags and
  *    metadata, blocked end users, rate limits and budgets (400/403/429/503), settled when the request ends;
- * 5. the provider's `embed` capability, or 400 `embeddings_not_supported` naming the provider;
+ * 5. the router picks a deployment of the model's group and retries elsewhere on upstream failures (routing/route.ts);
+ *    the provider's `embed` capability, or 400 `embeddings_not_supported` naming the provider;
  * 6. encode float or base64, respond, and record the prompt tokens (output 0) and their cost.
  *
  * Steps 1–3 start synchronously, inside the uWS handler: the body reader must be attached before it returns.
@@ -43,19 +45,22 @@ export async function runEmbeddings(deps: PipelineDeps, ex: Exchange, head: Requ
     usage.model = parsed.model;
     usage.endUser = parsed.user;
 
-    const model = resolveModel(config, key, parsed.model);
-    usage.useModel(model);
-    const provider = deps.providers.get(model.provider);
-    if (provider === undefined) throw errors.providerUnavailable(model.provider);
-    ticket = await admitGoverned(deps.governance, ex, config, key, parsed, model, usage);
+    const group = resolveGroup(config, key, parsed.model);
+    usage.useModel(group.deployments[0]!);
+    ticket = await admitGoverned(deps.governance, ex, config, key, parsed, group.deployments[0]!, usage);
 
-    const result = await embed(provider, parsed, { target: model, signal: ex.signal, secrets: deps.secrets });
-    const inputTokens = result.inputTokens ?? estimateInputTokens(parsed.input);
-    // The provider did the work: bill it even if the client has left meanwhile.
-    usage.setTokens({ inputTokens, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, estimated: result.inputTokens === undefined });
-    if (ex.aborted) throw new ClientGoneError();
-    ex.sendJson(200, embeddingsResponse({ model: parsed.model, vectors: result.vectors, format: parsed.encodingFormat, inputTokens }));
-    usage.finish({ status: 'success', httpStatus: 200 });
+    const request = { stream: false, promptTokens: null, outputTokens: 0, tags: group.tagged ? requestTags(key, usage.tags) : new Set<string>() };
+    await routeRequest(deps.router, { config, key, ex, usage, group, request, fallbacks: [] }, async (model) => {
+      const provider = deps.providers.get(model.provider);
+      if (provider === undefined) throw errors.providerUnavailable(model.provider);
+      const result = await embed(provider, parsed, { target: model, signal: ex.signal, secrets: deps.secrets });
+      const inputTokens = result.inputTokens ?? estimateInputTokens(parsed.input);
+      // The provider did the work: bill it even if the client has left meanwhile.
+      usage!.setTokens({ inputTokens, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, estimated: result.inputTokens === undefined });
+      if (ex.aborted) throw new ClientGoneError();
+      ex.sendJson(200, embeddingsResponse({ model: parsed.model, vectors: result.vectors, format: parsed.encodingFormat, inputTokens }));
+      usage!.finish({ status: 'success', httpStatus: 200 });
+    });
     if (ticket !== null) settleGoverned(deps.governance, ticket, usage);
   } catch (err) {
     fail(deps, ex, err, usage);

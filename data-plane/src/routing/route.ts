@@ -1,0 +1,223 @@
+import { performance } from 'node:perf_hooks';
+import type { RouterConfig } from '@tollgate/schema';
+import { mayUseModel, type ModelGroup, type RuntimeConfig, type RuntimeKey, type RuntimeModel } from '../config/runtime.js';
+import { ClientGoneError, type Exchange } from '../http/exchange.js';
+import { errors, HttpError } from '../http/errors.js';
+import type { UsageRecorder } from '../usage/recorder.js';
+import { classifyFailure, retryAfterMs, type AttemptFailure } from './failures.js';
+import type { RouteRequest, Router } from './router.js';
+
+/** Response header naming the deployment (model config id) that answered. */
+export const DEPLOYMENT_HEADER = 'x-tollgate-deployment';
+/** Response header with the number of upstream attempts, when there was more than one. */
+export const ATTEMPTS_HEADER = 'x-tollgate-attempts';
+/** Models one request may fall back through (the requested one included). */
+const MAX_MODELS = 5;
+
+/**
+ * One attempt on a deployment: the whole upstream call and the client's response. It either answers the client
+ * (success, or a failure after the answer started: the protocol's own error event) or throws before anything was sent,
+ * which is when the router may try again elsewhere without the client noticing.
+ */
+export type Attempt = (deployment: RuntimeModel) => Promise<void>;
+
+export interface RoutedRequest {
+  readonly config: RuntimeConfig;
+  readonly key: RuntimeKey;
+  readonly ex: Exchange;
+  readonly usage: UsageRecorder;
+  /** The requested model's group (aliases resolved, access checked). */
+  readonly group: ModelGroup;
+  /** What the strategies need (tags, prompt estimate, stream). */
+  readonly request: RouteRequest;
+  /** Per-request fallbacks (the body's `fallbacks`), tried when the config names none for the failure. */
+  readonly fallbacks: readonly string[];
+}
+
+interface GroupFailure {
+  readonly kind: AttemptFailure;
+  readonly error: HttpError;
+}
+
+/**
+ * Runs a request through the router: attempts on the group's deployments, with retries and backoff, then its
+ * fallbacks. The rules, in order:
+ *
+ * - A failure before anything reached the client is invisible to it: the router may try again. After the first byte
+ *   the attempt's own error event stands (a retry would duplicate what the client already has).
+ * - A retryable failure (timeout, 429, 5xx, unreachable, upstream auth) counts towards the deployment's cooldown and
+ *   is retried up to `retryPolicy[kind] ?? numRetries` times, on another deployment of the group when there is one
+ *   (at once), else on the same one after a backoff (exponential, full jitter) or its `retry-after`, whichever is
+ *   longer. A `retry-after` over `maxRetryAfterMs` ends the retries on that deployment instead of waiting.
+ * - Retries used up: the general fallbacks of the requested model (`fallbacks`, else the request's own `fallbacks`).
+ *   The prompt does not fit (known before the call from `maxInputTokens`, or from the provider's error): the
+ *   context-window fallbacks. The provider's content filter refused: the content-policy fallbacks. Each fallback
+ *   model is a group of its own, with its own retries; fallbacks the key may not use, or that do not exist, are
+ *   skipped.
+ * - Nothing left: the last failure goes to the client, saying what was tried.
+ */
+export async function routeRequest(router: Router, routed: RoutedRequest, attempt: Attempt): Promise<void> {
+  const { config, ex } = routed;
+  const settings = config.router;
+  const requested = routed.group.name;
+  const visited = new Set<string>([requested]);
+  let group = routed.group;
+  const attempts = { count: 0 };
+  for (;;) {
+    const failure = await attemptGroup(router, routed, group, settings, attempt, attempts);
+    if (failure === null) return;
+    const next = nextFallback(routed, settings, failure.kind, requested, visited);
+    if (next === null) throw describe(failure, group, visited, attempts.count);
+    visited.add(next.name);
+    group = next;
+    if (ex.aborted) throw new ClientGoneError();
+  }
+}
+
+async function attemptGroup(
+  router: Router,
+  routed: RoutedRequest,
+  group: ModelGroup,
+  settings: RouterConfig,
+  attempt: Attempt,
+  attempts: { count: number },
+): Promise<GroupFailure | null> {
+  const { ex, usage, request } = routed;
+  const strategy = settings.groupStrategies[group.name] ?? settings.strategy;
+  const tried = new Set<string>();
+  let retries = 0;
+  /** The last failure's `retry-after` (ms), honoured when the next attempt goes to the same deployment. */
+  let waitMs = 0;
+  for (;;) {
+    const picked = router.pick(group, strategy, request, tried, Date.now());
+    if (picked.deployment === null) {
+      return { kind: 'context_window', error: contextWindowError(group.name, request.promptTokens ?? 0, picked.largestWindow) };
+    }
+    const deployment = picked.deployment;
+    if (tried.has(deployment.id)) {
+      await sleep(Math.max(waitMs, backoffMs(settings, retries, Math.random)), ex);
+    }
+    attempts.count++;
+    usage.useModel(deployment);
+    setHeader(ex, DEPLOYMENT_HEADER, deployment.id);
+    if (attempts.count > 1) setHeader(ex, ATTEMPTS_HEADER, String(attempts.count));
+    const start = performance.now();
+    router.started(deployment, Date.now());
+    try {
+      await attempt(deployment);
+      const end = performance.now();
+      const first = usage.firstTokenAt;
+      router.ended(
+        deployment,
+        { ok: true, ttftMs: first !== null && first >= start ? first - start : null, totalMs: end - start, tokens: usage.totalTokens, outputTokens: usage.outputTokens },
+        Date.now(),
+      );
+      return null;
+    } catch (err) {
+      router.ended(deployment, { ok: false, ttftMs: null, totalMs: 0, tokens: 0, outputTokens: 0 }, Date.now());
+      if (!(err instanceof HttpError) || ex.headersSent || ex.aborted) throw err;
+      const kind = classifyFailure(err);
+      if (kind === null) throw err;
+      if (kind === 'context_window' || kind === 'content_policy') return { kind, error: err };
+      const retryAfter = retryAfterMs(err);
+      router.failed(deployment, kind, settings, retryAfter, Date.now());
+      const error = picked.coolingDown ? coolingDownError(err, group) : err;
+      if (retries >= (settings.retryPolicy[kind] ?? settings.numRetries)) return { kind, error };
+      // A provider that asks for a longer wait than the router allows is not retried: another deployment or model may be.
+      if (retryAfter !== null && retryAfter > settings.maxRetryAfterMs && group.deployments.length === 1) return { kind, error };
+      retries++;
+      tried.add(deployment.id);
+      waitMs = retryAfter !== null && retryAfter <= settings.maxRetryAfterMs ? retryAfter : 0;
+    }
+  }
+}
+
+/** The next model to fall back to after a failure of `kind`, or null when none is left. */
+function nextFallback(routed: RoutedRequest, settings: RouterConfig, kind: AttemptFailure, requested: string, visited: Set<string>): ModelGroup | null {
+  if (visited.size >= MAX_MODELS) return null;
+  const configured = kind === 'context_window' ? settings.contextWindowFallbacks : kind === 'content_policy' ? settings.contentPolicyFallbacks : settings.fallbacks;
+  const names = configured[requested] ?? routed.fallbacks;
+  for (const name of names) {
+    if (visited.has(name)) continue;
+    const target = routed.key.settings.modelAliases?.[name] ?? name;
+    const group = routed.config.groupsByName.get(target);
+    if (group === undefined || !mayUseModel(routed.key, target, group.deployments[0])) {
+      visited.add(name);
+      continue;
+    }
+    return group;
+  }
+  return null;
+}
+
+/** Exponential backoff with full jitter: random in [0, min(max, base·2^(retry-1))]. */
+export function backoffMs(settings: RouterConfig, retry: number, random: () => number): number {
+  const ceiling = Math.min(settings.maxBackoffMs, settings.backoffMs * 2 ** Math.max(0, retry - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/** Waits `ms`, or less if the client leaves (then throws: nobody is waiting for the answer). */
+function sleep(ms: number, ex: Exchange): Promise<void> {
+  if (ms <= 0) return ex.aborted ? Promise.reject(new ClientGoneError()) : Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ex.signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new ClientGoneError());
+    };
+    ex.signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function setHeader(ex: Exchange, name: string, value: string): void {
+  ex.extraHeaders = { ...ex.extraHeaders, [name]: value };
+}
+
+function contextWindowError(model: string, promptTokens: number, largestWindow: number): HttpError {
+  return new HttpError(
+    400,
+    'invalid_request_error',
+    'context_length_exceeded',
+    `This request's prompt is about ${promptTokens} tokens, more than the context window of every deployment of '${model}' (largest: ${largestWindow} tokens). Shorten the prompt or use a model with a larger window.`,
+    'messages',
+  );
+}
+
+function coolingDownError(err: HttpError, group: ModelGroup): HttpError {
+  const count = group.deployments.length;
+  const note =
+    count === 1
+      ? `the only deployment of '${group.name}' is cooling down after recent failures and was tried anyway`
+      : `all ${count} deployments of '${group.name}' are cooling down after recent failures; the one that failed longest ago was tried`;
+  return withMessage(err, `${err.message} (${note})`);
+}
+
+/** The error the client gets when nothing worked: the last failure, with the models tried when there were several. */
+function describe(failure: GroupFailure, group: ModelGroup, visited: ReadonlySet<string>, attempts: number): HttpError {
+  const { error } = failure;
+  if (visited.size === 1) return attempts <= 1 ? error : withMessage(error, `${error.message} (${attempts} attempts on '${group.name}')`);
+  const models = [...visited].map((name) => `'${name}'`).join(', ');
+  return withMessage(error, `${error.message} (after ${attempts} attempt${attempts === 1 ? '' : 's'}; models considered: ${models}; last tried: '${group.name}')`);
+}
+
+function withMessage(err: HttpError, message: string): HttpError {
+  const copy = new HttpError(err.status, err.type, err.code, message, err.param);
+  copy.headers = { ...err.headers };
+  return copy;
+}
+
+/** Takes the request's own fallbacks (`fallbacks`: model names) out of the body: they are the gateway's, not the provider's. */
+export function takeRequestFallbacks(body: Record<string, unknown>): readonly string[] {
+  const raw = body.fallbacks;
+  if (raw === undefined) return NONE;
+  delete body.fallbacks;
+  if (!Array.isArray(raw) || !raw.every((m): m is string => typeof m === 'string' && m !== '')) {
+    throw errors.invalidParameter('fallbacks', 'expected an array of model names.');
+  }
+  return raw;
+}
+
+const NONE: readonly string[] = Object.freeze([]);
