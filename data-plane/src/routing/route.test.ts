@@ -1,0 +1,234 @@
+import { RouterConfig, type UsageEvent } from '@tollgate/schema';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ProviderError } from '../canonical/errors.js';
+import { defineProvider } from '../providers/define-provider.js';
+import { ProviderRegistry } from '../providers/registry.js';
+import type { ProviderStreamEvent } from '../providers/types.js';
+import { staticConfigSource } from '../config/source.js';
+import { startTestDataPlane, type TestDataPlane } from '../test-support/data-plane.js';
+import { key, KEYS, model, snapshotOf, team } from '../test-support/fixtures.js';
+import { postChat, sseData } from '../test-support/sse.js';
+import { waitFor } from '../test-support/wait.js';
+import { ATTEMPTS_HEADER, DEPLOYMENT_HEADER } from './route.js';
+
+/**
+ * The router in the running data plane: a fake provider answers per deployment (model config id) as the test says,
+ * so one request can meet a dead deployment and a healthy one.
+ */
+type Behaviour = 'ok' | 'late-failure' | { readonly error: ProviderError };
+
+const behaviours = new Map<string, Behaviour>();
+/** Deployment ids in the order attempts reached them, and when. */
+const calls: { id: string; at: number; body: unknown }[] = [];
+
+const serverError: ProviderError = { status: 502, type: 'api_error', code: 'upstream_error', message: 'mock: upstream exploded' };
+const rateLimited: ProviderError = { status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded', message: 'mock: slow down', retryAfterSeconds: 1 };
+const tooLong: ProviderError = { status: 400, type: 'invalid_request_error', code: 'context_length_exceeded', message: "mock: This model's maximum context length is 10 tokens" };
+const filtered: ProviderError = { status: 400, type: 'invalid_request_error', code: 'content_policy_violation', message: 'mock: blocked by the content filter' };
+const badRequest: ProviderError = { status: 400, type: 'invalid_request_error', code: null, message: 'mock: temperature must be at most 2' };
+
+/** An OpenAI chat answer or error body, as far as these tests read it. */
+interface ChatBody {
+  readonly choices: { message: { content: string } }[];
+  readonly error: { code: string | null; message: string; param: string | null };
+}
+const json = async (res: Response) => (await res.json()) as ChatBody;
+
+const scripted = defineProvider<{ text: string }>({
+  kind: 'mock',
+  translateRequest: (request) => {
+    const last = request.messages.at(-1)!.content[0]!;
+    return { text: last.type === 'text' ? last.text : '' };
+  },
+  call: async function* (wire, call): AsyncGenerator<ProviderStreamEvent> {
+    const id = call.target.id;
+    calls.push({ id, at: Date.now(), body: wire });
+    const behaviour = behaviours.get(id) ?? 'ok';
+    if (typeof behaviour === 'object') {
+      yield { type: 'error', error: behaviour.error };
+      return;
+    }
+    yield { type: 'text-delta', text: `from ${id}` };
+    if (behaviour === 'late-failure') {
+      yield { type: 'error', error: serverError };
+      return;
+    }
+    yield { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage: { inputTokens: 5, outputTokens: 2 } };
+  },
+});
+
+const router = RouterConfig.parse({
+  numRetries: 2,
+  backoffMs: 1,
+  maxBackoffMs: 5,
+  allowedFails: 2,
+  cooldownMs: 60_000,
+  maxRetryAfterMs: 2_000,
+  fallbacks: { gpt: ['claude'] },
+  contextWindowFallbacks: { small: ['large'] },
+  contentPolicyFallbacks: { strict: ['lenient'] },
+});
+
+const snapshot = (r: RouterConfig = router) =>
+  snapshotOf({
+    models: [
+      model({ id: 'gpt-a', name: 'gpt' }),
+      model({ id: 'gpt-b', name: 'gpt' }),
+      model({ id: 'claude-1', name: 'claude' }),
+      model({ id: 'small-1', name: 'small', maxInputTokens: 50 }),
+      model({ id: 'large-1', name: 'large' }),
+      model({ id: 'strict-1', name: 'strict' }),
+      model({ id: 'lenient-1', name: 'lenient' }),
+      model({ id: 'solo-1', name: 'solo' }),
+      model({ id: 'secret-1', name: 'secret' }),
+    ],
+    teams: [team({ id: 't1', name: 'platform' })],
+    keys: [
+      key(KEYS.full, { id: 'k-full', teamId: 't1' }),
+      key(KEYS.mockOnly, { id: 'k-limited', teamId: 't1', models: ['solo', 'gpt', 'claude', 'small', 'large', 'strict', 'lenient'] }),
+    ],
+    router: r,
+  });
+
+describe('routing in the data plane', () => {
+  let t: TestDataPlane;
+
+  beforeAll(async () => {
+    t = await startTestDataPlane({ providers: new ProviderRegistry([scripted]), configSource: staticConfigSource(snapshot()) });
+  });
+  afterAll(() => t.close());
+  beforeEach(() => {
+    behaviours.clear();
+    calls.length = 0;
+  });
+
+  const chat = (model: string, over: Record<string, unknown> = {}, apiKey: string = KEYS.full) =>
+    postChat(t.baseUrl, apiKey, { model, messages: [{ role: 'user', content: 'hello' }], ...over });
+  const usageOf = (res: Response) => waitFor(() => t.cp.acknowledged.get(res.headers.get('x-request-id')!), 'usage event') as Promise<UsageEvent>;
+
+  it('retries a failed deployment on the healthy one, invisibly, then cools the failing one down', async () => {
+    behaviours.set('gpt-a', { error: serverError });
+    let moved = 0;
+    for (let i = 0; i < 30; i++) {
+      const res = await chat('gpt');
+      expect(res.status).toBe(200);
+      expect(res.headers.get(DEPLOYMENT_HEADER)).toBe('gpt-b');
+      expect((await json(res)).choices[0]!.message.content).toBe('from gpt-b');
+      if (res.headers.get(ATTEMPTS_HEADER) === '2') moved++;
+    }
+    // allowedFails 2: after two failures gpt-a is skipped for the cooldown, so at most two requests paid a retry.
+    expect(calls.filter((c) => c.id === 'gpt-a')).toHaveLength(2);
+    expect(moved).toBe(2);
+  });
+
+  it('records one usage event for the request, billed to the deployment that answered', async () => {
+    behaviours.set('solo-1', 'ok');
+    const res = await chat('solo');
+    expect(res.status).toBe(200);
+    expect(await usageOf(res)).toMatchObject({ model: 'solo', modelId: 'solo-1', status: 'success', promptTokens: 5, completionTokens: 2 });
+  });
+
+  it('answers the last failure when retries are used up, saying how many attempts were made', async () => {
+    behaviours.set('solo-1', { error: serverError });
+    const res = await chat('solo');
+    expect(res.status).toBe(502);
+    // allowedFails 2: the third attempt found the only deployment cooling down, and went to it anyway.
+    expect((await json(res)).error).toMatchObject({
+      code: 'upstream_error',
+      message: "mock: upstream exploded (the only deployment of 'solo' is cooling down after recent failures and was tried anyway) (3 attempts on 'solo')",
+    });
+    expect(calls.map((c) => c.id)).toEqual(['solo-1', 'solo-1', 'solo-1']);
+    expect(await usageOf(res)).toMatchObject({ status: 'error', httpStatus: 502, modelId: 'solo-1', cost: '0.000000000000' });
+  });
+
+  it('does not retry what the request itself got wrong', async () => {
+    behaviours.set('solo-1', { error: badRequest });
+    const res = await chat('solo');
+    expect(res.status).toBe(400);
+    expect((await json(res)).error.message).toBe('mock: temperature must be at most 2');
+    expect(calls).toHaveLength(1);
+  });
+
+  it("honours the provider's retry-after before trying the same deployment again", async () => {
+    behaviours.set('solo-1', { error: rateLimited });
+    const res = await chat('solo');
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(calls).toHaveLength(3);
+    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(1_000);
+    expect(calls[2]!.at - calls[1]!.at).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('never retries a stream that already sent the client something: the error event stands', async () => {
+    behaviours.set('solo-1', 'late-failure');
+    const res = await chat('solo', { stream: true });
+    expect(res.status).toBe(200);
+    const data = sseData(await res.text());
+    expect(JSON.parse(data.at(-1)!).error.code).toBe('upstream_error');
+    expect(calls).toHaveLength(1);
+  });
+
+  it('falls back to the next model when every deployment of the requested one failed', async () => {
+    behaviours.set('gpt-a', { error: serverError });
+    behaviours.set('gpt-b', { error: serverError });
+    const res = await chat('gpt', { stream: true });
+    expect(res.status).toBe(200);
+    expect(res.headers.get(DEPLOYMENT_HEADER)).toBe('claude-1');
+    expect(sseData(await res.text()).some((d) => d.includes('from claude-1'))).toBe(true);
+    expect(await usageOf(res)).toMatchObject({ model: 'gpt', modelId: 'claude-1', status: 'success' });
+  });
+
+  it('falls back to a larger model when the prompt exceeds the window, before calling the small one', async () => {
+    const res = await chat('small', { messages: [{ role: 'user', content: 'word '.repeat(400) }] });
+    expect(res.status).toBe(200);
+    expect(res.headers.get(DEPLOYMENT_HEADER)).toBe('large-1');
+    expect(calls.map((c) => c.id)).toEqual(['large-1']);
+  });
+
+  it("falls back to a larger model on the provider's context-length error", async () => {
+    behaviours.set('small-1', { error: tooLong });
+    const res = await chat('small');
+    expect(res.status).toBe(200);
+    expect(calls.map((c) => c.id)).toEqual(['small-1', 'large-1']);
+  });
+
+  it('answers a clear 400 when the prompt fits no deployment and no fallback is configured', async () => {
+    const other = await startTestDataPlane({
+      providers: new ProviderRegistry([scripted]),
+      configSource: staticConfigSource(snapshot(RouterConfig.parse({ ...router, contextWindowFallbacks: {} }))),
+    });
+    try {
+      const refused = await postChat(other.baseUrl, KEYS.full, { model: 'small', messages: [{ role: 'user', content: 'word '.repeat(400) }] });
+      expect(refused.status).toBe(400);
+      expect((await json(refused)).error).toMatchObject({
+        code: 'context_length_exceeded',
+        message: expect.stringMatching(/^This request's prompt is about \d+ tokens, more than the context window of every deployment of 'small' \(largest: 50 tokens\)/),
+      });
+      expect(calls).toHaveLength(0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("falls back on the provider's content filter to the content-policy fallback", async () => {
+    behaviours.set('strict-1', { error: filtered });
+    const res = await chat('strict');
+    expect(res.status).toBe(200);
+    expect(calls.map((c) => c.id)).toEqual(['strict-1', 'lenient-1']);
+  });
+
+  it("takes the request's own fallbacks out of the body and uses them; skips models the key may not use", async () => {
+    behaviours.set('solo-1', { error: serverError });
+    const res = await chat('solo', { fallbacks: ['secret', 'nonexistent', 'claude'] }, KEYS.mockOnly);
+    expect(res.status).toBe(200);
+    expect(res.headers.get(DEPLOYMENT_HEADER)).toBe('claude-1');
+    expect(calls.map((c) => c.id)).toEqual(['solo-1', 'solo-1', 'solo-1', 'claude-1']);
+    expect(JSON.stringify(calls.map((c) => c.body))).not.toContain('fallbacks');
+  });
+
+  it('refuses fallbacks that are not a list of model names', async () => {
+    const res = await chat('solo', { fallbacks: 'claude' });
+    expect(res.status).toBe(400);
+    expect((await json(res)).error).toMatchObject({ param: 'fallbacks', message: "Invalid value for 'fallbacks': expected an array of model names." });
+  });
+});
