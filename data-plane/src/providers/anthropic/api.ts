@@ -1,3 +1,4 @@
+import { deploymentTimeouts } from '../../upstream/timeouts.js';
 import type { ProviderError } from '../../canonical/errors.js';
 import { headerValue, upstreamRequest, type UpstreamResponse } from '../../upstream/http.js';
 import { isProviderError } from '../../upstream/errors.js';
@@ -48,13 +49,12 @@ export async function postAnthropic(
   /** Headers an Anthropic client sent that Anthropic should see too (`anthropic-beta`). */
   clientHeaders?: Readonly<Record<string, string>>,
 ): Promise<UpstreamResponse> {
-  const timeout = call.target.timeoutMs ?? undefined;
   const response = await upstreamRequest({
     url: anthropicUrl(call.target.apiBase, path),
     headers: { ...clientHeaders, ...anthropicHeaders(call, stream ? 'text/event-stream' : 'application/json') },
     body: JSON.stringify(body),
     signal: call.signal,
-    ...(timeout !== undefined && { headersTimeoutMs: timeout, bodyTimeoutMs: timeout }),
+    ...deploymentTimeouts(call.target),
   });
   if (response.statusCode >= 200 && response.statusCode < 300) return response;
   const text = await response.body.text().catch(() => '');

@@ -1,6 +1,7 @@
+import { deploymentTimeouts } from '../../upstream/timeouts.js';
 import type { ProviderError } from '../../canonical/errors.js';
 import { headerValue, upstreamRequest } from '../../upstream/http.js';
-import type { CanonicalRequest, ProviderCall, ProviderTarget, StreamEvent } from '../types.js';
+import type { CanonicalRequest, ProviderCall, StreamEvent } from '../types.js';
 import { bedrockRequest } from './api.js';
 import { bedrockHttpError } from './bedrock-error.js';
 import type { BedrockWire } from './canonical-to-converse.js';
@@ -38,10 +39,8 @@ export async function* callBedrock(wire: BedrockWire, call: ProviderCall, reques
   yield* converseResponseEvents(json);
 }
 
-/** The deployment's `timeoutMs` bounds the wait for headers and any silence between body chunks. */
-function timeouts(target: ProviderTarget): { headersTimeoutMs?: number; bodyTimeoutMs?: number } {
-  return target.timeoutMs != null ? { headersTimeoutMs: target.timeoutMs, bodyTimeoutMs: target.timeoutMs } : {};
-}
+/** The deployment's timeouts (see upstream/timeouts.ts). */
+const timeouts = deploymentTimeouts;
 
 function unreadable(err: unknown): ProviderError {
   const detail = err instanceof Error ? err.message : String(err);

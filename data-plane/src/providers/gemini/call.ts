@@ -1,3 +1,4 @@
+import { deploymentTimeouts } from '../../upstream/timeouts.js';
 import type { ProviderError } from '../../canonical/errors.js';
 import type { StreamEvent } from '../../canonical/events.js';
 import { headerValue, upstreamRequest, type UpstreamResponse } from '../../upstream/http.js';
@@ -21,7 +22,7 @@ export async function* callGemini(wire: GenerateContentRequest, call: ProviderCa
     headers: endpoint.headers,
     body: JSON.stringify(wire),
     signal: call.signal,
-    ...(call.target.timeoutMs !== null && { headersTimeoutMs: call.target.timeoutMs }),
+    ...deploymentTimeouts(call.target),
   });
   try {
     if (response.statusCode >= 400) {

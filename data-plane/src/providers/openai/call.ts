@@ -1,6 +1,7 @@
+import { deploymentTimeouts } from '../../upstream/timeouts.js';
 import type { ProviderError } from '../../canonical/errors.js';
 import { headerValue, upstreamRequest, type UpstreamResponse } from '../../upstream/http.js';
-import type { ProviderCall, ProviderTarget, StreamEvent } from '../types.js';
+import type { ProviderCall, StreamEvent } from '../types.js';
 import type { UpstreamEndpoint } from './api.js';
 import { chatResponseEvents } from './chat-response.js';
 import { chatStreamEvents } from './chat-stream.js';
@@ -49,10 +50,8 @@ export async function* callChat(wire: OpenAiChatBody, call: ProviderCall, option
   yield* chatResponseEvents(provider, json);
 }
 
-/** The deployment's `timeoutMs` bounds the wait for headers and any silence between body chunks. */
-export function timeouts(target: ProviderTarget): { headersTimeoutMs?: number; bodyTimeoutMs?: number } {
-  return target.timeoutMs != null ? { headersTimeoutMs: target.timeoutMs, bodyTimeoutMs: target.timeoutMs } : {};
-}
+/** The deployment's timeouts (see upstream/timeouts.ts). */
+export const timeouts = deploymentTimeouts;
 
 function isEventStream(response: UpstreamResponse): boolean {
   return (headerValue(response.headers, 'content-type') ?? '').includes('text/event-stream');

@@ -13,7 +13,7 @@ import { joinPieces } from './bytes.js';
 
 /** undici's defaults for the shared pool (see upstream/http.ts), kept by the fast path's own deadlines. */
 const DEFAULT_HEADERS_TIMEOUT_MS = 600_000;
-const BODY_TIMEOUT_MS = 600_000;
+const DEFAULT_BODY_TIMEOUT_MS = 600_000;
 /** Below this a deadline is left to undici's exact timer: the coarse sweep would be too coarse for it. */
 const COARSE_MIN_MS = 1_000;
 
@@ -100,14 +100,16 @@ export function forwardRequest(ex: Exchange, request: Forwardable, call: Forward
   }
   flat.push('content-type', 'application/json', 'accept', request.stream ? 'text/event-stream' : 'application/json');
   const headersTimeoutMs = target.timeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
-  const forwarded = new ForwardedCall(ex, request, target.provider, call, headersTimeoutMs >= COARSE_MIN_MS ? headersTimeoutMs : 0);
+  // A stream's longest silence: the deployment's stream idle timeout, else its timeout, else undici's default.
+  const bodyTimeoutMs = target.streamIdleTimeoutMs ?? target.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const forwarded = new ForwardedCall(ex, request, target.provider, call, headersTimeoutMs >= COARSE_MIN_MS ? headersTimeoutMs : 0, bodyTimeoutMs >= COARSE_MIN_MS ? bodyTimeoutMs : 0);
   return forwarded.start({
     url,
     headers: flat,
     body: request.upstreamBody(target),
     // The deadlines are the call's own (see upstream/deadlines.ts), except a short headers timeout.
     headersTimeoutMs: headersTimeoutMs >= COARSE_MIN_MS ? 0 : headersTimeoutMs,
-    bodyTimeoutMs: 0,
+    bodyTimeoutMs: bodyTimeoutMs >= COARSE_MIN_MS ? 0 : bodyTimeoutMs,
   });
 }
 
@@ -148,6 +150,8 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     private readonly call: ForwardCall,
     /** Headers timeout this call keeps itself (0: undici keeps it). */
     private readonly headersTimeoutMs: number,
+    /** Longest silence between body chunks this call allows itself (0: undici keeps it). */
+    private readonly bodyTimeoutMs: number,
   ) {}
 
   start(req: { url: string; headers: string[]; body: string; headersTimeoutMs: number; bodyTimeoutMs: number }): Promise<ForwardResult> {
@@ -164,7 +168,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
   checkDeadline(now: number): void {
     if (this.mode === 'waiting') {
       if (this.headersDeadline !== 0 && now >= this.headersDeadline) this.abortUpstream?.(new undici.errors.HeadersTimeoutError());
-    } else if (!this.paused && now - this.lastData >= BODY_TIMEOUT_MS + TICK_MS) {
+    } else if (this.bodyTimeoutMs > 0 && !this.paused && now - this.lastData >= this.bodyTimeoutMs + TICK_MS) {
       // (The clock read at a chunk may be a tick stale: one tick of grace so the timeout is never early.)
       this.abortUpstream?.(new undici.errors.BodyTimeoutError());
     }

@@ -43,6 +43,8 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     snapshot.models.push(model({ id: 'm9', name: 'compat', provider: 'openai_compatible', providerModel: 'up-model', apiBase, inputCostPerMillion: 1_000_000, outputCostPerMillion: 2_000_000 }));
     snapshot.models.push(model({ id: 'm10', name: 'compat-1s', provider: 'openai_compatible', providerModel: 'up-model', apiBase, timeoutMs: 1_000 }));
     snapshot.models.push(model({ id: 'm11', name: 'compat-200ms', provider: 'openai_compatible', providerModel: 'up-model', apiBase, timeoutMs: 200 }));
+    snapshot.models.push(model({ id: 'm12', name: 'compat-idle-1s', provider: 'openai_compatible', providerModel: 'up-model', apiBase, streamIdleTimeoutMs: 1_000 }));
+    snapshot.models.push(model({ id: 'm13', name: 'compat-idle-300ms', provider: 'openai_compatible', providerModel: 'up-model', apiBase, timeoutMs: 5_000, streamIdleTimeoutMs: 300 }));
     t = await startTestDataPlane({ snapshot });
   });
   afterAll(async () => {
@@ -175,6 +177,27 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
       expect(elapsed).toBeGreaterThanOrEqual(ms - 5);
       expect(elapsed).toBeLessThan(ms + 800);
+      await upstreamClosed;
+    }
+  });
+
+  it("ends a stream that stalls longer than the deployment's streamIdleTimeoutMs with an error event, billing what was streamed", async () => {
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(STREAM[0]! + STREAM[1]!);
+      // …and then silence.
+    };
+    for (const [name, ms] of [['compat-idle-300ms', 300], ['compat-idle-1s', 1_000]] as const) {
+      const t0 = performance.now();
+      const res = await postChat(t.baseUrl, KEYS.full, { model: name, stream: true, messages: [{ role: 'user', content: 'x' }] });
+      expect(res.status).toBe(200);
+      const data = sseData(await res.text());
+      const elapsed = performance.now() - t0;
+      expect(data[0]).toBe(sseData(STREAM[0]!)[0]);
+      expect(JSON.parse(data.at(-1)!).error).toMatchObject({ code: 'upstream_error', message: expect.stringContaining('did not answer in time') });
+      expect(elapsed).toBeGreaterThanOrEqual(ms - 5);
+      expect(elapsed).toBeLessThan(ms + 800);
+      expect(await usageEvent(res)).toMatchObject({ status: 'error', httpStatus: 200 });
       await upstreamClosed;
     }
   });
