@@ -104,6 +104,10 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     : new LocalLimiter();
   if (limiter instanceof LocalLimiter) logger.info('rate limits and budgets are counted in this process (no REDIS_URL): exact for this one data plane only');
   else if (!(await limiter.ready())) logger.warn('Redis is not reachable yet; limits fall back as configured until it is', { failureMode: limiter.failureMode });
+  const router = new Router();
+  // With Redis, cooldowns and latency figures are shared by every data plane (fire-and-forget: routing never waits).
+  const routerPeers = options.redisUrl ? new (await import('./routing/redis-peers.js')).RedisRouterPeers(router, { redisUrl: options.redisUrl, logger }) : null;
+  if (routerPeers !== null) router.connect(routerPeers);
 
   const deps: PipelineDeps = {
     config: store,
@@ -114,7 +118,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     dataPlaneId: options.dataPlaneId ?? `${hostname()}-${process.pid}`,
     uwsImplementation: uws.implementation,
     redis,
-    router: new Router(),
+    router,
     governance: {
       limiter,
       allowedIps: IpAllowList.of(options.allowedIps ?? []),
@@ -141,6 +145,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     });
   } catch (err) {
     await redis?.close();
+    await routerPeers?.close();
     await limiter.close();
     // Releases the spool directory; what was loaded from it stays there.
     await usage.close(0);
@@ -162,6 +167,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     await source.close();
     await usage.close(options.usageFlushDeadlineMs ?? 5_000);
     await redis?.close();
+    await routerPeers?.close();
     await limiter.close();
   };
 
