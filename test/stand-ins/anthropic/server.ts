@@ -1,7 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resolveScript } from '../script.js';
+import { awaitLatency, FaultQueue, withPlan, type FaultPlan } from '../faults.js';
+import { resolveScript, type ResolvedScript } from '../script.js';
 import { planResponse, streamFrames, wholeMessage } from './render.js';
 import { checkMessagesRequest, promptOf, stopSequences, type MessagesBody } from './request.js';
 import { dropConnection, endSse, errorBody, errorTypeFor, sendError, sendJson, startSse, writeEvent } from './wire.js';
@@ -14,12 +15,17 @@ import { dropConnection, endSse, errorBody, errorTypeFor, sendError, sendJson, s
  *   POST /v1/messages/count_tokens  `{ input_tokens }`, the script's input tokens for the prompt
  *
  * Every request needs the key in `x-api-key` or `Authorization: Bearer` (401 authentication_error otherwise) and an `anthropic-version` header. Faults:
- * `http` → Anthropic's error body with that status (`code`, when given, is the error type) and `retry-after`;
+ * `http` → Anthropic's error body with that status (`code`, when given, is the error type, except that
+ * `context_length_exceeded` is Anthropic's "prompt is too long" 400) and `retry-after`;
  * `midstream` → an `event: error` overloaded_error after `afterChunks` content deltas (a 529 when not streaming);
  * `drop` → the socket destroyed after `afterChunks` deltas; `hang` → no answer at all; `content-filter` →
- * stop_reason `refusal`. `url` is what a model's `apiBase` should be (like https://api.anthropic.com).
+ * stop_reason `refusal`. `url` is what a model's `apiBase` should be (like https://api.anthropic.com). `inject` makes
+ * the whole server fault or slow down on `POST /v1/messages` (`../faults.ts`), whatever the requests' scripts say.
  */
 export const STAND_IN_API_KEY = 'sk-ant-standin-0123456789abcdef';
+
+/** The context window the stand-in's "prompt is too long" message names, as Claude's. */
+const CONTEXT_WINDOW = 200_000;
 
 export interface AnthropicStandInOptions {
   /** The key clients must send in `x-api-key`. */
@@ -34,6 +40,10 @@ export interface RecordedRequest {
   readonly remotePort: number | undefined;
   /** The parsed JSON body (undefined when there was none or it was not JSON). */
   readonly body: unknown;
+  /** Date.now() when the request arrived: the gap between two shows whether a retry waited out `retry-after`. */
+  readonly receivedAt: number;
+  /** Whether it was a `POST /v1/messages` (not count_tokens), which injected faults hit. */
+  readonly inference: boolean;
   /** Resolves when the connection for this request has closed; `completed` is false when it closed before the answer ended (client abort). */
   readonly closed: Promise<{ readonly completed: boolean }>;
 }
@@ -42,12 +52,20 @@ export interface AnthropicStandIn {
   readonly url: string;
   readonly apiKey: string;
   readonly requests: RecordedRequest[];
+  /** The `POST /v1/messages` requests, in arrival order: what a routing test counts per deployment. */
+  inferenceRequests(): RecordedRequest[];
+  /** Queues a server-level fault plan (see `FaultPlan`); it overrides the scripts' own faults. */
+  inject(plan: FaultPlan): void;
+  clearFaults(): void;
+  /** Cuts every open connection (hanging requests, idle kept-alive sockets) and keeps listening. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
 export async function startAnthropicStandIn(options: AnthropicStandInOptions = {}): Promise<AnthropicStandIn> {
   const apiKey = options.apiKey ?? STAND_IN_API_KEY;
   const requests: RecordedRequest[] = [];
+  const faults = new FaultQueue();
 
   const server = createServer((req, res) => {
     void serve(req, res).catch((err: unknown) => {
@@ -57,7 +75,9 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
   });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = Date.now();
     const url = new URL(req.url ?? '/', 'http://stand-in');
+    const route = `${req.method ?? 'GET'} ${url.pathname}`;
     const text = await readBody(req);
     let body: unknown;
     let malformed = false;
@@ -68,7 +88,7 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
         malformed = true;
       }
     }
-    requests.push(record(req, res, url, body));
+    requests.push(record(req, res, url, body, receivedAt, route === 'POST /v1/messages'));
 
     // API keys travel in `x-api-key`; recent SDKs send them as `Authorization: Bearer` instead, which Anthropic
     // accepts as well.
@@ -79,7 +99,6 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
     if (version === undefined) return sendError(res, 400, 'invalid_request_error', 'anthropic-version: header is required');
     if (!/^\d{4}-\d{2}-\d{2}$/.test(version)) return sendError(res, 400, 'invalid_request_error', `anthropic-version: "${version}" is not a valid version`);
 
-    const route = `${req.method ?? 'GET'} ${url.pathname}`;
     if (route !== 'POST /v1/messages' && route !== 'POST /v1/messages/count_tokens') return sendError(res, 404, 'not_found_error', 'Not Found');
     if (malformed || typeof body !== 'object' || body === null || Array.isArray(body)) {
       return sendError(res, 400, 'invalid_request_error', 'There was an issue with the format of your request: the body is not a JSON object');
@@ -91,7 +110,9 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
     const { lastUserText, promptChars } = promptOf(messagesBody);
     const script = resolveScript(lastUserText, promptChars, 'toolu_');
     if (countTokens) return sendJson(res, 200, { input_tokens: script.usage.inputTokens });
-    return answer(res, messagesBody, script);
+    const plan = faults.take();
+    if (!(await awaitLatency(plan, res))) return;
+    return answer(res, messagesBody, withPlan(script, plan));
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -103,6 +124,10 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
     url: `http://127.0.0.1:${port}`,
     apiKey,
     requests,
+    inferenceRequests: () => requests.filter((r) => r.inference),
+    inject: (plan) => faults.inject(plan),
+    clearFaults: () => faults.clear(),
+    dropConnections: () => server.closeAllConnections(),
     close: () =>
       new Promise<void>((resolve) => {
         // Hanging requests never end by themselves: cut every connection, then stop listening.
@@ -112,10 +137,15 @@ export async function startAnthropicStandIn(options: AnthropicStandInOptions = {
   };
 }
 
-async function answer(res: ServerResponse, body: MessagesBody, script: ReturnType<typeof resolveScript>): Promise<void> {
+async function answer(res: ServerResponse, body: MessagesBody, script: ResolvedScript): Promise<void> {
   const fault = script.fault;
   if (fault?.kind === 'http') {
-    return sendError(res, fault.status, fault.code ?? errorTypeFor(fault.status), fault.message, fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {});
+    const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {};
+    if (fault.code === 'context_length_exceeded') {
+      // Anthropic has no such error type: an over-long prompt is an invalid_request_error known by its message.
+      return sendError(res, fault.status, 'invalid_request_error', fault.message ?? `prompt is too long: ${CONTEXT_WINDOW + script.usage.inputTokens} tokens > ${CONTEXT_WINDOW} maximum`, headers);
+    }
+    return sendError(res, fault.status, fault.code ?? errorTypeFor(fault.status), fault.message, headers);
   }
   if (fault?.kind === 'hang') return;
   const plan = planResponse(script, body.model as string, stopSequences(body));
@@ -148,13 +178,15 @@ async function answer(res: ServerResponse, body: MessagesBody, script: ReturnTyp
   endSse(res);
 }
 
-function record(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown): RecordedRequest {
+function record(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown, receivedAt: number, inference: boolean): RecordedRequest {
   return {
     method: req.method ?? 'GET',
     path: url.pathname,
     headers: req.headers,
     remotePort: req.socket.remotePort,
     body,
+    receivedAt,
+    inference,
     closed: new Promise((resolve) => res.once('close', () => resolve({ completed: res.writableFinished }))),
   };
 }

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { withPlan, type FaultPlan } from '../faults.js';
 import { argumentChunks, resolveScript, type ResolvedScript } from '../script.js';
 import { checkChatContent } from './chat-content.js';
 import { sendHttpFault, openAiErrorBody } from './errors.js';
@@ -50,10 +51,10 @@ const SAFE_RESULTS = { hate: SAFE, self_harm: SAFE, sexual: SAFE, violence: SAFE
 const FILTERED_RESULTS = { ...SAFE_RESULTS, violence: { filtered: true, severity: 'medium' } };
 const PROMPT_FILTER_RESULTS = [{ prompt_index: 0, content_filter_results: { ...SAFE_RESULTS, jailbreak: { filtered: false, detected: false } } }];
 
-export async function handleChat(res: ServerResponse, body: ChatBody, azure: boolean, deployment?: string): Promise<void> {
+export async function handleChat(res: ServerResponse, body: ChatBody, plan: FaultPlan | undefined, azure: boolean, deployment?: string): Promise<void> {
   const problem = checkChatContent(body.messages ?? []);
   if (problem) return sendJson(res, 400, openAiErrorBody(problem.message, 'invalid_request_error', 'invalid_value', problem.param));
-  const script = scriptForChat(body);
+  const script = withPlan(scriptForChat(body), plan);
   const fault = script.fault;
   if (fault?.kind === 'hang') return; // the request stays open until the client or close() ends it
   if (fault?.kind === 'http') return sendHttpFault(res, fault, azure, script.usage.inputTokens);

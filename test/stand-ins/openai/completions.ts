@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { withPlan, type FaultPlan } from '../faults.js';
 import { resolveScript } from '../script.js';
 import { openAiErrorBody, sendHttpFault } from './errors.js';
 import { dropConnection, endSse, pause, responseId, sendJson, startSse, writeData } from './wire.js';
@@ -16,9 +17,9 @@ export interface CompletionsBody {
   stream_options?: { include_usage?: boolean } | null;
 }
 
-export async function handleCompletions(res: ServerResponse, body: CompletionsBody, azure: boolean, deployment?: string): Promise<void> {
+export async function handleCompletions(res: ServerResponse, body: CompletionsBody, plan: FaultPlan | undefined, azure: boolean, deployment?: string): Promise<void> {
   const prompt = Array.isArray(body.prompt) ? body.prompt.join('\n') : (body.prompt ?? '');
-  const script = resolveScript(prompt, prompt.length, 'call_');
+  const script = withPlan(resolveScript(prompt, prompt.length, 'call_'), plan);
   const fault = script.fault;
   if (fault?.kind === 'hang') return;
   if (fault?.kind === 'http') return sendHttpFault(res, fault, azure, script.usage.inputTokens);

@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { withPlan, type FaultPlan } from '../faults.js';
 import { resolveScript } from '../script.js';
 import { openAiErrorBody, sendHttpFault } from './errors.js';
-import { sendJson } from './wire.js';
+import { dropConnection, sendJson } from './wire.js';
 
 /**
  * `POST /v1/embeddings`: deterministic unit vectors derived from each input's text (sha-256 stretched), so a
  * test can recompute them with `standInEmbedding`. Values are float32, so `encoding_format: "base64"` (the
  * little-endian float32 bytes OpenAI sends) decodes to exactly the `float` numbers. An input carrying a script
- * directive may fault with an `http` error.
+ * directive (or an injected plan) may fault: `http` is the error, `hang` no answer, `drop` a cut connection and
+ * `midstream` a 500, as for a chat completion that is not streamed; a content filter does not apply.
  * @see https://platform.openai.com/docs/api-reference/embeddings/create
  */
 export const DEFAULT_DIMENSIONS = 8;
@@ -30,13 +32,16 @@ export function standInEmbedding(text: string, dimensions = DEFAULT_DIMENSIONS):
   return raw.map((v) => Math.fround(v / norm));
 }
 
-export function handleEmbeddings(res: ServerResponse, body: EmbeddingsBody, azure: boolean): void {
+export function handleEmbeddings(res: ServerResponse, body: EmbeddingsBody, plan: FaultPlan | undefined, azure: boolean): void {
   const inputs = toTexts(body.input);
   if (inputs === undefined || inputs.length === 0) {
     return sendJson(res, 400, openAiErrorBody("'input' is a required property", 'invalid_request_error', null, 'input'));
   }
-  const fault = resolveScript(inputs[0]!, inputs[0]!.length).fault;
+  const fault = withPlan(resolveScript(inputs[0]!, inputs[0]!.length), plan).fault;
   if (fault?.kind === 'http') return sendHttpFault(res, fault, azure, 1);
+  if (fault?.kind === 'hang') return;
+  if (fault?.kind === 'drop') return dropConnection(res);
+  if (fault?.kind === 'midstream') return sendJson(res, 500, openAiErrorBody(fault.message ?? 'The server had an error while processing your request. Sorry about that!', 'server_error', null));
   const dimensions = body.dimensions ?? DEFAULT_DIMENSIONS;
   const tokens = inputs.reduce((n, t) => n + Math.max(1, Math.ceil(t.length / 4)), 0);
   sendJson(res, 200, {

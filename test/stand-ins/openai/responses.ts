@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { withPlan, type FaultPlan } from '../faults.js';
 import { argumentChunks, resolveScript, type ResolvedScript } from '../script.js';
 import { openAiErrorBody, sendHttpFault } from './errors.js';
 import { dropConnection, pause, responseId, sendJson, startSse } from './wire.js';
@@ -86,11 +87,11 @@ export function responsesUsage(script: ResolvedScript) {
   };
 }
 
-export async function handleResponses(res: ServerResponse, body: ResponsesBody, store: ResponseStore): Promise<void> {
+export async function handleResponses(res: ServerResponse, body: ResponsesBody, plan: FaultPlan | undefined, store: ResponseStore): Promise<void> {
   if (body.previous_response_id != null && !store.has(body.previous_response_id)) {
     return sendJson(res, 400, openAiErrorBody(`Previous response with id '${body.previous_response_id}' not found.`, 'invalid_request_error', 'previous_response_not_found', 'previous_response_id'));
   }
-  const script = scriptForResponses(body);
+  const script = withPlan(scriptForResponses(body), plan);
   const fault = script.fault;
   if (fault?.kind === 'hang') return;
   if (fault?.kind === 'http') return sendHttpFault(res, fault, false, script.usage.inputTokens);

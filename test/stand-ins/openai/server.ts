@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { awaitLatency, FaultQueue, type FaultPlan } from '../faults.js';
 import { handleChat, type ChatBody } from './chat.js';
 import { handleCompletions, type CompletionsBody } from './completions.js';
 import { handleEmbeddings, type EmbeddingsBody } from './embeddings.js';
@@ -18,6 +19,7 @@ import { sendJson } from './wire.js';
  *
  * `url` is what a model's `apiBase` should be: `http://127.0.0.1:{port}/v1` for OpenAI (like
  * https://api.openai.com/v1), `http://127.0.0.1:{port}` for Azure (like https://{resource}.openai.azure.com).
+ * `inject` makes the whole server fault or slow down (`../faults.ts`), whatever the requests' scripts say.
  */
 export const STAND_IN_API_KEY = 'sk-standin-0123456789abcdef';
 
@@ -36,6 +38,10 @@ export interface RecordedRequest {
   readonly body: unknown;
   /** The body's bytes as received, decoded ('' for GET). */
   readonly raw: string;
+  /** Date.now() when the request arrived: the gap between two shows whether a retry waited out `retry-after`. */
+  readonly receivedAt: number;
+  /** Whether it was sent to an inference route (chat, completions, responses, embeddings), which injected faults hit. */
+  readonly inference: boolean;
   /** Resolves when the client's connection for this request has closed (abort tests). */
   readonly closed: Promise<void>;
 }
@@ -43,17 +49,46 @@ export interface RecordedRequest {
 export interface OpenAiStandIn {
   readonly url: string;
   readonly requests: RecordedRequest[];
+  /** The requests to inference routes, in arrival order: what a routing test counts per deployment. */
+  inferenceRequests(): RecordedRequest[];
+  /** Queues a server-level fault plan (see `FaultPlan`); it overrides the scripts' own faults. */
+  inject(plan: FaultPlan): void;
+  clearFaults(): void;
+  /** Cuts every open connection (hanging requests, idle kept-alive sockets) and keeps listening. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
 const MODELS = ['gpt-4o-mini', 'gpt-4o', 'o4-mini', 'text-embedding-3-small', 'gpt-3.5-turbo-instruct'];
 const AZURE_ROUTE = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)$/;
 
+type Operation = 'chat' | 'completions' | 'responses' | 'embeddings';
+
+const OPENAI_OPERATIONS: Record<string, Operation> = {
+  'POST /v1/chat/completions': 'chat',
+  'POST /v1/completions': 'completions',
+  'POST /v1/responses': 'responses',
+  'POST /v1/embeddings': 'embeddings',
+};
+const AZURE_OPERATIONS: Record<string, Operation> = { 'chat/completions': 'chat', completions: 'completions', embeddings: 'embeddings' };
+
+/** The inference operation a request is for (Azure's carries its deployment), or undefined for any other route. */
+function operationOf(method: string, url: URL, azure: boolean): { readonly operation: Operation; readonly deployment?: string } | undefined {
+  if (!azure) {
+    const operation = OPENAI_OPERATIONS[`${method} ${url.pathname}`];
+    return operation && { operation };
+  }
+  const route = AZURE_ROUTE.exec(url.pathname);
+  if (!route || method !== 'POST' || !url.searchParams.get('api-version')) return undefined;
+  return { operation: AZURE_OPERATIONS[route[2]!]!, deployment: decodeURIComponent(route[1]!) };
+}
+
 export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Promise<OpenAiStandIn> {
   const azure = options.azure === true;
   const apiKey = options.apiKey === undefined ? STAND_IN_API_KEY : options.apiKey;
   const requests: RecordedRequest[] = [];
   const stored: ResponseStore = new Map();
+  const faults = new FaultQueue();
 
   const server = createServer((req, res) => {
     void serve(req, res).catch((err: unknown) => {
@@ -63,48 +98,45 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
   });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = Date.now();
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const method = req.method ?? 'GET';
+    const target = operationOf(method, url, azure);
     const text = await readBody(req);
     let body: unknown;
     if (text !== '') {
       try {
         body = JSON.parse(text);
       } catch {
-        requests.push(record(req, res, url, undefined, text));
+        requests.push(record(req, res, url, undefined, text, receivedAt, target !== undefined));
         return sendJson(res, 400, openAiErrorBody('We could not parse the JSON body of your request.', 'invalid_request_error', null));
       }
     }
-    requests.push(record(req, res, url, body, text));
+    requests.push(record(req, res, url, body, text, receivedAt, target !== undefined));
 
     if (apiKey !== null) {
       const presented = azure ? header(req.headers['api-key']) : /^Bearer (.+)$/i.exec(header(req.headers.authorization) ?? '')?.[1];
       if (presented !== apiKey) return sendUnauthorized(res, azure, presented);
     }
 
-    if (azure) {
-      const route = AZURE_ROUTE.exec(url.pathname);
-      if (!route || method !== 'POST' || !url.searchParams.get('api-version')) return sendNotFound(res, true, method, url.pathname);
-      const deployment = decodeURIComponent(route[1]!);
-      if (route[2] === 'chat/completions') return handleChat(res, (body ?? {}) as ChatBody, true, deployment);
-      if (route[2] === 'completions') return handleCompletions(res, (body ?? {}) as CompletionsBody, true, deployment);
-      return handleEmbeddings(res, (body ?? {}) as EmbeddingsBody, true);
+    if (target === undefined) {
+      if (!azure && method === 'GET' && url.pathname === '/v1/models') {
+        return sendJson(res, 200, { object: 'list', data: MODELS.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'system' })) });
+      }
+      return sendNotFound(res, azure, method, url.pathname);
     }
 
-    const route = `${method} ${url.pathname}`;
-    switch (route) {
-      case 'POST /v1/chat/completions':
-        return handleChat(res, (body ?? {}) as ChatBody, false);
-      case 'POST /v1/completions':
-        return handleCompletions(res, (body ?? {}) as CompletionsBody, false);
-      case 'POST /v1/responses':
-        return handleResponses(res, (body ?? {}) as ResponsesBody, stored);
-      case 'POST /v1/embeddings':
-        return handleEmbeddings(res, (body ?? {}) as EmbeddingsBody, false);
-      case 'GET /v1/models':
-        return sendJson(res, 200, { object: 'list', data: MODELS.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'system' })) });
-      default:
-        return sendNotFound(res, false, method, url.pathname);
+    const plan = faults.take();
+    if (!(await awaitLatency(plan, res))) return;
+    switch (target.operation) {
+      case 'chat':
+        return handleChat(res, (body ?? {}) as ChatBody, plan, azure, target.deployment);
+      case 'completions':
+        return handleCompletions(res, (body ?? {}) as CompletionsBody, plan, azure, target.deployment);
+      case 'responses':
+        return handleResponses(res, (body ?? {}) as ResponsesBody, plan, stored);
+      case 'embeddings':
+        return handleEmbeddings(res, (body ?? {}) as EmbeddingsBody, plan, azure);
     }
   }
 
@@ -116,6 +148,10 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
   return {
     url: azure ? `http://127.0.0.1:${port}` : `http://127.0.0.1:${port}/v1`,
     requests,
+    inferenceRequests: () => requests.filter((r) => r.inference),
+    inject: (plan) => faults.inject(plan),
+    clearFaults: () => faults.clear(),
+    dropConnections: () => server.closeAllConnections(),
     close: () =>
       new Promise<void>((resolve) => {
         // Hanging requests never end by themselves: cut every connection, then stop listening.
@@ -125,7 +161,7 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
   };
 }
 
-function record(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown, raw: string): RecordedRequest {
+function record(req: IncomingMessage, res: ServerResponse, url: URL, body: unknown, raw: string, receivedAt: number, inference: boolean): RecordedRequest {
   return {
     method: req.method ?? 'GET',
     path: url.pathname,
@@ -133,6 +169,8 @@ function record(req: IncomingMessage, res: ServerResponse, url: URL, body: unkno
     headers: req.headers,
     body,
     raw,
+    receivedAt,
+    inference,
     closed: new Promise<void>((resolve) => res.once('close', () => resolve())),
   };
 }
