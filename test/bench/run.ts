@@ -17,6 +17,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuMs, requireWrk, rssMb, streamLoad, wrkLoad, type LoadResult, type StreamResult } from './load.js';
 import { benchLimits } from './limits-bench.js';
+import { benchRouting } from './routing-bench.js';
 import { startBenchStack, type Target } from './stack.js';
 import { percentile, sortedCopy, table } from './stats.js';
 import { STREAM_CHUNKS } from './upstream.js';
@@ -127,6 +128,14 @@ async function main(): Promise<void> {
       console.log(`\n${limits.text}`);
       gatewayRequests += limits.requests;
       summary.limits = limits.figures;
+    }
+
+    // 5. Routing over a group of ten deployments against one (BENCH_ROUTING=0 skips it).
+    if (process.env.BENCH_ROUTING !== '0') {
+      const routing = await benchRouting(stack, ROUNDS, DURATION_S);
+      console.log(`\n${routing.text}`);
+      gatewayRequests += routing.requests;
+      summary.routing = routing.figures;
     }
 
     // Usage accounting: every gateway request produced exactly one event, with the upstream's tokens.

@@ -20,6 +20,10 @@ export interface BenchStack {
   usage: { tally(): Promise<UsageTally> } | null;
   /** Creates a key with these settings (CreateKeyInput fields) and waits until the data planes have it. */
   createKey(settings: Record<string, unknown>): Promise<string>;
+  /** Creates a model (CreateModelInput fields) and waits until the data planes have it. */
+  createModel(input: Record<string, unknown>): Promise<void>;
+  /** The bench upstream's OpenAI base URL (`…/v1`), for more models pointing at it. */
+  upstreamApiBase: string;
   /** Another data plane like the first (core 0, same usage route), with `env` added; stopped with the stack. */
   startDataPlane(env: Record<string, string>): Promise<DataPlaneProcess>;
   stop(): Promise<void>;
@@ -73,18 +77,27 @@ export async function startBenchStack(dataPlaneEnv: Record<string, string> = {})
   const api = admin(controlPlane.graphqlUrl, controlPlane.masterKey);
   const baseEnv = { TOLLGATE_USAGE_FLUSH_MS: '250', ...(sink && { TOLLGATE_CONTROL_PLANE_URL: sink.info.url }), ...dataPlaneEnv };
   const extra: DataPlaneProcess[] = [];
+  /** Waits until every data plane has the control plane's current config. */
+  const caughtUp = async () => {
+    const version = await api.configVersion();
+    for (const plane of [dp, ...extra]) {
+      while ((await plane.configVersion()) < version) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
   return {
     direct: { name: 'direct', url: `http://127.0.0.1:${upstreamPort}/v1/chat/completions`, headers: {} },
     gateway: { name: 'gateway', url: `${dp.baseUrl}/v1/chat/completions`, headers: { Authorization: `Bearer ${key.key}` }, pid: dp.process.child.pid! },
     dp,
     usage: sink ? { tally: () => sinkTally(sink!.info.url) } : null,
+    upstreamApiBase: `http://127.0.0.1:${upstreamPort}/v1`,
     async createKey(settings) {
       const created = await api.call<{ createKey: { key: string } }>('mutation($input: CreateKeyInput!) { createKey(input: $input) { key } }', { input: settings });
-      const version = await api.configVersion();
-      for (const plane of [dp, ...extra]) {
-        while ((await plane.configVersion()) < version) await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await caughtUp();
       return created.createKey.key;
+    },
+    async createModel(input) {
+      await api.call('mutation($i: CreateModelInput!) { createModel(input: $i) { id } }', { i: input });
+      await caughtUp();
     },
     async startDataPlane(env) {
       const plane = await startDataPlaneProcess({ controlPlane, cpus: '0', env: { ...baseEnv, ...env }, ...(process.env.BENCH_DP_MAIN && { main: process.env.BENCH_DP_MAIN }) });

@@ -84,7 +84,7 @@ async function attemptGroup(
 ): Promise<GroupFailure | null> {
   const { ex, usage, request } = routed;
   const strategy = settings.groupStrategies[group.name] ?? settings.strategy;
-  const tried = new Set<string>();
+  let tried: Set<string> = NOTHING_TRIED;
   let retries = 0;
   /** The last failure's `retry-after` (ms), honoured when the next attempt goes to the same deployment. */
   let waitMs = 0;
@@ -126,6 +126,7 @@ async function attemptGroup(
       // A provider that asks for a longer wait than the router allows is not retried: another deployment or model may be.
       if (retryAfter !== null && retryAfter > settings.maxRetryAfterMs && group.deployments.length === 1) return { kind, error };
       retries++;
+      if (tried === NOTHING_TRIED) tried = new Set();
       tried.add(deployment.id);
       waitMs = retryAfter !== null && retryAfter <= settings.maxRetryAfterMs ? retryAfter : 0;
     }
@@ -150,6 +151,8 @@ function nextFallback(routed: RoutedRequest, settings: RouterConfig, kind: Attem
   return null;
 }
 
+const NOTHING_TRIED: Set<string> = new Set();
+
 /** Exponential backoff with full jitter: random in [0, min(max, base·2^(retry-1))]. */
 export function backoffMs(settings: RouterConfig, retry: number, random: () => number): number {
   const ceiling = Math.min(settings.maxBackoffMs, settings.backoffMs * 2 ** Math.max(0, retry - 1));
@@ -172,8 +175,9 @@ function sleep(ms: number, ex: Exchange): Promise<void> {
   });
 }
 
+/** Adds a response header (the exchange's extra headers are the request's own object: the limiter's, or made here). */
 function setHeader(ex: Exchange, name: string, value: string): void {
-  ex.extraHeaders = { ...ex.extraHeaders, [name]: value };
+  (ex.extraHeaders ??= {})[name] = value;
 }
 
 function contextWindowError(model: string, promptTokens: number, largestWindow: number): HttpError {
