@@ -161,14 +161,18 @@ describe('models', () => {
     outputCostPerMillion: 0.6,
   };
 
-  it('should create a model, refuse a duplicate name, and delete it', async () => {
+  it('should create a model, add a second deployment of its name, and delete both', async () => {
     const { createModel } = await cp.admin<{ createModel: { id: string } }>(CREATE_MODEL, { input });
     expect(createModel).toMatchObject(input);
-    const duplicate = await cp.gql(CREATE_MODEL, { input }, cp.masterKey);
-    expect(firstError(duplicate)?.code).toBe('CONFLICT');
+    // The same name again is a second deployment of the model group, not a conflict.
+    const { createModel: second } = await cp.admin<{ createModel: { id: string } }>(CREATE_MODEL, { input });
+    expect(second.id).not.toBe(createModel.id);
+    const named = async () => (await cp.admin<{ models: Array<{ name: string }> }>('{ models { name } }')).models.filter((m) => m.name === 'gpt-4o-mini');
+    expect(await named()).toHaveLength(2);
     await cp.admin('mutation($id: ID!) { deleteModel(id: $id) }', { id: createModel.id });
-    const { models } = await cp.admin<{ models: Array<{ name: string }> }>('{ models { name } }');
-    expect(models.map((m) => m.name)).not.toContain('gpt-4o-mini');
+    expect(await named()).toHaveLength(1);
+    await cp.admin('mutation($id: ID!) { deleteModel(id: $id) }', { id: second.id });
+    expect(await named()).toHaveLength(0);
   });
 
   it('should refuse a plaintext secret where a secret reference belongs, and an unknown provider', async () => {

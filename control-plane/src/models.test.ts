@@ -309,20 +309,22 @@ describe('updateModel', () => {
     expect(errorsOf(res)?.fieldErrors).toEqual({ apiVersion: ['is required for provider azure'] });
   });
 
-  it('should answer NOT_FOUND for an unknown, malformed or deleted id and CONFLICT for a taken name', async () => {
+  it('should answer NOT_FOUND for an unknown, malformed or deleted id, and move a renamed model into the group of a taken name', async () => {
     const taken = await createModel({ name: 'taken', ...EXAMPLES.mock, ...costs });
     const other = await createModel({ name: 'other', ...EXAMPLES.mock, ...costs });
-    const conflict = await cp.gql(UPDATE_MODEL, { id: other.id, input: { name: taken.name } }, cp.masterKey);
-    expect(errorsOf(conflict)?.code).toBe('CONFLICT');
+    // Several deployments may share a name: the renamed model joins the group.
+    const joined = await cp.admin<{ updateModel: ModelResult }>(UPDATE_MODEL, { id: other.id, input: { name: taken.name } });
+    expect(joined.updateModel).toMatchObject({ id: other.id, name: 'taken' });
+    const { models } = await cp.admin<{ models: ModelResult[] }>('{ models(name: "taken") { id } }');
+    expect(models.map((m) => m.id).sort()).toEqual([taken.id, other.id].sort());
 
     await cp.admin('mutation($id: ID!) { deleteModel(id: $id) }', { id: taken.id });
     for (const id of [taken.id, '00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
       const res = await cp.gql(UPDATE_MODEL, { id, input: { timeoutMs: 1000 } }, cp.masterKey);
       expect(errorsOf(res)?.code).toBe('NOT_FOUND');
     }
-    // The deleted model's name is free again.
-    const renamed = await cp.admin<{ updateModel: ModelResult }>(UPDATE_MODEL, { id: other.id, input: { name: 'taken' } });
-    expect(renamed.updateModel.name).toBe('taken');
+    // Deleting one deployment leaves the rest of its group.
+    expect((await cp.admin<{ models: ModelResult[] }>('{ models(name: "taken") { id } }')).models).toEqual([{ id: other.id }]);
   });
 
   it('should be refused to the data-plane credential', async () => {

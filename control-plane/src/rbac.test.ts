@@ -226,6 +226,16 @@ const OPERATIONS: Operation[] = [
     expected: row('ok', F, F, F, F, F, F, F),
   },
   {
+    name: 'read the router settings',
+    run: (c) => gql(c, '{ routerSettings { strategy } }'),
+    expected: row('ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok'),
+  },
+  {
+    name: 'change the router settings',
+    run: (c) => gql(c, 'mutation { updateRouterSettings(input: { numRetries: 3 }) { numRetries } }'),
+    expected: row('ok', F, F, F, F, F, F, F),
+  },
+  {
     name: 'read the config file status',
     run: (c) => gql(c, '{ configFile { path } }'),
     expected: row('ok', 'ok', F, F, F, F, F, F),

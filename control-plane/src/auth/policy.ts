@@ -26,8 +26,11 @@ export const ACTIONS = [
   'key.delete',
   /** Change what an admin governs on a key: budgets, limits, models, allow lists, guardrails, expiry. */
   'key.govern',
+  /** `model.read` also covers the router settings: whoever sees the models may see how they are routed. */
   'model.read',
   'model.write',
+  /** The gateway-wide router settings: strategies, retries, fallbacks, cooldowns (read with `model.read`). */
+  'router.write',
   'spend.read',
   'audit.read',
   /** The declarative config file's status (path, what it applied, its errors and conflicts): proxy-wide. */
@@ -96,6 +99,7 @@ const RULES: Record<Exclude<Role, typeof Role.Admin | typeof Role.ProxyAdminView
     'key.govern': ownOrg,
     'model.read': always,
     'model.write': never,
+    'router.write': never,
     'spend.read': ownOrg,
     'audit.read': ownOrg,
     'config.read': never,
@@ -129,6 +133,7 @@ const RULES: Record<Exclude<Role, typeof Role.Admin | typeof Role.ProxyAdminView
     'key.govern': teamAdmin,
     'model.read': always,
     'model.write': never,
+    'router.write': never,
     'spend.read': any(self, teamAdmin),
     'audit.read': never,
     'config.read': never,
@@ -158,6 +163,7 @@ const RULES: Record<Exclude<Role, typeof Role.Admin | typeof Role.ProxyAdminView
     'key.govern': never,
     'model.read': always,
     'model.write': never,
+    'router.write': never,
     'spend.read': self,
     'audit.read': never,
     'config.read': never,

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { EntityName } from '@mikro-orm/core';
-import { hashKey } from '@tollgate/schema';
+import { DEFAULT_ROUTER_CONFIG, hashKey, RouterConfig } from '@tollgate/schema';
 import {
   GuardrailPolicy,
   McpServer,
   Model,
   Organization,
+  ROUTER_SETTINGS_ID,
+  RouterSettings,
   Team,
   TeamMembership,
   User,
@@ -17,13 +20,14 @@ import { SYSTEM_PRINCIPAL } from '../auth/roles.js';
 import { auditView, type Actor, type AdminTx, type AdminWriter } from '../services/audit.js';
 import { nextBudgetReset } from '../services/budget-period.js';
 import { modelSettings } from '../services/config-mappers.js';
-import type { Declared, DesiredGoverned, ResolvedConfig, ResolvedKey } from './desired.js';
+import { findRouterSettings, routerConfigOf, routerNameErrors, routerReferences, type RouterField } from '../services/router-settings.js';
+import type { Declared, DesiredGoverned, DesiredModel, ResolvedConfig, ResolvedKey } from './desired.js';
 import { joinPath, type ConfigProblem } from './problems.js';
 
 /** Marks objects the config file owns: created, changed and deleted by the loader only (see `assertApiManaged`). */
 export const FILE_MANAGED = 'file';
 
-export const CONFIG_KINDS = ['model', 'organization', 'team', 'key', 'guardrailPolicy', 'mcpServer'] as const;
+export const CONFIG_KINDS = ['model', 'organization', 'team', 'key', 'guardrailPolicy', 'mcpServer', 'router'] as const;
 export type ConfigKind = (typeof CONFIG_KINDS)[number];
 
 export interface KindCount {
@@ -93,7 +97,10 @@ interface NamedEntity {
   deletedAt: Date | null;
 }
 
-/** How one name-identified kind is stored, audited and published. */
+/**
+ * How one name-identified kind is stored, audited and published. Names are unique among the live objects of a kind,
+ * except models: a name is a model group, whose deployments the file tells apart (`identity`).
+ */
 interface NamedKind<E extends NamedEntity> {
   kind: ConfigKind;
   entity: EntityName<E>;
@@ -105,6 +112,8 @@ interface NamedKind<E extends NamedEntity> {
   auditAction: string;
   /** Data planes follow this kind through `config_change` (models, organizations, teams); the others are not in their config. */
   configEntity?: ConfigEntity;
+  /** Which declared entry a file-managed object is; default its name. */
+  identity?(entity: E): string;
   orgIdOf(entity: E): string | null;
   /** The entity's current values of the fields the file sets, as comparable plain values (relations as ids). */
   current(entity: E): Record<string, unknown>;
@@ -125,6 +134,9 @@ class Reconciler {
   );
   private readonly conflicts: ConfigProblem[] = [];
   private readonly errors: ConfigProblem[] = [];
+  /** What the apply leaves: the router settings in force, and the names with a live deployment (model groups). */
+  private routerAfter: RouterConfig = DEFAULT_ROUTER_CONFIG;
+  private modelNamesAfter = new Set<string>();
 
   constructor(
     private readonly tx: AdminTx,
@@ -148,7 +160,7 @@ class Reconciler {
     const { config } = this;
     const guardrails = await this.declareNamed(this.guardrailKind(), config.guardrailPolicies, (d) => ({ ...d }));
     const mcpServers = await this.declareNamed(this.mcpKind(), config.mcpServers, (d) => ({ ...d }));
-    const models = await this.declareNamed(this.modelKind(), config.models, (d) => ({ ...d }));
+    const models = await this.declareNamed(this.modelKind(), config.models, (d) => ({ ...d }), deploymentIdentity);
     const orgs = await this.declareNamed(this.orgKind(), config.organizations, (d) => ({ ...d }));
     const teams = await this.declareNamed(this.teamKind(), config.teams, async (d, path, existing) => {
       const { organization, ...rest } = d;
@@ -163,6 +175,9 @@ class Reconciler {
       return fields;
     });
     await this.reconcileKeys(teams.applied, orgs.applied);
+    // After the models (its names must exist once the file is applied), before their removals (which it may hold back).
+    this.modelNamesAfter = new Set([...models.applied.values(), ...models.live.filter((m) => m.managedBy !== FILE_MANAGED)].map((m) => m.name));
+    this.routerAfter = await this.reconcileRouter();
 
     // Removals, dependents first: keys (above), then teams, then organizations. Flushed so the checks for what still
     // uses them see this transaction's own deletions.
@@ -183,21 +198,25 @@ class Reconciler {
 
   /**
    * Creates or updates each declared object of one kind. `fieldsOf` gives the entity values (relations as ids), or
-   * undefined after reporting an error. Returns the applied objects by name and every live one found.
+   * undefined after reporting an error; `identify` says which object an entry is (its name, unless the kind has
+   * several objects per name). Returns the applied objects by identity and every live one found.
    */
   private async declareNamed<E extends NamedEntity, D extends { name: string }>(
     spec: NamedKind<E>,
     declared: ReadonlyArray<Declared<D>>,
     fieldsOf: (desired: D, path: string, existing: E | undefined) => Promise<Record<string, unknown> | undefined> | Record<string, unknown> | undefined,
+    identify: (desired: D) => string = (d) => d.name,
   ): Promise<{ applied: Map<string, E>; live: E[] }> {
     const count = this.count(spec.kind);
     count.declared = declared.length;
     const live = (await this.em.find(spec.entity, { deletedAt: null } as never)) as E[];
-    const byName = new Map(live.map((e) => [e.name, e]));
+    const identityOf = spec.identity ?? ((e: E) => e.name);
+    const apiNames = new Set(live.filter((e) => e.managedBy !== FILE_MANAGED).map((e) => e.name));
+    const fileObjects = new Map(live.filter((e) => e.managedBy === FILE_MANAGED).map((e) => [identityOf(e), e]));
     const applied = new Map<string, E>();
     for (const { path, value } of declared) {
-      const existing = byName.get(value.name);
-      if (existing && existing.managedBy !== FILE_MANAGED) {
+      // A name the API uses is the API's: for models, its whole group (see assertGroupApiManaged in services/models.ts).
+      if (apiNames.has(value.name)) {
         this.conflict(
           spec.kind,
           path,
@@ -205,6 +224,8 @@ class Reconciler {
         );
         continue;
       }
+      const identity = identify(value);
+      const existing = fileObjects.get(identity);
       const fields = await fieldsOf(value, path, existing);
       if (fields === undefined) continue;
       if (!existing) {
@@ -213,10 +234,10 @@ class Reconciler {
         if (spec.configEntity) this.tx.record(spec.configEntity, entity.id, 'upsert');
         this.tx.audit({ action: `${spec.auditAction}.create`, entityType: spec.auditType, entityId: entity.id, orgId: spec.orgIdOf(entity), after: auditView(entity) });
         count.created += 1;
-        applied.set(value.name, entity);
+        applied.set(identity, entity);
         continue;
       }
-      applied.set(value.name, existing);
+      applied.set(identity, existing);
       const changed = changedFields(fields, spec.current(existing));
       if (changed.length === 0) {
         count.unchanged += 1;
@@ -268,8 +289,16 @@ class Reconciler {
       auditType: 'model',
       auditAction: 'model',
       configEntity: 'model',
+      identity: (m) => modelIdentity(m.name, m.deployment ?? ''),
       orgIdOf: () => null,
-      current: (m) => ({ ...modelSettings(m) }),
+      current: (m) => ({ ...modelSettings(m), deployment: m.deployment }),
+      // Only the last deployment of a name matters to the router settings, and only if they are not the file's
+      // (the file's own were checked against the names it leaves).
+      deleteBlocker: async (m) => {
+        if (this.modelNamesAfter.has(m.name)) return null;
+        const places = routerReferences(this.routerAfter, m.name);
+        return places.length > 0 ? `the router settings name it (${places.join(', ')})` : null;
+      },
     };
   }
 
@@ -349,6 +378,50 @@ class Reconciler {
       (await this.em.count(TeamMembership, { team: team.id })) > 0 ||
       (await this.em.count(VirtualKey, { team: team.id, deletedAt: null, managedBy: { $ne: FILE_MANAGED } })) > 0
     );
+  }
+
+  // --- router settings -------------------------------------------------------------------------------------------
+
+  /**
+   * The router settings: the file's when it declares them (taking them over from the API: the file says how the
+   * gateway routes), checked against the model names the apply leaves; when it stops declaring them, back to the
+   * defaults and to the API. Returns the settings in force afterwards.
+   */
+  private async reconcileRouter(): Promise<RouterConfig> {
+    const count = this.count('router');
+    const declared = this.config.router;
+    count.declared = declared ? 1 : 0;
+    const row = await findRouterSettings(this.em);
+    if (!declared) {
+      if (row?.managedBy !== FILE_MANAGED) return routerConfigOf(row);
+      this.writeRouter(row, {}, null);
+      count.deleted += 1;
+      return DEFAULT_ROUTER_CONFIG;
+    }
+    const { settings, paths } = declared.value;
+    const config = RouterConfig.parse(settings);
+    for (const [field, messages] of Object.entries(routerNameErrors(config, this.modelNamesAfter))) {
+      const path = paths[field as RouterField] ?? joinPath(declared.path, field);
+      for (const message of messages) this.errors.push({ path, message: `${message}: declare it under models, or make it through the API` });
+    }
+    if (row?.managedBy === FILE_MANAGED && isDeepStrictEqual(row.settings, settings)) {
+      count.unchanged += 1;
+      return config;
+    }
+    this.writeRouter(row, settings, FILE_MANAGED);
+    if (row) count.updated += 1;
+    else count.created += 1;
+    return config;
+  }
+
+  private writeRouter(existing: RouterSettings | null, settings: Record<string, unknown>, managedBy: string | null): void {
+    const before = routerConfigOf(existing);
+    const row = existing ?? this.em.create(RouterSettings, {});
+    row.settings = settings;
+    row.managedBy = managedBy;
+    row.updatedAt = new Date();
+    this.tx.record('router', ROUTER_SETTINGS_ID, 'upsert');
+    this.tx.audit({ action: 'router.update', entityType: 'router_settings', entityId: ROUTER_SETTINGS_ID, orgId: null, before: { ...before }, after: { ...routerConfigOf(row) } });
   }
 
   // --- references by name ----------------------------------------------------------------------------------------
@@ -521,6 +594,10 @@ class Reconciler {
     }
   }
 }
+
+/** A model entry's identity among all file-managed models: its name and which deployment of the name it is. */
+const modelIdentity = (name: string, deployment: string) => JSON.stringify([name, deployment]);
+const deploymentIdentity = (d: DesiredModel) => modelIdentity(d.name, d.deployment);
 
 /**
  * Applies a resolved config in one admin write (one transaction under the config lock, audited as the system with

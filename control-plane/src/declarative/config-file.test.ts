@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyConfigChanges, ConfigMessage, hashKey, type ConfigSnapshot } from '@tollgate/schema';
+import { applyConfigChanges, CONFIG_FEATURES_PARAM, ConfigMessage, hashKey, type ConfigSnapshot } from '@tollgate/schema';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEntry, GuardrailPolicy, McpServer } from '../db/entities/index.js';
 import { createTestDatabase, type TestDatabase } from '../testing/database.js';
@@ -464,6 +466,151 @@ describe('the master key in the config file', () => {
   });
 });
 
+describe('model groups and router settings in a tollgate.yaml', () => {
+  let db: TestDatabase;
+  let cp: TestControlPlane;
+  let dir: string;
+  let path: string;
+  let client: ReturnType<TestControlPlane['ws']>;
+  let sub: ReturnType<typeof subscribe<Update>>;
+  let view: ConfigSnapshot;
+
+  const mock = (name: string, extra = '') => `  - { name: ${name}, provider: mock, providerModel: mock-gpt, inputCostPerMillion: 1, outputCostPerMillion: 2${extra} }\n`;
+  const file = (models: string, router = 'router:\n  strategy: least_busy\n  fallbacks: { gpt: [claude] }\n') => `models:\n${models}${router}`;
+  const INITIAL = file(mock('gpt', ', deployment: east, weight: 3') + mock('gpt') + mock('claude'));
+
+  type Deployment = { id: string; name: string; deployment: string | null; weight: number; managedBy: string | null };
+  const deployments = async (name: string) =>
+    (await cp.admin<{ models: Deployment[] }>('query($n: String) { models(name: $n) { id name deployment weight managedBy } }', { n: name })).models;
+  const status = async () => (await cp.admin<{ configFile: Status }>(STATUS)).configFile;
+  const router = async () =>
+    (await cp.admin<{ routerSettings: { strategy: string; fallbacks: Record<string, string[]>; managedBy: string | null } }>('{ routerSettings { strategy fallbacks managedBy } }')).routerSettings;
+  /** Saves the file and waits until it is applied (or, `refused`, until it is refused with errors). */
+  const save = async (text: string, outcome: 'applied' | 'refused' = 'applied') => {
+    const previous = await status();
+    saveByRename(path, text);
+    return waitFor(`the file to be ${outcome}`, async () => {
+      const current = await status();
+      if (outcome === 'applied') return current.contentHash === hashKey(text) && current.errors.length === 0 ? current : null;
+      return current.errors.length > 0 && current.checkedAt !== previous.checkedAt && previous.errors.length === 0 ? current : null;
+    });
+  };
+  const dataPlaneSees = async (done: (config: ConfigSnapshot) => boolean) => {
+    while (!done(view)) {
+      const message = ConfigMessage.parse((await sub.next()).gatewayConfig.message);
+      view = message.kind === 'snapshot' ? message.snapshot : applyConfigChanges(view, message.version, message.changes);
+    }
+    return view;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-config-'));
+    path = join(dir, 'tollgate.yaml');
+    writeFileSync(path, INITIAL);
+    cp = await startTestControlPlane({ databaseUrl: db.url, configFile: path, configFileWatch: { debounceMs: 50, pollMs: 0 }, jobs: false });
+    client = createClient({
+      url: cp.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${cp.dataPlaneToken}`, [CONFIG_FEATURES_PARAM]: ['routing'] },
+      retryAttempts: 0,
+      lazy: true,
+    });
+    sub = subscribe<Update>(client, GATEWAY_CONFIG);
+    const first = ConfigMessage.parse((await sub.next()).gatewayConfig.message);
+    if (first.kind !== 'snapshot') throw new Error('expected a snapshot first');
+    view = first.snapshot;
+  });
+  afterAll(async () => {
+    sub?.dispose();
+    await client?.dispose();
+    await cp?.close();
+    await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('should create every deployment of a name and the router settings, all owned by the file', async () => {
+    expect(await deployments('gpt')).toEqual([
+      expect.objectContaining({ deployment: 'east', weight: 3, managedBy: 'file' }),
+      expect.objectContaining({ deployment: '#2', weight: 1, managedBy: 'file' }),
+    ]);
+    expect(await router()).toEqual({ strategy: 'least_busy', fallbacks: { gpt: ['claude'] }, managedBy: 'file' });
+    expect(view.models.filter((m) => m.name === 'gpt')).toHaveLength(2);
+    expect(view.router).toMatchObject({ strategy: 'least_busy', fallbacks: { gpt: ['claude'] } });
+    expect((await status()).applied).toEqual(
+      expect.arrayContaining([
+        { kind: 'model', declared: 3, created: 3, updated: 0, deleted: 0, unchanged: 0, conflicts: 0 },
+        { kind: 'router', declared: 1, created: 1, updated: 0, deleted: 0, unchanged: 0, conflicts: 0 },
+      ]),
+    );
+
+    // The file's group and settings are the file's: the API may neither add to the group nor change the settings.
+    const refusals = [
+      await cp.gql('mutation { updateRouterSettings(input: { numRetries: 1 }) { numRetries } }', {}, cp.masterKey),
+      await cp.gql('mutation { createModel(input: { name: "gpt", provider: "mock", providerModel: "mock-gpt", inputCostPerMillion: 1, outputCostPerMillion: 1 }) { id } }', {}, cp.masterKey),
+    ];
+    for (const res of refusals) {
+      expect({ code: res.errors?.[0]?.extensions?.code, message: res.errors?.[0]?.message }).toEqual({ code: 'CONFLICT', message: expect.stringContaining('declared in the config file') });
+    }
+  });
+
+  it('should keep each deployment by its identity across edits: changed in place, added, removed', async () => {
+    const before = Object.fromEntries((await deployments('gpt')).map((d) => [d.deployment, d.id]));
+    // east changes, a new west comes after the positional one, which stays #2.
+    const s = await save(file(mock('gpt', ', deployment: east, weight: 5') + mock('gpt') + mock('claude') + mock('gpt', ', deployment: west')));
+    expect(s.errors).toEqual([]);
+    expect(s.applied).toEqual(
+      expect.arrayContaining([
+        { kind: 'model', declared: 4, created: 1, updated: 1, deleted: 0, unchanged: 2, conflicts: 0 },
+        { kind: 'router', declared: 1, created: 0, updated: 0, deleted: 0, unchanged: 1, conflicts: 0 },
+      ]),
+    );
+    const after = await deployments('gpt');
+    expect(after.map((d) => [d.deployment, d.weight])).toEqual([
+      ['east', 5],
+      ['#2', 1],
+      ['west', 1],
+    ]);
+    expect(after.find((d) => d.deployment === 'east')!.id).toBe(before.east);
+    expect(after.find((d) => d.deployment === '#2')!.id).toBe(before['#2']);
+
+    // The positional deployment goes; the others stay, and so do their ids.
+    await save(file(mock('gpt', ', deployment: east, weight: 5') + mock('claude') + mock('gpt', ', deployment: west')));
+    const left = await deployments('gpt');
+    expect(left.map((d) => d.deployment)).toEqual(['east', 'west']);
+    expect(left[0]!.id).toBe(before.east);
+    const seen = await dataPlaneSees((c) => !c.models.some((m) => m.id === before['#2']));
+    expect(seen.models.filter((m) => m.name === 'gpt').map((m) => m.id).sort()).toEqual(left.map((d) => d.id).sort());
+  });
+
+  it('should refuse router settings naming a model the file does not leave, applying nothing', async () => {
+    const good = await status();
+    const s = await save(file(mock('gpt', ', deployment: east, weight: 5') + mock('gpt', ', deployment: west'), 'router:\n  fallbacks: { gpt: [claude] }\n  groupStrategies: { ghost: lowest_cost }\n'), 'refused');
+    expect(s.errors).toEqual([
+      { path: 'router.groupStrategies', message: '"ghost" is not a model name: declare it under models, or make it through the API' },
+      { path: 'router.fallbacks', message: '"claude" (a fallback of "gpt") is not a model name: declare it under models, or make it through the API' },
+    ]);
+    expect(s.loadedAt).toBe(good.loadedAt);
+    expect((await deployments('claude')).map((d) => d.managedBy)).toEqual(['file']);
+    expect(await router()).toEqual({ strategy: 'least_busy', fallbacks: { gpt: ['claude'] }, managedBy: 'file' });
+  });
+
+  it('should hand the router settings back to the API, at their defaults, when the file stops declaring them', async () => {
+    const s = await save(file(mock('gpt', ', deployment: east, weight: 5') + mock('claude') + mock('gpt', ', deployment: west'), ''));
+    expect(s.errors).toEqual([]);
+    expect(s.applied).toEqual(expect.arrayContaining([{ kind: 'router', declared: 0, created: 0, updated: 0, deleted: 1, unchanged: 0, conflicts: 0 }]));
+    expect(await router()).toEqual({ strategy: 'weighted', fallbacks: {}, managedBy: null });
+    await dataPlaneSees((c) => c.router.strategy === 'weighted');
+    await cp.admin('mutation { updateRouterSettings(input: { contextWindowFallbacks: { gpt: ["claude"] } }) { numRetries } }');
+  });
+
+  it("should hold back removing the last deployment of a name the API's router settings use, and say so", async () => {
+    const s = await save(file(mock('gpt', ', deployment: east, weight: 5') + mock('gpt', ', deployment: west'), ''));
+    expect(s.conflicts).toEqual([{ path: 'models', message: 'model "claude" is no longer declared but the router settings name it (contextWindowFallbacks of "gpt"); it stays until then' }]);
+    expect(await deployments('claude')).toHaveLength(1);
+  });
+});
+
 describe("a control plane with LiteLLM's config.yaml", () => {
   let db: TestDatabase;
   let cp: TestControlPlane;
@@ -482,11 +629,30 @@ describe("a control plane with LiteLLM's config.yaml", () => {
       api_key: os.environ/OPENAI_API_KEY
       input_cost_per_token: 0.0000025
       output_cost_per_token: 0.00001
+      weight: 2
+      rpm: 500
   - model_name: gpt-4o
     litellm_params:
       model: azure/gpt-4o
+      api_base: https://acme.openai.azure.com
+      api_version: "2024-10-21"
+      api_key: os.environ/AZURE_API_KEY
+      input_cost_per_token: 0.0000025
+      output_cost_per_token: 0.00001
+    model_info:
+      id: azure-east
+  - model_name: claude
+    litellm_params:
+      model: anthropic/claude-sonnet-4-5
+      api_key: os.environ/ANTHROPIC_API_KEY
+      input_cost_per_token: 0.000003
+      output_cost_per_token: 0.000015
 router_settings:
   routing_strategy: simple-shuffle
+  num_retries: 3
+  cooldown_time: 30
+  fallbacks: [{ gpt-4o: [claude] }]
+  enable_pre_call_checks: true
 `,
     );
     cp = await startTestControlPlane({ databaseUrl: db.url, configFile: path, configFileWatch: false });
@@ -497,17 +663,22 @@ router_settings:
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('should declare its models, and show what it ignores as warnings', async () => {
-    const { models } = await cp.admin<{ models: Array<Record<string, unknown>> }>('{ models { name provider providerModel apiKeyRef inputCostPerMillion outputCostPerMillion managedBy } }');
-    expect(models).toEqual([
-      { name: 'gpt-4o', provider: 'openai', providerModel: 'gpt-4o', apiKeyRef: 'env:OPENAI_API_KEY', inputCostPerMillion: 2.5, outputCostPerMillion: 10, managedBy: 'file' },
-    ]);
+  it('should declare every deployment of its model groups and its router settings, and show what it ignores as warnings', async () => {
+    const { models } = await cp.admin<{ models: Array<Record<string, unknown>> }>('{ models { name provider providerModel weight rpmLimit deployment managedBy } }');
+    expect(models).toEqual(
+      expect.arrayContaining([
+        { name: 'gpt-4o', provider: 'openai', providerModel: 'gpt-4o', weight: 2, rpmLimit: 500, deployment: '#1', managedBy: 'file' },
+        { name: 'gpt-4o', provider: 'azure', providerModel: 'gpt-4o', weight: 1, rpmLimit: null, deployment: 'azure-east', managedBy: 'file' },
+        { name: 'claude', provider: 'anthropic', providerModel: 'claude-sonnet-4-5', weight: 1, rpmLimit: null, deployment: '#1', managedBy: 'file' },
+      ]),
+    );
+    expect(models).toHaveLength(3);
+    const { routerSettings } = await cp.admin<{ routerSettings: Record<string, unknown> }>('{ routerSettings { strategy numRetries cooldownMs fallbacks managedBy } }');
+    expect(routerSettings).toEqual({ strategy: 'weighted', numRetries: 3, cooldownMs: 30_000, fallbacks: { 'gpt-4o': ['claude'] }, managedBy: 'file' });
     const { configFile } = await cp.admin<{ configFile: Status }>(STATUS);
     expect(configFile.format).toBe('litellm');
-    expect(configFile.warnings).toEqual([
-      { path: 'model_list[1]', message: expect.stringContaining('not supported yet; the first entry is used') },
-      { path: 'router_settings.routing_strategy', message: 'routing settings are not supported yet; ignored' },
-    ]);
-    expect(cp.logger.lines.some((l) => l.startsWith('warn config file warning') && l.includes('model_list[1]'))).toBe(true);
+    expect(configFile.errors).toEqual([]);
+    expect(configFile.warnings).toEqual([{ path: 'router_settings.enable_pre_call_checks', message: expect.stringContaining("max_input_tokens") }]);
+    expect(cp.logger.lines.some((l) => l.startsWith('warn config file warning') && l.includes('router_settings.enable_pre_call_checks'))).toBe(true);
   });
 });

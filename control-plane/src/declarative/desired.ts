@@ -3,6 +3,7 @@ import type { GuardrailMode } from '../db/entities/guardrail-policy.entity.js';
 import type { McpTransport } from '../db/entities/mcp-server.entity.js';
 import type { ModelLimit } from '../db/entities/virtual-key.entity.js';
 import type { CreateModelInput } from '../services/inputs.js';
+import type { RouterField, RouterOverrides } from '../services/router-settings.js';
 
 /**
  * What a config file declares, whatever its format (tollgate.yaml or LiteLLM's config.yaml): validated, with
@@ -14,7 +15,19 @@ export interface Declared<T> {
   readonly value: T;
 }
 
-export type DesiredModel = CreateModelInput;
+/** A model entry: one deployment of its name's group (see deployments.ts for how it is told from the others). */
+export type DesiredModel = CreateModelInput & {
+  /** Its identity among the deployments of its name: the entry's own (`deployment`, `model_info.id`) or `#n`. */
+  deployment: string;
+};
+
+/** The router settings a file declares. */
+export interface DesiredRouter {
+  /** The settings it sets; the others take their defaults. */
+  settings: RouterOverrides;
+  /** Where each one is declared (LiteLLM's keys differ from the fields), for problems found when it is applied. */
+  paths: Partial<Record<RouterField, string>>;
+}
 
 /** Budget and limit settings of organizations, teams and keys (null: none). */
 export interface DesiredGoverned {
@@ -96,6 +109,8 @@ export interface DesiredConfig {
   readonly keys: ReadonlyArray<Declared<DesiredKey>>;
   readonly guardrailPolicies: ReadonlyArray<Declared<DesiredGuardrailPolicy>>;
   readonly mcpServers: ReadonlyArray<Declared<DesiredMcpServer>>;
+  /** The router settings, when the file declares them (it then owns them); null leaves them to the API. */
+  readonly router: Declared<DesiredRouter> | null;
   /** The master key as a reference (`env:NAME`, `file:/path`), and where it is declared. */
   readonly masterKey: Declared<string> | null;
 }

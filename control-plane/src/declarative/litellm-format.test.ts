@@ -184,21 +184,21 @@ model_list:
     ]);
   });
 
-  it('should warn about every setting it ignores, and about several deployments of one name', () => {
+  it('should warn about every setting it ignores', () => {
     const result = desired(`
 model_list:
   - model_name: gpt
     litellm_params: { model: openai/gpt-4o, api_key: os.environ/A, max_retries: 3, input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }
     model_info: { id: abc, custom_thing: 1 }
-  - model_name: gpt
-    litellm_params: { model: azure/gpt, api_key: literal-but-ignored }
   - model_name: free
     litellm_params: { model: openai/gpt-4o-mini }
 router_settings:
   routing_strategy: least-busy
-  num_retries: 2
+  redis_host: os.environ/REDIS_HOST
+  timeout: 30
 litellm_settings:
   drop_params: true
+  request_timeout: 10
 general_settings:
   master_key: os.environ/MK
   database_url: os.environ/DATABASE_URL
@@ -207,18 +207,126 @@ environment_variables:
   FOO: bar
 `);
     expect(result.desired.models.map((m) => m.value.name)).toEqual(['gpt', 'free']);
-    expect(result.desired.models[0]!.value.provider).toBe('openai');
     expect(result.warnings).toEqual([
       { path: 'model_list[0].litellm_params.max_retries', message: 'not supported by Tollgate; ignored' },
       { path: 'model_list[0].model_info.custom_thing', message: 'not supported by Tollgate; ignored' },
-      { path: 'model_list[1]', message: expect.stringContaining('several deployments per model name are not supported yet; the first entry is used') },
-      { path: 'model_list[2]', message: expect.stringContaining('recorded at cost 0') },
+      { path: 'model_list[1]', message: expect.stringContaining('recorded at cost 0') },
       { path: 'general_settings.database_url', message: expect.stringContaining('DATABASE_URL') },
       { path: 'general_settings.alerting', message: 'not supported by Tollgate; ignored' },
-      { path: 'router_settings.routing_strategy', message: 'routing settings are not supported yet; ignored' },
-      { path: 'router_settings.num_retries', message: 'routing settings are not supported yet; ignored' },
+      { path: 'router_settings.redis_host', message: 'not supported by Tollgate; ignored' },
+      { path: 'router_settings.timeout', message: expect.stringContaining('set timeouts per model') },
       { path: 'litellm_settings.drop_params', message: 'ignored' },
+      { path: 'litellm_settings.request_timeout', message: expect.stringContaining('set timeouts per model') },
       { path: 'environment_variables', message: expect.stringContaining('set these in the environment') },
+    ]);
+    expect(result.desired.router).toEqual({ path: 'router_settings', value: { settings: { strategy: 'least_busy' }, paths: { strategy: 'router_settings.routing_strategy' } } });
+  });
+
+  it('should import every deployment of a name as one model group, with its weight, capacity, timeouts, region, tags and id', () => {
+    const result = desired(`
+x-prices: &prices { input_cost_per_token: 0.0000025, output_cost_per_token: 0.00001 }
+model_list:
+  - model_name: gpt-4o
+    litellm_params: { model: azure/gpt-4o-eu, api_base: os.environ/AZURE_API_BASE, api_version: "2024-10-21", api_key: os.environ/AZURE_EU_KEY, weight: 3, rpm: 600, tpm: 90000, timeout: 20, stream_timeout: 5, tags: [eu], <<: *prices }
+    model_info: { id: azure-eu }
+  - model_name: gpt-4o
+    litellm_params: { model: openai/gpt-4o, api_key: os.environ/OPENAI_API_KEY, <<: *prices }
+    model_info: { tpm: 30000 }
+    rpm: 100
+  - model_name: gpt-4o
+    litellm_params: { model: bedrock/converse/openai.gpt-oss-120b-1:0, aws_region_name: os.environ/AWS_REGION_NAME, <<: *prices }
+    model_info: { id: 7 }
+  - model_name: mini
+    litellm_params: { model: openai/gpt-4o-mini, api_key: os.environ/OPENAI_API_KEY, <<: *prices }
+`);
+    expect(result.warnings).toEqual([]);
+    expect(result.desired.models.map((m) => [m.path, m.value.name, m.value.deployment, m.value.provider])).toEqual([
+      ['model_list[0]', 'gpt-4o', 'azure-eu', 'azure'],
+      ['model_list[1]', 'gpt-4o', '#2', 'openai'],
+      ['model_list[2]', 'gpt-4o', '7', 'bedrock'],
+      ['model_list[3]', 'mini', '#1', 'openai'],
+    ]);
+    expect(result.desired.models[0]!.value).toMatchObject({ weight: 3, rpmLimit: 600, tpmLimit: 90000, timeoutMs: 20_000, streamIdleTimeoutMs: 5_000, tags: ['eu'] });
+    // Capacity from model_info or the entry itself, as LiteLLM's router reads it.
+    expect(result.desired.models[1]!.value).toMatchObject({ weight: 1, rpmLimit: 100, tpmLimit: 30000 });
+    expect(result.desired.models[2]!.value).toMatchObject({ region: 'eu-west-1' });
+
+    expect(errors(`
+model_list:
+  - { model_name: m, litellm_params: { model: openai/a, api_key: os.environ/K }, model_info: { id: same } }
+  - { model_name: m, litellm_params: { model: openai/b, api_key: os.environ/K }, model_info: { id: same } }
+  - { model_name: n, litellm_params: { model: openai/c, api_key: os.environ/K }, model_info: { id: "#1" } }
+`)).toEqual([
+      { path: 'model_list[2].model_info.id', message: 'must not start with # (#n stands for the n-th entry of a name)' },
+      { path: 'model_list[1].model_info.id', message: 'is already the id of model_list[0], another deployment of "m"' },
+    ]);
+  });
+
+  it('should map router_settings, and the router keys of litellm_settings, onto the router settings', () => {
+    const models = `
+model_list:
+  - { model_name: gpt-4o, litellm_params: { model: openai/gpt-4o, api_key: os.environ/K, input_cost_per_token: 0, output_cost_per_token: 0 } }
+  - { model_name: claude, litellm_params: { model: anthropic/claude-sonnet-4-5, api_key: os.environ/K, input_cost_per_token: 0, output_cost_per_token: 0 } }
+`;
+    const result = desired(`${models}
+router_settings:
+  routing_strategy: usage-based-routing-v2
+  num_retries: 3
+  retry_policy: { TimeoutErrorRetries: 1, RateLimitErrorRetries: 0, InternalServerErrorRetries: 2, AuthenticationErrorRetries: 0, BadRequestErrorRetries: 1 }
+  allowed_fails: 5
+  allowed_fails_policy: { RateLimitErrorAllowedFails: 1, ServiceUnavailableErrorAllowedFails: 2 }
+  cooldown_time: 12.5
+  retry_after: 0.2
+  fallbacks: [{ gpt-4o: [claude] }, { "*": [claude] }]
+  context_window_fallbacks: [{ claude: gpt-4o }]
+litellm_settings:
+  num_retries: 1
+  content_policy_fallbacks: [{ claude: [gpt-4o] }]
+`);
+    expect(result.desired.router?.value.settings).toEqual({
+      strategy: 'usage_based',
+      numRetries: 3,
+      retryPolicy: { timeout: 1, rate_limit: 0, server_error: 2, auth: 0 },
+      allowedFails: 5,
+      allowedFailsPolicy: { rate_limit: 1 },
+      cooldownMs: 12_500,
+      backoffMs: 200,
+      fallbacks: { 'gpt-4o': ['claude'] },
+      contextWindowFallbacks: { claude: ['gpt-4o'] },
+      contentPolicyFallbacks: { claude: ['gpt-4o'] },
+    });
+    expect(result.desired.router?.value.paths).toMatchObject({ numRetries: 'router_settings.num_retries', contentPolicyFallbacks: 'litellm_settings.content_policy_fallbacks' });
+    expect(result.warnings).toEqual([
+      { path: 'router_settings.retry_policy.BadRequestErrorRetries', message: expect.stringContaining('never retries a bad request') },
+      { path: 'router_settings.allowed_fails_policy.ServiceUnavailableErrorAllowedFails', message: expect.stringContaining('use InternalServerErrorAllowedFails') },
+      { path: 'router_settings.fallbacks[1].*', message: expect.stringContaining('(*) are not supported') },
+      { path: 'litellm_settings.num_retries', message: 'router_settings.num_retries is used instead; ignored' },
+    ]);
+    // Only litellm_settings: read from there.
+    expect(desired(`${models}\nlitellm_settings:\n  fallbacks: [{ gpt-4o: [claude] }]\n`).desired.router).toEqual({
+      path: 'litellm_settings',
+      value: { settings: { fallbacks: { 'gpt-4o': ['claude'] } }, paths: { fallbacks: 'litellm_settings.fallbacks' } },
+    });
+    expect(desired(models).desired.router).toBeNull();
+
+    expect(errors(`${models}
+router_settings:
+  routing_strategy: round-robin
+  num_retries: many
+  cooldown_time: 0.5
+  retry_policy: { TimeoutErrorRetries: 20 }
+  fallbacks: { gpt-4o: [claude] }
+  context_window_fallbacks: [{ claude: [gpt-4o] }, { claude: [gpt-4o] }]
+`)).toEqual([
+      { path: 'router_settings.routing_strategy', message: expect.stringMatching(/^must be one of simple-shuffle, least-busy/) },
+      { path: 'router_settings.num_retries', message: 'must be a number' },
+      { path: 'router_settings.fallbacks', message: expect.stringContaining('must be a list of maps') },
+      { path: 'router_settings.context_window_fallbacks[1].claude', message: 'the fallbacks of "claude" are already given at router_settings.context_window_fallbacks[0].claude' },
+      { path: 'router_settings.retry_policy.TimeoutErrorRetries', message: expect.stringContaining('<=10') },
+      { path: 'router_settings.cooldown_time', message: 'must be at least 1 second' },
+    ]);
+    expect(errors(`${models}\nrouter_settings:\n  fallbacks: [{ gpt-4o: [gpt-4o] }]\n`)).toEqual([
+      { path: 'router_settings.fallbacks', message: '"gpt-4o" falls back to itself' },
     ]);
   });
 

@@ -1,14 +1,18 @@
 import type { ProviderKind } from '@tollgate/schema';
 import { CreateModelInput } from '../services/inputs.js';
+import { deploymentKeys, deploymentName, duplicateDeployments } from './deployments.js';
 import type { Declared, DesiredModel } from './desired.js';
 import { LITELLM_PROVIDERS, OPENAI_HOSTS, SUPPORTED_PREFIXES, UNSUPPORTED_HINTS } from './litellm-providers.js';
+import { routerFromLiteLlm } from './litellm-router.js';
 import { joinPath, type ConfigProblem } from './problems.js';
 import { isSecretRef, osEnvironName } from './secrets.js';
 import { fromTollgateFile, type FormatResult } from './tollgate-format.js';
 
 /**
  * LiteLLM's config.yaml (`model_list`, `general_settings`, `router_settings`, `litellm_settings`) read as a
- * Tollgate config: each `model_list` entry becomes a model. Secrets must be `os.environ/NAME` (or `env:`/`file:`)
+ * Tollgate config: each `model_list` entry becomes a model, entries sharing a `model_name` the deployments of one
+ * model group (told apart by `model_info.id`, else by place: see deployments.ts), and the router settings become
+ * Tollgate's (litellm-router.ts). Secrets must be `os.environ/NAME` (or `env:`/`file:`)
  * references, never literals: the database holds references only. Other `os.environ/NAME` values (an `api_base`,
  * an `aws_region_name`) are not secrets and are read from the control plane's environment when the file is loaded.
  * What Tollgate does not do (yet) is reported as a warning per key and ignored, never silently.
@@ -51,6 +55,9 @@ const READ_PARAMS = new Set([
 ]);
 
 const READ_MODEL_INFO = new Set([
+  'id',
+  'rpm',
+  'tpm',
   'max_input_tokens',
   'input_cost_per_token',
   'output_cost_per_token',
@@ -62,10 +69,10 @@ const READ_MODEL_INFO = new Set([
   'access_groups',
 ]);
 /** Descriptive model_info fields with no effect on serving: ignored without a warning. */
-const DESCRIPTIVE_MODEL_INFO = new Set(['id', 'mode', 'base_model', 'max_tokens', 'max_output_tokens', 'litellm_provider', 'description']);
+const DESCRIPTIVE_MODEL_INFO = new Set(['mode', 'base_model', 'max_tokens', 'max_output_tokens', 'litellm_provider', 'description']);
 
 /** Where each model field comes from in an entry, so a rule broken by the mapped model points at the entry's key. */
-const FIELD_ORIGIN: Record<keyof DesiredModel, string> = {
+const FIELD_ORIGIN: Record<keyof CreateModelInput, string> = {
   name: 'model_name',
   provider: 'litellm_params.model',
   providerModel: 'litellm_params.model',
@@ -235,8 +242,11 @@ function hostOf(url: string): string {
   }
 }
 
+/** Entry keys besides model_name, litellm_params and model_info that LiteLLM's router reads (capacity, older style). */
+const ENTRY_CAPACITY = ['rpm', 'tpm'];
+
 /** One `model_list` entry → a model, or null after reporting why not. */
-function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.ProcessEnv): DesiredModel | null {
+function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.ProcessEnv): CreateModelInput | null {
   const read = new EntryReader(base, problems, env);
   const errorsBefore = problems.errors.length;
   if (!isObject(entry)) {
@@ -244,7 +254,7 @@ function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.P
     return null;
   }
   for (const key of Object.keys(entry)) {
-    if (!['model_name', 'litellm_params', 'model_info'].includes(key)) problems.warn(read.at(key), 'not supported by Tollgate; ignored');
+    if (!['model_name', 'litellm_params', 'model_info', ...ENTRY_CAPACITY].includes(key)) problems.warn(read.at(key), 'not supported by Tollgate; ignored');
   }
   const name = typeof entry.model_name === 'string' ? entry.model_name.trim() : '';
   if (name === '') read.error('model_name', 'is required: the name clients send as model');
@@ -267,16 +277,21 @@ function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.P
   }
 
   const origin: Record<string, string> = { ...FIELD_ORIGIN };
-  /** A value from litellm_params, else model_info (LiteLLM reads both for prices and context windows). */
-  const either = (key: string, field: keyof DesiredModel): unknown => {
+  /**
+   * A value from litellm_params, else model_info (LiteLLM reads both for prices, context windows and capacity),
+   * else, for capacity, the entry itself (older configs put rpm and tpm there).
+   */
+  const either = (key: string, field: keyof CreateModelInput): unknown => {
     if (params[key] !== undefined && params[key] !== null) return params[key];
-    if (info[key] !== undefined && info[key] !== null) {
-      origin[field] = `model_info.${key}`;
-      return info[key];
+    for (const [where, values] of [['model_info.', info], ['', ENTRY_CAPACITY.includes(key) ? entry : {}]] as const) {
+      if (values[key] !== undefined && values[key] !== null) {
+        origin[field] = `${where}${key}`;
+        return values[key];
+      }
     }
     return undefined;
   };
-  const price = (key: string, field: keyof DesiredModel) => {
+  const price = (key: string, field: keyof CreateModelInput) => {
     const value = read.number(either(key, field), origin[field]!);
     return value === null ? null : perMillion(value);
   };
@@ -315,8 +330,8 @@ function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.P
     reasoningCostPerMillion: price('output_cost_per_reasoning_token', 'reasoningCostPerMillion'),
     costPerRequest: read.number(either('input_cost_per_request', 'costPerRequest'), origin.costPerRequest!),
     costPerImage: read.number(either('input_cost_per_image', 'costPerImage'), origin.costPerImage!),
-    rpmLimit: read.number(params.rpm, 'litellm_params.rpm'),
-    tpmLimit: read.number(params.tpm, 'litellm_params.tpm'),
+    rpmLimit: read.number(either('rpm', 'rpmLimit'), origin.rpmLimit!),
+    tpmLimit: read.number(either('tpm', 'tpmLimit'), origin.tpmLimit!),
     weight: read.number(params.weight, 'litellm_params.weight'),
     maxInputTokens: read.number(either('max_input_tokens', 'maxInputTokens'), origin.maxInputTokens!),
     accessGroups: read.strings(info.access_groups, 'model_info.access_groups'),
@@ -341,30 +356,45 @@ const GENERAL_SETTINGS_NOTES: Record<string, string> = {
   database_url: 'Tollgate reads its database from DATABASE_URL; ignored',
 };
 
-/** A parsed YAML document with a top-level `model_list` → the desired config (models and the master key). */
+/** An entry's `model_info.id`: its identity among the deployments of its name (numbers are ids too). */
+function deploymentIdOf(entry: unknown, base: string, problems: Problems): string | null {
+  const info = isObject(entry) && isObject(entry.model_info) ? entry.model_info : {};
+  if (info.id === undefined || info.id === null) return null;
+  const parsed = deploymentName.safeParse(typeof info.id === 'number' ? String(info.id) : info.id);
+  if (parsed.success) return parsed.data;
+  problems.error(joinPath(base, 'model_info.id'), parsed.error.issues[0]!.message);
+  return null;
+}
+
+/** `model_list` → its deployments; entries sharing a `model_name` are one model group. */
+function modelsOf(list: unknown[], problems: Problems, env: NodeJS.ProcessEnv): Array<Declared<DesiredModel>> {
+  const entries = list.map((entry, index) => ({
+    name: isObject(entry) && typeof entry.model_name === 'string' ? entry.model_name.trim() : '',
+    deployment: deploymentIdOf(entry, `model_list[${index}]`, problems),
+  }));
+  for (const [index, earlier] of duplicateDeployments(entries)) {
+    problems.error(`model_list[${index}].model_info.id`, `is already the id of model_list[${earlier}], another deployment of ${JSON.stringify(entries[index]!.name)}`);
+  }
+  const deployments = deploymentKeys(entries);
+  const models: Array<Declared<DesiredModel>> = [];
+  list.forEach((entry, index) => {
+    const base = `model_list[${index}]`;
+    const model = modelOf(entry, base, problems, env);
+    if (model) models.push({ path: base, value: { ...model, deployment: deployments[index]! } });
+  });
+  return models;
+}
+
+/**
+ * A parsed YAML document with a top-level `model_list` → the desired config: models, router settings, the master
+ * key, and Tollgate's own sections beside them.
+ */
 export function fromLiteLlmFile(document: Raw, env: NodeJS.ProcessEnv): FormatResult {
   const problems = new Problems();
-  const models: Array<Declared<DesiredModel>> = [];
+  let models: Array<Declared<DesiredModel>> = [];
   const list = document.model_list;
-  if (!Array.isArray(list)) {
-    problems.error('model_list', 'must be a list of models');
-  } else {
-    const firstOf = new Map<string, number>();
-    list.forEach((entry, index) => {
-      const base = `model_list[${index}]`;
-      const name = isObject(entry) && typeof entry.model_name === 'string' ? entry.model_name.trim() : undefined;
-      const first = name === undefined ? undefined : firstOf.get(name);
-      if (first !== undefined) {
-        // The database holds one live model per name today; model groups (several deployments behind one name,
-        // load-balanced) come with the router. Said out loud rather than silently dropped.
-        problems.warn(base, `another deployment of ${JSON.stringify(name)} (first at model_list[${first}]): several deployments per model name are not supported yet; the first entry is used and this one is ignored`);
-        return;
-      }
-      if (name !== undefined && name !== '') firstOf.set(name, index);
-      const model = modelOf(entry, base, problems, env);
-      if (model) models.push({ path: base, value: model });
-    });
-  }
+  if (!Array.isArray(list)) problems.error('model_list', 'must be a list of models');
+  else models = modelsOf(list, problems, env);
 
   let masterKey: Declared<string> | null = null;
   const general = document.general_settings;
@@ -383,15 +413,7 @@ export function fromLiteLlmFile(document: Raw, env: NodeJS.ProcessEnv): FormatRe
       }
     }
   }
-  for (const [sectionName, note] of [
-    ['router_settings', 'routing settings are not supported yet; ignored'],
-    ['litellm_settings', 'ignored'],
-  ] as const) {
-    const value = document[sectionName];
-    if (value === undefined || value === null) continue;
-    if (!isObject(value)) problems.warn(sectionName, `must be an object; ignored`);
-    else for (const key of Object.keys(value)) problems.warn(`${sectionName}.${key}`, note);
-  }
+  const router = routerFromLiteLlm(document, problems);
   const tollgate = fromTollgateFile(Object.fromEntries(TOLLGATE_SECTIONS.filter((s) => Object.hasOwn(document, s)).map((s) => [s, document[s]])));
   if (!tollgate.ok) problems.errors.push(...tollgate.errors);
 
@@ -410,6 +432,6 @@ export function fromLiteLlmFile(document: Raw, env: NodeJS.ProcessEnv): FormatRe
   return {
     ok: true,
     warnings: problems.warnings,
-    desired: { format: 'litellm', models, organizations, teams, keys, guardrailPolicies, mcpServers, masterKey },
+    desired: { format: 'litellm', models, organizations, teams, keys, guardrailPolicies, mcpServers, router, masterKey },
   };
 }

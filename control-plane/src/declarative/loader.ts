@@ -27,7 +27,7 @@ export interface ConfigFileStatus {
   errors: ConfigProblem[];
   /** Entries the last apply skipped, or removals it held back, because of objects made through the API. */
   conflicts: ConfigProblem[];
-  /** Things the file says that Tollgate ignores (LiteLLM settings it does not have, duplicate deployments…). */
+  /** Things the file says that Tollgate ignores (LiteLLM settings it does not have, …). */
   warnings: ConfigProblem[];
 }
 

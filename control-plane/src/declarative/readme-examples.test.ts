@@ -17,22 +17,34 @@ describe('the README examples', () => {
     expect(result).toMatchObject({ ok: true, format: 'tollgate', warnings: [] });
     if (!result.ok) return;
     const { desired } = result;
-    expect([desired.models, desired.organizations, desired.teams, desired.keys, desired.guardrailPolicies, desired.mcpServers].map((s) => s.length)).toEqual([4, 1, 1, 2, 1, 1]);
-    expect(desired.models[1]!.value).toMatchObject({ name: 'gpt-4o-mini', inputCostPerMillion: 0.15, outputCostPerMillion: 0.6 });
+    expect([desired.models, desired.organizations, desired.teams, desired.keys, desired.guardrailPolicies, desired.mcpServers].map((s) => s.length)).toEqual([5, 1, 1, 2, 1, 1]);
+    expect(desired.models.filter((m) => m.value.name === 'gpt-4o').map((m) => [m.value.deployment, m.value.provider])).toEqual([
+      ['openai', 'openai'],
+      ['azure-eu', 'azure'],
+    ]);
+    expect(desired.models[2]!.value).toMatchObject({ name: 'gpt-4o-mini', inputCostPerMillion: 0.15, outputCostPerMillion: 0.6 });
+    expect(desired.router?.value.settings).toMatchObject({ strategy: 'weighted', fallbacks: { 'gpt-4o': ['claude-sonnet'] } });
   });
 
-  it('should parse the LiteLLM example, warning only about what it says is ignored', () => {
+  it('should parse the LiteLLM example, with its model group and router settings, warning only about missing prices', () => {
     const result = parseConfigText(examples[1]!, { AZURE_API_BASE: 'https://acme.openai.azure.com' });
     expect(result).toMatchObject({ ok: true, format: 'litellm' });
     if (!result.ok) return;
-    expect(result.desired.models.map((m) => [m.value.name, m.value.provider])).toEqual([
-      ['gpt-4o', 'openai'],
-      ['azure-gpt-4o', 'azure'],
-      ['claude-sonnet', 'anthropic'],
-      ['nova-pro', 'bedrock'],
-      ['llama3', 'openai_compatible'],
+    expect(result.desired.models.map((m) => [m.value.name, m.value.deployment, m.value.provider])).toEqual([
+      ['gpt-4o', '#1', 'openai'],
+      ['gpt-4o', 'azure-eastus', 'azure'],
+      ['claude-sonnet', '#1', 'anthropic'],
+      ['nova-pro', '#1', 'bedrock'],
+      ['llama3', '#1', 'openai_compatible'],
     ]);
     expect(result.desired.keys.map((k) => k.value.alias)).toEqual(['app']);
-    expect(result.warnings.filter((w) => !w.message.includes('recorded at cost 0')).map((w) => w.path)).toEqual(['router_settings.routing_strategy']);
+    expect(result.desired.router?.value.settings).toEqual({
+      strategy: 'weighted',
+      numRetries: 2,
+      retryPolicy: { rate_limit: 1 },
+      cooldownMs: 30_000,
+      fallbacks: { 'gpt-4o': ['claude-sonnet'] },
+    });
+    expect(result.warnings.filter((w) => !w.message.includes('recorded at cost 0'))).toEqual([]);
   });
 });

@@ -176,8 +176,8 @@ unknownSection: {}
   it('should report duplicates and contradictions between entries', () => {
     const problems = errors(`
 models:
-  - { name: m, provider: mock, providerModel: x, inputCostPerMillion: 0, outputCostPerMillion: 0 }
-  - { name: m, provider: mock, providerModel: y, inputCostPerMillion: 0, outputCostPerMillion: 0 }
+  - { name: m, deployment: east, provider: mock, providerModel: x, inputCostPerMillion: 0, outputCostPerMillion: 0 }
+  - { name: m, deployment: east, provider: mock, providerModel: y, inputCostPerMillion: 0, outputCostPerMillion: 0 }
 organizations: [{ name: a }, { name: b }]
 teams:
   - { name: t, organization: a }
@@ -187,11 +187,75 @@ keys:
   - { alias: k, key: env:K1 }
 `);
     expect(problems).toEqual([
-      { path: 'models[1].name', message: 'the model "m" is already declared at models[0]' },
+      { path: 'models[1].deployment', message: 'the deployment "east" of "m" is already declared at models[0]' },
       { path: 'teams[1].name', message: 'the team "t" is already declared at teams[0]' },
       { path: 'keys[1].alias', message: 'the alias "k" is already declared at keys[0]' },
       { path: 'keys[1].key', message: 'the reference "env:K1" is already declared at keys[0]' },
       { path: 'keys[0].organization', message: expect.stringContaining('belongs to "a"') },
+    ]);
+  });
+
+  it('should read entries sharing a name as deployments of one group, each told apart by its deployment or its place', () => {
+    const desired = ok(
+      parseConfigText(
+        `x-mock: &mock { provider: mock, providerModel: mock-gpt, inputCostPerMillion: 1, outputCostPerMillion: 2 }
+models:
+  - { name: gpt, deployment: east, weight: 3, <<: *mock }
+  - { name: gpt, rpmLimit: 600, <<: *mock }
+  - { name: solo, <<: *mock }
+  - { name: gpt, deployment: " west ", <<: *mock }
+  - { name: gpt, <<: *mock }
+`,
+        {},
+      ),
+    );
+    expect(desired.models.map((m) => [m.path, m.value.name, m.value.deployment])).toEqual([
+      ['models[0]', 'gpt', 'east'],
+      ['models[1]', 'gpt', '#2'],
+      ['models[2]', 'solo', '#1'],
+      ['models[3]', 'gpt', 'west'],
+      ['models[4]', 'gpt', '#4'],
+    ]);
+    expect(desired.models[0]!.value).toMatchObject({ weight: 3 });
+    expect(desired.models[1]!.value).toMatchObject({ rpmLimit: 600, weight: 1 });
+    expect(errors('models:\n  - { name: a, deployment: "#2", provider: mock, providerModel: x, inputCostPerMillion: 0, outputCostPerMillion: 0 }\n')).toEqual([
+      { path: 'models[0].deployment', message: 'must not start with # (#n stands for the n-th entry of a name)' },
+    ]);
+  });
+
+  it("should read router settings with the API's field names and rules, a null meaning the default", () => {
+    const desired = ok(
+      parseConfigText(
+        `router:
+  strategy: least_busy
+  groupStrategies: { gpt: lowest_cost }
+  numRetries: null
+  retryPolicy: { rate_limit: 0, timeout: 1 }
+  fallbacks: { gpt: [claude, mini] }
+  cooldownMs: 5000
+`,
+        {},
+      ),
+    );
+    expect(desired.router).toEqual({
+      path: 'router',
+      value: {
+        settings: { strategy: 'least_busy', groupStrategies: { gpt: 'lowest_cost' }, retryPolicy: { rate_limit: 0, timeout: 1 }, fallbacks: { gpt: ['claude', 'mini'] }, cooldownMs: 5000 },
+        paths: {},
+      },
+    });
+    expect(ok(parseConfigText('models: []\n', {})).router).toBeNull();
+
+    expect(errors('router:\n  strategy: fastest\n  numRetries: 11\n  retryPolicy: { flaky: 1 }\n  fallback: {}\n')).toEqual([
+      { path: 'router.strategy', message: expect.stringContaining('"least_busy"') },
+      { path: 'router.numRetries', message: expect.stringContaining('<=10') },
+      { path: 'router.retryPolicy.flaky', message: 'unknown field' },
+      { path: 'router.fallback', message: 'unknown field' },
+    ]);
+    expect(errors('router:\n  fallbacks: { gpt: [gpt, mini, mini] }\n  backoffMs: 500\n  maxBackoffMs: 100\n')).toEqual([
+      { path: 'router.fallbacks', message: '"gpt" falls back to itself' },
+      { path: 'router.fallbacks', message: '"gpt" lists "mini" more than once' },
+      { path: 'router.maxBackoffMs', message: 'must be at least backoffMs (500)' },
     ]);
   });
 });

@@ -10,15 +10,20 @@ import {
   smallObject,
   textList,
 } from '../services/inputs.js';
-import type { DesiredConfig, DesiredKey } from './desired.js';
-import { formatPath, zodProblems, type ConfigProblem } from './problems.js';
+import { RouterSettingsPatch } from '../services/router-settings.js';
+import { deploymentKeys, deploymentName, duplicateDeployments } from './deployments.js';
+import type { DesiredConfig, DesiredKey, DesiredModel } from './desired.js';
+import { formatPath, joinPath, zodProblems, type ConfigProblem } from './problems.js';
+import { routerOverrides, routerRuleProblems } from './router.js';
 import { isSecretRef, normalizeRef } from './secrets.js';
 
 /**
- * tollgate.yaml: every section optional, each a list of objects identified by name (keys by alias). Field names
- * and rules are the API's (`services/inputs.ts`), so a model in the file is exactly a `createModel` input. Unknown
- * fields are errors, so a typo never silently means "not set". Secret references may also be written LiteLLM's way
- * (`os.environ/NAME`).
+ * tollgate.yaml: every section optional, each a list of objects identified by name (keys by alias; models by name
+ * and deployment, since several entries may share a name: see deployments.ts), plus `router`, the router settings.
+ * Field names and rules are the API's (`services/inputs.ts`, `services/router-settings.ts`), so a model in the file
+ * is exactly a `createModel` input (with an optional `deployment`) and `router` an `updateRouterSettings` input.
+ * Unknown fields are errors, so a typo never silently means "not set". Secret references may also be written
+ * LiteLLM's way (`os.environ/NAME`).
  */
 
 const REF_ERROR = 'must be a reference such as env:NAME, file:/path or os.environ/NAME; secrets must not be written in the file';
@@ -42,7 +47,10 @@ const normalizingRefs = (fields: readonly string[]) => (value: unknown) => {
   return copy;
 };
 
-const ModelEntry = z.preprocess(normalizingRefs(MODEL_REF_FIELDS), CreateModelInput.strict());
+const ModelEntry = z.preprocess(
+  normalizingRefs(MODEL_REF_FIELDS),
+  CreateModelInput.safeExtend({ deployment: deploymentName.nullish().transform((v) => v ?? null) }).strict(),
+);
 
 const flag = z.boolean('must be true or false').nullish().transform((v) => v ?? false);
 const tenantFields = {
@@ -106,12 +114,16 @@ export const TollgateConfigFile = z
     keys: section(KeyEntry),
     guardrailPolicies: section(GuardrailPolicyEntry),
     mcpServers: section(McpServerEntry),
+    router: RouterSettingsPatch.nullish().transform((v) => v ?? null),
     settings: Settings.nullish().transform((v) => v ?? { masterKey: null }),
   })
   .strict();
 export type TollgateConfigFile = z.output<typeof TollgateConfigFile>;
 
-/** Problems between entries: duplicate names, two keys with one secret, a key whose team is in another organization. */
+/**
+ * Problems between entries: duplicate names (for models: the same deployment of a name twice), two keys with one
+ * secret, a key whose team is in another organization, router settings that contradict themselves.
+ */
 function crossChecks(file: TollgateConfigFile): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const unique = <T>(list: 'models' | 'organizations' | 'teams' | 'keys' | 'guardrailPolicies' | 'mcpServers', items: T[], field: string, value: (item: T) => string | undefined, what: string) => {
@@ -124,7 +136,10 @@ function crossChecks(file: TollgateConfigFile): ConfigProblem[] {
       else problems.push({ path: formatPath([list, index, field]), message: `${what} ${JSON.stringify(v)} is already declared at ${formatPath([list, earlier])}` });
     });
   };
-  unique('models', file.models, 'name', (m) => m.name, 'the model');
+  for (const [index, earlier] of duplicateDeployments(file.models)) {
+    const model = file.models[index]!;
+    problems.push({ path: formatPath(['models', index, 'deployment']), message: `the deployment ${JSON.stringify(model.deployment)} of ${JSON.stringify(model.name)} is already declared at ${formatPath(['models', earlier])}` });
+  }
   unique('organizations', file.organizations, 'name', (o) => o.name, 'the organization');
   unique('teams', file.teams, 'name', (t) => t.name, 'the team');
   unique('keys', file.keys, 'alias', (k) => k.alias, 'the alias');
@@ -144,6 +159,7 @@ function crossChecks(file: TollgateConfigFile): ConfigProblem[] {
       });
     }
   });
+  if (file.router) problems.push(...routerRuleProblems(routerOverrides(file.router), (field) => joinPath('router', field)));
   return problems;
 }
 
@@ -158,17 +174,20 @@ export function fromTollgateFile(document: unknown): FormatResult {
   if (errors.length > 0) return { ok: false, errors, warnings: [] };
   const at = <T>(list: string, items: T[]) => items.map((value, index) => ({ path: formatPath([list, index]), value }));
   const keys = file.keys.map(({ key, keyHash, ...rest }): DesiredKey => ({ ...rest, secret: key !== undefined ? { ref: key } : { hash: keyHash! } }));
+  const deployments = deploymentKeys(file.models);
+  const models = file.models.map((model, index): DesiredModel => ({ ...model, deployment: deployments[index]! }));
   return {
     ok: true,
     warnings: [],
     desired: {
       format: 'tollgate',
-      models: at('models', file.models),
+      models: at('models', models),
       organizations: at('organizations', file.organizations),
       teams: at('teams', file.teams),
       keys: at('keys', keys),
       guardrailPolicies: at('guardrailPolicies', file.guardrailPolicies),
       mcpServers: at('mcpServers', file.mcpServers),
+      router: file.router === null ? null : { path: 'router', value: { settings: routerOverrides(file.router), paths: {} } },
       masterKey: file.settings.masterKey === null ? null : { path: 'settings.masterKey', value: file.settings.masterKey },
     },
   };

@@ -11,6 +11,7 @@ import { KeyResolver } from './resolvers/key.resolver.js';
 import { ModelResolver } from './resolvers/model.resolver.js';
 import { OrganizationResolver } from './resolvers/organization.resolver.js';
 import { RequestLogResolver } from './resolvers/request-log.resolver.js';
+import { RouterSettingsResolver } from './resolvers/router-settings.resolver.js';
 import { SpendResolver } from './resolvers/spend.resolver.js';
 import { TeamResolver } from './resolvers/team.resolver.js';
 import { UsageResolver } from './resolvers/usage.resolver.js';
@@ -24,6 +25,7 @@ const resolvers = [
   TeamResolver,
   KeyResolver,
   ModelResolver,
+  RouterSettingsResolver,
   SpendResolver,
   RequestLogResolver,
   ConfigResolver,

@@ -11,6 +11,7 @@ import { Migration20261125113606 } from './Migration20261125113606.js';
 import { Migration20261125132222 } from './Migration20261125132222.js';
 import { Migration20261125132325 } from './Migration20261125132325.js';
 import { Migration20261125132719 } from './Migration20261125132719.js';
+import { Migration20261125153509 } from './Migration20261125153509.js';
 
 /**
  * Every migration, in order. Listed explicitly instead of globbed so they are found the same way from the
@@ -30,4 +31,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261125132222', class: Migration20261125132222 },
   { name: 'Migration20261125132325', class: Migration20261125132325 },
   { name: 'Migration20261125132719', class: Migration20261125132719 },
+  { name: 'Migration20261125153509', class: Migration20261125153509 },
 ];

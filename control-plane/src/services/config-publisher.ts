@@ -38,12 +38,23 @@ interface Subscriber {
   parts: boolean;
   /** Takes the org, user, end-user and tag ops in deltas (it listed the `governedSubjects` feature). */
   governed: boolean;
+  /** Takes `setRouter` in deltas (it listed the `routing` feature). */
+  routing: boolean;
 }
 
 /** Delta ops only subscribers that listed the `governedSubjects` feature understand. */
 const GOVERNED_OPS: ReadonlySet<ConfigChangeInput['op']> = new Set([
   'upsertOrg', 'deleteOrg', 'upsertUser', 'deleteUser', 'upsertEndUser', 'deleteEndUser', 'upsertTag', 'deleteTag',
 ]);
+/** Delta ops only subscribers that listed the `routing` feature understand. */
+const ROUTING_OPS: ReadonlySet<ConfigChangeInput['op']> = new Set(['setRouter']);
+
+/** Whether a subscriber understands a delta op (an older data plane refuses a whole delta for an op it does not know). */
+function understands(subscriber: Subscriber, op: ConfigChangeInput['op']): boolean {
+  if (GOVERNED_OPS.has(op)) return subscriber.governed;
+  if (ROUTING_OPS.has(op)) return subscriber.routing;
+  return true;
+}
 
 /**
  * Streams config to data planes: a full snapshot first, then after each committed change a delta from the
@@ -59,7 +70,8 @@ const GOVERNED_OPS: ReadonlySet<ConfigChangeInput['op']> = new Set([
  * costs one read, not N). A subscriber that listed the `snapshotParts` feature gets it as `snapshotPart` messages,
  * each made when graphql-ws takes it (so a 500,000-key snapshot is never one string); others get one `snapshot`.
  * Either way the snapshot counts as one queued item for the backlog limit. Deltas carry org, user, end-user and tag
- * changes only to subscribers that listed the `governedSubjects` feature.
+ * changes only to subscribers that listed the `governedSubjects` feature, and router settings (`setRouter`) only to
+ * those that listed `routing`.
  */
 export class ConfigPublisher {
   private readonly subscribers = new Set<Subscriber>();
@@ -111,6 +123,7 @@ export class ConfigPublisher {
       version: null,
       parts: features.includes('snapshotParts'),
       governed: features.includes('governedSubjects'),
+      routing: features.includes('routing'),
     };
     this.subscribers.add(subscriber);
     void this.sendSnapshot(subscriber);
@@ -193,7 +206,7 @@ export class ConfigPublisher {
       version: this.head,
       // An older data plane would refuse the whole delta for an op it does not know, so it gets none of those (it
       // still moves to the new version: the rest of the config is the same for it).
-      changes: this.recent.filter((c) => c.version > from && (subscriber.governed || !GOVERNED_OPS.has(c.change.op))).map((c) => c.change),
+      changes: this.recent.filter((c) => c.version > from && understands(subscriber, c.change.op)).map((c) => c.change),
     };
     const parsed = ConfigMessage.safeParse(message);
     if (!parsed.success) {

@@ -1,12 +1,13 @@
 import { IsolationLevel } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { compactKeyConfig, type ConfigChangeInput, type ConfigSnapshotInput, type KeyConfigInput } from '@tollgate/schema';
-import { ConfigChange, EndUser, Model, Organization, Tag, Team, User, VirtualKey, type ConfigEntity } from '../db/entities/index.js';
+import { compactKeyConfig, DEFAULT_ROUTER_CONFIG, type ConfigChangeInput, type ConfigSnapshotInput, type KeyConfigInput, type RouterConfig } from '@tollgate/schema';
+import { ConfigChange, EndUser, Model, Organization, ROUTER_SETTINGS_ID, RouterSettings, Tag, Team, User, VirtualKey, type ConfigEntity } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import { errorMessage, type Logger } from '../logger.js';
 import type { ConfigLog } from './config-log.js';
 import { forEachKeyRow, KeyRowMapper } from './config-key-rows.js';
 import { endUserConfig, keyConfig, modelConfig, orgConfig, tagConfig, teamConfig, userConfig } from './config-mappers.js';
+import { findRouterSettings, routerConfigOf } from './router-settings.js';
 
 /**
  * End users and tags are sent only with settings (a budget or a limit; for end users also blocking or a budget tier):
@@ -29,6 +30,7 @@ interface LiveEntity {
   user: User;
   end_user: EndUser;
   tag: Tag;
+  router: RouterSettings;
 }
 const byId = <E extends { id: string }>(entities: E[]) => new Map(entities.map((e) => [e.id, e]));
 
@@ -83,6 +85,7 @@ export class ConfigSource implements ConfigReader {
       const users = await em.find(User, { deletedAt: null }, { orderBy: { id: 'asc' } });
       const tags = await em.find(Tag, TAG_WITH_SETTINGS, { orderBy: { name: 'asc' } });
       const endUsers = await em.find(EndUser, END_USER_WITH_SETTINGS, { orderBy: { externalId: 'asc' }, populate: ['budgetTier'] });
+      const router = await findRouterSettings(em);
       // Keys are the bulk of a snapshot (hundreds of thousands): plain rows, not entities (see config-key-rows.ts).
       const keys: KeyConfigInput[] = [];
       const mapper = new KeyRowMapper(em);
@@ -100,6 +103,7 @@ export class ConfigSource implements ConfigReader {
         users: this.convertAll('user', users, userConfig),
         endUsers: this.convertAll('end_user', endUsers, liveEndUserConfig),
         tags: this.convertAll('tag', tags, tagConfig),
+        router: this.routerConfig(router),
       };
     });
   }
@@ -130,6 +134,7 @@ export class ConfigSource implements ConfigReader {
       const users = await em.find(User, { id: { $in: idsOf('user') }, deletedAt: null });
       const endUsers = await em.find(EndUser, { id: { $in: idsOf('end_user') }, ...END_USER_WITH_SETTINGS }, { populate: ['budgetTier'] });
       const tags = await em.find(Tag, { id: { $in: idsOf('tag') }, ...TAG_WITH_SETTINGS });
+      const router = idsOf('router').length > 0 ? await findRouterSettings(em) : null;
       const live: Live = {
         model: byId(models),
         team: byId(teams),
@@ -138,6 +143,7 @@ export class ConfigSource implements ConfigReader {
         user: byId(users),
         end_user: byId(endUsers),
         tag: byId(tags),
+        router: byId(router ? [router] : []),
       };
       // Rows of entities this release does not know (written by a newer control plane during a rolling upgrade)
       // are skipped: their subscribers get them from a replica that knows them.
@@ -185,9 +191,21 @@ export class ConfigSource implements ConfigReader {
         const tag = value('tag', live.tag.get(id), tagConfig);
         return tag ? { op: 'upsertTag', value: tag } : { op: 'deleteTag', id };
       }
+      case 'router':
+        // One row, never deleted; a row not there (yet) is every setting at its default.
+        return { op: 'setRouter', value: this.routerConfig(live.router.get(ROUTER_SETTINGS_ID) ?? null) };
       default:
         return undefined;
     }
+  }
+
+  /**
+   * The router settings in force. Settings that fail the schema (a row written by a release with other rules) are
+   * sent as the defaults, and said loudly: data planes must get some router, and cannot use an invalid one.
+   */
+  private routerConfig(row: RouterSettings | null): RouterConfig {
+    if (!row) return DEFAULT_ROUTER_CONFIG;
+    return this.convert('router', row, routerConfigOf) ?? DEFAULT_ROUTER_CONFIG;
   }
 
   private convert<E extends { id: string }, C>(kind: ConfigEntity, entity: E, map: (e: E) => C): C | undefined {

@@ -12,6 +12,7 @@ import { KeyService } from './keys.js';
 import { LiveSpend, readTotals, type LiveSpendOptions } from './live-spend.js';
 import { ModelService } from './models.js';
 import { OrganizationService } from './organizations.js';
+import { RouterSettingsService } from './router-settings.js';
 import { SpendService } from './spend.js';
 import { TeamService } from './teams.js';
 import { UsageIngest } from './usage-ingest.js';
@@ -27,6 +28,8 @@ export interface Services {
   teams: TeamService;
   keys: KeyService;
   models: ModelService;
+  /** The gateway-wide router settings. */
+  routerSettings: RouterSettingsService;
   spend: SpendService;
   usage: UsageIngest;
   /** Live spend subscriptions; start.ts feeds it the spend notifications of every replica. */
@@ -61,6 +64,7 @@ export function createServices({ orm, logger, liveSpend, publisher }: ServiceDep
     teams: new TeamService(orm, writer),
     keys: new KeyService(orm, writer),
     models: new ModelService(orm, writer),
+    routerSettings: new RouterSettingsService(orm, writer),
     spend: new SpendService(orm),
     usage: new UsageIngest(orm, logger),
     liveSpend: new LiveSpend(readTotals(orm), logger, liveSpend),

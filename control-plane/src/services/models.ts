@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Model } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import { assertApiManaged, conflict, notFound } from '../errors.js';
@@ -6,9 +7,18 @@ import { assertCan, GLOBAL } from '../auth/policy.js';
 import { auditView, SYSTEM_ACTOR, type Actor, type AdminWriter } from './audit.js';
 import { modelSettings } from './config-mappers.js';
 import { CreateModelInput, UpdateModelInput } from './inputs.js';
-import { onUniqueViolation } from './unique-violation.js';
+import { assertNotRoutedTo } from './router-settings.js';
 
-const duplicateName = () => conflict('A model with this name already exists.');
+/**
+ * A model group (the live models sharing a name) has one owner: the config file declares all its deployments, or
+ * none of them. The file's reconciler refuses a name the API already uses (a conflict, see declarative/apply.ts);
+ * this is the other direction, so a group is never half the file's, half the API's.
+ */
+async function assertGroupApiManaged(em: EntityManager, name: string): Promise<void> {
+  if (await em.count(Model, { name, deletedAt: null, managedBy: 'file' })) {
+    throw conflict(`The model group ${JSON.stringify(name)} is declared in the config file; add or move deployments there.`);
+  }
+}
 
 /** The model every fresh install starts with, so the gateway answers before any provider is configured. */
 export const DEFAULT_MODEL: CreateModelInput = {
@@ -45,25 +55,24 @@ export class ModelService {
     private readonly writer: AdminWriter,
   ) {}
 
-  list(actor: Actor): Promise<Model[]> {
+  /** Live deployments, by name then age (a group's deployments in the order they were made); `name`: one group. */
+  list(actor: Actor, name: string | null = null): Promise<Model[]> {
     assertCan(actor.principal, 'model.read', GLOBAL);
-    return this.orm.em.fork().find(Model, { deletedAt: null }, { orderBy: { name: 'asc' } });
+    const where = name === null ? { deletedAt: null } : { name, deletedAt: null };
+    return this.orm.em.fork().find(Model, where, { orderBy: { name: 'asc', createdAt: 'asc', id: 'asc' } });
   }
 
+  /** A new deployment: of a new model name, or one more of an existing name's group. */
   async create(actor: Actor, rawInput: unknown): Promise<Model> {
     assertCan(actor.principal, 'model.write', GLOBAL);
     const input = parseInput(CreateModelInput, rawInput);
-    return onUniqueViolation(
-      () =>
-        this.writer.run(actor, async ({ em, record, audit }) => {
-          if (await em.count(Model, { name: input.name, deletedAt: null })) throw duplicateName();
-          const model = em.create(Model, input);
-          record('model', model.id, 'upsert');
-          audit({ action: 'model.create', entityType: 'model', entityId: model.id, orgId: null, after: auditView(model) });
-          return model;
-        }),
-      duplicateName,
-    );
+    return this.writer.run(actor, async ({ em, record, audit }) => {
+      await assertGroupApiManaged(em, input.name);
+      const model = em.create(Model, input);
+      record('model', model.id, 'upsert');
+      audit({ action: 'model.create', entityType: 'model', entityId: model.id, orgId: null, after: auditView(model) });
+      return model;
+    });
   }
 
   /**
@@ -74,30 +83,29 @@ export class ModelService {
     assertCan(actor.principal, 'model.write', GLOBAL);
     const patch = parseInput(UpdateModelInput, rawInput);
     if (!isUuid(id)) throw notFound('Model');
-    return onUniqueViolation(
-      () =>
-        this.writer.run(actor, async ({ em, record, audit }) => {
-          const model = await em.findOne(Model, { id, deletedAt: null });
-          if (!model) throw notFound('Model');
-          assertApiManaged(model, 'model');
-          const current: CreateModelInput = modelSettings(model);
-          const next = parseInput(CreateModelInput, { ...current, ...patch });
-          if (next.name !== model.name && (await em.count(Model, { name: next.name, deletedAt: null }))) {
-            throw duplicateName();
-          }
-          const fields = Object.keys(next) as Array<keyof CreateModelInput>;
-          // Lists compare by content: a patch that repeats them changes nothing.
-          if (fields.every((field) => JSON.stringify(next[field]) === JSON.stringify(current[field]))) return model;
-          const before = auditView(model);
-          em.assign(model, next);
-          record('model', model.id, 'upsert');
-          audit({ action: 'model.update', entityType: 'model', entityId: model.id, orgId: null, before, after: auditView(model) });
-          return model;
-        }),
-      duplicateName,
-    );
+    return this.writer.run(actor, async ({ em, record, audit }) => {
+      const model = await em.findOne(Model, { id, deletedAt: null });
+      if (!model) throw notFound('Model');
+      assertApiManaged(model, 'model');
+      const current: CreateModelInput = modelSettings(model);
+      const next = parseInput(CreateModelInput, { ...current, ...patch });
+      // A rename moves the deployment to another group (joining it if the name is taken).
+      if (next.name !== model.name) {
+        await assertGroupApiManaged(em, next.name);
+        await assertNotRoutedTo(em, model.name, model.id);
+      }
+      const fields = Object.keys(next) as Array<keyof CreateModelInput>;
+      // Lists compare by content: a patch that repeats them changes nothing.
+      if (fields.every((field) => JSON.stringify(next[field]) === JSON.stringify(current[field]))) return model;
+      const before = auditView(model);
+      em.assign(model, next);
+      record('model', model.id, 'upsert');
+      audit({ action: 'model.update', entityType: 'model', entityId: model.id, orgId: null, before, after: auditView(model) });
+      return model;
+    });
   }
 
+  /** Deletes one deployment; the others of its name stay. */
   async delete(actor: Actor, id: string): Promise<void> {
     assertCan(actor.principal, 'model.write', GLOBAL);
     if (!isUuid(id)) throw notFound('Model');
@@ -105,6 +113,8 @@ export class ModelService {
       const model = await em.findOne(Model, { id, deletedAt: null });
       if (!model) throw notFound('Model');
       assertApiManaged(model, 'model');
+      // The group's other deployments stay; the last one goes only if the router settings do not need its name.
+      await assertNotRoutedTo(em, model.name, model.id);
       const before = auditView(model);
       model.deletedAt = new Date();
       record('model', model.id, 'delete');

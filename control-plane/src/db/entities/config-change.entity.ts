@@ -2,9 +2,10 @@ import { BigIntType, Entity, Enum, type Opt, PrimaryKey, Property } from '@mikro
 
 /**
  * What data planes follow. `org`, `user`, `end_user` and `tag` (governed subjects) go only to data planes that
- * listed the `governedSubjects` config feature.
+ * listed the `governedSubjects` config feature; `router` (the router settings, one row) only to those that listed
+ * `routing`.
  */
-export const CONFIG_ENTITIES = ['model', 'team', 'key', 'org', 'user', 'end_user', 'tag'] as const;
+export const CONFIG_ENTITIES = ['model', 'team', 'key', 'org', 'user', 'end_user', 'tag', 'router'] as const;
 export type ConfigEntity = (typeof CONFIG_ENTITIES)[number];
 export const CONFIG_OPS = ['upsert', 'delete'] as const;
 export type ConfigOp = (typeof CONFIG_OPS)[number];

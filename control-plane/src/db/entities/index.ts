@@ -9,6 +9,7 @@ import { GuardrailPolicy } from './guardrail-policy.entity.js';
 import { McpServer, McpToolPermission } from './mcp-server.entity.js';
 import { Tag } from './tag.entity.js';
 import { Organization } from './organization.entity.js';
+import { RouterSettings } from './router-settings.entity.js';
 import { Session } from './session.entity.js';
 import { Setting } from './setting.entity.js';
 import { TeamMembership } from './team-membership.entity.js';
@@ -19,10 +20,11 @@ import { SpendRollup } from './spend-rollup.entity.js';
 import { Team } from './team.entity.js';
 import { VirtualKey } from './virtual-key.entity.js';
 
-export { AuditEntry, BudgetAlert, BudgetTier, ConfigChange, EndUser, JobRun, GuardrailPolicy, McpServer, McpToolPermission, Tag, Model, Organization, Session, Setting, SpendDaily, SpendLog, SpendRollup, Team, TeamMembership, User, VirtualKey };
+export { AuditEntry, BudgetAlert, BudgetTier, ConfigChange, EndUser, JobRun, GuardrailPolicy, McpServer, McpToolPermission, Tag, Model, Organization, RouterSettings, Session, Setting, SpendDaily, SpendLog, SpendRollup, Team, TeamMembership, User, VirtualKey };
 export type { ConfigEntity, ConfigOp } from './config-change.entity.js';
+export { ROUTER_SETTINGS_ID } from './router-settings.entity.js';
 export type { JobOutcome } from './job-run.entity.js';
 export type { AlertSubjectKind, AlertThreshold } from './budget-alert.entity.js';
 
 /** Listed explicitly: no folder scanning, so the same list works from dist (JS) and under vitest (TS). */
-export const entities = [Organization, User, Team, TeamMembership, Session, VirtualKey, Model, SpendLog, SpendDaily, SpendRollup, ConfigChange, Setting, AuditEntry, EndUser, BudgetTier, Tag, GuardrailPolicy, McpServer, McpToolPermission, JobRun, BudgetAlert];
+export const entities = [Organization, User, Team, TeamMembership, Session, VirtualKey, Model, SpendLog, SpendDaily, SpendRollup, ConfigChange, Setting, AuditEntry, EndUser, BudgetTier, Tag, GuardrailPolicy, McpServer, McpToolPermission, JobRun, BudgetAlert, RouterSettings];

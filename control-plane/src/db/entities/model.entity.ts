@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { ArrayType, BigIntType, Entity, type Opt, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { ArrayType, BigIntType, Entity, Index, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
 import { money } from './columns.js';
 
-/** A model clients can call by `name`, served by one upstream deployment. */
+/**
+ * One upstream deployment of a model clients call by `name`. Several live models may share a name: together they
+ * are a model group, and the data plane's router spreads a group's requests over its deployments.
+ */
 @Entity({ tableName: 'model' })
-// Names are unique among live models only, so a deleted model's name can be used again.
-@Unique({
-  name: 'model_name_live_unique',
-  expression: 'create unique index "model_name_live_unique" on "model" ("name") where "deleted_at" is null',
+// Lookups by name (a group's deployments) only ever want live models.
+@Index({
+  name: 'model_name_live_index',
+  expression: 'create index "model_name_live_index" on "model" ("name") where "deleted_at" is null',
 })
 export class Model {
   @PrimaryKey({ type: 'uuid' })
@@ -108,6 +111,14 @@ export class Model {
   /** `file` when declared in tollgate.yaml (read-only through the API); null when made through the API. */
   @Property({ type: 'text', nullable: true })
   managedBy: string | null = null;
+
+  /**
+   * Which deployment of its group this is, as the config file tells its entries apart (its `deployment`, LiteLLM's
+   * `model_info.id`, else `#n` for the n-th entry of the name): how a file edit finds the row it changes. Null for
+   * models made through the API, which are told apart by id.
+   */
+  @Property({ type: 'text', nullable: true })
+  deployment: string | null = null;
 
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Opt<Date> = new Date();

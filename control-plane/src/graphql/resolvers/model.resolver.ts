@@ -6,13 +6,16 @@ import { ModelObject } from '../types/model.type.js';
 @Resolver()
 export class ModelResolver {
   @Authorized()
-  @Query(() => [ModelObject])
-  async models(@Ctx() ctx: GraphQLContext): Promise<ModelObject[]> {
-    return (await ctx.services.models.list(actorOf(ctx))).map(ModelObject.from);
+  @Query(() => [ModelObject], { description: 'Live deployments by name; with name, the deployments of that model group only.' })
+  async models(
+    @Arg('name', () => String, { nullable: true }) name: string | null | undefined,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ModelObject[]> {
+    return (await ctx.services.models.list(actorOf(ctx), name ?? null)).map(ModelObject.from);
   }
 
   @Authorized()
-  @Mutation(() => ModelObject)
+  @Mutation(() => ModelObject, { description: "A deployment. Several may share a name (a model group); CONFLICT when that name's group is declared in the config file." })
   async createModel(
     @Arg('input', () => CreateModelInput) input: CreateModelInput,
     @Ctx() ctx: GraphQLContext,
@@ -21,7 +24,9 @@ export class ModelResolver {
   }
 
   @Authorized()
-  @Mutation(() => ModelObject, { description: 'Partial update; CONFLICT on a duplicate name.' })
+  @Mutation(() => ModelObject, {
+    description: "Partial update. A new name moves the deployment to that name's group; CONFLICT when that group is declared in the config file, or when the router settings name the old name and this is its last deployment.",
+  })
   async updateModel(
     @Arg('id', () => ID) id: string,
     @Arg('input', () => UpdateModelInput) input: UpdateModelInput,
@@ -31,7 +36,7 @@ export class ModelResolver {
   }
 
   @Authorized()
-  @Mutation(() => Boolean)
+  @Mutation(() => Boolean, { description: 'Deletes one deployment (the others of its name stay); CONFLICT when the router settings name it and it is the last of its name.' })
   async deleteModel(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
     await ctx.services.models.delete(actorOf(ctx), id);
     return true;

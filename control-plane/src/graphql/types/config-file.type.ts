@@ -16,7 +16,7 @@ export class ConfigFileProblemObject {
 
 @ObjectType('ConfigFileCount', { description: 'What the last apply of the config file did to one kind of object.' })
 export class ConfigFileCountObject {
-  @Field(() => String, { description: 'model, organization, team, key, guardrailPolicy or mcpServer.' })
+  @Field(() => String, { description: 'model, organization, team, key, guardrailPolicy, mcpServer or router (the router settings: declared 0 or 1).' })
   kind!: string;
 
   @Field(() => Int)

@@ -3,7 +3,7 @@ import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import type { Model } from '../../db/entities/index.js';
 import { modelSettings } from '../../services/config-mappers.js';
 
-@ObjectType('Model')
+@ObjectType('Model', { description: 'One deployment of a model name; the deployments sharing a name are a model group, routed among by the data planes.' })
 export class ModelObject {
   @Field(() => ID)
   id!: string;
@@ -86,10 +86,16 @@ export class ModelObject {
   @Field(() => String, { nullable: true, description: 'file when declared in tollgate.yaml (read-only here).' })
   managedBy!: string | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description: "How the config file tells this deployment from the others of its name: the entry's deployment (LiteLLM: model_info.id), or #n for its n-th entry of the name. Null for models made through the API.",
+  })
+  deployment!: string | null;
+
   @Field(() => Date)
   createdAt!: Date;
 
   static from(model: Model): ModelObject {
-    return Object.assign(new ModelObject(), { id: model.id, ...modelSettings(model), managedBy: model.managedBy, createdAt: model.createdAt });
+    return Object.assign(new ModelObject(), { id: model.id, ...modelSettings(model), managedBy: model.managedBy, deployment: model.deployment, createdAt: model.createdAt });
   }
 }
