@@ -45,6 +45,43 @@ export function metrics(deps: PipelineDeps, ex: Exchange): void {
     '# HELP tollgate_limits_decided_without_redis_total Requests whose limits were decided without Redis during outages.',
     '# TYPE tollgate_limits_decided_without_redis_total counter',
     `tollgate_limits_decided_without_redis_total ${limits.decidedWithoutRedis}`,
+    ...deploymentMetrics(deps),
   ];
   ex.send(200, `${lines.join('\n')}\n`, 'text/plain; version=0.0.4');
+}
+
+/** Per deployment of the current config: cooling down, requests in flight, latency averages (router state). */
+function deploymentMetrics(deps: PipelineDeps): string[] {
+  const groups = deps.config.current?.groupsByName;
+  if (groups === undefined) return [];
+  const now = Date.now();
+  const cooling: string[] = [];
+  const inFlight: string[] = [];
+  const latency: string[] = [];
+  for (const group of groups.values()) {
+    for (const d of group.deployments) {
+      const state = deps.router.peek(d.id);
+      const labels = `deployment="${escapeLabel(d.id)}",model="${escapeLabel(group.name)}"`;
+      cooling.push(`tollgate_deployment_cooling_down{${labels}} ${state !== undefined && state.cooldownUntil > now ? 1 : 0}`);
+      inFlight.push(`tollgate_deployment_in_flight{${labels}} ${state?.inFlight ?? 0}`);
+      if (state !== undefined && !Number.isNaN(state.ttftMs)) latency.push(`tollgate_deployment_latency_ms{${labels},figure="ttft"} ${state.ttftMs.toFixed(3)}`);
+      if (state !== undefined && !Number.isNaN(state.msPerToken)) latency.push(`tollgate_deployment_latency_ms{${labels},figure="per_output_token"} ${state.msPerToken.toFixed(3)}`);
+    }
+  }
+  return [
+    '# HELP tollgate_deployment_cooling_down 1 while the router skips the deployment after failures (shared through Redis when configured).',
+    '# TYPE tollgate_deployment_cooling_down gauge',
+    ...cooling,
+    '# HELP tollgate_deployment_in_flight Requests this data plane has in flight on the deployment.',
+    '# TYPE tollgate_deployment_in_flight gauge',
+    ...inFlight,
+    '# HELP tollgate_deployment_latency_ms Moving averages the lowest-latency strategy routes by.',
+    '# TYPE tollgate_deployment_latency_ms gauge',
+    ...latency,
+  ];
+}
+
+/** A Prometheus label value: backslash, double quote and newline escaped. */
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }

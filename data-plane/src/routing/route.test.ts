@@ -119,6 +119,10 @@ describe('routing in the data plane', () => {
     // allowedFails 2: after two failures gpt-a is skipped for the cooldown, so at most two requests paid a retry.
     expect(calls.filter((c) => c.id === 'gpt-a')).toHaveLength(2);
     expect(moved).toBe(2);
+    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    expect(metrics).toContain('tollgate_deployment_cooling_down{deployment="gpt-a",model="gpt"} 1');
+    expect(metrics).toContain('tollgate_deployment_cooling_down{deployment="gpt-b",model="gpt"} 0');
+    expect(metrics).toMatch(/tollgate_deployment_latency_ms\{deployment="gpt-b",model="gpt",figure="per_output_token"\} \d+\.\d{3}/);
   });
 
   it('records one usage event for the request, billed to the deployment that answered', async () => {

@@ -89,6 +89,11 @@ export class Router {
     this.peers = peers;
   }
 
+  /** What this data plane knows of the deployment, if it has routed to it (or heard of it from peers). */
+  peek(deploymentId: string): DeploymentState | undefined {
+    return this.states.get(deploymentId);
+  }
+
   state(deploymentId: string): DeploymentState {
     let state = this.states.get(deploymentId);
     if (state === undefined) {
