@@ -13,7 +13,27 @@ import type { HttpError } from '../http/errors.js';
 export type AttemptFailure = RetryableFailure | 'context_window' | 'content_policy';
 
 export function classifyFailure(error: HttpError): AttemptFailure | null {
-  switch (error.code) {
+  const byCode = failureOfCode(error.code);
+  if (byCode !== null) return byCode;
+  if (error.status === 429) return 'rate_limit';
+  if (error.status === 408) return 'timeout';
+  // 501 is the gateway's "provider not supported": a configuration problem no retry fixes.
+  if (error.status >= 500 && error.status !== 501) return 'server_error';
+  return null;
+}
+
+/**
+ * A stream that failed after it started (the client got the protocol's error event, nothing was retried): still the
+ * deployment's failure, counted towards its cooldown, so a deployment whose streams die is skipped like one that
+ * refuses requests. `errorType` is the usage outcome's (the error's code).
+ */
+export function midStreamFailure(errorType: string | null | undefined): RetryableFailure {
+  const kind = failureOfCode(errorType ?? null);
+  return kind === null || kind === 'context_window' || kind === 'content_policy' ? 'server_error' : kind;
+}
+
+function failureOfCode(code: string | null): AttemptFailure | null {
+  switch (code) {
     case 'context_length_exceeded':
       return 'context_window';
     case 'content_policy_violation':
@@ -24,11 +44,9 @@ export function classifyFailure(error: HttpError): AttemptFailure | null {
       return 'connection';
     case 'upstream_auth_failed':
       return 'auth';
+    case 'rate_limit_exceeded':
+      return 'rate_limit';
   }
-  if (error.status === 429) return 'rate_limit';
-  if (error.status === 408) return 'timeout';
-  // 501 is the gateway's "provider not supported": a configuration problem no retry fixes.
-  if (error.status >= 500 && error.status !== 501) return 'server_error';
   return null;
 }
 

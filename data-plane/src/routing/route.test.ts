@@ -172,6 +172,21 @@ describe('routing in the data plane', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('counts streams that die after they started towards the cooldown, so such a deployment is skipped too', async () => {
+    behaviours.set('gpt-b', 'late-failure');
+    for (let i = 0; i < 30 && calls.filter((c) => c.id === 'gpt-b').length < 2; i++) {
+      const res = await chat('gpt', { stream: true });
+      await res.text();
+    }
+    expect(calls.filter((c) => c.id === 'gpt-b')).toHaveLength(2);
+    calls.length = 0;
+    for (let i = 0; i < 20; i++) {
+      const res = await chat('gpt', { stream: true });
+      expect(res.headers.get(DEPLOYMENT_HEADER)).toBe('gpt-a');
+      await res.text();
+    }
+  });
+
   it('falls back to the next model when every deployment of the requested one failed', async () => {
     behaviours.set('gpt-a', { error: serverError });
     behaviours.set('gpt-b', { error: serverError });

@@ -4,7 +4,7 @@ import { mayUseModel, type ModelGroup, type RuntimeConfig, type RuntimeKey, type
 import { ClientGoneError, type Exchange } from '../http/exchange.js';
 import { errors, HttpError } from '../http/errors.js';
 import type { UsageRecorder } from '../usage/recorder.js';
-import { classifyFailure, retryAfterMs, type AttemptFailure } from './failures.js';
+import { classifyFailure, midStreamFailure, retryAfterMs, type AttemptFailure } from './failures.js';
 import type { RouteRequest, Router } from './router.js';
 
 /** Response header naming the deployment (model config id) that answered. */
@@ -107,6 +107,13 @@ async function attemptGroup(
       await attempt(deployment);
       const end = performance.now();
       const first = usage.firstTokenAt;
+      const outcome = usage.outcome;
+      if (outcome?.status === 'error') {
+        // Failed after the answer started: the client has the protocol's error event; the deployment still failed.
+        router.ended(deployment, { ok: false, ttftMs: null, totalMs: 0, tokens: 0, outputTokens: 0 }, Date.now());
+        router.failed(deployment, midStreamFailure(outcome.errorType), settings, null, Date.now());
+        return null;
+      }
       router.ended(
         deployment,
         { ok: true, ttftMs: first !== null && first >= start ? first - start : null, totalMs: end - start, tokens: usage.totalTokens, outputTokens: usage.outputTokens },

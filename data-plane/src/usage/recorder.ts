@@ -36,6 +36,7 @@ export class UsageRecorder {
   private readonly startMs = performance.now();
   private ttftMs: number | null = null;
   private emitted = false;
+  private finished: UsageOutcome | undefined;
 
   constructor(
     private readonly base: { requestId: string; key: RuntimeKey; route: string; dataPlaneId: string },
@@ -97,9 +98,15 @@ export class UsageRecorder {
     return this.emitted;
   }
 
+  /** How the request ended, once `finish` has been called. */
+  get outcome(): UsageOutcome | undefined {
+    return this.finished;
+  }
+
   finish(outcome: UsageOutcome): void {
     if (this.emitted) return;
     this.emitted = true;
+    this.finished = outcome;
     const { key, requestId, route, dataPlaneId } = this.base;
     const model = this.deployment;
     const usage = this.usage;
