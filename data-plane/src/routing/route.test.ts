@@ -1,5 +1,5 @@
 import { RouterConfig, type UsageEvent } from '@tollgate/schema';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProviderError } from '../canonical/errors.js';
 import { defineProvider } from '../providers/define-provider.js';
 import { ProviderRegistry } from '../providers/registry.js';
@@ -80,6 +80,8 @@ const snapshot = (r: RouterConfig = router) =>
       model({ id: 'strict-1', name: 'strict' }),
       model({ id: 'lenient-1', name: 'lenient' }),
       model({ id: 'solo-1', name: 'solo' }),
+      model({ id: 'pair-a', name: 'pair' }),
+      model({ id: 'pair-b', name: 'pair' }),
       model({ id: 'secret-1', name: 'secret' }),
     ],
     teams: [team({ id: 't1', name: 'platform' })],
@@ -93,14 +95,13 @@ const snapshot = (r: RouterConfig = router) =>
 describe('routing in the data plane', () => {
   let t: TestDataPlane;
 
-  beforeAll(async () => {
-    t = await startTestDataPlane({ providers: new ProviderRegistry([scripted]), configSource: staticConfigSource(snapshot()) });
-  });
-  afterAll(() => t.close());
-  beforeEach(() => {
+  // A data plane per test: router state (cooldowns, latency) starts empty, so each test stands alone.
+  beforeEach(async () => {
     behaviours.clear();
     calls.length = 0;
+    t = await startTestDataPlane({ providers: new ProviderRegistry([scripted]), configSource: staticConfigSource(snapshot()) });
   });
+  afterEach(() => t.close());
 
   const chat = (model: string, over: Record<string, unknown> = {}, apiKey: string = KEYS.full) =>
     postChat(t.baseUrl, apiKey, { model, messages: [{ role: 'user', content: 'hello' }], ...over });
@@ -132,15 +133,33 @@ describe('routing in the data plane', () => {
     expect(await usageOf(res)).toMatchObject({ model: 'solo', modelId: 'solo-1', status: 'success', promptTokens: 5, completionTokens: 2 });
   });
 
+  it('says when every deployment of a group was cooling down and the one that failed longest ago was tried', async () => {
+    behaviours.set('pair-a', { error: serverError });
+    behaviours.set('pair-b', { error: serverError });
+    // allowedFails 2: the first request's three attempts cool both down; from then on each goes to one of them anyway.
+    await chat('pair');
+    const res = await chat('pair');
+    expect(res.status).toBe(502);
+    expect((await json(res)).error.message).toBe(
+      "mock: upstream exploded (all 2 deployments of 'pair' are cooling down after recent failures; the one that failed longest ago was tried) (3 attempts on 'pair')",
+    );
+    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    expect(metrics).toContain('tollgate_deployment_cooling_down{deployment="pair-a",model="pair"} 1');
+    expect(metrics).toContain('tollgate_deployment_cooling_down{deployment="pair-b",model="pair"} 1');
+  });
+
+  it('never cools down the only deployment of a model: there is nowhere else to go', async () => {
+    behaviours.set('solo-1', { error: serverError });
+    for (let i = 0; i < 3; i++) await chat('solo');
+    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    expect(metrics).toContain('tollgate_deployment_cooling_down{deployment="solo-1",model="solo"} 0');
+  });
+
   it('answers the last failure when retries are used up, saying how many attempts were made', async () => {
     behaviours.set('solo-1', { error: serverError });
     const res = await chat('solo');
     expect(res.status).toBe(502);
-    // allowedFails 2: the third attempt found the only deployment cooling down, and went to it anyway.
-    expect((await json(res)).error).toMatchObject({
-      code: 'upstream_error',
-      message: "mock: upstream exploded (the only deployment of 'solo' is cooling down after recent failures and was tried anyway) (3 attempts on 'solo')",
-    });
+    expect((await json(res)).error).toMatchObject({ code: 'upstream_error', message: "mock: upstream exploded (3 attempts on 'solo')" });
     expect(calls.map((c) => c.id)).toEqual(['solo-1', 'solo-1', 'solo-1']);
     expect(await usageOf(res)).toMatchObject({ status: 'error', httpStatus: 502, modelId: 'solo-1', cost: '0.000000000000' });
   });

@@ -84,6 +84,9 @@ async function attemptGroup(
 ): Promise<GroupFailure | null> {
   const { ex, usage, request } = routed;
   const strategy = settings.groupStrategies[group.name] ?? settings.strategy;
+  // A group of one has nowhere else to send traffic: cooling its deployment down would change nothing but the
+  // errors' wording (it is tried anyway), so only groups of several count failures.
+  const cools = group.deployments.length > 1;
   let tried: Set<string> = NOTHING_TRIED;
   let retries = 0;
   /** The last failure's `retry-after` (ms), honoured when the next attempt goes to the same deployment. */
@@ -111,7 +114,7 @@ async function attemptGroup(
       if (outcome?.status === 'error') {
         // Failed after the answer started: the client has the protocol's error event; the deployment still failed.
         router.ended(deployment, { ok: false, ttftMs: null, totalMs: 0, tokens: 0, outputTokens: 0 }, Date.now());
-        router.failed(deployment, midStreamFailure(outcome.errorType), settings, null, Date.now());
+        if (cools) router.failed(deployment, midStreamFailure(outcome.errorType), settings, null, Date.now());
         return null;
       }
       router.ended(
@@ -127,7 +130,7 @@ async function attemptGroup(
       if (kind === null) throw err;
       if (kind === 'context_window' || kind === 'content_policy') return { kind, error: err };
       const retryAfter = retryAfterMs(err);
-      router.failed(deployment, kind, settings, retryAfter, Date.now());
+      if (cools) router.failed(deployment, kind, settings, retryAfter, Date.now());
       const error = picked.coolingDown ? coolingDownError(err, group) : err;
       if (retries >= (settings.retryPolicy[kind] ?? settings.numRetries)) return { kind, error };
       // A provider that asks for a longer wait than the router allows is not retried: another deployment or model may be.
@@ -198,11 +201,7 @@ function contextWindowError(model: string, promptTokens: number, largestWindow: 
 }
 
 function coolingDownError(err: HttpError, group: ModelGroup): HttpError {
-  const count = group.deployments.length;
-  const note =
-    count === 1
-      ? `the only deployment of '${group.name}' is cooling down after recent failures and was tried anyway`
-      : `all ${count} deployments of '${group.name}' are cooling down after recent failures; the one that failed longest ago was tried`;
+  const note = `all ${group.deployments.length} deployments of '${group.name}' are cooling down after recent failures; the one that failed longest ago was tried`;
   return withMessage(err, `${err.message} (${note})`);
 }
 

@@ -1,3 +1,4 @@
+import type { ProviderError } from '../../canonical/errors.js';
 import type { InboundProtocol } from '../../canonical/request.js';
 import { ClientGoneError, type AbortListener, type Exchange } from '../../http/exchange.js';
 import { HttpError } from '../../http/errors.js';
@@ -43,6 +44,13 @@ export interface StreamScanner {
   readonly end: number;
   /** The protocol's terminator arrived (chat: `[DONE]`; Responses: a terminal `response.*` event). */
   readonly done: boolean;
+  /**
+   * The answer has begun: an event the client would lose if the request went to another deployment (content, a tool
+   * call, reasoning). Until then what arrived is held back, so a stream that fails before it begins can still be
+   * retried elsewhere without the client noticing (chat's opening role-only chunk, Responses' created/in-progress
+   * events do not begin it).
+   */
+  readonly started: boolean;
   /** The upstream said in-stream that it failed (an error event, forwarded as is): its message. */
   readonly failure: string | undefined;
   /** Usage the stream reported, if any yet. */
@@ -136,6 +144,10 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
   private carry: Buffer | undefined;
   /** The upstream exchange itself failed mid-stream (dropped, timed out): the provider error's message. */
   private failed: string | undefined;
+  /** The same failure as the provider error (its status and code), for a stream that failed before it began. */
+  private failure: ProviderError | undefined;
+  /** Events that arrived before the answer began (see `StreamScanner.started`), not yet sent. */
+  private held: Buffer | undefined;
   private flushTask: (() => void) | undefined;
   /** Waiting for headers until then (ms since the epoch; 0: not on a connection yet, or undici's timer). */
   private headersDeadline = 0;
@@ -245,7 +257,10 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     if (mode === 'stream') {
       // Whatever arrived before the failure still goes out, then the stream ends with an error event.
       const last = this.takeEvents();
-      if (!this.ex.aborted) this.failed = toProviderError(err, this.provider).message;
+      if (!this.ex.aborted) {
+        this.failure = toProviderError(err, this.provider);
+        this.failed = this.failure.message;
+      }
       this.finishStream(last);
       return;
     }
@@ -292,8 +307,12 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
   /** Forwards every complete event that has arrived, in one write; keeps an incomplete tail for the next read. */
   private flush(): void {
     this.flushScheduled = false;
-    const forwarded = this.takeEvents();
+    let forwarded = this.takeEvents();
     if (forwarded === undefined) return;
+    if (this.held !== undefined || !this.scanner!.started) {
+      forwarded = this.hold(forwarded);
+      if (forwarded === undefined) return;
+    }
     this.call.usage.markFirstToken();
     if (!this.ex.write(forwarded, 200, SSE_HEADERS) && !this.paused) {
       // Backpressure: stop reading upstream (onData returns false from now on) until the client's socket drains.
@@ -332,6 +351,20 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     return forwarded.length > 0 ? forwarded : undefined;
   }
 
+  /**
+   * Before the answer has begun (and nothing was sent), keeps `data` back and returns undefined; once it has, returns
+   * what was held followed by `data`, to be sent.
+   */
+  private hold(data: Buffer): Buffer | undefined {
+    const held = this.held === undefined ? data : Buffer.concat([this.held, data]);
+    if (!this.scanner!.started && !this.ex.headersSent) {
+      this.held = held;
+      return undefined;
+    }
+    this.held = undefined;
+    return held;
+  }
+
   /** Ends the client's response; `last` is data not yet written (sent with the end, in one write). */
   private finishStream(last: Buffer | undefined): void {
     this.mode = 'done';
@@ -342,14 +375,20 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
       this.resolve({ outcome: { status: 'aborted', httpStatus: ex.headersSent ? ex.sentStatus : 499, errorType: 'client_disconnected', errorMessage: 'client disconnected before the stream was complete' }, usage });
       return;
     }
-    if (last !== undefined) this.call.usage.markFirstToken();
     let failed = this.failed ?? scanner.failure;
     if (failed === undefined && !scanner.done) failed = `${this.provider}: the provider closed the stream before it was complete`;
+    if (failed !== undefined && !ex.headersSent && !scanner.started) {
+      // Nothing of the answer reached the client: a failure like any before the first byte (the router may retry).
+      this.held = undefined;
+      this.reject(this.failure !== undefined ? HttpError.fromProvider(this.failure) : new HttpError(502, 'api_error', 'upstream_error', failed));
+      return;
+    }
+    if (this.held !== undefined) {
+      last = last === undefined ? this.held : Buffer.concat([this.held, last]);
+      this.held = undefined;
+    }
+    if (last !== undefined && scanner.started) this.call.usage.markFirstToken();
     if (failed !== undefined) {
-      if (!ex.headersSent && last === undefined) {
-        this.reject(new HttpError(502, 'api_error', 'upstream_error', failed));
-        return;
-      }
       // An upstream error event was already forwarded verbatim; otherwise tell the client ourselves.
       const tail = scanner.failure !== undefined ? '' : scanner.errorTail(failed);
       ex.endStreamWith(last === undefined ? tail : tail === '' ? last : Buffer.concat([last, Buffer.from(tail)]), 200, SSE_HEADERS);

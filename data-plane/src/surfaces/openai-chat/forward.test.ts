@@ -126,6 +126,20 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     expect(event.promptTokens).toBeGreaterThan(0);
   });
 
+  it('holds the opening role chunk back until the answer begins: a stream that dies before then is an HTTP error, retryable elsewhere', async () => {
+    handler = streamParts([STREAM[0]!], { end: false });
+    const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'count' }] });
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_unreachable');
+    expect(await usageEvent(res)).toMatchObject({ status: 'error', httpStatus: 502, completionTokens: 0, cost: '0.000000000000' });
+
+    // An error event as the stream's first event, likewise.
+    handler = streamParts([STREAM[0]!, 'data: {"error":{"message":"overloaded, try again","type":"server_error","code":null}}\n\n']);
+    const failed = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'count' }] });
+    expect(failed.status).toBe(502);
+    expect(((await failed.json()) as { error: { message: string } }).error.message).toBe('overloaded, try again');
+  });
+
   it('treats a stream that ends cleanly without [DONE] as cut short too', async () => {
     handler = streamParts(STREAM.slice(0, 5));
     const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] });

@@ -77,6 +77,7 @@ class ChatStreamScanner implements StreamScanner {
   failure: string | undefined;
   reported: ReportedUsage | undefined;
   contentEvents = 0;
+  started = false;
 
   constructor(private readonly includeUsage: boolean) {}
 
@@ -102,6 +103,8 @@ class ChatStreamScanner implements StreamScanner {
         skip = !this.includeUsage && event.indexOf(EMPTY_CHOICES) !== -1;
       } else {
         this.contentEvents++;
+        // Until the answer begins each event is checked for more than the opening role (only the first one or two).
+        if (!this.started && !isRoleOnly(data, start, end)) this.started = true;
       }
       if (usageAt !== -1 && usageAt < next) usageAt = findUsageObject(data, next);
       if (skip) {
@@ -120,6 +123,23 @@ class ChatStreamScanner implements StreamScanner {
   errorTail(message: string): string {
     return `data: ${JSON.stringify({ error: { message, type: 'api_error', param: null, code: 'upstream_error' } })}\n\n`;
   }
+}
+
+const ROLE = Buffer.from('"role":');
+const EMPTY_CONTENT = Buffer.from('"content":""');
+const NULL_CONTENT = Buffer.from('"content":null');
+const CONTENT = Buffer.from('"content"');
+const BEGINS_ANSWER = ['"tool_calls"', '"function_call"', '"reasoning', '"refusal":"'].map((s) => Buffer.from(s));
+
+/**
+ * Whether data[start, end) is chat's opening chunk that carries only the role (`{"delta":{"role":"assistant",
+ * "content":""}}`): not yet anything of the answer. A chunk with text, a tool call, reasoning or a refusal is.
+ */
+function isRoleOnly(data: Buffer, start: number, end: number): boolean {
+  const event = data.subarray(start, end);
+  if (event.indexOf(ROLE) === -1) return false;
+  if (event.indexOf(CONTENT) !== -1 && event.indexOf(EMPTY_CONTENT) === -1 && event.indexOf(NULL_CONTENT) === -1) return false;
+  return !BEGINS_ANSWER.some((marker) => event.indexOf(marker) !== -1);
 }
 
 /**

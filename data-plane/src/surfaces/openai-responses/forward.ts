@@ -100,6 +100,10 @@ class ResponsesStreamScanner implements StreamScanner {
   failure: string | undefined;
   reported: ReportedUsage | undefined;
   contentEvents = 0;
+  /** A delta (text, function arguments, reasoning) has arrived: the answer has begun. */
+  get started(): boolean {
+    return this.contentEvents > 0;
+  }
   /** Typed events seen: with the created event's number, the next `sequence_number`. */
   private events = 0;
   private created: Buffer | undefined;
