@@ -232,4 +232,113 @@ describe('dashboard', () => {
       })
       .toBe('UNAUTHENTICATED');
   });
+
+  // Model groups and the router settings: the master key again, then the org admin, who may read but not change them.
+  it('signs the master key back in and adds a second deployment to a model name: one group of two', async () => {
+    await page.getByTestId('login-mode-key').click();
+    await page.getByTestId('login-key').fill(cp.masterKey);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('model-form').waitFor();
+
+    await page.getByTestId('model-name').fill('fast-gpt');
+    await page.getByTestId('model-provider').selectOption('mock');
+    await page.getByTestId('model-input-cost').fill('1');
+    await page.getByTestId('model-output-cost').fill('2');
+    await page.getByTestId('model-create').click();
+    const group = page.locator('[data-testid="model-group"][data-model-name="fast-gpt"]');
+    await expect.poll(() => group.getByTestId('model-row').count()).toBe(1);
+
+    // "Add deployment" on the group's row starts a model of that name: a second deployment, not a new model.
+    await group.getByTestId('model-add-deployment').click();
+    expect(await page.getByTestId('model-name').inputValue()).toBe('fast-gpt');
+    expect(await page.getByTestId('model-create').innerText()).toBe('Add deployment');
+    await page.getByTestId('model-provider').selectOption('mock');
+    await page.getByTestId('model-weight').fill('3');
+    await page.getByTestId('model-rpm').fill('600');
+    await page.getByTestId('model-input-cost').fill('1');
+    await page.getByTestId('model-output-cost').fill('2');
+    await page.getByTestId('model-create').click();
+
+    await expect.poll(() => group.getByTestId('model-row').count()).toBe(2);
+    expect(await page.getByTestId('model-group').count()).toBe(2);
+    expect(await group.locator('[data-col="deployments"]').innerText()).toBe('2 deployments');
+    expect(await group.locator('[data-col="weight"]').allInnerTexts()).toEqual(['1 (25%)', '3 (75%)']);
+    expect(await page.getByTestId('model-error').count()).toBe(0);
+    const { models } = await gql<{ models: Array<{ name: string; weight: number; rpmLimit: number | null }> }>(
+      cp.graphqlUrl,
+      cp.masterKey,
+      '{ models(name: "fast-gpt") { name weight rpmLimit } }',
+    );
+    expect(models).toEqual([
+      { name: 'fast-gpt', weight: 1, rpmLimit: null },
+      { name: 'fast-gpt', weight: 3, rpmLimit: 600 },
+    ]);
+    await screenshot('model-groups');
+  });
+
+  it("opens the Routing page and shows the control plane's field error next to the field it names", async () => {
+    await page.getByTestId('nav-routing').click();
+    await page.getByTestId('router-form').waitFor();
+    expect(new URL(page.url()).hash).toBe('#/routing');
+    // Only the control plane checks that the longest backoff is not shorter than the first.
+    await page.getByTestId('router-backoff').fill('2000');
+    await page.getByTestId('router-max-backoff').fill('1000');
+    await page.getByTestId('router-save').click();
+    const error = page.locator('[data-testid="field-error"][data-field="maxBackoffMs"]');
+    await expect.poll(() => error.isVisible()).toBe(true);
+    expect(await error.innerText()).toContain('at least backoffMs (2000)');
+    await page.getByTestId('router-discard').click();
+    await expect.poll(() => error.count()).toBe(0);
+  });
+
+  it("lets the admin change the strategy and a fallback, and the control plane's routerSettings then returns them", async () => {
+    await page.getByTestId('router-strategy').selectOption('least_busy');
+    const fallbacks = page.locator('[data-testid="fallback-map"][data-field="fallbacks"]');
+    await fallbacks.getByTestId('fallback-add').click();
+    await fallbacks.getByTestId('fallback-model').selectOption('fast-gpt');
+    await fallbacks.getByTestId('fallback-add-target').selectOption('mock-gpt');
+    expect(await page.getByTestId('router-pending').innerText()).toBe('2 settings changed');
+    await page.getByTestId('router-save').click();
+    await page.getByTestId('router-saved').waitFor();
+
+    const { routerSettings } = await gql<{ routerSettings: Record<string, unknown> }>(
+      cp.graphqlUrl,
+      cp.masterKey,
+      '{ routerSettings { strategy fallbacks backoffMs maxBackoffMs updatedAt } }',
+    );
+    expect(routerSettings).toEqual({
+      strategy: 'least_busy',
+      fallbacks: { 'fast-gpt': ['mock-gpt'] },
+      // Discarded edits were not sent.
+      backoffMs: 100,
+      maxBackoffMs: 5000,
+      updatedAt: expect.any(String),
+    });
+    await screenshot('routing-admin');
+  });
+
+  it('shows the org admin the router settings read-only, with no save button', async () => {
+    await page.getByTestId('logout').click();
+    await page.getByTestId('login-mode-password').click();
+    await page.getByTestId('login-email').fill(ORG_ADMIN.email);
+    await page.getByTestId('login-password').fill(ORG_ADMIN.password);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('viewer').waitFor();
+    // Still on #/routing: the page survives the sign-in.
+    await page.getByTestId('router-form').waitFor();
+    expect(await page.getByTestId('router-strategy').inputValue()).toBe('least_busy');
+    expect(await page.getByTestId('router-strategy').isDisabled()).toBe(true);
+    expect(await page.locator('[data-testid="fallback-row"][data-model="fast-gpt"]').innerText()).toContain('mock-gpt');
+    expect(await page.getByTestId('router-read-only-note').isVisible()).toBe(true);
+    expect(await page.getByTestId('router-save').count()).toBe(0);
+    expect(await page.getByTestId('fallback-add').count()).toBe(0);
+    await screenshot('routing-read-only');
+
+    // Back to the main page from a section link; the model groups show there too, without actions.
+    await page.locator('.section-nav a[href="#models"]').click();
+    await page.getByTestId('models-list').waitFor({ state: 'visible' });
+    await expect.poll(() => page.locator('[data-testid="model-group"][data-model-name="fast-gpt"] [data-testid="model-row"]').count()).toBe(2);
+    expect(await page.getByTestId('model-add-deployment').count()).toBe(0);
+    expect(await page.getByTestId('model-delete').count()).toBe(0);
+  });
 });

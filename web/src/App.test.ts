@@ -14,6 +14,7 @@ import {
   organization,
   ORG_ID,
   requestLogEntry,
+  routerSettings,
   team,
   user,
   USER_ID,
@@ -248,6 +249,47 @@ describe('App', () => {
     expect(wrapper.find('[data-testid="org-create"]').exists()).toBe(true);
     wrapper.unmount();
   });
+
+  it('should open the Routing page from the top bar, save a change, and go back to a section', async () => {
+    let current = routerSettings();
+    const api = fakeGateway({
+      RouterSettings: () => ({ data: { routerSettings: current } }),
+      UpdateRouterSettings: (vars) => {
+        current = routerSettings({ ...current, ...(vars.input as object), updatedAt: '2025-01-02T03:04:05.000Z' });
+        return { data: { updateRouterSettings: current } };
+      },
+    });
+    const wrapper = await signIn();
+    // The settings are read when the page is opened, not before.
+    expect(api.requests.map((r) => r.operationName)).not.toContain('RouterSettings');
+
+    await openPage('#/routing');
+    expect(wrapper.get('[data-testid="nav-routing"]').attributes('aria-current')).toBe('page');
+    expect(wrapper.find('[data-testid="keys-list"]').isVisible()).toBe(false);
+    await wrapper.get('[data-testid="router-strategy"]').setValue('lowest_latency');
+    await wrapper.get('[data-testid="router-form"]').trigger('submit');
+    await flushPromises();
+    expect(api.requests.find((r) => r.operationName === 'UpdateRouterSettings')?.variables).toEqual({ input: { strategy: 'lowest_latency' } });
+    expect(wrapper.get('[data-testid="router-saved"]').text()).toBe('Saved.');
+    // The change joins the audit log.
+    expect(api.requests.filter((r) => r.operationName === 'AuditLog')).toHaveLength(2);
+
+    await openPage('#models');
+    expect(wrapper.find('[data-testid="routing"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="models-list"]').isVisible()).toBe(true);
+    wrapper.unmount();
+  });
+});
+
+/** Goes to a page or section the way a top-bar link does, by the URL's hash. */
+async function openPage(hash: string): Promise<void> {
+  window.location.hash = hash;
+  window.dispatchEvent(new HashChangeEvent('hashchange'));
+  await flushPromises();
+}
+
+afterEach(() => {
+  window.location.hash = '';
 });
 
 /** An org admin's view of the API: their organization, its teams, users and keys; no gateway-wide spend. */
@@ -402,6 +444,21 @@ describe('App for read-only roles', () => {
     // Nothing is asked that the server would refuse.
     expect(api.requests.map((r) => r.operationName)).not.toContain('AuditLog');
     expect(api.requests.map((r) => r.operationName)).not.toContain('Users');
+    wrapper.unmount();
+  });
+
+  it('should show an internal viewer the router settings without a way to save them', async () => {
+    fakeOrgGateway({
+      Viewer: () => ({ data: { viewer: orgAdminViewer({ role: 'internal_viewer' }) } }),
+      User: () => ({ data: { user: user({ role: 'internal_viewer' }) } }),
+      RouterSettings: () => ({ data: { routerSettings: routerSettings({ fallbacks: { 'mock-gpt': ['other'] } }) } }),
+    });
+    const wrapper = await signInWithPassword();
+    await openPage('#/routing');
+
+    expect(wrapper.get('[data-testid="router-read-only-note"]').text()).toContain('Only proxy admins');
+    expect(wrapper.get('[data-testid="fallback-target"]').text()).toContain('other');
+    expect(wrapper.find('[data-testid="router-save"]').exists()).toBe(false);
     wrapper.unmount();
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBudget, formatModels, formatSpend, formatUsd } from './format';
+import { formatBudget, formatCompact, formatModels, formatMs, formatSpend, formatUsd } from './format';
 
 describe('format', () => {
   it('should show spend to the micro-dollar, so one cheap request is visible', () => {
@@ -18,5 +18,19 @@ describe('format', () => {
   it('should call an empty model list "All models"', () => {
     expect(formatModels([])).toBe('All models');
     expect(formatModels(['a', 'b'])).toBe('a, b');
+  });
+
+  it('should show durations in the unit a person reads them in', () => {
+    expect(formatMs(250)).toBe('250 ms');
+    expect(formatMs(1500)).toBe('1.5 s');
+    expect(formatMs(30_000)).toBe('30 s');
+    expect(formatMs(120_000)).toBe('2 min');
+    expect(formatMs(90_000)).toBe('90 s');
+  });
+
+  it('should shorten large counts', () => {
+    expect(formatCompact(950)).toBe('950');
+    expect(formatCompact(128_000)).toBe('128K');
+    expect(formatCompact(1_500_000)).toBe('1.5M');
   });
 });

@@ -38,6 +38,20 @@ export function formatCount(value: number): string {
   return integer.format(value);
 }
 
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+
+/** A large count, short: `128K`, `1.5M`, `950`. */
+export function formatCompact(value: number): string {
+  return compact.format(value);
+}
+
+/** A duration in milliseconds, in the unit a person reads it in: `250 ms`, `1.5 s`, `2 min`. */
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
 /** A model access list; an empty list means every model. */
 export function formatModels(models: readonly string[]): string {
   return models.length === 0 ? 'All models' : models.join(', ');

@@ -13,6 +13,7 @@ describe('permissionsFor', () => {
       createTeams: true,
       chooseTeamOrganization: true,
       createModels: true,
+      manageRouting: true,
       viewAudit: true,
     });
     expect(can.grantableRoles).toEqual(['proxy_admin', 'proxy_admin_viewer', 'org_admin', 'internal_user', 'internal_viewer']);
@@ -21,7 +22,7 @@ describe('permissionsFor', () => {
   it('should let a proxy admin viewer read everything and change nothing', () => {
     const can = permissionsFor(viewer({ role: 'proxy_admin_viewer', credential: 'session', userId: USER_ID }));
     expect(can).toMatchObject({ readOnly: true, gatewaySpend: true, viewOrganizations: true, viewUsers: true, viewAudit: true });
-    expect(can).toMatchObject({ manageOrganizations: false, createTeams: false, createKeys: false, manageKeys: false, createModels: false });
+    expect(can).toMatchObject({ manageOrganizations: false, createTeams: false, createKeys: false, manageKeys: false, createModels: false, manageRouting: false });
     expect(can.grantableRoles).toEqual([]);
   });
 
@@ -38,6 +39,7 @@ describe('permissionsFor', () => {
       manageAllTeamMembers: true,
       createKeys: true,
       createModels: false,
+      manageRouting: false,
       viewAudit: true,
     });
     expect(can.grantableRoles).toEqual(['org_admin', 'internal_user', 'internal_viewer']);
@@ -58,7 +60,8 @@ describe('permissionsFor', () => {
     ]) {
       const can = permissionsFor(who);
       expect(can.readOnly, who.role).toBe(true);
-      expect([can.createTeams, can.createKeys, can.manageKeys, can.createModels, can.manageOrganizations]).toEqual([
+      expect([can.createTeams, can.createKeys, can.manageKeys, can.createModels, can.manageRouting, can.manageOrganizations]).toEqual([
+        false,
         false,
         false,
         false,

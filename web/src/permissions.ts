@@ -29,7 +29,10 @@ export interface Permissions {
   manageKeys: boolean;
   /** Make keys for other users (and so pick an owner). */
   chooseKeyOwner: boolean;
+  /** Create models (deployments) and delete them. */
   createModels: boolean;
+  /** Change the gateway-wide router settings; everyone who reads models reads them. */
+  manageRouting: boolean;
   viewAudit: boolean;
 }
 
@@ -48,6 +51,7 @@ const NOTHING: Permissions = {
   manageKeys: false,
   chooseKeyOwner: false,
   createModels: false,
+  manageRouting: false,
   viewAudit: false,
 };
 
@@ -94,6 +98,7 @@ export function permissionsFor(viewer: Viewer): Permissions {
         manageKeys: writes,
         chooseKeyOwner: writes,
         createModels: writes,
+        manageRouting: writes,
         viewAudit: true,
       };
     }

@@ -130,17 +130,79 @@ export interface CreatedKey {
   virtualKey: VirtualKey;
 }
 
+/** One deployment of a model name; the deployments sharing a name are a model group, routed among by the data planes. */
 export interface Model {
   id: string;
+  /** The public name clients ask for; shared by every deployment of the group. */
   name: string;
+  /** How the config file tells this deployment from the others of its name; null for models made through the API. */
+  deployment: string | null;
   provider: string;
   providerModel: string;
+  /** AWS region (Bedrock). */
+  region: string | null;
+  /** Share of traffic among the deployments of its name. */
+  weight: number;
+  /** The deployment's capacity per minute; null: unknown. */
+  rpmLimit: number | null;
+  tpmLimit: number | null;
+  /** Context window in tokens; null: unknown. */
+  maxInputTokens: number | null;
+  /** Upstream time to first byte, milliseconds; null: the data plane default. */
+  timeoutMs: number | null;
+  /** Longest pause between streamed chunks, milliseconds; null: timeoutMs, else the data plane default. */
+  streamIdleTimeoutMs: number | null;
+  tags: string[];
   inputCostPerMillion: number;
   outputCostPerMillion: number;
   /** `file` when declared in the config file: changed there only (the API answers CONFLICT). */
   managedBy: string | null;
   createdAt: string;
 }
+
+/** How a data plane picks among a model group's deployments. */
+export const ROUTING_STRATEGIES = ['weighted', 'least_busy', 'lowest_latency', 'usage_based', 'lowest_cost'] as const;
+export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
+
+/** The kinds of upstream failure the router retries and cools deployments down for. */
+export const FAILURE_KINDS = ['timeout', 'rate_limit', 'server_error', 'connection', 'auth'] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+
+/** Model name → the model names to try after it, in order. */
+export type FallbackMap = Record<string, string[]>;
+/** Failure kind → a count (retries, or failures before a cooldown); absent kinds use the general setting. */
+export type FailurePolicy = Partial<Record<FailureKind, number>>;
+
+/** The fallback maps of the router settings, in the order the dashboard shows them. */
+export const FALLBACK_FIELDS = ['fallbacks', 'contextWindowFallbacks', 'contentPolicyFallbacks'] as const;
+export type FallbackField = (typeof FALLBACK_FIELDS)[number];
+
+/** Gateway-wide routing and resilience settings: every field as in force (set, or its default). */
+export interface RouterSettings {
+  /** A `RoutingStrategy`: that of every group without its own. */
+  strategy: string;
+  /** Model name → its own strategy. */
+  groupStrategies: Record<string, string>;
+  numRetries: number;
+  retryPolicy: FailurePolicy;
+  backoffMs: number;
+  maxBackoffMs: number;
+  maxRetryAfterMs: number;
+  fallbacks: FallbackMap;
+  contextWindowFallbacks: FallbackMap;
+  contentPolicyFallbacks: FallbackMap;
+  allowedFails: number;
+  allowedFailsPolicy: FailurePolicy;
+  failureWindowMs: number;
+  cooldownMs: number;
+  /** `file` while the config file declares them: changed there only (the API answers CONFLICT). */
+  managedBy: string | null;
+  /** Null while every setting is at its default and never was changed. */
+  updatedAt: string | null;
+}
+
+/** The settings fields `updateRouterSettings` takes. */
+export type RouterSettingsField = Exclude<keyof RouterSettings, 'managedBy' | 'updatedAt'>;
 
 export interface SpendSummary {
   totalSpend: number;
@@ -327,6 +389,7 @@ export interface AuditLogFilter {
 export const PROVIDERS = ['mock', 'openai', 'azure', 'openai_compatible', 'anthropic', 'gemini', 'bedrock'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
+/** A deployment; a name that already exists adds one to that model group. */
 export interface CreateModelInput {
   name: string;
   provider: Provider;
@@ -338,7 +401,17 @@ export interface CreateModelInput {
   region?: string;
   inputCostPerMillion: number;
   outputCostPerMillion: number;
+  /** Share of traffic among the deployments of its name (default 1). */
+  weight?: number;
+  rpmLimit?: number;
+  tpmLimit?: number;
+  maxInputTokens?: number;
+  timeoutMs?: number;
+  tags?: string[];
 }
+
+/** A partial change of the router settings: absent fields keep their value, null returns one to its default. */
+export type RouterSettingsInput = { [K in RouterSettingsField]?: RouterSettings[K] | null };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Documents
@@ -349,7 +422,10 @@ const ORGANIZATION_FIELDS = 'id name models maxBudget spend blocked managedBy cr
 const TEAM_FIELDS = 'id name models maxBudget spend keyCount organizationId managedBy createdAt';
 const KEY_FIELDS = `id prefix alias teamId team { id name } models maxBudget spend blocked keyType ownerId organizationId managedBy expiresAt createdAt`;
 const AUDIT_FIELDS = 'id at action actorId actorRole credential entityType entityId organizationId before after';
-const MODEL_FIELDS = 'id name provider providerModel inputCostPerMillion outputCostPerMillion managedBy createdAt';
+const MODEL_FIELDS =
+  'id name deployment provider providerModel region weight rpmLimit tpmLimit maxInputTokens timeoutMs streamIdleTimeoutMs tags inputCostPerMillion outputCostPerMillion managedBy createdAt';
+const ROUTER_SETTINGS_FIELDS =
+  'strategy groupStrategies numRetries retryPolicy backoffMs maxBackoffMs maxRetryAfterMs fallbacks contextWindowFallbacks contentPolicyFallbacks allowedFails allowedFailsPolicy failureWindowMs cooldownMs managedBy updatedAt';
 const SPEND_SUMMARY_FIELDS = 'totalSpend totalRequests totalTokens';
 const REQUEST_LOG_FIELDS =
   'requestId startedAt status httpStatus model provider keyId endUser promptTokens completionTokens cacheReadTokens reasoningTokens estimated cost durationMs ttftMs errorMessage';
@@ -458,6 +534,20 @@ export const UpdateKeyMutation = gql<{ updateKey: VirtualKey }, { id: string; in
 
 export const CreateModelMutation = gql<{ createModel: Model }, { input: CreateModelInput }>(
   `mutation CreateModel($input: CreateModelInput!) { createModel(input: $input) { ${MODEL_FIELDS} } }`,
+);
+
+/** Deletes one deployment; the others of its name stay. */
+export const DeleteModelMutation = gql<{ deleteModel: boolean }, { id: string }>(
+  `mutation DeleteModel($id: ID!) { deleteModel(id: $id) }`,
+);
+
+export const RouterSettingsQuery = gql<{ routerSettings: RouterSettings }>(
+  `query RouterSettings { routerSettings { ${ROUTER_SETTINGS_FIELDS} } }`,
+);
+
+/** Proxy admins only; BAD_USER_INPUT names each offending field, CONFLICT while the config file declares them. */
+export const UpdateRouterSettingsMutation = gql<{ updateRouterSettings: RouterSettings }, { input: RouterSettingsInput }>(
+  `mutation UpdateRouterSettings($input: RouterSettingsInput!) { updateRouterSettings(input: $input) { ${ROUTER_SETTINGS_FIELDS} } }`,
 );
 
 export const DeleteKeyMutation = gql<{ deleteKey: boolean }, { id: string }>(

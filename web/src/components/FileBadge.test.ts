@@ -36,6 +36,7 @@ describe('rows declared in the config file', () => {
     const models = mount(ModelsSection, {
       props: { loading: false, loadError: null, models: [model(), model({ id: 'model-2', name: 'file-gpt', managedBy: 'file' })] },
     });
-    expect(models.findAll('[data-testid="model-row"]').map((row) => row.find('[data-testid="file-badge"]').exists())).toEqual([false, true]);
+    // A model group is declared in the file as a whole: the badge is on its row (groups in name order).
+    expect(models.findAll('[data-testid="model-group"]').map((group) => group.find('[data-testid="file-badge"]').exists())).toEqual([true, false]);
   });
 });

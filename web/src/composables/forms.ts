@@ -12,11 +12,23 @@ export type NumberInputValue = number | string;
 
 /** "gpt-4o, claude-3 ,," → ['gpt-4o', 'claude-3']; blank → undefined (the field is left out of the input). */
 export function parseModelList(text: string): string[] | undefined {
-  const models = text
+  return parseTextList(text);
+}
+
+/** "eu, fast ,," → ['eu', 'fast'] (each once); blank → undefined. */
+export function parseTextList(text: string): string[] | undefined {
+  const items = text
     .split(',')
-    .map((model) => model.trim())
-    .filter((model) => model.length > 0);
-  return models.length > 0 ? [...new Set(models)] : undefined;
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+  return items.length > 0 ? [...new Set(items)] : undefined;
+}
+
+/** Blank → undefined; otherwise a whole number, or `null` when the text is not one. */
+export function parseInteger(value: NumberInputValue): number | undefined | null {
+  const amount = parseBudget(value);
+  if (amount === undefined || amount === null) return amount;
+  return Number.isSafeInteger(amount) ? amount : null;
 }
 
 /** Blank → undefined; otherwise a finite number, or `null` when the text is not one. */

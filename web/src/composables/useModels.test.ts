@@ -14,6 +14,12 @@ const form = (overrides: Partial<ModelFormValues> = {}): ModelFormValues => ({
   region: '',
   inputCost: 2.5,
   outputCost: '10',
+  weight: '',
+  rpmLimit: '',
+  tpmLimit: '',
+  maxInputTokens: '',
+  timeoutMs: '',
+  tags: '',
   ...overrides,
 });
 
@@ -43,6 +49,20 @@ describe('toCreateModelInput', () => {
       input: { inputCostPerMillion: 0, outputCostPerMillion: 0 },
     });
   });
+
+  it("should send a deployment's routing fields when given, as whole numbers of at least 1", () => {
+    expect(
+      toCreateModelInput(form({ weight: 3, rpmLimit: '600', tpmLimit: 100000, maxInputTokens: 128000, timeoutMs: '30000', tags: 'eu, fast ,eu' })),
+    ).toMatchObject({
+      input: { weight: 3, rpmLimit: 600, tpmLimit: 100000, maxInputTokens: 128000, timeoutMs: 30000, tags: ['eu', 'fast'] },
+    });
+    expect(toCreateModelInput(form({ weight: 0 }))).toMatchObject({ error: { fieldErrors: { weight: [expect.any(String)] } } });
+    expect(toCreateModelInput(form({ rpmLimit: 1.5 }))).toMatchObject({ error: { fieldErrors: { rpmLimit: [expect.any(String)] } } });
+    expect(toCreateModelInput(form({ timeoutMs: 'soon' }))).toMatchObject({ error: { fieldErrors: { timeoutMs: [expect.any(String)] } } });
+    const plain = toCreateModelInput(form());
+    expect(plain).not.toHaveProperty('input.weight');
+    expect(plain).not.toHaveProperty('input.tags');
+  });
 });
 
 describe('useModels', () => {
@@ -63,5 +83,26 @@ describe('useModels', () => {
     await models.create(form());
     expect(models.models.value.map((m) => m.name)).toEqual(['mock-gpt', 'gpt-4o']);
     expect(models.createError.value).toBeNull();
+  });
+
+  it('should delete one deployment of a group and keep the others, and put it back when the server refuses', async () => {
+    const models = [model({ id: 'a', name: 'gpt-4o' }), model({ id: 'b', name: 'gpt-4o' }), model({ id: 'c', name: 'gpt-4o' })];
+    const api = installFakeFetch({
+      Models: () => ({ data: { models } }),
+      DeleteModel: (vars) =>
+        vars.id === 'c'
+          ? graphQLError('CONFLICT', 'The router settings name "gpt-4o" and this is its last deployment')
+          : { data: { deleteModel: true } },
+    });
+    const store = useModels();
+    await flushPromises();
+
+    expect(await store.remove('a')).toBe(true);
+    expect(store.models.value.map((m) => m.id)).toEqual(['b', 'c']);
+    expect(api.requests.at(-1)).toMatchObject({ operationName: 'DeleteModel', variables: { id: 'a' } });
+
+    expect(await store.remove('c')).toBe(false);
+    expect(store.models.value.map((m) => m.id)).toEqual(['b', 'c']);
+    expect(store.deleteError.value).toContain('its last deployment');
   });
 });

@@ -1,7 +1,29 @@
-/** Models: the list, and the create form's submit (proxy admins). */
+/**
+ * Models (deployments; those sharing a name are a model group): the list, the create form's submit and deleting
+ * one deployment (proxy admins). Creating a model with a name that exists adds a deployment to that group.
+ */
+import { ref, type Ref } from 'vue';
 import { graphql } from '../api/client';
-import { CreateModelMutation, ModelsQuery, PROVIDERS, type CreateModelInput, type Provider } from '../api/operations';
-import { invalidField, optionalText, parseBudget, type FormError, type NumberInputValue } from './forms';
+import {
+  CreateModelMutation,
+  DeleteModelMutation,
+  ModelsQuery,
+  PROVIDERS,
+  type CreateModelInput,
+  type Model,
+  type Provider,
+} from '../api/operations';
+import { deploymentLabel } from '../modelGroups';
+import {
+  errorMessage,
+  invalidField,
+  optionalText,
+  parseBudget,
+  parseInteger,
+  parseTextList,
+  type FormError,
+  type NumberInputValue,
+} from './forms';
 import { useCreate } from './useCreate';
 import { useRemoteList } from './useRemoteList';
 
@@ -18,7 +40,27 @@ export interface ModelFormValues {
   region: string;
   inputCost: NumberInputValue;
   outputCost: NumberInputValue;
+  /** Share of traffic among the deployments of its name; blank: 1. */
+  weight: NumberInputValue;
+  /** The deployment's capacity per minute; blank: unknown. */
+  rpmLimit: NumberInputValue;
+  tpmLimit: NumberInputValue;
+  /** Context window in tokens; blank: unknown. */
+  maxInputTokens: NumberInputValue;
+  /** Upstream time to first byte, milliseconds; blank: the data plane default. */
+  timeoutMs: NumberInputValue;
+  /** Comma-separated. */
+  tags: string;
 }
+
+/** The routing fields of a deployment: whole numbers above zero, or left out. */
+const ROUTING_NUMBERS = {
+  weight: 'Enter a whole number of at least 1 (its share of traffic among the deployments of its name).',
+  rpmLimit: 'Enter the requests per minute the deployment takes, a whole number of at least 1.',
+  tpmLimit: 'Enter the tokens per minute the deployment takes, a whole number of at least 1.',
+  maxInputTokens: 'Enter the context window in tokens, a whole number of at least 1.',
+  timeoutMs: 'Enter the timeout in milliseconds, a whole number of at least 1.',
+} as const;
 
 export type ModelFormParse = { input: CreateModelInput } | { error: FormError };
 
@@ -37,11 +79,18 @@ export function toCreateModelInput(values: ModelFormValues): ModelFormParse {
   if (inputCostPerMillion == null) return { error: invalidField('inputCostPerMillion', PRICE_HINT) };
   const outputCostPerMillion = parseBudget(values.outputCost);
   if (outputCostPerMillion == null) return { error: invalidField('outputCostPerMillion', PRICE_HINT) };
+  const routing: Partial<Record<keyof typeof ROUTING_NUMBERS, number>> = {};
+  for (const [field, hint] of Object.entries(ROUTING_NUMBERS) as [keyof typeof ROUTING_NUMBERS, string][]) {
+    const value = parseInteger(values[field]);
+    if (value === null || (value !== undefined && value < 1)) return { error: invalidField(field, hint) };
+    if (value !== undefined) routing[field] = value;
+  }
   const optional = {
     apiBase: optionalText(values.apiBase),
     apiKeyRef: optionalText(values.apiKeyRef),
     apiVersion: optionalText(values.apiVersion),
     region: optionalText(values.region),
+    tags: parseTextList(values.tags),
   };
   return {
     input: {
@@ -51,6 +100,7 @@ export function toCreateModelInput(values: ModelFormValues): ModelFormParse {
       ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
       inputCostPerMillion,
       outputCostPerMillion,
+      ...routing,
     },
   };
 }
@@ -58,7 +108,7 @@ export function toCreateModelInput(values: ModelFormValues): ModelFormParse {
 export interface UseModelsOptions {
   /** Load the list right away (default true). */
   immediate?: boolean;
-  /** Called after a model was created. */
+  /** Called after a model was created or deleted. */
   onChange?: () => void;
 }
 
@@ -72,6 +122,29 @@ export function useModels(options: UseModelsOptions = {}) {
     onChange: options.onChange,
   });
 
+  const deleteError = ref<string | null>(null);
+
+  /** Deletes one deployment (the others of its name stay): it leaves the list at once and comes back if refused. */
+  async function remove(id: string): Promise<boolean> {
+    const index = list.items.value.findIndex((model) => model.id === id);
+    const removed: Model | undefined = list.items.value[index];
+    if (!removed) return false;
+    deleteError.value = null;
+    list.update((models) => models.filter((model) => model.id !== id));
+    try {
+      await graphql(DeleteModelMutation, { id });
+      options.onChange?.();
+      return true;
+    } catch (caught) {
+      list.update((models) => {
+        const restored = models.filter((model) => model.id !== id);
+        restored.splice(Math.min(index, restored.length), 0, removed);
+        return restored;
+      });
+      deleteError.value = `Could not delete deployment ${deploymentLabel(removed)} of ${removed.name}: ${errorMessage(caught)}`;
+      return false;
+    }
+  }
 
   if (options.immediate ?? true) void list.refresh();
 
@@ -83,6 +156,8 @@ export function useModels(options: UseModelsOptions = {}) {
     creating,
     createError,
     create,
+    deleteError: deleteError as Readonly<Ref<string | null>>,
+    remove,
   };
 }
 

@@ -5,6 +5,7 @@ import type {
   Model,
   Organization,
   RequestLogEntry,
+  RouterSettings,
   Team,
   TeamMember,
   User,
@@ -100,12 +101,44 @@ export function model(overrides: Partial<Model> = {}): Model {
   return {
     id: 'model-1',
     name: 'mock-gpt',
+    deployment: null,
     provider: 'mock',
     providerModel: 'mock-gpt',
+    region: null,
+    weight: 1,
+    rpmLimit: null,
+    tpmLimit: null,
+    maxInputTokens: null,
+    timeoutMs: null,
+    streamIdleTimeoutMs: null,
+    tags: [],
     inputCostPerMillion: 1,
     outputCostPerMillion: 2,
     managedBy: null,
     createdAt: '2025-01-02T03:04:05.000Z',
+    ...overrides,
+  };
+}
+
+/** The router settings at their defaults (the control plane's before any change). */
+export function routerSettings(overrides: Partial<RouterSettings> = {}): RouterSettings {
+  return {
+    strategy: 'weighted',
+    groupStrategies: {},
+    numRetries: 2,
+    retryPolicy: {},
+    backoffMs: 100,
+    maxBackoffMs: 5000,
+    maxRetryAfterMs: 10000,
+    fallbacks: {},
+    contextWindowFallbacks: {},
+    contentPolicyFallbacks: {},
+    allowedFails: 3,
+    allowedFailsPolicy: {},
+    failureWindowMs: 60000,
+    cooldownMs: 30000,
+    managedBy: null,
+    updatedAt: null,
     ...overrides,
   };
 }
