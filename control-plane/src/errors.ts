@@ -3,7 +3,8 @@
  * copies `extensions` from the original error onto the GraphQL error, so `extensions.code` reaches the client
  * unchanged. Anything else thrown is an internal error and is masked before it leaves the process.
  */
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT';
+/** `UNAVAILABLE`: something the operation needs outside this process is not there (no data plane to run it). */
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'UNAVAILABLE';
 
 export type FieldErrors = Record<string, string[]>;
 
@@ -26,6 +27,7 @@ export const unauthenticated = () => new AppError('UNAUTHENTICATED', 'A valid cr
 export const forbidden = () => new AppError('FORBIDDEN', 'This credential may not perform this operation.');
 export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found.`);
 export const conflict = (message: string) => new AppError('CONFLICT', message);
+export const unavailable = (message: string) => new AppError('UNAVAILABLE', message);
 export const badUserInput = (fieldErrors: FieldErrors, message = 'Invalid input.') =>
   new AppError('BAD_USER_INPUT', message, fieldErrors);
 

@@ -16,6 +16,7 @@ import { ConfigFileLoader, masterKeyFallback, type FileWatchOptions } from './de
 import { CONFIG_CHANNEL } from './services/config-log.js';
 import { createServices } from './services/index.js';
 import { SPEND_CHANNEL } from './services/live-spend.js';
+import { HEALTH_CHANNEL, type ModelHealthOptions } from './services/model-health.js';
 
 export interface ControlPlaneOptions {
   /** PostgreSQL connection URL. */
@@ -49,6 +50,8 @@ export interface ControlPlaneOptions {
   spendThrottleMs?: number;
   /** Reconnect backoff of the LISTEN connection that hears the spend ingested through every replica. */
   spendListener?: Pick<PgListenerOptions, 'minBackoffMs' | 'maxBackoffMs'>;
+  /** How long `checkModelHealth` waits for data planes (tests shorten it). */
+  modelHealth?: ModelHealthOptions;
 }
 
 export interface ControlPlane {
@@ -107,7 +110,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     });
     const authenticator = new Authenticator(credentials, orm);
 
-    const services = createServices({ orm, logger, liveSpend: { throttleMs: options.spendThrottleMs } });
+    const services = createServices({ orm, logger, liveSpend: { throttleMs: options.spendThrottleMs }, modelHealth: options.modelHealth });
     cleanups.push(() => services.liveSpend.close());
     if (configFile) {
       // What the key falls back to when the file stops setting one.
@@ -147,6 +150,18 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     });
     await spendListener.start();
     cleanups.push(() => spendListener.close());
+    // Health-check requests and results passed between replicas: a data plane may be connected to one replica, the
+    // admin asking to another, and the report may reach a third.
+    const healthListener = new PgListener({
+      databaseUrl: options.databaseUrl,
+      channel: HEALTH_CHANNEL,
+      applicationName: 'tollgate-health-listener',
+      logger,
+      onNotification: (payload) => services.modelHealth.notify(payload),
+      onListening: () => services.modelHealth.listening(),
+    });
+    await healthListener.start();
+    cleanups.push(() => healthListener.close());
 
     if (options.jobs !== false) {
       const jobs = createJobRunner(orm, logger, services, options.jobs, options.jobSettings);
@@ -167,6 +182,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const httpServer = createServer(app);
     await listen(httpServer, options.host, options.port);
     cleanups.push(() => closeHttpServer(httpServer, options.shutdownGraceMs ?? 5000));
+    // Runs before the HTTP server closes: a checkModelHealth still waiting ends at once instead of using up the grace.
+    cleanups.push(() => services.modelHealth.close());
     const ws = attachGraphQLWs({ httpServer, schema, authenticator, services, logger });
     cleanups.push(() => ws.close());
 

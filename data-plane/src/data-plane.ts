@@ -1,9 +1,12 @@
 import { hostname } from 'node:os';
-import { DEFAULT_CONTROL_PLANE_PORT, DEFAULT_DATA_PLANE_PORT, GRAPHQL_PATH } from '@tollgate/schema';
+import { DEFAULT_CONTROL_PLANE_PORT, DEFAULT_DATA_PLANE_PORT, GRAPHQL_PATH, isHealthCheckMessage } from '@tollgate/schema';
 import { graphqlConfigSource } from './config/graphql-source.js';
 import type { ConfigSource } from './config/source.js';
 import { ConfigStore } from './config/store.js';
 import { IpAllowList } from './governance/request-policy.js';
+import { PeriodicHealthChecks } from './health-checks/periodic.js';
+import { healthReporter } from './health-checks/reporter.js';
+import { HealthChecks } from './health-checks/runner.js';
 import { startHttpServer } from './http/server.js';
 import type { FailureMode } from './limits/limiter.js';
 import { LocalLimiter } from './limits/local-limiter.js';
@@ -61,6 +64,11 @@ export interface DataPlaneOptions {
   spoolDir?: string;
   /** Bytes of unacknowledged usage the spool keeps before dropping the oldest (logged). Default 1 GiB. */
   maxSpoolBytes?: number;
+  /**
+   * Periodic health checks of every deployment (`TOLLGATE_HEALTH_CHECK_INTERVAL_S`), milliseconds between rounds;
+   * unset or 0: off. Each round costs one real provider request per deployment; with Redis one data plane takes it.
+   */
+  healthCheckIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -96,6 +104,9 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   });
   const source = options.configSource ?? graphqlConfigSource({ controlPlaneUrl, dataPlaneToken: options.dataPlaneToken, logger });
   const store = new ConfigStore(logger, () => source.resync());
+  const dataPlaneId = options.dataPlaneId ?? `${hostname()}-${process.pid}`;
+  const providers = options.providers ?? builtInProviders();
+  const secrets = secretResolver();
   // Loaded only when configured: the Redis client is a few megabytes of resident memory a data plane without
   // Redis has no use for.
   const redis = options.redisUrl ? (await import('./redis/health.js')).redisHealth(options.redisUrl, logger) : null;
@@ -111,11 +122,11 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
 
   const deps: PipelineDeps = {
     config: store,
-    providers: options.providers ?? builtInProviders(),
-    secrets: secretResolver(),
+    providers,
+    secrets,
     emitUsage: (event) => usage.enqueue(event),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    dataPlaneId: options.dataPlaneId ?? `${hostname()}-${process.pid}`,
+    dataPlaneId,
     uwsImplementation: uws.implementation,
     redis,
     router,
@@ -152,7 +163,22 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     throw err;
   }
   usage.start();
-  source.start((message) => store.handle(message));
+  const reporter = healthReporter({ url: controlPlaneUrl, dataPlaneToken: options.dataPlaneToken, logger });
+  const healthChecks = new HealthChecks({ config: () => store.current, providers, secrets, dataPlaneId, report: reporter.report, logger });
+  const periodic = options.healthCheckIntervalMs
+    ? new PeriodicHealthChecks(healthChecks, {
+        intervalMs: options.healthCheckIntervalMs,
+        lock: options.redisUrl ? (await import('./health-checks/round-lock.js')).redisRoundLock(options.redisUrl, dataPlaneId, logger) : null,
+        logger,
+      })
+    : null;
+  // Health-check requests ride the config stream but are not config: they never reach the store, whose versions and
+  // snapshot parts they must not disturb.
+  source.start((message) => {
+    if (isHealthCheckMessage(message)) healthChecks.request(message);
+    else store.handle(message);
+  });
+  periodic?.start();
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
@@ -165,6 +191,9 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     server.closeConnections();
     await server.idle(1_000);
     await source.close();
+    await periodic?.close();
+    await healthChecks.close();
+    await reporter.close();
     await usage.close(options.usageFlushDeadlineMs ?? 5_000);
     await redis?.close();
     await routerPeers?.close();

@@ -18,6 +18,7 @@ describe('dataPlaneOptionsFromEnv', () => {
       enforcedParams: [],
       reserveOutputTokens: 1024,
       allowUwsFallback: false,
+      healthCheckIntervalMs: 0,
     });
   });
 
@@ -43,6 +44,7 @@ describe('dataPlaneOptionsFromEnv', () => {
       TOLLGATE_ENFORCED_PARAMS: 'user,metadata.generation_name',
       TOLLGATE_RESERVE_OUTPUT_TOKENS: '256',
       TOLLGATE_ALLOW_UWS_FALLBACK: '1',
+      TOLLGATE_HEALTH_CHECK_INTERVAL_S: '300',
     })).toEqual({
       host: '0.0.0.0',
       port: 0,
@@ -59,6 +61,7 @@ describe('dataPlaneOptionsFromEnv', () => {
       enforcedParams: ['user', 'metadata.generation_name'],
       reserveOutputTokens: 256,
       allowUwsFallback: true,
+      healthCheckIntervalMs: 300_000,
     });
   });
 
@@ -68,5 +71,6 @@ describe('dataPlaneOptionsFromEnv', () => {
     expect(() => dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_CONTROL_PLANE_URL: 'nope' })).toThrow(/TOLLGATE_CONTROL_PLANE_URL/);
     expect(() => dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_LIMITS_FAILURE_MODE: 'maybe' })).toThrow(/TOLLGATE_LIMITS_FAILURE_MODE must be 'open' or 'closed', got 'maybe'/);
     expect(() => dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_SPOOL_MAX_BYTES: '1000' })).toThrow(/TOLLGATE_SPOOL_MAX_BYTES must be an integer between 1048576/);
+    expect(() => dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_HEALTH_CHECK_INTERVAL_S: '1.5' })).toThrow(/TOLLGATE_HEALTH_CHECK_INTERVAL_S must be an integer between 0 and 86400/);
   });
 });

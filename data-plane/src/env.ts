@@ -31,6 +31,8 @@ export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): D
     enforcedParams: list(env.TOLLGATE_ENFORCED_PARAMS),
     reserveOutputTokens: integer(env, 'TOLLGATE_RESERVE_OUTPUT_TOKENS', DEFAULT_RESERVE_OUTPUT_TOKENS, 0, 10_000_000),
     allowUwsFallback: env.TOLLGATE_ALLOW_UWS_FALLBACK === '1',
+    // Off unless set: every round is a real, paid request per deployment.
+    healthCheckIntervalMs: integer(env, 'TOLLGATE_HEALTH_CHECK_INTERVAL_S', 0, 0, 86_400) * 1000,
   };
 }
 

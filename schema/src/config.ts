@@ -272,12 +272,14 @@ export type ConfigSnapshot = z.infer<typeof ConfigSnapshot>;
  *   everyone: a data plane that predates them strips them on parse).
  * - `routing`: deltas may carry `setRouter` (snapshots carry `router` to everyone, as above). Several models may share
  *   one `name` (a model group) in any snapshot; a data plane that predates groups serves one of them.
+ * - `healthChecks`: the stream may carry `healthCheck` messages (health.ts), which are not config: the data plane
+ *   checks the deployments named and reports with `reportModelHealth`.
  */
-export const ConfigFeature = z.enum(['snapshotParts', 'governedSubjects', 'routing']);
+export const ConfigFeature = z.enum(['snapshotParts', 'governedSubjects', 'routing', 'healthChecks']);
 export type ConfigFeature = z.infer<typeof ConfigFeature>;
 export const CONFIG_FEATURES_PARAM = 'configFeatures';
 /** What this version's data plane understands. */
-export const DATA_PLANE_CONFIG_FEATURES: readonly ConfigFeature[] = ['snapshotParts', 'governedSubjects', 'routing'];
+export const DATA_PLANE_CONFIG_FEATURES: readonly ConfigFeature[] = ['snapshotParts', 'governedSubjects', 'routing', 'healthChecks'];
 
 export const ConfigChange = z.discriminatedUnion('op', [
   z.object({ op: z.literal('upsertModel'), value: ModelConfig }),

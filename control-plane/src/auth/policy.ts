@@ -29,6 +29,8 @@ export const ACTIONS = [
   /** `model.read` also covers the router settings: whoever sees the models may see how they are routed. */
   'model.read',
   'model.write',
+  /** Run active health checks on deployments: real provider calls, paid for, made by the data planes. */
+  'model.check',
   /** The gateway-wide router settings: strategies, retries, fallbacks, cooldowns (read with `model.read`). */
   'router.write',
   'spend.read',
@@ -99,6 +101,7 @@ const RULES: Record<Exclude<Role, typeof Role.Admin | typeof Role.ProxyAdminView
     'key.govern': ownOrg,
     'model.read': always,
     'model.write': never,
+    'model.check': never,
     'router.write': never,
     'spend.read': ownOrg,
     'audit.read': ownOrg,
@@ -133,6 +136,7 @@ const RULES: Record<Exclude<Role, typeof Role.Admin | typeof Role.ProxyAdminView
     'key.govern': teamAdmin,
     'model.read': always,
     'model.write': never,
+    'model.check': never,
     'router.write': never,
     'spend.read': any(self, teamAdmin),
     'audit.read': never,
@@ -163,6 +167,7 @@ const RULES: Record<Exclude<Role, typeof Role.Admin | typeof Role.ProxyAdminView
     'key.govern': never,
     'model.read': always,
     'model.write': never,
+    'model.check': never,
     'router.write': never,
     'spend.read': self,
     'audit.read': never,

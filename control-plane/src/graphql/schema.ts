@@ -8,6 +8,7 @@ import { CatalogResolver } from './resolvers/catalog.resolver.js';
 import { ConfigFileResolver } from './resolvers/config-file.resolver.js';
 import { ConfigResolver } from './resolvers/config.resolver.js';
 import { KeyResolver } from './resolvers/key.resolver.js';
+import { ModelHealthResolver } from './resolvers/model-health.resolver.js';
 import { ModelResolver } from './resolvers/model.resolver.js';
 import { OrganizationResolver } from './resolvers/organization.resolver.js';
 import { RequestLogResolver } from './resolvers/request-log.resolver.js';
@@ -25,6 +26,7 @@ const resolvers = [
   TeamResolver,
   KeyResolver,
   ModelResolver,
+  ModelHealthResolver,
   RouterSettingsResolver,
   SpendResolver,
   RequestLogResolver,

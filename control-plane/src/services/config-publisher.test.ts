@@ -214,7 +214,30 @@ describe('ConfigPublisher', () => {
     const next = (await take(stream)).message;
     // A new snapshot from its part 0 (the data plane starts over), not the rest of the abandoned one.
     expect(next).toMatchObject({ kind: 'snapshotPart', part: 0 });
-    expect(next.version).toBeGreaterThanOrEqual(3);
+    expect((next as { version: number }).version).toBeGreaterThanOrEqual(3);
+    await publisher.stop();
+  });
+
+  it('should send health-check requests only to subscribers that listed healthChecks, after their snapshot, without moving their version', async () => {
+    const reader = new FakeReader();
+    reader.add(deleteKey('a'));
+    const publisher = await started(reader);
+    const request = { kind: 'healthCheck' as const, requestId: '6f1c2a8e-0b7d-4c55-9a3e-2f4b8d9e1c70', modelIds: null };
+    const checking = publisher.subscribe(['healthChecks']);
+    const older = publisher.subscribe();
+    // Asked while both snapshots are still being read: held until the snapshot is queued, so that stays first.
+    expect(publisher.sendHealthCheck(request)).toBe(1);
+    expect(await take(checking)).toMatchObject({ version: 1, message: { kind: 'snapshot', version: 1 } });
+    expect(await take(checking)).toEqual({ version: 1, message: request });
+    expect(await take(older)).toMatchObject({ message: { kind: 'snapshot' } });
+
+    // Deltas go on from the version the subscriber had; the older subscriber gets them and nothing else.
+    reader.add(deleteKey('b'));
+    publisher.notify();
+    expect((await take(checking)).message).toEqual({ kind: 'delta', fromVersion: 1, version: 2, changes: [deleteKey('b')] });
+    expect((await take(older)).message).toEqual({ kind: 'delta', fromVersion: 1, version: 2, changes: [deleteKey('b')] });
+    expect(publisher.sendHealthCheck(request)).toBe(1);
+    expect(await take(checking)).toEqual({ version: 2, message: request });
     await publisher.stop();
   });
 

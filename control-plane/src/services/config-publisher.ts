@@ -1,13 +1,25 @@
 import { performance } from 'node:perf_hooks';
-import { ConfigMessage, snapshotParts, type ConfigChangeInput, type ConfigFeature, type ConfigMessageInput, type ConfigSnapshotInput, type ConfigStreamMessageInput } from '@tollgate/schema';
+import {
+  ConfigMessage,
+  snapshotParts,
+  type ConfigChangeInput,
+  type ConfigFeature,
+  type ConfigMessageInput,
+  type ConfigSnapshotInput,
+  type ConfigStreamMessageInput,
+  type HealthCheckMessage,
+} from '@tollgate/schema';
 import { errorMessage, type Logger } from '../logger.js';
 import { AsyncQueue } from '../util/async-queue.js';
 import type { ConfigReader, VersionedChange } from './config-source.js';
 
-/** One message on the `gatewayConfig` subscription (in the wire form: keys without their default fields). */
+/**
+ * One message on the `gatewayConfig` subscription (in the wire form: keys without their default fields). A health-check
+ * request carries the version the subscriber is at, unchanged: it is not config.
+ */
 export interface ConfigUpdate {
   version: number;
-  message: ConfigStreamMessageInput;
+  message: ConfigStreamMessageInput | HealthCheckMessage;
 }
 
 /** A snapshot queued for a subscriber that takes parts: one queue item, its part messages made as they are sent. */
@@ -40,6 +52,10 @@ interface Subscriber {
   governed: boolean;
   /** Takes `setRouter` in deltas (it listed the `routing` feature). */
   routing: boolean;
+  /** Takes `healthCheck` messages (it listed the `healthChecks` feature). */
+  healthChecks: boolean;
+  /** Health-check requests that came while its snapshot was being read: sent right after the snapshot. */
+  held: HealthCheckMessage[];
 }
 
 /** Delta ops only subscribers that listed the `governedSubjects` feature understand. */
@@ -71,7 +87,8 @@ function understands(subscriber: Subscriber, op: ConfigChangeInput['op']): boole
  * each made when graphql-ws takes it (so a 500,000-key snapshot is never one string); others get one `snapshot`.
  * Either way the snapshot counts as one queued item for the backlog limit. Deltas carry org, user, end-user and tag
  * changes only to subscribers that listed the `governedSubjects` feature, and router settings (`setRouter`) only to
- * those that listed `routing`.
+ * those that listed `routing`. Health-check requests (`sendHealthCheck`) go only to subscribers that listed
+ * `healthChecks`.
  */
 export class ConfigPublisher {
   private readonly subscribers = new Set<Subscriber>();
@@ -124,6 +141,8 @@ export class ConfigPublisher {
       parts: features.includes('snapshotParts'),
       governed: features.includes('governedSubjects'),
       routing: features.includes('routing'),
+      healthChecks: features.includes('healthChecks'),
+      held: [],
     };
     this.subscribers.add(subscriber);
     void this.sendSnapshot(subscriber);
@@ -146,6 +165,25 @@ export class ConfigPublisher {
     this.refreshing = this.refreshLoop().finally(() => {
       this.refreshing = null;
     });
+  }
+
+  /**
+   * Queues a health-check request for every subscriber that listed the `healthChecks` feature and returns how many
+   * got it. It goes behind the config messages already queued, so a data plane checks the deployments of the config
+   * it was sent before; it never changes a subscriber's version (deltas go on from where they were). A subscriber
+   * whose snapshot is being read gets it right after the snapshot: the first message of a subscription stays a
+   * snapshot. Like any queued message it is dropped when the subscriber falls so far behind that it gets a fresh
+   * snapshot instead; the asking admin then hears from another data plane, or not at all.
+   */
+  sendHealthCheck(message: HealthCheckMessage): number {
+    let sent = 0;
+    for (const subscriber of this.subscribers) {
+      if (!subscriber.healthChecks || subscriber.queue.closed) continue;
+      if (subscriber.version === null) subscriber.held.push(message);
+      else subscriber.queue.push({ version: subscriber.version, message });
+      sent += 1;
+    }
+    return sent;
   }
 
   async stop(): Promise<void> {
@@ -265,6 +303,7 @@ export class ConfigPublisher {
       subscriber.queue.push({ version, message: { kind: 'snapshot', version, snapshot } });
     }
     subscriber.version = version;
+    for (const message of subscriber.held.splice(0)) subscriber.queue.push({ version, message });
     // Changes may have been read while the snapshot was loading.
     this.deliver(subscriber);
   }

@@ -10,6 +10,7 @@ import { ConfigPublisher, type ConfigPublisherOptions } from './config-publisher
 import { ConfigSource } from './config-source.js';
 import { KeyService } from './keys.js';
 import { LiveSpend, readTotals, type LiveSpendOptions } from './live-spend.js';
+import { ModelHealthService, type ModelHealthOptions } from './model-health.js';
 import { ModelService } from './models.js';
 import { OrganizationService } from './organizations.js';
 import { RouterSettingsService } from './router-settings.js';
@@ -28,6 +29,8 @@ export interface Services {
   teams: TeamService;
   keys: KeyService;
   models: ModelService;
+  /** Active health checks of deployments, run by the data planes; start.ts feeds it the notices of every replica. */
+  modelHealth: ModelHealthService;
   /** The gateway-wide router settings. */
   routerSettings: RouterSettingsService;
   spend: SpendService;
@@ -46,10 +49,11 @@ export interface ServiceDeps {
   logger: Logger;
   liveSpend?: LiveSpendOptions;
   publisher?: ConfigPublisherOptions;
+  modelHealth?: ModelHealthOptions;
 }
 
 /** Wires the services of one control plane. Nothing here is global, so several can run in one process (tests). */
-export function createServices({ orm, logger, liveSpend, publisher }: ServiceDeps): Services {
+export function createServices({ orm, logger, liveSpend, publisher, modelHealth }: ServiceDeps): Services {
   // The publisher is created after the log that notifies it; the closure breaks the cycle.
   let configPublisher: ConfigPublisher | undefined;
   const configLog = new ConfigLog(orm, () => configPublisher?.notify());
@@ -64,6 +68,7 @@ export function createServices({ orm, logger, liveSpend, publisher }: ServiceDep
     teams: new TeamService(orm, writer),
     keys: new KeyService(orm, writer),
     models: new ModelService(orm, writer),
+    modelHealth: new ModelHealthService(orm, writer, configPublisher, logger, modelHealth),
     routerSettings: new RouterSettingsService(orm, writer),
     spend: new SpendService(orm),
     usage: new UsageIngest(orm, logger),

@@ -1,4 +1,4 @@
-import { ProviderKind, SecretRef } from '@tollgate/schema';
+import { MAX_HEALTH_CHECK_MODELS, ModelHealthResult, ProviderKind, SecretRef } from '@tollgate/schema';
 import { z } from 'zod';
 import { isIP } from 'node:net';
 import { KEY_TYPES, TEAM_ROLES, USER_ROLES } from '../auth/roles.js';
@@ -445,3 +445,22 @@ export const SaveEndUserInput = z.object({
   ...governedFields,
 });
 export type SaveEndUserInput = z.output<typeof SaveEndUserInput>;
+
+/** `checkModelHealth`: the deployments to check (duplicates dropped), or null for every live one. */
+export const CheckModelHealthInput = z.object({
+  modelIds: z
+    .array(z.string())
+    .min(1, 'must name at least one deployment; leave it out to check them all')
+    .max(MAX_HEALTH_CHECK_MODELS, `must name at most ${MAX_HEALTH_CHECK_MODELS} deployments; leave it out to check them all`)
+    .nullish()
+    // Ids as the config carries them (lower case), so data planes find them.
+    .transform((ids) => (ids ? [...new Set(ids.map((id) => id.toLowerCase()))] : null)),
+});
+export type CheckModelHealthInput = z.output<typeof CheckModelHealthInput>;
+
+/** `reportModelHealth`, from a data plane: the results in the shared schema's shape. */
+export const ReportModelHealthInput = z.object({
+  requestId: z.uuid('must be the id of a health-check request').nullish().transform((v) => v ?? null),
+  results: z.array(ModelHealthResult).max(10_000),
+});
+export type ReportModelHealthInput = z.output<typeof ReportModelHealthInput>;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { UsageEvent } from '@tollgate/schema';
+import { ModelHealthResult, UsageEvent } from '@tollgate/schema';
 
 export interface IngestCall {
   authorization: string | undefined;
@@ -8,9 +8,17 @@ export interface IngestCall {
   events: UsageEvent[];
 }
 
+/** One `reportModelHealth` call, its results validated with the real zod schema. */
+export interface HealthReport {
+  authorization: string | undefined;
+  requestId: string | null;
+  results: ModelHealthResult[];
+}
+
 /**
  * A stand-in for the control plane's `POST /graphql` usage ingest: records every call, validates events with the
- * real zod schema, and acknowledges them, unless told to fail.
+ * real zod schema, and acknowledges them, unless told to fail. Health-check reports (`reportModelHealth`) are
+ * recorded apart, in `healthReports`, and always stored.
  */
 export class FakeControlPlane {
   readonly calls: IngestCall[] = [];
@@ -22,6 +30,7 @@ export class FakeControlPlane {
   readonly ignore = new Set<string>();
   /** Reject these request ids. */
   readonly reject = new Set<string>();
+  readonly healthReports: HealthReport[] = [];
   private server: Server | undefined;
 
   get url(): string {
@@ -42,6 +51,14 @@ export class FakeControlPlane {
   /** The ingest endpoint as a plain request listener, to mount on another server (see FakeConfigServer). */
   readonly handler = (req: IncomingMessage, res: ServerResponse): void => {
     void readJson(req).then((body) => {
+      if ((body as { query: string }).query.includes('reportModelHealth')) {
+        const { variables } = body as { variables: { requestId: string | null; results: unknown[] } };
+        const results = variables.results.map((r) => ModelHealthResult.parse(r));
+        this.healthReports.push({ authorization: req.headers.authorization, requestId: variables.requestId, results });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ data: { reportModelHealth: results.length } }));
+        return;
+      }
       const { query, variables } = body as { query: string; variables: { events: unknown[] } };
       const events = variables.events.map((e) => UsageEvent.parse(e));
       this.calls.push({ authorization: req.headers.authorization, query, events });
