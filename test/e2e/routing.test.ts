@@ -61,6 +61,9 @@ describe('routing across deployments, retries, fallbacks and cooldowns', () => {
     await createModel('east', { name: 'gpt', ...openaiModel(east.url), weight: 1 });
     await createModel('west', { name: 'gpt', ...openaiModel(west.url), weight: 3 });
     await createModel('big', { name: 'gpt-big', ...openaiModel(big.url) });
+    // `tight`: both stand-ins, a short timeout, east cheaper (lowest_cost picks it first while it is healthy).
+    await createModel('tight-east', { name: 'tight', ...openaiModel(east.url), timeoutMs: 500, inputCostPerMillion: 0.1, outputCostPerMillion: 0.2 });
+    await createModel('tight-west', { name: 'tight', ...openaiModel(west.url), timeoutMs: 500 });
     await createModel('claude', { name: 'claude-small', provider: 'anthropic', providerModel: 'claude-3-5-haiku-latest', apiBase: claude.url, apiKeyRef: 'env:TG_TEST_ANTHROPIC_KEY' });
     const created = await api.call<{ createKey: { key: string } }>('mutation($input: CreateKeyInput!) { createKey(input: $input) { key } }', { input: { alias: 'routing' } });
     key = created.createKey.key;
@@ -134,6 +137,36 @@ describe('routing across deployments, retries, fallbacks and cooldowns', () => {
     for (const s of [east, west]) s.requests.length = 0;
     for (let i = 0; i < 30; i++) await ask(i % 3);
     expect(received().west).toBeGreaterThanOrEqual(28);
+  });
+
+  it('retries a deployment that timed out on another one', async () => {
+    await routerSettings({ groupStrategies: { tight: 'lowest_cost' }, allowedFails: 100 });
+    east.inject({ fault: { kind: 'hang' }, times: 1 });
+    const started = Date.now();
+    const { data, response } = await ask(0, 'tight');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    expect(response.headers.get('x-tollgate-deployment')).toBe(ids['tight-west']);
+    expect(response.headers.get('x-tollgate-attempts')).toBe('2');
+    expect(data.choices[0]!.message.content).toContain('ping');
+  });
+
+  it('a stream whose connection drops before its first byte is retried transparently; one that dies after chunks ends in an error event, not retried', async () => {
+    await routerSettings({ groupStrategies: { tight: 'lowest_cost' }, allowedFails: 100 });
+    const stream = (content: string) => openai(1).chat.completions.create({ model: 'tight', stream: true, messages: [{ role: 'user', content }] });
+    east.inject({ fault: { kind: 'drop', afterChunks: 0 }, times: 1 });
+    let text = '';
+    for await (const chunk of await stream('one two three four')) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toContain('one two three four');
+    expect(received()).toMatchObject({ east: 1, west: 1 });
+
+    east.inject({ fault: { kind: 'drop', afterChunks: 2 }, times: 1 });
+    const deltas: string[] = [];
+    const failure = await (async () => {
+      for await (const chunk of await stream('five six seven eight')) deltas.push(chunk.choices[0]?.delta.content ?? '');
+    })().catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect(deltas.join('')).not.toContain('seven eight');
+    expect(received()).toMatchObject({ east: 2, west: 1 });
   });
 
   it('general fallbacks: a model whose every deployment fails answers from its fallback, streamed, unnoticed', async () => {
