@@ -276,6 +276,36 @@ describe('dashboard', () => {
     await screenshot('model-groups');
   });
 
+  it("checks the group's health from its row: the data plane pings both deployments and the rows say healthy", async () => {
+    // A deployment made a moment ago is checked by a data plane only once its config has it.
+    const { configVersion } = await gql<{ configVersion: number }>(cp.graphqlUrl, cp.masterKey, '{ configVersion }');
+    await expect.poll(() => dp.configVersion(), { timeout: 10_000 }).toBeGreaterThanOrEqual(configVersion);
+    const group = page.locator('[data-testid="model-group"][data-model-name="fast-gpt"]');
+    expect(await group.getByTestId('model-group-health').innerText()).toBe('never checked');
+
+    await group.getByTestId('model-group-check-health').click();
+    await expect.poll(() => group.getByTestId('model-group-health').innerText(), { timeout: 40_000 }).toBe('2/2 healthy');
+    expect(await group.getByTestId('model-group-check-health').innerText()).toBe('Check health');
+    expect(await group.getByTestId('model-health').evaluateAll((badges) => badges.map((badge) => badge.getAttribute('data-health')))).toEqual([
+      'healthy',
+      'healthy',
+    ]);
+    expect(await group.getByTestId('model-health-checked').allInnerTexts()).toEqual(['just now', 'just now']);
+    expect(await group.getByTestId('model-group-check-health-error').count()).toBe(0);
+    // What the rows show is what the control plane stored.
+    const { models } = await gql<{ models: Array<{ health: Array<{ healthy: boolean }> }> }>(
+      cp.graphqlUrl,
+      cp.masterKey,
+      '{ models(name: "fast-gpt") { health { healthy } } }',
+    );
+    expect(models.map((m) => m.health)).toEqual([[{ healthy: true }], [{ healthy: true }]]);
+    // The other group was not checked.
+    expect(await page.locator('[data-testid="model-group"][data-model-name="mock-gpt"] [data-testid="model-group-health"]').innerText()).toBe(
+      'never checked',
+    );
+    await screenshot('model-health');
+  });
+
   it("opens the Routing page and shows the control plane's field error next to the field it names", async () => {
     await page.getByTestId('nav-routing').click();
     await page.getByTestId('router-form').waitFor();
@@ -340,5 +370,11 @@ describe('dashboard', () => {
     await expect.poll(() => page.locator('[data-testid="model-group"][data-model-name="fast-gpt"] [data-testid="model-row"]').count()).toBe(2);
     expect(await page.getByTestId('model-add-deployment').count()).toBe(0);
     expect(await page.getByTestId('model-delete').count()).toBe(0);
+    // The health the master key's check found, without a way to check again.
+    expect(await page.locator('[data-testid="model-group"][data-model-name="fast-gpt"] [data-testid="model-group-health"]').innerText()).toBe(
+      '2/2 healthy',
+    );
+    expect(await page.getByTestId('model-check-health').count()).toBe(0);
+    expect(await page.getByTestId('model-group-check-health').count()).toBe(0);
   });
 });

@@ -4,12 +4,13 @@
  */
 import { flushPromises, mount } from '@vue/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createFakeSubscription, graphQLError, installFakeFetch, resetAuth, type FakeHandler } from './testing/fakeApi';
+import { createFakeSubscription, deferred, graphQLError, installFakeFetch, resetAuth, type FakeAnswer, type FakeHandler } from './testing/fakeApi';
 import { keyPageHandler } from './testing/fakeKeyPage';
 import {
   auditEntry,
   createdKey,
   model,
+  modelHealth,
   orgAdminViewer,
   organization,
   ORG_ID,
@@ -279,6 +280,56 @@ describe('App', () => {
     expect(wrapper.get('[data-testid="models-list"]').isVisible()).toBe(true);
     wrapper.unmount();
   });
+
+  it("should check a model group's health from its row: busy while the data planes answer, then the results in its rows", async () => {
+    const gpt = [model({ id: 'east', name: 'gpt-4o' }), model({ id: 'west', name: 'gpt-4o' })];
+    const answer = deferred<FakeAnswer>();
+    const api = fakeGateway({ Models: () => ({ data: { models: gpt } }), CheckModelHealth: () => answer.promise });
+    const wrapper = await signIn();
+    const group = wrapper.get('[data-model-name="gpt-4o"]');
+    expect(group.get('[data-testid="model-group-health"]').text()).toBe('never checked');
+
+    await group.get('[data-testid="model-group-check-health"]').trigger('click');
+    await flushPromises();
+    expect(api.requests.find((r) => r.operationName === 'CheckModelHealth')?.variables).toEqual({ modelIds: ['east', 'west'] });
+    expect(group.get('[data-testid="model-group-check-health"]').text()).toBe('Checking…');
+    expect(group.get('[data-testid="model-group-check-health"]').attributes('disabled')).toBeDefined();
+
+    const now = new Date().toISOString();
+    answer.resolve({
+      data: {
+        checkModelHealth: [
+          modelHealth({ modelId: 'east', latencyMs: 310, checkedAt: now }),
+          modelHealth({ modelId: 'west', healthy: false, error: 'azure: 404 DeploymentNotFound', latencyMs: 95, checkedAt: now }),
+        ],
+      },
+    });
+    await flushPromises();
+    expect(group.get('[data-testid="model-group-check-health"]').text()).toBe('Check health');
+    expect(group.get('[data-testid="model-group-health"]').text()).toBe('1/2 healthy');
+    expect(group.get('[data-model-id="east"] [data-testid="model-health"]').text()).toBe('healthy · 310 ms');
+    expect(group.get('[data-model-id="east"] [data-testid="model-health-checked"]').text()).toBe('just now');
+    expect(group.get('[data-model-id="west"] [data-testid="model-health-error"]').text()).toContain('azure: 404 DeploymentNotFound');
+    // The check is audited: the log is read again.
+    expect(api.requests.filter((r) => r.operationName === 'AuditLog')).toHaveLength(2);
+    wrapper.unmount();
+  });
+
+  it("should show the server's UNAVAILABLE message beside the check when no data plane can run it", async () => {
+    const message = 'No data plane is connected to run health checks: none subscribed to the config of this gateway with the healthChecks feature (data planes of earlier releases cannot run them).';
+    fakeGateway({ CheckModelHealth: () => graphQLError('UNAVAILABLE', message) });
+    const wrapper = await signIn();
+    const row = wrapper.get('[data-testid="model-row"][data-model-id="model-1"]');
+
+    await row.get('[data-testid="model-check-health"]').trigger('click');
+    await flushPromises();
+    expect(row.get('[data-testid="model-check-health-error"]').text()).toBe(message);
+    expect(row.get('[data-testid="model-check-health"]').attributes('disabled')).toBeUndefined();
+    expect(row.get('[data-testid="model-health"]').text()).toBe('never checked');
+    // Only where it was asked for.
+    expect(wrapper.find('[data-testid="model-group-check-health-error"]').exists()).toBe(false);
+    wrapper.unmount();
+  });
 });
 
 /** Goes to a page or section the way a top-bar link does, by the URL's hash. */
@@ -351,6 +402,10 @@ describe('App for an org admin', () => {
     const wrapper = await signInWithPassword();
 
     expect(wrapper.find('[data-testid="model-create"]').exists()).toBe(false);
+    // Health they read; a check (real provider calls) is for proxy admins.
+    expect(wrapper.get('[data-testid="model-health"]').text()).toBe('never checked');
+    expect(wrapper.find('[data-testid="model-check-health"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="model-group-check-health"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="org-create"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="org-block"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="team-create"]').exists()).toBe(true);
@@ -429,7 +484,7 @@ describe('App for read-only roles', () => {
     const wrapper = await signInWithPassword();
 
     expect(wrapper.get('[data-testid="viewer-role"]').text()).toBe('Internal viewer');
-    for (const action of ['team-create', 'key-create', 'key-block', 'key-delete', 'model-create', 'user-create', 'org-create']) {
+    for (const action of ['team-create', 'key-create', 'key-block', 'key-delete', 'model-create', 'model-check-health', 'user-create', 'org-create']) {
       expect(wrapper.find(`[data-testid="${action}"]`).exists(), action).toBe(false);
     }
     expect(wrapper.find('[data-testid="users-list"]').exists()).toBe(false);

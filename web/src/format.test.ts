@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBudget, formatCompact, formatModels, formatMs, formatSpend, formatUsd } from './format';
+import { formatAgo, formatBudget, formatCompact, formatModels, formatMs, formatSpend, formatUsd } from './format';
 
 describe('format', () => {
   it('should show spend to the micro-dollar, so one cheap request is visible', () => {
@@ -32,5 +32,18 @@ describe('format', () => {
     expect(formatCompact(950)).toBe('950');
     expect(formatCompact(128_000)).toBe('128K');
     expect(formatCompact(1_500_000)).toBe('1.5M');
+  });
+
+  it('should say how long ago something happened, with a clock running ahead as just now', () => {
+    const now = Date.parse('2025-01-02T12:00:00.000Z');
+    const ago = (ms: number) => formatAgo(new Date(now - ms).toISOString(), now);
+    expect(ago(10_000)).toBe('just now');
+    expect(ago(-60_000)).toBe('just now');
+    expect(ago(50_000)).toBe('1 min ago');
+    expect(ago(5 * 60_000)).toBe('5 min ago');
+    expect(ago(59 * 60_000)).toBe('59 min ago');
+    expect(ago(3 * 3_600_000 + 20 * 60_000)).toBe('3 h ago');
+    expect(ago(49 * 3_600_000)).toBe('2 d ago');
+    expect(formatAgo('soon', now)).toBe('soon');
   });
 });

@@ -69,3 +69,19 @@ export function formatTime(iso: string): string {
   if (Number.isNaN(date.getTime())) return iso;
   return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
+
+/**
+ * How long ago something happened, as a person says it: `just now`, `5 min ago`, `3 h ago`, `2 d ago`. A time in the
+ * future (another machine's clock running ahead) is `just now`; the raw value when it does not parse.
+ */
+export function formatAgo(iso: string, now: number = Date.now()): string {
+  const at = new Date(iso).getTime();
+  if (Number.isNaN(at)) return iso;
+  const seconds = Math.max(0, (now - at) / 1000);
+  if (seconds < 45) return 'just now';
+  const minutes = Math.max(1, Math.round(seconds / 60));
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  return `${Math.floor(hours / 24)} d ago`;
+}

@@ -14,6 +14,7 @@ describe('permissionsFor', () => {
       chooseTeamOrganization: true,
       createModels: true,
       manageRouting: true,
+      checkModelHealth: true,
       viewAudit: true,
     });
     expect(can.grantableRoles).toEqual(['proxy_admin', 'proxy_admin_viewer', 'org_admin', 'internal_user', 'internal_viewer']);
@@ -22,7 +23,7 @@ describe('permissionsFor', () => {
   it('should let a proxy admin viewer read everything and change nothing', () => {
     const can = permissionsFor(viewer({ role: 'proxy_admin_viewer', credential: 'session', userId: USER_ID }));
     expect(can).toMatchObject({ readOnly: true, gatewaySpend: true, viewOrganizations: true, viewUsers: true, viewAudit: true });
-    expect(can).toMatchObject({ manageOrganizations: false, createTeams: false, createKeys: false, manageKeys: false, createModels: false, manageRouting: false });
+    expect(can).toMatchObject({ manageOrganizations: false, createTeams: false, createKeys: false, manageKeys: false, createModels: false, manageRouting: false, checkModelHealth: false });
     expect(can.grantableRoles).toEqual([]);
   });
 
@@ -40,6 +41,7 @@ describe('permissionsFor', () => {
       createKeys: true,
       createModels: false,
       manageRouting: false,
+      checkModelHealth: false,
       viewAudit: true,
     });
     expect(can.grantableRoles).toEqual(['org_admin', 'internal_user', 'internal_viewer']);
@@ -60,7 +62,8 @@ describe('permissionsFor', () => {
     ]) {
       const can = permissionsFor(who);
       expect(can.readOnly, who.role).toBe(true);
-      expect([can.createTeams, can.createKeys, can.manageKeys, can.createModels, can.manageRouting, can.manageOrganizations]).toEqual([
+      expect([can.createTeams, can.createKeys, can.manageKeys, can.createModels, can.manageRouting, can.checkModelHealth, can.manageOrganizations]).toEqual([
+        false,
         false,
         false,
         false,

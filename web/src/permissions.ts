@@ -33,6 +33,11 @@ export interface Permissions {
   createModels: boolean;
   /** Change the gateway-wide router settings; everyone who reads models reads them. */
   manageRouting: boolean;
+  /**
+   * Have the data planes check deployments now (`checkModelHealth`: real, paid provider calls). Everyone who reads
+   * models reads the results.
+   */
+  checkModelHealth: boolean;
   viewAudit: boolean;
 }
 
@@ -52,6 +57,7 @@ const NOTHING: Permissions = {
   chooseKeyOwner: false,
   createModels: false,
   manageRouting: false,
+  checkModelHealth: false,
   viewAudit: false,
 };
 
@@ -99,6 +105,7 @@ export function permissionsFor(viewer: Viewer): Permissions {
         chooseKeyOwner: writes,
         createModels: writes,
         manageRouting: writes,
+        checkModelHealth: writes,
         viewAudit: true,
       };
     }

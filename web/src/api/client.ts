@@ -40,6 +40,8 @@ export type ApiErrorCode =
   | 'BAD_USER_INPUT'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  /** Nobody could do it now: `checkModelHealth` with no data plane connected that runs checks, or none answering. */
+  | 'UNAVAILABLE'
   /** The request never got a response (server down, connection refused, DNS, CORS). */
   | 'NETWORK_ERROR'
   /** A response arrived, but not a GraphQL one (proxy error page, 5xx without a body, malformed JSON). */

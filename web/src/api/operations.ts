@@ -158,6 +158,29 @@ export interface Model {
   /** `file` when declared in the config file: changed there only (the API answers CONFLICT). */
   managedBy: string | null;
   createdAt: string;
+  /** The latest active health check by each data plane that checked this deployment; empty: never checked. */
+  health: ModelHealth[];
+}
+
+/**
+ * One deployment's latest active health check by one data plane: a real, smallest request to the provider (a
+ * one-token chat, or one embedding). Each data plane resolves credentials and reaches providers on its own, so
+ * data planes may disagree about a deployment.
+ */
+export interface ModelHealth {
+  /** The deployment (model id). */
+  modelId: string;
+  /** The data plane that checked. */
+  dataPlaneId: string;
+  healthy: boolean;
+  /** From sending the check to its answer or failure. */
+  latencyMs: number;
+  /** `chat` or `embedding`. */
+  mode: string;
+  /** The provider's failure as the gateway maps it (never a credential); null when healthy. */
+  error: string | null;
+  /** When the data plane checked, by its clock. */
+  checkedAt: string;
 }
 
 /** How a data plane picks among a model group's deployments. */
@@ -422,8 +445,8 @@ const ORGANIZATION_FIELDS = 'id name models maxBudget spend blocked managedBy cr
 const TEAM_FIELDS = 'id name models maxBudget spend keyCount organizationId managedBy createdAt';
 const KEY_FIELDS = `id prefix alias teamId team { id name } models maxBudget spend blocked keyType ownerId organizationId managedBy expiresAt createdAt`;
 const AUDIT_FIELDS = 'id at action actorId actorRole credential entityType entityId organizationId before after';
-const MODEL_FIELDS =
-  'id name deployment provider providerModel region weight rpmLimit tpmLimit maxInputTokens timeoutMs streamIdleTimeoutMs tags inputCostPerMillion outputCostPerMillion managedBy createdAt';
+const MODEL_HEALTH_FIELDS = 'modelId dataPlaneId healthy latencyMs mode error checkedAt';
+const MODEL_FIELDS = `id name deployment provider providerModel region weight rpmLimit tpmLimit maxInputTokens timeoutMs streamIdleTimeoutMs tags inputCostPerMillion outputCostPerMillion managedBy createdAt health { ${MODEL_HEALTH_FIELDS} }`;
 const ROUTER_SETTINGS_FIELDS =
   'strategy groupStrategies numRetries retryPolicy backoffMs maxBackoffMs maxRetryAfterMs fallbacks contextWindowFallbacks contentPolicyFallbacks allowedFails allowedFailsPolicy failureWindowMs cooldownMs managedBy updatedAt';
 const SPEND_SUMMARY_FIELDS = 'totalSpend totalRequests totalTokens';
@@ -539,6 +562,15 @@ export const CreateModelMutation = gql<{ createModel: Model }, { input: CreateMo
 /** Deletes one deployment; the others of its name stay. */
 export const DeleteModelMutation = gql<{ deleteModel: boolean }, { id: string }>(
   `mutation DeleteModel($id: ID!) { deleteModel(id: $id) }`,
+);
+
+/**
+ * Has the connected data planes check deployments now (at most 100 ids): real provider calls. Answers with the first
+ * data plane's results (the others' are stored, and listed with the models); may wait up to about 35 s. UNAVAILABLE
+ * when no data plane that runs health checks is connected, or none answers in time. Proxy admins only.
+ */
+export const CheckModelHealthMutation = gql<{ checkModelHealth: ModelHealth[] }, { modelIds: string[] }>(
+  `mutation CheckModelHealth($modelIds: [ID!]) { checkModelHealth(modelIds: $modelIds) { ${MODEL_HEALTH_FIELDS} } }`,
 );
 
 export const RouterSettingsQuery = gql<{ routerSettings: RouterSettings }>(

@@ -1,6 +1,6 @@
 import { mount } from '@vue/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { model } from '../testing/fixtures';
+import { model, modelHealth } from '../testing/fixtures';
 import ModelsSection from './ModelsSection.vue';
 
 const GPT = [
@@ -10,7 +10,10 @@ const GPT = [
 ];
 const baseProps = { loading: false, loadError: null, models: [model(), ...GPT] };
 
-afterEach(() => vi.unstubAllGlobals());
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+});
 
 describe('ModelsSection', () => {
   it('should show each name once with its deployments under it', () => {
@@ -81,5 +84,115 @@ describe('ModelsSection', () => {
     expect(reader.find('[data-testid="model-form"]').exists()).toBe(false);
     expect(reader.find('[data-testid="model-add-deployment"]').exists()).toBe(false);
     expect(reader.find('[data-testid="model-delete"]').exists()).toBe(false);
+  });
+
+  describe('health', () => {
+    const NOW = '2025-01-02T12:00:00.000Z';
+    const minutesAgo = (minutes: number) => new Date(Date.parse(NOW) - minutes * 60_000).toISOString();
+    const ERROR = 'openai: 401 Incorrect API key provided: [redacted]';
+    const CHECKED = [
+      model({ id: 'east', name: 'gpt-4o', health: [modelHealth({ modelId: 'east', latencyMs: 240, checkedAt: minutesAgo(3) })] }),
+      model({
+        id: 'west',
+        name: 'gpt-4o',
+        deployment: 'eu',
+        health: [
+          modelHealth({ modelId: 'west', dataPlaneId: 'dp-1', healthy: false, error: ERROR, latencyMs: 1500, checkedAt: minutesAgo(5) }),
+          modelHealth({ modelId: 'west', dataPlaneId: 'dp-2', healthy: false, error: 'openai: connection refused', checkedAt: minutesAgo(90) }),
+        ],
+      }),
+      model({
+        id: 'north',
+        name: 'gpt-4o',
+        health: [
+          modelHealth({ modelId: 'north', dataPlaneId: 'dp-1', checkedAt: minutesAgo(2) }),
+          modelHealth({ modelId: 'north', dataPlaneId: 'dp-2', checkedAt: minutesAgo(2) }),
+          modelHealth({ modelId: 'north', dataPlaneId: 'dp-3', healthy: false, error: 'openai: timed out', checkedAt: minutesAgo(1) }),
+        ],
+      }),
+      model({ id: 'mock', name: 'mock-gpt' }),
+    ];
+
+    function mountChecked(props: Record<string, unknown> = {}) {
+      vi.useFakeTimers({ now: new Date(NOW), toFake: ['Date'] });
+      return mount(ModelsSection, { props: { ...baseProps, models: CHECKED, ...props } });
+    }
+
+    it('should show each deployment\'s latest check, when it was made, and whether the data planes agree', () => {
+      const wrapper = mountChecked();
+      const health = (id: string) => wrapper.get(`[data-model-id="${id}"] [data-col="health"]`);
+
+      const east = health('east');
+      expect(east.get('[data-testid="model-health"]').text()).toBe('healthy · 240 ms');
+      expect(east.get('[data-testid="model-health"]').attributes('data-health')).toBe('healthy');
+      expect(east.get('[data-testid="model-health-checked"]').text()).toBe('3 min ago');
+      expect(east.find('[data-testid="model-health-planes"]').exists()).toBe(false);
+      expect(east.find('[data-testid="model-health-error"]').exists()).toBe(false);
+
+      // The most recent result leads; the data planes' disagreement is said.
+      const north = health('north');
+      expect(north.get('[data-testid="model-health"]').text()).toBe('unhealthy · 120 ms');
+      expect(north.get('[data-testid="model-health"]').attributes('data-health')).toBe('mixed');
+      expect(north.get('[data-testid="model-health-planes"]').text()).toBe('2 of 3 data planes healthy');
+
+      expect(health('mock').get('[data-testid="model-health"]').text()).toBe('never checked');
+      expect(health('mock').find('[data-testid="model-health-checked"]').exists()).toBe(false);
+    });
+
+    it("should give an unhealthy deployment's errors on hover and to expand, each with its data plane", () => {
+      const wrapper = mountChecked();
+      const west = wrapper.get('[data-model-id="west"] [data-col="health"]');
+      const badge = west.get('[data-testid="model-health"]');
+      expect(badge.text()).toBe('unhealthy · 1.5 s');
+      expect(badge.attributes('title')).toBe(`dp-1: ${ERROR}\ndp-2: openai: connection refused`);
+
+      const details = west.get('[data-testid="model-health-error"]');
+      expect(details.element.tagName).toBe('DETAILS');
+      expect(details.get('summary').text()).toBe('Errors (2)');
+      expect(details.findAll('p').map((p) => p.text())).toEqual([`dp-1 · 5 min ago: ${ERROR}`, 'dp-2 · 1 h ago: openai: connection refused']);
+    });
+
+    it('should sum up each group on its row', () => {
+      const wrapper = mountChecked();
+      const summary = (name: string) => wrapper.get(`[data-model-name="${name}"] [data-testid="model-group-health"]`);
+      expect(summary('gpt-4o').text()).toBe('1/3 healthy · 1 partly healthy');
+      expect(summary('gpt-4o').attributes('data-health')).toBe('mixed');
+      expect(summary('mock-gpt').text()).toBe('never checked');
+    });
+
+    it('should ask for a check of one deployment or of a whole group, busy while it runs, its error beside it', async () => {
+      const wrapper = mountChecked({ canCheckHealth: true });
+      const group = wrapper.get('[data-model-name="gpt-4o"]');
+      await group.get('[data-testid="model-group-check-health"]').trigger('click');
+      await wrapper.get('[data-model-id="west"] [data-testid="model-check-health"]').trigger('click');
+      expect(wrapper.emitted('checkHealth')).toEqual([
+        ['group:gpt-4o', ['east', 'west', 'north']],
+        ['deployment:west', ['west']],
+      ]);
+
+      await wrapper.setProps({
+        checking: new Set(['group:gpt-4o']),
+        checkErrors: { 'deployment:mock': 'No data plane is connected to run health checks.' },
+      });
+      const groupButton = group.get('[data-testid="model-group-check-health"]');
+      expect(groupButton.text()).toBe('Checking…');
+      expect(groupButton.attributes('disabled')).toBeDefined();
+      // The group's deployments are being checked too; another group's are not.
+      for (const button of group.findAll('[data-testid="model-check-health"]')) expect(button.attributes('disabled')).toBeDefined();
+      const mock = wrapper.get('[data-model-id="mock"]');
+      expect(mock.get('[data-testid="model-check-health"]').attributes('disabled')).toBeUndefined();
+      expect(mock.get('[data-testid="model-check-health-error"]').text()).toBe('No data plane is connected to run health checks.');
+      expect(wrapper.find('[data-testid="model-group-check-health-error"]').exists()).toBe(false);
+    });
+
+    it('should offer no check to roles that may not run one, and checks on groups declared in the config file', () => {
+      const reader = mountChecked();
+      expect(reader.find('[data-testid="model-check-health"]').exists()).toBe(false);
+      expect(reader.find('[data-testid="model-group-check-health"]').exists()).toBe(false);
+
+      const declared = mountChecked({ canCheckHealth: true, models: [model({ id: 'a', name: 'claude', managedBy: 'file' })] });
+      expect(declared.find('[data-testid="model-group-check-health"]').exists()).toBe(true);
+      expect(declared.find('[data-testid="model-check-health"]').exists()).toBe(true);
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { flushPromises } from '@vue/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { graphQLError, installFakeFetch } from '../testing/fakeApi';
-import { model } from '../testing/fixtures';
+import { deferred, graphQLError, installFakeFetch, type FakeAnswer } from '../testing/fakeApi';
+import { model, modelHealth } from '../testing/fixtures';
 import { toCreateModelInput, useModels, type ModelFormValues } from './useModels';
 
 const form = (overrides: Partial<ModelFormValues> = {}): ModelFormValues => ({
@@ -104,5 +104,55 @@ describe('useModels', () => {
     expect(await store.remove('c')).toBe(false);
     expect(store.models.value.map((m) => m.id)).toEqual(['b', 'c']);
     expect(store.deleteError.value).toContain('its last deployment');
+  });
+
+  it("should check a group's deployments in one request, busy while it waits, and merge the results into the list", async () => {
+    const before = modelHealth({ modelId: 'b', dataPlaneId: 'dp-2', healthy: false, error: 'openai: 500', checkedAt: '2025-01-02T03:00:00.000Z' });
+    const answer = deferred<FakeAnswer>();
+    const api = installFakeFetch({
+      Models: () => ({ data: { models: [model({ id: 'a', name: 'gpt-4o' }), model({ id: 'b', name: 'gpt-4o', health: [before] })] } }),
+      CheckModelHealth: () => answer.promise,
+    });
+    const onChange = vi.fn();
+    const store = useModels({ onChange });
+    await flushPromises();
+
+    const done = store.checkHealth('group:gpt-4o', ['a', 'b']);
+    await flushPromises();
+    expect(store.checking.value.has('group:gpt-4o')).toBe(true);
+    // The same check again while it runs is not sent.
+    expect(await store.checkHealth('group:gpt-4o', ['a', 'b'])).toBe(false);
+    expect(api.requests.filter((r) => r.operationName === 'CheckModelHealth')).toHaveLength(1);
+    expect(api.requests.at(-1)?.variables).toEqual({ modelIds: ['a', 'b'] });
+
+    const results = [modelHealth({ modelId: 'a' }), modelHealth({ modelId: 'b', latencyMs: 300 })];
+    answer.resolve({ data: { checkModelHealth: results } });
+    expect(await done).toBe(true);
+    expect(store.checking.value.size).toBe(0);
+    expect(store.models.value.map((m) => m.health)).toEqual([[results[0]], [before, results[1]]]);
+    expect(onChange).toHaveBeenCalledTimes(1);
+  });
+
+  it("should keep the server's UNAVAILABLE message where the check was asked for, until the next check from there", async () => {
+    const unavailable = 'No data plane is connected to run health checks: none subscribed to the config of this gateway with the healthChecks feature (data planes of earlier releases cannot run them).';
+    let refuse = true;
+    installFakeFetch({
+      Models: () => ({ data: { models: [model({ id: 'a' })] } }),
+      CheckModelHealth: () => (refuse ? graphQLError('UNAVAILABLE', unavailable) : { data: { checkModelHealth: [modelHealth({ modelId: 'a' })] } }),
+    });
+    const onChange = vi.fn();
+    const store = useModels({ onChange });
+    await flushPromises();
+
+    expect(await store.checkHealth('deployment:a', ['a'])).toBe(false);
+    expect(store.checkErrors.value).toEqual({ 'deployment:a': unavailable });
+    expect(store.checking.value.size).toBe(0);
+    expect(store.models.value[0]!.health).toEqual([]);
+    expect(onChange).not.toHaveBeenCalled();
+
+    refuse = false;
+    expect(await store.checkHealth('deployment:a', ['a'])).toBe(true);
+    expect(store.checkErrors.value).toEqual({});
+    expect(store.models.value[0]!.health).toHaveLength(1);
   });
 });

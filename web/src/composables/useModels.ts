@@ -1,10 +1,12 @@
 /**
- * Models (deployments; those sharing a name are a model group): the list, the create form's submit and deleting
- * one deployment (proxy admins). Creating a model with a name that exists adds a deployment to that group.
+ * Models (deployments; those sharing a name are a model group): the list, the create form's submit, deleting one
+ * deployment and having the data planes check deployments' health (proxy admins). Creating a model with a name that
+ * exists adds a deployment to that group.
  */
-import { ref, type Ref } from 'vue';
+import { ref, shallowRef, type Ref } from 'vue';
 import { graphql } from '../api/client';
 import {
+  CheckModelHealthMutation,
   CreateModelMutation,
   DeleteModelMutation,
   ModelsQuery,
@@ -14,6 +16,7 @@ import {
   type Provider,
 } from '../api/operations';
 import { deploymentLabel } from '../modelGroups';
+import { mergeHealth, type HealthCheckScope } from '../modelHealth';
 import {
   errorMessage,
   invalidField,
@@ -146,6 +149,46 @@ export function useModels(options: UseModelsOptions = {}) {
     }
   }
 
+  /** Checks in flight, by where they were asked from; and the last check's error there, until the next one. */
+  const checking = shallowRef<ReadonlySet<HealthCheckScope>>(new Set());
+  const checkErrors = shallowRef<Readonly<Partial<Record<HealthCheckScope, string>>>>({});
+
+  function setChecking(scope: HealthCheckScope, busy: boolean): void {
+    const next = new Set(checking.value);
+    if (busy) next.add(scope);
+    else next.delete(scope);
+    checking.value = next;
+  }
+
+  function setCheckError(scope: HealthCheckScope, message: string | null): void {
+    const { [scope]: _previous, ...rest } = checkErrors.value;
+    checkErrors.value = message === null ? rest : { ...rest, [scope]: message };
+  }
+
+  /**
+   * Has the connected data planes check deployments now (one request for all of `modelIds`) and merges the answer,
+   * the first data plane's results, into the list. The control plane may wait up to about 35 s; a refusal
+   * (UNAVAILABLE when no data plane runs checks, FORBIDDEN, …) is kept under `scope` with the server's message.
+   * A second check from the same place while one runs is not sent.
+   */
+  async function checkHealth(scope: HealthCheckScope, modelIds: readonly string[]): Promise<boolean> {
+    if (checking.value.has(scope) || modelIds.length === 0) return false;
+    setChecking(scope, true);
+    setCheckError(scope, null);
+    try {
+      const { checkModelHealth } = await graphql(CheckModelHealthMutation, { modelIds: [...modelIds] });
+      list.update((models) => mergeHealth(models, checkModelHealth));
+      // Every check is audited (model.check).
+      options.onChange?.();
+      return true;
+    } catch (caught) {
+      setCheckError(scope, errorMessage(caught));
+      return false;
+    } finally {
+      setChecking(scope, false);
+    }
+  }
+
   if (options.immediate ?? true) void list.refresh();
 
   return {
@@ -158,6 +201,9 @@ export function useModels(options: UseModelsOptions = {}) {
     create,
     deleteError: deleteError as Readonly<Ref<string | null>>,
     remove,
+    checking: checking as Readonly<Ref<ReadonlySet<HealthCheckScope>>>,
+    checkErrors: checkErrors as Readonly<Ref<Readonly<Partial<Record<HealthCheckScope, string>>>>>,
+    checkHealth,
   };
 }
 

@@ -3,6 +3,7 @@ import type {
   AuditEntry,
   CreatedKey,
   Model,
+  ModelHealth,
   Organization,
   RequestLogEntry,
   RouterSettings,
@@ -116,6 +117,21 @@ export function model(overrides: Partial<Model> = {}): Model {
     outputCostPerMillion: 2,
     managedBy: null,
     createdAt: '2025-01-02T03:04:05.000Z',
+    health: [],
+    ...overrides,
+  };
+}
+
+/** A healthy check of `model-1` by data plane `dp-1`. */
+export function modelHealth(overrides: Partial<ModelHealth> = {}): ModelHealth {
+  return {
+    modelId: 'model-1',
+    dataPlaneId: 'dp-1',
+    healthy: true,
+    latencyMs: 120,
+    mode: 'chat',
+    error: null,
+    checkedAt: '2025-01-02T03:04:05.000Z',
     ...overrides,
   };
 }
