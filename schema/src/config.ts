@@ -103,9 +103,11 @@ export const RouterConfig = z.object({
   maxBackoffMs: z.number().int().min(0).max(600_000).default(5_000),
   /**
    * Longest `retry-after` the router waits for before retrying the same deployment; a longer one cools the
-   * deployment down for that long and moves on to another deployment or fallback instead.
+   * deployment down for that long and moves on to another deployment or fallback, or, with none, answers the
+   * provider's 429 with its `retry-after` at once: holding the client longer gains nothing over letting its own
+   * retry logic wait (the official SDKs honour `retry-after`).
    */
-  maxRetryAfterMs: z.number().int().min(0).max(600_000).default(10_000),
+  maxRetryAfterMs: z.number().int().min(0).max(600_000).default(2_000),
   /** General fallbacks: when every attempt on a model failed with a retryable failure, try these models. */
   fallbacks: FallbackMap.default({}),
   /** When the prompt does not fit the model's window (`maxInputTokens`, or the provider says so), try these. */

@@ -145,7 +145,7 @@ export function routerSettings(overrides: Partial<RouterSettings> = {}): RouterS
     retryPolicy: {},
     backoffMs: 100,
     maxBackoffMs: 5000,
-    maxRetryAfterMs: 10000,
+    maxRetryAfterMs: 2000,
     fallbacks: {},
     contextWindowFallbacks: {},
     contentPolicyFallbacks: {},
