@@ -39,7 +39,8 @@ ${extraModel}
 general_settings:
   master_key: os.environ/TG_E2E_MASTER_KEY
 router_settings:
-  routing_strategy: simple-shuffle
+  routing_strategy: least-busy
+  num_retries: 1
 # LiteLLM keeps keys in its database; Tollgate's keys section may sit beside model_list.
 keys:
   - alias: app
@@ -91,7 +92,10 @@ describe("declarative config: a LiteLLM config.yaml through the real processes",
       '{ configFile { path format errors { path message } warnings { path message } } }',
     );
     expect(configFile).toMatchObject({ path, format: 'litellm', errors: [] });
-    expect(configFile.warnings.map((w) => w.path)).toEqual(['router_settings.routing_strategy']);
+    expect(configFile.warnings).toEqual([]);
+    // LiteLLM's router settings became the gateway's, owned by the file.
+    const { routerSettings } = await api.call<{ routerSettings: Record<string, unknown> }>('{ routerSettings { strategy numRetries managedBy } }');
+    expect(routerSettings).toEqual({ strategy: 'least_busy', numRetries: 1, managedBy: 'file' });
     const { models } = await api.call<{ models: Array<Record<string, unknown>> }>('{ models { name provider providerModel apiBase apiKeyRef managedBy } }');
     expect(models).toEqual([
       { name: 'gpt-4o-mini', provider: 'openai_compatible', providerModel: 'gpt-4o-mini', apiBase: upstream.url, apiKeyRef: 'env:TG_E2E_OPENAI_KEY', managedBy: 'file' },
