@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { failFastRedis } from '../redis/connection.js';
 import type { Logger } from '../logger.js';
 
 /** Decides which data plane runs a periodic round of health checks. */
@@ -15,13 +15,7 @@ export interface RoundLock {
  * A connection of its own, made only when periodic checks are on.
  */
 export function redisRoundLock(url: string, dataPlaneId: string, logger: Logger): RoundLock {
-  const redis = new Redis(url, {
-    enableOfflineQueue: false,
-    enableReadyCheck: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 2_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
+  const redis = failFastRedis(url);
   // Errors surface as failed claims below; ioredis reconnects by itself.
   redis.on('error', () => undefined);
   let outage = false;

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { failFastRedis } from '../redis/connection.js';
 import type { Logger } from '../logger.js';
 import { admitUnlimited, hasLimits } from './admission.js';
 import { LocalLimiter } from './local-limiter.js';
@@ -59,14 +60,7 @@ export class Limiter {
     this.redis = null;
     this.client = null;
     if (options.redisUrl !== null) {
-      const client = new Redis(options.redisUrl, {
-        enableOfflineQueue: false,
-        enableReadyCheck: false,
-        maxRetriesPerRequest: 0,
-        commandTimeout: options.commandTimeoutMs ?? 250,
-        connectTimeout: 2_000,
-        retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-      });
+      const client = failFastRedis(options.redisUrl, { commandTimeoutMs: options.commandTimeoutMs ?? 250 });
       // The limiter logs an outage once; ioredis would report every reconnect attempt.
       client.on('error', () => undefined);
       client.on('ready', () => {

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../logger.js';
 import { BUDGET_GRACE_MS, DEFAULT_LEASE_MS, admitUnlimited, hasLimits, ticketFor, toRefusal, wholeTokens } from './admission.js';
 import { subjectKey } from './keys.js';
+import { runScript } from '../redis/connection.js';
 import { ADMIT, SETTLE, type LuaScript } from './redis-scripts.js';
 import type { AdmitInput, AdmitResult, LimitKind, LimitSubject, LimiterBackend, SettleInput, Ticket, WindowStatus } from './types.js';
 
@@ -216,17 +217,11 @@ export class RedisLimiter implements LimiterBackend {
     return names.budget;
   }
 
-  /** EVALSHA; the first time after Redis lost its script cache (NOSCRIPT), EVAL, which loads the script again. */
+  /** One script call for the whole batch (`runScript`: EVALSHA, or EVAL after Redis lost its script cache). */
   private async run(script: LuaScript, batch: Batch): Promise<unknown[]> {
-    const command: Array<string | number> = [script.sha, batch.keys.length, ...batch.keys, ...batch.args];
-    try {
-      return (await this.redis.call('evalsha', command)) as unknown[];
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      command[0] = script.source;
-      return (await this.redis.call('eval', command)) as unknown[];
-    }
+    return (await runScript(this.redis, script, batch.keys, batch.args)) as unknown[];
   }
+
 }
 
 function windowStatus(reply: Array<number | string>, at: number): WindowStatus | null {

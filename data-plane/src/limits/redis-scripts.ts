@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { luaScript as script, type LuaScript } from '../redis/connection.js';
 import { WINDOW_MS } from './gcra.js';
 
 /**
@@ -11,14 +11,7 @@ import { WINDOW_MS } from './gcra.js';
  * Rate windows are GCRA in integer arithmetic, as `gcra.ts` explains: a window is stored as "a b L" (TAT = a + b/L
  * ms, counted under limit L) and expires when its TAT passes, when it would be empty anyway.
  */
-export interface LuaScript {
-  readonly source: string;
-  readonly sha: string;
-}
-
-function script(source: string): LuaScript {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
-}
+export type { LuaScript };
 
 const COMMON = `
 local W = ${WINDOW_MS}

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { failFastRedis } from './connection.js';
 import type { Logger } from '../logger.js';
 
 export interface RedisHealth {
@@ -13,13 +13,7 @@ export interface RedisHealth {
  * on a dead Redis; ioredis keeps reconnecting in the background.
  */
 export function redisHealth(url: string, logger: Logger, timeoutMs = 1_000): RedisHealth {
-  const redis = new Redis(url, {
-    enableOfflineQueue: false,
-    enableReadyCheck: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 2_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
+  const redis = failFastRedis(url);
   let lastError = '';
   redis.on('error', (err: Error) => {
     // ioredis emits one error per failed reconnect; log changes, not repetitions.

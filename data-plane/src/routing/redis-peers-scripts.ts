@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import type { LuaScript } from '../limits/redis-scripts.js';
+import { luaScript as script } from '../redis/connection.js';
 
 /**
  * The Lua scripts behind `RedisRouterPeers`. A script runs atomically, so data planes failing at the same moment
@@ -12,10 +10,6 @@ import type { LuaScript } from '../limits/redis-scripts.js';
  * plane that (re)connects reads them all with one command, where finding per-deployment keys would SCAN a keyspace it
  * shares with the limiter's counters, millions of keys on a busy gateway.
  */
-function script(source: string): LuaScript {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
-}
-
 const NOW = `
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
@@ -81,15 +75,3 @@ local entries = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. int(now), '+inf', 'W
 for i = 2, #entries, 2 do entries[i] = tonumber(entries[i]) - now end
 return entries
 `);
-
-/** EVALSHA; the first time after Redis lost its script cache (NOSCRIPT: a restart), EVAL, which loads it again. */
-export async function runScript(redis: Redis, script: LuaScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
-  const command: Array<string | number> = [script.sha, keys.length, ...keys, ...args];
-  try {
-    return await redis.call('evalsha', command);
-  } catch (err) {
-    if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-    command[0] = script.source;
-    return await redis.call('eval', command);
-  }
-}

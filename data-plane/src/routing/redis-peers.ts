@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { RetryableFailure, RouterConfig } from '@tollgate/schema';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { failFastRedis, runScript } from '../redis/connection.js';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
-import { COOLDOWNS, FAIL, runScript } from './redis-peers-scripts.js';
+import { COOLDOWNS, FAIL } from './redis-peers-scripts.js';
 import type { Router, RouterPeers } from './router.js';
 
 export interface RedisRouterPeersOptions {
@@ -96,14 +97,7 @@ export class RedisRouterPeers implements RouterPeers {
     this.latencyFlushMs = options.latencyFlushMs ?? 250;
     // Commands fail at once while disconnected (no offline queue, no retries): fire-and-forget calls must not pile up
     // during an outage, and what they carry is stale by the time Redis is back.
-    this.redis = new Redis(options.redisUrl, {
-      enableOfflineQueue: false,
-      enableReadyCheck: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: 1_000,
-      connectTimeout: 2_000,
-      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-    });
+    this.redis = failFastRedis(options.redisUrl, { commandTimeoutMs: 1_000 });
     // Subscribing is done on each `ready` (`sync`), which also loads the cooldowns that were missed meanwhile.
     this.subscriber = this.redis.duplicate({ autoResubscribe: false });
     for (const connection of [this.redis, this.subscriber]) {
