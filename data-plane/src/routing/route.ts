@@ -152,7 +152,8 @@ function nextFallback(routed: RoutedRequest, settings: RouterConfig, kind: Attem
     if (visited.has(name)) continue;
     const target = routed.key.settings.modelAliases?.[name] ?? name;
     const group = routed.config.groupsByName.get(target);
-    if (group === undefined || !mayUseModel(routed.key, target, group.deployments[0])) {
+    // As for the requested model (`resolveGroup`): a group's access groups are all of its deployments'.
+    if (group === undefined || !group.deployments.some((d) => mayUseModel(routed.key, target, d))) {
       visited.add(name);
       continue;
     }
