@@ -1,5 +1,5 @@
-import type { LoadResult } from './load.js';
-import { wrkLoad } from './load.js';
+import type { LoadResult, OpenLoopResult } from './load.js';
+import { openLoopLoad, wrkLoad } from './load.js';
 import type { BenchStack, Target } from './stack.js';
 import { percentile, sortedCopy, table } from './stats.js';
 
@@ -12,6 +12,8 @@ import { percentile, sortedCopy, table } from './stats.js';
  */
 const LIMITS = { rpmLimit: 10_000_000, tpmLimit: 1_000_000_000, maxParallelRequests: 100_000, maxBudget: 1_000_000, budgetDuration: '1d' };
 const CONCURRENCIES = [16, 64];
+/** The fixed-load rows send at this share of the plane's no-limit capacity (its c=16 closed-loop requests/s). */
+const FIXED_LOAD_SHARE = 0.4;
 
 const mid = (values: number[]) => percentile(sortedCopy(values), 50);
 const f = (n: number, digits = 3) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
@@ -24,7 +26,16 @@ export interface LimitsFigures {
   errors: number;
 }
 
-export async function benchLimits(stack: BenchStack, plainBody: string, rounds: number, seconds: number, redisUrl: string): Promise<{ text: string; figures: LimitsFigures[]; requests: number }> {
+/** Open loop at a fixed rate (see `openLoopLoad`): what limits add to one request when the core is not saturated. */
+export interface FixedLoadFigures {
+  mode: 'in-process' | 'redis';
+  rps: number;
+  plain: { p50: number; p99: number; cpu: number };
+  limited: { p50: number; p99: number; cpu: number };
+  errors: number;
+}
+
+export async function benchLimits(stack: BenchStack, plainBody: string, rounds: number, seconds: number, redisUrl: string): Promise<{ text: string; figures: LimitsFigures[]; fixed: FixedLoadFigures[]; requests: number }> {
   const limitedKey = await stack.createKey({ alias: 'bench-limited', ...LIMITS });
   const redisPlane = await stack.startDataPlane({ REDIS_URL: redisUrl });
   const plainAuth = stack.gateway.headers;
@@ -33,6 +44,7 @@ export async function benchLimits(stack: BenchStack, plainBody: string, rounds: 
     { mode: 'redis' as const, url: `${redisPlane.baseUrl}/v1/chat/completions`, pid: redisPlane.process.child.pid! },
   ];
   const figures: LimitsFigures[] = [];
+  const fixed: FixedLoadFigures[] = [];
   /** Responses the load clients counted, warm-up included (each has a usage event). */
   let requests = 0;
   const load = async (target: Target, c: number, s: number) => {
@@ -55,6 +67,20 @@ export async function benchLimits(stack: BenchStack, plainBody: string, rounds: 
       const pick = (rs: LoadResult[]) => ({ p50: mid(rs.map((r) => r.p50)), p99: mid(rs.map((r) => r.p99)), rps: mid(rs.map((r) => r.rps)), cpu: mid(rs.map((r) => r.cpuMsPerRequest ?? Number.NaN)) });
       figures.push({ mode: plane.mode, concurrency: c, plain: pick(runs.plain), limited: pick(runs.limited), errors: [...runs.plain, ...runs.limited].reduce((n, r) => n + r.errors, 0) });
     }
+    const capacity = figures.find((x) => x.mode === plane.mode && x.concurrency === 16)!.plain.rps;
+    const rps = Math.max(100, Math.round((capacity * FIXED_LOAD_SHARE) / 100) * 100);
+    const open: Record<'plain' | 'limited', OpenLoopResult[]> = { plain: [], limited: [] };
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? (['plain', 'limited'] as const) : (['limited', 'plain'] as const);
+      for (const which of order) {
+        const result = await openLoopLoad(which === 'plain' ? plain : limited, plainBody, { rps, connections: 16, seconds });
+        requests += result.latencies.length + result.errors;
+        open[which].push(result);
+      }
+    }
+    const at = (rs: OpenLoopResult[], p: number) => mid(rs.map((r) => percentile(r.latencies, p)));
+    const openPick = (rs: OpenLoopResult[]) => ({ p50: at(rs, 50), p99: at(rs, 99), cpu: mid(rs.map((r) => r.cpuMsPerRequest ?? Number.NaN)) });
+    fixed.push({ mode: plane.mode, rps, plain: openPick(open.plain), limited: openPick(open.limited), errors: [...open.plain, ...open.limited].reduce((n, r) => n + r.errors, 0) });
   }
   const rows = figures.map((x) => [
     x.mode, String(x.concurrency), f(x.plain.p50), f(x.limited.p50), f(x.limited.p50 - x.plain.p50), f(x.plain.p99), f(x.limited.p99),
@@ -63,5 +89,11 @@ export async function benchLimits(stack: BenchStack, plainBody: string, rounds: 
   const text =
     'Limits and budgets (rpm, tpm, parallel, daily budget on the key; nothing refused), same data plane, no-limit key vs limited key (ms)\n' +
     table(['counters', 'conc', 'no limits p50', 'limits p50', 'added p50', 'no limits p99', 'limits p99', 'rps ratio', 'CPU ms/req', 'CPU ms/req limited', 'errors'], rows);
-  return { text, figures, requests };
+  const fixedRows = fixed.map((x) => [
+    x.mode, String(x.rps), f(x.plain.p50), f(x.limited.p50), f(x.limited.p50 - x.plain.p50), f(x.plain.p99), f(x.limited.p99), f(x.plain.cpu, 4), f(x.limited.cpu, 4), String(x.errors),
+  ]);
+  const fixedText =
+    `\nThe same at a fixed offered load (open loop, ${FIXED_LOAD_SHARE * 100}% of the plane's no-limit c=16 capacity, 16 connections, latency from each request's due time): what limits add to one request when the core is not saturated (ms)\n` +
+    table(['counters', 'requests/s', 'no limits p50', 'limits p50', 'added p50', 'no limits p99', 'limits p99', 'CPU ms/req', 'CPU ms/req limited', 'errors'], fixedRows);
+  return { text: text + fixedText, figures, fixed, requests };
 }

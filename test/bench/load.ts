@@ -187,3 +187,58 @@ export async function streamLoad(target: Target, body: string, opts: { count?: n
   if (target.pid) result.cpuMsPerStream = (cpuMs(target.pid) - before) / Math.max(1, result.completed);
   return result;
 }
+
+export interface OpenLoopResult {
+  /** Latency from each request's scheduled send time to its answer, sorted (ms). */
+  latencies: number[];
+  errors: number;
+  /** Requests answered per second over the run. */
+  achievedRps: number;
+  cpuMsPerRequest?: number;
+}
+
+/**
+ * Open-loop load: requests are sent at a fixed rate, `rps`, whatever the answers do, over a pool of `connections`,
+ * and each latency is measured from when the request was due, not from when a free connection took it, so queueing
+ * shows up in the figures instead of slowing the load (no coordinated omission). Below the gateway's capacity this is
+ * what the gateway adds to one request at that load; wrk's closed loop instead keeps the gateway's core saturated,
+ * where any added CPU time shows up multiplied by the concurrency.
+ */
+export async function openLoopLoad(target: Target, body: string, opts: { rps: number; connections: number; seconds: number }): Promise<OpenLoopResult> {
+  const pool = new Agent({ connections: opts.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const latencies: number[] = [];
+  let errors = 0;
+  const total = Math.round(opts.rps * opts.seconds);
+  const interval = 1000 / opts.rps;
+  const before = target.pid ? cpuMs(target.pid) : 0;
+  const start = performance.now();
+  const inFlight: Promise<void>[] = [];
+  const send = (due: number): Promise<void> =>
+    request(target.url, { method: 'POST', headers: { ...target.headers, 'content-type': 'application/json' }, body, dispatcher: pool })
+      .then(async (res) => {
+        await res.body.dump();
+        if (res.statusCode !== 200) errors++;
+        else latencies.push(performance.now() - due);
+      })
+      .catch(() => {
+        errors++;
+      });
+  let sent = 0;
+  while (sent < total) {
+    const now = performance.now();
+    // Everything due by now goes out; then wait for the next one (timers are ~1 ms coarse: a few go together).
+    while (sent < total && start + sent * interval <= now) inFlight.push(send(start + sent++ * interval));
+    const next = start + sent * interval - performance.now();
+    if (next > 0) await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.floor(next))));
+  }
+  await Promise.all(inFlight);
+  const elapsedS = (performance.now() - start) / 1000;
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  return {
+    latencies,
+    errors,
+    achievedRps: latencies.length / elapsedS,
+    ...(target.pid && { cpuMsPerRequest: (cpuMs(target.pid) - before) / Math.max(1, latencies.length + errors) }),
+  };
+}

@@ -127,7 +127,7 @@ async function main(): Promise<void> {
       const limits = await benchLimits(stack, plainBody, ROUNDS, DURATION_S, process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
       console.log(`\n${limits.text}`);
       gatewayRequests += limits.requests;
-      summary.limits = limits.figures;
+      summary.limits = { closedLoop: limits.figures, fixedLoad: limits.fixed };
     }
 
     // 5. Routing over a group of ten deployments against one (BENCH_ROUTING=0 skips it).
