@@ -133,6 +133,12 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_unreachable');
     expect(await usageEvent(res)).toMatchObject({ status: 'error', httpStatus: 502, completionTokens: 0, cost: '0.000000000000' });
 
+    // Azure opens with a chunk without choices (its prompt filter results): still nothing of the answer.
+    const promptFilter = 'data: {"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[{"prompt_index":0,"content_filter_results":{}}]}\n\n';
+    handler = streamParts([promptFilter, STREAM[0]!], { end: false });
+    const azureLike = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'count' }] });
+    expect(azureLike.status).toBe(502);
+
     // An error event as the stream's first event, likewise.
     handler = streamParts([STREAM[0]!, 'data: {"error":{"message":"overloaded, try again","type":"server_error","code":null}}\n\n']);
     const failed = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'count' }] });

@@ -104,7 +104,7 @@ class ChatStreamScanner implements StreamScanner {
       } else {
         this.contentEvents++;
         // Until the answer begins each event is checked for more than the opening role (only the first one or two).
-        if (!this.started && !isRoleOnly(data, start, end)) this.started = true;
+        if (!this.started && !beforeAnswer(data, start, end)) this.started = true;
       }
       if (usageAt !== -1 && usageAt < next) usageAt = findUsageObject(data, next);
       if (skip) {
@@ -132,11 +132,13 @@ const CONTENT = Buffer.from('"content"');
 const BEGINS_ANSWER = ['"tool_calls"', '"function_call"', '"reasoning', '"refusal":"'].map((s) => Buffer.from(s));
 
 /**
- * Whether data[start, end) is chat's opening chunk that carries only the role (`{"delta":{"role":"assistant",
- * "content":""}}`): not yet anything of the answer. A chunk with text, a tool call, reasoning or a refusal is.
+ * Whether data[start, end) comes before anything of the answer: chat's opening chunk that carries only the role
+ * (`{"delta":{"role":"assistant","content":""}}`), or a chunk without choices (Azure's `prompt_filter_results`). A
+ * chunk with text, a tool call, reasoning or a refusal begins the answer.
  */
-function isRoleOnly(data: Buffer, start: number, end: number): boolean {
+function beforeAnswer(data: Buffer, start: number, end: number): boolean {
   const event = data.subarray(start, end);
+  if (event.indexOf(EMPTY_CHOICES) !== -1) return true;
   if (event.indexOf(ROLE) === -1) return false;
   if (event.indexOf(CONTENT) !== -1 && event.indexOf(EMPTY_CONTENT) === -1 && event.indexOf(NULL_CONTENT) === -1) return false;
   return !BEGINS_ANSWER.some((marker) => event.indexOf(marker) !== -1);
