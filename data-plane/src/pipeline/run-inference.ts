@@ -104,7 +104,8 @@ function routeInfo(deps: PipelineDeps, key: RuntimeKey, parsed: ParsedInbound, u
   return {
     stream: parsed.stream,
     promptTokens: group.windowed ? roughBodyTokens(parsed.body) : null,
-    outputTokens: maxOutputTokens(parsed.body) ?? deps.governance.defaultReserveOutputTokens,
+    // Only a choice among several deployments reads it (usage based, lowest cost).
+    outputTokens: group.deployments.length > 1 ? (maxOutputTokens(parsed.body) ?? deps.governance.defaultReserveOutputTokens) : 0,
     tags: group.tagged ? requestTags(key, usage.tags) : NO_TAGS,
   };
 }

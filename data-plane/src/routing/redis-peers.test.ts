@@ -130,9 +130,9 @@ describe('RedisRouterPeers', () => {
     await observer.subscribe(`${prefix}latency`);
     const d = deployment('d');
     a!.router.started(d, Date.now());
-    a!.router.ended(d, { ok: true, ttftMs: 100, totalMs: 1_000, tokens: 20, outputTokens: 10 }, Date.now());
+    a!.router.ended(d, { ttftMs: 100, totalMs: 1_000, tokens: 20, outputTokens: 10 }, Date.now());
     a!.router.started(d, Date.now());
-    a!.router.ended(d, { ok: true, ttftMs: 200, totalMs: 4_000, tokens: 20, outputTokens: 20 }, Date.now());
+    a!.router.ended(d, { ttftMs: 200, totalMs: 4_000, tokens: 20, outputTokens: 20 }, Date.now());
     // 100 then 200 at weight 0.3: 130, for both averages.
     const own = { ...a!.router.state(d.id) };
     expect(own.ttftMs).toBeCloseTo(130, 9);
@@ -158,7 +158,7 @@ describe('RedisRouterPeers', () => {
     await waitFor(() => !a!.peers.connected && !b!.peers.connected, 'the peers to notice');
     for (let i = 0; i < 5; i++) {
       expect(() => a!.router.failed(d, 'server_error', settings, null, Date.now())).not.toThrow();
-      expect(() => a!.router.ended(d, { ok: true, ttftMs: 10, totalMs: 10, tokens: 1, outputTokens: 1 }, Date.now())).not.toThrow();
+      expect(() => a!.router.ended(d, { ttftMs: 10, totalMs: 10, tokens: 1, outputTokens: 1 }, Date.now())).not.toThrow();
     }
     // a counted its own failures; b heard nothing.
     expect(coolingDown(a!, d.id)).toBe(true);

@@ -113,18 +113,18 @@ async function attemptGroup(
       const outcome = usage.outcome;
       if (outcome?.status === 'error') {
         // Failed after the answer started: the client has the protocol's error event; the deployment still failed.
-        router.ended(deployment, { ok: false, ttftMs: null, totalMs: 0, tokens: 0, outputTokens: 0 }, Date.now());
+        router.ended(deployment, null, Date.now());
         if (cools) router.failed(deployment, midStreamFailure(outcome.errorType), settings, null, Date.now());
         return null;
       }
       router.ended(
         deployment,
-        { ok: true, ttftMs: first !== null && first >= start ? first - start : null, totalMs: end - start, tokens: usage.totalTokens, outputTokens: usage.outputTokens },
+        { ttftMs: first !== null && first >= start ? first - start : null, totalMs: end - start, tokens: usage.totalTokens, outputTokens: usage.outputTokens },
         Date.now(),
       );
       return null;
     } catch (err) {
-      router.ended(deployment, { ok: false, ttftMs: null, totalMs: 0, tokens: 0, outputTokens: 0 }, Date.now());
+      router.ended(deployment, null, Date.now());
       if (!(err instanceof HttpError) || ex.headersSent || ex.aborted) throw err;
       const kind = classifyFailure(err);
       if (kind === null) throw err;

@@ -42,10 +42,19 @@ export interface RouteRequest {
   readonly stream: boolean;
   /** Prompt tokens (local estimate), when some deployment of the group has a context window; else null. */
   readonly promptTokens: number | null;
-  /** Output tokens the request may produce (its max_tokens, or the reservation default). */
+  /** Output tokens the request may produce (its max_tokens, or the reservation default); 0 for a group of one. */
   readonly outputTokens: number;
   /** The request's, its key's and its team's tags (tag-based routing); empty: none. */
   readonly tags: ReadonlySet<string>;
+}
+
+/** How an answered attempt went, for the strategies. */
+export interface AnsweredAttempt {
+  readonly ttftMs: number | null;
+  readonly totalMs: number;
+  /** Input plus output tokens (this minute's tpm use). */
+  readonly tokens: number;
+  readonly outputTokens: number;
 }
 
 export type Pick =
@@ -136,13 +145,13 @@ export class Router {
   }
 
   /**
-   * An attempt ended (however): frees its in-flight slot. A successful one also feeds the latency averages and this
-   * minute's tokens: `ttftMs` (streams; null when no token came), `totalMs` and the output tokens.
+   * An attempt ended: frees its in-flight slot. An answered one (`result`; null for a failed attempt) also feeds the
+   * latency averages and this minute's tokens: `ttftMs` (streams; null when no token came), `totalMs` and the tokens.
    */
-  ended(deployment: RuntimeModel, result: { ok: boolean; ttftMs: number | null; totalMs: number; tokens: number; outputTokens: number }, nowMs: number): void {
+  ended(deployment: RuntimeModel, result: AnsweredAttempt | null, nowMs: number): void {
     const state = this.state(deployment.id).thisMinute(nowMs);
     state.inFlight = Math.max(0, state.inFlight - 1);
-    if (!result.ok) return;
+    if (result === null) return;
     state.tokens += result.tokens;
     const perToken = result.outputTokens > 0 ? result.totalMs / result.outputTokens : null;
     this.observeLatency(state, result.ttftMs, perToken);

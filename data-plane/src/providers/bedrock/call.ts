@@ -17,7 +17,7 @@ import { converseResponseEvents } from './converse-to-canonical.js';
 export async function* callBedrock(wire: BedrockWire, call: ProviderCall, request: CanonicalRequest): AsyncGenerator<StreamEvent> {
   const operation = request.stream ? 'converse-stream' : 'converse';
   const http = bedrockRequest({ target: call.target, secrets: call.secrets, modelId: wire.modelId, operation, body: JSON.stringify(wire.body) });
-  const response = await upstreamRequest({ url: http.url, headers: http.headers, body: http.body, signal: call.signal, ...timeouts(call.target) });
+  const response = await upstreamRequest({ url: http.url, headers: http.headers, body: http.body, signal: call.signal, ...deploymentTimeouts(call.target) });
   if (response.statusCode < 200 || response.statusCode >= 300) {
     yield { type: 'error', error: await bedrockHttpError(response) };
     return;
@@ -38,9 +38,6 @@ export async function* callBedrock(wire: BedrockWire, call: ProviderCall, reques
   }
   yield* converseResponseEvents(json);
 }
-
-/** The deployment's timeouts (see upstream/timeouts.ts). */
-const timeouts = deploymentTimeouts;
 
 function unreadable(err: unknown): ProviderError {
   const detail = err instanceof Error ? err.message : String(err);

@@ -28,7 +28,7 @@ export async function* callChat(wire: OpenAiChatBody, call: ProviderCall, option
     headers: { ...endpoint.headers, accept: stream ? 'text/event-stream' : 'application/json' },
     body: JSON.stringify(wire),
     signal: call.signal,
-    ...timeouts(call.target),
+    ...deploymentTimeouts(call.target),
   });
   if (response.statusCode < 200 || response.statusCode >= 300) {
     yield { type: 'error', error: await openAiHttpError(provider, response, options.contentPolicy) };
@@ -49,9 +49,6 @@ export async function* callChat(wire: OpenAiChatBody, call: ProviderCall, option
   }
   yield* chatResponseEvents(provider, json);
 }
-
-/** The deployment's timeouts (see upstream/timeouts.ts). */
-export const timeouts = deploymentTimeouts;
 
 function isEventStream(response: UpstreamResponse): boolean {
   return (headerValue(response.headers, 'content-type') ?? '').includes('text/event-stream');

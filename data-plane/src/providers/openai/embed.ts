@@ -3,7 +3,7 @@ import { toProviderError } from '../../upstream/errors.js';
 import { upstreamRequest } from '../../upstream/http.js';
 import type { EmbeddingRequest, EmbeddingResult, ProviderCall } from '../types.js';
 import type { UpstreamEndpoint } from './api.js';
-import { timeouts } from './call.js';
+import { deploymentTimeouts } from '../../upstream/timeouts.js';
 import { openAiHttpError } from './errors.js';
 import { OpenAiEmbeddings } from './wire.js';
 
@@ -32,7 +32,7 @@ async function embedOnce(provider: string, endpoint: UpstreamEndpoint, request: 
       ...(request.user !== undefined && { user: request.user }),
     }),
     signal: call.signal,
-    ...timeouts(call.target),
+    ...deploymentTimeouts(call.target),
   });
   if (response.statusCode < 200 || response.statusCode >= 300) throw await openAiHttpError(provider, response);
   const parsed = OpenAiEmbeddings.safeParse(await response.body.json());
