@@ -64,6 +64,9 @@ describe('routing across deployments, retries, fallbacks and cooldowns', () => {
     // `tight`: both stand-ins, a short timeout, east cheaper (lowest_cost picks it first while it is healthy).
     await createModel('tight-east', { name: 'tight', ...openaiModel(east.url), timeoutMs: 500, inputCostPerMillion: 0.1, outputCostPerMillion: 0.2 });
     await createModel('tight-west', { name: 'tight', ...openaiModel(west.url), timeoutMs: 500 });
+    // `quick`: east and west again, for lowest latency alone (no figures from the other tests' traffic on `gpt`).
+    await createModel('quick-east', { name: 'quick', ...openaiModel(east.url) });
+    await createModel('quick-west', { name: 'quick', ...openaiModel(west.url) });
     await createModel('claude', { name: 'claude-small', provider: 'anthropic', providerModel: 'claude-3-5-haiku-latest', apiBase: claude.url, apiKeyRef: 'env:TG_TEST_ANTHROPIC_KEY' });
     const created = await api.call<{ createKey: { key: string } }>('mutation($input: CreateKeyInput!) { createKey(input: $input) { key } }', { input: { alias: 'routing' } });
     key = created.createKey.key;
@@ -130,12 +133,12 @@ describe('routing across deployments, retries, fallbacks and cooldowns', () => {
   });
 
   it('lowest latency: once both are measured, traffic goes to the faster deployment', async () => {
-    await routerSettings({ strategy: 'weighted', groupStrategies: { gpt: 'lowest_latency' } });
+    await routerSettings({ strategy: 'weighted', groupStrategies: { quick: 'lowest_latency' } });
     east.inject({ latencyMs: 150 });
     // Warm-up measures both (a never-measured deployment goes first) on each data plane or through Redis.
-    for (let i = 0; i < 6; i++) await ask(i % 3);
+    for (let i = 0; i < 6; i++) await ask(i % 3, 'quick');
     for (const s of [east, west]) s.requests.length = 0;
-    for (let i = 0; i < 30; i++) await ask(i % 3);
+    for (let i = 0; i < 30; i++) await ask(i % 3, 'quick');
     expect(received().west).toBeGreaterThanOrEqual(28);
   });
 

@@ -250,9 +250,10 @@ export class RedisRouterPeers implements RouterPeers {
   private observe(message: LatencyMessage): void {
     for (const [deploymentId, samples] of Object.entries(message.samples)) {
       const state = this.router.state(deploymentId);
+      const now = Date.now();
       // The two averages are independent: each in the order its samples were taken.
-      for (const ttft of samples.ttftMs) this.router.observeLatency(state, ttft, null);
-      for (const perToken of samples.msPerToken) this.router.observeLatency(state, null, perToken);
+      for (const ttft of samples.ttftMs) this.router.observeLatency(state, ttft, null, now);
+      for (const perToken of samples.msPerToken) this.router.observeLatency(state, null, perToken, now);
     }
   }
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ModelGroup, RuntimeModel } from '../config/runtime.js';
 import { model } from '../test-support/fixtures.js';
 import { backoffMs } from './route.js';
-import { Router, type RouteRequest } from './router.js';
+import { LATENCY_STALE_MS, Router, type RouteRequest } from './router.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const settings = RouterConfig.parse({ allowedFails: 3, failureWindowMs: 60_000, cooldownMs: 30_000, maxRetryAfterMs: 10_000 });
@@ -70,6 +70,26 @@ describe('Router.pick', () => {
     // b's TTFT comes down with new samples (moving average, not the first sample for ever).
     for (let i = 0; i < 10; i++) router.ended(b, { ttftMs: 10, totalMs: 100, tokens: 20, outputTokens: 10 }, NOW);
     expect(pickId(router, g, 'lowest_latency', stream)).toBe('b');
+  });
+
+  it('lowest latency: an average not sampled for 30 s gets one probe request, and that sample starts it afresh', () => {
+    const router = new Router();
+    const a = deployment('a');
+    const b = deployment('b');
+    const g = group(a, b);
+    router.ended(a, { ttftMs: null, totalMs: 3_000, tokens: 20, outputTokens: 10 }, NOW); // a hiccup: 300 ms per token
+    router.ended(b, { ttftMs: null, totalMs: 500, tokens: 20, outputTokens: 10 }, NOW);
+    const later = NOW + LATENCY_STALE_MS - 1;
+    router.ended(b, { ttftMs: null, totalMs: 500, tokens: 20, outputTokens: 10 }, later);
+    expect(pickId(router, g, 'lowest_latency', plain, new Set(), later)).toBe('b');
+    // 30 s on, a's figure is stale: one request goes there (not every one: b wins again while the probe is out).
+    const stale = NOW + LATENCY_STALE_MS + 1;
+    expect(pickId(router, g, 'lowest_latency', plain, new Set(), stale)).toBe('a');
+    expect(pickId(router, g, 'lowest_latency', plain, new Set(), stale)).toBe('b');
+    // The probe shows a is fast now (10 ms per token): its new figure is that sample, not 30% of the way to it.
+    router.ended(a, { ttftMs: null, totalMs: 100, tokens: 20, outputTokens: 10 }, stale + 5);
+    expect(router.peek('a')!.msPerToken).toBe(10);
+    expect(pickId(router, g, 'lowest_latency', plain, new Set(), stale + 10)).toBe('a');
   });
 
   it('usage based: the most rpm/tpm headroom left this minute; counts restart with the minute', () => {

@@ -4,6 +4,12 @@ import { deploymentPrice } from '../usage/cost.js';
 
 /** Weight of a new latency sample in the moving averages. */
 const EWMA_ALPHA = 0.3;
+/**
+ * A latency average not sampled for this long is stale: lowest latency sends the deployment one request to measure it
+ * again (at most one such probe per period), and that sample starts a new average. Otherwise a deployment measured
+ * slow once (a transient hiccup) would never get the request that shows it is fast again.
+ */
+export const LATENCY_STALE_MS = 30_000;
 /** Deployments whose state is kept (one entry per deployment id this data plane has routed to). */
 const MAX_TRACKED = 10_000;
 
@@ -14,6 +20,10 @@ export class DeploymentState {
   ttftMs = Number.NaN;
   /** Moving average of whole-answer time per output token, ms; NaN until sampled. */
   msPerToken = Number.NaN;
+  /** Epoch ms of the latest sample of each average, and of the latest probe of a stale one. */
+  ttftAt = 0;
+  msPerTokenAt = 0;
+  probedAt = 0;
   /** The minute (epoch minutes) `requests` and `tokens` count in. */
   minute = -1;
   requests = 0;
@@ -154,14 +164,20 @@ export class Router {
     if (result === null) return;
     state.tokens += result.tokens;
     const perToken = result.outputTokens > 0 ? result.totalMs / result.outputTokens : null;
-    this.observeLatency(state, result.ttftMs, perToken);
+    this.observeLatency(state, result.ttftMs, perToken, nowMs);
     this.peers?.latency(deployment.id, result.ttftMs, perToken);
   }
 
-  /** Latency figures of one request (this data plane's, or a peer's). */
-  observeLatency(state: DeploymentState, ttftMs: number | null, msPerToken: number | null): void {
-    if (ttftMs !== null) state.ttftMs = Number.isNaN(state.ttftMs) ? ttftMs : state.ttftMs + EWMA_ALPHA * (ttftMs - state.ttftMs);
-    if (msPerToken !== null) state.msPerToken = Number.isNaN(state.msPerToken) ? msPerToken : state.msPerToken + EWMA_ALPHA * (msPerToken - state.msPerToken);
+  /** Latency figures of one request (this data plane's, or a peer's); a stale average starts again from the sample. */
+  observeLatency(state: DeploymentState, ttftMs: number | null, msPerToken: number | null, nowMs: number): void {
+    if (ttftMs !== null) {
+      state.ttftMs = Number.isNaN(state.ttftMs) || nowMs - state.ttftAt > LATENCY_STALE_MS ? ttftMs : state.ttftMs + EWMA_ALPHA * (ttftMs - state.ttftMs);
+      state.ttftAt = nowMs;
+    }
+    if (msPerToken !== null) {
+      state.msPerToken = Number.isNaN(state.msPerToken) || nowMs - state.msPerTokenAt > LATENCY_STALE_MS ? msPerToken : state.msPerToken + EWMA_ALPHA * (msPerToken - state.msPerToken);
+      state.msPerTokenAt = nowMs;
+    }
   }
 
   /**
@@ -199,13 +215,13 @@ export class Router {
         return this.weighted(candidates);
       case 'least_busy':
         return this.lowest(candidates, (d) => this.state(d.id).inFlight);
-      case 'lowest_latency':
-        // Never measured first (-1): every deployment gets a sample before the averages decide.
-        return this.lowest(candidates, (d) => {
-          const state = this.state(d.id);
-          const value = request.stream ? state.ttftMs : state.msPerToken;
-          return Number.isNaN(value) ? -1 : value;
-        });
+      case 'lowest_latency': {
+        // Never measured first (-1): every deployment gets a sample before the averages decide; stale ones are probed.
+        const chosen = this.lowest(candidates, (d) => latencyScore(this.state(d.id), request.stream, nowMs));
+        const state = this.state(chosen.id);
+        if (needsProbe(state, request.stream, nowMs)) state.probedAt = nowMs;
+        return chosen;
+      }
       case 'usage_based':
         return this.lowest(candidates, (d) => -headroom(d, this.state(d.id).thisMinute(nowMs), request));
       case 'lowest_cost':
@@ -238,6 +254,18 @@ export class Router {
     }
     return tied.length === 1 ? tied[0]! : this.weighted(tied);
   }
+}
+
+/** Lowest latency's score: the average the request's kind is judged by; -1 (first) if never sampled or due a probe. */
+function latencyScore(state: DeploymentState, stream: boolean, nowMs: number): number {
+  const value = stream ? state.ttftMs : state.msPerToken;
+  return Number.isNaN(value) || needsProbe(state, stream, nowMs) ? -1 : value;
+}
+
+/** The average is stale and no probe went out within the staleness period. */
+function needsProbe(state: DeploymentState, stream: boolean, nowMs: number): boolean {
+  const sampledAt = stream ? state.ttftAt : state.msPerTokenAt;
+  return sampledAt > 0 && nowMs - sampledAt > LATENCY_STALE_MS && nowMs - state.probedAt > LATENCY_STALE_MS;
 }
 
 /**
