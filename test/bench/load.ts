@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import type { Target } from './stack.js';
 import { STREAM_CHUNKS } from './upstream.js';
@@ -165,15 +166,21 @@ async function oneStream(target: Target, body: string): Promise<{ ttft: number; 
   return { ttft, total: performance.now() - start, chunks, done };
 }
 
-/** `concurrency` loops of streamed requests, for `count` streams in all or for `seconds`. */
-export async function streamLoad(target: Target, body: string, opts: { count?: number; seconds?: number; concurrency: number }): Promise<StreamResult> {
+/**
+ * `concurrency` loops of streamed requests, for `count` streams in all or for `seconds`. `staggerMs` spreads the
+ * loops' first requests evenly over that many milliseconds: streams of equal length that start together stay in
+ * lockstep, so with gaps between chunks every stream's chunk arrives in the same burst and the last of each burst
+ * waits for the others (queueing that independent clients do not cause, and that swamps a proxy's own delay).
+ */
+export async function streamLoad(target: Target, body: string, opts: { count?: number; seconds?: number; concurrency: number; staggerMs?: number }): Promise<StreamResult> {
   const result: StreamResult = { ttft: [], total: [], completed: 0, chunksOk: 0, durationS: 0 };
   const before = target.pid ? cpuMs(target.pid) : 0;
   const start = performance.now();
   const deadline = opts.seconds !== undefined ? start + opts.seconds * 1000 : Number.POSITIVE_INFINITY;
   let remaining = opts.count ?? Number.POSITIVE_INFINITY;
   await Promise.all(
-    Array.from({ length: opts.concurrency }, async () => {
+    Array.from({ length: opts.concurrency }, async (_, loop) => {
+      if (opts.staggerMs) await sleep((loop * opts.staggerMs) / opts.concurrency);
       while (remaining-- > 0 && performance.now() < deadline) {
         const r = await oneStream(target, body);
         result.ttft.push(r.ttft);

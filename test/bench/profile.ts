@@ -1,10 +1,13 @@
 /**
  * One benchmark load against the gateway only, for profiling and quick A/B checks:
- * `tsx test/bench/profile.ts <plain|stream> [seconds=5] [connections=64] [rounds=1]`.
+ * `tsx test/bench/profile.ts <plain|stream|limited> [seconds=5] [connections=64] [rounds=1]`. `limited`: plain
+ * requests with a key that has every limit and a budget (limits-bench.ts), counted in process, or in Redis with
+ * BENCH_DP_REDIS=redis://….
  * The data plane runs under the V8 CPU profiler (cpu-profile.cjs; the profile is written to BENCH_PROF_DIR, default
  * /tmp/prof, when it stops) unless BENCH_NO_PROF=1. Extra data-plane Node flags: BENCH_DP_NODE_OPTIONS.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LIMITS } from './limits-bench.js';
 import { rssMb, wrkLoad } from './load.js';
 import { startBenchStack } from './stack.js';
 import { STREAM_CHUNKS } from './upstream.js';
@@ -12,16 +15,17 @@ import { STREAM_CHUNKS } from './upstream.js';
 const [mode = 'plain', seconds = '5', conc = '64', rounds = '1'] = process.argv.slice(2);
 const dir = process.env.BENCH_PROF_DIR ?? '/tmp/prof';
 const flags = [process.env.BENCH_NO_PROF ? '' : `--require ${new URL('./cpu-profile.cjs', import.meta.url).pathname}`, process.env.BENCH_DP_NODE_OPTIONS ?? ''].join(' ').trim();
-const stack = await startBenchStack({ ...(flags && { NODE_OPTIONS: flags }), BENCH_PROF_DIR: dir });
+const stack = await startBenchStack({ ...(flags && { NODE_OPTIONS: flags }), BENCH_PROF_DIR: dir, ...(process.env.BENCH_DP_REDIS && { REDIS_URL: process.env.BENCH_DP_REDIS }) });
+const target = mode === 'limited' ? { ...stack.gateway, headers: { Authorization: `Bearer ${await stack.createKey({ alias: 'bench-limited', ...LIMITS })}` } } : stack.gateway;
 const plain = JSON.stringify({ model: 'bench-gpt', messages: [{ role: 'user', content: 'Say hello.' }] });
 const stream = JSON.stringify({ model: 'bench-gpt', stream: true, bench_gap_ms: 0, messages: [{ role: 'user', content: 'Count.' }] });
-const body = mode === 'plain' ? plain : stream;
-const expect = mode === 'plain' ? undefined : STREAM_CHUNKS;
+const body = mode === 'stream' ? stream : plain;
+const expect = mode === 'stream' ? STREAM_CHUNKS : undefined;
 try {
-  await wrkLoad(stack.gateway, body, 16, 2, expect);
+  await wrkLoad(target, body, 16, 2, expect);
   for (let i = 0; i < Number(rounds); i++) {
     console.error('load starts');
-    const r = await wrkLoad(stack.gateway, body, Number(conc), Number(seconds), expect);
+    const r = await wrkLoad(target, body, Number(conc), Number(seconds), expect);
     await sleep(600);
     console.log(JSON.stringify({ ...r, rssMb: rssMb(stack.gateway.pid!), usage: await stack.usage?.tally() }));
   }

@@ -18,6 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuMs, requireWrk, rssMb, streamLoad, wrkLoad, type LoadResult, type StreamResult } from './load.js';
 import { benchLimits } from './limits-bench.js';
 import { benchRouting } from './routing-bench.js';
+import { startHelper } from './helper-process.js';
 import { startBenchStack, type Target } from './stack.js';
 import { percentile, sortedCopy, table } from './stats.js';
 import { STREAM_CHUNKS } from './upstream.js';
@@ -29,12 +30,14 @@ const CONCURRENCIES = [1, 16, 64];
 const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const mid = (values: number[]) => percentile(sortedCopy(values), 50);
 
-/** Runs `measure` for both targets, ROUNDS times, alternating which goes first. */
-async function alternating<R>(stack: { direct: Target; gateway: Target }, measure: (t: Target) => Promise<R>): Promise<Record<'direct' | 'gateway', R[]>> {
-  const runs: Record<'direct' | 'gateway', R[]> = { direct: [], gateway: [] };
+/** Runs `measure` for each target, ROUNDS times, rotating which goes first (with two targets: alternating). */
+async function alternating<T extends Target, R>(targets: readonly T[], measure: (t: T) => Promise<R>): Promise<Record<T['name'], R[]>> {
+  const runs = Object.fromEntries(targets.map((t) => [t.name, [] as R[]])) as Record<T['name'], R[]>;
   for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? [stack.direct, stack.gateway] : [stack.gateway, stack.direct];
-    for (const t of order) runs[t.name].push(await measure(t));
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[(round + i) % targets.length]!;
+      runs[t.name as T['name']].push(await measure(t));
+    }
   }
   return runs;
 }
@@ -44,6 +47,9 @@ async function main(): Promise<void> {
   const stack = await startBenchStack(process.env.BENCH_DP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_DP_NODE_OPTIONS } : {});
   const { direct, gateway } = stack;
   const pid = gateway.pid!;
+  // The bare uWS + undici pass-through, on the gateway's core: the floor for the plain rows' throughput.
+  const bareProxy = await startHelper<{ url: string }>('./bare-proxy.ts', [`${stack.upstreamApiBase}/chat/completions`], '0');
+  const bare: Target = { name: 'bare', url: bareProxy.info.url, headers: {}, pid: bareProxy.child.pid! };
   const plainBody = JSON.stringify({ model: 'bench-gpt', messages: [{ role: 'user', content: 'Say hello.' }] });
   const streamBody = (gap: number) => JSON.stringify({ model: 'bench-gpt', stream: true, bench_gap_ms: gap, messages: [{ role: 'user', content: 'Count.' }] });
   const summary: Record<string, unknown> = {};
@@ -65,6 +71,7 @@ async function main(): Promise<void> {
     const idleRss = rssMb(pid).now;
 
     // Warm up both paths (JIT, keep-alive pools, V8 heap sizing), plain and streamed.
+    await wrkLoad(bare, plainBody, 16, 2);
     for (const t of [direct, gateway]) {
       await counted(t, wrkLoad(t, plainBody, 16, 2));
       await counted(t, wrkLoad(t, streamBody(0), 16, 2, STREAM_CHUNKS));
@@ -73,19 +80,26 @@ async function main(): Promise<void> {
     // 1. Non-streaming, closed loop with wrk at three concurrencies.
     const plainRows: string[][] = [];
     for (const c of CONCURRENCIES) {
-      const runs = await alternating(stack, (t) => counted(t, wrkLoad(t, plainBody, c, DURATION_S)));
+      // The bare proxy's figure is a throughput floor: at c=1 its unbatched writes make it no reference (slower than the gateway).
+      const runs = await alternating(c === 1 ? [direct, gateway] : [direct, gateway, bare], (t) => counted(t, wrkLoad(t, plainBody, c, DURATION_S)));
       const pick = (rs: LoadResult[], k: 'rps' | 'p50' | 'p99' | 'cpuMsPerRequest') => mid(rs.map((r) => r[k] ?? Number.NaN));
       const d = { rps: pick(runs.direct, 'rps'), p50: pick(runs.direct, 'p50'), p99: pick(runs.direct, 'p99') };
       const g = { rps: pick(runs.gateway, 'rps'), p50: pick(runs.gateway, 'p50'), p99: pick(runs.gateway, 'p99'), cpu: pick(runs.gateway, 'cpuMsPerRequest') };
-      const errors = [...runs.direct, ...runs.gateway].reduce((n, r) => n + r.errors, 0);
-      plainRows.push([String(c), f(d.rps, 0), f(g.rps, 0), f(g.rps / d.rps), f(d.p50, 3), f(g.p50, 3), f(g.p50 - d.p50, 3), f(d.p99, 3), f(g.p99, 3), f(g.p99 / g.p50, 1), f(g.cpu, 4), f(1000 / g.cpu, 0), String(errors)]);
-      summary[`plain_c${c}`] = { direct: d, gateway: g, errors };
+      const bareRuns = (runs as Partial<typeof runs>).bare ?? [];
+      const b = { rps: pick(bareRuns, 'rps'), cpu: pick(bareRuns, 'cpuMsPerRequest') };
+      const errors = [...runs.direct, ...runs.gateway, ...bareRuns].reduce((n, r) => n + r.errors, 0);
+      plainRows.push([String(c), f(d.rps, 0), f(g.rps, 0), f(g.rps / d.rps), f(b.rps, 0), f(g.rps / b.rps), f(d.p50, 3), f(g.p50, 3), f(g.p50 - d.p50, 3), f(d.p99, 3), f(g.p99, 3), f(g.p99 / g.p50, 1), f(g.cpu, 4), f(b.cpu, 4), f(1000 / g.cpu, 0), String(errors)]);
+      summary[`plain_c${c}`] = { direct: d, gateway: g, bare: b, errors };
     }
-    console.log('Non-streaming chat completions, wrk (latency in ms; CPU = data-plane CPU time per request; capacity = 1 / CPU, requests per second of gateway core)');
-    console.log(table(['conc', 'direct rps', 'gw rps', 'gw/direct', 'direct p50', 'gw p50', 'added p50', 'direct p99', 'gw p99', 'gw p99/p50', 'gw CPU ms/req', 'capacity', 'errors'], plainRows));
+    console.log(
+      'Non-streaming chat completions, wrk (latency in ms; CPU = data-plane CPU time per request; capacity = 1 / CPU, requests per second of gateway core;\n' +
+        `bare = a uWS + undici pass-through on the gateway's core, no auth or accounting: the issue's 15,000 requests/s at c=64 is ${f(15_000 / 22_000)} of the 22,000 it reaches on the reference machine)`,
+    );
+    console.log(table(['conc', 'direct rps', 'gw rps', 'gw/direct', 'bare rps', 'gw/bare', 'direct p50', 'gw p50', 'added p50', 'direct p99', 'gw p99', 'gw p99/p50', 'gw CPU ms/req', 'bare CPU ms/req', 'capacity', 'errors'], plainRows));
 
-    // 2. Streams with 10 ms between chunks: time to first content chunk and total time (Node client).
-    const gap = await alternating(stack, (t) => counted(t, streamLoad(t, streamBody(10), { count: 300, concurrency: 20 })));
+    // 2. Streams with 10 ms between chunks: time to first content chunk and total time (Node client). The 20 loops
+    //    start spread over one gap, as independent clients would, not in lockstep (see `streamLoad`).
+    const gap = await alternating([direct, gateway], (t) => counted(t, streamLoad(t, streamBody(10), { count: 300, concurrency: 20, staggerMs: 10 })));
     const merged = (rs: StreamResult[]) => ({
       ttft: sortedCopy(rs.flatMap((r) => r.ttft)),
       total: sortedCopy(rs.flatMap((r) => r.total)),
@@ -97,8 +111,8 @@ async function main(): Promise<void> {
 
     // 3. Streams without gaps: throughput, with the Node client (as an SDK would read) and with wrk (a C client that
     //    is not the bottleneck), both checking every stream is complete.
-    const zeroNode = await alternating(stack, (t) => counted(t, streamLoad(t, streamBody(0), { seconds: DURATION_S, concurrency: 16 })));
-    const zeroWrk = await alternating(stack, (t) => counted(t, wrkLoad(t, streamBody(0), 16, DURATION_S, STREAM_CHUNKS)));
+    const zeroNode = await alternating([direct, gateway], (t) => counted(t, streamLoad(t, streamBody(0), { seconds: DURATION_S, concurrency: 16 })));
+    const zeroWrk = await alternating([direct, gateway], (t) => counted(t, wrkLoad(t, streamBody(0), 16, DURATION_S, STREAM_CHUNKS)));
     const rate = (rs: StreamResult[]) => mid(rs.map((r) => r.completed / r.durationS));
     const zd = rate(zeroNode.direct);
     const zg = rate(zeroNode.gateway);
@@ -162,6 +176,7 @@ async function main(): Promise<void> {
     summary.rssMb = { idle: idleRss, peak: rss.peak };
     if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(summary, null, 2));
   } finally {
+    bareProxy.stop();
     await stack.stop();
   }
 }

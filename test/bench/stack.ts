@@ -6,7 +6,8 @@ import { STREAM_CHUNKS, UPSTREAM_USAGE, startBenchUpstream } from './upstream.js
 import { sinkTally, type UsageTally } from './usage-sink.js';
 
 export interface Target {
-  name: 'direct' | 'gateway';
+  /** bare: the bare uWS + undici pass-through (`bare-proxy.ts`), the floor a gateway on this stack can reach. */
+  name: 'direct' | 'gateway' | 'bare';
   url: string;
   headers: Record<string, string>;
   pid?: number;
