@@ -1,7 +1,5 @@
 import type { LoadResult, OpenLoopResult } from './load.js';
 import { openLoopLoad, wrkLoad } from './load.js';
-import type { DataPlaneProcess } from '../src/processes.js';
-import { pinRedis } from './pin-redis.js';
 import type { BenchStack, Target } from './stack.js';
 import { percentile, sortedCopy, table } from './stats.js';
 
@@ -9,9 +7,10 @@ import { percentile, sortedCopy, table } from './stats.js';
  * What rate limits and budgets cost on the request path: the same data plane, the same request, with a key that
  * has none and a key with every kind (rpm, tpm, parallel requests and a daily budget; all far above what the load
  * reaches, so nothing is refused and every request pays for a full admit and settle). Two data planes: the stack's
- * own, counting in process, and one with REDIS_URL, counting in Redis on loopback (one Lua call to admit, one to
- * settle). Both on core 0, one at a time under load; a Redis on loopback is pinned to core 1 for the run, with the load
-client (`pin-redis.ts`).
+ * own, counting in process, and one with REDIS_URL, counting in Redis on loopback (one Lua call per event-loop turn
+ * settles and admits that turn's requests). Both on core 0, one at a time under load; Redis runs wherever the OS puts
+ * it (pinning it to core 1, with the load client, was tried: it helped one run and hurt another, where the open-loop
+ * client kept core 1 busy; see docs/performance.md).
  */
 export const LIMITS = { rpmLimit: 10_000_000, tpmLimit: 1_000_000_000, maxParallelRequests: 100_000, maxBudget: 1_000_000, budgetDuration: '1d' };
 const CONCURRENCIES = [16, 64];
@@ -41,16 +40,6 @@ export interface FixedLoadFigures {
 export async function benchLimits(stack: BenchStack, plainBody: string, rounds: number, seconds: number, redisUrl: string): Promise<{ text: string; figures: LimitsFigures[]; fixed: FixedLoadFigures[]; requests: number }> {
   const limitedKey = await stack.createKey({ alias: 'bench-limited', ...LIMITS });
   const redisPlane = await stack.startDataPlane({ REDIS_URL: redisUrl });
-  const pinned = await pinRedis(redisUrl, '1');
-  try {
-    const measured = await measure(stack, plainBody, rounds, seconds, limitedKey, redisPlane);
-    return { ...measured, text: `${measured.text}\n${pinned.note}` };
-  } finally {
-    pinned.restore();
-  }
-}
-
-async function measure(stack: BenchStack, plainBody: string, rounds: number, seconds: number, limitedKey: string, redisPlane: DataPlaneProcess) {
   const plainAuth = stack.gateway.headers;
   const planes = [
     { mode: 'in-process' as const, url: stack.gateway.url, pid: stack.gateway.pid! },

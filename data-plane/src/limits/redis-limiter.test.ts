@@ -237,6 +237,19 @@ describe('RedisLimiter on a Redis of its own', () => {
     expect(again.map((r) => r.ok)).toEqual([true, true, false]);
   });
 
+  it('settles and admits of one turn go as one script call, settles first: a slot freed in the turn is there for its admits', async () => {
+    limiter = new RedisLimiter(new Redis(server.url));
+    await limiter.admit(admitInput([testSubject({ rpm: 1 })])); // loads the script
+    const key = testSubject({ parallel: 1 });
+    const first = await limiter.admit(admitInput([key]));
+    if (!first.ok) throw new Error('expected an admission');
+    await admin.config('RESETSTAT');
+    // In one turn: the admit comes first, but the settle of the request holding the only slot goes before it.
+    const [second] = await Promise.all([limiter.admit(admitInput([key])), limiter.settle(first.ticket, settled())]);
+    expect(second.ok).toBe(true);
+    expect((await admin.info('commandstats')).match(/cmdstat_evalsha:calls=(\d+)/)?.[1]).toBe('1');
+  });
+
   it(`cuts batches at ${MAX_BATCH} requests`, async () => {
     limiter = new RedisLimiter(new Redis(server.url));
     await limiter.admit(admitInput([testSubject({ rpm: 1 })])); // loads the script

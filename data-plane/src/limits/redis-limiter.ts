@@ -3,7 +3,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import { BUDGET_GRACE_MS, DEFAULT_LEASE_MS, admitUnlimited, hasLimits, ticketFor, toRefusal, wholeTokens } from './admission.js';
 import { subjectKey } from './keys.js';
 import { runScript } from '../redis/connection.js';
-import { ADMIT, SETTLE, type LuaScript } from './redis-scripts.js';
+import { SETTLE_AND_ADMIT } from './redis-scripts.js';
 import type { AdmitInput, AdmitResult, LimitKind, LimitSubject, LimiterBackend, SettleInput, Ticket, WindowStatus } from './types.js';
 
 export interface RedisLimiterOptions {
@@ -18,7 +18,7 @@ export interface RedisLimiterOptions {
 const KINDS: readonly LimitKind[] = ['rpm', 'tpm', 'parallel', 'budget'];
 
 /**
- * Most requests one script call admits or settles: a batch runs atomically, holding every other client of Redis up
+ * Most requests one script call settles and admits: a batch runs atomically, holding every other client of Redis up
  * meanwhile, so it must stay short (a request of one subject with every limit takes Redis some 10 µs).
  */
 export const MAX_BATCH = 256;
@@ -36,17 +36,20 @@ interface SubjectKeys {
   budget: string;
 }
 
-/** Requests gathered for one script call; `reply` settles once the call does. */
+/** Settles and admits gathered for one script call (`SETTLE_AND_ADMIT`); `reply` settles once the call does. */
 class Batch {
-  readonly keys: string[] = [];
-  readonly args: Array<string | number>;
+  readonly settleKeys: string[] = [];
+  readonly settleArgs: Array<string | number> = [];
+  readonly admitKeys: string[] = [];
+  readonly admitArgs: Array<string | number> = [];
+  /** Requests in the batch; admits also count their own, the index of their reply. */
   count = 0;
+  admits = 0;
   readonly reply: Promise<unknown[]>;
   resolve!: (reply: unknown[]) => void;
   reject!: (err: unknown) => void;
 
-  constructor(header: Array<string | number>) {
-    this.args = header;
+  constructor() {
     this.reply = new Promise<unknown[]>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -55,10 +58,10 @@ class Batch {
 }
 
 /**
- * Counters in Redis, exact across data planes. Admits made in one event-loop turn go to Redis as one script call (and
- * settles as another, see `redis-scripts.ts`), whatever the number of requests and subjects: per command, ioredis
- * costs the data plane far more CPU than the script costs Redis, and a saturated data plane is the one that sees many
- * admits a turn. Batches are cut at `MAX_BATCH` requests. A batch is flushed in the turn's check phase
+ * Counters in Redis, exact across data planes. The settles and admits made in one event-loop turn go to Redis as one
+ * script call (settles first, see `redis-scripts.ts`), whatever the number of requests and subjects: per command, the
+ * data plane pays a write syscall and ioredis's work on the command and its reply, far more CPU than the script costs
+ * Redis, and a saturated data plane is the one that sees many admits a turn. Batches are cut at `MAX_BATCH` requests. A batch is flushed in the turn's check phase
  * (`setImmediate`), after every I/O callback of the turn has run, so one batch gathers the requests of every socket
  * that was readable, for only the time the rest of the turn takes.
  *
@@ -74,14 +77,9 @@ export class RedisLimiter implements LimiterBackend {
   private readonly logger: Logger;
   private settleFailing = false;
   private readonly keyCache = new Map<string, Map<string, SubjectKeys>>();
-  private admits: Batch | null = null;
-  private settles: Batch | null = null;
-  private flushScheduled = false;
+  private batch: Batch | null = null;
   private readonly flush = (): void => {
-    this.flushScheduled = false;
-    // Settles first: slots they free are there for the admits of the same turn.
-    if (this.settles !== null) this.sendSettles();
-    if (this.admits !== null) this.sendAdmits();
+    if (this.batch !== null) this.send();
   };
 
   /** Takes over `redis` (closing the limiter closes it). */
@@ -102,9 +100,9 @@ export class RedisLimiter implements LimiterBackend {
   async admit(input: AdmitInput): Promise<AdmitResult> {
     const subjects = input.subjects.filter(hasLimits);
     if (subjects.length === 0) return admitUnlimited(input, 'redis');
-    const batch = (this.admits ??= this.open(new Batch([this.leaseMs, BUDGET_GRACE_MS])));
-    const index = batch.count++;
-    const { keys, args } = batch;
+    const batch = this.open();
+    const index = batch.admits++;
+    const { admitKeys: keys, admitArgs: args } = batch;
     args.push(input.requestId, wholeTokens(input.reserveTokens), String(input.reserveNanos), subjects.length);
     for (const subject of subjects) {
       const names = this.keysOf(subject);
@@ -122,7 +120,7 @@ export class RedisLimiter implements LimiterBackend {
         budget?.periodEndMs ?? '',
       );
     }
-    if (batch.count === MAX_BATCH) this.sendAdmits();
+    if (++batch.count === MAX_BATCH) this.send();
 
     const reply = (await batch.reply)[index] as Array<number | string>;
     const status = { requests: windowStatus(reply, 1), tokens: windowStatus(reply, 4) };
@@ -142,9 +140,8 @@ export class RedisLimiter implements LimiterBackend {
     const tokenDelta = wholeTokens(actual.tokens) - ticket.reservedTokens;
     const nanosDelta = actual.nanos - ticket.reservedNanos;
     if (tokenDelta === 0 && nanosDelta === 0n && !ticket.subjects.some((subject) => subject.parallel !== null)) return;
-    const batch = (this.settles ??= this.open(new Batch([BUDGET_GRACE_MS])));
-    batch.count++;
-    const { keys, args } = batch;
+    const batch = this.open();
+    const { settleKeys: keys, settleArgs: args } = batch;
     args.push(ticket.requestId, tokenDelta, String(nanosDelta), String(actual.nanos), ticket.subjects.length);
     for (const subject of ticket.subjects) {
       const names = this.keysOf(subject);
@@ -155,7 +152,7 @@ export class RedisLimiter implements LimiterBackend {
       if (budget !== null) keys.push(this.budgetKey(names, budget.periodId));
       args.push(tpm ?? '', subject.parallel !== null ? '1' : '', budget === null ? '' : String(budget.seedNanos), budget?.periodEndMs ?? '');
     }
-    if (batch.count === MAX_BATCH) this.sendSettles();
+    if (++batch.count === MAX_BATCH) this.send();
     try {
       await batch.reply;
       this.settleFailing = false;
@@ -175,24 +172,22 @@ export class RedisLimiter implements LimiterBackend {
     else this.redis.disconnect();
   }
 
-  private open(batch: Batch): Batch {
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
+  /** The batch of this turn, opened (and its flush scheduled) by the turn's first settle or admit. */
+  private open(): Batch {
+    if (this.batch === null) {
+      this.batch = new Batch();
       setImmediate(this.flush);
     }
-    return batch;
+    return this.batch;
   }
 
-  private sendAdmits(): void {
-    const batch = this.admits!;
-    this.admits = null;
-    this.run(ADMIT, batch).then(batch.resolve, batch.reject);
-  }
-
-  private sendSettles(): void {
-    const batch = this.settles!;
-    this.settles = null;
-    this.run(SETTLE, batch).then(batch.resolve, batch.reject);
+  /** One script call for the whole batch (`runScript`: EVALSHA, or EVAL after Redis lost its script cache). */
+  private send(): void {
+    const batch = this.batch!;
+    this.batch = null;
+    const keys = batch.settleKeys.length === 0 ? batch.admitKeys : batch.settleKeys.concat(batch.admitKeys);
+    const args = [this.leaseMs, BUDGET_GRACE_MS, batch.settleArgs.length, ...batch.settleArgs, ...batch.admitArgs];
+    (runScript(this.redis, SETTLE_AND_ADMIT, keys, args) as Promise<unknown[]>).then(batch.resolve, batch.reject);
   }
 
   /** A subject's counter names, from the cache (ids repeat request after request). */
@@ -215,11 +210,6 @@ export class RedisLimiter implements LimiterBackend {
       names.budget = `${names.stem}:budget:${periodId}`;
     }
     return names.budget;
-  }
-
-  /** One script call for the whole batch (`runScript`: EVALSHA, or EVAL after Redis lost its script cache). */
-  private async run(script: LuaScript, batch: Batch): Promise<unknown[]> {
-    return (await runScript(this.redis, script, batch.keys, batch.args)) as unknown[];
   }
 
 }

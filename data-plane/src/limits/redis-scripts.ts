@@ -51,22 +51,60 @@ end
 `;
 
 /**
- * Admits a batch of requests, one after the other: each request is all or nothing across its subjects, exactly as if
- * it had a script call of its own, and sees what the requests before it took.
+ * One call per event-loop turn of a data plane: settles a batch of requests, then admits a batch (slots and tokens
+ * the settles free are there for the admits). One script rather than one for each, because per command the data
+ * plane's cost (a write syscall, a reply to read and parse) is what a saturated data plane feels, not Redis's.
  *
- * KEYS: per request, per subject, in order, the keys of the limits it has: rpm window, tpm window, in-flight set,
- * budget counter.
- * ARGV: lease ms, budget grace ms; then per request: request id, tokens to reserve, nano-USD to reserve, number of
- * subjects, and 6 per subject: rpm, tpm, parallel, budget max, budget seed, budget period end ms ('' where absent).
- * Returns one reply per request: {1, requests limit, remaining, reset ms, tokens limit, remaining, reset ms} (-1s: no
- * such window), or {0, ...those six, subject number, kind (1 rpm, 2 tpm, 3 parallel, 4 budget), retry ms (-1: never),
- * budget spent}.
+ * KEYS: the settles' keys, then the admits', each per request, per subject, in order. A settle's: tpm window,
+ * in-flight set, budget counter (those it has a correction for). An admit's: rpm window, tpm window, in-flight set,
+ * budget counter (the limits it has).
+ * ARGV: lease ms, budget grace ms, how many of the ARGV that follow are the settles'; then per settled request:
+ * request id, token correction (actual − reserved), nano-USD correction, actual nano-USD, number of subjects, and 4
+ * per subject: tpm ('' when there is no correction to make), '1' if it holds an in-flight slot, budget seed and budget
+ * period end ms ('' when there is no correction to make); then per admitted request: request id, tokens to reserve,
+ * nano-USD to reserve, number of subjects, and 6 per subject: rpm, tpm, parallel, budget max, budget seed, budget
+ * period end ms ('' where absent).
+ *
+ * Admits run one after the other: each request is all or nothing across its subjects, exactly as if it had a script
+ * call of its own, and sees what the requests before it took. Returns one reply per admitted request: {1, requests
+ * limit, remaining, reset ms, tokens limit, remaining, reset ms} (-1s: no such window), or {0, ...those six, subject
+ * number, kind (1 rpm, 2 tpm, 3 parallel, 4 budget), retry ms (-1: never), budget spent}.
  */
-export const ADMIT = script(`${COMMON}
+export const SETTLE_AND_ADMIT = script(`${COMMON}
 local lease, grace = tonumber(ARGV[1]), tonumber(ARGV[2])
-local k, p = 0, 2
+local settles_end = 3 + tonumber(ARGV[3])
+local k, p = 0, 3
 
--- One request's decision. State: commits to make if admitted, the refusal that takes longest to clear, and the
+-- Settles.
+while p < settles_end do
+  local request_id, token_delta, nanos_delta, nanos = ARGV[p + 1], tonumber(ARGV[p + 2]), ARGV[p + 3], ARGV[p + 4]
+  local subjects = tonumber(ARGV[p + 5])
+  p = p + 5
+  for s = 1, subjects do
+    local tpm = tonumber(ARGV[p + 1])
+    if tpm then
+      k = k + 1
+      -- Tokens given back never take the window below empty ("now").
+      store(KEYS[k], level(KEYS[k], tpm) + token_delta * W, tpm)
+    end
+    if ARGV[p + 2] == '1' then
+      k = k + 1
+      redis.call('ZREM', KEYS[k], request_id)
+    end
+    if ARGV[p + 3] ~= '' then
+      k = k + 1
+      -- A counter gone since admit (expired, or a Redis restart) lost the reservation: it takes the actual cost.
+      if create_budget(KEYS[k], ARGV[p + 3], tonumber(ARGV[p + 4]), grace) then
+        redis.call('INCRBY', KEYS[k], nanos)
+      else
+        redis.call('INCRBY', KEYS[k], nanos_delta)
+      end
+    end
+    p = p + 4
+  end
+end
+
+-- Admits. One request's decision. State: commits to make if admitted, the refusal that takes longest to clear, and the
 -- tightest request and token windows.
 local request_id, tokens, nanos, cost_nanos, commits, hit, tight
 
@@ -169,45 +207,4 @@ end
 local replies = {}
 while p < #ARGV do replies[#replies + 1] = admit_one() end
 return replies
-`);
-
-/**
- * Settles a batch of requests, one after the other.
- *
- * KEYS: per request, per subject, in order, the keys of what it holds: tpm window, in-flight set, budget counter.
- * ARGV: budget grace ms; then per request: request id, token correction (actual − reserved), nano-USD correction,
- * actual nano-USD, number of subjects, and 4 per subject: tpm ('' when there is no correction to make), '1' if it
- * holds an in-flight slot, budget seed and budget period end ms ('' when there is no correction to make).
- */
-export const SETTLE = script(`${COMMON}
-local grace = tonumber(ARGV[1])
-local k, p = 0, 1
-while p < #ARGV do
-  local request_id, token_delta, nanos_delta, nanos = ARGV[p + 1], tonumber(ARGV[p + 2]), ARGV[p + 3], ARGV[p + 4]
-  local subjects = tonumber(ARGV[p + 5])
-  p = p + 5
-  for s = 1, subjects do
-    local tpm = tonumber(ARGV[p + 1])
-    if tpm then
-      k = k + 1
-      -- Tokens given back never take the window below empty ("now").
-      store(KEYS[k], level(KEYS[k], tpm) + token_delta * W, tpm)
-    end
-    if ARGV[p + 2] == '1' then
-      k = k + 1
-      redis.call('ZREM', KEYS[k], request_id)
-    end
-    if ARGV[p + 3] ~= '' then
-      k = k + 1
-      -- A counter gone since admit (expired, or a Redis restart) lost the reservation: it takes the actual cost.
-      if create_budget(KEYS[k], ARGV[p + 3], tonumber(ARGV[p + 4]), grace) then
-        redis.call('INCRBY', KEYS[k], nanos)
-      else
-        redis.call('INCRBY', KEYS[k], nanos_delta)
-      end
-    end
-    p = p + 4
-  end
-end
-return 1
 `);
