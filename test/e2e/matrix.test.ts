@@ -441,6 +441,40 @@ describe('golden matrix: inbound protocol × provider', () => {
     expect(sentToOpenAi.user).toBe('user_abc_session_1');
   });
 
+  it('Claude Code → GPT target: an image a tool returned reaches the model, after the tool message', async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    const before = standIns.openai!.requests.length;
+    const msg = await anthropic().messages.create({
+      model: 'm-openai',
+      max_tokens: 64,
+      tools: [{ name: 'screenshot', description: 'Takes a screenshot', input_schema: { type: 'object', properties: {} } }],
+      messages: [
+        { role: 'user', content: 'Take a screenshot.' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01shot', name: 'screenshot', input: {} }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_01shot', content: [{ type: 'text', text: 'Screenshot taken.' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: png } }] },
+            { type: 'text', text: `What is on it? ${directive(TEXT)}` },
+          ],
+        },
+      ],
+    });
+    expect(msg.content).toEqual([{ type: 'text', text: TEXT.text }]);
+    const sent = standIns.openai!.requests[before]!.body as { messages: Array<{ role: string; content: unknown; tool_call_id?: string }> };
+    expect(sent.messages.slice(2)).toEqual([
+      { role: 'tool', tool_call_id: 'toolu_01shot', content: 'Screenshot taken.\n[an attachment of this result follows in the next user message]' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Attachments of the result of tool call toolu_01shot:' },
+          { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } },
+        ],
+      },
+      { role: 'user', content: `What is on it? ${directive(TEXT)}` },
+    ]);
+  });
+
   it('Responses go to the openai target as is (native pass-through); the other OpenAI-family targets get them translated', async () => {
     for (const [model, upstream, path] of [
       ['m-openai', standIns.openai!, '/v1/responses'],

@@ -143,14 +143,40 @@ describe('canonical → OpenAI chat completions body', () => {
     expect(roundTrip({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, file] }] }).messages[0]).toEqual({ role: 'user', content: [{ type: 'text', text: 'x' }, file] });
   });
 
-  it('refuses file URLs and binary files in tool results with a 400', () => {
+  it('refuses file URLs with a 400', () => {
     const url: CanonicalRequest = { stream: false, messages: [{ role: 'user', content: [{ type: 'file', source: { kind: 'url', url: 'https://example.com/a.pdf' } }] }] };
     expect(() => translateRequest(url, target)).toThrow(expect.objectContaining({ status: 400, type: 'invalid_request_error', code: 'file_url_not_supported', message: expect.stringMatching(/does not fetch URLs/) }));
-    const inTool: CanonicalRequest = {
+  });
+
+  it('sends the images and PDFs of tool results in a user message after the tool messages, labelled by call', () => {
+    const png = { kind: 'base64' as const, mediaType: 'image/png', data: 'iVBORw0KGgo=' };
+    const request: CanonicalRequest = {
       stream: false,
-      messages: [{ role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c', content: [{ type: 'file', source: { kind: 'base64', mediaType: 'application/pdf', data: 'JVBE' } }] }] }],
+      messages: [
+        { role: 'tool', content: [
+          { type: 'tool-result', toolCallId: 'call_shot', content: [{ type: 'text', text: 'Screenshot taken.' }, { type: 'image', source: png }] },
+          { type: 'tool-result', toolCallId: 'call_ls', content: [{ type: 'text', text: 'a.txt b.pdf' }] },
+          { type: 'tool-result', toolCallId: 'call_read', content: [{ type: 'file', source: { kind: 'base64', mediaType: 'application/pdf', data: 'JVBE' } }, { type: 'image', source: { kind: 'url', url: 'https://example.com/p.png' } }] },
+        ] },
+        { role: 'user', content: [{ type: 'text', text: 'What do you see?' }] },
+      ],
     };
-    expect(() => translateRequest(inTool, target)).toThrow(expect.objectContaining({ status: 400, code: 'unsupported_tool_result_content', message: expect.stringMatching(/only text in tool results/) }));
+    expect(translateRequest(request, target).messages).toEqual([
+      { role: 'tool', tool_call_id: 'call_shot', content: 'Screenshot taken.\n[an attachment of this result follows in the next user message]' },
+      { role: 'tool', tool_call_id: 'call_ls', content: 'a.txt b.pdf' },
+      { role: 'tool', tool_call_id: 'call_read', content: '[2 attachments of this result follow in the next user message]' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Attachments of the result of tool call call_shot:' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+          { type: 'text', text: 'Attachments of the result of tool call call_read:' },
+          { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBE', filename: 'document.pdf' } },
+          { type: 'image_url', image_url: { url: 'https://example.com/p.png' } },
+        ],
+      },
+      { role: 'user', content: 'What do you see?' },
+    ]);
   });
 
   it('keeps system prompts as system (developer messages arrive as system too), drops cache_control and earlier reasoning', () => {

@@ -34,8 +34,10 @@ export const OPENAI_REQUEST_OPTIONS: OpenAiRequestOptions = { maxTokensField: 'm
  * - Reasoning parts from earlier turns are dropped (chat completions cannot take them back; DeepSeek rejects
  *   `reasoning_content` in input messages), and so is `cache_control` (OpenAI caches prompts automatically).
  * - Files go as `file` parts with inline `file_data` (a data URL) and a filename; text documents (and base64
- *   `text/*` files) as text. URLs are a 400 (chat completions takes no file URLs and the gateway does not fetch),
- *   and so is a PDF in a tool result (`tool` messages take text only).
+ *   `text/*` files) as text. URLs are a 400 (chat completions takes no file URLs and the gateway does not fetch).
+ * - `tool` messages take text only, so the images and PDFs a tool returned (a screenshot, a file Claude Code read)
+ *   follow the tool messages in one `user` message, each result's labelled with its call id, and the tool message
+ *   says they follow: the model sees them, nothing is dropped.
  * - When streaming, `stream_options.include_usage` is always on: the gateway bills from that last chunk.
  * - Unknown fields of an OpenAI chat client (`passthrough`) go through untouched; what the gateway set wins.
  * @see https://platform.openai.com/docs/api-reference/chat/create
@@ -88,11 +90,20 @@ function toMessages(message: Message): OpenAiMessage[] {
       );
       return [{ role: 'assistant', content: text === '' && calls.length > 0 ? null : text, ...(calls.length > 0 && { tool_calls: calls }), ...name }];
     }
-    case 'tool':
-      // Chat completions takes one `tool` message per result, text only.
-      return message.content.flatMap((p) =>
-        p.type === 'tool-result' ? [{ role: 'tool' as const, tool_call_id: p.toolCallId, content: toolResultText(p.content) }] : [],
-      );
+    case 'tool': {
+      // Chat completions takes one `tool` message per result, text only; what else the results hold follows them.
+      const messages: OpenAiMessage[] = [];
+      const attached: OpenAiContentPart[] = [];
+      for (const p of message.content) {
+        if (p.type !== 'tool-result') continue;
+        const { text, media } = splitToolResult(p.content);
+        const note = media.length === 0 ? '' : `[${media.length === 1 ? 'an attachment' : `${media.length} attachments`} of this result follow${media.length === 1 ? 's' : ''} in the next user message]`;
+        messages.push({ role: 'tool', tool_call_id: p.toolCallId, content: text === '' ? note : note === '' ? text : `${text}\n${note}` });
+        if (media.length > 0) attached.push({ type: 'text', text: `Attachments of the result of tool call ${p.toolCallId}:` }, ...media);
+      }
+      if (attached.length > 0) messages.push({ role: 'user', content: attached });
+      return messages;
+    }
   }
 }
 
@@ -139,17 +150,16 @@ function filename(part: FilePart, mediaType: string): string {
   return ext !== '' && !base.toLowerCase().endsWith(ext) ? `${base}${ext}` : base;
 }
 
-/** A tool result as the text a `tool` message takes: text parts and text documents; images are dropped, PDFs refused. */
-function toolResultText(content: readonly MediaPart[]): string {
-  return content.map(toolResultPartText).join('');
-}
-
-function toolResultPartText(p: MediaPart): string {
-  if (p.type === 'text') return p.text;
-  if (p.type === 'image') return '';
-  const part = filePart(p);
-  if (part.type === 'text') return part.text;
-  throw invalidRequest('unsupported_tool_result_content', 'chat completions takes only text in tool results, and this tool result holds a file.');
+/** A tool result's text (text parts and text documents) for its `tool` message, and its images and files for after. */
+function splitToolResult(content: readonly MediaPart[]): { text: string; media: OpenAiContentPart[] } {
+  let text = '';
+  const media: OpenAiContentPart[] = [];
+  for (const p of content) {
+    const part = toContentPart(p);
+    if (part.type === 'text') text += part.text;
+    else media.push(part);
+  }
+  return { text, media };
 }
 
 function isText(part: Message['content'][number]): part is TextPart {
