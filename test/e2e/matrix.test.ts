@@ -441,6 +441,17 @@ describe('golden matrix: inbound protocol × provider', () => {
     expect(sentToOpenAi.user).toBe('user_abc_session_1');
   });
 
+  it('Anthropic SDK → Anthropic target: what the canonical form does not model (citations) arrives as Anthropic sent it, plain and streamed', async () => {
+    const citation = { type: 'char_location', cited_text: 'Revenue grew 12%.', document_index: 0, document_title: 'Q3 report', start_char_index: 0, end_char_index: 17 };
+    const script: Script = { text: 'Revenue grew 12%.', citations: [citation], usage: { cacheWriteTokens: 100, inputTokens: 150 } };
+    const request = (): Anthropic.MessageCreateParamsNonStreaming => ({ model: 'm-anthropic', max_tokens: 64, messages: [{ role: 'user', content: `How did revenue do? ${directive(script)}` }] });
+    const plain = await anthropic().messages.create(request());
+    expect(plain.content).toEqual([{ type: 'text', text: 'Revenue grew 12%.', citations: [citation] }]);
+    expect(plain.usage).toMatchObject({ cache_creation_input_tokens: 100, input_tokens: 50 });
+    const streamed = await anthropic().messages.stream(request()).finalMessage();
+    expect(streamed.content).toEqual([{ type: 'text', text: 'Revenue grew 12%.', citations: [citation] }]);
+  });
+
   it('Claude Code → GPT target: an image a tool returned reaches the model, after the tool message', async () => {
     const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
     const before = standIns.openai!.requests.length;

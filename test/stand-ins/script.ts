@@ -46,6 +46,11 @@ export interface Script {
   readonly usage?: Partial<ScriptUsage>;
   /** Stop because of max tokens rather than naturally. */
   readonly truncated?: boolean;
+  /**
+   * Anthropic only: citations of the answer's text block, as Anthropic's objects (`char_location`,
+   * `web_search_result_location`, ...): on the whole message's block, and as `citations_delta` events when streamed.
+   */
+  readonly citations?: readonly Record<string, unknown>[];
 }
 
 export interface ScriptUsage {
@@ -61,6 +66,7 @@ export interface ResolvedScript {
   readonly text: string;
   /** `text` split for streaming; joined they equal `text`. */
   readonly textChunks: readonly string[];
+  readonly citations: readonly Record<string, unknown>[];
   readonly reasoning: string | undefined;
   readonly reasoningChunks: readonly string[];
   readonly toolCalls: readonly Required<ScriptToolCall>[];
@@ -117,6 +123,7 @@ export function resolveScript(lastUserText: string, promptChars: number, idPrefi
   return {
     text,
     textChunks,
+    citations: script.citations ?? [],
     reasoning,
     reasoningChunks: reasoning ? wordChunks(reasoning) : [],
     toolCalls,

@@ -9,7 +9,7 @@ import { anthropicId } from './wire.js';
 
 export type PlannedBlock =
   | { readonly type: 'thinking'; readonly chunks: readonly string[]; readonly signature: string }
-  | { readonly type: 'text'; readonly chunks: readonly string[] }
+  | { readonly type: 'text'; readonly chunks: readonly string[]; readonly citations: readonly Record<string, unknown>[] }
   | { readonly type: 'tool_use'; readonly id: string; readonly name: string; readonly arguments: string };
 
 export interface ResponsePlan {
@@ -56,7 +56,7 @@ export function planResponse(script: ResolvedScript, model: string, stops: reado
   }
   const blocks: PlannedBlock[] = [];
   if (script.reasoning) blocks.push({ type: 'thinking', chunks: script.reasoningChunks, signature: signatureFor(script.reasoning) });
-  if (chunks.length > 0) blocks.push({ type: 'text', chunks });
+  if (chunks.length > 0) blocks.push({ type: 'text', chunks, citations: script.citations });
   for (const call of script.toolCalls) blocks.push({ type: 'tool_use', id: call.id, name: call.name, arguments: call.arguments });
   const { inputTokens, cacheReadTokens, cacheWriteTokens, outputTokens, reasoningTokens } = script.usage;
   return {
@@ -83,7 +83,7 @@ export function wholeMessage(plan: ResponsePlan): unknown {
     content: plan.blocks.map((b) => {
       switch (b.type) {
         case 'thinking': return { type: 'thinking', thinking: b.chunks.join(''), signature: b.signature };
-        case 'text': return { type: 'text', text: b.chunks.join('') };
+        case 'text': return { type: 'text', text: b.chunks.join(''), ...(b.citations.length > 0 && { citations: b.citations }) };
         case 'tool_use': return { type: 'tool_use', id: b.id, name: b.name, input: parseInput(b.arguments) };
       }
     }),
@@ -115,8 +115,9 @@ export function streamFrames(plan: ResponsePlan): Frame[] {
         delta({ type: 'signature_delta', signature: block.signature });
         break;
       case 'text':
-        start({ type: 'text', text: '' });
+        start({ type: 'text', text: '', ...(block.citations.length > 0 && { citations: [] }) });
         for (const text of block.chunks) delta({ type: 'text_delta', text });
+        for (const citation of block.citations) delta({ type: 'citations_delta', citation });
         break;
       case 'tool_use':
         start({ type: 'tool_use', id: block.id, name: block.name, input: {} });

@@ -21,7 +21,7 @@ export function anthropicUrl(apiBase: string | null, path: 'messages' | 'message
   return `${base}/v1/${path}`;
 }
 
-export function anthropicHeaders(call: ProviderCall, accept: 'application/json' | 'text/event-stream'): Record<string, string> {
+export function anthropicHeaders(call: Pick<ProviderCall, 'target' | 'secrets'>, accept: 'application/json' | 'text/event-stream'): Record<string, string> {
   let apiKey: string;
   try {
     apiKey = call.secrets.resolve(call.target.apiKeyRef ?? DEFAULT_API_KEY_REF);

@@ -1,7 +1,8 @@
 import { toProviderError } from '../../upstream/errors.js';
 import { defineProvider } from '../define-provider.js';
-import type { Provider } from '../types.js';
-import { forwardedHeaders } from './api.js';
+import type { ForwardCapability, Provider } from '../types.js';
+import { anthropicHttpError } from './anthropic-error.js';
+import { anthropicHeaders, anthropicUrl, forwardedHeaders } from './api.js';
 import { callMessages } from './call.js';
 import { countTokens } from './count-tokens.js';
 import { translateRequest, type TranslateOptions } from './translate-request.js';
@@ -27,5 +28,20 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Provi
         throw toProviderError(err, 'anthropic');
       }
     },
+    forward: ANTHROPIC_FORWARD,
   });
 }
+
+/**
+ * Anthropic Messages in, to an Anthropic deployment: the client's body and beta flags go as they are and the answer
+ * comes back byte for byte (`surfaces/anthropic-messages/forward.ts`), so nothing the canonical form does not model
+ * (server tools' blocks, citations) is lost on the way.
+ */
+const ANTHROPIC_FORWARD: ForwardCapability = {
+  takes: (protocol) => protocol === 'anthropic-messages',
+  upstream: (_protocol, target, secrets) => ({ url: anthropicUrl(target.apiBase, 'messages'), headers: anthropicHeaders({ target, secrets }, 'application/json') }),
+  mapError: (status, headers, body) => {
+    const retryAfter = headers['retry-after'];
+    return anthropicHttpError(status, body, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+  },
+};

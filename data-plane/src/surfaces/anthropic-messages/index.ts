@@ -1,7 +1,8 @@
-import { roughPromptTokens } from '../../providers/token-estimate.js';
+import { estimatePromptTokens, roughPromptTokens } from '../../providers/token-estimate.js';
 import type { Surface } from '../types.js';
 import { anthropicCredential } from './credential.js';
 import { renderAnthropicError } from './errors.js';
+import { forwardAnthropicMessages } from './forward.js';
 import { anthropicMessage } from './message.js';
 import { MessageEventEncoder } from './message-events.js';
 import { parseMessagesRequest, type ParsedMessagesRequest } from './request.js';
@@ -21,4 +22,15 @@ export const anthropicMessagesSurface: Surface<ParsedMessagesRequest> = {
   // cheap estimate, not the tokenizer (about 1 ms of CPU per thousand prompt tokens, before the first byte).
   streamEncoder: (meta, parsed) =>
     new MessageEventEncoder(messageId(meta.requestId), meta.model, () => roughPromptTokens(parsed.canonical.messages, parsed.canonical.tools)),
+  forward: (ex, parsed, call) =>
+    forwardAnthropicMessages(
+      ex,
+      {
+        body: parsed.body,
+        stream: parsed.stream,
+        clientHeaders: parsed.canonical.passthrough?.headers,
+        estimateInputTokens: () => estimatePromptTokens(parsed.canonical.messages, parsed.canonical.tools),
+      },
+      call,
+    ),
 };

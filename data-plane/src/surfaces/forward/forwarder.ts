@@ -25,6 +25,8 @@ export interface ReportedUsage {
   readonly inputTokens: number | undefined;
   readonly outputTokens: number | undefined;
   readonly cacheReadTokens: number | undefined;
+  /** Tokens written to the prompt cache (Anthropic reports them; OpenAI caches without a charge). */
+  readonly cacheWriteTokens?: number;
   readonly reasoningTokens: number | undefined;
 }
 
@@ -73,6 +75,8 @@ export interface Forwardable {
   readonly stream: boolean;
   /** The body to send upstream, serialised: the client's, with only what the gateway must set (the model). */
   upstreamBody(target: ProviderTarget): string;
+  /** Headers of the client's that the provider should see too (Anthropic's `anthropic-beta`); the provider's win. */
+  readonly clientHeaders?: Readonly<Record<string, string>>;
   /** Usage of a whole (non-streamed) answer; undefined when it reports none or is not JSON. */
   usageOfJson(body: Buffer): ReportedUsage | undefined;
   /** State for reading one streamed answer. */
@@ -87,8 +91,8 @@ export interface ForwardResult {
 }
 
 /**
- * The same-protocol fast path, for every protocol that has one (OpenAI chat, legacy completions, Responses): the
- * client's body goes upstream re-serialised once; the answer comes back as upstream bytes, forwarded without
+ * The same-protocol fast path, for every protocol that has one (OpenAI chat, legacy completions, Responses, Anthropic
+ * Messages): the client's body goes upstream re-serialised once; the answer comes back as upstream bytes, forwarded without
  * parsing or re-serialising events. Only what accounting needs is looked at, by the protocol's `StreamScanner`
  * (byte search); a stream that ends without the protocol's terminator gets the protocol's error event, never a
  * silently truncated 200. The response keeps the upstream's ids and model name.
@@ -100,8 +104,11 @@ export interface ForwardResult {
 export function forwardRequest(ex: Exchange, request: Forwardable, call: ForwardCall): Promise<ForwardResult> {
   const { capability, target } = call;
   const { url, headers } = capability.upstream(request.protocol, target, call.secrets);
-  // The provider's headers (credentials), then ours, which win: a flat list is not deduplicated like an object.
+  // The client's passed-on headers, then the provider's (credentials), then ours, which win: a flat list is not
+  // deduplicated like an object.
   const flat: string[] = [];
+  const own = request.clientHeaders;
+  for (const name in own) if (!(name in headers)) flat.push(name, own[name]!);
   for (const name in headers) {
     const lower = name.toLowerCase();
     if (lower !== 'content-type' && lower !== 'accept') flat.push(name, headers[name]!);
@@ -406,7 +413,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
       inputTokens: reported?.inputTokens ?? this.request.estimateInputTokens(),
       outputTokens: reported?.outputTokens ?? contentEvents,
       cacheReadTokens: reported?.cacheReadTokens ?? 0,
-      cacheWriteTokens: 0,
+      cacheWriteTokens: reported?.cacheWriteTokens ?? 0,
       reasoningTokens: reported?.reasoningTokens ?? 0,
       estimated: !known,
     };

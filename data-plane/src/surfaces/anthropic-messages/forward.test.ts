@@ -1,0 +1,178 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
+import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
+import { waitFor } from '../../test-support/wait.js';
+
+/**
+ * The same-protocol fast path for Anthropic Messages (Anthropic in, `anthropic` out) against a raw HTTP upstream
+ * each test scripts: the body and beta flags go as sent, the answer's bytes come back untouched (blocks the canonical
+ * form does not model included), and the usage event has Anthropic's counts in the gateway's terms.
+ */
+type Handler = (req: IncomingMessage, body: Record<string, unknown>, res: ServerResponse) => void;
+
+const event = (name: string, data: Record<string, unknown>) => `event: ${name}\ndata: ${JSON.stringify({ type: name, ...data })}\n\n`;
+const START = event('message_start', {
+  message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-up', content: [], stop_reason: null, usage: { input_tokens: 10, cache_creation_input_tokens: 200, cache_read_input_tokens: 300, output_tokens: 1 } },
+});
+const SEARCH = [
+  event('content_block_start', { index: 0, content_block: { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: {} } }),
+  event('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '{"query":"tollgate"}' } }),
+  event('content_block_stop', { index: 0 }),
+  event('content_block_start', { index: 1, content_block: { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [{ type: 'web_search_result', url: 'https://example.com', title: 'T', encrypted_content: 'e' }] } }),
+  event('content_block_stop', { index: 1 }),
+];
+const TEXT = [
+  event('content_block_start', { index: 2, content_block: { type: 'text', text: '', citations: [] } }),
+  event('content_block_delta', { index: 2, delta: { type: 'text_delta', text: 'It is a gateway.' } }),
+  event('content_block_delta', { index: 2, delta: { type: 'citations_delta', citation: { type: 'web_search_result_location', url: 'https://example.com', title: 'T', encrypted_index: 'i', cited_text: 'gateway' } } }),
+  event('content_block_stop', { index: 2 }),
+];
+const END = [
+  event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 42, output_tokens_details: { thinking_tokens: 7 }, server_tool_use: { web_search_requests: 1 } } }),
+  event('message_stop', {}),
+];
+const STREAM = [START, event('ping', {}), ...SEARCH, ...TEXT, ...END];
+
+describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', () => {
+  let t: TestDataPlane;
+  let upstream: Server;
+  let handler: Handler;
+  let received: Array<{ headers: IncomingMessage['headers']; url: string; body: Record<string, unknown> }>;
+
+  beforeAll(async () => {
+    upstream = createServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown>;
+        received.push({ headers: req.headers, url: req.url ?? '', body });
+        handler(req, body, res);
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const apiBase = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    process.env.TG_TEST_ANTHROPIC_FORWARD_KEY = 'sk-ant-forward';
+    const snapshot = fixtureSnapshot();
+    // Prices per million tokens: input 1, output 2, cache reads 0.1, cache writes 1.25 (nano-USD per token: ×1000).
+    snapshot.models.push(
+      model({
+        id: 'm20',
+        name: 'claude',
+        provider: 'anthropic',
+        providerModel: 'claude-up',
+        apiBase,
+        apiKeyRef: 'env:TG_TEST_ANTHROPIC_FORWARD_KEY',
+        inputCostPerMillion: 1,
+        outputCostPerMillion: 2,
+        cachedInputCostPerMillion: 0.1,
+        cacheWriteCostPerMillion: 1.25,
+      }),
+    );
+    t = await startTestDataPlane({ snapshot });
+  });
+  afterAll(async () => {
+    await t.close();
+    upstream.closeAllConnections();
+    await new Promise((resolve) => upstream.close(resolve));
+  });
+  beforeEach(() => {
+    received = [];
+  });
+
+  const post = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    fetch(`${t.baseUrl}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEYS.full, 'anthropic-version': '2023-06-01', ...headers }, body: JSON.stringify(body) });
+  const usageEvent = (res: Response) => waitFor(() => t.cp.acknowledged.get(res.headers.get('x-request-id')!), 'usage event');
+
+  const request = {
+    model: 'claude',
+    max_tokens: 256,
+    tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 1 }],
+    messages: [{ role: 'user', content: 'What is Tollgate?' }],
+    container: 'container_1',
+  };
+
+  it('streams every event byte for byte, server tool blocks and citations included, and bills Anthropic\'s counts', async () => {
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      // Cut inside an event: the forwarder carries the tail over to the next read.
+      const whole = STREAM.join('');
+      const cut = whole.indexOf('citations_delta') + 5;
+      res.write(whole.slice(0, cut));
+      setTimeout(() => res.end(whole.slice(cut)), 5);
+    };
+    const res = await post({ ...request, stream: true }, { 'anthropic-beta': 'web-search-2025-03-05' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(await res.text()).toBe(STREAM.join(''));
+
+    // The client's body with the deployment's model, unknown fields and server tools untouched; its beta flag along.
+    expect(received[0]!.url).toBe('/v1/messages');
+    expect(received[0]!.body).toEqual({ ...request, model: 'claude-up', stream: true });
+    expect(received[0]!.headers).toMatchObject({ 'x-api-key': 'sk-ant-forward', 'anthropic-version': '2023-06-01', 'anthropic-beta': 'web-search-2025-03-05', accept: 'text/event-stream' });
+
+    // Input in the gateway's terms includes the cache reads and writes Anthropic's input_tokens leaves out.
+    expect(await usageEvent(res)).toMatchObject({
+      status: 'success',
+      stream: true,
+      provider: 'anthropic',
+      promptTokens: 510,
+      completionTokens: 42,
+      cacheReadTokens: 300,
+      cacheWriteTokens: 200,
+      reasoningTokens: 7,
+      estimated: false,
+      // 10 uncached × $1 + 200 written × $1.25 + 300 read × $0.10 + 42 out × $2, per million.
+      cost: '0.000374000000',
+    });
+  });
+
+  it('forwards a whole message byte for byte and bills its usage', async () => {
+    const message = JSON.stringify({
+      id: 'msg_2',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-up',
+      content: [{ type: 'text', text: 'It is a gateway.', citations: [{ type: 'char_location', cited_text: 'gateway', document_index: 0, start_char_index: 0, end_char_index: 7 }] }],
+      stop_reason: 'end_turn',
+      usage: { input_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 8, output_tokens: 5 },
+    });
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(message);
+    };
+    const res = await post(request);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(message);
+    expect(await usageEvent(res)).toMatchObject({ status: 'success', stream: false, promptTokens: 20, completionTokens: 5, cacheReadTokens: 8, cacheWriteTokens: 0, estimated: false });
+  });
+
+  it('answers an upstream error in Anthropic\'s shape with its status and retry-after', async () => {
+    handler = (_req, _body, res) => {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' });
+      res.end(JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit' } }));
+    };
+    const res = await post(request);
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('7');
+    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringMatching(/per-minute rate limit/) } });
+  });
+
+  it('ends a stream the upstream cuts after the answer began with Anthropic\'s error event, and records the failure', async () => {
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write([START, ...TEXT.slice(0, 2)].join(''));
+      setTimeout(() => res.destroy(), 5);
+    };
+    const res = await post({ ...request, stream: true });
+    const text = await res.text();
+    expect(text.startsWith([START, ...TEXT.slice(0, 2)].join(''))).toBe(true);
+    expect(text.endsWith('\n\n')).toBe(true);
+    const last = text.trimEnd().split('\n\n').at(-1)!;
+    expect(last.split('\n')[0]).toBe('event: error');
+    expect(JSON.parse(last.split('\n')[1]!.slice('data: '.length))).toMatchObject({ type: 'error', error: { type: 'api_error' } });
+    // No message_delta came: the input side is Anthropic's, the output estimated.
+    expect(await usageEvent(res)).toMatchObject({ status: 'error', promptTokens: 510, estimated: true });
+  });
+});

@@ -1,0 +1,154 @@
+import type { Exchange } from '../../http/exchange.js';
+import type { ProviderTarget } from '../../providers/types.js';
+import { eventJson, LF, lastUsageObject, startsWith } from '../forward/bytes.js';
+import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
+import type { ForwardCall } from '../types.js';
+
+const MESSAGE_START = Buffer.from('event: message_start');
+const MESSAGE_DELTA = Buffer.from('event: message_delta');
+const MESSAGE_STOP = Buffer.from('event: message_stop');
+const CONTENT_BLOCK_DELTA = Buffer.from('event: content_block_delta');
+const ERROR_EVENT = Buffer.from('event: error');
+
+/** An Anthropic Messages body as the client sent it, plus what the forwarder must know about it. */
+export interface ForwardedMessages {
+  readonly body: Record<string, unknown>;
+  readonly stream: boolean;
+  /** The client's headers Anthropic should see too (`anthropic-beta`). */
+  readonly clientHeaders: Readonly<Record<string, string>> | undefined;
+  /** Local estimate of prompt tokens, for a stream that ends before the provider reports usage. */
+  readonly estimateInputTokens: () => number;
+}
+
+/**
+ * The fast path for Anthropic Messages to an `anthropic` deployment (see `forward/forwarder.ts`): the client's body
+ * goes upstream with only `model` set, its beta flags with it, and the answer's bytes come back untouched. So
+ * whatever the canonical form does not model reaches the client as Anthropic sent it: server tools' blocks
+ * (`server_tool_use`, `web_search_tool_result`), citations, new block and delta types.
+ */
+export function forwardAnthropicMessages(ex: Exchange, messages: ForwardedMessages, call: ForwardCall): Promise<ForwardResult> {
+  return forwardRequest(ex, new MessagesForwarding(messages), call);
+}
+
+class MessagesForwarding implements Forwardable {
+  readonly protocol = 'anthropic-messages' as const;
+  readonly stream: boolean;
+  readonly clientHeaders: Readonly<Record<string, string>> | undefined;
+
+  constructor(private readonly messages: ForwardedMessages) {
+    this.stream = messages.stream;
+    this.clientHeaders = messages.clientHeaders;
+  }
+
+  upstreamBody(target: ProviderTarget): string {
+    return JSON.stringify({ ...this.messages.body, model: target.providerModel });
+  }
+
+  usageOfJson(body: Buffer): ReportedUsage | undefined {
+    const usage = usageOfMessage(body);
+    return reportedUsage(usage, usage);
+  }
+
+  streamScanner(): StreamScanner {
+    return new MessagesStreamScanner();
+  }
+
+  estimateInputTokens(): number {
+    return this.messages.estimateInputTokens();
+  }
+}
+
+/**
+ * Reads a Messages stream: `event:` lines name each event, so only `message_start` (input and cache counts),
+ * `message_delta` (output count, cumulative) and `error` are parsed; `message_stop` ends it. The answer begins with
+ * the first `content_block_delta`: `message_start`, `ping` and the opening `content_block_start` are held back, so a
+ * stream that fails before its first delta can go to another deployment unnoticed.
+ */
+class MessagesStreamScanner implements StreamScanner {
+  end = 0;
+  done = false;
+  failure: string | undefined;
+  reported: ReportedUsage | undefined;
+  contentEvents = 0;
+  started = false;
+  private input: AnthropicUsageJson | undefined;
+
+  scan(data: Buffer): Buffer {
+    let start = 0;
+    for (let nl = data.indexOf(LF); nl !== -1; nl = data.indexOf(LF, nl + 1)) {
+      if (data[nl + 1] !== LF) continue;
+      const end = nl;
+      if (startsWith(data, start, end, CONTENT_BLOCK_DELTA)) {
+        this.contentEvents++;
+        this.started = true;
+      } else if (startsWith(data, start, end, MESSAGE_START)) {
+        this.input = eventJson<{ message?: { usage?: AnthropicUsageJson } }>(data.subarray(start, end))?.message?.usage;
+        this.reported = reportedUsage(this.input, undefined) ?? this.reported;
+      } else if (startsWith(data, start, end, MESSAGE_DELTA)) {
+        const usage = eventJson<{ usage?: AnthropicUsageJson }>(data.subarray(start, end))?.usage;
+        this.reported = reportedUsage(this.input, usage) ?? this.reported;
+      } else if (startsWith(data, start, end, MESSAGE_STOP)) {
+        this.done = true;
+      } else if (startsWith(data, start, end, ERROR_EVENT)) {
+        this.failure = eventJson<{ error?: { message?: string } }>(data.subarray(start, end))?.error?.message ?? 'upstream error';
+      }
+      start = nl + 2;
+      nl = start - 1;
+    }
+    this.end = start;
+    return data.subarray(0, start);
+  }
+
+  errorTail(message: string): string {
+    return `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message } })}\n\n`;
+  }
+}
+
+interface AnthropicUsageJson {
+  input_tokens?: number | null;
+  output_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  /** Thinking tokens, a part of `output_tokens`. */
+  output_tokens_details?: { thinking_tokens?: number | null } | null;
+}
+
+/**
+ * Anthropic's counts in the gateway's terms: `input_tokens` leaves out cache reads and writes, which the gateway's
+ * input count includes. `input` has the input side (a whole message's usage, or `message_start`'s); `output` the
+ * output count (the whole message's, or `message_delta`'s, cumulative; newer API versions repeat the input side
+ * there, and those later values win). `message_start`'s own output count is a placeholder, so a stream has none
+ * until its `message_delta`.
+ */
+function reportedUsage(input: AnthropicUsageJson | undefined, output: AnthropicUsageJson | undefined): ReportedUsage | undefined {
+  if (input === undefined && output === undefined) return undefined;
+  const pick = (field: 'input_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens'): number | undefined => output?.[field] ?? input?.[field] ?? undefined;
+  const uncached = pick('input_tokens');
+  const cacheWrite = pick('cache_creation_input_tokens') ?? 0;
+  const cacheRead = pick('cache_read_input_tokens') ?? 0;
+  return {
+    inputTokens: uncached === undefined ? undefined : uncached + cacheWrite + cacheRead,
+    outputTokens: output?.output_tokens ?? undefined,
+    cacheReadTokens: cacheRead,
+    cacheWriteTokens: cacheWrite,
+    reasoningTokens: output?.output_tokens_details?.thinking_tokens ?? undefined,
+  };
+}
+
+/** The `usage` of a whole message (the last member in practice; the whole body is parsed when it is not). */
+function usageOfMessage(bytes: Buffer): AnthropicUsageJson | undefined {
+  const object = lastUsageObject(bytes);
+  if (object !== undefined) {
+    try {
+      const usage = JSON.parse(object) as AnthropicUsageJson;
+      if (typeof usage.input_tokens === 'number' && typeof usage.output_tokens === 'number') return usage;
+    } catch {
+      // fall through to the full parse
+    }
+  }
+  try {
+    return ((JSON.parse(bytes.toString('utf8')) as { usage?: AnthropicUsageJson | null } | null)?.usage ?? undefined) as AnthropicUsageJson | undefined;
+  } catch {
+    return undefined;
+  }
+}
