@@ -61,9 +61,9 @@ class Batch {
  * Counters in Redis, exact across data planes. The settles and admits made in one event-loop turn go to Redis as one
  * script call (settles first, see `redis-scripts.ts`), whatever the number of requests and subjects: per command, the
  * data plane pays a write syscall and ioredis's work on the command and its reply, far more CPU than the script costs
- * Redis, and a saturated data plane is the one that sees many admits a turn. Batches are cut at `MAX_BATCH` requests. A batch is flushed in the turn's check phase
- * (`setImmediate`), after every I/O callback of the turn has run, so one batch gathers the requests of every socket
- * that was readable, for only the time the rest of the turn takes.
+ * Redis, and a saturated data plane is the one that sees many admits a turn. Batches are cut at `MAX_BATCH` requests.
+ * A batch is flushed in the turn's check phase (`setImmediate`), after every I/O callback of the turn has run, so one
+ * batch gathers the requests of every socket that was readable, for only the time the rest of the turn takes.
  *
  * Keys are `<prefix><kind>:<id>:rpm|tpm|parallel|budget:<period>`. All of a batch's keys go to one script, so this
  * needs one Redis, not a cluster.
