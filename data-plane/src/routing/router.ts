@@ -171,11 +171,11 @@ export class Router {
   /** Latency figures of one request (this data plane's, or a peer's); a stale average starts again from the sample. */
   observeLatency(state: DeploymentState, ttftMs: number | null, msPerToken: number | null, nowMs: number): void {
     if (ttftMs !== null) {
-      state.ttftMs = Number.isNaN(state.ttftMs) || nowMs - state.ttftAt > LATENCY_STALE_MS ? ttftMs : state.ttftMs + EWMA_ALPHA * (ttftMs - state.ttftMs);
+      state.ttftMs = averaged(state.ttftMs, state.ttftAt, ttftMs, nowMs);
       state.ttftAt = nowMs;
     }
     if (msPerToken !== null) {
-      state.msPerToken = Number.isNaN(state.msPerToken) || nowMs - state.msPerTokenAt > LATENCY_STALE_MS ? msPerToken : state.msPerToken + EWMA_ALPHA * (msPerToken - state.msPerToken);
+      state.msPerToken = averaged(state.msPerToken, state.msPerTokenAt, msPerToken, nowMs);
       state.msPerTokenAt = nowMs;
     }
   }
@@ -254,6 +254,11 @@ export class Router {
     }
     return tied.length === 1 ? tied[0]! : this.weighted(tied);
   }
+}
+
+/** A moving average with `sample` in it: the sample alone when there is none yet or it is stale. */
+function averaged(average: number, sampledAt: number, sample: number, nowMs: number): number {
+  return Number.isNaN(average) || nowMs - sampledAt > LATENCY_STALE_MS ? sample : average + EWMA_ALPHA * (sample - average);
 }
 
 /** Lowest latency's score: the average the request's kind is judged by; -1 (first) if never sampled or due a probe. */
