@@ -27,6 +27,12 @@ function recordingLogger() {
   return { logger, lines };
 }
 
+/** Usage counts per minute: a test that reads them starts at least 5 s before the minute ends. */
+async function awayFromMinuteEnd(): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < 5_000) await new Promise((resolve) => setTimeout(resolve, left + 10));
+}
+
 /** One data plane's routing state: a router sharing through Redis. */
 interface Plane {
   readonly router: Router;
@@ -123,6 +129,7 @@ describe('RedisRouterPeers', () => {
   });
 
   it("latency samples move the other data planes' averages, in one message per flush; a data plane skips its own", async () => {
+    await awayFromMinuteEnd();
     const [a, b, c] = await connected(3);
     observer = new Redis(TEST_REDIS_URL);
     const messages: string[] = [];
@@ -141,12 +148,32 @@ describe('RedisRouterPeers', () => {
     await waitFor(() => [b, c].every((p) => p!.router.state(d.id).ttftMs === own.ttftMs), 'the samples to reach the others');
     expect(b!.router.state(d.id).msPerToken).toBe(own.msPerToken);
     await waitFor(() => messages.length > 0, 'the latency message');
-    expect(messages.map((m) => JSON.parse(m) as unknown)).toEqual([{ from: expect.any(String), samples: { d: { ttftMs: [100, 200], msPerToken: [100, 200] } } }]);
+    expect(messages.map((m) => JSON.parse(m) as unknown)).toEqual([
+      { from: expect.any(String), samples: { d: { ttftMs: [100, 200], msPerToken: [100, 200] } }, usage: { d: { minute: Math.floor(Date.now() / 60_000), requests: 2, tokens: 40 } } },
+    ]);
     // Messages from one connection arrive in order: once a later one from b has reached a, a has had its own.
     b!.router.failed(d, 'rate_limit', settings, 60_000, Date.now());
     await waitFor(() => coolingDown(a!, d.id), 'a later message to reach a');
     expect(a!.router.state(d.id)).toMatchObject({ ttftMs: own.ttftMs, msPerToken: own.msPerToken });
-  });
+  }, 15_000);
+
+  it("usage based: requests and tokens one data plane routed count in the others' minute, so they send the next request elsewhere", async () => {
+    await awayFromMinuteEnd();
+    const [a, b] = await connected(2);
+    const busy = deployment('busy', { rpmLimit: 100 });
+    const idle = deployment('idle', { rpmLimit: 100 });
+    const group = { name: 'gpt', deployments: [busy, idle], tagged: false, windowed: false };
+    const request = { stream: false, promptTokens: null, outputTokens: 10, tags: new Set<string>() };
+    const now = Date.now();
+    for (let i = 0; i < 30; i++) {
+      a!.router.started(busy, now);
+      a!.router.ended(busy, { ttftMs: null, totalMs: 10, tokens: 15, outputTokens: 5 }, now);
+    }
+    await waitFor(() => b!.router.peek(busy.id)?.requests === 30, "a's requests to count on b");
+    expect(b!.router.state(busy.id)).toMatchObject({ requests: 30, tokens: 450, inFlight: 0 });
+    // b itself never routed to `busy`, yet sees 70% of its rpm left against 100% of `idle`'s.
+    expect(b!.router.pick(group, 'usage_based', request, new Set(), Date.now()).deployment?.id).toBe(idle.id);
+  }, 15_000);
 
   it('while Redis is away failures count locally, logged once; once it is back, cooldowns are shared again', async () => {
     server = await startRedisServer();

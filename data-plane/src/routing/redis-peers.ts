@@ -29,8 +29,11 @@ const CooldownMessage = z.object({ deploymentId: z.string(), remainingMs: z.numb
 
 const Samples = z.object({ ttftMs: z.array(z.number()), msPerToken: z.array(z.number()) });
 type Samples = z.infer<typeof Samples>;
-/** Latency samples one data plane gathered since its last message, per deployment. */
-const LatencyMessage = z.object({ from: z.string(), samples: z.record(z.string(), Samples) });
+/** Requests started and tokens used in one minute (epoch minutes). */
+const Usage = z.object({ minute: z.number(), requests: z.number(), tokens: z.number() });
+type Usage = z.infer<typeof Usage>;
+/** Latency samples and usage one data plane gathered since its last message, per deployment. */
+const LatencyMessage = z.object({ from: z.string(), samples: z.record(z.string(), Samples), usage: z.record(z.string(), Usage).optional() });
 type LatencyMessage = z.infer<typeof LatencyMessage>;
 
 /** Failures gathered for one `FAIL` call. */
@@ -50,7 +53,9 @@ interface FailureBatch {
  * - Whenever both connections are (back) up, the cooldowns still running are loaded (`COOLDOWNS`): a data plane that
  *   started later, or missed messages while Redis was away, agrees with the others.
  * - Latency samples are gathered per deployment and published at most every `latencyFlushMs`, one message per flush;
- *   the others fold them into their own averages. A data plane ignores its own messages: it observed those already.
+ *   the others fold them into their own averages. The requests started and tokens used per deployment this minute
+ *   (what usage-based routing weighs against rpm/tpm capacity) go in the same message and are added to the others'
+ *   counts for that minute. A data plane ignores its own messages: it observed those already.
  *
  * Clocks: a cooldown's deadline is set by Redis's clock inside the script, but what is published and loaded is the
  * time it has left; a receiver adds that to its own `Date.now()`. Data planes with skewed clocks therefore end a
@@ -79,6 +84,7 @@ export class RedisRouterPeers implements RouterPeers {
   private failureSeq = 0;
   private failures: FailureBatch | null = null;
   private samples = new Map<string, Samples>();
+  private usage = new Map<string, Usage>();
   private latencyTimer: NodeJS.Timeout | null = null;
   private subscribed = false;
   private synced = false;
@@ -148,6 +154,18 @@ export class RedisRouterPeers implements RouterPeers {
     this.latencyTimer ??= setTimeout(this.flushLatency, this.latencyFlushMs).unref();
   }
 
+  used(deploymentId: string, minute: number, requests: number, tokens: number): void {
+    if (this.closed || this.redis.status !== 'ready') return;
+    const usage = this.usage.get(deploymentId);
+    // A count of an earlier minute no longer matters to anyone.
+    if (usage === undefined || usage.minute !== minute) this.usage.set(deploymentId, { minute, requests, tokens });
+    else {
+      usage.requests += requests;
+      usage.tokens += tokens;
+    }
+    this.latencyTimer ??= setTimeout(this.flushLatency, this.latencyFlushMs).unref();
+  }
+
   /** Sends what was gathered, then disconnects. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -184,9 +202,10 @@ export class RedisRouterPeers implements RouterPeers {
   private readonly flushLatency = (): void => {
     if (this.latencyTimer !== null) clearTimeout(this.latencyTimer);
     this.latencyTimer = null;
-    if (this.samples.size === 0) return;
-    const message: LatencyMessage = { from: this.instance, samples: Object.fromEntries(this.samples) };
+    if (this.samples.size === 0 && this.usage.size === 0) return;
+    const message: LatencyMessage = { from: this.instance, samples: Object.fromEntries(this.samples), usage: Object.fromEntries(this.usage) };
     this.samples = new Map();
+    this.usage = new Map();
     if (this.redis.status !== 'ready') return;
     this.redis.publish(this.latencyChannel, JSON.stringify(message)).then(
       () => this.answered(),
@@ -248,12 +267,18 @@ export class RedisRouterPeers implements RouterPeers {
   }
 
   private observe(message: LatencyMessage): void {
+    const now = Date.now();
     for (const [deploymentId, samples] of Object.entries(message.samples)) {
       const state = this.router.state(deploymentId);
-      const now = Date.now();
       // The two averages are independent: each in the order its samples were taken.
       for (const ttft of samples.ttftMs) this.router.observeLatency(state, ttft, null, now);
       for (const perToken of samples.msPerToken) this.router.observeLatency(state, null, perToken, now);
+    }
+    for (const [deploymentId, usage] of Object.entries(message.usage ?? {})) {
+      const state = this.router.state(deploymentId).thisMinute(now);
+      if (state.minute !== usage.minute) continue;
+      state.requests += usage.requests;
+      state.tokens += usage.tokens;
     }
   }
 }

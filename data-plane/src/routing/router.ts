@@ -82,6 +82,8 @@ export interface RouterPeers {
   failure(deploymentId: string, kind: RetryableFailure, config: RouterConfig, retryAfterMs: number | null): void;
   /** A finished request's latency figures. */
   latency(deploymentId: string, ttftMs: number | null, msPerToken: number | null): void;
+  /** Requests started on, or tokens used by, the deployment in `minute` (epoch minutes): usage based's counts. */
+  used(deploymentId: string, minute: number, requests: number, tokens: number): void;
 }
 
 /**
@@ -152,6 +154,7 @@ export class Router {
     const state = this.state(deployment.id).thisMinute(nowMs);
     state.inFlight++;
     state.requests++;
+    this.peers?.used(deployment.id, state.minute, 1, 0);
   }
 
   /**
@@ -163,6 +166,7 @@ export class Router {
     state.inFlight = Math.max(0, state.inFlight - 1);
     if (result === null) return;
     state.tokens += result.tokens;
+    this.peers?.used(deployment.id, state.minute, 0, result.tokens);
     const perToken = result.outputTokens > 0 ? result.totalMs / result.outputTokens : null;
     this.observeLatency(state, result.ttftMs, perToken, nowMs);
     this.peers?.latency(deployment.id, result.ttftMs, perToken);
