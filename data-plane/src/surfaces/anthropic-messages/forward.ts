@@ -1,6 +1,6 @@
 import type { Exchange } from '../../http/exchange.js';
 import type { ProviderTarget } from '../../providers/types.js';
-import { eventJson, LF, lastUsageObject, startsWith } from '../forward/bytes.js';
+import { answerUsage, eventJson, LF, startsWith } from '../forward/bytes.js';
 import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
 import type { ForwardCall } from '../types.js';
 
@@ -135,20 +135,7 @@ function reportedUsage(input: AnthropicUsageJson | undefined, output: AnthropicU
   };
 }
 
-/** The `usage` of a whole message (the last member in practice; the whole body is parsed when it is not). */
+/** The `usage` of a whole message (see `answerUsage`). */
 function usageOfMessage(bytes: Buffer): AnthropicUsageJson | undefined {
-  const object = lastUsageObject(bytes);
-  if (object !== undefined) {
-    try {
-      const usage = JSON.parse(object) as AnthropicUsageJson;
-      if (typeof usage.input_tokens === 'number' && typeof usage.output_tokens === 'number') return usage;
-    } catch {
-      // fall through to the full parse
-    }
-  }
-  try {
-    return ((JSON.parse(bytes.toString('utf8')) as { usage?: AnthropicUsageJson | null } | null)?.usage ?? undefined) as AnthropicUsageJson | undefined;
-  } catch {
-    return undefined;
-  }
+  return answerUsage<AnthropicUsageJson>(bytes, (usage) => typeof usage.input_tokens === 'number' && typeof usage.output_tokens === 'number');
 }

@@ -71,6 +71,28 @@ function isSpace(c: number | undefined): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
+/**
+ * The `usage` of a whole (non-streamed) answer: the object after the last `"usage":` (see `lastUsageObject`) when
+ * `complete` accepts it, so a long answer is not parsed just to count it; otherwise the whole body's `usage`.
+ * Undefined when the body is not JSON or has none.
+ */
+export function answerUsage<T>(bytes: Buffer, complete: (usage: T) => boolean): T | undefined {
+  const object = lastUsageObject(bytes);
+  if (object !== undefined) {
+    try {
+      const usage = JSON.parse(object) as T;
+      if (usage !== null && typeof usage === 'object' && complete(usage)) return usage;
+    } catch {
+      // fall through to the full parse
+    }
+  }
+  try {
+    return ((JSON.parse(bytes.toString('utf8')) as { usage?: T | null } | null)?.usage ?? undefined) as T | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The JSON object of one SSE event (from its first `{`), parsed; undefined when that is not JSON. */
 export function eventJson<T>(event: Buffer): T | undefined {
   const at = event.indexOf(0x7b /* { */);

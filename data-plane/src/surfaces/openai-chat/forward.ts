@@ -1,6 +1,6 @@
 import type { Exchange } from '../../http/exchange.js';
 import type { ProviderTarget } from '../../providers/types.js';
-import { eventJson, LF, lastUsageObject, startsWith } from '../forward/bytes.js';
+import { answerUsage, eventJson, LF, startsWith } from '../forward/bytes.js';
 import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
 import type { ForwardCall } from '../types.js';
 
@@ -172,26 +172,9 @@ function reportedUsage(usage: OpenAiUsageJson | undefined): ReportedUsage | unde
   };
 }
 
-/**
- * The `usage` of a whole chat completion. Usage is the last member in practice, so it is looked up from the end
- * and only that object is parsed (a long answer is not parsed just to count it); anything unexpected falls back
- * to parsing the whole body. Not JSON at all: undefined (forwarded as is; usage is estimated).
- */
+/** The `usage` of a whole chat completion (see `answerUsage`). Not JSON at all: undefined (usage is estimated). */
 export function usageOfJson(bytes: Buffer): OpenAiUsageJson | undefined {
-  const object = lastUsageObject(bytes);
-  if (object !== undefined) {
-    try {
-      const usage = JSON.parse(object) as OpenAiUsageJson;
-      if (typeof usage.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number') return usage;
-    } catch {
-      // fall through to the full parse
-    }
-  }
-  try {
-    return ((JSON.parse(bytes.toString('utf8')) as { usage?: OpenAiUsageJson | null } | null)?.usage ?? undefined) as OpenAiUsageJson | undefined;
-  } catch {
-    return undefined;
-  }
+  return answerUsage<OpenAiUsageJson>(bytes, (usage) => typeof usage.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number');
 }
 
 function errorMessage(event: Buffer): string {

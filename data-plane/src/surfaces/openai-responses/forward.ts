@@ -2,7 +2,7 @@ import type { Exchange } from '../../http/exchange.js';
 import { errors } from '../../http/errors.js';
 import type { ProviderTarget } from '../../providers/types.js';
 import { estimatePromptTokens } from '../../providers/token-estimate.js';
-import { endsWith, eventJson, LF, lastUsageObject, startsWith } from '../forward/bytes.js';
+import { answerUsage, endsWith, eventJson, LF, lastUsageObject, startsWith } from '../forward/bytes.js';
 import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
 import type { ForwardCall } from '../types.js';
 import type { ParsedResponsesRequest } from './request.js';
@@ -187,18 +187,9 @@ function terminalUsage(event: Buffer): ReportedUsage | undefined {
   return reportedUsage(plainUsage(event) ?? eventJson<TerminalEvent>(event)?.response?.usage ?? undefined);
 }
 
-/**
- * The `usage` of a whole Response object (non-streamed), found from the end like a chat completion's (see
- * `forward/bytes.ts`), with a full parse when that object is not plainly the usage.
- */
+/** The `usage` of a whole Response object (non-streamed; see `answerUsage`). */
 export function responsesUsageOfJson(bytes: Buffer): ReportedUsage | undefined {
-  const usage = plainUsage(bytes);
-  if (usage !== undefined) return reportedUsage(usage);
-  try {
-    return reportedUsage((JSON.parse(bytes.toString('utf8')) as { usage?: ResponsesUsageJson | null } | null)?.usage ?? undefined);
-  } catch {
-    return undefined;
-  }
+  return reportedUsage(answerUsage<ResponsesUsageJson>(bytes, isPlainUsage));
 }
 
 function plainUsage(bytes: Buffer): ResponsesUsageJson | undefined {
@@ -206,10 +197,14 @@ function plainUsage(bytes: Buffer): ResponsesUsageJson | undefined {
   if (object === undefined) return undefined;
   try {
     const usage = JSON.parse(object) as ResponsesUsageJson;
-    return typeof usage.input_tokens === 'number' && typeof usage.output_tokens === 'number' ? usage : undefined;
+    return isPlainUsage(usage) ? usage : undefined;
   } catch {
     return undefined;
   }
+}
+
+function isPlainUsage(usage: ResponsesUsageJson): boolean {
+  return typeof usage.input_tokens === 'number' && typeof usage.output_tokens === 'number';
 }
 
 function reportedUsage(usage: ResponsesUsageJson | undefined): ReportedUsage | undefined {
