@@ -1,8 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
 import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
+import { startRawUpstream, type RawHandler, type RawRequest, type RawUpstream } from '../../test-support/raw-upstream.js';
 import { waitFor } from '../../test-support/wait.js';
 
 /**
@@ -10,8 +9,6 @@ import { waitFor } from '../../test-support/wait.js';
  * each test scripts: the body and beta flags go as sent, the answer's bytes come back untouched (blocks the canonical
  * form does not model included), and the usage event has Anthropic's counts in the gateway's terms.
  */
-type Handler = (req: IncomingMessage, body: Record<string, unknown>, res: ServerResponse) => void;
-
 const event = (name: string, data: Record<string, unknown>) => `event: ${name}\ndata: ${JSON.stringify({ type: name, ...data })}\n\n`;
 const START = event('message_start', {
   message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-up', content: [], stop_reason: null, usage: { input_tokens: 10, cache_creation_input_tokens: 200, cache_read_input_tokens: 300, output_tokens: 1 } },
@@ -37,22 +34,14 @@ const STREAM = [START, event('ping', {}), ...SEARCH, ...TEXT, ...END];
 
 describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', () => {
   let t: TestDataPlane;
-  let upstream: Server;
-  let handler: Handler;
-  let received: Array<{ headers: IncomingMessage['headers']; url: string; body: Record<string, unknown> }>;
+  let upstream: RawUpstream;
+  let handler: RawHandler;
+  let received: RawRequest[];
 
   beforeAll(async () => {
-    upstream = createServer((req, res) => {
-      const parts: Buffer[] = [];
-      req.on('data', (c: Buffer) => parts.push(c));
-      req.on('end', () => {
-        const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown>;
-        received.push({ headers: req.headers, url: req.url ?? '', body });
-        handler(req, body, res);
-      });
-    });
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const apiBase = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    upstream = await startRawUpstream((req, body, res) => handler(req, body, res));
+    received = upstream.received;
+    const apiBase = upstream.origin;
     process.env.TG_TEST_ANTHROPIC_FORWARD_KEY = 'sk-ant-forward';
     const snapshot = fixtureSnapshot();
     // Prices per million tokens: input 1, output 2, cache reads 0.1, cache writes 1.25 (nano-USD per token: ×1000).
@@ -74,11 +63,10 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
   });
   afterAll(async () => {
     await t.close();
-    upstream.closeAllConnections();
-    await new Promise((resolve) => upstream.close(resolve));
+    await upstream.close();
   });
   beforeEach(() => {
-    received = [];
+    received.length = 0;
   });
 
   const post = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>

@@ -1,8 +1,8 @@
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
 import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
+import { startRawUpstream, type RawHandler, type RawRequest, type RawUpstream } from '../../test-support/raw-upstream.js';
 import { postChat, sseData } from '../../test-support/sse.js';
 import { waitFor } from '../../test-support/wait.js';
 import { usageOfJson } from './forward.js';
@@ -11,8 +11,6 @@ import { usageOfJson } from './forward.js';
  * The same-protocol fast path (OpenAI chat in, `openai_compatible` out) against a raw HTTP upstream each test
  * scripts: exact bytes both ways, usage accounting, stream framing across reads, errors, abort and backpressure.
  */
-type Handler = (req: IncomingMessage, body: Record<string, unknown>, res: ServerResponse) => void;
-
 const chunk = (delta: string, finish: string | null = null) =>
   `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":0,"delta":${delta},"finish_reason":${finish === null ? 'null' : `"${finish}"`}}],"usage":null}\n\n`;
 const USAGE_CHUNK = 'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"up","choices":[],"usage":{"prompt_tokens":21,"completion_tokens":3,"total_tokens":24,"prompt_tokens_details":{"cached_tokens":5}}}\n\n';
@@ -21,24 +19,14 @@ const STREAM = [chunk('{"role":"assistant","content":""}'), chunk('{"content":"a
 
 describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', () => {
   let t: TestDataPlane;
-  let upstream: Server;
-  let handler: Handler;
-  let received: Array<{ headers: IncomingMessage['headers']; rawHeaders: string[]; body: Record<string, unknown> }>;
-  let upstreamClosed: Promise<void>;
+  let upstream: RawUpstream;
+  let handler: RawHandler;
+  let received: RawRequest[];
 
   beforeAll(async () => {
-    upstream = createServer((req, res) => {
-      const parts: Buffer[] = [];
-      req.on('data', (c: Buffer) => parts.push(c));
-      req.on('end', () => {
-        const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as Record<string, unknown>;
-        received.push({ headers: req.headers, rawHeaders: req.rawHeaders, body });
-        upstreamClosed = new Promise((resolve) => res.on('close', resolve));
-        handler(req, body, res);
-      });
-    });
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const apiBase = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`;
+    upstream = await startRawUpstream((req, body, res) => handler(req, body, res));
+    received = upstream.received;
+    const apiBase = `${upstream.origin}/v1`;
     const snapshot = fixtureSnapshot();
     snapshot.models.push(model({ id: 'm9', name: 'compat', provider: 'openai_compatible', providerModel: 'up-model', apiBase, inputCostPerMillion: 1_000_000, outputCostPerMillion: 2_000_000 }));
     snapshot.models.push(model({ id: 'm10', name: 'compat-1s', provider: 'openai_compatible', providerModel: 'up-model', apiBase, timeoutMs: 1_000 }));
@@ -49,17 +37,16 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
   });
   afterAll(async () => {
     await t.close();
-    upstream.closeAllConnections();
-    await new Promise((resolve) => upstream.close(resolve));
+    await upstream.close();
   });
   beforeEach(() => {
-    received = [];
+    received.length = 0;
   });
 
   const usageEvent = (res: Response) => waitFor(() => t.cp.acknowledged.get(res.headers.get('x-request-id')!), 'usage event');
 
   /** Streams `parts` with a short pause between writes, so they arrive as separate reads. */
-  const streamParts = (parts: readonly string[], opts: { end?: boolean; status?: number } = {}): Handler => (_req, _body, res) => {
+  const streamParts = (parts: readonly string[], opts: { end?: boolean; status?: number } = {}): RawHandler => (_req, _body, res) => {
     res.writeHead(opts.status ?? 200, { 'content-type': 'text/event-stream' });
     let i = 0;
     const next = () => {
@@ -197,7 +184,7 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
       expect(elapsed).toBeGreaterThanOrEqual(ms - 5);
       expect(elapsed).toBeLessThan(ms + 800);
-      await upstreamClosed;
+      await upstream.lastClosed;
     }
   });
 
@@ -218,7 +205,7 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
       expect(elapsed).toBeGreaterThanOrEqual(ms - 5);
       expect(elapsed).toBeLessThan(ms + 800);
       expect(await usageEvent(res)).toMatchObject({ status: 'error', httpStatus: 200 });
-      await upstreamClosed;
+      await upstream.lastClosed;
     }
   });
 
@@ -240,7 +227,7 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     const t0 = performance.now();
     controller.abort();
     await reader.closed.catch(() => undefined);
-    await upstreamClosed;
+    await upstream.lastClosed;
     expect(performance.now() - t0).toBeLessThan(1_000);
     expect(await usageEvent(res)).toMatchObject({ status: 'aborted', httpStatus: 200, errorType: 'client_disconnected', completionTokens: 2 });
   });
