@@ -2,6 +2,7 @@
 import { startDataPlane } from './data-plane.js';
 import { dataPlaneOptionsFromEnv, EnvError } from './env.js';
 import { consoleLogger } from './logger.js';
+import { tokenizerReady } from './providers/token-estimate.js';
 import { SpoolLockedError } from './usage/spool-lock.js';
 import { UwsUnavailableError } from './uws.js';
 
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   const options = dataPlaneOptionsFromEnv();
   const dataPlane = await startDataPlane({ ...options, logger });
   logger.info(`data plane listening on http://${options.host}:${dataPlane.port} (uWS native: ${dataPlane.uws})`);
+  tokenizerReady().catch((err: unknown) => logger.error('token counter failed to load; local token counts are characters ÷ 4', { error: err }));
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

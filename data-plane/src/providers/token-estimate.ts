@@ -14,10 +14,11 @@ import type { ContentPart, FilePart, MediaPart, Message, ToolDefinition } from '
 
 /**
  * The tokenizer's rank table (tokenizer/o200k.ts) takes about 35 ms to load and 4 MB of typed arrays (RSS grows by
- * 7 MB in a process that has been running, 11 MB in a fresh one), for counts most deployments never need (providers
- * report usage; local counts are for cut streams, aborted requests and providers without usage). So it loads on
- * the first count that wants it, in the background; until it has, text counts fall back to characters ÷ 4 (still
- * marked estimated, like every local count).
+ * 7 MB in a process that has been running, 11 MB in a fresh one). The data plane loads it once it is listening
+ * (main.ts), so the first cut stream is counted for real and no request waits on the load; elsewhere (tests, embedders)
+ * it loads on the first count that wants it, in the background. Until it has, text counts fall back to
+ * characters ÷ 4 (still marked estimated, like every local count), and they stay that way if it cannot load (a
+ * damaged install: `tokenizerReady` rejects, which main.ts logs).
  */
 let tokenizer: { countTokens(text: string): number } | undefined;
 let tokenizerLoaded: Promise<void> | undefined;
@@ -40,7 +41,7 @@ export function tokenizerReady(): Promise<void> {
 export function countTextTokens(text: string): number {
   if (text.length === 0) return 0;
   if (tokenizer === undefined) {
-    void loadTokenizer();
+    loadTokenizer().catch(() => undefined);
     return roughTextTokens(text.length);
   }
   return tokenizer.countTokens(text);
