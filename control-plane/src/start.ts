@@ -127,41 +127,35 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     cleanups.push(() => services.configPublisher.stop());
     // Changes committed through any replica (this one included) arrive as NOTIFY; this replica's own also reach
     // the publisher in process, sooner. Each (re)connection catches up on whatever was notified while away.
-    const configListener = new PgListener({
-      databaseUrl: options.databaseUrl,
+    /** A LISTEN connection of its own on `channel`, closed with the rest. */
+    const listenTo = async (listener: Pick<PgListenerOptions, 'channel' | 'applicationName' | 'onNotification' | 'onListening' | 'minBackoffMs' | 'maxBackoffMs'>) => {
+      const connection = new PgListener({ databaseUrl: options.databaseUrl, logger, ...listener });
+      await connection.start();
+      cleanups.push(() => connection.close());
+    };
+    await listenTo({
       channel: CONFIG_CHANNEL,
       applicationName: 'tollgate-config-listener',
-      logger,
       onNotification: (version) => services.configPublisher.notify(Number(version) || undefined),
       onListening: () => services.configPublisher.notify(),
       ...options.configListener,
     });
-    await configListener.start();
-    cleanups.push(() => configListener.close());
     // Spend ingested through any replica; a reconnection makes every live subscriber read its totals again.
-    const spendListener = new PgListener({
-      databaseUrl: options.databaseUrl,
+    await listenTo({
       channel: SPEND_CHANNEL,
       applicationName: 'tollgate-spend-listener',
-      logger,
       onNotification: (payload) => services.liveSpend.notify(payload),
       onListening: () => services.liveSpend.listening(),
       ...options.spendListener,
     });
-    await spendListener.start();
-    cleanups.push(() => spendListener.close());
     // Health-check requests and results passed between replicas: a data plane may be connected to one replica, the
     // admin asking to another, and the report may reach a third.
-    const healthListener = new PgListener({
-      databaseUrl: options.databaseUrl,
+    await listenTo({
       channel: HEALTH_CHANNEL,
       applicationName: 'tollgate-health-listener',
-      logger,
       onNotification: (payload) => services.modelHealth.notify(payload),
       onListening: () => services.modelHealth.listening(),
     });
-    await healthListener.start();
-    cleanups.push(() => healthListener.close());
 
     if (options.jobs !== false) {
       const jobs = createJobRunner(orm, logger, services, options.jobs, options.jobSettings);
