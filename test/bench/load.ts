@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import type { Target } from './stack.js';
-import { STREAM_CHUNKS } from './upstream.js';
+import { STREAM_CHUNKS, upstreamMarks } from './upstream.js';
 
 const CLK_TCK = 100;
 
@@ -115,6 +115,10 @@ end
 
 export interface StreamResult {
   ttft: number[];
+  /** Of the time to first token: the request's way in (client's send → the upstream has it). */
+  requestLeg: number[];
+  /** And the first content chunk's way out (the upstream writes it → the client has it). */
+  chunkLeg: number[];
   total: number[];
   completed: number;
   /** Streams that delivered every content chunk and `[DONE]`. */
@@ -141,8 +145,12 @@ function count(hay: Buffer, needle: Buffer, from = 0): number {
  * on the raw reads (a needle split across two reads is found in the small carried tail), so the client does not
  * decode or copy the stream.
  */
-async function oneStream(target: Target, body: string): Promise<{ ttft: number; total: number; chunks: number; done: boolean }> {
+async function oneStream(target: Target, body: string): Promise<{ ttft: number; total: number; chunks: number; done: boolean; requestLeg: number; chunkLeg: number }> {
+  const id = String(++streamIds);
+  // Marked for the bench upstream (see `upstreamMarks`); the gateway forwards the unknown field.
+  body = `{"bench_id":"${id}",${body.slice(1)}`;
   const start = performance.now();
+  let firstRead = Number.NaN;
   const res = await request(target.url, { method: 'POST', headers: { ...target.headers, 'content-type': 'application/json' }, body, dispatcher: clientAgent });
   let ttft = Number.NaN;
   let chunks = 0;
@@ -158,13 +166,20 @@ async function oneStream(target: Target, body: string): Promise<{ ttft: number; 
       n += count(joint, CONTENT);
       if (!done && joint.indexOf(DONE) !== -1) done = true;
     }
-    if (n > 0 && Number.isNaN(ttft)) ttft = performance.now() - start;
+    if (n > 0 && Number.isNaN(ttft)) {
+      firstRead = performance.now();
+      ttft = firstRead - start;
+    }
     chunks += n;
     const recent = chunk.length >= NEEDLE_TAIL || !tail ? chunk : Buffer.concat([tail, chunk]);
     tail = recent.subarray(Math.max(0, recent.length - NEEDLE_TAIL));
   }
-  return { ttft, total: performance.now() - start, chunks, done };
+  const total = performance.now() - start;
+  const mark = upstreamMarks.get(id);
+  upstreamMarks.delete(id);
+  return { ttft, total, chunks, done, requestLeg: mark ? mark.received - start : Number.NaN, chunkLeg: mark ? firstRead - mark.firstContent : Number.NaN };
 }
+let streamIds = 0;
 
 /**
  * `concurrency` loops of streamed requests, for `count` streams in all or for `seconds`. `staggerMs` spreads the
@@ -173,7 +188,7 @@ async function oneStream(target: Target, body: string): Promise<{ ttft: number; 
  * waits for the others (queueing that independent clients do not cause, and that swamps a proxy's own delay).
  */
 export async function streamLoad(target: Target, body: string, opts: { count?: number; seconds?: number; concurrency: number; staggerMs?: number }): Promise<StreamResult> {
-  const result: StreamResult = { ttft: [], total: [], completed: 0, chunksOk: 0, durationS: 0 };
+  const result: StreamResult = { ttft: [], requestLeg: [], chunkLeg: [], total: [], completed: 0, chunksOk: 0, durationS: 0 };
   const before = target.pid ? cpuMs(target.pid) : 0;
   const start = performance.now();
   const deadline = opts.seconds !== undefined ? start + opts.seconds * 1000 : Number.POSITIVE_INFINITY;
@@ -184,6 +199,8 @@ export async function streamLoad(target: Target, body: string, opts: { count?: n
       while (remaining-- > 0 && performance.now() < deadline) {
         const r = await oneStream(target, body);
         result.ttft.push(r.ttft);
+        result.requestLeg.push(r.requestLeg);
+        result.chunkLeg.push(r.chunkLeg);
         result.total.push(r.total);
         result.completed++;
         if (r.chunks === STREAM_CHUNKS && r.done) result.chunksOk++;

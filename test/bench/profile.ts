@@ -1,6 +1,7 @@
 /**
  * One benchmark load against the gateway only, for profiling and quick A/B checks:
- * `tsx test/bench/profile.ts <plain|stream|limited> [seconds=5] [connections=64] [rounds=1]`. `limited`: plain
+ * `tsx test/bench/profile.ts <plain|stream|gaps|limited> [seconds=5] [connections=64] [rounds=1]`. `gaps`: streams
+ * with 10 ms between chunks from the Node client (`connections` loops, staggered), as the bench's TTFT row. `limited`: plain
  * requests with a key that has every limit and a budget (limits-bench.ts), counted in process, or in Redis with
  * BENCH_DP_REDIS=redis://….
  * The data plane runs under the V8 CPU profiler (cpu-profile.cjs; the profile is written to BENCH_PROF_DIR, default
@@ -8,7 +9,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LIMITS } from './limits-bench.js';
-import { rssMb, wrkLoad } from './load.js';
+import { cpuMs, rssMb, streamLoad, wrkLoad } from './load.js';
+import { percentile, sortedCopy } from './stats.js';
 import { startBenchStack } from './stack.js';
 import { STREAM_CHUNKS } from './upstream.js';
 
@@ -25,6 +27,14 @@ try {
   await wrkLoad(target, body, 16, 2, expect);
   for (let i = 0; i < Number(rounds); i++) {
     console.error('load starts');
+    if (mode === 'gaps') {
+      const before = cpuMs(stack.gateway.pid!);
+      const gaps = JSON.stringify({ model: 'bench-gpt', stream: true, bench_gap_ms: 10, messages: [{ role: 'user', content: 'Count.' }] });
+      const r = await streamLoad(target, gaps, { seconds: Number(seconds), concurrency: Number(conc), staggerMs: 10 });
+      const p50 = (xs: number[]) => percentile(sortedCopy(xs), 50);
+      console.log(JSON.stringify({ streams: r.completed, ttftP50: p50(r.ttft), requestLegP50: p50(r.requestLeg), chunkLegP50: p50(r.chunkLeg), cpuMsPerStream: (cpuMs(stack.gateway.pid!) - before) / r.completed }));
+      continue;
+    }
     const r = await wrkLoad(target, body, Number(conc), Number(seconds), expect);
     await sleep(600);
     console.log(JSON.stringify({ ...r, rssMb: rssMb(stack.gateway.pid!), usage: await stack.usage?.tally() }));

@@ -47,7 +47,8 @@ async function main(): Promise<void> {
   const stack = await startBenchStack(process.env.BENCH_DP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_DP_NODE_OPTIONS } : {});
   const { direct, gateway } = stack;
   const pid = gateway.pid!;
-  // The bare uWS + undici pass-through, on the gateway's core: the floor for the plain rows' throughput.
+  // The bare uWS + undici pass-through, on the gateway's core: the floor for the plain rows' throughput and for the
+  // time to first token.
   const bareProxy = await startHelper<{ url: string }>('./bare-proxy.ts', [`${stack.upstreamApiBase}/chat/completions`], '0');
   const bare: Target = { name: 'bare', url: bareProxy.info.url, headers: {}, pid: bareProxy.child.pid! };
   const plainBody = JSON.stringify({ model: 'bench-gpt', messages: [{ role: 'user', content: 'Say hello.' }] });
@@ -98,16 +99,41 @@ async function main(): Promise<void> {
     console.log(table(['conc', 'direct rps', 'gw rps', 'gw/direct', 'bare rps', 'gw/bare', 'direct p50', 'gw p50', 'added p50', 'direct p99', 'gw p99', 'gw p99/p50', 'gw CPU ms/req', 'bare CPU ms/req', 'capacity', 'errors'], plainRows));
 
     // 2. Streams with 10 ms between chunks: time to first content chunk and total time (Node client). The 20 loops
-    //    start spread over one gap, as independent clients would, not in lockstep (see `streamLoad`).
-    const gap = await alternating([direct, gateway], (t) => counted(t, streamLoad(t, streamBody(10), { count: 300, concurrency: 20, staggerMs: 10 })));
+    //    start spread over one gap, as independent clients would, not in lockstep (see `streamLoad`). The bare
+    //    pass-through is measured alongside (the floor of this stack on this machine), and one stream at a time too
+    //    (every request then meets an idle core). The bench upstream marks when it got each request and wrote its
+    //    first chunk, so time to first token splits into the request's way in and the first chunk's way out.
+    const gapTargets = [direct, gateway, bare];
+    const gap = await alternating(gapTargets, (t) => counted(t, streamLoad(t, streamBody(10), { count: 300, concurrency: 20, staggerMs: 10 })));
+    const single = await alternating(gapTargets, (t) => counted(t, streamLoad(t, streamBody(10), { count: 20, concurrency: 1 })));
     const merged = (rs: StreamResult[]) => ({
       ttft: sortedCopy(rs.flatMap((r) => r.ttft)),
+      requestLeg: sortedCopy(rs.flatMap((r) => r.requestLeg)),
+      chunkLeg: sortedCopy(rs.flatMap((r) => r.chunkLeg)),
       total: sortedCopy(rs.flatMap((r) => r.total)),
       completed: rs.reduce((n, r) => n + r.completed, 0),
       chunksOk: rs.reduce((n, r) => n + r.chunksOk, 0),
     });
     const gd = merged(gap.direct);
     const gg = merged(gap.gateway);
+    const gb = merged(gap.bare);
+    const sd = merged(single.direct);
+    const sg = merged(single.gateway);
+    const sb = merged(single.bare);
+    const ttftRow = (label: string, p: number, d: number[], g: number[], b: number[]) => {
+      const [vd, vg, vb] = [percentile(d, p), percentile(g, p), percentile(b, p)];
+      return [label, f(vd, 3), f(vg, 3), f(vb, 3), f(vg - vd, 3), f(vb - vd, 3), f(vg - vb, 3)];
+    };
+    console.log(`\nStreams with 10 ms gaps: time to first content chunk (ms; bare = the uWS + undici pass-through; in = client's send → upstream has the request, out = upstream writes the first content chunk → client has it)`);
+    console.log(table(['case', 'direct', 'gateway', 'bare', 'gw added', 'bare added', 'gw − bare'], [
+      ttftRow('20 streams: TTFT p50', 50, gd.ttft, gg.ttft, gb.ttft),
+      ttftRow('20 streams: TTFT p99', 99, gd.ttft, gg.ttft, gb.ttft),
+      ttftRow('20 streams: in p50', 50, gd.requestLeg, gg.requestLeg, gb.requestLeg),
+      ttftRow('20 streams: out p50', 50, gd.chunkLeg, gg.chunkLeg, gb.chunkLeg),
+      ttftRow('1 stream at a time: TTFT p50', 50, sd.ttft, sg.ttft, sb.ttft),
+      ttftRow('1 stream at a time: in p50', 50, sd.requestLeg, sg.requestLeg, sb.requestLeg),
+      ttftRow('1 stream at a time: out p50', 50, sd.chunkLeg, sg.chunkLeg, sb.chunkLeg),
+    ]));
 
     // 3. Streams without gaps: throughput, with the Node client (as an SDK would read) and with wrk (a C client that
     //    is not the bottleneck), both checking every stream is complete.
@@ -125,10 +151,8 @@ async function main(): Promise<void> {
 
     console.log(`\nStreaming, ${STREAM_CHUNKS} content chunks + role, finish, usage, [DONE] (ms; CPU = data-plane CPU time per stream)`);
     console.log(table(['case', 'direct', 'gateway', 'added / ratio'], [
-      ['10 ms gaps: TTFT p50', f(percentile(gd.ttft, 50), 3), f(percentile(gg.ttft, 50), 3), f(percentile(gg.ttft, 50) - percentile(gd.ttft, 50), 3)],
-      ['10 ms gaps: TTFT p99', f(percentile(gd.ttft, 99), 3), f(percentile(gg.ttft, 99), 3), f(percentile(gg.ttft, 99) - percentile(gd.ttft, 99), 3)],
       ['10 ms gaps: total p50', f(percentile(gd.total, 50), 1), f(percentile(gg.total, 50), 1), f(percentile(gg.total, 50) - percentile(gd.total, 50), 3)],
-      ['10 ms gaps: complete streams', `${gd.chunksOk}/${gd.completed}`, `${gg.chunksOk}/${gg.completed}`, ''],
+      ['10 ms gaps: complete streams', `${gd.chunksOk + sd.chunksOk}/${gd.completed + sd.completed}`, `${gg.chunksOk + sg.chunksOk}/${gg.completed + sg.completed}`, `bare ${gb.chunksOk + sb.chunksOk}/${gb.completed + sb.completed}`],
       ['0 ms gaps, Node client c=16: streams/s', f(zd, 0), f(zg, 0), f(zg / zd)],
       ['0 ms gaps, Node client: gw CPU ms/stream', '', f(zgCpu, 4), ''],
       ['0 ms gaps, wrk c=16: streams/s', f(wd, 0), f(wg, 0), f(wg / wd)],
@@ -170,6 +194,12 @@ async function main(): Promise<void> {
     summary.streaming = {
       ttftAddedP50: percentile(gg.ttft, 50) - percentile(gd.ttft, 50),
       ttftAddedP99: percentile(gg.ttft, 99) - percentile(gd.ttft, 99),
+      ttftBareAddedP50: percentile(gb.ttft, 50) - percentile(gd.ttft, 50),
+      ttftSingle: { gatewayAdded: percentile(sg.ttft, 50) - percentile(sd.ttft, 50), bareAdded: percentile(sb.ttft, 50) - percentile(sd.ttft, 50) },
+      legsAddedP50: {
+        in: percentile(gg.requestLeg, 50) - percentile(gd.requestLeg, 50),
+        out: percentile(gg.chunkLeg, 50) - percentile(gd.chunkLeg, 50),
+      },
       zeroGapNode: { direct: zd, gateway: zg, ratio: zg / zd, cpuMsPerStream: zgCpu },
       zeroGapWrk: { direct: wd, gateway: wg, ratio: wg / wd, cpuMsPerStream: wgCpu },
     };

@@ -10,6 +10,13 @@ export const STREAM_CHUNKS = 50;
 /** The usage the upstream reports: prompt tokens always, completion tokens of the plain answer. */
 export const UPSTREAM_USAGE = { prompt: 12, completion: 7 };
 
+/**
+ * When the upstream got each marked stream request and wrote its first content chunk (`performance.now()` of this
+ * process, which is also the load client's: see `streamLoad`), by the request's `bench_id`. The client takes its
+ * entry when the stream ends, so time to first token splits into the request's way in and the first chunk's way out.
+ */
+export const upstreamMarks = new Map<string, { received: number; firstContent: number }>();
+
 const COMPLETION = JSON.stringify({
   id: 'chatcmpl-bench',
   object: 'chat.completion',
@@ -47,6 +54,9 @@ export function startBenchUpstream(port = 0): Promise<{ port: number; close(): v
         return;
       }
       const gap = Number(/"bench_gap_ms":(\d+)/.exec(body)?.[1] ?? 0);
+      const id = /^\{"bench_id":"(\w+)"/.exec(body)?.[1];
+      const mark = id === undefined ? undefined : { received: performance.now(), firstContent: Number.NaN };
+      if (mark) upstreamMarks.set(id!, mark);
       res.cork(() => {
         res.writeHeader('content-type', 'text/event-stream');
         res.write(ROLE);
@@ -54,6 +64,7 @@ export function startBenchUpstream(port = 0): Promise<{ port: number; close(): v
       let i = 0;
       const next = (): void => {
         if (aborted) return;
+        if (i === 0 && mark) mark.firstContent = performance.now();
         if (gap === 0) {
           res.cork(() => {
             for (const c of CONTENT) res.write(c);
