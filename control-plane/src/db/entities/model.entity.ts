@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ArrayType, BigIntType, Entity, Index, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
-import { money } from './columns.js';
+import { creationTime, money } from './columns.js';
 
 /**
  * One upstream deployment of a model clients call by `name`. Several live models may share a name: together they
@@ -101,6 +101,10 @@ export class Model {
   @Property({ type: 'integer', nullable: true })
   streamIdleTimeoutMs: number | null = null;
 
+  /** Serves OpenAI's Responses API: Responses requests are forwarded to it as sent (azure, openai_compatible). */
+  @Property({ type: 'boolean', default: false })
+  responsesApi: Opt<boolean> = false;
+
   /** Access groups: keys and teams may name a group instead of each model. */
   @Property({ type: ArrayType, default: '{}' })
   accessGroups: Opt<string[]> = [];
@@ -121,7 +125,7 @@ export class Model {
   deployment: string | null = null;
 
   @Property({ type: 'datetime', defaultRaw: 'now()' })
-  createdAt: Opt<Date> = new Date();
+  createdAt: Opt<Date> = creationTime();
 
   @Property({ type: 'datetime', nullable: true })
   deletedAt: Date | null = null;
