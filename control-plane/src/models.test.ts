@@ -17,7 +17,7 @@ afterAll(async () => {
 
 const MODEL_FIELDS = `id name provider providerModel apiBase apiKeyRef apiVersion region
   awsAccessKeyIdRef awsSecretAccessKeyRef awsSessionTokenRef timeoutMs inputCostPerMillion outputCostPerMillion
-  cachedInputCostPerMillion cacheWriteCostPerMillion reasoningCostPerMillion costPerRequest costPerImage rpmLimit tpmLimit weight maxInputTokens streamIdleTimeoutMs accessGroups tags`;
+  cachedInputCostPerMillion cacheWriteCostPerMillion reasoningCostPerMillion costPerRequest costPerImage rpmLimit tpmLimit weight maxInputTokens streamIdleTimeoutMs responsesApi accessGroups tags`;
 const CREATE_MODEL = `mutation($input: CreateModelInput!) { createModel(input: $input) { ${MODEL_FIELDS} } }`;
 const UPDATE_MODEL = `mutation($id: ID!, $input: UpdateModelInput!) { updateModel(id: $id, input: $input) { ${MODEL_FIELDS} } }`;
 
@@ -45,6 +45,7 @@ const NULLS = {
   weight: 1,
   maxInputTokens: null,
   streamIdleTimeoutMs: null,
+  responsesApi: false,
   accessGroups: [],
   tags: [],
 };
@@ -152,6 +153,22 @@ describe('createModel validation', () => {
       expect(cp.logger.lines.join('\n')).not.toContain(secret);
     }
     expect(await configVersion()).toBe(before);
+  });
+
+  it('should take responsesApi for azure and openai_compatible deployments only, saying why elsewhere', async () => {
+    expect(await createModel({ name: 'azure-responses', ...EXAMPLES.azure, ...costs, responsesApi: true })).toMatchObject({ responsesApi: true });
+    const vllm = await createModel({ name: 'vllm-responses', ...EXAMPLES.openai_compatible, ...costs });
+    expect(vllm).toMatchObject({ responsesApi: false });
+    const updated = await cp.admin<{ updateModel: ModelResult }>(UPDATE_MODEL, { id: vllm.id, input: { responsesApi: true } });
+    expect(updated.updateModel).toMatchObject({ responsesApi: true });
+    expect(await refusedCreate({ name: 'openai-responses', ...EXAMPLES.openai, ...costs, responsesApi: true })).toEqual({
+      responsesApi: ['is implied for provider openai (its deployments always serve the Responses API); leave it out'],
+    });
+    expect(await refusedCreate({ name: 'claude-responses', ...EXAMPLES.anthropic, ...costs, responsesApi: true })).toEqual({
+      responsesApi: ['is only for providers azure and openai_compatible; anthropic deployments get Responses requests translated'],
+    });
+    // false is what every deployment has unless told otherwise, so it is accepted from any provider.
+    expect(await createModel({ name: 'claude-plain', ...EXAMPLES.anthropic, ...costs, responsesApi: false })).toMatchObject({ responsesApi: false });
   });
 
   it('should refuse AWS references that do not belong together', async () => {

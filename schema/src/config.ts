@@ -61,6 +61,12 @@ export const ModelConfig = z.object({
   maxInputTokens: z.number().int().positive().nullable().default(null),
   /** Longest pause between streamed chunks, milliseconds; null: the data plane default. */
   streamIdleTimeoutMs: z.number().int().positive().nullable().default(null),
+  /**
+   * The deployment serves OpenAI's Responses API (`azure`: `/openai/v1/responses`; `openai_compatible`:
+   * `{apiBase}/responses`), so `/v1/responses` requests go to it as sent instead of translated to chat completions.
+   * `openai` deployments always do; other providers never.
+   */
+  responsesApi: z.boolean().default(false),
   accessGroups: z.array(z.string()).default([]),
   tags: z.array(z.string()).default([]),
 });

@@ -36,16 +36,28 @@ describe('Responses API, native pass-through to an openai target', () => {
   let key: string;
   let upstream: OpenAiStandIn;
   let anthropicUpstream: AnthropicStandIn;
+  let azureUpstream: OpenAiStandIn;
+  /** A local OpenAI-compatible server (vLLM-like: no key). */
+  let compatibleUpstream: OpenAiStandIn;
   let client: OpenAI;
 
   beforeAll(async () => {
-    [upstream, anthropicUpstream] = await Promise.all([startOpenAiStandIn(), startAnthropicStandIn()]);
+    [upstream, anthropicUpstream, azureUpstream, compatibleUpstream] = await Promise.all([
+      startOpenAiStandIn(),
+      startAnthropicStandIn(),
+      startOpenAiStandIn({ azure: true }),
+      startOpenAiStandIn({ apiKey: null }),
+    ]);
     db = await createDatabase(inject('pgAdminUrl'));
     cp = await startControlPlaneProcess({ databaseUrl: db.url });
     api = admin(cp.graphqlUrl, cp.masterKey);
     const models = [
       { name: 'gpt', provider: 'openai', providerModel: 'gpt-4o-mini', apiBase: upstream.url, apiKeyRef: 'env:TG_TEST_OPENAI_KEY' },
       { name: 'claude', provider: 'anthropic', providerModel: 'claude-sonnet-4-5', apiBase: anthropicUpstream.url, apiKeyRef: 'env:TG_TEST_ANTHROPIC_KEY' },
+      // Marked as serving the Responses API: forwarded like OpenAI's. Unmarked, the same server gets chat completions.
+      { name: 'azure-gpt', provider: 'azure', providerModel: 'gpt-5-deployment', apiBase: azureUpstream.url, apiVersion: '2024-10-21', apiKeyRef: 'env:TG_TEST_OPENAI_KEY', responsesApi: true },
+      { name: 'vllm', provider: 'openai_compatible', providerModel: 'qwen3', apiBase: compatibleUpstream.url, responsesApi: true },
+      { name: 'vllm-chat', provider: 'openai_compatible', providerModel: 'qwen3', apiBase: compatibleUpstream.url },
     ];
     for (const m of models) {
       await api.call('mutation($i: CreateModelInput!) { createModel(input: $i) { id } }', { i: { ...m, inputCostPerMillion: 1, outputCostPerMillion: 2 } });
@@ -61,7 +73,7 @@ describe('Responses API, native pass-through to an openai target', () => {
     await dp?.process.stop();
     await cp?.process.stop();
     await db?.drop();
-    await Promise.all([upstream?.close(), anthropicUpstream?.close()]);
+    await Promise.all([upstream?.close(), anthropicUpstream?.close(), azureUpstream?.close(), compatibleUpstream?.close()]);
   });
 
   /** The spend row of one gateway request (its id is the `x-request-id` the SDK exposes as `_request_id`). */
@@ -220,6 +232,40 @@ describe('Responses API, native pass-through to an openai target', () => {
     const translated = await client.responses.create({ model: 'claude', input: `Hi. ${directive(TEXT)}` });
     expect(translated.output_text).toBe(TEXT.text);
     expect(translated.id).toMatch(/^resp_[0-9a-f]{32}$/);
+  });
+
+  it('forwards to azure and openai_compatible deployments marked responsesApi as to OpenAI: stored responses and built-in tools reach them', async () => {
+    const cases = [
+      { model: 'azure-gpt', standIn: azureUpstream, path: '/openai/v1/responses', deployment: 'gpt-5-deployment', provider: 'azure' },
+      { model: 'vllm', standIn: compatibleUpstream, path: '/v1/responses', deployment: 'qwen3', provider: 'openai_compatible' },
+    ];
+    for (const { model, standIn, path, deployment, provider } of cases) {
+      const first = await client.responses.create({ model, input: `Remember 7. ${directive(TEXT)}`, store: true });
+      expect(first.id, model).toMatch(/^resp_StandIn/);
+      expect(first.output_text).toBe(TEXT.text);
+      const params = { model, input: 'Which number?', previous_response_id: first.id, tools: [{ type: 'web_search' as const }], include: ['reasoning.encrypted_content' as const] };
+      const before = standIn.requests.length;
+      const second = await client.responses.stream(params).finalResponse();
+      const sent = standIn.requests[before]!;
+      expect(sent.path, model).toBe(path);
+      // Azure's v1 API: the deployment is the body's model, the key goes in api-key, no api-version.
+      if (provider === 'azure') expect(sent).toMatchObject({ query: {}, headers: { 'api-key': OPENAI_KEY } });
+      expect(sent.body).toEqual({ ...params, model: deployment, stream: true });
+      expect(second.previous_response_id).toBe(first.id);
+      expect(second.output.map((item) => item.type)).toEqual(['web_search_call', 'message']);
+      expect(await spendRow(first._request_id)).toMatchObject({ model, provider, route: '/v1/responses', status: 'success', promptTokens: 40, completionTokens: 12 });
+    }
+  });
+
+  it('translates for an openai_compatible deployment not marked responsesApi, with the clear 400 for a stored response', async () => {
+    const before = compatibleUpstream.requests.length;
+    const translated = await client.responses.create({ model: 'vllm-chat', input: `Hi. ${directive(TEXT)}` });
+    expect(translated.output_text).toBe(TEXT.text);
+    expect(translated.id).toMatch(/^resp_[0-9a-f]{32}$/);
+    expect(compatibleUpstream.requests.slice(before).map((r) => r.path)).toEqual(['/v1/chat/completions']);
+    const stored = await client.responses.create({ model: 'vllm-chat', input: 'x', previous_response_id: 'resp_123' }).catch((e: unknown) => e);
+    expect(stored).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(compatibleUpstream.requests.length).toBe(before + 1);
   });
 
   it('answers retrieving a stored response with a 404 saying the gateway cannot route it', async () => {

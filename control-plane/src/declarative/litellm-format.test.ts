@@ -94,8 +94,11 @@ general_settings:
       inputCostPerMillion: 1,
       outputCostPerMillion: 2,
       cachedInputCostPerMillion: 0.5,
+      // LiteLLM sends /v1/responses to Azure's Responses API as is; so does Tollgate for this deployment.
+      responsesApi: true,
     });
-    expect(models.claude).toMatchObject({ provider: 'anthropic', providerModel: 'claude-sonnet-4-5', inputCostPerMillion: 3, outputCostPerMillion: 15, cacheWriteCostPerMillion: 3.75 });
+    expect(models['gpt-4o']!.responsesApi).toBe(false);
+    expect(models.claude).toMatchObject({ provider: 'anthropic', providerModel: 'claude-sonnet-4-5', inputCostPerMillion: 3, outputCostPerMillion: 15, cacheWriteCostPerMillion: 3.75, responsesApi: false });
     expect(models.flash).toMatchObject({
       provider: 'gemini',
       providerModel: 'gemini-2.5-flash',
@@ -115,12 +118,12 @@ general_settings:
   });
 
   it.each([
-    ['openai/gpt-4o with an api_base elsewhere', 'model: openai/qwen\n      api_base: http://127.0.0.1:8000/v1', { provider: 'openai_compatible', providerModel: 'qwen', apiBase: 'http://127.0.0.1:8000/v1' }],
+    ['openai/gpt-4o with an api_base elsewhere', 'model: openai/qwen\n      api_base: http://127.0.0.1:8000/v1', { provider: 'openai_compatible', providerModel: 'qwen', apiBase: 'http://127.0.0.1:8000/v1', responsesApi: true }],
     ['openai/ at api.openai.com', 'model: openai/gpt-4o\n      api_base: https://api.openai.com/v1', { provider: 'openai', apiBase: 'https://api.openai.com/v1' }],
-    ['hosted_vllm/', 'model: hosted_vllm/meta-llama/Llama-3.1-8B\n      api_base: http://vllm:8000/v1', { provider: 'openai_compatible', providerModel: 'meta-llama/Llama-3.1-8B', apiBase: 'http://vllm:8000/v1' }],
+    ['hosted_vllm/', 'model: hosted_vllm/meta-llama/Llama-3.1-8B\n      api_base: http://vllm:8000/v1', { provider: 'openai_compatible', providerModel: 'meta-llama/Llama-3.1-8B', apiBase: 'http://vllm:8000/v1', responsesApi: false }],
     ['ollama/ with its base', 'model: ollama/llama3\n      api_base: http://ollama:11434', { provider: 'openai_compatible', providerModel: 'llama3', apiBase: 'http://ollama:11434/v1' }],
     ['ollama_chat/ on the default base', 'model: ollama_chat/llama3', { provider: 'openai_compatible', apiBase: 'http://localhost:11434/v1' }],
-    ['groq/', 'model: groq/llama-3.3-70b-versatile', { provider: 'openai_compatible', providerModel: 'llama-3.3-70b-versatile', apiBase: 'https://api.groq.com/openai/v1' }],
+    ['groq/', 'model: groq/llama-3.3-70b-versatile', { provider: 'openai_compatible', providerModel: 'llama-3.3-70b-versatile', apiBase: 'https://api.groq.com/openai/v1', responsesApi: false }],
     ['together_ai/', 'model: together_ai/meta-llama/Llama-3-70b', { provider: 'openai_compatible', providerModel: 'meta-llama/Llama-3-70b', apiBase: 'https://api.together.xyz/v1' }],
     ['deepseek/', 'model: deepseek/deepseek-chat', { provider: 'openai_compatible', apiBase: 'https://api.deepseek.com/v1' }],
     ['mistral/', 'model: mistral/mistral-large-latest', { provider: 'openai_compatible', apiBase: 'https://api.mistral.ai/v1' }],
@@ -129,6 +132,18 @@ general_settings:
   ])('should map %s', (_what, params, expected) => {
     const result = desired(entry(`      ${params}\n      input_cost_per_token: 0\n      output_cost_per_token: 0\n`));
     expect(result.desired.models[0]!.value).toMatchObject(expected);
+  });
+
+  it('should forward Responses requests to an OpenAI-compatible deployment whose supported_endpoints name /v1/responses, as LiteLLM does', () => {
+    const prices = '      input_cost_per_token: 0\n      output_cost_per_token: 0\n';
+    const vllm = (endpoints: string) => desired(entry(`      model: hosted_vllm/qwen3\n      api_base: http://vllm:8000/v1\n${prices}`, `    model_info:\n      supported_endpoints: ${endpoints}\n`));
+    const marked = vllm('["/v1/chat/completions", "/v1/responses"]');
+    expect(marked.warnings).toEqual([]);
+    expect(marked.desired.models[0]!.value).toMatchObject({ provider: 'openai_compatible', responsesApi: true });
+    expect(vllm('["/v1/chat/completions"]').desired.models[0]!.value.responsesApi).toBe(false);
+    // Not a provider that can be marked: Anthropic's Responses requests are translated whatever the file says.
+    const claude = desired(entry(`      model: anthropic/claude-sonnet-4-5\n${prices}`, `    model_info:\n      supported_endpoints: ["/v1/responses"]\n`));
+    expect(claude.desired.models[0]!.value.responsesApi).toBe(false);
   });
 
   it('should refuse literal secrets, telling to use os.environ/, without repeating them', () => {

@@ -67,7 +67,9 @@ const READ_MODEL_INFO = new Set([
   'input_cost_per_request',
   'input_cost_per_image',
   'access_groups',
+  'supported_endpoints',
 ]);
+const RESPONSES_ENDPOINTS = new Set(['/v1/responses', '/responses']);
 /** Descriptive model_info fields with no effect on serving: ignored without a warning. */
 const DESCRIPTIVE_MODEL_INFO = new Set(['mode', 'base_model', 'max_tokens', 'max_output_tokens', 'litellm_provider', 'description']);
 
@@ -85,6 +87,7 @@ const FIELD_ORIGIN: Record<keyof CreateModelInput, string> = {
   awsSessionTokenRef: 'litellm_params.aws_session_token',
   timeoutMs: 'litellm_params.timeout',
   streamIdleTimeoutMs: 'litellm_params.stream_timeout',
+  responsesApi: 'model_info.supported_endpoints',
   inputCostPerMillion: 'litellm_params.input_cost_per_token',
   outputCostPerMillion: 'litellm_params.output_cost_per_token',
   cachedInputCostPerMillion: 'litellm_params.cache_read_input_token_cost',
@@ -185,7 +188,20 @@ export function perMillion(perToken: number): number {
 }
 
 /** The provider and upstream model id for `litellm_params.model` (and `custom_llm_provider`), or null after an error. */
-function providerOf(params: Raw, apiBase: string | null, read: EntryReader): { provider: ProviderKind; providerModel: string; apiBase: string | null } | null {
+/**
+ * Where LiteLLM sends `/v1/responses` to the deployment as is: `azure/` (Azure's Responses API) and `openai/` at any
+ * base (`{api_base}/responses`); other OpenAI-compatible prefixes only with `/v1/responses` in
+ * `model_info.supported_endpoints`. Tollgate's `responsesApi` says the same.
+ */
+function nativeResponses(prefix: string, provider: ProviderKind): boolean {
+  return provider === 'azure' || (prefix === 'openai' && provider === 'openai_compatible');
+}
+
+function providerOf(
+  params: Raw,
+  apiBase: string | null,
+  read: EntryReader,
+): { provider: ProviderKind; providerModel: string; apiBase: string | null; nativeResponses: boolean } | null {
   const model = params.model;
   if (typeof model !== 'string' || model.trim() === '') {
     read.error('litellm_params.model', 'is required: the provider and model id, such as openai/gpt-4o');
@@ -231,7 +247,7 @@ function providerOf(params: Raw, apiBase: string | null, read: EntryReader): { p
     const trimmed = base.replace(/\/+$/, '');
     base = trimmed.endsWith(rule.apiBaseSuffix) ? trimmed : `${trimmed}${rule.apiBaseSuffix}`;
   }
-  return { provider, providerModel: id, apiBase: base };
+  return { provider, providerModel: id, apiBase: base, nativeResponses: nativeResponses(prefix, provider) };
 }
 
 function hostOf(url: string): string {
@@ -336,6 +352,9 @@ function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.P
     maxInputTokens: read.number(either('max_input_tokens', 'maxInputTokens'), origin.maxInputTokens!),
     accessGroups: read.strings(info.access_groups, 'model_info.access_groups'),
     tags: read.strings(params.tags, 'litellm_params.tags'),
+    responsesApi:
+      (target?.provider === 'azure' || target?.provider === 'openai_compatible') &&
+      (target.nativeResponses || read.strings(info.supported_endpoints, 'model_info.supported_endpoints').some((e) => RESPONSES_ENDPOINTS.has(e))),
   };
   if (target === null || problems.errors.length > errorsBefore) return null;
   const parsed = CreateModelInput.safeParse(candidate);

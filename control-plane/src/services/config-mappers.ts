@@ -35,6 +35,7 @@ export function modelSettings(model: Model): Omit<ModelConfig, 'id'> {
     weight: model.weight,
     maxInputTokens: model.maxInputTokens,
     streamIdleTimeoutMs: model.streamIdleTimeoutMs,
+    responsesApi: model.responsesApi,
     accessGroups: model.accessGroups,
     tags: model.tags,
   };

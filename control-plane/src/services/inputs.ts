@@ -172,6 +172,7 @@ const modelFields = {
   weight: limit(1_000_000).nullish().transform((v) => v ?? 1),
   maxInputTokens: limit(100_000_000).nullish().transform((v) => v ?? null),
   streamIdleTimeoutMs: limit(3_600_000).nullish().transform((v) => v ?? null),
+  responsesApi: z.boolean().nullish().transform((v) => v ?? false),
   accessGroups: textList().nullish().transform((v) => v ?? []),
   tags: textList().nullish().transform((v) => v ?? []),
 };
@@ -184,6 +185,9 @@ export const REQUIRED_BY_PROVIDER: Partial<Record<ProviderKind, ReadonlyArray<ke
   openai_compatible: ['apiBase'],
   bedrock: ['region'],
 };
+
+/** Providers whose deployments may serve the Responses API or not (`responsesApi`). */
+const RESPONSES_API_PROVIDERS: readonly string[] = ['azure', 'openai_compatible'];
 
 function modelRules(model: ModelFields, ctx: z.RefinementCtx): void {
   const missing = (field: keyof ModelFields, message: string) =>
@@ -200,6 +204,14 @@ function modelRules(model: ModelFields, ctx: z.RefinementCtx): void {
   if (secret !== null && id === null) missing('awsAccessKeyIdRef', 'is required together with awsSecretAccessKeyRef');
   if (token !== null && (id === null || secret === null)) {
     missing('awsSessionTokenRef', 'needs awsAccessKeyIdRef and awsSecretAccessKeyRef as well');
+  }
+  if (model.responsesApi === true && !RESPONSES_API_PROVIDERS.includes(model.provider)) {
+    missing(
+      'responsesApi',
+      model.provider === 'openai'
+        ? 'is implied for provider openai (its deployments always serve the Responses API); leave it out'
+        : `is only for providers ${RESPONSES_API_PROVIDERS.join(' and ')}; ${model.provider} deployments get Responses requests translated`,
+    );
   }
 }
 
@@ -245,6 +257,7 @@ export const UpdateModelInput = z
     weight: changeable(),
     maxInputTokens: clearable(),
     streamIdleTimeoutMs: clearable(),
+    responsesApi: changeable(),
     accessGroups: changeable(),
     tags: changeable(),
   } satisfies Record<keyof ModelFields, z.ZodType>)

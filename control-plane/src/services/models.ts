@@ -45,6 +45,7 @@ export const DEFAULT_MODEL: CreateModelInput = {
   weight: 1,
   maxInputTokens: null,
   streamIdleTimeoutMs: null,
+  responsesApi: false,
   accessGroups: [],
   tags: [],
 };

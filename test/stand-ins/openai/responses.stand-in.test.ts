@@ -163,3 +163,30 @@ describe('OpenAI stand-in Responses API, judged by the openai SDK', () => {
     expect(types).not.toContain('response.completed');
   });
 });
+
+describe("Azure stand-in's v1 Responses API, judged by the openai SDK", () => {
+  let standIn: OpenAiStandIn;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    standIn = await startOpenAiStandIn({ azure: true });
+    // Azure's v1 API is OpenAI's at {resource}/openai/v1, authenticated by the api-key header.
+    client = new OpenAI({ baseURL: `${standIn.url}/openai/v1`, apiKey: 'unused', defaultHeaders: { 'api-key': STAND_IN_API_KEY }, maxRetries: 0 });
+  });
+  afterAll(() => standIn.close());
+
+  it('answers /openai/v1/responses for the deployment named in the body, plain and streamed, without an api-version', async () => {
+    const plain = await client.responses.create({ model: 'my-gpt-deployment', input: 'hello there' });
+    expect(plain.output_text).toBe('Echo: hello there');
+    expect(standIn.requests.at(-1)).toMatchObject({ path: '/openai/v1/responses', query: {}, headers: { 'api-key': STAND_IN_API_KEY } });
+    const streamed = await client.responses.stream({ model: 'my-gpt-deployment', input: 'hello there' }).finalResponse();
+    expect(streamed.output_text).toBe('Echo: hello there');
+  });
+
+  it('refuses a wrong api-key with 401', async () => {
+    const wrong = new OpenAI({ baseURL: `${standIn.url}/openai/v1`, apiKey: 'unused', defaultHeaders: { 'api-key': 'wrong' }, maxRetries: 0 });
+    const err = await wrong.responses.create({ model: 'my-gpt-deployment', input: 'x' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(APIError);
+    expect((err as APIError).status).toBe(401);
+  });
+});

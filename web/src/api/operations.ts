@@ -152,6 +152,8 @@ export interface Model {
   timeoutMs: number | null;
   /** Longest pause between streamed chunks, milliseconds; null: timeoutMs, else the data plane default. */
   streamIdleTimeoutMs: number | null;
+  /** Responses requests go to it as sent (azure, openai_compatible; openai deployments always). */
+  responsesApi: boolean;
   tags: string[];
   inputCostPerMillion: number;
   outputCostPerMillion: number;
@@ -430,6 +432,8 @@ export interface CreateModelInput {
   tpmLimit?: number;
   maxInputTokens?: number;
   timeoutMs?: number;
+  /** Azure and OpenAI-compatible deployments only: Responses requests go to it as sent. */
+  responsesApi?: boolean;
   tags?: string[];
 }
 
@@ -446,7 +450,7 @@ const TEAM_FIELDS = 'id name models maxBudget spend keyCount organizationId mana
 const KEY_FIELDS = `id prefix alias teamId team { id name } models maxBudget spend blocked keyType ownerId organizationId managedBy expiresAt createdAt`;
 const AUDIT_FIELDS = 'id at action actorId actorRole credential entityType entityId organizationId before after';
 const MODEL_HEALTH_FIELDS = 'modelId dataPlaneId healthy latencyMs mode error checkedAt';
-const MODEL_FIELDS = `id name deployment provider providerModel region weight rpmLimit tpmLimit maxInputTokens timeoutMs streamIdleTimeoutMs tags inputCostPerMillion outputCostPerMillion managedBy createdAt health { ${MODEL_HEALTH_FIELDS} }`;
+const MODEL_FIELDS = `id name deployment provider providerModel region weight rpmLimit tpmLimit maxInputTokens timeoutMs streamIdleTimeoutMs responsesApi tags inputCostPerMillion outputCostPerMillion managedBy createdAt health { ${MODEL_HEALTH_FIELDS} }`;
 const ROUTER_SETTINGS_FIELDS =
   'strategy groupStrategies numRetries retryPolicy backoffMs maxBackoffMs maxRetryAfterMs fallbacks contextWindowFallbacks contentPolicyFallbacks allowedFails allowedFailsPolicy failureWindowMs cooldownMs managedBy updatedAt';
 const SPEND_SUMMARY_FIELDS = 'totalSpend totalRequests totalTokens';

@@ -5,7 +5,7 @@ import ModelsSection from './ModelsSection.vue';
 
 const GPT = [
   model({ id: 'east', name: 'gpt-4o', provider: 'openai', providerModel: 'gpt-4o-2024-08-06', weight: 3, rpmLimit: 600, tpmLimit: 150_000 }),
-  model({ id: 'west', name: 'gpt-4o', provider: 'azure', providerModel: 'gpt-4o', weight: 1, rpmLimit: 400, tpmLimit: 100_000, region: 'westeurope', tags: ['eu'] }),
+  model({ id: 'west', name: 'gpt-4o', provider: 'azure', providerModel: 'gpt-4o', weight: 1, rpmLimit: 400, tpmLimit: 100_000, region: 'westeurope', tags: ['eu'], responsesApi: true }),
   model({ id: 'north', name: 'gpt-4o', provider: 'openai', providerModel: 'gpt-4o', weight: 0, maxInputTokens: 128_000, timeoutMs: 30_000, streamIdleTimeoutMs: 5_000 }),
 ];
 const baseProps = { loading: false, loadError: null, models: [model(), ...GPT] };
@@ -35,6 +35,8 @@ describe('ModelsSection', () => {
     expect(east('provider')).toBe('openai · gpt-4o-2024-08-06');
     expect(east('weight')).toBe('3 (75%)');
     expect(east('capacity')).toBe('600 rpm · 150K tpm');
+    // Only the deployment marked as serving the Responses API says so.
+    expect(wrapper.findAll('[data-testid="model-responses-api-tag"]').map((tag) => tag.element.closest('[data-model-id]')!.getAttribute('data-model-id'))).toEqual(['west']);
     const west = wrapper.get('[data-model-id="west"] [data-col="region-tags"]');
     expect(west.text()).toContain('westeurope');
     expect(west.findAll('.tag').map((tag) => tag.text())).toEqual(['eu']);
@@ -56,11 +58,16 @@ describe('ModelsSection', () => {
     expect(wrapper.find('[data-testid="model-joins-group"]').exists()).toBe(true);
     expect(document.activeElement).toBe(wrapper.get('[data-testid="model-provider"]').element);
 
+    // The Responses API box is offered for the providers that may serve it or not, and sent when ticked.
+    expect(wrapper.find('[data-testid="model-responses-api"]').exists()).toBe(false);
+    await wrapper.get('[data-testid="model-provider"]').setValue('openai_compatible');
+    await wrapper.get('[data-testid="model-api-base"]').setValue('http://vllm:8000/v1');
+    await wrapper.get('[data-testid="model-responses-api"]').setValue(true);
     await wrapper.get('[data-testid="model-weight"]').setValue('2');
     await wrapper.get('[data-testid="model-input-cost"]').setValue('2.5');
     await wrapper.get('[data-testid="model-output-cost"]').setValue('10');
     await wrapper.get('[data-testid="model-form"]').trigger('submit');
-    expect(create).toHaveBeenCalledWith(expect.objectContaining({ name: 'gpt-4o', weight: 2 }));
+    expect(create).toHaveBeenCalledWith(expect.objectContaining({ name: 'gpt-4o', weight: 2, provider: 'openai_compatible', responsesApi: true }));
     wrapper.unmount();
   });
 

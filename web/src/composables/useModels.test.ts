@@ -50,6 +50,14 @@ describe('toCreateModelInput', () => {
     });
   });
 
+  it('should send responsesApi only when ticked', () => {
+    const azure = { provider: 'azure', apiBase: 'https://res.openai.azure.com', apiVersion: '2024-10-21' };
+    expect(toCreateModelInput(form({ ...azure, responsesApi: true }))).toMatchObject({ input: { provider: 'azure', responsesApi: true } });
+    const plain = toCreateModelInput(form({ ...azure, responsesApi: false }));
+    expect(plain).toMatchObject({ input: { provider: 'azure' } });
+    expect('input' in plain && 'responsesApi' in plain.input).toBe(false);
+  });
+
   it("should send a deployment's routing fields when given, as whole numbers of at least 1", () => {
     expect(
       toCreateModelInput(form({ weight: 3, rpmLimit: '600', tpmLimit: 100000, maxInputTokens: 128000, timeoutMs: '30000', tags: 'eu, fast ,eu' })),

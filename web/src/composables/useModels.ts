@@ -52,6 +52,8 @@ export interface ModelFormValues {
   maxInputTokens: NumberInputValue;
   /** Upstream time to first byte, milliseconds; blank: the data plane default. */
   timeoutMs: NumberInputValue;
+  /** Azure and OpenAI-compatible deployments: Responses requests go to it as sent (absent: false). */
+  responsesApi?: boolean;
   /** Comma-separated. */
   tags: string;
 }
@@ -104,6 +106,7 @@ export function toCreateModelInput(values: ModelFormValues): ModelFormParse {
       inputCostPerMillion,
       outputCostPerMillion,
       ...routing,
+      ...(values.responsesApi === true && { responsesApi: true }),
     },
   };
 }

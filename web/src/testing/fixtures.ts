@@ -112,6 +112,7 @@ export function model(overrides: Partial<Model> = {}): Model {
     maxInputTokens: null,
     timeoutMs: null,
     streamIdleTimeoutMs: null,
+    responsesApi: false,
     tags: [],
     inputCostPerMillion: 1,
     outputCostPerMillion: 2,

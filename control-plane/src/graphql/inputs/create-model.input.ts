@@ -3,6 +3,9 @@ import { Field, Float, InputType, Int } from 'type-graphql';
 
 const PROVIDER = `One of: ${ProviderKind.options.join(', ')}. azure needs apiBase and apiVersion, openai_compatible needs apiBase, bedrock needs region.`;
 const REF = 'env:NAME or file:/path; never the secret itself.';
+/** Shared with the Model type's field. */
+export const RESPONSES_API =
+  "The deployment serves OpenAI's Responses API (azure: /openai/v1/responses; openai_compatible: {apiBase}/responses), so /v1/responses requests go to it as sent instead of translated to chat completions. openai deployments always do; other providers cannot.";
 
 /** Shapes only; the service validates content (zod) and reports field errors. */
 /** A deployment's prices beyond input and output, its capacity and its routing fields, optional in both inputs. */
@@ -37,6 +40,9 @@ abstract class ModelDeploymentFields {
 
   @Field(() => Int, { nullable: true, description: 'Longest pause between streamed chunks, milliseconds.' })
   streamIdleTimeoutMs?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: `${RESPONSES_API} Default false.` })
+  responsesApi?: boolean | null;
 
   @Field(() => [String], { nullable: true })
   accessGroups?: string[] | null;

@@ -2,6 +2,7 @@ import { ProviderKind } from '@tollgate/schema';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import type { Model } from '../../db/entities/index.js';
 import { modelSettings } from '../../services/config-mappers.js';
+import { RESPONSES_API } from '../inputs/create-model.input.js';
 
 @ObjectType('Model', { description: 'One deployment of a model name; the deployments sharing a name are a model group, routed among by the data planes.' })
 export class ModelObject {
@@ -76,6 +77,9 @@ export class ModelObject {
 
   @Field(() => Int, { nullable: true })
   streamIdleTimeoutMs!: number | null;
+
+  @Field(() => Boolean, { description: RESPONSES_API })
+  responsesApi!: boolean;
 
   @Field(() => [String])
   accessGroups!: string[];

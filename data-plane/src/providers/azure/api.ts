@@ -39,8 +39,22 @@ export const azureChatUpstream = azure('chat/completions');
 /** URL and `api-key` header for forwarding a raw legacy completions body to an Azure deployment. */
 export const azureCompletionsUpstream = azure('completions');
 
+/**
+ * The Responses API, which Azure serves only in its v1 API: `{apiBase}/openai/v1/responses`, no deployment in the
+ * path (the body's `model` is the deployment name, as the fast path sets it) and no api-version.
+ */
+function azureResponses(target: ProviderTarget, secrets: SecretResolver): UpstreamEndpoint {
+  if (!target.apiBase) throw misconfigured(target, 'apiBase (https://{resource}.openai.azure.com)');
+  return {
+    url: joinUrl(target.apiBase, '/openai/v1/responses'),
+    headers: { 'content-type': 'application/json', 'api-key': secrets.resolve(target.apiKeyRef ?? AZURE_API_KEY_REF) },
+  };
+}
+
 export const azureEndpoints: OpenAiEndpoints = {
   chat: azureChatUpstream,
   completions: azureCompletionsUpstream,
   embeddings: azure('embeddings'),
+  // For deployments marked `responsesApi`.
+  responses: azureResponses,
 };

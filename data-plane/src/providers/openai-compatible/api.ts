@@ -33,4 +33,6 @@ export const openAiCompatibleEndpoints: OpenAiEndpoints = {
   chat: openAiCompatibleChatUpstream,
   completions: openAiCompatibleCompletionsUpstream,
   embeddings: compatible('/embeddings'),
+  // vLLM, LM Studio, Ollama and others serve it at the same base; used for deployments marked `responsesApi`.
+  responses: compatible('/responses'),
 };

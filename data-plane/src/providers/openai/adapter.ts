@@ -44,13 +44,17 @@ export function openAiProtocolProvider(flavour: OpenAiFlavour): Provider {
 
 /**
  * The same-protocol fast path: OpenAI chat and legacy completions bodies go to every one of these providers
- * verbatim, Responses bodies to those whose endpoints serve `/responses` (OpenAI itself).
+ * verbatim, Responses bodies to the deployments that serve `/responses`: every OpenAI one, and Azure and
+ * OpenAI-compatible ones marked `responsesApi` (elsewhere they are translated to chat completions).
  */
 function openAiForward(flavour: OpenAiFlavour): ForwardCapability {
   const { endpoints } = flavour;
+  const responsesAlways = flavour.kind === 'openai';
   return {
-    takes: (protocol) =>
-      protocol === 'openai-chat' || protocol === 'openai-completions' || (protocol === 'openai-responses' && endpoints.responses !== undefined),
+    takes: (protocol, target) =>
+      protocol === 'openai-chat' ||
+      protocol === 'openai-completions' ||
+      (protocol === 'openai-responses' && endpoints.responses !== undefined && (responsesAlways || target.responsesApi)),
     upstream(protocol, target, secrets) {
       if (protocol === 'openai-chat') return endpoints.chat(target, secrets);
       if (protocol === 'openai-completions') return endpoints.completions(target, secrets);

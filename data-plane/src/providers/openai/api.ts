@@ -19,9 +19,9 @@ export interface OpenAiEndpoints {
   completions(target: ProviderTarget, secrets: SecretResolver): UpstreamEndpoint;
   embeddings(target: ProviderTarget, secrets: SecretResolver): UpstreamEndpoint;
   /**
-   * The Responses API (`/responses`), for raw same-protocol forwarding; absent where the flavour does not serve it
-   * (Azure serves it at other URLs, most OpenAI-compatible servers not at all), and then Responses requests are
-   * translated.
+   * The Responses API, for raw same-protocol forwarding: OpenAI's `/responses`, Azure's v1 `/openai/v1/responses`,
+   * an OpenAI-compatible server's `{apiBase}/responses`. Only OpenAI deployments always serve it; Azure and
+   * compatible ones do when marked `responsesApi` (`openAiForward`), else Responses requests are translated.
    */
   responses?(target: ProviderTarget, secrets: SecretResolver): UpstreamEndpoint;
 }
