@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: V8 settings that must be in place before any code is optimized.
+import './v8-flags.js';
 import { startDataPlane } from './data-plane.js';
 import { dataPlaneOptionsFromEnv, EnvError } from './env.js';
 import { consoleLogger } from './logger.js';
