@@ -187,7 +187,6 @@ export function perMillion(perToken: number): number {
   return Number((perToken * 1_000_000).toFixed(12));
 }
 
-/** The provider and upstream model id for `litellm_params.model` (and `custom_llm_provider`), or null after an error. */
 /**
  * Where LiteLLM sends `/v1/responses` to the deployment as is: `azure/` (Azure's Responses API) and `openai/` at any
  * base (`{api_base}/responses`); other OpenAI-compatible prefixes only with `/v1/responses` in
@@ -197,6 +196,7 @@ function nativeResponses(prefix: string, provider: ProviderKind): boolean {
   return provider === 'azure' || (prefix === 'openai' && provider === 'openai_compatible');
 }
 
+/** The provider and upstream model id for `litellm_params.model` (and `custom_llm_provider`), or null after an error. */
 function providerOf(
   params: Raw,
   apiBase: string | null,
