@@ -250,6 +250,33 @@ describe('RedisLimiter on a Redis of its own', () => {
     expect((await admin.info('commandstats')).match(/cmdstat_evalsha:calls=(\d+)/)?.[1]).toBe('1');
   });
 
+  it("reads and writes each counter once per turn: a turn's budget reservations and corrections add up exactly", async () => {
+    limiter = new RedisLimiter(new Redis(server.url));
+    await limiter.admit(admitInput([testSubject({ rpm: 1 })])); // loads the script
+    const key = testSubject({ tpm: 1_000, parallel: 10, budget: testBudget(1_000n, { seedNanos: 100n }) });
+    const calls = async (command: string) => Number((await admin.info('commandstats')).match(new RegExp(`cmdstat_${command}:calls=(\\d+)`))?.[1] ?? 0);
+
+    await admin.config('RESETSTAT');
+    const results = await Promise.all(Array.from({ length: 5 }, () => limiter.admit(admitInput([key], { reserveTokens: 100, reserveNanos: 300n }))));
+    // The seed (100) and three reservations (900) fit; the next two are refused, told what is spent.
+    expect(results.map((r) => r.ok)).toEqual([true, true, true, false, false]);
+    expect(results.slice(3).map((r) => !r.ok && r.refusal.spentNanos)).toEqual([1_000n, 1_000n]);
+    expect(admitted(results).map((r) => r.status.tokens?.remaining)).toEqual([900, 800, 700]);
+    // One script call; in it one read of each counter and one write (the budget seeded, then added to once).
+    expect([await calls('evalsha'), await calls('get'), await calls('incrby'), await calls('zadd'), await calls('zcard')]).toEqual([1, 2, 1, 1, 1]);
+    const [budgetKey] = await admin.keys(`*${key.id}:budget:*`);
+    expect(await admin.get(budgetKey!)).toBe('1000');
+
+    await admin.config('RESETSTAT');
+    await Promise.all(admitted(results).map((r) => limiter.settle(r.ticket, { tokens: 50, nanos: 250n, nowMs: Date.now() })));
+    expect([await calls('evalsha'), await calls('incrby'), await calls('zrem')]).toEqual([1, 1, 1]);
+    expect(await admin.get(budgetKey!)).toBe('850');
+    expect(await admin.zcard(`${budgetKey!.slice(0, budgetKey!.indexOf(':budget:'))}:parallel`)).toBe(0);
+    // The tokens not used came back: 150 of the 1,000 are taken, so a reservation of 850 fits and one more does not.
+    const next = await Promise.all([850, 1].map((reserveTokens) => limiter.admit(admitInput([key], { reserveTokens }))));
+    expect(next.map((r) => (r.ok ? 'ok' : r.refusal.kind))).toEqual(['ok', 'tpm']);
+  });
+
   it(`cuts batches at ${MAX_BATCH} requests`, async () => {
     limiter = new RedisLimiter(new Redis(server.url));
     await limiter.admit(admitInput([testSubject({ rpm: 1 })])); // loads the script

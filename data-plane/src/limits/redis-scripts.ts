@@ -20,25 +20,49 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
 local function int(x) return string.format('%d', x) end
 
+-- Rate windows this call has read, by key: {u, l}, the level at now (1/l ms it holds) counted under limit l. A
+-- window is read once per call and written once at its end (write_windows): the requests of a batch mostly share
+-- their subjects' windows, and each GET and SET is Redis's time, which every data plane waits for.
+local windows, dirty = {}, {}
+
 -- The window's level at now (1/L ms it holds) under limit lim.
 local function level(key, lim)
-  local v = redis.call('GET', key)
-  if not v then return 0 end
-  local a, b, l = string.match(v, '^(%d+) (%d+) (%d+)$')
-  l = tonumber(l)
-  local u = (tonumber(a) - now) * l + tonumber(b)
+  local w = windows[key]
+  if w == nil then
+    w = {0, lim}
+    local v = redis.call('GET', key)
+    if v then
+      local a, b, l = string.match(v, '^(%d+) (%d+) (%d+)$')
+      l = tonumber(l)
+      w = {(tonumber(a) - now) * l + tonumber(b), l}
+    end
+    windows[key] = w
+  end
+  local u, l = w[1], w[2]
   if u <= 0 then return 0 end
   if l ~= lim then return math.ceil(u / l * lim) end
   return u
 end
 
 local function store(key, u, lim)
-  if u <= 0 then
-    redis.call('DEL', key)
-    return
+  if not dirty[key] then
+    dirty[key] = true
+    dirty[#dirty + 1] = key
   end
-  local q = math.floor(u / lim)
-  redis.call('SET', key, string.format('%d %d %d', now + q, u - q * lim, lim), 'PXAT', int(now + q + 1))
+  windows[key] = {u, lim}
+end
+
+-- Each window this call changed, as "a b L" (TAT = a + b/L ms), expiring when its TAT passes; an empty one deleted.
+local function write_windows()
+  for _, key in ipairs(dirty) do
+    local u, lim = windows[key][1], windows[key][2]
+    if u <= 0 then
+      redis.call('DEL', key)
+    else
+      local q = math.floor(u / lim)
+      redis.call('SET', key, string.format('%d %d %d', now + q, u - q * lim, lim), 'PXAT', int(now + q + 1))
+    end
+  end
 end
 
 -- A budget counter that does not exist yet starts at the config's seed and lives until its period ends plus grace.
@@ -66,7 +90,13 @@ end
  * period end ms ('' where absent).
  *
  * Admits run one after the other: each request is all or nothing across its subjects, exactly as if it had a script
- * call of its own, and sees what the requests before it took. Returns one reply per admitted request: {1, requests
+ * call of its own, and sees what the requests before it took. What the call reads it reads once (a rate window, an
+ * in-flight set's count, a budget counter) and keeps current in Lua as settles and admits change it, and it writes
+ * each once: rate windows and new in-flight members at the end, the settles' freed slots and budget corrections
+ * before the admits, the admits' budget reservations (summed per counter) at the end. A batch's requests mostly share
+ * their subjects, so a call costs Redis a few commands per subject rather than several per request (see
+ * docs/performance.md). Budget counters stay Redis integers; Lua compares them as doubles, exact up to 2^53 nano-USD
+ * (about 9 million USD) per counter, as before, and a batch's sums stay far below that. Returns one reply per admitted request: {1, requests
  * limit, remaining, reset ms, tokens limit, remaining, reset ms} (-1s: no such window), or {0, ...those six, subject
  * number, kind (1 rpm, 2 tpm, 3 parallel, 4 budget), retry ms (-1: never), budget spent}.
  */
@@ -74,6 +104,10 @@ export const SETTLE_AND_ADMIT = script(`${COMMON}
 local lease, grace = tonumber(ARGV[1]), tonumber(ARGV[2])
 local settles_end = 3 + tonumber(ARGV[3])
 local k, p = 0, 3
+-- In-flight slots the settles free, by key (one ZREM per key); budget corrections, summed by key (one INCRBY each).
+local freed, corrections = {}, {}
+-- Budget counters as this call knows them, by key: the total (false: none yet), kept current as it adds to them.
+local budgets = {}
 
 -- Settles.
 while p < settles_end do
@@ -89,20 +123,53 @@ while p < settles_end do
     end
     if ARGV[p + 2] == '1' then
       k = k + 1
-      redis.call('ZREM', KEYS[k], request_id)
+      local ids = freed[KEYS[k]]
+      if ids == nil then
+        ids = {}
+        freed[KEYS[k]] = ids
+        freed[#freed + 1] = KEYS[k]
+      end
+      ids[#ids + 1] = request_id
     end
     if ARGV[p + 3] ~= '' then
       k = k + 1
-      -- A counter gone since admit (expired, or a Redis restart) lost the reservation: it takes the actual cost.
-      if create_budget(KEYS[k], ARGV[p + 3], tonumber(ARGV[p + 4]), grace) then
-        redis.call('INCRBY', KEYS[k], nanos)
+      local key = KEYS[k]
+      local sum = corrections[key]
+      if sum == nil then
+        -- A counter gone since admit (expired, or a Redis restart) lost the reservation: it takes the actual cost.
+        corrections[#corrections + 1] = key
+        sum = create_budget(key, ARGV[p + 3], tonumber(ARGV[p + 4]), grace) and tonumber(nanos) or tonumber(nanos_delta)
       else
-        redis.call('INCRBY', KEYS[k], nanos_delta)
+        sum = sum + tonumber(nanos_delta)
       end
+      corrections[key] = sum
     end
     p = p + 4
   end
 end
+
+for _, key in ipairs(freed) do redis.call('ZREM', key, unpack(freed[key])) end
+for _, key in ipairs(corrections) do
+  if corrections[key] ~= 0 then budgets[key] = redis.call('INCRBY', key, int(corrections[key])) end
+end
+
+-- In-flight sets the admits look at, by key: {slots taken, new members as score, id, …}, cleared of expired leases
+-- and counted once, added to once at the end.
+local inflight = {}
+
+local function taken(key)
+  local z = inflight[key]
+  if z == nil then
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+    z = {redis.call('ZCARD', key), {}}
+    inflight[key] = z
+    inflight[#inflight + 1] = key
+  end
+  return z
+end
+
+-- What the admits add to each budget counter, by key, written with one INCRBY each at the end.
+local added = {}
 
 -- Admits. One request's decision. State: commits to make if admitted, the refusal that takes longest to clear, and the
 -- tightest request and token windows.
@@ -160,8 +227,7 @@ local function admit_one()
     end
     if parallel then
       k = k + 1
-      redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', now)
-      if redis.call('ZCARD', KEYS[k]) >= parallel then
+      if taken(KEYS[k])[1] >= parallel then
         refuse(s, 3, 1000)
       else
         commits[#commits + 1] = {2, KEYS[k]}
@@ -170,10 +236,14 @@ local function admit_one()
     if max then
       k = k + 1
       local seed, period_end = ARGV[p + 5], tonumber(ARGV[p + 6])
-      local counted = redis.call('GET', KEYS[k])
+      local counted = budgets[KEYS[k]]
+      if counted == nil then
+        counted = redis.call('GET', KEYS[k])
+        budgets[KEYS[k]] = counted
+      end
       local spent = counted or seed
       if tonumber(spent) + cost_nanos > max then
-        refuse(s, 4, period_end and math.max(period_end - now, 1) or -1, spent)
+        refuse(s, 4, period_end and math.max(period_end - now, 1) or -1, type(spent) == 'number' and int(spent) or spent)
       elseif not counted then
         commits[#commits + 1] = {3, KEYS[k], seed, period_end}
       elseif cost_nanos ~= 0 then
@@ -192,13 +262,22 @@ local function admit_one()
     if c[1] == 1 then
       store(c[2], c[3], c[4])
     elseif c[1] == 2 then
-      redis.call('ZADD', c[2], int(now + lease), request_id)
-      redis.call('PEXPIRE', c[2], lease)
-    elseif c[1] == 3 then
-      create_budget(c[2], c[3], c[4], grace)
-      if cost_nanos ~= 0 then redis.call('INCRBY', c[2], nanos) end
+      local z = inflight[c[2]]
+      z[1] = z[1] + 1
+      z[2][#z[2] + 1] = int(now + lease)
+      z[2][#z[2] + 1] = request_id
     else
-      redis.call('INCRBY', c[2], nanos)
+      if c[1] == 3 then create_budget(c[2], c[3], c[4], grace) end
+      if cost_nanos ~= 0 then
+        if added[c[2]] == nil then
+          added[c[2]] = 0
+          added[#added + 1] = c[2]
+        end
+        added[c[2]] = added[c[2]] + cost_nanos
+        budgets[c[2]] = tonumber(budgets[c[2]] or c[3]) + cost_nanos
+      elseif c[1] == 3 then
+        budgets[c[2]] = c[3]
+      end
     end
   end
   return {1, rl, rr, rs, tl, tr, ts}
@@ -206,5 +285,14 @@ end
 
 local replies = {}
 while p < #ARGV do replies[#replies + 1] = admit_one() end
+write_windows()
+for _, key in ipairs(added) do redis.call('INCRBY', key, int(added[key])) end
+for _, key in ipairs(inflight) do
+  local added = inflight[key][2]
+  if #added > 0 then
+    redis.call('ZADD', key, unpack(added))
+    redis.call('PEXPIRE', key, lease)
+  end
+end
 return replies
 `);
