@@ -49,7 +49,8 @@ local function store(key, u, lim)
     dirty[key] = true
     dirty[#dirty + 1] = key
   end
-  windows[key] = {u, lim}
+  local w = windows[key]
+  w[1], w[2] = u, lim
 end
 
 -- Each window this call changed, as "a b L" (TAT = a + b/L ms), expiring when its TAT passes; an empty one deleted.
@@ -171,9 +172,18 @@ end
 -- What the admits add to each budget counter, by key, written with one INCRBY each at the end.
 local added = {}
 
--- Admits. One request's decision. State: commits to make if admitted, the refusal that takes longest to clear, and the
--- tightest request and token windows.
-local request_id, tokens, nanos, cost_nanos, commits, hit, tight
+-- Admits. One request's decision. State: commits to make if admitted (n of them, kind and key and two values each, in
+-- arrays reused from request to request), the refusal that takes longest to clear, and the tightest request and
+-- token windows.
+local request_id, tokens, nanos, cost_nanos, hit
+local n, ckind, ckey, ca, cb = 0, {}, {}, {}, {}
+local tight = {{}, {}}
+local lease_score = int(now + lease)
+
+local function commit(kind, key, a, b)
+  n = n + 1
+  ckind[n], ckey[n], ca[n], cb[n] = kind, key, a, b
+end
 
 local function refuse(s, kind, retry, spent)
   -- The refusal that takes longest to clear (-1: never), so that waiting it out passes every limit.
@@ -192,7 +202,7 @@ local function window(key, lim, cost, t, s, kind)
   offer(t, lim, u)
   local after = u + cost * W
   if after <= W * lim then
-    commits[#commits + 1] = {1, key, after, lim}
+    commit(1, key, after, lim)
   elseif cost > lim then
     refuse(s, kind, -1)
   else
@@ -212,8 +222,10 @@ local function admit_one()
   local subjects = tonumber(ARGV[p + 4])
   p = p + 4
   cost_nanos = tonumber(nanos)
-  commits, hit = {}, nil
-  tight = {{-1, 0, math.huge, 1}, {-1, 0, math.huge, tokens}}
+  n, hit = 0, nil
+  local r, t = tight[1], tight[2]
+  r[1], r[2], r[3], r[4] = -1, 0, math.huge, 1
+  t[1], t[2], t[3], t[4] = -1, 0, math.huge, tokens
 
   for s = 1, subjects do
     local rpm, tpm, parallel, max = tonumber(ARGV[p + 1]), tonumber(ARGV[p + 2]), tonumber(ARGV[p + 3]), tonumber(ARGV[p + 4])
@@ -230,7 +242,7 @@ local function admit_one()
       if taken(KEYS[k])[1] >= parallel then
         refuse(s, 3, 1000)
       else
-        commits[#commits + 1] = {2, KEYS[k]}
+        commit(2, KEYS[k])
       end
     end
     if max then
@@ -245,9 +257,9 @@ local function admit_one()
       if tonumber(spent) + cost_nanos > max then
         refuse(s, 4, period_end and math.max(period_end - now, 1) or -1, type(spent) == 'number' and int(spent) or spent)
       elseif not counted then
-        commits[#commits + 1] = {3, KEYS[k], seed, period_end}
+        commit(3, KEYS[k], seed, period_end)
       elseif cost_nanos ~= 0 then
-        commits[#commits + 1] = {4, KEYS[k]}
+        commit(4, KEYS[k])
       end
     end
     p = p + 6
@@ -258,25 +270,26 @@ local function admit_one()
   local tl, tr, ts = status(tight[2], admitted)
   if not admitted then return {0, rl, rr, rs, tl, tr, ts, hit[1], hit[2], hit[3], hit[4]} end
 
-  for _, c in ipairs(commits) do
-    if c[1] == 1 then
-      store(c[2], c[3], c[4])
-    elseif c[1] == 2 then
-      local z = inflight[c[2]]
+  for i = 1, n do
+    local kind, key = ckind[i], ckey[i]
+    if kind == 1 then
+      store(key, ca[i], cb[i])
+    elseif kind == 2 then
+      local z = inflight[key]
       z[1] = z[1] + 1
-      z[2][#z[2] + 1] = int(now + lease)
+      z[2][#z[2] + 1] = lease_score
       z[2][#z[2] + 1] = request_id
     else
-      if c[1] == 3 then create_budget(c[2], c[3], c[4], grace) end
+      if kind == 3 then create_budget(key, ca[i], cb[i], grace) end
       if cost_nanos ~= 0 then
-        if added[c[2]] == nil then
-          added[c[2]] = 0
-          added[#added + 1] = c[2]
+        if added[key] == nil then
+          added[key] = 0
+          added[#added + 1] = key
         end
-        added[c[2]] = added[c[2]] + cost_nanos
-        budgets[c[2]] = tonumber(budgets[c[2]] or c[3]) + cost_nanos
-      elseif c[1] == 3 then
-        budgets[c[2]] = c[3]
+        added[key] = added[key] + cost_nanos
+        budgets[key] = tonumber(budgets[key] or ca[i]) + cost_nanos
+      elseif kind == 3 then
+        budgets[key] = ca[i]
       end
     end
   end
