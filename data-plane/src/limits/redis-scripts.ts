@@ -97,9 +97,11 @@ end
  * before the admits, the admits' budget reservations (summed per counter) at the end. A batch's requests mostly share
  * their subjects, so a call costs Redis a few commands per subject rather than several per request (see
  * docs/performance.md). Budget counters stay Redis integers; Lua compares them as doubles, exact up to 2^53 nano-USD
- * (about 9 million USD) per counter, as before, and a batch's sums stay far below that. Returns one reply per admitted request: {1, requests
- * limit, remaining, reset ms, tokens limit, remaining, reset ms} (-1s: no such window), or {0, ...those six, subject
- * number, kind (1 rpm, 2 tpm, 3 parallel, 4 budget), retry ms (-1: never), budget spent}.
+ * (about 9 million USD) per counter, as before, and a batch's sums stay far below that.
+ *
+ * Returns one reply per admitted request: {1, requests limit, remaining, reset ms, tokens limit, remaining, reset ms}
+ * (-1s: no such window), or {0, ...those six, subject number, kind (1 rpm, 2 tpm, 3 parallel, 4 budget), retry ms
+ * (-1: never), budget spent}.
  */
 export const SETTLE_AND_ADMIT = script(`${COMMON}
 local lease, grace = tonumber(ARGV[1]), tonumber(ARGV[2])
