@@ -170,18 +170,30 @@ export function backoffMs(settings: RouterConfig, retry: number, random: () => n
   return Math.floor(random() * ceiling);
 }
 
-/** Waits `ms`, or less if the client leaves (then throws: nobody is waiting for the answer). */
+/**
+ * Waits `ms` by the wall clock, or less if the client leaves (then throws: nobody is waiting for the answer). A timer
+ * may fire up to a millisecond early by `Date.now()` (libuv counts from the loop's cached time): then it waits out
+ * the rest, so a provider's retry-after is never cut short.
+ */
 function sleep(ms: number, ex: Exchange): Promise<void> {
   if (ms <= 0) return ex.aborted ? Promise.reject(new ClientGoneError()) : Promise.resolve();
+  const until = Date.now() + ms;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+    let timer: NodeJS.Timeout;
+    const wake = (): void => {
+      const left = until - Date.now();
+      if (left > 0) {
+        timer = setTimeout(wake, left);
+        return;
+      }
       ex.signal.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    };
     const onAbort = () => {
       clearTimeout(timer);
       reject(new ClientGoneError());
     };
+    timer = setTimeout(wake, ms);
     ex.signal.addEventListener('abort', onAbort, { once: true });
   });
 }
