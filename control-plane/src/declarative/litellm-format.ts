@@ -1,5 +1,5 @@
 import type { ProviderKind } from '@tollgate/schema';
-import { CreateModelInput } from '../services/inputs.js';
+import { CreateModelInput, RESPONSES_API_PROVIDERS } from '../services/inputs.js';
 import { deploymentKeys, deploymentName, duplicateDeployments } from './deployments.js';
 import type { Declared, DesiredModel } from './desired.js';
 import { LITELLM_PROVIDERS, OPENAI_HOSTS, SUPPORTED_PREFIXES, UNSUPPORTED_HINTS } from './litellm-providers.js';
@@ -353,7 +353,8 @@ function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.P
     accessGroups: read.strings(info.access_groups, 'model_info.access_groups'),
     tags: read.strings(params.tags, 'litellm_params.tags'),
     responsesApi:
-      (target?.provider === 'azure' || target?.provider === 'openai_compatible') &&
+      target !== null &&
+      RESPONSES_API_PROVIDERS.includes(target.provider) &&
       (target.nativeResponses || read.strings(info.supported_endpoints, 'model_info.supported_endpoints').some((e) => RESPONSES_ENDPOINTS.has(e))),
   };
   if (target === null || problems.errors.length > errorsBefore) return null;

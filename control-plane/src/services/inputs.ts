@@ -187,7 +187,7 @@ export const REQUIRED_BY_PROVIDER: Partial<Record<ProviderKind, ReadonlyArray<ke
 };
 
 /** Providers whose deployments may serve the Responses API or not (`responsesApi`). */
-const RESPONSES_API_PROVIDERS: readonly string[] = ['azure', 'openai_compatible'];
+export const RESPONSES_API_PROVIDERS: readonly string[] = ['azure', 'openai_compatible'];
 
 function modelRules(model: ModelFields, ctx: z.RefinementCtx): void {
   const missing = (field: keyof ModelFields, message: string) =>
