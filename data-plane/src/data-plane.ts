@@ -69,6 +69,11 @@ export interface DataPlaneOptions {
    * unset or 0: off. Each round costs one real provider request per deployment; with Redis one data plane takes it.
    */
   healthCheckIntervalMs?: number;
+  /**
+   * An event stream that has sent the client nothing for this long gets an SSE comment, so proxies with an idle
+   * timeout keep the connection while a model thinks (`TOLLGATE_STREAM_KEEPALIVE_MS`). Default 15 s; 0: never.
+   */
+  streamKeepAliveMs?: number;
   logger?: Logger;
 }
 
@@ -85,6 +90,7 @@ export interface DataPlane {
 
 export const DEFAULT_CONTROL_PLANE_URL = `http://127.0.0.1:${DEFAULT_CONTROL_PLANE_PORT}${GRAPHQL_PATH}`;
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_STREAM_KEEPALIVE_MS = 15_000;
 export const DEFAULT_USAGE_FLUSH_MS = 250;
 export const DEFAULT_RESERVE_OUTPUT_TOKENS = 1_024;
 
@@ -152,6 +158,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       port: options.port ?? DEFAULT_DATA_PLANE_PORT,
       routes: routes(deps),
       configVersion: () => store.version,
+      streamKeepAliveMs: options.streamKeepAliveMs ?? DEFAULT_STREAM_KEEPALIVE_MS,
       logger,
     });
   } catch (err) {

@@ -19,6 +19,7 @@ describe('dataPlaneOptionsFromEnv', () => {
       reserveOutputTokens: 1024,
       allowUwsFallback: false,
       healthCheckIntervalMs: 0,
+      streamKeepAliveMs: 15_000,
     });
   });
 
@@ -45,6 +46,7 @@ describe('dataPlaneOptionsFromEnv', () => {
       TOLLGATE_RESERVE_OUTPUT_TOKENS: '256',
       TOLLGATE_ALLOW_UWS_FALLBACK: '1',
       TOLLGATE_HEALTH_CHECK_INTERVAL_S: '300',
+      TOLLGATE_STREAM_KEEPALIVE_MS: '0',
     })).toEqual({
       host: '0.0.0.0',
       port: 0,
@@ -62,6 +64,7 @@ describe('dataPlaneOptionsFromEnv', () => {
       reserveOutputTokens: 256,
       allowUwsFallback: true,
       healthCheckIntervalMs: 300_000,
+      streamKeepAliveMs: 0,
     });
   });
 

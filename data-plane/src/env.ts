@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { DEFAULT_DATA_PLANE_PORT } from '@tollgate/schema';
-import { DEFAULT_CONTROL_PLANE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_RESERVE_OUTPUT_TOKENS, DEFAULT_USAGE_FLUSH_MS, type DataPlaneOptions } from './data-plane.js';
+import { DEFAULT_CONTROL_PLANE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_RESERVE_OUTPUT_TOKENS, DEFAULT_STREAM_KEEPALIVE_MS, DEFAULT_USAGE_FLUSH_MS, type DataPlaneOptions } from './data-plane.js';
 import { DEFAULT_SPOOL_MAX_BYTES } from './usage/spool.js';
 
 export class EnvError extends Error {
@@ -33,6 +33,7 @@ export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): D
     allowUwsFallback: env.TOLLGATE_ALLOW_UWS_FALLBACK === '1',
     // Off unless set: every round is a real, paid request per deployment.
     healthCheckIntervalMs: integer(env, 'TOLLGATE_HEALTH_CHECK_INTERVAL_S', 0, 0, 86_400) * 1000,
+    streamKeepAliveMs: integer(env, 'TOLLGATE_STREAM_KEEPALIVE_MS', DEFAULT_STREAM_KEEPALIVE_MS, 0, 3_600_000),
   };
 }
 

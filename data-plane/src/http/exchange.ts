@@ -7,6 +7,16 @@ import { statusLine } from './status.js';
 
 type State = 'open' | 'streaming' | 'ended' | 'aborted';
 
+/** The headers of every event stream the gateway sends. */
+export const SSE_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
+/**
+ * What an event stream opens with, before the answer's first event: an SSE comment, which every SSE parser skips (the
+ * spec's rule; the OpenAI and Anthropic SDKs, eventsource-parser). uWS sends a chunked response's status and headers
+ * with its first body bytes, so a stream opened before its first event needs some.
+ */
+export const STREAM_OPENING = ': stream open\n\n';
+const KEEP_ALIVE = ': keep-alive\n\n';
+
 /**
  * One HTTP request/response on uWS, and the only code that touches a uWS `HttpResponse`.
  *
@@ -33,6 +43,10 @@ export class Exchange {
   requestIdAlias: string | undefined;
   private state: State = 'open';
   private status = 0;
+  /** Bytes of the answer itself went out (not only an opened stream's comments). */
+  private answered = false;
+  /** When the last bytes went out (`Date.now()` or the deadlines' clock; only read by `keepAlive`). */
+  private lastWrite = 0;
   /** Created on first use of `signal`: the fast path never needs one (it sets an abort listener instead). */
   private abortController: AbortController | undefined;
   private abortListener: AbortListener | undefined;
@@ -41,7 +55,11 @@ export class Exchange {
   private drainWaiter: (() => void) | undefined;
   private doneCallbacks: Array<(ex: Exchange) => void> | undefined;
 
-  constructor(private readonly res: UwsResponse) {
+  constructor(
+    private readonly res: UwsResponse,
+    /** An event stream silent this long gets an SSE comment (`keepAlive`); 0: never. */
+    private readonly keepAliveMs = 0,
+  ) {
     res.onAborted(() => {
       if (this.state === 'ended') return;
       // Synchronously: from this instant `res` is freed and every method must keep its hands off it.
@@ -99,6 +117,14 @@ export class Exchange {
     return this.status !== 0;
   }
 
+  /**
+   * Some of the answer went out: more than the head and comments of an event stream opened with `openEventStream`.
+   * Until then another attempt can still answer in the same response.
+   */
+  get answerSent(): boolean {
+    return this.answered;
+  }
+
   /** The status sent, or 0 before headers went out. */
   get sentStatus(): number {
     return this.status;
@@ -132,6 +158,7 @@ export class Exchange {
   /** A complete response in one corked write. */
   send(status: number, body: string | Uint8Array, contentType = 'application/json', headers?: Record<string, string>): void {
     if (this.state !== 'open') return;
+    this.answered = true;
     this.res.cork(() => {
       this.writeHead(status, headers ? { ...headers, 'content-type': contentType } : { 'content-type': contentType });
       this.res.end(body);
@@ -154,8 +181,10 @@ export class Exchange {
    * Returns false when uWS had to buffer the chunk (the socket is backpressured): the caller should `await
    * drained()` before producing more. uWS has already taken the bytes either way; nothing is lost.
    */
-  write(chunk: string | Uint8Array, status = 200, headers: Record<string, string> = {}): boolean {
+  write(chunk: string | Uint8Array, status = 200, headers: Readonly<Record<string, string>> = {}): boolean {
     if (this.state === 'ended' || this.state === 'aborted') return true;
+    this.answered = true;
+    this.lastWrite = Date.now();
     let ok = true;
     this.res.cork(() => {
       if (this.state === 'open') {
@@ -165,6 +194,33 @@ export class Exchange {
       ok = this.res.write(chunk);
     });
     return ok;
+  }
+
+  /**
+   * Opens a 200 event stream before its first event: status, headers (`SSE_HEADERS`) and an SSE comment. Used when
+   * the upstream has accepted a streamed request (its own 200), so the client has the head at once, as it would from
+   * the provider, while the gateway holds back the upstream's first events until the answer begins (and can still
+   * retry elsewhere: `answerSent` stays false). Does nothing once headers went out.
+   */
+  openEventStream(): void {
+    if (this.state !== 'open') return;
+    this.lastWrite = Date.now();
+    this.res.cork(() => {
+      this.writeHead(200, SSE_HEADERS);
+      this.res.write(STREAM_OPENING);
+    });
+    this.state = 'streaming';
+  }
+
+  /**
+   * Writes an SSE comment on a stream that has sent nothing for the keep-alive interval by `now` (a silent model, a
+   * held answer), so proxies with an idle timeout (often 60 s) keep it. It lands between whole events: every write
+   * is whole events. A backpressured stream is not idle.
+   */
+  keepAlive(now: number): void {
+    if (this.state !== 'streaming' || this.keepAliveMs === 0 || now - this.lastWrite < this.keepAliveMs || this.drainWaiter !== undefined) return;
+    this.lastWrite = now;
+    this.res.cork(() => this.res.write(KEEP_ALIVE));
   }
 
   /** Resolves when the socket can take more data, or when the client is gone (check `aborted`). */
@@ -192,6 +248,7 @@ export class Exchange {
   /** Ends a streamed response (the terminating zero-length chunk). */
   endStream(lastChunk: string | Uint8Array = ''): void {
     if (this.state !== 'streaming') return;
+    if (lastChunk.length > 0) this.answered = true;
     this.res.cork(() => this.res.end(lastChunk));
     this.state = 'ended';
     this.settle();
@@ -201,8 +258,9 @@ export class Exchange {
    * Ends a streamed response with its last chunk, starting it first (status and headers) if nothing was sent yet:
    * one corked write either way, so a stream whose end arrives with its last data costs one send.
    */
-  endStreamWith(lastChunk: string | Uint8Array, status = 200, headers: Record<string, string> = {}): void {
+  endStreamWith(lastChunk: string | Uint8Array, status = 200, headers: Readonly<Record<string, string>> = {}): void {
     if (this.state === 'ended' || this.state === 'aborted') return;
+    this.answered = true;
     this.res.cork(() => {
       if (this.state === 'open') this.writeHead(status, headers);
       this.res.end(lastChunk);
@@ -212,7 +270,7 @@ export class Exchange {
   }
 
   /** Only ever called inside `cork`. */
-  private writeHead(status: number, headers: Record<string, string>): void {
+  private writeHead(status: number, headers: Readonly<Record<string, string>>): void {
     this.status = status;
     this.res.writeStatus(statusLine(status));
     this.res.writeHeader(REQUEST_ID_HEADER, this.requestId);

@@ -35,6 +35,8 @@ export interface HttpServerOptions {
   routes: readonly Route[];
   /** The config version to stamp on responses that never look at the config (404s, health). */
   configVersion: () => number;
+  /** See `DataPlaneOptions.streamKeepAliveMs`. */
+  streamKeepAliveMs: number;
   logger: Logger;
 }
 
@@ -79,7 +81,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
     // Order matters: copy the stack-allocated request first, then attach onAborted (in Exchange's constructor)
     // before anything can await.
     const head = readRequestHead(req);
-    const ex = new Exchange(res);
+    const ex = new Exchange(res, options.streamKeepAliveMs);
     const version = options.configVersion();
     if (version >= 0) ex.configVersion = versionText(version);
     inFlight++;

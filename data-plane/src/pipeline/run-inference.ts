@@ -46,13 +46,14 @@ import { streamResponse } from './stream-response.js';
 export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, ex: Exchange, head: RequestHead, surface: Surface<P>): Promise<void> {
   let usage: UsageRecorder | undefined;
   let ticket: Ticket | null = null;
+  let parsed: P | undefined;
   try {
     const config = requireConfig(deps.config, ex);
     const key = authenticate(config, surface.credential(head), Date.now());
     usage = new UsageRecorder({ requestId: ex.requestId, key, route: head.url, dataPlaneId: deps.dataPlaneId }, deps.emitUsage);
     checkAccess(deps.governance, ex, head, key);
 
-    const parsed = surface.parse(await ex.readBody(deps.maxBodyBytes, head.contentLength), head);
+    parsed = surface.parse(await ex.readBody(deps.maxBodyBytes, head.contentLength), head);
     usage.model = parsed.model;
     usage.stream = parsed.stream;
     usage.endUser = parsed.user;
@@ -63,10 +64,11 @@ export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, 
     ticket = await admitGoverned(deps.governance, ex, config, key, parsed, group.deployments[0]!, usage);
 
     const routed = { config, key, ex, usage, group, fallbacks, request: routeInfo(deps, key, parsed, usage, group) };
-    await routeRequest(deps.router, routed, (model) => answer(deps, ex, surface, parsed, model, usage!));
+    const request = parsed;
+    await routeRequest(deps.router, routed, (model) => answer(deps, ex, surface, request, model, usage!));
     if (ticket !== null) settleGoverned(deps.governance, ticket, usage);
   } catch (err) {
-    fail(deps, ex, err, usage, surface);
+    fail(deps, ex, err, usage, surface, parsed);
     // Whatever the request used before it failed (nothing, if it never reached the upstream) replaces its reservation.
     if (ticket !== null && usage !== undefined) settleGoverned(deps.governance, ticket, usage);
   }
@@ -112,8 +114,12 @@ function routeInfo(deps: PipelineDeps, key: RuntimeKey, parsed: ParsedInbound, u
 
 const NO_TAGS: ReadonlySet<string> = new Set();
 
-/** The one place a failed request turns into a response and, when attributable, a usage event. */
-function fail(deps: PipelineDeps, ex: Exchange, err: unknown, usage: UsageRecorder | undefined, surface: Surface<ParsedInbound>): void {
+/**
+ * The one place a failed request turns into a response and, when attributable, a usage event. A stream already
+ * open (the upstream's 200 sent its head, see `Exchange.openEventStream`, and no other attempt answered) ends with
+ * the protocol's error event.
+ */
+function fail<P extends ParsedInbound>(deps: PipelineDeps, ex: Exchange, err: unknown, usage: UsageRecorder | undefined, surface: Surface<P>, parsed: P | undefined): void {
   if (err instanceof ClientGoneError || ex.aborted) {
     usage?.finish({ status: 'aborted', httpStatus: ex.headersSent ? ex.sentStatus : 499, errorType: 'client_disconnected', errorMessage: 'client disconnected' });
     return;
@@ -125,7 +131,9 @@ function fail(deps: PipelineDeps, ex: Exchange, err: unknown, usage: UsageRecord
     deps.logger.error('inference request failed', { requestId: ex.requestId, error: err });
     error = errors.internal();
   }
-  if (ex.headersSent) ex.endStream();
-  else ex.sendError(error, surface.renderError);
+  if (!ex.headersSent) ex.sendError(error, surface.renderError);
+  else if (parsed === undefined) ex.endStream();
+  // Never a silently truncated 200: the stream ends with the protocol's error event.
+  else ex.endStream(surface.streamEncoder({ requestId: ex.requestId, created: Math.floor(Date.now() / 1000), model: parsed.model }, parsed).error(error));
   usage?.finish({ status: 'error', httpStatus: ex.sentStatus || error.status, errorType: error.code ?? error.type, errorMessage: error.message });
 }

@@ -1,22 +1,40 @@
 import type { StreamEvent } from '../canonical/events.js';
-import type { Exchange } from '../http/exchange.js';
+import { SSE_HEADERS, type Exchange } from '../http/exchange.js';
 import { HttpError } from '../http/errors.js';
+import { deadlines, type Watched } from '../upstream/deadlines.js';
 import type { StreamEncoder } from '../surfaces/types.js';
 import type { UsageOutcome, UsageRecorder } from '../usage/recorder.js';
 import type { Accounting } from './accounting.js';
 
-const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
-
 /**
  * Streamed answer: canonical events → the client's protocol, written as they arrive.
  *
- * Headers go out with the first content event, not before: an upstream that fails before producing anything
- * (bad credentials, rate limit) still gets a real HTTP error status instead of a 200 with an error inside. After
- * that a failure is the protocol's own in-stream error event, never a silently truncated 200.
+ * The stream opens (status, headers, an SSE comment) when the upstream's answer does (`response-metadata`: its first
+ * event; Gemini's comes with its first content), not before: an upstream that refuses (bad credentials, rate limit)
+ * still gets a real HTTP error status. Its first events wait until content begins, so an upstream that fails before
+ * producing anything can still be retried elsewhere (the pipeline ends the opened stream with the protocol's error
+ * event if nothing else answers). After that a failure is the protocol's own in-stream error event, never a silently
+ * truncated 200. A stream silent for `KEEP_ALIVE_MS` gets an SSE comment.
  * Each write respects backpressure: when uWS had to buffer, we stop pulling from the provider until the socket
  * drains, so a slow client slows the upstream read instead of growing memory.
  */
 export async function streamResponse(
+  ex: Exchange,
+  events: AsyncIterable<StreamEvent>,
+  encoder: StreamEncoder,
+  accounting: Accounting,
+  usage: UsageRecorder,
+): Promise<UsageOutcome> {
+  const keepAlive = new KeepAlive(ex);
+  deadlines.watch(keepAlive);
+  try {
+    return await encode(ex, events, encoder, accounting, usage);
+  } finally {
+    deadlines.unwatch(keepAlive);
+  }
+}
+
+async function encode(
   ex: Exchange,
   events: AsyncIterable<StreamEvent>,
   encoder: StreamEncoder,
@@ -34,6 +52,8 @@ export async function streamResponse(
     accounting.observe(event);
     switch (event.type) {
       case 'response-metadata':
+        ex.openEventStream();
+        break;
       case 'usage':
         break;
       case 'error': {
@@ -67,4 +87,15 @@ export async function streamResponse(
     errorType: 'client_disconnected',
     errorMessage: 'client disconnected before the stream was complete',
   };
+}
+
+/** Keeps a silent stream's connection alive through proxies (`Exchange.keepAlive`), on the deadlines' sweep. */
+class KeepAlive implements Watched {
+  watchSlot = -1;
+
+  constructor(private readonly ex: Exchange) {}
+
+  checkDeadline(now: number): void {
+    this.ex.keepAlive(now);
+  }
 }

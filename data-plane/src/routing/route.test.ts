@@ -7,6 +7,7 @@ import type { ProviderStreamEvent } from '../providers/types.js';
 import { staticConfigSource } from '../config/source.js';
 import { startTestDataPlane, type TestDataPlane } from '../test-support/data-plane.js';
 import { key, KEYS, model, snapshotOf, team } from '../test-support/fixtures.js';
+import { STREAM_OPENING } from '../http/exchange.js';
 import { postChat, sseData } from '../test-support/sse.js';
 import { waitFor } from '../test-support/wait.js';
 import { ATTEMPTS_HEADER, DEPLOYMENT_HEADER } from './route.js';
@@ -15,7 +16,7 @@ import { ATTEMPTS_HEADER, DEPLOYMENT_HEADER } from './route.js';
  * The router in the running data plane: a fake provider answers per deployment (model config id) as the test says,
  * so one request can meet a dead deployment and a healthy one.
  */
-type Behaviour = 'ok' | 'late-failure' | { readonly error: ProviderError };
+type Behaviour = 'ok' | 'late-failure' | 'opens-then-fails' | { readonly error: ProviderError };
 
 const behaviours = new Map<string, Behaviour>();
 /** Deployment ids in the order attempts reached them, and when. */
@@ -46,6 +47,12 @@ const scripted = defineProvider<{ text: string }>({
     const behaviour = behaviours.get(id) ?? 'ok';
     if (typeof behaviour === 'object') {
       yield { type: 'error', error: behaviour.error };
+      return;
+    }
+    if (behaviour === 'opens-then-fails') {
+      // The upstream accepted the stream (its 200 and first event), then failed before any content.
+      yield { type: 'response-metadata', id: `up-${id}`, model: id };
+      yield { type: 'error', error: { ...serverError, message: 'mock: overloaded before the first token' } };
       return;
     }
     yield { type: 'text-delta', text: `from ${id}` };
@@ -189,6 +196,38 @@ describe('routing in the data plane', () => {
     const data = sseData(await res.text());
     expect(JSON.parse(data.at(-1)!).error.code).toBe('upstream_error');
     expect(calls).toHaveLength(1);
+  });
+
+  it('retries a stream that opened but failed before its first token on another deployment, in the same response', async () => {
+    behaviours.set('gpt-a', 'opens-then-fails');
+    let retried: string | undefined;
+    for (let i = 0; i < 30 && retried === undefined; i++) {
+      calls.length = 0;
+      const res = await chat('gpt', { stream: true });
+      const body = await res.text();
+      expect(res.status).toBe(200);
+      if (calls[0]?.id === 'gpt-a') retried = body;
+    }
+    // One stream: the head went out when gpt-a accepted it, the answer is gpt-b's alone, with no error in between.
+    expect(calls.map((c) => c.id)).toEqual(['gpt-a', 'gpt-b']);
+    expect(retried!.startsWith(STREAM_OPENING)).toBe(true);
+    const data = sseData(retried!);
+    expect(data.at(-1)).toBe('[DONE]');
+    const chunks = data.slice(0, -1).map((d) => JSON.parse(d) as { error?: unknown; choices: { delta: { content?: string } }[] });
+    expect(chunks.some((c) => c.error !== undefined)).toBe(false);
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('from gpt-b');
+  });
+
+  it('ends an opened stream with the error event when no deployment answers: no content, status 200 as sent', async () => {
+    behaviours.set('solo-1', 'opens-then-fails');
+    const res = await chat('solo', { stream: true });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const message = "mock: overloaded before the first token (3 attempts on 'solo')";
+    expect(sseData(await res.text()).map((d) => JSON.parse(d))).toEqual([{ error: { message, type: 'api_error', param: null, code: 'upstream_error' } }]);
+    expect(await usageOf(res)).toMatchObject({ status: 'error', httpStatus: 200, errorMessage: message, completionTokens: 0 });
+    // Retried like a refusal: numRetries 2.
+    expect(calls.map((c) => c.id)).toEqual(['solo-1', 'solo-1', 'solo-1']);
   });
 
   it('counts streams that die after they started towards the cooldown, so such a deployment is skipped too', async () => {

@@ -125,7 +125,8 @@ async function attemptGroup(
       return null;
     } catch (err) {
       router.ended(deployment, null, Date.now());
-      if (!(err instanceof HttpError) || ex.headersSent || ex.aborted) throw err;
+      // Retried until some of the answer went out: an opened stream's head and comments are not the answer.
+      if (!(err instanceof HttpError) || ex.answerSent || ex.aborted) throw err;
       const kind = classifyFailure(err);
       if (kind === null) throw err;
       if (kind === 'context_window' || kind === 'content_policy') return { kind, error: err };

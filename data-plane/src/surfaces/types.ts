@@ -73,8 +73,9 @@ export type ContentEvent = Extract<
 
 /**
  * Turns canonical events into one protocol's server-sent events. Every method returns the exact text to write
- * ('' for nothing). `start` comes once, before the first content event (headers go out with it, so an upstream
- * that fails before producing anything still gets a real HTTP error status); `finish` and `error` are terminal.
+ * ('' for nothing). `start` comes once, right before the first content event (not earlier: an upstream that fails
+ * before producing anything can then still be retried elsewhere); `finish` and `error` are terminal. `error` on a
+ * fresh encoder ends a stream that opened but never started (see `pipeline/run-inference.ts`).
  */
 export interface StreamEncoder {
   start(): string;

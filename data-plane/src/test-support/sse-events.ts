@@ -1,4 +1,9 @@
-/** Test helper: a raw Responses SSE body → its events, checking the framing (`event:` line naming `data.type`). */
+import { isSseComment } from './sse.js';
+
+/**
+ * Test helper: a raw Responses SSE body → its events, checking the framing (`event:` line naming `data.type`);
+ * comments are skipped.
+ */
 export interface SseEvent {
   readonly event: string;
   readonly data: Record<string, unknown> & { type: string; sequence_number: number };
@@ -7,7 +12,7 @@ export interface SseEvent {
 export function parseEvents(body: string): SseEvent[] {
   const blocks = body.split('\n\n');
   if (blocks.at(-1) !== '') throw new Error('SSE body does not end with a blank line');
-  return blocks.slice(0, -1).map((block) => {
+  return blocks.slice(0, -1).filter((block) => !isSseComment(block)).map((block) => {
     const match = /^event: ([^\n]+)\ndata: ([^\n]+)$/.exec(block);
     if (!match) throw new Error(`unexpected SSE event: ${block}`);
     const data = JSON.parse(match[2]!) as SseEvent['data'];

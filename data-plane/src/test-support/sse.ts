@@ -1,8 +1,11 @@
-/** Splits a raw SSE body into its `data:` payloads, checking the framing on the way. */
+/**
+ * Splits a raw SSE body into its `data:` payloads, checking the framing on the way. Comments (the stream's opening,
+ * keep-alives) are skipped, as every SSE parser does; each must be an event of its own.
+ */
 export function sseData(body: string): string[] {
   const events = body.split('\n\n');
   if (events.at(-1) !== '') throw new Error('SSE body does not end with a blank line');
-  return events.slice(0, -1).map((event) => {
+  return events.slice(0, -1).filter((event) => !isSseComment(event)).map((event) => {
     if (!event.startsWith('data: ') || event.includes('\n')) throw new Error(`unexpected SSE event: ${event}`);
     return event.slice('data: '.length);
   });
@@ -14,4 +17,9 @@ export async function postChat(baseUrl: string, key: string | null, body: unknow
     headers: { 'content-type': 'application/json', ...(key && { authorization: `Bearer ${key}` }) },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
+}
+
+/** An SSE event block that is a comment (`: …`, one line): parsers skip it. */
+export function isSseComment(block: string): boolean {
+  return block.startsWith(':') && !block.includes('\n');
 }

@@ -10,6 +10,7 @@ import { ProviderRegistry } from '../../providers/registry.js';
 import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
 import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
 import { waitFor } from '../../test-support/wait.js';
+import { isSseComment } from '../../test-support/sse.js';
 
 // ─── A scripted provider: what it streams depends on the last user message ───────────────────────────────────
 
@@ -74,11 +75,14 @@ interface Sse {
   data: Record<string, unknown>;
 }
 
-/** Splits a raw Anthropic SSE body into events, checking the framing and that each event names its data type. */
+/**
+ * Splits a raw Anthropic SSE body into events, checking the framing and that each event names its data type;
+ * comments are skipped.
+ */
 function sseEvents(body: string): Sse[] {
   const frames = body.split('\n\n');
   expect(frames.at(-1)).toBe('');
-  return frames.slice(0, -1).map((frame) => {
+  return frames.slice(0, -1).filter((frame) => !isSseComment(frame)).map((frame) => {
     const match = /^event: ([a-z_]+)\ndata: ([^\n]*)$/.exec(frame);
     if (!match) throw new Error(`unexpected SSE frame: ${frame}`);
     const data = JSON.parse(match[2]!) as Record<string, unknown>;

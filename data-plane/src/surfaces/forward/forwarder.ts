@@ -1,6 +1,6 @@
 import type { ProviderError } from '../../canonical/errors.js';
 import type { InboundProtocol } from '../../canonical/request.js';
-import { ClientGoneError, type AbortListener, type Exchange } from '../../http/exchange.js';
+import { ClientGoneError, SSE_HEADERS, type AbortListener, type Exchange } from '../../http/exchange.js';
 import { HttpError } from '../../http/errors.js';
 import type { FinalUsage } from '../../pipeline/accounting.js';
 import type { ProviderTarget } from '../../providers/types.js';
@@ -17,8 +17,6 @@ const DEFAULT_HEADERS_TIMEOUT_MS = 600_000;
 const DEFAULT_BODY_TIMEOUT_MS = 600_000;
 /** Below this a deadline is left to undici's exact timer: the coarse sweep would be too coarse for it. */
 const COARSE_MIN_MS = 1_000;
-
-const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
 
 /** Token counts an answer reported, in the gateway's terms (`inputTokens` includes cache reads); unknown: undefined. */
 export interface ReportedUsage {
@@ -48,9 +46,9 @@ export interface StreamScanner {
   readonly done: boolean;
   /**
    * The answer has begun: an event the client would lose if the request went to another deployment (content, a tool
-   * call, reasoning). Until then what arrived is held back, so a stream that fails before it begins can still be
-   * retried elsewhere without the client noticing (chat's opening role-only chunk, Responses' created/in-progress
-   * events do not begin it).
+   * call, reasoning). Until then what arrived is held back (the client has the stream's head: it opens at the
+   * upstream's 200), so a stream that fails before it begins can still be retried elsewhere without the client
+   * noticing (chat's opening role-only chunk, Responses' created/in-progress events do not begin it).
    */
   readonly started: boolean;
   /** The upstream said in-stream that it failed (an error event, forwarded as is): its message. */
@@ -187,9 +185,13 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
   checkDeadline(now: number): void {
     if (this.mode === 'waiting') {
       if (this.headersDeadline !== 0 && now >= this.headersDeadline) this.abortUpstream?.(new undici.errors.HeadersTimeoutError());
-    } else if (this.bodyTimeoutMs > 0 && !this.paused && now - this.lastData >= this.bodyTimeoutMs + TICK_MS) {
+      return;
+    }
+    if (this.bodyTimeoutMs > 0 && !this.paused && now - this.lastData >= this.bodyTimeoutMs + TICK_MS) {
       // (The clock read at a chunk may be a tick stale: one tick of grace so the timeout is never early.)
       this.abortUpstream?.(new undici.errors.BodyTimeoutError());
+    } else if (this.mode === 'stream') {
+      this.ex.keepAlive(now);
     }
   }
 
@@ -220,6 +222,8 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     } else {
       this.mode = 'stream';
       this.scanner = this.request.streamScanner();
+      // The client gets the head now, as from the provider; the events wait until the answer begins (`hold`).
+      this.ex.openEventStream();
     }
     return true;
   }
@@ -364,7 +368,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
    */
   private hold(data: Buffer): Buffer | undefined {
     const held = this.held === undefined ? data : Buffer.concat([this.held, data]);
-    if (!this.scanner!.started && !this.ex.headersSent) {
+    if (!this.scanner!.started && !this.ex.answerSent) {
       this.held = held;
       return undefined;
     }
@@ -384,8 +388,9 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     }
     let failed = this.failed ?? scanner.failure;
     if (failed === undefined && !scanner.done) failed = `${this.provider}: the provider closed the stream before it was complete`;
-    if (failed !== undefined && !ex.headersSent && !scanner.started) {
-      // Nothing of the answer reached the client: a failure like any before the first byte (the router may retry).
+    if (failed !== undefined && !ex.answerSent && !scanner.started) {
+      // Nothing of the answer reached the client: a failure like any before the first byte (the router may retry;
+      // if nothing else answers, the client gets the error in the stream the head opened).
       this.held = undefined;
       this.reject(this.failure !== undefined ? HttpError.fromProvider(this.failure) : new HttpError(502, 'api_error', 'upstream_error', failed));
       return;

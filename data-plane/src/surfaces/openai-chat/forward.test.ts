@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { STREAM_OPENING } from '../../http/exchange.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
 import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
@@ -87,7 +88,7 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/event-stream');
-    expect(await res.text()).toBe(STREAM.filter((e) => e !== USAGE_CHUNK).join(''));
+    expect(await res.text()).toBe(STREAM_OPENING + STREAM.filter((e) => e !== USAGE_CHUNK).join(''));
     expect(received[0]!.body).toMatchObject({ model: 'up-model', stream: true, stream_options: { include_usage: true } });
     expect(await usageEvent(res)).toMatchObject({ status: 'success', stream: true, promptTokens: 21, completionTokens: 3, ttftMs: expect.any(Number) });
   });
@@ -95,7 +96,7 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
   it('passes the usage chunk on when the client asked for it, keeping its other stream options', async () => {
     handler = streamParts([STREAM.join('')]);
     const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, stream_options: { include_usage: true, extra: 1 }, messages: [{ role: 'user', content: 'x' }] });
-    expect(await res.text()).toBe(STREAM.join(''));
+    expect(await res.text()).toBe(STREAM_OPENING + STREAM.join(''));
     expect(received[0]!.body.stream_options).toEqual({ include_usage: true, extra: 1 });
     expect(sseData(STREAM.join('')).length).toBe(7);
     expect(await usageEvent(res)).toMatchObject({ status: 'success', promptTokens: 21, completionTokens: 3 });
@@ -113,24 +114,27 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     expect(event.promptTokens).toBeGreaterThan(0);
   });
 
-  it('holds the opening role chunk back until the answer begins: a stream that dies before then is an HTTP error, retryable elsewhere', async () => {
+  it('opens the stream at the upstream\'s 200 but holds the role chunk back until the answer begins: a stream that dies before then carries only the error event', async () => {
     handler = streamParts([STREAM[0]!], { end: false });
     const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'count' }] });
-    expect(res.status).toBe(502);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_unreachable');
-    expect(await usageEvent(res)).toMatchObject({ status: 'error', httpStatus: 502, completionTokens: 0, cost: '0.000000000000' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const body = await res.text();
+    expect(body.startsWith(STREAM_OPENING)).toBe(true);
+    expect(sseData(body).map((d) => JSON.parse(d))).toEqual([{ error: expect.objectContaining({ type: 'api_error', code: 'upstream_unreachable' }) }]);
+    expect(await usageEvent(res)).toMatchObject({ status: 'error', httpStatus: 200, errorType: 'upstream_unreachable', completionTokens: 0, cost: '0.000000000000' });
 
     // Azure opens with a chunk without choices (its prompt filter results): still nothing of the answer.
     const promptFilter = 'data: {"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[{"prompt_index":0,"content_filter_results":{}}]}\n\n';
     handler = streamParts([promptFilter, STREAM[0]!], { end: false });
     const azureLike = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'count' }] });
-    expect(azureLike.status).toBe(502);
+    expect(sseData(await azureLike.text()).map((d) => JSON.parse(d))).toEqual([{ error: expect.objectContaining({ code: 'upstream_unreachable' }) }]);
 
-    // An error event as the stream's first event, likewise.
+    // An error event as the stream's first event, likewise: the provider's message, once.
     handler = streamParts([STREAM[0]!, 'data: {"error":{"message":"overloaded, try again","type":"server_error","code":null}}\n\n']);
     const failed = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'count' }] });
-    expect(failed.status).toBe(502);
-    expect(((await failed.json()) as { error: { message: string } }).error.message).toBe('overloaded, try again');
+    expect(failed.status).toBe(200);
+    expect(sseData(await failed.text()).map((d) => JSON.parse(d).error.message)).toEqual(['overloaded, try again']);
   });
 
   it('treats a stream that ends cleanly without [DONE] as cut short too', async () => {
@@ -145,7 +149,7 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     const error = 'data: {"error":{"message":"overloaded mid-way","type":"server_error"}}\n\n';
     handler = streamParts([STREAM[0]!, STREAM[1]!, error]);
     const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] });
-    expect(await res.text()).toBe(STREAM[0]! + STREAM[1]! + error);
+    expect(await res.text()).toBe(STREAM_OPENING + STREAM[0]! + STREAM[1]! + error);
     expect(await usageEvent(res)).toMatchObject({ status: 'error', errorType: 'upstream_error', errorMessage: 'overloaded mid-way' });
   });
 
@@ -271,7 +275,7 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     expect(stall).toBeLessThan(total / 2);
     expect(finished).toBe(true);
     // Every event, in order, intact (the forwarder reuses its join buffer between reads).
-    const expected = Buffer.from(Array.from({ length: total }, (_, i) => line(i)).join('') + DONE);
+    const expected = Buffer.from(STREAM_OPENING + Array.from({ length: total }, (_, i) => line(i)).join('') + DONE);
     expect(body.length).toBe(expected.length);
     expect(body.equals(expected)).toBe(true);
   });
@@ -296,5 +300,54 @@ describe('usageOfJson', () => {
   it('gives undefined for a body without usage, or not JSON at all', () => {
     expect(parse({ id: 'x' })).toBeUndefined();
     expect(usageOfJson(Buffer.from('<html>'))).toBeUndefined();
+  });
+});
+
+describe('a stream the model is slow to begin (fast path)', () => {
+  let t: TestDataPlane;
+  let upstream: RawUpstream;
+  let handler: RawHandler;
+
+  beforeAll(async () => {
+    upstream = await startRawUpstream((req, body, res) => handler(req, body, res));
+    const snapshot = fixtureSnapshot();
+    snapshot.models.push(model({ id: 'm9', name: 'compat', provider: 'openai_compatible', providerModel: 'up-model', apiBase: `${upstream.origin}/v1` }));
+    // Keep-alive comments after 300 ms of silence (checked on the 250 ms deadline sweep), instead of 15 s.
+    t = await startTestDataPlane({ snapshot, streamKeepAliveMs: 300 });
+  });
+  afterAll(async () => {
+    await t.close();
+    await upstream.close();
+  });
+
+  it('gives the client the head as soon as the upstream accepts, and keep-alive comments while the model is silent', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(STREAM[0]);
+      // Nothing more until the test has the response's head: without an early head this would never resolve.
+      void released.then(() => res.end(STREAM.slice(1).join('')));
+    };
+    const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'think first' }] });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    // The model stays silent until two keep-alives have arrived (the held role chunk does not go out meanwhile).
+    while (text.split(': keep-alive\n\n').length < 3) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`stream ended early: ${text}`);
+      text += decoder.decode(value, { stream: true });
+    }
+    release();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    expect(text).toBe(STREAM_OPENING + ': keep-alive\n\n: keep-alive\n\n' + STREAM.join(''));
+    expect(sseData(text)).toHaveLength(STREAM.length);
   });
 });
