@@ -14,7 +14,7 @@ import type { Accounting } from './accounting.js';
  * still gets a real HTTP error status. Its first events wait until content begins, so an upstream that fails before
  * producing anything can still be retried elsewhere (the pipeline ends the opened stream with the protocol's error
  * event if nothing else answers). After that a failure is the protocol's own in-stream error event, never a silently
- * truncated 200. A stream silent for `KEEP_ALIVE_MS` gets an SSE comment.
+ * truncated 200. A stream silent for the keep-alive interval gets an SSE comment (`Exchange.keepAlive`).
  * Each write respects backpressure: when uWS had to buffer, we stop pulling from the provider until the socket
  * drains, so a slow client slows the upstream read instead of growing memory.
  */

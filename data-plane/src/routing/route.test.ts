@@ -16,7 +16,7 @@ import { ATTEMPTS_HEADER, DEPLOYMENT_HEADER } from './route.js';
  * The router in the running data plane: a fake provider answers per deployment (model config id) as the test says,
  * so one request can meet a dead deployment and a healthy one.
  */
-type Behaviour = 'ok' | 'late-failure' | 'opens-then-fails' | { readonly error: ProviderError };
+type Behaviour = 'ok' | 'late-failure' | 'opens-then-fails' | 'slow-start' | { readonly error: ProviderError };
 
 const behaviours = new Map<string, Behaviour>();
 /** Deployment ids in the order attempts reached them, and when. */
@@ -48,6 +48,11 @@ const scripted = defineProvider<{ text: string }>({
     if (typeof behaviour === 'object') {
       yield { type: 'error', error: behaviour.error };
       return;
+    }
+    if (behaviour === 'slow-start') {
+      // A model that thinks before its first token: the stream is open, nothing comes for 800 ms.
+      yield { type: 'response-metadata', id: `up-${id}`, model: id };
+      await new Promise((resolve) => setTimeout(resolve, 800));
     }
     if (behaviour === 'opens-then-fails') {
       // The upstream accepted the stream (its 200 and first event), then failed before any content.
@@ -228,6 +233,21 @@ describe('routing in the data plane', () => {
     expect(await usageOf(res)).toMatchObject({ status: 'error', httpStatus: 200, errorMessage: message, completionTokens: 0 });
     // Retried like a refusal: numRetries 2.
     expect(calls.map((c) => c.id)).toEqual(['solo-1', 'solo-1', 'solo-1']);
+  });
+
+  it('sends a translated stream\'s head when the upstream accepts, and keep-alive comments while the model is silent', async () => {
+    await t.close();
+    t = await startTestDataPlane({ providers: new ProviderRegistry([scripted]), configSource: staticConfigSource(snapshot()), streamKeepAliveMs: 300 });
+    behaviours.set('solo-1', 'slow-start');
+    const res = await chat('solo', { stream: true });
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    // Opened at the upstream's first event; comments every 300 ms or so of silence (a 250 ms sweep), then the answer.
+    expect(body.startsWith(STREAM_OPENING + ': keep-alive\n\n')).toBe(true);
+    expect(body.slice(STREAM_OPENING.length).match(/^(: keep-alive\n\n)+data: /)).not.toBeNull();
+    const data = sseData(body);
+    expect(data.at(-1)).toBe('[DONE]');
+    expect(data.slice(0, -1).map((d) => (JSON.parse(d) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? '').join('')).toBe('from solo-1');
   });
 
   it('counts streams that die after they started towards the cooldown, so such a deployment is skipped too', async () => {
