@@ -47,6 +47,8 @@ export class Exchange {
   private answered = false;
   /** When the last bytes went out (`Date.now()` or the deadlines' clock; only read by `keepAlive`). */
   private lastWrite = 0;
+  private openScheduled = false;
+  private openTask: (() => void) | undefined;
   /** Created on first use of `signal`: the fast path never needs one (it sets an abort listener instead). */
   private abortController: AbortController | undefined;
   private abortListener: AbortListener | undefined;
@@ -210,6 +212,20 @@ export class Exchange {
       this.res.write(STREAM_OPENING);
     });
     this.state = 'streaming';
+  }
+
+  /**
+   * `openEventStream` at the end of this event-loop turn (setImmediate), unless a write has sent the head by then:
+   * an upstream whose first content arrives with its 200 (in the same read) then costs one write to the client, not
+   * two, and one whose failure arrives with its 200 still gets a real HTTP error status.
+   */
+  openEventStreamSoon(): void {
+    if (this.state !== 'open' || this.openScheduled) return;
+    this.openScheduled = true;
+    setImmediate((this.openTask ??= () => {
+      this.openScheduled = false;
+      this.openEventStream();
+    }));
   }
 
   /**

@@ -52,7 +52,7 @@ async function encode(
     accounting.observe(event);
     switch (event.type) {
       case 'response-metadata':
-        ex.openEventStream();
+        ex.openEventStreamSoon();
         break;
       case 'usage':
         break;

@@ -55,8 +55,9 @@ const scripted = defineProvider<{ text: string }>({
       await new Promise((resolve) => setTimeout(resolve, 800));
     }
     if (behaviour === 'opens-then-fails') {
-      // The upstream accepted the stream (its 200 and first event), then failed before any content.
+      // The upstream accepted the stream (its 200 and first event), then, in a later read, failed before any content.
       yield { type: 'response-metadata', id: `up-${id}`, model: id };
+      await new Promise((resolve) => setTimeout(resolve, 5));
       yield { type: 'error', error: { ...serverError, message: 'mock: overloaded before the first token' } };
       return;
     }

@@ -1,3 +1,5 @@
+import { STREAM_OPENING } from '../http/exchange.js';
+
 /**
  * Splits a raw SSE body into its `data:` payloads, checking the framing on the way. Comments (the stream's opening,
  * keep-alives) are skipped, as every SSE parser does; each must be an event of its own.
@@ -22,4 +24,12 @@ export async function postChat(baseUrl: string, key: string | null, body: unknow
 /** An SSE event block that is a comment (`: …`, one line): parsers skip it. */
 export function isSseComment(block: string): boolean {
   return block.startsWith(':') && !block.includes('\n');
+}
+
+/**
+ * A stream's body after its opening comment, if it has one: a stream whose first content arrived together with the
+ * upstream's 200 goes out without it (see `Exchange.openEventStreamSoon`).
+ */
+export function afterOpening(body: string): string {
+  return body.startsWith(STREAM_OPENING) ? body.slice(STREAM_OPENING.length) : body;
 }

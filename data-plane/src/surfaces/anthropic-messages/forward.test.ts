@@ -1,4 +1,4 @@
-import { STREAM_OPENING } from '../../http/exchange.js';
+import { afterOpening } from '../../test-support/sse.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
 import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
@@ -94,7 +94,7 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
     const res = await post({ ...request, stream: true }, { 'anthropic-beta': 'web-search-2025-03-05' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/event-stream');
-    expect(await res.text()).toBe(STREAM_OPENING + STREAM.join(''));
+    expect(afterOpening(await res.text())).toBe(STREAM.join(''));
 
     // The client's body with the deployment's model, unknown fields and server tools untouched; its beta flag along.
     expect(received[0]!.url).toBe('/v1/messages');
@@ -156,7 +156,7 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
     };
     const res = await post({ ...request, stream: true });
     const text = await res.text();
-    expect(text.startsWith(STREAM_OPENING + [START, ...TEXT.slice(0, 2)].join(''))).toBe(true);
+    expect(afterOpening(text).startsWith([START, ...TEXT.slice(0, 2)].join(''))).toBe(true);
     expect(text.endsWith('\n\n')).toBe(true);
     const last = text.trimEnd().split('\n\n').at(-1)!;
     expect(last.split('\n')[0]).toBe('event: error');

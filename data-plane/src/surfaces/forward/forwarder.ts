@@ -222,8 +222,9 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     } else {
       this.mode = 'stream';
       this.scanner = this.request.streamScanner();
-      // The client gets the head now, as from the provider; the events wait until the answer begins (`hold`).
-      this.ex.openEventStream();
+      // The client gets the head now (at the end of this loop turn, so events that came with it share its write), as
+      // from the provider; the events wait until the answer begins (`hold`).
+      this.ex.openEventStreamSoon();
     }
     return true;
   }

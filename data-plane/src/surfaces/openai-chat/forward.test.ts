@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
 import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
 import { startRawUpstream, type RawHandler, type RawRequest, type RawUpstream } from '../../test-support/raw-upstream.js';
-import { postChat, sseData } from '../../test-support/sse.js';
+import { afterOpening, postChat, sseData } from '../../test-support/sse.js';
 import { waitFor } from '../../test-support/wait.js';
 import { usageOfJson } from './forward.js';
 
@@ -88,7 +88,7 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/event-stream');
-    expect(await res.text()).toBe(STREAM_OPENING + STREAM.filter((e) => e !== USAGE_CHUNK).join(''));
+    expect(afterOpening(await res.text())).toBe(STREAM.filter((e) => e !== USAGE_CHUNK).join(''));
     expect(received[0]!.body).toMatchObject({ model: 'up-model', stream: true, stream_options: { include_usage: true } });
     expect(await usageEvent(res)).toMatchObject({ status: 'success', stream: true, promptTokens: 21, completionTokens: 3, ttftMs: expect.any(Number) });
   });
@@ -96,7 +96,7 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
   it('passes the usage chunk on when the client asked for it, keeping its other stream options', async () => {
     handler = streamParts([STREAM.join('')]);
     const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, stream_options: { include_usage: true, extra: 1 }, messages: [{ role: 'user', content: 'x' }] });
-    expect(await res.text()).toBe(STREAM_OPENING + STREAM.join(''));
+    expect(afterOpening(await res.text())).toBe(STREAM.join(''));
     expect(received[0]!.body.stream_options).toEqual({ include_usage: true, extra: 1 });
     expect(sseData(STREAM.join('')).length).toBe(7);
     expect(await usageEvent(res)).toMatchObject({ status: 'success', promptTokens: 21, completionTokens: 3 });
@@ -137,6 +137,17 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     expect(sseData(await failed.text()).map((d) => JSON.parse(d).error.message)).toEqual(['overloaded, try again']);
   });
 
+  it('answers a real HTTP error status when the failure arrives together with the upstream\'s 200 (one read)', async () => {
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(STREAM[0]! + 'data: {"error":{"message":"overloaded, try again","type":"server_error","code":null}}\n\n');
+    };
+    const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'count' }] });
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('overloaded, try again');
+    expect(await usageEvent(res)).toMatchObject({ status: 'error', httpStatus: 502 });
+  });
+
   it('treats a stream that ends cleanly without [DONE] as cut short too', async () => {
     handler = streamParts(STREAM.slice(0, 5));
     const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] });
@@ -149,7 +160,7 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     const error = 'data: {"error":{"message":"overloaded mid-way","type":"server_error"}}\n\n';
     handler = streamParts([STREAM[0]!, STREAM[1]!, error]);
     const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] });
-    expect(await res.text()).toBe(STREAM_OPENING + STREAM[0]! + STREAM[1]! + error);
+    expect(afterOpening(await res.text())).toBe(STREAM[0]! + STREAM[1]! + error);
     expect(await usageEvent(res)).toMatchObject({ status: 'error', errorType: 'upstream_error', errorMessage: 'overloaded mid-way' });
   });
 
@@ -275,9 +286,10 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     expect(stall).toBeLessThan(total / 2);
     expect(finished).toBe(true);
     // Every event, in order, intact (the forwarder reuses its join buffer between reads).
-    const expected = Buffer.from(STREAM_OPENING + Array.from({ length: total }, (_, i) => line(i)).join('') + DONE);
-    expect(body.length).toBe(expected.length);
-    expect(body.equals(expected)).toBe(true);
+    const expected = Buffer.from(Array.from({ length: total }, (_, i) => line(i)).join('') + DONE);
+    const events = body.subarray(0, STREAM_OPENING.length).toString() === STREAM_OPENING ? body.subarray(STREAM_OPENING.length) : body;
+    expect(events.length).toBe(expected.length);
+    expect(events.equals(expected)).toBe(true);
   });
 });
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI, { APIError } from 'openai';
-import { STREAM_OPENING } from '../../http/exchange.js';
+import { afterOpening } from '../../test-support/sse.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
 import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
@@ -151,7 +151,7 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     const res = await postResponses(t.baseUrl, KEYS.full, { ...stateful, stream: true });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/event-stream');
-    expect(await res.text()).toBe(STREAM_OPENING + whole);
+    expect(afterOpening(await res.text())).toBe(whole);
     expect(received[0]!.raw).toBe(JSON.stringify({ ...stateful, stream: true, model: 'gpt-up' }));
     expect(received[0]!.headers.accept).toBe('text/event-stream');
     expect(await usageEvent(res)).toMatchObject({ status: 'success', stream: true, promptTokens: 21, completionTokens: 3, ttftMs: expect.any(Number) });
@@ -171,7 +171,7 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     const res = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt', stream: true, input: 'count to three' });
     expect(res.status).toBe(200);
     const body = await res.text();
-    expect(body.startsWith(STREAM_OPENING + events.slice(0, 6).join(''))).toBe(true);
+    expect(afterOpening(body).startsWith(events.slice(0, 6).join(''))).toBe(true);
     const tail = parseEvents(body).slice(6);
     expect(tail.map((e) => [e.event, e.data.sequence_number])).toEqual([['response.failed', 6], ['error', 7]]);
     expect(tail[0]!.data).toMatchObject({ response: { id: 'resp_up1', model: 'gpt-up-2025', status: 'failed', error: { code: 'upstream_error' } } });
@@ -199,14 +199,14 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     const error = `event: error\ndata: ${JSON.stringify({ type: 'error', sequence_number: 5, error: { type: 'server_error', code: 'server_error', message: 'overloaded mid-way', param: null } })}\n\n`;
     handler = streamParts([...events.slice(0, 5), error]);
     let res = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt', stream: true, input: 'x' });
-    expect(await res.text()).toBe(STREAM_OPENING + events.slice(0, 5).join('') + error);
+    expect(afterOpening(await res.text())).toBe(events.slice(0, 5).join('') + error);
     expect(await usageEvent(res)).toMatchObject({ status: 'error', errorType: 'upstream_error', errorMessage: 'overloaded mid-way' });
 
     const failedResponse = { ...responseObject('failed', [], { ...USAGE, output_tokens: 1 }), error: { code: 'server_error', message: 'the model failed' } };
     const failed = `event: response.failed\ndata: ${JSON.stringify({ type: 'response.failed', sequence_number: 5, response: failedResponse })}\n\n`;
     handler = streamParts([...events.slice(0, 5), failed]);
     res = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt', stream: true, input: 'x' });
-    expect(await res.text()).toBe(STREAM_OPENING + events.slice(0, 5).join('') + failed);
+    expect(afterOpening(await res.text())).toBe(events.slice(0, 5).join('') + failed);
     expect(await usageEvent(res)).toMatchObject({ status: 'error', errorMessage: 'the model failed', promptTokens: 21, completionTokens: 1 });
   });
 
@@ -216,7 +216,7 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     const incomplete = event('response.incomplete', { response: { ...responseObject('incomplete', [MESSAGE], USAGE), incomplete_details: { reason: 'max_output_tokens' } } });
     handler = streamParts([...events.slice(0, 10), incomplete]);
     const res = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt', stream: true, input: 'x' });
-    expect(await res.text()).toBe(STREAM_OPENING + events.slice(0, 10).join('') + incomplete);
+    expect(afterOpening(await res.text())).toBe(events.slice(0, 10).join('') + incomplete);
     expect(await usageEvent(res)).toMatchObject({ status: 'success', promptTokens: 21, completionTokens: 3 });
   });
 
