@@ -8,6 +8,8 @@ import { PeriodicHealthChecks } from './health-checks/periodic.js';
 import { healthReporter } from './health-checks/reporter.js';
 import { HealthChecks } from './health-checks/runner.js';
 import { startHttpServer } from './http/server.js';
+import { failFastRedis } from './redis/connection.js';
+import { ResponseAffinity } from './routing/response-affinity.js';
 import type { FailureMode } from './limits/limiter.js';
 import { LocalLimiter } from './limits/local-limiter.js';
 import { consoleLogger, type Logger } from './logger.js';
@@ -124,6 +126,9 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   const router = new Router();
   // With Redis, cooldowns and latency figures are shared by every data plane (fire-and-forget: routing never waits).
   const routerPeers = options.redisUrl ? new (await import('./routing/redis-peers.js')).RedisRouterPeers(router, { redisUrl: options.redisUrl, logger }) : null;
+  // Its own connection: a follow-up's lookup waits at most 250 ms on a Redis that does not answer.
+  const affinityRedis = options.redisUrl ? failFastRedis(options.redisUrl, { commandTimeoutMs: 250 }) : null;
+  affinityRedis?.on('error', () => {}); // reported by the affinity itself, once a minute at most
   if (routerPeers !== null) router.connect(routerPeers);
 
   const deps: PipelineDeps = {
@@ -136,6 +141,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     uwsImplementation: uws.implementation,
     redis,
     router,
+    affinity: new ResponseAffinity(affinityRedis, logger),
     governance: {
       limiter,
       allowedIps: IpAllowList.of(options.allowedIps ?? []),
@@ -163,6 +169,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     });
   } catch (err) {
     await redis?.close();
+    affinityRedis?.disconnect();
     await routerPeers?.close();
     await limiter.close();
     // Releases the spool directory; what was loaded from it stays there.
@@ -203,6 +210,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     await reporter.close();
     await usage.close(options.usageFlushDeadlineMs ?? 5_000);
     await redis?.close();
+    affinityRedis?.disconnect();
     await routerPeers?.close();
     await limiter.close();
   };

@@ -4,6 +4,7 @@ import type { PipelineDeps } from './pipeline/context.js';
 import { liveness, metrics, readiness } from './pipeline/health.js';
 import { listModels, retrieveModel } from './pipeline/models.js';
 import { runInference } from './pipeline/run-inference.js';
+import { storedResponse } from './pipeline/stored-responses.js';
 import { azureChatSurface } from './surfaces/openai-chat/azure.js';
 import { openAiChatSurface } from './surfaces/openai-chat/index.js';
 import { anthropicMessagesSurface, countMessageTokens } from './surfaces/anthropic-messages/index.js';
@@ -31,7 +32,7 @@ export function routes(deps: PipelineDeps): Route[] {
   };
   const completions: RouteHandler = (ex, head) => runInference(deps, ex, head, openAiCompletionsSurface);
   const embeddings: RouteHandler = (ex, head) => runEmbeddings(deps, ex, head);
-  const storedResponse: RouteHandler = (ex, head) => ex.sendError(errors.storedResponseRoute(head.method, head.url));
+  const stored: RouteHandler = (ex, head) => storedResponse(deps, ex, head);
   const models: RouteHandler = (ex, head) => listModels(deps, ex, head);
   // A wildcard rather than `:model`, because model names may contain slashes (`openai/gpt-4o`).
   const model: RouteHandler = (ex, head) => retrieveModel(deps, ex, head, modelFromUrl(head.url));
@@ -49,9 +50,9 @@ export function routes(deps: PipelineDeps): Route[] {
     { method: 'any', pattern: '/messages/*', handler: anthropicNotFound },
     { method: 'post', pattern: '/v1/responses', handler: (ex, head) => runInference(deps, ex, head, openAiResponsesSurface) },
     { method: 'post', pattern: '/responses', handler: (ex, head) => runInference(deps, ex, head, openAiResponsesSurface) },
-    // Retrieve, delete, cancel, input items of a stored response: not routable (see errors.storedResponseRoute).
-    { method: 'any', pattern: '/v1/responses/*', handler: storedResponse },
-    { method: 'any', pattern: '/responses/*', handler: storedResponse },
+    // Retrieve, delete, cancel, input items of a stored response: sent to the deployment that stored it.
+    { method: 'any', pattern: '/v1/responses/*', handler: stored },
+    { method: 'any', pattern: '/responses/*', handler: stored },
     { method: 'post', pattern: '/openai/deployments/*', handler: (ex, head) => runInference(deps, ex, head, azureChatSurface) },
     { method: 'post', pattern: '/v1/completions', handler: completions },
     { method: 'post', pattern: '/completions', handler: completions },

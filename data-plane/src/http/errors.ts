@@ -70,17 +70,6 @@ export const errors = {
   providerUnavailable: (provider: string) =>
     new HttpError(501, 'api_error', 'provider_not_supported', `Provider '${provider}' is not supported by this data plane yet.`),
   routeNotFound: (method: string, url: string) => new HttpError(404, 'invalid_request_error', 'not_found', `Invalid URL (${method.toUpperCase()} ${url})`),
-  /**
-   * `GET/DELETE /v1/responses/{id}`, `…/cancel`, `…/input_items`: a response id does not say which deployment (which
-   * provider account) holds the response, so the gateway cannot route these; it keeps no responses of its own.
-   */
-  storedResponseRoute: (method: string, url: string) =>
-    new HttpError(
-      404,
-      'invalid_request_error',
-      'stored_responses_not_served',
-      `Tollgate does not serve ${method.toUpperCase()} ${url}: it stores no responses, and a response id does not say which deployment holds it. Continue a stored response with previous_response_id in POST /v1/responses (OpenAI targets), or call the provider directly.`,
-    ),
   ipNotAllowed: (ip: string, scope: 'key' | 'gateway') =>
     new HttpError(403, 'invalid_request_error', 'ip_not_allowed', `Requests from ${ip} are not allowed ${scope === 'key' ? 'for this API key' : 'by this gateway'}.`),
   routeNotAllowed: (route: string) =>

@@ -1,3 +1,4 @@
+import type { ResponseAffinity } from '../routing/response-affinity.js';
 import type { Router } from '../routing/router.js';
 import type { UsageEvent } from '@tollgate/schema';
 import type { ConfigStore } from '../config/store.js';
@@ -20,6 +21,8 @@ export interface PipelineDeps {
   readonly redis: RedisHealth | null;
   /** Picks deployments, keeps their health and latency (routing/router.ts). */
   readonly router: Router;
+  /** Which deployment stored which response (Responses API follow-ups go back to it). */
+  readonly affinity: ResponseAffinity;
   /** Rate limits, budgets and request policy. */
   readonly governance: GovernanceOptions;
   /** Usage events not yet acknowledged by the control plane (metrics). */

@@ -58,7 +58,7 @@ export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, 
     usage.stream = parsed.stream;
     usage.endUser = parsed.user;
 
-    const group = resolveGroup(config, key, parsed.model);
+    const group = await stickToStoredResponse(deps, parsed, resolveGroup(config, key, parsed.model));
     usage.useModel(group.deployments[0]!);
     const fallbacks = takeRequestFallbacks(parsed.body);
     ticket = await admitGoverned(deps.governance, ex, config, key, parsed, group.deployments[0]!, usage);
@@ -84,6 +84,7 @@ async function answer<P extends ParsedInbound>(deps: PipelineDeps, ex: Exchange,
   const capability = provider.forward;
   if (surface.forward && capability?.takes(surface.protocol, model)) {
     const forwarded = await surface.forward(ex, parsed, { capability, target: model, secrets: deps.secrets, usage });
+    if (forwarded.storedId !== undefined) deps.affinity.remember(forwarded.storedId, { deployment: model.id, key: usage.keyId });
     usage.setTokens(forwarded.usage, parsed);
     usage.finish(forwarded.outcome);
     return;
@@ -99,6 +100,19 @@ async function answer<P extends ParsedInbound>(deps: PipelineDeps, ex: Exchange,
   // (A provider error before any output throws instead and is billed nothing.)
   usage.setTokens(accounting.final(), parsed);
   usage.finish(outcome);
+}
+
+/**
+ * A Responses request that continues a stored response (`previous_response_id`) goes to the deployment that stored
+ * it, the only one that can find it, when the model has several and that one is known (`ResponseAffinity`).
+ * Otherwise the group as it is: the router picks as usual.
+ */
+async function stickToStoredResponse(deps: PipelineDeps, parsed: ParsedInbound, group: ModelGroup): Promise<ModelGroup> {
+  const previous = parsed.body.previous_response_id;
+  if (group.deployments.length < 2 || typeof previous !== 'string' || previous === '') return group;
+  const holder = await deps.affinity.lookup(previous);
+  const deployment = holder === undefined ? undefined : group.deployments.find((d) => d.id === holder.deployment);
+  return deployment === undefined ? group : { ...group, deployments: [deployment] };
 }
 
 /** What the router's strategies need of the request; the tags and the prompt estimate only when the group uses them. */

@@ -29,9 +29,10 @@ export interface Surface<P extends ParsedInbound = ParsedInbound> {
   /**
    * Same-protocol fast path, used when the model's deployment takes this protocol verbatim
    * (`provider.forward.takes(protocol, target)`): send the client's request upstream as is and forward the
-   * answer's bytes. Returns the outcome and usage for the usage event; throws an `HttpError` before any byte.
+   * answer's bytes. Returns the outcome and usage for the usage event (and the id the upstream stored the answer
+   * under, Responses); throws an `HttpError` before any byte.
    */
-  forward?(ex: Exchange, parsed: P, call: ForwardCall): Promise<{ outcome: UsageOutcome; usage: FinalUsage }>;
+  forward?(ex: Exchange, parsed: P, call: ForwardCall): Promise<{ outcome: UsageOutcome; usage: FinalUsage; storedId?: string }>;
 }
 
 export interface ForwardCall {

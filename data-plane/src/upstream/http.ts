@@ -17,7 +17,7 @@ const agent = new undici.Agent({
 
 export interface UpstreamRequest {
   readonly url: string;
-  readonly method?: 'GET' | 'POST';
+  readonly method?: 'GET' | 'POST' | 'DELETE';
   readonly headers: Record<string, string>;
   readonly body?: string | Buffer | Uint8Array;
   readonly signal: AbortSignal;

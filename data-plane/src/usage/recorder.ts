@@ -54,6 +54,11 @@ export class UsageRecorder {
     this.priced = undefined;
   }
 
+  /** The id of the virtual key the request is attributed to. */
+  get keyId(): string {
+    return this.base.key.id;
+  }
+
   /** Input plus output tokens so far (what rate limits settle with); 0 until tokens are set. */
   get totalTokens(): number {
     return this.usage === undefined ? 0 : this.usage.inputTokens + this.usage.outputTokens;

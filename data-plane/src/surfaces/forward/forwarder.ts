@@ -55,6 +55,8 @@ export interface StreamScanner {
   readonly failure: string | undefined;
   /** Usage the stream reported, if any yet. */
   readonly reported: ReportedUsage | undefined;
+  /** The id under which the upstream stored the answer (Responses), read when the stream ends; else undefined. */
+  readonly storedId?: string | undefined;
   /** Content events seen: the output estimate (one token each) when no usage is reported. */
   readonly contentEvents: number;
   /**
@@ -77,6 +79,8 @@ export interface Forwardable {
   readonly clientHeaders?: Readonly<Record<string, string>>;
   /** Usage of a whole (non-streamed) answer; undefined when it reports none or is not JSON. */
   usageOfJson(body: Buffer): ReportedUsage | undefined;
+  /** The id under which the upstream stored a whole answer (Responses, unless `store: false`). */
+  storedIdOfJson?(body: Buffer): string | undefined;
   /** State for reading one streamed answer. */
   streamScanner(): StreamScanner;
   /** Local estimate of prompt tokens, for an answer that reports none (a stream cut short). */
@@ -86,6 +90,8 @@ export interface Forwardable {
 export interface ForwardResult {
   outcome: UsageOutcome;
   usage: FinalUsage;
+  /** The upstream stored the answer under this id (Responses): follow-ups must reach the same deployment. */
+  storedId?: string;
 }
 
 /**
@@ -299,7 +305,8 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     }
     const bytes = this.takeBody();
     this.ex.send(200, bytes, this.contentType ?? 'application/json');
-    this.resolve({ outcome: { status: 'success', httpStatus: 200 }, usage: this.finalUsage(this.request.usageOfJson(bytes), 0) });
+    const storedId = this.request.storedIdOfJson?.(bytes);
+    this.resolve({ outcome: { status: 'success', httpStatus: 200 }, usage: this.finalUsage(this.request.usageOfJson(bytes), 0), ...(storedId !== undefined && { storedId }) });
   }
 
   private finishError(): void {
@@ -410,7 +417,8 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     }
     if (ex.headersSent || last !== undefined) ex.endStreamWith(last ?? '', 200, SSE_HEADERS);
     else ex.send(200, '', 'text/event-stream');
-    this.resolve({ outcome: { status: 'success', httpStatus: 200 }, usage });
+    const storedId = scanner.storedId;
+    this.resolve({ outcome: { status: 'success', httpStatus: 200 }, usage, ...(storedId !== undefined && { storedId }) });
   }
 
   private finalUsage(reported: ReportedUsage | undefined, contentEvents: number): FinalUsage {

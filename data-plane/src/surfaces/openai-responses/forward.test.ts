@@ -243,10 +243,10 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     expect((err as APIError).message).toContain("Previous response with id 'resp_x' not found.");
   });
 
-  it('refuses background responses (they are polled from a route the gateway cannot serve), and a bad model or stream at parse time', async () => {
+  it('refuses background responses (their usage arrives only when polled: it could not be billed), and a bad model or stream at parse time', async () => {
     const res = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt', input: 'x', background: true });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { param: string; message: string } }).error).toMatchObject({ param: 'background', message: expect.stringContaining('GET /v1/responses/{id}') });
+    expect(((await res.json()) as { error: { param: string; message: string } }).error).toMatchObject({ param: 'background', message: expect.stringContaining('their usage arrives only when polled') });
     expect((await postResponses(t.baseUrl, KEYS.full, { model: 'gpt', input: 'x', stream: 'yes' })).status).toBe(400);
     expect((await postResponses(t.baseUrl, KEYS.full, { input: 'x' })).status).toBe(400);
     expect(received).toHaveLength(0);
@@ -264,16 +264,19 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     expect(received).toHaveLength(0);
   });
 
-  it('answers the stored-response routes (retrieve, delete, cancel, input items) with a 404 saying why', async () => {
-    for (const [method, path] of [['GET', '/v1/responses/resp_up1'], ['DELETE', '/v1/responses/resp_up1'], ['POST', '/v1/responses/resp_up1/cancel'], ['GET', '/responses/resp_up1/input_items']] as const) {
+  it('answers the stored-response routes (retrieve, delete, cancel, input items) of a response it never saw with a 404 saying why, asking no upstream', async () => {
+    for (const [method, path] of [['GET', '/v1/responses/resp_other'], ['DELETE', '/v1/responses/resp_other'], ['POST', '/v1/responses/resp_other/cancel'], ['GET', '/responses/resp_other/input_items']] as const) {
       const res = await fetch(`${t.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${KEYS.full}` } });
       expect(res.status, `${method} ${path}`).toBe(404);
       const body = (await res.json()) as { error: { code: string; message: string } };
-      expect(body.error.code).toBe('stored_responses_not_served');
-      expect(body.error.message).toContain(`${method} ${path}`);
+      expect(body.error.code).toBe('response_not_found');
+      expect(body.error.message).toContain("No response with id 'resp_other' was created through Tollgate with this API key");
     }
-    const err = await client.responses.retrieve('resp_up1').catch((e: unknown) => e);
+    const err = await client.responses.retrieve('resp_other').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    // Without a key, the usual 401 comes first.
+    expect((await fetch(`${t.baseUrl}/v1/responses/resp_other`)).status).toBe(401);
+    expect(received).toHaveLength(0);
   });
 
   it('aborts the upstream request at once when the client goes away mid-stream, billing what was streamed', async () => {

@@ -12,9 +12,10 @@ import type { ParsedResponsesRequest } from './request.js';
  * goes upstream as is, with only `model` set to the deployment's, and the answer's bytes come back as is. So
  * whatever OpenAI keeps or runs on its side works through the gateway: `previous_response_id`, `store`,
  * `conversation`, `include`, built-in tools (web_search, file_search, code_interpreter, image_generation, mcp,
- * computer use, custom tools, local_shell…), item references. Only `background` is refused: a background response
- * is polled with `GET /v1/responses/{id}`, which the gateway does not serve (a response id does not say which
- * deployment holds it), and its usage would never be known.
+ * computer use, custom tools, local_shell…), item references. A stored response's id is remembered with its
+ * deployment (`routing/response-affinity.ts`): follow-ups and the stored-response routes go there. Only `background`
+ * is refused: its answer (and usage) comes later, to whoever polls `GET /v1/responses/{id}`, so it could not be
+ * billed.
  *
  * Accounting reads, by byte search, the event types (`event: <type>` lines) and parses only the terminal event:
  * usage is on the response object of `response.completed` (`response.incomplete` and `response.failed` carry one
@@ -27,7 +28,7 @@ export function forwardResponses(ex: Exchange, parsed: ParsedResponsesRequest, c
   if (parsed.body.background === true) {
     throw errors.invalidParameter(
       'background',
-      'background responses are not supported through Tollgate: they are polled with GET /v1/responses/{id}, which Tollgate does not serve. Stream the response instead.',
+      'background responses are not supported through Tollgate: their usage arrives only when polled, so it could not be billed. Stream the response instead.',
     );
   }
   return forwardRequest(ex, new ResponsesForwarding(parsed), call);
@@ -50,7 +51,16 @@ class ResponsesForwarding implements Forwardable {
   }
 
   streamScanner(): StreamScanner {
-    return new ResponsesStreamScanner();
+    return new ResponsesStreamScanner(this.stores);
+  }
+
+  /** `store` is on unless the request turns it off (OpenAI's default). */
+  private get stores(): boolean {
+    return this.parsed.body.store !== false;
+  }
+
+  storedIdOfJson(body: Buffer): string | undefined {
+    return this.stores ? responseIdOfJson(body) : undefined;
   }
 
   /**
@@ -108,6 +118,15 @@ class ResponsesStreamScanner implements StreamScanner {
   private events = 0;
   private created: Buffer | undefined;
   private createdAt = 0;
+
+  constructor(private readonly stores: boolean) {}
+
+  /** The response's id (from `response.created`) when the request stores it. */
+  get storedId(): string | undefined {
+    if (!this.stores || this.created === undefined) return undefined;
+    const id = eventJson<TerminalEvent>(this.created)?.response?.id;
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  }
 
   scan(data: Buffer): Buffer {
     let start = 0;
@@ -215,4 +234,19 @@ function reportedUsage(usage: ResponsesUsageJson | undefined): ReportedUsage | u
     cacheReadTokens: usage.input_tokens_details?.cached_tokens ?? undefined,
     reasoningTokens: usage.output_tokens_details?.reasoning_tokens ?? undefined,
   };
+}
+
+/** OpenAI's response object starts with its id; read from the first bytes rather than parsing the whole answer. */
+const LEADING_ID = /^\{\s*"id"\s*:\s*"([^"\\]+)"/;
+
+/** The id of a whole Responses answer, if it is a response object. */
+export function responseIdOfJson(body: Buffer): string | undefined {
+  const head = LEADING_ID.exec(body.toString('utf8', 0, Math.min(body.length, 256)));
+  if (head !== null) return head[1];
+  try {
+    const id = (JSON.parse(body.toString('utf8')) as { id?: unknown }).id;
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }
