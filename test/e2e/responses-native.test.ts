@@ -268,9 +268,25 @@ describe('Responses API, native pass-through to an openai target', () => {
     expect(compatibleUpstream.requests.length).toBe(before + 1);
   });
 
-  it('answers retrieving a stored response with a 404 saying the gateway cannot route it', async () => {
-    const err = await client.responses.retrieve('resp_StandIn000001').catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((err as Error).message).toContain('does not say which deployment holds it');
+  it('retrieves and deletes a stored response through the deployment that stored it, for the key that created it', async () => {
+    for (const model of ['gpt', 'azure-gpt']) {
+      const created = await client.responses.create({ model, input: 'keep this for later' });
+      const retrieved = await client.responses.retrieve(created.id);
+      expect(retrieved.id).toBe(created.id);
+      expect(retrieved.output_text).toBe(created.output_text);
+      await client.responses.delete(created.id);
+      const gone = await client.responses.retrieve(created.id).catch((e: unknown) => e);
+      expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((gone as Error).message).toContain(`Response with id '${created.id}' not found.`);
+    }
+    // Another key cannot reach a response it did not create; nobody can reach one Tollgate never saw.
+    const other = new OpenAI({ apiKey: (await api.createKey({ alias: 'responses-other' })).key, baseURL: `${dp.baseUrl}/v1`, maxRetries: 0 });
+    const created = await client.responses.create({ model: 'gpt', input: 'mine' });
+    await waitFor(async () => (await dp.configVersion()) >= (await api.configVersion()), { what: 'the new key on the data plane' });
+    for (const attempt of [other.responses.retrieve(created.id), client.responses.retrieve('resp_StandIn000001')]) {
+      const err = await attempt.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((err as Error).message).toContain('was created through Tollgate with this API key');
+    }
   });
 });

@@ -122,6 +122,21 @@ describe('OpenAI stand-in Responses API, judged by the openai SDK', () => {
     expect(await client.responses.create({ model: 'gpt-4o-mini', input: 'x', previous_response_id: unstored.id }).catch((e: unknown) => e)).toBeInstanceOf(OpenAI.BadRequestError);
   });
 
+  it('retrieves and deletes a stored response as OpenAI does, and answers 404 for one it does not hold', async () => {
+    const created = await client.responses.create({ model: 'gpt-4o-mini', input: 'keep this' });
+    const retrieved = await client.responses.retrieve(created.id);
+    expect(retrieved).toEqual(created);
+    expect(retrieved.output_text).toBe('Echo: keep this');
+    const streamed = await client.responses.stream({ model: 'gpt-4o-mini', input: 'and this' }).finalResponse();
+    expect((await client.responses.retrieve(streamed.id)).output_text).toBe('Echo: and this');
+    await client.responses.delete(created.id);
+    const gone = await client.responses.retrieve(created.id).catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((gone as Error).message).toContain(`Response with id '${created.id}' not found.`);
+    const unstored = await client.responses.create({ model: 'gpt-4o-mini', input: 'forget this', store: false });
+    expect(await client.responses.retrieve(unstored.id).catch((e: unknown) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
   it('ends a truncated answer as an incomplete response (response.incomplete when streamed)', async () => {
     const input = directive({ text: 'cut short here', truncated: true });
     const plain = await client.responses.create({ model: 'gpt-4o-mini', input });

@@ -62,6 +62,8 @@ export interface OpenAiStandIn {
 
 const MODELS = ['gpt-4o-mini', 'gpt-4o', 'o4-mini', 'text-embedding-3-small', 'gpt-3.5-turbo-instruct'];
 const AZURE_V1_RESPONSES = '/openai/v1/responses';
+/** `GET`/`DELETE` of a stored response, OpenAI's path or Azure's v1 one. */
+const STORED_RESPONSE = /^(\/openai)?\/v1\/responses\/([^/]+)$/;
 const AZURE_ROUTE = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)$/;
 
 type Operation = 'chat' | 'completions' | 'responses' | 'embeddings';
@@ -123,6 +125,16 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
     }
 
     if (target === undefined) {
+      // A stored response: retrieved as it was answered, or deleted; an id it does not hold is OpenAI's 404.
+      const storedRoute = STORED_RESPONSE.exec(url.pathname);
+      if (storedRoute !== null && (method === 'GET' || method === 'DELETE') && (storedRoute[1] ?? '') === (azure ? '/openai' : '')) {
+        const id = decodeURIComponent(storedRoute[2]!);
+        const response = stored.get(id);
+        if (response === undefined) return sendJson(res, 404, openAiErrorBody(`Response with id '${id}' not found.`, 'invalid_request_error', null));
+        if (method === 'GET') return sendJson(res, 200, response);
+        stored.delete(id);
+        return sendJson(res, 200, { id, object: 'response', deleted: true });
+      }
       if (!azure && method === 'GET' && url.pathname === '/v1/models') {
         return sendJson(res, 200, { object: 'list', data: MODELS.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'system' })) });
       }
