@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import diagnostics from 'node:diagnostics_channel';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import type { Target } from './stack.js';
-import { STREAM_CHUNKS, upstreamMarks } from './upstream.js';
+import { monotonicMs, STREAM_CHUNKS, upstreamMarks } from './upstream.js';
 
 const CLK_TCK = 100;
 
@@ -117,6 +118,11 @@ export interface StreamResult {
   ttft: number[];
   /** Of the time to first token: the request's way in (client's send → the upstream has it). */
   requestLeg: number[];
+  /**
+   * The part of the way in that is the load client's own: `request()` → undici writes the request to the socket (its
+   * check-phase hop on a reused connection, behind whatever else the client's loop has to do).
+   */
+  clientLeg: number[];
   /** And the first content chunk's way out (the upstream writes it → the client has it). */
   chunkLeg: number[];
   total: number[];
@@ -145,12 +151,14 @@ function count(hay: Buffer, needle: Buffer, from = 0): number {
  * on the raw reads (a needle split across two reads is found in the small carried tail), so the client does not
  * decode or copy the stream.
  */
-async function oneStream(target: Target, body: string): Promise<{ ttft: number; total: number; chunks: number; done: boolean; requestLeg: number; chunkLeg: number }> {
+async function oneStream(target: Target, body: string): Promise<{ ttft: number; total: number; chunks: number; done: boolean; id: string; sentAt: number; firstReadAt: number }> {
   const id = String(++streamIds);
   // Marked for the bench upstream (see `upstreamMarks`); the gateway forwards the unknown field.
   body = `{"bench_id":"${id}",${body.slice(1)}`;
+  const sentAt = monotonicMs();
   const start = performance.now();
   let firstRead = Number.NaN;
+  let firstReadAt = Number.NaN;
   const res = await request(target.url, { method: 'POST', headers: { ...target.headers, 'content-type': 'application/json' }, body, dispatcher: clientAgent });
   let ttft = Number.NaN;
   let chunks = 0;
@@ -168,6 +176,7 @@ async function oneStream(target: Target, body: string): Promise<{ ttft: number; 
     }
     if (n > 0 && Number.isNaN(ttft)) {
       firstRead = performance.now();
+      firstReadAt = monotonicMs();
       ttft = firstRead - start;
     }
     chunks += n;
@@ -175,11 +184,37 @@ async function oneStream(target: Target, body: string): Promise<{ ttft: number; 
     tail = recent.subarray(Math.max(0, recent.length - NEEDLE_TAIL));
   }
   const total = performance.now() - start;
-  const mark = upstreamMarks.get(id);
-  upstreamMarks.delete(id);
-  return { ttft, total, chunks, done, requestLeg: mark ? mark.received - start : Number.NaN, chunkLeg: mark ? firstRead - mark.firstContent : Number.NaN };
+  return { ttft, total, chunks, done, id, sentAt, firstReadAt };
 }
 let streamIds = 0;
+
+/** When undici wrote each marked stream request to its socket (`monotonicMs()`), by `bench_id`. */
+const socketWrites = new Map<string, number>();
+const BENCH_ID = /^\{"bench_id":"(\w+)"/;
+diagnostics.subscribe('undici:client:sendHeaders', (message) => {
+  const body = (message as { request: { body?: unknown } }).request.body;
+  if (typeof body !== 'string' && !Buffer.isBuffer(body)) return;
+  const id = BENCH_ID.exec(typeof body === 'string' ? body.slice(0, 40) : body.toString('latin1', 0, 40))?.[1];
+  if (id !== undefined) socketWrites.set(id, monotonicMs());
+});
+
+/** Where the upstream's marks are when it runs in a process of its own (`GET /bench/marks`); unset: this process's. */
+let remoteMarks: string | undefined;
+
+export function useRemoteMarks(url: string | undefined): void {
+  remoteMarks = url;
+}
+
+/** The upstream's marks of the streams that ended (taken: each is read once). */
+async function takeMarks(): Promise<Map<string, { received: number; firstContent: number }>> {
+  if (remoteMarks === undefined) {
+    const marks = new Map(upstreamMarks);
+    upstreamMarks.clear();
+    return marks;
+  }
+  const res = await request(remoteMarks, { dispatcher: clientAgent });
+  return new Map(Object.entries((await res.body.json()) as Record<string, { received: number; firstContent: number }>));
+}
 
 /**
  * `concurrency` loops of streamed requests, for `count` streams in all or for `seconds`. `staggerMs` spreads the
@@ -188,19 +223,19 @@ let streamIds = 0;
  * waits for the others (queueing that independent clients do not cause, and that swamps a proxy's own delay).
  */
 export async function streamLoad(target: Target, body: string, opts: { count?: number; seconds?: number; concurrency: number; staggerMs?: number }): Promise<StreamResult> {
-  const result: StreamResult = { ttft: [], requestLeg: [], chunkLeg: [], total: [], completed: 0, chunksOk: 0, durationS: 0 };
+  const result: StreamResult = { ttft: [], requestLeg: [], clientLeg: [], chunkLeg: [], total: [], completed: 0, chunksOk: 0, durationS: 0 };
   const before = target.pid ? cpuMs(target.pid) : 0;
   const start = performance.now();
   const deadline = opts.seconds !== undefined ? start + opts.seconds * 1000 : Number.POSITIVE_INFINITY;
   let remaining = opts.count ?? Number.POSITIVE_INFINITY;
+  const legs: Array<{ id: string; sentAt: number; firstReadAt: number }> = [];
   await Promise.all(
     Array.from({ length: opts.concurrency }, async (_, loop) => {
       if (opts.staggerMs) await sleep((loop * opts.staggerMs) / opts.concurrency);
       while (remaining-- > 0 && performance.now() < deadline) {
         const r = await oneStream(target, body);
         result.ttft.push(r.ttft);
-        result.requestLeg.push(r.requestLeg);
-        result.chunkLeg.push(r.chunkLeg);
+        legs.push(r);
         result.total.push(r.total);
         result.completed++;
         if (r.chunks === STREAM_CHUNKS && r.done) result.chunksOk++;
@@ -209,6 +244,16 @@ export async function streamLoad(target: Target, body: string, opts: { count?: n
   );
   result.durationS = (performance.now() - start) / 1000;
   if (target.pid) result.cpuMsPerStream = (cpuMs(target.pid) - before) / Math.max(1, result.completed);
+  // After the load, so that fetching the marks (upstream in its own process) does not disturb it.
+  const marks = await takeMarks();
+  for (const leg of legs) {
+    const mark = marks.get(leg.id);
+    result.requestLeg.push(mark ? mark.received - leg.sentAt : Number.NaN);
+    const written = socketWrites.get(leg.id);
+    socketWrites.delete(leg.id);
+    result.clientLeg.push(written !== undefined ? written - leg.sentAt : Number.NaN);
+    result.chunkLeg.push(mark ? leg.firstReadAt - mark.firstContent : Number.NaN);
+  }
   return result;
 }
 

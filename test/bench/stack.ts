@@ -2,6 +2,7 @@ import { admin } from '../src/admin.js';
 import { canConnect, createDatabase, DEFAULT_ADMIN_URL, startEmbeddedPostgres } from '../src/postgres.js';
 import { startControlPlaneProcess, startDataPlaneProcess, type ControlPlaneProcess, type DataPlaneProcess } from '../src/processes.js';
 import { startHelper } from './helper-process.js';
+import { useRemoteMarks } from './load.js';
 import { STREAM_CHUNKS, UPSTREAM_USAGE, startBenchUpstream } from './upstream.js';
 import { sinkTally, type UsageTally } from './usage-sink.js';
 
@@ -45,8 +46,17 @@ export async function startBenchStack(dataPlaneEnv: Record<string, string> = {})
     stopPg = pg.stop;
   }
   const db = await createDatabase(pgUrl, 'tollgate_bench');
-  // In this process, as the load client: the same for both targets, and one process fewer sharing core 1.
-  const upstream = await startBenchUpstream();
+  // In this process, as the load client: the same for both targets, and one process fewer sharing core 1. With
+  // BENCH_UPSTREAM_PROCESS=1, in a process of its own on core 1 (upstream-process.ts): the two event loops then no
+  // longer delay each other (see docs/performance.md, seventh session).
+  let upstream: { port: number; close(): void };
+  if (process.env.BENCH_UPSTREAM_PROCESS === '1') {
+    const helper = await startHelper<{ port: number }>('./upstream-process.ts', [], '1');
+    upstream = { port: helper.info.port, close: () => helper.stop() };
+    useRemoteMarks(`http://127.0.0.1:${helper.info.port}/bench/marks`);
+  } else {
+    upstream = await startBenchUpstream();
+  }
   const upstreamPort = upstream.port;
   let cp: ControlPlaneProcess | undefined;
   let sink: Awaited<ReturnType<typeof startHelper<{ url: string }>>> | undefined;

@@ -11,11 +11,18 @@ export const STREAM_CHUNKS = 50;
 export const UPSTREAM_USAGE = { prompt: 12, completion: 7 };
 
 /**
- * When the upstream got each marked stream request and wrote its first content chunk (`performance.now()` of this
- * process, which is also the load client's: see `streamLoad`), by the request's `bench_id`. The client takes its
- * entry when the stream ends, so time to first token splits into the request's way in and the first chunk's way out.
+ * When the upstream got each marked stream request and wrote its first content chunk, by the request's `bench_id`,
+ * on `monotonicMs()`: the system's monotonic clock, the same in every process of the machine, so the load client can
+ * compare them with its own marks whether the upstream runs in its process or in one of its own
+ * (`upstream-process.ts`, which serves them at `GET /bench/marks`). The client takes its entry when the stream ends, so
+ * time to first token splits into the request's way in and the first chunk's way out.
  */
 export const upstreamMarks = new Map<string, { received: number; firstContent: number }>();
+
+/** Milliseconds on CLOCK_MONOTONIC (`process.hrtime`), comparable across the processes of one machine. */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
 
 const COMPLETION = JSON.stringify({
   id: 'chatcmpl-bench',
@@ -55,7 +62,7 @@ export function startBenchUpstream(port = 0): Promise<{ port: number; close(): v
       }
       const gap = Number(/"bench_gap_ms":(\d+)/.exec(body)?.[1] ?? 0);
       const id = /^\{"bench_id":"(\w+)"/.exec(body)?.[1];
-      const mark = id === undefined ? undefined : { received: performance.now(), firstContent: Number.NaN };
+      const mark = id === undefined ? undefined : { received: monotonicMs(), firstContent: Number.NaN };
       if (mark) upstreamMarks.set(id!, mark);
       res.cork(() => {
         res.writeHeader('content-type', 'text/event-stream');
@@ -64,7 +71,7 @@ export function startBenchUpstream(port = 0): Promise<{ port: number; close(): v
       let i = 0;
       const next = (): void => {
         if (aborted) return;
-        if (i === 0 && mark) mark.firstContent = performance.now();
+        if (i === 0 && mark) mark.firstContent = monotonicMs();
         if (gap === 0) {
           res.cork(() => {
             for (const c of CONTENT) res.write(c);
@@ -82,6 +89,12 @@ export function startBenchUpstream(port = 0): Promise<{ port: number; close(): v
       if (gap === 0) next();
       else setTimeout(next, gap);
     });
+  });
+  // The marks, for a load client in another process: all of them, and forgotten once served.
+  app.get('/bench/marks', (res) => {
+    const marks = Object.fromEntries(upstreamMarks);
+    upstreamMarks.clear();
+    res.cork(() => res.writeHeader('content-type', 'application/json').end(JSON.stringify(marks)));
   });
   return new Promise((resolve, reject) => {
     app.listen('127.0.0.1', port, (socket) => {
