@@ -159,6 +159,13 @@ export interface RuntimeConfig {
   readonly state: ConfigState;
 }
 
+/** Every deployment of the config by its id (the model config id). */
+export function deploymentsById(config: RuntimeConfig | null): Map<string, RuntimeModel> {
+  const byId = new Map<string, RuntimeModel>();
+  for (const group of config?.groupsByName.values() ?? []) for (const deployment of group.deployments) byId.set(deployment.id, deployment);
+  return byId;
+}
+
 /**
  * Whether `key` may use the model named `modelName` (served by `model`, when known): every list of the key, its team
  * and its organization must allow it, by name, by one of the model's access groups, or by a wildcard.

@@ -1,5 +1,5 @@
 import { HealthCheckMessage, type ModelHealthResult } from '@tollgate/schema';
-import type { RuntimeConfig, RuntimeModel } from '../config/runtime.js';
+import { deploymentsById, type RuntimeConfig, type RuntimeModel } from '../config/runtime.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { SecretResolver } from '../upstream/secrets.js';
@@ -69,7 +69,7 @@ export class HealthChecks {
 
   private async checkAndReport(modelIds: readonly string[] | null, requestId: string | null): Promise<ModelHealthResult[]> {
     const config = this.options.config();
-    const deployments = deploymentsOf(config);
+    const deployments = deploymentsById(config);
     const targets: Array<RuntimeModel | string> = modelIds === null ? [...deployments.values()] : modelIds.map((id) => deployments.get(id) ?? id);
     const deps = { providers: this.options.providers, secrets: this.options.secrets, dataPlaneId: this.options.dataPlaneId, signal: this.stopping.signal };
     const results = await mapConcurrently(targets, this.concurrency, (target) =>
@@ -95,13 +95,6 @@ export class HealthChecks {
       dataPlaneId: this.options.dataPlaneId,
     };
   }
-}
-
-/** Every deployment of the config, by id. */
-function deploymentsOf(config: RuntimeConfig | null): Map<string, RuntimeModel> {
-  const byId = new Map<string, RuntimeModel>();
-  for (const group of config?.groupsByName.values() ?? []) for (const deployment of group.deployments) byId.set(deployment.id, deployment);
-  return byId;
 }
 
 /** `work` over `items` with at most `limit` running at once; results in the order of `items`. */

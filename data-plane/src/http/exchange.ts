@@ -45,7 +45,11 @@ export class Exchange {
   private status = 0;
   /** Bytes of the answer itself went out (not only an opened stream's comments). */
   private answered = false;
-  /** When the last bytes went out (`Date.now()` or the deadlines' clock; only read by `keepAlive`). */
+  /**
+   * Bytes went out since `keepAlive` last looked, and when it last saw that (its caller's clock): the write path only
+   * sets a flag, no clock read per write; a keep-alive comes at most one sweep later than the interval.
+   */
+  private wrote = false;
   private lastWrite = 0;
   private openScheduled = false;
   private openTask: (() => void) | undefined;
@@ -186,7 +190,7 @@ export class Exchange {
   write(chunk: string | Uint8Array, status = 200, headers: Readonly<Record<string, string>> = {}): boolean {
     if (this.state === 'ended' || this.state === 'aborted') return true;
     this.answered = true;
-    this.lastWrite = Date.now();
+    this.wrote = true;
     let ok = true;
     this.res.cork(() => {
       if (this.state === 'open') {
@@ -206,7 +210,7 @@ export class Exchange {
    */
   openEventStream(): void {
     if (this.state !== 'open') return;
-    this.lastWrite = Date.now();
+    this.wrote = true;
     this.res.cork(() => {
       this.writeHead(200, SSE_HEADERS);
       this.res.write(STREAM_OPENING);
@@ -234,7 +238,13 @@ export class Exchange {
    * is whole events. A backpressured stream is not idle.
    */
   keepAlive(now: number): void {
-    if (this.state !== 'streaming' || this.keepAliveMs === 0 || now - this.lastWrite < this.keepAliveMs || this.drainWaiter !== undefined) return;
+    if (this.state !== 'streaming' || this.keepAliveMs === 0) return;
+    if (this.wrote || this.drainWaiter !== undefined) {
+      this.wrote = false;
+      this.lastWrite = now;
+      return;
+    }
+    if (now - this.lastWrite < this.keepAliveMs) return;
     this.lastWrite = now;
     this.res.cork(() => this.res.write(KEEP_ALIVE));
   }

@@ -1,5 +1,5 @@
 import { checkAccess } from '../governance/govern.js';
-import { mayUseModel, type RuntimeConfig, type RuntimeModel } from '../config/runtime.js';
+import { deploymentsById, mayUseModel } from '../config/runtime.js';
 import { ClientGoneError, type Exchange } from '../http/exchange.js';
 import { errors, HttpError } from '../http/errors.js';
 import type { RequestHead } from '../http/request-head.js';
@@ -31,7 +31,7 @@ export async function storedResponse(deps: PipelineDeps, ex: Exchange, head: Req
     if (match === null || !METHODS[match[2] ?? '']!.has(method)) throw errors.routeNotFound(head.method, head.url);
     const id = decodeURIComponent(match[1]!);
     const stored = await deps.affinity.lookup(id);
-    const deployment = stored !== undefined && stored.key === key.id ? deploymentById(config, stored.deployment) : undefined;
+    const deployment = stored !== undefined && stored.key === key.id ? deploymentsById(config).get(stored.deployment) : undefined;
     if (deployment === undefined || !mayUseModel(key, deployment.name, deployment)) throw responseNotFound(id);
     const capability = deps.providers.get(deployment.provider)?.forward;
     if (capability === undefined || !capability.takes('openai-responses', deployment)) throw responseNotFound(id);
@@ -53,11 +53,6 @@ export async function storedResponse(deps: PipelineDeps, ex: Exchange, head: Req
     if (!(err instanceof HttpError)) deps.logger.error('stored-response request failed', { requestId: ex.requestId, error: err });
     ex.sendError(err instanceof HttpError ? err : errors.internal());
   }
-}
-
-function deploymentById(config: RuntimeConfig, id: string): RuntimeModel | undefined {
-  for (const group of config.groupsByName.values()) for (const d of group.deployments) if (d.id === id) return d;
-  return undefined;
 }
 
 /** As OpenAI answers for an id it does not have; also for one another key created (its existence is not revealed). */

@@ -5,9 +5,10 @@ import type { RequestHead } from '../http/request-head.js';
 import type { FinalUsage } from '../pipeline/accounting.js';
 import type { CollectedResponse } from './collect.js';
 import type { Exchange } from '../http/exchange.js';
+import type { ForwardResult } from './forward/forwarder.js';
 import type { ForwardCapability, ProviderTarget } from '../providers/types.js';
 import type { SecretResolver } from '../upstream/secrets.js';
-import type { UsageOutcome, UsageRecorder } from '../usage/recorder.js';
+import type { UsageRecorder } from '../usage/recorder.js';
 
 /**
  * An inbound protocol (OpenAI chat, OpenAI responses, OpenAI legacy completions, Anthropic messages): how a
@@ -32,7 +33,7 @@ export interface Surface<P extends ParsedInbound = ParsedInbound> {
    * answer's bytes. Returns the outcome and usage for the usage event (and the id the upstream stored the answer
    * under, Responses); throws an `HttpError` before any byte.
    */
-  forward?(ex: Exchange, parsed: P, call: ForwardCall): Promise<{ outcome: UsageOutcome; usage: FinalUsage; storedId?: string }>;
+  forward?(ex: Exchange, parsed: P, call: ForwardCall): Promise<ForwardResult>;
 }
 
 export interface ForwardCall {
