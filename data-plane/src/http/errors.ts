@@ -99,6 +99,9 @@ export const errors = {
     if (retryAfterSeconds !== null) error.headers['retry-after'] = String(retryAfterSeconds);
     return error;
   },
+  /** OpenAI's own answer for a `previous_response_id` it does not hold (400, not 404), so clients recover alike. */
+  previousResponseNotFound: (id: string) =>
+    new HttpError(400, 'invalid_request_error', 'previous_response_not_found', `Previous response with id '${id}' not found.`, 'previous_response_id'),
   limitsUnavailable: () =>
     new HttpError(503, 'api_error', 'limits_unavailable', 'The gateway cannot check rate limits and budgets right now (its Redis is unreachable); retry shortly.'),
   internal: () => new HttpError(500, 'api_error', 'internal_error', 'The gateway failed to handle the request.'),

@@ -2,6 +2,7 @@ import { ClientGoneError, type Exchange } from '../http/exchange.js';
 import { errors, HttpError } from '../http/errors.js';
 import type { RequestHead } from '../http/request-head.js';
 import { estimatePromptTokens } from '../providers/token-estimate.js';
+import type { InboundProtocol } from '../canonical/request.js';
 import type { ParsedInbound, Surface } from '../surfaces/types.js';
 import { UsageRecorder, type UsageOutcome } from '../usage/recorder.js';
 import { admitGoverned, checkAccess, maxOutputTokens, requestTags, roughBodyTokens, settleGoverned } from '../governance/govern.js';
@@ -58,7 +59,7 @@ export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, 
     usage.stream = parsed.stream;
     usage.endUser = parsed.user;
 
-    const group = await stickToStoredResponse(deps, parsed, resolveGroup(config, key, parsed.model));
+    const group = await stickToStoredResponse(deps, key, surface.protocol, parsed, resolveGroup(config, key, parsed.model));
     usage.useModel(group.deployments[0]!);
     const fallbacks = takeRequestFallbacks(parsed.body);
     ticket = await admitGoverned(deps.governance, ex, config, key, parsed, group.deployments[0]!, usage);
@@ -106,12 +107,19 @@ async function answer<P extends ParsedInbound>(deps: PipelineDeps, ex: Exchange,
  * A Responses request that continues a stored response (`previous_response_id`) goes to the deployment that stored
  * it, the only one that can find it, when the model has several and that one is known (`ResponseAffinity`).
  * Otherwise the group as it is: the router picks as usual.
+ *
+ * A stored response is its key's: continuing one that another key created (the conversation it holds, tools' output
+ * included, would reach that key's caller) is refused as the provider refuses an unknown one, so clients that start
+ * afresh on `previous_response_not_found` do. One Tollgate has never seen (created elsewhere, forgotten) goes on to the
+ * upstream, which decides.
  */
-async function stickToStoredResponse(deps: PipelineDeps, parsed: ParsedInbound, group: ModelGroup): Promise<ModelGroup> {
+async function stickToStoredResponse(deps: PipelineDeps, key: RuntimeKey, protocol: InboundProtocol, parsed: ParsedInbound, group: ModelGroup): Promise<ModelGroup> {
   const previous = parsed.body.previous_response_id;
-  if (group.deployments.length < 2 || typeof previous !== 'string' || previous === '') return group;
+  if (protocol !== 'openai-responses' || typeof previous !== 'string' || previous === '') return group;
   const holder = await deps.affinity.lookup(previous);
-  const deployment = holder === undefined ? undefined : group.deployments.find((d) => d.id === holder.deployment);
+  if (holder === undefined) return group;
+  if (holder.key !== '' && holder.key !== key.id) throw errors.previousResponseNotFound(previous);
+  const deployment = group.deployments.length < 2 ? undefined : group.deployments.find((d) => d.id === holder.deployment);
   return deployment === undefined ? group : { ...group, deployments: [deployment] };
 }
 

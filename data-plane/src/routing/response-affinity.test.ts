@@ -25,7 +25,7 @@ interface Upstream {
   close(): Promise<void>;
 }
 
-const notFound = (message: string, param: string | null = null) => JSON.stringify({ error: { message, type: 'invalid_request_error', param, code: null } });
+const notFound = (message: string, param: string | null = null, code: string | null = null) => JSON.stringify({ error: { message, type: 'invalid_request_error', param, code } });
 
 /**
  * A stand-in OpenAI project: stores what it answers and serves it on the stored-response routes (retrieve, delete,
@@ -66,8 +66,9 @@ async function startUpstream(name: string): Promise<Upstream> {
       const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as { previous_response_id?: string; stream?: boolean; store?: boolean; input?: unknown };
       previous.push(body.previous_response_id ?? null);
       if (body.previous_response_id !== undefined && !stored.has(body.previous_response_id)) {
-        res.writeHead(404, { 'content-type': 'application/json' });
-        res.end(notFound(`Previous response with id '${body.previous_response_id}' not found.`, 'previous_response_id'));
+        // OpenAI's answer: 400 (not 404), with a code clients recover on by starting afresh.
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(notFound(`Previous response with id '${body.previous_response_id}' not found.`, 'previous_response_id', 'previous_response_not_found'));
         return;
       }
       const id = `resp_${name}_${run}_${n++}`;
@@ -125,6 +126,7 @@ describe('stored responses on a model with several deployments', () => {
     const snapshot = fixtureSnapshot();
     snapshot.models.push(model({ id: 'codex-a', name: 'codex', provider: 'openai', providerModel: 'gpt-up', apiBase: a.apiBase, apiKeyRef: `env:${KEY_ENV}` }));
     snapshot.models.push(model({ id: 'codex-b', name: 'codex', provider: 'openai', providerModel: 'gpt-up', apiBase: b.apiBase, apiKeyRef: `env:${KEY_ENV}` }));
+    snapshot.models.push(model({ id: 'solo-a', name: 'solo', provider: 'openai', providerModel: 'gpt-up', apiBase: a.apiBase, apiKeyRef: `env:${KEY_ENV}` }));
     snapshot.keys.push(key(SECOND_KEY, { id: 'k-second', teamId: 't1' }));
     const plane = await startTestDataPlane({ snapshot, ...(redisUrl !== undefined && { redisUrl }) });
     planes.push(plane);
@@ -180,7 +182,7 @@ describe('stored responses on a model with several deployments', () => {
     // Not stored upstream, not remembered: a follow-up naming it is routed as usual and the upstream says so.
     const before = { a: a.previous.length, b: b.previous.length };
     const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => client.responses.create({ model: 'codex', input: 'more', previous_response_id: first.id })));
-    expect(outcomes.every((o) => o.status === 'rejected' && (o.reason as { status?: number }).status === 404)).toBe(true);
+    expect(outcomes.every((o) => o.status === 'rejected' && (o.reason as { status?: number }).status === 400)).toBe(true);
     // Both deployments were asked (20 requests at random: all on one side has odds of 1 in 500,000).
     expect(a.previous.length - before.a).toBeGreaterThan(0);
     expect(b.previous.length - before.b).toBeGreaterThan(0);
@@ -239,5 +241,24 @@ describe('stored responses on a model with several deployments', () => {
     const wrong = await fetch(`${baseUrl}/v1/responses/${created.id}/cancel`, { headers: { authorization: `Bearer ${KEYS.full}` } });
     expect(wrong.status).toBe(404);
     expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('not_found');
+  });
+
+  it("refuses to continue another key's stored response as the provider refuses an unknown one, asking no upstream", async () => {
+    const client = await startPlane();
+    const second = new OpenAI({ apiKey: SECOND_KEY, baseURL: `${baseUrl}/v1`, maxRetries: 0 });
+    // On a model of one deployment (nothing to route) and of two, streamed or not.
+    for (const modelName of ['solo', 'codex']) {
+      const created = await client.responses.create({ model: modelName, input: 'my secret plan' });
+      const before = a.previous.length + b.previous.length;
+      for (const stream of [false, true]) {
+        const err = await second.responses.create({ model: modelName, input: 'what was the plan?', previous_response_id: created.id, stream }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+        expect((err as { error?: unknown }).error).toMatchObject({ code: 'previous_response_not_found', param: 'previous_response_id', message: `Previous response with id '${created.id}' not found.` });
+      }
+      expect(a.previous.length + b.previous.length).toBe(before);
+      // Its own key continues it.
+      const next = await client.responses.create({ model: modelName, input: 'go on', previous_response_id: created.id });
+      expect(next.output_text).toBe(created.output_text);
+    }
   });
 });
