@@ -4,6 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_REDIS_URL, admitInput, deleteKeys, testBudget, testKeyPrefix, testSubject } from '../test-support/limits.js';
 import type { WorkerCommand, WorkerReply } from '../test-support/limiter-worker.js';
 import { startRedisServer, type RedisServer } from '../test-support/redis-server.js';
+import { waitFor } from '../test-support/wait.js';
+import { failFastRedis, runScript } from '../redis/connection.js';
+import { RESOLVE_FAILED, SETTLE_AND_ADMIT } from './redis-scripts.js';
 import { BUDGET_GRACE_MS } from './admission.js';
 import { MAX_BATCH, RedisLimiter } from './redis-limiter.js';
 import type { AdmitInput, AdmitResult, LimitSubject, SettleInput, Ticket } from './types.js';
@@ -305,5 +308,111 @@ describe('RedisLimiter on a Redis of its own', () => {
     await admin.script('FLUSH');
     expect((await limiter.admit(admitInput([subject], { reserveTokens: 900 }))).ok).toBe(true);
     expect(await limiter.admit(admitInput([subject]))).toMatchObject({ ok: false, refusal: { kind: 'rpm' } });
+  });
+
+  describe('when a call fails (Redis away, or slower than the command timeout)', () => {
+    /** A limiter whose commands time out after 100 ms, on a Redis that has its script. */
+    const slowable = async () => {
+      const created = new RedisLimiter(failFastRedis(server.url, { commandTimeoutMs: 100 }));
+      await waitFor(() => created.ready, 'the limiter to connect');
+      await created.admit(admitInput([testSubject({ rpm: 1 })])); // loads the script
+      return created;
+    };
+    /** Admits taken one after the other (each its own turn): ok, or the kind of limit that refused it. */
+    const admitEach = async (inputs: AdmitInput[]) => {
+      const kinds: string[] = [];
+      for (const input of inputs) {
+        const result = await limiter.admit(input);
+        kinds.push(result.ok ? 'ok' : result.refusal.kind);
+      }
+      return kinds;
+    };
+    /** Drops every connection but the admin's: a call waiting in Redis goes with its connection, never run. */
+    const dropLimiterConnections = async () => {
+      const own = String(await admin.client('ID'));
+      const ids = [...String(await admin.client('LIST')).matchAll(/^id=(\d+) /gm)].map((m) => m[1]!).filter((id) => id !== own);
+      for (const id of ids) await admin.client('KILL', 'ID', id);
+    };
+
+    it('gives back what a timed-out admit took when Redis ran it late: slot, tokens and budget are free again', async () => {
+      limiter = await slowable();
+      const tokens = testSubject({ tpm: 1_000, budget: testBudget(1_000n) });
+      const slot = testSubject({ kind: 'team', parallel: 1 });
+      await admin.client('PAUSE', 400, 'WRITE');
+      // Redis holds the call past the timeout, so the request went on without Redis (the Limiter decides how)...
+      await expect(limiter.admit(admitInput([tokens, slot], { reserveTokens: 600, reserveNanos: 700n }))).rejects.toThrow(/timed out/i);
+      // ...then runs it: the slot, 600 tokens and 700 nano-USD taken for a request Redis will never hear of again.
+      await waitFor(() => limiter.pendingRetries === 0, 'the failed batch to be resolved');
+      // (A rate window drains as time goes: 1,000 tokens a minute here, so 600 taken would still refuse 1,000 seconds on.)
+      expect(await admitEach([admitInput([slot]), admitInput([tokens], { reserveTokens: 1_000, reserveNanos: 1_000n })])).toEqual(['ok', 'ok']);
+    });
+
+    it('gives back only what the admits of a timed-out batch took, not what it refused', async () => {
+      limiter = await slowable();
+      const tokens = testSubject({ tpm: 1_000 });
+      const slots = testSubject({ kind: 'team', parallel: 2 });
+      const holder = await limiter.admit(admitInput([tokens, slots], { reserveTokens: 600 }));
+      expect(holder.ok).toBe(true);
+      await admin.client('PAUSE', 400, 'WRITE');
+      // One batch, after the timeout: the first takes the last slot and 300 tokens, the second is refused (no slot,
+      // no tokens left). Giving the second back too would hand 300 of the holder's tokens out.
+      const late = await Promise.allSettled([300, 300].map((reserveTokens) => limiter.admit(admitInput([tokens, slots], { reserveTokens }))));
+      expect(late.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+      await waitFor(() => limiter.pendingRetries === 0, 'the failed batch to be resolved');
+      // The holder keeps its slot and 600 tokens: one slot is free, and 700 tokens do not fit.
+      expect(await admitEach([admitInput([slots]), admitInput([slots]), admitInput([tokens], { reserveTokens: 700 })])).toEqual(['ok', 'parallel', 'tpm']);
+    });
+
+    it('applies a settle whose call never ran once Redis answers again, once', async () => {
+      limiter = await slowable();
+      const tokens = testSubject({ tpm: 1_000 });
+      const slot = testSubject({ kind: 'team', parallel: 1 });
+      const first = await limiter.admit(admitInput([tokens, slot], { reserveTokens: 900 }));
+      if (!first.ok) throw new Error('expected an admission');
+      await admin.client('PAUSE', 5_000, 'WRITE');
+      await limiter.settle(first.ticket, { tokens: 100, nanos: 0n, nowMs: Date.now() });
+      expect(limiter.pendingRetries).toBe(1);
+      await dropLimiterConnections();
+      await admin.client('UNPAUSE');
+      await waitFor(() => limiter.pendingRetries === 0, 'the settle to be retried', 5_000);
+      // The slot is free and 100 tokens are taken, so 800 more fit (with the 900 reserved still taken, they would
+      // not, however much of the window a few seconds drained).
+      expect(await admitEach([admitInput([slot]), admitInput([tokens], { reserveTokens: 800 })])).toEqual(['ok', 'ok']);
+    });
+
+    it("whichever of a batch's call and its retry reaches Redis first decides: a call that comes after its retry does nothing", async () => {
+      const mark = `${prefix}batches:test:${Date.now()}`;
+      const slots = `${prefix}late:parallel`;
+      const head = (at: string) => [60_000, BUDGET_GRACE_MS, at, 60_000, 0];
+      /** The batch's call: it admits one request that takes a slot of `slots` (limit 5). */
+      const call = (at: string) => runScript(admin, SETTLE_AND_ADMIT, [mark, mark + at, slots], [...head(at), `req${at}`, 0, '0', 1, '', '', 5, '', '', '']);
+      const retry = (at: string) => runScript(admin, RESOLVE_FAILED, [mark, mark + at, slots], [...head(at), `req${at}`, 0, '0', '0', 1, '', '1', '', '']);
+
+      // Retry first: the call had not run (mark 0), and, come late, does nothing (nil) and takes no slot.
+      expect(await retry('#0')).toBe(0);
+      expect(await call('#0')).toBeNull();
+      expect(await admin.zcard(slots)).toBe(0);
+      // Call first: it takes its slot (mark 1); the retry gives it back (mark 3), and a second retry does nothing.
+      expect(await call('#1')).toEqual([[1, -1, -1, -1, -1, -1, -1]]);
+      expect(await admin.zcard(slots)).toBe(1);
+      expect(await retry('#1')).toBe(1);
+      expect(await admin.zcard(slots)).toBe(0);
+      expect(await retry('#1')).toBe(3);
+      expect(await admin.call('BITFIELD', mark, 'GET', 'u2', '#0', 'GET', 'u2', '#1')).toEqual([2, 3]);
+      expect(await admin.pttl(mark)).toBeGreaterThan(50_000);
+    });
+
+    it('does not apply a settle twice when its timed-out call ran after all', async () => {
+      limiter = await slowable();
+      const tokens = testSubject({ tpm: 1_000 });
+      const first = await limiter.admit(admitInput([tokens], { reserveTokens: 900 }));
+      if (!first.ok) throw new Error('expected an admission');
+      await admin.client('PAUSE', 400, 'WRITE');
+      await limiter.settle(first.ticket, { tokens: 300, nanos: 0n, nowMs: Date.now() });
+      expect(limiter.pendingRetries).toBe(1);
+      await waitFor(() => limiter.pendingRetries === 0, 'the settle to be retried');
+      // Given back once (600 of the 900): 300 taken, so 1,000 does not fit. Twice would empty the window.
+      expect(await admitEach([admitInput([tokens], { reserveTokens: 1_000 })])).toEqual(['tpm']);
+    });
   });
 });

@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../logger.js';
 import { BUDGET_GRACE_MS, DEFAULT_LEASE_MS, admitUnlimited, hasLimits, ticketFor, toRefusal, wholeTokens } from './admission.js';
 import { subjectKey } from './keys.js';
 import { runScript } from '../redis/connection.js';
-import { SETTLE_AND_ADMIT } from './redis-scripts.js';
+import { RESOLVE_FAILED, SETTLE_AND_ADMIT } from './redis-scripts.js';
 import type { AdmitInput, AdmitResult, LimitKind, LimitSubject, LimiterBackend, SettleInput, Ticket, WindowStatus } from './types.js';
 
 export interface RedisLimiterOptions {
@@ -22,6 +23,17 @@ const KINDS: readonly LimitKind[] = ['rpm', 'tpm', 'parallel', 'budget'];
  * meanwhile, so it must stay short (a request of one subject with every limit takes Redis some 10 µs).
  */
 export const MAX_BATCH = 256;
+
+/**
+ * How long a batch whose call failed is retried (`RESOLVE_FAILED`); its mark is kept a minute longer. Past it, the
+ * retry is dropped: in-flight slots it held free themselves when their lease ends, corrections are lost (logged).
+ */
+export const RETRY_WINDOW_MS = 5 * 60_000;
+const MARK_TTL_MS = RETRY_WINDOW_MS + 60_000;
+/** How often failed batches are retried while there are some. */
+const RETRY_EVERY_MS = 1_000;
+/** Failed batches kept for retry; past it the oldest is dropped (logged). */
+const MAX_FAILED_BATCHES = 10_000;
 
 /** Subjects whose counter names are kept, per kind; past it the longest kept is dropped. */
 const MAX_CACHED_SUBJECTS = 10_000;
@@ -42,6 +54,8 @@ class Batch {
   readonly settleArgs: Array<string | number> = [];
   readonly admitKeys: string[] = [];
   readonly admitArgs: Array<string | number> = [];
+  /** The admits' tickets, in order: what to give back if the call fails after Redis ran it. */
+  readonly tickets: Ticket[] = [];
   /** Requests in the batch; admits also count their own, the index of their reply. */
   count = 0;
   admits = 0;
@@ -57,6 +71,21 @@ class Batch {
   }
 }
 
+/** A batch's mark: two bits of a bitmap per data plane and minute (see `RESOLVE_FAILED`). */
+interface Mark {
+  readonly key: string;
+  readonly at: string;
+}
+
+/** A batch whose call failed, kept for `RESOLVE_FAILED`. */
+interface FailedBatch {
+  readonly mark: Mark;
+  readonly settleKeys: readonly string[];
+  readonly settleArgs: ReadonlyArray<string | number>;
+  readonly tickets: readonly Ticket[];
+  readonly failedAtMs: number;
+}
+
 /**
  * Counters in Redis, exact across data planes. The settles and admits made in one event-loop turn go to Redis as one
  * script call (settles first, see `redis-scripts.ts`), whatever the number of requests and subjects: per command, the
@@ -69,7 +98,10 @@ class Batch {
  * needs one Redis, not a cluster.
  *
  * Admit rejects when Redis does (unreachable, timed out), every admit of the batch alike: `Limiter` decides what that
- * means for each request.
+ * means for each request. Such a batch is not forgotten: a call that timed out may still run, taking slots and
+ * reservations for requests that went on without Redis, and its settles (slots to free, corrections) are due either
+ * way. So it is retried every second while Redis is away, for up to `RETRY_WINDOW_MS` (`RESOLVE_FAILED`: each batch
+ * carries a mark that tells the retry whether the call ran, so nothing counts twice or stays taken).
  */
 export class RedisLimiter implements LimiterBackend {
   private readonly prefix: string;
@@ -81,6 +113,15 @@ export class RedisLimiter implements LimiterBackend {
   private readonly flush = (): void => {
     if (this.batch !== null) this.send();
   };
+  /** This limiter's name in its batches' marks, and the current minute's bitmap and next place in it. */
+  private readonly instance = randomBytes(9).toString('base64url');
+  private markMinute = -1;
+  private markKey = '';
+  private markIndex = 0;
+  private readonly failed: FailedBatch[] = [];
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retrying = false;
+  private closed = false;
 
   /** Takes over `redis` (closing the limiter closes it). */
   constructor(
@@ -102,6 +143,8 @@ export class RedisLimiter implements LimiterBackend {
     if (subjects.length === 0) return admitUnlimited(input, 'redis');
     const batch = this.open();
     const index = batch.admits++;
+    const ticket = ticketFor(input, subjects, 'redis');
+    batch.tickets.push(ticket);
     const { admitKeys: keys, admitArgs: args } = batch;
     args.push(input.requestId, wholeTokens(input.reserveTokens), String(input.reserveNanos), subjects.length);
     for (const subject of subjects) {
@@ -124,7 +167,7 @@ export class RedisLimiter implements LimiterBackend {
 
     const reply = (await batch.reply)[index] as Array<number | string>;
     const status = { requests: windowStatus(reply, 1), tokens: windowStatus(reply, 4) };
-    if (reply[0] === 1) return { ok: true, ticket: ticketFor(input, subjects, 'redis'), status };
+    if (reply[0] === 1) return { ok: true, ticket, status };
     const kind = KINDS[(reply[8] as number) - 1]!;
     const retryMs = reply[9] as number;
     const refusal = toRefusal({
@@ -138,11 +181,50 @@ export class RedisLimiter implements LimiterBackend {
 
   async settle(ticket: Ticket, actual: SettleInput): Promise<void> {
     const tokenDelta = wholeTokens(actual.tokens) - ticket.reservedTokens;
-    const nanosDelta = actual.nanos - ticket.reservedNanos;
-    if (tokenDelta === 0 && nanosDelta === 0n && !ticket.subjects.some((subject) => subject.parallel !== null)) return;
+    if (!settleDue(ticket, tokenDelta, actual.nanos)) return;
     const batch = this.open();
-    const { settleKeys: keys, settleArgs: args } = batch;
-    args.push(ticket.requestId, tokenDelta, String(nanosDelta), String(actual.nanos), ticket.subjects.length);
+    this.pushSettle(batch.settleKeys, batch.settleArgs, ticket, tokenDelta, actual.nanos);
+    if (++batch.count === MAX_BATCH) this.send();
+    try {
+      await batch.reply;
+      this.settleFailing = false;
+    } catch (err) {
+      // Log the first of a run of failures (Redis went away), not each one.
+      if (!this.settleFailing) {
+        this.logger.warn(`limiter settle failed: retried once Redis answers (for up to ${RETRY_WINDOW_MS / 60_000} minutes)`, { error: err });
+      }
+      this.settleFailing = true;
+    }
+  }
+
+  /** Batches whose call failed, waiting for Redis to be retried. */
+  get pendingRetries(): number {
+    return this.failed.length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    // Whatever is gathered still goes out before the connection ends, and failed batches get a last try.
+    this.flush();
+    if (this.ready) {
+      await this.retryFailed();
+      await this.redis.quit().catch(() => this.redis.disconnect());
+    } else {
+      this.redis.disconnect();
+    }
+    if (this.failed.length > 0) this.logger.warn('limiter closing with batches Redis never confirmed: their in-flight slots free themselves when their lease ends', { batches: this.failed.length });
+  }
+
+  /**
+   * A settle's keys and args (`SETTLE_AND_ADMIT`'s settle format): the token correction, the actual cost (the nano-USD
+   * correction is what it differs from the reservation by) and the in-flight slots to free; nothing when there is
+   * nothing to do (`settleDue`), unless `always` (a retry's releases go one per admit, in order).
+   */
+  private pushSettle(keys: string[], args: Array<string | number>, ticket: Ticket, tokenDelta: number, actualNanos: bigint, always = false): void {
+    if (!always && !settleDue(ticket, tokenDelta, actualNanos)) return;
+    const nanosDelta = actualNanos - ticket.reservedNanos;
+    args.push(ticket.requestId, tokenDelta, String(nanosDelta), String(actualNanos), ticket.subjects.length);
     for (const subject of ticket.subjects) {
       const names = this.keysOf(subject);
       const tpm = tokenDelta !== 0 ? subject.tpm : null;
@@ -152,24 +234,6 @@ export class RedisLimiter implements LimiterBackend {
       if (budget !== null) keys.push(this.budgetKey(names, budget.periodId));
       args.push(tpm ?? '', subject.parallel !== null ? '1' : '', budget === null ? '' : String(budget.seedNanos), budget?.periodEndMs ?? '');
     }
-    if (++batch.count === MAX_BATCH) this.send();
-    try {
-      await batch.reply;
-      this.settleFailing = false;
-    } catch (err) {
-      // Log the first of a run of failures (Redis went away), not each one.
-      if (!this.settleFailing) {
-        this.logger.warn('limiter settle failed: in-flight slots stay taken until their lease ends, budget counters keep the reservation', { error: err });
-      }
-      this.settleFailing = true;
-    }
-  }
-
-  async close(): Promise<void> {
-    // Whatever is gathered still goes out before the connection ends.
-    this.flush();
-    if (this.ready) await this.redis.quit().catch(() => this.redis.disconnect());
-    else this.redis.disconnect();
   }
 
   /** The batch of this turn, opened (and its flush scheduled) by the turn's first settle or admit. */
@@ -185,9 +249,78 @@ export class RedisLimiter implements LimiterBackend {
   private send(): void {
     const batch = this.batch!;
     this.batch = null;
-    const keys = batch.settleKeys.length === 0 ? batch.admitKeys : batch.settleKeys.concat(batch.admitKeys);
-    const args = [this.leaseMs, BUDGET_GRACE_MS, batch.settleArgs.length, ...batch.settleArgs, ...batch.admitArgs];
-    (runScript(this.redis, SETTLE_AND_ADMIT, keys, args) as Promise<unknown[]>).then(batch.resolve, batch.reject);
+    const mark = this.nextMark();
+    const keys = [mark.key, mark.key + mark.at].concat(batch.settleKeys, batch.admitKeys);
+    const args = [this.leaseMs, BUDGET_GRACE_MS, mark.at, MARK_TTL_MS, batch.settleArgs.length, ...batch.settleArgs, ...batch.admitArgs];
+    (runScript(this.redis, SETTLE_AND_ADMIT, keys, args) as Promise<unknown[] | null>).then(
+      (reply) => (reply === null ? batch.reject(new Error('limiter batch was already resolved by its retry')) : batch.resolve(reply)),
+      (err: unknown) => {
+        this.remember({ mark, settleKeys: batch.settleKeys, settleArgs: batch.settleArgs, tickets: batch.tickets, failedAtMs: Date.now() });
+        batch.reject(err);
+      },
+    );
+  }
+
+  /** The next batch's mark: its two bits in this limiter's bitmap of the current minute. */
+  private nextMark(): Mark {
+    const minute = Math.floor(Date.now() / 60_000);
+    if (minute !== this.markMinute) {
+      this.markMinute = minute;
+      this.markKey = `${this.prefix}batches:${this.instance}:${minute}`;
+      this.markIndex = 0;
+    }
+    return { key: this.markKey, at: `#${this.markIndex++}` };
+  }
+
+  private remember(failed: FailedBatch): void {
+    if (failed.settleArgs.length === 0 && failed.tickets.length === 0) return;
+    if (this.failed.length >= MAX_FAILED_BATCHES) {
+      this.failed.shift();
+      this.logger.error('limiter: too many batches waiting for Redis; the oldest is dropped (its in-flight slots free themselves when their lease ends)');
+    }
+    this.failed.push(failed);
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer !== undefined || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.retryFailed().finally(() => {
+        if (this.failed.length > 0) this.scheduleRetry();
+      });
+    }, RETRY_EVERY_MS);
+    this.retryTimer.unref();
+  }
+
+  /** Failed batches, oldest first, each with `RESOLVE_FAILED`, while Redis answers; too old ones are dropped. */
+  private async retryFailed(): Promise<void> {
+    if (this.retrying) return;
+    this.retrying = true;
+    try {
+      const oldest = Date.now() - RETRY_WINDOW_MS;
+      let expired = 0;
+      while (this.failed.length > 0 && this.failed[0]!.failedAtMs < oldest) {
+        this.failed.shift();
+        expired++;
+      }
+      if (expired > 0) this.logger.warn('limiter: batches Redis did not confirm in time are dropped; their in-flight slots free themselves when their lease ends, their corrections are lost', { batches: expired });
+      while (this.failed.length > 0 && this.ready) {
+        const failed = this.failed[0]!;
+        const keys = [failed.mark.key, failed.mark.key + failed.mark.at, ...failed.settleKeys];
+        const args: Array<string | number> = [this.leaseMs, BUDGET_GRACE_MS, failed.mark.at, MARK_TTL_MS, failed.settleArgs.length, ...failed.settleArgs];
+        // Each admit given back whole: what it reserved, as a settle of nothing.
+        for (const ticket of failed.tickets) this.pushSettle(keys, args, ticket, -ticket.reservedTokens, 0n, true);
+        try {
+          await runScript(this.redis, RESOLVE_FAILED, keys, args);
+        } catch {
+          return;
+        }
+        this.failed.shift();
+      }
+    } finally {
+      this.retrying = false;
+    }
   }
 
   /** A subject's counter names, from the cache (ids repeat request after request). */
@@ -212,6 +345,11 @@ export class RedisLimiter implements LimiterBackend {
     return names.budget;
   }
 
+}
+
+/** Whether settling `ticket` changes anything in Redis: a correction to make, or an in-flight slot to free. */
+function settleDue(ticket: Ticket, tokenDelta: number, actualNanos: bigint): boolean {
+  return tokenDelta !== 0 || actualNanos !== ticket.reservedNanos || ticket.subjects.some((subject) => subject.parallel !== null);
 }
 
 function windowStatus(reply: Array<number | string>, at: number): WindowStatus | null {

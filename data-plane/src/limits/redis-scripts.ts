@@ -76,14 +76,87 @@ end
 `;
 
 /**
+ * What both scripts share: the call's head (ARGV[1..5] and KEYS[1..2], see `SETTLE_AND_ADMIT`) and settles, which
+ * `RESOLVE_FAILED` also uses to give reservations back.
+ */
+const SETTLES = `
+local lease, grace = tonumber(ARGV[1]), tonumber(ARGV[2])
+-- The batch's mark (two bits at mark_at of a bitmap of its data plane's batches) and the record of its refused admits.
+local mark, refused_record, mark_at, mark_ttl = KEYS[1], KEYS[2], ARGV[3], ARGV[4]
+local k, p = 2, 5
+-- In-flight slots the settles free, by key (one ZREM per key); budget corrections, summed by key (one INCRBY each).
+local freed, corrections = {}, {}
+-- Budget counters as this call knows them, by key: the total (false: none yet), kept current as it adds to them.
+local budgets = {}
+
+-- The settles in ARGV from p up to p_end (their KEYS from k on). apply false steps over them; so does skip[n] over
+-- the n-th.
+local function settle(p_end, apply, skip)
+  local n = 0
+  while p < p_end do
+    local request_id, token_delta, nanos_delta, nanos = ARGV[p + 1], tonumber(ARGV[p + 2]), ARGV[p + 3], ARGV[p + 4]
+    local subjects = tonumber(ARGV[p + 5])
+    n = n + 1
+    local due = apply and not (skip and skip[n])
+    p = p + 5
+    for s = 1, subjects do
+      local tpm = tonumber(ARGV[p + 1])
+      if tpm then
+        k = k + 1
+        -- Tokens given back never take the window below empty ("now").
+        if due then store(KEYS[k], level(KEYS[k], tpm) + token_delta * W, tpm) end
+      end
+      if ARGV[p + 2] == '1' then
+        k = k + 1
+        if due then
+          local ids = freed[KEYS[k]]
+          if ids == nil then
+            ids = {}
+            freed[KEYS[k]] = ids
+            freed[#freed + 1] = KEYS[k]
+          end
+          ids[#ids + 1] = request_id
+        end
+      end
+      if ARGV[p + 3] ~= '' then
+        k = k + 1
+        if due then
+          local key = KEYS[k]
+          local sum = corrections[key]
+          if sum == nil then
+            -- A counter gone since admit (expired, or a Redis restart) lost the reservation: it takes the actual cost.
+            corrections[#corrections + 1] = key
+            sum = create_budget(key, ARGV[p + 3], tonumber(ARGV[p + 4]), grace) and tonumber(nanos) or tonumber(nanos_delta)
+          else
+            sum = sum + tonumber(nanos_delta)
+          end
+          corrections[key] = sum
+        end
+      end
+      p = p + 4
+    end
+  end
+end
+
+-- The slots and budget corrections settle gathered, written: one ZREM and one INCRBY per key.
+local function write_settles()
+  for _, key in ipairs(freed) do redis.call('ZREM', key, unpack(freed[key])) end
+  for _, key in ipairs(corrections) do
+    if corrections[key] ~= 0 then budgets[key] = redis.call('INCRBY', key, int(corrections[key])) end
+  end
+end
+`;
+
+/**
  * One call per event-loop turn of a data plane: settles a batch of requests, then admits a batch (slots and tokens
  * the settles free are there for the admits). One script rather than one for each, because per command the data
  * plane's cost (a write syscall, a reply to read and parse) is what a saturated data plane feels, not Redis's.
  *
- * KEYS: the settles' keys, then the admits', each per request, per subject, in order. A settle's: tpm window,
- * in-flight set, budget counter (those it has a correction for). An admit's: rpm window, tpm window, in-flight set,
- * budget counter (the limits it has).
- * ARGV: lease ms, budget grace ms, how many of the ARGV that follow are the settles'; then per settled request:
+ * KEYS: the batch's mark and the record of its refused admits (see `RESOLVE_FAILED`); then the settles' keys, then
+ * the admits', each per request, per subject, in order. A settle's: tpm window, in-flight set, budget counter (those
+ * it has a correction for). An admit's: rpm window, tpm window, in-flight set, budget counter (the limits it has).
+ * ARGV: lease ms, budget grace ms, the mark's place (`#<n>`: the n-th two bits), how long marks are kept (ms), how
+ * many of the ARGV that follow are the settles'; then per settled request:
  * request id, token correction (actual − reserved), nano-USD correction, actual nano-USD, number of subjects, and 4
  * per subject: tpm ('' when there is no correction to make), '1' if it holds an in-flight slot, budget seed and budget
  * period end ms ('' when there is no correction to make); then per admitted request: request id, tokens to reserve,
@@ -99,62 +172,22 @@ end
  * docs/performance.md). Budget counters stay Redis integers; Lua compares them as doubles, exact up to 2^53 nano-USD
  * (about 9 million USD) per counter, as before, and a batch's sums stay far below that.
  *
- * Returns one reply per admitted request: {1, requests limit, remaining, reset ms, tokens limit, remaining, reset ms}
+ * Returns nil when a retry of the batch got there first (its call had timed out), else one reply per admitted request: {1, requests limit, remaining, reset ms, tokens limit, remaining, reset ms}
  * (-1s: no such window), or {0, ...those six, subject number, kind (1 rpm, 2 tpm, 3 parallel, 4 budget), retry ms
  * (-1: never), budget spent}.
  */
-export const SETTLE_AND_ADMIT = script(`${COMMON}
-local lease, grace = tonumber(ARGV[1]), tonumber(ARGV[2])
-local settles_end = 3 + tonumber(ARGV[3])
-local k, p = 0, 3
--- In-flight slots the settles free, by key (one ZREM per key); budget corrections, summed by key (one INCRBY each).
-local freed, corrections = {}, {}
--- Budget counters as this call knows them, by key: the total (false: none yet), kept current as it adds to them.
-local budgets = {}
-
--- Settles.
-while p < settles_end do
-  local request_id, token_delta, nanos_delta, nanos = ARGV[p + 1], tonumber(ARGV[p + 2]), ARGV[p + 3], ARGV[p + 4]
-  local subjects = tonumber(ARGV[p + 5])
-  p = p + 5
-  for s = 1, subjects do
-    local tpm = tonumber(ARGV[p + 1])
-    if tpm then
-      k = k + 1
-      -- Tokens given back never take the window below empty ("now").
-      store(KEYS[k], level(KEYS[k], tpm) + token_delta * W, tpm)
-    end
-    if ARGV[p + 2] == '1' then
-      k = k + 1
-      local ids = freed[KEYS[k]]
-      if ids == nil then
-        ids = {}
-        freed[KEYS[k]] = ids
-        freed[#freed + 1] = KEYS[k]
-      end
-      ids[#ids + 1] = request_id
-    end
-    if ARGV[p + 3] ~= '' then
-      k = k + 1
-      local key = KEYS[k]
-      local sum = corrections[key]
-      if sum == nil then
-        -- A counter gone since admit (expired, or a Redis restart) lost the reservation: it takes the actual cost.
-        corrections[#corrections + 1] = key
-        sum = create_budget(key, ARGV[p + 3], tonumber(ARGV[p + 4]), grace) and tonumber(nanos) or tonumber(nanos_delta)
-      else
-        sum = sum + tonumber(nanos_delta)
-      end
-      corrections[key] = sum
-    end
-    p = p + 4
-  end
+export const SETTLE_AND_ADMIT = script(`${COMMON}${SETTLES}
+-- This batch's mark: 1, it ran. Found set, a retry of this batch (RESOLVE_FAILED) reached Redis first, after this call
+-- timed out on its data plane, and did what was due: this call, come late, does nothing.
+local before = redis.call('BITFIELD', mark, 'SET', 'u2', mark_at, 1)[1]
+if before ~= 0 then
+  redis.call('BITFIELD', mark, 'SET', 'u2', mark_at, before)
+  return false
 end
+redis.call('PEXPIRE', mark, mark_ttl)
 
-for _, key in ipairs(freed) do redis.call('ZREM', key, unpack(freed[key])) end
-for _, key in ipairs(corrections) do
-  if corrections[key] ~= 0 then budgets[key] = redis.call('INCRBY', key, int(corrections[key])) end
-end
+settle(5 + tonumber(ARGV[5]), true)
+write_settles()
 
 -- In-flight sets the admits look at, by key: {slots taken, new members as score, id, …}, cleared of expired leases
 -- and counted once, added to once at the end.
@@ -173,6 +206,9 @@ end
 
 -- What the admits add to each budget counter, by key, written with one INCRBY each at the end.
 local added = {}
+-- Which of the admits (1 the first) were refused, kept with the batch's mark: a retry must not give back what they
+-- never took.
+local refused, admits = {}, 0
 
 -- Admits. One request's decision. State: commits to make if admitted (n of them, kind and key and two values each, in
 -- arrays reused from request to request), the refusal that takes longest to clear, and the tightest request and
@@ -221,6 +257,7 @@ end
 
 local function admit_one()
   request_id, tokens, nanos = ARGV[p + 1], tonumber(ARGV[p + 2]), ARGV[p + 3]
+  admits = admits + 1
   local subjects = tonumber(ARGV[p + 4])
   p = p + 4
   cost_nanos = tonumber(nanos)
@@ -270,7 +307,10 @@ local function admit_one()
   local admitted = hit == nil
   local rl, rr, rs = status(tight[1], admitted)
   local tl, tr, ts = status(tight[2], admitted)
-  if not admitted then return {0, rl, rr, rs, tl, tr, ts, hit[1], hit[2], hit[3], hit[4]} end
+  if not admitted then
+    refused[#refused + 1] = admits
+    return {0, rl, rr, rs, tl, tr, ts, hit[1], hit[2], hit[3], hit[4]}
+  end
 
   for i = 1, n do
     local kind, key = ckind[i], ckey[i]
@@ -309,5 +349,47 @@ for _, key in ipairs(inflight) do
     redis.call('PEXPIRE', key, lease)
   end
 end
+if #refused > 0 then redis.call('SET', refused_record, table.concat(refused, ' '), 'PX', mark_ttl) end
 return replies
+`);
+
+/**
+ * A batch whose call failed on its data plane (Redis away, or slower than the command timeout), retried once Redis
+ * answers: its settles must count, once, and the reservations of its admits (their requests went on without Redis,
+ * or were refused with 503) must not stay taken. The call may have run, may run later or never; the batch's mark says
+ * which, whatever the order the two calls reach Redis in:
+ *
+ * - 0: it has not run (and will not: come late, it finds the mark and does nothing). Its settles are applied here;
+ *   its admits never took anything. Mark 2.
+ * - 1: it ran. Its settles are done; its admits (but those it refused, recorded with the mark) are given back as
+ *   settles of nothing: in-flight slots freed, reserved tokens and nano-USD returned. Mark 3.
+ * - 2, 3: this retry already ran (its own reply was lost): nothing.
+ *
+ * Marks are kept `mark ms` after the batch's last call, so a retry must come within that (`RedisLimiter` drops
+ * older ones: past it, in-flight slots still free themselves when their lease ends).
+ *
+ * KEYS and ARGV: as `SETTLE_AND_ADMIT`'s head and settles, then one release per admit of the batch, in order, in
+ * the settles' format.
+ * Returns the mark found.
+ */
+export const RESOLVE_FAILED = script(`${COMMON}${SETTLES}
+local settles_end = 5 + tonumber(ARGV[5])
+local state = redis.call('BITFIELD', mark, 'GET', 'u2', mark_at)[1]
+if state == 0 then
+  settle(settles_end, true)
+  redis.call('BITFIELD', mark, 'SET', 'u2', mark_at, 2)
+elseif state == 1 then
+  settle(settles_end, false)
+  local skip = {}
+  local record = redis.call('GET', refused_record)
+  if record then
+    for n in string.gmatch(record, '%d+') do skip[tonumber(n)] = true end
+  end
+  settle(#ARGV, true, skip)
+  redis.call('BITFIELD', mark, 'SET', 'u2', mark_at, 3)
+end
+write_settles()
+write_windows()
+redis.call('PEXPIRE', mark, mark_ttl)
+return state
 `);

@@ -1,0 +1,60 @@
+/**
+ * The Redis limiter alone, in one process: `tsx data-plane/src/test-support/limiter-micro.ts [concurrency=64] [seconds=4] [rounds=3]`.
+ * `concurrency` loops each admit a request (one key subject with rpm, tpm, parallel and a daily budget, as
+ * the bench's limited key), let a turn pass, and settle it with a different cost, as the data plane does. Prints the
+ * process's CPU per admit+settle (what the data plane pays for Redis-backed limits), Redis's own CPU per pair (from
+ * `INFO cpu`: the script's cost, which bounds how many limited requests one Redis serves for all data planes) and pairs
+ * per second. Redis at
+ * REDIS_URL (default redis://127.0.0.1:6379); pin it with `taskset` for steadier figures.
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { randomUUID } from 'node:crypto';
+import { failFastRedis } from '../redis/connection.js';
+import { RedisLimiter } from '../limits/redis-limiter.js';
+import type { LimitSubject } from '../limits/types.js';
+
+const [conc = '64', seconds = '4', rounds = '3'] = process.argv.slice(2);
+const redis = failFastRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { commandTimeoutMs: 1_000 });
+const limiter = new RedisLimiter(redis, { keyPrefix: `tg-micro-${randomUUID().slice(0, 8)}:` });
+const dayEnd = Date.now() + 86_400_000;
+const subject: LimitSubject = {
+  kind: 'key',
+  id: 'k-micro',
+  label: "key 'micro'",
+  rpm: 1e9,
+  tpm: 1e12,
+  parallel: 1e6,
+  budget: { maxNanos: 10n ** 18n, periodId: 'd1', periodEndMs: dayEnd, seedNanos: 0n },
+} as LimitSubject;
+
+/** Redis's CPU seconds so far (user + system, main thread and all). */
+async function redisCpuS(): Promise<number> {
+  const info = (await redis.call('info', ['cpu'])) as string;
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
+let n = 0;
+async function loop(until: number): Promise<void> {
+  while (performance.now() < until) {
+    const admitted = await limiter.admit({ requestId: `r${n++}`, subjects: [subject], reserveTokens: 120, reserveNanos: 5_000n, nowMs: Date.now() });
+    if (!admitted.ok) throw new Error('refused');
+    await nextTurn();
+    await limiter.settle(admitted.ticket, { tokens: 37, nanos: 1_234n, nowMs: Date.now() });
+  }
+}
+
+await new Promise((resolve) => redis.once('ready', resolve));
+for (let r = 0; r < Number(rounds) + 1; r++) {
+  const start = n;
+  const redisBefore = await redisCpuS();
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: Number(conc) }, () => loop(t0 + (r === 0 ? 1_000 : Number(seconds) * 1_000))));
+  const used = process.cpuUsage(cpu);
+  const pairs = n - start;
+  const ms = performance.now() - t0;
+  const redisUs = ((await redisCpuS()) - redisBefore) * 1e6;
+  if (r > 0) console.log(JSON.stringify({ concurrency: Number(conc), pairs, pairsPerSec: Math.round((pairs / ms) * 1000), cpuUsPerPair: +((used.user + used.system) / pairs).toFixed(2), redisCpuUsPerPair: +(redisUs / pairs).toFixed(2) }));
+}
+await limiter.close();
