@@ -33,6 +33,10 @@ export function routes(deps: PipelineDeps): Route[] {
   const completions: RouteHandler = (ex, head) => runInference(deps, ex, head, openAiCompletionsSurface);
   const embeddings: RouteHandler = (ex, head) => runEmbeddings(deps, ex, head);
   const stored: RouteHandler = (ex, head) => storedResponse(deps, ex, head);
+  // The Responses WebSocket mode opens with `GET /v1/responses` and `Upgrade: websocket`: refused with the 426 clients
+  // fall back to HTTP on. Any other GET there is a wrong route.
+  const responsesSocket: RouteHandler = (ex, head, req) =>
+    ex.sendError(req.getHeader('upgrade').toLowerCase() === 'websocket' ? errors.responsesWebSocket() : errors.routeNotFound(head.method, head.url));
   const models: RouteHandler = (ex, head) => listModels(deps, ex, head);
   // A wildcard rather than `:model`, because model names may contain slashes (`openai/gpt-4o`).
   const model: RouteHandler = (ex, head) => retrieveModel(deps, ex, head, modelFromUrl(head.url));
@@ -50,6 +54,8 @@ export function routes(deps: PipelineDeps): Route[] {
     { method: 'any', pattern: '/messages/*', handler: anthropicNotFound },
     { method: 'post', pattern: '/v1/responses', handler: (ex, head) => runInference(deps, ex, head, openAiResponsesSurface) },
     { method: 'post', pattern: '/responses', handler: (ex, head) => runInference(deps, ex, head, openAiResponsesSurface) },
+    { method: 'get', pattern: '/v1/responses', handler: responsesSocket },
+    { method: 'get', pattern: '/responses', handler: responsesSocket },
     // Retrieve, delete, cancel, input items of a stored response: sent to the deployment that stored it.
     { method: 'any', pattern: '/v1/responses/*', handler: stored },
     { method: 'any', pattern: '/responses/*', handler: stored },

@@ -102,6 +102,12 @@ export const errors = {
   /** OpenAI's own answer for a `previous_response_id` it does not hold (400, not 404), so clients recover alike. */
   previousResponseNotFound: (id: string) =>
     new HttpError(400, 'invalid_request_error', 'previous_response_not_found', `Previous response with id '${id}' not found.`, 'previous_response_id'),
+  /**
+   * A WebSocket upgrade on the Responses route (Codex and the SDKs' `responses.connect()` try one first). 426 is the
+   * answer they fall back to HTTP on at once; any other status costs Codex retries with backoff first.
+   */
+  responsesWebSocket: () =>
+    new HttpError(426, 'invalid_request_error', 'websocket_not_supported', 'Tollgate serves the Responses API over HTTP: send POST /v1/responses (stream: true for its events).'),
   limitsUnavailable: () =>
     new HttpError(503, 'api_error', 'limits_unavailable', 'The gateway cannot check rate limits and budgets right now (its Redis is unreachable); retry shortly.'),
   internal: () => new HttpError(500, 'api_error', 'internal_error', 'The gateway failed to handle the request.'),
