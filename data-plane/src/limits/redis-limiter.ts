@@ -27,8 +27,10 @@ export const MAX_BATCH = 256;
 /**
  * How long a batch whose call failed is retried (`RESOLVE_FAILED`); its mark is kept a minute longer. Past it, the
  * retry is dropped: in-flight slots it held free themselves when their lease ends, corrections are lost (logged).
+ * Long enough for a Redis failover; short, because a batch that refuses requests leaves a record of them in Redis
+ * for as long (a few bytes each, in a key per batch).
  */
-export const RETRY_WINDOW_MS = 5 * 60_000;
+export const RETRY_WINDOW_MS = 2 * 60_000;
 const MARK_TTL_MS = RETRY_WINDOW_MS + 60_000;
 /** How often failed batches are retried while there are some. */
 const RETRY_EVERY_MS = 1_000;
