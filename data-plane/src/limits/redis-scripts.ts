@@ -172,9 +172,9 @@ end
  * docs/performance.md). Budget counters stay Redis integers; Lua compares them as doubles, exact up to 2^53 nano-USD
  * (about 9 million USD) per counter, as before, and a batch's sums stay far below that.
  *
- * Returns nil when a retry of the batch got there first (its call had timed out), else one reply per admitted request: {1, requests limit, remaining, reset ms, tokens limit, remaining, reset ms}
- * (-1s: no such window), or {0, ...those six, subject number, kind (1 rpm, 2 tpm, 3 parallel, 4 budget), retry ms
- * (-1: never), budget spent}.
+ * Returns nil when a retry of the batch got there first (its call had timed out), else one reply per admitted
+ * request: {1, requests limit, remaining, reset ms, tokens limit, remaining, reset ms} (-1s: no such window), or {0,
+ * ...those six, subject number, kind (1 rpm, 2 tpm, 3 parallel, 4 budget), retry ms (-1: never), budget spent}.
  */
 export const SETTLE_AND_ADMIT = script(`${COMMON}${SETTLES}
 -- This batch's mark: 1, it ran. Found set, a retry of this batch (RESOLVE_FAILED) reached Redis first, after this call
