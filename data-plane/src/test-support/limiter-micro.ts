@@ -37,7 +37,8 @@ async function redisCpuS(): Promise<number> {
 let n = 0;
 async function loop(until: number): Promise<void> {
   while (performance.now() < until) {
-    const admitted = await limiter.admit({ requestId: `r${n++}`, subjects: [subject], reserveTokens: 120, reserveNanos: 5_000n, nowMs: Date.now() });
+    n++;
+    const admitted = await limiter.admit({ requestId: randomUUID(), subjects: [subject], reserveTokens: 120, reserveNanos: 5_000n, nowMs: Date.now() });
     if (!admitted.ok) throw new Error('refused');
     await nextTurn();
     await limiter.settle(admitted.ticket, { tokens: 37, nanos: 1_234n, nowMs: Date.now() });
