@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../logger.js';
 import { admitInput, testSubject } from '../test-support/limits.js';
@@ -128,6 +129,30 @@ describe('Limiter', () => {
     expect(await limiter.admit(admitInput([key], { reserveTokens: 600 }))).toMatchObject({ ok: false, refusal: { kind: 'tpm' } });
     await limiter.settle(inRedis, settled());
     expect(await limiter.admit(admitInput([key], { reserveTokens: 500 }))).toMatchObject({ ok: true, ticket: { backend: 'redis' } });
+  });
+
+  it('leaves no slot taken when Redis stalls past the timeout and then runs the admit: the key is not locked out', async () => {
+    server = await startRedisServer();
+    const admin = new Redis(server.url);
+    try {
+      limiter = new Limiter({ redisUrl: server.url, commandTimeoutMs: 100, logger: recordingLogger().logger });
+      await limiter.ready();
+      const key = testSubject({ parallel: 1 });
+      expect(backendOf(await limiter.admit(admitInput([testSubject({ rpm: 10 })])))).toBe('redis'); // loads the script
+      await admin.client('PAUSE', 400, 'WRITE');
+      // Redis holds the admit past the timeout: the request goes on, counted here; then Redis takes the slot anyway.
+      const during = ticketOf(await limiter.admit(admitInput([key])));
+      expect(during.backend).toBe('local');
+      await limiter.settle(during, settled());
+      // Once Redis answers again, the slot it took for a request it never heard of again is given back.
+      const again = await waitFor(async () => {
+        const decision = await limiter!.admit(admitInput([key]));
+        return decision.ok && decision.ticket.backend === 'redis' ? decision : null;
+      }, 'the key to be admitted in Redis again', 3_000);
+      expect(again.ok).toBe(true);
+    } finally {
+      admin.disconnect();
+    }
   });
 
   describe('with a Redis that stops answering', () => {
