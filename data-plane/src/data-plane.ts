@@ -149,8 +149,16 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       defaultReserveOutputTokens: options.reserveOutputTokens ?? DEFAULT_RESERVE_OUTPUT_TOKENS,
       status: () =>
         limiter instanceof LocalLimiter
-          ? { counters: 'local', failureMode: 'open', degraded: false, outages: 0, decidedWithoutRedis: 0 }
-          : { counters: 'redis', failureMode: limiter.failureMode, degraded: limiter.degraded, outages: limiter.outages, decidedWithoutRedis: limiter.decidedWithoutRedis },
+          ? { counters: 'local', failureMode: 'open', degraded: false, outages: 0, decidedWithoutRedis: 0, retriesPending: 0, retriesDropped: 0 }
+          : {
+              counters: 'redis',
+              failureMode: limiter.failureMode,
+              degraded: limiter.degraded,
+              outages: limiter.outages,
+              decidedWithoutRedis: limiter.decidedWithoutRedis,
+              retriesPending: limiter.retriesPending,
+              retriesDropped: limiter.retriesDropped,
+            },
     },
     usagePending: () => usage.pending,
     logger,

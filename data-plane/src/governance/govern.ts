@@ -34,6 +34,9 @@ export interface LimitsStatus {
   readonly degraded: boolean;
   readonly outages: number;
   readonly decidedWithoutRedis: number;
+  /** Failed Redis calls waiting to be retried, and those given up on since start. */
+  readonly retriesPending: number;
+  readonly retriesDropped: number;
 }
 
 /**

@@ -143,6 +143,7 @@ describe('Limiter', () => {
       // Redis holds the admit past the timeout: the request goes on, counted here; then Redis takes the slot anyway.
       const during = ticketOf(await limiter.admit(admitInput([key])));
       expect(during.backend).toBe('local');
+      expect(limiter.retriesPending).toBe(1);
       await limiter.settle(during, settled());
       // Once Redis answers again, the slot it took for a request it never heard of again is given back.
       const again = await waitFor(async () => {
@@ -150,6 +151,7 @@ describe('Limiter', () => {
         return decision.ok && decision.ticket.backend === 'redis' ? decision : null;
       }, 'the key to be admitted in Redis again', 3_000);
       expect(again.ok).toBe(true);
+      expect([limiter.retriesPending, limiter.retriesDropped]).toEqual([0, 0]);
     } finally {
       admin.disconnect();
     }

@@ -107,6 +107,16 @@ export class Limiter {
     return this.withoutRedisCount;
   }
 
+  /** Redis calls that failed and wait to be retried (see `RedisLimiter`). */
+  get retriesPending(): number {
+    return this.redis?.pendingRetries ?? 0;
+  }
+
+  /** Failed Redis calls given up on since start: their slots wait for their lease, their corrections are lost. */
+  get retriesDropped(): number {
+    return this.redis?.droppedRetries ?? 0;
+  }
+
   async admit(input: AdmitInput): Promise<LimitDecision> {
     const redis = this.redis;
     if (redis === null) return this.local.admit(input);

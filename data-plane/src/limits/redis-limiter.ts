@@ -124,6 +124,7 @@ export class RedisLimiter implements LimiterBackend {
   private retryTimer: NodeJS.Timeout | undefined;
   private retrying = false;
   private closed = false;
+  private dropped = 0;
 
   /** Takes over `redis` (closing the limiter closes it). */
   constructor(
@@ -204,6 +205,11 @@ export class RedisLimiter implements LimiterBackend {
     return this.failed.length;
   }
 
+  /** Failed batches given up on since start (too old, or too many waiting). */
+  get droppedRetries(): number {
+    return this.dropped;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
@@ -278,6 +284,7 @@ export class RedisLimiter implements LimiterBackend {
     if (failed.settleArgs.length === 0 && failed.tickets.length === 0) return;
     if (this.failed.length >= MAX_FAILED_BATCHES) {
       this.failed.shift();
+      this.dropped++;
       this.logger.error('limiter: too many batches waiting for Redis; the oldest is dropped (its in-flight slots free themselves when their lease ends)');
     }
     this.failed.push(failed);
@@ -306,6 +313,7 @@ export class RedisLimiter implements LimiterBackend {
         this.failed.shift();
         expired++;
       }
+      this.dropped += expired;
       if (expired > 0) this.logger.warn('limiter: batches Redis did not confirm in time are dropped; their in-flight slots free themselves when their lease ends, their corrections are lost', { batches: expired });
       while (this.failed.length > 0 && this.ready) {
         const failed = this.failed[0]!;

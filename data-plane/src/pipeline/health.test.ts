@@ -76,5 +76,7 @@ describe('health', () => {
     const text = await metrics.text();
     expect(text).toMatch(/^tollgate_config_version 1$/m);
     expect(text).toMatch(/^tollgate_limits_degraded\{counters="redis",failure_mode="open"\} [01]$/m);
+    expect(text).toMatch(/^tollgate_limits_redis_retries_pending 0$/m);
+    expect(text).toMatch(/^tollgate_limits_redis_retries_dropped_total 0$/m);
   });
 });

@@ -45,6 +45,12 @@ export function metrics(deps: PipelineDeps, ex: Exchange): void {
     '# HELP tollgate_limits_decided_without_redis_total Requests whose limits were decided without Redis during outages.',
     '# TYPE tollgate_limits_decided_without_redis_total counter',
     `tollgate_limits_decided_without_redis_total ${limits.decidedWithoutRedis}`,
+    '# HELP tollgate_limits_redis_retries_pending Limiter calls to Redis that failed and wait to be retried (slots and corrections not yet settled there).',
+    '# TYPE tollgate_limits_redis_retries_pending gauge',
+    `tollgate_limits_redis_retries_pending ${limits.retriesPending}`,
+    '# HELP tollgate_limits_redis_retries_dropped_total Failed limiter calls given up on (older than 2 minutes, or too many): their slots wait for their lease.',
+    '# TYPE tollgate_limits_redis_retries_dropped_total counter',
+    `tollgate_limits_redis_retries_dropped_total ${limits.retriesDropped}`,
     ...deploymentMetrics(deps),
   ];
   ex.send(200, `${lines.join('\n')}\n`, 'text/plain; version=0.0.4');
