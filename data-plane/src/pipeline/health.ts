@@ -30,30 +30,37 @@ export async function readiness(deps: PipelineDeps, ex: Exchange): Promise<void>
 export function metrics(deps: PipelineDeps, ex: Exchange): void {
   const limits = deps.governance.status();
   const lines = [
-    '# HELP tollgate_config_version The config version this data plane serves (-1 before the first snapshot).',
-    '# TYPE tollgate_config_version gauge',
-    `tollgate_config_version ${deps.config.current?.version ?? -1}`,
-    '# HELP tollgate_usage_events_pending Usage events not yet acknowledged by the control plane.',
-    '# TYPE tollgate_usage_events_pending gauge',
-    `tollgate_usage_events_pending ${deps.usagePending()}`,
-    '# HELP tollgate_limits_degraded 1 while Redis is configured but unreachable (limits counted per instance, or refused when failing closed).',
-    '# TYPE tollgate_limits_degraded gauge',
-    `tollgate_limits_degraded{counters="${limits.counters}",failure_mode="${limits.failureMode}"} ${limits.degraded ? 1 : 0}`,
-    '# HELP tollgate_limits_redis_outages_total Redis outages seen by the limiter since start.',
-    '# TYPE tollgate_limits_redis_outages_total counter',
-    `tollgate_limits_redis_outages_total ${limits.outages}`,
-    '# HELP tollgate_limits_decided_without_redis_total Requests whose limits were decided without Redis during outages.',
-    '# TYPE tollgate_limits_decided_without_redis_total counter',
-    `tollgate_limits_decided_without_redis_total ${limits.decidedWithoutRedis}`,
-    '# HELP tollgate_limits_redis_retries_pending Limiter calls to Redis that failed and wait to be retried (slots and corrections not yet settled there).',
-    '# TYPE tollgate_limits_redis_retries_pending gauge',
-    `tollgate_limits_redis_retries_pending ${limits.retriesPending}`,
-    '# HELP tollgate_limits_redis_retries_dropped_total Failed limiter calls given up on (older than 2 minutes, or too many): their slots wait for their lease.',
-    '# TYPE tollgate_limits_redis_retries_dropped_total counter',
-    `tollgate_limits_redis_retries_dropped_total ${limits.retriesDropped}`,
+    ...metric('tollgate_config_version', 'gauge', 'The config version this data plane serves (-1 before the first snapshot).', deps.config.current?.version ?? -1),
+    ...metric('tollgate_usage_events_pending', 'gauge', 'Usage events not yet acknowledged by the control plane.', deps.usagePending()),
+    ...metric(
+      'tollgate_limits_degraded',
+      'gauge',
+      '1 while Redis is configured but unreachable (limits counted per instance, or refused when failing closed).',
+      limits.degraded ? 1 : 0,
+      `counters="${limits.counters}",failure_mode="${limits.failureMode}"`,
+    ),
+    ...metric('tollgate_limits_redis_outages_total', 'counter', 'Redis outages seen by the limiter since start.', limits.outages),
+    ...metric('tollgate_limits_decided_without_redis_total', 'counter', 'Requests whose limits were decided without Redis during outages.', limits.decidedWithoutRedis),
+    ...metric(
+      'tollgate_limits_redis_retries_pending',
+      'gauge',
+      'Limiter calls to Redis that failed and wait to be retried (slots and corrections not yet settled there).',
+      limits.retriesPending,
+    ),
+    ...metric(
+      'tollgate_limits_redis_retries_dropped_total',
+      'counter',
+      'Failed limiter calls given up on (older than 2 minutes, or too many): their slots wait for their lease.',
+      limits.retriesDropped,
+    ),
     ...deploymentMetrics(deps),
   ];
   ex.send(200, `${lines.join('\n')}\n`, 'text/plain; version=0.0.4');
+}
+
+/** One metric without per-deployment labels: its help, its type and its one sample. */
+function metric(name: string, type: 'gauge' | 'counter', help: string, value: number, labels?: string): string[] {
+  return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}${labels === undefined ? '' : `{${labels}}`} ${value}`];
 }
 
 /** Per deployment of the current config: cooling down, requests in flight, latency averages (router state). */
