@@ -13,8 +13,19 @@ import { openAiResponsesSurface } from './surfaces/openai-responses/index.js';
 import { openAiCompletionsSurface } from './surfaces/openai-completions/index.js';
 import { runEmbeddings } from './surfaces/openai-embeddings/index.js';
 
-/** Every route, each OpenAI route both with and without the `/v1` prefix (clients configure either base URL). */
+/**
+ * Every route, each OpenAI route both with and without the `/v1` prefix (clients configure either base URL), and
+ * under `/openai/v1` too: Azure OpenAI's v1 API, where a client built for Azure (the OpenAI SDK with
+ * `base_url=https://<resource>.openai.azure.com/openai/v1`) then needs only the host changed.
+ */
 export function routes(deps: PipelineDeps): Route[] {
+  const list = ownRoutes(deps);
+  const azureV1 = list.filter((r) => r.pattern.startsWith('/v1/') && !r.pattern.startsWith('/v1/messages')).map((r) => ({ ...r, pattern: `/openai${r.pattern}` }));
+  // Before the catch-all, which comes last.
+  return [...list.slice(0, -1), ...azureV1, list.at(-1)!];
+}
+
+function ownRoutes(deps: PipelineDeps): Route[] {
   const chat: RouteHandler = (ex, head) => runInference(deps, ex, head, openAiChatSurface);
   // Anthropic clients read the request id from `request-id`.
   const messages: RouteHandler = (ex, head) => {

@@ -59,6 +59,9 @@ describe('request policy', () => {
     expect(() => checkRoute(['/v1/chat/completions'], '/chat/completions')).not.toThrow();
     expect(() => checkRoute(['/v1/chat/*'], '/v1/chat/completions')).not.toThrow();
     expect(() => checkRoute(['/v1/chat/completions'], '/v1/messages')).toThrow(expect.objectContaining({ status: 403, code: 'route_not_allowed' }));
+    // Azure's v1 prefix names the same routes.
+    expect(() => checkRoute(['/v1/chat/completions'], '/openai/v1/chat/completions')).not.toThrow();
+    expect(() => checkRoute(['/v1/chat/*'], '/openai/v1/embeddings')).toThrow(expect.objectContaining({ code: 'route_not_allowed' }));
   });
 
   it('enforced parameters must be present, top level or dotted', () => {

@@ -74,8 +74,10 @@ export function checkRoute(allowed: readonly string[], path: string): void {
   throw errors.routeNotAllowed(path);
 }
 
+/** The route without its `/v1` or Azure v1 (`/openai/v1`) prefix: rules name routes either way. */
 function withoutV1(path: string): string {
-  return path.startsWith('/v1/') ? path.slice(3) : path;
+  if (path.startsWith('/v1/')) return path.slice(3);
+  return path.startsWith('/openai/v1/') ? path.slice(10) : path;
 }
 
 /**

@@ -10,7 +10,7 @@ import type { PipelineDeps } from './context.js';
 import { requireConfig } from './require-config.js';
 
 /** What may follow a response id: nothing (retrieve, delete), `/cancel`, `/input_items`. */
-const ROUTE = /^\/(?:v1\/)?responses\/([^/]+)(\/cancel|\/input_items)?\/?$/;
+const ROUTE = /^(?:\/openai)?\/(?:v1\/)?responses\/([^/]+)(\/cancel|\/input_items)?\/?$/;
 const METHODS: Record<string, ReadonlySet<string>> = { '': new Set(['get', 'delete']), '/cancel': new Set(['post']), '/input_items': new Set(['get']) };
 
 /**

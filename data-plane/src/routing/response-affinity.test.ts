@@ -231,6 +231,11 @@ describe('stored responses on a model with several deployments', () => {
     }
     expect(holder.lookups.filter((l) => l.startsWith('GET /v1/responses/resp_never_seen'))).toHaveLength(0);
 
+    // The same under Azure's v1 prefix.
+    const viaAzureV1 = await fetch(`${baseUrl}/openai/v1/responses/${created.id}`, { headers: { authorization: `Bearer ${KEYS.full}` } });
+    expect(viaAzureV1.status).toBe(200);
+    expect(((await viaAzureV1.json()) as { id: string }).id).toBe(created.id);
+
     // Delete, then it is gone upstream (the provider's own 404).
     await client.responses.delete(created.id);
     const gone = await client.responses.retrieve(created.id).catch((e: unknown) => e);

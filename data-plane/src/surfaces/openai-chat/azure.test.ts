@@ -1,4 +1,4 @@
-import { AzureOpenAI } from 'openai';
+import OpenAI, { AzureOpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MOCK_REPLY_PREFIX } from '../../providers/mock/reply.js';
 import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
@@ -44,5 +44,45 @@ describe('Azure-style route POST /openai/deployments/{deployment}/chat/completio
     });
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
+  });
+});
+
+// Azure's v1 API: the plain OpenAI client at `https://<resource>.openai.azure.com/openai/v1`, model in the body.
+describe('Azure v1 API routes under /openai/v1', () => {
+  let t: TestDataPlane;
+  beforeAll(async () => {
+    t = await startTestDataPlane();
+  });
+  afterAll(() => t.close());
+
+  it('answers the OpenAI client pointed at /openai/v1: chat plain and streamed, Responses, models, by Bearer or api-key', async () => {
+    const client = new OpenAI({ apiKey: KEYS.full, baseURL: `${t.baseUrl}/openai/v1`, maxRetries: 0 });
+    const plain = await client.chat.completions.create({ model: 'mock-gpt', messages: [{ role: 'user', content: 'v1 route' }] });
+    expect(plain.choices[0]?.message.content).toBe(`${MOCK_REPLY_PREFIX}v1 route`);
+    const stream = await client.chat.completions.create({ model: 'mock-gpt', messages: [{ role: 'user', content: 'streamed' }], stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe(`${MOCK_REPLY_PREFIX}streamed`);
+    const response = await client.responses.create({ model: 'mock-gpt', input: 'responses too' });
+    expect(response.output_text).toBe(`${MOCK_REPLY_PREFIX}responses too`);
+    expect((await client.models.list()).data.map((m) => m.id)).toContain('mock-gpt');
+    expect((await client.models.retrieve('mock-gpt')).id).toBe('mock-gpt');
+
+    // Azure's own header, as its SDKs send it on the v1 API; and the wrong key is a 401.
+    const viaHeader = await fetch(`${t.baseUrl}/openai/v1/chat/completions?api-version=preview`, {
+      method: 'POST',
+      headers: { 'api-key': KEYS.full, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock-gpt', messages: [{ role: 'user', content: 'by api-key' }] }),
+    });
+    expect(viaHeader.status).toBe(200);
+    await expect(new OpenAI({ apiKey: 'sk-tg-wrong', baseURL: `${t.baseUrl}/openai/v1`, maxRetries: 0 }).models.list()).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('keeps Anthropic routes out of it, and answers an unknown path 404', async () => {
+    for (const path of ['/openai/v1/messages', '/openai/v1/nothing-here']) {
+      const res = await fetch(`${t.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.full}`, 'content-type': 'application/json' }, body: '{}' });
+      expect(res.status, path).toBe(404);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
+    }
   });
 });
