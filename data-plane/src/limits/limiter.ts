@@ -66,7 +66,7 @@ export class Limiter {
       client.on('ready', () => {
         this.retryAtMs = 0;
       });
-      this.redis = new RedisLimiter(client, { keyPrefix: options.keyPrefix, leaseMs: options.leaseMs, logger: options.logger });
+      this.redis = new RedisLimiter(client, { keyPrefix: options.keyPrefix, leaseMs: options.leaseMs, logger: options.logger, commandTimeoutMs: options.commandTimeoutMs ?? 250 });
       this.client = client;
     }
   }

@@ -313,7 +313,7 @@ describe('RedisLimiter on a Redis of its own', () => {
   describe('when a call fails (Redis away, or slower than the command timeout)', () => {
     /** A limiter whose commands time out after 100 ms, on a Redis that has its script. */
     const slowable = async () => {
-      const created = new RedisLimiter(failFastRedis(server.url, { commandTimeoutMs: 100 }));
+      const created = new RedisLimiter(failFastRedis(server.url, { commandTimeoutMs: 100 }), { commandTimeoutMs: 100 });
       await waitFor(() => created.ready, 'the limiter to connect');
       await created.admit(admitInput([testSubject({ rpm: 1 })])); // loads the script
       return created;
@@ -363,6 +363,22 @@ describe('RedisLimiter on a Redis of its own', () => {
       expect(await admitEach([admitInput([slots]), admitInput([slots]), admitInput([tokens], { reserveTokens: 700 })])).toEqual(['ok', 'parallel', 'tpm']);
     });
 
+    it('records what a call refused only when it runs late enough for its data plane to have given up on it', async () => {
+      limiter = await slowable();
+      const records = async () => (await admin.keys('tg:batches:*#*')).length;
+      const before = await records();
+      const slot = testSubject({ kind: 'team', parallel: 1 });
+      expect((await limiter.admit(admitInput([slot]))).ok).toBe(true);
+      // Refused on time: nothing to record, no retry can follow.
+      expect(await admitEach([admitInput([slot]), admitInput([slot])])).toEqual(['parallel', 'parallel']);
+      expect(await records()).toBe(before);
+      // Refused late: recorded, for the retry.
+      await admin.client('PAUSE', 300, 'WRITE');
+      await expect(limiter.admit(admitInput([slot]))).rejects.toThrow(/timed out/i);
+      await waitFor(() => limiter.pendingRetries === 0, 'the failed batch to be resolved');
+      expect(await records()).toBe(before + 1);
+    });
+
     it('applies a settle whose call never ran once Redis answers again, once', async () => {
       limiter = await slowable();
       const tokens = testSubject({ tpm: 1_000 });
@@ -383,7 +399,7 @@ describe('RedisLimiter on a Redis of its own', () => {
     it("whichever of a batch's call and its retry reaches Redis first decides: a call that comes after its retry does nothing", async () => {
       const mark = `${prefix}batches:test:${Date.now()}`;
       const slots = `${prefix}late:parallel`;
-      const head = (at: string) => [60_000, BUDGET_GRACE_MS, at, 60_000, 0];
+      const head = (at: string) => [60_000, BUDGET_GRACE_MS, at, 60_000, 0, 0];
       /** The batch's call: it admits one request that takes a slot of `slots` (limit 5). */
       const call = (at: string) => runScript(admin, SETTLE_AND_ADMIT, [mark, mark + at, slots], [...head(at), `req${at}`, 0, '0', 1, '', '', 5, '', '', '']);
       const retry = (at: string) => runScript(admin, RESOLVE_FAILED, [mark, mark + at, slots], [...head(at), `req${at}`, 0, '0', '0', 1, '', '1', '', '']);
@@ -393,7 +409,7 @@ describe('RedisLimiter on a Redis of its own', () => {
       expect(await call('#0')).toBeNull();
       expect(await admin.zcard(slots)).toBe(0);
       // Call first: it takes its slot (mark 1); the retry gives it back (mark 3), and a second retry does nothing.
-      expect(await call('#1')).toEqual([[1, -1, -1, -1, -1, -1, -1]]);
+      expect(await call('#1')).toEqual([[1, -1, -1, -1, -1, -1, -1], expect.any(Number)]);
       expect(await admin.zcard(slots)).toBe(1);
       expect(await retry('#1')).toBe(1);
       expect(await admin.zcard(slots)).toBe(0);

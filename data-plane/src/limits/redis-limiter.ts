@@ -14,6 +14,11 @@ export interface RedisLimiterOptions {
   readonly leaseMs?: number;
   /** Where failed settles are reported (settle never throws). */
   readonly logger?: Logger;
+  /**
+   * The connection's command timeout (ms), after which a call counts as failed: a call Redis runs later than half of it
+   * records what it refused, for its retry. 250 by default, as `Limiter`'s.
+   */
+  readonly commandTimeoutMs?: number;
 }
 
 const KINDS: readonly LimitKind[] = ['rpm', 'tpm', 'parallel', 'budget'];
@@ -27,8 +32,8 @@ export const MAX_BATCH = 256;
 /**
  * How long a batch whose call failed is retried (`RESOLVE_FAILED`); its mark is kept a minute longer. Past it, the
  * retry is dropped: in-flight slots it held free themselves when their lease ends, corrections are lost (logged).
- * Long enough for a Redis failover; short, because a batch that refuses requests leaves a record of them in Redis
- * for as long (a few bytes each, in a key per batch).
+ * Long enough for a Redis failover; short, because a late call that refused requests leaves a record of them in Redis
+ * for as long.
  */
 export const RETRY_WINDOW_MS = 2 * 60_000;
 const MARK_TTL_MS = RETRY_WINDOW_MS + 60_000;
@@ -125,6 +130,9 @@ export class RedisLimiter implements LimiterBackend {
   private retrying = false;
   private closed = false;
   private dropped = 0;
+  /** Redis's clock minus this process's (ms), from the last reply; null before the first. */
+  private clockOffsetMs: number | null = null;
+  private readonly lateAfterMs: number;
 
   /** Takes over `redis` (closing the limiter closes it). */
   constructor(
@@ -134,6 +142,7 @@ export class RedisLimiter implements LimiterBackend {
     this.prefix = options.keyPrefix ?? 'tg:';
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.logger = options.logger ?? silentLogger;
+    this.lateAfterMs = (options.commandTimeoutMs ?? 250) / 2;
   }
 
   /** Whether the connection is up; while it is not, every command fails at once (there is no offline queue). */
@@ -259,9 +268,20 @@ export class RedisLimiter implements LimiterBackend {
     this.batch = null;
     const mark = this.nextMark();
     const keys = [mark.key, mark.key + mark.at].concat(batch.settleKeys, batch.admitKeys);
-    const args = [this.leaseMs, BUDGET_GRACE_MS, mark.at, MARK_TTL_MS, batch.settleArgs.length, ...batch.settleArgs, ...batch.admitArgs];
+    const sentAt = Date.now();
+    // Until the clocks' offset is known, every call counts as late (it records its refusals).
+    const lateAt = this.clockOffsetMs === null ? 0 : Math.round(sentAt + this.clockOffsetMs + this.lateAfterMs);
+    const args = [this.leaseMs, BUDGET_GRACE_MS, mark.at, MARK_TTL_MS, lateAt, batch.settleArgs.length, ...batch.settleArgs, ...batch.admitArgs];
     (runScript(this.redis, SETTLE_AND_ADMIT, keys, args) as Promise<unknown[] | null>).then(
-      (reply) => (reply === null ? batch.reject(new Error('limiter batch was already resolved by its retry')) : batch.resolve(reply)),
+      (reply) => {
+        if (reply === null) {
+          batch.reject(new Error('limiter batch was already resolved by its retry'));
+          return;
+        }
+        // Redis ran the call between its send and now: the middle is the best guess of when.
+        this.clockOffsetMs = (reply.at(-1) as number) - (sentAt + Date.now()) / 2;
+        batch.resolve(reply);
+      },
       (err: unknown) => {
         this.remember({ mark, settleKeys: batch.settleKeys, settleArgs: batch.settleArgs, tickets: batch.tickets, failedAtMs: Date.now() });
         batch.reject(err);
@@ -318,7 +338,7 @@ export class RedisLimiter implements LimiterBackend {
       while (this.failed.length > 0 && this.ready) {
         const failed = this.failed[0]!;
         const keys = [failed.mark.key, failed.mark.key + failed.mark.at, ...failed.settleKeys];
-        const args: Array<string | number> = [this.leaseMs, BUDGET_GRACE_MS, failed.mark.at, MARK_TTL_MS, failed.settleArgs.length, ...failed.settleArgs];
+        const args: Array<string | number> = [this.leaseMs, BUDGET_GRACE_MS, failed.mark.at, MARK_TTL_MS, 0, failed.settleArgs.length, ...failed.settleArgs];
         // Each admit given back whole: what it reserved, as a settle of nothing.
         for (const ticket of failed.tickets) this.pushSettle(keys, args, ticket, -ticket.reservedTokens, 0n, true);
         try {

@@ -76,14 +76,14 @@ end
 `;
 
 /**
- * What both scripts share: the call's head (ARGV[1..5] and KEYS[1..2], see `SETTLE_AND_ADMIT`) and settles, which
+ * What both scripts share: the call's head (ARGV[1..6] and KEYS[1..2], see `SETTLE_AND_ADMIT`) and settles, which
  * `RESOLVE_FAILED` also uses to give reservations back.
  */
 const SETTLES = `
 local lease, grace = tonumber(ARGV[1]), tonumber(ARGV[2])
 -- The batch's mark (two bits at mark_at of a bitmap of its data plane's batches) and the record of its refused admits.
-local mark, refused_record, mark_at, mark_ttl = KEYS[1], KEYS[2], ARGV[3], ARGV[4]
-local k, p = 2, 5
+local mark, refused_record, mark_at, mark_ttl, late_at = KEYS[1], KEYS[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local k, p = 2, 6
 -- In-flight slots the settles free, by key (one ZREM per key); budget corrections, summed by key (one INCRBY each).
 local freed, corrections = {}, {}
 -- Budget counters as this call knows them, by key: the total (false: none yet), kept current as it adds to them.
@@ -155,8 +155,10 @@ end
  * KEYS: the batch's mark and the record of its refused admits (see `RESOLVE_FAILED`); then the settles' keys, then
  * the admits', each per request, per subject, in order. A settle's: tpm window, in-flight set, budget counter (those
  * it has a correction for). An admit's: rpm window, tpm window, in-flight set, budget counter (the limits it has).
- * ARGV: lease ms, budget grace ms, the mark's place (`#<n>`: the n-th two bits), how long marks are kept (ms), how
- * many of the ARGV that follow are the settles'; then per settled request:
+ * ARGV: lease ms, budget grace ms, the mark's place (`#<n>`: the n-th two bits), how long marks are kept (ms), when
+ * (Redis's clock, ms) the call is late enough that its data plane may have given up on it (its refusals are recorded
+ * only then: a retry can only follow a call its data plane gave up on), how many of the ARGV that follow are the
+ * settles'; then per settled request:
  * request id, token correction (actual − reserved), nano-USD correction, actual nano-USD, number of subjects, and 4
  * per subject: tpm ('' when there is no correction to make), '1' if it holds an in-flight slot, budget seed and budget
  * period end ms ('' when there is no correction to make); then per admitted request: request id, tokens to reserve,
@@ -174,7 +176,8 @@ end
  *
  * Returns nil when a retry of the batch got there first (its call had timed out), else one reply per admitted
  * request: {1, requests limit, remaining, reset ms, tokens limit, remaining, reset ms} (-1s: no such window), or {0,
- * ...those six, subject number, kind (1 rpm, 2 tpm, 3 parallel, 4 budget), retry ms (-1: never), budget spent}.
+ * ...those six, subject number, kind (1 rpm, 2 tpm, 3 parallel, 4 budget), retry ms (-1: never), budget spent}; then
+ * Redis's clock (ms).
  */
 export const SETTLE_AND_ADMIT = script(`${COMMON}${SETTLES}
 -- This batch's mark: 1, it ran. Found set, a retry of this batch (RESOLVE_FAILED) reached Redis first, after this call
@@ -186,7 +189,7 @@ if before ~= 0 then
 end
 redis.call('PEXPIRE', mark, mark_ttl)
 
-settle(5 + tonumber(ARGV[5]), true)
+settle(6 + tonumber(ARGV[6]), true)
 write_settles()
 
 -- In-flight sets the admits look at, by key: {slots taken, new members as score, id, …}, cleared of expired leases
@@ -349,7 +352,9 @@ for _, key in ipairs(inflight) do
     redis.call('PEXPIRE', key, lease)
   end
 end
-if #refused > 0 then redis.call('SET', refused_record, table.concat(refused, ' '), 'PX', mark_ttl) end
+if #refused > 0 and now >= late_at then redis.call('SET', refused_record, table.concat(refused, ' '), 'PX', mark_ttl) end
+-- Redis's clock, last: the data plane learns the clocks' offset from it (for late_at).
+replies[#replies + 1] = now
 return replies
 `);
 
@@ -373,7 +378,7 @@ return replies
  * Returns the mark found.
  */
 export const RESOLVE_FAILED = script(`${COMMON}${SETTLES}
-local settles_end = 5 + tonumber(ARGV[5])
+local settles_end = 6 + tonumber(ARGV[6])
 local state = redis.call('BITFIELD', mark, 'GET', 'u2', mark_at)[1]
 if state == 0 then
   settle(settles_end, true)
