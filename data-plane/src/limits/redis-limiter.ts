@@ -278,7 +278,9 @@ export class RedisLimiter implements LimiterBackend {
           batch.reject(new Error('limiter batch was already resolved by its retry'));
           return;
         }
-        // Redis ran the call between its send and now: the middle is the best guess of when.
+        // Redis ran the call between its send and now: the middle is the best guess of when. A reply comes within the
+        // command timeout, so the guess is off by less than half of it, and a call its data plane gives up on (a
+        // whole timeout late) still counts as late.
         this.clockOffsetMs = (reply.at(-1) as number) - (sentAt + Date.now()) / 2;
         batch.resolve(reply);
       },
