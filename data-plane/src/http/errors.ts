@@ -99,6 +99,17 @@ export const errors = {
     if (retryAfterSeconds !== null) error.headers['retry-after'] = String(retryAfterSeconds);
     return error;
   },
+  /**
+   * A stored response this key did not create through Tollgate (or that nobody did): 404 as OpenAI answers for an id it
+   * does not have; another key's is not revealed.
+   */
+  responseNotFound: (id: string) =>
+    new HttpError(
+      404,
+      'invalid_request_error',
+      'response_not_found',
+      `No response with id '${id}' was created through Tollgate with this API key (Tollgate remembers the responses its keys store for 30 days; a response created with store: false, elsewhere, or by another key cannot be reached here).`,
+    ),
   /** OpenAI's own answer for a `previous_response_id` it does not hold (400, not 404), so clients recover alike. */
   previousResponseNotFound: (id: string) =>
     new HttpError(400, 'invalid_request_error', 'previous_response_not_found', `Previous response with id '${id}' not found.`, 'previous_response_id'),

@@ -3,7 +3,7 @@ import { failFastRedis } from '../redis/connection.js';
 import type { Logger } from '../logger.js';
 import { admitUnlimited, hasLimits } from './admission.js';
 import { LocalLimiter } from './local-limiter.js';
-import { RedisLimiter } from './redis-limiter.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS, RedisLimiter } from './redis-limiter.js';
 import type { AdmitInput, LimitDecision, LimiterUnavailable, SettleInput, Ticket } from './types.js';
 
 /**
@@ -60,13 +60,14 @@ export class Limiter {
     this.redis = null;
     this.client = null;
     if (options.redisUrl !== null) {
-      const client = failFastRedis(options.redisUrl, { commandTimeoutMs: options.commandTimeoutMs ?? 250 });
+      const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+      const client = failFastRedis(options.redisUrl, { commandTimeoutMs });
       // The limiter logs an outage once; ioredis would report every reconnect attempt.
       client.on('error', () => undefined);
       client.on('ready', () => {
         this.retryAtMs = 0;
       });
-      this.redis = new RedisLimiter(client, { keyPrefix: options.keyPrefix, leaseMs: options.leaseMs, logger: options.logger, commandTimeoutMs: options.commandTimeoutMs ?? 250 });
+      this.redis = new RedisLimiter(client, { keyPrefix: options.keyPrefix, leaseMs: options.leaseMs, logger: options.logger, commandTimeoutMs });
       this.client = client;
     }
   }

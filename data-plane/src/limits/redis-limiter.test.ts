@@ -192,6 +192,7 @@ describe('RedisLimiter on a Redis of its own', () => {
   beforeAll(async () => {
     server = await startRedisServer();
     admin = new Redis(server.url);
+    admin.on('error', () => undefined); // while a test has the server stopped
   }, 10_000);
   afterEach(async () => {
     await limiter.close();
@@ -416,6 +417,28 @@ describe('RedisLimiter on a Redis of its own', () => {
       expect(await retry('#1')).toBe(3);
       expect(await admin.call('BITFIELD', mark, 'GET', 'u2', '#0', 'GET', 'u2', '#1')).toEqual([2, 3]);
       expect(await admin.pttl(mark)).toBeGreaterThan(50_000);
+    });
+
+    it('gives a failed call up once it is older than the retry window, counted and logged', async () => {
+      const warnings: string[] = [];
+      const logger = { debug() {}, info() {}, warn: (message: string) => warnings.push(message), error() {} };
+      const client = failFastRedis(server.url, { commandTimeoutMs: 100 });
+      client.on('error', () => undefined); // reconnect attempts while the server is away
+      limiter = new RedisLimiter(client, { commandTimeoutMs: 100, retryWindowMs: 200, logger });
+      await waitFor(() => limiter.ready, 'the limiter to connect');
+      const first = await limiter.admit(admitInput([testSubject({ kind: 'team', parallel: 1 })]));
+      if (!first.ok) throw new Error('expected an admission');
+      await server.stop();
+      try {
+        await limiter.settle(first.ticket, settled());
+        expect([limiter.pendingRetries, limiter.droppedRetries]).toEqual([1, 0]);
+        // Redis stays away past the window: the next retry round drops the call instead of sending it.
+        await waitFor(() => limiter.pendingRetries === 0, 'the failed call to be given up', 3_000);
+        expect(limiter.droppedRetries).toBe(1);
+        expect(warnings).toEqual([expect.stringMatching(/settle failed/), expect.stringMatching(/did not confirm in time are dropped/)]);
+      } finally {
+        await server.start();
+      }
     });
 
     it('does not apply a settle twice when its timed-out call ran after all', async () => {

@@ -7,6 +7,9 @@ import { runScript } from '../redis/connection.js';
 import { RESOLVE_FAILED, SETTLE_AND_ADMIT } from './redis-scripts.js';
 import type { AdmitInput, AdmitResult, LimitKind, LimitSubject, LimiterBackend, SettleInput, Ticket, WindowStatus } from './types.js';
 
+/** How long a limiter call to Redis may take before its request goes on without it (ms), by default. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 250;
+
 export interface RedisLimiterOptions {
   /** Prefix of every key; `tg:` by default. */
   readonly keyPrefix?: string;
@@ -16,9 +19,11 @@ export interface RedisLimiterOptions {
   readonly logger?: Logger;
   /**
    * The connection's command timeout (ms), after which a call counts as failed: a call Redis runs later than half of it
-   * records what it refused, for its retry. 250 by default, as `Limiter`'s.
+   * records what it refused, for its retry. `DEFAULT_COMMAND_TIMEOUT_MS` by default.
    */
   readonly commandTimeoutMs?: number;
+  /** How long a failed call is retried (`RETRY_WINDOW_MS` by default); its mark is kept a minute longer. */
+  readonly retryWindowMs?: number;
 }
 
 const KINDS: readonly LimitKind[] = ['rpm', 'tpm', 'parallel', 'budget'];
@@ -36,7 +41,6 @@ export const MAX_BATCH = 256;
  * for as long.
  */
 export const RETRY_WINDOW_MS = 2 * 60_000;
-const MARK_TTL_MS = RETRY_WINDOW_MS + 60_000;
 /** How often failed batches are retried while there are some. */
 const RETRY_EVERY_MS = 1_000;
 /** Failed batches kept for retry; past it the oldest is dropped (logged). */
@@ -133,6 +137,8 @@ export class RedisLimiter implements LimiterBackend {
   /** Redis's clock minus this process's (ms), from the last reply; null before the first. */
   private clockOffsetMs: number | null = null;
   private readonly lateAfterMs: number;
+  private readonly retryWindowMs: number;
+  private readonly markTtlMs: number;
 
   /** Takes over `redis` (closing the limiter closes it). */
   constructor(
@@ -142,7 +148,9 @@ export class RedisLimiter implements LimiterBackend {
     this.prefix = options.keyPrefix ?? 'tg:';
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.logger = options.logger ?? silentLogger;
-    this.lateAfterMs = (options.commandTimeoutMs ?? 250) / 2;
+    this.lateAfterMs = (options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS) / 2;
+    this.retryWindowMs = options.retryWindowMs ?? RETRY_WINDOW_MS;
+    this.markTtlMs = this.retryWindowMs + 60_000;
   }
 
   /** Whether the connection is up; while it is not, every command fails at once (there is no offline queue). */
@@ -203,7 +211,7 @@ export class RedisLimiter implements LimiterBackend {
     } catch (err) {
       // Log the first of a run of failures (Redis went away), not each one.
       if (!this.settleFailing) {
-        this.logger.warn(`limiter settle failed: retried once Redis answers (for up to ${RETRY_WINDOW_MS / 60_000} minutes)`, { error: err });
+        this.logger.warn(`limiter settle failed: retried once Redis answers (for up to ${this.retryWindowMs / 1000} s)`, { error: err });
       }
       this.settleFailing = true;
     }
@@ -266,12 +274,12 @@ export class RedisLimiter implements LimiterBackend {
   private send(): void {
     const batch = this.batch!;
     this.batch = null;
-    const mark = this.nextMark();
-    const keys = [mark.key, mark.key + mark.at].concat(batch.settleKeys, batch.admitKeys);
     const sentAt = Date.now();
+    const mark = this.nextMark(sentAt);
     // Until the clocks' offset is known, every call counts as late (it records its refusals).
     const lateAt = this.clockOffsetMs === null ? 0 : Math.round(sentAt + this.clockOffsetMs + this.lateAfterMs);
-    const args = [this.leaseMs, BUDGET_GRACE_MS, mark.at, MARK_TTL_MS, lateAt, batch.settleArgs.length, ...batch.settleArgs, ...batch.admitArgs];
+    const keys = this.headKeys(mark).concat(batch.settleKeys, batch.admitKeys);
+    const args = this.headArgs(mark, lateAt, batch.settleArgs).concat(batch.admitArgs);
     (runScript(this.redis, SETTLE_AND_ADMIT, keys, args) as Promise<unknown[] | null>).then(
       (reply) => {
         if (reply === null) {
@@ -292,14 +300,24 @@ export class RedisLimiter implements LimiterBackend {
   }
 
   /** The next batch's mark: its two bits in this limiter's bitmap of the current minute. */
-  private nextMark(): Mark {
-    const minute = Math.floor(Date.now() / 60_000);
+  private nextMark(nowMs: number): Mark {
+    const minute = Math.floor(nowMs / 60_000);
     if (minute !== this.markMinute) {
       this.markMinute = minute;
       this.markKey = `${this.prefix}batches:${this.instance}:${minute}`;
       this.markIndex = 0;
     }
     return { key: this.markKey, at: `#${this.markIndex++}` };
+  }
+
+  /** A call's first KEYS (both scripts): the batch's mark and the record of what it refused. */
+  private headKeys(mark: Mark): string[] {
+    return [mark.key, mark.key + mark.at];
+  }
+
+  /** A call's ARGV up to its admits (both scripts; see `SETTLE_AND_ADMIT`): the head, then the settles. */
+  private headArgs(mark: Mark, lateAt: number, settleArgs: ReadonlyArray<string | number>): Array<string | number> {
+    return [this.leaseMs, BUDGET_GRACE_MS, mark.at, this.markTtlMs, lateAt, settleArgs.length, ...settleArgs];
   }
 
   private remember(failed: FailedBatch): void {
@@ -329,7 +347,7 @@ export class RedisLimiter implements LimiterBackend {
     if (this.retrying) return;
     this.retrying = true;
     try {
-      const oldest = Date.now() - RETRY_WINDOW_MS;
+      const oldest = Date.now() - this.retryWindowMs;
       let expired = 0;
       while (this.failed.length > 0 && this.failed[0]!.failedAtMs < oldest) {
         this.failed.shift();
@@ -339,8 +357,8 @@ export class RedisLimiter implements LimiterBackend {
       if (expired > 0) this.logger.warn('limiter: batches Redis did not confirm in time are dropped; their in-flight slots free themselves when their lease ends, their corrections are lost', { batches: expired });
       while (this.failed.length > 0 && this.ready) {
         const failed = this.failed[0]!;
-        const keys = [failed.mark.key, failed.mark.key + failed.mark.at, ...failed.settleKeys];
-        const args: Array<string | number> = [this.leaseMs, BUDGET_GRACE_MS, failed.mark.at, MARK_TTL_MS, 0, failed.settleArgs.length, ...failed.settleArgs];
+        const keys = this.headKeys(failed.mark).concat(failed.settleKeys);
+        const args = this.headArgs(failed.mark, 0, failed.settleArgs);
         // Each admit given back whole: what it reserved, as a settle of nothing.
         for (const ticket of failed.tickets) this.pushSettle(keys, args, ticket, -ticket.reservedTokens, 0n, true);
         try {

@@ -118,7 +118,7 @@ async function stickToStoredResponse(deps: PipelineDeps, key: RuntimeKey, protoc
   if (protocol !== 'openai-responses' || typeof previous !== 'string' || previous === '') return group;
   const holder = await deps.affinity.lookup(previous);
   if (holder === undefined) return group;
-  if (holder.key !== '' && holder.key !== key.id) throw errors.previousResponseNotFound(previous);
+  if (holder.key !== key.id) throw errors.previousResponseNotFound(previous);
   const deployment = group.deployments.length < 2 ? undefined : group.deployments.find((d) => d.id === holder.deployment);
   return deployment === undefined ? group : { ...group, deployments: [deployment] };
 }

@@ -32,9 +32,9 @@ export async function storedResponse(deps: PipelineDeps, ex: Exchange, head: Req
     const id = decodeURIComponent(match[1]!);
     const stored = await deps.affinity.lookup(id);
     const deployment = stored !== undefined && stored.key === key.id ? deploymentsById(config).get(stored.deployment) : undefined;
-    if (deployment === undefined || !mayUseModel(key, deployment.name, deployment)) throw responseNotFound(id);
+    if (deployment === undefined || !mayUseModel(key, deployment.name, deployment)) throw errors.responseNotFound(id);
     const capability = deps.providers.get(deployment.provider)?.forward;
-    if (capability === undefined || !capability.takes('openai-responses', deployment)) throw responseNotFound(id);
+    if (capability === undefined || !capability.takes('openai-responses', deployment)) throw errors.responseNotFound(id);
 
     const { url, headers } = capability.upstream('openai-responses', deployment, deps.secrets);
     const target = `${url}/${encodeURIComponent(id)}${match[2] ?? ''}${head.query !== '' ? `?${head.query}` : ''}`;
@@ -55,12 +55,3 @@ export async function storedResponse(deps: PipelineDeps, ex: Exchange, head: Req
   }
 }
 
-/** As OpenAI answers for an id it does not have; also for one another key created (its existence is not revealed). */
-function responseNotFound(id: string): HttpError {
-  return new HttpError(
-    404,
-    'invalid_request_error',
-    'response_not_found',
-    `No response with id '${id}' was created through Tollgate with this API key (Tollgate remembers the responses its keys store for 30 days; a response created with store: false, elsewhere, or by another key cannot be reached here).`,
-  );
-}

@@ -54,9 +54,8 @@ export class ResponseAffinity {
       }
       if (value !== undefined) this.keep(responseId, value);
     }
-    if (value === undefined) return undefined;
-    const space = value.indexOf(' ');
-    return space === -1 ? { deployment: value, key: '' } : { deployment: value.slice(0, space), key: value.slice(space + 1) };
+    const space = value?.indexOf(' ') ?? -1;
+    return space === -1 ? undefined : { deployment: value!.slice(0, space), key: value!.slice(space + 1) };
   }
 
   private keep(responseId: string, value: string): void {
