@@ -1,5 +1,5 @@
 import type { StreamEvent, TokenUsage } from '../canonical/events.js';
-import { countTextTokens } from '../providers/token-estimate.js';
+import { OutputText } from '../providers/token-estimate.js';
 
 /** Usage as reported to the client and recorded in the usage event: every field known (estimated if need be). */
 export interface FinalUsage {
@@ -23,12 +23,8 @@ export interface FinalUsage {
 export class Accounting {
   private finished = false;
   private reported: TokenUsage = { inputTokens: undefined, outputTokens: undefined };
-  /**
-   * The output's pieces as they arrived (the delta strings themselves, not copies), tokenized only when the provider
-   * leaves the output count unknown or the stream is cut short.
-   */
-  private readonly answer: string[] = [];
-  private readonly reasoning: string[] = [];
+  /** The output's text, tokenized only when the provider leaves the output count unknown or the stream is cut short. */
+  private readonly output = new OutputText();
   private result: FinalUsage | undefined;
 
   constructor(private readonly estimateInputTokens: () => number) {}
@@ -38,16 +34,16 @@ export class Accounting {
     this.result = undefined;
     switch (event.type) {
       case 'text-delta':
-        this.answer.push(event.text);
+        this.output.add(event.text);
         break;
       case 'reasoning-delta':
-        this.reasoning.push(event.text);
+        this.output.addReasoning(event.text);
         break;
       case 'tool-call-start':
-        this.answer.push(event.name);
+        this.output.add(event.name);
         break;
       case 'tool-call-delta':
-        this.answer.push(event.argumentsDelta);
+        this.output.add(event.argumentsDelta);
         break;
       case 'usage':
         this.reported = merge(this.reported, event.usage);
@@ -74,9 +70,9 @@ export class Accounting {
     if (!this.finished || r.outputTokens === undefined) {
       // Output counts reported before the end (Anthropic's message_start says 1) are provisional: a stream cut short
       // has produced at least what it delivered.
-      const reasoning = countTextTokens(this.reasoning.join(''));
-      outputTokens = Math.max(outputTokens, reasoning + countTextTokens(this.answer.join('')));
-      reasoningTokens = Math.max(reasoningTokens, reasoning);
+      const counted = this.output.count();
+      outputTokens = Math.max(outputTokens, counted.outputTokens);
+      reasoningTokens = Math.max(reasoningTokens, counted.reasoningTokens);
     }
     return {
       inputTokens: r.inputTokens ?? this.estimateInputTokens(),

@@ -164,3 +164,29 @@ function mediaTokensOf(message: Message): number {
 function toolText(tool: ToolDefinition): string {
   return `${tool.name} ${tool.description ?? ''} ${JSON.stringify(tool.parameters)}`;
 }
+
+/**
+ * The text of an answer as it arrived (the pieces themselves, not copies), split into the answer proper (text, tool
+ * names and arguments, refusals) and reasoning, for counting its output tokens locally when the provider reports
+ * none: a stream cut short, a provider without usage. Tokenized only by `count`.
+ */
+export class OutputText {
+  private readonly answer: string[] = [];
+  private readonly reasoning: string[] = [];
+
+  /** Adds `text` to the answer; anything but a non-empty string is ignored (fields of upstream JSON, unchecked). */
+  add(text: unknown): void {
+    if (typeof text === 'string' && text !== '') this.answer.push(text);
+  }
+
+  /** Adds `text` to the reasoning, likewise. */
+  addReasoning(text: unknown): void {
+    if (typeof text === 'string' && text !== '') this.reasoning.push(text);
+  }
+
+  /** Output tokens (reasoning included, as providers count them) and, of them, reasoning tokens. */
+  count(): { outputTokens: number; reasoningTokens: number } {
+    const reasoningTokens = countTextTokens(this.reasoning.join(''));
+    return { outputTokens: reasoningTokens + countTextTokens(this.answer.join('')), reasoningTokens };
+  }
+}

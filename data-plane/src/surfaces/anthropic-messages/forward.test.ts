@@ -4,6 +4,7 @@ import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-
 import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
 import { startRawUpstream, type RawHandler, type RawRequest, type RawUpstream } from '../../test-support/raw-upstream.js';
 import { waitFor } from '../../test-support/wait.js';
+import { countTextTokens } from '../../providers/token-estimate.js';
 
 /**
  * The same-protocol fast path for Anthropic Messages (Anthropic in, `anthropic` out) against a raw HTTP upstream
@@ -70,8 +71,8 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
     received.length = 0;
   });
 
-  const post = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-    fetch(`${t.baseUrl}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEYS.full, 'anthropic-version': '2023-06-01', ...headers }, body: JSON.stringify(body) });
+  const post = (body: Record<string, unknown>, headers: Record<string, string> = {}, signal?: AbortSignal) =>
+    fetch(`${t.baseUrl}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEYS.full, 'anthropic-version': '2023-06-01', ...headers }, body: JSON.stringify(body), signal });
   const usageEvent = (res: Response) => waitFor(() => t.cp.acknowledged.get(res.headers.get('x-request-id')!), 'usage event');
 
   const request = {
@@ -161,7 +162,68 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
     const last = text.trimEnd().split('\n\n').at(-1)!;
     expect(last.split('\n')[0]).toBe('event: error');
     expect(JSON.parse(last.split('\n')[1]!.slice('data: '.length))).toMatchObject({ type: 'error', error: { type: 'api_error' } });
-    // No message_delta came: the input side is Anthropic's, the output estimated.
-    expect(await usageEvent(res)).toMatchObject({ status: 'error', promptTokens: 510, estimated: true });
+    // No message_delta came: the input side is Anthropic's, the output counted from the text that was streamed.
+    expect(await usageEvent(res)).toMatchObject({ status: 'error', promptTokens: 510, completionTokens: countTextTokens('It is a gateway.'), estimated: true });
+  });
+
+  describe('output Anthropic did not count yet, counted with the tokenizer', () => {
+    const thinking = 'The user asks for the weather; the tool gives it.';
+    const intro = 'Let me check the weather in Paris for you.';
+    const input = '{"city":"Paris","unit":"celsius"}';
+    const expected = () => ({ reasoningTokens: countTextTokens(thinking), completionTokens: countTextTokens(thinking) + countTextTokens(`${intro}get_weather${input}`) });
+
+    it('a stream cut short (the client pressed Esc): thinking, text and a tool call, marked estimated', async () => {
+      handler = (_req, _body, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(
+          [
+            START,
+            event('content_block_start', { index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }),
+            event('content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: thinking.slice(0, 20) } }),
+            event('content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: thinking.slice(20) } }),
+            event('content_block_delta', { index: 0, delta: { type: 'signature_delta', signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds' } }),
+            event('content_block_stop', { index: 0 }),
+            event('content_block_start', { index: 1, content_block: { type: 'text', text: '' } }),
+            event('content_block_delta', { index: 1, delta: { type: 'text_delta', text: intro } }),
+            event('content_block_stop', { index: 1 }),
+            event('content_block_start', { index: 2, content_block: { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {} } }),
+            event('content_block_delta', { index: 2, delta: { type: 'input_json_delta', partial_json: input.slice(0, 10) } }),
+            event('content_block_delta', { index: 2, delta: { type: 'input_json_delta', partial_json: input.slice(10) } }),
+          ].join(''),
+        );
+      };
+      const controller = new AbortController();
+      const res = await post({ ...request, stream: true }, {}, controller.signal);
+      const reader = res.body!.getReader();
+      let seen = '';
+      while (!seen.includes('input_json_delta')) seen += new TextDecoder().decode((await reader.read()).value);
+      controller.abort();
+      await reader.closed.catch(() => undefined);
+      expect(await usageEvent(res)).toMatchObject({ status: 'aborted', promptTokens: 510, ...expected(), estimated: true });
+    });
+
+    it('a whole message without usage (a compatible server that reports none)', async () => {
+      const message = {
+        id: 'msg_2',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-up',
+        content: [
+          { type: 'thinking', thinking, signature: 'sig' },
+          { type: 'text', text: intro },
+          { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: JSON.parse(input) as unknown },
+        ],
+        stop_reason: 'tool_use',
+      };
+      handler = (_req, _body, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(message));
+      };
+      const res = await post(request);
+      expect(res.status).toBe(200);
+      const usage = await usageEvent(res);
+      expect(usage).toMatchObject({ status: 'success', ...expected(), estimated: true });
+      expect(usage.promptTokens).toBeGreaterThan(0);
+    });
   });
 });

@@ -2,6 +2,8 @@ import type { Exchange } from '../../http/exchange.js';
 import type { ProviderTarget } from '../../providers/types.js';
 import { answerUsage, eventJson, LF, startsWith } from '../forward/bytes.js';
 import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
+import { items, record } from '../forward/output.js';
+import type { OutputText } from '../../providers/token-estimate.js';
 import type { ForwardCall } from '../types.js';
 
 const MESSAGE_START = Buffer.from('event: message_start');
@@ -56,6 +58,24 @@ class MessagesForwarding implements Forwardable {
   estimateInputTokens(): number {
     return this.messages.estimateInputTokens();
   }
+
+  /** A block's start (a tool's name) and its deltas: text, thinking (reasoning), a tool's input JSON. */
+  outputOfEvent(event: unknown, out: OutputText): void {
+    const e = record(event);
+    if (e?.type === 'content_block_start') {
+      blockOutput(e.content_block, out, false);
+    } else if (e?.type === 'content_block_delta') {
+      const delta = record(e.delta);
+      out.add(delta?.text);
+      out.addReasoning(delta?.thinking);
+      out.add(delta?.partial_json);
+    }
+  }
+
+  /** A whole message's content blocks. */
+  outputOfAnswer(answer: unknown, out: OutputText): void {
+    for (const block of items(record(answer)?.content)) blockOutput(block, out, true);
+  }
 }
 
 /**
@@ -69,7 +89,6 @@ class MessagesStreamScanner implements StreamScanner {
   done = false;
   failure: string | undefined;
   reported: ReportedUsage | undefined;
-  contentEvents = 0;
   started = false;
   private input: AnthropicUsageJson | undefined;
 
@@ -79,7 +98,6 @@ class MessagesStreamScanner implements StreamScanner {
       if (data[nl + 1] !== LF) continue;
       const end = nl;
       if (startsWith(data, start, end, CONTENT_BLOCK_DELTA)) {
-        this.contentEvents++;
         this.started = true;
       } else if (startsWith(data, start, end, MESSAGE_START)) {
         this.input = eventJson<{ message?: { usage?: AnthropicUsageJson } }>(data.subarray(start, end))?.message?.usage;
@@ -101,6 +119,21 @@ class MessagesStreamScanner implements StreamScanner {
 
   errorTail(message: string): string {
     return `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message } })}\n\n`;
+  }
+}
+
+/**
+ * The output text of a content block: text, thinking (reasoning), a tool call's name (client or server tool) and,
+ * in a whole message, its input (a stream's block starts with an empty input; its deltas carry it).
+ */
+function blockOutput(value: unknown, out: OutputText, withInput: boolean): void {
+  const block = record(value);
+  if (block === undefined) return;
+  out.add(block.text);
+  out.addReasoning(block.thinking);
+  if (block.type === 'tool_use' || block.type === 'server_tool_use') {
+    out.add(block.name);
+    if (withInput && block.input !== undefined) out.add(JSON.stringify(block.input));
   }
 }
 

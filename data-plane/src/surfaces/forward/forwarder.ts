@@ -11,6 +11,8 @@ import { undici } from '../../upstream/undici.js';
 import type { UsageOutcome } from '../../usage/recorder.js';
 import type { ForwardCall } from '../types.js';
 import { joinPieces } from './bytes.js';
+import { countAnswer, StreamSample, type CountedOutput } from './output.js';
+import type { OutputText } from '../../providers/token-estimate.js';
 
 /** undici's defaults for the shared pool (see upstream/http.ts), kept by the fast path's own deadlines. */
 const DEFAULT_HEADERS_TIMEOUT_MS = 600_000;
@@ -57,8 +59,6 @@ export interface StreamScanner {
   readonly reported: ReportedUsage | undefined;
   /** The id under which the upstream stored the answer (Responses), read when the stream ends; else undefined. */
   readonly storedId?: string | undefined;
-  /** Content events seen: the output estimate (one token each) when no usage is reported. */
-  readonly contentEvents: number;
   /**
    * The protocol's own in-stream error, ending a stream that failed without the upstream saying so (cut short,
    * dropped, timed out). Whatever makes the client's SDK raise instead of returning a truncated answer.
@@ -85,6 +85,13 @@ export interface Forwardable {
   streamScanner(): StreamScanner;
   /** Local estimate of prompt tokens, for an answer that reports none (a stream cut short). */
   estimateInputTokens(): number;
+  /**
+   * Adds the output text of one event of a streamed answer (its JSON, parsed) to `out`: what the output is counted
+   * from when the upstream reports no count (a stream cut short, a provider without usage; see `output.ts`).
+   */
+  outputOfEvent(event: unknown, out: OutputText): void;
+  /** The same for a whole (non-streamed) answer, parsed. */
+  outputOfAnswer(answer: unknown, out: OutputText): void;
 }
 
 export interface ForwardResult {
@@ -152,6 +159,8 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
   private paused = false;
   // Stream state.
   private scanner: StreamScanner | undefined;
+  /** The stream's events, kept for counting its output should the upstream not report it. */
+  private sample: StreamSample | undefined;
   private carry: Buffer | undefined;
   /** The upstream exchange itself failed mid-stream (dropped, timed out): the provider error's message. */
   private failed: string | undefined;
@@ -228,6 +237,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     } else {
       this.mode = 'stream';
       this.scanner = this.request.streamScanner();
+      this.sample = new StreamSample();
       // The client gets the head now (at the end of this loop turn, so events that came with it share its write), as
       // from the provider; the events wait until the answer begins (`hold`).
       this.ex.openEventStreamSoon();
@@ -306,7 +316,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     const bytes = this.takeBody();
     this.ex.send(200, bytes, this.contentType ?? 'application/json');
     const storedId = this.request.storedIdOfJson?.(bytes);
-    this.resolve({ outcome: { status: 'success', httpStatus: 200 }, usage: this.finalUsage(this.request.usageOfJson(bytes), 0), ...(storedId !== undefined && { storedId }) });
+    this.resolve({ outcome: { status: 'success', httpStatus: 200 }, usage: this.finalUsage(this.request.usageOfJson(bytes), bytes), ...(storedId !== undefined && { storedId }) });
   }
 
   private finishError(): void {
@@ -365,6 +375,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     const scanner = this.scanner!;
     const forwarded = scanner.scan(data);
     const end = scanner.end;
+    this.sample!.add(data, end);
     // The incomplete tail is copied so it does not keep the whole read alive.
     if (end < data.length) this.carry = Buffer.from(data.subarray(end));
     return forwarded.length > 0 ? forwarded : undefined;
@@ -389,7 +400,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     this.mode = 'done';
     const ex = this.ex;
     const scanner = this.scanner!;
-    const usage = this.finalUsage(scanner.reported, scanner.contentEvents);
+    const usage = this.finalUsage(scanner.reported, this.sample!);
     if (ex.aborted) {
       this.resolve({ outcome: { status: 'aborted', httpStatus: ex.headersSent ? ex.sentStatus : 499, errorType: 'client_disconnected', errorMessage: 'client disconnected before the stream was complete' }, usage });
       return;
@@ -421,15 +432,26 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     this.resolve({ outcome: { status: 'success', httpStatus: 200 }, usage, ...(storedId !== undefined && { storedId }) });
   }
 
-  private finalUsage(reported: ReportedUsage | undefined, contentEvents: number): FinalUsage {
+  /**
+   * The answer's counts: the upstream's, else local estimates (marked): the prompt from the request, the output
+   * counted from the answer's text (`answer`: the whole body, or the stream's sample), only then.
+   */
+  private finalUsage(reported: ReportedUsage | undefined, answer: Buffer | StreamSample): FinalUsage {
     const known = reported?.inputTokens !== undefined && reported.outputTokens !== undefined;
+    const counted = reported?.outputTokens === undefined ? this.countOutput(answer) : undefined;
     return {
       inputTokens: reported?.inputTokens ?? this.request.estimateInputTokens(),
-      outputTokens: reported?.outputTokens ?? contentEvents,
+      outputTokens: reported?.outputTokens ?? counted!.outputTokens,
       cacheReadTokens: reported?.cacheReadTokens ?? 0,
       cacheWriteTokens: reported?.cacheWriteTokens ?? 0,
-      reasoningTokens: reported?.reasoningTokens ?? 0,
+      reasoningTokens: reported?.reasoningTokens ?? counted?.reasoningTokens ?? 0,
       estimated: !known,
     };
+  }
+
+  private countOutput(answer: Buffer | StreamSample): CountedOutput {
+    const request = this.request;
+    if (answer instanceof StreamSample) return answer.count((event, out) => request.outputOfEvent(event, out));
+    return countAnswer(answer, (json, out) => request.outputOfAnswer(json, out));
   }
 }

@@ -6,6 +6,8 @@ import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
 import { startRawUpstream, type RawHandler, type RawRequest, type RawUpstream } from '../../test-support/raw-upstream.js';
 import { afterOpening, postChat, sseData } from '../../test-support/sse.js';
 import { waitFor } from '../../test-support/wait.js';
+import { countTextTokens } from '../../providers/token-estimate.js';
+import { SAMPLE_BYTES } from '../forward/output.js';
 import { usageOfJson } from './forward.js';
 
 /**
@@ -102,7 +104,7 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     expect(await usageEvent(res)).toMatchObject({ status: 'success', promptTokens: 21, completionTokens: 3 });
   });
 
-  it('ends a stream the upstream cut short with an error event, billing one token per content event', async () => {
+  it('ends a stream the upstream cut short with an error event, billing what was streamed', async () => {
     handler = streamParts(STREAM.slice(0, 3), { end: false });
     const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'count' }] });
     expect(res.status).toBe(200);
@@ -110,8 +112,84 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     expect(data).toHaveLength(4);
     expect(JSON.parse(data.at(-1)!)).toMatchObject({ error: { type: 'api_error', code: 'upstream_error' } });
     const event = await usageEvent(res);
-    expect(event).toMatchObject({ status: 'error', httpStatus: 200, errorType: 'upstream_error', completionTokens: 3 });
+    expect(event).toMatchObject({ status: 'error', httpStatus: 200, errorType: 'upstream_error', completionTokens: countTextTokens('ab'), estimated: true });
     expect(event.promptTokens).toBeGreaterThan(0);
+  });
+
+  describe('output the upstream does not count, counted with the tokenizer', () => {
+    const answerText = ['The gateway counts ', 'every token it forwarded, ', 'not every chunk.'];
+    const toolCall = [
+      chunk('{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"get_weather","arguments":""}}]}'),
+      chunk('{"tool_calls":[{"index":0,"function":{"arguments":"{\\"city\\": "}}]}'),
+      chunk('{"tool_calls":[{"index":0,"function":{"arguments":"\\"Paris\\"}"}}]}'),
+    ];
+    const reasoning = chunk(`{"reasoning_content":"First, think about what a token is."}`);
+    // (Counted in the tests: the tokenizer is loaded by then.)
+    const counted = () => countTextTokens(answerText.join('') + 'get_weather{"city": "Paris"}');
+    const reasoningTokens = () => countTextTokens('First, think about what a token is.');
+
+    it('a stream cut short: its text, tool calls and reasoning, marked estimated', async () => {
+      handler = streamParts([STREAM[0]!, reasoning, ...answerText.map((text) => chunk(JSON.stringify({ content: text }))), ...toolCall], { end: false });
+      const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] });
+      await res.text();
+      const event = await usageEvent(res);
+      expect(event).toMatchObject({ status: 'error', completionTokens: reasoningTokens() + counted(), reasoningTokens: reasoningTokens(), estimated: true });
+      // Tokens, not events: seven content events carried more.
+      expect(event.completionTokens).toBeGreaterThan(7);
+    });
+
+    it('a whole stream from a server that sends no usage chunk', async () => {
+      handler = streamParts([STREAM[0]!, ...answerText.map((text) => chunk(JSON.stringify({ content: text }))), chunk('{}', 'stop'), DONE]);
+      const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] });
+      await res.text();
+      expect(await usageEvent(res)).toMatchObject({ status: 'success', completionTokens: countTextTokens(answerText.join('')), reasoningTokens: 0, estimated: true });
+    });
+
+    it('a plain answer without usage: the message, its tool calls and reasoning', async () => {
+      const message = {
+        role: 'assistant',
+        content: answerText.join(''),
+        reasoning_content: 'First, think about what a token is.',
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Paris"}' } }],
+      };
+      handler = (_req, _body, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: 'x', object: 'chat.completion', model: 'up-model', choices: [{ index: 0, message, finish_reason: 'tool_calls' }] }));
+      };
+      const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', messages: [{ role: 'user', content: 'What is a token?' }] });
+      expect(res.status).toBe(200);
+      const event = await usageEvent(res);
+      expect(event).toMatchObject({ status: 'success', completionTokens: reasoningTokens() + counted(), reasoningTokens: reasoningTokens(), estimated: true });
+      expect(event.promptTokens).toBeGreaterThan(0);
+      // Billed: 1 USD per input token, 2 per output token on this deployment.
+      expect(Number(event.cost)).toBe(event.promptTokens + 2 * event.completionTokens);
+    });
+
+    it('a legacy completion cut short: its text', async () => {
+      const completion = (text: string) => `data: ${JSON.stringify({ id: 'c', object: 'text_completion', created: 1, model: 'up', choices: [{ index: 0, text, logprobs: null, finish_reason: null }] })}\n\n`;
+      handler = streamParts(answerText.map(completion), { end: false });
+      const res = await fetch(`${t.baseUrl}/v1/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEYS.full}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'compat', prompt: 'Say it', stream: true }),
+      });
+      await res.text();
+      expect(await usageEvent(res)).toMatchObject({ status: 'error', completionTokens: countTextTokens(answerText.join('')), estimated: true });
+    });
+
+    it('a long stream: counted from the first events it keeps, scaled to the rest', async () => {
+      // " word" is one token; 3,000 chunks are several times what a stream keeps.
+      const words = 3_000;
+      const chunks = Array.from({ length: words }, () => chunk('{"content":" word"}'));
+      expect(chunks.join('').length).toBeGreaterThan(4 * SAMPLE_BYTES);
+      handler = streamParts([STREAM[0]!, ...[0, 1, 2].map((i) => chunks.slice(i * 1_000, (i + 1) * 1_000).join(''))], { end: false });
+      const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] });
+      await res.text();
+      const event = await usageEvent(res);
+      // Within 3%: the sample's share of events without text (the opening role chunk) is scaled up with the rest.
+      expect(Math.abs(event.completionTokens - words)).toBeLessThanOrEqual(words * 0.03);
+      expect(event.estimated).toBe(true);
+    });
   });
 
   it('opens the stream at the upstream\'s 200 but holds the role chunk back until the answer begins: a stream that dies before then carries only the error event', async () => {
@@ -244,7 +322,7 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     await reader.closed.catch(() => undefined);
     await upstream.lastClosed;
     expect(performance.now() - t0).toBeLessThan(1_000);
-    expect(await usageEvent(res)).toMatchObject({ status: 'aborted', httpStatus: 200, errorType: 'client_disconnected', completionTokens: 2 });
+    expect(await usageEvent(res)).toMatchObject({ status: 'aborted', httpStatus: 200, errorType: 'client_disconnected', completionTokens: countTextTokens('a'), estimated: true });
   });
 
   it('stops reading upstream while the client does not read (backpressure), then delivers every byte', async () => {

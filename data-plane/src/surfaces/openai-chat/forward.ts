@@ -2,6 +2,8 @@ import type { Exchange } from '../../http/exchange.js';
 import type { ProviderTarget } from '../../providers/types.js';
 import { answerUsage, eventJson, LF, startsWith } from '../forward/bytes.js';
 import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
+import { items, record } from '../forward/output.js';
+import type { OutputText } from '../../providers/token-estimate.js';
 import type { ForwardCall } from '../types.js';
 
 const DONE = Buffer.from('data: [DONE]');
@@ -63,6 +65,48 @@ class ChatForwarding implements Forwardable {
   estimateInputTokens(): number {
     return this.chat.estimateInputTokens();
   }
+
+  /** A chunk's choices: their `delta` (chat) or `text` (legacy completions). */
+  outputOfEvent(event: unknown, out: OutputText): void {
+    for (const choice of items(record(event)?.choices)) {
+      if (this.protocol === 'openai-completions') out.add(record(choice)?.text);
+      else messageOutput(record(choice)?.delta, out);
+    }
+  }
+
+  /** A whole answer's choices: their `message` (chat) or `text` (legacy completions). */
+  outputOfAnswer(answer: unknown, out: OutputText): void {
+    for (const choice of items(record(answer)?.choices)) {
+      if (this.protocol === 'openai-completions') out.add(record(choice)?.text);
+      else messageOutput(record(choice)?.message, out);
+    }
+  }
+}
+
+/**
+ * The output text of a chat message or delta: its content (a string, or parts), refusal, tool calls' (and the
+ * legacy function call's) names and arguments or input; reasoning as compatible servers send it (`reasoning_content`: vLLM,
+ * DeepSeek; `reasoning`: OpenRouter, Ollama).
+ */
+function messageOutput(value: unknown, out: OutputText): void {
+  const message = record(value);
+  if (message === undefined) return;
+  if (Array.isArray(message.content)) for (const part of message.content) out.add(record(part)?.text);
+  else out.add(message.content);
+  out.add(message.refusal);
+  out.addReasoning(message.reasoning_content);
+  out.addReasoning(message.reasoning);
+  for (const call of items(message.tool_calls)) {
+    const c = record(call);
+    // A function call has `function: {name, arguments}`; a custom tool's call `custom: {name, input}`.
+    const fn = record(c?.function) ?? record(c?.custom);
+    out.add(fn?.name);
+    out.add(fn?.arguments);
+    out.add(fn?.input);
+  }
+  const legacy = record(message.function_call);
+  out.add(legacy?.name);
+  out.add(legacy?.arguments);
 }
 
 /**
@@ -76,7 +120,6 @@ class ChatStreamScanner implements StreamScanner {
   done = false;
   failure: string | undefined;
   reported: ReportedUsage | undefined;
-  contentEvents = 0;
   started = false;
 
   constructor(private readonly includeUsage: boolean) {}
@@ -101,10 +144,9 @@ class ChatStreamScanner implements StreamScanner {
         this.reported = reportedUsage(eventJson<{ usage?: OpenAiUsageJson | null }>(event)?.usage ?? undefined) ?? this.reported;
         // The usage-only chunk we asked for on the client's behalf: not theirs to see.
         skip = !this.includeUsage && event.indexOf(EMPTY_CHOICES) !== -1;
-      } else {
-        this.contentEvents++;
+      } else if (!this.started && !beforeAnswer(data, start, end)) {
         // Until the answer begins each event is checked for more than the opening role (only the first one or two).
-        if (!this.started && !beforeAnswer(data, start, end)) this.started = true;
+        this.started = true;
       }
       if (usageAt !== -1 && usageAt < next) usageAt = findUsageObject(data, next);
       if (skip) {

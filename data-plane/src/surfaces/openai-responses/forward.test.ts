@@ -7,6 +7,7 @@ import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-
 import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
 import { parseEvents, postResponses } from '../../test-support/sse-events.js';
 import { waitFor } from '../../test-support/wait.js';
+import { countTextTokens } from '../../providers/token-estimate.js';
 import { responsesUsageOfJson } from './forward.js';
 
 /**
@@ -165,7 +166,7 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     expect(final.usage).toMatchObject({ input_tokens: 21, output_tokens: 3 });
   });
 
-  it('ends a stream the upstream cut short with response.failed and an error event the SDK raises, billing one token per delta', async () => {
+  it('ends a stream the upstream cut short with response.failed and an error event the SDK raises, billing what was streamed', async () => {
     const events = stream();
     handler = streamParts(events.slice(0, 6), { end: false });
     const res = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt', stream: true, input: 'count to three' });
@@ -177,7 +178,7 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     expect(tail[0]!.data).toMatchObject({ response: { id: 'resp_up1', model: 'gpt-up-2025', status: 'failed', error: { code: 'upstream_error' } } });
     expect(tail[1]!.data).toMatchObject({ code: 'upstream_error', message: expect.any(String), error: { type: 'api_error', code: 'upstream_error' } });
     const usage = await usageEvent(res);
-    expect(usage).toMatchObject({ status: 'error', httpStatus: 200, errorType: 'upstream_error', completionTokens: 2 });
+    expect(usage).toMatchObject({ status: 'error', httpStatus: 200, errorType: 'upstream_error', completionTokens: countTextTokens('ab'), estimated: true });
     expect(usage.promptTokens).toBeGreaterThan(0);
 
     handler = streamParts(events.slice(0, 6), { end: false });
@@ -298,7 +299,47 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     await reader.closed.catch(() => undefined);
     await upstreamClosed;
     expect(performance.now() - t0).toBeLessThan(1_000);
-    expect(await usageEvent(res)).toMatchObject({ status: 'aborted', errorType: 'client_disconnected', completionTokens: 2 });
+    expect(await usageEvent(res)).toMatchObject({ status: 'aborted', errorType: 'client_disconnected', completionTokens: countTextTokens('ab'), estimated: true });
+  });
+
+  describe('output the upstream does not count, counted with the tokenizer', () => {
+    const summary = 'The user wants the weather, so call the tool.';
+    const text = ['Calling the weather tool ', 'for Paris now.'];
+    const args = '{"city": "Paris"}';
+    const call = { id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'call_1', name: 'get_weather', arguments: args };
+    const reasoningItem = { id: 'rs_1', type: 'reasoning', summary: [{ type: 'summary_text', text: summary }] };
+    const message = { ...MESSAGE, content: [{ type: 'output_text', annotations: [], text: text.join('') }] };
+    const expected = () => ({ reasoningTokens: countTextTokens(summary), completionTokens: countTextTokens(summary) + countTextTokens(text.join('') + 'get_weather' + args) });
+
+    it('a stream cut short: text, reasoning summary and a function call, marked estimated', async () => {
+      sequence = 0;
+      const events = [
+        event('response.created', { response: responseObject('in_progress', [], null) }),
+        event('response.output_item.added', { output_index: 0, item: { ...reasoningItem, summary: [] } }),
+        event('response.reasoning_summary_text.delta', { item_id: 'rs_1', output_index: 0, summary_index: 0, delta: summary }),
+        event('response.output_item.added', { output_index: 1, item: { ...message, status: 'in_progress', content: [] } }),
+        ...text.map((delta) => event('response.output_text.delta', { item_id: 'msg_1', output_index: 1, content_index: 0, delta })),
+        event('response.output_item.added', { output_index: 2, item: { ...call, status: 'in_progress', arguments: '' } }),
+        event('response.function_call_arguments.delta', { item_id: 'fc_1', output_index: 2, delta: args.slice(0, 9) }),
+        event('response.function_call_arguments.delta', { item_id: 'fc_1', output_index: 2, delta: args.slice(9) }),
+      ];
+      handler = streamParts(events, { end: false });
+      const res = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt', stream: true, input: 'weather in Paris?' });
+      await res.text();
+      expect(await usageEvent(res)).toMatchObject({ status: 'error', ...expected(), estimated: true });
+    });
+
+    it('a whole response without usage (a compatible server): its output items', async () => {
+      handler = (_req, _body, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(responseObject('completed', [reasoningItem, message, call], null)));
+      };
+      const res = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt', input: 'weather in Paris?' });
+      expect(res.status).toBe(200);
+      const usage = await usageEvent(res);
+      expect(usage).toMatchObject({ status: 'success', ...expected(), estimated: true });
+      expect(usage.promptTokens).toBeGreaterThan(0);
+    });
   });
 });
 

@@ -1,9 +1,10 @@
 import type { Exchange } from '../../http/exchange.js';
 import { errors } from '../../http/errors.js';
 import type { ProviderTarget } from '../../providers/types.js';
-import { estimatePromptTokens } from '../../providers/token-estimate.js';
+import { estimatePromptTokens, type OutputText } from '../../providers/token-estimate.js';
 import { answerUsage, endsWith, eventJson, LF, lastUsageObject, startsWith } from '../forward/bytes.js';
 import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
+import { items, record } from '../forward/output.js';
 import type { ForwardCall } from '../types.js';
 import type { ParsedResponsesRequest } from './request.js';
 
@@ -75,6 +76,48 @@ class ResponsesForwarding implements Forwardable {
       return Math.ceil((JSON.stringify(input ?? '').length + (typeof instructions === 'string' ? instructions.length : 0)) / 4);
     }
   }
+
+  /**
+   * Deltas carry the output: text, refusals, function and custom tool calls' input, code (`*.delta` with a string
+   * `delta`); reasoning's (`response.reasoning_text.delta`, `response.reasoning_summary_text.delta`) is reasoning.
+   * A function call's name comes with its item (`response.output_item.added`). Audio is not text.
+   */
+  outputOfEvent(event: unknown, out: OutputText): void {
+    const e = record(event);
+    const type = e?.type;
+    if (typeof type !== 'string') return;
+    if (type === 'response.output_item.added') {
+      out.add(record(e!.item)?.name);
+    } else if (type.endsWith('.delta') && !type.includes('audio')) {
+      if (type.includes('reasoning')) out.addReasoning(e!.delta);
+      else out.add(e!.delta);
+    }
+  }
+
+  /** A whole response's output items. */
+  outputOfAnswer(answer: unknown, out: OutputText): void {
+    for (const value of items(record(answer)?.output)) {
+      const item = record(value);
+      switch (item?.type) {
+        case 'message':
+          for (const part of items(item.content)) {
+            out.add(record(part)?.text);
+            out.add(record(part)?.refusal);
+          }
+          break;
+        case 'reasoning':
+          for (const part of items(item.summary)) out.addReasoning(record(part)?.text);
+          for (const part of items(item.content)) out.addReasoning(record(part)?.text);
+          break;
+        default:
+          // Function and custom tool calls, and the calls of tools the provider runs (their code, their arguments).
+          out.add(item?.name);
+          out.add(item?.arguments);
+          out.add(item?.input);
+          out.add(item?.code);
+      }
+    }
+  }
 }
 
 const EVENT_LINE = Buffer.from('event: ');
@@ -101,7 +144,7 @@ interface TerminalEvent {
 
 /**
  * Reads a Responses stream as it passes: `event: <type>` + `data: {…}` events, numbered by `sequence_number`.
- * Deltas (`*.delta`) are counted (the output estimate when no usage arrives); the terminal events are parsed for
+ * The first delta (`*.delta`) begins the answer; the terminal events are parsed for
  * usage and failure; `response.created` is kept (copied) to build the `response.failed` a broken stream ends with.
  */
 class ResponsesStreamScanner implements StreamScanner {
@@ -109,11 +152,8 @@ class ResponsesStreamScanner implements StreamScanner {
   done = false;
   failure: string | undefined;
   reported: ReportedUsage | undefined;
-  contentEvents = 0;
   /** A delta (text, function arguments, reasoning) has arrived: the answer has begun. */
-  get started(): boolean {
-    return this.contentEvents > 0;
-  }
+  started = false;
   /** Typed events seen: with the created event's number, the next `sequence_number`. */
   private events = 0;
   private created: Buffer | undefined;
@@ -158,7 +198,7 @@ class ResponsesStreamScanner implements StreamScanner {
     }
     this.events++;
     if (endsWith(data, typeStart, typeEnd, DELTA)) {
-      this.contentEvents++;
+      this.started = true;
       return;
     }
     if (typeIs(data, typeStart, typeEnd, CREATED)) {
