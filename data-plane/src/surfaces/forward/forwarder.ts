@@ -159,7 +159,10 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
   private paused = false;
   // Stream state.
   private scanner: StreamScanner | undefined;
-  /** The stream's events, kept for counting its output should the upstream not report it. */
+  /**
+   * The stream's events, kept for counting its output should the upstream not report it: from the first read on, until
+   * a read brings the count (most streams end with it in their last read; a stream that arrives whole keeps nothing).
+   */
   private sample: StreamSample | undefined;
   private carry: Buffer | undefined;
   /** The upstream exchange itself failed mid-stream (dropped, timed out): the provider error's message. */
@@ -237,7 +240,6 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     } else {
       this.mode = 'stream';
       this.scanner = this.request.streamScanner();
-      this.sample = new StreamSample();
       // The client gets the head now (at the end of this loop turn, so events that came with it share its write), as
       // from the provider; the events wait until the answer begins (`hold`).
       this.ex.openEventStreamSoon();
@@ -375,7 +377,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     const scanner = this.scanner!;
     const forwarded = scanner.scan(data);
     const end = scanner.end;
-    this.sample!.add(data, end);
+    if (scanner.reported?.outputTokens === undefined) (this.sample ??= new StreamSample()).add(data, end);
     // The incomplete tail is copied so it does not keep the whole read alive.
     if (end < data.length) this.carry = Buffer.from(data.subarray(end));
     return forwarded.length > 0 ? forwarded : undefined;
@@ -400,7 +402,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     this.mode = 'done';
     const ex = this.ex;
     const scanner = this.scanner!;
-    const usage = this.finalUsage(scanner.reported, this.sample!);
+    const usage = this.finalUsage(scanner.reported, this.sample ?? new StreamSample());
     if (ex.aborted) {
       this.resolve({ outcome: { status: 'aborted', httpStatus: ex.headersSent ? ex.sentStatus : 499, errorType: 'client_disconnected', errorMessage: 'client disconnected before the stream was complete' }, usage });
       return;
