@@ -299,6 +299,15 @@ describe('RedisLimiter on a Redis of its own', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
   });
 
+  it('counts subjects whose ids are not ASCII (an end user named by the client) under their own keys', async () => {
+    limiter = new RedisLimiter(new Redis(server.url), { keyPrefix: `${prefix}utf8:` });
+    const zoe = testSubject({ kind: 'end_user', id: 'Zoë 🚀 東京', rpm: 1 });
+    const zoey = testSubject({ kind: 'end_user', id: 'Zoey', rpm: 1 });
+    const [first, second, other] = await Promise.all([limiter.admit(admitInput([zoe])), limiter.admit(admitInput([zoe])), limiter.admit(admitInput([zoey]))]);
+    expect([first.ok, second.ok, other.ok]).toEqual([true, false, true]);
+    expect(await admin.keys(`${prefix}utf8:end_user:Zoë 🚀 東京:*`)).toHaveLength(1);
+  });
+
   it('loads its scripts again when Redis has lost them', async () => {
     limiter = new RedisLimiter(new Redis(server.url));
     const subject = testSubject({ rpm: 2, tpm: 1_000 });
