@@ -32,7 +32,7 @@ try {
       const gaps = JSON.stringify({ model: 'bench-gpt', stream: true, bench_gap_ms: 10, messages: [{ role: 'user', content: 'Count.' }] });
       const r = await streamLoad(target, gaps, { seconds: Number(seconds), concurrency: Number(conc), staggerMs: 10 });
       const p50 = (xs: number[]) => percentile(sortedCopy(xs), 50);
-      console.log(JSON.stringify({ streams: r.completed, ttftP50: p50(r.ttft), requestLegP50: p50(r.requestLeg), clientLegP50: p50(r.clientLeg), chunkLegP50: p50(r.chunkLeg), cpuMsPerStream: (cpuMs(stack.gateway.pid!) - before) / r.completed }));
+      console.log(JSON.stringify({ streams: r.completed, ttftP50: p50(r.ttft), ttftP99: percentile(sortedCopy(r.ttft), 99), ttftMax: Math.max(...r.ttft), requestLegP50: p50(r.requestLeg), clientLegP50: p50(r.clientLeg), chunkLegP50: p50(r.chunkLeg), cpuMsPerStream: (cpuMs(stack.gateway.pid!) - before) / r.completed }));
       continue;
     }
     const r = await wrkLoad(target, body, Number(conc), Number(seconds), expect);
