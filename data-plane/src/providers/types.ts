@@ -64,6 +64,11 @@ export interface ForwardCapability {
   upstream(protocol: InboundProtocol, target: ProviderTarget, secrets: SecretResolver): { url: string; headers: Record<string, string> };
   /** The provider's error response → canonical error (same mapping as its adapter uses). */
   mapError(status: number, headers: Record<string, string | string[] | undefined>, body: string): ProviderError;
+  /**
+   * OpenAI chat and completions: whether the deployment takes `stream_options` (default: yes). Where it does not, a
+   * forwarded stream goes without, and the gateway counts its usage and writes the usage chunk the client asked for.
+   */
+  takesStreamOptions?(target: ProviderTarget): boolean;
 }
 
 /** A provider as generic code sees it: the adapter's stages composed, its wire type erased. */

@@ -236,6 +236,20 @@ describe('Azure OpenAI stand-in, judged by the AzureOpenAI client', () => {
     expect((error as APIError).code).toBe('content_filter');
   });
 
+  it('refuses stream_options on an api-version older than 2024-09-01-preview, as Azure does, and streams without them', async () => {
+    const old = new AzureOpenAI({ endpoint: standIn.url, apiKey: STAND_IN_API_KEY, apiVersion: '2024-06-01', deployment: 'my-gpt4o', maxRetries: 0 });
+    const messages = [{ role: 'user' as const, content: 'old version' }];
+    const error = await old.chat.completions.create({ model: 'gpt-4o', messages, stream: true, stream_options: { include_usage: true } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as APIError).message).toContain('Unrecognized request argument supplied: stream_options');
+    const final = await old.chat.completions.stream({ model: 'gpt-4o', messages }).finalChatCompletion();
+    expect(final.choices[0]!.message.content).toBe('Echo: old version');
+    expect(final.usage).toBeUndefined();
+    // A newer one takes them.
+    const usage = await client.chat.completions.stream({ model: 'gpt-4o', messages, stream_options: { include_usage: true } }).finalChatCompletion();
+    expect(usage.usage?.completion_tokens).toBeGreaterThan(0);
+  });
+
   it('rejects a wrong api-key with 401', async () => {
     const wrong = new AzureOpenAI({ endpoint: standIn.url, apiKey: 'nope', apiVersion: '2024-10-21', deployment: 'd', maxRetries: 0 });
     const error = await wrong.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);

@@ -141,6 +141,17 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
       return sendNotFound(res, azure, method, url.pathname);
     }
 
+    if (target.deployment !== undefined && (body as { stream_options?: unknown } | undefined)?.stream_options !== undefined && !takesStreamOptions(url.searchParams.get('api-version')!)) {
+      // Azure's api-versions before 2024-09-01-preview know no stream_options and refuse the whole request.
+      return sendJson(res, 400, {
+        error: {
+          message: 'Unrecognized request argument supplied: stream_options. Please contact us through an Azure support request at: https://go.microsoft.com/fwlink/?linkid=2213926 for further questions.',
+          type: 'invalid_request_error',
+          param: '',
+          code: null,
+        },
+      });
+    }
     const plan = faults.take();
     if (!(await awaitLatency(plan, res))) return;
     switch (target.operation) {
@@ -188,6 +199,12 @@ function record(req: IncomingMessage, res: ServerResponse, url: URL, body: unkno
     inference,
     closed: new Promise<void>((resolve) => res.once('close', () => resolve())),
   };
+}
+
+/** Whether an Azure api-version takes `stream_options`: 2024-09-01-preview and later (a date), or a named version. */
+function takesStreamOptions(apiVersion: string): boolean {
+  const date = /^\d{4}-\d{2}-\d{2}/.exec(apiVersion)?.[0];
+  return date === undefined || date >= '2024-09-01';
 }
 
 function header(value: string | string[] | undefined): string | undefined {

@@ -51,6 +51,17 @@ function azureResponses(target: ProviderTarget, secrets: SecretResolver): Upstre
   };
 }
 
+/**
+ * Whether the deployment's api-version takes `stream_options` (`include_usage`: the usage chunk a stream ends with).
+ * Azure added it in 2024-09-01-preview (GA in 2024-10-21); earlier versions, still common pins (2024-06-01,
+ * 2024-02-01), answer 400 "Unrecognized request argument supplied: stream_options" to any request carrying it. A
+ * version that is not a date is a newer named one (`preview`, `latest`).
+ */
+export function azureTakesStreamOptions(target: ProviderTarget): boolean {
+  const date = /^\d{4}-\d{2}-\d{2}/.exec(target.apiVersion ?? '')?.[0];
+  return date === undefined || date >= '2024-09-01';
+}
+
 export const azureEndpoints: OpenAiEndpoints = {
   chat: azureChatUpstream,
   completions: azureCompletionsUpstream,

@@ -61,6 +61,20 @@ describe('azure provider against the Azure OpenAI stand-in', () => {
     }
   });
 
+  it('streams from an api-version older than stream_options without them (Azure would refuse the request): no usage reported', async () => {
+    const events = await collect(provider.chat(ask('old version'), call({ apiVersion: '2024-06-01' })));
+    expect(events.filter((e) => e.type === 'text-delta').map((e) => e.text).join('')).toBe('Echo: old version');
+    expect(standIn.requests.at(-1)!.body).toMatchObject({ stream: true });
+    expect(standIn.requests.at(-1)!.body).not.toHaveProperty('stream_options');
+    expect(events.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'stop' } });
+    expect((events.at(-1) as { usage?: { outputTokens?: number } }).usage?.outputTokens).toBeUndefined();
+    // 2024-09-01-preview and later, and named versions, take them.
+    for (const apiVersion of ['2024-09-01-preview', '2025-04-01-preview', 'preview']) {
+      await collect(provider.chat(ask('newer'), call({ apiVersion })));
+      expect(standIn.requests.at(-1)!.body).toMatchObject({ stream_options: { include_usage: true } });
+    }
+  });
+
   it("maps Azure's 400 content_filter error to content_policy_violation", async () => {
     const [event] = await collect(provider.chat(ask(directive({ fault: { kind: 'http', status: 400, code: 'content_filter' } })), call()));
     expect(event).toMatchObject({ type: 'error', error: { status: 400, type: 'invalid_request_error', code: 'content_policy_violation', provider: 'azure', message: expect.stringContaining('content management policy') } });

@@ -1,7 +1,7 @@
 import type { ProviderKind } from '@tollgate/schema';
 import type { ProviderError } from '../../canonical/errors.js';
 import { defineProvider } from '../define-provider.js';
-import type { ForwardCapability, Provider, ProviderAdapter } from '../types.js';
+import type { ForwardCapability, Provider, ProviderAdapter, ProviderTarget } from '../types.js';
 import type { OpenAiEndpoints } from './api.js';
 import { callChat } from './call.js';
 import { embed } from './embed.js';
@@ -20,13 +20,18 @@ export interface OpenAiFlavour {
   readonly request?: Partial<OpenAiRequestOptions>;
   /** Recognises the provider's safety-system error bodies, mapped to `content_policy_violation`. */
   readonly contentPolicy?: ContentPolicyCheck;
+  /**
+   * Whether a deployment takes `stream_options.include_usage` (default: every one). Where it does not, streams go
+   * without it and their usage is counted locally (marked estimated).
+   */
+  readonly takesStreamOptions?: (target: ProviderTarget) => boolean;
 }
 
 export function openAiProtocolAdapter(flavour: OpenAiFlavour): ProviderAdapter<OpenAiChatBody> {
   const requestOptions = { ...OPENAI_REQUEST_OPTIONS, ...flavour.request };
   return {
     kind: flavour.kind,
-    translateRequest: (request, target) => translateRequest(request, target, requestOptions),
+    translateRequest: (request, target) => translateRequest(request, target, requestOptions, flavour.takesStreamOptions?.(target) ?? true),
     call: (wire, call) =>
       callChat(wire, call, {
         provider: flavour.kind,
@@ -62,5 +67,6 @@ function openAiForward(flavour: OpenAiFlavour): ForwardCapability {
       throw { status: 500, type: 'api_error', code: 'upstream_error', message: `${flavour.kind} cannot take ${protocol} requests verbatim`, provider: flavour.kind } satisfies ProviderError;
     },
     mapError: (status, headers, body) => mapHttpError(flavour.kind, status, headers, body, flavour.contentPolicy),
+    ...(flavour.takesStreamOptions && { takesStreamOptions: flavour.takesStreamOptions }),
   };
 }

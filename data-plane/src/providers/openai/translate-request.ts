@@ -38,11 +38,12 @@ export const OPENAI_REQUEST_OPTIONS: OpenAiRequestOptions = { maxTokensField: 'm
  * - `tool` messages take text only, so the images and PDFs a tool returned (a screenshot, a file Claude Code read)
  *   follow the tool messages in one `user` message, each result's labelled with its call id, and the tool message
  *   says they follow: the model sees them, nothing is dropped.
- * - When streaming, `stream_options.include_usage` is always on: the gateway bills from that last chunk.
+ * - When streaming, `stream_options.include_usage` is on wherever the deployment takes it (`streamOptions`; not
+ *   Azure's older api-versions): the gateway bills from that last chunk, else from its own count.
  * - Unknown fields of an OpenAI chat client (`passthrough`) go through untouched; what the gateway set wins.
  * @see https://platform.openai.com/docs/api-reference/chat/create
  */
-export function translateRequest(request: CanonicalRequest, target: ProviderTarget, options: OpenAiRequestOptions = OPENAI_REQUEST_OPTIONS): OpenAiChatBody {
+export function translateRequest(request: CanonicalRequest, target: ProviderTarget, options: OpenAiRequestOptions = OPENAI_REQUEST_OPTIONS, streamOptions = true): OpenAiChatBody {
   const passthrough = request.passthrough?.protocol === 'openai-chat' ? request.passthrough.fields : {};
   const effort = reasoningEffort(request.reasoning);
   return {
@@ -63,7 +64,7 @@ export function translateRequest(request: CanonicalRequest, target: ProviderTarg
     ...(request.responseFormat && { response_format: toResponseFormat(request.responseFormat) }),
     ...(effort && { reasoning_effort: effort }),
     ...(request.user !== undefined && { user: request.user }),
-    ...(request.stream ? { stream: true, stream_options: { include_usage: true } } : { stream: false }),
+    ...(request.stream ? { stream: true, ...(streamOptions && { stream_options: { include_usage: true } }) } : { stream: false }),
   };
 }
 

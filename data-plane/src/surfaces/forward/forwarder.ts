@@ -17,8 +17,6 @@ import type { OutputText } from '../../providers/token-estimate.js';
 /** undici's defaults for the shared pool (see upstream/http.ts), kept by the fast path's own deadlines. */
 const DEFAULT_HEADERS_TIMEOUT_MS = 600_000;
 const DEFAULT_BODY_TIMEOUT_MS = 600_000;
-/** Below this a deadline is left to undici's exact timer: the coarse sweep would be too coarse for it. */
-const COARSE_MIN_MS = 1_000;
 
 /** Token counts an answer reported, in the gateway's terms (`inputTokens` includes cache reads); unknown: undefined. */
 export interface ReportedUsage {
@@ -64,6 +62,8 @@ export interface StreamScanner {
    * dropped, timed out). Whatever makes the client's SDK raise instead of returning a truncated answer.
    */
   errorTail(message: string): string;
+  /** What the gateway itself ends a complete stream with, from its final usage (a usage chunk the upstream could not send). */
+  closing?(usage: FinalUsage): string | undefined;
 }
 
 /**
@@ -73,8 +73,11 @@ export interface StreamScanner {
 export interface Forwardable {
   readonly protocol: InboundProtocol;
   readonly stream: boolean;
-  /** The body to send upstream, serialised: the client's, with only what the gateway must set (the model). */
-  upstreamBody(target: ProviderTarget): string;
+  /**
+   * The body to send upstream, serialised: the client's, with only what the gateway must set (the model).
+   * `streamOptions`: whether the deployment takes OpenAI's `stream_options` (see `ForwardCapability`).
+   */
+  upstreamBody(target: ProviderTarget, streamOptions: boolean): string;
   /** Headers of the client's that the provider should see too (Anthropic's `anthropic-beta`); the provider's win. */
   readonly clientHeaders?: Readonly<Record<string, string>>;
   /** Usage of a whole (non-streamed) answer; undefined when it reports none or is not JSON. */
@@ -128,14 +131,16 @@ export function forwardRequest(ex: Exchange, request: Forwardable, call: Forward
   const headersTimeoutMs = target.timeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
   // A stream's longest silence: the deployment's stream idle timeout, else its timeout, else undici's default.
   const bodyTimeoutMs = target.streamIdleTimeoutMs ?? target.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
-  const forwarded = new ForwardedCall(ex, request, target.provider, call, headersTimeoutMs >= COARSE_MIN_MS ? headersTimeoutMs : 0, bodyTimeoutMs >= COARSE_MIN_MS ? bodyTimeoutMs : 0);
+  const forwarded = new ForwardedCall(ex, request, target.provider, call, headersTimeoutMs, bodyTimeoutMs);
   return forwarded.start({
     url,
     headers: flat,
-    body: request.upstreamBody(target),
-    // The deadlines are the call's own (see upstream/deadlines.ts), except a short headers timeout.
-    headersTimeoutMs: headersTimeoutMs >= COARSE_MIN_MS ? 0 : headersTimeoutMs,
-    bodyTimeoutMs: bodyTimeoutMs >= COARSE_MIN_MS ? 0 : bodyTimeoutMs,
+    body: request.upstreamBody(target, capability.takesStreamOptions?.(target) ?? true),
+    // The deadlines are the call's own (see upstream/deadlines.ts), short ones too: undici's headers and body timers
+    // are its "fast timers" whatever the delay, about a second coarse (a 200 ms timeout fired after 0.5–1 s), where
+    // the sweep is a quarter of one.
+    headersTimeoutMs: 0,
+    bodyTimeoutMs: 0,
   });
 }
 
@@ -183,9 +188,9 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     private readonly request: Forwardable,
     private readonly provider: string,
     private readonly call: ForwardCall,
-    /** Headers timeout this call keeps itself (0: undici keeps it). */
+    /** Headers timeout this call keeps (0: none). */
     private readonly headersTimeoutMs: number,
-    /** Longest silence between body chunks this call allows itself (0: undici keeps it). */
+    /** Longest silence between body chunks this call allows (0: none). */
     private readonly bodyTimeoutMs: number,
   ) {}
 
@@ -428,6 +433,8 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
       this.resolve({ outcome: { status: 'error', httpStatus: ex.sentStatus, errorType: 'upstream_error', errorMessage: failed }, usage });
       return;
     }
+    const closing = scanner.closing?.(usage);
+    if (closing !== undefined) last = last === undefined ? Buffer.from(closing) : Buffer.concat([last, Buffer.from(closing)]);
     if (ex.headersSent || last !== undefined) ex.endStreamWith(last ?? '', 200, SSE_HEADERS);
     else ex.send(200, '', 'text/event-stream');
     const storedId = scanner.storedId;

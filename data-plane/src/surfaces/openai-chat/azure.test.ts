@@ -2,7 +2,10 @@ import OpenAI, { AzureOpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MOCK_REPLY_PREFIX } from '../../providers/mock/reply.js';
 import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
-import { KEYS } from '../../test-support/fixtures.js';
+import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
+import { STAND_IN_API_KEY, startOpenAiStandIn, type OpenAiStandIn } from '../../../../test/stand-ins/openai/server.js';
+import { countTextTokens } from '../../providers/token-estimate.js';
+import { waitFor } from '../../test-support/wait.js';
 
 // Clients built for Azure OpenAI reach Tollgate unchanged: the deployment in the URL is the model name.
 describe('Azure-style route POST /openai/deployments/{deployment}/chat/completions', () => {
@@ -84,5 +87,62 @@ describe('Azure v1 API routes under /openai/v1', () => {
       expect(res.status, path).toBe(404);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
     }
+  });
+});
+
+// An Azure deployment pinned to an api-version from before stream_options (2024-06-01 and earlier, still common):
+// Azure refuses any request that carries them, so the gateway sends none, counts the stream's usage itself and writes
+// the usage chunk a client asked for. Against the Azure stand-in, which refuses them as Azure does.
+describe('an Azure deployment whose api-version predates stream_options', () => {
+  let t: TestDataPlane;
+  let standIn: OpenAiStandIn;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    standIn = await startOpenAiStandIn({ azure: true });
+    process.env.TG_TEST_AZURE_OLD_KEY = STAND_IN_API_KEY;
+    const snapshot = fixtureSnapshot();
+    const azure = { provider: 'azure' as const, providerModel: 'prod-gpt4o', apiBase: standIn.url, apiKeyRef: 'env:TG_TEST_AZURE_OLD_KEY' };
+    snapshot.models.push(model({ id: 'm30', name: 'azure-old', apiVersion: '2024-06-01', ...azure }), model({ id: 'm31', name: 'azure-new', apiVersion: '2024-10-21', ...azure }));
+    t = await startTestDataPlane({ snapshot });
+    client = new OpenAI({ apiKey: KEYS.full, baseURL: `${t.baseUrl}/v1`, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await t.close();
+    await standIn.close();
+    delete process.env.TG_TEST_AZURE_OLD_KEY;
+  });
+
+  const usageEvent = (id: string | null | undefined) => waitFor(() => t.cp.acknowledged.get(id!), 'usage event');
+  const messages = [{ role: 'user' as const, content: 'pinned to an old version' }];
+
+  it('streams, with the usage chunk the client asked for counted by the gateway, and bills that count, marked estimated', async () => {
+    const { data: stream, response } = await client.chat.completions.create({ model: 'azure-old', messages, stream: true, stream_options: { include_usage: true } }).withResponse();
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('Echo: pinned to an old version');
+    expect(standIn.requests.at(-1)!.body).not.toHaveProperty('stream_options');
+    // The last chunk is the usage chunk, in the stream's own id and model.
+    const last = chunks.at(-1)!;
+    expect(last).toMatchObject({ id: chunks[0]!.id, object: 'chat.completion.chunk', model: chunks[0]!.model, choices: [] });
+    const output = countTextTokens('Echo: pinned to an old version');
+    expect(last.usage).toMatchObject({ completion_tokens: output, total_tokens: last.usage!.prompt_tokens + output });
+    expect(last.usage!.prompt_tokens).toBeGreaterThan(0);
+    expect(await usageEvent(response.headers.get('x-request-id'))).toMatchObject({ provider: 'azure', promptTokens: last.usage!.prompt_tokens, completionTokens: output, estimated: true });
+  });
+
+  it('sends no usage chunk to a client that did not ask for one', async () => {
+    const stream = await client.chat.completions.create({ model: 'azure-old', messages, stream: true });
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('Echo: pinned to an old version');
+    expect(chunks.some((c) => c.usage)).toBe(false);
+  });
+
+  it('asks a newer api-version for the usage chunk, and bills its counts', async () => {
+    const { data: stream, response } = await client.chat.completions.create({ model: 'azure-new', messages, stream: true }).withResponse();
+    for await (const chunk of stream) expect(chunk.usage ?? undefined).toBeUndefined();
+    expect(standIn.requests.at(-1)!.body).toMatchObject({ stream_options: { include_usage: true } });
+    expect(await usageEvent(response.headers.get('x-request-id'))).toMatchObject({ provider: 'azure', estimated: false });
   });
 });

@@ -276,7 +276,8 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
       expect(res.status).toBe(504);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('upstream_timeout');
       expect(elapsed).toBeGreaterThanOrEqual(ms - 5);
-      expect(elapsed).toBeLessThan(ms + 800);
+      // Within the deadline sweep's quarter second (undici's own timer fired a 200 ms timeout after 0.5–1 s).
+      expect(elapsed).toBeLessThan(ms + 600);
       await upstream.lastClosed;
     }
   });

@@ -5,6 +5,7 @@ import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsag
 import { items, record } from '../forward/output.js';
 import type { OutputText } from '../../providers/token-estimate.js';
 import type { ForwardCall } from '../types.js';
+import type { FinalUsage } from '../../pipeline/accounting.js';
 
 const DONE = Buffer.from('data: [DONE]');
 /** The tail of `"usage":{`: the search starts with `g`, rare in SSE JSON, instead of `"`, which is everywhere. */
@@ -39,17 +40,23 @@ export function forwardOpenAiChat(ex: Exchange, chat: ForwardedChat, call: Forwa
 class ChatForwarding implements Forwardable {
   readonly protocol: 'openai-chat' | 'openai-completions';
   readonly stream: boolean;
+  /** The deployment takes no `stream_options` and the client asked for the usage chunk: the gateway writes it. */
+  private writesUsageChunk = false;
 
   constructor(private readonly chat: ForwardedChat) {
     this.protocol = chat.protocol ?? 'openai-chat';
     this.stream = chat.stream;
   }
 
-  upstreamBody(target: ProviderTarget): string {
+  upstreamBody(target: ProviderTarget, streamOptions: boolean): string {
     const body: Record<string, unknown> = { ...this.chat.body, model: target.providerModel };
-    if (this.chat.stream) {
+    if (this.chat.stream && streamOptions) {
       const options = (typeof this.chat.body.stream_options === 'object' && this.chat.body.stream_options) || {};
       body.stream_options = { ...options, include_usage: true };
+    } else if (this.chat.stream) {
+      // The deployment would refuse the whole request for it (Azure before 2024-09-01): its usage is counted here.
+      delete body.stream_options;
+      this.writesUsageChunk = this.chat.includeUsage;
     }
     return JSON.stringify(body);
   }
@@ -59,7 +66,7 @@ class ChatForwarding implements Forwardable {
   }
 
   streamScanner(): StreamScanner {
-    return new ChatStreamScanner(this.chat.includeUsage);
+    return new ChatStreamScanner(this.chat.includeUsage, this.writesUsageChunk ? this.protocol : undefined);
   }
 
   estimateInputTokens(): number {
@@ -121,8 +128,14 @@ class ChatStreamScanner implements StreamScanner {
   failure: string | undefined;
   reported: ReportedUsage | undefined;
   started = false;
+  /** The first chunk's id, created and model, for the usage chunk the gateway writes. */
+  private first: ChunkHead | undefined;
 
-  constructor(private readonly includeUsage: boolean) {}
+  constructor(
+    private readonly includeUsage: boolean,
+    /** Set when the gateway ends the stream itself (`closing`): the protocol whose usage chunk it writes. */
+    private readonly closesAs?: 'openai-chat' | 'openai-completions',
+  ) {}
 
   scan(data: Buffer): Buffer {
     let start = 0;
@@ -136,17 +149,21 @@ class ChatStreamScanner implements StreamScanner {
       const end = nl;
       const next = nl + 2;
       let skip = false;
-      if (startsWith(data, start, end, DONE)) this.done = true;
-      else if (startsWith(data, start, end, ERROR_EVENT)) {
+      if (startsWith(data, start, end, DONE)) {
+        this.done = true;
+        // Held back: the usage chunk goes before it (`closing`).
+        skip = this.closesAs !== undefined;
+      } else if (startsWith(data, start, end, ERROR_EVENT)) {
         this.failure = errorMessage(data.subarray(start, end));
       } else if (usageAt !== -1 && usageAt < end) {
         const event = data.subarray(start, end);
         this.reported = reportedUsage(eventJson<{ usage?: OpenAiUsageJson | null }>(event)?.usage ?? undefined) ?? this.reported;
         // The usage-only chunk we asked for on the client's behalf: not theirs to see.
         skip = !this.includeUsage && event.indexOf(EMPTY_CHOICES) !== -1;
-      } else if (!this.started && !beforeAnswer(data, start, end)) {
+      } else {
+        if (this.closesAs !== undefined && this.first === undefined) this.first = eventJson<ChunkHead>(data.subarray(start, end)) ?? {};
         // Until the answer begins each event is checked for more than the opening role (only the first one or two).
-        this.started = true;
+        if (!this.started && !beforeAnswer(data, start, end)) this.started = true;
       }
       if (usageAt !== -1 && usageAt < next) usageAt = findUsageObject(data, next);
       if (skip) {
@@ -165,6 +182,34 @@ class ChatStreamScanner implements StreamScanner {
   errorTail(message: string): string {
     return `data: ${JSON.stringify({ error: { message, type: 'api_error', param: null, code: 'upstream_error' } })}\n\n`;
   }
+
+  /** The usage chunk the client asked for, from the gateway's counts (the deployment sent none), then `[DONE]`. */
+  closing(usage: FinalUsage): string | undefined {
+    if (this.closesAs === undefined) return undefined;
+    const first = this.first ?? {};
+    const chunk = {
+      id: first.id ?? '',
+      object: this.closesAs === 'openai-completions' ? 'text_completion' : 'chat.completion.chunk',
+      created: first.created ?? Math.floor(Date.now() / 1000),
+      model: first.model ?? '',
+      choices: [],
+      usage: {
+        prompt_tokens: usage.inputTokens,
+        completion_tokens: usage.outputTokens,
+        total_tokens: usage.inputTokens + usage.outputTokens,
+        prompt_tokens_details: { cached_tokens: usage.cacheReadTokens },
+        completion_tokens_details: { reasoning_tokens: usage.reasoningTokens },
+      },
+    };
+    return `data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`;
+  }
+}
+
+/** What a chunk says about the whole stream. */
+interface ChunkHead {
+  id?: string;
+  created?: number;
+  model?: string;
 }
 
 const ROLE = Buffer.from('"role":');
