@@ -14,6 +14,8 @@ import { joinPieces } from './bytes.js';
 import { countAnswer, StreamSample, type CountedOutput } from './output.js';
 import type { OutputText } from '../../providers/token-estimate.js';
 
+const NOTHING_COUNTED: CountedOutput = { outputTokens: 0, reasoningTokens: 0 };
+
 /** undici's defaults for the shared pool (see upstream/http.ts), kept by the fast path's own deadlines. */
 const DEFAULT_HEADERS_TIMEOUT_MS = 600_000;
 const DEFAULT_BODY_TIMEOUT_MS = 600_000;
@@ -407,7 +409,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     this.mode = 'done';
     const ex = this.ex;
     const scanner = this.scanner!;
-    const usage = this.finalUsage(scanner.reported, this.sample ?? new StreamSample());
+    const usage = this.finalUsage(scanner.reported, this.sample);
     if (ex.aborted) {
       this.resolve({ outcome: { status: 'aborted', httpStatus: ex.headersSent ? ex.sentStatus : 499, errorType: 'client_disconnected', errorMessage: 'client disconnected before the stream was complete' }, usage });
       return;
@@ -443,9 +445,9 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
 
   /**
    * The answer's counts: the upstream's, else local estimates (marked): the prompt from the request, the output
-   * counted from the answer's text (`answer`: the whole body, or the stream's sample), only then.
+   * counted from the answer's text (`answer`: the whole body, or the stream's sample; none: no events), only then.
    */
-  private finalUsage(reported: ReportedUsage | undefined, answer: Buffer | StreamSample): FinalUsage {
+  private finalUsage(reported: ReportedUsage | undefined, answer: Buffer | StreamSample | undefined): FinalUsage {
     const known = reported?.inputTokens !== undefined && reported.outputTokens !== undefined;
     const counted = reported?.outputTokens === undefined ? this.countOutput(answer) : undefined;
     return {
@@ -458,8 +460,9 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     };
   }
 
-  private countOutput(answer: Buffer | StreamSample): CountedOutput {
+  private countOutput(answer: Buffer | StreamSample | undefined): CountedOutput {
     const request = this.request;
+    if (answer === undefined) return NOTHING_COUNTED;
     if (answer instanceof StreamSample) return answer.count((event, out) => request.outputOfEvent(event, out));
     return countAnswer(answer, (json, out) => request.outputOfAnswer(json, out));
   }
