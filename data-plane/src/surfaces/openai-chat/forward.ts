@@ -92,8 +92,8 @@ class ChatForwarding implements Forwardable {
 
 /**
  * The output text of a chat message or delta: its content (a string, or parts), refusal, tool calls' (and the
- * legacy function call's) names and arguments or input; reasoning as compatible servers send it (`reasoning_content`: vLLM,
- * DeepSeek; `reasoning`: OpenRouter, Ollama).
+ * legacy function call's) names and arguments or input; reasoning as compatible servers send it
+ * (`reasoning_content`: vLLM, DeepSeek; `reasoning`: OpenRouter, Ollama).
  */
 function messageOutput(value: unknown, out: OutputText): void {
   const message = record(value);
