@@ -69,6 +69,11 @@ export interface ForwardCapability {
    * forwarded stream goes without, and the gateway counts its usage and writes the usage chunk the client asked for.
    */
   takesStreamOptions?(target: ProviderTarget): boolean;
+  /**
+   * Whether `error`, the answer to a stream sent with `stream_options`, is the deployment refusing them (remembered:
+   * `takesStreamOptions` says no from then on). The stream is then sent again at once without them.
+   */
+  refusedStreamOptions?(target: ProviderTarget, error: Pick<ProviderError, 'status' | 'message'>): boolean;
 }
 
 /** A provider as generic code sees it: the adapter's stages composed, its wire type erased. */

@@ -51,7 +51,7 @@ const SAFE_RESULTS = { hate: SAFE, self_harm: SAFE, sexual: SAFE, violence: SAFE
 const FILTERED_RESULTS = { ...SAFE_RESULTS, violence: { filtered: true, severity: 'medium' } };
 const PROMPT_FILTER_RESULTS = [{ prompt_index: 0, content_filter_results: { ...SAFE_RESULTS, jailbreak: { filtered: false, detected: false } } }];
 
-export async function handleChat(res: ServerResponse, body: ChatBody, plan: FaultPlan | undefined, azure: boolean, deployment?: string): Promise<void> {
+export async function handleChat(res: ServerResponse, body: ChatBody, plan: FaultPlan | undefined, azure: boolean, deployment?: string, usageInLastChunk = false): Promise<void> {
   const problem = checkChatContent(body.messages ?? []);
   if (problem) return sendJson(res, 400, openAiErrorBody(problem.message, 'invalid_request_error', 'invalid_value', problem.param));
   const script = withPlan(scriptForChat(body), plan);
@@ -60,7 +60,7 @@ export async function handleChat(res: ServerResponse, body: ChatBody, plan: Faul
   if (fault?.kind === 'http') return sendHttpFault(res, fault, azure, script.usage.inputTokens);
   const model = body.model ?? deployment ?? 'gpt-4o-mini';
   const meta = { id: responseId('chatcmpl-'), created: Math.floor(Date.now() / 1000), model };
-  if (body.stream === true) return streamChat(res, script, meta, body.stream_options?.include_usage === true, azure);
+  if (body.stream === true) return streamChat(res, script, meta, body.stream_options?.include_usage === true, azure, usageInLastChunk);
 
   if (fault?.kind === 'drop') return dropConnection(res);
   if (fault?.kind === 'midstream') {
@@ -97,7 +97,7 @@ export async function handleChat(res: ServerResponse, body: ChatBody, plan: Faul
   });
 }
 
-async function streamChat(res: ServerResponse, script: ResolvedScript, meta: { id: string; created: number; model: string }, includeUsage: boolean, azure: boolean): Promise<void> {
+async function streamChat(res: ServerResponse, script: ResolvedScript, meta: { id: string; created: number; model: string }, includeUsage: boolean, azure: boolean, usageInLastChunk: boolean): Promise<void> {
   const filter = (results: object) => (azure ? { content_filter_results: results } : {});
   const chunk = (delta: object, finishReason: string | null = null, results: object = SAFE_RESULTS) => ({
     id: meta.id,
@@ -139,7 +139,9 @@ async function streamChat(res: ServerResponse, script: ResolvedScript, meta: { i
     return;
   }
   await pause(script.chunkDelayMs);
-  writeData(res, chunk({}, script.finish, script.finish === 'content_filter' ? FILTERED_RESULTS : {}));
+  const finish = chunk({}, script.finish, script.finish === 'content_filter' ? FILTERED_RESULTS : {});
+  // Mistral's way: the usage on the finish chunk itself, unasked.
+  writeData(res, usageInLastChunk ? { ...finish, usage: usageObject(script) } : finish);
   if (includeUsage) {
     writeData(res, {
       id: meta.id,

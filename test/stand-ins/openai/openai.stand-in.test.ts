@@ -256,3 +256,26 @@ describe('Azure OpenAI stand-in, judged by the AzureOpenAI client', () => {
     expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
   });
 });
+
+describe('a strict compatible stand-in (Mistral-like), judged by the openai SDK', () => {
+  let standIn: OpenAiStandIn;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    standIn = await startOpenAiStandIn({ apiKey: null, strictBody: true });
+    client = new OpenAI({ apiKey: 'unused', baseURL: standIn.url, maxRetries: 0 });
+  });
+  afterAll(() => standIn.close());
+
+  it('refuses stream_options with a 422 naming them, and puts the usage on the last chunk of every stream unasked', async () => {
+    const messages = [{ role: 'user' as const, content: 'strict' }];
+    const error = await client.chat.completions.create({ model: 'm', messages, stream: true, stream_options: { include_usage: true } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.UnprocessableEntityError);
+    // The body is pydantic's, not OpenAI's error object (so the SDK's message says nothing more).
+    const res = await fetch(`${standIn.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages, stream: true, stream_options: { include_usage: true } }) });
+    expect(await res.json()).toMatchObject({ object: 'error', message: { detail: [{ type: 'extra_forbidden', loc: ['body', 'stream_options'] }] }, type: 'invalid_request_error' });
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of await client.chat.completions.create({ model: 'm', messages, stream: true })) chunks.push(chunk);
+    expect(chunks.at(-1)).toMatchObject({ choices: [{ finish_reason: 'stop' }], usage: { completion_tokens: 2 } });
+  });
+});

@@ -26,6 +26,11 @@ export const STAND_IN_API_KEY = 'sk-standin-0123456789abcdef';
 
 export interface OpenAiStandInOptions {
   readonly azure?: boolean;
+  /**
+   * A compatible server that validates its body strictly, as Mistral's API does: `stream_options`, which it does not
+   * take, is a 422 `extra_forbidden` (pydantic's detail list), and every stream carries its usage in its last chunk.
+   */
+  readonly strictBody?: boolean;
   /** The key clients must present; `null` accepts any request without one (local vLLM/Ollama). */
   readonly apiKey?: string | null;
 }
@@ -141,6 +146,10 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
       return sendNotFound(res, azure, method, url.pathname);
     }
 
+    if (options.strictBody === true && (target.operation === 'chat' || target.operation === 'completions') && (body as { stream_options?: unknown } | undefined)?.stream_options !== undefined) {
+      const detail = [{ type: 'extra_forbidden', loc: ['body', 'stream_options'], msg: 'Extra inputs are not permitted', input: (body as { stream_options: unknown }).stream_options }];
+      return sendJson(res, 422, { object: 'error', message: { detail }, type: 'invalid_request_error', param: null, code: null });
+    }
     if (target.deployment !== undefined && (body as { stream_options?: unknown } | undefined)?.stream_options !== undefined && !takesStreamOptions(url.searchParams.get('api-version')!)) {
       // Azure's api-versions before 2024-09-01-preview know no stream_options and refuse the whole request.
       return sendJson(res, 400, {
@@ -156,7 +165,7 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
     if (!(await awaitLatency(plan, res))) return;
     switch (target.operation) {
       case 'chat':
-        return handleChat(res, (body ?? {}) as ChatBody, plan, azure, target.deployment);
+        return handleChat(res, (body ?? {}) as ChatBody, plan, azure, target.deployment, options.strictBody === true);
       case 'completions':
         return handleCompletions(res, (body ?? {}) as CompletionsBody, plan, azure, target.deployment);
       case 'responses':

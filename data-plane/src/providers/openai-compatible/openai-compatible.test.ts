@@ -137,3 +137,32 @@ describe('openai_compatible provider against recorded upstream streams', () => {
     expect(event).toMatchObject({ type: 'error', error: { status: 404, type: 'not_found_error', message: 'openai_compatible: model "qwen3:8b" not found, try pulling it first', provider: 'openai_compatible' } });
   });
 });
+
+// A server that refuses stream_options (Mistral's API: 422 extra_forbidden; usage on every stream's last chunk).
+describe('openai_compatible provider against a server that refuses stream_options', () => {
+  let standIn: OpenAiStandIn;
+  beforeAll(async () => {
+    standIn = await startOpenAiStandIn({ apiKey: null, strictBody: true });
+  });
+  afterAll(() => standIn.close());
+
+  it('sends the stream again without them at once, and from then on never with them; the usage it reports unasked is kept', async () => {
+    const deployment = target(standIn.url, { id: 'strict-1' });
+    const first = await collect(provider.chat(ask('first'), { target: deployment, signal: signal(), secrets }));
+    expect(first.filter((e) => e.type === 'text-delta').map((e) => e.text).join('')).toBe('Echo: first');
+    expect(first.at(-1)).toMatchObject({ type: 'finish', usage: { inputTokens: 2, outputTokens: 2 } });
+    expect(standIn.requests.map((r) => (r.body as { stream_options?: unknown }).stream_options)).toEqual([{ include_usage: true }, undefined]);
+
+    await collect(provider.chat(ask('second'), { target: deployment, signal: signal(), secrets }));
+    expect(standIn.requests).toHaveLength(3);
+    expect(standIn.requests[2]!.body).not.toHaveProperty('stream_options');
+    // Another deployment on the same server is its own: it learns for itself.
+    await collect(provider.chat(ask('other'), { target: target(standIn.url, { id: 'strict-2' }), signal: signal(), secrets }));
+    expect(standIn.requests).toHaveLength(5);
+  });
+
+  it('passes any other 422 on as it is', async () => {
+    const [event] = await collect(provider.chat(ask(directive({ fault: { kind: 'http', status: 422 } })), { target: target(standIn.url, { id: 'strict-3' }), signal: signal(), secrets }));
+    expect(event).toMatchObject({ type: 'error', error: { status: 422 } });
+  });
+});

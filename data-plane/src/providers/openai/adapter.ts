@@ -8,6 +8,7 @@ import { embed } from './embed.js';
 import { mapHttpError, type ContentPolicyCheck } from './errors.js';
 import { OPENAI_REQUEST_OPTIONS, translateRequest, type OpenAiRequestOptions } from './translate-request.js';
 import type { OpenAiChatBody } from './wire.js';
+import { refusedStreamOptions, takesStreamOptions } from './stream-options.js';
 
 /**
  * What one OpenAI-protocol provider changes about the OpenAI adapter. OpenAI itself, Azure OpenAI and
@@ -21,8 +22,8 @@ export interface OpenAiFlavour {
   /** Recognises the provider's safety-system error bodies, mapped to `content_policy_violation`. */
   readonly contentPolicy?: ContentPolicyCheck;
   /**
-   * Whether a deployment takes `stream_options.include_usage` (default: every one). Where it does not, streams go
-   * without it and their usage is counted locally (marked estimated).
+   * Whether a deployment takes `stream_options.include_usage`, where that is known from its config (default: it
+   * does, until it refuses them: see `stream-options.ts`). Where it does not, streams go without.
    */
   readonly takesStreamOptions?: (target: ProviderTarget) => boolean;
 }
@@ -31,7 +32,7 @@ export function openAiProtocolAdapter(flavour: OpenAiFlavour): ProviderAdapter<O
   const requestOptions = { ...OPENAI_REQUEST_OPTIONS, ...flavour.request };
   return {
     kind: flavour.kind,
-    translateRequest: (request, target) => translateRequest(request, target, requestOptions, flavour.takesStreamOptions?.(target) ?? true),
+    translateRequest: (request, target) => translateRequest(request, target, requestOptions, takesStreamOptions(target, flavour.takesStreamOptions)),
     call: (wire, call) =>
       callChat(wire, call, {
         provider: flavour.kind,
@@ -67,6 +68,7 @@ function openAiForward(flavour: OpenAiFlavour): ForwardCapability {
       throw { status: 500, type: 'api_error', code: 'upstream_error', message: `${flavour.kind} cannot take ${protocol} requests verbatim`, provider: flavour.kind } satisfies ProviderError;
     },
     mapError: (status, headers, body) => mapHttpError(flavour.kind, status, headers, body, flavour.contentPolicy),
-    ...(flavour.takesStreamOptions && { takesStreamOptions: flavour.takesStreamOptions }),
+    takesStreamOptions: (target) => takesStreamOptions(target, flavour.takesStreamOptions),
+    refusedStreamOptions,
   };
 }

@@ -7,6 +7,7 @@ import { chatResponseEvents } from './chat-response.js';
 import { chatStreamEvents } from './chat-stream.js';
 import { openAiHttpError, type ContentPolicyCheck } from './errors.js';
 import type { OpenAiChatBody } from './wire.js';
+import { refusedStreamOptions } from './stream-options.js';
 
 export interface OpenAiCallOptions {
   readonly provider: string;
@@ -31,7 +32,14 @@ export async function* callChat(wire: OpenAiChatBody, call: ProviderCall, option
     ...deploymentTimeouts(call.target),
   });
   if (response.statusCode < 200 || response.statusCode >= 300) {
-    yield { type: 'error', error: await openAiHttpError(provider, response, options.contentPolicy) };
+    const error = await openAiHttpError(provider, response, options.contentPolicy);
+    if (stream && wire.stream_options !== undefined && refusedStreamOptions(call.target, error)) {
+      // The deployment takes no stream_options (see stream-options.ts): at once again, without.
+      const { stream_options: _, ...without } = wire;
+      yield* callChat(without, call, options);
+      return;
+    }
+    yield { type: 'error', error };
     return;
   }
   if (stream && isEventStream(response)) {

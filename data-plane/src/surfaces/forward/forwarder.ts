@@ -119,6 +119,20 @@ export interface ForwardResult {
  */
 export function forwardRequest(ex: Exchange, request: Forwardable, call: ForwardCall): Promise<ForwardResult> {
   const { capability, target } = call;
+  const streamOptions = capability.takesStreamOptions?.(target) ?? true;
+  const answer = forwardOnce(ex, request, call, streamOptions);
+  const options = request.protocol === 'openai-chat' || request.protocol === 'openai-completions';
+  if (!request.stream || !options || !streamOptions || capability.refusedStreamOptions === undefined) return answer;
+  // A deployment that refuses the stream_options the gateway adds (see providers/openai/stream-options.ts) is asked
+  // again without them; nothing has reached the client yet.
+  return answer.catch((err: unknown) => {
+    if (!(err instanceof HttpError) || !capability.refusedStreamOptions!(target, err)) throw err;
+    return forwardOnce(ex, request, call, false);
+  });
+}
+
+function forwardOnce(ex: Exchange, request: Forwardable, call: ForwardCall, streamOptions: boolean): Promise<ForwardResult> {
+  const { capability, target } = call;
   const { url, headers } = capability.upstream(request.protocol, target, call.secrets);
   // The client's passed-on headers, then the provider's (credentials), then ours, which win: a flat list is not
   // deduplicated like an object.
@@ -137,7 +151,7 @@ export function forwardRequest(ex: Exchange, request: Forwardable, call: Forward
   return forwarded.start({
     url,
     headers: flat,
-    body: request.upstreamBody(target, capability.takesStreamOptions?.(target) ?? true),
+    body: request.upstreamBody(target, streamOptions),
     // The deadlines are the call's own (see upstream/deadlines.ts), short ones too: undici's headers and body timers
     // are its "fast timers" whatever the delay, about a second coarse (a 200 ms timeout fired after 0.5–1 s), where
     // the sweep is a quarter of one.

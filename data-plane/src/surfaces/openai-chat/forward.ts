@@ -50,11 +50,13 @@ class ChatForwarding implements Forwardable {
 
   upstreamBody(target: ProviderTarget, streamOptions: boolean): string {
     const body: Record<string, unknown> = { ...this.chat.body, model: target.providerModel };
+    this.writesUsageChunk = false;
     if (this.chat.stream && streamOptions) {
       const options = (typeof this.chat.body.stream_options === 'object' && this.chat.body.stream_options) || {};
       body.stream_options = { ...options, include_usage: true };
     } else if (this.chat.stream) {
-      // The deployment would refuse the whole request for it (Azure before 2024-09-01): its usage is counted here.
+      // The deployment would refuse the whole request for them (providers/openai/stream-options.ts): its usage is
+      // what it reports unasked, else counted here.
       delete body.stream_options;
       this.writesUsageChunk = this.chat.includeUsage;
     }
@@ -183,9 +185,13 @@ class ChatStreamScanner implements StreamScanner {
     return `data: ${JSON.stringify({ error: { message, type: 'api_error', param: null, code: 'upstream_error' } })}\n\n`;
   }
 
-  /** The usage chunk the client asked for, from the gateway's counts (the deployment sent none), then `[DONE]`. */
+  /**
+   * The usage chunk the client asked for, from the gateway's counts, then `[DONE]`; only `[DONE]` when the deployment
+   * reported usage unasked (Mistral, on its last chunk: the client has it).
+   */
   closing(usage: FinalUsage): string | undefined {
     if (this.closesAs === undefined) return undefined;
+    if (this.reported?.outputTokens !== undefined) return 'data: [DONE]\n\n';
     const first = this.first ?? {};
     const chunk = {
       id: first.id ?? '',
