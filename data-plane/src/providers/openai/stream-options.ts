@@ -18,7 +18,9 @@ function deploymentKey(target: ProviderTarget): string {
 }
 
 export function takesStreamOptions(target: ProviderTarget, known?: (target: ProviderTarget) => boolean): boolean {
-  return (known?.(target) ?? true) && !refusing.has(deploymentKey(target));
+  if (known !== undefined && !known(target)) return false;
+  // On every forwarded request: the key is built only once some deployment has refused.
+  return refusing.size === 0 || !refusing.has(deploymentKey(target));
 }
 
 /**
