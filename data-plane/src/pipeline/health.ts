@@ -71,6 +71,7 @@ function deploymentMetrics(deps: PipelineDeps): string[] {
   const cooling: string[] = [];
   const inFlight: string[] = [];
   const latency: string[] = [];
+  const streamOptions: string[] = [];
   for (const group of groups.values()) {
     for (const d of group.deployments) {
       const state = deps.router.peek(d.id);
@@ -79,6 +80,8 @@ function deploymentMetrics(deps: PipelineDeps): string[] {
       inFlight.push(`tollgate_deployment_in_flight{${labels}} ${state?.inFlight ?? 0}`);
       if (state !== undefined && !Number.isNaN(state.ttftMs)) latency.push(`tollgate_deployment_latency_ms{${labels},figure="ttft"} ${state.ttftMs.toFixed(3)}`);
       if (state !== undefined && !Number.isNaN(state.msPerToken)) latency.push(`tollgate_deployment_latency_ms{${labels},figure="per_output_token"} ${state.msPerToken.toFixed(3)}`);
+      const takes = deps.providers.get(d.provider)?.forward?.takesStreamOptions?.(d);
+      if (takes !== undefined) streamOptions.push(`tollgate_deployment_stream_options{${labels}} ${takes ? 1 : 0}`);
     }
   }
   return [
@@ -91,6 +94,9 @@ function deploymentMetrics(deps: PipelineDeps): string[] {
     '# HELP tollgate_deployment_latency_ms Moving averages the lowest-latency strategy routes by.',
     '# TYPE tollgate_deployment_latency_ms gauge',
     ...latency,
+    '# HELP tollgate_deployment_stream_options 0 for an OpenAI-protocol deployment streamed without stream_options (its config says it refuses them, or it refused them to this data plane): its usage is what it reports unasked, else counted here (estimated).',
+    '# TYPE tollgate_deployment_stream_options gauge',
+    ...streamOptions,
   ];
 }
 

@@ -29,8 +29,14 @@ describe('a deployment that refuses stream_options', () => {
   const messages = [{ role: 'user' as const, content: 'a strict server' }];
   const sentOptions = () => standIn.requests.map((r) => (r.body as { stream_options?: unknown }).stream_options);
 
+  const streamOptionsMetric = async (deployment: string) => {
+    const text = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    return new RegExp(`^tollgate_deployment_stream_options\\{deployment="${deployment}",[^}]*\\} (\\d)$`, 'm').exec(text)?.[1];
+  };
+
   it('streams: asked again without them at once, never with them after, billed from the usage it reports unasked', async () => {
     standIn.requests.length = 0;
+    expect(await streamOptionsMetric('m40')).toBe('1');
     for (let i = 0; i < 2; i++) {
       const { data: stream, response } = await client.chat.completions.create({ model: 'strict-a', messages, stream: true, stream_options: { include_usage: true } }).withResponse();
       const chunks: OpenAI.ChatCompletionChunk[] = [];
@@ -42,6 +48,9 @@ describe('a deployment that refuses stream_options', () => {
       expect(await usageEvent(response.headers.get('x-request-id'))).toMatchObject({ status: 'success', promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, estimated: false });
     }
     expect(sentOptions()).toEqual([{ include_usage: true }, undefined, undefined]);
+    // Operators see it: this deployment is streamed without them now, the other not yet.
+    expect(await streamOptionsMetric('m40')).toBe('0');
+    expect(await streamOptionsMetric('m41')).toBe('1');
   });
 
   it('is learnt per deployment, and behind a translation too (Anthropic Messages in)', async () => {
