@@ -165,6 +165,12 @@ function toolText(tool: ToolDefinition): string {
   return `${tool.name} ${tool.description ?? ''} ${JSON.stringify(tool.parameters)}`;
 }
 
+/** Output tokens counted locally (reasoning included, as providers count them) and, of them, reasoning tokens. */
+export interface CountedOutput {
+  readonly outputTokens: number;
+  readonly reasoningTokens: number;
+}
+
 /**
  * The text of an answer as it arrived (the pieces themselves, not copies), split into the answer proper (text, tool
  * names and arguments, refusals) and reasoning, for counting its output tokens locally when the provider reports
@@ -184,8 +190,8 @@ export class OutputText {
     if (typeof text === 'string' && text !== '') this.reasoning.push(text);
   }
 
-  /** Output tokens (reasoning included, as providers count them) and, of them, reasoning tokens. */
-  count(): { outputTokens: number; reasoningTokens: number } {
+  /** The counts of what was gathered, with the tokenizer. */
+  count(): CountedOutput {
     const reasoningTokens = countTextTokens(this.reasoning.join(''));
     return { outputTokens: reasoningTokens + countTextTokens(this.answer.join('')), reasoningTokens };
   }

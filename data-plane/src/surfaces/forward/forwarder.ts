@@ -11,8 +11,8 @@ import { undici } from '../../upstream/undici.js';
 import type { UsageOutcome } from '../../usage/recorder.js';
 import type { ForwardCall } from '../types.js';
 import { joinPieces } from './bytes.js';
-import { countAnswer, StreamSample, type CountedOutput } from './output.js';
-import type { OutputText } from '../../providers/token-estimate.js';
+import { countAnswer, StreamSample } from './output.js';
+import type { CountedOutput, OutputText } from '../../providers/token-estimate.js';
 
 const NOTHING_COUNTED: CountedOutput = { outputTokens: 0, reasoningTokens: 0 };
 
@@ -86,8 +86,8 @@ export interface Forwardable {
   usageOfJson(body: Buffer): ReportedUsage | undefined;
   /** The id under which the upstream stored a whole answer (Responses, unless `store: false`). */
   storedIdOfJson?(body: Buffer): string | undefined;
-  /** State for reading one streamed answer. */
-  streamScanner(): StreamScanner;
+  /** State for reading one streamed answer; `streamOptions` as its body was sent (`upstreamBody`). */
+  streamScanner(streamOptions: boolean): StreamScanner;
   /** Local estimate of prompt tokens, for an answer that reports none (a stream cut short). */
   estimateInputTokens(): number;
   /**
@@ -147,7 +147,7 @@ function forwardOnce(ex: Exchange, request: Forwardable, call: ForwardCall, stre
   const headersTimeoutMs = target.timeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
   // A stream's longest silence: the deployment's stream idle timeout, else its timeout, else undici's default.
   const bodyTimeoutMs = target.streamIdleTimeoutMs ?? target.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
-  const forwarded = new ForwardedCall(ex, request, target.provider, call, headersTimeoutMs, bodyTimeoutMs);
+  const forwarded = new ForwardedCall(ex, request, target.provider, call, headersTimeoutMs, bodyTimeoutMs, streamOptions);
   return forwarded.start({
     url,
     headers: flat,
@@ -193,7 +193,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
   /** Events that arrived before the answer began (see `StreamScanner.started`), not yet sent. */
   private held: Buffer | undefined;
   private flushTask: (() => void) | undefined;
-  /** Waiting for headers until then (ms since the epoch; 0: not on a connection yet, or undici's timer). */
+  /** Waiting for headers until then (ms since the epoch; 0: not on a connection yet, or no timeout). */
   private headersDeadline = 0;
   /** When body data last arrived (or reading resumed), on the deadlines' clock. */
   private lastData = 0;
@@ -208,6 +208,8 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     private readonly headersTimeoutMs: number,
     /** Longest silence between body chunks this call allows (0: none). */
     private readonly bodyTimeoutMs: number,
+    /** Whether the body went with OpenAI's `stream_options` (see `Forwardable.upstreamBody`). */
+    private readonly streamOptions: boolean,
   ) {}
 
   start(req: { url: string; headers: string[]; body: string; headersTimeoutMs: number; bodyTimeoutMs: number }): Promise<ForwardResult> {
@@ -260,7 +262,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
       this.contentType = rawHeaderValue(rawHeaders, 'content-type');
     } else {
       this.mode = 'stream';
-      this.scanner = this.request.streamScanner();
+      this.scanner = this.request.streamScanner(this.streamOptions);
       // The client gets the head now (at the end of this loop turn, so events that came with it share its write), as
       // from the provider; the events wait until the answer begins (`hold`).
       this.ex.openEventStreamSoon();

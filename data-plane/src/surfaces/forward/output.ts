@@ -1,16 +1,12 @@
-import { OutputText } from '../../providers/token-estimate.js';
+import { OutputText, type CountedOutput } from '../../providers/token-estimate.js';
 import { eventJson, LF } from './bytes.js';
 
-/**
+/*
  * The output of a forwarded answer whose upstream reports no output count (a stream cut short, a provider without
  * usage), counted locally from its text with the tokenizer, as the translated path counts it (`Accounting`). Each
  * protocol says where the text is in its events and answers (`Forwardable.outputOfEvent`, `outputOfAnswer`); the
  * JSON is parsed only then, never on the way through.
  */
-export interface CountedOutput {
-  readonly outputTokens: number;
-  readonly reasoningTokens: number;
-}
 
 /** Adds the output text of one parsed event, or of a whole parsed answer, to `out`. */
 export type OutputOf = (json: unknown, out: OutputText) => void;

@@ -40,8 +40,6 @@ export function forwardOpenAiChat(ex: Exchange, chat: ForwardedChat, call: Forwa
 class ChatForwarding implements Forwardable {
   readonly protocol: 'openai-chat' | 'openai-completions';
   readonly stream: boolean;
-  /** The deployment takes no `stream_options` and the client asked for the usage chunk: the gateway writes it. */
-  private writesUsageChunk = false;
 
   constructor(private readonly chat: ForwardedChat) {
     this.protocol = chat.protocol ?? 'openai-chat';
@@ -50,7 +48,6 @@ class ChatForwarding implements Forwardable {
 
   upstreamBody(target: ProviderTarget, streamOptions: boolean): string {
     const body: Record<string, unknown> = { ...this.chat.body, model: target.providerModel };
-    this.writesUsageChunk = false;
     if (this.chat.stream && streamOptions) {
       const options = (typeof this.chat.body.stream_options === 'object' && this.chat.body.stream_options) || {};
       body.stream_options = { ...options, include_usage: true };
@@ -58,7 +55,6 @@ class ChatForwarding implements Forwardable {
       // The deployment would refuse the whole request for them (providers/openai/stream-options.ts): its usage is
       // what it reports unasked, else counted here.
       delete body.stream_options;
-      this.writesUsageChunk = this.chat.includeUsage;
     }
     return JSON.stringify(body);
   }
@@ -67,8 +63,9 @@ class ChatForwarding implements Forwardable {
     return reportedUsage(usageOfJson(body));
   }
 
-  streamScanner(): StreamScanner {
-    return new ChatStreamScanner(this.chat.includeUsage, this.writesUsageChunk ? this.protocol : undefined);
+  /** Sent without `stream_options` to a client that asked for the usage chunk: the gateway writes it. */
+  streamScanner(streamOptions: boolean): StreamScanner {
+    return new ChatStreamScanner(this.chat.includeUsage, !streamOptions && this.chat.includeUsage ? this.protocol : undefined);
   }
 
   estimateInputTokens(): number {
