@@ -131,6 +131,17 @@ describe('an Azure deployment whose api-version predates stream_options', () => 
     expect(await usageEvent(response.headers.get('x-request-id'))).toMatchObject({ provider: 'azure', promptTokens: last.usage!.prompt_tokens, completionTokens: output, estimated: true });
   });
 
+  it('writes the usage chunk of a legacy completions stream too, as a text_completion', async () => {
+    const stream = await client.completions.create({ model: 'azure-old', prompt: 'complete this', stream: true, stream_options: { include_usage: true } });
+    const chunks: OpenAI.Completion[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(standIn.requests.at(-1)!.path).toBe('/openai/deployments/prod-gpt4o/completions');
+    expect(standIn.requests.at(-1)!.body).not.toHaveProperty('stream_options');
+    const text = chunks.map((c) => c.choices[0]?.text ?? '').join('');
+    expect(text.length).toBeGreaterThan(0);
+    expect(chunks.at(-1)).toMatchObject({ id: chunks[0]!.id, object: 'text_completion', choices: [], usage: { completion_tokens: countTextTokens(text) } });
+  });
+
   it('sends no usage chunk to a client that did not ask for one', async () => {
     const stream = await client.chat.completions.create({ model: 'azure-old', messages, stream: true });
     const chunks: OpenAI.ChatCompletionChunk[] = [];
