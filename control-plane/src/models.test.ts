@@ -17,7 +17,7 @@ afterAll(async () => {
 
 const MODEL_FIELDS = `id name provider providerModel apiBase apiKeyRef apiVersion region
   awsAccessKeyIdRef awsSecretAccessKeyRef awsSessionTokenRef timeoutMs inputCostPerMillion outputCostPerMillion
-  cachedInputCostPerMillion cacheWriteCostPerMillion reasoningCostPerMillion costPerRequest costPerImage rpmLimit tpmLimit weight maxInputTokens streamIdleTimeoutMs responsesApi accessGroups tags`;
+  cachedInputCostPerMillion cacheWriteCostPerMillion reasoningCostPerMillion costPerRequest costPerImage rpmLimit tpmLimit weight maxInputTokens streamIdleTimeoutMs responsesApi dropParams accessGroups tags`;
 const CREATE_MODEL = `mutation($input: CreateModelInput!) { createModel(input: $input) { ${MODEL_FIELDS} } }`;
 const UPDATE_MODEL = `mutation($id: ID!, $input: UpdateModelInput!) { updateModel(id: $id, input: $input) { ${MODEL_FIELDS} } }`;
 
@@ -46,6 +46,7 @@ const NULLS = {
   maxInputTokens: null,
   streamIdleTimeoutMs: null,
   responsesApi: false,
+  dropParams: [],
   accessGroups: [],
   tags: [],
 };
@@ -171,6 +172,19 @@ describe('createModel validation', () => {
     expect(await createModel({ name: 'claude-plain', ...EXAMPLES.anthropic, ...costs, responsesApi: false })).toMatchObject({ responsesApi: false });
   });
 
+  it('should take body fields to drop, each once, and refuse what names no field or one every request needs', async () => {
+    const mistral = await createModel({ name: 'mistral', ...EXAMPLES.openai_compatible, ...costs, dropParams: ['metadata', ' user ', 'metadata', 'tools.*.function.strict'] });
+    expect(mistral).toMatchObject({ dropParams: ['metadata', 'user', 'tools.*.function.strict'] });
+    const cleared = await cp.admin<{ updateModel: ModelResult }>(UPDATE_MODEL, { id: mistral.id, input: { dropParams: [] } });
+    expect(cleared.updateModel).toMatchObject({ dropParams: [] });
+    const shape = 'must name a body field, with dots into objects and * for every element of an array, such as metadata or tools.*.function.strict';
+    for (const bad of ['tools.*', 'a..b', '.a', 'a b', '*', '']) {
+      expect(await refusedCreate({ name: 'bad-drop', ...EXAMPLES.openai_compatible, ...costs, dropParams: ['metadata', bad] }), bad).toEqual({ dropParams: [shape] });
+    }
+    expect(await refusedCreate({ name: 'bad-drop', ...EXAMPLES.openai_compatible, ...costs, dropParams: ['messages'] })).toEqual({ dropParams: ['cannot drop messages: every request needs it'] });
+    expect(await refusedCreate({ name: 'bad-drop', ...EXAMPLES.openai_compatible, ...costs, dropParams: Array.from({ length: 51 }, (_, i) => `f${i}`) })).toEqual({ dropParams: ['must have at most 50 entries'] });
+  });
+
   it('should refuse AWS references that do not belong together', async () => {
     const bedrock = { name: 'half-aws', provider: 'bedrock', providerModel: 'm', region: 'us-east-1', ...costs };
     expect(await refusedCreate({ ...bedrock, awsAccessKeyIdRef: 'env:ID' })).toEqual({
@@ -264,6 +278,7 @@ describe('updateModel', () => {
         apiKeyRef: null,
         reasoningCostPerMillion: 12,
         costPerRequest: 0.01,
+        dropParams: ['metadata', 'tools.*.function.strict'],
       };
       const { updateModel } = await cp.admin<{ updateModel: ModelResult }>(UPDATE_MODEL, { id: model.id, input: changes });
       expect(updateModel).toEqual({ ...model, ...changes });

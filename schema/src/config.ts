@@ -67,6 +67,14 @@ export const ModelConfig = z.object({
    * `openai` deployments always do; other providers never.
    */
   responsesApi: z.boolean().default(false),
+  /**
+   * Fields taken out of every request body before it goes to this deployment, named as its provider's API names
+   * them (`metadata`, `user`, `parallel_tool_calls`); a dot reaches into an object (`generationConfig.seed`), `*`
+   * into every element of an array (`tools.*.function.strict`). For servers that refuse fields they do not know
+   * (Mistral's API answers 422 `extra_forbidden`) or mishandle some. Dropping `stream_options` sends streams
+   * without them (usage as the server reports it unasked, else counted by the gateway).
+   */
+  dropParams: z.array(z.string().min(1)).default([]),
   accessGroups: z.array(z.string()).default([]),
   tags: z.array(z.string()).default([]),
 });

@@ -230,11 +230,26 @@ environment_variables:
       { path: 'general_settings.alerting', message: 'not supported by Tollgate; ignored' },
       { path: 'router_settings.redis_host', message: 'not supported by Tollgate; ignored' },
       { path: 'router_settings.timeout', message: expect.stringContaining('set timeouts per model') },
-      { path: 'litellm_settings.drop_params', message: 'ignored' },
+      { path: 'litellm_settings.drop_params', message: expect.stringContaining('list them per model in litellm_params.additional_drop_params') },
       { path: 'litellm_settings.request_timeout', message: expect.stringContaining('set timeouts per model') },
       { path: 'environment_variables', message: expect.stringContaining('set these in the environment') },
     ]);
     expect(result.desired.router).toEqual({ path: 'router_settings', value: { settings: { strategy: 'least_busy' }, paths: { strategy: 'router_settings.routing_strategy' } } });
+  });
+
+  it("should take a model's additional_drop_params as the fields its requests go without, and say what drop_params becomes", () => {
+    expect(errors(`
+model_list:
+  - model_name: bad
+    litellm_params: { model: openai/x, api_base: http://127.0.0.1:8000/v1, additional_drop_params: [messages] }
+`)).toEqual([{ path: 'model_list[0].litellm_params.additional_drop_params', message: 'cannot drop messages: every request needs it' }]);
+    const lenient = desired(`
+model_list:
+  - model_name: mistral-small
+    litellm_params: { model: openai/mistral-small-latest, api_base: https://api.mistral.ai/v1, api_key: os.environ/MISTRAL_API_KEY, drop_params: true, additional_drop_params: [metadata, user, "tools.*.function.strict"] }
+`);
+    expect(lenient.desired.models[0]!.value).toMatchObject({ provider: 'openai_compatible', dropParams: ['metadata', 'user', 'tools.*.function.strict'] });
+    expect(lenient.warnings).toContainEqual({ path: 'model_list[0].litellm_params.drop_params', message: expect.stringContaining('Tollgate sends a provider it translates to only the fields its API takes') });
   });
 
   it('should import every deployment of a name as one model group, with its weight, capacity, timeouts, region, tags and id', () => {

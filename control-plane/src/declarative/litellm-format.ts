@@ -3,7 +3,7 @@ import { CreateModelInput, RESPONSES_API_PROVIDERS } from '../services/inputs.js
 import { deploymentKeys, deploymentName, duplicateDeployments } from './deployments.js';
 import type { Declared, DesiredModel } from './desired.js';
 import { LITELLM_PROVIDERS, OPENAI_HOSTS, SUPPORTED_PREFIXES, UNSUPPORTED_HINTS } from './litellm-providers.js';
-import { routerFromLiteLlm } from './litellm-router.js';
+import { DROP_PARAMS_NOTE, routerFromLiteLlm } from './litellm-router.js';
 import { joinPath, type ConfigProblem } from './problems.js';
 import { isSecretRef, osEnvironName } from './secrets.js';
 import { fromTollgateFile, type FormatResult } from './tollgate-format.js';
@@ -52,6 +52,7 @@ const READ_PARAMS = new Set([
   'weight',
   'max_input_tokens',
   'tags',
+  'additional_drop_params',
 ]);
 
 const READ_MODEL_INFO = new Set([
@@ -88,6 +89,7 @@ const FIELD_ORIGIN: Record<keyof CreateModelInput, string> = {
   timeoutMs: 'litellm_params.timeout',
   streamIdleTimeoutMs: 'litellm_params.stream_timeout',
   responsesApi: 'model_info.supported_endpoints',
+  dropParams: 'litellm_params.additional_drop_params',
   inputCostPerMillion: 'litellm_params.input_cost_per_token',
   outputCostPerMillion: 'litellm_params.output_cost_per_token',
   cachedInputCostPerMillion: 'litellm_params.cache_read_input_token_cost',
@@ -284,7 +286,8 @@ function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.P
   const info = isObject(entry.model_info) ? entry.model_info : {};
 
   for (const key of Object.keys(params)) {
-    if (!READ_PARAMS.has(key)) problems.warn(read.at(`litellm_params.${key}`), 'not supported by Tollgate; ignored');
+    if (key === 'drop_params') problems.warn(read.at('litellm_params.drop_params'), DROP_PARAMS_NOTE);
+    else if (!READ_PARAMS.has(key)) problems.warn(read.at(`litellm_params.${key}`), 'not supported by Tollgate; ignored');
   }
   for (const key of Object.keys(info)) {
     if (!READ_MODEL_INFO.has(key) && !DESCRIPTIVE_MODEL_INFO.has(key) && !key.startsWith('supports_')) {
@@ -352,6 +355,7 @@ function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.P
     maxInputTokens: read.number(either('max_input_tokens', 'maxInputTokens'), origin.maxInputTokens!),
     accessGroups: read.strings(info.access_groups, 'model_info.access_groups'),
     tags: read.strings(params.tags, 'litellm_params.tags'),
+    dropParams: read.strings(params.additional_drop_params, 'litellm_params.additional_drop_params'),
     responsesApi:
       target !== null &&
       RESPONSES_API_PROVIDERS.includes(target.provider) &&

@@ -155,11 +155,16 @@ const ROUTER_KEYS: Record<string, KeyMapping> = {
 /** The router settings LiteLLM also takes from `litellm_settings` (its Router falls back to `litellm.<name>`). */
 const LITELLM_SETTINGS_KEYS = new Set(['num_retries', 'allowed_fails', 'fallbacks', 'context_window_fallbacks', 'content_policy_fallbacks']);
 
+/** LiteLLM's `drop_params: true` (drop what the provider does not take), per model or for all. */
+export const DROP_PARAMS_NOTE =
+  'Tollgate sends a provider it translates to only the fields its API takes; for fields sent as the client gave them (OpenAI-compatible servers), list them per model in litellm_params.additional_drop_params; ignored';
+
 const NOTES: Record<string, string> = {
   timeout: 'set timeouts per model (litellm_params.timeout and stream_timeout); ignored',
   request_timeout: 'set timeouts per model (litellm_params.timeout and stream_timeout); ignored',
   stream_timeout: 'set timeouts per model (litellm_params.stream_timeout); ignored',
   default_fallbacks: 'fallbacks for every model are not supported by Tollgate; list each model under fallbacks; ignored',
+  drop_params: DROP_PARAMS_NOTE,
   enable_pre_call_checks: "Tollgate always checks the prompt against a model's max_input_tokens when it is known; ignored",
 };
 

@@ -17,12 +17,13 @@ describe('the README examples', () => {
     expect(result).toMatchObject({ ok: true, format: 'tollgate', warnings: [] });
     if (!result.ok) return;
     const { desired } = result;
-    expect([desired.models, desired.organizations, desired.teams, desired.keys, desired.guardrailPolicies, desired.mcpServers].map((s) => s.length)).toEqual([5, 1, 1, 2, 1, 1]);
+    expect([desired.models, desired.organizations, desired.teams, desired.keys, desired.guardrailPolicies, desired.mcpServers].map((s) => s.length)).toEqual([6, 1, 1, 2, 1, 1]);
     expect(desired.models.filter((m) => m.value.name === 'gpt-4o').map((m) => [m.value.deployment, m.value.provider])).toEqual([
       ['openai', 'openai'],
       ['azure-eu', 'azure'],
     ]);
     expect(desired.models[2]!.value).toMatchObject({ name: 'gpt-4o-mini', inputCostPerMillion: 0.15, outputCostPerMillion: 0.6 });
+    expect(desired.models[5]!.value).toMatchObject({ name: 'mistral-small', dropParams: ['metadata', 'user', 'store'] });
     expect(desired.router?.value.settings).toMatchObject({ strategy: 'weighted', fallbacks: { 'gpt-4o': ['claude-sonnet'] } });
   });
 

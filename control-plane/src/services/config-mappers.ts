@@ -36,6 +36,7 @@ export function modelSettings(model: Model): Omit<ModelConfig, 'id'> {
     maxInputTokens: model.maxInputTokens,
     streamIdleTimeoutMs: model.streamIdleTimeoutMs,
     responsesApi: model.responsesApi,
+    dropParams: model.dropParams,
     accessGroups: model.accessGroups,
     tags: model.tags,
   };

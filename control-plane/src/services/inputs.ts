@@ -135,6 +135,11 @@ const optionalText = <S extends z.ZodType<string, string>>(schema: S) =>
 export const SECRET_REF_ERROR = 'must be a secret reference such as env:NAME or file:/path, not the secret itself';
 export const secretRef = optionalText(z.string().refine((v) => SecretRef.safeParse(v).success, SECRET_REF_ERROR));
 
+/** A body field to drop: names joined by dots, `*` for every element of an array, never a `*` at the end. */
+const DROP_PARAM = /^[A-Za-z0-9_$@-]+(\.(\*\.)*[A-Za-z0-9_$@-]+)*$/;
+/** Fields the gateway itself sets on every request it sends: without them no provider answers. */
+const UNDROPPABLE = new Set(['model', 'messages', 'stream', 'contents', 'input']);
+
 /** Validation of each model field on its own; `modelRules` adds the rules between fields. */
 const modelFields = {
   name,
@@ -173,6 +178,19 @@ const modelFields = {
   maxInputTokens: limit(100_000_000).nullish().transform((v) => v ?? null),
   streamIdleTimeoutMs: limit(3_600_000).nullish().transform((v) => v ?? null),
   responsesApi: z.boolean().nullish().transform((v) => v ?? false),
+  dropParams: z
+    .array(
+      z
+        .string()
+        .trim()
+        .max(200, 'must be at most 200 characters')
+        .regex(DROP_PARAM, 'must name a body field, with dots into objects and * for every element of an array, such as metadata or tools.*.function.strict')
+        .refine((path) => !UNDROPPABLE.has(path), { error: (issue) => `cannot drop ${String(issue.input)}: every request needs it` }),
+    )
+    .max(50, 'must have at most 50 entries')
+    .transform((items) => [...new Set(items)])
+    .nullish()
+    .transform((v) => v ?? []),
   accessGroups: textList().nullish().transform((v) => v ?? []),
   tags: textList().nullish().transform((v) => v ?? []),
 };
@@ -258,6 +276,7 @@ export const UpdateModelInput = z
     maxInputTokens: clearable(),
     streamIdleTimeoutMs: clearable(),
     responsesApi: changeable(),
+    dropParams: changeable(),
     accessGroups: changeable(),
     tags: changeable(),
   } satisfies Record<keyof ModelFields, z.ZodType>)

@@ -46,6 +46,7 @@ export const DEFAULT_MODEL: CreateModelInput = {
   maxInputTokens: null,
   streamIdleTimeoutMs: null,
   responsesApi: false,
+  dropParams: [],
   accessGroups: [],
   tags: [],
 };

@@ -278,4 +278,19 @@ describe('a strict compatible stand-in (Mistral-like), judged by the openai SDK'
     for await (const chunk of await client.chat.completions.create({ model: 'm', messages, stream: true })) chunks.push(chunk);
     expect(chunks.at(-1)).toMatchObject({ choices: [{ finish_reason: 'stop' }], usage: { completion_tokens: 2 } });
   });
+
+  it('refuses every chat field it does not know, one entry per field, and takes its own', async () => {
+    const messages = [{ role: 'user' as const, content: 'strict' }];
+    const body = { model: 'm', messages, metadata: { a: 'b' }, user: 'u', random_seed: 1, safe_prompt: false, n: 1 };
+    const res = await fetch(`${standIn.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as { message: { detail: Array<{ loc: string[] }> } }).message.detail.map((d) => d.loc)).toEqual([
+      ['body', 'metadata'],
+      ['body', 'user'],
+    ]);
+    const error = await client.chat.completions.create({ model: 'm', messages, user: 'u' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.UnprocessableEntityError);
+    const answer = await client.chat.completions.create({ model: 'm', messages, temperature: 0.1, max_tokens: 10, parallel_tool_calls: false });
+    expect(answer.choices[0]!.message.content).toBe('Echo: strict');
+  });
 });

@@ -27,13 +27,21 @@ export const STAND_IN_API_KEY = 'sk-standin-0123456789abcdef';
 export interface OpenAiStandInOptions {
   readonly azure?: boolean;
   /**
-   * A compatible server that validates its body strictly, as Mistral's API does: `stream_options`, which it does not
-   * take, is a 422 `extra_forbidden` (pydantic's detail list), and every stream carries its usage in its last chunk.
+   * A compatible server that validates its body strictly, as Mistral's API does: a chat body field it does not know
+   * (`stream_options`, `metadata`, `user`, `seed`, `store`, …; see `STRICT_CHAT_FIELDS`), and `stream_options` on
+   * completions, is a 422 `extra_forbidden` with one entry per field (pydantic's detail list), and every stream
+   * carries its usage in its last chunk.
    */
   readonly strictBody?: boolean;
   /** The key clients must present; `null` accepts any request without one (local vLLM/Ollama). */
   readonly apiKey?: string | null;
 }
+
+/** The chat request fields Mistral's API knows; any other is refused (`strictBody`). */
+const STRICT_CHAT_FIELDS = new Set([
+  'model', 'messages', 'temperature', 'top_p', 'max_tokens', 'stream', 'stop', 'random_seed', 'response_format', 'tools', 'tool_choice',
+  'presence_penalty', 'frequency_penalty', 'n', 'prediction', 'parallel_tool_calls', 'prompt_mode', 'safe_prompt',
+]);
 
 export interface RecordedRequest {
   readonly method: string;
@@ -146,9 +154,13 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
       return sendNotFound(res, azure, method, url.pathname);
     }
 
-    if (options.strictBody === true && (target.operation === 'chat' || target.operation === 'completions') && (body as { stream_options?: unknown } | undefined)?.stream_options !== undefined) {
-      const detail = [{ type: 'extra_forbidden', loc: ['body', 'stream_options'], msg: 'Extra inputs are not permitted', input: (body as { stream_options: unknown }).stream_options }];
-      return sendJson(res, 422, { object: 'error', message: { detail }, type: 'invalid_request_error', param: null, code: null });
+    if (options.strictBody === true && (target.operation === 'chat' || target.operation === 'completions') && typeof body === 'object' && body !== null) {
+      const fields = Object.entries(body as Record<string, unknown>);
+      const extra = fields.filter(([name]) => (target.operation === 'chat' ? !STRICT_CHAT_FIELDS.has(name) : name === 'stream_options'));
+      if (extra.length > 0) {
+        const detail = extra.map(([name, input]) => ({ type: 'extra_forbidden', loc: ['body', name], msg: 'Extra inputs are not permitted', input }));
+        return sendJson(res, 422, { object: 'error', message: { detail }, type: 'invalid_request_error', param: null, code: null });
+      }
     }
     if (target.deployment !== undefined && (body as { stream_options?: unknown } | undefined)?.stream_options !== undefined && !takesStreamOptions(url.searchParams.get('api-version')!)) {
       // Azure's api-versions before 2024-09-01-preview know no stream_options and refuse the whole request.

@@ -154,6 +154,11 @@ export interface Model {
   streamIdleTimeoutMs: number | null;
   /** Responses requests go to it as sent (azure, openai_compatible; openai deployments always). */
   responsesApi: boolean;
+  /**
+   * Request body fields taken out before a request goes to this deployment, as its provider's API names them; a dot
+   * reaches into an object (`generationConfig.seed`), `*` into every element of an array (`tools.*.function.strict`).
+   */
+  dropParams: string[];
   tags: string[];
   inputCostPerMillion: number;
   outputCostPerMillion: number;
@@ -434,6 +439,8 @@ export interface CreateModelInput {
   timeoutMs?: number;
   /** Azure and OpenAI-compatible deployments only: Responses requests go to it as sent. */
   responsesApi?: boolean;
+  /** Body fields taken out before a request goes to it (strict servers such as Mistral's API); see `Model.dropParams`. */
+  dropParams?: string[];
   tags?: string[];
 }
 
@@ -450,7 +457,7 @@ const TEAM_FIELDS = 'id name models maxBudget spend keyCount organizationId mana
 const KEY_FIELDS = `id prefix alias teamId team { id name } models maxBudget spend blocked keyType ownerId organizationId managedBy expiresAt createdAt`;
 const AUDIT_FIELDS = 'id at action actorId actorRole credential entityType entityId organizationId before after';
 const MODEL_HEALTH_FIELDS = 'modelId dataPlaneId healthy latencyMs mode error checkedAt';
-const MODEL_FIELDS = `id name deployment provider providerModel region weight rpmLimit tpmLimit maxInputTokens timeoutMs streamIdleTimeoutMs responsesApi tags inputCostPerMillion outputCostPerMillion managedBy createdAt health { ${MODEL_HEALTH_FIELDS} }`;
+const MODEL_FIELDS = `id name deployment provider providerModel region weight rpmLimit tpmLimit maxInputTokens timeoutMs streamIdleTimeoutMs responsesApi dropParams tags inputCostPerMillion outputCostPerMillion managedBy createdAt health { ${MODEL_HEALTH_FIELDS} }`;
 const ROUTER_SETTINGS_FIELDS =
   'strategy groupStrategies numRetries retryPolicy backoffMs maxBackoffMs maxRetryAfterMs fallbacks contextWindowFallbacks contentPolicyFallbacks allowedFails allowedFailsPolicy failureWindowMs cooldownMs managedBy updatedAt';
 const SPEND_SUMMARY_FIELDS = 'totalSpend totalRequests totalTokens';

@@ -6,7 +6,17 @@ import ModelsSection from './ModelsSection.vue';
 const GPT = [
   model({ id: 'east', name: 'gpt-4o', provider: 'openai', providerModel: 'gpt-4o-2024-08-06', weight: 3, rpmLimit: 600, tpmLimit: 150_000 }),
   model({ id: 'west', name: 'gpt-4o', provider: 'azure', providerModel: 'gpt-4o', weight: 1, rpmLimit: 400, tpmLimit: 100_000, region: 'westeurope', tags: ['eu'], responsesApi: true }),
-  model({ id: 'north', name: 'gpt-4o', provider: 'openai', providerModel: 'gpt-4o', weight: 0, maxInputTokens: 128_000, timeoutMs: 30_000, streamIdleTimeoutMs: 5_000 }),
+  model({
+    id: 'north',
+    name: 'gpt-4o',
+    provider: 'openai',
+    providerModel: 'gpt-4o',
+    weight: 0,
+    maxInputTokens: 128_000,
+    timeoutMs: 30_000,
+    streamIdleTimeoutMs: 5_000,
+    dropParams: ['metadata', 'tools.*.function.strict'],
+  }),
 ];
 const baseProps = { loading: false, loadError: null, models: [model(), ...GPT] };
 
@@ -40,6 +50,11 @@ describe('ModelsSection', () => {
     const west = wrapper.get('[data-model-id="west"] [data-col="region-tags"]');
     expect(west.text()).toContain('westeurope');
     expect(west.findAll('.tag').map((tag) => tag.text())).toEqual(['eu']);
+    // Only the deployment that drops body fields names them.
+    const drops = wrapper.findAll('[data-testid="model-drop-params"]');
+    expect(drops.map((line) => [line.element.closest('[data-model-id]')!.getAttribute('data-model-id'), line.text()])).toEqual([
+      ['north', 'drops: metadata, tools.*.function.strict'],
+    ]);
     const north = cells('north');
     expect(north('context')).toBe('128K');
     expect(north('timeouts')).toBe('30 s first byte · 5 s idle');
@@ -69,6 +84,30 @@ describe('ModelsSection', () => {
     await wrapper.get('[data-testid="model-form"]').trigger('submit');
     expect(create).toHaveBeenCalledWith(expect.objectContaining({ name: 'gpt-4o', weight: 2, provider: 'openai_compatible', responsesApi: true }));
     wrapper.unmount();
+  });
+
+  it('should send the body fields to drop as typed, and show the server refusing them on that input', async () => {
+    const create = vi.fn(async () => null);
+    const wrapper = mount(ModelsSection, { props: { ...baseProps, canCreate: true, create } });
+    const dropParams = wrapper.get('[data-testid="model-drop-params"]');
+    expect(wrapper.get('[data-testid="model-drop-params-hint"]').text()).toContain("for servers that refuse fields they don't know");
+    expect(dropParams.attributes('aria-describedby')).toBe(wrapper.get('[data-testid="model-drop-params-hint"]').attributes('id'));
+
+    await wrapper.get('[data-testid="model-name"]').setValue('mistral-large');
+    await wrapper.get('[data-testid="model-input-cost"]').setValue('2');
+    await wrapper.get('[data-testid="model-output-cost"]').setValue('6');
+    await dropParams.setValue('metadata, messages');
+    await wrapper.get('[data-testid="model-form"]').trigger('submit');
+    expect(create).toHaveBeenCalledWith(expect.objectContaining({ name: 'mistral-large', dropParams: 'metadata, messages' }));
+
+    await wrapper.setProps({
+      createError: { message: 'Invalid input.', fieldErrors: { dropParams: ['cannot drop messages: every request needs it'] } },
+    });
+    expect(dropParams.attributes('aria-invalid')).toBe('true');
+    expect(wrapper.get('[data-testid="model-name"]').attributes('aria-invalid')).toBeUndefined();
+    expect(wrapper.get('[data-testid="model-error"]').text()).toContain('Drop body fields: cannot drop messages: every request needs it');
+    // A refused create keeps what was typed.
+    expect((dropParams.element as HTMLInputElement).value).toBe('metadata, messages');
   });
 
   it('should delete one deployment after confirming, naming the ones that stay', async () => {

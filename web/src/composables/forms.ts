@@ -24,6 +24,12 @@ export function parseTextList(text: string): string[] | undefined {
   return items.length > 0 ? [...new Set(items)] : undefined;
 }
 
+/** "metadata, user  tools.*.strict" → ['metadata', 'user', 'tools.*.strict']: split at commas and whitespace, each once; blank → undefined. */
+export function parseWordList(text: string): string[] | undefined {
+  const items = text.split(/[\s,]+/).filter((item) => item.length > 0);
+  return items.length > 0 ? [...new Set(items)] : undefined;
+}
+
 /** Blank → undefined; otherwise a whole number, or `null` when the text is not one. */
 export function parseInteger(value: NumberInputValue): number | undefined | null {
   const amount = parseBudget(value);

@@ -58,6 +58,14 @@ describe('toCreateModelInput', () => {
     expect('input' in plain && 'responsesApi' in plain.input).toBe(false);
   });
 
+  it('should send the body fields to drop split at commas and whitespace, each once, and leave them out when blank', () => {
+    expect(toCreateModelInput(form({ dropParams: ' metadata, user\ttools.*.function.strict ,,\nmetadata ' }))).toMatchObject({
+      input: { dropParams: ['metadata', 'user', 'tools.*.function.strict'] },
+    });
+    expect(toCreateModelInput(form({ dropParams: ' , ' }))).not.toHaveProperty('input.dropParams');
+    expect(toCreateModelInput(form())).not.toHaveProperty('input.dropParams');
+  });
+
   it("should send a deployment's routing fields when given, as whole numbers of at least 1", () => {
     expect(
       toCreateModelInput(form({ weight: 3, rpmLimit: '600', tpmLimit: 100000, maxInputTokens: 128000, timeoutMs: '30000', tags: 'eu, fast ,eu' })),
@@ -91,6 +99,31 @@ describe('useModels', () => {
     await models.create(form());
     expect(models.models.value.map((m) => m.name)).toEqual(['mock-gpt', 'gpt-4o']);
     expect(models.createError.value).toBeNull();
+  });
+
+  it('should send the body fields to drop with the new model, and keep the field errors the server sends on them', async () => {
+    const refusal = 'cannot drop messages: every request needs it';
+    const api = installFakeFetch({
+      Models: () => ({ data: { models: [] } }),
+      CreateModel: (vars) => {
+        const { dropParams = [] } = vars.input as { dropParams?: string[] };
+        return dropParams.includes('messages')
+          ? graphQLError('BAD_USER_INPUT', 'Invalid input.', { dropParams: [refusal] })
+          : { data: { createModel: model({ id: 'mistral', name: 'mistral-large', provider: 'openai_compatible', dropParams }) } };
+      },
+    });
+    const models = useModels();
+    await flushPromises();
+    // The list asks for each deployment's dropped fields, to show them.
+    expect(api.requests[0]).toMatchObject({ operationName: 'Models', query: expect.stringMatching(/\bdropParams\b/) });
+
+    expect(await models.create(form({ name: 'mistral-large', dropParams: 'metadata messages' }))).toBeFalsy();
+    expect(models.createError.value?.fieldErrors).toEqual({ dropParams: [refusal] });
+
+    await models.create(form({ name: 'mistral-large', dropParams: 'metadata, user' }));
+    expect(api.requests.at(-1)).toMatchObject({ operationName: 'CreateModel', variables: { input: { dropParams: ['metadata', 'user'] } } });
+    expect(models.createError.value).toBeNull();
+    expect(models.models.value.map((m) => m.dropParams)).toEqual([['metadata', 'user']]);
   });
 
   it('should delete one deployment of a group and keep the others, and put it back when the server refuses', async () => {

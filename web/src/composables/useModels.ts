@@ -24,6 +24,7 @@ import {
   parseBudget,
   parseInteger,
   parseTextList,
+  parseWordList,
   type FormError,
   type NumberInputValue,
 } from './forms';
@@ -54,6 +55,8 @@ export interface ModelFormValues {
   timeoutMs: NumberInputValue;
   /** Azure and OpenAI-compatible deployments: Responses requests go to it as sent (absent: false). */
   responsesApi?: boolean;
+  /** Body fields to take out of requests to it, separated by commas or whitespace; blank: none (absent: blank). */
+  dropParams?: string;
   /** Comma-separated. */
   tags: string;
 }
@@ -95,6 +98,7 @@ export function toCreateModelInput(values: ModelFormValues): ModelFormParse {
     apiKeyRef: optionalText(values.apiKeyRef),
     apiVersion: optionalText(values.apiVersion),
     region: optionalText(values.region),
+    dropParams: parseWordList(values.dropParams ?? ''),
     tags: parseTextList(values.tags),
   };
   return {

@@ -113,6 +113,7 @@ export function model(overrides: Partial<Model> = {}): Model {
     timeoutMs: null,
     streamIdleTimeoutMs: null,
     responsesApi: false,
+    dropParams: [],
     tags: [],
     inputCostPerMillion: 1,
     outputCostPerMillion: 2,

@@ -105,6 +105,10 @@ export class Model {
   @Property({ type: 'boolean', default: false })
   responsesApi: Opt<boolean> = false;
 
+  /** Request body fields taken out before a request goes to this deployment (a dot reaches into an object). */
+  @Property({ type: ArrayType, default: '{}' })
+  dropParams: Opt<string[]> = [];
+
   /** Access groups: keys and teams may name a group instead of each model. */
   @Property({ type: ArrayType, default: '{}' })
   accessGroups: Opt<string[]> = [];

@@ -7,6 +7,10 @@ const REF = 'env:NAME or file:/path; never the secret itself.';
 export const RESPONSES_API =
   "The deployment serves OpenAI's Responses API (azure: /openai/v1/responses; openai_compatible: {apiBase}/responses), so /v1/responses requests go to it as sent instead of translated to chat completions. openai deployments always do; other providers cannot.";
 
+/** Shared with the Model type's field. */
+export const DROP_PARAMS =
+  "Request body fields taken out before a request goes to this deployment, named as its provider's API names them (metadata, user, parallel_tool_calls); a dot reaches into an object (generationConfig.seed), * into every element of an array (tools.*.function.strict). For servers that refuse fields they do not know, such as Mistral's API. Dropping stream_options sends streams without them.";
+
 /** Shapes only; the service validates content (zod) and reports field errors. */
 /** A deployment's prices beyond input and output, its capacity and its routing fields, optional in both inputs. */
 @InputType('ModelDeploymentFieldsInput')
@@ -43,6 +47,9 @@ abstract class ModelDeploymentFields {
 
   @Field(() => Boolean, { nullable: true, description: `${RESPONSES_API} Default false.` })
   responsesApi?: boolean | null;
+
+  @Field(() => [String], { nullable: true, description: DROP_PARAMS })
+  dropParams?: string[] | null;
 
   @Field(() => [String], { nullable: true })
   accessGroups?: string[] | null;

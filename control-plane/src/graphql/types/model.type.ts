@@ -2,7 +2,7 @@ import { ProviderKind } from '@tollgate/schema';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import type { Model } from '../../db/entities/index.js';
 import { modelSettings } from '../../services/config-mappers.js';
-import { RESPONSES_API } from '../inputs/create-model.input.js';
+import { DROP_PARAMS, RESPONSES_API } from '../inputs/create-model.input.js';
 
 @ObjectType('Model', { description: 'One deployment of a model name; the deployments sharing a name are a model group, routed among by the data planes.' })
 export class ModelObject {
@@ -80,6 +80,9 @@ export class ModelObject {
 
   @Field(() => Boolean, { description: RESPONSES_API })
   responsesApi!: boolean;
+
+  @Field(() => [String], { description: DROP_PARAMS })
+  dropParams!: string[];
 
   @Field(() => [String])
   accessGroups!: string[];

@@ -1,3 +1,4 @@
+import { upstreamJson } from '../drop-params.js';
 import { deploymentTimeouts } from '../../upstream/timeouts.js';
 import type { ProviderError } from '../../canonical/errors.js';
 import { headerValue, upstreamRequest, type UpstreamResponse } from '../../upstream/http.js';
@@ -52,7 +53,7 @@ export async function postAnthropic(
   const response = await upstreamRequest({
     url: anthropicUrl(call.target.apiBase, path),
     headers: { ...clientHeaders, ...anthropicHeaders(call, stream ? 'text/event-stream' : 'application/json') },
-    body: JSON.stringify(body),
+    body: upstreamJson(call.target, body as object),
     signal: call.signal,
     ...deploymentTimeouts(call.target),
   });

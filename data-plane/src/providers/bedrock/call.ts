@@ -1,3 +1,4 @@
+import { upstreamJson } from '../drop-params.js';
 import { deploymentTimeouts } from '../../upstream/timeouts.js';
 import type { ProviderError } from '../../canonical/errors.js';
 import { headerValue, upstreamRequest } from '../../upstream/http.js';
@@ -16,7 +17,7 @@ import { converseResponseEvents } from './converse-to-canonical.js';
  */
 export async function* callBedrock(wire: BedrockWire, call: ProviderCall, request: CanonicalRequest): AsyncGenerator<StreamEvent> {
   const operation = request.stream ? 'converse-stream' : 'converse';
-  const http = bedrockRequest({ target: call.target, secrets: call.secrets, modelId: wire.modelId, operation, body: JSON.stringify(wire.body) });
+  const http = bedrockRequest({ target: call.target, secrets: call.secrets, modelId: wire.modelId, operation, body: upstreamJson(call.target, wire.body) });
   const response = await upstreamRequest({ url: http.url, headers: http.headers, body: http.body, signal: call.signal, ...deploymentTimeouts(call.target) });
   if (response.statusCode < 200 || response.statusCode >= 300) {
     yield { type: 'error', error: await bedrockHttpError(response) };

@@ -1,3 +1,4 @@
+import { upstreamJson } from '../drop-params.js';
 import { deploymentTimeouts } from '../../upstream/timeouts.js';
 import type { ProviderError } from '../../canonical/errors.js';
 import type { StreamEvent } from '../../canonical/events.js';
@@ -20,7 +21,7 @@ export async function* callGemini(wire: GenerateContentRequest, call: ProviderCa
   const response = await upstreamRequest({
     url: endpoint.url,
     headers: endpoint.headers,
-    body: JSON.stringify(wire),
+    body: upstreamJson(call.target, wire),
     signal: call.signal,
     ...deploymentTimeouts(call.target),
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { upstreamRequest } from '../../upstream/http.js';
+import { withoutDropped } from '../drop-params.js';
 import type { CanonicalRequest, ProviderCall } from '../types.js';
 import { geminiEndpoint } from './api.js';
 import { geminiHttpError, geminiMalformedResponse } from './gemini-error.js';
@@ -20,7 +21,7 @@ export async function countGeminiTokens(request: CanonicalRequest, call: Provide
   const response = await upstreamRequest({
     url: endpoint.url,
     headers: endpoint.headers,
-    body: JSON.stringify({ generateContentRequest: { model, contents, ...(systemInstruction && { systemInstruction }), ...(tools && { tools }) } }),
+    body: JSON.stringify({ generateContentRequest: withoutDropped({ model, contents, ...(systemInstruction && { systemInstruction }), ...(tools && { tools }) }, call.target.dropParams) }),
     signal: call.signal,
     ...(call.target.timeoutMs !== null && { headersTimeoutMs: call.target.timeoutMs }),
   });

@@ -1,3 +1,4 @@
+import { upstreamJson } from '../drop-params.js';
 import { deploymentTimeouts } from '../../upstream/timeouts.js';
 import type { ProviderError } from '../../canonical/errors.js';
 import { headerValue, upstreamRequest, type UpstreamResponse } from '../../upstream/http.js';
@@ -27,7 +28,7 @@ export async function* callChat(wire: OpenAiChatBody, call: ProviderCall, option
   const response = await upstreamRequest({
     url: endpoint.url,
     headers: { ...endpoint.headers, accept: stream ? 'text/event-stream' : 'application/json' },
-    body: JSON.stringify(wire),
+    body: upstreamJson(call.target, wire),
     signal: call.signal,
     ...deploymentTimeouts(call.target),
   });

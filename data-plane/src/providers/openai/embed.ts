@@ -1,3 +1,4 @@
+import { upstreamJson } from '../drop-params.js';
 import type { ProviderError } from '../../canonical/errors.js';
 import { toProviderError } from '../../upstream/errors.js';
 import { upstreamRequest } from '../../upstream/http.js';
@@ -24,7 +25,7 @@ async function embedOnce(provider: string, endpoint: UpstreamEndpoint, request: 
   const response = await upstreamRequest({
     url: endpoint.url,
     headers: endpoint.headers,
-    body: JSON.stringify({
+    body: upstreamJson(call.target, {
       model: call.target.providerModel,
       input: request.input,
       encoding_format: 'float',

@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, parseErrorBody, retryAfter } from './errors.js';
+import { DROP_HINT, parseDuration, parseErrorBody, retryAfter } from './errors.js';
 
 describe('OpenAI error reading', () => {
   it("reads OpenAI's error object, and the shapes compatible servers use", () => {
     expect(parseErrorBody('{"error":{"message":"Bad","type":"invalid_request_error","param":null,"code":"x"}}', 400)).toMatchObject({ message: 'Bad', code: 'x', type: 'invalid_request_error' });
     expect(parseErrorBody('{"error":{"code":"429","message":"Azure says wait"}}', 429)).toMatchObject({ message: 'Azure says wait', code: null });
     expect(parseErrorBody('{"error":"model \\"llama3\\" not found"}', 404)).toMatchObject({ message: 'model "llama3" not found', code: null });
-    expect(parseErrorBody('{"detail":[{"loc":["body"],"msg":"field required"}]}', 422).message).toContain('field required');
+    expect(parseErrorBody('{"detail":[{"loc":["body","messages"],"msg":"field required"}]}', 422).message).toBe('body.messages: field required');
+    expect(parseErrorBody('{"detail":"Not Found"}', 404).message).toBe('Not Found');
+    // Mistral's: pydantic's issues inside `message`; fields it does not know get the way out named.
+    const mistral = { object: 'error', message: { detail: [{ type: 'extra_forbidden', loc: ['body', 'metadata'], msg: 'Extra inputs are not permitted', input: {} }, { type: 'extra_forbidden', loc: ['body', 'n'], msg: 'Extra inputs are not permitted', input: 2 }] }, type: 'invalid_request_error', param: null, code: null };
+    expect(parseErrorBody(JSON.stringify(mistral), 422)).toMatchObject({
+      message: `body.metadata: Extra inputs are not permitted; body.n: Extra inputs are not permitted (${DROP_HINT})`,
+      type: 'invalid_request_error',
+    });
+    expect(parseErrorBody('{"message":{"unexpected":true}}', 400).message).toBe('{"unexpected":true}');
     expect(parseErrorBody('{"object":"error","message":"vLLM says no","type":"BadRequestError","code":400}', 400)).toMatchObject({ message: 'vLLM says no', code: null });
     expect(parseErrorBody('<html>Bad Gateway</html>', 502).message).toBe('<html>Bad Gateway</html>');
     expect(parseErrorBody('', 503).message).toBe('HTTP 503');

@@ -6,13 +6,16 @@ import { OpenAiErrorObject } from './wire.js';
 
 /**
  * OpenAI error bodies: `{"error":{"message","type","param","code"}}`. Compatible servers vary (`{"error":"…"}`,
- * FastAPI's `{"detail":…}`, `{"message":…}`, plain text), so anything readable becomes the message.
+ * FastAPI's `{"detail":…}`, `{"message":…}`, Mistral's `{"message":{"detail":[…]}}`, plain text), so anything
+ * readable becomes the message; a validation error's list (pydantic's `{loc, msg}` entries) reads as
+ * `body.metadata: Extra inputs are not permitted; …`.
  * @see https://platform.openai.com/docs/guides/error-codes
  */
 const ErrorBody = z.looseObject({
   error: z.union([OpenAiErrorObject, z.string()]).nullish(),
   detail: z.unknown().optional(),
-  message: z.string().nullish(),
+  message: z.unknown().optional(),
+  type: z.string().nullish(),
 });
 
 export interface ParsedOpenAiError {
@@ -32,12 +35,29 @@ export function parseErrorBody(text: string, status: number): ParsedOpenAiError 
   }
   const parsed = ErrorBody.safeParse(json);
   if (!parsed.success) return { message: text.slice(0, 1000), code: null, type: null, body: json };
-  const { error, detail, message } = parsed.data;
+  const { error, detail, message, type } = parsed.data;
   if (error && typeof error === 'object') {
     return { message: error.message ?? `HTTP ${status}`, code: meaningfulCode(error.code), type: error.type ?? null, body: json };
   }
-  const text2 = typeof error === 'string' ? error : message ?? (detail !== undefined ? (typeof detail === 'string' ? detail : JSON.stringify(detail)) : undefined);
-  return { message: text2 ?? `HTTP ${status}`, code: null, type: null, body: json };
+  const text2 = typeof error === 'string' ? error : readable(message ?? detail);
+  return { message: text2 || `HTTP ${status}`, code: null, type: type ?? null, body: json };
+}
+
+const ValidationIssue = z.looseObject({ loc: z.array(z.union([z.string(), z.number()])), msg: z.string(), type: z.string().optional() });
+/** Said after a refusal of fields the server does not know, for whoever runs the gateway. */
+export const DROP_HINT = "the deployment's dropParams setting can take out fields it does not take";
+
+/** A message as a compatible server gives it: text, FastAPI's `{detail}`, or a list of pydantic's issues. */
+function readable(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => ValidationIssue.safeParse(v).success)) {
+    const issues = value as Array<z.infer<typeof ValidationIssue>>;
+    const text = issues.map((issue) => `${issue.loc.join('.')}: ${issue.msg}`).join('; ');
+    return issues.some((issue) => issue.type === 'extra_forbidden') ? `${text} (${DROP_HINT})` : text;
+  }
+  if (typeof value === 'object' && !Array.isArray(value) && 'detail' in value) return readable(value.detail);
+  return JSON.stringify(value);
 }
 
 /** Azure (`"429"`) and vLLM (`400`) put the HTTP status in `code`; that says nothing the status does not. */

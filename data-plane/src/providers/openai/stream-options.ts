@@ -1,4 +1,5 @@
 import type { ProviderError } from '../../canonical/errors.js';
+import { dropsStreamOptions } from '../drop-params.js';
 import type { ProviderTarget } from '../types.js';
 
 /**
@@ -6,7 +7,7 @@ import type { ProviderTarget } from '../types.js';
  * gateway adds to every OpenAI-protocol stream it sends. Most servers do; some refuse the whole request for it:
  * Azure's api-versions before 2024-09-01-preview (400 "Unrecognized request argument supplied"), Mistral's API (422
  * `extra_forbidden`, it reports usage unasked), and strict compatible servers generally. Those are known in advance
- * where they can be (`known`, Azure's api-version), else learnt: a stream refused with an error that names
+ * where they can be (`known`, Azure's api-version; a deployment whose `dropParams` names them), else learnt: a stream refused with an error that names
  * `stream_options` is sent again at once without them, and the deployment (as configured: id, base URL, version)
  * goes without them from then on, in this process. Their streams are billed from the usage the server reports
  * unasked, else from the gateway's own count (marked estimated).
@@ -18,7 +19,7 @@ function deploymentKey(target: ProviderTarget): string {
 }
 
 export function takesStreamOptions(target: ProviderTarget, known?: (target: ProviderTarget) => boolean): boolean {
-  if (known !== undefined && !known(target)) return false;
+  if ((known !== undefined && !known(target)) || dropsStreamOptions(target)) return false;
   // On every forwarded request: the key is built only once some deployment has refused.
   return refusing.size === 0 || !refusing.has(deploymentKey(target));
 }

@@ -1,4 +1,5 @@
 import type { Exchange } from '../../http/exchange.js';
+import { upstreamJson } from '../../providers/drop-params.js';
 import type { ProviderTarget } from '../../providers/types.js';
 import { answerUsage, eventJson, LF, startsWith } from '../forward/bytes.js';
 import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
@@ -43,7 +44,7 @@ class MessagesForwarding implements Forwardable {
   }
 
   upstreamBody(target: ProviderTarget): string {
-    return JSON.stringify({ ...this.messages.body, model: target.providerModel });
+    return upstreamJson(target, { ...this.messages.body, model: target.providerModel });
   }
 
   usageOfJson(body: Buffer): ReportedUsage | undefined {

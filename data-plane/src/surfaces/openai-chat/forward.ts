@@ -1,4 +1,5 @@
 import type { Exchange } from '../../http/exchange.js';
+import { upstreamJson } from '../../providers/drop-params.js';
 import type { ProviderTarget } from '../../providers/types.js';
 import { answerUsage, eventJson, LF, startsWith } from '../forward/bytes.js';
 import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
@@ -56,7 +57,7 @@ class ChatForwarding implements Forwardable {
       // what it reports unasked, else counted here.
       delete body.stream_options;
     }
-    return JSON.stringify(body);
+    return upstreamJson(target, body);
   }
 
   usageOfJson(body: Buffer): ReportedUsage | undefined {

@@ -1,5 +1,6 @@
 import type { Exchange } from '../../http/exchange.js';
 import { errors } from '../../http/errors.js';
+import { upstreamJson } from '../../providers/drop-params.js';
 import type { ProviderTarget } from '../../providers/types.js';
 import { estimatePromptTokens, type OutputText } from '../../providers/token-estimate.js';
 import { answerUsage, endsWith, eventJson, LF, lastUsageObject, startsWith } from '../forward/bytes.js';
@@ -44,7 +45,7 @@ class ResponsesForwarding implements Forwardable {
   }
 
   upstreamBody(target: ProviderTarget): string {
-    return JSON.stringify({ ...this.parsed.body, model: target.providerModel });
+    return upstreamJson(target, { ...this.parsed.body, model: target.providerModel });
   }
 
   usageOfJson(body: Buffer): ReportedUsage | undefined {

@@ -1,0 +1,55 @@
+import { ModelConfig } from '@tollgate/schema';
+import { describe, expect, it } from 'vitest';
+import { dropsStreamOptions, upstreamJson, withoutDropped } from './drop-params.js';
+
+const target = (dropParams: string[]) =>
+  ModelConfig.parse({ id: 'm', name: 'm', provider: 'openai_compatible', providerModel: 'm', apiBase: 'http://127.0.0.1:1/v1', inputCostPerMillion: 1, outputCostPerMillion: 1, dropParams });
+
+describe('dropParams', () => {
+  const body = {
+    model: 'm',
+    metadata: { a: '1' },
+    user: 'u',
+    generationConfig: { seed: 1, temperature: 0.5 },
+    tools: [
+      { type: 'function', function: { name: 'a', strict: true } },
+      { type: 'function', function: { name: 'b' } },
+    ],
+  };
+
+  it('takes out top-level fields, fields inside objects, and fields of every array element', () => {
+    expect(JSON.parse(upstreamJson(target(['metadata', 'generationConfig.seed', 'tools.*.function.strict']), body))).toEqual({
+      model: 'm',
+      user: 'u',
+      generationConfig: { temperature: 0.5 },
+      tools: [
+        { type: 'function', function: { name: 'a' } },
+        { type: 'function', function: { name: 'b' } },
+      ],
+    });
+  });
+
+  it('leaves the body it is given as it was, and shares what no path reaches', () => {
+    const before = structuredClone(body);
+    const result = withoutDropped(body, ['user', 'tools.*.function.strict']);
+    expect(body).toEqual(before);
+    expect(result.generationConfig).toBe(body.generationConfig);
+    expect(result.tools[1]).toBe(body.tools[1]);
+    expect(result.tools[0]).not.toBe(body.tools[0]);
+  });
+
+  it('is the same body when a path reaches nothing: absent fields, scalars, arrays named as objects', () => {
+    expect(withoutDropped(body, ['absent', 'user.length', 'tools.function', 'metadata.b', 'tools.*.absent'])).toBe(body);
+  });
+
+  it('sends the body unchanged without the setting', () => {
+    expect(upstreamJson(target([]), body)).toBe(JSON.stringify(body));
+  });
+
+  it('knows when a deployment goes without stream_options', () => {
+    expect(dropsStreamOptions(target(['stream_options']))).toBe(true);
+    expect(dropsStreamOptions(target(['stream_options.include_usage']))).toBe(true);
+    expect(dropsStreamOptions(target(['stream_options.include_obfuscation', 'metadata']))).toBe(false);
+    expect(dropsStreamOptions(target([]))).toBe(false);
+  });
+});
