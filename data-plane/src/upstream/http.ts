@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { deadlines, type Watched } from './deadlines.js';
 import { undici } from './undici.js';
 
 /**
@@ -29,17 +30,76 @@ export interface UpstreamRequest {
 
 export type UpstreamResponse = Dispatcher.ResponseData;
 
-/** Sends one request upstream. Rejects on network failure, timeout or abort (see `toProviderError`). */
+/**
+ * Sends one request upstream. Rejects on network failure, timeout or abort (see `toProviderError`). The headers
+ * deadline is kept by the sweep (`HeadersDeadline`), not by undici: undici's timers are about a second coarse, so a
+ * short deployment timeout would fire late. Its body timer stays: it only needs to be as fine as a stream's idle
+ * limit, seconds.
+ */
 export function upstreamRequest(req: UpstreamRequest): Promise<UpstreamResponse> {
-  return undici.request(req.url, {
+  const deadline = req.headersTimeoutMs === undefined ? undefined : new HeadersDeadline(req.headersTimeoutMs, req.signal);
+  const response = undici.request(req.url, {
     method: req.method ?? 'POST',
     headers: req.headers,
     body: req.body ?? null,
-    signal: req.signal,
+    signal: deadline?.signal ?? req.signal,
     dispatcher: agent,
-    ...(req.headersTimeoutMs !== undefined && { headersTimeout: req.headersTimeoutMs }),
+    ...(deadline !== undefined && { headersTimeout: 0 }),
     ...(req.bodyTimeoutMs !== undefined && { bodyTimeout: req.bodyTimeoutMs }),
   });
+  if (deadline === undefined) return response;
+  return response.then(
+    (res) => {
+      deadline.done();
+      return res;
+    },
+    (err: unknown) => {
+      deadline.done();
+      throw err;
+    },
+  );
+}
+
+/**
+ * Time to the response's headers, watched by the deadline sweep: past it, the request is aborted with undici's own
+ * `HeadersTimeoutError` (a 504 `upstream_timeout`, as undici's timer gave). The caller's signal aborts it, its
+ * body included, for as long as it lives.
+ */
+class HeadersDeadline implements Watched {
+  watchSlot = -1;
+  private readonly controller = new AbortController();
+  private readonly deadline: number;
+  private readonly onAbort = () => this.abort(this.parent.reason);
+
+  constructor(
+    timeoutMs: number,
+    private readonly parent: AbortSignal,
+  ) {
+    this.deadline = Date.now() + timeoutMs;
+    if (parent.aborted) this.controller.abort(parent.reason);
+    else {
+      parent.addEventListener('abort', this.onAbort, { once: true });
+      deadlines.watch(this);
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  checkDeadline(now: number): void {
+    if (now >= this.deadline) this.abort(new undici.errors.HeadersTimeoutError());
+  }
+
+  /** Headers came (or the request failed): the deadline is over; the caller's signal still reaches the body. */
+  done(): void {
+    deadlines.unwatch(this);
+  }
+
+  private abort(reason: unknown): void {
+    this.done();
+    if (!this.controller.signal.aborted) this.controller.abort(reason);
+  }
 }
 
 /**

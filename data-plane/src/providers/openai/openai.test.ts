@@ -175,9 +175,34 @@ describe('openai provider against the OpenAI stand-in', () => {
     await standIn.requests.at(-1)!.closed;
   });
 
-  it('times out a hanging upstream after the deployment timeoutMs', async () => {
-    const [event] = await collect(provider.chat(ask(directive({ fault: { kind: 'hang' } })), call({ timeoutMs: 100 })));
+  it('times out a hanging upstream after the deployment timeoutMs, on time', async () => {
+    const started = Date.now();
+    const [event] = await collect(provider.chat(ask(directive({ fault: { kind: 'hang' } })), call({ timeoutMs: 200 })));
     expect(event).toMatchObject({ type: 'error', error: { status: 504, code: 'upstream_timeout' } });
+    // Not early, and not a second late as undici's own coarse timer was (the sweep ticks every 250 ms).
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(200);
+    expect(elapsed).toBeLessThan(200 + 450);
+  });
+
+  it('lets the client abort a request under a deadline, before its headers and after', async () => {
+    const controller = new AbortController();
+    const events: StreamEvent[] = [];
+    const started = Date.now();
+    for await (const e of provider.chat(ask(directive({ text: 'a b c d e f g h', chunkDelayMs: 200 })), call({ timeoutMs: 5_000 }, controller.signal))) {
+      events.push(e);
+      if (e.type === 'text-delta') controller.abort();
+    }
+    await standIn.requests.at(-1)!.closed;
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(events.map((e) => e.type)).toEqual(['response-metadata', 'text-delta']);
+
+    const hang = new AbortController();
+    const hanging = collect(provider.chat(ask(directive({ fault: { kind: 'hang' } })), call({ timeoutMs: 5_000 }, hang.signal)));
+    await new Promise((r) => setTimeout(r, 50));
+    hang.abort();
+    expect(await hanging).toEqual([]);
+    await standIn.requests.at(-1)!.closed;
   });
 
   it('embeds inputs as float vectors with usage, passing dimensions', async () => {
