@@ -94,9 +94,15 @@ export const errors = {
    * A hard budget is spent. 429 like OpenAI's `insufficient_quota` (the request may succeed later, when the period
    * resets: `retry-after` says when, if it ever does), with the type clients and dashboards filter on.
    */
+  /**
+   * A spent budget: 429 with the period's end as `retry-after` when it has one, and `x-should-retry: false`, which
+   * the official OpenAI and Anthropic SDKs read before the status: retrying before an admin acts or the period ends
+   * cannot succeed, so clients (Claude Code retries a 429 ten times) fail at once instead of backing off for minutes.
+   */
   budgetExceeded: (message: string, retryAfterSeconds: number | null) => {
     const error = new HttpError(429, 'budget_exceeded', 'budget_exceeded', message);
     if (retryAfterSeconds !== null) error.headers['retry-after'] = String(retryAfterSeconds);
+    error.headers['x-should-retry'] = 'false';
     return error;
   },
   /**

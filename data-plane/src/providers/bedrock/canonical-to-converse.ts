@@ -12,7 +12,8 @@ import type {
 } from '../../canonical/request.js';
 import type { CanonicalRequest, ProviderTarget } from '../types.js';
 import { documentBlock, DocumentNames } from './document-block.js';
-import { planModelFields } from './thinking.js';
+import { STOP_SEQUENCE_PATH } from './map-stop-reason.js';
+import { isAnthropicModel, planModelFields } from './thinking.js';
 import type {
   CachePoint,
   ContentBlock,
@@ -83,6 +84,8 @@ export function translateRequest(request: CanonicalRequest, target: ProviderTarg
     ...(Object.keys(inferenceConfig).length > 0 && { inferenceConfig }),
     ...(toolConfig && { toolConfig }),
     ...(additionalModelRequestFields && { additionalModelRequestFields }),
+    // Which stop sequence ended a Claude answer is in Claude's own response only (its message_delta), not in Converse's.
+    ...(request.stop !== undefined && request.stop.length > 0 && isAnthropicModel(modelId) && { additionalModelResponseFieldPaths: [STOP_SEQUENCE_PATH] }),
   };
   return { modelId, body };
 }

@@ -1,12 +1,17 @@
 import type { FinishReason, UnifiedFinishReason } from '../../canonical/events.js';
 
+/** Where Claude's response says which stop sequence matched (its `message_delta`), asked for by a Claude request. */
+export const STOP_SEQUENCE_PATH = '/delta/stop_sequence';
+
 /**
  * Converse `stopReason` → canonical finish reason, the raw value kept beside it. Anthropic models report which stop
- * sequence matched in `additionalModelResponseFields.stop_sequence` when asked for it; it is passed on when present.
+ * sequence matched in `additionalModelResponseFields` when the request names `STOP_SEQUENCE_PATH`; it is passed on
+ * when present (other models never say which).
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html (MessageStopEvent)
  */
 export function mapStopReason(raw: string, additionalFields?: Readonly<Record<string, unknown>> | null): FinishReason {
-  const stopSequence = additionalFields?.stop_sequence;
+  const delta = additionalFields?.delta;
+  const stopSequence = (typeof delta === 'object' && delta !== null ? (delta as Record<string, unknown>).stop_sequence : undefined) ?? additionalFields?.stop_sequence;
   return {
     unified: unifiedStopReason(raw),
     raw,

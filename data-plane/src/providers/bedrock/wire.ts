@@ -92,6 +92,8 @@ export interface ConverseRequest {
   readonly inferenceConfig?: InferenceConfig;
   readonly toolConfig?: { readonly tools: readonly (ToolSpec | CachePoint)[]; readonly toolChoice?: ConverseToolChoice };
   readonly additionalModelRequestFields?: Readonly<Record<string, unknown>>;
+  /** JSON Pointers into the model's own response that Converse returns in `additionalModelResponseFields`. */
+  readonly additionalModelResponseFieldPaths?: readonly string[];
 }
 
 // ── Response ───────────────────────────────────────────────────────────────────────────────────────────────────

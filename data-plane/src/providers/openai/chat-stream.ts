@@ -23,6 +23,7 @@ export async function* chatStreamEvents(provider: string, body: AsyncIterable<Ui
   let metadataSent = false;
   let contentSent = false;
   let finishReason: string | undefined;
+  let stopReason: string | number | null | undefined;
   let usage: OpenAiUsage | undefined;
 
   try {
@@ -66,7 +67,10 @@ export async function* chatStreamEvents(provider: string, body: AsyncIterable<Ui
           yield event;
         }
       }
-      if (choice.finish_reason) finishReason = choice.finish_reason;
+      if (choice.finish_reason) {
+        finishReason = choice.finish_reason;
+        stopReason = choice.stop_reason;
+      }
     }
   } catch (err) {
     if (signal.aborted) return;
@@ -79,7 +83,7 @@ export async function* chatStreamEvents(provider: string, body: AsyncIterable<Ui
     return;
   }
   yield* sequencer.flush();
-  yield { type: 'finish', finishReason: mapFinishReason(finishReason), usage: convertUsage(usage) };
+  yield { type: 'finish', finishReason: mapFinishReason(finishReason, stopReason), usage: convertUsage(usage) };
 }
 
 type ParsedChunk = { kind: 'ok'; data: OpenAiChunk } | { kind: 'invalid'; error: ProviderError };

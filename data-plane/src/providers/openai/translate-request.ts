@@ -99,7 +99,9 @@ function toMessages(message: Message): OpenAiMessage[] {
         if (p.type !== 'tool-result') continue;
         const { text, media } = splitToolResult(p.content);
         const note = media.length === 0 ? '' : `[${media.length === 1 ? 'an attachment' : `${media.length} attachments`} of this result follow${media.length === 1 ? 's' : ''} in the next user message]`;
-        messages.push({ role: 'tool', tool_call_id: p.toolCallId, content: text === '' ? note : note === '' ? text : `${text}\n${note}` });
+        // A failed call (Anthropic's `is_error`) has no field here: its text says so unless it already does.
+        const said = p.isError === true && !/^\W*(error|fail)/i.test(text) ? `Error: ${text}` : text;
+        messages.push({ role: 'tool', tool_call_id: p.toolCallId, content: said === '' ? note : note === '' ? said : `${said}\n${note}` });
         if (media.length > 0) attached.push({ type: 'text', text: `Attachments of the result of tool call ${p.toolCallId}:` }, ...media);
       }
       if (attached.length > 0) messages.push({ role: 'user', content: attached });

@@ -71,11 +71,14 @@ const Delta = z.looseObject({
   function_call: z.looseObject({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
 });
 
+/** vLLM's (and SGLang's) `stop_reason`: the stop string that ended the answer, or the stop token's id. */
+const StopReason = z.union([z.string(), z.number()]).nullish().catch(undefined);
+
 export const OpenAiChunk = z.looseObject({
   id: z.string().nullish(),
   model: z.string().nullish(),
   // vLLM has sent the usage-only last chunk with `choices: null`.
-  choices: z.array(z.looseObject({ index: z.number().nullish(), delta: Delta.nullish(), finish_reason: z.string().nullish() })).nullish(),
+  choices: z.array(z.looseObject({ index: z.number().nullish(), delta: Delta.nullish(), finish_reason: z.string().nullish(), stop_reason: StopReason })).nullish(),
   usage: Usage.nullish(),
   error: OpenAiErrorObject.nullish(),
 });
@@ -88,6 +91,7 @@ export const OpenAiCompletion = z.looseObject({
     z.looseObject({
       index: z.number().nullish(),
       finish_reason: z.string().nullish(),
+      stop_reason: StopReason,
       message: z.looseObject({
         content: z.string().nullish(),
         reasoning_content: z.string().nullish(),

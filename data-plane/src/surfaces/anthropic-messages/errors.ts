@@ -48,8 +48,38 @@ export function anthropicErrorType(status: number): AnthropicErrorType {
 
 export function anthropicErrorBody(error: HttpError): AnthropicErrorBody {
   // The catalogue's text tells OpenAI clients to send a bearer token; Anthropic clients send `x-api-key`.
-  const message = error.code === 'missing_api_key' ? "x-api-key header is required (or send the key as 'Authorization: Bearer <key>')." : error.message;
+  const message =
+    error.code === 'missing_api_key'
+      ? "x-api-key header is required (or send the key as 'Authorization: Bearer <key>')."
+      : error.code === 'context_length_exceeded'
+        ? promptTooLong(error.message)
+        : error.message;
   return { type: 'error', error: { type: anthropicErrorType(error.status), message } };
+}
+
+/** Where providers (and the gateway's own window check) put the prompt's size and the window's, in their wording. */
+const PROMPT_TOKENS = [/(\d+) in the messages/, /resulted in (\d+) tokens/, /input token count \((\d+)\)/, /prompt is about (\d+) tokens/, /has (\d+) input tokens/, /requested (\d+) tokens/];
+const WINDOW_TOKENS = [/maximum context length is (\d+)/, /maximum number of tokens allowed \((\d+)\)/, /largest: (\d+) tokens/, /maximum input length of (\d+)/];
+
+/**
+ * A prompt over the model's window, in Anthropic's words: `prompt is too long: 210000 tokens > 200000 maximum`.
+ * Claude Code recognises that text (and reads the two numbers) to compact the conversation; a translated provider's
+ * own wording would reach it as a bare API error. The numbers come from the provider's message when it has them,
+ * else the provider's message follows the words.
+ */
+function promptTooLong(message: string): string {
+  if (/prompt is too long/i.test(message)) return message.slice(message.search(/prompt is too long/i));
+  const prompt = firstNumber(message, PROMPT_TOKENS);
+  const window = firstNumber(message, WINDOW_TOKENS);
+  return prompt !== undefined && window !== undefined ? `prompt is too long: ${prompt} tokens > ${window} maximum` : `prompt is too long: ${message}`;
+}
+
+function firstNumber(message: string, patterns: readonly RegExp[]): number | undefined {
+  for (const re of patterns) {
+    const match = re.exec(message);
+    if (match) return Number(match[1]);
+  }
+  return undefined;
 }
 
 export const renderAnthropicError: ErrorRenderer = anthropicErrorBody;

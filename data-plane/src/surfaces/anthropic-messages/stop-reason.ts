@@ -26,6 +26,9 @@ export function toAnthropicStop(reason: FinishReason): { stop_reason: AnthropicS
   const stopSequence = reason.stopSequence ?? null;
   if (reason.unified === 'stop' && stopSequence !== null) return { stop_reason: 'stop_sequence', stop_sequence: stopSequence };
   const raw = reason.raw as AnthropicStopReason | undefined;
+  // A provider that stopped on a sequence without saying which (Converse's non-Claude models): Anthropic never
+  // answers `stop_sequence` with a null sequence, so it reads as the natural end it is to the client.
+  if (raw === 'stop_sequence' && stopSequence === null) return { stop_reason: 'end_turn', stop_sequence: null };
   if (raw !== undefined && Object.hasOwn(UNIFIED_OF, raw) && UNIFIED_OF[raw] === reason.unified) return { stop_reason: raw, stop_sequence: stopSequence };
   return { stop_reason: fromUnified(reason.unified), stop_sequence: stopSequence };
 }

@@ -1,0 +1,266 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import type { ServerResponse } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { directive, type Script } from '../../../../test/stand-ins/script.js';
+import { BEDROCK_STAND_IN_CREDENTIALS, BEDROCK_STAND_IN_REGION, startBedrockStandIn, type BedrockStandIn } from '../../../../test/stand-ins/bedrock/server.js';
+import { GEMINI_STAND_IN_API_KEY, startGeminiStandIn, type GeminiStandIn } from '../../../../test/stand-ins/gemini/server.js';
+import { startOpenAiStandIn, STAND_IN_API_KEY as OPENAI_KEY, type OpenAiStandIn } from '../../../../test/stand-ins/openai/server.js';
+import { startRawUpstream, type RawHandler, type RawUpstream } from '../../test-support/raw-upstream.js';
+import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
+import { fixtureSnapshot, key, KEYS, model } from '../../test-support/fixtures.js';
+
+/** A key whose hard budget (no period) is spent. */
+const SPENT_KEY = 'sk-tg-amaudit-spent-000000000000000000000000';
+
+/**
+ * A data plane with one translated deployment per non-Anthropic provider stand-in, for the Anthropic Messages
+ * conformance audit: x-openai, x-azure, x-compat, x-gemini, x-bedrock (a Claude model on Converse) and
+ * x-bedrock-nova (a non-Claude model on Converse).
+ */
+interface AuditRig {
+  t: TestDataPlane;
+  openai: OpenAiStandIn;
+  azure: OpenAiStandIn;
+  compat: OpenAiStandIn;
+  gemini: GeminiStandIn;
+  bedrock: BedrockStandIn;
+  /** Behind x-bedrock-raw (a Claude model id), x-nova-raw (an Amazon Nova id) and x-vllm-raw (openai_compatible). */
+  raw: RawUpstream;
+  /** What the raw upstream answers next. */
+  onRaw(handler: RawHandler): void;
+  close(): Promise<void>;
+}
+
+async function startAuditRig(): Promise<AuditRig> {
+  Object.assign(process.env, {
+    TG_AMAUDIT_OPENAI_KEY: OPENAI_KEY,
+    TG_AMAUDIT_GEMINI_KEY: GEMINI_STAND_IN_API_KEY,
+    TG_AMAUDIT_AWS_KEY_ID: BEDROCK_STAND_IN_CREDENTIALS.accessKeyId,
+    TG_AMAUDIT_AWS_SECRET: BEDROCK_STAND_IN_CREDENTIALS.secretAccessKey,
+  });
+  const [openai, azure, compat, gemini, bedrock] = await Promise.all([
+    startOpenAiStandIn(),
+    startOpenAiStandIn({ azure: true }),
+    startOpenAiStandIn({ apiKey: null }),
+    startGeminiStandIn(),
+    startBedrockStandIn(),
+  ]);
+  let rawHandler: RawHandler = (_req, _body, res) => res.writeHead(500).end();
+  const raw = await startRawUpstream((req, body, res) => rawHandler(req, body, res));
+  const snapshot = fixtureSnapshot();
+  const aws = { region: BEDROCK_STAND_IN_REGION, awsAccessKeyIdRef: 'env:TG_AMAUDIT_AWS_KEY_ID', awsSecretAccessKeyRef: 'env:TG_AMAUDIT_AWS_SECRET' };
+  snapshot.models.push(
+    model({ id: 'x1', name: 'x-openai', provider: 'openai', providerModel: 'gpt-4o-mini', apiBase: openai.url, apiKeyRef: 'env:TG_AMAUDIT_OPENAI_KEY' }),
+    model({ id: 'x2', name: 'x-azure', provider: 'azure', providerModel: 'gpt-4o-mini', apiBase: azure.url, apiVersion: '2024-10-21', apiKeyRef: 'env:TG_AMAUDIT_OPENAI_KEY' }),
+    model({ id: 'x3', name: 'x-compat', provider: 'openai_compatible', providerModel: 'qwen3', apiBase: compat.url }),
+    model({ id: 'x4', name: 'x-gemini', provider: 'gemini', providerModel: 'gemini-2.5-flash', apiBase: gemini.url, apiKeyRef: 'env:TG_AMAUDIT_GEMINI_KEY' }),
+    model({ id: 'x5', name: 'x-bedrock', provider: 'bedrock', providerModel: 'us.anthropic.claude-3-5-sonnet-20241022-v2:0', apiBase: bedrock.url, ...aws }),
+    model({ id: 'x7', name: 'x-bedrock-raw', provider: 'bedrock', providerModel: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', apiBase: raw.origin, ...aws }),
+    model({ id: 'x8', name: 'x-nova-raw', provider: 'bedrock', providerModel: 'us.amazon.nova-pro-v1:0', apiBase: raw.origin, ...aws }),
+    model({ id: 'x9', name: 'x-vllm-raw', provider: 'openai_compatible', providerModel: 'qwen3', apiBase: `${raw.origin}/v1` }),
+    model({ id: 'x6', name: 'x-bedrock-nova', provider: 'bedrock', providerModel: 'us.amazon.nova-pro-v1:0', apiBase: bedrock.url, ...aws }),
+  );
+  snapshot.keys.push(key(SPENT_KEY, { id: 'k-amaudit-spent', teamId: 't1', maxBudget: 1, spend: 1 }));
+  const t = await startTestDataPlane({ snapshot });
+  return {
+    t,
+    openai,
+    azure,
+    compat,
+    gemini,
+    bedrock,
+    raw,
+    onRaw: (handler) => { rawHandler = handler; },
+    async close() {
+      await t.close();
+      await raw.close();
+      await Promise.all([openai.close(), azure.close(), compat.close(), gemini.close(), bedrock.close()]);
+    },
+  };
+}
+
+/**
+ * What a client of Anthropic's real API (the official `@anthropic-ai/sdk`, Claude Code) sees from Anthropic itself,
+ * with a NON-Anthropic model behind Tollgate: each test's comment says what Anthropic does and where that is
+ * documented.
+ */
+
+let rig: AuditRig;
+beforeAll(async () => {
+  rig = await startAuditRig();
+});
+afterAll(async () => {
+  await rig?.close();
+});
+
+const post = (body: unknown, key: string = KEYS.full) =>
+  fetch(`${rig.t.baseUrl}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify(body),
+  });
+
+const ask = (script: Script) => [{ role: 'user' as const, content: `go ${directive(script)}` }];
+
+interface MessageBody {
+  content: { type: string; id?: string; name?: string; input?: unknown }[];
+  stop_reason: string;
+  stop_sequence: string | null;
+}
+
+/** A Converse answer (non-streamed) in Bedrock's JSON. */
+function sendConverse(res: ServerResponse, extra: Record<string, unknown>): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({
+    output: { message: { role: 'assistant', content: [{ text: 'one two' }] } },
+    usage: { inputTokens: 5, outputTokens: 2, totalTokens: 7 },
+    metrics: { latencyMs: 10 },
+    ...extra,
+  }));
+}
+
+/** `{"/delta/stop_sequence"}` → `{delta:{stop_sequence: value}}`: what Converse returns for a requested JSON Pointer. */
+function atPointer(pointer: string, value: unknown): Record<string, unknown> {
+  const keys = pointer.split('/').slice(1);
+  let out: unknown = value;
+  for (const k of keys.reverse()) out = { [k]: out };
+  return out as Record<string, unknown>;
+}
+
+describe('Anthropic Messages as Anthropic answers, with non-Anthropic models', () => {
+  // ── 1. Context overflow ───────────────────────────────────────────────────────────────────────────────────────
+  // Anthropic answers a prompt over the context window with 400 invalid_request_error whose message is
+  // `prompt is too long: <n> tokens > <max> maximum` (seen verbatim in countless client reports, e.g.
+  // anthropics/claude-code#59696, #62560; https://docs.anthropic.com/en/api/errors). Claude Code recognises that
+  // text ("Prompt is too long", then /compact / reactive compaction); the gateway knows the provider's error is a
+  // context-length one (code `context_length_exceeded`) but passes the provider's own wording through.
+  it.each(['x-openai', 'x-gemini', 'x-bedrock'])('context overflow from %s reads as Anthropic\'s "prompt is too long"', async (model) => {
+    const res = await post({ model, max_tokens: 50, messages: ask({ fault: { kind: 'http', status: 400, code: 'context_length_exceeded' } }) });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { type: string; message: string } };
+    expect(body.error.type).toBe('invalid_request_error');
+    // With the numbers when the provider gives them (OpenAI does), as Claude Code reads them.
+    expect(body.error.message).toMatch(model === 'x-openai' ? /^prompt is too long: \d+ tokens > 128000 maximum$/ : /^prompt is too long: /);
+  });
+
+  // ── 2. stop_sequence on Bedrock ───────────────────────────────────────────────────────────────────────────────
+  // Anthropic: `stop_reason: "stop_sequence"` comes with `stop_sequence` = the custom sequence that was generated
+  // ("This value will be a non-null string if one of your custom stop sequences was generated", Message.stop_sequence,
+  // https://docs.anthropic.com/en/api/messages). Converse only returns the matched sequence of a Claude model when the
+  // request names it in `additionalModelResponseFieldPaths` (AWS API_runtime_Converse; the AI SDK's Bedrock provider
+  // asks for `/delta/stop_sequence`); Tollgate never asks, so `map-stop-reason.ts` never gets it.
+  it('Claude on Bedrock: a stop sequence that ended the answer is reported in stop_sequence', async () => {
+    rig.raw.received.length = 0;
+    rig.onRaw((_req, body, res) => {
+      const paths = (body.additionalModelResponseFieldPaths as string[] | undefined) ?? [];
+      const pointer = paths.find((p) => p.endsWith('/stop_sequence'));
+      sendConverse(res, { stopReason: 'stop_sequence', ...(pointer && { additionalModelResponseFields: atPointer(pointer, 'END') }) });
+    });
+    const res = await post({ model: 'x-bedrock-raw', max_tokens: 50, stop_sequences: ['END', 'STOP'], messages: [{ role: 'user', content: 'count' }] });
+    const body = (await res.json()) as MessageBody;
+    expect(body.stop_reason).toBe('stop_sequence');
+    expect(body.stop_sequence).toBe('END');
+  });
+
+  // Same invariant for any Converse model (Nova, Llama, Mistral…), which report `stopReason: "stop_sequence"` without
+  // saying which: Tollgate answers `stop_reason: "stop_sequence"` with `stop_sequence: null`, a combination Anthropic
+  // never sends (with one sequence requested it can only be that one; otherwise end_turn would be honest).
+  it('non-Claude Converse model: stop_reason "stop_sequence" never comes with a null stop_sequence', async () => {
+    rig.onRaw((_req, _body, res) => sendConverse(res, { stopReason: 'stop_sequence' }));
+    const res = await post({ model: 'x-nova-raw', max_tokens: 50, stop_sequences: ['END'], messages: [{ role: 'user', content: 'count' }] });
+    const body = (await res.json()) as MessageBody;
+    if (body.stop_reason === 'stop_sequence') expect(body.stop_sequence).toBe('END');
+    else expect(body.stop_reason).toBe('end_turn');
+  });
+
+  // ── 3. stop_sequence on vLLM (openai_compatible) ──────────────────────────────────────────────────────────────
+  // vLLM's chat choices carry `stop_reason`: "the stop string or token id that caused the completion to stop"; the
+  // OpenAI adapter (providers/openai/chat-response.ts, chat-stream.ts, map-finish-reason.ts) ignores it, so a
+  // custom stop sequence reads as `end_turn` / `stop_sequence: null` instead of Anthropic's
+  // `stop_reason: "stop_sequence"`, `stop_sequence: "END"`.
+  it('vLLM (openai_compatible): the matched stop string it reports becomes stop_reason/stop_sequence', async () => {
+    rig.onRaw((_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({
+        id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'qwen3',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'one two' }, finish_reason: 'stop', stop_reason: 'END' }],
+        usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+      }));
+    });
+    const res = await post({ model: 'x-vllm-raw', max_tokens: 50, stop_sequences: ['END'], messages: [{ role: 'user', content: 'count' }] });
+    const body = (await res.json()) as MessageBody;
+    expect(body).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: 'END' });
+  });
+
+  it('vLLM (openai_compatible), streamed: the stop string on the last chunk reaches message_delta', async () => {
+    rig.onRaw((_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const chunk = (choice: Record<string, unknown>) => `data: ${JSON.stringify({ id: 'chatcmpl-2', object: 'chat.completion.chunk', created: 1, model: 'qwen3', choices: [{ index: 0, ...choice }] })}\n\n`;
+      res.write(chunk({ delta: { role: 'assistant', content: 'one two' }, finish_reason: null }));
+      res.write(chunk({ delta: {}, finish_reason: 'stop', stop_reason: 'END' }));
+      res.end('data: [DONE]\n\n');
+    });
+    const client = new Anthropic({ apiKey: KEYS.full, baseURL: rig.t.baseUrl, maxRetries: 0 });
+    const message = await client.messages.stream({ model: 'x-vllm-raw', max_tokens: 50, stop_sequences: ['END'], messages: [{ role: 'user', content: 'count' }] }).finalMessage();
+    expect(message).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: 'END', content: [{ type: 'text', text: 'one two' }] });
+  });
+
+  // ── 6. A spent budget is retried by Anthropic clients ─────────────────────────────────────────────────────────
+  // Anthropic's API tells its SDKs whether to retry with `x-should-retry` (the SDK reads it before the status:
+  // node_modules/@anthropic-ai/sdk/client.js `shouldRetry`; 429 is otherwise retried; the openai SDK does the same). A
+  // spent budget cannot succeed before an admin acts or its period ends, so neither the SDK (2 retries by default)
+  // nor Claude Code (10, with backoff) should retry it: it fails at once, as Anthropic's own "credit balance is too
+  // low" does.
+  it('a spent budget is not retried by the Anthropic SDK', async () => {
+    let attempts = 0;
+    const client = new Anthropic({
+      apiKey: SPENT_KEY,
+      baseURL: rig.t.baseUrl,
+      maxRetries: 2,
+      fetch: (input, init) => {
+        attempts++;
+        return fetch(input, init);
+      },
+    });
+    await expect(client.messages.create({ model: 'x-openai', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({
+      status: 429,
+      error: { type: 'error', error: { type: 'rate_limit_error' } },
+    });
+    expect(attempts).toBe(1);
+
+    attempts = 0;
+    const openai = new OpenAI({
+      apiKey: SPENT_KEY,
+      baseURL: `${rig.t.baseUrl}/v1`,
+      maxRetries: 2,
+      fetch: (input, init) => {
+        attempts++;
+        return fetch(input, init);
+      },
+    });
+    await expect(openai.chat.completions.create({ model: 'x-openai', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 429, code: 'budget_exceeded' });
+    expect(attempts).toBe(1);
+  });
+
+  // ── 7. is_error tool results lose their error flag on OpenAI ──────────────────────────────────────────────────
+  // Anthropic: `is_error: true` on a tool_result tells the model the tool failed (https://docs.anthropic.com/en/docs/
+  // agents-and-tools/tool-use/implement-tool-use#troubleshooting-errors). Bedrock (`status: "error"`) and Gemini
+  // (`response.error`) keep it; the OpenAI translation (providers/openai/translate-request.ts, `tool` messages) sends
+  // only the text, so the model cannot tell a failed call from a result.
+  it('OpenAI: a tool_result with is_error reaches the model as a failure', async () => {
+    const res = await post({
+      model: 'x-openai', max_tokens: 50,
+      tools: [{ name: 'read_file', input_schema: { type: 'object', properties: { path: { type: 'string' } } } }],
+      messages: [
+        { role: 'user', content: 'read it' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01', name: 'read_file', input: { path: '/x' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01', is_error: true, content: 'ENOENT: /x' }] },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const sent = rig.openai.requests.at(-1)!.body as { messages: { role: string; content: unknown }[] };
+    const toolMessage = sent.messages.find((m) => m.role === 'tool')!;
+    expect(JSON.stringify(toolMessage.content)).toMatch(/error|fail/i);
+  });
+});
