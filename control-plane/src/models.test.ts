@@ -17,7 +17,7 @@ afterAll(async () => {
 
 const MODEL_FIELDS = `id name provider providerModel apiBase apiKeyRef apiVersion region
   awsAccessKeyIdRef awsSecretAccessKeyRef awsSessionTokenRef timeoutMs inputCostPerMillion outputCostPerMillion
-  cachedInputCostPerMillion cacheWriteCostPerMillion reasoningCostPerMillion costPerRequest costPerImage rpmLimit tpmLimit weight maxInputTokens streamIdleTimeoutMs responsesApi dropParams accessGroups tags`;
+  cachedInputCostPerMillion cacheWriteCostPerMillion reasoningCostPerMillion costPerRequest costPerImage rpmLimit tpmLimit weight maxInputTokens streamIdleTimeoutMs responsesApi dropParams defaultParams accessGroups tags`;
 const CREATE_MODEL = `mutation($input: CreateModelInput!) { createModel(input: $input) { ${MODEL_FIELDS} } }`;
 const UPDATE_MODEL = `mutation($id: ID!, $input: UpdateModelInput!) { updateModel(id: $id, input: $input) { ${MODEL_FIELDS} } }`;
 
@@ -47,6 +47,7 @@ const NULLS = {
   streamIdleTimeoutMs: null,
   responsesApi: false,
   dropParams: [],
+  defaultParams: {},
   accessGroups: [],
   tags: [],
 };
@@ -185,6 +186,19 @@ describe('createModel validation', () => {
     expect(await refusedCreate({ name: 'bad-drop', ...EXAMPLES.openai_compatible, ...costs, dropParams: Array.from({ length: 51 }, (_, i) => `f${i}`) })).toEqual({ dropParams: ['must have at most 50 entries'] });
   });
 
+  it('should take default body fields, and refuse ones every request sets itself or too much JSON', async () => {
+    const defaults = { reasoning_effort: 'low', chat_template_kwargs: { enable_thinking: false } };
+    const qwen = await createModel({ name: 'qwen', ...EXAMPLES.openai_compatible, ...costs, defaultParams: defaults });
+    expect(qwen).toMatchObject({ defaultParams: defaults });
+    const cleared = await cp.admin<{ updateModel: ModelResult }>(UPDATE_MODEL, { id: qwen.id, input: { defaultParams: {} } });
+    expect(cleared.updateModel).toMatchObject({ defaultParams: {} });
+    expect(await refusedCreate({ name: 'bad-defaults', ...EXAMPLES.openai_compatible, ...costs, defaultParams: { temperature: 0, model: 'other', stream: true } })).toEqual({
+      defaultParams: ['cannot set model, stream: the gateway sets it for every request'],
+    });
+    expect(await refusedCreate({ name: 'bad-defaults', ...EXAMPLES.openai_compatible, ...costs, defaultParams: { big: 'x'.repeat(17_000) } })).toEqual({ defaultParams: ['must be at most 16 KB of JSON'] });
+    expect(Object.keys(await refusedCreate({ name: 'bad-defaults', ...EXAMPLES.openai_compatible, ...costs, defaultParams: ['not', 'an', 'object'] }))).toEqual(['defaultParams']);
+  });
+
   it('should refuse AWS references that do not belong together', async () => {
     const bedrock = { name: 'half-aws', provider: 'bedrock', providerModel: 'm', region: 'us-east-1', ...costs };
     expect(await refusedCreate({ ...bedrock, awsAccessKeyIdRef: 'env:ID' })).toEqual({
@@ -279,6 +293,7 @@ describe('updateModel', () => {
         reasoningCostPerMillion: 12,
         costPerRequest: 0.01,
         dropParams: ['metadata', 'tools.*.function.strict'],
+        defaultParams: { temperature: 0, chat_template_kwargs: { enable_thinking: false } },
       };
       const { updateModel } = await cp.admin<{ updateModel: ModelResult }>(UPDATE_MODEL, { id: model.id, input: changes });
       expect(updateModel).toEqual({ ...model, ...changes });

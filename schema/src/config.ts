@@ -75,6 +75,12 @@ export const ModelConfig = z.object({
    * without them (usage as the server reports it unasked, else counted by the gateway).
    */
   dropParams: z.array(z.string().min(1)).default([]),
+  /**
+   * Body fields every request to this deployment gets where it does not set them itself, named as its provider's
+   * API names them (`{"chat_template_kwargs": {"enable_thinking": false}}` for a vLLM Qwen3, `{"reasoning_effort":
+   * "low"}`); objects are merged field by field. Applied after `dropParams`, so a field named in both is enforced.
+   */
+  defaultParams: z.record(z.string(), z.unknown()).default({}),
   accessGroups: z.array(z.string()).default([]),
   tags: z.array(z.string()).default([]),
 });

@@ -252,6 +252,19 @@ model_list:
     expect(lenient.warnings).toContainEqual({ path: 'model_list[0].litellm_params.drop_params', message: expect.stringContaining('Tollgate sends a provider it translates to only the fields its API takes') });
   });
 
+  it("should take a model's request parameters (and extra_body's) as its defaultParams where they are the provider's own names", () => {
+    const result = desired(`
+model_list:
+  - model_name: qwen
+    litellm_params: { model: hosted_vllm/Qwen/Qwen3-8B, api_base: http://vllm:8000/v1, temperature: 0.7, max_tokens: 2048, extra_body: { chat_template_kwargs: { enable_thinking: false } } }
+  - model_name: claude
+    litellm_params: { model: anthropic/claude-sonnet-4-5, api_key: os.environ/ANTHROPIC_API_KEY, temperature: 0.2 }
+`);
+    expect(result.desired.models.map((m) => m.value.defaultParams)).toEqual([{ temperature: 0.7, max_tokens: 2048, chat_template_kwargs: { enable_thinking: false } }, {}]);
+    expect(result.warnings).toContainEqual({ path: 'model_list[1].litellm_params.temperature', message: expect.stringContaining('give anthropic model defaultParams in its API\'s own names') });
+    expect(errors(entry('      model: openai/x\n      extra_body: [1]\n'))).toEqual([{ path: 'model_list[0].litellm_params.extra_body', message: 'must be an object' }]);
+  });
+
   it('should import every deployment of a name as one model group, with its weight, capacity, timeouts, region, tags and id', () => {
     const result = desired(`
 x-prices: &prices { input_cost_per_token: 0.0000025, output_cost_per_token: 0.00001 }

@@ -27,6 +27,17 @@ type Raw = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * litellm_params that are request parameters, which LiteLLM sends with every request to the model (a request's own
+ * value wins): Tollgate's `defaultParams` for a provider speaking OpenAI's protocol, where these are the API's names
+ * (`extra_body`'s fields too). Other providers name them otherwise, so they are reported and ignored there.
+ */
+const REQUEST_PARAMS = new Set([
+  'temperature', 'top_p', 'max_tokens', 'max_completion_tokens', 'seed', 'presence_penalty', 'frequency_penalty', 'stop',
+  'reasoning_effort', 'top_k', 'min_p', 'repetition_penalty', 'chat_template_kwargs', 'response_format', 'parallel_tool_calls', 'extra_body',
+]);
+const OPENAI_PROTOCOL: readonly string[] = ['openai', 'azure', 'openai_compatible'];
+
 /** litellm_params this mapping reads; any other key is reported and ignored. */
 const READ_PARAMS = new Set([
   'model',
@@ -90,6 +101,7 @@ const FIELD_ORIGIN: Record<keyof CreateModelInput, string> = {
   streamIdleTimeoutMs: 'litellm_params.stream_timeout',
   responsesApi: 'model_info.supported_endpoints',
   dropParams: 'litellm_params.additional_drop_params',
+  defaultParams: 'litellm_params',
   inputCostPerMillion: 'litellm_params.input_cost_per_token',
   outputCostPerMillion: 'litellm_params.output_cost_per_token',
   cachedInputCostPerMillion: 'litellm_params.cache_read_input_token_cost',
@@ -130,6 +142,10 @@ class EntryReader {
 
   error(path: string, message: string): void {
     this.problems.error(this.at(path), message);
+  }
+
+  warn(path: string, message: string): void {
+    this.problems.warn(this.at(path), message);
   }
 
   /** A secret: a reference, or an error saying how to write one (the value is never repeated). */
@@ -287,7 +303,7 @@ function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.P
 
   for (const key of Object.keys(params)) {
     if (key === 'drop_params') problems.warn(read.at('litellm_params.drop_params'), DROP_PARAMS_NOTE);
-    else if (!READ_PARAMS.has(key)) problems.warn(read.at(`litellm_params.${key}`), 'not supported by Tollgate; ignored');
+    else if (!READ_PARAMS.has(key) && !REQUEST_PARAMS.has(key)) problems.warn(read.at(`litellm_params.${key}`), 'not supported by Tollgate; ignored');
   }
   for (const key of Object.keys(info)) {
     if (!READ_MODEL_INFO.has(key) && !DESCRIPTIVE_MODEL_INFO.has(key) && !key.startsWith('supports_')) {
@@ -356,6 +372,7 @@ function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.P
     accessGroups: read.strings(info.access_groups, 'model_info.access_groups'),
     tags: read.strings(params.tags, 'litellm_params.tags'),
     dropParams: read.strings(params.additional_drop_params, 'litellm_params.additional_drop_params'),
+    defaultParams: requestParams(params, target?.provider, read),
     responsesApi:
       target !== null &&
       RESPONSES_API_PROVIDERS.includes(target.provider) &&
@@ -371,6 +388,22 @@ function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.P
     return null;
   }
   return parsed.data;
+}
+
+/** An entry's request parameters as `defaultParams` (see `REQUEST_PARAMS`); elsewhere each one is warned about. */
+function requestParams(params: Raw, provider: string | undefined, read: EntryReader): Record<string, unknown> {
+  const found = Object.keys(params).filter((key) => REQUEST_PARAMS.has(key) && params[key] !== null && params[key] !== undefined);
+  if (provider === undefined || !OPENAI_PROTOCOL.includes(provider)) {
+    for (const key of found) read.warn(`litellm_params.${key}`, `sent as set only to providers speaking OpenAI's protocol; give ${provider ?? 'this'} model defaultParams in its API's own names; ignored`);
+    return {};
+  }
+  const defaults: Record<string, unknown> = {};
+  for (const key of found) {
+    if (key !== 'extra_body') defaults[key] = params[key];
+    else if (isObject(params[key])) Object.assign(defaults, params[key]);
+    else read.error('litellm_params.extra_body', 'must be an object');
+  }
+  return defaults;
 }
 
 /** tollgate.yaml sections a LiteLLM file may carry (LiteLLM has none of these names). */

@@ -23,7 +23,7 @@ describe('the README examples', () => {
       ['azure-eu', 'azure'],
     ]);
     expect(desired.models[2]!.value).toMatchObject({ name: 'gpt-4o-mini', inputCostPerMillion: 0.15, outputCostPerMillion: 0.6 });
-    expect(desired.models[5]!.value).toMatchObject({ name: 'mistral-small', dropParams: ['metadata', 'user', 'store'] });
+    expect(desired.models[5]!.value).toMatchObject({ name: 'mistral-small', dropParams: ['metadata', 'user', 'store'], defaultParams: { safe_prompt: false } });
     expect(desired.router?.value.settings).toMatchObject({ strategy: 'weighted', fallbacks: { 'gpt-4o': ['claude-sonnet'] } });
   });
 

@@ -37,6 +37,7 @@ export function modelSettings(model: Model): Omit<ModelConfig, 'id'> {
     streamIdleTimeoutMs: model.streamIdleTimeoutMs,
     responsesApi: model.responsesApi,
     dropParams: model.dropParams,
+    defaultParams: model.defaultParams,
     accessGroups: model.accessGroups,
     tags: model.tags,
   };

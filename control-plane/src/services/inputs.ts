@@ -191,6 +191,12 @@ const modelFields = {
     .transform((items) => [...new Set(items)])
     .nullish()
     .transform((v) => v ?? []),
+  defaultParams: smallObject
+    .refine((params) => !Object.keys(params).some((name) => UNDROPPABLE.has(name)), {
+      error: (issue) => `cannot set ${Object.keys(issue.input as object).filter((name) => UNDROPPABLE.has(name)).join(', ')}: the gateway sets it for every request`,
+    })
+    .nullish()
+    .transform((v) => v ?? {}),
   accessGroups: textList().nullish().transform((v) => v ?? []),
   tags: textList().nullish().transform((v) => v ?? []),
 };
@@ -277,6 +283,7 @@ export const UpdateModelInput = z
     streamIdleTimeoutMs: clearable(),
     responsesApi: changeable(),
     dropParams: changeable(),
+    defaultParams: changeable(),
     accessGroups: changeable(),
     tags: changeable(),
   } satisfies Record<keyof ModelFields, z.ZodType>)

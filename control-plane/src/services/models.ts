@@ -47,6 +47,7 @@ export const DEFAULT_MODEL: CreateModelInput = {
   streamIdleTimeoutMs: null,
   responsesApi: false,
   dropParams: [],
+  defaultParams: {},
   accessGroups: [],
   tags: [],
 };

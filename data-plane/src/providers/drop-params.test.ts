@@ -1,9 +1,9 @@
 import { ModelConfig } from '@tollgate/schema';
 import { describe, expect, it } from 'vitest';
-import { dropsStreamOptions, upstreamJson, withoutDropped } from './drop-params.js';
+import { dropsStreamOptions, upstreamJson, withDefaults, withoutDropped } from './drop-params.js';
 
-const target = (dropParams: string[]) =>
-  ModelConfig.parse({ id: 'm', name: 'm', provider: 'openai_compatible', providerModel: 'm', apiBase: 'http://127.0.0.1:1/v1', inputCostPerMillion: 1, outputCostPerMillion: 1, dropParams });
+const target = (dropParams: string[], defaultParams: Record<string, unknown> = {}) =>
+  ModelConfig.parse({ id: 'm', name: 'm', provider: 'openai_compatible', providerModel: 'm', apiBase: 'http://127.0.0.1:1/v1', inputCostPerMillion: 1, outputCostPerMillion: 1, dropParams, defaultParams });
 
 describe('dropParams', () => {
   const body = {
@@ -51,5 +51,20 @@ describe('dropParams', () => {
     expect(dropsStreamOptions(target(['stream_options.include_usage']))).toBe(true);
     expect(dropsStreamOptions(target(['stream_options.include_obfuscation', 'metadata']))).toBe(false);
     expect(dropsStreamOptions(target([]))).toBe(false);
+  });
+
+  it('fills in default fields the body does not set, merging objects field by field and keeping what it sets', () => {
+    const defaults = { temperature: 0.3, chat_template_kwargs: { enable_thinking: false, other: 1 }, stop: ['END'], user: 'default-user' };
+    const sent = JSON.parse(upstreamJson(target([], defaults), { model: 'm', temperature: 0.9, chat_template_kwargs: { other: 2 }, stop: null, user: 'u' }));
+    expect(sent).toEqual({ model: 'm', temperature: 0.9, chat_template_kwargs: { other: 2, enable_thinking: false }, stop: ['END'], user: 'u' });
+    // Arrays and scalars are the body's own when it has them.
+    expect(withDefaults({ stop: ['A'] }, { stop: ['END'] })).toEqual({ stop: ['A'] });
+  });
+
+  it('enforces a field both dropped and defaulted, and leaves the body it is given unchanged', () => {
+    const body = { model: 'm', temperature: 0.9, nested: { a: 1 } };
+    expect(JSON.parse(upstreamJson(target(['temperature'], { temperature: 0, nested: { b: 2 } }), body))).toEqual({ model: 'm', temperature: 0, nested: { a: 1, b: 2 } });
+    expect(body).toEqual({ model: 'm', temperature: 0.9, nested: { a: 1 } });
+    expect(withDefaults(body, { temperature: 1 })).toBe(body);
   });
 });

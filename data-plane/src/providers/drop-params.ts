@@ -2,13 +2,16 @@ import type { ProviderTarget } from './types.js';
 
 /**
  * A request body as it goes to a deployment: JSON, without the fields the deployment's `dropParams` names (servers
- * that refuse fields they do not know, such as Mistral's API with its 422 `extra_forbidden`). Each entry is a path
- * of names joined by dots, `*` standing for every element of an array (or every value of an object):
- * `metadata`, `generationConfig.seed`, `tools.*.function.strict`. The body is not changed: what a path reaches into
- * is copied, the rest shared. A deployment without the setting costs one length check.
+ * that refuse fields they do not know, such as Mistral's API with its 422 `extra_forbidden`), then with its
+ * `defaultParams` where the body does not set them. A `dropParams` entry is a path of names joined by dots, `*`
+ * standing for every element of an array (or every value of an object): `metadata`, `generationConfig.seed`,
+ * `tools.*.function.strict`. A field both dropped and defaulted is thereby enforced. The body is not changed: what
+ * a path reaches into is copied, the rest shared. A deployment without either setting costs two checks.
  */
 export function upstreamJson(target: ProviderTarget, body: object): string {
-  return JSON.stringify(target.dropParams.length === 0 ? body : withoutDropped(body, target.dropParams));
+  let result = target.dropParams.length === 0 ? body : withoutDropped(body, target.dropParams);
+  if (hasFields(target.defaultParams)) result = withDefaults(result, target.defaultParams);
+  return JSON.stringify(result);
 }
 
 export function withoutDropped<T extends object>(body: T, paths: readonly string[]): T {
@@ -48,4 +51,24 @@ function drop(value: unknown, path: readonly string[], at: number): unknown {
 /** Whether the deployment drops `stream_options` (or its `include_usage`), so its streams go without them. */
 export function dropsStreamOptions(target: ProviderTarget): boolean {
   return target.dropParams.length > 0 && target.dropParams.some((p) => p === 'stream_options' || p === 'stream_options.include_usage');
+}
+
+/** `body` with each of `defaults` where it has no such field; where both are objects, their fields the same way. */
+export function withDefaults<T extends object>(body: T, defaults: Readonly<Record<string, unknown>>): T {
+  let copy: Record<string, unknown> | undefined;
+  for (const [name, value] of Object.entries(defaults)) {
+    const own = (body as Record<string, unknown>)[name];
+    const merged = own === undefined || own === null ? value : isPlainObject(own) && isPlainObject(value) ? withDefaults(own, value) : own;
+    if (merged !== own) (copy ??= { ...(body as Record<string, unknown>) })[name] = merged;
+  }
+  return (copy ?? body) as T;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function hasFields(value: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in value) return true;
+  return false;
 }

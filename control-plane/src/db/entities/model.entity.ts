@@ -109,6 +109,10 @@ export class Model {
   @Property({ type: ArrayType, default: '{}' })
   dropParams: Opt<string[]> = [];
 
+  /** Request body fields a request to this deployment gets where it does not set them (objects merged). */
+  @Property({ type: 'json', default: '{}' })
+  defaultParams: Opt<Record<string, unknown>> = {};
+
   /** Access groups: keys and teams may name a group instead of each model. */
   @Property({ type: ArrayType, default: '{}' })
   accessGroups: Opt<string[]> = [];

@@ -1,5 +1,6 @@
 import { ProviderKind } from '@tollgate/schema';
 import { Field, Float, InputType, Int } from 'type-graphql';
+import { GraphQLJSON } from '../scalars.js';
 
 const PROVIDER = `One of: ${ProviderKind.options.join(', ')}. azure needs apiBase and apiVersion, openai_compatible needs apiBase, bedrock needs region.`;
 const REF = 'env:NAME or file:/path; never the secret itself.';
@@ -10,6 +11,10 @@ export const RESPONSES_API =
 /** Shared with the Model type's field. */
 export const DROP_PARAMS =
   "Request body fields taken out before a request goes to this deployment, named as its provider's API names them (metadata, user, parallel_tool_calls); a dot reaches into an object (generationConfig.seed), * into every element of an array (tools.*.function.strict). For servers that refuse fields they do not know, such as Mistral's API. Dropping stream_options sends streams without them.";
+
+/** Shared with the Model type's field. */
+export const DEFAULT_PARAMS =
+  'Request body fields every request to this deployment gets where it does not set them, named as its provider\'s API names them, e.g. {"chat_template_kwargs": {"enable_thinking": false}} or {"reasoning_effort": "low"}; objects are merged field by field. Applied after dropParams, so a field named in both is enforced. At most 16 KB of JSON.';
 
 /** Shapes only; the service validates content (zod) and reports field errors. */
 /** A deployment's prices beyond input and output, its capacity and its routing fields, optional in both inputs. */
@@ -50,6 +55,9 @@ abstract class ModelDeploymentFields {
 
   @Field(() => [String], { nullable: true, description: DROP_PARAMS })
   dropParams?: string[] | null;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: DEFAULT_PARAMS })
+  defaultParams?: Record<string, unknown> | null;
 
   @Field(() => [String], { nullable: true })
   accessGroups?: string[] | null;

@@ -2,7 +2,8 @@ import { ProviderKind } from '@tollgate/schema';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import type { Model } from '../../db/entities/index.js';
 import { modelSettings } from '../../services/config-mappers.js';
-import { DROP_PARAMS, RESPONSES_API } from '../inputs/create-model.input.js';
+import { DEFAULT_PARAMS, DROP_PARAMS, RESPONSES_API } from '../inputs/create-model.input.js';
+import { GraphQLJSON } from '../scalars.js';
 
 @ObjectType('Model', { description: 'One deployment of a model name; the deployments sharing a name are a model group, routed among by the data planes.' })
 export class ModelObject {
@@ -83,6 +84,9 @@ export class ModelObject {
 
   @Field(() => [String], { description: DROP_PARAMS })
   dropParams!: string[];
+
+  @Field(() => GraphQLJSON, { description: DEFAULT_PARAMS })
+  defaultParams!: Record<string, unknown>;
 
   @Field(() => [String])
   accessGroups!: string[];

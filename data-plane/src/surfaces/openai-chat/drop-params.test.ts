@@ -87,3 +87,49 @@ describe('a deployment that drops body fields', () => {
     expect(sent()[0]).not.toHaveProperty('user');
   });
 });
+
+// A vLLM-like server whose deployment sets request fields for every request (`defaultParams`), where the client did not.
+describe('a deployment with default body fields', () => {
+  let t: TestDataPlane;
+  let standIn: OpenAiStandIn;
+  let openai: OpenAI;
+  let anthropic: Anthropic;
+
+  beforeAll(async () => {
+    standIn = await startOpenAiStandIn({ apiKey: null });
+    const snapshot = fixtureSnapshot();
+    const vllm = { provider: 'openai_compatible' as const, providerModel: 'Qwen/Qwen3-8B', apiBase: standIn.url, inputCostPerMillion: 0, outputCostPerMillion: 0 };
+    snapshot.models.push(
+      model({ id: 'm60', name: 'qwen', ...vllm, defaultParams: { temperature: 0.7, chat_template_kwargs: { enable_thinking: false } } }),
+      model({ id: 'm61', name: 'qwen-cold', ...vllm, dropParams: ['temperature'], defaultParams: { temperature: 0 } }),
+    );
+    t = await startTestDataPlane({ snapshot });
+    openai = new OpenAI({ apiKey: KEYS.full, baseURL: `${t.baseUrl}/v1`, maxRetries: 0 });
+    anthropic = new Anthropic({ apiKey: KEYS.full, baseURL: t.baseUrl, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await t.close();
+    await standIn.close();
+  });
+  beforeEach(() => {
+    standIn.requests.length = 0;
+  });
+  const sent = () => standIn.requests.map((r) => r.body as Record<string, unknown>);
+  const messages = [{ role: 'user' as const, content: 'defaults' }];
+
+  it("fills in what the client left out, and keeps the client's own values", async () => {
+    await openai.chat.completions.create({ model: 'qwen', messages });
+    await openai.chat.completions.create({ model: 'qwen', messages, temperature: 0.1, chat_template_kwargs: { thinking_budget: 100 } } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    expect(sent()).toEqual([
+      { model: 'Qwen/Qwen3-8B', messages, temperature: 0.7, chat_template_kwargs: { enable_thinking: false } },
+      { model: 'Qwen/Qwen3-8B', messages, temperature: 0.1, chat_template_kwargs: { thinking_budget: 100, enable_thinking: false } },
+    ]);
+  });
+
+  it('enforces a field the deployment both drops and defaults, streamed and behind a translation', async () => {
+    for await (const _ of await openai.chat.completions.create({ model: 'qwen-cold', messages, temperature: 1.5, stream: true }));
+    await anthropic.messages.create({ model: 'qwen-cold', max_tokens: 10, temperature: 0.9, messages } as Anthropic.MessageCreateParamsNonStreaming);
+    expect(sent().map((b) => b.temperature)).toEqual([0, 0]);
+  });
+});
+
