@@ -159,6 +159,11 @@ export interface Model {
    * reaches into an object (`generationConfig.seed`), `*` into every element of an array (`tools.*.function.strict`).
    */
   dropParams: string[];
+  /**
+   * Request body fields every request to this deployment gets where it does not set them, as its provider's API names
+   * them (`{"reasoning_effort": "low"}`); objects are merged field by field. Empty: none.
+   */
+  defaultParams: Record<string, unknown>;
   tags: string[];
   inputCostPerMillion: number;
   outputCostPerMillion: number;
@@ -441,6 +446,8 @@ export interface CreateModelInput {
   responsesApi?: boolean;
   /** Body fields taken out before a request goes to it (strict servers such as Mistral's API); see `Model.dropParams`. */
   dropParams?: string[];
+  /** Body fields a request gets where it does not set them (at most 16 KB of JSON); see `Model.defaultParams`. */
+  defaultParams?: Record<string, unknown>;
   tags?: string[];
 }
 
@@ -457,7 +464,7 @@ const TEAM_FIELDS = 'id name models maxBudget spend keyCount organizationId mana
 const KEY_FIELDS = `id prefix alias teamId team { id name } models maxBudget spend blocked keyType ownerId organizationId managedBy expiresAt createdAt`;
 const AUDIT_FIELDS = 'id at action actorId actorRole credential entityType entityId organizationId before after';
 const MODEL_HEALTH_FIELDS = 'modelId dataPlaneId healthy latencyMs mode error checkedAt';
-const MODEL_FIELDS = `id name deployment provider providerModel region weight rpmLimit tpmLimit maxInputTokens timeoutMs streamIdleTimeoutMs responsesApi dropParams tags inputCostPerMillion outputCostPerMillion managedBy createdAt health { ${MODEL_HEALTH_FIELDS} }`;
+const MODEL_FIELDS = `id name deployment provider providerModel region weight rpmLimit tpmLimit maxInputTokens timeoutMs streamIdleTimeoutMs responsesApi dropParams defaultParams tags inputCostPerMillion outputCostPerMillion managedBy createdAt health { ${MODEL_HEALTH_FIELDS} }`;
 const ROUTER_SETTINGS_FIELDS =
   'strategy groupStrategies numRetries retryPolicy backoffMs maxBackoffMs maxRetryAfterMs fallbacks contextWindowFallbacks contentPolicyFallbacks allowedFails allowedFailsPolicy failureWindowMs cooldownMs managedBy updatedAt';
 const SPEND_SUMMARY_FIELDS = 'totalSpend totalRequests totalTokens';

@@ -5,7 +5,19 @@ import ModelsSection from './ModelsSection.vue';
 
 const GPT = [
   model({ id: 'east', name: 'gpt-4o', provider: 'openai', providerModel: 'gpt-4o-2024-08-06', weight: 3, rpmLimit: 600, tpmLimit: 150_000 }),
-  model({ id: 'west', name: 'gpt-4o', provider: 'azure', providerModel: 'gpt-4o', weight: 1, rpmLimit: 400, tpmLimit: 100_000, region: 'westeurope', tags: ['eu'], responsesApi: true }),
+  model({
+    id: 'west',
+    name: 'gpt-4o',
+    provider: 'azure',
+    providerModel: 'gpt-4o',
+    weight: 1,
+    rpmLimit: 400,
+    tpmLimit: 100_000,
+    region: 'westeurope',
+    tags: ['eu'],
+    responsesApi: true,
+    defaultParams: { reasoning_effort: 'low', chat_template_kwargs: { enable_thinking: false } },
+  }),
   model({
     id: 'north',
     name: 'gpt-4o',
@@ -55,6 +67,12 @@ describe('ModelsSection', () => {
     expect(drops.map((line) => [line.element.closest('[data-model-id]')!.getAttribute('data-model-id'), line.text()])).toEqual([
       ['north', 'drops: metadata, tools.*.function.strict'],
     ]);
+    // Only the deployment with default body fields names them, the whole object on hover.
+    const defaults = wrapper.findAll('[data-testid="model-default-params"]');
+    expect(defaults.map((line) => [line.element.closest('[data-model-id]')!.getAttribute('data-model-id'), line.text()])).toEqual([
+      ['west', 'defaults: reasoning_effort, chat_template_kwargs'],
+    ]);
+    expect(defaults[0]!.attributes('title')).toContain('{"reasoning_effort":"low","chat_template_kwargs":{"enable_thinking":false}}');
     const north = cells('north');
     expect(north('context')).toBe('128K');
     expect(north('timeouts')).toBe('30 s first byte · 5 s idle');
@@ -108,6 +126,30 @@ describe('ModelsSection', () => {
     expect(wrapper.get('[data-testid="model-error"]').text()).toContain('Drop body fields: cannot drop messages: every request needs it');
     // A refused create keeps what was typed.
     expect((dropParams.element as HTMLInputElement).value).toBe('metadata, messages');
+  });
+
+  it('should send the default body fields as typed, and show the refusal of them on that input', async () => {
+    const create = vi.fn(async () => null);
+    const wrapper = mount(ModelsSection, { props: { ...baseProps, canCreate: true, create } });
+    const defaultParams = wrapper.get('[data-testid="model-form"] [data-testid="model-default-params"]');
+    expect(defaultParams.attributes('placeholder')).toBe('{"reasoning_effort": "low"}');
+    expect(wrapper.get('[data-testid="model-default-params-hint"]').text()).toBe("JSON object; fields a request gets when it doesn't set them");
+    expect(defaultParams.attributes('aria-describedby')).toBe(wrapper.get('[data-testid="model-default-params-hint"]').attributes('id'));
+
+    await wrapper.get('[data-testid="model-name"]').setValue('qwen3');
+    await wrapper.get('[data-testid="model-input-cost"]').setValue('0');
+    await wrapper.get('[data-testid="model-output-cost"]').setValue('0');
+    await defaultParams.setValue('{"chat_template_kwargs": {"enable_thinking": false}}');
+    await wrapper.get('[data-testid="model-form"]').trigger('submit');
+    expect(create).toHaveBeenCalledWith(expect.objectContaining({ name: 'qwen3', defaultParams: '{"chat_template_kwargs": {"enable_thinking": false}}' }));
+
+    await wrapper.setProps({
+      createError: { message: 'Invalid input.', fieldErrors: { defaultParams: ['cannot set stream: the gateway sets it for every request'] } },
+    });
+    expect(defaultParams.attributes('aria-invalid')).toBe('true');
+    expect(wrapper.get('[data-testid="model-form"] [data-testid="model-drop-params"]').attributes('aria-invalid')).toBeUndefined();
+    expect(wrapper.get('[data-testid="model-error"]').text()).toContain('Default body fields: cannot set stream: the gateway sets it for every request');
+    expect((defaultParams.element as HTMLInputElement).value).toBe('{"chat_template_kwargs": {"enable_thinking": false}}');
   });
 
   it('should delete one deployment after confirming, naming the ones that stay', async () => {

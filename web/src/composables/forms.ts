@@ -30,6 +30,25 @@ export function parseWordList(text: string): string[] | undefined {
   return items.length > 0 ? [...new Set(items)] : undefined;
 }
 
+/**
+ * Blank → `{ value: undefined }`; a JSON object → `{ value }`; anything else → `{ problem }`, what the text is instead
+ * ("not valid JSON (…)", "an array", "a number"), to finish a sentence "this is …".
+ */
+export function parseJsonObject(text: string): { value: Record<string, unknown> | undefined } | { problem: string } {
+  const trimmed = text.trim();
+  if (trimmed === '') return { value: undefined };
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch (caught) {
+    return { problem: `not valid JSON (${errorMessage(caught)})` };
+  }
+  if (value === null) return { problem: 'null' };
+  if (Array.isArray(value)) return { problem: 'an array' };
+  if (typeof value !== 'object') return { problem: `a ${typeof value}` };
+  return { value: value as Record<string, unknown> };
+}
+
 /** Blank → undefined; otherwise a whole number, or `null` when the text is not one. */
 export function parseInteger(value: NumberInputValue): number | undefined | null {
   const amount = parseBudget(value);

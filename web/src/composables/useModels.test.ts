@@ -66,6 +66,30 @@ describe('toCreateModelInput', () => {
     expect(toCreateModelInput(form())).not.toHaveProperty('input.dropParams');
   });
 
+  it('should send the default body fields as the object typed, and leave them out when blank', () => {
+    const qwen = ' {"chat_template_kwargs": {"enable_thinking": false}, "top_k": 20}\n';
+    expect(toCreateModelInput(form({ defaultParams: qwen }))).toMatchObject({
+      input: { defaultParams: { chat_template_kwargs: { enable_thinking: false }, top_k: 20 } },
+    });
+    expect(toCreateModelInput(form({ defaultParams: ' \n ' }))).not.toHaveProperty('input.defaultParams');
+    expect(toCreateModelInput(form())).not.toHaveProperty('input.defaultParams');
+  });
+
+  it('should refuse default body fields that are not a JSON object, naming what they are', () => {
+    const refusal = (defaultParams: string) => {
+      const parsed = toCreateModelInput(form({ defaultParams }));
+      expect(parsed).not.toHaveProperty('input');
+      return 'error' in parsed ? parsed.error.fieldErrors : null;
+    };
+    expect(refusal("{reasoning_effort: 'low'}")).toEqual({ defaultParams: [expect.stringMatching(/^Enter a JSON object .*; this is not valid JSON \(.+\)\.$/)] });
+    expect(refusal('[{"reasoning_effort": "low"}]')).toEqual({
+      defaultParams: ['Enter a JSON object in braces, such as {"reasoning_effort": "low"}; this is an array.'],
+    });
+    expect(refusal('42')).toEqual({ defaultParams: [expect.stringMatching(/this is a number\.$/)] });
+    expect(refusal('"low"')).toEqual({ defaultParams: [expect.stringMatching(/this is a string\.$/)] });
+    expect(refusal('null')).toEqual({ defaultParams: [expect.stringMatching(/this is null\.$/)] });
+  });
+
   it("should send a deployment's routing fields when given, as whole numbers of at least 1", () => {
     expect(
       toCreateModelInput(form({ weight: 3, rpmLimit: '600', tpmLimit: 100000, maxInputTokens: 128000, timeoutMs: '30000', tags: 'eu, fast ,eu' })),
@@ -124,6 +148,39 @@ describe('useModels', () => {
     expect(api.requests.at(-1)).toMatchObject({ operationName: 'CreateModel', variables: { input: { dropParams: ['metadata', 'user'] } } });
     expect(models.createError.value).toBeNull();
     expect(models.models.value.map((m) => m.dropParams)).toEqual([['metadata', 'user']]);
+  });
+
+  it('should send the default body fields with the new model, refuse ones that are not an object unsent, and keep the server\'s field errors', async () => {
+    const refusal = 'cannot set messages: the gateway sets it for every request';
+    const api = installFakeFetch({
+      Models: () => ({ data: { models: [] } }),
+      CreateModel: (vars) => {
+        const { defaultParams = {} } = vars.input as { defaultParams?: Record<string, unknown> };
+        return 'messages' in defaultParams
+          ? graphQLError('BAD_USER_INPUT', 'Invalid input.', { defaultParams: [refusal] })
+          : { data: { createModel: model({ id: 'qwen', name: 'qwen3', provider: 'openai_compatible', defaultParams }) } };
+      },
+    });
+    const models = useModels();
+    await flushPromises();
+    // The list asks for each deployment's default fields, to show them.
+    expect(api.requests[0]).toMatchObject({ operationName: 'Models', query: expect.stringMatching(/\bdefaultParams\b/) });
+
+    // Not an object: refused at the field, nothing sent.
+    expect(await models.create(form({ name: 'qwen3', defaultParams: '["reasoning_effort"]' }))).toBeFalsy();
+    expect(models.createError.value?.fieldErrors).toEqual({ defaultParams: [expect.stringContaining('this is an array')] });
+    expect(await models.create(form({ name: 'qwen3', defaultParams: '{"reasoning_effort": low}' }))).toBeFalsy();
+    expect(models.createError.value?.fieldErrors).toEqual({ defaultParams: [expect.stringContaining('this is not valid JSON')] });
+    expect(api.requests.map((request) => request.operationName)).toEqual(['Models']);
+
+    expect(await models.create(form({ name: 'qwen3', defaultParams: '{"messages": []}' }))).toBeFalsy();
+    expect(models.createError.value?.fieldErrors).toEqual({ defaultParams: [refusal] });
+
+    const defaults = { chat_template_kwargs: { enable_thinking: false } };
+    await models.create(form({ name: 'qwen3', defaultParams: JSON.stringify(defaults) }));
+    expect(api.requests.at(-1)).toMatchObject({ operationName: 'CreateModel', variables: { input: { defaultParams: defaults } } });
+    expect(models.createError.value).toBeNull();
+    expect(models.models.value.map((m) => m.defaultParams)).toEqual([defaults]);
   });
 
   it('should delete one deployment of a group and keep the others, and put it back when the server refuses', async () => {

@@ -23,6 +23,7 @@ import {
   optionalText,
   parseBudget,
   parseInteger,
+  parseJsonObject,
   parseTextList,
   parseWordList,
   type FormError,
@@ -57,6 +58,8 @@ export interface ModelFormValues {
   responsesApi?: boolean;
   /** Body fields to take out of requests to it, separated by commas or whitespace; blank: none (absent: blank). */
   dropParams?: string;
+  /** A JSON object of body fields requests get where they do not set them; blank: none (absent: blank). */
+  defaultParams?: string;
   /** Comma-separated. */
   tags: string;
 }
@@ -73,6 +76,7 @@ const ROUTING_NUMBERS = {
 export type ModelFormParse = { input: CreateModelInput } | { error: FormError };
 
 const PRICE_HINT = 'Enter a price in US dollars per million tokens (0 for free).';
+const DEFAULT_PARAMS_HINT = 'Enter a JSON object in braces, such as {"reasoning_effort": "low"}';
 
 function isProvider(value: string): value is Provider {
   return (PROVIDERS as readonly string[]).includes(value);
@@ -93,12 +97,18 @@ export function toCreateModelInput(values: ModelFormValues): ModelFormParse {
     if (value === null || (value !== undefined && value < 1)) return { error: invalidField(field, hint) };
     if (value !== undefined) routing[field] = value;
   }
+  // Checked here so that a typo is named at its field before anything is sent; the server checks keys and size.
+  const defaultParams = parseJsonObject(values.defaultParams ?? '');
+  if ('problem' in defaultParams) {
+    return { error: invalidField('defaultParams', `${DEFAULT_PARAMS_HINT}; this is ${defaultParams.problem}.`) };
+  }
   const optional = {
     apiBase: optionalText(values.apiBase),
     apiKeyRef: optionalText(values.apiKeyRef),
     apiVersion: optionalText(values.apiVersion),
     region: optionalText(values.region),
     dropParams: parseWordList(values.dropParams ?? ''),
+    defaultParams: defaultParams.value,
     tags: parseTextList(values.tags),
   };
   return {

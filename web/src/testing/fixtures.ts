@@ -114,6 +114,7 @@ export function model(overrides: Partial<Model> = {}): Model {
     streamIdleTimeoutMs: null,
     responsesApi: false,
     dropParams: [],
+    defaultParams: {},
     tags: [],
     inputCostPerMillion: 1,
     outputCostPerMillion: 2,
