@@ -17,7 +17,7 @@ afterAll(async () => {
 
 const MODEL_FIELDS = `id name provider providerModel apiBase apiKeyRef apiVersion region
   awsAccessKeyIdRef awsSecretAccessKeyRef awsSessionTokenRef timeoutMs inputCostPerMillion outputCostPerMillion
-  cachedInputCostPerMillion cacheWriteCostPerMillion reasoningCostPerMillion costPerRequest costPerImage rpmLimit tpmLimit weight maxInputTokens streamIdleTimeoutMs responsesApi dropParams defaultParams accessGroups tags`;
+  cachedInputCostPerMillion cacheWriteCostPerMillion reasoningCostPerMillion costPerRequest costPerImage rpmLimit tpmLimit weight maxInputTokens streamIdleTimeoutMs responsesApi dropParams defaultParams extraHeaders accessGroups tags`;
 const CREATE_MODEL = `mutation($input: CreateModelInput!) { createModel(input: $input) { ${MODEL_FIELDS} } }`;
 const UPDATE_MODEL = `mutation($id: ID!, $input: UpdateModelInput!) { updateModel(id: $id, input: $input) { ${MODEL_FIELDS} } }`;
 
@@ -48,6 +48,7 @@ const NULLS = {
   responsesApi: false,
   dropParams: [],
   defaultParams: {},
+  extraHeaders: {},
   accessGroups: [],
   tags: [],
 };
@@ -199,6 +200,29 @@ describe('createModel validation', () => {
     expect(Object.keys(await refusedCreate({ name: 'bad-defaults', ...EXAMPLES.openai_compatible, ...costs, defaultParams: ['not', 'an', 'object'] }))).toEqual(['defaultParams']);
   });
 
+  it('should take extra headers, refusing what the gateway sets, what is not a header, and a credential given as text', async () => {
+    const headers = { 'HTTP-Referer': 'https://acme.example', 'X-Title': 'Acme', 'Ocp-Apim-Subscription-Key': 'os.environ/APIM_KEY' };
+    const refused = await refusedCreate({ name: 'proxied', ...EXAMPLES.openai_compatible, ...costs, extraHeaders: headers });
+    // os.environ/ is a config file's way (normalised there); through the API a reference is env:NAME.
+    expect(refused).toEqual({ extraHeaders: ['Ocp-Apim-Subscription-Key carries a credential, so its value must be a secret reference such as env:NAME or file:/path, not the secret itself'] });
+    const proxied = await createModel({ name: 'proxied', ...EXAMPLES.openai_compatible, ...costs, extraHeaders: { ...headers, 'Ocp-Apim-Subscription-Key': 'env:APIM_KEY' } });
+    expect(proxied).toMatchObject({ extraHeaders: { 'X-Title': 'Acme', 'Ocp-Apim-Subscription-Key': 'env:APIM_KEY' } });
+
+    const secret = 'sk-live-plaintext-0123456789';
+    const res = await cp.gql(CREATE_MODEL, { input: { name: 'leaky-headers', ...EXAMPLES.openai_compatible, ...costs, extraHeaders: { Authorization: 'Bearer x', 'X-Api-Token': secret, 'bad name': 'v', 'X-Amz-Date': 'today', 'X-Two': 'a\nb' } } }, cp.masterKey);
+    expect(errorsOf(res)?.fieldErrors).toEqual({
+      extraHeaders: [
+        'Authorization is set by the gateway (credentials, content type, framing) and cannot be set here',
+        'X-Api-Token carries a credential, so its value must be a secret reference such as env:NAME or file:/path, not the secret itself',
+        '"bad name" is not an HTTP header name',
+        "X-Amz-Date: x-amz-* headers belong to AWS's request signature; Bedrock credentials are set with the aws*Ref fields",
+        'X-Two: the value must be one line of at most 4096 characters',
+      ],
+    });
+    expect(JSON.stringify(res)).not.toContain(secret);
+    expect(cp.logger.lines.join('\n')).not.toContain(secret);
+  });
+
   it('should refuse AWS references that do not belong together', async () => {
     const bedrock = { name: 'half-aws', provider: 'bedrock', providerModel: 'm', region: 'us-east-1', ...costs };
     expect(await refusedCreate({ ...bedrock, awsAccessKeyIdRef: 'env:ID' })).toEqual({
@@ -294,6 +318,7 @@ describe('updateModel', () => {
         costPerRequest: 0.01,
         dropParams: ['metadata', 'tools.*.function.strict'],
         defaultParams: { temperature: 0, chat_template_kwargs: { enable_thinking: false } },
+        extraHeaders: { 'X-Title': 'Tollgate', 'Ocp-Apim-Subscription-Key': 'env:APIM_KEY' },
       };
       const { updateModel } = await cp.admin<{ updateModel: ModelResult }>(UPDATE_MODEL, { id: model.id, input: changes });
       expect(updateModel).toEqual({ ...model, ...changes });

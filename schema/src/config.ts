@@ -81,6 +81,13 @@ export const ModelConfig = z.object({
    * "low"}`); objects are merged field by field. Applied after `dropParams`, so a field named in both is enforced.
    */
   defaultParams: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * HTTP headers sent with every request to this deployment (a gateway or proxy in front of the provider, OpenRouter's
+   * `HTTP-Referer`/`X-Title`, an API management subscription key): a value that is a secret reference (`env:NAME`,
+   * `file:/path`) is resolved when sent, any other is sent as it is. The provider's own headers (credentials, content
+   * type) always win.
+   */
+  extraHeaders: z.record(z.string(), z.string()).default({}),
   accessGroups: z.array(z.string()).default([]),
   tags: z.array(z.string()).default([]),
 });

@@ -252,6 +252,18 @@ model_list:
     expect(lenient.warnings).toContainEqual({ path: 'model_list[0].litellm_params.drop_params', message: expect.stringContaining('Tollgate sends a provider it translates to only the fields its API takes') });
   });
 
+  it("should take a model's extra_headers, with os.environ/ references", () => {
+    const result = desired(`
+model_list:
+  - model_name: router
+    litellm_params: { model: openai/meta-llama/llama-3.1-8b, api_base: https://openrouter.ai/api/v1, api_key: os.environ/OPENROUTER_KEY, extra_headers: { HTTP-Referer: "https://acme.example", X-Title: Acme, X-Proxy-Key: os.environ/PROXY_KEY } }
+`);
+    expect(result.desired.models[0]!.value.extraHeaders).toEqual({ 'HTTP-Referer': 'https://acme.example', 'X-Title': 'Acme', 'X-Proxy-Key': 'env:PROXY_KEY' });
+    expect(errors(entry('      model: openai/x\n      extra_headers: { X-Proxy-Key: plain-secret }\n'))).toEqual([
+      { path: 'model_list[0].litellm_params.extra_headers', message: expect.stringContaining('X-Proxy-Key carries a credential') },
+    ]);
+  });
+
   it("should take a model's request parameters (and extra_body's) as its defaultParams where they are the provider's own names", () => {
     const result = desired(`
 model_list:

@@ -5,7 +5,7 @@ import type { Declared, DesiredModel } from './desired.js';
 import { LITELLM_PROVIDERS, OPENAI_HOSTS, SUPPORTED_PREFIXES, UNSUPPORTED_HINTS } from './litellm-providers.js';
 import { DROP_PARAMS_NOTE, routerFromLiteLlm } from './litellm-router.js';
 import { joinPath, type ConfigProblem } from './problems.js';
-import { isSecretRef, osEnvironName } from './secrets.js';
+import { isSecretRef, normalizeRef, osEnvironName } from './secrets.js';
 import { fromTollgateFile, type FormatResult } from './tollgate-format.js';
 
 /**
@@ -64,6 +64,7 @@ const READ_PARAMS = new Set([
   'max_input_tokens',
   'tags',
   'additional_drop_params',
+  'extra_headers',
 ]);
 
 const READ_MODEL_INFO = new Set([
@@ -102,6 +103,7 @@ const FIELD_ORIGIN: Record<keyof CreateModelInput, string> = {
   responsesApi: 'model_info.supported_endpoints',
   dropParams: 'litellm_params.additional_drop_params',
   defaultParams: 'litellm_params',
+  extraHeaders: 'litellm_params.extra_headers',
   inputCostPerMillion: 'litellm_params.input_cost_per_token',
   outputCostPerMillion: 'litellm_params.output_cost_per_token',
   cachedInputCostPerMillion: 'litellm_params.cache_read_input_token_cost',
@@ -373,6 +375,7 @@ function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.P
     tags: read.strings(params.tags, 'litellm_params.tags'),
     dropParams: read.strings(params.additional_drop_params, 'litellm_params.additional_drop_params'),
     defaultParams: requestParams(params, target?.provider, read),
+    extraHeaders: extraHeaders(params.extra_headers, read),
     responsesApi:
       target !== null &&
       RESPONSES_API_PROVIDERS.includes(target.provider) &&
@@ -404,6 +407,16 @@ function requestParams(params: Raw, provider: string | undefined, read: EntryRea
     else read.error('litellm_params.extra_body', 'must be an object');
   }
   return defaults;
+}
+
+/** `extra_headers`, with `os.environ/NAME` values as references (the API's rules then judge the rest). */
+function extraHeaders(value: unknown, read: EntryReader): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (!isObject(value)) {
+    read.error('litellm_params.extra_headers', 'must be an object of header names and values');
+    return {};
+  }
+  return Object.fromEntries(Object.entries(value).map(([name, v]) => [name, normalizeRef(v)]));
 }
 
 /** tollgate.yaml sections a LiteLLM file may carry (LiteLLM has none of these names). */

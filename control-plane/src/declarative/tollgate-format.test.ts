@@ -26,6 +26,7 @@ models:
     provider: anthropic
     providerModel: claude-sonnet-4-5
     apiKeyRef: file:/run/secrets/anthropic
+    extraHeaders: { X-Gateway-Key: os.environ/GATEWAY_KEY, X-Team: platform }
     inputCostPerMillion: 3
     outputCostPerMillion: 15
 organizations:
@@ -66,7 +67,8 @@ describe('tollgate.yaml', () => {
       ['models[0]', 'gpt-4o', 'env:OPENAI_API_KEY'],
       ['models[1]', 'claude', 'file:/run/secrets/anthropic'],
     ]);
-    expect(desired.models[0]!.value).toMatchObject({ weight: 1, accessGroups: [], tags: ['prod'], apiBase: null });
+    expect(desired.models[0]!.value).toMatchObject({ weight: 1, accessGroups: [], tags: ['prod'], apiBase: null, extraHeaders: {} });
+    expect(desired.models[1]!.value.extraHeaders).toEqual({ 'X-Gateway-Key': 'env:GATEWAY_KEY', 'X-Team': 'platform' });
     expect(desired.organizations[0]!.value).toMatchObject({ name: 'acme', maxBudget: 1000, budgetDuration: '1mo', blocked: false, models: [] });
     expect(desired.teams[0]!.value).toMatchObject({ name: 'platform', organization: 'acme', models: ['gpt-4o'], rpmLimit: 600 });
     expect(desired.keys.map((k) => k.value.secret)).toEqual([{ ref: 'env:CI_KEY' }, { hash: 'ab'.repeat(32) }]);

@@ -44,6 +44,11 @@ const normalizingRefs = (fields: readonly string[]) => (value: unknown) => {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
   const copy: Record<string, unknown> = { ...value };
   for (const field of fields) if (field in copy) copy[field] = normalizeRef(copy[field]);
+  // A model's extra headers' values may be references too.
+  const headers = copy.extraHeaders;
+  if (typeof headers === 'object' && headers !== null && !Array.isArray(headers)) {
+    copy.extraHeaders = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, normalizeRef(value)]));
+  }
   return copy;
 };
 

@@ -38,6 +38,7 @@ export function modelSettings(model: Model): Omit<ModelConfig, 'id'> {
     responsesApi: model.responsesApi,
     dropParams: model.dropParams,
     defaultParams: model.defaultParams,
+    extraHeaders: model.extraHeaders,
     accessGroups: model.accessGroups,
     tags: model.tags,
   };

@@ -140,6 +140,34 @@ const DROP_PARAM = /^[A-Za-z0-9_$@-]+(\.(\*\.)*[A-Za-z0-9_$@-]+)*$/;
 /** Fields the gateway itself sets on every request it sends: without them no provider answers. */
 const UNDROPPABLE = new Set(['model', 'messages', 'stream', 'contents', 'input']);
 
+/** An HTTP header name (RFC 9110's token). */
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+/** Headers the gateway sets itself (credentials, content type, framing) or HTTP reserves. */
+const GATEWAY_HEADERS = new Set([
+  'authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'anthropic-version', 'content-type', 'content-length', 'accept',
+  'accept-encoding', 'host', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'proxy-authorization',
+]);
+/** A header whose name says it carries a credential: its value must be a reference, never the secret itself. */
+const CREDENTIAL_HEADER = /key|token|secret|auth|password|passwd|cookie|credential|signature|session/i;
+
+function checkExtraHeaders(headers: Record<string, string>, ctx: z.RefinementCtx): void {
+  const names = Object.keys(headers);
+  const problem = (message: string) => ctx.addIssue({ code: 'custom', message, input: undefined });
+  if (names.length > 20) problem('must have at most 20 headers');
+  const seen = new Set<string>();
+  for (const name of names) {
+    const lower = name.toLowerCase();
+    const value = headers[name]!;
+    if (!HEADER_NAME.test(name)) problem(`${JSON.stringify(name)} is not an HTTP header name`);
+    else if (GATEWAY_HEADERS.has(lower)) problem(`${name} is set by the gateway (credentials, content type, framing) and cannot be set here`);
+    else if (lower.startsWith('x-amz-')) problem(`${name}: x-amz-* headers belong to AWS's request signature; Bedrock credentials are set with the aws*Ref fields`);
+    else if (seen.has(lower)) problem(`${name} is given twice`);
+    else if (/[\r\n\0]/.test(value) || value.length > 4096) problem(`${name}: the value must be one line of at most 4096 characters`);
+    else if (CREDENTIAL_HEADER.test(name) && !SecretRef.safeParse(value).success) problem(`${name} carries a credential, so its value ${SECRET_REF_ERROR}`);
+    seen.add(lower);
+  }
+}
+
 /** Validation of each model field on its own; `modelRules` adds the rules between fields. */
 const modelFields = {
   name,
@@ -195,6 +223,11 @@ const modelFields = {
     .refine((params) => !Object.keys(params).some((name) => UNDROPPABLE.has(name)), {
       error: (issue) => `cannot set ${Object.keys(issue.input as object).filter((name) => UNDROPPABLE.has(name)).join(', ')}: the gateway sets it for every request`,
     })
+    .nullish()
+    .transform((v) => v ?? {}),
+  extraHeaders: z
+    .record(z.string(), z.string('must be text'))
+    .superRefine(checkExtraHeaders)
     .nullish()
     .transform((v) => v ?? {}),
   accessGroups: textList().nullish().transform((v) => v ?? []),
@@ -284,6 +317,7 @@ export const UpdateModelInput = z
     responsesApi: changeable(),
     dropParams: changeable(),
     defaultParams: changeable(),
+    extraHeaders: changeable(),
     accessGroups: changeable(),
     tags: changeable(),
   } satisfies Record<keyof ModelFields, z.ZodType>)

@@ -48,6 +48,7 @@ export const DEFAULT_MODEL: CreateModelInput = {
   responsesApi: false,
   dropParams: [],
   defaultParams: {},
+  extraHeaders: {},
   accessGroups: [],
   tags: [],
 };

@@ -113,6 +113,10 @@ export class Model {
   @Property({ type: 'json', default: '{}' })
   defaultParams: Opt<Record<string, unknown>> = {};
 
+  /** HTTP headers sent with every request to this deployment; values are secret references or non-secret text. */
+  @Property({ type: 'json', default: '{}' })
+  extraHeaders: Opt<Record<string, string>> = {};
+
   /** Access groups: keys and teams may name a group instead of each model. */
   @Property({ type: ArrayType, default: '{}' })
   accessGroups: Opt<string[]> = [];

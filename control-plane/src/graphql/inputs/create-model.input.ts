@@ -16,6 +16,10 @@ export const DROP_PARAMS =
 export const DEFAULT_PARAMS =
   'Request body fields every request to this deployment gets where it does not set them, named as its provider\'s API names them, e.g. {"chat_template_kwargs": {"enable_thinking": false}} or {"reasoning_effort": "low"}; objects are merged field by field. Applied after dropParams, so a field named in both is enforced. At most 16 KB of JSON.';
 
+/** Shared with the Model type's field. */
+export const EXTRA_HEADERS =
+  'HTTP headers sent with every request to this deployment, { "<name>": "<value>" } (a proxy or API gateway in front of the provider, OpenRouter\'s HTTP-Referer and X-Title): a value that is a secret reference (env:NAME, file:/path) is resolved when sent; a header whose name says it carries a credential (key, token, secret, auth, …) must have one. The provider\'s own headers cannot be set. At most 20.';
+
 /** Shapes only; the service validates content (zod) and reports field errors. */
 /** A deployment's prices beyond input and output, its capacity and its routing fields, optional in both inputs. */
 @InputType('ModelDeploymentFieldsInput')
@@ -58,6 +62,9 @@ abstract class ModelDeploymentFields {
 
   @Field(() => GraphQLJSON, { nullable: true, description: DEFAULT_PARAMS })
   defaultParams?: Record<string, unknown> | null;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: EXTRA_HEADERS })
+  extraHeaders?: Record<string, string> | null;
 
   @Field(() => [String], { nullable: true })
   accessGroups?: string[] | null;

@@ -2,7 +2,7 @@ import { ProviderKind } from '@tollgate/schema';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import type { Model } from '../../db/entities/index.js';
 import { modelSettings } from '../../services/config-mappers.js';
-import { DEFAULT_PARAMS, DROP_PARAMS, RESPONSES_API } from '../inputs/create-model.input.js';
+import { DEFAULT_PARAMS, DROP_PARAMS, EXTRA_HEADERS, RESPONSES_API } from '../inputs/create-model.input.js';
 import { GraphQLJSON } from '../scalars.js';
 
 @ObjectType('Model', { description: 'One deployment of a model name; the deployments sharing a name are a model group, routed among by the data planes.' })
@@ -87,6 +87,9 @@ export class ModelObject {
 
   @Field(() => GraphQLJSON, { description: DEFAULT_PARAMS })
   defaultParams!: Record<string, unknown>;
+
+  @Field(() => GraphQLJSON, { description: EXTRA_HEADERS })
+  extraHeaders!: Record<string, string>;
 
   @Field(() => [String])
   accessGroups!: string[];

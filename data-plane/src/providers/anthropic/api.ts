@@ -1,3 +1,4 @@
+import { withDeploymentHeaders } from '../deployment-headers.js';
 import { upstreamJson } from '../drop-params.js';
 import { deploymentTimeouts } from '../../upstream/timeouts.js';
 import type { ProviderError } from '../../canonical/errors.js';
@@ -23,19 +24,17 @@ export function anthropicUrl(apiBase: string | null, path: 'messages' | 'message
 }
 
 export function anthropicHeaders(call: Pick<ProviderCall, 'target' | 'secrets'>, accept: 'application/json' | 'text/event-stream'): Record<string, string> {
-  let apiKey: string;
   try {
-    apiKey = call.secrets.resolve(call.target.apiKeyRef ?? DEFAULT_API_KEY_REF);
+    return withDeploymentHeaders(call.target, call.secrets, {
+      'content-type': 'application/json',
+      accept,
+      'x-api-key': call.secrets.resolve(call.target.apiKeyRef ?? DEFAULT_API_KEY_REF),
+      'anthropic-version': call.target.apiVersion ?? DEFAULT_API_VERSION,
+    });
   } catch (err) {
     if (isProviderError(err)) throw { ...err, provider: 'anthropic' } satisfies ProviderError;
     throw err;
   }
-  return {
-    'content-type': 'application/json',
-    accept,
-    'x-api-key': apiKey,
-    'anthropic-version': call.target.apiVersion ?? DEFAULT_API_VERSION,
-  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { withDeploymentHeaders } from '../deployment-headers.js';
 import type { ProviderError } from '../../canonical/errors.js';
 import type { SecretResolver } from '../../upstream/secrets.js';
 import type { OpenAiEndpoints, UpstreamEndpoint } from '../openai/api.js';
@@ -19,7 +20,7 @@ function azure(operation: string) {
     const deployment = encodeURIComponent(target.providerModel);
     return {
       url: `${joinUrl(target.apiBase, `/openai/deployments/${deployment}/${operation}`)}?api-version=${encodeURIComponent(target.apiVersion)}`,
-      headers: { 'content-type': 'application/json', 'api-key': secrets.resolve(target.apiKeyRef ?? AZURE_API_KEY_REF) },
+      headers: withDeploymentHeaders(target, secrets, { 'content-type': 'application/json', 'api-key': secrets.resolve(target.apiKeyRef ?? AZURE_API_KEY_REF) }),
     };
   };
 }
@@ -47,7 +48,7 @@ function azureResponses(target: ProviderTarget, secrets: SecretResolver): Upstre
   if (!target.apiBase) throw misconfigured(target, 'apiBase (https://{resource}.openai.azure.com)');
   return {
     url: joinUrl(target.apiBase, '/openai/v1/responses'),
-    headers: { 'content-type': 'application/json', 'api-key': secrets.resolve(target.apiKeyRef ?? AZURE_API_KEY_REF) },
+    headers: withDeploymentHeaders(target, secrets, { 'content-type': 'application/json', 'api-key': secrets.resolve(target.apiKeyRef ?? AZURE_API_KEY_REF) }),
   };
 }
 

@@ -1,3 +1,4 @@
+import { withDeploymentHeaders } from '../deployment-headers.js';
 import type { ProviderError } from '../../canonical/errors.js';
 import type { SecretResolver } from '../../upstream/secrets.js';
 import type { ProviderTarget } from '../types.js';
@@ -81,10 +82,11 @@ export function bedrockRequest(input: {
   const { target, secrets, modelId, operation, body } = input;
   const region = resolveRegion(target, secrets);
   const url = operationUrl(target, region, modelId, operation);
-  const headers: Record<string, string> = {
+  // Extra headers are signed with the rest.
+  const headers = withDeploymentHeaders(target, secrets, {
     'content-type': 'application/json',
     accept: operation === 'converse-stream' ? 'application/vnd.amazon.eventstream' : 'application/json',
-  };
+  });
   if (target.apiKeyRef) {
     return { url, body, headers: { ...headers, authorization: `Bearer ${secrets.resolve(target.apiKeyRef)}` } };
   }

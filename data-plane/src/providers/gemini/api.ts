@@ -1,3 +1,4 @@
+import { withDeploymentHeaders } from '../deployment-headers.js';
 import type { SecretResolver } from '../../upstream/secrets.js';
 import type { ProviderTarget } from '../types.js';
 
@@ -28,9 +29,9 @@ export function geminiEndpoint(target: ProviderTarget, secrets: SecretResolver, 
   const query = method === 'streamGenerateContent' ? '?alt=sse' : '';
   return {
     url: `${base}/${version}/models/${encodeURIComponent(model)}:${method}${query}`,
-    headers: {
+    headers: withDeploymentHeaders(target, secrets, {
       'content-type': 'application/json',
       'x-goog-api-key': secrets.resolve(target.apiKeyRef ?? GEMINI_API_KEY_REF),
-    },
+    }),
   };
 }

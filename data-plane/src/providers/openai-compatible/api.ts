@@ -1,3 +1,4 @@
+import { withDeploymentHeaders } from '../deployment-headers.js';
 import type { ProviderError } from '../../canonical/errors.js';
 import type { SecretResolver } from '../../upstream/secrets.js';
 import type { OpenAiEndpoints, UpstreamEndpoint } from '../openai/api.js';
@@ -20,7 +21,7 @@ function compatible(path: string) {
         provider: 'openai_compatible',
       } satisfies ProviderError;
     }
-    return { url: joinUrl(target.apiBase, path), headers: bearerHeaders(secrets.optional(target.apiKeyRef)) };
+    return { url: joinUrl(target.apiBase, path), headers: withDeploymentHeaders(target, secrets, bearerHeaders(secrets.optional(target.apiKeyRef))) };
   };
 }
 

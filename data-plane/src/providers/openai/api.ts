@@ -1,3 +1,4 @@
+import { withDeploymentHeaders } from '../deployment-headers.js';
 import type { SecretResolver } from '../../upstream/secrets.js';
 import type { ProviderTarget } from '../types.js';
 
@@ -41,7 +42,7 @@ export function bearerHeaders(apiKey: string | undefined): Record<string, string
 function openAi(path: string) {
   return (target: ProviderTarget, secrets: SecretResolver): UpstreamEndpoint => ({
     url: joinUrl(target.apiBase ?? OPENAI_API_BASE, path),
-    headers: bearerHeaders(secrets.resolve(target.apiKeyRef ?? OPENAI_API_KEY_REF)),
+    headers: withDeploymentHeaders(target, secrets, bearerHeaders(secrets.resolve(target.apiKeyRef ?? OPENAI_API_KEY_REF))),
   });
 }
 
