@@ -11,6 +11,7 @@
  * - Optional means "the client did not say"; adapters then send nothing and let the provider default.
  * - Tool-call arguments are JSON text, exactly as the model produced them (not parsed, so nothing is reformatted).
  */
+import type { ProviderKind } from '@tollgate/schema';
 
 /** Anthropic-style prompt caching marker; kept end to end for targets that support it, dropped for others. */
 export interface CacheControl {
@@ -98,6 +99,12 @@ export interface ReasoningPart {
   readonly signature?: string;
   /** Opaque redacted thinking data; `text` is empty when set. */
   readonly redactedData?: string;
+  /**
+   * The provider that wrote `signature` / `redactedData`, when known. Only that provider can verify them (others
+   * reject the request), so only its deployments get them: for any other the part is unsigned reasoning
+   * (`foreignReasoningRemoved`). Unknown (an Anthropic client's own thinking blocks) goes to every target.
+   */
+  readonly origin?: ProviderKind;
 }
 
 export type ContentPart = TextPart | ImagePart | FilePart | ToolCallPart | ToolResultPart | ReasoningPart;
@@ -141,6 +148,12 @@ export interface ReasoningConfig {
   readonly effort?: 'minimal' | 'low' | 'medium' | 'high';
   /** Thinking token budget; adapters derive one from `effort` when only that is given, and vice versa. */
   readonly budgetTokens?: number;
+  /**
+   * The client turned reasoning off (OpenAI effort `none`); `effort` and `budgetTokens` are then absent. Not
+   * reasoning is the default of most providers, whose adapters send nothing for it (an explicit "none" would reach
+   * models that refuse reasoning parameters); an adapter whose provider reasons by default (Gemini) turns it off.
+   */
+  readonly off?: true;
 }
 
 /** The inbound protocols, named where a request or a passthrough needs to know where it came from. */

@@ -93,7 +93,7 @@ async function answer<P extends ParsedInbound>(deps: PipelineDeps, ex: Exchange,
 
   const accounting = new Accounting(() => estimatePromptTokens(parsed.canonical.messages, parsed.canonical.tools));
   const events = provider.chat(parsed.canonical, { target: model, signal: ex.signal, secrets: deps.secrets });
-  const meta = { requestId: ex.requestId, created: Math.floor(Date.now() / 1000), model: parsed.model };
+  const meta = { requestId: ex.requestId, created: Math.floor(Date.now() / 1000), model: parsed.model, provider: model.provider };
   const outcome: UsageOutcome = parsed.stream
     ? await streamResponse(ex, events, surface.streamEncoder(meta, parsed), accounting, usage)
     : await jsonResponse(ex, events, surface, meta, parsed, accounting);

@@ -1,11 +1,13 @@
 import type { StreamEvent } from '../canonical/events.js';
 import { toProviderError } from '../upstream/errors.js';
+import { foreignReasoningRemoved } from './foreign-reasoning.js';
 import type { CanonicalRequest, Provider, ProviderAdapter, ProviderCall } from './types.js';
 
 /**
  * Composes an adapter's stages into a `Provider`, and guarantees the stream contract generic code relies on:
  * nothing throws (a throw becomes an `error` event), nothing follows `finish`/`error`, and a stream that ends
- * without either ends with an `error` event.
+ * without either ends with an `error` event. An adapter never sees reasoning another provider signed
+ * (`foreignReasoningRemoved`).
  */
 export function defineProvider<Wire>(adapter: ProviderAdapter<Wire>): Provider {
   return {
@@ -17,8 +19,9 @@ export function defineProvider<Wire>(adapter: ProviderAdapter<Wire>): Provider {
   };
 }
 
-async function* guarded<Wire>(adapter: ProviderAdapter<Wire>, request: CanonicalRequest, call: ProviderCall): AsyncGenerator<StreamEvent> {
+async function* guarded<Wire>(adapter: ProviderAdapter<Wire>, canonical: CanonicalRequest, call: ProviderCall): AsyncGenerator<StreamEvent> {
   try {
+    const request = foreignReasoningRemoved(canonical, adapter.kind);
     const wire = adapter.translateRequest(request, call.target);
     for await (const event of adapter.call(wire, call, request)) {
       yield event;

@@ -1,3 +1,4 @@
+import type { ProviderKind } from '@tollgate/schema';
 import type { CanonicalRequest, InboundProtocol } from '../canonical/request.js';
 import type { FinishReason, StreamEvent } from '../canonical/events.js';
 import type { ErrorRenderer, HttpError } from '../http/errors.js';
@@ -65,6 +66,11 @@ export interface ResponseMeta {
   readonly created: number;
   /** Public model name, echoed as the response's model. */
   readonly model: string;
+  /**
+   * The kind of provider answering, which wrote any reasoning signature in the answer (Responses carries it back
+   * tagged with it). Absent only for a stream that ends with an error before any provider answered.
+   */
+  readonly provider?: ProviderKind;
 }
 
 /** Content events: everything a stream carries that is not metadata, usage or an ending. */
@@ -77,7 +83,8 @@ export type ContentEvent = Extract<
  * Turns canonical events into one protocol's server-sent events. Every method returns the exact text to write
  * ('' for nothing). `start` comes once, right before the first content event (not earlier: an upstream that fails
  * before producing anything can then still be retried elsewhere); `finish` and `error` are terminal. `error` on a
- * fresh encoder ends a stream that opened but never started (see `pipeline/run-inference.ts`).
+ * fresh encoder ends a stream that opened but never started (see `pipeline/run-inference.ts`); a protocol whose
+ * streams must begin with its start events (Responses) sends them first.
  */
 export interface StreamEncoder {
   start(): string;

@@ -251,4 +251,15 @@ describe('Gemini request translation', () => {
     expect(thinking({})).toEqual({ includeThoughts: true });
     expect(thinking(undefined)).toBeUndefined();
   });
+
+  it('should turn thinking off where the model can, else keep it to the smallest budget, without thoughts', () => {
+    const off = (model: string) => translate({ messages: [user('x')], reasoning: { off: true } }, model).generationConfig;
+    expect(off('gemini-2.5-flash')).toEqual({ thinkingConfig: { thinkingBudget: 0 } });
+    expect(off('gemini-2.5-flash-lite')).toEqual({ thinkingConfig: { thinkingBudget: 0 } });
+    // 2.5 Pro and Gemini 3 cannot stop thinking (a budget of 0 is a 400).
+    expect(off('gemini-2.5-pro')).toEqual({ thinkingConfig: { thinkingBudget: 512 } });
+    expect(off('gemini-3-pro-preview')).toEqual({ thinkingConfig: { thinkingBudget: 512 } });
+    // Models before 2.5 do not think.
+    expect(off('gemini-2.0-flash')).toBeUndefined();
+  });
 });

@@ -21,7 +21,7 @@ export function translateRequest(request: CanonicalRequest, target: ProviderTarg
   const { contents, systemTexts } = convertMessages(request.messages, { requireCallSignatures: requiresCallSignatures(target.providerModel) });
   const tools = convertTools(request.tools);
   const toolConfig = convertToolChoice(request.toolChoice, tools !== undefined);
-  const generationConfig = convertGenerationConfig(request);
+  const generationConfig = convertGenerationConfig(request, target.providerModel);
   return {
     contents,
     ...(systemTexts.length > 0 && { systemInstruction: { parts: systemTexts.map((text) => ({ text })) } }),
@@ -31,7 +31,8 @@ export function translateRequest(request: CanonicalRequest, target: ProviderTarg
   };
 }
 
-function convertGenerationConfig(request: CanonicalRequest): GeminiGenerationConfig | undefined {
+function convertGenerationConfig(request: CanonicalRequest, providerModel: string): GeminiGenerationConfig | undefined {
+  const thinking = request.reasoning && thinkingConfig(request.reasoning, providerModel);
   const config: GeminiGenerationConfig = {
     ...(request.maxOutputTokens !== undefined && { maxOutputTokens: request.maxOutputTokens }),
     ...(request.temperature !== undefined && { temperature: request.temperature }),
@@ -42,7 +43,7 @@ function convertGenerationConfig(request: CanonicalRequest): GeminiGenerationCon
     ...(request.presencePenalty !== undefined && { presencePenalty: request.presencePenalty }),
     ...(request.frequencyPenalty !== undefined && { frequencyPenalty: request.frequencyPenalty }),
     ...responseFormat(request.responseFormat),
-    ...(request.reasoning && { thinkingConfig: thinkingConfig(request.reasoning) }),
+    ...(thinking && { thinkingConfig: thinking }),
   };
   return Object.keys(config).length > 0 ? config : undefined;
 }
@@ -60,9 +61,22 @@ function responseFormat(format: ResponseFormat | undefined): GeminiGenerationCon
 }
 
 /** Asking for reasoning also asks Gemini to return thought summaries, so clients see them as reasoning. */
-function thinkingConfig(reasoning: ReasoningConfig): GeminiThinkingConfig {
+function thinkingConfig(reasoning: ReasoningConfig, providerModel: string): GeminiThinkingConfig | undefined {
+  if (reasoning.off) return thinkingOff(providerModel);
   const budget = reasoning.budgetTokens ?? (reasoning.effort && BUDGET_BY_EFFORT[reasoning.effort]);
   return { includeThoughts: true, ...(budget !== undefined && { thinkingBudget: budget }) };
+}
+
+/**
+ * Reasoning turned off. Gemini 2.5 and later think by default; 2.5 Flash and Flash-Lite stop with a budget of 0, but
+ * 2.5 Pro and Gemini 3 cannot stop (a budget of 0 is a 400) and get the smallest budget every model takes (effort
+ * `minimal`'s), without thought summaries. Models before 2.5 do not think: nothing to send.
+ */
+function thinkingOff(providerModel: string): GeminiThinkingConfig | undefined {
+  const version = /(?:^|\/)gemini-(\d+(?:\.\d+)?)/.exec(providerModel)?.[1];
+  if (version !== undefined && Number(version) < 2.5) return undefined;
+  if (/(?:^|\/)gemini-2\.5-flash/.test(providerModel)) return { thinkingBudget: 0 };
+  return { thinkingBudget: BUDGET_BY_EFFORT.minimal };
 }
 
 /** Gemini 3 and later reject replayed function calls without a thought signature. */

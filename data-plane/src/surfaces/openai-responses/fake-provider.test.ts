@@ -37,6 +37,13 @@ const SCRIPTS: Record<string, StreamEvent[]> = {
     { type: 'text-delta', text: 'Once upon' },
     { type: 'finish', finishReason: { unified: 'length', raw: 'length' }, usage: { inputTokens: 5, outputTokens: 2 } },
   ],
+  // A call cut by the output limit: adapters close the call (Anthropic's content_block_stop) before the finish.
+  'cut call': [
+    { type: 'tool-call-start', index: 0, id: 'call_cut', name: 'weather' },
+    { type: 'tool-call-delta', index: 0, argumentsDelta: '{"city":"Pa' },
+    { type: 'tool-call-end', index: 0 },
+    { type: 'finish', finishReason: { unified: 'length', raw: 'max_tokens' }, usage: { inputTokens: 5, outputTokens: 16 } },
+  ],
   'fail late': [
     { type: 'text-delta', text: 'Hello' },
     { type: 'text-delta', text: ' there' },
@@ -141,7 +148,7 @@ describe('POST /v1/responses with a provider that reasons, talks and calls tools
       expect(data[4]).toEqual({ type: 'response.reasoning_summary_text.delta', sequence_number: 4, item_id: rs, output_index: 0, summary_index: 0, delta: 'Two cities, ' });
       expect(data[6]).toMatchObject({ item_id: rs, summary_index: 0, text: 'Two cities, two calls.' });
       expect(data[7]).toMatchObject({ item_id: rs, summary_index: 0, part: { type: 'summary_text', text: 'Two cities, two calls.' } });
-      expect(data[8]!.item).toEqual({ id: rs, type: 'reasoning', summary: [{ type: 'summary_text', text: 'Two cities, two calls.' }], encrypted_content: 'c2lnbmF0dXJl' });
+      expect(data[8]!.item).toEqual({ id: rs, type: 'reasoning', summary: [{ type: 'summary_text', text: 'Two cities, two calls.' }], encrypted_content: 'tollgate:mock:c2lnbmF0dXJl' });
 
       expect(data[11]).toEqual({
         type: 'response.output_text.delta', sequence_number: 11, item_id: msg, output_index: 1, content_index: 0, delta: 'Checking ', logprobs: [],
@@ -188,7 +195,7 @@ describe('POST /v1/responses with a provider that reasons, talks and calls tools
     const response = await client.responses.create({ model: 'mock-gpt', input: 'turn', tools });
     const hex = response.id.slice('resp_'.length);
     expect(response.output).toEqual([
-      { id: `rs_${hex}_0`, type: 'reasoning', summary: [{ type: 'summary_text', text: 'Two cities, two calls.' }], encrypted_content: 'c2lnbmF0dXJl' },
+      { id: `rs_${hex}_0`, type: 'reasoning', summary: [{ type: 'summary_text', text: 'Two cities, two calls.' }], encrypted_content: 'tollgate:mock:c2lnbmF0dXJl' },
       {
         id: `msg_${hex}_1`, type: 'message', status: 'completed', role: 'assistant',
         content: [{ type: 'output_text', annotations: [], logprobs: [], text: 'Checking both.' }],
@@ -249,7 +256,7 @@ describe('POST /v1/responses with a provider that reasons, talks and calls tools
       {
         role: 'assistant',
         content: [
-          { type: 'reasoning', text: 'Two cities, two calls.', signature: 'c2lnbmF0dXJl' },
+          { type: 'reasoning', text: 'Two cities, two calls.', signature: 'c2lnbmF0dXJl', origin: 'mock' },
           { type: 'text', text: 'Checking both.' },
           { type: 'tool-call', id: 'call_paris', name: 'weather', arguments: '{"city":"Paris"}' },
           { type: 'tool-call', id: 'call_rome', name: 'weather', arguments: '{"city":"Rome"}' },
@@ -286,6 +293,28 @@ describe('POST /v1/responses with a provider that reasons, talks and calls tools
     expect(plain).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, output_text: 'Once upon' });
     const final = await client.responses.stream({ model: 'mock-gpt', input: 'truncated' }).finalResponse();
     expect(final.status).toBe('incomplete');
+  });
+
+  it('marks a function call cut by max_output_tokens incomplete, streamed as in the plain answer', async () => {
+    const body = { model: 'mock-gpt', input: 'cut call', max_output_tokens: 16, tools };
+    const plain = (await (await postResponses(t.baseUrl, KEYS.full, body)).json()) as { status: string; output: { status: string }[] };
+    expect(plain.status).toBe('incomplete');
+    expect(plain.output[0]!.status).toBe('incomplete');
+
+    const events = parseEvents(await (await postResponses(t.baseUrl, KEYS.full, { ...body, stream: true })).text());
+    expect(events.map((e) => e.event).slice(-4)).toEqual([
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.done',
+      'response.output_item.done',
+      'response.incomplete',
+    ]);
+    expect(events.at(-2)!.data.item).toMatchObject({ type: 'function_call', status: 'incomplete', arguments: '{"city":"Pa' });
+    expect(events.at(-1)!.data.response).toMatchObject({ status: 'incomplete', output: [{ type: 'function_call', status: 'incomplete' }] });
+
+    // A call the model finished is still completed, whatever follows it.
+    const turn = parseEvents(await (await postResponses(t.baseUrl, KEYS.full, { model: 'mock-gpt', input: 'turn', tools, stream: true })).text());
+    const calls = turn.filter((e) => e.event === 'response.output_item.done' && (e.data.item as { type: string }).type === 'function_call');
+    expect(calls.map((e) => (e.data.item as { status: string }).status)).toEqual(['completed', 'completed']);
   });
 
   describe('provider failures', () => {

@@ -112,13 +112,19 @@ function addItem(builder: MessageBuilder, raw: unknown, path: string): void {
   }
 }
 
-/** The full reasoning text when the client sent it, else the summary (which is what Tollgate itself returns). */
+/**
+ * The full reasoning text when the client sent it, else the summary (which is what Tollgate itself returns), with
+ * what Tollgate carried in `encrypted_content` (see `reasoning-carry.ts`); anything else there (OpenAI's own encrypted
+ * reasoning) is left out: the item is then unsigned reasoning.
+ */
 function reasoningPart(item: z.infer<typeof ReasoningItem>): ReasoningPart {
   const full = item.content?.filter((c) => c.type === 'reasoning_text').map((c) => c.text) ?? [];
   const text = (full.length > 0 ? full : item.summary.map((s) => s.text)).join('\n\n');
-  if (item.encrypted_content == null) return { type: 'reasoning', text };
-  const carried = readCarried(item.encrypted_content);
-  return 'redactedData' in carried ? { type: 'reasoning', text: '', redactedData: carried.redactedData } : { type: 'reasoning', text, signature: carried.signature };
+  const carried = item.encrypted_content == null ? undefined : readCarried(item.encrypted_content);
+  if (carried === undefined) return { type: 'reasoning', text };
+  return 'redactedData' in carried
+    ? { type: 'reasoning', text: '', redactedData: carried.redactedData, origin: carried.origin }
+    : { type: 'reasoning', text, signature: carried.signature, origin: carried.origin };
 }
 
 /** Files (`input_file`) are taken in user messages and function call outputs only, as OpenAI does. */

@@ -66,13 +66,13 @@ describe('parseResponsesRequest', () => {
       model: 'm',
       input: [
         { role: 'user', content: 'weather in Paris and Rome?' },
-        { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'two cities' }], encrypted_content: 'c2ln' },
+        { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'two cities' }], encrypted_content: 'tollgate:anthropic:c2ln' },
         { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Checking.' }] },
         { type: 'function_call', id: 'fc_1', call_id: 'call_a', name: 'weather', arguments: '{"city":"Paris"}', status: 'completed' },
         { type: 'function_call', call_id: 'call_b', name: 'weather', arguments: '{"city":"Rome"}' },
         { type: 'function_call_output', call_id: 'call_a', output: '18C' },
         { type: 'function_call_output', call_id: 'call_b', output: [{ type: 'input_text', text: '21C' }] },
-        { type: 'reasoning', summary: [], encrypted_content: 'tollgate-redacted:b3BhcXVl' },
+        { type: 'reasoning', summary: [], encrypted_content: 'tollgate-redacted:anthropic:b3BhcXVl' },
         { role: 'user', content: 'thanks' },
       ],
     });
@@ -81,7 +81,7 @@ describe('parseResponsesRequest', () => {
       {
         role: 'assistant',
         content: [
-          { type: 'reasoning', text: 'two cities', signature: 'c2ln' },
+          { type: 'reasoning', text: 'two cities', signature: 'c2ln', origin: 'anthropic' },
           { type: 'text', text: 'Checking.' },
           { type: 'tool-call', id: 'call_a', name: 'weather', arguments: '{"city":"Paris"}' },
           { type: 'tool-call', id: 'call_b', name: 'weather', arguments: '{"city":"Rome"}' },
@@ -94,7 +94,7 @@ describe('parseResponsesRequest', () => {
           { type: 'tool-result', toolCallId: 'call_b', name: 'weather', content: [{ type: 'text', text: '21C' }] },
         ],
       },
-      { role: 'assistant', content: [{ type: 'reasoning', text: '', redactedData: 'b3BhcXVl' }] },
+      { role: 'assistant', content: [{ type: 'reasoning', text: '', redactedData: 'b3BhcXVl', origin: 'anthropic' }] },
       { role: 'user', content: [{ type: 'text', text: 'thanks' }] },
     ]);
   });
@@ -127,7 +127,7 @@ describe('parseResponsesRequest', () => {
       reasoning: { effort: 'low' },
     });
     expect(parsed.canonical.passthrough).toBeUndefined();
-    expect(parse({ model: 'm', input: 'x', tool_choice: 'required' }).canonical.toolChoice).toEqual({ type: 'required' });
+    expect(parse({ model: 'm', input: 'x', tools: [{ type: 'function', name: 'a' }], tool_choice: 'required' }).canonical.toolChoice).toEqual({ type: 'required' });
     expect(parse({ model: 'm', input: 'x', text: { format: { type: 'json_object' } } }).canonical.responseFormat).toEqual({ type: 'json_object' });
   });
 
@@ -169,11 +169,24 @@ describe('parseResponsesRequest', () => {
       reasoning: { effort: 'high' },
       passthrough: { fields: { reasoning: { effort: 'xhigh' } } },
     });
-    expect(parse({ model: 'm', input: 'x', reasoning: { effort: 'none' } }).canonical.reasoning).toBeUndefined();
+    expect(parse({ model: 'm', input: 'x', reasoning: { effort: 'none' } }).canonical.reasoning).toEqual({ off: true });
+  });
+
+  it("reads encrypted_content Tollgate did not write (OpenAI's own reasoning) as unsigned reasoning", () => {
+    const reasoning = (encrypted: string) =>
+      parse({ model: 'm', input: [{ type: 'reasoning', summary: [{ type: 'summary_text', text: 'hmm' }], encrypted_content: encrypted }] }).canonical.messages[0]!.content;
+    expect(reasoning('gAAAAABpFakeOpenAiFernetToken==')).toEqual([{ type: 'reasoning', text: 'hmm' }]);
+    expect(reasoning('tollgate:not-a-provider:c2ln')).toEqual([{ type: 'reasoning', text: 'hmm' }]);
+    expect(reasoning('tollgate:gemini:c2ln')).toEqual([{ type: 'reasoning', text: 'hmm', signature: 'c2ln', origin: 'gemini' }]);
   });
 
   it.each([
     [{ model: 'm', input: 'x', previous_response_id: 'resp_1' }, 'previous_response_id', /stored responses are not supported yet/],
+    [{ model: 'm', input: 'x', prompt: { id: 'pmpt_1', version: '2' } }, 'prompt', /reusable prompts are stored by OpenAI/],
+    [{ model: 'm', input: 'x', include: ['message.output_text.logprobs'] }, 'include', /log probabilities/],
+    [{ model: 'm', input: 'x', top_logprobs: 3 }, 'top_logprobs', /log probabilities/],
+    [{ model: 'm', input: 'x', tools: [{ type: 'function', name: 'a' }], tool_choice: { type: 'function', name: 'b' } }, 'tool_choice', /function 'b' is not in 'tools'/],
+    [{ model: 'm', input: 'x', tool_choice: 'required' }, 'tool_choice', /needs at least one function in 'tools'/],
     [{ model: 'm', input: 'x', conversation: 'conv_1' }, 'conversation', /stored conversations are not supported yet/],
     [{ model: 'm', input: 'x', background: true }, 'background', /not supported yet/],
     [{ model: 'm', input: 'x', tools: [{ type: 'web_search' }] }, 'tools[0].type', /built-in tool 'web_search' is not supported/],

@@ -10,9 +10,10 @@ import { inputToMessages } from './input-items.js';
  * The OpenAI Responses request, typed only as far as the gateway acts on it; unknown fields travel in
  * `passthrough` (protocol `openai-responses`). A target that speaks Responses itself (OpenAI) gets the body as is
  * (see `forward.ts`), stored responses, built-in tools and all. Translated for any other provider, Tollgate is
- * stateless: what needs stored responses (`previous_response_id`, `conversation`, `background`) is a clear 400,
- * and `store` is accepted but nothing is stored; only function tools are supported, built-in tools (web_search,
- * file_search, …) are a 400. Those checks run with the translation, once the target is known.
+ * stateless: what needs stored responses or prompts (`previous_response_id`, `conversation`, `background`,
+ * `prompt`) is a clear 400, and `store` is accepted but nothing is stored; only function tools are supported,
+ * built-in tools (web_search, file_search, …) are a 400; log probabilities, which no translated answer carries, are
+ * a 400 too. Those checks run with the translation, once the target is known.
  * @see https://platform.openai.com/docs/api-reference/responses/create
  */
 const FunctionTool = z.looseObject({
@@ -64,6 +65,9 @@ const ResponsesRequest = z.looseObject({
   previous_response_id: z.string().nullish(),
   conversation: z.unknown().optional(),
   background: z.boolean().nullish(),
+  prompt: z.unknown().optional(),
+  include: z.array(z.string()).nullish(),
+  top_logprobs: z.number().int().nullish(),
   metadata: z.record(z.string(), z.string()).nullish(),
   truncation: z.string().nullish(),
 });
@@ -138,6 +142,7 @@ class ParsedResponses implements ParsedResponsesRequest {
     if (this.translated !== undefined) return this.translated;
     const request = validate(ResponsesRequest, this.body, ['model', 'input']);
     refuseStateful(request);
+    refuseLogprobs(request);
     const tools = (request.tools ?? []).map((tool, i) => functionTool(tool, `tools[${i}]`));
     this.translated = { canonical: toCanonical(request, tools, this.stream, this.body), echo: toEcho(request, tools) };
     return this.translated;
@@ -179,6 +184,25 @@ function refuseStateful(request: ResponsesRequest): void {
   if (request.background === true) {
     throw errors.invalidParameter('background', 'background responses need stored responses, which are not supported yet.');
   }
+  if (request.prompt != null) {
+    throw errors.invalidParameter(
+      'prompt',
+      "reusable prompts are stored by OpenAI and not supported for this model: send the prompt's instructions and messages in 'instructions' and 'input'.",
+    );
+  }
+}
+
+/**
+ * Log probabilities: a translated answer has none (the canonical form carries no logprobs), so asking for them is
+ * refused rather than answered with empty lists.
+ */
+function refuseLogprobs(request: ResponsesRequest): void {
+  if (request.include?.includes('message.output_text.logprobs')) {
+    throw errors.invalidParameter('include', "'message.output_text.logprobs' is not supported for this model: its answers carry no log probabilities.");
+  }
+  if (request.top_logprobs != null && request.top_logprobs > 0) {
+    throw errors.invalidParameter('top_logprobs', 'log probabilities are not supported for this model: its answers carry none.');
+  }
 }
 
 function functionTool(raw: z.infer<typeof AnyTool>, path: string): z.infer<typeof FunctionTool> {
@@ -194,6 +218,7 @@ function toCanonical(
 ): CanonicalRequest {
   const choice: { choice?: ToolChoice; tools: z.infer<typeof FunctionTool>[] } =
     request.tool_choice != null ? toToolChoice(request.tool_choice, tools) : { tools };
+  if (choice.choice) checkToolChoice(choice.choice, choice.tools);
   const responseFormat = request.text?.format != null ? toResponseFormat(request.text.format) : undefined;
   const reasoning = toReasoning(request.reasoning?.effort);
   const passthrough = passthroughFields(request, json);
@@ -261,6 +286,16 @@ function toToolChoice(
   }
 }
 
+/** A choice that forces a call must leave a function to call, as OpenAI checks (a 400 naming `tool_choice`). */
+function checkToolChoice(choice: ToolChoice, tools: z.infer<typeof FunctionTool>[]): void {
+  if (choice.type === 'required' && tools.length === 0) {
+    throw errors.invalidParameter('tool_choice', "a required tool call needs at least one function in 'tools'.");
+  }
+  if (choice.type === 'tool' && !tools.some((t) => t.name === choice.name)) {
+    throw errors.invalidParameter('tool_choice', `function '${choice.name}' is not in 'tools'.`);
+  }
+}
+
 function builtInTool(param: string, type: string) {
   return errors.invalidParameter(param, `built-in tool '${type}' is not supported: Tollgate supports function tools only.`);
 }
@@ -272,9 +307,10 @@ function toResponseFormat(format: z.infer<typeof Format>): ResponseFormat {
   return { type: format.type === 'json_object' ? 'json_object' : 'text' };
 }
 
-/** `none` (no reasoning) has no canonical form and is left to the provider's default; `xhigh` is the canonical maximum. */
+/** `none` turns reasoning off (`ReasoningConfig.off`); `xhigh` is the canonical maximum. */
 function toReasoning(effort: (typeof EFFORTS)[number] | null | undefined): ReasoningConfig | undefined {
-  if (effort == null || effort === 'none') return undefined;
+  if (effort == null) return undefined;
+  if (effort === 'none') return { off: true };
   return { effort: effort === 'xhigh' ? 'high' : effort };
 }
 

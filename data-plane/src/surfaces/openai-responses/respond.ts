@@ -1,7 +1,7 @@
 import type { FinalUsage } from '../../pipeline/accounting.js';
 import type { CollectedBlock, CollectedResponse } from '../collect.js';
 import type { ResponseMeta } from '../types.js';
-import { carryRedacted } from './reasoning-carry.js';
+import { carryRedacted, carrySignature } from './reasoning-carry.js';
 import type { ParsedResponsesRequest } from './request.js';
 import { ending, responseObject, ResponseIds, responsesUsage, type ItemStatus, type OutputItem, type ResponseObject } from './response-object.js';
 
@@ -13,7 +13,7 @@ export function respond(response: CollectedResponse, meta: ResponseMeta, parsed:
   const ids = new ResponseIds(meta.requestId);
   const end = ending(response.finishReason.unified, response.finishReason.raw);
   const blocks = response.blocks;
-  const output = blocks.map((block, i) => outputItem(block, ids, i, i === blocks.length - 1 ? end.lastItemStatus : 'completed'));
+  const output = blocks.map((block, i) => outputItem(block, ids, i, i === blocks.length - 1 ? end.lastItemStatus : 'completed', meta));
   return responseObject({
     id: ids.response,
     meta,
@@ -26,7 +26,7 @@ export function respond(response: CollectedResponse, meta: ResponseMeta, parsed:
   });
 }
 
-function outputItem(block: CollectedBlock, ids: ResponseIds, index: number, status: ItemStatus): OutputItem {
+function outputItem(block: CollectedBlock, ids: ResponseIds, index: number, status: ItemStatus, meta: ResponseMeta): OutputItem {
   switch (block.type) {
     case 'text':
       return {
@@ -41,10 +41,10 @@ function outputItem(block: CollectedBlock, ids: ResponseIds, index: number, stat
         id: ids.item('reasoning', index),
         type: 'reasoning',
         summary: block.text === '' ? [] : [{ type: 'summary_text', text: block.text }],
-        ...(block.signature !== undefined && { encrypted_content: block.signature }),
+        ...(block.signature !== undefined && { encrypted_content: carrySignature(block.signature, meta.provider) }),
       };
     case 'redacted-reasoning':
-      return { id: ids.item('reasoning', index), type: 'reasoning', summary: [], encrypted_content: carryRedacted(block.data) };
+      return { id: ids.item('reasoning', index), type: 'reasoning', summary: [], encrypted_content: carryRedacted(block.data, meta.provider) };
     case 'tool-call':
       return { id: ids.item('function_call', index), type: 'function_call', status, arguments: block.arguments, call_id: block.id, name: block.name };
   }

@@ -66,6 +66,8 @@ export interface ResponseObject extends ResponseEcho {
   created_at: number;
   status: ResponseStatus;
   background: false;
+  /** Seconds since the epoch at which the response completed; null unless `status` is `completed`. */
+  completed_at: number | null;
   error: { code: string; message: string } | null;
   incomplete_details: { reason: 'max_output_tokens' | 'content_filter' } | null;
   model: string;
@@ -156,6 +158,7 @@ export function responseObject(args: {
     created_at: args.meta.created,
     status: args.status,
     background: false,
+    completed_at: args.status === 'completed' ? Math.floor(Date.now() / 1000) : null,
     error: args.error ?? null,
     incomplete_details: args.incomplete ?? null,
     instructions: echo.instructions,

@@ -39,6 +39,7 @@ describe('POST /v1/responses on the real uWS server (mock provider)', () => {
         created_at: expect.any(Number),
         status: 'completed',
         background: false,
+        completed_at: expect.any(Number),
         error: null,
         incomplete_details: null,
         instructions: 'be brief',
@@ -152,7 +153,7 @@ describe('POST /v1/responses on the real uWS server (mock provider)', () => {
       // The final Response is what a non-streamed call answers (but for ids and times).
       const plain = (await (await postResponses(t.baseUrl, KEYS.full, body)).json()) as Record<string, unknown>;
       const final = done[3]!.response as Record<string, unknown>;
-      const normalise = (r: Record<string, unknown>) => JSON.parse(JSON.stringify(r).replace(/(resp|msg)_[0-9a-f]{32}/g, '$1_X').replace(/"created_at":\d+/, '"created_at":0')) as unknown;
+      const normalise = (r: Record<string, unknown>) => JSON.parse(JSON.stringify(r).replace(/(resp|msg)_[0-9a-f]{32}/g, '$1_X').replace(/"(created|completed)_at":\d+/g, '"$1_at":0')) as unknown;
       expect(normalise(final)).toEqual(normalise(plain));
     });
 

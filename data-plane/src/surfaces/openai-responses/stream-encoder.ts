@@ -2,7 +2,7 @@ import type { FinishReason } from '../../canonical/events.js';
 import type { HttpError } from '../../http/errors.js';
 import type { FinalUsage } from '../../pipeline/accounting.js';
 import type { ContentEvent, ResponseMeta, StreamEncoder } from '../types.js';
-import { carryRedacted } from './reasoning-carry.js';
+import { carryRedacted, carrySignature } from './reasoning-carry.js';
 import type { ResponseEcho } from './request.js';
 import {
   ending,
@@ -23,7 +23,8 @@ import {
 type Open =
   | { readonly kind: 'message'; readonly item: MessageItem; readonly index: number }
   | { readonly kind: 'reasoning'; readonly item: ReasoningItem; readonly index: number; signed: boolean }
-  | { readonly kind: 'function_call'; readonly item: FunctionCallItem; readonly index: number; readonly toolIndex: number };
+  /** `ended`: the call's arguments are complete (`tool-call-end`); it is closed by what comes next (see `content`). */
+  | { readonly kind: 'function_call'; readonly item: FunctionCallItem; readonly index: number; readonly toolIndex: number; ended: boolean };
 
 /**
  * Canonical events → the Responses API's streaming events, each framed `event: <type>` + `data: <json>` and
@@ -39,13 +40,15 @@ type Open =
  *   response.completed | response.incomplete (length, content filter) | response.failed     (finish)
  *
  * An item is closed (its `.done` events sent) when the next kind of content starts or the stream finishes, so
- * items never interleave and `output_index` grows by one per item. A failure after the start is
- * `response.failed` (the terminal lifecycle event) followed by an `error` event, which makes the official SDKs
- * raise (see `error()`). There is no `[DONE]` in this protocol.
+ * items never interleave and `output_index` grows by one per item; the last one closes with the finish's status
+ * (`incomplete` when the output limit cut it), a function call too. A failure is `response.failed` (the terminal
+ * lifecycle event) followed by an `error` event, which makes the official SDKs raise (see `error()`); it too comes
+ * after the start events, which Responses clients require first. There is no `[DONE]` in this protocol.
  * @see https://platform.openai.com/docs/api-reference/responses-streaming
  */
 export class ResponsesStreamEncoder implements StreamEncoder {
   private sequence = 0;
+  private started = false;
   private readonly output: OutputItem[] = [];
   private open: Open | undefined;
   private readonly ids: ResponseIds;
@@ -55,6 +58,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   }
 
   start(): string {
+    this.started = true;
     const response = this.response('in_progress', null);
     return this.event('response.created', { response }) + this.event('response.in_progress', { response });
   }
@@ -74,7 +78,9 @@ export class ResponsesStreamEncoder implements StreamEncoder {
       case 'tool-call-delta':
         return this.toolCallDelta(event.index, event.argumentsDelta);
       case 'tool-call-end':
-        return this.open?.kind === 'function_call' && this.open.toolIndex === event.index ? this.close('completed') : '';
+        // Not closed yet: when the output limit cut the call, the finish that follows says so (`incomplete`).
+        if (this.open?.kind === 'function_call' && this.open.toolIndex === event.index) this.open.ended = true;
+        return '';
     }
   }
 
@@ -87,16 +93,20 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   }
 
   /**
-   * A failure after the start. `response.failed` is the terminal event Responses clients wait for; the `error`
-   * event carries the fields flat, as the API reference documents them, and nested under `error`, as OpenAI sends
-   * them at runtime: the official SDKs raise an APIError only for the nested form.
+   * A failure. `response.failed` is the terminal event Responses clients wait for; the `error` event carries the
+   * fields flat, as the API reference documents them, and nested under `error`, as OpenAI sends them at runtime:
+   * the official SDKs raise an APIError only for the nested form. A stream that fails before it started gets the
+   * start events first: the SDKs' stream helpers take any other first event for a broken stream, not an API error.
    */
   error(error: HttpError): string {
+    let out = this.started ? '' : this.start();
+    if (this.open?.kind === 'function_call' && this.open.ended) out += this.close('completed');
     if (this.open?.kind === 'message' || this.open?.kind === 'function_call') this.open.item.status = 'incomplete';
     this.open = undefined;
     const code = error.code ?? error.type;
     const failed = this.response('failed', null, { code, message: error.message });
     return (
+      out +
       this.event('response.failed', { response: failed }) +
       this.event('error', { code, message: error.message, param: error.param, error: error.toBody().error })
     );
@@ -139,7 +149,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     let out = '';
     if (this.open?.kind !== 'reasoning') out += this.openReasoning();
     const open = this.open as Extract<Open, { kind: 'reasoning' }>;
-    open.item.encrypted_content = signature;
+    open.item.encrypted_content = carrySignature(signature, this.meta.provider);
     open.signed = true;
     return out;
   }
@@ -147,7 +157,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   private redacted(data: string): string {
     let out = this.close('completed');
     const index = this.output.length;
-    const item: ReasoningItem = { id: this.ids.item('reasoning', index), type: 'reasoning', summary: [], encrypted_content: carryRedacted(data) };
+    const item: ReasoningItem = { id: this.ids.item('reasoning', index), type: 'reasoning', summary: [], encrypted_content: carryRedacted(data, this.meta.provider) };
     this.output.push(item);
     out += this.event('response.output_item.added', { output_index: index, item });
     return out + this.event('response.output_item.done', { output_index: index, item });
@@ -174,7 +184,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
       name,
     };
     this.output.push(item);
-    this.open = { kind: 'function_call', item, index, toolIndex };
+    this.open = { kind: 'function_call', item, index, toolIndex, ended: false };
     return out + this.event('response.output_item.added', { output_index: index, item });
   }
 

@@ -1,0 +1,189 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAnthropicStandIn, STAND_IN_API_KEY as ANTHROPIC_KEY, type AnthropicStandIn } from '../../../../test/stand-ins/anthropic/server.js';
+import { BEDROCK_STAND_IN_CREDENTIALS, BEDROCK_STAND_IN_REGION, startBedrockStandIn, type BedrockStandIn } from '../../../../test/stand-ins/bedrock/server.js';
+import { GEMINI_STAND_IN_API_KEY, startGeminiStandIn, type GeminiStandIn } from '../../../../test/stand-ins/gemini/server.js';
+import { startOpenAiStandIn, type OpenAiStandIn } from '../../../../test/stand-ins/openai/server.js';
+import { directive } from '../../../../test/stand-ins/script.js';
+import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
+import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
+import { parseEvents, postResponses } from '../../test-support/sse-events.js';
+
+/**
+ * `POST /v1/responses` on TRANSLATED models (Anthropic, Gemini, Bedrock, a chat-only OpenAI-compatible server, all
+ * provider stand-ins) behaves as OpenAI's own Responses API does, or refuses clearly what it cannot do.
+ * @see https://platform.openai.com/docs/api-reference/responses
+ */
+
+type Body = Record<string, unknown>;
+
+/** A data plane with one translated deployment per provider stand-in: a-anthropic, a-gemini, a-bedrock, a-compat. */
+interface TranslatedRig {
+  t: TestDataPlane;
+  anthropic: AnthropicStandIn;
+  gemini: GeminiStandIn;
+  bedrock: BedrockStandIn;
+  compat: OpenAiStandIn;
+  close(): Promise<void>;
+}
+
+async function startTranslatedRig(): Promise<TranslatedRig> {
+  Object.assign(process.env, {
+    TG_RESPONSES_ANTHROPIC_KEY: ANTHROPIC_KEY,
+    TG_RESPONSES_GEMINI_KEY: GEMINI_STAND_IN_API_KEY,
+    TG_RESPONSES_AWS_KEY_ID: BEDROCK_STAND_IN_CREDENTIALS.accessKeyId,
+    TG_RESPONSES_AWS_SECRET: BEDROCK_STAND_IN_CREDENTIALS.secretAccessKey,
+  });
+  const [anthropic, gemini, bedrock, compat] = await Promise.all([
+    startAnthropicStandIn(),
+    startGeminiStandIn(),
+    startBedrockStandIn(),
+    startOpenAiStandIn({ apiKey: null }),
+  ]);
+  const snapshot = fixtureSnapshot();
+  snapshot.models.push(
+    model({ id: 'a1', name: 'a-anthropic', provider: 'anthropic', providerModel: 'claude-sonnet-4-5', apiBase: anthropic.url, apiKeyRef: 'env:TG_RESPONSES_ANTHROPIC_KEY' }),
+    model({ id: 'a2', name: 'a-gemini', provider: 'gemini', providerModel: 'gemini-2.5-flash', apiBase: gemini.url, apiKeyRef: 'env:TG_RESPONSES_GEMINI_KEY' }),
+    model({
+      id: 'a3',
+      name: 'a-bedrock',
+      provider: 'bedrock',
+      providerModel: 'us.anthropic.claude-3-5-sonnet-20241022-v2:0',
+      apiBase: bedrock.url,
+      region: BEDROCK_STAND_IN_REGION,
+      awsAccessKeyIdRef: 'env:TG_RESPONSES_AWS_KEY_ID',
+      awsSecretAccessKeyRef: 'env:TG_RESPONSES_AWS_SECRET',
+    }),
+    model({ id: 'a4', name: 'a-compat', provider: 'openai_compatible', providerModel: 'qwen3', apiBase: compat.url }),
+  );
+  const t = await startTestDataPlane({ snapshot });
+  return {
+    t,
+    anthropic,
+    gemini,
+    bedrock,
+    compat,
+    async close() {
+      await t.close();
+      await Promise.all([anthropic.close(), gemini.close(), bedrock.close(), compat.close()]);
+    },
+  };
+}
+
+describe('POST /v1/responses on translated models, as OpenAI answers it', () => {
+  let rig: TranslatedRig;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    rig = await startTranslatedRig();
+    client = new OpenAI({ apiKey: KEYS.full, baseURL: `${rig.t.baseUrl}/v1`, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await rig?.close();
+  });
+
+  // OpenAI's stream always begins with response.created then response.in_progress, a failure after them; the SDK's
+  // ResponseStream takes any other first event for a broken stream (a bare OpenAIError that loses the real error).
+  it('starts a stream that fails before its first token with response.created, so the SDK raises an APIError', async () => {
+    for (const model of ['a-anthropic', 'a-bedrock', 'a-compat']) {
+      const input = `x ${directive({ text: 'a b c', fault: { kind: 'drop', afterChunks: 0 } })}`;
+      const res = await postResponses(rig.t.baseUrl, KEYS.full, { model, input, stream: true });
+      expect(res.status).toBe(200);
+      const events = parseEvents(await res.text());
+      expect(events.map((e) => e.event), model).toEqual(['response.created', 'response.in_progress', 'response.failed', 'error']);
+      expect(events.map((e) => e.data.sequence_number)).toEqual([0, 1, 2, 3]);
+      expect(events[2]!.data.response).toMatchObject({ status: 'failed', output: [], completed_at: null });
+
+      const err = await client.responses.stream({ model, input }).finalResponse().catch((e: unknown) => e);
+      expect(err, model).toBeInstanceOf(OpenAI.APIError);
+    }
+  });
+
+  // `prompt` (a reusable prompt stored by OpenAI) supplies instructions and messages; no translated provider has it.
+  it('refuses a reusable prompt with a 400 naming `prompt` instead of answering without it', async () => {
+    const res = await postResponses(rig.t.baseUrl, KEYS.full, { model: 'a-anthropic', input: 'fill in the prompt', prompt: { id: 'pmpt_123', version: '2', variables: { city: 'Paris' } } });
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { type: string; param: string; message: string } };
+    expect(error).toMatchObject({ type: 'invalid_request_error', param: 'prompt', message: expect.stringMatching(/reusable prompts/) });
+    expect(rig.anthropic.requests.some((r) => JSON.stringify(r.body).includes('fill in the prompt'))).toBe(false);
+  });
+
+  // A translated answer carries no log probabilities: asking for them is a 400, not `logprobs: []`.
+  it('refuses log probabilities with a 400 naming the parameter instead of answering empty ones', async () => {
+    const include = await postResponses(rig.t.baseUrl, KEYS.full, { model: 'a-compat', input: 'hello', include: ['message.output_text.logprobs'], top_logprobs: 3 });
+    expect(include.status).toBe(400);
+    expect(((await include.json()) as { error: { param: string } }).error.param).toBe('include');
+    const top = await postResponses(rig.t.baseUrl, KEYS.full, { model: 'a-gemini', input: 'hello', top_logprobs: 3 });
+    expect(top.status).toBe(400);
+    expect(((await top.json()) as { error: { param: string } }).error.param).toBe('top_logprobs');
+  });
+
+  // Reasoning items carry `encrypted_content` that only the model family that wrote it can read. A Codex session that
+  // switches from an OpenAI model to a translated one replays OpenAI's (a Fernet token, "gAAAAA…"); the real
+  // Anthropic, Gemini and Bedrock verify signatures and reject a foreign one with a 400. (Stand-ins do not: asserted
+  // on the wire.)
+  it("never sends OpenAI's encrypted reasoning to Anthropic, Gemini or Bedrock as a signature", async () => {
+    const foreign = 'gAAAAABpFakeOpenAiFernetToken==';
+    const input = [
+      { role: 'user' as const, content: 'hi' },
+      { type: 'reasoning' as const, id: 'rs_1', summary: [], encrypted_content: foreign },
+      { role: 'assistant' as const, content: 'hello' },
+      { role: 'user' as const, content: 'again' },
+    ];
+    for (const [model, requests] of [['a-anthropic', rig.anthropic.requests], ['a-gemini', rig.gemini.requests], ['a-bedrock', rig.bedrock.requests]] as const) {
+      const response = await client.responses.create({ model, input });
+      expect(response.status, model).toBe('completed');
+      expect(JSON.stringify(requests.at(-1)!.body), model).not.toContain(foreign);
+    }
+  });
+
+  it("sends a provider's own reasoning signature back to it, and to no other provider", async () => {
+    const first = await client.responses.create({ model: 'a-anthropic', input: `weather? ${directive({ reasoning: 'Two cities.', text: 'Checking.' })}` });
+    const reasoning = first.output.find((item) => item.type === 'reasoning')!;
+    expect(reasoning.encrypted_content).toMatch(/^tollgate:anthropic:[A-Za-z0-9+/]+=*$/);
+    const signature = reasoning.encrypted_content!.slice('tollgate:anthropic:'.length);
+
+    const input = [{ role: 'user' as const, content: 'weather?' }, ...(first.output as OpenAI.Responses.ResponseInputItem[]), { role: 'user' as const, content: 'and now?' }];
+    await client.responses.create({ model: 'a-anthropic', input });
+    const replayed = (rig.anthropic.requests.at(-1)!.body as { messages: { content: unknown }[] }).messages[1]!.content;
+    expect(replayed).toEqual(expect.arrayContaining([{ type: 'thinking', thinking: 'Two cities.', signature }]));
+
+    for (const [model, requests] of [['a-gemini', rig.gemini.requests], ['a-bedrock', rig.bedrock.requests]] as const) {
+      const response = await client.responses.create({ model, input });
+      expect(response.status, model).toBe('completed');
+      expect(JSON.stringify(requests.at(-1)!.body), model).not.toContain(signature);
+    }
+  });
+
+  // `reasoning.effort: "none"` means no reasoning at all; Gemini 2.5 Flash thinks unless told thinkingBudget 0.
+  it('turns Gemini thinking off for reasoning.effort "none"', async () => {
+    await client.responses.create({ model: 'a-gemini', input: 'hi', reasoning: { effort: 'none' } });
+    const body = rig.gemini.requests.at(-1)!.body as { generationConfig?: { thinkingConfig?: unknown } };
+    expect(body.generationConfig?.thinkingConfig).toEqual({ thinkingBudget: 0 });
+  });
+
+  // The Response object has `completed_at` (Unix seconds) when its status is `completed`.
+  it('sends completed_at on a completed response, plain and streamed', async () => {
+    const plain = (await (await postResponses(rig.t.baseUrl, KEYS.full, { model: 'a-anthropic', input: 'hi' })).json()) as Body;
+    expect(plain.completed_at).toEqual(expect.any(Number));
+    expect(plain.completed_at as number).toBeGreaterThanOrEqual(plain.created_at as number);
+    const events = parseEvents(await (await postResponses(rig.t.baseUrl, KEYS.full, { model: 'a-anthropic', input: 'hi', stream: true })).text());
+    expect((events[0]!.data.response as Body).completed_at).toBeNull();
+    expect((events.at(-1)!.data.response as Body).completed_at).toEqual(expect.any(Number));
+  });
+
+  // OpenAI refuses a tool_choice that forces a function missing from `tools`, or `required` without tools.
+  it('refuses a tool_choice naming a function missing from tools, or required without tools, with a 400 naming tool_choice', async () => {
+    const tools = [{ type: 'function', name: 'a', parameters: { type: 'object', properties: {} } }];
+    const before = rig.compat.requests.length;
+    for (const body of [
+      { model: 'a-compat', input: 'x', tools, tool_choice: { type: 'function', name: 'missing' } },
+      { model: 'a-compat', input: 'x', tool_choice: 'required' },
+    ]) {
+      const res = await postResponses(rig.t.baseUrl, KEYS.full, body);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { param: string } }).error.param).toBe('tool_choice');
+    }
+    expect(rig.compat.requests.length).toBe(before);
+  });
+});
