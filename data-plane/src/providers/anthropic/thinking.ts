@@ -1,4 +1,4 @@
-import type { ReasoningConfig } from '../../canonical/request.js';
+import type { CanonicalRequest, ReasoningConfig } from '../../canonical/request.js';
 import type { AnthropicThinkingConfig } from './wire.js';
 
 /**
@@ -42,6 +42,23 @@ export function planOutput(input: { maxOutputTokens: number | undefined; reasoni
   if (budget === undefined) return { maxTokens: requested ?? answerDefault };
   const maxTokens = requested !== undefined && requested > budget ? requested : budget + (requested ?? answerDefault);
   return { maxTokens, thinking: { type: 'enabled', budget_tokens: budget } };
+}
+
+/**
+ * Whether Claude takes thinking with this request, on Anthropic's API or Bedrock. Not when the tool choice forces a
+ * tool ("Thinking may not be enabled when tool_choice forces tool use"), nor when the conversation's last assistant
+ * turn called tools without a signed thinking block leading it ("a final assistant message must start with a
+ * thinking block"), which every second turn of an OpenAI client's tool loop is: its protocol cannot send signed
+ * thinking back. OpenAI takes a reasoning effort in both cases, so such a request goes without thinking rather than
+ * failing.
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#extended-thinking-with-tool-use
+ */
+export function thinkingAllowed(request: Pick<CanonicalRequest, 'toolChoice' | 'messages'>): boolean {
+  if (request.toolChoice?.type === 'required' || request.toolChoice?.type === 'tool') return false;
+  const last = request.messages.findLast((m) => m.role === 'assistant');
+  if (last === undefined || !last.content.some((p) => p.type === 'tool-call')) return true;
+  const first = last.content[0];
+  return first?.type === 'reasoning' && (first.signature !== undefined || first.redactedData !== undefined);
 }
 
 /** The thinking budget the request asks for, or undefined for no thinking (a budget of 0 turns it off). */

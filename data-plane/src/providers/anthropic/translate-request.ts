@@ -12,7 +12,7 @@ import type {
 } from '../../canonical/request.js';
 import type { ProviderTarget } from '../types.js';
 import { documentBlock } from './document.js';
-import { planOutput } from './thinking.js';
+import { planOutput, thinkingAllowed } from './thinking.js';
 import type {
   AnthropicCacheControl,
   AnthropicContentBlock,
@@ -53,7 +53,7 @@ const PROTECTED_FIELDS = new Set(['model', 'messages', 'stream']);
 export function translateRequest(request: CanonicalRequest, target: ProviderTarget, options: TranslateOptions = {}): AnthropicMessagesRequest {
   const plan = planOutput({
     maxOutputTokens: request.maxOutputTokens,
-    reasoning: request.reasoning,
+    reasoning: thinkingAllowed(request) ? request.reasoning : undefined,
     model: target.providerModel,
     ...(options.defaultMaxTokens !== undefined && { defaultMaxTokens: options.defaultMaxTokens }),
   });

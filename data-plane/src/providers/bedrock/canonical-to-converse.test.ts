@@ -198,18 +198,28 @@ describe('canonical → Converse request', () => {
     }
   });
 
-  it('should express tool_choice none by leaving the tools out, unless the history needs them declared', () => {
+  it('should express tool_choice none by leaving the tools out, the history\'s tool calls and results told as text', () => {
     const tools = [{ name: 'a', parameters: { type: 'object' } }];
     expect(translateRequest(req([user('x')], { tools, toolChoice: { type: 'none' } }), target()).body.toolConfig).toBeUndefined();
-    const history = req(
-      [
-        user('x'),
-        { role: 'assistant', content: [{ type: 'tool-call', id: 't1', name: 'a', arguments: '{}' }] },
-        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 't1', content: [{ type: 'text', text: 'done' }] }] },
-      ],
-      { tools, toolChoice: { type: 'none' } },
-    );
-    expect(translateRequest(history, target()).body.toolConfig).toEqual({ tools: [{ toolSpec: { name: 'a', inputSchema: { json: { type: 'object' } } } }] });
+    const history = (toolChoice: { type: 'none' } | undefined) =>
+      req(
+        [
+          user('x'),
+          { role: 'assistant', content: [{ type: 'tool-call', id: 't1', name: 'a', arguments: '{"q":1}' }] },
+          { role: 'tool', content: [{ type: 'tool-result', toolCallId: 't1', isError: true, content: [{ type: 'text', text: 'timed out' }] }] },
+        ],
+        { tools, ...(toolChoice && { toolChoice }) },
+      );
+    // Converse demands tools declared while the history holds tool blocks, which would let the model call them.
+    const none = translateRequest(history({ type: 'none' }), target()).body;
+    expect(none.toolConfig).toBeUndefined();
+    expect(none.messages).toEqual([
+      { role: 'user', content: [{ text: 'x' }] },
+      { role: 'assistant', content: [{ text: '[Called tool a (call t1) with input {"q":1}]' }] },
+      { role: 'user', content: [{ text: '[Result of tool call t1, which failed:]' }, { text: 'timed out' }] },
+    ]);
+    // Any other choice keeps them as tool blocks.
+    expect(translateRequest(history(undefined), target()).body.messages[1]).toEqual({ role: 'assistant', content: [{ toolUse: { toolUseId: 't1', name: 'a', input: { q: 1 } } }] });
   });
 
   it('should map sampling parameters to inferenceConfig and top_k to Anthropic model fields', () => {

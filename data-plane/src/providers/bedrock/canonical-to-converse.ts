@@ -71,6 +71,7 @@ export function translateRequest(request: CanonicalRequest, target: ProviderTarg
     else append('user', message.content.flatMap((part) => userBlocks(part, names)));
   }
   for (const turn of messages) if (turn.role === 'user') turn.content = withDocumentText(toolResultsFirst(turn.content));
+  if (request.toolChoice?.type === 'none') for (const turn of messages) turn.content = turn.content.flatMap(toolBlockAsText);
   const final = messages.at(-1);
   if (final?.role === 'assistant') trimPrefill(final);
   const instruction = formatInstruction(request.responseFormat);
@@ -88,6 +89,19 @@ export function translateRequest(request: CanonicalRequest, target: ProviderTarg
     ...(request.stop !== undefined && request.stop.length > 0 && isAnthropicModel(modelId) && { additionalModelResponseFieldPaths: [STOP_SEQUENCE_PATH] }),
   };
   return { modelId, body };
+}
+
+/**
+ * A tool call or result of the history as text, for a request that allows no tool use: Converse has no "none", and
+ * demands the tools be declared while the history holds tool blocks, which would let the model call them. As text
+ * the history needs no declaration, so the request goes without tools and the model cannot call any.
+ */
+function toolBlockAsText(block: ContentBlock): ContentBlock[] {
+  if ('toolUse' in block) return [{ text: `[Called tool ${block.toolUse.name} (call ${block.toolUse.toolUseId}) with input ${JSON.stringify(block.toolUse.input)}]` }];
+  if (!('toolResult' in block)) return [block];
+  const { toolUseId, content, status } = block.toolResult;
+  const head = `[Result of tool call ${toolUseId}${status === 'error' ? ', which failed' : ''}:]`;
+  return [{ text: head }, ...content.map((c): ContentBlock => ('json' in c ? { text: JSON.stringify(c.json) } : c))];
 }
 
 /** Tool results to the front of a user turn, each keeping the cachePoint that follows it. */

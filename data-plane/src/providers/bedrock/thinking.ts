@@ -1,6 +1,6 @@
 import type { CanonicalRequest } from '../../canonical/request.js';
 // Claude on Bedrock takes Anthropic's thinking parameters: one budget rule for both adapters.
-import { thinkingBudget } from '../anthropic/thinking.js';
+import { thinkingAllowed, thinkingBudget } from '../anthropic/thinking.js';
 import { bedrockAnthropicBetas } from './anthropic-beta.js';
 import type { InferenceConfig } from './wire.js';
 
@@ -35,7 +35,7 @@ export interface ModelFieldsPlan {
 export function planModelFields(request: CanonicalRequest, modelId: string): ModelFieldsPlan {
   const anthropic = isAnthropicModel(modelId);
   const requested = request.maxOutputTokens !== undefined && request.maxOutputTokens > 0 ? Math.floor(request.maxOutputTokens) : undefined;
-  const budget = anthropic ? thinkingBudget(request.reasoning) : undefined;
+  const budget = anthropic && thinkingAllowed(request) ? thinkingBudget(request.reasoning) : undefined;
   const thinking = budget !== undefined;
   // Claude takes temperatures in 0–1 (OpenAI clients send up to 2); alongside thinking it takes no temperature or
   // top_k and only top_p ≥ 0.95.
