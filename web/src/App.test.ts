@@ -330,6 +330,48 @@ describe('App', () => {
     expect(wrapper.find('[data-testid="model-group-check-health-error"]').exists()).toBe(false);
     wrapper.unmount();
   });
+
+  it("should refuse extra headers that are not an object of strings at their input unsent, and name a created deployment's headers", async () => {
+    const models = [model()];
+    const api = fakeGateway({
+      Models: () => ({ data: { models } }),
+      CreateModel: (vars) => {
+        const input = vars.input as { name: string; extraHeaders: Record<string, string> };
+        models.push(model({ id: 'model-2', name: input.name, extraHeaders: input.extraHeaders }));
+        return { data: { createModel: models.at(-1) } };
+      },
+    });
+    const wrapper = await signIn();
+    const headers = wrapper.get('[data-testid="model-form"] [data-testid="model-extra-headers"]');
+    await wrapper.get('[data-testid="model-name"]').setValue('router');
+    await wrapper.get('[data-testid="model-input-cost"]').setValue('1');
+    await wrapper.get('[data-testid="model-output-cost"]').setValue('2');
+
+    for (const [typed, problem] of [
+      ['{"X-Retries": 3}', 'the value of X-Retries is a number, not a string in quotes.'],
+      ['{"X-Proxy-Key": sk-live-0123}', 'this is not valid JSON.'],
+    ] as const) {
+      await headers.setValue(typed);
+      await wrapper.get('[data-testid="model-form"]').trigger('submit');
+      await flushPromises();
+      expect(headers.attributes('aria-invalid')).toBe('true');
+      expect(wrapper.get('[data-testid="model-error"]').text()).toContain(`Extra headers: Enter a JSON object of header names and text values, such as {"X-Title": "Acme"}; ${problem}`);
+    }
+    // A pasted key stays in its input, shown nowhere else.
+    expect(wrapper.text()).not.toContain('sk-live');
+    expect(api.requests.map((r) => r.operationName)).not.toContain('CreateModel');
+
+    await headers.setValue('{"X-Title": "Acme", "X-Proxy-Key": "env:PROXY_KEY"}');
+    await wrapper.get('[data-testid="model-form"]').trigger('submit');
+    await flushPromises();
+    expect(api.requests.find((r) => r.operationName === 'CreateModel')?.variables).toMatchObject({
+      input: { name: 'router', extraHeaders: { 'X-Title': 'Acme', 'X-Proxy-Key': 'env:PROXY_KEY' } },
+    });
+    expect(wrapper.find('[data-testid="model-error"]').exists()).toBe(false);
+    expect(wrapper.get('[data-model-id="model-2"] [data-testid="model-extra-headers"]').text()).toBe('headers: X-Title, X-Proxy-Key');
+    expect(wrapper.get('[data-testid="models-list"]').html()).not.toContain('PROXY_KEY');
+    wrapper.unmount();
+  });
 });
 
 /** Goes to a page or section the way a top-bar link does, by the URL's hash. */

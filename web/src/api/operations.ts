@@ -164,6 +164,12 @@ export interface Model {
    * them (`{"reasoning_effort": "low"}`); objects are merged field by field. Empty: none.
    */
   defaultParams: Record<string, unknown>;
+  /**
+   * HTTP headers sent with every request to this deployment, name → value; a value may be a secret reference
+   * (`env:NAME`, `file:/path`) the data plane resolves when sending, and must be one when the name says it carries a
+   * credential. Empty: none.
+   */
+  extraHeaders: Record<string, string>;
   tags: string[];
   inputCostPerMillion: number;
   outputCostPerMillion: number;
@@ -448,6 +454,8 @@ export interface CreateModelInput {
   dropParams?: string[];
   /** Body fields a request gets where it does not set them (at most 16 KB of JSON); see `Model.defaultParams`. */
   defaultParams?: Record<string, unknown>;
+  /** Headers sent with every request to it (at most 20; credentials as references); see `Model.extraHeaders`. */
+  extraHeaders?: Record<string, string>;
   tags?: string[];
 }
 
@@ -464,7 +472,7 @@ const TEAM_FIELDS = 'id name models maxBudget spend keyCount organizationId mana
 const KEY_FIELDS = `id prefix alias teamId team { id name } models maxBudget spend blocked keyType ownerId organizationId managedBy expiresAt createdAt`;
 const AUDIT_FIELDS = 'id at action actorId actorRole credential entityType entityId organizationId before after';
 const MODEL_HEALTH_FIELDS = 'modelId dataPlaneId healthy latencyMs mode error checkedAt';
-const MODEL_FIELDS = `id name deployment provider providerModel region weight rpmLimit tpmLimit maxInputTokens timeoutMs streamIdleTimeoutMs responsesApi dropParams defaultParams tags inputCostPerMillion outputCostPerMillion managedBy createdAt health { ${MODEL_HEALTH_FIELDS} }`;
+const MODEL_FIELDS = `id name deployment provider providerModel region weight rpmLimit tpmLimit maxInputTokens timeoutMs streamIdleTimeoutMs responsesApi dropParams defaultParams extraHeaders tags inputCostPerMillion outputCostPerMillion managedBy createdAt health { ${MODEL_HEALTH_FIELDS} }`;
 const ROUTER_SETTINGS_FIELDS =
   'strategy groupStrategies numRetries retryPolicy backoffMs maxBackoffMs maxRetryAfterMs fallbacks contextWindowFallbacks contentPolicyFallbacks allowedFails allowedFailsPolicy failureWindowMs cooldownMs managedBy updatedAt';
 const SPEND_SUMMARY_FIELDS = 'totalSpend totalRequests totalTokens';

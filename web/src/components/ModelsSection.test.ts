@@ -28,6 +28,7 @@ const GPT = [
     timeoutMs: 30_000,
     streamIdleTimeoutMs: 5_000,
     dropParams: ['metadata', 'tools.*.function.strict'],
+    extraHeaders: { 'X-Title': 'Acme', 'X-Proxy-Key': 'env:PROXY_KEY' },
   }),
 ];
 const baseProps = { loading: false, loadError: null, models: [model(), ...GPT] };
@@ -73,6 +74,13 @@ describe('ModelsSection', () => {
       ['west', 'defaults: reasoning_effort, chat_template_kwargs'],
     ]);
     expect(defaults[0]!.attributes('title')).toContain('{"reasoning_effort":"low","chat_template_kwargs":{"enable_thinking":false}}');
+    // Only the deployment with extra headers names them; never their values, not even on hover.
+    const headers = wrapper.findAll('[data-testid="model-extra-headers"]');
+    expect(headers.map((line) => [line.element.closest('[data-model-id]')!.getAttribute('data-model-id'), line.text()])).toEqual([
+      ['north', 'headers: X-Title, X-Proxy-Key'],
+    ]);
+    expect(wrapper.html()).not.toContain('Acme');
+    expect(wrapper.html()).not.toContain('PROXY_KEY');
     const north = cells('north');
     expect(north('context')).toBe('128K');
     expect(north('timeouts')).toBe('30 s first byte · 5 s idle');
@@ -150,6 +158,32 @@ describe('ModelsSection', () => {
     expect(wrapper.get('[data-testid="model-form"] [data-testid="model-drop-params"]').attributes('aria-invalid')).toBeUndefined();
     expect(wrapper.get('[data-testid="model-error"]').text()).toContain('Default body fields: cannot set stream: the gateway sets it for every request');
     expect((defaultParams.element as HTMLInputElement).value).toBe('{"chat_template_kwargs": {"enable_thinking": false}}');
+  });
+
+  it('should send the extra headers as typed, and show the refusal of them on that input', async () => {
+    const create = vi.fn(async () => null);
+    const wrapper = mount(ModelsSection, { props: { ...baseProps, canCreate: true, create } });
+    const extraHeaders = wrapper.get('[data-testid="model-form"] [data-testid="model-extra-headers"]');
+    expect(extraHeaders.attributes('placeholder')).toBe('{"X-Title": "Acme", "X-Proxy-Key": "env:PROXY_KEY"}');
+    expect(wrapper.get('[data-testid="model-extra-headers-hint"]').text()).toBe('JSON object; credentials as env:NAME or file:/path');
+    expect(extraHeaders.attributes('aria-describedby')).toBe(wrapper.get('[data-testid="model-extra-headers-hint"]').attributes('id'));
+    expect(extraHeaders.attributes('autocomplete')).toBe('off');
+
+    await wrapper.get('[data-testid="model-name"]').setValue('router');
+    await wrapper.get('[data-testid="model-input-cost"]').setValue('1');
+    await wrapper.get('[data-testid="model-output-cost"]').setValue('2');
+    await extraHeaders.setValue('{"X-Title": "Acme", "X-Proxy-Key": "sk-live-0123"}');
+    await wrapper.get('[data-testid="model-form"]').trigger('submit');
+    expect(create).toHaveBeenCalledWith(expect.objectContaining({ name: 'router', extraHeaders: '{"X-Title": "Acme", "X-Proxy-Key": "sk-live-0123"}' }));
+
+    const refusal = 'X-Proxy-Key carries a credential, so its value must be a secret reference such as env:NAME or file:/path, not the secret itself';
+    await wrapper.setProps({ createError: { message: 'Invalid input.', fieldErrors: { extraHeaders: [refusal] } } });
+    expect(extraHeaders.attributes('aria-invalid')).toBe('true');
+    expect(wrapper.get('[data-testid="model-form"] [data-testid="model-default-params"]').attributes('aria-invalid')).toBeUndefined();
+    expect(wrapper.get('[data-testid="model-error"]').text()).toContain(`Extra headers: ${refusal}`);
+    // What was typed stays in its input, and only there.
+    expect((extraHeaders.element as HTMLInputElement).value).toBe('{"X-Title": "Acme", "X-Proxy-Key": "sk-live-0123"}');
+    expect(wrapper.text()).not.toContain('sk-live');
   });
 
   it('should delete one deployment after confirming, naming the ones that stay', async () => {

@@ -30,23 +30,49 @@ export function parseWordList(text: string): string[] | undefined {
   return items.length > 0 ? [...new Set(items)] : undefined;
 }
 
+/** What a parsed JSON value is, to finish a sentence "this is …": "null", "an array", "an object", "a number". */
+function jsonKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
 /**
  * Blank → `{ value: undefined }`; a JSON object → `{ value }`; anything else → `{ problem }`, what the text is instead
- * ("not valid JSON (…)", "an array", "a number"), to finish a sentence "this is …".
+ * ("not valid JSON (…)", "an array", "a number"), to finish a sentence "this is …". `quoteParserError: false` leaves
+ * out the parser's message, which repeats part of the text (that may hold a credential).
  */
-export function parseJsonObject(text: string): { value: Record<string, unknown> | undefined } | { problem: string } {
+export function parseJsonObject(
+  text: string,
+  options: { quoteParserError?: boolean } = {},
+): { value: Record<string, unknown> | undefined } | { problem: string } {
   const trimmed = text.trim();
   if (trimmed === '') return { value: undefined };
   let value: unknown;
   try {
     value = JSON.parse(trimmed);
   } catch (caught) {
-    return { problem: `not valid JSON (${errorMessage(caught)})` };
+    return { problem: options.quoteParserError === false ? 'not valid JSON' : `not valid JSON (${errorMessage(caught)})` };
   }
-  if (value === null) return { problem: 'null' };
-  if (Array.isArray(value)) return { problem: 'an array' };
-  if (typeof value !== 'object') return { problem: `a ${typeof value}` };
+  if (value === null || Array.isArray(value) || typeof value !== 'object') return { problem: jsonKind(value) };
   return { value: value as Record<string, unknown> };
+}
+
+/**
+ * Blank → `{ value: undefined }`; a JSON object of strings → `{ value }`; anything else → `{ problem }`, a clause such
+ * as "this is an array" or "the value of X-Retries is a number". The problem never quotes the text, since its values
+ * may be credentials: only the names of the fields.
+ */
+export function parseStringRecord(text: string): { value: Record<string, string> | undefined } | { problem: string } {
+  const parsed = parseJsonObject(text, { quoteParserError: false });
+  if ('problem' in parsed) return { problem: `this is ${parsed.problem}` };
+  if (parsed.value === undefined) return { value: undefined };
+  const notText = Object.entries(parsed.value).filter(([, value]) => typeof value !== 'string');
+  if (notText.length > 0) {
+    const [name, value] = notText[0]!;
+    return { problem: `the value of ${name} is ${jsonKind(value)}, not a string in quotes` };
+  }
+  return { value: parsed.value as Record<string, string> };
 }
 
 /** Blank → undefined; otherwise a whole number, or `null` when the text is not one. */

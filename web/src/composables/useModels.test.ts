@@ -90,6 +90,36 @@ describe('toCreateModelInput', () => {
     expect(refusal('null')).toEqual({ defaultParams: [expect.stringMatching(/this is null\.$/)] });
   });
 
+  it('should send the extra headers as the object typed, and leave them out when blank', () => {
+    const headers = ' {"X-Title": "Acme", "X-Proxy-Key": "env:PROXY_KEY"}\n';
+    expect(toCreateModelInput(form({ extraHeaders: headers }))).toMatchObject({
+      input: { extraHeaders: { 'X-Title': 'Acme', 'X-Proxy-Key': 'env:PROXY_KEY' } },
+    });
+    expect(toCreateModelInput(form({ extraHeaders: ' \n ' }))).not.toHaveProperty('input.extraHeaders');
+    expect(toCreateModelInput(form())).not.toHaveProperty('input.extraHeaders');
+  });
+
+  it('should refuse extra headers that are not a JSON object of strings, naming the header but never quoting a value', () => {
+    const refusal = (extraHeaders: string) => {
+      const parsed = toCreateModelInput(form({ extraHeaders }));
+      expect(parsed).not.toHaveProperty('input');
+      return 'error' in parsed ? parsed.error.fieldErrors : null;
+    };
+    expect(refusal('[{"X-Title": "Acme"}]')).toEqual({
+      extraHeaders: ['Enter a JSON object of header names and text values, such as {"X-Title": "Acme"}; this is an array.'],
+    });
+    expect(refusal('"X-Title: Acme"')).toEqual({ extraHeaders: [expect.stringMatching(/this is a string\.$/)] });
+    expect(refusal('null')).toEqual({ extraHeaders: [expect.stringMatching(/this is null\.$/)] });
+    expect(refusal('{"X-Title": "Acme", "X-Retries": 3}')).toEqual({
+      extraHeaders: [expect.stringMatching(/; the value of X-Retries is a number, not a string in quotes\.$/)],
+    });
+    expect(refusal('{"X-Meta": {"team": "a"}}')).toEqual({ extraHeaders: [expect.stringMatching(/the value of X-Meta is an object,/)] });
+    // A pasted key in broken JSON: the parser's message would repeat it, so it is left out.
+    const pasted = refusal('{"X-Proxy-Key": sk-live-0123456789abcdef}');
+    expect(pasted).toEqual({ extraHeaders: [expect.stringMatching(/; this is not valid JSON\.$/)] });
+    expect(JSON.stringify(pasted)).not.toContain('sk-live');
+  });
+
   it("should send a deployment's routing fields when given, as whole numbers of at least 1", () => {
     expect(
       toCreateModelInput(form({ weight: 3, rpmLimit: '600', tpmLimit: 100000, maxInputTokens: 128000, timeoutMs: '30000', tags: 'eu, fast ,eu' })),
@@ -181,6 +211,39 @@ describe('useModels', () => {
     expect(api.requests.at(-1)).toMatchObject({ operationName: 'CreateModel', variables: { input: { defaultParams: defaults } } });
     expect(models.createError.value).toBeNull();
     expect(models.models.value.map((m) => m.defaultParams)).toEqual([defaults]);
+  });
+
+  it("should send the extra headers with the new model, refuse ones that are not an object of strings unsent, and keep the server's field errors", async () => {
+    const refusal = 'X-Proxy-Key carries a credential, so its value must be a secret reference such as env:NAME or file:/path, not the secret itself';
+    const api = installFakeFetch({
+      Models: () => ({ data: { models: [] } }),
+      CreateModel: (vars) => {
+        const { extraHeaders = {} } = vars.input as { extraHeaders?: Record<string, string> };
+        return Object.values(extraHeaders).some((value) => value.startsWith('sk-'))
+          ? graphQLError('BAD_USER_INPUT', 'Invalid input.', { extraHeaders: [refusal] })
+          : { data: { createModel: model({ id: 'router', name: 'router', provider: 'openai_compatible', extraHeaders }) } };
+      },
+    });
+    const models = useModels();
+    await flushPromises();
+    // The list asks for each deployment's extra headers, to name them.
+    expect(api.requests[0]).toMatchObject({ operationName: 'Models', query: expect.stringMatching(/\bextraHeaders\b/) });
+
+    // Not an object of strings: refused at the field, nothing sent.
+    expect(await models.create(form({ name: 'router', extraHeaders: '["X-Title"]' }))).toBeFalsy();
+    expect(models.createError.value?.fieldErrors).toEqual({ extraHeaders: [expect.stringContaining('this is an array')] });
+    expect(await models.create(form({ name: 'router', extraHeaders: '{"X-Retries": 3}' }))).toBeFalsy();
+    expect(models.createError.value?.fieldErrors).toEqual({ extraHeaders: [expect.stringContaining('the value of X-Retries is a number')] });
+    expect(api.requests.map((request) => request.operationName)).toEqual(['Models']);
+
+    expect(await models.create(form({ name: 'router', extraHeaders: '{"X-Proxy-Key": "sk-live-0123"}' }))).toBeFalsy();
+    expect(models.createError.value?.fieldErrors).toEqual({ extraHeaders: [refusal] });
+
+    const headers = { 'X-Title': 'Acme', 'X-Proxy-Key': 'env:PROXY_KEY' };
+    await models.create(form({ name: 'router', extraHeaders: JSON.stringify(headers) }));
+    expect(api.requests.at(-1)).toMatchObject({ operationName: 'CreateModel', variables: { input: { extraHeaders: headers } } });
+    expect(models.createError.value).toBeNull();
+    expect(models.models.value.map((m) => m.extraHeaders)).toEqual([headers]);
   });
 
   it('should delete one deployment of a group and keep the others, and put it back when the server refuses', async () => {

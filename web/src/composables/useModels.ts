@@ -24,6 +24,7 @@ import {
   parseBudget,
   parseInteger,
   parseJsonObject,
+  parseStringRecord,
   parseTextList,
   parseWordList,
   type FormError,
@@ -60,6 +61,11 @@ export interface ModelFormValues {
   dropParams?: string;
   /** A JSON object of body fields requests get where they do not set them; blank: none (absent: blank). */
   defaultParams?: string;
+  /**
+   * A JSON object of header name → value sent with every request to it, credentials as `env:NAME` or `file:/path`;
+   * blank: none (absent: blank).
+   */
+  extraHeaders?: string;
   /** Comma-separated. */
   tags: string;
 }
@@ -77,6 +83,7 @@ export type ModelFormParse = { input: CreateModelInput } | { error: FormError };
 
 const PRICE_HINT = 'Enter a price in US dollars per million tokens (0 for free).';
 const DEFAULT_PARAMS_HINT = 'Enter a JSON object in braces, such as {"reasoning_effort": "low"}';
+const EXTRA_HEADERS_HINT = 'Enter a JSON object of header names and text values, such as {"X-Title": "Acme"}';
 
 function isProvider(value: string): value is Provider {
   return (PROVIDERS as readonly string[]).includes(value);
@@ -102,6 +109,11 @@ export function toCreateModelInput(values: ModelFormValues): ModelFormParse {
   if ('problem' in defaultParams) {
     return { error: invalidField('defaultParams', `${DEFAULT_PARAMS_HINT}; this is ${defaultParams.problem}.`) };
   }
+  // The message names header names only: the values may be credentials, shown nowhere but their input.
+  const extraHeaders = parseStringRecord(values.extraHeaders ?? '');
+  if ('problem' in extraHeaders) {
+    return { error: invalidField('extraHeaders', `${EXTRA_HEADERS_HINT}; ${extraHeaders.problem}.`) };
+  }
   const optional = {
     apiBase: optionalText(values.apiBase),
     apiKeyRef: optionalText(values.apiKeyRef),
@@ -109,6 +121,7 @@ export function toCreateModelInput(values: ModelFormValues): ModelFormParse {
     region: optionalText(values.region),
     dropParams: parseWordList(values.dropParams ?? ''),
     defaultParams: defaultParams.value,
+    extraHeaders: extraHeaders.value,
     tags: parseTextList(values.tags),
   };
   return {

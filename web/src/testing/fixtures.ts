@@ -115,6 +115,7 @@ export function model(overrides: Partial<Model> = {}): Model {
     responsesApi: false,
     dropParams: [],
     defaultParams: {},
+    extraHeaders: {},
     tags: [],
     inputCostPerMillion: 1,
     outputCostPerMillion: 2,
