@@ -9,6 +9,9 @@ import { KEYS } from '../test-support/fixtures.js';
 import { postChat, sseData } from '../test-support/sse.js';
 import { waitFor } from '../test-support/wait.js';
 
+/** OpenAI always sends the usage breakdowns, zeros included. */
+const NO_DETAILS = { prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } };
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const messages = [
   { role: 'system', content: 'be brief' },
@@ -43,7 +46,7 @@ describe('POST /v1/chat/completions on the real uWS server', () => {
         created: expect.any(Number),
         model: 'mock-gpt',
         choices: [{ index: 0, message: { role: 'assistant', content: REPLY, refusal: null }, logprobs: null, finish_reason: 'stop' }],
-        usage: { prompt_tokens: PROMPT_TOKENS, completion_tokens: REPLY_WORDS, total_tokens: PROMPT_TOKENS + REPLY_WORDS },
+        usage: { prompt_tokens: PROMPT_TOKENS, completion_tokens: REPLY_WORDS, total_tokens: PROMPT_TOKENS + REPLY_WORDS, ...NO_DETAILS },
       });
     });
 
@@ -95,7 +98,7 @@ describe('POST /v1/chat/completions on the real uWS server', () => {
       expect(finish.choices).toEqual([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]);
       const usage = chunks.at(-1)!;
       expect(usage.choices).toEqual([]);
-      expect(usage.usage).toEqual({ prompt_tokens: PROMPT_TOKENS, completion_tokens: REPLY_WORDS, total_tokens: PROMPT_TOKENS + REPLY_WORDS });
+      expect(usage.usage).toEqual({ prompt_tokens: PROMPT_TOKENS, completion_tokens: REPLY_WORDS, total_tokens: PROMPT_TOKENS + REPLY_WORDS, ...NO_DETAILS });
     });
 
     it('sends no usage field and no usage chunk without stream_options.include_usage', async () => {

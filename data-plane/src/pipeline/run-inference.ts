@@ -91,6 +91,7 @@ async function answer<P extends ParsedInbound>(deps: PipelineDeps, ex: Exchange,
     return;
   }
 
+  surface.refuseTranslated?.(parsed);
   const accounting = new Accounting(() => estimatePromptTokens(parsed.canonical.messages, parsed.canonical.tools));
   const events = provider.chat(parsed.canonical, { target: model, signal: ex.signal, secrets: deps.secrets });
   const meta = { requestId: ex.requestId, created: Math.floor(Date.now() / 1000), model: parsed.model, provider: model.provider };

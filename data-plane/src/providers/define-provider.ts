@@ -7,7 +7,8 @@ import type { CanonicalRequest, Provider, ProviderAdapter, ProviderCall } from '
  * Composes an adapter's stages into a `Provider`, and guarantees the stream contract generic code relies on:
  * nothing throws (a throw becomes an `error` event), nothing follows `finish`/`error`, and a stream that ends
  * without either ends with an `error` event. An adapter never sees reasoning another provider signed
- * (`foreignReasoningRemoved`).
+ * (`foreignReasoningRemoved`). A request that allows no parallel tool calls gets at most one, whatever the provider
+ * (Gemini and Bedrock have no such switch): calls after the first are left out.
  */
 export function defineProvider<Wire>(adapter: ProviderAdapter<Wire>): Provider {
   return {
@@ -23,7 +24,13 @@ async function* guarded<Wire>(adapter: ProviderAdapter<Wire>, canonical: Canonic
   try {
     const request = foreignReasoningRemoved(canonical, adapter.kind);
     const wire = adapter.translateRequest(request, call.target);
+    // The index of the one tool call let through (-1: none yet), when only one is allowed.
+    let only = request.parallelToolCalls === false ? -1 : undefined;
     for await (const event of adapter.call(wire, call, request)) {
+      if (only !== undefined && (event.type === 'tool-call-start' || event.type === 'tool-call-delta' || event.type === 'tool-call-end')) {
+        if (only === -1) only = event.index;
+        if (event.index !== only) continue;
+      }
       yield event;
       if (event.type === 'finish' || event.type === 'error') return;
     }

@@ -35,6 +35,12 @@ export interface Surface<P extends ParsedInbound = ParsedInbound> {
    * under, Responses); throws an `HttpError` before any byte.
    */
   forward?(ex: Exchange, parsed: P, call: ForwardCall): Promise<ForwardResult>;
+  /**
+   * Throws the 400 a request deserves that asks for what a translated answer cannot give (the client's protocol has
+   * it, the canonical form does not: log probabilities, say). Called on the translated path only, before the
+   * upstream call: a forwarded request gets whatever its provider makes of it.
+   */
+  refuseTranslated?(parsed: P): void;
 }
 
 export interface ForwardCall {

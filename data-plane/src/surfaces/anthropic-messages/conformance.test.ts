@@ -206,6 +206,45 @@ describe('Anthropic Messages as Anthropic answers, with non-Anthropic models', (
     expect(message).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: 'END', content: [{ type: 'text', text: 'one two' }] });
   });
 
+  // ── 4. tool_choice none on Bedrock ────────────────────────────────────────────────────────────────────────────
+  // Anthropic: `tool_choice: {type: "none"}` — "The model will not be allowed to use tools" (ToolChoiceNone,
+  // https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use#forcing-tool-use). Converse has
+  // no "none"; when the history holds tool calls, canonical-to-converse.ts (`toolConfiguration`) declares the tools
+  // anyway with the default (auto) choice, so the model may call a tool and the client gets `tool_use` blocks and
+  // `stop_reason: "tool_use"` for a request that forbade them.
+  it('Bedrock: tool_choice none with tool history offers the model no tool to call', async () => {
+    const tools = [{ name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }];
+    const res = await post({
+      model: 'x-bedrock', max_tokens: 50, tools, tool_choice: { type: 'none' },
+      messages: [
+        { role: 'user', content: 'weather in Paris?' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01', name: 'get_weather', input: { city: 'Paris' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01', content: 'sunny' }, { type: 'text', text: 'summarise' }] },
+      ],
+    });
+    const body = (await res.json()) as MessageBody;
+    const sent = rig.bedrock.requests.at(-1)!.body as { toolConfig?: unknown; messages: { content: Record<string, unknown>[] }[] };
+    // No tools declared (Converse would demand them for tool blocks in the history, and then let the model call them):
+    // the history's call and result go as text, and Bedrock (which checks tool blocks against toolConfig) takes it.
+    expect(sent.toolConfig).toBeUndefined();
+    expect(sent.messages.flatMap((m) => m.content.map((c) => Object.keys(c)[0]))).not.toContain('toolUse');
+    expect(body).toMatchObject({ stop_reason: 'end_turn', content: [{ type: 'text' }] });
+  });
+
+  // ── 5. disable_parallel_tool_use on Gemini ────────────────────────────────────────────────────────────────────
+  // Anthropic: with `disable_parallel_tool_use: true` "the model will output at most one tool use" (auto) /
+  // "exactly one" (any) (ToolChoiceAuto/ToolChoiceAny, https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/
+  // implement-tool-use#parallel-tool-use). OpenAI gets `parallel_tool_calls: false`; Gemini's request has no such
+  // switch and the gateway passes every call Gemini makes (`convert-tools.ts`, `response-mapper.ts`), so a client
+  // that relies on one call per turn gets two.
+  it('Gemini: disable_parallel_tool_use yields at most one tool_use', async () => {
+    const tools = ['get_weather', 'get_time'].map((name) => ({ name, input_schema: { type: 'object', properties: {} } }));
+    const script: Script = { toolCalls: [{ name: 'get_weather', arguments: '{}' }, { name: 'get_time', arguments: '{}' }] };
+    const res = await post({ model: 'x-gemini', max_tokens: 50, tools, tool_choice: { type: 'auto', disable_parallel_tool_use: true }, messages: ask(script) });
+    const body = (await res.json()) as MessageBody;
+    expect(body.content.filter((b) => b.type === 'tool_use').length).toBeLessThanOrEqual(1);
+  });
+
   // ── 6. A spent budget is retried by Anthropic clients ─────────────────────────────────────────────────────────
   // Anthropic's API tells its SDKs whether to retry with `x-should-retry` (the SDK reads it before the status:
   // node_modules/@anthropic-ai/sdk/client.js `shouldRetry`; 429 is otherwise retried; the openai SDK does the same). A

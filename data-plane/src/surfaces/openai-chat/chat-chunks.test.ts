@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ChatChunkEncoder } from './chat-chunks.js';
 
+const USAGE = { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } };
+
 describe('ChatChunkEncoder', () => {
   const parse = (event: string) => {
     expect(event.startsWith('data: ') && event.endsWith('\n\n')).toBe(true);
@@ -15,13 +17,13 @@ describe('ChatChunkEncoder', () => {
     });
     expect(parse(plain.delta('a "quoted"\nline'))).toMatchObject({ choices: [{ index: 0, delta: { content: 'a "quoted"\nline' }, logprobs: null, finish_reason: null }] });
     expect(parse(plain.finish('length'))).toMatchObject({ choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'length' }] });
-    expect(plain.usage({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 })).toBe('');
+    expect(plain.usage(USAGE)).toBe('');
 
     const withUsage = new ChatChunkEncoder('chatcmpl-1', 1700000000, 'm', true);
     expect(parse(withUsage.delta('x')).usage).toBeNull();
-    expect(parse(withUsage.usage({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 }))).toEqual({
+    expect(parse(withUsage.usage(USAGE))).toEqual({
       id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1700000000, model: 'm',
-      choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+      choices: [], usage: USAGE,
     });
   });
 

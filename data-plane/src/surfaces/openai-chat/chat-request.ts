@@ -6,6 +6,7 @@ import type {
   ImagePart,
   MediaPart,
   Message,
+  ReasoningConfig,
   ResponseFormat,
   ToolChoice,
   ToolDefinition,
@@ -91,7 +92,7 @@ const ChatRequest = z.looseObject({
   tool_choice: ToolChoiceSchema.nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   response_format: ResponseFormatSchema.nullish(),
-  reasoning_effort: z.enum(['minimal', 'low', 'medium', 'high']).nullish(),
+  reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']).nullish(),
   n: z.number().int().nullish(),
 });
 type ChatRequest = z.infer<typeof ChatRequest>;
@@ -225,10 +226,32 @@ function toCanonical(request: ChatRequest, stream: boolean, json: Record<string,
     ...(request.frequency_penalty != null && { frequencyPenalty: request.frequency_penalty }),
     ...(request.presence_penalty != null && { presencePenalty: request.presence_penalty }),
     ...(responseFormat && { responseFormat }),
-    ...(request.reasoning_effort != null && { reasoning: { effort: request.reasoning_effort } }),
+    ...(request.reasoning_effort != null && { reasoning: toReasoning(request.reasoning_effort) }),
     ...(request.user != null && { user: request.user }),
     ...(Object.keys(passthrough).length > 0 && { passthrough: { protocol: 'openai-chat' as const, fields: passthrough } }),
   };
+}
+
+/**
+ * What a chat request may ask that a translated answer cannot give, each a 400 naming the parameter, as OpenAI
+ * would answer it rather than silently leaving it out: log probabilities (the canonical form has none), the
+ * deprecated `functions` / `function_call` (answered in a form of their own, which translated answers do not
+ * take; `tools` say the same), and a tool choice that leaves nothing to call.
+ */
+export function refuseTranslatedChat(body: Record<string, unknown>): void {
+  if (body.logprobs === true || (typeof body.top_logprobs === 'number' && body.top_logprobs > 0)) {
+    throw errors.invalidParameter(body.logprobs === true ? 'logprobs' : 'top_logprobs', 'log probabilities are not available for this model: its answers carry none.');
+  }
+  for (const legacy of ['functions', 'function_call']) {
+    if (body[legacy] != null) throw errors.invalidParameter(legacy, `'${legacy}' is the deprecated form of tools, not supported for this model: send the functions as 'tools' (and 'tool_choice').`);
+  }
+  const tools = Array.isArray(body.tools) ? (body.tools as Array<{ function?: { name?: unknown } }>) : [];
+  const choice = body.tool_choice;
+  if (choice === 'required' && tools.length === 0) throw errors.invalidParameter('tool_choice', "a required tool call needs at least one function in 'tools'.");
+  const forced = typeof choice === 'object' && choice !== null ? (choice as { function?: { name?: unknown } }).function?.name : undefined;
+  if (typeof forced === 'string' && !tools.some((t) => t.function?.name === forced)) {
+    throw errors.invalidParameter('tool_choice', `tool_choice names the function '${forced}', which is not in 'tools'.`);
+  }
 }
 
 /** `data:image/png;base64,…` → base64 source; anything else is a URL the provider fetches. */
@@ -245,6 +268,8 @@ function toContentParts(content: z.infer<typeof Message>['content'], at: string,
   const parts: MediaPart[] = [];
   content.forEach((item, j) => {
     if (item.type === 'text' && typeof item.text === 'string') parts.push({ type: 'text', text: item.text });
+    // An assistant's refusal, as a client replays it: what the model said.
+    else if (item.type === 'refusal' && typeof item.refusal === 'string') parts.push({ type: 'text', text: item.refusal });
     else if (item.type === 'image_url') {
       const image = ImageContent.safeParse(item);
       if (image.success) parts.push(imageFromUrl(image.data.image_url.url, image.data.image_url.detail));
@@ -317,6 +342,12 @@ function toTool(tool: z.infer<typeof Tool>): ToolDefinition {
     parameters: fn.parameters ?? { type: 'object', properties: {} },
     ...(fn.strict != null && { strict: fn.strict }),
   };
+}
+
+/** OpenAI's effort → the canonical one: `none` turns reasoning off, `xhigh` is the highest the others know. */
+function toReasoning(effort: NonNullable<ChatRequest['reasoning_effort']>): ReasoningConfig {
+  if (effort === 'none') return { off: true };
+  return { effort: effort === 'xhigh' ? 'high' : effort };
 }
 
 function toToolChoice(choice: z.infer<typeof ToolChoiceSchema>): ToolChoice {

@@ -3,7 +3,7 @@ import { openAiCredential } from '../../pipeline/authenticate.js';
 import type { Surface } from '../types.js';
 import { ChatChunkEncoder } from './chat-chunks.js';
 import { chatCompletion } from './chat-completion.js';
-import { parseChatRequest, type ParsedChatRequest } from './chat-request.js';
+import { parseChatRequest, refuseTranslatedChat, type ParsedChatRequest } from './chat-request.js';
 import { toOpenAiFinishReason } from './finish-reason.js';
 import { forwardOpenAiChat } from './forward.js';
 import { estimatePromptTokens } from '../../providers/token-estimate.js';
@@ -35,6 +35,7 @@ export const openAiChatSurface: Surface<ParsedChatRequest> = {
       error: (error) => ChatChunkEncoder.error(error.toBody()),
     };
   },
+  refuseTranslated: (parsed) => refuseTranslatedChat(parsed.body),
   forward: (ex, parsed, call) =>
     forwardOpenAiChat(
       ex,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CompletionChunkEncoder } from './completion-chunks.js';
 
+const USAGE = { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } };
+
 describe('CompletionChunkEncoder', () => {
   const parse = (event: string) => {
     expect(event.startsWith('data: ') && event.endsWith('\n\n')).toBe(true);
@@ -14,14 +16,14 @@ describe('CompletionChunkEncoder', () => {
       choices: [{ text: 'a "quoted"\nline', index: 0, logprobs: null, finish_reason: null }],
     });
     expect(parse(plain.finish('length'))).toMatchObject({ choices: [{ text: '', index: 0, logprobs: null, finish_reason: 'length' }] });
-    expect(plain.usage({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 })).toBe('');
+    expect(plain.usage(USAGE)).toBe('');
 
     const withUsage = new CompletionChunkEncoder('cmpl-1', 1700000000, 'm', true);
     expect(parse(withUsage.text('x')).usage).toBeNull();
     expect(parse(withUsage.finish('stop')).usage).toBeNull();
-    expect(parse(withUsage.usage({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 }))).toEqual({
+    expect(parse(withUsage.usage(USAGE))).toEqual({
       id: 'cmpl-1', object: 'text_completion', created: 1700000000, model: 'm',
-      choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+      choices: [], usage: USAGE,
     });
   });
 

@@ -10,6 +10,9 @@ import { KEYS } from '../../test-support/fixtures.js';
 import { postChat, sseData } from '../../test-support/sse.js';
 import { waitFor } from '../../test-support/wait.js';
 
+/** OpenAI always sends the usage breakdowns, zeros included. */
+const NO_DETAILS = { prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } };
+
 type ErrorBody = { error: { message: string; type: string; param: string | null; code: string | null } };
 type Chunk = {
   id: string; object: string; created: number; model: string; usage?: unknown;
@@ -103,7 +106,7 @@ describe('POST /v1/completions on the real uWS server', () => {
         created: expect.any(Number),
         model: 'mock-gpt',
         choices: [{ text: REPLY, index: 0, logprobs: null, finish_reason: 'stop' }],
-        usage: { prompt_tokens: PROMPT_TOKENS, completion_tokens: REPLY_WORDS, total_tokens: PROMPT_TOKENS + REPLY_WORDS },
+        usage: { prompt_tokens: PROMPT_TOKENS, completion_tokens: REPLY_WORDS, total_tokens: PROMPT_TOKENS + REPLY_WORDS, ...NO_DETAILS },
       });
     });
 
@@ -119,7 +122,7 @@ describe('POST /v1/completions on the real uWS server', () => {
     it('drops reasoning, maps the finish reason, and passes the reasoning token count on', async () => {
       const think = await client.completions.create({ model: 'openai-model', prompt: 'think' });
       expect(think.choices).toEqual([{ text: 'Hi there', index: 0, logprobs: null, finish_reason: 'length' }]);
-      expect(think.usage).toEqual({ prompt_tokens: 11, completion_tokens: 9, total_tokens: 20, completion_tokens_details: { reasoning_tokens: 4 } });
+      expect(think.usage).toEqual({ prompt_tokens: 11, completion_tokens: 9, total_tokens: 20, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 4 } });
       const filtered = await client.completions.create({ model: 'openai-model', prompt: 'filtered' });
       expect(filtered.choices[0]).toMatchObject({ text: '', finish_reason: 'content_filter' });
       // Not offered tools, a model that calls one anyway still ends a text completion with text and `stop`.
@@ -146,7 +149,7 @@ describe('POST /v1/completions on the real uWS server', () => {
       expect(chunks.at(-2)!.choices).toEqual([{ text: '', index: 0, logprobs: null, finish_reason: 'stop' }]);
       expect(chunks.at(-1)!).toMatchObject({
         choices: [],
-        usage: { prompt_tokens: PROMPT_TOKENS, completion_tokens: REPLY_WORDS, total_tokens: PROMPT_TOKENS + REPLY_WORDS },
+        usage: { prompt_tokens: PROMPT_TOKENS, completion_tokens: REPLY_WORDS, total_tokens: PROMPT_TOKENS + REPLY_WORDS, ...NO_DETAILS },
       });
     });
 

@@ -1,0 +1,237 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { directive, type Script } from '../../../../test/stand-ins/script.js';
+import { startAnthropicStandIn, STAND_IN_API_KEY as ANTHROPIC_KEY, type AnthropicStandIn } from '../../../../test/stand-ins/anthropic/server.js';
+import { BEDROCK_STAND_IN_CREDENTIALS, BEDROCK_STAND_IN_REGION, startBedrockStandIn, type BedrockStandIn } from '../../../../test/stand-ins/bedrock/server.js';
+import { GEMINI_STAND_IN_API_KEY, startGeminiStandIn, type GeminiStandIn } from '../../../../test/stand-ins/gemini/server.js';
+import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
+import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
+
+/**
+ * `POST /v1/chat/completions` with a TRANSLATED model behind Tollgate (Anthropic, Gemini, Bedrock stand-ins), as a
+ * client of OpenAI's real API (the `openai` SDK, LangChain, Open WebUI) expects it: each test's comment says what
+ * OpenAI (or the provider behind) does and where that is documented.
+ *
+ * Deployments: c-anthropic (Claude on Anthropic), c-gemini (Gemini 2.5 Flash), c-bedrock (Claude on Bedrock Converse).
+ */
+
+interface Rig {
+  t: TestDataPlane;
+  anthropic: AnthropicStandIn;
+  gemini: GeminiStandIn;
+  bedrock: BedrockStandIn;
+  close(): Promise<void>;
+}
+
+async function startRig(): Promise<Rig> {
+  Object.assign(process.env, {
+    TG_CCAUDIT_ANTHROPIC_KEY: ANTHROPIC_KEY,
+    TG_CCAUDIT_GEMINI_KEY: GEMINI_STAND_IN_API_KEY,
+    TG_CCAUDIT_AWS_KEY_ID: BEDROCK_STAND_IN_CREDENTIALS.accessKeyId,
+    TG_CCAUDIT_AWS_SECRET: BEDROCK_STAND_IN_CREDENTIALS.secretAccessKey,
+  });
+  const [anthropic, gemini, bedrock] = await Promise.all([startAnthropicStandIn(), startGeminiStandIn(), startBedrockStandIn()]);
+  const snapshot = fixtureSnapshot();
+  const aws = { region: BEDROCK_STAND_IN_REGION, awsAccessKeyIdRef: 'env:TG_CCAUDIT_AWS_KEY_ID', awsSecretAccessKeyRef: 'env:TG_CCAUDIT_AWS_SECRET' };
+  snapshot.models.push(
+    model({ id: 'cc1', name: 'c-anthropic', provider: 'anthropic', providerModel: 'claude-sonnet-4-5', apiBase: anthropic.url, apiKeyRef: 'env:TG_CCAUDIT_ANTHROPIC_KEY' }),
+    model({ id: 'cc2', name: 'c-gemini', provider: 'gemini', providerModel: 'gemini-2.5-flash', apiBase: gemini.url, apiKeyRef: 'env:TG_CCAUDIT_GEMINI_KEY' }),
+    model({ id: 'cc3', name: 'c-bedrock', provider: 'bedrock', providerModel: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', apiBase: bedrock.url, ...aws }),
+  );
+  const t = await startTestDataPlane({ snapshot });
+  return {
+    t,
+    anthropic,
+    gemini,
+    bedrock,
+    async close() {
+      await t.close();
+      await Promise.all([anthropic.close(), gemini.close(), bedrock.close()]);
+    },
+  };
+}
+
+let rig: Rig;
+let openai: OpenAI;
+beforeAll(async () => {
+  rig = await startRig();
+  openai = new OpenAI({ apiKey: KEYS.full, baseURL: `${rig.t.baseUrl}/v1`, maxRetries: 0 });
+});
+afterAll(async () => {
+  await rig?.close();
+});
+beforeEach(() => {
+  rig.anthropic.requests.length = 0;
+  rig.gemini.requests.length = 0;
+  rig.bedrock.requests.length = 0;
+});
+
+/** A chat completions request as raw JSON (so fields the SDK types lack, or bad values, can be sent). */
+async function post(body: Record<string, unknown>): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${rig.t.baseUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.full}` },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text === '' ? undefined : JSON.parse(text) };
+}
+
+const ask = (script: Script) => [{ role: 'user' as const, content: `go ${directive(script)}` }];
+const lastAnthropicBody = () => rig.anthropic.inferenceRequests().at(-1)?.body as Record<string, any>;
+const lastGeminiBody = () => rig.gemini.requests.at(-1)?.body as Record<string, any>;
+const lastBedrockBody = () => rig.bedrock.requests.at(-1)?.body as Record<string, any>;
+
+const weather = {
+  type: 'function' as const,
+  function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+};
+
+/** The second request of an agent loop (`runTools`, LangChain's AgentExecutor): the model called a tool, here is the result. */
+const toolLoop = [
+  { role: 'user' as const, content: 'What is the weather in Paris?' },
+  { role: 'assistant' as const, content: null, tool_calls: [{ id: 'toolu_01', type: 'function' as const, function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+  { role: 'tool' as const, tool_call_id: 'toolu_01', content: '21°C and sunny' },
+];
+
+describe('reasoning_effort with tools on Claude', () => {
+  // Anthropic: "When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding
+  // the lastmost set of `tool_use` and `tool_result` blocks) ... To avoid this requirement, disable `thinking`" (the
+  // 400 Anthropic answers; https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#preserving-thinking-blocks).
+  // An OpenAI chat client can never send signed thinking back (the surface exposes only `reasoning_content` text, no
+  // signature), so with `reasoning_effort` every second turn of a tool loop (runTools, LangChain agents, Open WebUI
+  // native tools) is a request Anthropic refuses. OpenAI itself takes reasoning_effort + tools on every turn.
+  it('anthropic: the request after a tool call is one Anthropic accepts (thinking off, or the last assistant turn led by thinking)', async () => {
+    const { status } = await post({ model: 'c-anthropic', messages: toolLoop, tools: [weather], reasoning_effort: 'low' });
+    expect(status).toBe(200);
+    const body = lastAnthropicBody();
+    const lastAssistant = (body.messages as { role: string; content: { type: string }[] }[]).filter((m) => m.role === 'assistant').at(-1)!;
+    const accepted = body.thinking === undefined || ['thinking', 'redacted_thinking'].includes(lastAssistant.content[0]!.type);
+    expect(accepted, `thinking ${JSON.stringify(body.thinking)} with a final assistant turn starting ${lastAssistant.content[0]!.type}`).toBe(true);
+    // The first turn of the loop still thinks.
+    await post({ model: 'c-anthropic', messages: toolLoop.slice(0, 1), tools: [weather], reasoning_effort: 'low' });
+    expect(lastAnthropicBody().thinking).toMatchObject({ type: 'enabled' });
+  });
+
+  // The same rule holds for Claude on Bedrock (Bedrock relays Anthropic's 400: "The model returned the following
+  // errors: messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`...").
+  it('bedrock (Claude): the request after a tool call is one Claude accepts', async () => {
+    const { status } = await post({ model: 'c-bedrock', messages: toolLoop, tools: [weather], reasoning_effort: 'low' });
+    expect(status).toBe(200);
+    const body = lastBedrockBody();
+    const thinking = body.additionalModelRequestFields?.thinking;
+    const lastAssistant = (body.messages as { role: string; content: Record<string, unknown>[] }[]).filter((m) => m.role === 'assistant').at(-1)!;
+    const accepted = thinking === undefined || 'reasoningContent' in lastAssistant.content[0]!;
+    expect(accepted, `thinking ${JSON.stringify(thinking)} with a final assistant turn starting ${Object.keys(lastAssistant.content[0]!)[0]}`).toBe(true);
+  });
+
+  // Anthropic: "Tool use with thinking only supports tool_choice: {"type": "auto"} (the default) or {"type": "none"}.
+  // Using {"type": "any"} or {"type": "tool", ...} will result in an error" (400 "Thinking may not be enabled when
+  // tool_choice forces tool use"; https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#extended-thinking-with-tool-use).
+  // OpenAI takes reasoning_effort with tool_choice `required` or a named function (structured extraction, LangChain's
+  // with_structured_output(method="function_calling"), `.parse()` with forced tools).
+  it('anthropic: reasoning_effort with tool_choice "required" never sends thinking together with forced tool use', async () => {
+    const { status } = await post({ model: 'c-anthropic', messages: [{ role: 'user', content: 'Paris?' }], tools: [weather], tool_choice: 'required', reasoning_effort: 'low' });
+    expect(status).toBe(200);
+    const body = lastAnthropicBody();
+    const forced = ['any', 'tool'].includes(body.tool_choice?.type);
+    expect(forced && body.thinking !== undefined, `thinking ${JSON.stringify(body.thinking)} with tool_choice ${JSON.stringify(body.tool_choice)}`).toBe(false);
+  });
+});
+
+describe('parameters a translated model cannot honour', () => {
+  // OpenAI: `logprobs: true` "returns the log probabilities of each output token returned in the content of message"
+  // (https://platform.openai.com/docs/api-reference/chat/create#chat-create-logprobs) in choices[].logprobs.content.
+  // Behind a translation the field is dropped (it goes to `passthrough`, which only an OpenAI-protocol adapter reads) and the
+  // answer says `logprobs: null`, as if the client had not asked: classifiers/confidence scoring silently get nothing.
+  // Tollgate's own Responses surface (refuseLogprobs) and legacy completions answer a 400 naming the parameter instead.
+  it('logprobs: true is either honoured or refused with a 400 naming logprobs, never answered with logprobs: null', async () => {
+    for (const name of ['c-anthropic', 'c-gemini', 'c-bedrock']) {
+      const { status, json } = await post({ model: name, messages: [{ role: 'user', content: 'hi' }], logprobs: true, top_logprobs: 3 });
+      expect({ status, param: json.error?.param }, name).toEqual({ status: 400, param: 'logprobs' });
+    }
+  });
+
+  // OpenAI: `tool_choice: "required"` "means the model must call one or more tools"; without `tools` OpenAI answers a 400
+  // naming tool_choice (Tollgate's Responses surface does the same: checkToolChoice). Here the choice is dropped and the
+  // client that relies on a forced call gets plain text with finish_reason "stop".
+  it('tool_choice "required" without tools is a 400 naming tool_choice', async () => {
+    const { status, json } = await post({ model: 'c-anthropic', messages: [{ role: 'user', content: 'hi' }], tool_choice: 'required' });
+    expect({ status, param: json.error?.param }).toEqual({ status: 400, param: 'tool_choice' });
+  });
+
+  // OpenAI: `parallel_tool_calls: false` makes the model call at most one tool per turn
+  // (https://platform.openai.com/docs/guides/function-calling#parallel-function-calling). The Anthropic adapter maps it
+  // (disable_parallel_tool_use); the Gemini adapter drops it, so a Gemini answer with two calls reaches a client that
+  // asked for one at a time (sequential agents execute both, or fail on the second).
+  it('gemini: parallel_tool_calls false never yields more than one tool call', async () => {
+    const completion = await openai.chat.completions.create({
+      model: 'c-gemini',
+      messages: ask({ toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}' }, { name: 'get_weather', arguments: '{"city":"Rome"}' }] }),
+      tools: [weather],
+      parallel_tool_calls: false,
+    });
+    expect(completion.choices[0]!.message.tool_calls?.length ?? 0).toBeLessThanOrEqual(1);
+  });
+
+  // OpenAI still serves the deprecated `functions` / `function_call` parameters (the request's tools in their legacy form,
+  // answered with message.function_call; https://platform.openai.com/docs/api-reference/chat/create#chat-create-functions),
+  // and older LangChain / LlamaIndex code sends them. Translated, they are dropped silently: the model never sees the
+  // function and answers in text. Either map them to tools or refuse them with a 400 naming `functions`.
+  it('legacy functions + function_call reach the model as a tool, or are refused with a 400', async () => {
+    const { status, json } = await post({
+      model: 'c-anthropic',
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      functions: [weather.function],
+      function_call: { name: 'get_weather' },
+    });
+    expect({ status, param: json.error?.param, message: json.error?.message }).toEqual({ status: 400, param: 'functions', message: expect.stringContaining("send the functions as 'tools'") });
+  });
+});
+
+describe('values OpenAI accepts that the chat surface refuses', () => {
+  // OpenAI's chat `reasoning_effort` takes none | minimal | low | medium | high | xhigh ("gpt-5.1 defaults to none, which
+  // does not perform reasoning"; https://platform.openai.com/docs/api-reference/chat/create#chat-create-reasoning_effort).
+  // The chat schema knows only minimal..high, so `none` (how a client turns Gemini 2.5's default thinking off) is a 400,
+  // while Tollgate's Responses surface already maps it to ReasoningConfig.off (thinkingBudget 0 on 2.5 Flash).
+  it('reasoning_effort "none" is accepted and turns Gemini thinking off', async () => {
+    const { status, json } = await post({ model: 'c-gemini', messages: [{ role: 'user', content: 'hi' }], reasoning_effort: 'none' });
+    expect(status, JSON.stringify(json)).toBe(200);
+    expect(lastGeminiBody().generationConfig?.thinkingConfig).toEqual({ thinkingBudget: 0 });
+  });
+
+  it('reasoning_effort "xhigh" is accepted', async () => {
+    const { status, json } = await post({ model: 'c-anthropic', messages: [{ role: 'user', content: 'hi' }], reasoning_effort: 'xhigh' });
+    expect(status, JSON.stringify(json)).toBe(200);
+    expect(lastAnthropicBody().thinking).toMatchObject({ type: 'enabled' });
+  });
+
+  // OpenAI: an assistant message's content may hold `{"type":"refusal","refusal":…}` parts
+  // (ChatCompletionContentPartRefusal; https://platform.openai.com/docs/api-reference/chat/create#chat-create-messages),
+  // which is what a client replays after a refusal. The chat surface answers a 400 for such a history.
+  it('an assistant refusal content part in the history is accepted', async () => {
+    const { status, json } = await post({
+      model: 'c-anthropic',
+      messages: [
+        { role: 'user', content: 'something' },
+        { role: 'assistant', content: [{ type: 'refusal', refusal: "I can't help with that." }] },
+        { role: 'user', content: 'something else' },
+      ],
+    });
+    expect(status, JSON.stringify(json)).toBe(200);
+  });
+});
+
+describe('the response object', () => {
+  // OpenAI's documented chat completion object always carries the usage breakdowns, zeros included:
+  // "prompt_tokens_details": {"cached_tokens": 0}, "completion_tokens_details": {"reasoning_tokens": 0, ...}
+  // (https://platform.openai.com/docs/api-reference/chat/object). Here they are left out unless non-zero, so code
+  // written against OpenAI's answers (`usage.prompt_tokens_details.cached_tokens` in cost dashboards) reads undefined.
+  it('usage always has prompt_tokens_details.cached_tokens and completion_tokens_details.reasoning_tokens', async () => {
+    const completion = await openai.chat.completions.create({ model: 'c-anthropic', messages: [{ role: 'user', content: 'hi' }] });
+    expect(completion.usage).toMatchObject({ prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } });
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of await openai.chat.completions.create({ model: 'c-anthropic', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } })) chunks.push(chunk);
+    expect(chunks.at(-1)!.usage).toMatchObject({ prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } });
+  });
+});
