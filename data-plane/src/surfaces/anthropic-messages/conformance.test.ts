@@ -3,79 +3,50 @@ import OpenAI from 'openai';
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directive, type Script } from '../../../../test/stand-ins/script.js';
-import { BEDROCK_STAND_IN_CREDENTIALS, BEDROCK_STAND_IN_REGION, startBedrockStandIn, type BedrockStandIn } from '../../../../test/stand-ins/bedrock/server.js';
-import { GEMINI_STAND_IN_API_KEY, startGeminiStandIn, type GeminiStandIn } from '../../../../test/stand-ins/gemini/server.js';
-import { startOpenAiStandIn, STAND_IN_API_KEY as OPENAI_KEY, type OpenAiStandIn } from '../../../../test/stand-ins/openai/server.js';
+import { startOpenAiStandIn, type OpenAiStandIn } from '../../../../test/stand-ins/openai/server.js';
+import { key, KEYS, model } from '../../test-support/fixtures.js';
 import { startRawUpstream, type RawHandler, type RawUpstream } from '../../test-support/raw-upstream.js';
-import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
-import { fixtureSnapshot, key, KEYS, model } from '../../test-support/fixtures.js';
+import { BEDROCK_STAND_IN_AWS, startTranslatedRig, type TranslatedRig } from '../../test-support/translated-rig.js';
 
 /** A key whose hard budget (no period) is spent. */
 const SPENT_KEY = 'sk-tg-amaudit-spent-000000000000000000000000';
 
 /**
- * A data plane with one translated deployment per non-Anthropic provider stand-in, for the Anthropic Messages
- * conformance audit: x-openai, x-azure, x-compat, x-gemini, x-bedrock (a Claude model on Converse) and
- * x-bedrock-nova (a non-Claude model on Converse).
+ * The translated rig (`startTranslatedRig`: x-gemini, x-bedrock, x-compat) plus x-openai (OpenAI, keyed), and behind a
+ * raw upstream answering what each test writes: x-bedrock-raw (a Claude model id on Converse), x-nova-raw (an Amazon
+ * Nova id) and x-vllm-raw (openai_compatible).
  */
-interface AuditRig {
-  t: TestDataPlane;
-  openai: OpenAiStandIn;
-  azure: OpenAiStandIn;
-  compat: OpenAiStandIn;
-  gemini: GeminiStandIn;
-  bedrock: BedrockStandIn;
-  /** Behind x-bedrock-raw (a Claude model id), x-nova-raw (an Amazon Nova id) and x-vllm-raw (openai_compatible). */
-  raw: RawUpstream;
+interface AuditRig extends TranslatedRig {
+  readonly openai: OpenAiStandIn;
+  readonly raw: RawUpstream;
   /** What the raw upstream answers next. */
   onRaw(handler: RawHandler): void;
-  close(): Promise<void>;
 }
 
 async function startAuditRig(): Promise<AuditRig> {
-  Object.assign(process.env, {
-    TG_AMAUDIT_OPENAI_KEY: OPENAI_KEY,
-    TG_AMAUDIT_GEMINI_KEY: GEMINI_STAND_IN_API_KEY,
-    TG_AMAUDIT_AWS_KEY_ID: BEDROCK_STAND_IN_CREDENTIALS.accessKeyId,
-    TG_AMAUDIT_AWS_SECRET: BEDROCK_STAND_IN_CREDENTIALS.secretAccessKey,
-  });
-  const [openai, azure, compat, gemini, bedrock] = await Promise.all([
-    startOpenAiStandIn(),
-    startOpenAiStandIn({ azure: true }),
-    startOpenAiStandIn({ apiKey: null }),
-    startGeminiStandIn(),
-    startBedrockStandIn(),
-  ]);
+  const openai = await startOpenAiStandIn();
   let rawHandler: RawHandler = (_req, _body, res) => res.writeHead(500).end();
   const raw = await startRawUpstream((req, body, res) => rawHandler(req, body, res));
-  const snapshot = fixtureSnapshot();
-  const aws = { region: BEDROCK_STAND_IN_REGION, awsAccessKeyIdRef: 'env:TG_AMAUDIT_AWS_KEY_ID', awsSecretAccessKeyRef: 'env:TG_AMAUDIT_AWS_SECRET' };
-  snapshot.models.push(
-    model({ id: 'x1', name: 'x-openai', provider: 'openai', providerModel: 'gpt-4o-mini', apiBase: openai.url, apiKeyRef: 'env:TG_AMAUDIT_OPENAI_KEY' }),
-    model({ id: 'x2', name: 'x-azure', provider: 'azure', providerModel: 'gpt-4o-mini', apiBase: azure.url, apiVersion: '2024-10-21', apiKeyRef: 'env:TG_AMAUDIT_OPENAI_KEY' }),
-    model({ id: 'x3', name: 'x-compat', provider: 'openai_compatible', providerModel: 'qwen3', apiBase: compat.url }),
-    model({ id: 'x4', name: 'x-gemini', provider: 'gemini', providerModel: 'gemini-2.5-flash', apiBase: gemini.url, apiKeyRef: 'env:TG_AMAUDIT_GEMINI_KEY' }),
-    model({ id: 'x5', name: 'x-bedrock', provider: 'bedrock', providerModel: 'us.anthropic.claude-3-5-sonnet-20241022-v2:0', apiBase: bedrock.url, ...aws }),
-    model({ id: 'x7', name: 'x-bedrock-raw', provider: 'bedrock', providerModel: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', apiBase: raw.origin, ...aws }),
-    model({ id: 'x8', name: 'x-nova-raw', provider: 'bedrock', providerModel: 'us.amazon.nova-pro-v1:0', apiBase: raw.origin, ...aws }),
-    model({ id: 'x9', name: 'x-vllm-raw', provider: 'openai_compatible', providerModel: 'qwen3', apiBase: `${raw.origin}/v1` }),
-    model({ id: 'x6', name: 'x-bedrock-nova', provider: 'bedrock', providerModel: 'us.amazon.nova-pro-v1:0', apiBase: bedrock.url, ...aws }),
-  );
-  snapshot.keys.push(key(SPENT_KEY, { id: 'k-amaudit-spent', teamId: 't1', maxBudget: 1, spend: 1 }));
-  const t = await startTestDataPlane({ snapshot });
+  const rig = await startTranslatedRig('x', {
+    models: () => [
+      model({ id: 'x11', name: 'x-openai', provider: 'openai', providerModel: 'gpt-4o-mini', apiBase: openai.url, apiKeyRef: 'env:TG_RIG_OPENAI_KEY' }),
+      model({ id: 'x17', name: 'x-bedrock-raw', provider: 'bedrock', providerModel: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', apiBase: raw.origin, ...BEDROCK_STAND_IN_AWS }),
+      model({ id: 'x18', name: 'x-nova-raw', provider: 'bedrock', providerModel: 'us.amazon.nova-pro-v1:0', apiBase: raw.origin, ...BEDROCK_STAND_IN_AWS }),
+      model({ id: 'x19', name: 'x-vllm-raw', provider: 'openai_compatible', providerModel: 'qwen3', apiBase: `${raw.origin}/v1` }),
+    ],
+    keys: [key(SPENT_KEY, { id: 'k-amaudit-spent', teamId: 't1', maxBudget: 1, spend: 1 })],
+  });
   return {
-    t,
+    ...rig,
     openai,
-    azure,
-    compat,
-    gemini,
-    bedrock,
     raw,
-    onRaw: (handler) => { rawHandler = handler; },
+    onRaw: (handler) => {
+      rawHandler = handler;
+    },
     async close() {
-      await t.close();
+      await rig.close();
       await raw.close();
-      await Promise.all([openai.close(), azure.close(), compat.close(), gemini.close(), bedrock.close()]);
+      await openai.close();
     },
   };
 }

@@ -1,60 +1,22 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { directive, type Script } from '../../../../test/stand-ins/script.js';
-import { startAnthropicStandIn, STAND_IN_API_KEY as ANTHROPIC_KEY, type AnthropicStandIn } from '../../../../test/stand-ins/anthropic/server.js';
-import { BEDROCK_STAND_IN_CREDENTIALS, BEDROCK_STAND_IN_REGION, startBedrockStandIn, type BedrockStandIn } from '../../../../test/stand-ins/bedrock/server.js';
-import { GEMINI_STAND_IN_API_KEY, startGeminiStandIn, type GeminiStandIn } from '../../../../test/stand-ins/gemini/server.js';
-import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
-import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
+import { KEYS } from '../../test-support/fixtures.js';
+import { startTranslatedRig, type TranslatedRig } from '../../test-support/translated-rig.js';
 
 /**
  * `POST /v1/chat/completions` with a TRANSLATED model behind Tollgate (Anthropic, Gemini, Bedrock stand-ins), as a
  * client of OpenAI's real API (the `openai` SDK, LangChain, Open WebUI) expects it: each test's comment says what
  * OpenAI (or the provider behind) does and where that is documented.
  *
- * Deployments: c-anthropic (Claude on Anthropic), c-gemini (Gemini 2.5 Flash), c-bedrock (Claude on Bedrock Converse).
+ * Deployments (`startTranslatedRig`): c-anthropic (Claude on Anthropic), c-gemini (Gemini 2.5 Flash), c-bedrock (Claude on
+ * Bedrock Converse).
  */
 
-interface Rig {
-  t: TestDataPlane;
-  anthropic: AnthropicStandIn;
-  gemini: GeminiStandIn;
-  bedrock: BedrockStandIn;
-  close(): Promise<void>;
-}
-
-async function startRig(): Promise<Rig> {
-  Object.assign(process.env, {
-    TG_CCAUDIT_ANTHROPIC_KEY: ANTHROPIC_KEY,
-    TG_CCAUDIT_GEMINI_KEY: GEMINI_STAND_IN_API_KEY,
-    TG_CCAUDIT_AWS_KEY_ID: BEDROCK_STAND_IN_CREDENTIALS.accessKeyId,
-    TG_CCAUDIT_AWS_SECRET: BEDROCK_STAND_IN_CREDENTIALS.secretAccessKey,
-  });
-  const [anthropic, gemini, bedrock] = await Promise.all([startAnthropicStandIn(), startGeminiStandIn(), startBedrockStandIn()]);
-  const snapshot = fixtureSnapshot();
-  const aws = { region: BEDROCK_STAND_IN_REGION, awsAccessKeyIdRef: 'env:TG_CCAUDIT_AWS_KEY_ID', awsSecretAccessKeyRef: 'env:TG_CCAUDIT_AWS_SECRET' };
-  snapshot.models.push(
-    model({ id: 'cc1', name: 'c-anthropic', provider: 'anthropic', providerModel: 'claude-sonnet-4-5', apiBase: anthropic.url, apiKeyRef: 'env:TG_CCAUDIT_ANTHROPIC_KEY' }),
-    model({ id: 'cc2', name: 'c-gemini', provider: 'gemini', providerModel: 'gemini-2.5-flash', apiBase: gemini.url, apiKeyRef: 'env:TG_CCAUDIT_GEMINI_KEY' }),
-    model({ id: 'cc3', name: 'c-bedrock', provider: 'bedrock', providerModel: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', apiBase: bedrock.url, ...aws }),
-  );
-  const t = await startTestDataPlane({ snapshot });
-  return {
-    t,
-    anthropic,
-    gemini,
-    bedrock,
-    async close() {
-      await t.close();
-      await Promise.all([anthropic.close(), gemini.close(), bedrock.close()]);
-    },
-  };
-}
-
-let rig: Rig;
+let rig: TranslatedRig;
 let openai: OpenAI;
 beforeAll(async () => {
-  rig = await startRig();
+  rig = await startTranslatedRig('c');
   openai = new OpenAI({ apiKey: KEYS.full, baseURL: `${rig.t.baseUrl}/v1`, maxRetries: 0 });
 });
 afterAll(async () => {

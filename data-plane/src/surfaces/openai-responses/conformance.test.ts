@@ -1,81 +1,24 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAnthropicStandIn, STAND_IN_API_KEY as ANTHROPIC_KEY, type AnthropicStandIn } from '../../../../test/stand-ins/anthropic/server.js';
-import { BEDROCK_STAND_IN_CREDENTIALS, BEDROCK_STAND_IN_REGION, startBedrockStandIn, type BedrockStandIn } from '../../../../test/stand-ins/bedrock/server.js';
-import { GEMINI_STAND_IN_API_KEY, startGeminiStandIn, type GeminiStandIn } from '../../../../test/stand-ins/gemini/server.js';
-import { startOpenAiStandIn, type OpenAiStandIn } from '../../../../test/stand-ins/openai/server.js';
 import { directive } from '../../../../test/stand-ins/script.js';
-import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
-import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
+import { KEYS } from '../../test-support/fixtures.js';
+import { startTranslatedRig, type TranslatedRig } from '../../test-support/translated-rig.js';
 import { parseEvents, postResponses } from '../../test-support/sse-events.js';
 
 /**
- * `POST /v1/responses` on TRANSLATED models (Anthropic, Gemini, Bedrock, a chat-only OpenAI-compatible server, all
+ * `POST /v1/responses` on TRANSLATED models (`startTranslatedRig`: a-anthropic, a-gemini, a-bedrock, a-compat, all
  * provider stand-ins) behaves as OpenAI's own Responses API does, or refuses clearly what it cannot do.
  * @see https://platform.openai.com/docs/api-reference/responses
  */
 
 type Body = Record<string, unknown>;
 
-/** A data plane with one translated deployment per provider stand-in: a-anthropic, a-gemini, a-bedrock, a-compat. */
-interface TranslatedRig {
-  t: TestDataPlane;
-  anthropic: AnthropicStandIn;
-  gemini: GeminiStandIn;
-  bedrock: BedrockStandIn;
-  compat: OpenAiStandIn;
-  close(): Promise<void>;
-}
-
-async function startTranslatedRig(): Promise<TranslatedRig> {
-  Object.assign(process.env, {
-    TG_RESPONSES_ANTHROPIC_KEY: ANTHROPIC_KEY,
-    TG_RESPONSES_GEMINI_KEY: GEMINI_STAND_IN_API_KEY,
-    TG_RESPONSES_AWS_KEY_ID: BEDROCK_STAND_IN_CREDENTIALS.accessKeyId,
-    TG_RESPONSES_AWS_SECRET: BEDROCK_STAND_IN_CREDENTIALS.secretAccessKey,
-  });
-  const [anthropic, gemini, bedrock, compat] = await Promise.all([
-    startAnthropicStandIn(),
-    startGeminiStandIn(),
-    startBedrockStandIn(),
-    startOpenAiStandIn({ apiKey: null }),
-  ]);
-  const snapshot = fixtureSnapshot();
-  snapshot.models.push(
-    model({ id: 'a1', name: 'a-anthropic', provider: 'anthropic', providerModel: 'claude-sonnet-4-5', apiBase: anthropic.url, apiKeyRef: 'env:TG_RESPONSES_ANTHROPIC_KEY' }),
-    model({ id: 'a2', name: 'a-gemini', provider: 'gemini', providerModel: 'gemini-2.5-flash', apiBase: gemini.url, apiKeyRef: 'env:TG_RESPONSES_GEMINI_KEY' }),
-    model({
-      id: 'a3',
-      name: 'a-bedrock',
-      provider: 'bedrock',
-      providerModel: 'us.anthropic.claude-3-5-sonnet-20241022-v2:0',
-      apiBase: bedrock.url,
-      region: BEDROCK_STAND_IN_REGION,
-      awsAccessKeyIdRef: 'env:TG_RESPONSES_AWS_KEY_ID',
-      awsSecretAccessKeyRef: 'env:TG_RESPONSES_AWS_SECRET',
-    }),
-    model({ id: 'a4', name: 'a-compat', provider: 'openai_compatible', providerModel: 'qwen3', apiBase: compat.url }),
-  );
-  const t = await startTestDataPlane({ snapshot });
-  return {
-    t,
-    anthropic,
-    gemini,
-    bedrock,
-    compat,
-    async close() {
-      await t.close();
-      await Promise.all([anthropic.close(), gemini.close(), bedrock.close(), compat.close()]);
-    },
-  };
-}
-
 describe('POST /v1/responses on translated models, as OpenAI answers it', () => {
   let rig: TranslatedRig;
   let client: OpenAI;
 
   beforeAll(async () => {
-    rig = await startTranslatedRig();
+    rig = await startTranslatedRig('a');
     client = new OpenAI({ apiKey: KEYS.full, baseURL: `${rig.t.baseUrl}/v1`, maxRetries: 0 });
   });
   afterAll(async () => {
