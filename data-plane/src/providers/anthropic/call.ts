@@ -1,6 +1,8 @@
 import type { StreamEvent } from '../../canonical/events.js';
 import type { UpstreamResponse } from '../../upstream/http.js';
 import { parseSse } from '../../upstream/sse.js';
+import { isProviderError } from '../../upstream/errors.js';
+import { cappedOutput, outputCapFrom } from '../output-cap.js';
 import type { ProviderCall } from '../types.js';
 import { postAnthropic } from './api.js';
 import { mapAnthropicMessage } from './map-message.js';
@@ -16,12 +18,23 @@ const DRAIN_MS = 5_000;
  * become the stream's `error` event in `defineProvider`; an abort ends the stream quietly there.
  */
 export async function* callMessages(
-  wire: AnthropicMessagesRequest,
+  body: AnthropicMessagesRequest,
   call: ProviderCall,
   clientHeaders?: Readonly<Record<string, string>>,
 ): AsyncGenerator<StreamEvent> {
-  const stream = wire.stream === true;
-  const response = await postAnthropic('messages', wire, call, stream, clientHeaders);
+  const stream = body.stream === true;
+  const wire = withOutputLimit(body, cappedOutput(call.target, body.max_tokens)) ?? body;
+  let response: UpstreamResponse;
+  try {
+    response = await postAnthropic('messages', wire, call, stream, clientHeaders);
+  } catch (err) {
+    // More output than the model takes (see output-cap.ts): at once again, with what it takes.
+    const cap = isProviderError(err) ? outputCapFrom(call.target, err, wire.max_tokens) : undefined;
+    const retry = cap === undefined ? undefined : withOutputLimit(wire, cap);
+    if (retry === undefined) throw err;
+    yield* callMessages(retry, call, clientHeaders);
+    return;
+  }
   if (!stream) {
     const json: unknown = await response.body.json();
     yield* mapAnthropicMessage(json);
@@ -38,6 +51,17 @@ export async function* callMessages(
   } finally {
     release(response, mapper.done && !call.signal.aborted);
   }
+}
+
+/**
+ * `wire` asking for at most `maxTokens`, its thinking budget kept below it as Anthropic requires; undefined when the
+ * budget leaves no room for an answer in that limit.
+ */
+function withOutputLimit(wire: AnthropicMessagesRequest, maxTokens: number): AnthropicMessagesRequest | undefined {
+  if (maxTokens === wire.max_tokens) return wire;
+  const budget = wire.thinking?.type === 'enabled' ? wire.thinking.budget_tokens : undefined;
+  if (budget !== undefined && budget >= maxTokens) return undefined;
+  return { ...wire, max_tokens: maxTokens };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { cappedOutput, outputCapFrom } from '../output-cap.js';
 import { upstreamJson } from '../drop-params.js';
 import { deploymentTimeouts } from '../../upstream/timeouts.js';
 import type { ProviderError } from '../../canonical/errors.js';
@@ -15,12 +16,23 @@ import { converseResponseEvents } from './converse-to-canonical.js';
  * The call's signal aborts the upstream request, and with it the socket, the moment the client goes away; a
  * consumer that stops iterating closes the body the same way.
  */
-export async function* callBedrock(wire: BedrockWire, call: ProviderCall, request: CanonicalRequest): AsyncGenerator<StreamEvent> {
+export async function* callBedrock(given: BedrockWire, call: ProviderCall, request: CanonicalRequest): AsyncGenerator<StreamEvent> {
   const operation = request.stream ? 'converse-stream' : 'converse';
+  const asked = given.body.inferenceConfig?.maxTokens;
+  const wire = (asked !== undefined && withOutputLimit(given, cappedOutput(call.target, asked))) || given;
   const http = bedrockRequest({ target: call.target, secrets: call.secrets, modelId: wire.modelId, operation, body: upstreamJson(call.target, wire.body) });
   const response = await upstreamRequest({ url: http.url, headers: http.headers, body: http.body, signal: call.signal, ...deploymentTimeouts(call.target) });
   if (response.statusCode < 200 || response.statusCode >= 300) {
-    yield { type: 'error', error: await bedrockHttpError(response) };
+    const error = await bedrockHttpError(response);
+    // More output than the model takes (see output-cap.ts): at once again, with what it takes.
+    const limit = wire.body.inferenceConfig?.maxTokens;
+    const cap = limit === undefined ? undefined : outputCapFrom(call.target, error, limit);
+    const retry = cap === undefined ? undefined : withOutputLimit(wire, cap);
+    if (retry !== undefined) {
+      yield* callBedrock(retry, call, request);
+      return;
+    }
+    yield { type: 'error', error };
     return;
   }
   const requestId = headerValue(response.headers, 'x-amzn-requestid');
@@ -43,4 +55,13 @@ export async function* callBedrock(wire: BedrockWire, call: ProviderCall, reques
 function unreadable(err: unknown): ProviderError {
   const detail = err instanceof Error ? err.message : String(err);
   return { status: 502, type: 'api_error', code: 'upstream_error', message: `bedrock: unreadable Converse response (${detail})`, provider: 'bedrock' };
+}
+
+/** `wire` asking for at most `maxTokens`; undefined when Claude's thinking budget leaves no room for an answer in it. */
+function withOutputLimit(wire: BedrockWire, maxTokens: number): BedrockWire | undefined {
+  const config = wire.body.inferenceConfig;
+  if (config?.maxTokens === maxTokens) return wire;
+  const thinking = wire.body.additionalModelRequestFields?.thinking as { budget_tokens?: number } | undefined;
+  if (thinking?.budget_tokens !== undefined && thinking.budget_tokens >= maxTokens) return undefined;
+  return { ...wire, body: { ...wire.body, inferenceConfig: { ...config, maxTokens } } };
 }

@@ -9,6 +9,7 @@ import { chatStreamEvents } from './chat-stream.js';
 import { openAiHttpError, type ContentPolicyCheck } from './errors.js';
 import type { OpenAiChatBody } from './wire.js';
 import { refusedStreamOptions } from './stream-options.js';
+import { cappedOutput, outputCapFrom } from '../output-cap.js';
 
 export interface OpenAiCallOptions {
   readonly provider: string;
@@ -22,9 +23,13 @@ export interface OpenAiCallOptions {
  * otherwise, an HTTP error as one `error` event. The call's signal aborts the upstream request (and with it the
  * socket) when the client goes away; so does a consumer that stops iterating.
  */
-export async function* callChat(wire: OpenAiChatBody, call: ProviderCall, options: OpenAiCallOptions): AsyncGenerator<StreamEvent> {
+export async function* callChat(body: OpenAiChatBody, call: ProviderCall, options: OpenAiCallOptions): AsyncGenerator<StreamEvent> {
   const { provider, endpoint } = options;
-  const stream = wire.stream === true;
+  const stream = body.stream === true;
+  const limitField = typeof body.max_completion_tokens === 'number' ? 'max_completion_tokens' : typeof body.max_tokens === 'number' ? 'max_tokens' : undefined;
+  const asked = limitField === undefined ? undefined : (body[limitField] as number);
+  const limit = asked === undefined ? undefined : cappedOutput(call.target, asked);
+  const wire = limit === asked ? body : { ...body, [limitField!]: limit };
   const response = await upstreamRequest({
     url: endpoint.url,
     headers: { ...endpoint.headers, accept: stream ? 'text/event-stream' : 'application/json' },
@@ -38,6 +43,12 @@ export async function* callChat(wire: OpenAiChatBody, call: ProviderCall, option
       // The deployment takes no stream_options (see stream-options.ts): at once again, without.
       const { stream_options: _, ...without } = wire;
       yield* callChat(without, call, options);
+      return;
+    }
+    const cap = limit === undefined ? undefined : outputCapFrom(call.target, error, limit);
+    if (cap !== undefined) {
+      // More output than the model (or the room its context leaves) takes: at once again, with what it takes.
+      yield* callChat({ ...wire, [limitField!]: cap }, call, options);
       return;
     }
     yield { type: 'error', error };

@@ -14,7 +14,7 @@ const SPENT_KEY = 'sk-tg-amaudit-spent-000000000000000000000000';
 /**
  * The translated rig (`startTranslatedRig`: x-gemini, x-bedrock, x-compat) plus x-openai (OpenAI, keyed), and behind a
  * raw upstream answering what each test writes: x-bedrock-raw (a Claude model id on Converse), x-nova-raw (an Amazon
- * Nova id) and x-vllm-raw (openai_compatible).
+ * Nova id), x-vllm-raw, x-capped-raw and x-local-raw (openai_compatible).
  */
 interface AuditRig extends TranslatedRig {
   readonly openai: OpenAiStandIn;
@@ -33,6 +33,8 @@ async function startAuditRig(): Promise<AuditRig> {
       model({ id: 'x17', name: 'x-bedrock-raw', provider: 'bedrock', providerModel: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', apiBase: raw.origin, ...BEDROCK_STAND_IN_AWS }),
       model({ id: 'x18', name: 'x-nova-raw', provider: 'bedrock', providerModel: 'us.amazon.nova-pro-v1:0', apiBase: raw.origin, ...BEDROCK_STAND_IN_AWS }),
       model({ id: 'x19', name: 'x-vllm-raw', provider: 'openai_compatible', providerModel: 'qwen3', apiBase: `${raw.origin}/v1` }),
+      model({ id: 'x20', name: 'x-capped-raw', provider: 'openai_compatible', providerModel: 'gpt-4o', apiBase: `${raw.origin}/v1` }),
+      model({ id: 'x21', name: 'x-local-raw', provider: 'openai_compatible', providerModel: 'qwen3', apiBase: `${raw.origin}/v1` }),
     ],
     keys: [key(SPENT_KEY, { id: 'k-amaudit-spent', teamId: 't1', maxBudget: 1, spend: 1 })],
   });
@@ -214,6 +216,56 @@ describe('Anthropic Messages as Anthropic answers, with non-Anthropic models', (
     const res = await post({ model: 'x-gemini', max_tokens: 50, tools, tool_choice: { type: 'auto', disable_parallel_tool_use: true }, messages: ask(script) });
     const body = (await res.json()) as MessageBody;
     expect(body.content.filter((b) => b.type === 'tool_use').length).toBeLessThanOrEqual(1);
+  });
+
+  // ── Output limits ──────────────────────────────────────────────────────────────────────────────────────────────
+  // Claude Code asks every model for `max_tokens: 32000`; GPT-4o takes at most 16,384 ("max_tokens is too large:
+  // 32000. This model supports at most 16384 completion tokens", OpenAI's 400), a small local model's context less.
+  // Anthropic's own API takes what its models take, so the client never meets such a refusal: the gateway sends the
+  // request again with the limit the refusal names, and a model's fixed cap is used from then on.
+  it('Claude Code\'s max_tokens beyond what the model behind takes is lowered to what it takes, and remembered', async () => {
+    const asked: unknown[] = [];
+    rig.onRaw((_req, body, res) => {
+      asked.push(body.max_tokens);
+      if ((body.max_tokens as number) > 16_384) {
+        const message = `max_tokens is too large: ${String(body.max_tokens)}. This model supports at most 16384 completion tokens, whereas you provided ${String(body.max_tokens)}.`;
+        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message, type: 'invalid_request_error', param: 'max_tokens', code: 'invalid_value' } }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
+        id: 'chatcmpl-3', object: 'chat.completion', created: 1, model: 'gpt-4o',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'fine' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
+      }));
+    });
+    // Streamed, as Claude Code asks (the server here answers JSON even so, which the gateway takes).
+    const client = new Anthropic({ apiKey: KEYS.full, baseURL: rig.t.baseUrl, maxRetries: 0 });
+    const request = { model: 'x-capped-raw', max_tokens: 32_000, messages: [{ role: 'user' as const, content: 'hi' }] };
+    expect((await client.messages.stream(request).finalMessage()).content).toEqual([{ type: 'text', text: 'fine' }]);
+    expect(await client.messages.stream(request).finalMessage()).toMatchObject({ stop_reason: 'end_turn' });
+    expect(asked).toEqual([32_000, 16_384, 16_384]);
+  });
+
+  it('a small local model: max_tokens lowered to the room the prompt leaves in its context, request by request', async () => {
+    const asked: unknown[] = [];
+    rig.onRaw((_req, body, res) => {
+      asked.push(body.max_tokens);
+      const room = 40_960 - 24_235;
+      if ((body.max_tokens as number) > room) {
+        const message = `'max_tokens' or 'max_completion_tokens' is too large: ${String(body.max_tokens)}. This model's maximum context length is 40960 tokens and your request has 24235 input tokens (${String(body.max_tokens)} > 40960 - 24235). None`;
+        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'error', message, type: 'BadRequestError', param: null, code: 400 }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
+        id: 'chatcmpl-4', object: 'chat.completion', created: 1, model: 'qwen3',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 24_235, completion_tokens: 1, total_tokens: 24_236 },
+      }));
+    });
+    const request = { model: 'x-local-raw', max_tokens: 32_000, messages: [{ role: 'user', content: 'a long prompt' }] };
+    expect((await post(request)).status).toBe(200);
+    expect((await post(request)).status).toBe(200);
+    expect(asked).toEqual([32_000, 16_725, 32_000, 16_725]);
   });
 
   // ── 6. A spent budget is retried by Anthropic clients ─────────────────────────────────────────────────────────
