@@ -24,6 +24,9 @@ export async function* chatStreamEvents(provider: string, body: AsyncIterable<Ui
   let contentSent = false;
   let finishReason: string | undefined;
   let stopReason: string | number | null | undefined;
+  /** The index and id of the last tool call that came without an index. */
+  let unindexed = 0;
+  let unindexedId: string | undefined;
   let usage: OpenAiUsage | undefined;
 
   try {
@@ -36,7 +39,7 @@ export async function* chatStreamEvents(provider: string, body: AsyncIterable<Ui
       }
       const data = chunk.data;
       if (data.error) {
-        yield { type: 'error', error: streamError(provider, data.error) };
+        yield { type: 'error', error: streamError(provider, typeof data.error === 'string' ? { message: data.error } : data.error) };
         return;
       }
       // Azure's first chunk carries only prompt_filter_results, with an empty id and model.
@@ -56,7 +59,12 @@ export async function* chatStreamEvents(provider: string, body: AsyncIterable<Ui
         if (delta.content) events.push(...sequencer.text(delta.content));
         if (delta.refusal) events.push(...sequencer.text(delta.refusal));
         for (const call of delta.tool_calls ?? []) {
-          events.push(...sequencer.toolCall(call.index ?? 0, call.id ?? undefined, call.function?.name ?? undefined, call.function?.arguments ?? undefined));
+          // Without `index` (Gemini's OpenAI-compatible API sends each call whole), a new id is a new call.
+          if (call.index == null && call.id != null) {
+            if (unindexedId !== undefined && call.id !== unindexedId) unindexed++;
+            unindexedId = call.id;
+          }
+          events.push(...sequencer.toolCall(call.index ?? unindexed, call.id ?? undefined, call.function?.name ?? undefined, call.function?.arguments ?? undefined));
         }
         if (delta.function_call) {
           const fc = delta.function_call;

@@ -40,6 +40,8 @@ const Usage = z.looseObject({
   prompt_tokens: z.number().nullish(),
   completion_tokens: z.number().nullish(),
   prompt_tokens_details: z.looseObject({ cached_tokens: z.number().nullish() }).nullish(),
+  /** DeepSeek's cached input (its `prompt_tokens_details` is null). */
+  prompt_cache_hit_tokens: z.number().nullish(),
   completion_tokens_details: z.looseObject({ reasoning_tokens: z.number().nullish() }).nullish(),
 });
 export type OpenAiUsage = z.infer<typeof Usage>;
@@ -80,7 +82,8 @@ export const OpenAiChunk = z.looseObject({
   // vLLM has sent the usage-only last chunk with `choices: null`.
   choices: z.array(z.looseObject({ index: z.number().nullish(), delta: Delta.nullish(), finish_reason: z.string().nullish(), stop_reason: StopReason })).nullish(),
   usage: Usage.nullish(),
-  error: OpenAiErrorObject.nullish(),
+  // Xinference (and other sse-starlette servers) say a mid-stream failure as `{"error": "<text>"}`.
+  error: z.union([OpenAiErrorObject, z.string()]).nullish(),
 });
 export type OpenAiChunk = z.infer<typeof OpenAiChunk>;
 

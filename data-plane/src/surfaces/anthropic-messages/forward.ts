@@ -1,7 +1,7 @@
 import type { Exchange } from '../../http/exchange.js';
 import { upstreamJson } from '../../providers/drop-params.js';
 import type { ProviderTarget } from '../../providers/types.js';
-import { answerUsage, eventJson, LF, startsWith } from '../forward/bytes.js';
+import { answerUsage, boundaryAfter, eventJson, LF, startsWith } from '../forward/bytes.js';
 import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
 import { items, record } from '../forward/output.js';
 import type { OutputText } from '../../providers/token-estimate.js';
@@ -96,7 +96,8 @@ class MessagesStreamScanner implements StreamScanner {
   scan(data: Buffer): Buffer {
     let start = 0;
     for (let nl = data.indexOf(LF); nl !== -1; nl = data.indexOf(LF, nl + 1)) {
-      if (data[nl + 1] !== LF) continue;
+      const next = boundaryAfter(data, nl);
+      if (next === -1) continue;
       const end = nl;
       if (startsWith(data, start, end, CONTENT_BLOCK_DELTA)) {
         this.started = true;
@@ -111,7 +112,7 @@ class MessagesStreamScanner implements StreamScanner {
       } else if (startsWith(data, start, end, ERROR_EVENT)) {
         this.failure = eventJson<{ error?: { message?: string } }>(data.subarray(start, end))?.error?.message ?? 'upstream error';
       }
-      start = nl + 2;
+      start = next;
       nl = start - 1;
     }
     this.end = start;

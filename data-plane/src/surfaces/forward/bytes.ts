@@ -4,6 +4,30 @@
  */
 
 export const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Where the next event begins when the line feed at `nl` ends a blank line (an event boundary: `\n\n`, or `\r\n\r\n`
+ * from servers that end lines with CRLF, as sse-starlette does by default); else -1. The event itself ends at `nl`
+ * (a trailing `\r` is JSON whitespace).
+ */
+export function boundaryAfter(data: Buffer, nl: number): number {
+  const next = data[nl + 1];
+  if (next === LF) return nl + 2;
+  return next === CR && data[nl + 2] === LF && data[nl - 1] === CR ? nl + 3 : -1;
+}
+
+/**
+ * Whether the event data[start, end) is the data line `data:` + `rest`, with or without the space after the colon
+ * (`data:[DONE]` from Spring's SSE writer and others).
+ */
+export function isDataLine(data: Buffer, start: number, end: number, rest: Buffer): boolean {
+  if (!startsWith(data, start, end, DATA_FIELD)) return false;
+  const at = start + DATA_FIELD.length + (data[start + DATA_FIELD.length] === 0x20 ? 1 : 0);
+  return startsWith(data, at, end, rest);
+}
+
+const DATA_FIELD = Buffer.from('data:');
 
 /** Whether data[start, end) begins with `prefix`. */
 export function startsWith(data: Buffer, start: number, end: number, prefix: Buffer): boolean {

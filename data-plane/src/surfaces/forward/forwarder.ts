@@ -64,6 +64,11 @@ export interface StreamScanner {
    * dropped, timed out). Whatever makes the client's SDK raise instead of returning a truncated answer.
    */
   errorTail(message: string): string;
+  /**
+   * For a stream that ended without the protocol's terminator: what completes it for the client when what arrived
+   * shows the answer was whole (chat: a choice finished; some servers never send `[DONE]`), else undefined (cut short).
+   */
+  unterminated?(): string | undefined;
   /** What the gateway itself ends a complete stream with, from its final usage (a usage chunk the upstream could not send). */
   closing?(usage: FinalUsage): string | undefined;
 }
@@ -431,7 +436,8 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
       return;
     }
     let failed = this.failed ?? scanner.failure;
-    if (failed === undefined && !scanner.done) failed = `${this.provider}: the provider closed the stream before it was complete`;
+    const completion = failed === undefined && !scanner.done ? scanner.unterminated?.() : undefined;
+    if (failed === undefined && !scanner.done && completion === undefined) failed = `${this.provider}: the provider closed the stream before it was complete`;
     if (failed !== undefined && !ex.answerSent && !scanner.started) {
       // Nothing of the answer reached the client: a failure like any before the first byte (the router may retry;
       // if nothing else answers, the client gets the error in the stream the head opened).
@@ -451,8 +457,8 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
       this.resolve({ outcome: { status: 'error', httpStatus: ex.sentStatus, errorType: 'upstream_error', errorMessage: failed }, usage });
       return;
     }
-    const closing = scanner.closing?.(usage);
-    if (closing !== undefined) last = last === undefined ? Buffer.from(closing) : Buffer.concat([last, Buffer.from(closing)]);
+    const closing = (completion ?? '') + (scanner.closing?.(usage) ?? '');
+    if (closing !== '') last = last === undefined ? Buffer.from(closing) : Buffer.concat([last, Buffer.from(closing)]);
     if (ex.headersSent || last !== undefined) ex.endStreamWith(last ?? '', 200, SSE_HEADERS);
     else ex.send(200, '', 'text/event-stream');
     const storedId = scanner.storedId;

@@ -1,5 +1,5 @@
 import { OutputText, type CountedOutput } from '../../providers/token-estimate.js';
-import { eventJson, LF } from './bytes.js';
+import { boundaryAfter, eventJson, LF } from './bytes.js';
 
 /*
  * The output of a forwarded answer whose upstream reports no output count (a stream cut short, a provider without
@@ -19,7 +19,23 @@ export type OutputOf = (json: unknown, out: OutputText) => void;
  */
 export const SAMPLE_BYTES = 16 * 1024;
 
-const EVENT_END = Buffer.from('\n\n');
+/** The end of the last event boundary in data[0, limit) (`\n\n` or `\r\n\r\n`), or 0. */
+function lastBoundary(data: Buffer, limit: number): number {
+  for (let nl = data.lastIndexOf(LF, limit - 2); nl > 0; nl = data.lastIndexOf(LF, nl - 1)) {
+    const next = boundaryAfter(data, nl);
+    if (next !== -1 && next <= limit) return next;
+  }
+  return 0;
+}
+
+/** The end of the first event boundary in data[0, end): the events given are complete, so there is one. */
+function firstBoundary(data: Buffer, end: number): number {
+  for (let nl = data.indexOf(LF); nl !== -1 && nl < end; nl = data.indexOf(LF, nl + 1)) {
+    const next = boundaryAfter(data, nl);
+    if (next !== -1) return next;
+  }
+  return end;
+}
 
 /** A stream's events as they passed, for counting its output if it must be (see `SAMPLE_BYTES`). */
 export class StreamSample {
@@ -37,8 +53,8 @@ export class StreamSample {
     const room = SAMPLE_BYTES - this.keptBytes;
     if (take > room) {
       // Whole events only: up to the last boundary that fits; a first event larger than the sample is kept whole.
-      const boundary = room >= EVENT_END.length ? data.lastIndexOf(EVENT_END, room - EVENT_END.length) : -1;
-      take = boundary !== -1 ? boundary + EVENT_END.length : this.keptBytes === 0 ? data.indexOf(EVENT_END) + EVENT_END.length : 0;
+      take = lastBoundary(data, room);
+      if (take === 0 && this.keptBytes === 0) take = firstBoundary(data, end);
       this.full = true;
       if (take === 0) return;
     }
@@ -59,10 +75,11 @@ export class StreamSample {
     for (const piece of this.kept) {
       let start = 0;
       for (let nl = piece.indexOf(LF); nl !== -1; nl = piece.indexOf(LF, nl + 1)) {
-        if (piece[nl + 1] !== LF) continue;
+        const next = boundaryAfter(piece, nl);
+        if (next === -1) continue;
         const event = eventJson(piece.subarray(start, nl));
         if (event !== undefined) outputOf(event, out);
-        start = nl + 2;
+        start = next;
         nl = start - 1;
       }
     }

@@ -226,8 +226,8 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     expect(await usageEvent(res)).toMatchObject({ status: 'error', httpStatus: 502 });
   });
 
-  it('treats a stream that ends cleanly without [DONE] as cut short too', async () => {
-    handler = streamParts(STREAM.slice(0, 5));
+  it('treats a stream that ends cleanly without [DONE] before its choice finished as cut short too', async () => {
+    handler = streamParts(STREAM.slice(0, 4));
     const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] });
     const data = sseData(await res.text());
     expect(JSON.parse(data.at(-1)!).error.message).toContain('closed the stream before it was complete');

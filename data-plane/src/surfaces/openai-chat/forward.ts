@@ -1,18 +1,20 @@
 import type { Exchange } from '../../http/exchange.js';
 import { upstreamJson } from '../../providers/drop-params.js';
 import type { ProviderTarget } from '../../providers/types.js';
-import { answerUsage, eventJson, LF, startsWith } from '../forward/bytes.js';
+import { answerUsage, boundaryAfter, eventJson, isDataLine, LF } from '../forward/bytes.js';
 import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
 import { items, record } from '../forward/output.js';
 import type { OutputText } from '../../providers/token-estimate.js';
 import type { ForwardCall } from '../types.js';
 import type { FinalUsage } from '../../pipeline/accounting.js';
 
-const DONE = Buffer.from('data: [DONE]');
+const DONE = Buffer.from('[DONE]');
 /** The tail of `"usage":{`: the search starts with `g`, rare in SSE JSON, instead of `"`, which is everywhere. */
 const USAGE_OBJECT_TAIL = Buffer.from('ge":{');
 const EMPTY_CHOICES = Buffer.from('"choices":[]');
-const ERROR_EVENT = Buffer.from('data: {"error"');
+const ERROR_EVENT = Buffer.from('{"error"');
+/** A choice's finish: the stream is complete when it ends after one, `[DONE]` or not. */
+const FINISH_REASON = Buffer.from('h_reason":');
 
 /**
  * An OpenAI chat (or legacy completions) body as the client sent it, plus what the forwarder must know about it.
@@ -128,6 +130,8 @@ class ChatStreamScanner implements StreamScanner {
   failure: string | undefined;
   reported: ReportedUsage | undefined;
   started = false;
+  /** A chunk with a non-null `finish_reason` passed (see `unterminated`). */
+  private finished = false;
   /** The first chunk's id, created and model, for the usage chunk the gateway writes. */
   private first: ChunkHead | undefined;
 
@@ -145,21 +149,23 @@ class ChatStreamScanner implements StreamScanner {
     // Event boundaries are blank lines. A byte search for '\n' (memchr) is several times cheaper than searching
     // for the two-byte sequence, and JSON data lines hold no raw newlines, so nearly every hit is a boundary.
     for (let nl = data.indexOf(LF); nl !== -1; nl = data.indexOf(LF, nl + 1)) {
-      if (data[nl + 1] !== LF) continue;
+      const next = boundaryAfter(data, nl);
+      if (next === -1) continue;
       const end = nl;
-      const next = nl + 2;
       let skip = false;
-      if (startsWith(data, start, end, DONE)) {
+      if (isDataLine(data, start, end, DONE)) {
         this.done = true;
         // Held back: the usage chunk goes before it (`closing`).
         skip = this.closesAs !== undefined;
-      } else if (startsWith(data, start, end, ERROR_EVENT)) {
+      } else if (isDataLine(data, start, end, ERROR_EVENT)) {
         this.failure = errorMessage(data.subarray(start, end));
       } else if (usageAt !== -1 && usageAt < end) {
         const event = data.subarray(start, end);
         this.reported = reportedUsage(eventJson<{ usage?: OpenAiUsageJson | null }>(event)?.usage ?? undefined) ?? this.reported;
         // The usage-only chunk we asked for on the client's behalf: not theirs to see.
         skip = !this.includeUsage && event.indexOf(EMPTY_CHOICES) !== -1;
+        // Servers that put usage on every chunk (vLLM's continuous_usage_stats): content all the same.
+        if (!skip && !this.started && !beforeAnswer(data, start, end)) this.started = true;
       } else {
         if (this.closesAs !== undefined && this.first === undefined) this.first = eventJson<ChunkHead>(data.subarray(start, end)) ?? {};
         // Until the answer begins each event is checked for more than the opening role (only the first one or two).
@@ -174,6 +180,7 @@ class ChatStreamScanner implements StreamScanner {
       nl = next - 1;
     }
     this.end = start;
+    if (!this.finished && !this.done && start > 0) this.finished = hasFinishReason(data, start);
     if (out === undefined) return data.subarray(0, start);
     out.push(data.subarray(runStart, start));
     return Buffer.concat(out);
@@ -181,6 +188,15 @@ class ChatStreamScanner implements StreamScanner {
 
   errorTail(message: string): string {
     return `data: ${JSON.stringify({ error: { message, type: 'api_error', param: null, code: 'upstream_error' } })}\n\n`;
+  }
+
+  /**
+   * A stream that ended after its choice finished but without `[DONE]` (ik_llama.cpp, TGI before 2.2, llama-box) is
+   * complete: the client gets the `[DONE]` it did not (with the gateway's usage chunk first, when it writes one).
+   */
+  unterminated(): string | undefined {
+    if (!this.finished) return undefined;
+    return this.closesAs !== undefined ? '' : 'data: [DONE]\n\n';
   }
 
   /**
@@ -235,6 +251,16 @@ function beforeAnswer(data: Buffer, start: number, end: number): boolean {
   return !BEGINS_ANSWER.some((marker) => event.indexOf(marker) !== -1);
 }
 
+/** Whether data[0, end) holds a non-null `finish_reason` (`"finish_reason":"stop"`, spaced or not). */
+function hasFinishReason(data: Buffer, end: number): boolean {
+  for (let i = data.indexOf(FINISH_REASON); i !== -1 && i < end; i = data.indexOf(FINISH_REASON, i + 1)) {
+    let at = i + FINISH_REASON.length;
+    if (data[at] === 0x20) at++;
+    if (data[at] === 0x22 /* " */) return true;
+  }
+  return false;
+}
+
 /**
  * Where the next `"usage":{` starts in `data` at or after `from`, or -1. (Buffer search cost is dominated by the
  * needle's first byte: searching for its tail and checking the four bytes before is several times faster.)
@@ -250,6 +276,8 @@ interface OpenAiUsageJson {
   prompt_tokens?: number;
   completion_tokens?: number;
   prompt_tokens_details?: { cached_tokens?: number } | null;
+  /** DeepSeek's cached input (its `prompt_tokens_details` is null). */
+  prompt_cache_hit_tokens?: number;
   completion_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
@@ -258,7 +286,7 @@ function reportedUsage(usage: OpenAiUsageJson | undefined): ReportedUsage | unde
   return {
     inputTokens: usage.prompt_tokens,
     outputTokens: usage.completion_tokens,
-    cacheReadTokens: usage.prompt_tokens_details?.cached_tokens,
+    cacheReadTokens: usage.prompt_tokens_details?.cached_tokens ?? usage.prompt_cache_hit_tokens,
     reasoningTokens: usage.completion_tokens_details?.reasoning_tokens,
   };
 }

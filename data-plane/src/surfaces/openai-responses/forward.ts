@@ -3,7 +3,7 @@ import { errors } from '../../http/errors.js';
 import { upstreamJson } from '../../providers/drop-params.js';
 import type { ProviderTarget } from '../../providers/types.js';
 import { estimatePromptTokens, type OutputText } from '../../providers/token-estimate.js';
-import { answerUsage, endsWith, eventJson, LF, lastUsageObject, startsWith } from '../forward/bytes.js';
+import { answerUsage, boundaryAfter, endsWith, eventJson, LF, lastUsageObject, startsWith } from '../forward/bytes.js';
 import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
 import { items, record } from '../forward/output.js';
 import type { ForwardCall } from '../types.js';
@@ -172,9 +172,10 @@ class ResponsesStreamScanner implements StreamScanner {
   scan(data: Buffer): Buffer {
     let start = 0;
     for (let nl = data.indexOf(LF); nl !== -1; nl = data.indexOf(LF, nl + 1)) {
-      if (data[nl + 1] !== LF) continue;
+      const next = boundaryAfter(data, nl);
+      if (next === -1) continue;
       this.event(data, start, nl);
-      start = nl + 2;
+      start = next;
       nl = start - 1;
     }
     this.end = start;
