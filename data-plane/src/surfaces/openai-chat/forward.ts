@@ -143,6 +143,9 @@ class ChatStreamScanner implements StreamScanner {
 
   scan(data: Buffer): Buffer {
     let start = 0;
+    // Where the last two complete events of this read begin: a choice's finish is among the last two.
+    let last = 0;
+    let beforeLast = 0;
     let runStart = 0;
     let out: Buffer[] | undefined;
     let usageAt = findUsageObject(data, 0);
@@ -176,11 +179,13 @@ class ChatStreamScanner implements StreamScanner {
         (out ??= []).push(data.subarray(runStart, start));
         runStart = next;
       }
+      beforeLast = last;
+      last = start;
       start = next;
       nl = next - 1;
     }
     this.end = start;
-    if (!this.finished && !this.done && start > 0) this.finished = hasFinishReason(data, start);
+    if (!this.finished && !this.done && start > 0) this.finished = hasFinishReason(data, beforeLast, start);
     if (out === undefined) return data.subarray(0, start);
     out.push(data.subarray(runStart, start));
     return Buffer.concat(out);
@@ -251,9 +256,9 @@ function beforeAnswer(data: Buffer, start: number, end: number): boolean {
   return !BEGINS_ANSWER.some((marker) => event.indexOf(marker) !== -1);
 }
 
-/** Whether data[0, end) holds a non-null `finish_reason` (`"finish_reason":"stop"`, spaced or not). */
-function hasFinishReason(data: Buffer, end: number): boolean {
-  for (let i = data.indexOf(FINISH_REASON); i !== -1 && i < end; i = data.indexOf(FINISH_REASON, i + 1)) {
+/** Whether data[from, end) holds a non-null `finish_reason` (`"finish_reason":"stop"`, spaced or not). */
+function hasFinishReason(data: Buffer, from: number, end: number): boolean {
+  for (let i = data.indexOf(FINISH_REASON, from); i !== -1 && i < end; i = data.indexOf(FINISH_REASON, i + 1)) {
     let at = i + FINISH_REASON.length;
     if (data[at] === 0x20) at++;
     if (data[at] === 0x22 /* " */) return true;
