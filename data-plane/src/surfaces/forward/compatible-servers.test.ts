@@ -125,6 +125,32 @@ describe('OpenAI chat fast path against real servers\' stream quirks', () => {
   // mlx_lm/server.py): Python's default separators put a space after every colon. The scanner finds usage only as the
   // exact bytes `"usage":{` (forward.ts `USAGE_OBJECT_TAIL`/`findUsageObject`), so the reported counts are ignored and
   // the request is billed on a local estimate.
+  it('usage reported with spaced JSON (mlx_lm.server) is billed as reported', async () => {
+    handler = (_req, _body, res) => writeParts(res, [ROLE_CHUNK, contentChunk('a'), contentChunk('b'), contentChunk('c', 'stop'), { ...USAGE_CHUNK, usage: { prompt_tokens: 210, completion_tokens: 30, total_tokens: 240 } }].map((c) => `data: ${pyJson(c)}\n\n`).concat('data: [DONE]\n\n'));
+    const { text, requestId } = await streamChat();
+    expect(text).toBe('abc');
+    expect(await usageEvent(requestId)).toMatchObject({ status: 'success', promptTokens: 210, completionTokens: 30, estimated: false });
+  });
+
+  // ── 5. Same server: the usage chunk Tollgate asked for leaks to a client that did not ───────────────────────────
+  // Tollgate adds `stream_options.include_usage` on the client's behalf and promises to withhold the usage chunk
+  // (forward.ts `forwardOpenAiChat` doc). It recognises it by the exact bytes `"choices":[]` (`EMPTY_CHOICES`); with
+  // mlx_lm's `"choices": []` the chunk is forwarded, and a client that never asked for usage gets a chunk with no
+  // choices (the classic `chunk.choices[0]` crash), which mlx_lm itself would not have sent it.
+  it('the usage chunk asked for on the client\'s behalf is withheld even when spaced (mlx_lm.server)', async () => {
+    handler = (_req, _body, res) => writeParts(res, [ROLE_CHUNK, contentChunk('a'), contentChunk('b'), contentChunk('c', 'stop'), USAGE_CHUNK].map((c) => `data: ${pyJson(c)}\n\n`).concat('data: [DONE]\n\n'));
+    const { chunks } = await streamChat();
+    expect(upstream.received[0]!.body.stream_options).toEqual({ include_usage: true });
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(chunks.filter((c) => c.choices.length === 0)).toEqual([]);
+  });
+
+  // ── 6. Usage on every chunk: the stream is held back until it ends ──────────────────────────────────────────────
+  // vLLM's `stream_options.continuous_usage_stats` (with include_usage) puts `usage` on every chunk, content chunks
+  // included (vllm-project/vllm#6540; serving_chat.py `include_continuous_usage`). The chat scanner takes any event
+  // holding `"usage":{` as a usage event and never checks it for content, so `started` stays false and the forwarder
+  // holds every event back (forwarder.ts `hold`) until the upstream ends: the client gets nothing while the model
+  // generates. Here the upstream sends two content chunks and pauses; the client should already have them.
   it('content chunks carrying usage (vLLM continuous_usage_stats) stream as they arrive', async () => {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));

@@ -12,6 +12,13 @@ const DONE = Buffer.from('[DONE]');
 /** The tail of `"usage":{`: the search starts with `g`, rare in SSE JSON, instead of `"`, which is everywhere. */
 const USAGE_OBJECT_TAIL = Buffer.from('ge":{');
 const EMPTY_CHOICES = Buffer.from('"choices":[]');
+/**
+ * The same in JSON written with a space after each colon (Python's `json.dumps` default: mlx_lm.server and other
+ * Python servers), told from the stream's first event (`STYLE`).
+ */
+const SPACED = { usageTail: Buffer.from('ge": {'), emptyChoices: Buffer.from('"choices": []') };
+const COMPACT = { usageTail: USAGE_OBJECT_TAIL, emptyChoices: EMPTY_CHOICES };
+const COLON_SPACE = Buffer.from('": ');
 const ERROR_EVENT = Buffer.from('{"error"');
 /** A choice's finish: the stream is complete when it ends after one, `[DONE]` or not. */
 const FINISH_REASON = Buffer.from('h_reason":');
@@ -132,6 +139,8 @@ class ChatStreamScanner implements StreamScanner {
   started = false;
   /** A chunk with a non-null `finish_reason` passed (see `unterminated`). */
   private finished = false;
+  /** How the upstream writes its JSON, from its first event (see `SPACED`). */
+  private style: typeof COMPACT | undefined;
   /** The first chunk's id, created and model, for the usage chunk the gateway writes. */
   private first: ChunkHead | undefined;
 
@@ -142,13 +151,14 @@ class ChatStreamScanner implements StreamScanner {
   ) {}
 
   scan(data: Buffer): Buffer {
+    const style = (this.style ??= jsonStyle(data)) ?? COMPACT;
     let start = 0;
     // Where the last two complete events of this read begin: a choice's finish is among the last two.
     let last = 0;
     let beforeLast = 0;
     let runStart = 0;
     let out: Buffer[] | undefined;
-    let usageAt = findUsageObject(data, 0);
+    let usageAt = findUsageObject(data, 0, style.usageTail);
     // Event boundaries are blank lines. A byte search for '\n' (memchr) is several times cheaper than searching
     // for the two-byte sequence, and JSON data lines hold no raw newlines, so nearly every hit is a boundary.
     for (let nl = data.indexOf(LF); nl !== -1; nl = data.indexOf(LF, nl + 1)) {
@@ -166,7 +176,7 @@ class ChatStreamScanner implements StreamScanner {
         const event = data.subarray(start, end);
         this.reported = reportedUsage(eventJson<{ usage?: OpenAiUsageJson | null }>(event)?.usage ?? undefined) ?? this.reported;
         // The usage-only chunk we asked for on the client's behalf: not theirs to see.
-        skip = !this.includeUsage && event.indexOf(EMPTY_CHOICES) !== -1;
+        skip = !this.includeUsage && event.indexOf(style.emptyChoices) !== -1;
         // Servers that put usage on every chunk (vLLM's continuous_usage_stats): content all the same.
         if (!skip && !this.started && !beforeAnswer(data, start, end)) this.started = true;
       } else {
@@ -174,7 +184,7 @@ class ChatStreamScanner implements StreamScanner {
         // Until the answer begins each event is checked for more than the opening role (only the first one or two).
         if (!this.started && !beforeAnswer(data, start, end)) this.started = true;
       }
-      if (usageAt !== -1 && usageAt < next) usageAt = findUsageObject(data, next);
+      if (usageAt !== -1 && usageAt < next) usageAt = findUsageObject(data, next, style.usageTail);
       if (skip) {
         (out ??= []).push(data.subarray(runStart, start));
         runStart = next;
@@ -256,6 +266,17 @@ function beforeAnswer(data: Buffer, start: number, end: number): boolean {
   return !BEGINS_ANSWER.some((marker) => event.indexOf(marker) !== -1);
 }
 
+/**
+ * Compact JSON (`{"id":"…"`), or spaced (`{"id": "…"`), judged by the first line of a stream's first read: a colon
+ * followed by a space right after a quote is a key's in spaced JSON and rare anywhere in compact JSON's first line.
+ * A read without a whole line yet leaves it compact for that read only.
+ */
+function jsonStyle(data: Buffer): typeof COMPACT | undefined {
+  const nl = data.indexOf(LF);
+  if (nl === -1) return undefined;
+  return data.subarray(0, nl).indexOf(COLON_SPACE) !== -1 ? SPACED : COMPACT;
+}
+
 /** Whether data[from, end) holds a non-null `finish_reason` (`"finish_reason":"stop"`, spaced or not). */
 function hasFinishReason(data: Buffer, from: number, end: number): boolean {
   for (let i = data.indexOf(FINISH_REASON, from); i !== -1 && i < end; i = data.indexOf(FINISH_REASON, i + 1)) {
@@ -270,8 +291,8 @@ function hasFinishReason(data: Buffer, from: number, end: number): boolean {
  * Where the next `"usage":{` starts in `data` at or after `from`, or -1. (Buffer search cost is dominated by the
  * needle's first byte: searching for its tail and checking the four bytes before is several times faster.)
  */
-function findUsageObject(data: Buffer, from: number): number {
-  for (let i = data.indexOf(USAGE_OBJECT_TAIL, from + 4); i !== -1; i = data.indexOf(USAGE_OBJECT_TAIL, i + 1)) {
+function findUsageObject(data: Buffer, from: number, tail: Buffer): number {
+  for (let i = data.indexOf(tail, from + 4); i !== -1; i = data.indexOf(tail, i + 1)) {
     if (data[i - 4] === 0x22 && data[i - 3] === 0x75 && data[i - 2] === 0x73 && data[i - 1] === 0x61) return i - 4; // "usa
   }
   return -1;
