@@ -1,4 +1,5 @@
 import type { ProviderError } from '../canonical/errors.js';
+import { deploymentKey } from './deployment-key.js';
 import type { ProviderTarget } from './types.js';
 
 /**
@@ -11,10 +12,6 @@ import type { ProviderTarget } from './types.js';
  * go with it from the start.
  */
 const caps = new Map<string, number>();
-
-function deploymentKey(target: ProviderTarget): string {
-  return `${target.id}\u0000${target.apiBase ?? ''}\u0000${target.apiVersion ?? ''}`;
-}
 
 /** `asked`, or the cap learnt for the deployment when that is lower. */
 export function cappedOutput(target: ProviderTarget, asked: number): number {

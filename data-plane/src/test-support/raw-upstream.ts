@@ -51,3 +51,22 @@ export async function startRawUpstream(handle: RawHandler): Promise<RawUpstream>
     },
   };
 }
+
+/**
+ * A handler that streams `parts` as an SSE body with a short pause between writes, so they arrive as separate reads;
+ * then ends the response, or drops the connection (`end: false`).
+ */
+export function streamParts(parts: readonly string[], opts: { end?: boolean; status?: number } = {}): RawHandler {
+  return (_req, _body, res) => {
+    res.writeHead(opts.status ?? 200, { 'content-type': 'text/event-stream' });
+    let i = 0;
+    const next = () => {
+      if (i < parts.length) {
+        res.write(parts[i++]);
+        setTimeout(next, 2);
+      } else if (opts.end === false) res.destroy();
+      else res.end();
+    };
+    next();
+  };
+}

@@ -1,4 +1,5 @@
 import type { ProviderError } from '../../canonical/errors.js';
+import { deploymentKey } from '../deployment-key.js';
 import { dropsStreamOptions } from '../drop-params.js';
 import type { ProviderTarget } from '../types.js';
 
@@ -13,10 +14,6 @@ import type { ProviderTarget } from '../types.js';
  * unasked, else from the gateway's own count (marked estimated).
  */
 const refusing = new Set<string>();
-
-function deploymentKey(target: ProviderTarget): string {
-  return `${target.id}\u0000${target.apiBase ?? ''}\u0000${target.apiVersion ?? ''}`;
-}
 
 export function takesStreamOptions(target: ProviderTarget, known?: (target: ProviderTarget) => boolean): boolean {
   if ((known !== undefined && !known(target)) || dropsStreamOptions(target)) return false;

@@ -14,7 +14,7 @@ const SPENT_KEY = 'sk-tg-amaudit-spent-000000000000000000000000';
 /**
  * The translated rig (`startTranslatedRig`: x-gemini, x-bedrock, x-compat) plus x-openai (OpenAI, keyed), and behind a
  * raw upstream answering what each test writes: x-bedrock-raw (a Claude model id on Converse), x-nova-raw (an Amazon
- * Nova id), x-vllm-raw, x-capped-raw and x-local-raw (openai_compatible).
+ * Nova id), x-vllm-raw, x-capped-raw and x-local-raw (openai_compatible), x-haiku-raw (Anthropic).
  */
 interface AuditRig extends TranslatedRig {
   readonly openai: OpenAiStandIn;
@@ -35,6 +35,7 @@ async function startAuditRig(): Promise<AuditRig> {
       model({ id: 'x19', name: 'x-vllm-raw', provider: 'openai_compatible', providerModel: 'qwen3', apiBase: `${raw.origin}/v1` }),
       model({ id: 'x20', name: 'x-capped-raw', provider: 'openai_compatible', providerModel: 'gpt-4o', apiBase: `${raw.origin}/v1` }),
       model({ id: 'x21', name: 'x-local-raw', provider: 'openai_compatible', providerModel: 'qwen3', apiBase: `${raw.origin}/v1` }),
+      model({ id: 'x22', name: 'x-haiku-raw', provider: 'anthropic', providerModel: 'claude-3-5-haiku-20241022', apiBase: raw.origin, apiKeyRef: 'env:TG_RIG_ANTHROPIC_KEY' }),
     ],
     keys: [key(SPENT_KEY, { id: 'k-amaudit-spent', teamId: 't1', maxBudget: 1, spend: 1 })],
   });
@@ -266,6 +267,26 @@ describe('Anthropic Messages as Anthropic answers, with non-Anthropic models', (
     expect((await post(request)).status).toBe(200);
     expect((await post(request)).status).toBe(200);
     expect(asked).toEqual([32_000, 16_725, 32_000, 16_725]);
+  });
+
+  it("an OpenAI client's output limit beyond what Claude takes is lowered to what Anthropic's refusal names", async () => {
+    const asked: unknown[] = [];
+    rig.onRaw((_req, body, res) => {
+      asked.push(body.max_tokens);
+      if ((body.max_tokens as number) > 8_192) {
+        const message = `max_tokens: ${String(body.max_tokens)} > 8192, which is the maximum allowed number of output tokens for claude-3-5-haiku-20241022`;
+        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message } }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
+        id: 'msg_01', type: 'message', role: 'assistant', model: 'claude-3-5-haiku-20241022', content: [{ type: 'text', text: 'short' }],
+        stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 5, output_tokens: 1 },
+      }));
+    });
+    const openai = new OpenAI({ apiKey: KEYS.full, baseURL: `${rig.t.baseUrl}/v1`, maxRetries: 0 });
+    const answer = await openai.chat.completions.create({ model: 'x-haiku-raw', max_tokens: 32_000, messages: [{ role: 'user', content: 'hi' }] });
+    expect(answer.choices[0]!.message.content).toBe('short');
+    expect(asked).toEqual([32_000, 8_192]);
   });
 
   // ── 6. A spent budget is retried by Anthropic clients ─────────────────────────────────────────────────────────

@@ -1,9 +1,8 @@
 import OpenAI from 'openai';
-import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
 import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
-import { startRawUpstream, type RawHandler, type RawUpstream } from '../../test-support/raw-upstream.js';
+import { startRawUpstream, streamParts, type RawHandler, type RawUpstream } from '../../test-support/raw-upstream.js';
 import { waitFor } from '../../test-support/wait.js';
 
 /**
@@ -39,18 +38,6 @@ describe('OpenAI chat fast path against real servers\' stream quirks', () => {
     upstream.received.length = 0;
   });
 
-  /** Writes `parts` as separate reads (2 ms apart), then ends the response. */
-  const writeParts = (res: ServerResponse, parts: readonly string[]) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    let i = 0;
-    const next = () => {
-      if (i < parts.length) {
-        res.write(parts[i++]);
-        setTimeout(next, 2);
-      } else res.end();
-    };
-    next();
-  };
 
   /** Streams a chat through the gateway with the SDK: the text, the chunks, the request id (or the error raised). */
   async function streamChat(extra: Record<string, unknown> = {}) {
@@ -82,7 +69,7 @@ describe('OpenAI chat fast path against real servers\' stream quirks', () => {
   // (surfaces/openai-chat/forward.ts `ChatStreamScanner.scan`) only knows "\n\n" boundaries: it never sees an event,
   // carries the whole body to the end, and the client gets a 502 instead of the answer.
   it('CRLF-framed stream (sse-starlette / Xinference) reaches the client', async () => {
-    handler = (_req, _body, res) => writeParts(res, [ROLE_CHUNK, contentChunk('a'), contentChunk('b'), contentChunk('c', 'stop'), USAGE_CHUNK].map((c) => `data: ${JSON.stringify(c)}\r\n\r\n`).concat('data: [DONE]\r\n\r\n'));
+    handler = streamParts([ROLE_CHUNK, contentChunk('a'), contentChunk('b'), contentChunk('c', 'stop'), USAGE_CHUNK].map((c) => `data: ${JSON.stringify(c)}\r\n\r\n`).concat('data: [DONE]\r\n\r\n'));
     const { text, error, requestId } = await streamChat();
     expect(error).toBeUndefined();
     expect(text).toBe('abc');
@@ -98,7 +85,7 @@ describe('OpenAI chat fast path against real servers\' stream quirks', () => {
   // reading at `[DONE]`, so it does not throw; parsers that read to the end do), records the request as an
   // `upstream_error`, and routing/route.ts counts every such stream as a deployment failure (`router.failed`, cooldown).
   it('`data:`-without-space stream (LongCat, Spring proxies) ends cleanly', async () => {
-    handler = (_req, _body, res) => writeParts(res, [ROLE_CHUNK, contentChunk('a'), contentChunk('b'), contentChunk('c', 'stop'), USAGE_CHUNK].map((c) => `data:${JSON.stringify(c)}\n\n`).concat('data:[DONE]\n\n'));
+    handler = streamParts([ROLE_CHUNK, contentChunk('a'), contentChunk('b'), contentChunk('c', 'stop'), USAGE_CHUNK].map((c) => `data:${JSON.stringify(c)}\n\n`).concat('data:[DONE]\n\n'));
     const { text, error, requestId } = await streamChat();
     expect(text).toBe('abc');
     expect(error).toBeUndefined();
@@ -112,7 +99,7 @@ describe('OpenAI chat fast path against real servers\' stream quirks', () => {
   // (providers/openai/chat-stream.ts). The fast path (forwarder.ts `finishStream`, `scanner.done`) treats it as cut
   // short: the client's finished answer ends in an error event and the SDK throws.
   it('a finished stream without [DONE] (ik_llama.cpp, old TGI) is not turned into an error', async () => {
-    handler = (_req, _body, res) => writeParts(res, [ROLE_CHUNK, contentChunk('a'), contentChunk('b'), contentChunk('c', 'stop'), USAGE_CHUNK].map((c) => `data: ${JSON.stringify(c)}\n\n`));
+    handler = streamParts([ROLE_CHUNK, contentChunk('a'), contentChunk('b'), contentChunk('c', 'stop'), USAGE_CHUNK].map((c) => `data: ${JSON.stringify(c)}\n\n`));
     const { text, error, requestId } = await streamChat();
     expect(text).toBe('abc');
     expect(error).toBeUndefined();
@@ -126,7 +113,7 @@ describe('OpenAI chat fast path against real servers\' stream quirks', () => {
   // exact bytes `"usage":{` (forward.ts `USAGE_OBJECT_TAIL`/`findUsageObject`), so the reported counts are ignored and
   // the request is billed on a local estimate.
   it('usage reported with spaced JSON (mlx_lm.server) is billed as reported', async () => {
-    handler = (_req, _body, res) => writeParts(res, [ROLE_CHUNK, contentChunk('a'), contentChunk('b'), contentChunk('c', 'stop'), { ...USAGE_CHUNK, usage: { prompt_tokens: 210, completion_tokens: 30, total_tokens: 240 } }].map((c) => `data: ${pyJson(c)}\n\n`).concat('data: [DONE]\n\n'));
+    handler = streamParts([ROLE_CHUNK, contentChunk('a'), contentChunk('b'), contentChunk('c', 'stop'), { ...USAGE_CHUNK, usage: { prompt_tokens: 210, completion_tokens: 30, total_tokens: 240 } }].map((c) => `data: ${pyJson(c)}\n\n`).concat('data: [DONE]\n\n'));
     const { text, requestId } = await streamChat();
     expect(text).toBe('abc');
     expect(await usageEvent(requestId)).toMatchObject({ status: 'success', promptTokens: 210, completionTokens: 30, estimated: false });
@@ -138,7 +125,7 @@ describe('OpenAI chat fast path against real servers\' stream quirks', () => {
   // mlx_lm's `"choices": []` the chunk is forwarded, and a client that never asked for usage gets a chunk with no
   // choices (the classic `chunk.choices[0]` crash), which mlx_lm itself would not have sent it.
   it('the usage chunk asked for on the client\'s behalf is withheld even when spaced (mlx_lm.server)', async () => {
-    handler = (_req, _body, res) => writeParts(res, [ROLE_CHUNK, contentChunk('a'), contentChunk('b'), contentChunk('c', 'stop'), USAGE_CHUNK].map((c) => `data: ${pyJson(c)}\n\n`).concat('data: [DONE]\n\n'));
+    handler = streamParts([ROLE_CHUNK, contentChunk('a'), contentChunk('b'), contentChunk('c', 'stop'), USAGE_CHUNK].map((c) => `data: ${pyJson(c)}\n\n`).concat('data: [DONE]\n\n'));
     const { chunks } = await streamChat();
     expect(upstream.received[0]!.body.stream_options).toEqual({ include_usage: true });
     expect(chunks.length).toBeGreaterThan(0);
@@ -194,7 +181,7 @@ describe('OpenAI chat fast path against real servers\' stream quirks', () => {
   // surfaces/openai-chat/forward.ts `reportedUsage` reads only `prompt_tokens_details.cached_tokens`: cache hits are
   // billed at the full input price (here: a deployment with a cached-input price).
   it('DeepSeek cache hits (prompt_cache_hit_tokens) are billed as cache reads', async () => {
-    handler = (_req, _body, res) => writeParts(res, [ROLE_CHUNK, contentChunk('ok', 'stop'), { ...USAGE_CHUNK, usage: { prompt_tokens: 100, completion_tokens: 5, total_tokens: 105, prompt_cache_hit_tokens: 80, prompt_cache_miss_tokens: 20 } }].map((c) => `data: ${JSON.stringify(c)}\n\n`).concat('data: [DONE]\n\n'));
+    handler = streamParts([ROLE_CHUNK, contentChunk('ok', 'stop'), { ...USAGE_CHUNK, usage: { prompt_tokens: 100, completion_tokens: 5, total_tokens: 105, prompt_cache_hit_tokens: 80, prompt_cache_miss_tokens: 20 } }].map((c) => `data: ${JSON.stringify(c)}\n\n`).concat('data: [DONE]\n\n'));
     const { text, requestId } = await streamChat();
     expect(text).toBe('ok');
     expect(await usageEvent(requestId)).toMatchObject({ status: 'success', promptTokens: 100, completionTokens: 5, cacheReadTokens: 80 });

@@ -12,6 +12,7 @@ import type {
   ToolDefinition,
 } from '../../canonical/request.js';
 import { errors } from '../../http/errors.js';
+import { checkToolChoice } from '../tool-choice.js';
 import { fileFromData } from './file-data.js';
 
 /**
@@ -238,20 +239,15 @@ function toCanonical(request: ChatRequest, stream: boolean, json: Record<string,
  * deprecated `functions` / `function_call` (answered in a form of their own, which translated answers do not
  * take; `tools` say the same), and a tool choice that leaves nothing to call.
  */
-export function refuseTranslatedChat(body: Record<string, unknown>): void {
+export function refuseTranslatedChat(parsed: ParsedChatRequest): void {
+  const { body } = parsed;
   if (body.logprobs === true || (typeof body.top_logprobs === 'number' && body.top_logprobs > 0)) {
     throw errors.invalidParameter(body.logprobs === true ? 'logprobs' : 'top_logprobs', 'log probabilities are not available for this model: its answers carry none.');
   }
   for (const legacy of ['functions', 'function_call']) {
     if (body[legacy] != null) throw errors.invalidParameter(legacy, `'${legacy}' is the deprecated form of tools, not supported for this model: send the functions as 'tools' (and 'tool_choice').`);
   }
-  const tools = Array.isArray(body.tools) ? (body.tools as Array<{ function?: { name?: unknown } }>) : [];
-  const choice = body.tool_choice;
-  if (choice === 'required' && tools.length === 0) throw errors.invalidParameter('tool_choice', "a required tool call needs at least one function in 'tools'.");
-  const forced = typeof choice === 'object' && choice !== null ? (choice as { function?: { name?: unknown } }).function?.name : undefined;
-  if (typeof forced === 'string' && !tools.some((t) => t.function?.name === forced)) {
-    throw errors.invalidParameter('tool_choice', `tool_choice names the function '${forced}', which is not in 'tools'.`);
-  }
+  checkToolChoice(parsed.canonical.toolChoice, parsed.canonical.tools ?? []);
 }
 
 /** `data:image/png;base64,…` → base64 source; anything else is a URL the provider fetches. */

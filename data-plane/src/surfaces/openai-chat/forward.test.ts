@@ -3,7 +3,7 @@ import { STREAM_OPENING } from '../../http/exchange.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
 import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
-import { startRawUpstream, type RawHandler, type RawRequest, type RawUpstream } from '../../test-support/raw-upstream.js';
+import { startRawUpstream, streamParts, type RawHandler, type RawRequest, type RawUpstream } from '../../test-support/raw-upstream.js';
 import { afterOpening, postChat, sseData } from '../../test-support/sse.js';
 import { waitFor } from '../../test-support/wait.js';
 import { countTextTokens } from '../../providers/token-estimate.js';
@@ -48,19 +48,6 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
 
   const usageEvent = (res: Response) => waitFor(() => t.cp.acknowledged.get(res.headers.get('x-request-id')!), 'usage event');
 
-  /** Streams `parts` with a short pause between writes, so they arrive as separate reads. */
-  const streamParts = (parts: readonly string[], opts: { end?: boolean; status?: number } = {}): RawHandler => (_req, _body, res) => {
-    res.writeHead(opts.status ?? 200, { 'content-type': 'text/event-stream' });
-    let i = 0;
-    const next = () => {
-      if (i < parts.length) {
-        res.write(parts[i++]);
-        setTimeout(next, 2);
-      } else if (opts.end === false) res.destroy();
-      else res.end();
-    };
-    next();
-  };
 
   it('forwards a plain answer byte for byte and bills the reported usage', async () => {
     const answer = JSON.stringify({ id: 'x', object: 'chat.completion', model: 'up-model', choices: [{ index: 0, message: { role: 'assistant', content: 'hi "usage": {}' }, finish_reason: 'stop' }], usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 } }, null, 2);

@@ -7,6 +7,7 @@ import { items, record } from '../forward/output.js';
 import type { OutputText } from '../../providers/token-estimate.js';
 import type { ForwardCall } from '../types.js';
 import type { FinalUsage } from '../../pipeline/accounting.js';
+import { openAiUsage } from './usage.js';
 
 const DONE = Buffer.from('[DONE]');
 /** The tail of `"usage":{`: the search starts with `g`, rare in SSE JSON, instead of `"`, which is everywhere. */
@@ -228,13 +229,7 @@ class ChatStreamScanner implements StreamScanner {
       created: first.created ?? Math.floor(Date.now() / 1000),
       model: first.model ?? '',
       choices: [],
-      usage: {
-        prompt_tokens: usage.inputTokens,
-        completion_tokens: usage.outputTokens,
-        total_tokens: usage.inputTokens + usage.outputTokens,
-        prompt_tokens_details: { cached_tokens: usage.cacheReadTokens },
-        completion_tokens_details: { reasoning_tokens: usage.reasoningTokens },
-      },
+      usage: openAiUsage(usage),
     };
     return `data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`;
   }

@@ -35,7 +35,7 @@ export const openAiChatSurface: Surface<ParsedChatRequest> = {
       error: (error) => ChatChunkEncoder.error(error.toBody()),
     };
   },
-  refuseTranslated: (parsed) => refuseTranslatedChat(parsed.body),
+  refuseTranslated: refuseTranslatedChat,
   forward: (ex, parsed, call) =>
     forwardOpenAiChat(
       ex,

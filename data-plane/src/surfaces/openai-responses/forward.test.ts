@@ -5,6 +5,7 @@ import { afterOpening } from '../../test-support/sse.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
 import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
+import { streamParts } from '../../test-support/raw-upstream.js';
 import { parseEvents, postResponses } from '../../test-support/sse-events.js';
 import { waitFor } from '../../test-support/wait.js';
 import { countTextTokens } from '../../providers/token-estimate.js';
@@ -101,19 +102,6 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
 
   const usageEvent = (res: Response) => waitFor(() => t.cp.acknowledged.get(res.headers.get('x-request-id')!), 'usage event');
 
-  /** Streams `parts` with a short pause between writes, so they arrive as separate reads. */
-  const streamParts = (parts: readonly string[], opts: { end?: boolean } = {}): Handler => (_req, _body, res) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    let i = 0;
-    const next = () => {
-      if (i < parts.length) {
-        res.write(parts[i++]);
-        setTimeout(next, 2);
-      } else if (opts.end === false) res.destroy();
-      else res.end();
-    };
-    next();
-  };
 
   // What only OpenAI itself can do: stored responses, built-in tools, includes. The gateway must not touch them.
   const stateful = {

@@ -4,6 +4,7 @@ import { errors } from '../../http/errors.js';
 import type { ParsedInbound } from '../types.js';
 import { parseJsonObject, validate } from '../openai-chat/chat-request.js';
 import { check } from './check.js';
+import { checkToolChoice } from '../tool-choice.js';
 import { inputToMessages } from './input-items.js';
 
 /**
@@ -218,7 +219,7 @@ function toCanonical(
 ): CanonicalRequest {
   const choice: { choice?: ToolChoice; tools: z.infer<typeof FunctionTool>[] } =
     request.tool_choice != null ? toToolChoice(request.tool_choice, tools) : { tools };
-  if (choice.choice) checkToolChoice(choice.choice, choice.tools);
+  checkToolChoice(choice.choice, choice.tools);
   const responseFormat = request.text?.format != null ? toResponseFormat(request.text.format) : undefined;
   const reasoning = toReasoning(request.reasoning?.effort);
   const passthrough = passthroughFields(request, json);
@@ -283,16 +284,6 @@ function toToolChoice(
     }
     default:
       throw builtInTool('tool_choice.type', choice.type);
-  }
-}
-
-/** A choice that forces a call must leave a function to call, as OpenAI checks (a 400 naming `tool_choice`). */
-function checkToolChoice(choice: ToolChoice, tools: z.infer<typeof FunctionTool>[]): void {
-  if (choice.type === 'required' && tools.length === 0) {
-    throw errors.invalidParameter('tool_choice', "a required tool call needs at least one function in 'tools'.");
-  }
-  if (choice.type === 'tool' && !tools.some((t) => t.name === choice.name)) {
-    throw errors.invalidParameter('tool_choice', `function '${choice.name}' is not in 'tools'.`);
   }
 }
 
