@@ -49,6 +49,15 @@ export class ChatChunkEncoder {
     return this.choice(`{"tool_calls":[{"index":${index},"function":{"arguments":${JSON.stringify(args)}}}]}`, 'null');
   }
 
+  /** A call of the deprecated `functions` begins: `delta.function_call` with the name, no arguments yet. */
+  functionCallStart(name: string): string {
+    return this.choice(`{"function_call":{"name":${JSON.stringify(name)},"arguments":""}}`, 'null');
+  }
+
+  functionCallDelta(args: string): string {
+    return this.choice(`{"function_call":{"arguments":${JSON.stringify(args)}}}`, 'null');
+  }
+
   /** The chunk that ends the choice: empty delta, the finish reason. */
   finish(finishReason: string): string {
     return this.choice('{}', JSON.stringify(finishReason));

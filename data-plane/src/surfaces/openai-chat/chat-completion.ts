@@ -19,14 +19,25 @@ export interface ChatCompletion {
   model: string;
   choices: Array<{
     index: number;
-    message: { role: 'assistant'; content: string | null; refusal: null; tool_calls?: ToolCallJson[]; reasoning_content?: string };
+    message: {
+      role: 'assistant';
+      content: string | null;
+      refusal: null;
+      tool_calls?: ToolCallJson[];
+      function_call?: ToolCallJson['function'];
+      reasoning_content?: string;
+    };
     logprobs: null;
     finish_reason: string;
   }>;
   usage: OpenAiUsage;
 }
 
-export function chatCompletion(args: { id: string; created: number; model: string; response: CollectedResponse; usage: OpenAiUsage }): ChatCompletion {
+/**
+ * `legacyFunctions`: the request declared `functions`, so a call is answered as OpenAI answers those, in
+ * `message.function_call` (the first call; such a request asks for one at a time) with finish reason `function_call`.
+ */
+export function chatCompletion(args: { id: string; created: number; model: string; response: CollectedResponse; usage: OpenAiUsage; legacyFunctions?: boolean }): ChatCompletion {
   const { blocks, finishReason } = args.response;
   const text = blocks.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('');
   const reasoning = blocks.flatMap((b) => (b.type === 'reasoning' ? [b.text] : [])).join('');
@@ -38,7 +49,7 @@ export function chatCompletion(args: { id: string; created: number; model: strin
     // OpenAI sends null content when the answer is only tool calls.
     content: text === '' && toolCalls.length > 0 ? null : text,
     refusal: null,
-    ...(toolCalls.length > 0 && { tool_calls: toolCalls }),
+    ...(toolCalls.length > 0 && (args.legacyFunctions ? { function_call: toolCalls[0]!.function } : { tool_calls: toolCalls })),
     ...(reasoning !== '' && { reasoning_content: reasoning }),
   };
   return {
@@ -46,7 +57,7 @@ export function chatCompletion(args: { id: string; created: number; model: strin
     object: 'chat.completion',
     created: args.created,
     model: args.model,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: toOpenAiFinishReason(finishReason.unified) }],
+    choices: [{ index: 0, message, logprobs: null, finish_reason: toOpenAiFinishReason(finishReason.unified, args.legacyFunctions) }],
     usage: args.usage,
   };
 }

@@ -51,15 +51,14 @@ const Message = z.looseObject({
   reasoning_content: z.string().nullish(),
 });
 
-const Tool = z.looseObject({
-  type: z.literal('function'),
-  function: z.looseObject({
-    name: z.string().min(1),
-    description: z.string().optional(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
-    strict: z.boolean().nullish(),
-  }),
+const FunctionDefinition = z.looseObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+  strict: z.boolean().nullish(),
 });
+
+const Tool = z.looseObject({ type: z.literal('function'), function: FunctionDefinition });
 
 const ToolChoiceSchema = z.union([
   z.enum(['auto', 'none', 'required']),
@@ -95,6 +94,9 @@ const ChatRequest = z.looseObject({
   response_format: ResponseFormatSchema.nullish(),
   reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']).nullish(),
   n: z.number().int().nullish(),
+  /** The deprecated form of `tools` / `tool_choice`, answered with `message.function_call`. */
+  functions: z.array(FunctionDefinition).nullish(),
+  function_call: z.union([z.enum(['auto', 'none']), z.looseObject({ name: z.string() })]).nullish(),
 });
 type ChatRequest = z.infer<typeof ChatRequest>;
 
@@ -128,6 +130,11 @@ export interface ParsedChatRequest {
   readonly canonical: CanonicalRequest;
   /** The parsed JSON body as the client sent it (for same-protocol forwarding). */
   readonly body: Record<string, unknown>;
+  /**
+   * The request declares its tools as the deprecated `functions`: a translated answer then calls one as
+   * `message.function_call` (`delta.function_call` streamed) with finish reason `function_call`, as OpenAI does.
+   */
+  readonly legacyFunctions: boolean;
 }
 
 class ParsedChat implements ParsedChatRequest {
@@ -140,6 +147,10 @@ class ParsedChat implements ParsedChatRequest {
     readonly includeUsage: boolean,
     readonly user: string | null,
   ) {}
+
+  get legacyFunctions(): boolean {
+    return this.body.functions != null;
+  }
 
   get canonical(): CanonicalRequest {
     return (this.translated ??= toCanonical(validate(ChatRequest, this.body, []), this.stream, this.body));
@@ -213,12 +224,16 @@ function toCanonical(request: ChatRequest, stream: boolean, json: Record<string,
   const passthrough: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(json)) if (!MODELLED.has(k)) passthrough[k] = v;
   const responseFormat = toResponseFormat(request.response_format);
-  return {
-    messages: request.messages.map((m, i) => toCanonicalMessage(m, `messages[${i}]`)),
-    stream,
-    ...(request.tools?.length && { tools: request.tools.map(toTool) }),
+  const tools = legacyTools(request) ?? {
+    ...(request.tools?.length && { tools: request.tools.map((tool) => toTool(tool.function)) }),
     ...(request.tool_choice != null && { toolChoice: toToolChoice(request.tool_choice) }),
     ...(request.parallel_tool_calls != null && { parallelToolCalls: request.parallel_tool_calls }),
+  };
+  const legacyCalls = new LegacyCallIds();
+  return {
+    messages: request.messages.map((m, i) => toCanonicalMessage(m, i, legacyCalls)),
+    stream,
+    ...tools,
     ...(maxTokens != null && { maxOutputTokens: maxTokens }),
     ...(request.temperature != null && { temperature: request.temperature }),
     ...(request.top_p != null && { topP: request.top_p }),
@@ -234,20 +249,59 @@ function toCanonical(request: ChatRequest, stream: boolean, json: Record<string,
 }
 
 /**
+ * The deprecated `functions` / `function_call` as tools: a function call is one call per turn (the legacy answer
+ * has room for one), `function_call: {name}` forces that function. Undefined when the request has no `functions`.
+ */
+function legacyTools(request: ChatRequest): Pick<CanonicalRequest, 'tools' | 'toolChoice' | 'parallelToolCalls'> | undefined {
+  if (request.functions == null) {
+    if (request.function_call != null) throw errors.invalidParameter('function_call', "'function_call' is only allowed when 'functions' are specified.");
+    return undefined;
+  }
+  if (request.tools != null || request.tool_choice != null) {
+    throw errors.invalidParameter('functions', "send either 'tools' (with 'tool_choice') or the deprecated 'functions' (with 'function_call'), not both.");
+  }
+  const choice = request.function_call;
+  return {
+    ...(request.functions.length > 0 && { tools: request.functions.map(toTool) }),
+    ...(choice != null && { toolChoice: typeof choice === 'string' ? { type: choice } : { type: 'tool', name: choice.name } }),
+    parallelToolCalls: false,
+  };
+}
+
+/**
+ * Ids for the legacy function calls of a history, which have none: an assistant's `function_call` at
+ * `messages[i]` is `call_<i>_<name>`, and the next `function` message of that name answers it. Providers that pair
+ * results with calls by id (Anthropic, Bedrock) then see each call answered once, even when a function was called
+ * more than once in the conversation.
+ */
+class LegacyCallIds {
+  private readonly open = new Map<string, string[]>();
+
+  call(name: string, at: number): string {
+    const id = `call_${at}_${name}`;
+    const ids = this.open.get(name);
+    if (ids) ids.push(id);
+    else this.open.set(name, [id]);
+    return id;
+  }
+
+  result(name: string): string {
+    return this.open.get(name)?.shift() ?? `call_${name}`;
+  }
+}
+
+/**
  * What a chat request may ask that a translated answer cannot give, each a 400 naming the parameter, as OpenAI
- * would answer it rather than silently leaving it out: log probabilities (the canonical form has none), the
- * deprecated `functions` / `function_call` (answered in a form of their own, which translated answers do not
- * take; `tools` say the same), and a tool choice that leaves nothing to call.
+ * would answer it rather than silently leaving it out: log probabilities (the canonical form has none), and a
+ * tool choice that leaves nothing to call.
  */
 export function refuseTranslatedChat(parsed: ParsedChatRequest): void {
   const { body } = parsed;
   if (body.logprobs === true || (typeof body.top_logprobs === 'number' && body.top_logprobs > 0)) {
     throw errors.invalidParameter(body.logprobs === true ? 'logprobs' : 'top_logprobs', 'log probabilities are not available for this model: its answers carry none.');
   }
-  for (const legacy of ['functions', 'function_call']) {
-    if (body[legacy] != null) throw errors.invalidParameter(legacy, `'${legacy}' is the deprecated form of tools, not supported for this model: send the functions as 'tools' (and 'tool_choice').`);
-  }
-  checkToolChoice(parsed.canonical.toolChoice, parsed.canonical.tools ?? []);
+  const { toolChoice, tools } = parsed.canonical;
+  checkToolChoice(toolChoice, tools ?? [], parsed.legacyFunctions ? 'function_call' : 'tool_choice');
 }
 
 /** `data:image/png;base64,…` → base64 source; anything else is a URL the provider fetches. */
@@ -297,7 +351,8 @@ function filePart(item: unknown, at: string): FilePart {
   return part;
 }
 
-function toCanonicalMessage(message: z.infer<typeof Message>, at: string): Message {
+function toCanonicalMessage(message: z.infer<typeof Message>, index: number, legacyCalls: LegacyCallIds): Message {
+  const at = `messages[${index}]`;
   const name = message.name !== undefined ? { name: message.name } : {};
   switch (message.role) {
     case 'system':
@@ -313,14 +368,15 @@ function toCanonicalMessage(message: z.infer<typeof Message>, at: string): Messa
         content.push({ type: 'tool-call', id: call.id, name: call.function.name, arguments: call.function.arguments });
       }
       if (message.function_call) {
-        content.push({ type: 'tool-call', id: `call_${message.function_call.name}`, name: message.function_call.name, arguments: message.function_call.arguments });
+        const { name: fn, arguments: args } = message.function_call;
+        content.push({ type: 'tool-call', id: legacyCalls.call(fn, index), name: fn, arguments: args });
       }
       return { role: 'assistant', content, ...name };
     }
     case 'tool':
     case 'function': {
       // `function` is the legacy form of `tool`, identified by name instead of id.
-      const toolCallId = message.tool_call_id ?? (message.name !== undefined ? `call_${message.name}` : '');
+      const toolCallId = message.tool_call_id ?? (message.name !== undefined ? legacyCalls.result(message.name) : '');
       if (toolCallId === '') throw errors.invalidParameter('messages', "tool messages need a 'tool_call_id'.");
       return {
         role: 'tool',
@@ -330,8 +386,7 @@ function toCanonicalMessage(message: z.infer<typeof Message>, at: string): Messa
   }
 }
 
-function toTool(tool: z.infer<typeof Tool>): ToolDefinition {
-  const fn = tool.function;
+function toTool(fn: z.infer<typeof FunctionDefinition>): ToolDefinition {
   return {
     name: fn.name,
     ...(fn.description !== undefined && { description: fn.description }),

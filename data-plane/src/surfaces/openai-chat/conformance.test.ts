@@ -135,19 +135,88 @@ describe('parameters a translated model cannot honour', () => {
     });
     expect(completion.choices[0]!.message.tool_calls?.length ?? 0).toBeLessThanOrEqual(1);
   });
+});
 
-  // OpenAI still serves the deprecated `functions` / `function_call` parameters (the request's tools in their legacy form,
-  // answered with message.function_call; https://platform.openai.com/docs/api-reference/chat/create#chat-create-functions),
-  // and older LangChain / LlamaIndex code sends them. Translated, they are dropped silently: the model never sees the
-  // function and answers in text. Either map them to tools or refuse them with a 400 naming `functions`.
-  it('legacy functions + function_call reach the model as a tool, or are refused with a 400', async () => {
-    const { status, json } = await post({
-      model: 'c-anthropic',
-      messages: [{ role: 'user', content: 'Weather in Paris?' }],
-      functions: [weather.function],
-      function_call: { name: 'get_weather' },
-    });
-    expect({ status, param: json.error?.param, message: json.error?.message }).toEqual({ status: 400, param: 'functions', message: expect.stringContaining("send the functions as 'tools'") });
+describe('the deprecated functions / function_call', () => {
+  // OpenAI still serves the deprecated `functions` / `function_call` parameters (the request's tools in their legacy
+  // form, answered with message.function_call and finish_reason "function_call", one call per turn, streamed as
+  // delta.function_call; https://platform.openai.com/docs/api-reference/chat/create#chat-create-functions), and older
+  // LangChain / LlamaIndex code sends them. Behind a translation they are tools, and the answer is in the legacy form.
+  const call = { name: 'get_weather', arguments: '{"city":"Paris"}' };
+  const twoCalls: Script = { toolCalls: [call, { name: 'get_weather', arguments: '{"city":"Rome"}' }] };
+
+  it('reach the model as a tool, forced by function_call {name}, one call at a time; answered as message.function_call', async () => {
+    for (const name of ['c-anthropic', 'c-gemini', 'c-bedrock']) {
+      const completion = await openai.chat.completions.create({
+        model: name,
+        messages: ask(twoCalls),
+        functions: [weather.function],
+        function_call: { name: 'get_weather' },
+      });
+      const choice = completion.choices[0]!;
+      expect({ finish: choice.finish_reason, call: choice.message.function_call, toolCalls: choice.message.tool_calls }, name).toEqual({
+        finish: 'function_call',
+        call,
+        toolCalls: undefined,
+      });
+    }
+    // What each provider was asked: the function as a tool, that tool forced, no parallel calls where there is a switch.
+    expect(lastAnthropicBody().tools.map((t: { name: string }) => t.name)).toEqual(['get_weather']);
+    expect(lastAnthropicBody().tool_choice).toEqual({ type: 'tool', name: 'get_weather', disable_parallel_tool_use: true });
+    expect(lastGeminiBody().toolConfig.functionCallingConfig).toEqual({ mode: 'ANY', allowedFunctionNames: ['get_weather'] });
+    expect(lastBedrockBody().toolConfig.toolChoice).toEqual({ tool: { name: 'get_weather' } });
+  });
+
+  it('stream as delta.function_call, the SDK assembling the call', async () => {
+    for (const name of ['c-anthropic', 'c-gemini', 'c-bedrock']) {
+      const stream = openai.chat.completions.stream({ model: name, messages: ask(twoCalls), functions: [weather.function] });
+      const chunks: OpenAI.ChatCompletionChunk[] = [];
+      stream.on('chunk', (chunk) => chunks.push(chunk));
+      const final = await stream.finalChatCompletion();
+      expect({ finish: final.choices[0]!.finish_reason, call: final.choices[0]!.message.function_call }, name).toEqual({ finish: 'function_call', call });
+      expect(chunks.some((c) => c.choices[0]?.delta.tool_calls), name).toBe(false);
+      expect(chunks.filter((c) => c.choices[0]?.delta.function_call?.name).map((c) => c.choices[0]!.delta.function_call!.name), name).toEqual(['get_weather']);
+    }
+  });
+
+  it('function_call "none" lets the model answer in text; "auto" lets it call', async () => {
+    const text = await openai.chat.completions.create({ model: 'c-anthropic', messages: ask({ text: 'No call.' }), functions: [weather.function], function_call: 'none' });
+    expect({ finish: text.choices[0]!.finish_reason, content: text.choices[0]!.message.content }).toEqual({ finish: 'stop', content: 'No call.' });
+    expect(lastAnthropicBody().tool_choice).toMatchObject({ type: 'none' });
+    const called = await openai.chat.completions.create({ model: 'c-gemini', messages: ask({ toolCalls: [call] }), functions: [weather.function], function_call: 'auto' });
+    expect(called.choices[0]!.message.function_call).toEqual(call);
+  });
+
+  // A legacy history names calls and results by function, not by id; Anthropic and Bedrock pair tool_use and
+  // tool_result by id, and Anthropic refuses a history with two tool_use blocks of one id.
+  it('a history calling one function twice reaches Claude with each call and its result paired by a distinct id', async () => {
+    const messages = [
+      { role: 'user' as const, content: 'Weather in Paris, then Rome?' },
+      { role: 'assistant' as const, content: null, function_call: call },
+      { role: 'function' as const, name: 'get_weather', content: '21°C' },
+      { role: 'assistant' as const, content: null, function_call: { name: 'get_weather', arguments: '{"city":"Rome"}' } },
+      { role: 'function' as const, name: 'get_weather', content: '25°C' },
+    ];
+    const completion = await openai.chat.completions.create({ model: 'c-anthropic', messages, functions: [weather.function] });
+    expect(completion.choices[0]!.finish_reason).toBe('stop');
+    const blocks = (lastAnthropicBody().messages as { content: { type: string; id?: string; tool_use_id?: string; content?: unknown }[] }[]).flatMap((m) => m.content);
+    const uses = blocks.filter((b) => b.type === 'tool_use').map((b) => b.id);
+    const results = blocks.filter((b) => b.type === 'tool_result').map((b) => b.tool_use_id);
+    expect(new Set(uses).size).toBe(2);
+    expect(results).toEqual(uses);
+  });
+
+  it('refused with a 400 naming the parameter: both tools and functions, function_call without functions or naming another', async () => {
+    const base = { model: 'c-anthropic', messages: [{ role: 'user', content: 'Weather in Paris?' }] };
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ functions: [weather.function], tools: [weather] }, 'functions', "not both"],
+      [{ function_call: 'auto' }, 'function_call', "only allowed when 'functions'"],
+      [{ functions: [weather.function], function_call: { name: 'get_time' } }, 'function_call', "function 'get_time' is not in 'functions'"],
+    ];
+    for (const [extra, param, message] of cases) {
+      const { status, json } = await post({ ...base, ...extra });
+      expect({ status, param: json.error?.param, message: json.error?.message }, JSON.stringify(extra)).toEqual({ status: 400, param, message: expect.stringContaining(message) });
+    }
   });
 });
 

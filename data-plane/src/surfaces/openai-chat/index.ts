@@ -15,23 +15,39 @@ export const openAiChatSurface: Surface<ParsedChatRequest> = {
   renderError: renderOpenAiError,
   credential: openAiCredential,
   parse: (body) => parseChatRequest(body),
-  respond: (response, meta, _parsed, usage) =>
-    chatCompletion({ id: completionId(meta.requestId), created: meta.created, model: meta.model, response, usage: openAiUsage(usage) }),
+  respond: (response, meta, parsed, usage) =>
+    chatCompletion({
+      id: completionId(meta.requestId),
+      created: meta.created,
+      model: meta.model,
+      response,
+      usage: openAiUsage(usage),
+      legacyFunctions: parsed.legacyFunctions,
+    }),
   streamEncoder(meta, parsed) {
     const chunks = new ChatChunkEncoder(completionId(meta.requestId), meta.created, meta.model, parsed.includeUsage);
+    const { legacyFunctions } = parsed;
+    // The deprecated `functions` are answered with one `function_call`: the first call's (one is asked for).
+    let functionCall: number | undefined;
     return {
       start: () => chunks.role(),
       content(event) {
         switch (event.type) {
           case 'text-delta': return chunks.delta(event.text);
           case 'reasoning-delta': return chunks.reasoning(event.text);
-          case 'tool-call-start': return chunks.toolCallStart(event.index, event.id, event.name);
-          case 'tool-call-delta': return chunks.toolCallDelta(event.index, event.argumentsDelta);
+          case 'tool-call-start':
+            if (!legacyFunctions) return chunks.toolCallStart(event.index, event.id, event.name);
+            if (functionCall !== undefined) return '';
+            functionCall = event.index;
+            return chunks.functionCallStart(event.name);
+          case 'tool-call-delta':
+            if (!legacyFunctions) return chunks.toolCallDelta(event.index, event.argumentsDelta);
+            return event.index === functionCall ? chunks.functionCallDelta(event.argumentsDelta) : '';
           // Signatures and redacted reasoning have no place in OpenAI chat; tool calls end implicitly.
           default: return '';
         }
       },
-      finish: (reason, usage) => chunks.finish(toOpenAiFinishReason(reason.unified)) + chunks.usage(openAiUsage(usage)) + ChatChunkEncoder.DONE,
+      finish: (reason, usage) => chunks.finish(toOpenAiFinishReason(reason.unified, legacyFunctions)) + chunks.usage(openAiUsage(usage)) + ChatChunkEncoder.DONE,
       error: (error) => ChatChunkEncoder.error(error.toBody()),
     };
   },
