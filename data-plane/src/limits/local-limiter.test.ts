@@ -21,6 +21,28 @@ describe('LocalLimiter', () => {
     expect(await burst(minute + 59_900, 60)).toBe(59);
   });
 
+  it('frees a parallel slot whose lease lapsed, oldest first, with slots settled out of order between', async () => {
+    const limiter = new LocalLimiter({ leaseMs: 1_000 });
+    const key = testSubject({ parallel: 3 });
+    const admit = async (nowMs: number) => {
+      const result = await limiter.admit(admitInput([key], { nowMs }));
+      return result.ok ? result.ticket : undefined;
+    };
+    const a = await admit(minute);
+    const b = await admit(minute + 100);
+    expect([a, b, await admit(minute + 200)].every(Boolean)).toBe(true);
+    expect(await admit(minute + 999)).toBeUndefined();
+    // a's lease lapsed (it never settled): its slot is free.
+    expect(await admit(minute + 1_050)).toBeDefined();
+    // b settles (a slot from the middle of the set), one more fits; then the set is full again.
+    await limiter.settle(b!, { tokens: 0, nanos: 0n, nowMs: minute + 1_100 });
+    expect(await admit(minute + 1_150)).toBeDefined();
+    expect(await admit(minute + 1_160)).toBeUndefined();
+    // The third slot (taken at +200) lapses next.
+    expect(await admit(minute + 1_250)).toBeDefined();
+    expect(await admit(minute + 1_260)).toBeUndefined();
+  });
+
   it('lets go of counters of idle subjects', async () => {
     const limiter = new LocalLimiter({ leaseMs: 120_000 });
     for (let i = 0; i < 1_000; i++) {

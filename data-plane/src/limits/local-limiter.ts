@@ -136,11 +136,20 @@ export class LocalLimiter implements LimiterBackend {
     else this.windows.set(key, state);
   }
 
-  /** The set's unexpired slots (expired ones dropped), or undefined when none is left. */
+  /**
+   * The set's unexpired slots (expired ones dropped), or undefined when none is left. Slots are taken with one lease
+   * length from a clock that only moves forward, so a set (a Map, in insertion order) holds them in order of expiry:
+   * only its expired head is visited, not every request in flight (hundreds under a high parallel limit) on every
+   * admit. Should the clock step back, a slot taken then expires a little late; the lease only catches requests
+   * that never settle.
+   */
   private liveSlots(key: string, now: number): Map<string, number> | undefined {
     const slots = this.inFlight.get(key);
     if (slots === undefined) return undefined;
-    for (const [requestId, expiresAtMs] of slots) if (expiresAtMs <= now) slots.delete(requestId);
+    for (const [requestId, expiresAtMs] of slots) {
+      if (expiresAtMs > now) break;
+      slots.delete(requestId);
+    }
     if (slots.size > 0) return slots;
     this.inFlight.delete(key);
     return undefined;

@@ -1,5 +1,6 @@
 /**
- * The Redis limiter alone, in one process: `tsx data-plane/src/test-support/limiter-micro.ts [concurrency=64] [seconds=4] [rounds=3]`.
+ * The Redis limiter alone, in one process: `tsx data-plane/src/test-support/limiter-micro.ts [concurrency=64] [seconds=4] [rounds=3]`
+ * (`LIMITER=local`: the in-process limiter instead, Redis's column then zero).
  * `concurrency` loops each admit a request (one key subject with rpm, tpm, parallel and a daily budget, as
  * the bench's limited key), let a turn pass, and settle it with a different cost, as the data plane does. Prints the
  * process's CPU per admit+settle (what the data plane pays for Redis-backed limits), Redis's own CPU per pair (from
@@ -11,11 +12,12 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { failFastRedis } from '../redis/connection.js';
 import { RedisLimiter } from '../limits/redis-limiter.js';
+import { LocalLimiter } from '../limits/local-limiter.js';
 import type { LimitSubject } from '../limits/types.js';
 
 const [conc = '64', seconds = '4', rounds = '3'] = process.argv.slice(2);
 const redis = failFastRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { commandTimeoutMs: 1_000 });
-const limiter = new RedisLimiter(redis, { keyPrefix: `tg-micro-${randomUUID().slice(0, 8)}:` });
+const limiter = process.env.LIMITER === 'local' ? new LocalLimiter() : new RedisLimiter(redis, { keyPrefix: `tg-micro-${randomUUID().slice(0, 8)}:` });
 const dayEnd = Date.now() + 86_400_000;
 const subject: LimitSubject = {
   kind: 'key',
@@ -59,3 +61,5 @@ for (let r = 0; r < Number(rounds) + 1; r++) {
   if (r > 0) console.log(JSON.stringify({ concurrency: Number(conc), pairs, pairsPerSec: Math.round((pairs / ms) * 1000), cpuUsPerPair: +((used.user + used.system) / pairs).toFixed(2), redisCpuUsPerPair: +(redisUs / pairs).toFixed(2) }));
 }
 await limiter.close();
+// The in-process limiter leaves the connection (used for Redis's CPU figures) open.
+if (redis.status !== 'end') redis.disconnect();
