@@ -55,9 +55,12 @@ async function main(): Promise<void> {
   const streamBody = (gap: number) => JSON.stringify({ model: 'bench-gpt', stream: true, bench_gap_ms: gap, messages: [{ role: 'user', content: 'Count.' }] });
   const summary: Record<string, unknown> = {};
   let gatewayRequests = 0;
-  const counted = async <R extends { requests?: number; completed?: number }>(t: Target, r: Promise<R>): Promise<R> => {
+  /** Streams that failed outright, by target (see `StreamResult.failures`): printed after the streaming tables. */
+  const streamFailures = new Map<string, string[]>();
+  const counted = async <R extends { requests?: number; completed?: number; failures?: string[] }>(t: Target, r: Promise<R>): Promise<R> => {
     const result = await r;
     if (t.name === 'gateway') gatewayRequests += result.requests ?? result.completed ?? 0;
+    if (result.failures?.length) streamFailures.set(t.name, [...(streamFailures.get(t.name) ?? []), ...result.failures]);
     return result;
   };
 
@@ -165,6 +168,9 @@ async function main(): Promise<void> {
       ['0 ms gaps, wrk: gw CPU ms/stream', '', f(wgCpu, 4), `capacity ${f(1000 / wgCpu, 0)}/s`],
       ['0 ms gaps: every stream complete', '', '', nodeOk && wrkIncomplete === 0 ? 'yes' : `NO (${wrkIncomplete} wrk incomplete/errors)`],
     ]));
+    for (const [name, failures] of streamFailures) {
+      console.log(`streams that failed (${name}): ${failures.length}, first: ${failures[0]}`);
+    }
 
     // 4. Rate limits and budgets on the request path, counted in process and in Redis (BENCH_LIMITS=0 skips it).
     if (process.env.BENCH_LIMITS !== '0') {
