@@ -6,7 +6,7 @@ import type { FinalUsage } from '../../pipeline/accounting.js';
 import type { ProviderTarget } from '../../providers/types.js';
 import { deadlines, TICK_MS, type Watched } from '../../upstream/deadlines.js';
 import { toProviderError } from '../../upstream/errors.js';
-import { parseRawHeaders, rawHeaderValue, upstreamDispatch, type RawUpstreamHandler } from '../../upstream/http.js';
+import { parseRawHeaders, rawHeaderValue, staleConnection, upstreamDispatch, type RawUpstreamHandler } from '../../upstream/http.js';
 import { undici } from '../../upstream/undici.js';
 import type { UsageOutcome } from '../../usage/recorder.js';
 import type { ForwardCall } from '../types.js';
@@ -167,6 +167,15 @@ function forwardOnce(ex: Exchange, request: Forwardable, call: ForwardCall, stre
 
 type Mode = 'waiting' | 'json' | 'error' | 'stream' | 'done';
 
+/** What `ForwardedCall.start` dispatches. */
+interface UpstreamSend {
+  url: string;
+  headers: string[];
+  body: string;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+}
+
 /** One forwarded request: undici's handler for the upstream exchange, and the client's response. */
 class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
   private mode: Mode = 'waiting';
@@ -200,6 +209,8 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
   private flushTask: (() => void) | undefined;
   /** Waiting for headers until then (ms since the epoch; 0: not on a connection yet, or no timeout). */
   private headersDeadline = 0;
+  /** The request as dispatched, until it has been sent once more (`staleConnection`); then undefined. */
+  private sent: UpstreamSend | undefined;
   /** When body data last arrived (or reading resumed), on the deadlines' clock. */
   private lastData = 0;
   watchSlot = -1;
@@ -217,13 +228,14 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     private readonly streamOptions: boolean,
   ) {}
 
-  start(req: { url: string; headers: string[]; body: string; headersTimeoutMs: number; bodyTimeoutMs: number }): Promise<ForwardResult> {
+  start(req: UpstreamSend): Promise<ForwardResult> {
     const promise = new Promise<ForwardResult>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
     this.ex.setAbortListener(this);
     deadlines.watch(this);
+    this.sent = req;
     upstreamDispatch(req, this);
     return promise;
   }
@@ -308,6 +320,15 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
   }
 
   onError(err: Error): void {
+    if (this.mode === 'waiting' && this.sent !== undefined && !this.ex.aborted && staleConnection(err)) {
+      // The pooled connection was closed under the request: once more at once, on another (`staleConnection`).
+      const req = this.sent;
+      this.sent = undefined;
+      this.abortUpstream = undefined;
+      this.headersDeadline = 0;
+      upstreamDispatch(req, this);
+      return;
+    }
     this.ex.clearAbortListener(this);
     deadlines.unwatch(this);
     const mode = this.mode;
