@@ -268,6 +268,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true; // informational; the real headers follow
+    this.sent = undefined; // (a large body need not be kept for the rest of a long stream)
     this.status = statusCode;
     this.resumeUpstream = resume;
     this.lastData = deadlines.now();
