@@ -42,6 +42,24 @@ async function alternating<T extends Target, R>(targets: readonly T[], measure: 
   return runs;
 }
 
+/**
+ * How the machine's cores idle (the cpuidle driver; a KVM guest's halt-polling window): a core woken from a halt
+ * answers later than one still polling, and the gateway's path crosses cores where direct does not, so the time to
+ * first token depends on it (docs/performance.md, eleventh session). Empty where /sys does not say.
+ */
+function idleStates(): string {
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const driver = read('/sys/devices/system/cpu/cpuidle/current_driver');
+  const poll = read('/sys/module/haltpoll/parameters/guest_halt_poll_ns');
+  return driver === undefined ? '' : `, cpuidle ${driver}${poll === undefined ? '' : ` (guest_halt_poll_ns ${poll})`}`;
+}
+
 async function main(): Promise<void> {
   requireWrk();
   const stack = await startBenchStack(process.env.BENCH_DP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_DP_NODE_OPTIONS } : {});
@@ -66,7 +84,7 @@ async function main(): Promise<void> {
 
   try {
     const cpuInfo = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
-    console.log(`Tollgate benchmark: ${new Date().toISOString()}, node ${process.version}, ${cpuInfo}`);
+    console.log(`Tollgate benchmark: ${new Date().toISOString()}, node ${process.version}, ${cpuInfo}${idleStates()}`);
     console.log(
       `data plane pinned to core 0 (pid ${pid}${process.env.BENCH_DP_NODE_OPTIONS ? `, NODE_OPTIONS=${process.env.BENCH_DP_NODE_OPTIONS}` : ''}); ` +
         `load client, upstream and control plane on core 1; usage → ${stack.usage ? 'bench sink' : 'control plane + PostgreSQL'}; ` +
