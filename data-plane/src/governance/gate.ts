@@ -55,7 +55,7 @@ export function refusalError(refusal: Refusal, input: AdmitInput): HttpError {
       // Null: the reservation alone is more than the limit, so no wait helps (OpenAI answers "Request too large").
       return retry === null
         ? errors.rateLimited(
-            `Request too large for ${subject.label}: it reserves ${input.reserveTokens} tokens (prompt estimate plus max_tokens), more than the limit of ${refusal.limit} tokens per minute. Send a smaller prompt or a lower max_tokens.`,
+            `Request too large for ${subject.label}: it reserves ${input.reserveTokens} tokens (prompt estimate plus max_tokens per choice), more than the limit of ${refusal.limit} tokens per minute. Send a smaller prompt or a lower max_tokens.`,
             'rate_limit_exceeded',
             null,
           )

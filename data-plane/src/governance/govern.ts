@@ -96,7 +96,7 @@ export async function admitGoverned(
 
   const countsTokens = subjects.some((x) => x.tpm !== null || x.budget !== null);
   const inputTokens = countsTokens ? roughBodyTokens(parsed.body) : 0;
-  const outputTokens = countsTokens ? (maxOutputTokens(parsed.body) ?? gov.defaultReserveOutputTokens) : 0;
+  const outputTokens = countsTokens ? (maxOutputTokens(parsed.body) ?? gov.defaultReserveOutputTokens) * choicesAsked(parsed.body) : 0;
   const reserveNanos = subjects.some((x) => x.budget !== null) ? estimateCostNanos(deploymentPrice(model), inputTokens, outputTokens) : 0n;
   const admitted = await admitRequest(gov.limiter, { requestId: ex.requestId, subjects, reserveTokens: inputTokens + outputTokens, reserveNanos, nowMs: now });
   ex.extraHeaders = admitted.headers;
@@ -116,6 +116,12 @@ export function requestTags(key: RuntimeKey, own: readonly string[]): Set<string
   for (const tag of key.settings.tags ?? []) tags.add(tag);
   for (const tag of key.team?.tags ?? []) tags.add(tag);
   return tags;
+}
+
+/** How many choices the request asks for (chat's `n`): each may take the whole output cap. */
+export function choicesAsked(body: Record<string, unknown>): number {
+  const n = body.n;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n > 1 ? n : 1;
 }
 
 /** The request's own output cap, under any of the names the protocols use. */

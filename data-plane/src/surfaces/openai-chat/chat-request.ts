@@ -195,8 +195,6 @@ export function parseChatRequest(body: Buffer, model?: string): ParsedChatReques
   for (const name of ['model', 'messages']) if (json[name] == null) throw errors.missingParameter(name);
   // The common case is checked by hand; anything unusual goes through the schema, which names what is wrong.
   if (!headLooksValid(json)) validate(ChatHead, json, []);
-  const n = json.n as number | null | undefined;
-  if (n != null && n > 1) throw errors.invalidParameter('n', 'Tollgate supports only n=1.');
   const stream = json.stream === true;
   const options = json.stream_options as { include_usage?: boolean | null } | null | undefined;
   return new ParsedChat(json, json.model as string, stream, stream && options?.include_usage === true, (json.user as string | null | undefined) ?? null);
@@ -292,11 +290,15 @@ class LegacyCallIds {
 
 /**
  * What a chat request may ask that a translated answer cannot give, each a 400 naming the parameter, as OpenAI
- * would answer it rather than silently leaving it out: log probabilities (the canonical form has none), and a
- * tool choice that leaves nothing to call.
+ * would answer it rather than silently leaving it out: more than one choice (`n`; forwarded to an OpenAI-protocol
+ * deployment, it is the provider's), log probabilities (the canonical form has none), and a tool choice that leaves
+ * nothing to call.
  */
 export function refuseTranslatedChat(parsed: ParsedChatRequest): void {
   const { body } = parsed;
+  if (typeof body.n === 'number' && body.n > 1) {
+    throw errors.invalidParameter('n', 'this model gives one choice per request: send n=1 (or n requests).');
+  }
   if (body.logprobs === true || (typeof body.top_logprobs === 'number' && body.top_logprobs > 0)) {
     throw errors.invalidParameter(body.logprobs === true ? 'logprobs' : 'top_logprobs', 'log probabilities are not available for this model: its answers carry none.');
   }

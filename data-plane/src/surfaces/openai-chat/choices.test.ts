@@ -1,0 +1,90 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
+import { fixtureSnapshot, key, KEYS, model } from '../../test-support/fixtures.js';
+import { startRawUpstream, type RawUpstream } from '../../test-support/raw-upstream.js';
+import { waitFor } from '../../test-support/wait.js';
+
+const TPM_KEY = 'sk-tg-tpm-0000000000000000000000000000000000';
+
+/**
+ * OpenAI chat's `n` (several choices per request: evals, best-of sampling). OpenAI and compatible servers answer it,
+ * so a forwarded request keeps it; a translated model gives one choice, so there it is a 400 naming `n`. Each choice
+ * may take the whole `max_tokens`, so a token limit reserves that much for each.
+ */
+describe('chat completions with n choices', () => {
+  let t: TestDataPlane;
+  let upstream: RawUpstream;
+
+  beforeAll(async () => {
+    // An OpenAI-compatible server that answers `n` choices, "choice <i>" each, usage over all of them.
+    upstream = await startRawUpstream((_req, body, res) => {
+      const n = typeof body.n === 'number' ? body.n : 1;
+      const usage = { prompt_tokens: 8, completion_tokens: 2 * n, total_tokens: 8 + 2 * n };
+      const head = { id: 'c1', created: 1, model: 'up' };
+      if (body.stream === true) {
+        const chunk = (choices: object[], extra: object = {}) => `data: ${JSON.stringify({ ...head, object: 'chat.completion.chunk', choices, ...extra })}\n\n`;
+        let out = '';
+        for (let i = 0; i < n; i++) out += chunk([{ index: i, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
+        for (let i = 0; i < n; i++) out += chunk([{ index: i, delta: { content: `choice ${i}` }, finish_reason: null }]);
+        for (let i = 0; i < n; i++) out += chunk([{ index: i, delta: {}, finish_reason: 'stop' }]);
+        out += chunk([], { usage }) + 'data: [DONE]\n\n';
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(out);
+        return;
+      }
+      const choices = Array.from({ length: n }, (_, i) => ({ index: i, message: { role: 'assistant', content: `choice ${i}` }, finish_reason: 'stop' }));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ...head, object: 'chat.completion', choices, usage }));
+    });
+    const snapshot = fixtureSnapshot();
+    snapshot.models.push(model({ id: 'n1', name: 'compat', provider: 'openai_compatible', providerModel: 'up-model', apiBase: `${upstream.origin}/v1` }));
+    snapshot.keys.push(key(TPM_KEY, { id: 'k-tpm', teamId: 't1', tpmLimit: 1_000 }));
+    t = await startTestDataPlane({ snapshot });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await upstream?.close();
+  });
+  beforeEach(() => {
+    upstream.received.length = 0;
+  });
+
+  const openai = (apiKey: string = KEYS.full) => new OpenAI({ apiKey, baseURL: `${t.baseUrl}/v1`, maxRetries: 0 });
+
+  it('forwarded: every choice reaches the client, plain and streamed, billed by the usage over all of them', async () => {
+    const { data, response } = await openai().chat.completions.create({ model: 'compat', messages: [{ role: 'user', content: 'hi' }], n: 3 }).withResponse();
+    expect(data.choices.map((c) => c.message.content)).toEqual(['choice 0', 'choice 1', 'choice 2']);
+    expect(upstream.received[0]!.body.n).toBe(3);
+    const event = await waitFor(() => t.cp.acknowledged.get(response.headers.get('x-request-id')!), 'usage event');
+    expect({ status: event.status, completion: event.completionTokens, estimated: event.estimated }).toEqual({ status: 'success', completion: 6, estimated: false });
+
+    const texts = ['', ''];
+    const stream = await openai().chat.completions.create({ model: 'compat', messages: [{ role: 'user', content: 'hi' }], n: 2, stream: true });
+    for await (const chunk of stream) for (const choice of chunk.choices) texts[choice.index] += choice.delta.content ?? '';
+    expect(texts).toEqual(['choice 0', 'choice 1']);
+  });
+
+  it('translated: a 400 naming n, before any provider is called', async () => {
+    const err = await openai()
+      .chat.completions.create({ model: 'mock-gpt', messages: [{ role: 'user', content: 'hi' }], n: 2 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('n');
+    // n=1 is a plain request.
+    const one = await openai().chat.completions.create({ model: 'mock-gpt', messages: [{ role: 'user', content: 'hi' }], n: 1 });
+    expect(one.choices).toHaveLength(1);
+  });
+
+  it('a token limit reserves max_tokens for each choice', async () => {
+    // 400 output tokens fit a limit of 1,000 tokens a minute; three choices of 400 do not.
+    const err = await openai(TPM_KEY)
+      .chat.completions.create({ model: 'compat', messages: [{ role: 'user', content: 'hi' }], max_tokens: 400, n: 3 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((err as Error).message).toMatch(/Request too large .* reserves 1\d{3} tokens/);
+    expect(upstream.received).toHaveLength(0);
+    const ok = await openai(TPM_KEY).chat.completions.create({ model: 'compat', messages: [{ role: 'user', content: 'hi' }], max_tokens: 400, n: 2 });
+    expect(ok.choices).toHaveLength(2);
+  });
+});
