@@ -118,10 +118,14 @@ export function requestTags(key: RuntimeKey, own: readonly string[]): Set<string
   return tags;
 }
 
-/** How many choices the request asks for (chat's `n`): each may take the whole output cap. */
+/**
+ * How many answers the request asks for, each of which may take the whole output cap: `n` choices (chat, legacy
+ * completions), or `best_of` generated to pick them from, for each of several prompts (legacy completions).
+ */
 export function choicesAsked(body: Record<string, unknown>): number {
-  const n = body.n;
-  return typeof n === 'number' && Number.isSafeInteger(n) && n > 1 ? n : 1;
+  const count = (value: unknown) => (typeof value === 'number' && Number.isSafeInteger(value) && value > 1 ? value : 1);
+  const prompts = Array.isArray(body.prompt) && body.prompt.length > 1 && typeof body.prompt[0] !== 'number' ? body.prompt.length : 1;
+  return Math.max(count(body.n), count(body.best_of)) * prompts;
 }
 
 /** The request's own output cap, under any of the names the protocols use. */

@@ -8,9 +8,10 @@ import { waitFor } from '../../test-support/wait.js';
 const TPM_KEY = 'sk-tg-tpm-0000000000000000000000000000000000';
 
 /**
- * OpenAI chat's `n` (several choices per request: evals, best-of sampling). OpenAI and compatible servers answer it,
- * so a forwarded request keeps it; a translated model gives one choice, so there it is a 400 naming `n`. Each choice
- * may take the whole `max_tokens`, so a token limit reserves that much for each.
+ * Several answers per request: chat's `n` (evals, best-of sampling), and legacy completions' `n`, `best_of`, several
+ * prompts, with `echo` and `logprobs`. OpenAI and compatible servers answer them, so a forwarded request keeps them; a
+ * translated model gives one choice, so there each is a 400 naming it. Each answer may take the whole `max_tokens`,
+ * so a token limit reserves that much for each.
  */
 describe('chat completions with n choices', () => {
   let t: TestDataPlane;
@@ -18,8 +19,23 @@ describe('chat completions with n choices', () => {
 
   beforeAll(async () => {
     // An OpenAI-compatible server that answers `n` choices, "choice <i>" each, usage over all of them.
-    upstream = await startRawUpstream((_req, body, res) => {
+    upstream = await startRawUpstream((req, body, res) => {
       const n = typeof body.n === 'number' ? body.n : 1;
+      if (req.url?.endsWith('/completions') && !req.url.endsWith('/chat/completions')) {
+        // Legacy completions (vLLM's): a choice per prompt and n, echo and log probabilities as asked.
+        const prompts = Array.isArray(body.prompt) ? (body.prompt as string[]) : [body.prompt as string];
+        const choices = prompts.flatMap((prompt, p) =>
+          Array.from({ length: n }, (_, i) => ({
+            index: p * n + i,
+            text: `${body.echo === true ? prompt : ''} done`,
+            logprobs: body.logprobs == null ? null : { tokens: [' done'], token_logprobs: [-0.1], top_logprobs: [{ ' done': -0.1 }], text_offset: [0] },
+            finish_reason: 'stop',
+          })),
+        );
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: 'cmpl-1', object: 'text_completion', created: 1, model: 'up', choices, usage: { prompt_tokens: 4, completion_tokens: choices.length, total_tokens: 4 + choices.length } }));
+        return;
+      }
       const usage = { prompt_tokens: 8, completion_tokens: 2 * n, total_tokens: 8 + 2 * n };
       const head = { id: 'c1', created: 1, model: 'up' };
       if (body.stream === true) {
@@ -74,6 +90,24 @@ describe('chat completions with n choices', () => {
     // n=1 is a plain request.
     const one = await openai().chat.completions.create({ model: 'mock-gpt', messages: [{ role: 'user', content: 'hi' }], n: 1 });
     expect(one.choices).toHaveLength(1);
+  });
+
+  // Evaluation harnesses (lm-evaluation-harness's local-completions) score answers with echo and logprobs on
+  // /v1/completions of a vLLM server: forwarded, every parameter is the provider's to answer.
+  it('legacy completions, forwarded: echo, logprobs, n and several prompts reach the provider, its answer the client', async () => {
+    const { data, response } = await openai()
+      .completions.create({ model: 'compat', prompt: ['The sky is', 'Grass is'], echo: true, logprobs: 1, n: 2, max_tokens: 1 })
+      .withResponse();
+    expect(data.choices.map((c) => c.text)).toEqual(['The sky is done', 'The sky is done', 'Grass is done', 'Grass is done']);
+    expect(data.choices[0]!.logprobs?.token_logprobs).toEqual([-0.1]);
+    expect(upstream.received[0]!.body).toMatchObject({ prompt: ['The sky is', 'Grass is'], echo: true, logprobs: 1, n: 2 });
+    const event = await waitFor(() => t.cp.acknowledged.get(response.headers.get('x-request-id')!), 'usage event');
+    expect({ status: event.status, completion: event.completionTokens }).toEqual({ status: 'success', completion: 4 });
+    // Translated, the same request is a 400 naming what the model cannot do.
+    const err = await openai()
+      .completions.create({ model: 'mock-gpt', prompt: 'The sky is', echo: true })
+      .catch((e: unknown) => e);
+    expect((err as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('echo');
   });
 
   it('a token limit reserves max_tokens for each choice', async () => {

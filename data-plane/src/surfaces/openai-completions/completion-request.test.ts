@@ -3,9 +3,10 @@ import { HttpError } from '../../http/errors.js';
 import { DEFAULT_MAX_TOKENS, parseCompletionRequest } from './completion-request.js';
 
 const parse = (body: unknown) => parseCompletionRequest(Buffer.from(JSON.stringify(body)));
+/** The 400 of a body, at parsing or, for what only a translated model cannot take, at its translation. */
 const refusal = (body: unknown): HttpError => {
   try {
-    parse(body);
+    void parse(body).canonical;
   } catch (err) {
     if (err instanceof HttpError) return err;
     throw err;
@@ -75,5 +76,13 @@ describe('parseCompletionRequest', () => {
   it('says why token arrays and several prompts are refused', () => {
     expect(refusal({ model: 'm', prompt: [1, 2] }).message).toMatch(/token arrays/i);
     expect(refusal({ model: 'm', prompt: ['a', 'b'] }).message).toMatch(/one prompt per request \(got 2\)/);
+  });
+
+  it('leaves what only the completions endpoint takes to the provider: parsed, refused only when translated', () => {
+    for (const body of [{ prompt: ['a', 'b'] }, { prompt: [1, 2, 3] }, { prompt: 'x', echo: true, logprobs: 5 }, { prompt: 'x', n: 3, best_of: 5 }, { prompt: 'x', suffix: 'end' }]) {
+      const parsed = parse({ model: 'm', ...body });
+      expect(parsed.body).toMatchObject(body);
+      expect(() => parsed.canonical, JSON.stringify(body)).toThrow(HttpError);
+    }
   });
 });

@@ -7,10 +7,12 @@ import { parseJsonObject, validate } from '../openai-chat/chat-request.js';
  * OpenAI's legacy completions request, typed only as far as the gateway acts on it; unknown fields (`logit_bias`,
  * new parameters) travel in `passthrough`.
  *
- * The prompt becomes ONE user message, so any model behind the gateway can answer it, chat-only models included:
- * they answer it as a chat turn (an instruction), not as text to continue. What a chat model cannot do is refused
- * with a 400 rather than silently ignored: `suffix` (insertion), `echo`, `logprobs`, several prompts or choices
- * (`n`, `best_of`), and token-id prompts (their tokenizer is the model's, unknown here).
+ * A provider that serves the completions endpoint itself (OpenAI, Azure, OpenAI-compatible servers such as vLLM)
+ * gets the body as sent, every parameter its own to answer (`echo` and `logprobs`, as evaluation harnesses send them,
+ * several prompts or choices, token-id prompts). For any other provider the prompt becomes ONE user message, so
+ * chat-only models answer it too, as a chat turn (an instruction), not as text to continue; what they cannot do is
+ * refused with a 400 rather than silently ignored: `suffix` (insertion), `echo`, `logprobs`, several prompts or
+ * choices (`n`, `best_of`), and token-id prompts (their tokenizer is the model's, unknown here).
  * @see https://platform.openai.com/docs/api-reference/completions/create
  */
 const CompletionRequest = z.looseObject({
@@ -45,48 +47,79 @@ export interface ParsedCompletionRequest {
   readonly stream: boolean;
   readonly includeUsage: boolean;
   readonly user: string | null;
+  /**
+   * The request as one user message, made on first access, when the request is translated; throws the 400
+   * `HttpError` for what a translated model cannot do (see above). The fast path never needs it.
+   */
   readonly canonical: CanonicalRequest;
   /** The JSON body as the client sent it (for same-protocol forwarding). */
   readonly body: Record<string, unknown>;
+}
+
+class ParsedCompletion implements ParsedCompletionRequest {
+  private translated: CanonicalRequest | undefined;
+  readonly model: string;
+  readonly stream: boolean;
+  readonly includeUsage: boolean;
+  readonly user: string | null;
+
+  constructor(
+    private readonly request: CompletionRequest,
+    readonly body: Record<string, unknown>,
+  ) {
+    this.model = request.model;
+    this.stream = request.stream === true;
+    this.includeUsage = this.stream && request.stream_options?.include_usage === true;
+    this.user = request.user ?? null;
+  }
+
+  get canonical(): CanonicalRequest {
+    if (this.translated === undefined) {
+      const prompt = singlePrompt(this.request.prompt);
+      refuseUnsupported(this.request);
+      this.translated = toCanonical(this.request, prompt, this.stream, this.body);
+    }
+    return this.translated;
+  }
 }
 
 /** Parses and validates a legacy completions body; throws a 400 `HttpError` saying what is wrong. */
 export function parseCompletionRequest(body: Buffer): ParsedCompletionRequest {
   const json = parseJsonObject(body);
   const request = validate(CompletionRequest, json, ['model', 'prompt']);
-  const prompt = singlePrompt(request.prompt);
-  refuseUnsupported(request);
-  const stream = request.stream === true;
-  return {
-    model: request.model,
-    stream,
-    includeUsage: stream && request.stream_options?.include_usage === true,
-    user: request.user ?? null,
-    canonical: toCanonical(request, prompt, stream, json),
-    body: json,
-  };
+  checkPrompt(request.prompt);
+  return new ParsedCompletion(request, json);
 }
 
-/** The one text prompt: a string, or an array holding exactly one string. */
+/**
+ * A prompt any provider could take: a string, or an array of strings, of token ids, or of token-id arrays. (Whether
+ * the target takes several, or tokens, is for the target, or `singlePrompt` when translated.)
+ */
+function checkPrompt(prompt: string | unknown[]): void {
+  if (typeof prompt === 'string') return;
+  const index = prompt.findIndex((p) => typeof p !== 'string' && typeof p !== 'number' && !Array.isArray(p));
+  if (index !== -1) throw errors.invalidParameter(`prompt.${index}`, 'must be a string.');
+}
+
+/** The one text prompt of a translated request: a string, or an array holding exactly one string. */
 function singlePrompt(prompt: string | unknown[]): string {
   if (typeof prompt === 'string') return prompt;
   if (prompt.some((p) => typeof p === 'number' || Array.isArray(p))) {
-    throw unsupportedValue('prompt', 'token arrays are not supported by Tollgate; send the prompt as text.');
+    throw unsupportedValue('prompt', 'token arrays are not supported for this model (they are the tokens of a model served with the completions endpoint); send the prompt as text.');
   }
-  const index = prompt.findIndex((p) => typeof p !== 'string');
-  if (index !== -1) throw errors.invalidParameter(`prompt.${index}`, 'must be a string.');
   if (prompt.length !== 1) {
-    throw unsupportedValue('prompt', `Tollgate supports one prompt per request (got ${prompt.length}); send a string or an array of one string.`);
+    throw unsupportedValue('prompt', `this model takes one prompt per request (got ${prompt.length}); send a string or an array of one string.`);
   }
   return prompt[0] as string;
 }
 
+/** What a model answering the prompt as a chat turn cannot do (see above). */
 function refuseUnsupported(request: CompletionRequest): void {
-  if (request.suffix != null && request.suffix !== '') throw unsupportedParameter('suffix', "'suffix' (text insertion) is not supported by Tollgate.");
-  if (request.echo === true) throw unsupportedValue('echo', "Tollgate does not support 'echo'; send false or leave it out.");
-  if (request.logprobs != null) throw unsupportedParameter('logprobs', "'logprobs' is not supported by Tollgate.");
-  if (request.n != null && request.n > 1) throw unsupportedValue('n', 'Tollgate supports only n=1.');
-  if (request.best_of != null && request.best_of > 1) throw unsupportedValue('best_of', 'Tollgate supports only best_of=1.');
+  if (request.suffix != null && request.suffix !== '') throw unsupportedParameter('suffix', "'suffix' (text insertion) is not supported for this model.");
+  if (request.echo === true) throw unsupportedValue('echo', "'echo' is not supported for this model; send false or leave it out.");
+  if (request.logprobs != null) throw unsupportedParameter('logprobs', "'logprobs' is not supported for this model.");
+  if (request.n != null && request.n > 1) throw unsupportedValue('n', 'this model gives one choice per request: send n=1 (or n requests).');
+  if (request.best_of != null && request.best_of > 1) throw unsupportedValue('best_of', 'this model gives one choice per request: send best_of=1.');
 }
 
 function toCanonical(request: CompletionRequest, prompt: string, stream: boolean, json: Record<string, unknown>): CanonicalRequest {

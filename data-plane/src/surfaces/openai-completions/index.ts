@@ -34,6 +34,8 @@ export const openAiCompletionsSurface: Surface<ParsedCompletionRequest> = {
       error: (error) => CompletionChunkEncoder.error(error.toBody()),
     };
   },
+  // Translated, the prompt becomes one user message: what that cannot carry is a 400 (`ParsedCompletionRequest.canonical`).
+  refuseTranslated: (parsed) => void parsed.canonical,
   forward: (ex, parsed, call) =>
     forwardOpenAiChat(
       ex,
@@ -42,8 +44,20 @@ export const openAiCompletionsSurface: Surface<ParsedCompletionRequest> = {
         body: parsed.body,
         stream: parsed.stream,
         includeUsage: parsed.includeUsage,
-        estimateInputTokens: () => estimatePromptTokens(parsed.canonical.messages),
+        estimateInputTokens: () => estimateForwarded(parsed),
       },
       call,
     ),
 };
+
+/**
+ * Prompt tokens of a forwarded request whose upstream reported none: as the translated form counts them, or, for
+ * what only the completions endpoint takes (several prompts, token ids), from the prompt's JSON size.
+ */
+function estimateForwarded(parsed: ParsedCompletionRequest): number {
+  try {
+    return estimatePromptTokens(parsed.canonical.messages);
+  } catch {
+    return Math.ceil(JSON.stringify(parsed.body.prompt ?? '').length / 4);
+  }
+}
