@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FilePart, Message } from '../canonical/request.js';
-import { countImages, countTextTokens, estimatePromptTokens, roughPromptTokens, tokenizerReady } from './token-estimate.js';
+import { HttpError } from '../http/errors.js';
+import { countImages, countTextTokens, estimatePromptTokens, forwardedPromptTokens, roughPromptTokens, tokenizerReady } from './token-estimate.js';
 
 const user = (...content: Message['content']): Message => ({ role: 'user', content });
 const text = (t: string) => ({ type: 'text' as const, text: t });
@@ -44,6 +45,19 @@ describe('estimatePromptTokens', () => {
     expect(estimatePromptTokens([user(url)])).toBe(1500 + 3);
     const tool: Message = { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c', content: [doc, pdf(48_000)] }] };
     expect(estimatePromptTokens([tool])).toBe(10 + 3 + 3000);
+  });
+});
+
+describe('forwardedPromptTokens', () => {
+  it('counts the canonical form when there is one, else the prompt field by its JSON size', () => {
+    const messages: Message[] = [{ role: 'user', content: [{ type: 'text', text: 'The quick brown fox jumps over the lazy dog.' }] }];
+    expect(forwardedPromptTokens(() => ({ messages, stream: false }), 'unused')).toBe(estimatePromptTokens(messages));
+    // Completions' token-id prompts: a form the canonical request cannot take (its getter throws the translated 400).
+    const tokenIds = [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [11, 12, 13, 14, 15, 16, 17, 18, 19, 20]];
+    const refused = () => {
+      throw new HttpError(400, 'invalid_request_error', 'unsupported_value', 'token arrays', 'prompt');
+    };
+    expect(forwardedPromptTokens(refused, tokenIds)).toBe(Math.ceil(JSON.stringify(tokenIds).length / 4));
   });
 });
 

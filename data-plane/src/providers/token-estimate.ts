@@ -1,4 +1,4 @@
-import type { ContentPart, FilePart, MediaPart, Message, ToolDefinition } from '../canonical/request.js';
+import type { CanonicalRequest, ContentPart, FilePart, MediaPart, Message, ToolDefinition } from '../canonical/request.js';
 
 /**
  * Local token counts, for when a provider reports none: a stream cut short (client disconnect, upstream failure),
@@ -127,6 +127,21 @@ export function estimatePromptTokens(messages: readonly Message[], tools: readon
   }
   for (const tool of tools) tokens += countTextTokens(toolText(tool));
   return tokens;
+}
+
+/**
+ * Prompt tokens of a forwarded request whose upstream reported none, as `estimatePromptTokens` counts its canonical
+ * form. The fast path never validated the body (the provider did): one the canonical form cannot take (chat's
+ * exotic content, completions' token-id or several prompts, parameters only the provider's endpoint serves) is
+ * estimated from the JSON size of its `prompt` field (messages, prompt) at four characters per token.
+ */
+export function forwardedPromptTokens(canonical: () => CanonicalRequest, prompt: unknown): number {
+  try {
+    const { messages, tools } = canonical();
+    return estimatePromptTokens(messages, tools);
+  } catch {
+    return Math.ceil(JSON.stringify(prompt ?? '').length / 4);
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { chatCompletion } from './chat-completion.js';
 import { parseChatRequest, refuseTranslatedChat, type ParsedChatRequest } from './chat-request.js';
 import { toOpenAiFinishReason } from './finish-reason.js';
 import { forwardOpenAiChat } from './forward.js';
-import { estimatePromptTokens } from '../../providers/token-estimate.js';
+import { forwardedPromptTokens } from '../../providers/token-estimate.js';
 import { completionId, openAiUsage } from './usage.js';
 
 /** `POST /v1/chat/completions` (and Azure's deployment route): OpenAI chat in, any provider out. */
@@ -59,20 +59,8 @@ export const openAiChatSurface: Surface<ParsedChatRequest> = {
         body: parsed.body,
         stream: parsed.stream,
         includeUsage: parsed.includeUsage,
-        estimateInputTokens: () => estimateForwarded(parsed),
+        estimateInputTokens: () => forwardedPromptTokens(() => parsed.canonical, parsed.body.messages),
       },
       call,
     ),
 };
-
-/**
- * Prompt tokens of a forwarded request whose upstream reported none. The body was never validated in full on the
- * fast path (the provider did that); one the canonical form cannot represent is estimated from its JSON size.
- */
-function estimateForwarded(parsed: ParsedChatRequest): number {
-  try {
-    return estimatePromptTokens(parsed.canonical.messages, parsed.canonical.tools);
-  } catch {
-    return Math.ceil(JSON.stringify(parsed.body.messages ?? '').length / 4);
-  }
-}

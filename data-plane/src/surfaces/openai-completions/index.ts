@@ -1,6 +1,6 @@
 import { renderOpenAiError } from '../../http/errors.js';
 import { openAiCredential } from '../../pipeline/authenticate.js';
-import { estimatePromptTokens } from '../../providers/token-estimate.js';
+import { forwardedPromptTokens } from '../../providers/token-estimate.js';
 import { forwardOpenAiChat } from '../openai-chat/forward.js';
 import { openAiUsage } from '../openai-chat/usage.js';
 import type { Surface } from '../types.js';
@@ -44,20 +44,8 @@ export const openAiCompletionsSurface: Surface<ParsedCompletionRequest> = {
         body: parsed.body,
         stream: parsed.stream,
         includeUsage: parsed.includeUsage,
-        estimateInputTokens: () => estimateForwarded(parsed),
+        estimateInputTokens: () => forwardedPromptTokens(() => parsed.canonical, parsed.body.prompt),
       },
       call,
     ),
 };
-
-/**
- * Prompt tokens of a forwarded request whose upstream reported none: as the translated form counts them, or, for
- * what only the completions endpoint takes (several prompts, token ids), from the prompt's JSON size.
- */
-function estimateForwarded(parsed: ParsedCompletionRequest): number {
-  try {
-    return estimatePromptTokens(parsed.canonical.messages);
-  } catch {
-    return Math.ceil(JSON.stringify(parsed.body.prompt ?? '').length / 4);
-  }
-}
