@@ -74,6 +74,11 @@ export interface ForwardCapability {
    * `takesStreamOptions` says no from then on). The stream is then sent again at once without them.
    */
   refusedStreamOptions?(target: ProviderTarget, error: Pick<ProviderError, 'status' | 'message'>): boolean;
+  /**
+   * Anthropic Messages: exact input tokens of a client's count_tokens body as it was sent (only the model set), so
+   * what the canonical form does not model is counted too. Throws a `ProviderError`.
+   */
+  countTokens?(body: Record<string, unknown>, call: ProviderCall, clientHeaders?: Readonly<Record<string, string>>): Promise<number>;
 }
 
 /** A provider as generic code sees it: the adapter's stages composed, its wire type erased. */

@@ -11,6 +11,28 @@ import { COUNT_TOKENS_FIELDS, type AnthropicMessagesRequest } from './wire.js';
 export async function countTokens(wire: AnthropicMessagesRequest, call: ProviderCall, clientHeaders?: Readonly<Record<string, string>>): Promise<number> {
   const body: Record<string, unknown> = {};
   for (const field of COUNT_TOKENS_FIELDS) if (wire[field] !== undefined) body[field] = wire[field];
+  return await count(body, call, clientHeaders);
+}
+
+/**
+ * Fields of a Messages body that only generation reads: Anthropic's count_tokens refuses them (extra inputs), and
+ * clients that count with the body they are about to send include them.
+ */
+const GENERATION_ONLY = new Set(['max_tokens', 'stream', 'temperature', 'top_p', 'top_k', 'stop_sequences', 'metadata', 'service_tier']);
+
+/**
+ * Exact input tokens of an Anthropic client's count_tokens body, sent as the client wrote it (the deployment's model
+ * set, generation-only fields left out): whatever the canonical form does not model, a history's server tool
+ * blocks say, is counted as Anthropic counts it. Throws a `ProviderError` on failure.
+ */
+export async function countTokensAsSent(sent: Record<string, unknown>, call: ProviderCall, clientHeaders?: Readonly<Record<string, string>>): Promise<number> {
+  const body: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(sent)) if (!GENERATION_ONLY.has(field)) body[field] = value;
+  body.model = call.target.providerModel;
+  return await count(body, call, clientHeaders);
+}
+
+async function count(body: Record<string, unknown>, call: ProviderCall, clientHeaders?: Readonly<Record<string, string>>): Promise<number> {
   const response = await postAnthropic('messages/count_tokens', body, call, false, clientHeaders);
   const parsed = CountTokensResponse.safeParse(await response.body.json());
   if (!parsed.success) {

@@ -4,7 +4,7 @@ import type { ForwardCapability, Provider } from '../types.js';
 import { anthropicHttpError } from './anthropic-error.js';
 import { anthropicHeaders, anthropicUrl, forwardedHeaders } from './api.js';
 import { callMessages } from './call.js';
-import { countTokens } from './count-tokens.js';
+import { countTokens, countTokensAsSent } from './count-tokens.js';
 import { translateRequest, type TranslateOptions } from './translate-request.js';
 import type { AnthropicMessagesRequest } from './wire.js';
 
@@ -43,5 +43,12 @@ const ANTHROPIC_FORWARD: ForwardCapability = {
   mapError: (status, headers, body) => {
     const retryAfter = headers['retry-after'];
     return anthropicHttpError(status, body, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+  },
+  countTokens: async (body, call, clientHeaders) => {
+    try {
+      return await countTokensAsSent(body, call, clientHeaders);
+    } catch (err) {
+      throw toProviderError(err, 'anthropic');
+    }
   },
 };

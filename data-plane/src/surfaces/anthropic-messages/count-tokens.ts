@@ -15,7 +15,8 @@ import { parseMessagesRequest } from './request.js';
  * `POST /v1/messages/count_tokens` → `{"input_tokens": N}`: the same body as a Messages request, `max_tokens` not
  * needed. The same stages as inference up to the model (config 503, key 401, body 413/400, model 404/403), every
  * error in Anthropic's shape; then the provider's own counter when it has one (Anthropic's count_tokens
- * endpoint), otherwise the local estimate every other provider's prompt would be billed with when unreported.
+ * endpoint, given the body as the client sent it, as Messages requests are forwarded; Gemini's countTokens),
+ * otherwise the local estimate every other provider's prompt would be billed with when unreported.
  *
  * No usage event: counting is free (Anthropic does not bill it either) and no model runs, so there is nothing
  * to put in the spend log; clients such as Claude Code call it routinely. A provider that fails to count fails
@@ -31,12 +32,14 @@ export async function countMessageTokens(deps: PipelineDeps, ex: Exchange, head:
     const model = resolveModel(config, key, parsed.model);
     const provider = deps.providers.get(model.provider);
     if (provider === undefined) throw errors.providerUnavailable(model.provider);
-    const { messages, tools } = parsed.canonical;
+    const call = { target: model, signal: ex.signal, secrets: deps.secrets };
+    const forward = provider.forward?.countTokens !== undefined && provider.forward.takes('anthropic-messages', model) ? provider.forward : undefined;
+    // Translated (and validated in full) only for another provider; a 400 it throws is the client's, not the provider's.
+    const canonical = forward === undefined ? parsed.canonical : undefined;
     let inputTokens: number;
     try {
-      inputTokens = provider.countTokens
-        ? await provider.countTokens(parsed.canonical, { target: model, signal: ex.signal, secrets: deps.secrets })
-        : estimatePromptTokens(messages, tools);
+      if (canonical === undefined) inputTokens = await forward!.countTokens!(parsed.body, call, parsed.clientHeaders);
+      else inputTokens = provider.countTokens ? await provider.countTokens(canonical, call) : estimatePromptTokens(canonical.messages, canonical.tools);
     } catch (err) {
       if (ex.aborted) return;
       throw HttpError.fromProvider(toProviderError(err, model.provider));

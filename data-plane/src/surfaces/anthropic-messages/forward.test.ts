@@ -71,8 +71,8 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
     received.length = 0;
   });
 
-  const post = (body: Record<string, unknown>, headers: Record<string, string> = {}, signal?: AbortSignal) =>
-    fetch(`${t.baseUrl}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEYS.full, 'anthropic-version': '2023-06-01', ...headers }, body: JSON.stringify(body), signal });
+  const post = (body: Record<string, unknown>, headers: Record<string, string> = {}, signal?: AbortSignal, path = '/v1/messages') =>
+    fetch(`${t.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEYS.full, 'anthropic-version': '2023-06-01', ...headers }, body: JSON.stringify(body), signal });
   const usageEvent = (res: Response) => waitFor(() => t.cp.acknowledged.get(res.headers.get('x-request-id')!), 'usage event');
 
   const request = {
@@ -81,6 +81,26 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
     tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 1 }],
     messages: [{ role: 'user', content: 'What is Tollgate?' }],
     container: 'container_1',
+  };
+
+  // The second turn of a web search conversation, as the Anthropic SDK sends it back: the assistant's server tool
+  // blocks and cited text, then blocks of other server features in the user's turn.
+  const secondTurn = {
+    ...request,
+    messages: [
+      { role: 'user', content: 'What is Tollgate?' },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'tollgate' } },
+          { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [{ type: 'web_search_result', url: 'https://example.com', title: 'T', encrypted_content: 'e', page_age: null }] },
+          { type: 'text', text: 'It is a gateway.', citations: [{ type: 'web_search_result_location', url: 'https://example.com', title: 'T', encrypted_index: 'i', cited_text: 'gateway' }] },
+          { type: 'mcp_tool_use', id: 'mcptoolu_1', name: 'echo', server_name: 'docs', input: {} },
+          { type: 'mcp_tool_result', tool_use_id: 'mcptoolu_1', is_error: false, content: [{ type: 'text', text: 'ok' }] },
+        ],
+      },
+      { role: 'user', content: [{ type: 'search_result', source: 'https://docs', title: 'Docs', content: [{ type: 'text', text: 'A gateway.' }] }, { type: 'text', text: 'Is that right?' }] },
+    ],
   };
 
   it('streams every event byte for byte, server tool blocks and citations included, and bills Anthropic\'s counts', async () => {
@@ -136,6 +156,42 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(message);
     expect(await usageEvent(res)).toMatchObject({ status: 'success', stream: false, promptTokens: 20, completionTokens: 5, cacheReadTokens: 8, cacheWriteTokens: 0, estimated: false });
+  });
+
+  it('forwards a conversation whose history holds blocks only Anthropic reads (server tools, MCP, search results) as sent', async () => {
+    const message = JSON.stringify({
+      id: 'msg_3',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-up',
+      content: [{ type: 'text', text: 'Yes.' }],
+      stop_reason: 'end_turn',
+      usage: { input_tokens: 40, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 2 },
+    });
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(message);
+    };
+    const res = await post(secondTurn);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(message);
+    expect(received[0]!.body).toEqual({ ...secondTurn, model: 'claude-up' });
+    expect(await usageEvent(res)).toMatchObject({ status: 'success', promptTokens: 40, completionTokens: 2 });
+  });
+
+  it('counts tokens of such a conversation with Anthropic\'s count_tokens, on the body as sent', async () => {
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"input_tokens":1234}');
+    };
+    // Clients count with the body they are about to send: generation-only fields, which count_tokens refuses, stay behind.
+    const res = await post({ ...secondTurn, stream: true, temperature: 0.2, metadata: { user_id: 'u1' } }, { 'anthropic-beta': 'web-search-2025-03-05' }, undefined, '/v1/messages/count_tokens');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ input_tokens: 1234 });
+    expect(received[0]!.url).toBe('/v1/messages/count_tokens');
+    const { max_tokens: _max, ...counted } = secondTurn;
+    expect(received[0]!.body).toEqual({ ...counted, model: 'claude-up' });
+    expect(received[0]!.headers).toMatchObject({ 'x-api-key': 'sk-ant-forward', 'anthropic-beta': 'web-search-2025-03-05' });
   });
 
   it('answers an upstream error in Anthropic\'s shape with its status and retry-after', async () => {

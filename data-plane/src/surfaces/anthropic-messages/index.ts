@@ -1,4 +1,4 @@
-import { estimatePromptTokens, roughPromptTokens } from '../../providers/token-estimate.js';
+import { forwardedPromptTokens, roughPromptTokens } from '../../providers/token-estimate.js';
 import type { Surface } from '../types.js';
 import { anthropicCredential } from './credential.js';
 import { renderAnthropicError } from './errors.js';
@@ -28,9 +28,14 @@ export const anthropicMessagesSurface: Surface<ParsedMessagesRequest> = {
       {
         body: parsed.body,
         stream: parsed.stream,
-        clientHeaders: parsed.canonical.passthrough?.headers,
-        estimateInputTokens: () => estimatePromptTokens(parsed.canonical.messages, parsed.canonical.tools),
+        clientHeaders: parsed.clientHeaders,
+        estimateInputTokens: () => forwardedPromptTokens(() => parsed.canonical, promptOf(parsed.body)),
       },
       call,
     ),
 };
+
+/** What a Messages body prompts with: its system prompt, conversation and tools. */
+function promptOf(body: Record<string, unknown>): unknown {
+  return [body.system, body.messages, body.tools];
+}

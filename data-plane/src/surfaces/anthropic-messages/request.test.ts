@@ -8,10 +8,10 @@ import { toAnthropicStop } from './stop-reason.js';
 const parse = (body: unknown, requireMaxTokens = true) =>
   parseMessagesRequest(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), { requireMaxTokens });
 
-/** The 400 a body gets, as `status type code: message`. */
+/** The 400 a body gets when translated, as `status type code: message`. */
 function rejection(body: unknown, requireMaxTokens = true): string {
   try {
-    parse(body, requireMaxTokens);
+    void parse(body, requireMaxTokens).canonical;
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
     return `${err.status} ${err.type} ${err.code}: ${err.message}`;

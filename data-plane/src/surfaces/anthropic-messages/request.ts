@@ -63,37 +63,63 @@ type MessagesRequest = z.infer<typeof MessagesRequest>;
 /** Fields modelled above; everything else a client sends goes to `passthrough`. */
 const MODELLED = new Set(Object.keys(MessagesRequest.shape));
 
+/**
+ * What every request is checked for at once, whatever its target: what routing, limits and the answer need. The
+ * rest (blocks, tools, tool choice, thinking) only when the request is translated (`canonical`): forwarded to
+ * Anthropic, the body goes as sent and Anthropic judges it, so blocks the canonical form does not model (server
+ * tools' results in a conversation's history, MCP blocks, search results) reach it.
+ */
+const MessagesHead = z.looseObject({
+  model: MessagesRequest.shape.model,
+  messages: z.array(z.unknown()).min(1, 'at least one message is required'),
+  max_tokens: MessagesRequest.shape.max_tokens,
+  stream: MessagesRequest.shape.stream,
+  metadata: MessagesRequest.shape.metadata,
+});
+
 export interface ParsedMessagesRequest extends ParsedInbound {
   /** The parsed JSON body as the client sent it (for same-protocol forwarding). */
   readonly body: Record<string, unknown>;
+  /** The client's `anthropic-beta` header, for an Anthropic target. */
+  readonly clientHeaders: Readonly<Record<string, string>> | undefined;
+}
+
+class ParsedMessages implements ParsedMessagesRequest {
+  private translated: CanonicalRequest | undefined;
+
+  constructor(
+    readonly body: Record<string, unknown>,
+    readonly model: string,
+    readonly stream: boolean,
+    readonly user: string | null,
+    readonly clientHeaders: Readonly<Record<string, string>> | undefined,
+  ) {}
+
+  /** Validated in full and translated on first access; throws the 400 `HttpError` naming the field then. */
+  get canonical(): CanonicalRequest {
+    return (this.translated ??= this.translate());
+  }
+
+  private translate(): CanonicalRequest {
+    const canonical = toCanonical(check(MessagesRequest, this.body), this.stream, this.body);
+    if (this.clientHeaders === undefined) return canonical;
+    // Beta feature flags (Claude Code sends several) only mean something to an Anthropic target: they travel with
+    // the passthrough, which only such a target reads.
+    const passthrough = canonical.passthrough ?? { protocol: 'anthropic-messages' as const, fields: {} };
+    return { ...canonical, passthrough: { ...passthrough, headers: { ...passthrough.headers, ...this.clientHeaders } } };
+  }
 }
 
 /**
- * Parses and validates a Messages body; throws a 400 `HttpError` naming the field. `max_tokens` is required for
- * `/v1/messages` (as Anthropic requires it) and ignored by `count_tokens`.
+ * Parses a Messages body and checks what every request needs (`MessagesHead`); throws a 400 `HttpError` naming the
+ * field. `max_tokens` is required for `/v1/messages` (as Anthropic requires it) and ignored by `count_tokens`.
  */
 export function parseMessagesRequest(body: Buffer, options: { requireMaxTokens: boolean; anthropicBeta?: string }): ParsedMessagesRequest {
-  const parsed = parseMessagesBody(body, options);
-  const beta = options.anthropicBeta?.trim();
-  if (!beta) return parsed;
-  // Beta feature flags (Claude Code sends several) only mean something to an Anthropic target: they travel with
-  // the passthrough, which only such a target reads.
-  const passthrough = parsed.canonical.passthrough ?? { protocol: 'anthropic-messages' as const, fields: {} };
-  return { ...parsed, canonical: { ...parsed.canonical, passthrough: { ...passthrough, headers: { ...passthrough.headers, 'anthropic-beta': beta } } } };
-}
-
-function parseMessagesBody(body: Buffer, options: { requireMaxTokens: boolean }): ParsedMessagesRequest {
   const json = parseJsonObject(body);
-  const request = check(MessagesRequest, json);
-  if (options.requireMaxTokens && request.max_tokens === undefined) throw invalidRequest('max_tokens', 'Field required', 'missing_required_parameter');
-  const stream = request.stream === true;
-  return {
-    model: request.model,
-    stream,
-    user: request.metadata?.user_id ?? null,
-    canonical: toCanonical(request, stream, json),
-    body: json,
-  };
+  const head = check(MessagesHead, json);
+  if (options.requireMaxTokens && head.max_tokens === undefined) throw invalidRequest('max_tokens', 'Field required', 'missing_required_parameter');
+  const beta = options.anthropicBeta?.trim();
+  return new ParsedMessages(json, head.model, head.stream === true, head.metadata?.user_id ?? null, beta ? { 'anthropic-beta': beta } : undefined);
 }
 
 function toCanonical(request: MessagesRequest, stream: boolean, json: Record<string, unknown>): CanonicalRequest {
