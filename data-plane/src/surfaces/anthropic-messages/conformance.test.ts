@@ -102,6 +102,20 @@ function atPointer(pointer: string, value: unknown): Record<string, unknown> {
   return out as Record<string, unknown>;
 }
 
+/** The function tools the last request to `model`'s stand-in declared: name and parameters' properties. */
+function declaredTools(model: string): Array<{ name: string; properties: Record<string, unknown> }> {
+  if (model === 'x-openai') {
+    const body = rig.openai.requests.at(-1)!.body as { tools: { function: { name: string; parameters: { properties: Record<string, unknown> } } }[] };
+    return body.tools.map((t) => ({ name: t.function.name, properties: t.function.parameters.properties }));
+  }
+  if (model === 'x-gemini') {
+    const body = rig.gemini.requests.at(-1)!.body as { tools: { functionDeclarations: { name: string; parameters?: { properties: Record<string, unknown> }; parametersJsonSchema?: { properties: Record<string, unknown> } }[] }[] };
+    return body.tools.flatMap((t) => t.functionDeclarations).map((d) => ({ name: d.name, properties: (d.parametersJsonSchema ?? d.parameters)!.properties }));
+  }
+  const body = rig.bedrock.requests.at(-1)!.body as { toolConfig: { tools: { toolSpec: { name: string; inputSchema: { json: { properties: Record<string, unknown> } } } }[] } };
+  return body.toolConfig.tools.map((t) => ({ name: t.toolSpec.name, properties: t.toolSpec.inputSchema.json.properties }));
+}
+
 describe('Anthropic Messages as Anthropic answers, with non-Anthropic models', () => {
   // ── 1. Context overflow ───────────────────────────────────────────────────────────────────────────────────────
   // Anthropic answers a prompt over the context window with 400 invalid_request_error whose message is
@@ -345,5 +359,66 @@ describe('Anthropic Messages as Anthropic answers, with non-Anthropic models', (
     const sent = rig.openai.requests.at(-1)!.body as { messages: { role: string; content: unknown }[] };
     const toolMessage = sent.messages.find((m) => m.role === 'tool')!;
     expect(JSON.stringify(toolMessage.content)).toMatch(/error|fail/i);
+  });
+  // ── Anthropic's own tools ─────────────────────────────────────────────────────────────────────────────────────
+  // Anthropic-defined client tools are declared by type alone (`{type: "bash_20250124", name: "bash"}`): Anthropic
+  // knows their schema, the client runs them and gets `tool_use` blocks with that input
+  // (https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/bash-tool, …/text-editor-tool, …/memory-tool).
+  // Behind a translation they were dropped, so the model could not call them at all. They now reach every provider
+  // as function tools with that schema.
+  it.each(['x-openai', 'x-gemini', 'x-bedrock'])('%s: bash, the text editor and memory are tools the model can call', async (model) => {
+    const client = new Anthropic({ apiKey: KEYS.full, baseURL: rig.t.baseUrl, maxRetries: 0 });
+    const tools: Anthropic.ToolUnion[] = [
+      { type: 'bash_20250124', name: 'bash' },
+      { type: 'text_editor_20250728', name: 'str_replace_based_edit_tool', max_characters: 10_000 },
+      { type: 'memory_20250818', name: 'memory' },
+    ];
+    const view = { command: 'view', path: '/repo/README.md', view_range: [1, 20] };
+    const script: Script = { toolCalls: [{ name: 'str_replace_based_edit_tool', arguments: JSON.stringify(view) }] };
+    const message = await client.messages.create({ model, max_tokens: 200, tools, messages: ask(script) });
+    expect(message.stop_reason).toBe('tool_use');
+    expect(message.content).toContainEqual(expect.objectContaining({ type: 'tool_use', name: 'str_replace_based_edit_tool', input: view }));
+
+    const declared = declaredTools(model);
+    expect(declared.map((t) => t.name)).toEqual(['bash', 'str_replace_based_edit_tool', 'memory']);
+    expect(Object.keys(declared[0]!.properties)).toEqual(['command', 'restart']);
+    // The Claude 4 editor has no undo_edit; memory's commands are its own.
+    expect(declared[1]!.properties.command).toMatchObject({ enum: ['view', 'create', 'str_replace', 'insert'] });
+    expect(declared[2]!.properties.command).toMatchObject({ enum: ['view', 'create', 'str_replace', 'insert', 'delete', 'rename'] });
+
+    // The next turn, with the tool's result, goes on as with any tool.
+    const next = await client.messages.create({
+      model, max_tokens: 200, tools,
+      messages: [
+        ...ask(script),
+        { role: 'assistant', content: message.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: (message.content.find((b) => b.type === 'tool_use') as Anthropic.ToolUseBlock).id, content: '1: # Tollgate' }, { type: 'text', text: 'Summarise it.' }] },
+      ],
+    });
+    expect(next.stop_reason).toBe('end_turn');
+  });
+
+  // Server tools run on Anthropic's side (web search, web fetch, code execution, tool search, MCP connectors), and
+  // computer use needs a model trained for its screen protocol. Behind a translation they were dropped: asked to search
+  // the web, the model answered from memory. They are refused with a 400 naming the tool; nothing reaches the provider.
+  it('server tools and computer use are refused with a 400 naming the tool', async () => {
+    const before = rig.openai.requests.length + rig.bedrock.requests.length;
+    const tools = [
+      { type: 'web_search_20250305', name: 'web_search', max_uses: 3 },
+      { type: 'web_fetch_20250910', name: 'web_fetch' },
+      { type: 'code_execution_20250825', name: 'code_execution' },
+      { type: 'computer_20250124', name: 'computer', display_width_px: 1024, display_height_px: 768 },
+      { type: 'mcp_toolset', mcp_server_name: 'docs' },
+    ];
+    for (const model of ['x-openai', 'x-bedrock']) {
+      for (const tool of tools) {
+        const res = await post({ model, max_tokens: 50, tools: [{ name: 'get_time', input_schema: { type: 'object' } }, tool], messages: [{ role: 'user', content: 'Search the web for Tollgate' }] });
+        expect(res.status, `${model} ${tool.type}`).toBe(400);
+        const body = (await res.json()) as { error: { type: string; message: string } };
+        expect(body.error.type).toBe('invalid_request_error');
+        expect(body.error.message).toMatch(new RegExp(`^tools\\.1\\.type: '${tool.type}' `));
+      }
+    }
+    expect(rig.openai.requests.length + rig.bedrock.requests.length).toBe(before);
   });
 });

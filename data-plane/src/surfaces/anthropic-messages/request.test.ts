@@ -200,10 +200,10 @@ describe('Anthropic Messages request → canonical', () => {
     expect(parse({ ...base, thinking: { type: 'disabled' }, messages: [{ role: 'user', content: 'x' }] }).canonical).not.toHaveProperty('reasoning');
   });
 
-  it('carries unknown fields, server tools and other thinking modes in passthrough for Anthropic targets', () => {
+  it('carries unknown fields, Anthropic-defined tools and other thinking modes in passthrough for Anthropic targets', () => {
     const tools = [
       { name: 'Read', input_schema: { type: 'object' } },
-      { type: 'web_search_20250305', name: 'web_search', max_uses: 5 },
+      { type: 'bash_20250124', name: 'bash', cache_control: { type: 'ephemeral' } },
     ];
     const parsed = parse({
       ...base,
@@ -217,7 +217,11 @@ describe('Anthropic Messages request → canonical', () => {
       protocol: 'anthropic-messages',
       fields: { service_tier: 'auto', context_management: { edits: [] }, tools, thinking: { type: 'adaptive' } },
     });
-    expect(parsed.canonical.tools).toEqual([{ name: 'Read', parameters: { type: 'object' } }]);
+    // Any other target gets bash as a function tool with its schema.
+    expect(parsed.canonical.tools).toEqual([
+      { name: 'Read', parameters: { type: 'object' } },
+      { name: 'bash', description: expect.stringContaining('bash shell'), parameters: expect.objectContaining({ properties: expect.objectContaining({ command: expect.anything() }) }), cacheControl: { type: 'ephemeral' } },
+    ]);
     expect(parsed.canonical).not.toHaveProperty('reasoning');
     expect(parse({ ...base, messages: [{ role: 'user', content: 'x' }] }).canonical).not.toHaveProperty('passthrough');
     expect(parsed.body).toMatchObject({ service_tier: 'auto', model: 'claude-x' });

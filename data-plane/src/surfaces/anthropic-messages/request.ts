@@ -3,6 +3,7 @@ import type { CanonicalRequest, ReasoningConfig, ToolChoice, ToolDefinition } fr
 import type { ParsedInbound } from '../types.js';
 import { cache, CacheControlSchema } from './cache-control.js';
 import { BlockSchema, toCanonicalMessages } from './content.js';
+import { definedTool } from './defined-tools.js';
 import { invalidRequest } from './errors.js';
 import { check, parseJsonObject } from './validate.js';
 
@@ -22,11 +23,12 @@ const MessageParam = z.looseObject({
 });
 
 /**
- * A custom tool (`type` absent or `custom`) has an `input_schema`; Anthropic's server tools (`web_search_…`,
- * `bash_…`, `text_editor_…`) have a versioned `type` and none.
+ * A custom tool (`type` absent or `custom`) has an `input_schema`; Anthropic's own tools (server tools such as
+ * `web_search_…`, client tools such as `bash_…` and `text_editor_…`) have a versioned `type` and none.
  */
 const Tool = z.looseObject({
-  name: z.string().min(1, 'must be a non-empty string'),
+  // Required of custom tools (`toTools`); Anthropic's own tools have fixed names, and an MCP toolset has none.
+  name: z.string().min(1, 'must be a non-empty string').nullish(),
   type: z.string().nullish(),
   description: z.string().nullish(),
   input_schema: z.record(z.string(), z.unknown()).nullish(),
@@ -127,9 +129,10 @@ function toCanonical(request: MessagesRequest, stream: boolean, json: Record<str
   for (const [k, v] of Object.entries(json)) if (!MODELLED.has(k)) passthrough[k] = v;
 
   const tools = toTools(request.tools ?? []);
-  // What the canonical form cannot hold travels as the client wrote it, for a target that speaks Anthropic:
-  // server tools (the whole `tools` array then, so their order is kept) and thinking modes other than a budget.
-  if (tools.length !== (request.tools?.length ?? 0)) passthrough.tools = json.tools;
+  // What the canonical form holds only as a translation travels as the client wrote it too, for a target that speaks
+  // Anthropic: Anthropic-defined tools (the whole `tools` array then, so their order is kept) and thinking modes
+  // other than a budget.
+  if (request.tools?.some((tool) => tool.type != null && tool.type !== 'custom')) passthrough.tools = json.tools;
   const reasoning = toReasoning(request.thinking);
   if (request.thinking != null && reasoning === undefined && request.thinking.type !== 'disabled') passthrough.thinking = json.thinking;
 
@@ -152,21 +155,23 @@ function toCanonical(request: MessagesRequest, stream: boolean, json: Record<str
   };
 }
 
-/** Custom tools only; server tools have no canonical form (see `toCanonical`). */
+/**
+ * Custom tools as they are; Anthropic's typed tools as `definedTool` makes them (client tools with their schema, a 400
+ * for the rest). Only a translated request is built here: an Anthropic target gets the body as sent.
+ */
 function toTools(tools: readonly z.infer<typeof Tool>[]): ToolDefinition[] {
-  const out: ToolDefinition[] = [];
-  tools.forEach((tool, i) => {
-    if (tool.type != null && tool.type !== 'custom') return;
+  return tools.map((tool, i) => {
+    if (tool.type != null && tool.type !== 'custom') return { ...definedTool(tool.type, tool.name, `tools.${i}`), ...cache(tool.cache_control) };
+    if (tool.name == null) throw invalidRequest(`tools.${i}.name`, 'Field required', 'missing_required_parameter');
     if (tool.input_schema == null) throw invalidRequest(`tools.${i}.input_schema`, 'Field required', 'missing_required_parameter');
-    out.push({
+    return {
       name: tool.name,
       ...(tool.description != null && { description: tool.description }),
       parameters: tool.input_schema,
       ...(tool.strict != null && { strict: tool.strict }),
       ...cache(tool.cache_control),
-    });
+    };
   });
-  return out;
 }
 
 function toToolChoice(choice: z.infer<typeof ToolChoiceSchema>): ToolChoice {

@@ -291,8 +291,8 @@ class LegacyCallIds {
 /**
  * What a chat request may ask that a translated answer cannot give, each a 400 naming the parameter, as OpenAI
  * would answer it rather than silently leaving it out: more than one choice (`n`; forwarded to an OpenAI-protocol
- * deployment, it is the provider's), log probabilities (the canonical form has none), and a tool choice that leaves
- * nothing to call.
+ * deployment, it is the provider's), log probabilities (the canonical form has none), web search (an answer from the
+ * model's memory instead of the web), audio output, and a tool choice that leaves nothing to call.
  */
 export function refuseTranslatedChat(parsed: ParsedChatRequest): void {
   const { body } = parsed;
@@ -301,6 +301,12 @@ export function refuseTranslatedChat(parsed: ParsedChatRequest): void {
   }
   if (body.logprobs === true || (typeof body.top_logprobs === 'number' && body.top_logprobs > 0)) {
     throw errors.invalidParameter(body.logprobs === true ? 'logprobs' : 'top_logprobs', 'log probabilities are not available for this model: its answers carry none.');
+  }
+  if (body.web_search_options != null) {
+    throw errors.invalidParameter('web_search_options', "web search is not available for this model: OpenAI's search models run it. Leave web_search_options out, or use such a model.");
+  }
+  if (body.audio != null || (Array.isArray(body.modalities) && body.modalities.includes('audio'))) {
+    throw errors.invalidParameter(body.audio != null ? 'audio' : 'modalities', "audio output is not available for this model: its answers are text. Leave 'audio' out of the request.");
   }
   const { toolChoice, tools } = parsed.canonical;
   checkToolChoice(toolChoice, tools ?? [], parsed.legacyFunctions ? 'function_call' : 'tool_choice');

@@ -114,6 +114,28 @@ describe('parameters a translated model cannot honour', () => {
     }
   });
 
+  // OpenAI: `web_search_options` makes a search model (gpt-4o-search-preview) search the web before answering, with
+  // `url_citation` annotations (https://platform.openai.com/docs/guides/tools-web-search?api-mode=chat); `audio` with
+  // `modalities: ["text", "audio"]` asks for a spoken answer in `message.audio` (gpt-4o-audio-preview). Behind a
+  // translation both were dropped: the model answered from memory as if it had searched, and an audio client found no
+  // `message.audio`. Nothing reaches the provider.
+  it('web search and audio output are refused with a 400 naming the parameter', async () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ web_search_options: { search_context_size: 'low' } }, 'web_search_options'],
+      [{ modalities: ['text', 'audio'], audio: { voice: 'alloy', format: 'wav' } }, 'audio'],
+      [{ modalities: ['text', 'audio'] }, 'modalities'],
+    ];
+    for (const name of ['c-anthropic', 'c-gemini', 'c-bedrock']) {
+      for (const [extra, param] of cases) {
+        const { status, json } = await post({ model: name, messages: [{ role: 'user', content: 'news today?' }], ...extra });
+        expect({ status, param: json.error?.param, type: json.error?.type }, `${name} ${param}`).toEqual({ status: 400, param, type: 'invalid_request_error' });
+      }
+    }
+    expect(rig.anthropic.inferenceRequests().length + rig.gemini.requests.length + rig.bedrock.requests.length).toBe(0);
+    // Text only, as every client that does not ask for audio sends it, is answered.
+    expect((await post({ model: 'c-gemini', messages: [{ role: 'user', content: 'hi' }], modalities: ['text'] })).status).toBe(200);
+  });
+
   // OpenAI: `tool_choice: "required"` "means the model must call one or more tools"; without `tools` OpenAI answers a 400
   // naming tool_choice (Tollgate's Responses surface does the same: checkToolChoice). Here the choice is dropped and the
   // client that relies on a forced call gets plain text with finish_reason "stop".
