@@ -421,4 +421,30 @@ describe('Anthropic Messages as Anthropic answers, with non-Anthropic models', (
     }
     expect(rig.openai.requests.length + rig.bedrock.requests.length).toBe(before);
   });
+  // ── Structured outputs and effort ─────────────────────────────────────────────────────────────────────────────
+  // Anthropic: `output_config.format` `{type: "json_schema", schema}` makes the answer's text JSON that follows the
+  // schema (structured outputs; the beta's `output_format` has the same shape), and `output_config.effort` says how
+  // much the model should spend (https://docs.anthropic.com/en/docs/build-with-claude/structured-outputs, …/effort).
+  // Behind a translation both were dropped: the client got prose where it parses JSON. They now reach the provider
+  // as its own structured output (OpenAI `response_format` json_schema, Gemini `responseJsonSchema`) and reasoning
+  // effort (`max` and `xhigh` as the highest it knows).
+  it('output_config format and effort reach OpenAI and Gemini as their structured output and reasoning effort', async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
+    const reply = JSON.stringify({ city: 'Paris' });
+    const res = await post({ model: 'x-openai', max_tokens: 50, output_config: { effort: 'max', format: { type: 'json_schema', schema } }, messages: ask({ text: reply }) });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as MessageBody).content).toEqual([{ type: 'text', text: reply }]);
+    const sent = rig.openai.requests.at(-1)!.body as Record<string, unknown>;
+    expect(sent.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'output', schema } });
+    expect(sent.reasoning_effort).toBe('high');
+
+    const beta = await post({ model: 'x-gemini', max_tokens: 50, output_format: { type: 'json_schema', schema }, messages: ask({ text: reply }) });
+    expect(beta.status).toBe(200);
+    const gemini = rig.gemini.requests.at(-1)!.body as { generationConfig: Record<string, unknown> };
+    expect(gemini.generationConfig).toMatchObject({ responseMimeType: 'application/json', responseJsonSchema: { type: 'object', properties: { city: { type: 'string' } } } });
+
+    const bad = await post({ model: 'x-openai', max_tokens: 50, output_config: { format: { type: 'xml' } }, messages: ask({ text: reply }) });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/^output_config\.format\.type: /);
+  });
 });

@@ -62,6 +62,18 @@ const MessagesRequest = z.looseObject({
 });
 type MessagesRequest = z.infer<typeof MessagesRequest>;
 
+/**
+ * Structured outputs and effort (`output_config`; the beta's `output_format`), read for a translated request only (an
+ * Anthropic target gets them in `passthrough`, as sent).
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/structured-outputs
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/effort
+ */
+const OutputFormat = z.looseObject({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) });
+const OutputConfig = z.looseObject({
+  effort: z.enum(['low', 'medium', 'high', 'xhigh', 'max']).nullish(),
+  format: OutputFormat.nullish(),
+});
+
 /** Fields modelled above; everything else a client sends goes to `passthrough`. */
 const MODELLED = new Set(Object.keys(MessagesRequest.shape));
 
@@ -133,8 +145,13 @@ function toCanonical(request: MessagesRequest, stream: boolean, json: Record<str
   // Anthropic: Anthropic-defined tools (the whole `tools` array then, so their order is kept) and thinking modes
   // other than a budget.
   if (request.tools?.some((tool) => tool.type != null && tool.type !== 'custom')) passthrough.tools = json.tools;
-  const reasoning = toReasoning(request.thinking);
-  if (request.thinking != null && reasoning === undefined && request.thinking.type !== 'disabled') passthrough.thinking = json.thinking;
+  const thinking = toReasoning(request.thinking);
+  if (request.thinking != null && thinking === undefined && request.thinking.type !== 'disabled') passthrough.thinking = json.thinking;
+  const output = json.output_config == null ? undefined : check(OutputConfig, json.output_config, 'output_config');
+  const format = output?.format ?? (json.output_format == null ? undefined : check(OutputFormat, json.output_format, 'output_format'));
+  // Anthropic's effort above `high` is the highest the others know.
+  const effort = output?.effort == null ? undefined : output.effort === 'xhigh' || output.effort === 'max' ? 'high' : output.effort;
+  const reasoning = effort === undefined ? thinking : { ...thinking, effort };
 
   const choice = request.tool_choice;
   const user = request.metadata?.user_id;
@@ -149,6 +166,7 @@ function toCanonical(request: MessagesRequest, stream: boolean, json: Record<str
     ...(request.top_p != null && { topP: request.top_p }),
     ...(request.top_k != null && { topK: request.top_k }),
     ...(request.stop_sequences != null && request.stop_sequences.length > 0 && { stop: request.stop_sequences }),
+    ...(format != null && { responseFormat: { type: 'json_schema' as const, name: 'output', schema: format.schema } }),
     ...(reasoning && { reasoning }),
     ...(user != null && { user }),
     ...(Object.keys(passthrough).length > 0 && { passthrough: { protocol: 'anthropic-messages' as const, fields: passthrough } }),
