@@ -401,7 +401,7 @@ describe('Anthropic Messages as Anthropic answers, with non-Anthropic models', (
   // Server tools run on Anthropic's side (web search, web fetch, code execution, tool search, MCP connectors), and
   // computer use needs a model trained for its screen protocol. Behind a translation they were dropped: asked to search
   // the web, the model answered from memory. They are refused with a 400 naming the tool; nothing reaches the provider.
-  it('server tools and computer use are refused with a 400 naming the tool', async () => {
+  it('server tools, computer use and the MCP connector are refused with a 400 naming them', async () => {
     const before = rig.openai.requests.length + rig.bedrock.requests.length;
     const tools = [
       { type: 'web_search_20250305', name: 'web_search', max_uses: 3 },
@@ -419,6 +419,10 @@ describe('Anthropic Messages as Anthropic answers, with non-Anthropic models', (
         expect(body.error.message).toMatch(new RegExp(`^tools\\.1\\.type: '${tool.type}' `));
       }
     }
+    // The MCP connector (`mcp_servers`, Anthropic's side reaching the servers) likewise.
+    const mcp = await post({ model: 'x-openai', max_tokens: 50, mcp_servers: [{ type: 'url', url: 'https://mcp.example.com/sse', name: 'docs' }], messages: [{ role: 'user', content: 'hi' }] });
+    expect(mcp.status).toBe(400);
+    expect(((await mcp.json()) as { error: { message: string } }).error.message).toMatch(/^mcp_servers: MCP servers named in the request/);
     expect(rig.openai.requests.length + rig.bedrock.requests.length).toBe(before);
   });
   // ── Structured outputs and effort ─────────────────────────────────────────────────────────────────────────────

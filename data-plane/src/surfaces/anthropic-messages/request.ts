@@ -147,6 +147,9 @@ function toCanonical(request: MessagesRequest, stream: boolean, json: Record<str
   if (request.tools?.some((tool) => tool.type != null && tool.type !== 'custom')) passthrough.tools = json.tools;
   const thinking = toReasoning(request.thinking);
   if (request.thinking != null && thinking === undefined && request.thinking.type !== 'disabled') passthrough.thinking = json.thinking;
+  if (Array.isArray(json.mcp_servers) && json.mcp_servers.length > 0) {
+    throw invalidRequest('mcp_servers', "MCP servers named in the request are reached by Anthropic's MCP connector: this model is served by another provider through a translation, which cannot reach them. Use a model served by Anthropic, or declare the servers' tools yourself.", 'unsupported_value');
+  }
   const output = json.output_config == null ? undefined : check(OutputConfig, json.output_config, 'output_config');
   const format = output?.format ?? (json.output_format == null ? undefined : check(OutputFormat, json.output_format, 'output_format'));
   // Anthropic's effort above `high` is the highest the others know.
