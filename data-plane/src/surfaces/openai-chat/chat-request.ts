@@ -291,8 +291,9 @@ class LegacyCallIds {
 /**
  * What a chat request may ask that a translated answer cannot give, each a 400 naming the parameter, as OpenAI
  * would answer it rather than silently leaving it out: more than one choice (`n`; forwarded to an OpenAI-protocol
- * deployment, it is the provider's), log probabilities (the canonical form has none), web search (an answer from the
- * model's memory instead of the web), audio output, and a tool choice that leaves nothing to call.
+ * deployment, it is the provider's), log probabilities (the canonical form has none), token biases (OpenAI's token ids),
+ * web search (an answer from the model's memory instead of the web), audio output, and a tool choice that leaves
+ * nothing to call.
  */
 export function refuseTranslatedChat(parsed: ParsedChatRequest): void {
   const { body } = parsed;
@@ -301,6 +302,9 @@ export function refuseTranslatedChat(parsed: ParsedChatRequest): void {
   }
   if (body.logprobs === true || (typeof body.top_logprobs === 'number' && body.top_logprobs > 0)) {
     throw errors.invalidParameter(body.logprobs === true ? 'logprobs' : 'top_logprobs', 'log probabilities are not available for this model: its answers carry none.');
+  }
+  if (body.logit_bias != null && typeof body.logit_bias === 'object' && Object.keys(body.logit_bias).length > 0) {
+    throw errors.invalidParameter('logit_bias', "logit_bias is not available for this model: its token ids are OpenAI's tokenizer's, which this model does not use.");
   }
   if (body.web_search_options != null) {
     throw errors.invalidParameter('web_search_options', "web search is not available for this model: OpenAI's search models run it. Leave web_search_options out, or use such a model.");
