@@ -96,7 +96,7 @@ export async function admitGoverned(
 
   const countsTokens = subjects.some((x) => x.tpm !== null || x.budget !== null);
   const inputTokens = countsTokens ? roughBodyTokens(parsed.body) : 0;
-  const outputTokens = countsTokens ? (maxOutputTokens(parsed.body) ?? gov.defaultReserveOutputTokens) * choicesAsked(parsed.body) : 0;
+  const outputTokens = countsTokens ? (outputCap(parsed.body, model) ?? gov.defaultReserveOutputTokens) * choicesAsked(parsed.body) : 0;
   const reserveNanos = subjects.some((x) => x.budget !== null) ? estimateCostNanos(deploymentPrice(model), inputTokens, outputTokens) : 0n;
   const admitted = await admitRequest(gov.limiter, { requestId: ex.requestId, subjects, reserveTokens: inputTokens + outputTokens, reserveNanos, nowMs: now });
   ex.extraHeaders = admitted.headers;
@@ -135,6 +135,18 @@ export function maxOutputTokens(body: Record<string, unknown>): number | null {
     if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return Math.ceil(value);
   }
   return null;
+}
+
+/** The names `maxOutputTokens` reads. */
+const OUTPUT_CAP_NAMES: ReadonlySet<string> = new Set(['max_completion_tokens', 'max_tokens', 'max_output_tokens']);
+
+/**
+ * The output cap the deployment will be sent: the request's own, unless the deployment drops it, else the one its
+ * `defaultParams` give (a vLLM deployment defaulting `max_tokens` for clients that send none); null when neither says.
+ */
+export function outputCap(body: Record<string, unknown>, model: Pick<RuntimeModel, 'dropParams' | 'defaultParams'>): number | null {
+  const dropped = model.dropParams.some((path) => OUTPUT_CAP_NAMES.has(path));
+  return (dropped ? null : maxOutputTokens(body)) ?? maxOutputTokens(model.defaultParams);
 }
 
 const TOKENS_PER_IMAGE = 85;

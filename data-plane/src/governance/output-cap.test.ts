@@ -1,0 +1,60 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestDataPlane, type TestDataPlane } from '../test-support/data-plane.js';
+import { fixtureSnapshot, key, model } from '../test-support/fixtures.js';
+import { startRawUpstream, type RawUpstream } from '../test-support/raw-upstream.js';
+
+const TPM_KEY = 'sk-tg-outcap-000000000000000000000000000000';
+
+/**
+ * A token limit reserves the output the deployment may produce: the request's `max_tokens`, or, where the request
+ * sends none or the deployment drops it, the one the deployment's `defaultParams` give it (otherwise the gateway's
+ * default reservation, 1,024 tokens).
+ */
+describe('the output a token limit reserves, by deployment', () => {
+  let t: TestDataPlane;
+  let upstream: RawUpstream;
+  const client = () => new OpenAI({ apiKey: TPM_KEY, baseURL: `${t.baseUrl}/v1`, maxRetries: 0 });
+  const ask = (name: string, extra: Record<string, unknown> = {}) =>
+    client().chat.completions.create({ model: name, messages: [{ role: 'user', content: 'hi' }], ...extra }).catch((err: unknown) => err);
+
+  beforeAll(async () => {
+    upstream = await startRawUpstream((_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'up', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 8, completion_tokens: 1, total_tokens: 9 } }));
+    });
+    const apiBase = `${upstream.origin}/v1`;
+    const snapshot = fixtureSnapshot();
+    snapshot.models.push(
+      model({ id: 'oc1', name: 'plain', provider: 'openai_compatible', providerModel: 'up', apiBase }),
+      model({ id: 'oc2', name: 'defaulted', provider: 'openai_compatible', providerModel: 'up', apiBase, defaultParams: { max_tokens: 4_000 } }),
+      model({ id: 'oc3', name: 'enforced', provider: 'openai_compatible', providerModel: 'up', apiBase, dropParams: ['max_tokens'], defaultParams: { max_tokens: 200 } }),
+    );
+    snapshot.keys.push(key(TPM_KEY, { id: 'k-outcap', teamId: 't1', tpmLimit: 3_000 }));
+    t = await startTestDataPlane({ snapshot });
+  });
+  afterAll(async () => {
+    await t.close();
+    await upstream.close();
+  });
+  beforeEach(() => {
+    upstream.received.length = 0;
+  });
+
+  it("reserves the deployment's default max_tokens for a request that sends none", async () => {
+    // 1,024 (the gateway's default) fits 3,000 tokens a minute; the 4,000 this deployment will be asked for does not.
+    expect(await ask('plain')).toMatchObject({ choices: [{ message: { content: 'ok' } }] });
+    const err = await ask('defaulted');
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((err as Error).message).toMatch(/Request too large .* reserves 4\d{3} tokens/);
+    // The request's own cap still wins over the default.
+    expect(await ask('defaulted', { max_tokens: 100 })).toMatchObject({ choices: [{ message: { content: 'ok' } }] });
+    expect(upstream.received.map((r) => r.body.max_tokens)).toEqual([undefined, 100]);
+  });
+
+  it("reserves the enforced max_tokens, not the client's, where the deployment drops the client's", async () => {
+    expect(await ask('plain', { max_tokens: 5_000 })).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(await ask('enforced', { max_tokens: 5_000 })).toMatchObject({ choices: [{ message: { content: 'ok' } }] });
+    expect(upstream.received.map((r) => r.body.max_tokens)).toEqual([200]);
+  });
+});
