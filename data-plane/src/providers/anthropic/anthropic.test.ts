@@ -224,18 +224,21 @@ describe('Anthropic adapter against the stand-in', () => {
     expect(events).toEqual([{ type: 'error', error: expect.objectContaining({ status: 500, code: 'provider_credential_missing', provider: 'anthropic', message: expect.stringContaining('env:TEST_ANTHROPIC_KEY') }) }]);
   });
 
-  it('should count tokens with count_tokens, sending only the fields it accepts', async () => {
-    const request = ask('Hello there', {
-      messages: [{ role: 'system', content: [{ type: 'text', text: 'Be brief.' }] }, { role: 'user', content: [{ type: 'text', text: 'Hello there' }] }],
-      maxOutputTokens: 50,
+  it("should count tokens with count_tokens on the client's body, leaving out the fields only generation takes", async () => {
+    const body = {
+      model: 'claude-public-name',
+      max_tokens: 50,
       temperature: 0.5,
-      tools: [{ name: 'f', parameters: { type: 'object' } }],
-    });
-    expect(await provider.countTokens!(request, callFor())).toBe(5);
+      stream: true,
+      system: 'Be brief.',
+      tools: [{ name: 'f', input_schema: { type: 'object' } }],
+      messages: [{ role: 'user', content: 'Hello there' }],
+    };
+    expect(await provider.forward!.countTokens!(body, callFor())).toBe(5);
     const sent = last(standIn.requests);
     expect(sent.path).toBe('/v1/messages/count_tokens');
-    expect(Object.keys(sent.body as object).sort()).toEqual(['messages', 'model', 'system', 'tools']);
-    await expect(provider.countTokens!(request, callFor({}, undefined, 'wrong'))).rejects.toMatchObject({ status: 502, code: 'upstream_auth_failed' });
+    expect(sent.body).toEqual({ model: callFor().target.providerModel, system: 'Be brief.', tools: body.tools, messages: body.messages });
+    await expect(provider.forward!.countTokens!(body, callFor({}, undefined, 'wrong'))).rejects.toMatchObject({ status: 502, code: 'upstream_auth_failed' });
   });
 
   it('should send a multi-turn tool conversation with thinking that Anthropic accepts', async () => {

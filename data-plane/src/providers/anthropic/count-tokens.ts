@@ -1,18 +1,6 @@
 import type { ProviderCall } from '../types.js';
 import { postAnthropic } from './api.js';
 import { CountTokensResponse } from './response-schema.js';
-import { COUNT_TOKENS_FIELDS, type AnthropicMessagesRequest } from './wire.js';
-
-/**
- * Exact input tokens from `POST /v1/messages/count_tokens`, for the request as it would be sent (system, tools,
- * thinking included). Throws a `ProviderError` on failure.
- * @see https://docs.anthropic.com/en/api/messages-count-tokens
- */
-export async function countTokens(wire: AnthropicMessagesRequest, call: ProviderCall, clientHeaders?: Readonly<Record<string, string>>): Promise<number> {
-  const body: Record<string, unknown> = {};
-  for (const field of COUNT_TOKENS_FIELDS) if (wire[field] !== undefined) body[field] = wire[field];
-  return await count(body, call, clientHeaders);
-}
 
 /**
  * Fields of a Messages body that only generation reads: Anthropic's count_tokens refuses them (extra inputs), and
@@ -21,18 +9,16 @@ export async function countTokens(wire: AnthropicMessagesRequest, call: Provider
 const GENERATION_ONLY = new Set(['max_tokens', 'stream', 'temperature', 'top_p', 'top_k', 'stop_sequences', 'metadata', 'service_tier']);
 
 /**
- * Exact input tokens of an Anthropic client's count_tokens body, sent as the client wrote it (the deployment's model
- * set, generation-only fields left out): whatever the canonical form does not model, a history's server tool
- * blocks say, is counted as Anthropic counts it. Throws a `ProviderError` on failure.
+ * Exact input tokens from `POST /v1/messages/count_tokens` of an Anthropic client's count_tokens body, sent as the
+ * client wrote it (the deployment's model set, generation-only fields left out), as Messages requests are forwarded:
+ * whatever the canonical form does not model, a history's server tool blocks say, is counted as Anthropic counts it.
+ * Throws a `ProviderError` on failure.
+ * @see https://docs.anthropic.com/en/api/messages-count-tokens
  */
 export async function countTokensAsSent(sent: Record<string, unknown>, call: ProviderCall, clientHeaders?: Readonly<Record<string, string>>): Promise<number> {
   const body: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(sent)) if (!GENERATION_ONLY.has(field)) body[field] = value;
   body.model = call.target.providerModel;
-  return await count(body, call, clientHeaders);
-}
-
-async function count(body: Record<string, unknown>, call: ProviderCall, clientHeaders?: Readonly<Record<string, string>>): Promise<number> {
   const response = await postAnthropic('messages/count_tokens', body, call, false, clientHeaders);
   const parsed = CountTokensResponse.safeParse(await response.body.json());
   if (!parsed.success) {

@@ -4,7 +4,7 @@ import type { ForwardCapability, Provider } from '../types.js';
 import { anthropicHttpError } from './anthropic-error.js';
 import { anthropicHeaders, anthropicUrl, forwardedHeaders } from './api.js';
 import { callMessages } from './call.js';
-import { countTokens, countTokensAsSent } from './count-tokens.js';
+import { countTokensAsSent } from './count-tokens.js';
 import { translateRequest, type TranslateOptions } from './translate-request.js';
 import type { AnthropicMessagesRequest } from './wire.js';
 
@@ -20,14 +20,6 @@ export function anthropicProvider(options: AnthropicProviderOptions = {}): Provi
     kind: 'anthropic',
     translateRequest: (request, target) => translateRequest(request, target, options),
     call: (wire, call, request) => callMessages(wire, call, forwardedHeaders(request)),
-    countTokens: async (request, call) => {
-      try {
-        return await countTokens(translateRequest(request, call.target, options), call, forwardedHeaders(request));
-      } catch (err) {
-        // Failures reach the caller as `ProviderError`s, like the chat stream's error events.
-        throw toProviderError(err, 'anthropic');
-      }
-    },
     forward: ANTHROPIC_FORWARD,
   });
 }
@@ -48,6 +40,7 @@ const ANTHROPIC_FORWARD: ForwardCapability = {
     try {
       return await countTokensAsSent(body, call, clientHeaders);
     } catch (err) {
+      // Failures reach the caller as `ProviderError`s, like the chat stream's error events.
       throw toProviderError(err, 'anthropic');
     }
   },

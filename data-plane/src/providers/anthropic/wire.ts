@@ -113,5 +113,3 @@ export interface AnthropicMessagesRequest {
   readonly [field: string]: unknown;
 }
 
-/** The fields `POST /v1/messages/count_tokens` accepts (a subset of the Messages request). */
-export const COUNT_TOKENS_FIELDS = ['model', 'messages', 'system', 'tools', 'tool_choice', 'thinking', 'output_config', 'mcp_servers'] as const;
