@@ -19,6 +19,7 @@ import { cpuMs, requireWrk, rssMb, streamLoad, wrkLoad, type LoadResult, type St
 import { benchLimits } from './limits-bench.js';
 import { benchRouting } from './routing-bench.js';
 import { startHelper } from './helper-process.js';
+import { loopbackRoundTrip } from './wake.js';
 import { startBenchStack, type Target } from './stack.js';
 import { percentile, sortedCopy, table } from './stats.js';
 import { STREAM_CHUNKS } from './upstream.js';
@@ -85,6 +86,10 @@ async function main(): Promise<void> {
   try {
     const cpuInfo = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
     console.log(`Tollgate benchmark: ${new Date().toISOString()}, node ${process.version}, ${cpuInfo}${idleStates()}`);
+    // The machine's floor for what a process on its own core adds: one loopback round trip there against one on this core.
+    const [sameCore, otherCore] = [await loopbackRoundTrip('1'), await loopbackRoundTrip('0')];
+    summary.loopbackRoundTripUs = { sameCore, otherCore };
+    console.log(`loopback TCP round trip p50: ${f(sameCore, 0)} µs to a process on the load's core, ${f(otherCore, 0)} µs to one on the data plane's core`);
     console.log(
       `data plane pinned to core 0 (pid ${pid}${process.env.BENCH_DP_NODE_OPTIONS ? `, NODE_OPTIONS=${process.env.BENCH_DP_NODE_OPTIONS}` : ''}); ` +
         `load client, upstream and control plane on core 1; usage → ${stack.usage ? 'bench sink' : 'control plane + PostgreSQL'}; ` +
