@@ -316,6 +316,8 @@ describe('Anthropic Messages on the real uWS server', () => {
     it('works through the beta endpoint with anthropic-beta headers, as Claude Code calls it', async () => {
       const message = await client.beta.messages.create({ ...request, betas: ['interleaved-thinking-2025-05-14', 'prompt-caching-2024-07-31'] });
       expect(message.content).toEqual(CONTENT);
+      // The flags travel with the translation, for a provider that reads them (Claude on Bedrock).
+      expect(seen.at(-1)!.passthrough?.headers).toEqual({ 'anthropic-beta': 'interleaved-thinking-2025-05-14,prompt-caching-2024-07-31' });
     });
   });
 
