@@ -138,20 +138,22 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
     });
   });
 
-  it('forwards a whole message byte for byte and bills its usage', async () => {
-    const message = JSON.stringify({
-      id: 'msg_2',
-      type: 'message',
-      role: 'assistant',
-      model: 'claude-up',
-      content: [{ type: 'text', text: 'It is a gateway.', citations: [{ type: 'char_location', cited_text: 'gateway', document_index: 0, start_char_index: 0, end_char_index: 7 }] }],
-      stop_reason: 'end_turn',
-      usage: { input_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 8, output_tokens: 5 },
-    });
+  /** Has the upstream answer `message` (a whole message's JSON) and returns it. */
+  const answerWith = (message: Record<string, unknown>): string => {
+    const json = JSON.stringify({ type: 'message', role: 'assistant', model: 'claude-up', stop_reason: 'end_turn', ...message });
     handler = (_req, _body, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(message);
+      res.end(json);
     };
+    return json;
+  };
+
+  it('forwards a whole message byte for byte and bills its usage', async () => {
+    const message = answerWith({
+      id: 'msg_2',
+      content: [{ type: 'text', text: 'It is a gateway.', citations: [{ type: 'char_location', cited_text: 'gateway', document_index: 0, start_char_index: 0, end_char_index: 7 }] }],
+      usage: { input_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 8, output_tokens: 5 },
+    });
     const res = await post(request);
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(message);
@@ -159,19 +161,7 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
   });
 
   it('forwards a conversation whose history holds blocks only Anthropic reads (server tools, MCP, search results) as sent', async () => {
-    const message = JSON.stringify({
-      id: 'msg_3',
-      type: 'message',
-      role: 'assistant',
-      model: 'claude-up',
-      content: [{ type: 'text', text: 'Yes.' }],
-      stop_reason: 'end_turn',
-      usage: { input_tokens: 40, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 2 },
-    });
-    handler = (_req, _body, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(message);
-    };
+    const message = answerWith({ id: 'msg_3', content: [{ type: 'text', text: 'Yes.' }], usage: { input_tokens: 40, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 2 } });
     const res = await post(secondTurn);
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(message);
