@@ -2,6 +2,7 @@ import {
   BedrockRuntimeClient,
   ConverseCommand,
   ConverseStreamCommand,
+  CountTokensCommand,
   type ConverseStreamOutput,
   type Message,
 } from '@aws-sdk/client-bedrock-runtime';
@@ -52,6 +53,16 @@ describe('Bedrock stand-in, seen through @aws-sdk/client-bedrock-runtime', () =>
     // ceil((9 + 11) / 4) = 5 input tokens; "Echo:", " hello", " there" = 3 output tokens.
     expect(response.usage).toEqual({ inputTokens: 5, outputTokens: 3, totalTokens: 8 });
     expect(standIn.requests.at(-1)).toMatchObject({ operation: 'converse', modelId: MODEL, region: BEDROCK_STAND_IN_REGION });
+  });
+
+  it('should count tokens with CountTokens as the same prompt reports them when answered', async () => {
+    const input = { converse: { system: [{ text: 'Be brief.' }], messages: [user('hello there')] } };
+    const counted = await client.send(new CountTokensCommand({ modelId: PROFILE, input }));
+    expect(counted.inputTokens).toBe(5);
+    expect(standIn.requests.at(-1)).toMatchObject({ operation: 'count-tokens', modelId: PROFILE, body: { input } });
+    // A malformed conversation is Bedrock's ValidationException, as for Converse.
+    await expect(client.send(new CountTokensCommand({ modelId: PROFILE, input: { converse: { messages: [{ role: 'assistant', content: [{ text: 'x' }] }] } } })))
+      .rejects.toMatchObject({ name: 'ValidationException' });
   });
 
   it('should answer Converse with reasoning and its signature, text and tool uses with parsed input', async () => {

@@ -12,7 +12,8 @@ import { lastUserText, promptChars, validateConverse } from './validate.js';
 
 /**
  * A Bedrock Runtime stand-in: `POST /model/{modelId}/converse` (JSON) and `/converse-stream` (binary event stream),
- * answering with the shared prompt-steerable script (test/stand-ins/script.ts). It speaks HTTP/1.1 and HTTP/2 on
+ * answering with the shared prompt-steerable script (test/stand-ins/script.ts), and `/count-tokens` (the input tokens
+ * that script reports for the prompt). It speaks HTTP/1.1 and HTTP/2 on
  * one port, like the service: the official SDK talks HTTP/2 to Bedrock Runtime (cleartext with prior knowledge
  * against an http:// endpoint), the data plane's undici pool HTTP/1.1. Every request must be SigV4-signed
  * for service `bedrock` with one of the known test credentials (or carry a known Bedrock API key as a bearer
@@ -43,7 +44,7 @@ export const BEDROCK_STAND_IN_TEMPORARY_CREDENTIALS: StandInCredentials = {
 export const BEDROCK_STAND_IN_API_KEY = 'ABSKQmVkcm9ja0FQSUtleS1zdGFuZC1pbg==';
 
 export interface BedrockStandInRequest {
-  readonly operation: 'converse' | 'converse-stream';
+  readonly operation: 'converse' | 'converse-stream' | 'count-tokens';
   /** The model id, decoded from its path segment. */
   readonly modelId: string;
   /** The request path exactly as sent. */
@@ -72,7 +73,7 @@ export interface BedrockStandInOptions {
   readonly apiKeys?: readonly string[];
 }
 
-const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
+const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream|count-tokens)$/;
 
 const ERROR_TYPE_BY_STATUS: Readonly<Record<number, string>> = {
   400: 'ValidationException',
@@ -145,7 +146,11 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
     } catch {
       return reject(req, res, 400, 'ValidationException', 'Malformed input request, please reformat your input and try again.');
     }
-    const invalid = validateConverse(body);
+    const counting = route[2] === 'count-tokens';
+    // CountTokens takes `{input: {converse: <a Converse request's messages, system, toolConfig…>}}` (or `invokeModel`).
+    const converseBody = counting ? countTokensConverse(body) : body;
+    if (converseBody === undefined) return reject(req, res, 400, 'ValidationException', 'Malformed input request, please reformat your input and try again.');
+    const invalid = validateConverse(converseBody);
     if (invalid) return reject(req, res, 400, 'ValidationException', invalid);
 
     let markClosed!: () => void;
@@ -165,9 +170,15 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
       markClosed();
     });
 
-    const script = resolveScript(lastUserText(body), promptChars(body), 'tooluse_');
+    const script = resolveScript(lastUserText(converseBody), promptChars(converseBody), 'tooluse_');
     const fault = script.fault;
     if (fault?.kind === 'http') return sendError(res, fault.status, fault.code ?? ERROR_TYPE_BY_STATUS[fault.status] ?? 'InternalServerException', fault.message, fault.retryAfter);
+    if (counting) {
+      // The input tokens the same prompt reports when answered (the script's usage); an `http` fault is answered as for Converse.
+      writeHead(res, 200, { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() });
+      res.end(JSON.stringify({ inputTokens: script.usage.inputTokens }));
+      return;
+    }
     if (fault?.kind === 'hang') return;
     if (record.operation === 'converse') return converse(res, script, fault);
     return converseStream(res, script, fault);
@@ -202,6 +213,13 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The Converse request inside a CountTokens body, or undefined when it has none. */
+function countTokensConverse(body: Record<string, unknown>): Record<string, unknown> | undefined {
+  const input = body.input as { converse?: unknown } | undefined;
+  const converse = input?.converse;
+  return typeof converse === 'object' && converse !== null && !Array.isArray(converse) ? (converse as Record<string, unknown>) : undefined;
 }
 
 /**

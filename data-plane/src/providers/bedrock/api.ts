@@ -14,7 +14,7 @@ import { signRequest, uriEncode, type AwsCredentials } from './sigv4.js';
  * @see https://docs.aws.amazon.com/bedrock/latest/userguide/api-keys-use.html (API keys)
  */
 
-export type BedrockOperation = 'converse' | 'converse-stream';
+export type BedrockOperation = 'converse' | 'converse-stream' | 'count-tokens';
 
 export const SIGNING_SERVICE = 'bedrock';
 

@@ -2,13 +2,15 @@ import { defineProvider } from '../define-provider.js';
 import type { Provider } from '../types.js';
 import { callBedrock } from './call.js';
 import { translateRequest, type BedrockWire } from './canonical-to-converse.js';
+import { countBedrockTokens } from './count-tokens.js';
 
 /**
  * The `bedrock` provider: Amazon Bedrock Runtime's Converse API (ConverseStream when the client streams), signed
  * with SigV4 and decoded from the binary event stream without the AWS SDK.
  *
  * - `canonical-to-converse.ts`: the request mapping; `thinking.ts`: model-specific fields (Anthropic thinking).
- * - `api.ts`: endpoint, region, credentials; `sigv4.ts`: signing; `call.ts`: the HTTP call.
+ * - `api.ts`: endpoint, region, credentials; `sigv4.ts`: signing; `call.ts`: the HTTP call; `count-tokens.ts`:
+ *   CountTokens, for Anthropic clients' `count_tokens`.
  * - `event-stream.ts` + `crc32.ts`: the binary framing; `converse-stream-to-canonical.ts` and
  *   `converse-to-canonical.ts`: responses to canonical events; `map-stop-reason.ts`, `convert-usage.ts`,
  *   `finish.ts`, `bedrock-error.ts`: the shared pieces of both.
@@ -18,5 +20,6 @@ export function bedrockProvider(): Provider {
     kind: 'bedrock',
     translateRequest,
     call: callBedrock,
+    countTokens: countBedrockTokens,
   });
 }

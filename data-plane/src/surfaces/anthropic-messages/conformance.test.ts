@@ -451,4 +451,34 @@ describe('Anthropic Messages as Anthropic answers, with non-Anthropic models', (
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/^output_config\.format\.type: /);
   });
+  // ── count_tokens ───────────────────────────────────────────────────────────────────────────────────────────────
+  // Anthropic counts with Claude's own tokenizer (https://docs.anthropic.com/en/api/messages-count-tokens); Claude
+  // Code calls it to decide when to compact. Claude on Bedrock was counted with the gateway's o200k estimate, which is
+  // not Claude's tokenizer; Bedrock's CountTokens counts as Claude does, so it now answers. Other Bedrock models
+  // (CountTokens serves Claude) keep the local estimate.
+  it('count_tokens for Claude on Bedrock is Bedrock\'s CountTokens; other Bedrock models are estimated', async () => {
+    const client = new Anthropic({ apiKey: KEYS.full, baseURL: rig.t.baseUrl, maxRetries: 0 });
+    const request = {
+      system: 'Be brief.',
+      tools: [{ name: 'get_weather', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } } }],
+      messages: [{ role: 'user' as const, content: 'hello there' }],
+    };
+    const before = rig.bedrock.requests.length;
+    // The stand-in counts ceil(prompt characters / 4): "Be brief." and "hello there" are 20.
+    expect(await client.messages.countTokens({ model: 'x-bedrock', ...request })).toEqual({ input_tokens: 5 });
+    const sent = rig.bedrock.requests.slice(before);
+    expect(sent.map((r) => r.operation)).toEqual(['count-tokens']);
+    expect(sent[0]!.body).toMatchObject({
+      input: { converse: { system: [{ text: 'Be brief.' }], messages: [{ role: 'user', content: [{ text: 'hello there' }] }], toolConfig: { tools: [{ toolSpec: { name: 'get_weather' } }] } } },
+    });
+
+    let reached = false;
+    rig.onRaw((_req, _body, res) => {
+      reached = true;
+      res.writeHead(500).end();
+    });
+    const nova = await client.messages.countTokens({ model: 'x-nova-raw', ...request });
+    expect(nova.input_tokens).toBeGreaterThan(0);
+    expect(reached).toBe(false);
+  });
 });
