@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type {
+  CacheControl,
   CanonicalRequest,
   ContentPart,
   FilePart,
@@ -49,6 +50,8 @@ const Message = z.looseObject({
   function_call: z.looseObject({ name: z.string(), arguments: z.string() }).nullish(),
   /** Some OpenAI-compatible servers (DeepSeek, vLLM) carry reasoning on assistant messages. */
   reasoning_content: z.string().nullish(),
+  /** Anthropic-style prompt caching on the whole message (LiteLLM's convention; see `cacheOf`). */
+  cache_control: z.unknown().optional(),
 });
 
 const FunctionDefinition = z.looseObject({
@@ -58,7 +61,7 @@ const FunctionDefinition = z.looseObject({
   strict: z.boolean().nullish(),
 });
 
-const Tool = z.looseObject({ type: z.literal('function'), function: FunctionDefinition });
+const Tool = z.looseObject({ type: z.literal('function'), function: FunctionDefinition, cache_control: z.unknown().optional() });
 
 const ToolChoiceSchema = z.union([
   z.enum(['auto', 'none', 'required']),
@@ -223,7 +226,7 @@ function toCanonical(request: ChatRequest, stream: boolean, json: Record<string,
   for (const [k, v] of Object.entries(json)) if (!MODELLED.has(k)) passthrough[k] = v;
   const responseFormat = toResponseFormat(request.response_format);
   const tools = legacyTools(request) ?? {
-    ...(request.tools?.length && { tools: request.tools.map((tool) => toTool(tool.function)) }),
+    ...(request.tools?.length && { tools: request.tools.map((tool, i) => ({ ...toTool(tool.function), ...cacheOf(tool.cache_control, `tools[${i}].cache_control`) })) }),
     ...(request.tool_choice != null && { toolChoice: toToolChoice(request.tool_choice) }),
     ...(request.parallel_tool_calls != null && { parallelToolCalls: request.parallel_tool_calls }),
   };
@@ -329,14 +332,15 @@ function toContentParts(content: z.infer<typeof Message>['content'], at: string,
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
   const parts: MediaPart[] = [];
   content.forEach((item, j) => {
-    if (item.type === 'text' && typeof item.text === 'string') parts.push({ type: 'text', text: item.text });
+    const cache = cacheOf(item.cache_control, `${at}.content[${j}].cache_control`);
+    if (item.type === 'text' && typeof item.text === 'string') parts.push({ type: 'text', text: item.text, ...cache });
     // An assistant's refusal, as a client replays it: what the model said.
     else if (item.type === 'refusal' && typeof item.refusal === 'string') parts.push({ type: 'text', text: item.refusal });
     else if (item.type === 'image_url') {
       const image = ImageContent.safeParse(item);
-      if (image.success) parts.push(imageFromUrl(image.data.image_url.url, image.data.image_url.detail));
+      if (image.success) parts.push({ ...imageFromUrl(image.data.image_url.url, image.data.image_url.detail), ...cache });
     } else if (item.type === 'file' && filesAllowed) {
-      parts.push(filePart(item, `${at}.content[${j}]`));
+      parts.push({ ...filePart(item, `${at}.content[${j}]`), ...cache });
     } else if (item.type === 'file') {
       throw errors.invalidParameter(`${at}.content[${j}].type`, 'file parts are only allowed in user messages.');
     } else {
@@ -363,7 +367,32 @@ function filePart(item: unknown, at: string): FilePart {
   return part;
 }
 
+/**
+ * Anthropic-style prompt caching, as clients of OpenAI-compatible gateways mark it for Claude (LiteLLM's and
+ * OpenRouter's convention): `cache_control: {type: "ephemeral", ttl?}` on a content part, a tool, or a whole message
+ * (its last part). Kept for targets that cache by marker (Anthropic, Bedrock's cache points); without it, a long
+ * agent session through the chat surface is billed its whole prompt at full price on every turn.
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching
+ */
+function cacheOf(value: unknown, param: string): { cacheControl?: CacheControl } {
+  if (value == null) return {};
+  const control = value as { type?: unknown; ttl?: unknown };
+  if (typeof value !== 'object' || control.type !== 'ephemeral' || (control.ttl != null && typeof control.ttl !== 'string')) {
+    throw errors.invalidParameter(param, "cache_control must be {\"type\": \"ephemeral\"}, with an optional ttl ('5m' or '1h').");
+  }
+  return { cacheControl: { type: 'ephemeral', ...(typeof control.ttl === 'string' && { ttl: control.ttl }) } };
+}
+
+/** `message` in canonical form, its `cache_control` (if any) on its last part. */
 function toCanonicalMessage(message: z.infer<typeof Message>, index: number, legacyCalls: LegacyCallIds): Message {
+  const converted = convertMessage(message, index, legacyCalls);
+  const cache = cacheOf(message.cache_control, `messages[${index}].cache_control`);
+  const last = converted.content.at(-1);
+  if (cache.cacheControl === undefined || last === undefined) return converted;
+  return { ...converted, content: [...converted.content.slice(0, -1), { ...last, ...cache } as ContentPart] };
+}
+
+function convertMessage(message: z.infer<typeof Message>, index: number, legacyCalls: LegacyCallIds): Message {
   const at = `messages[${index}]`;
   const name = message.name !== undefined ? { name: message.name } : {};
   switch (message.role) {

@@ -290,3 +290,40 @@ describe('the response object', () => {
     expect(chunks.at(-1)!.usage).toMatchObject({ prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } });
   });
 });
+
+describe('prompt caching marks for Claude', () => {
+  // Clients of OpenAI-compatible gateways mark Claude's prompt caching with Anthropic's `cache_control` on content
+  // parts, tools and messages (LiteLLM's and OpenRouter's convention; Cline, Roo Code and LangChain send it). Anthropic
+  // caches only what is marked (https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching): a long agent
+  // session's prompt, sent whole on every turn, is billed at a tenth of the price when read from the cache. The
+  // chat surface dropped the marks, so nothing was cached.
+  const cached = {
+    messages: [
+      { role: 'system', content: [{ type: 'text', text: 'You are a coding agent. '.repeat(20), cache_control: { type: 'ephemeral' } }] },
+      { role: 'user', content: 'Read the repo.', cache_control: { type: 'ephemeral', ttl: '1h' } },
+      { role: 'assistant', content: 'Done.' },
+      { role: 'user', content: [{ type: 'text', text: 'Now fix the bug.' }] },
+    ],
+    tools: [{ ...weather, cache_control: { type: 'ephemeral' } }],
+  };
+
+  it('reach Anthropic on the system prompt, the tools and a whole message, and Bedrock as cache points', async () => {
+    expect((await post({ model: 'c-anthropic', ...cached })).status).toBe(200);
+    const body = lastAnthropicBody();
+    expect(body.system).toEqual([{ type: 'text', text: cached.messages[0]!.content[0]!.text, cache_control: { type: 'ephemeral' } }]);
+    expect(body.tools[0]).toMatchObject({ name: 'get_weather', cache_control: { type: 'ephemeral' } });
+    expect(body.messages[0].content).toEqual([{ type: 'text', text: 'Read the repo.', cache_control: { type: 'ephemeral', ttl: '1h' } }]);
+    expect(JSON.stringify(body.messages.slice(1))).not.toContain('cache_control');
+
+    expect((await post({ model: 'c-bedrock', ...cached })).status).toBe(200);
+    const converse = lastBedrockBody();
+    expect(converse.system.at(-1)).toEqual({ cachePoint: { type: 'default' } });
+    expect(converse.toolConfig.tools.at(-1)).toEqual({ cachePoint: { type: 'default' } });
+    expect(converse.messages[0].content.at(-1)).toEqual({ cachePoint: { type: 'default', ttl: '1h' } });
+  });
+
+  it('a mark other than ephemeral is a 400 naming where it is', async () => {
+    const { status, json } = await post({ model: 'c-anthropic', messages: [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: { type: 'persistent' } }] }] });
+    expect({ status, param: json.error?.param }).toEqual({ status: 400, param: 'messages[0].content[0].cache_control' });
+  });
+});
