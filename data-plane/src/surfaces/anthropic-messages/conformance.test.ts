@@ -419,6 +419,17 @@ describe('Anthropic Messages as Anthropic answers, with non-Anthropic models', (
         expect(body.error.message).toMatch(new RegExp(`^tools\\.1\\.type: '${tool.type}' `));
       }
     }
+    // A history holding a server tool's blocks (a conversation begun with Claude) likewise, naming the block.
+    const history = await post({
+      model: 'x-openai', max_tokens: 50,
+      messages: [
+        { role: 'user', content: 'Search the web for Tollgate' },
+        { role: 'assistant', content: [{ type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'tollgate' } }, { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [] }, { type: 'text', text: 'A gateway.' }] },
+        { role: 'user', content: 'Thanks' },
+      ],
+    });
+    expect(history.status).toBe(400);
+    expect(((await history.json()) as { error: { message: string } }).error.message).toMatch(/^messages\.1\.content\.0\.type: content blocks of type 'server_tool_use' come from Anthropic's server-side tools/);
     // The MCP connector (`mcp_servers`, Anthropic's side reaching the servers) likewise.
     const mcp = await post({ model: 'x-openai', max_tokens: 50, mcp_servers: [{ type: 'url', url: 'https://mcp.example.com/sse', name: 'docs' }], messages: [{ role: 'user', content: 'hi' }] });
     expect(mcp.status).toBe(400);

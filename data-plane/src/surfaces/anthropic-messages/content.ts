@@ -174,7 +174,17 @@ const ACCEPTED = {
   'assistant messages': "'text', 'tool_use', 'thinking' and 'redacted_thinking'",
 } as const;
 
+/** Blocks of Anthropic's server-side features: its server tools' calls and results, MCP connector calls, uploads. */
+const SERVER_BLOCK = /^(server_tool_use|mcp_tool_use|mcp_tool_result|container_upload|\w+_tool_result)$/;
+
 function unsupported(block: Block, where: string, context: keyof typeof ACCEPTED) {
+  if (block.type !== 'tool_result' && SERVER_BLOCK.test(block.type)) {
+    return invalidRequest(
+      `${where}.type`,
+      `content blocks of type '${block.type}' come from Anthropic's server-side tools, which only models served by Anthropic read: this model is served by another provider through a translation. Leave them out of the conversation for this model.`,
+      'unsupported_value',
+    );
+  }
   return invalidRequest(`${where}.type`, `content blocks of type '${block.type}' are not supported in ${context} by this gateway (it takes ${ACCEPTED[context]}).`, 'unsupported_value');
 }
 

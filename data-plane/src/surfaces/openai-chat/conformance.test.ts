@@ -297,9 +297,10 @@ describe('prompt caching marks for Claude', () => {
   // caches only what is marked (https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching): a long agent
   // session's prompt, sent whole on every turn, is billed at a tenth of the price when read from the cache. The
   // chat surface dropped the marks, so nothing was cached.
+  const system = 'You are a coding agent. '.repeat(20);
   const cached = {
     messages: [
-      { role: 'system', content: [{ type: 'text', text: 'You are a coding agent. '.repeat(20), cache_control: { type: 'ephemeral' } }] },
+      { role: 'system', content: [{ type: 'text', text: system, cache_control: { type: 'ephemeral' } }] },
       { role: 'user', content: 'Read the repo.', cache_control: { type: 'ephemeral', ttl: '1h' } },
       { role: 'assistant', content: 'Done.' },
       { role: 'user', content: [{ type: 'text', text: 'Now fix the bug.' }] },
@@ -310,7 +311,7 @@ describe('prompt caching marks for Claude', () => {
   it('reach Anthropic on the system prompt, the tools and a whole message, and Bedrock as cache points', async () => {
     expect((await post({ model: 'c-anthropic', ...cached })).status).toBe(200);
     const body = lastAnthropicBody();
-    expect(body.system).toEqual([{ type: 'text', text: cached.messages[0]!.content[0]!.text, cache_control: { type: 'ephemeral' } }]);
+    expect(body.system).toEqual([{ type: 'text', text: system, cache_control: { type: 'ephemeral' } }]);
     expect(body.tools[0]).toMatchObject({ name: 'get_weather', cache_control: { type: 'ephemeral' } });
     expect(body.messages[0].content).toEqual([{ type: 'text', text: 'Read the repo.', cache_control: { type: 'ephemeral', ttl: '1h' } }]);
     expect(JSON.stringify(body.messages.slice(1))).not.toContain('cache_control');
