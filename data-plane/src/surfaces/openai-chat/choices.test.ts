@@ -43,8 +43,16 @@ describe('chat completions with n choices', () => {
         let out = '';
         for (let i = 0; i < n; i++) out += chunk([{ index: i, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
         for (let i = 0; i < n; i++) out += chunk([{ index: i, delta: { content: `choice ${i}` }, finish_reason: null }]);
+        // A server that never sends [DONE] (ik_llama.cpp, llama-box): `no_done`; one whose stream is cut just after
+        // the first choice finished: `cut_after_first`.
+        if (body.cut_after_first === true) {
+          out += chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]);
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.end(out);
+          return;
+        }
         for (let i = 0; i < n; i++) out += chunk([{ index: i, delta: {}, finish_reason: 'stop' }]);
-        out += chunk([], { usage }) + 'data: [DONE]\n\n';
+        out += chunk([], { usage }) + (body.no_done === true ? '' : 'data: [DONE]\n\n');
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.end(out);
         return;
@@ -79,6 +87,27 @@ describe('chat completions with n choices', () => {
     const stream = await openai().chat.completions.create({ model: 'compat', messages: [{ role: 'user', content: 'hi' }], n: 2, stream: true });
     for await (const chunk of stream) for (const choice of chunk.choices) texts[choice.index] += choice.delta.content ?? '';
     expect(texts).toEqual(['choice 0', 'choice 1']);
+  });
+
+  it('a stream without [DONE] is complete only when every choice finished: one cut after the first is a failure', async () => {
+    const streamed = async (extra: Record<string, unknown>) => {
+      const res = await fetch(`${t.baseUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.full}` },
+        body: JSON.stringify({ model: 'compat', messages: [{ role: 'user', content: 'hi' }], n: 2, stream: true, ...extra }),
+      });
+      const text = await res.text();
+      const event = await waitFor(() => t.cp.acknowledged.get(res.headers.get('x-request-id')!), 'usage event');
+      return { text, status: event.status };
+    };
+    const whole = await streamed({ no_done: true });
+    expect(whole.status).toBe('success');
+    expect(whole.text.endsWith('data: [DONE]\n\n')).toBe(true);
+    // Choice 1 never finished: the client gets the protocol's error event, not a [DONE] that says all is there.
+    const cut = await streamed({ cut_after_first: true });
+    expect(cut.status).toBe('error');
+    expect(cut.text).not.toContain('[DONE]');
+    expect(cut.text).toMatch(/data: \{"error":/);
   });
 
   it('translated: a 400 naming n, before any provider is called', async () => {

@@ -4,6 +4,7 @@ import type { ProviderTarget } from '../../providers/types.js';
 import { answerUsage, boundaryAfter, eventJson, isDataLine, LF } from '../forward/bytes.js';
 import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
 import { items, record } from '../forward/output.js';
+import { choicesAsked } from '../../governance/govern.js';
 import type { OutputText } from '../../providers/token-estimate.js';
 import type { ForwardCall } from '../types.js';
 import type { FinalUsage } from '../../pipeline/accounting.js';
@@ -76,7 +77,7 @@ class ChatForwarding implements Forwardable {
 
   /** Sent without `stream_options` to a client that asked for the usage chunk: the gateway writes it. */
   streamScanner(streamOptions: boolean): StreamScanner {
-    return new ChatStreamScanner(this.chat.includeUsage, !streamOptions && this.chat.includeUsage ? this.protocol : undefined);
+    return new ChatStreamScanner(this.chat.includeUsage, !streamOptions && this.chat.includeUsage ? this.protocol : undefined, choicesAsked(this.chat.body));
   }
 
   estimateInputTokens(): number {
@@ -149,6 +150,8 @@ class ChatStreamScanner implements StreamScanner {
     private readonly includeUsage: boolean,
     /** Set when the gateway ends the stream itself (`closing`): the protocol whose usage chunk it writes. */
     private readonly closesAs?: 'openai-chat' | 'openai-completions',
+    /** Choices the stream carries (`n`, `best_of`, prompts; see `unterminated`). */
+    private readonly choices = 1,
   ) {}
 
   scan(data: Buffer): Buffer {
@@ -209,9 +212,11 @@ class ChatStreamScanner implements StreamScanner {
   /**
    * A stream that ended after its choice finished but without `[DONE]` (ik_llama.cpp, TGI before 2.2, llama-box) is
    * complete: the client gets the `[DONE]` it did not (with the gateway's usage chunk first, when it writes one).
+   * With several choices, one choice's finish says nothing of the others': such a stream is complete only when its
+   * usage came too, which a server sends after every choice finished.
    */
   unterminated(): string | undefined {
-    if (!this.finished) return undefined;
+    if (!this.finished || (this.choices > 1 && this.reported === undefined)) return undefined;
     return this.closesAs !== undefined ? '' : 'data: [DONE]\n\n';
   }
 
