@@ -147,7 +147,8 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
       return reject(req, res, 400, 'ValidationException', 'Malformed input request, please reformat your input and try again.');
     }
     const counting = route[2] === 'count-tokens';
-    // CountTokens takes `{input: {converse: <a Converse request's messages, system, toolConfig…>}}` (or `invokeModel`).
+    // CountTokens takes `{input: {converse: <a Converse request's messages, system, toolConfig…>}}`, or `invokeModel`
+    // (a model's native body), which the stand-in does not serve: a ValidationException, as a malformed input.
     const converseBody = counting ? countTokensConverse(body) : body;
     if (converseBody === undefined) return reject(req, res, 400, 'ValidationException', 'Malformed input request, please reformat your input and try again.');
     const invalid = validateConverse(converseBody);
