@@ -483,6 +483,10 @@ describe('Anthropic Messages as Anthropic answers, with non-Anthropic models', (
       input: { converse: { system: [{ text: 'Be brief.' }], messages: [{ role: 'user', content: [{ text: 'hello there' }] }], toolConfig: { tools: [{ toolSpec: { name: 'get_weather' } }] } } },
     });
 
+    // Bedrock refusing the count (throttled) is the client's answer, in Anthropic's shape with the status.
+    const throttled = await client.messages.countTokens({ model: 'x-bedrock', messages: ask({ fault: { kind: 'http', status: 429 } }) }).catch((err: unknown) => err);
+    expect(throttled).toBeInstanceOf(Anthropic.RateLimitError);
+
     let reached = false;
     rig.onRaw((_req, _body, res) => {
       reached = true;
