@@ -129,4 +129,73 @@ describe('POST /v1/responses on translated models, as OpenAI answers it', () => 
     }
     expect(rig.compat.requests.length).toBe(before);
   });
+
+  // Custom (freeform) tools take raw text, not JSON arguments: Codex's apply_patch is one. No other provider has
+  // them, so each goes as a function tool with one string argument, and the call comes back as OpenAI's
+  // custom_tool_call with that string as its input, streamed as custom_tool_call_input deltas.
+  describe('custom tools', () => {
+    const patch = '*** Begin Patch\n*** Add File: hello.txt\n+Hello "world" \\ é 🚀\n*** End Patch';
+    const format = { type: 'grammar' as const, syntax: 'lark' as const, definition: 'start: begin_patch hunk+ end_patch\nbegin_patch: "*** Begin Patch" LF' };
+    const tools = [{ type: 'custom' as const, name: 'apply_patch', description: 'Edit files with a patch.', format }];
+    const input = `add hello.txt ${directive({ toolCalls: [{ name: 'apply_patch', id: 'call_patch', arguments: JSON.stringify({ input: patch }) }] })}`;
+    const targets = () => [['a-anthropic', rig.anthropic.requests], ['a-gemini', rig.gemini.requests], ['a-bedrock', rig.bedrock.requests], ['a-compat', rig.compat.requests]] as const;
+
+    it('sends the model a function tool with one string argument that carries the grammar', async () => {
+      await client.responses.create({ model: 'a-anthropic', input, tools, tool_choice: { type: 'custom', name: 'apply_patch' } });
+      const body = rig.anthropic.requests.at(-1)!.body as { tools: unknown[]; tool_choice: unknown };
+      expect(body.tools).toEqual([
+        {
+          name: 'apply_patch',
+          description: 'Edit files with a patch.',
+          input_schema: {
+            type: 'object',
+            properties: { input: { type: 'string', description: expect.stringContaining(`Lark grammar:\n${format.definition}`) } },
+            required: ['input'],
+            additionalProperties: false,
+          },
+        },
+      ]);
+      expect(body.tool_choice).toMatchObject({ type: 'tool', name: 'apply_patch' });
+    });
+
+    it('answers the call as a custom_tool_call whose input is the raw text, plain and streamed, for every provider', async () => {
+      for (const [model] of targets()) {
+        const plain = await client.responses.create({ model, input, tools });
+        expect(plain.output, model).toEqual([{ id: expect.stringMatching(/^ctc_/), type: 'custom_tool_call', call_id: expect.any(String), name: 'apply_patch', input: patch }]);
+        expect(plain.tools, model).toEqual([{ type: 'custom', name: 'apply_patch', description: 'Edit files with a patch.', format }]);
+
+        const res = await postResponses(rig.t.baseUrl, KEYS.full, { model, input, tools, stream: true });
+        const events = parseEvents(await res.text());
+        const item = events.find((e) => e.event === 'response.output_item.added')!.data;
+        expect(item, model).toMatchObject({ output_index: 0, item: { type: 'custom_tool_call', name: 'apply_patch', input: '' } });
+        const deltas = events.filter((e) => e.event === 'response.custom_tool_call_input.delta');
+        expect(deltas.map((e) => e.data.delta).join(''), model).toBe(patch);
+        // As the model writes it: the stand-ins stream the arguments in pieces (Gemini sends a call whole).
+        if (model !== 'a-gemini') expect(deltas.length, model).toBeGreaterThan(3);
+        expect(events.find((e) => e.event === 'response.custom_tool_call_input.done')!.data, model).toMatchObject({ item_id: (item.item as Body).id, output_index: 0, input: patch });
+        expect(events.find((e) => e.event === 'response.output_item.done')!.data.item, model).toMatchObject({ type: 'custom_tool_call', input: patch });
+
+        const streamed = await client.responses.stream({ model, input, tools }).finalResponse();
+        expect(streamed.output, model).toMatchObject([{ type: 'custom_tool_call', name: 'apply_patch', input: patch }]);
+      }
+    });
+
+    it("hands the call and its output back to the model as a tool call with the input and the tool's result", async () => {
+      const turn = [
+        { role: 'user' as const, content: 'add hello.txt' },
+        { type: 'custom_tool_call' as const, call_id: 'call_patch', name: 'apply_patch', input: patch },
+        { type: 'custom_tool_call_output' as const, call_id: 'call_patch', output: 'Done!' },
+      ];
+      await client.responses.create({ model: 'a-anthropic', input: turn, tools });
+      const messages = (rig.anthropic.requests.at(-1)!.body as { messages: { role: string; content: unknown[] }[] }).messages;
+      expect(messages[1]).toEqual({ role: 'assistant', content: [{ type: 'tool_use', id: 'call_patch', name: 'apply_patch', input: { input: patch } }] });
+      expect(messages[2]).toMatchObject({ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_patch' }] });
+      expect(JSON.stringify(messages[2])).toContain('Done!');
+
+      await client.responses.create({ model: 'a-compat', input: turn, tools });
+      const chat = (rig.compat.requests.at(-1)!.body as { messages: Record<string, unknown>[] }).messages;
+      expect(chat[1]).toMatchObject({ role: 'assistant', tool_calls: [{ id: 'call_patch', type: 'function', function: { name: 'apply_patch', arguments: JSON.stringify({ input: patch }) } }] });
+      expect(chat[2]).toMatchObject({ role: 'tool', tool_call_id: 'call_patch', content: 'Done!' });
+    });
+  });
 });

@@ -4,6 +4,7 @@ import { errors } from '../../http/errors.js';
 import { imageFromUrl } from '../openai-chat/chat-request.js';
 import { fileFromData, fileFromUrl } from '../openai-chat/file-data.js';
 import { check } from './check.js';
+import { customArguments } from './custom-tools.js';
 import { readCarried } from './reasoning-carry.js';
 
 /**
@@ -11,8 +12,8 @@ import { readCarried } from './reasoning-carry.js';
  *
  * One model turn is several items in the Responses API (reasoning, a message, function calls) but one assistant
  * message in the canonical form, so consecutive assistant-side items are merged into one assistant message, in
- * order; consecutive `function_call_output` items become one `tool` message with one result each. `instructions`
- * become a leading system message.
+ * order; consecutive `function_call_output` (and `custom_tool_call_output`) items become one `tool` message with one
+ * result each. `instructions` become a leading system message.
  * @see https://platform.openai.com/docs/api-reference/responses/create#responses-create-input
  */
 
@@ -45,8 +46,14 @@ const FunctionCallItem = z.looseObject({
   name: z.string().min(1),
   arguments: z.string(),
 });
+const CustomToolCallItem = z.looseObject({
+  type: z.literal('custom_tool_call'),
+  call_id: z.string().min(1),
+  name: z.string().min(1),
+  input: z.string(),
+});
 const FunctionCallOutputItem = z.looseObject({
-  type: z.literal('function_call_output'),
+  type: z.enum(['function_call_output', 'custom_tool_call_output']),
   call_id: z.string().min(1),
   output: z.union([z.string(), z.array(Part)]),
 });
@@ -86,7 +93,15 @@ function addItem(builder: MessageBuilder, raw: unknown, path: string): void {
       builder.append('assistant', [{ type: 'tool-call', id: call.call_id, name: call.name, arguments: call.arguments }]);
       return;
     }
-    case 'function_call_output': {
+    case 'custom_tool_call': {
+      // The call the target's model made of the function tool a custom tool became (see `custom-tools.ts`).
+      const call = check(CustomToolCallItem, raw, path);
+      builder.toolNames.set(call.call_id, call.name);
+      builder.append('assistant', [{ type: 'tool-call', id: call.call_id, name: call.name, arguments: customArguments(call.input) }]);
+      return;
+    }
+    case 'function_call_output':
+    case 'custom_tool_call_output': {
       const output = check(FunctionCallOutputItem, raw, path);
       const name = builder.toolNames.get(output.call_id);
       const result: ToolResultPart = {

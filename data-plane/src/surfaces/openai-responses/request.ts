@@ -4,6 +4,7 @@ import { errors } from '../../http/errors.js';
 import type { ParsedInbound } from '../types.js';
 import { parseJsonObject, validate } from '../openai-chat/chat-request.js';
 import { check } from './check.js';
+import { CustomTool, customToolDefinition } from './custom-tools.js';
 import { checkToolChoice } from '../tool-choice.js';
 import { inputToMessages } from './input-items.js';
 
@@ -12,8 +13,8 @@ import { inputToMessages } from './input-items.js';
  * `passthrough` (protocol `openai-responses`). A target that speaks Responses itself (OpenAI) gets the body as is
  * (see `forward.ts`), stored responses, built-in tools and all. Translated for any other provider, Tollgate is
  * stateless: what needs stored responses or prompts (`previous_response_id`, `conversation`, `background`,
- * `prompt`) is a clear 400, and `store` is accepted but nothing is stored; only function tools are supported,
- * built-in tools (web_search, file_search, …) are a 400; log probabilities, which no translated answer carries, are
+ * `prompt`) is a clear 400, and `store` is accepted but nothing is stored; function tools and custom tools (as
+ * function tools: `custom-tools.ts`) are supported, built-in tools (web_search, file_search, …) are a 400; log probabilities, which no translated answer carries, are
  * a 400 too. Those checks run with the translation, once the target is known.
  * @see https://platform.openai.com/docs/api-reference/responses/create
  */
@@ -28,6 +29,7 @@ const AnyTool = z.looseObject({ type: z.string() });
 
 const ToolChoiceSchema = z.union([z.enum(['auto', 'none', 'required']), z.looseObject({ type: z.string() })]);
 const FunctionChoice = z.looseObject({ type: z.literal('function'), name: z.string().min(1) });
+const CustomChoice = z.looseObject({ type: z.literal('custom'), name: z.string().min(1) });
 const AllowedTools = z.looseObject({
   type: z.literal('allowed_tools'),
   mode: z.enum(['auto', 'required']),
@@ -117,12 +119,28 @@ export interface ParsedResponsesRequest extends ParsedInbound {
   readonly canonical: CanonicalRequest;
   /** What the Response object echoes of the request; validated and translated with `canonical`. */
   readonly echo: ResponseEcho;
+  /** The names of the request's custom tools, whose calls go back as `custom_tool_call` items; with `canonical`. */
+  readonly customTools: ReadonlySet<string>;
   /** The parsed JSON body as the client sent it (for native forwarding). */
   readonly body: Record<string, unknown>;
 }
 
+interface Translated {
+  readonly canonical: CanonicalRequest;
+  readonly echo: ResponseEcho;
+  readonly customTools: ReadonlySet<string>;
+}
+
+/** A tool of the request: what the canonical form gets of it, and what the Response object echoes. */
+interface DeclaredTool {
+  readonly name: string;
+  readonly definition: ToolDefinition;
+  readonly echo: Record<string, unknown>;
+  readonly custom: boolean;
+}
+
 class ParsedResponses implements ParsedResponsesRequest {
-  private translated: { canonical: CanonicalRequest; echo: ResponseEcho } | undefined;
+  private translated: Translated | undefined;
 
   constructor(
     readonly body: Record<string, unknown>,
@@ -139,13 +157,21 @@ class ParsedResponses implements ParsedResponsesRequest {
     return this.translate().echo;
   }
 
-  private translate(): { canonical: CanonicalRequest; echo: ResponseEcho } {
+  get customTools(): ReadonlySet<string> {
+    return this.translate().customTools;
+  }
+
+  private translate(): Translated {
     if (this.translated !== undefined) return this.translated;
     const request = validate(ResponsesRequest, this.body, ['model', 'input']);
     refuseStateful(request);
     refuseLogprobs(request);
-    const tools = (request.tools ?? []).map((tool, i) => functionTool(tool, `tools[${i}]`));
-    this.translated = { canonical: toCanonical(request, tools, this.stream, this.body), echo: toEcho(request, tools) };
+    const tools = (request.tools ?? []).map((tool, i) => declaredTool(tool, `tools[${i}]`));
+    this.translated = {
+      canonical: toCanonical(request, tools, this.stream, this.body),
+      echo: toEcho(request, tools),
+      customTools: new Set(tools.filter((t) => t.custom).map((t) => t.name)),
+    };
     return this.translated;
   }
 }
@@ -206,18 +232,27 @@ function refuseLogprobs(request: ResponsesRequest): void {
   }
 }
 
-function functionTool(raw: z.infer<typeof AnyTool>, path: string): z.infer<typeof FunctionTool> {
-  if (raw.type !== 'function') throw builtInTool(`${path}.type`, raw.type);
-  return check(FunctionTool, raw, path);
+function declaredTool(raw: z.infer<typeof AnyTool>, path: string): DeclaredTool {
+  if (raw.type === 'function') {
+    const tool = check(FunctionTool, raw, path);
+    const echo = { type: 'function', name: tool.name, description: tool.description ?? null, parameters: tool.parameters ?? null, strict: tool.strict ?? null };
+    return { name: tool.name, definition: toTool(tool), echo, custom: false };
+  }
+  if (raw.type === 'custom') {
+    const tool = check(CustomTool, raw, path);
+    const echo = { type: 'custom', name: tool.name, description: tool.description ?? null, format: tool.format ?? { type: 'text' } };
+    return { name: tool.name, definition: customToolDefinition(tool), echo, custom: true };
+  }
+  throw builtInTool(`${path}.type`, raw.type);
 }
 
 function toCanonical(
   request: ResponsesRequest,
-  tools: z.infer<typeof FunctionTool>[],
+  tools: DeclaredTool[],
   stream: boolean,
   json: Record<string, unknown>,
 ): CanonicalRequest {
-  const choice: { choice?: ToolChoice; tools: z.infer<typeof FunctionTool>[] } =
+  const choice: { choice?: ToolChoice; tools: DeclaredTool[] } =
     request.tool_choice != null ? toToolChoice(request.tool_choice, tools) : { tools };
   checkToolChoice(choice.choice, choice.tools);
   const responseFormat = request.text?.format != null ? toResponseFormat(request.text.format) : undefined;
@@ -226,7 +261,7 @@ function toCanonical(
   return {
     messages: inputToMessages(request.input, request.instructions ?? null),
     stream,
-    ...(choice.tools.length > 0 && { tools: choice.tools.map(toTool) }),
+    ...(choice.tools.length > 0 && { tools: choice.tools.map((t) => t.definition) }),
     ...(choice.choice && { toolChoice: choice.choice }),
     ...(request.parallel_tool_calls != null && { parallelToolCalls: request.parallel_tool_calls }),
     ...(request.max_output_tokens != null && { maxOutputTokens: request.max_output_tokens }),
@@ -268,16 +303,18 @@ function toTool(tool: z.infer<typeof FunctionTool>): ToolDefinition {
  */
 function toToolChoice(
   choice: z.infer<typeof ToolChoiceSchema>,
-  tools: z.infer<typeof FunctionTool>[],
-): { choice: ToolChoice; tools: z.infer<typeof FunctionTool>[] } {
+  tools: DeclaredTool[],
+): { choice: ToolChoice; tools: DeclaredTool[] } {
   if (typeof choice === 'string') return { choice: { type: choice }, tools };
   switch (choice.type) {
     case 'function':
       return { choice: { type: 'tool', name: check(FunctionChoice, choice, 'tool_choice').name }, tools };
+    case 'custom':
+      return { choice: { type: 'tool', name: check(CustomChoice, choice, 'tool_choice').name }, tools };
     case 'allowed_tools': {
       const allowed = check(AllowedTools, choice, 'tool_choice');
       allowed.tools.forEach((t, i) => {
-        if (t.type !== 'function') throw builtInTool(`tool_choice.tools[${i}].type`, t.type);
+        if (t.type !== 'function' && t.type !== 'custom') throw builtInTool(`tool_choice.tools[${i}].type`, t.type);
       });
       const names = new Set(allowed.tools.map((t) => t.name));
       return { choice: { type: allowed.mode }, tools: tools.filter((t) => names.has(t.name)) };
@@ -288,7 +325,7 @@ function toToolChoice(
 }
 
 function builtInTool(param: string, type: string) {
-  return errors.invalidParameter(param, `built-in tool '${type}' is not supported: Tollgate supports function tools only.`);
+  return errors.invalidParameter(param, `built-in tool '${type}' is not supported for this model: Tollgate translates function and custom tools only.`);
 }
 
 function toResponseFormat(format: z.infer<typeof Format>): ResponseFormat {
@@ -305,7 +342,7 @@ function toReasoning(effort: (typeof EFFORTS)[number] | null | undefined): Reaso
   return { effort: effort === 'xhigh' ? 'high' : effort };
 }
 
-function toEcho(request: ResponsesRequest, tools: z.infer<typeof FunctionTool>[]): ResponseEcho {
+function toEcho(request: ResponsesRequest, tools: DeclaredTool[]): ResponseEcho {
   return {
     instructions: request.instructions ?? null,
     max_output_tokens: request.max_output_tokens ?? null,
@@ -315,13 +352,7 @@ function toEcho(request: ResponsesRequest, tools: z.infer<typeof FunctionTool>[]
     temperature: request.temperature ?? null,
     text: { ...request.text, format: request.text?.format ?? { type: 'text' } },
     tool_choice: request.tool_choice ?? 'auto',
-    tools: tools.map((t) => ({
-      type: 'function',
-      name: t.name,
-      description: t.description ?? null,
-      parameters: t.parameters ?? null,
-      strict: t.strict ?? null,
-    })),
+    tools: tools.map((t) => t.echo),
     top_p: request.top_p ?? null,
     truncation: request.truncation ?? 'disabled',
     user: request.user ?? null,

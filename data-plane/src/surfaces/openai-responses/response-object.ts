@@ -35,6 +35,15 @@ export interface FunctionCallItem {
   name: string;
 }
 
+/** A call of a custom tool (`custom-tools.ts`): its `input` is raw text. OpenAI sends no status on it. */
+export interface CustomToolCallItem {
+  id: string;
+  type: 'custom_tool_call';
+  call_id: string;
+  input: string;
+  name: string;
+}
+
 export interface SummaryText {
   type: 'summary_text';
   text: string;
@@ -48,7 +57,7 @@ export interface ReasoningItem {
   encrypted_content?: string;
 }
 
-export type OutputItem = MessageItem | FunctionCallItem | ReasoningItem;
+export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem;
 
 export type ResponseStatus = 'in_progress' | 'completed' | 'incomplete' | 'failed';
 
@@ -111,6 +120,8 @@ export function ending(reason: UnifiedFinishReason, raw: string | undefined): En
   }
 }
 
+const ITEM_PREFIX: Record<OutputItem['type'], string> = { message: 'msg', function_call: 'fc', custom_tool_call: 'ctc', reasoning: 'rs' };
+
 /** Response and item ids derived from the request id, so any id leads straight to its request and usage row. */
 export class ResponseIds {
   private readonly hex: string;
@@ -123,9 +134,9 @@ export class ResponseIds {
     return `resp_${this.hex}`;
   }
 
-  /** The id of the output item at `outputIndex`: `msg_…`, `fc_…` or `rs_…`. */
+  /** The id of the output item at `outputIndex`: `msg_…`, `fc_…`, `ctc_…` or `rs_…`. */
   item(type: OutputItem['type'], outputIndex: number): string {
-    const prefix = type === 'message' ? 'msg' : type === 'function_call' ? 'fc' : 'rs';
+    const prefix = ITEM_PREFIX[type];
     return `${prefix}_${this.hex}_${outputIndex}`;
   }
 }

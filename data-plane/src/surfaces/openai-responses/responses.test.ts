@@ -200,7 +200,7 @@ describe('POST /v1/responses on the real uWS server (mock provider)', () => {
         expect(res.status).toBe(400);
         expect(await res.json()).toEqual({
           error: {
-            message: "Invalid value for 'tools[0].type': built-in tool 'web_search' is not supported: Tollgate supports function tools only.",
+            message: "Invalid value for 'tools[0].type': built-in tool 'web_search' is not supported for this model: Tollgate translates function and custom tools only.",
             type: 'invalid_request_error',
             param: 'tools[0].type',
             code: 'invalid_value',

@@ -2,6 +2,7 @@ import type { FinishReason } from '../../canonical/events.js';
 import type { HttpError } from '../../http/errors.js';
 import type { FinalUsage } from '../../pipeline/accounting.js';
 import type { ContentEvent, ResponseMeta, StreamEncoder } from '../types.js';
+import { CustomInputStream } from './custom-tools.js';
 import { carryRedacted, carrySignature } from './reasoning-carry.js';
 import type { ResponseEcho } from './request.js';
 import {
@@ -9,6 +10,7 @@ import {
   responseObject,
   ResponseIds,
   responsesUsage,
+  type CustomToolCallItem,
   type FunctionCallItem,
   type ItemStatus,
   type MessageItem,
@@ -24,7 +26,16 @@ type Open =
   | { readonly kind: 'message'; readonly item: MessageItem; readonly index: number }
   | { readonly kind: 'reasoning'; readonly item: ReasoningItem; readonly index: number; signed: boolean }
   /** `ended`: the call's arguments are complete (`tool-call-end`); it is closed by what comes next (see `content`). */
-  | { readonly kind: 'function_call'; readonly item: FunctionCallItem; readonly index: number; readonly toolIndex: number; ended: boolean };
+  | { readonly kind: 'function_call'; readonly item: FunctionCallItem; readonly index: number; readonly toolIndex: number; ended: boolean }
+  /** A custom tool's call: its arguments (`{"input": …}`) are decoded as they come (see `custom-tools.ts`). */
+  | {
+      readonly kind: 'custom_tool_call';
+      readonly item: CustomToolCallItem;
+      readonly index: number;
+      readonly toolIndex: number;
+      ended: boolean;
+      readonly input: CustomInputStream;
+    };
 
 /**
  * Canonical events → the Responses API's streaming events, each framed `event: <type>` + `data: <json>` and
@@ -36,6 +47,8 @@ type Open =
  *   text:          output_item.added, content_part.added, output_text.delta × n, output_text.done,
  *                  content_part.done, output_item.done
  *   function call: output_item.added, function_call_arguments.delta × n, function_call_arguments.done,
+ *                  output_item.done
+ *   custom tool:   output_item.added, custom_tool_call_input.delta × n, custom_tool_call_input.done,
  *                  output_item.done
  *   response.completed | response.incomplete (length, content filter) | response.failed     (finish)
  *
@@ -53,7 +66,12 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   private open: Open | undefined;
   private readonly ids: ResponseIds;
 
-  constructor(private readonly meta: ResponseMeta, private readonly echo: ResponseEcho) {
+  constructor(
+    private readonly meta: ResponseMeta,
+    private readonly echo: ResponseEcho,
+    /** The request's custom tools: their calls are `custom_tool_call` items. */
+    private readonly customTools: ReadonlySet<string> = new Set(),
+  ) {
     this.ids = new ResponseIds(meta.requestId);
   }
 
@@ -79,7 +97,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
         return this.toolCallDelta(event.index, event.argumentsDelta);
       case 'tool-call-end':
         // Not closed yet: when the output limit cut the call, the finish that follows says so (`incomplete`).
-        if (this.open?.kind === 'function_call' && this.open.toolIndex === event.index) this.open.ended = true;
+        if ((this.open?.kind === 'function_call' || this.open?.kind === 'custom_tool_call') && this.open.toolIndex === event.index) this.open.ended = true;
         return '';
     }
   }
@@ -100,7 +118,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
    */
   error(error: HttpError): string {
     let out = this.started ? '' : this.start();
-    if (this.open?.kind === 'function_call' && this.open.ended) out += this.close('completed');
+    if ((this.open?.kind === 'function_call' || this.open?.kind === 'custom_tool_call') && this.open.ended) out += this.close('completed');
     if (this.open?.kind === 'message' || this.open?.kind === 'function_call') this.open.item.status = 'incomplete';
     this.open = undefined;
     const code = error.code ?? error.type;
@@ -175,6 +193,12 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   private toolCallStart(toolIndex: number, callId: string, name: string): string {
     const out = this.close('completed');
     const index = this.output.length;
+    if (this.customTools.has(name)) {
+      const item: CustomToolCallItem = { id: this.ids.item('custom_tool_call', index), type: 'custom_tool_call', call_id: callId, input: '', name };
+      this.output.push(item);
+      this.open = { kind: 'custom_tool_call', item, index, toolIndex, ended: false, input: new CustomInputStream() };
+      return out + this.event('response.output_item.added', { output_index: index, item });
+    }
     const item: FunctionCallItem = {
       id: this.ids.item('function_call', index),
       type: 'function_call',
@@ -190,9 +214,16 @@ export class ResponsesStreamEncoder implements StreamEncoder {
 
   private toolCallDelta(toolIndex: number, delta: string): string {
     const open = this.open;
+    if (open?.kind === 'custom_tool_call' && open.toolIndex === toolIndex) return this.customInput(open.item, open.index, open.input.push(delta));
     if (open?.kind !== 'function_call' || open.toolIndex !== toolIndex || delta === '') return '';
     open.item.arguments += delta;
     return this.event('response.function_call_arguments.delta', { item_id: open.item.id, output_index: open.index, delta });
+  }
+
+  private customInput(item: CustomToolCallItem, index: number, text: string): string {
+    if (text === '') return '';
+    item.input += text;
+    return this.event('response.custom_tool_call_input.delta', { item_id: item.id, output_index: index, delta: text });
   }
 
   /** Ends the open item with its `.done` events; '' when none is open. */
@@ -227,6 +258,13 @@ export class ResponsesStreamEncoder implements StreamEncoder {
         });
         open.item.status = status;
         break;
+      case 'custom_tool_call': {
+        const { input, rest } = open.input.finish();
+        out += this.customInput(open.item, index, rest);
+        open.item.input = input;
+        out += this.event('response.custom_tool_call_input.done', { item_id: item.id, output_index: index, input });
+        break;
+      }
     }
     return out + this.event('response.output_item.done', { output_index: index, item });
   }
