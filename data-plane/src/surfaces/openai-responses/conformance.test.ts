@@ -161,19 +161,19 @@ describe('POST /v1/responses on translated models, as OpenAI answers it', () => 
     it('answers the call as a custom_tool_call whose input is the raw text, plain and streamed, for every provider', async () => {
       for (const [model] of targets()) {
         const plain = await client.responses.create({ model, input, tools });
-        expect(plain.output, model).toEqual([{ id: expect.stringMatching(/^ctc_/), type: 'custom_tool_call', call_id: expect.any(String), name: 'apply_patch', input: patch }]);
+        expect(plain.output, model).toEqual([{ id: expect.stringMatching(/^ctc_/), type: 'custom_tool_call', status: 'completed', call_id: expect.any(String), name: 'apply_patch', input: patch }]);
         expect(plain.tools, model).toEqual([{ type: 'custom', name: 'apply_patch', description: 'Edit files with a patch.', format }]);
 
         const res = await postResponses(rig.t.baseUrl, KEYS.full, { model, input, tools, stream: true });
         const events = parseEvents(await res.text());
         const item = events.find((e) => e.event === 'response.output_item.added')!.data;
-        expect(item, model).toMatchObject({ output_index: 0, item: { type: 'custom_tool_call', name: 'apply_patch', input: '' } });
+        expect(item, model).toMatchObject({ output_index: 0, item: { type: 'custom_tool_call', status: 'in_progress', name: 'apply_patch', input: '' } });
         const deltas = events.filter((e) => e.event === 'response.custom_tool_call_input.delta');
         expect(deltas.map((e) => e.data.delta).join(''), model).toBe(patch);
         // As the model writes it: the stand-ins stream the arguments in pieces (Gemini sends a call whole).
         if (model !== 'a-gemini') expect(deltas.length, model).toBeGreaterThan(3);
         expect(events.find((e) => e.event === 'response.custom_tool_call_input.done')!.data, model).toMatchObject({ item_id: (item.item as Body).id, output_index: 0, input: patch });
-        expect(events.find((e) => e.event === 'response.output_item.done')!.data.item, model).toMatchObject({ type: 'custom_tool_call', input: patch });
+        expect(events.find((e) => e.event === 'response.output_item.done')!.data.item, model).toMatchObject({ type: 'custom_tool_call', status: 'completed', input: patch });
 
         const streamed = await client.responses.stream({ model, input, tools }).finalResponse();
         expect(streamed.output, model).toMatchObject([{ type: 'custom_tool_call', name: 'apply_patch', input: patch }]);

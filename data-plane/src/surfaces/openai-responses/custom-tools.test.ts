@@ -43,6 +43,9 @@ describe('a custom tool call input decoded as its arguments stream in', () => {
     expect(streamed('{"other": 1, "input": "x"}', 4)).toEqual({ deltas: [], input: 'x', rest: 'x' });
     expect(streamed('{"patch": "x"}', 4)).toEqual({ deltas: [], input: '{"patch": "x"}', rest: '{"patch": "x"}' });
     expect(customInput('not json')).toBe('not json');
+    // Cut by the output limit: what was decoded of the input.
+    expect(streamed('{"input": "*** Begin Pa', 5)).toEqual({ deltas: ['*** ', 'Begin', ' Pa'], input: '*** Begin Pa', rest: '' });
+    expect(customInput('{"input": "*** Begin Pa')).toBe('*** Begin Pa');
     expect(customInput('{"input": 42}')).toBe('{"input": 42}');
   });
 });

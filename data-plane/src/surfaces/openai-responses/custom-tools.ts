@@ -45,10 +45,16 @@ export function customArguments(input: string): string {
 }
 
 /**
- * The custom tool call's input from the arguments the target's model produced: the `input` string, or, when the
- * model did not keep to the schema, the arguments text itself (so nothing it wrote is lost).
+ * The custom tool call's input from the arguments the target's model produced (see `CustomInputStream.finish`).
  */
 export function customInput(args: string): string {
+  const stream = new CustomInputStream();
+  stream.push(args);
+  return stream.finish().input;
+}
+
+/** The `input` string of whole arguments; undefined when they are not a JSON object with one. */
+function parsedInput(args: string): string | undefined {
   try {
     const parsed: unknown = JSON.parse(args);
     if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
@@ -56,9 +62,9 @@ export function customInput(args: string): string {
       if (typeof value === 'string') return value;
     }
   } catch {
-    // not JSON: the text as is
+    // cut short (the output limit) or not JSON
   }
-  return args;
+  return undefined;
 }
 
 const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
@@ -72,8 +78,8 @@ function isHighSurrogate(code: number): boolean {
  * The input of a custom tool call as its arguments stream in: `push` takes each arguments delta (JSON text of
  * `{"input": "…"}`) and returns the input's text that became known with it, decoded, so the client gets
  * `response.custom_tool_call_input.delta` events as the model writes, not one at the end. A JSON escape split
- * across deltas waits for its end. `finish` gives the whole input (see `customInput`) and what the deltas have not
- * sent of it yet, so that the deltas always add up to the input, even when the model wrote other arguments first.
+ * across deltas waits for its end. `finish` gives the whole input and what the deltas have not sent of it yet, so
+ * that the deltas always add up to the input, even when the model wrote other arguments first.
  */
 export class CustomInputStream {
   private raw = '';
@@ -136,8 +142,13 @@ export class CustomInputStream {
     return out;
   }
 
+  /**
+   * The whole input: the `input` string of the arguments; when they do not parse (the output limit cut them), what
+   * was decoded of it; when the model did not keep to the schema at all, the arguments text itself, so nothing it
+   * wrote is lost.
+   */
   finish(): { input: string; rest: string } {
-    const input = customInput(this.raw);
+    const input = parsedInput(this.raw) ?? (this.at >= 0 ? this.sent : this.raw);
     return { input, rest: input.startsWith(this.sent) ? input.slice(this.sent.length) : '' };
   }
 }

@@ -44,6 +44,13 @@ const SCRIPTS: Record<string, StreamEvent[]> = {
     { type: 'tool-call-end', index: 0 },
     { type: 'finish', finishReason: { unified: 'length', raw: 'max_tokens' }, usage: { inputTokens: 5, outputTokens: 16 } },
   ],
+  'cut custom call': [
+    { type: 'tool-call-start', index: 0, id: 'call_patch', name: 'apply_patch' },
+    { type: 'tool-call-delta', index: 0, argumentsDelta: '{"input":"*** Begin' },
+    { type: 'tool-call-delta', index: 0, argumentsDelta: ' Patch\\n*** Ad' },
+    { type: 'tool-call-end', index: 0 },
+    { type: 'finish', finishReason: { unified: 'length', raw: 'max_tokens' }, usage: { inputTokens: 5, outputTokens: 16 } },
+  ],
   'fail late': [
     { type: 'text-delta', text: 'Hello' },
     { type: 'text-delta', text: ' there' },
@@ -315,6 +322,26 @@ describe('POST /v1/responses with a provider that reasons, talks and calls tools
     const turn = parseEvents(await (await postResponses(t.baseUrl, KEYS.full, { model: 'mock-gpt', input: 'turn', tools, stream: true })).text());
     const calls = turn.filter((e) => e.event === 'response.output_item.done' && (e.data.item as { type: string }).type === 'function_call');
     expect(calls.map((e) => (e.data.item as { status: string }).status)).toEqual(['completed', 'completed']);
+  });
+
+  it('marks a custom tool call cut by max_output_tokens incomplete, with the input written so far', async () => {
+    const custom = [{ type: 'custom', name: 'apply_patch', description: 'Edit files with a patch.' }];
+    const body = { model: 'mock-gpt', input: 'cut custom call', max_output_tokens: 16, tools: custom };
+    const plain = (await (await postResponses(t.baseUrl, KEYS.full, body)).json()) as { status: string; output: unknown[] };
+    expect(plain.status).toBe('incomplete');
+    expect(plain.output).toEqual([{ id: expect.stringMatching(/^ctc_/), type: 'custom_tool_call', status: 'incomplete', call_id: 'call_patch', name: 'apply_patch', input: '*** Begin Patch\n*** Ad' }]);
+
+    const events = parseEvents(await (await postResponses(t.baseUrl, KEYS.full, { ...body, stream: true })).text());
+    expect(events.map((e) => e.event).slice(-6)).toEqual([
+      'response.output_item.added',
+      'response.custom_tool_call_input.delta',
+      'response.custom_tool_call_input.delta',
+      'response.custom_tool_call_input.done',
+      'response.output_item.done',
+      'response.incomplete',
+    ]);
+    expect(events.filter((e) => e.event === 'response.custom_tool_call_input.delta').map((e) => e.data.delta)).toEqual(['*** Begin', ' Patch\n*** Ad']);
+    expect(events.at(-2)!.data.item).toMatchObject({ type: 'custom_tool_call', status: 'incomplete', input: '*** Begin Patch\n*** Ad' });
   });
 
   describe('provider failures', () => {

@@ -49,7 +49,7 @@ function outputItem(block: CollectedBlock, ids: ResponseIds, index: number, stat
       return { id: ids.item('reasoning', index), type: 'reasoning', summary: [], encrypted_content: carryRedacted(block.data, meta.provider) };
     case 'tool-call':
       if (customTools.has(block.name)) {
-        return { id: ids.item('custom_tool_call', index), type: 'custom_tool_call', call_id: block.id, input: customInput(block.arguments), name: block.name };
+        return { id: ids.item('custom_tool_call', index), type: 'custom_tool_call', status, call_id: block.id, input: customInput(block.arguments), name: block.name };
       }
       return { id: ids.item('function_call', index), type: 'function_call', status, arguments: block.arguments, call_id: block.id, name: block.name };
   }

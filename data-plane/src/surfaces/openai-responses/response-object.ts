@@ -35,10 +35,11 @@ export interface FunctionCallItem {
   name: string;
 }
 
-/** A call of a custom tool (`custom-tools.ts`): its `input` is raw text. OpenAI sends no status on it. */
+/** A call of a custom tool (`custom-tools.ts`): its `input` is raw text. */
 export interface CustomToolCallItem {
   id: string;
   type: 'custom_tool_call';
+  status: ItemStatus;
   call_id: string;
   input: string;
   name: string;

@@ -119,7 +119,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   error(error: HttpError): string {
     let out = this.started ? '' : this.start();
     if ((this.open?.kind === 'function_call' || this.open?.kind === 'custom_tool_call') && this.open.ended) out += this.close('completed');
-    if (this.open?.kind === 'message' || this.open?.kind === 'function_call') this.open.item.status = 'incomplete';
+    if (this.open?.kind === 'message' || this.open?.kind === 'function_call' || this.open?.kind === 'custom_tool_call') this.open.item.status = 'incomplete';
     this.open = undefined;
     const code = error.code ?? error.type;
     const failed = this.response('failed', null, { code, message: error.message });
@@ -194,7 +194,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     const out = this.close('completed');
     const index = this.output.length;
     if (this.customTools.has(name)) {
-      const item: CustomToolCallItem = { id: this.ids.item('custom_tool_call', index), type: 'custom_tool_call', call_id: callId, input: '', name };
+      const item: CustomToolCallItem = { id: this.ids.item('custom_tool_call', index), type: 'custom_tool_call', status: 'in_progress', call_id: callId, input: '', name };
       this.output.push(item);
       this.open = { kind: 'custom_tool_call', item, index, toolIndex, ended: false, input: new CustomInputStream() };
       return out + this.event('response.output_item.added', { output_index: index, item });
@@ -262,6 +262,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
         const { input, rest } = open.input.finish();
         out += this.customInput(open.item, index, rest);
         open.item.input = input;
+        open.item.status = status;
         out += this.event('response.custom_tool_call_input.done', { item_id: item.id, output_index: index, input });
         break;
       }
