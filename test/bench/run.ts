@@ -96,6 +96,9 @@ async function main(): Promise<void> {
         `${DURATION_S}s per run, ${ROUNDS} rounds, alternating order, medians\n`,
     );
     const idleRss = rssMb(pid).now;
+    /** The peak RSS (VmHWM) after each section, so a peak over the target can be told apart by its load. */
+    const peaks: string[] = [];
+    const peakAfter = (section: string) => peaks.push(`${section} ${f(rssMb(pid).peak, 1)}`);
 
     // Warm up both paths (JIT, keep-alive pools, V8 heap sizing), plain and streamed.
     await wrkLoad(bare, plainBody, 16, 2);
@@ -123,6 +126,7 @@ async function main(): Promise<void> {
         `bare = a uWS + undici pass-through on the gateway's core, no auth or accounting: the issue's 15,000 requests/s at c=64 is ${f(15_000 / 22_000)} of the 22,000 it reaches on the reference machine)`,
     );
     console.log(table(['conc', 'direct rps', 'gw rps', 'gw/direct', 'bare rps', 'gw/bare', 'direct p50', 'gw p50', 'added p50', 'direct p99', 'gw p99', 'gw p99/p50', 'gw CPU ms/req', 'bare CPU ms/req', 'capacity', 'errors'], plainRows));
+    peakAfter('plain');
 
     // 2. Streams with 10 ms between chunks: time to first content chunk and total time (Node client). The 20 loops
     //    start spread over one gap, as independent clients would, not in lockstep (see `streamLoad`). The bare
@@ -181,6 +185,7 @@ async function main(): Promise<void> {
     const nodeOk = [...zeroNode.direct, ...zeroNode.gateway].every((r) => r.chunksOk === r.completed);
     const wrkIncomplete = [...zeroWrk.direct, ...zeroWrk.gateway].reduce((n, r) => n + r.incomplete + r.errors, 0);
 
+    peakAfter('streams');
     console.log(`\nStreaming, ${STREAM_CHUNKS} content chunks + role, finish, usage, [DONE] (ms; CPU = data-plane CPU time per stream)`);
     console.log(table(['case', 'direct', 'gateway', 'added / ratio'], [
       ['10 ms gaps: total p50', f(percentile(gd.total, 50), 1), f(percentile(gg.total, 50), 1), f(percentile(gg.total, 50) - percentile(gd.total, 50), 3)],
@@ -199,6 +204,7 @@ async function main(): Promise<void> {
     if (process.env.BENCH_LIMITS !== '0') {
       const limits = await benchLimits(stack, plainBody, ROUNDS, DURATION_S, process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
       console.log(`\n${limits.text}`);
+      peakAfter('limits');
       gatewayRequests += limits.requests;
       summary.limits = { closedLoop: limits.figures, fixedLoad: limits.fixed };
     }
@@ -207,6 +213,7 @@ async function main(): Promise<void> {
     if (process.env.BENCH_ROUTING !== '0') {
       const routing = await benchRouting(stack, ROUNDS, DURATION_S);
       console.log(`\n${routing.text}`);
+      peakAfter('routing');
       gatewayRequests += routing.requests;
       summary.routing = routing.figures;
     }
@@ -224,7 +231,7 @@ async function main(): Promise<void> {
       summary.usage = { ...tally, gatewayRequests };
     }
     const rss = rssMb(pid);
-    console.log(`\nData plane RSS: idle after start ${f(idleRss, 1)} MB, peak ${f(rss.peak, 1)} MB, now ${f(rss.now, 1)} MB; data-plane CPU in all ${f(cpuMs(pid) / 1000, 1)} s`);
+    console.log(`\nData plane RSS: idle after start ${f(idleRss, 1)} MB, peak ${f(rss.peak, 1)} MB (after each section: ${peaks.join(', ')}), now ${f(rss.now, 1)} MB; data-plane CPU in all ${f(cpuMs(pid) / 1000, 1)} s`);
     console.log(usageLine);
     summary.streaming = {
       ttftAddedP50: percentile(gg.ttft, 50) - percentile(gd.ttft, 50),

@@ -14,8 +14,9 @@ import { inputToMessages } from './input-items.js';
  * (see `forward.ts`), stored responses, built-in tools and all. Translated for any other provider, Tollgate is
  * stateless: what needs stored responses or prompts (`previous_response_id`, `conversation`, `background`,
  * `prompt`) is a clear 400, and `store` is accepted but nothing is stored; function tools and custom tools (as
- * function tools: `custom-tools.ts`) are supported, built-in tools (web_search, file_search, …) are a 400; log probabilities, which no translated answer carries, are
- * a 400 too. Those checks run with the translation, once the target is known.
+ * function tools: `custom-tools.ts`) are supported, built-in tools (web_search, file_search, …) are a 400; log
+ * probabilities, which no translated answer carries, are a 400 too. Those checks run with the translation, once the
+ * target is known.
  * @see https://platform.openai.com/docs/api-reference/responses/create
  */
 const FunctionTool = z.looseObject({
