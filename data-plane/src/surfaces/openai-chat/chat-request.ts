@@ -15,6 +15,7 @@ import type {
 import { errors } from '../../http/errors.js';
 import { checkToolChoice } from '../tool-choice.js';
 import { fileFromData } from './file-data.js';
+import { record } from '../forward/output.js';
 
 /**
  * The OpenAI chat completions request, typed only as far as the gateway acts on it. Unknown fields are allowed
@@ -315,8 +316,24 @@ export function refuseTranslatedChat(parsed: ParsedChatRequest): void {
   if (body.audio != null || (Array.isArray(body.modalities) && body.modalities.includes('audio'))) {
     throw errors.invalidParameter(body.audio != null ? 'audio' : 'modalities', "audio output is not available for this model: its answers are text. Leave 'audio' out of the request.");
   }
+  refuseCustomTools(body);
   const { toolChoice, tools } = parsed.canonical;
   checkToolChoice(toolChoice, tools ?? [], parsed.legacyFunctions ? 'function_call' : 'tool_choice');
+}
+
+/**
+ * OpenAI's custom (freeform) tools: the Responses surface translates them (`openai-responses/custom-tools.ts`), but
+ * chat has no exact form to answer a translated call in when streamed (a streamed custom call's delta is not in
+ * OpenAI's spec, and the SDK's stream helper does not assemble one), so here they are a 400 that says where they work,
+ * rather than the schema's "expected function".
+ */
+function refuseCustomTools(body: Record<string, unknown>): void {
+  const message = "custom tools are not available in chat completions for this model: send the request to /v1/responses, which translates them, or declare a function tool.";
+  if (Array.isArray(body.tools)) {
+    const i = body.tools.findIndex((tool) => record(tool)?.type === 'custom');
+    if (i >= 0) throw errors.invalidParameter(`tools[${i}].type`, message);
+  }
+  if (record(body.tool_choice)?.type === 'custom') throw errors.invalidParameter('tool_choice.type', message);
 }
 
 /** `data:image/png;base64,…` → base64 source; anything else is a URL the provider fetches. */

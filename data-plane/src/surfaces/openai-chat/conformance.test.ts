@@ -133,6 +133,13 @@ describe('parameters a translated model cannot honour', () => {
         expect({ status, param: json.error?.param, type: json.error?.type }, `${name} ${param}`).toEqual({ status: 400, param, type: 'invalid_request_error' });
       }
     }
+    // Custom (freeform) tools: translated on the Responses surface only; here a 400 that says so, not "expected function".
+    const custom = { type: 'custom', custom: { name: 'apply_patch', description: 'Edit files.' } };
+    for (const body of [{ tools: [custom] }, { tools: [{ type: 'function', function: { name: 'f' } }, custom], tool_choice: { type: 'custom', custom: { name: 'apply_patch' } } }]) {
+      const { status, json } = await post({ model: 'c-anthropic', messages: [{ role: 'user', content: 'patch it' }], ...body });
+      expect({ status, param: json.error?.param }).toEqual({ status: 400, param: body.tools.length === 1 ? 'tools[0].type' : 'tools[1].type' });
+      expect(json.error?.message).toMatch(/custom tools are not available in chat completions for this model: send the request to \/v1\/responses/);
+    }
     expect(rig.anthropic.inferenceRequests().length + rig.gemini.requests.length + rig.bedrock.requests.length).toBe(0);
     // Text only, as every client that does not ask for audio sends it, and an empty bias (LangChain's default) are answered.
     expect((await post({ model: 'c-gemini', messages: [{ role: 'user', content: 'hi' }], modalities: ['text'], logit_bias: {} })).status).toBe(200);
