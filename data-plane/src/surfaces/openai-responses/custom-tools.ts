@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ToolDefinition } from '../../canonical/request.js';
+import { record } from '../forward/output.js';
 
 /**
  * OpenAI's custom tools (`{type: 'custom'}`, "freeform" tools: the model calls them with raw text, not JSON
@@ -56,11 +57,8 @@ export function customInput(args: string): string {
 /** The `input` string of whole arguments; undefined when they are not a JSON object with one. */
 function parsedInput(args: string): string | undefined {
   try {
-    const parsed: unknown = JSON.parse(args);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      const value = (parsed as Record<string, unknown>)[INPUT];
-      if (typeof value === 'string') return value;
-    }
+    const value = record(JSON.parse(args))?.[INPUT];
+    if (typeof value === 'string') return value;
   } catch {
     // cut short (the output limit) or not JSON
   }

@@ -97,7 +97,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
         return this.toolCallDelta(event.index, event.argumentsDelta);
       case 'tool-call-end':
         // Not closed yet: when the output limit cut the call, the finish that follows says so (`incomplete`).
-        if ((this.open?.kind === 'function_call' || this.open?.kind === 'custom_tool_call') && this.open.toolIndex === event.index) this.open.ended = true;
+        if (this.openCall?.toolIndex === event.index) this.openCall.ended = true;
         return '';
     }
   }
@@ -118,8 +118,8 @@ export class ResponsesStreamEncoder implements StreamEncoder {
    */
   error(error: HttpError): string {
     let out = this.started ? '' : this.start();
-    if ((this.open?.kind === 'function_call' || this.open?.kind === 'custom_tool_call') && this.open.ended) out += this.close('completed');
-    if (this.open?.kind === 'message' || this.open?.kind === 'function_call' || this.open?.kind === 'custom_tool_call') this.open.item.status = 'incomplete';
+    if (this.openCall?.ended) out += this.close('completed');
+    if (this.open !== undefined && this.open.kind !== 'reasoning') this.open.item.status = 'incomplete';
     this.open = undefined;
     const code = error.code ?? error.type;
     const failed = this.response('failed', null, { code, message: error.message });
@@ -128,6 +128,11 @@ export class ResponsesStreamEncoder implements StreamEncoder {
       this.event('response.failed', { response: failed }) +
       this.event('error', { code, message: error.message, param: error.param, error: error.toBody().error })
     );
+  }
+
+  /** The open item when it is a tool call (a function's or a custom tool's). */
+  private get openCall(): Extract<Open, { toolIndex: number }> | undefined {
+    return this.open !== undefined && 'toolIndex' in this.open ? this.open : undefined;
   }
 
   private text(text: string): string {
