@@ -130,7 +130,21 @@ describe('Anthropic adapter against the stand-in', () => {
     ]);
     expect(events.flatMap((e) => (e.type === 'reasoning-delta' ? [e.text] : [])).join('')).toBe('Let me think about it.');
     expect(last(events)).toMatchObject({ type: 'finish', usage: { reasoningTokens: 5, outputTokens: 6 } });
-    expect(last(standIn.requests).body).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 2048 }, max_tokens: 2048 + 8192 });
+    expect(last(standIn.requests).body).toMatchObject({ thinking: { type: 'adaptive' }, output_config: { effort: 'low' }, max_tokens: 2048 + 8192 });
+  });
+
+  // Opus 4.7 and later answer a thinking budget, or any temperature, top_p or top_k, with a 400; an OpenAI client's
+  // reasoning effort and temperature reached them as exactly that.
+  it('should serve an OpenAI-style request with an effort and sampling settings on a model that takes adaptive thinking only', async () => {
+    const events = await chat(ask({ reasoning: 'Hmm.', text: 'Answer.' }, { reasoning: { effort: 'high' }, temperature: 0.3, topP: 0.9 }), callFor({ providerModel: 'claude-opus-4-7' }));
+    expect(text(events)).toBe('Answer.');
+    const sent = last(standIn.requests).body;
+    expect(sent).toMatchObject({ model: 'claude-opus-4-7', thinking: { type: 'adaptive' }, output_config: { effort: 'high' } });
+    expect(sent).not.toHaveProperty('temperature');
+    expect(sent).not.toHaveProperty('top_p');
+    // A client budget (an Anthropic client's, sent on through a translation) is an effort there too.
+    expect(text(await chat(ask('Hi.', { reasoning: { budgetTokens: 10_000 }, temperature: 0.2 }), callFor({ providerModel: 'claude-fable-5' })))).not.toBe('');
+    expect(last(standIn.requests).body).toMatchObject({ thinking: { type: 'adaptive' }, output_config: { effort: 'high' } });
   });
 
   it('should count cache reads and writes into the input tokens and report them apart', async () => {

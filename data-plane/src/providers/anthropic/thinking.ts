@@ -1,10 +1,13 @@
 import type { CanonicalRequest, ReasoningConfig } from '../../canonical/request.js';
-import type { AnthropicThinkingConfig } from './wire.js';
+import type { ClaudeTraits } from './claude-traits.js';
+import type { AnthropicEffort, AnthropicThinkingConfig } from './wire.js';
 
 /**
- * Output-token planning for Anthropic: `max_tokens` is required, and with extended thinking the thinking budget is
- * part of it (`budget_tokens` must be at least 1024 and below `max_tokens`).
+ * Output-token and thinking planning for Claude (Anthropic's API and Bedrock): `max_tokens` is required, and with
+ * extended thinking the thinking budget is part of it (`budget_tokens` must be at least 1024 and below `max_tokens`);
+ * newer models think adaptively instead (`claude-traits.ts`).
  * @see https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking
+ * @see https://platform.claude.com/docs/en/build-with-claude/adaptive-thinking
  */
 
 export const MIN_THINKING_BUDGET = 1024;
@@ -28,20 +31,75 @@ export function defaultMaxTokens(model: string): number {
 export interface OutputPlan {
   readonly maxTokens: number;
   readonly thinking?: AnthropicThinkingConfig;
+  /** `output_config.effort`, sent with adaptive thinking. */
+  readonly effort?: AnthropicEffort;
 }
 
 /**
- * Decides `max_tokens` and `thinking`. With thinking on, a client's token limit that does not exceed the budget is
- * taken as the limit for the visible answer, added on top of the budget (Anthropic would reject it otherwise);
- * without a client limit the answer gets the default on top of the budget.
+ * Decides `max_tokens`, `thinking` and the effort for a model with `traits`.
+ *
+ * A thinking budget where the model takes one: a client's token limit that does not exceed the budget is taken as the
+ * limit for the visible answer, added on top of the budget (Anthropic would reject it otherwise); without a client
+ * limit the answer gets the default on top of the budget.
+ *
+ * Adaptive thinking (the model decides how much to think, guided by the effort) where the model takes only that, and
+ * on the models that take both when the client gave an effort rather than a budget (Anthropic recommends it there; a
+ * budget is deprecated). A budget becomes the effort whose own budget it reaches. The client's limit is the whole
+ * output's, as OpenAI's `max_completion_tokens` and Anthropic's `max_tokens` are; without one, the answer's default
+ * gets the effort's budget on top, as a budget would.
  */
-export function planOutput(input: { maxOutputTokens: number | undefined; reasoning: ReasoningConfig | undefined; model: string; defaultMaxTokens?: number }): OutputPlan {
+export function planOutput(input: { maxOutputTokens: number | undefined; reasoning: ReasoningConfig | undefined; model: string; traits: ClaudeTraits; defaultMaxTokens?: number }): OutputPlan {
   const answerDefault = input.defaultMaxTokens ?? defaultMaxTokens(input.model);
   const budget = thinkingBudget(input.reasoning);
   const requested = input.maxOutputTokens !== undefined && input.maxOutputTokens > 0 ? Math.floor(input.maxOutputTokens) : undefined;
   if (budget === undefined) return { maxTokens: requested ?? answerDefault };
+  const adaptive = input.traits.adaptiveOnly || (input.traits.adaptiveThinking && input.reasoning?.budgetTokens === undefined);
+  if (adaptive) {
+    const effort = input.reasoning?.effort ?? effortForBudget(budget);
+    return { maxTokens: requested ?? answerDefault + THINKING_BUDGET_BY_EFFORT[effort], thinking: { type: 'adaptive' }, effort: ANTHROPIC_EFFORT[effort] };
+  }
   const maxTokens = requested !== undefined && requested > budget ? requested : budget + (requested ?? answerDefault);
   return { maxTokens, thinking: { type: 'enabled', budget_tokens: budget } };
+}
+
+/** Anthropic's effort for each canonical one: Anthropic's lowest is `low`. */
+const ANTHROPIC_EFFORT: Readonly<Record<NonNullable<ReasoningConfig['effort']>, AnthropicEffort>> = {
+  minimal: 'low',
+  low: 'low',
+  medium: 'medium',
+  high: 'high',
+};
+
+/** The lowest effort whose budget (`THINKING_BUDGET_BY_EFFORT`) covers `budget`; `high` above them all. */
+function effortForBudget(budget: number): NonNullable<ReasoningConfig['effort']> {
+  if (budget <= THINKING_BUDGET_BY_EFFORT.low) return 'low';
+  return budget <= THINKING_BUDGET_BY_EFFORT.medium ? 'medium' : 'high';
+}
+
+/** The sampling parameters a request gives a Claude model, as Anthropic's rules allow them (see `planSampling`). */
+export interface SamplingPlan {
+  readonly temperature?: number;
+  readonly topP?: number;
+  readonly topK?: number;
+}
+
+/**
+ * Which of the client's sampling parameters go to a Claude model, and how. Temperature is clamped to Claude's 0–1
+ * (OpenAI clients send up to 2). With thinking on, only a `top_p` of at least 0.95 is allowed: temperature and
+ * `top_k` are dropped and `top_p` raised. A model that takes one of `temperature` and `top_p` keeps the temperature
+ * when both come. A model that takes none gets none: Anthropic answers any with a 400, so a client's
+ * preference is dropped rather than failing the request, as OpenAI's reasoning models are served.
+ */
+export function planSampling(request: Pick<CanonicalRequest, 'temperature' | 'topP' | 'topK'>, traits: ClaudeTraits, thinking: boolean): SamplingPlan {
+  if (traits.sampling === 'none') return {};
+  if (thinking) return request.topP === undefined ? {} : { topP: Math.max(0.95, request.topP) };
+  const temperature = request.temperature === undefined ? undefined : Math.min(1, Math.max(0, request.temperature));
+  const topP = temperature !== undefined && traits.sampling === 'one' ? undefined : request.topP;
+  return {
+    ...(temperature !== undefined && { temperature }),
+    ...(topP !== undefined && { topP }),
+    ...(request.topK !== undefined && { topK: request.topK }),
+  };
 }
 
 /**

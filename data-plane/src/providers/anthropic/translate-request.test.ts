@@ -193,14 +193,33 @@ describe('Anthropic request translation', () => {
     expect(translateRequest(request(), target, { defaultMaxTokens: 1000 }).max_tokens).toBe(1000);
   });
 
-  it('should turn a reasoning budget or effort into thinking, with max_tokens above the budget', () => {
-    expect(translateRequest(request({ reasoning: { budgetTokens: 5000 } }), target)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 5000 }, max_tokens: 5000 + 8192 });
-    expect(translateRequest(request({ reasoning: { budgetTokens: 100 }, maxOutputTokens: 20_000 }), target)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 1024 }, max_tokens: 20_000 });
-    expect(translateRequest(request({ reasoning: { effort: 'high' }, maxOutputTokens: 1000 }), target)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 16_384 }, max_tokens: 16_384 + 1000 });
-    expect(translateRequest(request({ reasoning: { effort: 'low' } }), target).thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
-    expect(translateRequest(request({ reasoning: { effort: 'medium' } }), target).thinking).toEqual({ type: 'enabled', budget_tokens: 8192 });
-    expect(translateRequest(request({ reasoning: { budgetTokens: 0, effort: 'high' } }), target).thinking).toBeUndefined();
-    expect(translateRequest(request({ reasoning: {} }), target).thinking).toBeUndefined();
+  it('should turn a reasoning budget or effort into thinking, with max_tokens above the budget, on a model that takes budgets only', () => {
+    const sonnet4 = { ...target, providerModel: 'claude-sonnet-4-20250514' };
+    expect(translateRequest(request({ reasoning: { budgetTokens: 5000 } }), sonnet4)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 5000 }, max_tokens: 5000 + 8192 });
+    expect(translateRequest(request({ reasoning: { budgetTokens: 100 }, maxOutputTokens: 20_000 }), sonnet4)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 1024 }, max_tokens: 20_000 });
+    expect(translateRequest(request({ reasoning: { effort: 'high' }, maxOutputTokens: 1000 }), sonnet4)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 16_384 }, max_tokens: 16_384 + 1000 });
+    expect(translateRequest(request({ reasoning: { effort: 'low' } }), sonnet4).thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
+    expect(translateRequest(request({ reasoning: { effort: 'medium' } }), sonnet4).thinking).toEqual({ type: 'enabled', budget_tokens: 8192 });
+    expect(translateRequest(request({ reasoning: { effort: 'medium' } }), sonnet4)).not.toHaveProperty('output_config');
+    expect(translateRequest(request({ reasoning: { budgetTokens: 0, effort: 'high' } }), sonnet4).thinking).toBeUndefined();
+    expect(translateRequest(request({ reasoning: {} }), sonnet4).thinking).toBeUndefined();
+  });
+
+  // Opus and Sonnet 4.6 take adaptive thinking with an effort beside a (deprecated) budget; Opus 4.7 and later take
+  // adaptive thinking only, and answer a budget with a 400 (https://docs.aws.amazon.com/bedrock/latest/userguide/
+  // claude-messages-adaptive-thinking.html). An OpenAI client's reasoning_effort failed on every such model.
+  it('should think adaptively with an effort where the model takes it, keeping a client budget where the model still takes one', () => {
+    expect(translateRequest(request({ reasoning: { effort: 'medium' } }), target)).toMatchObject({ thinking: { type: 'adaptive' }, output_config: { effort: 'medium' }, max_tokens: 8192 + 8192 });
+    expect(translateRequest(request({ reasoning: { effort: 'minimal' }, maxOutputTokens: 3000 }), target)).toMatchObject({ thinking: { type: 'adaptive' }, output_config: { effort: 'low' }, max_tokens: 3000 });
+    expect(translateRequest(request({ reasoning: { budgetTokens: 5000 } }), target)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 5000 } });
+
+    const opus47 = { ...target, providerModel: 'claude-opus-4-7' };
+    expect(translateRequest(request({ reasoning: { budgetTokens: 31_999 } }), opus47)).toMatchObject({ thinking: { type: 'adaptive' }, output_config: { effort: 'high' } });
+    expect(translateRequest(request({ reasoning: { budgetTokens: 2000 } }), opus47)).toMatchObject({ thinking: { type: 'adaptive' }, output_config: { effort: 'low' } });
+    expect(translateRequest(request({ reasoning: { effort: 'high' } }), { ...target, providerModel: 'claude-mythos-5' })).toMatchObject({ thinking: { type: 'adaptive' }, output_config: { effort: 'high' } });
+    const off = translateRequest(request({ reasoning: { off: true } }), opus47);
+    expect(off).not.toHaveProperty('thinking');
+    expect(off).not.toHaveProperty('output_config');
   });
 
   it('should drop sampling settings thinking does not allow, and clamp temperature to 0–1 otherwise', () => {
@@ -208,7 +227,24 @@ describe('Anthropic request translation', () => {
     expect(thinking).not.toHaveProperty('temperature');
     expect(thinking).not.toHaveProperty('top_k');
     expect(thinking.top_p).toBe(0.95);
-    expect(translateRequest(request({ temperature: 1.6, topP: 0.9, topK: 40 }), target)).toMatchObject({ temperature: 1, top_p: 0.9, top_k: 40 });
+    const sonnet4 = { ...target, providerModel: 'claude-sonnet-4-20250514' };
+    expect(translateRequest(request({ temperature: 1.6, topP: 0.9, topK: 40 }), sonnet4)).toMatchObject({ temperature: 1, top_p: 0.9, top_k: 40 });
+  });
+
+  // From Opus 4.1 and the 4.5 models on, "`temperature` and `top_p` cannot both be specified for this model"; from
+  // Opus 4.7 on, "`temperature` is deprecated for this model" (and top_p, top_k). OpenAI clients often send both.
+  it('should send a model only the sampling parameters it takes', () => {
+    const both = request({ temperature: 0.7, topP: 0.9, topK: 40 });
+    const sent = (model: string) => {
+      const body = translateRequest(both, { ...target, providerModel: model });
+      return { temperature: body.temperature, top_p: body.top_p, top_k: body.top_k };
+    };
+    expect(sent('claude-3-7-sonnet-20250219')).toEqual({ temperature: 0.7, top_p: 0.9, top_k: 40 });
+    expect(sent('claude-opus-4-1-20250805')).toEqual({ temperature: 0.7, top_p: undefined, top_k: 40 });
+    expect(sent('claude-sonnet-4-5-20250929')).toEqual({ temperature: 0.7, top_p: undefined, top_k: 40 });
+    expect(sent('claude-sonnet-4-6')).toEqual({ temperature: 0.7, top_p: undefined, top_k: 40 });
+    expect(sent('claude-opus-4-7')).toEqual({ temperature: undefined, top_p: undefined, top_k: undefined });
+    expect(translateRequest(request({ topP: 0.9 }), { ...target, providerModel: 'claude-haiku-4-5' }).top_p).toBe(0.9);
   });
 
   it('should map tools with cache_control, tool_choice and parallel tool calls', () => {

@@ -12,7 +12,8 @@ import type {
 } from '../../canonical/request.js';
 import type { ProviderTarget } from '../types.js';
 import { documentBlock } from './document.js';
-import { planOutput, thinkingAllowed } from './thinking.js';
+import { claudeTraits } from './claude-traits.js';
+import { planOutput, planSampling, thinkingAllowed } from './thinking.js';
 import type {
   AnthropicCacheControl,
   AnthropicContentBlock,
@@ -47,21 +48,23 @@ const PROTECTED_FIELDS = new Set(['model', 'messages', 'stream']);
  *   a system instruction (with the schema) at the end of the system prompt, after any cached prefix. The output is
  *   not enforced; clients needing guarantees use tools or, through the Anthropic protocol, `output_config`.
  * - Not supported by Anthropic and dropped: seed, frequency/presence penalties, message names, whitespace-only stop
- *   sequences. Temperature is clamped to Anthropic's 0–1 range. With thinking on, temperature and top_k are
- *   dropped and top_p raised to at least 0.95, which is all Anthropic accepts alongside thinking.
+ *   sequences. Sampling parameters and thinking follow what the model takes (`claude-traits.ts`, `planSampling`,
+ *   `planOutput`): newer models think adaptively, with an effort, and take fewer sampling parameters or none.
  */
 export function translateRequest(request: CanonicalRequest, target: ProviderTarget, options: TranslateOptions = {}): AnthropicMessagesRequest {
+  const traits = claudeTraits(target.providerModel);
   const plan = planOutput({
     maxOutputTokens: request.maxOutputTokens,
     reasoning: thinkingAllowed(request) ? request.reasoning : undefined,
     model: target.providerModel,
+    traits,
     ...(options.defaultMaxTokens !== undefined && { defaultMaxTokens: options.defaultMaxTokens }),
   });
   const system = systemBlocks(request.messages, request.responseFormat);
   const tools = request.tools && request.tools.length > 0 ? request.tools.map(toTool) : undefined;
   const toolChoice = tools ? toToolChoice(request.toolChoice, request.parallelToolCalls) : undefined;
   const stop = request.stop?.filter((s) => s.trim() !== '');
-  const thinking = plan.thinking !== undefined;
+  const sampling = planSampling(request, traits, plan.thinking !== undefined);
 
   const body: Record<string, unknown> = {
     model: target.providerModel,
@@ -71,9 +74,10 @@ export function translateRequest(request: CanonicalRequest, target: ProviderTarg
     ...(tools && { tools }),
     ...(toolChoice && { tool_choice: toolChoice }),
     ...(plan.thinking && { thinking: plan.thinking }),
-    ...(request.temperature !== undefined && !thinking && { temperature: Math.min(1, Math.max(0, request.temperature)) }),
-    ...(request.topP !== undefined && { top_p: thinking ? Math.max(0.95, request.topP) : request.topP }),
-    ...(request.topK !== undefined && !thinking && { top_k: request.topK }),
+    ...(plan.effort && { output_config: { effort: plan.effort } }),
+    ...(sampling.temperature !== undefined && { temperature: sampling.temperature }),
+    ...(sampling.topP !== undefined && { top_p: sampling.topP }),
+    ...(sampling.topK !== undefined && { top_k: sampling.topK }),
     ...(stop && stop.length > 0 && { stop_sequences: stop }),
     ...(request.user !== undefined && request.user !== '' && { metadata: { user_id: request.user } }),
     stream: request.stream,

@@ -90,10 +90,9 @@ export type AnthropicToolChoice =
   | { readonly type: 'tool'; readonly name: string; readonly disable_parallel_tool_use?: boolean }
   | { readonly type: 'none' };
 
-export interface AnthropicThinkingConfig {
-  readonly type: 'enabled';
-  readonly budget_tokens: number;
-}
+export type AnthropicThinkingConfig = { readonly type: 'enabled'; readonly budget_tokens: number } | { readonly type: 'adaptive' };
+
+export type AnthropicEffort = 'low' | 'medium' | 'high' | 'xhigh' | 'max';
 
 export interface AnthropicMessagesRequest {
   readonly model: string;
@@ -103,6 +102,7 @@ export interface AnthropicMessagesRequest {
   readonly tools?: readonly AnthropicTool[];
   readonly tool_choice?: AnthropicToolChoice;
   readonly thinking?: AnthropicThinkingConfig;
+  readonly output_config?: { readonly effort?: AnthropicEffort };
   readonly temperature?: number;
   readonly top_p?: number;
   readonly top_k?: number;

@@ -251,6 +251,24 @@ describe('canonical → Converse request', () => {
     expect(translateRequest(req([user('x')], { reasoning: { effort: 'high' } }), target('meta.llama3-70b-instruct-v1:0')).body.additionalModelRequestFields).toBeUndefined();
   });
 
+  // Claude on Bedrock follows Anthropic's per-model rules (Bedrock passes the fields to the model): Opus 4.6 thinks
+  // adaptively for an effort; Opus 4.7 and later take adaptive thinking only and no sampling parameters, and Opus 4.1
+  // and the 4.5 models not temperature and top_p together. Each was a ValidationException for an OpenAI client.
+  it('should give each Claude version the thinking and sampling fields it takes', () => {
+    const opus47 = translateRequest(req([user('x')], { reasoning: { effort: 'medium' }, temperature: 0.7, topP: 0.9, topK: 10 }), target('global.anthropic.claude-opus-4-7')).body;
+    expect(opus47.additionalModelRequestFields).toEqual({ thinking: { type: 'adaptive' }, output_config: { effort: 'medium' } });
+    expect(opus47.inferenceConfig).toEqual({ maxTokens: 8192 + 8192 });
+    const budget = translateRequest(req([user('x')], { reasoning: { budgetTokens: 20_000 }, maxOutputTokens: 30_000, temperature: 0.5 }), target('anthropic.claude-mythos-5')).body;
+    expect(budget.additionalModelRequestFields).toEqual({ thinking: { type: 'adaptive' }, output_config: { effort: 'high' } });
+    expect(budget.inferenceConfig).toEqual({ maxTokens: 30_000 });
+    expect(translateRequest(req([user('x')], { temperature: 0.5, topK: 3 }), target('us.anthropic.claude-opus-4-7')).body).not.toHaveProperty('inferenceConfig');
+
+    const opus46 = translateRequest(req([user('x')], { reasoning: { effort: 'low' } }), target('us.anthropic.claude-opus-4-6-v1')).body;
+    expect(opus46.additionalModelRequestFields).toEqual({ thinking: { type: 'adaptive' }, output_config: { effort: 'low' } });
+    const sonnet45 = translateRequest(req([user('x')], { temperature: 0.7, topP: 0.9 }), target('us.anthropic.claude-sonnet-4-5-20250929-v1:0')).body;
+    expect(sonnet45.inferenceConfig).toEqual({ temperature: 0.7 });
+  });
+
   it('should pass on the Anthropic betas Bedrock serves for that Claude version, and drop the rest', () => {
     const withBetas = (header: string): Partial<CanonicalRequest> => ({
       passthrough: { protocol: 'anthropic-messages', fields: {}, headers: { 'anthropic-beta': header } },

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { claudeTraits } from './claude-traits.js';
+
+describe('Claude model traits, read from the id', () => {
+  it('should read the version wherever the id puts the model name', () => {
+    expect(claudeTraits('claude-opus-4-7')).toEqual({ adaptiveThinking: true, adaptiveOnly: true, sampling: 'none' });
+    expect(claudeTraits('us.anthropic.claude-opus-4-6-v1')).toEqual({ adaptiveThinking: true, adaptiveOnly: false, sampling: 'one' });
+    expect(claudeTraits('claude-opus-4-6@20260205')).toEqual({ adaptiveThinking: true, adaptiveOnly: false, sampling: 'one' });
+    expect(claudeTraits('global.anthropic.claude-sonnet-4-5-20250929-v1:0')).toEqual({ adaptiveThinking: false, adaptiveOnly: false, sampling: 'one' });
+    expect(claudeTraits('anthropic.claude-haiku-4-5-20251001-v1:0').sampling).toBe('one');
+    expect(claudeTraits('claude-opus-4-1-20250805').sampling).toBe('one');
+  });
+
+  it('should not take a date for a minor version', () => {
+    expect(claudeTraits('claude-opus-4-20250514')).toEqual({ adaptiveThinking: false, adaptiveOnly: false, sampling: 'all' });
+    expect(claudeTraits('claude-sonnet-4-20250514').sampling).toBe('all');
+  });
+
+  it('should give the newest models adaptive thinking only, and the oldest rules to ids that name no version', () => {
+    for (const model of ['claude-opus-5', 'claude-sonnet-5', 'anthropic.claude-mythos-preview', 'anthropic.claude-fable-5', 'claude-opus-4-8', 'claude-haiku-5-5']) {
+      expect(claudeTraits(model), model).toEqual({ adaptiveThinking: true, adaptiveOnly: true, sampling: 'none' });
+    }
+    for (const model of ['claude-3-7-sonnet-20250219', 'claude-3-haiku-20240307', 'arn:aws:bedrock:us-east-1:123:application-inference-profile/abc', 'my-claude']) {
+      expect(claudeTraits(model), model).toEqual({ adaptiveThinking: false, adaptiveOnly: false, sampling: 'all' });
+    }
+  });
+});
