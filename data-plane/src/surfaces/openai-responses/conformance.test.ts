@@ -130,6 +130,40 @@ describe('POST /v1/responses on translated models, as OpenAI answers it', () => 
     expect(rig.compat.requests.length).toBe(before);
   });
 
+  // Codex offers `{type: "web_search", external_web_access: false}` on every turn by default, whatever the model.
+  // A translated model cannot search: refusing it failed every turn of Codex on any non-OpenAI model.
+  it('serves a Codex-shaped request, leaving out the web search no translated model can run', async () => {
+    const body = {
+      instructions: 'You are a coding agent.',
+      input: [
+        { type: 'message', role: 'developer', content: [{ type: 'input_text', text: 'Sandbox: workspace-write.' }] },
+        { type: 'message', role: 'user', content: [{ type: 'input_text', text: `say ok ${directive({ text: 'ok' })}` }] },
+      ],
+      tools: [
+        { type: 'function', name: 'shell', description: 'Run a command.', strict: false, parameters: { type: 'object', properties: { command: { type: 'array', items: { type: 'string' } } }, required: ['command'] } },
+        { type: 'web_search', external_web_access: false },
+      ],
+      tool_choice: 'auto',
+      parallel_tool_calls: false,
+      reasoning: { effort: 'medium', summary: 'auto' },
+      store: false,
+      stream: true,
+      include: ['reasoning.encrypted_content'],
+      prompt_cache_key: '019a-session',
+    };
+    for (const [model, requests] of [['a-anthropic', rig.anthropic.requests], ['a-compat', rig.compat.requests]] as const) {
+      const res = await postResponses(rig.t.baseUrl, KEYS.full, { ...body, model });
+      expect(res.status, model).toBe(200);
+      const events = parseEvents(await res.text());
+      const completed = events.find((e) => e.event === 'response.completed')?.data.response as Body | undefined;
+      expect(completed?.output, model).toEqual([expect.objectContaining({ type: 'message', content: [expect.objectContaining({ text: 'ok' })] })]);
+      expect(completed?.tools, model).toEqual([expect.objectContaining({ type: 'function', name: 'shell' }), { type: 'web_search', external_web_access: false }]);
+      const sent = JSON.stringify(requests.at(-1)!.body);
+      expect(sent, model).toContain('"shell"');
+      expect(sent, model).not.toContain('web_search');
+    }
+  });
+
   // Custom (freeform) tools take raw text, not JSON arguments: Codex's apply_patch is one. No other provider has
   // them, so each goes as a function tool with one string argument, and the call comes back as OpenAI's
   // custom_tool_call with that string as its input, streamed as custom_tool_call_input deltas.

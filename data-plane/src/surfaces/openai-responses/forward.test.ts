@@ -248,8 +248,8 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
       param: 'previous_response_id',
       message: expect.stringContaining('stored responses are not supported yet'),
     });
-    const tool = await postResponses(t.baseUrl, KEYS.full, { model: 'mock-gpt', input: 'x', tools: [{ type: 'web_search' }] });
-    expect(((await tool.json()) as { error: { message: string } }).error.message).toMatch(/built-in tool 'web_search' is not supported/);
+    const tool = await postResponses(t.baseUrl, KEYS.full, { model: 'mock-gpt', input: 'x', tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] });
+    expect(((await tool.json()) as { error: { message: string } }).error.message).toMatch(/built-in tool 'file_search' is not supported/);
     expect(received).toHaveLength(0);
   });
 

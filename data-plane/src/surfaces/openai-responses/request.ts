@@ -14,7 +14,8 @@ import { inputToMessages } from './input-items.js';
  * (see `forward.ts`), stored responses, built-in tools and all. Translated for any other provider, Tollgate is
  * stateless: what needs stored responses or prompts (`previous_response_id`, `conversation`, `background`,
  * `prompt`) is a clear 400, and `store` is accepted but nothing is stored; function tools and custom tools (as
- * function tools: `custom-tools.ts`) are supported, built-in tools (web_search, file_search, …) are a 400; log
+ * function tools: `custom-tools.ts`) are supported, built-in tools (file_search, code_interpreter, …) are a 400,
+ * except web search, which clients offer on every turn and which is left out (`OFFERED_ONLY`); log
  * probabilities, which no translated answer carries, are a 400 too. Those checks run with the translation, once the
  * target is known.
  * @see https://platform.openai.com/docs/api-reference/responses/create
@@ -167,10 +168,20 @@ class ParsedResponses implements ParsedResponsesRequest {
     const request = validate(ResponsesRequest, this.body, ['model', 'input']);
     refuseStateful(request);
     refuseLogprobs(request);
-    const tools = (request.tools ?? []).map((tool, i) => declaredTool(tool, `tools[${i}]`));
+    const tools: DeclaredTool[] = [];
+    const toolEchoes: Array<Record<string, unknown>> = [];
+    for (const [i, raw] of (request.tools ?? []).entries()) {
+      if (OFFERED_ONLY.has(raw.type)) {
+        toolEchoes.push(raw);
+        continue;
+      }
+      const tool = declaredTool(raw, `tools[${i}]`);
+      tools.push(tool);
+      toolEchoes.push(tool.echo);
+    }
     this.translated = {
       canonical: toCanonical(request, tools, this.stream, this.body),
-      echo: toEcho(request, tools),
+      echo: toEcho(request, toolEchoes),
       customTools: new Set(tools.filter((t) => t.custom).map((t) => t.name)),
     };
     return this.translated;
@@ -232,6 +243,15 @@ function refuseLogprobs(request: ResponsesRequest): void {
     throw errors.invalidParameter('top_logprobs', 'log probabilities are not supported for this model: its answers carry none.');
   }
 }
+
+/**
+ * Built-in tools a client offers the model on every turn whether or not the task needs them: Codex adds
+ * `{type: "web_search", external_web_access: false}` to every request by default. No translated model can run them,
+ * so they are left out of its tool list (and kept in the Response's echo, as sent) rather than failing every turn
+ * with a 400; the model answers without searching, as it would where the client turned search off. A `tool_choice`
+ * that forces one is still a 400: there the client needs the tool to run.
+ */
+const OFFERED_ONLY: ReadonlySet<string> = new Set(['web_search', 'web_search_preview', 'web_search_2025_08_26', 'web_search_preview_2025_03_11']);
 
 function declaredTool(raw: z.infer<typeof AnyTool>, path: string): DeclaredTool {
   if (raw.type === 'function') {
@@ -343,7 +363,7 @@ function toReasoning(effort: (typeof EFFORTS)[number] | null | undefined): Reaso
   return { effort: effort === 'xhigh' ? 'high' : effort };
 }
 
-function toEcho(request: ResponsesRequest, tools: DeclaredTool[]): ResponseEcho {
+function toEcho(request: ResponsesRequest, tools: Array<Record<string, unknown>>): ResponseEcho {
   return {
     instructions: request.instructions ?? null,
     max_output_tokens: request.max_output_tokens ?? null,
@@ -353,7 +373,7 @@ function toEcho(request: ResponsesRequest, tools: DeclaredTool[]): ResponseEcho 
     temperature: request.temperature ?? null,
     text: { ...request.text, format: request.text?.format ?? { type: 'text' } },
     tool_choice: request.tool_choice ?? 'auto',
-    tools: tools.map((t) => t.echo),
+    tools,
     top_p: request.top_p ?? null,
     truncation: request.truncation ?? 'disabled',
     user: request.user ?? null,

@@ -196,11 +196,11 @@ describe('POST /v1/responses on the real uWS server (mock provider)', () => {
 
     it('answers a built-in tool with a 400 naming it, streamed or not', async () => {
       for (const stream of [false, true]) {
-        const res = await postResponses(t.baseUrl, KEYS.full, { model: 'mock-gpt', input: 'x', stream, tools: [{ type: 'web_search' }] });
+        const res = await postResponses(t.baseUrl, KEYS.full, { model: 'mock-gpt', input: 'x', stream, tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] });
         expect(res.status).toBe(400);
         expect(await res.json()).toEqual({
           error: {
-            message: "Invalid value for 'tools[0].type': built-in tool 'web_search' is not supported for this model: Tollgate translates function and custom tools only.",
+            message: "Invalid value for 'tools[0].type': built-in tool 'code_interpreter' is not supported for this model: Tollgate translates function and custom tools only.",
             type: 'invalid_request_error',
             param: 'tools[0].type',
             code: 'invalid_value',
