@@ -176,6 +176,13 @@ export interface CanonicalRequest {
   readonly reasoning?: ReasoningConfig;
   /** End-user id the client passed (OpenAI `user`, Anthropic `metadata.user_id`). */
   readonly user?: string;
+  /**
+   * The client's prompt-cache key (OpenAI `prompt_cache_key`, which Codex sends on every turn): it expects the
+   * prompt's prefix cached for the next request with the same key. OpenAI caches prefixes by itself (and gets the key
+   * through passthrough); Claude caches only at marks, so its adapters mark a prompt that carries none
+   * (`providers/anthropic/prompt-cache.ts`).
+   */
+  readonly promptCacheKey?: string;
   /** Whether the client streams; adapters may call upstream either way but always produce events. */
   readonly stream: boolean;
   /**

@@ -13,6 +13,7 @@ import type {
 import type { ProviderTarget } from '../types.js';
 import { documentBlock } from './document.js';
 import { claudeTraits } from './claude-traits.js';
+import { withPromptCacheMarks } from './prompt-cache.js';
 import { planOutput, planSampling, thinkingAllowed } from './thinking.js';
 import type {
   AnthropicCacheControl,
@@ -50,8 +51,10 @@ const PROTECTED_FIELDS = new Set(['model', 'messages', 'stream']);
  * - Not supported by Anthropic and dropped: seed, frequency/presence penalties, message names, whitespace-only stop
  *   sequences. Sampling parameters and thinking follow what the model takes (`claude-traits.ts`, `planSampling`,
  *   `planOutput`): newer models think adaptively, with an effort, and take fewer sampling parameters or none.
+ * - A client that asked for caching by key (`prompt_cache_key`) but marked nothing gets marks (`withPromptCacheMarks`).
  */
-export function translateRequest(request: CanonicalRequest, target: ProviderTarget, options: TranslateOptions = {}): AnthropicMessagesRequest {
+export function translateRequest(client: CanonicalRequest, target: ProviderTarget, options: TranslateOptions = {}): AnthropicMessagesRequest {
+  const request = withPromptCacheMarks(client);
   const traits = claudeTraits(target.providerModel);
   const plan = planOutput({
     maxOutputTokens: request.maxOutputTokens,

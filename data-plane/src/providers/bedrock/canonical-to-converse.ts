@@ -10,6 +10,7 @@ import type {
   ToolDefinition,
   ToolResultPart,
 } from '../../canonical/request.js';
+import { withPromptCacheMarks } from '../anthropic/prompt-cache.js';
 import type { CanonicalRequest, ProviderTarget } from '../types.js';
 import { documentBlock, DocumentNames } from './document-block.js';
 import { STOP_SEQUENCE_PATH } from './map-stop-reason.js';
@@ -52,9 +53,11 @@ export interface BedrockWire {
  * - `responseFormat` is best effort, as in the Anthropic adapter: an instruction (with the schema) as the last
  *   system block. Converse's native structured output (`outputConfig.textFormat`) is not used because only some
  *   models accept it and the others reject the whole request.
+ * - Claude gets cache points where the client asked for caching by key but marked nothing (`withPromptCacheMarks`).
  */
-export function translateRequest(request: CanonicalRequest, target: ProviderTarget): BedrockWire {
+export function translateRequest(client: CanonicalRequest, target: ProviderTarget): BedrockWire {
   const modelId = target.providerModel;
+  const request = isAnthropicModel(modelId) ? withPromptCacheMarks(client) : client;
   const names = new DocumentNames();
   const system: SystemBlock[] = [];
   const messages: { role: ConverseMessage['role']; content: ContentBlock[] }[] = [];

@@ -246,6 +246,7 @@ function toCanonical(request: ChatRequest, stream: boolean, json: Record<string,
     ...(responseFormat && { responseFormat }),
     ...(request.reasoning_effort != null && { reasoning: toReasoning(request.reasoning_effort) }),
     ...(request.user != null && { user: request.user }),
+    ...(typeof json.prompt_cache_key === 'string' && json.prompt_cache_key !== '' && { promptCacheKey: json.prompt_cache_key }),
     ...(Object.keys(passthrough).length > 0 && { passthrough: { protocol: 'openai-chat' as const, fields: passthrough } }),
   };
 }

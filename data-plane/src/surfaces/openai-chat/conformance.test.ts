@@ -330,6 +330,19 @@ describe('prompt caching marks for Claude', () => {
     expect(converse.messages[0].content.at(-1)).toEqual({ cachePoint: { type: 'default', ttl: '1h' } });
   });
 
+  // Clients of OpenAI itself mark nothing (OpenAI caches prompt prefixes by itself) but may ask for caching by key.
+  it('are set for a client that asks by prompt_cache_key and marks nothing, and left as the client made them otherwise', async () => {
+    const plain = { messages: [{ role: 'system', content: system }, { role: 'user', content: 'Now fix the bug.' }], tools: [weather] };
+    expect((await post({ model: 'c-anthropic', ...plain, prompt_cache_key: 'repo-1' })).status).toBe(200);
+    const body = lastAnthropicBody();
+    expect(body.system).toEqual([{ type: 'text', text: system, cache_control: { type: 'ephemeral' } }]);
+    expect(body.tools[0]).toMatchObject({ name: 'get_weather', cache_control: { type: 'ephemeral' } });
+    expect(body.messages.at(-1).content.at(-1)).toMatchObject({ cache_control: { type: 'ephemeral' } });
+
+    expect((await post({ model: 'c-anthropic', ...cached, prompt_cache_key: 'repo-1' })).status).toBe(200);
+    expect(JSON.stringify(lastAnthropicBody().messages.slice(1))).not.toContain('cache_control');
+  });
+
   it('a mark other than ephemeral is a 400 naming where it is', async () => {
     const { status, json } = await post({ model: 'c-anthropic', messages: [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: { type: 'persistent' } }] }] });
     expect({ status, param: json.error?.param }).toEqual({ status: 400, param: 'messages[0].content[0].cache_control' });

@@ -164,6 +164,29 @@ describe('POST /v1/responses on translated models, as OpenAI answers it', () => 
     }
   });
 
+  // Codex sends `prompt_cache_key` on every turn and marks nothing: OpenAI caches prompt prefixes by itself, Claude
+  // only at marks. Without them a Codex session on Claude paid its whole prompt at full price every turn.
+  it('marks the prompt for caching on Claude when the client caches by prompt_cache_key', async () => {
+    const tools = [{ type: 'function' as const, name: 'shell', parameters: { type: 'object', properties: {} }, strict: false }];
+    const turn = { instructions: 'You are a coding agent.', input: `hello ${directive({ text: 'ok' })}`, tools, prompt_cache_key: 'session-1' };
+    await client.responses.create({ model: 'a-anthropic', ...turn });
+    const anthropic = rig.anthropic.requests.at(-1)!.body as { system: Body[]; tools: Body[]; messages: Array<{ content: Body[] }> };
+    expect(anthropic.system.at(-1)).toMatchObject({ cache_control: { type: 'ephemeral' } });
+    expect(anthropic.tools.at(-1)).toMatchObject({ name: 'shell', cache_control: { type: 'ephemeral' } });
+    expect(anthropic.messages.at(-1)!.content.at(-1)).toMatchObject({ cache_control: { type: 'ephemeral' } });
+
+    await client.responses.create({ model: 'a-bedrock', ...turn });
+    const bedrock = rig.bedrock.requests.at(-1)!.body as { system: Body[]; messages: Array<{ content: Body[] }>; toolConfig: { tools: Body[] } };
+    expect(bedrock.system.at(-1)).toEqual({ cachePoint: { type: 'default' } });
+    expect(bedrock.toolConfig.tools.at(-1)).toEqual({ cachePoint: { type: 'default' } });
+    expect(bedrock.messages.at(-1)!.content.at(-1)).toEqual({ cachePoint: { type: 'default' } });
+
+    // Without a key, nothing is marked: a cache write costs more than a plain prompt.
+    const { prompt_cache_key: _, ...once } = turn;
+    await client.responses.create({ model: 'a-anthropic', ...once });
+    expect(JSON.stringify(rig.anthropic.requests.at(-1)!.body)).not.toContain('cache_control');
+  });
+
   // Custom (freeform) tools take raw text, not JSON arguments: Codex's apply_patch is one. No other provider has
   // them, so each goes as a function tool with one string argument, and the call comes back as OpenAI's
   // custom_tool_call with that string as its input, streamed as custom_tool_call_input deltas.

@@ -291,6 +291,7 @@ function toCanonical(
     ...(responseFormat && { responseFormat }),
     ...(reasoning && { reasoning }),
     ...(request.user != null && { user: request.user }),
+    ...(typeof json.prompt_cache_key === 'string' && json.prompt_cache_key !== '' && { promptCacheKey: json.prompt_cache_key }),
     ...(Object.keys(passthrough).length > 0 && { passthrough: { protocol: 'openai-responses' as const, fields: passthrough } }),
   };
 }
