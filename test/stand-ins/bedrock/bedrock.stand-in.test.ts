@@ -57,12 +57,56 @@ describe('Bedrock stand-in, seen through @aws-sdk/client-bedrock-runtime', () =>
 
   it('should count tokens with CountTokens as the same prompt reports them when answered', async () => {
     const input = { converse: { system: [{ text: 'Be brief.' }], messages: [user('hello there')] } };
-    const counted = await client.send(new CountTokensCommand({ modelId: PROFILE, input }));
+    const counted = await client.send(new CountTokensCommand({ modelId: MODEL, input }));
     expect(counted.inputTokens).toBe(5);
-    expect(standIn.requests.at(-1)).toMatchObject({ operation: 'count-tokens', modelId: PROFILE, body: { input } });
+    expect(standIn.requests.at(-1)).toMatchObject({ operation: 'count-tokens', modelId: MODEL, body: { input } });
+    // The foundation model's ARN names the same model.
+    const arn = `arn:aws:bedrock:us-east-1::foundation-model/${MODEL}`;
+    expect((await client.send(new CountTokensCommand({ modelId: arn, input }))).inputTokens).toBe(5);
     // A malformed conversation is Bedrock's ValidationException, as for Converse.
-    await expect(client.send(new CountTokensCommand({ modelId: PROFILE, input: { converse: { messages: [{ role: 'assistant', content: [{ text: 'x' }] }] } } })))
+    await expect(client.send(new CountTokensCommand({ modelId: MODEL, input: { converse: { messages: [{ role: 'assistant', content: [{ text: 'x' }] }] } } })))
       .rejects.toMatchObject({ name: 'ValidationException' });
+  });
+
+  it('should refuse to count for inference profiles and models CountTokens does not serve, as Bedrock does', async () => {
+    const input = { converse: { messages: [user('hello there')] } };
+    const refused = [
+      PROFILE,
+      'global.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      `arn:aws:bedrock:us-east-1:123456789012:inference-profile/${PROFILE}`,
+      'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6',
+      'amazon.nova-pro-v1:0',
+    ];
+    for (const modelId of refused) {
+      await expect(client.send(new CountTokensCommand({ modelId, input }))).rejects.toMatchObject({
+        name: 'ValidationException',
+        $metadata: { httpStatusCode: 400 },
+        message: "The provided model doesn't support counting tokens.",
+      });
+    }
+  });
+
+  it('should stop at a requested stop sequence, saying which where asked: at the top for Converse, under delta for ConverseStream', async () => {
+    const request = {
+      modelId: PROFILE,
+      messages: [user(directive({ text: 'one two END three' }))],
+      inferenceConfig: { stopSequences: ['STOP', 'END'] },
+      additionalModelResponseFieldPaths: ['/stop_sequence', '/delta/stop_sequence'],
+    };
+    const whole = await client.send(new ConverseCommand(request));
+    expect(whole.output?.message?.content).toEqual([{ text: 'one two ' }]);
+    expect(whole.stopReason).toBe('stop_sequence');
+    expect(whole.additionalModelResponseFields).toEqual({ stop_sequence: 'END' });
+
+    const response = await client.send(new ConverseStreamCommand(request));
+    const events: ConverseStreamOutput[] = [];
+    for await (const event of response.stream!) events.push(event);
+    expect(events.find((e) => e.messageStop)?.messageStop).toEqual({ stopReason: 'stop_sequence', additionalModelResponseFields: { delta: { stop_sequence: 'END' } } });
+
+    // No sequence matched: Claude's stop_sequence is null, and Bedrock returns it so; not asked for, no field at all.
+    const ended = await client.send(new ConverseCommand({ ...request, messages: [user('no stop here')] }));
+    expect(ended).toMatchObject({ stopReason: 'end_turn', additionalModelResponseFields: { stop_sequence: null } });
+    expect((await client.send(new ConverseCommand({ modelId: PROFILE, messages: [user('plain')] }))).additionalModelResponseFields).toBeUndefined();
   });
 
   it('should answer Converse with reasoning and its signature, text and tool uses with parsed input', async () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { argumentChunks, type ResolvedScript, type ScriptUsage } from '../script.js';
+import { argumentChunks, wordChunks, type ResolvedScript, type ScriptUsage } from '../script.js';
 import { eventFrame } from './frames.js';
+import { responseFields } from './response-fields.js';
 
 /**
  * A resolved script in Bedrock's words: the Converse JSON response, or the ConverseStream event frames. Content
@@ -14,8 +15,28 @@ const STOP_REASON: Readonly<Record<ResolvedScript['finish'], string>> = {
   content_filter: 'guardrail_intervened',
 };
 
-export function stopReason(script: ResolvedScript): string {
-  return STOP_REASON[script.finish];
+/**
+ * What the model answers one request: the script, cut where a stop sequence the request names
+ * (`inferenceConfig.stopSequences`) first occurs in its text, which then stops with `stop_sequence`, as the model
+ * would; for a Claude model, the `additionalModelResponseFieldPaths` asked for.
+ */
+export interface Answer {
+  readonly script: ResolvedScript;
+  readonly stopReason: string;
+  /** Which stop sequence matched, as Claude's own response says (null when none did). */
+  readonly stopSequence: string | null;
+  /** The pointers asked for, when the model is Claude (the only model whose own response the stand-in knows). */
+  readonly fieldPaths: unknown;
+}
+
+export function planAnswer(script: ResolvedScript, body: Record<string, unknown>, modelId: string): Answer {
+  const config = body.inferenceConfig as { stopSequences?: unknown } | undefined;
+  const stops = Array.isArray(config?.stopSequences) ? config.stopSequences.filter((s): s is string => typeof s === 'string' && s !== '') : [];
+  const fieldPaths = modelId.includes('anthropic.') ? body.additionalModelResponseFieldPaths : undefined;
+  const hit = script.finish !== 'stop' ? undefined : stops.map((s) => ({ s, at: script.text.indexOf(s) })).filter((h) => h.at !== -1).sort((a, b) => a.at - b.at)[0];
+  if (!hit) return { script, stopReason: STOP_REASON[script.finish], stopSequence: null, fieldPaths };
+  const text = script.text.slice(0, hit.at);
+  return { script: { ...script, text, textChunks: wordChunks(text) }, stopReason: 'stop_sequence', stopSequence: hit.s, fieldPaths };
 }
 
 /** The stand-in's reasoning signature: deterministic, opaque, base64 like the real one. */
@@ -35,16 +56,20 @@ export function wireUsage(usage: ScriptUsage): Record<string, number> {
   };
 }
 
-export function converseResponse(script: ResolvedScript): Record<string, unknown> {
+export function converseResponse(answer: Answer): Record<string, unknown> {
+  const { script } = answer;
+  // Claude's own answer, as a whole message: the fields asked for are looked up in it.
+  const fields = responseFields(answer.fieldPaths, { type: 'message', role: 'assistant', stop_sequence: answer.stopSequence });
   const content: Record<string, unknown>[] = [];
   if (script.reasoning) content.push({ reasoningContent: { reasoningText: { text: script.reasoning, signature: reasoningSignature(script.reasoning) } } });
   if (script.text !== '') content.push({ text: script.text });
   for (const call of script.toolCalls) content.push({ toolUse: { toolUseId: call.id, name: call.name, input: JSON.parse(call.arguments || '{}') } });
   return {
     output: { message: { role: 'assistant', content } },
-    stopReason: stopReason(script),
+    stopReason: answer.stopReason,
     usage: wireUsage(script.usage),
     metrics: { latencyMs: 42 },
+    ...(fields && { additionalModelResponseFields: fields }),
   };
 }
 
@@ -54,7 +79,8 @@ export interface StreamStep {
   readonly content: boolean;
 }
 
-export function streamSteps(script: ResolvedScript): StreamStep[] {
+export function streamSteps(answer: Answer): StreamStep[] {
+  const { script } = answer;
   const steps: StreamStep[] = [{ frame: eventFrame('messageStart', { role: 'assistant' }), content: false }];
   let block = 0;
   const delta = (delta: Record<string, unknown>): StreamStep => ({ frame: eventFrame('contentBlockDelta', { contentBlockIndex: block, delta }), content: true });
@@ -73,7 +99,9 @@ export function streamSteps(script: ResolvedScript): StreamStep[] {
     for (const input of argumentChunks(call.arguments)) steps.push(delta({ toolUse: { input } }));
     steps.push(stop());
   }
-  steps.push({ frame: eventFrame('messageStop', { stopReason: stopReason(script) }), content: false });
+  // Claude's own answer, streamed: the fields asked for are looked up in its message_delta event.
+  const fields = responseFields(answer.fieldPaths, { type: 'message_delta', delta: { stop_sequence: answer.stopSequence } });
+  steps.push({ frame: eventFrame('messageStop', { stopReason: answer.stopReason, ...(fields && { additionalModelResponseFields: fields }) }), content: false });
   steps.push({ frame: eventFrame('metadata', { usage: wireUsage(script.usage), metrics: { latencyMs: 42 } }), content: false });
   return steps;
 }

@@ -4,16 +4,18 @@ import { constants as http2, createServer as createHttp2Server, type Http2Server
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resolveScript, type ResolvedScript, type ScriptFault } from '../script.js';
+import { resolveScript, type ScriptFault } from '../script.js';
 import { exceptionFrame } from './frames.js';
-import { converseResponse, streamSteps } from './render.js';
+import { converseResponse, planAnswer, streamSteps, type Answer } from './render.js';
 import { verifySigV4, type StandInCredentials } from './sigv4-verify.js';
 import { lastUserText, promptChars, validateConverse } from './validate.js';
 
 /**
  * A Bedrock Runtime stand-in: `POST /model/{modelId}/converse` (JSON) and `/converse-stream` (binary event stream),
  * answering with the shared prompt-steerable script (test/stand-ins/script.ts), and `/count-tokens` (the input tokens
- * that script reports for the prompt). It speaks HTTP/1.1 and HTTP/2 on
+ * that script reports for the prompt, for a Claude foundation model only, as `countable` says). A stop sequence the
+ * request names that occurs in the script's text stops the answer there, with `additionalModelResponseFields` where
+ * the request asks for them (see render.ts). It speaks HTTP/1.1 and HTTP/2 on
  * one port, like the service: the official SDK talks HTTP/2 to Bedrock Runtime (cleartext with prior knowledge
  * against an http:// endpoint), the data plane's undici pool HTTP/1.1. Every request must be SigV4-signed
  * for service `bedrock` with one of the known test credentials (or carry a known Bedrock API key as a bearer
@@ -71,6 +73,12 @@ export interface BedrockStandIn {
 export interface BedrockStandInOptions {
   readonly credentials?: readonly StandInCredentials[];
   readonly apiKeys?: readonly string[];
+  /**
+   * Claude foundation model ids CountTokens refuses, as Bedrock refuses some Claude models ("Some Anthropic Claude
+   * models – including those that launch with cross-Region inference (CRIS) only – don't support CountTokens on
+   * bedrock-runtime", AWS user guide, count-tokens.html).
+   */
+  readonly uncountable?: readonly string[];
 }
 
 const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream|count-tokens)$/;
@@ -147,6 +155,8 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
       return reject(req, res, 400, 'ValidationException', 'Malformed input request, please reformat your input and try again.');
     }
     const counting = route[2] === 'count-tokens';
+    const modelId = decodeURIComponent(route[1]!);
+    if (counting && !countable(modelId, options.uncountable ?? [])) return reject(req, res, 400, 'ValidationException', "The provided model doesn't support counting tokens.");
     // CountTokens takes `{input: {converse: <a Converse request's messages, system, toolConfig…>}}`, or `invokeModel`
     // (a model's native body), which the stand-in does not serve: a ValidationException, as a malformed input.
     const converseBody = counting ? countTokensConverse(body) : body;
@@ -157,7 +167,7 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
     let markClosed!: () => void;
     const record: BedrockStandInRequest = {
       operation: route[2] as BedrockStandInRequest['operation'],
-      modelId: decodeURIComponent(route[1]!),
+      modelId,
       rawPath,
       headers,
       region,
@@ -181,8 +191,9 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
       return;
     }
     if (fault?.kind === 'hang') return;
-    if (record.operation === 'converse') return converse(res, script, fault);
-    return converseStream(res, script, fault);
+    const answer = planAnswer(script, converseBody, modelId);
+    if (record.operation === 'converse') return converse(res, answer, fault);
+    return converseStream(res, answer, fault);
   }
 
   // One port, both protocols: a connection opening with the HTTP/2 preface ("PRI * HTTP/2.0…") goes to the
@@ -216,6 +227,18 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
   };
 }
 
+/**
+ * Whether CountTokens counts for a model id: a Claude foundation model, by its id or its foundation-model ARN, that
+ * is not `uncountable`. Inference profiles are refused (`us.anthropic.…` and system-defined profile ARNs: CountTokens
+ * wants the foundation model; application profile ARNs), and so are other models (Nova, Llama…), all with the same
+ * ValidationException.
+ * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_CountTokens.html (modelId: "the foundation model")
+ */
+function countable(modelId: string, uncountable: readonly string[]): boolean {
+  const id = /^arn:aws[a-z-]*:bedrock:[a-z0-9-]*::foundation-model\/(.+)$/.exec(modelId)?.[1] ?? modelId;
+  return id.startsWith('anthropic.claude') && !uncountable.includes(id);
+}
+
 /** The Converse request inside a CountTokens body, or undefined when it has none. */
 function countTokensConverse(body: Record<string, unknown>): Record<string, unknown> | undefined {
   const input = body.input as { converse?: unknown } | undefined;
@@ -246,18 +269,19 @@ function replaying(socket: Socket, first: Buffer): Duplex {
   return duplex;
 }
 
-function converse(res: Response, script: ResolvedScript, fault: ScriptFault | undefined): void {
+function converse(res: Response, answer: Answer, fault: ScriptFault | undefined): void {
   if (fault?.kind === 'drop') return drop(res);
   if (fault?.kind === 'midstream') return sendError(res, 424, 'ModelErrorException', fault.message);
-  const body = JSON.stringify(converseResponse(script));
+  const body = JSON.stringify(converseResponse(answer));
   writeHead(res, 200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'x-amzn-requestid': randomUUID() });
   res.end(body);
 }
 
-async function converseStream(res: Response, script: ResolvedScript, fault: ScriptFault | undefined): Promise<void> {
+async function converseStream(res: Response, answer: Answer, fault: ScriptFault | undefined): Promise<void> {
+  const { script } = answer;
   writeHead(res, 200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': randomUUID() });
   let contentSent = 0;
-  for (const step of streamSteps(script)) {
+  for (const step of streamSteps(answer)) {
     if (step.content && (fault?.kind === 'midstream' || fault?.kind === 'drop') && contentSent >= fault.afterChunks) {
       if (fault.kind === 'drop') return drop(res);
       const message = fault.message ?? 'The model stream was interrupted. Try your request again.';

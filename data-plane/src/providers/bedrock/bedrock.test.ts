@@ -11,12 +11,18 @@ import {
 import { directive, type Script } from '../../../../test/stand-ins/script.js';
 import type { Message } from '../../canonical/request.js';
 import { secretResolver } from '../../upstream/secrets.js';
+import { estimatePromptTokens, tokenizerReady } from '../token-estimate.js';
 import type { CanonicalRequest, ProviderTarget, StreamEvent } from '../types.js';
+import { callBedrock } from './call.js';
+import { translateRequest } from './canonical-to-converse.js';
 import { bedrockProvider } from './index.js';
+import { STOP_SEQUENCE_PATHS } from './map-stop-reason.js';
 
 /** The adapter end to end: canonical request → signed HTTP → the Bedrock stand-in → canonical events. */
 
 const PROFILE = 'us.anthropic.claude-3-5-sonnet-20241022-v2:0';
+/** A Claude model the stand-in does not count, as Bedrock does not count some (those launched cross-Region only). */
+const NOT_COUNTED = 'anthropic.claude-not-counted-v1:0';
 const provider = bedrockProvider();
 const secrets = secretResolver({
   AWS_ACCESS_KEY_ID: BEDROCK_STAND_IN_CREDENTIALS.accessKeyId,
@@ -30,7 +36,7 @@ const secrets = secretResolver({
 
 let standIn: BedrockStandIn;
 beforeAll(async () => {
-  standIn = await startBedrockStandIn();
+  standIn = await startBedrockStandIn({ uncountable: [NOT_COUNTED] });
 });
 afterAll(async () => {
   await standIn.close();
@@ -244,6 +250,55 @@ describe('bedrock adapter credentials', () => {
     const events = await chat(request('api key', true), target({ apiKeyRef: 'env:BEDROCK_API_KEY' }));
     expect(events.at(-1)?.type).toBe('finish');
     expect(standIn.requests.at(-1)?.headers.authorization).toBe(`Bearer ${BEDROCK_STAND_IN_API_KEY}`);
+  });
+});
+
+describe('bedrock adapter token counting', () => {
+  const counting: CanonicalRequest = { stream: false, messages: [{ role: 'system', content: [{ type: 'text', text: 'Be brief.' }] }, user('hello there')] };
+  const count = (providerModel: string): Promise<number> => provider.countTokens!(counting, { target: target({ providerModel }), secrets, signal: new AbortController().signal });
+
+  it('should count with the foundation model behind an inference profile id or ARN, as CountTokens refuses profiles', async () => {
+    const cases = [
+      [PROFILE, 'anthropic.claude-3-5-sonnet-20241022-v2:0'],
+      ['global.anthropic.claude-opus-4-6-v1', 'anthropic.claude-opus-4-6-v1'],
+      ['us-gov.anthropic.claude-sonnet-4-5-20250929-v1:0', 'anthropic.claude-sonnet-4-5-20250929-v1:0'],
+      ['arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.anthropic.claude-haiku-4-5-20251001-v1:0', 'anthropic.claude-haiku-4-5-20251001-v1:0'],
+      ['anthropic.claude-3-7-sonnet-20250219-v1:0', 'anthropic.claude-3-7-sonnet-20250219-v1:0'],
+    ] as const;
+    for (const [providerModel, foundation] of cases) {
+      // The stand-in counts ceil(prompt characters / 4): "Be brief." and "hello there" are 20.
+      expect(await count(providerModel)).toBe(5);
+      expect(standIn.requests.at(-1)).toMatchObject({ operation: 'count-tokens', modelId: foundation, rawPath: `/model/${encodeURIComponent(foundation)}/count-tokens` });
+    }
+  });
+
+  it('should answer with the local estimate, not an error, for a Claude model Bedrock does not count and for an application inference profile', async () => {
+    await tokenizerReady();
+    const estimate = estimatePromptTokens(counting.messages, counting.tools);
+    expect(await count(`us.${NOT_COUNTED}`)).toBe(estimate);
+    expect(standIn.rejected.at(-1)).toMatchObject({ path: `/model/${encodeURIComponent(NOT_COUNTED)}/count-tokens`, status: 400, errorType: 'ValidationException', message: "The provided model doesn't support counting tokens." });
+    // An application profile does not say which model it wraps: CountTokens would refuse it, so it is not asked.
+    const [requests, rejected] = [standIn.requests.length, standIn.rejected.length];
+    expect(await count('arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6')).toBe(estimate);
+    expect([standIn.requests.length, standIn.rejected.length]).toEqual([requests, rejected]);
+  });
+});
+
+describe('bedrock adapter stop sequences', () => {
+  it('should report which stop sequence ended a streamed Claude answer', async () => {
+    const events = await chat(request(script({ text: 'one two END three' }), true, { stop: ['STOP', 'END'] }));
+    expect(textOf(events)).toBe('one two ');
+    expect(events.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'stop', raw: 'stop_sequence', stopSequence: 'END' } });
+  });
+
+  // Claude says which stop sequence matched at `/stop_sequence` in a whole answer and at `/delta/stop_sequence` in a
+  // streamed one; asked for the second alone, a non-streaming client was told a plain stop.
+  it('should find which stop sequence ended a Claude answer, whole or streamed', async () => {
+    for (const stream of [false, true]) {
+      const events = await chat(request(script({ text: 'one two END three' }), stream, { stop: ['END'] }));
+      expect(events.at(-1), `stream: ${stream}`).toMatchObject({ type: 'finish', finishReason: { raw: 'stop_sequence', stopSequence: 'END' } });
+    }
+    expect(standIn.requests.at(-1)?.body.additionalModelResponseFieldPaths).toEqual([...STOP_SEQUENCE_PATHS]);
   });
 });
 

@@ -13,7 +13,7 @@ import type {
 import { withPromptCacheMarks } from '../anthropic/prompt-cache.js';
 import type { CanonicalRequest, ProviderTarget } from '../types.js';
 import { documentBlock, DocumentNames } from './document-block.js';
-import { STOP_SEQUENCE_PATH } from './map-stop-reason.js';
+import { STOP_SEQUENCE_PATHS } from './map-stop-reason.js';
 import { isAnthropicModel, planModelFields } from './thinking.js';
 import type {
   CachePoint,
@@ -89,7 +89,7 @@ export function translateRequest(client: CanonicalRequest, target: ProviderTarge
     ...(toolConfig && { toolConfig }),
     ...(additionalModelRequestFields && { additionalModelRequestFields }),
     // Which stop sequence ended a Claude answer is in Claude's own response only (its message_delta), not in Converse's.
-    ...(request.stop !== undefined && request.stop.length > 0 && isAnthropicModel(modelId) && { additionalModelResponseFieldPaths: [STOP_SEQUENCE_PATH] }),
+    ...(request.stop !== undefined && request.stop.length > 0 && isAnthropicModel(modelId) && { additionalModelResponseFieldPaths: [...STOP_SEQUENCE_PATHS] }),
   };
   return { modelId, body };
 }

@@ -82,7 +82,6 @@ describe('ConverseStream → canonical events', () => {
       ['tool_use', 'tool-calls'],
       ['guardrail_intervened', 'content-filter'],
       ['content_filtered', 'content-filter'],
-      ['malformed_tool_use', 'other'],
       ['something_new', 'other'],
     ] as const;
     for (const [raw, unified] of cases) {
@@ -91,6 +90,24 @@ describe('ConverseStream → canonical events', () => {
     }
     const withSequence = await map(delta(0, { text: 'x' }), messageStop('stop_sequence', { additionalModelResponseFields: { stop_sequence: 'END' } }), metadata({}));
     expect(withSequence.at(-1)).toMatchObject({ finishReason: { unified: 'stop', raw: 'stop_sequence', stopSequence: 'END' }, usage: { inputTokens: undefined, outputTokens: undefined } });
+  });
+
+  it('should end with a 502 naming the failure, never a finish, when the model stopped with malformed output or a malformed tool call', async () => {
+    const cases = [
+      ['malformed_model_output', 'bedrock: the model produced malformed output (stopReason malformed_model_output)'],
+      ['malformed_tool_use', 'bedrock: the model produced a malformed tool call (stopReason malformed_tool_use)'],
+    ] as const;
+    for (const [raw, message] of cases) {
+      const events = await map(delta(0, { text: 'Let me' }), toolStart(1, 'tu', 'get_weather'), delta(1, { toolUse: { input: '{"city":' } }), messageStop(raw), metadata({ inputTokens: 12, outputTokens: 7 }));
+      expect(events.slice(-2)).toEqual([
+        // What Bedrock reported the model used, so the tokens of the failed answer are billed as counted.
+        { type: 'usage', usage: { inputTokens: 12, outputTokens: 7 } },
+        { type: 'error', error: { status: 502, type: 'api_error', code: 'upstream_error', message, provider: 'bedrock' } },
+      ]);
+      expect(events.some((e) => e.type === 'finish')).toBe(false);
+      // Before any output too, and without metadata: the error alone.
+      expect(await map(messageStop(raw))).toEqual([{ type: 'error', error: expect.objectContaining({ status: 502, message }) }]);
+    }
   });
 
   it('should finish without usage when the body ends after messageStop without metadata, and not finish at all before messageStop', async () => {

@@ -3,7 +3,7 @@ import type { StreamEvent, TokenUsage } from '../../canonical/events.js';
 import { bedrockStreamException } from './bedrock-error.js';
 import { convertUsage } from './convert-usage.js';
 import { decodeEventStream, headerString, type EventStreamMessage } from './event-stream.js';
-import { finishEvent } from './finish.js';
+import { finishEvents } from './finish.js';
 import { StreamEventSchemas, type StreamEventType } from './wire.js';
 
 /**
@@ -11,7 +11,8 @@ import { StreamEventSchemas, type StreamEventType } from './wire.js';
  *
  * Bedrock streams `messageStart`, then per content block `contentBlockStart` (tool use only), `contentBlockDelta`s
  * and `contentBlockStop`, then `messageStop` (the stop reason) and `metadata` (usage). `finish` goes out when both
- * stop reason and usage are known, or at the end of the body when `metadata` never came. Every event payload is
+ * stop reason and usage are known, or at the end of the body when `metadata` never came (an error instead when the
+ * stop reason says the model failed or a filter blocked everything, see `finish.ts`). Every event payload is
  * zod-parsed; one that does not parse, an `exception` message (throttling, model stream error, validation, …) or an
  * `error` message ends the stream with an `error` event. A body that ends before `messageStop` yields no `finish`
  * (the caller turns that into an error, never a silent success); framing errors (bad checksum, cut-off message)
@@ -160,7 +161,7 @@ export class ConverseStreamMapper {
 
   private *finish(): Generator<StreamEvent> {
     this.done = true;
-    yield finishEvent({
+    yield* finishEvents({
       stopReason: this.stop!.reason,
       additionalFields: this.stop!.fields,
       usage: this.usage ?? { inputTokens: undefined, outputTokens: undefined },

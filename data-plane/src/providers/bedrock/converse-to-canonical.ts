@@ -1,12 +1,13 @@
 import type { StreamEvent } from '../../canonical/events.js';
 import { convertUsage } from './convert-usage.js';
-import { finishEvent } from './finish.js';
+import { finishEvents } from './finish.js';
 import { ConverseResponseSchema } from './wire.js';
 
 /**
  * A Converse (non-streaming) response → the same canonical events a stream would give: reasoning (text, then its
  * signature, or redacted data), text, each tool call as start / one delta with all its arguments / end, then
- * `finish`. A body that does not match the schema is an `error` event.
+ * `finish` (or the error a failed model or a blocked answer is, see `finish.ts`). A body that does not match the
+ * schema is an `error` event.
  */
 export function* converseResponseEvents(json: unknown): Generator<StreamEvent> {
   const parsed = ConverseResponseSchema.safeParse(json);
@@ -38,7 +39,7 @@ export function* converseResponseEvents(json: unknown): Generator<StreamEvent> {
       yield { type: 'text-delta', text: block.text };
     }
   }
-  yield finishEvent({
+  yield* finishEvents({
     stopReason: response.stopReason,
     additionalFields: response.additionalModelResponseFields,
     usage: convertUsage(response.usage),

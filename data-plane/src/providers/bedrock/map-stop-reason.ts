@@ -1,12 +1,34 @@
 import type { FinishReason, UnifiedFinishReason } from '../../canonical/events.js';
 
-/** Where Claude's response says which stop sequence matched (its `message_delta`), asked for by a Claude request. */
-export const STOP_SEQUENCE_PATH = '/delta/stop_sequence';
+/**
+ * JSON Pointers into Claude's own response, for `additionalModelResponseFieldPaths`, to where it says which stop
+ * sequence matched: the top-level `stop_sequence` of a whole message (Converse) and the `message_delta`'s
+ * `delta.stop_sequence` (ConverseStream). Bedrock ignores a valid pointer the response does not have, so a request
+ * names both and gets back whichever applies (`{stop_sequence}` or `{delta: {stop_sequence}}`).
+ * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#bedrock-runtime_Converse-request-additionalModelResponseFieldPaths
+ */
+export const STOP_SEQUENCE_PATHS = ['/stop_sequence', '/delta/stop_sequence'] as const;
+
+/**
+ * Stop reasons that mean the model failed rather than finished, with what a client is told: Bedrock ends the
+ * response normally, but what the model produced is unusable (output it could not parse, a tool call with malformed
+ * input), so they are reported as upstream errors (see `finish.ts`), never as a clean finish.
+ */
+const MODEL_FAILURES: Readonly<Record<string, string>> = {
+  malformed_model_output: 'the model produced malformed output',
+  malformed_tool_use: 'the model produced a malformed tool call',
+};
+
+/** What went wrong when `raw` is a stop reason of a failed model (see `MODEL_FAILURES`), else undefined. */
+export function modelFailure(raw: string): string | undefined {
+  return Object.hasOwn(MODEL_FAILURES, raw) ? MODEL_FAILURES[raw] : undefined;
+}
 
 /**
  * Converse `stopReason` → canonical finish reason, the raw value kept beside it. Anthropic models report which stop
- * sequence matched in `additionalModelResponseFields` when the request names `STOP_SEQUENCE_PATH`; it is passed on
- * when present (other models never say which).
+ * sequence matched in `additionalModelResponseFields` (at `stop_sequence` in a Converse response, at
+ * `delta.stop_sequence` in ConverseStream's `messageStop`) when the request names `STOP_SEQUENCE_PATHS`; it is passed
+ * on when present (other models never say which).
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html (MessageStopEvent)
  */
 export function mapStopReason(raw: string, additionalFields?: Readonly<Record<string, unknown>> | null): FinishReason {
@@ -33,8 +55,12 @@ function unifiedStopReason(raw: string): UnifiedFinishReason {
     case 'guardrail_intervened':
     case 'content_filtered':
       return 'content-filter';
+    case 'malformed_model_output':
+    case 'malformed_tool_use':
+      // `finish.ts` makes these an error event; as a finish reason they would be the model's error.
+      return 'error';
     default:
-      // malformed_model_output, malformed_tool_use and whatever Bedrock adds next.
+      // Whatever Bedrock adds next.
       return 'other';
   }
 }

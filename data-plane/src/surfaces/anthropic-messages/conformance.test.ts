@@ -137,7 +137,7 @@ describe('Anthropic Messages as Anthropic answers, with non-Anthropic models', (
   // ("This value will be a non-null string if one of your custom stop sequences was generated", Message.stop_sequence,
   // https://docs.anthropic.com/en/api/messages). Converse only returns the matched sequence of a Claude model when the
   // request names it in `additionalModelResponseFieldPaths` (AWS API_runtime_Converse; the AI SDK's Bedrock provider
-  // asks for `/delta/stop_sequence`); Tollgate never asks, so `map-stop-reason.ts` never gets it.
+  // asks for `/delta/stop_sequence`); Tollgate asks for both places (`STOP_SEQUENCE_PATHS`).
   it('Claude on Bedrock: a stop sequence that ended the answer is reported in stop_sequence', async () => {
     rig.raw.received.length = 0;
     rig.onRaw((_req, body, res) => {

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import type { StreamEvent } from '../../canonical/events.js';
+import { converseResponseEvents } from './converse-to-canonical.js';
+
+const response = (stopReason: string, content: unknown[]): unknown => ({
+  output: { message: { role: 'assistant', content } },
+  stopReason,
+  usage: { inputTokens: 20, outputTokens: 9, totalTokens: 29 },
+  metrics: { latencyMs: 40 },
+});
+
+const events = (json: unknown): StreamEvent[] => [...converseResponseEvents(json)];
+
+describe('Converse → canonical events', () => {
+  it('should make malformed model output a 502 naming it, not a clean finish with whatever content came back', () => {
+    const out = events(response('malformed_model_output', [{ text: '{"answer": ' }]));
+    expect(out).toEqual([
+      { type: 'text-delta', text: '{"answer": ' },
+      { type: 'usage', usage: { inputTokens: 20, outputTokens: 9 } },
+      {
+        type: 'error',
+        error: { status: 502, type: 'api_error', code: 'upstream_error', message: 'bedrock: the model produced malformed output (stopReason malformed_model_output)', provider: 'bedrock' },
+      },
+    ]);
+  });
+
+  it('should make a malformed tool call a 502 naming it, even when Bedrock sent no content at all', () => {
+    const out = events(response('malformed_tool_use', []));
+    expect(out.map((e) => e.type)).toEqual(['usage', 'error']);
+    expect(out.at(-1)).toMatchObject({ type: 'error', error: { status: 502, code: 'upstream_error', message: 'bedrock: the model produced a malformed tool call (stopReason malformed_tool_use)' } });
+  });
+});
