@@ -1,3 +1,4 @@
+import { claudeFieldProblem } from '../claude-rules.js';
 import { checkDocument } from './document.js';
 
 /**
@@ -77,17 +78,8 @@ export function checkMessagesRequest(body: MessagesBody, countTokens: boolean): 
     const lastBlock = last.content.at(-1);
     if (lastBlock?.type === 'text' && /\s$/.test(lastBlock.text ?? '')) return { message: 'messages: final assistant content cannot end with trailing whitespace' };
   }
-  // Claude Opus 4.7 and later take adaptive thinking only, and no sampling parameters; before 4.6, no adaptive thinking.
-  const generation = modelGeneration(body.model);
-  if (generation === 'adaptive-only') {
-    for (const field of ['temperature', 'top_p', 'top_k'] as const) {
-      if (body[field] !== undefined) return { message: `\`${field}\` is deprecated for this model.` };
-    }
-    if (body.thinking?.type === 'enabled' || body.thinking?.type === 'disabled') {
-      return { message: `thinking.type.${body.thinking.type}: not supported for this model. Use \`thinking.type.adaptive\` and \`output_config.effort\` to control thinking behavior.` };
-    }
-  }
-  if (generation === 'budget-only' && body.thinking?.type === 'adaptive') return { message: 'thinking.type.adaptive: adaptive thinking is not supported on this model' };
+  const modelProblem = claudeFieldProblem(body.model as string, { thinkingType: body.thinking?.type, temperature: body.temperature, topP: body.top_p, topK: body.top_k });
+  if (modelProblem) return { message: modelProblem };
   const thinking = body.thinking;
   if (thinking?.type === 'enabled') {
     const budget = thinking.budget_tokens;
@@ -97,22 +89,6 @@ export function checkMessagesRequest(body: MessagesBody, countTokens: boolean): 
   }
   if (typeof body.temperature === 'number' && (body.temperature < 0 || body.temperature > 1)) return { message: 'temperature: Input should be less than or equal to 1' };
   return undefined;
-}
-
-/**
- * What a Claude model takes for thinking, by its id: Opus 4.7, the Claude 5 models, Mythos and Fable adaptive thinking
- * only (and no temperature, top_p or top_k); Opus and Sonnet 4.6 both kinds; older models (and ids that name no Claude
- * model, such as the stand-in's own) a budget only.
- * @see https://docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-adaptive-thinking.html
- */
-function modelGeneration(model: unknown): 'adaptive-only' | 'both' | 'budget-only' {
-  if (typeof model !== 'string') return 'budget-only';
-  if (/claude-(mythos|fable)/.test(model)) return 'adaptive-only';
-  const m = /claude-(opus|sonnet|haiku)-(\d+)(?:-(\d)(?!\d))?/.exec(model);
-  if (!m) return 'budget-only';
-  const version = Number(m[2]) + Number(m[3] ?? 0) / 10;
-  if (version >= 5 || (m[1] === 'opus' && version >= 4.7)) return 'adaptive-only';
-  return version >= 4.6 && m[1] !== 'haiku' ? 'both' : 'budget-only';
 }
 
 /** Documents go in user turns, directly or inside a tool result's content. */

@@ -4,6 +4,7 @@ import { constants as http2, createServer as createHttp2Server, type Http2Server
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { claudeFieldProblem } from '../claude-rules.js';
 import { resolveScript, type ScriptFault } from '../script.js';
 import { exceptionFrame } from './frames.js';
 import { converseResponse, planAnswer, streamSteps, type Answer } from './render.js';
@@ -161,7 +162,7 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
     // (a model's native body), which the stand-in does not serve: a ValidationException, as a malformed input.
     const converseBody = counting ? countTokensConverse(body) : body;
     if (converseBody === undefined) return reject(req, res, 400, 'ValidationException', 'Malformed input request, please reformat your input and try again.');
-    const invalid = validateConverse(converseBody);
+    const invalid = validateConverse(converseBody) ?? claudeProblem(modelId, converseBody);
     if (invalid) return reject(req, res, 400, 'ValidationException', invalid);
 
     let markClosed!: () => void;
@@ -234,6 +235,18 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
  * ValidationException.
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_CountTokens.html (modelId: "the foundation model")
  */
+/**
+ * Claude's own refusals of the fields Bedrock passes to it (`claude-rules.ts`): sampling in `inferenceConfig` and
+ * `top_k`, thinking in `additionalModelRequestFields`, prefixed as Bedrock prefixes a model's errors.
+ */
+function claudeProblem(modelId: string, body: Record<string, unknown>): string | undefined {
+  if (!modelId.includes('anthropic.claude')) return undefined;
+  const config = (body.inferenceConfig ?? {}) as Record<string, unknown>;
+  const fields = (body.additionalModelRequestFields ?? {}) as { thinking?: { type?: unknown }; top_k?: unknown };
+  const problem = claudeFieldProblem(modelId, { thinkingType: fields.thinking?.type, temperature: config.temperature, topP: config.topP, topK: fields.top_k });
+  return problem && `The model returned the following errors: ${problem}`;
+}
+
 function countable(modelId: string, uncountable: readonly string[]): boolean {
   const id = /^arn:aws[a-z-]*:bedrock:[a-z0-9-]*::foundation-model\/(.+)$/.exec(modelId)?.[1] ?? modelId;
   return id.startsWith('anthropic.claude') && !uncountable.includes(id);
