@@ -95,6 +95,65 @@ describe('Gemini stand-in, as seen by the official @google/genai SDK', () => {
     expect(chunks[0]!.functionCalls?.map((c) => c.name)).toEqual(['get_weather', 'get_time']);
   });
 
+  it('should answer a call whose arguments are not JSON with MALFORMED_FUNCTION_CALL, a finishMessage and no content', async () => {
+    const contents = directive({ text: 'Let me check.', toolCalls: [{ name: 'get_weather', arguments: '{"city": ' }] });
+    const response = await ai.models.generateContent({ model, contents });
+    expect(response.candidates?.[0]?.finishReason).toBe(FinishReason.MALFORMED_FUNCTION_CALL);
+    expect(response.candidates?.[0]?.content).toBeUndefined();
+    expect(response.usageMetadata?.promptTokenCount).toEqual(expect.any(Number));
+    // The SDK leaves Gemini API candidates' finishMessage out; it is on the wire.
+    const raw = await fetch(`${standIn.url}/v1beta/models/${model}:generateContent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': GEMINI_STAND_IN_API_KEY },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: contents }] }] }),
+    });
+    expect(((await raw.json()) as GenerateContentResponse).candidates?.[0]?.finishMessage).toBe('Malformed function call: get_weather({"city": )');
+
+    const chunks = await collect(await ai.models.generateContentStream({ model, contents }));
+    expect(chunks.map((c) => c.text).filter(Boolean)).toEqual(['Let', ' me', ' check.']);
+    expect(chunks.at(-1)!.candidates?.[0]?.finishReason).toBe(FinishReason.MALFORMED_FUNCTION_CALL);
+    expect(chunks.at(-1)!.candidates?.[0]?.content).toBeUndefined();
+  });
+
+  it('should take function call and response ids, and refuse a response id that no call of the turn before has', async () => {
+    const history = (responseId: string) => [
+      { role: 'user', parts: [{ text: 'Weather in Paris?' }] },
+      { role: 'model', parts: [{ functionCall: { name: 'get_weather', args: { city: 'Paris' }, id: 'fc-1' } }] },
+      { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { output: 'sunny' }, id: responseId } }, { text: directive({ text: 'Sunny.' }) }] },
+    ];
+    const response = await ai.models.generateContent({ model, contents: history('fc-1') });
+    expect(response.text).toBe('Sunny.');
+    expect(standIn.requests.at(-1)!.body.contents[2].parts[0].functionResponse.id).toBe('fc-1');
+
+    const error = await ai.models.generateContent({ model, contents: history('fc-2') }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(400);
+    expect(JSON.parse((error as ApiError).message).error).toMatchObject({ status: 'INVALID_ARGUMENT', message: expect.stringContaining('(fc-2)') });
+  });
+
+  it("should refuse a thinking budget outside a Gemini 2.5 model's range with Google's message, and take the budgets each model allows", async () => {
+    const send = (budget: number, onModel = model) => ai.models.generateContent({ model: onModel, contents: 'hi', config: { thinkingConfig: { thinkingBudget: budget } } });
+    const refusal = async (budget: number, onModel: string) => {
+      const error = await send(budget, onModel).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiError);
+      expect((error as ApiError).status).toBe(400);
+      return JSON.parse((error as ApiError).message).error as { status: string; message: string };
+    };
+    expect(await refusal(31999, 'gemini-2.5-flash')).toEqual({ code: 400, status: 'INVALID_ARGUMENT', message: 'The thinking budget 31999 is invalid. Please choose a value between 0 and 24576.' });
+    expect((await refusal(0, 'gemini-2.5-pro')).message).toBe('The thinking budget 0 is invalid. Please choose a value between 128 and 32768.');
+    expect((await refusal(64000, 'gemini-2.5-pro-preview-06-05')).message).toBe('The thinking budget 64000 is invalid. Please choose a value between 128 and 32768.');
+    expect((await refusal(256, 'gemini-2.5-flash-lite')).message).toBe('The thinking budget 256 is invalid. Please choose a value between 512 and 24576.');
+
+    for (const [budget, onModel] of [
+      [24576, 'gemini-2.5-flash'],
+      [0, 'gemini-2.5-flash-lite'],
+      [-1, 'gemini-2.5-pro'],
+      [64000, 'gemini-3-pro-preview'],
+    ] as const) {
+      expect((await send(budget, onModel)).text).toBe('Echo: hi');
+    }
+  });
+
   it('should report MAX_TOKENS for a truncated answer', async () => {
     const response = await ai.models.generateContent({ model, contents: directive({ text: 'cut short', truncated: true }) });
     expect(response.candidates?.[0]?.finishReason).toBe(FinishReason.MAX_TOKENS);

@@ -1,7 +1,8 @@
 /**
  * Gemini's checks on the parts of `contents`, with its (proto-JSON) error wording: only known fields (camelCase or
  * snake_case, as proto JSON allows), exactly one field of the `data` oneof, inline data with a MIME type Gemini
- * reads and valid base64, file data with a URI.
+ * reads and valid base64, file data with a URI, function calls and responses with only their own fields (`id`
+ * among them: the client sends a call's id back on the call and on its response).
  * @see https://ai.google.dev/api/caching#Part
  */
 
@@ -24,6 +25,8 @@ const DATA_FIELDS: Readonly<Record<string, string>> = {
   code_execution_result: 'code_execution_result',
 };
 const OTHER_FIELDS = new Set(['thought', 'thoughtSignature', 'thought_signature', 'partMetadata', 'part_metadata', 'videoMetadata', 'video_metadata', 'mediaResolution', 'media_resolution']);
+const FUNCTION_CALL_FIELDS = new Set(['id', 'name', 'args']);
+const FUNCTION_RESPONSE_FIELDS = new Set(['id', 'name', 'response', 'parts', 'willContinue', 'will_continue', 'scheduling']);
 const MIME_PREFIXES = ['image/', 'audio/', 'video/', 'text/'];
 const MIME_TYPES = ['application/pdf', 'application/json', 'application/x-javascript', 'application/x-python'];
 
@@ -52,7 +55,15 @@ function checkPart(part: unknown, at: string): string | undefined {
   const field = DATA_FIELDS[data[0]!]!;
   if (field === 'inline_data') return checkInlineData(part[data[0]!], `${at}.inline_data`);
   if (field === 'file_data') return checkFileData(part[data[0]!], `${at}.file_data`);
+  if (field === 'function_call') return checkFields(part[data[0]!], FUNCTION_CALL_FIELDS, `${at}.function_call`);
+  if (field === 'function_response') return checkFields(part[data[0]!], FUNCTION_RESPONSE_FIELDS, `${at}.function_response`);
   return undefined;
+}
+
+function checkFields(value: unknown, known: ReadonlySet<string>, at: string): string | undefined {
+  if (!isObject(value)) return undefined;
+  const unknown = Object.keys(value).find((key) => !known.has(key));
+  return unknown === undefined ? undefined : `Invalid JSON payload received. Unknown name "${unknown}" at '${at}': Cannot find field.`;
 }
 
 function checkInlineData(blob: unknown, at: string): string | undefined {

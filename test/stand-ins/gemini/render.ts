@@ -11,6 +11,9 @@ import type { ResolvedScript } from '../script.js';
  * reasoning, a thought signature rides on the first function call, else on the last part, as Gemini does.
  * A content filter without answer text is a blocked prompt (`promptFeedback.blockReason`); with text, the stream
  * is cut by a record with finishReason SAFETY and no content, and the non-streamed answer is withheld.
+ * A function call whose arguments are not a JSON object is one Gemini could not parse: the calls are dropped, the
+ * stream's thoughts and text are followed by a record with finishReason MALFORMED_FUNCTION_CALL, a `finishMessage`
+ * quoting the call and no content, and the non-streamed answer has no content at all.
  */
 export class Renderer {
   readonly responseId = randomBytes(17).toString('base64url');
@@ -28,6 +31,11 @@ export class Renderer {
     return this.script.fault?.kind === 'content-filter';
   }
 
+  /** The first scripted call whose arguments Gemini could not have parsed into an object. */
+  private get malformedCall(): { readonly name: string; readonly arguments: string } | undefined {
+    return this.script.toolCalls.find((call) => !isJsonObjectText(call.arguments || '{}'));
+  }
+
   /** Content-filter without any answer text is a blocked prompt; with text, the answer is cut by SAFETY. */
   private get promptBlocked(): boolean {
     return this.filtered && this.script.text === '' && this.script.toolCalls.length === 0;
@@ -43,18 +51,19 @@ export class Renderer {
     const partLists: object[][] = [];
     if (this.includeThoughts) for (const text of this.script.reasoningChunks) partLists.push([{ text, thought: true }]);
     for (const text of this.script.textChunks) partLists.push([{ text }]);
-    if (this.script.toolCalls.length > 0) partLists.push(this.functionCallParts());
-    if (partLists.length === 0) partLists.push([{ text: '' }]);
+    const malformed = this.malformedCall !== undefined;
+    if (this.script.toolCalls.length > 0 && !malformed) partLists.push(this.functionCallParts());
+    if (partLists.length === 0 && !malformed) partLists.push([{ text: '' }]);
     this.attachSignature(partLists.flat());
-    if (this.filtered) partLists.push([]);
+    if (this.filtered || malformed) partLists.push([]);
     return partLists.map((parts, i) => (i === partLists.length - 1 ? this.finalRecord(parts) : this.record(parts, this.promptUsage())));
   }
 
   /** The non-streamed response: the same parts in one candidate (thoughts merged, text merged). */
   whole(): object {
     if (this.promptBlocked) return this.blockedPrompt();
-    if (this.filtered) {
-      // Gemini withholds a filtered non-streamed answer entirely.
+    if (this.filtered || this.malformedCall) {
+      // Gemini withholds a filtered non-streamed answer entirely, and answers a malformed call with no content.
       return this.final([], this.finishReason());
     }
     const parts: object[] = [];
@@ -81,6 +90,7 @@ export class Renderer {
 
   private finishReason(): string {
     if (this.filtered) return 'SAFETY';
+    if (this.malformedCall) return 'MALFORMED_FUNCTION_CALL';
     return this.script.finish === 'length' ? 'MAX_TOKENS' : 'STOP';
   }
 
@@ -100,6 +110,8 @@ export class Renderer {
   private final(parts: object[], finishReason: string): object {
     const candidate: Record<string, unknown> = parts.length > 0 ? { content: { parts, role: 'model' } } : {};
     candidate.finishReason = finishReason;
+    const malformed = this.malformedCall;
+    if (finishReason === 'MALFORMED_FUNCTION_CALL' && malformed) candidate.finishMessage = `Malformed function call: ${malformed.name}(${malformed.arguments})`;
     if (finishReason === 'SAFETY') candidate.safetyRatings = SAFETY_RATINGS;
     candidate.index = 0;
     return { candidates: [candidate], usageMetadata: this.fullUsage(), modelVersion: this.model, responseId: this.responseId };
@@ -142,9 +154,18 @@ const SAFETY_RATINGS = [
   { category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH', blocked: true },
 ];
 
+function isJsonObjectText(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
 /** A record with its finish reason removed (streams cut before their end). */
 export function withoutFinish(record: object): object {
   const r = record as { candidates?: Record<string, unknown>[] };
   if (!r.candidates) return record;
-  return { ...r, candidates: r.candidates.map(({ finishReason: _f, safetyRatings: _s, ...c }) => c) };
+  return { ...r, candidates: r.candidates.map(({ finishReason: _f, finishMessage: _m, safetyRatings: _s, ...c }) => c) };
 }

@@ -3,8 +3,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveScript, type ScriptFault } from '../script.js';
 import { defaultMessage, errorBody, rateLimitDetails } from './errors.js';
+import { checkFunctionResponseIds } from './function-responses.js';
 import { checkParts } from './parts.js';
 import { Renderer, withoutFinish } from './render.js';
+import { checkThinkingBudget } from './thinking.js';
 
 /**
  * A stand-in for Google's Gemini API (generativelanguage.googleapis.com) speaking its REST wire format:
@@ -18,7 +20,8 @@ import { Renderer, withoutFinish } from './render.js';
  * pretty-printed as Google sends them). The "model" follows the shared script (`../script.ts`) found in the last
  * user turn's text: thoughts (with `includeThoughts`), text, whole function calls, usage, and every fault.
  *
- * Response records are built by `render.ts`, error bodies by `errors.ts`.
+ * Requests are checked as Gemini checks them: parts by `parts.ts`, function response ids by `function-responses.ts`,
+ * the thinking budget by `thinking.ts`. Response records are built by `render.ts`, error bodies by `errors.ts`.
  */
 
 export const GEMINI_STAND_IN_API_KEY = 'gemini-stand-in-key';
@@ -109,11 +112,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, apiKey: string,
   if (!Array.isArray(body.contents) || body.contents.length === 0) {
     if (route[3] !== 'countTokens' || !body.generateContentRequest) return sendError(res, 400, '* GenerateContentRequest.contents: contents is not specified\n');
   }
-  const partProblem = checkParts(body.contents ?? body.generateContentRequest?.contents ?? []);
+  const contents = body.contents ?? body.generateContentRequest?.contents ?? [];
+  const partProblem = checkParts(contents) ?? checkFunctionResponseIds(contents);
   if (partProblem) return sendError(res, 400, partProblem);
 
   const model = route[2]!;
   const method = route[3]!;
+  const budgetProblem = method === 'countTokens' ? undefined : checkThinkingBudget(model, body.generationConfig);
+  if (budgetProblem) return sendError(res, 400, budgetProblem);
   if (method === 'countTokens') {
     const inner = body.generateContentRequest ?? body;
     const totalTokens = Math.max(1, Math.ceil(promptChars(inner) / 4));

@@ -1,5 +1,6 @@
 import type { ProviderError } from '../../canonical/errors.js';
 import type { FilePart, ImagePart, Message, TextPart, ToolCallPart, ToolResultPart } from '../../canonical/request.js';
+import { isGeminiToolCallId } from './tool-call-ids.js';
 import type { GeminiContent, GeminiPart, GeminiRole } from './wire.js';
 
 /**
@@ -9,8 +10,10 @@ import type { GeminiContent, GeminiPart, GeminiRole } from './wire.js';
  * - user → `user`, assistant → `model`, tool results → `functionResponse` parts in a `user` turn. Consecutive turns
  *   of the same Gemini role merge into one content, as Gemini expects alternation (tool results followed by a user
  *   message become one user turn).
- * - Gemini matches a function response to its call by function NAME; a result that lacks the name gets it from the
- *   earlier tool call with the same id.
+ * - Gemini matches a function response to its call by function NAME, and by `id` where the call had one; a result that
+ *   lacks the name gets it from the earlier tool call with the same id. To Gemini 3 and later (`sendCallIds`), a
+ *   tool-call id goes back on both the `functionCall` and its `functionResponse`, unless the gateway minted it
+ *   (`tool-call-ids.ts`).
  * - Reasoning parts carry Gemini thought signatures back: the stream mapper emits a signature just BEFORE the part it
  *   arrived on, so here a signature goes on the next text or function-call part of the same assistant message (or on
  *   the previous one when nothing follows). Reasoning text itself is not sent back (Gemini keeps its reasoning state
@@ -30,7 +33,7 @@ export interface ConvertedMessages {
  */
 export const SKIP_THOUGHT_SIGNATURE = 'skip_thought_signature_validator';
 
-export function convertMessages(messages: readonly Message[], options: { requireCallSignatures: boolean }): ConvertedMessages {
+export function convertMessages(messages: readonly Message[], options: { requireCallSignatures: boolean; sendCallIds: boolean }): ConvertedMessages {
   const contents: GeminiContent[] = [];
   const systemTexts: string[] = [];
   const toolNames = new Map<string, string>();
@@ -58,7 +61,25 @@ export function convertMessages(messages: readonly Message[], options: { require
         break;
     }
   }
-  return { contents, systemTexts };
+  return { contents: options.sendCallIds ? contents : contents.map(withoutCallIds), systemTexts };
+}
+
+/** The content without call ids on its function calls and responses, for a model before Gemini 3. */
+function withoutCallIds(content: GeminiContent): GeminiContent {
+  return {
+    ...content,
+    parts: content.parts.map((part) => {
+      if (part.functionCall?.id !== undefined) {
+        const { id: _, ...call } = part.functionCall;
+        return { ...part, functionCall: call };
+      }
+      if (part.functionResponse?.id !== undefined) {
+        const { id: _, ...response } = part.functionResponse;
+        return { ...part, functionResponse: response };
+      }
+      return part;
+    }),
+  };
 }
 
 function userPart(part: Message['content'][number], toolNames: Map<string, string>): GeminiPart[] {
@@ -96,7 +117,7 @@ function assistantParts(message: Message, toolNames: Map<string, string>, requir
         break;
       case 'tool-call':
         toolNames.set(part.id, part.name);
-        push({ functionCall: { name: part.name, args: parseArguments(part) } });
+        push({ functionCall: { name: part.name, args: parseArguments(part), ...geminiId(part.id) } });
         break;
       case 'image':
         push(imagePart(part));
@@ -152,7 +173,12 @@ function toolResultParts(part: ToolResultPart, toolNames: Map<string, string>): 
     .join('\n');
   // Images and files a tool returned follow its response in the same user turn (every Gemini model reads those).
   const media = part.content.flatMap((p) => (p.type === 'image' ? [imagePart(p)] : p.type === 'file' ? fileParts(p) : []));
-  return [{ functionResponse: { name, response: part.isError ? { error: text } : { output: text } } }, ...media];
+  return [{ functionResponse: { name, response: part.isError ? { error: text } : { output: text }, ...geminiId(part.toolCallId) } }, ...media];
+}
+
+/** `{ id }` for an id Gemini issued (or another provider did), nothing for one the gateway minted. */
+function geminiId(id: string): { id?: string } {
+  return isGeminiToolCallId(id) ? { id } : {};
 }
 
 function fileParts(part: FilePart): GeminiPart[] {

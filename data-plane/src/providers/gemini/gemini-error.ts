@@ -71,6 +71,16 @@ export function geminiContentPolicyError(message: string): ProviderError {
   return upstreamHttpError({ provider: PROVIDER, status: 400, message, contentPolicy: true });
 }
 
+/**
+ * A response Gemini ended because the model's function calling failed (MALFORMED_FUNCTION_CALL and the like), with
+ * Gemini's `finishMessage` when it gave one (for a malformed call, the text the model wrote instead). The model failed,
+ * not the client's request: a 502, which a retry or another deployment may well get past.
+ */
+export function geminiFunctionCallingError(finishReason: string, finishMessage: string | undefined): ProviderError {
+  const detail = finishMessage ? `: ${finishMessage}` : '';
+  return upstreamHttpError({ provider: PROVIDER, status: 502, message: `Gemini ended the response with finishReason ${finishReason}${detail}` });
+}
+
 /** A response that does not have Gemini's shape. */
 export function geminiMalformedResponse(detail: string): ProviderError {
   return { status: 502, type: 'api_error', code: 'upstream_error', message: `${PROVIDER}: unexpected response from the provider (${detail})`, provider: PROVIDER };

@@ -54,6 +54,14 @@ describe('gemini provider against the Gemini stand-in', () => {
       expect(sent.body).toEqual({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
     });
 
+    it("should send an Anthropic client's thinking budget of 31999 to Gemini 2.5 Flash as its maximum, 24576, and get an answer", async () => {
+      // What the Anthropic surface makes of Claude Code's `thinking: { type: 'enabled', budget_tokens: 31999 }`.
+      const events = await run(scripted({ reasoning: 'plan', text: 'done' }, { reasoning: { budgetTokens: 31999 } }));
+      expect(standIn.requests.at(-1)!.body.generationConfig).toEqual({ thinkingConfig: { includeThoughts: true, thinkingBudget: 24576 } });
+      expect(text(events)).toBe('done');
+      expect(last(events)).toMatchObject({ type: 'finish', finishReason: { unified: 'stop', raw: 'STOP' } });
+    });
+
     it('should call :generateContent for a non-streaming request, honouring apiVersion and a models/ prefix', async () => {
       await run(request('hi', { stream: false }), { target: { ...target, apiVersion: 'v1', providerModel: 'models/gemini-2.5-pro', apiBase: `${standIn.url}/` } });
       expect(standIn.requests.at(-1)!.path).toBe('/v1/models/gemini-2.5-pro:generateContent');
@@ -119,6 +127,30 @@ describe('gemini provider against the Gemini stand-in', () => {
       expect(events.find((e) => e.type === 'tool-call-start')).toMatchObject({ id: 'gemini-id-1' });
     });
 
+    it("should send Gemini 3's call id back on the next turn, on the call and on its result, and get the answer", async () => {
+      const gemini3 = { ...target, providerModel: 'gemini-3-flash-preview' };
+      const tools = [{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
+      const first = await run(scripted({ toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}', id: 'fc-7' }] }, { tools }), { target: gemini3 });
+      const call = first.find((e) => e.type === 'tool-call-start')!;
+      expect(call).toMatchObject({ id: 'fc-7' });
+
+      const events = await run({
+        stream: true,
+        tools,
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'Weather in Paris?' }] },
+          { role: 'assistant', content: [{ type: 'tool-call', id: 'fc-7', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
+          { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'fc-7', content: [{ type: 'text', text: 'sunny' }] }] },
+          { role: 'user', content: [{ type: 'text', text: directive({ text: 'Sunny in Paris.' }) }] },
+        ],
+      }, { target: gemini3 });
+      const contents = standIn.requests.at(-1)!.body.contents;
+      // (With Gemini 3's stand-in for the signature a call replayed without one needs.)
+      expect(contents[1].parts).toEqual([{ functionCall: { name: 'get_weather', args: { city: 'Paris' }, id: 'fc-7' }, thoughtSignature: expect.any(String) }]);
+      expect(contents[2].parts[0]).toEqual({ functionResponse: { name: 'get_weather', response: { output: 'sunny' }, id: 'fc-7' } });
+      expect(text(events)).toBe('Sunny in Paris.');
+    });
+
     it('should give calls from different responses different ids', async () => {
       const ids = async () => (await run(scripted({ toolCalls: [{ name: 'f', arguments: '{}' }] }))).flatMap((e) => (e.type === 'tool-call-start' ? [e.id] : []));
       const [first] = await ids();
@@ -145,22 +177,57 @@ describe('gemini provider against the Gemini stand-in', () => {
   describe('safety', () => {
     it('should turn a blocked prompt into a content_policy_violation error before any output', async () => {
       for (const stream of [true, false]) {
-        const events = await run(scripted({ fault: { kind: 'content-filter' } }, { stream }));
+        const events = await run(scripted({ fault: { kind: 'content-filter' }, usage: { inputTokens: 42 } }, { stream }));
         expect(events).toEqual([
+          // Gemini read the prompt before blocking it, and says so.
+          { type: 'usage', usage: { inputTokens: 42, outputTokens: 0, cacheReadTokens: 0, reasoningTokens: 0 } },
           { type: 'error', error: expect.objectContaining({ status: 400, type: 'invalid_request_error', code: 'content_policy_violation', provider: 'gemini', message: expect.stringContaining('blockReason SAFETY') }) },
         ]);
       }
     });
 
-    it('should turn a withheld non-streamed answer (finishReason SAFETY, no content) into content_policy_violation', async () => {
-      const events = await run(scripted({ text: 'never shown', fault: { kind: 'content-filter' } }, { stream: false }));
-      expect(events).toEqual([{ type: 'error', error: expect.objectContaining({ status: 400, code: 'content_policy_violation', message: expect.stringContaining('finishReason SAFETY') }) }]);
+    it('should turn a withheld non-streamed answer (finishReason SAFETY, no content) into its usage and content_policy_violation', async () => {
+      const events = await run(scripted({ text: 'never shown', fault: { kind: 'content-filter' }, usage: { inputTokens: 42 } }, { stream: false }));
+      expect(events).toEqual([
+        { type: 'usage', usage: { inputTokens: 42, outputTokens: 2, cacheReadTokens: 0, reasoningTokens: 0 } },
+        { type: 'error', error: expect.objectContaining({ status: 400, code: 'content_policy_violation', message: expect.stringContaining('finishReason SAFETY') }) },
+      ]);
     });
 
     it('should finish with content-filter when the filter stops a stream after output started', async () => {
       const events = await run(scripted({ text: 'partial answer', fault: { kind: 'content-filter' } }));
       expect(text(events)).toBe('partial answer');
       expect(last(events)).toMatchObject({ type: 'finish', finishReason: { unified: 'content-filter', raw: 'SAFETY' } });
+    });
+  });
+
+  describe('failed function calling', () => {
+    const malformed = { toolCalls: [{ name: 'get_weather', arguments: '{"city": ' }], usage: { inputTokens: 40 } };
+
+    it('should turn MALFORMED_FUNCTION_CALL into a 502 naming the reason and quoting finishMessage, after the usage, streamed and not', async () => {
+      for (const stream of [true, false]) {
+        const events = await run(scripted(malformed, { stream }));
+        expect(events).toEqual([
+          { type: 'usage', usage: expect.objectContaining({ inputTokens: 40 }) },
+          {
+            type: 'error',
+            error: {
+              status: 502,
+              type: 'api_error',
+              code: 'upstream_error',
+              provider: 'gemini',
+              message: 'gemini: Gemini ended the response with finishReason MALFORMED_FUNCTION_CALL: Malformed function call: get_weather({"city": )',
+            },
+          },
+        ]);
+      }
+    });
+
+    it('should end a stream whose text came before a malformed call with an error, not a stop', async () => {
+      const events = await run(scripted({ ...malformed, text: 'Let me check.' }));
+      expect(text(events)).toBe('Let me check.');
+      expect(types(events).slice(-2)).toEqual(['usage', 'error']);
+      expect(events.some((e) => e.type === 'finish')).toBe(false);
     });
   });
 

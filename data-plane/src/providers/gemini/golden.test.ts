@@ -79,8 +79,9 @@ describe('gemini provider replaying recorded streams', () => {
     ]);
   });
 
-  it('should replay a blocked prompt as a content_policy_violation error and nothing else', async () => {
+  it('should replay a blocked prompt as the usage of the prompt Gemini read, then a content_policy_violation error', async () => {
     expect(await replay('gemini-2.5-flash-prompt-blocked.sse')).toEqual([
+      { type: 'usage', usage: { inputTokens: 12, outputTokens: 0, cacheReadTokens: 0, reasoningTokens: 0 } },
       {
         type: 'error',
         error: {
@@ -94,8 +95,9 @@ describe('gemini provider replaying recorded streams', () => {
     ]);
   });
 
-  it('should replay an answer withheld by the safety filter as a content_policy_violation error', async () => {
+  it('should replay an answer withheld by the safety filter as its usage, then a content_policy_violation error', async () => {
     expect(await replay('gemini-2.5-flash-response-blocked.sse')).toEqual([
+      { type: 'usage', usage: { inputTokens: 21, outputTokens: 0, cacheReadTokens: 0, reasoningTokens: 0 } },
       {
         type: 'error',
         error: {
@@ -103,6 +105,26 @@ describe('gemini provider replaying recorded streams', () => {
           type: 'invalid_request_error',
           code: 'content_policy_violation',
           message: 'gemini: Gemini blocked the response (finishReason SAFETY)',
+          provider: 'gemini',
+        },
+      },
+    ]);
+  });
+
+  // Built in the shape Gemini gives this finish (empty content, the attempted call quoted in finishMessage), not recorded.
+  it('should replay text followed by MALFORMED_FUNCTION_CALL as the text, the usage, then an upstream error naming the reason, never a stop', async () => {
+    expect(await replay('gemini-2.5-flash-text-then-malformed-function-call.sse')).toEqual([
+      { type: 'response-metadata', id: 'pS4maKW1D8Osz7IPz4mA0Aw', model: 'gemini-2.5-flash' },
+      { type: 'text-delta', text: "I'll look that up in the" },
+      { type: 'text-delta', text: ' repository first.' },
+      { type: 'usage', usage: { inputTokens: 318, outputTokens: 9 + 111, cacheReadTokens: 0, reasoningTokens: 111 } },
+      {
+        type: 'error',
+        error: {
+          status: 502,
+          type: 'api_error',
+          code: 'upstream_error',
+          message: 'gemini: Gemini ended the response with finishReason MALFORMED_FUNCTION_CALL: Malformed function call: print(default_api.search_code(query="TODO", path=))',
           provider: 'gemini',
         },
       },

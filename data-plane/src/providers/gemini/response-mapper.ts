@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import type { ProviderError } from '../../canonical/errors.js';
 import type { StreamEvent } from '../../canonical/events.js';
 import { convertGeminiUsage } from './convert-gemini-usage.js';
-import { geminiContentPolicyError, geminiMalformedResponse } from './gemini-error.js';
-import { isContentFilterFinish, mapGeminiFinishReason } from './map-gemini-finish-reason.js';
+import { geminiContentPolicyError, geminiFunctionCallingError, geminiMalformedResponse } from './gemini-error.js';
+import { isContentFilterFinish, isFailedFunctionCallingFinish, mapGeminiFinishReason } from './map-gemini-finish-reason.js';
 import type { GeminiResponse, GeminiResponsePart, GeminiUsageMetadata } from './response-schema.js';
+import { mintToolCallId, toolCallIdSuffix } from './tool-call-ids.js';
 
 /**
  * Turns Gemini `GenerateContentResponse`s into canonical events: every record of a stream in turn, or the one
@@ -19,7 +20,16 @@ import type { GeminiResponse, GeminiResponsePart, GeminiUsageMetadata } from './
  * - Safety: a blocked prompt (`promptFeedback.blockReason`) or a filtered finish before any output is a
  *   `content_policy_violation` error, which the client can still receive as an HTTP error; once output has gone out,
  *   a filtered finish is a normal finish with reason `content-filter`.
- * - `response-metadata` waits for the first content event, so an error before any output is the first event.
+ * - Failed function calling (MALFORMED_FUNCTION_CALL, UNEXPECTED_TOOL_CALL, TOO_MANY_TOOL_CALLS) is an upstream error
+ *   carrying the finish reason and Gemini's `finishMessage`, whether or not output went out before it. The turn was
+ *   meant to call a function and that call is lost (Gemini sends such a finish without it), so text before it is a
+ *   preamble, not an answer: reported as a finish, the client (an agent above all) would take the turn for complete
+ *   and stop with nothing done, where an error lets it retry. A streamed preamble stays with the client, followed by
+ *   the protocol's error event; a non-streamed one is not delivered, as the whole answer becomes the error.
+ * - An error the response itself caused (the two above) follows a `usage` event when Gemini reported usage: the prompt
+ *   was processed (and for failed calls, output generated) even though nothing usable came back.
+ * - `response-metadata` waits for the first content event, so an error before any output comes first, after at most
+ *   that `usage` event.
  */
 export class GeminiResponseMapper {
   /** Set once a terminal event (finish or error) has been produced; nothing more follows it. */
@@ -56,6 +66,9 @@ export class GeminiResponseMapper {
         const detail = candidate.finishMessage;
         return this.terminal(events, this.filtered(`Gemini blocked the response (finishReason ${candidate.finishReason})${detail ? `: ${detail}` : ''}`, candidate.finishReason));
       }
+      if (isFailedFunctionCallingFinish(candidate.finishReason)) {
+        return this.terminal(events, this.failed(geminiFunctionCallingError(candidate.finishReason, candidate.finishMessage)));
+      }
     }
     return events;
   }
@@ -80,7 +93,7 @@ export class GeminiResponseMapper {
     if (signature) this.emit(events, { type: 'reasoning-signature', signature });
     if (part.functionCall) {
       const index = this.toolCalls++;
-      const id = part.functionCall.id ?? this.newToolCallId(index);
+      const id = part.functionCall.id ?? mintToolCallId(index, (this.idSuffix ??= toolCallIdSuffix(this.responseId)));
       this.emit(events, { type: 'tool-call-start', index, id, name: part.functionCall.name });
       events.push({ type: 'tool-call-delta', index, argumentsDelta: JSON.stringify(part.functionCall.args ?? {}) });
       events.push({ type: 'tool-call-end', index });
@@ -88,16 +101,6 @@ export class GeminiResponseMapper {
     }
     if (part.text) this.emit(events, { type: 'text-delta', text: part.text });
     // Other parts (inline images, executable code and its results) have no canonical form yet and are skipped.
-  }
-
-  /**
-   * Ids for calls Gemini sent without one: `call_<n>_<responseId>` (random when there is no response id), so ids stay
-   * unique across the turns of a conversation (Anthropic rejects repeated tool-use ids; clients key results by id)
-   * while a replayed response still gets the same ids.
-   */
-  private newToolCallId(index: number): string {
-    this.idSuffix ??= this.responseId?.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 24) || randomBytes(9).toString('base64url');
-    return `call_${index}_${this.idSuffix}`;
   }
 
   private emit(events: StreamEvent[], event: StreamEvent): void {
@@ -115,9 +118,15 @@ export class GeminiResponseMapper {
   }
 
   /** A safety stop: an error before any output, a `content-filter` finish after some. */
-  private filtered(message: string, raw: string): StreamEvent {
-    if (!this.outputStarted) return { type: 'error', error: geminiContentPolicyError(message) };
-    return this.finish(raw);
+  private filtered(message: string, raw: string): StreamEvent[] {
+    if (!this.outputStarted) return this.failed(geminiContentPolicyError(message));
+    return [this.finish(raw)];
+  }
+
+  /** An error caused by the response itself, after the usage Gemini reported for it. */
+  private failed(error: ProviderError): StreamEvent[] {
+    const usage: StreamEvent[] = this.usage ? [{ type: 'usage', usage: convertGeminiUsage(this.usage) }] : [];
+    return [...usage, { type: 'error', error }];
   }
 
   private finish(raw: string): StreamEvent {
@@ -128,9 +137,9 @@ export class GeminiResponseMapper {
     };
   }
 
-  private terminal(events: StreamEvent[], event: StreamEvent): StreamEvent[] {
+  private terminal(events: StreamEvent[], last: StreamEvent[]): StreamEvent[] {
     this.done = true;
-    events.push(event);
+    events.push(...last);
     return events;
   }
 }

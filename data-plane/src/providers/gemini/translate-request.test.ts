@@ -71,6 +71,22 @@ describe('Gemini request translation', () => {
     expect(wire.contents.map((c) => c.parts[0]?.functionResponse?.name).filter(Boolean)).toEqual(['first', 'second']);
   });
 
+  it('should send a call id back to Gemini 3 on the functionCall and on its functionResponse, but not one the gateway minted', () => {
+    const call = (id: string): Message => ({ role: 'assistant', content: [{ type: 'tool-call', id, name: 'f', arguments: '{}' }] });
+    const result = (id: string): Message => ({ role: 'tool', content: [{ type: 'tool-result', toolCallId: id, content: [{ type: 'text', text: 'r' }] }] });
+    const ids = (id: string) => {
+      const wire = translate({ messages: [user('x'), call(id), result(id)] }, 'gemini-3-flash-preview');
+      return [wire.contents[1]!.parts[0]!.functionCall!.id, wire.contents[2]!.parts[0]!.functionResponse!.id];
+    };
+    expect(ids('ge6xbvr4')).toEqual(['ge6xbvr4', 'ge6xbvr4']);
+    expect(ids('call_4162774')).toEqual(['call_4162774', 'call_4162774']);
+    // Minted by the response mapper for calls Gemini sent without an id: never Gemini's, so not sent.
+    expect(ids('call_0_Zb8laJ2_Ct6cz7IPjo6L4Qc')).toEqual([undefined, undefined]);
+    // Earlier models match by name, and their endpoints have refused an id there.
+    const older = translate({ messages: [user('x'), call('ge6xbvr4'), result('ge6xbvr4')] }, 'gemini-2.5-flash');
+    expect([older.contents[1]!.parts[0]!.functionCall, older.contents[2]!.parts[0]!.functionResponse]).toEqual([{ name: 'f', args: {} }, { name: 'f', response: { output: 'r' } }]);
+  });
+
   it('should reject a tool result whose function cannot be named', () => {
     const messages: Message[] = [user('x'), { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'nowhere', content: [] }] }];
     expect(() => translate({ messages })).toThrow(expect.objectContaining({ status: 400, type: 'invalid_request_error' }));
@@ -250,6 +266,26 @@ describe('Gemini request translation', () => {
     expect(thinking({ effort: 'high' })).toEqual({ includeThoughts: true, thinkingBudget: 24576 });
     expect(thinking({})).toEqual({ includeThoughts: true });
     expect(thinking(undefined)).toBeUndefined();
+  });
+
+  it("should clamp a client's thinking budget into the Gemini 2.5 model's range, and leave Gemini 3's as it is", () => {
+    const budget = (budgetTokens: number, model: string) => translate({ messages: [user('x')], reasoning: { budgetTokens } }, model).generationConfig?.thinkingConfig?.thinkingBudget;
+    // Claude Code's Anthropic `thinking.budget_tokens`.
+    expect(budget(31999, 'gemini-2.5-flash')).toBe(24576);
+    expect(budget(31999, 'models/gemini-2.5-flash-preview-05-20')).toBe(24576);
+    expect(budget(31999, 'gemini-2.5-flash-lite')).toBe(24576);
+    expect(budget(31999, 'gemini-2.5-pro')).toBe(31999);
+    expect(budget(64000, 'gemini-2.5-pro')).toBe(32768);
+    // Below the floor: up to it; 0 stays where it turns thinking off, and 2.5 Pro cannot.
+    expect(budget(100, 'gemini-2.5-flash-lite')).toBe(512);
+    expect(budget(0, 'gemini-2.5-flash-lite')).toBe(0);
+    expect(budget(0, 'gemini-2.5-flash')).toBe(0);
+    expect(budget(0, 'gemini-2.5-pro')).toBe(128);
+    // -1 is dynamic thinking on every 2.5 model.
+    expect(budget(-1, 'gemini-2.5-pro')).toBe(-1);
+    // Gemini 3 takes budgets for backwards compatibility, with no documented range.
+    expect(budget(31999, 'gemini-3-pro-preview')).toBe(31999);
+    expect(budget(64000, 'gemini-3-flash-preview')).toBe(64000);
   });
 
   it('should turn thinking off where the model can, else keep it to the smallest budget, without thoughts', () => {

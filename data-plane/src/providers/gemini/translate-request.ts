@@ -2,11 +2,12 @@ import type { CanonicalRequest, ReasoningConfig, ResponseFormat } from '../../ca
 import type { ProviderTarget } from '../types.js';
 import { convertMessages } from './convert-messages.js';
 import { convertToolChoice, convertTools, jsonSchemaForGemini } from './convert-tools.js';
+import { clampThinkingBudget, thinkingBudgetRange } from './thinking-budget.js';
 import type { GeminiGenerationConfig, GeminiThinkingConfig, GenerateContentRequest } from './wire.js';
 
 /**
  * Thinking budgets for a reasoning effort given without a budget. Each lies inside every Gemini 2.5 model's range
- * (Pro 128–32768, Flash 0–24576, Flash-Lite 512–24576); Gemini 3 still accepts budgets.
+ * (`thinking-budget.ts`); Gemini 3 still accepts budgets.
  * @see https://ai.google.dev/gemini-api/docs/thinking#set-budget
  */
 const BUDGET_BY_EFFORT: Record<NonNullable<ReasoningConfig['effort']>, number> = {
@@ -18,7 +19,8 @@ const BUDGET_BY_EFFORT: Record<NonNullable<ReasoningConfig['effort']>, number> =
 
 /** The canonical request as Gemini's `GenerateContentRequest` (the body of generateContent and streamGenerateContent). */
 export function translateRequest(request: CanonicalRequest, target: ProviderTarget): GenerateContentRequest {
-  const { contents, systemTexts } = convertMessages(request.messages, { requireCallSignatures: requiresCallSignatures(target.providerModel) });
+  const gemini3 = isGemini3(target.providerModel);
+  const { contents, systemTexts } = convertMessages(request.messages, { requireCallSignatures: gemini3, sendCallIds: gemini3 });
   const tools = convertTools(request.tools);
   const toolConfig = convertToolChoice(request.toolChoice, tools !== undefined);
   const generationConfig = convertGenerationConfig(request, target.providerModel);
@@ -60,11 +62,15 @@ function responseFormat(format: ResponseFormat | undefined): GeminiGenerationCon
   }
 }
 
-/** Asking for reasoning also asks Gemini to return thought summaries, so clients see them as reasoning. */
+/**
+ * Asking for reasoning also asks Gemini to return thought summaries, so clients see them as reasoning. A client's
+ * budget is one sized for its own provider (Anthropic's go to 31999 and beyond): it is clamped into the model's range,
+ * which Gemini 2.5 enforces with a 400.
+ */
 function thinkingConfig(reasoning: ReasoningConfig, providerModel: string): GeminiThinkingConfig | undefined {
   if (reasoning.off) return thinkingOff(providerModel);
   const budget = reasoning.budgetTokens ?? (reasoning.effort && BUDGET_BY_EFFORT[reasoning.effort]);
-  return { includeThoughts: true, ...(budget !== undefined && { thinkingBudget: budget }) };
+  return { includeThoughts: true, ...(budget !== undefined && { thinkingBudget: clampThinkingBudget(budget, providerModel) }) };
 }
 
 /**
@@ -75,12 +81,15 @@ function thinkingConfig(reasoning: ReasoningConfig, providerModel: string): Gemi
 function thinkingOff(providerModel: string): GeminiThinkingConfig | undefined {
   const version = /(?:^|\/)gemini-(\d+(?:\.\d+)?)/.exec(providerModel)?.[1];
   if (version !== undefined && Number(version) < 2.5) return undefined;
-  if (/(?:^|\/)gemini-2\.5-flash/.test(providerModel)) return { thinkingBudget: 0 };
+  if (thinkingBudgetRange(providerModel)?.canTurnOff) return { thinkingBudget: 0 };
   return { thinkingBudget: BUDGET_BY_EFFORT.minimal };
 }
 
-/** Gemini 3 and later reject replayed function calls without a thought signature. */
-function requiresCallSignatures(providerModel: string): boolean {
+/**
+ * Gemini 3 and later reject replayed function calls without a thought signature, and give every call an id to be sent
+ * back with it (`tool-call-ids.ts`).
+ */
+function isGemini3(providerModel: string): boolean {
   const major = /(?:^|\/)gemini-(\d+)/.exec(providerModel)?.[1];
   return major !== undefined && Number(major) >= 3;
 }
