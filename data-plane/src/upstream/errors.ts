@@ -51,7 +51,10 @@ export function parseRetryAfter(value: string | undefined | null): number | unde
 /**
  * An upstream HTTP error response as a `ProviderError`. The status passes through (a provider's 429 stays 429,
  * its 400 stays 400) except that upstream 401/403 become 502: the client's key was fine, the gateway's
- * credential for the provider was not, and telling the client "your key is invalid" would be wrong.
+ * credential for the provider was not, and telling the client "your key is invalid" would be wrong. An overload
+ * (Anthropic's 529, anyone's 503) is 503, the status OpenAI's clients know; the message is prefixed with the provider,
+ * for logs and for clients of a protocol other than the provider's. Anthropic's clients of a forwarded request get
+ * Anthropic's own error instead, 529 and all (`surfaces/anthropic-messages/errors.ts`, `forwardedAnthropicError`).
  */
 export function upstreamHttpError(input: {
   provider: string;

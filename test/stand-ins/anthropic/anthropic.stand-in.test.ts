@@ -170,6 +170,18 @@ describe('Anthropic stand-in, driven by the official @anthropic-ai/sdk', () => {
     expect(deltas).toEqual(['a', ' b']);
   });
 
+  it('should answer max_tokens 0 as Anthropic does: the prompt cached, nothing generated', async () => {
+    const message = await client.messages.create({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 0,
+      system: [{ type: 'text', text: 'A long system prompt.', cache_control: { type: 'ephemeral' } }],
+      messages: [{ role: 'user', content: directive({ text: 'never said', usage: { inputTokens: 2000, cacheWriteTokens: 1900 } }) }],
+    });
+    expect(message.content).toEqual([]);
+    expect(message.stop_reason).toBe('max_tokens');
+    expect(message.usage).toMatchObject({ input_tokens: 100, cache_creation_input_tokens: 1900, cache_read_input_tokens: 0, output_tokens: 0 });
+  });
+
   it('should reject a wrong key with the SDK\'s AuthenticationError', async () => {
     const wrong = new Anthropic({ apiKey: 'sk-ant-wrong', baseURL: standIn.url, maxRetries: 0 });
     const err = await wrong.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);

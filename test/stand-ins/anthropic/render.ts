@@ -36,9 +36,13 @@ export interface Frame {
 
 /**
  * Plans the answer. A stop sequence the request names that occurs in the script's text cuts the text there and
- * stops with `stop_sequence`, as the model would.
+ * stops with `stop_sequence`, as the model would. `max_tokens: 0` populates the prompt cache without generating a
+ * response (`cacheOnly`): no content, `stop_reason: "max_tokens"`, the prompt counted (cache writes and reads too) and
+ * no output.
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching
  */
-export function planResponse(script: ResolvedScript, model: string, stops: readonly string[]): ResponsePlan {
+export function planResponse(script: ResolvedScript, model: string, stops: readonly string[], cacheOnly = false): ResponsePlan {
+  if (cacheOnly) return { ...planResponse(script, model, stops), blocks: [], stopReason: 'max_tokens', stopSequence: null, usage: { ...promptUsage(script), output: 0, thinking: 0 } };
   let chunks = script.textChunks;
   let stopReason: ResponsePlan['stopReason'] =
     script.finish === 'tool_calls' ? 'tool_use' : script.finish === 'length' ? 'max_tokens' : script.finish === 'content_filter' ? 'refusal' : 'end_turn';
@@ -58,22 +62,20 @@ export function planResponse(script: ResolvedScript, model: string, stops: reado
   if (script.reasoning) blocks.push({ type: 'thinking', chunks: script.reasoningChunks, signature: signatureFor(script.reasoning) });
   if (chunks.length > 0) blocks.push({ type: 'text', chunks, citations: script.citations });
   for (const call of script.toolCalls) blocks.push({ type: 'tool_use', id: call.id, name: call.name, arguments: call.arguments });
-  const { inputTokens, cacheReadTokens, cacheWriteTokens, outputTokens, reasoningTokens } = script.usage;
   return {
     id: anthropicId('msg_'),
     model,
     blocks,
     stopReason,
     stopSequence,
-    usage: {
-      // Anthropic's input_tokens leaves out what was read from or written to the cache.
-      input: Math.max(0, inputTokens - cacheReadTokens - cacheWriteTokens),
-      cacheRead: cacheReadTokens,
-      cacheWrite: cacheWriteTokens,
-      output: outputTokens,
-      thinking: reasoningTokens,
-    },
+    usage: { ...promptUsage(script), output: script.usage.outputTokens, thinking: script.usage.reasoningTokens },
   };
+}
+
+/** The input side of the usage: Anthropic's input_tokens leaves out what was read from or written to the cache. */
+function promptUsage(script: ResolvedScript): Pick<ResponsePlan['usage'], 'input' | 'cacheRead' | 'cacheWrite'> {
+  const { inputTokens, cacheReadTokens, cacheWriteTokens } = script.usage;
+  return { input: Math.max(0, inputTokens - cacheReadTokens - cacheWriteTokens), cacheRead: cacheReadTokens, cacheWrite: cacheWriteTokens };
 }
 
 /** The non-streaming answer: a complete `message`. */

@@ -19,7 +19,8 @@ import { dropConnection, endSse, errorBody, errorTypeFor, sendError, sendJson, s
  * `context_length_exceeded` is Anthropic's "prompt is too long" 400) and `retry-after`;
  * `midstream` → an `event: error` overloaded_error after `afterChunks` content deltas (a 529 when not streaming);
  * `drop` → the socket destroyed after `afterChunks` deltas; `hang` → no answer at all; `content-filter` →
- * stop_reason `refusal`. `url` is what a model's `apiBase` should be (like https://api.anthropic.com). `inject` makes
+ * stop_reason `refusal`. `max_tokens: 0` (populate the prompt cache, generate nothing) answers an empty `content` with
+ * stop_reason `max_tokens` and no output tokens. `url` is what a model's `apiBase` should be (like https://api.anthropic.com). `inject` makes
  * the whole server fault or slow down on `POST /v1/messages` (`../faults.ts`), whatever the requests' scripts say.
  */
 export const STAND_IN_API_KEY = 'sk-ant-standin-0123456789abcdef';
@@ -148,7 +149,7 @@ async function answer(res: ServerResponse, body: MessagesBody, script: ResolvedS
     return sendError(res, fault.status, fault.code ?? errorTypeFor(fault.status), fault.message, headers);
   }
   if (fault?.kind === 'hang') return;
-  const plan = planResponse(script, body.model as string, stopSequences(body));
+  const plan = planResponse(script, body.model as string, stopSequences(body), body.max_tokens === 0);
 
   if (body.stream !== true) {
     if (fault?.kind === 'drop') return dropConnection(res);

@@ -23,6 +23,12 @@ describe("Anthropic's error body", () => {
     expect(tooLong('bedrock: Input is too long for requested model.').message).toBe('prompt is too long: bedrock: Input is too long for requested model.');
   });
 
+  it("keeps Claude's own words for a prompt and max_tokens over the window, which Claude Code answers with a smaller max_tokens", () => {
+    // Claude's message, passed on by a provider that serves Claude (the gateway's prefix before it).
+    const claude = 'input length and `max_tokens` exceed context limit: 188240 + 21333 > 200000, decrease input length or `max_tokens` and try again';
+    expect(tooLong(`bedrock: ${claude}`)).toEqual({ type: 'invalid_request_error', message: claude });
+  });
+
   it('leaves other errors as they are', () => {
     expect(anthropicErrorBody(new HttpError(400, 'invalid_request_error', null, 'max_tokens: Field required')).error).toEqual({ type: 'invalid_request_error', message: 'max_tokens: Field required' });
   });

@@ -1,10 +1,12 @@
+import type { ProviderError } from '../../canonical/errors.js';
 import { HttpError, type ErrorRenderer } from '../../http/errors.js';
 
 /**
  * Anthropic's error object, for every error on the Messages routes (HTTP responses and the in-stream `error`
  * event alike): `{"type":"error","error":{"type":"not_found_error","message":"…"}}`. The HTTP status is never
  * changed; only the body speaks Anthropic, so the Anthropic SDKs raise their usual classes (401
- * AuthenticationError, 404 NotFoundError, 429 RateLimitError, …) and expose `error.type`.
+ * AuthenticationError, 404 NotFoundError, 429 RateLimitError, …) and expose `error.type`. An error Anthropic itself
+ * answered a forwarded request with is the exception: it goes as Anthropic sent it (`AnthropicUpstreamError`).
  * @see https://docs.anthropic.com/en/api/errors
  */
 export interface AnthropicErrorBody {
@@ -25,6 +27,45 @@ export type AnthropicErrorType =
   | 'overloaded_error';
 
 /**
+ * Anthropic's error body as Anthropic sent it: a type this list may not name yet (the SDK knows `conflict_error`,
+ * …), and whatever else it carries (`error.details` with an `error_code`, which the SDK exposes as `errorCode`;
+ * `request_id`, Anthropic's id of the request, for its support).
+ */
+export interface UpstreamErrorBody {
+  readonly type: 'error';
+  readonly error: { readonly type: string; readonly message: string; readonly [field: string]: unknown };
+  readonly [field: string]: unknown;
+}
+
+/**
+ * An error Anthropic answered a forwarded request with (an error response, or an `error` event before the answer
+ * began): the client gets Anthropic's body untouched, because Claude Code acts on its `type` and `message`. It
+ * retries `overloaded_error` and may then switch to its fallback model; it reads "input length and `max_tokens`
+ * exceed context limit: 178959 + 64000 > 200000, …" to retry with a smaller `max_tokens`, and "prompt is too long:
+ * N tokens > M maximum" to compact the conversation. The code is the gateway's reading of the error
+ * (`ForwardCapability.mapError`: `context_length_exceeded` for both of those messages), which routing decides
+ * retries and fallbacks on, and so is the status, but for an overload's 529. `message` is Anthropic's: when the
+ * router tried more than once, the client gets a copy of this error with the attempts added to its message (a plain
+ * `HttpError`, rendered from its status and message), which then still begins with Anthropic's words.
+ */
+export class AnthropicUpstreamError extends HttpError {
+  constructor(
+    status: number,
+    code: string | null,
+    readonly body: UpstreamErrorBody,
+  ) {
+    super(status, body.error.type, code, body.error.message);
+  }
+}
+
+/**
+ * Anthropic's status for its `overloaded_error` (Anthropic's own, not HTTP's). The canonical error keeps 503, which
+ * the OpenAI surfaces answer (the OpenAI SDKs know no 529); Anthropic's clients key on 529: the SDK raises its
+ * `OverloadedError`, and Claude Code counts 529s before it switches to its fallback model.
+ */
+const OVERLOADED = 529;
+
+/**
  * Status → Anthropic error type, as Anthropic documents them. Other 4xx are `invalid_request_error` (Anthropic
  * says so for "other 4XX status codes not listed"), other 5xx `api_error`. 503 is what the gateway answers when
  * it or an upstream is overloaded or not ready: the retryable `overloaded_error`, as Anthropic's own 529.
@@ -39,14 +80,64 @@ export function anthropicErrorType(status: number): AnthropicErrorType {
     case 413: return 'request_too_large';
     case 429: return 'rate_limit_error';
     case 503:
-    case 529:
+    case OVERLOADED:
       return 'overloaded_error';
     case 504: return 'timeout_error';
     default: return status >= 400 && status < 500 ? 'invalid_request_error' : 'api_error';
   }
 }
 
-export function anthropicErrorBody(error: HttpError): AnthropicErrorBody {
+/**
+ * Anthropic error type → the status Anthropic answers it with: what an in-stream `error` event, which carries only
+ * its type, stands for (`overloaded_error` after a 200 is Anthropic's 529). A type not listed is `api_error`'s 500.
+ */
+export function anthropicErrorStatus(type: string | undefined): number {
+  switch (type) {
+    case 'invalid_request_error': return 400;
+    case 'authentication_error': return 401;
+    case 'billing_error': return 402;
+    case 'permission_error': return 403;
+    case 'not_found_error': return 404;
+    case 'request_too_large': return 413;
+    case 'rate_limit_error': return 429;
+    case 'timeout_error': return 504;
+    case 'overloaded_error': return OVERLOADED;
+    default: return 500;
+  }
+}
+
+/**
+ * The error an Anthropic client gets when Anthropic failed a forwarded request before its answer began: `error` is the
+ * provider's reading of Anthropic's answer (`body`, as Anthropic sent it; `shouldRetry`, its `x-should-retry` header).
+ * Anthropic's own body when it sent one, else the gateway's; an overload is Anthropic's 529 either way. The gateway's
+ * credential refused (`upstream_auth_failed`) stays the gateway's 502: Anthropic's "invalid x-api-key" is about the
+ * gateway's key, not the client's. `retry-after` and `x-should-retry` go along (the SDKs read both).
+ */
+export function forwardedAnthropicError(error: ProviderError, body: string, shouldRetry: string | undefined): HttpError {
+  const status = error.type === 'overloaded_error' ? OVERLOADED : error.status;
+  const own = error.code === 'upstream_auth_failed' ? undefined : upstreamErrorBody(body);
+  const http = own === undefined ? new HttpError(status, error.type, error.code, error.message) : new AnthropicUpstreamError(status, error.code, own);
+  if (error.retryAfterSeconds !== undefined) http.headers['retry-after'] = String(error.retryAfterSeconds);
+  if (shouldRetry !== undefined) http.headers['x-should-retry'] = shouldRetry;
+  return http;
+}
+
+/** An Anthropic error body (`{"type":"error","error":{"type","message",…},…}`), or undefined when `text` is not one. */
+function upstreamErrorBody(text: string): UpstreamErrorBody | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const error = (json as { error?: unknown }).error as { type?: unknown; message?: unknown } | null | undefined;
+  if (typeof error?.type !== 'string' || typeof error.message !== 'string') return undefined;
+  return { type: 'error', ...(json as Record<string, unknown>) } as UpstreamErrorBody;
+}
+
+export function anthropicErrorBody(error: HttpError): AnthropicErrorBody | UpstreamErrorBody {
+  if (error instanceof AnthropicUpstreamError) return error.body;
   // The catalogue's text tells OpenAI clients to send a bearer token; Anthropic clients send `x-api-key`.
   const message =
     error.code === 'missing_api_key'
@@ -62,13 +153,23 @@ const PROMPT_TOKENS = [/(\d+) in the messages/, /resulted in (\d+) tokens/, /inp
 const WINDOW_TOKENS = [/maximum context length is (\d+)/, /maximum number of tokens allowed \((\d+)\)/, /largest: (\d+) tokens/, /maximum input length of (\d+)/];
 
 /**
+ * Anthropic's own words for a prompt that does not fit, which Claude behind another provider may pass on too (Bedrock
+ * does the first): the prompt alone over the window ("prompt is too long: N tokens > M maximum"), and the prompt and
+ * `max_tokens` together over it ("input length and `max_tokens` exceed context limit: A + B > C, …"), which Claude
+ * Code answers differently: it retries with a smaller `max_tokens` instead of compacting the conversation.
+ */
+const ANTHROPIC_WORDS = /prompt is too long|input length and `max_tokens` exceed context limit/i;
+
+/**
  * A prompt over the model's window, in Anthropic's words: `prompt is too long: 210000 tokens > 200000 maximum`.
  * Claude Code recognises that text (and reads the two numbers) to compact the conversation; a translated provider's
- * own wording would reach it as a bare API error. The numbers come from the provider's message when it has them,
- * else the provider's message follows the words.
+ * own wording would reach it as a bare API error. A message already in Anthropic's words keeps them (from where they
+ * start: after the gateway's `provider: ` prefix); otherwise the numbers come from the provider's message when it has
+ * them, else the provider's message follows the words.
  */
 function promptTooLong(message: string): string {
-  if (/prompt is too long/i.test(message)) return message.slice(message.search(/prompt is too long/i));
+  const own = ANTHROPIC_WORDS.exec(message);
+  if (own !== null) return message.slice(own.index);
   const prompt = firstNumber(message, PROMPT_TOKENS);
   const window = firstNumber(message, WINDOW_TOKENS);
   return prompt !== undefined && window !== undefined ? `prompt is too long: ${prompt} tokens > ${window} maximum` : `prompt is too long: ${message}`;

@@ -1,3 +1,4 @@
+import Anthropic from '@anthropic-ai/sdk';
 import { afterOpening } from '../../test-support/sse.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
@@ -39,6 +40,8 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
   let upstream: RawUpstream;
   let handler: RawHandler;
   let received: RawRequest[];
+  /** The official SDK, which Claude Code is built on: how it reads the gateway's answers is what matters. */
+  let client: Anthropic;
 
   beforeAll(async () => {
     upstream = await startRawUpstream((req, body, res) => handler(req, body, res));
@@ -60,8 +63,11 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
         cachedInputCostPerMillion: 0.1,
         cacheWriteCostPerMillion: 1.25,
       }),
+      // Another deployment behind the same upstream: a fallback model.
+      model({ id: 'm21', name: 'claude-other', provider: 'anthropic', providerModel: 'claude-other-up', apiBase, apiKeyRef: 'env:TG_TEST_ANTHROPIC_FORWARD_KEY' }),
     );
     t = await startTestDataPlane({ snapshot });
+    client = new Anthropic({ apiKey: KEYS.full, baseURL: t.baseUrl, maxRetries: 0 });
   });
   afterAll(async () => {
     await t.close();
@@ -193,6 +199,88 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('7');
     expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringMatching(/per-minute rate limit/) } });
+  });
+
+  // Anthropic answers an overload with 529 overloaded_error (https://docs.anthropic.com/en/api/errors): the SDK raises
+  // its OverloadedError, and Claude Code retries 529s, then may switch to its fallback model. `x-should-retry` is
+  // Anthropic's word on retrying, which the SDK obeys before the status.
+  it("answers Anthropic's 529 overloaded_error as Anthropic sent it, with retry-after and x-should-retry", async () => {
+    const overloaded = { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: 'req_011CSHoEeqs5C35K2UUqR7Fy' };
+    handler = (_req, _body, res) => {
+      res.writeHead(529, { 'content-type': 'application/json', 'retry-after': '3', 'x-should-retry': 'true' });
+      res.end(JSON.stringify(overloaded));
+    };
+    const err = await client.messages.create(request as Anthropic.MessageCreateParamsNonStreaming).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.OverloadedError);
+    const overload = err as InstanceType<typeof Anthropic.OverloadedError>;
+    expect(overload.status).toBe(529);
+    expect(overload.error).toEqual(overloaded);
+    expect(overload.headers.get('retry-after')).toBe('3');
+    expect(overload.headers.get('x-should-retry')).toBe('true');
+  });
+
+  // Claude Code reads Anthropic's own message to recover: "input length and `max_tokens` exceed context limit: A + B >
+  // C" makes it retry with a smaller max_tokens (a "prompt is too long" would make it compact the conversation
+  // instead). The gateway still knows it for a context-length error (its context-window fallbacks key on that).
+  it("passes Anthropic's own error message through as Anthropic wrote it, and still knows a context-length error", async () => {
+    const message = 'input length and `max_tokens` exceed context limit: 178959 + 64000 > 200000, decrease input length or `max_tokens` and try again';
+    handler = (_req, _body, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message }, request_id: 'req_011CSHoEeqs5C35K2UUqR7Fz' }));
+    };
+    const err = (await client.messages.create(request as Anthropic.MessageCreateParamsNonStreaming).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.BadRequestError>;
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(err.error).toEqual({ type: 'error', error: { type: 'invalid_request_error', message }, request_id: 'req_011CSHoEeqs5C35K2UUqR7Fz' });
+    expect(await waitFor(() => t.cp.acknowledged.get(err.headers.get('x-request-id')!), 'usage event')).toMatchObject({ status: 'error', httpStatus: 400, errorType: 'context_length_exceeded' });
+  });
+
+  // Anthropic may refuse a stream after its 200, before any content: `event: error` with the type the error response
+  // would have had (streamed overloads are the common case). Nothing of the answer reached the client, so it is that
+  // error response, to the client and to routing.
+  const failingStream = (type: string, message: string): RawHandler => (_req, _body, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.end(START + event('ping', {}) + `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type, message } })}\n\n`);
+  };
+
+  it("answers an overloaded_error event before the answer began as Anthropic's overload, not an api_error", async () => {
+    handler = failingStream('overloaded_error', 'Overloaded');
+    const err = await client.messages.stream({ ...request, stream: true } as Anthropic.MessageStreamParams).finalMessage().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect((err as InstanceType<typeof Anthropic.APIError>).error).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+  });
+
+  it('falls back to another model on an overloaded_error event before the answer began, as on a 529', async () => {
+    handler = failingStream('overloaded_error', 'Overloaded');
+    const err = await client.messages
+      .stream({ ...request, stream: true, fallbacks: ['claude-other'] } as Anthropic.MessageStreamParams)
+      .finalMessage()
+      .catch((e: unknown) => e);
+    expect(received.map((r) => r.body.model)).toEqual(['claude-up', 'claude-other-up']);
+    // Both overloaded: the client hears of the overload, with the models the gateway tried.
+    expect((err as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'overloaded_error', message: expect.stringMatching(/^Overloaded \(after 2 attempts/) } });
+  });
+
+  it('does not send the request to another model after an invalid_request_error event, as after a 400', async () => {
+    handler = failingStream('invalid_request_error', 'messages.0.content: unsupported');
+    const err = await client.messages
+      .stream({ ...request, stream: true, fallbacks: ['claude-other'] } as Anthropic.MessageStreamParams)
+      .finalMessage()
+      .catch((e: unknown) => e);
+    expect(received).toHaveLength(1);
+    expect((err as InstanceType<typeof Anthropic.APIError>).error).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'messages.0.content: unsupported' } });
+  });
+
+  // `max_tokens: 0` has Anthropic populate the prompt cache without generating a response (the SDK's
+  // MessageCreateParamsBase.max_tokens; https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching): an empty
+  // answer stopped by max_tokens, billed as the cache write it is.
+  it('forwards max_tokens 0 (populate the prompt cache) and returns Anthropic\'s empty answer', async () => {
+    answerWith({ id: 'msg_4', content: [], stop_reason: 'max_tokens', stop_sequence: null, usage: { input_tokens: 12, cache_creation_input_tokens: 2048, cache_read_input_tokens: 0, output_tokens: 0 } });
+    const { data: message, response } = await client.messages.create({ ...request, max_tokens: 0 } as Anthropic.MessageCreateParamsNonStreaming).withResponse();
+    expect(message.content).toEqual([]);
+    expect(message.stop_reason).toBe('max_tokens');
+    expect(message.usage).toMatchObject({ input_tokens: 12, cache_creation_input_tokens: 2048, output_tokens: 0 });
+    expect(received[0]!.body.max_tokens).toBe(0);
+    expect(await waitFor(() => t.cp.acknowledged.get(response.headers.get('x-request-id')!), 'usage event')).toMatchObject({ status: 'success', promptTokens: 2060, completionTokens: 0, cacheWriteTokens: 2048, estimated: false });
   });
 
   it('ends a stream the upstream cuts after the answer began with Anthropic\'s error event, and records the failure', async () => {

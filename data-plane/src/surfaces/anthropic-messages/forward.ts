@@ -1,11 +1,14 @@
+import type { ProviderError } from '../../canonical/errors.js';
 import type { Exchange } from '../../http/exchange.js';
+import type { HttpError } from '../../http/errors.js';
 import { upstreamJson } from '../../providers/drop-params.js';
 import type { ProviderTarget } from '../../providers/types.js';
 import { answerUsage, boundaryAfter, eventJson, LF, startsWith } from '../forward/bytes.js';
-import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
+import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner, type UpstreamHeaders } from '../forward/forwarder.js';
 import { items, record } from '../forward/output.js';
 import type { OutputText } from '../../providers/token-estimate.js';
 import type { ForwardCall } from '../types.js';
+import { anthropicErrorStatus, forwardedAnthropicError } from './errors.js';
 
 const MESSAGE_START = Buffer.from('event: message_start');
 const MESSAGE_DELTA = Buffer.from('event: message_delta');
@@ -77,18 +80,27 @@ class MessagesForwarding implements Forwardable {
   outputOfAnswer(answer: unknown, out: OutputText): void {
     for (const block of items(record(answer)?.content)) blockOutput(block, out, true);
   }
+
+  /** Anthropic's own error, as Anthropic sent it (see `forwardedAnthropicError`). */
+  clientError(error: ProviderError, body: string, headers: UpstreamHeaders): HttpError {
+    const shouldRetry = headers['x-should-retry'];
+    return forwardedAnthropicError(error, body, Array.isArray(shouldRetry) ? shouldRetry[0] : shouldRetry);
+  }
 }
 
 /**
  * Reads a Messages stream: `event:` lines name each event, so only `message_start` (input and cache counts),
  * `message_delta` (output count, cumulative) and `error` are parsed; `message_stop` ends it. The answer begins with
  * the first `content_block_delta`: `message_start`, `ping` and the opening `content_block_start` are held back, so a
- * stream that fails before its first delta can go to another deployment unnoticed.
+ * stream that fails before its first delta can go to another deployment unnoticed. An `error` event's type is the
+ * status Anthropic would have answered with (`overloaded_error`: 529), so such a failure is the same to the client
+ * and to routing as that error response.
  */
 class MessagesStreamScanner implements StreamScanner {
   end = 0;
   done = false;
   failure: string | undefined;
+  failedAs: { status: number; body: string } | undefined;
   reported: ReportedUsage | undefined;
   started = false;
   private input: AnthropicUsageJson | undefined;
@@ -110,7 +122,9 @@ class MessagesStreamScanner implements StreamScanner {
       } else if (startsWith(data, start, end, MESSAGE_STOP)) {
         this.done = true;
       } else if (startsWith(data, start, end, ERROR_EVENT)) {
-        this.failure = eventJson<{ error?: { message?: string } }>(data.subarray(start, end))?.error?.message ?? 'upstream error';
+        const event = eventJson<{ error?: { type?: string; message?: string } }>(data.subarray(start, end));
+        this.failure = event?.error?.message ?? 'upstream error';
+        if (typeof event?.error?.type === 'string') this.failedAs = { status: anthropicErrorStatus(event.error.type), body: JSON.stringify(event) };
       }
       start = next;
       nl = start - 1;

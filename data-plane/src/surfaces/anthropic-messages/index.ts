@@ -5,7 +5,7 @@ import { renderAnthropicError } from './errors.js';
 import { forwardAnthropicMessages } from './forward.js';
 import { anthropicMessage } from './message.js';
 import { MessageEventEncoder } from './message-events.js';
-import { parseMessagesRequest, type ParsedMessagesRequest } from './request.js';
+import { parseMessagesRequest, refuseTranslatedMessages, type ParsedMessagesRequest } from './request.js';
 import { anthropicUsage, messageId } from './usage.js';
 
 export { countMessageTokens } from './count-tokens.js';
@@ -22,6 +22,7 @@ export const anthropicMessagesSurface: Surface<ParsedMessagesRequest> = {
   // cheap estimate, not the tokenizer (about 1 ms of CPU per thousand prompt tokens, before the first byte).
   streamEncoder: (meta, parsed) =>
     new MessageEventEncoder(messageId(meta.requestId), meta.model, () => roughPromptTokens(parsed.canonical.messages, parsed.canonical.tools)),
+  refuseTranslated: refuseTranslatedMessages,
   forward: (ex, parsed, call) =>
     forwardAnthropicMessages(
       ex,

@@ -407,6 +407,14 @@ describe('Anthropic Messages on the real uWS server', () => {
       expect(await doc.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/^messages\.0\.content\.0\.source\.type: document sources of type 'content'/) } });
     });
 
+    // Anthropic takes max_tokens 0 to populate its prompt cache without generating a response; a model behind a
+    // translation cannot do that, and says so rather than failing in its provider's words.
+    it('answers max_tokens 0 for a translated model with a 400 that names Anthropic models as the way', async () => {
+      const err = await client.messages.create({ ...ok, max_tokens: 0 } as Anthropic.MessageCreateParamsNonStreaming).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+      expect(err).toMatchObject({ error: { type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/^max_tokens: 0 populates Anthropic's prompt cache .* Use a model served by Anthropic/) } } });
+    });
+
     it('answers a body over the size limit with 413 request_too_large', async () => {
       const res = await post('/v1/messages', { ...ok, messages: [{ role: 'user', content: 'x'.repeat(LARGE_BODY_LIMIT) }] });
       expect(res.status).toBe(413);

@@ -48,7 +48,8 @@ const Thinking = z.looseObject({ type: z.string(), budget_tokens: z.number().int
 const MessagesRequest = z.looseObject({
   model: z.string().min(1, 'must be a non-empty string'),
   messages: z.array(MessageParam).min(1, 'at least one message is required'),
-  max_tokens: z.number().int().min(1, 'must be at least 1').optional(),
+  // 0 asks Anthropic to populate the prompt cache without generating a response (see `refuseTranslatedMessages`).
+  max_tokens: z.number().int().min(0, 'must be at least 0').optional(),
   system: Content.nullish(),
   stop_sequences: z.array(z.string()).nullish(),
   stream: z.boolean().nullish(),
@@ -134,6 +135,23 @@ export function parseMessagesRequest(body: Buffer, options: { requireMaxTokens: 
   if (options.requireMaxTokens && head.max_tokens === undefined) throw invalidRequest('max_tokens', 'Field required', 'missing_required_parameter');
   const beta = options.anthropicBeta?.trim();
   return new ParsedMessages(json, head.model, head.stream === true, head.metadata?.user_id ?? null, beta ? { 'anthropic-beta': beta } : undefined);
+}
+
+/**
+ * What a Messages request may ask that a translated answer cannot give, a 400 naming the field: `max_tokens: 0`, which
+ * has Anthropic populate its prompt cache without generating a response (a cache write, billed as one, before the
+ * conversation's first real turn). Other providers have no such request (OpenAI-style ones refuse a cap of 0): the
+ * client hears why from the gateway, in Anthropic's terms, instead of a provider's refusal in its own.
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching
+ */
+export function refuseTranslatedMessages(parsed: ParsedMessagesRequest): void {
+  if (parsed.body.max_tokens === 0) {
+    throw invalidRequest(
+      'max_tokens',
+      "0 populates Anthropic's prompt cache without generating a response, which only a model served by Anthropic does: this model is served by another provider through a translation. Use a model served by Anthropic, or a max_tokens of at least 1.",
+      'unsupported_value',
+    );
+  }
 }
 
 function toCanonical(request: MessagesRequest, stream: boolean, json: Record<string, unknown>): CanonicalRequest {

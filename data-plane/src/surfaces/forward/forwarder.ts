@@ -15,6 +15,8 @@ import { countAnswer, StreamSample } from './output.js';
 import type { CountedOutput, OutputText } from '../../providers/token-estimate.js';
 
 const NOTHING_COUNTED: CountedOutput = { outputTokens: 0, reasoningTokens: 0 };
+/** An in-stream error's headers: the stream's own are the 200's, not the error's. */
+const NO_HEADERS: UpstreamHeaders = Object.freeze({});
 
 /** undici's defaults for the shared pool (see upstream/http.ts), kept by the fast path's own deadlines. */
 const DEFAULT_HEADERS_TIMEOUT_MS = 600_000;
@@ -55,6 +57,13 @@ export interface StreamScanner {
   readonly started: boolean;
   /** The upstream said in-stream that it failed (an error event, forwarded as is): its message. */
   readonly failure: string | undefined;
+  /**
+   * The same error event as the error response it stands for, when the protocol's error events say which (Anthropic's
+   * carry a type: `overloaded_error` is its 529): that status, and the event's JSON, which `mapError` reads like an
+   * error response's body. A stream that fails so before the answer began is then answered, retried and fallen back
+   * on as that response would be; without it, it is a 502 `upstream_error`.
+   */
+  readonly failedAs?: { readonly status: number; readonly body: string } | undefined;
   /** Usage the stream reported, if any yet. */
   readonly reported: ReportedUsage | undefined;
   /** The id under which the upstream stored the answer (Responses), read when the stream ends; else undefined. */
@@ -102,7 +111,18 @@ export interface Forwardable {
   outputOfEvent(event: unknown, out: OutputText): void;
   /** The same for a whole (non-streamed) answer, parsed. */
   outputOfAnswer(answer: unknown, out: OutputText): void;
+  /**
+   * The error the client gets for an upstream failure before the answer began (an error response, or an error event
+   * the scanner read as one, `failedAs`): `error` is the provider's reading of it (`ForwardCapability.mapError`, whose
+   * status and code routing decides on), `body` and `headers` what the upstream sent. Client and upstream speak the
+   * same protocol here, so the upstream's own error can reach the client as it was. Absent: the gateway's rendering
+   * of `error` (`HttpError.fromProvider`).
+   */
+  clientError?(error: ProviderError, body: string, headers: UpstreamHeaders): HttpError;
 }
+
+/** An upstream response's headers, by lower-case name (`parseRawHeaders`). */
+export type UpstreamHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
 export interface ForwardResult {
   outcome: UsageOutcome;
@@ -373,16 +393,18 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
 
   private finishError(): void {
     this.mode = 'done';
-    const text = this.takeBody().toString('utf8');
-    const headers = parseRawHeaders(this.errorHeaders ?? []);
+    this.reject(this.upstreamError(this.status, parseRawHeaders(this.errorHeaders ?? []), this.takeBody().toString('utf8')));
+  }
+
+  /** An upstream error (a response's status, headers and body) as the client's error; whatever `mapError` throws, as is. */
+  private upstreamError(status: number, headers: UpstreamHeaders, body: string): unknown {
     let error;
     try {
-      error = this.call.capability.mapError(this.status, headers, text);
+      error = this.call.capability.mapError(status, headers, body);
     } catch (err) {
-      this.reject(err);
-      return;
+      return err;
     }
-    this.reject(HttpError.fromProvider(error));
+    return this.request.clientError?.(error, body, headers) ?? HttpError.fromProvider(error);
   }
 
   /** Forwards every complete event that has arrived, in one write; keeps an incomplete tail for the next read. */
@@ -462,9 +484,17 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     if (failed === undefined && !scanner.done && completion === undefined) failed = `${this.provider}: the provider closed the stream before it was complete`;
     if (failed !== undefined && !ex.answerSent && !scanner.started) {
       // Nothing of the answer reached the client: a failure like any before the first byte (the router may retry;
-      // if nothing else answers, the client gets the error in the stream the head opened).
+      // if nothing else answers, the client gets the error in the stream the head opened). The upstream's own error
+      // event, when it sent one, says more than a connection that broke after it.
       this.held = undefined;
-      this.reject(this.failure !== undefined ? HttpError.fromProvider(this.failure) : new HttpError(502, 'api_error', 'upstream_error', failed));
+      const said = scanner.failedAs;
+      this.reject(
+        said !== undefined
+          ? this.upstreamError(said.status, NO_HEADERS, said.body)
+          : this.failure !== undefined
+            ? HttpError.fromProvider(this.failure)
+            : new HttpError(502, 'api_error', 'upstream_error', failed),
+      );
       return;
     }
     if (this.held !== undefined) {
