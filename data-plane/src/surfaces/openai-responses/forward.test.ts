@@ -199,6 +199,32 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     expect(await usageEvent(res)).toMatchObject({ status: 'error', errorMessage: 'the model failed', promptTokens: 21, completionTokens: 1 });
   });
 
+  // OpenAI fails a request whose prompt overflows the window after response.created, as response.failed with the code
+  // (Codex turns context_length_exceeded into "context window exceeded", a rate limit into a wait). Before the first
+  // delta nothing has reached the client: the failure is answered as the error response it stands for (so not retried
+  // as a server error), and a request only OpenAI can serve (previous_response_id, built-in tools) still gets it.
+  it('answers a failure before the first delta with its code, once, whatever the request holds', async () => {
+    const failure = (code: string, message: string) => {
+      const events = stream();
+      sequence = 2;
+      const failedResponse = { ...responseObject('failed', [], null), error: { code, message } };
+      return [...events.slice(0, 2), event('response.failed', { response: failedResponse })];
+    };
+    handler = streamParts(failure('context_length_exceeded', 'Your input exceeds the context window of this model.'));
+    const body = { model: 'gpt', stream: true, input: 'a very long prompt', previous_response_id: 'resp_prev', tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] };
+    const res = await postResponses(t.baseUrl, KEYS.full, body);
+    const events = parseEvents(await res.text());
+    expect(events.map((e) => e.event)).toEqual(['response.created', 'response.in_progress', 'response.failed', 'error']);
+    expect(events[2]!.data.response).toMatchObject({ status: 'failed', error: { code: 'context_length_exceeded', message: expect.stringContaining('exceeds the context window') } });
+    expect(events[3]!.data).toMatchObject({ code: 'context_length_exceeded' });
+    expect(received).toHaveLength(1);
+    expect(await usageEvent(res)).toMatchObject({ status: 'error', errorType: 'context_length_exceeded' });
+
+    handler = streamParts(failure('rate_limit_exceeded', 'Rate limit reached. Please try again in 2s.'));
+    const limited = parseEvents(await (await postResponses(t.baseUrl, KEYS.full, { model: 'gpt', stream: true, input: 'x' })).text());
+    expect(limited.at(-1)!.data).toMatchObject({ code: 'rate_limit_exceeded' });
+  });
+
   it('takes response.incomplete as a terminal event with usage', async () => {
     const events = stream();
     sequence = 10;

@@ -140,7 +140,29 @@ interface ResponsesUsageJson {
 
 interface TerminalEvent {
   sequence_number?: number;
-  response?: { usage?: ResponsesUsageJson | null; error?: { message?: string } | null } & Record<string, unknown>;
+  response?: { usage?: ResponsesUsageJson | null; error?: UpstreamError | null } & Record<string, unknown>;
+}
+
+/** What OpenAI says of a failed response (`response.failed`'s `response.error`, an `error` event). */
+interface UpstreamError {
+  message?: string;
+  code?: string | null;
+  type?: string;
+  param?: string | null;
+}
+
+/**
+ * The error response a Responses failure stands for, by its code (the same codes OpenAI answers error responses
+ * with): `context_length_exceeded` a 400, which routing answers with a larger-window fallback, not a retry; a rate
+ * limit a 429; anything else a server error. Its body as OpenAI's, for the provider's `mapError`. Codex acts on the code
+ * (a context-window error, a rate limit with its wait), which a 502 `upstream_error` lost.
+ */
+function failedAs(error: UpstreamError | null | undefined, message: string): { status: number; body: string } | undefined {
+  const code = typeof error?.code === 'string' ? error.code : undefined;
+  if (code === undefined) return undefined;
+  const status = code === 'rate_limit_exceeded' || code === 'insufficient_quota' ? 429 : code === 'context_length_exceeded' || code === 'invalid_prompt' ? 400 : 500;
+  const type = error?.type ?? (status === 400 ? 'invalid_request_error' : status === 429 ? 'rate_limit_error' : 'server_error');
+  return { status, body: JSON.stringify({ error: { message, type, param: error?.param ?? null, code } }) };
 }
 
 /**
@@ -152,6 +174,7 @@ class ResponsesStreamScanner implements StreamScanner {
   end = 0;
   done = false;
   failure: string | undefined;
+  failedAs: { status: number; body: string } | undefined;
   reported: ReportedUsage | undefined;
   /** A delta (text, function arguments, reasoning) has arrived: the answer has begun. */
   started = false;
@@ -214,9 +237,11 @@ class ResponsesStreamScanner implements StreamScanner {
       const event = eventJson<TerminalEvent>(data.subarray(start, end));
       this.reported = reportedUsage(event?.response?.usage ?? undefined) ?? this.reported;
       this.failure = event?.response?.error?.message ?? 'the response failed';
+      this.failedAs ??= failedAs(event?.response?.error, this.failure);
     } else if (typeIs(data, typeStart, typeEnd, ERROR)) {
-      const event = eventJson<{ message?: string; error?: { message?: string } }>(data.subarray(start, end));
+      const event = eventJson<UpstreamError & { error?: UpstreamError }>(data.subarray(start, end));
       this.failure = event?.message ?? event?.error?.message ?? 'upstream error';
+      this.failedAs ??= failedAs(event?.error ?? event, this.failure);
     }
   }
 

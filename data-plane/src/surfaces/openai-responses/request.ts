@@ -155,12 +155,25 @@ class ParsedResponses implements ParsedResponsesRequest {
     return this.translate().canonical;
   }
 
+  /**
+   * What the Response object echoes. Never throws: besides a translated answer (whose request translated), it shapes
+   * the error that ends a stream after any failure, a forwarded request's too, which may not translate at all
+   * (`previous_response_id`, built-in tools: a request only OpenAI can serve); that error must still reach the client.
+   */
   get echo(): ResponseEcho {
-    return this.translate().echo;
+    try {
+      return this.translate().echo;
+    } catch {
+      return rawEcho(this.body);
+    }
   }
 
   get customTools(): ReadonlySet<string> {
-    return this.translate().customTools;
+    try {
+      return this.translate().customTools;
+    } catch {
+      return NO_CUSTOM_TOOLS;
+    }
   }
 
   private translate(): Translated {
@@ -362,6 +375,30 @@ function toReasoning(effort: (typeof EFFORTS)[number] | null | undefined): Reaso
   if (effort == null) return undefined;
   if (effort === 'none') return { off: true };
   return { effort: effort === 'xhigh' ? 'high' : effort };
+}
+
+const NO_CUSTOM_TOOLS: ReadonlySet<string> = new Set();
+
+/** The echo of a request that does not translate: its fields as sent where they have the echo's type, defaults else. */
+function rawEcho(body: Record<string, unknown>): ResponseEcho {
+  const string = (v: unknown) => (typeof v === 'string' ? v : null);
+  const number = (v: unknown) => (typeof v === 'number' ? v : null);
+  const object = (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+  const reasoning = object(body.reasoning);
+  return {
+    instructions: string(body.instructions),
+    max_output_tokens: number(body.max_output_tokens),
+    metadata: (object(body.metadata) as Record<string, string> | undefined) ?? {},
+    parallel_tool_calls: typeof body.parallel_tool_calls === 'boolean' ? body.parallel_tool_calls : true,
+    reasoning: { effort: string(reasoning?.effort), summary: string(reasoning?.summary) },
+    temperature: number(body.temperature),
+    text: object(body.text) ?? { format: { type: 'text' } },
+    tool_choice: body.tool_choice ?? 'auto',
+    tools: Array.isArray(body.tools) ? body.tools : [],
+    top_p: number(body.top_p),
+    truncation: string(body.truncation) ?? 'disabled',
+    user: string(body.user),
+  };
 }
 
 function toEcho(request: ResponsesRequest, tools: Array<Record<string, unknown>>): ResponseEcho {
