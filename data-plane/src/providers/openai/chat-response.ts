@@ -34,6 +34,6 @@ export function chatResponseEvents(provider: string, json: unknown): StreamEvent
     if (call.function.arguments) events.push({ type: 'tool-call-delta', index, argumentsDelta: call.function.arguments });
     events.push({ type: 'tool-call-end', index });
   });
-  events.push({ type: 'finish', finishReason: mapFinishReason(choice.finish_reason, choice.stop_reason), usage: convertUsage(completion.usage) });
+  events.push({ type: 'finish', finishReason: mapFinishReason(choice.finish_reason, choice.stop_reason, calls.length > 0), usage: convertUsage(completion.usage) });
   return events;
 }

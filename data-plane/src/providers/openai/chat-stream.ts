@@ -27,6 +27,8 @@ export async function* chatStreamEvents(provider: string, body: AsyncIterable<Ui
   /** The index and id of the last tool call that came without an index. */
   let unindexed = 0;
   let unindexedId: string | undefined;
+  /** A tool call arrived: a `stop` finish is then a tool-calls one (see `mapFinishReason`). */
+  let toolCalled = false;
   let usage: OpenAiUsage | undefined;
 
   try {
@@ -58,6 +60,7 @@ export async function* chatStreamEvents(provider: string, body: AsyncIterable<Ui
         if (reasoning) events.push(...sequencer.reasoning(reasoning));
         if (delta.content) events.push(...sequencer.text(delta.content));
         if (delta.refusal) events.push(...sequencer.text(delta.refusal));
+        if ((delta.tool_calls?.length ?? 0) > 0 || delta.function_call) toolCalled = true;
         for (const call of delta.tool_calls ?? []) {
           // Without `index` (Gemini's OpenAI-compatible API sends each call whole), a new id is a new call.
           if (call.index == null && call.id != null) {
@@ -91,7 +94,7 @@ export async function* chatStreamEvents(provider: string, body: AsyncIterable<Ui
     return;
   }
   yield* sequencer.flush();
-  yield { type: 'finish', finishReason: mapFinishReason(finishReason, stopReason), usage: convertUsage(usage) };
+  yield { type: 'finish', finishReason: mapFinishReason(finishReason, stopReason, toolCalled), usage: convertUsage(usage) };
 }
 
 type ParsedChunk = { kind: 'ok'; data: OpenAiChunk } | { kind: 'invalid'; error: ProviderError };
