@@ -36,6 +36,13 @@ export class HttpError extends Error {
   toBody(): OpenAiErrorBody {
     return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
   }
+
+  /** The same error with another message (routing adds how many attempts failed), headers and all. */
+  withMessage(message: string): HttpError {
+    const copy = new HttpError(this.status, this.type, this.code, message, this.param);
+    copy.headers = { ...this.headers };
+    return copy;
+  }
 }
 
 /** Renders an error in an inbound protocol's own error shape. */

@@ -228,9 +228,7 @@ function describe(failure: GroupFailure, group: ModelGroup, visited: ReadonlySet
 }
 
 function withMessage(err: HttpError, message: string): HttpError {
-  const copy = new HttpError(err.status, err.type, err.code, message, err.param);
-  copy.headers = { ...err.headers };
-  return copy;
+  return err.withMessage(message);
 }
 
 /** Takes the request's own fallbacks (`fallbacks`: model names) out of the body: they are the gateway's, not the provider's. */

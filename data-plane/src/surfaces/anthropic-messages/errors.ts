@@ -45,8 +45,8 @@ export interface UpstreamErrorBody {
  * N tokens > M maximum" to compact the conversation. The code is the gateway's reading of the error
  * (`ForwardCapability.mapError`: `context_length_exceeded` for both of those messages), which routing decides
  * retries and fallbacks on, and so is the status, but for an overload's 529. `message` is Anthropic's: when the
- * router tried more than once, the client gets a copy of this error with the attempts added to its message (a plain
- * `HttpError`, rendered from its status and message), which then still begins with Anthropic's words.
+ * router tried more than once, the client gets a copy of this error with the attempts added to its message
+ * (Anthropic's body with that message, `request_id` and `details` kept), which still begins with Anthropic's words.
  */
 export class AnthropicUpstreamError extends HttpError {
   constructor(
@@ -55,6 +55,13 @@ export class AnthropicUpstreamError extends HttpError {
     readonly body: UpstreamErrorBody,
   ) {
     super(status, body.error.type, code, body.error.message);
+  }
+
+  /** Anthropic's body still, its message replaced (`request_id`, `details` and the type kept). */
+  override withMessage(message: string): HttpError {
+    const copy = new AnthropicUpstreamError(this.status, this.code, { ...this.body, error: { ...this.body.error, message } });
+    copy.headers = { ...this.headers };
+    return copy;
   }
 }
 

@@ -219,6 +219,16 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
     expect(overload.headers.get('x-should-retry')).toBe('true');
   });
 
+  it("keeps Anthropic's body (request_id and all) when every model tried was overloaded, the attempts in its message", async () => {
+    handler = (_req, _body, res) => {
+      res.writeHead(529, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: 'req_011CSHoEeqs5C35K2UUqR7Fw' }));
+    };
+    const err = (await client.messages.create({ ...request, fallbacks: ['claude-other'] } as Anthropic.MessageCreateParamsNonStreaming).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(err).toBeInstanceOf(Anthropic.OverloadedError);
+    expect(err.error).toEqual({ type: 'error', error: { type: 'overloaded_error', message: expect.stringMatching(/^Overloaded \(after 2 attempts/) }, request_id: 'req_011CSHoEeqs5C35K2UUqR7Fw' });
+  });
+
   // Claude Code reads Anthropic's own message to recover: "input length and `max_tokens` exceed context limit: A + B >
   // C" makes it retry with a smaller max_tokens (a "prompt is too long" would make it compact the conversation
   // instead). The gateway still knows it for a context-length error (its context-window fallbacks key on that).
