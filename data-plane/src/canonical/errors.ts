@@ -18,4 +18,9 @@ export interface ProviderError {
   readonly retryAfterSeconds?: number;
   /** Which provider failed, for logs and usage events. */
   readonly provider?: string;
+  /**
+   * The error response's body as the provider sent it, where a client of the provider's own protocol gets it as is
+   * (Anthropic's, on the Anthropic surface's count_tokens; only there is it kept).
+   */
+  readonly upstreamBody?: string;
 }

@@ -48,6 +48,8 @@ export async function postAnthropic(
   stream: boolean,
   /** Headers an Anthropic client sent that Anthropic should see too (`anthropic-beta`). */
   clientHeaders?: Readonly<Record<string, string>>,
+  /** Whether a failure carries Anthropic's error body as sent (`ProviderError.upstreamBody`), for an Anthropic client. */
+  keepErrorBody = false,
 ): Promise<UpstreamResponse> {
   const response = await upstreamRequest({
     url: anthropicUrl(call.target.apiBase, path),
@@ -58,7 +60,8 @@ export async function postAnthropic(
   });
   if (response.statusCode >= 200 && response.statusCode < 300) return response;
   const text = await response.body.text().catch(() => '');
-  throw anthropicHttpError(response.statusCode, text, headerValue(response.headers, 'retry-after'));
+  const error = anthropicHttpError(response.statusCode, text, headerValue(response.headers, 'retry-after'));
+  throw keepErrorBody ? { ...error, upstreamBody: text } : error;
 }
 
 /** The client's Anthropic headers to pass on: only from an Anthropic client (another protocol's mean nothing here). */

@@ -8,7 +8,7 @@ import { resolveModel } from '../../pipeline/resolve-model.js';
 import { estimatePromptTokens } from '../../providers/token-estimate.js';
 import { toProviderError } from '../../upstream/errors.js';
 import { anthropicCredential } from './credential.js';
-import { renderAnthropicError } from './errors.js';
+import { forwardedAnthropicError, renderAnthropicError } from './errors.js';
 import { parseMessagesRequest } from './request.js';
 
 /**
@@ -42,7 +42,9 @@ export async function countMessageTokens(deps: PipelineDeps, ex: Exchange, head:
       else inputTokens = provider.countTokens ? await provider.countTokens(canonical, call) : estimatePromptTokens(canonical.messages, canonical.tools);
     } catch (err) {
       if (ex.aborted) return;
-      throw HttpError.fromProvider(toProviderError(err, model.provider));
+      const error = toProviderError(err, model.provider);
+      // Anthropic counting the client's body: its own error, as for a forwarded Messages request.
+      throw forward !== undefined && error.upstreamBody !== undefined ? forwardedAnthropicError(error, error.upstreamBody, undefined) : HttpError.fromProvider(error);
     }
     ex.sendJson(200, { input_tokens: inputTokens });
   } catch (err) {

@@ -190,6 +190,17 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
     expect(received[0]!.headers).toMatchObject({ 'x-api-key': 'sk-ant-forward', 'anthropic-beta': 'web-search-2025-03-05' });
   });
 
+  it("answers count_tokens' upstream error as Anthropic sent it, 529 and request_id included", async () => {
+    const overloaded = { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: 'req_011CSHoEeqs5C35K2UUqR7Fv' };
+    handler = (_req, _body, res) => {
+      res.writeHead(529, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(overloaded));
+    };
+    const res = await post(secondTurn, {}, undefined, '/v1/messages/count_tokens');
+    expect(res.status).toBe(529);
+    expect(await res.json()).toEqual(overloaded);
+  });
+
   it('answers an upstream error in Anthropic\'s shape with its status and retry-after', async () => {
     handler = (_req, _body, res) => {
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' });
