@@ -20,6 +20,11 @@ describe('tablePrice', () => {
     expect(model('anthropic', 'claude-3-5-haiku-latest')).toBe('claude-3-5-haiku');
     expect(model('anthropic', 'claude-sonnet-4-0')).toBe('claude-sonnet-4');
     expect(model('anthropic', 'claude-opus-4-1-20250805')).toBe('claude-opus-4-1');
+    // The Claude 5 family: 5.5 is not 5, and its cache reads are not 0.1× input.
+    expect(model('anthropic', 'claude-opus-5-5')).toBe('claude-opus-5-5');
+    expect(model('anthropic', 'claude-opus-5')).toBe('claude-opus-5');
+    expect(tablePrice('anthropic', 'claude-opus-5-5')).toMatchObject({ input: '4', output: '20', cachedInput: '0.2', cacheWrite: '5' });
+    expect(tablePrice('anthropic', 'claude-fable-5-1')).toMatchObject({ input: '10', output: '50', cachedInput: '0.25' });
   });
 
   it('should strip Gemini\'s models/ prefix and version suffix, but not fold a preview into its model', () => {
@@ -33,6 +38,7 @@ describe('tablePrice', () => {
     expect(model('bedrock', 'global.anthropic.claude-sonnet-4-5-20250929-v1:0')).toBe('anthropic.claude-sonnet-4-5');
     expect(model('bedrock', 'eu.anthropic.claude-haiku-4-5-20251001-v1:0')).toBe('anthropic.claude-haiku-4-5');
     expect(model('bedrock', 'anthropic.claude-opus-4-6-v1')).toBe('anthropic.claude-opus-4-6');
+    expect(model('bedrock', 'global.anthropic.claude-opus-4-7')).toBe('anthropic.claude-opus-4-7');
     expect(model('bedrock', 'anthropic.claude-3-haiku-20240307-v1:0:48k')).toBe('anthropic.claude-3-haiku');
     expect(model('bedrock', 'apac.amazon.nova-pro-v1:0')).toBe('amazon.nova-pro');
     expect(model('bedrock', 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.meta.llama3-3-70b-instruct-v1:0')).toBe('meta.llama3-3-70b-instruct');

@@ -54,6 +54,7 @@ export interface TableEntry extends TokenPrices {
 }
 
 const CHECKED = '2026-11-25';
+const CHECKED_5 = '2026-11-26';
 
 const openai = (model: string, prices: TokenPrices, verified: TableEntry['verified'], note?: string): TableEntry => ({
   provider: 'openai',
@@ -102,6 +103,10 @@ const bedrock = (model: string, prices: TokenPrices, verified: TableEntry['verif
 // Per-family prices, shared by the Anthropic API and Claude on Bedrock (which bills Anthropic's list prices).
 const OPUS_45: TokenPrices = { input: '5', output: '25', cachedInput: '0.5', cacheWrite: '6.25' };
 const OPUS_4: TokenPrices = { input: '15', output: '75', cachedInput: '1.5', cacheWrite: '18.75' };
+const OPUS_55: TokenPrices = { input: '4', output: '20', cachedInput: '0.2', cacheWrite: '5' };
+const FABLE_51: TokenPrices = { input: '10', output: '50', cachedInput: '0.25', cacheWrite: '12.5' };
+const FABLE_5: TokenPrices = { input: '10', output: '50', cachedInput: '1', cacheWrite: '12.5' };
+const SONNET_5: TokenPrices = { input: '2', output: '10', cachedInput: '0.2', cacheWrite: '2.5' };
 const SONNET: TokenPrices = { input: '3', output: '15', cachedInput: '0.3', cacheWrite: '3.75' };
 const HAIKU_45: TokenPrices = { input: '1', output: '5', cachedInput: '0.1', cacheWrite: '1.25' };
 const HAIKU_35: TokenPrices = { input: '0.8', output: '4', cachedInput: '0.08', cacheWrite: '1' };
@@ -135,6 +140,25 @@ export const PRICING_TABLE: readonly TableEntry[] = [
   openai('o4-mini', { input: '1.1', output: '4.4', cachedInput: '0.275' }, 'secondary'),
 
   // Anthropic API. Claude models listed as retired on the Claude API are kept while a cloud still sells them.
+  // The Claude 5 family, read on 2026-11-26 on Anthropic's pricing page and each model's page (platform.claude.com/docs/
+  // en/models/<model>/overview): cache reads are not all 0.1× input there.
+  anthropic('claude-fable-5-1', FABLE_51, { asOf: CHECKED_5 }),
+  anthropic('claude-mythos-5-1', FABLE_51, { asOf: CHECKED_5, note: 'Limited availability.' }),
+  anthropic('claude-fable-5', FABLE_5, { asOf: CHECKED_5 }),
+  anthropic('claude-mythos-5', FABLE_5, { asOf: CHECKED_5, note: 'Limited availability.' }),
+  anthropic('claude-opus-5-5', OPUS_55, { asOf: CHECKED_5, source: 'https://platform.claude.com/docs/en/models/opus-5-5/overview' }),
+  anthropic('claude-opus-5', OPUS_45, { asOf: CHECKED_5 }),
+  anthropic('claude-sonnet-5-5', SONNET_5, {
+    asOf: CHECKED_5,
+    source: 'https://platform.claude.com/docs/en/models/sonnet-5-5/overview',
+    note: "Cache reads at 0.20 as the model's page read here says; one third party reports 0.10 from 2026-10-07.",
+  }),
+  anthropic('claude-sonnet-5', SONNET_5, { asOf: CHECKED_5, source: 'https://platform.claude.com/docs/en/models/sonnet-5/overview' }),
+  anthropic('claude-haiku-5-5', { input: '0.1', output: '0.5', cachedInput: '0.01', cacheWrite: '0.125' }, {
+    asOf: CHECKED_5,
+    verified: 'unverified',
+    note: "From one third party (Anthropic's page read here says only \"from $0.10 / $0.50\"): prompts above 100K tokens cost more, not modelled.",
+  }),
   anthropic('claude-opus-4-8', OPUS_45),
   anthropic('claude-opus-4-7', OPUS_45),
   anthropic('claude-opus-4-6', OPUS_45, { note: LONG_CONTEXT_UNMODELLED }),
@@ -161,6 +185,10 @@ export const PRICING_TABLE: readonly TableEntry[] = [
   gemini('gemini-2.0-flash', { input: '0.1', output: '0.4', cachedInput: '0.025' }, { note: 'Deprecated; announced to retire on 2026-06-01.' }),
 
   // Amazon Bedrock, on-demand, us-east-1. Keys are Bedrock model ids without version and date suffixes.
+  bedrock('anthropic.claude-fable-5', FABLE_5, 'secondary', CLAUDE_ON_BEDROCK),
+  bedrock('anthropic.claude-mythos-5', FABLE_5, 'secondary', CLAUDE_ON_BEDROCK),
+  bedrock('anthropic.claude-opus-5', OPUS_45, 'secondary', CLAUDE_ON_BEDROCK),
+  bedrock('anthropic.claude-opus-4-7', OPUS_45, 'secondary', CLAUDE_ON_BEDROCK),
   bedrock('anthropic.claude-opus-4-6', OPUS_45, 'secondary', CLAUDE_ON_BEDROCK),
   bedrock('anthropic.claude-opus-4-5', OPUS_45, 'secondary', CLAUDE_ON_BEDROCK),
   bedrock('anthropic.claude-opus-4-1', OPUS_4, 'secondary', CLAUDE_ON_BEDROCK),
