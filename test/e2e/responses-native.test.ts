@@ -224,9 +224,9 @@ describe('Responses API, native pass-through to an openai target', () => {
     expect(stored).toBeInstanceOf(OpenAI.BadRequestError);
     expect(stored).toMatchObject({ status: 400, param: 'previous_response_id' });
     expect((stored as Error).message).toMatch(/stored responses are not supported yet: Tollgate is stateless/);
-    const builtIn = await client.responses.create({ model: 'claude', input: 'x', tools: [{ type: 'web_search' }] }).catch((e: unknown) => e);
+    const builtIn = await client.responses.create({ model: 'claude', input: 'x', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] }).catch((e: unknown) => e);
     expect(builtIn).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((builtIn as Error).message).toMatch(/built-in tool 'web_search' is not supported/);
+    expect((builtIn as Error).message).toMatch(/built-in tool 'code_interpreter' is not supported/);
     expect(anthropicUpstream.requests.length).toBe(before);
     // …while a plain request to the same target is translated as before.
     const translated = await client.responses.create({ model: 'claude', input: `Hi. ${directive(TEXT)}` });
