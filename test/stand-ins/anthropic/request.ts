@@ -82,6 +82,12 @@ export function checkMessagesRequest(body: MessagesBody, countTokens: boolean): 
   if (modelProblem) return { message: modelProblem };
   const thinking = body.thinking;
   if (thinking?.type === 'enabled') {
+    // Manual thinking only (adaptive thinking relaxes it): the last assistant turn that called tools starts with thinking.
+    const lastAssistant = messages.findLastIndex((m) => m.role === 'assistant');
+    const content = lastAssistant === -1 ? undefined : messages[lastAssistant]!.content;
+    if (Array.isArray(content) && content.some((b) => b.type === 'tool_use') && content[0]?.type !== 'thinking' && content[0]?.type !== 'redacted_thinking') {
+      return { message: `messages.${lastAssistant}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${content[0]?.type}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking` };
+    }
     const budget = thinking.budget_tokens;
     if (!Number.isInteger(budget) || budget! < 1024) return { message: 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024' };
     if (!countTokens && (body.max_tokens as number) <= budget!) return { message: '`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size' };

@@ -147,6 +147,26 @@ describe('Anthropic adapter against the stand-in', () => {
     expect(last(standIn.requests).body).toMatchObject({ thinking: { type: 'adaptive' }, output_config: { effort: 'high' } });
   });
 
+  // Manual thinking needs the last assistant turn that called tools to start with signed thinking, which an OpenAI
+  // client's tool loop never sends back; adaptive thinking has no such rule, so the loop keeps thinking there.
+  it('should keep thinking through an OpenAI-style tool loop where the model thinks adaptively, and drop it where it needs a budget', async () => {
+    const loop = (over: Partial<CanonicalRequest>): CanonicalRequest => ({
+      stream: true,
+      reasoning: { effort: 'medium' },
+      tools: [{ name: 'get_weather', parameters: { type: 'object', properties: {} } }],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: `Weather? ${directive({ text: 'Sunny.' })}` }] },
+        { role: 'assistant', content: [{ type: 'tool-call', id: 'toolu_01', name: 'get_weather', arguments: '{}' }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'toolu_01', content: [{ type: 'text', text: 'sunny' }] }] },
+      ],
+      ...over,
+    });
+    expect(text(await chat(loop({}), callFor({ providerModel: 'claude-opus-4-7' })))).toBe('Sunny.');
+    expect(last(standIn.requests).body).toMatchObject({ thinking: { type: 'adaptive' }, output_config: { effort: 'medium' } });
+    expect(text(await chat(loop({}), callFor({ providerModel: 'claude-sonnet-4-20250514' })))).toBe('Sunny.');
+    expect(last(standIn.requests).body).not.toHaveProperty('thinking');
+  });
+
   it('should count cache reads and writes into the input tokens and report them apart', async () => {
     const events = await chat(ask({ text: 'ok', usage: { inputTokens: 100, cacheReadTokens: 60, cacheWriteTokens: 30, outputTokens: 7 } }));
     const sentInput = (events.find((e) => e.type === 'usage') as Extract<StreamEvent, { type: 'usage' }>).usage;

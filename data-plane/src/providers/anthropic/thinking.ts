@@ -53,13 +53,20 @@ export function planOutput(input: { maxOutputTokens: number | undefined; reasoni
   const budget = thinkingBudget(input.reasoning);
   const requested = input.maxOutputTokens !== undefined && input.maxOutputTokens > 0 ? Math.floor(input.maxOutputTokens) : undefined;
   if (budget === undefined) return { maxTokens: requested ?? answerDefault };
-  const adaptive = input.traits.adaptiveOnly || (input.traits.adaptiveThinking && input.reasoning?.budgetTokens === undefined);
-  if (adaptive) {
+  if (thinksAdaptively(input.reasoning, input.traits)) {
     const effort = input.reasoning?.effort ?? effortForBudget(budget);
     return { maxTokens: requested ?? answerDefault + THINKING_BUDGET_BY_EFFORT[effort], thinking: { type: 'adaptive' }, effort: ANTHROPIC_EFFORT[effort] };
   }
   const maxTokens = requested !== undefined && requested > budget ? requested : budget + (requested ?? answerDefault);
   return { maxTokens, thinking: { type: 'enabled', budget_tokens: budget } };
+}
+
+/**
+ * Whether Claude thinks adaptively for `reasoning` (see `planOutput`): on a model that takes adaptive thinking only,
+ * and on one that takes both unless the client gave a budget.
+ */
+export function thinksAdaptively(reasoning: ReasoningConfig | undefined, traits: ClaudeTraits): boolean {
+  return traits.adaptiveOnly || (traits.adaptiveThinking && reasoning?.budgetTokens === undefined);
 }
 
 /** Anthropic's effort for each canonical one: Anthropic's lowest is `low`. */
@@ -104,15 +111,18 @@ export function planSampling(request: Pick<CanonicalRequest, 'temperature' | 'to
 
 /**
  * Whether Claude takes thinking with this request, on Anthropic's API or Bedrock. Not when the tool choice forces a
- * tool ("Thinking may not be enabled when tool_choice forces tool use"), nor when the conversation's last assistant
- * turn called tools without a signed thinking block leading it ("a final assistant message must start with a
- * thinking block"), which every second turn of an OpenAI client's tool loop is: its protocol cannot send signed
- * thinking back. OpenAI takes a reasoning effort in both cases, so such a request goes without thinking rather than
- * failing.
+ * tool ("Thinking may not be enabled when tool_choice forces tool use"). Nor, with a thinking budget (manual
+ * thinking), when the conversation's last assistant turn called tools without a signed thinking block leading it ("a
+ * final assistant message must start with a thinking block"), which every second turn of an OpenAI client's tool loop
+ * is: its protocol cannot send signed thinking back. Adaptive thinking (`adaptive`) has no such rule ("Adaptive mode
+ * relaxes this: no assistant turn needs to start with one"), so there the loop keeps thinking. OpenAI takes a reasoning
+ * effort in every case, so a request Claude would refuse goes without thinking rather than failing.
  * @see https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#extended-thinking-with-tool-use
+ * @see https://platform.claude.com/docs/en/build-with-claude/thinking
  */
-export function thinkingAllowed(request: Pick<CanonicalRequest, 'toolChoice' | 'messages'>): boolean {
+export function thinkingAllowed(request: Pick<CanonicalRequest, 'toolChoice' | 'messages'>, adaptive = false): boolean {
   if (request.toolChoice?.type === 'required' || request.toolChoice?.type === 'tool') return false;
+  if (adaptive) return true;
   const last = request.messages.findLast((m) => m.role === 'assistant');
   if (last === undefined || !last.content.some((p) => p.type === 'tool-call')) return true;
   const first = last.content[0];

@@ -14,7 +14,7 @@ import type { ProviderTarget } from '../types.js';
 import { documentBlock } from './document.js';
 import { claudeTraits } from './claude-traits.js';
 import { withPromptCacheMarks } from './prompt-cache.js';
-import { planOutput, planSampling, thinkingAllowed } from './thinking.js';
+import { planOutput, planSampling, thinkingAllowed, thinksAdaptively } from './thinking.js';
 import type {
   AnthropicCacheControl,
   AnthropicContentBlock,
@@ -58,7 +58,7 @@ export function translateRequest(client: CanonicalRequest, target: ProviderTarge
   const traits = claudeTraits(target.providerModel);
   const plan = planOutput({
     maxOutputTokens: request.maxOutputTokens,
-    reasoning: thinkingAllowed(request) ? request.reasoning : undefined,
+    reasoning: thinkingAllowed(request, thinksAdaptively(request.reasoning, traits)) ? request.reasoning : undefined,
     model: target.providerModel,
     traits,
     ...(options.defaultMaxTokens !== undefined && { defaultMaxTokens: options.defaultMaxTokens }),

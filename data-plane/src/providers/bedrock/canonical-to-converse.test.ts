@@ -267,6 +267,16 @@ describe('canonical → Converse request', () => {
     expect(opus46.additionalModelRequestFields).toEqual({ thinking: { type: 'adaptive' }, output_config: { effort: 'low' } });
     const sonnet45 = translateRequest(req([user('x')], { temperature: 0.7, topP: 0.9 }), target('us.anthropic.claude-sonnet-4-5-20250929-v1:0')).body;
     expect(sonnet45.inferenceConfig).toEqual({ temperature: 0.7 });
+
+    // An OpenAI client's tool loop (no signed thinking to send back): adaptive thinking goes on, a budget cannot.
+    const loop: Message[] = [
+      user('weather?'),
+      { role: 'assistant', content: [{ type: 'tool-call', id: 't1', name: 'w', arguments: '{}' }] },
+      { role: 'tool', content: [{ type: 'tool-result', toolCallId: 't1', content: [{ type: 'text', text: 'sunny' }] }] },
+    ];
+    const tools = [{ name: 'w', parameters: { type: 'object' } }];
+    expect(translateRequest(req(loop, { tools, reasoning: { effort: 'low' } }), target('us.anthropic.claude-opus-4-7')).body.additionalModelRequestFields).toEqual({ thinking: { type: 'adaptive' }, output_config: { effort: 'low' } });
+    expect(translateRequest(req(loop, { tools, reasoning: { effort: 'low' } }), target()).body.additionalModelRequestFields).toBeUndefined();
   });
 
   it('should pass on the Anthropic betas Bedrock serves for that Claude version, and drop the rest', () => {

@@ -1,7 +1,7 @@
 import type { CanonicalRequest } from '../../canonical/request.js';
 // Claude on Bedrock takes Anthropic's thinking and sampling parameters: one set of rules for both adapters.
 import { claudeTraits } from '../anthropic/claude-traits.js';
-import { planOutput, planSampling, thinkingAllowed } from '../anthropic/thinking.js';
+import { planOutput, planSampling, thinkingAllowed, thinksAdaptively } from '../anthropic/thinking.js';
 import { bedrockAnthropicBetas } from './anthropic-beta.js';
 import type { InferenceConfig } from './wire.js';
 
@@ -40,7 +40,7 @@ export function planModelFields(request: CanonicalRequest, modelId: string): Mod
   // Claude's output and thinking (a budget, or adaptive thinking with an effort) and sampling follow the same rules
   // as on Anthropic's API; without a client limit, a thinking request's answer gets the default on top of the budget.
   const traits = claudeTraits(modelId);
-  const plan = anthropic && thinkingAllowed(request) ? planOutput({ maxOutputTokens: requested, reasoning: request.reasoning, model: modelId, traits, defaultMaxTokens: DEFAULT_ANSWER_TOKENS }) : undefined;
+  const plan = anthropic && thinkingAllowed(request, thinksAdaptively(request.reasoning, traits)) ? planOutput({ maxOutputTokens: requested, reasoning: request.reasoning, model: modelId, traits, defaultMaxTokens: DEFAULT_ANSWER_TOKENS }) : undefined;
   const thinking = plan?.thinking;
   const maxTokens = thinking === undefined ? requested : plan!.maxTokens;
   const sampling = anthropic ? planSampling(request, traits, thinking !== undefined) : { temperature: request.temperature, topP: request.topP };
