@@ -188,6 +188,11 @@ describe('governance on one data plane (in-process counters)', () => {
     const banned = await chat(K.plain, { user: 'banned-customer' });
     expect(banned.status).toBe(403);
     expect(banned.body.error).toMatchObject({ code: 'end_user_blocked', message: "The end user 'banned-customer' has been blocked." });
+    // OpenAI's safety_identifier supersedes `user`: a client that moved to it is the same end user.
+    const renamed = await chat(K.plain, { safety_identifier: 'banned-customer' });
+    expect(renamed.status).toBe(403);
+    expect(renamed.body.error).toMatchObject({ code: 'end_user_blocked' });
+    expect((await chat(K.plain, { safety_identifier: 42 })).body.error).toMatchObject({ param: 'safety_identifier' });
     const ip = await chat(K.ips);
     expect(ip.status).toBe(403);
     expect(ip.body.error).toMatchObject({ code: 'ip_not_allowed', message: expect.stringMatching(/^Requests from (127\.0\.0\.1|::1) are not allowed for this API key\.$/) });

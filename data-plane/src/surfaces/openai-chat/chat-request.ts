@@ -201,7 +201,20 @@ export function parseChatRequest(body: Buffer, model?: string): ParsedChatReques
   if (!headLooksValid(json)) validate(ChatHead, json, []);
   const stream = json.stream === true;
   const options = json.stream_options as { include_usage?: boolean | null } | null | undefined;
-  return new ParsedChat(json, json.model as string, stream, stream && options?.include_usage === true, (json.user as string | null | undefined) ?? null);
+  return new ParsedChat(json, json.model as string, stream, stream && options?.include_usage === true, endUser(json));
+}
+
+/**
+ * The end user a request names: OpenAI's `user`, else `safety_identifier`, which OpenAI has superseding it (both are
+ * the client's stable id for its own user). End-user governance (blocked end users, their budgets and limits) and
+ * attribution read it, so a client that moved to `safety_identifier` is not let past them. One that is not a
+ * string is a 400. (`user` is checked with the head.)
+ * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-safety_identifier
+ */
+export function endUser(json: Record<string, unknown>): string | null {
+  const id = json.safety_identifier;
+  if (id != null && typeof id !== 'string') throw errors.invalidParameter('safety_identifier', 'expected a string.');
+  return (json.user as string | null | undefined) ?? id ?? null;
 }
 
 /** True when `ChatHead` would accept `json` (false may still be valid: the schema decides then). */
@@ -245,7 +258,7 @@ function toCanonical(request: ChatRequest, stream: boolean, json: Record<string,
     ...(request.presence_penalty != null && { presencePenalty: request.presence_penalty }),
     ...(responseFormat && { responseFormat }),
     ...(request.reasoning_effort != null && { reasoning: toReasoning(request.reasoning_effort) }),
-    ...(request.user != null && { user: request.user }),
+    ...(endUser(json) !== null && { user: endUser(json)! }),
     ...(typeof json.prompt_cache_key === 'string' && json.prompt_cache_key !== '' && { promptCacheKey: json.prompt_cache_key }),
     ...(Object.keys(passthrough).length > 0 && { passthrough: { protocol: 'openai-chat' as const, fields: passthrough } }),
   };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CanonicalRequest, ReasoningConfig, ResponseFormat, ToolChoice, ToolDefinition } from '../../canonical/request.js';
 import { errors } from '../../http/errors.js';
 import type { ParsedInbound } from '../types.js';
-import { parseJsonObject, validate } from '../openai-chat/chat-request.js';
+import { endUser, parseJsonObject, validate } from '../openai-chat/chat-request.js';
 import { check } from './check.js';
 import { CustomTool, customToolDefinition } from './custom-tools.js';
 import { checkToolChoice } from '../tool-choice.js';
@@ -210,7 +210,7 @@ export function parseResponsesRequest(body: Buffer): ParsedResponsesRequest {
   if (json.model == null) throw errors.missingParameter('model');
   // The common case is checked by hand; anything unusual goes through the schema, which names what is wrong.
   if (!headLooksValid(json)) validate(ResponsesHead, json, []);
-  return new ParsedResponses(json, json.model as string, json.stream === true, (json.user as string | null | undefined) ?? null);
+  return new ParsedResponses(json, json.model as string, json.stream === true, endUser(json));
 }
 
 /** True when `ResponsesHead` would accept `json` (false may still be valid: the schema decides then). */
@@ -303,7 +303,7 @@ function toCanonical(
     ...(request.top_p != null && { topP: request.top_p }),
     ...(responseFormat && { responseFormat }),
     ...(reasoning && { reasoning }),
-    ...(request.user != null && { user: request.user }),
+    ...(endUser(json) !== null && { user: endUser(json)! }),
     ...(typeof json.prompt_cache_key === 'string' && json.prompt_cache_key !== '' && { promptCacheKey: json.prompt_cache_key }),
     ...(Object.keys(passthrough).length > 0 && { passthrough: { protocol: 'openai-responses' as const, fields: passthrough } }),
   };
