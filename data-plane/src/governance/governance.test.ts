@@ -220,7 +220,12 @@ describe('governance on one data plane (in-process counters)', () => {
     expect((await chat(K.access, { model: 'fast' })).status).toBe(200);
     expect((await chat(K.access, { model: 'vendor-latest' })).status).toBe(200);
     const listed = (await (await fetch(`${t.baseUrl}/v1/models`, { headers: { authorization: `Bearer ${K.access}` } })).json()) as { data: Array<{ id: string }> };
-    expect(listed.data.map((m) => m.id).sort()).toEqual(['fast', 'grouped', 'vendor-latest', 'vendor/*']);
+    // A wildcard's own name is no model a client can call (Open WebUI offered `vendor/*` in its picker): not listed.
+    expect(listed.data.map((m) => m.id).sort()).toEqual(['fast', 'grouped', 'vendor-latest']);
+    // Retrieving a model gives it under the name asked for: an alias, a name a wildcard serves.
+    const retrieve = async (name: string) => ((await (await fetch(`${t.baseUrl}/v1/models/${name}`, { headers: { authorization: `Bearer ${K.access}` } })).json()) as { id: string }).id;
+    expect(await retrieve('vendor/model-7')).toBe('vendor/model-7');
+    expect(await retrieve('vendor-latest')).toBe('vendor-latest');
     // A name no deployment serves is unknown (404), not forbidden.
     expect((await chat(K.plain, { model: 'nothing-here' })).status).toBe(404);
   });

@@ -1,7 +1,6 @@
 import type { Exchange } from '../http/exchange.js';
 import { errors, HttpError } from '../http/errors.js';
 import type { RequestHead } from '../http/request-head.js';
-import type { RuntimeModel } from '../config/runtime.js';
 import { authenticate, openAiCredential } from './authenticate.js';
 import type { PipelineDeps } from './context.js';
 import { requireConfig } from './require-config.js';
@@ -17,15 +16,20 @@ export function listModels(deps: PipelineDeps, ex: Exchange, head: RequestHead):
   respond(ex, () => {
     const config = requireConfig(deps.config, ex);
     const key = authenticate(config, openAiCredential(head), Date.now());
-    return { object: 'list', data: modelsForKey(config, key).map((m) => modelObject(m, config.createdAt)) };
+    // A wildcard deployment (`anthropic/*`) stands for models the gateway cannot enumerate, and its own name is not
+    // one a client can call: listed, a chat UI (Open WebUI) offered it in its model picker, and choosing it failed.
+    const callable = modelsForKey(config, key).filter((m) => !m.name.endsWith('*'));
+    return { object: 'list', data: callable.map((m) => modelObject(m.name, config.createdAt)) };
   });
 }
 
+/** One model the key may use, by any name it may call it by (an alias, a name a wildcard serves), as that name. */
 export function retrieveModel(deps: PipelineDeps, ex: Exchange, head: RequestHead, name: string): void {
   respond(ex, () => {
     const config = requireConfig(deps.config, ex);
     const key = authenticate(config, openAiCredential(head), Date.now());
-    return modelObject(resolveModel(config, key, name), config.createdAt);
+    resolveModel(config, key, name);
+    return modelObject(name, config.createdAt);
   });
 }
 
@@ -37,6 +41,6 @@ function respond(ex: Exchange, build: () => unknown): void {
   }
 }
 
-function modelObject(model: RuntimeModel, created: number) {
-  return { id: model.name, object: 'model', created, owned_by: 'tollgate' };
+function modelObject(id: string, created: number) {
+  return { id, object: 'model', created, owned_by: 'tollgate' };
 }
