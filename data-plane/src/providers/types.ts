@@ -20,8 +20,15 @@ export interface ProviderCall {
 }
 
 /** An embeddings request in canonical form (OpenAI's shape, which every provider's maps onto). */
+/**
+ * One input to embed: text, or token ids in the model's own tokenizer (OpenAI's `input` takes both; LangChain's
+ * `OpenAIEmbeddings` sends token ids by default). Token ids go to the provider as sent: only one that knows the
+ * model's tokenizer can read them.
+ */
+export type EmbeddingInput = string | readonly number[];
+
 export interface EmbeddingRequest {
-  readonly input: readonly string[];
+  readonly input: readonly EmbeddingInput[];
   readonly dimensions?: number;
   readonly user?: string;
 }

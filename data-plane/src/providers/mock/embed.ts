@@ -8,8 +8,8 @@ export const MOCK_MAX_EMBEDDING_DIMENSIONS = 8192;
 
 /**
  * The mock's embeddings: no network, one deterministic unit-length vector per input, derived from a hash of the
- * text, so equal texts embed equally and different texts (almost surely) differently. Input tokens are the local
- * estimate, about four characters per token per input.
+ * text (or of the token ids), so equal inputs embed equally and different inputs (almost surely) differently. Input
+ * tokens are the local estimate, about four characters per token per text, or the token ids' count.
  */
 export async function mockEmbed(request: EmbeddingRequest): Promise<EmbeddingResult> {
   const dimensions = request.dimensions ?? MOCK_EMBEDDING_DIMENSIONS;
@@ -24,8 +24,8 @@ export async function mockEmbed(request: EmbeddingRequest): Promise<EmbeddingRes
     throw error;
   }
   return {
-    vectors: request.input.map((text) => mockEmbedding(text, dimensions)),
-    inputTokens: request.input.reduce((n, text) => n + Math.ceil(text.length / 4), 0),
+    vectors: request.input.map((input) => mockEmbedding(typeof input === 'string' ? input : `tokens:${input.join(',')}`, dimensions)),
+    inputTokens: request.input.reduce((n, input) => n + (typeof input === 'string' ? Math.ceil(input.length / 4) : input.length), 0),
   };
 }
 

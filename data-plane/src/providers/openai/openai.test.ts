@@ -209,6 +209,9 @@ describe('openai provider against the OpenAI stand-in', () => {
     const result = await provider.embed!({ input: ['alpha', 'beta'], dimensions: 4 }, call({ providerModel: 'text-embedding-3-small' }));
     expect(result).toEqual({ vectors: [standInEmbedding('alpha', 4), standInEmbedding('beta', 4)], inputTokens: 3 });
     expect(standIn.requests.at(-1)).toMatchObject({ path: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: ['alpha', 'beta'], encoding_format: 'float', dimensions: 4 } });
+    // Token ids, as OpenAI takes them, go as sent.
+    expect((await provider.embed!({ input: [[9906, 1917], [15339]] }, call({ providerModel: 'text-embedding-3-small' }))).vectors).toHaveLength(2);
+    expect(standIn.requests.at(-1)).toMatchObject({ body: { input: [[9906, 1917], [15339]] } });
     await expect(provider.embed!({ input: [directive({ fault: { kind: 'http', status: 429, retryAfter: '3' } })] }, call())).rejects.toMatchObject({ status: 429, retryAfterSeconds: 3 });
   });
 

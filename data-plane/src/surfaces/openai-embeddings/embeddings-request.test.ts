@@ -11,6 +11,12 @@ describe('parseEmbeddingsRequest', () => {
     expect(parse(body)).toEqual({ model: 'm', input: ['a', 'b'], encodingFormat: 'base64', dimensions: 4, user: 'u', body });
   });
 
+  // OpenAI's `input` also takes token ids, one array or an array of them (LangChain's OpenAIEmbeddings sends them).
+  it('takes token ids, one input or several', () => {
+    expect(parse({ model: 'm', input: [1, 2, 3] }).input).toEqual([[1, 2, 3]]);
+    expect(parse({ model: 'm', input: [[1, 2], [3]] }).input).toEqual([[1, 2], [3]]);
+  });
+
   it.each([
     [{ input: 'x' }, 'missing_required_parameter', 'model'],
     [{ model: 'm' }, 'missing_required_parameter', 'input'],
@@ -18,8 +24,10 @@ describe('parseEmbeddingsRequest', () => {
     [{ model: 'm', input: [] }, 'invalid_value', 'input'],
     [{ model: 'm', input: ['a', ''] }, 'invalid_value', 'input.1'],
     [{ model: 'm', input: ['a', { x: 1 }] }, 'invalid_value', 'input.1'],
-    [{ model: 'm', input: [1, 2, 3] }, 'unsupported_value', 'input'],
-    [{ model: 'm', input: [[1, 2]] }, 'unsupported_value', 'input'],
+    [{ model: 'm', input: [1, -2] }, 'invalid_value', 'input'],
+    [{ model: 'm', input: [[1, 2], []] }, 'invalid_value', 'input.1'],
+    [{ model: 'm', input: [[1, 2], 'a'] }, 'invalid_value', 'input.1'],
+    [{ model: 'm', input: [[1.5]] }, 'invalid_value', 'input.0'],
     [{ model: 'm', input: 7 }, 'invalid_value', 'input'],
     [{ model: 'm', input: 'x', encoding_format: 'int8' }, 'invalid_value', 'encoding_format'],
     [{ model: 'm', input: 'x', dimensions: 0 }, 'invalid_value', 'dimensions'],

@@ -1,18 +1,21 @@
 import { z } from 'zod';
-import { errors, HttpError } from '../../http/errors.js';
+import { errors } from '../../http/errors.js';
+import type { EmbeddingInput } from '../../providers/types.js';
 import { parseJsonObject, validate } from '../openai-chat/chat-request.js';
 
 /** OpenAI's limit on the number of inputs in one request. */
 export const MAX_INPUTS = 2048;
 
 /**
- * OpenAI's embeddings request. Inputs are text: token-id arrays are refused (their tokenizer is the model's,
- * unknown to the gateway and to most providers behind it).
+ * OpenAI's embeddings request. Inputs are text or token ids (an array of them, or an array of such arrays), as
+ * OpenAI takes them: LangChain's `OpenAIEmbeddings` sends token ids by default (it splits long texts with tiktoken).
+ * Token ids are in the model's own tokenizer, so they go to the provider as sent; a provider whose embeddings API
+ * takes only text answers them itself.
  * @see https://platform.openai.com/docs/api-reference/embeddings/create
  */
 const EmbeddingsRequest = z.looseObject({
   model: z.string().min(1, 'must be a non-empty string'),
-  input: z.union([z.string(), z.array(z.unknown())], { error: 'must be a string or an array of strings' }),
+  input: z.union([z.string(), z.array(z.unknown())], { error: 'must be a string, an array of strings or token ids' }),
   encoding_format: z.enum(['float', 'base64']).nullish(),
   dimensions: z.number().int().positive().nullish(),
   user: z.string().nullish(),
@@ -24,7 +27,7 @@ export interface ParsedEmbeddingsRequest {
   /** Public model name as the client sent it. */
   readonly model: string;
   /** At least one, none empty. */
-  readonly input: readonly string[];
+  readonly input: readonly EmbeddingInput[];
   readonly encodingFormat: EncodingFormat;
   readonly dimensions: number | undefined;
   readonly user: string | null;
@@ -39,26 +42,36 @@ export function parseEmbeddingsRequest(body: Buffer): ParsedEmbeddingsRequest {
   return {
     body: json,
     model: request.model,
-    input: textInputs(request.input),
+    input: inputs(request.input),
     encodingFormat: request.encoding_format ?? 'float',
     dimensions: request.dimensions ?? undefined,
     user: request.user ?? null,
   };
 }
 
-function textInputs(input: string | unknown[]): string[] {
+function inputs(input: string | unknown[]): EmbeddingInput[] {
   if (typeof input === 'string') {
     if (input === '') throw errors.invalidParameter('input', 'must not be an empty string.');
     return [input];
   }
   if (input.length === 0) throw errors.invalidParameter('input', 'must contain at least one string.');
-  if (input.some((i) => typeof i === 'number' || Array.isArray(i))) {
-    throw new HttpError(400, 'invalid_request_error', 'unsupported_value', 'Token arrays are not supported by Tollgate; send the input as text.', 'input');
-  }
-  if (input.length > MAX_INPUTS) throw errors.invalidParameter('input', `must contain at most ${MAX_INPUTS} strings (got ${input.length}).`);
-  input.forEach((item, i) => {
+  // One input as token ids.
+  if (input.every((i) => typeof i === 'number')) return [tokenIds(input, 'input')];
+  if (input.length > MAX_INPUTS) throw errors.invalidParameter('input', `must contain at most ${MAX_INPUTS} inputs (got ${input.length}).`);
+  const tokens = Array.isArray(input[0]);
+  return input.map((item, i) => {
+    if (tokens) {
+      if (!Array.isArray(item)) throw errors.invalidParameter(`input.${i}`, 'must be an array of token ids, as the inputs before it are.');
+      return tokenIds(item, `input.${i}`);
+    }
     if (typeof item !== 'string') throw errors.invalidParameter(`input.${i}`, 'must be a string.');
     if (item === '') throw errors.invalidParameter(`input.${i}`, 'must not be an empty string.');
+    return item;
   });
-  return input as string[];
+}
+
+function tokenIds(ids: unknown[], param: string): number[] {
+  if (ids.length === 0) throw errors.invalidParameter(param, 'must contain at least one token id.');
+  if (!ids.every((id) => Number.isSafeInteger(id) && (id as number) >= 0)) throw errors.invalidParameter(param, 'token ids must be non-negative integers.');
+  return ids as number[];
 }

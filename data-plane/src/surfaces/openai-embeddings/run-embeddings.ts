@@ -9,7 +9,7 @@ import { requireConfig } from '../../pipeline/require-config.js';
 import { resolveGroup } from '../../pipeline/resolve-model.js';
 import { routeRequest } from '../../routing/route.js';
 import { countTextTokens } from '../../providers/token-estimate.js';
-import type { EmbeddingResult, Provider, ProviderCall } from '../../providers/types.js';
+import type { EmbeddingInput, EmbeddingResult, Provider, ProviderCall } from '../../providers/types.js';
 import { toProviderError } from '../../upstream/errors.js';
 import { UsageRecorder } from '../../usage/recorder.js';
 import { parseEmbeddingsRequest, type ParsedEmbeddingsRequest } from './embeddings-request.js';
@@ -90,11 +90,11 @@ async function embed(provider: Provider, parsed: ParsedEmbeddingsRequest, call: 
 }
 
 /**
- * Input tokens when the provider reports none: each input counted with the tokenizer (no chat formatting overhead,
- * unlike `estimatePromptTokens`).
+ * Input tokens when the provider reports none: each text counted with the tokenizer (no chat formatting overhead,
+ * unlike `estimatePromptTokens`), token ids one each.
  */
-export function estimateInputTokens(input: readonly string[]): number {
-  return input.reduce((n, text) => n + countTextTokens(text), 0);
+export function estimateInputTokens(input: readonly EmbeddingInput[]): number {
+  return input.reduce((n, item) => n + (typeof item === 'string' ? countTextTokens(item) : item.length), 0);
 }
 
 /** A failed request's response and, when attributable, its usage event (as `run-inference.ts` does). */
