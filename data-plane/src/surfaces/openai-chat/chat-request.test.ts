@@ -50,3 +50,21 @@ describe('OpenAI chat file parts → canonical', () => {
     expect(inSystem).toMatchObject({ param: 'messages[0].content[0].type', message: expect.stringMatching(/only allowed in user messages/) });
   });
 });
+
+describe('OpenAI chat image parts → canonical', () => {
+  // An image part the schema did not expect was dropped: the model answered as if no image had been sent.
+  it('takes image_url as OpenAI defines it, as a bare URL string, and with detail null', () => {
+    const url = 'https://example.com/cat.png';
+    const images = parse(user({ type: 'image_url', image_url: { url, detail: 'low' } }, { type: 'image_url', image_url: url }, { type: 'image_url', image_url: { url, detail: null } })).canonical.messages[0]!.content;
+    expect(images).toEqual([
+      { type: 'image', source: { kind: 'url', url }, detail: 'low' },
+      { type: 'image', source: { kind: 'url', url } },
+      { type: 'image', source: { kind: 'url', url } },
+    ]);
+  });
+
+  it('answers an image part it cannot read, or an unknown part, with a 400 naming the part', () => {
+    expect(rejection(user({ type: 'image_url', image_url: { href: 'x' } }))).toMatchObject({ status: 400, param: 'messages[0].content[0].image_url' });
+    expect(rejection(user({ type: 'text', text: 'x' }, { type: 'input_audio', input_audio: { data: 'AA', format: 'wav' } }))).toMatchObject({ status: 400, param: 'messages[0].content[1].type' });
+  });
+});

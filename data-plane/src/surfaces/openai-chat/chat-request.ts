@@ -24,9 +24,13 @@ import { record } from '../forward/output.js';
  * @see https://platform.openai.com/docs/api-reference/chat/create
  */
 const TextContent = z.looseObject({ type: z.literal('text'), text: z.string() });
+/**
+ * An image part: `image_url` `{url, detail?}` as OpenAI defines it, or the bare URL string some clients send (LiteLLM
+ * and others accept it); `detail: null` is no detail. Anything else is a 400 naming the part, not an image dropped.
+ */
 const ImageContent = z.looseObject({
   type: z.literal('image_url'),
-  image_url: z.looseObject({ url: z.string(), detail: z.string().optional() }),
+  image_url: z.union([z.string(), z.looseObject({ url: z.string(), detail: z.string().nullish() })]),
 });
 const FileContent = z.looseObject({
   type: z.literal('file'),
@@ -369,13 +373,15 @@ function toContentParts(content: z.infer<typeof Message>['content'], at: string,
     else if (item.type === 'refusal' && typeof item.refusal === 'string') parts.push({ type: 'text', text: item.refusal });
     else if (item.type === 'image_url') {
       const image = ImageContent.safeParse(item);
-      if (image.success) parts.push({ ...imageFromUrl(image.data.image_url.url, image.data.image_url.detail), ...cache });
+      if (!image.success) throw errors.invalidParameter(`${at}.content[${j}].image_url`, "expected an object with a string 'url'.");
+      const { url, detail } = typeof image.data.image_url === 'string' ? { url: image.data.image_url, detail: undefined } : image.data.image_url;
+      parts.push({ ...imageFromUrl(url, detail ?? undefined), ...cache });
     } else if (item.type === 'file' && filesAllowed) {
       parts.push({ ...filePart(item, `${at}.content[${j}]`), ...cache });
     } else if (item.type === 'file') {
       throw errors.invalidParameter(`${at}.content[${j}].type`, 'file parts are only allowed in user messages.');
     } else {
-      throw errors.invalidParameter('messages', `content parts of type '${item.type}' are not supported.`);
+      throw errors.invalidParameter(`${at}.content[${j}].type`, `content parts of type '${item.type}' are not supported.`);
     }
   });
   return parts;
