@@ -68,3 +68,23 @@ describe('OpenAI chat image parts → canonical', () => {
     expect(rejection(user({ type: 'text', text: 'x' }, { type: 'input_audio', input_audio: { data: 'AA', format: 'wav' } }))).toMatchObject({ status: 400, param: 'messages[0].content[1].type' });
   });
 });
+
+describe('OpenAI chat allowed_tools → canonical', () => {
+  const fn = (name: string) => ({ type: 'function', function: { name, parameters: { type: 'object', properties: {} } } });
+  const pick = (name: string) => ({ type: 'function', function: { name } });
+  const ask = { model: 'm', messages: [{ role: 'user', content: 'x' }] };
+
+  // The SDKs' ChatCompletionAllowedToolChoice: the model may call only some of the tools this turn. It was a 400
+  // "Invalid input" for any translated model.
+  it('narrows the tools to the allowed ones, with their mode as the choice', () => {
+    const body = { ...ask, tools: [fn('a'), fn('b'), fn('c')], tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [pick('a'), pick('c')] } } };
+    const { tools, toolChoice } = parse(body).canonical;
+    expect(tools!.map((t) => t.name)).toEqual(['a', 'c']);
+    expect(toolChoice).toEqual({ type: 'required' });
+  });
+
+  it('answers an allowed tool missing from tools with a 400 naming it', () => {
+    const body = { ...ask, tools: [fn('a')], tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [pick('a'), pick('z')] } } };
+    expect(rejection(body)).toMatchObject({ status: 400, param: 'tool_choice.allowed_tools.tools[1]' });
+  });
+});

@@ -68,10 +68,16 @@ const FunctionDefinition = z.looseObject({
 
 const Tool = z.looseObject({ type: z.literal('function'), function: FunctionDefinition, cache_control: z.unknown().optional() });
 
-const ToolChoiceSchema = z.union([
-  z.enum(['auto', 'none', 'required']),
-  z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string() }) }),
-]);
+const FunctionChoice = z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string() }) });
+/**
+ * `allowed_tools` narrows the tools the model may call this turn without changing the list (kept whole for OpenAI's
+ * prompt cache): the canonical form has no such notion, so the tool list itself is narrowed, as on `/v1/responses`.
+ */
+const AllowedToolsChoice = z.looseObject({
+  type: z.literal('allowed_tools'),
+  allowed_tools: z.looseObject({ mode: z.enum(['auto', 'required']), tools: z.array(FunctionChoice) }),
+});
+const ToolChoiceSchema = z.union([z.enum(['auto', 'none', 'required']), FunctionChoice, AllowedToolsChoice]);
 
 const ResponseFormatSchema = z.union([
   z.looseObject({ type: z.literal('text') }),
@@ -243,9 +249,17 @@ function toCanonical(request: ChatRequest, stream: boolean, json: Record<string,
   const passthrough: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(json)) if (!MODELLED.has(k)) passthrough[k] = v;
   const responseFormat = toResponseFormat(request.response_format);
+  const choice = request.tool_choice;
+  const allowed = typeof choice === 'object' && choice !== null && choice.type === 'allowed_tools' ? new Set(choice.allowed_tools.tools.map((t) => t.function.name)) : undefined;
+  if (allowed !== undefined) {
+    const names = new Set(request.tools?.map((t) => t.function.name));
+    const missing = [...allowed].findIndex((name) => !names.has(name));
+    if (missing >= 0) throw errors.invalidParameter(`tool_choice.allowed_tools.tools[${missing}]`, `function '${[...allowed][missing]}' is not in 'tools'.`);
+  }
+  const declared = request.tools?.flatMap((tool, i) => (allowed === undefined || allowed.has(tool.function.name) ? [{ ...toTool(tool.function), ...cacheOf(tool.cache_control, `tools[${i}].cache_control`) }] : []));
   const tools = legacyTools(request) ?? {
-    ...(request.tools?.length && { tools: request.tools.map((tool, i) => ({ ...toTool(tool.function), ...cacheOf(tool.cache_control, `tools[${i}].cache_control`) })) }),
-    ...(request.tool_choice != null && { toolChoice: toToolChoice(request.tool_choice) }),
+    ...(declared?.length && { tools: declared }),
+    ...(choice != null && { toolChoice: toToolChoice(choice) }),
     ...(request.parallel_tool_calls != null && { parallelToolCalls: request.parallel_tool_calls }),
   };
   const legacyCalls = new LegacyCallIds();
@@ -481,6 +495,7 @@ function toReasoning(effort: NonNullable<ChatRequest['reasoning_effort']>): Reas
 
 function toToolChoice(choice: z.infer<typeof ToolChoiceSchema>): ToolChoice {
   if (typeof choice === 'string') return { type: choice };
+  if (choice.type === 'allowed_tools') return { type: choice.allowed_tools.mode };
   return { type: 'tool', name: choice.function.name };
 }
 
