@@ -249,6 +249,7 @@ function toCanonical(request: ChatRequest, stream: boolean, json: Record<string,
   const passthrough: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(json)) if (!MODELLED.has(k)) passthrough[k] = v;
   const responseFormat = toResponseFormat(request.response_format);
+  const user = endUser(json);
   const choice = request.tool_choice;
   const allowed = typeof choice === 'object' && choice !== null && choice.type === 'allowed_tools' ? new Set(choice.allowed_tools.tools.map((t) => t.function.name)) : undefined;
   if (allowed !== undefined) {
@@ -276,7 +277,7 @@ function toCanonical(request: ChatRequest, stream: boolean, json: Record<string,
     ...(request.presence_penalty != null && { presencePenalty: request.presence_penalty }),
     ...(responseFormat && { responseFormat }),
     ...(request.reasoning_effort != null && { reasoning: toReasoning(request.reasoning_effort) }),
-    ...(endUser(json) !== null && { user: endUser(json)! }),
+    ...(user !== null && { user }),
     ...(typeof json.prompt_cache_key === 'string' && json.prompt_cache_key !== '' && { promptCacheKey: json.prompt_cache_key }),
     ...(Object.keys(passthrough).length > 0 && { passthrough: { protocol: 'openai-chat' as const, fields: passthrough } }),
   };

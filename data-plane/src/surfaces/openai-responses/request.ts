@@ -292,6 +292,7 @@ function toCanonical(
   const responseFormat = request.text?.format != null ? toResponseFormat(request.text.format) : undefined;
   const reasoning = toReasoning(request.reasoning?.effort);
   const passthrough = passthroughFields(request, json);
+  const user = endUser(json);
   return {
     messages: inputToMessages(request.input, request.instructions ?? null),
     stream,
@@ -303,7 +304,7 @@ function toCanonical(
     ...(request.top_p != null && { topP: request.top_p }),
     ...(responseFormat && { responseFormat }),
     ...(reasoning && { reasoning }),
-    ...(endUser(json) !== null && { user: endUser(json)! }),
+    ...(user !== null && { user }),
     ...(typeof json.prompt_cache_key === 'string' && json.prompt_cache_key !== '' && { promptCacheKey: json.prompt_cache_key }),
     ...(Object.keys(passthrough).length > 0 && { passthrough: { protocol: 'openai-responses' as const, fields: passthrough } }),
   };
