@@ -7,9 +7,10 @@ import { upstreamHttpError } from '../../upstream/errors.js';
  * `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":"req_…"}`.
  * @see https://docs.anthropic.com/en/api/errors
  */
-export const AnthropicErrorBody = z.object({
+/** Anthropic's error body; what else it carries (`error.details`, …) is kept, for a client that gets it as sent. */
+export const AnthropicErrorBody = z.looseObject({
   type: z.literal('error').optional(),
-  error: z.object({ type: z.string(), message: z.string() }),
+  error: z.looseObject({ type: z.string(), message: z.string() }),
   request_id: z.string().nullish(),
 });
 export type AnthropicErrorBody = z.infer<typeof AnthropicErrorBody>;
@@ -27,6 +28,14 @@ const STATUS_BY_ERROR_TYPE: Record<string, number> = {
   timeout_error: 504,
   overloaded_error: 529,
 };
+
+/**
+ * Anthropic error type → the status Anthropic answers it with: what an in-stream `error` event, which carries only its
+ * type, stands for (`overloaded_error` after a 200 is Anthropic's 529). A type not listed is `api_error`'s 500.
+ */
+export function anthropicErrorStatus(type: string): number {
+  return STATUS_BY_ERROR_TYPE[type] ?? 500;
+}
 
 /**
  * Anthropic's "the prompt does not fit" messages the shared list does not know: besides "prompt is too long: N
@@ -47,7 +56,7 @@ export function anthropicHttpError(status: number, bodyText: string, retryAfter:
 export function anthropicStreamError(data: string): ProviderError {
   const body = parseErrorBody(data);
   if (!body) return { status: 502, type: 'api_error', code: 'upstream_error', message: `${PROVIDER}: unreadable error event: ${data.slice(0, 200)}`, provider: PROVIDER };
-  const status = STATUS_BY_ERROR_TYPE[body.error.type] ?? 500;
+  const status = anthropicErrorStatus(body.error.type);
   return withContextLimit(upstreamHttpError({ provider: PROVIDER, status, message: body.error.message }), status, body.error.message);
 }
 
@@ -58,7 +67,8 @@ function withContextLimit(error: ProviderError, status: number, message: string)
   return error;
 }
 
-function parseErrorBody(text: string): AnthropicErrorBody | undefined {
+/** `text` as Anthropic's error body, or undefined when it is not one. */
+export function parseErrorBody(text: string): AnthropicErrorBody | undefined {
   try {
     const parsed = AnthropicErrorBody.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : undefined;

@@ -99,12 +99,21 @@ export async function openAiHttpError(provider: string, response: UpstreamRespon
   return mapHttpError(provider, response.statusCode, response.headers, text, contentPolicy);
 }
 
-/** A mid-stream `{"error": …}` event. The status is unknown (the 200 is long sent): a server error. */
+/** A mid-stream `{"error": …}` event. Its status is the one its code stands for (`inStreamErrorStatus`). */
 export function streamError(provider: string, error: OpenAiErrorObject): ProviderError {
   const message = error.message ?? 'the provider reported an error mid-stream';
   const code = meaningfulCode(error.code);
-  const status = code === 'rate_limit_exceeded' ? 429 : code === 'context_length_exceeded' || error.type === 'invalid_request_error' ? 400 : 500;
-  return upstreamHttpError({ provider, status, message, code });
+  return upstreamHttpError({ provider, status: inStreamErrorStatus(code, error.type), message, code });
+}
+
+/**
+ * The status of an error OpenAI reports in a stream (the 200 long sent), by its code and type, the same codes its error
+ * responses carry: a rate limit or exhausted quota 429; a prompt over the window or otherwise invalid 400, which
+ * routing answers with a fallback, not a retry; anything else a server error.
+ */
+export function inStreamErrorStatus(code: string | null | undefined, type: string | null | undefined): number {
+  if (code === 'rate_limit_exceeded' || code === 'insufficient_quota') return 429;
+  return code === 'context_length_exceeded' || code === 'invalid_prompt' || type === 'invalid_request_error' ? 400 : 500;
 }
 
 /**

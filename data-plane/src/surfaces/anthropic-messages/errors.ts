@@ -1,5 +1,6 @@
 import type { ProviderError } from '../../canonical/errors.js';
 import { HttpError, type ErrorRenderer } from '../../http/errors.js';
+import { parseErrorBody } from '../../providers/anthropic/anthropic-error.js';
 
 /**
  * Anthropic's error object, for every error on the Messages routes (HTTP responses and the in-stream `error`
@@ -95,25 +96,6 @@ export function anthropicErrorType(status: number): AnthropicErrorType {
 }
 
 /**
- * Anthropic error type → the status Anthropic answers it with: what an in-stream `error` event, which carries only
- * its type, stands for (`overloaded_error` after a 200 is Anthropic's 529). A type not listed is `api_error`'s 500.
- */
-export function anthropicErrorStatus(type: string | undefined): number {
-  switch (type) {
-    case 'invalid_request_error': return 400;
-    case 'authentication_error': return 401;
-    case 'billing_error': return 402;
-    case 'permission_error': return 403;
-    case 'not_found_error': return 404;
-    case 'request_too_large': return 413;
-    case 'rate_limit_error': return 429;
-    case 'timeout_error': return 504;
-    case 'overloaded_error': return OVERLOADED;
-    default: return 500;
-  }
-}
-
-/**
  * The error an Anthropic client gets when Anthropic failed a forwarded request before its answer began: `error` is the
  * provider's reading of Anthropic's answer (`body`, as Anthropic sent it; `shouldRetry`, its `x-should-retry` header).
  * Anthropic's own body when it sent one, else the gateway's; an overload is Anthropic's 529 either way. The gateway's
@@ -129,18 +111,10 @@ export function forwardedAnthropicError(error: ProviderError, body: string, shou
   return http;
 }
 
-/** An Anthropic error body (`{"type":"error","error":{"type","message",…},…}`), or undefined when `text` is not one. */
+/** An Anthropic error body as Anthropic sent it, or undefined when `text` is not one. */
 function upstreamErrorBody(text: string): UpstreamErrorBody | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
-  const error = (json as { error?: unknown }).error as { type?: unknown; message?: unknown } | null | undefined;
-  if (typeof error?.type !== 'string' || typeof error.message !== 'string') return undefined;
-  return { type: 'error', ...(json as Record<string, unknown>) } as UpstreamErrorBody;
+  const body = parseErrorBody(text);
+  return body && ({ ...body, type: 'error' } as UpstreamErrorBody);
 }
 
 export function anthropicErrorBody(error: HttpError): AnthropicErrorBody | UpstreamErrorBody {

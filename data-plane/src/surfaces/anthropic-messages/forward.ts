@@ -1,6 +1,7 @@
 import type { ProviderError } from '../../canonical/errors.js';
 import type { Exchange } from '../../http/exchange.js';
 import type { HttpError } from '../../http/errors.js';
+import { anthropicErrorStatus } from '../../providers/anthropic/anthropic-error.js';
 import { upstreamJson } from '../../providers/drop-params.js';
 import type { ProviderTarget } from '../../providers/types.js';
 import { answerUsage, boundaryAfter, eventJson, LF, startsWith } from '../forward/bytes.js';
@@ -8,7 +9,7 @@ import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsag
 import { items, record } from '../forward/output.js';
 import type { OutputText } from '../../providers/token-estimate.js';
 import type { ForwardCall } from '../types.js';
-import { anthropicErrorStatus, forwardedAnthropicError } from './errors.js';
+import { forwardedAnthropicError } from './errors.js';
 
 const MESSAGE_START = Buffer.from('event: message_start');
 const MESSAGE_DELTA = Buffer.from('event: message_delta');

@@ -86,5 +86,8 @@ describe('OpenAI chat allowed_tools → canonical', () => {
   it('answers an allowed tool missing from tools with a 400 naming it', () => {
     const body = { ...ask, tools: [fn('a')], tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [pick('a'), pick('z')] } } };
     expect(rejection(body)).toMatchObject({ status: 400, param: 'tool_choice.allowed_tools.tools[1]' });
+    // Named by its place in the client's list, repeats and all.
+    const repeated = { ...body, tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [pick('a'), pick('a'), pick('z')] } } };
+    expect(rejection(repeated)).toMatchObject({ status: 400, param: 'tool_choice.allowed_tools.tools[2]', message: expect.stringContaining("'z'") });
   });
 });

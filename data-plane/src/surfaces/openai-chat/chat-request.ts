@@ -251,12 +251,13 @@ function toCanonical(request: ChatRequest, stream: boolean, json: Record<string,
   const responseFormat = toResponseFormat(request.response_format);
   const user = endUser(json);
   const choice = request.tool_choice;
-  const allowed = typeof choice === 'object' && choice !== null && choice.type === 'allowed_tools' ? new Set(choice.allowed_tools.tools.map((t) => t.function.name)) : undefined;
-  if (allowed !== undefined) {
+  const allowedTools = typeof choice === 'object' && choice !== null && choice.type === 'allowed_tools' ? choice.allowed_tools.tools : undefined;
+  if (allowedTools !== undefined) {
     const names = new Set(request.tools?.map((t) => t.function.name));
-    const missing = [...allowed].findIndex((name) => !names.has(name));
-    if (missing >= 0) throw errors.invalidParameter(`tool_choice.allowed_tools.tools[${missing}]`, `function '${[...allowed][missing]}' is not in 'tools'.`);
+    const missing = allowedTools.findIndex((t) => !names.has(t.function.name));
+    if (missing >= 0) throw errors.invalidParameter(`tool_choice.allowed_tools.tools[${missing}]`, `function '${allowedTools[missing]!.function.name}' is not in 'tools'.`);
   }
+  const allowed = allowedTools && new Set(allowedTools.map((t) => t.function.name));
   const declared = request.tools?.flatMap((tool, i) => (allowed === undefined || allowed.has(tool.function.name) ? [{ ...toTool(tool.function), ...cacheOf(tool.cache_control, `tools[${i}].cache_control`) }] : []));
   const tools = legacyTools(request) ?? {
     ...(declared?.length && { tools: declared }),

@@ -1,6 +1,7 @@
 import type { Exchange } from '../../http/exchange.js';
 import { errors } from '../../http/errors.js';
 import { upstreamJson } from '../../providers/drop-params.js';
+import { inStreamErrorStatus } from '../../providers/openai/errors.js';
 import type { ProviderTarget } from '../../providers/types.js';
 import { estimatePromptTokens, type OutputText } from '../../providers/token-estimate.js';
 import { answerUsage, boundaryAfter, endsWith, eventJson, LF, lastUsageObject, startsWith } from '../forward/bytes.js';
@@ -160,7 +161,7 @@ interface UpstreamError {
 function failedAs(error: UpstreamError | null | undefined, message: string): { status: number; body: string } | undefined {
   const code = typeof error?.code === 'string' ? error.code : undefined;
   if (code === undefined) return undefined;
-  const status = code === 'rate_limit_exceeded' || code === 'insufficient_quota' ? 429 : code === 'context_length_exceeded' || code === 'invalid_prompt' ? 400 : 500;
+  const status = inStreamErrorStatus(code, error?.type);
   const type = error?.type ?? (status === 400 ? 'invalid_request_error' : status === 429 ? 'rate_limit_error' : 'server_error');
   return { status, body: JSON.stringify({ error: { message, type, param: error?.param ?? null, code } }) };
 }

@@ -7,6 +7,7 @@ import { check } from './check.js';
 import { CustomTool, customToolDefinition } from './custom-tools.js';
 import { checkToolChoice } from '../tool-choice.js';
 import { inputToMessages } from './input-items.js';
+import { record } from '../forward/output.js';
 
 /**
  * The OpenAI Responses request, typed only as far as the gateway acts on it; unknown fields travel in
@@ -384,16 +385,15 @@ const NO_CUSTOM_TOOLS: ReadonlySet<string> = new Set();
 function rawEcho(body: Record<string, unknown>): ResponseEcho {
   const string = (v: unknown) => (typeof v === 'string' ? v : null);
   const number = (v: unknown) => (typeof v === 'number' ? v : null);
-  const object = (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
-  const reasoning = object(body.reasoning);
+  const reasoning = record(body.reasoning);
   return {
     instructions: string(body.instructions),
     max_output_tokens: number(body.max_output_tokens),
-    metadata: (object(body.metadata) as Record<string, string> | undefined) ?? {},
+    metadata: (record(body.metadata) as Record<string, string> | undefined) ?? {},
     parallel_tool_calls: typeof body.parallel_tool_calls === 'boolean' ? body.parallel_tool_calls : true,
     reasoning: { effort: string(reasoning?.effort), summary: string(reasoning?.summary) },
     temperature: number(body.temperature),
-    text: object(body.text) ?? { format: { type: 'text' } },
+    text: record(body.text) ?? { format: { type: 'text' } },
     tool_choice: body.tool_choice ?? 'auto',
     tools: Array.isArray(body.tools) ? body.tools : [],
     top_p: number(body.top_p),
