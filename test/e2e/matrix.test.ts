@@ -411,6 +411,10 @@ describe('golden matrix: inbound protocol × provider', () => {
     expect(sent.metadata?.user_id).toBe('user_abc_session_1');
     // Beta feature flags reach an Anthropic target.
     expect(standIns.anthropic!.requests[before]!.headers['anthropic-beta']).toBe('prompt-caching-2024-07-31');
+    // Metadata Anthropic would refuse (a LiteLLM client's generation_name, the gateway's tags) is recorded, not sent on.
+    const tagged = { ...claudeCodeRequest('m-anthropic'), metadata: { user_id: 'user_abc_session_1', generation_name: 'nightly', tags: ['ci'] } };
+    await anthropic().messages.create(tagged as Parameters<ReturnType<typeof anthropic>['messages']['create']>[0] & { stream?: false });
+    expect((standIns.anthropic!.requests.at(-1)!.body as { metadata?: unknown }).metadata).toEqual({ user_id: 'user_abc_session_1' });
   });
 
   it('Claude Code → Bedrock target: cache_control markers become cachePoint blocks, betas Bedrock serves go along', async () => {

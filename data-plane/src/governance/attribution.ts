@@ -19,21 +19,26 @@ const GATEWAY_FIELDS = ['tags', 'spend_logs_metadata'] as const;
 
 /**
  * Reads the attribution of `body` and removes the gateway's own fields from its `metadata` (the whole `metadata`
- * when nothing else is left). Requests without `metadata` cost one property read.
+ * when nothing else is left), and, when `upstream` names the fields the protocol's providers accept, every other
+ * field too (recorded all the same): Anthropic answers 400 for any `metadata` field but `user_id`, so a
+ * `generation_name` a LiteLLM client (or a key's enforced parameter) puts there must not reach it. Requests without
+ * `metadata` cost one property read.
  */
-export function takeAttribution(body: Record<string, unknown>): Attribution {
+export function takeAttribution(body: Record<string, unknown>, upstream?: ReadonlySet<string>): Attribution {
   const metadata = body.metadata;
   if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) return NO_ATTRIBUTION;
   const fields = metadata as Record<string, unknown>;
   const tags = readTags(fields.tags);
   const extra = fields.spend_logs_metadata;
   const recorded: Record<string, unknown> = {};
-  const upstream: Record<string, unknown> = {};
+  const kept: Record<string, unknown> = {};
   let forwarded = 0;
   for (const [name, value] of Object.entries(fields)) {
     if ((GATEWAY_FIELDS as readonly string[]).includes(name)) continue;
-    upstream[name] = value;
-    forwarded++;
+    if (upstream === undefined || upstream.has(name)) {
+      kept[name] = value;
+      forwarded++;
+    }
     // Other metadata (OpenAI's stored-completion metadata, Anthropic's user_id, LiteLLM's generation_name) is also
     // worth reporting on.
     recorded[name] = value;
@@ -41,7 +46,7 @@ export function takeAttribution(body: Record<string, unknown>): Attribution {
   if (extra !== null && typeof extra === 'object' && !Array.isArray(extra)) Object.assign(recorded, extra);
   if (forwarded !== Object.keys(fields).length) {
     if (forwarded === 0) delete body.metadata;
-    else body.metadata = upstream;
+    else body.metadata = kept;
   }
   const json = JSON.stringify(recorded);
   return {

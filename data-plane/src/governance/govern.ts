@@ -3,7 +3,7 @@ import type { RuntimeConfig, RuntimeKey, RuntimeModel } from '../config/runtime.
 import type { Exchange } from '../http/exchange.js';
 import { errors } from '../http/errors.js';
 import type { RequestHead } from '../http/request-head.js';
-import type { Ticket } from '../limits/types.js';
+import type { LimitSubject, Ticket } from '../limits/types.js';
 import type { ParsedInbound } from '../surfaces/types.js';
 import { deploymentPrice } from '../usage/cost.js';
 import type { UsageRecorder } from '../usage/recorder.js';
@@ -46,10 +46,25 @@ export interface LimitsStatus {
 export function checkAccess(gov: GovernanceOptions, ex: Exchange, head: RequestHead, key: RuntimeKey): void {
   const routes = key.settings.allowedRoutes;
   if (routes !== undefined && routes.length > 0) checkRoute(routes, head.url);
+  checkClientAddress(gov, ex, key);
+}
+
+/**
+ * The client's address against the gateway's and the key's allow lists, alone: for `GET /v1/models`, which every
+ * OpenAI client (Open WebUI) calls before the routes a key is limited to, so only the address is checked there.
+ */
+export function checkClientAddress(gov: GovernanceOptions, ex: Exchange, key: RuntimeKey): void {
   const keyIps = key.settings.allowedIps;
   if (gov.allowedIps !== null || (keyIps !== undefined && keyIps.length > 0)) {
     checkIp(ex.remoteAddress(), keyIps ? IpAllowList.of(keyIps) : null, gov.allowedIps);
   }
+}
+
+export interface AdmitOptions {
+  /** False for a request that generates no tokens (embeddings): nothing reserved for output. */
+  readonly generates?: boolean;
+  /** The `metadata` fields the protocol's providers accept (Anthropic's: `user_id`); absent: any. */
+  readonly upstreamMetadata?: ReadonlySet<string>;
 }
 
 /**
@@ -67,10 +82,11 @@ export async function admitGoverned(
   parsed: Pick<ParsedInbound, 'model' | 'user' | 'body'>,
   model: RuntimeModel,
   usage: UsageRecorder,
+  options: AdmitOptions = {},
 ): Promise<Ticket | null> {
   const s = key.settings;
-  checkEnforcedParams(parsed.body, s.enforcedParams ?? [], gov.enforcedParams);
-  const attribution = takeAttribution(parsed.body);
+  checkEnforcedParams(parsed.body, s.enforcedParams ?? [], gov.enforcedParams, parsed.user);
+  const attribution = takeAttribution(parsed.body, options.upstreamMetadata);
   usage.tags = attribution.tags;
   usage.metadata = attribution.metadata;
 
@@ -79,7 +95,8 @@ export async function admitGoverned(
 
   const now = Date.now();
   const list = new SubjectList(now);
-  list.addKeyModel(key.id, parsed.model, s.modelLimits?.[parsed.model], s);
+  const limited = keyModelLimited(key, parsed.model);
+  if (limited !== null) list.addKeyModel(key.id, limited, s.modelLimits![limited], s);
   list.add('key', key.id, s, 'key');
   if (key.user) list.add('user', key.user.id, key.user, 'user');
   if (key.team) list.add('team', key.team.id, key.team, 'team', key.team.name);
@@ -94,13 +111,65 @@ export async function admitGoverned(
   const subjects = list.subjects;
   if (subjects.length === 0) return null;
 
-  const countsTokens = subjects.some((x) => x.tpm !== null || x.budget !== null);
-  const inputTokens = countsTokens ? roughBodyTokens(parsed.body) : 0;
-  const outputTokens = countsTokens ? (outputCap(parsed.body, model) ?? gov.defaultReserveOutputTokens) * choicesAsked(parsed.body) : 0;
-  const reserveNanos = subjects.some((x) => x.budget !== null) ? estimateCostNanos(deploymentPrice(model), inputTokens, outputTokens) : 0n;
-  const admitted = await admitRequest(gov.limiter, { requestId: ex.requestId, subjects, reserveTokens: inputTokens + outputTokens, reserveNanos, nowMs: now });
+  const admitted = await admitRequest(gov.limiter, { requestId: ex.requestId, subjects, ...reservation(gov, subjects, parsed.body, model, options.generates ?? true), nowMs: now });
   ex.extraHeaders = admitted.headers;
   return admitted.ticket;
+}
+
+/**
+ * The name under which the key's per-model limits (`modelLimits`) count a request for `name`: the model an alias
+ * stands for (a limit on `gpt-4o-mini` holds whether the client calls it so or by the key's alias `fast`), or the
+ * alias itself when only it has a limit; null when neither has.
+ */
+export function keyModelLimited(key: RuntimeKey, name: string): string | null {
+  const limits = key.settings.modelLimits;
+  if (limits === undefined) return null;
+  const target = key.settings.modelAliases?.[name] ?? name;
+  if (limits[target] !== undefined) return target;
+  return limits[name] !== undefined ? name : null;
+}
+
+/**
+ * A fallback model's per-model limits on the key, admitted before the router falls back to it: the request was
+ * admitted against the requested model's, and a fallback the key limits (which a client may name in the body's own
+ * `fallbacks`) would otherwise be used past its limit. Null when the key does not limit that model (or it is the one
+ * already admitted); throws the refusal when its limit is reached, and the router skips the fallback.
+ */
+export async function admitFallbackModel(
+  gov: GovernanceOptions,
+  ex: Exchange,
+  key: RuntimeKey,
+  parsed: Pick<ParsedInbound, 'model' | 'body'>,
+  fallback: string,
+  model: RuntimeModel,
+): Promise<Ticket | null> {
+  const limited = keyModelLimited(key, fallback);
+  if (limited === null || limited === keyModelLimited(key, parsed.model)) return null;
+  const now = Date.now();
+  const list = new SubjectList(now);
+  list.addKeyModel(key.id, limited, key.settings.modelLimits![limited], key.settings);
+  const subjects = list.subjects;
+  if (subjects.length === 0) return null;
+  const admitted = await admitRequest(gov.limiter, { requestId: ex.requestId, subjects, ...reservation(gov, subjects, parsed.body, model, true), nowMs: now });
+  return admitted.ticket;
+}
+
+/**
+ * What a request reserves until settled: its prompt estimate and output cap (or the default; none for a request that
+ * generates nothing) against token limits, their estimated cost at the deployment's prices against budgets; only
+ * what some subject counts.
+ */
+function reservation(gov: GovernanceOptions, subjects: readonly LimitSubject[], body: Record<string, unknown>, model: RuntimeModel, generates: boolean) {
+  const countsTokens = subjects.some((x) => x.tpm !== null || x.budget !== null);
+  const inputTokens = countsTokens ? roughBodyTokens(body) : 0;
+  const outputTokens = countsTokens && generates ? (outputCap(body, model) ?? gov.defaultReserveOutputTokens) * choicesAsked(body) : 0;
+  const reserveNanos = subjects.some((x) => x.budget !== null) ? estimateCostNanos(deploymentPrice(model), inputTokens, outputTokens) : 0n;
+  return { reserveTokens: inputTokens + outputTokens, reserveNanos };
+}
+
+/** Settles a fallback's per-model ticket of an attempt that failed before any output: it used nothing. */
+export function settleUnused(gov: GovernanceOptions, ticket: Ticket): void {
+  void gov.limiter.settle(ticket, { tokens: 0, nanos: 0n, nowMs: Date.now() });
 }
 
 /** Replaces the reservations with what the request used (its final tokens and exact cost); never throws. */
@@ -153,16 +222,22 @@ const TOKENS_PER_IMAGE = 85;
 
 /**
  * Prompt tokens as a reservation estimate, read off the parsed JSON without validating or translating it (the fast
- * path never builds the canonical request): about four characters per token of every string in the prompt fields,
- * an image's flat charge for inline media (a data: URL is not text the model reads). Settling corrects it.
+ * path never builds the canonical request): about four UTF-8 bytes per token of every string in the prompt fields
+ * (four characters of English or code; a character of Chinese or Japanese, three bytes, is most of a token), a token
+ * per number (token ids: embeddings' and legacy completions' `input` and `prompt` arrays), and an image's flat
+ * charge for inline media (a data: URL, or a long base64 string such as Anthropic's `source.data`, is not text the
+ * model reads). Settling corrects it.
  */
 export function roughBodyTokens(body: Record<string, unknown>): number {
-  let chars = 0;
+  let bytes = 0;
+  let numbers = 0;
   let media = 0;
   const walk = (value: unknown): void => {
     if (typeof value === 'string') {
-      if (value.startsWith('data:') || value.length > 4_096 && !value.includes(' ')) media++;
-      else chars += value.length;
+      if (value.startsWith('data:') || value.length > 4_096 && looksBase64(value)) media++;
+      else bytes += Buffer.byteLength(value, 'utf8');
+    } else if (typeof value === 'number') {
+      numbers++;
     } else if (Array.isArray(value)) {
       for (const item of value) walk(item);
     } else if (value !== null && typeof value === 'object') {
@@ -170,5 +245,15 @@ export function roughBodyTokens(body: Record<string, unknown>): number {
     }
   };
   for (const field of ['messages', 'input', 'prompt', 'system', 'instructions', 'tools']) walk(body[field]);
-  return Math.ceil(chars / 4) + media * TOKENS_PER_IMAGE;
+  return Math.ceil(bytes / 4) + numbers + media * TOKENS_PER_IMAGE;
 }
+
+/**
+ * A long string made of base64's alphabet (standard or URL-safe), judged by its first 512 characters: minified JSON
+ * or a long text without spaces (Chinese, Japanese) shows another character there, and a large image is not read whole.
+ */
+function looksBase64(value: string): boolean {
+  return BASE64_HEAD.test(value.length > 512 ? value.slice(0, 512) : value);
+}
+
+const BASE64_HEAD = /^[A-Za-z0-9+/_-]+={0,2}$/;

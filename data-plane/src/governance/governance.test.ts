@@ -27,6 +27,8 @@ const K = {
   raise: 'sk-tg-raise-00000000000000000000000000000000000',
   access: 'sk-tg-access-00000000000000000000000000000000',
   embed: 'sk-tg-embed-000000000000000000000000000000000',
+  aliasRpm: 'sk-tg-aliasrpm-00000000000000000000000000000000',
+  fallbackRpm: 'sk-tg-fallbackrpm-00000000000000000000000000000',
 } as const;
 
 const FUTURE = new Date(Date.now() + 86_400_000).toISOString();
@@ -58,6 +60,7 @@ describe('governance on one data plane (in-process counters)', () => {
           model({ id: 'm3', name: 'slow', provider: 'openai_compatible', providerModel: 'slow', apiBase: slowBase }),
           model({ id: 'm4', name: 'grouped', accessGroups: ['research'] }),
           model({ id: 'm5', name: 'vendor/*', providerModel: '*' }),
+          model({ id: 'm6', name: 'tiny', maxInputTokens: 10 }),
         ],
         teams: [
           team({ id: 't-research', name: 'research', models: ['research', 'vendor/*'] }),
@@ -84,6 +87,8 @@ describe('governance on one data plane (in-process counters)', () => {
           key(K.modelRpm, { id: 'k-model-rpm', teamId: 't-open', modelLimits: { 'mock-other': { rpm: 1 } } }),
           key(K.access, { id: 'k-access', teamId: 't-research', modelAliases: { fast: 'grouped', 'vendor-latest': 'vendor/model-9' } }),
           key(K.embed, { id: 'k-embed', teamId: 't-open', rpmLimit: 1 }),
+          key(K.aliasRpm, { id: 'k-alias-rpm', teamId: 't-open', modelAliases: { o: 'mock-other' }, modelLimits: { 'mock-other': { rpm: 1 } } }),
+          key(K.fallbackRpm, { id: 'k-fallback-rpm', teamId: 't-open', modelLimits: { 'mock-other': { rpm: 1 } } }),
           key(K.raise, { id: 'k-raise', teamId: 't-open', maxBudget: 1, spend: 1, tempBudgetIncrease: 10, tempBudgetExpiresAt: FUTURE }),
         ],
       }),
@@ -184,6 +189,25 @@ describe('governance on one data plane (in-process counters)', () => {
     expect((await chat(K.modelRpm)).status).toBe(200);
   });
 
+  it("a key's per-model limit holds whatever name reaches the model: the key's alias for it, or a fallback", async () => {
+    expect((await chat(K.aliasRpm, { model: 'o' })).status).toBe(200);
+    const direct = await chat(K.aliasRpm, { model: 'mock-other' });
+    expect(direct.status).toBe(429);
+    expect(direct.body.error.message).toMatch(/model 'mock-other' on key k-alias-rpm: 1 requests per minute/);
+    expect((await chat(K.aliasRpm, { model: 'o' })).status).toBe(429);
+
+    // The prompt does not fit `tiny`; the request's own fallback takes it to `mock-other`, once: its limit counts there.
+    const long = { model: 'tiny', messages: [{ role: 'user', content: 'many words here '.repeat(20) }], fallbacks: ['mock-other'] };
+    const first = await chat(K.fallbackRpm, long);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-tollgate-deployment')).toBe('m2');
+    // The second time the limit refuses the fallback, which is skipped: the client gets the first model's failure.
+    const second = await chat(K.fallbackRpm, long);
+    expect(second.status).toBe(400);
+    expect(second.body.error).toMatchObject({ code: 'context_length_exceeded' });
+    expect((await chat(K.fallbackRpm, { model: 'mock-other' })).status).toBe(429);
+  });
+
   it('refuses a blocked end user, a client address off the allow list, a route the key may not call, and a missing required parameter', async () => {
     const banned = await chat(K.plain, { user: 'banned-customer' });
     expect(banned.status).toBe(403);
@@ -201,10 +225,39 @@ describe('governance on one data plane (in-process counters)', () => {
     expect(route.status).toBe(403);
     expect(route.body.error).toMatchObject({ code: 'route_not_allowed', message: 'This API key is not allowed to call /v1/chat/completions.' });
     expect((await messages(K.routes)).status).toBe(200);
+    // Counting tokens and listing models are calls with the key too: its address list holds there as well.
+    const count = await fetch(`${t.baseUrl}/v1/messages/count_tokens`, {
+      method: 'POST',
+      headers: { 'x-api-key': K.ips, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock-gpt', messages: [{ role: 'user', content: 'hello' }] }),
+    });
+    expect(count.status).toBe(403);
+    expect(await count.json()).toMatchObject({ type: 'error', error: { type: 'permission_error', message: expect.stringMatching(/not allowed for this API key/) } });
+    const models = await fetch(`${t.baseUrl}/v1/models`, { headers: { authorization: `Bearer ${K.ips}` } });
+    expect(models.status).toBe(403);
+    expect(await models.json()).toMatchObject({ error: { code: 'ip_not_allowed' } });
+    expect((await fetch(`${t.baseUrl}/v1/models/mock-gpt`, { headers: { authorization: `Bearer ${K.ips}` } })).status).toBe(403);
+    // A key limited to the Messages API may count tokens, and list models (every client does first), but not chat.
+    const counted = await fetch(`${t.baseUrl}/v1/messages/count_tokens`, {
+      method: 'POST',
+      headers: { 'x-api-key': K.routes, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock-gpt', messages: [{ role: 'user', content: 'hello' }] }),
+    });
+    expect(counted.status).toBe(200);
+    expect((await fetch(`${t.baseUrl}/v1/models`, { headers: { authorization: `Bearer ${K.routes}` } })).status).toBe(200);
     const missing = await chat(K.params, { user: 'u1' });
     expect(missing.status).toBe(400);
     expect(missing.body.error).toMatchObject({ param: 'metadata.generation_name', message: expect.stringMatching(/This API key requires it on every request/) });
     expect((await chat(K.params, { user: 'u1', metadata: { generation_name: 'nightly' } })).status).toBe(200);
+    // Claude Code names its end user in `metadata.user_id`: that is the required `user` on Anthropic's route.
+    const anthropic = await fetch(`${t.baseUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': K.params, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock-gpt', max_tokens: 50, messages: [{ role: 'user', content: 'hello' }], metadata: { user_id: 'u1', generation_name: 'nightly' } }),
+    });
+    expect(anthropic.status).toBe(200);
+    const recorded = await waitFor(() => t.cp.received.find((e) => e.requestId === anthropic.headers.get('x-request-id')), 'the usage event', 2_000);
+    expect(recorded).toMatchObject({ endUser: 'u1', metadata: { user_id: 'u1', generation_name: 'nightly' } });
   });
 
   it('model access: access groups, wildcard deployments and lists, and key aliases', async () => {

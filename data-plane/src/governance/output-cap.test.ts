@@ -5,6 +5,7 @@ import { fixtureSnapshot, key, model } from '../test-support/fixtures.js';
 import { startRawUpstream, type RawUpstream } from '../test-support/raw-upstream.js';
 
 const TPM_KEY = 'sk-tg-outcap-000000000000000000000000000000';
+const SMALL_TPM_KEY = 'sk-tg-smalltpm-0000000000000000000000000000';
 
 /**
  * A token limit reserves the output the deployment may produce: the request's `max_tokens`, or, where the request
@@ -30,7 +31,7 @@ describe('the output a token limit reserves, by deployment', () => {
       model({ id: 'oc2', name: 'defaulted', provider: 'openai_compatible', providerModel: 'up', apiBase, defaultParams: { max_tokens: 4_000 } }),
       model({ id: 'oc3', name: 'enforced', provider: 'openai_compatible', providerModel: 'up', apiBase, dropParams: ['max_tokens'], defaultParams: { max_tokens: 200 } }),
     );
-    snapshot.keys.push(key(TPM_KEY, { id: 'k-outcap', teamId: 't1', tpmLimit: 3_000 }));
+    snapshot.keys.push(key(TPM_KEY, { id: 'k-outcap', teamId: 't1', tpmLimit: 3_000 }), key(SMALL_TPM_KEY, { id: 'k-small-tpm', teamId: 't1', tpmLimit: 500 }));
     t = await startTestDataPlane({ snapshot });
   });
   afterAll(async () => {
@@ -56,5 +57,14 @@ describe('the output a token limit reserves, by deployment', () => {
     expect(await ask('plain', { max_tokens: 5_000 })).toBeInstanceOf(OpenAI.RateLimitError);
     expect(await ask('enforced', { max_tokens: 5_000 })).toMatchObject({ choices: [{ message: { content: 'ok' } }] });
     expect(upstream.received.map((r) => r.body.max_tokens)).toEqual([200]);
+  });
+
+  it('reserves nothing for the output of an embedding, which has none', async () => {
+    // 500 tokens a minute: a chat request without max_tokens reserves the default 1,024 and is too large, an embedding of a
+    // few words fits (it used to reserve the same 1,024 and be refused, "lower max_tokens", a parameter it has not).
+    const small = new OpenAI({ apiKey: SMALL_TPM_KEY, baseURL: `${t.baseUrl}/v1`, maxRetries: 0 });
+    expect(await small.chat.completions.create({ model: 'mock-gpt', messages: [{ role: 'user', content: 'hi' }] }).catch((err: unknown) => err)).toBeInstanceOf(OpenAI.RateLimitError);
+    const embedded = await small.embeddings.create({ model: 'mock-gpt', input: 'vector me' });
+    expect(embedded.data[0]!.embedding.length).toBeGreaterThan(0);
   });
 });

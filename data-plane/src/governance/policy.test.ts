@@ -3,6 +3,8 @@ import { ModelConfig } from '@tollgate/schema';
 import { takeAttribution } from './attribution.js';
 import { nanosToUsd, rateLimitHeaders, refusalError } from './gate.js';
 import { ModelList, WildcardModels } from './model-access.js';
+import { errors } from '../http/errors.js';
+import { roughBodyTokens } from './govern.js';
 import { checkEnforcedParams, checkIp, checkRoute, IpAllowList } from './request-policy.js';
 import type { LimitSubject } from '../limits/types.js';
 
@@ -52,6 +54,10 @@ describe('request policy', () => {
     expect(() => checkIp('127.0.0.1', list, null)).toThrow(/Requests from 127.0.0.1 are not allowed for this API key/);
     expect(() => checkIp('127.0.0.1', null, IpAllowList.of(['10.0.0.1']))).toThrow(/not allowed by this gateway/);
     expect(() => checkIp('10.0.0.1', list, null)).not.toThrow();
+    // uWS on a dual-stack socket reports an IPv4 client in full hexadecimal: matched, and named, as its IPv4 address.
+    expect(list.allows('0000:0000:0000:0000:0000:ffff:0a01:0203')).toBe(true);
+    expect(() => checkIp('0000:0000:0000:0000:0000:ffff:7f00:0001', list, null)).toThrow(/^Requests from 127\.0\.0\.1 are not allowed/);
+    expect(() => checkIp('::ffff:7f00:1', list, null)).toThrow(/^Requests from 127\.0\.0\.1 are not allowed/);
   });
 
   it('allowed routes match paths and prefixes, with or without /v1', () => {
@@ -62,6 +68,9 @@ describe('request policy', () => {
     // Azure's v1 prefix names the same routes.
     expect(() => checkRoute(['/v1/chat/completions'], '/openai/v1/chat/completions')).not.toThrow();
     expect(() => checkRoute(['/v1/chat/*'], '/openai/v1/embeddings')).toThrow(expect.objectContaining({ code: 'route_not_allowed' }));
+    // Counting a Messages request's tokens belongs to the Messages API, and only to it.
+    expect(() => checkRoute(['/v1/messages'], '/v1/messages/count_tokens')).not.toThrow();
+    expect(() => checkRoute(['/v1/chat/completions'], '/v1/messages/count_tokens')).toThrow(expect.objectContaining({ code: 'route_not_allowed' }));
   });
 
   it('enforced parameters must be present, top level or dotted', () => {
@@ -69,6 +78,9 @@ describe('request policy', () => {
     expect(() => checkEnforcedParams(body, ['user', 'metadata.generation_name'], [])).not.toThrow();
     expect(() => checkEnforcedParams({ user: '' }, ['user'], [])).toThrow(expect.objectContaining({ status: 400, param: 'user', message: expect.stringMatching(/This API key requires it/) }));
     expect(() => checkEnforcedParams({ metadata: {} }, [], ['metadata.trace_id'])).toThrow(/This gateway requires it/);
+    // `user` is the end user, however the protocol names it (`safety_identifier`, Anthropic's `metadata.user_id`).
+    expect(() => checkEnforcedParams({ metadata: { user_id: 'u-7' } }, ['user'], [], 'u-7')).not.toThrow();
+    expect(() => checkEnforcedParams({}, ['user'], [], null)).toThrow(/'metadata\.user_id' in Anthropic's/);
   });
 });
 
@@ -82,6 +94,13 @@ describe('attribution', () => {
     expect('metadata' in only).toBe(false);
     const none = { model: 'm' };
     expect(takeAttribution(none)).toEqual({ tags: [], metadata: {} });
+    // Anthropic refuses any metadata field but user_id: the others are recorded, and only user_id goes on.
+    const anthropic: Record<string, unknown> = { metadata: { user_id: 'u', generation_name: 'nightly', tags: ['t'] } };
+    expect(takeAttribution(anthropic, new Set(['user_id']))).toEqual({ tags: ['t'], metadata: { user_id: 'u', generation_name: 'nightly' } });
+    expect(anthropic.metadata).toEqual({ user_id: 'u' });
+    const nothingKept: Record<string, unknown> = { metadata: { generation_name: 'nightly' } };
+    takeAttribution(nothingKept, new Set(['user_id']));
+    expect('metadata' in nothingKept).toBe(false);
   });
 });
 
@@ -105,6 +124,16 @@ describe('gate answers', () => {
     const error = refusalError({ kind: 'tpm', subject: tpm, limit: '1000', retryAfterSeconds: null }, { ...input, subjects: [tpm], reserveTokens: 4_096 });
     expect(error).toMatchObject({ status: 429, code: 'rate_limit_exceeded', message: expect.stringMatching(/^Request too large for team 'Research': it reserves 4096 tokens .* more than the limit of 1000 tokens per minute/) });
     expect(error.headers['retry-after']).toBeUndefined();
+    // The SDKs read this before the status: they stop instead of retrying what can never be admitted.
+    expect(error.headers['x-should-retry']).toBe('false');
+    // A limit that clears in time says when, and leaves retrying to the client.
+    const wait = refusalError({ kind: 'tpm', subject: tpm, limit: '1000', retryAfterSeconds: 12 }, { ...input, subjects: [tpm], reserveTokens: 400 });
+    expect(wait.headers).toMatchObject({ 'retry-after': '12' });
+    expect(wait.headers['x-should-retry']).toBeUndefined();
+  });
+
+  it('a fail-closed refusal while Redis is away asks for a retry in a second', () => {
+    expect(errors.limitsUnavailable()).toMatchObject({ status: 503, code: 'limits_unavailable', headers: { 'retry-after': '1' } });
   });
 
   it('reports the tightest windows as OpenAI rate-limit headers', () => {
@@ -119,3 +148,24 @@ describe('gate answers', () => {
     expect(nanosToUsd(1_500_000_000n)).toBe('1.50');
   });
 });
+
+describe('the prompt estimate reserved against token limits and budgets', () => {
+  it('counts text by its UTF-8 bytes, numbers (token ids) one each, and inline media at an image', () => {
+    expect(roughBodyTokens({ messages: [{ role: 'user', content: 'a'.repeat(400) }] })).toBe(101);
+    // A tool result of minified JSON has no space in it, but is text: about its length / 4, not an image's 85 tokens.
+    const rows = JSON.stringify(Array.from({ length: 2_000 }, (_, i) => ({ id: i, name: `row-${i}`, ok: true })));
+    expect(rows.length).toBeGreaterThan(40_000);
+    expect(roughBodyTokens({ messages: [{ role: 'tool', tool_call_id: 'c1', content: rows }] })).toBeGreaterThan(rows.length / 4);
+    // Chinese: three bytes a character, most of a token each (four characters a token would be a quarter of it).
+    const chinese = '我们的网关在每个请求上都计算令牌'.repeat(400);
+    expect(roughBodyTokens({ messages: [{ role: 'user', content: chinese }] })).toBeGreaterThanOrEqual(chinese.length * 0.75);
+    // Token ids: embeddings' input and legacy completions' prompt.
+    expect(roughBodyTokens({ input: [Array.from({ length: 8_000 }, (_, i) => i)] })).toBeGreaterThanOrEqual(8_000);
+    expect(roughBodyTokens({ prompt: [1, 2, 3, 4] })).toBe(4);
+    // Base64 media, as a data: URL or Anthropic's bare `source.data`: an image each, however long (plus the part's type words).
+    const image = Buffer.alloc(60_000, 7).toString('base64');
+    expect(roughBodyTokens({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${image}` } }] }] })).toBe(85 + 4);
+    expect(roughBodyTokens({ messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: image } }] }] })).toBe(85 + 6);
+  });
+});
+

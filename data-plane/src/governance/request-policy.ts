@@ -48,12 +48,21 @@ export class IpAllowList {
   }
 }
 
-/** `::ffff:10.0.0.1` (an IPv4 client on a dual-stack socket) is 10.0.0.1. */
+/**
+ * An IPv4 client on a dual-stack socket is its IPv4 address: `::ffff:10.0.0.1`, and the full hexadecimal form uWS
+ * reports (`0000:0000:0000:0000:0000:ffff:7f00:0001`), are 10.0.0.1 and 127.0.0.1.
+ */
 export function normaliseIp(ip: string): string {
   const lower = ip.toLowerCase();
   if (lower.startsWith('::ffff:') && lower.includes('.')) return lower.slice(7);
-  return lower;
+  const mapped = V4_MAPPED_HEX.exec(lower);
+  if (mapped === null) return lower;
+  const high = parseInt(mapped[1]!, 16);
+  const low = parseInt(mapped[2]!, 16);
+  return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
 }
+
+const V4_MAPPED_HEX = /^(?:(?:0{1,4}:){5}|::)ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/;
 
 export function checkIp(ip: string, keyList: IpAllowList | null, gatewayList: IpAllowList | null): void {
   if (gatewayList !== null && !gatewayList.allows(ip)) throw errors.ipNotAllowed(normaliseIp(ip), 'gateway');
@@ -67,9 +76,11 @@ export function checkIp(ip: string, keyList: IpAllowList | null, gatewayList: Ip
 export function checkRoute(allowed: readonly string[], path: string): void {
   if (allowed.length === 0) return;
   const route = withoutV1(path);
+  // Counting a Messages request's tokens is part of the Messages API (Claude Code calls both): `/v1/messages` allows it.
+  const parent = route === '/messages/count_tokens' ? '/messages' : null;
   for (const entry of allowed) {
     const rule = withoutV1(entry.trim());
-    if (rule.endsWith('*') ? route.startsWith(rule.slice(0, -1)) : route === rule) return;
+    if (rule.endsWith('*') ? route.startsWith(rule.slice(0, -1)) : route === rule || parent === rule) return;
   }
   throw errors.routeNotAllowed(path);
 }
@@ -82,11 +93,14 @@ function withoutV1(path: string): string {
 
 /**
  * Parameters that must be present on every request: a top-level field (`user`) or a dotted path into the body
- * (`metadata.generation_name`). Present means not null and not an empty string.
+ * (`metadata.generation_name`). Present means not null and not an empty string. `user` stands for the end user,
+ * which each protocol names its own way (OpenAI's `safety_identifier`, Anthropic's `metadata.user_id`): `endUser`
+ * is the one the request names, if any.
  */
-export function checkEnforcedParams(body: Record<string, unknown>, keyParams: readonly string[], gatewayParams: readonly string[]): void {
-  for (const param of gatewayParams) if (!present(body, param)) throw errors.enforcedParamMissing(param, 'gateway');
-  for (const param of keyParams) if (!present(body, param)) throw errors.enforcedParamMissing(param, 'key');
+export function checkEnforcedParams(body: Record<string, unknown>, keyParams: readonly string[], gatewayParams: readonly string[], endUser: string | null = null): void {
+  const has = (param: string) => (param === 'user' && endUser !== null && endUser !== '') || present(body, param);
+  for (const param of gatewayParams) if (!has(param)) throw errors.enforcedParamMissing(param, 'gateway');
+  for (const param of keyParams) if (!has(param)) throw errors.enforcedParamMissing(param, 'key');
 }
 
 function present(body: Record<string, unknown>, path: string): boolean {

@@ -86,21 +86,23 @@ export const errors = {
       400,
       'invalid_request_error',
       'missing_required_parameter',
-      `Missing required parameter: '${param}'. ${scope === 'key' ? 'This API key' : 'This gateway'} requires it on every request.`,
+      `Missing required parameter: '${param}'. ${scope === 'key' ? 'This API key' : 'This gateway'} requires it on every request.${param === 'user' ? " (The end user: 'user' or 'safety_identifier' in OpenAI's APIs, 'metadata.user_id' in Anthropic's.)" : ''}`,
       param,
     ),
   endUserBlocked: (user: string) =>
     new HttpError(403, 'invalid_request_error', 'end_user_blocked', `The end user '${user}' has been blocked.`, 'user'),
   /** A rate limit was hit: 429 naming the limit, with `retry-after` unless no wait can help (null). */
+  /**
+   * A rate limit refused the request: 429 with `retry-after` (seconds) when waiting helps; without one (a request
+   * larger than the limit itself) `x-should-retry: false`, so the OpenAI and Anthropic SDKs (and Claude Code, which
+   * retries a 429 ten times) fail at once instead of retrying what can never be admitted.
+   */
   rateLimited: (message: string, code: 'rate_limit_exceeded' | 'parallel_request_limit_exceeded', retryAfterSeconds: number | null) => {
     const error = new HttpError(429, 'rate_limit_error', code, message);
     if (retryAfterSeconds !== null) error.headers['retry-after'] = String(retryAfterSeconds);
+    else error.headers['x-should-retry'] = 'false';
     return error;
   },
-  /**
-   * A hard budget is spent. 429 like OpenAI's `insufficient_quota` (the request may succeed later, when the period
-   * resets: `retry-after` says when, if it ever does), with the type clients and dashboards filter on.
-   */
   /**
    * A spent budget: 429 with the period's end as `retry-after` when it has one, and `x-should-retry: false`, which
    * the official OpenAI and Anthropic SDKs read before the status: retrying before an admin acts or the period ends
@@ -132,7 +134,11 @@ export const errors = {
    */
   responsesWebSocket: () =>
     new HttpError(426, 'invalid_request_error', 'websocket_not_supported', 'Tollgate serves the Responses API over HTTP: send POST /v1/responses (stream: true for its events).'),
-  limitsUnavailable: () =>
-    new HttpError(503, 'api_error', 'limits_unavailable', 'The gateway cannot check rate limits and budgets right now (its Redis is unreachable); retry shortly.'),
+  /** Fail-closed during a Redis outage: 503, retry in a second (the limiter reconnects on its own). */
+  limitsUnavailable: () => {
+    const error = new HttpError(503, 'api_error', 'limits_unavailable', 'The gateway cannot check rate limits and budgets right now (its Redis is unreachable); retry shortly.');
+    error.headers['retry-after'] = '1';
+    return error;
+  },
   internal: () => new HttpError(500, 'api_error', 'internal_error', 'The gateway failed to handle the request.'),
 } as const;

@@ -213,8 +213,13 @@ describe.each(backends)('$name', ({ create }) => {
       expect(refusalOf(await l.admit(admitInput([inPeriod('a', 900n)], { reserveNanos: reserve })))).toMatchObject({ kind: 'budget', spentNanos: 1_000n });
       // The next period: a fresh counter, at its own seed.
       expect((await l.admit(admitInput([inPeriod('b', 0n)], { reserveNanos: reserve }))).ok).toBe(true);
-      // A seed that changes later (the control plane's figure moved on) does not reset a counter that exists.
-      expect(refusalOf(await l.admit(admitInput([inPeriod('b', 950n)], { reserveNanos: 901n })))).toMatchObject({ spentNanos: 100n });
+      // A seed behind the counter (the control plane has not yet counted what this counter has) changes nothing.
+      expect(refusalOf(await l.admit(admitInput([inPeriod('b', 50n)], { reserveNanos: 901n })))).toMatchObject({ spentNanos: 100n });
+      // One ahead of it is spend the counter never saw (settled by a data plane counting on its own while Redis was
+      // away): the counter catches up, and keeps it.
+      expect(refusalOf(await l.admit(admitInput([inPeriod('b', 950n)], { reserveNanos: 51n })))).toMatchObject({ spentNanos: 950n });
+      expect((await l.admit(admitInput([inPeriod('b', 0n)], { reserveNanos: 50n }))).ok).toBe(true);
+      expect(refusalOf(await l.admit(admitInput([inPeriod('b', 0n)], { reserveNanos: 1n })))).toMatchObject({ spentNanos: 1_000n });
     });
 
     it('refuses for good when a budget that never resets is spent', async () => {

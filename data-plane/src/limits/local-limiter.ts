@@ -86,7 +86,11 @@ export class LocalLimiter implements LimiterBackend {
       const budget = subject.budget;
       if (budget?.maxNanos != null) {
         const budgetKey = `${key}:budget:${budget.periodId}`;
-        const spent = this.budgets.get(budgetKey)?.spent ?? budget.seedNanos;
+        const counter = this.budgets.get(budgetKey);
+        // The control plane has counted spend this counter never saw (settled elsewhere: by another data plane, or
+        // through Redis before an outage made this one count on its own): it catches up. Otherwise it is ahead.
+        if (counter !== undefined && budget.seedNanos > counter.spent) counter.spent = budget.seedNanos;
+        const spent = counter?.spent ?? budget.seedNanos;
         if (spent + input.reserveNanos > budget.maxNanos) {
           const retryMs = budget.periodEndMs === null ? null : Math.max(1, budget.periodEndMs - now);
           refuse({ subject, kind: 'budget', retryMs, spentNanos: spent });

@@ -295,6 +295,13 @@ local function admit_one()
         counted = redis.call('GET', KEYS[k])
         budgets[KEYS[k]] = counted
       end
+      -- Spend the control plane has counted that this counter never saw (settled by data planes counting on their own
+      -- while Redis was out of reach, or before a flushed counter was made again): the counter catches up. It holds
+      -- everything settled since it was made, on top of the spend counted then, so otherwise it is ahead.
+      if counted and tonumber(seed) > tonumber(counted) then
+        counted = redis.call('INCRBY', KEYS[k], int(tonumber(seed) - tonumber(counted)))
+        budgets[KEYS[k]] = counted
+      end
       local spent = counted or seed
       if tonumber(spent) + cost_nanos > max then
         refuse(s, 4, period_end and math.max(period_end - now, 1) or -1, type(spent) == 'number' and int(spent) or spent)

@@ -5,7 +5,7 @@ import { estimatePromptTokens } from '../providers/token-estimate.js';
 import type { InboundProtocol } from '../canonical/request.js';
 import type { ParsedInbound, Surface } from '../surfaces/types.js';
 import { UsageRecorder, type UsageOutcome } from '../usage/recorder.js';
-import { admitGoverned, checkAccess, maxOutputTokens, requestTags, roughBodyTokens, settleGoverned } from '../governance/govern.js';
+import { admitFallbackModel, admitGoverned, type AdmitOptions, checkAccess, maxOutputTokens, requestTags, roughBodyTokens, settleGoverned, settleUnused } from '../governance/govern.js';
 import type { ModelGroup, RuntimeKey, RuntimeModel } from '../config/runtime.js';
 import { routeRequest, takeRequestFallbacks } from '../routing/route.js';
 import type { RouteRequest } from '../routing/router.js';
@@ -47,6 +47,8 @@ import { streamResponse } from './stream-response.js';
 export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, ex: Exchange, head: RequestHead, surface: Surface<P>): Promise<void> {
   let usage: UsageRecorder | undefined;
   let ticket: Ticket | null = null;
+  /** The per-model limits on the key of the fallback model being tried, when it has any (`admitFallbackModel`). */
+  let fallbackTicket: Ticket | null = null;
   let parsed: P | undefined;
   try {
     const config = requireConfig(deps.config, ex);
@@ -62,16 +64,31 @@ export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, 
     const group = await stickToStoredResponse(deps, key, surface.protocol, parsed, resolveGroup(config, key, parsed.model));
     usage.useModel(group.deployments[0]!);
     const fallbacks = takeRequestFallbacks(parsed.body);
-    ticket = await admitGoverned(deps.governance, ex, config, key, parsed, group.deployments[0]!, usage);
+    ticket = await admitGoverned(deps.governance, ex, config, key, parsed, group.deployments[0]!, usage, surface.protocol === 'anthropic-messages' ? ANTHROPIC_ADMIT : undefined);
 
-    const routed = { config, key, ex, usage, group, fallbacks, request: routeInfo(deps, key, parsed, usage, group) };
     const request = parsed;
+    // Only a key with per-model limits has a fallback's own to admit.
+    const enterFallback = key.settings.modelLimits === undefined ? undefined : async (next: ModelGroup): Promise<boolean> => {
+      try {
+        const admitted = await admitFallbackModel(deps.governance, ex, key, request, next.name, next.deployments[0]!);
+        // The fallback before it failed before any output: its per-model reservation is released.
+        if (fallbackTicket !== null) settleUnused(deps.governance, fallbackTicket);
+        fallbackTicket = admitted;
+        return true;
+      } catch (err) {
+        if (err instanceof HttpError && err.status === 429) return false;
+        throw err;
+      }
+    };
+    const routed = { config, key, ex, usage, group, fallbacks, request: routeInfo(deps, key, parsed, usage, group), enterFallback };
     await routeRequest(deps.router, routed, (model) => answer(deps, ex, surface, request, model, usage!));
     if (ticket !== null) settleGoverned(deps.governance, ticket, usage);
+    if (fallbackTicket !== null) settleGoverned(deps.governance, fallbackTicket, usage);
   } catch (err) {
     fail(deps, ex, err, usage, surface, parsed);
     // Whatever the request used before it failed (nothing, if it never reached the upstream) replaces its reservation.
     if (ticket !== null && usage !== undefined) settleGoverned(deps.governance, ticket, usage);
+    if (fallbackTicket !== null && usage !== undefined) settleGoverned(deps.governance, fallbackTicket, usage);
   }
 }
 
@@ -136,6 +153,9 @@ function routeInfo(deps: PipelineDeps, key: RuntimeKey, parsed: ParsedInbound, u
 }
 
 const NO_TAGS: ReadonlySet<string> = new Set();
+
+/** Anthropic takes only `user_id` in a request's `metadata` (400 for any other field). */
+const ANTHROPIC_ADMIT: AdmitOptions = { upstreamMetadata: new Set(['user_id']) };
 
 /**
  * The one place a failed request turns into a response and, when attributable, a usage event. A stream already

@@ -32,6 +32,11 @@ export interface RoutedRequest {
   readonly request: RouteRequest;
   /** Per-request fallbacks (the body's `fallbacks`), tried when the config names none for the failure. */
   readonly fallbacks: readonly string[];
+  /**
+   * Called before falling back to a model: false when the key's own limit on that model refuses it (the model is
+   * then skipped, as one the key may not use). Absent: every fallback may be entered.
+   */
+  readonly enterFallback?: (group: ModelGroup) => Promise<boolean>;
 }
 
 interface GroupFailure {
@@ -61,14 +66,21 @@ export async function routeRequest(router: Router, routed: RoutedRequest, attemp
   const settings = config.router;
   const requested = routed.group.name;
   const visited = new Set<string>([requested]);
+  /** The models attempted, for the error when none answered (not those skipped: the key may not know of them). */
+  const tried = [requested];
   let group = routed.group;
   const attempts = { count: 0 };
   for (;;) {
     const failure = await attemptGroup(router, routed, group, settings, attempt, attempts);
     if (failure === null) return;
-    const next = nextFallback(routed, settings, failure.kind, requested, visited);
-    if (next === null) throw describe(failure, group, visited, attempts.count);
-    visited.add(next.name);
+    let next = nextFallback(routed, settings, failure.kind, requested, visited);
+    while (next !== null) {
+      visited.add(next.name);
+      if (routed.enterFallback === undefined || (await routed.enterFallback(next))) break;
+      next = nextFallback(routed, settings, failure.kind, requested, visited);
+    }
+    if (next === null) throw describe(failure, group, tried, attempts.count);
+    tried.push(next.name);
     group = next;
     if (ex.aborted) throw new ClientGoneError();
   }
@@ -220,11 +232,11 @@ function coolingDownError(err: HttpError, group: ModelGroup): HttpError {
 }
 
 /** The error the client gets when nothing worked: the last failure, with the models tried when there were several. */
-function describe(failure: GroupFailure, group: ModelGroup, visited: ReadonlySet<string>, attempts: number): HttpError {
+function describe(failure: GroupFailure, group: ModelGroup, tried: readonly string[], attempts: number): HttpError {
   const { error } = failure;
-  if (visited.size === 1) return attempts <= 1 ? error : withMessage(error, `${error.message} (${attempts} attempts on '${group.name}')`);
-  const models = [...visited].map((name) => `'${name}'`).join(', ');
-  return withMessage(error, `${error.message} (after ${attempts} attempt${attempts === 1 ? '' : 's'}; models considered: ${models}; last tried: '${group.name}')`);
+  if (tried.length === 1) return attempts <= 1 ? error : withMessage(error, `${error.message} (${attempts} attempts on '${group.name}')`);
+  const models = tried.map((name) => `'${name}'`).join(', ');
+  return withMessage(error, `${error.message} (after ${attempts} attempt${attempts === 1 ? '' : 's'}; models tried: ${models}; last tried: '${group.name}')`);
 }
 
 function withMessage(err: HttpError, message: string): HttpError {

@@ -34,6 +34,7 @@ export interface MessagesBody {
   readonly top_p?: unknown;
   readonly top_k?: unknown;
   readonly stop_sequences?: unknown;
+  readonly metadata?: unknown;
 }
 
 export interface RequestProblem {
@@ -46,6 +47,11 @@ export function checkMessagesRequest(body: MessagesBody, countTokens: boolean): 
   if (!countTokens) {
     if (body.max_tokens === undefined) return { message: 'max_tokens: Field required' };
     if (!Number.isInteger(body.max_tokens) || (body.max_tokens as number) < 0) return { message: 'max_tokens: Input should be a valid integer greater than or equal to 0' };
+  }
+  // Anthropic's metadata takes `user_id` alone; any other field is refused.
+  if (body.metadata !== undefined && body.metadata !== null && typeof body.metadata === 'object') {
+    const extra = Object.keys(body.metadata).find((name) => name !== 'user_id');
+    if (extra !== undefined) return { message: `metadata.${extra}: Extra inputs are not permitted` };
   }
   if (!Array.isArray(body.messages)) return { message: 'messages: Field required' };
   const messages = body.messages as MessageParam[];

@@ -1,6 +1,7 @@
 import { ClientGoneError, type Exchange } from '../../http/exchange.js';
 import { errors, HttpError } from '../../http/errors.js';
 import type { RequestHead } from '../../http/request-head.js';
+import { checkAccess } from '../../governance/govern.js';
 import { authenticate } from '../../pipeline/authenticate.js';
 import type { PipelineDeps } from '../../pipeline/context.js';
 import { requireConfig } from '../../pipeline/require-config.js';
@@ -28,6 +29,8 @@ export async function countMessageTokens(deps: PipelineDeps, ex: Exchange, head:
     const config = requireConfig(deps.config, ex);
     // Before the body, as in `runInference`: an unauthenticated client cannot make the gateway buffer a body.
     const key = authenticate(config, anthropicCredential(head), Date.now());
+    // The key's allowed routes and addresses hold here too: a count is a call on the provider, with its credentials.
+    checkAccess(deps.governance, ex, head, key);
     const parsed = parseMessagesRequest(await ex.readBody(deps.maxBodyBytes, head.contentLength), { requireMaxTokens: false, anthropicBeta: head.anthropicBeta });
     const model = resolveModel(config, key, parsed.model);
     const provider = deps.providers.get(model.provider);

@@ -47,7 +47,7 @@ export async function runEmbeddings(deps: PipelineDeps, ex: Exchange, head: Requ
 
     const group = resolveGroup(config, key, parsed.model);
     usage.useModel(group.deployments[0]!);
-    ticket = await admitGoverned(deps.governance, ex, config, key, parsed, group.deployments[0]!, usage);
+    ticket = await admitGoverned(deps.governance, ex, config, key, parsed, group.deployments[0]!, usage, { generates: false });
 
     const request = { stream: false, promptTokens: null, outputTokens: 0, tags: group.tagged ? requestTags(key, usage.tags) : new Set<string>() };
     await routeRequest(deps.router, { config, key, ex, usage, group, request, fallbacks: [] }, async (model) => {
