@@ -75,8 +75,13 @@ export function refusalError(refusal: Refusal, input: AdmitInput): HttpError {
   }
 }
 
+/**
+ * The refusal's words. A tag's or an end user's spend is left out: any key may name a tag or an end user in its
+ * requests, and what another team has spent under them is not its business.
+ */
 function budgetMessage(subject: LimitSubject, refusal: Refusal): string {
-  const spent = refusal.spentNanos !== undefined ? `spent $${nanosToUsd(refusal.spentNanos)} of $${refusal.limit}` : `budget $${refusal.limit}`;
+  const shared = subject.kind === 'tag' || subject.kind === 'end_user';
+  const spent = refusal.spentNanos !== undefined && !shared ? `spent $${nanosToUsd(refusal.spentNanos)} of $${refusal.limit}` : `budget $${refusal.limit}`;
   const end = subject.budget?.periodEndMs;
   const when = end != null ? `; the budget resets at ${new Date(end).toISOString()}` : '';
   return `Budget exceeded for ${subject.label}: ${spent}${when}.`;

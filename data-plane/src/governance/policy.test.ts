@@ -117,6 +117,10 @@ describe('gate answers', () => {
       input,
     );
     expect(budget).toMatchObject({ status: 429, type: 'budget_exceeded', message: "Budget exceeded for team 'Research': spent $9.995 of $10; the budget resets at 2026-12-01T00:00:00.000Z." });
+    // Any key may name a tag: what others spent under it is not told.
+    const tag: LimitSubject = { ...subject, kind: 'tag', label: "tag 'campaign-x'", budget: { maxNanos: 10_000_000_000n, periodId: 'p', periodEndMs: null, seedNanos: 0n } };
+    const tagged = refusalError({ kind: 'budget', subject: tag, limit: '10', retryAfterSeconds: null, spentNanos: 9_995_000_000n }, { ...input, subjects: [tag] });
+    expect(tagged.message).toBe("Budget exceeded for tag 'campaign-x': budget $10.");
   });
 
   it('a token reservation larger than the limit itself is refused without retry-after: waiting cannot help', () => {
