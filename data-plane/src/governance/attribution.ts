@@ -55,6 +55,14 @@ export function takeAttribution(body: Record<string, unknown>, upstream?: Readon
   };
 }
 
+/**
+ * The body's tags and those of the `x-tollgate-tags` header (comma-separated), once each, under the same caps: a
+ * client that cannot tag its body (Claude Code, Codex) tags its requests through its configured headers.
+ */
+export function withHeaderTags(own: readonly string[], header: string): readonly string[] {
+  return readTags([...own, ...header.split(',').map((tag) => tag.trim())]);
+}
+
 function readTags(raw: unknown): readonly string[] {
   if (!Array.isArray(raw)) return typeof raw === 'string' && raw !== '' ? [raw] : [];
   const tags: string[] = [];

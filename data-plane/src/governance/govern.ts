@@ -7,7 +7,7 @@ import type { LimitSubject, Ticket } from '../limits/types.js';
 import type { ParsedInbound } from '../surfaces/types.js';
 import { deploymentPrice } from '../usage/cost.js';
 import type { UsageRecorder } from '../usage/recorder.js';
-import { takeAttribution } from './attribution.js';
+import { takeAttribution, withHeaderTags } from './attribution.js';
 import { admitRequest, type GateLimiter } from './gate.js';
 import { checkEnforcedParams, checkIp, checkRoute, IpAllowList } from './request-policy.js';
 import { SubjectList } from './subjects.js';
@@ -65,6 +65,8 @@ export interface AdmitOptions {
   readonly generates?: boolean;
   /** The `metadata` fields the protocol's providers accept (Anthropic's: `user_id`); absent: any. */
   readonly upstreamMetadata?: ReadonlySet<string>;
+  /** The request's `x-tollgate-tags` header, added to the body's tags. */
+  readonly headerTags?: string;
 }
 
 /**
@@ -87,7 +89,8 @@ export async function admitGoverned(
   const s = key.settings;
   checkEnforcedParams(parsed.body, s.enforcedParams ?? [], gov.enforcedParams, parsed.user);
   const attribution = takeAttribution(parsed.body, options.upstreamMetadata);
-  usage.tags = attribution.tags;
+  const tags = options.headerTags ? withHeaderTags(attribution.tags, options.headerTags) : attribution.tags;
+  usage.tags = tags;
   usage.metadata = attribution.metadata;
 
   const endUser = parsed.user === null ? undefined : config.endUsersByExternalId.get(parsed.user);
@@ -103,7 +106,7 @@ export async function admitGoverned(
   if (key.org) list.add('org', key.org.id, key.org, 'organization', key.org.name);
   if (endUser) list.add('end_user', endUser.id, endUser, 'end user', endUser.externalId);
   if (config.tagsByName.size > 0) {
-    for (const name of requestTags(key, attribution.tags)) {
+    for (const name of requestTags(key, tags)) {
       const tag = config.tagsByName.get(name);
       if (tag !== undefined) list.add('tag', tag.id, tag, 'tag', tag.name);
     }

@@ -283,6 +283,28 @@ describe('governance on one data plane (in-process counters)', () => {
     expect((await chat(K.plain, { model: 'nothing-here' })).status).toBe(404);
   });
 
+  it('takes tags and the end user from headers, for clients that cannot change the body (Claude Code, Codex)', async () => {
+    const send = (path: string, headers: Record<string, string>, body: Record<string, unknown>) =>
+      fetch(`${t.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const claudeCode = (headers: Record<string, string>) =>
+      send('/v1/messages', { 'x-api-key': K.plain, 'anthropic-version': '2023-06-01', ...headers }, { model: 'mock-gpt', max_tokens: 50, messages: [{ role: 'user', content: 'hello' }], metadata: { user_id: 'user_abc_account__session_1' } });
+    // The header's end user, not Claude Code's session id, is the one governed: blocked here.
+    const blocked = await claudeCode({ 'x-tollgate-end-user': 'banned-customer' });
+    expect(blocked.status).toBe(403);
+    expect(await blocked.json()).toMatchObject({ type: 'error', error: { type: 'permission_error', message: "The end user 'banned-customer' has been blocked." } });
+    // Header tags count against tag budgets like the body's.
+    const tagged = await send('/v1/chat/completions', { authorization: `Bearer ${K.plain}`, 'x-tollgate-tags': ' feature-b , campaign-x' }, { model: 'mock-gpt', messages: [{ role: 'user', content: 'hi' }] });
+    expect(tagged.status).toBe(429);
+    expect(await tagged.json()).toMatchObject({ error: { type: 'budget_exceeded', message: expect.stringMatching(/tag 'campaign-x'/) } });
+    // And are recorded with the body's, once each; the end user too.
+    const ok = await claudeCode({ 'x-tollgate-tags': 'feature-b,feature-c,feature-b', 'x-tollgate-end-user': 'alice' });
+    expect(ok.status).toBe(200);
+    const event = await waitFor(() => t.cp.received.find((e) => e.requestId === ok.headers.get('x-request-id')), 'the usage event', 2_000);
+    expect(event).toMatchObject({ tags: ['feature-b', 'feature-c'], endUser: 'alice' });
+    const embedded = await send('/v1/embeddings', { authorization: `Bearer ${K.plain}`, 'x-tollgate-end-user': 'banned-customer' }, { model: 'mock-gpt', input: 'vector me' });
+    expect(embedded.status).toBe(403);
+  });
+
   it("records the request's tags and spend-log metadata on its usage event", async () => {
     const answer = await chat(K.plain, { metadata: { tags: ['feature-a', 'batch'], spend_logs_metadata: { ticket: 'T-9' }, generation_name: 'gen' } });
     expect(answer.status).toBe(200);

@@ -19,6 +19,12 @@ export interface RequestHead {
   readonly query: string;
   /** Declared Content-Length, or null when absent (chunked) or unparsable. */
   readonly contentLength: number | null;
+  /**
+   * Attribution a client sets in headers, where it cannot change the body (Claude Code's `ANTHROPIC_CUSTOM_HEADERS`,
+   * Codex's `http_headers`): `x-tollgate-tags` (comma-separated) and `x-tollgate-end-user` ('' when absent).
+   */
+  readonly tags: string;
+  readonly endUser: string;
 }
 
 export function readRequestHead(req: UwsRequest): RequestHead {
@@ -33,5 +39,7 @@ export function readRequestHead(req: UwsRequest): RequestHead {
     anthropicBeta: req.getHeader('anthropic-beta'),
     query: req.getQuery() ?? '',
     contentLength: Number.isSafeInteger(parsed) && parsed >= 0 ? parsed : null,
+    tags: req.getHeader('x-tollgate-tags'),
+    endUser: req.getHeader('x-tollgate-end-user'),
   };
 }

@@ -59,12 +59,17 @@ export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, 
     parsed = surface.parse(await ex.readBody(deps.maxBodyBytes, head.contentLength), head);
     usage.model = parsed.model;
     usage.stream = parsed.stream;
-    usage.endUser = parsed.user;
+    // The end user a client's configured header names (Claude Code's own `metadata.user_id` is a session id) first.
+    const endUser = head.endUser !== '' ? head.endUser : parsed.user;
+    usage.endUser = endUser;
 
     const group = await stickToStoredResponse(deps, key, surface.protocol, parsed, resolveGroup(config, key, parsed.model));
     usage.useModel(group.deployments[0]!);
     const fallbacks = takeRequestFallbacks(parsed.body);
-    ticket = await admitGoverned(deps.governance, ex, config, key, parsed, group.deployments[0]!, usage, surface.protocol === 'anthropic-messages' ? ANTHROPIC_ADMIT : undefined);
+    const governed = endUser === parsed.user ? parsed : { model: parsed.model, user: endUser, body: parsed.body };
+    const protocolOptions = surface.protocol === 'anthropic-messages' ? ANTHROPIC_ADMIT : undefined;
+    const options = head.tags === '' ? protocolOptions : { ...protocolOptions, headerTags: head.tags };
+    ticket = await admitGoverned(deps.governance, ex, config, key, governed, group.deployments[0]!, usage, options);
 
     const request = parsed;
     // Only a key with per-model limits has a fallback's own to admit.

@@ -43,11 +43,13 @@ export async function runEmbeddings(deps: PipelineDeps, ex: Exchange, head: Requ
 
     const parsed = parseEmbeddingsRequest(await ex.readBody(deps.maxBodyBytes, head.contentLength));
     usage.model = parsed.model;
-    usage.endUser = parsed.user;
+    const endUser = head.endUser !== '' ? head.endUser : parsed.user;
+    usage.endUser = endUser;
 
     const group = resolveGroup(config, key, parsed.model);
     usage.useModel(group.deployments[0]!);
-    ticket = await admitGoverned(deps.governance, ex, config, key, parsed, group.deployments[0]!, usage, { generates: false });
+    const governed = endUser === parsed.user ? parsed : { model: parsed.model, user: endUser, body: parsed.body };
+    ticket = await admitGoverned(deps.governance, ex, config, key, governed, group.deployments[0]!, usage, { generates: false, headerTags: head.tags });
 
     const request = { stream: false, promptTokens: null, outputTokens: 0, tags: group.tagged ? requestTags(key, usage.tags) : new Set<string>() };
     await routeRequest(deps.router, { config, key, ex, usage, group, request, fallbacks: [] }, async (model) => {
