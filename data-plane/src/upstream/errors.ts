@@ -32,11 +32,19 @@ const CONTEXT_LENGTH = [
   /exceeds? the (maximum|max) (number of )?tokens/i,
   /input token count.*exceeds/i,
   /exceed context limit/i,
+  // llama.cpp's server: "request (4390 tokens) exceeds the available context size (4096 tokens), try increasing it".
+  /exceeds? the available context size/i,
 ];
 
 export function isContextLengthMessage(message: string): boolean {
   return CONTEXT_LENGTH.some((re) => re.test(message));
 }
+
+/**
+ * Error types that say the prompt does not fit, whatever the wording or status: llama.cpp's server
+ * (ggml-org/llama.cpp#15780, which introduced it with code 500; later builds answer 400).
+ */
+const CONTEXT_LENGTH_TYPES: ReadonlySet<string> = new Set(['exceed_context_size_error']);
 
 /** `retry-after` (seconds or HTTP date) → whole seconds, or undefined. */
 export function parseRetryAfter(value: string | undefined | null): number | undefined {
@@ -61,6 +69,8 @@ export function upstreamHttpError(input: {
   status: number;
   message: string;
   code?: string | null;
+  /** The error's type as the provider named it, where its body has one (OpenAI's `error.type`). */
+  type?: string | null;
   retryAfter?: string | undefined | null;
   /** Provider-specific flags found by the adapter. */
   contentPolicy?: boolean;
@@ -72,8 +82,9 @@ export function upstreamHttpError(input: {
     return { ...base, status: 502, type: 'api_error', code: 'upstream_auth_failed' };
   }
   if (input.contentPolicy) return { ...base, status: 400, type: 'invalid_request_error', code: 'content_policy_violation' };
-  if (status === 400 || status === 413 || status === 422) {
-    if (isContextLengthMessage(message)) return { ...base, status: 400, type: 'invalid_request_error', code: 'context_length_exceeded' };
+  const contextType = input.type != null && CONTEXT_LENGTH_TYPES.has(input.type);
+  if (contextType || ((status === 400 || status === 413 || status === 422) && isContextLengthMessage(message))) {
+    return { ...base, status: 400, type: 'invalid_request_error', code: 'context_length_exceeded' };
   }
   if (status === 429) return { ...base, status: 429, type: 'rate_limit_error', code: input.code ?? 'rate_limit_exceeded' };
   if (status === 529 || status === 503) return { ...base, status: 503, type: 'overloaded_error', code: input.code ?? 'upstream_overloaded' };

@@ -250,6 +250,16 @@ describe('Azure OpenAI stand-in, judged by the AzureOpenAI client', () => {
     expect(usage.usage?.completion_tokens).toBeGreaterThan(0);
   });
 
+  it('refuses max_completion_tokens on an api-version older than 2024-09-01-preview, as Azure does, and takes max_tokens', async () => {
+    const old = new AzureOpenAI({ endpoint: standIn.url, apiKey: STAND_IN_API_KEY, apiVersion: '2024-06-01', deployment: 'my-gpt4o', maxRetries: 0 });
+    const messages = [{ role: 'user' as const, content: 'old version' }];
+    const error = await old.chat.completions.create({ model: 'gpt-4o', messages, max_completion_tokens: 50 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as APIError).message).toContain('Unrecognized request argument supplied: max_completion_tokens');
+    expect((await old.chat.completions.create({ model: 'gpt-4o', messages, max_tokens: 50 })).choices[0]!.message.content).toBe('Echo: old version');
+    expect((await client.chat.completions.create({ model: 'gpt-4o', messages, max_completion_tokens: 50 })).choices[0]!.message.content).toBe('Echo: old version');
+  });
+
   it('rejects a wrong api-key with 401', async () => {
     const wrong = new AzureOpenAI({ endpoint: standIn.url, apiKey: 'nope', apiVersion: '2024-10-21', deployment: 'd', maxRetries: 0 });
     const error = await wrong.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);

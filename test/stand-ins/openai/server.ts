@@ -162,11 +162,13 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
         return sendJson(res, 422, { object: 'error', message: { detail }, type: 'invalid_request_error', param: null, code: null });
       }
     }
-    if (target.deployment !== undefined && (body as { stream_options?: unknown } | undefined)?.stream_options !== undefined && !takesStreamOptions(url.searchParams.get('api-version')!)) {
-      // Azure's api-versions before 2024-09-01-preview know no stream_options and refuse the whole request.
+    const unknown = target.deployment !== undefined && !fromSeptember2024(url.searchParams.get('api-version')!) ? SEPTEMBER_2024_FIELDS.find((name) => (body as Record<string, unknown> | undefined)?.[name] !== undefined) : undefined;
+    if (unknown !== undefined) {
+      // Azure's api-versions before 2024-09-01-preview know neither stream_options nor max_completion_tokens, and
+      // refuse the whole request for either.
       return sendJson(res, 400, {
         error: {
-          message: 'Unrecognized request argument supplied: stream_options. Please contact us through an Azure support request at: https://go.microsoft.com/fwlink/?linkid=2213926 for further questions.',
+          message: `Unrecognized request argument supplied: ${unknown}. Please contact us through an Azure support request at: https://go.microsoft.com/fwlink/?linkid=2213926 for further questions.`,
           type: 'invalid_request_error',
           param: '',
           code: null,
@@ -222,8 +224,11 @@ function record(req: IncomingMessage, res: ServerResponse, url: URL, body: unkno
   };
 }
 
-/** Whether an Azure api-version takes `stream_options`: 2024-09-01-preview and later (a date), or a named version. */
-function takesStreamOptions(apiVersion: string): boolean {
+/** What Azure's chat and completions bodies know from api-version 2024-09-01-preview on (`fromSeptember2024`). */
+const SEPTEMBER_2024_FIELDS = ['stream_options', 'max_completion_tokens'] as const;
+
+/** Whether an Azure api-version is 2024-09-01-preview or later (a date), or a named version. */
+function fromSeptember2024(apiVersion: string): boolean {
   const date = /^\d{4}-\d{2}-\d{2}/.exec(apiVersion)?.[0];
   return date === undefined || date >= '2024-09-01';
 }

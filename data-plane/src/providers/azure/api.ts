@@ -53,14 +53,27 @@ function azureResponses(target: ProviderTarget, secrets: SecretResolver): Upstre
 }
 
 /**
- * Whether the deployment's api-version takes `stream_options` (`include_usage`: the usage chunk a stream ends with).
- * Azure added it in 2024-09-01-preview (GA in 2024-10-21); earlier versions, still common pins (2024-06-01,
- * 2024-02-01), answer 400 "Unrecognized request argument supplied: stream_options" to any request carrying it. A
- * version that is not a date is a newer named one (`preview`, `latest`).
+ * Whether the deployment's api-version knows what Azure added in 2024-09-01-preview (GA in 2024-10-21):
+ * `stream_options` (`include_usage`: the usage chunk a stream ends with) and `max_completion_tokens`. Earlier
+ * versions, still common pins (2024-06-01, 2024-02-01), answer 400 "Unrecognized request argument supplied:
+ * stream_options" (or `max_completion_tokens`) to any request carrying either. A version that is not a date is a
+ * newer named one (`preview`, `latest`, `v1`).
+ * @see https://learn.microsoft.com/en-us/azure/ai-services/openai/api-version-deprecation
  */
-export function azureTakesStreamOptions(target: ProviderTarget): boolean {
+function fromSeptember2024(target: ProviderTarget): boolean {
   const date = /^\d{4}-\d{2}-\d{2}/.exec(target.apiVersion ?? '')?.[0];
   return date === undefined || date >= '2024-09-01';
+}
+
+/** Whether the deployment's api-version takes `stream_options` (see `fromSeptember2024`). */
+export const azureTakesStreamOptions: (target: ProviderTarget) => boolean = fromSeptember2024;
+
+/**
+ * The output limit's name for the deployment's api-version: `max_completion_tokens`, as OpenAI's (reasoning models
+ * refuse `max_tokens`), but on versions from before it (see `fromSeptember2024`), which know only `max_tokens`.
+ */
+export function azureMaxTokensField(target: ProviderTarget): 'max_completion_tokens' | 'max_tokens' {
+  return fromSeptember2024(target) ? 'max_completion_tokens' : 'max_tokens';
 }
 
 export const azureEndpoints: OpenAiEndpoints = {

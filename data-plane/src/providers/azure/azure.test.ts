@@ -75,6 +75,19 @@ describe('azure provider against the Azure OpenAI stand-in', () => {
     }
   });
 
+  it('sends the output limit as max_tokens to an api-version older than max_completion_tokens (Azure would refuse the request)', async () => {
+    const limited: CanonicalRequest = { ...ask('limit'), maxOutputTokens: 64 };
+    const events = await collect(provider.chat(limited, call({ apiVersion: '2024-06-01' })));
+    expect(events.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'stop' } });
+    expect(standIn.requests.at(-1)!.body).toMatchObject({ max_tokens: 64 });
+    expect(standIn.requests.at(-1)!.body).not.toHaveProperty('max_completion_tokens');
+    for (const apiVersion of ['2024-09-01-preview', '2024-10-21', 'preview', 'latest']) {
+      await collect(provider.chat(limited, call({ apiVersion })));
+      expect(standIn.requests.at(-1)!.body).toMatchObject({ max_completion_tokens: 64 });
+      expect(standIn.requests.at(-1)!.body).not.toHaveProperty('max_tokens');
+    }
+  });
+
   it("maps Azure's 400 content_filter error to content_policy_violation", async () => {
     const [event] = await collect(provider.chat(ask(directive({ fault: { kind: 'http', status: 400, code: 'content_filter' } })), call()));
     expect(event).toMatchObject({ type: 'error', error: { status: 400, type: 'invalid_request_error', code: 'content_policy_violation', provider: 'azure', message: expect.stringContaining('content management policy') } });

@@ -8,12 +8,13 @@ export { openAiCompatibleChatUpstream, openAiCompatibleCompletionsUpstream } fro
  * The `openai_compatible` provider: the OpenAI adapter at a required `apiBase`, key optional. Differences from
  * OpenAI that matter: `max_tokens` (what vLLM, Ollama and LM Studio all know) instead of
  * `max_completion_tokens`, and `top_k` passed on. Reasoning arrives as `reasoning_content` (vLLM, DeepSeek) or
- * `reasoning` (Ollama, OpenRouter), and servers that send no usage in streams are handled by the shared mapping.
+ * `reasoning` (Ollama, OpenRouter), and goes back as `reasoning_content` on assistant turns that called tools
+ * (DeepSeek's thinking mode requires it); servers that send no usage in streams are handled by the shared mapping.
  */
 export function openAiCompatibleProvider(): Provider {
   return openAiProtocolProvider({
     kind: 'openai_compatible',
     endpoints: openAiCompatibleEndpoints,
-    request: { maxTokensField: 'max_tokens', topK: true },
+    request: { maxTokensField: 'max_tokens', topK: true, reasoningContent: true },
   });
 }

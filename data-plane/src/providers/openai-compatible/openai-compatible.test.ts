@@ -57,6 +57,22 @@ describe('openai_compatible provider against a key-less stand-in (local vLLM / O
     expect(standIn.requests.at(-1)!.headers.authorization).toBe(`Bearer ${STAND_IN_API_KEY}`);
   });
 
+  it("sends an assistant turn's reasoning back as reasoning_content when it called tools (DeepSeek's thinking mode needs it)", async () => {
+    const request = ask('q', {
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'weather?' }] },
+        { role: 'assistant', content: [{ type: 'reasoning', text: 'Call the tool.' }, { type: 'tool-call', id: 'c1', name: 'get_weather', arguments: '{}' }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c1', content: [{ type: 'text', text: 'sunny' }] }] },
+        { role: 'assistant', content: [{ type: 'reasoning', text: 'Done.' }, { type: 'text', text: 'Sunny.' }] },
+        { role: 'user', content: [{ type: 'text', text: 'thanks' }] },
+      ],
+    });
+    await collect(provider.chat(request, { target: target(standIn.url), signal: signal(), secrets }));
+    const messages = (standIn.requests.at(-1)!.body as { messages: unknown[] }).messages;
+    expect(messages[1]).toEqual({ role: 'assistant', content: null, reasoning_content: 'Call the tool.', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] });
+    expect(messages[3]).toEqual({ role: 'assistant', content: 'Sunny.' });
+  });
+
   it('maps reasoning_content deltas (vLLM, DeepSeek) to reasoning-delta', async () => {
     const events = await collect(provider.chat(ask(directive({ reasoning: 'Hmm, simple.', text: 'Yes.' })), { target: target(standIn.url), signal: signal(), secrets }));
     expect(events.filter((e) => e.type === 'reasoning-delta').map((e) => e.text).join('')).toBe('Hmm, simple.');
@@ -137,6 +153,65 @@ describe('openai_compatible provider against recorded upstream streams', () => {
     const body = JSON.stringify({ id: 'x1', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'whole' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1 } });
     const events = await replayed([], { body });
     expect(events.map((e) => e.type)).toEqual(['response-metadata', 'text-delta', 'finish']);
+  });
+
+  it('ollama-parallel-index0: calls of one batch all at index 0, each with its own id, stay separate calls (ollama/ollama#15457)', async () => {
+    const events = await replayed(fixture('ollama-parallel-index0'));
+    expect(events.filter((e) => e.type.startsWith('tool-call'))).toEqual([
+      { type: 'tool-call-start', index: 0, id: 'call_k3v9q2xa', name: 'file_write' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '{"content":"print(\\"hello\\")","filePath":"hello.py"}' },
+      { type: 'tool-call-end', index: 0 },
+      { type: 'tool-call-start', index: 1, id: 'call_p7w1m4zc', name: 'file_write' },
+      { type: 'tool-call-delta', index: 1, argumentsDelta: '{"content":"print(\\"world\\")","filePath":"world.py"}' },
+      { type: 'tool-call-end', index: 1 },
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool_calls' } });
+  });
+
+  it("mlx-tool-call: mlx_lm.server's finish_reason tool_call is a tool-calls finish", async () => {
+    const events = await replayed(fixture('mlx-tool-call'));
+    expect(events.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool_call' }, usage: { inputTokens: 160, outputTokens: 22 } });
+  });
+
+  it('vllm-abort: a stream its engine aborted (finish_reason abort, then usage and [DONE]) ends in an error, never a finish', async () => {
+    const events = await replayed(fixture('vllm-abort'));
+    expect(events.map((e) => e.type)).toEqual(['response-metadata', 'text-delta', 'error']);
+    expect(events.at(-1)).toMatchObject({ error: { status: 502, code: 'upstream_error', message: expect.stringContaining('aborted the answer (finish_reason abort)') } });
+  });
+
+  it('a finish_reason error without an error object (Mistral) ends in an error too', async () => {
+    const chunks = fixture('vllm-abort').map((line) => line.replace('"abort"', '"error"'));
+    const events = await replayed(chunks);
+    expect(events.at(-1)).toMatchObject({ type: 'error', error: { status: 502, message: expect.stringContaining('ended the answer with an error (finish_reason error)') } });
+  });
+
+  it("openrouter-midstream-error: the error's numeric code is its status (a 429 stays a rate limit)", async () => {
+    const events = await replayed(fixture('openrouter-midstream-error'));
+    expect(events.map((e) => e.type)).toEqual(['response-metadata', 'text-delta', 'error']);
+    expect(events.at(-1)).toMatchObject({ error: { status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded', message: 'openai_compatible: Provider returned error' } });
+    // vLLM's mid-stream error carries its HTTP status the same way: a prompt over the window is a 400 to fall back on.
+    const vllm = JSON.stringify({ error: { object: 'error', message: "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens", type: 'BadRequestError', param: null, code: 400 } });
+    await replay!.close();
+    const [first] = fixture('vllm-abort');
+    expect((await replayed([first!, vllm])).at(-1)).toMatchObject({ type: 'error', error: { status: 400, code: 'context_length_exceeded' } });
+  });
+
+  it("answers OpenRouter's 200 whose body is an error as that error, by its code, not as an unreadable response", async () => {
+    const body = JSON.stringify({ error: { code: 502, message: 'Provider disconnected', metadata: { provider_name: 'Together' } }, user_id: 'user_2x' });
+    const [event] = await replayed([], { body }, ask('q', { stream: false }));
+    expect(event).toMatchObject({ type: 'error', error: { status: 502, code: 'upstream_error', message: 'openai_compatible: Provider disconnected' } });
+    await replay!.close();
+    const limited = JSON.stringify({ error: { code: 429, message: 'Rate limit exceeded: free-models-per-min' } });
+    expect(await replayed([], { body: limited }, ask('q', { stream: false }))).toEqual([{ type: 'error', error: expect.objectContaining({ status: 429, type: 'rate_limit_error' }) }]);
+    // The error inside the choice, with finish_reason error: the same.
+    await replay!.close();
+    const inChoice = JSON.stringify({ id: 'gen-1', choices: [{ index: 0, message: { role: 'assistant', content: '' }, finish_reason: 'error', error: { code: 503, message: 'This model is currently experiencing high demand.' } }], usage: { prompt_tokens: 5, completion_tokens: 0 } });
+    expect(await replayed([], { body: inChoice }, ask('q', { stream: false }))).toEqual([{ type: 'error', error: expect.objectContaining({ status: 503, message: 'openai_compatible: This model is currently experiencing high demand.' }) }]);
+  });
+
+  it('xai-reasoning-usage: reasoning xAI counts beside completion_tokens (total = prompt + completion + reasoning) is billed as output', async () => {
+    const events = await replayed(fixture('xai-reasoning-usage'));
+    expect(events.at(-1)).toEqual({ type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage: { inputTokens: 12, outputTokens: 387, cacheReadTokens: 0, reasoningTokens: 386 } });
   });
 
   it("keeps a compatible server's own error message (Ollama's model-not-found)", async () => {

@@ -18,7 +18,8 @@ import { refusedStreamOptions, takesStreamOptions } from './stream-options.js';
 export interface OpenAiFlavour {
   readonly kind: ProviderKind;
   readonly endpoints: OpenAiEndpoints;
-  readonly request?: Partial<OpenAiRequestOptions>;
+  /** What differs in the body, for every deployment or by deployment (Azure's by api-version). */
+  readonly request?: Partial<OpenAiRequestOptions> | ((target: ProviderTarget) => Partial<OpenAiRequestOptions>);
   /** Recognises the provider's safety-system error bodies, mapped to `content_policy_violation`. */
   readonly contentPolicy?: ContentPolicyCheck;
   /**
@@ -29,10 +30,10 @@ export interface OpenAiFlavour {
 }
 
 export function openAiProtocolAdapter(flavour: OpenAiFlavour): ProviderAdapter<OpenAiChatBody> {
-  const requestOptions = { ...OPENAI_REQUEST_OPTIONS, ...flavour.request };
+  const requestOptions = requestOptionsOf(flavour.request);
   return {
     kind: flavour.kind,
-    translateRequest: (request, target) => translateRequest(request, target, requestOptions, takesStreamOptions(target, flavour.takesStreamOptions)),
+    translateRequest: (request, target) => translateRequest(request, target, requestOptions(target), takesStreamOptions(target, flavour.takesStreamOptions)),
     call: (wire, call) =>
       callChat(wire, call, {
         provider: flavour.kind,
@@ -42,6 +43,13 @@ export function openAiProtocolAdapter(flavour: OpenAiFlavour): ProviderAdapter<O
     embed: (request, call) => embed(flavour.kind, flavour.endpoints.embeddings(call.target, call.secrets), request, call),
     forward: openAiForward(flavour),
   };
+}
+
+/** A flavour's request options, by deployment; the same object for every one when they do not differ. */
+function requestOptionsOf(request: OpenAiFlavour['request']): (target: ProviderTarget) => OpenAiRequestOptions {
+  if (typeof request === 'function') return (target) => ({ ...OPENAI_REQUEST_OPTIONS, ...request(target) });
+  const options = { ...OPENAI_REQUEST_OPTIONS, ...request };
+  return () => options;
 }
 
 export function openAiProtocolProvider(flavour: OpenAiFlavour): Provider {

@@ -3,7 +3,7 @@ import { toProviderError } from '../../upstream/errors.js';
 import { parseSse } from '../../upstream/sse.js';
 import type { StreamEvent } from '../types.js';
 import { convertUsage } from './convert-usage.js';
-import { streamError } from './errors.js';
+import { finishError, streamError } from './errors.js';
 import { mapFinishReason } from './map-finish-reason.js';
 import { ToolCallSequencer } from './tool-call-sequencer.js';
 import { OpenAiChunk, type OpenAiUsage } from './wire.js';
@@ -14,8 +14,9 @@ import { OpenAiChunk, type OpenAiUsage } from './wire.js';
  * of the stream (`[DONE]`), because with `include_usage` the usage comes in a last chunk after `finish_reason`.
  *
  * Ending: `[DONE]` or a clean end of body after a `finish_reason` → `finish` (servers that skip `[DONE]` or the
- * usage chunk are tolerated; usage is then unknown, not zero). A body that breaks off, or ends cleanly without a
- * `finish_reason`, → `error`: a truncated answer must never look like a complete one.
+ * usage chunk are tolerated; usage is then unknown, not zero). A body that breaks off, ends cleanly without a
+ * `finish_reason`, or with one that says it failed (`abort`, `error`: see `mapFinishReason`) → `error`: a truncated
+ * answer must never look like a complete one.
  * @see https://platform.openai.com/docs/api-reference/chat-streaming
  */
 export async function* chatStreamEvents(provider: string, body: AsyncIterable<Uint8Array>, signal: AbortSignal): AsyncGenerator<StreamEvent> {
@@ -24,6 +25,8 @@ export async function* chatStreamEvents(provider: string, body: AsyncIterable<Ui
   let contentSent = false;
   let finishReason: string | undefined;
   let stopReason: string | number | null | undefined;
+  /** The error the finishing choice carried (OpenRouter's, with `finish_reason: "error"`). */
+  let choiceError: OpenAiChunk['error'];
   /** The index and id of the last tool call that came without an index. */
   let unindexed = 0;
   let unindexedId: string | undefined;
@@ -41,7 +44,7 @@ export async function* chatStreamEvents(provider: string, body: AsyncIterable<Ui
       }
       const data = chunk.data;
       if (data.error) {
-        yield { type: 'error', error: streamError(provider, typeof data.error === 'string' ? { message: data.error } : data.error) };
+        yield { type: 'error', error: streamError(provider, data.error) };
         return;
       }
       // Azure's first chunk carries only prompt_filter_results, with an empty id and model.
@@ -81,6 +84,7 @@ export async function* chatStreamEvents(provider: string, body: AsyncIterable<Ui
       if (choice.finish_reason) {
         finishReason = choice.finish_reason;
         stopReason = choice.stop_reason;
+        choiceError = choice.error;
       }
     }
   } catch (err) {
@@ -93,8 +97,13 @@ export async function* chatStreamEvents(provider: string, body: AsyncIterable<Ui
     yield { type: 'error', error: { status: 502, type: 'api_error', code: 'upstream_error', message: `${provider}: the stream ended before the response finished`, provider } };
     return;
   }
+  const finish = mapFinishReason(finishReason, stopReason, toolCalled);
+  if (finish.unified === 'error') {
+    yield { type: 'error', error: finishError(provider, finishReason, choiceError) };
+    return;
+  }
   yield* sequencer.flush();
-  yield { type: 'finish', finishReason: mapFinishReason(finishReason, stopReason, toolCalled), usage: convertUsage(usage) };
+  yield { type: 'finish', finishReason: finish, usage: convertUsage(usage) };
 }
 
 type ParsedChunk = { kind: 'ok'; data: OpenAiChunk } | { kind: 'invalid'; error: ProviderError };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DROP_HINT, parseDuration, parseErrorBody, retryAfter } from './errors.js';
+import { isContextLengthMessage } from '../../upstream/errors.js';
+import { DROP_HINT, mapHttpError, parseDuration, parseErrorBody, retryAfter, streamError } from './errors.js';
 
 describe('OpenAI error reading', () => {
   it("reads OpenAI's error object, and the shapes compatible servers use", () => {
@@ -33,5 +34,23 @@ describe('OpenAI error reading', () => {
     expect(parseDuration('6m0s')).toBe(360);
     expect(parseDuration('1h2m3s')).toBe(3723);
     expect(parseDuration('soon')).toBeUndefined();
+  });
+
+  // ggml-org/llama.cpp#15780: its own type, the wording naming the sizes; introduced with code 500, later 400.
+  it("recognises llama.cpp's context-size error by its wording and by its type", () => {
+    const body = '{"error":{"code":400,"message":"request (4390 tokens) exceeds the available context size (4096 tokens), try increasing it","type":"exceed_context_size_error","n_prompt_tokens":4390,"n_ctx":4096}}';
+    expect(mapHttpError('openai_compatible', 400, {}, body)).toMatchObject({ status: 400, type: 'invalid_request_error', code: 'context_length_exceeded' });
+    expect(isContextLengthMessage('the request exceeds the available context size. try increasing the context size or enable context shift')).toBe(true);
+    const older = '{"error":{"code":500,"message":"the request exceeds the available context size. try increasing the context size or enable context shift","type":"exceed_context_size_error","n_prompt_tokens":1407,"n_ctx":256}}';
+    expect(mapHttpError('openai_compatible', 500, {}, older)).toMatchObject({ status: 400, code: 'context_length_exceeded' });
+    expect(mapHttpError('openai_compatible', 500, {}, '{"error":{"code":500,"message":"slot unavailable","type":"server_error"}}')).toMatchObject({ status: 502, code: 'upstream_error' });
+  });
+
+  it("takes an in-stream error's numeric code as its status when it is an HTTP error status (OpenRouter, vLLM)", () => {
+    expect(streamError('p', { code: 429, message: 'Rate limit exceeded' })).toMatchObject({ status: 429, type: 'rate_limit_error' });
+    expect(streamError('p', { code: 503, message: 'No endpoints' })).toMatchObject({ status: 503 });
+    expect(streamError('p', { code: 200, message: 'odd' })).toMatchObject({ status: 502, code: 'upstream_error' });
+    expect(streamError('p', { code: 'rate_limit_exceeded', message: 'slow down' })).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
+    expect(streamError('p', 'CUDA out of memory')).toMatchObject({ status: 502, message: 'p: CUDA out of memory' });
   });
 });

@@ -83,6 +83,7 @@ export function mapHttpError(provider: string, status: number, headers: Response
     status,
     message: error.message,
     code: error.code,
+    type: error.type,
     retryAfter: retryAfter(headers),
     contentPolicy: contentPolicy(error),
   });
@@ -99,11 +100,33 @@ export async function openAiHttpError(provider: string, response: UpstreamRespon
   return mapHttpError(provider, response.statusCode, response.headers, text, contentPolicy);
 }
 
-/** A mid-stream `{"error": …}` event. Its status is the one its code stands for (`inStreamErrorStatus`). */
-export function streamError(provider: string, error: OpenAiErrorObject): ProviderError {
-  const message = error.message ?? 'the provider reported an error mid-stream';
-  const code = meaningfulCode(error.code);
-  return upstreamHttpError({ provider, status: inStreamErrorStatus(code, error.type), message, code });
+/**
+ * A mid-stream `{"error": …}` event, or a 200 whose body is one (OpenRouter's, for a request that failed once the model
+ * had begun). Its status is the HTTP status its code is, where it is one (OpenRouter's `code` is "the same status code"
+ * its error responses carry; vLLM's too), else the one its code stands for (`inStreamErrorStatus`).
+ * @see https://openrouter.ai/docs/api/reference/errors-and-debugging
+ */
+export function streamError(provider: string, error: OpenAiErrorObject | string): ProviderError {
+  const object = typeof error === 'string' ? { message: error } : error;
+  const message = object.message ?? 'the provider reported an error mid-stream';
+  const code = meaningfulCode(object.code);
+  return upstreamHttpError({ provider, status: httpStatusCode(object.code) ?? inStreamErrorStatus(code, object.type), message, code, type: object.type });
+}
+
+/**
+ * A choice that ended in failure (`finish_reason` `error` or `abort`, see `mapFinishReason`): the error the choice
+ * carries (OpenRouter's `choices[].error`), else a server error naming the finish.
+ */
+export function finishError(provider: string, finishReason: string | undefined, error: OpenAiErrorObject | string | null | undefined): ProviderError {
+  if (error != null) return streamError(provider, error);
+  const what = finishReason === 'abort' ? 'the provider aborted the answer' : 'the provider ended the answer with an error';
+  return upstreamHttpError({ provider, status: 502, message: `${what} (finish_reason ${finishReason ?? 'unknown'})`, code: 'upstream_error' });
+}
+
+/** An error `code` that is an HTTP error status (a number, or digits, between 400 and 599). */
+function httpStatusCode(code: string | number | null | undefined): number | undefined {
+  const status = typeof code === 'number' ? code : typeof code === 'string' && /^\d{3}$/.test(code) ? Number(code) : undefined;
+  return status !== undefined && Number.isInteger(status) && status >= 400 && status <= 599 ? status : undefined;
 }
 
 /**

@@ -2,13 +2,18 @@ import { ModelConfig } from '@tollgate/schema';
 import { describe, expect, it } from 'vitest';
 import { parseChatRequest } from '../../surfaces/openai-chat/chat-request.js';
 import type { CanonicalRequest } from '../../canonical/request.js';
-import { translateRequest } from './translate-request.js';
+import { translateRequest, type OpenAiRequestOptions } from './translate-request.js';
 
 const target = ModelConfig.parse({ id: 'm', name: 'public-name', provider: 'openai', providerModel: 'gpt-4o-2024-08-06', inputCostPerMillion: 1, outputCostPerMillion: 1 });
 
 /** An inbound OpenAI body through the real inbound parser, then out again. */
 function roundTrip(body: Record<string, unknown>) {
   return translateRequest(parseChatRequest(Buffer.from(JSON.stringify({ model: 'public-name', ...body }))).canonical, target);
+}
+
+/** The same, to another deployment with its provider's options. */
+function roundTripTo(to: ModelConfig, options: OpenAiRequestOptions, messages: unknown[]) {
+  return translateRequest(parseChatRequest(Buffer.from(JSON.stringify({ model: 'public-name', messages }))).canonical, to, options);
 }
 
 describe('canonical → OpenAI chat completions body', () => {
@@ -226,6 +231,39 @@ describe('canonical → OpenAI chat completions body', () => {
       response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' }, strict: true } },
     });
     expect(body).not.toHaveProperty('max_tokens');
+  });
+
+  describe('reasoning sent back (DeepSeek thinking mode: a tool-calling turn without its reasoning_content is a 400)', () => {
+    const compatible = ModelConfig.parse({ id: 'c', name: 'ds', provider: 'openai_compatible', providerModel: 'deepseek-v4-pro', apiBase: 'http://x/v1', inputCostPerMillion: 1, outputCostPerMillion: 1 });
+    const options = { maxTokensField: 'max_tokens', topK: true, reasoningContent: true } as const;
+    const call = { type: 'tool-call', id: 'c1', name: 'f', arguments: '{}' } as const;
+    const history = (assistant: CanonicalRequest['messages'][number]['content']): CanonicalRequest => ({
+      stream: false,
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'q' }] },
+        { role: 'assistant', content: assistant },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c1', content: [{ type: 'text', text: 'r' }] }] },
+      ],
+    });
+
+    it('goes as reasoning_content on an assistant turn that called tools: a chat client\'s, unsigned, or this provider\'s own', () => {
+      const fromChat = roundTripTo(compatible, options, [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: null, reasoning_content: 'I should call f.', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 'c1', content: 'r' },
+      ]);
+      expect(fromChat.messages[1]).toEqual({ role: 'assistant', content: null, reasoning_content: 'I should call f.', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] });
+      const own = translateRequest(history([{ type: 'reasoning', text: 'a ' }, { type: 'reasoning', text: 'b', signature: 's', origin: 'openai_compatible' }, call]), compatible, options);
+      expect(own.messages[1]).toMatchObject({ reasoning_content: 'a b' });
+    });
+
+    it('is left out where there is no reasoning, no tool call, or it is signed by someone else, and for OpenAI and Azure', () => {
+      expect(translateRequest(history([call]), compatible, options).messages[1]).not.toHaveProperty('reasoning_content');
+      expect(translateRequest(history([{ type: 'reasoning', text: 'hmm' }, { type: 'text', text: 'a' }]), compatible, options).messages[1]).toEqual({ role: 'assistant', content: 'a' });
+      const signed = history([{ type: 'reasoning', text: 'claude thought', signature: 'sig' }, { type: 'reasoning', text: '', redactedData: 'x' }, call]);
+      expect(translateRequest(signed, compatible, options).messages[1]).not.toHaveProperty('reasoning_content');
+      expect(translateRequest(history([{ type: 'reasoning', text: 'hmm' }, call]), target).messages[1]).not.toHaveProperty('reasoning_content');
+    });
   });
 
   it('derives reasoning_effort from a thinking budget, and leaves top_k out for OpenAI', () => {

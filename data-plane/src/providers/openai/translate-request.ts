@@ -1,3 +1,4 @@
+import type { ProviderKind } from '@tollgate/schema';
 import type { ProviderError } from '../../canonical/errors.js';
 import type {
   CanonicalRequest,
@@ -16,12 +17,18 @@ import type { OpenAiChatBody, OpenAiContentPart, OpenAiMessage, OpenAiToolCall }
 /** What differs between OpenAI-protocol servers in the request body. */
 export interface OpenAiRequestOptions {
   /**
-   * OpenAI and Azure take `max_completion_tokens` (`max_tokens` is deprecated and rejected by reasoning models);
-   * vLLM, Ollama, LM Studio and most compatible servers know `max_tokens`.
+   * OpenAI and Azure take `max_completion_tokens` (`max_tokens` is deprecated and rejected by reasoning models), but
+   * for Azure's api-versions before 2024-09-01-preview; vLLM, Ollama, LM Studio and most compatible servers know
+   * `max_tokens`.
    */
   readonly maxTokensField: 'max_completion_tokens' | 'max_tokens';
   /** Send `top_k` (vLLM and others take it; OpenAI rejects unknown parameters). */
   readonly topK: boolean;
+  /**
+   * Send the reasoning of an assistant turn that called tools back as its `reasoning_content` (`assistantReasoning`).
+   * Only compatible servers: OpenAI and Azure take no reasoning back in chat completions.
+   */
+  readonly reasoningContent?: boolean;
 }
 
 export const OPENAI_REQUEST_OPTIONS: OpenAiRequestOptions = { maxTokensField: 'max_completion_tokens', topK: false };
@@ -31,8 +38,9 @@ export const OPENAI_REQUEST_OPTIONS: OpenAiRequestOptions = { maxTokensField: 'm
  *
  * - System prompts stay `system` messages, also for o-series/gpt-5 models: OpenAI treats `system` as `developer`
  *   for those itself, while compatible servers and Azure's older api-versions may not know `developer`.
- * - Reasoning parts from earlier turns are dropped (chat completions cannot take them back; DeepSeek rejects
- *   `reasoning_content` in input messages), and so is `cache_control` (OpenAI caches prompts automatically).
+ * - Reasoning parts from earlier turns are dropped (OpenAI's chat completions cannot take them back), but where the
+ *   deployment takes them (`reasoningContent`) for a turn that called tools, which DeepSeek's thinking mode requires
+ *   (`assistantReasoning`); `cache_control` is dropped too (OpenAI caches prompts automatically).
  * - Files go as `file` parts with inline `file_data` (a data URL) and a filename; text documents (and base64
  *   `text/*` files) as text. URLs are a 400 (chat completions takes no file URLs and the gateway does not fetch).
  * - `tool` messages take text only, so the images and PDFs a tool returned (a screenshot, a file Claude Code read)
@@ -49,7 +57,7 @@ export function translateRequest(request: CanonicalRequest, target: ProviderTarg
   return {
     ...passthrough,
     model: target.providerModel,
-    messages: request.messages.flatMap(toMessages),
+    messages: request.messages.flatMap((message) => toMessages(message, options.reasoningContent === true ? target.provider : undefined)),
     ...(request.tools?.length && { tools: request.tools.map(toTool) }),
     ...(request.toolChoice && { tool_choice: toToolChoice(request.toolChoice) }),
     ...(request.parallelToolCalls !== undefined && { parallel_tool_calls: request.parallelToolCalls }),
@@ -77,7 +85,8 @@ function reasoningEffort(reasoning: ReasoningConfig | undefined): string | undef
   return budget <= 0 ? 'minimal' : budget < 2048 ? 'low' : budget < 8192 ? 'medium' : 'high';
 }
 
-function toMessages(message: Message): OpenAiMessage[] {
+/** `reasoningOf`: the provider whose reasoning an assistant turn may send back (`assistantReasoning`), if any. */
+function toMessages(message: Message, reasoningOf: ProviderKind | undefined): OpenAiMessage[] {
   const name = message.name !== undefined ? { name: message.name } : {};
   switch (message.role) {
     case 'system':
@@ -89,7 +98,16 @@ function toMessages(message: Message): OpenAiMessage[] {
       const calls: OpenAiToolCall[] = message.content.flatMap((p) =>
         p.type === 'tool-call' ? [{ id: p.id, type: 'function' as const, function: { name: p.name, arguments: p.arguments } }] : [],
       );
-      return [{ role: 'assistant', content: text === '' && calls.length > 0 ? null : text, ...(calls.length > 0 && { tool_calls: calls }), ...name }];
+      const reasoning = reasoningOf !== undefined && calls.length > 0 ? assistantReasoning(message, reasoningOf) : '';
+      return [
+        {
+          role: 'assistant',
+          content: text === '' && calls.length > 0 ? null : text,
+          ...(calls.length > 0 && { tool_calls: calls }),
+          ...(reasoning !== '' && { reasoning_content: reasoning }),
+          ...name,
+        },
+      ];
     }
     case 'tool': {
       // Chat completions takes one `tool` message per result, text only; what else the results hold follows them.
@@ -108,6 +126,23 @@ function toMessages(message: Message): OpenAiMessage[] {
       return messages;
     }
   }
+}
+
+/**
+ * The reasoning an assistant turn that called tools goes back with, as `reasoning_content`: DeepSeek's thinking mode
+ * answers 400 ("Missing reasoning_content field") when a tool-calling turn comes back without its reasoning, which its
+ * tool loop needs; turns without calls need none (it ignores it). Only reasoning this provider wrote or that nobody
+ * signed (a chat client's `reasoning_content`, an Anthropic client's unsigned thinking): another provider's signed
+ * thinking is not this model's. Empty when there is none, and then no field is sent, since strict servers (Mistral)
+ * refuse fields they do not know.
+ * @see https://api-docs.deepseek.com/guides/thinking_mode
+ */
+function assistantReasoning(message: Message, provider: ProviderKind): string {
+  let text = '';
+  for (const part of message.content) {
+    if (part.type === 'reasoning' && part.redactedData === undefined && (part.signature === undefined || part.origin === provider)) text += part.text;
+  }
+  return text;
 }
 
 /** One text part as a plain string (what every compatible server accepts); otherwise the parts array. */

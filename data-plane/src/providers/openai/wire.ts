@@ -23,7 +23,7 @@ export interface OpenAiToolCall {
 export type OpenAiMessage =
   | { role: 'system'; content: string | OpenAiContentPart[]; name?: string }
   | { role: 'user'; content: string | OpenAiContentPart[]; name?: string }
-  | { role: 'assistant'; content: string | null; tool_calls?: OpenAiToolCall[]; name?: string }
+  | { role: 'assistant'; content: string | null; tool_calls?: OpenAiToolCall[]; reasoning_content?: string; name?: string }
   | { role: 'tool'; tool_call_id: string; content: string };
 
 export interface OpenAiChatBody {
@@ -43,6 +43,8 @@ const Usage = z.looseObject({
   /** DeepSeek's cached input (its `prompt_tokens_details` is null). */
   prompt_cache_hit_tokens: z.number().nullish(),
   completion_tokens_details: z.looseObject({ reasoning_tokens: z.number().nullish() }).nullish(),
+  /** Read to tell xAI's reasoning tokens, which it counts beside `completion_tokens`, not in them (`convertUsage`). */
+  total_tokens: z.number().nullish(),
 });
 export type OpenAiUsage = z.infer<typeof Usage>;
 
@@ -54,6 +56,22 @@ export const OpenAiErrorObject = z.looseObject({
   code: z.union([z.string(), z.number()]).nullish(),
 });
 export type OpenAiErrorObject = z.infer<typeof OpenAiErrorObject>;
+
+/** An error as servers write it: OpenAI's object, or only its text (Xinference and other sse-starlette servers). */
+const ErrorField = z.union([OpenAiErrorObject, z.string()]);
+
+/**
+ * The error a choice that ended with `finish_reason: "error"` carries (OpenRouter's `choices[].error`). Only read, so
+ * a shape it does not know is no error at all rather than an unreadable chunk.
+ */
+const ChoiceError = ErrorField.nullish().catch(undefined);
+
+/**
+ * A body that is only an error: OpenRouter answers a request that failed after the model began with a 200 and
+ * `{"error": {"code": 502, "message": …}}`, which no completion schema fits.
+ * @see https://openrouter.ai/docs/api/reference/errors-and-debugging
+ */
+export const OpenAiFailure = z.looseObject({ error: ErrorField });
 
 const ToolCallDelta = z.looseObject({
   index: z.number().int().nonnegative().nullish(),
@@ -80,10 +98,12 @@ export const OpenAiChunk = z.looseObject({
   id: z.string().nullish(),
   model: z.string().nullish(),
   // vLLM has sent the usage-only last chunk with `choices: null`.
-  choices: z.array(z.looseObject({ index: z.number().nullish(), delta: Delta.nullish(), finish_reason: z.string().nullish(), stop_reason: StopReason })).nullish(),
+  choices: z
+    .array(z.looseObject({ index: z.number().nullish(), delta: Delta.nullish(), finish_reason: z.string().nullish(), stop_reason: StopReason, error: ChoiceError }))
+    .nullish(),
   usage: Usage.nullish(),
   // Xinference (and other sse-starlette servers) say a mid-stream failure as `{"error": "<text>"}`.
-  error: z.union([OpenAiErrorObject, z.string()]).nullish(),
+  error: ErrorField.nullish(),
 });
 export type OpenAiChunk = z.infer<typeof OpenAiChunk>;
 
@@ -95,6 +115,7 @@ export const OpenAiCompletion = z.looseObject({
       index: z.number().nullish(),
       finish_reason: z.string().nullish(),
       stop_reason: StopReason,
+      error: ChoiceError,
       message: z.looseObject({
         content: z.string().nullish(),
         reasoning_content: z.string().nullish(),

@@ -18,6 +18,7 @@ const chunk = (delta: string, finish: string | null = null) =>
   `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"up","choices":[{"index":0,"delta":${delta},"finish_reason":${finish === null ? 'null' : `"${finish}"`}}],"usage":null}\n\n`;
 const USAGE_CHUNK = 'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"up","choices":[],"usage":{"prompt_tokens":21,"completion_tokens":3,"total_tokens":24,"prompt_tokens_details":{"cached_tokens":5}}}\n\n';
 const DONE = 'data: [DONE]\n\n';
+const OPENAI_KEY_ENV = 'TG_CHAT_FORWARD_TEST_KEY';
 const STREAM = [chunk('{"role":"assistant","content":""}'), chunk('{"content":"a"}'), chunk('{"content":"b"}'), chunk('{"content":"c"}'), chunk('{}', 'stop'), USAGE_CHUNK, DONE];
 
 describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', () => {
@@ -36,17 +37,54 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     snapshot.models.push(model({ id: 'm11', name: 'compat-200ms', provider: 'openai_compatible', providerModel: 'up-model', apiBase, timeoutMs: 200 }));
     snapshot.models.push(model({ id: 'm12', name: 'compat-idle-1s', provider: 'openai_compatible', providerModel: 'up-model', apiBase, streamIdleTimeoutMs: 1_000 }));
     snapshot.models.push(model({ id: 'm13', name: 'compat-idle-300ms', provider: 'openai_compatible', providerModel: 'up-model', apiBase, timeoutMs: 5_000, streamIdleTimeoutMs: 300 }));
+    process.env[OPENAI_KEY_ENV] = 'sk-upstream';
+    snapshot.models.push(model({ id: 'm14', name: 'gpt', provider: 'openai', providerModel: 'gpt-up', apiBase, apiKeyRef: `env:${OPENAI_KEY_ENV}` }));
     t = await startTestDataPlane({ snapshot });
   });
   afterAll(async () => {
     await t.close();
     await upstream.close();
+    delete process.env[OPENAI_KEY_ENV];
   });
   beforeEach(() => {
     received.length = 0;
   });
 
   const usageEvent = (res: Response) => waitFor(() => t.cp.acknowledged.get(res.headers.get('x-request-id')!), 'usage event');
+
+  // DeepSeek (and DeepInfra) refuse the role: 400/422 "messages[0].role: unknown variant `developer`".
+  it('sends developer messages as system to an OpenAI-compatible deployment, and as they are to OpenAI', async () => {
+    const answer = JSON.stringify({ id: 'x', object: 'chat.completion', model: 'up-model', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 9, completion_tokens: 1, total_tokens: 10 } });
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(answer);
+    };
+    const messages = [{ role: 'developer', content: [{ type: 'text', text: 'be terse' }], name: 'ops' }, { role: 'user', content: 'x' }];
+    expect((await postChat(t.baseUrl, KEYS.full, { model: 'compat', messages })).status).toBe(200);
+    expect(received[0]!.body.messages).toEqual([{ role: 'system', content: [{ type: 'text', text: 'be terse' }], name: 'ops' }, { role: 'user', content: 'x' }]);
+    expect((await postChat(t.baseUrl, KEYS.full, { model: 'gpt', messages })).status).toBe(200);
+    expect(received[1]!.body.messages).toEqual(messages);
+  });
+
+  // xAI counts reasoning beside completion_tokens: total = prompt + completion + reasoning (vercel/ai#12425).
+  it("bills xAI's reasoning tokens as output, streamed or whole; OpenAI's count (reasoning inside) as it is", async () => {
+    const xai = { prompt_tokens: 12, completion_tokens: 1, total_tokens: 399, completion_tokens_details: { reasoning_tokens: 386 } };
+    const usageChunk = `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'up', choices: [], usage: xai })}\n\n`;
+    handler = streamParts([STREAM[0]!, STREAM[1]!, STREAM[4]!, usageChunk, DONE]);
+    const streamed = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] });
+    await streamed.text();
+    expect(await usageEvent(streamed)).toMatchObject({ status: 'success', promptTokens: 12, completionTokens: 387 });
+    const whole = (usage: unknown): RawHandler => (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'x', object: 'chat.completion', model: 'up', choices: [{ index: 0, message: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }], usage }));
+    };
+    handler = whole(xai);
+    const answered = await postChat(t.baseUrl, KEYS.full, { model: 'compat', messages: [{ role: 'user', content: 'x' }] });
+    expect(await usageEvent(answered)).toMatchObject({ status: 'success', promptTokens: 12, completionTokens: 387 });
+    handler = whole({ prompt_tokens: 12, completion_tokens: 390, total_tokens: 402, completion_tokens_details: { reasoning_tokens: 386 } });
+    const openai = await postChat(t.baseUrl, KEYS.full, { model: 'compat', messages: [{ role: 'user', content: 'x' }] });
+    expect(await usageEvent(openai)).toMatchObject({ status: 'success', promptTokens: 12, completionTokens: 390 });
+  });
 
 
   it('forwards a plain answer byte for byte and bills the reported usage', async () => {

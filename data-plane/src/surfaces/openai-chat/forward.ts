@@ -1,5 +1,7 @@
 import type { Exchange } from '../../http/exchange.js';
 import { upstreamJson } from '../../providers/drop-params.js';
+import { outputTokens } from '../../providers/openai/convert-usage.js';
+import { developerAsSystem, takesDeveloperRole } from '../../providers/openai/developer-role.js';
 import type { ProviderTarget } from '../../providers/types.js';
 import { answerUsage, boundaryAfter, eventJson, isDataLine, LF } from '../forward/bytes.js';
 import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
@@ -43,7 +45,8 @@ export interface ForwardedChat {
 /**
  * The fast path for OpenAI chat and legacy completions (see `forward/forwarder.ts`): the client's body goes upstream
  * with only `model` set, and `stream_options.include_usage` so usage is always known; the usage chunk asked for on
- * the client's behalf is withheld from it.
+ * the client's behalf is withheld from it. `developer` messages go as `system` to deployments that refuse the role
+ * (`takesDeveloperRole`: OpenAI-compatible servers such as DeepSeek's).
  */
 export function forwardOpenAiChat(ex: Exchange, chat: ForwardedChat, call: ForwardCall): Promise<ForwardResult> {
   return forwardRequest(ex, new ChatForwarding(chat), call);
@@ -60,6 +63,7 @@ class ChatForwarding implements Forwardable {
 
   upstreamBody(target: ProviderTarget, streamOptions: boolean): string {
     const body: Record<string, unknown> = { ...this.chat.body, model: target.providerModel };
+    if (this.protocol === 'openai-chat' && !takesDeveloperRole(target)) body.messages = developerAsSystem(body.messages);
     if (this.chat.stream && streamOptions) {
       const options = (typeof this.chat.body.stream_options === 'object' && this.chat.body.stream_options) || {};
       body.stream_options = { ...options, include_usage: true };
@@ -305,15 +309,18 @@ interface OpenAiUsageJson {
   /** DeepSeek's cached input (its `prompt_tokens_details` is null). */
   prompt_cache_hit_tokens?: number;
   completion_tokens_details?: { reasoning_tokens?: number } | null;
+  total_tokens?: number;
 }
 
+/** Read as the translated path reads it (`convertUsage`): xAI's reasoning, counted beside the completion, billed. */
 function reportedUsage(usage: OpenAiUsageJson | undefined): ReportedUsage | undefined {
   if (usage === undefined) return undefined;
+  const reasoningTokens = usage.completion_tokens_details?.reasoning_tokens;
   return {
     inputTokens: usage.prompt_tokens,
-    outputTokens: usage.completion_tokens,
+    outputTokens: outputTokens(usage.prompt_tokens, usage.completion_tokens, reasoningTokens, usage.total_tokens),
     cacheReadTokens: usage.prompt_tokens_details?.cached_tokens ?? usage.prompt_cache_hit_tokens,
-    reasoningTokens: usage.completion_tokens_details?.reasoning_tokens,
+    reasoningTokens,
   };
 }
 
