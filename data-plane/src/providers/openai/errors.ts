@@ -123,6 +123,16 @@ export function finishError(provider: string, finishReason: string | undefined, 
   return upstreamHttpError({ provider, status: 502, message: `${what} (finish_reason ${finishReason ?? 'unknown'})`, code: 'upstream_error' });
 }
 
+/**
+ * The status a mid-stream error says it stands for, when it says one: its code as an HTTP status (OpenRouter's, vLLM's),
+ * or OpenAI's code for what it is (`inStreamErrorStatus`); undefined without a code.
+ */
+export function statedStreamErrorStatus(error: OpenAiErrorObject | string): number | undefined {
+  if (typeof error === 'string') return undefined;
+  const code = meaningfulCode(error.code);
+  return httpStatusCode(error.code) ?? (code !== null ? inStreamErrorStatus(code, error.type) : undefined);
+}
+
 /** An error `code` that is an HTTP error status (a number, or digits, between 400 and 599). */
 function httpStatusCode(code: string | number | null | undefined): number | undefined {
   const status = typeof code === 'number' ? code : typeof code === 'string' && /^\d{3}$/.test(code) ? Number(code) : undefined;

@@ -251,6 +251,25 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     expect(await usageEvent(res)).toMatchObject({ status: 'error', httpStatus: 502 });
   });
 
+  it('answers an error event before the answer as the error its code stands for: a rate limit a 429, a prompt over the window a 400', async () => {
+    // OpenRouter puts the HTTP status in `code`; OpenAI names what failed.
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(STREAM[0]! + 'data: {"error":{"message":"Rate limit exceeded: free-models-per-min","code":429}}\n\n');
+    };
+    const limited = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'count' }] });
+    expect(limited.status).toBe(429);
+    expect(((await limited.json()) as { error: { type: string; message: string } }).error).toMatchObject({ type: 'rate_limit_error', message: expect.stringContaining('free-models-per-min') });
+    expect(await usageEvent(limited)).toMatchObject({ status: 'error', httpStatus: 429 });
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(STREAM[0]! + 'data: {"error":{"message":"This model\'s maximum context length is 8192 tokens","type":"invalid_request_error","code":"context_length_exceeded"}}\n\n');
+    };
+    const long = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'count' }] });
+    expect(long.status).toBe(400);
+    expect(((await long.json()) as { error: { code: string } }).error.code).toBe('context_length_exceeded');
+  });
+
   it('treats a stream that ends cleanly without [DONE] before its choice finished as cut short too', async () => {
     handler = streamParts(STREAM.slice(0, 4));
     const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] });

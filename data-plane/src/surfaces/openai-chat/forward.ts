@@ -1,6 +1,8 @@
 import type { Exchange } from '../../http/exchange.js';
 import { upstreamJson } from '../../providers/drop-params.js';
 import { outputTokens } from '../../providers/openai/convert-usage.js';
+import { statedStreamErrorStatus } from '../../providers/openai/errors.js';
+import { OpenAiErrorObject } from '../../providers/openai/wire.js';
 import { developerAsSystem, takesDeveloperRole } from '../../providers/openai/developer-role.js';
 import type { ProviderTarget } from '../../providers/types.js';
 import { answerUsage, boundaryAfter, eventJson, isDataLine, LF } from '../forward/bytes.js';
@@ -141,6 +143,7 @@ class ChatStreamScanner implements StreamScanner {
   end = 0;
   done = false;
   failure: string | undefined;
+  failedAs: { status: number; body: string } | undefined;
   reported: ReportedUsage | undefined;
   started = false;
   /** A chunk with a non-null `finish_reason` passed (see `unterminated`). */
@@ -179,7 +182,9 @@ class ChatStreamScanner implements StreamScanner {
         // Held back: the usage chunk goes before it (`closing`).
         skip = this.closesAs !== undefined;
       } else if (isDataLine(data, start, end, ERROR_EVENT)) {
-        this.failure = errorMessage(data.subarray(start, end));
+        const event = eventJson<{ error?: unknown }>(data.subarray(start, end));
+        this.failure = errorMessage(event);
+        this.failedAs ??= failedAs(event);
       } else if (usageAt !== -1 && usageAt < end) {
         const event = data.subarray(start, end);
         this.reported = reportedUsage(eventJson<{ usage?: OpenAiUsageJson | null }>(event)?.usage ?? undefined) ?? this.reported;
@@ -329,6 +334,20 @@ export function usageOfJson(bytes: Buffer): OpenAiUsageJson | undefined {
   return answerUsage<OpenAiUsageJson>(bytes, (usage) => typeof usage.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number');
 }
 
-function errorMessage(event: Buffer): string {
-  return eventJson<{ error?: { message?: string } }>(event)?.error?.message ?? 'upstream error';
+function errorMessage(event: { error?: unknown } | undefined): string {
+  const error = event?.error;
+  if (typeof error === 'string' && error !== '') return error;
+  const message = record(error)?.message;
+  return typeof message === 'string' ? message : 'upstream error';
+}
+
+/**
+ * An error event as the error response it stands for, when its code says which (a rate limit, a prompt over the
+ * window, OpenRouter's HTTP status as `code`): a stream that fails so before its answer began is answered, retried
+ * and fallen back on as that response would be (`StreamScanner.failedAs`), not as a 502.
+ */
+function failedAs(event: { error?: unknown } | undefined): { status: number; body: string } | undefined {
+  const parsed = OpenAiErrorObject.safeParse(event?.error);
+  const status = parsed.success ? statedStreamErrorStatus(parsed.data) : undefined;
+  return status === undefined ? undefined : { status, body: JSON.stringify(event) };
 }
