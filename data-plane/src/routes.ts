@@ -5,7 +5,7 @@ import { liveness, metrics, readiness } from './pipeline/health.js';
 import { listModels, retrieveModel } from './pipeline/models.js';
 import { runInference } from './pipeline/run-inference.js';
 import { storedResponse } from './pipeline/stored-responses.js';
-import { azureChatSurface } from './surfaces/openai-chat/azure.js';
+import { azureChatSurface, azureCompletionsSurface, azureDeploymentCall } from './surfaces/openai-chat/azure.js';
 import { openAiChatSurface } from './surfaces/openai-chat/index.js';
 import { anthropicMessagesSurface, countMessageTokens } from './surfaces/anthropic-messages/index.js';
 import { renderAnthropicError } from './surfaces/anthropic-messages/errors.js';
@@ -48,6 +48,13 @@ function ownRoutes(deps: PipelineDeps): Route[] {
   // fall back to HTTP on. Any other GET there is a wrong route.
   const responsesSocket: RouteHandler = (ex, head, req) =>
     ex.sendError(req.getHeader('upgrade').toLowerCase() === 'websocket' ? errors.responsesWebSocket() : errors.routeNotFound(head.method, head.url));
+  // Azure's deployment URLs: chat completions, legacy completions, embeddings; anything else there is a 404.
+  const azureDeployment: RouteHandler = (ex, head) => {
+    const call = azureDeploymentCall(head.url);
+    if (call === null) return ex.sendError(errors.routeNotFound(head.method, head.url));
+    if (call.operation === 'embeddings') return runEmbeddings(deps, ex, head, call.deployment);
+    return runInference(deps, ex, head, call.operation === 'completions' ? azureCompletionsSurface : azureChatSurface);
+  };
   const models: RouteHandler = (ex, head) => listModels(deps, ex, head);
   // A wildcard rather than `:model`, because model names may contain slashes (`openai/gpt-4o`).
   const model: RouteHandler = (ex, head) => retrieveModel(deps, ex, head, modelFromUrl(head.url));
@@ -70,7 +77,7 @@ function ownRoutes(deps: PipelineDeps): Route[] {
     // Retrieve, delete, cancel, input items of a stored response: sent to the deployment that stored it.
     { method: 'any', pattern: '/v1/responses/*', handler: stored },
     { method: 'any', pattern: '/responses/*', handler: stored },
-    { method: 'post', pattern: '/openai/deployments/*', handler: (ex, head) => runInference(deps, ex, head, azureChatSurface) },
+    { method: 'post', pattern: '/openai/deployments/*', handler: azureDeployment },
     { method: 'post', pattern: '/v1/completions', handler: completions },
     { method: 'post', pattern: '/completions', handler: completions },
     { method: 'post', pattern: '/v1/embeddings', handler: embeddings },

@@ -39,6 +39,18 @@ describe('Azure-style route POST /openai/deployments/{deployment}/chat/completio
     });
   });
 
+  it('answers embeddings and legacy completions at their deployment URLs too', async () => {
+    const client = azure(KEYS.full);
+    const embedded = await client.embeddings.create({ model: 'ignored-by-azure', input: ['one', 'two'] });
+    expect(embedded.data).toHaveLength(2);
+    expect(embedded.data[0]!.embedding.length).toBeGreaterThan(0);
+    expect(embedded.model).toBe('mock-gpt');
+    const completed = await client.completions.create({ model: 'ignored-by-azure', prompt: 'complete me', max_tokens: 20 });
+    expect(completed.choices[0]?.text).toContain('complete me');
+    // An unknown deployment is a 404 there too.
+    await expect(azure(KEYS.full, 'no-such-deployment').embeddings.create({ model: 'x', input: 'x' })).rejects.toMatchObject({ status: 404, code: 'model_not_found' });
+  });
+
   it('answers 404 for other deployment operations', async () => {
     const res = await fetch(`${t.baseUrl}/openai/deployments/mock-gpt/images/generations?api-version=2024-10-21`, {
       method: 'POST',

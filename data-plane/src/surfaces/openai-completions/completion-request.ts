@@ -84,8 +84,10 @@ class ParsedCompletion implements ParsedCompletionRequest {
 }
 
 /** Parses and validates a legacy completions body; throws a 400 `HttpError` saying what is wrong. */
-export function parseCompletionRequest(body: Buffer): ParsedCompletionRequest {
+export function parseCompletionRequest(body: Buffer, model?: string): ParsedCompletionRequest {
   const json = parseJsonObject(body);
+  // Azure's deployment URLs name the model (`/openai/deployments/{deployment}/completions`).
+  if (model !== undefined) json.model = model;
   const request = validate(CompletionRequest, json, ['model', 'prompt']);
   checkPrompt(request.prompt);
   return new ParsedCompletion(request, json);

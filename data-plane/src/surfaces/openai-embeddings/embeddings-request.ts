@@ -35,9 +35,11 @@ export interface ParsedEmbeddingsRequest {
   readonly body: Record<string, unknown>;
 }
 
-/** Parses and validates an embeddings body; throws a 400 `HttpError` saying what is wrong. */
-export function parseEmbeddingsRequest(body: Buffer): ParsedEmbeddingsRequest {
+/** Parses and validates an embeddings body (`model`: the one the URL names, if it does); throws a 400 `HttpError` saying what is wrong. */
+export function parseEmbeddingsRequest(body: Buffer, model?: string): ParsedEmbeddingsRequest {
   const json = parseJsonObject(body);
+  // Azure's deployment URLs name the model (`/openai/deployments/{deployment}/embeddings`).
+  if (model !== undefined) json.model = model;
   const request = validate(EmbeddingsRequest, json, ['model', 'input']);
   return {
     body: json,

@@ -32,7 +32,7 @@ import { embeddingsNotSupported, wrongVectorCount } from './errors.js';
  * Steps 1–3 start synchronously, inside the uWS handler: the body reader must be attached before it returns.
  * Not a `Surface`: an embedding is one request and one JSON answer, no canonical chat events in between.
  */
-export async function runEmbeddings(deps: PipelineDeps, ex: Exchange, head: RequestHead): Promise<void> {
+export async function runEmbeddings(deps: PipelineDeps, ex: Exchange, head: RequestHead, deployment?: string): Promise<void> {
   let usage: UsageRecorder | undefined;
   let ticket: Ticket | null = null;
   try {
@@ -41,7 +41,7 @@ export async function runEmbeddings(deps: PipelineDeps, ex: Exchange, head: Requ
     usage = new UsageRecorder({ requestId: ex.requestId, key, route: head.url, dataPlaneId: deps.dataPlaneId }, deps.emitUsage);
     checkAccess(deps.governance, ex, head, key);
 
-    const parsed = parseEmbeddingsRequest(await ex.readBody(deps.maxBodyBytes, head.contentLength));
+    const parsed = parseEmbeddingsRequest(await ex.readBody(deps.maxBodyBytes, head.contentLength), deployment);
     usage.model = parsed.model;
     const endUser = head.endUser !== '' ? head.endUser : parsed.user;
     usage.endUser = endUser;
