@@ -59,6 +59,8 @@ export interface ScriptUsage {
   readonly outputTokens: number;
   readonly cacheReadTokens: number;
   readonly cacheWriteTokens: number;
+  /** The part of `cacheWriteTokens` written for an hour, not 5 minutes (Anthropic, Bedrock); default 0. */
+  readonly cacheWrite1hTokens?: number;
   readonly reasoningTokens: number;
 }
 

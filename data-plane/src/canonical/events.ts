@@ -13,7 +13,9 @@ import type { ProviderError } from './errors.js';
 /**
  * Token counts as the provider reported them. `undefined` means unknown, which is not zero.
  * `inputTokens` is ALL input tokens, including those read from or written to a prompt cache (OpenAI semantics);
- * `cacheReadTokens` and `cacheWriteTokens` are subsets of it. `reasoningTokens` is a subset of `outputTokens`.
+ * `cacheReadTokens` and `cacheWriteTokens` are subsets of it, and `cacheWrite1hTokens` (the writes made with a
+ * 1-hour lifetime, which Claude bills dearer than its 5-minute ones) a subset of `cacheWriteTokens`.
+ * `reasoningTokens` is a subset of `outputTokens`.
  * (Anthropic reports input_tokens without cache reads/writes: its adapter adds them; its encoder subtracts them.)
  */
 export interface TokenUsage {
@@ -21,7 +23,10 @@ export interface TokenUsage {
   readonly outputTokens: number | undefined;
   readonly cacheReadTokens?: number | undefined;
   readonly cacheWriteTokens?: number | undefined;
+  readonly cacheWrite1hTokens?: number | undefined;
   readonly reasoningTokens?: number | undefined;
+  /** The processing tier the provider says it served the request at (OpenAI's `service_tier`), which it bills apart. */
+  readonly serviceTier?: string | undefined;
 }
 
 export type UnifiedFinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'other';

@@ -26,6 +26,25 @@ describe('Accounting', () => {
     expect(a.final()).toEqual({ inputTokens: 1_200, outputTokens: 80, cacheReadTokens: 1_000, cacheWriteTokens: 100, reasoningTokens: 60, estimated: false });
   });
 
+  it('should keep the 1-hour part of the cache writes, known early or at the end, and leave it out when never reported', () => {
+    const early = account([
+      // Anthropic's message_start carries the cache-write split; its message_delta repeats only the totals.
+      { type: 'usage', usage: { inputTokens: 1_200, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 1_000, cacheWrite1hTokens: 600 } },
+      { type: 'finish', finishReason: STOP, usage: { inputTokens: 1_200, outputTokens: 80, cacheReadTokens: 0, cacheWriteTokens: 1_000 } },
+    ]);
+    expect(early.final()).toMatchObject({ cacheWriteTokens: 1_000, cacheWrite1hTokens: 600, estimated: false });
+    const late = account([{ type: 'finish', finishReason: STOP, usage: { inputTokens: 1_200, outputTokens: 80, cacheWriteTokens: 1_000, cacheWrite1hTokens: 0 } }]);
+    expect(late.final()).toMatchObject({ cacheWriteTokens: 1_000, cacheWrite1hTokens: 0 });
+    const none = account([{ type: 'finish', finishReason: STOP, usage: { inputTokens: 1_200, outputTokens: 80, cacheWriteTokens: 1_000 } }]);
+    expect(none.final()).not.toHaveProperty('cacheWrite1hTokens');
+  });
+
+  it('should keep the service tier the provider served the request at, for the cost', () => {
+    const a = account([{ type: 'finish', finishReason: STOP, usage: { inputTokens: 10, outputTokens: 5, serviceTier: 'priority' } }]);
+    expect(a.final()).toMatchObject({ serviceTier: 'priority', estimated: false });
+    expect(account([{ type: 'finish', finishReason: STOP, usage: { inputTokens: 10, outputTokens: 5 } }]).final()).not.toHaveProperty('serviceTier');
+  });
+
   it('should count a stream cut short from the text it delivered, with the tokenizer, reasoning apart', () => {
     const reasoning = 'The user wants the weather in Paris, so I should call the tool.';
     const answer = 'Checking the weather in Paris for you right now';

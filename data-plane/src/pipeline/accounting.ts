@@ -8,7 +8,14 @@ export interface FinalUsage {
   readonly outputTokens: number;
   readonly cacheReadTokens: number;
   readonly cacheWriteTokens: number;
+  /**
+   * The part of `cacheWriteTokens` written with a 1-hour lifetime (Claude), priced apart; absent where the provider
+   * reported no such split (every write is then billed at the deployment's one cache-write price).
+   */
+  readonly cacheWrite1hTokens?: number;
   readonly reasoningTokens: number;
+  /** The processing tier the provider served the request at (OpenAI's `service_tier`), where it said. */
+  readonly serviceTier?: string;
   /** True when the provider reported no counts and they were estimated locally. */
   readonly estimated: boolean;
 }
@@ -79,7 +86,9 @@ export class Accounting {
       outputTokens,
       cacheReadTokens: r.cacheReadTokens ?? 0,
       cacheWriteTokens: r.cacheWriteTokens ?? 0,
+      ...(r.cacheWrite1hTokens !== undefined && { cacheWrite1hTokens: r.cacheWrite1hTokens }),
       reasoningTokens,
+      ...(r.serviceTier !== undefined && { serviceTier: r.serviceTier }),
       estimated,
     };
   }
@@ -91,6 +100,8 @@ function merge(a: TokenUsage, b: TokenUsage): TokenUsage {
     outputTokens: b.outputTokens ?? a.outputTokens,
     cacheReadTokens: b.cacheReadTokens ?? a.cacheReadTokens,
     cacheWriteTokens: b.cacheWriteTokens ?? a.cacheWriteTokens,
+    cacheWrite1hTokens: b.cacheWrite1hTokens ?? a.cacheWrite1hTokens,
     reasoningTokens: b.reasoningTokens ?? a.reasoningTokens,
+    serviceTier: b.serviceTier ?? a.serviceTier,
   };
 }

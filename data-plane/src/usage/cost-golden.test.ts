@@ -179,6 +179,26 @@ describe('cost golden tests: usage events per provider adapter', () => {
     }
   });
 
+  it('claude with 1-hour cache writes (anthropic, bedrock): those writes at 2× input, the 5-minute ones at 1.25×', async () => {
+    // 1,500 of the 2,000 tokens written are written for an hour (`cache_control: {type: "ephemeral", ttl: "1h"}`).
+    const usage: ScriptUsage = { ...CACHED_AND_WRITTEN, cacheWrite1hTokens: 1_500 };
+    const cases = [
+      // claude-sonnet-4-5: 2,000 × 3 + 8,000 × 0.3 + 500 × 3.75 + 1,500 × 6 + 900 × 15 = 32,775 per million.
+      { model: 'c-anthropic', provider: 'anthropic', cost: '0.032775000000' },
+      // Claude Haiku 4.5 on Bedrock: 2,000 × 1 + 8,000 × 0.1 + 500 × 1.25 + 1,500 × 2 + 900 × 5 = 10,925 per million.
+      { model: 'c-bedrock', provider: 'bedrock', cost: '0.010925000000' },
+    ];
+    for (const c of cases) {
+      // Anthropic Messages to the anthropic deployment is the byte-forwarding fast path; the rest go through the adapters.
+      for (const route of ['openai-chat', 'anthropic-messages'] as const) {
+        for (const stream of [false, true]) {
+          const event = await usageOf(route, c.model, { text: 'Cached for an hour.', usage }, stream);
+          expect({ ...event, via: route }).toMatchObject({ via: route, stream, provider: c.provider, promptTokens: 12_000, cacheReadTokens: 8_000, cacheWriteTokens: 2_000, estimated: false, cost: c.cost });
+        }
+      }
+    }
+  });
+
   it('mock: its own counts, and the per-request price on top of tokens', async () => {
     for (const stream of [false, true]) {
       const event = await usageOf('openai-chat', 'c-mock', { text: 'ignored by the mock' }, stream);

@@ -8,10 +8,12 @@ const flat = (over: Partial<Price> = {}): Price => ({
   output: '2',
   cachedInput: '1',
   cacheWrite: '1',
+  cacheWrite1h: '1',
   reasoning: '2',
   perRequest: '0',
   perImage: '0',
   tiers: [],
+  serviceTiers: {},
   ...over,
 });
 
@@ -36,6 +38,21 @@ describe('computeCost', () => {
     // = 0.04705, + 0.005 per request + 3 × 0.001 per image = 0.05505
     expect(cost.usd).toBe('0.055050000000');
     expect(cost.nanos).toBe(55_050_000n);
+  });
+
+  it('should bill 1-hour cache writes at their own price and the other writes at the cache-write price', () => {
+    const price = flat({ input: '3', output: '15', cachedInput: '0.3', cacheWrite: '3.75', cacheWrite1h: '6' });
+    const cost = computeCost(price, { inputTokens: 10_000, cacheReadTokens: 4_000, cacheWriteTokens: 5_000, cacheWrite1hTokens: 2_000, outputTokens: 1_000 });
+    // 1,000 × 3 + 4,000 × 0.3 + 3,000 × 3.75 (5-minute) + 2,000 × 6 (1-hour) + 1,000 × 15 = 42,450 per million.
+    expect(cost.usd).toBe('0.042450000000');
+    // Without the split every write is a 5-minute write: 1,000 × 3 + 4,000 × 0.3 + 5,000 × 3.75 + 1,000 × 15.
+    expect(computeCost(price, { inputTokens: 10_000, cacheReadTokens: 4_000, cacheWriteTokens: 5_000, outputTokens: 1_000 }).usd).toBe('0.037950000000');
+  });
+
+  it('should never bill more 1-hour writes than writes', () => {
+    const price = flat({ cacheWrite: '1.25', cacheWrite1h: '2' });
+    // 3 writes reported, 5 of them "1-hour": the 3 writes are billed as 1-hour writes, nothing more.
+    expect(computeCost(price, { inputTokens: 10, cacheWriteTokens: 3, cacheWrite1hTokens: 5, outputTokens: 0 }).usd).toBe('0.000013000000');
   });
 
   it('should be exact where floats are not: 0.1 + 0.2 is 0.3', () => {
@@ -94,6 +111,56 @@ describe('computeCost', () => {
     const above = computeCost(price, { inputTokens: 200_001, cacheReadTokens: 100_000, outputTokens: 1_000 });
     expect(above.usd).toBe('0.290002500000'); // 100,001 × 2.5 + 100,000 × 0.25 + 1,000 × 15
   });
+
+  it('should bill 1-hour writes at the tier\'s own 1-hour price above the threshold', () => {
+    const price = effectivePrice(deployment({ provider: 'anthropic', providerModel: 'claude-sonnet-4-5', inputCostPerMillion: 3, outputCostPerMillion: 15 }));
+    const usage = { inputTokens: 250_000, cacheReadTokens: 100_000, cacheWriteTokens: 50_000, cacheWrite1hTokens: 30_000, outputTokens: 1_000 };
+    // 100,000 × 6 + 100,000 × 0.6 + 20,000 × 7.5 + 30,000 × 12 + 1,000 × 22.5 = 1,192,500 per million.
+    expect(computeCost(price, usage).usd).toBe('1.192500000000');
+    // Below it, 1-hour writes at 6 (2× the base input): 100,000 × 0.3 + 20,000 × 3.75 + 30,000 × 6 + 1,000 × 15.
+    expect(computeCost(price, { ...usage, inputTokens: 150_000 }).usd).toBe('0.300000000000');
+  });
+});
+
+describe('service tiers (OpenAI service_tier)', () => {
+  const gpt54 = deployment({ provider: 'openai', providerModel: 'gpt-5.4-2026-03-05', inputCostPerMillion: 2.5, outputCostPerMillion: 15 });
+  const usage = { inputTokens: 10_000, cacheReadTokens: 4_000, outputTokens: 1_000, reasoningTokens: 400 };
+
+  it('should bill a request served at priority at the priority prices, and one served at flex at half the standard prices', () => {
+    const price = effectivePrice(gpt54);
+    // Standard: 6,000 × 2.5 + 4,000 × 0.25 + 1,000 × 15 = 31,000 per million.
+    expect(computeCost(price, usage).usd).toBe('0.031000000000');
+    expect(computeCost(price, { ...usage, serviceTier: 'default' }).usd).toBe('0.031000000000');
+    // Priority (OpenAI's priority page): 6,000 × 5 + 4,000 × 0.5 + 1,000 × 30 = 62,000 per million.
+    expect(computeCost(price, { ...usage, serviceTier: 'priority' }).usd).toBe('0.062000000000');
+    // Flex (Batch rates): 6,000 × 1.25 + 4,000 × 0.125 + 1,000 × 7.5 = 15,500 per million.
+    expect(computeCost(price, { ...usage, serviceTier: 'flex' }).usd).toBe('0.015500000000');
+    // Tiers without prices of their own (scale, or one OpenAI adds later) are billed at the standard prices.
+    expect(computeCost(price, { ...usage, serviceTier: 'scale' }).usd).toBe('0.031000000000');
+  });
+
+  it('should bill a model the priority page does not list at its standard prices when served at priority', () => {
+    const price = effectivePrice(deployment({ provider: 'openai', providerModel: 'gpt-4o-mini', inputCostPerMillion: 0.15, outputCostPerMillion: 0.6 }));
+    expect(computeCost(price, { ...usage, serviceTier: 'priority' }).usd).toBe(computeCost(price, usage).usd);
+    expect(computeCost(price, { ...usage, serviceTier: 'flex' }).usd).toBe('0.000900000000'); // 6,000 × 0.075 + 4,000 × 0.0375 + 1,000 × 0.3
+  });
+
+  it('should bill a deployment with prices of its own at them, whatever the tier', () => {
+    const price = effectivePrice(deployment({ provider: 'azure', providerModel: 'gpt-5.4', inputCostPerMillion: 2, outputCostPerMillion: 12 }));
+    expect(price.serviceTiers).toEqual({});
+    expect(computeCost(price, { ...usage, serviceTier: 'priority' }).usd).toBe(computeCost(price, usage).usd);
+  });
+
+  it('should estimate a request that asks for priority at the priority prices, one that asks for nothing at the standard ones', () => {
+    const price = effectivePrice(gpt54);
+    // 1,000 × 5 + 500 × 30 = 20,000 per million; standard: 1,000 × 2.5 + 500 × 15 = 10,000.
+    expect(estimateCostNanos(price, 1_000, 500, 0, 'priority')).toBe(20_000_000n);
+    expect(estimateCostNanos(price, 1_000, 500)).toBe(10_000_000n);
+    expect(estimateCostNanos(price, 1_000, 500, 0, 'flex')).toBe(10_000_000n);
+    for (const serviceTier of ['priority', 'flex', 'default'] as const) {
+      expect(estimateCostNanos(price, 10_000, 1_000, 0, serviceTier)).toBeGreaterThanOrEqual(computeCost(price, { inputTokens: 10_000, outputTokens: 1_000, serviceTier }).nanos);
+    }
+  });
 });
 
 describe('effectivePrice', () => {
@@ -104,10 +171,12 @@ describe('effectivePrice', () => {
       output: '15',
       cachedInput: '0.3',
       cacheWrite: '3.75',
+      cacheWrite1h: '6',
       reasoning: '15',
       perRequest: '0',
       perImage: '0',
-      tiers: [{ aboveInputTokens: 200_000, input: '6', output: '22.5', cachedInput: '0.6', cacheWrite: '7.5' }],
+      tiers: [{ aboveInputTokens: 200_000, input: '6', output: '22.5', cachedInput: '0.6', cacheWrite: '7.5', cacheWrite1h: '12' }],
+      serviceTiers: {},
     });
   });
 
@@ -125,12 +194,26 @@ describe('effectivePrice', () => {
         costPerImage: 0.0000001,
       }),
     );
-    expect(price).toEqual({ input: '2.4', output: '12', cachedInput: '0.24', cacheWrite: '3', reasoning: '12.5', perRequest: '0.001', perImage: '0.0000001', tiers: [] });
+    // Its own cache-write price is the price of every write: a deployment cannot price 1-hour writes apart.
+    expect(price).toEqual({ input: '2.4', output: '12', cachedInput: '0.24', cacheWrite: '3', cacheWrite1h: '3', reasoning: '12.5', perRequest: '0.001', perImage: '0.0000001', tiers: [], serviceTiers: {} });
+  });
+
+  it('should keep the table\'s 1-hour write price while the deployment\'s cache-write price is the table\'s', () => {
+    const listed = { provider: 'bedrock', providerModel: 'us.anthropic.claude-haiku-4-5-20251001-v1:0', inputCostPerMillion: 1, outputCostPerMillion: 5 } as const;
+    expect(effectivePrice(deployment(listed))).toMatchObject({ cacheWrite: '1.25', cacheWrite1h: '2' });
+    expect(effectivePrice(deployment({ ...listed, cacheWriteCostPerMillion: 1.25 }))).toMatchObject({ cacheWrite: '1.25', cacheWrite1h: '2' });
+    // A discounted deployment that sets no cache prices keeps the table's cache prices, as before.
+    expect(effectivePrice(deployment({ ...listed, inputCostPerMillion: 0.9, outputCostPerMillion: 4.5 }))).toMatchObject({ cacheWrite: '1.25', cacheWrite1h: '2' });
+  });
+
+  it('should bill 1-hour writes at the cache-write price where the table has no 1-hour price', () => {
+    const price = effectivePrice(deployment({ provider: 'openai', providerModel: 'gpt-4.1-mini', inputCostPerMillion: 0.4, outputCostPerMillion: 1.6 }));
+    expect(price).toMatchObject({ cacheWrite: '0.4', cacheWrite1h: '0.4' });
   });
 
   it('should fall back to input for cache prices, output for reasoning and 0 per request when neither deployment nor table knows', () => {
     const price = effectivePrice(deployment({ provider: 'openai_compatible', providerModel: 'qwen3', inputCostPerMillion: 0.075, outputCostPerMillion: 0.3 }));
-    expect(price).toEqual({ input: '0.075', output: '0.3', cachedInput: '0.075', cacheWrite: '0.075', reasoning: '0.3', perRequest: '0', perImage: '0', tiers: [] });
+    expect(price).toEqual({ input: '0.075', output: '0.3', cachedInput: '0.075', cacheWrite: '0.075', cacheWrite1h: '0.075', reasoning: '0.3', perRequest: '0', perImage: '0', tiers: [], serviceTiers: {} });
   });
 
   it('should keep a price typed as a float exactly as it was written', () => {
@@ -140,11 +223,13 @@ describe('effectivePrice', () => {
 });
 
 describe('estimateCostNanos', () => {
-  const price = flat({ input: '3', output: '15', cachedInput: '0.3', cacheWrite: '3.75', reasoning: '15', perRequest: '0.01' });
+  const price = flat({ input: '3', output: '15', cachedInput: '0.3', cacheWrite: '3.75', cacheWrite1h: '6', reasoning: '15', perRequest: '0.01' });
 
   it('should price every input token at the dearest input price and the output budget at the dearest output price', () => {
-    // 1,000 × 3.75 + 500 × 15 = 11,250 per million = 0.01125, + 0.01 per request.
-    expect(estimateCostNanos(price, 1_000, 500)).toBe(21_250_000n);
+    // 1,000 × 6 (a 1-hour write) + 500 × 15 = 13,500 per million = 0.0135, + 0.01 per request.
+    expect(estimateCostNanos(price, 1_000, 500)).toBe(23_500_000n);
+    // Without a 1-hour price, the 5-minute write is the dearest: 1,000 × 3.75 + 500 × 15 = 11,250, + 0.01.
+    expect(estimateCostNanos({ ...price, cacheWrite1h: '3.75' }, 1_000, 500)).toBe(21_250_000n);
   });
 
   it('should never be below the cost of any request within the estimate', () => {
@@ -154,7 +239,8 @@ describe('estimateCostNanos', () => {
       const output = Math.floor(next() * 2_000);
       const cacheRead = Math.floor(next() * input);
       const cacheWrite = Math.floor(next() * (input - cacheRead));
-      const actual = computeCost(price, { inputTokens: input, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, outputTokens: output, reasoningTokens: Math.floor(next() * output) });
+      const cacheWrite1h = Math.floor(next() * (cacheWrite + 1));
+      const actual = computeCost(price, { inputTokens: input, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, cacheWrite1hTokens: cacheWrite1h, outputTokens: output, reasoningTokens: Math.floor(next() * output) });
       expect(estimateCostNanos(price, input, output)).toBeGreaterThanOrEqual(actual.nanos);
     }
   });

@@ -33,6 +33,22 @@ describe('tablePrice', () => {
     expect(model('gemini', 'gemini-2.5-flash-preview-05-20')).toBeUndefined();
   });
 
+  it('should know the current models Tollgate is used with, so their cache reads are not billed as input', () => {
+    // Gemini 3 previews (the ids Tollgate's own tests use), Gemini 3 Pro with its tier above 200K input tokens.
+    expect(tablePrice('gemini', 'models/gemini-3-pro-preview')).toMatchObject({
+      input: '2',
+      output: '12',
+      cachedInput: '0.2',
+      tiers: [{ aboveInputTokens: 200_000, input: '4', output: '18', cachedInput: '0.4' }],
+    });
+    expect(tablePrice('gemini', 'gemini-3-flash-preview')).toMatchObject({ input: '0.5', output: '3', cachedInput: '0.05' });
+    // OpenAI's GPT-5.5 family, snapshots folded in.
+    expect(tablePrice('openai', 'gpt-5.5-2026-04-23')).toMatchObject({ model: 'gpt-5.5', input: '5', output: '30', cachedInput: '0.5' });
+    expect(tablePrice('azure', 'gpt-5.5-pro')).toMatchObject({ input: '30', output: '180' });
+    // Claude Fable 5.2: cheaper than 5.1, its 1-hour writes at 2× input.
+    expect(tablePrice('anthropic', 'claude-fable-5-2')).toMatchObject({ input: '8', output: '40', cachedInput: '0.2', cacheWrite: '10', cacheWrite1h: '16' });
+  });
+
   it('should resolve Bedrock model ids, inference profiles and ARNs to the base model', () => {
     expect(model('bedrock', 'us.anthropic.claude-3-5-sonnet-20241022-v2:0')).toBe('anthropic.claude-3-5-sonnet');
     expect(model('bedrock', 'global.anthropic.claude-sonnet-4-5-20250929-v1:0')).toBe('anthropic.claude-sonnet-4-5');
@@ -56,7 +72,18 @@ describe('tablePrice', () => {
 
 describe('PRICING_TABLE', () => {
   const kinds: Record<string, ProviderKind> = { openai: 'openai', anthropic: 'anthropic', gemini: 'gemini', bedrock: 'bedrock' };
-  const prices = PRICING_TABLE.flatMap((e) => [e.input, e.output, e.cachedInput, e.cacheWrite, e.reasoning, e.perRequest, e.perImage, ...(e.tiers ?? []).flatMap((t) => [t.input, t.output, t.cachedInput, t.cacheWrite])]).filter((p) => p !== undefined);
+  const prices = PRICING_TABLE.flatMap((e) => [
+    e.input,
+    e.output,
+    e.cachedInput,
+    e.cacheWrite,
+    e.cacheWrite1h,
+    e.reasoning,
+    e.perRequest,
+    e.perImage,
+    ...(e.tiers ?? []).flatMap((t) => [t.input, t.output, t.cachedInput, t.cacheWrite, t.cacheWrite1h]),
+    ...Object.values(e.serviceTiers ?? {}).flatMap((t) => [t.input, t.output, t.cachedInput, t.cacheWrite, t.cacheWrite1h, t.reasoning]),
+  ]).filter((p) => p !== undefined);
 
   it('should hold prices as plain decimal strings with at most 6 decimals, so every cost is exact to 12', () => {
     for (const p of prices) expect(p).toMatch(/^\d+(\.\d{1,6})?$/);
@@ -74,6 +101,39 @@ describe('PRICING_TABLE', () => {
     const keys = PRICING_TABLE.map((e) => `${e.provider}:${e.model}`);
     expect(new Set(keys).size).toBe(keys.length);
     for (const e of PRICING_TABLE) expect(tablePrice(kinds[e.provider]!, e.model)).toBe(e);
+  });
+
+  it('should price every Claude model\'s 1-hour cache writes at 2× its input, and at 2× the tier\'s input in a tier', () => {
+    const claude = PRICING_TABLE.filter((e) => e.model.includes('claude'));
+    expect(claude.length).toBeGreaterThan(30);
+    for (const e of claude) {
+      const units = (p: string | undefined) => (p === undefined ? undefined : toUnits(p, 6));
+      expect({ model: e.model, cacheWrite1h: units(e.cacheWrite1h) }).toEqual({ model: e.model, cacheWrite1h: 2n * toUnits(e.input, 6) });
+      for (const t of e.tiers ?? []) expect({ model: e.model, cacheWrite1h: units(t.cacheWrite1h) }).toEqual({ model: e.model, cacheWrite1h: 2n * toUnits(t.input, 6) });
+    }
+    // No other model prices its 1-hour writes apart: their writes (if any) are billed at `cacheWrite`.
+    for (const e of PRICING_TABLE.filter((e) => !e.model.includes('claude'))) expect(e.cacheWrite1h).toBeUndefined();
+  });
+
+  it('should price OpenAI\'s flex tier at half the standard prices and its priority tier as OpenAI\'s priority page lists it', () => {
+    for (const e of PRICING_TABLE.filter((e) => e.provider === 'openai')) {
+      expect({ model: e.model, flex: e.serviceTiers?.flex }).toEqual({
+        model: e.model,
+        flex: Object.fromEntries(Object.entries({ input: e.input, output: e.output, cachedInput: e.cachedInput }).flatMap(([k, v]) => (v === undefined ? [] : [[k, formatUnits(toUnits(v, 7) / 2n, 7, 7).replace(/\.?0+$/, '')]]))),
+      });
+    }
+    const priority = Object.fromEntries(PRICING_TABLE.flatMap((e) => (e.serviceTiers?.priority === undefined ? [] : [[e.model, e.serviceTiers.priority]])));
+    expect(priority).toEqual({
+      'gpt-5': { input: '2.5', output: '20', cachedInput: '0.25' },
+      'gpt-5-mini': { input: '0.45', output: '3.6', cachedInput: '0.045' },
+      'gpt-5.1': { input: '2.5', output: '20', cachedInput: '0.25' },
+      'gpt-5.2': { input: '3.5', output: '28', cachedInput: '0.35' },
+      'gpt-5.4': { input: '5', output: '30', cachedInput: '0.5' },
+      'gpt-5.4-mini': { input: '1.5', output: '9', cachedInput: '0.15' },
+      'gpt-5.5': { input: '12.5', output: '75', cachedInput: '1.25' },
+      'gpt-4.1': { input: '3.5', output: '14', cachedInput: '0.875' },
+    });
+    for (const e of PRICING_TABLE.filter((e) => e.provider !== 'openai')) expect(e.serviceTiers).toBeUndefined();
   });
 
   it('should only have tiers that cost more than the base price', () => {

@@ -1,3 +1,5 @@
+import { formatUnits, toUnits } from './decimal.js';
+
 /**
  * List prices of the models Tollgate's providers serve, USD per million tokens, as exact decimal strings. A
  * deployment's own prices (`ModelConfig.*CostPerMillion`, `costPerRequest`, `costPerImage`) override these; see
@@ -5,11 +7,17 @@
  *
  * Conventions, for every entry:
  * - `input` is the price of input tokens neither read from nor written to a prompt cache; `cachedInput` of cache
- *   reads (hits); `cacheWrite` of cache writes. Anthropic's cache write is its 5-minute write (1.25× input); its
- *   1-hour writes (2× input) are reported in the same count and billed here at the 5-minute price.
+ *   reads (hits); `cacheWrite` of cache writes; `cacheWrite1h` of the cache writes made with a 1-hour lifetime, where
+ *   the provider prices those apart. Claude's `cacheWrite` is its 5-minute write (1.25× input) and its `cacheWrite1h`
+ *   the 1-hour write (2× input; Anthropic API and Bedrock alike); an entry without `cacheWrite1h` bills every write at
+ *   `cacheWrite`.
  * - `reasoning` is set only where a provider prices reasoning apart from output; none of the current ones does
  *   (OpenAI reasoning tokens, Anthropic thinking and Gemini thoughts are billed as output).
- * - Standard (on-demand, non-batch, non-priority) tier only; Batch, Flex and Priority prices are not modelled.
+ * - The base prices are the standard (on-demand, non-batch) tier. `serviceTiers` prices a request the provider says
+ *   it served at another tier (OpenAI's `service_tier`): `priority` as OpenAI's priority-processing page lists it
+ *   (https://openai.com/api-priority-processing/, read 2026-11-26; models it does not list are billed at their
+ *   standard prices when served at priority), `flex` at Batch rates, half the standard prices, as OpenAI's Flex guide
+ *   says (https://developers.openai.com/api/docs/guides/flex-processing). Batch itself is not modelled.
  * - `tiers`: higher prices for a whole request whose input (cache reads and writes included) exceeds a size, where
  *   modelled. Where a provider has such a tier that is not modelled, the note says so and the base tier applies.
  * - `verified`: `official` when the price was read on the provider's own page, `secondary` when the provider's
@@ -27,8 +35,10 @@ export interface TokenPrices {
   readonly output: string;
   /** USD per million input tokens read from a prompt cache. */
   readonly cachedInput?: string;
-  /** USD per million input tokens written to a prompt cache. */
+  /** USD per million input tokens written to a prompt cache (Claude: the 5-minute write). */
   readonly cacheWrite?: string;
+  /** USD per million input tokens written to a prompt cache with a 1-hour lifetime; absent: `cacheWrite`. */
+  readonly cacheWrite1h?: string;
   /** USD per million reasoning tokens, where they are priced apart from output. */
   readonly reasoning?: string;
 }
@@ -37,6 +47,9 @@ export interface TokenPrices {
 export interface PriceTier extends TokenPrices {
   readonly aboveInputTokens: number;
 }
+
+/** The processing tiers a provider reports having served a request at, priced apart from its standard prices. */
+export type ServiceTier = 'flex' | 'priority';
 
 export interface TableEntry extends TokenPrices {
   readonly provider: PricedProvider;
@@ -47,6 +60,8 @@ export interface TableEntry extends TokenPrices {
   /** USD per input image, on top of tokens. */
   readonly perImage?: string;
   readonly tiers?: readonly PriceTier[];
+  /** Prices of a request served at another processing tier (the base prices are the standard tier's). */
+  readonly serviceTiers?: Readonly<Partial<Record<ServiceTier, TokenPrices>>>;
   readonly source: string;
   readonly asOf: string;
   readonly verified: 'official' | 'secondary' | 'unverified';
@@ -55,18 +70,37 @@ export interface TableEntry extends TokenPrices {
 
 const CHECKED = '2026-11-25';
 const CHECKED_5 = '2026-11-26';
+/** Entries added or changed after the cost audit of 2026-11-26. */
+const CHECKED_AUDIT = '2026-11-26';
 
-const openai = (model: string, prices: TokenPrices, verified: TableEntry['verified'], note?: string): TableEntry => ({
+/**
+ * An OpenAI model: its standard prices, its Flex prices (Batch rates: half of every standard price) and, where OpenAI's
+ * priority-processing page lists the model, its priority prices.
+ */
+const openai = (
+  model: string,
+  prices: TokenPrices,
+  verified: TableEntry['verified'],
+  note?: string,
+  extra: { readonly asOf?: string; readonly priority?: TokenPrices } = {},
+): TableEntry => ({
   provider: 'openai',
   model,
   ...prices,
+  serviceTiers: { flex: half(prices), ...(extra.priority !== undefined && { priority: extra.priority }) },
   source: 'https://developers.openai.com/api/docs/pricing',
-  asOf: CHECKED,
+  asOf: extra.asOf ?? CHECKED,
   verified,
   ...(note !== undefined && { note }),
 });
 
-/** Anthropic's published table, read on its pricing page (cache write: the 5-minute write). */
+/** Every price halved (exact to 6 decimals for the prices below; a 7th decimal would round up). */
+function half(prices: TokenPrices): TokenPrices {
+  const halve = (p: string) => formatUnits(toUnits(p, 7) / 2n, 7, 6).replace(/\.?0+$/, '');
+  return Object.fromEntries(Object.entries(prices).map(([k, v]) => [k, halve(v as string)])) as unknown as TokenPrices;
+}
+
+/** Anthropic's published table, read on its pricing page (cache writes: the 5-minute and the 1-hour write). */
 const anthropic = (model: string, prices: TokenPrices, extra: Partial<TableEntry> = {}): TableEntry => ({
   provider: 'anthropic',
   model,
@@ -90,29 +124,29 @@ const gemini = (model: string, prices: TokenPrices, extra: Partial<TableEntry> =
 const BEDROCK_PAGE_NOTE =
   'The AWS pricing page renders its prices client-side, so they could not be read from it here.';
 
-const bedrock = (model: string, prices: TokenPrices, verified: TableEntry['verified'], note: string): TableEntry => ({
+const bedrock = (model: string, prices: TokenPrices, verified: TableEntry['verified'], note: string, asOf = CHECKED): TableEntry => ({
   provider: 'bedrock',
   model,
   ...prices,
   source: 'https://aws.amazon.com/bedrock/pricing/',
-  asOf: CHECKED,
+  asOf,
   verified,
   note: `${BEDROCK_PAGE_NOTE} ${note}`,
 });
 
 // Per-family prices, shared by the Anthropic API and Claude on Bedrock (which bills Anthropic's list prices).
-const OPUS_45: TokenPrices = { input: '5', output: '25', cachedInput: '0.5', cacheWrite: '6.25' };
-const OPUS_4: TokenPrices = { input: '15', output: '75', cachedInput: '1.5', cacheWrite: '18.75' };
-const OPUS_55: TokenPrices = { input: '4', output: '20', cachedInput: '0.2', cacheWrite: '5' };
-const FABLE_51: TokenPrices = { input: '10', output: '50', cachedInput: '0.25', cacheWrite: '12.5' };
-const FABLE_5: TokenPrices = { input: '10', output: '50', cachedInput: '1', cacheWrite: '12.5' };
-const SONNET_5: TokenPrices = { input: '2', output: '10', cachedInput: '0.2', cacheWrite: '2.5' };
-const SONNET: TokenPrices = { input: '3', output: '15', cachedInput: '0.3', cacheWrite: '3.75' };
-const HAIKU_45: TokenPrices = { input: '1', output: '5', cachedInput: '0.1', cacheWrite: '1.25' };
-const HAIKU_35: TokenPrices = { input: '0.8', output: '4', cachedInput: '0.08', cacheWrite: '1' };
-const HAIKU_3: TokenPrices = { input: '0.25', output: '1.25', cachedInput: '0.03', cacheWrite: '0.3' };
+const OPUS_45: TokenPrices = { input: '5', output: '25', cachedInput: '0.5', cacheWrite: '6.25', cacheWrite1h: '10' };
+const OPUS_4: TokenPrices = { input: '15', output: '75', cachedInput: '1.5', cacheWrite: '18.75', cacheWrite1h: '30' };
+const OPUS_55: TokenPrices = { input: '4', output: '20', cachedInput: '0.2', cacheWrite: '5', cacheWrite1h: '8' };
+const FABLE_51: TokenPrices = { input: '10', output: '50', cachedInput: '0.25', cacheWrite: '12.5', cacheWrite1h: '20' };
+const FABLE_5: TokenPrices = { input: '10', output: '50', cachedInput: '1', cacheWrite: '12.5', cacheWrite1h: '20' };
+const SONNET_5: TokenPrices = { input: '2', output: '10', cachedInput: '0.2', cacheWrite: '2.5', cacheWrite1h: '4' };
+const SONNET: TokenPrices = { input: '3', output: '15', cachedInput: '0.3', cacheWrite: '3.75', cacheWrite1h: '6' };
+const HAIKU_45: TokenPrices = { input: '1', output: '5', cachedInput: '0.1', cacheWrite: '1.25', cacheWrite1h: '2' };
+const HAIKU_35: TokenPrices = { input: '0.8', output: '4', cachedInput: '0.08', cacheWrite: '1', cacheWrite1h: '1.6' };
+const HAIKU_3: TokenPrices = { input: '0.25', output: '1.25', cachedInput: '0.03', cacheWrite: '0.3', cacheWrite1h: '0.5' };
 /** Sonnet 4 and 4.5 with the 1M-token context: above 200K input, input ×2 and output ×1.5, cache prices ×2. */
-const SONNET_LONG: PriceTier = { aboveInputTokens: 200_000, input: '6', output: '22.5', cachedInput: '0.6', cacheWrite: '7.5' };
+const SONNET_LONG: PriceTier = { aboveInputTokens: 200_000, input: '6', output: '22.5', cachedInput: '0.6', cacheWrite: '7.5', cacheWrite1h: '12' };
 const SONNET_LONG_NOTE =
   'Long-context tier (above 200K input tokens): from secondary sources (Anthropic\'s "long context pricing" section was not readable here).';
 const LONG_CONTEXT_UNMODELLED =
@@ -120,17 +154,37 @@ const LONG_CONTEXT_UNMODELLED =
 
 const CLAUDE_ON_BEDROCK =
   'Claude on Bedrock bills Anthropic\'s list prices (several independent sources agree). Geographic inference profiles (us., eu., jp., …) of Claude 4.5 and later may cost about 10% more than global ones; this entry is the base price: set the deployment\'s prices for such a profile.';
+const BEDROCK_LONG_CONTEXT_UNVERIFIED =
+  'Bedrock serves the 1M-token context (the context-1m beta); whether AWS bills it above 200K input tokens as Anthropic does could not be verified on an AWS page here, so no long-context tier is modelled: the base tier applies.';
 
 export const PRICING_TABLE: readonly TableEntry[] = [
   // OpenAI (also used for Azure OpenAI deployments; Azure's global-standard prices follow OpenAI's).
-  openai('gpt-5', { input: '1.25', output: '10', cachedInput: '0.125' }, 'secondary'),
-  openai('gpt-5-mini', { input: '0.25', output: '2', cachedInput: '0.025' }, 'secondary'),
+  openai('gpt-5', { input: '1.25', output: '10', cachedInput: '0.125' }, 'secondary', undefined, { priority: { input: '2.5', output: '20', cachedInput: '0.25' } }),
+  openai('gpt-5-mini', { input: '0.25', output: '2', cachedInput: '0.025' }, 'secondary', undefined, { priority: { input: '0.45', output: '3.6', cachedInput: '0.045' } }),
   openai('gpt-5-nano', { input: '0.05', output: '0.4', cachedInput: '0.005' }, 'official', 'Read on https://developers.openai.com/api/docs/models/gpt-5-nano.'),
-  openai('gpt-5.1', { input: '1.25', output: '10', cachedInput: '0.125' }, 'unverified', 'Input and output from secondary sources; the cached price is the GPT-5 family\'s 90% discount, not seen on a page.'),
-  openai('gpt-5.2', { input: '1.75', output: '14', cachedInput: '0.175' }, 'secondary'),
-  openai('gpt-5.4', { input: '2.5', output: '15', cachedInput: '0.25' }, 'secondary', 'Above 272K input tokens OpenAI charges more (reported as 2× input, 1.5× output); not modelled: the base tier applies.'),
-  openai('gpt-5.4-mini', { input: '0.75', output: '4.5', cachedInput: '0.075' }, 'secondary'),
-  openai('gpt-4.1', { input: '2', output: '8', cachedInput: '0.5' }, 'secondary'),
+  openai('gpt-5.1', { input: '1.25', output: '10', cachedInput: '0.125' }, 'unverified', 'Input and output from secondary sources; the cached price is the GPT-5 family\'s 90% discount, not seen on a page.', {
+    priority: { input: '2.5', output: '20', cachedInput: '0.25' },
+  }),
+  openai('gpt-5.2', { input: '1.75', output: '14', cachedInput: '0.175' }, 'secondary', undefined, { priority: { input: '3.5', output: '28', cachedInput: '0.35' } }),
+  openai('gpt-5.4', { input: '2.5', output: '15', cachedInput: '0.25' }, 'secondary', 'Above 272K input tokens OpenAI charges more (reported as 2× input, 1.5× output); not modelled: the base tier applies.', {
+    priority: { input: '5', output: '30', cachedInput: '0.5' },
+  }),
+  openai('gpt-5.4-mini', { input: '0.75', output: '4.5', cachedInput: '0.075' }, 'secondary', undefined, { priority: { input: '1.5', output: '9', cachedInput: '0.15' } }),
+  openai(
+    'gpt-5.5',
+    { input: '5', output: '30', cachedInput: '0.5' },
+    'unverified',
+    'Input and output: transcriptions of OpenAI\'s page agree (5 / 30). Cached input: two transcriptions say 0.50, a tenth of input, as OpenAI\'s priority page has it for priority (12.50 / 1.25) and a reading of the pricing page on 2026-11-05 reports for the newest models; two others say 1.25, the priority cached price. Above 272K input tokens OpenAI reportedly charges more; not modelled: the base tier applies.',
+    { asOf: CHECKED_AUDIT, priority: { input: '12.5', output: '75', cachedInput: '1.25' } },
+  ),
+  openai(
+    'gpt-5.5-pro',
+    { input: '30', output: '180' },
+    'secondary',
+    'No cached-input price in the transcriptions that agree on 30 / 180 (one reseller lists 3): cached input is billed as input. Above 272K input tokens OpenAI reportedly charges more; not modelled.',
+    { asOf: CHECKED_AUDIT },
+  ),
+  openai('gpt-4.1', { input: '2', output: '8', cachedInput: '0.5' }, 'secondary', undefined, { priority: { input: '3.5', output: '14', cachedInput: '0.875' } }),
   openai('gpt-4.1-mini', { input: '0.4', output: '1.6', cachedInput: '0.1' }, 'secondary'),
   openai('gpt-4.1-nano', { input: '0.1', output: '0.4', cachedInput: '0.025' }, 'secondary', 'One third-party catalogue lists the cached price as 0.03; 0.025 (the 4.1 family\'s 75% discount) is what transcriptions of OpenAI\'s page say.'),
   openai('gpt-4o', { input: '2.5', output: '10', cachedInput: '1.25' }, 'secondary'),
@@ -142,6 +196,11 @@ export const PRICING_TABLE: readonly TableEntry[] = [
   // Anthropic API. Claude models listed as retired on the Claude API are kept while a cloud still sells them.
   // The Claude 5 family, read on 2026-11-26 on Anthropic's pricing page and each model's page (platform.claude.com/docs/
   // en/models/<model>/overview): cache reads are not all 0.1× input there.
+  anthropic('claude-fable-5-2', { input: '8', output: '40', cachedInput: '0.2', cacheWrite: '10', cacheWrite1h: '16' }, {
+    asOf: CHECKED_AUDIT,
+    verified: 'secondary',
+    note: "Released 2026-11-09, after the pricing page as read here: two independent transcriptions of Anthropic's list price agree (8 / 40, cache reads 0.20, writes 10 for 5 minutes and 16 for an hour).",
+  }),
   anthropic('claude-fable-5-1', FABLE_51, { asOf: CHECKED_5 }),
   anthropic('claude-mythos-5-1', FABLE_51, { asOf: CHECKED_5, note: 'Limited availability.' }),
   anthropic('claude-fable-5', FABLE_5, { asOf: CHECKED_5 }),
@@ -154,7 +213,7 @@ export const PRICING_TABLE: readonly TableEntry[] = [
     note: "Cache reads at 0.20 as the model's page read here says; one third party reports 0.10 from 2026-10-07.",
   }),
   anthropic('claude-sonnet-5', SONNET_5, { asOf: CHECKED_5, source: 'https://platform.claude.com/docs/en/models/sonnet-5/overview' }),
-  anthropic('claude-haiku-5-5', { input: '0.1', output: '0.5', cachedInput: '0.01', cacheWrite: '0.125' }, {
+  anthropic('claude-haiku-5-5', { input: '0.1', output: '0.5', cachedInput: '0.01', cacheWrite: '0.125', cacheWrite1h: '0.2' }, {
     asOf: CHECKED_5,
     verified: 'unverified',
     note: "From one third party (Anthropic's page read here says only \"from $0.10 / $0.50\"): prompts above 100K tokens cost more, not modelled.",
@@ -180,6 +239,16 @@ export const PRICING_TABLE: readonly TableEntry[] = [
     tiers: [{ aboveInputTokens: 200_000, input: '2.5', output: '15', cachedInput: '0.25' }],
     note: 'Prompts above 200K tokens are billed at the second tier for the whole request.',
   }),
+  gemini('gemini-3-pro-preview', { input: '2', output: '12', cachedInput: '0.2' }, {
+    tiers: [{ aboveInputTokens: 200_000, input: '4', output: '18', cachedInput: '0.4' }],
+    asOf: CHECKED_AUDIT,
+    verified: 'unverified',
+    note: "Input and output, both tiers (200K and below: 2 / 12; above, for the whole request: 4 / 18), from several transcriptions that agree; the cache prices (0.20, 0.40 above 200K) from one third-party catalogue. Shut down on the Gemini API on 2026-03-09 (Google's deprecations page; replacement gemini-3.1-pro-preview); kept for deployments that still name it.",
+  }),
+  gemini('gemini-3-flash-preview', { input: '0.5', output: '3', cachedInput: '0.05' }, {
+    asOf: CHECKED_AUDIT,
+    note: 'Text, image and video input; audio input costs 1.00.',
+  }),
   gemini('gemini-2.5-flash', { input: '0.3', output: '2.5', cachedInput: '0.03' }),
   gemini('gemini-2.5-flash-lite', { input: '0.1', output: '0.4', cachedInput: '0.01' }),
   gemini('gemini-2.0-flash', { input: '0.1', output: '0.4', cachedInput: '0.025' }, { note: 'Deprecated; announced to retire on 2026-06-01.' }),
@@ -194,8 +263,8 @@ export const PRICING_TABLE: readonly TableEntry[] = [
   bedrock('anthropic.claude-opus-4-1', OPUS_4, 'secondary', CLAUDE_ON_BEDROCK),
   bedrock('anthropic.claude-opus-4', OPUS_4, 'secondary', CLAUDE_ON_BEDROCK),
   bedrock('anthropic.claude-sonnet-4-6', SONNET, 'secondary', CLAUDE_ON_BEDROCK),
-  bedrock('anthropic.claude-sonnet-4-5', SONNET, 'secondary', CLAUDE_ON_BEDROCK),
-  bedrock('anthropic.claude-sonnet-4', SONNET, 'secondary', CLAUDE_ON_BEDROCK),
+  bedrock('anthropic.claude-sonnet-4-5', SONNET, 'secondary', `${CLAUDE_ON_BEDROCK} ${BEDROCK_LONG_CONTEXT_UNVERIFIED}`, CHECKED_AUDIT),
+  bedrock('anthropic.claude-sonnet-4', SONNET, 'secondary', `${CLAUDE_ON_BEDROCK} ${BEDROCK_LONG_CONTEXT_UNVERIFIED}`, CHECKED_AUDIT),
   bedrock('anthropic.claude-3-7-sonnet', SONNET, 'secondary', CLAUDE_ON_BEDROCK),
   bedrock('anthropic.claude-3-5-sonnet', SONNET, 'secondary', `${CLAUDE_ON_BEDROCK} Both 3.5 Sonnet versions (20240620 v1, 20241022 v2).`),
   bedrock('anthropic.claude-haiku-4-5', HAIKU_45, 'secondary', CLAUDE_ON_BEDROCK),

@@ -52,7 +52,7 @@ describe('Anthropic stand-in, driven by the official @anthropic-ai/sdk', () => {
         { name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' },
         { name: 'get_weather', arguments: '{"city":"Tokyo"}' },
       ],
-      usage: { cacheReadTokens: 3, cacheWriteTokens: 2, inputTokens: 20 },
+      usage: { cacheReadTokens: 3, cacheWriteTokens: 2, cacheWrite1hTokens: 1, inputTokens: 20 },
     });
     const stream = client.messages.stream({
       model: 'claude-sonnet-4-6',
@@ -85,7 +85,12 @@ describe('Anthropic stand-in, driven by the official @anthropic-ai/sdk', () => {
       { type: 'tool_use', id: 'toolu_01standin', name: 'get_weather', input: { city: 'Tokyo' } },
     ]);
     expect(message.stop_reason).toBe('tool_use');
-    expect(message.usage).toMatchObject({ input_tokens: 15, cache_read_input_tokens: 3, cache_creation_input_tokens: 2 });
+    expect(message.usage).toMatchObject({
+      input_tokens: 15,
+      cache_read_input_tokens: 3,
+      cache_creation_input_tokens: 2,
+      cache_creation: { ephemeral_5m_input_tokens: 1, ephemeral_1h_input_tokens: 1 },
+    });
     expect(message.usage.output_tokens).toBeGreaterThan(1);
   });
 

@@ -22,6 +22,8 @@ export interface ResponsePlan {
     readonly input: number;
     readonly cacheRead: number;
     readonly cacheWrite: number;
+    /** The part of `cacheWrite` written for an hour. */
+    readonly cacheWrite1h: number;
     readonly output: number;
     readonly thinking: number;
   };
@@ -73,9 +75,9 @@ export function planResponse(script: ResolvedScript, model: string, stops: reado
 }
 
 /** The input side of the usage: Anthropic's input_tokens leaves out what was read from or written to the cache. */
-function promptUsage(script: ResolvedScript): Pick<ResponsePlan['usage'], 'input' | 'cacheRead' | 'cacheWrite'> {
-  const { inputTokens, cacheReadTokens, cacheWriteTokens } = script.usage;
-  return { input: Math.max(0, inputTokens - cacheReadTokens - cacheWriteTokens), cacheRead: cacheReadTokens, cacheWrite: cacheWriteTokens };
+function promptUsage(script: ResolvedScript): Pick<ResponsePlan['usage'], 'input' | 'cacheRead' | 'cacheWrite' | 'cacheWrite1h'> {
+  const { inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens = 0 } = script.usage;
+  return { input: Math.max(0, inputTokens - cacheReadTokens - cacheWriteTokens), cacheRead: cacheReadTokens, cacheWrite: cacheWriteTokens, cacheWrite1h: cacheWrite1hTokens };
 }
 
 /** The non-streaming answer: a complete `message`. */
@@ -154,7 +156,7 @@ function startUsage(plan: ResponsePlan): Record<string, unknown> {
     input_tokens: plan.usage.input,
     cache_creation_input_tokens: plan.usage.cacheWrite,
     cache_read_input_tokens: plan.usage.cacheRead,
-    cache_creation: { ephemeral_5m_input_tokens: plan.usage.cacheWrite, ephemeral_1h_input_tokens: 0 },
+    cache_creation: { ephemeral_5m_input_tokens: plan.usage.cacheWrite - plan.usage.cacheWrite1h, ephemeral_1h_input_tokens: plan.usage.cacheWrite1h },
     service_tier: 'standard',
   };
 }

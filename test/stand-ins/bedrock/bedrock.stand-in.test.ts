@@ -147,10 +147,20 @@ describe('Bedrock stand-in, seen through @aws-sdk/client-bedrock-runtime', () =>
     expect(events.at(-1)?.metadata?.usage).toMatchObject({ outputTokens: expect.any(Number), inputTokens: expect.any(Number) });
   });
 
-  it('should report cache reads and writes apart from inputTokens, which excludes them', async () => {
+  it('should report cache reads and writes apart from inputTokens, which excludes them, and the writes by lifetime', async () => {
     const text = directive({ text: 'ok', usage: { inputTokens: 1000, cacheReadTokens: 600, cacheWriteTokens: 300, outputTokens: 1 } });
     const events = await streamEvents(MODEL, [user(text)]);
-    expect(events.at(-1)?.metadata?.usage).toEqual({ inputTokens: 100, outputTokens: 1, totalTokens: 1001, cacheReadInputTokens: 600, cacheWriteInputTokens: 300 });
+    expect(events.at(-1)?.metadata?.usage).toEqual({
+      inputTokens: 100,
+      outputTokens: 1,
+      totalTokens: 1001,
+      cacheReadInputTokens: 600,
+      cacheWriteInputTokens: 300,
+      cacheDetails: [{ ttl: '5m', inputTokens: 300 }],
+    });
+    const oneHour = directive({ text: 'ok', usage: { inputTokens: 1000, cacheReadTokens: 600, cacheWriteTokens: 300, cacheWrite1hTokens: 200, outputTokens: 1 } });
+    const split = await streamEvents(MODEL, [user(oneHour)]);
+    expect(split.at(-1)?.metadata?.usage?.cacheDetails).toEqual([{ ttl: '1h', inputTokens: 200 }, { ttl: '5m', inputTokens: 100 }]);
   });
 
   it('should take inference profile ids and ARNs as the model id (":" and "/" in the signed path)', async () => {

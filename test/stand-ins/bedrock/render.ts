@@ -44,15 +44,24 @@ export function reasoningSignature(reasoning: string): string {
   return createHash('sha256').update(`stand-in:${reasoning}`).digest('base64');
 }
 
-/** Bedrock's usage: `inputTokens` excludes cache reads and writes (the script's count includes them). */
-export function wireUsage(usage: ScriptUsage): Record<string, number> {
+/**
+ * Bedrock's usage: `inputTokens` excludes cache reads and writes (the script's count includes them); the writes are
+ * split by lifetime in `cacheDetails`, 1h before 5m.
+ * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_TokenUsage.html
+ */
+export function wireUsage(usage: ScriptUsage): Record<string, unknown> {
   const uncached = Math.max(0, usage.inputTokens - usage.cacheReadTokens - usage.cacheWriteTokens);
+  const oneHour = usage.cacheWrite1hTokens ?? 0;
+  const details = [
+    ...(oneHour > 0 ? [{ ttl: '1h', inputTokens: oneHour }] : []),
+    ...(usage.cacheWriteTokens - oneHour > 0 ? [{ ttl: '5m', inputTokens: usage.cacheWriteTokens - oneHour }] : []),
+  ];
   return {
     inputTokens: uncached,
     outputTokens: usage.outputTokens,
     totalTokens: usage.inputTokens + usage.outputTokens,
     ...(usage.cacheReadTokens > 0 && { cacheReadInputTokens: usage.cacheReadTokens }),
-    ...(usage.cacheWriteTokens > 0 && { cacheWriteInputTokens: usage.cacheWriteTokens }),
+    ...(usage.cacheWriteTokens > 0 && { cacheWriteInputTokens: usage.cacheWriteTokens, cacheDetails: details }),
   };
 }
 

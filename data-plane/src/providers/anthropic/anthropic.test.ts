@@ -55,11 +55,11 @@ describe('Anthropic adapter against the stand-in', () => {
     const events = await chat(ask('Hello there'));
     expect(events).toEqual([
       { type: 'response-metadata', id: expect.stringMatching(/^msg_01/), model: 'claude-sonnet-4-6' },
-      { type: 'usage', usage: { inputTokens: 3, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 } },
+      { type: 'usage', usage: { inputTokens: 3, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 } },
       { type: 'text-delta', text: 'Echo:' },
       { type: 'text-delta', text: ' Hello' },
       { type: 'text-delta', text: ' there' },
-      { type: 'finish', finishReason: { unified: 'stop', raw: 'end_turn' }, usage: { inputTokens: 3, outputTokens: 3, cacheReadTokens: 0, cacheWriteTokens: 0 } },
+      { type: 'finish', finishReason: { unified: 'stop', raw: 'end_turn' }, usage: { inputTokens: 3, outputTokens: 3, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 } },
     ]);
     const sent = last(standIn.requests);
     expect(sent.path).toBe('/v1/messages');
@@ -167,14 +167,14 @@ describe('Anthropic adapter against the stand-in', () => {
     expect(last(standIn.requests).body).not.toHaveProperty('thinking');
   });
 
-  it('should count cache reads and writes into the input tokens and report them apart', async () => {
-    const events = await chat(ask({ text: 'ok', usage: { inputTokens: 100, cacheReadTokens: 60, cacheWriteTokens: 30, outputTokens: 7 } }));
+  it('should count cache reads and writes into the input tokens and report them apart, the 1-hour writes too', async () => {
+    const events = await chat(ask({ text: 'ok', usage: { inputTokens: 100, cacheReadTokens: 60, cacheWriteTokens: 30, cacheWrite1hTokens: 20, outputTokens: 7 } }));
     const sentInput = (events.find((e) => e.type === 'usage') as Extract<StreamEvent, { type: 'usage' }>).usage;
-    expect(sentInput).toEqual({ inputTokens: 100, outputTokens: 1, cacheReadTokens: 60, cacheWriteTokens: 30 });
+    expect(sentInput).toEqual({ inputTokens: 100, outputTokens: 1, cacheReadTokens: 60, cacheWriteTokens: 30, cacheWrite1hTokens: 20 });
     expect(last(events)).toEqual({
       type: 'finish',
       finishReason: { unified: 'stop', raw: 'end_turn' },
-      usage: { inputTokens: 100, outputTokens: 7, cacheReadTokens: 60, cacheWriteTokens: 30 },
+      usage: { inputTokens: 100, outputTokens: 7, cacheReadTokens: 60, cacheWriteTokens: 30, cacheWrite1hTokens: 20 },
     });
   });
 

@@ -4,21 +4,35 @@ import type { AnthropicUsage } from './response-schema.js';
 /**
  * Anthropic usage → canonical usage. Anthropic's `input_tokens` excludes the tokens read from or written to the
  * prompt cache; canonical `inputTokens` is all input, so they are added back, and kept apart as cache read/write.
- * A field Anthropic left out stays undefined (unknown), never 0.
+ * The writes made with a 1-hour lifetime (`cache_creation.ephemeral_1h_input_tokens`), which cost more than the
+ * 5-minute ones, are kept as `cacheWrite1hTokens`. A field Anthropic left out stays undefined (unknown), never 0.
  * @see https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching#tracking-cache-performance
  */
 export function convertAnthropicUsage(usage: AnthropicUsage): TokenUsage {
   const input = usage.input_tokens ?? undefined;
   const cacheRead = usage.cache_read_input_tokens ?? undefined;
-  const cacheWrite = usage.cache_creation_input_tokens ?? undefined;
+  const split = anthropicCacheWrites(usage.cache_creation);
+  const cacheWrite = usage.cache_creation_input_tokens ?? split?.total;
   const reasoning = usage.output_tokens_details?.thinking_tokens ?? undefined;
   return {
     inputTokens: input === undefined ? undefined : input + (cacheRead ?? 0) + (cacheWrite ?? 0),
     outputTokens: usage.output_tokens ?? undefined,
     cacheReadTokens: cacheRead,
     cacheWriteTokens: cacheWrite,
+    ...(split !== undefined && { cacheWrite1hTokens: split.oneHour }),
     ...(reasoning !== undefined && { reasoningTokens: reasoning }),
   };
+}
+
+/** Anthropic's cache writes by lifetime, or undefined when it sent no split (older API versions, some clouds). */
+export function anthropicCacheWrites(
+  split: { readonly ephemeral_5m_input_tokens?: number | null; readonly ephemeral_1h_input_tokens?: number | null } | null | undefined,
+): { readonly oneHour: number; readonly total: number } | undefined {
+  if (split === null || split === undefined) return undefined;
+  const fiveMinutes = split.ephemeral_5m_input_tokens ?? undefined;
+  const oneHour = split.ephemeral_1h_input_tokens ?? undefined;
+  if (fiveMinutes === undefined && oneHour === undefined) return undefined;
+  return { oneHour: oneHour ?? 0, total: (fiveMinutes ?? 0) + (oneHour ?? 0) };
 }
 
 /**

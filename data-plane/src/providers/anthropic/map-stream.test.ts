@@ -22,14 +22,15 @@ describe('Anthropic stream mapping (golden fixtures)', () => {
     await expect(`${JSON.stringify(events, null, 2)}\n`).toMatchFileSnapshot('./__fixtures__/thinking-tools-cache.events.json');
     // The spec the snapshot must keep meeting:
     expect(events[0]).toEqual({ type: 'response-metadata', id: 'msg_01XFDUDYJgAACzvnptvVoYEL', model: 'claude-sonnet-4-6' });
-    expect(events[1]).toEqual({ type: 'usage', usage: { inputTokens: 412 + 1024 + 2048, outputTokens: 3, cacheReadTokens: 2048, cacheWriteTokens: 1024 } });
+    // The recording's cache writes are all 5-minute ones (`cache_creation.ephemeral_1h_input_tokens: 0`).
+    expect(events[1]).toEqual({ type: 'usage', usage: { inputTokens: 412 + 1024 + 2048, outputTokens: 3, cacheReadTokens: 2048, cacheWriteTokens: 1024, cacheWrite1hTokens: 0 } });
     expect(events.filter((e) => e.type.startsWith('tool-call')).map((e) => ('index' in e ? `${e.type}:${e.index}` : e.type))).toEqual([
       'tool-call-start:0', 'tool-call-delta:0', 'tool-call-delta:0', 'tool-call-end:0', 'tool-call-start:1', 'tool-call-delta:1', 'tool-call-end:1',
     ]);
     expect(events.at(-1)).toEqual({
       type: 'finish',
       finishReason: { unified: 'tool-calls', raw: 'tool_use' },
-      usage: { inputTokens: 3484, outputTokens: 187, cacheReadTokens: 2048, cacheWriteTokens: 1024, reasoningTokens: 41 },
+      usage: { inputTokens: 3484, outputTokens: 187, cacheReadTokens: 2048, cacheWriteTokens: 1024, cacheWrite1hTokens: 0, reasoningTokens: 41 },
     });
   });
 
@@ -66,6 +67,25 @@ describe('AnthropicStreamMapper', () => {
     mapper.pushSse(sse({ type: 'message_start', message: { id: 'msg_1', model: 'm', content: [], usage: { input_tokens: 1, output_tokens: 1 } } }));
     mapper.pushSse(sse({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 5 } }));
     expect(mapper.end()).toEqual([{ type: 'error', error: expect.objectContaining({ status: 502, message: 'anthropic: the stream ended before message_stop' }) }]);
+  });
+
+  it('should keep the 1-hour cache writes apart, from message_start to the finish, whole messages alike', () => {
+    const mapper = new AnthropicStreamMapper();
+    const usage = { input_tokens: 50, cache_creation_input_tokens: 1_000, cache_read_input_tokens: 2_000, cache_creation: { ephemeral_5m_input_tokens: 400, ephemeral_1h_input_tokens: 600 }, output_tokens: 1 };
+    expect(mapper.pushSse(sse({ type: 'message_start', message: { id: 'msg_1', model: 'm', content: [], usage } }))).toContainEqual({
+      type: 'usage',
+      usage: { inputTokens: 3_050, outputTokens: 1, cacheReadTokens: 2_000, cacheWriteTokens: 1_000, cacheWrite1hTokens: 600 },
+    });
+    // message_delta repeats the totals but not the split: the split of message_start stands.
+    mapper.pushSse(sse({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { input_tokens: 50, cache_creation_input_tokens: 1_000, cache_read_input_tokens: 2_000, output_tokens: 9 } }));
+    expect(mapper.pushSse(sse({ type: 'message_stop' }))).toEqual([
+      { type: 'finish', finishReason: { unified: 'stop', raw: 'end_turn' }, usage: { inputTokens: 3_050, outputTokens: 9, cacheReadTokens: 2_000, cacheWriteTokens: 1_000, cacheWrite1hTokens: 600 } },
+    ]);
+    const whole = mapAnthropicMessage({ id: 'msg_2', model: 'm', content: [], stop_reason: 'end_turn', stop_sequence: null, usage: { ...usage, output_tokens: 9 } });
+    expect(whole.at(-1)).toMatchObject({ type: 'finish', usage: { cacheWriteTokens: 1_000, cacheWrite1hTokens: 600 } });
+    // Only the split sent (no total): the writes are its sum.
+    const splitOnly = new AnthropicStreamMapper().pushSse(sse({ type: 'message_start', message: { id: 'msg_3', model: 'm', content: [], usage: { input_tokens: 50, cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 700 }, output_tokens: 1 } } }));
+    expect(splitOnly).toContainEqual({ type: 'usage', usage: { inputTokens: 750, outputTokens: 1, cacheReadTokens: undefined, cacheWriteTokens: 700, cacheWrite1hTokens: 700 } });
   });
 
   it('should keep the stop sequence and map every stop reason', () => {

@@ -7,12 +7,16 @@ import { z } from 'zod';
  * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
  */
 
+const TokenCount = z.number().int().nonnegative().nullish();
+
 export const AnthropicUsage = z.object({
-  input_tokens: z.number().int().nonnegative().nullish(),
-  output_tokens: z.number().int().nonnegative().nullish(),
-  cache_creation_input_tokens: z.number().int().nonnegative().nullish(),
-  cache_read_input_tokens: z.number().int().nonnegative().nullish(),
-  output_tokens_details: z.object({ thinking_tokens: z.number().int().nonnegative().nullish() }).nullish(),
+  input_tokens: TokenCount,
+  output_tokens: TokenCount,
+  cache_creation_input_tokens: TokenCount,
+  cache_read_input_tokens: TokenCount,
+  /** `cache_creation_input_tokens` by the cache entry's lifetime (`cache_control.ttl`), priced apart. */
+  cache_creation: z.object({ ephemeral_5m_input_tokens: TokenCount, ephemeral_1h_input_tokens: TokenCount }).nullish(),
+  output_tokens_details: z.object({ thinking_tokens: TokenCount }).nullish(),
 });
 export type AnthropicUsage = z.infer<typeof AnthropicUsage>;
 

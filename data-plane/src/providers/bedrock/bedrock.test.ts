@@ -117,9 +117,11 @@ describe.each([true, false])('bedrock adapter against the stand-in (stream: %s)'
     expect(standIn.requests.at(-1)?.body.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 2048 } });
   });
 
-  it('should count cache reads and writes into input tokens and report them apart', async () => {
+  it('should count cache reads and writes into input tokens and report them apart, the 1-hour writes too', async () => {
     const events = await chat(request(script({ text: 'ok', usage: { inputTokens: 1000, cacheReadTokens: 600, cacheWriteTokens: 300, outputTokens: 7 } }), stream));
-    expect(events.at(-1)).toMatchObject({ type: 'finish', usage: { inputTokens: 1000, outputTokens: 7, cacheReadTokens: 600, cacheWriteTokens: 300 } });
+    expect(events.at(-1)).toMatchObject({ type: 'finish', usage: { inputTokens: 1000, outputTokens: 7, cacheReadTokens: 600, cacheWriteTokens: 300, cacheWrite1hTokens: 0 } });
+    const oneHour = await chat(request(script({ text: 'ok', usage: { inputTokens: 1000, cacheReadTokens: 600, cacheWriteTokens: 300, cacheWrite1hTokens: 200, outputTokens: 7 } }), stream));
+    expect(oneHour.at(-1)).toMatchObject({ type: 'finish', usage: { inputTokens: 1000, cacheWriteTokens: 300, cacheWrite1hTokens: 200 } });
   });
 
   it('should finish with length for max_tokens, and content-filter for a guardrail that let some output through', async () => {

@@ -24,6 +24,22 @@ describe('Converse → canonical events', () => {
     ]);
   });
 
+  it('should keep the 1-hour cache writes of cacheDetails apart, and take the writes from it when the total is missing', () => {
+    const withUsage = (usage: unknown) => events({ ...(response('end_turn', [{ text: 'ok' }]) as object), usage }).at(-1);
+    const cacheDetails = [{ ttl: '1h', inputTokens: 600 }, { ttl: '5m', inputTokens: 400 }];
+    expect(withUsage({ inputTokens: 20, outputTokens: 9, cacheReadInputTokens: 2_000, cacheWriteInputTokens: 1_000, cacheDetails })).toMatchObject({
+      type: 'finish',
+      usage: { inputTokens: 3_020, outputTokens: 9, cacheReadTokens: 2_000, cacheWriteTokens: 1_000, cacheWrite1hTokens: 600 },
+    });
+    expect(withUsage({ inputTokens: 20, outputTokens: 9, cacheDetails })).toMatchObject({ usage: { inputTokens: 1_020, cacheWriteTokens: 1_000, cacheWrite1hTokens: 600 } });
+    // No split (a model without TTLs, nothing written): nothing claimed about 1-hour writes.
+    expect(withUsage({ inputTokens: 20, outputTokens: 9, cacheWriteInputTokens: 1_000, cacheDetails: [] })).toEqual({
+      type: 'finish',
+      finishReason: { unified: 'stop', raw: 'end_turn' },
+      usage: { inputTokens: 1_020, outputTokens: 9, cacheWriteTokens: 1_000 },
+    });
+  });
+
   it('should make a malformed tool call a 502 naming it, even when Bedrock sent no content at all', () => {
     const out = events(response('malformed_tool_use', []));
     expect(out.map((e) => e.type)).toEqual(['usage', 'error']);

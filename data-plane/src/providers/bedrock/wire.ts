@@ -106,6 +106,12 @@ export const TokenUsageSchema = z.object({
   totalTokens: count.optional(),
   cacheReadInputTokens: count.optional(),
   cacheWriteInputTokens: count.optional(),
+  /**
+   * The cache writes by lifetime (`ttl`: `5m` or `1h`, as the request's cache points asked), 1h first; empty or absent
+   * when nothing was written. A TTL Bedrock may add later is read as a string, not refused.
+   * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_TokenUsage.html
+   */
+  cacheDetails: z.array(z.object({ ttl: z.string(), inputTokens: count })).optional(),
 });
 export type TokenUsageWire = z.infer<typeof TokenUsageSchema>;
 

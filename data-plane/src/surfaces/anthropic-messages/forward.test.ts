@@ -65,6 +65,8 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
       }),
       // Another deployment behind the same upstream: a fallback model.
       model({ id: 'm21', name: 'claude-other', provider: 'anthropic', providerModel: 'claude-other-up', apiBase, apiKeyRef: 'env:TG_TEST_ANTHROPIC_FORWARD_KEY' }),
+      // One priced from the pricing table (Sonnet 4.5: cache writes 3.75 for 5 minutes, 6 for an hour).
+      model({ id: 'm22', name: 'claude-listed', provider: 'anthropic', providerModel: 'claude-sonnet-4-5-20250929', apiBase, apiKeyRef: 'env:TG_TEST_ANTHROPIC_FORWARD_KEY', inputCostPerMillion: 3, outputCostPerMillion: 15 }),
     );
     t = await startTestDataPlane({ snapshot });
     client = new Anthropic({ apiKey: KEYS.full, baseURL: t.baseUrl, maxRetries: 0 });
@@ -164,6 +166,29 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(message);
     expect(await usageEvent(res)).toMatchObject({ status: 'success', stream: false, promptTokens: 20, completionTokens: 5, cacheReadTokens: 8, cacheWriteTokens: 0, estimated: false });
+  });
+
+  it('bills 1-hour cache writes at their own price, streamed (the split in message_start) and whole', async () => {
+    // 400 of the 1,000 tokens written for 5 minutes, 600 for an hour (`cache_control: {type: "ephemeral", ttl: "1h"}`).
+    const usage = { input_tokens: 10, cache_creation_input_tokens: 1_000, cache_read_input_tokens: 2_000, cache_creation: { ephemeral_5m_input_tokens: 400, ephemeral_1h_input_tokens: 600 } };
+    // 10 × 3 + 2,000 × 0.3 + 400 × 3.75 + 600 × 6 + 100 × 15 = 7,230 per million (every write at 3.75 would be 5,880).
+    const billed = { promptTokens: 3_010, completionTokens: 100, cacheReadTokens: 2_000, cacheWriteTokens: 1_000, estimated: false, cost: '0.007230000000' };
+    const start = event('message_start', { message: { id: 'msg_5', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } });
+    // Anthropic's message_delta repeats the totals, not the split.
+    const { cache_creation: _split, ...totals } = usage;
+    const end = event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { ...totals, output_tokens: 100 } });
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end([start, ...TEXT, end, event('message_stop', {})].join(''));
+    };
+    const streamed = await post({ ...request, model: 'claude-listed', stream: true });
+    await streamed.text();
+    expect(await usageEvent(streamed)).toMatchObject({ ...billed, status: 'success', stream: true });
+
+    answerWith({ id: 'msg_6', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'Cached.' }], usage: { ...usage, output_tokens: 100 } });
+    const whole = await post({ ...request, model: 'claude-listed' });
+    await whole.text();
+    expect(await usageEvent(whole)).toMatchObject({ ...billed, status: 'success', stream: false });
   });
 
   it('forwards a conversation whose history holds blocks only Anthropic reads (server tools, MCP, search results) as sent', async () => {

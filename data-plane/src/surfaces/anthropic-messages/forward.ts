@@ -2,6 +2,7 @@ import type { ProviderError } from '../../canonical/errors.js';
 import type { Exchange } from '../../http/exchange.js';
 import type { HttpError } from '../../http/errors.js';
 import { anthropicErrorStatus } from '../../providers/anthropic/anthropic-error.js';
+import { anthropicCacheWrites } from '../../providers/anthropic/convert-usage.js';
 import { upstreamJson } from '../../providers/drop-params.js';
 import type { ProviderTarget } from '../../providers/types.js';
 import { answerUsage, boundaryAfter, eventJson, LF, startsWith } from '../forward/bytes.js';
@@ -159,6 +160,8 @@ interface AnthropicUsageJson {
   output_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
   cache_read_input_tokens?: number | null;
+  /** The cache writes by lifetime: 1-hour writes cost more than 5-minute ones. */
+  cache_creation?: { ephemeral_5m_input_tokens?: number | null; ephemeral_1h_input_tokens?: number | null } | null;
   /** Thinking tokens, a part of `output_tokens`. */
   output_tokens_details?: { thinking_tokens?: number | null } | null;
 }
@@ -168,19 +171,22 @@ interface AnthropicUsageJson {
  * input count includes. `input` has the input side (a whole message's usage, or `message_start`'s); `output` the
  * output count (the whole message's, or `message_delta`'s, cumulative; newer API versions repeat the input side
  * there, and those later values win). `message_start`'s own output count is a placeholder, so a stream has none
- * until its `message_delta`.
+ * until its `message_delta`. The cache writes' split by lifetime (`cache_creation`) comes with `message_start`
+ * (`message_delta` repeats only the totals) and keeps the 1-hour writes apart, to be billed at their own price.
  */
 function reportedUsage(input: AnthropicUsageJson | undefined, output: AnthropicUsageJson | undefined): ReportedUsage | undefined {
   if (input === undefined && output === undefined) return undefined;
   const pick = (field: 'input_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens'): number | undefined => output?.[field] ?? input?.[field] ?? undefined;
+  const split = anthropicCacheWrites(output?.cache_creation ?? input?.cache_creation);
   const uncached = pick('input_tokens');
-  const cacheWrite = pick('cache_creation_input_tokens') ?? 0;
+  const cacheWrite = pick('cache_creation_input_tokens') ?? split?.total ?? 0;
   const cacheRead = pick('cache_read_input_tokens') ?? 0;
   return {
     inputTokens: uncached === undefined ? undefined : uncached + cacheWrite + cacheRead,
     outputTokens: output?.output_tokens ?? undefined,
     cacheReadTokens: cacheRead,
     cacheWriteTokens: cacheWrite,
+    ...(split !== undefined && { cacheWrite1hTokens: split.oneHour }),
     reasoningTokens: output?.output_tokens_details?.thinking_tokens ?? undefined,
   };
 }

@@ -29,7 +29,11 @@ export interface ReportedUsage {
   readonly cacheReadTokens: number | undefined;
   /** Tokens written to the prompt cache (Anthropic reports them; OpenAI caches without a charge). */
   readonly cacheWriteTokens?: number;
+  /** The part of `cacheWriteTokens` written with a 1-hour lifetime (Anthropic), billed at its own price. */
+  readonly cacheWrite1hTokens?: number;
   readonly reasoningTokens: number | undefined;
+  /** The processing tier the provider says it served the request at (OpenAI's `service_tier`), billed apart. */
+  readonly serviceTier?: string;
 }
 
 /**
@@ -529,7 +533,9 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
       outputTokens: reported?.outputTokens ?? counted!.outputTokens,
       cacheReadTokens: reported?.cacheReadTokens ?? 0,
       cacheWriteTokens: reported?.cacheWriteTokens ?? 0,
+      ...(reported?.cacheWrite1hTokens !== undefined && { cacheWrite1hTokens: reported.cacheWrite1hTokens }),
       reasoningTokens: reported?.reasoningTokens ?? counted?.reasoningTokens ?? 0,
+      ...(reported?.serviceTier !== undefined && { serviceTier: reported.serviceTier }),
       estimated: !known,
     };
   }
