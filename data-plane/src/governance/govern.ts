@@ -166,7 +166,9 @@ function reservation(gov: GovernanceOptions, subjects: readonly LimitSubject[], 
   const countsTokens = subjects.some((x) => x.tpm !== null || x.budget !== null);
   const inputTokens = countsTokens ? roughBodyTokens(body) : 0;
   const outputTokens = countsTokens && generates ? (outputCap(body, model) ?? gov.defaultReserveOutputTokens) * choicesAsked(body) : 0;
-  const reserveNanos = subjects.some((x) => x.budget !== null) ? estimateCostNanos(deploymentPrice(model), inputTokens, outputTokens) : 0n;
+  // A tier the request asks for (OpenAI's priority costs more) is reserved at its prices too.
+  const tier = typeof body.service_tier === 'string' ? body.service_tier : undefined;
+  const reserveNanos = subjects.some((x) => x.budget !== null) ? estimateCostNanos(deploymentPrice(model), inputTokens, outputTokens, 0, tier) : 0n;
   return { reserveTokens: inputTokens + outputTokens, reserveNanos };
 }
 

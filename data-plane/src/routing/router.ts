@@ -1,4 +1,4 @@
-import { estimateCostNanos, type RetryableFailure, type RouterConfig, type RoutingStrategy } from '@tollgate/schema';
+import { computeCost, type RetryableFailure, type RouterConfig, type RoutingStrategy } from '@tollgate/schema';
 import type { ModelGroup, RuntimeModel } from '../config/runtime.js';
 import { deploymentPrice } from '../usage/cost.js';
 
@@ -229,7 +229,9 @@ export class Router {
       case 'usage_based':
         return this.lowest(candidates, (d) => -headroom(d, this.state(d.id).thisMinute(nowMs), request));
       case 'lowest_cost':
-        return this.lowest(candidates, (d) => Number(estimateCostNanos(deploymentPrice(d), request.promptTokens ?? 1_000, request.outputTokens)));
+        // The request's size at each deployment's plain prices: not the budget estimate, whose dearest-input-price
+        // bound (a Claude 1-hour cache write, 2× input) would make one provider look dearer than it bills.
+        return this.lowest(candidates, (d) => Number(computeCost(deploymentPrice(d), { inputTokens: request.promptTokens ?? 1_000, outputTokens: request.outputTokens }).nanos));
     }
   }
 

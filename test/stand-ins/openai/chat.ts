@@ -20,6 +20,12 @@ export interface ChatBody {
   messages?: { role?: string; content?: unknown; tool_calls?: { function?: { arguments?: string } }[] }[];
   stream?: boolean;
   stream_options?: { include_usage?: boolean } | null;
+  service_tier?: string;
+}
+
+/** The tier OpenAI says it served a request at: the one asked for where it offers it, else (`auto`) the default. */
+function servedTier(body: ChatBody): string {
+  return body.service_tier === 'flex' || body.service_tier === 'priority' ? body.service_tier : 'default';
 }
 
 export function scriptForChat(body: ChatBody): ResolvedScript {
@@ -59,7 +65,7 @@ export async function handleChat(res: ServerResponse, body: ChatBody, plan: Faul
   if (fault?.kind === 'hang') return; // the request stays open until the client or close() ends it
   if (fault?.kind === 'http') return sendHttpFault(res, fault, azure, script.usage.inputTokens);
   const model = body.model ?? deployment ?? 'gpt-4o-mini';
-  const meta = { id: responseId('chatcmpl-'), created: Math.floor(Date.now() / 1000), model };
+  const meta = { id: responseId('chatcmpl-'), created: Math.floor(Date.now() / 1000), model, tier: servedTier(body) };
   if (body.stream === true) return streamChat(res, script, meta, body.stream_options?.include_usage === true, azure, usageInLastChunk);
 
   if (fault?.kind === 'drop') return dropConnection(res);
@@ -91,20 +97,20 @@ export async function handleChat(res: ServerResponse, body: ChatBody, plan: Faul
       },
     ],
     usage: usageObject(script),
-    service_tier: 'default',
+    service_tier: meta.tier,
     system_fingerprint: 'fp_standin01',
     ...(azure && { prompt_filter_results: PROMPT_FILTER_RESULTS }),
   });
 }
 
-async function streamChat(res: ServerResponse, script: ResolvedScript, meta: { id: string; created: number; model: string }, includeUsage: boolean, azure: boolean, usageInLastChunk: boolean): Promise<void> {
+async function streamChat(res: ServerResponse, script: ResolvedScript, meta: { id: string; created: number; model: string; tier: string }, includeUsage: boolean, azure: boolean, usageInLastChunk: boolean): Promise<void> {
   const filter = (results: object) => (azure ? { content_filter_results: results } : {});
   const chunk = (delta: object, finishReason: string | null = null, results: object = SAFE_RESULTS) => ({
     id: meta.id,
     object: 'chat.completion.chunk',
     created: meta.created,
     model: meta.model,
-    service_tier: 'default',
+    service_tier: meta.tier,
     system_fingerprint: 'fp_standin01',
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason, ...filter(results) }],
     ...(includeUsage && { usage: null }),
@@ -148,7 +154,7 @@ async function streamChat(res: ServerResponse, script: ResolvedScript, meta: { i
       object: 'chat.completion.chunk',
       created: meta.created,
       model: meta.model,
-      service_tier: 'default',
+      service_tier: meta.tier,
       system_fingerprint: 'fp_standin01',
       choices: [],
       usage: usageObject(script),

@@ -41,6 +41,6 @@ export function chatResponseEvents(provider: string, json: unknown): StreamEvent
     if (call.function.arguments) events.push({ type: 'tool-call-delta', index, argumentsDelta: call.function.arguments });
     events.push({ type: 'tool-call-end', index });
   });
-  events.push({ type: 'finish', finishReason: finish, usage: convertUsage(completion.usage) });
+  events.push({ type: 'finish', finishReason: finish, usage: convertUsage(completion.usage, completion.service_tier) });
   return events;
 }

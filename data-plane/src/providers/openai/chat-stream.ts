@@ -33,6 +33,7 @@ export async function* chatStreamEvents(provider: string, body: AsyncIterable<Ui
   /** A tool call arrived: a `stop` finish is then a tool-calls one (see `mapFinishReason`). */
   let toolCalled = false;
   let usage: OpenAiUsage | undefined;
+  let serviceTier: string | undefined;
 
   try {
     for await (const sse of parseSse(body)) {
@@ -53,6 +54,7 @@ export async function* chatStreamEvents(provider: string, body: AsyncIterable<Ui
         yield { type: 'response-metadata', ...(data.id && { id: data.id }), ...(data.model && { model: data.model }) };
       }
       if (data.usage) usage = data.usage;
+      if (data.service_tier) serviceTier = data.service_tier;
       // n=1: the gateway only ever asks for one choice.
       const choice = data.choices?.find((c) => (c.index ?? 0) === 0);
       if (!choice) continue;
@@ -103,7 +105,7 @@ export async function* chatStreamEvents(provider: string, body: AsyncIterable<Ui
     return;
   }
   yield* sequencer.flush();
-  yield { type: 'finish', finishReason: finish, usage: convertUsage(usage) };
+  yield { type: 'finish', finishReason: finish, usage: convertUsage(usage, serviceTier) };
 }
 
 type ParsedChunk = { kind: 'ok'; data: OpenAiChunk } | { kind: 'invalid'; error: ProviderError };

@@ -8,9 +8,11 @@ import type { OpenAiUsage } from './wire.js';
  * only as `prompt_cache_hit_tokens`; xAI counts reasoning beside `completion_tokens` (`outputTokens`).
  * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-usage
  */
-export function convertUsage(usage: OpenAiUsage | null | undefined): TokenUsage {
+export function convertUsage(usage: OpenAiUsage | null | undefined, serviceTier?: string | null): TokenUsage {
   const reasoningTokens = usage?.completion_tokens_details?.reasoning_tokens ?? undefined;
   return {
+    // The tier OpenAI served the request at (its chunks' and answer's `service_tier`), priced apart from the standard.
+    ...(serviceTier != null && serviceTier !== 'default' && { serviceTier }),
     inputTokens: usage?.prompt_tokens ?? undefined,
     outputTokens: outputTokens(usage?.prompt_tokens, usage?.completion_tokens, reasoningTokens, usage?.total_tokens),
     cacheReadTokens: usage?.prompt_tokens_details?.cached_tokens ?? usage?.prompt_cache_hit_tokens ?? undefined,

@@ -103,6 +103,16 @@ describe('openai provider against the OpenAI stand-in', () => {
     }
   });
 
+  it('reports the tier OpenAI served the request at, which is billed apart (flex, priority), and not the default one', async () => {
+    for (const stream of [true, false]) {
+      const priority = await collect(provider.chat(ask('hi', { stream, passthrough: { protocol: 'openai-chat', fields: { service_tier: 'priority' } } }), call()));
+      expect(priority.at(-1)).toMatchObject({ type: 'finish', usage: { serviceTier: 'priority' } });
+      const auto = await collect(provider.chat(ask('hi', { stream, passthrough: { protocol: 'openai-chat', fields: { service_tier: 'auto' } } }), call()));
+      expect(auto.at(-1)).toMatchObject({ type: 'finish' });
+      expect((auto.at(-1) as { usage: object }).usage).not.toHaveProperty('serviceTier');
+    }
+  });
+
   it('maps finish reasons: length and content_filter', async () => {
     const truncated = await collect(provider.chat(ask(directive({ text: 'cut off', truncated: true })), call()));
     expect(truncated.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'length', raw: 'length' } });

@@ -102,6 +102,8 @@ export const OpenAiChunk = z.looseObject({
     .array(z.looseObject({ index: z.number().nullish(), delta: Delta.nullish(), finish_reason: z.string().nullish(), stop_reason: StopReason, error: ChoiceError }))
     .nullish(),
   usage: Usage.nullish(),
+  // The processing tier OpenAI served the request at (`default`, `flex`, `priority`, `scale`): billed apart.
+  service_tier: z.string().nullish().catch(undefined),
   // Xinference (and other sse-starlette servers) say a mid-stream failure as `{"error": "<text>"}`.
   error: ErrorField.nullish(),
 });
@@ -110,6 +112,7 @@ export type OpenAiChunk = z.infer<typeof OpenAiChunk>;
 export const OpenAiCompletion = z.looseObject({
   id: z.string().nullish(),
   model: z.string().nullish(),
+  service_tier: z.string().nullish().catch(undefined),
   choices: z.array(
     z.looseObject({
       index: z.number().nullish(),

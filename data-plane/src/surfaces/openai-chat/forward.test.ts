@@ -39,6 +39,8 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     snapshot.models.push(model({ id: 'm13', name: 'compat-idle-300ms', provider: 'openai_compatible', providerModel: 'up-model', apiBase, timeoutMs: 5_000, streamIdleTimeoutMs: 300 }));
     process.env[OPENAI_KEY_ENV] = 'sk-upstream';
     snapshot.models.push(model({ id: 'm14', name: 'gpt', provider: 'openai', providerModel: 'gpt-up', apiBase, apiKeyRef: `env:${OPENAI_KEY_ENV}` }));
+    // Priced from the pricing table: GPT-5.4's standard, flex and priority prices.
+    snapshot.models.push(model({ id: 'm15', name: 'gpt-listed', provider: 'openai', providerModel: 'gpt-5.4', apiBase, apiKeyRef: `env:${OPENAI_KEY_ENV}`, inputCostPerMillion: 2.5, outputCostPerMillion: 15 }));
     t = await startTestDataPlane({ snapshot });
   });
   afterAll(async () => {
@@ -86,6 +88,34 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     expect(await usageEvent(openai)).toMatchObject({ status: 'success', promptTokens: 12, completionTokens: 390 });
   });
 
+
+  it('bills the tier OpenAI served the answer at (service_tier): priority dearer, flex at half, whole and streamed', async () => {
+    // GPT-5.4, 20 in, 4 out: standard 20 × 2.5 + 4 × 15 = 110 per million; priority 220; flex 55.
+    const usage = { prompt_tokens: 20, completion_tokens: 4, total_tokens: 24 };
+    const whole = (tier: string, extra: Record<string, unknown> = {}): RawHandler => (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'x', object: 'chat.completion', model: 'gpt-5.4', service_tier: tier, choices: [{ index: 0, message: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }], usage, ...extra }));
+    };
+    const cases: Array<[RawHandler, string]> = [
+      [whole('priority'), '0.000220000000'],
+      [whole('flex'), '0.000055000000'],
+      [whole('default'), '0.000110000000'],
+      // A "service_tier" elsewhere in the answer (a tool's arguments, say) is not the tier it was served at.
+      [whole('default', { note: { service_tier: 'flex' } }), '0.000110000000'],
+    ];
+    for (const [answer, cost] of cases) {
+      handler = answer;
+      const res = await postChat(t.baseUrl, KEYS.full, { model: 'gpt-listed', messages: [{ role: 'user', content: 'x' }], service_tier: 'auto' });
+      await res.text();
+      expect(await usageEvent(res)).toMatchObject({ status: 'success', promptTokens: 20, completionTokens: 4, cost });
+    }
+    const tiered = (json: string) => json.replace('"object":', '"service_tier":"priority","object":');
+    const usageChunk = `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-5.4', service_tier: 'priority', choices: [], usage })}\n\n`;
+    handler = streamParts([tiered(STREAM[0]!), tiered(STREAM[1]!), tiered(STREAM[4]!), usageChunk, DONE]);
+    const streamed = await postChat(t.baseUrl, KEYS.full, { model: 'gpt-listed', stream: true, messages: [{ role: 'user', content: 'x' }], service_tier: 'priority' });
+    await streamed.text();
+    expect(await usageEvent(streamed)).toMatchObject({ status: 'success', stream: true, cost: '0.000220000000' });
+  });
 
   it('forwards a plain answer byte for byte and bills the reported usage', async () => {
     const answer = JSON.stringify({ id: 'x', object: 'chat.completion', model: 'up-model', choices: [{ index: 0, message: { role: 'assistant', content: 'hi "usage": {}' }, finish_reason: 'stop' }], usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 } }, null, 2);

@@ -7,6 +7,7 @@ import { developerAsSystem, takesDeveloperRole } from '../../providers/openai/de
 import type { ProviderTarget } from '../../providers/types.js';
 import { answerUsage, boundaryAfter, eventJson, isDataLine, LF } from '../forward/bytes.js';
 import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
+import { wholeJson, withServedTier } from '../forward/service-tier.js';
 import { items, record } from '../forward/output.js';
 import { choicesAsked } from '../../governance/govern.js';
 import type { OutputText } from '../../providers/token-estimate.js';
@@ -78,7 +79,7 @@ class ChatForwarding implements Forwardable {
   }
 
   usageOfJson(body: Buffer): ReportedUsage | undefined {
-    return reportedUsage(usageOfJson(body));
+    return withServedTier(reportedUsage(usageOfJson(body)), body, () => wholeJson<{ service_tier?: unknown }>(body)?.service_tier);
   }
 
   /** Sent without `stream_options` to a client that asked for the usage chunk: the gateway writes it. */
@@ -187,7 +188,8 @@ class ChatStreamScanner implements StreamScanner {
         this.failedAs ??= failedAs(event);
       } else if (usageAt !== -1 && usageAt < end) {
         const event = data.subarray(start, end);
-        this.reported = reportedUsage(eventJson<{ usage?: OpenAiUsageJson | null }>(event)?.usage ?? undefined) ?? this.reported;
+        const chunk = eventJson<{ usage?: OpenAiUsageJson | null; service_tier?: unknown }>(event);
+        this.reported = withServedTier(reportedUsage(chunk?.usage ?? undefined), event, () => chunk?.service_tier) ?? this.reported;
         // The usage-only chunk we asked for on the client's behalf: not theirs to see.
         skip = !this.includeUsage && event.indexOf(style.emptyChoices) !== -1;
         // Servers that put usage on every chunk (vLLM's continuous_usage_stats): content all the same.

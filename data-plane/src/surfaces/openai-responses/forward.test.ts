@@ -87,6 +87,8 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     const snapshot = fixtureSnapshot();
     snapshot.models.push(model({ id: 'm20', name: 'gpt', provider: 'openai', providerModel: 'gpt-up', apiBase, apiKeyRef: `env:${KEY_ENV}`, inputCostPerMillion: 1_000_000, outputCostPerMillion: 2_000_000 }));
     snapshot.models.push(model({ id: 'm21', name: 'compat', provider: 'openai_compatible', providerModel: 'up', apiBase }));
+    // Priced from the pricing table: GPT-5.4's standard, flex and priority prices.
+    snapshot.models.push(model({ id: 'm22', name: 'gpt-listed', provider: 'openai', providerModel: 'gpt-5.4', apiBase, apiKeyRef: `env:${KEY_ENV}`, inputCostPerMillion: 2.5, outputCostPerMillion: 15 }));
     t = await startTestDataPlane({ snapshot });
     client = new OpenAI({ apiKey: KEYS.full, baseURL: `${t.baseUrl}/v1`, maxRetries: 0 });
   });
@@ -131,6 +133,37 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     expect(sent.headers.accept).toBe('application/json');
     expect(sent.raw).toBe(JSON.stringify({ ...stateful, model: 'gpt-up' }));
     expect(await usageEvent(res)).toMatchObject({ status: 'success', httpStatus: 200, stream: false, provider: 'openai', endUser: 'u1', promptTokens: 21, completionTokens: 3, cost: '27.000000000000' });
+  });
+
+  it('bills the tier OpenAI served the response at (service_tier): priority dearer, flex at half, whole and streamed', async () => {
+    const served = (tier: string, extra: Record<string, unknown> = {}) => ({ ...responseObject('completed', [MESSAGE], USAGE), service_tier: tier, ...extra });
+    // GPT-5.4, 16 uncached + 5 cached in, 3 out: standard 16 × 2.5 + 5 × 0.25 + 3 × 15 = 86.25 per million;
+    // priority 16 × 5 + 5 × 0.5 + 3 × 30 = 172.5; flex 43.125.
+    const cases = [
+      { answer: served('priority'), cost: '0.000172500000' },
+      { answer: served('flex'), cost: '0.000043125000' },
+      { answer: served('default'), cost: '0.000086250000' },
+      // A "service_tier" the client put in metadata is not OpenAI's: the response was served at default.
+      { answer: served('default', { metadata: { service_tier: 'flex' } }), cost: '0.000086250000' },
+    ];
+    for (const { answer, cost } of cases) {
+      handler = (_req, _body, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(answer));
+      };
+      const res = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt-listed', input: 'hi', service_tier: 'auto' });
+      await res.text();
+      expect(await usageEvent(res)).toMatchObject({ status: 'success', stream: false, promptTokens: 21, cacheReadTokens: 5, completionTokens: 3, cost });
+    }
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const events = stream();
+      events[events.length - 1] = event('response.completed', { response: served('priority') });
+      res.end(events.join(''));
+    };
+    const streamed = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt-listed', input: 'hi', stream: true, service_tier: 'priority' });
+    await streamed.text();
+    expect(await usageEvent(streamed)).toMatchObject({ status: 'success', stream: true, cost: '0.000172500000' });
   });
 
   it('streams every event byte for byte across awkward read boundaries and bills the usage of response.completed', async () => {
@@ -369,6 +402,13 @@ describe('responsesUsageOfJson', () => {
   it('falls back to the whole body when a later "usage" is something else', () => {
     expect(parse({ ...responseObject('completed', [], USAGE), metadata: { usage: 'none' } })).toEqual(reported);
     expect(parse({ ...responseObject('completed', [], USAGE), extra: { usage: { other: 1 } } })).toEqual(reported);
+  });
+
+  it('reads the tier the response was served at when it is not the default one, and only from the response object', () => {
+    expect(parse({ ...responseObject('completed', [MESSAGE], USAGE), service_tier: 'flex' })).toEqual({ ...reported, serviceTier: 'flex' });
+    expect(parse({ ...responseObject('completed', [MESSAGE], USAGE), service_tier: 'priority' }, 2)).toEqual({ ...reported, serviceTier: 'priority' });
+    expect(parse({ ...responseObject('completed', [MESSAGE], USAGE), service_tier: 'default' })).toEqual(reported);
+    expect(parse({ ...responseObject('completed', [MESSAGE], USAGE), service_tier: 'default', metadata: { service_tier: 'flex' } })).toEqual({ ...reported, serviceTier: 'default' });
   });
 
   it('gives undefined for a body without usage, or not JSON at all', () => {

@@ -6,6 +6,7 @@ import type { ProviderTarget } from '../../providers/types.js';
 import { estimatePromptTokens, type OutputText } from '../../providers/token-estimate.js';
 import { answerUsage, boundaryAfter, endsWith, eventJson, LF, lastUsageObject, startsWith } from '../forward/bytes.js';
 import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
+import { wholeJson, withServedTier } from '../forward/service-tier.js';
 import { items, record } from '../forward/output.js';
 import type { ForwardCall } from '../types.js';
 import type { ParsedResponsesRequest } from './request.js';
@@ -236,7 +237,7 @@ class ResponsesStreamScanner implements StreamScanner {
     } else if (typeIs(data, typeStart, typeEnd, FAILED)) {
       this.done = true;
       const event = eventJson<TerminalEvent>(data.subarray(start, end));
-      this.reported = reportedUsage(event?.response?.usage ?? undefined) ?? this.reported;
+      this.reported = withServedTier(reportedUsage(event?.response?.usage ?? undefined), data.subarray(start, end), () => event?.response?.service_tier) ?? this.reported;
       this.failure = event?.response?.error?.message ?? 'the response failed';
       this.failedAs ??= failedAs(event?.response?.error, this.failure);
     } else if (typeIs(data, typeStart, typeEnd, ERROR)) {
@@ -271,12 +272,13 @@ function sse(type: string, data: Record<string, unknown>): string {
 
 /** The usage on a terminal event's response object: the last `"usage":{…}` alone when it is plainly that. */
 function terminalUsage(event: Buffer): ReportedUsage | undefined {
-  return reportedUsage(plainUsage(event) ?? eventJson<TerminalEvent>(event)?.response?.usage ?? undefined);
+  const usage = reportedUsage(plainUsage(event) ?? eventJson<TerminalEvent>(event)?.response?.usage ?? undefined);
+  return withServedTier(usage, event, () => eventJson<TerminalEvent>(event)?.response?.service_tier);
 }
 
-/** The `usage` of a whole Response object (non-streamed; see `answerUsage`). */
+/** The `usage` of a whole Response object (non-streamed; see `answerUsage`), with the tier it was served at. */
 export function responsesUsageOfJson(bytes: Buffer): ReportedUsage | undefined {
-  return reportedUsage(answerUsage<ResponsesUsageJson>(bytes, isPlainUsage));
+  return withServedTier(reportedUsage(answerUsage<ResponsesUsageJson>(bytes, isPlainUsage)), bytes, () => wholeJson<{ service_tier?: unknown }>(bytes)?.service_tier);
 }
 
 function plainUsage(bytes: Buffer): ResponsesUsageJson | undefined {
