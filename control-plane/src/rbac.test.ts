@@ -203,6 +203,15 @@ const OPERATIONS: Operation[] = [
     expected: row('ok', F, 'ok', NF, 'ok', F, NF, NF),
   },
   {
+    name: "unblock the member's key an admin blocked (owner may block, not unblock)",
+    run: async (c) => {
+      const id = await createKey({ teamId: ids.teamT, ownerId: ids.member });
+      await admin('mutation($id: ID!) { updateKey(id: $id, input: { blocked: true }) { blocked } }', { id });
+      return gql(c, 'mutation($id: ID!) { updateKey(id: $id, input: { blocked: false }) { blocked } }', { id });
+    },
+    expected: row('ok', F, 'ok', NF, 'ok', F, NF, NF),
+  },
+  {
     name: "rename the member's key",
     run: async (c) => gql(c, 'mutation($id: ID!) { updateKey(id: $id, input: { alias: "renamed" }) { alias } }', { id: await createKey({ teamId: ids.teamT, ownerId: ids.member }) }),
     expected: row('ok', F, 'ok', NF, 'ok', 'ok', NF, NF),

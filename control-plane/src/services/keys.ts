@@ -38,7 +38,11 @@ export interface KeyPage {
   hasNextPage: boolean;
 }
 
-/** What a key's owner may change on their own; everything else on a key is governance (`key.govern`). */
+/**
+ * What a key's owner may change on their own; everything else on a key is governance (`key.govern`). An owner may
+ * block their key (a leaked secret) but not unblock a blocked one: a block an admin put on it is governance, and
+ * the key does not say who blocked it.
+ */
 const OWNER_FIELDS: ReadonlySet<string> = new Set(['alias', 'metadata', 'blocked']);
 
 export const keyScope = (key: VirtualKey) => ({ orgId: key.organization?.id ?? null, teamId: key.team?.id ?? null, ownerId: key.owner?.id ?? null });
@@ -163,7 +167,8 @@ export class KeyService {
       assertCan(actor.principal, 'key.update', keyScope(key));
       assertApiManaged(key, 'key');
       const changes = definedOnly(patch);
-      if (Object.keys(changes).some((field) => !OWNER_FIELDS.has(field))) assertCan(actor.principal, 'key.govern', keyScope(key));
+      const unblocks = changes.blocked === false && key.blocked;
+      if (unblocks || Object.keys(changes).some((field) => !OWNER_FIELDS.has(field))) assertCan(actor.principal, 'key.govern', keyScope(key));
       const before = auditView(key);
       em.assign(key, changes);
       if (changes.budgetDuration !== undefined) key.budgetResetAt = nextBudgetReset(key.budgetDuration);
