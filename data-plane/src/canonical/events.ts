@@ -25,6 +25,8 @@ export interface TokenUsage {
   readonly cacheWriteTokens?: number | undefined;
   readonly cacheWrite1hTokens?: number | undefined;
   readonly reasoningTokens?: number | undefined;
+  /** Web searches a provider's server-side search tool made for the request (Anthropic's), billed per search. */
+  readonly webSearches?: number | undefined;
   /** The processing tier the provider says it served the request at (OpenAI's `service_tier`), which it bills apart. */
   readonly serviceTier?: string | undefined;
 }

@@ -14,6 +14,8 @@ export interface FinalUsage {
    */
   readonly cacheWrite1hTokens?: number;
   readonly reasoningTokens: number;
+  /** Web searches the provider's server-side search tool made (Anthropic's `web_search`), billed per search. */
+  readonly webSearches?: number;
   /** The processing tier the provider served the request at (OpenAI's `service_tier`), where it said. */
   readonly serviceTier?: string;
   /** True when the provider reported no counts and they were estimated locally. */
@@ -89,6 +91,7 @@ export class Accounting {
       ...(r.cacheWrite1hTokens !== undefined && { cacheWrite1hTokens: r.cacheWrite1hTokens }),
       reasoningTokens,
       ...(r.serviceTier !== undefined && { serviceTier: r.serviceTier }),
+      ...(r.webSearches !== undefined && { webSearches: r.webSearches }),
       estimated,
     };
   }
@@ -103,5 +106,6 @@ function merge(a: TokenUsage, b: TokenUsage): TokenUsage {
     cacheWrite1hTokens: b.cacheWrite1hTokens ?? a.cacheWrite1hTokens,
     reasoningTokens: b.reasoningTokens ?? a.reasoningTokens,
     serviceTier: b.serviceTier ?? a.serviceTier,
+    webSearches: b.webSearches ?? a.webSearches,
   };
 }

@@ -12,6 +12,7 @@ const flat = (over: Partial<Price> = {}): Price => ({
   reasoning: '2',
   perRequest: '0',
   perImage: '0',
+  perWebSearch: '0',
   tiers: [],
   serviceTiers: {},
   ...over,
@@ -47,6 +48,15 @@ describe('computeCost', () => {
     expect(cost.usd).toBe('0.042450000000');
     // Without the split every write is a 5-minute write: 1,000 × 3 + 4,000 × 0.3 + 5,000 × 3.75 + 1,000 × 15.
     expect(computeCost(price, { inputTokens: 10_000, cacheReadTokens: 4_000, cacheWriteTokens: 5_000, outputTokens: 1_000 }).usd).toBe('0.037950000000');
+  });
+
+  it("should bill a server tool's web searches per search, on top of tokens", () => {
+    const price = flat({ input: '3', output: '15', perWebSearch: '0.01' });
+    // 1,000 × 3 + 200 × 15 = 6,000 per million = 0.006, + 3 searches × 0.01.
+    expect(computeCost(price, { inputTokens: 1_000, outputTokens: 200, webSearches: 3 }).usd).toBe('0.036000000000');
+    // Claude's list entries carry Anthropic's $10 per 1,000 searches.
+    expect(effectivePrice(deployment({ provider: 'anthropic', providerModel: 'claude-sonnet-4-5', inputCostPerMillion: 3, outputCostPerMillion: 15 })).perWebSearch).toBe('0.01');
+    expect(effectivePrice(deployment({ provider: 'openai', providerModel: 'gpt-4o', inputCostPerMillion: 2.5, outputCostPerMillion: 10 })).perWebSearch).toBe('0');
   });
 
   it('should never bill more 1-hour writes than writes', () => {
@@ -175,6 +185,7 @@ describe('effectivePrice', () => {
       reasoning: '15',
       perRequest: '0',
       perImage: '0',
+      perWebSearch: '0.01',
       tiers: [{ aboveInputTokens: 200_000, input: '6', output: '22.5', cachedInput: '0.6', cacheWrite: '7.5', cacheWrite1h: '12' }],
       serviceTiers: {},
     });
@@ -195,7 +206,7 @@ describe('effectivePrice', () => {
       }),
     );
     // Its own cache-write price is the price of every write: a deployment cannot price 1-hour writes apart.
-    expect(price).toEqual({ input: '2.4', output: '12', cachedInput: '0.24', cacheWrite: '3', cacheWrite1h: '3', reasoning: '12.5', perRequest: '0.001', perImage: '0.0000001', tiers: [], serviceTiers: {} });
+    expect(price).toEqual({ input: '2.4', output: '12', cachedInput: '0.24', cacheWrite: '3', cacheWrite1h: '3', reasoning: '12.5', perRequest: '0.001', perImage: '0.0000001', perWebSearch: '0.01', tiers: [], serviceTiers: {} });
   });
 
   it('should keep the table\'s 1-hour write price while the deployment\'s cache-write price is the table\'s', () => {
@@ -213,7 +224,7 @@ describe('effectivePrice', () => {
 
   it('should fall back to input for cache prices, output for reasoning and 0 per request when neither deployment nor table knows', () => {
     const price = effectivePrice(deployment({ provider: 'openai_compatible', providerModel: 'qwen3', inputCostPerMillion: 0.075, outputCostPerMillion: 0.3 }));
-    expect(price).toEqual({ input: '0.075', output: '0.3', cachedInput: '0.075', cacheWrite: '0.075', cacheWrite1h: '0.075', reasoning: '0.3', perRequest: '0', perImage: '0', tiers: [], serviceTiers: {} });
+    expect(price).toEqual({ input: '0.075', output: '0.3', cachedInput: '0.075', cacheWrite: '0.075', cacheWrite1h: '0.075', reasoning: '0.3', perRequest: '0', perImage: '0', perWebSearch: '0', tiers: [], serviceTiers: {} });
   });
 
   it('should keep a price typed as a float exactly as it was written', () => {

@@ -17,6 +17,8 @@ export interface Price {
   readonly reasoning: string;
   readonly perRequest: string;
   readonly perImage: string;
+  /** USD per web search a provider's server-side search tool makes (Anthropic's `web_search`: $10 per 1,000). */
+  readonly perWebSearch: string;
   /** Prices for requests above an input size (lowest threshold first); empty for a flat price. */
   readonly tiers: readonly PriceTier[];
   /** Prices of a request the provider served at another processing tier (OpenAI's flex, priority); empty: none. */
@@ -36,6 +38,8 @@ export interface CostUsage {
   readonly reasoningTokens?: number;
   /** Input images, for per-image prices. */
   readonly images?: number;
+  /** Searches a provider's server-side web search tool made, for the per-search price. */
+  readonly webSearches?: number;
   /**
    * The processing tier the provider says it served the request at (OpenAI's `service_tier`: `default`, `flex`,
    * `priority`, `scale`). A tier the price has no prices for (`default`, `scale`, unknown ones) is billed at the
@@ -90,6 +94,7 @@ export function effectivePrice(model: ModelConfig): Price {
     reasoning: own(model.reasoningCostPerMillion) ?? entry?.reasoning ?? output,
     perRequest: own(model.costPerRequest) ?? entry?.perRequest ?? '0',
     perImage: own(model.costPerImage) ?? entry?.perImage ?? '0',
+    perWebSearch: entry?.perWebSearch ?? '0',
     tiers: listPriced ? (entry.tiers ?? []) : [],
     serviceTiers: listPriced ? (entry.serviceTiers ?? {}) : {},
   };
@@ -101,6 +106,7 @@ export function effectivePrice(model: ModelConfig): Price {
  *   (input − cacheRead − cacheWrite) × input + cacheRead × cachedInput
  *   + (cacheWrite − cacheWrite1h) × cacheWrite + cacheWrite1h × cacheWrite1h
  *   + (output − reasoning) × output + reasoning × reasoning + perRequest + images × perImage
+ *   + webSearches × perWebSearch
  *
  * at the tier the request's input tokens fall in, or at the prices of the processing tier the provider served it at
  * (OpenAI's priority and flex: long-context tiers aside, which those prices exclude). Computed in integers of 10^-18 USD, so it is exact for any price
@@ -124,7 +130,8 @@ export function computeCost(price: Price, usage: CostUsage): Cost {
     answer * rates.output +
     reasoning * rates.reasoning +
     rates.perRequest +
-    count(usage.images) * rates.perImage;
+    count(usage.images) * rates.perImage +
+    count(usage.webSearches) * rates.perWebSearch;
   return { usd: formatUnits(atto, ATTO_DECIMALS, USD_DECIMALS), nanos: ceilDiv(atto, ATTO_PER_NANO) };
 }
 
@@ -163,6 +170,7 @@ interface Rates {
   readonly reasoning: bigint;
   readonly perRequest: bigint;
   readonly perImage: bigint;
+  readonly perWebSearch: bigint;
 }
 
 interface Compiled {
@@ -199,6 +207,7 @@ function baseRates(p: Price): Rates {
     reasoning: toUnits(p.reasoning, PER_TOKEN_DECIMALS),
     perRequest: toUnits(p.perRequest, ATTO_DECIMALS),
     perImage: toUnits(p.perImage, ATTO_DECIMALS),
+    perWebSearch: toUnits(p.perWebSearch, ATTO_DECIMALS),
   };
 }
 
@@ -220,6 +229,7 @@ function tierRates(tier: TokenPrices, base: Rates): Rates {
     reasoning: opt(tier.reasoning, output),
     perRequest: base.perRequest,
     perImage: base.perImage,
+    perWebSearch: base.perWebSearch,
   };
 }
 
@@ -241,6 +251,7 @@ function dearest(a: Rates, b: Rates): Rates {
     reasoning: max(a.reasoning, b.reasoning),
     perRequest: max(a.perRequest, b.perRequest),
     perImage: max(a.perImage, b.perImage),
+    perWebSearch: max(a.perWebSearch, b.perWebSearch),
   };
 }
 

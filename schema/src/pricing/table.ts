@@ -59,6 +59,8 @@ export interface TableEntry extends TokenPrices {
   readonly perRequest?: string;
   /** USD per input image, on top of tokens. */
   readonly perImage?: string;
+  /** USD per search of the provider's server-side web search tool, on top of tokens. */
+  readonly perWebSearch?: string;
   readonly tiers?: readonly PriceTier[];
   /** Prices of a request served at another processing tier (the base prices are the standard tier's). */
   readonly serviceTiers?: Readonly<Partial<Record<ServiceTier, TokenPrices>>>;
@@ -101,10 +103,17 @@ function half(prices: TokenPrices): TokenPrices {
 }
 
 /** Anthropic's published table, read on its pricing page (cache writes: the 5-minute and the 1-hour write). */
+/**
+ * The web search server tool: $10 per 1,000 searches on the Claude API, counted in `usage.server_tool_use`
+ * (https://platform.claude.com/docs/en/agents-and-tools/tool-use/web-search-tool, "Usage and pricing").
+ */
+const CLAUDE_WEB_SEARCH = '0.01';
+
 const anthropic = (model: string, prices: TokenPrices, extra: Partial<TableEntry> = {}): TableEntry => ({
   provider: 'anthropic',
   model,
   ...prices,
+  perWebSearch: CLAUDE_WEB_SEARCH,
   source: 'https://platform.claude.com/docs/en/about-claude/pricing',
   asOf: CHECKED,
   verified: 'official',

@@ -5,7 +5,8 @@ import type { AnthropicUsage } from './response-schema.js';
  * Anthropic usage → canonical usage. Anthropic's `input_tokens` excludes the tokens read from or written to the
  * prompt cache; canonical `inputTokens` is all input, so they are added back, and kept apart as cache read/write.
  * The writes made with a 1-hour lifetime (`cache_creation.ephemeral_1h_input_tokens`), which cost more than the
- * 5-minute ones, are kept as `cacheWrite1hTokens`. A field Anthropic left out stays undefined (unknown), never 0.
+ * 5-minute ones, are kept as `cacheWrite1hTokens`; the web searches its server tool made
+ * (`server_tool_use.web_search_requests`, billed per search) as `webSearches`. A field Anthropic left out stays undefined (unknown), never 0.
  * @see https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching#tracking-cache-performance
  */
 export function convertAnthropicUsage(usage: AnthropicUsage): TokenUsage {
@@ -14,6 +15,7 @@ export function convertAnthropicUsage(usage: AnthropicUsage): TokenUsage {
   const split = anthropicCacheWrites(usage.cache_creation);
   const cacheWrite = usage.cache_creation_input_tokens ?? split?.total;
   const reasoning = usage.output_tokens_details?.thinking_tokens ?? undefined;
+  const searches = usage.server_tool_use?.web_search_requests ?? undefined;
   return {
     inputTokens: input === undefined ? undefined : input + (cacheRead ?? 0) + (cacheWrite ?? 0),
     outputTokens: usage.output_tokens ?? undefined,
@@ -21,6 +23,7 @@ export function convertAnthropicUsage(usage: AnthropicUsage): TokenUsage {
     cacheWriteTokens: cacheWrite,
     ...(split !== undefined && { cacheWrite1hTokens: split.oneHour }),
     ...(reasoning !== undefined && { reasoningTokens: reasoning }),
+    ...(searches !== undefined && searches > 0 && { webSearches: searches }),
   };
 }
 

@@ -69,6 +69,15 @@ describe('AnthropicStreamMapper', () => {
     expect(mapper.end()).toEqual([{ type: 'error', error: expect.objectContaining({ status: 502, message: 'anthropic: the stream ended before message_stop' }) }]);
   });
 
+  it("should count the web searches Anthropic's server tool made (message_delta's cumulative count), whole messages alike", () => {
+    const mapper = new AnthropicStreamMapper();
+    mapper.pushSse(sse({ type: 'message_start', message: { id: 'msg_1', model: 'm', content: [], usage: { input_tokens: 50, output_tokens: 1 } } }));
+    mapper.pushSse(sse({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 9, server_tool_use: { web_search_requests: 3 } } }));
+    expect(mapper.pushSse(sse({ type: 'message_stop' }))).toEqual([{ type: 'finish', finishReason: { unified: 'stop', raw: 'end_turn' }, usage: { inputTokens: 50, outputTokens: 9, webSearches: 3 } }]);
+    const whole = mapAnthropicMessage({ id: 'msg_2', model: 'm', content: [], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 50, output_tokens: 9, server_tool_use: { web_search_requests: 1 } } });
+    expect(whole.at(-1)).toMatchObject({ type: 'finish', usage: { webSearches: 1 } });
+  });
+
   it('should keep the 1-hour cache writes apart, from message_start to the finish, whole messages alike', () => {
     const mapper = new AnthropicStreamMapper();
     const usage = { input_tokens: 50, cache_creation_input_tokens: 1_000, cache_read_input_tokens: 2_000, cache_creation: { ephemeral_5m_input_tokens: 400, ephemeral_1h_input_tokens: 600 }, output_tokens: 1 };

@@ -17,6 +17,8 @@ export const AnthropicUsage = z.object({
   /** `cache_creation_input_tokens` by the cache entry's lifetime (`cache_control.ttl`), priced apart. */
   cache_creation: z.object({ ephemeral_5m_input_tokens: TokenCount, ephemeral_1h_input_tokens: TokenCount }).nullish(),
   output_tokens_details: z.object({ thinking_tokens: TokenCount }).nullish(),
+  /** What server tools did (`web_search_requests`: searches, billed per search; web fetches cost only tokens). */
+  server_tool_use: z.object({ web_search_requests: TokenCount }).nullish(),
 });
 export type AnthropicUsage = z.infer<typeof AnthropicUsage>;
 

@@ -191,6 +191,25 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
     expect(await usageEvent(whole)).toMatchObject({ ...billed, status: 'success', stream: false });
   });
 
+  it("bills the web searches Anthropic's server tool made, per search, streamed (message_delta's count) and whole", async () => {
+    const usage = { input_tokens: 1_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, server_tool_use: { web_search_requests: 2 } };
+    // 1,000 × 3 + 100 × 15 = 4,500 per million = 0.0045, + 2 searches × $0.01.
+    const billed = { promptTokens: 1_000, completionTokens: 100, estimated: false, cost: '0.024500000000' };
+    const start = event('message_start', { message: { id: 'msg_7', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [], stop_reason: null, usage: { input_tokens: 1_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 } } });
+    const end = event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { ...usage, output_tokens: 100 } });
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end([start, ...TEXT, end, event('message_stop', {})].join(''));
+    };
+    const streamed = await post({ ...request, model: 'claude-listed', stream: true });
+    await streamed.text();
+    expect(await usageEvent(streamed)).toMatchObject({ ...billed, status: 'success', stream: true });
+    answerWith({ id: 'msg_8', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'Found.' }], usage: { ...usage, output_tokens: 100 } });
+    const whole = await post({ ...request, model: 'claude-listed' });
+    await whole.text();
+    expect(await usageEvent(whole)).toMatchObject({ ...billed, status: 'success', stream: false });
+  });
+
   it('forwards a conversation whose history holds blocks only Anthropic reads (server tools, MCP, search results) as sent', async () => {
     const message = answerWith({ id: 'msg_3', content: [{ type: 'text', text: 'Yes.' }], usage: { input_tokens: 40, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 2 } });
     const res = await post(secondTurn);

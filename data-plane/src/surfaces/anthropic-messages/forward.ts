@@ -164,6 +164,8 @@ interface AnthropicUsageJson {
   cache_creation?: { ephemeral_5m_input_tokens?: number | null; ephemeral_1h_input_tokens?: number | null } | null;
   /** Thinking tokens, a part of `output_tokens`. */
   output_tokens_details?: { thinking_tokens?: number | null } | null;
+  /** Searches the web search server tool made, billed per search (cumulative in `message_delta`). */
+  server_tool_use?: { web_search_requests?: number | null } | null;
 }
 
 /**
@@ -181,6 +183,7 @@ function reportedUsage(input: AnthropicUsageJson | undefined, output: AnthropicU
   const uncached = pick('input_tokens');
   const cacheWrite = pick('cache_creation_input_tokens') ?? split?.total ?? 0;
   const cacheRead = pick('cache_read_input_tokens') ?? 0;
+  const searches = output?.server_tool_use?.web_search_requests ?? input?.server_tool_use?.web_search_requests ?? undefined;
   return {
     inputTokens: uncached === undefined ? undefined : uncached + cacheWrite + cacheRead,
     outputTokens: output?.output_tokens ?? undefined,
@@ -188,6 +191,7 @@ function reportedUsage(input: AnthropicUsageJson | undefined, output: AnthropicU
     cacheWriteTokens: cacheWrite,
     ...(split !== undefined && { cacheWrite1hTokens: split.oneHour }),
     reasoningTokens: output?.output_tokens_details?.thinking_tokens ?? undefined,
+    ...(searches !== undefined && searches > 0 && { webSearches: searches }),
   };
 }
 

@@ -32,6 +32,8 @@ export interface ReportedUsage {
   /** The part of `cacheWriteTokens` written with a 1-hour lifetime (Anthropic), billed at its own price. */
   readonly cacheWrite1hTokens?: number;
   readonly reasoningTokens: number | undefined;
+  /** Web searches the provider's server-side search tool made (Anthropic's), billed per search. */
+  readonly webSearches?: number;
   /** The processing tier the provider says it served the request at (OpenAI's `service_tier`), billed apart. */
   readonly serviceTier?: string;
 }
@@ -536,6 +538,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
       ...(reported?.cacheWrite1hTokens !== undefined && { cacheWrite1hTokens: reported.cacheWrite1hTokens }),
       reasoningTokens: reported?.reasoningTokens ?? counted?.reasoningTokens ?? 0,
       ...(reported?.serviceTier !== undefined && { serviceTier: reported.serviceTier }),
+      ...(reported?.webSearches !== undefined && { webSearches: reported.webSearches }),
       estimated: !known,
     };
   }
