@@ -119,7 +119,7 @@ describe('PRICING_TABLE', () => {
     for (const e of PRICING_TABLE.filter((e) => e.provider === 'openai')) {
       expect({ model: e.model, flex: e.serviceTiers?.flex }).toEqual({
         model: e.model,
-        flex: Object.fromEntries(Object.entries({ input: e.input, output: e.output, cachedInput: e.cachedInput }).flatMap(([k, v]) => (v === undefined ? [] : [[k, formatUnits(toUnits(v, 7) / 2n, 7, 7).replace(/\.?0+$/, '')]]))),
+        flex: Object.fromEntries(Object.entries({ input: e.input, output: e.output, cachedInput: e.cachedInput, cacheWrite: e.cacheWrite }).flatMap(([k, v]) => (v === undefined ? [] : [[k, formatUnits(toUnits(v, 7) / 2n, 7, 7).replace(/\.?0+$/, '')]]))),
       });
     }
     const priority = Object.fromEntries(PRICING_TABLE.flatMap((e) => (e.serviceTiers?.priority === undefined ? [] : [[e.model, e.serviceTiers.priority]])));

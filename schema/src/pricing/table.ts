@@ -163,6 +163,8 @@ const LONG_CONTEXT_UNMODELLED =
 
 const CLAUDE_ON_BEDROCK =
   'Claude on Bedrock bills Anthropic\'s list prices (several independent sources agree). Geographic inference profiles (us., eu., jp., …) of Claude 4.5 and later may cost about 10% more than global ones; this entry is the base price: set the deployment\'s prices for such a profile.';
+const GPT_56_NOTE =
+  "OpenAI's own preview announcement (June 2026), as several transcriptions quote it alike: input and output, cached input at a tenth of input, cache writes at 1.25× input. The 30-minute minimum cache life costs nothing apart.";
 const BEDROCK_LONG_CONTEXT_UNVERIFIED =
   'Bedrock serves the 1M-token context (the context-1m beta); whether AWS bills it above 200K input tokens as Anthropic does could not be verified on an AWS page here, so no long-context tier is modelled: the base tier applies.';
 
@@ -186,6 +188,10 @@ export const PRICING_TABLE: readonly TableEntry[] = [
     'Input and output: transcriptions of OpenAI\'s page agree (5 / 30). Cached input: two transcriptions say 0.50, a tenth of input, as OpenAI\'s priority page has it for priority (12.50 / 1.25) and a reading of the pricing page on 2026-11-05 reports for the newest models; two others say 1.25, the priority cached price. Above 272K input tokens OpenAI reportedly charges more; not modelled: the base tier applies.',
     { asOf: CHECKED_AUDIT, priority: { input: '12.5', output: '75', cachedInput: '1.25' } },
   ),
+  // GPT-5.6 bills prompt-cache writes, 1.25× input (reported as `cache_write_tokens`).
+  openai('gpt-5.6-sol', { input: '5', output: '30', cachedInput: '0.5', cacheWrite: '6.25' }, 'secondary', GPT_56_NOTE, { asOf: CHECKED_AUDIT }),
+  openai('gpt-5.6-terra', { input: '2.5', output: '15', cachedInput: '0.25', cacheWrite: '3.125' }, 'secondary', GPT_56_NOTE, { asOf: CHECKED_AUDIT }),
+  openai('gpt-5.6-luna', { input: '1', output: '6', cachedInput: '0.1', cacheWrite: '1.25' }, 'secondary', GPT_56_NOTE, { asOf: CHECKED_AUDIT }),
   openai(
     'gpt-5.5-pro',
     { input: '30', output: '180' },

@@ -5,7 +5,7 @@ import type { OpenAiUsage } from './wire.js';
  * OpenAI `usage` → canonical usage. OpenAI's semantics are the canonical ones: `prompt_tokens` includes cached
  * tokens, `completion_tokens` includes reasoning tokens. What the server did not report stays undefined
  * (compatible servers often omit the details, or the whole usage when streaming). DeepSeek reports cached input
- * only as `prompt_cache_hit_tokens`; xAI counts reasoning beside `completion_tokens` (`outputTokens`).
+ * only as `prompt_cache_hit_tokens`; GPT-5.6 and later report (and bill) cache writes as `cache_write_tokens`; xAI counts reasoning beside `completion_tokens` (`outputTokens`).
  * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-usage
  */
 export function convertUsage(usage: OpenAiUsage | null | undefined, serviceTier?: string | null): TokenUsage {
@@ -16,6 +16,7 @@ export function convertUsage(usage: OpenAiUsage | null | undefined, serviceTier?
     inputTokens: usage?.prompt_tokens ?? undefined,
     outputTokens: outputTokens(usage?.prompt_tokens, usage?.completion_tokens, reasoningTokens, usage?.total_tokens),
     cacheReadTokens: usage?.prompt_tokens_details?.cached_tokens ?? usage?.prompt_cache_hit_tokens ?? undefined,
+    cacheWriteTokens: usage?.prompt_tokens_details?.cache_write_tokens ?? undefined,
     reasoningTokens,
   };
 }

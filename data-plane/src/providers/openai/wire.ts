@@ -39,7 +39,8 @@ export interface OpenAiChatBody {
 const Usage = z.looseObject({
   prompt_tokens: z.number().nullish(),
   completion_tokens: z.number().nullish(),
-  prompt_tokens_details: z.looseObject({ cached_tokens: z.number().nullish() }).nullish(),
+  // `cache_write_tokens`: GPT-5.6 and later bill prompt-cache writes (1.25× input); a part of `prompt_tokens`.
+  prompt_tokens_details: z.looseObject({ cached_tokens: z.number().nullish(), cache_write_tokens: z.number().nullish() }).nullish(),
   /** DeepSeek's cached input (its `prompt_tokens_details` is null). */
   prompt_cache_hit_tokens: z.number().nullish(),
   completion_tokens_details: z.looseObject({ reasoning_tokens: z.number().nullish() }).nullish(),

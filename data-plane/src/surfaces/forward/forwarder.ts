@@ -27,7 +27,7 @@ export interface ReportedUsage {
   readonly inputTokens: number | undefined;
   readonly outputTokens: number | undefined;
   readonly cacheReadTokens: number | undefined;
-  /** Tokens written to the prompt cache (Anthropic reports them; OpenAI caches without a charge). */
+  /** Tokens written to the prompt cache (Anthropic reports them; OpenAI from GPT-5.6 on, as `cache_write_tokens`). */
   readonly cacheWriteTokens?: number;
   /** The part of `cacheWriteTokens` written with a 1-hour lifetime (Anthropic), billed at its own price. */
   readonly cacheWrite1hTokens?: number;

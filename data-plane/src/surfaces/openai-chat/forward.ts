@@ -312,7 +312,7 @@ function findUsageObject(data: Buffer, from: number, tail: Buffer): number {
 interface OpenAiUsageJson {
   prompt_tokens?: number;
   completion_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number } | null;
+  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number } | null;
   /** DeepSeek's cached input (its `prompt_tokens_details` is null). */
   prompt_cache_hit_tokens?: number;
   completion_tokens_details?: { reasoning_tokens?: number } | null;
@@ -327,6 +327,8 @@ function reportedUsage(usage: OpenAiUsageJson | undefined): ReportedUsage | unde
     inputTokens: usage.prompt_tokens,
     outputTokens: outputTokens(usage.prompt_tokens, usage.completion_tokens, reasoningTokens, usage.total_tokens),
     cacheReadTokens: usage.prompt_tokens_details?.cached_tokens ?? usage.prompt_cache_hit_tokens,
+    // GPT-5.6 and later bill prompt-cache writes (1.25× input).
+    ...(usage.prompt_tokens_details?.cache_write_tokens !== undefined && { cacheWriteTokens: usage.prompt_tokens_details.cache_write_tokens }),
     reasoningTokens,
   };
 }

@@ -88,6 +88,8 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     snapshot.models.push(model({ id: 'm20', name: 'gpt', provider: 'openai', providerModel: 'gpt-up', apiBase, apiKeyRef: `env:${KEY_ENV}`, inputCostPerMillion: 1_000_000, outputCostPerMillion: 2_000_000 }));
     snapshot.models.push(model({ id: 'm21', name: 'compat', provider: 'openai_compatible', providerModel: 'up', apiBase }));
     // Priced from the pricing table: GPT-5.4's standard, flex and priority prices.
+    // GPT-5.6 Terra bills prompt-cache writes at 1.25× input.
+    snapshot.models.push(model({ id: 'm23', name: 'gpt-56', provider: 'openai', providerModel: 'gpt-5.6-terra', apiBase, apiKeyRef: `env:${KEY_ENV}`, inputCostPerMillion: 2.5, outputCostPerMillion: 15 }));
     snapshot.models.push(model({ id: 'm22', name: 'gpt-listed', provider: 'openai', providerModel: 'gpt-5.4', apiBase, apiKeyRef: `env:${KEY_ENV}`, inputCostPerMillion: 2.5, outputCostPerMillion: 15 }));
     t = await startTestDataPlane({ snapshot });
     client = new OpenAI({ apiKey: KEYS.full, baseURL: `${t.baseUrl}/v1`, maxRetries: 0 });
@@ -133,6 +135,28 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     expect(sent.headers.accept).toBe('application/json');
     expect(sent.raw).toBe(JSON.stringify({ ...stateful, model: 'gpt-up' }));
     expect(await usageEvent(res)).toMatchObject({ status: 'success', httpStatus: 200, stream: false, provider: 'openai', endUser: 'u1', promptTokens: 21, completionTokens: 3, cost: '27.000000000000' });
+  });
+
+  it("bills GPT-5.6's prompt-cache writes (cache_write_tokens) at their price, whole and streamed", async () => {
+    const usage = { input_tokens: 1_000, input_tokens_details: { cached_tokens: 200, cache_write_tokens: 500 }, output_tokens: 100, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 1_100 };
+    // 300 × 2.5 + 200 × 0.25 + 500 × 3.125 + 100 × 15 = 3,862.5 per million (every write at input would be 3,300).
+    const billed = { promptTokens: 1_000, cacheReadTokens: 200, cacheWriteTokens: 500, completionTokens: 100, cost: '0.003862500000' };
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(responseObject('completed', [MESSAGE], usage)));
+    };
+    const whole = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt-56', input: 'hi', prompt_cache_key: 'session-1' });
+    await whole.text();
+    expect(await usageEvent(whole)).toMatchObject({ ...billed, status: 'success', stream: false });
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const events = stream();
+      events[events.length - 1] = event('response.completed', { response: responseObject('completed', [MESSAGE], usage) });
+      res.end(events.join(''));
+    };
+    const streamed = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt-56', input: 'hi', stream: true });
+    await streamed.text();
+    expect(await usageEvent(streamed)).toMatchObject({ ...billed, status: 'success', stream: true });
   });
 
   it('bills the tier OpenAI served the response at (service_tier): priority dearer, flex at half, whole and streamed', async () => {

@@ -136,7 +136,7 @@ const ERROR = Buffer.from('error');
 interface ResponsesUsageJson {
   input_tokens?: number;
   output_tokens?: number;
-  input_tokens_details?: { cached_tokens?: number } | null;
+  input_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number } | null;
   output_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
@@ -302,6 +302,8 @@ function reportedUsage(usage: ResponsesUsageJson | undefined): ReportedUsage | u
     inputTokens: usage.input_tokens,
     outputTokens: usage.output_tokens,
     cacheReadTokens: usage.input_tokens_details?.cached_tokens ?? undefined,
+    // GPT-5.6 and later bill prompt-cache writes (1.25× input), reported here (coder/mux#3705).
+    ...(usage.input_tokens_details?.cache_write_tokens !== undefined && { cacheWriteTokens: usage.input_tokens_details.cache_write_tokens }),
     reasoningTokens: usage.output_tokens_details?.reasoning_tokens ?? undefined,
   };
 }
