@@ -109,6 +109,11 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
       await res.text();
       expect(await usageEvent(res)).toMatchObject({ status: 'success', promptTokens: 20, completionTokens: 4, cost });
     }
+    // GPT-5.6 and later report their prompt-cache writes, which they bill.
+    handler = whole('default', { usage: { ...usage, prompt_tokens_details: { cached_tokens: 5, cache_write_tokens: 10 } } });
+    const writes = await postChat(t.baseUrl, KEYS.full, { model: 'gpt-listed', messages: [{ role: 'user', content: 'x' }] });
+    await writes.text();
+    expect(await usageEvent(writes)).toMatchObject({ status: 'success', promptTokens: 20, cacheReadTokens: 5, cacheWriteTokens: 10 });
     const tiered = (json: string) => json.replace('"object":', '"service_tier":"priority","object":');
     const usageChunk = `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-5.4', service_tier: 'priority', choices: [], usage })}\n\n`;
     handler = streamParts([tiered(STREAM[0]!), tiered(STREAM[1]!), tiered(STREAM[4]!), usageChunk, DONE]);
