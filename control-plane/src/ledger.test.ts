@@ -125,4 +125,30 @@ describe('the ledger', () => {
       },
     ]);
   });
+
+  it('never lets one event PostgreSQL would refuse hold back the others: mended, or rejected alone', async () => {
+    const good = event();
+    // A NUL in the model name and half a surrogate pair in a tag (any client can send them): jsonb refuses both.
+    const mended = event({ model: 'gpt\u0000x', tags: ['team-\ud800'], endUser: 'u\udc00', metadata: { 'k\u0000': 'v\u0000' } });
+    // Past a column's range: refused by the schema, or by PostgreSQL itself (year 0), alone.
+    const huge = event({ promptTokens: 3_000_000_000 });
+    const yearZero = event({ startedAt: '0000-01-01T00:00:00Z' });
+    const after = event();
+    const res = await cp.gql<{ ingestUsage: { acknowledged: string[]; rejected: Array<{ requestId: string; reason: string }> } }>(
+      'mutation($events: [JSON!]!) { ingestUsage(events: $events) { acknowledged rejected { requestId reason } } }',
+      { events: [good, mended, huge, yearZero, after] },
+      cp.dataPlaneToken,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.ingestUsage.acknowledged.sort()).toEqual([good.requestId, mended.requestId, after.requestId].sort());
+    expect(res.data!.ingestUsage.rejected.map((r) => r.requestId).sort()).toEqual([huge.requestId, yearZero.requestId].sort());
+    expect(res.data!.ingestUsage.rejected.find((r) => r.requestId === yearZero.requestId)!.reason).toMatch(/the spend log refused it: .*out of range/);
+    const { requestLog } = await cp.admin<{ requestLog: { entries: Array<{ model: string; tags: string[]; endUser: string }> } }>(
+      'query($id: String) { requestLog(filter: { requestId: $id }, first: 1) { entries { model tags endUser } } }',
+      { id: mended.requestId },
+    );
+    expect(requestLog.entries[0]).toMatchObject({ model: 'gpt\ufffdx', endUser: 'u\ufffd' });
+    expect(requestLog.entries[0]!.tags).toContain('team-\ufffd');
+    expect(await logEntry(after.requestId)).toBeDefined();
+  });
 });

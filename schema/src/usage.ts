@@ -7,6 +7,9 @@ import { z } from 'zod';
 export const UsageStatus = z.enum(['success', 'error', 'aborted']);
 export type UsageStatus = z.infer<typeof UsageStatus>;
 
+/** The ledger's token columns are 32-bit integers: a count past them is no real request's. */
+const TokenCount = z.number().int().nonnegative().max(2_147_483_647);
+
 export const UsageEvent = z.object({
   requestId: z.string().min(1).max(128),
   keyId: z.string().min(1),
@@ -19,26 +22,26 @@ export const UsageEvent = z.object({
   route: z.string(),
   stream: z.boolean(),
   status: UsageStatus,
-  httpStatus: z.number().int(),
+  httpStatus: z.number().int().min(0).max(999),
   errorType: z.string().nullable().default(null),
   errorMessage: z.string().nullable().default(null),
   /** All input tokens, cache reads and writes included. */
-  promptTokens: z.number().int().nonnegative(),
+  promptTokens: TokenCount,
   /** All output tokens, reasoning included. */
-  completionTokens: z.number().int().nonnegative(),
-  totalTokens: z.number().int().nonnegative(),
+  completionTokens: TokenCount,
+  totalTokens: TokenCount,
   /** The parts of `promptTokens` read from and written to the provider's prompt cache. */
-  cacheReadTokens: z.number().int().nonnegative().default(0),
-  cacheWriteTokens: z.number().int().nonnegative().default(0),
+  cacheReadTokens: TokenCount.default(0),
+  cacheWriteTokens: TokenCount.default(0),
   /** The part of `completionTokens` spent reasoning. */
-  reasoningTokens: z.number().int().nonnegative().default(0),
+  reasoningTokens: TokenCount.default(0),
   /** True when the provider reported no usage and the counts were made locally. */
   estimated: z.boolean().default(false),
   /**
    * USD, exact: a decimal string (`"0.000123450000"`) from current data planes, a number from older ones. Stored in a
-   * numeric column, so it is never rounded through a float on the way.
+   * numeric column, so it is never rounded through a float on the way (below $10^12, the column's range).
    */
-  cost: z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/, 'a non-negative decimal')]),
+  cost: z.union([z.number().nonnegative().lt(1e12), z.string().regex(/^\d{1,12}(\.\d+)?$/, 'a non-negative decimal below 10^12')]),
   startedAt: z.string().datetime({ offset: true }),
   durationMs: z.number().nonnegative(),
   /** Time to first byte of a streamed answer; null for non-streamed requests and failures before any byte. */

@@ -120,7 +120,13 @@ function requestIdOf(raw: unknown): string | null {
   return typeof id === 'string' ? id : null;
 }
 
-/** Writes usage events from data planes: idempotent by request id, all-or-nothing per batch. */
+/**
+ * Writes usage events from data planes: idempotent by request id, all-or-nothing per batch. Strings PostgreSQL's
+ * jsonb refuses (a NUL, half of a surrogate pair: a client may put either in a model name, a tag or `user`) are
+ * mended first (U+FFFD in their place), and a batch PostgreSQL still refuses as data (SQLSTATE class 22: a value
+ * out of a column's range) is written in halves down to the one event it refuses, which is rejected: one bad event
+ * must never hold back every later one of its data plane, whose shipper resends a failed batch unchanged.
+ */
 export class UsageIngest {
   constructor(
     private readonly orm: Orm,
@@ -134,33 +140,79 @@ export class UsageIngest {
       const parsed = UsageEvent.safeParse(raw);
       if (!parsed.success) rejected.push({ requestId: requestIdOf(raw), reason: describeZodError(parsed.error) });
       // A request id repeated within a batch is one request: the first copy is written.
-      else if (!events.has(parsed.data.requestId)) events.set(parsed.data.requestId, parsed.data);
+      else if (!events.has(parsed.data.requestId)) events.set(parsed.data.requestId, wellFormed(parsed.data));
     }
+    if (events.size === 0) {
+      if (rejected.length > 0) this.logger.warn('rejected malformed usage events', { count: rejected.length });
+      return { acknowledged: [], rejected };
+    }
+    const acknowledged: string[] = [];
+    const alerts = await this.write([...events.values()], acknowledged, rejected);
     if (rejected.length > 0) this.logger.warn('rejected malformed usage events', { count: rejected.length });
-    if (events.size === 0) return { acknowledged: [], rejected };
-
-    const alerts = await this.orm.em.fork().transactional(async (em) => {
-      const rows = await em.execute<{ request_id: string }[]>(INSERT_LEDGER, [
-        JSON.stringify([...events.values()]),
-      ]);
-      if (rows.length > 0) {
-        const newIds = JSON.stringify(rows.map((r) => r.request_id));
-        await em.execute(ADD_KEY_SPEND, [newIds]);
-        await em.execute(ADD_TEAM_SPEND, [newIds]);
-        await em.execute(ADD_DAILY, [newIds]);
-        for (const statement of [ADD_USER_SPEND, ADD_ORG_SPEND, ADD_END_USER_SPEND, ADD_TAG_SPEND, ADD_ROLLUPS]) {
-          await em.execute(statement, [newIds]);
-        }
-        // After the spend: alerts read the spend this batch left, and live spend goes out when it commits.
-        const raised = await recordBudgetAlerts(em, newIds);
-        await notifySpend(em, newIds);
-        return raised;
-      }
-      return 0;
-    });
-
-    // Committed: every event in the batch is now durable, whether written now or by an earlier delivery.
+    // Committed: every acknowledged event is now durable, whether written now or by an earlier delivery.
     if (alerts > 0) this.logger.info('budget alerts raised', { count: alerts });
-    return { acknowledged: [...events.keys()], rejected };
+    return { acknowledged, rejected };
   }
+
+  /** Writes `events` in one transaction, or, when PostgreSQL refuses their data, in halves; returns alerts raised. */
+  private async write(events: readonly UsageEvent[], acknowledged: string[], rejected: UsageAck['rejected']): Promise<number> {
+    try {
+      const alerts = await this.writeBatch(events);
+      for (const event of events) acknowledged.push(event.requestId);
+      return alerts;
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      if (events.length === 1) {
+        rejected.push({ requestId: events[0]!.requestId, reason: `the spend log refused it: ${databaseMessage(err)}` });
+        return 0;
+      }
+      const half = Math.ceil(events.length / 2);
+      return (await this.write(events.slice(0, half), acknowledged, rejected)) + (await this.write(events.slice(half), acknowledged, rejected));
+    }
+  }
+
+  private writeBatch(events: readonly UsageEvent[]): Promise<number> {
+    return this.orm.em.fork().transactional(async (em) => {
+      const rows = await em.execute<{ request_id: string }[]>(INSERT_LEDGER, [JSON.stringify(events)]);
+      if (rows.length === 0) return 0;
+      const newIds = JSON.stringify(rows.map((r) => r.request_id));
+      await em.execute(ADD_KEY_SPEND, [newIds]);
+      await em.execute(ADD_TEAM_SPEND, [newIds]);
+      await em.execute(ADD_DAILY, [newIds]);
+      for (const statement of [ADD_USER_SPEND, ADD_ORG_SPEND, ADD_END_USER_SPEND, ADD_TAG_SPEND, ADD_ROLLUPS]) {
+        await em.execute(statement, [newIds]);
+      }
+      // After the spend: alerts read the spend this batch left, and live spend goes out when it commits.
+      const raised = await recordBudgetAlerts(em, newIds);
+      await notifySpend(em, newIds);
+      return raised;
+    });
+  }
+}
+
+/** PostgreSQL refused a value (SQLSTATE class 22, data exception), not the statement or the connection. */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
+/** PostgreSQL's own words, without the statement the driver puts before them (`<sql> - <message>`). */
+function databaseMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const at = message.lastIndexOf(' - ');
+  return (at === -1 ? message : message.slice(at + 3)).trim();
+}
+
+/** A NUL, or half of a surrogate pair: what jsonb (and text) refuse. */
+const ILL_FORMED = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** `value` with every string (and object key) PostgreSQL would refuse mended; the value itself when none is. */
+function wellFormed<T>(value: T): T {
+  if (typeof value === 'string') {
+    ILL_FORMED.lastIndex = 0;
+    return (ILL_FORMED.test(value) ? value.replace(ILL_FORMED, '\ufffd') : value) as T;
+  }
+  if (Array.isArray(value)) return value.map(wellFormed) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [wellFormed(k), wellFormed(v)])) as T;
 }

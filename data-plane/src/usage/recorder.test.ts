@@ -27,6 +27,18 @@ describe('UsageRecorder', () => {
     expect(usage.cost.nanos).toBe(44_550_000n);
   });
 
+  it('should cut the names and error message a client or provider can make any length, so an event stays small', () => {
+    const { usage, events } = recorder();
+    usage.model = 'm'.repeat(100_000);
+    usage.endUser = 'u'.repeat(10_000);
+    usage.finish({ status: 'error', httpStatus: 404, errorType: 'model_not_found', errorMessage: `The model '${'m'.repeat(100_000)}' does not exist.` });
+    expect(events[0]!.model).toHaveLength(256);
+    expect(events[0]!.endUser).toHaveLength(256);
+    expect(events[0]!.errorMessage).toHaveLength(2_000);
+    expect(events[0]!.errorMessage!.endsWith('…')).toBe(true);
+    expect(JSON.stringify(events[0]).length).toBeLessThan(4_000);
+  });
+
   it('should bill nothing for a request whose tokens were never set, whatever its deployment', () => {
     const { usage, events } = recorder();
     usage.useModel(Object.freeze(model({ id: 'm1', name: 'x', costPerRequest: 0.01 })));

@@ -121,15 +121,15 @@ export class UsageRecorder {
       requestId,
       keyId: key.id,
       teamId: key.teamId,
-      model: this.model,
+      model: bounded(this.model, MAX_NAME),
       modelId: model?.id ?? null,
       provider: model?.provider ?? null,
-      route,
+      route: bounded(route, MAX_NAME),
       stream: this.stream,
       status: outcome.status,
       httpStatus: outcome.httpStatus,
       errorType: outcome.errorType ?? null,
-      errorMessage: outcome.errorMessage ?? null,
+      errorMessage: outcome.errorMessage == null ? null : bounded(outcome.errorMessage, MAX_ERROR_MESSAGE),
       promptTokens,
       completionTokens,
       totalTokens: promptTokens + completionTokens,
@@ -143,7 +143,7 @@ export class UsageRecorder {
       startedAt: isoTime(this.startedAtMs),
       durationMs: performance.now() - this.startMs,
       ttftMs: this.stream ? this.ttftMs : null,
-      endUser: this.endUser,
+      endUser: this.endUser === null ? null : bounded(this.endUser, MAX_NAME),
       dataPlaneId,
     });
   }
@@ -159,4 +159,16 @@ function isoTime(ms: number): string {
     lastIsoMs = ms;
   }
   return lastIso;
+}
+
+/**
+ * The longest name (model, route, end user) and error message a usage event carries. They come from the client or the
+ * provider, unbounded: cut, an event stays small, so a batch of them fits the control plane's body limit (a batch
+ * over it would be refused, and resent, forever).
+ */
+const MAX_NAME = 256;
+const MAX_ERROR_MESSAGE = 2_000;
+
+function bounded(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -6,6 +6,12 @@ import type { EventBlock } from './event-block.js';
 import { EventSpool, type SpoolOptions } from './spool.js';
 
 const CLOSE_RETRY_MAX_MS = 250;
+/**
+ * The largest backlog batch. An event is at most about 40 KB (8 KB of metadata and 4 KB of tags, in characters that
+ * may take three bytes each; names and messages cut by the recorder), so 250 of them stay under the control plane's
+ * 10 MiB body limit, which would refuse a larger batch every time it was sent.
+ */
+const MAX_BATCH_SIZE = 250;
 /** Full batches waiting before batches grow towards `maxBatchSize`. */
 const BACKLOG_BATCHES = 5;
 
@@ -27,7 +33,7 @@ export interface UsageShipperOptions {
   /**
    * The largest batch, sent only while the control plane is behind (more than `backlogBatches` full batches
    * waiting): one round trip then carries up to this many events, so ingest keeps up with a busy data plane
-   * instead of the queue (and the process's memory) growing. Default 1,000 (about 0.5 MB of JSON).
+   * instead of the queue (and the process's memory) growing. Default 250 (see `MAX_BATCH_SIZE`).
    */
   maxBatchSize?: number;
   /** Retry backoff cap. */
@@ -84,7 +90,7 @@ export class UsageShipper {
   constructor(private readonly options: UsageShipperOptions) {
     this.spool = EventSpool.open({ ...options.spool, logger: options.logger });
     this.batchSize = options.batchSize ?? 100;
-    this.maxBatchSize = Math.max(this.batchSize, options.maxBatchSize ?? 1_000);
+    this.maxBatchSize = Math.max(this.batchSize, options.maxBatchSize ?? MAX_BATCH_SIZE);
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.fetch = options.fetch;
