@@ -58,6 +58,23 @@ describe('the governance catalogue', () => {
     expect(badTier.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { budgetTierId: ['no such budget tier'] } });
   });
 
+  it("keeps a subject's budget period when it is saved again with the same duration, and starts a new one for a new duration", async () => {
+    const tag = 'mutation($i: SaveTagInput!) { saveTag(input: $i) { budgetResetAt } }';
+    const first = (await ok(cp.gql<{ saveTag: { budgetResetAt: string } }>(tag, { i: { name: 'period', description: 'a', maxBudget: 5, budgetDuration: '1d' } }, cp.masterKey))).saveTag;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // A new description only: the period stays (moving it would put off the reset and raise its alerts again).
+    const edited = (await ok(cp.gql<{ saveTag: { budgetResetAt: string } }>(tag, { i: { name: 'period', description: 'b', maxBudget: 5, budgetDuration: '1d' } }, cp.masterKey))).saveTag;
+    expect(edited.budgetResetAt).toBe(first.budgetResetAt);
+    const weekly = (await ok(cp.gql<{ saveTag: { budgetResetAt: string } }>(tag, { i: { name: 'period', description: 'b', maxBudget: 5, budgetDuration: '7d' } }, cp.masterKey))).saveTag;
+    expect(Date.parse(weekly.budgetResetAt) - Date.parse(first.budgetResetAt)).toBeGreaterThan(5 * 86_400_000);
+
+    // A key sent back whole, its duration unchanged: the same.
+    const { createKey } = await ok(cp.gql<{ createKey: { virtualKey: { id: string; budgetResetAt: string } } }>('mutation { createKey(input: { alias: "period", maxBudget: 3, budgetDuration: "1d" }) { virtualKey { id budgetResetAt } } }', {}, cp.masterKey));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const { updateKey } = await ok(cp.gql<{ updateKey: { budgetResetAt: string } }>('mutation($id: ID!) { updateKey(id: $id, input: { alias: "period-2", maxBudget: 3, budgetDuration: "1d" }) { budgetResetAt } }', { id: createKey.virtualKey.id }, cp.masterKey));
+    expect(updateKey.budgetResetAt).toBe(createKey.virtualKey.budgetResetAt);
+  });
+
   it('saves guardrail policies and MCP servers with their tool permissions, validated', async () => {
     const { saveGuardrailPolicy } = await ok(
       cp.gql<{ saveGuardrailPolicy: unknown }>(

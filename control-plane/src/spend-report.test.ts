@@ -156,6 +156,15 @@ describe('spend reports', () => {
     const perDay = await rows(cp.masterKey, { d: 'metadata', metadataKey: 'generation_name', byDay: true, from: '2026-10-01T00:00:00Z', to: '2026-10-31T00:00:00Z' });
     expect(perDay.map((r) => [r.day, r.value, r.cost])).toEqual([['2026-10-02', 'summary', 2], ['2026-10-03', 'summary', 4]]);
     expect((await rows(cp.masterKey, { d: 'tag', value: 'batch' })).map((r) => r.cost)).toEqual([2]);
+    // The team's metadata too (set in the config file), under its key's and the request's.
+    const team = (await cp.admin<{ createTeam: { id: string } }>('mutation { createTeam(input: { name: "meta-team" }) { id } }')).createTeam.id;
+    await cp.orm.em.fork().execute(`update "team" set "metadata" = '{"cost_center": "cc-7", "project": "team-default"}' where "id" = ?`, [team]);
+    const teamKey = (await cp.admin<{ createKey: { virtualKey: { id: string } } }>('mutation($t: ID!) { createKey(input: { alias: "meta-team-key", teamId: $t, metadata: { project: "key-project" } }) { virtualKey { id } } }', { t: team })).createKey.virtualKey.id;
+    await ingest([event(teamKey, { teamId: team, cost: 8, startedAt: '2026-10-04T10:00:00.000Z' })]);
+    const byCostCenter = await rows(cp.masterKey, { d: 'metadata', metadataKey: 'cost_center', from: '2026-10-04T00:00:00Z', to: '2026-10-05T00:00:00Z' });
+    expect(byCostCenter.map((r) => [r.value, r.cost])).toEqual([['cc-7', 8]]);
+    const keyWins = await rows(cp.masterKey, { d: 'metadata', metadataKey: 'project', from: '2026-10-04T00:00:00Z', to: '2026-10-05T00:00:00Z' });
+    expect(keyWins.map((r) => [r.value, r.cost])).toEqual([['key-project', 8]]);
     const unbounded = await report(cp.masterKey, { d: 'metadata', metadataKey: 'project' });
     expect(unbounded.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { from: [expect.stringContaining('92 days')] } });
   });

@@ -5,6 +5,7 @@ import type { Orm } from '../db/orm.js';
 import { assertApiManaged, badUserInput, conflict, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
 import { auditView, type Actor, type AdminWriter } from './audit.js';
+import type { BudgetDuration } from '../db/entities/governed.js';
 import { nextBudgetReset } from './budget-period.js';
 import {
   McpToolPermissionInput,
@@ -41,7 +42,7 @@ export class CatalogService {
       const existing = await em.findOne(BudgetTier, { name: input.name });
       const before = auditView(existing);
       const tier = existing ?? em.create(BudgetTier, { name: input.name });
-      em.assign(tier, { ...input, budgetResetAt: nextBudgetReset(input.budgetDuration) });
+      em.assign(tier, { ...input, budgetResetAt: periodStart(existing, input.budgetDuration) });
       // Data planes get end users with their tier's settings resolved: every end user on the tier changes.
       if (existing) {
         const onTier = await em.execute<Array<{ id: string }>>('select "id" from "end_user" where "budget_tier_id" = ?', [tier.id]);
@@ -75,7 +76,7 @@ export class CatalogService {
       const existing = await em.findOne(Tag, { name: input.name });
       const before = auditView(existing);
       const tag = existing ?? em.create(Tag, { name: input.name });
-      em.assign(tag, { ...input, budgetResetAt: nextBudgetReset(input.budgetDuration) });
+      em.assign(tag, { ...input, budgetResetAt: periodStart(existing, input.budgetDuration) });
       record('tag', tag.id, 'upsert');
       audit({ action: existing ? 'tag.update' : 'tag.create', entityType: 'tag', entityId: tag.id, orgId: null, before, after: auditView(tag) });
       return tag;
@@ -213,12 +214,27 @@ export class CatalogService {
       const { budgetTierId: _tier, ...fields } = input;
       const endUser = existing ?? em.create(EndUser, { externalId: input.externalId });
       // An end user without a period of their own has their tier's (see endUserConfig).
-      em.assign(endUser, { ...fields, budgetTier: tier, budgetResetAt: nextBudgetReset(input.budgetDuration ?? tier?.budgetDuration ?? null) });
+      const duration = input.budgetDuration ?? tier?.budgetDuration ?? null;
+      const sameTier = (existing?.budgetTier?.id ?? null) === (tier?.id ?? null);
+      em.assign(endUser, { ...fields, budgetTier: tier, budgetResetAt: sameTier ? periodStart(existing, duration, existing?.budgetDuration ?? tier?.budgetDuration ?? null) : nextBudgetReset(duration) });
       record('end_user', endUser.id, 'upsert');
       audit({ action: existing ? 'end_user.update' : 'end_user.create', entityType: 'end_user', entityId: endUser.id, orgId: null, before, after: auditView(endUser) });
       return endUser;
     });
   }
+}
+
+/**
+ * When a saved subject's budget period ends: where it was, for a subject saved again with the same duration (editing
+ * a tag's description must not move its period, which would put off its reset and raise its budget alerts again,
+ * as they are kept per period), else a new period from now. `previous` is the duration it had, when not its own field.
+ */
+function periodStart(
+  existing: { budgetDuration: BudgetDuration | null; budgetResetAt: Date | null } | null,
+  duration: BudgetDuration | null,
+  previous: BudgetDuration | null = existing?.budgetDuration ?? null,
+): Date | null {
+  return existing !== null && previous === duration ? existing.budgetResetAt : nextBudgetReset(duration);
 }
 
 /** The organization of the subject a permission names; BAD_USER_INPUT when there is no such subject. */

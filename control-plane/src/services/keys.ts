@@ -170,8 +170,10 @@ export class KeyService {
       const unblocks = changes.blocked === false && key.blocked;
       if (unblocks || Object.keys(changes).some((field) => !OWNER_FIELDS.has(field))) assertCan(actor.principal, 'key.govern', keyScope(key));
       const before = auditView(key);
+      const duration = key.budgetDuration;
       em.assign(key, changes);
-      if (changes.budgetDuration !== undefined) key.budgetResetAt = nextBudgetReset(key.budgetDuration);
+      // A new period only for a new duration: a client that sends the whole key back must not move its reset.
+      if (changes.budgetDuration !== undefined && changes.budgetDuration !== duration) key.budgetResetAt = nextBudgetReset(key.budgetDuration);
       if (changes.tempBudgetIncrease === null || changes.tempBudgetExpiresAt === null) {
         key.tempBudgetIncrease = null;
         key.tempBudgetExpiresAt = null;

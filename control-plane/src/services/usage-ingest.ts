@@ -26,7 +26,7 @@ select e."requestId", e."keyId", e."teamId", e."model", e."modelId", e."provider
        e."cost", e."startedAt", e."durationMs", e."ttftMs", e."endUser", e."dataPlaneId",
        k."owner_id"::text, coalesce(k."organization_id", t."organization_id")::text,
        array(select distinct x from unnest(coalesce(k."tags", '{}') || coalesce(t."tags", '{}') || coalesce(e."tags", '{}')) as x order by x),
-       coalesce(k."metadata", '{}') || coalesce(e."metadata", '{}')
+       coalesce(t."metadata", '{}') || coalesce(k."metadata", '{}') || coalesce(e."metadata", '{}')
   from jsonb_to_recordset(?::jsonb) as e(
     "requestId" text, "keyId" text, "teamId" text, "model" text, "modelId" text, "provider" text, "route" text,
     "stream" boolean, "status" text, "httpStatus" int, "errorType" text, "errorMessage" text, "promptTokens" int,
