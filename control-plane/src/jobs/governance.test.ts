@@ -74,6 +74,20 @@ describe('budget-reset', () => {
     expect(entries.map((e) => [e.entityType, e.after])).toEqual(expect.arrayContaining([['virtual_key', { reset: 2 }], ['team', { reset: 1 }]]));
     expect(entries.every((e) => e.actorId === 'system')).toBe(true);
 
+    // Spend made in the new period before the job ran (it runs every minute) stays the new period's.
+    const hourly = (await services.keys.create(SYSTEM_ACTOR, { alias: 'hourly', maxBudget: 5, budgetDuration: '1h' })).key.id;
+    await sql(`update "virtual_key" set "spend" = 4, "budget_reset_at" = now() - interval '30 seconds' where "id" = ?`, [hourly]);
+    const ledger = (id: string, cost: string, startedAt: string) =>
+      sql(
+        `insert into "spend_log" ("request_id", "key_id", "model", "route", "stream", "status", "http_status", "prompt_tokens", "completion_tokens", "total_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "estimated", "cost", "started_at", "duration_ms", "data_plane_id", "tags", "metadata")
+         values (gen_random_uuid()::text, ?, 'm', '/v1/chat/completions', false, 'success', 200, 1, 1, 2, 0, 0, 0, false, ?, ${startedAt}, 1, 'dp', '{}', '{}')`,
+        [id, cost],
+      );
+    await ledger(hourly, '0.75', `now() - interval '10 seconds'`);
+    await ledger(hourly, '3.25', `now() - interval '40 seconds'`);
+    await runOnce(budgetReset(services.writer, 1));
+    expect((await key(hourly)).spend).toBe(0.75);
+
     // Nothing is due now: a second run changes nothing.
     const again = await runOnce(budgetReset(services.writer, 1));
     expect(again.outcome).toBe('succeeded');

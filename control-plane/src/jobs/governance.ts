@@ -8,21 +8,30 @@ import type { Job } from './job.js';
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
-/** Tables of governed subjects, and the config entity data planes know each by. */
+/**
+ * Tables of governed subjects, the config entity data planes know each by, and which ledger rows are a subject's
+ * (`t` the subject, `l` a `spend_log` row; each has an index starting with its column, then `started_at`).
+ */
 const BUDGETED = [
-  ['virtual_key', 'key'],
-  ['team', 'team'],
-  ['organization', 'org'],
-  ['app_user', 'user'],
-  ['end_user', 'end_user'],
-  ['tag', 'tag'],
-] as const satisfies ReadonlyArray<readonly [string, ConfigEntity]>;
+  ['virtual_key', 'key', `l."key_id" = t."id"::text`],
+  ['team', 'team', `l."team_id" = t."id"::text`],
+  ['organization', 'org', `l."org_id" = t."id"::text`],
+  ['app_user', 'user', `l."user_id" = t."id"::text`],
+  ['end_user', 'end_user', `l."end_user" = t."external_id"`],
+  ['tag', 'tag', `t."name" = any(l."tags")`],
+] as const satisfies ReadonlyArray<readonly [string, ConfigEntity, string]>;
 
 /**
- * The end of the period after the one that just ended, in SQL, for a period of `duration` (a column): the next
- * calendar month for `1mo`; otherwise the old reset time plus whole periods until it is in the future, so periods
- * stay aligned even after downtime.
+ * The start of the period that is running now, in SQL, for a period of `duration` (a column) whose last one ended:
+ * this calendar month for `1mo`; otherwise the old reset time plus the whole periods that have passed since, so
+ * periods stay aligned even after downtime.
  */
+const periodStartSql = (duration: string) => `case ${duration}
+    when '1mo' then date_trunc('month', now() at time zone 'UTC') at time zone 'UTC'
+    else coalesce(t."budget_reset_at", now()) + floor(extract(epoch from now() - coalesce(t."budget_reset_at", now())) / p.secs) * p.secs * interval '1 second'
+  end`;
+
+/** The end of the period that is running now (see `periodStartSql`). */
 const nextResetSql = (duration: string) => `case ${duration}
     when '1mo' then (date_trunc('month', now() at time zone 'UTC') + interval '1 month') at time zone 'UTC'
     else coalesce(t."budget_reset_at", now()) + (floor(extract(epoch from now() - coalesce(t."budget_reset_at", now())) / p.secs) + 1) * p.secs * interval '1 second'
@@ -30,37 +39,43 @@ const nextResetSql = (duration: string) => `case ${duration}
 const PERIOD_SECONDS_SQL = `(values ('1h', 3600), ('1d', 86400), ('7d', 604800), ('30d', 2592000), ('1mo', 0)) as p(d, secs)`;
 /** Whose period ended; a subject that never had a reset time gets one (its spend is kept: no period had started). */
 const DUE_SQL = `(t."budget_reset_at" is null or t."budget_reset_at" <= now())`;
-const RESET_SPEND_SQL = `"spend" = case when t."budget_reset_at" is null then t."spend" else 0 end`;
+
+/**
+ * A reset subject's spend: what the ledger already holds of the period that is running now. Not 0: this job runs
+ * every minute, and spend ingested between the period's end and the run belongs to the new period.
+ */
+const resetSpendSql = (mine: string, duration: string) => `"spend" = case when t."budget_reset_at" is null then t."spend" else coalesce(
+    (select sum(l."cost") from "spend_log" l where ${mine} and l."started_at" >= ${periodStartSql(duration)}), 0) end`;
 
 /** Subjects of `table` with a period of their own that ended. */
-const resetOwnPeriods = (table: string) => `
-  update "${table}" t set ${RESET_SPEND_SQL}, "budget_reset_at" = ${nextResetSql('t."budget_duration"')}
+const resetOwnPeriods = (table: string, mine: string) => `
+  update "${table}" t set ${resetSpendSql(mine, 't."budget_duration"')}, "budget_reset_at" = ${nextResetSql('t."budget_duration"')}
     from ${PERIOD_SECONDS_SQL}
    where p.d = t."budget_duration" and ${DUE_SQL}
    returning t."id"`;
 
 /** End users without a period of their own whose budget tier's period ended for them (see endUserConfig). */
-const RESET_TIER_PERIODS = `
-  update "end_user" t set ${RESET_SPEND_SQL}, "budget_reset_at" = ${nextResetSql('b."budget_duration"')}
+const resetTierPeriods = (mine: string) => `
+  update "end_user" t set ${resetSpendSql(mine, 'b."budget_duration"')}, "budget_reset_at" = ${nextResetSql('b."budget_duration"')}
     from "budget_tier" b, ${PERIOD_SECONDS_SQL}
    where t."budget_tier_id" = b."id" and t."budget_duration" is null and p.d = b."budget_duration" and ${DUE_SQL}
    returning t."id"`;
 
 /**
- * Budget periods: every subject whose period ended gets its spend set back to zero and its next reset time, in
- * one statement per table (two for end users: their own periods, and their budget tier's). Each reset subject is
- * recorded as a config change, so data planes get its new reset time and a spend of 0; one audit entry per table
- * says how many were reset.
+ * Budget periods: every subject whose period ended gets its spend set back (to what the ledger already holds of the
+ * new period: usually nothing) and its next reset time, in one statement per table (two for end users: their own
+ * periods, and their budget tier's). Each reset subject is recorded as a config change, so data planes get its new
+ * reset time and spend; one audit entry per table says how many were reset.
  */
 export function budgetReset(writer: AdminWriter, intervalMs = MINUTE): Job {
   return {
     name: 'budget-reset',
     intervalMs,
     async run({ logger }) {
-      for (const [table, entity] of BUDGETED) {
+      for (const [table, entity, mine] of BUDGETED) {
         const ids = await writer.run(SYSTEM_ACTOR, async ({ em, record, audit }) => {
-          const rows = await em.execute<Array<{ id: string }>>(resetOwnPeriods(table));
-          if (table === 'end_user') rows.push(...(await em.execute<Array<{ id: string }>>(RESET_TIER_PERIODS)));
+          const rows = await em.execute<Array<{ id: string }>>(resetOwnPeriods(table, mine));
+          if (table === 'end_user') rows.push(...(await em.execute<Array<{ id: string }>>(resetTierPeriods(mine))));
           if (rows.length === 0) return [];
           for (const row of rows) record(entity, row.id, 'upsert');
           audit({ action: 'budget.reset', entityType: table, entityId: '*', orgId: null, after: { reset: rows.length } });
