@@ -45,6 +45,11 @@ export interface DataPlaneOptions {
   limitsFailureMode?: FailureMode;
   /** Client addresses or CIDR ranges every request must come from; empty or unset: any. */
   allowedIps?: readonly string[];
+  /**
+   * Load balancers and proxies in front of the data plane (addresses or CIDR ranges) whose `X-Forwarded-For` names
+   * the client; empty or unset: the connection's peer is the client.
+   */
+  trustedProxies?: readonly string[];
   /** Request parameters every request must carry (`user`, `metadata.generation_name`). */
   enforcedParams?: readonly string[];
   /** Output tokens reserved against tpm limits and budgets for a request that sets no maximum. Default 1,024. */
@@ -145,6 +150,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     governance: {
       limiter,
       allowedIps: IpAllowList.of(options.allowedIps ?? []),
+      trustedProxies: IpAllowList.of(options.trustedProxies ?? []),
       enforcedParams: options.enforcedParams ?? [],
       defaultReserveOutputTokens: options.reserveOutputTokens ?? DEFAULT_RESERVE_OUTPUT_TOKENS,
       status: () =>

@@ -28,6 +28,7 @@ export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): D
     ...(env.REDIS_URL && { redisUrl: env.REDIS_URL }),
     limitsFailureMode: failureMode(env),
     allowedIps: list(env.TOLLGATE_ALLOWED_IPS),
+    trustedProxies: list(env.TOLLGATE_TRUSTED_PROXIES),
     enforcedParams: list(env.TOLLGATE_ENFORCED_PARAMS),
     reserveOutputTokens: integer(env, 'TOLLGATE_RESERVE_OUTPUT_TOKENS', DEFAULT_RESERVE_OUTPUT_TOKENS, 0, 10_000_000),
     allowUwsFallback: env.TOLLGATE_ALLOW_UWS_FALLBACK === '1',

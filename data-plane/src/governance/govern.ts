@@ -18,6 +18,8 @@ export interface GovernanceOptions {
   readonly limiter: GateLimiter & { close(): Promise<void> };
   /** Every request's client address must be on it; null: any address. */
   readonly allowedIps: IpAllowList | null;
+  /** Proxies whose `X-Forwarded-For` names the client (`clientAddress`); null: none, the peer is the client. */
+  readonly trustedProxies?: IpAllowList | null;
   /** Parameters every request must carry. */
   readonly enforcedParams: readonly string[];
   /** Output tokens reserved against tpm limits and budgets for a request that sets no maximum. */
@@ -46,18 +48,32 @@ export interface LimitsStatus {
 export function checkAccess(gov: GovernanceOptions, ex: Exchange, head: RequestHead, key: RuntimeKey): void {
   const routes = key.settings.allowedRoutes;
   if (routes !== undefined && routes.length > 0) checkRoute(routes, head.url);
-  checkClientAddress(gov, ex, key);
+  checkClientAddress(gov, ex, head, key);
 }
 
 /**
  * The client's address against the gateway's and the key's allow lists, alone: for `GET /v1/models`, which every
  * OpenAI client (Open WebUI) calls before the routes a key is limited to, so only the address is checked there.
  */
-export function checkClientAddress(gov: GovernanceOptions, ex: Exchange, key: RuntimeKey): void {
+export function checkClientAddress(gov: GovernanceOptions, ex: Exchange, head: RequestHead, key: RuntimeKey): void {
   const keyIps = key.settings.allowedIps;
   if (gov.allowedIps !== null || (keyIps !== undefined && keyIps.length > 0)) {
-    checkIp(ex.remoteAddress(), keyIps ? IpAllowList.of(keyIps) : null, gov.allowedIps);
+    checkIp(clientAddress(ex.remoteAddress(), head.forwardedFor, gov.trustedProxies ?? null), keyIps ? IpAllowList.of(keyIps) : null, gov.allowedIps);
   }
+}
+
+/**
+ * The client's address: the connection's peer, unless that is a trusted proxy (a load balancer in front of the data
+ * plane), whose `X-Forwarded-For` then says who connected to it: the right-most address on it that is not itself a
+ * trusted proxy (addresses to its left were written by the client, and prove nothing), else the left-most.
+ */
+export function clientAddress(peer: string, forwardedFor: string, trusted: IpAllowList | null): string {
+  if (trusted === null || forwardedFor === '' || !trusted.allows(peer)) return peer;
+  const hops = forwardedFor.split(',').map((hop) => hop.trim()).filter((hop) => hop !== '');
+  for (let i = hops.length - 1; i >= 0; i--) {
+    if (!trusted.allows(hops[i]!)) return hops[i]!;
+  }
+  return hops[0] ?? peer;
 }
 
 export interface AdmitOptions {

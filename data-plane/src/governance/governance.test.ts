@@ -348,6 +348,28 @@ describe('gateway-wide policy', () => {
     }
   });
 
+  it('behind a trusted load balancer, checks the client X-Forwarded-For names, not the balancer', async () => {
+    const behind = await startTestDataPlane({
+      allowedIps: ['192.0.2.0/24'],
+      trustedProxies: ['127.0.0.1', '::1'],
+      snapshot: snapshotOf({ models: [model({ id: 'm1', name: 'mock-gpt' })], keys: [key(K.plain, { id: 'k-plain' })] }),
+    });
+    try {
+      const from = (forwardedFor: string) =>
+        fetch(`${behind.baseUrl}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${K.plain}`, 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+          body: JSON.stringify({ model: 'mock-gpt', messages: [{ role: 'user', content: 'hi' }] }),
+        });
+      expect((await from('192.0.2.7')).status).toBe(200);
+      const outside = await from('192.0.2.7, 203.0.113.1');
+      expect(outside.status).toBe(403);
+      expect(await outside.json()).toMatchObject({ error: { code: 'ip_not_allowed', message: expect.stringMatching(/^Requests from 203\.0\.113\.1 /) } });
+    } finally {
+      await behind.close();
+    }
+  });
+
   const chat = (body: Record<string, unknown>) =>
     fetch(`${t.baseUrl}/v1/chat/completions`, {
       method: 'POST',

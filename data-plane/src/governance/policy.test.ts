@@ -4,7 +4,7 @@ import { takeAttribution } from './attribution.js';
 import { nanosToUsd, rateLimitHeaders, refusalError } from './gate.js';
 import { ModelList, WildcardModels } from './model-access.js';
 import { errors } from '../http/errors.js';
-import { roughBodyTokens } from './govern.js';
+import { clientAddress, roughBodyTokens } from './govern.js';
 import { checkEnforcedParams, checkIp, checkRoute, IpAllowList } from './request-policy.js';
 import type { LimitSubject } from '../limits/types.js';
 
@@ -58,6 +58,21 @@ describe('request policy', () => {
     expect(list.allows('0000:0000:0000:0000:0000:ffff:0a01:0203')).toBe(true);
     expect(() => checkIp('0000:0000:0000:0000:0000:ffff:7f00:0001', list, null)).toThrow(/^Requests from 127\.0\.0\.1 are not allowed/);
     expect(() => checkIp('::ffff:7f00:1', list, null)).toThrow(/^Requests from 127\.0\.0\.1 are not allowed/);
+  });
+
+  it("takes the client's address from X-Forwarded-For only when a trusted proxy sent it", () => {
+    const proxies = IpAllowList.of(['10.1.0.0/16']);
+    // From the load balancer: the right-most hop that is not a trusted proxy is the client.
+    expect(clientAddress('10.1.2.3', '203.0.113.9', proxies)).toBe('203.0.113.9');
+    expect(clientAddress('10.1.2.3', '198.51.100.1, 203.0.113.9, 10.1.9.9', proxies)).toBe('203.0.113.9');
+    // A client that writes its own X-Forwarded-For proves nothing: the proxy appended the real peer after it.
+    expect(clientAddress('10.1.2.3', '10.0.0.5, 203.0.113.9', proxies)).toBe('203.0.113.9');
+    // Not from a trusted proxy, or none configured: the peer.
+    expect(clientAddress('203.0.113.50', '10.0.0.5', proxies)).toBe('203.0.113.50');
+    expect(clientAddress('10.1.2.3', '203.0.113.9', null)).toBe('10.1.2.3');
+    expect(clientAddress('10.1.2.3', '', proxies)).toBe('10.1.2.3');
+    // Only proxies on the way: the left-most.
+    expect(clientAddress('10.1.2.3', '10.1.0.7, 10.1.0.8', proxies)).toBe('10.1.0.7');
   });
 
   it('allowed routes match paths and prefixes, with or without /v1', () => {

@@ -25,6 +25,8 @@ export interface RequestHead {
    */
   readonly tags: string;
   readonly endUser: string;
+  /** `X-Forwarded-For` ('' when absent): read only when it comes from a trusted proxy (`clientAddress`). */
+  readonly forwardedFor: string;
 }
 
 export function readRequestHead(req: UwsRequest): RequestHead {
@@ -41,5 +43,6 @@ export function readRequestHead(req: UwsRequest): RequestHead {
     contentLength: Number.isSafeInteger(parsed) && parsed >= 0 ? parsed : null,
     tags: req.getHeader('x-tollgate-tags'),
     endUser: req.getHeader('x-tollgate-end-user'),
+    forwardedFor: req.getHeader('x-forwarded-for'),
   };
 }

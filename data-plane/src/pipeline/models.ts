@@ -19,7 +19,7 @@ export function listModels(deps: PipelineDeps, ex: Exchange, head: RequestHead):
   respond(ex, () => {
     const config = requireConfig(deps.config, ex);
     const key = authenticate(config, openAiCredential(head), Date.now());
-    checkClientAddress(deps.governance, ex, key);
+    checkClientAddress(deps.governance, ex, head, key);
     // A wildcard deployment (`anthropic/*`) stands for models the gateway cannot enumerate, and its own name is not
     // one a client can call: listed, a chat UI (Open WebUI) offered it in its model picker, and choosing it failed.
     const callable = modelsForKey(config, key).filter((m) => !m.name.endsWith('*'));
@@ -32,7 +32,7 @@ export function retrieveModel(deps: PipelineDeps, ex: Exchange, head: RequestHea
   respond(ex, () => {
     const config = requireConfig(deps.config, ex);
     const key = authenticate(config, openAiCredential(head), Date.now());
-    checkClientAddress(deps.governance, ex, key);
+    checkClientAddress(deps.governance, ex, head, key);
     resolveModel(config, key, name);
     return modelObject(name, config.createdAt);
   });
