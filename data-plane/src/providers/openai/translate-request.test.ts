@@ -79,6 +79,8 @@ describe('canonical → OpenAI chat completions body', () => {
     expect(body.tool_choice).toEqual({ type: 'function', function: { name: 'get_weather' } });
     expect(body.parallel_tool_calls).toBe(false);
     expect(roundTrip({ messages: [{ role: 'user', content: 'x' }], tools: body.tools, tool_choice: 'required' }).tool_choice).toBe('required');
+    // Without tools OpenAI refuses it: "'parallel_tool_calls' is only allowed when 'tools' are specified".
+    expect(roundTrip({ messages: [{ role: 'user', content: 'x' }], parallel_tool_calls: true })).not.toHaveProperty('parallel_tool_calls');
   });
 
   it('sends images as image_url parts, base64 ones as data URLs, with detail', () => {

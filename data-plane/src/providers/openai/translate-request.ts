@@ -60,7 +60,9 @@ export function translateRequest(request: CanonicalRequest, target: ProviderTarg
     messages: request.messages.flatMap((message) => toMessages(message, options.reasoningContent === true ? target.provider : undefined)),
     ...(request.tools?.length && { tools: request.tools.map(toTool) }),
     ...(request.toolChoice && { tool_choice: toToolChoice(request.toolChoice) }),
-    ...(request.parallelToolCalls !== undefined && { parallel_tool_calls: request.parallelToolCalls }),
+    // Only with tools: OpenAI and Azure answer 400 "'parallel_tool_calls' is only allowed when 'tools' are specified"
+    // (a Responses client that sends `parallel_tool_calls` on every turn, tools or not).
+    ...(request.parallelToolCalls !== undefined && request.tools?.length && { parallel_tool_calls: request.parallelToolCalls }),
     ...(request.maxOutputTokens !== undefined && { [options.maxTokensField]: request.maxOutputTokens }),
     ...(request.temperature !== undefined && { temperature: request.temperature }),
     ...(request.topP !== undefined && { top_p: request.topP }),
