@@ -113,6 +113,19 @@ describe('spend reports', () => {
     expect((await rows(cp.masterKey, { d: 'end_user' })).map((r) => [r.value, r.cost])).toEqual([['customer-1', 1.5]]);
   });
 
+  it('reports by the deployment that answered, which a fallback can make another than the model asked for', async () => {
+    const asked = await cp.admin<{ createKey: { virtualKey: { id: string } } }>('mutation { createKey(input: { alias: "served" }) { virtualKey { id } } }');
+    const keyId = asked.createKey.virtualKey.id;
+    await ingest([
+      event(keyId, { model: 'gpt-4o', modelId: 'gpt-4o-eastus', cost: 3, startedAt: '2026-09-01T10:00:00.000Z' }),
+      // gpt-4o was asked for; its fallback, Claude, answered.
+      event(keyId, { model: 'gpt-4o', modelId: 'claude-fallback', provider: 'anthropic', cost: 5, startedAt: '2026-09-01T11:00:00.000Z' }),
+    ]);
+    const range = { from: '2026-09-01T00:00:00Z', to: '2026-09-01T23:00:00Z' };
+    expect((await rows(cp.masterKey, { d: 'deployment', ...range })).map((r) => [r.value, r.cost])).toEqual([['claude-fallback', 5], ['gpt-4o-eastus', 3]]);
+    expect((await rows(cp.masterKey, { d: 'model', ...range })).map((r) => [r.value, r.cost])).toEqual([['gpt-4o', 8]]);
+  });
+
   it('reports per UTC day, and within a date range', async () => {
     expect((await rows(cp.masterKey, { d: 'key', byDay: true, value: ids.aliceKey })).map((r) => [r.day, r.cost])).toEqual([
       ['2026-11-20', 0.5],

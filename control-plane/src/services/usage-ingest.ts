@@ -98,7 +98,8 @@ select d."day", d."dimension", d."value", d."org_id", ${sums('d')}
      cross join lateral (
        select 'key', l."key_id" union all select 'user', l."user_id" union all select 'team', l."team_id"
        union all select 'org', l."org_id" union all select 'end_user', l."end_user" union all select 'model', l."model"
-       union all select 'provider', l."provider" union all select 'tag', x from unnest(l."tags") as x
+       union all select 'deployment', l."model_id" union all select 'provider', l."provider"
+       union all select 'tag', x from unnest(l."tags") as x
      ) as v("dimension", "value")
      where v."value" is not null) d
  group by d."day", d."dimension", d."value", d."org_id"

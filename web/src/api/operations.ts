@@ -252,7 +252,7 @@ export interface SpendSummary {
 }
 
 /** The dimensions `spendReport` groups by. */
-export type SpendDimension = 'key' | 'user' | 'team' | 'org' | 'end_user' | 'model' | 'provider' | 'tag';
+export type SpendDimension = 'key' | 'user' | 'team' | 'org' | 'end_user' | 'model' | 'deployment' | 'provider' | 'tag';
 
 /** One value's totals from `spendReport` (the fields this dashboard reads). */
 export interface SpendReportRow {

@@ -2,7 +2,8 @@ import { BigIntType, Entity, Index, type Opt, PrimaryKey, Property, Unique } fro
 import { SpendTotals } from './spend-totals.js';
 
 /** What spend can be reported by: each ingested request adds to one roll-up row per dimension. */
-export const SPEND_DIMENSIONS = ['key', 'user', 'team', 'org', 'end_user', 'model', 'provider', 'tag'] as const;
+/** `model` is the name the client asked for; `deployment` the model config that answered (after fallbacks, in a group). */
+export const SPEND_DIMENSIONS = ['key', 'user', 'team', 'org', 'end_user', 'model', 'deployment', 'provider', 'tag'] as const;
 export type SpendDimension = (typeof SPEND_DIMENSIONS)[number];
 
 /**

@@ -18,10 +18,10 @@ export class SpendResolver {
 
   @Authorized()
   @Query(() => [SpendReportRowObject], {
-    description: 'Spend by key, user, team, org, end_user, model, provider, tag or a metadata field over a date range (UTC days), as totals or per day; highest cost first (per day: by day, then cost).',
+    description: 'Spend by key, user, team, org, end_user, model (as asked for), deployment (the model config that answered), provider, tag or a metadata field over a date range (UTC days), as totals or per day; highest cost first (per day: by day, then cost).',
   })
   async spendReport(
-    @Arg('dimension', () => String, { description: 'key, user, team, org, end_user, model, provider, tag, or metadata (with metadataKey).' }) dimension: string,
+    @Arg('dimension', () => String, { description: 'key, user, team, org, end_user, model, deployment, provider, tag, or metadata (with metadataKey).' }) dimension: string,
     @Arg('metadataKey', () => String, { nullable: true, description: 'With dimension metadata: the field to group by; from and to are then required, at most 92 days apart.' })
     metadataKey: string | null | undefined,
     @Arg('from', () => Date, { nullable: true }) from: Date | null | undefined,
