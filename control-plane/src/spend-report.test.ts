@@ -132,6 +132,8 @@ describe('spend reports', () => {
       ['2026-11-21', 0.25],
     ]);
     expect((await rows(cp.masterKey, { d: 'model', from: '2026-11-21T00:00:00Z', to: '2026-11-21T23:00:00Z' })).map((r) => r.value)).toEqual(['claude-sonnet-4']);
+    // `to` is exclusive, as in the metadata report and the request log: a range ending at midnight leaves that day out.
+    expect((await rows(cp.masterKey, { d: 'model', from: '2026-11-20T00:00:00Z', to: '2026-11-21T00:00:00Z' })).map((r) => r.value).sort()).toEqual(['gpt-4o', 'gpt-4o-mini']);
   });
 
   it('counts spend on users, organizations, end users and existing tags too', async () => {

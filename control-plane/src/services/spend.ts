@@ -91,8 +91,9 @@ export async function spendReport(em: EntityManager, actor: Actor, rawInput: unk
     params.push(input.from.toISOString());
   }
   if (input.to !== null) {
-    where.push(`r."day" <= (?::timestamptz at time zone 'UTC')::date`);
-    params.push(input.to.toISOString());
+    // `to` is exclusive, as in the metadata report and the request log: a day counts when it begins before `to`.
+    where.push(`r."day" < ?::date`);
+    params.push(firstDayNotBefore(input.to));
   }
   const day = input.byDay ? `to_char(r."day", 'YYYY-MM-DD')` : 'null';
   return em.execute<SpendReportRow[]>(
@@ -137,6 +138,15 @@ async function spendByMetadata(em: EntityManager, actor: Actor, input: SpendRepo
       group by 1, 2 order by ${input.byDay ? '1 asc, ' : ''}"cost" desc, 2 limit ?`,
     [input.metadataKey, ...params, input.first],
   );
+}
+
+/**
+ * The first UTC day that begins at or after `to` (`YYYY-MM-DD`): the roll-ups hold whole days, so a range ending at
+ * midnight leaves that day out, and one ending within a day keeps it.
+ */
+function firstDayNotBefore(to: Date): string {
+  const midnight = Date.UTC(to.getUTCFullYear(), to.getUTCMonth(), to.getUTCDate());
+  return new Date(to.getTime() === midnight ? midnight : midnight + 86_400_000).toISOString().slice(0, 10);
 }
 
 /** The values of a dimension an internal user may report on (null: none of that dimension). */

@@ -24,8 +24,8 @@ export class SpendResolver {
     @Arg('dimension', () => String, { description: 'key, user, team, org, end_user, model, deployment, provider, tag, or metadata (with metadataKey).' }) dimension: string,
     @Arg('metadataKey', () => String, { nullable: true, description: 'With dimension metadata: the field to group by; from and to are then required, at most 92 days apart.' })
     metadataKey: string | null | undefined,
-    @Arg('from', () => Date, { nullable: true }) from: Date | null | undefined,
-    @Arg('to', () => Date, { nullable: true }) to: Date | null | undefined,
+    @Arg('from', () => Date, { nullable: true, description: 'Inclusive; the daily roll-ups count from the UTC day it falls in.' }) from: Date | null | undefined,
+    @Arg('to', () => Date, { nullable: true, description: 'Exclusive: a UTC day counts when it begins before it (the metadata report: requests started before it).' }) to: Date | null | undefined,
     @Arg('byDay', () => Boolean, { defaultValue: false }) byDay: boolean,
     @Arg('value', () => String, { nullable: true, description: 'Only this key id, model, tag, …' }) value: string | null | undefined,
     @Arg('first', () => Int, { defaultValue: 100 }) first: number,
