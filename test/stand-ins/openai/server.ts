@@ -15,7 +15,8 @@ import { sendJson } from './wire.js';
  *   OpenAI: POST /v1/chat/completions, /v1/completions, /v1/responses, /v1/embeddings; GET /v1/models;
  *           `Authorization: Bearer`.
  *   Azure:  POST /openai/deployments/{deployment}/{chat/completions|completions|embeddings}?api-version=…, and
- *           the v1 API's POST /openai/v1/responses (the deployment in the body's `model`, no api-version);
+ *           the v1 API's POST /openai/v1/{responses|chat/completions|completions|embeddings} (the deployment in the
+ *           body's `model`, no api-version);
  *           `api-key` header.
  *
  * `url` is what a model's `apiBase` should be: `http://127.0.0.1:{port}/v1` for OpenAI (like
@@ -75,6 +76,7 @@ export interface OpenAiStandIn {
 
 const MODELS = ['gpt-4o-mini', 'gpt-4o', 'o4-mini', 'text-embedding-3-small', 'gpt-3.5-turbo-instruct'];
 const AZURE_V1_RESPONSES = '/openai/v1/responses';
+const AZURE_V1_ROUTE = /^\/openai\/v1\/(chat\/completions|completions|embeddings)$/;
 /** `GET`/`DELETE` of a stored response, OpenAI's path or Azure's v1 one. */
 const STORED_RESPONSE = /^(\/openai)?\/v1\/responses\/([^/]+)$/;
 const AZURE_ROUTE = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)$/;
@@ -96,6 +98,8 @@ function operationOf(method: string, url: URL, azure: boolean): { readonly opera
     return operation && { operation };
   }
   if (method === 'POST' && url.pathname === AZURE_V1_RESPONSES) return { operation: 'responses' };
+  const v1 = AZURE_V1_ROUTE.exec(url.pathname);
+  if (v1 && method === 'POST') return { operation: AZURE_OPERATIONS[v1[1]!]! };
   const route = AZURE_ROUTE.exec(url.pathname);
   if (!route || method !== 'POST' || !url.searchParams.get('api-version')) return undefined;
   return { operation: AZURE_OPERATIONS[route[2]!]!, deployment: decodeURIComponent(route[1]!) };

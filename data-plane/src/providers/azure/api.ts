@@ -13,13 +13,21 @@ import type { ProviderTarget } from '../types.js';
  */
 export const AZURE_API_KEY_REF = 'env:AZURE_OPENAI_API_KEY';
 
+/**
+ * `apiVersion: v1` is Azure's v1 API (GA since August 2025): `{apiBase}/openai/v1/{operation}`, the deployment name as
+ * the body's `model` (which every request to Azure carries), no api-version.
+ * @see https://learn.microsoft.com/en-us/azure/foundry/openai/api-version-lifecycle
+ */
 function azure(operation: string) {
   return (target: ProviderTarget, secrets: SecretResolver): UpstreamEndpoint => {
     if (!target.apiBase) throw misconfigured(target, 'apiBase (https://{resource}.openai.azure.com)');
-    if (!target.apiVersion) throw misconfigured(target, 'apiVersion (e.g. 2024-10-21)');
+    if (!target.apiVersion) throw misconfigured(target, 'apiVersion (e.g. 2024-10-21, or v1)');
     const deployment = encodeURIComponent(target.providerModel);
     return {
-      url: `${joinUrl(target.apiBase, `/openai/deployments/${deployment}/${operation}`)}?api-version=${encodeURIComponent(target.apiVersion)}`,
+      url:
+        target.apiVersion === 'v1'
+          ? joinUrl(target.apiBase, `/openai/v1/${operation}`)
+          : `${joinUrl(target.apiBase, `/openai/deployments/${deployment}/${operation}`)}?api-version=${encodeURIComponent(target.apiVersion)}`,
       headers: withDeploymentHeaders(target, secrets, { 'content-type': 'application/json', 'api-key': secrets.resolve(target.apiKeyRef ?? AZURE_API_KEY_REF) }),
     };
   };

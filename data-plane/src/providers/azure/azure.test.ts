@@ -46,6 +46,19 @@ describe('azure provider against the Azure OpenAI stand-in', () => {
     expect(request.headers.authorization).toBeUndefined();
   });
 
+  it("calls Azure's v1 API for apiVersion v1: /openai/v1/…, the deployment as the body's model, no api-version", async () => {
+    const events = await collect(provider.chat(ask('on v1'), call({ apiVersion: 'v1' })));
+    expect(events.filter((e) => e.type === 'text-delta').map((e) => e.text).join('')).toBe('Echo: on v1');
+    const request = standIn.requests.at(-1)!;
+    expect(request.path).toBe('/openai/v1/chat/completions');
+    expect(request.query).toEqual({});
+    expect(request.body).toMatchObject({ model: 'prod-gpt4o', stream_options: { include_usage: true } });
+    expect(request.headers['api-key']).toBe(STAND_IN_API_KEY);
+    const embedded = await provider.embed!({ input: ['v1 too'] }, call({ apiVersion: 'v1' }));
+    expect(embedded.vectors).toHaveLength(1);
+    expect(standIn.requests.at(-1)!.path).toBe('/openai/v1/embeddings');
+  });
+
   it("skips Azure's prompt_filter_results chunk: metadata comes from the first real chunk, usage from the last", async () => {
     const events = await collect(provider.chat(ask('hello'), call()));
     expect(events[0]).toEqual({ type: 'response-metadata', id: expect.stringMatching(/^chatcmpl-/), model: 'prod-gpt4o' });
