@@ -115,11 +115,13 @@ describe('budget alerts', () => {
 
   it('should alert again after the budget reset starts a new period', async () => {
     const keyId = await createKey({ alias: 'periodic', softBudget: 1, budgetDuration: '1h' });
-    // Made before the period ends (below, a second ago).
+    // A period that began half an hour ago; a request made a minute ago, in it.
+    await sql(`update "virtual_key" set "budget_reset_at" = now() + interval '30 minutes' where "id" = ?`, [keyId]);
     await ingest([event(keyId, 1.5, { startedAt: new Date(Date.now() - 60_000).toISOString() })]);
     expect(await alertsFor(keyId)).toHaveLength(1);
 
-    // The period ends; the budget-reset job sets the spend back (nothing of the new period yet) and moves the reset time on.
+    // The period ends (a second ago); the budget-reset job sets the spend back (nothing of the new period yet) and moves
+    // the reset time on.
     await sql(`update "virtual_key" set "budget_reset_at" = now() - interval '1 second' where "id" = ?`, [keyId]);
     const services = createServices({ orm: cp.orm, logger: silentLogger });
     const runner = new JobRunner(cp.orm, silentLogger).register(budgetReset(services.writer));

@@ -151,4 +151,18 @@ describe('the ledger', () => {
     expect(requestLog.entries[0]!.tags).toContain('team-\ufffd');
     expect(await logEntry(after.requestId)).toBeDefined();
   });
+
+  it("counts a request that reaches the ledger after its budget period ended in that period, not the current one", async () => {
+    const { createKey } = await cp.admin<{ createKey: { virtualKey: { id: string } } }>('mutation { createKey(input: { alias: "late", maxBudget: 10, budgetDuration: "1d" }) { virtualKey { id } } }');
+    const id = createKey.virtualKey.id;
+    // The current day began an hour ago.
+    await cp.orm.em.fork().execute(`update "virtual_key" set "budget_reset_at" = now() + interval '23 hours' where "id" = ?`, [id]);
+    const spend = async () => Number((await cp.orm.em.fork().execute<Array<{ spend: string }>>(`select "spend"::text as "spend" from "virtual_key" where "id" = ?`, [id]))[0]!.spend);
+    const late = event({ keyId: id, cost: '2.000000000000', startedAt: new Date(Date.now() - 3 * 3_600_000).toISOString() });
+    const current = event({ keyId: id, cost: '0.500000000000', startedAt: new Date(Date.now() - 60_000).toISOString() });
+    await ingest([late, current]);
+    expect(await spend()).toBeCloseTo(0.5, 9);
+    // Both are in the ledger all the same.
+    expect(await logEntry(late.requestId)).toMatchObject({ cost: '2.000000000000' });
+  });
 });

@@ -40,43 +40,61 @@ select e."requestId", e."keyId", e."teamId", e."model", e."modelId", e."provider
 on conflict ("request_id") do nothing
 returning "request_id"`;
 
+/**
+ * Whether ledger row `l` belongs to subject `a`'s budget period: it started in it or later (the reset job recounts a
+ * period that has begun). A request from an earlier period that reaches the ledger late (a data plane's backlog after
+ * an outage) is that period's spend, not the current one's: data planes counted it there. Subjects without a period
+ * (no duration, or no reset time yet) count everything. `budget_reset_at` is the period's end.
+ */
+const inPeriod = (a: string) => `(${a}."budget_duration" is null or ${a}."budget_reset_at" is null or l."started_at" >= ${a}."budget_reset_at" - case ${a}."budget_duration"
+    when '1h' then interval '1 hour' when '1d' then interval '1 day' when '7d' then interval '7 days'
+    when '30d' then interval '30 days' when '1mo' then interval '1 month' end)`;
+
 // One UPDATE per key (and per team) per batch, however many requests it carries. Ids that cannot be uuids name
-// no key; they are filtered before the cast, which runs on the grouped output only.
+// no key; the case keeps the cast from running on them.
 const ADD_KEY_SPEND = `
 update "virtual_key" k set "spend" = k."spend" + s."cost"
-  from (select l."key_id"::uuid as "id", sum(l."cost") as "cost" from ${NEW_ROWS}
-         where l."key_id" ~ '${SQL_UUID_PATTERN}' group by l."key_id") s
+  from (select a."id", sum(l."cost") as "cost" from ${NEW_ROWS}
+          join "virtual_key" a on a."id" = case when l."key_id" ~ '${SQL_UUID_PATTERN}' then l."key_id"::uuid end
+         where ${inPeriod('a')} group by a."id") s
  where k."id" = s."id"`;
 
 const ADD_TEAM_SPEND = `
 update "team" t set "spend" = t."spend" + s."cost"
-  from (select l."team_id"::uuid as "id", sum(l."cost") as "cost" from ${NEW_ROWS}
-         where l."team_id" ~ '${SQL_UUID_PATTERN}' group by l."team_id") s
+  from (select a."id", sum(l."cost") as "cost" from ${NEW_ROWS}
+          join "team" a on a."id" = case when l."team_id" ~ '${SQL_UUID_PATTERN}' then l."team_id"::uuid end
+         where ${inPeriod('a')} group by a."id") s
  where t."id" = s."id"`;
 
 const ADD_USER_SPEND = `
 update "app_user" u set "spend" = u."spend" + s."cost"
-  from (select l."user_id"::uuid as "id", sum(l."cost") as "cost" from ${NEW_ROWS}
-         where l."user_id" is not null group by l."user_id") s
+  from (select a."id", sum(l."cost") as "cost" from ${NEW_ROWS}
+          join "app_user" a on a."id" = l."user_id"::uuid
+         where l."user_id" is not null and ${inPeriod('a')} group by a."id") s
  where u."id" = s."id"`;
 
 const ADD_ORG_SPEND = `
 update "organization" o set "spend" = o."spend" + s."cost"
-  from (select l."org_id"::uuid as "id", sum(l."cost") as "cost" from ${NEW_ROWS}
-         where l."org_id" is not null group by l."org_id") s
+  from (select a."id", sum(l."cost") as "cost" from ${NEW_ROWS}
+          join "organization" a on a."id" = l."org_id"::uuid
+         where l."org_id" is not null and ${inPeriod('a')} group by a."id") s
  where o."id" = s."id"`;
 
-// End users are made on first sight, and their spend counted from then on.
+// End users are made on first sight, and their spend counted from then on (within their own period, when they have
+// one; an end user on a budget tier's period counts everything, as before).
 const ADD_END_USER_SPEND = `
 insert into "end_user" ("id", "external_id", "spend")
 select gen_random_uuid(), l."end_user", sum(l."cost") from ${NEW_ROWS}
- where l."end_user" is not null group by l."end_user"
+  left join "end_user" a on a."external_id" = l."end_user"
+ where l."end_user" is not null and (a."id" is null or ${inPeriod('a')}) group by l."end_user"
 on conflict ("external_id") do update set "spend" = "end_user"."spend" + excluded."spend"`;
 
 const ADD_TAG_SPEND = `
 update "tag" g set "spend" = g."spend" + s."cost"
-  from (select x."tag", sum(l."cost") as "cost" from ${NEW_ROWS} cross join unnest(l."tags") as x("tag") group by x."tag") s
- where g."name" = s."tag"`;
+  from (select a."id", sum(l."cost") as "cost" from ${NEW_ROWS} cross join unnest(l."tags") as x("tag")
+          join "tag" a on a."name" = x."tag"
+         where ${inPeriod('a')} group by a."id") s
+ where g."id" = s."id"`;
 
 /** The columns every roll-up row sums (see `SpendTotals`), after `requests` (a count). */
 const SUMMED = ['prompt_tokens', 'completion_tokens', 'total_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost'];
