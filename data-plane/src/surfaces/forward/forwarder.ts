@@ -5,7 +5,7 @@ import { HttpError } from '../../http/errors.js';
 import type { FinalUsage } from '../../pipeline/accounting.js';
 import type { ProviderTarget } from '../../providers/types.js';
 import { deadlines, TICK_MS, type Watched } from '../../upstream/deadlines.js';
-import { toProviderError } from '../../upstream/errors.js';
+import { isProviderError, toProviderError } from '../../upstream/errors.js';
 import { parseRawHeaders, rawHeaderValue, staleConnection, upstreamDispatch, type RawUpstreamHandler } from '../../upstream/http.js';
 import { undici } from '../../upstream/undici.js';
 import type { UsageOutcome } from '../../usage/recorder.js';
@@ -164,7 +164,15 @@ export function forwardRequest(ex: Exchange, request: Forwardable, call: Forward
 
 function forwardOnce(ex: Exchange, request: Forwardable, call: ForwardCall, streamOptions: boolean): Promise<ForwardResult> {
   const { capability, target } = call;
-  const { url, headers } = capability.upstream(request.protocol, target, call.secrets);
+  let endpoint: ReturnType<ForwardCall['capability']['upstream']>;
+  try {
+    endpoint = capability.upstream(request.protocol, target, call.secrets);
+  } catch (err) {
+    // The deployment cannot be called as configured (a credential reference that resolves to nothing): the provider's
+    // error, which routing answers with another deployment or a fallback, and the client reads, as on the translated path.
+    return Promise.reject(isProviderError(err) ? HttpError.fromProvider(err) : err);
+  }
+  const { url, headers } = endpoint;
   // The client's passed-on headers, then the provider's (credentials), then ours, which win: a flat list is not
   // deduplicated like an object.
   const flat: string[] = [];

@@ -40,6 +40,7 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     process.env[OPENAI_KEY_ENV] = 'sk-upstream';
     snapshot.models.push(model({ id: 'm14', name: 'gpt', provider: 'openai', providerModel: 'gpt-up', apiBase, apiKeyRef: `env:${OPENAI_KEY_ENV}` }));
     // Priced from the pricing table: GPT-5.4's standard, flex and priority prices.
+    snapshot.models.push(model({ id: 'm16', name: 'gpt-no-key', provider: 'openai', providerModel: 'gpt-up', apiBase, apiKeyRef: 'env:TG_TEST_UNSET_OPENAI_KEY' }));
     snapshot.models.push(model({ id: 'm15', name: 'gpt-listed', provider: 'openai', providerModel: 'gpt-5.4', apiBase, apiKeyRef: `env:${OPENAI_KEY_ENV}`, inputCostPerMillion: 2.5, outputCostPerMillion: 15 }));
     t = await startTestDataPlane({ snapshot });
   });
@@ -120,6 +121,18 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     const streamed = await postChat(t.baseUrl, KEYS.full, { model: 'gpt-listed', stream: true, messages: [{ role: 'user', content: 'x' }], service_tier: 'priority' });
     await streamed.text();
     expect(await usageEvent(streamed)).toMatchObject({ status: 'success', stream: true, cost: '0.000220000000' });
+  });
+
+  it("answers a deployment whose credential is not configured with the provider's error, not an internal one", async () => {
+    for (const stream of [false, true]) {
+      const res = await postChat(t.baseUrl, KEYS.full, { model: 'gpt-no-key', stream, messages: [{ role: 'user', content: 'x' }] });
+      expect(res.status).toBe(500);
+      expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: 'provider_credential_missing',
+        message: expect.stringContaining('env:TG_TEST_UNSET_OPENAI_KEY'),
+      });
+    }
+    expect(received).toHaveLength(0);
   });
 
   it('forwards a plain answer byte for byte and bills the reported usage', async () => {
