@@ -415,6 +415,16 @@ describe('Anthropic Messages on the real uWS server', () => {
       expect(err).toMatchObject({ error: { type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/^max_tokens: 0 populates Anthropic's prompt cache .* Use a model served by Anthropic/) } } });
     });
 
+    it('answers a tool_choice that forces a tool the request does not offer with a 400, as Anthropic does, not an answer without the call', async () => {
+      const weather = { name: 'get_weather', input_schema: { type: 'object' as const, properties: {} } };
+      const missing = await client.messages.create({ ...ok, tools: [weather], tool_choice: { type: 'tool', name: 'missing_fn' } } as Anthropic.MessageCreateParamsNonStreaming).catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(Anthropic.BadRequestError);
+      expect(missing).toMatchObject({ error: { error: { type: 'invalid_request_error', message: "tool_choice.name: the tool 'missing_fn' is not in 'tools'." } } });
+      const any = await client.messages.create({ ...ok, tool_choice: { type: 'any' } } as Anthropic.MessageCreateParamsNonStreaming).catch((e: unknown) => e);
+      expect(any).toMatchObject({ error: { error: { type: 'invalid_request_error', message: expect.stringMatching(/^tool_choice: 'any' forces a tool call/) } } });
+      expect((await client.messages.create({ ...ok, tools: [weather], tool_choice: { type: 'tool', name: 'get_weather' } } as Anthropic.MessageCreateParamsNonStreaming)).stop_reason).toBeDefined();
+    });
+
     it('answers a body over the size limit with 413 request_too_large', async () => {
       const res = await post('/v1/messages', { ...ok, messages: [{ role: 'user', content: 'x'.repeat(LARGE_BODY_LIMIT) }] });
       expect(res.status).toBe(413);

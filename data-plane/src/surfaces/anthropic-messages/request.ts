@@ -138,13 +138,24 @@ export function parseMessagesRequest(body: Buffer, options: { requireMaxTokens: 
 }
 
 /**
- * What a Messages request may ask that a translated answer cannot give, a 400 naming the field: `max_tokens: 0`, which
+ * What a Messages request may ask that a translated answer cannot give, a 400 naming the field: a `tool_choice` that
+ * forces a tool the request does not offer (Anthropic refuses it; another provider would answer without the call);
+ * `max_tokens: 0`, which
  * has Anthropic populate its prompt cache without generating a response (a cache write, billed as one, before the
  * conversation's first real turn). Other providers have no such request (OpenAI-style ones refuse a cap of 0): the
  * client hears why from the gateway, in Anthropic's terms, instead of a provider's refusal in its own.
  * @see https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching
  */
 export function refuseTranslatedMessages(parsed: ParsedMessagesRequest): void {
+  // A forced tool call needs that tool (Anthropic checks this itself for the requests it gets; a translated model would
+  // silently answer without the call).
+  const { toolChoice, tools = [] } = parsed.canonical;
+  if (toolChoice?.type === 'required' && tools.length === 0) {
+    throw invalidRequest('tool_choice', "'any' forces a tool call, but the request has no tools.");
+  }
+  if (toolChoice?.type === 'tool' && !tools.some((tool) => tool.name === toolChoice.name)) {
+    throw invalidRequest('tool_choice.name', `the tool '${toolChoice.name}' is not in 'tools'.`);
+  }
   if (parsed.body.max_tokens === 0) {
     throw invalidRequest(
       'max_tokens',
