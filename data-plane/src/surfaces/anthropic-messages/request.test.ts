@@ -338,3 +338,13 @@ describe('Anthropic response mapping', () => {
     expect(toolInput('null')).toEqual({});
   });
 });
+
+describe('Anthropic Messages sampling ranges (translated requests)', () => {
+  it("refuses values outside Anthropic's ranges in its words, as Anthropic would, rather than a silent clamp", () => {
+    const messages = [{ role: 'user', content: 'hi' }];
+    expect(rejection({ ...base, messages, temperature: 5 })).toBe('400 invalid_request_error invalid_value: temperature: Input should be less than or equal to 1');
+    expect(rejection({ ...base, messages, top_p: -0.1 })).toBe('400 invalid_request_error invalid_value: top_p: Input should be greater than or equal to 0');
+    expect(parse({ ...base, messages, temperature: 1, top_k: 40 }).canonical).toMatchObject({ temperature: 1 });
+  });
+});
+

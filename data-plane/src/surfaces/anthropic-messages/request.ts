@@ -53,9 +53,10 @@ const MessagesRequest = z.looseObject({
   system: Content.nullish(),
   stop_sequences: z.array(z.string()).nullish(),
   stream: z.boolean().nullish(),
-  temperature: z.number().nullish(),
-  top_p: z.number().nullish(),
-  top_k: z.number().int().nullish(),
+  // Anthropic's ranges: outside them its 400, and a translated model's too.
+  temperature: z.number().min(0, 'Input should be greater than or equal to 0').max(1, 'Input should be less than or equal to 1').nullish(),
+  top_p: z.number().min(0, 'Input should be greater than or equal to 0').max(1, 'Input should be less than or equal to 1').nullish(),
+  top_k: z.number().int().min(0, 'Input should be greater than or equal to 0').nullish(),
   metadata: z.looseObject({ user_id: z.string().nullish() }).nullish(),
   tools: z.array(Tool).nullish(),
   tool_choice: ToolChoiceSchema.nullish(),

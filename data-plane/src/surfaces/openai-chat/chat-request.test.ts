@@ -91,3 +91,22 @@ describe('OpenAI chat allowed_tools → canonical', () => {
     expect(rejection(repeated)).toMatchObject({ status: 400, param: 'tool_choice.allowed_tools.tools[2]', message: expect.stringContaining("'z'") });
   });
 });
+
+describe('OpenAI chat parameter checks (translated requests)', () => {
+  const base = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+
+  it("refuses values outside OpenAI's ranges, naming the parameter, rather than clamping them for another provider", () => {
+    expect(rejection({ ...base, temperature: 5 })).toMatchObject({ status: 400, code: 'invalid_value', param: 'temperature', message: "Invalid value for 'temperature': must be at most 2" });
+    expect(rejection({ ...base, top_p: 3 })).toMatchObject({ param: 'top_p', message: expect.stringContaining('at most 1') });
+    expect(rejection({ ...base, presence_penalty: -3 })).toMatchObject({ param: 'presence_penalty' });
+    expect(rejection({ ...base, n: 0 })).toMatchObject({ status: 400, param: 'n' });
+    expect(parse({ ...base, temperature: 2, top_p: 0, n: 2 }).canonical).toMatchObject({ temperature: 2, topP: 0 });
+  });
+
+  it('names nested parameters as OpenAI does, and a nested field left out as missing', () => {
+    expect(rejection({ ...base, messages: [{ role: 'wizard', content: 'x' }] })).toMatchObject({ param: expect.stringMatching(/^messages\[0\]/) });
+    const noName = rejection({ ...base, tools: [{ type: 'function', function: { parameters: {} } }] });
+    expect(noName).toMatchObject({ status: 400, code: 'missing_required_parameter', param: 'tools[0].function.name', message: "Missing required parameter: 'tools[0].function.name'." });
+  });
+});
+

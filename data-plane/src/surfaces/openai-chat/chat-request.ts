@@ -95,19 +95,20 @@ const ChatRequest = z.looseObject({
   stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
   max_tokens: z.number().int().positive().nullish(),
   max_completion_tokens: z.number().int().positive().nullish(),
-  temperature: z.number().nullish(),
-  top_p: z.number().nullish(),
+  // OpenAI's ranges: a value outside is its 400, and a translated model's too (rather than a silent clamp).
+  temperature: z.number().min(0, 'must be at least 0').max(2, 'must be at most 2').nullish(),
+  top_p: z.number().min(0, 'must be at least 0').max(1, 'must be at most 1').nullish(),
   stop: z.union([z.string(), z.array(z.string())]).nullish(),
   seed: z.number().int().nullish(),
-  frequency_penalty: z.number().nullish(),
-  presence_penalty: z.number().nullish(),
+  frequency_penalty: z.number().min(-2, 'must be at least -2').max(2, 'must be at most 2').nullish(),
+  presence_penalty: z.number().min(-2, 'must be at least -2').max(2, 'must be at most 2').nullish(),
   user: z.string().nullish(),
   tools: z.array(Tool).nullish(),
   tool_choice: ToolChoiceSchema.nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   response_format: ResponseFormatSchema.nullish(),
   reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']).nullish(),
-  n: z.number().int().nullish(),
+  n: z.number().int().min(1, 'must be at least 1').max(128, 'must be at most 128').nullish(),
   /** The deprecated form of `tools` / `tool_choice`, answered with `message.function_call`. */
   functions: z.array(FunctionDefinition).nullish(),
   function_call: z.union([z.enum(['auto', 'none']), z.looseObject({ name: z.string() })]).nullish(),
@@ -193,10 +194,19 @@ export function validate<T>(schema: z.ZodType<T>, json: unknown, required: reado
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const param = issue.path.map(String).join('.');
+    const param = paramPath(issue.path);
+    // A nested field left out (a tool without a name) is missing, not invalid.
+    if (param !== '' && issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) throw errors.missingParameter(param);
     throw errors.invalidParameter(param || null, issue.message);
   }
   return parsed.data;
+}
+
+/** A field's path as OpenAI names it: `messages[0].content[1].image_url`. */
+export function paramPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? String(part) : `.${String(part)}`;
+  return out;
 }
 
 /**

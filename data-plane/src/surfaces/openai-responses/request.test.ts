@@ -213,3 +213,11 @@ describe('parseResponsesRequest', () => {
     expect(rejection({ model: 'm' }).param).toBe('input');
   });
 });
+
+describe('Responses sampling ranges (translated requests)', () => {
+  it("refuses values outside OpenAI's ranges, naming the parameter", () => {
+    expect(rejection({ model: 'm', input: 'hi', temperature: 2.5 })).toMatchObject({ status: 400, param: 'temperature', message: expect.stringContaining('at most 2') });
+    expect(rejection({ model: 'm', input: 'hi', top_p: 1.5 })).toMatchObject({ status: 400, param: 'top_p' });
+  });
+});
+

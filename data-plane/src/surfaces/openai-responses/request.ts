@@ -62,8 +62,9 @@ const ResponsesRequest = z.looseObject({
   tool_choice: ToolChoiceSchema.nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   max_output_tokens: z.number().int().positive().nullish(),
-  temperature: z.number().nullish(),
-  top_p: z.number().nullish(),
+  // OpenAI's ranges: outside them its 400, and a translated model's too.
+  temperature: z.number().min(0, 'must be at least 0').max(2, 'must be at most 2').nullish(),
+  top_p: z.number().min(0, 'must be at least 0').max(1, 'must be at most 1').nullish(),
   text: z.looseObject({ format: Format.nullish() }).nullish(),
   reasoning: z.looseObject({ effort: z.enum(EFFORTS).nullish(), summary: z.string().nullish() }).nullish(),
   user: z.string().nullish(),
