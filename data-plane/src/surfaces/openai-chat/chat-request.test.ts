@@ -110,3 +110,19 @@ describe('OpenAI chat parameter checks (translated requests)', () => {
   });
 });
 
+describe('OpenAI chat image URLs (translated requests)', () => {
+  const image = (url: string) => ({ model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this?' }, { type: 'image_url', image_url: { url } }] }] });
+
+  it('refuses a data URL that is not base64 or holds nothing, and a string that is no URL, at the exact parameter', () => {
+    for (const url of ['data:;base64,', 'data:image/png,abcd', 'data:image/png;base64,', 'not a url', '/tmp/cat.png']) {
+      expect(rejection(image(url))).toMatchObject({ status: 400, code: 'invalid_value', param: 'messages[0].content[1].image_url.url' });
+    }
+  });
+
+  it('takes base64 data URLs and URLs a provider can fetch', () => {
+    expect(parse(image('data:image/png;base64,iVBORw0KGgo=')).canonical.messages[0]!.content[1]).toMatchObject({ source: { kind: 'base64', mediaType: 'image/png', data: 'iVBORw0KGgo=' } });
+    expect(parse(image('https://example.com/cat.png')).canonical.messages[0]!.content[1]).toMatchObject({ source: { kind: 'url', url: 'https://example.com/cat.png' } });
+    expect(parse(image('gs://bucket/cat.png')).canonical.messages[0]!.content[1]).toMatchObject({ source: { kind: 'url' } });
+  });
+});
+

@@ -380,10 +380,23 @@ function refuseCustomTools(body: Record<string, unknown>): void {
   if (record(body.tool_choice)?.type === 'custom') throw errors.invalidParameter('tool_choice.type', message);
 }
 
-/** `data:image/png;base64,…` → base64 source; anything else is a URL the provider fetches. */
-export function imageFromUrl(url: string, detail?: string): ImagePart {
-  const match = /^data:([^;,]+);base64,(.*)$/s.exec(url);
-  const source = match ? { kind: 'base64' as const, mediaType: match[1]!, data: match[2]! } : { kind: 'url' as const, url };
+/**
+ * `data:image/png;base64,…` → base64 source; a URL (http(s), or another scheme such as Vertex's gs://) → a URL the
+ * provider fetches. Anything else (a data URL that is not base64 or holds nothing, a bare path) is a 400 at `param`, as
+ * OpenAI answers: sent on, a provider would take it for a URL, or fail in its own words about its own field.
+ */
+export function imageFromUrl(url: string, detail: string | undefined, param: string): ImagePart {
+  let source: ImagePart['source'];
+  if (url.startsWith('data:')) {
+    const match = /^data:([^;,]+\/[^;,]+);base64,(.+)$/s.exec(url);
+    if (!match) throw errors.invalidParameter(param, 'expected a base64 data URL such as data:image/png;base64,… (with its media type and data) or an http(s) URL.');
+    source = { kind: 'base64' as const, mediaType: match[1]!, data: match[2]! };
+  } else if (/^[a-z][a-z0-9+.-]*:\/\/./i.test(url)) {
+    // http(s), or another scheme a provider may fetch (Vertex's gs://).
+    source = { kind: 'url' as const, url };
+  } else {
+    throw errors.invalidParameter(param, 'expected an http(s) URL or a base64 data URL (data:image/png;base64,…).');
+  }
   return { type: 'image', source, ...(detail !== undefined && { detail }) };
 }
 
@@ -401,7 +414,7 @@ function toContentParts(content: z.infer<typeof Message>['content'], at: string,
       const image = ImageContent.safeParse(item);
       if (!image.success) throw errors.invalidParameter(`${at}.content[${j}].image_url`, "expected an object with a string 'url'.");
       const { url, detail } = typeof image.data.image_url === 'string' ? { url: image.data.image_url, detail: undefined } : image.data.image_url;
-      parts.push({ ...imageFromUrl(url, detail ?? undefined), ...cache });
+      parts.push({ ...imageFromUrl(url, detail ?? undefined, `${at}.content[${j}].image_url.url`), ...cache });
     } else if (item.type === 'file' && filesAllowed) {
       parts.push({ ...filePart(item, `${at}.content[${j}]`), ...cache });
     } else if (item.type === 'file') {

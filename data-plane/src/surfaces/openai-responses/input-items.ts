@@ -166,7 +166,7 @@ function contentPart(part: z.infer<typeof Part>, path: string, filesAllowed: boo
             : 'an input_image needs an image_url (a URL or a base64 data URL).',
         );
       }
-      return imageFromUrl(image.image_url, image.detail ?? undefined);
+      return imageFromUrl(image.image_url, image.detail ?? undefined, `${path}.image_url`);
     }
     case 'input_file':
       if (!filesAllowed) throw errors.invalidParameter(`${path}.type`, 'input_file parts are only allowed in user messages and function call outputs.');
