@@ -1,6 +1,6 @@
 import { hashKey } from '@tollgate/schema';
 import { describe, expect, it } from 'vitest';
-import { bearerToken, keyHash } from './authenticate.js';
+import { bearerToken, keyHash, openAiCredential } from './authenticate.js';
 
 describe('bearerToken', () => {
   const reference = (header: string): string | null => /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? null;
@@ -26,3 +26,14 @@ describe('keyHash', () => {
     for (const key of ['sk-tg-abc', 'ünïcødé-key', '']) expect(keyHash(key)).toBe(hashKey(key));
   });
 });
+
+describe('openAiCredential', () => {
+  const head = (over: Partial<{ authorization: string; apiKey: string; xApiKey: string }>) => ({ authorization: '', apiKey: '', xApiKey: '', ...over });
+  it("takes a bearer token, Azure's api-key, or Anthropic's x-api-key (an Anthropic SDK listing models), in that order", () => {
+    expect(openAiCredential(head({ authorization: 'Bearer sk-a', apiKey: 'sk-b', xApiKey: 'sk-c' }))).toBe('sk-a');
+    expect(openAiCredential(head({ apiKey: 'sk-b', xApiKey: 'sk-c' }))).toBe('sk-b');
+    expect(openAiCredential(head({ xApiKey: ' sk-c ' }))).toBe('sk-c');
+    expect(openAiCredential(head({}))).toBeNull();
+  });
+});
+

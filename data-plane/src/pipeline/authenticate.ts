@@ -28,9 +28,13 @@ function isSpace(c: number): boolean {
   );
 }
 
-/** The key an OpenAI client sends: `Authorization: Bearer`, or Azure OpenAI's `api-key` header. */
-export function openAiCredential(head: { authorization: string; apiKey: string }): string | null {
-  return bearerToken(head.authorization) ?? (head.apiKey !== '' ? head.apiKey.trim() : null);
+/**
+ * The key an OpenAI client sends: `Authorization: Bearer`, or Azure OpenAI's `api-key` header; or Anthropic's
+ * `x-api-key`, which an Anthropic SDK sends to the routes the two APIs share (`GET /v1/models`) and some tools send
+ * everywhere.
+ */
+export function openAiCredential(head: { authorization: string; apiKey: string; xApiKey: string }): string | null {
+  return bearerToken(head.authorization) ?? (head.apiKey !== '' ? head.apiKey.trim() : head.xApiKey !== '' ? head.xApiKey.trim() : null);
 }
 
 /**

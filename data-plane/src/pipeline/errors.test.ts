@@ -86,7 +86,7 @@ describe('errors, as OpenAI error objects', () => {
       const empty = await expectError(await postChat(t.baseUrl, KEYS.full, { model: 'mock-gpt', messages: [] }), 400, 'invalid_value');
       expect(empty.error.param).toBe('messages');
       const badRole = await expectError(await postChat(t.baseUrl, KEYS.full, { model: 'mock-gpt', messages: [{ role: 'robot', content: 'x' }] }), 400, 'invalid_value');
-      expect(badRole.error.param).toBe('messages.0.role');
+      expect(badRole.error.param).toBe('messages[0].role');
     });
   });
 
