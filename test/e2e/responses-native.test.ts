@@ -223,7 +223,7 @@ describe('Responses API, native pass-through to an openai target', () => {
     const stored = await client.responses.create({ model: 'claude', input: 'x', previous_response_id: 'resp_123' }).catch((e: unknown) => e);
     expect(stored).toBeInstanceOf(OpenAI.BadRequestError);
     expect(stored).toMatchObject({ status: 400, param: 'previous_response_id' });
-    expect((stored as Error).message).toMatch(/stored responses are not supported yet: Tollgate is stateless/);
+    expect((stored as Error).message).toMatch(/served through a translation, which keeps no stored responses/);
     const builtIn = await client.responses.create({ model: 'claude', input: 'x', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] }).catch((e: unknown) => e);
     expect(builtIn).toBeInstanceOf(OpenAI.BadRequestError);
     expect((builtIn as Error).message).toMatch(/built-in tool 'code_interpreter' is not supported/);

@@ -329,7 +329,7 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { param: string; message: string } }).error).toMatchObject({
       param: 'previous_response_id',
-      message: expect.stringContaining('stored responses are not supported yet'),
+      message: expect.stringContaining('keeps no stored responses'),
     });
     const tool = await postResponses(t.baseUrl, KEYS.full, { model: 'mock-gpt', input: 'x', tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] });
     expect(((await tool.json()) as { error: { message: string } }).error.message).toMatch(/built-in tool 'file_search' is not supported/);

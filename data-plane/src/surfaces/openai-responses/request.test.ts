@@ -181,14 +181,14 @@ describe('parseResponsesRequest', () => {
   });
 
   it.each([
-    [{ model: 'm', input: 'x', previous_response_id: 'resp_1' }, 'previous_response_id', /stored responses are not supported yet/],
+    [{ model: 'm', input: 'x', previous_response_id: 'resp_1' }, 'previous_response_id', /keeps no stored responses/],
     [{ model: 'm', input: 'x', prompt: { id: 'pmpt_1', version: '2' } }, 'prompt', /reusable prompts are stored by OpenAI/],
     [{ model: 'm', input: 'x', include: ['message.output_text.logprobs'] }, 'include', /log probabilities/],
     [{ model: 'm', input: 'x', top_logprobs: 3 }, 'top_logprobs', /log probabilities/],
     [{ model: 'm', input: 'x', tools: [{ type: 'function', name: 'a' }], tool_choice: { type: 'function', name: 'b' } }, 'tool_choice', /function 'b' is not in 'tools'/],
     [{ model: 'm', input: 'x', tool_choice: 'required' }, 'tool_choice', /needs at least one function in 'tools'/],
-    [{ model: 'm', input: 'x', conversation: 'conv_1' }, 'conversation', /stored conversations are not supported yet/],
-    [{ model: 'm', input: 'x', background: true }, 'background', /not supported yet/],
+    [{ model: 'm', input: 'x', conversation: 'conv_1' }, 'conversation', /keeps no stored conversations/],
+    [{ model: 'm', input: 'x', background: true }, 'background', /which a model served through a translation does not keep/],
     [{ model: 'm', input: 'x', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] }, 'tools[0].type', /built-in tool 'code_interpreter' is not supported/],
     [{ model: 'm', input: 'x', tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } }, 'tool_choice.type', /built-in tool 'web_search' is not supported/],
     [{ model: 'm', input: 'x', tool_choice: { type: 'file_search' } }, 'tool_choice.type', /built-in tool 'file_search'/],

@@ -226,17 +226,17 @@ function refuseStateful(request: ResponsesRequest): void {
   if (request.previous_response_id != null) {
     throw errors.invalidParameter(
       'previous_response_id',
-      "stored responses are not supported yet: Tollgate is stateless, send the whole conversation in 'input'.",
+      "this model is served through a translation, which keeps no stored responses: send the whole conversation in 'input', or use a model served by OpenAI's Responses API (openai, or a deployment with responsesApi), where stored responses work.",
     );
   }
   if (request.conversation != null) {
     throw errors.invalidParameter(
       'conversation',
-      "stored conversations are not supported yet: Tollgate is stateless, send the whole conversation in 'input'.",
+      "this model is served through a translation, which keeps no stored conversations: send the whole conversation in 'input', or use a model served by OpenAI's Responses API (openai, or a deployment with responsesApi).",
     );
   }
   if (request.background === true) {
-    throw errors.invalidParameter('background', 'background responses need stored responses, which are not supported yet.');
+    throw errors.invalidParameter('background', "background responses are stored ones, which a model served through a translation does not keep: use a model served by OpenAI's Responses API (openai, or a deployment with responsesApi).");
   }
   if (request.prompt != null) {
     throw errors.invalidParameter(

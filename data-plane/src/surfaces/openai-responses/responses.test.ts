@@ -185,13 +185,13 @@ describe('POST /v1/responses on the real uWS server (mock provider)', () => {
   });
 
   describe('refusals', () => {
-    it('answers previous_response_id with a 400 saying stored responses are not supported yet', async () => {
+    it('answers previous_response_id for a translated model with a 400 saying where stored responses work', async () => {
       const err = await client.responses.create({ model: 'mock-gpt', input: 'x', previous_response_id: 'resp_123' }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.BadRequestError);
       const bad = err as InstanceType<typeof OpenAI.BadRequestError>;
       expect(bad.status).toBe(400);
       expect(bad.param).toBe('previous_response_id');
-      expect(bad.message).toMatch(/stored responses are not supported yet/);
+      expect(bad.message).toMatch(/keeps no stored responses.*where stored responses work/);
     });
 
     it('answers a built-in tool with a 400 naming it, streamed or not', async () => {
