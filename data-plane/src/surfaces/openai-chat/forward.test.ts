@@ -318,6 +318,24 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     expect(((await long.json()) as { error: { code: string } }).error.code).toBe('context_length_exceeded');
   });
 
+  it("records a stream whose finish says it failed (vLLM's abort, OpenRouter's error) as an error, forwarding it as sent", async () => {
+    for (const reason of ['abort', 'error']) {
+      const failed = chunk('{}', reason);
+      // In one read with the usage chunk and [DONE], and in reads of their own.
+      for (const parts of [[STREAM[0]!, STREAM[1]!, failed + USAGE_CHUNK + DONE], [STREAM[0]!, STREAM[1]!, failed, USAGE_CHUNK, DONE]]) {
+        handler = streamParts(parts);
+        const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] });
+        expect(afterOpening(await res.text())).toBe(STREAM[0]! + STREAM[1]! + failed + DONE);
+        expect(await usageEvent(res)).toMatchObject({ status: 'error', errorMessage: `the provider ended the answer with finish_reason ${reason}` });
+      }
+    }
+    // A plain finish is a success, as ever.
+    handler = streamParts(STREAM);
+    const ok = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] });
+    await ok.text();
+    expect(await usageEvent(ok)).toMatchObject({ status: 'success' });
+  });
+
   it('treats a stream that ends cleanly without [DONE] before its choice finished as cut short too', async () => {
     handler = streamParts(STREAM.slice(0, 4));
     const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] });

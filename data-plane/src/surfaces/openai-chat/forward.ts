@@ -179,6 +179,8 @@ class ChatStreamScanner implements StreamScanner {
       const end = nl;
       let skip = false;
       if (isDataLine(data, start, end, DONE)) {
+        // The finish is among the two events before it when they came in this read (else an earlier read saw it).
+        if (!this.finished) this.finish(data, beforeLast, start);
         this.done = true;
         // Held back: the usage chunk goes before it (`closing`).
         skip = this.closesAs !== undefined;
@@ -210,7 +212,7 @@ class ChatStreamScanner implements StreamScanner {
       nl = next - 1;
     }
     this.end = start;
-    if (!this.finished && !this.done && start > 0) this.finished = hasFinishReason(data, beforeLast, start);
+    if (!this.finished && !this.done && start > 0) this.finish(data, beforeLast, start);
     if (out === undefined) return data.subarray(0, start);
     out.push(data.subarray(runStart, start));
     return Buffer.concat(out);
@@ -218,6 +220,18 @@ class ChatStreamScanner implements StreamScanner {
 
   errorTail(message: string): string {
     return `data: ${JSON.stringify({ error: { message, type: 'api_error', param: null, code: 'upstream_error' } })}\n\n`;
+  }
+
+  /**
+   * Looks for the choice's finish in data[from, end): once found, the stream is `finished`; one that says the answer
+   * failed (vLLM's `abort`, OpenRouter's and Mistral's `error`) is the stream's failure, forwarded as sent (the client
+   * reads the finish) but recorded as an error, and retried as one when nothing of the answer went out before it.
+   */
+  private finish(data: Buffer, from: number, end: number): void {
+    const reason = finishReason(data, from, end);
+    if (reason === undefined) return;
+    this.finished = true;
+    if (reason === 'abort' || reason === 'error') this.failure ??= `the provider ended the answer with finish_reason ${reason}`;
   }
 
   /**
@@ -288,14 +302,16 @@ function jsonStyle(data: Buffer): typeof COMPACT | undefined {
   return data.subarray(0, nl).indexOf(COLON_SPACE) !== -1 ? SPACED : COMPACT;
 }
 
-/** Whether data[from, end) holds a non-null `finish_reason` (`"finish_reason":"stop"`, spaced or not). */
-function hasFinishReason(data: Buffer, from: number, end: number): boolean {
+/** The first non-null `finish_reason` in data[from, end) (`"finish_reason":"stop"`, spaced or not), or undefined. */
+function finishReason(data: Buffer, from: number, end: number): string | undefined {
   for (let i = data.indexOf(FINISH_REASON, from); i !== -1 && i < end; i = data.indexOf(FINISH_REASON, i + 1)) {
     let at = i + FINISH_REASON.length;
     if (data[at] === 0x20) at++;
-    if (data[at] === 0x22 /* " */) return true;
+    if (data[at] !== 0x22 /* " */) continue;
+    const close = data.indexOf(0x22, at + 1);
+    return close === -1 || close > end ? '' : data.toString('latin1', at + 1, close);
   }
-  return false;
+  return undefined;
 }
 
 /**
