@@ -1,8 +1,10 @@
 import { BigIntType, Entity, Index, type Opt, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { SpendTotals } from './spend-totals.js';
 
-/** What spend can be reported by: each ingested request adds to one roll-up row per dimension. */
-/** `model` is the name the client asked for; `deployment` the model config that answered (after fallbacks, in a group). */
+/**
+ * What spend can be reported by: each ingested request adds to one roll-up row per dimension. `model` is the name the
+ * client asked for; `deployment` the model config that answered (after fallbacks, in a group).
+ */
 export const SPEND_DIMENSIONS = ['key', 'user', 'team', 'org', 'end_user', 'model', 'deployment', 'provider', 'tag'] as const;
 export type SpendDimension = (typeof SPEND_DIMENSIONS)[number];
 
@@ -15,6 +17,8 @@ export type SpendDimension = (typeof SPEND_DIMENSIONS)[number];
 @Unique({ name: 'spend_rollup_bucket_unique', properties: ['day', 'dimension', 'value', 'orgId'] })
 @Index({ name: 'spend_rollup_report_index', properties: ['dimension', 'day'] })
 @Index({ name: 'spend_rollup_org_report_index', properties: ['orgId', 'dimension', 'day'] })
+// One value's spend (a key's, as a key owner's dashboard asks over all time): its rows only, not every value's.
+@Index({ name: 'spend_rollup_value_index', properties: ['dimension', 'value', 'day'] })
 export class SpendRollup extends SpendTotals {
   @PrimaryKey({ type: new BigIntType('number'), autoincrement: true })
   id!: number;
