@@ -2,6 +2,7 @@ import { generateSecret } from '@tollgate/schema';
 import { VirtualKey, type ConfigEntity } from '../db/entities/index.js';
 import { errorMessage } from '../logger.js';
 import { SYSTEM_ACTOR, type AdminWriter } from '../services/audit.js';
+import { PERIOD_SECONDS_SQL } from '../services/budget-period.js';
 import { rotate } from '../services/keys.js';
 import type { Job } from './job.js';
 
@@ -21,6 +22,11 @@ const BUDGETED = [
   ['tag', 'tag', `t."name" = any(l."tags")`],
 ] as const satisfies ReadonlyArray<readonly [string, ConfigEntity, string]>;
 
+/** Whole periods (`p.secs` long) since the last reset time. */
+const PERIODS_PASSED = `floor(extract(epoch from now() - coalesce(t."budget_reset_at", now())) / p.secs)`;
+/** The last reset time plus `periods` periods. */
+const rollingFrom = (periods: string) => `coalesce(t."budget_reset_at", now()) + (${periods}) * p.secs * interval '1 second'`;
+
 /**
  * The start of the period that is running now, in SQL, for a period of `duration` (a column) whose last one ended:
  * this calendar month for `1mo`; otherwise the old reset time plus the whole periods that have passed since, so
@@ -28,15 +34,15 @@ const BUDGETED = [
  */
 const periodStartSql = (duration: string) => `case ${duration}
     when '1mo' then date_trunc('month', now() at time zone 'UTC') at time zone 'UTC'
-    else coalesce(t."budget_reset_at", now()) + floor(extract(epoch from now() - coalesce(t."budget_reset_at", now())) / p.secs) * p.secs * interval '1 second'
+    else ${rollingFrom(PERIODS_PASSED)}
   end`;
 
-/** The end of the period that is running now (see `periodStartSql`). */
+/** The end of the period that is running now (see `periodStartSql`); a month added in UTC, not the session's zone. */
 const nextResetSql = (duration: string) => `case ${duration}
     when '1mo' then (date_trunc('month', now() at time zone 'UTC') + interval '1 month') at time zone 'UTC'
-    else coalesce(t."budget_reset_at", now()) + (floor(extract(epoch from now() - coalesce(t."budget_reset_at", now())) / p.secs) + 1) * p.secs * interval '1 second'
+    else ${rollingFrom(`${PERIODS_PASSED} + 1`)}
   end`;
-const PERIOD_SECONDS_SQL = `(values ('1h', 3600), ('1d', 86400), ('7d', 604800), ('30d', 2592000), ('1mo', 0)) as p(d, secs)`;
+
 /** Whose period ended; a subject that never had a reset time gets one (its spend is kept: no period had started). */
 const DUE_SQL = `(t."budget_reset_at" is null or t."budget_reset_at" <= now())`;
 

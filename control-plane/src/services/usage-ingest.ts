@@ -3,6 +3,7 @@ import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import { describeZodError, SQL_UUID_PATTERN } from '../validation.js';
 import { recordBudgetAlerts } from './budget-alerts.js';
+import { periodIntervalSql } from './budget-period.js';
 import { notifySpend } from './live-spend.js';
 import { NEW_ROWS } from './new-ledger-rows.js';
 
@@ -44,11 +45,11 @@ returning "request_id"`;
  * Whether ledger row `l` belongs to subject `a`'s budget period: it started in it or later (the reset job recounts a
  * period that has begun). A request from an earlier period that reaches the ledger late (a data plane's backlog after
  * an outage) is that period's spend, not the current one's: data planes counted it there. Subjects without a period
- * (no duration, or no reset time yet) count everything. `budget_reset_at` is the period's end.
+ * (no duration, or no reset time yet) count everything. `budget_reset_at` is the period's end (a month before it
+ * taken in UTC, as periods are).
  */
-const inPeriod = (a: string) => `(${a}."budget_duration" is null or ${a}."budget_reset_at" is null or l."started_at" >= ${a}."budget_reset_at" - case ${a}."budget_duration"
-    when '1h' then interval '1 hour' when '1d' then interval '1 day' when '7d' then interval '7 days'
-    when '30d' then interval '30 days' when '1mo' then interval '1 month' end)`;
+const inPeriod = (a: string) =>
+  `(${a}."budget_duration" is null or ${a}."budget_reset_at" is null or l."started_at" >= ((${a}."budget_reset_at" at time zone 'UTC') - ${periodIntervalSql(`${a}."budget_duration"`)}) at time zone 'UTC')`;
 
 // One UPDATE per key (and per team) per batch, however many requests it carries. Ids that cannot be uuids name
 // no key; the case keeps the cast from running on them.

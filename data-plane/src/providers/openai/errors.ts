@@ -110,7 +110,7 @@ export function streamError(provider: string, error: OpenAiErrorObject | string)
   const object = typeof error === 'string' ? { message: error } : error;
   const message = object.message ?? 'the provider reported an error mid-stream';
   const code = meaningfulCode(object.code);
-  return upstreamHttpError({ provider, status: httpStatusCode(object.code) ?? inStreamErrorStatus(code, object.type), message, code, type: object.type });
+  return upstreamHttpError({ provider, status: statedStreamErrorStatus(object) ?? inStreamErrorStatus(code, object.type), message, code, type: object.type });
 }
 
 /**

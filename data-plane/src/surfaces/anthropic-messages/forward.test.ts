@@ -168,46 +168,40 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
     expect(await usageEvent(res)).toMatchObject({ status: 'success', stream: false, promptTokens: 20, completionTokens: 5, cacheReadTokens: 8, cacheWriteTokens: 0, estimated: false });
   });
 
+  /**
+   * A Sonnet 4.5 answer billed from its usage, streamed (`startUsage` in message_start, `deltaUsage` in message_delta,
+   * output 100) and whole (`wholeUsage`, output 100): each usage event must match `billed`.
+   */
+  async function expectBilled(startUsage: object, deltaUsage: object, wholeUsage: object, billed: object): Promise<void> {
+    const start = event('message_start', { message: { id: 'msg_5', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [], stop_reason: null, usage: { ...startUsage, output_tokens: 1 } } });
+    const end = event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { ...deltaUsage, output_tokens: 100 } });
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end([start, ...TEXT, end, event('message_stop', {})].join(''));
+    };
+    const streamed = await post({ ...request, model: 'claude-listed', stream: true });
+    await streamed.text();
+    expect(await usageEvent(streamed)).toMatchObject({ ...billed, status: 'success', stream: true });
+    answerWith({ id: 'msg_6', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'Billed.' }], usage: { ...wholeUsage, output_tokens: 100 } });
+    const whole = await post({ ...request, model: 'claude-listed' });
+    await whole.text();
+    expect(await usageEvent(whole)).toMatchObject({ ...billed, status: 'success', stream: false });
+  }
+
   it('bills 1-hour cache writes at their own price, streamed (the split in message_start) and whole', async () => {
     // 400 of the 1,000 tokens written for 5 minutes, 600 for an hour (`cache_control: {type: "ephemeral", ttl: "1h"}`).
     const usage = { input_tokens: 10, cache_creation_input_tokens: 1_000, cache_read_input_tokens: 2_000, cache_creation: { ephemeral_5m_input_tokens: 400, ephemeral_1h_input_tokens: 600 } };
-    // 10 × 3 + 2,000 × 0.3 + 400 × 3.75 + 600 × 6 + 100 × 15 = 7,230 per million (every write at 3.75 would be 5,880).
-    const billed = { promptTokens: 3_010, completionTokens: 100, cacheReadTokens: 2_000, cacheWriteTokens: 1_000, estimated: false, cost: '0.007230000000' };
-    const start = event('message_start', { message: { id: 'msg_5', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } });
     // Anthropic's message_delta repeats the totals, not the split.
     const { cache_creation: _split, ...totals } = usage;
-    const end = event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { ...totals, output_tokens: 100 } });
-    handler = (_req, _body, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.end([start, ...TEXT, end, event('message_stop', {})].join(''));
-    };
-    const streamed = await post({ ...request, model: 'claude-listed', stream: true });
-    await streamed.text();
-    expect(await usageEvent(streamed)).toMatchObject({ ...billed, status: 'success', stream: true });
-
-    answerWith({ id: 'msg_6', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'Cached.' }], usage: { ...usage, output_tokens: 100 } });
-    const whole = await post({ ...request, model: 'claude-listed' });
-    await whole.text();
-    expect(await usageEvent(whole)).toMatchObject({ ...billed, status: 'success', stream: false });
+    // 10 × 3 + 2,000 × 0.3 + 400 × 3.75 + 600 × 6 + 100 × 15 = 7,230 per million (every write at 3.75 would be 5,880).
+    await expectBilled(usage, totals, usage, { promptTokens: 3_010, completionTokens: 100, cacheReadTokens: 2_000, cacheWriteTokens: 1_000, estimated: false, cost: '0.007230000000' });
   });
 
   it("bills the web searches Anthropic's server tool made, per search, streamed (message_delta's count) and whole", async () => {
-    const usage = { input_tokens: 1_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, server_tool_use: { web_search_requests: 2 } };
+    const input = { input_tokens: 1_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+    const usage = { ...input, server_tool_use: { web_search_requests: 2 } };
     // 1,000 × 3 + 100 × 15 = 4,500 per million = 0.0045, + 2 searches × $0.01.
-    const billed = { promptTokens: 1_000, completionTokens: 100, estimated: false, cost: '0.024500000000' };
-    const start = event('message_start', { message: { id: 'msg_7', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [], stop_reason: null, usage: { input_tokens: 1_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 } } });
-    const end = event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { ...usage, output_tokens: 100 } });
-    handler = (_req, _body, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.end([start, ...TEXT, end, event('message_stop', {})].join(''));
-    };
-    const streamed = await post({ ...request, model: 'claude-listed', stream: true });
-    await streamed.text();
-    expect(await usageEvent(streamed)).toMatchObject({ ...billed, status: 'success', stream: true });
-    answerWith({ id: 'msg_8', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'Found.' }], usage: { ...usage, output_tokens: 100 } });
-    const whole = await post({ ...request, model: 'claude-listed' });
-    await whole.text();
-    expect(await usageEvent(whole)).toMatchObject({ ...billed, status: 'success', stream: false });
+    await expectBilled(input, usage, usage, { promptTokens: 1_000, completionTokens: 100, estimated: false, cost: '0.024500000000' });
   });
 
   it('forwards a conversation whose history holds blocks only Anthropic reads (server tools, MCP, search results) as sent', async () => {

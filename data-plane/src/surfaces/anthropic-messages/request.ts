@@ -4,6 +4,7 @@ import type { ParsedInbound } from '../types.js';
 import { cache, CacheControlSchema } from './cache-control.js';
 import { BlockSchema, toCanonicalMessages } from './content.js';
 import { definedTool } from './defined-tools.js';
+import { checkToolChoice } from '../tool-choice.js';
 import { invalidRequest } from './errors.js';
 import { check, parseJsonObject } from './validate.js';
 
@@ -150,13 +151,7 @@ export function parseMessagesRequest(body: Buffer, options: { requireMaxTokens: 
 export function refuseTranslatedMessages(parsed: ParsedMessagesRequest): void {
   // A forced tool call needs that tool (Anthropic checks this itself for the requests it gets; a translated model would
   // silently answer without the call).
-  const { toolChoice, tools = [] } = parsed.canonical;
-  if (toolChoice?.type === 'required' && tools.length === 0) {
-    throw invalidRequest('tool_choice', "'any' forces a tool call, but the request has no tools.");
-  }
-  if (toolChoice?.type === 'tool' && !tools.some((tool) => tool.name === toolChoice.name)) {
-    throw invalidRequest('tool_choice.name', `the tool '${toolChoice.name}' is not in 'tools'.`);
-  }
+  checkToolChoice(parsed.canonical.toolChoice, parsed.canonical.tools ?? [], 'tool_choice', invalidRequest);
   if (parsed.body.max_tokens === 0) {
     throw invalidRequest(
       'max_tokens',

@@ -24,12 +24,3 @@ function mentionsOtherTier(bytes: Buffer): boolean {
   }
   return false;
 }
-
-/** A whole answer's JSON, parsed; undefined when it is not JSON. */
-export function wholeJson<T>(bytes: Buffer): T | undefined {
-  try {
-    return JSON.parse(bytes.toString('utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}

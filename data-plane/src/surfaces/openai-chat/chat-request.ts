@@ -13,6 +13,7 @@ import type {
   ToolDefinition,
 } from '../../canonical/request.js';
 import { errors } from '../../http/errors.js';
+import { joinPath } from '../openai-responses/check.js';
 import { checkToolChoice } from '../tool-choice.js';
 import { fileFromData } from './file-data.js';
 import { record } from '../forward/output.js';
@@ -194,19 +195,12 @@ export function validate<T>(schema: z.ZodType<T>, json: unknown, required: reado
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const param = paramPath(issue.path);
+    const param = joinPath('', issue.path);
     // A nested field left out (a tool without a name) is missing, not invalid.
     if (param !== '' && issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) throw errors.missingParameter(param);
     throw errors.invalidParameter(param || null, issue.message);
   }
   return parsed.data;
-}
-
-/** A field's path as OpenAI names it: `messages[0].content[1].image_url`. */
-export function paramPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? String(part) : `.${String(part)}`;
-  return out;
 }
 
 /**

@@ -7,7 +7,7 @@ import { developerAsSystem, takesDeveloperRole } from '../../providers/openai/de
 import type { ProviderTarget } from '../../providers/types.js';
 import { answerUsage, boundaryAfter, eventJson, isDataLine, LF } from '../forward/bytes.js';
 import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
-import { wholeJson, withServedTier } from '../forward/service-tier.js';
+import { withServedTier } from '../forward/service-tier.js';
 import { items, record } from '../forward/output.js';
 import { choicesAsked } from '../../governance/govern.js';
 import type { OutputText } from '../../providers/token-estimate.js';
@@ -79,7 +79,7 @@ class ChatForwarding implements Forwardable {
   }
 
   usageOfJson(body: Buffer): ReportedUsage | undefined {
-    return withServedTier(reportedUsage(usageOfJson(body)), body, () => wholeJson<{ service_tier?: unknown }>(body)?.service_tier);
+    return withServedTier(reportedUsage(usageOfJson(body)), body, () => eventJson<{ service_tier?: unknown }>(body)?.service_tier);
   }
 
   /** Sent without `stream_options` to a client that asked for the usage chunk: the gateway writes it. */

@@ -6,7 +6,7 @@ import type { ProviderTarget } from '../../providers/types.js';
 import { estimatePromptTokens, type OutputText } from '../../providers/token-estimate.js';
 import { answerUsage, boundaryAfter, endsWith, eventJson, LF, lastUsageObject, startsWith } from '../forward/bytes.js';
 import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
-import { wholeJson, withServedTier } from '../forward/service-tier.js';
+import { withServedTier } from '../forward/service-tier.js';
 import { items, record } from '../forward/output.js';
 import type { ForwardCall } from '../types.js';
 import type { ParsedResponsesRequest } from './request.js';
@@ -278,7 +278,7 @@ function terminalUsage(event: Buffer): ReportedUsage | undefined {
 
 /** The `usage` of a whole Response object (non-streamed; see `answerUsage`), with the tier it was served at. */
 export function responsesUsageOfJson(bytes: Buffer): ReportedUsage | undefined {
-  return withServedTier(reportedUsage(answerUsage<ResponsesUsageJson>(bytes, isPlainUsage)), bytes, () => wholeJson<{ service_tier?: unknown }>(bytes)?.service_tier);
+  return withServedTier(reportedUsage(answerUsage<ResponsesUsageJson>(bytes, isPlainUsage)), bytes, () => eventJson<{ service_tier?: unknown }>(bytes)?.service_tier);
 }
 
 function plainUsage(bytes: Buffer): ResponsesUsageJson | undefined {
