@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CONFIG_VERSION_HEADER, REQUEST_ID_HEADER } from '@tollgate/schema';
 import type { UwsResponse } from '../uws.js';
 import { BodyCollector } from './body.js';
+import { decodeBody } from './content-encoding.js';
 import { errors, renderOpenAiError, type ErrorRenderer, type HttpError } from './errors.js';
 import { statusLine } from './status.js';
 
@@ -149,16 +150,20 @@ export class Exchange {
    * Rejects with a 413 `HttpError` as soon as the body is known to be too large (from Content-Length, or while
    * reading a chunked body), without waiting for the rest; uWS discards whatever the client still sends. Rejects
    * with `ClientGoneError` when the client disconnects first.
+   *
+   * A body sent with a `Content-Encoding` (`contentEncoding`, the header's value) comes back decoded, held to the
+   * same cap (`decodeBody`: a 413, 415 or 400 otherwise).
    */
-  readBody(maxBytes: number, declaredLength: number | null): Promise<Buffer> {
+  readBody(maxBytes: number, declaredLength: number | null, contentEncoding = ''): Promise<Buffer> {
     if (declaredLength !== null && declaredLength > maxBytes) return Promise.reject(errors.bodyTooLarge(maxBytes));
-    return new Promise((resolve, reject) => {
+    const read = new Promise<Buffer>((resolve, reject) => {
       const read = new BodyRead(new BodyCollector(maxBytes, declaredLength), maxBytes, resolve, reject);
       this.setAbortListener(read);
       this.res.onData((chunk, isLast) => {
         if (read.push(chunk, isLast)) this.clearAbortListener(read);
       });
     });
+    return contentEncoding === '' ? read : read.then((body) => decodeBody(body, contentEncoding, maxBytes));
   }
 
   /** A complete response in one corked write. */

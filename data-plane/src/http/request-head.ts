@@ -19,6 +19,8 @@ export interface RequestHead {
   readonly query: string;
   /** Declared Content-Length, or null when absent (chunked) or unparsable. */
   readonly contentLength: number | null;
+  /** `Content-Encoding` ('' when absent): a compressed body is decoded when read (`Exchange.readBody`). */
+  readonly contentEncoding: string;
   /**
    * Attribution a client sets in headers, where it cannot change the body (Claude Code's `ANTHROPIC_CUSTOM_HEADERS`,
    * Codex's `http_headers`): `x-tollgate-tags` (comma-separated) and `x-tollgate-end-user` ('' when absent).
@@ -41,6 +43,7 @@ export function readRequestHead(req: UwsRequest): RequestHead {
     anthropicBeta: req.getHeader('anthropic-beta'),
     query: req.getQuery() ?? '',
     contentLength: Number.isSafeInteger(parsed) && parsed >= 0 ? parsed : null,
+    contentEncoding: req.getHeader('content-encoding'),
     tags: req.getHeader('x-tollgate-tags'),
     endUser: req.getHeader('x-tollgate-end-user'),
     forwardedFor: req.getHeader('x-forwarded-for'),

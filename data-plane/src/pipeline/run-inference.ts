@@ -56,7 +56,7 @@ export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, 
     usage = new UsageRecorder({ requestId: ex.requestId, key, route: head.url, dataPlaneId: deps.dataPlaneId }, deps.emitUsage);
     checkAccess(deps.governance, ex, head, key);
 
-    parsed = surface.parse(await ex.readBody(deps.maxBodyBytes, head.contentLength), head);
+    parsed = surface.parse(await ex.readBody(deps.maxBodyBytes, head.contentLength, head.contentEncoding), head);
     usage.model = parsed.model;
     usage.stream = parsed.stream;
     // The end user a client's configured header names (Claude Code's own `metadata.user_id` is a session id) first.

@@ -31,7 +31,7 @@ export async function countMessageTokens(deps: PipelineDeps, ex: Exchange, head:
     const key = authenticate(config, anthropicCredential(head), Date.now());
     // The key's allowed routes and addresses hold here too: a count is a call on the provider, with its credentials.
     checkAccess(deps.governance, ex, head, key);
-    const parsed = parseMessagesRequest(await ex.readBody(deps.maxBodyBytes, head.contentLength), { requireMaxTokens: false, anthropicBeta: head.anthropicBeta });
+    const parsed = parseMessagesRequest(await ex.readBody(deps.maxBodyBytes, head.contentLength, head.contentEncoding), { requireMaxTokens: false, anthropicBeta: head.anthropicBeta });
     const model = resolveModel(config, key, parsed.model);
     const provider = deps.providers.get(model.provider);
     if (provider === undefined) throw errors.providerUnavailable(model.provider);

@@ -41,7 +41,7 @@ export async function runEmbeddings(deps: PipelineDeps, ex: Exchange, head: Requ
     usage = new UsageRecorder({ requestId: ex.requestId, key, route: head.url, dataPlaneId: deps.dataPlaneId }, deps.emitUsage);
     checkAccess(deps.governance, ex, head, key);
 
-    const parsed = parseEmbeddingsRequest(await ex.readBody(deps.maxBodyBytes, head.contentLength), deployment);
+    const parsed = parseEmbeddingsRequest(await ex.readBody(deps.maxBodyBytes, head.contentLength, head.contentEncoding), deployment);
     usage.model = parsed.model;
     const endUser = head.endUser !== '' ? head.endUser : parsed.user;
     usage.endUser = endUser;
