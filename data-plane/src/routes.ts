@@ -1,8 +1,10 @@
 import { errors } from './http/errors.js';
+import type { Exchange } from './http/exchange.js';
 import type { Route, RouteHandler } from './http/server.js';
+import type { UwsRequest } from './uws.js';
 import type { PipelineDeps } from './pipeline/context.js';
 import { liveness, metrics, readiness } from './pipeline/health.js';
-import { listModels, retrieveModel } from './pipeline/models.js';
+import { listModels, retrieveModel, type ModelsDialect } from './pipeline/models.js';
 import { runInference } from './pipeline/run-inference.js';
 import { storedResponse } from './pipeline/stored-responses.js';
 import { azureChatSurface, azureCompletionsSurface, azureDeploymentCall } from './surfaces/openai-chat/azure.js';
@@ -55,9 +57,15 @@ function ownRoutes(deps: PipelineDeps): Route[] {
     if (call.operation === 'embeddings') return runEmbeddings(deps, ex, head, call.deployment);
     return runInference(deps, ex, head, call.operation === 'completions' ? azureCompletionsSurface : azureChatSurface);
   };
-  const models: RouteHandler = (ex, head) => listModels(deps, ex, head);
+  // Anthropic's shape for Anthropic clients (they send `anthropic-version`): Claude Code's model discovery reads it.
+  const dialect = (ex: Exchange, req: UwsRequest): ModelsDialect => {
+    const anthropic = req.getHeader('anthropic-version') !== '';
+    if (anthropic) ex.requestIdAlias = ANTHROPIC_REQUEST_ID;
+    return { anthropic };
+  };
+  const models: RouteHandler = (ex, head, req) => listModels(deps, ex, head, dialect(ex, req));
   // A wildcard rather than `:model`, because model names may contain slashes (`openai/gpt-4o`).
-  const model: RouteHandler = (ex, head) => retrieveModel(deps, ex, head, modelFromUrl(head.url));
+  const model: RouteHandler = (ex, head, req) => retrieveModel(deps, ex, head, modelFromUrl(head.url), dialect(ex, req));
   return [
     { method: 'post', pattern: '/v1/chat/completions', handler: chat },
     { method: 'post', pattern: '/chat/completions', handler: chat },

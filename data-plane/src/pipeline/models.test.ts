@@ -1,3 +1,4 @@
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDataPlane, type TestDataPlane } from '../test-support/data-plane.js';
@@ -45,5 +46,47 @@ describe('GET /v1/models', () => {
     await res.text();
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(t.cp.received.some((e) => e.requestId === res.headers.get('x-request-id'))).toBe(false);
+  });
+
+  describe("in Anthropic's shape, for clients that send anthropic-version", () => {
+    const anthropic = (key: string) => new Anthropic({ apiKey: key, baseURL: t.baseUrl, maxRetries: 0 });
+
+    it("answers Claude Code's model discovery (GET /v1/models?limit=1000, bearer token) with Anthropic's list", async () => {
+      const res = await fetch(`${t.baseUrl}/v1/models?limit=1000`, { headers: { authorization: `Bearer ${KEYS.full}`, 'anthropic-version': '2023-06-01' } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({
+        data: ['mock-gpt', 'other-model', 'openai-model'].map((id) => ({ type: 'model', id, display_name: id, created_at: '2025-01-01T00:00:00.000Z' })),
+        has_more: false,
+        first_id: 'mock-gpt',
+        last_id: 'openai-model',
+      });
+    });
+
+    it('pages as Anthropic does: limit (default 20), after_id, before_id; the SDK walks every page', async () => {
+      const sdk = anthropic(KEYS.full);
+      const first = await sdk.models.list({ limit: 2 });
+      expect(first.data.map((m) => m.id)).toEqual(['mock-gpt', 'other-model']);
+      expect(first.has_more).toBe(true);
+      const all: string[] = [];
+      for await (const m of sdk.models.list({ limit: 1 })) all.push(m.id);
+      expect(all).toEqual(['mock-gpt', 'other-model', 'openai-model']);
+      const before = await sdk.models.list({ before_id: 'openai-model', limit: 1 });
+      expect(before.data.map((m) => m.id)).toEqual(['other-model']);
+      expect(before.has_more).toBe(true);
+      const bad = await fetch(`${t.baseUrl}/v1/models?limit=0`, { headers: { 'x-api-key': KEYS.full, 'anthropic-version': '2023-06-01' } });
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining("'limit'") } });
+    });
+
+    it('retrieves one model, and answers errors in Anthropic\'s shape with its request-id header', async () => {
+      const sdk = anthropic(KEYS.mockOnly);
+      expect(await sdk.models.retrieve('mock-gpt')).toEqual({ type: 'model', id: 'mock-gpt', display_name: 'mock-gpt', created_at: '2025-01-01T00:00:00.000Z' });
+      await expect(sdk.models.retrieve('other-model')).rejects.toBeInstanceOf(Anthropic.PermissionDeniedError);
+      const missing = await sdk.models.retrieve('nope').catch((err: unknown) => err);
+      expect(missing).toBeInstanceOf(Anthropic.NotFoundError);
+      expect((missing as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
+      expect((missing as InstanceType<typeof Anthropic.NotFoundError>).requestID).toMatch(/.+/);
+      await expect(anthropic('sk-tg-nobody').models.list()).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
+    });
   });
 });

@@ -1,11 +1,23 @@
 import type { Exchange } from '../http/exchange.js';
-import { errors, HttpError } from '../http/errors.js';
+import { errors, HttpError, renderOpenAiError } from '../http/errors.js';
+import { renderAnthropicError } from '../surfaces/anthropic-messages/errors.js';
 import type { RequestHead } from '../http/request-head.js';
 import { checkClientAddress } from '../governance/govern.js';
 import { authenticate, openAiCredential } from './authenticate.js';
 import type { PipelineDeps } from './context.js';
 import { requireConfig } from './require-config.js';
 import { modelsForKey, resolveModel } from './resolve-model.js';
+
+/**
+ * How a models request is answered: OpenAI's list and object, or, for a client that sends `anthropic-version` (every
+ * Anthropic SDK, and Claude Code's gateway model discovery, `CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY=1`, which
+ * reads only that shape), Anthropic's Models API: `{data: [{type, id, display_name, created_at}], has_more, first_id,
+ * last_id}`, paged by `limit` (1–1000, default 20), `after_id` and `before_id`, errors in Anthropic's shape.
+ * @see https://docs.anthropic.com/en/api/models-list
+ */
+export interface ModelsDialect {
+  readonly anthropic: boolean;
+}
 
 /**
  * `GET /v1/models` and `GET /v1/models/{model}`, OpenAI list/object shapes, showing only what the key may use.
@@ -15,35 +27,71 @@ import { modelsForKey, resolveModel } from './resolve-model.js';
  * OpenAI client lists the models before calling the routes the key is limited to.
  * @see https://platform.openai.com/docs/api-reference/models
  */
-export function listModels(deps: PipelineDeps, ex: Exchange, head: RequestHead): void {
-  respond(ex, () => {
+export function listModels(deps: PipelineDeps, ex: Exchange, head: RequestHead, dialect: ModelsDialect = { anthropic: false }): void {
+  respond(ex, dialect, () => {
     const config = requireConfig(deps.config, ex);
     const key = authenticate(config, openAiCredential(head), Date.now());
     checkClientAddress(deps.governance, ex, head, key);
     // A wildcard deployment (`anthropic/*`) stands for models the gateway cannot enumerate, and its own name is not
     // one a client can call: listed, a chat UI (Open WebUI) offered it in its model picker, and choosing it failed.
     const callable = modelsForKey(config, key).filter((m) => !m.name.endsWith('*'));
+    if (dialect.anthropic) return anthropicPage(callable.map((m) => m.name), new URLSearchParams(head.query), config.createdAt);
     return { object: 'list', data: callable.map((m) => modelObject(m.name, config.createdAt)) };
   });
 }
 
 /** One model the key may use, by any name it may call it by (an alias, a name a wildcard serves), as that name. */
-export function retrieveModel(deps: PipelineDeps, ex: Exchange, head: RequestHead, name: string): void {
-  respond(ex, () => {
+export function retrieveModel(deps: PipelineDeps, ex: Exchange, head: RequestHead, name: string, dialect: ModelsDialect = { anthropic: false }): void {
+  respond(ex, dialect, () => {
     const config = requireConfig(deps.config, ex);
     const key = authenticate(config, openAiCredential(head), Date.now());
     checkClientAddress(deps.governance, ex, head, key);
     resolveModel(config, key, name);
-    return modelObject(name, config.createdAt);
+    return dialect.anthropic ? anthropicModel(name, config.createdAt) : modelObject(name, config.createdAt);
   });
 }
 
-function respond(ex: Exchange, build: () => unknown): void {
+function respond(ex: Exchange, dialect: ModelsDialect, build: () => unknown): void {
   try {
     ex.sendJson(200, build());
   } catch (err) {
-    ex.sendError(err instanceof HttpError ? err : errors.internal());
+    ex.sendError(err instanceof HttpError ? err : errors.internal(), dialect.anthropic ? renderAnthropicError : renderOpenAiError);
   }
+}
+
+/** Anthropic's page of the key's models after `after_id` or before `before_id`, at most `limit` (default 20). */
+function anthropicPage(names: readonly string[], query: URLSearchParams, created: number) {
+  const limitParam = query.get('limit');
+  const limit = limitParam === null ? 20 : Number(limitParam);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw errors.invalidParameter('limit', `expected an integer from 1 to 1000, got '${limitParam}'.`);
+  const after = query.get('after_id');
+  const before = query.get('before_id');
+  const indexOf = (param: string, id: string) => {
+    const at = names.indexOf(id);
+    if (at === -1) throw errors.invalidParameter(param, `no model '${id}' in this list.`);
+    return at;
+  };
+  let from = 0;
+  let to = names.length;
+  if (before !== null) {
+    to = indexOf('before_id', before);
+    from = Math.max(0, to - limit);
+  } else {
+    if (after !== null) from = indexOf('after_id', after) + 1;
+    to = Math.min(names.length, from + limit);
+  }
+  const page = names.slice(from, to);
+  return {
+    data: page.map((name) => anthropicModel(name, created)),
+    // Paging backwards, "more" is what comes before the page, as Anthropic's API has it.
+    has_more: before !== null ? from > 0 : to < names.length,
+    first_id: page[0] ?? null,
+    last_id: page.at(-1) ?? null,
+  };
+}
+
+function anthropicModel(id: string, created: number) {
+  return { type: 'model', id, display_name: id, created_at: new Date(created * 1000).toISOString() };
 }
 
 function modelObject(id: string, created: number) {
