@@ -59,7 +59,13 @@ function trufflesuiteFallbackPath(): string | undefined {
   }
 }
 
+/**
+ * uws-next first: where both load (Node 20 on glibc >= 2.38) the newer build wins, because uWS 20.30's HTTP parser
+ * drops any request with an underscore in a header name (no answer; the connection closes at the 10 s idle timeout:
+ * uNetworking/uWebSockets.js#1018, fixed in later builds). Older Codex versions send `session_id`.
+ */
 export const defaultUwsCandidates: readonly UwsCandidate[] = [
+  { package: 'uws-next', load: () => require('uws-next') },
   {
     package: 'uWebSockets.js',
     load: () => require('uWebSockets.js'),
@@ -69,7 +75,6 @@ export const defaultUwsCandidates: readonly UwsCandidate[] = [
       return path === undefined ? undefined : require.cache[path]?.exports;
     },
   },
-  { package: 'uws-next', load: () => require('uws-next') },
 ];
 
 /**

@@ -63,6 +63,18 @@ export function withHeaderTags(own: readonly string[], header: string): readonly
   return readTags([...own, ...header.split(',').map((tag) => tag.trim())]);
 }
 
+/** Longer session ids than this are not recorded (every agent's is a UUID or close to one). */
+const MAX_SESSION_ID_LENGTH = 256;
+
+/**
+ * `metadata` with the session id of the request's headers as `session_id`, unless the request's own metadata names
+ * one: Claude Code and Codex send theirs only as a header, and one session's cost is what their users ask about.
+ */
+export function withSessionId(metadata: Readonly<Record<string, unknown>>, sessionId: string): Readonly<Record<string, unknown>> {
+  if (sessionId.length > MAX_SESSION_ID_LENGTH || 'session_id' in metadata || 'metadata_truncated' in metadata) return metadata;
+  return { ...metadata, session_id: sessionId };
+}
+
 function readTags(raw: unknown): readonly string[] {
   if (!Array.isArray(raw)) return typeof raw === 'string' && raw !== '' ? [raw] : [];
   const tags: string[] = [];

@@ -7,7 +7,7 @@ import type { LimitSubject, Ticket } from '../limits/types.js';
 import type { ParsedInbound } from '../surfaces/types.js';
 import { deploymentPrice } from '../usage/cost.js';
 import type { UsageRecorder } from '../usage/recorder.js';
-import { takeAttribution, withHeaderTags } from './attribution.js';
+import { takeAttribution, withHeaderTags, withSessionId } from './attribution.js';
 import { admitRequest, type GateLimiter } from './gate.js';
 import { checkEnforcedParams, checkIp, checkRoute, IpAllowList } from './request-policy.js';
 import { SubjectList } from './subjects.js';
@@ -83,6 +83,8 @@ export interface AdmitOptions {
   readonly upstreamMetadata?: ReadonlySet<string>;
   /** The request's `x-tollgate-tags` header, added to the body's tags. */
   readonly headerTags?: string;
+  /** The coding agent's session id from its headers (`RequestHead.sessionId`), recorded as `metadata.session_id`. */
+  readonly sessionId?: string;
 }
 
 /**
@@ -107,7 +109,7 @@ export async function admitGoverned(
   const attribution = takeAttribution(parsed.body, options.upstreamMetadata);
   const tags = options.headerTags ? withHeaderTags(attribution.tags, options.headerTags) : attribution.tags;
   usage.tags = tags;
-  usage.metadata = attribution.metadata;
+  usage.metadata = options.sessionId ? withSessionId(attribution.metadata, options.sessionId) : attribution.metadata;
 
   const endUser = parsed.user === null ? undefined : config.endUsersByExternalId.get(parsed.user);
   if (endUser?.blocked) throw errors.endUserBlocked(endUser.externalId);

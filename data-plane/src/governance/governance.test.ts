@@ -312,6 +312,23 @@ describe('governance on one data plane (in-process counters)', () => {
     expect(event.tags).toEqual(['feature-a', 'batch']);
     expect(event.metadata).toEqual({ generation_name: 'gen', ticket: 'T-9' });
   });
+
+  it("records a coding agent's session id from its headers as metadata.session_id, so a session's cost can be reported", async () => {
+    const send = async (path: string, headers: Record<string, string>, body: Record<string, unknown>) => {
+      const res = await fetch(`${t.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${K.plain}`, ...headers }, body: JSON.stringify(body) });
+      expect(res.status).toBe(200);
+      return (await waitFor(() => t.cp.received.find((e) => e.requestId === res.headers.get('x-request-id')), 'the usage event', 2_000)).metadata;
+    };
+    const messages = { model: 'mock-gpt', max_tokens: 50, messages: [{ role: 'user', content: 'hello' }] };
+    // Claude Code: its header, next to what its body's metadata records.
+    expect(await send('/v1/messages', { 'x-claude-code-session-id': 'c0de-5e55', 'anthropic-version': '2023-06-01' }, { ...messages, metadata: { user_id: 'user_abc' } })).toEqual({ user_id: 'user_abc', session_id: 'c0de-5e55' });
+    // Codex: `session-id`. (Its older `session_id` is read too, but uWS 20.30, the Node 20 build these tests run on,
+    // drops any request with an underscore in a header name: see README, "Requirements".)
+    expect(await send('/v1/responses', { 'session-id': '0199-aaaa' }, { model: 'mock-gpt', input: 'hi' })).toEqual({ session_id: '0199-aaaa' });
+    // The request's own session_id wins; an id longer than any agent's is not recorded.
+    expect(await send('/v1/chat/completions', { 'session-id': 'from-header' }, { ...messages, metadata: { spend_logs_metadata: { session_id: 'mine' } } })).toEqual({ session_id: 'mine' });
+    expect(await send('/v1/chat/completions', { 'session-id': 'x'.repeat(300) }, messages)).toEqual({});
+  });
 });
 
 describe('gateway-wide policy', () => {

@@ -29,6 +29,12 @@ export interface RequestHead {
   readonly endUser: string;
   /** `X-Forwarded-For` ('' when absent): read only when it comes from a trusted proxy (`clientAddress`). */
   readonly forwardedFor: string;
+  /**
+   * The coding agent's session the request belongs to ('' when none): Claude Code's `X-Claude-Code-Session-Id`,
+   * Codex's `session-id` (`session_id` in versions before 2026). Recorded as the usage event's `metadata.session_id`,
+   * so one session's turns can be reported on together.
+   */
+  readonly sessionId: string;
 }
 
 export function readRequestHead(req: UwsRequest): RequestHead {
@@ -47,5 +53,6 @@ export function readRequestHead(req: UwsRequest): RequestHead {
     tags: req.getHeader('x-tollgate-tags'),
     endUser: req.getHeader('x-tollgate-end-user'),
     forwardedFor: req.getHeader('x-forwarded-for'),
+    sessionId: req.getHeader('x-claude-code-session-id') || req.getHeader('session-id') || req.getHeader('session_id'),
   };
 }

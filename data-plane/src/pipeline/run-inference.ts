@@ -68,7 +68,7 @@ export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, 
     const fallbacks = takeRequestFallbacks(parsed.body);
     const governed = endUser === parsed.user ? parsed : { model: parsed.model, user: endUser, body: parsed.body };
     const protocolOptions = surface.protocol === 'anthropic-messages' ? ANTHROPIC_ADMIT : undefined;
-    const options = head.tags === '' ? protocolOptions : { ...protocolOptions, headerTags: head.tags };
+    const options = head.tags === '' && head.sessionId === '' ? protocolOptions : { ...protocolOptions, headerTags: head.tags, sessionId: head.sessionId };
     ticket = await admitGoverned(deps.governance, ex, config, key, governed, group.deployments[0]!, usage, options);
 
     const request = parsed;

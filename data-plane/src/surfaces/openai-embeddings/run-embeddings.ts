@@ -49,7 +49,7 @@ export async function runEmbeddings(deps: PipelineDeps, ex: Exchange, head: Requ
     const group = resolveGroup(config, key, parsed.model);
     usage.useModel(group.deployments[0]!);
     const governed = endUser === parsed.user ? parsed : { model: parsed.model, user: endUser, body: parsed.body };
-    ticket = await admitGoverned(deps.governance, ex, config, key, governed, group.deployments[0]!, usage, { generates: false, headerTags: head.tags });
+    ticket = await admitGoverned(deps.governance, ex, config, key, governed, group.deployments[0]!, usage, { generates: false, headerTags: head.tags, sessionId: head.sessionId });
 
     const request = { stream: false, promptTokens: null, outputTokens: 0, tags: group.tagged ? requestTags(key, usage.tags) : new Set<string>() };
     await routeRequest(deps.router, { config, key, ex, usage, group, request, fallbacks: [] }, async (model) => {
