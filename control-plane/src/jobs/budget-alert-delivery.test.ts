@@ -32,7 +32,7 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       received.push({ headers: req.headers, body });
-      res.writeHead(status).end();
+      res.writeHead(status, status >= 300 && status < 400 ? { location: '/elsewhere' } : {}).end();
     });
   });
   await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
@@ -123,6 +123,23 @@ describe('budget-alert-delivery', () => {
     expect(deliveriesOf(alert)).toHaveLength(2);
     expect(deliveriesOf(alert)[1]!.body).toBe(deliveriesOf(alert)[0]!.body);
     expect(await reload(alert)).toMatchObject({ webhookDeliveredAt: expect.any(Date), webhookAttempts: 2, webhookLastError: null });
+  });
+
+  it('should count a redirect as a failed delivery, not follow it to a GET that looks delivered', async () => {
+    for (const redirect of [301, 307]) {
+      const alert = await alertFor(`webhook-redirect-${redirect}`);
+      status = redirect;
+      await deliverOnce();
+      expect(deliveriesOf(alert)).toHaveLength(1);
+      expect(await reload(alert)).toMatchObject({
+        webhookDeliveredAt: null,
+        webhookAttempts: 1,
+        webhookLastError: `alert webhook answered ${redirect}, a redirect to /elsewhere: redirects are not followed; set the webhook URL to where it leads`,
+      });
+    }
+    // Nothing reached the redirect's target.
+    expect(received.filter((r) => r.headers['x-tollgate-alert-id'] === undefined)).toHaveLength(0);
+    status = 200;
   });
 
   it('should double the backoff with each failure, up to the maximum', async () => {

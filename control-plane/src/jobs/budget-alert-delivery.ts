@@ -65,6 +65,14 @@ export function budgetAlertDelivery(alerts: BudgetAlertService, options: AlertWe
   };
 }
 
+/** Why a webhook's answer is not an acceptance, for `webhookLastError` and the log. */
+export function webhookRefusal(what: string, res: Response): string {
+  if (res.status >= 300 && res.status < 400) {
+    return `${what} answered ${res.status}, a redirect${res.headers.get('location') ? ` to ${res.headers.get('location')}` : ''}: redirects are not followed; set the webhook URL to where it leads`;
+  }
+  return `${what} answered ${res.status}`;
+}
+
 async function deliver(options: AlertWebhookOptions, alert: BudgetAlertPayload): Promise<void> {
   const body = JSON.stringify(alert);
   const timestamp = String(Math.floor(Date.now() / 1000));
@@ -78,7 +86,10 @@ async function deliver(options: AlertWebhookOptions, alert: BudgetAlertPayload):
     },
     body,
     signal: AbortSignal.timeout(options.timeoutMs ?? 10 * SECOND),
+    // A redirect is a failed delivery, not followed: fetch would follow a 301/302 with a GET without the body, whose
+    // 200 would mark the alert delivered (and a 307 would send it to wherever the receiver points).
+    redirect: 'manual',
   });
   await res.arrayBuffer();
-  if (!res.ok) throw new Error(`alert webhook answered ${res.status}`);
+  if (!res.ok) throw new Error(webhookRefusal('alert webhook', res));
 }

@@ -135,8 +135,9 @@ describe('key-auto-rotation', () => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        if (status === 200) received.push(JSON.parse(body) as Record<string, unknown>);
-        res.writeHead(status).end();
+        if (status === 200 && req.method === 'POST') received.push(JSON.parse(body) as Record<string, unknown>);
+        // A 302 to itself: a client that followed it would come back with a GET, without the secret, and get a 200.
+        res.writeHead(req.method === 'GET' ? 200 : status, status === 302 ? { location: '/rotated' } : {}).end();
       });
     });
     await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
@@ -153,6 +154,9 @@ describe('key-auto-rotation', () => {
     status = 500;
     await runOnce(keyAutoRotation(services.writer, { webhookUrl: url }));
     expect((await key(id)).hash).toBe(hashKey(created.plaintext)); // not delivered, not rotated
+    status = 302;
+    await runOnce(keyAutoRotation(services.writer, { webhookUrl: url, intervalMs: 1 }));
+    expect((await key(id)).hash).toBe(hashKey(created.plaintext)); // a redirect is not a delivery
 
     status = 200;
     await runOnce(keyAutoRotation(services.writer, { webhookUrl: url, intervalMs: 1 }));

@@ -4,6 +4,7 @@ import { errorMessage } from '../logger.js';
 import { SYSTEM_ACTOR, type AdminWriter } from '../services/audit.js';
 import { PERIOD_SECONDS_SQL } from '../services/budget-period.js';
 import { rotate } from '../services/keys.js';
+import { webhookRefusal } from './budget-alert-delivery.js';
 import type { Job } from './job.js';
 
 const MINUTE = 60_000;
@@ -223,7 +224,10 @@ async function deliver(url: string, body: unknown): Promise<void> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
+    // Not followed: a 301/302 would become a GET without the new secret (and the key rotated all the same), a 307 would
+    // send the secret wherever the receiver points.
+    redirect: 'manual',
   });
   await res.arrayBuffer();
-  if (!res.ok) throw new Error(`rotation webhook answered ${res.status}`);
+  if (!res.ok) throw new Error(webhookRefusal('rotation webhook', res));
 }
