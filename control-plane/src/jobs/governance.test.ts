@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { hashKey } from '@tollgate/schema';
+import { hashKey, type UsageEventInput } from '@tollgate/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEntry, ConfigChange, Team, VirtualKey } from '../db/entities/index.js';
 import { openDatabase, type Orm } from '../db/orm.js';
@@ -92,6 +93,26 @@ describe('budget-reset', () => {
     const again = await runOnce(budgetReset(services.writer, 1));
     expect(again.outcome).toBe('succeeded');
     expect((await key(daily)).budgetResetAt).toEqual(d.budgetResetAt);
+  });
+
+  it('loses nothing ingested while it runs: the new period keeps every request a concurrent ingest added', async () => {
+    const event = (keyId: string): UsageEventInput => ({
+      requestId: randomUUID(), keyId, teamId: null, model: 'gpt-4o', modelId: null, provider: 'openai', route: '/v1/chat/completions',
+      stream: false, status: 'success', httpStatus: 200, promptTokens: 1, completionTokens: 1, totalTokens: 2, cost: 1,
+      startedAt: new Date().toISOString(), durationMs: 1, dataPlaneId: 'dp-test',
+    });
+    for (let round = 0; round < 4; round++) {
+      const id = (await services.keys.create(SYSTEM_ACTOR, { alias: `racing-${round}`, maxBudget: 1_000, budgetDuration: '1h' })).key.id;
+      // The last period (spend 50) ended a moment ago; requests of the new one arrive in 30 batches as the reset runs.
+      await sql(`update "virtual_key" set "spend" = 50, "budget_reset_at" = now() - interval '1 second' where "id" = ?`, [id]);
+      const batches = Array.from({ length: 30 }, (_, i) => new Promise((resolve) => setTimeout(resolve, i * 3)).then(() => services.usage.ingest([event(id)])));
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      await runOnce(budgetReset(services.writer, 1));
+      await Promise.all(batches);
+      const [ledger] = (await sql(`select count(*)::int as "n" from "spend_log" where "key_id" = ?`, [id])) as Array<{ n: number }>;
+      expect(ledger!.n).toBe(30);
+      expect((await key(id)).spend, `round ${round}`).toBe(30);
+    }
   });
 });
 

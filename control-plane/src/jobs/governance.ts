@@ -69,6 +69,14 @@ const resetTierPeriods = (mine: string) => `
    returning t."id"`;
 
 /**
+ * Locks the subjects of `table` that a reset will touch, before the reset reads the ledger. An ingest that has
+ * already added to one of them holds its row until it commits; the UPDATE would wait for it too, but then recompute
+ * the spend from a ledger read before that ingest committed (READ COMMITTED takes the statement's snapshot when it
+ * starts), dropping what the ingest added. Locked first, the UPDATE starts after every such ingest has committed.
+ */
+const lockDue = (table: string) => `select t."id" from "${table}" t where ${DUE_SQL} order by t."id" for update`;
+
+/**
  * Budget periods: every subject whose period ended gets its spend set back (to what the ledger already holds of the
  * new period: usually nothing) and its next reset time, in one statement per table (two for end users: their own
  * periods, and their budget tier's). Each reset subject is recorded as a config change, so data planes get its new
@@ -81,6 +89,8 @@ export function budgetReset(writer: AdminWriter, intervalMs = MINUTE): Job {
     async run({ logger }) {
       for (const [table, entity, mine] of BUDGETED) {
         const ids = await writer.run(SYSTEM_ACTOR, async ({ em, record, audit }) => {
+          const due = await em.execute<Array<{ id: string }>>(lockDue(table));
+          if (due.length === 0) return [];
           const rows = await em.execute<Array<{ id: string }>>(resetOwnPeriods(table, mine));
           if (table === 'end_user') rows.push(...(await em.execute<Array<{ id: string }>>(resetTierPeriods(mine))));
           if (rows.length === 0) return [];
