@@ -248,3 +248,72 @@ describe('management and read-only keys', () => {
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { ownerId: [expect.any(String)] } });
   });
 });
+
+describe('a GraphQL WebSocket already open', () => {
+  /** Checks open connections again every 100 ms; `cp` every 30 s (operations are checked one by one there). */
+  let live: TestControlPlane;
+  beforeAll(async () => {
+    live = await startTestControlPlane({ databaseUrl: db.url, jobs: false, graphqlWsRecheckMs: 100 });
+  });
+  afterAll(() => live?.close());
+
+  /** Alice, admin of a team of her own with Bob's key in it, signed in. */
+  async function teamAdmin(on: TestControlPlane, name: string) {
+    const team = (await on.admin<{ createTeam: { id: string } }>('mutation($o: ID!) { createTeam(input: { name: $n, organizationId: $o }) { id } }'.replace('$n', JSON.stringify(name)), { o: orgA })).createTeam.id;
+    const user = async (email: string) =>
+      (await on.admin<{ createUser: { id: string } }>('mutation($i: CreateUserInput!) { createUser(input: $i) { id } }', { i: { email, role: 'internal_user', organizationId: orgA, password: PASSWORD } })).createUser.id;
+    const alice = await user(`alice@${name}.example`);
+    const bob = await user(`bob@${name}.example`);
+    const member = (u: string, role?: string) => on.admin('mutation($t: ID!, $u: ID!, $r: String) { setTeamMember(input: { teamId: $t, userId: $u, role: $r }) { role } }', { t: team, u, r: role ?? null });
+    await member(alice, 'admin');
+    await member(bob);
+    const bobKey = (await on.admin<{ createKey: { virtualKey: { id: string } } }>('mutation($i: CreateKeyInput!) { createKey(input: $i) { virtualKey { id } } }', { i: { alias: `${name}-bob`, ownerId: bob, teamId: team, maxBudget: 1 } })).createKey.virtualKey.id;
+    const token = (await on.gql<{ login: { token: string } }>('mutation($i: LoginInput!) { login(input: $i) { token } }', { i: { email: `alice@${name}.example`, password: PASSWORD } })).data!.login.token;
+    return {
+      team,
+      token,
+      remove: () => on.admin('mutation($t: ID!, $u: ID!) { removeTeamMember(teamId: $t, userId: $u) }', { t: team, u: alice }),
+      block: () => on.admin('mutation($id: ID!) { updateUser(id: $id, input: { blocked: true }) { blocked } }', { id: alice }),
+      raise: (client: ReturnType<TestControlPlane['ws']>, budget: number) => subscribe<{ updateKey: { maxBudget: number } }>(client, `mutation { updateKey(id: "${bobKey}", input: { maxBudget: ${budget} }) { maxBudget } }`),
+    };
+  }
+
+  it('checks every operation: removed from a team, then blocked, the user loses it on that socket too', async () => {
+    const alice = await teamAdmin(cp, 'ws-ops');
+    const client = cp.ws(alice.token);
+    try {
+      // A subscription keeps the (lazy) client's one socket open for the operations below.
+      const holding = subscribe(client, `subscription { spendUpdated(teamId: "${alice.team}") { totalSpend } }`);
+      expect(await alice.raise(client, 5).next()).toEqual({ updateKey: { maxBudget: 5 } });
+      await alice.remove();
+      // Out of her reach now, so not even found, as over HTTP.
+      await expect(alice.raise(client, 1_000).next()).rejects.toThrow(/Key not found/);
+      await alice.block();
+      await expect(subscribe(client, '{ viewer { role } }').next()).rejects.toThrow(/UNAUTHENTICATED/);
+      // All on the socket that was open from the start.
+      expect(holding.errors).toEqual([]);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('closes running subscriptions when rights change (to subscribe again with them) or end', async () => {
+    const alice = await teamAdmin(live, 'ws-subs');
+    const spend = `subscription { spendUpdated(teamId: "${alice.team}") { totalSpend } }`;
+    const first = live.ws(alice.token);
+    const second = live.ws(alice.token);
+    try {
+      const watching = subscribe(first, spend);
+      expect(await subscribe(first, '{ viewer { role } }').next()).toEqual({ viewer: { role: 'internal_user' } });
+      await alice.remove();
+      expect(await watching.error()).toMatchObject({ code: 1012 });
+      const still = subscribe(second, spend);
+      expect(await subscribe(second, '{ viewer { role } }').next()).toEqual({ viewer: { role: 'internal_user' } });
+      await alice.block();
+      expect(await still.error()).toMatchObject({ code: 4403 });
+    } finally {
+      await first.dispose();
+      await second.dispose();
+    }
+  });
+});

@@ -48,6 +48,8 @@ export interface ControlPlaneOptions {
   configListener?: Pick<PgListenerOptions, 'minBackoffMs' | 'maxBackoffMs'>;
   /** At most one live spend message per subscriber per this many milliseconds (TOLLGATE_SPEND_THROTTLE_MS; 1000). */
   spendThrottleMs?: number;
+  /** How often open GraphQL WebSocket connections' credentials are checked again (30 s; tests shorten it). */
+  graphqlWsRecheckMs?: number;
   /** Reconnect backoff of the LISTEN connection that hears the spend ingested through every replica. */
   spendListener?: Pick<PgListenerOptions, 'minBackoffMs' | 'maxBackoffMs'>;
   /** How long `checkModelHealth` waits for data planes (tests shorten it). */
@@ -178,7 +180,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     cleanups.push(() => closeHttpServer(httpServer, options.shutdownGraceMs ?? 5000));
     // Runs before the HTTP server closes: a checkModelHealth still waiting ends at once instead of using up the grace.
     cleanups.push(() => services.modelHealth.close());
-    const ws = attachGraphQLWs({ httpServer, schema, authenticator, services, logger });
+    const ws = attachGraphQLWs({ httpServer, schema, authenticator, services, logger, ...(options.graphqlWsRecheckMs !== undefined && { recheckMs: options.graphqlWsRecheckMs }) });
     cleanups.push(() => ws.close());
 
     const port = (httpServer.address() as AddressInfo).port;
