@@ -25,7 +25,10 @@ export interface TokenUsage {
   readonly cacheWriteTokens?: number | undefined;
   readonly cacheWrite1hTokens?: number | undefined;
   readonly reasoningTokens?: number | undefined;
-  /** Web searches a provider's server-side search tool made for the request (Anthropic's), billed per search. */
+  /**
+   * Web searches a provider's server-side search tool made for the request (Anthropic's searches, Gemini's grounding
+   * queries), billed per search or per request that searched (the pricing table says which).
+   */
   readonly webSearches?: number | undefined;
   /** The processing tier the provider says it served the request at (OpenAI's `service_tier`), which it bills apart. */
   readonly serviceTier?: string | undefined;

@@ -14,7 +14,10 @@ export interface FinalUsage {
    */
   readonly cacheWrite1hTokens?: number;
   readonly reasoningTokens: number;
-  /** Web searches the provider's server-side search tool made (Anthropic's `web_search`), billed per search. */
+  /**
+   * Web searches the provider's server-side search tool made (Anthropic's, OpenAI's, Gemini's grounding queries), billed
+   * at the table's search fees.
+   */
   readonly webSearches?: number;
   /** The processing tier the provider served the request at (OpenAI's `service_tier`), where it said. */
   readonly serviceTier?: string;

@@ -13,6 +13,7 @@ const flat = (over: Partial<Price> = {}): Price => ({
   perRequest: '0',
   perImage: '0',
   perWebSearch: '0',
+  perGroundedPrompt: '0',
   tiers: [],
   serviceTiers: {},
   ...over,
@@ -54,9 +55,26 @@ describe('computeCost', () => {
     const price = flat({ input: '3', output: '15', perWebSearch: '0.01' });
     // 1,000 × 3 + 200 × 15 = 6,000 per million = 0.006, + 3 searches × 0.01.
     expect(computeCost(price, { inputTokens: 1_000, outputTokens: 200, webSearches: 3 }).usd).toBe('0.036000000000');
-    // Claude's list entries carry Anthropic's $10 per 1,000 searches.
+    // Claude's list entries carry Anthropic's $10 per 1,000 searches, OpenAI's its $10 per 1,000 web search calls,
+    // Gemini 3's Google's $14 per 1,000 grounding queries.
     expect(effectivePrice(deployment({ provider: 'anthropic', providerModel: 'claude-sonnet-4-5', inputCostPerMillion: 3, outputCostPerMillion: 15 })).perWebSearch).toBe('0.01');
-    expect(effectivePrice(deployment({ provider: 'openai', providerModel: 'gpt-4o', inputCostPerMillion: 2.5, outputCostPerMillion: 10 })).perWebSearch).toBe('0');
+    expect(effectivePrice(deployment({ provider: 'openai', providerModel: 'gpt-4o', inputCostPerMillion: 2.5, outputCostPerMillion: 10 })).perWebSearch).toBe('0.01');
+    expect(effectivePrice(deployment({ provider: 'gemini', providerModel: 'gemini-3-flash-preview', inputCostPerMillion: 0.5, outputCostPerMillion: 3 }))).toMatchObject({ perWebSearch: '0.014', perGroundedPrompt: '0' });
+  });
+
+  it('should bill a grounded prompt once, however many searches it ran, and nothing for a prompt that did not search', () => {
+    const price = flat({ input: '0.3', output: '2.5', perGroundedPrompt: '0.035' });
+    // 1,000 × 0.3 + 200 × 2.5 = 800 per million = 0.0008, + one grounded prompt.
+    expect(computeCost(price, { inputTokens: 1_000, outputTokens: 200, webSearches: 3 }).usd).toBe('0.035800000000');
+    expect(computeCost(price, { inputTokens: 1_000, outputTokens: 200, webSearches: 1 }).usd).toBe('0.035800000000');
+    expect(computeCost(price, { inputTokens: 1_000, outputTokens: 200, webSearches: 0 }).usd).toBe('0.000800000000');
+    expect(computeCost(price, { inputTokens: 1_000, outputTokens: 200 }).usd).toBe('0.000800000000');
+    // Gemini 2.5's list entries bill Google's $35 per 1,000 grounded prompts, and no fee per query.
+    expect(effectivePrice(deployment({ provider: 'gemini', providerModel: 'gemini-2.5-flash', inputCostPerMillion: 0.3, outputCostPerMillion: 2.5 }))).toMatchObject({ perWebSearch: '0', perGroundedPrompt: '0.035' });
+  });
+
+  it("should leave search fees to the provider's own deployments: Azure's web search is Microsoft's, priced by Microsoft", () => {
+    expect(effectivePrice(deployment({ provider: 'azure', providerModel: 'gpt-4o', inputCostPerMillion: 2.5, outputCostPerMillion: 10 }))).toMatchObject({ cachedInput: '1.25', perWebSearch: '0' });
   });
 
   it('should never bill more 1-hour writes than writes', () => {
@@ -186,6 +204,7 @@ describe('effectivePrice', () => {
       perRequest: '0',
       perImage: '0',
       perWebSearch: '0.01',
+      perGroundedPrompt: '0',
       tiers: [{ aboveInputTokens: 200_000, input: '6', output: '22.5', cachedInput: '0.6', cacheWrite: '7.5', cacheWrite1h: '12' }],
       serviceTiers: {},
     });
@@ -206,7 +225,7 @@ describe('effectivePrice', () => {
       }),
     );
     // Its own cache-write price is the price of every write: a deployment cannot price 1-hour writes apart.
-    expect(price).toEqual({ input: '2.4', output: '12', cachedInput: '0.24', cacheWrite: '3', cacheWrite1h: '3', reasoning: '12.5', perRequest: '0.001', perImage: '0.0000001', perWebSearch: '0.01', tiers: [], serviceTiers: {} });
+    expect(price).toEqual({ input: '2.4', output: '12', cachedInput: '0.24', cacheWrite: '3', cacheWrite1h: '3', reasoning: '12.5', perRequest: '0.001', perImage: '0.0000001', perWebSearch: '0.01', perGroundedPrompt: '0', tiers: [], serviceTiers: {} });
   });
 
   it('should keep the table\'s 1-hour write price while the deployment\'s cache-write price is the table\'s', () => {
@@ -224,7 +243,7 @@ describe('effectivePrice', () => {
 
   it('should fall back to input for cache prices, output for reasoning and 0 per request when neither deployment nor table knows', () => {
     const price = effectivePrice(deployment({ provider: 'openai_compatible', providerModel: 'qwen3', inputCostPerMillion: 0.075, outputCostPerMillion: 0.3 }));
-    expect(price).toEqual({ input: '0.075', output: '0.3', cachedInput: '0.075', cacheWrite: '0.075', cacheWrite1h: '0.075', reasoning: '0.3', perRequest: '0', perImage: '0', perWebSearch: '0', tiers: [], serviceTiers: {} });
+    expect(price).toEqual({ input: '0.075', output: '0.3', cachedInput: '0.075', cacheWrite: '0.075', cacheWrite1h: '0.075', reasoning: '0.3', perRequest: '0', perImage: '0', perWebSearch: '0', perGroundedPrompt: '0', tiers: [], serviceTiers: {} });
   });
 
   it('should keep a price typed as a float exactly as it was written', () => {

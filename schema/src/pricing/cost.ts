@@ -17,8 +17,13 @@ export interface Price {
   readonly reasoning: string;
   readonly perRequest: string;
   readonly perImage: string;
-  /** USD per web search a provider's server-side search tool makes (Anthropic's `web_search`: $10 per 1,000). */
+  /**
+   * USD per web search a provider's server-side search tool makes (Anthropic's `web_search` and OpenAI's: $10 per
+   * 1,000; Gemini 3's grounding with Google Search: $14 per 1,000 queries).
+   */
   readonly perWebSearch: string;
+  /** USD per request whose server-side search searched at all, however often (Gemini 2.5's grounding: $35 per 1,000). */
+  readonly perGroundedPrompt: string;
   /** Prices for requests above an input size (lowest threshold first); empty for a flat price. */
   readonly tiers: readonly PriceTier[];
   /** Prices of a request the provider served at another processing tier (OpenAI's flex, priority); empty: none. */
@@ -38,7 +43,7 @@ export interface CostUsage {
   readonly reasoningTokens?: number;
   /** Input images, for per-image prices. */
   readonly images?: number;
-  /** Searches a provider's server-side web search tool made, for the per-search price. */
+  /** Searches a provider's server-side web search tool made, for the per-search (and per-grounded-prompt) price. */
   readonly webSearches?: number;
   /**
    * The processing tier the provider says it served the request at (OpenAI's `service_tier`: `default`, `flex`,
@@ -69,6 +74,7 @@ export const USD_DECIMALS = 12;
  * | 1-hour cache write          | the cache-write price                      |
  * | reasoning                   | the output price (how every provider bills)|
  * | per request, per image      | 0                                          |
+ * | per search, grounded prompt | 0 (set by the table only, see below)       |
  *
  * Input and output prices are required on every deployment, so they are always the deployment's. The table's
  * long-context tiers (Gemini 2.5 Pro, Claude Sonnet 4/4.5 above 200K input tokens) and its service-tier prices
@@ -76,6 +82,9 @@ export const USD_DECIMALS = 12;
  * a deployment with prices of its own (a discount, a reseller) is billed at its own flat prices. Likewise the table's 1-hour cache-write price applies only
  * while the deployment's cache-write price is the table's (unset, or set to the same amount): a deployment cannot
  * price the two writes apart, so its own cache-write price is the price of every cache write.
+ *
+ * Search fees are the table's, and only for a deployment of the entry's own provider: an Azure deployment bills
+ * OpenAI's token prices, but its web search runs on Microsoft's Grounding with Bing, priced by Microsoft.
  */
 export function effectivePrice(model: ModelConfig): Price {
   const entry = tablePrice(model.provider, model.providerModel);
@@ -85,6 +94,7 @@ export function effectivePrice(model: ModelConfig): Price {
   const listPriced = entry !== undefined && sameAmount(input, entry.input) && sameAmount(output, entry.output);
   const cacheWrite = own(model.cacheWriteCostPerMillion) ?? entry?.cacheWrite ?? input;
   const listWrite = entry?.cacheWrite !== undefined && sameAmount(cacheWrite, entry.cacheWrite);
+  const fees = entry?.provider === model.provider ? entry : undefined;
   return {
     input,
     output,
@@ -94,7 +104,8 @@ export function effectivePrice(model: ModelConfig): Price {
     reasoning: own(model.reasoningCostPerMillion) ?? entry?.reasoning ?? output,
     perRequest: own(model.costPerRequest) ?? entry?.perRequest ?? '0',
     perImage: own(model.costPerImage) ?? entry?.perImage ?? '0',
-    perWebSearch: entry?.perWebSearch ?? '0',
+    perWebSearch: fees?.perWebSearch ?? '0',
+    perGroundedPrompt: fees?.perGroundedPrompt ?? '0',
     tiers: listPriced ? (entry.tiers ?? []) : [],
     serviceTiers: listPriced ? (entry.serviceTiers ?? {}) : {},
   };
@@ -106,7 +117,7 @@ export function effectivePrice(model: ModelConfig): Price {
  *   (input − cacheRead − cacheWrite) × input + cacheRead × cachedInput
  *   + (cacheWrite − cacheWrite1h) × cacheWrite + cacheWrite1h × cacheWrite1h
  *   + (output − reasoning) × output + reasoning × reasoning + perRequest + images × perImage
- *   + webSearches × perWebSearch
+ *   + webSearches × perWebSearch + perGroundedPrompt (when webSearches > 0)
  *
  * at the tier the request's input tokens fall in, or at the prices of the processing tier the provider served it at
  * (OpenAI's priority and flex: long-context tiers aside, which those prices exclude). Computed in integers of 10^-18 USD, so it is exact for any price
@@ -122,6 +133,7 @@ export function computeCost(price: Price, usage: CostUsage): Cost {
   const reasoning = count(usage.reasoningTokens);
   const uncached = nonNegative(count(usage.inputTokens) - cacheRead - cacheWrite);
   const answer = nonNegative(count(usage.outputTokens) - reasoning);
+  const searches = count(usage.webSearches);
   const atto =
     uncached * rates.input +
     cacheRead * rates.cachedInput +
@@ -131,7 +143,8 @@ export function computeCost(price: Price, usage: CostUsage): Cost {
     reasoning * rates.reasoning +
     rates.perRequest +
     count(usage.images) * rates.perImage +
-    count(usage.webSearches) * rates.perWebSearch;
+    searches * rates.perWebSearch +
+    (searches > 0n ? rates.perGroundedPrompt : 0n);
   return { usd: formatUnits(atto, ATTO_DECIMALS, USD_DECIMALS), nanos: ceilDiv(atto, ATTO_PER_NANO) };
 }
 
@@ -171,6 +184,7 @@ interface Rates {
   readonly perRequest: bigint;
   readonly perImage: bigint;
   readonly perWebSearch: bigint;
+  readonly perGroundedPrompt: bigint;
 }
 
 interface Compiled {
@@ -208,6 +222,7 @@ function baseRates(p: Price): Rates {
     perRequest: toUnits(p.perRequest, ATTO_DECIMALS),
     perImage: toUnits(p.perImage, ATTO_DECIMALS),
     perWebSearch: toUnits(p.perWebSearch, ATTO_DECIMALS),
+    perGroundedPrompt: toUnits(p.perGroundedPrompt, ATTO_DECIMALS),
   };
 }
 
@@ -230,6 +245,7 @@ function tierRates(tier: TokenPrices, base: Rates): Rates {
     perRequest: base.perRequest,
     perImage: base.perImage,
     perWebSearch: base.perWebSearch,
+    perGroundedPrompt: base.perGroundedPrompt,
   };
 }
 
@@ -252,6 +268,7 @@ function dearest(a: Rates, b: Rates): Rates {
     perRequest: max(a.perRequest, b.perRequest),
     perImage: max(a.perImage, b.perImage),
     perWebSearch: max(a.perWebSearch, b.perWebSearch),
+    perGroundedPrompt: max(a.perGroundedPrompt, b.perGroundedPrompt),
   };
 }
 

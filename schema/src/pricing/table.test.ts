@@ -81,6 +81,8 @@ describe('PRICING_TABLE', () => {
     e.reasoning,
     e.perRequest,
     e.perImage,
+    e.perWebSearch,
+    e.perGroundedPrompt,
     ...(e.tiers ?? []).flatMap((t) => [t.input, t.output, t.cachedInput, t.cacheWrite, t.cacheWrite1h]),
     ...Object.values(e.serviceTiers ?? {}).flatMap((t) => [t.input, t.output, t.cachedInput, t.cacheWrite, t.cacheWrite1h, t.reasoning]),
   ]).filter((p) => p !== undefined);
@@ -134,6 +136,22 @@ describe('PRICING_TABLE', () => {
       'gpt-4.1': { input: '3.5', output: '14', cachedInput: '0.875' },
     });
     for (const e of PRICING_TABLE.filter((e) => e.provider !== 'openai')) expect(e.serviceTiers).toBeUndefined();
+  });
+
+  it('should bill search tools as their providers do: OpenAI per web search call, Gemini 3 per query, Gemini 2.x per grounded prompt', () => {
+    for (const e of PRICING_TABLE.filter((e) => e.provider === 'openai')) expect({ model: e.model, perWebSearch: e.perWebSearch, perGroundedPrompt: e.perGroundedPrompt }).toEqual({ model: e.model, perWebSearch: '0.01' });
+    const gemini = Object.fromEntries(PRICING_TABLE.filter((e) => e.provider === 'gemini').map((e) => [e.model, { perWebSearch: e.perWebSearch, perGroundedPrompt: e.perGroundedPrompt }]));
+    expect(gemini).toEqual({
+      'gemini-3-pro-preview': { perWebSearch: '0.014' },
+      'gemini-3-flash-preview': { perWebSearch: '0.014' },
+      'gemini-2.5-pro': { perGroundedPrompt: '0.035' },
+      'gemini-2.5-flash': { perGroundedPrompt: '0.035' },
+      'gemini-2.5-flash-lite': { perGroundedPrompt: '0.035' },
+      'gemini-2.0-flash': { perGroundedPrompt: '0.035' },
+    });
+    // Google's free grounding allowance is the project's, which the gateway cannot see: the notes say it is not subtracted.
+    for (const e of PRICING_TABLE.filter((e) => e.provider === 'gemini')) expect(e.note).toContain('free daily or monthly allowance is not subtracted');
+    for (const e of PRICING_TABLE.filter((e) => e.provider === 'bedrock')) expect([e.perWebSearch, e.perGroundedPrompt]).toEqual([undefined, undefined]);
   });
 
   it('should only have tiers that cost more than the base price', () => {

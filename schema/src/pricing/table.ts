@@ -18,6 +18,9 @@ import { formatUnits, toUnits } from './decimal.js';
  *   (https://openai.com/api-priority-processing/, read 2026-11-26; models it does not list are billed at their
  *   standard prices when served at priority), `flex` at Batch rates, half the standard prices, as OpenAI's Flex guide
  *   says (https://developers.openai.com/api/docs/guides/flex-processing). Batch itself is not modelled.
+ * - `perWebSearch` and `perGroundedPrompt` are fees of a provider's server-side search tool (Anthropic's and OpenAI's
+ *   web search, Gemini's grounding with Google Search), on top of tokens, at the list price: a provider's free
+ *   allowance of them is not subtracted (see `GROUNDING_FREE_TIER`). They apply only to the provider's own deployments.
  * - `tiers`: higher prices for a whole request whose input (cache reads and writes included) exceeds a size, where
  *   modelled. Where a provider has such a tier that is not modelled, the note says so and the base tier applies.
  * - `verified`: `official` when the price was read on the provider's own page, `secondary` when the provider's
@@ -61,6 +64,8 @@ export interface TableEntry extends TokenPrices {
   readonly perImage?: string;
   /** USD per search of the provider's server-side web search tool, on top of tokens. */
   readonly perWebSearch?: string;
+  /** USD per request whose server-side search searched at all, however many queries it ran, on top of tokens. */
+  readonly perGroundedPrompt?: string;
   readonly tiers?: readonly PriceTier[];
   /** Prices of a request served at another processing tier (the base prices are the standard tier's). */
   readonly serviceTiers?: Readonly<Partial<Record<ServiceTier, TokenPrices>>>;
@@ -76,8 +81,19 @@ const CHECKED_5 = '2026-11-26';
 const CHECKED_AUDIT = '2026-11-26';
 
 /**
+ * The built-in web search tool of OpenAI's Responses API: $10 per 1,000 calls of `web_search` for every model (the
+ * pricing page's "Built-in tools", read 2026-11-26 in transcriptions of https://developers.openai.com/api/docs/pricing
+ * that agree), counted from the response's `web_search_call` items that searched. The search content tokens are
+ * billed at the model's input price and are part of the reported `input_tokens`. Not modelled: the legacy
+ * `web_search_preview` tool costs $25 per 1,000 calls on non-reasoning models (GPT-4o, GPT-4.1: billed here at $10),
+ * and on gpt-4o-mini and gpt-4.1-mini `web_search` bills a fixed 8,000 input tokens per call, which the reported
+ * usage may not include.
+ */
+const OPENAI_WEB_SEARCH = '0.01';
+
+/**
  * An OpenAI model: its standard prices, its Flex prices (Batch rates: half of every standard price) and, where OpenAI's
- * priority-processing page lists the model, its priority prices.
+ * priority-processing page lists the model, its priority prices; its web search calls at OpenAI's per-call price.
  */
 const openai = (
   model: string,
@@ -89,6 +105,7 @@ const openai = (
   provider: 'openai',
   model,
   ...prices,
+  perWebSearch: OPENAI_WEB_SEARCH,
   serviceTiers: { flex: half(prices), ...(extra.priority !== undefined && { priority: extra.priority }) },
   source: 'https://developers.openai.com/api/docs/pricing',
   asOf: extra.asOf ?? CHECKED,
@@ -120,6 +137,23 @@ const anthropic = (model: string, prices: TokenPrices, extra: Partial<TableEntry
   ...extra,
 });
 
+/**
+ * Grounding with Google Search, on top of tokens (https://ai.google.dev/gemini-api/docs/pricing and the "Pricing" of
+ * https://ai.google.dev/gemini-api/docs/google-search, read 2026-11-26 in transcriptions and Google's forum answers
+ * that agree): Gemini 3 models bill each search query the model ran ($14 per 1,000; empty queries are not billed),
+ * Gemini 2.5 and 2.0 each grounded prompt ($35 per 1,000), however many queries it ran. Counted from the response's
+ * `groundingMetadata.webSearchQueries`. Grounding with Google Maps ($25 per 1,000 grounded prompts on Gemini 2.5) is
+ * not modelled.
+ */
+const GEMINI_3_SEARCH: Partial<TableEntry> = { perWebSearch: '0.014' };
+const GEMINI_2_GROUNDING: Partial<TableEntry> = { perGroundedPrompt: '0.035' };
+/**
+ * Google grants a free allowance of grounded prompts per Google Cloud project (Gemini 3: 5,000 a month shared by the
+ * Gemini 3 models; Gemini 2.5: 1,500 a day), drawn on by every key and client of the project: the gateway cannot know
+ * what is left of it, so it bills every query or prompt at the list price, an upper bound of the invoice.
+ */
+const GROUNDING_FREE_TIER = 'Grounding is billed at the list price: the free daily or monthly allowance is not subtracted.';
+
 const gemini = (model: string, prices: TokenPrices, extra: Partial<TableEntry> = {}): TableEntry => ({
   provider: 'gemini',
   model,
@@ -128,6 +162,7 @@ const gemini = (model: string, prices: TokenPrices, extra: Partial<TableEntry> =
   asOf: CHECKED,
   verified: 'secondary',
   ...extra,
+  note: extra.note === undefined ? GROUNDING_FREE_TIER : `${extra.note} ${GROUNDING_FREE_TIER}`,
 });
 
 const BEDROCK_PAGE_NOTE =
@@ -251,22 +286,25 @@ export const PRICING_TABLE: readonly TableEntry[] = [
   // Google Gemini API (paid tier). Thinking is billed as output. Audio input costs more than text/image/video on
   // the Flash models (1.00 and 0.30); usage does not say which modality input tokens were, so text prices apply.
   gemini('gemini-2.5-pro', { input: '1.25', output: '10', cachedInput: '0.125' }, {
+    ...GEMINI_2_GROUNDING,
     tiers: [{ aboveInputTokens: 200_000, input: '2.5', output: '15', cachedInput: '0.25' }],
     note: 'Prompts above 200K tokens are billed at the second tier for the whole request.',
   }),
   gemini('gemini-3-pro-preview', { input: '2', output: '12', cachedInput: '0.2' }, {
+    ...GEMINI_3_SEARCH,
     tiers: [{ aboveInputTokens: 200_000, input: '4', output: '18', cachedInput: '0.4' }],
     asOf: CHECKED_AUDIT,
     verified: 'unverified',
     note: "Input and output, both tiers (200K and below: 2 / 12; above, for the whole request: 4 / 18), from several transcriptions that agree; the cache prices (0.20, 0.40 above 200K) from one third-party catalogue. Shut down on the Gemini API on 2026-03-09 (Google's deprecations page; replacement gemini-3.1-pro-preview); kept for deployments that still name it.",
   }),
   gemini('gemini-3-flash-preview', { input: '0.5', output: '3', cachedInput: '0.05' }, {
+    ...GEMINI_3_SEARCH,
     asOf: CHECKED_AUDIT,
     note: 'Text, image and video input; audio input costs 1.00.',
   }),
-  gemini('gemini-2.5-flash', { input: '0.3', output: '2.5', cachedInput: '0.03' }),
-  gemini('gemini-2.5-flash-lite', { input: '0.1', output: '0.4', cachedInput: '0.01' }),
-  gemini('gemini-2.0-flash', { input: '0.1', output: '0.4', cachedInput: '0.025' }, { note: 'Deprecated; announced to retire on 2026-06-01.' }),
+  gemini('gemini-2.5-flash', { input: '0.3', output: '2.5', cachedInput: '0.03' }, GEMINI_2_GROUNDING),
+  gemini('gemini-2.5-flash-lite', { input: '0.1', output: '0.4', cachedInput: '0.01' }, GEMINI_2_GROUNDING),
+  gemini('gemini-2.0-flash', { input: '0.1', output: '0.4', cachedInput: '0.025' }, { ...GEMINI_2_GROUNDING, note: 'Deprecated; announced to retire on 2026-06-01.' }),
 
   // Amazon Bedrock, on-demand, us-east-1. Keys are Bedrock model ids without version and date suffixes.
   bedrock('anthropic.claude-fable-5', FABLE_5, 'secondary', CLAUDE_ON_BEDROCK),

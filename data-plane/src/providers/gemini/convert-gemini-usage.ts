@@ -11,15 +11,19 @@ import type { GeminiUsageMetadata } from './response-schema.js';
  * - Gemini's JSON is proto3 JSON, which omits fields whose value is zero: inside a `usageMetadata` an absent count
  *   is 0 (no cached tokens, no thoughts, or no output because it was blocked). Without any `usageMetadata` nothing is
  *   known and everything stays undefined.
+ * - `webSearches` are the Google Search queries grounding ran (`WebSearchQueries`, read from the candidates, not
+ *   from `usageMetadata`), billed per query or per grounded prompt; none: left out.
  * @see https://ai.google.dev/api/generate-content#UsageMetadata
  */
-export function convertGeminiUsage(usage: GeminiUsageMetadata | undefined): TokenUsage {
-  if (!usage) return { inputTokens: undefined, outputTokens: undefined };
+export function convertGeminiUsage(usage: GeminiUsageMetadata | undefined, webSearches = 0): TokenUsage {
+  const searches = webSearches > 0 ? { webSearches } : {};
+  if (!usage) return { inputTokens: undefined, outputTokens: undefined, ...searches };
   const thoughts = usage.thoughtsTokenCount ?? 0;
   return {
     inputTokens: (usage.promptTokenCount ?? 0) + (usage.toolUsePromptTokenCount ?? 0),
     outputTokens: (usage.candidatesTokenCount ?? 0) + thoughts,
     cacheReadTokens: usage.cachedContentTokenCount ?? 0,
     reasoningTokens: thoughts,
+    ...searches,
   };
 }

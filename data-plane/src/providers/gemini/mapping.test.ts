@@ -54,6 +54,12 @@ describe('convertGeminiUsage', () => {
   it('should leave everything unknown without usageMetadata', () => {
     expect(convertGeminiUsage(undefined)).toEqual({ inputTokens: undefined, outputTokens: undefined });
   });
+
+  it('should carry the Google Search queries grounding ran as web searches, with or without usageMetadata, and none when it ran none', () => {
+    expect(convertGeminiUsage({ promptTokenCount: 9, totalTokenCount: 9 }, 2)).toEqual({ inputTokens: 9, outputTokens: 0, cacheReadTokens: 0, reasoningTokens: 0, webSearches: 2 });
+    expect(convertGeminiUsage(undefined, 1)).toEqual({ inputTokens: undefined, outputTokens: undefined, webSearches: 1 });
+    expect(convertGeminiUsage({ promptTokenCount: 9, totalTokenCount: 9 }, 0)).not.toHaveProperty('webSearches');
+  });
 });
 
 describe('geminiHttpError', () => {

@@ -5,6 +5,7 @@ import { geminiContentPolicyError, geminiFunctionCallingError, geminiMalformedRe
 import { isContentFilterFinish, isFailedFunctionCallingFinish, mapGeminiFinishReason } from './map-gemini-finish-reason.js';
 import type { GeminiResponse, GeminiResponsePart, GeminiUsageMetadata } from './response-schema.js';
 import { mintToolCallId, toolCallIdSuffix } from './tool-call-ids.js';
+import { WebSearchQueries } from './web-search-queries.js';
 
 /**
  * Turns Gemini `GenerateContentResponse`s into canonical events: every record of a stream in turn, or the one
@@ -14,7 +15,8 @@ import { mintToolCallId, toolCallIdSuffix } from './tool-call-ids.js';
  *   tool-call-start, one tool-call-delta with all the arguments as JSON, tool-call-end. A part's thought signature
  *   becomes a reasoning-signature event BEFORE the part's own events (after them for a thought part), which is where
  *   the request translator puts it back.
- * - Usage: Gemini repeats `usageMetadata` on stream records with running totals; the last one seen is reported.
+ * - Usage: Gemini repeats `usageMetadata` on stream records with running totals; the last one seen is reported, with
+ *   the Google Search queries grounding ran, from every record's candidates (`WebSearchQueries`).
  * - The finish (reason and usage) is emitted at the end of the response, after the last record: Gemini's last
  *   record carries both the finish reason and the final usage.
  * - Safety: a blocked prompt (`promptFeedback.blockReason`) or a filtered finish before any output is a
@@ -39,6 +41,7 @@ export class GeminiResponseMapper {
   private responseId: string | undefined;
   private modelVersion: string | undefined;
   private usage: GeminiUsageMetadata | undefined;
+  private readonly searches = new WebSearchQueries();
   private finishReason: string | undefined;
   private toolCalls = 0;
   private idSuffix: string | undefined;
@@ -50,6 +53,7 @@ export class GeminiResponseMapper {
     this.responseId ??= response.responseId;
     this.modelVersion ??= response.modelVersion;
     if (response.usageMetadata) this.usage = response.usageMetadata;
+    this.searches.add(response);
 
     const blockReason = response.promptFeedback?.blockReason;
     if (blockReason) {
@@ -125,7 +129,7 @@ export class GeminiResponseMapper {
 
   /** An error caused by the response itself, after the usage Gemini reported for it. */
   private failed(error: ProviderError): StreamEvent[] {
-    const usage: StreamEvent[] = this.usage ? [{ type: 'usage', usage: convertGeminiUsage(this.usage) }] : [];
+    const usage: StreamEvent[] = this.usage ? [{ type: 'usage', usage: convertGeminiUsage(this.usage, this.searches.count) }] : [];
     return [...usage, { type: 'error', error }];
   }
 
@@ -133,7 +137,7 @@ export class GeminiResponseMapper {
     return {
       type: 'finish',
       finishReason: { unified: mapGeminiFinishReason(raw, this.toolCalls > 0), raw },
-      usage: convertGeminiUsage(this.usage),
+      usage: convertGeminiUsage(this.usage, this.searches.count),
     };
   }
 

@@ -26,6 +26,11 @@ export const GeminiCandidate = z.looseObject({
   finishReason: z.string().optional(),
   finishMessage: z.string().optional(),
   index: z.number().optional(),
+  /** Grounding with Google Search: the queries it ran, which Google bills. Read for billing only, so never an error. */
+  groundingMetadata: z
+    .looseObject({ webSearchQueries: z.array(z.string()).optional() })
+    .optional()
+    .catch(undefined),
 });
 
 export const GeminiUsageMetadata = z.looseObject({

@@ -32,7 +32,7 @@ export interface ReportedUsage {
   /** The part of `cacheWriteTokens` written with a 1-hour lifetime (Anthropic), billed at its own price. */
   readonly cacheWrite1hTokens?: number;
   readonly reasoningTokens: number | undefined;
-  /** Web searches the provider's server-side search tool made (Anthropic's), billed per search. */
+  /** Web searches the provider's server-side search tool made (Anthropic's, OpenAI's built-in one), billed per search. */
   readonly webSearches?: number;
   /** The processing tier the provider says it served the request at (OpenAI's `service_tier`), billed apart. */
   readonly serviceTier?: string;

@@ -42,6 +42,8 @@ const responseObject = (status: string, output: unknown[], usage: unknown) => ({
   metadata: {},
 });
 const MESSAGE = { id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', annotations: [], text: 'abc' }] };
+/** A call of the built-in web search tool, as a response's output item; `web_search_preview` reported no action. */
+const WEB_SEARCH = (id: string, action?: Record<string, unknown>) => ({ id, type: 'web_search_call', status: 'completed', ...(action !== undefined && { action }) });
 
 /** A whole stream: created, in_progress, a message streamed in three deltas, completed with usage. */
 function stream(): string[] {
@@ -188,6 +190,32 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     const streamed = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt-listed', input: 'hi', stream: true, service_tier: 'priority' });
     await streamed.text();
     expect(await usageEvent(streamed)).toMatchObject({ status: 'success', stream: true, cost: '0.000172500000' });
+  });
+
+  it('bills the built-in web search per call that searched (its web_search_call items), whole, streamed and failed', async () => {
+    // GPT-5.4: the tokens 86.25 per million (as above), + 2 searches × $0.01; opening a page is not a billed search.
+    const calls = [WEB_SEARCH('ws_1', { type: 'search', query: 'euro 2024 winner' }), WEB_SEARCH('ws_2', { type: 'open_page', url: 'https://uefa.com' }), WEB_SEARCH('ws_3')];
+    const searched = responseObject('completed', [...calls, MESSAGE], USAGE);
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(searched, null, 2));
+    };
+    const whole = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt-listed', input: 'who won?', tools: [{ type: 'web_search' }] });
+    await whole.text();
+    expect(await usageEvent(whole)).toMatchObject({ status: 'success', stream: false, promptTokens: 21, completionTokens: 3, cost: '0.020086250000' });
+
+    const events = stream();
+    events[events.length - 1] = event('response.completed', { response: searched });
+    handler = streamParts([events.join('')]);
+    const streamed = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt-listed', input: 'who won?', stream: true, tools: [{ type: 'web_search' }] });
+    await streamed.text();
+    expect(await usageEvent(streamed)).toMatchObject({ status: 'success', stream: true, cost: '0.020086250000' });
+
+    const failedResponse = { ...responseObject('failed', [calls[0]], USAGE), error: { code: 'server_error', message: 'the model failed' } };
+    handler = streamParts([...stream().slice(0, 5), event('response.failed', { response: failedResponse })]);
+    const failed = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt-listed', input: 'who won?', stream: true, tools: [{ type: 'web_search' }] });
+    await failed.text();
+    expect(await usageEvent(failed)).toMatchObject({ status: 'error', cost: '0.010086250000' });
   });
 
   it('streams every event byte for byte across awkward read boundaries and bills the usage of response.completed', async () => {
@@ -433,6 +461,16 @@ describe('responsesUsageOfJson', () => {
     expect(parse({ ...responseObject('completed', [MESSAGE], USAGE), service_tier: 'priority' }, 2)).toEqual({ ...reported, serviceTier: 'priority' });
     expect(parse({ ...responseObject('completed', [MESSAGE], USAGE), service_tier: 'default' })).toEqual(reported);
     expect(parse({ ...responseObject('completed', [MESSAGE], USAGE), service_tier: 'default', metadata: { service_tier: 'flex' } })).toEqual({ ...reported, serviceTier: 'default' });
+  });
+
+  it('counts the calls of the built-in web search tool that searched, not those that opened or read a page', () => {
+    const output = [WEB_SEARCH('ws_1', { type: 'search', query: 'a' }), WEB_SEARCH('ws_2', { type: 'open_page', url: 'https://x' }), WEB_SEARCH('ws_3', { type: 'find_in_page', pattern: 'b' }), WEB_SEARCH('ws_4'), MESSAGE];
+    expect(parse(responseObject('completed', output, USAGE))).toEqual({ ...reported, webSearches: 2 });
+    expect(parse({ ...responseObject('completed', output, USAGE), service_tier: 'flex' }, 2)).toEqual({ ...reported, serviceTier: 'flex', webSearches: 2 });
+    // The tool offered (the response's `tools` list it), or its name in the answer's text, is no call.
+    const quoted = { ...MESSAGE, content: [{ type: 'output_text', annotations: [], text: 'a "web_search_call" item' }] };
+    expect(parse(responseObject('completed', [quoted], USAGE))).toEqual(reported);
+    expect(parse(responseObject('completed', [WEB_SEARCH('ws_5', { type: 'open_page', url: 'https://x' })], USAGE))).toEqual(reported);
   });
 
   it('gives undefined for a body without usage, or not JSON at all', () => {

@@ -10,6 +10,7 @@ import { withServedTier } from '../forward/service-tier.js';
 import { items, record } from '../forward/output.js';
 import type { ForwardCall } from '../types.js';
 import type { ParsedResponsesRequest } from './request.js';
+import { withWebSearches } from './web-search-calls.js';
 
 /**
  * The native Responses pass-through: a Responses request for a deployment that speaks Responses itself (OpenAI)
@@ -23,7 +24,8 @@ import type { ParsedResponsesRequest } from './request.js';
  *
  * Accounting reads, by byte search, the event types (`event: <type>` lines) and parses only the terminal event:
  * usage is on the response object of `response.completed` (`response.incomplete` and `response.failed` carry one
- * too); an `error` event or `response.failed` is the upstream saying the response failed. A stream that ends
+ * too), and so are the calls of the built-in web search tool, billed per call (its `web_search_call` output items,
+ * `web-search-calls.ts`); an `error` event or `response.failed` is the upstream saying the response failed. A stream that ends
  * without a terminal event gets what the translated Responses surface sends on a failure (see
  * `stream-encoder.ts`): `response.failed`, then an `error` event, so the client's SDK raises.
  * @see https://platform.openai.com/docs/api-reference/responses-streaming
@@ -236,8 +238,10 @@ class ResponsesStreamScanner implements StreamScanner {
       this.reported = terminalUsage(data.subarray(start, end)) ?? this.reported;
     } else if (typeIs(data, typeStart, typeEnd, FAILED)) {
       this.done = true;
-      const event = eventJson<TerminalEvent>(data.subarray(start, end));
-      this.reported = withServedTier(reportedUsage(event?.response?.usage ?? undefined), data.subarray(start, end), () => event?.response?.service_tier) ?? this.reported;
+      const bytes = data.subarray(start, end);
+      const event = eventJson<TerminalEvent>(bytes);
+      const usage = withServedTier(reportedUsage(event?.response?.usage ?? undefined), bytes, () => event?.response?.service_tier);
+      this.reported = withWebSearches(usage, bytes, () => event?.response?.output) ?? this.reported;
       this.failure = event?.response?.error?.message ?? 'the response failed';
       this.failedAs ??= failedAs(event?.response?.error, this.failure);
     } else if (typeIs(data, typeStart, typeEnd, ERROR)) {
@@ -270,15 +274,34 @@ function sse(type: string, data: Record<string, unknown>): string {
   return `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-/** The usage on a terminal event's response object: the last `"usage":{…}` alone when it is plainly that. */
+/**
+ * The usage on a terminal event's response object: the last `"usage":{…}` alone when it is plainly that; the event is
+ * parsed (once) only when that is not enough, or its bytes mention a served tier or web search calls.
+ */
 function terminalUsage(event: Buffer): ReportedUsage | undefined {
-  const usage = reportedUsage(plainUsage(event) ?? eventJson<TerminalEvent>(event)?.response?.usage ?? undefined);
-  return withServedTier(usage, event, () => eventJson<TerminalEvent>(event)?.response?.service_tier);
+  const response = once(() => eventJson<TerminalEvent>(event)?.response);
+  const usage = reportedUsage(plainUsage(event) ?? response()?.usage ?? undefined);
+  return withWebSearches(withServedTier(usage, event, () => response()?.service_tier), event, () => response()?.output);
 }
 
-/** The `usage` of a whole Response object (non-streamed; see `answerUsage`), with the tier it was served at. */
+/** The `usage` of a whole Response object (non-streamed; see `answerUsage`), with the tier it was served at and its web searches. */
 export function responsesUsageOfJson(bytes: Buffer): ReportedUsage | undefined {
-  return withServedTier(reportedUsage(answerUsage<ResponsesUsageJson>(bytes, isPlainUsage)), bytes, () => eventJson<{ service_tier?: unknown }>(bytes)?.service_tier);
+  const answer = once(() => eventJson<{ service_tier?: unknown; output?: unknown }>(bytes));
+  const usage = withServedTier(reportedUsage(answerUsage<ResponsesUsageJson>(bytes, isPlainUsage)), bytes, () => answer()?.service_tier);
+  return withWebSearches(usage, bytes, () => answer()?.output);
+}
+
+/** `read`, called on first use only. */
+function once<T>(read: () => T): () => T {
+  let done = false;
+  let value: T | undefined;
+  return () => {
+    if (!done) {
+      value = read();
+      done = true;
+    }
+    return value as T;
+  };
 }
 
 function plainUsage(bytes: Buffer): ResponsesUsageJson | undefined {
