@@ -137,6 +137,26 @@ describe('budget alerts', () => {
     expect(second!.spend).toBeCloseTo(1, 9);
   });
 
+  it('should not file an alert under a period that ended before the reset job recounted it', async () => {
+    const keyId = await createKey({ alias: 'overdue', softBudget: 1, budgetDuration: '1h' });
+    // 0.9 of the last period, which ended 10 s ago; the reset job has not run yet.
+    await sql(`update "virtual_key" set "spend" = 0.9, "budget_reset_at" = now() - interval '10 seconds' where "id" = ?`, [keyId]);
+    // 0.2 of the new period: over the budget only added to the old period's spend.
+    await ingest([event(keyId, 0.2)]);
+    expect(await alertsFor(keyId)).toEqual([]);
+
+    const services = createServices({ orm: cp.orm, logger: silentLogger });
+    const runner = new JobRunner(cp.orm, silentLogger).register(budgetReset(services.writer, 1));
+    expect((await runner.runNow('budget-reset')).outcome).toBe('succeeded');
+    await runner.stop();
+    // The new period on its own: 0.2, then 1.1 with the next request, which alerts under the new period.
+    await ingest([event(keyId, 0.9)]);
+    const [alert, ...more] = await alertsFor(keyId);
+    expect(more).toEqual([]);
+    expect(Date.parse(alert!.period)).toBeGreaterThan(Date.now());
+    expect(alert!.spend).toBeCloseTo(1.1, 9);
+  });
+
   it('should alert again when a budget is raised and reached in the same period, and not for a budget the spend is below', async () => {
     const keyId = await createKey({ alias: 'raised', softBudget: 1 });
     await ingest([event(keyId, 1)]);

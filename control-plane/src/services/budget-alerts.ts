@@ -18,7 +18,7 @@ const UUID_IDS = (column: string) => `select n."${column}"::uuid from "batch" n 
  * between batches of several data planes and replicas, so each budget alerts once per period. The period is the
  * subject's reset time, which the budget-reset job moves on as it zeroes the spend: a new period can alert again.
  * The level, not the crossing, is what counts, so a budget lowered below the spend already made alerts with the
- * next batch. Keys' hard budgets include a temporary raise in force and end users fall back to their budget tier's
+ * next batch. A subject whose period ended but was not reset yet alerts only once it has been. Keys' hard budgets include a temporary raise in force and end users fall back to their budget tier's
  * budgets, as the data planes enforce them.
  */
 const RECORD_ALERTS = `
@@ -53,6 +53,9 @@ with "batch" as (select l."key_id", l."team_id", l."user_id", l."org_id", l."end
     from "subject" s
    cross join lateral (values ('soft_budget', s."soft_budget"), ('max_budget', s."max_budget")) as x("threshold", "budget")
    where x."budget" is not null and s."spend" >= x."budget"
+     -- A period that has ended but not been reset yet (the job runs every minute) holds the old period's spend and
+     -- the new one's: no alert is filed under it; the batch after the reset judges the new period on its own.
+     and (s."budget_reset_at" is null or s."budget_reset_at" > now())
 )
 insert into "budget_alert" ("threshold", "subject_kind", "subject_id", "subject_name", "org_id", "team_id", "owner_id",
                             "period", "budget", "spend")
