@@ -11,6 +11,7 @@ import { azureChatSurface, azureCompletionsSurface, azureDeploymentCall } from '
 import { openAiChatSurface } from './surfaces/openai-chat/index.js';
 import { anthropicMessagesSurface, countMessageTokens } from './surfaces/anthropic-messages/index.js';
 import { renderAnthropicError } from './surfaces/anthropic-messages/errors.js';
+import { openAiResponsesCompactSurface } from './surfaces/openai-responses/compact.js';
 import { openAiResponsesSurface } from './surfaces/openai-responses/index.js';
 import { openAiCompletionsSurface } from './surfaces/openai-completions/index.js';
 import { runEmbeddings } from './surfaces/openai-embeddings/index.js';
@@ -80,6 +81,9 @@ function ownRoutes(deps: PipelineDeps): Route[] {
     { method: 'any', pattern: '/messages/*', handler: anthropicNotFound },
     { method: 'post', pattern: '/v1/responses', handler: (ex, head) => runInference(deps, ex, head, openAiResponsesSurface) },
     { method: 'post', pattern: '/responses', handler: (ex, head) => runInference(deps, ex, head, openAiResponsesSurface) },
+    // Before the stored-response routes, which would take `compact` for a response id.
+    { method: 'post', pattern: '/v1/responses/compact', handler: (ex, head) => runInference(deps, ex, head, openAiResponsesCompactSurface) },
+    { method: 'post', pattern: '/responses/compact', handler: (ex, head) => runInference(deps, ex, head, openAiResponsesCompactSurface) },
     { method: 'get', pattern: '/v1/responses', handler: responsesSocket },
     { method: 'get', pattern: '/responses', handler: responsesSocket },
     // Retrieve, delete, cancel, input items of a stored response: sent to the deployment that stored it.

@@ -86,6 +86,9 @@ describe('request policy', () => {
     // Counting a Messages request's tokens belongs to the Messages API, and only to it.
     expect(() => checkRoute(['/v1/messages'], '/v1/messages/count_tokens')).not.toThrow();
     expect(() => checkRoute(['/v1/chat/completions'], '/v1/messages/count_tokens')).toThrow(expect.objectContaining({ code: 'route_not_allowed' }));
+    // Compacting a conversation belongs to the Responses API, which Codex calls it with.
+    expect(() => checkRoute(['/v1/responses'], '/v1/responses/compact')).not.toThrow();
+    expect(() => checkRoute(['/v1/chat/completions'], '/v1/responses/compact')).toThrow(expect.objectContaining({ code: 'route_not_allowed' }));
   });
 
   it('enforced parameters must be present, top level or dotted', () => {

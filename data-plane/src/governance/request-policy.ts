@@ -76,8 +76,9 @@ export function checkIp(ip: string, keyList: IpAllowList | null, gatewayList: Ip
 export function checkRoute(allowed: readonly string[], path: string): void {
   if (allowed.length === 0) return;
   const route = withoutV1(path);
-  // Counting a Messages request's tokens is part of the Messages API (Claude Code calls both): `/v1/messages` allows it.
-  const parent = route === '/messages/count_tokens' ? '/messages' : null;
+  // Counting a Messages request's tokens is part of the Messages API (Claude Code calls both): `/v1/messages` allows it;
+  // compacting a conversation is part of the Responses API (Codex calls both): `/v1/responses` allows it.
+  const parent = route === '/messages/count_tokens' ? '/messages' : route === '/responses/compact' ? '/responses' : null;
   for (const entry of allowed) {
     const rule = withoutV1(entry.trim());
     if (rule.endsWith('*') ? route.startsWith(rule.slice(0, -1)) : route === rule || parent === rule) return;

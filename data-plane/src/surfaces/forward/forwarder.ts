@@ -102,6 +102,8 @@ export interface Forwardable {
   upstreamBody(target: ProviderTarget, streamOptions: boolean): string;
   /** Headers of the client's that the provider should see too (Anthropic's `anthropic-beta`); the provider's win. */
   readonly clientHeaders?: Readonly<Record<string, string>>;
+  /** A path after the protocol's endpoint (Responses compaction: `/compact`), before its query string. */
+  readonly endpointSuffix?: string;
   /** Usage of a whole (non-streamed) answer; undefined when it reports none or is not JSON. */
   usageOfJson(body: Buffer): ReportedUsage | undefined;
   /** The id under which the upstream stored a whole answer (Responses, unless `store: false`). */
@@ -172,7 +174,8 @@ function forwardOnce(ex: Exchange, request: Forwardable, call: ForwardCall, stre
     // error, which routing answers with another deployment or a fallback, and the client reads, as on the translated path.
     return Promise.reject(isProviderError(err) ? HttpError.fromProvider(err) : err);
   }
-  const { url, headers } = endpoint;
+  const { headers } = endpoint;
+  const url = request.endpointSuffix === undefined ? endpoint.url : withPathSuffix(endpoint.url, request.endpointSuffix);
   // The client's passed-on headers, then the provider's (credentials), then ours, which win: a flat list is not
   // deduplicated like an object.
   const flat: string[] = [];
@@ -557,4 +560,10 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     if (answer instanceof StreamSample) return answer.count((event, out) => request.outputOfEvent(event, out));
     return countAnswer(answer, (json, out) => request.outputOfAnswer(json, out));
   }
+}
+
+/** `url` with `suffix` added to its path, before any query string (Azure's `?api-version=`). */
+export function withPathSuffix(url: string, suffix: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url + suffix : url.slice(0, query) + suffix + url.slice(query);
 }

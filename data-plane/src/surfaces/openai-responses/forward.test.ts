@@ -122,6 +122,36 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     user: 'u1',
   };
 
+  it("compacts a conversation (Codex's /v1/responses/compact): to {apiBase}/responses/compact as is, the compaction back as is, billed", async () => {
+    const compaction = {
+      id: 'cmp_up1',
+      object: 'response.compaction',
+      created_at: 1_700_000_000,
+      output: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'fix the tests' }] }, { id: 'cmp_item1', type: 'compaction', encrypted_content: 'gAAAAB-opaque' }],
+      usage: USAGE,
+    };
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(compaction));
+    };
+    const conversation = [{ role: 'user' as const, content: 'fix the tests' }, { role: 'assistant' as const, content: 'Done: 3 fixed.' }];
+    const { data, response } = await client.responses.compact({ model: 'gpt', input: conversation, instructions: 'You are Codex.', prompt_cache_key: 'thread-1' }).withResponse();
+    expect(data).toEqual(compaction);
+    expect(received).toHaveLength(1);
+    expect(received[0]!.url).toBe('/v1/responses/compact');
+    expect(received[0]!.body).toEqual({ model: 'gpt-up', input: conversation, instructions: 'You are Codex.', prompt_cache_key: 'thread-1' });
+    expect(await usageEvent(response)).toMatchObject({ status: 'success', route: '/v1/responses/compact', promptTokens: 21, completionTokens: 3, cost: '27.000000000000' });
+
+    // A model served through a translation cannot read OpenAI's compaction item back: refused before any upstream call.
+    const translated = await client.responses.compact({ model: 'mock-gpt', input: 'hi' }).catch((err: unknown) => err);
+    expect(translated).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(translated).toMatchObject({ param: 'model', message: expect.stringContaining("compaction (/v1/responses/compact) returns an item only OpenAI's Responses API can read back") });
+    const streamed = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt', input: 'hi', stream: true }, '/v1/responses/compact');
+    expect(streamed.status).toBe(400);
+    expect(await streamed.json()).toMatchObject({ error: { param: 'stream', message: "Invalid value for 'stream': compaction is not streamed: leave stream out." } });
+    expect(received).toHaveLength(1);
+  });
+
   it('forwards a plain request as is (model aside) to {apiBase}/responses and the answer byte for byte, billing its usage', async () => {
     const answer = JSON.stringify(responseObject('completed', [MESSAGE], USAGE), null, 2);
     handler = (_req, _body, res) => {

@@ -40,11 +40,20 @@ export function forwardResponses(ex: Exchange, parsed: ParsedResponsesRequest, c
   return forwardRequest(ex, new ResponsesForwarding(parsed), call);
 }
 
+/**
+ * `POST /v1/responses/compact` (Codex compacts a long conversation so, when it talks to OpenAI): to the deployment's
+ * Responses endpoint's `/compact`, as is; the answer (a `response.compaction` object, never streamed) comes back as is,
+ * its `usage` billed like a response's. It stores nothing a later request could name.
+ */
+export function forwardCompaction(ex: Exchange, parsed: ParsedResponsesRequest, call: ForwardCall): Promise<ForwardResult> {
+  return forwardRequest(ex, new CompactionForwarding(parsed), call);
+}
+
 class ResponsesForwarding implements Forwardable {
   readonly protocol = 'openai-responses' as const;
   readonly stream: boolean;
 
-  constructor(private readonly parsed: ParsedResponsesRequest) {
+  constructor(protected readonly parsed: ParsedResponsesRequest) {
     this.stream = parsed.stream;
   }
 
@@ -122,6 +131,14 @@ class ResponsesForwarding implements Forwardable {
           out.add(item?.code);
       }
     }
+  }
+}
+
+class CompactionForwarding extends ResponsesForwarding {
+  readonly endpointSuffix = '/compact';
+
+  override storedIdOfJson(): undefined {
+    return undefined;
   }
 }
 
