@@ -52,6 +52,12 @@ export const UsageEvent = z.object({
   /** Request tags (`metadata.tags`), added to the key's and team's. */
   tags: z.array(z.string()).default([]),
   dataPlaneId: z.string(),
+  /**
+   * The subject whose budget refused the request (`errorType` `budget_exceeded`): its kind (`key`, `team`, `user`,
+   * `org`, `end_user`, `tag`, `key_model`) and id. A refusal comes before spend reaches the budget (the data plane
+   * refuses what the request would take past it), so the control plane's hard-budget alert fires on it.
+   */
+  refusedBy: z.object({ kind: z.string().max(32), id: z.string().max(600) }).optional(),
 });
 export type UsageEvent = z.infer<typeof UsageEvent>;
 export type UsageEventInput = z.input<typeof UsageEvent>;

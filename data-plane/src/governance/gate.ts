@@ -70,8 +70,11 @@ export function refusalError(refusal: Refusal, input: AdmitInput): HttpError {
         'parallel_request_limit_exceeded',
         retry ?? 1,
       );
-    case 'budget':
-      return errors.budgetExceeded(budgetMessage(subject, refusal), retry);
+    case 'budget': {
+      const error = errors.budgetExceeded(budgetMessage(subject, refusal), retry);
+      error.refusedBy = { kind: subject.kind, id: subject.id };
+      return error;
+    }
   }
 }
 

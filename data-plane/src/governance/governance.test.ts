@@ -173,6 +173,14 @@ describe('governance on one data plane (in-process counters)', () => {
     expect(tagged.body.error).toMatchObject({ type: 'budget_exceeded', message: expect.stringMatching(/tag 'campaign-x'/) });
     // A temporary raise that has not lapsed lifts the budget.
     expect((await chat(K.raise)).status).toBe(200);
+    // Each refusal's usage event names the subject whose budget refused it (the control plane alerts on it).
+    const refusal = (answer: { headers: Headers }) => waitFor(() => t.cp.received.find((e) => e.requestId === answer.headers.get('x-request-id')), 'the usage event', 2_000);
+    expect(await refusal(key)).toMatchObject({ status: 'error', errorType: 'budget_exceeded', refusedBy: { kind: 'key', id: 'k-spent' } });
+    expect(await refusal(teamAnswer)).toMatchObject({ refusedBy: { kind: 'team', id: 't-spent' } });
+    expect(await refusal(tagged)).toMatchObject({ refusedBy: { kind: 'tag', id: 'tag1' } });
+    // Nothing on other events.
+    const ok = await chat(K.plain);
+    expect(await refusal(ok)).not.toHaveProperty('refusedBy');
   });
 
   it('organization, user, end-user and per-model limits count every key and request they cover', async () => {

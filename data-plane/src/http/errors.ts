@@ -15,6 +15,8 @@ export class HttpError extends Error {
   override readonly name = 'HttpError';
   /** Extra response headers, e.g. `retry-after` on a 429. */
   headers: Record<string, string> = {};
+  /** A budget refusal's subject (kind and id), recorded on the usage event for the control plane's alerts. */
+  refusedBy: { readonly kind: string; readonly id: string } | undefined;
 
   constructor(
     readonly status: number,
@@ -41,6 +43,7 @@ export class HttpError extends Error {
   withMessage(message: string): HttpError {
     const copy = new HttpError(this.status, this.type, this.code, message, this.param);
     copy.headers = { ...this.headers };
+    copy.refusedBy = this.refusedBy;
     return copy;
   }
 }

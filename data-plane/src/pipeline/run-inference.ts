@@ -183,5 +183,5 @@ function fail<P extends ParsedInbound>(deps: PipelineDeps, ex: Exchange, err: un
   else if (parsed === undefined) ex.endStream();
   // Never a silently truncated 200: the stream ends with the protocol's error event.
   else ex.endStream(surface.streamEncoder({ requestId: ex.requestId, created: Math.floor(Date.now() / 1000), model: parsed.model }, parsed).error(error));
-  usage?.finish({ status: 'error', httpStatus: ex.sentStatus || error.status, errorType: error.code ?? error.type, errorMessage: error.message });
+  usage?.finish({ status: 'error', httpStatus: ex.sentStatus || error.status, errorType: error.code ?? error.type, errorMessage: error.message, refusedBy: error.refusedBy });
 }

@@ -14,6 +14,8 @@ export interface UsageOutcome {
   httpStatus: number;
   errorType?: string | null;
   errorMessage?: string | null;
+  /** The subject whose budget refused the request (`HttpError.refusedBy`). */
+  refusedBy?: { readonly kind: string; readonly id: string } | undefined;
 }
 
 /**
@@ -117,7 +119,7 @@ export class UsageRecorder {
     const usage = this.usage;
     const promptTokens = usage?.inputTokens ?? 0;
     const completionTokens = usage?.outputTokens ?? 0;
-    this.emit({
+    const event: UsageEvent = {
       requestId,
       keyId: key.id,
       teamId: key.teamId,
@@ -145,7 +147,10 @@ export class UsageRecorder {
       ttftMs: this.stream ? this.ttftMs : null,
       endUser: this.endUser === null ? null : bounded(this.endUser, MAX_NAME),
       dataPlaneId,
-    });
+    };
+    // Only on budget refusals, so other events carry no `"refusedBy":null`.
+    if (outcome.refusedBy !== undefined) event.refusedBy = { kind: outcome.refusedBy.kind, id: outcome.refusedBy.id };
+    this.emit(event);
   }
 }
 

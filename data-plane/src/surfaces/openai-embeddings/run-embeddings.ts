@@ -113,5 +113,5 @@ function fail(deps: PipelineDeps, ex: Exchange, err: unknown, usage: UsageRecord
     error = errors.internal();
   }
   ex.sendError(error);
-  usage?.finish({ status: 'error', httpStatus: error.status, errorType: error.code ?? error.type, errorMessage: error.message });
+  usage?.finish({ status: 'error', httpStatus: error.status, errorType: error.code ?? error.type, errorMessage: error.message, refusedBy: error.refusedBy });
 }
