@@ -41,6 +41,16 @@ async function createTeam(name: string, organizationId: string): Promise<string>
   return createTeam.id;
 }
 
+/** A new team of A that the team admin administers (nobody else belongs to it, so the lists below stay as they are). */
+async function createAdministeredTeam(): Promise<string> {
+  const id = await createTeam(unique('led'), ids.orgA);
+  await admin('mutation($i: TeamMemberInput!) { setTeamMember(input: $i) { role } }', { i: { teamId: id, userId: ids.teamAdmin, role: 'admin' } });
+  return id;
+}
+
+/** Budgets and limits, as every governed subject takes them. */
+const BUDGETS = { maxBudget: 100, softBudget: 50, budgetDuration: '30d', rpmLimit: 60, tpmLimit: 100000, maxParallelRequests: 5 };
+
 async function createKey(input: Record<string, unknown>): Promise<string> {
   const { createKey } = await admin<{ createKey: { virtualKey: { id: string } } }>('mutation($i: CreateKeyInput!) { createKey(input: $i) { virtualKey { id } } }', { i: input });
   return createKey.virtualKey.id;
@@ -109,7 +119,7 @@ const OPERATIONS: Operation[] = [
   // Outcomes in CALLERS order: master, proxyViewer, orgAdminA, orgAdminB, teamAdmin, member, viewer, outsider.
   {
     name: 'create an organization',
-    run: (c) => gql(c, 'mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }', { i: { name: unique('org') } }),
+    run: (c) => gql(c, 'mutation($i: CreateOrganizationInput!) { createOrganization(input: $i) { id } }', { i: { name: unique('org'), ...BUDGETS } }),
     expected: row('ok', F, F, F, F, F, F, F),
   },
   {
@@ -118,9 +128,38 @@ const OPERATIONS: Operation[] = [
     expected: row('ok', F, F, F, F, F, F, F),
   },
   {
-    name: 'create a team in A',
-    run: (c) => gql(c, 'mutation($i: CreateTeamInput!) { createTeam(input: $i) { id } }', { i: { name: unique('team'), organizationId: ids.orgA } }),
+    name: "set organization A's budget period and limits",
+    run: (c) => gql(c, 'mutation($id: ID!, $i: UpdateOrganizationInput!) { updateOrganization(id: $id, input: $i) { id } }', { id: ids.orgA, i: BUDGETS }),
+    expected: row('ok', F, F, F, F, F, F, F),
+  },
+  {
+    name: 'create a team in A, with budgets and limits',
+    run: (c) => gql(c, 'mutation($i: CreateTeamInput!) { createTeam(input: $i) { id } }', { i: { name: unique('team'), organizationId: ids.orgA, ...BUDGETS } }),
     expected: row('ok', F, 'ok', F, F, F, F, F),
+  },
+  {
+    // Governance of a team: its own admins manage its members and keys, not the limits on their own spending.
+    name: "raise a team's budget and limits, as its team admin too (escalation)",
+    run: (c) =>
+      gql(c, 'mutation($id: ID!, $i: UpdateTeamInput!) { updateTeam(id: $id, input: $i) { id } }', {
+        id: ids.teamT,
+        i: { maxBudget: 1_000_000, softBudget: null, rpmLimit: 1_000_000, budgetDuration: '1d' },
+      }),
+    expected: row('ok', F, 'ok', NF, F, F, F, NF),
+  },
+  {
+    name: 'rename, re-model or block a team, as its team admin too',
+    run: async (c) =>
+      gql(c, 'mutation($id: ID!, $i: UpdateTeamInput!) { updateTeam(id: $id, input: $i) { id } }', {
+        id: await createAdministeredTeam(),
+        i: { name: unique('renamed'), models: ['mock-gpt'], blocked: true },
+      }),
+    expected: row('ok', F, 'ok', NF, F, NF, NF, NF),
+  },
+  {
+    name: 'change a team of B (cross-tenant)',
+    run: (c) => gql(c, 'mutation($id: ID!) { updateTeam(id: $id, input: { maxBudget: 1 }) { id } }', { id: ids.teamB }),
+    expected: row('ok', F, NF, 'ok', NF, NF, NF, NF),
   },
   {
     name: 'delete a team of A',
@@ -148,8 +187,33 @@ const OPERATIONS: Operation[] = [
   },
   {
     name: 'create an internal user in A',
-    run: (c) => gql(c, 'mutation($i: CreateUserInput!) { createUser(input: $i) { id } }', { i: { email: `${unique('u')}@acme.example`, role: 'internal_user', organizationId: ids.orgA } }),
+    run: (c) =>
+      gql(c, 'mutation($i: CreateUserInput!) { createUser(input: $i) { id } }', { i: { email: `${unique('u')}@acme.example`, role: 'internal_user', organizationId: ids.orgA, ...BUDGETS } }),
     expected: row('ok', F, 'ok', F, F, F, F, F),
+  },
+  {
+    name: 'set the budget and limits of a user of A',
+    run: async (c) =>
+      gql(c, 'mutation($id: ID!, $i: UpdateUserInput!) { updateUser(id: $id, input: $i) { id } }', {
+        id: await createUser(`${unique('budgeted')}@acme.example`, 'internal_user', ids.orgA),
+        i: BUDGETS,
+      }),
+    expected: row('ok', F, 'ok', NF, NF, NF, NF, NF),
+  },
+  {
+    name: "lift the budget of team T's member, as its team admin too (escalation)",
+    run: async (c) => {
+      const id = await createUser(`${unique('capped')}@acme.example`, 'internal_user', ids.orgA);
+      await admin('mutation($i: TeamMemberInput!) { setTeamMember(input: $i) { role } }', { i: { teamId: ids.teamT, userId: id } });
+      return gql(c, 'mutation($id: ID!) { updateUser(id: $id, input: { maxBudget: null, rpmLimit: 1000000 }) { id } }', { id });
+    },
+    expected: row('ok', F, 'ok', NF, F, NF, NF, NF),
+  },
+  {
+    // Org admins govern their organization, themselves included, within the budget proxy admins give it.
+    name: "raise one's own user budget (escalation)",
+    run: (c) => gql(c, 'mutation($id: ID!) { updateUser(id: $id, input: { maxBudget: 1000000 }) { id } }', { id: ids[c as Exclude<Caller, 'master'>] }),
+    expected: row('skip', F, 'ok', 'ok', F, F, F, F),
   },
   {
     name: 'create a proxy admin (escalation)',

@@ -18,7 +18,9 @@ import {
 import type { Governed } from '../db/entities/governed.js';
 import { SYSTEM_PRINCIPAL } from '../auth/roles.js';
 import { auditView, type Actor, type AdminTx, type AdminWriter } from '../services/audit.js';
+import { recordSubjectAlerts, type SubjectIds } from '../services/budget-alerts.js';
 import { nextBudgetReset } from '../services/budget-period.js';
+import { budgetChanged, startNewPeriod } from '../services/governed.js';
 import { modelSettings } from '../services/config-mappers.js';
 import { findRouterSettings, routerConfigOf, routerNameErrors, routerReferences, type RouterField } from '../services/router-settings.js';
 import type { Declared, DesiredGoverned, DesiredModel, ResolvedConfig, ResolvedKey } from './desired.js';
@@ -112,6 +114,8 @@ interface NamedKind<E extends NamedEntity> {
   auditAction: string;
   /** Data planes follow this kind through `config_change` (models, organizations, teams); the others are not in their config. */
   configEntity?: ConfigEntity;
+  /** For kinds with budgets (`Governed`): the kind budget periods and alerts name them by. */
+  budgeted?: 'org' | 'team';
   /** Which declared entry a file-managed object is; default its name. */
   identity?(entity: E): string;
   orgIdOf(entity: E): string | null;
@@ -137,6 +141,8 @@ class Reconciler {
   /** What the apply leaves: the router settings in force, and the names with a live deployment (model groups). */
   private routerAfter: RouterConfig = DEFAULT_ROUTER_CONFIG;
   private modelNamesAfter = new Set<string>();
+  /** Subjects whose budgets the apply set or changed: their alerts are checked once it is done. */
+  private readonly budgetsChanged = { org: [] as string[], team: [] as string[], key: [] as string[] } satisfies SubjectIds;
 
   constructor(
     private readonly tx: AdminTx,
@@ -190,6 +196,7 @@ class Reconciler {
     await this.removeUndeclared(this.guardrailKind(), guardrails);
 
     if (this.errors.length > 0) throw new ApplyError(this.errors);
+    await recordSubjectAlerts(this.em, this.budgetsChanged);
     const counts = [...this.counts.values()];
     return { counts, conflicts: this.conflicts, changes: counts.reduce((n, c) => n + c.created + c.updated + c.deleted, 0) };
   }
@@ -231,6 +238,7 @@ class Reconciler {
       if (!existing) {
         const entity = this.em.create(spec.entity, { ...this.withRelations(fields), managedBy: FILE_MANAGED } as never) as E;
         if ('budgetDuration' in fields) (entity as unknown as Governed).budgetResetAt = nextBudgetReset((entity as unknown as Governed).budgetDuration);
+        if (spec.budgeted && budgetChanged(fields)) this.budgetsChanged[spec.budgeted].push(entity.id);
         if (spec.configEntity) this.tx.record(spec.configEntity, entity.id, 'upsert');
         this.tx.audit({ action: `${spec.auditAction}.create`, entityType: spec.auditType, entityId: entity.id, orgId: spec.orgIdOf(entity), after: auditView(entity) });
         count.created += 1;
@@ -244,8 +252,14 @@ class Reconciler {
         continue;
       }
       const before = auditView(existing);
-      this.em.assign(existing, this.withRelations(Object.fromEntries(changed.map((f) => [f, fields[f]]))) as never);
-      if (changed.includes('budgetDuration')) (existing as unknown as Governed).budgetResetAt = nextBudgetReset((existing as unknown as Governed).budgetDuration);
+      const changes = Object.fromEntries(changed.map((f) => [f, fields[f]]));
+      this.em.assign(existing, this.withRelations(changes) as never);
+      if (spec.budgeted) {
+        const governed = existing as unknown as Governed & { id: string };
+        // A new period, its spend recounted from the ledger, as for a change through the API.
+        if (changed.includes('budgetDuration')) await startNewPeriod(this.em, spec.budgeted, governed, governed.budgetDuration);
+        if (budgetChanged(changes)) this.budgetsChanged[spec.budgeted].push(existing.id);
+      }
       if (spec.configEntity) this.tx.record(spec.configEntity, existing.id, 'upsert');
       this.tx.audit({ action: `${spec.auditAction}.update`, entityType: spec.auditType, entityId: existing.id, orgId: spec.orgIdOf(existing), before, after: auditView(existing) });
       count.updated += 1;
@@ -311,6 +325,7 @@ class Reconciler {
       auditType: 'organization',
       auditAction: 'org',
       configEntity: 'org',
+      budgeted: 'org',
       orgIdOf: (o) => o.id,
       current: (o) => ({ name: o.name, models: o.models, ...governedOf(o), blocked: o.blocked, metadata: o.metadata, tags: o.tags, guardrails: o.guardrails }),
       deleteBlocker: async (o) =>
@@ -329,6 +344,7 @@ class Reconciler {
       auditType: 'team',
       auditAction: 'team',
       configEntity: 'team',
+      budgeted: 'team',
       orgIdOf: (t) => t.organization?.id ?? null,
       current: (t) => ({
         name: t.name,
@@ -540,6 +556,7 @@ class Reconciler {
         key.deletedAt = null;
         key.managedBy = FILE_MANAGED;
         key.budgetResetAt = nextBudgetReset(key.budgetDuration);
+        if (budgetChanged(fields)) this.budgetsChanged.key.push(key.id);
         this.tx.record('key', key.id, 'upsert');
         this.tx.audit({ action: 'key.create', entityType: 'key', entityId: key.id, orgId, after: auditView(key) });
         count.created += 1;
@@ -571,8 +588,11 @@ class Reconciler {
         continue;
       }
       const before = auditView(row);
-      em.assign(row, this.withRelations(Object.fromEntries(changed.map((f) => [f, fields[f]]))) as never);
-      if (changed.includes('budgetDuration')) row.budgetResetAt = nextBudgetReset(row.budgetDuration);
+      const changes = Object.fromEntries(changed.map((f) => [f, fields[f]]));
+      em.assign(row, this.withRelations(changes) as never);
+      // A new period, its spend recounted from the ledger, as for a change through the API.
+      if (changed.includes('budgetDuration')) await startNewPeriod(em, 'key', row, row.budgetDuration);
+      if (budgetChanged(changes)) this.budgetsChanged.key.push(row.id);
       // A new secret replaces the old one at once: the file is the only place the key is kept.
       if (changed.includes('hash')) {
         row.previousHash = null;

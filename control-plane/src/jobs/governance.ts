@@ -1,27 +1,14 @@
 import { generateSecret } from '@tollgate/schema';
-import { VirtualKey, type ConfigEntity } from '../db/entities/index.js';
+import { VirtualKey } from '../db/entities/index.js';
 import { errorMessage } from '../logger.js';
 import { SYSTEM_ACTOR, type AdminWriter } from '../services/audit.js';
-import { PERIOD_SECONDS_SQL } from '../services/budget-period.js';
+import { BUDGET_SUBJECTS, lockSubjectsSql, PERIOD_SECONDS_SQL, periodSpendSql, type BudgetSubjectKind } from '../services/budget-period.js';
 import { rotate } from '../services/keys.js';
 import { webhookRefusal } from './budget-alert-delivery.js';
 import type { Job } from './job.js';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-
-/**
- * Tables of governed subjects, the config entity data planes know each by, and which ledger rows are a subject's
- * (`t` the subject, `l` a `spend_log` row; each has an index starting with its column, then `started_at`).
- */
-const BUDGETED = [
-  ['virtual_key', 'key', `l."key_id" = t."id"::text`],
-  ['team', 'team', `l."team_id" = t."id"::text`],
-  ['organization', 'org', `l."org_id" = t."id"::text`],
-  ['app_user', 'user', `l."user_id" = t."id"::text`],
-  ['end_user', 'end_user', `l."end_user" = t."external_id"`],
-  ['tag', 'tag', `t."name" = any(l."tags")`],
-] as const satisfies ReadonlyArray<readonly [string, ConfigEntity, string]>;
 
 /** Whole periods (`p.secs` long) since the last reset time. */
 const PERIODS_PASSED = `floor(extract(epoch from now() - coalesce(t."budget_reset_at", now())) / p.secs)`;
@@ -51,30 +38,22 @@ const DUE_SQL = `(t."budget_reset_at" is null or t."budget_reset_at" <= now())`;
  * A reset subject's spend: what the ledger already holds of the period that is running now. Not 0: this job runs
  * every minute, and spend ingested between the period's end and the run belongs to the new period.
  */
-const resetSpendSql = (mine: string, duration: string) => `"spend" = case when t."budget_reset_at" is null then t."spend" else coalesce(
-    (select sum(l."cost") from "spend_log" l where ${mine} and l."started_at" >= ${periodStartSql(duration)}), 0) end`;
+const resetSpendSql = (kind: BudgetSubjectKind, duration: string) =>
+  `"spend" = case when t."budget_reset_at" is null then t."spend" else ${periodSpendSql(kind, periodStartSql(duration))} end`;
 
 /** Subjects of `table` with a period of their own that ended. */
-const resetOwnPeriods = (table: string, mine: string) => `
-  update "${table}" t set ${resetSpendSql(mine, 't."budget_duration"')}, "budget_reset_at" = ${nextResetSql('t."budget_duration"')}
+const resetOwnPeriods = (kind: BudgetSubjectKind, table: string) => `
+  update "${table}" t set ${resetSpendSql(kind, 't."budget_duration"')}, "budget_reset_at" = ${nextResetSql('t."budget_duration"')}
     from ${PERIOD_SECONDS_SQL}
    where p.d = t."budget_duration" and ${DUE_SQL}
    returning t."id"`;
 
 /** End users without a period of their own whose budget tier's period ended for them (see endUserConfig). */
-const resetTierPeriods = (mine: string) => `
-  update "end_user" t set ${resetSpendSql(mine, 'b."budget_duration"')}, "budget_reset_at" = ${nextResetSql('b."budget_duration"')}
+const resetTierPeriods = () => `
+  update "end_user" t set ${resetSpendSql('end_user', 'b."budget_duration"')}, "budget_reset_at" = ${nextResetSql('b."budget_duration"')}
     from "budget_tier" b, ${PERIOD_SECONDS_SQL}
    where t."budget_tier_id" = b."id" and t."budget_duration" is null and p.d = b."budget_duration" and ${DUE_SQL}
    returning t."id"`;
-
-/**
- * Locks the subjects of `table` that a reset will touch, before the reset reads the ledger. An ingest that has
- * already added to one of them holds its row until it commits; the UPDATE would wait for it too, but then recompute
- * the spend from a ledger read before that ingest committed (READ COMMITTED takes the statement's snapshot when it
- * starts), dropping what the ingest added. Locked first, the UPDATE starts after every such ingest has committed.
- */
-const lockDue = (table: string) => `select t."id" from "${table}" t where ${DUE_SQL} order by t."id" for update`;
 
 /**
  * Budget periods: every subject whose period ended gets its spend set back (to what the ledger already holds of the
@@ -87,14 +66,15 @@ export function budgetReset(writer: AdminWriter, intervalMs = MINUTE): Job {
     name: 'budget-reset',
     intervalMs,
     async run({ logger }) {
-      for (const [table, entity, mine] of BUDGETED) {
+      for (const [kind, { table }] of Object.entries(BUDGET_SUBJECTS) as Array<[BudgetSubjectKind, { table: string }]>) {
         const ids = await writer.run(SYSTEM_ACTOR, async ({ em, record, audit }) => {
-          const due = await em.execute<Array<{ id: string }>>(lockDue(table));
+          // Locked before the reset reads the ledger (see lockSubjectsSql).
+          const due = await em.execute<Array<{ id: string }>>(lockSubjectsSql(kind, DUE_SQL));
           if (due.length === 0) return [];
-          const rows = await em.execute<Array<{ id: string }>>(resetOwnPeriods(table, mine));
-          if (table === 'end_user') rows.push(...(await em.execute<Array<{ id: string }>>(resetTierPeriods(mine))));
+          const rows = await em.execute<Array<{ id: string }>>(resetOwnPeriods(kind, table));
+          if (kind === 'end_user') rows.push(...(await em.execute<Array<{ id: string }>>(resetTierPeriods())));
           if (rows.length === 0) return [];
-          for (const row of rows) record(entity, row.id, 'upsert');
+          for (const row of rows) record(kind, row.id, 'upsert');
           audit({ action: 'budget.reset', entityType: table, entityId: '*', orgId: null, after: { reset: rows.length } });
           return rows.map((r) => r.id);
         });

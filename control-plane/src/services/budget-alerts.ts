@@ -1,5 +1,6 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { visibility } from '../auth/policy.js';
+import type { AlertSubjectKind } from '../db/entities/budget-alert.entity.js';
 import { BudgetAlert } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import { badUserInput } from '../errors.js';
@@ -8,44 +9,46 @@ import type { Actor } from './audit.js';
 import { BudgetAlertsInput } from './inputs.js';
 import { NEW_ROWS } from './new-ledger-rows.js';
 
-const UUID_IDS = (column: string) => `select n."${column}"::uuid from "batch" n where n."${column}" ~ '${SQL_UUID_PATTERN}'`;
-
 /**
- * Run in the ingest transaction after the spend UPDATEs, so `spend` is this batch's result and the rows are
- * locked until commit. Every subject the batch touched whose spend is at or above its soft or hard budget gets an
- * alert for its current period, unless it has one: the `not exists` skips the common case cheaply (no sequence
- * value drawn), and `on conflict do nothing` on the unique (threshold, subject, period, budget) settles races
- * between batches of several data planes and replicas, so each budget alerts once per period. The period is the
- * subject's reset time, which the budget-reset job moves on as it zeroes the spend: a new period can alert again.
- * The level, not the crossing, is what counts, so a budget lowered below the spend already made alerts with the
- * next batch. A subject whose period ended but was not reset yet alerts only once it has been. Keys' hard budgets include a temporary raise in force and end users fall back to their budget tier's
- * budgets, as the data planes enforce them.
+ * Records budget alerts for the subjects `which` picks: every one whose spend is at or above its soft or hard budget
+ * gets an alert for its current period, unless it has one. The one definition both paths use: usage ingest, for the
+ * subjects a batch touched, and admin changes of budgets, for the subject changed (see below). `source` is the
+ * statement's first CTE (what `which` reads); `which` a condition per kind on its table (`k` keys, `t` teams, `u`
+ * users, `o` organizations, `e` end users, `g` tags).
+ *
+ * The period is the subject's reset time, which the budget-reset job moves on as it sets the spend back: a new period
+ * can alert again. The `not exists` skips the common case cheaply (no sequence value drawn), and `on conflict do
+ * nothing` on the unique (threshold, subject, period, budget) settles races between batches of several data planes
+ * and replicas and admin changes, so each budget alerts once per period and amount. The level, not the crossing, is
+ * what counts. A subject whose period ended but was not reset yet alerts only once it has been. Keys' hard budgets
+ * include a temporary raise in force and end users fall back to their budget tier's budgets, as the data planes
+ * enforce them.
  */
-const RECORD_ALERTS = `
-with "batch" as (select l."key_id", l."team_id", l."user_id", l."org_id", l."end_user", l."tags" from ${NEW_ROWS}),
+const recordAlertsSql = (source: string, which: Record<AlertSubjectKind, string>) => `
+with ${source},
 "subject" as (
   select 'key' as "kind", k."id", coalesce(k."alias", k."prefix") as "name", k."organization_id" as "org_id",
          k."team_id", k."owner_id", k."spend", k."soft_budget",
          k."max_budget" + case when k."temp_budget_expires_at" > now() then coalesce(k."temp_budget_increase", 0) else 0 end as "max_budget",
          k."budget_reset_at"
-    from "virtual_key" k where k."id" in (${UUID_IDS('key_id')})
+    from "virtual_key" k where ${which.key}
   union all
   select 'team', t."id", t."name", t."organization_id", t."id", null, t."spend", t."soft_budget", t."max_budget", t."budget_reset_at"
-    from "team" t where t."id" in (${UUID_IDS('team_id')})
+    from "team" t where ${which.team}
   union all
   select 'user', u."id", u."email", u."organization_id", null, u."id", u."spend", u."soft_budget", u."max_budget", u."budget_reset_at"
-    from "app_user" u where u."id" in (${UUID_IDS('user_id')})
+    from "app_user" u where ${which.user}
   union all
   select 'org', o."id", o."name", o."id", null, null, o."spend", o."soft_budget", o."max_budget", o."budget_reset_at"
-    from "organization" o where o."id" in (${UUID_IDS('org_id')})
+    from "organization" o where ${which.org}
   union all
   select 'end_user', e."id", e."external_id", null, null, null, e."spend", coalesce(e."soft_budget", b."soft_budget"),
          coalesce(e."max_budget", b."max_budget"), e."budget_reset_at"
     from "end_user" e left join "budget_tier" b on b."id" = e."budget_tier_id"
-   where e."external_id" in (select n."end_user" from "batch" n)
+   where ${which.end_user}
   union all
   select 'tag', g."id", g."name", null, null, null, g."spend", g."soft_budget", g."max_budget", g."budget_reset_at"
-    from "tag" g where g."name" in (select unnest(n."tags") from "batch" n)
+    from "tag" g where ${which.tag}
 ),
 "reached" as (
   select x."threshold", s."kind", s."id", s."name", s."org_id", s."team_id", s."owner_id", x."budget", s."spend",
@@ -67,9 +70,63 @@ select r."threshold", r."kind", r."id", r."name", r."org_id", r."team_id", r."ow
 on conflict ("threshold", "subject_kind", "subject_id", "period", "budget") do nothing
 returning "id"`;
 
-/** Records the alerts a batch's spend raised (see RECORD_ALERTS); `newIds` is the batch's new request ids as JSON. */
+const UUID_IDS = (column: string) => `select n."${column}"::uuid from "batch" n where n."${column}" ~ '${SQL_UUID_PATTERN}'`;
+
+/**
+ * Ingest: run in the ingest transaction after the spend UPDATEs, so `spend` is this batch's result and the rows are
+ * locked until commit. Looks at every subject the batch touched: its keys, teams, key owners, organizations, end
+ * users and tags. Its one parameter is the batch's new request ids as JSON.
+ */
+const RECORD_BATCH_ALERTS = recordAlertsSql(
+  `"batch" as (select l."key_id", l."team_id", l."user_id", l."org_id", l."end_user", l."tags" from ${NEW_ROWS})`,
+  {
+    key: `k."id" in (${UUID_IDS('key_id')})`,
+    team: `t."id" in (${UUID_IDS('team_id')})`,
+    user: `u."id" in (${UUID_IDS('user_id')})`,
+    org: `o."id" in (${UUID_IDS('org_id')})`,
+    end_user: `e."external_id" in (select n."end_user" from "batch" n)`,
+    tag: `g."name" in (select unnest(n."tags") from "batch" n)`,
+  },
+);
+
+const WANTED_IDS = (kind: AlertSubjectKind) =>
+  `select x."id"::uuid from "wanted" w cross join jsonb_array_elements_text(w."ids" -> '${kind}') as x("id")`;
+
+/**
+ * Admin changes: run in the admin write's transaction after the change, for the subjects whose budgets it changed,
+ * so a budget lowered below the spend already made alerts at once, not with the subject's next request (which an
+ * idle subject, or one its hard budget now refuses, may never send). Its one parameter is the ids per kind as JSON
+ * (`{"key": ["<uuid>"], …}`).
+ */
+const RECORD_SUBJECT_ALERTS = recordAlertsSql(
+  `"wanted" as (select ?::jsonb as "ids")`,
+  {
+    key: `k."id" in (${WANTED_IDS('key')})`,
+    team: `t."id" in (${WANTED_IDS('team')})`,
+    user: `u."id" in (${WANTED_IDS('user')})`,
+    org: `o."id" in (${WANTED_IDS('org')})`,
+    end_user: `e."id" in (${WANTED_IDS('end_user')})`,
+    tag: `g."id" in (${WANTED_IDS('tag')})`,
+  },
+);
+
+/** Records the alerts a batch's spend raised (see RECORD_BATCH_ALERTS); `newIds` is the batch's new request ids as JSON. */
 export async function recordBudgetAlerts(em: EntityManager, newIds: string): Promise<number> {
-  return (await em.execute(RECORD_ALERTS, [newIds])).length;
+  return (await em.execute(RECORD_BATCH_ALERTS, [newIds])).length;
+}
+
+/** Subjects by kind, by id. */
+export type SubjectIds = Partial<Record<AlertSubjectKind, readonly string[]>>;
+
+/**
+ * Records the alerts the budgets of `subjects` call for now (see RECORD_SUBJECT_ALERTS), in the caller's transaction
+ * after flushing its changes, so the statement reads the budgets and spend the change left. Returns how many.
+ */
+export async function recordSubjectAlerts(em: EntityManager, subjects: SubjectIds): Promise<number> {
+  const wanted = Object.fromEntries(Object.entries(subjects).filter(([, ids]) => ids !== undefined && ids.length > 0));
+  if (Object.keys(wanted).length === 0) return 0;
+  await em.flush();
+  return (await em.execute(RECORD_SUBJECT_ALERTS, [JSON.stringify(wanted)])).length;
 }
 
 export interface BudgetAlertPage {

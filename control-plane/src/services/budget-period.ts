@@ -1,3 +1,4 @@
+import type { AlertSubjectKind } from '../db/entities/budget-alert.entity.js';
 import type { BudgetDuration } from '../db/entities/governed.js';
 
 const HOUR = 3_600_000;
@@ -27,3 +28,44 @@ export function nextBudgetReset(duration: BudgetDuration | null, from: Date = ne
   if (duration === '1mo') return new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1));
   return new Date(from.getTime() + ROLLING[duration]);
 }
+
+/** When the budget period that ends at `resetAt` began: `resetAt` less the duration (a calendar month for `1mo`). */
+export function budgetPeriodStart(duration: BudgetDuration, resetAt: Date): Date {
+  if (duration !== '1mo') return new Date(resetAt.getTime() - ROLLING[duration]);
+  const start = new Date(resetAt);
+  start.setUTCMonth(start.getUTCMonth() - 1);
+  return start;
+}
+
+/**
+ * The tables of governed subjects, by the kind config changes and budget alerts name them, and which ledger rows are
+ * a subject's (`t` the subject, `l` a `spend_log` row; each has an index starting with its column, then
+ * `started_at`). In the order the budget-reset job works through them.
+ */
+export const BUDGET_SUBJECTS = {
+  key: { table: 'virtual_key', mine: `l."key_id" = t."id"::text` },
+  team: { table: 'team', mine: `l."team_id" = t."id"::text` },
+  org: { table: 'organization', mine: `l."org_id" = t."id"::text` },
+  user: { table: 'app_user', mine: `l."user_id" = t."id"::text` },
+  end_user: { table: 'end_user', mine: `l."end_user" = t."external_id"` },
+  tag: { table: 'tag', mine: `t."name" = any(l."tags")` },
+} as const satisfies Record<AlertSubjectKind, { table: string; mine: string }>;
+export type BudgetSubjectKind = keyof typeof BUDGET_SUBJECTS;
+
+/**
+ * What the ledger holds of subject `t`'s spend from `start` (an SQL timestamptz) on, by `started_at` (the period a
+ * request counts in is the one it started in): the spend of a period that began at `start`. Shared by the budget-reset
+ * job and by admin changes that start a new period (see `startNewPeriod` in services/governed.ts).
+ */
+export const periodSpendSql = (kind: BudgetSubjectKind, start: string) =>
+  `coalesce((select sum(l."cost") from "spend_log" l where ${BUDGET_SUBJECTS[kind].mine} and l."started_at" >= ${start}), 0)`;
+
+/**
+ * Locks the subjects of `kind` matching `condition` (on `t`) before their spend is recounted from the ledger. An
+ * ingest that has already added to one of them holds its row until it commits; an UPDATE would wait for it too, but
+ * then recompute the spend from a ledger read before that ingest committed (READ COMMITTED takes the statement's
+ * snapshot when it starts), dropping what the ingest added. Locked first, the recount starts after every such ingest
+ * has committed, and ingests that come later wait for the recount's commit and add to its result.
+ */
+export const lockSubjectsSql = (kind: BudgetSubjectKind, condition: string) =>
+  `select t."id" from "${BUDGET_SUBJECTS[kind].table}" t where ${condition} order by t."id" for update`;

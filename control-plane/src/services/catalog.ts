@@ -5,8 +5,9 @@ import type { Orm } from '../db/orm.js';
 import { assertApiManaged, badUserInput, conflict, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
 import { auditView, type Actor, type AdminWriter } from './audit.js';
-import type { BudgetDuration } from '../db/entities/governed.js';
+import { recordSubjectAlerts } from './budget-alerts.js';
 import { nextBudgetReset } from './budget-period.js';
+import { moveTierPeriods, startNewPeriod } from './governed.js';
 import {
   McpToolPermissionInput,
   SaveBudgetTierInput,
@@ -20,7 +21,10 @@ import {
  * The governance catalogue: reusable budget tiers, tags (with budgets), guardrail policies, MCP servers with their
  * tool permissions, and end users. Proxy admins change it (`governance.write`, `end_user.write`); org admins read
  * the catalogue to assign policies and servers. Saves are by name (or external id): create or change, audited.
- * Guardrail policies and MCP servers declared in the config file are the file's to change.
+ * Guardrail policies and MCP servers declared in the config file are the file's to change. A subject saved again with
+ * the same budget duration keeps its period (editing a tag's description must not move it, which would put off its
+ * reset and let its alerts fire again, as they are kept per period); a new duration starts a new one (see
+ * `startNewPeriod`). Every save of budgets checks the alerts of the subjects it changed at once.
  */
 export class CatalogService {
   constructor(
@@ -42,13 +46,18 @@ export class CatalogService {
       const existing = await em.findOne(BudgetTier, { name: input.name });
       const before = auditView(existing);
       const tier = existing ?? em.create(BudgetTier, { name: input.name });
-      em.assign(tier, { ...input, budgetResetAt: periodStart(existing, input.budgetDuration) });
-      // Data planes get end users with their tier's settings resolved: every end user on the tier changes.
-      if (existing) {
-        const onTier = await em.execute<Array<{ id: string }>>('select "id" from "end_user" where "budget_tier_id" = ?', [tier.id]);
-        for (const { id } of onTier) record('end_user', id, 'upsert');
-      }
+      const duration = existing?.budgetDuration ?? null;
+      // A tier has no spend of its own: its reset time only says when its period would end.
+      const sameDuration = existing !== null && duration === input.budgetDuration;
+      em.assign(tier, { ...input, budgetResetAt: sameDuration ? existing.budgetResetAt : nextBudgetReset(input.budgetDuration) });
       audit({ action: existing ? 'budget_tier.update' : 'budget_tier.create', entityType: 'budget_tier', entityId: tier.id, orgId: null, before, after: auditView(tier) });
+      if (!existing) return tier;
+      // End users on the tier without a duration of their own have the tier's period: a new duration moves theirs.
+      if (!sameDuration) await moveTierPeriods(em, tier.id, input.budgetDuration);
+      // Data planes get end users with their tier's settings resolved: every end user on the tier changes.
+      const onTier = (await em.execute<Array<{ id: string }>>('select "id" from "end_user" where "budget_tier_id" = ?', [tier.id])).map((r) => r.id);
+      for (const id of onTier) record('end_user', id, 'upsert');
+      await recordSubjectAlerts(em, { end_user: onTier });
       return tier;
     });
   }
@@ -75,10 +84,13 @@ export class CatalogService {
     return this.writer.run(actor, async ({ em, record, audit }) => {
       const existing = await em.findOne(Tag, { name: input.name });
       const before = auditView(existing);
-      const tag = existing ?? em.create(Tag, { name: input.name });
-      em.assign(tag, { ...input, budgetResetAt: periodStart(existing, input.budgetDuration) });
+      const tag = existing ?? em.create(Tag, { name: input.name, budgetResetAt: nextBudgetReset(input.budgetDuration) });
+      const duration = existing?.budgetDuration ?? null;
+      em.assign(tag, input);
+      if (existing && duration !== input.budgetDuration) await startNewPeriod(em, 'tag', tag, input.budgetDuration);
       record('tag', tag.id, 'upsert');
       audit({ action: existing ? 'tag.update' : 'tag.create', entityType: 'tag', entityId: tag.id, orgId: null, before, after: auditView(tag) });
+      await recordSubjectAlerts(em, { tag: [tag.id] });
       return tag;
     });
   }
@@ -212,29 +224,21 @@ export class CatalogService {
       const existing = await em.findOne(EndUser, { externalId: input.externalId });
       const before = auditView(existing);
       const { budgetTierId: _tier, ...fields } = input;
-      const endUser = existing ?? em.create(EndUser, { externalId: input.externalId });
       // An end user without a period of their own has their tier's (see endUserConfig).
       const duration = input.budgetDuration ?? tier?.budgetDuration ?? null;
+      const endUser = existing ?? em.create(EndUser, { externalId: input.externalId, budgetResetAt: nextBudgetReset(duration) });
       const sameTier = (existing?.budgetTier?.id ?? null) === (tier?.id ?? null);
-      em.assign(endUser, { ...fields, budgetTier: tier, budgetResetAt: sameTier ? periodStart(existing, duration, existing?.budgetDuration ?? tier?.budgetDuration ?? null) : nextBudgetReset(duration) });
+      // Before the assignment: the period it had (its own duration, else its tier's, which is `tier` when it stays).
+      const previous = existing?.budgetDuration ?? tier?.budgetDuration ?? null;
+      em.assign(endUser, { ...fields, budgetTier: tier });
+      // Moved to another tier, or a new duration: a new period.
+      if (existing && (!sameTier || previous !== duration)) await startNewPeriod(em, 'end_user', endUser, duration);
       record('end_user', endUser.id, 'upsert');
       audit({ action: existing ? 'end_user.update' : 'end_user.create', entityType: 'end_user', entityId: endUser.id, orgId: null, before, after: auditView(endUser) });
+      await recordSubjectAlerts(em, { end_user: [endUser.id] });
       return endUser;
     });
   }
-}
-
-/**
- * When a saved subject's budget period ends: where it was, for a subject saved again with the same duration (editing
- * a tag's description must not move its period, which would put off its reset and raise its budget alerts again,
- * as they are kept per period), else a new period from now. `previous` is the duration it had, when not its own field.
- */
-function periodStart(
-  existing: { budgetDuration: BudgetDuration | null; budgetResetAt: Date | null } | null,
-  duration: BudgetDuration | null,
-  previous: BudgetDuration | null = existing?.budgetDuration ?? null,
-): Date | null {
-  return existing !== null && previous === duration ? existing.budgetResetAt : nextBudgetReset(duration);
 }
 
 /** The organization of the subject a permission names; BAD_USER_INPUT when there is no such subject. */

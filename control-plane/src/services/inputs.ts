@@ -31,8 +31,26 @@ export const governedFields = {
   maxParallelRequests: limit(1_000_000).nullish().transform((v) => v ?? null),
 };
 
-/** The same as a patch: absent keeps the value, null clears it. */
-const governedPatch = {
+/**
+ * Why a soft budget cannot go with a hard one, or null when it can: it warns before the hard budget refuses, so it is
+ * at most the hard budget (equal is allowed: the warning comes with the refusal).
+ */
+export function softBudgetProblem(softBudget: unknown, maxBudget: unknown): string | null {
+  if (typeof softBudget !== 'number' || typeof maxBudget !== 'number' || softBudget <= maxBudget) return null;
+  return `must not be more than maxBudget (${maxBudget}): a soft budget warns before the hard budget refuses`;
+}
+
+/** `softBudgetProblem` as a rule of an input that sets both budgets (a create, a save by name). */
+export function softWithinMax(input: { softBudget?: unknown; maxBudget?: unknown }, ctx: z.RefinementCtx): void {
+  const problem = softBudgetProblem(input.softBudget, input.maxBudget);
+  if (problem !== null) ctx.addIssue({ code: 'custom', path: ['softBudget'], message: problem, input: input.softBudget });
+}
+
+/**
+ * The same as a patch: absent keeps the value, null clears it. A patch's soft budget is checked against the hard one
+ * the subject has after the change, by the service (`assertSoftWithinMax` in services/governed.ts).
+ */
+export const governedPatch = {
   maxBudget: z.number().finite().nonnegative('must not be negative').nullish(),
   softBudget: z.number().finite().nonnegative('must not be negative').nullish(),
   budgetDuration: z.enum(BUDGET_DURATIONS, 'must be one of 1h, 1d, 7d, 30d, 1mo').nullish(),
@@ -82,13 +100,23 @@ export const keySettings = {
 /** An optional id: absent or null both mean none. */
 const optionalId = z.string().nullish().transform((v) => v ?? null);
 
-export const CreateTeamInput = z.object({
-  name,
-  organizationId: optionalId,
-  models: modelNames,
-  maxBudget: budget,
-});
+export const CreateTeamInput = z
+  .object({
+    name,
+    organizationId: optionalId,
+    models: modelNames,
+    ...governedFields,
+  })
+  .superRefine(softWithinMax);
 export type CreateTeamInput = z.output<typeof CreateTeamInput>;
+
+export const UpdateTeamInput = z.object({
+  name: name.optional(),
+  models: modelNames.optional(),
+  ...governedPatch,
+  blocked: z.boolean().optional(),
+});
+export type UpdateTeamInput = z.output<typeof UpdateTeamInput>;
 
 export const CreateKeyInput = z.object({
   teamId: optionalId,
@@ -114,7 +142,7 @@ export const CreateKeyInput = z.object({
   allowedIps: keySettings.allowedIps.nullish().transform((v) => v ?? []),
   allowedRoutes: keySettings.allowedRoutes.nullish().transform((v) => v ?? []),
   autoRotateDays: keySettings.autoRotateDays.nullish().transform((v) => v ?? null),
-});
+}).superRefine(softWithinMax);
 export type CreateKeyInput = z.output<typeof CreateKeyInput>;
 
 const cost = z.number().finite().nonnegative('must not be negative');
@@ -363,13 +391,13 @@ export const UpdateKeyInput = z
   });
 export type UpdateKeyInput = z.output<typeof UpdateKeyInput>;
 
-export const CreateOrganizationInput = z.object({ name, models: modelNames, maxBudget: budget });
+export const CreateOrganizationInput = z.object({ name, models: modelNames, ...governedFields }).superRefine(softWithinMax);
 export type CreateOrganizationInput = z.output<typeof CreateOrganizationInput>;
 
 export const UpdateOrganizationInput = z.object({
   name: name.optional(),
   models: modelNames.optional(),
-  maxBudget: z.number().finite().nonnegative('must not be negative').nullish(),
+  ...governedPatch,
   blocked: z.boolean().optional(),
 });
 export type UpdateOrganizationInput = z.output<typeof UpdateOrganizationInput>;
@@ -378,19 +406,23 @@ const email = z.string().trim().toLowerCase().pipe(z.email('must be an email add
 /** At least 12 characters (NIST SP 800-63B), at most 200 so hashing stays cheap. */
 const password = z.string().min(12, 'must be at least 12 characters').max(200, 'must be at most 200 characters');
 
-export const CreateUserInput = z.object({
-  email,
-  name: z.string().trim().max(200).nullish().transform((v) => v || null),
-  role: z.enum(USER_ROLES),
-  organizationId: optionalId,
-  password: password.nullish().transform((v) => v ?? null),
-});
+export const CreateUserInput = z
+  .object({
+    email,
+    name: z.string().trim().max(200).nullish().transform((v) => v || null),
+    role: z.enum(USER_ROLES),
+    organizationId: optionalId,
+    password: password.nullish().transform((v) => v ?? null),
+    ...governedFields,
+  })
+  .superRefine(softWithinMax);
 export type CreateUserInput = z.output<typeof CreateUserInput>;
 
 export const UpdateUserInput = z.object({
   name: z.string().trim().max(200).nullish(),
   role: z.enum(USER_ROLES).optional(),
   blocked: z.boolean().optional(),
+  ...governedPatch,
 });
 export type UpdateUserInput = z.output<typeof UpdateUserInput>;
 
@@ -470,14 +502,14 @@ export type SpendReportInput = z.output<typeof SpendReportInput>;
 
 // --- The governance catalogue: budget tiers, tags, guardrail policies, MCP servers, end users -----------------
 
-export const SaveBudgetTierInput = z.object({ name, ...governedFields });
+export const SaveBudgetTierInput = z.object({ name, ...governedFields }).superRefine(softWithinMax);
 export type SaveBudgetTierInput = z.output<typeof SaveBudgetTierInput>;
 
 export const SaveTagInput = z.object({
   name,
   description: z.string().trim().max(1000, 'must be at most 1000 characters').nullish().transform((v) => v || null),
   ...governedFields,
-});
+}).superRefine(softWithinMax);
 export type SaveTagInput = z.output<typeof SaveTagInput>;
 
 export const SaveGuardrailPolicyInput = z.object({
@@ -516,7 +548,7 @@ export const SaveEndUserInput = z.object({
   blocked: z.boolean().nullish().transform((v) => v ?? false),
   budgetTierId: z.string().nullish().transform((v) => v ?? null),
   ...governedFields,
-});
+}).superRefine(softWithinMax);
 export type SaveEndUserInput = z.output<typeof SaveEndUserInput>;
 
 /** `checkModelHealth`: the deployments to check (duplicates dropped), or null for every live one. */

@@ -7,7 +7,9 @@ import type { Orm } from '../db/orm.js';
 import { assertApiManaged, badUserInput, forbidden, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
 import { auditView, type Actor, type AdminWriter } from './audit.js';
+import { recordSubjectAlerts } from './budget-alerts.js';
 import { nextBudgetReset } from './budget-period.js';
+import { assignGoverned, budgetChanged } from './governed.js';
 import { CreateKeyInput, KeyPageInput, RegenerateKeyInput, UpdateKeyInput } from './inputs.js';
 import { definedOnly } from './organizations.js';
 import { liveKeyCounts, readableTeam, type TeamWithKeyCount } from './teams.js';
@@ -153,6 +155,7 @@ export class KeyService {
       });
       record('key', key.id, 'upsert');
       audit({ action: 'key.create', entityType: 'key', entityId: key.id, orgId, after: auditView(key) });
+      await recordSubjectAlerts(em, { key: [key.id] });
       return { key, team };
     });
     const [withTeam] = await this.withTeams(this.orm.em.fork(), [created.key], created.team);
@@ -170,16 +173,16 @@ export class KeyService {
       const unblocks = changes.blocked === false && key.blocked;
       if (unblocks || Object.keys(changes).some((field) => !OWNER_FIELDS.has(field))) assertCan(actor.principal, 'key.govern', keyScope(key));
       const before = auditView(key);
-      const duration = key.budgetDuration;
-      em.assign(key, changes);
-      // A new period only for a new duration: a client that sends the whole key back must not move its reset.
-      if (changes.budgetDuration !== undefined && changes.budgetDuration !== duration) key.budgetResetAt = nextBudgetReset(key.budgetDuration);
+      // A new period (its spend recounted) only for a new duration: a client that sends the whole key back must not
+      // move its reset.
+      await assignGoverned(em, 'key', key, changes);
       if (changes.tempBudgetIncrease === null || changes.tempBudgetExpiresAt === null) {
         key.tempBudgetIncrease = null;
         key.tempBudgetExpiresAt = null;
       }
       record('key', key.id, 'upsert');
       audit({ action: 'key.update', entityType: 'key', entityId: key.id, orgId: key.organization?.id ?? null, before, after: auditView(key) });
+      if (budgetChanged(changes)) await recordSubjectAlerts(em, { key: [key.id] });
       return key;
     });
     const [withTeam] = await this.withTeams(this.orm.em.fork(), [key]);

@@ -4,12 +4,18 @@ import { assertCan, GLOBAL, visibility } from '../auth/policy.js';
 import { assertApiManaged, conflict, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
 import { auditView, type Actor, type AdminWriter } from './audit.js';
+import { recordSubjectAlerts } from './budget-alerts.js';
+import { nextBudgetReset } from './budget-period.js';
+import { assignGoverned, budgetChanged } from './governed.js';
 import { CreateOrganizationInput, UpdateOrganizationInput } from './inputs.js';
 import { onUniqueViolation } from './unique-violation.js';
 
 const duplicateName = () => conflict('An organization with this name already exists.');
 
-/** Organizations: created, changed and deleted by proxy admins; read by their members. */
+/**
+ * Organizations: created, changed and deleted by proxy admins, budgets and limits included (an org admin governs
+ * the organization's teams, users and keys within them, not the organization's own); read by their members.
+ */
 export class OrganizationService {
   constructor(
     private readonly orm: Orm,
@@ -37,9 +43,10 @@ export class OrganizationService {
       () =>
         this.writer.run(actor, async ({ em, record, audit }) => {
           if (await em.count(Organization, { name: input.name, deletedAt: null })) throw duplicateName();
-          const org = em.create(Organization, input);
+          const org = em.create(Organization, { ...input, budgetResetAt: nextBudgetReset(input.budgetDuration) });
           record('org', org.id, 'upsert');
           audit({ action: 'org.create', entityType: 'organization', entityId: org.id, orgId: org.id, after: auditView(org) });
+          await recordSubjectAlerts(em, { org: [org.id] });
           return org;
         }),
       duplicateName,
@@ -60,9 +67,11 @@ export class OrganizationService {
             throw duplicateName();
           }
           const before = auditView(org);
-          em.assign(org, definedOnly(patch));
+          const changes = definedOnly(patch);
+          await assignGoverned(em, 'org', org, changes);
           record('org', org.id, 'upsert');
           audit({ action: 'org.update', entityType: 'organization', entityId: org.id, orgId: org.id, before, after: auditView(org) });
+          if (budgetChanged(changes)) await recordSubjectAlerts(em, { org: [org.id] });
           return org;
         }),
       duplicateName,

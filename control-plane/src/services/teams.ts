@@ -6,7 +6,11 @@ import type { Orm } from '../db/orm.js';
 import { assertApiManaged, badUserInput, conflict, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
 import { auditView, type Actor, type AdminWriter } from './audit.js';
-import { CreateTeamInput, TeamMemberInput } from './inputs.js';
+import { recordSubjectAlerts } from './budget-alerts.js';
+import { nextBudgetReset } from './budget-period.js';
+import { assignGoverned, budgetChanged } from './governed.js';
+import { CreateTeamInput, TeamMemberInput, UpdateTeamInput } from './inputs.js';
+import { definedOnly } from './organizations.js';
 import { liveOrganization } from './users.js';
 import { onUniqueViolation } from './unique-violation.js';
 
@@ -56,14 +60,47 @@ export class TeamService {
           const organization = organizationId === null ? null : await liveOrganization(em, organizationId);
           // Checked under the config lock, so two concurrent creates cannot both pass.
           if (await em.count(Team, { name: input.name, deletedAt: null })) throw duplicateName();
-          const team = em.create(Team, { name: input.name, organization, models: input.models, maxBudget: input.maxBudget });
+          const { organizationId: _org, ...fields } = input;
+          const team = em.create(Team, { ...fields, organization, budgetResetAt: nextBudgetReset(input.budgetDuration) });
           record('team', team.id, 'upsert');
           audit({ action: 'team.create', entityType: 'team', entityId: team.id, orgId: organizationId, after: auditView(team) });
+          await recordSubjectAlerts(em, { team: [team.id] });
           return team;
         }),
       duplicateName,
     );
     return { team, keyCount: 0 };
+  }
+
+  /**
+   * Changes a team's name, models, budgets and limits, or blocked state: all of it governance of the team
+   * (`team.update`: org admins in their organization, proxy admins). A team's admins manage its members and keys,
+   * not the team's own budget, which would let them raise the limit on their own spending.
+   */
+  async update(actor: Actor, id: string, rawInput: unknown): Promise<TeamWithKeyCount> {
+    const patch = parseInput(UpdateTeamInput, rawInput);
+    if (!isUuid(id)) throw notFound('Team');
+    const team = await onUniqueViolation(
+      () =>
+        this.writer.run(actor, async ({ em, record, audit }) => {
+          const team = await readableTeam(em, actor.principal, id);
+          assertCan(actor.principal, 'team.update', teamScope(team));
+          assertApiManaged(team, 'team');
+          const changes = definedOnly(patch);
+          if (changes.name !== undefined && changes.name !== team.name && (await em.count(Team, { name: changes.name, deletedAt: null }))) {
+            throw duplicateName();
+          }
+          const before = auditView(team);
+          await assignGoverned(em, 'team', team, changes);
+          record('team', team.id, 'upsert');
+          audit({ action: 'team.update', entityType: 'team', entityId: team.id, orgId: team.organization?.id ?? null, before, after: auditView(team) });
+          if (budgetChanged(changes)) await recordSubjectAlerts(em, { team: [team.id] });
+          return team;
+        }),
+      duplicateName,
+    );
+    const counts = await liveKeyCounts(this.orm.em.fork(), [team.id]);
+    return { team, keyCount: counts.get(team.id) ?? 0 };
   }
 
   /** Soft-deletes a team; refused while it still has live keys, so no key is left pointing at a deleted team. */

@@ -10,6 +10,9 @@ import type { Orm } from '../db/orm.js';
 import { AppError, badUserInput, conflict, forbidden, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
 import { auditView, NO_REQUEST_META, type Actor, type AdminWriter, type RequestMeta } from './audit.js';
+import { recordSubjectAlerts } from './budget-alerts.js';
+import { nextBudgetReset } from './budget-period.js';
+import { assignGoverned, budgetChanged, governedChanged } from './governed.js';
 import { CreateUserInput, LoginInput, SetPasswordInput, UpdateUserInput } from './inputs.js';
 import { definedOnly } from './organizations.js';
 import { onUniqueViolation } from './unique-violation.js';
@@ -27,7 +30,11 @@ const userScope = (user: User) => ({ orgId: user.organization?.id ?? null, owner
 
 /**
  * Users and their dashboard sign-in. The role rules: nobody gives a role above their own (`grantableRoles`), an org
- * admin's users belong to the org admin's organization, and proxy-wide roles belong to no organization.
+ * admin's users belong to the org admin's organization, and proxy-wide roles belong to no organization. A user's
+ * budgets and limits (over all their keys) are governance: set by those who may update the user (`user.update`: proxy
+ * admins, and org admins in their organization, themselves included, within the organization's budget the proxy
+ * admins set), and like blocking, only on users whose role the caller may grant. Internal users, team admins
+ * included, set none, their own least of all.
  */
 export class UserService {
   constructor(
@@ -77,16 +84,21 @@ export class UserService {
         this.writer.run(actor, async ({ em, record, audit }) => {
           const organization = organizationId === null ? null : await liveOrganization(em, organizationId);
           if (await em.count(User, { email: input.email, deletedAt: null })) throw duplicateEmail();
-          const user = em.create(User, { email: input.email, name: input.name, role: input.role, organization, passwordHash });
+          const { organizationId: _org, password: _password, ...fields } = input;
+          const user = em.create(User, { ...fields, organization, passwordHash, budgetResetAt: nextBudgetReset(input.budgetDuration) });
           record('user', user.id, 'upsert');
           audit({ action: 'user.create', entityType: 'user', entityId: user.id, orgId: organizationId, after: auditView(user) });
+          await recordSubjectAlerts(em, { user: [user.id] });
           return user;
         }),
       duplicateEmail,
     );
   }
 
-  /** Changes name, role or blocked state. A role change is held to the same rule as a grant, both ways. */
+  /**
+   * Changes name, role, blocked state, budgets or limits. A role change is held to the same rule as a grant, both
+   * ways; blocking and budgets to the rule for managing the user's role.
+   */
   async update(actor: Actor, id: string, rawInput: unknown): Promise<User> {
     const patch = parseInput(UpdateUserInput, rawInput);
     if (!isUuid(id)) throw notFound('User');
@@ -102,13 +114,15 @@ export class UserService {
           throw badUserInput({ role: ['cannot move a user between proxy-wide and organization roles; create a new user'] });
         }
       }
-      if (patch.blocked !== undefined || patch.role !== undefined) assertGrantable(actor.principal, user.role);
+      const changes = definedOnly(patch);
+      if (patch.blocked !== undefined || patch.role !== undefined || governedChanged(changes)) assertGrantable(actor.principal, user.role);
       const before = auditView(user);
-      em.assign(user, definedOnly(patch));
+      await assignGoverned(em, 'user', user, changes);
       // Data planes follow users: blocking one refuses their keys there too.
       record('user', user.id, 'upsert');
       if (patch.blocked === true) await em.nativeDelete(Session, { user: user.id });
       audit({ action: 'user.update', entityType: 'user', entityId: user.id, orgId: user.organization?.id ?? null, before, after: auditView(user) });
+      if (budgetChanged(changes)) await recordSubjectAlerts(em, { user: [user.id] });
       return user;
     });
   }

@@ -1,37 +1,47 @@
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
-import { KeySettingsFields } from './shared-fields.input.js';
+import { BudgetFields, KeySettingsFields } from './shared-fields.input.js';
 
 /** Shapes only; the services validate content (zod) and report field errors. */
 
 @InputType('CreateOrganizationInput')
-export class CreateOrganizationInput {
+export class CreateOrganizationInput extends BudgetFields {
   @Field(() => String)
   name!: string;
 
   @Field(() => [String], { nullable: true })
   models?: string[] | null;
-
-  @Field(() => Float, { nullable: true })
-  maxBudget?: number | null;
 }
 
-@InputType('UpdateOrganizationInput', { description: 'Absent fields keep their value; null clears a nullable one.' })
-export class UpdateOrganizationInput {
+@InputType('UpdateOrganizationInput', {
+  description: 'Absent fields keep their value; null clears a nullable one. A new budgetDuration starts a new budget period.',
+})
+export class UpdateOrganizationInput extends BudgetFields {
   @Field(() => String, { nullable: true })
   name?: string;
 
   @Field(() => [String], { nullable: true })
   models?: string[];
 
-  @Field(() => Float, { nullable: true })
-  maxBudget?: number | null;
+  @Field(() => Boolean, { nullable: true })
+  blocked?: boolean;
+}
+
+@InputType('UpdateTeamInput', {
+  description: 'Absent fields keep their value; null clears a nullable one. A new budgetDuration starts a new budget period.',
+})
+export class UpdateTeamInput extends BudgetFields {
+  @Field(() => String, { nullable: true })
+  name?: string;
+
+  @Field(() => [String], { nullable: true, description: 'Model names the team may use; empty: every model.' })
+  models?: string[];
 
   @Field(() => Boolean, { nullable: true })
   blocked?: boolean;
 }
 
 @InputType('CreateUserInput')
-export class CreateUserInput {
+export class CreateUserInput extends BudgetFields {
   @Field(() => String)
   email!: string;
 
@@ -48,8 +58,10 @@ export class CreateUserInput {
   password?: string | null;
 }
 
-@InputType('UpdateUserInput', { description: 'Absent fields keep their value.' })
-export class UpdateUserInput {
+@InputType('UpdateUserInput', {
+  description: 'Absent fields keep their value; null clears a nullable one. A new budgetDuration starts a new budget period.',
+})
+export class UpdateUserInput extends BudgetFields {
   @Field(() => String, { nullable: true })
   name?: string | null;
 

@@ -1,8 +1,9 @@
-import { Field, Float, ID, InputType } from 'type-graphql';
+import { Field, ID, InputType } from 'type-graphql';
+import { BudgetFields } from './shared-fields.input.js';
 
 /** Shapes only; the service validates content (zod) and reports field errors. */
 @InputType('CreateTeamInput')
-export class CreateTeamInput {
+export class CreateTeamInput extends BudgetFields {
   @Field(() => String)
   name!: string;
 
@@ -11,7 +12,4 @@ export class CreateTeamInput {
 
   @Field(() => [String], { nullable: true })
   models?: string[] | null;
-
-  @Field(() => Float, { nullable: true })
-  maxBudget?: number | null;
 }

@@ -6,16 +6,20 @@ import { GraphQLJSON } from '../scalars.js';
  * extends it; the parents themselves are never referenced, so they do not appear in the schema.
  */
 
-/** The budget and limits of every governed subject (keys, budget tiers, tags, end users). */
+/** The budget and limits of every governed subject (organizations, teams, users, keys, budget tiers, tags, end users). */
 @InputType('BudgetFieldsInput')
 export abstract class BudgetFields {
   @Field(() => Float, { nullable: true })
   maxBudget?: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Crossing it raises an alert once per budget period; nothing is refused.' })
+  @Field(() => Float, { nullable: true, description: 'Crossing it raises an alert once per budget period; nothing is refused. At most maxBudget.' })
   softBudget?: number | null;
 
-  @Field(() => String, { nullable: true, description: '1h, 1d, 7d, 30d or 1mo (calendar month); none: the budget never resets.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      '1h, 1d, 7d, 30d or 1mo (calendar month); none: the budget never resets. Changing it starts a new period now, whose spend is what the ledger holds since the period began (the month so far for 1mo).',
+  })
   budgetDuration?: string | null;
 
   @Field(() => Int, { nullable: true })

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { actorOf, type GraphQLContext } from '../context.js';
-import { TeamMemberInput } from '../inputs/admin.input.js';
+import { TeamMemberInput, UpdateTeamInput } from '../inputs/admin.input.js';
 import { CreateTeamInput } from '../inputs/create-team.input.js';
 import { TeamMemberObject } from '../types/admin.type.js';
 import { TeamObject } from '../types/team.type.js';
@@ -23,6 +23,16 @@ export class TeamResolver {
   @Mutation(() => TeamObject)
   async createTeam(@Arg('input', () => CreateTeamInput) input: CreateTeamInput, @Ctx() ctx: GraphQLContext): Promise<TeamObject> {
     return TeamObject.from(await ctx.services.teams.create(actorOf(ctx), input));
+  }
+
+  @Authorized()
+  @Mutation(() => TeamObject, { description: "Changes a team's name, models, budgets and limits, or blocked state (org and proxy admins; not the team's own admins)." })
+  async updateTeam(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateTeamInput) input: UpdateTeamInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<TeamObject> {
+    return TeamObject.from(await ctx.services.teams.update(actorOf(ctx), id, input));
   }
 
   @Authorized()

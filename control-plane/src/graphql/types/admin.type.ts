@@ -1,12 +1,13 @@
-import { Field, Float, ID, ObjectType } from 'type-graphql';
+import { Field, ID, ObjectType } from 'type-graphql';
 import type { AuditEntry, Organization, User } from '../../db/entities/index.js';
 import type { AuditPage } from '../../services/audit-log.js';
 import type { Member } from '../../services/teams.js';
 import type { LoginResult } from '../../services/users.js';
 import { GraphQLJSON } from '../scalars.js';
+import { GovernedObject, governedFields } from './governed.type.js';
 
 @ObjectType('Organization')
-export class OrganizationObject {
+export class OrganizationObject extends GovernedObject {
   @Field(() => ID)
   id!: string;
 
@@ -15,12 +16,6 @@ export class OrganizationObject {
 
   @Field(() => [String])
   models!: string[];
-
-  @Field(() => Float, { nullable: true })
-  maxBudget!: number | null;
-
-  @Field(() => Float)
-  spend!: number;
 
   @Field(() => Boolean)
   blocked!: boolean;
@@ -32,14 +27,14 @@ export class OrganizationObject {
   createdAt!: Date;
 
   static from(org: Organization): OrganizationObject {
-    const { id, name, models, maxBudget, spend, blocked, managedBy, createdAt } = org;
-    return Object.assign(new OrganizationObject(), { id, name, models, maxBudget, spend, blocked, managedBy, createdAt });
+    const { id, name, models, blocked, managedBy, createdAt } = org;
+    return Object.assign(new OrganizationObject(), { id, name, models, ...governedFields(org), blocked, managedBy, createdAt });
   }
 }
 
-/** A user as admins see them: never a password hash. */
+/** A user as admins see them: never a password hash. Budgets and limits count over all the user's keys. */
 @ObjectType('User')
-export class UserObject {
+export class UserObject extends GovernedObject {
   @Field(() => ID)
   id!: string;
 
@@ -68,6 +63,7 @@ export class UserObject {
       name: user.name,
       role: user.role,
       organizationId: user.organization?.id ?? null,
+      ...governedFields(user),
       blocked: user.blocked,
       createdAt: user.createdAt,
     });

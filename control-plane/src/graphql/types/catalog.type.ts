@@ -1,13 +1,7 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import type { Governed } from '../../db/entities/governed.js';
 import type { BudgetTier, EndUser, GuardrailPolicy, McpServer, McpToolPermission, Tag } from '../../db/entities/index.js';
 import { GraphQLJSON } from '../scalars.js';
-
-/** The budget and limit fields every governed subject shows. */
-function governed(entity: Governed) {
-  const { maxBudget, softBudget, spend, budgetDuration, budgetResetAt, rpmLimit, tpmLimit, maxParallelRequests } = entity;
-  return { maxBudget, softBudget, spend, budgetDuration, budgetResetAt, rpmLimit, tpmLimit, maxParallelRequests };
-}
+import { governedFields as governed } from './governed.type.js';
 
 @ObjectType('BudgetTier', { description: 'A reusable budget and limits that end users can be put on.' })
 export class BudgetTierObject {
@@ -95,8 +89,10 @@ export class EndUserObject {
   @Field(() => Boolean) blocked!: boolean;
   @Field(() => ID, { nullable: true }) budgetTierId!: string | null;
   @Field(() => Float, { nullable: true }) maxBudget!: number | null;
+  @Field(() => Float, { nullable: true }) softBudget!: number | null;
   @Field(() => Float) spend!: number;
   @Field(() => String, { nullable: true }) budgetDuration!: string | null;
+  @Field(() => Date, { nullable: true, description: "When the current budget period ends (its own duration's, else its tier's)." }) budgetResetAt!: Date | null;
   @Field(() => Int, { nullable: true }) rpmLimit!: number | null;
 
   static from(u: EndUser): EndUserObject {

@@ -1,8 +1,9 @@
-import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { TeamWithKeyCount } from '../../services/teams.js';
+import { GovernedObject, governedFields } from './governed.type.js';
 
 @ObjectType('Team')
-export class TeamObject {
+export class TeamObject extends GovernedObject {
   @Field(() => ID)
   id!: string;
 
@@ -15,11 +16,8 @@ export class TeamObject {
   @Field(() => [String])
   models!: string[];
 
-  @Field(() => Float, { nullable: true })
-  maxBudget!: number | null;
-
-  @Field(() => Float)
-  spend!: number;
+  @Field(() => Boolean)
+  blocked!: boolean;
 
   @Field(() => Int)
   keyCount!: number;
@@ -36,8 +34,8 @@ export class TeamObject {
       name: team.name,
       organizationId: team.organization?.id ?? null,
       models: team.models,
-      maxBudget: team.maxBudget,
-      spend: team.spend,
+      ...governedFields(team),
+      blocked: team.blocked,
       keyCount,
       managedBy: team.managedBy,
       createdAt: team.createdAt,
