@@ -157,6 +157,23 @@ describe('budget alerts', () => {
     expect(alert!.spend).toBeCloseTo(1.1, 9);
   });
 
+  it("should raise the hard-budget alert on the first refusal, which comes before spend reaches the budget", async () => {
+    const keyId = await createKey({ alias: 'refusing', softBudget: 5, maxBudget: 10, budgetDuration: '1d' });
+    await ingest([event(keyId, 9.97)]);
+    expect((await alertsFor(keyId)).map((a) => a.threshold)).toEqual(['soft_budget']);
+    // The data plane refuses the next request (9.97 plus its estimate is past 10) and names the key as the refuser.
+    const refused = (refusedBy: { kind: string; id: string }) =>
+      event(keyId, 0, { status: 'error', httpStatus: 429, errorType: 'budget_exceeded', errorMessage: 'Budget exceeded for key refusing', promptTokens: 0, completionTokens: 0, totalTokens: 0, refusedBy });
+    await ingest([refused({ kind: 'key', id: keyId }), refused({ kind: 'key', id: keyId })]);
+    const [hard, ...rest] = await alertsFor(keyId);
+    expect(rest.map((a) => a.threshold)).toEqual(['soft_budget']);
+    expect(hard).toMatchObject({ threshold: 'max_budget', subjectKind: 'key', budget: 10 });
+    expect(hard!.spend).toBeCloseTo(9.97, 9);
+    // Once per period: later refusals add none. A per-model budget's refusal names no subject the control plane keeps.
+    await ingest([refused({ kind: 'key', id: keyId }), refused({ kind: 'key_model', id: `${keyId}/gpt-4o` }), refused({ kind: 'team', id: 'not-a-uuid' })]);
+    expect(await alertsFor(keyId)).toHaveLength(2);
+  });
+
   it('should alert again when a budget is raised and reached in the same period, and not for a budget the spend is below', async () => {
     const keyId = await createKey({ alias: 'raised', softBudget: 1 });
     await ingest([event(keyId, 1)]);

@@ -1,10 +1,11 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import type { UsageEvent } from '@tollgate/schema';
 import { visibility } from '../auth/policy.js';
-import type { AlertSubjectKind } from '../db/entities/budget-alert.entity.js';
+import { ALERT_SUBJECT_KINDS, type AlertSubjectKind } from '../db/entities/budget-alert.entity.js';
 import { BudgetAlert } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import { badUserInput } from '../errors.js';
-import { parseInput, SQL_UUID_PATTERN } from '../validation.js';
+import { isUuid, parseInput, SQL_UUID_PATTERN } from '../validation.js';
 import type { Actor } from './audit.js';
 import { BudgetAlertsInput } from './inputs.js';
 import { NEW_ROWS } from './new-ledger-rows.js';
@@ -24,7 +25,7 @@ import { NEW_ROWS } from './new-ledger-rows.js';
  * include a temporary raise in force and end users fall back to their budget tier's budgets, as the data planes
  * enforce them.
  */
-const recordAlertsSql = (source: string, which: Record<AlertSubjectKind, string>) => `
+const recordAlertsSql = (source: string, which: Record<AlertSubjectKind, string>, reachedWhen = `s."spend" >= x."budget"`) => `
 with ${source},
 "subject" as (
   select 'key' as "kind", k."id", coalesce(k."alias", k."prefix") as "name", k."organization_id" as "org_id",
@@ -55,7 +56,7 @@ with ${source},
          coalesce(to_char(s."budget_reset_at" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'none') as "period"
     from "subject" s
    cross join lateral (values ('soft_budget', s."soft_budget"), ('max_budget', s."max_budget")) as x("threshold", "budget")
-   where x."budget" is not null and s."spend" >= x."budget"
+   where x."budget" is not null and ${reachedWhen}
      -- A period that has ended but not been reset yet (the job runs every minute) holds the old period's spend and
      -- the new one's: no alert is filed under it; the batch after the reset judges the new period on its own.
      and (s."budget_reset_at" is null or s."budget_reset_at" > now())
@@ -110,6 +111,25 @@ const RECORD_SUBJECT_ALERTS = recordAlertsSql(
   },
 );
 
+/**
+ * Refusals: a data plane refuses a request its hard budget cannot take (spend plus the request's estimate past it),
+ * so spend usually stops just short of the budget and never reaches it; the first refusal is what reaching it looks
+ * like. The subjects a batch's `budget_exceeded` events name (`refusedBy`) get their hard-budget alert for the
+ * period, with the spend as it stands, once, like any other.
+ */
+const RECORD_REFUSAL_ALERTS = recordAlertsSql(
+  `"wanted" as (select ?::jsonb as "ids")`,
+  {
+    key: `k."id" in (${WANTED_IDS('key')})`,
+    team: `t."id" in (${WANTED_IDS('team')})`,
+    user: `u."id" in (${WANTED_IDS('user')})`,
+    org: `o."id" in (${WANTED_IDS('org')})`,
+    end_user: `e."id" in (${WANTED_IDS('end_user')})`,
+    tag: `g."id" in (${WANTED_IDS('tag')})`,
+  },
+  `(s."spend" >= x."budget" or x."threshold" = 'max_budget')`,
+);
+
 /** Records the alerts a batch's spend raised (see RECORD_BATCH_ALERTS); `newIds` is the batch's new request ids as JSON. */
 export async function recordBudgetAlerts(em: EntityManager, newIds: string): Promise<number> {
   return (await em.execute(RECORD_BATCH_ALERTS, [newIds])).length;
@@ -117,6 +137,26 @@ export async function recordBudgetAlerts(em: EntityManager, newIds: string): Pro
 
 /** Subjects by kind, by id. */
 export type SubjectIds = Partial<Record<AlertSubjectKind, readonly string[]>>;
+
+/**
+ * The subjects whose hard budgets refused `events` (see RECORD_REFUSAL_ALERTS), by kind; ids that cannot be a
+ * subject's (not UUIDs; a key's per-model budget, which the control plane does not keep) are left out.
+ */
+export function refusingSubjects(events: readonly UsageEvent[]): SubjectIds | null {
+  let found: Partial<Record<AlertSubjectKind, string[]>> | null = null;
+  for (const event of events) {
+    const by = event.refusedBy;
+    if (by === undefined || !(ALERT_SUBJECT_KINDS as readonly string[]).includes(by.kind) || !isUuid(by.id)) continue;
+    const ids = ((found ??= {})[by.kind as AlertSubjectKind] ??= []);
+    if (!ids.includes(by.id)) ids.push(by.id);
+  }
+  return found;
+}
+
+/** Records the hard-budget alerts of the subjects that refused requests (see RECORD_REFUSAL_ALERTS). */
+export async function recordRefusalAlerts(em: EntityManager, subjects: SubjectIds): Promise<number> {
+  return (await em.execute(RECORD_REFUSAL_ALERTS, [JSON.stringify(subjects)])).length;
+}
 
 /**
  * Records the alerts the budgets of `subjects` call for now (see RECORD_SUBJECT_ALERTS), in the caller's transaction

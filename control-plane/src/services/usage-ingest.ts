@@ -2,7 +2,7 @@ import { UsageAck, UsageEvent } from '@tollgate/schema';
 import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import { describeZodError, SQL_UUID_PATTERN } from '../validation.js';
-import { recordBudgetAlerts } from './budget-alerts.js';
+import { recordBudgetAlerts, recordRefusalAlerts, refusingSubjects } from './budget-alerts.js';
 import { periodIntervalSql } from './budget-period.js';
 import { notifySpend } from './live-spend.js';
 import { NEW_ROWS } from './new-ledger-rows.js';
@@ -203,7 +203,8 @@ export class UsageIngest {
         await em.execute(statement, [newIds]);
       }
       // After the spend: alerts read the spend this batch left, and live spend goes out when it commits.
-      const raised = await recordBudgetAlerts(em, newIds);
+      const refusing = refusingSubjects(events);
+      const raised = (await recordBudgetAlerts(em, newIds)) + (refusing === null ? 0 : await recordRefusalAlerts(em, refusing));
       await notifySpend(em, newIds);
       return raised;
     });
