@@ -7,6 +7,7 @@ import { silentLogger } from './logger.js';
 import { createServices } from './services/index.js';
 import { createTestDatabase, type TestDatabase } from './testing/database.js';
 import { startTestControlPlane, type TestControlPlane } from './testing/harness.js';
+import { usageEvent } from './testing/usage-event.js';
 
 let db: TestDatabase;
 let cp: TestControlPlane;
@@ -37,28 +38,7 @@ async function alerts(token: string, filter: Record<string, unknown> = {}, first
 }
 const alertsFor = async (subjectId: string) => alerts(cp.masterKey, { subjectId });
 
-function event(keyId: string, cost: number, overrides: Partial<UsageEventInput> = {}): UsageEventInput {
-  return {
-    requestId: randomUUID(),
-    keyId,
-    teamId: null,
-    model: 'gpt-4o',
-    modelId: null,
-    provider: 'openai',
-    route: '/v1/chat/completions',
-    stream: false,
-    status: 'success',
-    httpStatus: 200,
-    promptTokens: 10,
-    completionTokens: 5,
-    totalTokens: 15,
-    cost,
-    startedAt: new Date().toISOString(),
-    durationMs: 100,
-    dataPlaneId: 'dp-test',
-    ...overrides,
-  };
-}
+const event = usageEvent;
 
 async function ingest(events: UsageEventInput[]): Promise<void> {
   const res = await cp.gql('mutation($events: [JSON!]!) { ingestUsage(events: $events) { acknowledged } }', { events }, cp.dataPlaneToken);

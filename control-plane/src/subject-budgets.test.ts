@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './testing/database.js';
 import { roundTrip, startTestControlPlane, subscribe, type GraphQLResponse, type TestControlPlane } from './testing/harness.js';
+import { usageEvent } from './testing/usage-event.js';
 
 /**
  * Budgets and limits of organizations, teams and users through the API, and the rules every admin change of a
@@ -84,28 +85,7 @@ const endUser = async (externalId: string) =>
     (e) => e.externalId === externalId,
   )!;
 
-function event(keyId: string, cost: number, overrides: Partial<UsageEventInput> = {}): UsageEventInput {
-  return {
-    requestId: randomUUID(),
-    keyId,
-    teamId: null,
-    model: 'gpt-4o',
-    modelId: null,
-    provider: 'openai',
-    route: '/v1/chat/completions',
-    stream: false,
-    status: 'success',
-    httpStatus: 200,
-    promptTokens: 10,
-    completionTokens: 5,
-    totalTokens: 15,
-    cost,
-    startedAt: new Date().toISOString(),
-    durationMs: 100,
-    dataPlaneId: 'dp-test',
-    ...overrides,
-  };
-}
+const event = usageEvent;
 
 async function ingest(events: UsageEventInput[], on = cp): Promise<void> {
   const res = await on.gql('mutation($events: [JSON!]!) { ingestUsage(events: $events) { acknowledged } }', { events }, on.dataPlaneToken);

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { hashKey, type UsageEventInput } from '@tollgate/schema';
+import { hashKey } from '@tollgate/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEntry, ConfigChange, Team, VirtualKey } from '../db/entities/index.js';
 import { openDatabase, type Orm } from '../db/orm.js';
@@ -10,6 +9,7 @@ import { SYSTEM_ACTOR } from '../services/audit.js';
 import { createServices, type Services } from '../services/index.js';
 import { createTestDatabase, type TestDatabase } from '../testing/database.js';
 import { MemoryLogger } from '../testing/harness.js';
+import { usageEvent } from '../testing/usage-event.js';
 import { auditRetention, budgetReset, keyAutoRotation, keyLapses, unrotatedKeysWarning } from './governance.js';
 import { JobRunner } from './runner.js';
 
@@ -96,11 +96,7 @@ describe('budget-reset', () => {
   });
 
   it('loses nothing ingested while it runs: the new period keeps every request a concurrent ingest added', async () => {
-    const event = (keyId: string): UsageEventInput => ({
-      requestId: randomUUID(), keyId, teamId: null, model: 'gpt-4o', modelId: null, provider: 'openai', route: '/v1/chat/completions',
-      stream: false, status: 'success', httpStatus: 200, promptTokens: 1, completionTokens: 1, totalTokens: 2, cost: 1,
-      startedAt: new Date().toISOString(), durationMs: 1, dataPlaneId: 'dp-test',
-    });
+    const event = (keyId: string) => usageEvent(keyId, 1, { promptTokens: 1, completionTokens: 1, totalTokens: 2, durationMs: 1 });
     for (let round = 0; round < 4; round++) {
       const id = (await services.keys.create(SYSTEM_ACTOR, { alias: `racing-${round}`, maxBudget: 1_000, budgetDuration: '1h' })).key.id;
       // The last period (spend 50) ended a moment ago; requests of the new one arrive in 30 batches as the reset runs.

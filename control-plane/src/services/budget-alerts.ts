@@ -93,13 +93,8 @@ const RECORD_BATCH_ALERTS = recordAlertsSql(
 const WANTED_IDS = (kind: AlertSubjectKind) =>
   `select x."id"::uuid from "wanted" w cross join jsonb_array_elements_text(w."ids" -> '${kind}') as x("id")`;
 
-/**
- * Admin changes: run in the admin write's transaction after the change, for the subjects whose budgets it changed,
- * so a budget lowered below the spend already made alerts at once, not with the subject's next request (which an
- * idle subject, or one its hard budget now refuses, may never send). Its one parameter is the ids per kind as JSON
- * (`{"key": ["<uuid>"], …}`).
- */
-const RECORD_SUBJECT_ALERTS = recordAlertsSql(
+/** The subjects named by id per kind in the statement's one parameter, as JSON (`{"key": ["<uuid>"], …}`). */
+const WANTED: [string, Record<AlertSubjectKind, string>] = [
   `"wanted" as (select ?::jsonb as "ids")`,
   {
     key: `k."id" in (${WANTED_IDS('key')})`,
@@ -109,7 +104,14 @@ const RECORD_SUBJECT_ALERTS = recordAlertsSql(
     end_user: `e."id" in (${WANTED_IDS('end_user')})`,
     tag: `g."id" in (${WANTED_IDS('tag')})`,
   },
-);
+];
+
+/**
+ * Admin changes: run in the admin write's transaction after the change, for the subjects whose budgets it changed,
+ * so a budget lowered below the spend already made alerts at once, not with the subject's next request (which an
+ * idle subject, or one its hard budget now refuses, may never send).
+ */
+const RECORD_SUBJECT_ALERTS = recordAlertsSql(...WANTED);
 
 /**
  * Refusals: a data plane refuses a request its hard budget cannot take (spend plus the request's estimate past it),
@@ -117,18 +119,7 @@ const RECORD_SUBJECT_ALERTS = recordAlertsSql(
  * like. The subjects a batch's `budget_exceeded` events name (`refusedBy`) get their hard-budget alert for the
  * period, with the spend as it stands, once, like any other.
  */
-const RECORD_REFUSAL_ALERTS = recordAlertsSql(
-  `"wanted" as (select ?::jsonb as "ids")`,
-  {
-    key: `k."id" in (${WANTED_IDS('key')})`,
-    team: `t."id" in (${WANTED_IDS('team')})`,
-    user: `u."id" in (${WANTED_IDS('user')})`,
-    org: `o."id" in (${WANTED_IDS('org')})`,
-    end_user: `e."id" in (${WANTED_IDS('end_user')})`,
-    tag: `g."id" in (${WANTED_IDS('tag')})`,
-  },
-  `(s."spend" >= x."budget" or x."threshold" = 'max_budget')`,
-);
+const RECORD_REFUSAL_ALERTS = recordAlertsSql(...WANTED, `(s."spend" >= x."budget" or x."threshold" = 'max_budget')`);
 
 /** Records the alerts a batch's spend raised (see RECORD_BATCH_ALERTS); `newIds` is the batch's new request ids as JSON. */
 export async function recordBudgetAlerts(em: EntityManager, newIds: string): Promise<number> {
