@@ -219,6 +219,13 @@ describe('spendUpdated across control-plane replicas', () => {
     } finally {
       await Promise.all([byTeam, byKey, byModel, byTeamAndModel].map((s) => s.close()));
     }
+    // A team's name where its id belongs would match nothing, ever: it is an error, naming the argument.
+    const byName = await live(b, b.masterKey, { teamId: 'research' });
+    try {
+      await expect(byName.until(1, 2_000)).rejects.toThrow(/BAD_USER_INPUT.*teamId.*must be a team id \(a UUID\), not a name/);
+    } finally {
+      await byName.close();
+    }
   });
 
   it('should show each role only the spend it may see', async () => {

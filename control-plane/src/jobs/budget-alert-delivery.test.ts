@@ -5,10 +5,11 @@ import type { UsageEventInput } from '@tollgate/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BudgetAlert } from '../db/entities/index.js';
 import { openDatabase, type Orm } from '../db/orm.js';
-import { silentLogger } from '../logger.js';
+import { silentLogger, type Logger } from '../logger.js';
 import { SYSTEM_ACTOR } from '../services/audit.js';
 import { createServices, type Services } from '../services/index.js';
 import { createTestDatabase, type TestDatabase } from '../testing/database.js';
+import { MemoryLogger } from '../testing/harness.js';
 import { budgetAlertDelivery, signature, type AlertWebhookOptions } from './budget-alert-delivery.js';
 import { controlPlaneJobs } from './index.js';
 import { JobRunner } from './runner.js';
@@ -47,9 +48,9 @@ afterAll(async () => {
 const SECRET = 'alert-webhook-secret';
 
 /** Runs the delivery job once, as the scheduler would (any interval has passed). */
-async function deliverOnce(options: Partial<AlertWebhookOptions> = {}) {
+async function deliverOnce(options: Partial<AlertWebhookOptions> = {}, logger: Logger = silentLogger) {
   await orm.em.fork().execute(`delete from "job_run" where "name" = 'budget-alert-delivery'`);
-  const runner = new JobRunner(orm, silentLogger).register(budgetAlertDelivery(services.budgetAlerts, { webhookUrl: url, secret: SECRET, ...options }));
+  const runner = new JobRunner(orm, logger).register(budgetAlertDelivery(services.budgetAlerts, { webhookUrl: url, secret: SECRET, ...options }));
   const attempt = await runner.runNow('budget-alert-delivery');
   await runner.stop();
   return attempt;
@@ -159,8 +160,15 @@ describe('budget-alert-delivery', () => {
     const alert = await alertFor('webhook-stale');
     await orm.em.fork().execute(`update "budget_alert" set "created_at" = now() - interval '25 hours' where "id" = ?`, [alert.id]);
     status = 200;
-    await deliverOnce();
+    const logger = new MemoryLogger();
+    await deliverOnce({}, logger);
     expect(deliveriesOf(alert)).toEqual([]);
+    // Said once, in the log and on the alert, not left to fade.
+    expect(logger.lines.filter((l) => l.includes('budget alerts not delivered within their last day')).length).toBe(1);
+    expect(await reload(alert)).toMatchObject({ webhookDeliveredAt: null, webhookLastError: 'not delivered within 24 hours: given up' });
+    const again = new MemoryLogger();
+    await deliverOnce({}, again);
+    expect(again.lines.join('\n')).not.toMatch(/not delivered within/);
   });
 
   it('should be scheduled only with a webhook configured; alerts are recorded either way', async () => {

@@ -45,7 +45,10 @@ export function budgetAlertDelivery(alerts: BudgetAlertService, options: AlertWe
     name: 'budget-alert-delivery',
     intervalMs: options.intervalMs ?? 10 * SECOND,
     async run({ logger, signal }) {
-      const due = await alerts.undelivered({ limit: PER_RUN, maxAgeMs: options.maxAgeMs ?? 24 * HOUR });
+      const maxAgeMs = options.maxAgeMs ?? 24 * HOUR;
+      const abandoned = await alerts.abandonExpired(maxAgeMs);
+      if (abandoned > 0) logger.warn('budget alerts not delivered within their last day; no more attempts', { count: abandoned });
+      const due = await alerts.undelivered({ limit: PER_RUN, maxAgeMs });
       let failed = 0;
       let lastError: string | null = null;
       for (const alert of due) {

@@ -72,7 +72,10 @@ describe('budget-reset', () => {
     expect(await changesFor(team)).toBe(before.team + 1);
     expect(await changesFor(running)).toBe(before.running);
     const entries = await orm.em.fork().find(AuditEntry, { action: 'budget.reset' });
-    expect(entries.map((e) => [e.entityType, e.after])).toEqual(expect.arrayContaining([['virtual_key', { reset: 2 }], ['team', { reset: 1 }]]));
+    const keyReset = entries.find((e) => e.entityType === 'virtual_key')!.after as { reset: number; subjects: Array<{ id: string; spendBefore: number }> };
+    expect(keyReset.reset).toBe(2);
+    expect(keyReset.subjects).toEqual(expect.arrayContaining([{ id: daily, spendBefore: 4 }, { id: monthly, spendBefore: 3 }]));
+    expect(entries.find((e) => e.entityType === 'team')!.after).toEqual({ reset: 1, subjects: [{ id: team, spendBefore: 1 }] });
     expect(entries.every((e) => e.actorId === 'system')).toBe(true);
 
     // Spend made in the new period before the job ran (it runs every minute) stays the new period's.

@@ -10,6 +10,9 @@ import type { Job } from './job.js';
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
+/** Subjects a `budget.reset` audit entry lists by id (it counts them all). */
+const AUDITED_RESETS = 100;
+
 /** Whole periods (`p.secs` long) since the last reset time. */
 const PERIODS_PASSED = `floor(extract(epoch from now() - coalesce(t."budget_reset_at", now())) / p.secs)`;
 /** The last reset time plus `periods` periods. */
@@ -69,13 +72,16 @@ export function budgetReset(writer: AdminWriter, intervalMs = MINUTE): Job {
       for (const [kind, { table }] of Object.entries(BUDGET_SUBJECTS) as Array<[BudgetSubjectKind, { table: string }]>) {
         const ids = await writer.run(SYSTEM_ACTOR, async ({ em, record, audit }) => {
           // Locked before the reset reads the ledger (see lockSubjectsSql).
-          const due = await em.execute<Array<{ id: string }>>(lockSubjectsSql(kind, DUE_SQL));
+          const due = await em.execute<Array<{ id: string; spend: string }>>(lockSubjectsSql(kind, DUE_SQL));
           if (due.length === 0) return [];
           const rows = await em.execute<Array<{ id: string }>>(resetOwnPeriods(kind, table));
           if (kind === 'end_user') rows.push(...(await em.execute<Array<{ id: string }>>(resetTierPeriods())));
           if (rows.length === 0) return [];
           for (const row of rows) record(kind, row.id, 'upsert');
-          audit({ action: 'budget.reset', entityType: table, entityId: '*', orgId: null, after: { reset: rows.length } });
+          // Which subjects, and what their ended period had spent (the first 100; the count is all of them).
+          const spentBefore = new Map(due.map((d) => [d.id, Number(d.spend)]));
+          const subjects = rows.slice(0, AUDITED_RESETS).map((r) => ({ id: r.id, spendBefore: spentBefore.get(r.id) ?? null }));
+          audit({ action: 'budget.reset', entityType: table, entityId: '*', orgId: null, after: { reset: rows.length, subjects } });
           return rows.map((r) => r.id);
         });
         if (ids.length > 0) logger.info('budget periods reset', { table, count: ids.length });

@@ -243,6 +243,22 @@ export class BudgetAlertService {
   }
 
   /**
+   * Gives up on alerts still undelivered at `maxAgeMs` old: their last error says so and no attempt follows. Returns
+   * how many were given up now (each once), for the job to log: an alert the webhook never got must not fade silently.
+   */
+  async abandonExpired(maxAgeMs: number): Promise<number> {
+    const rows = await this.orm.em.fork().execute(
+      `update "budget_alert" set "webhook_next_attempt_at" = 'infinity',
+              "webhook_last_error" = coalesce("webhook_last_error" || '; ', '') || 'not delivered within ' || ? || ' hours: given up'
+        where "webhook_delivered_at" is null and "created_at" <= now() - make_interval(secs => ?)
+          and "webhook_next_attempt_at" is distinct from 'infinity'
+        returning "id"`,
+      [String(Math.round(maxAgeMs / 3_600_000)), maxAgeMs / 1000],
+    );
+    return rows.length;
+  }
+
+  /**
    * Records one delivery attempt, committed at once, so a crash later in the run redelivers nothing already
    * delivered. After a failure the next attempt waits `retryBaseMs` doubling per failed attempt up to `retryMaxMs`.
    */

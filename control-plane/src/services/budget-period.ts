@@ -68,4 +68,4 @@ export const periodSpendSql = (kind: BudgetSubjectKind, start: string) =>
  * has committed, and ingests that come later wait for the recount's commit and add to its result.
  */
 export const lockSubjectsSql = (kind: BudgetSubjectKind, condition: string) =>
-  `select t."id" from "${BUDGET_SUBJECTS[kind].table}" t where ${condition} order by t."id" for update`;
+  `select t."id", t."spend"::text as "spend" from "${BUDGET_SUBJECTS[kind].table}" t where ${condition} order by t."id" for update`;

@@ -454,9 +454,13 @@ export const BudgetAlertsInput = z.object({
 });
 
 /** Filters of the live spend stream; each narrows what the caller may see anyway. As long as live spend carries them. */
+/** An id filter: a UUID (lower case, as ids are stored), so a name or a typo is an error rather than a silent stream. */
+const idFilter = (what: string) =>
+  z.string().trim().toLowerCase().pipe(z.uuid(`must be a ${what} id (a UUID), not a name`)).nullish().transform((v) => v ?? null);
+
 export const SpendStreamInput = z.object({
-  teamId: z.string().max(100, 'must be at most 100 characters').nullish().transform((v) => v ?? null),
-  keyId: z.string().max(100, 'must be at most 100 characters').nullish().transform((v) => v ?? null),
+  teamId: idFilter('team'),
+  keyId: idFilter('key'),
   model: z.string().max(200, 'must be at most 200 characters').nullish().transform((v) => v ?? null),
 });
 export type SpendStreamInput = z.output<typeof SpendStreamInput>;
