@@ -250,9 +250,16 @@ export const KeyConfig = z.object({
   ...governed,
   blocked: z.boolean().default(false),
   expiresAt: z.string().datetime({ offset: true }).nullable().default(null),
-  /** Per-model limits within the key: model name → rpm/tpm/budget (the budget has the key's duration). */
+  /**
+   * Per-model limits within the key: model name → rpm/tpm/budget (the budget has the key's duration). `spend`: what
+   * the key has spent on that model in its current budget period, as the control plane counted it when it sent the
+   * key (only with a budget), where a data plane's counter starts from, like a subject's `spend`.
+   */
   modelLimits: z
-    .record(z.string(), z.object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional(), maxBudget: z.number().nonnegative().optional() }))
+    .record(
+      z.string(),
+      z.object({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional(), maxBudget: z.number().nonnegative().optional(), spend: z.number().nonnegative().optional() }),
+    )
     .default({}),
   /** alias → model name, for this key's clients. */
   modelAliases: z.record(z.string(), z.string()).default({}),

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Team, VirtualKey } from '../db/entities/index.js';
 import { createTestDatabase, type TestDatabase } from '../testing/database.js';
 import { MemoryLogger, startTestControlPlane, type TestControlPlane } from '../testing/harness.js';
+import { usageEvent } from '../testing/usage-event.js';
 import { ConfigLog } from './config-log.js';
 import { keyConfig } from './config-mappers.js';
 import { ConfigSource } from './config-source.js';
@@ -80,5 +81,38 @@ describe('snapshot keys read as rows', () => {
     }
     expect(sent.get(plain.id)).toEqual({ id: plain.id, hash: hashKey('sk-tg-plain'), prefix: 'sk-tg-plai' });
     expect(sent.get(full.id)).toMatchObject({ expiresAt: '2027-03-04T05:06:07.891Z', budgetResetAt: '1999-12-31T23:59:59.999Z', tpmLimit: 5_000_000_000, spend: 7.000000000001 });
+  });
+});
+
+describe("a key's per-model budgets", () => {
+  it("carry what the key spent on each model in its period, in the snapshot and in the key's config changes alike", async () => {
+    const model = async (name: string) =>
+      (await cp.admin<{ createModel: { id: string } }>('mutation($i: CreateModelInput!) { createModel(input: $i) { id } }', {
+        i: { name, provider: 'openai', providerModel: 'gpt-4o', inputCostPerMillion: 1, outputCostPerMillion: 1 },
+      })).createModel.id;
+    const budgeted = await model(`budgeted-${randomUUID()}`);
+    const other = await model(`other-${randomUUID()}`);
+    const budgetedName = (await cp.orm.em.fork().execute<Array<{ name: string }>>(`select "name" from "model" where "id" = ?`, [budgeted]))[0]!.name;
+    const otherName = (await cp.orm.em.fork().execute<Array<{ name: string }>>(`select "name" from "model" where "id" = ?`, [other]))[0]!.name;
+    const { createKey } = await cp.admin<{ createKey: { virtualKey: { id: string } } }>('mutation($i: CreateKeyInput!) { createKey(input: $i) { virtualKey { id } } }', {
+      i: { alias: 'per-model', budgetDuration: '1d', modelLimits: { [budgetedName]: { maxBudget: 5 }, [otherName]: { rpm: 3 } } },
+    });
+    const keyId = createKey.virtualKey.id;
+    // Answered by the budgeted model's deployment: 1.25 + 0.5 in this period, 3 in the one before; by another: 7.
+    const ingested = await cp.gql('mutation($events: [JSON!]!) { ingestUsage(events: $events) { acknowledged } }', { events: [
+      usageEvent(keyId, 1.25, { modelId: budgeted, model: budgetedName }),
+      usageEvent(keyId, 0.5, { modelId: budgeted, model: 'an-alias' }),
+      usageEvent(keyId, 3, { modelId: budgeted, model: budgetedName, startedAt: new Date(Date.now() - 2 * 86_400_000).toISOString() }),
+      usageEvent(keyId, 7, { modelId: other, model: otherName }),
+    ] }, cp.dataPlaneToken);
+    expect(ingested.errors).toBeUndefined();
+    const expected = { [budgetedName]: { maxBudget: 5, spend: 1.75 }, [otherName]: { rpm: 3 } };
+
+    const source = new ConfigSource(cp.orm, new ConfigLog(cp.orm, () => undefined), new MemoryLogger());
+    expect((await source.snapshot()).keys.find((k) => k.id === keyId)?.modelLimits).toEqual(expected);
+    const { head } = await source.changesAfter(0, 1_000_000);
+    await cp.admin('mutation($id: ID!) { updateKey(id: $id, input: { alias: "per-model-renamed" }) { id } }', { id: keyId });
+    const { changes } = await source.changesAfter(head, 1_000);
+    expect(changes.map((c) => c.change)).toContainEqual({ op: 'upsertKey', value: expect.objectContaining({ id: keyId, alias: 'per-model-renamed', modelLimits: expected }) });
   });
 });

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isValidKeyConfig, KeyConfig, type KeyConfigInput } from '@tollgate/schema';
+import { periodIntervalSql } from './budget-period.js';
 
 /**
  * The keys of a config snapshot, read with plain SQL instead of entities: with 500,000 keys, hydrating
@@ -10,6 +11,27 @@ import { isValidKeyConfig, KeyConfig, type KeyConfigInput } from '@tollgate/sche
  * parser), so a key reads the same here as through `keyConfig(entity)` (config-key-rows.test.ts checks both).
  */
 
+/**
+ * A key's `model_limits` (`k`), each model's budget with what the key has spent on that model in its current budget
+ * period (`spend`), for a data plane to start its per-model counter from: without it a data plane without Redis (or
+ * after Redis lost its data) started every per-model budget at zero. Spent on a model means answered by one of its
+ * deployments (`model_id`), which is how data planes count a key's per-model budget (an alias counts under its
+ * target, a fallback under itself). The period is the key's, as for its own spend; without a duration, all time.
+ * Keys without a per-model budget read as they are (no ledger read).
+ */
+export const MODEL_LIMITS_SQL = `case
+    when k."model_limits" = '{}'::jsonb then null
+    when not jsonb_path_exists(k."model_limits", '$.*.maxBudget') then k."model_limits"
+    else (select jsonb_object_agg(m.key, case when s."cost" > 0 then m.value || jsonb_build_object('spend', s."cost") else m.value end)
+            from jsonb_each(k."model_limits") m
+            left join lateral (
+              select sum(l."cost")::float8 as "cost" from "spend_log" l join "model" d on d."id"::text = l."model_id"
+               where m.value -> 'maxBudget' is not null and l."key_id" = k."id"::text and d."name" = m.key
+                 and l."started_at" >= case when k."budget_duration" is null or k."budget_reset_at" is null then '-infinity'::timestamptz
+                   else ((k."budget_reset_at" at time zone 'UTC') - ${periodIntervalSql('k."budget_duration"')}) at time zone 'UTC' end
+            ) s on true)
+  end`;
+
 /** Columns at their default come back as null, so most of a typical key's row is nulls. */
 const KEY_COLUMNS = `
   k."id", k."hash", k."prefix", k."alias", k."team_id", k."owner_id", k."organization_id",
@@ -17,7 +39,7 @@ const KEY_COLUMNS = `
   k."max_budget", k."soft_budget", k."budget_duration", k."budget_reset_at",
   k."rpm_limit", k."tpm_limit", k."max_parallel_requests", nullif(k."spend", 0) as "spend",
   k."blocked", k."expires_at",
-  nullif(k."model_limits", '{}'::jsonb) as "model_limits",
+  ${MODEL_LIMITS_SQL} as "model_limits",
   nullif(k."model_aliases", '{}'::jsonb) as "model_aliases",
   nullif(k."metadata", '{}'::jsonb) as "metadata",
   nullif(k."tags", '{}') as "tags",
@@ -82,6 +104,20 @@ export async function forEachKeyRow(em: EntityManager, onRow: (row: KeyRow) => v
   } finally {
     await em.execute('close "config_keys"');
   }
+}
+
+/**
+ * The per-model limits of the keys with these ids that have a per-model budget, with their spend (`MODEL_LIMITS_SQL`),
+ * for the config changes that carry those keys.
+ */
+export async function modelLimitsWithSpend(em: EntityManager, ids: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+  if (ids.length === 0) return new Map();
+  const rows = await em.execute<Array<{ id: string; model_limits: Record<string, unknown> }>>(
+    `select k."id", ${MODEL_LIMITS_SQL} as "model_limits" from "virtual_key" k
+      where k."id" in (select jsonb_array_elements_text(?::jsonb)::uuid) and jsonb_path_exists(k."model_limits", '$.*.maxBudget')`,
+    [JSON.stringify(ids)],
+  );
+  return new Map(rows.map((r) => [r.id, r.model_limits]));
 }
 
 /** The rows of the keys with these ids (for tests and spot checks). */

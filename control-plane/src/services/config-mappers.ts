@@ -112,7 +112,8 @@ export function teamConfig(team: Team): TeamConfig {
   });
 }
 
-export function keyConfig(key: VirtualKey): KeyConfig {
+/** `modelLimits`: the key's, or as `modelLimitsWithSpend` read them (with each model's spend). */
+export function keyConfig(key: VirtualKey, modelLimits: Record<string, unknown> = key.modelLimits): KeyConfig {
   return KeyConfig.parse({
     id: key.id,
     hash: key.hash,
@@ -125,7 +126,7 @@ export function keyConfig(key: VirtualKey): KeyConfig {
     ...governedConfig(key),
     blocked: key.blocked,
     expiresAt: iso(key.expiresAt),
-    modelLimits: key.modelLimits,
+    modelLimits,
     modelAliases: key.modelAliases,
     metadata: key.metadata,
     tags: key.tags,

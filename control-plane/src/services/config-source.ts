@@ -5,7 +5,7 @@ import { ConfigChange, EndUser, Model, Organization, ROUTER_SETTINGS_ID, RouterS
 import type { Orm } from '../db/orm.js';
 import { errorMessage, type Logger } from '../logger.js';
 import type { ConfigLog } from './config-log.js';
-import { forEachKeyRow, KeyRowMapper } from './config-key-rows.js';
+import { forEachKeyRow, KeyRowMapper, modelLimitsWithSpend } from './config-key-rows.js';
 import { endUserConfig, keyConfig, modelConfig, orgConfig, tagConfig, teamConfig, userConfig } from './config-mappers.js';
 import { findRouterSettings, routerConfigOf } from './router-settings.js';
 
@@ -130,6 +130,7 @@ export class ConfigSource implements ConfigReader {
       const models = await em.find(Model, { id: { $in: idsOf('model') }, deletedAt: null });
       const teams = await em.find(Team, { id: { $in: idsOf('team') }, deletedAt: null });
       const keys = await em.find(VirtualKey, { id: { $in: idsOf('key') }, deletedAt: null, keyType: 'llm_api' }, { populate: ['hash', 'previousHash'] });
+      const keyModelLimits = await modelLimitsWithSpend(em, keys.map((k) => k.id));
       const orgs = await em.find(Organization, { id: { $in: idsOf('org') }, deletedAt: null });
       const users = await em.find(User, { id: { $in: idsOf('user') }, deletedAt: null });
       const endUsers = await em.find(EndUser, { id: { $in: idsOf('end_user') }, ...END_USER_WITH_SETTINGS }, { populate: ['budgetTier'] });
@@ -148,7 +149,7 @@ export class ConfigSource implements ConfigReader {
       // Rows of entities this release does not know (written by a newer control plane during a rolling upgrade)
       // are skipped: their subscribers get them from a replica that knows them.
       const changes = [...last.values()].flatMap((row) => {
-        const change = this.changeFor(row.entity, row.entityId, live);
+        const change = this.changeFor(row.entity, row.entityId, live, keyModelLimits);
         return change ? [{ version: row.version, change }] : [];
       });
       const purgedThrough = await this.log.purgedThrough(em);
@@ -156,7 +157,8 @@ export class ConfigSource implements ConfigReader {
     });
   }
 
-  private changeFor(entity: ConfigEntity, id: string, live: Live): ConfigChangeInput | undefined {
+  /** `keyModelLimits`: per-model limits with their spend, of the keys that have per-model budgets (`modelLimitsWithSpend`). */
+  private changeFor(entity: ConfigEntity, id: string, live: Live, keyModelLimits: ReadonlyMap<string, Record<string, unknown>>): ConfigChangeInput | undefined {
     // An entity that fails the schema is sent as deleted: the data plane must not keep serving an older,
     // now-wrong version of it, and it cannot use the invalid one. So is one that is not (or no longer) sent at all:
     // an end user or tag without settings.
@@ -171,7 +173,7 @@ export class ConfigSource implements ConfigReader {
         return team ? { op: 'upsertTeam', value: team } : { op: 'deleteTeam', id };
       }
       case 'key': {
-        const key = value('key', live.key.get(id), keyConfig);
+        const key = value('key', live.key.get(id), (k) => keyConfig(k, keyModelLimits.get(k.id)));
         // Sent without default fields, like snapshot keys: the receiving parse fills them in.
         return key ? { op: 'upsertKey', value: compactKeyConfig(key) } : { op: 'deleteKey', id };
       }

@@ -124,17 +124,20 @@ describe('LiveSpend', () => {
   });
 
   it('should send only what matches its filters and its role', async () => {
-    const teamAdmin: Principal = { role: Role.InternalUser, credential: 'session', userId: 'u1', orgId: 'o1', teams: new Map([['t1', 'admin'], ['t2', 'member']]), readOnly: false };
-    const byTeam = consume(hub.subscribe(MASTER_PRINCIPAL, { teamId: 't2' }));
+    // Team ids, as the filter takes them (ids, not names).
+    const team = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
+    const [T1, T2, T9] = [team(1), team(2), team(9)];
+    const teamAdmin: Principal = { role: Role.InternalUser, credential: 'session', userId: 'u1', orgId: 'o1', teams: new Map([[T1, 'admin'], [T2, 'member']]), readOnly: false };
+    const byTeam = consume(hub.subscribe(MASTER_PRINCIPAL, { teamId: T2 }));
     const own = consume(hub.subscribe(teamAdmin, {}));
-    const ownInT2 = consume(hub.subscribe(teamAdmin, { teamId: 't2' }));
+    const ownInT2 = consume(hub.subscribe(teamAdmin, { teamId: T2 }));
     const orgAdmin = consume(hub.subscribe({ ...teamAdmin, role: Role.OrgAdmin, teams: new Map() }, {}));
     for (let i = 0; i < 4; i += 1) reads.answer(0, 0, '10:10:');
     await settle();
 
-    hub.notify(batch(10, [['t1', 'k1', 1, 1], ['t2', 'k2', 2, 1], [null, 'k3', 4, 1]], 'o1'));
-    hub.notify(batch(11, [['t2', 'k4', 8, 1]], 'o1', 'u1')); // a key of Alice's in a team she only belongs to
-    hub.notify(batch(12, [['t9', 'k9', 16, 1]], 'o2'));
+    hub.notify(batch(10, [[T1, 'k1', 1, 1], [T2, 'k2', 2, 1], [null, 'k3', 4, 1]], 'o1'));
+    hub.notify(batch(11, [[T2, 'k4', 8, 1]], 'o1', 'u1')); // a key of Alice's in a team she only belongs to
+    hub.notify(batch(12, [[T9, 'k9', 16, 1]], 'o2'));
     await settle();
     const totals = async (stream: ReturnType<typeof consume>) => (await stream.drain()).at(-1)?.totalSpend;
     expect(await totals(byTeam)).toBe(10);

@@ -12,6 +12,7 @@ import { waitFor } from '../test-support/wait.js';
  * its usage event).
  */
 const K = {
+  modelSpent: 'sk-tg-modelspent-00000000000000000000000000000',
   rpm: 'sk-tg-rpm-000000000000000000000000000000000000',
   parallel: 'sk-tg-parallel-0000000000000000000000000000000',
   spent: 'sk-tg-spent-00000000000000000000000000000000000',
@@ -89,6 +90,8 @@ describe('governance on one data plane (in-process counters)', () => {
           key(K.embed, { id: 'k-embed', teamId: 't-open', rpmLimit: 1 }),
           key(K.aliasRpm, { id: 'k-alias-rpm', teamId: 't-open', modelAliases: { o: 'mock-other' }, modelLimits: { 'mock-other': { rpm: 1 } } }),
           key(K.fallbackRpm, { id: 'k-fallback-rpm', teamId: 't-open', modelLimits: { 'mock-other': { rpm: 1 } } }),
+          // The control plane counted this key's month on mock-other at its budget already.
+          key(K.modelSpent, { id: 'k-model-spent', teamId: 't-open', budgetDuration: '30d', budgetResetAt: FUTURE, modelLimits: { 'mock-other': { maxBudget: 2, spend: 2 }, 'mock-gpt': { maxBudget: 2 } } }),
           key(K.raise, { id: 'k-raise', teamId: 't-open', maxBudget: 1, spend: 1, tempBudgetIncrease: 10, tempBudgetExpiresAt: FUTURE }),
         ],
       }),
@@ -195,6 +198,13 @@ describe('governance on one data plane (in-process counters)', () => {
     const second = await chat(K.modelRpm, { model: 'mock-other' });
     expect(second.body.error.message).toMatch(/model 'mock-other' on key k-model-rpm: 1 requests per minute/);
     expect((await chat(K.modelRpm)).status).toBe(200);
+  });
+
+  it("a key's per-model budget starts from the spend the control plane counted for it (a fresh data plane, no Redis)", async () => {
+    const spent = await chat(K.modelSpent, { model: 'mock-other' });
+    expect(spent.status).toBe(429);
+    expect(spent.body.error).toMatchObject({ type: 'budget_exceeded', message: expect.stringMatching(/^Budget exceeded for model 'mock-other' on key k-model-spent: spent \$2\.00 of \$2/) });
+    expect((await chat(K.modelSpent, { model: 'mock-gpt' })).status).toBe(200);
   });
 
   it("a key's per-model limit holds whatever name reaches the model: the key's alias for it, or a fallback", async () => {

@@ -13,6 +13,8 @@ export interface KeyModelLimit {
   readonly rpm?: number;
   readonly tpm?: number;
   readonly maxBudget?: number;
+  /** What the control plane counted the key as having spent on the model in its current period. */
+  readonly spend?: number;
 }
 
 const NANOS_PER_USD = 1_000_000_000;
@@ -51,7 +53,10 @@ export class SubjectList {
     this.subjects.push({ kind, id, label, rpm, tpm, parallel, budget: max === null ? null : budgetRule(s, max, this.nowMs) });
   }
 
-  /** A key's limits for one model (`modelLimits`), as a subject of its own (`<keyId>/<model>`); they share the key's budget period. */
+  /**
+   * A key's limits for one model (`modelLimits`), as a subject of its own (`<keyId>/<model>`); they share the key's
+   * budget period, and its counter starts from the spend the control plane counted for the model (`spend`).
+   */
   addKeyModel(keyId: string, model: string, limit: KeyModelLimit | undefined, keySettings: GovernedSettings): void {
     if (limit === undefined) return;
     const settings: GovernedSettings = {
@@ -60,6 +65,7 @@ export class SubjectList {
       maxBudget: limit.maxBudget ?? null,
       budgetDuration: keySettings.budgetDuration ?? null,
       budgetResetAt: keySettings.budgetResetAt ?? null,
+      spend: limit.spend ?? 0,
     };
     this.push('key_model', `${keyId}/${model}`, settings, 'model', undefined, model);
   }
