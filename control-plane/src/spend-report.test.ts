@@ -151,8 +151,16 @@ describe('spend reports', () => {
     expect((await rows(tokens.orgAdminB, { d: 'end_user' })).map((r) => [r.value, r.cost])).toEqual([['customer-1', 1]]);
     expect((await rows(tokens.alice, { d: 'key' })).map((r) => [r.value, r.cost])).toEqual([[ids.aliceKey, 0.75]]);
     expect((await rows(tokens.alice, { d: 'user' })).map((r) => r.value)).toEqual([ids.alice]);
-    const refused = await report(tokens.alice, { d: 'model' });
-    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // By model, end user or tag, a user gets their own keys' part (their teams' too, as a team admin), from the ledger:
+    // the roll-ups count everyone's requests under a model together. Bob's request for customer-1 is not Alice's.
+    const november = { from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' };
+    expect((await rows(tokens.alice, { d: 'model', ...november })).map((r) => [r.value, r.cost])).toEqual([['gpt-4o', 0.5], ['claude-sonnet-4', 0.25]]);
+    expect((await rows(tokens.alice, { d: 'end_user', ...november })).map((r) => [r.value, r.cost])).toEqual([['customer-1', 0.5]]);
+    expect((await rows(tokens.alice, { d: 'tag', ...november, value: 'search' })).map((r) => [r.value, r.cost])).toEqual([['search', 0.75]]);
+    expect((await rows(tokens.alice, { d: 'model', ...november, byDay: true })).map((r) => [r.day, r.value])).toEqual([['2026-11-20', 'gpt-4o'], ['2026-11-21', 'claude-sonnet-4']]);
+    // Over a bounded range, as the ledger is read.
+    const unbounded = await report(tokens.alice, { d: 'model' });
+    expect(unbounded.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { from: [expect.stringContaining('needs from and to, at most 92 days apart')] } });
     const badDimension = await report(cp.masterKey, { d: 'colour' });
     expect(badDimension.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { dimension: [expect.stringContaining('key, user, team')] } });
     const badRange = await report(cp.masterKey, { d: 'model', from: '2026-11-22T00:00:00Z', to: '2026-11-21T00:00:00Z' });

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SpendLog } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
-import { visibility } from '../auth/policy.js';
-import { AppError, forbidden } from '../errors.js';
+import { visibility, type Visibility } from '../auth/policy.js';
+import { AppError, badUserInput, forbidden } from '../errors.js';
 import { parseInput } from '../validation.js';
 import type { Actor } from './audit.js';
 import { SpendLogsInput, SpendReportInput } from './inputs.js';
@@ -78,7 +78,9 @@ export async function spendReport(em: EntityManager, actor: Actor, rawInput: unk
   }
   if (seen.kind === 'own') {
     const own = await ownSpendValues(em, input.dimension, seen.userId, seen.teamIds);
-    if (own === null) throw new AppError('FORBIDDEN', `Spend by ${input.dimension} is for admins; ask for key or user instead.`);
+    // The roll-ups count everyone's requests under a model (provider, tag, …): an internal user's part comes from
+    // the ledger, their own keys' and their teams' rows.
+    if (own === null) return spendOfOwnKeys(em, seen, input);
     where.push('r."value" = any(?)');
     params.push(`{${own.map((v) => `"${v}"`).join(',')}}`);
   }
@@ -114,8 +116,46 @@ export async function spendReport(em: EntityManager, actor: Actor, rawInput: unk
 async function spendByMetadata(em: EntityManager, actor: Actor, input: SpendReportInput): Promise<SpendReportRow[]> {
   const seen = visibility(actor.principal, 'spend');
   if (seen.kind === 'none') throw forbidden();
-  const where = ['l."started_at" >= ?', 'l."started_at" < ?', 'jsonb_exists(l."metadata", ?)'];
-  const params: unknown[] = [input.from!.toISOString(), input.to!.toISOString(), input.metadataKey];
+  return spendFromLedger(em, seen, input, { value: `l."metadata"->>?`, params: [input.metadataKey], where: ['jsonb_exists(l."metadata", ?)'], whereParams: [input.metadataKey] });
+}
+
+/** What a ledger report groups by, per dimension: a column of the spend log, or each of its tags. */
+const LEDGER_VALUES: Partial<Record<string, { value: string; from?: string }>> = {
+  model: { value: 'l."model"' },
+  deployment: { value: 'l."model_id"' },
+  provider: { value: 'l."provider"' },
+  end_user: { value: 'l."end_user"' },
+  org: { value: 'l."org_id"' },
+  tag: { value: 'x."tag"', from: 'cross join unnest(l."tags") as x("tag")' },
+};
+
+/**
+ * An internal user's spend by a dimension the roll-ups cannot cut down to their part (model, deployment, provider,
+ * tag, end user, organization): from their own keys' and their teams' ledger rows, over a bounded range, like the
+ * metadata report.
+ */
+async function spendOfOwnKeys(em: EntityManager, seen: Extract<Visibility, { kind: 'own' }>, input: SpendReportInput): Promise<SpendReportRow[]> {
+  const grouped = LEDGER_VALUES[input.dimension];
+  if (grouped === undefined) throw new AppError('FORBIDDEN', `Spend by ${input.dimension} is for admins; ask for key or user instead.`);
+  if (input.from === null || input.to === null || input.to.getTime() - input.from.getTime() > 92 * 86_400_000) {
+    throw badUserInput({ from: [`spend by ${input.dimension} of your own keys comes from the request log: it needs from and to, at most 92 days apart`] });
+  }
+  return spendFromLedger(em, seen, input, { value: grouped.value, params: [], where: [], whereParams: [], from: grouped.from });
+}
+
+/**
+ * Spend from the ledger over `input`'s range (required: an index range scan on `started_at`), grouped by `by.value`
+ * (an SQL expression on `l`, with `by.params`), within the caller's part: everything, their organization, or their
+ * own keys and their teams' keys.
+ */
+async function spendFromLedger(
+  em: EntityManager,
+  seen: Exclude<Visibility, { kind: 'none' }>,
+  input: SpendReportInput,
+  by: { value: string; params: unknown[]; where: string[]; whereParams: unknown[]; from?: string | undefined },
+): Promise<SpendReportRow[]> {
+  const where = ['l."started_at" >= ?', 'l."started_at" < ?', ...by.where, `${by.value} is not null`];
+  const params: unknown[] = [input.from!.toISOString(), input.to!.toISOString(), ...by.whereParams, ...by.params];
   if (seen.kind === 'org') {
     where.push('l."org_id" = ?');
     params.push(seen.orgId);
@@ -125,18 +165,18 @@ async function spendByMetadata(em: EntityManager, actor: Actor, input: SpendRepo
     params.push(`{${((await ownSpendValues(em, 'key', seen.userId, seen.teamIds)) ?? []).map((v) => `"${v}"`).join(',')}}`);
   }
   if (input.value !== null) {
-    where.push('l."metadata"->>? = ?');
-    params.push(input.metadataKey, input.value);
+    where.push(`${by.value} = ?`);
+    params.push(...by.params, input.value);
   }
   const day = input.byDay ? `to_char((l."started_at" at time zone 'UTC')::date, 'YYYY-MM-DD')` : 'null';
   return em.execute<SpendReportRow[]>(
-    `select ${day} as "day", l."metadata"->>? as "value", count(*)::float8 as "requests", sum(l."prompt_tokens")::float8 as "promptTokens",
+    `select ${day} as "day", ${by.value} as "value", count(*)::float8 as "requests", sum(l."prompt_tokens")::float8 as "promptTokens",
             sum(l."completion_tokens")::float8 as "completionTokens", sum(l."total_tokens")::float8 as "totalTokens",
             sum(l."cache_read_tokens")::float8 as "cacheReadTokens", sum(l."cache_write_tokens")::float8 as "cacheWriteTokens",
             sum(l."reasoning_tokens")::float8 as "reasoningTokens", sum(l."cost")::float8 as "cost"
-       from "spend_log" l where ${where.join(' and ')}
+       from "spend_log" l ${by.from ?? ''} where ${where.join(' and ')}
       group by 1, 2 order by ${input.byDay ? '1 asc, ' : ''}"cost" desc, 2 limit ?`,
-    [input.metadataKey, ...params, input.first],
+    [...by.params, ...params, input.first],
   );
 }
 
