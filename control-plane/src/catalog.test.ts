@@ -40,8 +40,15 @@ describe('the governance catalogue', () => {
     const { saveBudgetTier: again } = await ok(cp.gql<{ saveBudgetTier: { id: string; maxBudget: number } }>(save, { i: { name: 'free', maxBudget: 2 } }, cp.masterKey));
     expect(again).toMatchObject({ id: free.id, maxBudget: 2, budgetDuration: null });
 
-    const { saveTag } = await ok(cp.gql<{ saveTag: unknown }>('mutation { saveTag(input: { name: "prod", description: "production", maxBudget: 100, budgetDuration: "30d" }) { name description maxBudget spend budgetResetAt } }', {}, cp.masterKey));
-    expect(saveTag).toMatchObject({ name: 'prod', description: 'production', maxBudget: 100, spend: 0, budgetResetAt: expect.any(String) });
+    const { saveTag } = await ok(
+      cp.gql<{ saveTag: unknown }>(
+        'mutation { saveTag(input: { name: "prod", description: "production", maxBudget: 100, budgetDuration: "30d", rpmLimit: 600, tpmLimit: 1000000, maxParallelRequests: 8 }) { name description maxBudget spend budgetResetAt rpmLimit tpmLimit maxParallelRequests } }',
+        {},
+        cp.masterKey,
+      ),
+    );
+    // Its limits too, as set.
+    expect(saveTag).toMatchObject({ name: 'prod', description: 'production', maxBudget: 100, spend: 0, budgetResetAt: expect.any(String), rpmLimit: 600, tpmLimit: 1_000_000, maxParallelRequests: 8 });
 
     const endUser = 'mutation($i: SaveEndUserInput!) { saveEndUser(input: $i) { externalId alias blocked budgetTierId } }';
     expect((await ok(cp.gql<{ saveEndUser: unknown }>(endUser, { i: { externalId: 'cust-42', alias: 'Acme', budgetTierId: free.id } }, cp.masterKey))).saveEndUser).toEqual({

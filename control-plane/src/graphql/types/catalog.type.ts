@@ -1,7 +1,7 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import type { BudgetTier, EndUser, GuardrailPolicy, McpServer, McpToolPermission, Tag } from '../../db/entities/index.js';
 import { GraphQLJSON } from '../scalars.js';
-import { governedFields as governed } from './governed.type.js';
+import { GovernedObject, governedFields as governed } from './governed.type.js';
 
 @ObjectType('BudgetTier', { description: 'A reusable budget and limits that end users can be put on.' })
 export class BudgetTierObject {
@@ -20,15 +20,10 @@ export class BudgetTierObject {
 }
 
 @ObjectType('Tag', { description: 'A tag requests carry; spend is reported and budgeted per tag.' })
-export class TagObject {
+export class TagObject extends GovernedObject {
   @Field(() => ID) id!: string;
   @Field(() => String) name!: string;
   @Field(() => String, { nullable: true }) description!: string | null;
-  @Field(() => Float, { nullable: true }) maxBudget!: number | null;
-  @Field(() => Float, { nullable: true }) softBudget!: number | null;
-  @Field(() => Float) spend!: number;
-  @Field(() => String, { nullable: true }) budgetDuration!: string | null;
-  @Field(() => Date, { nullable: true }) budgetResetAt!: Date | null;
 
   static from(tag: Tag): TagObject {
     return Object.assign(new TagObject(), { id: tag.id, name: tag.name, description: tag.description, ...governed(tag) });
