@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hashKey } from '@tollgate/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditEntry, ConfigChange, Team, VirtualKey } from '../db/entities/index.js';
+import { AuditEntry, BudgetAlert, ConfigChange, Team, VirtualKey } from '../db/entities/index.js';
 import { openDatabase, type Orm } from '../db/orm.js';
 import { silentLogger } from '../logger.js';
 import { SYSTEM_ACTOR } from '../services/audit.js';
@@ -92,6 +92,13 @@ describe('budget-reset', () => {
     await runOnce(budgetReset(services.writer, 1));
     expect((await key(hourly)).spend).toBe(0.75);
 
+    // A new period already past a budget (spent before the job ran) alerts at the reset, not with the next request.
+    const overNow = (await services.keys.create(SYSTEM_ACTOR, { alias: 'over-at-reset', softBudget: 0.5, budgetDuration: '1h' })).key.id;
+    await sql(`update "virtual_key" set "spend" = 9, "budget_reset_at" = now() - interval '30 seconds' where "id" = ?`, [overNow]);
+    await ledger(overNow, '0.75', `now() - interval '10 seconds'`);
+    await runOnce(budgetReset(services.writer, 1));
+    expect(await orm.em.fork().find(BudgetAlert, { subjectId: overNow })).toMatchObject([{ threshold: 'soft_budget', spend: 0.75 }]);
+
     // Nothing is due now: a second run changes nothing.
     const again = await runOnce(budgetReset(services.writer, 1));
     expect(again.outcome).toBe('succeeded');
@@ -125,11 +132,14 @@ describe('key-lapses', () => {
     await runOnce(keyLapses(services.writer));
     expect(await key(id)).toMatchObject({ tempBudgetIncrease: 10, previousHash: hashKey(created.plaintext) });
 
-    await sql(`update "virtual_key" set "temp_budget_expires_at" = now() - interval '1 second', "previous_hash_expires_at" = now() - interval '1 second' where "id" = ?`, [id]);
+    // Spent 4 under the raise (budget 11): over the budget of 1 the lapse leaves.
+    await sql(`update "virtual_key" set "spend" = 4, "temp_budget_expires_at" = now() - interval '1 second', "previous_hash_expires_at" = now() - interval '1 second' where "id" = ?`, [id]);
     const changes = await changesFor(id);
     await runOnce(keyLapses(services.writer, 1));
     expect(await key(id)).toMatchObject({ tempBudgetIncrease: null, tempBudgetExpiresAt: null, previousHash: null, previousHashExpiresAt: null, maxBudget: 1 });
     expect(await changesFor(id)).toBe(changes + 1);
+    // Its hard-budget alert at once, not with a request its data planes now refuse anyway.
+    expect(await orm.em.fork().find(BudgetAlert, { subjectId: id })).toMatchObject([{ threshold: 'max_budget', budget: 1, spend: 4 }]);
   });
 });
 

@@ -2,6 +2,7 @@ import { generateSecret } from '@tollgate/schema';
 import { VirtualKey } from '../db/entities/index.js';
 import { errorMessage } from '../logger.js';
 import { SYSTEM_ACTOR, type AdminWriter } from '../services/audit.js';
+import { recordSubjectAlerts } from '../services/budget-alerts.js';
 import { BUDGET_SUBJECTS, lockSubjectsSql, PERIOD_SECONDS_SQL, periodSpendSql, type BudgetSubjectKind } from '../services/budget-period.js';
 import { rotate } from '../services/keys.js';
 import { webhookRefusal } from './budget-alert-delivery.js';
@@ -82,6 +83,9 @@ export function budgetReset(writer: AdminWriter, intervalMs = MINUTE): Job {
           const spentBefore = new Map(due.map((d) => [d.id, Number(d.spend)]));
           const subjects = rows.slice(0, AUDITED_RESETS).map((r) => ({ id: r.id, spendBefore: spentBefore.get(r.id) ?? null }));
           audit({ action: 'budget.reset', entityType: table, entityId: '*', orgId: null, after: { reset: rows.length, subjects } });
+          // The new period may already be past a budget (spend ingested between the period's end and this run, or a
+          // budget below what the ledger holds of it): it alerts now, not with the subject's next request.
+          await recordSubjectAlerts(em, { [kind]: rows.map((r) => r.id) });
           return rows.map((r) => r.id);
         });
         if (ids.length > 0) logger.info('budget periods reset', { table, count: ids.length });
@@ -114,6 +118,8 @@ export function keyLapses(writer: AdminWriter, intervalMs = MINUTE): Job {
           record('key', row.id, 'upsert');
           audit({ action: 'key.lapse', entityType: 'key', entityId: row.id, orgId: row.org });
         }
+        // A lapsed raise lowers the hard budget, maybe below what the key already spent: it alerts now.
+        await recordSubjectAlerts(em, { key: rows.map((r) => r.id) });
         return rows.length;
       });
       if (count > 0) logger.info('lapsed key settings cleared', { count });
