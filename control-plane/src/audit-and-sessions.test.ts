@@ -306,6 +306,8 @@ describe('a GraphQL WebSocket already open', () => {
       const watching = subscribe(first, spend);
       expect(await subscribe(first, '{ viewer { role } }').next()).toEqual({ viewer: { role: 'internal_user' } });
       await alice.remove();
+      // An operation on the socket after the change does not make the subscription started before it look current.
+      expect(await subscribe(first, '{ viewer { role } }').next()).toEqual({ viewer: { role: 'internal_user' } });
       expect(await watching.error()).toMatchObject({ code: 1012 });
       const still = subscribe(second, spend);
       expect(await subscribe(second, '{ viewer { role } }').next()).toEqual({ viewer: { role: 'internal_user' } });

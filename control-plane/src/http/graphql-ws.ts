@@ -82,7 +82,8 @@ export function attachGraphQLWs({ httpServer, schema, authenticator, services, l
           return [new GraphQLError('Your credential is no longer valid; sign in again.', { extensions: { code: 'UNAUTHENTICATED' } })];
         }
         ctx.extra.principal = principal;
-        open.set(ctx.extra.socket, { authorization: ctx.connectionParams?.authorization, principal });
+        // `open` keeps the rights the socket connected with: subscriptions it runs may have started under them, so a
+        // change since still closes it for them to start again.
         return undefined;
       },
       context: (ctx): GraphQLContext => ({
