@@ -8,6 +8,7 @@
  * - text, reasoning and tool calls may alternate (a model may think, talk, call a tool, talk again);
  * - failures are events, never throws, so a stream that fails half-way is handled like any other event.
  */
+import type { UsageModifiers } from '@tollgate/schema';
 import type { ProviderError } from './errors.js';
 
 /**
@@ -32,6 +33,17 @@ export interface TokenUsage {
   readonly webSearches?: number | undefined;
   /** The processing tier the provider says it served the request at (OpenAI's `service_tier`), which it bills apart. */
   readonly serviceTier?: string | undefined;
+  /**
+   * The part of `inputTokens` that was audio, cache reads of it included, and the part of `cacheReadTokens` that was
+   * (Gemini's `promptTokensDetails`, `cacheTokensDetails`): priced apart where the provider does.
+   */
+  readonly audioInputTokens?: number | undefined;
+  readonly audioCacheReadTokens?: number | undefined;
+  /**
+   * What the provider reported that changes the price (Anthropic's `speed` and `inference_geo`; see `UsageModifier`),
+   * as it reported it. A later event's values win, value by value.
+   */
+  readonly modifiers?: UsageModifiers | undefined;
 }
 
 export type UnifiedFinishReason = 'stop' | 'length' | 'content-filter' | 'tool-calls' | 'error' | 'other';

@@ -6,6 +6,7 @@ import { startRawUpstream, type RawUpstream } from '../test-support/raw-upstream
 
 const TPM_KEY = 'sk-tg-outcap-000000000000000000000000000000';
 const SMALL_TPM_KEY = 'sk-tg-smalltpm-0000000000000000000000000000';
+const BUDGET_KEY = 'sk-tg-opusbudget-00000000000000000000000000';
 
 /**
  * A token limit reserves the output the deployment may produce: the request's `max_tokens`, or, where the request
@@ -31,7 +32,12 @@ describe('the output a token limit reserves, by deployment', () => {
       model({ id: 'oc2', name: 'defaulted', provider: 'openai_compatible', providerModel: 'up', apiBase, defaultParams: { max_tokens: 4_000 } }),
       model({ id: 'oc3', name: 'enforced', provider: 'openai_compatible', providerModel: 'up', apiBase, dropParams: ['max_tokens'], defaultParams: { max_tokens: 200 } }),
     );
-    snapshot.keys.push(key(TPM_KEY, { id: 'k-outcap', teamId: 't1', tpmLimit: 3_000 }), key(SMALL_TPM_KEY, { id: 'k-small-tpm', teamId: 't1', tpmLimit: 500 }));
+    snapshot.models.push(model({ id: 'op1', name: 'opus', provider: 'anthropic', providerModel: 'claude-opus-5-5', apiBase: 'http://127.0.0.1:9', inputCostPerMillion: 4, outputCostPerMillion: 20 }));
+    snapshot.keys.push(
+      key(TPM_KEY, { id: 'k-outcap', teamId: 't1', tpmLimit: 3_000 }),
+      key(SMALL_TPM_KEY, { id: 'k-small-tpm', teamId: 't1', tpmLimit: 500 }),
+      key(BUDGET_KEY, { id: 'k-opus-budget', teamId: 't1', maxBudget: 0.03 }),
+    );
     t = await startTestDataPlane({ snapshot });
   });
   afterAll(async () => {
@@ -66,5 +72,24 @@ describe('the output a token limit reserves, by deployment', () => {
     expect(await small.chat.completions.create({ model: 'mock-gpt', messages: [{ role: 'user', content: 'hi' }] }).catch((err: unknown) => err)).toBeInstanceOf(OpenAI.RateLimitError);
     const embedded = await small.embeddings.create({ model: 'mock-gpt', input: 'vector me' });
     expect(embedded.data[0]!.embedding.length).toBeGreaterThan(0);
+  });
+
+  it("reserves a request's budget at the fast-mode and US-only prices it asks for (Anthropic's speed, inference_geo)", async () => {
+    // Claude Opus 5.5 at list price: 1,000 output tokens reserve $0.02 at standard speed, twice that in fast mode, and
+    // 1.1× more again in the US only. A budget of $0.03 takes the first and refuses the others before any upstream call.
+    const ask = (extra: Record<string, unknown>) =>
+      fetch(`${t.baseUrl}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': BUDGET_KEY, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'opus', max_tokens: 1_000, messages: [{ role: 'user', content: 'hi' }], ...extra }),
+      });
+    const refusedFor = async (extra: Record<string, unknown>) => {
+      const res = await ask(extra);
+      return res.status === 429 ? ((await res.json()) as { error: { message: string } }).error.message : res.status;
+    };
+    expect(await refusedFor({ speed: 'fast' })).toMatch(/^Budget exceeded for key k-opus-budget/);
+    expect(await refusedFor({ inference_geo: 'us', speed: 'fast' })).toMatch(/^Budget exceeded for key k-opus-budget/);
+    // Standard speed fits, and goes on to the deployment (which here cannot be reached: not a budget refusal).
+    expect(await refusedFor({})).toEqual(expect.any(Number));
   });
 });

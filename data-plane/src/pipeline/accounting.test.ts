@@ -45,6 +45,17 @@ describe('Accounting', () => {
     expect(account([{ type: 'finish', finishReason: STOP, usage: { inputTokens: 10, outputTokens: 5 } }]).final()).not.toHaveProperty('serviceTier');
   });
 
+  it('should keep what the provider said changes the price (modifiers, audio input), a later event winning value by value', () => {
+    const a = account([
+      { type: 'usage', usage: { inputTokens: 10, outputTokens: 1, modifiers: { speed: 'fast', inferenceGeo: 'global' } } },
+      { type: 'finish', finishReason: STOP, usage: { inputTokens: 10, outputTokens: 5, modifiers: { inferenceGeo: 'us' }, audioInputTokens: 6, audioCacheReadTokens: 2 } },
+    ]);
+    expect(a.final()).toMatchObject({ modifiers: { speed: 'fast', inferenceGeo: 'us' }, audioInputTokens: 6, audioCacheReadTokens: 2, estimated: false });
+    const none = account([{ type: 'finish', finishReason: STOP, usage: { inputTokens: 10, outputTokens: 5 } }]).final();
+    expect([none.modifiers, none.audioInputTokens, none.audioCacheReadTokens]).toEqual([undefined, undefined, undefined]);
+    expect(Object.keys(none)).not.toContain('modifiers');
+  });
+
   it('should count a stream cut short from the text it delivered, with the tokenizer, reasoning apart', () => {
     const reasoning = 'The user wants the weather in Paris, so I should call the tool.';
     const answer = 'Checking the weather in Paris for you right now';

@@ -1,3 +1,4 @@
+import type { UsageModifiers } from '@tollgate/schema';
 import type { StreamEvent, TokenUsage } from '../canonical/events.js';
 import { OutputText } from '../providers/token-estimate.js';
 
@@ -21,6 +22,14 @@ export interface FinalUsage {
   readonly webSearches?: number;
   /** The processing tier the provider served the request at (OpenAI's `service_tier`), where it said. */
   readonly serviceTier?: string;
+  /** The audio part of the input and of the cache reads (Gemini), where the provider said: priced apart. */
+  readonly audioInputTokens?: number;
+  readonly audioCacheReadTokens?: number;
+  /**
+   * What the provider reported that changes the price (Anthropic's fast mode and inference geography, the OpenAI search
+   * tool that searched), where it said.
+   */
+  readonly modifiers?: UsageModifiers;
   /** True when the provider reported no counts and they were estimated locally. */
   readonly estimated: boolean;
 }
@@ -95,6 +104,9 @@ export class Accounting {
       reasoningTokens,
       ...(r.serviceTier !== undefined && { serviceTier: r.serviceTier }),
       ...(r.webSearches !== undefined && { webSearches: r.webSearches }),
+      ...(r.audioInputTokens !== undefined && { audioInputTokens: r.audioInputTokens }),
+      ...(r.audioCacheReadTokens !== undefined && { audioCacheReadTokens: r.audioCacheReadTokens }),
+      ...(r.modifiers !== undefined && { modifiers: r.modifiers }),
       estimated,
     };
   }
@@ -110,5 +122,8 @@ function merge(a: TokenUsage, b: TokenUsage): TokenUsage {
     reasoningTokens: b.reasoningTokens ?? a.reasoningTokens,
     serviceTier: b.serviceTier ?? a.serviceTier,
     webSearches: b.webSearches ?? a.webSearches,
+    audioInputTokens: b.audioInputTokens ?? a.audioInputTokens,
+    audioCacheReadTokens: b.audioCacheReadTokens ?? a.audioCacheReadTokens,
+    modifiers: a.modifiers === undefined || b.modifiers === undefined ? (b.modifiers ?? a.modifiers) : { ...a.modifiers, ...b.modifiers },
   };
 }

@@ -79,12 +79,13 @@ const CASES: Record<string, Case> = {
     event: { promptTokens: 12_000, completionTokens: 900, cacheReadTokens: 8_000, cacheWriteTokens: 0, reasoningTokens: 300, cost: '0.015000000000' },
     routes: ['openai-chat'],
   },
-  // Claude Haiku 4.5 through a US inference profile: 2,000 × 1 + 8,000 × 0.1 + 2,000 × 1.25 + 900 × 5 = 9,800 per
-  // million. Converse reports no reasoning count (it is inside outputTokens).
+  // Claude Haiku 4.5 through a US inference profile, a regional endpoint at 10% above the list (global) prices:
+  // 2,000 × 1.1 + 8,000 × 0.11 + 2,000 × 1.375 + 900 × 5.5 = 10,780 per million. Converse reports no reasoning count
+  // (it is inside outputTokens).
   bedrock: {
     model: 'c-bedrock',
     usage: CACHED_AND_WRITTEN,
-    event: { promptTokens: 12_000, completionTokens: 900, cacheReadTokens: 8_000, cacheWriteTokens: 2_000, reasoningTokens: 0, cost: '0.009800000000' },
+    event: { promptTokens: 12_000, completionTokens: 900, cacheReadTokens: 8_000, cacheWriteTokens: 2_000, reasoningTokens: 0, cost: '0.010780000000' },
     routes: ['openai-chat'],
   },
 };
@@ -126,6 +127,18 @@ beforeAll(async () => {
           outputCostPerMillion: 5,
         }),
         model({ id: 'c7', name: 'c-mock', inputCostPerMillion: 1, outputCostPerMillion: 2, costPerRequest: 0.0001 }),
+        model({
+          id: 'c8',
+          name: 'c-bedrock-global',
+          provider: 'bedrock',
+          providerModel: 'global.anthropic.claude-haiku-4-5-20251001-v1:0',
+          apiBase: standIns.bedrock.url,
+          region: BEDROCK_STAND_IN_REGION,
+          awsAccessKeyIdRef: 'env:TG_COST_AWS_KEY_ID',
+          awsSecretAccessKeyRef: 'env:TG_COST_AWS_SECRET',
+          inputCostPerMillion: 1,
+          outputCostPerMillion: 5,
+        }),
       ],
     },
   });
@@ -185,8 +198,9 @@ describe('cost golden tests: usage events per provider adapter', () => {
     const cases = [
       // claude-sonnet-4-5: 2,000 × 3 + 8,000 × 0.3 + 500 × 3.75 + 1,500 × 6 + 900 × 15 = 32,775 per million.
       { model: 'c-anthropic', provider: 'anthropic', cost: '0.032775000000' },
-      // Claude Haiku 4.5 on Bedrock: 2,000 × 1 + 8,000 × 0.1 + 500 × 1.25 + 1,500 × 2 + 900 × 5 = 10,925 per million.
-      { model: 'c-bedrock', provider: 'bedrock', cost: '0.010925000000' },
+      // Claude Haiku 4.5 on Bedrock, a US profile: (2,000 × 1 + 8,000 × 0.1 + 500 × 1.25 + 1,500 × 2 + 900 × 5) × 1.1
+      // = 12,017.5 per million.
+      { model: 'c-bedrock', provider: 'bedrock', cost: '0.012017500000' },
     ];
     for (const c of cases) {
       // Anthropic Messages to the anthropic deployment is the byte-forwarding fast path; the rest go through the adapters.
@@ -196,6 +210,14 @@ describe('cost golden tests: usage events per provider adapter', () => {
           expect({ ...event, via: route }).toMatchObject({ via: route, stream, provider: c.provider, promptTokens: 12_000, cacheReadTokens: 8_000, cacheWriteTokens: 2_000, estimated: false, cost: c.cost });
         }
       }
+    }
+  });
+
+  it('bedrock: the global profile at the list prices, a regional endpoint (the US profile) 10% above them', async () => {
+    for (const stream of [false, true]) {
+      // 2,000 × 1 + 8,000 × 0.1 + 2,000 × 1.25 + 900 × 5 = 9,800 per million; the US profile: 10,780 (above).
+      const global = await usageOf('openai-chat', 'c-bedrock-global', { text: 'Routed anywhere.', usage: CACHED_AND_WRITTEN }, stream);
+      expect(global).toMatchObject({ provider: 'bedrock', promptTokens: 12_000, cacheReadTokens: 8_000, cacheWriteTokens: 2_000, cost: '0.009800000000' });
     }
   });
 

@@ -10,12 +10,15 @@ const flat = (over: Partial<Price> = {}): Price => ({
   cacheWrite: '1',
   cacheWrite1h: '1',
   reasoning: '2',
+  audioInput: '1',
+  audioCachedInput: '1',
   perRequest: '0',
   perImage: '0',
   perWebSearch: '0',
   perGroundedPrompt: '0',
   tiers: [],
   serviceTiers: {},
+  adjustments: {},
   ...over,
 });
 
@@ -201,12 +204,15 @@ describe('effectivePrice', () => {
       cacheWrite: '3.75',
       cacheWrite1h: '6',
       reasoning: '15',
+      audioInput: '3',
+      audioCachedInput: '0.3',
       perRequest: '0',
       perImage: '0',
       perWebSearch: '0.01',
       perGroundedPrompt: '0',
       tiers: [{ aboveInputTokens: 200_000, input: '6', output: '22.5', cachedInput: '0.6', cacheWrite: '7.5', cacheWrite1h: '12' }],
       serviceTiers: {},
+      adjustments: {},
     });
   });
 
@@ -225,11 +231,27 @@ describe('effectivePrice', () => {
       }),
     );
     // Its own cache-write price is the price of every write: a deployment cannot price 1-hour writes apart.
-    expect(price).toEqual({ input: '2.4', output: '12', cachedInput: '0.24', cacheWrite: '3', cacheWrite1h: '3', reasoning: '12.5', perRequest: '0.001', perImage: '0.0000001', perWebSearch: '0.01', perGroundedPrompt: '0', tiers: [], serviceTiers: {} });
+    expect(price).toEqual({
+      input: '2.4',
+      output: '12',
+      cachedInput: '0.24',
+      cacheWrite: '3',
+      cacheWrite1h: '3',
+      reasoning: '12.5',
+      audioInput: '2.4',
+      audioCachedInput: '0.24',
+      perRequest: '0.001',
+      perImage: '0.0000001',
+      perWebSearch: '0.01',
+      perGroundedPrompt: '0',
+      tiers: [],
+      serviceTiers: {},
+      adjustments: {},
+    });
   });
 
   it('should keep the table\'s 1-hour write price while the deployment\'s cache-write price is the table\'s', () => {
-    const listed = { provider: 'bedrock', providerModel: 'us.anthropic.claude-haiku-4-5-20251001-v1:0', inputCostPerMillion: 1, outputCostPerMillion: 5 } as const;
+    const listed = { provider: 'bedrock', providerModel: 'global.anthropic.claude-haiku-4-5-20251001-v1:0', inputCostPerMillion: 1, outputCostPerMillion: 5 } as const;
     expect(effectivePrice(deployment(listed))).toMatchObject({ cacheWrite: '1.25', cacheWrite1h: '2' });
     expect(effectivePrice(deployment({ ...listed, cacheWriteCostPerMillion: 1.25 }))).toMatchObject({ cacheWrite: '1.25', cacheWrite1h: '2' });
     // A discounted deployment that sets no cache prices keeps the table's cache prices, as before.
@@ -243,12 +265,153 @@ describe('effectivePrice', () => {
 
   it('should fall back to input for cache prices, output for reasoning and 0 per request when neither deployment nor table knows', () => {
     const price = effectivePrice(deployment({ provider: 'openai_compatible', providerModel: 'qwen3', inputCostPerMillion: 0.075, outputCostPerMillion: 0.3 }));
-    expect(price).toEqual({ input: '0.075', output: '0.3', cachedInput: '0.075', cacheWrite: '0.075', cacheWrite1h: '0.075', reasoning: '0.3', perRequest: '0', perImage: '0', perWebSearch: '0', perGroundedPrompt: '0', tiers: [], serviceTiers: {} });
+    expect(price).toEqual({
+      input: '0.075',
+      output: '0.3',
+      cachedInput: '0.075',
+      cacheWrite: '0.075',
+      cacheWrite1h: '0.075',
+      reasoning: '0.3',
+      audioInput: '0.075',
+      audioCachedInput: '0.075',
+      perRequest: '0',
+      perImage: '0',
+      perWebSearch: '0',
+      perGroundedPrompt: '0',
+      tiers: [],
+      serviceTiers: {},
+      adjustments: {},
+    });
   });
 
   it('should keep a price typed as a float exactly as it was written', () => {
     const price = effectivePrice(deployment({ provider: 'mock', providerModel: 'x', inputCostPerMillion: 0.1, outputCostPerMillion: 1e-7 }));
     expect([price.input, price.output]).toEqual(['0.1', '0.0000001']);
+  });
+});
+
+describe('adjustments by what the usage reports (Anthropic fast mode and US-only inference, OpenAI web_search_preview)', () => {
+  const opus55 = deployment({ provider: 'anthropic', providerModel: 'claude-opus-5-5', inputCostPerMillion: 4, outputCostPerMillion: 20 });
+  // 5,000 × 4 + 4,000 × 0.2 (cache reads) + 1,000 × 5 (5-minute writes) + 1,000 × 20 = 45,800 per million.
+  const usage = { inputTokens: 10_000, cacheReadTokens: 4_000, cacheWriteTokens: 1_000, outputTokens: 1_000 };
+
+  it('should bill fast mode at 2× every token price, cache included, and US-only inference at 1.1×, the two stacked', () => {
+    const price = effectivePrice(opus55);
+    expect(computeCost(price, usage).usd).toBe('0.045800000000');
+    expect(computeCost(price, { ...usage, modifiers: { speed: 'fast' } }).usd).toBe('0.091600000000');
+    expect(computeCost(price, { ...usage, modifiers: { inferenceGeo: 'us' } }).usd).toBe('0.050380000000');
+    expect(computeCost(price, { ...usage, modifiers: { speed: 'fast', inferenceGeo: 'us' } }).usd).toBe('0.100760000000');
+    // What the usage says of a request at the list price changes nothing.
+    expect(computeCost(price, { ...usage, modifiers: { speed: 'standard', inferenceGeo: 'global' } }).usd).toBe('0.045800000000');
+    // Search fees are not multiplied: + 2 searches × $0.01.
+    expect(computeCost(price, { ...usage, webSearches: 2, modifiers: { speed: 'fast' } }).usd).toBe('0.111600000000');
+  });
+
+  it('should multiply only the models that have the mode: no fast mode before Opus 4.8, no US-only premium before Claude 4.6', () => {
+    const sonnet45 = effectivePrice(deployment({ provider: 'anthropic', providerModel: 'claude-sonnet-4-5', inputCostPerMillion: 3, outputCostPerMillion: 15 }));
+    expect(computeCost(sonnet45, { ...usage, modifiers: { speed: 'fast', inferenceGeo: 'us' } }).usd).toBe(computeCost(sonnet45, usage).usd);
+    const sonnet46 = effectivePrice(deployment({ provider: 'anthropic', providerModel: 'claude-sonnet-4-6', inputCostPerMillion: 3, outputCostPerMillion: 15 }));
+    expect(sonnet46.adjustments).toEqual({ inferenceGeo: { us: { tokens: '1.1' } } });
+    expect(effectivePrice(deployment({ provider: 'anthropic', providerModel: 'claude-opus-4-8', inputCostPerMillion: 5, outputCostPerMillion: 25 })).adjustments).toEqual({
+      inferenceGeo: { us: { tokens: '1.1' } },
+      speed: { fast: { tokens: '2' } },
+    });
+  });
+
+  it('should bill a deployment with prices of its own flat, as it bills tiers', () => {
+    const price = effectivePrice(deployment({ provider: 'anthropic', providerModel: 'claude-opus-5-5', inputCostPerMillion: 3.6, outputCostPerMillion: 18 }));
+    expect(price.adjustments).toEqual({});
+    expect(computeCost(price, { ...usage, modifiers: { speed: 'fast' } }).usd).toBe(computeCost(price, usage).usd);
+  });
+
+  it('should estimate a request at the prices what it asks for adjusts them to', () => {
+    const price = effectivePrice(opus55);
+    // 1,000 × 8 (a 1-hour write) + 500 × 20 = 18,000 per million; fast: 1,000 × 16 + 500 × 40 = 36,000.
+    expect(estimateCostNanos(price, 1_000, 500)).toBe(18_000_000n);
+    expect(estimateCostNanos(price, 1_000, 500, 0, undefined, { speed: 'fast' })).toBe(36_000_000n);
+    expect(estimateCostNanos(price, 10_000, 1_000, 0, undefined, { speed: 'fast', inferenceGeo: 'us' })).toBeGreaterThanOrEqual(
+      computeCost(price, { inputTokens: 10_000, outputTokens: 1_000, cacheWriteTokens: 10_000, cacheWrite1hTokens: 10_000, modifiers: { speed: 'fast', inferenceGeo: 'us' } }).nanos,
+    );
+  });
+
+  it("should bill the legacy web_search_preview's calls at $25 per 1,000 on non-reasoning models, $10 on the others", () => {
+    const tokens = { inputTokens: 1_000, outputTokens: 100 };
+    const gpt4o = effectivePrice(deployment({ provider: 'openai', providerModel: 'gpt-4o-2024-08-06', inputCostPerMillion: 2.5, outputCostPerMillion: 10 }));
+    // 1,000 × 2.5 + 100 × 10 = 3,500 per million, + 2 calls.
+    expect(computeCost(gpt4o, { ...tokens, webSearches: 2 }).usd).toBe('0.023500000000');
+    expect(computeCost(gpt4o, { ...tokens, webSearches: 2, modifiers: { searchTool: 'web_search_preview' } }).usd).toBe('0.053500000000');
+    const gpt5 = effectivePrice(deployment({ provider: 'openai', providerModel: 'gpt-5', inputCostPerMillion: 1.25, outputCostPerMillion: 10 }));
+    expect(computeCost(gpt5, { ...tokens, webSearches: 2, modifiers: { searchTool: 'web_search_preview' } }).usd).toBe(computeCost(gpt5, { ...tokens, webSearches: 2 }).usd);
+    // The fee applies where search fees do, own prices or not: not on Azure, whose web search is Microsoft's.
+    const discounted = effectivePrice(deployment({ provider: 'openai', providerModel: 'gpt-4.1', inputCostPerMillion: 1.8, outputCostPerMillion: 7.2 }));
+    expect(discounted.adjustments).toEqual({ searchTool: { web_search_preview: { perWebSearch: '0.025' } } });
+    expect(effectivePrice(deployment({ provider: 'azure', providerModel: 'gpt-4o', inputCostPerMillion: 2.5, outputCostPerMillion: 10 })).adjustments).toEqual({});
+  });
+});
+
+describe('prompt-length tiers and audio input', () => {
+  it('should bill Claude Haiku 5.5 above 100,000 input tokens (cache included) at its second prices, the whole request', () => {
+    const price = effectivePrice(deployment({ provider: 'anthropic', providerModel: 'claude-haiku-5-5', inputCostPerMillion: 0.1, outputCostPerMillion: 0.5 }));
+    // At 100,000: 50,000 × 0.1 + 50,000 × 0.01 + 2,000 × 0.5 = 6,500 per million.
+    expect(computeCost(price, { inputTokens: 100_000, cacheReadTokens: 50_000, outputTokens: 2_000 }).usd).toBe('0.006500000000');
+    // Above: 100,000 × 0.5 + 50,000 × 0.05 + 2,000 × 2.5 = 57,500 per million; US-only on top: × 1.1.
+    const above = { inputTokens: 150_000, cacheReadTokens: 50_000, outputTokens: 2_000 };
+    expect(computeCost(price, above).usd).toBe('0.057500000000');
+    expect(computeCost(price, { ...above, modifiers: { inferenceGeo: 'us' } }).usd).toBe('0.063250000000');
+  });
+
+  it('should bill Gemini Flash audio input, and the cache reads of it, at their own prices', () => {
+    const price = effectivePrice(deployment({ provider: 'gemini', providerModel: 'gemini-2.5-flash', inputCostPerMillion: 0.3, outputCostPerMillion: 2.5 }));
+    expect(price).toMatchObject({ input: '0.3', cachedInput: '0.03', audioInput: '1', audioCachedInput: '0.1' });
+    const usage = { inputTokens: 10_000, cacheReadTokens: 4_000, outputTokens: 1_000 };
+    // Text alike: 6,000 × 0.3 + 4,000 × 0.03 + 1,000 × 2.5 = 4,420 per million.
+    expect(computeCost(price, usage).usd).toBe('0.004420000000');
+    // 6,000 audio, 1,000 of them read from the cache: 1,000 × 0.3 + 5,000 × 1 + 3,000 × 0.03 + 1,000 × 0.1 + 1,000 × 2.5.
+    expect(computeCost(price, { ...usage, audioInputTokens: 6_000, audioCacheReadTokens: 1_000 }).usd).toBe('0.007990000000');
+    // More audio than input reported never bills more input than there was: all 6,000 uncached tokens as audio.
+    expect(computeCost(price, { ...usage, audioInputTokens: 50_000 }).usd).toBe('0.008620000000');
+    // The Pro models price every modality alike.
+    expect(effectivePrice(deployment({ provider: 'gemini', providerModel: 'gemini-2.5-pro', inputCostPerMillion: 1.25, outputCostPerMillion: 10 }))).toMatchObject({ audioInput: '1.25', audioCachedInput: '0.125' });
+  });
+
+  it('should estimate Gemini Flash input at the audio price, the dearest it may be', () => {
+    const price = effectivePrice(deployment({ provider: 'gemini', providerModel: 'gemini-2.5-flash', inputCostPerMillion: 0.3, outputCostPerMillion: 2.5 }));
+    // 1,000 × 1 + 100 × 2.5 = 1,250 per million.
+    expect(estimateCostNanos(price, 1_000, 100)).toBe(1_250_000n);
+  });
+});
+
+describe('Bedrock endpoints (regional and global profiles)', () => {
+  const sonnet45 = (providerModel: string, input = 3, output = 15) => effectivePrice(deployment({ provider: 'bedrock', providerModel, inputCostPerMillion: input, outputCostPerMillion: output }));
+  const usage = { inputTokens: 12_000, cacheReadTokens: 8_000, cacheWriteTokens: 2_000, outputTokens: 900 };
+
+  it('should bill Claude 4.5 and later 10% above the list prices at a regional endpoint, every token price', () => {
+    // Global: 2,000 × 3 + 8,000 × 0.3 + 2,000 × 3.75 + 900 × 15 = 29,400 per million.
+    expect(computeCost(sonnet45('global.anthropic.claude-sonnet-4-5-20250929-v1:0'), usage).usd).toBe('0.029400000000');
+    // A geographic profile: 2,000 × 3.3 + 8,000 × 0.33 + 2,000 × 4.125 + 900 × 16.5 = 32,340 per million.
+    const regional = sonnet45('us.anthropic.claude-sonnet-4-5-20250929-v1:0');
+    expect(regional).toMatchObject({ input: '3.3', output: '16.5', cachedInput: '0.33', cacheWrite: '4.125', cacheWrite1h: '6.6' });
+    expect(computeCost(regional, usage).usd).toBe('0.032340000000');
+    // In-region, and by ARN: regional; a global profile's ARN: global.
+    expect(computeCost(sonnet45('anthropic.claude-sonnet-4-5-20250929-v1:0'), usage).usd).toBe('0.032340000000');
+    expect(computeCost(sonnet45('arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-sonnet-4-5-20250929-v1:0'), usage).usd).toBe('0.032340000000');
+    expect(computeCost(sonnet45('arn:aws:bedrock:us-east-1:123456789012:inference-profile/global.anthropic.claude-sonnet-4-5-20250929-v1:0'), usage).usd).toBe('0.029400000000');
+  });
+
+  it('should take a deployment priced at the regional list prices for list-priced, and never scale prices of its own', () => {
+    expect(sonnet45('us.anthropic.claude-sonnet-4-5-20250929-v1:0', 3.3, 16.5)).toEqual(sonnet45('us.anthropic.claude-sonnet-4-5-20250929-v1:0'));
+    const own = sonnet45('us.anthropic.claude-sonnet-4-5-20250929-v1:0', 2.7, 13.5);
+    expect(own).toMatchObject({ input: '2.7', output: '13.5', cachedInput: '0.33' });
+  });
+
+  it('should leave models before Claude 4.5, and other providers, at their prices whatever the endpoint', () => {
+    expect(sonnet45('us.anthropic.claude-3-7-sonnet-20250219-v1:0')).toMatchObject({ input: '3', output: '15', cachedInput: '0.3' });
+    expect(effectivePrice(deployment({ provider: 'bedrock', providerModel: 'us.amazon.nova-pro-v1:0', inputCostPerMillion: 0.8, outputCostPerMillion: 3.2 }))).toMatchObject({ input: '0.8', cachedInput: '0.2' });
+  });
+
+  it('should estimate at the endpoint\'s prices', () => {
+    // 1,000 × 6.6 (a 1-hour write) + 500 × 16.5 = 14,850 per million.
+    expect(estimateCostNanos(sonnet45('us.anthropic.claude-sonnet-4-5-20250929-v1:0'), 1_000, 500)).toBe(14_850_000n);
   });
 });
 

@@ -1,7 +1,17 @@
 import type { ModelConfig } from '../config.js';
-import { ceilDiv, formatUnits, numberToDecimal, toUnits } from './decimal.js';
-import { tablePrice } from './lookup.js';
-import type { PriceTier, ServiceTier, TokenPrices } from './table.js';
+import { ceilDiv, formatUnits, multiplyDecimal, numberToDecimal, toUnits } from './decimal.js';
+import { deploymentModifiers, tablePrice } from './lookup.js';
+import {
+  DEPLOYMENT_MODIFIERS,
+  type PriceAdjustment,
+  type PriceAdjustments,
+  type PriceTier,
+  type ServiceTier,
+  type TableEntry,
+  type TokenPrices,
+  type UsageModifier,
+  type UsageModifiers,
+} from './table.js';
 
 /**
  * Every price of one deployment, resolved: USD per million tokens (`perRequest` and `perImage`: USD each), exact
@@ -15,6 +25,10 @@ export interface Price {
   /** Cache writes with a 1-hour lifetime (Claude's `ttl: "1h"`). */
   readonly cacheWrite1h: string;
   readonly reasoning: string;
+  /** Audio input, where priced apart from other input (Gemini Flash); else the input price. */
+  readonly audioInput: string;
+  /** Audio input read from a cache, where priced apart; else the cached-input price. */
+  readonly audioCachedInput: string;
   readonly perRequest: string;
   readonly perImage: string;
   /**
@@ -28,6 +42,11 @@ export interface Price {
   readonly tiers: readonly PriceTier[];
   /** Prices of a request the provider served at another processing tier (OpenAI's flex, priority); empty: none. */
   readonly serviceTiers: Readonly<Partial<Record<ServiceTier, TokenPrices>>>;
+  /**
+   * How what a request's usage reports changes its price (Anthropic's fast mode and US-only inference: token prices
+   * multiplied; OpenAI's `web_search_preview` calls: another per-search fee); empty: nothing does.
+   */
+  readonly adjustments: PriceAdjustments<UsageModifier>;
 }
 
 /** Token counts of one request, in the usage event's terms. */
@@ -43,6 +62,10 @@ export interface CostUsage {
   readonly reasoningTokens?: number;
   /** Input images, for per-image prices. */
   readonly images?: number;
+  /** The part of `inputTokens` that was audio, cache reads of it included (Gemini's `promptTokensDetails`). */
+  readonly audioInputTokens?: number;
+  /** The part of `cacheReadTokens` (and of `audioInputTokens`) that was audio (Gemini's `cacheTokensDetails`). */
+  readonly audioCacheReadTokens?: number;
   /** Searches a provider's server-side web search tool made, for the per-search (and per-grounded-prompt) price. */
   readonly webSearches?: number;
   /**
@@ -51,6 +74,11 @@ export interface CostUsage {
    * standard prices.
    */
   readonly serviceTier?: string;
+  /**
+   * What the provider reported that changes the price (`UsageModifier`: Anthropic's `speed` and `inference_geo`, the
+   * OpenAI search tool that searched), applied as the price's `adjustments` say; a value they do not name changes nothing.
+   */
+  readonly modifiers?: UsageModifiers;
 }
 
 export interface Cost {
@@ -73,70 +101,150 @@ export const USD_DECIMALS = 12;
  * | cache write                 | the input price (no write premium)         |
  * | 1-hour cache write          | the cache-write price                      |
  * | reasoning                   | the output price (how every provider bills)|
+ * | audio input, cached audio   | the input and cached-input prices          |
  * | per request, per image      | 0                                          |
  * | per search, grounded prompt | 0 (set by the table only, see below)       |
  *
  * Input and output prices are required on every deployment, so they are always the deployment's. The table's
- * long-context tiers (Gemini 2.5 Pro, Claude Sonnet 4/4.5 above 200K input tokens) and its service-tier prices
- * (OpenAI's flex and priority) apply only while the deployment's input and output prices are the table's list prices:
- * a deployment with prices of its own (a discount, a reseller) is billed at its own flat prices. Likewise the table's 1-hour cache-write price applies only
- * while the deployment's cache-write price is the table's (unset, or set to the same amount): a deployment cannot
- * price the two writes apart, so its own cache-write price is the price of every cache write.
+ * long-context tiers (Gemini 2.5 Pro, Claude Sonnet 4/4.5 above 200K input tokens, Haiku 5.5 above 100K), its
+ * service-tier prices (OpenAI's flex and priority) and its multipliers of token prices (Anthropic's fast mode and
+ * US-only inference) apply only while the deployment's input and output prices are the table's list prices: a
+ * deployment with prices of its own (a discount, a reseller) is billed at its own flat prices. Likewise the table's
+ * 1-hour cache-write price applies only while the deployment's cache-write price is the table's (unset, or set to the
+ * same amount): a deployment cannot price the two writes apart, so its own cache-write price is the price of every
+ * cache write.
+ *
+ * The table's prices are those of the deployment's endpoint: on a Bedrock regional endpoint (an in-region model id, a
+ * geographic profile: `deploymentModifiers`) every token price of a Claude 4.5 or later entry is 1.1× its global
+ * one. A deployment whose input and output prices are either (the global list prices, or the regional ones) is
+ * list-priced, and billed at the regional prices; the table's cache prices it takes are the regional ones. Its own
+ * prices, where it sets them, are never scaled.
  *
  * Search fees are the table's, and only for a deployment of the entry's own provider: an Azure deployment bills
  * OpenAI's token prices, but its web search runs on Microsoft's Grounding with Bing, priced by Microsoft.
  */
 export function effectivePrice(model: ModelConfig): Price {
   const entry = tablePrice(model.provider, model.providerModel);
-  const input = numberToDecimal(model.inputCostPerMillion);
-  const output = numberToDecimal(model.outputCostPerMillion);
+  const listed = entry === undefined ? undefined : atEndpoint(entry, deploymentFactor(entry, deploymentModifiers(model.provider, model.providerModel)));
+  const ownInput = numberToDecimal(model.inputCostPerMillion);
+  const ownOutput = numberToDecimal(model.outputCostPerMillion);
   const own = (n: number | null): string | undefined => (n === null ? undefined : numberToDecimal(n));
-  const listPriced = entry !== undefined && sameAmount(input, entry.input) && sameAmount(output, entry.output);
-  const cacheWrite = own(model.cacheWriteCostPerMillion) ?? entry?.cacheWrite ?? input;
-  const listWrite = entry?.cacheWrite !== undefined && sameAmount(cacheWrite, entry.cacheWrite);
-  const fees = entry?.provider === model.provider ? entry : undefined;
+  const listPriced =
+    entry !== undefined &&
+    listed !== undefined &&
+    ((sameAmount(ownInput, listed.input) && sameAmount(ownOutput, listed.output)) || (sameAmount(ownInput, entry.input) && sameAmount(ownOutput, entry.output)));
+  const input = listPriced ? listed.input : ownInput;
+  const output = listPriced ? listed.output : ownOutput;
+  const cacheWrite = own(model.cacheWriteCostPerMillion) ?? listed?.cacheWrite ?? input;
+  const listWrite = listed?.cacheWrite !== undefined && sameAmount(cacheWrite, listed.cacheWrite);
+  const cachedInput = own(model.cachedInputCostPerMillion) ?? listed?.cachedInput ?? input;
+  const fees = entry?.provider === model.provider;
   return {
     input,
     output,
-    cachedInput: own(model.cachedInputCostPerMillion) ?? entry?.cachedInput ?? input,
+    cachedInput,
     cacheWrite,
-    cacheWrite1h: (listWrite ? entry.cacheWrite1h : undefined) ?? cacheWrite,
-    reasoning: own(model.reasoningCostPerMillion) ?? entry?.reasoning ?? output,
+    cacheWrite1h: (listWrite ? listed.cacheWrite1h : undefined) ?? cacheWrite,
+    reasoning: own(model.reasoningCostPerMillion) ?? listed?.reasoning ?? output,
+    audioInput: listed?.audioInput ?? input,
+    audioCachedInput: listed?.audioCachedInput ?? cachedInput,
     perRequest: own(model.costPerRequest) ?? entry?.perRequest ?? '0',
     perImage: own(model.costPerImage) ?? entry?.perImage ?? '0',
-    perWebSearch: fees?.perWebSearch ?? '0',
-    perGroundedPrompt: fees?.perGroundedPrompt ?? '0',
-    tiers: listPriced ? (entry.tiers ?? []) : [],
-    serviceTiers: listPriced ? (entry.serviceTiers ?? {}) : {},
+    perWebSearch: (fees ? entry.perWebSearch : undefined) ?? '0',
+    perGroundedPrompt: (fees ? entry.perGroundedPrompt : undefined) ?? '0',
+    tiers: listPriced ? (listed.tiers ?? []) : [],
+    serviceTiers: listPriced ? (listed.serviceTiers ?? {}) : {},
+    adjustments: entry === undefined ? {} : usageAdjustments(entry.adjustments, listPriced, fees),
   };
+}
+
+/** The product of the token multipliers the table gives for what the deployment's id says (Bedrock's endpoint), or 1. */
+function deploymentFactor(entry: TableEntry, modifiers: Readonly<Record<string, string | undefined>>): string {
+  let factor = '1';
+  for (const modifier of DEPLOYMENT_MODIFIERS) {
+    const value = modifiers[modifier];
+    const tokens = value === undefined ? undefined : entry.adjustments?.[modifier]?.[value]?.tokens;
+    if (tokens !== undefined) factor = multiplyDecimal(factor, tokens);
+  }
+  return factor;
+}
+
+/** An entry's token prices (its tiers' and service tiers' too) times `factor`: its prices at the deployment's endpoint. */
+function atEndpoint(entry: TableEntry, factor: string): TableEntry {
+  if (sameAmount(factor, '1')) return entry;
+  const scale = <T extends TokenPrices>(prices: T): T => {
+    const out: Record<string, unknown> = { ...(prices as object) };
+    for (const key of TOKEN_PRICE_KEYS) {
+      const price = prices[key];
+      if (price !== undefined) out[key] = multiplyDecimal(price, factor);
+    }
+    return out as T;
+  };
+  return {
+    ...scale(entry),
+    ...(entry.tiers !== undefined && { tiers: entry.tiers.map(scale) }),
+    ...(entry.serviceTiers !== undefined && {
+      serviceTiers: Object.fromEntries(Object.entries(entry.serviceTiers).map(([tier, prices]) => [tier, prices === undefined ? prices : scale(prices)])),
+    }),
+  };
+}
+
+const TOKEN_PRICE_KEYS = ['input', 'output', 'cachedInput', 'cacheWrite', 'cacheWrite1h', 'reasoning', 'audioInput', 'audioCachedInput'] as const satisfies readonly (keyof TokenPrices)[];
+
+/**
+ * The table's adjustments by what the usage reports, as far as they apply to this deployment: token multipliers while
+ * it is list-priced (like tiers), search fees for the entry's own provider's deployments (like the fees themselves).
+ */
+function usageAdjustments(adjustments: PriceAdjustments | undefined, listPriced: boolean, fees: boolean): PriceAdjustments<UsageModifier> {
+  const out: Record<string, Record<string, PriceAdjustment>> = {};
+  for (const [modifier, byValue] of Object.entries(adjustments ?? {})) {
+    if ((DEPLOYMENT_MODIFIERS as readonly string[]).includes(modifier) || byValue === undefined) continue;
+    for (const [value, adjustment] of Object.entries(byValue)) {
+      const kept: PriceAdjustment = {
+        ...(listPriced && adjustment.tokens !== undefined && { tokens: adjustment.tokens }),
+        ...(fees && adjustment.perWebSearch !== undefined && { perWebSearch: adjustment.perWebSearch }),
+      };
+      if (Object.keys(kept).length > 0) (out[modifier] ??= {})[value] = kept;
+    }
+  }
+  return out;
 }
 
 /**
  * The exact cost of one request:
  *
- *   (input − cacheRead − cacheWrite) × input + cacheRead × cachedInput
+ *   (input − cacheRead − cacheWrite − uncached audio) × input + uncached audio × audioInput
+ *   + (cacheRead − cached audio) × cachedInput + cached audio × audioCachedInput
  *   + (cacheWrite − cacheWrite1h) × cacheWrite + cacheWrite1h × cacheWrite1h
  *   + (output − reasoning) × output + reasoning × reasoning + perRequest + images × perImage
  *   + webSearches × perWebSearch + perGroundedPrompt (when webSearches > 0)
  *
  * at the tier the request's input tokens fall in, or at the prices of the processing tier the provider served it at
- * (OpenAI's priority and flex: long-context tiers aside, which those prices exclude). Computed in integers of 10^-18 USD, so it is exact for any price
- * with up to 12 decimals per million tokens (published prices have at most 6, which makes `usd` exact too).
- * Counts a provider reported inconsistently (more cache reads than input, more 1-hour writes than writes) never bill
- * a negative remainder.
+ * (OpenAI's priority and flex: long-context tiers aside, which those prices exclude), every token price then multiplied
+ * by what the usage reports (`modifiers`: Anthropic's fast mode, US-only inference; they stack), the per-search fee the
+ * one of the search tool that searched. Computed in integers of 10^-18 USD, so it is exact for any price
+ * with up to 12 decimals per million tokens (published prices have at most 6, which makes `usd` exact too; a
+ * multiplier's digits beyond that round up).
+ * Counts a provider reported inconsistently (more cache reads than input, more 1-hour writes than writes, more audio
+ * than input) never bill a negative remainder.
  */
 export function computeCost(price: Price, usage: CostUsage): Cost {
-  const rates = ratesFor(compile(price), usage.inputTokens, usage.serviceTier);
+  const compiledPrice = compile(price);
+  const rates = adjusted(compiledPrice, ratesFor(compiledPrice, usage.inputTokens, usage.serviceTier), usage.modifiers);
   const cacheRead = count(usage.cacheReadTokens);
   const cacheWrite = count(usage.cacheWriteTokens);
   const cacheWrite1h = min(count(usage.cacheWrite1hTokens), cacheWrite);
   const reasoning = count(usage.reasoningTokens);
   const uncached = nonNegative(count(usage.inputTokens) - cacheRead - cacheWrite);
+  const cachedAudio = min(count(usage.audioCacheReadTokens), cacheRead);
+  const uncachedAudio = min(nonNegative(count(usage.audioInputTokens) - cachedAudio), uncached);
   const answer = nonNegative(count(usage.outputTokens) - reasoning);
   const searches = count(usage.webSearches);
   const atto =
-    uncached * rates.input +
-    cacheRead * rates.cachedInput +
+    (uncached - uncachedAudio) * rates.input +
+    uncachedAudio * rates.audioInput +
+    (cacheRead - cachedAudio) * rates.cachedInput +
+    cachedAudio * rates.audioCachedInput +
     (cacheWrite - cacheWrite1h) * rates.cacheWrite +
     cacheWrite1h * rates.cacheWrite1h +
     answer * rates.output +
@@ -150,19 +258,21 @@ export function computeCost(price: Price, usage: CostUsage): Cost {
 
 /**
  * An upper estimate of a request's cost before it runs, for budget reservations, in nano-USD (rounded up): every
- * input token at the dearest input price (a cache write, a 1-hour one most, can cost more than plain input),
- * `maxOutputTokens` at the dearer of output and reasoning, plus the per-request and per-image prices, at the tier
- * `inputTokens` falls in. `serviceTier` is the processing tier the request asks for (OpenAI's `service_tier`): the
- * estimate is then at the dearer of that tier's prices and the standard ones (a provider may serve another tier).
- * A request that names none is estimated at the standard prices, though a provider may still serve it at priority
- * (an OpenAI project whose default is priority): the gateway cannot know that before the answer.
+ * input token at the dearest input price (a cache write, a 1-hour one most, can cost more than plain input, and audio
+ * more than text on Gemini Flash), `maxOutputTokens` at the dearer of output and reasoning, plus the per-request and
+ * per-image prices, at the tier `inputTokens` falls in. `serviceTier` is the processing tier the request asks for
+ * (OpenAI's `service_tier`): the estimate is then at the dearer of that tier's prices and the standard ones (a provider
+ * may serve another tier). A request that names none is estimated at the standard prices, though a provider may still
+ * serve it at priority (an OpenAI project whose default is priority): the gateway cannot know that before the answer.
+ * `modifiers` are what the request asks for that the usage will report (Anthropic's `speed`, `inference_geo`): the
+ * estimate is at the prices they adjust to (a provider that serves a fast request at standard speed bills less).
  */
-export function estimateCostNanos(price: Price, inputTokens: number, maxOutputTokens: number, images = 0, serviceTier?: string): bigint {
+export function estimateCostNanos(price: Price, inputTokens: number, maxOutputTokens: number, images = 0, serviceTier?: string, modifiers?: UsageModifiers): bigint {
   const compiled = compile(price);
   const standard = ratesFor(compiled, inputTokens);
   const asked = ratesFor(compiled, inputTokens, serviceTier);
-  const rates: Rates = asked === standard ? standard : dearest(standard, asked);
-  const inputRate = max(max(rates.input, rates.cachedInput), max(rates.cacheWrite, rates.cacheWrite1h));
+  const rates = adjusted(compiled, asked === standard ? standard : dearest(standard, asked), modifiers);
+  const inputRate = max(max(max(rates.input, rates.cachedInput), max(rates.cacheWrite, rates.cacheWrite1h)), max(rates.audioInput, rates.audioCachedInput));
   const outputRate = max(rates.output, rates.reasoning);
   const atto = count(inputTokens) * inputRate + count(maxOutputTokens) * outputRate + rates.perRequest + count(images) * rates.perImage;
   return ceilDiv(atto, ATTO_PER_NANO);
@@ -172,6 +282,9 @@ export function estimateCostNanos(price: Price, inputTokens: number, maxOutputTo
 const ATTO_DECIMALS = 18;
 const PER_TOKEN_DECIMALS = ATTO_DECIMALS - 6;
 const ATTO_PER_NANO = 10n ** 9n;
+/** Multipliers are integers of 10^-6. */
+const FACTOR_DECIMALS = 6;
+const FACTOR_ONE = 10n ** BigInt(FACTOR_DECIMALS);
 
 /** Prices as integers: 10^-18 USD per token (per request, per image). */
 interface Rates {
@@ -181,10 +294,18 @@ interface Rates {
   readonly cacheWrite: bigint;
   readonly cacheWrite1h: bigint;
   readonly reasoning: bigint;
+  readonly audioInput: bigint;
+  readonly audioCachedInput: bigint;
   readonly perRequest: bigint;
   readonly perImage: bigint;
   readonly perWebSearch: bigint;
   readonly perGroundedPrompt: bigint;
+}
+
+/** An adjustment as integers: the token multiplier in 10^-6, the per-search fee in 10^-18 USD. */
+interface CompiledAdjustment {
+  readonly tokens: bigint | undefined;
+  readonly perWebSearch: bigint | undefined;
 }
 
 interface Compiled {
@@ -192,6 +313,8 @@ interface Compiled {
   /** Highest threshold first. */
   readonly tiers: ReadonlyArray<{ readonly above: number; readonly rates: Rates }>;
   readonly serviceTiers: ReadonlyMap<string, Rates>;
+  /** By modifier, then by the value the usage reports. */
+  readonly adjustments: ReadonlyMap<string, ReadonlyMap<string, CompiledAdjustment>>;
 }
 
 /** Prices are parsed once per `Price` object (a deployment's is made once per config snapshot). */
@@ -205,6 +328,26 @@ function compile(price: Price): Compiled {
       base,
       tiers: [...price.tiers].sort((a, b) => b.aboveInputTokens - a.aboveInputTokens).map((t) => ({ above: t.aboveInputTokens, rates: tierRates(t, base) })),
       serviceTiers: new Map(Object.entries(price.serviceTiers).flatMap(([tier, prices]) => (prices === undefined ? [] : [[tier, tierRates(prices, base)]]))),
+      adjustments: new Map(
+        Object.entries(price.adjustments).flatMap(([modifier, byValue]) =>
+          byValue === undefined
+            ? []
+            : [
+                [
+                  modifier,
+                  new Map(
+                    Object.entries(byValue).map(([value, a]) => [
+                      value,
+                      {
+                        tokens: a.tokens === undefined ? undefined : toUnits(a.tokens, FACTOR_DECIMALS),
+                        perWebSearch: a.perWebSearch === undefined ? undefined : toUnits(a.perWebSearch, ATTO_DECIMALS),
+                      },
+                    ]),
+                  ),
+                ],
+              ],
+        ),
+      ),
     };
     compiled.set(price, c);
   }
@@ -219,6 +362,8 @@ function baseRates(p: Price): Rates {
     cacheWrite: toUnits(p.cacheWrite, PER_TOKEN_DECIMALS),
     cacheWrite1h: toUnits(p.cacheWrite1h, PER_TOKEN_DECIMALS),
     reasoning: toUnits(p.reasoning, PER_TOKEN_DECIMALS),
+    audioInput: toUnits(p.audioInput, PER_TOKEN_DECIMALS),
+    audioCachedInput: toUnits(p.audioCachedInput, PER_TOKEN_DECIMALS),
     perRequest: toUnits(p.perRequest, ATTO_DECIMALS),
     perImage: toUnits(p.perImage, ATTO_DECIMALS),
     perWebSearch: toUnits(p.perWebSearch, ATTO_DECIMALS),
@@ -228,20 +373,23 @@ function baseRates(p: Price): Rates {
 
 /**
  * A tier's prices (an input-size tier's, a service tier's), with the same fallbacks within the tier (cache prices →
- * its input, its 1-hour write → its cache write, reasoning → its output).
+ * its input, its 1-hour write → its cache write, reasoning → its output, audio → its input and cached input).
  */
 function tierRates(tier: TokenPrices, base: Rates): Rates {
   const input = toUnits(tier.input, PER_TOKEN_DECIMALS);
   const output = toUnits(tier.output, PER_TOKEN_DECIMALS);
   const opt = (v: string | undefined, fallback: bigint) => (v === undefined ? fallback : toUnits(v, PER_TOKEN_DECIMALS));
   const cacheWrite = opt(tier.cacheWrite, input);
+  const cachedInput = opt(tier.cachedInput, input);
   return {
     input,
     output,
-    cachedInput: opt(tier.cachedInput, input),
+    cachedInput,
     cacheWrite,
     cacheWrite1h: opt(tier.cacheWrite1h, cacheWrite),
     reasoning: opt(tier.reasoning, output),
+    audioInput: opt(tier.audioInput, input),
+    audioCachedInput: opt(tier.audioCachedInput, cachedInput),
     perRequest: base.perRequest,
     perImage: base.perImage,
     perWebSearch: base.perWebSearch,
@@ -256,6 +404,44 @@ function ratesFor(c: Compiled, inputTokens: number, serviceTier?: string): Rates
   return c.base;
 }
 
+/**
+ * `rates` as what the usage reports adjusts them: every token price times the multipliers of the values it names
+ * (multiplied together, then applied once, rounding up), the per-search fee the last named one's. Unchanged when it
+ * names nothing the price adjusts for (the common case: no allocation).
+ */
+function adjusted(c: Compiled, rates: Rates, modifiers: UsageModifiers | undefined): Rates {
+  if (modifiers === undefined || c.adjustments.size === 0) return rates;
+  let factor = FACTOR_ONE;
+  let scale = 1n;
+  let perWebSearch: bigint | undefined;
+  for (const [modifier, byValue] of c.adjustments) {
+    const value = modifiers[modifier as UsageModifier];
+    const adjustment = value === undefined ? undefined : byValue.get(value);
+    if (adjustment === undefined) continue;
+    if (adjustment.tokens !== undefined) {
+      factor *= adjustment.tokens;
+      scale *= FACTOR_ONE;
+    }
+    perWebSearch = adjustment.perWebSearch ?? perWebSearch;
+  }
+  if (factor === FACTOR_ONE && scale === 1n && perWebSearch === undefined) return rates;
+  const times = (rate: bigint) => ceilDiv(rate * factor, scale * FACTOR_ONE);
+  return {
+    input: times(rates.input),
+    output: times(rates.output),
+    cachedInput: times(rates.cachedInput),
+    cacheWrite: times(rates.cacheWrite),
+    cacheWrite1h: times(rates.cacheWrite1h),
+    reasoning: times(rates.reasoning),
+    audioInput: times(rates.audioInput),
+    audioCachedInput: times(rates.audioCachedInput),
+    perRequest: rates.perRequest,
+    perImage: rates.perImage,
+    perWebSearch: perWebSearch ?? rates.perWebSearch,
+    perGroundedPrompt: rates.perGroundedPrompt,
+  };
+}
+
 /** Each price at the dearer of two sets. */
 function dearest(a: Rates, b: Rates): Rates {
   return {
@@ -265,6 +451,8 @@ function dearest(a: Rates, b: Rates): Rates {
     cacheWrite: max(a.cacheWrite, b.cacheWrite),
     cacheWrite1h: max(a.cacheWrite1h, b.cacheWrite1h),
     reasoning: max(a.reasoning, b.reasoning),
+    audioInput: max(a.audioInput, b.audioInput),
+    audioCachedInput: max(a.audioCachedInput, b.audioCachedInput),
     perRequest: max(a.perRequest, b.perRequest),
     perImage: max(a.perImage, b.perImage),
     perWebSearch: max(a.perWebSearch, b.perWebSearch),

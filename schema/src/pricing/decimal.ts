@@ -61,3 +61,13 @@ export function ceilDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
   return q * b === a ? q : q + 1n;
 }
+
+/**
+ * `price × factor`, exact, as a plain decimal without trailing zeros (`"3" × "1.1"` → `"3.3"`): a price at a
+ * multiplier (Bedrock's regional endpoints). Digits beyond 12 decimals (the precision costs are computed at) round UP.
+ */
+export function multiplyDecimal(price: string, factor: string): string {
+  const units = toUnits(price, 12) * toUnits(factor, 6);
+  const text = formatUnits(units, 18, 12);
+  return text.replace(/\.?0+$/, '');
+}

@@ -1,5 +1,5 @@
 import type { ProviderKind } from '../config.js';
-import { PRICING_TABLE, type PricedProvider, type TableEntry } from './table.js';
+import { PRICING_TABLE, type DeploymentModifier, type PricedProvider, type TableEntry } from './table.js';
 
 /** Which table a provider kind's deployments are priced from; kinds without one (mock, OpenAI-compatible servers) have none. */
 const TABLE_OF: Partial<Record<ProviderKind, PricedProvider>> = {
@@ -57,4 +57,19 @@ function candidates(table: PricedProvider, id: string): string[] {
       return [base, unversioned, unversioned.replace(/-\d{8}$/, '')];
     }
   }
+}
+
+/**
+ * What a deployment's upstream id says of its price (`DeploymentModifier`): on Bedrock, its `endpoint`, `global` for a
+ * global cross-region inference profile (`global.anthropic.…`, or such a profile's ARN), else `regional` (a model id
+ * served in its region, or a geographic profile: `us.`, `eu.`, `apac.`, `jp.`, …). An application inference profile's
+ * ARN names neither (nor a model the table knows). Other providers: nothing.
+ * @see https://docs.aws.amazon.com/bedrock/latest/userguide/cross-region-inference.html
+ */
+export function deploymentModifiers(provider: ProviderKind, providerModel: string): Readonly<Partial<Record<DeploymentModifier, string>>> {
+  if (TABLE_OF[provider] !== 'bedrock') return {};
+  const id = providerModel.trim().toLowerCase();
+  if (id.includes(':application-inference-profile/')) return {};
+  const bare = id.replace(/^arn:aws[\w-]*:bedrock:[^/]*\//, '');
+  return { endpoint: bare.startsWith('global.') ? 'global' : 'regional' };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProviderKind } from '../config.js';
-import { formatUnits, numberToDecimal, toUnits } from './decimal.js';
-import { tablePrice } from './lookup.js';
+import { formatUnits, multiplyDecimal, numberToDecimal, toUnits } from './decimal.js';
+import { deploymentModifiers, tablePrice } from './lookup.js';
 import { PRICING_TABLE } from './table.js';
 
 const model = (provider: ProviderKind, id: string) => tablePrice(provider, id)?.model;
@@ -70,6 +70,29 @@ describe('tablePrice', () => {
   });
 });
 
+describe('deploymentModifiers', () => {
+  it("should read a Bedrock deployment's endpoint from its model id: global profiles global, the rest regional", () => {
+    expect(deploymentModifiers('bedrock', 'global.anthropic.claude-sonnet-4-5-20250929-v1:0')).toEqual({ endpoint: 'global' });
+    expect(deploymentModifiers('bedrock', 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/global.anthropic.claude-opus-4-6-v1')).toEqual({ endpoint: 'global' });
+    for (const id of [
+      'us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      'eu.anthropic.claude-haiku-4-5-20251001-v1:0',
+      'jp.anthropic.claude-opus-4-7',
+      'anthropic.claude-opus-4-6-v1',
+      'arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0',
+      'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-6',
+    ]) {
+      expect({ id, ...deploymentModifiers('bedrock', id) }).toEqual({ id, endpoint: 'regional' });
+    }
+  });
+
+  it('should say nothing of an application inference profile, nor of other providers', () => {
+    expect(deploymentModifiers('bedrock', 'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3')).toEqual({});
+    expect(deploymentModifiers('anthropic', 'claude-opus-4-6')).toEqual({});
+    expect(deploymentModifiers('openai', 'global.gpt-4o')).toEqual({});
+  });
+});
+
 describe('PRICING_TABLE', () => {
   const kinds: Record<string, ProviderKind> = { openai: 'openai', anthropic: 'anthropic', gemini: 'gemini', bedrock: 'bedrock' };
   const prices = PRICING_TABLE.flatMap((e) => [
@@ -83,6 +106,9 @@ describe('PRICING_TABLE', () => {
     e.perImage,
     e.perWebSearch,
     e.perGroundedPrompt,
+    e.audioInput,
+    e.audioCachedInput,
+    ...Object.values(e.adjustments ?? {}).flatMap((byValue) => Object.values(byValue ?? {}).flatMap((a) => [a.tokens, a.perWebSearch])),
     ...(e.tiers ?? []).flatMap((t) => [t.input, t.output, t.cachedInput, t.cacheWrite, t.cacheWrite1h]),
     ...Object.values(e.serviceTiers ?? {}).flatMap((t) => [t.input, t.output, t.cachedInput, t.cacheWrite, t.cacheWrite1h, t.reasoning]),
   ]).filter((p) => p !== undefined);
@@ -154,6 +180,71 @@ describe('PRICING_TABLE', () => {
     for (const e of PRICING_TABLE.filter((e) => e.provider === 'bedrock')) expect([e.perWebSearch, e.perGroundedPrompt]).toEqual([undefined, undefined]);
   });
 
+  it('should price fast mode (2×) on the Claude API models that have it, and US-only inference (1.1×) on Claude 4.6 and later', () => {
+    const anthropic = PRICING_TABLE.filter((e) => e.provider === 'anthropic');
+    const fast = Object.fromEntries(anthropic.flatMap((e) => (e.adjustments?.speed === undefined ? [] : [[e.model, e.adjustments.speed]])));
+    expect(fast).toEqual(Object.fromEntries(['claude-fable-5-2', 'claude-opus-5-5', 'claude-opus-5', 'claude-opus-4-8'].map((m) => [m, { fast: { tokens: '2' } }])));
+    const usOnly = anthropic.filter((e) => e.adjustments?.inferenceGeo !== undefined).map((e) => e.model);
+    expect(usOnly.sort()).toEqual(
+      [
+        'claude-fable-5-2',
+        'claude-fable-5-1',
+        'claude-mythos-5-1',
+        'claude-fable-5',
+        'claude-mythos-5',
+        'claude-opus-5-5',
+        'claude-opus-5',
+        'claude-sonnet-5-5',
+        'claude-sonnet-5',
+        'claude-haiku-5-5',
+        'claude-opus-4-8',
+        'claude-opus-4-7',
+        'claude-opus-4-6',
+        'claude-sonnet-4-6',
+      ].sort(),
+    );
+    for (const e of anthropic) if (e.adjustments?.inferenceGeo !== undefined) expect(e.adjustments.inferenceGeo).toEqual({ us: { tokens: '1.1' } });
+    // Fast mode and inference_geo are the Claude API's: no other provider's entry has them.
+    for (const e of PRICING_TABLE.filter((e) => e.provider !== 'anthropic')) expect([e.adjustments?.speed, e.adjustments?.inferenceGeo]).toEqual([undefined, undefined]);
+  });
+
+  it('should price Claude 4.5 and later on Bedrock 10% above the list prices at regional endpoints, and older models alike everywhere', () => {
+    const regional = PRICING_TABLE.filter((e) => e.adjustments?.endpoint !== undefined);
+    expect(regional.map((e) => e.model).sort()).toEqual(
+      [
+        'anthropic.claude-fable-5',
+        'anthropic.claude-mythos-5',
+        'anthropic.claude-opus-5',
+        'anthropic.claude-opus-4-7',
+        'anthropic.claude-opus-4-6',
+        'anthropic.claude-opus-4-5',
+        'anthropic.claude-sonnet-4-6',
+        'anthropic.claude-sonnet-4-5',
+        'anthropic.claude-haiku-4-5',
+      ].sort(),
+    );
+    for (const e of regional) expect({ provider: e.provider, endpoint: e.adjustments!.endpoint }).toEqual({ provider: 'bedrock', endpoint: { regional: { tokens: '1.1' } } });
+  });
+
+  it("should bill the legacy web_search_preview at $25 per 1,000 calls on OpenAI's non-reasoning models only", () => {
+    const preview = PRICING_TABLE.filter((e) => e.adjustments?.searchTool !== undefined);
+    expect(preview.map((e) => e.model).sort()).toEqual(['gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'gpt-4o', 'gpt-4o-2024-05-13', 'gpt-4o-mini']);
+    for (const e of preview) expect(e.adjustments!.searchTool).toEqual({ web_search_preview: { perWebSearch: '0.025' } });
+  });
+
+  it("should price Gemini Flash's audio input above its other input, and the Pro models' alike", () => {
+    const audio = Object.fromEntries(PRICING_TABLE.filter((e) => e.provider === 'gemini').map((e) => [e.model, [e.audioInput, e.audioCachedInput]]));
+    expect(audio).toEqual({
+      'gemini-2.5-pro': [undefined, undefined],
+      'gemini-3-pro-preview': [undefined, undefined],
+      'gemini-3-flash-preview': ['1', '0.1'],
+      'gemini-2.5-flash': ['1', '0.1'],
+      'gemini-2.5-flash-lite': ['0.3', '0.03'],
+      'gemini-2.0-flash': ['0.7', '0.175'],
+    });
+    for (const e of PRICING_TABLE.filter((e) => e.provider !== 'gemini')) expect([e.audioInput, e.audioCachedInput]).toEqual([undefined, undefined]);
+  });
+
   it('should only have tiers that cost more than the base price', () => {
     for (const e of PRICING_TABLE) {
       for (const t of e.tiers ?? []) {
@@ -165,6 +256,14 @@ describe('PRICING_TABLE', () => {
 });
 
 describe('decimal helpers', () => {
+  it('should multiply a price exactly, rounding up past 12 decimals', () => {
+    expect(multiplyDecimal('3', '1.1')).toBe('3.3');
+    expect(multiplyDecimal('0.00875', '1.1')).toBe('0.009625');
+    expect(multiplyDecimal('100', '1')).toBe('100');
+    expect(multiplyDecimal('0', '1.1')).toBe('0');
+    expect(multiplyDecimal('0.000000000001', '0.5')).toBe('0.000000000001');
+  });
+
   it('should read numbers in their shortest form, expanding exponents', () => {
     expect(numberToDecimal(0.075)).toBe('0.075');
     expect(numberToDecimal(1e-7)).toBe('0.0000001');

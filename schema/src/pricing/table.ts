@@ -23,6 +23,11 @@ import { formatUnits, toUnits } from './decimal.js';
  *   allowance of them is not subtracted (see `GROUNDING_FREE_TIER`). They apply only to the provider's own deployments.
  * - `tiers`: higher prices for a whole request whose input (cache reads and writes included) exceeds a size, where
  *   modelled. Where a provider has such a tier that is not modelled, the note says so and the base tier applies.
+ * - `audioInput` and `audioCachedInput` price audio input apart from other input where a provider does (Gemini's
+ *   Flash models); absent, audio is input like any other.
+ * - `adjustments`: what changes the price of a request by what its usage reports (Anthropic's `speed` and
+ *   `inference_geo`, the OpenAI web search tool that searched) or by what the deployment's upstream id says (Bedrock's
+ *   regional and global endpoints): every token price multiplied, the per-search fee replaced. See `PriceAdjustment`.
  * - `verified`: `official` when the price was read on the provider's own page, `secondary` when the provider's
  *   page could not be read here and the price was taken from independent transcriptions of it that agree,
  *   `unverified` when the only sources found disagree or are a single third party (the note says which).
@@ -44,6 +49,10 @@ export interface TokenPrices {
   readonly cacheWrite1h?: string;
   /** USD per million reasoning tokens, where they are priced apart from output. */
   readonly reasoning?: string;
+  /** USD per million audio input tokens not read from a cache, where priced apart (Gemini Flash); absent: `input`. */
+  readonly audioInput?: string;
+  /** USD per million audio input tokens read from a cache, where priced apart; absent: `cachedInput`. */
+  readonly audioCachedInput?: string;
 }
 
 /** Prices for the whole of a request whose input tokens (cache reads and writes included) exceed `aboveInputTokens`. */
@@ -53,6 +62,43 @@ export interface PriceTier extends TokenPrices {
 
 /** The processing tiers a provider reports having served a request at, priced apart from its standard prices. */
 export type ServiceTier = 'flex' | 'priority';
+
+/**
+ * What a request's usage reports that changes its price, with the value the provider reported:
+ * - `speed`: Anthropic's `usage.speed` (`fast` for fast mode, `standard`);
+ * - `inferenceGeo`: Anthropic's `usage.inference_geo` (`us` for US-only inference, `global`);
+ * - `searchTool`: the OpenAI web search tool whose calls the usage counts (`web_search_preview`; `web_search` by default).
+ */
+export type UsageModifier = 'speed' | 'inferenceGeo' | 'searchTool';
+
+/**
+ * What a deployment's upstream id says that changes its price: Bedrock's `endpoint` (`global`, `regional`; see
+ * `deploymentModifiers`), applied once, to the deployment's price itself.
+ */
+export type DeploymentModifier = 'endpoint';
+export const DEPLOYMENT_MODIFIERS: readonly DeploymentModifier[] = ['endpoint'];
+
+export type PriceModifier = UsageModifier | DeploymentModifier;
+
+/** The values a request's usage reported, by modifier (`{ speed: 'fast', inferenceGeo: 'us' }`). */
+export type UsageModifiers = Readonly<Partial<Record<UsageModifier, string>>>;
+
+/**
+ * How one value of a modifier changes the price. Adjustments of several modifiers stack: their multipliers multiply
+ * (Anthropic's fast mode and US-only inference: "data residency multipliers apply on top of fast mode pricing").
+ */
+export interface PriceAdjustment {
+  /**
+   * Every token price multiplied by this: input, output, cache reads and writes (both lifetimes), reasoning, audio, at
+   * every input-size tier and service tier. Not the per-request, per-image or search fees.
+   */
+  readonly tokens?: string;
+  /** The fee per web search instead of the entry's `perWebSearch`. */
+  readonly perWebSearch?: string;
+}
+
+/** Adjustments by modifier, then by the value that triggers them; a value without one (`standard`, `global`) changes nothing. */
+export type PriceAdjustments<M extends PriceModifier = PriceModifier> = { readonly [K in M]?: Readonly<Record<string, PriceAdjustment>> };
 
 export interface TableEntry extends TokenPrices {
   readonly provider: PricedProvider;
@@ -69,6 +115,8 @@ export interface TableEntry extends TokenPrices {
   readonly tiers?: readonly PriceTier[];
   /** Prices of a request served at another processing tier (the base prices are the standard tier's). */
   readonly serviceTiers?: Readonly<Partial<Record<ServiceTier, TokenPrices>>>;
+  /** Changes of the price by what the usage reports or the deployment's id says (the base prices are unadjusted). */
+  readonly adjustments?: PriceAdjustments;
   readonly source: string;
   readonly asOf: string;
   readonly verified: 'official' | 'secondary' | 'unverified';
@@ -84,12 +132,19 @@ const CHECKED_AUDIT = '2026-11-26';
  * The built-in web search tool of OpenAI's Responses API: $10 per 1,000 calls of `web_search` for every model (the
  * pricing page's "Built-in tools", read 2026-11-26 in transcriptions of https://developers.openai.com/api/docs/pricing
  * that agree), counted from the response's `web_search_call` items that searched. The search content tokens are
- * billed at the model's input price and are part of the reported `input_tokens`. Not modelled: the legacy
- * `web_search_preview` tool costs $25 per 1,000 calls on non-reasoning models (GPT-4o, GPT-4.1: billed here at $10),
- * and on gpt-4o-mini and gpt-4.1-mini `web_search` bills a fixed 8,000 input tokens per call, which the reported
- * usage may not include.
+ * billed at the model's input price and are part of the reported `input_tokens`. Not modelled: on gpt-4o-mini and
+ * gpt-4.1-mini `web_search` bills a fixed 8,000 input tokens per call, which the reported usage may not include.
  */
 const OPENAI_WEB_SEARCH = '0.01';
+
+/**
+ * The legacy `web_search_preview` tool on non-reasoning models (GPT-4o, GPT-4.1 and their minis): $25 per 1,000 calls,
+ * "search content tokens are free" (the same page, "Web search preview (non-reasoning models)"; on reasoning models,
+ * gpt-5 and the o-series, it is $10 like `web_search`). Its calls are told apart by the request's tool (`searchTool`:
+ * the Responses fast path reports `web_search_preview` when that is the only web search tool the request offers). Not
+ * modelled: the free search content tokens, which the reported `input_tokens` may include (billed as input here).
+ */
+const WEB_SEARCH_PREVIEW_NON_REASONING: PriceAdjustments = { searchTool: { web_search_preview: { perWebSearch: '0.025' } } };
 
 /**
  * An OpenAI model: its standard prices, its Flex prices (Batch rates: half of every standard price) and, where OpenAI's
@@ -100,13 +155,14 @@ const openai = (
   prices: TokenPrices,
   verified: TableEntry['verified'],
   note?: string,
-  extra: { readonly asOf?: string; readonly priority?: TokenPrices } = {},
+  extra: { readonly asOf?: string; readonly priority?: TokenPrices; readonly adjustments?: PriceAdjustments } = {},
 ): TableEntry => ({
   provider: 'openai',
   model,
   ...prices,
   perWebSearch: OPENAI_WEB_SEARCH,
   serviceTiers: { flex: half(prices), ...(extra.priority !== undefined && { priority: extra.priority }) },
+  ...(extra.adjustments !== undefined && { adjustments: extra.adjustments }),
   source: 'https://developers.openai.com/api/docs/pricing',
   asOf: extra.asOf ?? CHECKED,
   verified,
@@ -125,6 +181,28 @@ function half(prices: TokenPrices): TokenPrices {
  * (https://platform.claude.com/docs/en/agents-and-tools/tool-use/web-search-tool, "Usage and pricing").
  */
 const CLAUDE_WEB_SEARCH = '0.01';
+
+/**
+ * Fast mode (`speed: "fast"` on the request, `usage.speed` in the answer): every token price multiplied, cache prices
+ * included ("prompt caching multipliers apply on top of fast mode pricing"), across the whole context window, on the
+ * Claude API (Bedrock does not offer it) (https://platform.claude.com/docs/en/about-claude/pricing#fast-mode-pricing and
+ * https://platform.claude.com/docs/en/build-with-claude/fast-mode). 2× on every model that has it today: Opus 4.8 and
+ * Opus 5 ($10 / $50) and Opus 5.5 ($8 / $40), read 2026-11-26 in transcriptions of the pricing page (2026-09-01,
+ * 2026-09-30) that agree; Fable 5.2 ($16 / $80) in a transcription of Anthropic's docs of 2026-11-12, and Google
+ * Cloud's Fable 5.2 page ("2x the standard-speed token rates across all token types … Web search tool calls are billed
+ * at the standard rate"). Search fees are not multiplied. Opus 4.6 and 4.7 had it at 6× ($30 / $150) until it was
+ * withdrawn (4.7: removed 2026-07-24; 4.6 "requests run at standard speed and are billed at standard rates"): not
+ * modelled, as their usage can no longer report it. Mythos 5.2 has it too, but no entry here.
+ */
+const FAST_MODE: PriceAdjustments = { speed: { fast: { tokens: '2' } } };
+/**
+ * US-only inference (`inference_geo: "us"` on the request, `usage.inference_geo` in the answer): 1.1× "all token
+ * pricing categories, including input tokens, output tokens, cache writes, and cache reads" on Claude 4.6 and later
+ * models (the pricing page's "Data residency pricing", same transcriptions); `global` (the default) at the list price.
+ * It stacks with fast mode. Earlier models refuse the parameter.
+ */
+const US_ONLY: PriceAdjustments = { inferenceGeo: { us: { tokens: '1.1' } } };
+const US_ONLY_AND_FAST: PriceAdjustments = { ...US_ONLY, ...FAST_MODE };
 
 const anthropic = (model: string, prices: TokenPrices, extra: Partial<TableEntry> = {}): TableEntry => ({
   provider: 'anthropic',
@@ -191,13 +269,32 @@ const HAIKU_35: TokenPrices = { input: '0.8', output: '4', cachedInput: '0.08', 
 const HAIKU_3: TokenPrices = { input: '0.25', output: '1.25', cachedInput: '0.03', cacheWrite: '0.3', cacheWrite1h: '0.5' };
 /** Sonnet 4 and 4.5 with the 1M-token context: above 200K input, input ×2 and output ×1.5, cache prices ×2. */
 const SONNET_LONG: PriceTier = { aboveInputTokens: 200_000, input: '6', output: '22.5', cachedInput: '0.6', cacheWrite: '7.5', cacheWrite1h: '12' };
+/** Haiku 5.5 above 100,000 input tokens: 5× every price (input 0.50, output 2.50, cache reads 0.05, writes 0.625 and 1). */
+const HAIKU_55_LONG: PriceTier = { aboveInputTokens: 100_000, input: '0.5', output: '2.5', cachedInput: '0.05', cacheWrite: '0.625', cacheWrite1h: '1' };
 const SONNET_LONG_NOTE =
   'Long-context tier (above 200K input tokens): from secondary sources (Anthropic\'s "long context pricing" section was not readable here).';
 const LONG_CONTEXT_UNMODELLED =
   'Third parties report a long-context premium above 200K input tokens for this model too; not modelled: the base tier applies.';
 
-const CLAUDE_ON_BEDROCK =
-  'Claude on Bedrock bills Anthropic\'s list prices (several independent sources agree). Geographic inference profiles (us., eu., jp., …) of Claude 4.5 and later may cost about 10% more than global ones; this entry is the base price: set the deployment\'s prices for such a profile.';
+const CLAUDE_ON_BEDROCK = 'Claude on Bedrock bills Anthropic\'s list prices (several independent sources agree).';
+/**
+ * Bedrock's regional endpoints for Claude 4.5 and later models: an in-region model id and a geographic cross-region
+ * profile (`us.`, `eu.`, `jp.`, `apac.`, …) cost 10% more than the global profile (`global.`), every token price.
+ * Anthropic's pricing page, "Cloud platform pricing" (read 2026-11-26 in a transcription of 2026-09-01): "Starting with
+ * Claude Sonnet 4.5, Haiku 4.5, and Opus 4.5 … Bedrock offers two endpoint types: global endpoints … and regional
+ * endpoints … Regional and multi-region endpoints include a 10% premium over global endpoints … applies to Claude
+ * Sonnet 4.5, Haiku 4.5, Opus 4.5, and all future models. Earlier models … retain their existing pricing"; AWS's global
+ * cross-Region inference guide: global "offers approximately 10% savings on both input and output token pricing
+ * compared to geographic cross-Region inference". The entry's base prices are the global profile's (Anthropic's list
+ * prices); which endpoint a deployment uses is read from its model id (`deploymentModifiers`).
+ */
+const BEDROCK_REGIONAL: PriceAdjustments = { endpoint: { regional: { tokens: '1.1' } } };
+const CLAUDE_45_ON_BEDROCK = `${CLAUDE_ON_BEDROCK} These are the global profile's (global.); in-region ids and geographic profiles (us., eu., jp., …) cost 10% more, billed as such from the model id.`;
+/** Claude 4.5 and later on Bedrock: Anthropic's list prices at the global profile, 10% more at a regional endpoint. */
+const claudeOnBedrock = (model: string, prices: TokenPrices, note = ''): TableEntry => ({
+  ...bedrock(model, prices, 'secondary', `${CLAUDE_45_ON_BEDROCK}${note === '' ? '' : ` ${note}`}`, CHECKED_AUDIT),
+  adjustments: BEDROCK_REGIONAL,
+});
 const GPT_56_NOTE =
   "OpenAI's own preview announcement (June 2026), as several transcriptions quote it alike: input and output, cached input at a tenth of input, cache writes at 1.25× input. The 30-minute minimum cache life costs nothing apart.";
 const BEDROCK_LONG_CONTEXT_UNVERIFIED =
@@ -234,12 +331,23 @@ export const PRICING_TABLE: readonly TableEntry[] = [
     'No cached-input price in the transcriptions that agree on 30 / 180 (one reseller lists 3): cached input is billed as input. Above 272K input tokens OpenAI reportedly charges more; not modelled.',
     { asOf: CHECKED_AUDIT },
   ),
-  openai('gpt-4.1', { input: '2', output: '8', cachedInput: '0.5' }, 'secondary', undefined, { priority: { input: '3.5', output: '14', cachedInput: '0.875' } }),
-  openai('gpt-4.1-mini', { input: '0.4', output: '1.6', cachedInput: '0.1' }, 'secondary'),
-  openai('gpt-4.1-nano', { input: '0.1', output: '0.4', cachedInput: '0.025' }, 'secondary', 'One third-party catalogue lists the cached price as 0.03; 0.025 (the 4.1 family\'s 75% discount) is what transcriptions of OpenAI\'s page say.'),
-  openai('gpt-4o', { input: '2.5', output: '10', cachedInput: '1.25' }, 'secondary'),
-  openai('gpt-4o-2024-05-13', { input: '5', output: '15' }, 'secondary', 'The first GPT-4o snapshot keeps its launch price and has no cached-input price.'),
-  openai('gpt-4o-mini', { input: '0.15', output: '0.6', cachedInput: '0.075' }, 'secondary'),
+  // Non-reasoning models: the legacy web_search_preview's calls at $25 per 1,000.
+  openai('gpt-4.1', { input: '2', output: '8', cachedInput: '0.5' }, 'secondary', undefined, {
+    asOf: CHECKED_AUDIT,
+    priority: { input: '3.5', output: '14', cachedInput: '0.875' },
+    adjustments: WEB_SEARCH_PREVIEW_NON_REASONING,
+  }),
+  openai('gpt-4.1-mini', { input: '0.4', output: '1.6', cachedInput: '0.1' }, 'secondary', undefined, { asOf: CHECKED_AUDIT, adjustments: WEB_SEARCH_PREVIEW_NON_REASONING }),
+  openai(
+    'gpt-4.1-nano',
+    { input: '0.1', output: '0.4', cachedInput: '0.025' },
+    'secondary',
+    'One third-party catalogue lists the cached price as 0.03; 0.025 (the 4.1 family\'s 75% discount) is what transcriptions of OpenAI\'s page say.',
+    { asOf: CHECKED_AUDIT, adjustments: WEB_SEARCH_PREVIEW_NON_REASONING },
+  ),
+  openai('gpt-4o', { input: '2.5', output: '10', cachedInput: '1.25' }, 'secondary', undefined, { asOf: CHECKED_AUDIT, adjustments: WEB_SEARCH_PREVIEW_NON_REASONING }),
+  openai('gpt-4o-2024-05-13', { input: '5', output: '15' }, 'secondary', 'The first GPT-4o snapshot keeps its launch price and has no cached-input price.', { asOf: CHECKED_AUDIT, adjustments: WEB_SEARCH_PREVIEW_NON_REASONING }),
+  openai('gpt-4o-mini', { input: '0.15', output: '0.6', cachedInput: '0.075' }, 'secondary', undefined, { asOf: CHECKED_AUDIT, adjustments: WEB_SEARCH_PREVIEW_NON_REASONING }),
   openai('o3', { input: '2', output: '8', cachedInput: '0.5' }, 'secondary', 'Price after OpenAI\'s June 2025 cut (launched at 10 / 40).'),
   openai('o4-mini', { input: '1.1', output: '4.4', cachedInput: '0.275' }, 'secondary'),
 
@@ -249,32 +357,37 @@ export const PRICING_TABLE: readonly TableEntry[] = [
   anthropic('claude-fable-5-2', { input: '8', output: '40', cachedInput: '0.2', cacheWrite: '10', cacheWrite1h: '16' }, {
     asOf: CHECKED_AUDIT,
     verified: 'secondary',
+    adjustments: US_ONLY_AND_FAST,
     note: "Released 2026-11-09, after the pricing page as read here: two independent transcriptions of Anthropic's list price agree (8 / 40, cache reads 0.20, writes 10 for 5 minutes and 16 for an hour).",
   }),
-  anthropic('claude-fable-5-1', FABLE_51, { asOf: CHECKED_5 }),
-  anthropic('claude-mythos-5-1', FABLE_51, { asOf: CHECKED_5, note: 'Limited availability.' }),
-  anthropic('claude-fable-5', FABLE_5, { asOf: CHECKED_5 }),
-  anthropic('claude-mythos-5', FABLE_5, { asOf: CHECKED_5, note: 'Limited availability.' }),
-  anthropic('claude-opus-5-5', OPUS_55, { asOf: CHECKED_5, source: 'https://platform.claude.com/docs/en/models/opus-5-5/overview' }),
-  anthropic('claude-opus-5', OPUS_45, { asOf: CHECKED_5 }),
+  anthropic('claude-fable-5-1', FABLE_51, { asOf: CHECKED_5, adjustments: US_ONLY }),
+  anthropic('claude-mythos-5-1', FABLE_51, { asOf: CHECKED_5, adjustments: US_ONLY, note: 'Limited availability.' }),
+  anthropic('claude-fable-5', FABLE_5, { asOf: CHECKED_5, adjustments: US_ONLY }),
+  anthropic('claude-mythos-5', FABLE_5, { asOf: CHECKED_5, adjustments: US_ONLY, note: 'Limited availability.' }),
+  anthropic('claude-opus-5-5', OPUS_55, { asOf: CHECKED_5, adjustments: US_ONLY_AND_FAST, source: 'https://platform.claude.com/docs/en/models/opus-5-5/overview' }),
+  anthropic('claude-opus-5', OPUS_45, { asOf: CHECKED_5, adjustments: US_ONLY_AND_FAST, note: 'Fast mode in research preview.' }),
   anthropic('claude-sonnet-5-5', SONNET_5, {
     asOf: CHECKED_5,
+    adjustments: US_ONLY,
     source: 'https://platform.claude.com/docs/en/models/sonnet-5-5/overview',
     note: "Cache reads at 0.20 as the model's page read here says; one third party reports 0.10 from 2026-10-07.",
   }),
-  anthropic('claude-sonnet-5', SONNET_5, { asOf: CHECKED_5, source: 'https://platform.claude.com/docs/en/models/sonnet-5/overview' }),
+  anthropic('claude-sonnet-5', SONNET_5, { asOf: CHECKED_5, adjustments: US_ONLY, source: 'https://platform.claude.com/docs/en/models/sonnet-5/overview' }),
   anthropic('claude-haiku-5-5', { input: '0.1', output: '0.5', cachedInput: '0.01', cacheWrite: '0.125', cacheWrite1h: '0.2' }, {
-    asOf: CHECKED_5,
-    verified: 'unverified',
-    note: "From one third party (Anthropic's page read here says only \"from $0.10 / $0.50\"): prompts above 100K tokens cost more, not modelled.",
+    tiers: [HAIKU_55_LONG],
+    adjustments: US_ONLY,
+    asOf: CHECKED_AUDIT,
+    verified: 'secondary',
+    source: 'https://platform.claude.com/docs/en/models/haiku-5-5/overview',
+    note: 'Priced by prompt length, the whole request at the second price above 100,000 input tokens (cache included): the model\'s page, read in transcriptions of it that agree (2026-10-07 to 2026-10-10), the pricing page saying "a prompt of over 100,000 tokens pays higher prices".',
   }),
-  anthropic('claude-opus-4-8', OPUS_45),
-  anthropic('claude-opus-4-7', OPUS_45),
-  anthropic('claude-opus-4-6', OPUS_45, { note: LONG_CONTEXT_UNMODELLED }),
+  anthropic('claude-opus-4-8', OPUS_45, { adjustments: US_ONLY_AND_FAST, asOf: CHECKED_AUDIT, note: 'Fast mode deprecated (2026-10-30), to be removed on 2026-11-30.' }),
+  anthropic('claude-opus-4-7', OPUS_45, { adjustments: US_ONLY, asOf: CHECKED_AUDIT }),
+  anthropic('claude-opus-4-6', OPUS_45, { adjustments: US_ONLY, asOf: CHECKED_AUDIT, note: LONG_CONTEXT_UNMODELLED }),
   anthropic('claude-opus-4-5', OPUS_45),
   anthropic('claude-opus-4-1', OPUS_4, { note: 'Retired on the Claude API except on Bedrock and Google Cloud.' }),
   anthropic('claude-opus-4', OPUS_4, { note: 'Retired on the Claude API except on Google Cloud.' }),
-  anthropic('claude-sonnet-4-6', SONNET, { note: LONG_CONTEXT_UNMODELLED }),
+  anthropic('claude-sonnet-4-6', SONNET, { adjustments: US_ONLY, asOf: CHECKED_AUDIT, note: LONG_CONTEXT_UNMODELLED }),
   anthropic('claude-sonnet-4-5', SONNET, { tiers: [SONNET_LONG], note: SONNET_LONG_NOTE }),
   anthropic('claude-sonnet-4', SONNET, { tiers: [SONNET_LONG], note: SONNET_LONG_NOTE }),
   anthropic('claude-3-7-sonnet', SONNET, { note: 'Deprecated.' }),
@@ -283,8 +396,10 @@ export const PRICING_TABLE: readonly TableEntry[] = [
   anthropic('claude-3-opus', OPUS_4, { note: 'Deprecated.' }),
   anthropic('claude-3-haiku', HAIKU_3),
 
-  // Google Gemini API (paid tier). Thinking is billed as output. Audio input costs more than text/image/video on
-  // the Flash models (1.00 and 0.30); usage does not say which modality input tokens were, so text prices apply.
+  // Google Gemini API (paid tier). Thinking is billed as output. Audio input costs more than text, image and video on
+  // the Flash models (`audioInput`, `audioCachedInput`; usageMetadata's promptTokensDetails and cacheTokensDetails say
+  // which input was audio); the Pro models price every modality alike. Audio prices read 2026-11-26 in transcriptions
+  // of Google's pricing page (2026-06-17 and others) that agree.
   gemini('gemini-2.5-pro', { input: '1.25', output: '10', cachedInput: '0.125' }, {
     ...GEMINI_2_GROUNDING,
     tiers: [{ aboveInputTokens: 200_000, input: '2.5', output: '15', cachedInput: '0.25' }],
@@ -297,30 +412,33 @@ export const PRICING_TABLE: readonly TableEntry[] = [
     verified: 'unverified',
     note: "Input and output, both tiers (200K and below: 2 / 12; above, for the whole request: 4 / 18), from several transcriptions that agree; the cache prices (0.20, 0.40 above 200K) from one third-party catalogue. Shut down on the Gemini API on 2026-03-09 (Google's deprecations page; replacement gemini-3.1-pro-preview); kept for deployments that still name it.",
   }),
-  gemini('gemini-3-flash-preview', { input: '0.5', output: '3', cachedInput: '0.05' }, {
+  gemini('gemini-3-flash-preview', { input: '0.5', output: '3', cachedInput: '0.05', audioInput: '1', audioCachedInput: '0.1' }, {
     ...GEMINI_3_SEARCH,
     asOf: CHECKED_AUDIT,
-    note: 'Text, image and video input; audio input costs 1.00.',
   }),
-  gemini('gemini-2.5-flash', { input: '0.3', output: '2.5', cachedInput: '0.03' }, GEMINI_2_GROUNDING),
-  gemini('gemini-2.5-flash-lite', { input: '0.1', output: '0.4', cachedInput: '0.01' }, GEMINI_2_GROUNDING),
-  gemini('gemini-2.0-flash', { input: '0.1', output: '0.4', cachedInput: '0.025' }, { ...GEMINI_2_GROUNDING, note: 'Deprecated; announced to retire on 2026-06-01.' }),
+  gemini('gemini-2.5-flash', { input: '0.3', output: '2.5', cachedInput: '0.03', audioInput: '1', audioCachedInput: '0.1' }, { ...GEMINI_2_GROUNDING, asOf: CHECKED_AUDIT }),
+  gemini('gemini-2.5-flash-lite', { input: '0.1', output: '0.4', cachedInput: '0.01', audioInput: '0.3', audioCachedInput: '0.03' }, { ...GEMINI_2_GROUNDING, asOf: CHECKED_AUDIT }),
+  gemini('gemini-2.0-flash', { input: '0.1', output: '0.4', cachedInput: '0.025', audioInput: '0.7', audioCachedInput: '0.175' }, {
+    ...GEMINI_2_GROUNDING,
+    asOf: CHECKED_AUDIT,
+    note: 'Deprecated; announced to retire on 2026-06-01.',
+  }),
 
   // Amazon Bedrock, on-demand, us-east-1. Keys are Bedrock model ids without version and date suffixes.
-  bedrock('anthropic.claude-fable-5', FABLE_5, 'secondary', CLAUDE_ON_BEDROCK),
-  bedrock('anthropic.claude-mythos-5', FABLE_5, 'secondary', CLAUDE_ON_BEDROCK),
-  bedrock('anthropic.claude-opus-5', OPUS_45, 'secondary', CLAUDE_ON_BEDROCK),
-  bedrock('anthropic.claude-opus-4-7', OPUS_45, 'secondary', CLAUDE_ON_BEDROCK),
-  bedrock('anthropic.claude-opus-4-6', OPUS_45, 'secondary', CLAUDE_ON_BEDROCK),
-  bedrock('anthropic.claude-opus-4-5', OPUS_45, 'secondary', CLAUDE_ON_BEDROCK),
+  claudeOnBedrock('anthropic.claude-fable-5', FABLE_5),
+  claudeOnBedrock('anthropic.claude-mythos-5', FABLE_5),
+  claudeOnBedrock('anthropic.claude-opus-5', OPUS_45),
+  claudeOnBedrock('anthropic.claude-opus-4-7', OPUS_45),
+  claudeOnBedrock('anthropic.claude-opus-4-6', OPUS_45),
+  claudeOnBedrock('anthropic.claude-opus-4-5', OPUS_45),
   bedrock('anthropic.claude-opus-4-1', OPUS_4, 'secondary', CLAUDE_ON_BEDROCK),
   bedrock('anthropic.claude-opus-4', OPUS_4, 'secondary', CLAUDE_ON_BEDROCK),
-  bedrock('anthropic.claude-sonnet-4-6', SONNET, 'secondary', CLAUDE_ON_BEDROCK),
-  bedrock('anthropic.claude-sonnet-4-5', SONNET, 'secondary', `${CLAUDE_ON_BEDROCK} ${BEDROCK_LONG_CONTEXT_UNVERIFIED}`, CHECKED_AUDIT),
+  claudeOnBedrock('anthropic.claude-sonnet-4-6', SONNET),
+  claudeOnBedrock('anthropic.claude-sonnet-4-5', SONNET, BEDROCK_LONG_CONTEXT_UNVERIFIED),
   bedrock('anthropic.claude-sonnet-4', SONNET, 'secondary', `${CLAUDE_ON_BEDROCK} ${BEDROCK_LONG_CONTEXT_UNVERIFIED}`, CHECKED_AUDIT),
   bedrock('anthropic.claude-3-7-sonnet', SONNET, 'secondary', CLAUDE_ON_BEDROCK),
   bedrock('anthropic.claude-3-5-sonnet', SONNET, 'secondary', `${CLAUDE_ON_BEDROCK} Both 3.5 Sonnet versions (20240620 v1, 20241022 v2).`),
-  bedrock('anthropic.claude-haiku-4-5', HAIKU_45, 'secondary', CLAUDE_ON_BEDROCK),
+  claudeOnBedrock('anthropic.claude-haiku-4-5', HAIKU_45),
   bedrock('anthropic.claude-3-5-haiku', HAIKU_35, 'secondary', CLAUDE_ON_BEDROCK),
   bedrock('anthropic.claude-3-haiku', HAIKU_3, 'secondary', CLAUDE_ON_BEDROCK),
   // Nova: cache reads cost 75% less than input (stated on the AWS page); writes cost nothing extra.

@@ -1,3 +1,4 @@
+import type { UsageModifiers } from '@tollgate/schema';
 import type { TokenUsage } from '../../canonical/events.js';
 import type { AnthropicUsage } from './response-schema.js';
 
@@ -6,8 +7,12 @@ import type { AnthropicUsage } from './response-schema.js';
  * prompt cache; canonical `inputTokens` is all input, so they are added back, and kept apart as cache read/write.
  * The writes made with a 1-hour lifetime (`cache_creation.ephemeral_1h_input_tokens`), which cost more than the
  * 5-minute ones, are kept as `cacheWrite1hTokens`; the web searches its server tool made
- * (`server_tool_use.web_search_requests`, billed per search) as `webSearches`. A field Anthropic left out stays undefined (unknown), never 0.
+ * (`server_tool_use.web_search_requests`, billed per search) as `webSearches`; the speed the request ran at and where
+ * (`speed`, `inference_geo`: fast mode and US-only inference cost a multiple) as `modifiers`. A field Anthropic left out
+ * stays undefined (unknown), never 0.
  * @see https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching#tracking-cache-performance
+ * @see https://platform.claude.com/docs/en/build-with-claude/fast-mode
+ * @see https://platform.claude.com/docs/en/manage-claude/data-residency
  */
 export function convertAnthropicUsage(usage: AnthropicUsage): TokenUsage {
   const input = usage.input_tokens ?? undefined;
@@ -16,6 +21,7 @@ export function convertAnthropicUsage(usage: AnthropicUsage): TokenUsage {
   const cacheWrite = usage.cache_creation_input_tokens ?? split?.total;
   const reasoning = usage.output_tokens_details?.thinking_tokens ?? undefined;
   const searches = usage.server_tool_use?.web_search_requests ?? undefined;
+  const modifiers = anthropicModifiers(usage);
   return {
     inputTokens: input === undefined ? undefined : input + (cacheRead ?? 0) + (cacheWrite ?? 0),
     outputTokens: usage.output_tokens ?? undefined,
@@ -24,7 +30,19 @@ export function convertAnthropicUsage(usage: AnthropicUsage): TokenUsage {
     ...(split !== undefined && { cacheWrite1hTokens: split.oneHour }),
     ...(reasoning !== undefined && { reasoningTokens: reasoning }),
     ...(searches !== undefined && searches > 0 && { webSearches: searches }),
+    ...(modifiers !== undefined && { modifiers }),
   };
+}
+
+/**
+ * What Anthropic's usage says that changes the price: the speed the request ran at (`usage.speed`) and where inference
+ * ran (`usage.inference_geo`), as reported; undefined when it says neither.
+ */
+export function anthropicModifiers(usage: { readonly speed?: unknown; readonly inference_geo?: unknown } | null | undefined): UsageModifiers | undefined {
+  const speed = typeof usage?.speed === 'string' ? usage.speed : undefined;
+  const inferenceGeo = typeof usage?.inference_geo === 'string' ? usage.inference_geo : undefined;
+  if (speed === undefined && inferenceGeo === undefined) return undefined;
+  return { ...(speed !== undefined && { speed }), ...(inferenceGeo !== undefined && { inferenceGeo }) };
 }
 
 /** Anthropic's cache writes by lifetime, or undefined when it sent no split (older API versions, some clouds). */

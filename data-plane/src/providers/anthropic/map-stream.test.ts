@@ -22,15 +22,19 @@ describe('Anthropic stream mapping (golden fixtures)', () => {
     await expect(`${JSON.stringify(events, null, 2)}\n`).toMatchFileSnapshot('./__fixtures__/thinking-tools-cache.events.json');
     // The spec the snapshot must keep meeting:
     expect(events[0]).toEqual({ type: 'response-metadata', id: 'msg_01XFDUDYJgAACzvnptvVoYEL', model: 'claude-sonnet-4-6' });
-    // The recording's cache writes are all 5-minute ones (`cache_creation.ephemeral_1h_input_tokens: 0`).
-    expect(events[1]).toEqual({ type: 'usage', usage: { inputTokens: 412 + 1024 + 2048, outputTokens: 3, cacheReadTokens: 2048, cacheWriteTokens: 1024, cacheWrite1hTokens: 0 } });
+    // The recording's cache writes are all 5-minute ones (`cache_creation.ephemeral_1h_input_tokens: 0`); it ran where
+    // inference may run anywhere (`inference_geo: "global"`), at the list price.
+    expect(events[1]).toEqual({
+      type: 'usage',
+      usage: { inputTokens: 412 + 1024 + 2048, outputTokens: 3, cacheReadTokens: 2048, cacheWriteTokens: 1024, cacheWrite1hTokens: 0, modifiers: { inferenceGeo: 'global' } },
+    });
     expect(events.filter((e) => e.type.startsWith('tool-call')).map((e) => ('index' in e ? `${e.type}:${e.index}` : e.type))).toEqual([
       'tool-call-start:0', 'tool-call-delta:0', 'tool-call-delta:0', 'tool-call-end:0', 'tool-call-start:1', 'tool-call-delta:1', 'tool-call-end:1',
     ]);
     expect(events.at(-1)).toEqual({
       type: 'finish',
       finishReason: { unified: 'tool-calls', raw: 'tool_use' },
-      usage: { inputTokens: 3484, outputTokens: 187, cacheReadTokens: 2048, cacheWriteTokens: 1024, cacheWrite1hTokens: 0, reasoningTokens: 41 },
+      usage: { inputTokens: 3484, outputTokens: 187, cacheReadTokens: 2048, cacheWriteTokens: 1024, cacheWrite1hTokens: 0, reasoningTokens: 41, modifiers: { inferenceGeo: 'global' } },
     });
   });
 
@@ -76,6 +80,21 @@ describe('AnthropicStreamMapper', () => {
     expect(mapper.pushSse(sse({ type: 'message_stop' }))).toEqual([{ type: 'finish', finishReason: { unified: 'stop', raw: 'end_turn' }, usage: { inputTokens: 50, outputTokens: 9, webSearches: 3 } }]);
     const whole = mapAnthropicMessage({ id: 'msg_2', model: 'm', content: [], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 50, output_tokens: 9, server_tool_use: { web_search_requests: 1 } } });
     expect(whole.at(-1)).toMatchObject({ type: 'finish', usage: { webSearches: 1 } });
+  });
+
+  it('should report the speed and the inference geography the usage says the request ran at (fast mode, US-only), whole messages alike', () => {
+    const mapper = new AnthropicStreamMapper();
+    const start = mapper.pushSse(sse({ type: 'message_start', message: { id: 'msg_1', model: 'm', content: [], usage: { input_tokens: 50, output_tokens: 1, speed: 'fast', inference_geo: 'us' } } }));
+    expect(start.at(-1)).toEqual({ type: 'usage', usage: { inputTokens: 50, outputTokens: 1, modifiers: { speed: 'fast', inferenceGeo: 'us' } } });
+    mapper.pushSse(sse({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 9 } }));
+    expect(mapper.pushSse(sse({ type: 'message_stop' }))).toEqual([
+      { type: 'finish', finishReason: { unified: 'stop', raw: 'end_turn' }, usage: { inputTokens: 50, outputTokens: 9, modifiers: { speed: 'fast', inferenceGeo: 'us' } } },
+    ]);
+    const whole = mapAnthropicMessage({ id: 'msg_2', model: 'm', content: [], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 50, output_tokens: 9, speed: 'fast' } });
+    expect(whole.at(-1)).toMatchObject({ type: 'finish', usage: { modifiers: { speed: 'fast' } } });
+    // A value of the wrong type is no modifier, and no error: it is read for billing only.
+    const odd = mapAnthropicMessage({ id: 'msg_3', model: 'm', content: [], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 50, output_tokens: 9, speed: 2 } });
+    expect(odd.at(-1)).toEqual({ type: 'finish', finishReason: { unified: 'stop', raw: 'end_turn' }, usage: { inputTokens: 50, outputTokens: 9 } });
   });
 
   it('should keep the 1-hour cache writes apart, from message_start to the finish, whole messages alike', () => {

@@ -19,6 +19,10 @@ export const AnthropicUsage = z.object({
   output_tokens_details: z.object({ thinking_tokens: TokenCount }).nullish(),
   /** What server tools did (`web_search_requests`: searches, billed per search; web fetches cost only tokens). */
   server_tool_use: z.object({ web_search_requests: TokenCount }).nullish(),
+  /** The speed the request ran at (`fast`: fast mode, billed at a multiple; `standard`). Read for billing only, so never an error. */
+  speed: z.string().nullish().catch(undefined),
+  /** Where inference ran (`us`: US-only, billed at a multiple; `global`). Read for billing only, so never an error. */
+  inference_geo: z.string().nullish().catch(undefined),
 });
 export type AnthropicUsage = z.infer<typeof AnthropicUsage>;
 

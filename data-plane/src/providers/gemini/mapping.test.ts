@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { convertGeminiUsage } from './convert-gemini-usage.js';
 import { geminiHttpError } from './gemini-error.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
+import { GeminiUsageMetadata } from './response-schema.js';
 
 describe('mapGeminiFinishReason', () => {
   it.each([
@@ -59,6 +60,31 @@ describe('convertGeminiUsage', () => {
     expect(convertGeminiUsage({ promptTokenCount: 9, totalTokenCount: 9 }, 2)).toEqual({ inputTokens: 9, outputTokens: 0, cacheReadTokens: 0, reasoningTokens: 0, webSearches: 2 });
     expect(convertGeminiUsage(undefined, 1)).toEqual({ inputTokens: undefined, outputTokens: undefined, webSearches: 1 });
     expect(convertGeminiUsage({ promptTokenCount: 9, totalTokenCount: 9 }, 0)).not.toHaveProperty('webSearches');
+  });
+
+  it("should keep the prompt's audio tokens, and the cached content's, apart (promptTokensDetails, cacheTokensDetails by modality)", () => {
+    const usage = {
+      promptTokenCount: 1_000,
+      cachedContentTokenCount: 400,
+      candidatesTokenCount: 10,
+      totalTokenCount: 1_010,
+      promptTokensDetails: [{ modality: 'TEXT', tokenCount: 200 }, { modality: 'AUDIO', tokenCount: 800 }],
+      cacheTokensDetails: [{ modality: 'AUDIO', tokenCount: 300 }, { modality: 'TEXT', tokenCount: 100 }],
+    };
+    expect(convertGeminiUsage(usage)).toEqual({ inputTokens: 1_000, outputTokens: 10, cacheReadTokens: 400, reasoningTokens: 0, audioInputTokens: 800, audioCacheReadTokens: 300 });
+    // No audio (or a detail without a count, proto3 JSON's zero): nothing apart.
+    expect(convertGeminiUsage({ ...usage, promptTokensDetails: [{ modality: 'TEXT', tokenCount: 1_000 }, { modality: 'AUDIO' }], cacheTokensDetails: undefined })).toEqual({
+      inputTokens: 1_000,
+      outputTokens: 10,
+      cacheReadTokens: 400,
+      reasoningTokens: 0,
+    });
+  });
+
+  it('should take modality details it cannot read for none, never failing the answer over a field read only for billing', () => {
+    const parsed = GeminiUsageMetadata.parse({ promptTokenCount: 9, totalTokenCount: 9, promptTokensDetails: 'audio' });
+    expect(parsed.promptTokensDetails).toBeUndefined();
+    expect(convertGeminiUsage(parsed)).toEqual({ inputTokens: 9, outputTokens: 0, cacheReadTokens: 0, reasoningTokens: 0 });
   });
 });
 

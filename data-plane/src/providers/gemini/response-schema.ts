@@ -33,6 +33,15 @@ export const GeminiCandidate = z.looseObject({
     .catch(undefined),
 });
 
+/**
+ * A count of one modality's tokens (`TEXT`, `IMAGE`, `VIDEO`, `AUDIO`, `DOCUMENT`); proto3 JSON leaves out a count of 0.
+ * @see https://ai.google.dev/api/generate-content#ModalityTokenCount
+ */
+const ModalityTokenCounts = z
+  .array(z.looseObject({ modality: z.string().optional(), tokenCount: z.number().optional() }))
+  .optional()
+  .catch(undefined);
+
 export const GeminiUsageMetadata = z.looseObject({
   promptTokenCount: z.number().optional(),
   cachedContentTokenCount: z.number().optional(),
@@ -40,6 +49,10 @@ export const GeminiUsageMetadata = z.looseObject({
   thoughtsTokenCount: z.number().optional(),
   toolUsePromptTokenCount: z.number().optional(),
   totalTokenCount: z.number().optional(),
+  /** The prompt's tokens by modality (cached ones included): audio is priced apart. Read for billing only, so never an error. */
+  promptTokensDetails: ModalityTokenCounts,
+  /** The cached content's tokens by modality. Read for billing only, so never an error. */
+  cacheTokensDetails: ModalityTokenCounts,
 });
 export type GeminiUsageMetadata = z.infer<typeof GeminiUsageMetadata>;
 

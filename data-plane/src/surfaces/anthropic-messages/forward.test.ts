@@ -67,6 +67,8 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
       model({ id: 'm21', name: 'claude-other', provider: 'anthropic', providerModel: 'claude-other-up', apiBase, apiKeyRef: 'env:TG_TEST_ANTHROPIC_FORWARD_KEY' }),
       // One priced from the pricing table (Sonnet 4.5: cache writes 3.75 for 5 minutes, 6 for an hour).
       model({ id: 'm22', name: 'claude-listed', provider: 'anthropic', providerModel: 'claude-sonnet-4-5-20250929', apiBase, apiKeyRef: 'env:TG_TEST_ANTHROPIC_FORWARD_KEY', inputCostPerMillion: 3, outputCostPerMillion: 15 }),
+      // Opus 5.5 from the table: fast mode at 2× its prices, US-only inference at 1.1×.
+      model({ id: 'm23', name: 'claude-fast', provider: 'anthropic', providerModel: 'claude-opus-5-5', apiBase, apiKeyRef: 'env:TG_TEST_ANTHROPIC_FORWARD_KEY', inputCostPerMillion: 4, outputCostPerMillion: 20 }),
     );
     t = await startTestDataPlane({ snapshot });
     client = new Anthropic({ apiKey: KEYS.full, baseURL: t.baseUrl, maxRetries: 0 });
@@ -169,21 +171,21 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
   });
 
   /**
-   * A Sonnet 4.5 answer billed from its usage, streamed (`startUsage` in message_start, `deltaUsage` in message_delta,
-   * output 100) and whole (`wholeUsage`, output 100): each usage event must match `billed`.
+   * An answer of `modelName`'s (Sonnet 4.5 unless said) billed from its usage, streamed (`startUsage` in message_start,
+   * `deltaUsage` in message_delta, output 100) and whole (`wholeUsage`, output 100): each usage event must match `billed`.
    */
-  async function expectBilled(startUsage: object, deltaUsage: object, wholeUsage: object, billed: object): Promise<void> {
+  async function expectBilled(startUsage: object, deltaUsage: object, wholeUsage: object, billed: object, modelName = 'claude-listed'): Promise<void> {
     const start = event('message_start', { message: { id: 'msg_5', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [], stop_reason: null, usage: { ...startUsage, output_tokens: 1 } } });
     const end = event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { ...deltaUsage, output_tokens: 100 } });
     handler = (_req, _body, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.end([start, ...TEXT, end, event('message_stop', {})].join(''));
     };
-    const streamed = await post({ ...request, model: 'claude-listed', stream: true });
+    const streamed = await post({ ...request, model: modelName, stream: true });
     await streamed.text();
     expect(await usageEvent(streamed)).toMatchObject({ ...billed, status: 'success', stream: true });
     answerWith({ id: 'msg_6', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'Billed.' }], usage: { ...wholeUsage, output_tokens: 100 } });
-    const whole = await post({ ...request, model: 'claude-listed' });
+    const whole = await post({ ...request, model: modelName });
     await whole.text();
     expect(await usageEvent(whole)).toMatchObject({ ...billed, status: 'success', stream: false });
   }
@@ -195,6 +197,16 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
     const { cache_creation: _split, ...totals } = usage;
     // 10 × 3 + 2,000 × 0.3 + 400 × 3.75 + 600 × 6 + 100 × 15 = 7,230 per million (every write at 3.75 would be 5,880).
     await expectBilled(usage, totals, usage, { promptTokens: 3_010, completionTokens: 100, cacheReadTokens: 2_000, cacheWriteTokens: 1_000, estimated: false, cost: '0.007230000000' });
+  });
+
+  it('bills fast mode and US-only inference at the multiples of the prices the usage says (message_start\'s speed and inference_geo), streamed and whole', async () => {
+    const input = { input_tokens: 1_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+    const ran = { ...input, speed: 'fast', inference_geo: 'us' };
+    // Opus 5.5: (1,000 × 4 + 100 × 20) × 2 (fast) × 1.1 (US-only) = 13,200 per million; message_delta does not repeat them.
+    await expectBilled(ran, input, ran, { promptTokens: 1_000, completionTokens: 100, estimated: false, cost: '0.013200000000' }, 'claude-fast');
+    // At standard speed, routed anywhere: the list prices, 6,000 per million.
+    const standard = { ...input, speed: 'standard', inference_geo: 'global' };
+    await expectBilled(standard, input, standard, { promptTokens: 1_000, completionTokens: 100, estimated: false, cost: '0.006000000000' }, 'claude-fast');
   });
 
   it("bills the web searches Anthropic's server tool made, per search, streamed (message_delta's count) and whole", async () => {

@@ -2,7 +2,7 @@ import type { ProviderError } from '../../canonical/errors.js';
 import type { Exchange } from '../../http/exchange.js';
 import type { HttpError } from '../../http/errors.js';
 import { anthropicErrorStatus } from '../../providers/anthropic/anthropic-error.js';
-import { anthropicCacheWrites } from '../../providers/anthropic/convert-usage.js';
+import { anthropicCacheWrites, anthropicModifiers } from '../../providers/anthropic/convert-usage.js';
 import { upstreamJson } from '../../providers/drop-params.js';
 import type { ProviderTarget } from '../../providers/types.js';
 import { answerUsage, boundaryAfter, eventJson, LF, startsWith } from '../forward/bytes.js';
@@ -166,6 +166,9 @@ interface AnthropicUsageJson {
   output_tokens_details?: { thinking_tokens?: number | null } | null;
   /** Searches the web search server tool made, billed per search (cumulative in `message_delta`). */
   server_tool_use?: { web_search_requests?: number | null } | null;
+  /** The speed the request ran at (`fast`: fast mode, billed at a multiple) and where inference ran (`us`: US-only). */
+  speed?: string | null;
+  inference_geo?: string | null;
 }
 
 /**
@@ -174,7 +177,9 @@ interface AnthropicUsageJson {
  * output count (the whole message's, or `message_delta`'s, cumulative; newer API versions repeat the input side
  * there, and those later values win). `message_start`'s own output count is a placeholder, so a stream has none
  * until its `message_delta`. The cache writes' split by lifetime (`cache_creation`) comes with `message_start`
- * (`message_delta` repeats only the totals) and keeps the 1-hour writes apart, to be billed at their own price.
+ * (`message_delta` repeats only the totals) and keeps the 1-hour writes apart, to be billed at their own price. The
+ * speed and inference geography (`speed`, `inference_geo`: fast mode and US-only inference cost a multiple) are
+ * `message_start`'s unless `message_delta` says them again.
  */
 function reportedUsage(input: AnthropicUsageJson | undefined, output: AnthropicUsageJson | undefined): ReportedUsage | undefined {
   if (input === undefined && output === undefined) return undefined;
@@ -184,6 +189,7 @@ function reportedUsage(input: AnthropicUsageJson | undefined, output: AnthropicU
   const cacheWrite = pick('cache_creation_input_tokens') ?? split?.total ?? 0;
   const cacheRead = pick('cache_read_input_tokens') ?? 0;
   const searches = output?.server_tool_use?.web_search_requests ?? input?.server_tool_use?.web_search_requests ?? undefined;
+  const modifiers = anthropicModifiers({ speed: output?.speed ?? input?.speed, inference_geo: output?.inference_geo ?? input?.inference_geo });
   return {
     inputTokens: uncached === undefined ? undefined : uncached + cacheWrite + cacheRead,
     outputTokens: output?.output_tokens ?? undefined,
@@ -192,6 +198,7 @@ function reportedUsage(input: AnthropicUsageJson | undefined, output: AnthropicU
     ...(split !== undefined && { cacheWrite1hTokens: split.oneHour }),
     reasoningTokens: output?.output_tokens_details?.thinking_tokens ?? undefined,
     ...(searches !== undefined && searches > 0 && { webSearches: searches }),
+    ...(modifiers !== undefined && { modifiers }),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { UsageModifiers } from '@tollgate/schema';
 import type { ProviderError } from '../../canonical/errors.js';
 import type { InboundProtocol } from '../../canonical/request.js';
 import { ClientGoneError, SSE_HEADERS, type AbortListener, type Exchange } from '../../http/exchange.js';
@@ -36,6 +37,11 @@ export interface ReportedUsage {
   readonly webSearches?: number;
   /** The processing tier the provider says it served the request at (OpenAI's `service_tier`), billed apart. */
   readonly serviceTier?: string;
+  /**
+   * What the answer says that changes its price (Anthropic's `speed` and `inference_geo`, the OpenAI search tool that
+   * searched: `UsageModifier`).
+   */
+  readonly modifiers?: UsageModifiers;
 }
 
 /**
@@ -550,6 +556,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
       reasoningTokens: reported?.reasoningTokens ?? counted?.reasoningTokens ?? 0,
       ...(reported?.serviceTier !== undefined && { serviceTier: reported.serviceTier }),
       ...(reported?.webSearches !== undefined && { webSearches: reported.webSearches }),
+      ...(reported?.modifiers !== undefined && { modifiers: reported.modifiers }),
       estimated: !known,
     };
   }

@@ -10,6 +10,7 @@ import { parseEvents, postResponses } from '../../test-support/sse-events.js';
 import { waitFor } from '../../test-support/wait.js';
 import { countTextTokens } from '../../providers/token-estimate.js';
 import { responsesUsageOfJson } from './forward.js';
+import { searchToolOf } from './web-search-calls.js';
 
 /**
  * The native Responses pass-through (Responses in, an `openai` deployment out) against a raw HTTP upstream each
@@ -93,6 +94,8 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     // GPT-5.6 Terra bills prompt-cache writes at 1.25× input.
     snapshot.models.push(model({ id: 'm23', name: 'gpt-56', provider: 'openai', providerModel: 'gpt-5.6-terra', apiBase, apiKeyRef: `env:${KEY_ENV}`, inputCostPerMillion: 2.5, outputCostPerMillion: 15 }));
     snapshot.models.push(model({ id: 'm22', name: 'gpt-listed', provider: 'openai', providerModel: 'gpt-5.4', apiBase, apiKeyRef: `env:${KEY_ENV}`, inputCostPerMillion: 2.5, outputCostPerMillion: 15 }));
+    // GPT-4o, a non-reasoning model: the legacy web_search_preview's calls at $25 per 1,000.
+    snapshot.models.push(model({ id: 'm24', name: 'gpt-4o-listed', provider: 'openai', providerModel: 'gpt-4o', apiBase, apiKeyRef: `env:${KEY_ENV}`, inputCostPerMillion: 2.5, outputCostPerMillion: 10 }));
     t = await startTestDataPlane({ snapshot });
     client = new OpenAI({ apiKey: KEYS.full, baseURL: `${t.baseUrl}/v1`, maxRetries: 0 });
   });
@@ -246,6 +249,34 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     const failed = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt-listed', input: 'who won?', stream: true, tools: [{ type: 'web_search' }] });
     await failed.text();
     expect(await usageEvent(failed)).toMatchObject({ status: 'error', cost: '0.010086250000' });
+  });
+
+  it("bills the legacy web_search_preview's calls at its own price when the request offers only that tool, whole and streamed", async () => {
+    // GPT-4o: 16 × 2.5 + 5 × 1.25 + 3 × 10 = 76.25 per million, + 2 calls × $0.025 (preview) or × $0.01 (web_search).
+    const calls = [WEB_SEARCH('ws_1', { type: 'search', query: 'euro 2024 winner' }), WEB_SEARCH('ws_2', { type: 'search', query: 'final score' })];
+    const searched = responseObject('completed', [...calls, MESSAGE], USAGE);
+    const cases = [
+      { tools: [{ type: 'web_search_preview' }], cost: '0.050076250000' },
+      { tools: [{ type: 'web_search_preview_2025_03_11', search_context_size: 'low' }, { type: 'function', name: 'f', parameters: {} }], cost: '0.050076250000' },
+      { tools: [{ type: 'web_search' }], cost: '0.020076250000' },
+      // Both offered: a call does not say which tool made it, billed as web_search's.
+      { tools: [{ type: 'web_search_preview' }, { type: 'web_search' }], cost: '0.020076250000' },
+    ];
+    for (const c of cases) {
+      handler = (_req, _body, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(searched));
+      };
+      const whole = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt-4o-listed', input: 'who won?', tools: c.tools });
+      await whole.text();
+      expect({ tools: c.tools, ...(await usageEvent(whole)) }).toMatchObject({ tools: c.tools, status: 'success', stream: false, cost: c.cost });
+      const events = stream();
+      events[events.length - 1] = event('response.completed', { response: searched });
+      handler = streamParts([events.join('')]);
+      const streamed = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt-4o-listed', input: 'who won?', stream: true, tools: c.tools });
+      await streamed.text();
+      expect({ tools: c.tools, ...(await usageEvent(streamed)) }).toMatchObject({ tools: c.tools, status: 'success', stream: true, cost: c.cost });
+    }
   });
 
   it('streams every event byte for byte across awkward read boundaries and bills the usage of response.completed', async () => {
@@ -501,6 +532,21 @@ describe('responsesUsageOfJson', () => {
     const quoted = { ...MESSAGE, content: [{ type: 'output_text', annotations: [], text: 'a "web_search_call" item' }] };
     expect(parse(responseObject('completed', [quoted], USAGE))).toEqual(reported);
     expect(parse(responseObject('completed', [WEB_SEARCH('ws_5', { type: 'open_page', url: 'https://x' })], USAGE))).toEqual(reported);
+  });
+
+  it('names the search tool its web search calls were made with, when the request says, and only when they searched', () => {
+    const output = [WEB_SEARCH('ws_1', { type: 'search', query: 'a' }), MESSAGE];
+    expect(responsesUsageOfJson(Buffer.from(JSON.stringify(responseObject('completed', output, USAGE))), 'web_search_preview')).toEqual({
+      ...reported,
+      webSearches: 1,
+      modifiers: { searchTool: 'web_search_preview' },
+    });
+    expect(responsesUsageOfJson(Buffer.from(JSON.stringify(responseObject('completed', [MESSAGE], USAGE))), 'web_search_preview')).toEqual(reported);
+    expect(searchToolOf([{ type: 'web_search_preview' }])).toBe('web_search_preview');
+    expect(searchToolOf([{ type: 'web_search_preview_2025_03_11' }, { type: 'file_search' }])).toBe('web_search_preview');
+    expect(searchToolOf([{ type: 'web_search' }])).toBeUndefined();
+    expect(searchToolOf([{ type: 'web_search_2025_08_26' }, { type: 'web_search_preview' }])).toBeUndefined();
+    expect(searchToolOf(undefined)).toBeUndefined();
   });
 
   it('gives undefined for a body without usage, or not JSON at all', () => {

@@ -10,7 +10,7 @@ import { withServedTier } from '../forward/service-tier.js';
 import { items, record } from '../forward/output.js';
 import type { ForwardCall } from '../types.js';
 import type { ParsedResponsesRequest } from './request.js';
-import { withWebSearches } from './web-search-calls.js';
+import { searchToolOf, withWebSearches } from './web-search-calls.js';
 
 /**
  * The native Responses pass-through: a Responses request for a deployment that speaks Responses itself (OpenAI)
@@ -25,7 +25,7 @@ import { withWebSearches } from './web-search-calls.js';
  * Accounting reads, by byte search, the event types (`event: <type>` lines) and parses only the terminal event:
  * usage is on the response object of `response.completed` (`response.incomplete` and `response.failed` carry one
  * too), and so are the calls of the built-in web search tool, billed per call (its `web_search_call` output items,
- * `web-search-calls.ts`); an `error` event or `response.failed` is the upstream saying the response failed. A stream that ends
+ * `web-search-calls.ts`; the legacy `web_search_preview`'s at its own price when the request offers only that tool); an `error` event or `response.failed` is the upstream saying the response failed. A stream that ends
  * without a terminal event gets what the translated Responses surface sends on a failure (see
  * `stream-encoder.ts`): `response.failed`, then an `error` event, so the client's SDK raises.
  * @see https://platform.openai.com/docs/api-reference/responses-streaming
@@ -52,9 +52,12 @@ export function forwardCompaction(ex: Exchange, parsed: ParsedResponsesRequest, 
 class ResponsesForwarding implements Forwardable {
   readonly protocol = 'openai-responses' as const;
   readonly stream: boolean;
+  /** The web search tool the answer's search calls are made with, when not the current one (`searchToolOf`). */
+  private readonly searchTool: string | undefined;
 
   constructor(protected readonly parsed: ParsedResponsesRequest) {
     this.stream = parsed.stream;
+    this.searchTool = searchToolOf(parsed.body.tools);
   }
 
   upstreamBody(target: ProviderTarget): string {
@@ -62,11 +65,11 @@ class ResponsesForwarding implements Forwardable {
   }
 
   usageOfJson(body: Buffer): ReportedUsage | undefined {
-    return responsesUsageOfJson(body);
+    return responsesUsageOfJson(body, this.searchTool);
   }
 
   streamScanner(): StreamScanner {
-    return new ResponsesStreamScanner(this.stores);
+    return new ResponsesStreamScanner(this.stores, this.searchTool);
   }
 
   /** `store` is on unless the request turns it off (OpenAI's default). */
@@ -204,7 +207,11 @@ class ResponsesStreamScanner implements StreamScanner {
   private created: Buffer | undefined;
   private createdAt = 0;
 
-  constructor(private readonly stores: boolean) {}
+  constructor(
+    private readonly stores: boolean,
+    /** The web search tool the request offers, when not the current one (`searchToolOf`). */
+    private readonly searchTool: string | undefined,
+  ) {}
 
   /** The response's id (from `response.created`) when the request stores it. */
   get storedId(): string | undefined {
@@ -252,13 +259,13 @@ class ResponsesStreamScanner implements StreamScanner {
       this.createdAt = this.events - 1;
     } else if (typeIs(data, typeStart, typeEnd, COMPLETED) || typeIs(data, typeStart, typeEnd, INCOMPLETE)) {
       this.done = true;
-      this.reported = terminalUsage(data.subarray(start, end)) ?? this.reported;
+      this.reported = terminalUsage(data.subarray(start, end), this.searchTool) ?? this.reported;
     } else if (typeIs(data, typeStart, typeEnd, FAILED)) {
       this.done = true;
       const bytes = data.subarray(start, end);
       const event = eventJson<TerminalEvent>(bytes);
       const usage = withServedTier(reportedUsage(event?.response?.usage ?? undefined), bytes, () => event?.response?.service_tier);
-      this.reported = withWebSearches(usage, bytes, () => event?.response?.output) ?? this.reported;
+      this.reported = withWebSearches(usage, bytes, () => event?.response?.output, this.searchTool) ?? this.reported;
       this.failure = event?.response?.error?.message ?? 'the response failed';
       this.failedAs ??= failedAs(event?.response?.error, this.failure);
     } else if (typeIs(data, typeStart, typeEnd, ERROR)) {
@@ -295,17 +302,20 @@ function sse(type: string, data: Record<string, unknown>): string {
  * The usage on a terminal event's response object: the last `"usage":{…}` alone when it is plainly that; the event is
  * parsed (once) only when that is not enough, or its bytes mention a served tier or web search calls.
  */
-function terminalUsage(event: Buffer): ReportedUsage | undefined {
+function terminalUsage(event: Buffer, searchTool: string | undefined): ReportedUsage | undefined {
   const response = once(() => eventJson<TerminalEvent>(event)?.response);
   const usage = reportedUsage(plainUsage(event) ?? response()?.usage ?? undefined);
-  return withWebSearches(withServedTier(usage, event, () => response()?.service_tier), event, () => response()?.output);
+  return withWebSearches(withServedTier(usage, event, () => response()?.service_tier), event, () => response()?.output, searchTool);
 }
 
-/** The `usage` of a whole Response object (non-streamed; see `answerUsage`), with the tier it was served at and its web searches. */
-export function responsesUsageOfJson(bytes: Buffer): ReportedUsage | undefined {
+/**
+ * The `usage` of a whole Response object (non-streamed; see `answerUsage`), with the tier it was served at and its web
+ * searches (made with `searchTool`, when the request says: `searchToolOf`).
+ */
+export function responsesUsageOfJson(bytes: Buffer, searchTool?: string): ReportedUsage | undefined {
   const answer = once(() => eventJson<{ service_tier?: unknown; output?: unknown }>(bytes));
   const usage = withServedTier(reportedUsage(answerUsage<ResponsesUsageJson>(bytes, isPlainUsage)), bytes, () => answer()?.service_tier);
-  return withWebSearches(usage, bytes, () => answer()?.output);
+  return withWebSearches(usage, bytes, () => answer()?.output, searchTool);
 }
 
 /** `read`, called on first use only. */

@@ -10,14 +10,16 @@ const WEB_SEARCH_CALL = Buffer.from('"web_search_call"');
  * call that reports no action is, so an unknown one is never left unbilled. `output` reads the response's `output`
  * from the parsed object (a whole answer, or the terminal event's response, which holds every item): it is called
  * only when the bytes mention a `web_search_call` (a string's `\"` never matches), so an answer without one costs a
- * byte search, and no event of a stream is parsed for it.
+ * byte search, and no event of a stream is parsed for it. `searchTool` is the tool that made them, when the request
+ * says (`searchToolOf`): the legacy `web_search_preview` costs more on some models (the pricing table's `searchTool`).
  * @see https://developers.openai.com/api/docs/guides/tools-web-search
  * @see https://developers.openai.com/api/docs/pricing#built-in-tools
  */
-export function withWebSearches(usage: ReportedUsage | undefined, bytes: Buffer, output: () => unknown): ReportedUsage | undefined {
+export function withWebSearches(usage: ReportedUsage | undefined, bytes: Buffer, output: () => unknown, searchTool?: string): ReportedUsage | undefined {
   if (usage === undefined || bytes.indexOf(WEB_SEARCH_CALL) === -1) return usage;
   const searches = webSearchCalls(output());
-  return searches > 0 ? { ...usage, webSearches: searches } : usage;
+  if (searches === 0) return usage;
+  return { ...usage, webSearches: searches, ...(searchTool !== undefined && { modifiers: { ...usage.modifiers, searchTool } }) };
 }
 
 /** The billed web search calls among a response's output items. */
@@ -30,4 +32,21 @@ export function webSearchCalls(output: unknown): number {
     if (action === undefined || action === 'search') calls++;
   }
   return calls;
+}
+
+/**
+ * The web search tool a request's calls are made with, when it is not the current one: `web_search_preview` when that
+ * (or a dated version of it, `web_search_preview_2025_03_11`) is the only web search tool the request offers. A call
+ * item does not say which tool made it, so a request that offers both is billed as `web_search` (undefined), as is
+ * one that offers none (a stored prompt's tools are not seen here).
+ */
+export function searchToolOf(tools: unknown): string | undefined {
+  let preview = false;
+  for (const value of items(tools)) {
+    const type = record(value)?.type;
+    if (typeof type !== 'string' || !type.startsWith('web_search')) continue;
+    if (!type.startsWith('web_search_preview')) return undefined;
+    preview = true;
+  }
+  return preview ? 'web_search_preview' : undefined;
 }
