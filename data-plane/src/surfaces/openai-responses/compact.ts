@@ -2,6 +2,7 @@ import { errors } from '../../http/errors.js';
 import type { Surface } from '../types.js';
 import { forwardCompaction } from './forward.js';
 import { openAiResponsesSurface } from './index.js';
+import { COMPACTION_ELSEWHERE } from './input-items.js';
 import { parseResponsesRequest, type ParsedResponsesRequest } from './request.js';
 
 /**
@@ -21,9 +22,6 @@ export const openAiResponsesCompactSurface: Surface<ParsedResponsesRequest> = {
   },
   forward: forwardCompaction,
   refuseTranslated: (parsed) => {
-    throw errors.invalidParameter(
-      'model',
-      `compaction (/v1/responses/compact) returns an item only OpenAI's Responses API can read back, and '${parsed.model}' is served through a translation: use a model served by OpenAI's Responses API (openai, or a deployment with responsesApi), or compact the conversation with an ordinary request.`,
-    );
+    throw errors.invalidParameter('model', `compaction (/v1/responses/compact) of '${parsed.model}': ${COMPACTION_ELSEWHERE}`);
   },
 };

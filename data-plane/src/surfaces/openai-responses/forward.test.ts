@@ -148,7 +148,11 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     // A model served through a translation cannot read OpenAI's compaction item back: refused before any upstream call.
     const translated = await client.responses.compact({ model: 'mock-gpt', input: 'hi' }).catch((err: unknown) => err);
     expect(translated).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(translated).toMatchObject({ param: 'model', message: expect.stringContaining("compaction (/v1/responses/compact) returns an item only OpenAI's Responses API can read back") });
+    expect(translated).toMatchObject({ param: 'model', message: expect.stringContaining("compaction (/v1/responses/compact) of 'mock-gpt': OpenAI's conversation compaction works only with a model served by OpenAI's Responses API") });
+    // Codex's newer remote compaction, a trigger item in an ordinary request: the same reason, and what to do.
+    const triggered = await postResponses(t.baseUrl, KEYS.full, { model: 'mock-gpt', input: [{ role: 'user', content: 'hi' }, { type: 'compaction_trigger' }] });
+    expect(triggered.status).toBe(400);
+    expect(await triggered.json()).toMatchObject({ error: { param: 'input[1].type', message: expect.stringContaining('give Tollgate a [model_providers] entry of its own') } });
     const streamed = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt', input: 'hi', stream: true }, '/v1/responses/compact');
     expect(streamed.status).toBe(400);
     expect(await streamed.json()).toMatchObject({ error: { param: 'stream', message: "Invalid value for 'stream': compaction is not streamed: leave stream out." } });

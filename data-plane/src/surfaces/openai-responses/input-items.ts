@@ -65,6 +65,13 @@ const ReasoningItem = z.looseObject({
 });
 const AnyItem = z.looseObject({ type: z.string().optional(), role: z.string().optional() });
 
+/**
+ * Why a translated model refuses OpenAI's compaction items, and what to do: Codex compacts remotely only with a model
+ * provider named "OpenAI" (or an Azure URL), and otherwise summarises the conversation itself with ordinary requests.
+ */
+export const COMPACTION_ELSEWHERE =
+  "OpenAI's conversation compaction works only with a model served by OpenAI's Responses API (openai, or a deployment with responsesApi); this one is served through a translation. Codex compacts by itself, with ordinary requests, when its model provider is not named OpenAI: give Tollgate a [model_providers] entry of its own.";
+
 export function inputToMessages(input: string | readonly unknown[], instructions: string | null): Message[] {
   const builder = new MessageBuilder();
   if (instructions != null && instructions !== '') builder.push('system', [{ type: 'text', text: instructions }]);
@@ -122,6 +129,10 @@ function addItem(builder: MessageBuilder, raw: unknown, path: string): void {
         path,
         'item references need stored responses, which are not supported yet: Tollgate is stateless, send the items themselves.',
       );
+    // Codex's remote compaction (the provider it calls "OpenAI"): only OpenAI's Responses API makes and reads these.
+    case 'compaction':
+    case 'compaction_trigger':
+      throw errors.invalidParameter(`${path}.type`, `${COMPACTION_ELSEWHERE}`);
     default:
       throw errors.invalidParameter(`${path}.type`, `input items of type '${item.type}' are not supported.`);
   }
