@@ -164,6 +164,8 @@ describe('service tiers (OpenAI service_tier)', () => {
     expect(computeCost(price, { ...usage, serviceTier: 'default' }).usd).toBe('0.031000000000');
     // Priority (OpenAI's priority page): 6,000 × 5 + 4,000 × 0.5 + 1,000 × 30 = 62,000 per million.
     expect(computeCost(price, { ...usage, serviceTier: 'priority' }).usd).toBe('0.062000000000');
+    // OpenAI's new name for it (fast mode, 2026-07-30), which later models report.
+    expect(computeCost(price, { ...usage, serviceTier: 'fast' }).usd).toBe('0.062000000000');
     // Flex (Batch rates): 6,000 × 1.25 + 4,000 × 0.125 + 1,000 × 7.5 = 15,500 per million.
     expect(computeCost(price, { ...usage, serviceTier: 'flex' }).usd).toBe('0.015500000000');
     // Tiers without prices of their own (scale, or one OpenAI adds later) are billed at the standard prices.
@@ -186,6 +188,8 @@ describe('service tiers (OpenAI service_tier)', () => {
     const price = effectivePrice(gpt54);
     // 1,000 × 5 + 500 × 30 = 20,000 per million; standard: 1,000 × 2.5 + 500 × 15 = 10,000.
     expect(estimateCostNanos(price, 1_000, 500, 0, 'priority')).toBe(20_000_000n);
+    // A request asking for `fast`, the same tier, reserves the same.
+    expect(estimateCostNanos(price, 1_000, 500, 0, 'fast')).toBe(20_000_000n);
     expect(estimateCostNanos(price, 1_000, 500)).toBe(10_000_000n);
     expect(estimateCostNanos(price, 1_000, 500, 0, 'flex')).toBe(10_000_000n);
     for (const serviceTier of ['priority', 'flex', 'default'] as const) {

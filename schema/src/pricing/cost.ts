@@ -397,8 +397,16 @@ function tierRates(tier: TokenPrices, base: Rates): Rates {
   };
 }
 
+/**
+ * Service tiers by another name: OpenAI renamed priority processing "fast mode" (2026-07-30). `service_tier: "fast"`
+ * is the same tier at the same prices; models up to GPT-5.6 answer that they served it as `priority`, later ones
+ * say `fast`.
+ * @see https://developers.openai.com/api/docs/guides/priority-processing
+ */
+const TIER_ALIASES: Readonly<Record<string, string>> = { fast: 'priority' };
+
 function ratesFor(c: Compiled, inputTokens: number, serviceTier?: string): Rates {
-  const served = serviceTier === undefined ? undefined : c.serviceTiers.get(serviceTier);
+  const served = serviceTier === undefined ? undefined : c.serviceTiers.get(TIER_ALIASES[serviceTier] ?? serviceTier);
   if (served !== undefined) return served;
   for (const tier of c.tiers) if (inputTokens > tier.above) return tier.rates;
   return c.base;
