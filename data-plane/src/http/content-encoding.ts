@@ -40,9 +40,12 @@ class TooLarge extends Error {}
 const DECODERS: Record<string, Decoder> = {
   gzip: (body, maxOutputLength) => gunzip(body, { maxOutputLength }),
   'x-gzip': (body, maxOutputLength) => gunzip(body, { maxOutputLength }),
-  // RFC 9110's deflate is the zlib format; a body without zlib's two-byte header is raw deflate (0x78 starts every
-  // zlib stream with the default window).
-  deflate: (body, maxOutputLength) => (body[0] === 0x78 ? inflate(body, { maxOutputLength }) : inflateRaw(body, { maxOutputLength })),
+  // RFC 9110's deflate is the zlib format; some clients send raw deflate under the name, read when zlib's is not.
+  deflate: (body, maxOutputLength) =>
+    inflate(body, { maxOutputLength }).catch((err: unknown) => {
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw err;
+      return inflateRaw(body, { maxOutputLength });
+    }),
   br: (body, maxOutputLength) => brotli(body, { maxOutputLength }),
   zstd: (body, maxBytes) => (zstdNative ? zstdNative(body, { maxOutputLength: maxBytes }) : Promise.resolve(zstdDecode(body, maxBytes))),
 };
