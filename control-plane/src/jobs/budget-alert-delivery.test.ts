@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { UsageEventInput } from '@tollgate/schema';
@@ -10,7 +10,7 @@ import { SYSTEM_ACTOR } from '../services/audit.js';
 import { createServices, type Services } from '../services/index.js';
 import { createTestDatabase, type TestDatabase } from '../testing/database.js';
 import { MemoryLogger } from '../testing/harness.js';
-import { budgetAlertDelivery, signature, type AlertWebhookOptions } from './budget-alert-delivery.js';
+import { budgetAlertDelivery, signature, standardSignature, type AlertWebhookOptions } from './budget-alert-delivery.js';
 import { controlPlaneJobs } from './index.js';
 import { JobRunner } from './runner.js';
 
@@ -100,6 +100,14 @@ describe('budget-alert-delivery', () => {
     expect(delivery!.headers['content-type']).toBe('application/json');
     expect(delivery!.headers['x-tollgate-signature']).toBe(signature(SECRET, timestamp, delivery!.body));
     expect(delivery!.headers['x-tollgate-signature']).not.toBe(signature('another secret', timestamp, delivery!.body));
+    // And as Standard Webhooks verifies it: HMAC-SHA256 of `id.timestamp.body`, base64, with the secret's bytes.
+    expect(delivery!.headers['webhook-id']).toBe(`alert_${alert.id}`);
+    expect(delivery!.headers['webhook-timestamp']).toBe(timestamp);
+    const expected = createHmac('sha256', Buffer.from(SECRET, 'utf8')).update(`alert_${alert.id}.${timestamp}.${delivery!.body}`).digest('base64');
+    expect(delivery!.headers['webhook-signature']).toBe(`v1,${expected}`);
+    // A `whsec_` secret is used as those libraries use it: its base64 payload's bytes.
+    const whsec = `whsec_${Buffer.from('sixteen byte key').toString('base64')}`;
+    expect(standardSignature(whsec, 'msg_1', '1700000000', '{}')).toBe(`v1,${createHmac('sha256', Buffer.from('sixteen byte key')).update('msg_1.1700000000.{}').digest('base64')}`);
     expect(await reload(alert)).toMatchObject({ webhookDeliveredAt: expect.any(Date), webhookAttempts: 1, webhookLastError: null });
 
     await deliverOnce();

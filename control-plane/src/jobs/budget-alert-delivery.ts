@@ -76,16 +76,33 @@ export function webhookRefusal(what: string, res: Response): string {
   return `${what} answered ${res.status}`;
 }
 
+/**
+ * The Standard Webhooks signature (`webhook-signature: v1,<base64>`): HMAC-SHA256 over `<webhook-id>.<webhook-timestamp>.<body>`
+ * with the secret's bytes: a `whsec_` secret's base64 payload, as that spec's libraries (svix, standardwebhooks) take
+ * it, or any other secret as its UTF-8 text. Sent with `webhook-id` (the alert id, stable across retries, for
+ * deduplication) and `webhook-timestamp`, beside Tollgate's own headers, so a receiver can verify with either.
+ * @see https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
+ */
+export function standardSignature(secret: string, id: string, timestamp: string, body: string): string {
+  const key = secret.startsWith('whsec_') ? Buffer.from(secret.slice('whsec_'.length), 'base64') : Buffer.from(secret, 'utf8');
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+}
+
 async function deliver(options: AlertWebhookOptions, alert: BudgetAlertPayload): Promise<void> {
   const body = JSON.stringify(alert);
   const timestamp = String(Math.floor(Date.now() / 1000));
+  const id = `alert_${alert.id}`;
   const res = await fetch(options.webhookUrl, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       'x-tollgate-alert-id': alert.id,
       'x-tollgate-timestamp': timestamp,
-      ...(options.secret ? { 'x-tollgate-signature': signature(options.secret, timestamp, body) } : {}),
+      'webhook-id': id,
+      'webhook-timestamp': timestamp,
+      ...(options.secret
+        ? { 'x-tollgate-signature': signature(options.secret, timestamp, body), 'webhook-signature': standardSignature(options.secret, id, timestamp, body) }
+        : {}),
     },
     body,
     signal: AbortSignal.timeout(options.timeoutMs ?? 10 * SECOND),
