@@ -8,6 +8,7 @@ const blankAsUnset = (v: unknown) => (v === '' ? undefined : v);
 const Settings = z.object({
   TOLLGATE_AUDIT_RETENTION_DAYS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(36_500).optional()),
   TOLLGATE_KEY_ROTATION_WEBHOOK: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/ }).optional()),
+  TOLLGATE_KEY_ROTATION_WEBHOOK_SECRET: z.preprocess(blankAsUnset, z.string().optional()),
   TOLLGATE_ALERT_WEBHOOK: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/ }).optional()),
   TOLLGATE_ALERT_WEBHOOK_SECRET: z.preprocess(blankAsUnset, z.string().optional()),
   TOLLGATE_SPEND_THROTTLE_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(3_600_000).optional()),
@@ -42,6 +43,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Pick<ControlPlaneOption
     jobSettings: {
       auditRetentionDays: e.TOLLGATE_AUDIT_RETENTION_DAYS,
       keyRotationWebhook: e.TOLLGATE_KEY_ROTATION_WEBHOOK,
+      keyRotationWebhookSecret: e.TOLLGATE_KEY_ROTATION_WEBHOOK_SECRET,
       alertWebhook: e.TOLLGATE_ALERT_WEBHOOK,
       alertWebhookSecret: e.TOLLGATE_ALERT_WEBHOOK_SECRET,
     },

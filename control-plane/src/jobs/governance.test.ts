@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hashKey } from '@tollgate/schema';
@@ -160,12 +161,16 @@ describe('key-auto-rotation', () => {
   let url: string;
   let status = 200;
   const received: Array<Record<string, unknown>> = [];
+  const headers: Array<{ id: string; timestamp: string; signature: string | undefined; body: string }> = [];
   beforeAll(async () => {
     webhook = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        if (status === 200 && req.method === 'POST') received.push(JSON.parse(body) as Record<string, unknown>);
+        if (status === 200 && req.method === 'POST') {
+          received.push(JSON.parse(body) as Record<string, unknown>);
+          headers.push({ id: String(req.headers['webhook-id']), timestamp: String(req.headers['webhook-timestamp']), signature: req.headers['webhook-signature'] as string | undefined, body });
+        }
         // A 302 to itself: a client that followed it would come back with a GET, without the secret, and get a 200.
         res.writeHead(req.method === 'GET' ? 200 : status, status === 302 ? { location: '/rotated' } : {}).end();
       });
@@ -189,8 +194,13 @@ describe('key-auto-rotation', () => {
     expect((await key(id)).hash).toBe(hashKey(created.plaintext)); // a redirect is not a delivery
 
     status = 200;
-    await runOnce(keyAutoRotation(services.writer, { webhookUrl: url, intervalMs: 1 }));
+    const secret = `whsec_${Buffer.from('rotation-secret!').toString('base64')}`;
+    await runOnce(keyAutoRotation(services.writer, { webhookUrl: url, intervalMs: 1, secret }));
     expect(received).toHaveLength(1);
+    // Signed as Standard Webhooks signs, so the receiver can tell Tollgate from anyone posting it a "new key".
+    const [sent] = headers;
+    expect(sent!.id).toMatch(/^rotation_[0-9a-f-]{36}$/);
+    expect(sent!.signature).toBe(`v1,${createHmac('sha256', Buffer.from('rotation-secret!')).update(`${sent!.id}.${sent!.timestamp}.${sent!.body}`).digest('base64')}`);
     const delivered = received[0]!;
     expect(delivered).toMatchObject({ keyId: id, alias: 'rotating', key: expect.stringMatching(/^sk-tg-/) });
     const rotated = await key(id);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { generateSecret } from '@tollgate/schema';
 import { VirtualKey } from '../db/entities/index.js';
 import { errorMessage } from '../logger.js';
@@ -5,7 +6,7 @@ import { SYSTEM_ACTOR, type AdminWriter } from '../services/audit.js';
 import { recordSubjectAlerts } from '../services/budget-alerts.js';
 import { BUDGET_SUBJECTS, lockSubjectsSql, PERIOD_SECONDS_SQL, periodSpendSql, type BudgetSubjectKind } from '../services/budget-period.js';
 import { rotate } from '../services/keys.js';
-import { webhookRefusal } from './budget-alert-delivery.js';
+import { standardSignature, webhookRefusal } from './budget-alert-delivery.js';
 import type { Job } from './job.js';
 
 const MINUTE = 60_000;
@@ -155,6 +156,8 @@ export function auditRetention(retentionDays: number, intervalMs = 60 * MINUTE):
 export interface KeyRotationOptions {
   /** Where each new secret is POSTed (`{ keyId, alias, prefix, key, previousKeyValidUntil }`); required. */
   webhookUrl: string;
+  /** Signs each delivery (TOLLGATE_KEY_ROTATION_WEBHOOK_SECRET): Standard Webhooks' `webhook-signature`. */
+  secret?: string | undefined;
   /** How long the replaced secret keeps working. */
   graceMs?: number;
   intervalMs?: number;
@@ -184,7 +187,8 @@ export function keyAutoRotation(writer: AdminWriter, options: KeyRotationOptions
             const key = await em.findOneOrFail(VirtualKey, { id }, { populate: ['hash'] });
             const plaintext = generateSecret();
             rotate(key, plaintext, graceSeconds);
-            await deliver(options.webhookUrl, {
+            // Each attempt rotates to a new secret (a failed one rolls back), so each has an id of its own.
+            await deliver(options, `rotation_${randomUUID()}`, {
               keyId: key.id,
               alias: key.alias,
               prefix: key.prefix,
@@ -220,11 +224,22 @@ export function unrotatedKeysWarning(): Job {
   };
 }
 
-async function deliver(url: string, body: unknown): Promise<void> {
-  const res = await fetch(url, {
+/**
+ * POSTs a rotated key to the webhook, with Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, and with a
+ * secret `webhook-signature`), so the receiver can tell a delivery from Tollgate from anyone posting it a "new key".
+ */
+async function deliver(options: KeyRotationOptions, id: string, payload: unknown): Promise<void> {
+  const body = JSON.stringify(payload);
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const res = await fetch(options.webhookUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': timestamp,
+      ...(options.secret && { 'webhook-signature': standardSignature(options.secret, id, timestamp, body) }),
+    },
+    body,
     signal: AbortSignal.timeout(10_000),
     // Not followed: a 301/302 would become a GET without the new secret (and the key rotated all the same), a 307 would
     // send the secret wherever the receiver points.

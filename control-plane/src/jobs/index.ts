@@ -9,13 +9,15 @@ import { JobRunner, type JobRunnerOptions } from './runner.js';
 
 /**
  * Settings of the governance jobs (environment: TOLLGATE_AUDIT_RETENTION_DAYS, TOLLGATE_KEY_ROTATION_WEBHOOK,
- * TOLLGATE_ALERT_WEBHOOK, TOLLGATE_ALERT_WEBHOOK_SECRET).
+ * TOLLGATE_KEY_ROTATION_WEBHOOK_SECRET, TOLLGATE_ALERT_WEBHOOK, TOLLGATE_ALERT_WEBHOOK_SECRET).
  */
 export interface JobSettings {
   /** Audit entries are kept this many days (default 365). */
   auditRetentionDays?: number;
   /** Where auto-rotated keys are delivered; without it keys are not auto-rotated (a warning says so). */
   keyRotationWebhook?: string;
+  /** Signs rotation deliveries (Standard Webhooks' `webhook-signature`). */
+  keyRotationWebhookSecret?: string;
   /** Where budget alerts are POSTed; without it they are only recorded (the API and dashboard show them). */
   alertWebhook?: string;
   /** Signs alert deliveries (HMAC-SHA256). */
@@ -29,7 +31,7 @@ export function controlPlaneJobs(services: Services, settings: JobSettings = {})
     budgetReset(services.writer),
     keyLapses(services.writer),
     auditRetention(settings.auditRetentionDays ?? 365),
-    settings.keyRotationWebhook ? keyAutoRotation(services.writer, { webhookUrl: settings.keyRotationWebhook }) : unrotatedKeysWarning(),
+    settings.keyRotationWebhook ? keyAutoRotation(services.writer, { webhookUrl: settings.keyRotationWebhook, secret: settings.keyRotationWebhookSecret }) : unrotatedKeysWarning(),
     ...(settings.alertWebhook ? [budgetAlertDelivery(services.budgetAlerts, { webhookUrl: settings.alertWebhook, secret: settings.alertWebhookSecret })] : []),
   ];
 }
