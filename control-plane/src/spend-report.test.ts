@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { UsageEventInput } from '@tollgate/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './testing/database.js';
 import { startTestControlPlane, type TestControlPlane } from './testing/harness.js';
+import { usageEvent } from './testing/usage-event.js';
 
 let db: TestDatabase;
 let cp: TestControlPlane;
@@ -12,28 +12,8 @@ const PASSWORD = 'a long enough password';
 
 const INGEST = 'mutation($events: [JSON!]!) { ingestUsage(events: $events) { acknowledged } }';
 
-function event(keyId: string, overrides: Partial<UsageEventInput> = {}): UsageEventInput {
-  return {
-    requestId: randomUUID(),
-    keyId,
-    teamId: null,
-    model: 'gpt-4o',
-    modelId: null,
-    provider: 'openai',
-    route: '/v1/chat/completions',
-    stream: false,
-    status: 'success',
-    httpStatus: 200,
-    promptTokens: 10,
-    completionTokens: 5,
-    totalTokens: 15,
-    cost: 0.01,
-    startedAt: '2026-11-20T10:00:00.000Z',
-    durationMs: 100,
-    dataPlaneId: 'dp-test',
-    ...overrides,
-  };
-}
+/** A request of Alice's day (2026-11-20) costing a cent, unless `overrides` say otherwise. */
+const event = (keyId: string, overrides: Partial<UsageEventInput> = {}) => usageEvent(keyId, 0.01, { startedAt: '2026-11-20T10:00:00.000Z', ...overrides });
 
 async function ingest(events: UsageEventInput[]): Promise<void> {
   const res = await cp.gql(INGEST, { events }, cp.dataPlaneToken);

@@ -110,12 +110,15 @@ export const CreateTeamInput = z
   .superRefine(softWithinMax);
 export type CreateTeamInput = z.output<typeof CreateTeamInput>;
 
-export const UpdateTeamInput = z.object({
+/** A change of an organization or a team: absent fields are kept; budgets and limits as `governedPatch`. */
+const TenantPatch = z.object({
   name: name.optional(),
   models: modelNames.optional(),
   ...governedPatch,
   blocked: z.boolean().optional(),
 });
+
+export const UpdateTeamInput = TenantPatch;
 export type UpdateTeamInput = z.output<typeof UpdateTeamInput>;
 
 export const CreateKeyInput = z.object({
@@ -394,12 +397,7 @@ export type UpdateKeyInput = z.output<typeof UpdateKeyInput>;
 export const CreateOrganizationInput = z.object({ name, models: modelNames, ...governedFields }).superRefine(softWithinMax);
 export type CreateOrganizationInput = z.output<typeof CreateOrganizationInput>;
 
-export const UpdateOrganizationInput = z.object({
-  name: name.optional(),
-  models: modelNames.optional(),
-  ...governedPatch,
-  blocked: z.boolean().optional(),
-});
+export const UpdateOrganizationInput = TenantPatch;
 export type UpdateOrganizationInput = z.output<typeof UpdateOrganizationInput>;
 
 const email = z.string().trim().toLowerCase().pipe(z.email('must be an email address').max(320));

@@ -1,6 +1,7 @@
-import { estimateCostNanos, type UsageModifiers } from '@tollgate/schema';
+import { estimateCostNanos } from '@tollgate/schema';
 import type { RuntimeConfig, RuntimeKey, RuntimeModel } from '../config/runtime.js';
 import type { Exchange } from '../http/exchange.js';
+import { anthropicModifiers } from '../providers/anthropic/convert-usage.js';
 import { errors } from '../http/errors.js';
 import type { RequestHead } from '../http/request-head.js';
 import type { LimitSubject, Ticket } from '../limits/types.js';
@@ -185,17 +186,11 @@ function reservation(gov: GovernanceOptions, subjects: readonly LimitSubject[], 
   const inputTokens = countsTokens ? roughBodyTokens(body) : 0;
   const outputTokens = countsTokens && generates ? (outputCap(body, model) ?? gov.defaultReserveOutputTokens) * choicesAsked(body) : 0;
   // A tier the request asks for (OpenAI's priority costs more) is reserved at its prices too, and so are Anthropic's
-  // fast mode and US-only inference (`speed`, `inference_geo`), which the usage reports back as the same values.
+  // fast mode and US-only inference (`speed`, `inference_geo`: the request asks for them in the fields its usage
+  // reports them in).
   const tier = typeof body.service_tier === 'string' ? body.service_tier : undefined;
-  const reserveNanos = subjects.some((x) => x.budget !== null) ? estimateCostNanos(deploymentPrice(model), inputTokens, outputTokens, 0, tier, requestedModifiers(body)) : 0n;
+  const reserveNanos = subjects.some((x) => x.budget !== null) ? estimateCostNanos(deploymentPrice(model), inputTokens, outputTokens, 0, tier, anthropicModifiers(body)) : 0n;
   return { reserveTokens: inputTokens + outputTokens, reserveNanos };
-}
-
-/** The price modifiers a request asks for in its body (see `UsageModifiers`); undefined when none. */
-function requestedModifiers(body: Record<string, unknown>): UsageModifiers | undefined {
-  const { speed, inference_geo: geo } = body;
-  if (typeof speed !== 'string' && typeof geo !== 'string') return undefined;
-  return { ...(typeof speed === 'string' && { speed }), ...(typeof geo === 'string' && { inferenceGeo: geo }) };
 }
 
 /** Settles a fallback's per-model ticket of an attempt that failed before any output: it used nothing. */
