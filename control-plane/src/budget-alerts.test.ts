@@ -154,6 +154,31 @@ describe('budget alerts', () => {
     expect(await alertsFor(keyId)).toHaveLength(2);
   });
 
+  it("should not file a refusal that arrives after the reset under the new period, which has not reached its budget", async () => {
+    const keyId = await createKey({ alias: 'late-refusal', maxBudget: 1, budgetDuration: '1h' });
+    // The period began 50 minutes ago; a request 20 minutes ago was refused, but its event is still in a data plane's
+    // spool when the period ends and the reset job starts the next one.
+    await sql(`update "virtual_key" set "budget_reset_at" = now() + interval '10 minutes' where "id" = ?`, [keyId]);
+    await ingest([event(keyId, 0.99, { startedAt: new Date(Date.now() - 30 * 60_000).toISOString() })]);
+    await sql(`update "virtual_key" set "budget_reset_at" = now() - interval '1 second' where "id" = ?`, [keyId]);
+    const services = createServices({ orm: cp.orm, logger: silentLogger });
+    const runner = new JobRunner(cp.orm, silentLogger).register(budgetReset(services.writer, 1));
+    expect((await runner.runNow('budget-reset')).outcome).toBe('succeeded');
+    await runner.stop();
+
+    const refused = (startedAt: string) =>
+      event(keyId, 0, { status: 'error', httpStatus: 429, errorType: 'budget_exceeded', errorMessage: 'Budget exceeded', promptTokens: 0, completionTokens: 0, totalTokens: 0, refusedBy: { kind: 'key', id: keyId }, startedAt });
+    await ingest([refused(new Date(Date.now() - 20 * 60_000).toISOString())]);
+    expect(await alertsFor(keyId)).toEqual([]);
+    // A refusal in the new period is its alert, the one of the period.
+    await ingest([event(keyId, 0.98), refused(new Date().toISOString())]);
+    const [alert, ...more] = await alertsFor(keyId);
+    expect(more).toEqual([]);
+    expect(alert).toMatchObject({ threshold: 'max_budget', budget: 1 });
+    expect(Date.parse(alert!.period)).toBeGreaterThan(Date.now());
+    expect(alert!.spend).toBeCloseTo(0.98, 9);
+  });
+
   it('should alert again when a budget is raised and reached in the same period, and not for a budget the spend is below', async () => {
     const keyId = await createKey({ alias: 'raised', softBudget: 1 });
     await ingest([event(keyId, 1)]);

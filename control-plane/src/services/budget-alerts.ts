@@ -8,6 +8,7 @@ import { badUserInput } from '../errors.js';
 import { isUuid, parseInput, SQL_UUID_PATTERN } from '../validation.js';
 import type { Actor } from './audit.js';
 import { BudgetAlertsInput } from './inputs.js';
+import { inPeriodSql } from './budget-period.js';
 import { NEW_ROWS } from './new-ledger-rows.js';
 
 /**
@@ -117,9 +118,18 @@ const RECORD_SUBJECT_ALERTS = recordAlertsSql(...WANTED);
  * Refusals: a data plane refuses a request its hard budget cannot take (spend plus the request's estimate past it),
  * so spend usually stops just short of the budget and never reaches it; the first refusal is what reaching it looks
  * like. The subjects a batch's `budget_exceeded` events name (`refusedBy`) get their hard-budget alert for the
- * period, with the spend as it stands, once, like any other.
+ * period, with the spend as it stands, once, like any other; but only for a refusal made in the current period (or
+ * later): one that reaches the control plane after the budget was reset (a data plane's backlog) was the old
+ * period's, and would otherwise use up the new period's one alert before its budget was reached. The statement's
+ * one parameter is the refusals as JSON, `[{"kind", "id", "at"}]` (`at`: the latest refused request's start).
  */
-const RECORD_REFUSAL_ALERTS = recordAlertsSql(...WANTED, `(s."spend" >= x."budget" or x."threshold" = 'max_budget')`);
+const refusedIn = (kind: AlertSubjectKind, a: string) =>
+  `exists (select 1 from "refused" r where r."kind" = '${kind}' and r."id" = ${a}."id" and ${inPeriodSql(a, 'r."at"')})`;
+const RECORD_REFUSAL_ALERTS = recordAlertsSql(
+  `"refused" as (select x."kind", x."id", x."at" from jsonb_to_recordset(?::jsonb) as x("kind" text, "id" uuid, "at" timestamptz))`,
+  { key: refusedIn('key', 'k'), team: refusedIn('team', 't'), user: refusedIn('user', 'u'), org: refusedIn('org', 'o'), end_user: refusedIn('end_user', 'e'), tag: refusedIn('tag', 'g') },
+  `(s."spend" >= x."budget" or x."threshold" = 'max_budget')`,
+);
 
 /** Records the alerts a batch's spend raised (see RECORD_BATCH_ALERTS); `newIds` is the batch's new request ids as JSON. */
 export async function recordBudgetAlerts(em: EntityManager, newIds: string): Promise<number> {
@@ -129,24 +139,36 @@ export async function recordBudgetAlerts(em: EntityManager, newIds: string): Pro
 /** Subjects by kind, by id. */
 export type SubjectIds = Partial<Record<AlertSubjectKind, readonly string[]>>;
 
+/** A subject whose hard budget refused requests, and when the latest of them started. */
+export interface Refusal {
+  readonly kind: AlertSubjectKind;
+  readonly id: string;
+  readonly at: string;
+}
+
 /**
- * The subjects whose hard budgets refused `events` (see RECORD_REFUSAL_ALERTS), by kind; ids that cannot be a
- * subject's (not UUIDs; a key's per-model budget, which the control plane does not keep) are left out.
+ * The subjects whose hard budgets refused `events` (see RECORD_REFUSAL_ALERTS), each once with its latest refusal;
+ * ids that cannot be a subject's (not UUIDs; a key's per-model budget, which the control plane does not keep) are
+ * left out.
  */
-export function refusingSubjects(events: readonly UsageEvent[]): SubjectIds | null {
-  let found: Partial<Record<AlertSubjectKind, string[]>> | null = null;
+export function refusingSubjects(events: readonly UsageEvent[]): Refusal[] {
+  const found = new Map<string, Refusal>();
   for (const event of events) {
     const by = event.refusedBy;
     if (by === undefined || !(ALERT_SUBJECT_KINDS as readonly string[]).includes(by.kind) || !isUuid(by.id)) continue;
-    const ids = ((found ??= {})[by.kind as AlertSubjectKind] ??= []);
-    if (!ids.includes(by.id)) ids.push(by.id);
+    const key = `${by.kind}/${by.id}`;
+    const seen = found.get(key);
+    if (seen === undefined || Date.parse(event.startedAt) > Date.parse(seen.at)) {
+      found.set(key, { kind: by.kind as AlertSubjectKind, id: by.id, at: event.startedAt });
+    }
   }
-  return found;
+  return [...found.values()];
 }
 
 /** Records the hard-budget alerts of the subjects that refused requests (see RECORD_REFUSAL_ALERTS). */
-export async function recordRefusalAlerts(em: EntityManager, subjects: SubjectIds): Promise<number> {
-  return (await em.execute(RECORD_REFUSAL_ALERTS, [JSON.stringify(subjects)])).length;
+export async function recordRefusalAlerts(em: EntityManager, refusals: readonly Refusal[]): Promise<number> {
+  if (refusals.length === 0) return 0;
+  return (await em.execute(RECORD_REFUSAL_ALERTS, [JSON.stringify(refusals)])).length;
 }
 
 /**

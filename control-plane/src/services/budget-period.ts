@@ -20,6 +20,15 @@ export function periodIntervalSql(duration: string): string {
 }
 
 /**
+ * Whether the time `at` (an SQL timestamptz) falls in subject `a`'s current budget period or later: a request counts
+ * in the period it started in, so one from an earlier period that arrives late (a data plane's backlog after an
+ * outage) is that period's, not the current one's. Subjects without a period (no duration, or no reset time yet)
+ * take every time. `budget_reset_at` is the period's end (a month before it taken in UTC, as periods are).
+ */
+export const inPeriodSql = (a: string, at: string) =>
+  `(${a}."budget_duration" is null or ${a}."budget_reset_at" is null or ${at} >= ((${a}."budget_reset_at" at time zone 'UTC') - ${periodIntervalSql(`${a}."budget_duration"`)}) at time zone 'UTC')`;
+
+/**
  * When a budget period that starts at `from` ends: `from` plus the duration, or for `1mo` the start of the next
  * calendar month (UTC). Null when there is no duration (the budget never resets).
  */

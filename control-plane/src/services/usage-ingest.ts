@@ -3,7 +3,7 @@ import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import { describeZodError, SQL_UUID_PATTERN } from '../validation.js';
 import { recordBudgetAlerts, recordRefusalAlerts, refusingSubjects } from './budget-alerts.js';
-import { periodIntervalSql } from './budget-period.js';
+import { inPeriodSql } from './budget-period.js';
 import { notifySpend } from './live-spend.js';
 import { NEW_ROWS } from './new-ledger-rows.js';
 
@@ -41,15 +41,8 @@ select e."requestId", e."keyId", e."teamId", e."model", e."modelId", e."provider
 on conflict ("request_id") do nothing
 returning "request_id"`;
 
-/**
- * Whether ledger row `l` belongs to subject `a`'s budget period: it started in it or later (the reset job recounts a
- * period that has begun). A request from an earlier period that reaches the ledger late (a data plane's backlog after
- * an outage) is that period's spend, not the current one's: data planes counted it there. Subjects without a period
- * (no duration, or no reset time yet) count everything. `budget_reset_at` is the period's end (a month before it
- * taken in UTC, as periods are).
- */
-const inPeriod = (a: string) =>
-  `(${a}."budget_duration" is null or ${a}."budget_reset_at" is null or l."started_at" >= ((${a}."budget_reset_at" at time zone 'UTC') - ${periodIntervalSql(`${a}."budget_duration"`)}) at time zone 'UTC')`;
+/** Whether ledger row `l` belongs to subject `a`'s budget period (see `inPeriodSql`). */
+const inPeriod = (a: string) => inPeriodSql(a, 'l."started_at"');
 
 // One UPDATE per key (and per team) per batch, however many requests it carries. Ids that cannot be uuids name
 // no key; the case keeps the cast from running on them.
@@ -203,8 +196,7 @@ export class UsageIngest {
         await em.execute(statement, [newIds]);
       }
       // After the spend: alerts read the spend this batch left, and live spend goes out when it commits.
-      const refusing = refusingSubjects(events);
-      const raised = (await recordBudgetAlerts(em, newIds)) + (refusing === null ? 0 : await recordRefusalAlerts(em, refusing));
+      const raised = (await recordBudgetAlerts(em, newIds)) + (await recordRefusalAlerts(em, refusingSubjects(events)));
       await notifySpend(em, newIds);
       return raised;
     });
