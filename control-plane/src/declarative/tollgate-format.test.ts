@@ -175,6 +175,18 @@ unknownSection: {}
     expect(problems.some((p) => p.path.startsWith('models[0]'))).toBe(false);
   });
 
+  it('should refuse a soft budget over the hard one, as the API does', () => {
+    expect(errors(`
+organizations: [{ name: o, softBudget: 200, maxBudget: 100 }]
+teams: [{ name: t, softBudget: 5, maxBudget: 5 }, { name: u, softBudget: 6, maxBudget: 5 }]
+keys: [{ alias: k, key: env:K, softBudget: 20, maxBudget: 10 }, { alias: s, key: env:S, softBudget: 20 }]
+`)).toEqual([
+      { path: 'organizations[0].softBudget', message: 'must not be more than maxBudget (100): a soft budget warns before the hard budget refuses' },
+      { path: 'teams[1].softBudget', message: 'must not be more than maxBudget (5): a soft budget warns before the hard budget refuses' },
+      { path: 'keys[0].softBudget', message: 'must not be more than maxBudget (10): a soft budget warns before the hard budget refuses' },
+    ]);
+  });
+
   it('should report duplicates and contradictions between entries', () => {
     const problems = errors(`
 models:

@@ -8,6 +8,7 @@ import {
   SaveGuardrailPolicyInput,
   SaveMcpServerInput,
   smallObject,
+  softWithinMax,
   textList,
 } from '../services/inputs.js';
 import { RouterSettingsPatch } from '../services/router-settings.js';
@@ -68,9 +69,9 @@ const tenantFields = {
 };
 const optionalName = name.nullish().transform((v) => v ?? null);
 
-const OrganizationEntry = z.object({ name, ...tenantFields }).strict();
+const OrganizationEntry = z.object({ name, ...tenantFields }).strict().superRefine(softWithinMax);
 
-const TeamEntry = z.object({ name, organization: optionalName, ...tenantFields }).strict();
+const TeamEntry = z.object({ name, organization: optionalName, ...tenantFields }).strict().superRefine(softWithinMax);
 
 const date = z.preprocess(
   (v) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? new Date(v) : v),
@@ -102,6 +103,7 @@ const KeyEntry = z
     if ((key.key === undefined) === (key.keyHash === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['key'], message: 'give the key as exactly one of key (a reference such as env:NAME) or keyHash (its sha-256)', input: key });
     }
+    softWithinMax(key, ctx);
   });
 
 // Exactly the API's rules (saveGuardrailPolicy, saveMcpServer).
