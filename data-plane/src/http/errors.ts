@@ -48,8 +48,8 @@ export class HttpError extends Error {
   }
 }
 
-/** Renders an error in an inbound protocol's own error shape. */
-export type ErrorRenderer = (error: HttpError) => unknown;
+/** Renders an error in an inbound protocol's own error shape; `requestId` is the gateway's id of the request. */
+export type ErrorRenderer = (error: HttpError, requestId: string) => unknown;
 
 /** OpenAI's shape, the default for every route that is not Anthropic's. */
 export const renderOpenAiError: ErrorRenderer = (error) => error.toBody();

@@ -184,7 +184,7 @@ export class Exchange {
 
   /** An error response in the route's protocol (OpenAI's error object unless told otherwise), with its headers. */
   sendError(error: HttpError, render: ErrorRenderer = renderOpenAiError): void {
-    this.send(error.status, JSON.stringify(render(error)), 'application/json', error.headers);
+    this.send(error.status, JSON.stringify(render(error, this.requestId)), 'application/json', error.headers);
   }
 
   /**

@@ -13,6 +13,8 @@ import { parseErrorBody } from '../../providers/anthropic/anthropic-error.js';
 export interface AnthropicErrorBody {
   type: 'error';
   error: { type: AnthropicErrorType; message: string };
+  /** The gateway's id of the request, as its `request-id` header (Anthropic's bodies carry their own so). */
+  request_id?: string;
 }
 
 export type AnthropicErrorType =
@@ -117,7 +119,11 @@ function upstreamErrorBody(text: string): UpstreamErrorBody | undefined {
   return body && ({ ...body, type: 'error' } as UpstreamErrorBody);
 }
 
-export function anthropicErrorBody(error: HttpError): AnthropicErrorBody | UpstreamErrorBody {
+/**
+ * The body of `error` for an Anthropic client: Anthropic's own when Anthropic answered the error, else the gateway's,
+ * with `requestId` (the gateway's, also its `request-id` header) as Anthropic's bodies carry theirs.
+ */
+export function anthropicErrorBody(error: HttpError, requestId?: string): AnthropicErrorBody | UpstreamErrorBody {
   if (error instanceof AnthropicUpstreamError) return error.body;
   // The catalogue's text tells OpenAI clients to send a bearer token; Anthropic clients send `x-api-key`.
   const message =
@@ -126,7 +132,7 @@ export function anthropicErrorBody(error: HttpError): AnthropicErrorBody | Upstr
       : error.code === 'context_length_exceeded'
         ? promptTooLong(error.message)
         : error.message;
-  return { type: 'error', error: { type: anthropicErrorType(error.status), message } };
+  return { type: 'error', error: { type: anthropicErrorType(error.status), message }, ...(requestId !== undefined && { request_id: requestId }) };
 }
 
 /** Where providers (and the gateway's own window check) put the prompt's size and the window's, in their wording. */

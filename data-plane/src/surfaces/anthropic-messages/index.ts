@@ -21,7 +21,7 @@ export const anthropicMessagesSurface: Surface<ParsedMessagesRequest> = {
   // message_start's input count is a placeholder that message_delta supersedes, made on every streamed request: the
   // cheap estimate, not the tokenizer (about 1 ms of CPU per thousand prompt tokens, before the first byte).
   streamEncoder: (meta, parsed) =>
-    new MessageEventEncoder(messageId(meta.requestId), meta.model, () => roughPromptTokens(parsed.canonical.messages, parsed.canonical.tools)),
+    new MessageEventEncoder(messageId(meta.requestId), meta.model, () => roughPromptTokens(parsed.canonical.messages, parsed.canonical.tools), meta.requestId),
   refuseTranslated: refuseTranslatedMessages,
   forward: (ex, parsed, call) =>
     forwardAnthropicMessages(

@@ -98,11 +98,15 @@ describe('MessageEventEncoder', () => {
 
 describe('renderAnthropicError', () => {
   it('maps statuses to Anthropic error types and keeps the message', () => {
-    const type = (status: number) => (renderAnthropicError(new HttpError(status, 'x', null, 'm')) as { error: { type: string } }).error.type;
+    const type = (status: number) => (renderAnthropicError(new HttpError(status, 'x', null, 'm'), 'r') as { error: { type: string } }).error.type;
     expect([400, 401, 402, 403, 404, 409, 413, 422, 429, 500, 501, 502, 503, 504, 529].map(type)).toEqual([
       'invalid_request_error', 'authentication_error', 'billing_error', 'permission_error', 'not_found_error', 'invalid_request_error',
       'request_too_large', 'invalid_request_error', 'rate_limit_error', 'api_error', 'api_error', 'api_error', 'overloaded_error', 'timeout_error', 'overloaded_error',
     ]);
-    expect(renderAnthropicError(errors.modelNotFound('x'))).toEqual({ type: 'error', error: { type: 'not_found_error', message: "The model 'x' does not exist." } });
+    expect(renderAnthropicError(errors.modelNotFound('x'), 'c7a4e1f0-0000-4000-8000-000000000001')).toEqual({
+      type: 'error',
+      error: { type: 'not_found_error', message: "The model 'x' does not exist." },
+      request_id: 'c7a4e1f0-0000-4000-8000-000000000001',
+    });
   });
 });

@@ -46,6 +46,8 @@ export class MessageEventEncoder implements StreamEncoder {
     private readonly id: string,
     private readonly model: string,
     private readonly estimateInputTokens: () => number,
+    /** The gateway's id of the request, which an `error` event names as Anthropic's do theirs. */
+    private readonly requestId?: string,
   ) {}
 
   start(): string {
@@ -102,7 +104,7 @@ export class MessageEventEncoder implements StreamEncoder {
   }
 
   error(error: HttpError): string {
-    return sse('error', JSON.stringify(anthropicErrorBody(error)));
+    return sse('error', JSON.stringify(anthropicErrorBody(error, this.requestId)));
   }
 
   /** Closes the open block, if any, and starts a new one with the next index. */

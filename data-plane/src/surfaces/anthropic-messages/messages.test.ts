@@ -152,7 +152,7 @@ describe('Anthropic Messages on the real uWS server', () => {
       for (const [method, path] of [['POST', '/v1/messages/batches'], ['GET', '/v1/messages'], ['POST', '/messages/nope']] as const) {
         const res = await fetch(`${t.baseUrl}${path}`, { method, headers: { 'x-api-key': KEYS.full, 'content-type': 'application/json' }, ...(method === 'POST' && { body: '{}' }) });
         expect(res.status).toBe(404);
-        expect(await res.json()).toEqual({ type: 'error', error: { type: 'not_found_error', message: `Invalid URL (${method} ${path})` } });
+        expect(await res.json()).toEqual({ type: 'error', error: { type: 'not_found_error', message: `Invalid URL (${method} ${path})` }, request_id: res.headers.get('request-id') });
       }
     });
 
@@ -331,7 +331,7 @@ describe('Anthropic Messages on the real uWS server', () => {
         expect(res.status).toBe(429);
         expect(res.headers.get('retry-after')).toBe('7');
         expect(res.headers.get('content-type')).toBe('application/json');
-        expect(await res.json()).toEqual(rateLimitBody);
+        expect(await res.json()).toEqual({ ...rateLimitBody, request_id: res.headers.get('request-id') });
       }
       const error = await client.messages.create({ model: 'claude-fake', max_tokens: 50, messages: [{ role: 'user', content: 'early-429' }] }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(Anthropic.RateLimitError);
@@ -344,7 +344,7 @@ describe('Anthropic Messages on the real uWS server', () => {
       const events = sseEvents(await res.text());
       expect(events.map((e) => e.event)).toEqual(['message_start', 'ping', 'content_block_start', 'content_block_delta', 'error']);
       const overloadedBody = { type: 'error', error: { type: 'overloaded_error', message: 'anthropic: Overloaded' } };
-      expect(events.at(-1)!.data).toEqual(overloadedBody);
+      expect(events.at(-1)!.data).toEqual({ ...overloadedBody, request_id: res.headers.get('request-id') });
 
       const error = await client.messages.stream({ model: 'claude-fake', max_tokens: 50, messages: [{ role: 'user', content: 'late-overload' }] }).finalMessage().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(APIError);
@@ -369,7 +369,7 @@ describe('Anthropic Messages on the real uWS server', () => {
     it('answers a missing key with 401 authentication_error', async () => {
       const res = await post('/v1/messages', ok, {});
       expect(res.status).toBe(401);
-      expect(await res.json()).toEqual({ type: 'error', error: { type: 'authentication_error', message: "x-api-key header is required (or send the key as 'Authorization: Bearer <key>')." } });
+      expect(await res.json()).toEqual({ type: 'error', error: { type: 'authentication_error', message: "x-api-key header is required (or send the key as 'Authorization: Bearer <key>')." }, request_id: res.headers.get('request-id') });
     });
 
     it('answers unknown, blocked and expired keys, and keys of a blocked owner or organization, with 401 authentication_error', async () => {
@@ -380,7 +380,7 @@ describe('Anthropic Messages on the real uWS server', () => {
         expect(error).toMatchObject({ status: 401, type: 'authentication_error' });
       }
       const res = await post('/v1/messages', ok, { 'x-api-key': KEYS.blockedOrg });
-      expect(await res.json()).toEqual({ type: 'error', error: { type: 'authentication_error', message: "This API key's organization has been blocked." } });
+      expect(await res.json()).toEqual({ type: 'error', error: { type: 'authentication_error', message: "This API key's organization has been blocked." }, request_id: res.headers.get('request-id') });
     });
 
     it('answers an unknown model with 404 not_found_error and a forbidden one with 403 permission_error', async () => {
@@ -396,11 +396,11 @@ describe('Anthropic Messages on the real uWS server', () => {
     it('answers malformed JSON, a missing max_tokens and a bad block with 400 invalid_request_error naming the field', async () => {
       const malformed = await post('/v1/messages', '{"model": "mock-gpt",');
       expect(malformed.status).toBe(400);
-      expect(await malformed.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'We could not parse the JSON body of your request. Send valid JSON.' } });
+      expect(await malformed.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'We could not parse the JSON body of your request. Send valid JSON.' }, request_id: malformed.headers.get('request-id') });
 
       const noMax = await post('/v1/messages', { model: 'mock-gpt', messages: [{ role: 'user', content: 'hi' }] });
       expect(noMax.status).toBe(400);
-      expect(await noMax.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: Field required' } });
+      expect(await noMax.json()).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: Field required' }, request_id: noMax.headers.get('request-id') });
 
       const doc = await post('/v1/messages', { ...ok, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'content', content: 'x' } }] }] });
       expect(doc.status).toBe(400);
@@ -428,7 +428,7 @@ describe('Anthropic Messages on the real uWS server', () => {
     it('answers a body over the size limit with 413 request_too_large', async () => {
       const res = await post('/v1/messages', { ...ok, messages: [{ role: 'user', content: 'x'.repeat(LARGE_BODY_LIMIT) }] });
       expect(res.status).toBe(413);
-      expect(await res.json()).toEqual({ type: 'error', error: { type: 'request_too_large', message: `Request body exceeds the limit of ${LARGE_BODY_LIMIT} bytes.` } });
+      expect(await res.json()).toEqual({ type: 'error', error: { type: 'request_too_large', message: `Request body exceeds the limit of ${LARGE_BODY_LIMIT} bytes.` }, request_id: res.headers.get('request-id') });
     });
   });
 
