@@ -161,6 +161,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
     if (options.jobs !== false) {
       const jobs = createJobRunner(orm, logger, services, options.jobs, options.jobSettings);
+      if (options.jobSettings?.alertWebhook !== undefined && options.jobSettings.alertWebhookSecret === undefined) {
+        logger.warn('budget alerts go to the webhook unsigned: anyone who can reach it can post alerts; set TOLLGATE_ALERT_WEBHOOK_SECRET');
+      }
       jobs.start();
       cleanups.push(() => jobs.stop());
     }

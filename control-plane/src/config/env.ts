@@ -4,17 +4,43 @@ import type { ControlPlaneOptions } from '../start.js';
 
 const blankAsUnset = (v: unknown) => (v === '' ? undefined : v);
 
-/** Optional behaviour, the same wherever the control plane runs (its own process, or the launcher's). */
-const Settings = z.object({
-  TOLLGATE_AUDIT_RETENTION_DAYS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(36_500).optional()),
-  TOLLGATE_KEY_ROTATION_WEBHOOK: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/ }).optional()),
-  TOLLGATE_KEY_ROTATION_WEBHOOK_SECRET: z.preprocess(blankAsUnset, z.string().optional()),
-  TOLLGATE_ALERT_WEBHOOK: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/ }).optional()),
-  TOLLGATE_ALERT_WEBHOOK_SECRET: z.preprocess(blankAsUnset, z.string().optional()),
-  TOLLGATE_SPEND_THROTTLE_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(3_600_000).optional()),
-});
+/** The fewest bytes a webhook signing secret may have: the Standard Webhooks spec's lower bound. */
+export const MIN_WEBHOOK_SECRET_BYTES = 24;
 
-const Env = Settings.extend({
+/**
+ * A webhook signing secret: a `whsec_` secret's base64 payload, or any other secret's UTF-8 text, as the signatures
+ * key on them (`standardSignature`), of at least `MIN_WEBHOOK_SECRET_BYTES`: a short one can be guessed offline from
+ * one signed delivery.
+ */
+const webhookSecret = z.preprocess(
+  blankAsUnset,
+  z
+    .string()
+    .refine(
+      (secret) => (secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : Buffer.from(secret, 'utf8')).length >= MIN_WEBHOOK_SECRET_BYTES,
+      `must be at least ${MIN_WEBHOOK_SECRET_BYTES} bytes (a whsec_ secret: after base64 decoding); make one with: openssl rand -base64 32`,
+    )
+    .optional(),
+);
+
+/** Optional behaviour, the same wherever the control plane runs (its own process, or the launcher's). */
+const Settings = z
+  .object({
+    TOLLGATE_AUDIT_RETENTION_DAYS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(36_500).optional()),
+    TOLLGATE_KEY_ROTATION_WEBHOOK: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/ }).optional()),
+    TOLLGATE_KEY_ROTATION_WEBHOOK_SECRET: webhookSecret,
+    TOLLGATE_ALERT_WEBHOOK: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/ }).optional()),
+    TOLLGATE_ALERT_WEBHOOK_SECRET: webhookSecret,
+    TOLLGATE_SPEND_THROTTLE_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(3_600_000).optional()),
+  })
+  // Rotation deliveries carry new keys in plain text: unsigned, a receiver cannot tell them from anyone's.
+  .refine((e) => e.TOLLGATE_KEY_ROTATION_WEBHOOK === undefined || e.TOLLGATE_KEY_ROTATION_WEBHOOK_SECRET !== undefined, {
+    path: ['TOLLGATE_KEY_ROTATION_WEBHOOK_SECRET'],
+    message:
+      'is required with TOLLGATE_KEY_ROTATION_WEBHOOK: its deliveries carry new keys in plain text, and the signature is how the receiver tells them from anyone\'s (make one with: openssl rand -base64 32)',
+  });
+
+const Env = Settings.safeExtend({
   DATABASE_URL: z.preprocess(blankAsUnset, z.string({ error: 'is required (a PostgreSQL URL)' })),
   TOLLGATE_HOST: z.preprocess(blankAsUnset, z.string().default('127.0.0.1')),
   TOLLGATE_CONTROL_PORT: z.preprocess(

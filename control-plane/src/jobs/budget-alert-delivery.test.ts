@@ -9,7 +9,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import { SYSTEM_ACTOR } from '../services/audit.js';
 import { createServices, type Services } from '../services/index.js';
 import { createTestDatabase, type TestDatabase } from '../testing/database.js';
-import { MemoryLogger } from '../testing/harness.js';
+import { MemoryLogger, startTestControlPlane } from '../testing/harness.js';
 import { budgetAlertDelivery, signature, standardSignature, type AlertWebhookOptions } from './budget-alert-delivery.js';
 import { controlPlaneJobs } from './index.js';
 import { JobRunner } from './runner.js';
@@ -183,5 +183,13 @@ describe('budget-alert-delivery', () => {
     expect(controlPlaneJobs(services).map((job) => job.name)).not.toContain('budget-alert-delivery');
     expect(controlPlaneJobs(services, { alertWebhook: url }).map((job) => job.name)).toContain('budget-alert-delivery');
     expect((await alertFor('no-webhook')).webhookDeliveredAt).toBeNull();
+  });
+
+  it('should warn at start when alerts go to the webhook unsigned', async () => {
+    for (const secret of [undefined, 'an-alert-webhook-secret-of-32-bytes']) {
+      const cp = await startTestControlPlane({ databaseUrl: db.url, jobs: {}, jobSettings: { alertWebhook: url, alertWebhookSecret: secret } });
+      await cp.close();
+      expect(cp.logger.lines.some((l) => l.includes('budget alerts go to the webhook unsigned'))).toBe(secret === undefined);
+    }
   });
 });
