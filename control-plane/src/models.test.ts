@@ -16,7 +16,9 @@ afterAll(async () => {
 });
 
 const MODEL_FIELDS = `id name provider providerModel apiBase apiKeyRef apiVersion region
-  awsAccessKeyIdRef awsSecretAccessKeyRef awsSessionTokenRef timeoutMs inputCostPerMillion outputCostPerMillion
+  awsAccessKeyIdRef awsSecretAccessKeyRef awsSessionTokenRef
+  azureAdTenantId azureAdClientId azureAdClientSecretRef azureAdClientAssertionRef azureAdTokenRef azureAdAuthorityHost
+  timeoutMs inputCostPerMillion outputCostPerMillion
   cachedInputCostPerMillion cacheWriteCostPerMillion reasoningCostPerMillion costPerRequest costPerImage rpmLimit tpmLimit weight maxInputTokens streamIdleTimeoutMs responsesApi dropParams defaultParams extraHeaders accessGroups tags`;
 const CREATE_MODEL = `mutation($input: CreateModelInput!) { createModel(input: $input) { ${MODEL_FIELDS} } }`;
 const UPDATE_MODEL = `mutation($id: ID!, $input: UpdateModelInput!) { updateModel(id: $id, input: $input) { ${MODEL_FIELDS} } }`;
@@ -34,6 +36,12 @@ const NULLS = {
   awsAccessKeyIdRef: null,
   awsSecretAccessKeyRef: null,
   awsSessionTokenRef: null,
+  azureAdTenantId: null,
+  azureAdClientId: null,
+  azureAdClientSecretRef: null,
+  azureAdClientAssertionRef: null,
+  azureAdTokenRef: null,
+  azureAdAuthorityHost: null,
   timeoutMs: null,
   cachedInputCostPerMillion: null,
   cacheWriteCostPerMillion: null,
@@ -256,6 +264,113 @@ describe('createModel validation', () => {
     expect(Object.keys(await refusedCreate({ name: 'slow', ...EXAMPLES.mock, timeoutMs: 3_600_001, ...costs }))).toEqual(['timeoutMs']);
     const unknown = await refusedCreate({ name: 'unknown', provider: 'vertex', providerModel: 'x', ...costs });
     expect(Object.keys(unknown)).toEqual(['provider']);
+  });
+});
+
+describe('Azure OpenAI through Microsoft Entra ID', () => {
+  const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+  const CLIENT = '00000000-0000-4000-8000-00000000c11e';
+  /** An azure deployment without its api-key, to which each case adds its way to a token. */
+  const { apiKeyRef: _apiKeyRef, ...azure } = EXAMPLES.azure;
+  const clientSecret = { azureAdTenantId: TENANT, azureAdClientId: CLIENT, azureAdClientSecretRef: 'env:AZURE_CLIENT_SECRET' };
+  const workloadIdentity = {
+    azureAdTenantId: 'contoso.onmicrosoft.com',
+    azureAdClientId: CLIENT,
+    azureAdClientAssertionRef: 'file:/var/run/secrets/azure/tokens/azure-identity-token',
+    azureAdAuthorityHost: 'https://login.microsoftonline.us',
+  };
+  const token = { azureAdTokenRef: 'file:/run/secrets/azure-ad-token' };
+
+  it('should create deployments with client credentials or a token reference, return the references and ship them to data planes', async () => {
+    const created = [];
+    for (const [name, entra] of [['entra-secret', clientSecret], ['entra-workload', workloadIdentity], ['entra-token', token]] as const) {
+      const input = { name, ...azure, ...entra, ...costs };
+      const model = await createModel(input);
+      expect(model).toEqual({ id: expect.any(String), ...NULLS, ...input });
+      created.push(model);
+    }
+    const { models } = await cp.admin<{ models: ModelResult[] }>(`{ models { ${MODEL_FIELDS} } }`);
+    for (const model of created) expect(models).toContainEqual(model);
+
+    const client = cp.ws(cp.dataPlaneToken);
+    try {
+      const sub = subscribe<{ gatewayConfig: { message: unknown } }>(client, 'subscription { gatewayConfig { message } }');
+      const message = ConfigMessage.parse((await sub.next()).gatewayConfig.message);
+      if (message.kind !== 'snapshot') throw new Error('expected a snapshot first');
+      // The config carries references only, exactly as the API returns them; the data plane reads the secrets.
+      for (const model of created) expect(message.snapshot.models.find((m) => m.id === model.id)).toEqual(model);
+      sub.dispose();
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('should refuse what is not exactly one way to a token, at the field that is missing or in the way', async () => {
+    const refuse = (entra: Record<string, unknown>, base: Record<string, unknown> = azure) => refusedCreate({ name: 'entra-refused', ...base, ...entra, ...costs });
+    const credentials = 'Entra ID client credentials (azureAdTenantId, azureAdClientId, and azureAdClientSecretRef or azureAdClientAssertionRef)';
+    expect(await refuse(token, EXAMPLES.openai)).toEqual({ azureAdTokenRef: ['is only for provider azure (Microsoft Entra ID)'] });
+    expect(await refuse({ azureAdClientSecretRef: 'env:AZURE_CLIENT_SECRET' })).toEqual({
+      azureAdTenantId: [`is required for ${credentials}`],
+      azureAdClientId: [`is required for ${credentials}`],
+    });
+    expect(await refuse({ azureAdTenantId: TENANT, azureAdClientId: CLIENT })).toEqual({
+      azureAdClientSecretRef: ['is required for Entra ID client credentials, unless azureAdClientAssertionRef (a federated token) is given instead'],
+    });
+    expect(await refuse({ ...clientSecret, azureAdClientAssertionRef: 'file:/var/run/token' })).toEqual({
+      azureAdClientAssertionRef: ['cannot go with azureAdClientSecretRef: client credentials are a client secret or a client assertion, not both'],
+    });
+    expect(await refuse({ ...token, azureAdClientId: CLIENT, azureAdAuthorityHost: 'https://login.microsoftonline.us' })).toEqual({
+      azureAdClientId: ['cannot go with azureAdTokenRef: Entra ID authentication is either a token (azureAdTokenRef) or client credentials, not both'],
+      azureAdAuthorityHost: ['is only for Entra ID client credentials; the token of azureAdTokenRef is used as it is'],
+    });
+    expect(await refuse(token, EXAMPLES.azure)).toEqual({
+      apiKeyRef: ['must be left out: the deployment authenticates with Microsoft Entra ID (azureAd* fields), so an api-key would not be used'],
+    });
+  });
+
+  it('should refuse malformed Entra ID values field by field, a secret without echoing it, and http but to a loopback host', async () => {
+    const secret = 'Xq98Q~plaintext.client-secret_0123456789';
+    const res = await cp.gql(CREATE_MODEL, {
+      input: { name: 'entra-malformed', ...azure, ...costs, azureAdTenantId: 'contoso..onmicrosoft.com', azureAdClientId: 'my-app', azureAdClientSecretRef: secret, azureAdAuthorityHost: 'http://login.example.com' },
+    }, cp.masterKey);
+    expect(errorsOf(res)?.fieldErrors).toEqual({
+      azureAdTenantId: ['must be a tenant id (a GUID) or a domain name such as contoso.onmicrosoft.com'],
+      azureAdClientId: ["must be the app registration's application (client) id, a GUID"],
+      azureAdClientSecretRef: ['must be a secret reference such as env:NAME or file:/path, not the secret itself'],
+      azureAdAuthorityHost: ['must be an https URL such as https://login.microsoftonline.us (http only for 127.0.0.1, localhost or [::1])'],
+    });
+    expect(JSON.stringify(res)).not.toContain(secret);
+    expect(cp.logger.lines.join('\n')).not.toContain(secret);
+    expect(await refusedCreate({ name: 'entra-common', ...azure, ...clientSecret, azureAdTenantId: 'common', ...costs })).toEqual({
+      azureAdTenantId: ['must name one tenant: common is for user sign-ins across tenants, and client credentials are issued in one'],
+    });
+    expect(await refusedCreate({ name: 'entra-query', ...azure, ...clientSecret, azureAdAuthorityHost: 'https://login.example.com/?tenant=x', ...costs })).toEqual({
+      azureAdAuthorityHost: ['must be a URL without credentials, query or fragment, such as https://login.microsoftonline.us'],
+    });
+    // A local stand-in for Entra ID, as tests run one.
+    for (const host of ['http://127.0.0.1:8400', 'http://localhost:8400', 'http://[::1]:8400']) {
+      expect(await createModel({ name: 'entra-stand-in', ...azure, ...clientSecret, azureAdAuthorityHost: host, ...costs })).toMatchObject({ azureAdAuthorityHost: host });
+    }
+  });
+
+  it('should hold an update to the rules as the model will be after it', async () => {
+    const model = await createModel({ name: 'entra-update', ...EXAMPLES.azure, ...costs });
+    const update = (input: Record<string, unknown>) => cp.gql(UPDATE_MODEL, { id: model.id, input }, cp.masterKey);
+    // Moving from an api-key to Entra ID clears the key in the same update.
+    expect(errorsOf(await update(token))?.fieldErrors).toEqual({
+      apiKeyRef: ['must be left out: the deployment authenticates with Microsoft Entra ID (azureAd* fields), so an api-key would not be used'],
+    });
+    expect((await update({ ...token, apiKeyRef: null })).data?.updateModel).toMatchObject({ ...token, apiKeyRef: null });
+    // The token the model has stays in the way of client credentials until the update clears it.
+    expect(Object.keys(errorsOf(await update(clientSecret))?.fieldErrors ?? {}).sort()).toEqual(Object.keys(clientSecret).sort());
+    const switched = (await update({ ...clientSecret, azureAdTokenRef: null })).data?.updateModel;
+    expect(switched).toMatchObject({ ...clientSecret, azureAdTokenRef: null });
+    // Another provider takes none of them, including those the update did not name.
+    expect(errorsOf(await update({ provider: 'openai', apiBase: null, apiVersion: null }))?.fieldErrors).toEqual(
+      Object.fromEntries(Object.keys(clientSecret).map((field) => [field, ['is only for provider azure (Microsoft Entra ID)']])),
+    );
+    const back = await update({ azureAdTenantId: null, azureAdClientId: null, azureAdClientSecretRef: null, apiKeyRef: 'env:AZURE_OPENAI_API_KEY' });
+    expect(back.data?.updateModel).toEqual(model);
   });
 });
 

@@ -38,6 +38,20 @@ export const ModelConfig = z.object({
   awsAccessKeyIdRef: SecretRef.nullable().default(null),
   awsSecretAccessKeyRef: SecretRef.nullable().default(null),
   awsSessionTokenRef: SecretRef.nullable().default(null),
+  /**
+   * Azure OpenAI through Microsoft Entra ID instead of an `api-key` (resources whose key access is disabled, as Azure
+   * Policy often requires): a bearer token from `azureAdTokenRef` (kept fresh outside the gateway: an environment
+   * variable, or a file re-read when it changes), or one the data plane gets and renews itself with an app
+   * registration's client credentials at `{azureAdAuthorityHost}/{azureAdTenantId}/oauth2/v2.0/token` (default host
+   * `https://login.microsoftonline.com`): `azureAdClientId` with `azureAdClientSecretRef` (a client secret) or with
+   * `azureAdClientAssertionRef` (a federated token, e.g. the file AKS workload identity mounts). Null: `api-key`.
+   */
+  azureAdTenantId: z.string().nullable().default(null),
+  azureAdClientId: z.string().nullable().default(null),
+  azureAdClientSecretRef: SecretRef.nullable().default(null),
+  azureAdClientAssertionRef: SecretRef.nullable().default(null),
+  azureAdTokenRef: SecretRef.nullable().default(null),
+  azureAdAuthorityHost: z.string().url().nullable().default(null),
   /** Upstream timeout (time to first byte), milliseconds; null = the data plane default. */
   timeoutMs: z.number().int().positive().nullable().default(null),
   /** USD per million input tokens. */

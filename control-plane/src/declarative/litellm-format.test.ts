@@ -165,6 +165,47 @@ general_settings:
     for (const secret of ['sk-proj-abcdef0123456789', 'AKIAABCDEFGHIJKLMNOP', 'sk-1234567890abcdef']) expect(text).not.toContain(secret);
   });
 
+  it("should map Azure's Microsoft Entra ID settings, secrets as references, and report them on other providers and beside an api_key", () => {
+    const env = { ...ENV, AZURE_TENANT_ID: 'contoso.onmicrosoft.com' };
+    const azure = '      model: azure/gpt-4o\n      api_base: https://acme.openai.azure.com\n      api_version: "2024-10-21"\n      input_cost_per_token: 0\n      output_cost_per_token: 0\n';
+    const credentials = desired(
+      entry(`${azure}      tenant_id: os.environ/AZURE_TENANT_ID\n      client_id: 00000000-0000-4000-8000-00000000c11e\n      client_secret: os.environ/AZURE_CLIENT_SECRET\n      azure_authority_host: https://login.microsoftonline.us\n`),
+      env,
+    );
+    expect(credentials.warnings).toEqual([]);
+    expect(credentials.desired.models[0]!.value).toMatchObject({
+      provider: 'azure',
+      apiKeyRef: null,
+      // Not a secret: read from the control plane's environment when the file is loaded, as api_base is.
+      azureAdTenantId: 'contoso.onmicrosoft.com',
+      azureAdClientId: '00000000-0000-4000-8000-00000000c11e',
+      azureAdClientSecretRef: 'env:AZURE_CLIENT_SECRET',
+      azureAdClientAssertionRef: null,
+      azureAdTokenRef: null,
+      azureAdAuthorityHost: 'https://login.microsoftonline.us',
+    });
+    const token = desired(entry(`${azure}      azure_ad_token: os.environ/AZURE_AD_TOKEN\n`));
+    expect(token.desired.models[0]!.value).toMatchObject({ azureAdTokenRef: 'env:AZURE_AD_TOKEN', azureAdTenantId: null, azureAdClientSecretRef: null });
+
+    const openai = desired(entry('      model: openai/gpt-4o\n      api_key: os.environ/OPENAI_API_KEY\n      tenant_id: contoso.onmicrosoft.com\n      input_cost_per_token: 0\n      output_cost_per_token: 0\n'));
+    expect(openai.warnings).toEqual([{ path: 'model_list[0].litellm_params.tenant_id', message: 'Microsoft Entra ID credentials are only for azure/ models; ignored' }]);
+    expect(openai.desired.models[0]!.value).toMatchObject({ azureAdTenantId: null });
+
+    const secret = 'Xq98Q~plaintext.client-secret_0123456789';
+    const problems = errors(`
+model_list:
+  - model_name: literal
+    litellm_params: { model: azure/gpt-4o, api_base: https://acme.openai.azure.com, api_version: "2024-10-21", tenant_id: contoso.onmicrosoft.com, client_id: 00000000-0000-4000-8000-00000000c11e, client_secret: ${secret} }
+  - model_name: both
+    litellm_params: { model: azure/gpt-4o, api_base: https://acme.openai.azure.com, api_version: "2024-10-21", api_key: os.environ/AZURE_API_KEY, azure_ad_token: os.environ/AZURE_AD_TOKEN }
+`);
+    expect(problems).toEqual([
+      { path: 'model_list[0].litellm_params.client_secret', message: expect.stringContaining('is a literal secret; write it as os.environ/NAME') },
+      { path: 'model_list[1].litellm_params.api_key', message: 'must be left out: the deployment authenticates with Microsoft Entra ID (azureAd* fields), so an api-key would not be used' },
+    ]);
+    expect(JSON.stringify(problems)).not.toContain(secret);
+  });
+
   it('should report unsupported prefixes, missing prefixes and missing settings at the entry', () => {
     const problems = errors(`
 model_list:

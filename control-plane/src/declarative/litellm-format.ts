@@ -38,6 +38,20 @@ const REQUEST_PARAMS = new Set([
 ]);
 const OPENAI_PROTOCOL: readonly string[] = ['openai', 'azure', 'openai_compatible'];
 
+/**
+ * litellm_params of Azure OpenAI through Microsoft Entra ID, as LiteLLM names them, and the model fields they become.
+ * LiteLLM has no parameter for a client assertion (it finds a workload identity's token file by itself), so a file
+ * never sets `azureAdClientAssertionRef`.
+ * @see https://docs.litellm.ai/docs/providers/azure
+ */
+const ENTRA_PARAMS = {
+  tenant_id: 'azureAdTenantId',
+  client_id: 'azureAdClientId',
+  client_secret: 'azureAdClientSecretRef',
+  azure_ad_token: 'azureAdTokenRef',
+  azure_authority_host: 'azureAdAuthorityHost',
+} as const satisfies Record<string, keyof CreateModelInput>;
+
 /** litellm_params this mapping reads; any other key is reported and ignored. */
 const READ_PARAMS = new Set([
   'model',
@@ -49,6 +63,7 @@ const READ_PARAMS = new Set([
   'aws_access_key_id',
   'aws_secret_access_key',
   'aws_session_token',
+  ...Object.keys(ENTRA_PARAMS),
   'rpm',
   'tpm',
   'timeout',
@@ -98,6 +113,13 @@ const FIELD_ORIGIN: Record<keyof CreateModelInput, string> = {
   awsAccessKeyIdRef: 'litellm_params.aws_access_key_id',
   awsSecretAccessKeyRef: 'litellm_params.aws_secret_access_key',
   awsSessionTokenRef: 'litellm_params.aws_session_token',
+  azureAdTenantId: 'litellm_params.tenant_id',
+  azureAdClientId: 'litellm_params.client_id',
+  azureAdClientSecretRef: 'litellm_params.client_secret',
+  // Never set from the file (see ENTRA_PARAMS).
+  azureAdClientAssertionRef: 'litellm_params',
+  azureAdTokenRef: 'litellm_params.azure_ad_token',
+  azureAdAuthorityHost: 'litellm_params.azure_authority_host',
   timeoutMs: 'litellm_params.timeout',
   streamIdleTimeoutMs: 'litellm_params.stream_timeout',
   responsesApi: 'model_info.supported_endpoints',
@@ -358,6 +380,7 @@ function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.P
     awsAccessKeyIdRef: read.secret(params.aws_access_key_id, 'litellm_params.aws_access_key_id'),
     awsSecretAccessKeyRef: read.secret(params.aws_secret_access_key, 'litellm_params.aws_secret_access_key'),
     awsSessionTokenRef: read.secret(params.aws_session_token, 'litellm_params.aws_session_token'),
+    ...entraId(params, target?.provider, read),
     timeoutMs: seconds('timeout'),
     streamIdleTimeoutMs: seconds('stream_timeout'),
     inputCostPerMillion: inputCost ?? 0,
@@ -391,6 +414,28 @@ function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.P
     return null;
   }
   return parsed.data;
+}
+
+/**
+ * An entry's Microsoft Entra ID settings (see `ENTRA_PARAMS`): the secret and the token must be references, the
+ * tenant, client id and authority host are settings. Other providers have no use for them: each is warned about.
+ */
+function entraId(params: Raw, provider: ProviderKind | undefined, read: EntryReader) {
+  if (provider !== 'azure') {
+    // Without a provider the entry is refused already; a warning would only add noise.
+    for (const key of provider === undefined ? [] : Object.keys(ENTRA_PARAMS)) {
+      if (params[key] !== undefined && params[key] !== null) read.warn(`litellm_params.${key}`, 'Microsoft Entra ID credentials are only for azure/ models; ignored');
+    }
+    return { azureAdTenantId: null, azureAdClientId: null, azureAdClientSecretRef: null, azureAdClientAssertionRef: null, azureAdTokenRef: null, azureAdAuthorityHost: null };
+  }
+  return {
+    azureAdTenantId: read.text(params.tenant_id, 'litellm_params.tenant_id'),
+    azureAdClientId: read.text(params.client_id, 'litellm_params.client_id'),
+    azureAdClientSecretRef: read.secret(params.client_secret, 'litellm_params.client_secret'),
+    azureAdClientAssertionRef: null,
+    azureAdTokenRef: read.secret(params.azure_ad_token, 'litellm_params.azure_ad_token'),
+    azureAdAuthorityHost: read.text(params.azure_authority_host, 'litellm_params.azure_authority_host'),
+  };
 }
 
 /** An entry's request parameters as `defaultParams` (see `REQUEST_PARAMS`); elsewhere each one is warned about. */

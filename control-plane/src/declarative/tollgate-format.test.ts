@@ -187,6 +187,31 @@ keys: [{ alias: k, key: env:K, softBudget: 20, maxBudget: 10 }, { alias: s, key:
     ]);
   });
 
+  it('should read Azure deployments through Microsoft Entra ID, os.environ/ references turned into env:', () => {
+    const azure = 'provider: azure, providerModel: gpt-4o, apiBase: https://acme.openai.azure.com, apiVersion: 2024-10-21, inputCostPerMillion: 1, outputCostPerMillion: 2';
+    const desired = ok(
+      parseConfigText(
+        `models:
+  - { name: a, ${azure}, azureAdTenantId: contoso.onmicrosoft.com, azureAdClientId: 00000000-0000-4000-8000-00000000c11e, azureAdClientSecretRef: os.environ/AZURE_CLIENT_SECRET }
+  - { name: b, ${azure}, azureAdTenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47, azureAdClientId: 00000000-0000-4000-8000-00000000c11e, azureAdClientAssertionRef: os.environ/AZURE_FEDERATED_TOKEN }
+  - { name: c, ${azure}, azureAdTokenRef: os.environ/AZURE_AD_TOKEN }
+`,
+        {},
+      ),
+    );
+    expect(desired.models.map((m) => m.value)).toEqual([
+      expect.objectContaining({ apiKeyRef: null, azureAdTenantId: 'contoso.onmicrosoft.com', azureAdClientSecretRef: 'env:AZURE_CLIENT_SECRET', azureAdTokenRef: null }),
+      expect.objectContaining({ azureAdClientAssertionRef: 'env:AZURE_FEDERATED_TOKEN', azureAdClientSecretRef: null, azureAdAuthorityHost: null }),
+      expect.objectContaining({ azureAdTokenRef: 'env:AZURE_AD_TOKEN', azureAdTenantId: null, azureAdClientId: null }),
+    ]);
+    expect(errors(`models:
+  - { name: a, ${azure}, apiKeyRef: os.environ/AZURE_API_KEY, azureAdTokenRef: os.environ/AZURE_AD_TOKEN, azureAdClientId: 00000000-0000-4000-8000-00000000c11e }
+`)).toEqual([
+      { path: 'models[0].azureAdClientId', message: 'cannot go with azureAdTokenRef: Entra ID authentication is either a token (azureAdTokenRef) or client credentials, not both' },
+      { path: 'models[0].apiKeyRef', message: 'must be left out: the deployment authenticates with Microsoft Entra ID (azureAd* fields), so an api-key would not be used' },
+    ]);
+  });
+
   it('should report duplicates and contradictions between entries', () => {
     const problems = errors(`
 models:

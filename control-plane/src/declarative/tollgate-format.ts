@@ -38,7 +38,15 @@ const reference = z.preprocess(
 /** A list section: absent or empty (`models:` with nothing under it) is an empty list. */
 const section = <T extends z.ZodType>(entry: T) => z.array(entry, 'must be a list').nullish().transform((v) => v ?? []);
 
-const MODEL_REF_FIELDS = ['apiKeyRef', 'awsAccessKeyIdRef', 'awsSecretAccessKeyRef', 'awsSessionTokenRef'] as const;
+const MODEL_REF_FIELDS = [
+  'apiKeyRef',
+  'awsAccessKeyIdRef',
+  'awsSecretAccessKeyRef',
+  'awsSessionTokenRef',
+  'azureAdClientSecretRef',
+  'azureAdClientAssertionRef',
+  'azureAdTokenRef',
+] as const;
 
 /** An object with its reference fields' `os.environ/NAME` turned into `env:NAME`. */
 const normalizingRefs = (fields: readonly string[]) => (value: unknown) => {

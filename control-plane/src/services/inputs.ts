@@ -199,6 +199,42 @@ function checkExtraHeaders(headers: Record<string, string>, ctx: z.RefinementCtx
   }
 }
 
+/** `new URL` without the throw (`URL.parse` needs Node 22; Tollgate supports Node 20). */
+function urlOrNull(text: string): URL | null {
+  try {
+    return new URL(text);
+  } catch {
+    return null;
+  }
+}
+
+/** Hosts an `azureAdAuthorityHost` may reach over plain http: a local stand-in for Entra ID in tests. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const AUTHORITY_HOST_ERROR = 'must be an https URL such as https://login.microsoftonline.us (http only for 127.0.0.1, localhost or [::1])';
+
+/**
+ * A DNS name: labels of letters, digits and inner hyphens, joined by dots. Its labels are never empty, so a tenant
+ * (which becomes a path segment of the token URL) cannot be `..` or reach another path.
+ */
+const DOMAIN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+/**
+ * Names the Microsoft identity platform takes in place of a tenant, for sign-ins of users from any tenant. The client
+ * credentials flow needs the one tenant the app registration's credential is issued in, so these are refused.
+ */
+const MULTI_TENANT_NAMES = new Set(['common', 'organizations', 'consumers']);
+
+/** The Entra ID fields of a model, in the order their rules report. */
+const ENTRA_FIELDS = [
+  'azureAdTokenRef',
+  'azureAdTenantId',
+  'azureAdClientId',
+  'azureAdClientSecretRef',
+  'azureAdClientAssertionRef',
+  'azureAdAuthorityHost',
+] as const;
+/** The Entra ID fields that make up client credentials (the authority host only says where to use them). */
+const CLIENT_CREDENTIAL_FIELDS = ['azureAdTenantId', 'azureAdClientId', 'azureAdClientSecretRef', 'azureAdClientAssertionRef'] as const;
+
 /** Validation of each model field on its own; `modelRules` adds the rules between fields. */
 const modelFields = {
   name,
@@ -217,6 +253,34 @@ const modelFields = {
   awsAccessKeyIdRef: secretRef,
   awsSecretAccessKeyRef: secretRef,
   awsSessionTokenRef: secretRef,
+  // The tenant and client ids go into the token request (the tenant into its URL), so only their shapes.
+  azureAdTenantId: optionalText(
+    z
+      .string()
+      .regex(DOMAIN, 'must be a tenant id (a GUID) or a domain name such as contoso.onmicrosoft.com')
+      .refine((tenant) => !MULTI_TENANT_NAMES.has(tenant.toLowerCase()), {
+        error: (issue) => `must name one tenant: ${String(issue.input)} is for user sign-ins across tenants, and client credentials are issued in one`,
+      }),
+  ),
+  azureAdClientId: optionalText(z.guid("must be the app registration's application (client) id, a GUID")),
+  azureAdClientSecretRef: secretRef,
+  azureAdClientAssertionRef: secretRef,
+  azureAdTokenRef: secretRef,
+  // Credentials go to it: https, except a loopback stand-in in tests. A query or fragment would break the token URL
+  // built from it ({host}/{tenant}/oauth2/v2.0/token).
+  azureAdAuthorityHost: optionalText(
+    z
+      .url(AUTHORITY_HOST_ERROR)
+      // Refinements run after a failed format check too; what is no URL at all has been reported by it.
+      .refine((url) => {
+        const parsed = urlOrNull(url);
+        return parsed === null || parsed.protocol === 'https:' || (parsed.protocol === 'http:' && LOOPBACK_HOSTS.has(parsed.hostname));
+      }, AUTHORITY_HOST_ERROR)
+      .refine((url) => {
+        const parsed = urlOrNull(url);
+        return parsed === null || (parsed.search === '' && parsed.hash === '' && parsed.username === '' && parsed.password === '');
+      }, 'must be a URL without credentials, query or fragment, such as https://login.microsoftonline.us'),
+  ),
   timeoutMs: z
     .number()
     .int('must be a whole number of milliseconds')
@@ -293,6 +357,7 @@ function modelRules(model: ModelFields, ctx: z.RefinementCtx): void {
   if (token !== null && (id === null || secret === null)) {
     missing('awsSessionTokenRef', 'needs awsAccessKeyIdRef and awsSecretAccessKeyRef as well');
   }
+  entraRules(model, missing);
   if (model.responsesApi === true && !RESPONSES_API_PROVIDERS.includes(model.provider)) {
     missing(
       'responsesApi',
@@ -300,6 +365,48 @@ function modelRules(model: ModelFields, ctx: z.RefinementCtx): void {
         ? 'is implied for provider openai (its deployments always serve the Responses API); leave it out'
         : `is only for providers ${RESPONSES_API_PROVIDERS.join(' and ')}; ${model.provider} deployments get Responses requests translated`,
     );
+  }
+}
+
+/**
+ * Azure OpenAI through Microsoft Entra ID takes exactly one way to a token: `azureAdTokenRef` alone, or client
+ * credentials (tenant, client id, and a client secret or a client assertion, optionally at another authority host).
+ * Anything else would leave the data plane to guess which credential was meant.
+ */
+function entraRules(model: ModelFields, problem: (field: keyof ModelFields, message: string) => void): void {
+  const given = ENTRA_FIELDS.filter((field) => model[field] !== null);
+  if (given.length === 0) return;
+  if (model.provider !== 'azure') {
+    // The other rules are moot for a provider that never asks Entra ID for a token.
+    for (const field of given) problem(field, 'is only for provider azure (Microsoft Entra ID)');
+    return;
+  }
+  const credentials = CLIENT_CREDENTIAL_FIELDS.filter((field) => model[field] !== null);
+  if (model.azureAdTokenRef !== null) {
+    for (const field of credentials) {
+      problem(field, 'cannot go with azureAdTokenRef: Entra ID authentication is either a token (azureAdTokenRef) or client credentials, not both');
+    }
+    if (model.azureAdAuthorityHost !== null) {
+      problem('azureAdAuthorityHost', 'is only for Entra ID client credentials; the token of azureAdTokenRef is used as it is');
+    }
+  } else if (credentials.length === 0) {
+    problem(
+      'azureAdAuthorityHost',
+      'is only for Entra ID client credentials: set azureAdTenantId, azureAdClientId and azureAdClientSecretRef or azureAdClientAssertionRef with it, or leave it out',
+    );
+  } else {
+    const clientCredentials = 'Entra ID client credentials (azureAdTenantId, azureAdClientId, and azureAdClientSecretRef or azureAdClientAssertionRef)';
+    if (model.azureAdTenantId === null) problem('azureAdTenantId', `is required for ${clientCredentials}`);
+    if (model.azureAdClientId === null) problem('azureAdClientId', `is required for ${clientCredentials}`);
+    if (model.azureAdClientSecretRef === null && model.azureAdClientAssertionRef === null) {
+      problem('azureAdClientSecretRef', 'is required for Entra ID client credentials, unless azureAdClientAssertionRef (a federated token) is given instead');
+    }
+    if (model.azureAdClientSecretRef !== null && model.azureAdClientAssertionRef !== null) {
+      problem('azureAdClientAssertionRef', 'cannot go with azureAdClientSecretRef: client credentials are a client secret or a client assertion, not both');
+    }
+  }
+  if (model.apiKeyRef !== null && (model.azureAdTokenRef !== null || credentials.length > 0)) {
+    problem('apiKeyRef', 'must be left out: the deployment authenticates with Microsoft Entra ID (azureAd* fields), so an api-key would not be used');
   }
 }
 
@@ -332,6 +439,12 @@ export const UpdateModelInput = z
     awsAccessKeyIdRef: clearable(),
     awsSecretAccessKeyRef: clearable(),
     awsSessionTokenRef: clearable(),
+    azureAdTenantId: clearable(),
+    azureAdClientId: clearable(),
+    azureAdClientSecretRef: clearable(),
+    azureAdClientAssertionRef: clearable(),
+    azureAdTokenRef: clearable(),
+    azureAdAuthorityHost: clearable(),
     timeoutMs: clearable(),
     inputCostPerMillion: changeable(),
     outputCostPerMillion: changeable(),

@@ -3,7 +3,10 @@ import { deploymentsById, mayUseModel } from '../config/runtime.js';
 import { ClientGoneError, type Exchange } from '../http/exchange.js';
 import { errors, HttpError } from '../http/errors.js';
 import type { RequestHead } from '../http/request-head.js';
-import { toProviderError } from '../upstream/errors.js';
+import type { ModelConfig } from '@tollgate/schema';
+import type { ForwardCapability } from '../providers/types.js';
+import { isProviderError, toProviderError } from '../upstream/errors.js';
+import type { SecretResolver } from '../upstream/secrets.js';
 import { headerValue, upstreamRequest } from '../upstream/http.js';
 import { authenticate, openAiCredential } from './authenticate.js';
 import type { PipelineDeps } from './context.js';
@@ -36,7 +39,8 @@ export async function storedResponse(deps: PipelineDeps, ex: Exchange, head: Req
     const capability = deps.providers.get(deployment.provider)?.forward;
     if (capability === undefined || !capability.takes('openai-responses', deployment)) throw errors.responseNotFound(id);
 
-    const { url, headers } = capability.upstream('openai-responses', deployment, deps.secrets);
+    await capability.ready?.(deployment, deps.secrets);
+    const { url, headers } = upstreamOf(capability, deployment, deps.secrets);
     const target = `${url}/${encodeURIComponent(id)}${match[2] ?? ''}${head.query !== '' ? `?${head.query}` : ''}`;
     let response;
     try {
@@ -55,3 +59,11 @@ export async function storedResponse(deps: PipelineDeps, ex: Exchange, head: Req
   }
 }
 
+/** The deployment's endpoint, or the provider's error as the client's (a credential that resolves to nothing). */
+function upstreamOf(capability: ForwardCapability, deployment: ModelConfig, secrets: SecretResolver): { url: string; headers: Record<string, string> } {
+  try {
+    return capability.upstream('openai-responses', deployment, secrets);
+  } catch (err) {
+    throw isProviderError(err) ? HttpError.fromProvider(err) : err;
+  }
+}

@@ -69,6 +69,13 @@ export interface ForwardCapability {
   takes(protocol: InboundProtocol, target: ProviderTarget): boolean;
   /** URL and headers (auth included) for one forwarded request. Throws a `ProviderError` for missing credentials. */
   upstream(protocol: InboundProtocol, target: ProviderTarget, secrets: SecretResolver): { url: string; headers: Record<string, string> };
+  /**
+   * What to await before `upstream`, when there is something (an Azure deployment's Entra ID token); undefined, the
+   * usual answer and the only one for most providers, when `upstream` can be called now.
+   */
+  ready?(target: ProviderTarget, secrets: SecretResolver): Promise<void> | undefined;
+  /** The upstream refused the credential in `headers` (`upstream_auth_failed`): a token to drop (Azure's Entra ID one). */
+  unauthorized?(target: ProviderTarget, headers: Readonly<Record<string, string>>): void;
   /** The provider's error response → canonical error (same mapping as its adapter uses). */
   mapError(status: number, headers: Record<string, string | string[] | undefined>, body: string): ProviderError;
   /**

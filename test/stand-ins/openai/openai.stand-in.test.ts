@@ -1,4 +1,5 @@
 import OpenAI, { APIError, AzureOpenAI } from 'openai';
+import { startEntraStandIn, type EntraStandIn } from '../entra/server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pdfBase64 } from '../pdf.js';
 import { argumentChunks, directive } from '../script.js';
@@ -304,3 +305,64 @@ describe('a strict compatible stand-in (Mistral-like), judged by the openai SDK'
     expect(answer.choices[0]!.message.content).toBe('Echo: strict');
   });
 });
+
+describe('Azure OpenAI stand-in with key access disabled, judged by the AzureOpenAI client with an Entra ID token provider', () => {
+  const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+  const CLIENT = '0b4e7c4a-1f2d-4c3b-9a8e-5d6f7a8b9c0d';
+  let entra: EntraStandIn;
+  let standIn: OpenAiStandIn;
+
+  beforeAll(async () => {
+    entra = await startEntraStandIn([{ tenant: TENANT, clientId: CLIENT, clientSecret: 'client-secret-value' }]);
+    standIn = await startOpenAiStandIn({ azure: true, entra, keyAuthDisabled: true });
+  });
+  afterAll(async () => {
+    await standIn.close();
+    await entra.close();
+  });
+
+  /** What `@azure/identity`'s ClientSecretCredential does: the client credentials grant at the tenant's token endpoint. */
+  async function entraToken(secret = 'client-secret-value'): Promise<string> {
+    const res = await fetch(`${entra.url}/${TENANT}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: CLIENT, client_secret: secret, scope: 'https://cognitiveservices.azure.com/.default', grant_type: 'client_credentials' }),
+    });
+    const body = (await res.json()) as { access_token?: string; error?: string; error_description?: string };
+    if (!res.ok) throw new Error(`${res.status} ${body.error}: ${body.error_description}`);
+    return body.access_token!;
+  }
+
+  it('serves a client that authenticates with its Entra ID token, sent as a bearer', async () => {
+    const client = new AzureOpenAI({ endpoint: standIn.url, azureADTokenProvider: () => entraToken(), apiVersion: '2024-10-21', deployment: 'my-gpt4o', maxRetries: 0 });
+    const completion = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    expect(completion.choices[0]!.message.content).toBe('Echo: hi');
+    const request = standIn.requests.at(-1)!;
+    expect(request.headers['api-key']).toBeUndefined();
+    expect(entra.verify(String(request.headers.authorization).replace(/^Bearer /, ''))).toBe(true);
+  });
+
+  it("answers an expired token with Azure's 401 and an api-key with its 403 AuthenticationTypeDisabled", async () => {
+    const token = await entraToken();
+    entra.expireAll();
+    const expired = new AzureOpenAI({ endpoint: standIn.url, azureADTokenProvider: async () => token, apiVersion: '2024-10-21', deployment: 'my-gpt4o', maxRetries: 0 });
+    const unauthorized = await expired.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(unauthorized).toBeInstanceOf(OpenAI.AuthenticationError);
+    // Azure's body has no `error` object (the SDK says "no body"); its words are in `message`.
+    const raw = await fetch(`${standIn.url}/openai/deployments/my-gpt4o/chat/completions?api-version=2024-10-21`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect([raw.status, await raw.json()]).toEqual([401, { statusCode: 401, message: 'Unauthorized. Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired.' }]);
+    const keyed = new AzureOpenAI({ endpoint: standIn.url, apiKey: STAND_IN_API_KEY, apiVersion: '2024-10-21', deployment: 'my-gpt4o', maxRetries: 0 });
+    const forbidden = await keyed.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(forbidden).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(forbidden).toMatchObject({ code: 'AuthenticationTypeDisabled', message: expect.stringContaining('Key based authentication is disabled for this resource.') });
+  });
+
+  it("refuses a wrong client secret with Entra ID's invalid_client and AADSTS7000215", async () => {
+    await expect(entraToken('wrong')).rejects.toThrow(/^401 invalid_client: AADSTS7000215: Invalid client secret provided\./);
+  });
+});
+

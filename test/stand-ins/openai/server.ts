@@ -36,6 +36,13 @@ export interface OpenAiStandInOptions {
   readonly strictBody?: boolean;
   /** The key clients must present; `null` accepts any request without one (local vLLM/Ollama). */
   readonly apiKey?: string | null;
+  /**
+   * Azure: Microsoft Entra ID bearer tokens are accepted when this issuer vouches for them (`verify`), and any other
+   * bearer is Azure's 401 for a token that is missing, invalid, for another audience or expired.
+   */
+  readonly entra?: { verify(token: string): boolean };
+  /** Azure: key access is disabled on the resource (`disableLocalAuth`): an `api-key` is 403 `AuthenticationTypeDisabled`. */
+  readonly keyAuthDisabled?: boolean;
 }
 
 /** The chat request fields Mistral's API knows; any other is refused (`strictBody`). */
@@ -136,7 +143,13 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
     }
     requests.push(record(req, res, url, body, text, receivedAt, target !== undefined));
 
-    if (apiKey !== null) {
+    const bearer = azure ? /^Bearer (.+)$/i.exec(header(req.headers.authorization) ?? '')?.[1] : undefined;
+    if (bearer !== undefined && options.entra !== undefined) {
+      if (!options.entra.verify(bearer)) return sendJson(res, 401, { statusCode: 401, message: 'Unauthorized. Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired.' });
+    } else if (azure && options.keyAuthDisabled === true) {
+      if (header(req.headers['api-key']) !== undefined) return sendJson(res, 403, { error: { code: 'AuthenticationTypeDisabled', message: 'Key based authentication is disabled for this resource.' } });
+      return sendJson(res, 401, { statusCode: 401, message: 'Unauthorized. Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired.' });
+    } else if (apiKey !== null) {
       const presented = azure ? header(req.headers['api-key']) : /^Bearer (.+)$/i.exec(header(req.headers.authorization) ?? '')?.[1];
       if (presented !== apiKey) return sendUnauthorized(res, azure, presented);
     }

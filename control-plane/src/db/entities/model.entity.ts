@@ -51,6 +51,30 @@ export class Model {
   @Property({ type: 'text', nullable: true })
   awsSessionTokenRef: string | null = null;
 
+  /**
+   * Azure OpenAI through Microsoft Entra ID instead of an api-key: a token reference, or an app registration's
+   * client credentials (the tenant and client ids are not secrets; the secret and assertion are `SecretRef`s). Null:
+   * the deployment uses `apiKeyRef`.
+   */
+  @Property({ type: 'text', nullable: true })
+  azureAdTenantId: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  azureAdClientId: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  azureAdClientSecretRef: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  azureAdClientAssertionRef: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  azureAdTokenRef: string | null = null;
+
+  /** Where client credentials are exchanged for a token; null: https://login.microsoftonline.com. */
+  @Property({ type: 'text', nullable: true })
+  azureAdAuthorityHost: string | null = null;
+
   /** Upstream time to first byte, milliseconds; null = the data plane's default. */
   @Property({ type: 'integer', nullable: true })
   timeoutMs: number | null = null;

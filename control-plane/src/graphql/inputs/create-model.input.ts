@@ -20,6 +20,23 @@ export const DEFAULT_PARAMS =
 export const EXTRA_HEADERS =
   'HTTP headers sent with every request to this deployment, { "<name>": "<value>" } (a proxy or API gateway in front of the provider, OpenRouter\'s HTTP-Referer and X-Title): a value that is a secret reference (env:NAME, file:/path) is resolved when sent; a header whose name says it carries a credential (key, token, secret, auth, …) must have one. The provider\'s own headers cannot be set. At most 20.';
 
+/**
+ * Shared with the Model type's fields: Azure OpenAI through Microsoft Entra ID. The rules between them are the
+ * service's (`entraRules` in services/inputs.ts); `ENTRA_ID` states them once, on the fields that start either way.
+ */
+const ENTRA_ID =
+  'Microsoft Entra ID instead of an api-key (provider azure, apiKeyRef left out): azureAdTokenRef alone, or azureAdTenantId and azureAdClientId with one of azureAdClientSecretRef, azureAdClientAssertionRef.';
+export const AZURE_AD = {
+  tenantId: `The app registration's tenant: its id (a GUID) or a domain such as contoso.onmicrosoft.com. ${ENTRA_ID}`,
+  clientId: "The app registration's application (client) id, a GUID; for Entra ID client credentials.",
+  clientSecretRef: "Where the app registration's client secret is read from (env:NAME or file:/path); never the secret itself.",
+  clientAssertionRef:
+    'Where a client assertion is read from (env:NAME or file:/path): a federated token, such as the file AKS workload identity mounts, re-read when it changes.',
+  tokenRef: `Where a bearer token for the deployment is read from (env:NAME or file:/path), kept fresh outside the gateway; never the token itself. ${ENTRA_ID}`,
+  authorityHost:
+    'Where client credentials are exchanged for a token, an https URL (sovereign clouds: https://login.microsoftonline.us, https://login.chinacloudapi.cn); null: https://login.microsoftonline.com.',
+};
+
 /** Shapes only; the service validates content (zod) and reports field errors. */
 /** A deployment's prices beyond input and output, its capacity and its routing fields, optional in both inputs. */
 @InputType('ModelDeploymentFieldsInput')
@@ -105,6 +122,24 @@ export class CreateModelInput extends ModelDeploymentFields {
   @Field(() => String, { nullable: true, description: `${REF} Needs both other AWS references.` })
   awsSessionTokenRef?: string | null;
 
+  @Field(() => String, { nullable: true, description: AZURE_AD.tenantId })
+  azureAdTenantId?: string | null;
+
+  @Field(() => String, { nullable: true, description: AZURE_AD.clientId })
+  azureAdClientId?: string | null;
+
+  @Field(() => String, { nullable: true, description: AZURE_AD.clientSecretRef })
+  azureAdClientSecretRef?: string | null;
+
+  @Field(() => String, { nullable: true, description: AZURE_AD.clientAssertionRef })
+  azureAdClientAssertionRef?: string | null;
+
+  @Field(() => String, { nullable: true, description: AZURE_AD.tokenRef })
+  azureAdTokenRef?: string | null;
+
+  @Field(() => String, { nullable: true, description: AZURE_AD.authorityHost })
+  azureAdAuthorityHost?: string | null;
+
   @Field(() => Int, { nullable: true, description: 'Upstream time to first byte in milliseconds, 1..3600000.' })
   timeoutMs?: number | null;
 
@@ -150,6 +185,24 @@ export class UpdateModelInput extends ModelDeploymentFields {
 
   @Field(() => String, { nullable: true, description: `${REF} Needs both other AWS references.` })
   awsSessionTokenRef?: string | null;
+
+  @Field(() => String, { nullable: true, description: AZURE_AD.tenantId })
+  azureAdTenantId?: string | null;
+
+  @Field(() => String, { nullable: true, description: AZURE_AD.clientId })
+  azureAdClientId?: string | null;
+
+  @Field(() => String, { nullable: true, description: AZURE_AD.clientSecretRef })
+  azureAdClientSecretRef?: string | null;
+
+  @Field(() => String, { nullable: true, description: AZURE_AD.clientAssertionRef })
+  azureAdClientAssertionRef?: string | null;
+
+  @Field(() => String, { nullable: true, description: AZURE_AD.tokenRef })
+  azureAdTokenRef?: string | null;
+
+  @Field(() => String, { nullable: true, description: AZURE_AD.authorityHost })
+  azureAdAuthorityHost?: string | null;
 
   @Field(() => Int, { nullable: true, description: 'Upstream time to first byte in milliseconds, 1..3600000.' })
   timeoutMs?: number | null;

@@ -2,7 +2,7 @@ import { ProviderKind } from '@tollgate/schema';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import type { Model } from '../../db/entities/index.js';
 import { modelSettings } from '../../services/config-mappers.js';
-import { DEFAULT_PARAMS, DROP_PARAMS, EXTRA_HEADERS, RESPONSES_API } from '../inputs/create-model.input.js';
+import { AZURE_AD, DEFAULT_PARAMS, DROP_PARAMS, EXTRA_HEADERS, RESPONSES_API } from '../inputs/create-model.input.js';
 import { GraphQLJSON } from '../scalars.js';
 
 @ObjectType('Model', { description: 'One deployment of a model name; the deployments sharing a name are a model group, routed among by the data planes.' })
@@ -39,6 +39,24 @@ export class ModelObject {
 
   @Field(() => String, { nullable: true, description: 'Where the AWS session token is read from; never the token itself. Null: AWS_SESSION_TOKEN.' })
   awsSessionTokenRef!: string | null;
+
+  @Field(() => String, { nullable: true, description: AZURE_AD.tenantId })
+  azureAdTenantId!: string | null;
+
+  @Field(() => String, { nullable: true, description: AZURE_AD.clientId })
+  azureAdClientId!: string | null;
+
+  @Field(() => String, { nullable: true, description: AZURE_AD.clientSecretRef })
+  azureAdClientSecretRef!: string | null;
+
+  @Field(() => String, { nullable: true, description: AZURE_AD.clientAssertionRef })
+  azureAdClientAssertionRef!: string | null;
+
+  @Field(() => String, { nullable: true, description: AZURE_AD.tokenRef })
+  azureAdTokenRef!: string | null;
+
+  @Field(() => String, { nullable: true, description: AZURE_AD.authorityHost })
+  azureAdAuthorityHost!: string | null;
 
   @Field(() => Int, { nullable: true, description: 'Upstream time to first byte in milliseconds; null: the data plane default.' })
   timeoutMs!: number | null;

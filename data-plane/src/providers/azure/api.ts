@@ -3,6 +3,7 @@ import type { ProviderError } from '../../canonical/errors.js';
 import type { SecretResolver } from '../../upstream/secrets.js';
 import type { OpenAiEndpoints, UpstreamEndpoint } from '../openai/api.js';
 import { joinUrl } from '../openai/api.js';
+import { azureAuth, entraTokens } from './entra.js';
 import type { ProviderTarget } from '../types.js';
 
 /**
@@ -28,9 +29,24 @@ function azure(operation: string) {
         target.apiVersion === 'v1'
           ? joinUrl(target.apiBase, `/openai/v1/${operation}`)
           : `${joinUrl(target.apiBase, `/openai/deployments/${deployment}/${operation}`)}?api-version=${encodeURIComponent(target.apiVersion)}`,
-      headers: withDeploymentHeaders(target, secrets, { 'content-type': 'application/json', 'api-key': secrets.resolve(target.apiKeyRef ?? AZURE_API_KEY_REF) }),
+      headers: withDeploymentHeaders(target, secrets, azureHeaders(target, secrets)),
     };
   };
+}
+
+/**
+ * `content-type` and the credential: an `api-key` (`apiKeyRef`, default `env:AZURE_OPENAI_API_KEY`), or with Microsoft
+ * Entra ID a bearer token (`entra.ts`; callers have awaited `azureReady` first).
+ */
+function azureHeaders(target: ProviderTarget, secrets: SecretResolver): Record<string, string> {
+  return azureAuth(target) === 'api-key'
+    ? { 'content-type': 'application/json', 'api-key': secrets.resolve(target.apiKeyRef ?? AZURE_API_KEY_REF) }
+    : { 'content-type': 'application/json', authorization: entraTokens.bearer(target, secrets) };
+}
+
+/** Undefined when a request to the deployment can be built now, else what to await first (an Entra ID token). */
+export function azureReady(target: ProviderTarget, secrets: SecretResolver): Promise<void> | undefined {
+  return entraTokens.ready(target, secrets);
 }
 
 function misconfigured(target: ProviderTarget, what: string): ProviderError {
@@ -56,7 +72,7 @@ function azureResponses(target: ProviderTarget, secrets: SecretResolver): Upstre
   if (!target.apiBase) throw misconfigured(target, 'apiBase (https://{resource}.openai.azure.com)');
   return {
     url: joinUrl(target.apiBase, '/openai/v1/responses'),
-    headers: withDeploymentHeaders(target, secrets, { 'content-type': 'application/json', 'api-key': secrets.resolve(target.apiKeyRef ?? AZURE_API_KEY_REF) }),
+    headers: withDeploymentHeaders(target, secrets, azureHeaders(target, secrets)),
   };
 }
 
@@ -85,6 +101,8 @@ export function azureMaxTokensField(target: ProviderTarget): 'max_completion_tok
 }
 
 export const azureEndpoints: OpenAiEndpoints = {
+  ready: azureReady,
+  unauthorized: (target, headers) => entraTokens.rejected(target, headers),
   chat: azureChatUpstream,
   completions: azureCompletionsUpstream,
   embeddings: azure('embeddings'),

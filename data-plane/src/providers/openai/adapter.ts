@@ -1,7 +1,7 @@
 import type { ProviderKind } from '@tollgate/schema';
 import type { ProviderError } from '../../canonical/errors.js';
 import { defineProvider } from '../define-provider.js';
-import type { ForwardCapability, Provider, ProviderAdapter, ProviderTarget } from '../types.js';
+import type { ForwardCapability, Provider, ProviderAdapter, ProviderTarget, StreamEvent } from '../types.js';
 import type { OpenAiEndpoints } from './api.js';
 import { callChat } from './call.js';
 import { embed } from './embed.js';
@@ -34,15 +34,42 @@ export function openAiProtocolAdapter(flavour: OpenAiFlavour): ProviderAdapter<O
   return {
     kind: flavour.kind,
     translateRequest: (request, target) => translateRequest(request, target, requestOptions(target), takesStreamOptions(target, flavour.takesStreamOptions)),
-    call: (wire, call) =>
-      callChat(wire, call, {
-        provider: flavour.kind,
-        endpoint: flavour.endpoints.chat(call.target, call.secrets),
-        ...(flavour.contentPolicy && { contentPolicy: flavour.contentPolicy }),
-      }),
-    embed: (request, call) => embed(flavour.kind, flavour.endpoints.embeddings(call.target, call.secrets), request, call),
+    call: (wire, call) => {
+      const { ready, unauthorized } = flavour.endpoints;
+      const start = () => {
+        const endpoint = flavour.endpoints.chat(call.target, call.secrets);
+        const events = callChat(wire, call, { provider: flavour.kind, endpoint, ...(flavour.contentPolicy && { contentPolicy: flavour.contentPolicy }) });
+        return unauthorized === undefined ? events : watchRefusal(events, () => unauthorized(call.target, endpoint.headers));
+      };
+      const wait = ready?.(call.target, call.secrets);
+      return wait === undefined ? start() : afterReady(wait, start);
+    },
+    embed: async (request, call) => {
+      await flavour.endpoints.ready?.(call.target, call.secrets);
+      const endpoint = flavour.endpoints.embeddings(call.target, call.secrets);
+      try {
+        return await embed(flavour.kind, endpoint, request, call);
+      } catch (err) {
+        if ((err as Partial<ProviderError> | undefined)?.code === 'upstream_auth_failed') flavour.endpoints.unauthorized?.(call.target, endpoint.headers);
+        throw err;
+      }
+    },
     forward: openAiForward(flavour),
   };
+}
+
+/** The stream `start` makes once `wait` has settled (the deployment's credential is ready). */
+async function* afterReady<T>(wait: Promise<void>, start: () => AsyncIterable<T>): AsyncIterable<T> {
+  await wait;
+  yield* start();
+}
+
+/** `events`, telling `refused` when they end in the upstream's refusal of the credential sent. */
+async function* watchRefusal(events: AsyncIterable<StreamEvent>, refused: () => void): AsyncIterable<StreamEvent> {
+  for await (const event of events) {
+    if (event.type === 'error' && event.error.code === 'upstream_auth_failed') refused();
+    yield event;
+  }
 }
 
 /** A flavour's request options, by deployment; the same object for every one when they do not differ. */
@@ -75,6 +102,8 @@ function openAiForward(flavour: OpenAiFlavour): ForwardCapability {
       if (protocol === 'openai-responses' && endpoints.responses !== undefined) return endpoints.responses(target, secrets);
       throw { status: 500, type: 'api_error', code: 'upstream_error', message: `${flavour.kind} cannot take ${protocol} requests verbatim`, provider: flavour.kind } satisfies ProviderError;
     },
+    ...(endpoints.ready !== undefined && { ready: endpoints.ready }),
+    ...(endpoints.unauthorized !== undefined && { unauthorized: endpoints.unauthorized }),
     mapError: (status, headers, body) => mapHttpError(flavour.kind, status, headers, body, flavour.contentPolicy),
     takesStreamOptions: (target) => takesStreamOptions(target, flavour.takesStreamOptions),
     refusedStreamOptions,

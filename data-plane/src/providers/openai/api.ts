@@ -14,6 +14,13 @@ export interface UpstreamEndpoint {
 }
 
 export interface OpenAiEndpoints {
+  /**
+   * What to await before building a request to the deployment, when there is something (Azure's Entra ID token:
+   * see providers/azure/entra.ts); undefined, the usual answer, when the request can be built now.
+   */
+  ready?(target: ProviderTarget, secrets: SecretResolver): Promise<void> | undefined;
+  /** The deployment refused the credential in `headers` (a token to drop: Azure's Entra ID one). */
+  unauthorized?(target: ProviderTarget, headers: Readonly<Record<string, string>>): void;
   /** Chat completions (`/chat/completions`). */
   chat(target: ProviderTarget, secrets: SecretResolver): UpstreamEndpoint;
   /** Legacy text completions (`/completions`), for raw same-protocol forwarding. */

@@ -170,8 +170,11 @@ export function forwardRequest(ex: Exchange, request: Forwardable, call: Forward
   });
 }
 
-function forwardOnce(ex: Exchange, request: Forwardable, call: ForwardCall, streamOptions: boolean): Promise<ForwardResult> {
+function forwardOnce(ex: Exchange, request: Forwardable, call: ForwardCall, streamOptions: boolean, ready = false): Promise<ForwardResult> {
   const { capability, target } = call;
+  // A credential still to be fetched (an Azure deployment's first Entra ID token): once, then as it stands.
+  const wait = ready ? undefined : capability.ready?.(target, call.secrets);
+  if (wait !== undefined) return wait.then(() => forwardOnce(ex, request, call, streamOptions, true));
   let endpoint: ReturnType<ForwardCall['capability']['upstream']>;
   try {
     endpoint = capability.upstream(request.protocol, target, call.secrets);
@@ -196,7 +199,7 @@ function forwardOnce(ex: Exchange, request: Forwardable, call: ForwardCall, stre
   // A stream's longest silence: the deployment's stream idle timeout, else its timeout, else undici's default.
   const bodyTimeoutMs = target.streamIdleTimeoutMs ?? target.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   const forwarded = new ForwardedCall(ex, request, target.provider, call, headersTimeoutMs, bodyTimeoutMs, streamOptions);
-  return forwarded.start({
+  const answer = forwarded.start({
     url,
     headers: flat,
     body: request.upstreamBody(target, streamOptions),
@@ -205,6 +208,12 @@ function forwardOnce(ex: Exchange, request: Forwardable, call: ForwardCall, stre
     // the sweep is a quarter of one.
     headersTimeoutMs: 0,
     bodyTimeoutMs: 0,
+  });
+  const { unauthorized } = capability;
+  if (unauthorized === undefined) return answer;
+  return answer.catch((err: unknown) => {
+    if (err instanceof HttpError && err.code === 'upstream_auth_failed') unauthorized(target, headers);
+    throw err;
   });
 }
 

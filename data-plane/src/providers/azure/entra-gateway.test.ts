@@ -1,0 +1,121 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEntraStandIn, type EntraStandIn } from '../../../../test/stand-ins/entra/server.js';
+import { startOpenAiStandIn, type OpenAiStandIn } from '../../../../test/stand-ins/openai/server.js';
+import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
+import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
+
+const TENANT = 'contoso.onmicrosoft.com';
+const CLIENT = '5e0b9c1a-3d2f-4a6b-8c7d-9e0f1a2b3c4d';
+
+/**
+ * Azure OpenAI with key access disabled, through the real data plane: every way a request reaches an Azure
+ * deployment (the same-protocol fast path, the translated path from Anthropic's and the Responses API, embeddings)
+ * carries the Entra ID token the gateway got with its client credentials, and a refused credential is an error the
+ * client can act on.
+ */
+describe('Azure OpenAI through Microsoft Entra ID, end to end', () => {
+  let entra: EntraStandIn;
+  let azure: OpenAiStandIn;
+  let t: TestDataPlane;
+  let openai: OpenAI;
+
+  beforeAll(async () => {
+    process.env['TG_TEST_ENTRA_SECRET'] = 'entra-client-secret-value';
+    process.env['TG_TEST_WRONG_ENTRA_SECRET'] = 'an-expired-secret';
+    entra = await startEntraStandIn([{ tenant: TENANT, clientId: CLIENT, clientSecret: 'entra-client-secret-value' }]);
+    azure = await startOpenAiStandIn({ azure: true, entra, keyAuthDisabled: true });
+    const entraAuth = { azureAdTenantId: TENANT, azureAdClientId: CLIENT, azureAdClientSecretRef: 'env:TG_TEST_ENTRA_SECRET', azureAdAuthorityHost: entra.url };
+    const snapshot = fixtureSnapshot();
+    snapshot.models = [
+      model({ id: 'az1', name: 'az-gpt', provider: 'azure', providerModel: 'gpt-4o-mini', apiBase: azure.url, apiVersion: '2024-10-21', ...entraAuth }),
+      model({ id: 'az2', name: 'az-embed', provider: 'azure', providerModel: 'text-embedding-3-small', apiBase: azure.url, apiVersion: '2024-10-21', ...entraAuth }),
+      model({ id: 'az3', name: 'az-wrong', provider: 'azure', providerModel: 'gpt-4o-mini', apiBase: azure.url, apiVersion: '2024-10-21', ...entraAuth, azureAdClientSecretRef: 'env:TG_TEST_WRONG_ENTRA_SECRET' }),
+      model({ id: 'az4', name: 'az-key', provider: 'azure', providerModel: 'gpt-4o-mini', apiBase: azure.url, apiVersion: '2024-10-21', apiKeyRef: 'env:TG_TEST_ENTRA_SECRET' }),
+    ];
+    t = await startTestDataPlane({ snapshot });
+    openai = new OpenAI({ apiKey: KEYS.full, baseURL: `${t.baseUrl}/v1`, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await azure?.close();
+    await entra?.close();
+  });
+
+  /** The credentials the stand-in saw on its inference requests since `from`. */
+  const credentials = (from: number) =>
+    azure.inferenceRequests().slice(from).map((r) => ({ path: r.path, apiKey: r.headers['api-key'], bearer: /^Bearer (.+)$/.exec(String(r.headers.authorization))?.[1] }));
+
+  it('sends the token the gateway got for its app registration on every path, and gets it once', async () => {
+    const from = azure.inferenceRequests().length;
+    const before = entra.requests.length;
+    const [plain, streamed] = await Promise.all([
+      openai.chat.completions.create({ model: 'az-gpt', messages: [{ role: 'user', content: 'Hello' }] }),
+      (async () => {
+        let text = '';
+        for await (const chunk of await openai.chat.completions.create({ model: 'az-gpt', stream: true, messages: [{ role: 'user', content: 'Hello' }] })) text += chunk.choices[0]?.delta.content ?? '';
+        return text;
+      })(),
+    ]);
+    expect(plain.choices[0]!.message.content).toBeTruthy();
+    expect(streamed).toBe(plain.choices[0]!.message.content);
+
+    const anthropic = new Anthropic({ apiKey: KEYS.full, baseURL: t.baseUrl, maxRetries: 0 });
+    const message = await anthropic.messages.create({ model: 'az-gpt', max_tokens: 50, messages: [{ role: 'user', content: 'Hello' }] });
+    expect(message.content[0]).toMatchObject({ type: 'text', text: plain.choices[0]!.message.content });
+    const response = await openai.responses.create({ model: 'az-gpt', input: 'Hello' });
+    expect(response.output_text).toBe(plain.choices[0]!.message.content);
+    const embedding = await openai.embeddings.create({ model: 'az-embed', input: 'Hello' });
+    expect(embedding.data[0]!.embedding.length).toBeGreaterThan(0);
+
+    const seen = credentials(from);
+    expect(seen).toHaveLength(5);
+    expect(seen.map((c) => c.path)).toEqual(expect.arrayContaining(['/openai/deployments/gpt-4o-mini/chat/completions', '/openai/deployments/text-embedding-3-small/embeddings']));
+    for (const c of seen) {
+      expect(c.apiKey).toBeUndefined();
+      expect(entra.verify(c.bearer!)).toBe(true);
+    }
+    expect(new Set(seen.map((c) => c.bearer)).size).toBe(1);
+    // Both deployments share the app registration, so its one token.
+    expect(entra.requests.length - before).toBe(1);
+  });
+
+  it('drops a token Azure refuses, so the next request gets a new one instead of failing until it would expire', async () => {
+    const anthropic = new Anthropic({ apiKey: KEYS.full, baseURL: t.baseUrl, maxRetries: 0 });
+    const ask = {
+      chat: () => openai.chat.completions.create({ model: 'az-gpt', messages: [{ role: 'user', content: 'Hello' }] }),
+      translated: () => anthropic.messages.create({ model: 'az-gpt', max_tokens: 20, messages: [{ role: 'user', content: 'Hello' }] }),
+      embeddings: () => openai.embeddings.create({ model: 'az-embed', input: 'Hello' }),
+    };
+    for (const [path, request] of Object.entries(ask)) {
+      await request();
+      entra.expireAll(); // revoked at Entra ID: Azure answers 401 to it from now on
+      const before = entra.requests.length;
+      const refused = await request().catch((e: unknown) => e);
+      expect(refused, path).toMatchObject({ status: 502 });
+      expect(String((refused as Error).message), path).toMatch(/Access token is missing, invalid, audience is incorrect/);
+      await expect(request(), path).resolves.toBeDefined();
+      expect(entra.requests.length - before, path).toBe(1);
+    }
+  });
+
+  it("answers a credential Entra ID refuses with a 502 that says so in the client's format, without calling Azure", async () => {
+    const from = azure.inferenceRequests().length;
+    const err = await openai.chat.completions.create({ model: 'az-wrong', messages: [{ role: 'user', content: 'Hello' }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(err).toMatchObject({ status: 502, code: 'upstream_auth_failed' });
+    expect((err as InstanceType<typeof OpenAI.APIError>).message).toMatch(/Microsoft Entra ID refused the gateway's credentials: invalid_client: AADSTS7000215: Invalid client secret provided/);
+
+    const anthropic = new Anthropic({ apiKey: KEYS.full, baseURL: t.baseUrl, maxRetries: 0 });
+    const translated = await anthropic.messages.create({ model: 'az-wrong', max_tokens: 20, messages: [{ role: 'user', content: 'Hello' }] }).catch((e: unknown) => e);
+    expect(translated).toMatchObject({ status: 502, error: { type: 'error', error: { type: 'api_error', message: expect.stringContaining('AADSTS7000215') } } });
+    expect(azure.inferenceRequests().length).toBe(from);
+  });
+
+  it("passes on Azure's refusal of an api-key on a resource whose key access is disabled", async () => {
+    const err = await openai.chat.completions.create({ model: 'az-key', messages: [{ role: 'user', content: 'Hello' }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).message).toMatch(/Key based authentication is disabled for this resource/);
+  });
+});
