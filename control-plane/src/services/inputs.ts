@@ -657,13 +657,27 @@ export const McpToolPermissionInput = z.object({
 });
 export type McpToolPermissionInput = z.output<typeof McpToolPermissionInput>;
 
+/**
+ * The end user whose limits every end user without settings of its own takes, each counted alone, and which, blocked,
+ * admits only end users with settings (the data plane's `ANY_END_USER`). Budgets are not among its settings: a budget
+ * per end user the control plane keeps no period and spend for could neither alert nor survive a restart.
+ */
+export const ANY_END_USER = '*';
+const ANY_END_USER_BUDGET = 'is not for the end user *, whose limits (rpmLimit, tpmLimit, maxParallelRequests) apply to each end user without settings of its own: give budgets to end users or budget tiers';
+
 export const SaveEndUserInput = z.object({
   externalId: z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters'),
   alias: z.string().trim().max(200).nullish().transform((v) => v || null),
   blocked: z.boolean().nullish().transform((v) => v ?? false),
   budgetTierId: z.string().nullish().transform((v) => v ?? null),
   ...governedFields,
-}).superRefine(softWithinMax);
+}).superRefine((input, ctx) => {
+  softWithinMax(input, ctx);
+  if (input.externalId !== ANY_END_USER) return;
+  for (const field of ['maxBudget', 'softBudget', 'budgetDuration', 'budgetTierId'] as const) {
+    if (input[field] != null) ctx.addIssue({ code: 'custom', path: [field], message: ANY_END_USER_BUDGET, input: input[field] });
+  }
+});
 export type SaveEndUserInput = z.output<typeof SaveEndUserInput>;
 
 /** `checkModelHealth`: the deployments to check (duplicates dropped), or null for every live one. */

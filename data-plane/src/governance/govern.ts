@@ -11,7 +11,7 @@ import type { UsageRecorder } from '../usage/recorder.js';
 import { takeAttribution, withHeaderTags, withSessionId } from './attribution.js';
 import { admitRequest, type GateLimiter } from './gate.js';
 import { checkEnforcedParams, checkIp, checkRoute, IpAllowList } from './request-policy.js';
-import { SubjectList } from './subjects.js';
+import { ANY_END_USER, SubjectList } from './subjects.js';
 
 /** Gateway-wide governance settings (from the data plane's environment). */
 export interface GovernanceOptions {
@@ -114,6 +114,9 @@ export async function admitGoverned(
 
   const endUser = parsed.user === null ? undefined : config.endUsersByExternalId.get(parsed.user);
   if (endUser?.blocked) throw errors.endUserBlocked(endUser.externalId);
+  // An end user without settings of its own takes those of the end user `*`, if there is one (see ANY_END_USER).
+  const defaults = endUser === undefined && parsed.user !== null ? config.endUsersByExternalId.get(ANY_END_USER) : undefined;
+  if (defaults?.blocked) throw errors.endUserUnknown(parsed.user!);
 
   const now = Date.now();
   const list = new SubjectList(now);
@@ -124,6 +127,7 @@ export async function admitGoverned(
   if (key.team) list.add('team', key.team.id, key.team, 'team', key.team.name);
   if (key.org) list.add('org', key.org.id, key.org, 'organization', key.org.name);
   if (endUser) list.add('end_user', endUser.id, endUser, 'end user', endUser.externalId);
+  else if (defaults) list.addDefaultEndUser(defaults.id, parsed.user!, defaults);
   if (config.tagsByName.size > 0) {
     for (const name of requestTags(key, tags)) {
       const tag = config.tagsByName.get(name);

@@ -19,6 +19,13 @@ export interface KeyModelLimit {
 
 const NANOS_PER_USD = 1_000_000_000;
 
+/**
+ * The external id of the end user whose settings every end user without settings of its own takes: its rate limits
+ * (requests and tokens per minute, parallel requests), each end user counted on its own; and when blocked, only end
+ * users with settings of their own may be named (an allow list). The control plane gives it no budget.
+ */
+export const ANY_END_USER = '*';
+
 /** USD (a config number) → nano-USD. Config budgets have at most a few decimals; rounding here loses nothing real. */
 export function usdToNanos(usd: number): bigint {
   return BigInt(Math.round(usd * NANOS_PER_USD));
@@ -51,6 +58,16 @@ export class SubjectList {
     if (rpm === null && tpm === null && parallel === null && max === null) return;
     const label = keyModel !== undefined ? `model '${keyModel}' on key ${id.slice(0, -keyModel.length - 1)}` : name === undefined ? `${noun} ${id}` : `${noun} '${name}'`;
     this.subjects.push({ kind, id, label, rpm, tpm, parallel, budget: max === null ? null : budgetRule(s, max, this.nowMs) });
+  }
+
+  /**
+   * An end user without settings of its own, under those of the end user `*` (`ANY_END_USER`): its limits, counted
+   * for this end user alone (`<id of *>/<external id>`). Budgets are not taken: a budget counted per end user the
+   * control plane has no period and spend for could be neither alerted on nor restored after a restart.
+   */
+  addDefaultEndUser(anyId: string, externalId: string, defaults: GovernedSettings): void {
+    const limits: GovernedSettings = { rpmLimit: defaults.rpmLimit ?? null, tpmLimit: defaults.tpmLimit ?? null, maxParallelRequests: defaults.maxParallelRequests ?? null };
+    this.push('end_user', `${anyId}/${externalId}`, limits, 'end user', externalId, undefined);
   }
 
   /**

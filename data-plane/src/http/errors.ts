@@ -94,6 +94,9 @@ export const errors = {
     ),
   endUserBlocked: (user: string) =>
     new HttpError(403, 'invalid_request_error', 'end_user_blocked', `The end user '${user}' has been blocked.`, 'user'),
+  /** The end user `*` is blocked: only end users with settings of their own may be named. */
+  endUserUnknown: (user: string) =>
+    new HttpError(403, 'invalid_request_error', 'end_user_blocked', `The end user '${user}' is not allowed: this gateway serves only the end users registered with it.`, 'user'),
   /** A rate limit was hit: 429 naming the limit, with `retry-after` unless no wait can help (null). */
   /**
    * A rate limit refused the request: 429 with `retry-after` (seconds) when waiting helps; without one (a request

@@ -77,18 +77,14 @@ export class McpToolPermissionObject {
 }
 
 @ObjectType('EndUser', { description: 'A customer of a customer: the `user` of requests.' })
-export class EndUserObject {
+export class EndUserObject extends GovernedObject {
   @Field(() => ID) id!: string;
   @Field(() => String) externalId!: string;
   @Field(() => String, { nullable: true }) alias!: string | null;
   @Field(() => Boolean) blocked!: boolean;
   @Field(() => ID, { nullable: true }) budgetTierId!: string | null;
-  @Field(() => Float, { nullable: true }) maxBudget!: number | null;
-  @Field(() => Float, { nullable: true }) softBudget!: number | null;
-  @Field(() => Float) spend!: number;
-  @Field(() => String, { nullable: true }) budgetDuration!: string | null;
-  @Field(() => Date, { nullable: true, description: "When the current budget period ends (its own duration's, else its tier's)." }) budgetResetAt!: Date | null;
-  @Field(() => Int, { nullable: true }) rpmLimit!: number | null;
+  @Field(() => Date, { nullable: true, description: "When the current budget period ends (its own duration's, else its tier's)." })
+  override budgetResetAt!: Date | null;
 
   static from(u: EndUser): EndUserObject {
     return Object.assign(new EndUserObject(), {

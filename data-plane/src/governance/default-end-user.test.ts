@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { EndUserConfig } from '@tollgate/schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestDataPlane, type TestDataPlane } from '../test-support/data-plane.js';
+import { key, model, snapshotOf } from '../test-support/fixtures.js';
+import { TEST_REDIS_URL } from '../test-support/limits.js';
+
+const KEY = 'sk-tg-default-end-users-000000000000000000000';
+
+/**
+ * The end user `*`: its limits apply to every end user without settings of its own, each counted alone, across data
+ * planes that share Redis; registered end users keep their own; blocked, it admits only registered end users.
+ */
+describe('default limits for end users (the end user *)', () => {
+  // A fresh id per run: the Redis counters are keyed by it.
+  const anyId = randomUUID();
+  const snapshot = (any: Partial<EndUserConfig>) =>
+    snapshotOf({
+      models: [model({ id: 'm1', name: 'mock-gpt' })],
+      keys: [key(KEY, { id: `k-${anyId}` })],
+      endUsers: [
+        EndUserConfig.parse({ id: anyId, externalId: '*', ...any }),
+        EndUserConfig.parse({ id: `vip-${anyId}`, externalId: 'vip', rpmLimit: 10 }),
+      ],
+    });
+  let a: TestDataPlane;
+  let b: TestDataPlane;
+  let closed: TestDataPlane;
+
+  beforeAll(async () => {
+    [a, b, closed] = await Promise.all([
+      startTestDataPlane({ snapshot: snapshot({ rpmLimit: 3 }), redisUrl: TEST_REDIS_URL }),
+      startTestDataPlane({ snapshot: snapshot({ rpmLimit: 3 }), redisUrl: TEST_REDIS_URL }),
+      startTestDataPlane({ snapshot: snapshot({ blocked: true }) }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close(), closed?.close()]);
+  });
+
+  const chat = async (plane: TestDataPlane, user?: string) => {
+    const res = await fetch(`${plane.baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock-gpt', messages: [{ role: 'user', content: 'hi' }], ...(user !== undefined && { user }) }),
+    });
+    return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string } } };
+  };
+  const statuses = (answers: Array<{ status: number }>) => answers.map((x) => x.status).sort();
+
+  it("gives each end user without settings the limit of *, counted for that end user alone, exactly across data planes", async () => {
+    const alice = await Promise.all(Array.from({ length: 10 }, (_, i) => chat(i % 2 === 0 ? a : b, `alice-${anyId}`)));
+    expect(statuses(alice)).toEqual([200, 200, 200, 429, 429, 429, 429, 429, 429, 429]);
+    expect(alice.find((x) => x.status === 429)!.body.error!.message).toMatch(new RegExp(`end user 'alice-${anyId}': 3 requests per minute`));
+    // Another end user has a minute of its own.
+    expect(statuses(await Promise.all([chat(a, `bob-${anyId}`), chat(b, `bob-${anyId}`)]))).toEqual([200, 200]);
+  });
+
+  it('leaves registered end users to their own settings, and requests that name none alone', async () => {
+    expect(statuses(await Promise.all(Array.from({ length: 5 }, (_, i) => chat(i % 2 === 0 ? a : b, 'vip'))))).toEqual([200, 200, 200, 200, 200]);
+    expect(statuses(await Promise.all(Array.from({ length: 5 }, () => chat(a))))).toEqual([200, 200, 200, 200, 200]);
+  });
+
+  it('admits only registered end users when * is blocked', async () => {
+    const stranger = await chat(closed, 'stranger');
+    expect(stranger).toEqual({
+      status: 403,
+      body: { error: { message: "The end user 'stranger' is not allowed: this gateway serves only the end users registered with it.", type: 'invalid_request_error', param: 'user', code: 'end_user_blocked' } },
+    });
+    expect((await chat(closed, 'vip')).status).toBe(200);
+    expect((await chat(closed)).status).toBe(200);
+  });
+});
