@@ -17,7 +17,7 @@ afterAll(async () => {
 
 const MODEL_FIELDS = `id name provider providerModel apiBase apiKeyRef apiVersion region
   awsAccessKeyIdRef awsSecretAccessKeyRef awsSessionTokenRef
-  azureAdTenantId azureAdClientId azureAdClientSecretRef azureAdClientAssertionRef azureAdTokenRef azureAdAuthorityHost
+  azureAdTenantId azureAdClientId azureAdClientSecretRef azureAdClientAssertionRef azureAdTokenRef azureAdAuthorityHost azureAdManagedIdentity
   timeoutMs inputCostPerMillion outputCostPerMillion
   cachedInputCostPerMillion cacheWriteCostPerMillion reasoningCostPerMillion costPerRequest costPerImage rpmLimit tpmLimit weight maxInputTokens streamIdleTimeoutMs responsesApi dropParams defaultParams extraHeaders accessGroups tags`;
 const CREATE_MODEL = `mutation($input: CreateModelInput!) { createModel(input: $input) { ${MODEL_FIELDS} } }`;
@@ -42,6 +42,7 @@ const NULLS = {
   azureAdClientAssertionRef: null,
   azureAdTokenRef: null,
   azureAdAuthorityHost: null,
+  azureAdManagedIdentity: false,
   timeoutMs: null,
   cachedInputCostPerMillion: null,
   cacheWriteCostPerMillion: null,
@@ -280,6 +281,10 @@ describe('Azure OpenAI through Microsoft Entra ID', () => {
     azureAdAuthorityHost: 'https://login.microsoftonline.us',
   };
   const token = { azureAdTokenRef: 'file:/run/secrets/azure-ad-token' };
+  const systemAssigned = { azureAdManagedIdentity: true };
+  const userAssigned = { azureAdManagedIdentity: true, azureAdClientId: CLIENT };
+  const NOT_WITH_MANAGED_IDENTITY = "cannot go with azureAdManagedIdentity: the host's managed identity gets the token itself";
+  const API_KEY_UNUSED = 'must be left out: the deployment authenticates with Microsoft Entra ID (azureAd* fields), so an api-key would not be used';
 
   it('should create deployments with client credentials or a token reference, return the references and ship them to data planes', async () => {
     const created = [];
@@ -328,6 +333,57 @@ describe('Azure OpenAI through Microsoft Entra ID', () => {
     });
   });
 
+  it("should create deployments with the host's managed identity, system- or user-assigned, and ship the flag to data planes", async () => {
+    const created = [];
+    for (const [name, entra] of [['entra-system-assigned', systemAssigned], ['entra-user-assigned', userAssigned]] as const) {
+      const input = { name, ...azure, ...entra, ...costs };
+      const model = await createModel(input);
+      expect(model).toEqual({ id: expect.any(String), ...NULLS, ...input });
+      created.push(model);
+    }
+    const { models } = await cp.admin<{ models: ModelResult[] }>(`{ models { ${MODEL_FIELDS} } }`);
+    for (const model of created) expect(models).toContainEqual(model);
+
+    const client = cp.ws(cp.dataPlaneToken);
+    try {
+      const sub = subscribe<{ gatewayConfig: { message: unknown } }>(client, 'subscription { gatewayConfig { message } }');
+      const message = ConfigMessage.parse((await sub.next()).gatewayConfig.message);
+      if (message.kind !== 'snapshot') throw new Error('expected a snapshot first');
+      for (const model of created) {
+        const shipped = message.snapshot.models.find((m) => m.id === model.id);
+        expect(shipped).toEqual(model);
+        expect(shipped).toMatchObject({ azureAdManagedIdentity: true, apiKeyRef: null, azureAdTenantId: null });
+      }
+      sub.dispose();
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('should refuse a managed identity elsewhere than azure, with another way to a token, or beside an api-key', async () => {
+    const refuse = (entra: Record<string, unknown>, base: Record<string, unknown> = azure) => refusedCreate({ name: 'entra-managed-refused', ...base, ...entra, ...costs });
+    expect(await refuse(systemAssigned, EXAMPLES.openai)).toEqual({ azureAdManagedIdentity: ['is only for provider azure (Microsoft Entra ID)'] });
+    expect(await refuse(userAssigned, EXAMPLES.openai)).toEqual({
+      azureAdClientId: ['is only for provider azure (Microsoft Entra ID)'],
+      azureAdManagedIdentity: ['is only for provider azure (Microsoft Entra ID)'],
+    });
+    expect(await refuse({ ...systemAssigned, azureAdTenantId: TENANT })).toEqual({ azureAdTenantId: [NOT_WITH_MANAGED_IDENTITY] });
+    // The client id may stay (a user-assigned identity); the tenant and the secret are in the way.
+    expect(await refuse({ ...systemAssigned, ...clientSecret })).toEqual({
+      azureAdTenantId: [NOT_WITH_MANAGED_IDENTITY],
+      azureAdClientSecretRef: [NOT_WITH_MANAGED_IDENTITY],
+    });
+    expect(await refuse({ ...systemAssigned, ...token })).toEqual({ azureAdTokenRef: [NOT_WITH_MANAGED_IDENTITY] });
+    expect(await refuse({ ...userAssigned, azureAdClientAssertionRef: workloadIdentity.azureAdClientAssertionRef, azureAdAuthorityHost: workloadIdentity.azureAdAuthorityHost })).toEqual({
+      azureAdClientAssertionRef: [NOT_WITH_MANAGED_IDENTITY],
+      azureAdAuthorityHost: [NOT_WITH_MANAGED_IDENTITY],
+    });
+    expect(await refuse(systemAssigned, EXAMPLES.azure)).toEqual({ apiKeyRef: [API_KEY_UNUSED] });
+    expect(await refuse({ ...systemAssigned, azureAdClientId: 'my-identity' })).toEqual({
+      azureAdClientId: ["must be the app registration's application (client) id, a GUID"],
+    });
+  });
+
   it('should refuse malformed Entra ID values field by field, a secret without echoing it, and http but to a loopback host', async () => {
     const secret = 'Xq98Q~plaintext.client-secret_0123456789';
     const res = await cp.gql(CREATE_MODEL, {
@@ -370,6 +426,26 @@ describe('Azure OpenAI through Microsoft Entra ID', () => {
       Object.fromEntries(Object.keys(clientSecret).map((field) => [field, ['is only for provider azure (Microsoft Entra ID)']])),
     );
     const back = await update({ azureAdTenantId: null, azureAdClientId: null, azureAdClientSecretRef: null, apiKeyRef: 'env:AZURE_OPENAI_API_KEY' });
+    expect(back.data?.updateModel).toEqual(model);
+  });
+
+  it('should refuse an update that turns the managed identity on while a client secret is set, and take null as off', async () => {
+    const model = await createModel({ name: 'entra-managed-update', ...azure, ...clientSecret, ...costs });
+    const update = (input: Record<string, unknown>) => cp.gql(UPDATE_MODEL, { id: model.id, input }, cp.masterKey);
+    expect(errorsOf(await update(systemAssigned))?.fieldErrors).toEqual({
+      azureAdTenantId: [NOT_WITH_MANAGED_IDENTITY],
+      azureAdClientSecretRef: [NOT_WITH_MANAGED_IDENTITY],
+    });
+    // Cleared in the same update, the app registration's client id stays and names a user-assigned identity.
+    const switched = (await update({ ...systemAssigned, azureAdTenantId: null, azureAdClientSecretRef: null })).data?.updateModel;
+    expect(switched).toEqual({ ...model, ...userAssigned, azureAdTenantId: null, azureAdClientSecretRef: null });
+    // Null turns it off (the default), which leaves that client id as incomplete client credentials.
+    const credentials = 'Entra ID client credentials (azureAdTenantId, azureAdClientId, and azureAdClientSecretRef or azureAdClientAssertionRef)';
+    expect(errorsOf(await update({ azureAdManagedIdentity: null }))?.fieldErrors).toEqual({
+      azureAdTenantId: [`is required for ${credentials}`],
+      azureAdClientSecretRef: ['is required for Entra ID client credentials, unless azureAdClientAssertionRef (a federated token) is given instead'],
+    });
+    const back = await update({ azureAdManagedIdentity: null, ...clientSecret });
     expect(back.data?.updateModel).toEqual(model);
   });
 });

@@ -52,6 +52,12 @@ export const ModelConfig = z.object({
   azureAdClientAssertionRef: SecretRef.nullable().default(null),
   azureAdTokenRef: SecretRef.nullable().default(null),
   azureAdAuthorityHost: z.string().url().nullable().default(null),
+  /**
+   * The token comes from the Azure host's managed identity instead (App Service, Container Apps and Functions through
+   * their `IDENTITY_ENDPOINT`, VMs and AKS nodes through the instance metadata service): the system-assigned one, or
+   * the user-assigned one whose client id is `azureAdClientId`.
+   */
+  azureAdManagedIdentity: z.boolean().default(false),
   /** Upstream timeout (time to first byte), milliseconds; null = the data plane default. */
   timeoutMs: z.number().int().positive().nullable().default(null),
   /** USD per million input tokens. */

@@ -183,6 +183,8 @@ general_settings:
       azureAdClientAssertionRef: null,
       azureAdTokenRef: null,
       azureAdAuthorityHost: 'https://login.microsoftonline.us',
+      // LiteLLM has no parameter for it.
+      azureAdManagedIdentity: false,
     });
     const token = desired(entry(`${azure}      azure_ad_token: os.environ/AZURE_AD_TOKEN\n`));
     expect(token.desired.models[0]!.value).toMatchObject({ azureAdTokenRef: 'env:AZURE_AD_TOKEN', azureAdTenantId: null, azureAdClientSecretRef: null });

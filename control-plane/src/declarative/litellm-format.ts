@@ -41,7 +41,7 @@ const OPENAI_PROTOCOL: readonly string[] = ['openai', 'azure', 'openai_compatibl
 /**
  * litellm_params of Azure OpenAI through Microsoft Entra ID, as LiteLLM names them, and the model fields they become.
  * LiteLLM has no parameter for a client assertion (it finds a workload identity's token file by itself), so a file
- * never sets `azureAdClientAssertionRef`.
+ * never sets `azureAdClientAssertionRef`; nor one for a managed identity, so `azureAdManagedIdentity` stays false.
  * @see https://docs.litellm.ai/docs/providers/azure
  */
 const ENTRA_PARAMS = {
@@ -120,6 +120,8 @@ const FIELD_ORIGIN: Record<keyof CreateModelInput, string> = {
   azureAdClientAssertionRef: 'litellm_params',
   azureAdTokenRef: 'litellm_params.azure_ad_token',
   azureAdAuthorityHost: 'litellm_params.azure_authority_host',
+  // Never set from the file either.
+  azureAdManagedIdentity: 'litellm_params',
   timeoutMs: 'litellm_params.timeout',
   streamIdleTimeoutMs: 'litellm_params.stream_timeout',
   responsesApi: 'model_info.supported_endpoints',
@@ -381,6 +383,8 @@ function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.P
     awsSecretAccessKeyRef: read.secret(params.aws_secret_access_key, 'litellm_params.aws_secret_access_key'),
     awsSessionTokenRef: read.secret(params.aws_session_token, 'litellm_params.aws_session_token'),
     ...entraId(params, target?.provider, read),
+    // Never set from the file (see ENTRA_PARAMS).
+    azureAdManagedIdentity: false,
     timeoutMs: seconds('timeout'),
     streamIdleTimeoutMs: seconds('stream_timeout'),
     inputCostPerMillion: inputCost ?? 0,

@@ -195,6 +195,7 @@ keys: [{ alias: k, key: env:K, softBudget: 20, maxBudget: 10 }, { alias: s, key:
   - { name: a, ${azure}, azureAdTenantId: contoso.onmicrosoft.com, azureAdClientId: 00000000-0000-4000-8000-00000000c11e, azureAdClientSecretRef: os.environ/AZURE_CLIENT_SECRET }
   - { name: b, ${azure}, azureAdTenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47, azureAdClientId: 00000000-0000-4000-8000-00000000c11e, azureAdClientAssertionRef: os.environ/AZURE_FEDERATED_TOKEN }
   - { name: c, ${azure}, azureAdTokenRef: os.environ/AZURE_AD_TOKEN }
+  - { name: d, ${azure}, azureAdManagedIdentity: true, azureAdClientId: 00000000-0000-4000-8000-00000000c11e }
 `,
         {},
       ),
@@ -202,7 +203,9 @@ keys: [{ alias: k, key: env:K, softBudget: 20, maxBudget: 10 }, { alias: s, key:
     expect(desired.models.map((m) => m.value)).toEqual([
       expect.objectContaining({ apiKeyRef: null, azureAdTenantId: 'contoso.onmicrosoft.com', azureAdClientSecretRef: 'env:AZURE_CLIENT_SECRET', azureAdTokenRef: null }),
       expect.objectContaining({ azureAdClientAssertionRef: 'env:AZURE_FEDERATED_TOKEN', azureAdClientSecretRef: null, azureAdAuthorityHost: null }),
-      expect.objectContaining({ azureAdTokenRef: 'env:AZURE_AD_TOKEN', azureAdTenantId: null, azureAdClientId: null }),
+      expect.objectContaining({ azureAdTokenRef: 'env:AZURE_AD_TOKEN', azureAdTenantId: null, azureAdClientId: null, azureAdManagedIdentity: false }),
+      // A user-assigned managed identity: its client id alone, not taken for incomplete client credentials.
+      expect.objectContaining({ apiKeyRef: null, azureAdManagedIdentity: true, azureAdClientId: '00000000-0000-4000-8000-00000000c11e', azureAdTenantId: null }),
     ]);
     expect(errors(`models:
   - { name: a, ${azure}, apiKeyRef: os.environ/AZURE_API_KEY, azureAdTokenRef: os.environ/AZURE_AD_TOKEN, azureAdClientId: 00000000-0000-4000-8000-00000000c11e }

@@ -28,6 +28,7 @@ export function modelSettings(model: Model): Omit<ModelConfig, 'id'> {
     azureAdClientAssertionRef: model.azureAdClientAssertionRef,
     azureAdTokenRef: model.azureAdTokenRef,
     azureAdAuthorityHost: model.azureAdAuthorityHost,
+    azureAdManagedIdentity: model.azureAdManagedIdentity,
     timeoutMs: model.timeoutMs,
     inputCostPerMillion: model.inputCostPerMillion,
     outputCostPerMillion: model.outputCostPerMillion,

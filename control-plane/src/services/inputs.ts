@@ -223,7 +223,7 @@ const DOMAIN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.
  */
 const MULTI_TENANT_NAMES = new Set(['common', 'organizations', 'consumers']);
 
-/** The Entra ID fields of a model, in the order their rules report. */
+/** The Entra ID fields of a model that hold a value or null, in the order their rules report (`azureAdManagedIdentity` apart). */
 const ENTRA_FIELDS = [
   'azureAdTokenRef',
   'azureAdTenantId',
@@ -281,6 +281,7 @@ const modelFields = {
         return parsed === null || (parsed.search === '' && parsed.hash === '' && parsed.username === '' && parsed.password === '');
       }, 'must be a URL without credentials, query or fragment, such as https://login.microsoftonline.us'),
   ),
+  azureAdManagedIdentity: z.boolean().nullish().transform((v) => v ?? false),
   timeoutMs: z
     .number()
     .int('must be a whole number of milliseconds')
@@ -369,20 +370,31 @@ function modelRules(model: ModelFields, ctx: z.RefinementCtx): void {
 }
 
 /**
- * Azure OpenAI through Microsoft Entra ID takes exactly one way to a token: `azureAdTokenRef` alone, or client
- * credentials (tenant, client id, and a client secret or a client assertion, optionally at another authority host).
+ * Azure OpenAI through Microsoft Entra ID takes exactly one way to a token: `azureAdTokenRef` alone, client
+ * credentials (tenant, client id, and a client secret or a client assertion, optionally at another authority host),
+ * or the host's managed identity (`azureAdManagedIdentity`, with `azureAdClientId` naming a user-assigned one).
  * Anything else would leave the data plane to guess which credential was meant.
  */
 function entraRules(model: ModelFields, problem: (field: keyof ModelFields, message: string) => void): void {
   const given = ENTRA_FIELDS.filter((field) => model[field] !== null);
-  if (given.length === 0) return;
+  // `=== true`: a field that failed its own check holds its raw input here (see modelRules).
+  const managedIdentity = model.azureAdManagedIdentity === true;
+  if (given.length === 0 && !managedIdentity) return;
   if (model.provider !== 'azure') {
     // The other rules are moot for a provider that never asks Entra ID for a token.
     for (const field of given) problem(field, 'is only for provider azure (Microsoft Entra ID)');
+    if (managedIdentity) problem('azureAdManagedIdentity', 'is only for provider azure (Microsoft Entra ID)');
     return;
   }
   const credentials = CLIENT_CREDENTIAL_FIELDS.filter((field) => model[field] !== null);
-  if (model.azureAdTokenRef !== null) {
+  if (managedIdentity) {
+    // The identity endpoint is asked for a token with at most a client id (which user-assigned identity); a tenant,
+    // secret, assertion, token or authority host would belong to another way to a token and never be used. This
+    // comes first so a lone azureAdClientId is not taken for incomplete client credentials.
+    for (const field of given) {
+      if (field !== 'azureAdClientId') problem(field, "cannot go with azureAdManagedIdentity: the host's managed identity gets the token itself");
+    }
+  } else if (model.azureAdTokenRef !== null) {
     for (const field of credentials) {
       problem(field, 'cannot go with azureAdTokenRef: Entra ID authentication is either a token (azureAdTokenRef) or client credentials, not both');
     }
@@ -405,7 +417,7 @@ function entraRules(model: ModelFields, problem: (field: keyof ModelFields, mess
       problem('azureAdClientAssertionRef', 'cannot go with azureAdClientSecretRef: client credentials are a client secret or a client assertion, not both');
     }
   }
-  if (model.apiKeyRef !== null && (model.azureAdTokenRef !== null || credentials.length > 0)) {
+  if (model.apiKeyRef !== null && (managedIdentity || model.azureAdTokenRef !== null || credentials.length > 0)) {
     problem('apiKeyRef', 'must be left out: the deployment authenticates with Microsoft Entra ID (azureAd* fields), so an api-key would not be used');
   }
 }
@@ -445,6 +457,9 @@ export const UpdateModelInput = z
     azureAdClientAssertionRef: clearable(),
     azureAdTokenRef: clearable(),
     azureAdAuthorityHost: clearable(),
+    // Unlike responsesApi, null is taken (and means false, the default): a patch that clears every azureAd* field
+    // with null to go back to an api-key can include this one.
+    azureAdManagedIdentity: clearable(),
     timeoutMs: clearable(),
     inputCostPerMillion: changeable(),
     outputCostPerMillion: changeable(),

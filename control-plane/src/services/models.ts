@@ -38,6 +38,7 @@ export const DEFAULT_MODEL: CreateModelInput = {
   azureAdClientAssertionRef: null,
   azureAdTokenRef: null,
   azureAdAuthorityHost: null,
+  azureAdManagedIdentity: false,
   timeoutMs: null,
   inputCostPerMillion: 1,
   outputCostPerMillion: 2,

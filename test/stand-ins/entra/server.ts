@@ -12,6 +12,12 @@ import type { AddressInfo } from 'node:net';
  * `correlation_id`, `error_uri`) and its status: 400 for an unknown tenant, an unknown application or a wrong scope,
  * 401 `invalid_client` for a wrong secret or assertion.
  *
+ * It also stands in for an Azure host's managed identity endpoints (`identities`): the instance metadata service's
+ * `GET /metadata/identity/oauth2/token?api-version=2018-02-01&resource=…[&client_id=…]` with `Metadata: true`
+ * (IMDS's answer carries `expires_in` and `expires_on` as strings; its refusals are 400 `invalid_request` "Required
+ * metadata header not specified" and "Identity not found"), and App Service's / Container Apps' `GET /msi/token`
+ * (`IDENTITY_ENDPOINT`) with api-version 2019-08-01 and the `X-IDENTITY-HEADER` secret, answering `expires_on` only.
+ *
  * `verify` tells a resource server (the Azure OpenAI stand-in) whether a bearer token is one it issued for the
  * Cognitive Services audience and has not expired.
  * @see https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-client-creds-grant-flow
@@ -25,6 +31,14 @@ export interface EntraApp {
   readonly clientSecret?: string;
   /** the federated assertion it trusts (the workload identity token). */
   readonly clientAssertion?: string;
+}
+
+/** The managed identities of the host this stand-in plays: its system-assigned one and user-assigned client ids. */
+export interface HostIdentities {
+  readonly system: boolean;
+  readonly userAssigned: readonly string[];
+  /** App Service's `IDENTITY_HEADER`, which `/msi/token` requires in `X-IDENTITY-HEADER`. */
+  readonly identityHeader: string;
 }
 
 export interface TokenRequest {
@@ -46,7 +60,7 @@ export interface EntraStandIn {
   close(): Promise<void>;
 }
 
-export async function startEntraStandIn(apps: readonly EntraApp[]): Promise<EntraStandIn> {
+export async function startEntraStandIn(apps: readonly EntraApp[], identities?: HostIdentities): Promise<EntraStandIn> {
   const requests: TokenRequest[] = [];
   const issued = new Map<string, number>();
   let lifetime = 3599;
@@ -55,9 +69,43 @@ export async function startEntraStandIn(apps: readonly EntraApp[]): Promise<Entr
     void serve(req, res).catch(() => res.destroy());
   });
 
+  /** A token for the Cognitive Services audience, remembered for `verify`. */
+  const issue = (): string => {
+    const token = `eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.${randomBytes(24).toString('base64url')}.${randomBytes(32).toString('base64url')}`;
+    issued.set(token, Date.now() + lifetime * 1000);
+    return token;
+  };
+
+  function serveManagedIdentity(req: IncomingMessage, res: ServerResponse, url: URL, appService: boolean): void {
+    const query = Object.fromEntries(url.searchParams);
+    requests.push({ tenant: appService ? 'app-service' : 'imds', form: query, receivedAt: Date.now() });
+    if (identities === undefined) return sendJson(res, 404, { error: 'not_found' });
+    const imdsError = (description: string) => sendJson(res, 400, { error: 'invalid_request', error_description: description });
+    if (appService) {
+      if (req.headers['x-identity-header'] !== identities.identityHeader) return sendJson(res, 401, { statusCode: 401, message: 'Unauthorized: X-IDENTITY-HEADER is missing or wrong.' });
+      if (query['api-version'] !== '2019-08-01') return sendJson(res, 400, { statusCode: 400, message: `Unsupported api-version '${query['api-version'] ?? ''}'.` });
+    } else {
+      if (req.headers['metadata'] !== 'true') return imdsError('Required metadata header not specified');
+      if (query['api-version'] !== '2018-02-01') return imdsError('Invalid api-version');
+    }
+    const clientId = query['client_id'];
+    if (clientId === undefined ? !identities.system : !identities.userAssigned.includes(clientId)) return imdsError('Identity not found');
+    if ((query['resource'] ?? '').replace(/\/$/, '') !== 'https://cognitiveservices.azure.com') {
+      return sendJson(res, 400, { error: 'invalid_resource', error_description: `AADSTS500011: The resource principal named ${query['resource'] ?? ''} was not found in the tenant.` });
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const token = issue();
+    const common = { access_token: token, expires_on: String(now + lifetime), resource: 'https://cognitiveservices.azure.com', token_type: 'Bearer', client_id: clientId ?? 'system-assigned-client-id' };
+    sendJson(res, 200, appService ? common : { ...common, expires_in: String(lifetime), ext_expires_in: String(lifetime), not_before: String(now - 300), refresh_token: '' });
+  }
+
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
-    const match = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(new URL(req.url ?? '/', 'http://entra').pathname);
+    const url = new URL(req.url ?? '/', 'http://entra');
+    if (req.method === 'GET' && (url.pathname === '/metadata/identity/oauth2/token' || url.pathname === '/msi/token')) {
+      return serveManagedIdentity(req, res, url, url.pathname === '/msi/token');
+    }
+    const match = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
     if (req.method !== 'POST' || match === null) return sendJson(res, 404, { error: 'not_found' });
     const tenant = decodeURIComponent(match[1]!);
     const form = Object.fromEntries(new URLSearchParams(body));
@@ -87,9 +135,7 @@ export async function startEntraStandIn(apps: readonly EntraApp[]): Promise<Entr
     } else {
       return refuse(res, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
     }
-    const token = `eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.${randomBytes(24).toString('base64url')}.${randomBytes(32).toString('base64url')}`;
-    issued.set(token, Date.now() + lifetime * 1000);
-    sendJson(res, 200, { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: token });
+    sendJson(res, 200, { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: issue() });
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

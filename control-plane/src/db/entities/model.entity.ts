@@ -75,6 +75,14 @@ export class Model {
   @Property({ type: 'text', nullable: true })
   azureAdAuthorityHost: string | null = null;
 
+  /**
+   * The token comes from the Azure host's managed identity (its `IDENTITY_ENDPOINT` or the instance metadata
+   * service): the system-assigned one, or the user-assigned one whose client id is `azureAdClientId`. No secret to
+   * hold, so nothing else of Entra ID is set with it.
+   */
+  @Property({ type: 'boolean', default: false })
+  azureAdManagedIdentity: Opt<boolean> = false;
+
   /** Upstream time to first byte, milliseconds; null = the data plane's default. */
   @Property({ type: 'integer', nullable: true })
   timeoutMs: number | null = null;

@@ -25,16 +25,18 @@ export const EXTRA_HEADERS =
  * service's (`entraRules` in services/inputs.ts); `ENTRA_ID` states them once, on the fields that start either way.
  */
 const ENTRA_ID =
-  'Microsoft Entra ID instead of an api-key (provider azure, apiKeyRef left out): azureAdTokenRef alone, or azureAdTenantId and azureAdClientId with one of azureAdClientSecretRef, azureAdClientAssertionRef.';
+  'Microsoft Entra ID instead of an api-key (provider azure, apiKeyRef left out): azureAdTokenRef alone; azureAdTenantId and azureAdClientId with one of azureAdClientSecretRef, azureAdClientAssertionRef; or azureAdManagedIdentity, with azureAdClientId only for a user-assigned identity.';
 export const AZURE_AD = {
   tenantId: `The app registration's tenant: its id (a GUID) or a domain such as contoso.onmicrosoft.com. ${ENTRA_ID}`,
-  clientId: "The app registration's application (client) id, a GUID; for Entra ID client credentials.",
+  clientId:
+    "The app registration's application (client) id, a GUID; for Entra ID client credentials. With azureAdManagedIdentity: the user-assigned managed identity's client id (null: the system-assigned identity).",
   clientSecretRef: "Where the app registration's client secret is read from (env:NAME or file:/path); never the secret itself.",
   clientAssertionRef:
     'Where a client assertion is read from (env:NAME or file:/path): a federated token, such as the file AKS workload identity mounts, re-read when it changes.',
   tokenRef: `Where a bearer token for the deployment is read from (env:NAME or file:/path), kept fresh outside the gateway; never the token itself. ${ENTRA_ID}`,
   authorityHost:
     'Where client credentials are exchanged for a token, an https URL (sovereign clouds: https://login.microsoftonline.us, https://login.chinacloudapi.cn); null: https://login.microsoftonline.com.',
+  managedIdentity: `The data plane gets the token from the Azure host's managed identity (App Service, Container Apps and Functions through IDENTITY_ENDPOINT, VMs and AKS nodes through the instance metadata service): the system-assigned one, or the user-assigned one whose client id is azureAdClientId; the other azureAd* fields stay null. ${ENTRA_ID}`,
 };
 
 /** Shapes only; the service validates content (zod) and reports field errors. */
@@ -140,6 +142,9 @@ export class CreateModelInput extends ModelDeploymentFields {
   @Field(() => String, { nullable: true, description: AZURE_AD.authorityHost })
   azureAdAuthorityHost?: string | null;
 
+  @Field(() => Boolean, { nullable: true, description: `${AZURE_AD.managedIdentity} Default false.` })
+  azureAdManagedIdentity?: boolean | null;
+
   @Field(() => Int, { nullable: true, description: 'Upstream time to first byte in milliseconds, 1..3600000.' })
   timeoutMs?: number | null;
 
@@ -203,6 +208,9 @@ export class UpdateModelInput extends ModelDeploymentFields {
 
   @Field(() => String, { nullable: true, description: AZURE_AD.authorityHost })
   azureAdAuthorityHost?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: `${AZURE_AD.managedIdentity} Default false.` })
+  azureAdManagedIdentity?: boolean | null;
 
   @Field(() => Int, { nullable: true, description: 'Upstream time to first byte in milliseconds, 1..3600000.' })
   timeoutMs?: number | null;

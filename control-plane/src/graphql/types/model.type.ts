@@ -58,6 +58,9 @@ export class ModelObject {
   @Field(() => String, { nullable: true, description: AZURE_AD.authorityHost })
   azureAdAuthorityHost!: string | null;
 
+  @Field(() => Boolean, { description: AZURE_AD.managedIdentity })
+  azureAdManagedIdentity!: boolean;
+
   @Field(() => Int, { nullable: true, description: 'Upstream time to first byte in milliseconds; null: the data plane default.' })
   timeoutMs!: number | null;
 

@@ -24,7 +24,9 @@ describe('Azure OpenAI through Microsoft Entra ID, end to end', () => {
   beforeAll(async () => {
     process.env['TG_TEST_ENTRA_SECRET'] = 'entra-client-secret-value';
     process.env['TG_TEST_WRONG_ENTRA_SECRET'] = 'an-expired-secret';
-    entra = await startEntraStandIn([{ tenant: TENANT, clientId: CLIENT, clientSecret: 'entra-client-secret-value' }]);
+    entra = await startEntraStandIn([{ tenant: TENANT, clientId: CLIENT, clientSecret: 'entra-client-secret-value' }], { system: true, userAssigned: [], identityHeader: 'unused' });
+    // The instance metadata service of the "host" the data plane runs on.
+    process.env['AZURE_POD_IDENTITY_AUTHORITY_HOST'] = entra.url;
     azure = await startOpenAiStandIn({ azure: true, entra, keyAuthDisabled: true });
     const entraAuth = { azureAdTenantId: TENANT, azureAdClientId: CLIENT, azureAdClientSecretRef: 'env:TG_TEST_ENTRA_SECRET', azureAdAuthorityHost: entra.url };
     const snapshot = fixtureSnapshot();
@@ -32,12 +34,14 @@ describe('Azure OpenAI through Microsoft Entra ID, end to end', () => {
       model({ id: 'az1', name: 'az-gpt', provider: 'azure', providerModel: 'gpt-4o-mini', apiBase: azure.url, apiVersion: '2024-10-21', ...entraAuth }),
       model({ id: 'az2', name: 'az-embed', provider: 'azure', providerModel: 'text-embedding-3-small', apiBase: azure.url, apiVersion: '2024-10-21', ...entraAuth }),
       model({ id: 'az3', name: 'az-wrong', provider: 'azure', providerModel: 'gpt-4o-mini', apiBase: azure.url, apiVersion: '2024-10-21', ...entraAuth, azureAdClientSecretRef: 'env:TG_TEST_WRONG_ENTRA_SECRET' }),
+      model({ id: 'az5', name: 'az-managed', provider: 'azure', providerModel: 'gpt-4o-mini', apiBase: azure.url, apiVersion: '2024-10-21', azureAdManagedIdentity: true }),
       model({ id: 'az4', name: 'az-key', provider: 'azure', providerModel: 'gpt-4o-mini', apiBase: azure.url, apiVersion: '2024-10-21', apiKeyRef: 'env:TG_TEST_ENTRA_SECRET' }),
     ];
     t = await startTestDataPlane({ snapshot });
     openai = new OpenAI({ apiKey: KEYS.full, baseURL: `${t.baseUrl}/v1`, maxRetries: 0 });
   });
   afterAll(async () => {
+    delete process.env['AZURE_POD_IDENTITY_AUTHORITY_HOST'];
     await t?.close();
     await azure?.close();
     await entra?.close();
@@ -98,6 +102,15 @@ describe('Azure OpenAI through Microsoft Entra ID, end to end', () => {
       await expect(request(), path).resolves.toBeDefined();
       expect(entra.requests.length - before, path).toBe(1);
     }
+  });
+
+  it("sends the token of the host's managed identity", async () => {
+    const answer = await openai.chat.completions.create({ model: 'az-managed', messages: [{ role: 'user', content: 'Hello' }] });
+    expect(answer.choices[0]!.message.content).toBeTruthy();
+    const sent = azure.inferenceRequests().at(-1)!;
+    expect(sent.headers['api-key']).toBeUndefined();
+    expect(entra.verify(String(sent.headers.authorization).replace(/^Bearer /, ''))).toBe(true);
+    expect(entra.requests.at(-1)).toMatchObject({ tenant: 'imds', form: { resource: 'https://cognitiveservices.azure.com' } });
   });
 
   it("answers a credential Entra ID refuses with a 502 that says so in the client's format, without calling Azure", async () => {

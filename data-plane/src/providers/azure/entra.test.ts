@@ -12,6 +12,7 @@ const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const CLIENT = '0b4e7c4a-1f2d-4c3b-9a8e-5d6f7a8b9c0d';
 const WORKLOAD = '9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f';
 const ASSERTION = 'eyJhbGciOiJSUzI1NiJ9.federated-workload-identity.signature';
+const USER_ASSIGNED = '7d6c5b4a-3928-4170-8e6d-5c4b3a291807';
 
 let entra: EntraStandIn;
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-entra-'));
@@ -19,10 +20,13 @@ const assertionFile = join(dir, 'azure-identity-token');
 const secrets = secretResolver({ ENTRA_SECRET: 'the-right-client-secret', WRONG_SECRET: 'not-the-secret', STATIC_TOKEN: 'eyJ-static-token' });
 
 beforeAll(async () => {
-  entra = await startEntraStandIn([
-    { tenant: TENANT, clientId: CLIENT, clientSecret: 'the-right-client-secret' },
-    { tenant: TENANT, clientId: WORKLOAD, clientAssertion: ASSERTION },
-  ]);
+  entra = await startEntraStandIn(
+    [
+      { tenant: TENANT, clientId: CLIENT, clientSecret: 'the-right-client-secret' },
+      { tenant: TENANT, clientId: WORKLOAD, clientAssertion: ASSERTION },
+    ],
+    { system: true, userAssigned: [USER_ASSIGNED], identityHeader: 'app-service-identity-header' },
+  );
 });
 afterAll(async () => {
   await entra?.close();
@@ -167,6 +171,58 @@ describe('Microsoft Entra ID tokens for Azure OpenAI', () => {
     const target = deployment({ azureAdTenantId: null, azureAdClientId: null, azureAdClientSecretRef: null, azureAdAuthorityHost: null, azureAdTokenRef: 'env:STATIC_TOKEN' });
     expect(tokens.ready(target, secrets)).toBeUndefined();
     expect(tokens.bearer(target, secrets)).toBe('Bearer eyJ-static-token');
+  });
+
+  describe("the host's managed identity", () => {
+    const managed = (clientId: string | null = null) =>
+      deployment({ azureAdTenantId: null, azureAdClientId: clientId, azureAdClientSecretRef: null, azureAdAuthorityHost: null, azureAdManagedIdentity: true });
+    const imds = () => ({ AZURE_POD_IDENTITY_AUTHORITY_HOST: entra.url });
+
+    it("asks the instance metadata service for the system-assigned identity's token, or a user-assigned one's by client id", async () => {
+      const tokens = new EntraTokens({ env: imds() });
+      expect(azureAuth(managed())).toBe('managed-identity');
+      await tokens.ready(managed(), secrets);
+      expect(entra.requests.at(-1)).toMatchObject({ tenant: 'imds', form: { 'api-version': '2018-02-01', resource: 'https://cognitiveservices.azure.com' } });
+      expect(entra.requests.at(-1)!.form).not.toHaveProperty('client_id');
+      const system = tokens.bearer(managed(), secrets);
+      expect(entra.verify(tokenOf(system))).toBe(true);
+
+      await tokens.ready(managed(USER_ASSIGNED), secrets);
+      expect(entra.requests.at(-1)!.form).toMatchObject({ client_id: USER_ASSIGNED });
+      const user = tokens.bearer(managed(USER_ASSIGNED), secrets);
+      expect(entra.verify(tokenOf(user))).toBe(true);
+      expect(user).not.toBe(system);
+      // Held, and renewed like any other.
+      expect(tokens.ready(managed(), secrets)).toBeUndefined();
+    });
+
+    it("asks App Service's identity endpoint, with its header secret, where IDENTITY_ENDPOINT is set, and renews by its expires_on", async () => {
+      const time = clock();
+      const env = { IDENTITY_ENDPOINT: `${entra.url}/msi/token`, IDENTITY_HEADER: 'app-service-identity-header', AZURE_POD_IDENTITY_AUTHORITY_HOST: 'http://127.0.0.1:1' };
+      const tokens = new EntraTokens({ env, now: time.now });
+      await tokens.ready(managed(), secrets);
+      expect(entra.requests.at(-1)).toMatchObject({ tenant: 'app-service', form: { 'api-version': '2019-08-01', resource: 'https://cognitiveservices.azure.com' } });
+      const first = tokens.bearer(managed(), secrets);
+      expect(entra.verify(tokenOf(first))).toBe(true);
+      time.advance(3599_000 - 60_000);
+      expect(tokens.ready(managed(), secrets)).toBeUndefined();
+      await waitUntil(() => tokens.bearer(managed(), secrets) !== first);
+    });
+
+    it("says when the host has no such identity, or none at all", async () => {
+      const tokens = new EntraTokens({ env: imds() });
+      const stranger = managed('00000000-1111-4222-8333-444444444444');
+      await tokens.ready(stranger, secrets);
+      expect(() => tokens.bearer(stranger, secrets)).toThrow(
+        expect.objectContaining({ status: 502, code: 'upstream_auth_failed', message: "azure: model 'gpt-4o-entra': the host's managed identity endpoint refused: invalid_request: Identity not found" }),
+      );
+      const port = await closedPort();
+      const nowhere = new EntraTokens({ env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${port}` } });
+      await nowhere.ready(managed(), secrets);
+      expect(() => nowhere.bearer(managed(), secrets)).toThrow(
+        expect.objectContaining({ code: 'upstream_unreachable', message: `azure: could not reach the host's managed identity endpoint at http://127.0.0.1:${port} for model 'gpt-4o-entra' (ECONNREFUSED)` }),
+      );
+    });
   });
 
   it('says when Entra ID cannot be reached', async () => {

@@ -22,6 +22,10 @@ import type { ProviderTarget } from '../types.js';
  * @see https://learn.microsoft.com/en-us/azure/ai-foundry/openai/how-to/managed-identity
  */
 export const COGNITIVE_SERVICES_SCOPE = 'https://cognitiveservices.azure.com/.default';
+/** The same audience as managed identity endpoints name it (a resource, not a scope). */
+export const COGNITIVE_SERVICES_RESOURCE = 'https://cognitiveservices.azure.com';
+/** The instance metadata service, where VMs and AKS nodes get their managed identity's tokens. */
+export const IMDS_HOST = 'http://169.254.169.254';
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
@@ -32,9 +36,10 @@ const RETRY_MS = 5_000;
 const TIMEOUT_MS = 10_000;
 
 /** How a deployment authenticates to Azure OpenAI. */
-export type AzureAuth = 'api-key' | 'token' | 'client-credentials';
+export type AzureAuth = 'api-key' | 'token' | 'client-credentials' | 'managed-identity';
 
 export function azureAuth(target: ProviderTarget): AzureAuth {
+  if (target.azureAdManagedIdentity === true) return 'managed-identity';
   if (target.azureAdTokenRef) return 'token';
   if (target.azureAdClientId && target.azureAdTenantId && (target.azureAdClientSecretRef || target.azureAdClientAssertionRef)) return 'client-credentials';
   return 'api-key';
@@ -54,6 +59,12 @@ interface Held {
 
 export interface EntraTokensOptions {
   readonly fetch?: typeof fetch;
+  /**
+   * Where the host's managed identity is found: `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` (App Service, Container Apps,
+   * Functions), else the instance metadata service (`AZURE_POD_IDENTITY_AUTHORITY_HOST` overrides its address, as in
+   * Azure's SDKs). Default: the process's environment.
+   */
+  readonly env?: NodeJS.ProcessEnv;
   readonly now?: () => number;
   readonly timeoutMs?: number;
 }
@@ -73,7 +84,7 @@ export class EntraTokens {
    * was asked for, after which `bearer` has it or throws why not. Starts a background renewal when one is due.
    */
   ready(target: ProviderTarget, secrets: SecretResolver): Promise<void> | undefined {
-    if (azureAuth(target) !== 'client-credentials') return undefined;
+    if (!fetchesTokens(target)) return undefined;
     const held = this.entry(target);
     const now = this.now();
     if (usable(held, now)) {
@@ -99,7 +110,7 @@ export class EntraTokens {
    * already been replaced is left alone.
    */
   rejected(target: ProviderTarget, headers: Readonly<Record<string, string>>): void {
-    if (azureAuth(target) !== 'client-credentials') return;
+    if (!fetchesTokens(target)) return;
     const held = this.held.get(credentialKey(target));
     if (held?.token !== undefined && headers['authorization'] === `Bearer ${held.token}`) {
       held.token = undefined;
@@ -139,36 +150,75 @@ export class EntraTokens {
     return held.pending;
   }
 
-  private async requestToken(target: ProviderTarget, secrets: SecretResolver): Promise<{ token: string; lifetimeMs: number }> {
+  private requestToken(target: ProviderTarget, secrets: SecretResolver): Promise<{ token: string; lifetimeMs: number }> {
+    return azureAuth(target) === 'managed-identity' ? this.managedIdentityToken(target) : this.clientCredentialsToken(target, secrets);
+  }
+
+  /**
+   * The host's managed identity: App Service's, Container Apps' and Functions' local endpoint (`IDENTITY_ENDPOINT`,
+   * its secret in `X-IDENTITY-HEADER`, api-version 2019-08-01), else the instance metadata service's
+   * (`Metadata: true`, api-version 2018-02-01); `client_id` picks a user-assigned identity.
+   * @see https://learn.microsoft.com/en-us/azure/app-service/overview-managed-identity#rest-endpoint-reference
+   * @see https://learn.microsoft.com/en-us/entra/identity/managed-identities-azure-resources/how-to-use-vm-token
+   */
+  private async managedIdentityToken(target: ProviderTarget): Promise<{ token: string; lifetimeMs: number }> {
+    const env = this.options.env ?? process.env;
+    const appService = env['IDENTITY_ENDPOINT'] && env['IDENTITY_HEADER'] ? env['IDENTITY_ENDPOINT'] : undefined;
+    const url = new URL(appService ?? `${(env['AZURE_POD_IDENTITY_AUTHORITY_HOST'] || IMDS_HOST).replace(/\/+$/, '')}/metadata/identity/oauth2/token`);
+    url.searchParams.set('api-version', appService ? '2019-08-01' : '2018-02-01');
+    url.searchParams.set('resource', COGNITIVE_SERVICES_RESOURCE);
+    if (target.azureAdClientId) url.searchParams.set('client_id', target.azureAdClientId);
+    const headers: Record<string, string> = appService ? { 'x-identity-header': env['IDENTITY_HEADER']! } : { metadata: 'true' };
+    const { status, body, text } = await this.send(target, url.toString(), { method: 'GET', headers: { ...headers, accept: 'application/json' } });
+    if (status < 200 || status >= 300) throw refused(target, status, body, text, "the host's managed identity endpoint refused");
+    // IMDS says how long (`expires_in`, seconds, as a string); App Service only until when (`expires_on`, epoch seconds).
+    const expiresIn = Number(body?.['expires_in']);
+    const lifetimeS = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : Number(body?.['expires_on']) - this.now() / 1000;
+    return tokenOf(target, status, body, lifetimeS);
+  }
+
+  private async clientCredentialsToken(target: ProviderTarget, secrets: SecretResolver): Promise<{ token: string; lifetimeMs: number }> {
     const form = new URLSearchParams({ client_id: target.azureAdClientId!, scope: COGNITIVE_SERVICES_SCOPE, grant_type: 'client_credentials' });
     if (target.azureAdClientSecretRef) form.set('client_secret', secrets.resolve(target.azureAdClientSecretRef));
     else {
       form.set('client_assertion_type', CLIENT_ASSERTION_TYPE);
       form.set('client_assertion', secrets.resolve(target.azureAdClientAssertionRef!));
     }
-    const url = tokenUrl(target);
+    const { status, body, text } = await this.send(target, tokenUrl(target), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: form.toString(),
+    });
+    if (status < 200 || status >= 300) throw refused(target, status, body, text, "Microsoft Entra ID refused the gateway's credentials");
+    return tokenOf(target, status, body, Number(body?.['expires_in']));
+  }
+
+  /** One request to a token endpoint: its status and body (JSON where it is); unreachable is the caller's 502. */
+  private async send(target: ProviderTarget, url: string, init: RequestInit): Promise<{ status: number; body: Record<string, unknown> | undefined; text: string }> {
     let res: Response;
     try {
-      res = await this.fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: form.toString(),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? TIMEOUT_MS),
-      });
+      res = await this.fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(this.options.timeoutMs ?? TIMEOUT_MS) });
     } catch (err) {
       throw unreachable(target, url, err);
     }
     const text = await res.text().catch(() => '');
-    const body = parseJson(text);
-    if (!res.ok) throw refused(target, res.status, body, text);
-    const token = body?.['access_token'];
-    const expiresIn = Number(body?.['expires_in']);
-    if (typeof token !== 'string' || token === '' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-      throw authFailure(target, `Microsoft Entra ID answered ${res.status} without an access token and its lifetime`);
-    }
-    return { token, lifetimeMs: expiresIn * 1000 };
+    return { status: res.status, body: parseJson(text), text };
   }
+}
+
+/** The token of a token endpoint's answer, and how long it is valid (`lifetimeS`, seconds). */
+function tokenOf(target: ProviderTarget, status: number, body: Record<string, unknown> | undefined, lifetimeS: number): { token: string; lifetimeMs: number } {
+  const token = body?.['access_token'];
+  if (typeof token !== 'string' || token === '' || !Number.isFinite(lifetimeS) || lifetimeS <= 0) {
+    throw authFailure(target, `the token endpoint answered ${status} without an access token and its lifetime`);
+  }
+  return { token, lifetimeMs: lifetimeS * 1000 };
+}
+
+/** Whether the data plane gets the deployment's tokens itself (and so holds and renews them). */
+function fetchesTokens(target: ProviderTarget): boolean {
+  const auth = azureAuth(target);
+  return auth === 'client-credentials' || auth === 'managed-identity';
 }
 
 /** Whether the held token can still be sent: not within 30 s of its expiry (a quarter of its life, if shorter). */
@@ -178,6 +228,7 @@ function usable(held: Held, now: number): held is Held & { token: string } {
 
 /** One token per authority, tenant, app and credential: deployments that share an app registration share its token. */
 function credentialKey(target: ProviderTarget): string {
+  if (azureAuth(target) === 'managed-identity') return `managed identity\n${target.azureAdClientId ?? ''}`;
   return [authorityHost(target), target.azureAdTenantId, target.azureAdClientId, target.azureAdClientSecretRef ?? target.azureAdClientAssertionRef].join('\n');
 }
 
@@ -203,20 +254,21 @@ function parseJson(text: string): Record<string, unknown> | undefined {
  * provided. …\r\nTrace ID: …"}`): its code and the description's first line, which names the problem; the trace and
  * correlation ids that follow are for Microsoft's support and stay out of the client's message.
  */
-function refused(target: ProviderTarget, status: number, body: Record<string, unknown> | undefined, text: string): ProviderError {
+function refused(target: ProviderTarget, status: number, body: Record<string, unknown> | undefined, text: string, who: string): ProviderError {
   const code = typeof body?.['error'] === 'string' ? body['error'] : `HTTP ${status}`;
   const description = typeof body?.['error_description'] === 'string' ? body['error_description'].split(/\r?\n/)[0]!.trim() : text.slice(0, 200).trim();
-  return authFailure(target, `Microsoft Entra ID refused the gateway's credentials: ${code}${description ? `: ${description}` : ''}`);
+  return authFailure(target, `${who}: ${code}${description ? `: ${description}` : ''}`);
 }
 
 function unreachable(target: ProviderTarget, url: string, err: unknown): ProviderError {
+  const what = azureAuth(target) === 'managed-identity' ? "the host's managed identity endpoint" : 'Microsoft Entra ID';
   const cause = (err as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
   const reason = err instanceof Error && err.name === 'TimeoutError' ? 'no answer in time' : String(cause?.code ?? cause?.message ?? err);
   return {
     status: 502,
     type: 'api_error',
     code: 'upstream_unreachable',
-    message: `azure: could not reach Microsoft Entra ID at ${new URL(url).origin} for model '${target.name}' (${reason})`,
+    message: `azure: could not reach ${what} at ${new URL(url).origin} for model '${target.name}' (${reason})`,
     provider: 'azure',
   };
 }
