@@ -9,8 +9,8 @@ import type { ProviderTarget } from '../types.js';
  * A deployment names where the token comes from (see `ModelConfig`): `azureAdTokenRef`, a token kept fresh outside
  * the gateway, read as any secret (a file is re-read when it changes); or an app registration's client credentials,
  * which this module exchanges for tokens at the tenant's token endpoint (OAuth 2.0 client credentials grant, with a
- * client secret or a federated client assertion such as AKS workload identity's token file) and renews before they
- * expire.
+ * client secret or a federated client assertion such as AKS workload identity's token file), or gets from its host's
+ * managed identity (`azureAdManagedIdentity`), and renews before they expire.
  *
  * The request path never waits for Entra ID except for a credential's first token (or one that has expired, after
  * the endpoint failed for its whole life): `ready` returns a promise only then, and callers await it before they
