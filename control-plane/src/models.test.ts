@@ -286,9 +286,13 @@ describe('Azure OpenAI through Microsoft Entra ID', () => {
   const NOT_WITH_MANAGED_IDENTITY = "cannot go with azureAdManagedIdentity: the host's managed identity gets the token itself";
   const API_KEY_UNUSED = 'must be left out: the deployment authenticates with Microsoft Entra ID (azureAd* fields), so an api-key would not be used';
 
-  it('should create deployments with client credentials or a token reference, return the references and ship them to data planes', async () => {
-    const created = [];
-    for (const [name, entra] of [['entra-secret', clientSecret], ['entra-workload', workloadIdentity], ['entra-token', token]] as const) {
+  /**
+   * Creates the deployments, checks each reads back as sent (in `createModel`'s answer and the `models` list), and
+   * returns them with what the data planes' snapshot carries for each.
+   */
+  async function createAndShip(entries: ReadonlyArray<readonly [string, Record<string, unknown>]>): Promise<Array<{ model: ModelResult; shipped: unknown }>> {
+    const created: ModelResult[] = [];
+    for (const [name, entra] of entries) {
       const input = { name, ...azure, ...entra, ...costs };
       const model = await createModel(input);
       expect(model).toEqual({ id: expect.any(String), ...NULLS, ...input });
@@ -296,17 +300,22 @@ describe('Azure OpenAI through Microsoft Entra ID', () => {
     }
     const { models } = await cp.admin<{ models: ModelResult[] }>(`{ models { ${MODEL_FIELDS} } }`);
     for (const model of created) expect(models).toContainEqual(model);
-
     const client = cp.ws(cp.dataPlaneToken);
     try {
       const sub = subscribe<{ gatewayConfig: { message: unknown } }>(client, 'subscription { gatewayConfig { message } }');
       const message = ConfigMessage.parse((await sub.next()).gatewayConfig.message);
       if (message.kind !== 'snapshot') throw new Error('expected a snapshot first');
-      // The config carries references only, exactly as the API returns them; the data plane reads the secrets.
-      for (const model of created) expect(message.snapshot.models.find((m) => m.id === model.id)).toEqual(model);
       sub.dispose();
+      return created.map((model) => ({ model, shipped: message.snapshot.models.find((m) => m.id === model.id) }));
     } finally {
       await client.dispose();
+    }
+  }
+
+  it('should create deployments with client credentials or a token reference, return the references and ship them to data planes', async () => {
+    // The config carries references only, exactly as the API returns them; the data plane reads the secrets.
+    for (const { model, shipped } of await createAndShip([['entra-secret', clientSecret], ['entra-workload', workloadIdentity], ['entra-token', token]])) {
+      expect(shipped).toEqual(model);
     }
   });
 
@@ -334,29 +343,9 @@ describe('Azure OpenAI through Microsoft Entra ID', () => {
   });
 
   it("should create deployments with the host's managed identity, system- or user-assigned, and ship the flag to data planes", async () => {
-    const created = [];
-    for (const [name, entra] of [['entra-system-assigned', systemAssigned], ['entra-user-assigned', userAssigned]] as const) {
-      const input = { name, ...azure, ...entra, ...costs };
-      const model = await createModel(input);
-      expect(model).toEqual({ id: expect.any(String), ...NULLS, ...input });
-      created.push(model);
-    }
-    const { models } = await cp.admin<{ models: ModelResult[] }>(`{ models { ${MODEL_FIELDS} } }`);
-    for (const model of created) expect(models).toContainEqual(model);
-
-    const client = cp.ws(cp.dataPlaneToken);
-    try {
-      const sub = subscribe<{ gatewayConfig: { message: unknown } }>(client, 'subscription { gatewayConfig { message } }');
-      const message = ConfigMessage.parse((await sub.next()).gatewayConfig.message);
-      if (message.kind !== 'snapshot') throw new Error('expected a snapshot first');
-      for (const model of created) {
-        const shipped = message.snapshot.models.find((m) => m.id === model.id);
-        expect(shipped).toEqual(model);
-        expect(shipped).toMatchObject({ azureAdManagedIdentity: true, apiKeyRef: null, azureAdTenantId: null });
-      }
-      sub.dispose();
-    } finally {
-      await client.dispose();
+    for (const { model, shipped } of await createAndShip([['entra-system-assigned', systemAssigned], ['entra-user-assigned', userAssigned]])) {
+      expect(shipped).toEqual(model);
+      expect(shipped).toMatchObject({ azureAdManagedIdentity: true, apiKeyRef: null, azureAdTenantId: null });
     }
   });
 

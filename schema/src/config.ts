@@ -246,6 +246,13 @@ export const EndUserConfig = z.object({
 });
 export type EndUserConfig = z.infer<typeof EndUserConfig>;
 
+/**
+ * The external id of the end user whose limits (rpm, tpm, parallel requests) every end user without settings of its
+ * own takes, each counted alone, and which, blocked, admits only end users with settings (an allow list). The control
+ * plane gives it no budget: it keeps no period or spend for end users it does not send.
+ */
+export const ANY_END_USER = '*';
+
 /** A tag with a budget or limits: spend of every request carrying the tag counts against them. */
 export const TagConfig = z.object({
   id: z.string().min(1),

@@ -1,4 +1,4 @@
-import { MAX_HEALTH_CHECK_MODELS, ModelHealthResult, ProviderKind, SecretRef } from '@tollgate/schema';
+import { ANY_END_USER, MAX_HEALTH_CHECK_MODELS, ModelHealthResult, ProviderKind, SecretRef } from '@tollgate/schema';
 import { z } from 'zod';
 import { isIP } from 'node:net';
 import { KEY_TYPES, TEAM_ROLES, USER_ROLES } from '../auth/roles.js';
@@ -672,12 +672,7 @@ export const McpToolPermissionInput = z.object({
 });
 export type McpToolPermissionInput = z.output<typeof McpToolPermissionInput>;
 
-/**
- * The end user whose limits every end user without settings of its own takes, each counted alone, and which, blocked,
- * admits only end users with settings (the data plane's `ANY_END_USER`). Budgets are not among its settings: a budget
- * per end user the control plane keeps no period and spend for could neither alert nor survive a restart.
- */
-export const ANY_END_USER = '*';
+/** Budgets are not among the settings of the end user `*` (`ANY_END_USER`, see the schema package). */
 const ANY_END_USER_BUDGET = 'is not for the end user *, whose limits (rpmLimit, tpmLimit, maxParallelRequests) apply to each end user without settings of its own: give budgets to end users or budget tiers';
 
 export const SaveEndUserInput = z.object({

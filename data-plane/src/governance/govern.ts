@@ -1,4 +1,4 @@
-import { estimateCostNanos } from '@tollgate/schema';
+import { ANY_END_USER, estimateCostNanos } from '@tollgate/schema';
 import type { RuntimeConfig, RuntimeKey, RuntimeModel } from '../config/runtime.js';
 import type { Exchange } from '../http/exchange.js';
 import { anthropicModifiers } from '../providers/anthropic/convert-usage.js';
@@ -11,7 +11,7 @@ import type { UsageRecorder } from '../usage/recorder.js';
 import { takeAttribution, withHeaderTags, withSessionId } from './attribution.js';
 import { admitRequest, type GateLimiter } from './gate.js';
 import { checkEnforcedParams, checkIp, checkRoute, IpAllowList } from './request-policy.js';
-import { ANY_END_USER, SubjectList } from './subjects.js';
+import { SubjectList } from './subjects.js';
 
 /** Gateway-wide governance settings (from the data plane's environment). */
 export interface GovernanceOptions {

@@ -19,13 +19,6 @@ export interface KeyModelLimit {
 
 const NANOS_PER_USD = 1_000_000_000;
 
-/**
- * The external id of the end user whose settings every end user without settings of its own takes: its rate limits
- * (requests and tokens per minute, parallel requests), each end user counted on its own; and when blocked, only end
- * users with settings of their own may be named (an allow list). The control plane gives it no budget.
- */
-export const ANY_END_USER = '*';
-
 /** USD (a config number) → nano-USD. Config budgets have at most a few decimals; rounding here loses nothing real. */
 export function usdToNanos(usd: number): bigint {
   return BigInt(Math.round(usd * NANOS_PER_USD));
