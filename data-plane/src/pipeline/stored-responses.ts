@@ -3,10 +3,8 @@ import { deploymentsById, mayUseModel } from '../config/runtime.js';
 import { ClientGoneError, type Exchange } from '../http/exchange.js';
 import { errors, HttpError } from '../http/errors.js';
 import type { RequestHead } from '../http/request-head.js';
-import type { ModelConfig } from '@tollgate/schema';
-import type { ForwardCapability } from '../providers/types.js';
-import { isProviderError, toProviderError } from '../upstream/errors.js';
-import type { SecretResolver } from '../upstream/secrets.js';
+import { upstreamEndpoint } from '../surfaces/forward/forwarder.js';
+import { toProviderError } from '../upstream/errors.js';
 import { headerValue, upstreamRequest } from '../upstream/http.js';
 import { authenticate, openAiCredential } from './authenticate.js';
 import type { PipelineDeps } from './context.js';
@@ -40,7 +38,7 @@ export async function storedResponse(deps: PipelineDeps, ex: Exchange, head: Req
     if (capability === undefined || !capability.takes('openai-responses', deployment)) throw errors.responseNotFound(id);
 
     await capability.ready?.(deployment, deps.secrets);
-    const { url, headers } = upstreamOf(capability, deployment, deps.secrets);
+    const { url, headers } = upstreamEndpoint(capability, 'openai-responses', deployment, deps.secrets);
     const target = `${url}/${encodeURIComponent(id)}${match[2] ?? ''}${head.query !== '' ? `?${head.query}` : ''}`;
     let response;
     try {
@@ -56,14 +54,5 @@ export async function storedResponse(deps: PipelineDeps, ex: Exchange, head: Req
     if (err instanceof ClientGoneError || ex.aborted) return;
     if (!(err instanceof HttpError)) deps.logger.error('stored-response request failed', { requestId: ex.requestId, error: err });
     ex.sendError(err instanceof HttpError ? err : errors.internal());
-  }
-}
-
-/** The deployment's endpoint, or the provider's error as the client's (a credential that resolves to nothing). */
-function upstreamOf(capability: ForwardCapability, deployment: ModelConfig, secrets: SecretResolver): { url: string; headers: Record<string, string> } {
-  try {
-    return capability.upstream('openai-responses', deployment, secrets);
-  } catch (err) {
-    throw isProviderError(err) ? HttpError.fromProvider(err) : err;
   }
 }

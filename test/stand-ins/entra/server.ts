@@ -42,7 +42,9 @@ export interface HostIdentities {
 }
 
 export interface TokenRequest {
+  /** The tenant a token request names; for a managed identity's request, which endpoint: `imds` or `app-service`. */
   readonly tenant: string;
+  /** The request's form fields (a managed identity's: its query). */
   readonly form: Record<string, string>;
   readonly receivedAt: number;
 }

@@ -4,10 +4,11 @@ import type { InboundProtocol } from '../../canonical/request.js';
 import { ClientGoneError, SSE_HEADERS, type AbortListener, type Exchange } from '../../http/exchange.js';
 import { HttpError } from '../../http/errors.js';
 import type { FinalUsage } from '../../pipeline/accounting.js';
-import type { ProviderTarget } from '../../providers/types.js';
+import type { ForwardCapability, ProviderTarget } from '../../providers/types.js';
 import { deadlines, TICK_MS, type Watched } from '../../upstream/deadlines.js';
 import { isProviderError, toProviderError } from '../../upstream/errors.js';
 import { parseRawHeaders, rawHeaderValue, staleConnection, upstreamDispatch, type RawUpstreamHandler } from '../../upstream/http.js';
+import type { SecretResolver } from '../../upstream/secrets.js';
 import { undici } from '../../upstream/undici.js';
 import type { UsageOutcome } from '../../usage/recorder.js';
 import type { ForwardCall } from '../types.js';
@@ -170,6 +171,19 @@ export function forwardRequest(ex: Exchange, request: Forwardable, call: Forward
   });
 }
 
+/**
+ * Where and how to send a request to the deployment (`ForwardCapability.upstream`). One that cannot be called as
+ * configured (a credential reference that resolves to nothing, an Entra ID token refused) throws the provider's error
+ * as the client's, which routing answers with another deployment or a fallback, as on the translated path.
+ */
+export function upstreamEndpoint(capability: ForwardCapability, protocol: InboundProtocol, target: ProviderTarget, secrets: SecretResolver): ReturnType<ForwardCapability['upstream']> {
+  try {
+    return capability.upstream(protocol, target, secrets);
+  } catch (err) {
+    throw isProviderError(err) ? HttpError.fromProvider(err) : err;
+  }
+}
+
 function forwardOnce(ex: Exchange, request: Forwardable, call: ForwardCall, streamOptions: boolean, ready = false): Promise<ForwardResult> {
   const { capability, target } = call;
   // A credential still to be fetched (an Azure deployment's first Entra ID token): once, then as it stands.
@@ -177,11 +191,9 @@ function forwardOnce(ex: Exchange, request: Forwardable, call: ForwardCall, stre
   if (wait !== undefined) return wait.then(() => forwardOnce(ex, request, call, streamOptions, true));
   let endpoint: ReturnType<ForwardCall['capability']['upstream']>;
   try {
-    endpoint = capability.upstream(request.protocol, target, call.secrets);
+    endpoint = upstreamEndpoint(capability, request.protocol, target, call.secrets);
   } catch (err) {
-    // The deployment cannot be called as configured (a credential reference that resolves to nothing): the provider's
-    // error, which routing answers with another deployment or a fallback, and the client reads, as on the translated path.
-    return Promise.reject(isProviderError(err) ? HttpError.fromProvider(err) : err);
+    return Promise.reject(err);
   }
   const { headers } = endpoint;
   const url = request.endpointSuffix === undefined ? endpoint.url : withPathSuffix(endpoint.url, request.endpointSuffix);
