@@ -65,19 +65,17 @@ describe('the governance catalogue', () => {
     expect(badTier.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { budgetTierId: ['no such budget tier'] } });
   });
 
-  it('should take limits for the end user *, the defaults of end users without settings, but no budget', async () => {
-    const save = 'mutation($i: SaveEndUserInput!) { saveEndUser(input: $i) { externalId rpmLimit tpmLimit maxParallelRequests blocked } }';
-    expect((await ok(cp.gql<{ saveEndUser: unknown }>(save, { i: { externalId: '*', rpmLimit: 20, tpmLimit: 50_000, maxParallelRequests: 2 } }, cp.masterKey))).saveEndUser).toEqual({
-      externalId: '*',
-      rpmLimit: 20,
-      tpmLimit: 50_000,
-      maxParallelRequests: 2,
-      blocked: false,
-    });
+  it('takes limits and a budget for the end user *, the defaults of end users without settings, but no budget tier', async () => {
+    const save = 'mutation($i: SaveEndUserInput!) { saveEndUser(input: $i) { externalId rpmLimit tpmLimit maxParallelRequests maxBudget softBudget budgetDuration budgetResetAt blocked } }';
+    const { saveEndUser: any } = await ok(cp.gql<{ saveEndUser: { budgetResetAt: string } }>(save, { i: { externalId: '*', rpmLimit: 20, tpmLimit: 50_000, maxParallelRequests: 2, maxBudget: 5, softBudget: 1, budgetDuration: '1d' } }, cp.masterKey));
+    expect(any).toEqual({ externalId: '*', rpmLimit: 20, tpmLimit: 50_000, maxParallelRequests: 2, maxBudget: 5, softBudget: 1, budgetDuration: '1d', budgetResetAt: expect.any(String), blocked: false });
+    expect(Date.parse(any.budgetResetAt) - Date.now()).toBeGreaterThan(86_400_000 - 60_000);
     const { saveBudgetTier: tier } = await ok(cp.gql<{ saveBudgetTier: { id: string } }>('mutation { saveBudgetTier(input: { name: "any-tier", maxBudget: 1 }) { id } }', {}, cp.masterKey));
-    const refused = await cp.gql(save, { i: { externalId: '*', maxBudget: 5, softBudget: 1, budgetDuration: '1d', budgetTierId: tier.id } }, cp.masterKey);
-    const why = 'is not for the end user *, whose limits (rpmLimit, tpmLimit, maxParallelRequests) apply to each end user without settings of its own: give budgets to end users or budget tiers';
-    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { maxBudget: [why], softBudget: [why], budgetDuration: [why], budgetTierId: [why] } });
+    const refused = await cp.gql(save, { i: { externalId: '*', budgetTierId: tier.id } }, cp.masterKey);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fieldErrors: { budgetTierId: ['is not for the end user *, whose own budget and limits apply to each end user without settings of its own: set them on * itself'] },
+    });
   });
 
   it("keeps a subject's budget period when it is saved again with the same duration, and starts a new one for a new duration", async () => {

@@ -243,13 +243,20 @@ export const EndUserConfig = z.object({
   externalId: z.string().min(1),
   ...governed,
   blocked: z.boolean().default(false),
+  /**
+   * Only on the end user `*` (ANY_END_USER) with a budget: what each end user that follows its settings has spent in
+   * `*`'s current budget period, as the control plane counted it (`[externalId, USD]`, only those that spent). Data
+   * planes seed each such end user's budget counter with it, as `spend` seeds a subject's own.
+   */
+  spendByEndUser: z.array(z.tuple([z.string(), z.number().nonnegative()])).optional(),
 });
 export type EndUserConfig = z.infer<typeof EndUserConfig>;
 
 /**
- * The external id of the end user whose limits (rpm, tpm, parallel requests) every end user without settings of its
- * own takes, each counted alone, and which, blocked, admits only end users with settings (an allow list). The control
- * plane gives it no budget: it keeps no period or spend for end users it does not send.
+ * The external id of the end user whose limits (rpm, tpm, parallel requests) and budget every end user without
+ * settings of its own takes, each counted alone, and which, blocked, admits only end users with settings (an allow
+ * list). Those end users share `*`'s budget period (one reset time for all); the control plane counts each one's spend
+ * in it and sends it as `spendByEndUser`.
  */
 export const ANY_END_USER = '*';
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { generateSecret } from '@tollgate/schema';
+import { ANY_END_USER, generateSecret } from '@tollgate/schema';
 import { VirtualKey } from '../db/entities/index.js';
 import { errorMessage } from '../logger.js';
 import { SYSTEM_ACTOR, type AdminWriter } from '../services/audit.js';
 import { recordSubjectAlerts } from '../services/budget-alerts.js';
-import { BUDGET_SUBJECTS, lockSubjectsSql, PERIOD_SECONDS_SQL, periodSpendSql, type BudgetSubjectKind } from '../services/budget-period.js';
+import { BUDGET_SUBJECTS, lockSubjectsSql, PERIOD_SECONDS_SQL, periodSpendSql, RECOUNT_ANY_END_USER_FOLLOWERS, type BudgetSubjectKind } from '../services/budget-period.js';
 import { rotate } from '../services/keys.js';
 import { standardSignature, webhookRefusal } from './budget-alert-delivery.js';
 import type { Job } from './job.js';
@@ -38,6 +38,9 @@ const nextResetSql = (duration: string) => `case ${duration}
 
 /** Whose period ended; a subject that never had a reset time gets one (its spend is kept: no period had started). */
 const DUE_SQL = `(t."budget_reset_at" is null or t."budget_reset_at" <= now())`;
+
+/** The end user `*` when its period is due, locked (see RECOUNT_ANY_END_USER_FOLLOWERS). */
+const ANY_END_USER_DUE = `select 1 from "end_user" t where t."external_id" = '${ANY_END_USER}' and t."budget_duration" is not null and ${DUE_SQL} for update`;
 
 /**
  * A reset subject's spend: what the ledger already holds of the period that is running now. Not 0: this job runs
@@ -73,20 +76,25 @@ export function budgetReset(writer: AdminWriter, intervalMs = MINUTE): Job {
     async run({ logger }) {
       for (const [kind, { table }] of Object.entries(BUDGET_SUBJECTS) as Array<[BudgetSubjectKind, { table: string }]>) {
         const ids = await writer.run(SYSTEM_ACTOR, async ({ em, record, audit }) => {
+          // The end user `*` first, as usage ingest locks it (FOR SHARE) before the end users it adds to.
+          const anyDue = kind === 'end_user' && (await em.execute(ANY_END_USER_DUE)).length > 0;
           // Locked before the reset reads the ledger (see lockSubjectsSql).
           const due = await em.execute<Array<{ id: string; spend: string }>>(lockSubjectsSql(kind, DUE_SQL));
           if (due.length === 0) return [];
           const rows = await em.execute<Array<{ id: string }>>(resetOwnPeriods(kind, table));
           if (kind === 'end_user') rows.push(...(await em.execute<Array<{ id: string }>>(resetTierPeriods())));
           if (rows.length === 0) return [];
+          // A new period of `*` is one for every end user that follows it: their spend is recounted (not config
+          // changes: they are not in the config; `*`'s own change carries their spend, see spendByEndUser).
+          const followers = anyDue ? (await em.execute<Array<{ id: string }>>(RECOUNT_ANY_END_USER_FOLLOWERS)).map((r) => r.id) : [];
           for (const row of rows) record(kind, row.id, 'upsert');
           // Which subjects, and what their ended period had spent (the first 100; the count is all of them).
           const spentBefore = new Map(due.map((d) => [d.id, Number(d.spend)]));
           const subjects = rows.slice(0, AUDITED_RESETS).map((r) => ({ id: r.id, spendBefore: spentBefore.get(r.id) ?? null }));
-          audit({ action: 'budget.reset', entityType: table, entityId: '*', orgId: null, after: { reset: rows.length, subjects } });
+          audit({ action: 'budget.reset', entityType: table, entityId: '*', orgId: null, after: { reset: rows.length, subjects, ...(anyDue && { followersOfAnyEndUser: followers.length }) } });
           // The new period may already be past a budget (spend ingested between the period's end and this run, or a
           // budget below what the ledger holds of it): it alerts now, not with the subject's next request.
-          await recordSubjectAlerts(em, { [kind]: rows.map((r) => r.id) });
+          await recordSubjectAlerts(em, { [kind]: [...rows.map((r) => r.id), ...followers] });
           return rows.map((r) => r.id);
         });
         if (ids.length > 0) logger.info('budget periods reset', { table, count: ids.length });

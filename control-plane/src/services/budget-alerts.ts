@@ -1,5 +1,5 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
-import type { UsageEvent } from '@tollgate/schema';
+import { ANY_END_USER, type UsageEvent } from '@tollgate/schema';
 import { visibility } from '../auth/policy.js';
 import { ALERT_SUBJECT_KINDS, type AlertSubjectKind } from '../db/entities/budget-alert.entity.js';
 import { BudgetAlert } from '../db/entities/index.js';
@@ -8,7 +8,7 @@ import { badUserInput } from '../errors.js';
 import { isUuid, parseInput, SQL_UUID_PATTERN } from '../validation.js';
 import type { Actor } from './audit.js';
 import { BudgetAlertsInput } from './inputs.js';
-import { inPeriodSql } from './budget-period.js';
+import { endUserInPeriodSql, followsAnyEndUserSql, inPeriodSql } from './budget-period.js';
 import { NEW_ROWS } from './new-ledger-rows.js';
 
 /**
@@ -23,8 +23,8 @@ import { NEW_ROWS } from './new-ledger-rows.js';
  * nothing` on the unique (threshold, subject, period, budget) settles races between batches of several data planes
  * and replicas and admin changes, so each budget alerts once per period and amount. The level, not the crossing, is
  * what counts. A subject whose period ended but was not reset yet alerts only once it has been. Keys' hard budgets
- * include a temporary raise in force and end users fall back to their budget tier's budgets, as the data planes
- * enforce them.
+ * include a temporary raise in force and end users fall back to their budget tier's budgets, or without settings of
+ * their own take the budgets and period of the end user `*` (`d`), as the data planes enforce them.
  */
 const recordAlertsSql = (source: string, which: Record<AlertSubjectKind, string>, reachedWhen = `s."spend" >= x."budget"`) => `
 with ${source},
@@ -44,9 +44,12 @@ with ${source},
   select 'org', o."id", o."name", o."id", null, null, o."spend", o."soft_budget", o."max_budget", o."budget_reset_at"
     from "organization" o where ${which.org}
   union all
-  select 'end_user', e."id", e."external_id", null, null, null, e."spend", coalesce(e."soft_budget", b."soft_budget"),
-         coalesce(e."max_budget", b."max_budget"), e."budget_reset_at"
+  select 'end_user', e."id", e."external_id", null, null, null, e."spend",
+         case when ${followsAnyEndUserSql('e')} then d."soft_budget" else coalesce(e."soft_budget", b."soft_budget") end,
+         case when ${followsAnyEndUserSql('e')} then d."max_budget" else coalesce(e."max_budget", b."max_budget") end,
+         case when ${followsAnyEndUserSql('e')} then d."budget_reset_at" else e."budget_reset_at" end
     from "end_user" e left join "budget_tier" b on b."id" = e."budget_tier_id"
+    left join "end_user" d on d."external_id" = '${ANY_END_USER}'
    where ${which.end_user}
   union all
   select 'tag', g."id", g."name", null, null, null, g."spend", g."soft_budget", g."max_budget", g."budget_reset_at"
@@ -125,9 +128,12 @@ const RECORD_SUBJECT_ALERTS = recordAlertsSql(...WANTED);
  */
 const refusedIn = (kind: AlertSubjectKind, a: string) =>
   `exists (select 1 from "refused" r where r."kind" = '${kind}' and r."id" = ${a}."id" and ${inPeriodSql(a, 'r."at"')})`;
+/** End users: named by id, or (refused under the budget of `*`) by external id, in their period or `*`'s. */
+const endUserRefused = `exists (select 1 from "refused" r where r."kind" = 'end_user'
+  and (r."id" = e."id" or r."externalId" = e."external_id") and ${endUserInPeriodSql('e', 'd', 'r."at"')})`;
 const RECORD_REFUSAL_ALERTS = recordAlertsSql(
-  `"refused" as (select x."kind", x."id", x."at" from jsonb_to_recordset(?::jsonb) as x("kind" text, "id" uuid, "at" timestamptz))`,
-  { key: refusedIn('key', 'k'), team: refusedIn('team', 't'), user: refusedIn('user', 'u'), org: refusedIn('org', 'o'), end_user: refusedIn('end_user', 'e'), tag: refusedIn('tag', 'g') },
+  `"refused" as (select x."kind", x."id", x."externalId", x."at" from jsonb_to_recordset(?::jsonb) as x("kind" text, "id" uuid, "externalId" text, "at" timestamptz))`,
+  { key: refusedIn('key', 'k'), team: refusedIn('team', 't'), user: refusedIn('user', 'u'), org: refusedIn('org', 'o'), end_user: endUserRefused, tag: refusedIn('tag', 'g') },
   `(s."spend" >= x."budget" or x."threshold" = 'max_budget')`,
 );
 
@@ -139,10 +145,14 @@ export async function recordBudgetAlerts(em: EntityManager, newIds: string): Pro
 /** Subjects by kind, by id. */
 export type SubjectIds = Partial<Record<AlertSubjectKind, readonly string[]>>;
 
-/** A subject whose hard budget refused requests, and when the latest of them started. */
+/**
+ * A subject whose hard budget refused requests, and when the latest of them started. An end user refused under the
+ * budget of `*` is named by its external id (`id` null): data planes count it as `<id of *>/<external id>`.
+ */
 export interface Refusal {
   readonly kind: AlertSubjectKind;
-  readonly id: string;
+  readonly id: string | null;
+  readonly externalId?: string;
   readonly at: string;
 }
 
@@ -154,15 +164,26 @@ export interface Refusal {
 export function refusingSubjects(events: readonly UsageEvent[]): Refusal[] {
   const found = new Map<string, Refusal>();
   for (const event of events) {
-    const by = event.refusedBy;
-    if (by === undefined || !(ALERT_SUBJECT_KINDS as readonly string[]).includes(by.kind) || !isUuid(by.id)) continue;
-    const key = `${by.kind}/${by.id}`;
+    const refusal = refusalOf(event);
+    if (refusal === null) continue;
+    const key = `${refusal.kind}/${refusal.id ?? `*/${refusal.externalId}`}`;
     const seen = found.get(key);
-    if (seen === undefined || Date.parse(event.startedAt) > Date.parse(seen.at)) {
-      found.set(key, { kind: by.kind as AlertSubjectKind, id: by.id, at: event.startedAt });
-    }
+    if (seen === undefined || Date.parse(event.startedAt) > Date.parse(seen.at)) found.set(key, refusal);
   }
   return [...found.values()];
+}
+
+function refusalOf(event: UsageEvent): Refusal | null {
+  const by = event.refusedBy;
+  if (by === undefined || !(ALERT_SUBJECT_KINDS as readonly string[]).includes(by.kind)) return null;
+  const kind = by.kind as AlertSubjectKind;
+  if (isUuid(by.id)) return { kind, id: by.id, at: event.startedAt };
+  // `<id of *>/<external id>`: the end user is the event's own (as recorded: a long id is shortened on both).
+  const slash = by.id.indexOf('/');
+  if (kind === 'end_user' && slash > 0 && isUuid(by.id.slice(0, slash)) && event.endUser !== null) {
+    return { kind, id: null, externalId: event.endUser, at: event.startedAt };
+  }
+  return null;
 }
 
 /** Records the hard-budget alerts of the subjects that refused requests (see RECORD_REFUSAL_ALERTS). */

@@ -1,3 +1,4 @@
+import { ANY_END_USER } from '@tollgate/schema';
 import type { AlertSubjectKind } from '../db/entities/budget-alert.entity.js';
 import type { BudgetDuration } from '../db/entities/governed.js';
 
@@ -26,7 +27,31 @@ export function periodIntervalSql(duration: string): string {
  * take every time. `budget_reset_at` is the period's end (a month before it taken in UTC, as periods are).
  */
 export const inPeriodSql = (a: string, at: string) =>
-  `(${a}."budget_duration" is null or ${a}."budget_reset_at" is null or ${at} >= ((${a}."budget_reset_at" at time zone 'UTC') - ${periodIntervalSql(`${a}."budget_duration"`)}) at time zone 'UTC')`;
+  `(${a}."budget_duration" is null or ${a}."budget_reset_at" is null or ${at} >= ${periodStartOfSql(a)})`;
+
+/** When subject `a`'s current budget period began (null without one): its reset time less its duration, in UTC. */
+export const periodStartOfSql = (a: string) =>
+  `((${a}."budget_reset_at" at time zone 'UTC') - ${periodIntervalSql(`${a}."budget_duration"`)}) at time zone 'UTC'`;
+
+/**
+ * Whether end user `e` follows the end user `*` (ANY_END_USER): it has none of the settings that put an end user in
+ * the config (see END_USER_WITH_SETTINGS in config-source.ts), so data planes give it the limits and budget of `*`,
+ * in `*`'s budget period. Its `spend` is then what it spent in that period.
+ */
+export const followsAnyEndUserSql = (e: string) =>
+  `(${e}."external_id" <> '${ANY_END_USER}' and ${e}."max_budget" is null and ${e}."soft_budget" is null and ${e}."rpm_limit" is null
+    and ${e}."tpm_limit" is null and ${e}."max_parallel_requests" is null and not ${e}."blocked" and ${e}."budget_tier_id" is null)`;
+
+/**
+ * Whether the time `at` falls in end user `e`'s budget period: its own (see `inPeriodSql`), or for an end user that
+ * follows `*` (or is not saved yet) the period of `*`, `d` (the end user `*`'s row, joined by the caller; when there is
+ * none every time counts).
+ */
+export const endUserInPeriodSql = (e: string, d: string, at: string) =>
+  `(case when ${e}."id" is null or ${followsAnyEndUserSql(e)} then ${inPeriodSql(d, at)} else ${inPeriodSql(e, at)} end)`;
+
+/** Locks the end user `*`'s row: FOR SHARE by usage ingest, FOR UPDATE by what starts its new period (see above). */
+export const lockAnyEndUserSql = (mode: 'share' | 'update') => `select 1 from "end_user" where "external_id" = '${ANY_END_USER}' for ${mode}`;
 
 /**
  * When a budget period that starts at `from` ends: `from` plus the duration, or for `1mo` the start of the next
@@ -78,3 +103,18 @@ export const periodSpendSql = (kind: BudgetSubjectKind, start: string) =>
  */
 export const lockSubjectsSql = (kind: BudgetSubjectKind, condition: string) =>
   `select t."id", t."spend"::text as "spend" from "${BUDGET_SUBJECTS[kind].table}" t where ${condition} order by t."id" for update`;
+
+/**
+ * Sets the spend of every end user that follows `*` to what the ledger holds since `*`'s current period began, when
+ * `*` has a period: run when that period starts (the budget-reset job, an admin's new duration for `*`). The caller
+ * holds `*`'s row locked (FOR UPDATE), which usage ingest locks FOR SHARE before it adds to end users: every ingest
+ * that counted spend against the old period has committed, and none adds to an end user until this commits. Only
+ * end users with spend are recounted (one that spent nothing in the old period, and none since, has nothing). Returns
+ * how many it set.
+ */
+export const RECOUNT_ANY_END_USER_FOLLOWERS = `
+update "end_user" t set "spend" = ${periodSpendSql('end_user', periodStartOfSql('d'))}
+  from "end_user" d
+ where d."external_id" = '${ANY_END_USER}' and d."budget_duration" is not null and d."budget_reset_at" is not null
+   and t."spend" <> 0 and ${followsAnyEndUserSql('t')}
+returning t."id"`;

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { ANY_END_USER } from '@tollgate/schema';
 import { assertCan, GLOBAL } from '../auth/policy.js';
 import { BudgetTier, EndUser, GuardrailPolicy, McpServer, McpToolPermission, Organization, Tag, Team, VirtualKey } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
@@ -6,7 +7,7 @@ import { assertApiManaged, badUserInput, conflict, notFound } from '../errors.js
 import { isUuid, parseInput } from '../validation.js';
 import { auditView, type Actor, type AdminWriter } from './audit.js';
 import { recordSubjectAlerts } from './budget-alerts.js';
-import { nextBudgetReset } from './budget-period.js';
+import { lockAnyEndUserSql, nextBudgetReset, RECOUNT_ANY_END_USER_FOLLOWERS } from './budget-period.js';
 import { moveTierPeriods, startNewPeriod } from './governed.js';
 import {
   McpToolPermissionInput,
@@ -233,6 +234,12 @@ export class CatalogService {
       em.assign(endUser, { ...fields, budgetTier: tier });
       // Moved to another tier, or a new duration: a new period.
       if (existing && (!sameTier || previous !== duration)) await startNewPeriod(em, 'end_user', endUser, duration);
+      // A new period of `*` (or a new `*`) is one for every end user that follows it: their spend is recounted.
+      if (endUser.externalId === ANY_END_USER && duration !== null && (!existing || previous !== duration)) {
+        await em.flush();
+        await em.execute(lockAnyEndUserSql('update'));
+        await em.execute(RECOUNT_ANY_END_USER_FOLLOWERS);
+      }
       record('end_user', endUser.id, 'upsert');
       audit({ action: existing ? 'end_user.update' : 'end_user.create', entityType: 'end_user', entityId: endUser.id, orgId: null, before, after: auditView(endUser) });
       await recordSubjectAlerts(em, { end_user: [endUser.id] });

@@ -84,7 +84,7 @@ export function userConfig(user: User): UserConfig {
  * the tier's (so data planes need not know tiers). The period's duration follows the same rule; the reset time and
  * the spend are the end user's own (the budget-reset job keeps them for the tier's duration too).
  */
-export function endUserConfig(endUser: EndUser, tier: BudgetTier | null): EndUserConfig {
+export function endUserConfig(endUser: EndUser, tier: BudgetTier | null, spendByEndUser: Array<[string, number]> = []): EndUserConfig {
   const own = governedConfig(endUser);
   return EndUserConfig.parse({
     id: endUser.id,
@@ -98,6 +98,7 @@ export function endUserConfig(endUser: EndUser, tier: BudgetTier | null): EndUse
     maxParallelRequests: own.maxParallelRequests ?? tier?.maxParallelRequests ?? null,
     spend: own.spend,
     blocked: endUser.blocked,
+    ...(spendByEndUser.length > 0 && { spendByEndUser }),
   });
 }
 

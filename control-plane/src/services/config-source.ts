@@ -1,11 +1,12 @@
 import { IsolationLevel } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { compactKeyConfig, DEFAULT_ROUTER_CONFIG, type ConfigChangeInput, type ConfigSnapshotInput, type KeyConfigInput, type RouterConfig } from '@tollgate/schema';
+import { ANY_END_USER, compactKeyConfig, DEFAULT_ROUTER_CONFIG, type EndUserConfig, type ConfigChangeInput, type ConfigSnapshotInput, type KeyConfigInput, type RouterConfig } from '@tollgate/schema';
 import { ConfigChange, EndUser, Model, Organization, ROUTER_SETTINGS_ID, RouterSettings, Tag, Team, User, VirtualKey, type ConfigEntity } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import { errorMessage, type Logger } from '../logger.js';
 import type { ConfigLog } from './config-log.js';
 import { forEachKeyRow, KeyRowMapper, modelLimitsWithSpend } from './config-key-rows.js';
+import { followsAnyEndUserSql } from './budget-period.js';
 import { endUserConfig, keyConfig, modelConfig, orgConfig, tagConfig, teamConfig, userConfig } from './config-mappers.js';
 import { findRouterSettings, routerConfigOf } from './router-settings.js';
 
@@ -19,6 +20,23 @@ const END_USER_WITH_SETTINGS = { $or: [...LIMITED, { blocked: true }, { budgetTi
 
 /** An end user (budget tier populated) as sent; the query above already kept only those with settings. */
 const liveEndUserConfig = (endUser: EndUser) => endUserConfig(endUser, endUser.budgetTier?.getEntity() ?? null);
+
+/** What each end user that follows `*` spent in `*`'s period (see spendByEndUser in the schema), those that spent. */
+const ANY_END_USER_FOLLOWER_SPEND = `
+select t."external_id", t."spend"::float8 as "spend" from "end_user" t
+ where t."spend" > 0 and ${followsAnyEndUserSql('t')} order by t."external_id"`;
+
+/**
+ * How `endUsers` are sent: as they are, and the end user `*` with a budget with the spend of the end users that
+ * follow it, which data planes seed their counters with (read in the same transaction as the rest).
+ */
+async function endUserMapper(em: EntityManager, endUsers: readonly EndUser[]): Promise<(e: EndUser) => EndUserConfig> {
+  const any = endUsers.find((e) => e.externalId === ANY_END_USER && e.maxBudget !== null);
+  if (any === undefined) return liveEndUserConfig;
+  const rows = await em.execute<Array<{ external_id: string; spend: number }>>(ANY_END_USER_FOLLOWER_SPEND);
+  const spend = rows.map((r): [string, number] => [r.external_id, r.spend]);
+  return (e) => (e === any ? endUserConfig(e, null, spend) : liveEndUserConfig(e));
+}
 
 /** The live entities a batch of change rows names, by kind and id. */
 type Live = { [K in ConfigEntity]: Map<string, LiveEntity[K]> };
@@ -85,6 +103,7 @@ export class ConfigSource implements ConfigReader {
       const users = await em.find(User, { deletedAt: null }, { orderBy: { id: 'asc' } });
       const tags = await em.find(Tag, TAG_WITH_SETTINGS, { orderBy: { name: 'asc' } });
       const endUsers = await em.find(EndUser, END_USER_WITH_SETTINGS, { orderBy: { externalId: 'asc' }, populate: ['budgetTier'] });
+      const endUserConfigOf = await endUserMapper(em, endUsers);
       const router = await findRouterSettings(em);
       // Keys are the bulk of a snapshot (hundreds of thousands): plain rows, not entities (see config-key-rows.ts).
       const keys: KeyConfigInput[] = [];
@@ -101,7 +120,7 @@ export class ConfigSource implements ConfigReader {
         keys,
         orgs: this.convertAll('org', orgs, orgConfig),
         users: this.convertAll('user', users, userConfig),
-        endUsers: this.convertAll('end_user', endUsers, liveEndUserConfig),
+        endUsers: this.convertAll('end_user', endUsers, endUserConfigOf),
         tags: this.convertAll('tag', tags, tagConfig),
         router: this.routerConfig(router),
       };
@@ -134,6 +153,7 @@ export class ConfigSource implements ConfigReader {
       const orgs = await em.find(Organization, { id: { $in: idsOf('org') }, deletedAt: null });
       const users = await em.find(User, { id: { $in: idsOf('user') }, deletedAt: null });
       const endUsers = await em.find(EndUser, { id: { $in: idsOf('end_user') }, ...END_USER_WITH_SETTINGS }, { populate: ['budgetTier'] });
+      const endUserConfigOf = await endUserMapper(em, endUsers);
       const tags = await em.find(Tag, { id: { $in: idsOf('tag') }, ...TAG_WITH_SETTINGS });
       const router = idsOf('router').length > 0 ? await findRouterSettings(em) : null;
       const live: Live = {
@@ -149,7 +169,7 @@ export class ConfigSource implements ConfigReader {
       // Rows of entities this release does not know (written by a newer control plane during a rolling upgrade)
       // are skipped: their subscribers get them from a replica that knows them.
       const changes = [...last.values()].flatMap((row) => {
-        const change = this.changeFor(row.entity, row.entityId, live, keyModelLimits);
+        const change = this.changeFor(row.entity, row.entityId, live, keyModelLimits, endUserConfigOf);
         return change ? [{ version: row.version, change }] : [];
       });
       const purgedThrough = await this.log.purgedThrough(em);
@@ -158,7 +178,13 @@ export class ConfigSource implements ConfigReader {
   }
 
   /** `keyModelLimits`: per-model limits with their spend, of the keys that have per-model budgets (`modelLimitsWithSpend`). */
-  private changeFor(entity: ConfigEntity, id: string, live: Live, keyModelLimits: ReadonlyMap<string, Record<string, unknown>>): ConfigChangeInput | undefined {
+  private changeFor(
+    entity: ConfigEntity,
+    id: string,
+    live: Live,
+    keyModelLimits: ReadonlyMap<string, Record<string, unknown>>,
+    endUserConfigOf: (e: EndUser) => EndUserConfig,
+  ): ConfigChangeInput | undefined {
     // An entity that fails the schema is sent as deleted: the data plane must not keep serving an older,
     // now-wrong version of it, and it cannot use the invalid one. So is one that is not (or no longer) sent at all:
     // an end user or tag without settings.
@@ -186,7 +212,7 @@ export class ConfigSource implements ConfigReader {
         return user ? { op: 'upsertUser', value: user } : { op: 'deleteUser', id };
       }
       case 'end_user': {
-        const endUser = value('end_user', live.end_user.get(id), liveEndUserConfig);
+        const endUser = value('end_user', live.end_user.get(id), endUserConfigOf);
         return endUser ? { op: 'upsertEndUser', value: endUser } : { op: 'deleteEndUser', id };
       }
       case 'tag': {

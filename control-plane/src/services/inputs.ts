@@ -672,8 +672,8 @@ export const McpToolPermissionInput = z.object({
 });
 export type McpToolPermissionInput = z.output<typeof McpToolPermissionInput>;
 
-/** Budgets are not among the settings of the end user `*` (`ANY_END_USER`, see the schema package). */
-const ANY_END_USER_BUDGET = 'is not for the end user *, whose limits (rpmLimit, tpmLimit, maxParallelRequests) apply to each end user without settings of its own: give budgets to end users or budget tiers';
+/** A budget tier is not among the settings of the end user `*` (`ANY_END_USER`, see the schema package). */
+const ANY_END_USER_TIER = 'is not for the end user *, whose own budget and limits apply to each end user without settings of its own: set them on * itself';
 
 export const SaveEndUserInput = z.object({
   externalId: z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters'),
@@ -683,9 +683,8 @@ export const SaveEndUserInput = z.object({
   ...governedFields,
 }).superRefine((input, ctx) => {
   softWithinMax(input, ctx);
-  if (input.externalId !== ANY_END_USER) return;
-  for (const field of ['maxBudget', 'softBudget', 'budgetDuration', 'budgetTierId'] as const) {
-    if (input[field] != null) ctx.addIssue({ code: 'custom', path: [field], message: ANY_END_USER_BUDGET, input: input[field] });
+  if (input.externalId === ANY_END_USER && input.budgetTierId !== null) {
+    ctx.addIssue({ code: 'custom', path: ['budgetTierId'], message: ANY_END_USER_TIER, input: input.budgetTierId });
   }
 });
 export type SaveEndUserInput = z.output<typeof SaveEndUserInput>;

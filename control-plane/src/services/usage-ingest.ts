@@ -1,9 +1,9 @@
-import { UsageAck, UsageEvent } from '@tollgate/schema';
+import { ANY_END_USER, UsageAck, UsageEvent } from '@tollgate/schema';
 import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import { describeZodError, SQL_UUID_PATTERN } from '../validation.js';
 import { recordBudgetAlerts, recordRefusalAlerts, refusingSubjects } from './budget-alerts.js';
-import { inPeriodSql } from './budget-period.js';
+import { endUserInPeriodSql, inPeriodSql, lockAnyEndUserSql } from './budget-period.js';
 import { notifySpend } from './live-spend.js';
 import { NEW_ROWS } from './new-ledger-rows.js';
 
@@ -74,13 +74,15 @@ update "organization" o set "spend" = o."spend" + s."cost"
          where l."org_id" is not null and ${inPeriod('a')} group by a."id") s
  where o."id" = s."id"`;
 
-// End users are made on first sight, and their spend counted from then on (within their own period, when they have
-// one; an end user on a budget tier's period counts everything, as before).
+// End users are made on first sight, and their spend counted from then on: within their own period, when they have
+// one (an end user on a budget tier's period counts everything, as before); an end user without settings (a new one
+// too) within the period of the end user `*`, whose budget it follows (see endUserInPeriodSql).
 const ADD_END_USER_SPEND = `
 insert into "end_user" ("id", "external_id", "spend")
 select gen_random_uuid(), l."end_user", sum(l."cost") from ${NEW_ROWS}
   left join "end_user" a on a."external_id" = l."end_user"
- where l."end_user" is not null and (a."id" is null or ${inPeriod('a')}) group by l."end_user"
+  left join "end_user" d on d."external_id" = '${ANY_END_USER}'
+ where l."end_user" is not null and ${endUserInPeriodSql('a', 'd', 'l."started_at"')} group by l."end_user"
 on conflict ("external_id") do update set "spend" = "end_user"."spend" + excluded."spend"`;
 
 const ADD_TAG_SPEND = `
@@ -192,7 +194,11 @@ export class UsageIngest {
       await em.execute(ADD_KEY_SPEND, [newIds]);
       await em.execute(ADD_TEAM_SPEND, [newIds]);
       await em.execute(ADD_DAILY, [newIds]);
-      for (const statement of [ADD_USER_SPEND, ADD_ORG_SPEND, ADD_END_USER_SPEND, ADD_TAG_SPEND, ADD_ROLLUPS]) {
+      await em.execute(ADD_USER_SPEND, [newIds]);
+      await em.execute(ADD_ORG_SPEND, [newIds]);
+      // The period of `*` cannot start anew (and its followers' spend be recounted) while this adds to end users.
+      if (events.some((e) => e.endUser != null)) await em.execute(lockAnyEndUserSql('share'));
+      for (const statement of [ADD_END_USER_SPEND, ADD_TAG_SPEND, ADD_ROLLUPS]) {
         await em.execute(statement, [newIds]);
       }
       // After the spend: alerts read the spend this batch left, and live spend goes out when it commits.

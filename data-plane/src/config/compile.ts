@@ -321,7 +321,9 @@ function runtimeUser(u: UserConfig): RuntimeUser {
 }
 
 function runtimeEndUser(e: EndUserConfig): RuntimeEndUser {
-  return Object.freeze({ id: e.id, externalId: e.externalId, blocked: e.blocked, ...governed(e) });
+  const endUser: RuntimeEndUser = { id: e.id, externalId: e.externalId, blocked: e.blocked, ...governed(e) };
+  // A Map, not the object it could be: an end user's id is the client's, and may be `__proto__`.
+  return Object.freeze(e.spendByEndUser !== undefined && e.spendByEndUser.length > 0 ? { ...endUser, spendByEndUser: new Map(e.spendByEndUser) } : endUser);
 }
 
 function runtimeTag(t: TagConfig): RuntimeTag {

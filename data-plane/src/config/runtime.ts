@@ -64,6 +64,8 @@ export interface RuntimeEndUser extends RuntimeGoverned {
   /** The id clients send (`user`, Anthropic `metadata.user_id`). */
   readonly externalId: string;
   readonly blocked: boolean;
+  /** Only on the end user `*` with a budget: the current period's spend (USD) of each end user that follows it. */
+  readonly spendByEndUser?: ReadonlyMap<string, number>;
 }
 
 /** A tag with a budget or limits. */

@@ -71,3 +71,76 @@ describe('default limits for end users (the end user *)', () => {
     expect((await chat(closed)).status).toBe(200);
   });
 });
+
+/**
+ * The budget of `*`: each end user without settings of its own gets it for itself, in `*`'s period, counted exactly
+ * across data planes that share Redis, and starting from what the control plane counted the end user as having spent
+ * in that period (`spendByEndUser`), so a data plane that starts fresh does not give it the whole budget again.
+ */
+describe('default budgets for end users (the budget of *)', () => {
+  const anyId = randomUUID();
+  const resetAt = new Date(Date.now() + 3_600_000).toISOString();
+  // $0.0001 per end user an hour; a request reserves about $0.000022 (a few prompt tokens and 10 output tokens).
+  const any = EndUserConfig.parse({
+    id: anyId, externalId: '*', maxBudget: 0.0001, budgetDuration: '1h', budgetResetAt: resetAt,
+    spendByEndUser: [[`spent-${anyId}`, 0.0001], [`half-${anyId}`, 0.00005]],
+  });
+  const snapshot = snapshotOf({ models: [model({ id: 'm1', name: 'mock-gpt' })], keys: [key(KEY, { id: `k-${anyId}` })], endUsers: [any] });
+  let a: TestDataPlane;
+  let b: TestDataPlane;
+  let local: TestDataPlane;
+
+  beforeAll(async () => {
+    [a, b, local] = await Promise.all([
+      startTestDataPlane({ snapshot, redisUrl: TEST_REDIS_URL }),
+      startTestDataPlane({ snapshot, redisUrl: TEST_REDIS_URL }),
+      startTestDataPlane({ snapshot }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close(), local?.close()]);
+  });
+
+  const chat = async (plane: TestDataPlane, user: string) => {
+    const res = await fetch(`${plane.baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock-gpt', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], user }),
+    });
+    return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string } } };
+  };
+  /** Requests one at a time, alternating between `planes`, until one is refused; how many were admitted, and the refusal. */
+  const spendUntilRefused = async (planes: TestDataPlane[], user: string) => {
+    for (let admitted = 0; admitted < 50; admitted++) {
+      const answer = await chat(planes[admitted % planes.length]!, user);
+      if (answer.status !== 200) return { admitted, refusal: answer };
+    }
+    throw new Error(`${user} was never refused`);
+  };
+
+  it("refuses an end user whose spend in *'s period, as the control plane counted it, has reached the budget of *", async () => {
+    for (const plane of [a, local]) {
+      const refused = await chat(plane, `spent-${anyId}`);
+      expect(refused.status).toBe(429);
+      expect(refused.body.error!.code).toBe('budget_exceeded');
+      expect(refused.body.error!.message).toContain(`end user 'spent-${anyId}'`);
+      // Another end user has the whole budget.
+      expect((await chat(plane, `fresh-${anyId}`)).status).toBe(200);
+    }
+  });
+
+  it('gives each end user the budget of * for itself, counted exactly across data planes, from what it had spent', async () => {
+    const alone = await spendUntilRefused([local], `alice-${anyId}`);
+    expect(alone.admitted).toBeGreaterThanOrEqual(2);
+    expect(alone.refusal.status).toBe(429);
+    expect(alone.refusal.body.error!.code).toBe('budget_exceeded');
+    // Two data planes sharing Redis admit the same end user no more than one did.
+    const shared = await spendUntilRefused([a, b], `alice-${anyId}`);
+    expect(shared.admitted).toBe(alone.admitted);
+    // Half the budget already spent: about half as many.
+    const half = await spendUntilRefused([a, b], `half-${anyId}`);
+    expect(half.admitted).toBeLessThan(alone.admitted);
+    // Bob's budget is his own.
+    expect((await chat(b, `bob-${anyId}`)).status).toBe(200);
+  });
+});

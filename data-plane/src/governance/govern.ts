@@ -127,7 +127,7 @@ export async function admitGoverned(
   if (key.team) list.add('team', key.team.id, key.team, 'team', key.team.name);
   if (key.org) list.add('org', key.org.id, key.org, 'organization', key.org.name);
   if (endUser) list.add('end_user', endUser.id, endUser, 'end user', endUser.externalId);
-  else if (defaults) list.addDefaultEndUser(defaults.id, parsed.user!, defaults);
+  else if (defaults) list.addDefaultEndUser(defaults, parsed.user!);
   if (config.tagsByName.size > 0) {
     for (const name of requestTags(key, tags)) {
       const tag = config.tagsByName.get(name);

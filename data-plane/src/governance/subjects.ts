@@ -1,4 +1,5 @@
 import type { GovernedConfig } from '@tollgate/schema';
+import type { RuntimeEndUser } from '../config/runtime.js';
 import { budgetPeriod, isBudgetDuration } from '../limits/period.js';
 import type { LimitSubject, SubjectKind } from '../limits/types.js';
 
@@ -54,13 +55,13 @@ export class SubjectList {
   }
 
   /**
-   * An end user without settings of its own, under those of the end user `*` (`ANY_END_USER`): its limits, counted
-   * for this end user alone (`<id of *>/<external id>`). Budgets are not taken: a budget counted per end user the
-   * control plane has no period and spend for could be neither alerted on nor restored after a restart.
+   * An end user without settings of its own, under those of the end user `*` (`ANY_END_USER`): its limits and budget,
+   * counted for this end user alone (`<id of *>/<external id>`). The budget's period is `*`'s (one reset time for all
+   * of them), and its counter starts from what the control plane counted the end user as having spent in it.
    */
-  addDefaultEndUser(anyId: string, externalId: string, defaults: GovernedSettings): void {
-    const limits: GovernedSettings = { rpmLimit: defaults.rpmLimit ?? null, tpmLimit: defaults.tpmLimit ?? null, maxParallelRequests: defaults.maxParallelRequests ?? null };
-    this.push('end_user', `${anyId}/${externalId}`, limits, 'end user', externalId, undefined);
+  addDefaultEndUser(any: RuntimeEndUser, externalId: string): void {
+    const spend = any.maxBudget === null ? 0 : (any.spendByEndUser?.get(externalId) ?? 0);
+    this.push('end_user', `${any.id}/${externalId}`, spend === any.spend ? any : { ...any, spend }, 'end user', externalId, undefined);
   }
 
   /**

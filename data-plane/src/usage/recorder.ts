@@ -149,7 +149,7 @@ export class UsageRecorder {
       dataPlaneId,
     };
     // Only on budget refusals, so other events carry no `"refusedBy":null`.
-    if (outcome.refusedBy !== undefined) event.refusedBy = { kind: outcome.refusedBy.kind, id: outcome.refusedBy.id };
+    if (outcome.refusedBy !== undefined) event.refusedBy = { kind: outcome.refusedBy.kind, id: bounded(outcome.refusedBy.id, MAX_SUBJECT_ID) };
     this.emit(event);
   }
 }
@@ -172,6 +172,8 @@ function isoTime(ms: number): string {
  * over it would be refused, and resent, forever).
  */
 const MAX_NAME = 256;
+/** The schema's bound on `refusedBy.id`: an end user under `*` is `<id of *>/<the client's id>`, of any length. */
+const MAX_SUBJECT_ID = 600;
 const MAX_ERROR_MESSAGE = 2_000;
 
 function bounded(text: string, max: number): string {

@@ -42,7 +42,10 @@ export class McpToolPermissionInput {
   @Field(() => [String], { nullable: true, description: 'Tool names; none or empty: every tool.' }) tools?: string[] | null;
 }
 
-@InputType('SaveEndUserInput', { description: 'Creates the end user, or replaces the settings of the one with this id.' })
+@InputType('SaveEndUserInput', {
+  description:
+    'Creates the end user, or replaces the settings of the one with this id. The end user `*` holds the defaults: its limits and budget apply to each end user without settings of its own, counted for that end user alone, in the budget period of `*`.',
+})
 export class SaveEndUserInput extends BudgetFields {
   @Field(() => String) externalId!: string;
   @Field(() => String, { nullable: true }) alias?: string | null;
