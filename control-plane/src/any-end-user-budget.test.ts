@@ -186,4 +186,15 @@ describe('the budget of the end user *', () => {
       expect(rows.filter((r) => r.spend !== 1), `round ${round}`).toEqual([]);
     }
   });
+
+  it('counts an end user that drops its last setting as a follower, with what it spent in the period of *', async () => {
+    // vip's own budget never resets: it counts everything, $7.25; of it only the $0.25 is in the current period of *.
+    await ingest(spent('vip', 0.25));
+    expect(await spendOf('vip')).toBe(7.25);
+    const changes = await sql(`select count(*)::int as "n" from "config_change" where "entity_id" = ?`, [any.id]);
+    expect((await saveEndUser({ externalId: 'vip', maxBudget: null })).spend).toBe(0.25);
+    expect(await spendOf('vip')).toBe(0.25);
+    // * is sent again, with vip among those whose spend it carries.
+    expect(await sql(`select count(*)::int as "n" from "config_change" where "entity_id" = ?`, [any.id])).toEqual([{ n: (changes[0]!.n as number) + 1 }]);
+  });
 });

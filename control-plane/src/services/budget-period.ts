@@ -1,5 +1,6 @@
 import { ANY_END_USER } from '@tollgate/schema';
 import type { AlertSubjectKind } from '../db/entities/budget-alert.entity.js';
+import type { EndUser } from '../db/entities/index.js';
 import type { BudgetDuration } from '../db/entities/governed.js';
 
 const HOUR = 3_600_000;
@@ -105,16 +106,24 @@ export const lockSubjectsSql = (kind: BudgetSubjectKind, condition: string) =>
   `select t."id", t."spend"::text as "spend" from "${BUDGET_SUBJECTS[kind].table}" t where ${condition} order by t."id" for update`;
 
 /**
- * Sets the spend of every end user that follows `*` to what the ledger holds since `*`'s current period began, when
- * `*` has a period: run when that period starts (the budget-reset job, an admin's new duration for `*`). The caller
- * holds `*`'s row locked (FOR UPDATE), which usage ingest locks FOR SHARE before it adds to end users: every ingest
- * that counted spend against the old period has committed, and none adds to an end user until this commits. Only
- * end users with spend are recounted (one that spent nothing in the old period, and none since, has nothing). Returns
- * how many it set.
+ * Sets the spend of the end users that follow `*` and match `which` (on `t`) to what the ledger holds since `*`'s
+ * current period began, when `*` has a period. Run when that period starts (the budget-reset job, an admin's new
+ * duration for `*`: every follower with spend; one that spent nothing in the old period, and none since, has nothing),
+ * and for an end user that has just become a follower. The caller holds `*`'s row locked (FOR UPDATE), which usage
+ * ingest locks FOR SHARE before it adds to end users: every ingest that counted spend against the old period has
+ * committed, and none adds to an end user until this commits. Returns the ids and spend it set.
  */
-export const RECOUNT_ANY_END_USER_FOLLOWERS = `
+export const recountFollowersSql = (which: string) => `
 update "end_user" t set "spend" = ${periodSpendSql('end_user', periodStartOfSql('d'))}
   from "end_user" d
  where d."external_id" = '${ANY_END_USER}' and d."budget_duration" is not null and d."budget_reset_at" is not null
-   and t."spend" <> 0 and ${followsAnyEndUserSql('t')}
-returning t."id"`;
+   and ${which} and ${followsAnyEndUserSql('t')}
+returning t."id", t."spend"::float8 as "spend"`;
+
+/** Every follower of `*` with spend (see recountFollowersSql). */
+export const RECOUNT_ANY_END_USER_FOLLOWERS = recountFollowersSql(`t."spend" <> 0`);
+
+/** `followsAnyEndUserSql` for an entity. */
+export const followsAnyEndUser = (e: EndUser): boolean =>
+  e.externalId !== ANY_END_USER && e.maxBudget === null && e.softBudget === null && e.rpmLimit === null && e.tpmLimit === null &&
+  e.maxParallelRequests === null && !e.blocked && e.budgetTier === null;

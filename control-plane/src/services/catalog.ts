@@ -7,7 +7,7 @@ import { assertApiManaged, badUserInput, conflict, notFound } from '../errors.js
 import { isUuid, parseInput } from '../validation.js';
 import { auditView, type Actor, type AdminWriter } from './audit.js';
 import { recordSubjectAlerts } from './budget-alerts.js';
-import { lockAnyEndUserSql, nextBudgetReset, RECOUNT_ANY_END_USER_FOLLOWERS } from './budget-period.js';
+import { followsAnyEndUser, lockAnyEndUserSql, nextBudgetReset, RECOUNT_ANY_END_USER_FOLLOWERS, recountFollowersSql } from './budget-period.js';
 import { moveTierPeriods, startNewPeriod } from './governed.js';
 import {
   McpToolPermissionInput,
@@ -231,6 +231,7 @@ export class CatalogService {
       const sameTier = (existing?.budgetTier?.id ?? null) === (tier?.id ?? null);
       // Before the assignment: the period it had (its own duration, else its tier's, which is `tier` when it stays).
       const previous = existing?.budgetDuration ?? tier?.budgetDuration ?? null;
+      const followed = existing !== null && followsAnyEndUser(existing);
       em.assign(endUser, { ...fields, budgetTier: tier });
       // Moved to another tier, or a new duration: a new period.
       if (existing && (!sameTier || previous !== duration)) await startNewPeriod(em, 'end_user', endUser, duration);
@@ -240,12 +241,25 @@ export class CatalogService {
         await em.execute(lockAnyEndUserSql('update'));
         await em.execute(RECOUNT_ANY_END_USER_FOLLOWERS);
       }
+      // An end user that dropped its last setting follows `*` from now on: its spend becomes what it spent in the
+      // period of `*`, and `*` is sent again, carrying it, for data planes to seed its counter under `*`.
+      if (existing && !followed && followsAnyEndUser(endUser)) await joinFollowers(em, endUser, record);
       record('end_user', endUser.id, 'upsert');
       audit({ action: existing ? 'end_user.update' : 'end_user.create', entityType: 'end_user', entityId: endUser.id, orgId: null, before, after: auditView(endUser) });
       await recordSubjectAlerts(em, { end_user: [endUser.id] });
       return endUser;
     });
   }
+}
+
+/** See saveEndUser: `endUser` has just become a follower of `*`. */
+async function joinFollowers(em: EntityManager, endUser: EndUser, record: (kind: 'end_user', id: string, op: 'upsert') => void): Promise<void> {
+  await em.flush();
+  await em.execute(lockAnyEndUserSql('update'));
+  const [recounted] = await em.execute<Array<{ spend: number }>>(recountFollowersSql(`t."id" = ?`), [endUser.id]);
+  if (recounted !== undefined) endUser.spend = recounted.spend;
+  const any = await em.findOne(EndUser, { externalId: ANY_END_USER });
+  if (any !== null && any.maxBudget !== null) record('end_user', any.id, 'upsert');
 }
 
 /** The organization of the subject a permission names; BAD_USER_INPUT when there is no such subject. */
