@@ -22,13 +22,15 @@ interface Alert {
   organizationId: string | null;
   teamId: string | null;
   period: string;
+  periodStart: string | null;
+  budgetDuration: string | null;
   budget: number;
   spend: number;
   webhookDeliveredAt: string | null;
 }
 const ALERTS = `query($filter: BudgetAlertFilter, $first: Int!, $after: String) {
   budgetAlerts(filter: $filter, first: $first, after: $after) {
-    alerts { id threshold subjectKind subjectId subjectName organizationId teamId period budget spend webhookDeliveredAt }
+    alerts { id threshold subjectKind subjectId subjectName organizationId teamId period periodStart budgetDuration budget spend webhookDeliveredAt }
     endCursor hasNextPage } }`;
 
 async function alerts(token: string, filter: Record<string, unknown> = {}, first = 500): Promise<Alert[]> {
@@ -74,7 +76,8 @@ describe('budget alerts', () => {
     const [resetAt] = await sql(`select to_char("budget_reset_at" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "at" from "virtual_key" where "id" = ?`, [keyId]);
     const [alert, ...more] = await alertsFor(keyId);
     expect(more).toEqual([]);
-    expect(alert).toMatchObject({ threshold: 'soft_budget', subjectKind: 'key', subjectName: 'soft-once', period: resetAt?.['at'], budget: 1, webhookDeliveredAt: null });
+    const day = new Date(Date.parse(resetAt?.['at'] as string) - 86_400_000).toISOString();
+    expect(alert).toMatchObject({ threshold: 'soft_budget', subjectKind: 'key', subjectName: 'soft-once', period: resetAt?.['at'], periodStart: day, budgetDuration: '1d', budget: 1, webhookDeliveredAt: null });
     expect(alert!.spend).toBeCloseTo(1.2, 9);
 
     await ingest([event(keyId, 0.5)]);
@@ -87,7 +90,7 @@ describe('budget alerts', () => {
     // 20 batches at once, each its own transaction, together well past both budgets.
     await Promise.all(Array.from({ length: 20 }, () => ingest([event(keyId, 0.15)])));
     const found = await alertsFor(keyId);
-    expect(found.map((a) => [a.threshold, a.period]).sort()).toEqual([['max_budget', 'none'], ['soft_budget', 'none']]);
+    expect(found.map((a) => [a.threshold, a.period, a.periodStart, a.budgetDuration]).sort()).toEqual([['max_budget', 'none', null, null], ['soft_budget', 'none', null, null]]);
     const soft = found.find((a) => a.threshold === 'soft_budget')!;
     expect(soft.spend).toBeGreaterThanOrEqual(1);
     expect(soft.spend).toBeLessThan(1.15 + 1e-9);

@@ -65,8 +65,8 @@ function usage(keyId: string, cost: number): UsageEventInput {
 }
 
 /** A key whose soft budget a batch has just reached: one alert, undelivered. */
-async function alertFor(alias: string): Promise<BudgetAlert> {
-  const { key } = await services.keys.create(SYSTEM_ACTOR, { alias, softBudget: 1 });
+async function alertFor(alias: string, settings: Record<string, unknown> = {}): Promise<BudgetAlert> {
+  const { key } = await services.keys.create(SYSTEM_ACTOR, { alias, softBudget: 1, ...settings });
   await services.usage.ingest([usage(key.id, 2)]);
   return orm.em.fork().findOneOrFail(BudgetAlert, { subjectId: key.id });
 }
@@ -74,6 +74,19 @@ const reload = (alert: BudgetAlert) => orm.em.fork().findOneOrFail(BudgetAlert, 
 const deliveriesOf = (alert: BudgetAlert) => received.filter((r) => r.headers['x-tollgate-alert-id'] === String(alert.id));
 
 describe('budget-alert-delivery', () => {
+  it('should say which period an alert belongs to: its start, its end and its length', async () => {
+    const alert = await alertFor('webhook-monthly', { budgetDuration: '1mo' });
+    status = 200;
+    expect((await deliverOnce()).outcome).toBe('succeeded');
+    const body = JSON.parse(deliveriesOf(alert)[0]!.body) as Record<string, unknown>;
+    const now = new Date();
+    expect(body).toMatchObject({
+      period: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString(),
+      periodStart: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString(),
+      budgetDuration: '1mo',
+    });
+  });
+
   it('should POST each alert once with a valid signature, and record the delivery', async () => {
     const alert = await alertFor('webhook-once');
     status = 200;
@@ -91,6 +104,8 @@ describe('budget-alert-delivery', () => {
       teamId: null,
       ownerId: null,
       period: 'none',
+      periodStart: null,
+      budgetDuration: null,
       budget: 1,
       spend: 2,
       createdAt: alert.createdAt.toISOString(),

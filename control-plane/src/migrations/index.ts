@@ -20,6 +20,7 @@ import { Migration20261126090000 } from './Migration20261126090000.js';
 import { Migration20261126200000 } from './Migration20261126200000.js';
 import { Migration20261126233907 } from './Migration20261126233907.js';
 import { Migration20261127001301 } from './Migration20261127001301.js';
+import { Migration20261127021500 } from './Migration20261127021500.js';
 
 /**
  * Every migration, in order. Listed explicitly instead of globbed so they are found the same way from the
@@ -48,4 +49,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261126200000', class: Migration20261126200000 },
   { name: 'Migration20261126233907', class: Migration20261126233907 },
   { name: 'Migration20261127001301', class: Migration20261127001301 },
+  { name: 'Migration20261127021500', class: Migration20261127021500 },
 ];

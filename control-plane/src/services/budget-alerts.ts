@@ -8,7 +8,7 @@ import { badUserInput } from '../errors.js';
 import { isUuid, parseInput, SQL_UUID_PATTERN } from '../validation.js';
 import type { Actor } from './audit.js';
 import { BudgetAlertsInput } from './inputs.js';
-import { endUserInPeriodSql, followsAnyEndUserSql, inPeriodSql } from './budget-period.js';
+import { endUserInPeriodSql, followsAnyEndUserSql, inPeriodSql, periodStartOfSql } from './budget-period.js';
 import { NEW_ROWS } from './new-ledger-rows.js';
 
 /**
@@ -32,32 +32,35 @@ with ${source},
   select 'key' as "kind", k."id", coalesce(k."alias", k."prefix") as "name", k."organization_id" as "org_id",
          k."team_id", k."owner_id", k."spend", k."soft_budget",
          k."max_budget" + case when k."temp_budget_expires_at" > now() then coalesce(k."temp_budget_increase", 0) else 0 end as "max_budget",
-         k."budget_reset_at"
+         k."budget_reset_at", k."budget_duration"
     from "virtual_key" k where ${which.key}
   union all
-  select 'team', t."id", t."name", t."organization_id", t."id", null, t."spend", t."soft_budget", t."max_budget", t."budget_reset_at"
+  select 'team', t."id", t."name", t."organization_id", t."id", null, t."spend", t."soft_budget", t."max_budget", t."budget_reset_at", t."budget_duration"
     from "team" t where ${which.team}
   union all
-  select 'user', u."id", u."email", u."organization_id", null, u."id", u."spend", u."soft_budget", u."max_budget", u."budget_reset_at"
+  select 'user', u."id", u."email", u."organization_id", null, u."id", u."spend", u."soft_budget", u."max_budget", u."budget_reset_at", u."budget_duration"
     from "app_user" u where ${which.user}
   union all
-  select 'org', o."id", o."name", o."id", null, null, o."spend", o."soft_budget", o."max_budget", o."budget_reset_at"
+  select 'org', o."id", o."name", o."id", null, null, o."spend", o."soft_budget", o."max_budget", o."budget_reset_at", o."budget_duration"
     from "organization" o where ${which.org}
   union all
   select 'end_user', e."id", e."external_id", null, null, null, e."spend",
          case when ${followsAnyEndUserSql('e')} then d."soft_budget" else coalesce(e."soft_budget", b."soft_budget") end,
          case when ${followsAnyEndUserSql('e')} then d."max_budget" else coalesce(e."max_budget", b."max_budget") end,
-         case when ${followsAnyEndUserSql('e')} then d."budget_reset_at" else e."budget_reset_at" end
+         case when ${followsAnyEndUserSql('e')} then d."budget_reset_at" else e."budget_reset_at" end,
+         case when ${followsAnyEndUserSql('e')} then d."budget_duration" else coalesce(e."budget_duration", b."budget_duration") end
     from "end_user" e left join "budget_tier" b on b."id" = e."budget_tier_id"
     left join "end_user" d on d."external_id" = '${ANY_END_USER}'
    where ${which.end_user}
   union all
-  select 'tag', g."id", g."name", null, null, null, g."spend", g."soft_budget", g."max_budget", g."budget_reset_at"
+  select 'tag', g."id", g."name", null, null, null, g."spend", g."soft_budget", g."max_budget", g."budget_reset_at", g."budget_duration"
     from "tag" g where ${which.tag}
 ),
 "reached" as (
   select x."threshold", s."kind", s."id", s."name", s."org_id", s."team_id", s."owner_id", x."budget", s."spend",
-         coalesce(to_char(s."budget_reset_at" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'none') as "period"
+         coalesce(to_char(s."budget_reset_at" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'none') as "period",
+         case when s."budget_reset_at" is not null then s."budget_duration" end as "budget_duration",
+         case when s."budget_reset_at" is not null then ${periodStartOfSql('s')} end as "period_start"
     from "subject" s
    cross join lateral (values ('soft_budget', s."soft_budget"), ('max_budget', s."max_budget")) as x("threshold", "budget")
    where x."budget" is not null and ${reachedWhen}
@@ -66,8 +69,9 @@ with ${source},
      and (s."budget_reset_at" is null or s."budget_reset_at" > now())
 )
 insert into "budget_alert" ("threshold", "subject_kind", "subject_id", "subject_name", "org_id", "team_id", "owner_id",
-                            "period", "budget", "spend")
-select r."threshold", r."kind", r."id", r."name", r."org_id", r."team_id", r."owner_id", r."period", r."budget", r."spend"
+                            "period", "budget_duration", "period_start", "budget", "spend")
+select r."threshold", r."kind", r."id", r."name", r."org_id", r."team_id", r."owner_id", r."period", r."budget_duration",
+       r."period_start", r."budget", r."spend"
   from "reached" r
  where not exists (select 1 from "budget_alert" a
                     where a."threshold" = r."threshold" and a."subject_kind" = r."kind" and a."subject_id" = r."id"
@@ -219,7 +223,11 @@ export interface BudgetAlertPayload {
   organizationId: string | null;
   teamId: string | null;
   ownerId: string | null;
+  /** The period's end (ISO 8601), or `none` for a budget that never resets. */
   period: string;
+  /** The period's start and length; null for a budget that never resets (and for alerts filed before 2026-11-27). */
+  periodStart: string | null;
+  budgetDuration: string | null;
   budget: number;
   spend: number;
   createdAt: string;
@@ -275,6 +283,8 @@ export class BudgetAlertService {
       `select a."id"::text as "id", 'budget_alert' as "type", a."threshold",
               json_build_object('kind', a."subject_kind", 'id', a."subject_id", 'name', a."subject_name") as "subject",
               a."org_id" as "organizationId", a."team_id" as "teamId", a."owner_id" as "ownerId", a."period",
+              to_char(a."period_start" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "periodStart",
+              a."budget_duration" as "budgetDuration",
               a."budget"::float8 as "budget", a."spend"::float8 as "spend",
               to_char(a."created_at" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "createdAt"
          from "budget_alert" a

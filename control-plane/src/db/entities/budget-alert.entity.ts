@@ -55,6 +55,14 @@ export class BudgetAlert {
   @Property({ type: 'text' })
   period!: string;
 
+  /** The length of that period (`1h`, `1d`, `7d`, `30d`, `1mo`); null for a budget that never resets (and before 2026-11-27). */
+  @Property({ type: 'text', nullable: true })
+  budgetDuration: string | null = null;
+
+  /** When that period began; null for a budget that never resets (and before 2026-11-27). */
+  @Property({ type: 'datetime', nullable: true })
+  periodStart: Date | null = null;
+
   /** The budget reached, in USD (for a key's hard budget, including a temporary raise in force). */
   @Property({ ...money() })
   budget!: number;

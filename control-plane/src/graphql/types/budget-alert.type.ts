@@ -28,6 +28,12 @@ export class BudgetAlertObject {
   @Field(() => String, { description: 'The end of the budget period (ISO 8601), or none for a budget that never resets.' })
   period!: string;
 
+  @Field(() => Date, { nullable: true, description: 'When the budget period began; null for a budget that never resets.' })
+  periodStart!: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'The length of the budget period (1h, 1d, 7d, 30d or 1mo); null for a budget that never resets.' })
+  budgetDuration!: string | null;
+
   @Field(() => Float, { description: 'The budget reached, in USD.' })
   budget!: number;
 
@@ -56,6 +62,8 @@ export class BudgetAlertObject {
       organizationId: alert.orgId,
       teamId: alert.teamId,
       period: alert.period,
+      periodStart: alert.periodStart,
+      budgetDuration: alert.budgetDuration,
       budget: alert.budget,
       spend: alert.spend,
       createdAt: alert.createdAt,
