@@ -56,7 +56,7 @@ function fakeGateway(extra: Record<string, FakeHandler> = {}) {
     BudgetAlerts: () => ({
       data: {
         budgetAlerts: {
-          alerts: [{ id: '1', threshold: 'soft_budget', subjectKind: 'team', subjectId: 'team-1', subjectName: 'research', budget: 5, spend: 5.5, createdAt: '2025-01-02T03:04:05.000Z' }],
+          alerts: [{ id: '1', threshold: 'soft_budget', subjectKind: 'team', subjectId: 'team-1', subjectName: 'research', budgetDuration: '1mo', budget: 5, spend: 5.5, createdAt: '2025-01-02T03:04:05.000Z' }],
         },
       },
     }),

@@ -279,6 +279,8 @@ export interface BudgetAlert {
   subjectId: string;
   /** The key's alias or prefix, the name, email or external id. */
   subjectName: string | null;
+  /** The budget period's length (`1h`, `1d`, `7d`, `30d`, `1mo`); null for a budget that never resets. */
+  budgetDuration: string | null;
   budget: number;
   spend: number;
   createdAt: string;
@@ -566,7 +568,7 @@ export const SpendSummaryQuery = gql<{ spendSummary: SpendSummary }>(
 
 /** The newest budget alerts; the server shows each caller those of the spend it may read. */
 export const BudgetAlertsQuery = gql<{ budgetAlerts: { alerts: BudgetAlert[] } }, { first: number }>(
-  `query BudgetAlerts($first: Int!) { budgetAlerts(first: $first) { alerts { id threshold subjectKind subjectId subjectName budget spend createdAt } } }`,
+  `query BudgetAlerts($first: Int!) { budgetAlerts(first: $first) { alerts { id threshold subjectKind subjectId subjectName budgetDuration budget spend createdAt } } }`,
 );
 
 export const CreateTeamMutation = gql<{ createTeam: Team }, { input: CreateTeamInput }>(

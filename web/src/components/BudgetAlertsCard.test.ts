@@ -9,6 +9,7 @@ const alert = (overrides: Partial<BudgetAlert>): BudgetAlert => ({
   subjectKind: 'key',
   subjectId: 'key-1',
   subjectName: 'ci',
+  budgetDuration: null,
   budget: 10,
   spend: 10.25,
   createdAt: '2025-01-02T03:04:05.000Z',
@@ -27,7 +28,14 @@ describe('BudgetAlertsCard', () => {
     const rows = wrapper.findAll('[data-testid="budget-alert"]');
     expect(rows.map((row) => row.get('[data-testid="budget-alert-subject"]').text())).toEqual(['End user eu-9', 'Key ci']);
     expect(rows.map((row) => row.get('.tag').text())).toEqual(['Budget reached', 'Soft budget reached']);
-    expect(rows[1]?.text()).toContain('$10.25 of $10.00');
+    expect(rows[1]?.text()).toContain('$10.25 of $10.00 ·');
+  });
+
+  it("should name the budget's period where it has one", () => {
+    const wrapper = mount(BudgetAlertsCard, { props: { loading: false, error: null, alerts: [alert({ budgetDuration: '1d' }), alert({ id: '2', budgetDuration: '1mo' })] } });
+    const rows = wrapper.findAll('[data-testid="budget-alert"]');
+    expect(rows[0]?.text()).toContain('$10.25 of $10.00 daily budget');
+    expect(rows[1]?.text()).toContain('$10.25 of $10.00 monthly budget');
   });
 
   it('should say when no budget was reached, and offer a retry after an error', async () => {

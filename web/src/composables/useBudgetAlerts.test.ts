@@ -10,6 +10,7 @@ const alert = (id: string): BudgetAlert => ({
   subjectKind: 'key',
   subjectId: `key-${id}`,
   subjectName: `key ${id}`,
+  budgetDuration: null,
   budget: 1,
   spend: 1.5,
   createdAt: '2025-01-02T03:04:05.000Z',
