@@ -257,6 +257,7 @@ router_settings:
 litellm_settings:
   drop_params: true
   request_timeout: 10
+  max_end_user_budget: 0.5
 general_settings:
   master_key: os.environ/MK
   database_url: os.environ/DATABASE_URL
@@ -275,6 +276,7 @@ environment_variables:
       { path: 'router_settings.timeout', message: expect.stringContaining('set timeouts per model') },
       { path: 'litellm_settings.drop_params', message: expect.stringContaining('list them per model in litellm_params.additional_drop_params') },
       { path: 'litellm_settings.request_timeout', message: expect.stringContaining('set timeouts per model') },
+      { path: 'litellm_settings.max_end_user_budget', message: expect.stringContaining('saveEndUser(input: {externalId: "*", maxBudget') },
       { path: 'environment_variables', message: expect.stringContaining('set these in the environment') },
     ]);
     expect(result.desired.router).toEqual({ path: 'router_settings', value: { settings: { strategy: 'least_busy' }, paths: { strategy: 'router_settings.routing_strategy' } } });

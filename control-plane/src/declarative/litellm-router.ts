@@ -166,6 +166,8 @@ const NOTES: Record<string, string> = {
   default_fallbacks: 'fallbacks for every model are not supported by Tollgate; list each model under fallbacks; ignored',
   drop_params: DROP_PARAMS_NOTE,
   enable_pre_call_checks: "Tollgate always checks the prompt against a model's max_input_tokens when it is known; ignored",
+  max_end_user_budget:
+    'end users are governed through the API, not the config file: saveEndUser(input: {externalId: "*", maxBudget: …, budgetDuration: …}) gives every end user without settings of its own that budget; ignored',
 };
 
 const secondsText = (ms: number) => `${ms / 1000} second${ms === 1000 ? '' : 's'}`;
