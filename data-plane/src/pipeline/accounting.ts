@@ -20,6 +20,8 @@ export interface FinalUsage {
    * at the table's search fees.
    */
   readonly webSearches?: number;
+  /** Calls of the provider's hosted file search tool (OpenAI's Responses API), billed per call. */
+  readonly fileSearches?: number;
   /** The processing tier the provider served the request at (OpenAI's `service_tier`), where it said. */
   readonly serviceTier?: string;
   /** The audio part of the input and of the cache reads (Gemini), where the provider said: priced apart. */

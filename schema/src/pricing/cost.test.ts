@@ -16,6 +16,7 @@ const flat = (over: Partial<Price> = {}): Price => ({
   perImage: '0',
   perWebSearch: '0',
   perGroundedPrompt: '0',
+  perFileSearch: '0',
   tiers: [],
   serviceTiers: {},
   adjustments: {},
@@ -77,7 +78,18 @@ describe('computeCost', () => {
   });
 
   it("should leave search fees to the provider's own deployments: Azure's web search is Microsoft's, priced by Microsoft", () => {
-    expect(effectivePrice(deployment({ provider: 'azure', providerModel: 'gpt-4o', inputCostPerMillion: 2.5, outputCostPerMillion: 10 }))).toMatchObject({ cachedInput: '1.25', perWebSearch: '0' });
+    expect(effectivePrice(deployment({ provider: 'azure', providerModel: 'gpt-4o', inputCostPerMillion: 2.5, outputCostPerMillion: 10 }))).toMatchObject({ cachedInput: '1.25', perWebSearch: '0', perFileSearch: '0' });
+  });
+
+  it("should bill a hosted file search per call, on top of tokens: OpenAI's $2.50 per 1,000 calls", () => {
+    const price = effectivePrice(deployment({ provider: 'openai', providerModel: 'gpt-5.4', inputCostPerMillion: 2.5, outputCostPerMillion: 15 }));
+    expect(price.perFileSearch).toBe('0.0025');
+    const tokens = computeCost(price, { inputTokens: 1_000, outputTokens: 200 });
+    const searched = computeCost(price, { inputTokens: 1_000, outputTokens: 200, fileSearches: 3 });
+    expect(toUnits(searched.usd, 12) - toUnits(tokens.usd, 12)).toBe(toUnits('0.0075', 12));
+    // Beside web searches, each at its own fee.
+    const both = computeCost(price, { inputTokens: 1_000, outputTokens: 200, fileSearches: 1, webSearches: 1 });
+    expect(toUnits(both.usd, 12) - toUnits(tokens.usd, 12)).toBe(toUnits('0.0125', 12));
   });
 
   it('should never bill more 1-hour writes than writes', () => {
@@ -214,6 +226,7 @@ describe('effectivePrice', () => {
       perImage: '0',
       perWebSearch: '0.01',
       perGroundedPrompt: '0',
+      perFileSearch: '0',
       tiers: [{ aboveInputTokens: 200_000, input: '6', output: '22.5', cachedInput: '0.6', cacheWrite: '7.5', cacheWrite1h: '12' }],
       serviceTiers: {},
       adjustments: {},
@@ -248,6 +261,7 @@ describe('effectivePrice', () => {
       perImage: '0.0000001',
       perWebSearch: '0.01',
       perGroundedPrompt: '0',
+      perFileSearch: '0',
       tiers: [],
       serviceTiers: {},
       adjustments: {},
@@ -282,6 +296,7 @@ describe('effectivePrice', () => {
       perImage: '0',
       perWebSearch: '0',
       perGroundedPrompt: '0',
+      perFileSearch: '0',
       tiers: [],
       serviceTiers: {},
       adjustments: {},

@@ -38,6 +38,8 @@ export interface Price {
   readonly perWebSearch: string;
   /** USD per request whose server-side search searched at all, however often (Gemini 2.5's grounding: $35 per 1,000). */
   readonly perGroundedPrompt: string;
+  /** USD per call of a provider's hosted file search tool (OpenAI's Responses API: $2.50 per 1,000). */
+  readonly perFileSearch: string;
   /** Prices for requests above an input size (lowest threshold first); empty for a flat price. */
   readonly tiers: readonly PriceTier[];
   /** Prices of a request the provider served at another processing tier (OpenAI's flex, priority); empty: none. */
@@ -68,6 +70,8 @@ export interface CostUsage {
   readonly audioCacheReadTokens?: number;
   /** Searches a provider's server-side web search tool made, for the per-search (and per-grounded-prompt) price. */
   readonly webSearches?: number;
+  /** Calls of a provider's hosted file search tool (OpenAI's `file_search_call` items), for the per-call price. */
+  readonly fileSearches?: number;
   /**
    * The processing tier the provider says it served the request at (OpenAI's `service_tier`: `default`, `flex`,
    * `priority`, `scale`). A tier the price has no prices for (`default`, `scale`, unknown ones) is billed at the
@@ -152,6 +156,7 @@ export function effectivePrice(model: ModelConfig): Price {
     perImage: own(model.costPerImage) ?? entry?.perImage ?? '0',
     perWebSearch: (fees ? entry.perWebSearch : undefined) ?? '0',
     perGroundedPrompt: (fees ? entry.perGroundedPrompt : undefined) ?? '0',
+    perFileSearch: (fees ? entry.perFileSearch : undefined) ?? '0',
     tiers: listPriced ? (listed.tiers ?? []) : [],
     serviceTiers: listPriced ? (listed.serviceTiers ?? {}) : {},
     adjustments: entry === undefined ? {} : usageAdjustments(entry.adjustments, listPriced, fees),
@@ -217,7 +222,7 @@ function usageAdjustments(adjustments: PriceAdjustments | undefined, listPriced:
  *   + (cacheRead − cached audio) × cachedInput + cached audio × audioCachedInput
  *   + (cacheWrite − cacheWrite1h) × cacheWrite + cacheWrite1h × cacheWrite1h
  *   + (output − reasoning) × output + reasoning × reasoning + perRequest + images × perImage
- *   + webSearches × perWebSearch + perGroundedPrompt (when webSearches > 0)
+ *   + webSearches × perWebSearch + perGroundedPrompt (when webSearches > 0) + fileSearches × perFileSearch
  *
  * at the tier the request's input tokens fall in, or at the prices of the processing tier the provider served it at
  * (OpenAI's priority and flex: long-context tiers aside, which those prices exclude), every token price then multiplied
@@ -252,7 +257,8 @@ export function computeCost(price: Price, usage: CostUsage): Cost {
     rates.perRequest +
     count(usage.images) * rates.perImage +
     searches * rates.perWebSearch +
-    (searches > 0n ? rates.perGroundedPrompt : 0n);
+    (searches > 0n ? rates.perGroundedPrompt : 0n) +
+    count(usage.fileSearches) * rates.perFileSearch;
   return { usd: formatUnits(atto, ATTO_DECIMALS, USD_DECIMALS), nanos: ceilDiv(atto, ATTO_PER_NANO) };
 }
 
@@ -300,6 +306,7 @@ interface Rates {
   readonly perImage: bigint;
   readonly perWebSearch: bigint;
   readonly perGroundedPrompt: bigint;
+  readonly perFileSearch: bigint;
 }
 
 /** An adjustment as integers: the token multiplier in 10^-6, the per-search fee in 10^-18 USD. */
@@ -368,6 +375,7 @@ function baseRates(p: Price): Rates {
     perImage: toUnits(p.perImage, ATTO_DECIMALS),
     perWebSearch: toUnits(p.perWebSearch, ATTO_DECIMALS),
     perGroundedPrompt: toUnits(p.perGroundedPrompt, ATTO_DECIMALS),
+    perFileSearch: toUnits(p.perFileSearch, ATTO_DECIMALS),
   };
 }
 
@@ -394,6 +402,7 @@ function tierRates(tier: TokenPrices, base: Rates): Rates {
     perImage: base.perImage,
     perWebSearch: base.perWebSearch,
     perGroundedPrompt: base.perGroundedPrompt,
+    perFileSearch: base.perFileSearch,
   };
 }
 
@@ -447,6 +456,7 @@ function adjusted(c: Compiled, rates: Rates, modifiers: UsageModifiers | undefin
     perImage: rates.perImage,
     perWebSearch: perWebSearch ?? rates.perWebSearch,
     perGroundedPrompt: rates.perGroundedPrompt,
+    perFileSearch: rates.perFileSearch,
   };
 }
 
@@ -465,6 +475,7 @@ function dearest(a: Rates, b: Rates): Rates {
     perImage: max(a.perImage, b.perImage),
     perWebSearch: max(a.perWebSearch, b.perWebSearch),
     perGroundedPrompt: max(a.perGroundedPrompt, b.perGroundedPrompt),
+    perFileSearch: max(a.perFileSearch, b.perFileSearch),
   };
 }
 

@@ -19,8 +19,9 @@ import { formatUnits, toUnits } from './decimal.js';
  *   standard prices when served at priority), `flex` at Batch rates, half the standard prices, as OpenAI's Flex guide
  *   says (https://developers.openai.com/api/docs/guides/flex-processing). Batch itself is not modelled.
  * - `perWebSearch` and `perGroundedPrompt` are fees of a provider's server-side search tool (Anthropic's and OpenAI's
- *   web search, Gemini's grounding with Google Search), on top of tokens, at the list price: a provider's free
- *   allowance of them is not subtracted (see `GROUNDING_FREE_TIER`). They apply only to the provider's own deployments.
+ *   web search, Gemini's grounding with Google Search), `perFileSearch` of OpenAI's hosted file search, on top of
+ *   tokens, at the list price: a provider's free allowance of them is not subtracted (see `GROUNDING_FREE_TIER`). They
+ *   apply only to the provider's own deployments.
  * - `tiers`: higher prices for a whole request whose input (cache reads and writes included) exceeds a size, where
  *   modelled. Where a provider has such a tier that is not modelled, the note says so and the base tier applies.
  * - `audioInput` and `audioCachedInput` price audio input apart from other input where a provider does (Gemini's
@@ -112,6 +113,8 @@ export interface TableEntry extends TokenPrices {
   readonly perWebSearch?: string;
   /** USD per request whose server-side search searched at all, however many queries it ran, on top of tokens. */
   readonly perGroundedPrompt?: string;
+  /** USD per call of the provider's hosted file search tool (OpenAI's Responses API `file_search`), on top of tokens. */
+  readonly perFileSearch?: string;
   readonly tiers?: readonly PriceTier[];
   /** Prices of a request served at another processing tier (the base prices are the standard tier's). */
   readonly serviceTiers?: Readonly<Partial<Record<ServiceTier, TokenPrices>>>;
@@ -138,6 +141,15 @@ const CHECKED_AUDIT = '2026-11-26';
 const OPENAI_WEB_SEARCH = '0.01';
 
 /**
+ * The built-in file search tool of OpenAI's Responses API: $2.50 per 1,000 tool calls (the pricing page's "Built-in
+ * tools", "Responses API only"; read 2026-11-27 in transcriptions of https://developers.openai.com/api/docs/pricing
+ * that agree), counted from the response's `file_search_call` items. The retrieved chunks are billed as input tokens
+ * and are part of the reported `input_tokens`; the vector stores' storage ($0.10 per GB per day past the first GB) is
+ * not a request's, and is not modelled.
+ */
+const OPENAI_FILE_SEARCH = '0.0025';
+
+/**
  * The legacy `web_search_preview` tool on non-reasoning models (GPT-4o, GPT-4.1 and their minis): $25 per 1,000 calls,
  * "search content tokens are free" (the same page, "Web search preview (non-reasoning models)"; on reasoning models,
  * gpt-5 and the o-series, it is $10 like `web_search`). Its calls are told apart by the request's tool (`searchTool`:
@@ -161,6 +173,7 @@ const openai = (
   model,
   ...prices,
   perWebSearch: OPENAI_WEB_SEARCH,
+  perFileSearch: OPENAI_FILE_SEARCH,
   serviceTiers: { flex: half(prices), ...(extra.priority !== undefined && { priority: extra.priority }) },
   ...(extra.adjustments !== undefined && { adjustments: extra.adjustments }),
   source: 'https://developers.openai.com/api/docs/pricing',

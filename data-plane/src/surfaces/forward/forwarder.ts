@@ -36,6 +36,8 @@ export interface ReportedUsage {
   readonly reasoningTokens: number | undefined;
   /** Web searches the provider's server-side search tool made (Anthropic's, OpenAI's built-in one), billed per search. */
   readonly webSearches?: number;
+  /** Calls of the provider's hosted file search tool (OpenAI's `file_search`), billed per call. */
+  readonly fileSearches?: number;
   /** The processing tier the provider says it served the request at (OpenAI's `service_tier`), billed apart. */
   readonly serviceTier?: string;
   /**
@@ -577,6 +579,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
       reasoningTokens: reported?.reasoningTokens ?? counted?.reasoningTokens ?? 0,
       ...(reported?.serviceTier !== undefined && { serviceTier: reported.serviceTier }),
       ...(reported?.webSearches !== undefined && { webSearches: reported.webSearches }),
+      ...(reported?.fileSearches !== undefined && { fileSearches: reported.fileSearches }),
       ...(reported?.modifiers !== undefined && { modifiers: reported.modifiers }),
       estimated: !known,
     };

@@ -255,6 +255,41 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     expect(await usageEvent(failed)).toMatchObject({ status: 'error', cost: '0.010086250000' });
   });
 
+  it('bills the built-in file search per call (its file_search_call items), beside web searches, whole and streamed', async () => {
+    // GPT-5.4: the tokens 86.25 per million (as above), + 2 file search calls × $0.0025 (+ 1 web search × $0.01).
+    const file = (id: string) => ({ id, type: 'file_search_call', status: 'completed', queries: ['refund policy'], results: null });
+    const cases = [
+      { output: [file('fs_1'), file('fs_2'), MESSAGE], cost: '0.005086250000' },
+      { output: [file('fs_1'), WEB_SEARCH('ws_1', { type: 'search', query: 'refunds' }), file('fs_2'), MESSAGE], cost: '0.015086250000' },
+    ];
+    for (const c of cases) {
+      const answer = responseObject('completed', c.output, USAGE);
+      handler = (_req, _body, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(answer));
+      };
+      const tools = [{ type: 'file_search', vector_store_ids: ['vs_1'] }];
+      const whole = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt-listed', input: 'refunds?', tools });
+      await whole.text();
+      expect(await usageEvent(whole)).toMatchObject({ status: 'success', stream: false, cost: c.cost });
+      const events = stream();
+      events[events.length - 1] = event('response.completed', { response: answer });
+      handler = streamParts([events.join('')]);
+      const streamed = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt-listed', input: 'refunds?', stream: true, tools });
+      await streamed.text();
+      expect(await usageEvent(streamed)).toMatchObject({ status: 'success', stream: true, cost: c.cost });
+    }
+    // A message that only mentions the item type is not a call.
+    const quoted = responseObject('completed', [{ ...MESSAGE, content: [{ type: 'output_text', annotations: [], text: 'a "file_search_call" item' }] }], USAGE);
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(quoted));
+    };
+    const plain = await postResponses(t.baseUrl, KEYS.full, { model: 'gpt-listed', input: 'refunds?' });
+    await plain.text();
+    expect(await usageEvent(plain)).toMatchObject({ status: 'success', cost: '0.000086250000' });
+  });
+
   it("bills the legacy web_search_preview's calls at its own price when the request offers only that tool, whole and streamed", async () => {
     // GPT-4o: 16 × 2.5 + 5 × 1.25 + 3 × 10 = 76.25 per million, + 2 calls × $0.025 (preview) or × $0.01 (web_search).
     const calls = [WEB_SEARCH('ws_1', { type: 'search', query: 'euro 2024 winner' }), WEB_SEARCH('ws_2', { type: 'search', query: 'final score' })];

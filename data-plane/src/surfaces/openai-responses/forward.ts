@@ -10,7 +10,7 @@ import { withServedTier } from '../forward/service-tier.js';
 import { items, record } from '../forward/output.js';
 import type { ForwardCall } from '../types.js';
 import type { ParsedResponsesRequest } from './request.js';
-import { searchToolOf, withWebSearches } from './web-search-calls.js';
+import { searchToolOf, withToolCalls } from './web-search-calls.js';
 
 /**
  * The native Responses pass-through: a Responses request for a deployment that speaks Responses itself (OpenAI)
@@ -265,7 +265,7 @@ class ResponsesStreamScanner implements StreamScanner {
       const bytes = data.subarray(start, end);
       const event = eventJson<TerminalEvent>(bytes);
       const usage = withServedTier(reportedUsage(event?.response?.usage ?? undefined), bytes, () => event?.response?.service_tier);
-      this.reported = withWebSearches(usage, bytes, () => event?.response?.output, this.searchTool) ?? this.reported;
+      this.reported = withToolCalls(usage, bytes, () => event?.response?.output, this.searchTool) ?? this.reported;
       this.failure = event?.response?.error?.message ?? 'the response failed';
       this.failedAs ??= failedAs(event?.response?.error, this.failure);
     } else if (typeIs(data, typeStart, typeEnd, ERROR)) {
@@ -300,12 +300,12 @@ function sse(type: string, data: Record<string, unknown>): string {
 
 /**
  * The usage on a terminal event's response object: the last `"usage":{…}` alone when it is plainly that; the event is
- * parsed (once) only when that is not enough, or its bytes mention a served tier or web search calls.
+ * parsed (once) only when that is not enough, or its bytes mention a served tier or billed tool calls.
  */
 function terminalUsage(event: Buffer, searchTool: string | undefined): ReportedUsage | undefined {
   const response = once(() => eventJson<TerminalEvent>(event)?.response);
   const usage = reportedUsage(plainUsage(event) ?? response()?.usage ?? undefined);
-  return withWebSearches(withServedTier(usage, event, () => response()?.service_tier), event, () => response()?.output, searchTool);
+  return withToolCalls(withServedTier(usage, event, () => response()?.service_tier), event, () => response()?.output, searchTool);
 }
 
 /**
@@ -315,7 +315,7 @@ function terminalUsage(event: Buffer, searchTool: string | undefined): ReportedU
 export function responsesUsageOfJson(bytes: Buffer, searchTool?: string): ReportedUsage | undefined {
   const answer = once(() => eventJson<{ service_tier?: unknown; output?: unknown }>(bytes));
   const usage = withServedTier(reportedUsage(answerUsage<ResponsesUsageJson>(bytes, isPlainUsage)), bytes, () => answer()?.service_tier);
-  return withWebSearches(usage, bytes, () => answer()?.output, searchTool);
+  return withToolCalls(usage, bytes, () => answer()?.output, searchTool);
 }
 
 /** `read`, called on first use only. */
