@@ -197,4 +197,12 @@ describe('the budget of the end user *', () => {
     // * is sent again, with vip among those whose spend it carries.
     expect(await sql(`select count(*)::int as "n" from "config_change" where "entity_id" = ?`, [any.id])).toEqual([{ n: (changes[0]!.n as number) + 1 }]);
   });
+
+  it("lists the end users that spent most in their period first, for an app's biggest spenders", async () => {
+    await ingest(spent('top-a', 0.9), spent('top-b', 0.4), spent('top-c', 0.4));
+    const { endUsers } = await cp.admin<{ endUsers: EndUserRow[] }>('{ endUsers(search: "top-", orderBy: "spend", first: 2) { externalId spend } }');
+    expect(endUsers).toEqual([{ externalId: 'top-a', spend: 0.9 }, { externalId: 'top-b', spend: 0.4 }]);
+    const wrong = await cp.gql('{ endUsers(orderBy: "cost") { externalId } }', {}, cp.masterKey);
+    expect(wrong.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { orderBy: ['must be externalId or spend'] } });
+  });
 });

@@ -209,11 +209,14 @@ export class CatalogService {
 
   // --- end users
 
-  async endUsers(actor: Actor, search: string | null | undefined, first: number): Promise<EndUser[]> {
+  async endUsers(actor: Actor, search: string | null | undefined, first: number, orderBy = 'externalId'): Promise<EndUser[]> {
     assertCan(actor.principal, 'end_user.read', GLOBAL);
+    if (orderBy !== 'externalId' && orderBy !== 'spend') throw badUserInput({ orderBy: ['must be externalId or spend'] });
     const limit = Math.min(Math.max(first, 1), 500);
     const where = search ? { externalId: { $like: `${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` } } : {};
-    return this.orm.em.fork().find(EndUser, where, { orderBy: { externalId: 'asc' }, limit });
+    // By spend: a scan and a top-N sort (no index on a column every ingest updates), ties by external id.
+    const order = orderBy === 'spend' ? { spend: 'desc', externalId: 'asc' } as const : { externalId: 'asc' } as const;
+    return this.orm.em.fork().find(EndUser, where, { orderBy: order, limit });
   }
 
   async saveEndUser(actor: Actor, raw: unknown): Promise<EndUser> {

@@ -116,13 +116,18 @@ export class CatalogResolver {
   }
 
   @Authorized()
-  @Query(() => [EndUserObject], { description: 'By external id; search is a prefix of it.' })
+  @Query(() => [EndUserObject], { description: 'By external id (search is a prefix of it), or the biggest spenders first.' })
   async endUsers(
     @Arg('search', () => String, { nullable: true }) search: string | null | undefined,
     @Arg('first', () => Int, { defaultValue: 100 }) first: number,
     @Ctx() ctx: GraphQLContext,
+    @Arg('orderBy', () => String, {
+      defaultValue: 'externalId',
+      description: 'externalId (A to Z), or spend: the most spent in the current budget period first (for end users that follow the end user *, its period).',
+    })
+    orderBy: string,
   ): Promise<EndUserObject[]> {
-    return (await ctx.services.catalog.endUsers(actorOf(ctx), search, first)).map(EndUserObject.from);
+    return (await ctx.services.catalog.endUsers(actorOf(ctx), search, first, orderBy)).map(EndUserObject.from);
   }
 
   @Authorized()
