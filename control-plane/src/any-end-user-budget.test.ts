@@ -73,6 +73,9 @@ describe('the budget of the end user *', () => {
     await ingest(spent('alice', 2), spent('vip', 2));
     const vip = await saveEndUser({ externalId: 'vip', maxBudget: 100 });
     expect(await spendOf('alice')).toBe(2);
+    const follows = async (externalId: string) =>
+      (await cp.admin<{ endUsers: Array<{ externalId: string; followsAnyEndUser: boolean }> }>('query($s: String) { endUsers(search: $s) { externalId followsAnyEndUser } }', { s: externalId })).endUsers.find((e) => e.externalId === externalId)!.followsAnyEndUser;
+    expect([await follows('alice'), await follows('vip')]).toEqual([true, false]);
 
     any = await saveEndUser({ externalId: '*', maxBudget: 1, softBudget: 0.5, budgetDuration: '1d' });
     expect(Date.parse(any.budgetResetAt!) - Date.now()).toBeGreaterThan(24 * HOUR - 60_000);

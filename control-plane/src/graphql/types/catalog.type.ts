@@ -1,6 +1,7 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import type { BudgetTier, EndUser, GuardrailPolicy, McpServer, McpToolPermission, Tag } from '../../db/entities/index.js';
 import { GraphQLJSON } from '../scalars.js';
+import { followsAnyEndUser } from '../../services/budget-period.js';
 import { GovernedObject, governedFields as governed } from './governed.type.js';
 
 @ObjectType('BudgetTier', { description: 'A reusable budget and limits that end users can be put on.' })
@@ -85,6 +86,10 @@ export class EndUserObject extends GovernedObject {
   @Field(() => ID, { nullable: true }) budgetTierId!: string | null;
   @Field(() => Date, { nullable: true, description: "When the current budget period ends (its own duration's, else its tier's)." })
   override budgetResetAt!: Date | null;
+  @Field(() => Boolean, {
+    description: 'No settings of its own: the limits and budget of the end user * apply to it, and its spend is what it spent in the budget period of *.',
+  })
+  followsAnyEndUser!: boolean;
 
   static from(u: EndUser): EndUserObject {
     return Object.assign(new EndUserObject(), {
@@ -93,6 +98,7 @@ export class EndUserObject extends GovernedObject {
       alias: u.alias,
       blocked: u.blocked,
       budgetTierId: u.budgetTier?.id ?? null,
+      followsAnyEndUser: followsAnyEndUser(u),
       ...governed(u),
     });
   }
