@@ -9,12 +9,14 @@ export interface GateLimiter {
 
 /**
  * Turns the limiter's answers into HTTP: a refusal becomes the 429 (or 503) in the caller's error format, naming the
- * limit; an admission puts the tightest windows in `x-ratelimit-*` headers, as OpenAI sends them.
+ * limit; an admission puts the tightest windows in `x-ratelimit-*` headers, as OpenAI sends them, and for a client of
+ * Anthropic's API (`anthropic`) also in `anthropic-ratelimit-*` ones, as Anthropic sends them.
  */
-export async function admitRequest(limiter: GateLimiter, input: AdmitInput): Promise<{ ticket: Ticket; headers: Record<string, string> }> {
+export async function admitRequest(limiter: GateLimiter, input: AdmitInput, anthropic = false): Promise<{ ticket: Ticket; headers: Record<string, string> }> {
   const result = await limiter.admit(input);
   if ('unavailable' in result) throw errors.limitsUnavailable();
   const headers = rateLimitHeaders(result.status);
+  if (anthropic) addAnthropicRateLimitHeaders(headers, result.status, input.nowMs);
   if (!result.ok) {
     const error = refusalError(result.refusal, input);
     Object.assign(error.headers, headers);
@@ -38,6 +40,31 @@ export function rateLimitHeaders(status: RateLimitStatus): Record<string, string
     headers['x-ratelimit-reset-tokens'] = duration(tokens.resetMs);
   }
   return headers;
+}
+
+/**
+ * Anthropic's rate-limit headers (`anthropic-ratelimit-{requests,tokens}-{limit,remaining,reset}`), the reset as the
+ * RFC 3339 time the window is full again, to the second (rounded up), as Anthropic sends it. Tollgate's token limits
+ * count input and output together, so there are no `input-tokens` and `output-tokens` ones.
+ * @see https://docs.anthropic.com/en/api/rate-limits#response-headers
+ */
+export function addAnthropicRateLimitHeaders(headers: Record<string, string>, status: RateLimitStatus, nowMs: number): void {
+  const { requests, tokens } = status;
+  if (requests !== null) {
+    headers['anthropic-ratelimit-requests-limit'] = String(requests.limit);
+    headers['anthropic-ratelimit-requests-remaining'] = String(Math.max(0, requests.remaining));
+    headers['anthropic-ratelimit-requests-reset'] = instant(nowMs + requests.resetMs);
+  }
+  if (tokens !== null) {
+    headers['anthropic-ratelimit-tokens-limit'] = String(tokens.limit);
+    headers['anthropic-ratelimit-tokens-remaining'] = String(Math.max(0, tokens.remaining));
+    headers['anthropic-ratelimit-tokens-reset'] = instant(nowMs + tokens.resetMs);
+  }
+}
+
+/** An epoch time as RFC 3339 in UTC, to the second, rounded up (`2026-11-27T02:40:01Z`). */
+function instant(ms: number): string {
+  return new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
 /** Milliseconds as seconds with up to three decimals (`1.5s`), rounded up; on every admitted request, so no toFixed. */

@@ -86,6 +86,8 @@ export interface AdmitOptions {
   readonly headerTags?: string;
   /** The coding agent's session id from its headers (`RequestHead.sessionId`), recorded as `metadata.session_id`. */
   readonly sessionId?: string;
+  /** A client of Anthropic's API: the limits' state also in `anthropic-ratelimit-*` headers. */
+  readonly anthropicHeaders?: boolean;
 }
 
 /**
@@ -137,7 +139,11 @@ export async function admitGoverned(
   const subjects = list.subjects;
   if (subjects.length === 0) return null;
 
-  const admitted = await admitRequest(gov.limiter, { requestId: ex.requestId, subjects, ...reservation(gov, subjects, parsed.body, model, options.generates ?? true), nowMs: now });
+  const admitted = await admitRequest(
+    gov.limiter,
+    { requestId: ex.requestId, subjects, ...reservation(gov, subjects, parsed.body, model, options.generates ?? true), nowMs: now },
+    options.anthropicHeaders === true,
+  );
   ex.extraHeaders = admitted.headers;
   return admitted.ticket;
 }

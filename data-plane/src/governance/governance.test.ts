@@ -30,6 +30,7 @@ const K = {
   embed: 'sk-tg-embed-000000000000000000000000000000000',
   aliasRpm: 'sk-tg-aliasrpm-00000000000000000000000000000000',
   fallbackRpm: 'sk-tg-fallbackrpm-00000000000000000000000000000',
+  anthropicRpm: 'sk-tg-anthropicrpm-0000000000000000000000000000',
 } as const;
 
 const FUTURE = new Date(Date.now() + 86_400_000).toISOString();
@@ -90,6 +91,7 @@ describe('governance on one data plane (in-process counters)', () => {
           key(K.embed, { id: 'k-embed', teamId: 't-open', rpmLimit: 1 }),
           key(K.aliasRpm, { id: 'k-alias-rpm', teamId: 't-open', modelAliases: { o: 'mock-other' }, modelLimits: { 'mock-other': { rpm: 1 } } }),
           key(K.fallbackRpm, { id: 'k-fallback-rpm', teamId: 't-open', modelLimits: { 'mock-other': { rpm: 1 } } }),
+          key(K.anthropicRpm, { id: 'k-anthropic-rpm', teamId: 't-open', rpmLimit: 2, tpmLimit: 100_000 }),
           // The control plane counted this key's month on mock-other at its budget already.
           key(K.modelSpent, { id: 'k-model-spent', teamId: 't-open', budgetDuration: '30d', budgetResetAt: FUTURE, modelLimits: { 'mock-other': { maxBudget: 2, spend: 2 }, 'mock-gpt': { maxBudget: 2 } } }),
           key(K.raise, { id: 'k-raise', teamId: 't-open', maxBudget: 1, spend: 1, tempBudgetIncrease: 10, tempBudgetExpiresAt: FUTURE }),
@@ -137,6 +139,29 @@ describe('governance on one data plane (in-process counters)', () => {
     const anthropic = await messages(K.rpm);
     expect(anthropic.status).toBe(429);
     expect(anthropic.body).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringMatching(/3 requests per minute/) } });
+  });
+
+  it("tells Anthropic clients the limits' state in Anthropic's own rate-limit headers too, admitted and refused", async () => {
+    const before = Date.now();
+    const [first, second, refused] = [await messages(K.anthropicRpm), await messages(K.anthropicRpm), await messages(K.anthropicRpm)];
+    expect([first.status, second.status, refused.status]).toEqual([200, 200, 429]);
+    const header = (res: typeof first, name: string) => res.headers.get(`anthropic-ratelimit-${name}`);
+    expect([header(first, 'requests-limit'), header(first, 'requests-remaining'), header(second, 'requests-remaining'), header(refused, 'requests-remaining')]).toEqual(['2', '1', '0', '0']);
+    expect(header(first, 'tokens-limit')).toBe('100000');
+    expect(Number(header(first, 'tokens-remaining'))).toBeLessThan(100_000);
+    // When the window is full again: RFC 3339, to the second, within the minute.
+    for (const name of ['requests-reset', 'tokens-reset']) {
+      const reset = header(first, name)!;
+      expect(reset).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+      expect(Date.parse(reset)).toBeGreaterThan(before);
+      expect(Date.parse(reset)).toBeLessThanOrEqual(Date.now() + 61_000);
+    }
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // OpenAI clients get OpenAI's alone.
+    const chatAnswer = await chat(K.anthropicRpm);
+    expect(chatAnswer.status).toBe(429);
+    expect(chatAnswer.headers.get('x-ratelimit-limit-requests')).toBe('2');
+    expect([...chatAnswer.headers.keys()].filter((name) => name.startsWith('anthropic-ratelimit'))).toEqual([]);
   });
 
   it('embeddings count against the same limits', async () => {

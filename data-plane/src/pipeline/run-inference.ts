@@ -159,8 +159,8 @@ function routeInfo(deps: PipelineDeps, key: RuntimeKey, parsed: ParsedInbound, u
 
 const NO_TAGS: ReadonlySet<string> = new Set();
 
-/** Anthropic takes only `user_id` in a request's `metadata` (400 for any other field). */
-const ANTHROPIC_ADMIT: AdmitOptions = { upstreamMetadata: new Set(['user_id']) };
+/** Anthropic takes only `user_id` in a request's `metadata` (400 for any other field); its clients read its headers. */
+const ANTHROPIC_ADMIT: AdmitOptions = { upstreamMetadata: new Set(['user_id']), anthropicHeaders: true };
 
 /**
  * The one place a failed request turns into a response and, when attributable, a usage event. A stream already
