@@ -10,6 +10,7 @@ import { createServices } from './services/index.js';
 import { createTestDatabase, type TestDatabase } from './testing/database.js';
 import { roundTrip, startTestControlPlane, subscribe, type TestControlPlane } from './testing/harness.js';
 import { usageEvent } from './testing/usage-event.js';
+import { followsAnyEndUserSql } from './services/budget-period.js';
 
 /**
  * The budget of the end user `*`: every end user without settings of its own (a follower) gets it for itself, in `*`'s
@@ -207,5 +208,38 @@ describe('the budget of the end user *', () => {
     expect(endUsers).toEqual([{ externalId: 'top-a', spend: 0.9 }, { externalId: 'top-b', spend: 0.4 }]);
     const wrong = await cp.gql('{ endUsers(orderBy: "cost") { externalId } }', {}, cp.masterKey);
     expect(wrong.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { orderBy: ['must be externalId or spend'] } });
+  });
+
+  it('agrees everywhere on who follows *: the API, the SQL that counts spend, and the config that data planes get', async () => {
+    const { saveBudgetTier: tier } = await cp.admin<{ saveBudgetTier: { id: string } }>('mutation { saveBudgetTier(input: { name: "drift-tier", maxBudget: 3 }) { id } }');
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ['drift-none', {}],
+      ['drift-alias', { alias: 'only a name' }],
+      ['drift-max', { maxBudget: 1 }],
+      ['drift-soft', { softBudget: 1 }],
+      ['drift-rpm', { rpmLimit: 1 }],
+      ['drift-tpm', { tpmLimit: 1 }],
+      ['drift-parallel', { maxParallelRequests: 1 }],
+      ['drift-blocked', { blocked: true }],
+      ['drift-tier', { budgetTierId: tier.id }],
+    ];
+    for (const [externalId, settings] of cases) await saveEndUser({ externalId, ...settings });
+    const api = (await cp.admin<{ endUsers: Array<{ externalId: string; followsAnyEndUser: boolean }> }>('{ endUsers(search: "drift-") { externalId followsAnyEndUser } }')).endUsers;
+    const followersByApi = api.filter((e) => e.followsAnyEndUser).map((e) => e.externalId).sort();
+    const followersBySql = (await sql(`select t."external_id" from "end_user" t where t."external_id" like 'drift-%' and ${followsAnyEndUserSql('t')} order by 1`)).map((r) => r.external_id);
+    const client = createClient({ url: cp.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${cp.dataPlaneToken}` }, retryAttempts: 0, lazy: true });
+    try {
+      const sub = subscribe<{ gatewayConfig: { message: unknown } }>(client, 'subscription { gatewayConfig { version message } }');
+      const snapshot = ConfigMessage.parse((await sub.next()).gatewayConfig.message);
+      if (snapshot.kind !== 'snapshot') throw new Error('expected a snapshot');
+      const sent = new Set(snapshot.snapshot.endUsers.map((e) => e.externalId));
+      const followersByConfig = cases.map(([externalId]) => externalId).filter((externalId) => !sent.has(externalId)).sort();
+      expect(followersByApi).toEqual(['drift-alias', 'drift-none']);
+      expect(followersBySql).toEqual(followersByApi);
+      expect(followersByConfig).toEqual(followersByApi);
+      sub.dispose();
+    } finally {
+      await client.dispose();
+    }
   });
 });
