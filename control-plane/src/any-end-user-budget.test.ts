@@ -51,12 +51,15 @@ const saveEndUser = async (input: Record<string, unknown>) =>
 const endUser = async (externalId: string) =>
   (await cp.admin<{ endUsers: EndUserRow[] }>('query($s: String) { endUsers(search: $s) { id externalId spend budgetResetAt } }', { s: externalId })).endUsers.find((e) => e.externalId === externalId)!;
 const spendOf = async (externalId: string) => (await endUser(externalId)).spend;
+/** The alerts of one end user, oldest first. */
 const alertsOf = async (externalId: string) => {
+  const found = await endUser(externalId);
+  if (found === undefined) return [];
   const { budgetAlerts } = await cp.admin<{ budgetAlerts: { alerts: Alert[] } }>(
     'query($f: BudgetAlertFilter) { budgetAlerts(filter: $f, first: 100) { alerts { threshold subjectId subjectName period budget spend } } }',
-    { f: { subjectKind: 'end_user' } },
+    { f: { subjectKind: 'end_user', subjectId: found.id } },
   );
-  return budgetAlerts.alerts.filter((a) => a.subjectName === externalId).reverse();
+  return budgetAlerts.alerts.reverse();
 };
 async function ingest(...events: UsageEventInput[]): Promise<void> {
   const res = await cp.gql('mutation($events: [JSON!]!) { ingestUsage(events: $events) { acknowledged rejected { reason } } }', { events }, cp.dataPlaneToken);
@@ -241,5 +244,17 @@ describe('the budget of the end user *', () => {
     } finally {
       await client.dispose();
     }
+  });
+
+  it('alerts at once for every follower already past a budget of * that an admin lowers', async () => {
+    expect((await alertsOf('top-a')).filter((a) => a.budget === 0.3)).toEqual([]);
+    const current = await endUser('*');
+    await saveEndUser({ externalId: '*', maxBudget: 2, softBudget: 0.3, budgetDuration: '1d' });
+    expect((await endUser('*')).budgetResetAt).toBe(current.budgetResetAt);
+    // No request since: top-a (0.9) and the top-b and top-c (0.4) are past it; racers ($1 each) too.
+    for (const name of ['top-a', 'top-b', 'top-c', 'racer-2-0']) {
+      expect((await alertsOf(name)).filter((a) => a.threshold === 'soft_budget' && a.budget === 0.3), name).toHaveLength(1);
+    }
+    expect((await alertsOf('vip')).filter((a) => a.budget === 0.3)).toEqual([]);
   });
 });

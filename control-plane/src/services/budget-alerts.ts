@@ -122,6 +122,19 @@ const WANTED: [string, Record<AlertSubjectKind, string>] = [
 const RECORD_SUBJECT_ALERTS = recordAlertsSql(...WANTED);
 
 /**
+ * Admin changes of the budgets of the end user `*`: every end user that follows it (and has spent) is judged by them at
+ * once, as a subject whose own budget changed is. One statement, a scan of the followers that spent.
+ */
+const RECORD_FOLLOWER_ALERTS = recordAlertsSql(`"none" as (select 1)`, {
+  key: 'false',
+  team: 'false',
+  user: 'false',
+  org: 'false',
+  end_user: `e."spend" > 0 and ${followsAnyEndUserSql('e')}`,
+  tag: 'false',
+});
+
+/**
  * Refusals: a data plane refuses a request its hard budget cannot take (spend plus the request's estimate past it),
  * so spend usually stops just short of the budget and never reaches it; the first refusal is what reaching it looks
  * like. The subjects a batch's `budget_exceeded` events name (`refusedBy`) get their hard-budget alert for the
@@ -194,6 +207,12 @@ function refusalOf(event: UsageEvent): Refusal | null {
 export async function recordRefusalAlerts(em: EntityManager, refusals: readonly Refusal[]): Promise<number> {
   if (refusals.length === 0) return 0;
   return (await em.execute(RECORD_REFUSAL_ALERTS, [JSON.stringify(refusals)])).length;
+}
+
+/** Records the alerts the budgets of `*` call for now among its followers (see RECORD_FOLLOWER_ALERTS), after a flush. */
+export async function recordFollowerAlerts(em: EntityManager): Promise<number> {
+  await em.flush();
+  return (await em.execute(RECORD_FOLLOWER_ALERTS)).length;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Orm } from '../db/orm.js';
 import { assertApiManaged, badUserInput, conflict, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
 import { auditView, type Actor, type AdminWriter } from './audit.js';
-import { recordSubjectAlerts } from './budget-alerts.js';
+import { recordFollowerAlerts, recordSubjectAlerts } from './budget-alerts.js';
 import { followsAnyEndUser, lockAnyEndUserSql, nextBudgetReset, RECOUNT_ANY_END_USER_FOLLOWERS, recountFollowersSql } from './budget-period.js';
 import { moveTierPeriods, startNewPeriod } from './governed.js';
 import {
@@ -250,6 +250,8 @@ export class CatalogService {
       record('end_user', endUser.id, 'upsert');
       audit({ action: existing ? 'end_user.update' : 'end_user.create', entityType: 'end_user', entityId: endUser.id, orgId: null, before, after: auditView(endUser) });
       await recordSubjectAlerts(em, { end_user: [endUser.id] });
+      // The budgets of `*` are every follower's: one already past a lowered one alerts now, not with its next request.
+      if (endUser.externalId === ANY_END_USER) await recordFollowerAlerts(em);
       return endUser;
     });
   }
