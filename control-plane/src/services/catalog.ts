@@ -257,10 +257,13 @@ export class CatalogService {
   }
 }
 
-/** See saveEndUser: `endUser` has just become a follower of `*`. */
+/**
+ * See saveEndUser: `endUser` has just become a follower of `*`. The row of `*` is locked before the end user's change is
+ * written: usage ingest locks `*` first and then the end users it adds to, and the other order could deadlock with it.
+ */
 async function joinFollowers(em: EntityManager, endUser: EndUser, record: (kind: 'end_user', id: string, op: 'upsert') => void): Promise<void> {
-  await em.flush();
   await em.execute(lockAnyEndUserSql('update'));
+  await em.flush();
   const [recounted] = await em.execute<Array<{ spend: number }>>(recountFollowersSql(`t."id" = ?`), [endUser.id]);
   if (recounted !== undefined) endUser.spend = recounted.spend;
   const any = await em.findOne(EndUser, { externalId: ANY_END_USER });
