@@ -89,14 +89,14 @@ describe('dashboard', () => {
     expect(await page.content()).not.toContain(plaintextKey);
   });
 
-  it('moves the spend figure live, without a reload, when the key is used', async () => {
+  it('moves the spend figure live, without a reload, when the key is used, and lists the end user that spent', async () => {
     const before = await page.getByTestId('spend-total').innerText();
     const requestsBefore = await page.getByTestId('spend-requests').innerText();
     const client = new OpenAI({ apiKey: plaintextKey, baseURL: `${dp.baseUrl}/v1`, maxRetries: 0 });
     // The key may reach the data plane a moment after creation; the SDK call must still succeed quickly.
     await expect.poll(async () => {
       try {
-        await client.chat.completions.create({ model: 'mock-gpt', messages: [{ role: 'user', content: 'spend something' }] });
+        await client.chat.completions.create({ model: 'mock-gpt', messages: [{ role: 'user', content: 'spend something' }], user: 'dashboard-customer' });
         return true;
       } catch {
         return false;
@@ -105,6 +105,8 @@ describe('dashboard', () => {
     await expect.poll(() => page.getByTestId('spend-total').innerText(), { timeout: 5_000 }).not.toBe(before);
     expect(await page.getByTestId('spend-requests').innerText()).not.toBe(requestsBefore);
     expect(await page.getByTestId('spend-total').innerText()).toMatch(/^\$0\.0000\d+/);
+    // The app's end user, among those that spent most, read again with the spend.
+    await expect.poll(() => page.getByTestId('top-end-users').innerText(), { timeout: 5_000 }).toContain('dashboard-customer');
   });
 
   it('narrows the key list by search (alias or key prefix) and shows every key again when cleared', async () => {

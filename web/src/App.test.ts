@@ -60,6 +60,12 @@ function fakeGateway(extra: Record<string, FakeHandler> = {}) {
         },
       },
     }),
+    TopEndUsers: () => ({
+      data: {
+        top: [{ id: 'eu-1', externalId: 'alice', alias: null, spend: 0.42, maxBudget: null, budgetDuration: null, followsAnyEndUser: true }],
+        defaults: [{ id: 'eu-any', externalId: '*', alias: null, spend: 0, maxBudget: 0.5, budgetDuration: '1d', followsAnyEndUser: false }],
+      },
+    }),
     ...extra,
   });
 }
@@ -133,9 +139,14 @@ describe('App', () => {
     expect(more).toEqual([]);
     expect(alert?.attributes('data-threshold')).toBe('soft_budget');
     expect(alert?.get('[data-testid="budget-alert-subject"]').text()).toBe('Team research');
-    expect(alert?.text()).toContain('$5.50 of $5.00');
+    expect(alert?.text()).toContain('$5.50 of $5.00 monthly budget');
     const reads = () => api.requests.filter((r) => r.operationName === 'BudgetAlerts').length;
+    const endUserReads = () => api.requests.filter((r) => r.operationName === 'TopEndUsers').length;
     expect(reads()).toBe(1);
+    // A proxy admin also sees the end users that spent most, against the default budget of *.
+    expect(wrapper.get('[data-testid="end-user-defaults"]').text()).toContain('$0.50 daily budget');
+    expect(wrapper.get('[data-testid="top-end-user"]').text()).toContain('$0.420000 of $0.50 daily budget');
+    expect(endUserReads()).toBe(1);
 
     vi.useFakeTimers();
     try {
@@ -146,6 +157,7 @@ describe('App', () => {
     }
     await flushPromises();
     expect(reads()).toBe(2);
+    expect(endUserReads()).toBe(2);
     wrapper.unmount();
   });
 

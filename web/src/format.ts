@@ -85,3 +85,12 @@ export function formatAgo(iso: string, now: number = Date.now()): string {
   if (hours < 24) return `${hours} h ago`;
   return `${Math.floor(hours / 24)} d ago`;
 }
+
+/** Budget periods by their duration, as words ("daily"). */
+const PERIODS: Record<string, string> = { '1h': 'hourly', '1d': 'daily', '7d': 'weekly', '30d': '30-day', '1mo': 'monthly' };
+
+/** A budget with its period: "$10.00 daily budget"; a budget that never resets (or an unknown period) is the amount alone. */
+export function formatPeriodBudget(amount: number, duration: string | null): string {
+  const period = duration === null ? undefined : PERIODS[duration];
+  return period === undefined ? formatUsd(amount) : `${formatUsd(amount)} ${period} budget`;
+}

@@ -567,6 +567,27 @@ export const SpendSummaryQuery = gql<{ spendSummary: SpendSummary }>(
 );
 
 /** The newest budget alerts; the server shows each caller those of the spend it may read. */
+/** An end user as the top-spenders card shows it (`endUsers`). */
+export interface EndUserSpend {
+  id: string;
+  /** The id the app sends (`user`). */
+  externalId: string;
+  alias: string | null;
+  /** USD spent in its current budget period (for a follower of `*`, the period of `*`). */
+  spend: number;
+  maxBudget: number | null;
+  budgetDuration: string | null;
+  /** No settings of its own: the limits and budget of the end user `*` apply to it. */
+  followsAnyEndUser: boolean;
+}
+
+const END_USER_SPEND_FIELDS = 'id externalId alias spend maxBudget budgetDuration followsAnyEndUser';
+
+/** The end users that spent most in their period, and the end user `*` (the defaults), when there is one. */
+export const TopEndUsersQuery = gql<{ top: EndUserSpend[]; defaults: EndUserSpend[] }, { first: number }>(
+  `query TopEndUsers($first: Int!) { top: endUsers(orderBy: "spend", first: $first) { ${END_USER_SPEND_FIELDS} } defaults: endUsers(search: "*", first: 1) { ${END_USER_SPEND_FIELDS} } }`,
+);
+
 export const BudgetAlertsQuery = gql<{ budgetAlerts: { alerts: BudgetAlert[] } }, { first: number }>(
   `query BudgetAlerts($first: Int!) { budgetAlerts(first: $first) { alerts { id threshold subjectKind subjectId subjectName budgetDuration budget spend createdAt } } }`,
 );
