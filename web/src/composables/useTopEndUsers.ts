@@ -3,10 +3,10 @@
  * without settings of its own takes (proxy admins and their viewers: end users belong to no organization). Read on
  * start and on `refresh()`, which the dashboard calls with its spend refreshes.
  */
-import { ref, shallowRef, type Ref } from 'vue';
+import { computed } from 'vue';
 import { graphql } from '../api/client';
 import { TopEndUsersQuery, type EndUserSpend } from '../api/operations';
-import { errorMessage } from './forms';
+import { useRemoteList } from './useRemoteList';
 
 export const ANY_END_USER = '*';
 
@@ -16,37 +16,21 @@ export interface UseTopEndUsersOptions {
 }
 
 export function useTopEndUsers(options: UseTopEndUsersOptions = {}) {
-  const endUsers = shallowRef<EndUserSpend[]>([]);
-  const defaults = shallowRef<EndUserSpend | null>(null);
-  const loading = ref(true);
-  const error = ref<string | null>(null);
-  /** Counts reads, so an answer overtaken by a newer read is dropped. */
-  let generation = 0;
-
-  async function refresh(): Promise<void> {
-    const current = ++generation;
-    const limit = options.limit ?? 10;
-    try {
-      // One more than shown: `*` itself may be among the top spenders, and is shown apart.
-      const answer = await graphql(TopEndUsersQuery, { first: limit + 1 });
-      if (current !== generation) return;
-      endUsers.value = answer.top.filter((e) => e.externalId !== ANY_END_USER).slice(0, limit);
-      defaults.value = answer.defaults.find((e) => e.externalId === ANY_END_USER) ?? null;
-      error.value = null;
-    } catch (caught) {
-      if (current === generation) error.value = errorMessage(caught);
-    } finally {
-      if (current === generation) loading.value = false;
-    }
-  }
-
-  void refresh();
+  const limit = options.limit ?? 10;
+  // One read brings both: the top spenders (one more than shown, as `*` itself may be among them) and `*`.
+  const list = useRemoteList(async (): Promise<EndUserSpend[]> => {
+    const answer = await graphql(TopEndUsersQuery, { first: limit + 1 });
+    const any = answer.defaults.find((e) => e.externalId === ANY_END_USER);
+    const top = answer.top.filter((e) => e.externalId !== ANY_END_USER).slice(0, limit);
+    return any === undefined ? top : [...top, any];
+  });
+  void list.refresh();
 
   return {
-    endUsers: endUsers as Readonly<Ref<readonly EndUserSpend[]>>,
-    defaults: defaults as Readonly<Ref<EndUserSpend | null>>,
-    loading: loading as Readonly<Ref<boolean>>,
-    error: error as Readonly<Ref<string | null>>,
-    refresh,
+    endUsers: computed(() => list.items.value.filter((e) => e.externalId !== ANY_END_USER)),
+    defaults: computed(() => list.items.value.find((e) => e.externalId === ANY_END_USER) ?? null),
+    loading: list.loading,
+    error: list.error,
+    refresh: list.refresh,
   };
 }
