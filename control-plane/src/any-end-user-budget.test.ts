@@ -75,7 +75,7 @@ describe('the budget of the end user *', () => {
   it("counts each follower's spend in the period of * from when * gets its budget, and alerts at its budgets for each", async () => {
     // Spend before * had a budget: a month of it, which the new period must not inherit.
     await ingest(spent('alice', 2), spent('vip', 2));
-    const vip = await saveEndUser({ externalId: 'vip', maxBudget: 100 });
+    await saveEndUser({ externalId: 'vip', maxBudget: 100 });
     expect(await spendOf('alice')).toBe(2);
     const follows = async (externalId: string) =>
       (await cp.admin<{ endUsers: Array<{ externalId: string; followsAnyEndUser: boolean }> }>('query($s: String) { endUsers(search: $s) { externalId followsAnyEndUser } }', { s: externalId })).endUsers.find((e) => e.externalId === externalId)!.followsAnyEndUser;
@@ -105,7 +105,6 @@ describe('the budget of the end user *', () => {
     expect(await spendOf('alice')).toBeCloseTo(0.7, 9);
     expect(await spendOf('vip')).toBe(7);
     expect(await alertsOf('vip')).toEqual([]);
-    expect(vip.externalId).toBe('vip');
   });
 
   it("files the hard-budget alert of a follower that a data plane refused under the budget of *, once, in *'s period", async () => {
