@@ -107,6 +107,12 @@ describe('the budget of the end user *', () => {
     expect(await alertsOf('vip')).toEqual([]);
   });
 
+  it('never counts spend under * itself, whose row holds the defaults (an older data plane may send the name)', async () => {
+    const before = await spendOf('*');
+    await ingest(spent('*', 0.4));
+    expect(await spendOf('*')).toBe(before);
+  });
+
   it("files the hard-budget alert of a follower that a data plane refused under the budget of *, once, in *'s period", async () => {
     const refusal = (at = new Date()) =>
       spent('carol', 0, { status: 'error', httpStatus: 429, errorType: 'budget_exceeded', refusedBy: { kind: 'end_user', id: `${any.id}/carol` }, startedAt: at.toISOString() });

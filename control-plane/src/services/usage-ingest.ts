@@ -76,13 +76,14 @@ update "organization" o set "spend" = o."spend" + s."cost"
 
 // End users are made on first sight, and their spend counted from then on: within their own period, when they have
 // one (an end user on a budget tier's period counts everything, as before); an end user without settings (a new one
-// too) within the period of the end user `*`, whose budget it follows (see endUserInPeriodSql).
+// too) within the period of the end user `*`, whose budget it follows (see endUserInPeriodSql). A request never spends
+// `*` itself (data planes refuse the name; an older one's events under it count for no end user).
 const ADD_END_USER_SPEND = `
 insert into "end_user" ("id", "external_id", "spend")
 select gen_random_uuid(), l."end_user", sum(l."cost") from ${NEW_ROWS}
   left join "end_user" a on a."external_id" = l."end_user"
   left join "end_user" d on d."external_id" = '${ANY_END_USER}'
- where l."end_user" is not null and ${endUserInPeriodSql('a', 'd', 'l."started_at"')} group by l."end_user"
+ where l."end_user" is not null and l."end_user" <> '${ANY_END_USER}' and ${endUserInPeriodSql('a', 'd', 'l."started_at"')} group by l."end_user"
 on conflict ("external_id") do update set "spend" = "end_user"."spend" + excluded."spend"`;
 
 const ADD_TAG_SPEND = `

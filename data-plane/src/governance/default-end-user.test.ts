@@ -70,6 +70,15 @@ describe('default limits for end users (the end user *)', () => {
     expect((await chat(closed, 'vip')).status).toBe(200);
     expect((await chat(closed)).status).toBe(200);
   });
+
+  it('refuses a request that names the end user * itself, whose row holds the defaults', async () => {
+    for (const plane of [a, closed]) {
+      const named = await chat(plane, '*');
+      expect(named.status).toBe(400);
+      expect(named.body.error).toMatchObject({ code: 'invalid_value', param: 'user' });
+      expect(named.body.error!.message).toMatch(/^Invalid end user '\*': it is reserved/);
+    }
+  });
 });
 
 /**

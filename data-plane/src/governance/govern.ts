@@ -114,6 +114,7 @@ export async function admitGoverned(
   usage.tags = tags;
   usage.metadata = options.sessionId ? withSessionId(attribution.metadata, options.sessionId) : attribution.metadata;
 
+  if (parsed.user === ANY_END_USER) throw errors.endUserReserved();
   const endUser = parsed.user === null ? undefined : config.endUsersByExternalId.get(parsed.user);
   if (endUser?.blocked) throw errors.endUserBlocked(endUser.externalId);
   // An end user without settings of its own takes those of the end user `*`, if there is one (see ANY_END_USER).

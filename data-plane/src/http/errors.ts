@@ -97,7 +97,12 @@ export const errors = {
   /** The end user `*` is blocked: only end users with settings of their own may be named. */
   endUserUnknown: (user: string) =>
     new HttpError(403, 'invalid_request_error', 'end_user_blocked', `The end user '${user}' is not allowed: this gateway serves only the end users registered with it.`, 'user'),
-  /** A rate limit was hit: 429 naming the limit, with `retry-after` unless no wait can help (null). */
+  /**
+   * A request that names the end user `*`: that name holds the defaults of every end user (`ANY_END_USER`), so
+   * counting a request under it would spend the defaults' own row, not an end user's.
+   */
+  endUserReserved: () =>
+    new HttpError(400, 'invalid_request_error', 'invalid_value', "Invalid end user '*': it is reserved for the settings every end user defaults to. Name the end user by its own id ('user' or 'safety_identifier' in OpenAI's APIs, 'metadata.user_id' in Anthropic's, or the end-user header), or leave it out.", 'user'),
   /**
    * A rate limit refused the request: 429 with `retry-after` (seconds) when waiting helps; without one (a request
    * larger than the limit itself) `x-should-retry: false`, so the OpenAI and Anthropic SDKs (and Claude Code, which
