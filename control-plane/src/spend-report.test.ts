@@ -172,6 +172,23 @@ describe('spend reports', () => {
     expect(unbounded.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { from: [expect.stringContaining('92 days')] } });
   });
 
+  it('splits each value\'s requests into failed and aborted ones, from the roll-ups and from the ledger', async () => {
+    const flaky = { model: 'flaky-model', startedAt: '2026-08-05T10:00:00.000Z' };
+    await ingest([
+      event(ids.aliceKey, { ...flaky, teamId: ids.teamA, cost: 0.5 }),
+      event(ids.aliceKey, { ...flaky, teamId: ids.teamA, cost: 0, status: 'error', httpStatus: 429, errorType: 'budget_exceeded', errorMessage: 'over budget' }),
+      event(ids.aliceKey, { ...flaky, teamId: ids.teamA, cost: 0, status: 'error', httpStatus: 502, errorType: 'upstream_error', errorMessage: 'bad gateway' }),
+      event(ids.aliceKey, { ...flaky, teamId: ids.teamA, cost: 0.1, status: 'aborted', httpStatus: 200 }),
+    ]);
+    const split = 'query($v: String, $from: DateTimeISO, $to: DateTimeISO) { spendReport(dimension: "model", value: $v, from: $from, to: $to) { requests failedRequests abortedRequests } }';
+    const august = { from: '2026-08-01T00:00:00Z', to: '2026-09-01T00:00:00Z' };
+    const all = await cp.gql<{ spendReport: unknown[] }>(split, { v: 'flaky-model' }, cp.masterKey);
+    expect(all.data!.spendReport).toEqual([{ requests: 4, failedRequests: 2, abortedRequests: 1 }]);
+    // Alice reads her own keys' part by model from the ledger: the same split.
+    const own = await cp.gql<{ spendReport: unknown[] }>(split, { v: 'flaky-model', ...august }, tokens.alice);
+    expect(own.data!.spendReport).toEqual([{ requests: 4, failedRequests: 2, abortedRequests: 1 }]);
+  });
+
   it('counts a resent batch once', async () => {
     const once = event(ids.bobKey, { cost: 3, model: 'resent-model' });
     await ingest([once]);

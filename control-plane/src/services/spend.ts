@@ -51,6 +51,10 @@ export interface SpendReportRow {
   /** The key id, user id, team id, organization id, end-user id, model name, provider or tag. */
   value: string;
   requests: number;
+  /** Of `requests`, those that failed: refused by the gateway, or the provider's error. */
+  failedRequests: number;
+  /** Of `requests`, those the client abandoned before the answer ended. */
+  abortedRequests: number;
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
@@ -99,7 +103,8 @@ export async function spendReport(em: EntityManager, actor: Actor, rawInput: unk
   }
   const day = input.byDay ? `to_char(r."day", 'YYYY-MM-DD')` : 'null';
   return em.execute<SpendReportRow[]>(
-    `select ${day} as "day", r."value", sum(r."requests")::float8 as "requests", sum(r."prompt_tokens")::float8 as "promptTokens",
+    `select ${day} as "day", r."value", sum(r."requests")::float8 as "requests", sum(r."failed_requests")::float8 as "failedRequests",
+            sum(r."aborted_requests")::float8 as "abortedRequests", sum(r."prompt_tokens")::float8 as "promptTokens",
             sum(r."completion_tokens")::float8 as "completionTokens", sum(r."total_tokens")::float8 as "totalTokens",
             sum(r."cache_read_tokens")::float8 as "cacheReadTokens", sum(r."cache_write_tokens")::float8 as "cacheWriteTokens",
             sum(r."reasoning_tokens")::float8 as "reasoningTokens", sum(r."cost")::float8 as "cost"
@@ -170,7 +175,9 @@ async function spendFromLedger(
   }
   const day = input.byDay ? `to_char((l."started_at" at time zone 'UTC')::date, 'YYYY-MM-DD')` : 'null';
   return em.execute<SpendReportRow[]>(
-    `select ${day} as "day", ${by.value} as "value", count(*)::float8 as "requests", sum(l."prompt_tokens")::float8 as "promptTokens",
+    `select ${day} as "day", ${by.value} as "value", count(*)::float8 as "requests",
+            (count(*) filter (where l."status" = 'error'))::float8 as "failedRequests",
+            (count(*) filter (where l."status" = 'aborted'))::float8 as "abortedRequests", sum(l."prompt_tokens")::float8 as "promptTokens",
             sum(l."completion_tokens")::float8 as "completionTokens", sum(l."total_tokens")::float8 as "totalTokens",
             sum(l."cache_read_tokens")::float8 as "cacheReadTokens", sum(l."cache_write_tokens")::float8 as "cacheWriteTokens",
             sum(l."reasoning_tokens")::float8 as "reasoningTokens", sum(l."cost")::float8 as "cost"

@@ -93,11 +93,21 @@ update "tag" g set "spend" = g."spend" + s."cost"
          where ${inPeriod('a')} group by a."id") s
  where g."id" = s."id"`;
 
-/** The columns every roll-up row sums (see `SpendTotals`), after `requests` (a count). */
+/**
+ * The columns every roll-up row sums (see `SpendTotals`), after the counts: `requests`, then those that failed and
+ * those the client abandoned (by the ledger's `status`).
+ */
 const SUMMED = ['prompt_tokens', 'completion_tokens', 'total_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost'];
-const TOTAL_COLUMNS = ['requests', ...SUMMED].map((c) => `"${c}"`).join(', ');
-const sums = (alias: string) => ['count(*)', ...SUMMED.map((c) => `sum(${alias}."${c}")`)].join(', ');
-const addTotals = (table: string) => ['requests', ...SUMMED].map((c) => `"${c}" = "${table}"."${c}" + excluded."${c}"`).join(',\n  ');
+const COUNTED = ['requests', 'failed_requests', 'aborted_requests'];
+const TOTAL_COLUMNS = [...COUNTED, ...SUMMED].map((c) => `"${c}"`).join(', ');
+const sums = (alias: string) =>
+  [
+    'count(*)',
+    `count(*) filter (where ${alias}."status" = 'error')`,
+    `count(*) filter (where ${alias}."status" = 'aborted')`,
+    ...SUMMED.map((c) => `sum(${alias}."${c}")`),
+  ].join(', ');
+const addTotals = (table: string) => [...COUNTED, ...SUMMED].map((c) => `"${c}" = "${table}"."${c}" + excluded."${c}"`).join(',\n  ');
 
 /**
  * Daily spend per dimension value: one row per (day, dimension, value, organization) touched by the batch, each
@@ -108,7 +118,7 @@ insert into "spend_rollup" ("day", "dimension", "value", "org_id", ${TOTAL_COLUM
 select d."day", d."dimension", d."value", d."org_id", ${sums('d')}
   from (
     select (l."started_at" at time zone 'UTC')::date as "day", v."dimension", v."value", coalesce(l."org_id", '') as "org_id",
-           ${SUMMED.map((c) => `l."${c}"`).join(', ')}
+           l."status", ${SUMMED.map((c) => `l."${c}"`).join(', ')}
       from ${NEW_ROWS}
      cross join lateral (
        select 'key', l."key_id" union all select 'user', l."user_id" union all select 'team', l."team_id"

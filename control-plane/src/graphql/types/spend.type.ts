@@ -135,6 +135,12 @@ export class SpendReportRowObject {
   @Field(() => Float)
   requests!: number;
 
+  @Field(() => Float, { description: 'Of requests, those that failed: refused by the gateway (limits, budgets, access) or answered with an error.' })
+  failedRequests!: number;
+
+  @Field(() => Float, { description: 'Of requests, those the client abandoned before the answer ended (their partial usage is billed).' })
+  abortedRequests!: number;
+
   @Field(() => Float)
   promptTokens!: number;
 
