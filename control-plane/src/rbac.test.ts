@@ -254,6 +254,20 @@ const OPERATIONS: Operation[] = [
     expected: row('ok', F, 'ok', NF, F, 'ok', BAD, NF),
   },
   {
+    name: "regenerate the org admin's management key in team T (a secret that acts as the org admin)",
+    run: async (c) => gql(c, 'mutation($id: ID!) { regenerateKey(id: $id) { key } }', { id: await createKey({ teamId: ids.teamT, ownerId: ids.orgAdminA, keyType: 'management' }) }),
+    expected: row('ok', F, 'ok', NF, F, NF, NF, NF),
+  },
+  {
+    name: "rename or delete the org admin's management key in team T",
+    run: async (c) => {
+      const id = await createKey({ teamId: ids.teamT, ownerId: ids.orgAdminA, keyType: 'management' });
+      const renamed = await gql(c, 'mutation($id: ID!) { updateKey(id: $id, input: { alias: "mine now" }) { alias } }', { id });
+      return renamed.errors ? renamed : gql(c, 'mutation($id: ID!) { deleteKey(id: $id) }', { id });
+    },
+    expected: row('ok', F, 'ok', NF, F, NF, NF, NF),
+  },
+  {
     name: "block the member's key in team T",
     run: async (c) => gql(c, 'mutation($id: ID!) { updateKey(id: $id, input: { blocked: true }) { blocked } }', { id: await createKey({ teamId: ids.teamT, ownerId: ids.member }) }),
     expected: row('ok', F, 'ok', NF, 'ok', 'ok', NF, NF),

@@ -168,6 +168,7 @@ export class KeyService {
     const key = await this.writer.run(actor, async ({ em, record, audit }) => {
       const key = await readableKey(em, actor.principal, id);
       assertCan(actor.principal, 'key.update', keyScope(key));
+      await assertMayActWithKey(em, actor.principal, key);
       assertApiManaged(key, 'key');
       const changes = definedOnly(patch);
       const unblocks = changes.blocked === false && key.blocked;
@@ -200,6 +201,7 @@ export class KeyService {
     const key = await this.writer.run(actor, async ({ em, record, audit }) => {
       const key = await readableKey(em, actor.principal, id, true);
       assertCan(actor.principal, 'key.update', keyScope(key));
+      await assertMayActWithKey(em, actor.principal, key);
       assertApiManaged(key, 'key');
       rotate(key, plaintext, input.gracePeriodSeconds);
       record('key', key.id, 'upsert');
@@ -221,6 +223,7 @@ export class KeyService {
     await this.writer.run(actor, async ({ em, record, audit }) => {
       const key = await readableKey(em, actor.principal, id);
       assertCan(actor.principal, 'key.delete', keyScope(key));
+      await assertMayActWithKey(em, actor.principal, key);
       assertApiManaged(key, 'key');
       const before = auditView(key);
       key.deletedAt = new Date();
@@ -270,6 +273,19 @@ function assertMayActAs(principal: Principal, owner: User | null): void {
   if (owner === null) throw badUserInput({ ownerId: ['management and read-only keys need an owner, whose role they act with'] });
   if (owner.id === principal.userId) return;
   if (!grantableRoles(principal).includes(owner.role)) throw forbidden();
+}
+
+/**
+ * A management or read-only key acts as its owner on this API: whoever regenerates it gets a secret that acts as them,
+ * and whoever changes or deletes it changes what acts as them. So each of these needs what making one for that owner
+ * needs (`assertMayActAs`), beyond the key permission a team admin has over the team's keys. API keys are not
+ * checked: they reach only the data plane.
+ */
+async function assertMayActWithKey(em: EntityManager, principal: Principal, key: VirtualKey): Promise<void> {
+  if (key.keyType === 'llm_api') return;
+  const owner = key.owner === null ? null : await em.findOne(User, { id: key.owner.id });
+  if (owner === null) throw forbidden();
+  assertMayActAs(principal, owner);
 }
 
 /** LIKE wildcards in user input match themselves. */
