@@ -64,6 +64,15 @@ describe('teams', () => {
     expect(Object.keys(firstError(res)?.fieldErrors ?? {}).sort()).toEqual(['maxBudget', 'name']);
   });
 
+  it('should refuse a budget or price too large for the money columns as a field error, not an internal error', async () => {
+    const team = await cp.gql(CREATE_TEAM, { input: { name: 'rich', maxBudget: 1e308 } }, cp.masterKey);
+    expect(firstError(team)).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { maxBudget: ['must be at most 1000000000 (USD)'] } });
+    const key = await cp.gql('mutation($i: CreateKeyInput!) { createKey(input: $i) { key } }', { i: { modelLimits: { 'gpt-4o': { maxBudget: 1e20 } } } }, cp.masterKey);
+    expect(firstError(key)?.code).toBe('BAD_USER_INPUT');
+    const endUser = await cp.gql('mutation { saveEndUser(input: { externalId: "big", maxBudget: 1e12 }) { id } }', {}, cp.masterKey);
+    expect(firstError(endUser)).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { maxBudget: ['must be at most 1000000000 (USD)'] } });
+  });
+
   it('should refuse to delete a team that has keys (CONFLICT), then delete it once they are gone', async () => {
     const { createTeam } = await cp.admin<{ createTeam: { id: string } }>(CREATE_TEAM, { input: { name: 'doomed' } });
     const { createKey } = await cp.admin<Created>(CREATE_KEY, { input: { teamId: createTeam.id } });

@@ -50,5 +50,38 @@ export async function createHttpApp({ schema, authenticator, services, webDist, 
   app.get('/', (_req, res) => {
     res.redirect(`${DASHBOARD_PATH}/`);
   });
+  app.use(errorHandler(logger));
   return { app, apollo };
+}
+
+/**
+ * Errors raised before GraphQL sees the request (a body that is not JSON, or over the size limit) answered as GraphQL
+ * errors in JSON, with a status and a code, instead of Express's default HTML page (which carries a stack trace with
+ * the server's file paths). Anything else is a 500 without details, logged.
+ */
+function errorHandler(logger: Logger): express.ErrorRequestHandler {
+  return (err: unknown, _req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const { status, code, message } = describeHttpError(err);
+    if (status >= 500) logger.error('http request failed', { error: err instanceof Error ? err.message : String(err) });
+    res.status(status).json({ errors: [{ message, extensions: { code } }] });
+  };
+}
+
+function describeHttpError(err: unknown): { status: number; code: string; message: string } {
+  const { type, status, message } = (err ?? {}) as { type?: unknown; status?: unknown; message?: unknown };
+  switch (type) {
+    case 'entity.parse.failed':
+      return { status: 400, code: 'BAD_REQUEST', message: `The request body is not valid JSON: ${String(message)}` };
+    case 'entity.too.large':
+      return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: `The request body is larger than the limit of ${GRAPHQL_BODY_LIMIT_BYTES} bytes.` };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: String(message) };
+  }
+  if (typeof status === 'number' && status >= 400 && status < 500) return { status, code: 'BAD_REQUEST', message: String(message) };
+  return { status: 500, code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' };
 }

@@ -26,6 +26,22 @@ async function withControlPlane(webDist: string, test: (cp: TestControlPlane) =>
 }
 
 describe('the HTTP server', () => {
+  it('should answer a GraphQL body that is not JSON, or too large, with a JSON error and no stack trace', async () => {
+    await withControlPlane(join(dir, 'missing'), async (cp) => {
+      const post = (body: string) => fetch(`${cp.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const bad = await post('{bad json');
+      expect(bad.status).toBe(400);
+      expect(bad.headers.get('content-type')).toMatch(/^application\/json/);
+      const badBody = (await bad.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+      expect(badBody.errors[0]!.extensions.code).toBe('BAD_REQUEST');
+      expect(badBody.errors[0]!.message).toMatch(/^The request body is not valid JSON: /);
+      expect(JSON.stringify(badBody)).not.toMatch(/node_modules|at \//);
+      const large = await post(JSON.stringify({ query: '{ viewer { role } }', padding: 'x'.repeat(11 * 1024 * 1024) }));
+      expect(large.status).toBe(413);
+      expect(((await large.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    });
+  });
+
   it('should listen on the port it reports when asked for port 0', async () => {
     await withControlPlane(join(dir, 'missing'), async (cp) => {
       expect(cp.port).toBeGreaterThan(0);

@@ -17,7 +17,14 @@ export const modelNames = z
   .nullish()
   .transform((models) => [...new Set(models ?? [])]);
 
-const budget = z.number().finite().nonnegative('must not be negative').nullish().transform((v) => v ?? null);
+/**
+ * An amount of USD (a budget, a price): money columns are numeric(24,12), which hold less than 10^12; a billion
+ * dollars is more than any budget or price, and keeps every sum of them far from the column's limit.
+ */
+const MAX_USD = 1_000_000_000;
+const usd = () => z.number().finite().nonnegative('must not be negative').max(MAX_USD, `must be at most ${MAX_USD} (USD)`);
+
+const budget = usd().nullish().transform((v) => v ?? null);
 
 const limit = (max: number) => z.number().int('must be a whole number').positive('must be positive').max(max, `must be at most ${max}`);
 
@@ -51,8 +58,8 @@ export function softWithinMax(input: { softBudget?: unknown; maxBudget?: unknown
  * the subject has after the change, by the service (`assertSoftWithinMax` in services/governed.ts).
  */
 export const governedPatch = {
-  maxBudget: z.number().finite().nonnegative('must not be negative').nullish(),
-  softBudget: z.number().finite().nonnegative('must not be negative').nullish(),
+  maxBudget: usd().nullish(),
+  softBudget: usd().nullish(),
   budgetDuration: z.enum(BUDGET_DURATIONS, 'must be one of 1h, 1d, 7d, 30d, 1mo').nullish(),
   rpmLimit: limit(10_000_000).nullish(),
   tpmLimit: limit(1_000_000_000_000).nullish(),
@@ -81,7 +88,7 @@ const ipOrCidr = z.string().trim().refine((value) => {
 }, 'must be an IP address or CIDR range such as 10.0.0.0/8');
 
 const modelLimit = z
-  .object({ rpm: limit(10_000_000).optional(), tpm: limit(1_000_000_000_000).optional(), maxBudget: z.number().finite().nonnegative().optional() })
+  .object({ rpm: limit(10_000_000).optional(), tpm: limit(1_000_000_000_000).optional(), maxBudget: usd().optional() })
   .strict();
 
 /** Key settings beyond the basics, shared by create and update. */
@@ -148,7 +155,7 @@ export const CreateKeyInput = z.object({
 }).superRefine(softWithinMax);
 export type CreateKeyInput = z.output<typeof CreateKeyInput>;
 
-const cost = z.number().finite().nonnegative('must not be negative');
+const cost = usd();
 
 /** Optional text: trimmed, and blank means none (as a form with an empty field would send it). */
 const optionalText = <S extends z.ZodType<string, string>>(schema: S) =>
@@ -507,7 +514,7 @@ export const UpdateKeyInput = z
     allowedRoutes: keySettings.allowedRoutes.optional(),
     autoRotateDays: keySettings.autoRotateDays.nullish(),
     /** A raise of the budget until a time: both or neither; null clears a running one. */
-    tempBudgetIncrease: z.number().finite().positive('must be positive').nullish(),
+    tempBudgetIncrease: z.number().finite().positive('must be positive').max(MAX_USD, `must be at most ${MAX_USD} (USD)`).nullish(),
     tempBudgetExpiresAt: z.date().nullish(),
   })
   .superRefine((patch, ctx) => {
