@@ -198,11 +198,15 @@ describe('dashboard sessions', () => {
     const set = 'mutation($i: SetPasswordInput!) { setPassword(input: $i) }';
     const wrong = await cp.gql(set, { i: { userId: id, password: 'a brand new password', currentPassword: 'not it' } }, token);
     expect(wrong.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { currentPassword: [expect.any(String)] } });
+    const missing = await cp.gql(set, { i: { userId: id, password: 'a brand new password' } }, token);
+    expect(missing.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { currentPassword: ['is required to change your own password'] } });
     const short = await cp.gql(set, { i: { userId: id, password: 'short', currentPassword: PASSWORD } }, token);
     expect(short.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { password: ['must be at least 12 characters'] } });
+    const elsewhere = (await login('pat@audit-a.example')).data!.login.token;
     expect((await cp.gql(set, { i: { userId: id, password: 'a brand new password', currentPassword: PASSWORD } }, token)).data).toEqual({ setPassword: true });
-    // The change ends the session it was made in, like every other.
-    expect((await cp.gql('{ viewer { role } }', {}, token)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    // The change ends the user's other sessions, and keeps the one it was made in.
+    expect((await cp.gql('{ viewer { role } }', {}, elsewhere)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await cp.gql('{ viewer { role } }', {}, token)).data).toEqual({ viewer: { role: 'internal_viewer' } });
     expect((await login('pat@audit-a.example', 'a brand new password')).data?.login.token).toMatch(/^tg-session-/);
   });
 });

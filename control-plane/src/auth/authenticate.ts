@@ -28,7 +28,7 @@ export class Authenticator {
     const em = this.orm.em.fork();
     if (secret.startsWith(SESSION_TOKEN_PREFIX)) {
       const session = await em.findOne(Session, { hash, expiresAt: { $gt: new Date() } }, { populate: ['user'] });
-      return session ? this.principalOf(session.user.getEntity(), 'session') : null;
+      return session ? this.principalOf(session.user.getEntity(), 'session', session.id) : null;
     }
     const now = new Date();
     const key = await em.findOne(
@@ -40,7 +40,7 @@ export class Authenticator {
     return this.principalOf(key.owner.getEntity(), key.keyType === 'read_only' ? 'read_only_key' : 'management_key');
   }
 
-  private async principalOf(user: User, credential: CredentialKind): Promise<Principal | null> {
+  private async principalOf(user: User, credential: CredentialKind, sessionId?: string): Promise<Principal | null> {
     if (user.blocked || user.deletedAt !== null) return null;
     const memberships = await this.orm.em.fork().find(TeamMembership, { user: user.id, team: { deletedAt: null } });
     return {
@@ -50,6 +50,7 @@ export class Authenticator {
       orgId: user.organization?.id ?? null,
       teams: new Map<string, TeamRole>(memberships.map((m) => [m.team.id, m.role])),
       readOnly: credential === 'read_only_key',
+      ...(sessionId !== undefined && { sessionId }),
     };
   }
 }

@@ -38,6 +38,8 @@ export interface Principal {
   readonly teams: ReadonlyMap<string, TeamRole>;
   /** Reads only, whatever the role allows (read-only keys). */
   readonly readOnly: boolean;
+  /** The dashboard session the request came with (`credential` session), so a user's own change can keep it. */
+  readonly sessionId?: string;
 }
 
 export const MASTER_PRINCIPAL: Principal = {

@@ -155,16 +155,18 @@ export class UserService {
       if (!user || !(await this.canRead(actor.principal, user))) throw notFound('User');
       if (user.id === actor.principal.userId) {
         if (actor.principal.readOnly) throw forbidden();
-        if (user.passwordHash !== null && !(await verifyPassword(input.currentPassword ?? '', user.passwordHash))) {
-          throw badUserInput({ currentPassword: ['is not the current password'] });
+        if (user.passwordHash !== null) {
+          if (!input.currentPassword) throw badUserInput({ currentPassword: ['is required to change your own password'] });
+          if (!(await verifyPassword(input.currentPassword, user.passwordHash))) throw badUserInput({ currentPassword: ['is not the current password'] });
         }
       } else {
         assertCan(actor.principal, 'user.update', userScope(user));
         assertGrantable(actor.principal, user.role);
       }
       user.passwordHash = passwordHash;
-      // Every other sign-in of that user ends.
-      await em.nativeDelete(Session, { user: user.id });
+      // Every other sign-in of that user ends; one's own change keeps the session it was made in.
+      const kept = user.id === actor.principal.userId ? actor.principal.sessionId : undefined;
+      await em.nativeDelete(Session, kept === undefined ? { user: user.id } : { user: user.id, id: { $ne: kept } });
       audit({ action: 'user.set_password', entityType: 'user', entityId: user.id, orgId: user.organization?.id ?? null });
     });
   }
