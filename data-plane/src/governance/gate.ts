@@ -82,7 +82,7 @@ export function refusalError(refusal: Refusal, input: AdmitInput): HttpError {
       // Null: the reservation alone is more than the limit, so no wait helps (OpenAI answers "Request too large").
       return retry === null
         ? errors.rateLimited(
-            `Request too large for ${subject.label}: it reserves ${input.reserveTokens} tokens (prompt estimate plus max_tokens per choice), more than the limit of ${refusal.limit} tokens per minute. Send a smaller prompt or a lower max_tokens.`,
+            `Request too large for ${subject.label}: it reserves ${input.reserveTokens} tokens (${reservedAs(input)}), more than the limit of ${refusal.limit} tokens per minute. Send a smaller prompt or a lower max_tokens.`,
             'rate_limit_exceeded',
             null,
           )
@@ -98,22 +98,45 @@ export function refusalError(refusal: Refusal, input: AdmitInput): HttpError {
         retry ?? 1,
       );
     case 'budget': {
-      const error = errors.budgetExceeded(budgetMessage(subject, refusal), retry);
+      // A request whose estimate alone is more than the whole budget never fits, however long one waits; it is not
+      // the budget being reached either (no alert: `refusedBy` unset).
+      const max = subject.budget?.maxNanos ?? null;
+      if (max !== null && input.reserveNanos > max) {
+        return errors.budgetExceeded(
+          `Request too large for the budget of ${subject.label}: it may cost up to $${nanosToUsd(input.reserveNanos)} (${reservedAs(input)} at the model's prices), more than the whole budget of $${refusal.limit}. Send a smaller prompt or a lower max_tokens.`,
+          null,
+        );
+      }
+      const error = errors.budgetExceeded(budgetMessage(subject, refusal, input), retry);
       error.refusedBy = { kind: subject.kind, id: subject.id };
       return error;
     }
   }
 }
 
+/** What a request's token reservation is made of, for refusals: its prompt estimate, and its output cap or the default. */
+function reservedAs(input: AdmitInput): string {
+  return input.defaultOutputTokens !== undefined
+    ? `prompt estimate plus ${input.defaultOutputTokens} output tokens per choice, reserved for a request that sets no max_tokens`
+    : 'prompt estimate plus max_tokens per choice';
+}
+
 /**
  * The refusal's words. A tag's or an end user's spend is left out: any key may name a tag or an end user in its
  * requests, and what another team has spent under them is not its business.
  */
-function budgetMessage(subject: LimitSubject, refusal: Refusal): string {
+function budgetMessage(subject: LimitSubject, refusal: Refusal, input: AdmitInput): string {
   const shared = subject.kind === 'tag' || subject.kind === 'end_user';
   const spent = refusal.spentNanos !== undefined && !shared ? `spent $${nanosToUsd(refusal.spentNanos)} of $${refusal.limit}` : `budget $${refusal.limit}`;
   const end = subject.budget?.periodEndMs;
   const when = end != null ? `; the budget resets at ${new Date(end).toISOString()}` : '';
+  // Not reached yet: what is left cannot take this request's estimate (a smaller request may still fit).
+  const max = subject.budget?.maxNanos ?? null;
+  const left = max !== null && refusal.spentNanos !== undefined ? max - refusal.spentNanos : 0n;
+  if (left > 0n) {
+    const what = shared ? 'is left' : `the $${nanosToUsd(left)} left`;
+    return `Budget nearly exhausted for ${subject.label}: ${spent}, and this request may cost up to $${nanosToUsd(input.reserveNanos)} (${reservedAs(input)}), more than ${what}. Send a smaller prompt or a lower max_tokens${when}.`;
+  }
   return `Budget exceeded for ${subject.label}: ${spent}${when}.`;
 }
 

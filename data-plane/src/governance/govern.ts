@@ -195,13 +195,15 @@ export async function admitFallbackModel(
 function reservation(gov: GovernanceOptions, subjects: readonly LimitSubject[], body: Record<string, unknown>, model: RuntimeModel, generates: boolean) {
   const countsTokens = subjects.some((x) => x.tpm !== null || x.budget !== null);
   const inputTokens = countsTokens ? roughBodyTokens(body) : 0;
-  const outputTokens = countsTokens && generates ? (outputCap(body, model) ?? gov.defaultReserveOutputTokens) * choicesAsked(body) : 0;
+  const cap = countsTokens && generates ? outputCap(body, model) : null;
+  const outputTokens = countsTokens && generates ? (cap ?? gov.defaultReserveOutputTokens) * choicesAsked(body) : 0;
   // A tier the request asks for (OpenAI's priority costs more) is reserved at its prices too, and so are Anthropic's
   // fast mode and US-only inference (`speed`, `inference_geo`: the request asks for them in the fields its usage
   // reports them in).
   const tier = typeof body.service_tier === 'string' ? body.service_tier : undefined;
   const reserveNanos = subjects.some((x) => x.budget !== null) ? estimateCostNanos(deploymentPrice(model), inputTokens, outputTokens, 0, tier, anthropicModifiers(body)) : 0n;
-  return { reserveTokens: inputTokens + outputTokens, reserveNanos };
+  const defaulted = countsTokens && generates && cap === null;
+  return { reserveTokens: inputTokens + outputTokens, reserveNanos, ...(defaulted && { defaultOutputTokens: gov.defaultReserveOutputTokens }) };
 }
 
 /** Settles a fallback's per-model ticket of an attempt that failed before any output: it used nothing. */

@@ -130,15 +130,35 @@ describe('gate answers', () => {
     const rpm = refusalError({ kind: 'rpm', subject, limit: '60', retryAfterSeconds: 2 }, input);
     expect(rpm).toMatchObject({ status: 429, code: 'rate_limit_exceeded', message: "Rate limit reached for team 'Research': 60 requests per minute. Retry after 2s." });
     expect(rpm.headers['retry-after']).toBe('2');
-    const budget = refusalError(
-      { kind: 'budget', subject: { ...subject, budget: { maxNanos: 10_000_000_000n, periodId: 'p', periodEndMs: Date.UTC(2026, 11, 1), seedNanos: 0n } }, limit: '10', retryAfterSeconds: 60, spentNanos: 9_995_000_000n },
-      input,
-    );
-    expect(budget).toMatchObject({ status: 429, type: 'budget_exceeded', message: "Budget exceeded for team 'Research': spent $9.995 of $10; the budget resets at 2026-12-01T00:00:00.000Z." });
+    const budgeted = { ...subject, budget: { maxNanos: 10_000_000_000n, periodId: 'p', periodEndMs: Date.UTC(2026, 11, 1), seedNanos: 0n } };
+    const budget = refusalError({ kind: 'budget', subject: budgeted, limit: '10', retryAfterSeconds: 60, spentNanos: 10_002_000_000n }, input);
+    expect(budget).toMatchObject({ status: 429, type: 'budget_exceeded', message: "Budget exceeded for team 'Research': spent $10.002 of $10; the budget resets at 2026-12-01T00:00:00.000Z." });
+    expect(budget.refusedBy).toEqual({ kind: 'team', id: 't' });
     // Any key may name a tag: what others spent under it is not told.
     const tag: LimitSubject = { ...subject, kind: 'tag', label: "tag 'campaign-x'", budget: { maxNanos: 10_000_000_000n, periodId: 'p', periodEndMs: null, seedNanos: 0n } };
-    const tagged = refusalError({ kind: 'budget', subject: tag, limit: '10', retryAfterSeconds: null, spentNanos: 9_995_000_000n }, { ...input, subjects: [tag] });
+    const tagged = refusalError({ kind: 'budget', subject: tag, limit: '10', retryAfterSeconds: null, spentNanos: 10_000_000_000n }, { ...input, subjects: [tag] });
     expect(tagged.message).toBe("Budget exceeded for tag 'campaign-x': budget $10.");
+  });
+
+  it("says so when a budget is not reached but what is left cannot take the request's estimate", () => {
+    const budgeted = { ...subject, budget: { maxNanos: 10_000_000_000n, periodId: 'p', periodEndMs: Date.UTC(2026, 11, 1), seedNanos: 0n } };
+    // $9.995 spent: the request's $0.02 estimate (1024 output tokens reserved by default) does not fit in the $0.005 left.
+    const near = refusalError(
+      { kind: 'budget', subject: budgeted, limit: '10', retryAfterSeconds: 60, spentNanos: 9_995_000_000n },
+      { ...input, reserveNanos: 20_000_000n, defaultOutputTokens: 1024 },
+    );
+    expect(near.message).toBe(
+      "Budget nearly exhausted for team 'Research': spent $9.995 of $10, and this request may cost up to $0.02 (prompt estimate plus 1024 output tokens per choice, reserved for a request that sets no max_tokens), more than the $0.005 left. Send a smaller prompt or a lower max_tokens; the budget resets at 2026-12-01T00:00:00.000Z.",
+    );
+    expect(near.refusedBy).toEqual({ kind: 'team', id: 't' });
+    // An estimate above the whole budget never fits: no wait helps, and the budget has not been reached (no alert).
+    const large = refusalError({ kind: 'budget', subject: budgeted, limit: '10', retryAfterSeconds: 60, spentNanos: 0n }, { ...input, reserveNanos: 12_000_000_000n });
+    expect(large.message).toBe(
+      "Request too large for the budget of team 'Research': it may cost up to $12.00 (prompt estimate plus max_tokens per choice at the model's prices), more than the whole budget of $10. Send a smaller prompt or a lower max_tokens.",
+    );
+    expect(large.headers['retry-after']).toBeUndefined();
+    expect(large.headers['x-should-retry']).toBe('false');
+    expect(large.refusedBy).toBeUndefined();
   });
 
   it('a token reservation larger than the limit itself is refused without retry-after: waiting cannot help', () => {

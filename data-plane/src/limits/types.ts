@@ -53,6 +53,11 @@ export interface AdmitInput {
   /** Cost reserved against budgets until settled, nano-USD (rounded up). */
   readonly reserveNanos: bigint;
   /**
+   * The output tokens reserved for each answer when the request set no cap of its own (the configured default), so a
+   * refusal can say where its reservation came from; absent when the request set one.
+   */
+  readonly defaultOutputTokens?: number;
+  /**
    * The local limiter's clock and the reference for budget periods. `RedisLimiter` times rate windows and in-flight
    * leases by Redis's own clock instead, so data planes with skewed clocks still share one window.
    */
