@@ -88,6 +88,20 @@ describe.each(backends)('$name', ({ create }) => {
       expect(second.status.requests!.resetMs).toBeLessThanOrEqual(60_000);
       expect(refusalOf(await l.admit(admitInput([key])))).toMatchObject({ kind: 'rpm', limit: '2', retryAfterSeconds: 30 });
     });
+
+    it('keeps what a window used when an admin changes its limit: raised, the rest is free at once; lowered, a window at most', async () => {
+      const l = limiter();
+      const tight = testSubject({ rpm: 2 });
+      expect(admitted(await admitMany(l, 5, () => admitInput([tight])))).toHaveLength(2);
+      // The same subject raised to 10: its 2 requests stay counted, and 8 more go through now.
+      const raised = { ...tight, rpm: 10 };
+      const after = await admitMany(l, 12, () => admitInput([raised]));
+      expect(admitted(after)).toHaveLength(8);
+      expect(refusals(after)[0]).toMatchObject({ kind: 'rpm', limit: '10', retryAfterSeconds: 6 });
+      // Lowered to 3 with 10 used: full, and the next request conforms after a third of a minute, not 10 of them.
+      const lowered = { ...tight, rpm: 3 };
+      expect(refusalOf(await l.admit(admitInput([lowered])))).toMatchObject({ kind: 'rpm', limit: '3', retryAfterSeconds: 20 });
+    });
   });
 
   describe('tokens per minute', () => {

@@ -21,14 +21,16 @@ export interface GcraState {
 }
 
 /**
- * The level at `nowMs` under `limit`. A window counted under another limit (the config changed) keeps its time until
- * empty, so a full window stays full.
+ * The level at `nowMs` under `limit`. A window counted under another limit (an admin changed it) keeps the units it
+ * holds (each is W, whatever the limit), up to a full window of the new limit: a key that used 2 of 2 requests and
+ * is raised to 10 has 8 left at once, and one lowered below what it used waits at most a window. The same in every
+ * data plane, whichever limit it counts under while the change spreads. `redis-scripts.ts` does the same in Lua.
  */
 export function gcraLevel(state: GcraState | undefined, limit: number, nowMs: number): number {
   if (state === undefined) return 0;
   const u = (state.a - nowMs) * state.limit + state.b;
   if (u <= 0) return 0;
-  return state.limit === limit ? u : Math.ceil((u / state.limit) * limit);
+  return state.limit === limit ? u : Math.min(u, WINDOW_MS * limit);
 }
 
 /** The state holding level `u` at `nowMs`; undefined once empty (an empty window needs no record). */

@@ -40,7 +40,8 @@ local function level(key, lim)
   end
   local u, l = w[1], w[2]
   if u <= 0 then return 0 end
-  if l ~= lim then return math.ceil(u / l * lim) end
+  -- Counted under another limit: the units it holds, up to a full window of this one (see gcraLevel in gcra.ts).
+  if l ~= lim then return math.min(u, W * lim) end
   return u
 end
 
