@@ -174,22 +174,23 @@ export class UserService {
   /**
    * Dashboard sign-in. One answer for an unknown email, a wrong password, a user without a password and a blocked
    * user, in about the same time (a dummy hash is checked when there is no user), so it reveals nothing. After five
-   * failures for an email within 15 minutes, that email is refused until the window ends (`LoginThrottle`).
+   * failures for an email from one client address within 15 minutes, that client is refused for that email until the
+   * window ends (`LoginThrottle`); the user, signing in from elsewhere, is not.
    */
   async login(rawInput: unknown, meta: RequestMeta = NO_REQUEST_META): Promise<LoginResult> {
     const input = parseInput(LoginInput, rawInput);
-    const wait = this.throttle.retryAfterMs(input.email);
+    const wait = this.throttle.retryAfterMs(input.email, meta.ip);
     if (wait > 0) {
-      throw new AppError('UNAUTHENTICATED', `Too many failed sign-ins for this email; try again in ${Math.ceil(wait / 60_000)} minutes.`);
+      throw new AppError('UNAUTHENTICATED', `Too many failed sign-ins from this address; try again in ${Math.ceil(wait / 60_000)} minutes.`);
     }
     const em = this.orm.em.fork();
     const user = await em.findOne(User, { email: input.email, deletedAt: null }, { populate: ['passwordHash'] });
     const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!user || !ok || user.passwordHash === null || user.blocked) {
-      this.throttle.failed(input.email);
+      this.throttle.failed(input.email, meta.ip);
       throw new AppError('UNAUTHENTICATED', 'Wrong email or password.');
     }
-    this.throttle.succeeded(input.email);
+    this.throttle.succeeded(input.email, meta.ip);
     const token = generateSecret(SESSION_TOKEN_PREFIX);
     const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
     const principal = { role: user.role, credential: 'session', userId: user.id, orgId: user.organization?.id ?? null, teams: new Map(), readOnly: false } as const;
