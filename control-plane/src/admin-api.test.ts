@@ -198,6 +198,31 @@ describe('models', () => {
       'provider',
     ]);
   });
+
+  it("should refuse credential references to the gateway's own secrets, which a model would send to its apiBase", async () => {
+    const res = await cp.gql(
+      CREATE_MODEL,
+      {
+        input: {
+          ...input,
+          name: 'exfil',
+          apiKeyRef: 'env:TOLLGATE_MASTER_KEY',
+          extraHeaders: { 'X-Token': 'env:TOLLGATE_DATA_PLANE_TOKEN', 'X-Env': 'file:/proc/self/environ' },
+        },
+      },
+      cp.masterKey,
+    );
+    expect(firstError(res)).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fieldErrors: {
+        apiKeyRef: ["TOLLGATE_MASTER_KEY is the gateway's own secret, not a provider credential"],
+        extraHeaders: [
+          "X-Token: TOLLGATE_DATA_PLANE_TOKEN is the gateway's own secret, not a provider credential",
+          "X-Env: files under /proc hold the processes' own state (their environment), not provider credentials",
+        ],
+      },
+    });
+  });
 });
 
 describe('config versions', () => {

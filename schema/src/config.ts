@@ -15,10 +15,31 @@ import { z } from 'zod';
 export const ProviderKind = z.enum(['mock', 'openai', 'azure', 'openai_compatible', 'anthropic', 'gemini', 'bedrock']);
 export type ProviderKind = z.infer<typeof ProviderKind>;
 
+/**
+ * The gateway's own secrets, which no reference may name: a model whose credential referred to one would send it to
+ * whatever `apiBase` the model has (an admin could read the master key or the data-plane token off their own server).
+ */
+export const GATEWAY_SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  'TOLLGATE_MASTER_KEY',
+  'TOLLGATE_DATA_PLANE_TOKEN',
+  'TOLLGATE_ALERT_WEBHOOK_SECRET',
+  'TOLLGATE_KEY_ROTATION_WEBHOOK_SECRET',
+  'DATABASE_URL',
+  'REDIS_URL',
+]);
+
+/** Why a reference may not be resolved (the gateway's own secret, or a process's environment), or null. */
+export function forbiddenSecretRef(ref: string): string | null {
+  if (ref.startsWith('env:') && GATEWAY_SECRET_VARIABLES.has(ref.slice(4))) return `${ref.slice(4)} is the gateway's own secret, not a provider credential`;
+  if (ref.startsWith('file:') && /^\/proc(\/|$)/.test(ref.slice(5))) return 'files under /proc hold the processes\' own state (their environment), not provider credentials';
+  return null;
+}
+
 /** A reference to a secret held outside the database: `env:NAME` or `file:/path`. Never the secret itself. */
 export const SecretRef = z
   .string()
-  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'secret references look like env:NAME or file:/path');
+  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'secret references look like env:NAME or file:/path')
+  .refine((ref) => forbiddenSecretRef(ref) === null, { error: (issue) => forbiddenSecretRef(String(issue.input)) ?? 'not allowed' });
 export type SecretRef = z.infer<typeof SecretRef>;
 
 export const ModelConfig = z.object({

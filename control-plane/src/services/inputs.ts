@@ -1,4 +1,4 @@
-import { ANY_END_USER, MAX_HEALTH_CHECK_MODELS, ModelHealthResult, ProviderKind, SecretRef } from '@tollgate/schema';
+import { ANY_END_USER, forbiddenSecretRef, MAX_HEALTH_CHECK_MODELS, ModelHealthResult, ProviderKind, SecretRef } from '@tollgate/schema';
 import { z } from 'zod';
 import { isIP } from 'node:net';
 import { KEY_TYPES, TEAM_ROLES, USER_ROLES } from '../auth/roles.js';
@@ -171,7 +171,12 @@ const optionalText = <S extends z.ZodType<string, string>>(schema: S) =>
  * the config only ever hold references, so anything else (most likely a pasted key) is refused.
  */
 export const SECRET_REF_ERROR = 'must be a secret reference such as env:NAME or file:/path, not the secret itself';
-export const secretRef = optionalText(z.string().refine((v) => SecretRef.safeParse(v).success, SECRET_REF_ERROR));
+export const secretRef = optionalText(
+  z.string().superRefine((value, ctx) => {
+    const problem = forbiddenSecretRef(value) ?? (SecretRef.safeParse(value).success ? null : SECRET_REF_ERROR);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, input: value });
+  }),
+);
 
 /** A body field to drop: names joined by dots, `*` for every element of an array, never a `*` at the end. */
 const DROP_PARAM = /^[A-Za-z0-9_$@-]+(\.(\*\.)*[A-Za-z0-9_$@-]+)*$/;
@@ -201,6 +206,7 @@ function checkExtraHeaders(headers: Record<string, string>, ctx: z.RefinementCtx
     else if (lower.startsWith('x-amz-')) problem(`${name}: x-amz-* headers belong to AWS's request signature; Bedrock credentials are set with the aws*Ref fields`);
     else if (seen.has(lower)) problem(`${name} is given twice`);
     else if (/[\r\n\0]/.test(value) || value.length > 4096) problem(`${name}: the value must be one line of at most 4096 characters`);
+    else if (forbiddenSecretRef(value) !== null) problem(`${name}: ${forbiddenSecretRef(value)}`);
     else if (CREDENTIAL_HEADER.test(name) && !SecretRef.safeParse(value).success) problem(`${name} carries a credential, so its value ${SECRET_REF_ERROR}`);
     seen.add(lower);
   }

@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { forbiddenSecretRef } from '@tollgate/schema';
 import type { ProviderError } from '../canonical/errors.js';
 
 /**
@@ -35,6 +36,8 @@ export function secretResolver(env: NodeJS.ProcessEnv = process.env): SecretReso
   };
 
   const resolve = (ref: string): string => {
+    // Also refused by the config's schema; checked here too, so no path to the gateway's own secrets is left.
+    if (forbiddenSecretRef(ref) !== null) throw missing(ref);
     let value: string | undefined;
     if (ref.startsWith('env:')) value = env[ref.slice(4)];
     else if (ref.startsWith('file:')) value = fromFile(ref.slice(5));

@@ -1,0 +1,28 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { secretResolver } from './secrets.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tollgate-secrets-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('secretResolver', () => {
+  const env = { OPENAI_API_KEY: 'sk-provider', TOLLGATE_MASTER_KEY: 'sk-tg-master-x', TOLLGATE_DATA_PLANE_TOKEN: 'tg-dp-x', DATABASE_URL: 'postgres://u:p@h/db' };
+
+  it('resolves environment variables and files, naming only the reference when one is missing', () => {
+    const file = join(dir, 'key');
+    writeFileSync(file, 'sk-from-file\n');
+    const secrets = secretResolver(env);
+    expect(secrets.resolve('env:OPENAI_API_KEY')).toBe('sk-provider');
+    expect(secrets.resolve(`file:${file}`)).toBe('sk-from-file');
+    expect(() => secrets.resolve('env:NOPE')).toThrow(expect.objectContaining({ code: 'provider_credential_missing', message: expect.stringContaining('env:NOPE') }));
+  });
+
+  it("never resolves the gateway's own secrets or a process's environment, whatever the config says", () => {
+    const secrets = secretResolver(env);
+    for (const ref of ['env:TOLLGATE_MASTER_KEY', 'env:TOLLGATE_DATA_PLANE_TOKEN', 'env:DATABASE_URL', 'file:/proc/self/environ']) {
+      expect(() => secrets.resolve(ref), ref).toThrow(expect.objectContaining({ code: 'provider_credential_missing' }));
+    }
+  });
+});
