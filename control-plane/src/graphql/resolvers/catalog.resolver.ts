@@ -65,7 +65,7 @@ export class CatalogResolver {
   }
 
   @Authorized()
-  @Mutation(() => GuardrailPolicyObject, { description: 'Creates or changes the policy with this name; CONFLICT for one declared in the config file.' })
+  @Mutation(() => GuardrailPolicyObject, { description: 'Creates or changes the policy with this name; CONFLICT for one declared in the config file. Stored only: guardrails are not enforced in this release.' })
   async saveGuardrailPolicy(@Arg('input', () => SaveGuardrailPolicyInput) input: SaveGuardrailPolicyInput, @Ctx() ctx: GraphQLContext): Promise<GuardrailPolicyObject> {
     return GuardrailPolicyObject.from(await ctx.services.catalog.saveGuardrailPolicy(actorOf(ctx), input));
   }
@@ -84,7 +84,7 @@ export class CatalogResolver {
   }
 
   @Authorized()
-  @Mutation(() => McpServerObject, { description: 'Creates or changes the server with this name; CONFLICT for one declared in the config file.' })
+  @Mutation(() => McpServerObject, { description: 'Creates or changes the server with this name; CONFLICT for one declared in the config file. Stored only: the MCP gateway is not served in this release.' })
   async saveMcpServer(@Arg('input', () => SaveMcpServerInput) input: SaveMcpServerInput, @Ctx() ctx: GraphQLContext): Promise<McpServerObject> {
     return McpServerObject.from(await ctx.services.catalog.saveMcpServer(actorOf(ctx), input));
   }

@@ -31,7 +31,9 @@ export class TagObject extends GovernedObject {
   }
 }
 
-@ObjectType('GuardrailPolicy')
+@ObjectType('GuardrailPolicy', {
+  description: 'A guardrail policy, stored and sent to data planes. Not enforced yet: data planes do not run guardrails in this release (see the roadmap in docs/architecture.md), so requests are not checked against it.',
+})
 export class GuardrailPolicyObject {
   @Field(() => ID) id!: string;
   @Field(() => String) name!: string;
@@ -48,7 +50,9 @@ export class GuardrailPolicyObject {
   }
 }
 
-@ObjectType('McpServer')
+@ObjectType('McpServer', {
+  description: 'An MCP server and its tool permissions, stored. Not served yet: the MCP gateway is on the roadmap (docs/architecture.md), so no client reaches it through Tollgate in this release.',
+})
 export class McpServerObject {
   @Field(() => ID) id!: string;
   @Field(() => String) name!: string;
