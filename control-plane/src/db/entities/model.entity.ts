@@ -95,11 +95,11 @@ export class Model {
   @Property(money())
   outputCostPerMillion!: number;
 
-  /** USD per million cached input tokens (cache reads); null: the input price. */
+  /** USD per million cached input tokens (cache reads); null: the pricing table's for the provider's model, else the input price. */
   @Property({ ...money(), nullable: true })
   cachedInputCostPerMillion: number | null = null;
 
-  /** USD per million tokens written to the prompt cache; null: the input price. */
+  /** USD per million tokens written to the prompt cache; null: the pricing table's for the provider's model, else the input price. */
   @Property({ ...money(), nullable: true })
   cacheWriteCostPerMillion: number | null = null;
 

@@ -43,10 +43,10 @@ export const AZURE_AD = {
 /** A deployment's prices beyond input and output, its capacity and its routing fields, optional in both inputs. */
 @InputType('ModelDeploymentFieldsInput')
 abstract class ModelDeploymentFields {
-  @Field(() => Float, { nullable: true, description: 'USD per million cache-read input tokens; null: the input price.' })
+  @Field(() => Float, { nullable: true, description: "USD per million cache-read input tokens; null: the pricing table's for the provider's model, else the input price." })
   cachedInputCostPerMillion?: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'USD per million cache-write input tokens; null: the input price.' })
+  @Field(() => Float, { nullable: true, description: "USD per million cache-write input tokens; null: the pricing table's for the provider's model, else the input price." })
   cacheWriteCostPerMillion?: number | null;
 
   @Field(() => Float, { nullable: true, description: "USD per million reasoning tokens; null: the pricing table's, else the output price." })
