@@ -14,6 +14,11 @@ export interface ProviderError {
    */
   readonly code: string | null;
   readonly message: string;
+  /**
+   * The request parameter the provider blamed (OpenAI's `error.param`: `temperature`, `messages`…), passed on to OpenAI
+   * clients, whose SDKs expose it (`e.param`) so a caller can tell which of its values to fix.
+   */
+  readonly param?: string;
   /** Seconds the provider asked us to wait (`retry-after`), passed on to the client. */
   readonly retryAfterSeconds?: number;
   /** Which provider failed, for logs and usage events. */

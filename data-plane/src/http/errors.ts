@@ -28,9 +28,9 @@ export class HttpError extends Error {
     super(message);
   }
 
-  /** A provider failure as the response the client gets when nothing has been sent yet. */
+  /** A provider failure as the response the client gets when nothing has been sent yet; the provider's `param` kept. */
   static fromProvider(error: ProviderError): HttpError {
-    const http = new HttpError(error.status, error.type, error.code, error.message);
+    const http = new HttpError(error.status, error.type, error.code, error.message, error.param ?? null);
     if (error.retryAfterSeconds !== undefined) http.headers['retry-after'] = String(error.retryAfterSeconds);
     return http;
   }

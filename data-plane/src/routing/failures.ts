@@ -5,7 +5,7 @@ import type { HttpError } from '../http/errors.js';
  * What a failed attempt means for routing:
  * - a `RetryableFailure` (timeout, rate limit, server error, unreachable, the gateway's provider credential refused):
  *   the deployment failed, not the request; count it towards the deployment's cooldown and try again, on another
- *   deployment when there is one;
+ *   deployment when there is one. `auth` only ever on another one (`retriesSameDeployment`);
  * - `context_window`: the prompt does not fit this model; only a larger model (a context-window fallback) helps;
  * - `content_policy`: the provider's safety system refused it; only another model (a content-policy fallback) helps;
  * - null: the request itself is wrong (400, 404…), so every deployment would answer the same: no retry.
@@ -48,6 +48,30 @@ function failureOfCode(code: string | null): AttemptFailure | null {
       return 'rate_limit';
   }
   return null;
+}
+
+/**
+ * Whether a failure of this kind may be retried on the deployment that just failed. A refused credential may not: the
+ * provider's 401 or 403 is about the key the gateway holds for the deployment (revoked, wrong, without access to the
+ * model), which is still the key the next attempt would send. Another deployment (its own credential) or a fallback
+ * model may still answer.
+ */
+export function retriesSameDeployment(kind: RetryableFailure): boolean {
+  return kind !== 'auth';
+}
+
+/**
+ * Whether the client may retry the error the router ends a request with, which `x-should-retry` tells the official
+ * OpenAI and Anthropic SDKs (they read it before the status; without it they retry 408, 409, 429 and 5xx, twice by
+ * default, and Claude Code up to ten times). Not after the router made several attempts (retries or fallbacks): each
+ * retry of the client's would be routed again with retries of its own, multiplying the upstream calls (3 × 3 for the
+ * defaults) for what the router already found failing. Not for a refused credential either, however many attempts:
+ * only whoever runs the gateway can fix it. Otherwise yes: with one attempt, the router either was configured not to
+ * retry this kind of failure, or stopped at a `retry-after` longer than it waits (`maxRetryAfterMs`), which the SDKs
+ * honour, or the failure is the request's own, which the SDKs do not retry anyway.
+ */
+export function clientMayRetry(error: HttpError, attempts: number): boolean {
+  return attempts <= 1 && classifyFailure(error) !== 'auth';
 }
 
 /** Milliseconds the provider asked to wait (`retry-after`), or null. */

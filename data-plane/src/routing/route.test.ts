@@ -27,6 +27,8 @@ const rateLimited: ProviderError = { status: 429, type: 'rate_limit_error', code
 const tooLong: ProviderError = { status: 400, type: 'invalid_request_error', code: 'context_length_exceeded', message: "mock: This model's maximum context length is 10 tokens" };
 const filtered: ProviderError = { status: 400, type: 'invalid_request_error', code: 'content_policy_violation', message: 'mock: blocked by the content filter' };
 const badRequest: ProviderError = { status: 400, type: 'invalid_request_error', code: null, message: 'mock: temperature must be at most 2' };
+/** The provider refused the gateway's key for the deployment (its 401/403, see `upstreamHttpError`). */
+const refusedKey: ProviderError = { status: 502, type: 'api_error', code: 'upstream_auth_failed', message: 'mock: invalid x-api-key' };
 
 /** An OpenAI chat answer or error body, as far as these tests read it. */
 interface ChatBody {
@@ -174,6 +176,8 @@ describe('routing in the data plane', () => {
     expect(res.status).toBe(502);
     expect((await json(res)).error).toMatchObject({ code: 'upstream_error', message: "mock: upstream exploded (3 attempts on 'solo')" });
     expect(calls.map((c) => c.id)).toEqual(['solo-1', 'solo-1', 'solo-1']);
+    // The gateway retried: the SDKs' own retries would route the request again, three attempts each.
+    expect(res.headers.get('x-should-retry')).toBe('false');
     expect(await usageOf(res)).toMatchObject({ status: 'error', httpStatus: 502, modelId: 'solo-1', cost: '0.000000000000' });
   });
 
@@ -183,6 +187,8 @@ describe('routing in the data plane', () => {
     expect(res.status).toBe(400);
     expect((await json(res)).error.message).toBe('mock: temperature must be at most 2');
     expect(calls).toHaveLength(1);
+    // One attempt: the status alone tells the SDKs (which do not retry a 400).
+    expect(res.headers.get('x-should-retry')).toBeNull();
   });
 
   it("honours the provider's retry-after before trying the same deployment again", async () => {
@@ -190,9 +196,79 @@ describe('routing in the data plane', () => {
     const res = await chat('solo');
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('1');
+    expect(res.headers.get('x-should-retry')).toBe('false');
     expect(calls).toHaveLength(3);
     expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(1_000);
     expect(calls[2]!.at - calls[1]!.at).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it("hands a retry-after longer than the router waits to the client: one attempt, and the client may retry when told", async () => {
+    behaviours.set('solo-1', { error: { ...rateLimited, retryAfterSeconds: 30 } });
+    const res = await chat('solo');
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('30');
+    expect(res.headers.get('x-should-retry')).toBeNull();
+    expect(calls).toHaveLength(1);
+  });
+
+  it('leaves the client free to retry when the router was configured not to', async () => {
+    const other = await startTestDataPlane({
+      providers: new ProviderRegistry([scripted]),
+      configSource: staticConfigSource(snapshot(RouterConfig.parse({ ...router, numRetries: 0, fallbacks: {} }))),
+    });
+    try {
+      behaviours.set('solo-1', { error: serverError });
+      const res = await postChat(other.baseUrl, KEYS.full, { model: 'solo', messages: [{ role: 'user', content: 'hello' }] });
+      expect(res.status).toBe(502);
+      expect(res.headers.get('x-should-retry')).toBeNull();
+      expect(calls).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("never retries a refused credential on the same deployment, and tells the client not to retry it", async () => {
+    behaviours.set('solo-1', { error: refusedKey });
+    const res = await chat('solo');
+    expect(res.status).toBe(502);
+    expect((await json(res)).error).toMatchObject({ code: 'upstream_auth_failed', message: 'mock: invalid x-api-key' });
+    expect(res.headers.get('x-should-retry')).toBe('false');
+    expect(calls.map((c) => c.id)).toEqual(['solo-1']);
+  });
+
+  it('takes a refused credential to the other deployment of the model, which answers', async () => {
+    behaviours.set('gpt-a', { error: refusedKey });
+    let refusedFirst = false;
+    for (let i = 0; i < 30 && !refusedFirst; i++) {
+      calls.length = 0;
+      const res = await chat('gpt');
+      expect(res.status).toBe(200);
+      expect(res.headers.get(DEPLOYMENT_HEADER)).toBe('gpt-b');
+      refusedFirst = calls[0]!.id === 'gpt-a';
+    }
+    expect(calls.map((c) => c.id)).toEqual(['gpt-a', 'gpt-b']);
+  });
+
+  it("keeps retrying the deployment that failed otherwise, never the one whose credential was refused", async () => {
+    behaviours.set('pair-a', { error: refusedKey });
+    behaviours.set('pair-b', { error: serverError });
+    const res = await chat('pair');
+    expect(res.status).toBe(502);
+    // numRetries 2: three attempts, whichever deployment came first; pair-a's credential is refused only once.
+    expect(calls.filter((c) => c.id === 'pair-a')).toHaveLength(1);
+    expect(calls.filter((c) => c.id === 'pair-b')).toHaveLength(2);
+    expect((await json(res)).error.code).toBe('upstream_error');
+    expect(res.headers.get('x-should-retry')).toBe('false');
+  });
+
+  it("falls back to the next model when every deployment's credential was refused, each tried once", async () => {
+    behaviours.set('gpt-a', { error: refusedKey });
+    behaviours.set('gpt-b', { error: refusedKey });
+    const res = await chat('gpt');
+    expect(res.status).toBe(200);
+    expect(res.headers.get(DEPLOYMENT_HEADER)).toBe('claude-1');
+    expect(calls.map((c) => c.id).sort()).toEqual(['claude-1', 'gpt-a', 'gpt-b']);
+    expect(calls.at(-1)!.id).toBe('claude-1');
   });
 
   it('never retries a stream that already sent the client something: the error event stands', async () => {

@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import type { RouterConfig } from '@tollgate/schema';
+import type { RouterConfig, RoutingStrategy } from '@tollgate/schema';
 import { mayUseModel, type ModelGroup, type RuntimeConfig, type RuntimeKey, type RuntimeModel } from '../config/runtime.js';
 import { ClientGoneError, type Exchange } from '../http/exchange.js';
 import { errors, HttpError } from '../http/errors.js';
 import type { UsageRecorder } from '../usage/recorder.js';
-import { classifyFailure, midStreamFailure, retryAfterMs, type AttemptFailure } from './failures.js';
-import type { RouteRequest, Router } from './router.js';
+import { classifyFailure, clientMayRetry, midStreamFailure, retriesSameDeployment, retryAfterMs, type AttemptFailure } from './failures.js';
+import type { Pick, RouteRequest, Router } from './router.js';
 
 /** Response header naming the deployment (model config id) that answered. */
 export const DEPLOYMENT_HEADER = 'x-tollgate-deployment';
@@ -53,13 +53,15 @@ interface GroupFailure {
  * - A retryable failure (timeout, 429, 5xx, unreachable, upstream auth) counts towards the deployment's cooldown and
  *   is retried up to `retryPolicy[kind] ?? numRetries` times, on another deployment of the group when there is one
  *   (at once), else on the same one after a backoff (exponential, full jitter) or its `retry-after`, whichever is
- *   longer. A `retry-after` over `maxRetryAfterMs` ends the retries on that deployment instead of waiting.
+ *   longer. A `retry-after` over `maxRetryAfterMs` ends the retries on that deployment instead of waiting. A refused
+ *   credential (upstream auth) is retried on other deployments only: the same one would be refused again.
  * - Retries used up: the general fallbacks of the requested model (`fallbacks`, else the request's own `fallbacks`).
  *   The prompt does not fit (known before the call from `maxInputTokens`, or from the provider's error): the
  *   context-window fallbacks. The provider's content filter refused: the content-policy fallbacks. Each fallback
  *   model is a group of its own, with its own retries; fallbacks the key may not use, or that do not exist, are
  *   skipped.
- * - Nothing left: the last failure goes to the client, saying what was tried.
+ * - Nothing left: the last failure goes to the client, saying what was tried, with `x-should-retry: false` when the
+ *   client's own retries would only repeat the router's (`clientMayRetry`).
  */
 export async function routeRequest(router: Router, routed: RoutedRequest, attempt: Attempt): Promise<void> {
   const { config, ex } = routed;
@@ -79,7 +81,7 @@ export async function routeRequest(router: Router, routed: RoutedRequest, attemp
       if (routed.enterFallback === undefined || (await routed.enterFallback(next))) break;
       next = nextFallback(routed, settings, failure.kind, requested, visited);
     }
-    if (next === null) throw describe(failure, group, tried, attempts.count);
+    if (next === null) throw lastWord(describe(failure, group, tried, attempts.count), attempts.count);
     tried.push(next.name);
     group = next;
     if (ex.aborted) throw new ClientGoneError();
@@ -100,11 +102,16 @@ async function attemptGroup(
   // errors' wording (it is tried anyway), so only groups of several count failures.
   const cools = group.deployments.length > 1;
   let tried: Set<string> = NOTHING_TRIED;
+  /** Deployments whose credential the provider refused during this request: never attempted again by it. */
+  let refused: Set<string> | undefined;
+  /** The latest failure, ending the group's attempts when no deployment is left to try. */
+  let failure: GroupFailure | undefined;
   let retries = 0;
   /** The last failure's `retry-after` (ms), honoured when the next attempt goes to the same deployment. */
   let waitMs = 0;
   for (;;) {
-    const picked = router.pick(group, strategy, request, tried, Date.now());
+    const picked = pickUsable(router, group, strategy, request, tried, refused);
+    if (picked === null) return failure!;
     if (picked.deployment === null) {
       return { kind: 'context_window', error: contextWindowError(group.name, request.promptTokens ?? 0, picked.largestWindow) };
     }
@@ -140,7 +147,7 @@ async function attemptGroup(
       // Retried until some of the answer went out: an opened stream's head and comments are not the answer.
       if (!(err instanceof HttpError) || ex.answerSent || ex.aborted) throw err;
       const kind = classifyFailure(err);
-      if (kind === null) throw err;
+      if (kind === null) throw lastWord(err, attempts.count);
       if (kind === 'context_window' || kind === 'content_policy') return { kind, error: err };
       const retryAfter = retryAfterMs(err);
       if (cools) router.failed(deployment, kind, settings, retryAfter, Date.now());
@@ -151,6 +158,8 @@ async function attemptGroup(
       retries++;
       if (tried === NOTHING_TRIED) tried = new Set();
       tried.add(deployment.id);
+      if (!retriesSameDeployment(kind)) (refused ??= new Set()).add(deployment.id);
+      failure = { kind, error };
       waitMs = retryAfter !== null && retryAfter <= settings.maxRetryAfterMs ? retryAfter : 0;
     }
   }
@@ -176,6 +185,19 @@ function nextFallback(routed: RoutedRequest, settings: RouterConfig, kind: Attem
 }
 
 const NOTHING_TRIED: Set<string> = new Set();
+
+/**
+ * The router's pick, never a deployment whose credential was refused during this request (`refused`); null when only
+ * such deployments are left. The router prefers deployments not yet tried and, once all have been, takes any of them:
+ * it is then asked again with only the refused ones to avoid, so a deployment that failed otherwise (a 502, a 429)
+ * may still get its retry.
+ */
+function pickUsable(router: Router, group: ModelGroup, strategy: RoutingStrategy, request: RouteRequest, tried: ReadonlySet<string>, refused: ReadonlySet<string> | undefined): Pick | null {
+  const picked = router.pick(group, strategy, request, tried, Date.now());
+  if (refused === undefined || picked.deployment === null || !refused.has(picked.deployment.id)) return picked;
+  const again = router.pick(group, strategy, request, refused, Date.now());
+  return again.deployment !== null && refused.has(again.deployment.id) ? null : again;
+}
 
 /** Exponential backoff with full jitter: random in [0, min(max, base·2^(retry-1))]. */
 export function backoffMs(settings: RouterConfig, retry: number, random: () => number): number {
@@ -237,6 +259,12 @@ function describe(failure: GroupFailure, group: ModelGroup, tried: readonly stri
   if (tried.length === 1) return attempts <= 1 ? error : withMessage(error, `${error.message} (${attempts} attempts on '${group.name}')`);
   const models = tried.map((name) => `'${name}'`).join(', ');
   return withMessage(error, `${error.message} (after ${attempts} attempt${attempts === 1 ? '' : 's'}; models tried: ${models}; last tried: '${group.name}')`);
+}
+
+/** The error the router ends a request with, told not to retry when the client's retry could not help (`clientMayRetry`). */
+function lastWord(error: HttpError, attempts: number): HttpError {
+  if (!clientMayRetry(error, attempts)) error.headers['x-should-retry'] = 'false';
+  return error;
 }
 
 function withMessage(err: HttpError, message: string): HttpError {

@@ -4,9 +4,10 @@ const undiciErrors = undici.errors;
 import type { ProviderError } from '../canonical/errors.js';
 
 /**
- * Shared mapping of upstream failures to canonical `ProviderError`s. Each adapter extracts the message and code
- * from its provider's error body; this file decides statuses and types in one place so every provider's 429 is a
- * 429 with `retry-after`, every context-length error carries `context_length_exceeded`, and so on.
+ * Shared mapping of upstream failures to canonical `ProviderError`s. Each adapter extracts the message and code (and
+ * the parameter blamed, where there is one) from its provider's error body; this file decides statuses and types in
+ * one place so every provider's 429 is a 429 with `retry-after`, every context-length error carries
+ * `context_length_exceeded`, and so on.
  */
 
 const TYPE_BY_STATUS: Record<number, string> = {
@@ -72,15 +73,19 @@ export function upstreamHttpError(input: {
   /** The error's type as the provider named it, where its body has one (OpenAI's `error.type`). */
   type?: string | null;
   retryAfter?: string | undefined | null;
+  /** The request parameter the provider blamed, where its body names one (OpenAI's `error.param`). */
+  param?: string | null;
   /** Provider-specific flags found by the adapter. */
   contentPolicy?: boolean;
 }): ProviderError {
   const { provider, status, message } = input;
   const retryAfterSeconds = parseRetryAfter(input.retryAfter);
-  const base = { provider, message: `${provider}: ${message}`, ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) };
+  const refusal = { provider, message: `${provider}: ${message}`, ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) };
   if (status === 401 || status === 403) {
-    return { ...base, status: 502, type: 'api_error', code: 'upstream_auth_failed' };
+    // No `param`: what was refused is the gateway's credential, not anything in the client's request.
+    return { ...refusal, status: 502, type: 'api_error', code: 'upstream_auth_failed' };
   }
+  const base = { ...refusal, ...(typeof input.param === 'string' && input.param !== '' && { param: input.param }) };
   if (input.contentPolicy) return { ...base, status: 400, type: 'invalid_request_error', code: 'content_policy_violation' };
   const contextType = input.type != null && CONTEXT_LENGTH_TYPES.has(input.type);
   if (contextType || ((status === 400 || status === 413 || status === 422) && isContextLengthMessage(message))) {
@@ -92,18 +97,50 @@ export function upstreamHttpError(input: {
   return { ...base, status, type: TYPE_BY_STATUS[status] ?? 'invalid_request_error', code: input.code ?? null };
 }
 
-/** Network failures, timeouts and anything thrown inside an adapter, as a `ProviderError`. */
+/** Network errors of a connection that was never made: the provider could not be reached. */
+const NOT_CONNECTED: ReadonlySet<unknown> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+/**
+ * Network errors of a connection that was made and then broke (reset, closed by the other side, written to after it
+ * closed). They come before the answer and in the middle of it alike: undici's "other side closed" is the same error
+ * whether the provider dropped the request or a stream after its hundredth chunk.
+ */
+const CONNECTION_BROKE: ReadonlySet<unknown> = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
+
+/**
+ * Network failures, timeouts and anything thrown inside an adapter, as a `ProviderError`. Both kinds of network
+ * failure are `upstream_unreachable` (the router's `connection` failure), but only a connection never made is
+ * worded "could not reach". A broken one is worded so that it holds whether or not part of the answer had arrived:
+ * the same-protocol fast path reports a stream that breaks off in the middle with it too.
+ */
 export function toProviderError(err: unknown, provider: string): ProviderError {
   if (isProviderError(err)) return err;
   if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) {
     return { status: 504, type: 'timeout_error', code: 'upstream_timeout', message: `${provider}: the provider did not answer in time (${err.message})`, provider };
   }
   const code = (err as { code?: unknown })?.code;
-  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
+  if (NOT_CONNECTED.has(code)) {
     return { status: 502, type: 'api_error', code: 'upstream_unreachable', message: `${provider}: could not reach the provider (${String(code)})`, provider };
+  }
+  if (CONNECTION_BROKE.has(code)) {
+    return { status: 502, type: 'api_error', code: 'upstream_unreachable', message: `${provider}: ${CLOSED_EARLY} (${String(code)})`, provider };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { status: 502, type: 'api_error', code: 'upstream_error', message: `${provider}: ${message}`, provider };
+}
+
+const CLOSED_EARLY = 'the connection closed before the response finished';
+
+/**
+ * A failure while the provider's answer was arriving (its body broke off after the stream began), for adapters that
+ * know the answer had begun. Timeouts keep their meaning; a network failure is the provider's failure
+ * (`upstream_error`), not `upstream_unreachable`: the provider was reached and had been answering.
+ */
+export function brokenStreamError(err: unknown, provider: string): ProviderError {
+  if (isProviderError(err)) return err;
+  const error = toProviderError(err, provider);
+  if (error.code !== 'upstream_unreachable') return error;
+  const code = (err as { code?: unknown })?.code;
+  return { ...error, code: 'upstream_error', message: `${provider}: ${CLOSED_EARLY}${typeof code === 'string' ? ` (${code})` : ''}` };
 }
 
 /** Adapters may throw a `ProviderError` object; it passes through unchanged. */

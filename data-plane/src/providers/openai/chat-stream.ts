@@ -1,5 +1,5 @@
 import type { ProviderError } from '../../canonical/errors.js';
-import { toProviderError } from '../../upstream/errors.js';
+import { brokenStreamError } from '../../upstream/errors.js';
 import { parseSse } from '../../upstream/sse.js';
 import type { StreamEvent } from '../types.js';
 import { convertUsage } from './convert-usage.js';
@@ -91,7 +91,7 @@ export async function* chatStreamEvents(provider: string, body: AsyncIterable<Ui
     }
   } catch (err) {
     if (signal.aborted) return;
-    yield { type: 'error', error: brokenStream(provider, err) };
+    yield { type: 'error', error: brokenStreamError(err, provider) };
     return;
   }
 
@@ -127,11 +127,4 @@ function parseChunk(provider: string, data: string): ParsedChunk {
 
 function invalidChunk(provider: string, detail: string): ProviderError {
   return { status: 502, type: 'api_error', code: 'upstream_error', message: `${provider}: unreadable stream chunk (${detail})`, provider };
-}
-
-/** A body that broke off: timeouts keep their meaning; a closed socket is a broken stream, not "unreachable". */
-function brokenStream(provider: string, err: unknown): ProviderError {
-  const error = toProviderError(err, provider);
-  if (error.code !== 'upstream_unreachable') return error;
-  return { ...error, code: 'upstream_error', message: `${provider}: the connection closed before the response finished` };
 }

@@ -22,6 +22,8 @@ export interface ParsedOpenAiError {
   readonly message: string;
   readonly code: string | null;
   readonly type: string | null;
+  /** The request parameter the error is about (`"temperature"`), when the body names one. */
+  readonly param: string | null;
   /** The whole parsed body, for provider-specific checks (Azure's content filter). */
   readonly body: unknown;
 }
@@ -31,16 +33,16 @@ export function parseErrorBody(text: string, status: number): ParsedOpenAiError 
   try {
     json = JSON.parse(text);
   } catch {
-    return { message: text.trim().slice(0, 1000) || `HTTP ${status}`, code: null, type: null, body: undefined };
+    return { message: text.trim().slice(0, 1000) || `HTTP ${status}`, code: null, type: null, param: null, body: undefined };
   }
   const parsed = ErrorBody.safeParse(json);
-  if (!parsed.success) return { message: text.slice(0, 1000), code: null, type: null, body: json };
+  if (!parsed.success) return { message: text.slice(0, 1000), code: null, type: null, param: null, body: json };
   const { error, detail, message, type } = parsed.data;
   if (error && typeof error === 'object') {
-    return { message: error.message ?? `HTTP ${status}`, code: meaningfulCode(error.code), type: error.type ?? null, body: json };
+    return { message: error.message ?? `HTTP ${status}`, code: meaningfulCode(error.code), type: error.type ?? null, param: error.param ?? null, body: json };
   }
   const text2 = typeof error === 'string' ? error : readable(message ?? detail);
-  return { message: text2 || `HTTP ${status}`, code: null, type: type ?? null, body: json };
+  return { message: text2 || `HTTP ${status}`, code: null, type: type ?? null, param: null, body: json };
 }
 
 const ValidationIssue = z.looseObject({ loc: z.array(z.union([z.string(), z.number()])), msg: z.string(), type: z.string().optional() });
@@ -84,6 +86,7 @@ export function mapHttpError(provider: string, status: number, headers: Response
     message: error.message,
     code: error.code,
     type: error.type,
+    param: error.param,
     retryAfter: retryAfter(headers),
     contentPolicy: contentPolicy(error),
   });
@@ -110,7 +113,7 @@ export function streamError(provider: string, error: OpenAiErrorObject | string)
   const object = typeof error === 'string' ? { message: error } : error;
   const message = object.message ?? 'the provider reported an error mid-stream';
   const code = meaningfulCode(object.code);
-  return upstreamHttpError({ provider, status: statedStreamErrorStatus(object) ?? inStreamErrorStatus(code, object.type), message, code, type: object.type });
+  return upstreamHttpError({ provider, status: statedStreamErrorStatus(object) ?? inStreamErrorStatus(code, object.type), message, code, type: object.type, param: object.param });
 }
 
 /**
