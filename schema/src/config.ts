@@ -38,9 +38,11 @@ export function forbiddenSecretRef(ref: string): string | null {
 /** A reference to a secret held outside the database: `env:NAME` or `file:/path`. Never the secret itself. */
 export const SecretRef = z
   .string()
-  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'secret references look like env:NAME or file:/path')
-  .refine((ref) => forbiddenSecretRef(ref) === null, { error: (issue) => forbiddenSecretRef(String(issue.input)) ?? 'not allowed' });
+  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'secret references look like env:NAME or file:/path');
 export type SecretRef = z.infer<typeof SecretRef>;
+
+/** A reference to a provider credential: a `SecretRef` that is not one of the gateway's own secrets (`forbiddenSecretRef`). */
+const ProviderSecretRef = SecretRef.refine((ref) => forbiddenSecretRef(ref) === null, { error: (issue) => forbiddenSecretRef(String(issue.input)) ?? 'not allowed' });
 
 export const ModelConfig = z.object({
   id: z.string().min(1),
@@ -50,15 +52,15 @@ export const ModelConfig = z.object({
   /** Model id sent upstream. */
   providerModel: z.string().min(1),
   apiBase: z.string().url().nullable().default(null),
-  apiKeyRef: SecretRef.nullable().default(null),
+  apiKeyRef: ProviderSecretRef.nullable().default(null),
   /** Azure OpenAI `api-version`; Anthropic `anthropic-version` override. */
   apiVersion: z.string().nullable().default(null),
   /** AWS region (Bedrock); Azure/Gemini ignore it. */
   region: z.string().nullable().default(null),
   /** AWS credentials for Bedrock, as references; null falls back to env:AWS_ACCESS_KEY_ID etc. */
-  awsAccessKeyIdRef: SecretRef.nullable().default(null),
-  awsSecretAccessKeyRef: SecretRef.nullable().default(null),
-  awsSessionTokenRef: SecretRef.nullable().default(null),
+  awsAccessKeyIdRef: ProviderSecretRef.nullable().default(null),
+  awsSecretAccessKeyRef: ProviderSecretRef.nullable().default(null),
+  awsSessionTokenRef: ProviderSecretRef.nullable().default(null),
   /**
    * Azure OpenAI through Microsoft Entra ID instead of an `api-key` (resources whose key access is disabled, as Azure
    * Policy often requires): a bearer token from `azureAdTokenRef` (kept fresh outside the gateway: an environment
@@ -69,9 +71,9 @@ export const ModelConfig = z.object({
    */
   azureAdTenantId: z.string().nullable().default(null),
   azureAdClientId: z.string().nullable().default(null),
-  azureAdClientSecretRef: SecretRef.nullable().default(null),
-  azureAdClientAssertionRef: SecretRef.nullable().default(null),
-  azureAdTokenRef: SecretRef.nullable().default(null),
+  azureAdClientSecretRef: ProviderSecretRef.nullable().default(null),
+  azureAdClientAssertionRef: ProviderSecretRef.nullable().default(null),
+  azureAdTokenRef: ProviderSecretRef.nullable().default(null),
   azureAdAuthorityHost: z.string().url().nullable().default(null),
   /**
    * The token comes from the Azure host's managed identity instead (App Service, Container Apps and Functions through
