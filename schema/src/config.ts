@@ -232,6 +232,21 @@ export const TeamConfig = z.object({
   tags: z.array(z.string()).default([]),
   metadata: z.record(z.string(), z.unknown()).default({}),
   guardrails: z.array(z.string()).default([]),
+  /**
+   * Team member budgets: the hard budget and limits each member gets for their own use of the team's keys (the keys
+   * in the team they own), counted for that member alone, in the team's budget period (`budgetDuration`,
+   * `budgetResetAt`). Null: none.
+   */
+  memberMaxBudget: z.number().nonnegative().nullable().default(null),
+  memberRpmLimit: z.number().int().positive().nullable().default(null),
+  memberTpmLimit: z.number().int().positive().nullable().default(null),
+  /**
+   * The members those apply to, as `[user id, membership id, own hard budget or null, spend]`: every member when the
+   * team has member settings, else those with a budget of their own. The membership id names the member as a
+   * governed subject (counters, refusals); the spend (in the team's period, as the control plane counted it) seeds
+   * a data plane's counter, as `spend` does a subject's own.
+   */
+  members: z.array(z.tuple([z.string(), z.string(), z.number().nonnegative().nullable(), z.number().nonnegative()])).optional(),
 });
 export type TeamConfig = z.infer<typeof TeamConfig>;
 

@@ -19,7 +19,7 @@ import type { Governed } from '../db/entities/governed.js';
 import { SYSTEM_PRINCIPAL } from '../auth/roles.js';
 import { auditView, type Actor, type AdminTx, type AdminWriter } from '../services/audit.js';
 import { recordSubjectAlerts, type SubjectIds } from '../services/budget-alerts.js';
-import { nextBudgetReset } from '../services/budget-period.js';
+import { nextBudgetReset, recountMembers } from '../services/budget-period.js';
 import { budgetChanged, startNewPeriod } from '../services/governed.js';
 import { modelSettings } from '../services/config-mappers.js';
 import { findRouterSettings, routerConfigOf, routerNameErrors, routerReferences, type RouterField } from '../services/router-settings.js';
@@ -143,6 +143,9 @@ class Reconciler {
   private modelNamesAfter = new Set<string>();
   /** Subjects whose budgets the apply set or changed: their alerts are checked once it is done. */
   private readonly budgetsChanged = { org: [] as string[], team: [] as string[], key: [] as string[] } satisfies SubjectIds;
+  /** Team memberships whose spend a team's new period recounted, and teams whose member budgets changed: their alerts are checked. */
+  private readonly membersChanged: string[] = [];
+  private readonly teamsWithMemberBudgetsChanged: string[] = [];
 
   constructor(
     private readonly tx: AdminTx,
@@ -197,6 +200,11 @@ class Reconciler {
 
     if (this.errors.length > 0) throw new ApplyError(this.errors);
     await recordSubjectAlerts(this.em, this.budgetsChanged);
+    if (this.teamsWithMemberBudgetsChanged.length > 0) {
+      const rows = await this.em.execute<Array<{ id: string }>>(`select "id" from "team_membership" where "team_id" = any(?::uuid[])`, [`{${this.teamsWithMemberBudgetsChanged.join(',')}}`]);
+      this.membersChanged.push(...rows.map((r) => r.id));
+    }
+    await recordSubjectAlerts(this.em, { team_member: this.membersChanged });
     const counts = [...this.counts.values()];
     return { counts, conflicts: this.conflicts, changes: counts.reduce((n, c) => n + c.created + c.updated + c.deleted, 0) };
   }
@@ -257,8 +265,16 @@ class Reconciler {
       if (spec.budgeted) {
         const governed = existing as unknown as Governed & { id: string };
         // A new period, its spend recounted from the ledger, as for a change through the API.
-        if (changed.includes('budgetDuration')) await startNewPeriod(this.em, spec.budgeted, governed, governed.budgetDuration);
+        if (changed.includes('budgetDuration')) {
+          await startNewPeriod(this.em, spec.budgeted, governed, governed.budgetDuration);
+          // A team's new period is one for its members' budgets too (see recountMembersSql).
+          if (spec.budgeted === 'team') {
+            await this.em.flush();
+            this.membersChanged.push(...(await recountMembers(this.em, [existing.id])));
+          }
+        }
         if (budgetChanged(changes)) this.budgetsChanged[spec.budgeted].push(existing.id);
+        if (spec.budgeted === 'team' && changed.some((f) => f === 'memberMaxBudget' || f === 'memberSoftBudget')) this.teamsWithMemberBudgetsChanged.push(existing.id);
       }
       if (spec.configEntity) this.tx.record(spec.configEntity, existing.id, 'upsert');
       this.tx.audit({ action: `${spec.auditAction}.update`, entityType: spec.auditType, entityId: existing.id, orgId: spec.orgIdOf(existing), before, after: auditView(existing) });
@@ -351,6 +367,10 @@ class Reconciler {
         organization: t.organization?.id ?? null,
         models: t.models,
         ...governedOf(t),
+        memberMaxBudget: t.memberMaxBudget,
+        memberSoftBudget: t.memberSoftBudget,
+        memberRpmLimit: t.memberRpmLimit,
+        memberTpmLimit: t.memberTpmLimit,
         blocked: t.blocked,
         metadata: t.metadata,
         tags: t.tags,

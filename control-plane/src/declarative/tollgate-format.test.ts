@@ -178,11 +178,12 @@ unknownSection: {}
   it('should refuse a soft budget over the hard one, as the API does', () => {
     expect(errors(`
 organizations: [{ name: o, softBudget: 200, maxBudget: 100 }]
-teams: [{ name: t, softBudget: 5, maxBudget: 5 }, { name: u, softBudget: 6, maxBudget: 5 }]
+teams: [{ name: t, softBudget: 5, maxBudget: 5 }, { name: u, softBudget: 6, maxBudget: 5 }, { name: v, memberSoftBudget: 3, memberMaxBudget: 2 }]
 keys: [{ alias: k, key: env:K, softBudget: 20, maxBudget: 10 }, { alias: s, key: env:S, softBudget: 20 }]
 `)).toEqual([
       { path: 'organizations[0].softBudget', message: 'must not be more than maxBudget (100): a soft budget warns before the hard budget refuses' },
       { path: 'teams[1].softBudget', message: 'must not be more than maxBudget (5): a soft budget warns before the hard budget refuses' },
+      { path: 'teams[2].memberSoftBudget', message: 'must not be more than memberMaxBudget (2): a soft budget warns before the hard budget refuses' },
       { path: 'keys[0].softBudget', message: 'must not be more than maxBudget (10): a soft budget warns before the hard budget refuses' },
     ]);
   });

@@ -3,6 +3,8 @@ import {
   CreateModelInput,
   governedFields,
   keySettings,
+  memberFields,
+  memberSoftWithinMax,
   modelNames,
   name,
   SaveGuardrailPolicyInput,
@@ -79,7 +81,7 @@ const optionalName = name.nullish().transform((v) => v ?? null);
 
 const OrganizationEntry = z.object({ name, ...tenantFields }).strict().superRefine(softWithinMax);
 
-const TeamEntry = z.object({ name, organization: optionalName, ...tenantFields }).strict().superRefine(softWithinMax);
+const TeamEntry = z.object({ name, organization: optionalName, ...tenantFields, ...memberFields }).strict().superRefine(softWithinMax).superRefine(memberSoftWithinMax);
 
 const date = z.preprocess(
   (v) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? new Date(v) : v),

@@ -4,7 +4,7 @@ import { VirtualKey } from '../db/entities/index.js';
 import { errorMessage } from '../logger.js';
 import { SYSTEM_ACTOR, type AdminWriter } from '../services/audit.js';
 import { recordSubjectAlerts } from '../services/budget-alerts.js';
-import { BUDGET_SUBJECTS, lockSubjectsSql, PERIOD_SECONDS_SQL, periodSpendSql, RECOUNT_ANY_END_USER_FOLLOWERS, type BudgetSubjectKind } from '../services/budget-period.js';
+import { BUDGET_SUBJECTS, lockSubjectsSql, PERIOD_SECONDS_SQL, periodSpendSql, RECOUNT_ANY_END_USER_FOLLOWERS, recountMembers, type BudgetSubjectKind } from '../services/budget-period.js';
 import { rotate } from '../services/keys.js';
 import { standardSignature, webhookRefusal } from './budget-alert-delivery.js';
 import type { Job } from './job.js';
@@ -87,6 +87,9 @@ export function budgetReset(writer: AdminWriter, intervalMs = MINUTE): Job {
           // A new period of `*` is one for every end user that follows it: their spend is recounted (not config
           // changes: they are not in the config; `*`'s own change carries their spend, see spendByEndUser).
           const followers = anyDue ? (await em.execute<Array<{ id: string }>>(RECOUNT_ANY_END_USER_FOLLOWERS)).map((r) => r.id) : [];
+          // A team's new period is one for its members' budgets too: their spend is recounted (they go out with the
+          // team's own change).
+          const members = kind === 'team' ? await recountMembers(em, rows.map((r) => r.id)) : [];
           for (const row of rows) record(kind, row.id, 'upsert');
           // Which subjects, and what their ended period had spent (the first 100; the count is all of them).
           const spentBefore = new Map(due.map((d) => [d.id, Number(d.spend)]));
@@ -94,7 +97,7 @@ export function budgetReset(writer: AdminWriter, intervalMs = MINUTE): Job {
           audit({ action: 'budget.reset', entityType: table, entityId: '*', orgId: null, after: { reset: rows.length, subjects, ...(anyDue && { followersOfAnyEndUser: followers.length }) } });
           // The new period may already be past a budget (spend ingested between the period's end and this run, or a
           // budget below what the ledger holds of it): it alerts now, not with the subject's next request.
-          await recordSubjectAlerts(em, { [kind]: [...rows.map((r) => r.id), ...followers] });
+          await recordSubjectAlerts(em, { [kind]: [...rows.map((r) => r.id), ...followers], ...(members.length > 0 && { team_member: members }) });
           return rows.map((r) => r.id);
         });
         if (ids.length > 0) logger.info('budget periods reset', { table, count: ids.length });

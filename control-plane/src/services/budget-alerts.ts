@@ -16,7 +16,7 @@ import { NEW_ROWS } from './new-ledger-rows.js';
  * gets an alert for its current period, unless it has one. The one definition both paths use: usage ingest, for the
  * subjects a batch touched, and admin changes of budgets, for the subject changed (see below). `source` is the
  * statement's first CTE (what `which` reads); `which` a condition per kind on its table (`k` keys, `t` teams, `u`
- * users, `o` organizations, `e` end users, `g` tags).
+ * users, `o` organizations, `e` end users, `g` tags, `m` team memberships with `mt` their team).
  *
  * The period is the subject's reset time, which the budget-reset job moves on as it sets the spend back: a new period
  * can alert again. The `not exists` skips the common case cheaply (no sequence value drawn), and `on conflict do
@@ -24,7 +24,8 @@ import { NEW_ROWS } from './new-ledger-rows.js';
  * and replicas and admin changes, so each budget alerts once per period and amount. The level, not the crossing, is
  * what counts. A subject whose period ended but was not reset yet alerts only once it has been. Keys' hard budgets
  * include a temporary raise in force and end users fall back to their budget tier's budgets, or without settings of
- * their own take the budgets and period of the end user `*` (`d`), as the data planes enforce them.
+ * their own take the budgets and period of the end user `*` (`d`), and team members have their team's member
+ * budgets (the hard one overridden by their own) in its period, as the data planes enforce them.
  */
 const recordAlertsSql = (source: string, which: Record<AlertSubjectKind, string>, reachedWhen = `s."spend" >= x."budget"`) => `
 with ${source},
@@ -55,6 +56,11 @@ with ${source},
   union all
   select 'tag', g."id", g."name", null, null, null, g."spend", g."soft_budget", g."max_budget", g."budget_reset_at", g."budget_duration"
     from "tag" g where ${which.tag}
+  union all
+  select 'team_member', m."id", mu."email" || ' in ' || mt."name", mt."organization_id", mt."id", m."user_id", m."spend",
+         mt."member_soft_budget", coalesce(m."max_budget", mt."member_max_budget"), mt."budget_reset_at", mt."budget_duration"
+    from "team_membership" m join "team" mt on mt."id" = m."team_id" join "app_user" mu on mu."id" = m."user_id"
+   where ${which.team_member}
 ),
 "reached" as (
   select x."threshold", s."kind", s."id", s."name", s."org_id", s."team_id", s."owner_id", x."budget", s."spend",
@@ -95,6 +101,7 @@ const RECORD_BATCH_ALERTS = recordAlertsSql(
     org: `o."id" in (${UUID_IDS('org_id')})`,
     end_user: `e."external_id" in (select n."end_user" from "batch" n)`,
     tag: `g."name" in (select unnest(n."tags") from "batch" n)`,
+    team_member: `(m."team_id"::text, m."user_id"::text) in (select n."team_id", n."user_id" from "batch" n)`,
   },
 );
 
@@ -111,6 +118,7 @@ const WANTED: [string, Record<AlertSubjectKind, string>] = [
     org: `o."id" in (${WANTED_IDS('org')})`,
     end_user: `e."id" in (${WANTED_IDS('end_user')})`,
     tag: `g."id" in (${WANTED_IDS('tag')})`,
+    team_member: `m."id" in (${WANTED_IDS('team_member')})`,
   },
 ];
 
@@ -132,6 +140,7 @@ const RECORD_FOLLOWER_ALERTS = recordAlertsSql(`"none" as (select 1)`, {
   org: 'false',
   end_user: `e."spend" > 0 and ${followsAnyEndUserSql('e')}`,
   tag: 'false',
+  team_member: 'false',
 });
 
 /**
@@ -150,7 +159,16 @@ const endUserRefused = `exists (select 1 from "refused" r where r."kind" = 'end_
   and (r."id" = e."id" or r."externalId" = e."external_id") and ${endUserInPeriodSql('e', 'd', 'r."at"')})`;
 const RECORD_REFUSAL_ALERTS = recordAlertsSql(
   `"refused" as (select x."kind", x."id", x."externalId", x."at" from jsonb_to_recordset(?::jsonb) as x("kind" text, "id" uuid, "externalId" text, "at" timestamptz))`,
-  { key: refusedIn('key', 'k'), team: refusedIn('team', 't'), user: refusedIn('user', 'u'), org: refusedIn('org', 'o'), end_user: endUserRefused, tag: refusedIn('tag', 'g') },
+  {
+    key: refusedIn('key', 'k'),
+    team: refusedIn('team', 't'),
+    user: refusedIn('user', 'u'),
+    org: refusedIn('org', 'o'),
+    end_user: endUserRefused,
+    tag: refusedIn('tag', 'g'),
+    // In the period of the member's team.
+    team_member: `exists (select 1 from "refused" r where r."kind" = 'team_member' and r."id" = m."id" and ${inPeriodSql('mt', 'r."at"')})`,
+  },
   `(s."spend" >= x."budget" or x."threshold" = 'max_budget')`,
 );
 
@@ -261,7 +279,8 @@ export class BudgetAlertService {
 
   /**
    * Proxy admins and their viewers see every alert; org admins their organization's subjects; internal users
-   * their own keys and themselves, and as team admins those teams and their keys. End users and tags belong to no
+   * their own keys, themselves and their budgets as team members, and as team admins those teams, their keys and their
+   * members. End users and tags belong to no
    * organization, so only proxy admins see theirs.
    */
   async list(actor: Actor, rawInput: unknown): Promise<BudgetAlertPage> {
@@ -274,8 +293,9 @@ export class BudgetAlertService {
       const own: FilterQuery<BudgetAlert>[] = [
         { subjectKind: 'key', ownerId: seen.userId },
         { subjectKind: 'user', subjectId: seen.userId },
+        { subjectKind: 'team_member', ownerId: seen.userId },
       ];
-      if (seen.teamIds.length > 0) own.push({ subjectKind: { $in: ['key', 'team'] }, teamId: { $in: [...seen.teamIds] } });
+      if (seen.teamIds.length > 0) own.push({ subjectKind: { $in: ['key', 'team', 'team_member'] }, teamId: { $in: [...seen.teamIds] } });
       conditions.push({ $or: own });
     }
     if (input.subjectKind !== null) conditions.push({ subjectKind: input.subjectKind });

@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { ANY_END_USER } from '@tollgate/schema';
 import type { AlertSubjectKind } from '../db/entities/budget-alert.entity.js';
 import type { EndUser } from '../db/entities/index.js';
@@ -84,8 +85,33 @@ export const BUDGET_SUBJECTS = {
   user: { table: 'app_user', mine: `l."user_id" = t."id"::text` },
   end_user: { table: 'end_user', mine: `l."end_user" = t."external_id"` },
   tag: { table: 'tag', mine: `t."name" = any(l."tags")` },
-} as const satisfies Record<AlertSubjectKind, { table: string; mine: string }>;
+} as const satisfies Record<Exclude<AlertSubjectKind, 'team_member'>, { table: string; mine: string }>;
 export type BudgetSubjectKind = keyof typeof BUDGET_SUBJECTS;
+
+/**
+ * Sets the spend of every member of the teams `teams` picks (a condition on `t`, the team) to what the ledger holds of
+ * their requests through the team's keys they own in the team's current budget period (everything, for a team whose
+ * budget never resets): a team member budget runs in its team's period. Run when that period starts anew (the
+ * budget-reset job, an admin's new duration), with the team rows locked (FOR UPDATE) and already showing the new
+ * period; usage ingest adds to a team before its members, so every ingest that counted against the old period has
+ * committed, and none adds to a member until this commits. One scan of the teams' ledger rows in the period.
+ */
+export const recountMembersSql = (teams: string) => `
+with "spent" as (
+  select l."team_id", l."user_id", sum(l."cost") as "cost"
+    from "team" t join "spend_log" l on l."team_id" = t."id"::text
+   where ${teams} and l."user_id" is not null and ${inPeriodSql('t', 'l."started_at"')}
+   group by 1, 2)
+update "team_membership" m set "spend" = coalesce((select s."cost" from "spent" s where s."team_id" = m."team_id"::text and s."user_id" = m."user_id"::text), 0)
+  from "team" t where t."id" = m."team_id" and ${teams}
+returning m."id"`;
+
+/** `recountMembersSql` for the teams `teamIds`; returns the ids of their memberships. */
+export async function recountMembers(em: EntityManager, teamIds: readonly string[]): Promise<string[]> {
+  if (teamIds.length === 0) return [];
+  const rows = await em.execute<Array<{ id: string }>>(recountMembersSql(`t."id" = any(?::uuid[])`), [`{${teamIds.join(',')}}`, `{${teamIds.join(',')}}`]);
+  return rows.map((r) => r.id);
+}
 
 /**
  * What the ledger holds of subject `t`'s spend from `start` (an SQL timestamptz) on, by `started_at` (the period a

@@ -106,7 +106,11 @@ export function tagConfig(tag: Tag): TagConfig {
   return TagConfig.parse({ id: tag.id, name: tag.name, ...governedConfig(tag) });
 }
 
-export function teamConfig(team: Team): TeamConfig {
+/** A team member as team configs carry it: `[user id, membership id, own hard budget or null, spend]`. */
+export type TeamMemberConfig = [string, string, number | null, number];
+
+/** `members`: those the team's member budgets apply to (see `TeamConfig.members`; `teamMembersOf` reads them). */
+export function teamConfig(team: Team, members: readonly TeamMemberConfig[] = []): TeamConfig {
   return TeamConfig.parse({
     id: team.id,
     name: team.name,
@@ -117,6 +121,10 @@ export function teamConfig(team: Team): TeamConfig {
     tags: team.tags,
     metadata: team.metadata,
     guardrails: team.guardrails,
+    memberMaxBudget: team.memberMaxBudget,
+    memberRpmLimit: team.memberRpmLimit,
+    memberTpmLimit: team.memberTpmLimit,
+    ...(members.length > 0 && { members }),
   });
 }
 

@@ -7,7 +7,7 @@ import { errorMessage, type Logger } from '../logger.js';
 import type { ConfigLog } from './config-log.js';
 import { forEachKeyRow, KeyRowMapper, modelLimitsWithSpend } from './config-key-rows.js';
 import { followsAnyEndUserSql } from './budget-period.js';
-import { endUserConfig, keyConfig, modelConfig, orgConfig, tagConfig, teamConfig, userConfig } from './config-mappers.js';
+import { endUserConfig, keyConfig, modelConfig, orgConfig, tagConfig, teamConfig, type TeamMemberConfig, userConfig } from './config-mappers.js';
 import { findRouterSettings, routerConfigOf } from './router-settings.js';
 
 /**
@@ -36,6 +36,28 @@ async function endUserMapper(em: EntityManager, endUsers: readonly EndUser[]): P
   const rows = await em.execute<Array<{ external_id: string; spend: number }>>(ANY_END_USER_FOLLOWER_SPEND);
   const spend = rows.map((r): [string, number] => [r.external_id, r.spend]);
   return (e) => (e === any ? endUserConfig(e, null, spend) : liveEndUserConfig(e));
+}
+
+/**
+ * The members team member budgets apply to (see `TeamConfig.members`), per team: of every team when `teamIds` is
+ * null, else of those. Every member of a team with member settings, and members with a budget of their own.
+ */
+async function teamMembersOf(em: EntityManager, teamIds: readonly string[] | null): Promise<Map<string, TeamMemberConfig[]>> {
+  const rows = await em.execute<Array<{ team_id: string; user_id: string; id: string; max_budget: number | null; spend: number }>>(
+    `select m."team_id", m."user_id", m."id", m."max_budget"::float8 as "max_budget", m."spend"::float8 as "spend"
+       from "team_membership" m join "team" t on t."id" = m."team_id"
+      where t."deleted_at" is null ${teamIds === null ? '' : `and t."id" = any(?::uuid[])`}
+        and (t."member_max_budget" is not null or t."member_rpm_limit" is not null or t."member_tpm_limit" is not null or m."max_budget" is not null)
+      order by m."team_id", m."user_id"`,
+    teamIds === null ? [] : [`{${teamIds.join(',')}}`],
+  );
+  const byTeam = new Map<string, TeamMemberConfig[]>();
+  for (const r of rows) {
+    const members = byTeam.get(r.team_id) ?? [];
+    members.push([r.user_id, r.id, r.max_budget, r.spend]);
+    byTeam.set(r.team_id, members);
+  }
+  return byTeam;
 }
 
 /** The live entities a batch of change rows names, by kind and id. */
@@ -99,6 +121,7 @@ export class ConfigSource implements ConfigReader {
       // Sequential on purpose: one transaction is one connection, and an EntityManager is not for concurrent use.
       const models = await em.find(Model, { deletedAt: null }, { orderBy: { name: 'asc' } });
       const teams = await em.find(Team, { deletedAt: null }, { orderBy: { name: 'asc' } });
+      const members = await teamMembersOf(em, null);
       const orgs = await em.find(Organization, { deletedAt: null }, { orderBy: { name: 'asc' } });
       const users = await em.find(User, { deletedAt: null }, { orderBy: { id: 'asc' } });
       const tags = await em.find(Tag, TAG_WITH_SETTINGS, { orderBy: { name: 'asc' } });
@@ -116,7 +139,7 @@ export class ConfigSource implements ConfigReader {
         version,
         generatedAt: new Date().toISOString(),
         models: this.convertAll('model', models, modelConfig),
-        teams: this.convertAll('team', teams, teamConfig),
+        teams: this.convertAll('team', teams, (t) => teamConfig(t, members.get(t.id))),
         keys,
         orgs: this.convertAll('org', orgs, orgConfig),
         users: this.convertAll('user', users, userConfig),
@@ -148,6 +171,7 @@ export class ConfigSource implements ConfigReader {
       const idsOf = (entity: ConfigEntity) => [...last.values()].filter((r) => r.entity === entity).map((r) => r.entityId);
       const models = await em.find(Model, { id: { $in: idsOf('model') }, deletedAt: null });
       const teams = await em.find(Team, { id: { $in: idsOf('team') }, deletedAt: null });
+      const teamMembers = await teamMembersOf(em, teams.map((t) => t.id));
       const keys = await em.find(VirtualKey, { id: { $in: idsOf('key') }, deletedAt: null, keyType: 'llm_api' }, { populate: ['hash', 'previousHash'] });
       const keyModelLimits = await modelLimitsWithSpend(em, keys.map((k) => k.id));
       const orgs = await em.find(Organization, { id: { $in: idsOf('org') }, deletedAt: null });
@@ -169,7 +193,7 @@ export class ConfigSource implements ConfigReader {
       // Rows of entities this release does not know (written by a newer control plane during a rolling upgrade)
       // are skipped: their subscribers get them from a replica that knows them.
       const changes = [...last.values()].flatMap((row) => {
-        const change = this.changeFor(row.entity, row.entityId, live, keyModelLimits, endUserConfigOf);
+        const change = this.changeFor(row.entity, row.entityId, live, keyModelLimits, endUserConfigOf, teamMembers);
         return change ? [{ version: row.version, change }] : [];
       });
       const purgedThrough = await this.log.purgedThrough(em);
@@ -184,6 +208,7 @@ export class ConfigSource implements ConfigReader {
     live: Live,
     keyModelLimits: ReadonlyMap<string, Record<string, unknown>>,
     endUserConfigOf: (e: EndUser) => EndUserConfig,
+    teamMembers: ReadonlyMap<string, readonly TeamMemberConfig[]>,
   ): ConfigChangeInput | undefined {
     // An entity that fails the schema is sent as deleted: the data plane must not keep serving an older,
     // now-wrong version of it, and it cannot use the invalid one. So is one that is not (or no longer) sent at all:
@@ -195,7 +220,7 @@ export class ConfigSource implements ConfigReader {
         return model ? { op: 'upsertModel', value: model } : { op: 'deleteModel', id };
       }
       case 'team': {
-        const team = value('team', live.team.get(id), teamConfig);
+        const team = value('team', live.team.get(id), (t: Team) => teamConfig(t, teamMembers.get(t.id)));
         return team ? { op: 'upsertTeam', value: team } : { op: 'deleteTeam', id };
       }
       case 'key': {

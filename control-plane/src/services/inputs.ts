@@ -107,14 +107,36 @@ export const keySettings = {
 /** An optional id: absent or null both mean none. */
 const optionalId = z.string().nullish().transform((v) => v ?? null);
 
+/** A team's budget and limits for each of its members (team member budgets); absent means none. */
+export const memberFields = {
+  memberMaxBudget: budget,
+  memberSoftBudget: budget,
+  memberRpmLimit: limit(10_000_000).nullish().transform((v) => v ?? null),
+  memberTpmLimit: limit(1_000_000_000_000).nullish().transform((v) => v ?? null),
+};
+const memberPatch = {
+  memberMaxBudget: z.number().finite().nonnegative('must not be negative').nullish(),
+  memberSoftBudget: z.number().finite().nonnegative('must not be negative').nullish(),
+  memberRpmLimit: limit(10_000_000).nullish(),
+  memberTpmLimit: limit(1_000_000_000_000).nullish(),
+};
+
+/** `softWithinMax` for a team's member budgets. */
+export function memberSoftWithinMax(input: { memberSoftBudget?: unknown; memberMaxBudget?: unknown }, ctx: z.RefinementCtx): void {
+  const problem = softBudgetProblem(input.memberSoftBudget, input.memberMaxBudget);
+  if (problem !== null) ctx.addIssue({ code: 'custom', path: ['memberSoftBudget'], message: problem.replace('maxBudget', 'memberMaxBudget'), input: input.memberSoftBudget });
+}
+
 export const CreateTeamInput = z
   .object({
     name,
     organizationId: optionalId,
     models: modelNames,
     ...governedFields,
+    ...memberFields,
   })
-  .superRefine(softWithinMax);
+  .superRefine(softWithinMax)
+  .superRefine(memberSoftWithinMax);
 export type CreateTeamInput = z.output<typeof CreateTeamInput>;
 
 /** A change of an organization or a team: absent fields are kept; budgets and limits as `governedPatch`. */
@@ -125,7 +147,7 @@ const TenantPatch = z.object({
   blocked: z.boolean().optional(),
 });
 
-export const UpdateTeamInput = TenantPatch;
+export const UpdateTeamInput = TenantPatch.extend(memberPatch);
 export type UpdateTeamInput = z.output<typeof UpdateTeamInput>;
 
 export const CreateKeyInput = z.object({
@@ -567,7 +589,13 @@ export type UpdateUserInput = z.output<typeof UpdateUserInput>;
 
 export const SetPasswordInput = z.object({ userId: z.string(), password, currentPassword: z.string().nullish() });
 
-export const TeamMemberInput = z.object({ teamId: z.string(), userId: z.string(), role: z.enum(TEAM_ROLES).nullish().transform((v) => v ?? 'member') });
+export const TeamMemberInput = z.object({
+  teamId: z.string(),
+  userId: z.string(),
+  role: z.enum(TEAM_ROLES).nullish().transform((v) => v ?? 'member'),
+  /** The member's own hard budget in the team, over the team's `memberMaxBudget`: absent keeps it, null clears it. */
+  maxBudget: z.number().finite().nonnegative('must not be negative').nullish(),
+});
 export type TeamMemberInput = z.output<typeof TeamMemberInput>;
 
 export const LoginInput = z.object({ email, password: z.string().min(1, 'must not be empty').max(200) });

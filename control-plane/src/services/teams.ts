@@ -7,9 +7,9 @@ import { assertApiManaged, badUserInput, conflict, notFound } from '../errors.js
 import { isUuid, parseInput } from '../validation.js';
 import { auditView, type Actor, type AdminWriter } from './audit.js';
 import { recordSubjectAlerts } from './budget-alerts.js';
-import { nextBudgetReset } from './budget-period.js';
+import { inPeriodSql, nextBudgetReset, recountMembers } from './budget-period.js';
 import { assignGoverned, budgetChanged } from './governed.js';
-import { CreateTeamInput, TeamMemberInput, UpdateTeamInput } from './inputs.js';
+import { CreateTeamInput, softBudgetProblem, TeamMemberInput, UpdateTeamInput } from './inputs.js';
 import { definedOnly } from './organizations.js';
 import { liveOrganization } from './users.js';
 import { onUniqueViolation } from './unique-violation.js';
@@ -91,10 +91,19 @@ export class TeamService {
             throw duplicateName();
           }
           const before = auditView(team);
+          const periodBefore = team.budgetResetAt?.getTime() ?? null;
           await assignGoverned(em, 'team', team, changes);
+          assertMemberSoftWithinMax(team, changes);
           record('team', team.id, 'upsert');
           audit({ action: 'team.update', entityType: 'team', entityId: team.id, orgId: team.organization?.id ?? null, before, after: auditView(team) });
           if (budgetChanged(changes)) await recordSubjectAlerts(em, { team: [team.id] });
+          // A new period of the team is one for its members' budgets too (see recountMembersSql).
+          const newPeriod = (team.budgetResetAt?.getTime() ?? null) !== periodBefore;
+          if (newPeriod) {
+            await em.flush();
+            await recountMembers(em, [team.id]);
+          }
+          if (newPeriod || memberBudgetChanged(changes)) await recordSubjectAlerts(em, { team_member: await membershipIds(em, team.id) });
           return team;
         }),
       duplicateName,
@@ -129,15 +138,18 @@ export class TeamService {
   }
 
   /**
-   * Adds a user to a team or changes their team role. The user must belong to the team's organization: a team
-   * admin or org admin cannot pull in someone from another tenant.
+   * Adds a user to a team or changes their team role, or their own hard budget in the team (`maxBudget`, over the
+   * team's `memberMaxBudget`). The user must belong to the team's organization: a team admin or org admin cannot pull
+   * in someone from another tenant. A member's budget is governance of the team (`team.update`), as the team's own
+   * budget is: a team admin could otherwise raise their own.
    */
   async setMember(actor: Actor, rawInput: unknown): Promise<Member> {
     const input = parseInput(TeamMemberInput, rawInput);
     if (!isUuid(input.teamId)) throw notFound('Team');
-    return this.writer.run(actor, async ({ em, audit }) => {
+    return this.writer.run(actor, async ({ em, record, audit }) => {
       const team = await readableTeam(em, actor.principal, input.teamId);
       assertCan(actor.principal, 'team.members', teamScope(team));
+      if (input.maxBudget !== undefined) assertCan(actor.principal, 'team.update', teamScope(team));
       const user = isUuid(input.userId) ? await em.findOne(User, { id: input.userId, deletedAt: null }) : null;
       const teamOrg = team.organization?.id ?? null;
       if (!user || (teamOrg !== null && user.organization?.id !== teamOrg)) {
@@ -147,23 +159,65 @@ export class TeamService {
       const before = existing ? auditView(existing) : null;
       const membership = existing ?? em.create(TeamMembership, { team, user, role: input.role });
       membership.role = input.role;
+      if (input.maxBudget !== undefined) membership.maxBudget = input.maxBudget;
+      if (existing === null) {
+        // What the new member already spent through the team's keys in the team's period counts against their budget.
+        // The team locked first, as usage ingest locks it before it adds to members (see recountMembersSql).
+        await em.execute(`select 1 from "team" where "id" = ? for update`, [team.id]);
+        await em.flush();
+        await recountMemberSpend(em, membership.id);
+      }
+      // The team's config carries its members (their ids, budgets and spend; see teamConfig).
+      record('team', team.id, 'upsert');
       audit({ action: 'team.member.set', entityType: 'team', entityId: team.id, orgId: teamOrg, before, after: auditView(membership) });
+      if (existing === null || input.maxBudget !== undefined) await recordSubjectAlerts(em, { team_member: [membership.id] });
       return { user, membership };
     });
   }
 
   async removeMember(actor: Actor, teamId: string, userId: string): Promise<void> {
     if (!isUuid(teamId)) throw notFound('Team');
-    await this.writer.run(actor, async ({ em, audit }) => {
+    await this.writer.run(actor, async ({ em, record, audit }) => {
       const team = await readableTeam(em, actor.principal, teamId);
       assertCan(actor.principal, 'team.members', teamScope(team));
       const membership = isUuid(userId) ? await em.findOne(TeamMembership, { team: teamId, user: userId }) : null;
       if (!membership) throw notFound('Team member');
       const before = auditView(membership);
       em.remove(membership);
+      record('team', team.id, 'upsert');
       audit({ action: 'team.member.remove', entityType: 'team', entityId: team.id, orgId: team.organization?.id ?? null, before });
     });
   }
+}
+
+const MEMBER_BUDGET_FIELDS: readonly string[] = ['memberMaxBudget', 'memberSoftBudget'];
+/** Whether a change of a team touches its member budgets, so its members' alerts are to be checked. */
+const memberBudgetChanged = (changes: object) => Object.keys(changes).some((field) => MEMBER_BUDGET_FIELDS.includes(field));
+
+/** `assertSoftWithinMax` for a team's member budgets, as a change leaves them. */
+function assertMemberSoftWithinMax(team: Team, changed: object): void {
+  const problem = softBudgetProblem(team.memberSoftBudget, team.memberMaxBudget);
+  if (problem === null) return;
+  if (!('memberSoftBudget' in changed) && 'memberMaxBudget' in changed) {
+    throw badUserInput({ memberMaxBudget: [`must not be less than memberSoftBudget (${team.memberSoftBudget}); lower or clear memberSoftBudget as well`] });
+  }
+  throw badUserInput({ memberSoftBudget: [problem.replace('maxBudget', 'memberMaxBudget')] });
+}
+
+/** The ids of a team's memberships (as team members are named as governed subjects). */
+async function membershipIds(em: EntityManager, teamId: string): Promise<string[]> {
+  return (await em.execute<Array<{ id: string }>>(`select "id" from "team_membership" where "team_id" = ?`, [teamId])).map((r) => r.id);
+}
+
+/** A new member's spend in their team's period, from the ledger (see recountMembersSql). */
+async function recountMemberSpend(em: EntityManager, membershipId: string): Promise<void> {
+  await em.execute(
+    `update "team_membership" m set "spend" = coalesce((select sum(l."cost") from "spend_log" l
+        where l."team_id" = t."id"::text and l."user_id" = m."user_id"::text and ${inPeriodSql('t', 'l."started_at"')}), 0)
+       from "team" t where t."id" = m."team_id" and m."id" = ?`,
+    [membershipId],
+  );
+  await em.refresh(await em.findOneOrFail(TeamMembership, { id: membershipId }));
 }
 
 /** A live team the caller may read; NOT_FOUND otherwise (another tenant's team does not exist for them). */

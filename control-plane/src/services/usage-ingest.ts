@@ -60,6 +60,15 @@ update "team" t set "spend" = t."spend" + s."cost"
          where ${inPeriod('a')} group by a."id") s
  where t."id" = s."id"`;
 
+// A team member's spend in the team: their requests through the team's keys they own, in the team's period (after
+// ADD_TEAM_SPEND, which locks the team first, as what starts its new period does).
+const ADD_MEMBER_SPEND = `
+update "team_membership" m set "spend" = m."spend" + s."cost"
+  from (select a."id" as "team_id", l."user_id", sum(l."cost") as "cost" from ${NEW_ROWS}
+          join "team" a on a."id" = case when l."team_id" ~ '${SQL_UUID_PATTERN}' then l."team_id"::uuid end
+         where l."user_id" is not null and ${inPeriod('a')} group by a."id", l."user_id") s
+ where m."team_id" = s."team_id" and m."user_id" = s."user_id"::uuid`;
+
 const ADD_USER_SPEND = `
 update "app_user" u set "spend" = u."spend" + s."cost"
   from (select a."id", sum(l."cost") as "cost" from ${NEW_ROWS}
@@ -204,6 +213,7 @@ export class UsageIngest {
       const newIds = JSON.stringify(rows.map((r) => r.request_id));
       await em.execute(ADD_KEY_SPEND, [newIds]);
       await em.execute(ADD_TEAM_SPEND, [newIds]);
+      await em.execute(ADD_MEMBER_SPEND, [newIds]);
       await em.execute(ADD_DAILY, [newIds]);
       await em.execute(ADD_USER_SPEND, [newIds]);
       await em.execute(ADD_ORG_SPEND, [newIds]);

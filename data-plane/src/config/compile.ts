@@ -26,6 +26,7 @@ import type {
   RuntimeOrg,
   RuntimeTag,
   RuntimeTeam,
+  RuntimeTeamMember,
   RuntimeUser,
 } from './runtime.js';
 
@@ -290,9 +291,19 @@ function compileTeams(teams: ReadonlyMap<string, TeamConfig>): ReadonlyMap<strin
       tags: Object.freeze([...t.tags]),
       metadata: deepFreeze(structuredClone(t.metadata)),
       ...governed(t),
+      ...(t.members !== undefined && t.members.length > 0 && { members: teamMembers(t) }),
     }));
   }
   return byId;
+}
+
+/** The team's members as its member budgets apply to them: the team's limits, and its hard budget or their own. */
+function teamMembers(t: TeamConfig): ReadonlyMap<string, RuntimeTeamMember> {
+  const members = new Map<string, RuntimeTeamMember>();
+  for (const [userId, id, maxBudget, spend] of t.members ?? []) {
+    members.set(userId, Object.freeze({ id, maxBudget: maxBudget ?? t.memberMaxBudget, rpmLimit: t.memberRpmLimit, tpmLimit: t.memberTpmLimit, spend }));
+  }
+  return members;
 }
 
 /** The governed settings of a parsed subject (every field filled in by the schema's defaults). */

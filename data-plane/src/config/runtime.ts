@@ -38,6 +38,22 @@ export interface RuntimeTeam extends RuntimeGoverned {
   readonly models: ReadonlySet<string> | null;
   readonly tags: readonly string[];
   readonly metadata: Readonly<Record<string, unknown>>;
+  /**
+   * Team member budgets: what each member of the team gets for their own use of its keys, by user id (only members
+   * they apply to; see `TeamConfig.members`). Absent when none do.
+   */
+  readonly members?: ReadonlyMap<string, RuntimeTeamMember>;
+}
+
+/** A team member under the team's member budgets (its hard budget the member's own when it has one). */
+export interface RuntimeTeamMember {
+  /** The membership's id: how the member is counted and named as a subject. */
+  readonly id: string;
+  readonly maxBudget: number | null;
+  readonly rpmLimit: number | null;
+  readonly tpmLimit: number | null;
+  /** What the member spent in the team's period, as the control plane last sent it (seeds the counter). */
+  readonly spend: number;
 }
 
 export interface RuntimeOrg extends RuntimeGoverned {

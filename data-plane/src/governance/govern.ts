@@ -127,7 +127,12 @@ export async function admitGoverned(
   if (limited !== null) list.addKeyModel(key.id, limited, s.modelLimits![limited], s);
   list.add('key', key.id, s, 'key');
   if (key.user) list.add('user', key.user.id, key.user, 'user');
-  if (key.team) list.add('team', key.team.id, key.team, 'team', key.team.name);
+  if (key.team) {
+    list.add('team', key.team.id, key.team, 'team', key.team.name);
+    // Team member budgets: the key's owner, as a member of the key's team.
+    const member = key.userId === null ? undefined : key.team.members?.get(key.userId);
+    if (member) list.addTeamMember(key.team, key.userId!, member);
+  }
   if (key.org) list.add('org', key.org.id, key.org, 'organization', key.org.name);
   if (endUser) list.add('end_user', endUser.id, endUser, 'end user', endUser.externalId);
   else if (defaults) list.addDefaultEndUser(defaults, parsed.user!);

@@ -1,5 +1,5 @@
 import type { GovernedConfig } from '@tollgate/schema';
-import type { RuntimeEndUser } from '../config/runtime.js';
+import type { RuntimeEndUser, RuntimeTeam, RuntimeTeamMember } from '../config/runtime.js';
 import { budgetPeriod, isBudgetDuration } from '../limits/period.js';
 import type { LimitSubject, SubjectKind } from '../limits/types.js';
 
@@ -62,6 +62,23 @@ export class SubjectList {
   addDefaultEndUser(any: RuntimeEndUser, externalId: string): void {
     const spend = any.maxBudget === null ? 0 : (any.spendByEndUser?.get(externalId) ?? 0);
     this.push('end_user', `${any.id}/${externalId}`, spend === any.spend ? any : { ...any, spend }, 'end user', externalId, undefined);
+  }
+
+  /**
+   * A team member under the team's member budgets, for the team's keys they own: counted as the member alone (by the
+   * membership's id), in the team's budget period, from what the control plane counted them as having spent in it.
+   */
+  addTeamMember(team: RuntimeTeam, userId: string, member: RuntimeTeamMember): void {
+    const settings: GovernedSettings = {
+      rpmLimit: member.rpmLimit,
+      tpmLimit: member.tpmLimit,
+      maxBudget: member.maxBudget,
+      budgetDuration: team.budgetDuration,
+      budgetResetAt: team.budgetResetAt,
+      spend: member.spend,
+    };
+    // "member <user id> of team 'Research'"
+    this.push('team_member', member.id, settings, `member ${userId} of team`, team.name, undefined);
   }
 
   /**

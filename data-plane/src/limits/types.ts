@@ -8,7 +8,7 @@
  */
 
 /** What a subject is; the counter names include it, so ids of different kinds never collide. */
-export type SubjectKind = 'key' | 'user' | 'team' | 'org' | 'end_user' | 'tag' | 'key_model';
+export type SubjectKind = 'key' | 'user' | 'team' | 'org' | 'end_user' | 'tag' | 'key_model' | 'team_member';
 
 export interface BudgetRule {
   /**

@@ -2,7 +2,7 @@ import { BigIntType, Entity, Enum, Index, type Opt, PrimaryKey, Property, Unique
 import { money } from './columns.js';
 
 /** The subjects that carry budgets (`Governed`), by the names spend reports use for them. */
-export const ALERT_SUBJECT_KINDS = ['org', 'team', 'user', 'key', 'end_user', 'tag'] as const;
+export const ALERT_SUBJECT_KINDS = ['org', 'team', 'user', 'key', 'end_user', 'tag', 'team_member'] as const;
 export type AlertSubjectKind = (typeof ALERT_SUBJECT_KINDS)[number];
 
 /** Which budget was reached: the soft one (a warning) or the hard one (requests are refused from here on). */

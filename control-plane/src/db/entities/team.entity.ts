@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ArrayType, Entity, Index, ManyToOne, type Opt, PrimaryKey, Property, type Ref, Unique } from '@mikro-orm/core';
+import { ArrayType, BigIntType, Entity, Index, ManyToOne, type Opt, PrimaryKey, Property, type Ref, Unique } from '@mikro-orm/core';
+import { money } from './columns.js';
 import { Governed } from './governed.js';
 import { Organization } from './organization.entity.js';
 
@@ -25,7 +26,22 @@ export class Team extends Governed {
   @Property({ type: ArrayType, default: '{}' })
   models: Opt<string[]> = [];
 
+  /**
+   * Budget and limits every member of the team gets for their own use of its keys (the keys in the team they own),
+   * each counted for that member alone, in the team's budget period. A membership's own `maxBudget` overrides the
+   * hard budget. Null: none.
+   */
+  @Property({ ...money(), nullable: true })
+  memberMaxBudget: number | null = null;
 
+  @Property({ ...money(), nullable: true })
+  memberSoftBudget: number | null = null;
+
+  @Property({ type: 'integer', nullable: true })
+  memberRpmLimit: number | null = null;
+
+  @Property({ type: new BigIntType('number'), nullable: true })
+  memberTpmLimit: number | null = null;
 
   @Property({ type: 'boolean', default: false })
   blocked: Opt<boolean> = false;

@@ -1,5 +1,5 @@
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
-import { BudgetFields, KeySettingsFields } from './shared-fields.input.js';
+import { BudgetFields, KeySettingsFields, TeamBudgetFields } from './shared-fields.input.js';
 
 /** Shapes only; the services validate content (zod) and report field errors. */
 
@@ -29,7 +29,7 @@ export class UpdateOrganizationInput extends BudgetFields {
 @InputType('UpdateTeamInput', {
   description: 'Absent fields keep their value; null clears a nullable one. A new budgetDuration starts a new budget period.',
 })
-export class UpdateTeamInput extends BudgetFields {
+export class UpdateTeamInput extends TeamBudgetFields {
   @Field(() => String, { nullable: true })
   name?: string;
 
@@ -94,6 +94,12 @@ export class TeamMemberInput {
 
   @Field(() => String, { nullable: true, description: 'admin or member (the default).' })
   role?: string | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: "The member's own hard budget in the team, over the team's memberMaxBudget: absent keeps it, null clears it. Org admins and proxy admins only.",
+  })
+  maxBudget?: number | null;
 }
 
 @InputType('UpdateKeyInput', { description: 'Absent fields keep their value; null clears a nullable one.' })

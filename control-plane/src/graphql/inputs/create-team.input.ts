@@ -1,9 +1,9 @@
 import { Field, ID, InputType } from 'type-graphql';
-import { BudgetFields } from './shared-fields.input.js';
+import { TeamBudgetFields } from './shared-fields.input.js';
 
 /** Shapes only; the service validates content (zod) and reports field errors. */
 @InputType('CreateTeamInput')
-export class CreateTeamInput extends BudgetFields {
+export class CreateTeamInput extends TeamBudgetFields {
   @Field(() => String)
   name!: string;
 

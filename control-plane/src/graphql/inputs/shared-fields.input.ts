@@ -32,6 +32,25 @@ export abstract class BudgetFields {
   maxParallelRequests?: number | null;
 }
 
+/** A team's budget and limits, and those it gives each of its members (team member budgets). */
+@InputType('TeamBudgetFieldsInput')
+export abstract class TeamBudgetFields extends BudgetFields {
+  @Field(() => Float, {
+    nullable: true,
+    description: "Each member's hard budget for their own use of the team's keys (the keys in the team they own), in the team's budget period; a member's own maxBudget (setTeamMember) overrides it.",
+  })
+  memberMaxBudget?: number | null;
+
+  @Field(() => Float, { nullable: true, description: "Each member's soft budget in the team: an alert once per period. At most memberMaxBudget." })
+  memberSoftBudget?: number | null;
+
+  @Field(() => Int, { nullable: true, description: "Requests per minute for each member's use of the team's keys." })
+  memberRpmLimit?: number | null;
+
+  @Field(() => Float, { nullable: true, description: "Tokens per minute for each member's use of the team's keys." })
+  memberTpmLimit?: number | null;
+}
+
 /** A key's settings, as createKey and updateKey take them. */
 @InputType('KeySettingsFieldsInput')
 export abstract class KeySettingsFields extends BudgetFields {

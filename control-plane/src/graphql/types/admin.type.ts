@@ -1,4 +1,4 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, Float, ID, ObjectType } from 'type-graphql';
 import type { AuditEntry, Organization, User } from '../../db/entities/index.js';
 import type { AuditPage } from '../../services/audit-log.js';
 import type { Member } from '../../services/teams.js';
@@ -81,8 +81,20 @@ export class TeamMemberObject {
   @Field(() => String, { description: 'admin or member.' })
   role!: string;
 
+  @Field(() => Float, { nullable: true, description: "The member's own hard budget in the team (over the team's memberMaxBudget); null: the team's." })
+  maxBudget!: number | null;
+
+  @Field(() => Float, { description: "What the member spent through the team's keys they own, in the team's current budget period." })
+  spend!: number;
+
   static from({ user, membership }: Member): TeamMemberObject {
-    return Object.assign(new TeamMemberObject(), { user: UserObject.from(user), teamId: membership.team.id, role: membership.role });
+    return Object.assign(new TeamMemberObject(), {
+      user: UserObject.from(user),
+      teamId: membership.team.id,
+      role: membership.role,
+      maxBudget: membership.maxBudget,
+      spend: membership.spend,
+    });
   }
 }
 

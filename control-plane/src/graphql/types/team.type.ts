@@ -1,4 +1,4 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import type { TeamWithKeyCount } from '../../services/teams.js';
 import { GovernedObject, governedFields } from './governed.type.js';
 
@@ -15,6 +15,18 @@ export class TeamObject extends GovernedObject {
 
   @Field(() => [String])
   models!: string[];
+
+  @Field(() => Float, { nullable: true, description: "Each member's hard budget for their own use of the team's keys, in the team's budget period." })
+  memberMaxBudget!: number | null;
+
+  @Field(() => Float, { nullable: true, description: "Each member's soft budget in the team." })
+  memberSoftBudget!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  memberRpmLimit!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  memberTpmLimit!: number | null;
 
   @Field(() => Boolean)
   blocked!: boolean;
@@ -35,6 +47,10 @@ export class TeamObject extends GovernedObject {
       organizationId: team.organization?.id ?? null,
       models: team.models,
       ...governedFields(team),
+      memberMaxBudget: team.memberMaxBudget,
+      memberSoftBudget: team.memberSoftBudget,
+      memberRpmLimit: team.memberRpmLimit,
+      memberTpmLimit: team.memberTpmLimit,
       blocked: team.blocked,
       keyCount,
       managedBy: team.managedBy,
