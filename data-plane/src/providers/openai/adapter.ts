@@ -9,6 +9,7 @@ import { mapHttpError, type ContentPolicyCheck } from './errors.js';
 import { OPENAI_REQUEST_OPTIONS, translateRequest, type OpenAiRequestOptions } from './translate-request.js';
 import type { OpenAiChatBody } from './wire.js';
 import { refusedStreamOptions, takesStreamOptions } from './stream-options.js';
+import { toolNames, withClientToolNames } from './tool-names.js';
 
 /**
  * What one OpenAI-protocol provider changes about the OpenAI adapter. OpenAI itself, Azure OpenAI and
@@ -34,7 +35,7 @@ export function openAiProtocolAdapter(flavour: OpenAiFlavour): ProviderAdapter<O
   return {
     kind: flavour.kind,
     translateRequest: (request, target) => translateRequest(request, target, requestOptions(target), takesStreamOptions(target, flavour.takesStreamOptions)),
-    call: (wire, call) => {
+    call: (wire, call, request) => {
       const { ready, unauthorized } = flavour.endpoints;
       const start = () => {
         const endpoint = flavour.endpoints.chat(call.target, call.secrets);
@@ -42,7 +43,10 @@ export function openAiProtocolAdapter(flavour: OpenAiFlavour): ProviderAdapter<O
         return unauthorized === undefined ? events : watchRefusal(events, () => unauthorized(call.target, endpoint.headers));
       };
       const wait = ready?.(call.target, call.secrets);
-      return wait === undefined ? start() : afterReady(wait, start);
+      const events = wait === undefined ? start() : afterReady(wait, start);
+      // Tools whose names went shortened (`translateRequest`) are called by the client's names in the answer.
+      const names = toolNames(request);
+      return names.shortened ? withClientToolNames(events, names) : events;
     },
     embed: async (request, call) => {
       await flavour.endpoints.ready?.(call.target, call.secrets);

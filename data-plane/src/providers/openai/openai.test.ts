@@ -7,6 +7,7 @@ import type { CanonicalRequest } from '../../canonical/request.js';
 import { secretResolver } from '../../upstream/secrets.js';
 import type { ProviderCall, StreamEvent } from '../types.js';
 import { openaiProvider, openAiChatUpstream, openAiCompletionsUpstream, openAiResponsesUpstream } from './index.js';
+import { toolNames } from './tool-names.js';
 
 const secrets = secretResolver({ OPENAI_API_KEY: STAND_IN_API_KEY, OTHER_KEY: 'sk-other' });
 const provider = openaiProvider();
@@ -91,6 +92,21 @@ describe('openai provider against the OpenAI stand-in', () => {
     const plain = await collect(provider.chat(ask('hi', { stream: false }), call()));
     expect(plain.map((e) => e.type)).toEqual(['response-metadata', 'text-delta', 'finish']);
     expect(plain[1]).toEqual({ type: 'text-delta', text: 'Echo: hi' });
+  });
+
+  // OpenAI takes function names of at most 64 characters, so a longer one goes shortened (tool-names.ts); the model
+  // calls the tool by that name, and the client must get its own name back to run it.
+  it('names calls of tools whose names went shortened by the names the client gave them, streamed or not', async () => {
+    const long = 'mcp__claude_ai_Atlassian__getConfluencePageInlineCommentsWithAllReplies';
+    const tools = [{ name: long, parameters: { type: 'object' } }, { name: 'get_time', parameters: { type: 'object' } }];
+    const short = toolNames(ask('', { tools })).toUpstream(long);
+    const script = directive({ text: '', toolCalls: [{ name: short, arguments: '{"pageId":"42"}' }, { name: 'get_time', arguments: '{}' }] });
+    for (const stream of [true, false]) {
+      const events = await collect(provider.chat(ask(script, { stream, tools }), call()));
+      expect(events.filter((e) => e.type === 'tool-call-start').map((e) => e.name)).toEqual([long, 'get_time']);
+      const sent = standIn.requests.at(-1)!.body as { tools: { function: { name: string } }[] };
+      expect(sent.tools.map((t) => t.function.name)).toEqual([short, 'get_time']);
+    }
   });
 
   it('maps reasoning_content deltas to reasoning-delta and reports cached and reasoning tokens', async () => {

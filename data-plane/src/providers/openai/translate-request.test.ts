@@ -5,10 +5,12 @@ import type { CanonicalRequest } from '../../canonical/request.js';
 import { translateRequest, type OpenAiRequestOptions } from './translate-request.js';
 
 const target = ModelConfig.parse({ id: 'm', name: 'public-name', provider: 'openai', providerModel: 'gpt-4o-2024-08-06', inputCostPerMillion: 1, outputCostPerMillion: 1 });
+/** A model that reasons, which takes `reasoning_effort`. */
+const reasoner = ModelConfig.parse({ id: 'r', name: 'public-name', provider: 'openai', providerModel: 'o4-mini-2025-04-16', inputCostPerMillion: 1, outputCostPerMillion: 1 });
 
 /** An inbound OpenAI body through the real inbound parser, then out again. */
-function roundTrip(body: Record<string, unknown>) {
-  return translateRequest(parseChatRequest(Buffer.from(JSON.stringify({ model: 'public-name', ...body }))).canonical, target);
+function roundTrip(body: Record<string, unknown>, to: ModelConfig = target) {
+  return translateRequest(parseChatRequest(Buffer.from(JSON.stringify({ model: 'public-name', ...body }))).canonical, to);
 }
 
 /** The same, to another deployment with its provider's options. */
@@ -219,7 +221,7 @@ describe('canonical → OpenAI chat completions body', () => {
       user: 'end-user-1',
       reasoning_effort: 'low',
       response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' }, strict: true } },
-    });
+    }, reasoner);
     expect(body).toMatchObject({
       max_completion_tokens: 100,
       temperature: 0.2,
@@ -270,10 +272,71 @@ describe('canonical → OpenAI chat completions body', () => {
 
   it('derives reasoning_effort from a thinking budget, and leaves top_k out for OpenAI', () => {
     const base: CanonicalRequest = { stream: false, messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }] }], topK: 40 };
-    expect(translateRequest({ ...base, reasoning: { budgetTokens: 1024 } }, target).reasoning_effort).toBe('low');
-    expect(translateRequest({ ...base, reasoning: { budgetTokens: 4096 } }, target).reasoning_effort).toBe('medium');
-    expect(translateRequest({ ...base, reasoning: { budgetTokens: 32000 } }, target).reasoning_effort).toBe('high');
+    expect(translateRequest({ ...base, reasoning: { budgetTokens: 1024 } }, reasoner).reasoning_effort).toBe('low');
+    expect(translateRequest({ ...base, reasoning: { budgetTokens: 4096 } }, reasoner).reasoning_effort).toBe('medium');
+    expect(translateRequest({ ...base, reasoning: { budgetTokens: 32000 } }, reasoner).reasoning_effort).toBe('high');
     expect(translateRequest(base, target)).not.toHaveProperty('top_k');
     expect(translateRequest(base, target, { maxTokensField: 'max_tokens', topK: true })).toMatchObject({ top_k: 40 });
+  });
+
+  // OpenAI answers 400 "Unsupported parameter: 'reasoning_effort' is not supported with this model." for models that
+  // do not reason, so Claude Code's thinking budget failed every request to gpt-4o.
+  it('leaves reasoning_effort out for OpenAI and Azure models that do not reason, and sends it to compatible servers', () => {
+    const thinking: CanonicalRequest = { stream: false, messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }] }], reasoning: { budgetTokens: 4096 } };
+    expect(translateRequest(thinking, target)).not.toHaveProperty('reasoning_effort');
+    expect(translateRequest({ ...thinking, reasoning: { effort: 'high' } }, target)).not.toHaveProperty('reasoning_effort');
+    expect(roundTrip({ messages: [{ role: 'user', content: 'x' }], reasoning_effort: 'low' })).not.toHaveProperty('reasoning_effort');
+    const azure = ModelConfig.parse({ id: 'a', name: 'az', provider: 'azure', providerModel: 'gpt-4.1', apiBase: 'https://r.openai.azure.com', inputCostPerMillion: 1, outputCostPerMillion: 1 });
+    expect(translateRequest(thinking, azure)).not.toHaveProperty('reasoning_effort');
+    expect(translateRequest(thinking, { ...azure, providerModel: 'gpt-5-mini' }).reasoning_effort).toBe('medium');
+    // A compatible server's model name says nothing: the client's choice goes as before.
+    const compatible = ModelConfig.parse({ id: 'c', name: 'q', provider: 'openai_compatible', providerModel: 'qwen3:8b', apiBase: 'http://x/v1', inputCostPerMillion: 1, outputCostPerMillion: 1 });
+    expect(translateRequest(thinking, compatible, { maxTokensField: 'max_tokens', topK: true, reasoningEffort: 'any' }).reasoning_effort).toBe('medium');
+  });
+
+  // OpenAI refuses a `user` (or `safety_identifier`) longer than 64 characters: "Invalid 'user': string too long.
+  // Expected a string with maximum length 64". Claude Code's metadata.user_id is a JSON object of about 150.
+  describe('end-user ids longer than OpenAI takes', () => {
+    const claudeCode = JSON.stringify({ device_id: 'a'.repeat(64), account_uuid: '7d0c2b7e-3a51-4c1e-9a55-0b6e0d3f2a11', session_id: '0f3e9a7c-52d4-4b8e-8f0a-6c1d2e3f4a5b' });
+    const ask = (extra: Partial<CanonicalRequest>): CanonicalRequest => ({ stream: false, messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }] }], ...extra });
+
+    it('go as a stable 64-character digest; ids that fit go as they are', () => {
+      const sent = translateRequest(ask({ user: claudeCode }), target).user as string;
+      expect(sent).toMatch(/^[0-9a-f]{64}$/);
+      expect(translateRequest(ask({ user: claudeCode }), target).user).toBe(sent);
+      expect(translateRequest(ask({ user: `${claudeCode} ` }), target).user).not.toBe(sent);
+      expect(translateRequest(ask({ user: 'u'.repeat(64) }), target).user).toBe('u'.repeat(64));
+      expect(translateRequest(ask({ user: 'end-user-1' }), target).user).toBe('end-user-1');
+    });
+
+    it("shorten a chat client's safety_identifier the same way", () => {
+      const body = roundTrip({ messages: [{ role: 'user', content: 'x' }], safety_identifier: claudeCode });
+      expect(body.safety_identifier).toMatch(/^[0-9a-f]{64}$/);
+      expect(body.user).toBe(body.safety_identifier);
+      expect(roundTrip({ messages: [{ role: 'user', content: 'x' }], safety_identifier: 'short-id' }).safety_identifier).toBe('short-id');
+    });
+  });
+
+  // OpenAI takes function names of at most 64 characters; Claude Code's MCP tools are often longer (Anthropic: 128).
+  it('sends tool names longer than 64 characters shortened, the same in tools, tool choice and history', () => {
+    const long = 'mcp__claude_ai_Atlassian__getConfluencePageInlineCommentsWithAllReplies';
+    const request: CanonicalRequest = {
+      stream: false,
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'comments?' }] },
+        { role: 'assistant', content: [{ type: 'tool-call', id: 'c1', name: long, arguments: '{}' }, { type: 'tool-call', id: 'c2', name: 'Read', arguments: '{}' }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c1', content: [{ type: 'text', text: 'none' }] }, { type: 'tool-result', toolCallId: 'c2', content: [{ type: 'text', text: 'ok' }] }] },
+      ],
+      tools: [{ name: long, parameters: { type: 'object' } }, { name: 'Read', parameters: { type: 'object' } }],
+      toolChoice: { type: 'tool', name: long },
+    };
+    const body = translateRequest(request, target);
+    const tools = body.tools as { function: { name: string } }[];
+    const short = tools[0]!.function.name;
+    expect(short).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
+    expect(tools[1]!.function.name).toBe('Read');
+    expect(body.tool_choice).toEqual({ type: 'function', function: { name: short } });
+    expect(body.messages[1]).toMatchObject({ tool_calls: [{ id: 'c1', function: { name: short } }, { id: 'c2', function: { name: 'Read' } }] });
+    expect(JSON.stringify(body)).not.toContain(long);
   });
 });

@@ -12,6 +12,9 @@ import type {
   ToolDefinition,
 } from '../../canonical/request.js';
 import type { ProviderTarget } from '../types.js';
+import { upstreamEndUser } from './end-user.js';
+import { takesReasoningEffort } from './model-traits.js';
+import { toolNames, type ToolNames } from './tool-names.js';
 import type { OpenAiChatBody, OpenAiContentPart, OpenAiMessage, OpenAiToolCall } from './wire.js';
 
 /** What differs between OpenAI-protocol servers in the request body. */
@@ -29,6 +32,14 @@ export interface OpenAiRequestOptions {
    * Only compatible servers: OpenAI and Azure take no reasoning back in chat completions.
    */
   readonly reasoningContent?: boolean;
+  /**
+   * Which models get `reasoning_effort` (from a client's effort or thinking budget). OpenAI and Azure answer 400
+   * "Unsupported parameter" for a model that does not reason, so there only the models whose id says they reason get
+   * it (`takesReasoningEffort`, `reasoning-models`). A compatible server's model names (`qwen3:8b`, `my-model`) say
+   * nothing the gateway could read, so it gets it whenever the client asked (`any`); a deployment whose server refuses
+   * it leaves it out with `dropParams: ["reasoning_effort"]`. Default: `reasoning-models`.
+   */
+  readonly reasoningEffort?: 'reasoning-models' | 'any';
 }
 
 export const OPENAI_REQUEST_OPTIONS: OpenAiRequestOptions = { maxTokensField: 'max_completion_tokens', topK: false };
@@ -48,18 +59,27 @@ export const OPENAI_REQUEST_OPTIONS: OpenAiRequestOptions = { maxTokensField: 'm
  *   says they follow: the model sees them, nothing is dropped.
  * - When streaming, `stream_options.include_usage` is on wherever the deployment takes it (`streamOptions`; not
  *   Azure's older api-versions): the gateway bills from that last chunk, else from its own count.
+ * - `reasoning_effort` goes only where the deployment takes it (`reasoningEffort`): for an OpenAI model that does
+ *   not reason, a thinking budget is thinking off rather than a 400.
+ * - Tool names longer than OpenAI's 64 characters go shortened, the same way in tools, tool choice and history
+ *   (`toolNames`; the adapter names them back in the answer); end-user ids longer than 64 go as their digest
+ *   (`upstreamEndUser`).
  * - Unknown fields of an OpenAI chat client (`passthrough`) go through untouched; what the gateway set wins.
  * @see https://platform.openai.com/docs/api-reference/chat/create
  */
 export function translateRequest(request: CanonicalRequest, target: ProviderTarget, options: OpenAiRequestOptions = OPENAI_REQUEST_OPTIONS, streamOptions = true): OpenAiChatBody {
   const passthrough = request.passthrough?.protocol === 'openai-chat' ? request.passthrough.fields : {};
-  const effort = reasoningEffort(request.reasoning);
+  const effort = options.reasoningEffort === 'any' || takesReasoningEffort(target.providerModel) ? reasoningEffort(request.reasoning) : undefined;
+  const names = toolNames(request);
+  // The client's own `safety_identifier` (a chat client's, through passthrough) is an end-user id like `user`.
+  const safetyIdentifier = passthrough.safety_identifier;
   return {
     ...passthrough,
+    ...(typeof safetyIdentifier === 'string' && { safety_identifier: upstreamEndUser(safetyIdentifier) }),
     model: target.providerModel,
-    messages: request.messages.flatMap((message) => toMessages(message, options.reasoningContent === true ? target.provider : undefined)),
-    ...(request.tools?.length && { tools: request.tools.map(toTool) }),
-    ...(request.toolChoice && { tool_choice: toToolChoice(request.toolChoice) }),
+    messages: request.messages.flatMap((message) => toMessages(message, options.reasoningContent === true ? target.provider : undefined, names)),
+    ...(request.tools?.length && { tools: request.tools.map((tool) => toTool(tool, names)) }),
+    ...(request.toolChoice && { tool_choice: toToolChoice(request.toolChoice, names) }),
     // Only with tools: OpenAI and Azure answer 400 "'parallel_tool_calls' is only allowed when 'tools' are specified"
     // (a Responses client that sends `parallel_tool_calls` on every turn, tools or not).
     ...(request.parallelToolCalls !== undefined && request.tools?.length && { parallel_tool_calls: request.parallelToolCalls }),
@@ -73,7 +93,7 @@ export function translateRequest(request: CanonicalRequest, target: ProviderTarg
     ...(request.presencePenalty !== undefined && { presence_penalty: request.presencePenalty }),
     ...(request.responseFormat && { response_format: toResponseFormat(request.responseFormat) }),
     ...(effort && { reasoning_effort: effort }),
-    ...(request.user !== undefined && { user: request.user }),
+    ...(request.user !== undefined && { user: upstreamEndUser(request.user) }),
     ...(request.stream ? { stream: true, ...(streamOptions && { stream_options: { include_usage: true } }) } : { stream: false }),
   };
 }
@@ -87,8 +107,11 @@ function reasoningEffort(reasoning: ReasoningConfig | undefined): string | undef
   return budget <= 0 ? 'minimal' : budget < 2048 ? 'low' : budget < 8192 ? 'medium' : 'high';
 }
 
-/** `reasoningOf`: the provider whose reasoning an assistant turn may send back (`assistantReasoning`), if any. */
-function toMessages(message: Message, reasoningOf: ProviderKind | undefined): OpenAiMessage[] {
+/**
+ * `reasoningOf`: the provider whose reasoning an assistant turn may send back (`assistantReasoning`), if any; `names`:
+ * what the tools it called are called upstream.
+ */
+function toMessages(message: Message, reasoningOf: ProviderKind | undefined, names: ToolNames): OpenAiMessage[] {
   const name = message.name !== undefined ? { name: message.name } : {};
   switch (message.role) {
     case 'system':
@@ -98,7 +121,7 @@ function toMessages(message: Message, reasoningOf: ProviderKind | undefined): Op
     case 'assistant': {
       const text = message.content.filter(isText).map((p) => p.text).join('');
       const calls: OpenAiToolCall[] = message.content.flatMap((p) =>
-        p.type === 'tool-call' ? [{ id: p.id, type: 'function' as const, function: { name: p.name, arguments: p.arguments } }] : [],
+        p.type === 'tool-call' ? [{ id: p.id, type: 'function' as const, function: { name: names.toUpstream(p.name), arguments: p.arguments } }] : [],
       );
       const reasoning = reasoningOf !== undefined && calls.length > 0 ? assistantReasoning(message, reasoningOf) : '';
       return [
@@ -214,11 +237,11 @@ function invalidRequest(code: string, message: string): ProviderError {
   return { status: 400, type: 'invalid_request_error', code, message };
 }
 
-function toTool(tool: ToolDefinition) {
+function toTool(tool: ToolDefinition, names: ToolNames) {
   return {
     type: 'function',
     function: {
-      name: tool.name,
+      name: names.toUpstream(tool.name),
       ...(tool.description !== undefined && { description: tool.description }),
       parameters: tool.parameters,
       ...(tool.strict !== undefined && { strict: tool.strict }),
@@ -226,8 +249,8 @@ function toTool(tool: ToolDefinition) {
   };
 }
 
-function toToolChoice(choice: ToolChoice) {
-  return choice.type === 'tool' ? { type: 'function', function: { name: choice.name } } : choice.type;
+function toToolChoice(choice: ToolChoice, names: ToolNames) {
+  return choice.type === 'tool' ? { type: 'function', function: { name: names.toUpstream(choice.name) } } : choice.type;
 }
 
 function toResponseFormat(format: ResponseFormat) {

@@ -12,9 +12,10 @@ import { BEDROCK_STAND_IN_AWS, startTranslatedRig, type TranslatedRig } from '..
 const SPENT_KEY = 'sk-tg-amaudit-spent-000000000000000000000000';
 
 /**
- * The translated rig (`startTranslatedRig`: x-gemini, x-bedrock, x-compat) plus x-openai (OpenAI, keyed), and behind a
- * raw upstream answering what each test writes: x-bedrock-raw (a Claude model id on Converse), x-nova-raw (an Amazon
- * Nova id), x-vllm-raw, x-capped-raw and x-local-raw (openai_compatible), x-haiku-raw (Anthropic).
+ * The translated rig (`startTranslatedRig`: x-gemini, x-bedrock, x-compat) plus x-openai and x-openai-reasoning
+ * (OpenAI's gpt-4o-mini and o4-mini, keyed), and behind a raw upstream answering what each test writes: x-bedrock-raw
+ * (a Claude model id on Converse), x-nova-raw (an Amazon Nova id), x-vllm-raw, x-capped-raw and x-local-raw
+ * (openai_compatible), x-haiku-raw (Anthropic).
  */
 interface AuditRig extends TranslatedRig {
   readonly openai: OpenAiStandIn;
@@ -30,6 +31,7 @@ async function startAuditRig(): Promise<AuditRig> {
   const rig = await startTranslatedRig('x', {
     models: () => [
       model({ id: 'x11', name: 'x-openai', provider: 'openai', providerModel: 'gpt-4o-mini', apiBase: openai.url, apiKeyRef: 'env:TG_RIG_OPENAI_KEY' }),
+      model({ id: 'x12', name: 'x-openai-reasoning', provider: 'openai', providerModel: 'o4-mini', apiBase: openai.url, apiKeyRef: 'env:TG_RIG_OPENAI_KEY' }),
       model({ id: 'x17', name: 'x-bedrock-raw', provider: 'bedrock', providerModel: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', apiBase: raw.origin, ...BEDROCK_STAND_IN_AWS }),
       model({ id: 'x18', name: 'x-nova-raw', provider: 'bedrock', providerModel: 'us.amazon.nova-pro-v1:0', apiBase: raw.origin, ...BEDROCK_STAND_IN_AWS }),
       model({ id: 'x19', name: 'x-vllm-raw', provider: 'openai_compatible', providerModel: 'qwen3', apiBase: `${raw.origin}/v1` }),
@@ -451,7 +453,11 @@ describe('Anthropic Messages as Anthropic answers, with non-Anthropic models', (
     expect(((await res.json()) as MessageBody).content).toEqual([{ type: 'text', text: reply }]);
     const sent = rig.openai.requests.at(-1)!.body as Record<string, unknown>;
     expect(sent.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'output', schema } });
-    expect(sent.reasoning_effort).toBe('high');
+    // gpt-4o-mini does not reason, and OpenAI refuses `reasoning_effort` for it (providers/openai/model-traits.ts).
+    expect(sent).not.toHaveProperty('reasoning_effort');
+    const reasoning = await post({ model: 'x-openai-reasoning', max_tokens: 50, output_config: { effort: 'max', format: { type: 'json_schema', schema } }, messages: ask({ text: reply }) });
+    expect(reasoning.status).toBe(200);
+    expect((rig.openai.requests.at(-1)!.body as Record<string, unknown>).reasoning_effort).toBe('high');
 
     const beta = await post({ model: 'x-gemini', max_tokens: 50, output_format: { type: 'json_schema', schema }, messages: ask({ text: reply }) });
     expect(beta.status).toBe(200);
