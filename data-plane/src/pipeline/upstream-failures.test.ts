@@ -142,13 +142,15 @@ describe('upstream failures as the SDKs see them', () => {
       }
     });
 
-    it("carries the gateway's request id in the Anthropic error event the gateway writes itself", async () => {
-      handler = streamParts(CHAT_CUT, { end: false });
-      const stream = anthropic.messages.stream({ model: 'compat', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
-      const err = await caught<AnthropicError>(stream.finalMessage());
-      const requestId = (await stream.withResponse()).response.headers.get('x-request-id');
-      expect(requestId).toBeTruthy();
-      expect(err.error).toMatchObject({ request_id: requestId });
+    it("carries the gateway's request id in the Anthropic error event the gateway writes itself, translated or forwarded", async () => {
+      for (const [name, cut] of [['compat', CHAT_CUT], ['claude', ANTHROPIC_CUT]] as const) {
+        handler = streamParts(cut, { end: false });
+        const stream = anthropic.messages.stream({ model: name, max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
+        const err = await caught<AnthropicError>(stream.finalMessage());
+        const requestId = (await stream.withResponse()).response.headers.get('x-request-id');
+        expect(requestId, name).toBeTruthy();
+        expect(err.error, name).toMatchObject({ request_id: requestId });
+      }
     });
   });
 });

@@ -135,8 +135,9 @@ class MessagesStreamScanner implements StreamScanner {
     return data.subarray(0, start);
   }
 
-  errorTail(message: string): string {
-    return `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message } })}\n\n`;
+  /** With the request's id, as every error Anthropic clients get from the gateway (`anthropicErrorBody`). */
+  errorTail(message: string, requestId: string): string {
+    return `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message }, request_id: requestId })}\n\n`;
   }
 }
 

@@ -85,9 +85,10 @@ export interface StreamScanner {
   readonly storedId?: string | undefined;
   /**
    * The protocol's own in-stream error, ending a stream that failed without the upstream saying so (cut short,
-   * dropped, timed out). Whatever makes the client's SDK raise instead of returning a truncated answer.
+   * dropped, timed out). Whatever makes the client's SDK raise instead of returning a truncated answer. `requestId`:
+   * the gateway's id of the request, for protocols whose errors carry one (Anthropic's `request_id`).
    */
-  errorTail(message: string): string;
+  errorTail(message: string, requestId: string): string;
   /**
    * For a stream that ended without the protocol's terminator: what completes it for the client when what arrived
    * shows the answer was whole (chat: a choice finished; some servers never send `[DONE]`), else undefined (cut short).
@@ -550,7 +551,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     if (last !== undefined && scanner.started) this.call.usage.markFirstToken();
     if (failed !== undefined) {
       // An upstream error event was already forwarded verbatim; otherwise tell the client ourselves.
-      const tail = scanner.failure !== undefined ? '' : scanner.errorTail(failed);
+      const tail = scanner.failure !== undefined ? '' : scanner.errorTail(failed, ex.requestId);
       ex.endStreamWith(last === undefined ? tail : tail === '' ? last : Buffer.concat([last, Buffer.from(tail)]), 200, SSE_HEADERS);
       this.resolve({ outcome: { status: 'error', httpStatus: ex.sentStatus, errorType: 'upstream_error', errorMessage: failed }, usage });
       return;
