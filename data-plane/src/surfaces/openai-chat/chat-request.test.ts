@@ -103,6 +103,16 @@ describe('OpenAI chat parameter checks (translated requests)', () => {
     expect(parse({ ...base, temperature: 2, top_p: 0, n: 2 }).canonical).toMatchObject({ temperature: 2, topP: 0 });
   });
 
+  it('says which response formats there are, instead of "Invalid input"', () => {
+    expect(rejection({ ...base, response_format: { type: 'yaml' } })).toMatchObject({
+      status: 400,
+      param: 'response_format',
+      message: "Invalid value for 'response_format': 'yaml' is not a response format. Supported values are: 'json_object', 'json_schema', and 'text'.",
+    });
+    expect(rejection({ ...base, response_format: { type: 'json_schema' } }).message).toBe("Invalid value for 'response_format': a json_schema response format needs json_schema: { name, schema }.");
+    expect(rejection({ ...base, response_format: 'json' }).message).toBe("Invalid value for 'response_format': must be an object with type 'json_object', 'json_schema' or 'text'.");
+  });
+
   it('names nested parameters as OpenAI does, and a nested field left out as missing', () => {
     expect(rejection({ ...base, messages: [{ role: 'wizard', content: 'x' }] })).toMatchObject({ param: expect.stringMatching(/^messages\[0\]/) });
     const noName = rejection({ ...base, tools: [{ type: 'function', function: { parameters: {} } }] });

@@ -80,14 +80,26 @@ const AllowedToolsChoice = z.looseObject({
 });
 const ToolChoiceSchema = z.union([z.enum(['auto', 'none', 'required']), FunctionChoice, AllowedToolsChoice]);
 
-const ResponseFormatSchema = z.union([
-  z.looseObject({ type: z.literal('text') }),
-  z.looseObject({ type: z.literal('json_object') }),
-  z.looseObject({
-    type: z.literal('json_schema'),
-    json_schema: z.looseObject({ name: z.string(), schema: z.record(z.string(), z.unknown()).optional(), strict: z.boolean().nullish() }),
-  }),
-]);
+const RESPONSE_FORMATS = ['json_object', 'json_schema', 'text'];
+const ResponseFormatSchema = z.union(
+  [
+    z.looseObject({ type: z.literal('text') }),
+    z.looseObject({ type: z.literal('json_object') }),
+    z.looseObject({
+      type: z.literal('json_schema'),
+      json_schema: z.looseObject({ name: z.string(), schema: z.record(z.string(), z.unknown()).optional(), strict: z.boolean().nullish() }),
+    }),
+  ],
+  {
+    // As OpenAI words it, instead of the union's "Invalid input".
+    error: (issue) => {
+      const type = (issue.input as { type?: unknown } | null)?.type;
+      if (typeof type === 'string' && !RESPONSE_FORMATS.includes(type)) return `'${type}' is not a response format. Supported values are: 'json_object', 'json_schema', and 'text'.`;
+      if (type === 'json_schema') return "a json_schema response format needs json_schema: { name, schema }.";
+      return "must be an object with type 'json_object', 'json_schema' or 'text'.";
+    },
+  },
+);
 
 const ChatRequest = z.looseObject({
   model: z.string().min(1, 'must be a non-empty string'),

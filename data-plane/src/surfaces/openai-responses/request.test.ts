@@ -211,6 +211,8 @@ describe('parseResponsesRequest', () => {
   it('names a missing model or input', () => {
     expect(rejection({ input: 'x' }).param).toBe('model');
     expect(rejection({ model: 'm' }).param).toBe('input');
+    expect(rejection({ model: 'm', input: 5 })).toMatchObject({ param: 'input', message: "Invalid value for 'input': must be a string or an array of input items" });
+    expect(rejection({ model: 'm', input: [] })).toMatchObject({ param: 'input', message: "Invalid value for 'input': must contain at least one item" });
   });
 });
 

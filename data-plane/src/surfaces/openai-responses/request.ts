@@ -55,7 +55,9 @@ const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 
 const ResponsesRequest = z.looseObject({
   model: z.string().min(1, 'must be a non-empty string'),
-  input: z.union([z.string(), z.array(z.unknown()).min(1, 'must contain at least one item')]),
+  input: z.union([z.string(), z.array(z.unknown()).min(1, 'must contain at least one item')], {
+    error: (issue) => (Array.isArray(issue.input) ? 'must contain at least one item' : 'must be a string or an array of input items'),
+  }),
   instructions: z.string().nullish(),
   stream: z.boolean().nullish(),
   tools: z.array(AnyTool).nullish(),
