@@ -95,6 +95,11 @@ describe('team member budgets', () => {
     expect((await setMember({ userId: ids.bob, role: 'member' }, leadToken)).errors).toBeUndefined();
   });
 
+  it("keeps a member's role when only their budget changes (a team admin is not demoted)", async () => {
+    expect((await setMember({ userId: ids.lead, maxBudget: 3 })).data!.setTeamMember).toMatchObject({ role: 'admin', maxBudget: 3 });
+    expect((await setMember({ userId: ids.lead, maxBudget: null })).data!.setTeamMember).toMatchObject({ role: 'admin', maxBudget: null });
+  });
+
   it('alerts once per member and period at the member budgets, naming the member and the team', async () => {
     const saved = await updateTeam({ memberMaxBudget: 1, memberSoftBudget: 0.3, memberRpmLimit: 60 });
     expect(saved.data!.updateTeam).toMatchObject({ memberMaxBudget: 1, memberSoftBudget: 0.3, memberRpmLimit: 60, memberTpmLimit: null });

@@ -592,7 +592,8 @@ export const SetPasswordInput = z.object({ userId: z.string(), password, current
 export const TeamMemberInput = z.object({
   teamId: z.string(),
   userId: z.string(),
-  role: z.enum(TEAM_ROLES).nullish().transform((v) => v ?? 'member'),
+  /** Absent: a new member's is `member`, an existing member's is kept (a budget change must not demote a team admin). */
+  role: z.enum(TEAM_ROLES).nullish().transform((v) => v ?? null),
   /** The member's own hard budget in the team, over the team's `memberMaxBudget`: absent keeps it, null clears it. */
   maxBudget: z.number().finite().nonnegative('must not be negative').nullish(),
 });

@@ -157,8 +157,8 @@ export class TeamService {
       }
       const existing = await em.findOne(TeamMembership, { team: team.id, user: user.id });
       const before = existing ? auditView(existing) : null;
-      const membership = existing ?? em.create(TeamMembership, { team, user, role: input.role });
-      membership.role = input.role;
+      const membership = existing ?? em.create(TeamMembership, { team, user, role: input.role ?? 'member' });
+      if (input.role !== null) membership.role = input.role;
       if (input.maxBudget !== undefined) membership.maxBudget = input.maxBudget;
       if (existing === null) {
         // What the new member already spent through the team's keys in the team's period counts against their budget.

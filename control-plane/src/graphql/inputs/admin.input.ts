@@ -92,7 +92,7 @@ export class TeamMemberInput {
   @Field(() => ID)
   userId!: string;
 
-  @Field(() => String, { nullable: true, description: 'admin or member (the default).' })
+  @Field(() => String, { nullable: true, description: "admin or member; absent: member for a new member, an existing member's role is kept." })
   role?: string | null;
 
   @Field(() => Float, {
