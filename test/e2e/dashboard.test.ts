@@ -201,11 +201,17 @@ describe('dashboard', () => {
     await page.getByTestId('member-add-user').selectOption({ label: INTERNAL_USER.email });
     await page.getByTestId('member-add').click();
     await expect.poll(() => page.getByTestId('member-row').allInnerTexts()).toEqual([expect.stringContaining(INTERNAL_USER.email)]);
+
+    // The org admin gives the member a budget of their own in the team; the row shows their spend against it.
+    await page.getByTestId('member-budget-edit').click();
+    await page.getByTestId('member-budget-input').fill('2');
+    await page.getByTestId('member-budget-save').click();
+    await expect.poll(() => page.getByTestId('member-row').innerText()).toMatch(/\$0\.0+ of \$2\.00[\s\S]*own budget/);
   });
 
   it("shows the org admin's actions in the audit log, newest first, with their changes", async () => {
     const actions = () => page.getByTestId('audit-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-action')));
-    await expect.poll(actions).toEqual(['team.member.set', 'user.create', 'team.create', 'user.login', 'user.create', 'org.create']);
+    await expect.poll(actions).toEqual(['team.member.set', 'team.member.set', 'user.create', 'team.create', 'user.login', 'user.create', 'org.create']);
     const teamCreate = page.locator('[data-testid="audit-row"][data-action="team.create"]');
     expect(await teamCreate.locator('[data-col="actor"]').innerText()).toContain(ORG_ADMIN.email);
     expect(await teamCreate.locator('[data-col="changes"]').innerText()).toContain('acme-research');
@@ -213,7 +219,7 @@ describe('dashboard', () => {
     await page.getByTestId('audit-filter-action').selectOption('user.create');
     await expect.poll(actions).toEqual(['user.create', 'user.create']);
     await page.getByTestId('audit-filter-action').selectOption('');
-    await expect.poll(async () => (await actions()).length).toBe(6);
+    await expect.poll(async () => (await actions()).length).toBe(7);
     await screenshot('org-admin');
   });
 

@@ -17,6 +17,7 @@ import {
   requestLogEntry,
   routerSettings,
   team,
+  teamMember,
   user,
   USER_ID,
   viewer,
@@ -497,6 +498,119 @@ describe('App for an org admin', () => {
     expect(rows).toHaveLength(2);
     expect(rows[0]?.get('[data-col="actor"]').text()).toContain('ada@acme.test');
     expect(rows[0]?.get('[data-col="changes"]').text()).toContain('acme-ml');
+    wrapper.unmount();
+  });
+
+  it('should create a team with budgets per member, showing a budget the server refuses beside its field', async () => {
+    const api = fakeOrgGateway({
+      CreateTeam: (vars) => {
+        const input = vars.input as Record<string, unknown> & { name: string };
+        if ((input.memberSoftBudget as number) > (input.memberMaxBudget as number)) {
+          return graphQLError('BAD_USER_INPUT', 'Invalid input', {
+            memberSoftBudget: ['must not be more than memberMaxBudget (1): a soft budget warns before the hard budget refuses'],
+          });
+        }
+        return { data: { createTeam: team({ ...input, id: 'team-10', organizationId: ORG_ID, budgetResetAt: '2025-02-01T00:00:00.000Z' }) } };
+      },
+    });
+    const wrapper = await signInWithPassword();
+    expect(wrapper.get('[data-testid="team-row"] [data-col="member-limits"]').text()).toBe('None');
+
+    await wrapper.get('[data-testid="team-name"]').setValue('acme-ml');
+    await wrapper.get('[data-testid="team-budget"]').setValue('500');
+    await wrapper.get('[data-testid="team-budget-duration"]').setValue('1mo');
+    await wrapper.get('[data-testid="team-member-budget"]').setValue('1');
+    await wrapper.get('[data-testid="team-member-soft-budget"]').setValue('2');
+    await wrapper.get('[data-testid="team-create"]').trigger('submit');
+    await flushPromises();
+
+    const softField = wrapper.get('[data-testid="team-member-soft-budget"]').element.closest('label')!;
+    expect(softField.querySelector('[data-testid="field-error"]')?.textContent).toContain('must not be more than memberMaxBudget (1)');
+    expect(wrapper.get('[data-testid="team-member-soft-budget"]').attributes('aria-invalid')).toBe('true');
+    expect(wrapper.get('[data-testid="team-member-budget"]').attributes('aria-invalid')).toBeUndefined();
+    // The alert says what failed; the field's message is beside the field, not repeated there.
+    expect(wrapper.get('[data-testid="team-error"]').text()).toBe('Invalid input');
+
+    await wrapper.get('[data-testid="team-member-soft-budget"]').setValue('0.8');
+    await wrapper.get('[data-testid="team-member-rpm"]').setValue('60');
+    await wrapper.get('[data-testid="team-member-tpm"]').setValue('100000');
+    await wrapper.get('[data-testid="team-create"]').trigger('submit');
+    await flushPromises();
+
+    expect(api.requests.filter((r) => r.operationName === 'CreateTeam').at(-1)?.variables).toEqual({
+      input: {
+        name: 'acme-ml',
+        maxBudget: 500,
+        budgetDuration: '1mo',
+        memberMaxBudget: 1,
+        memberSoftBudget: 0.8,
+        memberRpmLimit: 60,
+        memberTpmLimit: 100000,
+      },
+    });
+    expect(wrapper.find('[data-testid="field-error"]').exists()).toBe(false);
+    const row = wrapper.get('[data-testid="team-row"][data-team-id="team-10"]');
+    expect(row.get('[data-col="budget"]').text()).toBe('$500.00 monthly budget');
+    expect(row.get('[data-col="member-limits"]').text()).toBe('$1.00 per member per month · alert at $0.80 · 60 rpm · 100K tpm');
+    // The form is cleared for the next team.
+    expect(wrapper.get<HTMLInputElement>('[data-testid="team-member-budget"]').element.value).toBe('');
+    wrapper.unmount();
+  });
+
+  it("should show members' spend against their budgets and let an org admin set a member's own", async () => {
+    const bob = user({ id: 'u-bob', email: 'bob@acme.test', role: 'internal_user' });
+    const cy = user({ id: 'u-cy', email: 'cy@acme.test', role: 'internal_user' });
+    const members = [teamMember({ teamId: 'team-9', user: bob, role: 'admin', spend: 0.36 }), teamMember({ teamId: 'team-9', user: cy, spend: 0.1, maxBudget: 5 })];
+    const api = fakeOrgGateway({
+      Teams: () => ({
+        data: { teams: [team({ id: 'team-9', name: 'acme-research', organizationId: ORG_ID, memberMaxBudget: 1, budgetDuration: '1mo', budgetResetAt: '2025-02-01T00:00:00.000Z' })] },
+      }),
+      TeamMembers: () => ({ data: { teamMembers: members } }),
+      SetTeamMember: (vars) => {
+        const input = vars.input as { userId: string; role: string; maxBudget: number | null };
+        const index = members.findIndex((m) => m.user.id === input.userId);
+        members[index] = { ...members[index]!, role: input.role, maxBudget: input.maxBudget };
+        return { data: { setTeamMember: members[index] } };
+      },
+    });
+    const wrapper = await signInWithPassword();
+    await wrapper.get('[data-testid="team-members-toggle"]').trigger('click');
+    await flushPromises();
+
+    const spend = (userId: string) => wrapper.get(`[data-testid="member-row"][data-user-id="${userId}"] [data-testid="member-spend"]`).text();
+    expect(spend('u-bob')).toBe('$0.360000 of $1.00');
+    expect(spend('u-cy')).toBe('$0.100000 of $5.00');
+
+    await wrapper.get('[data-user-id="u-bob"] [data-testid="member-budget-edit"]').trigger('click');
+    await wrapper.get('[data-testid="member-budget-input"]').setValue('2');
+    await wrapper.get('[data-testid="member-budget-form"]').trigger('submit');
+    await flushPromises();
+
+    expect(api.requests.find((r) => r.operationName === 'SetTeamMember')?.variables).toEqual({
+      input: { teamId: 'team-9', userId: 'u-bob', role: 'admin', maxBudget: 2 },
+    });
+    expect(spend('u-bob')).toBe('$0.360000 of $2.00');
+    expect(wrapper.find('[data-user-id="u-bob"] [data-testid="member-own-budget"]').exists()).toBe(true);
+    expect(wrapper.get('[data-user-id="u-bob"] [data-col="team-role"] select').element).toHaveProperty('value', 'admin');
+    wrapper.unmount();
+  });
+
+  it("should show a team's admin their members' spend but no budget controls", async () => {
+    const me = user({ role: 'internal_user' });
+    const api = fakeOrgGateway({
+      Viewer: () => ({ data: { viewer: orgAdminViewer({ role: 'internal_user' }) } }),
+      User: () => ({ data: { user: me } }),
+      Teams: () => ({ data: { teams: [team({ id: 'team-9', name: 'acme-research', organizationId: ORG_ID, memberMaxBudget: 1 })] } }),
+      TeamMembers: () => ({ data: { teamMembers: [teamMember({ teamId: 'team-9', user: me, role: 'admin', spend: 0.5 })] } }),
+    });
+    const wrapper = await signInWithPassword();
+    await wrapper.get('[data-testid="team-members-toggle"]').trigger('click');
+    await flushPromises();
+
+    expect(wrapper.get('[data-testid="member-spend"]').text()).toBe('$0.500000 of $1.00');
+    expect(wrapper.find('[data-testid="member-add"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="member-budget-edit"]').exists()).toBe(false);
+    expect(api.requests.map((r) => r.operationName)).not.toContain('SetTeamMember');
     wrapper.unmount();
   });
 

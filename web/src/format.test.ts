@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { formatAgo, formatBudget, formatCompact, formatModels, formatMs, formatSpend, formatUsd } from './format';
+import {
+  formatAgo,
+  formatBudget,
+  formatCompact,
+  formatMemberBudget,
+  formatModels,
+  formatMs,
+  formatPeriodBudget,
+  formatSpend,
+  formatUsd,
+} from './format';
 
 describe('format', () => {
   it('should show spend to the micro-dollar, so one cheap request is visible', () => {
@@ -13,6 +23,15 @@ describe('format', () => {
     expect(formatBudget(null)).toBe('No limit');
     expect(formatBudget(10)).toBe('$10.00');
     expect(formatUsd(0.0375)).toBe('$0.0375');
+  });
+
+  it("should name a budget's period, and a member budget's as what it is per", () => {
+    expect(formatPeriodBudget(10, '1d')).toBe('$10.00 daily budget');
+    expect(formatPeriodBudget(10, null)).toBe('$10.00');
+    expect(formatMemberBudget(50, '1mo')).toBe('$50.00 per member per month');
+    expect(formatMemberBudget(5, '30d')).toBe('$5.00 per member per 30 days');
+    expect(formatMemberBudget(50, null)).toBe('$50.00 per member');
+    expect(formatMemberBudget(50, '2w')).toBe('$50.00 per member');
   });
 
   it('should call an empty model list "All models"', () => {

@@ -94,3 +94,15 @@ export function formatPeriodBudget(amount: number, duration: string | null): str
   const period = duration === null ? undefined : PERIODS[duration];
   return period === undefined ? formatUsd(amount) : `${formatUsd(amount)} ${period} budget`;
 }
+
+/** Budget periods as what a budget is per ("month"). */
+const PERIOD_UNITS: Record<string, string> = { '1h': 'hour', '1d': 'day', '7d': 'week', '30d': '30 days', '1mo': 'month' };
+
+/**
+ * Each member's budget in a team, in the team's period: "$50.00 per member per month"; a budget that never resets (or
+ * an unknown period) is "$50.00 per member".
+ */
+export function formatMemberBudget(amount: number, duration: string | null): string {
+  const unit = duration === null ? undefined : PERIOD_UNITS[duration];
+  return unit === undefined ? `${formatUsd(amount)} per member` : `${formatUsd(amount)} per member per ${unit}`;
+}

@@ -12,6 +12,7 @@ describe('permissionsFor', () => {
       manageOrganizations: true,
       createTeams: true,
       chooseTeamOrganization: true,
+      governTeams: true,
       createModels: true,
       manageRouting: true,
       checkModelHealth: true,
@@ -23,7 +24,7 @@ describe('permissionsFor', () => {
   it('should let a proxy admin viewer read everything and change nothing', () => {
     const can = permissionsFor(viewer({ role: 'proxy_admin_viewer', credential: 'session', userId: USER_ID }));
     expect(can).toMatchObject({ readOnly: true, gatewaySpend: true, viewOrganizations: true, viewUsers: true, viewAudit: true });
-    expect(can).toMatchObject({ manageOrganizations: false, createTeams: false, createKeys: false, manageKeys: false, createModels: false, manageRouting: false, checkModelHealth: false });
+    expect(can).toMatchObject({ manageOrganizations: false, createTeams: false, governTeams: false, createKeys: false, manageKeys: false, createModels: false, manageRouting: false, checkModelHealth: false });
     expect(can.grantableRoles).toEqual([]);
   });
 
@@ -38,6 +39,7 @@ describe('permissionsFor', () => {
       createTeams: true,
       chooseTeamOrganization: false,
       manageAllTeamMembers: true,
+      governTeams: true,
       createKeys: true,
       createModels: false,
       manageRouting: false,
@@ -49,7 +51,7 @@ describe('permissionsFor', () => {
 
   it('should let an internal user manage only keys', () => {
     const can = permissionsFor(orgAdminViewer({ role: 'internal_user' }));
-    expect(can).toMatchObject({ createKeys: true, manageKeys: true, createTeams: false, viewUsers: false, viewAudit: false });
+    expect(can).toMatchObject({ createKeys: true, manageKeys: true, createTeams: false, governTeams: false, viewUsers: false, viewAudit: false });
     expect(can.grantableRoles).toEqual([]);
   });
 

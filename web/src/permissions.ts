@@ -24,6 +24,11 @@ export interface Permissions {
   chooseTeamOrganization: boolean;
   /** Manage the members of every visible team (org and proxy admins); internal users only of teams they administer. */
   manageAllTeamMembers: boolean;
+  /**
+   * Set teams' budgets, their budgets per member and each member's own (org and proxy admins): a team's own admins
+   * may not, or they could raise the limit on their own spending.
+   */
+  governTeams: boolean;
   createKeys: boolean;
   /** Block, unblock and delete the keys in the list (which holds only keys the caller may read). */
   manageKeys: boolean;
@@ -52,6 +57,7 @@ const NOTHING: Permissions = {
   createTeams: false,
   chooseTeamOrganization: false,
   manageAllTeamMembers: false,
+  governTeams: false,
   createKeys: false,
   manageKeys: false,
   chooseKeyOwner: false,
@@ -100,6 +106,7 @@ export function permissionsFor(viewer: Viewer): Permissions {
         createTeams: writes,
         chooseTeamOrganization: writes,
         manageAllTeamMembers: writes,
+        governTeams: writes,
         createKeys: writes,
         manageKeys: writes,
         chooseKeyOwner: writes,
@@ -119,6 +126,7 @@ export function permissionsFor(viewer: Viewer): Permissions {
         grantableRoles: grantable,
         createTeams: writes,
         manageAllTeamMembers: writes,
+        governTeams: writes,
         createKeys: writes,
         manageKeys: writes,
         chooseKeyOwner: writes,

@@ -64,15 +64,35 @@ export interface TeamMember {
   teamId: string;
   /** `admin` or `member`. */
   role: string;
+  /** The member's own hard budget in the team, over the team's `memberMaxBudget`; null: the team's. */
+  maxBudget: number | null;
+  /** What the member spent through the team's keys they own, in the team's current budget period. */
+  spend: number;
   user: User;
 }
+
+/** Budget periods: a budget's spend starts again at zero after each (`1mo`: a calendar month). */
+export const BUDGET_DURATIONS = ['1h', '1d', '7d', '30d', '1mo'] as const;
+export type BudgetDuration = (typeof BUDGET_DURATIONS)[number];
 
 export interface Team {
   id: string;
   name: string;
   models: string[];
   maxBudget: number | null;
+  /** A `BudgetDuration`, the period of the team's budget and of its members'; null: the budgets never reset. */
+  budgetDuration: string | null;
+  /** When the current budget period ends; null without a period. */
+  budgetResetAt: string | null;
+  /** Spend in the current budget period (all of it without a period). */
   spend: number;
+  /** Each member's hard budget for their own use of the team's keys, in the team's period; a member's own overrides it. */
+  memberMaxBudget: number | null;
+  /** Each member's soft budget: an alert once per period. */
+  memberSoftBudget: number | null;
+  /** Requests and tokens per minute for each member's use of the team's keys. */
+  memberRpmLimit: number | null;
+  memberTpmLimit: number | null;
   keyCount: number;
   organizationId: string | null;
   /** `file` when declared in the config file: changed there only (the API answers CONFLICT). */
@@ -274,7 +294,7 @@ export interface BudgetAlert {
   id: string;
   /** `soft_budget` (a warning) or `max_budget` (requests are refused). */
   threshold: string;
-  /** `org`, `team`, `user`, `key`, `end_user` or `tag`. */
+  /** `org`, `team`, `team_member`, `user`, `key`, `end_user` or `tag`. */
   subjectKind: string;
   subjectId: string;
   /** The key's alias or prefix, the name, email or external id. */
@@ -365,6 +385,13 @@ export interface CreateTeamInput {
   organizationId?: string;
   models?: string[];
   maxBudget?: number;
+  budgetDuration?: BudgetDuration;
+  /** Each member's budgets and limits in the team (org and proxy admins only); see `Team`. */
+  memberMaxBudget?: number;
+  /** At most `memberMaxBudget`. */
+  memberSoftBudget?: number;
+  memberRpmLimit?: number;
+  memberTpmLimit?: number;
 }
 
 export interface CreateKeyInput {
@@ -417,7 +444,10 @@ export interface UpdateUserInput {
 export interface TeamMemberInput {
   teamId: string;
   userId: string;
+  /** Absent means `member`, also for an existing admin: send the current role with any other change. */
   role?: TeamRole;
+  /** The member's own hard budget in the team: absent keeps it, null clears it (the team's applies). Org and proxy admins only. */
+  maxBudget?: number | null;
 }
 
 export interface AuditLogFilter {
@@ -470,7 +500,9 @@ export type RouterSettingsInput = { [K in RouterSettingsField]?: RouterSettings[
 const VIEWER_FIELDS = 'role credential userId organizationId readOnly';
 const USER_FIELDS = 'id email name role organizationId blocked createdAt';
 const ORGANIZATION_FIELDS = 'id name models maxBudget spend blocked managedBy createdAt';
-const TEAM_FIELDS = 'id name models maxBudget spend keyCount organizationId managedBy createdAt';
+const TEAM_FIELDS =
+  'id name models maxBudget budgetDuration budgetResetAt spend memberMaxBudget memberSoftBudget memberRpmLimit memberTpmLimit keyCount organizationId managedBy createdAt';
+const TEAM_MEMBER_FIELDS = `teamId role maxBudget spend user { ${USER_FIELDS} }`;
 const KEY_FIELDS = `id prefix alias teamId team { id name } models maxBudget spend blocked keyType ownerId organizationId managedBy expiresAt createdAt`;
 const AUDIT_FIELDS = 'id at action actorId actorRole credential entityType entityId organizationId before after';
 const MODEL_HEALTH_FIELDS = 'modelId dataPlaneId healthy latencyMs mode error checkedAt';
@@ -519,11 +551,11 @@ export const UpdateOrganizationMutation = gql<
 );
 
 export const TeamMembersQuery = gql<{ teamMembers: TeamMember[] }, { teamId: string }>(
-  `query TeamMembers($teamId: ID!) { teamMembers(teamId: $teamId) { teamId role user { ${USER_FIELDS} } } }`,
+  `query TeamMembers($teamId: ID!) { teamMembers(teamId: $teamId) { ${TEAM_MEMBER_FIELDS} } }`,
 );
 
 export const SetTeamMemberMutation = gql<{ setTeamMember: TeamMember }, { input: TeamMemberInput }>(
-  `mutation SetTeamMember($input: TeamMemberInput!) { setTeamMember(input: $input) { teamId role user { ${USER_FIELDS} } } }`,
+  `mutation SetTeamMember($input: TeamMemberInput!) { setTeamMember(input: $input) { ${TEAM_MEMBER_FIELDS} } }`,
 );
 
 export const RemoveTeamMemberMutation = gql<{ removeTeamMember: boolean }, { teamId: string; userId: string }>(

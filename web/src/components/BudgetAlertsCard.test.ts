@@ -22,12 +22,20 @@ describe('BudgetAlertsCard', () => {
       props: {
         loading: false,
         error: null,
-        alerts: [alert({ id: '2', threshold: 'max_budget', subjectKind: 'end_user', subjectName: null, subjectId: 'eu-9' }), alert({})],
+        alerts: [
+          alert({ id: '2', threshold: 'max_budget', subjectKind: 'end_user', subjectName: null, subjectId: 'eu-9' }),
+          alert({}),
+          alert({ id: '3', threshold: 'max_budget', subjectKind: 'team_member', subjectName: 'bob@acme.test in research', subjectId: 'm-1' }),
+        ],
       },
     });
     const rows = wrapper.findAll('[data-testid="budget-alert"]');
-    expect(rows.map((row) => row.get('[data-testid="budget-alert-subject"]').text())).toEqual(['End user eu-9', 'Key ci']);
-    expect(rows.map((row) => row.get('.tag').text())).toEqual(['Budget reached', 'Soft budget reached']);
+    expect(rows.map((row) => row.get('[data-testid="budget-alert-subject"]').text())).toEqual([
+      'End user eu-9',
+      'Key ci',
+      'Team member bob@acme.test in research',
+    ]);
+    expect(rows.map((row) => row.get('.tag').text())).toEqual(['Budget reached', 'Soft budget reached', 'Budget reached']);
     expect(rows[1]?.text()).toContain('$10.25 of $10.00 ·');
   });
 

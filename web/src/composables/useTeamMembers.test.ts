@@ -121,4 +121,73 @@ describe('useTeamMembers', () => {
     expect(members.team.value?.id).toBe('team-2');
     expect(members.members.value.map((m) => m.user.id)).toEqual(['u-cy']);
   });
+
+  it("should set a member's own budget with their team role, and clear it with null", async () => {
+    const onChange = vi.fn();
+    const api = installFakeFetch({
+      TeamMembers: () => ({ data: { teamMembers: [teamMember({ user: bob, role: 'admin', spend: 0.36 })] } }),
+      Users: () => ({ data: { users: [] } }),
+      SetTeamMember: (vars) => {
+        const input = vars.input as { role: string; maxBudget: number | null };
+        return { data: { setTeamMember: teamMember({ user: bob, role: input.role, maxBudget: input.maxBudget, spend: 0.36 }) } };
+      },
+    });
+    const members = useTeamMembers({ onChange });
+    members.toggle(acmeTeam);
+    await flushPromises();
+
+    await expect(members.setBudget('u-bob', 2.5)).resolves.toBe(true);
+    // Without the role, setTeamMember would make the team admin a plain member.
+    expect(api.requests.at(-1)?.variables).toEqual({ input: { teamId: 'team-1', userId: 'u-bob', role: 'admin', maxBudget: 2.5 } });
+    expect(members.members.value[0]).toMatchObject({ role: 'admin', maxBudget: 2.5, spend: 0.36 });
+    expect(members.budgetSaving.value).toBeNull();
+    expect(onChange).toHaveBeenCalledTimes(1);
+
+    await members.setBudget('u-bob', ' ');
+    expect(api.requests.at(-1)?.variables).toEqual({ input: { teamId: 'team-1', userId: 'u-bob', role: 'admin', maxBudget: null } });
+    expect(members.members.value[0]?.maxBudget).toBeNull();
+  });
+
+  it("should keep a refused budget's error for that member, and send nothing that is not an amount", async () => {
+    const api = installFakeFetch({
+      TeamMembers: () => ({ data: { teamMembers: [teamMember({ user: bob, maxBudget: 1 })] } }),
+      Users: () => ({ data: { users: [] } }),
+      SetTeamMember: () => graphQLError('FORBIDDEN', 'You may not do this.'),
+    });
+    const members = useTeamMembers();
+    members.toggle(acmeTeam);
+    await flushPromises();
+
+    await expect(members.setBudget('u-bob', 'lots')).resolves.toBe(false);
+    expect(members.budgetError.value).toEqual({ userId: 'u-bob', error: expect.objectContaining({ fieldErrors: { maxBudget: ['Enter an amount in US dollars.'] } }) });
+    expect(api.requests.map((r) => r.operationName)).not.toContain('SetTeamMember');
+
+    await expect(members.setBudget('u-bob', 3)).resolves.toBe(false);
+    expect(members.budgetError.value).toEqual({ userId: 'u-bob', error: { message: 'You may not do this.', fieldErrors: {} } });
+    expect(members.members.value[0]?.maxBudget).toBe(1);
+
+    // Another team opened: the error is gone.
+    members.toggle(team({ id: 'team-2' }));
+    expect(members.budgetError.value).toBeNull();
+  });
+
+  it("should read the members' spend again, keeping the users to add", async () => {
+    let spend = 0.1;
+    const api = installFakeFetch({
+      TeamMembers: () => ({ data: { teamMembers: [teamMember({ user: bob, spend })] } }),
+      Users: () => ({ data: { users: [bob, cy] } }),
+    });
+    const members = useTeamMembers();
+    await members.refreshSpend();
+    expect(api.requests).toHaveLength(0);
+
+    members.toggle(acmeTeam);
+    await flushPromises();
+    spend = 0.4;
+    await members.refreshSpend();
+
+    expect(members.members.value[0]?.spend).toBe(0.4);
+    expect(members.candidates.value).toHaveLength(2);
+    expect(api.requests.map((r) => r.operationName)).toEqual(['TeamMembers', 'Users', 'TeamMembers']);
+  });
 });

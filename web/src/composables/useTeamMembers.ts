@@ -1,7 +1,7 @@
 /**
  * The members of one team at a time (the one opened in the teams list): the list, the users who could be added
- * (the `users` of the team's organization that the caller may see), adding, changing a team role and removing.
- * Role changes and removals show at once and are rolled back if the server refuses.
+ * (the `users` of the team's organization that the caller may see), adding, changing a team role or a member's own
+ * budget, and removing. Role changes and removals show at once and are rolled back if the server refuses.
  */
 import { ref, shallowRef, type Ref } from 'vue';
 import { graphql } from '../api/client';
@@ -15,13 +15,26 @@ import {
   type TeamRole,
   type User,
 } from '../api/operations';
-import { errorMessage, invalidField, toFormError, type FormError } from './forms';
+import { errorMessage, invalidField, parseBudget, toFormError, type FormError, type NumberInputValue } from './forms';
 
 /** What the add-member form holds. */
 export interface MemberFormValues {
   /** A user id, or '' when none was picked. */
   userId: string;
   role: TeamRole;
+}
+
+/** A failed change of one member's budget: what the form or the server said, shown at that member's row. */
+export interface MemberBudgetError {
+  userId: string;
+  error: FormError;
+}
+
+/** A member's own budget as typed: an amount, or blank for none of their own (the team's `memberMaxBudget` applies). */
+export function toMemberMaxBudget(value: NumberInputValue): { maxBudget: number | null } | { error: FormError } {
+  const amount = parseBudget(value);
+  if (amount === null) return { error: invalidField('maxBudget', 'Enter an amount in US dollars.') };
+  return { maxBudget: amount ?? null };
 }
 
 export interface UseTeamMembersOptions {
@@ -38,6 +51,9 @@ export function useTeamMembers(options: UseTeamMembersOptions = {}) {
   const actionError = ref<string | null>(null);
   const adding = ref(false);
   const addError = ref<FormError | null>(null);
+  /** The member whose budget is being saved. */
+  const budgetSaving = ref<string | null>(null);
+  const budgetError = shallowRef<MemberBudgetError | null>(null);
   /** Bumped by every open, close and local change, so an answer for another team (or an older one) is dropped. */
   let generation = 0;
 
@@ -67,6 +83,22 @@ export function useTeamMembers(options: UseTeamMembersOptions = {}) {
     }
   }
 
+  /**
+   * Reads the members again (their spend), keeping the users to add; quietly: a failure keeps the list as it is. An
+   * answer that comes after the team was closed, changed or loaded again is dropped.
+   */
+  async function refreshSpend(): Promise<void> {
+    const current = team.value;
+    if (!current) return;
+    const readGeneration = generation;
+    try {
+      const { teamMembers } = await graphql(TeamMembersQuery, { teamId: current.id });
+      if (readGeneration === generation) members.value = teamMembers;
+    } catch {
+      // The next read, or the next full load, shows it.
+    }
+  }
+
   /** Shows the members of `next` (loading them); opening the open team again closes it. */
   function toggle(next: Team): void {
     if (team.value?.id === next.id) {
@@ -79,6 +111,7 @@ export function useTeamMembers(options: UseTeamMembersOptions = {}) {
     loadError.value = null;
     actionError.value = null;
     addError.value = null;
+    budgetError.value = null;
     void load();
   }
 
@@ -149,6 +182,40 @@ export function useTeamMembers(options: UseTeamMembersOptions = {}) {
     }
   }
 
+  /**
+   * Sets a member's own budget in the team (blank: none of their own, the team's applies). Waits for the server, which
+   * answers with their spend; an error is kept for their row.
+   */
+  async function setBudget(userId: string, value: NumberInputValue): Promise<boolean> {
+    const current = team.value;
+    const member = members.value.find((m) => m.user.id === userId);
+    if (!current || !member) return false;
+    const parsed = toMemberMaxBudget(value);
+    if ('error' in parsed) {
+      budgetError.value = { userId, error: parsed.error };
+      return false;
+    }
+    budgetSaving.value = userId;
+    budgetError.value = null;
+    try {
+      // The role goes along: setTeamMember makes a member without one a plain member, also an admin.
+      const role = member.role as TeamRole;
+      const { setTeamMember } = await graphql(SetTeamMemberMutation, {
+        input: { teamId: current.id, userId, role, maxBudget: parsed.maxBudget },
+      });
+      if (team.value?.id === current.id) {
+        replaceMembers(members.value.map((m) => (m.user.id === userId ? setTeamMember : m)));
+      }
+      options.onChange?.();
+      return true;
+    } catch (caught) {
+      if (team.value?.id === current.id) budgetError.value = { userId, error: toFormError(caught) };
+      return false;
+    } finally {
+      if (budgetSaving.value === userId) budgetSaving.value = null;
+    }
+  }
+
   async function remove(userId: string): Promise<boolean> {
     const current = team.value;
     const index = members.value.findIndex((m) => m.user.id === userId);
@@ -180,11 +247,15 @@ export function useTeamMembers(options: UseTeamMembersOptions = {}) {
     actionError: actionError as Readonly<Ref<string | null>>,
     adding: adding as Readonly<Ref<boolean>>,
     addError: addError as Readonly<Ref<FormError | null>>,
+    budgetSaving: budgetSaving as Readonly<Ref<string | null>>,
+    budgetError: budgetError as Readonly<Ref<MemberBudgetError | null>>,
     toggle,
     close,
     refresh: load,
+    refreshSpend,
     add,
     setRole,
+    setBudget,
     remove,
   };
 }

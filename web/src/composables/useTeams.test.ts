@@ -18,6 +18,35 @@ describe('toCreateTeamInput', () => {
     });
     expect(toCreateTeamInput({ name: 'ml', models: ' ', budget: '' })).toEqual({ input: { name: 'ml' } });
   });
+
+  it("should parse the budget period and each member's budgets and limits, leaving blank ones out", () => {
+    const values = { name: 'ml', models: '', budget: 500, budgetDuration: '1mo' };
+    expect(
+      toCreateTeamInput({ ...values, memberBudget: 50, memberSoftBudget: '40', memberRpmLimit: 60, memberTpmLimit: '100000' }),
+    ).toEqual({
+      input: {
+        name: 'ml',
+        maxBudget: 500,
+        budgetDuration: '1mo',
+        memberMaxBudget: 50,
+        memberSoftBudget: 40,
+        memberRpmLimit: 60,
+        memberTpmLimit: 100000,
+      },
+    });
+    expect(toCreateTeamInput({ ...values, budgetDuration: '', memberBudget: 0, memberSoftBudget: '', memberRpmLimit: '' })).toEqual({
+      input: { name: 'ml', maxBudget: 500, memberMaxBudget: 0 },
+    });
+    expect(toCreateTeamInput({ ...values, memberRpmLimit: 1.5 })).toMatchObject({
+      error: { fieldErrors: { memberRpmLimit: ['Enter a whole number.'] } },
+    });
+    expect(toCreateTeamInput({ ...values, memberSoftBudget: 'x' })).toMatchObject({
+      error: { fieldErrors: { memberSoftBudget: ['Enter an amount in US dollars.'] } },
+    });
+    expect(toCreateTeamInput({ ...values, budgetDuration: '2w' })).toMatchObject({
+      error: { fieldErrors: { budgetDuration: ['Choose a budget period.'] } },
+    });
+  });
 });
 
 describe('useTeams', () => {

@@ -60,7 +60,13 @@ export function team(overrides: Partial<Team> = {}): Team {
     name: 'research',
     models: [],
     maxBudget: null,
+    budgetDuration: null,
+    budgetResetAt: null,
     spend: 0,
+    memberMaxBudget: null,
+    memberSoftBudget: null,
+    memberRpmLimit: null,
+    memberTpmLimit: null,
     keyCount: 0,
     organizationId: null,
     managedBy: null,
@@ -70,7 +76,7 @@ export function team(overrides: Partial<Team> = {}): Team {
 }
 
 export function teamMember(overrides: Partial<TeamMember> = {}): TeamMember {
-  return { teamId: 'team-1', role: 'member', user: user({ role: 'internal_user' }), ...overrides };
+  return { teamId: 'team-1', role: 'member', maxBudget: null, spend: 0, user: user({ role: 'internal_user' }), ...overrides };
 }
 
 export function virtualKey(overrides: Partial<VirtualKey> = {}): VirtualKey {
