@@ -96,7 +96,13 @@ export interface DataPlane {
 }
 
 export const DEFAULT_CONTROL_PLANE_URL = `http://127.0.0.1:${DEFAULT_CONTROL_PLANE_PORT}${GRAPHQL_PATH}`;
-export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+/**
+ * Anthropic's Messages API takes 32 MB (OpenAI's own limits are per file and image, and allow as much): coding agents'
+ * long sessions with screenshots and PDFs reach well past 10 MB, and a lower cap would refuse at the gateway what the
+ * provider takes. Bodies are buffered, so this also bounds one request's memory.
+ * @see https://docs.anthropic.com/en/api/overview#request-size-limits
+ */
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_STREAM_KEEPALIVE_MS = 15_000;
 export const DEFAULT_USAGE_FLUSH_MS = 250;
 export const DEFAULT_RESERVE_OUTPUT_TOKENS = 1_024;

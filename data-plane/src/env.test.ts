@@ -9,7 +9,7 @@ describe('dataPlaneOptionsFromEnv', () => {
       port: 4000,
       controlPlaneUrl: 'http://127.0.0.1:4001/graphql',
       dataPlaneToken: 't',
-      maxBodyBytes: 10485760,
+      maxBodyBytes: 33554432,
       usageFlushMs: 250,
       spoolDir: resolve('.tollgate/spool'),
       maxSpoolBytes: 1024 ** 3,
