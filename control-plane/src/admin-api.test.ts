@@ -137,6 +137,13 @@ describe('keys', () => {
     expect(all.keys[0]?.id).toBe(second.createKey.virtualKey.id);
   });
 
+  it('should refuse a key that would be expired when made, and a tag name no header could carry', async () => {
+    const expired = await cp.gql('mutation($i: CreateKeyInput!) { createKey(input: $i) { key } }', { i: { expiresAt: '2001-01-01T00:00:00Z' } }, cp.masterKey);
+    expect(firstError(expired)).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { expiresAt: ['must be in the future (a key made expired could never be used)'] } });
+    const comma = await cp.gql('mutation { saveTag(input: { name: "team,ci" }) { id } }', {}, cp.masterKey);
+    expect(firstError(comma)).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { name: ['must not contain a comma (x-tollgate-tags separates tags with commas)'] } });
+  });
+
   it('should create a key without a team', async () => {
     const { createKey } = await cp.admin<Created>(CREATE_KEY, { input: {} });
     expect(createKey.virtualKey).toMatchObject({ teamId: null, team: null });

@@ -165,6 +165,9 @@ describe('dashboard sessions', () => {
     expect(viewer.data!.viewer).toEqual({ role: 'internal_user', credential: 'session', organizationId: orgA, readOnly: false });
     expect((await cp.gql('mutation { logout }', {}, token)).data).toEqual({ logout: true });
     expect((await cp.gql('{ viewer { role } }', {}, token)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    // Signing out is recorded as signing in is, by the user.
+    const { entries } = await auditLog(cp.masterKey, { action: 'user.logout' });
+    expect(entries).toEqual([expect.objectContaining({ action: 'user.logout', credential: 'session', organizationId: orgA })]);
   });
 
   it('answers a wrong password, an unknown email and a user without a password alike', async () => {

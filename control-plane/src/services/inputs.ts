@@ -155,7 +155,12 @@ export const CreateKeyInput = z.object({
   /** The user the key is for; the caller when absent (none for the master key). */
   ownerId: optionalId,
   keyType: z.enum(KEY_TYPES).nullish().transform((v) => v ?? 'llm_api'),
-  expiresAt: z.date().nullish().transform((v) => v ?? null),
+  // A key made already expired could never be used: most likely a date typed wrong.
+  expiresAt: z
+    .date()
+    .refine((at) => at.getTime() > Date.now(), 'must be in the future (a key made expired could never be used)')
+    .nullish()
+    .transform((v) => v ?? null),
   // A blank alias means "no alias", as a form with an empty field would send it.
   alias: z
     .string()
@@ -678,7 +683,8 @@ export const SaveBudgetTierInput = z.object({ name, ...governedFields }).superRe
 export type SaveBudgetTierInput = z.output<typeof SaveBudgetTierInput>;
 
 export const SaveTagInput = z.object({
-  name,
+  // Clients name several tags in one header (`x-tollgate-tags`), comma-separated: a tag with a comma could never be sent there.
+  name: name.refine((tag) => !tag.includes(','), 'must not contain a comma (x-tollgate-tags separates tags with commas)'),
   description: z.string().trim().max(1000, 'must be at most 1000 characters').nullish().transform((v) => v || null),
   ...governedFields,
 }).superRefine(softWithinMax);

@@ -201,10 +201,18 @@ export class UserService {
     return { token, expiresAt, user };
   }
 
-  /** Ends the session whose token is presented; other sessions of the user stay. */
-  async logout(token: string | null): Promise<boolean> {
+  /** Ends the session whose token is presented; other sessions of the user stay. Recorded in the audit log, as sign-in is. */
+  async logout(token: string | null, meta: RequestMeta = NO_REQUEST_META): Promise<boolean> {
     if (token === null || !token.startsWith(SESSION_TOKEN_PREFIX)) return false;
-    return (await this.orm.em.fork().nativeDelete(Session, { hash: hashKey(token) })) > 0;
+    const session = await this.orm.em.fork().findOne(Session, { hash: hashKey(token) }, { populate: ['user'] });
+    if (session === null) return false;
+    const user = session.user.getEntity();
+    const principal = { role: user.role, credential: 'session', userId: user.id, orgId: user.organization?.id ?? null, teams: new Map(), readOnly: false } as const;
+    return this.writer.run({ principal, meta }, async ({ em, audit }) => {
+      const ended = (await em.nativeDelete(Session, { id: session.id })) > 0;
+      if (ended) audit({ action: 'user.logout', entityType: 'user', entityId: user.id, orgId: user.organization?.id ?? null });
+      return ended;
+    });
   }
 
   private async canRead(principal: Principal, user: User): Promise<boolean> {

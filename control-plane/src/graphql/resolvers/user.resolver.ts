@@ -58,6 +58,6 @@ export class UserResolver {
   @Authorized()
   @Mutation(() => Boolean, { description: 'Ends the session whose token authenticates this request.' })
   async logout(@Ctx() ctx: GraphQLContext): Promise<boolean> {
-    return ctx.services.users.logout(ctx.bearer);
+    return ctx.services.users.logout(ctx.bearer, ctx.meta);
   }
 }
