@@ -7,6 +7,7 @@ import { IpAllowList } from './governance/request-policy.js';
 import { PeriodicHealthChecks } from './health-checks/periodic.js';
 import { healthReporter } from './health-checks/reporter.js';
 import { HealthChecks } from './health-checks/runner.js';
+import { CorsPolicy } from './http/cors.js';
 import { startHttpServer } from './http/server.js';
 import { failFastRedis } from './redis/connection.js';
 import { ResponseAffinity } from './routing/response-affinity.js';
@@ -81,6 +82,11 @@ export interface DataPlaneOptions {
    * timeout keep the connection while a model thinks (`TOLLGATE_STREAM_KEEPALIVE_MS`). Default 15 s; 0: never.
    */
   streamKeepAliveMs?: number;
+  /**
+   * Origins whose web pages may call the gateway (`TOLLGATE_CORS_ORIGINS`: exact origins such as
+   * `https://app.example.com`, or `*` for any); empty or absent: none (no CORS headers, preflights unanswered).
+   */
+  corsOrigins?: readonly string[];
   logger?: Logger;
 }
 
@@ -185,6 +191,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       routes: routes(deps),
       configVersion: () => store.version,
       streamKeepAliveMs: options.streamKeepAliveMs ?? DEFAULT_STREAM_KEEPALIVE_MS,
+      cors: options.corsOrigins !== undefined && options.corsOrigins.length > 0 ? new CorsPolicy(options.corsOrigins) : null,
       logger,
     });
   } catch (err) {

@@ -21,6 +21,7 @@ describe('dataPlaneOptionsFromEnv', () => {
       allowUwsFallback: false,
       healthCheckIntervalMs: 0,
       streamKeepAliveMs: 15_000,
+      corsOrigins: [],
     });
   });
 
@@ -68,6 +69,7 @@ describe('dataPlaneOptionsFromEnv', () => {
       allowUwsFallback: true,
       healthCheckIntervalMs: 300_000,
       streamKeepAliveMs: 0,
+      corsOrigins: [],
     });
   });
 
@@ -78,5 +80,16 @@ describe('dataPlaneOptionsFromEnv', () => {
     expect(() => dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_LIMITS_FAILURE_MODE: 'maybe' })).toThrow(/TOLLGATE_LIMITS_FAILURE_MODE must be 'open' or 'closed', got 'maybe'/);
     expect(() => dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_SPOOL_MAX_BYTES: '1000' })).toThrow(/TOLLGATE_SPOOL_MAX_BYTES must be an integer between 1048576/);
     expect(() => dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_HEALTH_CHECK_INTERVAL_S: '1.5' })).toThrow(/TOLLGATE_HEALTH_CHECK_INTERVAL_S must be an integer between 0 and 86400/);
+    expect(() => dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_CORS_ORIGINS: 'https://app.example.com/chat' })).toThrow(
+      /TOLLGATE_CORS_ORIGINS: "https:\/\/app.example.com\/chat" is not an origin/,
+    );
+  });
+
+  it('reads the origins browsers may call from', () => {
+    expect(dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+    expect(dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
   });
 });

@@ -35,6 +35,7 @@ export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): D
     // Off unless set: every round is a real, paid request per deployment.
     healthCheckIntervalMs: integer(env, 'TOLLGATE_HEALTH_CHECK_INTERVAL_S', 0, 0, 86_400) * 1000,
     streamKeepAliveMs: integer(env, 'TOLLGATE_STREAM_KEEPALIVE_MS', DEFAULT_STREAM_KEEPALIVE_MS, 0, 3_600_000),
+    corsOrigins: corsOrigins(env.TOLLGATE_CORS_ORIGINS),
   };
 }
 
@@ -68,4 +69,25 @@ function url(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   } catch {
     throw new EnvError(`${name} must be an http(s) URL of the control plane's GraphQL endpoint, got '${raw}'`);
   }
+}
+
+/**
+ * `TOLLGATE_CORS_ORIGINS`: comma-separated origins (`https://app.example.com`) or `*`. An entry that is not an origin
+ * (a path, no scheme) would never match a browser's `Origin` header: refused at start, naming it.
+ */
+function corsOrigins(value: string | undefined): string[] {
+  const origins = list(value);
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (parsed === null || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin.replace(/\/+$/, '').toLowerCase()) {
+      throw new EnvError(`TOLLGATE_CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin; give scheme, host and port only (https://app.example.com), or * for any.`);
+    }
+  }
+  return origins;
 }

@@ -3,6 +3,7 @@ import { CONFIG_VERSION_HEADER, REQUEST_ID_HEADER } from '@tollgate/schema';
 import type { UwsResponse } from '../uws.js';
 import { BodyCollector } from './body.js';
 import { decodeBody } from './content-encoding.js';
+import { CORS_EXPOSE_HEADERS } from './cors.js';
 import { errors, renderOpenAiError, type ErrorRenderer, type HttpError } from './errors.js';
 import { statusLine } from './status.js';
 
@@ -42,6 +43,8 @@ export class Exchange {
    * `request-id` as `_request_id` (Anthropic routes set it).
    */
   requestIdAlias: string | undefined;
+  /** A browser's cross-origin request from an allowed origin (`CorsPolicy`): what every response of it says. */
+  cors: { readonly origin: string; readonly vary: boolean } | undefined;
   private state: State = 'open';
   private status = 0;
   /** Bytes of the answer itself went out (not only an opened stream's comments). */
@@ -310,6 +313,12 @@ export class Exchange {
     const extra = this.extraHeaders;
     if (extra !== undefined) for (const name in extra) if (!(name in headers)) this.res.writeHeader(name, extra[name]!);
     for (const name in headers) this.res.writeHeader(name, headers[name]!);
+    const cors = this.cors;
+    if (cors !== undefined) {
+      this.res.writeHeader('access-control-allow-origin', cors.origin);
+      this.res.writeHeader('access-control-expose-headers', CORS_EXPOSE_HEADERS);
+      if (cors.vary) this.res.writeHeader('vary', 'Origin');
+    }
   }
 
   /** The client's address as text (IPv6 in full form); read only while the response is open. */

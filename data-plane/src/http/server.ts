@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { LoadedUws, UwsApp, UwsListenSocket, UwsRequest, UwsResponse } from '../uws.js';
+import type { CorsPolicy } from './cors.js';
 import { errors } from './errors.js';
 import { Exchange } from './exchange.js';
 import { readRequestHead, type RequestHead } from './request-head.js';
@@ -37,6 +38,8 @@ export interface HttpServerOptions {
   configVersion: () => number;
   /** See `DataPlaneOptions.streamKeepAliveMs`. */
   streamKeepAliveMs: number;
+  /** Cross-origin requests from browsers; null or absent: none (`TOLLGATE_CORS_ORIGINS`). */
+  cors?: CorsPolicy | null;
   logger: Logger;
 }
 
@@ -77,11 +80,17 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
     else ex.endStream();
   };
 
+  const cors = options.cors ?? null;
   const wrap = (handler: RouteHandler) => (res: UwsResponse, req: UwsRequest): void => {
     // Order matters: copy the stack-allocated request first, then attach onAborted (in Exchange's constructor)
     // before anything can await.
     const head = readRequestHead(req);
+    if (cors !== null && cors.preflight(req, res, head.method)) return;
     const ex = new Exchange(res, options.streamKeepAliveMs);
+    if (cors !== null) {
+      const origin = cors.allowOrigin(req.getHeader('origin'));
+      if (origin !== undefined) ex.cors = { origin, vary: cors.variesByOrigin };
+    }
     const version = options.configVersion();
     if (version >= 0) ex.configVersion = versionText(version);
     inFlight++;
