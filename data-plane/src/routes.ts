@@ -90,6 +90,11 @@ function ownRoutes(deps: PipelineDeps): Route[] {
     { method: 'any', pattern: '/v1/responses/*', handler: stored },
     { method: 'any', pattern: '/responses/*', handler: stored },
     { method: 'post', pattern: '/openai/deployments/*', handler: azureDeployment },
+    // The AzureOpenAI client's Responses API is not per deployment: `/openai/responses?api-version=…`, the deployment in
+    // the body's `model`.
+    { method: 'post', pattern: '/openai/responses', handler: (ex, head) => runInference(deps, ex, head, openAiResponsesSurface) },
+    { method: 'post', pattern: '/openai/responses/compact', handler: (ex, head) => runInference(deps, ex, head, openAiResponsesCompactSurface) },
+    { method: 'any', pattern: '/openai/responses/*', handler: stored },
     { method: 'post', pattern: '/v1/completions', handler: completions },
     { method: 'post', pattern: '/completions', handler: completions },
     { method: 'post', pattern: '/v1/embeddings', handler: embeddings },

@@ -51,6 +51,12 @@ describe('Azure-style route POST /openai/deployments/{deployment}/chat/completio
     await expect(azure(KEYS.full, 'no-such-deployment').embeddings.create({ model: 'x', input: 'x' })).rejects.toMatchObject({ status: 404, code: 'model_not_found' });
   });
 
+  it("answers the AzureOpenAI client's Responses API, which names the deployment in the body", async () => {
+    const answer = await azure(KEYS.full).responses.create({ model: 'mock-gpt', input: 'from azure responses' });
+    expect(answer.output_text).toBe(`${MOCK_REPLY_PREFIX}from azure responses`);
+    expect(answer.model).toBe('mock-gpt');
+  });
+
   it('answers 404 for other deployment operations', async () => {
     const res = await fetch(`${t.baseUrl}/openai/deployments/mock-gpt/images/generations?api-version=2024-10-21`, {
       method: 'POST',
