@@ -3,7 +3,7 @@ import { EndUserConfig } from '@tollgate/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDataPlane, type TestDataPlane } from '../test-support/data-plane.js';
 import { key, model, snapshotOf } from '../test-support/fixtures.js';
-import { TEST_REDIS_URL } from '../test-support/limits.js';
+import { admittedUntilRefused, TEST_REDIS_URL } from '../test-support/limits.js';
 
 const KEY = 'sk-tg-default-end-users-000000000000000000000';
 
@@ -118,14 +118,8 @@ describe('default budgets for end users (the budget of *)', () => {
     });
     return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string } } };
   };
-  /** Requests one at a time, alternating between `planes`, until one is refused; how many were admitted, and the refusal. */
-  const spendUntilRefused = async (planes: TestDataPlane[], user: string) => {
-    for (let admitted = 0; admitted < 50; admitted++) {
-      const answer = await chat(planes[admitted % planes.length]!, user);
-      if (answer.status !== 200) return { admitted, refusal: answer };
-    }
-    throw new Error(`${user} was never refused`);
-  };
+  /** Requests one at a time, alternating between `planes`, until one is refused. */
+  const spendUntilRefused = (planes: TestDataPlane[], user: string) => admittedUntilRefused((i) => chat(planes[i % planes.length]!, user));
 
   it("refuses an end user whose spend in *'s period, as the control plane counted it, has reached the budget of *", async () => {
     for (const plane of [a, local]) {

@@ -3,7 +3,7 @@ import { UserConfig } from '@tollgate/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDataPlane, type TestDataPlane } from '../test-support/data-plane.js';
 import { key, model, snapshotOf, team } from '../test-support/fixtures.js';
-import { TEST_REDIS_URL } from '../test-support/limits.js';
+import { admittedUntilRefused, TEST_REDIS_URL } from '../test-support/limits.js';
 
 /**
  * Team member budgets: a team's member budget and limits hold for each member's own use of the team's keys, counted
@@ -60,14 +60,8 @@ describe('team member budgets', () => {
     });
     return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string } } };
   };
-  /** Requests one at a time, alternating between `planes`, until one is refused; how many were admitted, and the refusal. */
-  const spendUntilRefused = async (planes: TestDataPlane[], who: string) => {
-    for (let admitted = 0; admitted < 50; admitted++) {
-      const answer = await chat(planes[admitted % planes.length]!, who);
-      if (answer.status !== 200) return { admitted, refusal: answer };
-    }
-    throw new Error(`${who} was never refused`);
-  };
+  /** Requests one at a time, alternating between `planes`, until one is refused. */
+  const spendUntilRefused = (planes: TestDataPlane[], who: string) => admittedUntilRefused((i) => chat(planes[i % planes.length]!, who));
 
   it("holds each member to the team's member budget for themselves, exactly across data planes, and names the member", async () => {
     const alone = await spendUntilRefused([local], 'alice');

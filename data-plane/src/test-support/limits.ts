@@ -42,3 +42,15 @@ export function admitMany(limiter: LimiterBackend, n: number, input: () => Admit
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends requests one at a time (`send(i)` for the i-th) until one is not a 200: how many were admitted before it, and
+ * that answer. Throws when `most` are all admitted.
+ */
+export async function admittedUntilRefused<T extends { status: number }>(send: (i: number) => Promise<T>, most = 50): Promise<{ admitted: number; refusal: T }> {
+  for (let admitted = 0; admitted < most; admitted++) {
+    const answer = await send(admitted);
+    if (answer.status !== 200) return { admitted, refusal: answer };
+  }
+  throw new Error(`${most} requests in a row were admitted`);
+}
