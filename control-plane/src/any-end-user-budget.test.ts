@@ -1,4 +1,4 @@
-import { CONFIG_FEATURES_PARAM, ConfigMessage, type UsageEventInput } from '@tollgate/schema';
+import { ConfigMessage, type UsageEventInput } from '@tollgate/schema';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { JobRunner } from './jobs/runner.js';
 import { silentLogger } from './logger.js';
 import { createServices } from './services/index.js';
 import { createTestDatabase, type TestDatabase } from './testing/database.js';
-import { roundTrip, startTestControlPlane, subscribe, type TestControlPlane } from './testing/harness.js';
+import { dataPlaneClient, roundTrip, startTestControlPlane, subscribe, type TestControlPlane } from './testing/harness.js';
 import { usageEvent } from './testing/usage-event.js';
 import { followsAnyEndUserSql } from './services/budget-period.js';
 
@@ -124,13 +124,7 @@ describe('the budget of the end user *', () => {
   });
 
   it('sends data planes the spend of each follower with *, and none for end users with settings', async () => {
-    const client = createClient({
-      url: cp.wsUrl,
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${cp.dataPlaneToken}`, [CONFIG_FEATURES_PARAM]: ['governedSubjects'] },
-      retryAttempts: 0,
-      lazy: true,
-    });
+    const client = dataPlaneClient(cp);
     try {
       const sub = subscribe<{ gatewayConfig: { message: unknown } }>(client, 'subscription { gatewayConfig { version message } }');
       const snapshot = ConfigMessage.parse((await sub.next()).gatewayConfig.message);

@@ -1,6 +1,5 @@
-import { CONFIG_FEATURES_PARAM, ConfigMessage, type ConfigChange, type ConfigSnapshot } from '@tollgate/schema';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import { ConfigMessage, type ConfigChange, type ConfigSnapshot } from '@tollgate/schema';
+import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { budgetReset } from './jobs/governance.js';
 import { JobRunner } from './jobs/runner.js';
@@ -8,7 +7,7 @@ import { silentLogger } from './logger.js';
 import { AdminWriter } from './services/audit.js';
 import { ConfigLog } from './services/config-log.js';
 import { createTestDatabase, type TestDatabase } from './testing/database.js';
-import { roundTrip, startTestControlPlane, subscribe, type TestControlPlane } from './testing/harness.js';
+import { dataPlaneClient, roundTrip, startTestControlPlane, subscribe, type TestControlPlane } from './testing/harness.js';
 
 let db: TestDatabase;
 let cp: TestControlPlane;
@@ -29,13 +28,7 @@ const GATEWAY_CONFIG = 'subscription { gatewayConfig { version message } }';
 
 /** A data plane of this release: it lists the `governedSubjects` feature. */
 function governedClient(): Client {
-  return createClient({
-    url: cp.wsUrl,
-    webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${cp.dataPlaneToken}`, [CONFIG_FEATURES_PARAM]: ['governedSubjects'] },
-    retryAttempts: 0,
-    lazy: true,
-  });
+  return dataPlaneClient(cp);
 }
 
 const sql = (query: string, params: unknown[] = []) => cp.orm.em.fork().execute(query, params);

@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONFIG_FEATURES_PARAM, ConfigMessage, hashKey, type ConfigChange, type UsageEventInput } from '@tollgate/schema';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import { ConfigMessage, hashKey, type ConfigChange, type UsageEventInput } from '@tollgate/schema';
+import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './testing/database.js';
-import { roundTrip, startTestControlPlane, subscribe, type GraphQLResponse, type TestControlPlane } from './testing/harness.js';
+import { dataPlaneClient, roundTrip, startTestControlPlane, subscribe, type GraphQLResponse, type TestControlPlane } from './testing/harness.js';
 import { usageEvent } from './testing/usage-event.js';
 
 /**
@@ -109,13 +108,7 @@ async function alertsFor(subjectId: string, on = cp): Promise<Alert[]> {
 
 /** A data plane of this release, which is sent organizations, users, tags and end users too. */
 function dataPlane(): Client {
-  return createClient({
-    url: cp.wsUrl,
-    webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${cp.dataPlaneToken}`, [CONFIG_FEATURES_PARAM]: ['governedSubjects'] },
-    retryAttempts: 0,
-    lazy: true,
-  });
+  return dataPlaneClient(cp);
 }
 
 /** `expected` ms from now, give or take a minute. */

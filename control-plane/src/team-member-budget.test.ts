@@ -1,13 +1,11 @@
-import { CONFIG_FEATURES_PARAM, ConfigMessage, type UsageEventInput } from '@tollgate/schema';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
+import { ConfigMessage, type UsageEventInput } from '@tollgate/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { budgetReset } from './jobs/governance.js';
 import { JobRunner } from './jobs/runner.js';
 import { silentLogger } from './logger.js';
 import { createServices } from './services/index.js';
 import { createTestDatabase, type TestDatabase } from './testing/database.js';
-import { roundTrip, startTestControlPlane, subscribe, type TestControlPlane } from './testing/harness.js';
+import { dataPlaneClient, roundTrip, startTestControlPlane, subscribe, type TestControlPlane } from './testing/harness.js';
 import { usageEvent } from './testing/usage-event.js';
 
 /**
@@ -121,13 +119,7 @@ describe('team member budgets', () => {
   });
 
   it('sends data planes the members the budgets apply to, with their own budgets and spend, and again when they change', async () => {
-    const client = createClient({
-      url: cp.wsUrl,
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${cp.dataPlaneToken}`, [CONFIG_FEATURES_PARAM]: ['governedSubjects'] },
-      retryAttempts: 0,
-      lazy: true,
-    });
+    const client = dataPlaneClient(cp);
     try {
       const sub = subscribe<{ gatewayConfig: { message: unknown } }>(client, 'subscription { gatewayConfig { version message } }');
       const snapshot = ConfigMessage.parse((await sub.next()).gatewayConfig.message);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { CONFIG_FEATURES_PARAM } from '@tollgate/schema';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Logger } from '../logger.js';
@@ -84,6 +85,20 @@ export async function startTestControlPlane(
       });
     },
   };
+}
+
+/**
+ * A graphql-ws client as a data plane of this release connects: the data-plane token, and the `governedSubjects`
+ * feature (it is sent organizations, users, tags and end users too).
+ */
+export function dataPlaneClient(cp: Pick<TestControlPlane, 'wsUrl' | 'dataPlaneToken'>): Client {
+  return createClient({
+    url: cp.wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${cp.dataPlaneToken}`, [CONFIG_FEATURES_PARAM]: ['governedSubjects'] },
+    retryAttempts: 0,
+    lazy: true,
+  });
 }
 
 /** Collects the messages of one subscription; `next()` waits for the next one. */
