@@ -203,7 +203,8 @@ describe('walking skeleton: control plane + data plane + PostgreSQL', () => {
     });
 
     it('413 for a body over the cap', async () => {
-      const huge = JSON.stringify({ model: 'mock-gpt', messages: [{ role: 'user', content: 'x'.repeat(11 * 1024 * 1024) }] });
+      // Over the default cap of 32 MiB (TOLLGATE_MAX_BODY_BYTES).
+      const huge = JSON.stringify({ model: 'mock-gpt', messages: [{ role: 'user', content: 'x'.repeat(33 * 1024 * 1024) }] });
       const res = await post(huge, { authorization: `Bearer ${key.key}` });
       expect(res.status).toBe(413);
       expect(((await res.json()) as ErrorBody).error.type).toBe('invalid_request_error');
