@@ -101,7 +101,7 @@ describe('Claude Code through the gateway to OpenAI models', () => {
   /** A Claude Code turn: its user id, a thinking budget, an MCP tool beside a built-in one, the MCP tool called before. */
   const turn = (modelName: string) => ({
     model: modelName,
-    max_tokens: 4096,
+    max_tokens: 8192,
     metadata: { user_id: USER_ID },
     thinking: { type: 'enabled' as const, budget_tokens: 4096 },
     tools: [

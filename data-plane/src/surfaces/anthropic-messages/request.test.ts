@@ -245,6 +245,11 @@ describe('Anthropic Messages request → canonical', () => {
     expect(rejection({ ...base, tool_choice: { type: 'sometimes' }, messages: [{ role: 'user', content: 'x' }] })).toMatch(/^400 .*: tool_choice\.type: /);
     expect(rejection({ ...base, tools: [{ name: 'f' }], messages: [{ role: 'user', content: 'x' }] })).toBe('400 invalid_request_error missing_required_parameter: tools.0.input_schema: Field required');
     expect(rejection({ ...base, thinking: { type: 'enabled' }, messages: [{ role: 'user', content: 'x' }] })).toMatch(/thinking\.budget_tokens: Field required$/);
+    // Anthropic's rules for a thinking budget hold for a translated model too.
+    const thinking = (budget: number, maxTokens: number) => ({ model: 'claude-x', max_tokens: maxTokens, thinking: { type: 'enabled', budget_tokens: budget }, messages: [{ role: 'user', content: 'x' }] });
+    expect(rejection(thinking(100, 4000))).toBe('400 invalid_request_error invalid_value: thinking.enabled.budget_tokens: Input should be greater than or equal to 1024');
+    expect(rejection(thinking(2000, 1000))).toBe('400 invalid_request_error invalid_value: `max_tokens` must be greater than `thinking.budget_tokens`.');
+    expect(parse(thinking(1024, 2000)).canonical.reasoning).toEqual({ budgetTokens: 1024 });
     expect(rejection('{"model":')).toBe('400 invalid_request_error invalid_json: We could not parse the JSON body of your request. Send valid JSON.');
     expect(rejection('[1]')).toBe('400 invalid_request_error invalid_value: The request body must be a JSON object.');
   });

@@ -170,7 +170,7 @@ function toCanonical(request: MessagesRequest, stream: boolean, json: Record<str
   // Anthropic: Anthropic-defined tools (the whole `tools` array then, so their order is kept) and thinking modes
   // other than a budget.
   if (request.tools?.some((tool) => tool.type != null && tool.type !== 'custom')) passthrough.tools = json.tools;
-  const thinking = toReasoning(request.thinking);
+  const thinking = toReasoning(request.thinking, request.max_tokens);
   if (request.thinking != null && thinking === undefined && request.thinking.type !== 'disabled') passthrough.thinking = json.thinking;
   if (Array.isArray(json.mcp_servers) && json.mcp_servers.length > 0) {
     throw invalidRequest('mcp_servers', "MCP servers named in the request are reached by Anthropic's MCP connector: this model is served by another provider through a translation, which cannot reach them. Use a model served by Anthropic, or declare the servers' tools yourself.", 'unsupported_value');
@@ -234,8 +234,15 @@ function toToolChoice(choice: z.infer<typeof ToolChoiceSchema>): ToolChoice {
  * (an explicit "no reasoning" would make OpenAI-style targets send `reasoning_effort`, which non-reasoning models
  * reject). Other modes (`adaptive`, …) go to passthrough.
  */
-function toReasoning(thinking: z.infer<typeof Thinking> | null | undefined): ReasoningConfig | undefined {
+function toReasoning(thinking: z.infer<typeof Thinking> | null | undefined, maxTokens: number | undefined): ReasoningConfig | undefined {
   if (thinking?.type !== 'enabled') return undefined;
-  if (thinking.budget_tokens == null) throw invalidRequest('thinking.budget_tokens', 'Field required', 'missing_required_parameter');
-  return { budgetTokens: thinking.budget_tokens };
+  const budget = thinking.budget_tokens;
+  if (budget == null) throw invalidRequest('thinking.budget_tokens', 'Field required', 'missing_required_parameter');
+  // Anthropic's own rules, so a client learns them whichever model answers (a translated one would take any budget).
+  if (budget < MIN_THINKING_BUDGET) throw invalidRequest('thinking.enabled.budget_tokens', `Input should be greater than or equal to ${MIN_THINKING_BUDGET}`);
+  if (maxTokens !== undefined && maxTokens > 0 && budget >= maxTokens) throw invalidRequest('', '`max_tokens` must be greater than `thinking.budget_tokens`.');
+  return { budgetTokens: budget };
 }
+
+/** The smallest thinking budget Anthropic takes. @see https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking */
+const MIN_THINKING_BUDGET = 1024;
