@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './testing/database.js';
 import { roundTrip, startTestControlPlane, subscribe, type GraphQLResponse, type TestControlPlane } from './testing/harness.js';
 
+/** An ISO 8601 time as the config carries `createdAt`. */
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 let db: TestDatabase;
 let cp: TestControlPlane;
 
@@ -120,7 +123,7 @@ describe('createModel for each provider kind', () => {
       const message = ConfigMessage.parse((await sub.next()).gatewayConfig.message);
       if (message.kind !== 'snapshot') throw new Error('expected a snapshot first');
       const bedrock = message.snapshot.models.find((m) => m.name === 'example-bedrock');
-      expect(bedrock).toEqual({ id: expect.any(String), name: 'example-bedrock', ...NULLS, ...EXAMPLES.bedrock, ...costs });
+      expect(bedrock).toEqual({ id: expect.any(String), name: 'example-bedrock', ...NULLS, ...EXAMPLES.bedrock, ...costs, createdAt: expect.stringMatching(ISO_TIME) });
       const openai = message.snapshot.models.find((m) => m.name === 'example-openai');
       expect(openai).toMatchObject({ timeoutMs: 30_000, apiKeyRef: 'env:OPENAI_API_KEY' });
       sub.dispose();
@@ -315,7 +318,7 @@ describe('Azure OpenAI through Microsoft Entra ID', () => {
   it('should create deployments with client credentials or a token reference, return the references and ship them to data planes', async () => {
     // The config carries references only, exactly as the API returns them; the data plane reads the secrets.
     for (const { model, shipped } of await createAndShip([['entra-secret', clientSecret], ['entra-workload', workloadIdentity], ['entra-token', token]])) {
-      expect(shipped).toEqual(model);
+      expect(shipped).toEqual({ ...model, createdAt: expect.stringMatching(ISO_TIME) });
     }
   });
 
@@ -344,7 +347,7 @@ describe('Azure OpenAI through Microsoft Entra ID', () => {
 
   it("should create deployments with the host's managed identity, system- or user-assigned, and ship the flag to data planes", async () => {
     for (const { model, shipped } of await createAndShip([['entra-system-assigned', systemAssigned], ['entra-user-assigned', userAssigned]])) {
-      expect(shipped).toEqual(model);
+      expect(shipped).toEqual({ ...model, createdAt: expect.stringMatching(ISO_TIME) });
       expect(shipped).toMatchObject({ azureAdManagedIdentity: true, apiKeyRef: null, azureAdTenantId: null });
     }
   });
@@ -508,7 +511,8 @@ describe('updateModel', () => {
         kind: 'delta',
         fromVersion: first.version,
         version: await configVersion(),
-        changes: [{ op: 'upsertModel', value: { ...updateModel } }],
+        // With when the deployment was made, which model lists show.
+        changes: [{ op: 'upsertModel', value: { ...updateModel, createdAt: expect.stringMatching(ISO_TIME) } }],
       });
       sub.dispose();
     } finally {

@@ -133,6 +133,8 @@ export const ModelConfig = z.object({
   extraHeaders: z.record(z.string(), z.string()).default({}),
   accessGroups: z.array(z.string()).default([]),
   tags: z.array(z.string()).default([]),
+  /** When the deployment was made: the `created` that model lists show (null from control planes that predate it). */
+  createdAt: z.string().datetime({ offset: true }).nullable().default(null),
 });
 export type ModelConfig = z.infer<typeof ModelConfig>;
 

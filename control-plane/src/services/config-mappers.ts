@@ -10,7 +10,7 @@ import type { Governed } from '../db/entities/governed.js';
  * A model's settings: every field a client sets, in one list, shared by the config snapshot, the GraphQL object
  * and `updateModel`'s merge, so a new model field is added in one place.
  */
-export function modelSettings(model: Model): Omit<ModelConfig, 'id'> {
+export function modelSettings(model: Model): Omit<ModelConfig, 'id' | 'createdAt'> {
   return {
     name: model.name,
     provider: model.provider as ModelConfig['provider'],
@@ -52,7 +52,7 @@ export function modelSettings(model: Model): Omit<ModelConfig, 'id'> {
 }
 
 export function modelConfig(model: Model): ModelConfig {
-  return ModelConfig.parse({ id: model.id, ...modelSettings(model) });
+  return ModelConfig.parse({ id: model.id, ...modelSettings(model), createdAt: model.createdAt.toISOString() });
 }
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;

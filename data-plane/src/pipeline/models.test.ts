@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDataPlane, type TestDataPlane } from '../test-support/data-plane.js';
-import { KEYS } from '../test-support/fixtures.js';
+import { key, KEYS, model, snapshotOf } from '../test-support/fixtures.js';
 
 describe('GET /v1/models', () => {
   let t: TestDataPlane;
@@ -88,5 +88,34 @@ describe('GET /v1/models', () => {
       expect((missing as InstanceType<typeof Anthropic.NotFoundError>).requestID).toMatch(/.+/);
       await expect(anthropic('sk-tg-nobody').models.list()).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
     });
+  });
+});
+
+describe('when each model was made', () => {
+  let t: TestDataPlane;
+  const KEY = 'sk-tg-models-created-000000000000000000000000';
+
+  beforeAll(async () => {
+    t = await startTestDataPlane({
+      snapshot: snapshotOf({
+        models: [
+          model({ id: 'm-old', name: 'old-model', createdAt: '2026-01-02T03:04:05.000Z' }),
+          model({ id: 'm-new', name: 'new-model', createdAt: '2026-11-20T00:00:00.000Z' }),
+        ],
+        keys: [key(KEY, { id: 'k-created' })],
+      }),
+    });
+  });
+  afterAll(() => t.close());
+
+  it("shows each model's own creation time, not the config's, to OpenAI and Anthropic clients", async () => {
+    const openai = new OpenAI({ apiKey: KEY, baseURL: `${t.baseUrl}/v1`, maxRetries: 0 });
+    expect((await openai.models.list()).data.map((m) => [m.id, m.created])).toEqual([
+      ['old-model', Date.UTC(2026, 0, 2, 3, 4, 5) / 1000],
+      ['new-model', Date.UTC(2026, 10, 20) / 1000],
+    ]);
+    expect((await openai.models.retrieve('new-model')).created).toBe(Date.UTC(2026, 10, 20) / 1000);
+    const anthropic = new Anthropic({ apiKey: KEY, baseURL: t.baseUrl, maxRetries: 0 });
+    expect((await anthropic.models.retrieve('old-model')).created_at).toBe('2026-01-02T03:04:05.000Z');
   });
 });

@@ -1,3 +1,4 @@
+import type { RuntimeModel } from '../config/runtime.js';
 import type { Exchange } from '../http/exchange.js';
 import { errors, HttpError, renderOpenAiError } from '../http/errors.js';
 import { renderAnthropicError } from '../surfaces/anthropic-messages/errors.js';
@@ -35,8 +36,8 @@ export function listModels(deps: PipelineDeps, ex: Exchange, head: RequestHead, 
     // A wildcard deployment (`anthropic/*`) stands for models the gateway cannot enumerate, and its own name is not
     // one a client can call: listed, a chat UI (Open WebUI) offered it in its model picker, and choosing it failed.
     const callable = modelsForKey(config, key).filter((m) => !m.name.endsWith('*'));
-    if (dialect.anthropic) return anthropicPage(callable.map((m) => m.name), new URLSearchParams(head.query), config.createdAt);
-    return { object: 'list', data: callable.map((m) => modelObject(m.name, config.createdAt)) };
+    if (dialect.anthropic) return anthropicPage(callable, new URLSearchParams(head.query), config.createdAt);
+    return { object: 'list', data: callable.map((m) => modelObject(m.name, createdOf(m, config.createdAt))) };
   });
 }
 
@@ -46,8 +47,8 @@ export function retrieveModel(deps: PipelineDeps, ex: Exchange, head: RequestHea
     const config = requireConfig(deps.config, ex);
     const key = authenticate(config, openAiCredential(head), Date.now());
     checkClientAddress(deps.governance, ex, head, key);
-    resolveModel(config, key, name);
-    return dialect.anthropic ? anthropicModel(name, config.createdAt) : modelObject(name, config.createdAt);
+    const created = createdOf(resolveModel(config, key, name), config.createdAt);
+    return dialect.anthropic ? anthropicModel(name, created) : modelObject(name, created);
   });
 }
 
@@ -59,8 +60,18 @@ function respond(ex: Exchange, dialect: ModelsDialect, build: () => unknown): vo
   }
 }
 
+/**
+ * When a model was made, in seconds: its first deployment's creation (`createdAt` from the control plane), else
+ * (a control plane that predates it, a config file's model) the config's time.
+ */
+function createdOf(model: RuntimeModel, fallback: number): number {
+  const at = model.createdAt === null ? Number.NaN : Date.parse(model.createdAt);
+  return Number.isNaN(at) ? fallback : Math.floor(at / 1000);
+}
+
 /** Anthropic's page of the key's models after `after_id` or before `before_id`, at most `limit` (default 20). */
-function anthropicPage(names: readonly string[], query: URLSearchParams, created: number) {
+function anthropicPage(models: readonly RuntimeModel[], query: URLSearchParams, fallback: number) {
+  const names = models.map((m) => m.name);
   const limitParam = query.get('limit');
   const limit = limitParam === null ? 20 : Number(limitParam);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw errors.invalidParameter('limit', `expected an integer from 1 to 1000, got '${limitParam}'.`);
@@ -82,7 +93,7 @@ function anthropicPage(names: readonly string[], query: URLSearchParams, created
   }
   const page = names.slice(from, to);
   return {
-    data: page.map((name) => anthropicModel(name, created)),
+    data: models.slice(from, to).map((m) => anthropicModel(m.name, createdOf(m, fallback))),
     // Paging backwards, "more" is what comes before the page, as Anthropic's API has it.
     has_more: before !== null ? from > 0 : to < names.length,
     first_id: page[0] ?? null,
