@@ -209,9 +209,33 @@ describe('dashboard', () => {
     await expect.poll(() => page.getByTestId('member-row').innerText()).toMatch(/\$0\.0+ of \$2\.00[\s\S]*own budget/);
   });
 
+  it('lets the org admin edit the team: a monthly budget and a budget per member, shown in its row', async () => {
+    const row = page.getByTestId('team-row').filter({ hasText: 'acme-research' });
+    await row.getByTestId('team-edit').click();
+    const form = page.getByTestId('team-edit-form');
+    expect(await form.getByTestId('team-edit-name').inputValue()).toBe('acme-research');
+    await form.getByTestId('team-edit-budget').fill('100');
+    await form.getByTestId('team-edit-budget-duration').selectOption('1mo');
+    await form.getByTestId('team-edit-member-budget').fill('10');
+    await screenshot('team-edit');
+    await form.getByTestId('team-edit-save').click();
+    await form.waitFor({ state: 'detached' });
+    await expect.poll(() => row.locator('[data-col="budget"]').innerText()).toBe('$100.00 monthly budget');
+    expect(await row.locator('[data-col="member-limits"]').innerText()).toBe('$10.00 per member per month');
+  });
+
   it("shows the org admin's actions in the audit log, newest first, with their changes", async () => {
     const actions = () => page.getByTestId('audit-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-action')));
-    await expect.poll(actions).toEqual(['team.member.set', 'team.member.set', 'user.create', 'team.create', 'user.login', 'user.create', 'org.create']);
+    await expect.poll(actions).toEqual([
+      'team.update',
+      'team.member.set',
+      'team.member.set',
+      'user.create',
+      'team.create',
+      'user.login',
+      'user.create',
+      'org.create',
+    ]);
     const teamCreate = page.locator('[data-testid="audit-row"][data-action="team.create"]');
     expect(await teamCreate.locator('[data-col="actor"]').innerText()).toContain(ORG_ADMIN.email);
     expect(await teamCreate.locator('[data-col="changes"]').innerText()).toContain('acme-research');
@@ -219,7 +243,7 @@ describe('dashboard', () => {
     await page.getByTestId('audit-filter-action').selectOption('user.create');
     await expect.poll(actions).toEqual(['user.create', 'user.create']);
     await page.getByTestId('audit-filter-action').selectOption('');
-    await expect.poll(async () => (await actions()).length).toBe(7);
+    await expect.poll(async () => (await actions()).length).toBe(8);
     await screenshot('org-admin');
   });
 

@@ -29,6 +29,7 @@ vi.mock('./api/client', async (importOriginal) => ({
   subscribe: vi.fn(),
 }));
 
+import type { Team } from './api/operations';
 import { subscribe } from './api/client';
 import { TOKEN_STORAGE_KEY } from './composables/useAuth';
 import App from './App.vue';
@@ -595,6 +596,41 @@ describe('App for an org admin', () => {
     wrapper.unmount();
   });
 
+  it("should edit a team, sending only what changed, and show it in the team's row", async () => {
+    const teams = [team({ id: 'team-9', name: 'acme-research', organizationId: ORG_ID, memberSoftBudget: 4 })];
+    const api = fakeOrgGateway({
+      Teams: () => ({ data: { teams } }),
+      UpdateTeam: (vars) => {
+        const input = vars.input as Partial<Team>;
+        teams[0] = { ...teams[0]!, ...input, budgetResetAt: '2025-02-01T00:00:00.000Z' };
+        return { data: { updateTeam: teams[0] } };
+      },
+    });
+    const wrapper = await signInWithPassword();
+    const auditReads = () => api.requests.filter((r) => r.operationName === 'AuditLog').length;
+    const readsBefore = auditReads();
+
+    await wrapper.get('[data-testid="team-edit"]').trigger('click');
+    await wrapper.get('[data-testid="team-edit-budget"]').setValue('100');
+    await wrapper.get('[data-testid="team-edit-budget-duration"]').setValue('1mo');
+    await wrapper.get('[data-testid="team-edit-member-budget"]').setValue('10');
+    await wrapper.get('[data-testid="team-edit-member-soft-budget"]').setValue('');
+    await wrapper.get('[data-testid="team-edit-form"]').trigger('submit');
+    await flushPromises();
+
+    expect(api.requests.find((r) => r.operationName === 'UpdateTeam')?.variables).toEqual({
+      id: 'team-9',
+      input: { maxBudget: 100, budgetDuration: '1mo', memberMaxBudget: 10, memberSoftBudget: null },
+    });
+    expect(wrapper.find('[data-testid="team-edit-form"]').exists()).toBe(false);
+    const row = wrapper.get('[data-testid="team-row"][data-team-id="team-9"]');
+    expect(row.get('[data-col="budget"]').text()).toBe('$100.00 monthly budget');
+    expect(row.get('[data-col="member-limits"]').text()).toBe('$10.00 per member per month');
+    // The audit log is read again for the change.
+    expect(auditReads()).toBeGreaterThan(readsBefore);
+    wrapper.unmount();
+  });
+
   it("should show a team's admin their members' spend but no budget controls", async () => {
     const me = user({ role: 'internal_user' });
     const api = fakeOrgGateway({
@@ -610,6 +646,9 @@ describe('App for an org admin', () => {
     expect(wrapper.get('[data-testid="member-spend"]').text()).toBe('$0.500000 of $1.00');
     expect(wrapper.find('[data-testid="member-add"]').exists()).toBe(true);
     expect(wrapper.find('[data-testid="member-budget-edit"]').exists()).toBe(false);
+    // Nor may they change or block the team itself.
+    expect(wrapper.find('[data-testid="team-edit"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="team-block"]').exists()).toBe(false);
     expect(api.requests.map((r) => r.operationName)).not.toContain('SetTeamMember');
     wrapper.unmount();
   });

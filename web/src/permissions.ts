@@ -25,8 +25,9 @@ export interface Permissions {
   /** Manage the members of every visible team (org and proxy admins); internal users only of teams they administer. */
   manageAllTeamMembers: boolean;
   /**
-   * Set teams' budgets, their budgets per member and each member's own (org and proxy admins): a team's own admins
-   * may not, or they could raise the limit on their own spending.
+   * Edit and block teams (their models, budgets, period and limits), set their budgets per member and each member's
+   * own (org and proxy admins, `updateTeam`): a team's own admins may not, or they could raise the limit on their own
+   * spending.
    */
   governTeams: boolean;
   createKeys: boolean;

@@ -79,13 +79,21 @@ export interface Team {
   id: string;
   name: string;
   models: string[];
+  /** Its keys are refused until it is unblocked. */
+  blocked: boolean;
   maxBudget: number | null;
+  /** Crossing it raises a budget alert once per period; nothing is refused. At most `maxBudget`. */
+  softBudget: number | null;
   /** A `BudgetDuration`, the period of the team's budget and of its members'; null: the budgets never reset. */
   budgetDuration: string | null;
   /** When the current budget period ends; null without a period. */
   budgetResetAt: string | null;
   /** Spend in the current budget period (all of it without a period). */
   spend: number;
+  /** Requests and tokens per minute, and requests in flight, for all of the team's keys together. */
+  rpmLimit: number | null;
+  tpmLimit: number | null;
+  maxParallelRequests: number | null;
   /** Each member's hard budget for their own use of the team's keys, in the team's period; a member's own overrides it. */
   memberMaxBudget: number | null;
   /** Each member's soft budget: an alert once per period. */
@@ -385,7 +393,12 @@ export interface CreateTeamInput {
   organizationId?: string;
   models?: string[];
   maxBudget?: number;
+  /** At most `maxBudget`. */
+  softBudget?: number;
   budgetDuration?: BudgetDuration;
+  rpmLimit?: number;
+  tpmLimit?: number;
+  maxParallelRequests?: number;
   /** Each member's budgets and limits in the team (org and proxy admins only); see `Team`. */
   memberMaxBudget?: number;
   /** At most `memberMaxBudget`. */
@@ -393,6 +406,30 @@ export interface CreateTeamInput {
   memberRpmLimit?: number;
   memberTpmLimit?: number;
 }
+
+/**
+ * Absent fields keep their value; null clears a nullable one. A new `budgetDuration` starts a new budget period now
+ * (for the team and its members), so a form sends it only when it changed.
+ */
+export type UpdateTeamInput = {
+  name?: string;
+  /** Empty: every model. */
+  models?: string[];
+  blocked?: boolean;
+  budgetDuration?: BudgetDuration | null;
+} & { [K in TeamLimitField]?: number | null };
+
+/** The budgets and limits of a team and of each of its members: an amount or a count, or none (null). */
+export type TeamLimitField =
+  | 'maxBudget'
+  | 'softBudget'
+  | 'rpmLimit'
+  | 'tpmLimit'
+  | 'maxParallelRequests'
+  | 'memberMaxBudget'
+  | 'memberSoftBudget'
+  | 'memberRpmLimit'
+  | 'memberTpmLimit';
 
 export interface CreateKeyInput {
   teamId?: string;
@@ -501,7 +538,7 @@ const VIEWER_FIELDS = 'role credential userId organizationId readOnly';
 const USER_FIELDS = 'id email name role organizationId blocked createdAt';
 const ORGANIZATION_FIELDS = 'id name models maxBudget spend blocked managedBy createdAt';
 const TEAM_FIELDS =
-  'id name models maxBudget budgetDuration budgetResetAt spend memberMaxBudget memberSoftBudget memberRpmLimit memberTpmLimit keyCount organizationId managedBy createdAt';
+  'id name models blocked maxBudget softBudget budgetDuration budgetResetAt spend rpmLimit tpmLimit maxParallelRequests memberMaxBudget memberSoftBudget memberRpmLimit memberTpmLimit keyCount organizationId managedBy createdAt';
 const TEAM_MEMBER_FIELDS = `teamId role maxBudget spend user { ${USER_FIELDS} }`;
 const KEY_FIELDS = `id prefix alias teamId team { id name } models maxBudget spend blocked keyType ownerId organizationId managedBy expiresAt createdAt`;
 const AUDIT_FIELDS = 'id at action actorId actorRole credential entityType entityId organizationId before after';
@@ -626,6 +663,14 @@ export const BudgetAlertsQuery = gql<{ budgetAlerts: { alerts: BudgetAlert[] } }
 
 export const CreateTeamMutation = gql<{ createTeam: Team }, { input: CreateTeamInput }>(
   `mutation CreateTeam($input: CreateTeamInput!) { createTeam(input: $input) { ${TEAM_FIELDS} } }`,
+);
+
+/**
+ * Org and proxy admins (not the team's own admins): FORBIDDEN otherwise. BAD_USER_INPUT names each offending field
+ * (a soft budget above its hard one); CONFLICT for a name taken, or a team the config file declares.
+ */
+export const UpdateTeamMutation = gql<{ updateTeam: Team }, { id: string; input: UpdateTeamInput }>(
+  `mutation UpdateTeam($id: ID!, $input: UpdateTeamInput!) { updateTeam(id: $id, input: $input) { ${TEAM_FIELDS} } }`,
 );
 
 export const CreateKeyMutation = gql<{ createKey: CreatedKey }, { input: CreateKeyInput }>(

@@ -118,3 +118,13 @@ export function errorMessage(error: unknown): string {
 export function hasFieldError(error: FormError | null, field: string): boolean {
   return (error?.fieldErrors[field]?.length ?? 0) > 0;
 }
+
+/**
+ * What a form's alert shows: the message, and the errors about no field the form has an input for (or about the
+ * input as a whole, `_`); the errors of `placed` fields show beside their inputs instead.
+ */
+export function unplacedErrors(error: FormError | null, placed: readonly string[]): FormError | null {
+  if (!error) return null;
+  const fieldErrors = Object.entries(error.fieldErrors).filter(([field]) => !placed.includes(field));
+  return { message: error.message, fieldErrors: Object.fromEntries(fieldErrors) };
+}

@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS = [
   'org.update',
   'org.delete',
   'team.create',
+  'team.update',
   'team.delete',
   'team.member.set',
   'team.member.remove',

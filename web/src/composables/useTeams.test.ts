@@ -1,52 +1,12 @@
 import { flushPromises } from '@vue/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { team } from '../testing/fixtures';
-import { graphQLError, installFakeFetch } from '../testing/fakeApi';
-import { toCreateTeamInput, useTeams } from './useTeams';
+import { deferred, graphQLError, installFakeFetch, type FakeAnswer } from '../testing/fakeApi';
+import { toTeamFormValues } from '../teamForm';
+import { useTeams } from './useTeams';
 
 afterEach(() => {
   vi.unstubAllGlobals();
-});
-
-describe('toCreateTeamInput', () => {
-  it('should require a name and parse models and budget', () => {
-    expect(toCreateTeamInput({ name: '  ', models: '', budget: '' })).toMatchObject({
-      error: { fieldErrors: { name: [expect.any(String)] } },
-    });
-    expect(toCreateTeamInput({ name: ' ml ', models: 'mock-gpt, gpt-4o', budget: '12.5' })).toEqual({
-      input: { name: 'ml', models: ['mock-gpt', 'gpt-4o'], maxBudget: 12.5 },
-    });
-    expect(toCreateTeamInput({ name: 'ml', models: ' ', budget: '' })).toEqual({ input: { name: 'ml' } });
-  });
-
-  it("should parse the budget period and each member's budgets and limits, leaving blank ones out", () => {
-    const values = { name: 'ml', models: '', budget: 500, budgetDuration: '1mo' };
-    expect(
-      toCreateTeamInput({ ...values, memberBudget: 50, memberSoftBudget: '40', memberRpmLimit: 60, memberTpmLimit: '100000' }),
-    ).toEqual({
-      input: {
-        name: 'ml',
-        maxBudget: 500,
-        budgetDuration: '1mo',
-        memberMaxBudget: 50,
-        memberSoftBudget: 40,
-        memberRpmLimit: 60,
-        memberTpmLimit: 100000,
-      },
-    });
-    expect(toCreateTeamInput({ ...values, budgetDuration: '', memberBudget: 0, memberSoftBudget: '', memberRpmLimit: '' })).toEqual({
-      input: { name: 'ml', maxBudget: 500, memberMaxBudget: 0 },
-    });
-    expect(toCreateTeamInput({ ...values, memberRpmLimit: 1.5 })).toMatchObject({
-      error: { fieldErrors: { memberRpmLimit: ['Enter a whole number.'] } },
-    });
-    expect(toCreateTeamInput({ ...values, memberSoftBudget: 'x' })).toMatchObject({
-      error: { fieldErrors: { memberSoftBudget: ['Enter an amount in US dollars.'] } },
-    });
-    expect(toCreateTeamInput({ ...values, budgetDuration: '2w' })).toMatchObject({
-      error: { fieldErrors: { budgetDuration: ['Choose a budget period.'] } },
-    });
-  });
 });
 
 describe('useTeams', () => {
@@ -94,6 +54,75 @@ describe('useTeams', () => {
 
     expect(teams.createError.value?.fieldErrors.name).toHaveLength(1);
     expect(api.requests.map((r) => r.operationName)).toEqual(['Teams']);
+  });
+
+  it("should save only the edited fields and show the server's answer in the list", async () => {
+    const before = team({ maxBudget: 100, budgetDuration: '1mo', memberSoftBudget: 5 });
+    const onChange = vi.fn();
+    const api = installFakeFetch({
+      Teams: () => ({ data: { teams: [before, team({ id: 'team-2', name: 'ml' })] } }),
+      UpdateTeam: () => ({ data: { updateTeam: { ...before, maxBudget: 250, memberSoftBudget: null } } }),
+    });
+    const teams = useTeams({ onChange });
+    await flushPromises();
+
+    const saved = await teams.update(before, { ...toTeamFormValues(before), budget: '250', memberSoftBudget: '' });
+
+    expect(api.requests.at(-1)).toMatchObject({
+      operationName: 'UpdateTeam',
+      variables: { id: 'team-1', input: { maxBudget: 250, memberSoftBudget: null } },
+    });
+    expect(saved?.maxBudget).toBe(250);
+    expect(teams.teams.value.map((t) => [t.name, t.maxBudget])).toEqual([['research', 250], ['ml', null]]);
+    expect(teams.updateError.value).toBeNull();
+    expect(onChange).toHaveBeenCalledTimes(1);
+  });
+
+  it('should send nothing when nothing was changed', async () => {
+    const api = installFakeFetch({ Teams: () => ({ data: { teams: [team()] } }) });
+    const teams = useTeams();
+    await flushPromises();
+
+    expect(await teams.update(team(), toTeamFormValues(team()))).toMatchObject({ id: 'team-1' });
+    expect(api.requests.map((r) => r.operationName)).toEqual(['Teams']);
+  });
+
+  it("should keep a refused save's field errors for that team, and the list as it was", async () => {
+    installFakeFetch({
+      Teams: () => ({ data: { teams: [team({ memberMaxBudget: 10 })] } }),
+      UpdateTeam: () =>
+        graphQLError('BAD_USER_INPUT', 'Invalid input', { memberSoftBudget: ['must not be more than memberMaxBudget (10)'] }),
+    });
+    const teams = useTeams();
+    await flushPromises();
+    const before = teams.teams.value[0]!;
+
+    const pending = teams.update(before, { ...toTeamFormValues(before), memberSoftBudget: 20 });
+    expect(teams.updating.value).toBe('team-1');
+    expect(await pending).toBeNull();
+
+    expect(teams.updating.value).toBeNull();
+    expect(teams.updateError.value).toEqual({
+      teamId: 'team-1',
+      error: { message: 'Invalid input', fieldErrors: { memberSoftBudget: ['must not be more than memberMaxBudget (10)'] } },
+    });
+    expect(teams.teams.value[0]).toBe(before);
+  });
+
+  it('should block at once and put the team back when the server refuses', async () => {
+    const answer = deferred<FakeAnswer>();
+    const api = installFakeFetch({ Teams: () => ({ data: { teams: [team()] } }), UpdateTeam: () => answer.promise });
+    const teams = useTeams();
+    await flushPromises();
+
+    const pending = teams.setBlocked('team-1', true);
+    expect(teams.teams.value[0]?.blocked).toBe(true);
+    answer.resolve(graphQLError('CONFLICT', 'Team "research" is declared in the config file'));
+
+    expect(await pending).toBe(false);
+    expect(api.requests.at(-1)?.variables).toEqual({ id: 'team-1', input: { blocked: true } });
+    expect(teams.teams.value[0]?.blocked).toBe(false);
+    expect(teams.actionError.value).toBe('Could not block research: Team "research" is declared in the config file');
   });
 
   it('should expose a load error', async () => {

@@ -1,98 +1,34 @@
-/** Teams: the list and the create form's submit. */
+/**
+ * Teams: the list, the create form's submit, the edit form's save (only what changed), and blocking (optimistic,
+ * rolled back on failure).
+ */
+import { ref, shallowRef, type Ref } from 'vue';
 import { graphql } from '../api/client';
-import { BUDGET_DURATIONS, CreateTeamMutation, TeamsQuery, type BudgetDuration, type CreateTeamInput } from '../api/operations';
-import {
-  invalidField,
-  optionalText,
-  parseBudget,
-  parseInteger,
-  parseModelList,
-  type FormError,
-  type NumberInputValue,
-} from './forms';
+import { CreateTeamMutation, TeamsQuery, UpdateTeamMutation, type Team } from '../api/operations';
+import { toCreateTeamInput, toUpdateTeamInput, type TeamFormValues } from '../teamForm';
+import { errorMessage, toFormError, type FormError } from './forms';
 import { useCreate } from './useCreate';
 import { useRemoteList } from './useRemoteList';
 
-/** What the create-team form holds, as typed. */
-export interface TeamFormValues {
-  name: string;
-  /** An organization id, or '' for the default (an org admin's own; none for proxy admins). Absent: no choice. */
-  organizationId?: string;
-  /** Comma-separated model names; blank for all models. */
-  models: string;
-  /** Blank for no budget. */
-  budget: NumberInputValue;
-  /** A `BudgetDuration`, the period of the team's budget and its members'; '' (or absent) for budgets that never reset. */
-  budgetDuration?: string;
-  /** Each member's budgets and limits in the team; blank (or absent) for none. */
-  memberBudget?: NumberInputValue;
-  memberSoftBudget?: NumberInputValue;
-  memberRpmLimit?: NumberInputValue;
-  memberTpmLimit?: NumberInputValue;
-}
-
-export type TeamFormParse = { input: CreateTeamInput } | { error: FormError };
-
-const isBudgetDuration = (value: string): value is BudgetDuration => (BUDGET_DURATIONS as readonly string[]).includes(value);
-
-/** The member budgets and limits of the form, or the error of the first field that is not a number of its kind. */
-function toMemberFields(values: TeamFormValues): { fields: Partial<CreateTeamInput> } | { error: FormError } {
-  const fields: Partial<CreateTeamInput> = {};
-  const amounts = [
-    ['memberMaxBudget', values.memberBudget],
-    ['memberSoftBudget', values.memberSoftBudget],
-  ] as const;
-  for (const [field, value] of amounts) {
-    const amount = parseBudget(value ?? '');
-    if (amount === null) return { error: invalidField(field, 'Enter an amount in US dollars.') };
-    if (amount !== undefined) fields[field] = amount;
-  }
-  const limits = [
-    ['memberRpmLimit', values.memberRpmLimit],
-    ['memberTpmLimit', values.memberTpmLimit],
-  ] as const;
-  for (const [field, value] of limits) {
-    const limit = parseInteger(value ?? '');
-    if (limit === null) return { error: invalidField(field, 'Enter a whole number.') };
-    if (limit !== undefined) fields[field] = limit;
-  }
-  return { fields };
-}
-
-export function toCreateTeamInput(values: TeamFormValues): TeamFormParse {
-  const name = values.name.trim();
-  if (name === '') return { error: invalidField('name', 'Enter a team name.') };
-  const maxBudget = parseBudget(values.budget);
-  if (maxBudget === null) return { error: invalidField('maxBudget', 'Enter an amount in US dollars.') };
-  const budgetDuration = values.budgetDuration ?? '';
-  if (budgetDuration !== '' && !isBudgetDuration(budgetDuration)) {
-    return { error: invalidField('budgetDuration', 'Choose a budget period.') };
-  }
-  const members = toMemberFields(values);
-  if ('error' in members) return members;
-  const models = parseModelList(values.models);
-  const organizationId = optionalText(values.organizationId ?? '');
-  return {
-    input: {
-      name,
-      ...(organizationId ? { organizationId } : {}),
-      ...(models ? { models } : {}),
-      ...(maxBudget !== undefined ? { maxBudget } : {}),
-      ...(budgetDuration !== '' ? { budgetDuration } : {}),
-      ...members.fields,
-    },
-  };
+/** A failed save of one team's edit form: what the form or the server said, shown in that team's form. */
+export interface TeamUpdateError {
+  teamId: string;
+  error: FormError;
 }
 
 export interface UseTeamsOptions {
   /** Load the list right away (default true). */
   immediate?: boolean;
-  /** Called after a team was created. */
+  /** Called after a team was created or changed. */
   onChange?: () => void;
 }
 
 export function useTeams(options: UseTeamsOptions = {}) {
   const list = useRemoteList(async () => (await graphql(TeamsQuery, {})).teams);
+  /** The team whose changes are being saved. */
+  const updating = ref<string | null>(null);
+  const updateError = shallowRef<TeamUpdateError | null>(null);
+  const actionError = ref<string | null>(null);
 
   const { creating, createError, create } = useCreate({
     parse: toCreateTeamInput,
@@ -101,6 +37,52 @@ export function useTeams(options: UseTeamsOptions = {}) {
     onChange: options.onChange,
   });
 
+  const replace = (next: Team): void => list.update((teams) => teams.map((team) => (team.id === next.id ? next : team)));
+
+  /**
+   * Saves what the edit form changed since it was opened on `before`: only those fields are sent (an unchanged
+   * period is not, so it does not start again). Waits for the server, whose answer replaces the team in the list.
+   * Returns the team as it is now (nothing changed: nothing is sent), or null with `updateError` set.
+   */
+  async function update(before: Team, values: TeamFormValues): Promise<Team | null> {
+    const parsed = toUpdateTeamInput(values, before);
+    if ('error' in parsed) {
+      updateError.value = { teamId: before.id, error: parsed.error };
+      return null;
+    }
+    updateError.value = null;
+    if (Object.keys(parsed.input).length === 0) return list.items.value.find((team) => team.id === before.id) ?? before;
+    updating.value = before.id;
+    try {
+      const { updateTeam } = await graphql(UpdateTeamMutation, { id: before.id, input: parsed.input });
+      replace(updateTeam);
+      options.onChange?.();
+      return updateTeam;
+    } catch (caught) {
+      updateError.value = { teamId: before.id, error: toFormError(caught) };
+      return null;
+    } finally {
+      if (updating.value === before.id) updating.value = null;
+    }
+  }
+
+  /** Blocks or unblocks a team (its keys are refused while it is blocked): shown at once, put back if the server refuses. */
+  async function setBlocked(id: string, blocked: boolean): Promise<boolean> {
+    const before = list.items.value.find((team) => team.id === id);
+    if (!before) return false;
+    actionError.value = null;
+    replace({ ...before, blocked });
+    try {
+      const { updateTeam } = await graphql(UpdateTeamMutation, { id, input: { blocked } });
+      replace(updateTeam);
+      options.onChange?.();
+      return true;
+    } catch (caught) {
+      replace(before);
+      actionError.value = `Could not ${blocked ? 'block' : 'unblock'} ${before.name}: ${errorMessage(caught)}`;
+      return false;
+    }
+  }
 
   if (options.immediate ?? true) void list.refresh();
 
@@ -112,6 +94,11 @@ export function useTeams(options: UseTeamsOptions = {}) {
     creating,
     createError,
     create,
+    updating: updating as Readonly<Ref<string | null>>,
+    updateError: updateError as Readonly<Ref<TeamUpdateError | null>>,
+    actionError: actionError as Readonly<Ref<string | null>>,
+    update,
+    setBlocked,
   };
 }
 
