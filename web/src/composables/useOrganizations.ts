@@ -9,13 +9,13 @@ import {
   type Organization,
 } from '../api/operations';
 import {
-  errorMessage,
   invalidField,
   parseBudget,
   parseModelList,
   type FormError,
   type NumberInputValue,
 } from './forms';
+import { optimisticUpdate } from './optimisticUpdate';
 import { useCreate } from './useCreate';
 import { useRemoteList } from './useRemoteList';
 
@@ -62,22 +62,16 @@ export function useOrganizations(options: UseOrganizationsOptions = {}) {
 
 
   /** Blocks or unblocks: shown at once, put back if the server refuses. */
-  async function setBlocked(id: string, blocked: boolean): Promise<boolean> {
-    const before = list.items.value.find((org) => org.id === id);
-    if (!before) return false;
-    actionError.value = null;
-    const replace = (next: Organization) => list.update((orgs) => orgs.map((org) => (org.id === id ? next : org)));
-    replace({ ...before, blocked });
-    try {
-      const { updateOrganization } = await graphql(UpdateOrganizationMutation, { id, input: { blocked } });
-      replace(updateOrganization);
-      options.onChange?.();
-      return true;
-    } catch (caught) {
-      replace(before);
-      actionError.value = `Could not ${blocked ? 'block' : 'unblock'} ${before.name}: ${errorMessage(caught)}`;
-      return false;
-    }
+  function setBlocked(id: string, blocked: boolean): Promise<boolean> {
+    return optimisticUpdate<Organization>({
+      list,
+      id,
+      patch: { blocked },
+      send: async () => (await graphql(UpdateOrganizationMutation, { id, input: { blocked } })).updateOrganization,
+      actionError,
+      failure: (before) => `Could not ${blocked ? 'block' : 'unblock'} ${before.name}`,
+      onChange: options.onChange,
+    });
   }
 
   if (options.immediate ?? true) void list.refresh();

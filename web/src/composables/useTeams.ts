@@ -6,7 +6,8 @@ import { ref, shallowRef, type Ref } from 'vue';
 import { graphql } from '../api/client';
 import { CreateTeamMutation, TeamsQuery, UpdateTeamMutation, type Team } from '../api/operations';
 import { toCreateTeamInput, toUpdateTeamInput, type TeamFormValues } from '../teamForm';
-import { errorMessage, toFormError, type FormError } from './forms';
+import { toFormError, type FormError } from './forms';
+import { optimisticUpdate } from './optimisticUpdate';
 import { useCreate } from './useCreate';
 import { useRemoteList } from './useRemoteList';
 
@@ -67,21 +68,16 @@ export function useTeams(options: UseTeamsOptions = {}) {
   }
 
   /** Blocks or unblocks a team (its keys are refused while it is blocked): shown at once, put back if the server refuses. */
-  async function setBlocked(id: string, blocked: boolean): Promise<boolean> {
-    const before = list.items.value.find((team) => team.id === id);
-    if (!before) return false;
-    actionError.value = null;
-    replace({ ...before, blocked });
-    try {
-      const { updateTeam } = await graphql(UpdateTeamMutation, { id, input: { blocked } });
-      replace(updateTeam);
-      options.onChange?.();
-      return true;
-    } catch (caught) {
-      replace(before);
-      actionError.value = `Could not ${blocked ? 'block' : 'unblock'} ${before.name}: ${errorMessage(caught)}`;
-      return false;
-    }
+  function setBlocked(id: string, blocked: boolean): Promise<boolean> {
+    return optimisticUpdate<Team>({
+      list,
+      id,
+      patch: { blocked },
+      send: async () => (await graphql(UpdateTeamMutation, { id, input: { blocked } })).updateTeam,
+      actionError,
+      failure: (before) => `Could not ${blocked ? 'block' : 'unblock'} ${before.name}`,
+      onChange: options.onChange,
+    });
   }
 
   if (options.immediate ?? true) void list.refresh();

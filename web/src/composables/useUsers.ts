@@ -14,7 +14,8 @@ import {
   type UserRole,
 } from '../api/operations';
 import { isProxyRole, isUserRole } from '../permissions';
-import { errorMessage, invalidField, optionalText, type FormError } from './forms';
+import { invalidField, optionalText, type FormError } from './forms';
+import { optimisticUpdate } from './optimisticUpdate';
 import { useCreate } from './useCreate';
 import { useRemoteList } from './useRemoteList';
 
@@ -77,22 +78,16 @@ export function useUsers(options: UseUsersOptions = {}) {
 
 
   /** Applies a change at once and puts the user back if the server refuses it. */
-  async function update(id: string, input: UpdateUserInput, describe: string): Promise<boolean> {
-    const before = list.items.value.find((user) => user.id === id);
-    if (!before) return false;
-    actionError.value = null;
-    const replace = (next: User) => list.update((users) => users.map((user) => (user.id === id ? next : user)));
-    replace({ ...before, ...input });
-    try {
-      const { updateUser } = await graphql(UpdateUserMutation, { id, input });
-      replace(updateUser);
-      options.onChange?.();
-      return true;
-    } catch (caught) {
-      replace(before);
-      actionError.value = `Could not ${describe} ${before.email}: ${errorMessage(caught)}`;
-      return false;
-    }
+  function update(id: string, input: UpdateUserInput, describe: string): Promise<boolean> {
+    return optimisticUpdate<User>({
+      list,
+      id,
+      patch: input as Partial<User>,
+      send: async () => (await graphql(UpdateUserMutation, { id, input })).updateUser,
+      actionError,
+      failure: (before) => `Could not ${describe} ${before.email}`,
+      onChange: options.onChange,
+    });
   }
 
   const setRole = (id: string, role: UserRole) => update(id, { role }, 'change the role of');
