@@ -26,7 +26,7 @@ export function mockProvider(options: MockProviderOptions = {}): Provider {
 }
 
 async function* generate(wire: MockWire, call: ProviderCall, delayMs: number): AsyncGenerator<ProviderStreamEvent> {
-  const deltas = wordDeltas(mockReply(wire.lastUserText));
+  const { deltas, finish } = answer(wire);
   for (const text of deltas) {
     if (call.signal.aborted) return;
     if (delayMs > 0) await sleep(delayMs, undefined, { signal: call.signal }).catch(() => undefined);
@@ -35,7 +35,24 @@ async function* generate(wire: MockWire, call: ProviderCall, delayMs: number): A
   }
   yield {
     type: 'finish',
-    finishReason: { unified: 'stop', raw: 'stop' },
+    finishReason: { unified: finish, raw: finish },
     usage: { inputTokens: wire.promptTokens, outputTokens: deltas.length },
   };
+}
+
+/**
+ * The answer's deltas (a word each, one output token each) and why it ends, as a model's would: at the first stop
+ * sequence the reply contains (left out, `stop`), or after `maxOutputTokens` deltas (`length`), else whole (`stop`).
+ * So clients can try their handling of both against the mock.
+ */
+function answer(wire: MockWire): { deltas: string[]; finish: 'stop' | 'length' } {
+  let reply = mockReply(wire.lastUserText);
+  for (const stop of wire.stop ?? []) {
+    const at = stop === '' ? -1 : reply.indexOf(stop);
+    if (at >= 0) reply = reply.slice(0, at);
+  }
+  const deltas = wordDeltas(reply);
+  const cap = wire.maxOutputTokens;
+  if (cap !== undefined && cap < deltas.length) return { deltas: deltas.slice(0, Math.max(cap, 0)), finish: 'length' };
+  return { deltas, finish: 'stop' };
 }

@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineProvider } from '../define-provider.js';
 import { ModelConfig } from '@tollgate/schema';
+import { startTestDataPlane, type TestDataPlane } from '../../test-support/data-plane.js';
+import { KEYS } from '../../test-support/fixtures.js';
 import { secretResolver } from '../../upstream/secrets.js';
 import type { CanonicalChatRequest, ProviderStreamEvent, ProviderTarget } from '../types.js';
 import { mockProvider } from './index.js';
@@ -35,6 +39,16 @@ describe('mock provider', () => {
       // ceil(3/4)+3 + ceil(11/4)+3 + ceil(14/4)+3
       usage: { inputTokens: 4 + 6 + 7, outputTokens: deltas.length },
     });
+  });
+
+  it("stops at max_tokens (finish 'length') and before a stop sequence, as a model does, so clients can try both", async () => {
+    const signal = new AbortController().signal;
+    const capped = await collect(mockProvider().chat({ ...request('one two three four five'), maxOutputTokens: 3 }, { target, secrets, signal }));
+    expect(capped.filter((e) => e.type === 'text-delta').map((e) => e.text)).toEqual(['This', ' is', ' a']);
+    expect(capped.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'length' }, usage: { outputTokens: 3 } });
+    const stopped = await collect(mockProvider().chat({ ...request('one two STOP three'), stop: ['STOP'] }, { target, secrets, signal }));
+    expect(stopped.filter((e) => e.type === 'text-delta').map((e) => e.text).join('')).toBe(`${MOCK_REPLY_PREFIX}one two `);
+    expect(stopped.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'stop' } });
   });
 
   it('stops when the call is aborted', async () => {
@@ -73,5 +87,24 @@ describe('defineProvider', () => {
       },
     });
     expect((await collect(chatty.chat(request('x'), { target, secrets, signal }))).map((e) => e.type)).toEqual(['finish']);
+  });
+});
+
+describe('the mock through the gateway, with the official SDKs', () => {
+  let t: TestDataPlane;
+  beforeAll(async () => {
+    t = await startTestDataPlane();
+  });
+  afterAll(() => t.close());
+
+  it("says an answer cut at max_tokens was cut, in each protocol's words", async () => {
+    const openai = new OpenAI({ apiKey: KEYS.full, baseURL: `${t.baseUrl}/v1`, maxRetries: 0 });
+    const chat = await openai.chat.completions.create({ model: 'mock-gpt', max_tokens: 2, messages: [{ role: 'user', content: 'a long enough question' }] });
+    expect(chat.choices[0]).toMatchObject({ finish_reason: 'length', message: { content: 'This is' } });
+    expect(chat.usage?.completion_tokens).toBe(2);
+    const anthropic = new Anthropic({ apiKey: KEYS.full, baseURL: t.baseUrl, maxRetries: 0 });
+    const message = await anthropic.messages.create({ model: 'mock-gpt', max_tokens: 2, messages: [{ role: 'user', content: 'a long enough question' }] });
+    expect(message.stop_reason).toBe('max_tokens');
+    expect(message.content).toEqual([expect.objectContaining({ type: 'text', text: 'This is' })]);
   });
 });

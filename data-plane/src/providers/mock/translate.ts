@@ -6,12 +6,18 @@ import type { CanonicalRequest } from '../types.js';
 export interface MockWire {
   readonly lastUserText: string;
   readonly promptTokens: number;
+  /** The request's output cap (`max_tokens` and its kin): the answer stops there, as a model's would (`length`). */
+  readonly maxOutputTokens?: number;
+  /** The request's stop sequences: the answer ends before the first one it would contain (`stop`). */
+  readonly stop?: readonly string[];
 }
 
 export function translateRequest(request: CanonicalRequest): MockWire {
   return {
     lastUserText: lastUserText(request.messages),
     promptTokens: roughPromptTokens(request.messages, request.tools),
+    ...(request.maxOutputTokens !== undefined && { maxOutputTokens: request.maxOutputTokens }),
+    ...(request.stop !== undefined && request.stop.length > 0 && { stop: request.stop }),
   };
 }
 
