@@ -19,7 +19,7 @@ import type { Governed } from '../db/entities/governed.js';
 import { SYSTEM_PRINCIPAL } from '../auth/roles.js';
 import { auditView, type Actor, type AdminTx, type AdminWriter } from '../services/audit.js';
 import { recordSubjectAlerts, type SubjectIds } from '../services/budget-alerts.js';
-import { nextBudgetReset, recountMembers } from '../services/budget-period.js';
+import { membershipIdsOf, nextBudgetReset, recountMembers } from '../services/budget-period.js';
 import { budgetChanged, startNewPeriod } from '../services/governed.js';
 import { modelSettings } from '../services/config-mappers.js';
 import { findRouterSettings, routerConfigOf, routerNameErrors, routerReferences, type RouterField } from '../services/router-settings.js';
@@ -200,10 +200,7 @@ class Reconciler {
 
     if (this.errors.length > 0) throw new ApplyError(this.errors);
     await recordSubjectAlerts(this.em, this.budgetsChanged);
-    if (this.teamsWithMemberBudgetsChanged.length > 0) {
-      const rows = await this.em.execute<Array<{ id: string }>>(`select "id" from "team_membership" where "team_id" = any(?::uuid[])`, [`{${this.teamsWithMemberBudgetsChanged.join(',')}}`]);
-      this.membersChanged.push(...rows.map((r) => r.id));
-    }
+    this.membersChanged.push(...(await membershipIdsOf(this.em, this.teamsWithMemberBudgetsChanged)));
     await recordSubjectAlerts(this.em, { team_member: this.membersChanged });
     const counts = [...this.counts.values()];
     return { counts, conflicts: this.conflicts, changes: counts.reduce((n, c) => n + c.created + c.updated + c.deleted, 0) };

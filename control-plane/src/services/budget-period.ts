@@ -96,20 +96,34 @@ export type BudgetSubjectKind = keyof typeof BUDGET_SUBJECTS;
  * period; usage ingest adds to a team before its members, so every ingest that counted against the old period has
  * committed, and none adds to a member until this commits. One scan of the teams' ledger rows in the period.
  */
-export const recountMembersSql = (teams: string) => `
+export const recountMembersSql = (teams: string, members = 'true') => `
 with "spent" as (
   select l."team_id", l."user_id", sum(l."cost") as "cost"
     from "team" t join "spend_log" l on l."team_id" = t."id"::text
    where ${teams} and l."user_id" is not null and ${inPeriodSql('t', 'l."started_at"')}
    group by 1, 2)
 update "team_membership" m set "spend" = coalesce((select s."cost" from "spent" s where s."team_id" = m."team_id"::text and s."user_id" = m."user_id"::text), 0)
-  from "team" t where t."id" = m."team_id" and ${teams}
+  from "team" t where t."id" = m."team_id" and ${teams} and ${members}
 returning m."id"`;
 
-/** `recountMembersSql` for the teams `teamIds`; returns the ids of their memberships. */
-export async function recountMembers(em: EntityManager, teamIds: readonly string[]): Promise<string[]> {
+/**
+ * `recountMembersSql` for the teams `teamIds`, or only for the membership `membershipId` of them (a new member);
+ * returns the ids of the memberships recounted.
+ */
+export async function recountMembers(em: EntityManager, teamIds: readonly string[], membershipId?: string): Promise<string[]> {
   if (teamIds.length === 0) return [];
-  const rows = await em.execute<Array<{ id: string }>>(recountMembersSql(`t."id" = any(?::uuid[])`), [`{${teamIds.join(',')}}`, `{${teamIds.join(',')}}`]);
+  const teams = `{${teamIds.join(',')}}`;
+  const rows = await em.execute<Array<{ id: string }>>(
+    recountMembersSql(`t."id" = any(?::uuid[])`, membershipId === undefined ? 'true' : `m."id" = ?`),
+    membershipId === undefined ? [teams, teams] : [teams, teams, membershipId],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** The ids of the memberships of the teams `teamIds` (team members, as governed subjects). */
+export async function membershipIdsOf(em: EntityManager, teamIds: readonly string[]): Promise<string[]> {
+  if (teamIds.length === 0) return [];
+  const rows = await em.execute<Array<{ id: string }>>(`select "id" from "team_membership" where "team_id" = any(?::uuid[])`, [`{${teamIds.join(',')}}`]);
   return rows.map((r) => r.id);
 }
 

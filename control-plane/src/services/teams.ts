@@ -7,7 +7,7 @@ import { assertApiManaged, badUserInput, conflict, notFound } from '../errors.js
 import { isUuid, parseInput } from '../validation.js';
 import { auditView, type Actor, type AdminWriter } from './audit.js';
 import { recordSubjectAlerts } from './budget-alerts.js';
-import { inPeriodSql, nextBudgetReset, recountMembers } from './budget-period.js';
+import { membershipIdsOf, nextBudgetReset, recountMembers } from './budget-period.js';
 import { assignGoverned, budgetChanged } from './governed.js';
 import { CreateTeamInput, softBudgetProblem, TeamMemberInput, UpdateTeamInput } from './inputs.js';
 import { definedOnly } from './organizations.js';
@@ -103,7 +103,7 @@ export class TeamService {
             await em.flush();
             await recountMembers(em, [team.id]);
           }
-          if (newPeriod || memberBudgetChanged(changes)) await recordSubjectAlerts(em, { team_member: await membershipIds(em, team.id) });
+          if (newPeriod || memberBudgetChanged(changes)) await recordSubjectAlerts(em, { team_member: await membershipIdsOf(em, [team.id]) });
           return team;
         }),
       duplicateName,
@@ -165,7 +165,8 @@ export class TeamService {
         // The team locked first, as usage ingest locks it before it adds to members (see recountMembersSql).
         await em.execute(`select 1 from "team" where "id" = ? for update`, [team.id]);
         await em.flush();
-        await recountMemberSpend(em, membership.id);
+        await recountMembers(em, [team.id], membership.id);
+        await em.refresh(membership);
       }
       // The team's config carries its members (their ids, budgets and spend; see teamConfig).
       record('team', team.id, 'upsert');
@@ -202,22 +203,6 @@ function assertMemberSoftWithinMax(team: Team, changed: object): void {
     throw badUserInput({ memberMaxBudget: [`must not be less than memberSoftBudget (${team.memberSoftBudget}); lower or clear memberSoftBudget as well`] });
   }
   throw badUserInput({ memberSoftBudget: [problem.replace('maxBudget', 'memberMaxBudget')] });
-}
-
-/** The ids of a team's memberships (as team members are named as governed subjects). */
-async function membershipIds(em: EntityManager, teamId: string): Promise<string[]> {
-  return (await em.execute<Array<{ id: string }>>(`select "id" from "team_membership" where "team_id" = ?`, [teamId])).map((r) => r.id);
-}
-
-/** A new member's spend in their team's period, from the ledger (see recountMembersSql). */
-async function recountMemberSpend(em: EntityManager, membershipId: string): Promise<void> {
-  await em.execute(
-    `update "team_membership" m set "spend" = coalesce((select sum(l."cost") from "spend_log" l
-        where l."team_id" = t."id"::text and l."user_id" = m."user_id"::text and ${inPeriodSql('t', 'l."started_at"')}), 0)
-       from "team" t where t."id" = m."team_id" and m."id" = ?`,
-    [membershipId],
-  );
-  await em.refresh(await em.findOneOrFail(TeamMembership, { id: membershipId }));
 }
 
 /** A live team the caller may read; NOT_FOUND otherwise (another tenant's team does not exist for them). */
