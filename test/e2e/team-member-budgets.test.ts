@@ -38,6 +38,9 @@ describe('team member budgets, end to end', () => {
       await api.call('mutation($i: TeamMemberInput!) { setTeamMember(input: $i) { role } }', { i: { teamId, userId: users[who] } });
       keys[who] = (await api.call<{ createKey: { key: string } }>('mutation($i: CreateKeyInput!) { createKey(input: $i) { key } }', { i: { teamId, ownerId: users[who] } })).createKey.key;
     }
+    // Both keys on the data plane before the first request (bob's could otherwise arrive after alice runs out).
+    const version = await api.configVersion();
+    await waitFor(async () => (await dp.configVersion()) >= version, { what: 'both keys on the data plane' });
   });
   afterAll(async () => {
     await dp?.process.stop();
