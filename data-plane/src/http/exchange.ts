@@ -45,6 +45,8 @@ export class Exchange {
   requestIdAlias: string | undefined;
   /** A browser's cross-origin request from an allowed origin (`CorsPolicy`): what every response of it says. */
   cors: { readonly origin: string; readonly vary: boolean } | undefined;
+  /** A HEAD request: `send` writes status and headers (with the body's length) but not the body (RFC 9110 9.3.2). */
+  headOnly = false;
   private state: State = 'open';
   private status = 0;
   /** Bytes of the answer itself went out (not only an opened stream's comments). */
@@ -175,7 +177,11 @@ export class Exchange {
     this.answered = true;
     this.res.cork(() => {
       this.writeHead(status, headers ? { ...headers, 'content-type': contentType } : { 'content-type': contentType });
-      this.res.end(body);
+      if (this.headOnly) {
+        // Not `endWithoutBody(length)`: uWS.js 20 then waits for the reported bytes and never ends the response.
+        this.res.writeHeader('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
+        this.res.endWithoutBody();
+      } else this.res.end(body);
     });
     this.state = 'ended';
     this.settle();

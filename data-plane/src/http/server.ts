@@ -87,6 +87,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
     const head = readRequestHead(req);
     if (cors !== null && cors.preflight(req, res, head.method)) return;
     const ex = new Exchange(res, options.streamKeepAliveMs);
+    if (head.method === 'head') ex.headOnly = true;
     if (cors !== null) {
       const origin = cors.allowOrigin(req.getHeader('origin'));
       if (origin !== undefined) ex.cors = { origin, vary: cors.variesByOrigin };
@@ -112,7 +113,12 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
     }
   };
 
-  for (const route of options.routes) app[route.method](route.pattern, wrap(route.handler));
+  for (const route of options.routes) {
+    // Every GET route answers HEAD too (load balancers' health checks, clients probing `/v1/models`): the same
+    // status and headers, no body. Registered first, so the catch-all `any` routes do not take HEAD.
+    if (route.method === 'get') app.head(route.pattern, wrap(route.handler));
+    app[route.method](route.pattern, wrap(route.handler));
+  }
 
   return new Promise((resolve, reject) => {
     app.listen(options.host, options.port, (listenSocket: UwsListenSocket | false) => {

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestDataPlane, type TestDataPlane } from '../test-support/data-plane.js';
 import { fixtureSnapshot, KEYS } from '../test-support/fixtures.js';
@@ -78,5 +79,31 @@ describe('health', () => {
     expect(text).toMatch(/^tollgate_limits_degraded\{counters="redis",failure_mode="open"\} [01]$/m);
     expect(text).toMatch(/^tollgate_limits_redis_retries_pending 0$/m);
     expect(text).toMatch(/^tollgate_limits_redis_retries_dropped_total 0$/m);
+  });
+  it('answers HEAD on every GET route with the same status and headers and no body, so the connection stays usable', async () => {
+    t = await startTestDataPlane();
+    // HEAD then GET on one connection: a body after the HEAD answer would be read as the start of the next response.
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(t!.dp.port, '127.0.0.1', () => {
+        socket.write(`HEAD /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEYS.full}\r\n\r\nHEAD /v1/nowhere HTTP/1.1\r\nHost: x\r\n\r\nGET /health/liveness HTTP/1.1\r\nHost: x\r\n\r\n`);
+      });
+      let text = '';
+      socket.on('data', (d) => {
+        text += d.toString();
+        if (text.endsWith('{"status":"alive"}')) {
+          socket.destroy();
+          resolve(text);
+        }
+      });
+      socket.on('error', reject);
+    });
+    const [models, missing, live] = raw.split(/(?=HTTP\/1\.1 )/);
+    const listed = await fetch(`${t.baseUrl}/v1/models`, { headers: { authorization: `Bearer ${KEYS.full}` } });
+    expect(models).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(models).toContain(`content-length: ${(await listed.arrayBuffer()).byteLength}\r\n`);
+    expect(models!.endsWith('\r\n\r\n')).toBe(true);
+    expect(missing).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/);
+    expect(missing!.endsWith('\r\n\r\n')).toBe(true);
+    expect(live).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n\{"status":"alive"\}$/);
   });
 });
