@@ -28,4 +28,9 @@ export interface ProviderError {
    * (Anthropic's, on the Anthropic surface's count_tokens; only there is it kept).
    */
   readonly upstreamBody?: string;
+  /**
+   * The provider refused a credential the gateway fetches and renews (an Entra ID token), and the gateway has dropped
+   * it: the next attempt on the same deployment sends a new one, so it may succeed where a fixed key would not.
+   */
+  readonly credentialRenewed?: boolean;
 }

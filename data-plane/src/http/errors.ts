@@ -17,6 +17,8 @@ export class HttpError extends Error {
   headers: Record<string, string> = {};
   /** A budget refusal's subject (kind and id), recorded on the usage event for the control plane's alerts. */
   refusedBy: { readonly kind: string; readonly id: string } | undefined;
+  /** See `ProviderError.credentialRenewed`: the router may try the same deployment once more. */
+  credentialRenewed = false;
 
   constructor(
     readonly status: number,
@@ -32,6 +34,7 @@ export class HttpError extends Error {
   static fromProvider(error: ProviderError): HttpError {
     const http = new HttpError(error.status, error.type, error.code, error.message, error.param ?? null);
     if (error.retryAfterSeconds !== undefined) http.headers['retry-after'] = String(error.retryAfterSeconds);
+    if (error.credentialRenewed === true) http.credentialRenewed = true;
     return http;
   }
 

@@ -74,8 +74,11 @@ export interface ForwardCapability {
    * usual answer and the only one for most providers, when `upstream` can be called now.
    */
   ready?(target: ProviderTarget, secrets: SecretResolver): Promise<void> | undefined;
-  /** The upstream refused the credential in `headers` (`upstream_auth_failed`): a token to drop (Azure's Entra ID one). */
-  unauthorized?(target: ProviderTarget, headers: Readonly<Record<string, string>>): void;
+  /**
+   * The upstream refused the credential in `headers` (`upstream_auth_failed`): a token to drop (Azure's Entra ID one).
+   * True when one was dropped, so the next request gets a new one (`ProviderError.credentialRenewed`).
+   */
+  unauthorized?(target: ProviderTarget, headers: Readonly<Record<string, string>>): boolean;
   /** The provider's error response → canonical error (same mapping as its adapter uses). */
   mapError(status: number, headers: Record<string, string | string[] | undefined>, body: string): ProviderError;
   /**

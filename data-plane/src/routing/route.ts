@@ -104,6 +104,8 @@ async function attemptGroup(
   let tried: Set<string> = NOTHING_TRIED;
   /** Deployments whose credential the provider refused during this request: never attempted again by it. */
   let refused: Set<string> | undefined;
+  /** Deployments retried with a renewed credential during this request (`HttpError.credentialRenewed`): once each. */
+  let renewed: Set<string> | undefined;
   /** The latest failure, ending the group's attempts when no deployment is left to try. */
   let failure: GroupFailure | undefined;
   let retries = 0;
@@ -149,6 +151,13 @@ async function attemptGroup(
       const kind = classifyFailure(err);
       if (kind === null) throw lastWord(err, attempts.count);
       if (kind === 'context_window' || kind === 'content_policy') return { kind, error: err };
+      if (err.credentialRenewed && !(renewed ??= new Set()).has(deployment.id)) {
+        // A token the gateway fetched and has now dropped (Entra ID's, revoked or expired early): sent once more with a
+        // new one, as Azure's own SDKs do on a 401. Not one of the router's retries, nor the deployment's failure.
+        renewed.add(deployment.id);
+        failure = { kind, error: err };
+        continue;
+      }
       const retryAfter = retryAfterMs(err);
       if (cools) router.failed(deployment, kind, settings, retryAfter, Date.now());
       const error = picked.coolingDown ? coolingDownError(err, group) : err;

@@ -18,6 +18,8 @@ const CLIENT = '5e0b9c1a-3d2f-4a6b-8c7d-9e0f1a2b3c4d';
 describe('Azure OpenAI through Microsoft Entra ID, end to end', () => {
   let entra: EntraStandIn;
   let azure: OpenAiStandIn;
+  /** A resource that trusts another tenant: Azure refuses every token this Entra ID issues for it. */
+  let otherTenant: OpenAiStandIn;
   let t: TestDataPlane;
   let openai: OpenAI;
 
@@ -28,6 +30,7 @@ describe('Azure OpenAI through Microsoft Entra ID, end to end', () => {
     // The instance metadata service of the "host" the data plane runs on.
     process.env['AZURE_POD_IDENTITY_AUTHORITY_HOST'] = entra.url;
     azure = await startOpenAiStandIn({ azure: true, entra, keyAuthDisabled: true });
+    otherTenant = await startOpenAiStandIn({ azure: true, entra: { verify: () => false }, keyAuthDisabled: true });
     const entraAuth = { azureAdTenantId: TENANT, azureAdClientId: CLIENT, azureAdClientSecretRef: 'env:TG_TEST_ENTRA_SECRET', azureAdAuthorityHost: entra.url };
     const snapshot = fixtureSnapshot();
     snapshot.models = [
@@ -35,6 +38,7 @@ describe('Azure OpenAI through Microsoft Entra ID, end to end', () => {
       model({ id: 'az2', name: 'az-embed', provider: 'azure', providerModel: 'text-embedding-3-small', apiBase: azure.url, apiVersion: '2024-10-21', ...entraAuth }),
       model({ id: 'az3', name: 'az-wrong', provider: 'azure', providerModel: 'gpt-4o-mini', apiBase: azure.url, apiVersion: '2024-10-21', ...entraAuth, azureAdClientSecretRef: 'env:TG_TEST_WRONG_ENTRA_SECRET' }),
       model({ id: 'az5', name: 'az-managed', provider: 'azure', providerModel: 'gpt-4o-mini', apiBase: azure.url, apiVersion: '2024-10-21', azureAdManagedIdentity: true }),
+      model({ id: 'az6', name: 'az-other-tenant', provider: 'azure', providerModel: 'gpt-4o-mini', apiBase: otherTenant.url, apiVersion: '2024-10-21', ...entraAuth }),
       model({ id: 'az4', name: 'az-key', provider: 'azure', providerModel: 'gpt-4o-mini', apiBase: azure.url, apiVersion: '2024-10-21', apiKeyRef: 'env:TG_TEST_ENTRA_SECRET' }),
     ];
     t = await startTestDataPlane({ snapshot });
@@ -44,6 +48,7 @@ describe('Azure OpenAI through Microsoft Entra ID, end to end', () => {
     delete process.env['AZURE_POD_IDENTITY_AUTHORITY_HOST'];
     await t?.close();
     await azure?.close();
+    await otherTenant?.close();
     await entra?.close();
   });
 
@@ -85,7 +90,7 @@ describe('Azure OpenAI through Microsoft Entra ID, end to end', () => {
     expect(entra.requests.length - before).toBe(1);
   });
 
-  it('drops a token Azure refuses, so the next request gets a new one instead of failing until it would expire', async () => {
+  it('drops a token Azure refuses and tries once more with a new one, so the client sees no failure', async () => {
     const anthropic = new Anthropic({ apiKey: KEYS.full, baseURL: t.baseUrl, maxRetries: 0 });
     const ask = {
       chat: () => openai.chat.completions.create({ model: 'az-gpt', messages: [{ role: 'user', content: 'Hello' }] }),
@@ -96,12 +101,25 @@ describe('Azure OpenAI through Microsoft Entra ID, end to end', () => {
       await request();
       entra.expireAll(); // revoked at Entra ID: Azure answers 401 to it from now on
       const before = entra.requests.length;
-      const refused = await request().catch((e: unknown) => e);
-      expect(refused, path).toMatchObject({ status: 502 });
-      expect(String((refused as Error).message), path).toMatch(/Access token is missing, invalid, audience is incorrect/);
-      await expect(request(), path).resolves.toBeDefined();
+      const from = azure.inferenceRequests().length;
+      const { response } = await request().withResponse();
+      // Refused with the old token, answered with the new one: two calls to Azure, one to Entra ID.
+      expect(response.headers.get('x-tollgate-attempts'), path).toBe('2');
+      const sent = credentials(from);
+      expect(sent, path).toHaveLength(2);
+      expect(entra.verify(sent[0]!.bearer!), path).toBe(false);
+      expect(entra.verify(sent[1]!.bearer!), path).toBe(true);
       expect(entra.requests.length - before, path).toBe(1);
     }
+  });
+
+  it('tries a renewed token once: a deployment that refuses it too fails the request with what Azure said', async () => {
+    const refused = await openai.chat.completions.create({ model: 'az-other-tenant', messages: [{ role: 'user', content: 'Hello' }] }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 502, code: 'upstream_auth_failed' });
+    expect(String((refused as Error).message)).toMatch(/Access token is missing, invalid, audience is incorrect/);
+    // The SDK is told not to retry what only the gateway's operator can fix.
+    expect((refused as InstanceType<typeof OpenAI.APIError>).headers?.get('x-should-retry')).toBe('false');
+    expect(otherTenant.inferenceRequests()).toHaveLength(2);
   });
 
   it("sends the token of the host's managed identity", async () => {

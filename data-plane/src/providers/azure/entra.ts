@@ -107,15 +107,18 @@ export class EntraTokens {
   /**
    * Azure refused the token sent in `headers` (401: revoked, or the resource's tenant changed): it is dropped, so the
    * next request waits for a new one instead of every request failing until it would have expired. A token that has
-   * already been replaced is left alone.
+   * already been replaced is left alone. True when the refused token was one the gateway fetched: the next request
+   * sends another (this one's, or the one that replaced it already).
    */
-  rejected(target: ProviderTarget, headers: Readonly<Record<string, string>>): void {
-    if (!fetchesTokens(target)) return;
+  rejected(target: ProviderTarget, headers: Readonly<Record<string, string>>): boolean {
+    if (!fetchesTokens(target)) return false;
     const held = this.held.get(credentialKey(target));
-    if (held?.token !== undefined && headers['authorization'] === `Bearer ${held.token}`) {
+    if (held === undefined) return false;
+    if (held.token !== undefined && headers['authorization'] === `Bearer ${held.token}`) {
       held.token = undefined;
       held.expiresAtMs = 0;
     }
+    return true;
   }
 
   private entry(target: ProviderTarget): Held {

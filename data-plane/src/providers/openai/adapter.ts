@@ -54,7 +54,9 @@ export function openAiProtocolAdapter(flavour: OpenAiFlavour): ProviderAdapter<O
       try {
         return await embed(flavour.kind, endpoint, request, call);
       } catch (err) {
-        if ((err as Partial<ProviderError> | undefined)?.code === 'upstream_auth_failed') flavour.endpoints.unauthorized?.(call.target, endpoint.headers);
+        if ((err as Partial<ProviderError> | undefined)?.code === 'upstream_auth_failed' && flavour.endpoints.unauthorized?.(call.target, endpoint.headers) === true) {
+          throw { ...(err as ProviderError), credentialRenewed: true } satisfies ProviderError;
+        }
         throw err;
       }
     },
@@ -68,11 +70,14 @@ async function* afterReady<T>(wait: Promise<void>, start: () => AsyncIterable<T>
   yield* start();
 }
 
-/** `events`, telling `refused` when they end in the upstream's refusal of the credential sent. */
-async function* watchRefusal(events: AsyncIterable<StreamEvent>, refused: () => void): AsyncIterable<StreamEvent> {
+/**
+ * `events`, telling `refused` when they end in the upstream's refusal of the credential sent; the refusal says so when
+ * the credential is renewed (`ProviderError.credentialRenewed`).
+ */
+async function* watchRefusal(events: AsyncIterable<StreamEvent>, refused: () => boolean): AsyncIterable<StreamEvent> {
   for await (const event of events) {
-    if (event.type === 'error' && event.error.code === 'upstream_auth_failed') refused();
-    yield event;
+    if (event.type === 'error' && event.error.code === 'upstream_auth_failed' && refused()) yield { ...event, error: { ...event.error, credentialRenewed: true } };
+    else yield event;
   }
 }
 

@@ -19,8 +19,8 @@ export interface OpenAiEndpoints {
    * see providers/azure/entra.ts); undefined, the usual answer, when the request can be built now.
    */
   ready?(target: ProviderTarget, secrets: SecretResolver): Promise<void> | undefined;
-  /** The deployment refused the credential in `headers` (a token to drop: Azure's Entra ID one). */
-  unauthorized?(target: ProviderTarget, headers: Readonly<Record<string, string>>): void;
+  /** The deployment refused the credential in `headers` (a token to drop: Azure's Entra ID one); true when one was dropped. */
+  unauthorized?(target: ProviderTarget, headers: Readonly<Record<string, string>>): boolean;
   /** Chat completions (`/chat/completions`). */
   chat(target: ProviderTarget, secrets: SecretResolver): UpstreamEndpoint;
   /** Legacy text completions (`/completions`), for raw same-protocol forwarding. */

@@ -227,7 +227,7 @@ function forwardOnce(ex: Exchange, request: Forwardable, call: ForwardCall, stre
   const { unauthorized } = capability;
   if (unauthorized === undefined) return answer;
   return answer.catch((err: unknown) => {
-    if (err instanceof HttpError && err.code === 'upstream_auth_failed') unauthorized(target, headers);
+    if (err instanceof HttpError && err.code === 'upstream_auth_failed' && unauthorized(target, headers)) err.credentialRenewed = true;
     throw err;
   });
 }
