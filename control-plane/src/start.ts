@@ -16,6 +16,7 @@ import { ConfigFileLoader, masterKeyFallback, type FileWatchOptions } from './de
 import { CONFIG_CHANNEL } from './services/config-log.js';
 import { createServices } from './services/index.js';
 import { SPEND_CHANNEL } from './services/live-spend.js';
+import { parseSubjectSpend, SUBJECT_SPEND_CHANNEL } from './services/subject-spend.js';
 import { HEALTH_CHANNEL, type ModelHealthOptions } from './services/model-health.js';
 
 export interface ControlPlaneOptions {
@@ -149,6 +150,17 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       onNotification: (payload) => services.liveSpend.notify(payload),
       onListening: () => services.liveSpend.listening(),
       ...options.spendListener,
+    });
+    // Spend usage ingest counted through any replica, passed on to the data planes subscribed to this one.
+    await listenTo({
+      channel: SUBJECT_SPEND_CHANNEL,
+      applicationName: 'tollgate-subject-spend-listener',
+      onNotification: (payload) => {
+        const entries = parseSubjectSpend(payload);
+        if (entries !== null) services.configPublisher.sendSubjectSpend(entries);
+      },
+      // What was sent while away is not read back: each subject's next batch sends its spend again.
+      onListening: () => undefined,
     });
     // Health-check requests and results passed between replicas: a data plane may be connected to one replica, the
     // admin asking to another, and the report may reach a third.

@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
-import { DEFAULT_CONTROL_PLANE_PORT, DEFAULT_DATA_PLANE_PORT, GRAPHQL_PATH, isHealthCheckMessage } from '@tollgate/schema';
+import { DEFAULT_CONTROL_PLANE_PORT, DEFAULT_DATA_PLANE_PORT, GRAPHQL_PATH, isHealthCheckMessage, isSubjectSpendMessage } from '@tollgate/schema';
 import { graphqlConfigSource } from './config/graphql-source.js';
 import type { ConfigSource } from './config/source.js';
 import { ConfigStore } from './config/store.js';
 import { IpAllowList } from './governance/request-policy.js';
+import { CountedSpend } from './governance/counted-spend.js';
 import { PeriodicHealthChecks } from './health-checks/periodic.js';
 import { healthReporter } from './health-checks/reporter.js';
 import { HealthChecks } from './health-checks/runner.js';
@@ -148,6 +149,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   affinityRedis?.on('error', () => {}); // reported by the affinity itself, once a minute at most
   if (routerPeers !== null) router.connect(routerPeers);
 
+  const countedSpend = new CountedSpend();
   const deps: PipelineDeps = {
     config: store,
     providers,
@@ -165,6 +167,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       trustedProxies: IpAllowList.of(options.trustedProxies ?? []),
       enforcedParams: options.enforcedParams ?? [],
       defaultReserveOutputTokens: options.reserveOutputTokens ?? DEFAULT_RESERVE_OUTPUT_TOKENS,
+      countedSpend,
       status: () =>
         limiter instanceof LocalLimiter
           ? { counters: 'local', failureMode: 'open', degraded: false, outages: 0, decidedWithoutRedis: 0, retriesPending: 0, retriesDropped: 0 }
@@ -213,11 +216,13 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
         logger,
       })
     : null;
-  // Health-check requests ride the config stream but are not config: they never reach the store, whose versions and
-  // snapshot parts they must not disturb.
+  // Health-check requests and subject spend ride the config stream but are not config: they never reach the store,
+  // whose versions and snapshot parts they must not disturb.
   source.start((message) => {
     if (isHealthCheckMessage(message)) healthChecks.request(message);
-    else store.handle(message);
+    else if (isSubjectSpendMessage(message)) {
+      if (!countedSpend.apply(message)) logger.warn('skipped a subject spend message this data plane cannot read');
+    } else store.handle(message);
   });
   periodic?.start();
 

@@ -384,12 +384,14 @@ export type ConfigSnapshot = z.infer<typeof ConfigSnapshot>;
  *   one `name` (a model group) in any snapshot; a data plane that predates groups serves one of them.
  * - `healthChecks`: the stream may carry `healthCheck` messages (health.ts), which are not config: the data plane
  *   checks the deployments named and reports with `reportModelHealth`.
+ * - `subjectSpend`: the stream may carry `subjectSpend` messages (subject-spend.ts), which are not config either: the
+ *   spend usage ingest counted, which a data plane seeds and raises its budget counters from.
  */
-export const ConfigFeature = z.enum(['snapshotParts', 'governedSubjects', 'routing', 'healthChecks']);
+export const ConfigFeature = z.enum(['snapshotParts', 'governedSubjects', 'routing', 'healthChecks', 'subjectSpend']);
 export type ConfigFeature = z.infer<typeof ConfigFeature>;
 export const CONFIG_FEATURES_PARAM = 'configFeatures';
 /** What this version's data plane understands. */
-export const DATA_PLANE_CONFIG_FEATURES: readonly ConfigFeature[] = ['snapshotParts', 'governedSubjects', 'routing', 'healthChecks'];
+export const DATA_PLANE_CONFIG_FEATURES: readonly ConfigFeature[] = ['snapshotParts', 'governedSubjects', 'routing', 'healthChecks', 'subjectSpend'];
 
 export const ConfigChange = z.discriminatedUnion('op', [
   z.object({ op: z.literal('upsertModel'), value: ModelConfig }),

@@ -5,3 +5,4 @@ export * from './keys.js';
 export * from './config-wire.js';
 export * from './health.js';
 export * from './pricing/index.js';
+export * from './subject-spend.js';

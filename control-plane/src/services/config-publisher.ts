@@ -8,6 +8,8 @@ import {
   type ConfigSnapshotInput,
   type ConfigStreamMessageInput,
   type HealthCheckMessage,
+  type SubjectSpendEntry,
+  type SubjectSpendMessage,
 } from '@tollgate/schema';
 import { errorMessage, type Logger } from '../logger.js';
 import { AsyncQueue } from '../util/async-queue.js';
@@ -19,7 +21,7 @@ import type { ConfigReader, VersionedChange } from './config-source.js';
  */
 export interface ConfigUpdate {
   version: number;
-  message: ConfigStreamMessageInput | HealthCheckMessage;
+  message: ConfigStreamMessageInput | HealthCheckMessage | SubjectSpendMessage;
 }
 
 /** A snapshot queued for a subscriber that takes parts: one queue item, its part messages made as they are sent. */
@@ -39,6 +41,8 @@ export interface ConfigPublisherOptions {
   retryMs?: number;
   /** Keys per `snapshotPart` message, for subscribers that take snapshots in parts. */
   keysPerPart?: number;
+  /** Subject spend is gathered this long and sent as one message (`sendSubjectSpend`). */
+  spendIntervalMs?: number;
 }
 
 interface Subscriber {
@@ -54,8 +58,10 @@ interface Subscriber {
   routing: boolean;
   /** Takes `healthCheck` messages (it listed the `healthChecks` feature). */
   healthChecks: boolean;
-  /** Health-check requests that came while its snapshot was being read: sent right after the snapshot. */
-  held: HealthCheckMessage[];
+  /** Takes `subjectSpend` messages (it listed the `subjectSpend` feature). */
+  subjectSpend: boolean;
+  /** Health-check requests and subject spend that came while its snapshot was being read: sent right after it. */
+  held: Array<HealthCheckMessage | SubjectSpendMessage>;
 }
 
 /** Delta ops only subscribers that listed the `governedSubjects` feature understand. */
@@ -107,6 +113,10 @@ export class ConfigPublisher {
   private readonly keysPerPart: number | undefined;
   /** The snapshot being read, shared by every subscriber that asks meanwhile. */
   private reading: Promise<ConfigSnapshotInput> | null = null;
+  /** Subject spend gathered since the last `subjectSpend` message, the highest per subject and period. */
+  private spend = new Map<string, SubjectSpendEntry>();
+  private spendTimer: NodeJS.Timeout | null = null;
+  private readonly spendIntervalMs: number;
 
   constructor(
     private readonly source: ConfigReader,
@@ -117,6 +127,7 @@ export class ConfigPublisher {
     this.window = options.window ?? 1000;
     this.retryMs = options.retryMs ?? 1000;
     this.keysPerPart = options.keysPerPart;
+    this.spendIntervalMs = options.spendIntervalMs ?? 250;
   }
 
   async start(): Promise<void> {
@@ -142,6 +153,7 @@ export class ConfigPublisher {
       governed: features.includes('governedSubjects'),
       routing: features.includes('routing'),
       healthChecks: features.includes('healthChecks'),
+      subjectSpend: features.includes('subjectSpend'),
       held: [],
     };
     this.subscribers.add(subscriber);
@@ -186,9 +198,35 @@ export class ConfigPublisher {
     return sent;
   }
 
+  /**
+   * Queues subject spend (see subject-spend.ts) for every subscriber that listed the `subjectSpend` feature. Gathered
+   * for `spendIntervalMs` into one message, the latest figure per subject: usage ingest sends a batch's spend as it
+   * commits, many times a second under load, and one message per batch could fill a slow subscriber's backlog and
+   * cost it a snapshot. Like a health-check request it never changes a subscriber's version.
+   */
+  sendSubjectSpend(entries: readonly SubjectSpendEntry[]): void {
+    if (this.stopped) return;
+    for (const entry of entries) {
+      const id = `${entry[0]}\u0000${entry[1]}`;
+      const had = this.spend.get(id);
+      if (had === undefined || had[3] !== entry[3] || had[2] < entry[2]) this.spend.set(id, entry);
+    }
+    this.spendTimer ??= setTimeout(() => {
+      this.spendTimer = null;
+      const message: SubjectSpendMessage = { kind: 'subjectSpend', spend: [...this.spend.values()] };
+      this.spend = new Map();
+      for (const subscriber of this.subscribers) {
+        if (!subscriber.subjectSpend || subscriber.queue.closed) continue;
+        if (subscriber.version === null) subscriber.held.push(message);
+        else subscriber.queue.push({ version: subscriber.version, message });
+      }
+    }, this.spendIntervalMs);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.spendTimer) clearTimeout(this.spendTimer);
     for (const subscriber of [...this.subscribers]) subscriber.queue.close();
     await this.refreshing;
   }

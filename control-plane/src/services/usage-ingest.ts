@@ -1,4 +1,4 @@
-import { ANY_END_USER, UsageAck, UsageEvent } from '@tollgate/schema';
+import { ANY_END_USER, UsageAck, UsageEvent, type SpendSubjectKind, type SubjectSpendEntry } from '@tollgate/schema';
 import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import { describeZodError, SQL_UUID_PATTERN } from '../validation.js';
@@ -6,6 +6,7 @@ import { recordBudgetAlerts, recordRefusalAlerts, refusingSubjects } from './bud
 import { endUserInPeriodSql, inPeriodSql, lockAnyEndUserSql } from './budget-period.js';
 import { notifySpend } from './live-spend.js';
 import { NEW_ROWS } from './new-ledger-rows.js';
+import { budgetedSpend, notifySubjectSpend, RETURNING_END_USER_SPEND, RETURNING_MEMBER_SPEND, returningSpend, type SpendRow } from './subject-spend.js';
 
 /**
  * One statement for the whole batch: events travel as one jsonb parameter (no parameter-count limit, one round
@@ -51,14 +52,16 @@ update "virtual_key" k set "spend" = k."spend" + s."cost"
   from (select a."id", sum(l."cost") as "cost" from ${NEW_ROWS}
           join "virtual_key" a on a."id" = case when l."key_id" ~ '${SQL_UUID_PATTERN}' then l."key_id"::uuid end
          where ${inPeriod('a')} group by a."id") s
- where k."id" = s."id"`;
+ where k."id" = s."id"
+${returningSpend('k')}`;
 
 const ADD_TEAM_SPEND = `
 update "team" t set "spend" = t."spend" + s."cost"
   from (select a."id", sum(l."cost") as "cost" from ${NEW_ROWS}
           join "team" a on a."id" = case when l."team_id" ~ '${SQL_UUID_PATTERN}' then l."team_id"::uuid end
          where ${inPeriod('a')} group by a."id") s
- where t."id" = s."id"`;
+ where t."id" = s."id"
+${returningSpend('t')}`;
 
 // A team member's spend in the team: their requests through the team's keys they own, in the team's period (after
 // ADD_TEAM_SPEND, which locks the team first, as what starts its new period does).
@@ -67,21 +70,24 @@ update "team_membership" m set "spend" = m."spend" + s."cost"
   from (select a."id" as "team_id", l."user_id", sum(l."cost") as "cost" from ${NEW_ROWS}
           join "team" a on a."id" = case when l."team_id" ~ '${SQL_UUID_PATTERN}' then l."team_id"::uuid end
          where l."user_id" is not null and ${inPeriod('a')} group by a."id", l."user_id") s
- where m."team_id" = s."team_id" and m."user_id" = s."user_id"::uuid`;
+ where m."team_id" = s."team_id" and m."user_id" = s."user_id"::uuid
+${RETURNING_MEMBER_SPEND}`;
 
 const ADD_USER_SPEND = `
 update "app_user" u set "spend" = u."spend" + s."cost"
   from (select a."id", sum(l."cost") as "cost" from ${NEW_ROWS}
           join "app_user" a on a."id" = l."user_id"::uuid
          where l."user_id" is not null and ${inPeriod('a')} group by a."id") s
- where u."id" = s."id"`;
+ where u."id" = s."id"
+${returningSpend('u')}`;
 
 const ADD_ORG_SPEND = `
 update "organization" o set "spend" = o."spend" + s."cost"
   from (select a."id", sum(l."cost") as "cost" from ${NEW_ROWS}
           join "organization" a on a."id" = l."org_id"::uuid
          where l."org_id" is not null and ${inPeriod('a')} group by a."id") s
- where o."id" = s."id"`;
+ where o."id" = s."id"
+${returningSpend('o')}`;
 
 // End users are made on first sight, and their spend counted from then on: within their own period, when they have
 // one (an end user on a budget tier's period counts everything, as before); an end user without settings (a new one
@@ -93,14 +99,16 @@ select gen_random_uuid(), l."end_user", sum(l."cost") from ${NEW_ROWS}
   left join "end_user" a on a."external_id" = l."end_user"
   left join "end_user" d on d."external_id" = '${ANY_END_USER}'
  where l."end_user" is not null and l."end_user" <> '${ANY_END_USER}' and ${endUserInPeriodSql('a', 'd', 'l."started_at"')} group by l."end_user"
-on conflict ("external_id") do update set "spend" = "end_user"."spend" + excluded."spend"`;
+on conflict ("external_id") do update set "spend" = "end_user"."spend" + excluded."spend"
+${RETURNING_END_USER_SPEND}`;
 
 const ADD_TAG_SPEND = `
 update "tag" g set "spend" = g."spend" + s."cost"
   from (select a."id", sum(l."cost") as "cost" from ${NEW_ROWS} cross join unnest(l."tags") as x("tag")
           join "tag" a on a."name" = x."tag"
          where ${inPeriod('a')} group by a."id") s
- where g."id" = s."id"`;
+ where g."id" = s."id"
+${returningSpend('g')}`;
 
 /**
  * The columns every roll-up row sums (see `SpendTotals`), after the counts: `requests`, then those that failed and
@@ -211,20 +219,24 @@ export class UsageIngest {
       const rows = await em.execute<{ request_id: string }[]>(INSERT_LEDGER, [JSON.stringify(events)]);
       if (rows.length === 0) return 0;
       const newIds = JSON.stringify(rows.map((r) => r.request_id));
-      await em.execute(ADD_KEY_SPEND, [newIds]);
-      await em.execute(ADD_TEAM_SPEND, [newIds]);
-      await em.execute(ADD_MEMBER_SPEND, [newIds]);
+      // The spend each statement leaves on subjects with a budget, for data planes (see subject-spend.ts).
+      const spend: SubjectSpendEntry[] = [];
+      const addSpend = async (kind: SpendSubjectKind, statement: string) => budgetedSpend(kind, await em.execute<SpendRow[]>(statement, [newIds]), spend);
+      await addSpend('key', ADD_KEY_SPEND);
+      await addSpend('team', ADD_TEAM_SPEND);
+      await addSpend('team_member', ADD_MEMBER_SPEND);
       await em.execute(ADD_DAILY, [newIds]);
-      await em.execute(ADD_USER_SPEND, [newIds]);
-      await em.execute(ADD_ORG_SPEND, [newIds]);
+      await addSpend('user', ADD_USER_SPEND);
+      await addSpend('org', ADD_ORG_SPEND);
       // The period of `*` cannot start anew (and its followers' spend be recounted) while this adds to end users.
       if (events.some((e) => e.endUser != null)) await em.execute(lockAnyEndUserSql('share'));
-      for (const statement of [ADD_END_USER_SPEND, ADD_TAG_SPEND, ADD_ROLLUPS]) {
-        await em.execute(statement, [newIds]);
-      }
+      await addSpend('end_user', ADD_END_USER_SPEND);
+      await addSpend('tag', ADD_TAG_SPEND);
+      await em.execute(ADD_ROLLUPS, [newIds]);
       // After the spend: alerts read the spend this batch left, and live spend goes out when it commits.
       const raised = (await recordBudgetAlerts(em, newIds)) + (await recordRefusalAlerts(em, refusingSubjects(events)));
       await notifySpend(em, newIds);
+      await notifySubjectSpend(em, spend);
       return raised;
     });
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CONFIG_FEATURES_PARAM } from '@tollgate/schema';
+import { CONFIG_FEATURES_PARAM, type ConfigFeature } from '@tollgate/schema';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Logger } from '../logger.js';
@@ -88,14 +88,14 @@ export async function startTestControlPlane(
 }
 
 /**
- * A graphql-ws client as a data plane of this release connects: the data-plane token, and the `governedSubjects`
- * feature (it is sent organizations, users, tags and end users too).
+ * A graphql-ws client as a data plane connects: the data-plane token, and the config features it lists (by default
+ * `governedSubjects`: it is sent organizations, users, tags and end users too).
  */
-export function dataPlaneClient(cp: Pick<TestControlPlane, 'wsUrl' | 'dataPlaneToken'>): Client {
+export function dataPlaneClient(cp: Pick<TestControlPlane, 'wsUrl' | 'dataPlaneToken'>, features: readonly ConfigFeature[] = ['governedSubjects']): Client {
   return createClient({
     url: cp.wsUrl,
     webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${cp.dataPlaneToken}`, [CONFIG_FEATURES_PARAM]: ['governedSubjects'] },
+    connectionParams: { authorization: `Bearer ${cp.dataPlaneToken}`, [CONFIG_FEATURES_PARAM]: features },
     retryAttempts: 0,
     lazy: true,
   });

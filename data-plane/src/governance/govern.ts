@@ -9,6 +9,7 @@ import type { ParsedInbound } from '../surfaces/types.js';
 import { deploymentPrice } from '../usage/cost.js';
 import type { UsageRecorder } from '../usage/recorder.js';
 import { takeAttribution, withHeaderTags, withSessionId } from './attribution.js';
+import type { CountedSpend } from './counted-spend.js';
 import { admitRequest, type GateLimiter } from './gate.js';
 import { checkEnforcedParams, checkIp, checkRoute, IpAllowList } from './request-policy.js';
 import { SubjectList } from './subjects.js';
@@ -27,6 +28,8 @@ export interface GovernanceOptions {
   readonly defaultReserveOutputTokens: number;
   /** Where counters live now, for readiness and metrics. */
   status(): LimitsStatus;
+  /** Spend the control plane counted since the config was sent (`subjectSpend` messages), which budgets start from. */
+  readonly countedSpend?: CountedSpend;
 }
 
 export interface LimitsStatus {
@@ -122,7 +125,7 @@ export async function admitGoverned(
   if (defaults?.blocked) throw errors.endUserUnknown(parsed.user!);
 
   const now = Date.now();
-  const list = new SubjectList(now);
+  const list = new SubjectList(now, gov.countedSpend);
   const limited = keyModelLimited(key, parsed.model);
   if (limited !== null) list.addKeyModel(key.id, limited, s.modelLimits![limited], s);
   list.add('key', key.id, s, 'key');
@@ -184,7 +187,7 @@ export async function admitFallbackModel(
   const limited = keyModelLimited(key, fallback);
   if (limited === null || limited === keyModelLimited(key, parsed.model)) return null;
   const now = Date.now();
-  const list = new SubjectList(now);
+  const list = new SubjectList(now, gov.countedSpend);
   list.addKeyModel(key.id, limited, key.settings.modelLimits![limited], key.settings);
   const subjects = list.subjects;
   if (subjects.length === 0) return null;

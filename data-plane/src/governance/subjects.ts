@@ -2,6 +2,7 @@ import type { GovernedConfig } from '@tollgate/schema';
 import type { RuntimeEndUser, RuntimeTeam, RuntimeTeamMember } from '../config/runtime.js';
 import { budgetPeriod, isBudgetDuration } from '../limits/period.js';
 import type { LimitSubject, SubjectKind } from '../limits/types.js';
+import type { CountedSpend } from './counted-spend.js';
 
 /** A governed subject's settings as the snapshot sends them (every field optional: absent is the default). */
 export type GovernedSettings = Readonly<Partial<GovernedConfig>> & {
@@ -34,7 +35,11 @@ export function usdToNanos(usd: number): bigint {
 export class SubjectList {
   readonly subjects: LimitSubject[] = [];
 
-  constructor(private readonly nowMs: number) {}
+  constructor(
+    private readonly nowMs: number,
+    /** Spend the control plane counted since the config was sent; budgets then start from the higher figure. */
+    private readonly counted?: CountedSpend,
+  ) {}
 
   /**
    * Adds the subject if `settings` has a limit. Refusals name it as `<noun> '<name>'` ("team 'Research'"), or
@@ -51,7 +56,16 @@ export class SubjectList {
     const max = effectiveMaxBudget(s, this.nowMs);
     if (rpm === null && tpm === null && parallel === null && max === null) return;
     const label = keyModel !== undefined ? `model '${keyModel}' on key ${id.slice(0, -keyModel.length - 1)}` : name === undefined ? `${noun} ${id}` : `${noun} '${name}'`;
-    this.subjects.push({ kind, id, label, rpm, tpm, parallel, budget: max === null ? null : budgetRule(s, max, this.nowMs) });
+    this.subjects.push({ kind, id, label, rpm, tpm, parallel, budget: max === null ? null : budgetRule(s, this.spendOf(kind, id, name, s), max, this.nowMs) });
+  }
+
+  /** The subject's spend: the config's, or what the control plane counted in the same period since, if more. */
+  private spendOf(kind: SubjectKind, id: string, name: string | undefined, s: GovernedSettings): number {
+    const own = s.spend ?? 0;
+    // A key's per-model spend is not sent (it is not a ledger column): the config's figure.
+    if (this.counted === undefined || kind === 'key_model') return own;
+    const counted = this.counted.spentIn(kind, kind === 'end_user' ? name! : id, s.budgetResetAt ? Date.parse(s.budgetResetAt) : null);
+    return counted !== undefined && counted > own ? counted : own;
   }
 
   /**
@@ -99,7 +113,7 @@ export class SubjectList {
   }
 }
 
-function budgetRule(s: GovernedSettings, max: number, nowMs: number): NonNullable<LimitSubject['budget']> {
+function budgetRule(s: GovernedSettings, spend: number, max: number, nowMs: number): NonNullable<LimitSubject['budget']> {
   // A duration this data plane does not know (a newer control plane's) counts as one that never resets.
   const duration = s.budgetDuration != null && isBudgetDuration(s.budgetDuration) ? s.budgetDuration : null;
   const period = budgetPeriod(duration, s.budgetResetAt ?? null, nowMs);
@@ -109,7 +123,7 @@ function budgetRule(s: GovernedSettings, max: number, nowMs: number): NonNullabl
     periodEndMs: period.periodEndMs,
     // The snapshot's spend belongs to the period the control plane last reset to; a period that has ended since
     // starts from zero.
-    seedNanos: seedFor(s, period.periodEndMs, nowMs),
+    seedNanos: seedFor(s, spend, period.periodEndMs, nowMs),
   };
 }
 
@@ -122,8 +136,7 @@ function effectiveMaxBudget(s: GovernedSettings, nowMs: number): number | null {
   return max;
 }
 
-function seedFor(s: GovernedSettings, periodEndMs: number | null, nowMs: number): bigint {
-  const spend = s.spend ?? 0;
+function seedFor(s: GovernedSettings, spend: number, periodEndMs: number | null, nowMs: number): bigint {
   if (spend === 0) return 0n;
   const resetAt = s.budgetResetAt ? Date.parse(s.budgetResetAt) : null;
   // The control plane's period ends at `budgetResetAt`; if that moment has passed, its spend is last period's.

@@ -1,0 +1,109 @@
+import { ConfigMessage, SubjectSpendMessage, type ConfigSnapshot, type SubjectSpendEntry } from '@tollgate/schema';
+import type { Client } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './testing/database.js';
+import { dataPlaneClient, roundTrip, startTestControlPlane, subscribe, type TestControlPlane } from './testing/harness.js';
+import { usageEvent } from './testing/usage-event.js';
+
+/**
+ * The spend usage ingest counts reaches data planes (`subjectSpend` messages on the config stream), so a budget counter
+ * a data plane makes again after Redis lost it starts from what was spent, not from the spend of the subject's last
+ * config change. Each subject with a budget is sent with the end of the period its spend belongs to, exactly as the
+ * config names it (data planes use a figure only for the period their config is in); subjects without one are not
+ * sent, and data planes that do not list the feature get nothing new.
+ */
+let db: TestDatabase;
+let cp: TestControlPlane;
+const ids = {} as Record<'org' | 'user' | 'team' | 'key' | 'plainKey' | 'tag' | 'membership', string>;
+
+interface Update {
+  gatewayConfig: { version: number; message: unknown };
+}
+const GATEWAY_CONFIG = 'subscription { gatewayConfig { version message } }';
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  cp = await startTestControlPlane({ databaseUrl: db.url, jobs: false });
+  const id = <T extends Record<string, { id: string }>>(data: T) => Object.values(data)[0]!.id;
+  ids.org = id(await cp.admin<{ createOrganization: { id: string } }>('mutation { createOrganization(input: { name: "spend-org", maxBudget: 100, budgetDuration: "30d" }) { id } }'));
+  ids.user = id(
+    await cp.admin<{ createUser: { id: string } }>('mutation($o: ID) { createUser(input: { email: "spender@example.com", role: "internal_user", organizationId: $o, maxBudget: 50, budgetDuration: "7d" }) { id } }', { o: ids.org }),
+  );
+  ids.team = id(
+    await cp.admin<{ createTeam: { id: string } }>('mutation($o: ID) { createTeam(input: { name: "spend-team", organizationId: $o, maxBudget: 20, budgetDuration: "1d", memberMaxBudget: 5 }) { id } }', { o: ids.org }),
+  );
+  await cp.admin('mutation($i: TeamMemberInput!) { setTeamMember(input: $i) { role } }', { i: { teamId: ids.team, userId: ids.user } });
+  ids.key = (await cp.admin<{ createKey: { virtualKey: { id: string } } }>('mutation($t: ID, $u: ID) { createKey(input: { teamId: $t, ownerId: $u, maxBudget: 10, budgetDuration: "1h" }) { virtualKey { id } } }', { t: ids.team, u: ids.user })).createKey.virtualKey.id;
+  ids.plainKey = (await cp.admin<{ createKey: { virtualKey: { id: string } } }>('mutation { createKey(input: { alias: "no budget" }) { virtualKey { id } } }')).createKey.virtualKey.id;
+  ids.tag = id(await cp.admin<{ saveTag: { id: string } }>('mutation { saveTag(input: { name: "proj", maxBudget: 30, budgetDuration: "1mo" }) { id } }'));
+  await cp.admin('mutation { saveEndUser(input: { externalId: "*", maxBudget: 2, budgetDuration: "1d" }) { id } }');
+  ids.membership = ((await cp.orm.em.fork().execute(`select "id" from "team_membership" where "user_id" = ?`, [ids.user])) as Array<{ id: string }>)[0]!.id;
+});
+afterAll(async () => {
+  await cp?.close();
+  await db?.drop();
+});
+
+async function ingest(...events: ReturnType<typeof usageEvent>[]): Promise<void> {
+  const res = await cp.gql('mutation($events: [JSON!]!) { ingestUsage(events: $events) { acknowledged rejected { reason } } }', { events }, cp.dataPlaneToken);
+  if (res.errors) throw new Error(JSON.stringify(res.errors));
+  expect((res.data as { ingestUsage: { rejected: unknown[] } }).ingestUsage.rejected).toEqual([]);
+}
+
+/** A subscribed data plane: its snapshot, and a way to wait for the next message of its stream. */
+async function connect(client: Client) {
+  const sub = subscribe<Update>(client, GATEWAY_CONFIG);
+  const first = ConfigMessage.parse((await sub.next()).gatewayConfig.message);
+  if (first.kind !== 'snapshot') throw new Error(`expected a snapshot, got ${first.kind}`);
+  await roundTrip(client);
+  return { sub, snapshot: first.snapshot };
+}
+
+/** The end of `subject`'s period as the config states it, in epoch ms: what the data plane compares with. */
+const resetOf = (subject: { budgetResetAt?: string | null } | undefined) => (subject?.budgetResetAt ? Date.parse(subject.budgetResetAt) : null);
+
+function expectedSpend(snapshot: ConfigSnapshot, spent: number): SubjectSpendEntry[] {
+  const team = snapshot.teams.find((t) => t.id === ids.team)!;
+  return [
+    ['key', ids.key, spent, resetOf(snapshot.keys.find((k) => k.id === ids.key))],
+    ['team', ids.team, spent, resetOf(team)],
+    ['team_member', ids.membership, spent, resetOf(team)],
+    ['user', ids.user, spent, resetOf(snapshot.users.find((u) => u.id === ids.user))],
+    ['org', ids.org, spent, resetOf(snapshot.orgs.find((o) => o.id === ids.org))],
+    ['end_user', 'e1', spent, resetOf(snapshot.endUsers.find((e) => e.externalId === '*'))],
+    ['tag', ids.tag, spent, resetOf(snapshot.tags.find((t) => t.name === 'proj'))],
+  ];
+}
+
+describe('subject spend for data planes', () => {
+  it('sends every budgeted subject a batch touched with its spend and period, as it grows, only to data planes that take it', async () => {
+    const newer = dataPlaneClient(cp, ['governedSubjects', 'subjectSpend']);
+    const older = dataPlaneClient(cp);
+    try {
+      const { sub, snapshot } = await connect(newer);
+      const before = await connect(older);
+      // Every subject's period is one the config names (a data plane ignores a figure for another period).
+      for (const [, , , reset] of expectedSpend(snapshot, 0)) expect(reset).toEqual(expect.any(Number));
+
+      const charged = { teamId: ids.team, endUser: 'e1', tags: ['proj'] };
+      await ingest(usageEvent(ids.key, 1.5, charged), usageEvent(ids.plainKey, 0.25));
+      const first = SubjectSpendMessage.parse((await sub.next()).gatewayConfig.message);
+      expect(first.spend).toEqual(expect.arrayContaining(expectedSpend(snapshot, 1.5)));
+      // The key without a budget is not sent: nothing seeds a counter from it.
+      expect(first.spend).toHaveLength(7);
+
+      await ingest(usageEvent(ids.key, 0.75, charged), usageEvent(ids.key, 0.25, charged));
+      const second = SubjectSpendMessage.parse((await sub.next()).gatewayConfig.message);
+      expect(second.spend).toEqual(expect.arrayContaining(expectedSpend(snapshot, 2.5)));
+
+      // A data plane that does not list `subjectSpend` got neither (it would refuse a message it does not know).
+      await roundTrip(older);
+      expect(before.sub.items).toHaveLength(1);
+      sub.dispose();
+      before.sub.dispose();
+    } finally {
+      await newer.dispose();
+      await older.dispose();
+    }
+  });
+});
