@@ -18,7 +18,7 @@ export abstract class BudgetFields {
   @Field(() => String, {
     nullable: true,
     description:
-      '1h, 1d, 7d, 30d or 1mo (calendar month); none: the budget never resets. Changing it starts a new period now, whose spend is what the ledger holds since the period began (the month so far for 1mo).',
+      '1h, 1d, 7d, 30d or 1mo (calendar month); null: the budget never resets. Changing it starts a new period now, whose spend is what the ledger holds since the period began (the month so far for 1mo).',
   })
   budgetDuration?: string | null;
 
