@@ -42,7 +42,7 @@ describe('config over the gatewayConfig subscription (real graphql-ws client, re
   it('authenticates with the data-plane token and subscribes to gatewayConfig', async () => {
     await waitFor(() => dp.configVersion() === 1, 'snapshot v1');
     // The config features it understands travel with the credential (an older control plane ignores them).
-    expect(config.connectionParams[0]).toEqual({ authorization: 'Bearer dp-secret', configFeatures: ['snapshotParts', 'governedSubjects', 'routing', 'healthChecks'] });
+    expect(config.connectionParams[0]).toEqual({ authorization: 'Bearer dp-secret', configFeatures: ['snapshotParts', 'governedSubjects', 'routing', 'healthChecks', 'subjectSpend'] });
     expect(config.queries[0]).toBe(GATEWAY_CONFIG_SUBSCRIPTION);
     expect(await status(KEYS.full)).toBe(200);
   });
