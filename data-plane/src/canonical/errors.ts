@@ -10,7 +10,8 @@ export interface ProviderError {
   /**
    * Machine-readable code. Well-known ones other stages rely on: `context_length_exceeded` (prompt too long for
    * the model: a later fallback to a larger model keys on it), `content_policy_violation` (blocked by the
-   * provider's safety system), `rate_limit_exceeded`, `upstream_timeout`, `upstream_unreachable`, `upstream_error`.
+   * provider's safety system), `rate_limit_exceeded`, `upstream_timeout`, `upstream_unreachable`, `upstream_error`,
+   * `malformed_model_output` (the model's output was unusable, e.g. a malformed function call: not retried by the router).
    */
   readonly code: string | null;
   readonly message: string;
@@ -33,4 +34,10 @@ export interface ProviderError {
    * it: the next attempt on the same deployment sends a new one, so it may succeed where a fixed key would not.
    */
   readonly credentialRenewed?: boolean;
+  /**
+   * The provider bills the answer this error replaced: it read the prompt, and may have generated, before refusing
+   * what came of it (Gemini's blocked prompt, a model's malformed function call). The `usage` event before the error
+   * is then what the request cost, should it end with this error (`Accounting.failedAnswer`).
+   */
+  readonly billed?: boolean;
 }

@@ -102,7 +102,8 @@ export interface ReasoningPart {
   /**
    * The provider that wrote `signature` / `redactedData`, when known. Only that provider can verify them (others
    * reject the request), so only its deployments get them: for any other the part is unsigned reasoning
-   * (`foreignReasoningRemoved`). Unknown (an Anthropic client's own thinking blocks) goes to every target.
+   * (`foreignReasoningRemoved`). Unknown goes to every target; an Anthropic client's untagged thinking is
+   * Anthropic's (`anthropic-messages/signatures.ts`).
    */
   readonly origin?: ProviderKind;
 }

@@ -6,6 +6,7 @@
  */
 
 import type { ProviderError } from '../canonical/errors.js';
+import type { FinalUsage } from '../pipeline/accounting.js';
 
 export interface OpenAiErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
@@ -19,6 +20,11 @@ export class HttpError extends Error {
   refusedBy: { readonly kind: string; readonly id: string } | undefined;
   /** See `ProviderError.credentialRenewed`: the router may try the same deployment once more. */
   credentialRenewed = false;
+  /**
+   * What the upstream reported it used for the answer this error replaced, where it bills such an answer
+   * (`ProviderError.billed`: a blocked prompt, a malformed function call), recorded when the request ends with this error.
+   */
+  billed: FinalUsage | undefined;
 
   constructor(
     readonly status: number,
@@ -47,6 +53,7 @@ export class HttpError extends Error {
     const copy = new HttpError(this.status, this.type, this.code, message, this.param);
     copy.headers = { ...this.headers };
     copy.refusedBy = this.refusedBy;
+    copy.billed = this.billed;
     return copy;
   }
 }
@@ -72,6 +79,9 @@ export const errors = {
   missingParameter: (param: string) => new HttpError(400, 'invalid_request_error', 'missing_required_parameter', `Missing required parameter: '${param}'.`, param),
   invalidParameter: (param: string | null, detail: string) =>
     new HttpError(400, 'invalid_request_error', 'invalid_value', param ? `Invalid value for '${param}': ${detail}` : detail, param),
+  /** OpenAI's words for an integer below a parameter's minimum. */
+  belowMinimum: (param: string, minimum: number, value: number) =>
+    new HttpError(400, 'invalid_request_error', 'integer_below_min_value', `Invalid '${param}': integer below minimum value. Expected a value >= ${minimum}, but got ${value} instead.`, param),
   modelNotFound: (model: string) => new HttpError(404, 'invalid_request_error', 'model_not_found', `The model '${model}' does not exist.`, 'model'),
   /**
    * 403, not 404: the model exists and the caller is authenticated but not authorised for it (OpenAI answers

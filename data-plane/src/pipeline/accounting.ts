@@ -45,6 +45,8 @@ export interface FinalUsage {
  */
 export class Accounting {
   private finished = false;
+  /** The answer ended in an error the provider bills (`ProviderError.billed`). */
+  private billedError = false;
   private reported: TokenUsage = { inputTokens: undefined, outputTokens: undefined };
   /** The output's text, tokenized only when the provider leaves the output count unknown or the stream is cut short. */
   private readonly output = new OutputText();
@@ -75,9 +77,24 @@ export class Accounting {
         this.finished = true;
         this.reported = merge(this.reported, event.usage);
         break;
+      case 'error':
+        this.billedError = event.error.billed === true;
+        break;
       default:
         break;
     }
+  }
+
+  /**
+   * The counts of an answer that ended in an error before any of it reached the client, when the provider bills such an
+   * answer (`ProviderError.billed`: Gemini's blocked prompt, a model's malformed output) and reported them; else
+   * undefined, as an upstream that refused without working on the prompt bills nothing. The error ended the answer, so
+   * what the provider reported is final: estimated only where it left a count out.
+   */
+  failedAnswer(): FinalUsage | undefined {
+    const r = this.reported;
+    if (!this.billedError || (r.inputTokens === undefined && r.outputTokens === undefined)) return undefined;
+    return { ...this.final(), estimated: r.inputTokens === undefined || r.outputTokens === undefined };
   }
 
   /** The counts so far (computed once until another event arrives: a surface and the usage event both ask). */

@@ -117,11 +117,18 @@ async function answer<P extends ParsedInbound>(deps: PipelineDeps, ex: Exchange,
   const accounting = new Accounting(() => estimatePromptTokens(parsed.canonical.messages, parsed.canonical.tools));
   const events = provider.chat(parsed.canonical, { target: model, signal: ex.signal, secrets: deps.secrets });
   const meta = { requestId: ex.requestId, created: Math.floor(Date.now() / 1000), model: parsed.model, provider: model.provider };
-  const outcome: UsageOutcome = parsed.stream
-    ? await streamResponse(ex, events, surface.streamEncoder(meta, parsed), accounting, usage)
-    : await jsonResponse(ex, events, surface, meta, parsed, accounting);
+  let outcome: UsageOutcome;
+  try {
+    outcome = parsed.stream
+      ? await streamResponse(ex, events, surface.streamEncoder(meta, parsed), accounting, usage)
+      : await jsonResponse(ex, events, surface, meta, parsed, accounting);
+  } catch (err) {
+    // A provider error before any output: billed what the provider reported for it where it bills such an answer,
+    // should the request end with it (`fail`); otherwise nothing.
+    if (err instanceof HttpError) err.billed = accounting.failedAnswer();
+    throw err;
+  }
   // Success, client abort or a mid-stream failure: the upstream worked on the prompt, bill what it produced.
-  // (A provider error before any output throws instead and is billed nothing.)
   usage.setTokens(accounting.final(), parsed);
   usage.finish(outcome);
 }
@@ -179,6 +186,7 @@ function fail<P extends ParsedInbound>(deps: PipelineDeps, ex: Exchange, err: un
     deps.logger.error('inference request failed', { requestId: ex.requestId, error: err });
     error = errors.internal();
   }
+  if (error.billed !== undefined) usage?.setTokens(error.billed, parsed);
   if (!ex.headersSent) ex.sendError(error, surface.renderError);
   else if (parsed === undefined) ex.endStream();
   // Never a silently truncated 200: the stream ends with the protocol's error event.

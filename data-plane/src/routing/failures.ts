@@ -8,11 +8,14 @@ import type { HttpError } from '../http/errors.js';
  *   deployment when there is one. `auth` only ever on another one (`retriesSameDeployment`);
  * - `context_window`: the prompt does not fit this model; only a larger model (a context-window fallback) helps;
  * - `content_policy`: the provider's safety system refused it; only another model (a content-policy fallback) helps;
- * - null: the request itself is wrong (400, 404…), so every deployment would answer the same: no retry.
+ * - null: the request itself is wrong (400, 404…), so every deployment would answer the same: no retry. So is a model's
+ *   unusable output (`malformed_model_output`, a 502: Gemini's MALFORMED_FUNCTION_CALL): the deployment worked and
+ *   billed the attempt, and the model may do it again; the client decides whether to ask again.
  */
 export type AttemptFailure = RetryableFailure | 'context_window' | 'content_policy';
 
 export function classifyFailure(error: HttpError): AttemptFailure | null {
+  if (error.code === 'malformed_model_output') return null;
   const byCode = failureOfCode(error.code);
   if (byCode !== null) return byCode;
   if (error.status === 429) return 'rate_limit';

@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { thoughtSignature } from '../gemini/thought-signatures.js';
 import { pdfBase64 } from '../pdf.js';
 import { directive } from '../script.js';
 import { startAnthropicStandIn, type AnthropicStandIn } from './server.js';
@@ -92,6 +93,37 @@ describe('Anthropic stand-in, driven by the official @anthropic-ai/sdk', () => {
       cache_creation: { ephemeral_5m_input_tokens: 1, ephemeral_1h_input_tokens: 1 },
     });
     expect(message.usage.output_tokens).toBeGreaterThan(1);
+  });
+
+  it('should take back the thinking it signed, and refuse a signature it did not write with Anthropic\'s 400', async () => {
+    const tools = [{ name: 'get_weather', input_schema: { type: 'object' as const } }];
+    const ask = directive({ reasoning: 'Weather needs the tool.', toolCalls: [{ name: 'get_weather', arguments: '{}' }] });
+    const first = await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 2048 }, tools, messages: [{ role: 'user', content: ask }] });
+    const replay = (content: Anthropic.ContentBlockParam[]) =>
+      client.messages.create({
+        model: 'claude-sonnet-4-6',
+        max_tokens: 4096,
+        thinking: { type: 'enabled', budget_tokens: 2048 },
+        tools,
+        messages: [
+          { role: 'user', content: ask },
+          { role: 'assistant', content },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_00standin', content: 'sunny' }, { type: 'text', text: 'Thanks.' }] },
+        ],
+      });
+    expect((await replay(first.content)).content).toEqual([{ type: 'text', text: 'Echo: Thanks.' }]);
+
+    const [thinking, call] = first.content as [Anthropic.ThinkingBlock, Anthropic.ToolUseBlock];
+    // An empty signature, Gemini's, and its own on thinking that was changed.
+    for (const signature of ['', thoughtSignature('response-1'), thinking.signature]) {
+      const changed = signature === thinking.signature ? { ...thinking, thinking: 'Edited.' } : { ...thinking, signature };
+      const error = await replay([changed, call]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+      expect((error as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({
+        type: 'error',
+        error: { type: 'invalid_request_error', message: 'messages.1.content.0: Invalid `signature` in `thinking` block' },
+      });
+    }
   });
 
   it('should frame every stream event as `event:` and `data:` lines with a ping', async () => {

@@ -61,7 +61,7 @@ export function planResponse(script: ResolvedScript, model: string, stops: reado
     }
   }
   const blocks: PlannedBlock[] = [];
-  if (script.reasoning) blocks.push({ type: 'thinking', chunks: script.reasoningChunks, signature: signatureFor(script.reasoning) });
+  if (script.reasoning) blocks.push({ type: 'thinking', chunks: script.reasoningChunks, signature: thinkingSignature(script.reasoning) });
   if (chunks.length > 0) blocks.push({ type: 'text', chunks, citations: script.citations });
   for (const call of script.toolCalls) blocks.push({ type: 'tool_use', id: call.id, name: call.name, arguments: call.arguments });
   return {
@@ -169,8 +169,11 @@ function stopDetails(plan: ResponsePlan): unknown {
   return plan.stopReason === 'refusal' ? { type: 'refusal', category: null, explanation: null } : null;
 }
 
-/** A deterministic stand-in for Anthropic's opaque thinking signature. */
-function signatureFor(reasoning: string): string {
+/**
+ * A deterministic stand-in for Anthropic's opaque thinking signature, bound to the thinking it signs as Anthropic's is
+ * (`request.ts` refuses a thinking block that does not carry it).
+ */
+export function thinkingSignature(reasoning: string): string {
   return Buffer.from(`stand-in-signature:${reasoning.length}:${reasoning.slice(0, 32)}`).toString('base64');
 }
 

@@ -1,5 +1,6 @@
 import { claudeFieldProblem } from '../claude-rules.js';
 import { checkDocument } from './document.js';
+import { thinkingSignature } from './render.js';
 
 /**
  * The parts of a Messages API request the stand-in reads, the checks Anthropic makes that an adapter can get wrong,
@@ -69,6 +70,11 @@ export function checkMessagesRequest(body: MessagesBody, countTokens: boolean): 
     for (const [j, b] of m.content.entries()) {
       if (b.type === 'text' && (typeof b.text !== 'string' || b.text === '')) return { message: `messages.${i}.content.${j}: text content blocks must be non-empty` };
       if (b.type === 'thinking' && typeof b.signature !== 'string') return { message: `messages.${i}.content.${j}.thinking.signature: Field required` };
+      // Anthropic verifies the thinking it gets back: a signature it did not write for that thinking (another model's,
+      // another provider's, an empty one) fails the request. Seen verbatim in anthropics/claude-code#10627.
+      if (b.type === 'thinking' && !countTokens && m.role === 'assistant' && b.signature !== thinkingSignature(b.thinking ?? '')) {
+        return { message: `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block` };
+      }
       if ((b.type === 'tool_use' || b.type === 'thinking' || b.type === 'redacted_thinking') && m.role !== 'assistant') {
         return { message: `messages.${i}.content.${j}: \`${b.type}\` blocks are only allowed in assistant messages` };
       }

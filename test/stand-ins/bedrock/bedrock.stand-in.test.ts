@@ -7,6 +7,7 @@ import {
   type Message,
 } from '@aws-sdk/client-bedrock-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { thinkingSignature } from '../anthropic/render.js';
 import { pdfBase64 } from '../pdf.js';
 import { directive } from '../script.js';
 import { BEDROCK_STAND_IN_CREDENTIALS, BEDROCK_STAND_IN_REGION, BEDROCK_STAND_IN_TEMPORARY_CREDENTIALS, startBedrockStandIn, type BedrockStandIn } from './server.js';
@@ -107,6 +108,79 @@ describe('Bedrock stand-in, seen through @aws-sdk/client-bedrock-runtime', () =>
     const ended = await client.send(new ConverseCommand({ ...request, messages: [user('no stop here')] }));
     expect(ended).toMatchObject({ stopReason: 'end_turn', additionalModelResponseFields: { stop_sequence: null } });
     expect((await client.send(new ConverseCommand({ modelId: PROFILE, messages: [user('plain')] }))).additionalModelResponseFields).toBeUndefined();
+  });
+
+  it("should take back the reasoning Claude signed, and refuse a signature it did not write with Converse's ValidationException", async () => {
+    const ask = user(directive({ reasoning: 'Think it over.', text: 'Done.' }));
+    const answer = (await client.send(new ConverseCommand({ modelId: MODEL, messages: [ask] }))).output!.message!;
+    const replay = (content: Message['content']) => client.send(new ConverseCommand({ modelId: MODEL, messages: [ask, { role: 'assistant', content }, user('Again.')] }));
+    expect((await replay(answer.content)).output?.message?.content).toEqual([{ text: 'Echo: Again.' }]);
+
+    // The same thinking, signed by Claude on Anthropic's API.
+    const foreign = { reasoningContent: { reasoningText: { text: 'Think it over.', signature: thinkingSignature('Think it over.') } } };
+    await expect(replay([foreign, answer.content![1]!])).rejects.toMatchObject({
+      name: 'ValidationException',
+      $metadata: { httpStatusCode: 400 },
+      message: 'The model returned the following errors: messages.1.content.0: Invalid signature in thinking block',
+    });
+  });
+
+  it('should keep the stop sequence at the end of a Nova answer, as Nova does, and name it nowhere', async () => {
+    const request = { modelId: 'us.amazon.nova-pro-v1:0', messages: [user(directive({ text: 'one two END three' }))], inferenceConfig: { stopSequences: ['END'] } };
+    const whole = await client.send(new ConverseCommand(request));
+    expect(whole.output?.message?.content).toEqual([{ text: 'one two END' }]);
+    expect(whole.stopReason).toBe('stop_sequence');
+    expect(whole.additionalModelResponseFields).toBeUndefined();
+  });
+
+  it('should refuse a tool name Converse does not take, anywhere in the request, with the ValidationException Bedrock sends', async () => {
+    const long = `mcp__server__${'x'.repeat(60)}`;
+    await expect(
+      client.send(
+        new ConverseCommand({
+          modelId: MODEL,
+          messages: [user('weather?'), { role: 'assistant', content: [{ toolUse: { toolUseId: 'tooluse_1', name: 'get.weather', input: {} } }] }, { role: 'user', content: [{ toolResult: { toolUseId: 'tooluse_1', content: [{ text: 'sunny' }] } }] }],
+          toolConfig: { tools: [{ toolSpec: { name: long, inputSchema: { json: { type: 'object' } } } }], toolChoice: { tool: { name: long } } },
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'ValidationException',
+      $metadata: { httpStatusCode: 400 },
+      message:
+        `3 validation errors detected: Value '${long}' at 'toolConfig.tools.1.member.toolSpec.name' failed to satisfy constraint: Member must have length less than or equal to 64; ` +
+        `Value '${long}' at 'toolConfig.toolChoice.tool.name' failed to satisfy constraint: Member must have length less than or equal to 64; ` +
+        "Value 'get.weather' at 'messages.2.member.content.1.member.toolUse.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+",
+    });
+  });
+
+  it("should end a tool use cut off by the output limit with max_tokens: Converse with the input's complete members, ConverseStream with the partial input", async () => {
+    const cut = directive({ toolCalls: [{ name: 'set_alarm', arguments: '{"at":"07:00","label":"Wake u' }], truncated: true });
+    const whole = await client.send(new ConverseCommand({ modelId: MODEL, messages: [user(cut)] }));
+    expect(whole.stopReason).toBe('max_tokens');
+    expect(whole.output?.message?.content).toEqual([{ toolUse: { toolUseId: 'tooluse_00standin', name: 'set_alarm', input: { at: '07:00' } } }]);
+
+    const events = await streamEvents(MODEL, [user(cut)]);
+    const input = events.flatMap((e) => (e.contentBlockDelta?.delta?.toolUse ? [e.contentBlockDelta.delta.toolUse.input] : []));
+    expect(input.join('')).toBe('{"at":"07:00","label":"Wake u');
+    expect(events.find((e) => e.messageStop)?.messageStop?.stopReason).toBe('max_tokens');
+  });
+
+  it("should pass Claude's tool_choice on from additionalModelRequestFields: one call with disable_parallel_tool_use, a type only without toolChoice", async () => {
+    const calls = directive({ toolCalls: [{ name: 'a', arguments: '{}' }, { name: 'b', arguments: '{}' }] });
+    const tools = [{ toolSpec: { name: 'a', inputSchema: { json: { type: 'object' } } } }, { toolSpec: { name: 'b', inputSchema: { json: { type: 'object' } } } }];
+    const send = (toolChoice: { auto: object } | undefined, tool_choice: { type?: string; disable_parallel_tool_use: boolean }) =>
+      client.send(new ConverseCommand({ modelId: MODEL, messages: [user(calls)], toolConfig: { tools, ...(toolChoice && { toolChoice }) }, additionalModelRequestFields: { tool_choice } }));
+    const names = (response: { output?: { message?: Message } }) => response.output?.message?.content?.map((b) => b.toolUse?.name);
+    expect(names(await send({ auto: {} }, { disable_parallel_tool_use: true }))).toEqual(['a']);
+    expect(names(await send(undefined, { type: 'auto', disable_parallel_tool_use: true }))).toEqual(['a']);
+    await expect(send({ auto: {} }, { type: 'auto', disable_parallel_tool_use: true })).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: 'The additional field tool_choice/type conflicts with the existing field toolConfig.toolChoice.auto. Remove tool_choice/type and try again.',
+    });
+    await expect(send(undefined, { disable_parallel_tool_use: true })).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: 'The model returned the following errors: tool_choice.type: Field required',
+    });
   });
 
   it('should answer Converse with reasoning and its signature, text and tool uses with parsed input', async () => {

@@ -18,7 +18,10 @@ const STOP_REASON: Readonly<Record<ResolvedScript['finish'], string>> = {
 /**
  * What the model answers one request: the script, cut where a stop sequence the request names
  * (`inferenceConfig.stopSequences`) first occurs in its text, which then stops with `stop_sequence`, as the model
- * would; for a Claude model, the `additionalModelResponseFieldPaths` asked for.
+ * would (Claude's text ends before the sequence, Amazon Nova's after it: Nova keeps the sequence in its output,
+ * langchain-aws#420, litellm#9483); for a Claude model, the `additionalModelResponseFieldPaths` asked for. A script's
+ * tool call whose arguments are not whole JSON is one the output limit cut off: the answer stops there with
+ * `max_tokens`. Claude asked for at most one tool call (`disable_parallel_tool_use`) makes only the first.
  */
 export interface Answer {
   readonly script: ResolvedScript;
@@ -29,14 +32,70 @@ export interface Answer {
   readonly fieldPaths: unknown;
 }
 
-export function planAnswer(script: ResolvedScript, body: Record<string, unknown>, modelId: string): Answer {
+export function planAnswer(given: ResolvedScript, body: Record<string, unknown>, modelId: string): Answer {
   const config = body.inferenceConfig as { stopSequences?: unknown } | undefined;
   const stops = Array.isArray(config?.stopSequences) ? config.stopSequences.filter((s): s is string => typeof s === 'string' && s !== '') : [];
   const fieldPaths = modelId.includes('anthropic.') ? body.additionalModelResponseFieldPaths : undefined;
+  const script = modelId.includes('anthropic.') && serialToolUse(body) ? { ...given, toolCalls: given.toolCalls.slice(0, 1) } : given;
+  // Arguments that are not whole JSON are a call the output limit cut off: the model stopped there.
+  const cut = script.toolCalls.findIndex((call) => !isWholeJson(call.arguments));
+  if (cut !== -1) return { script: { ...script, toolCalls: script.toolCalls.slice(0, cut + 1) }, stopReason: 'max_tokens', stopSequence: null, fieldPaths };
   const hit = script.finish !== 'stop' ? undefined : stops.map((s) => ({ s, at: script.text.indexOf(s) })).filter((h) => h.at !== -1).sort((a, b) => a.at - b.at)[0];
   if (!hit) return { script, stopReason: STOP_REASON[script.finish], stopSequence: null, fieldPaths };
-  const text = script.text.slice(0, hit.at);
+  const text = script.text.slice(0, hit.at + (modelId.includes('amazon.nova') ? hit.s.length : 0));
   return { script: { ...script, text, textChunks: wordChunks(text) }, stopReason: 'stop_sequence', stopSequence: hit.s, fieldPaths };
+}
+
+/**
+ * Whether Claude is asked for at most one tool call: Anthropic's `tool_choice.disable_parallel_tool_use`, which Bedrock
+ * passes on from `additionalModelRequestFields`.
+ */
+function serialToolUse(body: Record<string, unknown>): boolean {
+  const fields = body.additionalModelRequestFields as { tool_choice?: { disable_parallel_tool_use?: unknown } } | undefined;
+  return fields?.tool_choice?.disable_parallel_tool_use === true;
+}
+
+function isWholeJson(args: string): boolean {
+  try {
+    JSON.parse(args || '{}');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A tool call's input as a whole Converse message gives it: its arguments, or for a call the output limit cut off, the
+ * members that were complete (Claude's message keeps those and drops the one it was writing, anthropics/claude-code#45436;
+ * Bedrock reports such a call with stopReason max_tokens, aws-samples/bedrock-access-gateway#197).
+ */
+function toolInput(args: string): unknown {
+  if (isWholeJson(args)) return JSON.parse(args || '{}');
+  const open: string[] = [];
+  let complete: unknown = {};
+  let inString = false;
+  let escaped = false;
+  const close = (prefix: string): void => {
+    try {
+      complete = JSON.parse(prefix + open.map((c) => (c === '{' ? '}' : ']')).reverse().join(''));
+    } catch {
+      // A member cut before its value: the last complete prefix stands.
+    }
+  };
+  for (let i = 0; i < args.length; i++) {
+    const c = args[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === '\\') escaped = true;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') open.push(c);
+    else if (c === '}' || c === ']') {
+      open.pop();
+      close(args.slice(0, i + 1));
+    } else if (c === ',') close(args.slice(0, i));
+  }
+  return complete;
 }
 
 /** The stand-in's reasoning signature: deterministic, opaque, base64 like the real one. */
@@ -72,7 +131,7 @@ export function converseResponse(answer: Answer): Record<string, unknown> {
   const content: Record<string, unknown>[] = [];
   if (script.reasoning) content.push({ reasoningContent: { reasoningText: { text: script.reasoning, signature: reasoningSignature(script.reasoning) } } });
   if (script.text !== '') content.push({ text: script.text });
-  for (const call of script.toolCalls) content.push({ toolUse: { toolUseId: call.id, name: call.name, input: JSON.parse(call.arguments || '{}') } });
+  for (const call of script.toolCalls) content.push({ toolUse: { toolUseId: call.id, name: call.name, input: toolInput(call.arguments) } });
   return {
     output: { message: { role: 'assistant', content } },
     stopReason: answer.stopReason,

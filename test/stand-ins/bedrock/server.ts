@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { claudeFieldProblem } from '../claude-rules.js';
 import { resolveScript, type ScriptFault } from '../script.js';
 import { exceptionFrame } from './frames.js';
-import { converseResponse, planAnswer, streamSteps, type Answer } from './render.js';
+import { converseResponse, planAnswer, reasoningSignature, streamSteps, type Answer } from './render.js';
 import { verifySigV4, type StandInCredentials } from './sigv4-verify.js';
 import { lastUserText, promptChars, validateConverse } from './validate.js';
 
@@ -162,7 +162,7 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
     // (a model's native body), which the stand-in does not serve: a ValidationException, as a malformed input.
     const converseBody = counting ? countTokensConverse(body) : body;
     if (converseBody === undefined) return reject(req, res, 400, 'ValidationException', 'Malformed input request, please reformat your input and try again.');
-    const invalid = validateConverse(converseBody) ?? claudeProblem(modelId, converseBody);
+    const invalid = validateConverse(converseBody) ?? claudeProblem(modelId, converseBody) ?? (counting ? undefined : signatureProblem(modelId, converseBody));
     if (invalid) return reject(req, res, 400, 'ValidationException', invalid);
 
     let markClosed!: () => void;
@@ -237,14 +237,35 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
  */
 /**
  * Claude's own refusals of the fields Bedrock passes to it (`claude-rules.ts`): sampling in `inferenceConfig` and
- * `top_k`, thinking in `additionalModelRequestFields`, prefixed as Bedrock prefixes a model's errors.
+ * `top_k`, thinking in `additionalModelRequestFields`, a `tool_choice` there without the `type` no
+ * `toolConfig.toolChoice` gave it (litellm#22637), prefixed as Bedrock prefixes a model's errors.
  */
 function claudeProblem(modelId: string, body: Record<string, unknown>): string | undefined {
   if (!modelId.includes('anthropic.claude')) return undefined;
   const config = (body.inferenceConfig ?? {}) as Record<string, unknown>;
-  const fields = (body.additionalModelRequestFields ?? {}) as { thinking?: { type?: unknown }; top_k?: unknown };
-  const problem = claudeFieldProblem(modelId, { thinkingType: fields.thinking?.type, temperature: config.temperature, topP: config.topP, topK: fields.top_k });
+  const fields = (body.additionalModelRequestFields ?? {}) as { thinking?: { type?: unknown }; top_k?: unknown; tool_choice?: { type?: unknown } };
+  const toolChoiceGiven = (body.toolConfig as { toolChoice?: unknown } | undefined)?.toolChoice !== undefined;
+  const problem =
+    claudeFieldProblem(modelId, { thinkingType: fields.thinking?.type, temperature: config.temperature, topP: config.topP, topK: fields.top_k }) ??
+    (fields.tool_choice !== undefined && fields.tool_choice.type === undefined && !toolChoiceGiven ? 'tool_choice.type: Field required' : undefined);
   return problem && `The model returned the following errors: ${problem}`;
+}
+
+/**
+ * Claude's check of the thinking it gets back, which Bedrock passes on: a `reasoningText` whose signature the stand-in
+ * did not write for that text (Claude's on Anthropic's API, a Gemini thought signature) fails the request, in
+ * Converse's words (openclaw/openclaw#88020: "The model returned the following errors: messages.39.content.0: Invalid
+ * signature in thinking block").
+ */
+function signatureProblem(modelId: string, body: Record<string, unknown>): string | undefined {
+  if (!modelId.includes('anthropic.claude')) return undefined;
+  for (const [i, message] of (body.messages as { content: { reasoningContent?: { reasoningText?: { text: string; signature?: string } } }[] }[]).entries()) {
+    for (const [j, block] of message.content.entries()) {
+      const reasoning = block.reasoningContent?.reasoningText;
+      if (reasoning && reasoning.signature !== reasoningSignature(reasoning.text)) return `The model returned the following errors: messages.${i}.content.${j}: Invalid signature in thinking block`;
+    }
+  }
+  return undefined;
 }
 
 function countable(modelId: string, uncountable: readonly string[]): boolean {

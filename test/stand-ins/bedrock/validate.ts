@@ -2,9 +2,10 @@ import { checkDocuments } from './documents.js';
 
 /**
  * The request checks Bedrock makes before a model sees a Converse request, with its messages, so an adapter that
- * breaks a rule fails here as it would against AWS: alternating roles starting with a user turn, no blank text, a
- * toolConfig whenever tool blocks appear, tool results answering the calls of the turn before, known block types,
- * documents as `documents.ts` checks them.
+ * breaks a rule fails here as it would against AWS: tool names of the API's pattern and length, alternating roles
+ * starting with a user turn, no blank text, a toolConfig whenever tool blocks appear, tool results answering the calls
+ * of the turn before, known block types, documents as `documents.ts` checks them, no `tool_choice.type` in
+ * `additionalModelRequestFields` beside a `toolConfig.toolChoice`.
  * Returns the ValidationException message, or undefined when the request is acceptable.
  */
 
@@ -15,6 +16,8 @@ const IMAGE_FORMATS = ['png', 'jpeg', 'gif', 'webp'];
 
 export function validateConverse(body: unknown): string | undefined {
   if (!isObject(body)) return 'Malformed input request, please reformat your input and try again.';
+  const constraints = toolNameViolations(body);
+  if (constraints.length > 0) return `${constraints.length} validation error${constraints.length > 1 ? 's' : ''} detected: ${constraints.join('; ')}`;
   const messages = body.messages;
   if (!Array.isArray(messages) || messages.length === 0) return 'The model returned the following errors: messages: at least one message is required';
 
@@ -74,6 +77,11 @@ export function validateConverse(body: unknown): string | undefined {
     }
     const choice = toolConfig.toolChoice;
     if (choice !== undefined && (!isObject(choice) || Object.keys(choice).length !== 1 || !['auto', 'any', 'tool'].includes(Object.keys(choice)[0]!))) return 'The toolChoice field is malformed.';
+    // Bedrock makes Claude's `tool_choice` from `toolChoice` and merges the additional one into it, key by key.
+    const extra = isObject(body.additionalModelRequestFields) ? body.additionalModelRequestFields.tool_choice : undefined;
+    if (isObject(choice) && isObject(extra) && 'type' in extra) {
+      return `The additional field tool_choice/type conflicts with the existing field toolConfig.toolChoice.${Object.keys(choice)[0]!}. Remove tool_choice/type and try again.`;
+    }
   }
   if (body.system !== undefined) {
     if (!Array.isArray(body.system)) return 'The system field is malformed.';
@@ -85,6 +93,41 @@ export function validateConverse(body: unknown): string | undefined {
   const maxTokens = isObject(body.inferenceConfig) ? body.inferenceConfig.maxTokens : undefined;
   if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || (maxTokens as number) < 1)) return "1 validation error detected: Value at 'inferenceConfig.maxTokens' failed to satisfy constraint: Member must have value greater than or equal to 1";
   return undefined;
+}
+
+/** A tool name's pattern and length in ToolSpecification, SpecificToolChoice and ToolUseBlock alike. */
+const TOOL_NAME = /^[a-zA-Z0-9_-]+$/;
+const TOOL_NAME_MAX = 64;
+
+/**
+ * The constraint violations of the request's tool names, in the words of Bedrock's ValidationException (paths 1-based,
+ * as the service writes them): the whole request is refused for one name.
+ * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ToolSpecification.html
+ */
+function toolNameViolations(body: Json): string[] {
+  const named: [string, unknown][] = [];
+  const config = isObject(body.toolConfig) ? body.toolConfig : {};
+  if (Array.isArray(config.tools)) {
+    for (const [k, tool] of config.tools.entries()) {
+      if (isObject(tool) && isObject(tool.toolSpec)) named.push([`toolConfig.tools.${k + 1}.member.toolSpec.name`, tool.toolSpec.name]);
+    }
+  }
+  if (isObject(config.toolChoice) && isObject(config.toolChoice.tool)) named.push(['toolConfig.toolChoice.tool.name', config.toolChoice.tool.name]);
+  for (const [i, message] of (Array.isArray(body.messages) ? body.messages : []).entries()) {
+    const content = isObject(message) && Array.isArray(message.content) ? message.content : [];
+    for (const [j, block] of content.entries()) {
+      if (isObject(block) && isObject(block.toolUse)) named.push([`messages.${i + 1}.member.content.${j + 1}.member.toolUse.name`, block.toolUse.name]);
+    }
+  }
+  return named.flatMap(([path, name]) => {
+    if (typeof name !== 'string') return [];
+    const at = `Value '${name}' at '${path}' failed to satisfy constraint: Member must`;
+    return [
+      ...(TOOL_NAME.test(name) ? [] : [`${at} satisfy regular expression pattern: [a-zA-Z0-9_-]+`]),
+      ...(name.length >= 1 ? [] : [`${at} have length greater than or equal to 1`]),
+      ...(name.length <= TOOL_NAME_MAX ? [] : [`${at} have length less than or equal to ${TOOL_NAME_MAX}`]),
+    ];
+  });
 }
 
 /** Text of the last user message that has text (a turn of tool results alone is not what the user said). */

@@ -1,4 +1,4 @@
-import { ApiError, FinishReason, GoogleGenAI, type GenerateContentResponse } from '@google/genai';
+import { ApiError, FinishReason, GoogleGenAI, ThinkingLevel, type GenerateContentResponse, type ThinkingConfig } from '@google/genai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pdfBase64 } from '../pdf.js';
 import { directive } from '../script.js';
@@ -154,6 +154,40 @@ describe('Gemini stand-in, as seen by the official @google/genai SDK', () => {
     }
   });
 
+  it("should take a thinking level on Gemini 3 only, each model's own levels, and never beside a budget", async () => {
+    const send = (thinkingConfig: ThinkingConfig, onModel: string) => ai.models.generateContent({ model: onModel, contents: 'hi', config: { thinkingConfig } });
+    const refusal = async (thinkingConfig: ThinkingConfig, onModel: string) => {
+      const error = await send(thinkingConfig, onModel).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiError);
+      return JSON.parse((error as ApiError).message).error as { status: string; message: string };
+    };
+    expect(await refusal({ thinkingLevel: ThinkingLevel.LOW }, 'gemini-2.5-flash')).toEqual({ code: 400, status: 'INVALID_ARGUMENT', message: 'Thinking level is not supported for this model.' });
+    expect((await refusal({ thinkingLevel: ThinkingLevel.MINIMAL }, 'gemini-3-pro-preview')).message).toBe('Thinking level MINIMAL is not supported for this model.');
+    expect((await refusal({ thinkingLevel: ThinkingLevel.MINIMAL }, 'gemini-3.1-pro-preview')).message).toBe('Thinking level MINIMAL is not supported for this model.');
+    expect((await refusal({ thinkingLevel: ThinkingLevel.LOW, thinkingBudget: 1024 }, 'gemini-3-flash-preview')).message).toBe('You can only set only one of thinking budget and thinking level.');
+
+    expect((await send({ thinkingLevel: ThinkingLevel.MINIMAL }, 'gemini-3-flash-preview')).text).toBe('Echo: hi');
+    expect((await send({ thinkingLevel: ThinkingLevel.LOW }, 'gemini-3-pro-preview')).text).toBe('Echo: hi');
+  });
+
+  it("should take back Gemini 3's own thought signatures and the documented sentinel, and refuse another's as corrupted", async () => {
+    const gemini3 = 'gemini-3-flash-preview';
+    const ask = { role: 'user', parts: [{ text: directive({ reasoning: 'Use the tool.', toolCalls: [{ name: 'get_weather', arguments: '{}' }] }) }] };
+    const first = await ai.models.generateContent({ model: gemini3, contents: [ask], config: { thinkingConfig: { includeThoughts: true } } });
+    const call = first.candidates![0]!.content!.parts!.find((p) => p.functionCall)!;
+    const replay = (thoughtSignature: string) =>
+      ai.models.generateContent({
+        model: gemini3,
+        contents: [ask, { role: 'model', parts: [{ ...call, thoughtSignature }] }, { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { output: 'sunny' } } }] }],
+      });
+    expect(call.thoughtSignature).toEqual(expect.any(String));
+    expect((await replay(call.thoughtSignature!)).functionCalls).toHaveLength(1);
+    expect((await replay('skip_thought_signature_validator')).functionCalls).toHaveLength(1);
+    const error = await replay(Buffer.from('a Claude thinking signature').toString('base64')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(JSON.parse((error as ApiError).message)).toEqual({ error: { code: 400, message: 'Corrupted thought signature.', status: 'INVALID_ARGUMENT' } });
+  });
+
   it('should report MAX_TOKENS for a truncated answer', async () => {
     const response = await ai.models.generateContent({ model, contents: directive({ text: 'cut short', truncated: true }) });
     expect(response.candidates?.[0]?.finishReason).toBe(FinishReason.MAX_TOKENS);
@@ -254,6 +288,31 @@ describe('Gemini stand-in, as seen by the official @google/genai SDK', () => {
     const missing = await fetch(`${standIn.url}/v1beta/models/${model}:generateContent`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ contents: [{ parts: [{ text: 'hi' }] }] }) });
     expect(missing.status).toBe(403);
     expect(((await missing.json()) as { error: { status: string } }).error.status).toBe('PERMISSION_DENIED');
+  });
+
+  it('should refuse the whole request for a function name Gemini does not take, naming each with 400 INVALID_ARGUMENT', async () => {
+    const declare = (...names: string[]) =>
+      ai.models.generateContent({ model, contents: 'hi', config: { tools: [{ functionDeclarations: names.map((name) => ({ name, parametersJsonSchema: { type: 'object' } })) }] } });
+    const error = await declare('Read', '1password_lookup', `mcp__${'x'.repeat(60)}`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(400);
+    const { message, status } = JSON.parse((error as ApiError).message).error;
+    expect(status).toBe('INVALID_ARGUMENT');
+    expect(message.match(/function_declarations\[(\d)\]\.name: Invalid function name/g)).toEqual([
+      'function_declarations[1].name: Invalid function name',
+      'function_declarations[2].name: Invalid function name',
+    ]);
+    expect((await declare('_1password_lookup', 'mcp.server:tool-1', 'x'.repeat(64))).text).toBe('Echo: hi');
+  });
+
+  it('should stop before a stop sequence, leaving it out, with finishReason STOP, streamed and not', async () => {
+    const contents = directive({ text: 'one two END three' });
+    const response = await ai.models.generateContent({ model, contents, config: { stopSequences: ['END'] } });
+    expect(response.text).toBe('one two ');
+    expect(response.candidates?.[0]?.finishReason).toBe(FinishReason.STOP);
+    expect(response.usageMetadata?.candidatesTokenCount).toBe(2);
+    const chunks = await collect(await ai.models.generateContentStream({ model, contents, config: { stopSequences: ['END'] } }));
+    expect(chunks.map((c) => c.text ?? '').join('')).toBe('one two ');
   });
 
   it('should count tokens', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ResolvedScript } from '../script.js';
+import { thoughtSignature } from './thought-signatures.js';
 
 /**
  * Gemini `GenerateContentResponse` records for one resolved script, streamed (`records`) or whole (`whole`).
@@ -42,7 +43,7 @@ export class Renderer {
   }
 
   private get signature(): string {
-    return Buffer.from(`stand-in thought signature ${this.responseId}`).toString('base64');
+    return thoughtSignature(this.responseId);
   }
 
   /** The streamed records: thoughts, text, function calls; the last carries finishReason and the full usage. */

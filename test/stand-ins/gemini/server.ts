@@ -3,10 +3,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveScript, type ScriptFault } from '../script.js';
 import { defaultMessage, errorBody, rateLimitDetails } from './errors.js';
+import { checkFunctionNames } from './function-names.js';
 import { checkFunctionResponseIds } from './function-responses.js';
 import { checkParts } from './parts.js';
 import { Renderer, withoutFinish } from './render.js';
-import { checkThinkingBudget } from './thinking.js';
+import { stoppedAtSequences } from './stop-sequences.js';
+import { checkThinkingConfig } from './thinking.js';
+import { checkThoughtSignatures } from './thought-signatures.js';
 
 /**
  * A stand-in for Google's Gemini API (generativelanguage.googleapis.com) speaking its REST wire format:
@@ -18,10 +21,12 @@ import { checkThinkingBudget } from './thinking.js';
  *
  * authenticated by the `x-goog-api-key` header (or `?key=`), with Google's error bodies (google.rpc.Status JSON,
  * pretty-printed as Google sends them). The "model" follows the shared script (`../script.ts`) found in the last
- * user turn's text: thoughts (with `includeThoughts`), text, whole function calls, usage, and every fault.
+ * user turn's text: thoughts (with `includeThoughts`), text, whole function calls, usage, and every fault; the answer
+ * stops before a stop sequence (`stop-sequences.ts`).
  *
  * Requests are checked as Gemini checks them: parts by `parts.ts`, function response ids by `function-responses.ts`,
- * the thinking budget by `thinking.ts`. Response records are built by `render.ts`, error bodies by `errors.ts`.
+ * function declaration names by `function-names.ts`, the thinking budget by `thinking.ts`, Gemini 3's thought
+ * signatures by `thought-signatures.ts`. Response records are built by `render.ts`, error bodies by `errors.ts`.
  */
 
 export const GEMINI_STAND_IN_API_KEY = 'gemini-stand-in-key';
@@ -113,12 +118,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, apiKey: string,
     if (route[3] !== 'countTokens' || !body.generateContentRequest) return sendError(res, 400, '* GenerateContentRequest.contents: contents is not specified\n');
   }
   const contents = body.contents ?? body.generateContentRequest?.contents ?? [];
-  const partProblem = checkParts(contents) ?? checkFunctionResponseIds(contents);
+  const partProblem = checkParts(contents) ?? checkFunctionResponseIds(contents) ?? checkFunctionNames(body.tools ?? body.generateContentRequest?.tools);
   if (partProblem) return sendError(res, 400, partProblem);
 
   const model = route[2]!;
   const method = route[3]!;
-  const budgetProblem = method === 'countTokens' ? undefined : checkThinkingBudget(model, body.generationConfig);
+  const signatureProblem = method === 'countTokens' ? undefined : checkThoughtSignatures(model, contents);
+  if (signatureProblem) return sendError(res, 400, signatureProblem);
+  const budgetProblem = method === 'countTokens' ? undefined : checkThinkingConfig(model, body.generationConfig);
   if (budgetProblem) return sendError(res, 400, budgetProblem);
   if (method === 'countTokens') {
     const inner = body.generateContentRequest ?? body;
@@ -126,7 +133,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, apiKey: string,
     return sendJson(res, 200, { totalTokens, promptTokensDetails: [{ modality: 'TEXT', tokenCount: totalTokens }] });
   }
 
-  const script = resolveScript(lastUserText(body), promptChars(body), 'call_');
+  const script = stoppedAtSequences(resolveScript(lastUserText(body), promptChars(body), 'call_'), body.generationConfig?.stopSequences);
   const render = new Renderer(script, model, body.generationConfig?.thinkingConfig?.includeThoughts === true);
   if (script.fault) {
     const handled = await applyFault(script.fault, method, url, render, res);

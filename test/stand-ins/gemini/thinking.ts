@@ -1,9 +1,11 @@
 /**
- * Gemini 2.5's check on `generationConfig.thinkingConfig.thinkingBudget`, with its error wording: each 2.5 model takes
- * a budget in its own range, -1 (dynamic) and, where thinking can be turned off, 0. Flash-Lite's message names 512 as
- * the lowest value although 0 is accepted, as Google's does. Gemini 3 takes any budget (backwards compatibility with
- * `thinkingLevel`), and so do models this stand-in does not know.
+ * Gemini's checks on `generationConfig.thinkingConfig`, with its error wording. Gemini 2.5 takes a budget in each
+ * model's own range, -1 (dynamic) and, where thinking can be turned off, 0. Flash-Lite's message names 512 as the
+ * lowest value although 0 is accepted, as Google's does. Gemini 3 takes any budget (backwards compatibility with
+ * `thinkingLevel`), and so do models this stand-in does not know. `thinkingLevel` is Gemini 3's only: 2.5 refuses it,
+ * the Pro models have no `minimal` (3 Pro no `medium` either), and a budget and a level together are refused.
  * @see https://ai.google.dev/gemini-api/docs/thinking#set-budget
+ * @see https://ai.google.dev/gemini-api/docs/thinking#thinking-levels
  */
 
 interface Range {
@@ -18,9 +20,11 @@ const RANGES: readonly (readonly [RegExp, Range])[] = [
   [/^gemini-2\.5-flash(?![a-z])/, { min: 0, max: 24576, offAllowed: true }],
 ];
 
-/** The problem with the request's thinking budget for `model` (without `models/`), as Google words it, or undefined. */
-export function checkThinkingBudget(model: string, generationConfig: unknown): string | undefined {
-  const thinking = (generationConfig as { thinkingConfig?: { thinkingBudget?: unknown } } | undefined)?.thinkingConfig;
+/** The problem with the request's thinking config for `model` (without `models/`), as Google words it, or undefined. */
+export function checkThinkingConfig(model: string, generationConfig: unknown): string | undefined {
+  const thinking = (generationConfig as { thinkingConfig?: { thinkingBudget?: unknown; thinkingLevel?: unknown } } | undefined)?.thinkingConfig;
+  const level = thinking?.thinkingLevel;
+  if (level !== undefined) return checkThinkingLevel(model, level, thinking?.thinkingBudget !== undefined);
   const budget = thinking?.thinkingBudget;
   if (budget === undefined) return undefined;
   if (typeof budget !== 'number' || !Number.isInteger(budget)) {
@@ -30,4 +34,13 @@ export function checkThinkingBudget(model: string, generationConfig: unknown): s
   if (range === undefined || budget === -1 || (budget === 0 && range.offAllowed)) return undefined;
   if (budget >= range.min && budget <= range.max) return undefined;
   return `The thinking budget ${budget} is invalid. Please choose a value between ${range.min} and ${range.max}.`;
+}
+
+function checkThinkingLevel(model: string, level: unknown, withBudget: boolean): string | undefined {
+  if (withBudget) return 'You can only set only one of thinking budget and thinking level.';
+  const version = /^gemini-(\d+(?:\.\d+)?)/.exec(model)?.[1];
+  if (version !== undefined && Number(version) < 3) return 'Thinking level is not supported for this model.';
+  const name = String(level).toUpperCase();
+  const refused = (/^gemini-[\d.]+-pro/.test(model) && name === 'MINIMAL') || (/^gemini-3-pro(?![a-z0-9.])/.test(model) && name === 'MEDIUM');
+  return refused ? `Thinking level ${name} is not supported for this model.` : undefined;
 }

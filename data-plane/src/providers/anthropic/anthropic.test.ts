@@ -1,6 +1,7 @@
 import { ModelConfig } from '@tollgate/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directive, type Script } from '../../../../test/stand-ins/script.js';
+import { thinkingSignature } from '../../../../test/stand-ins/anthropic/render.js';
 import { startAnthropicStandIn, type AnthropicStandIn } from '../../../../test/stand-ins/anthropic/server.js';
 import type { CanonicalRequest, Message } from '../../canonical/request.js';
 import { secretResolver } from '../../upstream/secrets.js';
@@ -282,7 +283,8 @@ describe('Anthropic adapter against the stand-in', () => {
       {
         role: 'assistant',
         content: [
-          { type: 'reasoning', text: 'I need the weather.', signature: 'c2ln' },
+          // Signed by the stand-in, which refuses thinking it did not sign.
+          { type: 'reasoning', text: 'I need the weather.', signature: thinkingSignature('I need the weather.') },
           { type: 'text', text: 'Checking.' },
           { type: 'tool-call', id: 'toolu_00standin', name: 'get_weather', arguments: '{"city":"Paris"}' },
           { type: 'tool-call', id: 'toolu_01standin', name: 'get_weather', arguments: '{"city":"Lyon"}' },

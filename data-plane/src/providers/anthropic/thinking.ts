@@ -36,29 +36,54 @@ export interface OutputPlan {
 }
 
 /**
- * Decides `max_tokens`, `thinking` and the effort for a model with `traits`.
+ * Decides `max_tokens`, `thinking` and the effort for a model with `traits`. `defaultMaxTokens` is the answer's room
+ * when the client gave no token limit (the model's default, `defaultMaxTokens(model)`, unless given).
  *
- * A thinking budget where the model takes one: a client's token limit that does not exceed the budget is taken as the
- * limit for the visible answer, added on top of the budget (Anthropic would reject it otherwise); without a client
+ * The client's limit is the whole output's, thinking included, and is never raised: OpenAI's `max_completion_tokens`
+ * and `max_output_tokens` bound reasoning and answer together, and Anthropic's `max_tokens` is a hard limit that the
+ * thinking budget lies within. So with a limit, `max_tokens` is the limit and a budget is fitted under it
+ * (`fitBudget`); a limit too small to hold the smallest budget and some answer goes without thinking. Without a
  * limit the answer gets the default on top of the budget.
  *
  * Adaptive thinking (the model decides how much to think, guided by the effort) where the model takes only that, and
  * on the models that take both when the client gave an effort rather than a budget (Anthropic recommends it there; a
- * budget is deprecated). A budget becomes the effort whose own budget it reaches. The client's limit is the whole
- * output's, as OpenAI's `max_completion_tokens` and Anthropic's `max_tokens` are; without one, the answer's default
- * gets the effort's budget on top, as a budget would.
+ * budget is deprecated). A budget becomes the effort whose own budget it reaches. Adaptive thinking has no smallest
+ * budget (at a low effort Claude may not think at all), so any limit goes as `max_tokens`, which thinking tokens
+ * "count toward alongside the response text"; without one, the answer's default gets the effort's budget on top, as
+ * a budget would.
+ * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-max_completion_tokens
+ * @see https://platform.claude.com/docs/en/build-with-claude/thinking
  */
 export function planOutput(input: { maxOutputTokens: number | undefined; reasoning: ReasoningConfig | undefined; model: string; traits: ClaudeTraits; defaultMaxTokens?: number }): OutputPlan {
   const answerDefault = input.defaultMaxTokens ?? defaultMaxTokens(input.model);
   const budget = thinkingBudget(input.reasoning);
-  const requested = input.maxOutputTokens !== undefined && input.maxOutputTokens > 0 ? Math.floor(input.maxOutputTokens) : undefined;
-  if (budget === undefined) return { maxTokens: requested ?? answerDefault };
+  const limit = input.maxOutputTokens !== undefined && input.maxOutputTokens > 0 ? Math.floor(input.maxOutputTokens) : undefined;
+  if (budget === undefined) return { maxTokens: limit ?? answerDefault };
   if (thinksAdaptively(input.reasoning, input.traits)) {
     const effort = input.reasoning?.effort ?? effortForBudget(budget);
-    return { maxTokens: requested ?? answerDefault + THINKING_BUDGET_BY_EFFORT[effort], thinking: { type: 'adaptive' }, effort: ANTHROPIC_EFFORT[effort] };
+    return { maxTokens: limit ?? answerDefault + THINKING_BUDGET_BY_EFFORT[effort], thinking: { type: 'adaptive' }, effort: ANTHROPIC_EFFORT[effort] };
   }
-  const maxTokens = requested !== undefined && requested > budget ? requested : budget + (requested ?? answerDefault);
-  return { maxTokens, thinking: { type: 'enabled', budget_tokens: budget } };
+  if (limit === undefined) return { maxTokens: budget + answerDefault, thinking: { type: 'enabled', budget_tokens: budget } };
+  const fitted = fitBudget(budget, limit, input.reasoning?.budgetTokens !== undefined);
+  return { maxTokens: limit, ...(fitted !== undefined && { thinking: { type: 'enabled', budget_tokens: fitted } }) };
+}
+
+/**
+ * The share of a client's output limit a thinking budget the gateway chose may take: the answer keeps at least a
+ * quarter of it. The smallest limit that still thinks is then 1366 (a budget of 1024, 342 tokens of answer).
+ */
+const MAX_THINKING_SHARE = 0.75;
+
+/**
+ * `budget` fitted under the client's output limit, or undefined when no budget fits. A budget the client gave below
+ * its limit is its own split of the limit and stays, as Anthropic takes it (Claude Code sends `budget_tokens: 31999`
+ * with `max_tokens: 32000`). Any other (from an effort, from adaptive thinking on a model that takes budgets only) is
+ * cut to `MAX_THINKING_SHARE` of the limit; below Anthropic's smallest budget there is no thinking.
+ */
+function fitBudget(budget: number, limit: number, clientBudget: boolean): number | undefined {
+  if (clientBudget && budget < limit) return budget;
+  const fitted = Math.min(budget, Math.floor(limit * MAX_THINKING_SHARE));
+  return fitted >= MIN_THINKING_BUDGET ? fitted : undefined;
 }
 
 /**
@@ -129,9 +154,12 @@ export function thinkingAllowed(request: Pick<CanonicalRequest, 'toolChoice' | '
   return first?.type === 'reasoning' && (first.signature !== undefined || first.redactedData !== undefined);
 }
 
-/** The thinking budget the request asks for, or undefined for no thinking (a budget of 0 turns it off). */
+/**
+ * The thinking budget the request asks for, or undefined for no thinking: reasoning turned off (with whatever effort
+ * came beside it: an Anthropic client's `output_config.effort` with `thinking: {type: "disabled"}`), or a budget of 0.
+ */
 export function thinkingBudget(reasoning: ReasoningConfig | undefined): number | undefined {
-  if (!reasoning) return undefined;
+  if (!reasoning || reasoning.off) return undefined;
   if (reasoning.budgetTokens !== undefined) {
     return reasoning.budgetTokens > 0 ? Math.max(MIN_THINKING_BUDGET, Math.floor(reasoning.budgetTokens)) : undefined;
   }

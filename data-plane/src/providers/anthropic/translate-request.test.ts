@@ -197,7 +197,10 @@ describe('Anthropic request translation', () => {
     const sonnet4 = { ...target, providerModel: 'claude-sonnet-4-20250514' };
     expect(translateRequest(request({ reasoning: { budgetTokens: 5000 } }), sonnet4)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 5000 }, max_tokens: 5000 + 8192 });
     expect(translateRequest(request({ reasoning: { budgetTokens: 100 }, maxOutputTokens: 20_000 }), sonnet4)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 1024 }, max_tokens: 20_000 });
-    expect(translateRequest(request({ reasoning: { effort: 'high' }, maxOutputTokens: 1000 }), sonnet4)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 16_384 }, max_tokens: 16_384 + 1000 });
+    // A client limit is never raised: the effort's budget shrinks under it, or there is no thinking (see thinking.test.ts).
+    expect(translateRequest(request({ reasoning: { effort: 'high' }, maxOutputTokens: 4000 }), sonnet4)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 3000 }, max_tokens: 4000 });
+    expect(translateRequest(request({ reasoning: { effort: 'high' }, maxOutputTokens: 1000 }), sonnet4)).toMatchObject({ max_tokens: 1000 });
+    expect(translateRequest(request({ reasoning: { effort: 'high' }, maxOutputTokens: 1000 }), sonnet4)).not.toHaveProperty('thinking');
     expect(translateRequest(request({ reasoning: { effort: 'low' } }), sonnet4).thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
     expect(translateRequest(request({ reasoning: { effort: 'medium' } }), sonnet4).thinking).toEqual({ type: 'enabled', budget_tokens: 8192 });
     expect(translateRequest(request({ reasoning: { effort: 'medium' } }), sonnet4)).not.toHaveProperty('output_config');

@@ -36,9 +36,10 @@ export async function* callBedrock(given: BedrockWire, call: ProviderCall, reque
     return;
   }
   const requestId = headerValue(response.headers, 'x-amzn-requestid');
+  const stopSequences = wire.body.inferenceConfig?.stopSequences ?? [];
   yield { type: 'response-metadata', ...(requestId && { id: requestId }), model: wire.modelId };
   if (operation === 'converse-stream') {
-    yield* converseStreamEvents(response.body);
+    yield* converseStreamEvents(response.body, stopSequences);
     return;
   }
   let json: unknown;
@@ -49,7 +50,7 @@ export async function* callBedrock(given: BedrockWire, call: ProviderCall, reque
     yield { type: 'error', error: unreadable(err) };
     return;
   }
-  yield* converseResponseEvents(json);
+  yield* converseResponseEvents(json, stopSequences);
 }
 
 function unreadable(err: unknown): ProviderError {

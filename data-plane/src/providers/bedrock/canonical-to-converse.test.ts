@@ -239,9 +239,10 @@ describe('canonical → Converse request', () => {
     expect(effort.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 8192 } });
     expect(effort.inferenceConfig).toEqual({ maxTokens: 8192 + 8192, topP: 0.95 });
 
+    // A client limit is never raised (anthropic/thinking.ts `planOutput`): one too small for any budget goes without thinking.
     const small = translateRequest(req([user('x')], { reasoning: { budgetTokens: 2000 }, maxOutputTokens: 500, topP: 0.97 }), target()).body;
-    expect(small.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 2000 } });
-    expect(small.inferenceConfig).toEqual({ maxTokens: 2500, topP: 0.97 });
+    expect(small.additionalModelRequestFields).toBeUndefined();
+    expect(small.inferenceConfig).toEqual({ maxTokens: 500, topP: 0.97 });
 
     const large = translateRequest(req([user('x')], { reasoning: { budgetTokens: 100 }, maxOutputTokens: 5000 }), target()).body;
     expect(large.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 1024 } });

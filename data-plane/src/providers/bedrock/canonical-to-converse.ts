@@ -11,10 +11,12 @@ import type {
   ToolResultPart,
 } from '../../canonical/request.js';
 import { withPromptCacheMarks } from '../anthropic/prompt-cache.js';
+import type { ToolNames } from '../tool-names.js';
 import type { CanonicalRequest, ProviderTarget } from '../types.js';
 import { documentBlock, DocumentNames } from './document-block.js';
 import { STOP_SEQUENCE_PATHS } from './map-stop-reason.js';
 import { isAnthropicModel, planModelFields } from './thinking.js';
+import { bedrockToolNames } from './tool-names.js';
 import type {
   CachePoint,
   ContentBlock,
@@ -54,11 +56,14 @@ export interface BedrockWire {
  *   system block. Converse's native structured output (`outputConfig.textFormat`) is not used because only some
  *   models accept it and the others reject the whole request.
  * - Claude gets cache points where the client asked for caching by key but marked nothing (`withPromptCacheMarks`).
+ * - Tool names go as Converse takes them (`bedrockToolNames`, in the specs, the choice and the history's tool uses;
+ *   the adapter names the answer's calls back).
  */
 export function translateRequest(client: CanonicalRequest, target: ProviderTarget): BedrockWire {
   const modelId = target.providerModel;
   const request = isAnthropicModel(modelId) ? withPromptCacheMarks(client) : client;
   const names = new DocumentNames();
+  const toolNames = bedrockToolNames(request);
   const system: SystemBlock[] = [];
   const messages: { role: ConverseMessage['role']; content: ContentBlock[] }[] = [];
   const append = (role: ConverseMessage['role'], blocks: ContentBlock[]): void => {
@@ -70,7 +75,7 @@ export function translateRequest(client: CanonicalRequest, target: ProviderTarge
 
   for (const message of request.messages) {
     if (message.role === 'system') system.push(...systemBlocks(message));
-    else if (message.role === 'assistant') append('assistant', message.content.flatMap(assistantBlocks));
+    else if (message.role === 'assistant') append('assistant', message.content.flatMap((part) => assistantBlocks(part, toolNames)));
     else append('user', message.content.flatMap((part) => userBlocks(part, names)));
   }
   for (const turn of messages) if (turn.role === 'user') turn.content = withDocumentText(toolResultsFirst(turn.content));
@@ -80,8 +85,10 @@ export function translateRequest(client: CanonicalRequest, target: ProviderTarge
   const instruction = formatInstruction(request.responseFormat);
   if (instruction) system.push({ text: instruction });
 
-  const { inferenceConfig, additionalModelRequestFields } = planModelFields(request, modelId);
-  const toolConfig = toolConfiguration(request.tools, request.toolChoice, messages);
+  const { inferenceConfig, additionalModelRequestFields: modelFields } = planModelFields(request, modelId);
+  const toolConfig = toolConfiguration(request.tools, request.toolChoice, messages, toolNames);
+  const serial = isAnthropicModel(modelId) && request.parallelToolCalls === false && toolConfig !== undefined && request.toolChoice?.type !== 'none';
+  const additionalModelRequestFields = serial ? { ...modelFields, tool_choice: serialToolChoice(toolConfig) } : modelFields;
   const body: ConverseRequest = {
     messages: messages.filter((m) => m.content.length > 0),
     ...(system.length > 0 && { system }),
@@ -159,12 +166,12 @@ function userBlocks(part: ContentPart, names: DocumentNames): ContentBlock[] {
   }
 }
 
-function assistantBlocks(part: ContentPart): ContentBlock[] {
+function assistantBlocks(part: ContentPart, toolNames: ToolNames): ContentBlock[] {
   switch (part.type) {
     case 'text':
       return isBlank(part.text) ? [] : withCachePoint({ text: part.text }, part.cacheControl);
     case 'tool-call':
-      return withCachePoint({ toolUse: { toolUseId: part.id, name: part.name, input: toolInput(part.arguments) } }, part.cacheControl);
+      return withCachePoint({ toolUse: { toolUseId: part.id, name: toolNames.toUpstream(part.name), input: toolInput(part.arguments) } }, part.cacheControl);
     case 'reasoning':
       if (part.redactedData) return [{ reasoningContent: { redactedContent: part.redactedData } }];
       if (part.signature) return [{ reasoningContent: { reasoningText: { text: part.text, signature: part.signature } } }];
@@ -236,6 +243,7 @@ function toolConfiguration(
   tools: readonly ToolDefinition[] | undefined,
   choice: ToolChoice | undefined,
   messages: readonly { content: readonly ContentBlock[] }[],
+  toolNames: ToolNames,
 ): ConverseRequest['toolConfig'] {
   const historyTools = new Set<string>();
   let historyHasTools = false;
@@ -248,8 +256,8 @@ function toolConfiguration(
   const declared = tools ?? [];
   // Converse has no "none": leave the tools out unless the history needs them declared.
   if (declared.length > 0 && (choice?.type !== 'none' || historyHasTools)) {
-    const toolChoice = choice?.type === 'none' ? undefined : converseToolChoice(choice);
-    return { tools: declared.flatMap(toolSpec), ...(toolChoice && { toolChoice }) };
+    const toolChoice = choice?.type === 'none' ? undefined : converseToolChoice(choice, toolNames);
+    return { tools: declared.flatMap((tool) => toolSpec(tool, toolNames)), ...(toolChoice && { toolChoice }) };
   }
   if (!historyHasTools) return undefined;
   const names = historyTools.size > 0 ? [...historyTools] : ['tool'];
@@ -258,11 +266,22 @@ function toolConfiguration(
   };
 }
 
-function toolSpec(tool: ToolDefinition): (ToolSpec | CachePoint)[] {
+/**
+ * Claude's `tool_choice` asking for at most one tool call (`disable_parallel_tool_use`), which Converse does not model
+ * but Bedrock passes on from `additionalModelRequestFields`, merged key by key into the `tool_choice` it makes from
+ * `toolConfig.toolChoice`. Beside a toolChoice the flag goes alone (a `type` there "conflicts with the existing field
+ * toolConfig.toolChoice", BerriAI/litellm#36536); without one, Claude needs the type ("tool_choice.type: Field
+ * required", BerriAI/litellm#22637), and `auto` is what no choice means.
+ */
+function serialToolChoice(toolConfig: NonNullable<ConverseRequest['toolConfig']>): Record<string, unknown> {
+  return toolConfig.toolChoice ? { disable_parallel_tool_use: true } : { type: 'auto', disable_parallel_tool_use: true };
+}
+
+function toolSpec(tool: ToolDefinition, toolNames: ToolNames): (ToolSpec | CachePoint)[] {
   return withCachePoint(
     {
       toolSpec: {
-        name: tool.name,
+        name: toolNames.toUpstream(tool.name),
         ...(tool.description !== undefined && tool.description !== '' && { description: tool.description }),
         inputSchema: { json: tool.parameters },
         ...(tool.strict === true && { strict: true }),
@@ -272,14 +291,14 @@ function toolSpec(tool: ToolDefinition): (ToolSpec | CachePoint)[] {
   );
 }
 
-function converseToolChoice(choice: ToolChoice | undefined): ConverseToolChoice | undefined {
+function converseToolChoice(choice: ToolChoice | undefined, toolNames: ToolNames): ConverseToolChoice | undefined {
   switch (choice?.type) {
     case 'auto':
       return { auto: {} };
     case 'required':
       return { any: {} };
     case 'tool':
-      return { tool: { name: choice.name } };
+      return { tool: { name: toolNames.toUpstream(choice.name) } };
     default:
       return undefined;
   }

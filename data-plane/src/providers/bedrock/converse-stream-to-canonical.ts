@@ -4,22 +4,24 @@ import { bedrockStreamException } from './bedrock-error.js';
 import { convertUsage } from './convert-usage.js';
 import { decodeEventStream, headerString, type EventStreamMessage } from './event-stream.js';
 import { finishEvents } from './finish.js';
+import { longestStopSequence } from './map-stop-reason.js';
 import { StreamEventSchemas, type StreamEventType } from './wire.js';
 
 /**
  * A ConverseStream body (binary event-stream messages) → canonical events.
  *
  * Bedrock streams `messageStart`, then per content block `contentBlockStart` (tool use only), `contentBlockDelta`s
- * and `contentBlockStop`, then `messageStop` (the stop reason) and `metadata` (usage). `finish` goes out when both
- * stop reason and usage are known, or at the end of the body when `metadata` never came (an error instead when the
- * stop reason says the model failed or a filter blocked everything, see `finish.ts`). Every event payload is
+ * and `contentBlockStop`, then `messageStop` (the stop reason) and `metadata` (usage). A tool call without arguments
+ * streams no input (or an empty one): its arguments are `{}`, as in a whole Converse response. `finish` goes out when
+ * both stop reason and usage are known, or at the end of the body when `metadata` never came (an error instead when
+ * the stop reason says the model failed or a filter blocked everything, see `finish.ts`). Every event payload is
  * zod-parsed; one that does not parse, an `exception` message (throttling, model stream error, validation, …) or an
  * `error` message ends the stream with an `error` event. A body that ends before `messageStop` yields no `finish`
  * (the caller turns that into an error, never a silent success); framing errors (bad checksum, cut-off message)
  * and socket errors are thrown by the decoder and handled the same way.
  */
-export async function* converseStreamEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<StreamEvent> {
-  const mapper = new ConverseStreamMapper();
+export async function* converseStreamEvents(body: AsyncIterable<Uint8Array>, stopSequences: readonly string[] = []): AsyncGenerator<StreamEvent> {
+  const mapper = new ConverseStreamMapper(stopSequences);
   for await (const message of decodeEventStream(body)) {
     yield* mapper.message(message);
     if (mapper.done) return;
@@ -35,6 +37,8 @@ interface ToolBlock {
   readonly name: string;
   /** Argument deltas held back while an earlier call is still open (calls go out one after another). */
   readonly pending: string[];
+  /** Whether any argument text came: a call without arguments streams none (or only empty input). */
+  sawArguments: boolean;
   started: boolean;
   stopped: boolean;
 }
@@ -48,6 +52,14 @@ export class ConverseStreamMapper {
   private producedOutput = false;
   private stop: { reason: string; fields: Readonly<Record<string, unknown>> | null | undefined } | undefined;
   private usage: TokenUsage | undefined;
+  /** The end of the answer's text, as much as telling which stop sequence stopped it takes (see `map-stop-reason.ts`). */
+  private textTail = '';
+  private readonly tailLength: number;
+
+  /** `stopSequences`: the request's (`inferenceConfig.stopSequences`). */
+  constructor(private readonly stopSequences: readonly string[] = []) {
+    this.tailLength = longestStopSequence(stopSequences);
+  }
 
   *message(message: EventStreamMessage): Generator<StreamEvent> {
     const messageType = headerString(message, ':message-type');
@@ -88,7 +100,7 @@ export class ConverseStreamMapper {
       case 'contentBlockStart': {
         const toolUse = event.data.start.toolUse;
         if (!toolUse) return;
-        const tool: ToolBlock = { index: this.nextToolIndex++, id: toolUse.toolUseId, name: toolUse.name, pending: [], started: false, stopped: false };
+        const tool: ToolBlock = { index: this.nextToolIndex++, id: toolUse.toolUseId, name: toolUse.name, pending: [], sawArguments: false, started: false, stopped: false };
         this.tools.set(event.data.contentBlockIndex, tool);
         this.toolQueue.push(tool);
         yield* this.flushTools();
@@ -98,6 +110,7 @@ export class ConverseStreamMapper {
         const { delta, contentBlockIndex } = event.data;
         if (delta.text !== undefined && delta.text !== '') {
           this.producedOutput = true;
+          if (this.tailLength > 0) this.textTail = (this.textTail + delta.text).slice(-this.tailLength);
           yield { type: 'text-delta', text: delta.text };
         }
         if (delta.toolUse) {
@@ -107,8 +120,12 @@ export class ConverseStreamMapper {
             return;
           }
           this.producedOutput = true;
-          if (tool.started) yield { type: 'tool-call-delta', index: tool.index, argumentsDelta: delta.toolUse.input };
-          else tool.pending.push(delta.toolUse.input);
+          const input = delta.toolUse.input;
+          if (input !== '') {
+            tool.sawArguments = true;
+            if (tool.started) yield { type: 'tool-call-delta', index: tool.index, argumentsDelta: input };
+            else tool.pending.push(input);
+          }
         }
         const reasoning = delta.reasoningContent;
         if (reasoning) {
@@ -148,6 +165,8 @@ export class ConverseStreamMapper {
         for (const argumentsDelta of tool.pending.splice(0)) yield { type: 'tool-call-delta', index: tool.index, argumentsDelta };
       }
       if (!tool.stopped) return;
+      // Canonical arguments are always JSON text, as a whole Converse response gives them (`{}` for no input).
+      if (!tool.sawArguments) yield { type: 'tool-call-delta', index: tool.index, argumentsDelta: '{}' };
       yield { type: 'tool-call-end', index: tool.index };
       this.toolQueue.shift();
     }
@@ -166,6 +185,7 @@ export class ConverseStreamMapper {
       additionalFields: this.stop!.fields,
       usage: this.usage ?? { inputTokens: undefined, outputTokens: undefined },
       producedOutput: this.producedOutput,
+      stopSequenceClues: { sequences: this.stopSequences, text: this.textTail },
     });
   }
 

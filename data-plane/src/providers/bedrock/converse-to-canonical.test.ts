@@ -40,6 +40,15 @@ describe('Converse → canonical events', () => {
     });
   });
 
+  it('should name the stop sequence a model does not name only when the request or the text tells which', () => {
+    const finish = (text: string, sequences: string[]) => [...converseResponseEvents(response('stop_sequence', [{ text }]), sequences)].at(-1);
+    // Nova leaves the sequence at the end of its text: the longest that ends it.
+    expect(finish('Hi</answer>', ['>', '</answer>', 'STOP'])).toMatchObject({ finishReason: { unified: 'stop', raw: 'stop_sequence', stopSequence: '</answer>' } });
+    expect(finish('Hi', ['END'])).toMatchObject({ finishReason: { stopSequence: 'END' } });
+    // Several, none at the end: no guess (an Anthropic client is told end_turn).
+    expect(finish('Hi', ['END', 'STOP'])).toEqual({ type: 'finish', finishReason: { unified: 'stop', raw: 'stop_sequence' }, usage: { inputTokens: 20, outputTokens: 9 } });
+  });
+
   it('should make a malformed tool call a 502 naming it, even when Bedrock sent no content at all', () => {
     const out = events(response('malformed_tool_use', []));
     expect(out.map((e) => e.type)).toEqual(['usage', 'error']);

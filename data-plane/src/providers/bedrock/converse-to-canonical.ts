@@ -7,9 +7,10 @@ import { ConverseResponseSchema } from './wire.js';
  * A Converse (non-streaming) response → the same canonical events a stream would give: reasoning (text, then its
  * signature, or redacted data), text, each tool call as start / one delta with all its arguments / end, then
  * `finish` (or the error a failed model or a blocked answer is, see `finish.ts`). A body that does not match the
- * schema is an `error` event.
+ * schema is an `error` event. `stopSequences` are the request's (`inferenceConfig.stopSequences`), to tell which one
+ * stopped a model that does not say (see `map-stop-reason.ts`).
  */
-export function* converseResponseEvents(json: unknown): Generator<StreamEvent> {
+export function* converseResponseEvents(json: unknown, stopSequences: readonly string[] = []): Generator<StreamEvent> {
   const parsed = ConverseResponseSchema.safeParse(json);
   if (!parsed.success) {
     const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
@@ -19,6 +20,7 @@ export function* converseResponseEvents(json: unknown): Generator<StreamEvent> {
   const response = parsed.data;
   let toolIndex = 0;
   let producedOutput = false;
+  let text = '';
   for (const block of response.output.message.content) {
     if (block.reasoningContent?.reasoningText) {
       const { text, signature } = block.reasoningContent.reasoningText;
@@ -36,6 +38,7 @@ export function* converseResponseEvents(json: unknown): Generator<StreamEvent> {
       yield { type: 'tool-call-end', index };
     } else if (block.text !== undefined && block.text !== '') {
       producedOutput = true;
+      text += block.text;
       yield { type: 'text-delta', text: block.text };
     }
   }
@@ -44,5 +47,6 @@ export function* converseResponseEvents(json: unknown): Generator<StreamEvent> {
     additionalFields: response.additionalModelResponseFields,
     usage: convertUsage(response.usage),
     producedOutput,
+    stopSequenceClues: { sequences: stopSequences, text },
   });
 }

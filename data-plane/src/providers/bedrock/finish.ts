@@ -1,6 +1,6 @@
 import type { StreamEvent, TokenUsage } from '../../canonical/events.js';
 import { upstreamHttpError } from '../../upstream/errors.js';
-import { mapStopReason, modelFailure } from './map-stop-reason.js';
+import { mapStopReason, modelFailure, type StopSequenceClues } from './map-stop-reason.js';
 
 /**
  * The last events of a response: `finish`, except for
@@ -18,6 +18,8 @@ export function* finishEvents(input: {
   additionalFields?: Readonly<Record<string, unknown>> | null | undefined;
   usage: TokenUsage;
   producedOutput: boolean;
+  /** The request's stop sequences and the answer's text, for a model that does not say which sequence stopped it. */
+  stopSequenceClues: StopSequenceClues;
 }): Generator<StreamEvent> {
   const failure = modelFailure(input.stopReason);
   if (failure !== undefined) {
@@ -25,7 +27,7 @@ export function* finishEvents(input: {
     yield { type: 'error', error: upstreamHttpError({ provider: 'bedrock', status: 502, message: `${failure} (stopReason ${input.stopReason})`, code: 'upstream_error' }) };
     return;
   }
-  const finishReason = mapStopReason(input.stopReason, input.additionalFields);
+  const finishReason = mapStopReason(input.stopReason, input.additionalFields, input.stopSequenceClues);
   if (finishReason.unified === 'content-filter' && !input.producedOutput) {
     const what = input.stopReason === 'guardrail_intervened' ? 'a Bedrock guardrail intervened' : "the model's content filter blocked the response";
     yield { type: 'error', error: upstreamHttpError({ provider: 'bedrock', status: 400, message: `${what} (stopReason ${input.stopReason})`, contentPolicy: true }) };

@@ -24,21 +24,47 @@ export function modelFailure(raw: string): string | undefined {
   return Object.hasOwn(MODEL_FAILURES, raw) ? MODEL_FAILURES[raw] : undefined;
 }
 
+/** What tells which stop sequence ended an answer when the model does not say: the request's sequences and the answer's text. */
+export interface StopSequenceClues {
+  /** `inferenceConfig.stopSequences` as sent. */
+  readonly sequences: readonly string[];
+  /** The answer's text, or at least its last `longestStopSequence(sequences)` characters. */
+  readonly text: string;
+}
+
 /**
- * Converse `stopReason` → canonical finish reason, the raw value kept beside it. Anthropic models report which stop
- * sequence matched in `additionalModelResponseFields` (at `stop_sequence` in a Converse response, at
- * `delta.stop_sequence` in ConverseStream's `messageStop`) when the request names `STOP_SEQUENCE_PATHS`; it is passed
- * on when present (other models never say which).
+ * Converse `stopReason` → canonical finish reason, the raw value kept beside it. Which stop sequence matched: Anthropic
+ * models report it in `additionalModelResponseFields` (at `stop_sequence` in a Converse response, at
+ * `delta.stop_sequence` in ConverseStream's `messageStop`) when the request names `STOP_SEQUENCE_PATHS`; other models
+ * never say, so it is found from `clues` (`inferredStopSequence`). A client of Anthropic's API is then told
+ * `stop_reason: "stop_sequence"` with the sequence, as Anthropic tells it, rather than a natural end.
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html (MessageStopEvent)
  */
-export function mapStopReason(raw: string, additionalFields?: Readonly<Record<string, unknown>> | null): FinishReason {
+export function mapStopReason(raw: string, additionalFields?: Readonly<Record<string, unknown>> | null, clues?: StopSequenceClues): FinishReason {
   const delta = additionalFields?.delta;
-  const stopSequence = (typeof delta === 'object' && delta !== null ? (delta as Record<string, unknown>).stop_sequence : undefined) ?? additionalFields?.stop_sequence;
+  const named = (typeof delta === 'object' && delta !== null ? (delta as Record<string, unknown>).stop_sequence : undefined) ?? additionalFields?.stop_sequence;
+  const stopSequence = raw !== 'stop_sequence' ? undefined : typeof named === 'string' ? named : clues && inferredStopSequence(clues);
   return {
     unified: unifiedStopReason(raw),
     raw,
-    ...(raw === 'stop_sequence' && typeof stopSequence === 'string' && { stopSequence }),
+    ...(stopSequence !== undefined && { stopSequence }),
   };
+}
+
+/**
+ * Which of the request's stop sequences ended an answer whose model does not name it: the longest one the text ends
+ * with (Amazon Nova, unlike Claude, leaves the sequence that stopped it at the end of its output: langchain-aws#420,
+ * litellm#9483), else the request's only one. Undefined when neither tells (several sequences, none at the end),
+ * and the client is told of a natural end rather than a guess.
+ */
+function inferredStopSequence({ sequences, text }: StopSequenceClues): string | undefined {
+  const atEnd = sequences.filter((s) => s !== '' && text.endsWith(s)).sort((a, b) => b.length - a.length)[0];
+  return atEnd ?? (sequences.length === 1 ? sequences[0] : undefined);
+}
+
+/** The longest of `sequences`: how much of an answer's end `inferredStopSequence` needs to see. */
+export function longestStopSequence(sequences: readonly string[]): number {
+  return Math.max(0, ...sequences.map((s) => s.length));
 }
 
 function unifiedStopReason(raw: string): UnifiedFinishReason {

@@ -38,7 +38,8 @@ export function planModelFields(request: CanonicalRequest, modelId: string): Mod
   const anthropic = isAnthropicModel(modelId);
   const requested = request.maxOutputTokens !== undefined && request.maxOutputTokens > 0 ? Math.floor(request.maxOutputTokens) : undefined;
   // Claude's output and thinking (a budget, or adaptive thinking with an effort) and sampling follow the same rules
-  // as on Anthropic's API; without a client limit, a thinking request's answer gets the default on top of the budget.
+  // as on Anthropic's API (`planOutput`): a client limit is `maxTokens` as it is, with the budget fitted under it or no
+  // thinking; without one, a thinking request's answer gets the default on top of the budget.
   const traits = claudeTraits(modelId);
   const plan = anthropic && thinkingAllowed(request, thinksAdaptively(request.reasoning, traits)) ? planOutput({ maxOutputTokens: requested, reasoning: request.reasoning, model: modelId, traits, defaultMaxTokens: DEFAULT_ANSWER_TOKENS }) : undefined;
   const thinking = plan?.thinking;

@@ -1,5 +1,6 @@
 import type { ProviderError } from '../../canonical/errors.js';
 import type { FilePart, ImagePart, Message, TextPart, ToolCallPart, ToolResultPart } from '../../canonical/request.js';
+import type { ToolNames } from '../tool-names.js';
 import { isGeminiToolCallId } from './tool-call-ids.js';
 import type { GeminiContent, GeminiPart, GeminiRole } from './wire.js';
 
@@ -11,9 +12,10 @@ import type { GeminiContent, GeminiPart, GeminiRole } from './wire.js';
  *   of the same Gemini role merge into one content, as Gemini expects alternation (tool results followed by a user
  *   message become one user turn).
  * - Gemini matches a function response to its call by function NAME, and by `id` where the call had one; a result that
- *   lacks the name gets it from the earlier tool call with the same id. To Gemini 3 and later (`sendCallIds`), a
- *   tool-call id goes back on both the `functionCall` and its `functionResponse`, unless the gateway minted it
- *   (`tool-call-ids.ts`).
+ *   lacks the name gets it from the earlier tool call with the same id. Names go as Gemini takes them (`names`, from
+ *   `geminiToolNames`). To Gemini 3 and later (`sendCallIds`), a tool-call id goes back on both the `functionCall` and
+ *   its `functionResponse`, unless the gateway minted it (`tool-call-ids.ts`).
+ * - A turn's function responses go in the order of the previous model turn's calls (`inCallOrder`).
  * - Reasoning parts carry Gemini thought signatures back: the stream mapper emits a signature just BEFORE the part it
  *   arrived on, so here a signature goes on the next text or function-call part of the same assistant message (or on
  *   the previous one when nothing follows). Reasoning text itself is not sent back (Gemini keeps its reasoning state
@@ -33,10 +35,21 @@ export interface ConvertedMessages {
  */
 export const SKIP_THOUGHT_SIGNATURE = 'skip_thought_signature_validator';
 
-export function convertMessages(messages: readonly Message[], options: { requireCallSignatures: boolean; sendCallIds: boolean }): ConvertedMessages {
+interface ConvertOptions {
+  readonly requireCallSignatures: boolean;
+  readonly sendCallIds: boolean;
+  readonly names: ToolNames;
+}
+
+/** The canonical call id each function call, function response and tool-returned media part stands for. */
+type CallIdOf = Map<GeminiPart, string>;
+
+export function convertMessages(messages: readonly Message[], options: ConvertOptions): ConvertedMessages {
   const contents: GeminiContent[] = [];
   const systemTexts: string[] = [];
   const toolNames = new Map<string, string>();
+  const callIdOf: CallIdOf = new Map();
+  const results = (part: ToolResultPart) => toolResultParts(part, toolNames, options.names, callIdOf);
 
   const append = (role: GeminiRole, parts: GeminiPart[]) => {
     if (parts.length === 0) return;
@@ -51,17 +64,46 @@ export function convertMessages(messages: readonly Message[], options: { require
         for (const part of message.content) if (part.type === 'text') systemTexts.push(part.text);
         break;
       case 'user':
-        append('user', message.content.flatMap((part) => userPart(part, toolNames)));
+        append('user', message.content.flatMap((part) => userPart(part, results)));
         break;
       case 'tool':
-        append('user', message.content.flatMap((part) => (part.type === 'tool-result' ? toolResultParts(part, toolNames) : userPart(part, toolNames))));
+        append('user', message.content.flatMap((part) => (part.type === 'tool-result' ? results(part) : userPart(part, results))));
         break;
       case 'assistant':
-        append('model', assistantParts(message, toolNames, options.requireCallSignatures));
+        append('model', assistantParts(message, toolNames, options, callIdOf));
         break;
     }
   }
-  return { contents: options.sendCallIds ? contents : contents.map(withoutCallIds), systemTexts };
+  const ordered = inCallOrder(contents, callIdOf);
+  return { contents: options.sendCallIds ? ordered : ordered.map(withoutCallIds), systemTexts };
+}
+
+/**
+ * The contents with each user turn's function responses in the order of the calls of the model turn before it, matched
+ * by call id; responses that answer none of them follow, as they came. Clients pair a result with its call by id, so
+ * they may send results in any order (OpenAI `tool` messages, Responses `function_call_output` items, Anthropic
+ * `tool_result` blocks), but Gemini before 3 gets no ids (`tool-call-ids.ts`) and pairs the responses to two calls of
+ * one function by position: get_weather(Paris) and get_weather(London) answered London first would give Paris London's
+ * weather. Media a tool returned moves with its response; other parts keep their places.
+ */
+function inCallOrder(contents: readonly GeminiContent[], callIdOf: CallIdOf): GeminiContent[] {
+  return contents.map((content, i) => {
+    const previous = contents[i - 1];
+    if (content.role !== 'user' || previous?.role !== 'model') return content;
+    const callOrder = new Map<string, number>();
+    for (const part of previous.parts) {
+      const id = part.functionCall && callIdOf.get(part);
+      if (id !== undefined && !callOrder.has(id)) callOrder.set(id, callOrder.size);
+    }
+    const slots = content.parts.flatMap((part, at) => (callIdOf.has(part) ? [at] : []));
+    if (callOrder.size === 0 || slots.length < 2) return content;
+    const rank = (part: GeminiPart) => callOrder.get(callIdOf.get(part)!) ?? callOrder.size;
+    // A stable sort: parts of one result keep their order, and unmatched results theirs.
+    const sorted = slots.map((at) => content.parts[at]!).sort((a, b) => rank(a) - rank(b));
+    const parts = [...content.parts];
+    slots.forEach((at, k) => (parts[at] = sorted[k]!));
+    return { ...content, parts };
+  });
 }
 
 /** The content without call ids on its function calls and responses, for a model before Gemini 3. */
@@ -82,7 +124,7 @@ function withoutCallIds(content: GeminiContent): GeminiContent {
   };
 }
 
-function userPart(part: Message['content'][number], toolNames: Map<string, string>): GeminiPart[] {
+function userPart(part: Message['content'][number], results: (part: ToolResultPart) => GeminiPart[]): GeminiPart[] {
   switch (part.type) {
     case 'text':
       return part.text === '' ? [] : [{ text: part.text }];
@@ -91,7 +133,7 @@ function userPart(part: Message['content'][number], toolNames: Map<string, strin
     case 'file':
       return fileParts(part);
     case 'tool-result':
-      return toolResultParts(part, toolNames);
+      return results(part);
     case 'tool-call':
     case 'reasoning':
       // Only assistants call tools and reason; a client that puts them in a user turn gets them dropped.
@@ -99,7 +141,7 @@ function userPart(part: Message['content'][number], toolNames: Map<string, strin
   }
 }
 
-function assistantParts(message: Message, toolNames: Map<string, string>, requireCallSignatures: boolean): GeminiPart[] {
+function assistantParts(message: Message, toolNames: Map<string, string>, options: ConvertOptions, callIdOf: CallIdOf): GeminiPart[] {
   const parts: GeminiPart[] = [];
   let pendingSignature: string | undefined;
   const push = (part: GeminiPart) => {
@@ -115,10 +157,13 @@ function assistantParts(message: Message, toolNames: Map<string, string>, requir
       case 'text':
         if (part.text !== '') push({ text: part.text });
         break;
-      case 'tool-call':
+      case 'tool-call': {
         toolNames.set(part.id, part.name);
-        push({ functionCall: { name: part.name, args: parseArguments(part), ...geminiId(part.id) } });
+        const call: GeminiPart = { functionCall: { name: options.names.toUpstream(part.name), args: parseArguments(part), ...geminiId(part.id) } };
+        callIdOf.set(call, part.id);
+        push(call);
         break;
+      }
       case 'image':
         push(imagePart(part));
         break;
@@ -133,7 +178,7 @@ function assistantParts(message: Message, toolNames: Map<string, string>, requir
   if (pendingSignature !== undefined && last && last.thoughtSignature === undefined) last.thoughtSignature = pendingSignature;
 
   const calls = parts.filter((p) => p.functionCall);
-  if (requireCallSignatures && calls.length > 0 && calls.every((p) => p.thoughtSignature === undefined)) {
+  if (options.requireCallSignatures && calls.length > 0 && calls.every((p) => p.thoughtSignature === undefined)) {
     calls[0]!.thoughtSignature = SKIP_THOUGHT_SIGNATURE;
   }
   return parts;
@@ -155,7 +200,7 @@ function parseArguments(part: ToolCallPart): Record<string, unknown> {
   return { arguments: part.arguments };
 }
 
-function toolResultParts(part: ToolResultPart, toolNames: Map<string, string>): GeminiPart[] {
+function toolResultParts(part: ToolResultPart, toolNames: Map<string, string>, names: ToolNames, callIdOf: CallIdOf): GeminiPart[] {
   const name = part.name ?? toolNames.get(part.toolCallId);
   if (name === undefined) {
     const error: ProviderError = {
@@ -173,7 +218,9 @@ function toolResultParts(part: ToolResultPart, toolNames: Map<string, string>): 
     .join('\n');
   // Images and files a tool returned follow its response in the same user turn (every Gemini model reads those).
   const media = part.content.flatMap((p) => (p.type === 'image' ? [imagePart(p)] : p.type === 'file' ? fileParts(p) : []));
-  return [{ functionResponse: { name, response: part.isError ? { error: text } : { output: text }, ...geminiId(part.toolCallId) } }, ...media];
+  const parts: GeminiPart[] = [{ functionResponse: { name: names.toUpstream(name), response: part.isError ? { error: text } : { output: text }, ...geminiId(part.toolCallId) } }, ...media];
+  for (const p of parts) callIdOf.set(p, part.toolCallId);
+  return parts;
 }
 
 /** `{ id }` for an id Gemini issued (or another provider did), nothing for one the gateway minted. */

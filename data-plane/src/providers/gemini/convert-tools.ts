@@ -1,8 +1,10 @@
 import type { ToolChoice, ToolDefinition } from '../../canonical/request.js';
+import type { ToolNames } from '../tool-names.js';
 import type { GeminiTool, GeminiToolConfig } from './wire.js';
 
 /**
- * Tool definitions → `functionDeclarations`, tool choice → `functionCallingConfig`.
+ * Tool definitions → `functionDeclarations`, tool choice → `functionCallingConfig`, each name as Gemini takes it
+ * (`geminiToolNames`).
  *
  * Schemas go in `parametersJsonSchema`, which takes JSON Schema as clients write it (`additionalProperties`,
  * `anyOf`, `$ref`/`$defs`, `const`, type arrays…), instead of `parameters`, which takes an OpenAPI 3.0 subset and
@@ -10,12 +12,12 @@ import type { GeminiTool, GeminiToolConfig } from './wire.js';
  * `$schema` is removed, as it describes the document rather than the arguments.
  * @see https://ai.google.dev/api/caching#FunctionDeclaration
  */
-export function convertTools(tools: readonly ToolDefinition[] | undefined): GeminiTool[] | undefined {
+export function convertTools(tools: readonly ToolDefinition[] | undefined, names: ToolNames): GeminiTool[] | undefined {
   if (!tools || tools.length === 0) return undefined;
   return [
     {
       functionDeclarations: tools.map((tool) => ({
-        name: tool.name,
+        name: names.toUpstream(tool.name),
         ...(tool.description !== undefined && { description: tool.description }),
         parametersJsonSchema: jsonSchemaForGemini(tool.parameters),
       })),
@@ -34,7 +36,7 @@ export function jsonSchemaForGemini(schema: Readonly<Record<string, unknown>>): 
  * `auto` → AUTO, `none` → NONE, `required` → ANY, a named tool → ANY restricted to that name.
  * @see https://ai.google.dev/api/caching#FunctionCallingConfig
  */
-export function convertToolChoice(choice: ToolChoice | undefined, hasTools: boolean): GeminiToolConfig | undefined {
+export function convertToolChoice(choice: ToolChoice | undefined, hasTools: boolean, names: ToolNames): GeminiToolConfig | undefined {
   if (!choice || !hasTools) return undefined;
   switch (choice.type) {
     case 'auto':
@@ -44,6 +46,6 @@ export function convertToolChoice(choice: ToolChoice | undefined, hasTools: bool
     case 'required':
       return { functionCallingConfig: { mode: 'ANY' } };
     case 'tool':
-      return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [choice.name] } };
+      return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [names.toUpstream(choice.name)] } };
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ProviderError } from '../../canonical/errors.js';
 import { upstreamHttpError } from '../../upstream/errors.js';
+import { failedFunctionCalling } from './map-gemini-finish-reason.js';
 
 const PROVIDER = 'gemini';
 
@@ -66,19 +67,27 @@ function durationSeconds(duration: string | undefined): string | undefined {
   return match ? match[1] : undefined;
 }
 
-/** A prompt or response Gemini's safety system blocked, before any output was sent. */
+/** A prompt Gemini's safety system blocked before generating anything (`promptFeedback.blockReason`). */
 export function geminiContentPolicyError(message: string): ProviderError {
   return upstreamHttpError({ provider: PROVIDER, status: 400, message, contentPolicy: true });
 }
 
 /**
- * A response Gemini ended because the model's function calling failed (MALFORMED_FUNCTION_CALL and the like), with
- * Gemini's `finishMessage` when it gave one (for a malformed call, the text the model wrote instead). The model failed,
- * not the client's request: a 502, which a retry or another deployment may well get past.
+ * A response Gemini ended because the model's function calling failed (`failedFunctionCalling`), saying what that
+ * means, with Gemini's `finishMessage` when it gave one (for a malformed call, the text the model wrote instead). Neither
+ * the client's request nor the deployment failed, but one sampling of the model: a 502 `malformed_model_output`, which
+ * the router does not retry (every retry is billed, and the deployment is not unhealthy), and which the client may
+ * (its SDK retries a 502; an agent asks again).
  */
 export function geminiFunctionCallingError(finishReason: string, finishMessage: string | undefined): ProviderError {
   const detail = finishMessage ? `: ${finishMessage}` : '';
-  return upstreamHttpError({ provider: PROVIDER, status: 502, message: `Gemini ended the response with finishReason ${finishReason}${detail}` });
+  const meaning = failedFunctionCalling(finishReason);
+  return upstreamHttpError({
+    provider: PROVIDER,
+    status: 502,
+    code: 'malformed_model_output',
+    message: `Gemini ended the response with finishReason ${finishReason}${meaning ? ` (${meaning})` : ''}${detail}`,
+  });
 }
 
 /** A response that does not have Gemini's shape. */

@@ -1,7 +1,9 @@
 import { defineProvider } from '../define-provider.js';
+import { withClientToolNames } from '../tool-names.js';
 import type { Provider } from '../types.js';
 import { callGemini } from './call.js';
 import { countGeminiTokens } from './count-tokens.js';
+import { geminiToolNames } from './tool-names.js';
 import { translateRequest } from './translate-request.js';
 import type { GenerateContentRequest } from './wire.js';
 
@@ -10,7 +12,12 @@ export function geminiProvider(): Provider {
   return defineProvider<GenerateContentRequest>({
     kind: 'gemini',
     translateRequest,
-    call: callGemini,
+    call: (wire, call, request) => {
+      // Tools whose names went rewritten (`translateRequest`) are called by the client's names in the answer.
+      const events = callGemini(wire, call, request);
+      const names = geminiToolNames(request);
+      return names.shortened ? withClientToolNames(events, names) : events;
+    },
     countTokens: countGeminiTokens,
   });
 }

@@ -2,7 +2,7 @@ import type { ProviderError } from '../../canonical/errors.js';
 import type { StreamEvent } from '../../canonical/events.js';
 import { convertGeminiUsage } from './convert-gemini-usage.js';
 import { geminiContentPolicyError, geminiFunctionCallingError, geminiMalformedResponse } from './gemini-error.js';
-import { isContentFilterFinish, isFailedFunctionCallingFinish, mapGeminiFinishReason } from './map-gemini-finish-reason.js';
+import { isFailedFunctionCallingFinish, mapGeminiFinishReason } from './map-gemini-finish-reason.js';
 import type { GeminiResponse, GeminiResponsePart, GeminiUsageMetadata } from './response-schema.js';
 import { mintToolCallId, toolCallIdSuffix } from './tool-call-ids.js';
 import { WebSearchQueries } from './web-search-queries.js';
@@ -19,17 +19,21 @@ import { WebSearchQueries } from './web-search-queries.js';
  *   the Google Search queries grounding ran, from every record's candidates (`WebSearchQueries`).
  * - The finish (reason and usage) is emitted at the end of the response, after the last record: Gemini's last
  *   record carries both the finish reason and the final usage.
- * - Safety: a blocked prompt (`promptFeedback.blockReason`) or a filtered finish before any output is a
- *   `content_policy_violation` error, which the client can still receive as an HTTP error; once output has gone out,
- *   a filtered finish is a normal finish with reason `content-filter`.
+ * - Safety: a blocked prompt (`promptFeedback.blockReason`: Gemini refused to generate) is a
+ *   `content_policy_violation` error (400), which content-policy fallbacks key on. A candidate the filters stopped
+ *   (finishReason SAFETY and kin: generated, then withheld or cut) is an answer, streamed or not, whatever of it came
+ *   through: a finish with reason `content-filter`, as OpenAI reports its output filter (a 200 with `finish_reason`
+ *   `content_filter`) and Anthropic its refusals (`stop_reason` `refusal`), with the usage Gemini bills for it.
  * - Failed function calling (MALFORMED_FUNCTION_CALL, UNEXPECTED_TOOL_CALL, TOO_MANY_TOOL_CALLS) is an upstream error
- *   carrying the finish reason and Gemini's `finishMessage`, whether or not output went out before it. The turn was
- *   meant to call a function and that call is lost (Gemini sends such a finish without it), so text before it is a
- *   preamble, not an answer: reported as a finish, the client (an agent above all) would take the turn for complete
- *   and stop with nothing done, where an error lets it retry. A streamed preamble stays with the client, followed by
+ *   (`geminiFunctionCallingError`, which the router does not retry) carrying the finish reason and Gemini's
+ *   `finishMessage`, whether or not output went out before it. The turn was meant to call a function and that call is
+ *   lost (Gemini sends such a finish without it), so text before it is a preamble, not an answer: reported as a finish,
+ *   the client (an agent above all) would take the turn for complete and stop with nothing done, where an error lets it
+ *   retry. A streamed preamble stays with the client, followed by
  *   the protocol's error event; a non-streamed one is not delivered, as the whole answer becomes the error.
- * - An error the response itself caused (the two above) follows a `usage` event when Gemini reported usage: the prompt
- *   was processed (and for failed calls, output generated) even though nothing usable came back.
+ * - An error the response itself caused (the two above) follows a `usage` event when Gemini reported usage, and is
+ *   marked `billed`: the prompt was processed (and for failed calls, output generated), which Gemini bills, even though
+ *   nothing usable came back.
  * - `response-metadata` waits for the first content event, so an error before any output comes first, after at most
  *   that `usage` event.
  */
@@ -58,7 +62,7 @@ export class GeminiResponseMapper {
     const blockReason = response.promptFeedback?.blockReason;
     if (blockReason) {
       const detail = response.promptFeedback?.blockReasonMessage;
-      return this.terminal(events, this.filtered(`Gemini blocked the prompt (blockReason ${blockReason})${detail ? `: ${detail}` : ''}`, blockReason));
+      return this.terminal(events, this.failed(geminiContentPolicyError(`Gemini blocked the prompt (blockReason ${blockReason})${detail ? `: ${detail}` : ''}`)));
     }
 
     const candidate = response.candidates?.[0];
@@ -66,10 +70,6 @@ export class GeminiResponseMapper {
 
     if (candidate?.finishReason) {
       this.finishReason = candidate.finishReason;
-      if (isContentFilterFinish(candidate.finishReason)) {
-        const detail = candidate.finishMessage;
-        return this.terminal(events, this.filtered(`Gemini blocked the response (finishReason ${candidate.finishReason})${detail ? `: ${detail}` : ''}`, candidate.finishReason));
-      }
       if (isFailedFunctionCallingFinish(candidate.finishReason)) {
         return this.terminal(events, this.failed(geminiFunctionCallingError(candidate.finishReason, candidate.finishMessage)));
       }
@@ -121,16 +121,10 @@ export class GeminiResponseMapper {
     return [{ type: 'response-metadata', ...(this.responseId !== undefined && { id: this.responseId }), ...(this.modelVersion !== undefined && { model: this.modelVersion }) }];
   }
 
-  /** A safety stop: an error before any output, a `content-filter` finish after some. */
-  private filtered(message: string, raw: string): StreamEvent[] {
-    if (!this.outputStarted) return this.failed(geminiContentPolicyError(message));
-    return [this.finish(raw)];
-  }
-
-  /** An error caused by the response itself, after the usage Gemini reported for it. */
+  /** An error caused by the response itself, after the usage Gemini reported for it, which Gemini bills. */
   private failed(error: ProviderError): StreamEvent[] {
-    const usage: StreamEvent[] = this.usage ? [{ type: 'usage', usage: convertGeminiUsage(this.usage, this.searches.count) }] : [];
-    return [...usage, { type: 'error', error }];
+    if (!this.usage) return [{ type: 'error', error }];
+    return [{ type: 'usage', usage: convertGeminiUsage(this.usage, this.searches.count) }, { type: 'error', error: { ...error, billed: true } }];
   }
 
   private finish(raw: string): StreamEvent {

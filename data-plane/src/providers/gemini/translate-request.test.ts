@@ -92,6 +92,53 @@ describe('Gemini request translation', () => {
     expect(() => translate({ messages })).toThrow(expect.objectContaining({ status: 400, type: 'invalid_request_error' }));
   });
 
+  it("should send a turn's function responses in the order of the calls before it, a tool's images with its response, unanswered ones and text after", () => {
+    const weather = (id: string, city: string): Message['content'][number] => ({ type: 'tool-call', id, name: 'get_weather', arguments: JSON.stringify({ city }) });
+    const result = (toolCallId: string, text: string, name?: string): Message['content'][number] => ({ type: 'tool-result', toolCallId, ...(name && { name }), content: [{ type: 'text', text }] });
+    const wire = translate({
+      messages: [
+        user('weather?'),
+        { role: 'assistant', content: [{ type: 'text', text: 'Checking.' }, weather('call_0_r1', 'Paris'), weather('call_1_r1', 'London')] },
+        {
+          role: 'tool',
+          content: [
+            result('call_9_r0', 'stale', 'get_weather'),
+            { type: 'tool-result', toolCallId: 'call_1_r1', content: [{ type: 'text', text: 'rain' }, { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'AA' } }] },
+            result('call_0_r1', 'sun'),
+          ],
+        },
+        user('warmer?'),
+      ],
+    });
+    expect(wire.contents[2]!.parts).toEqual([
+      { functionResponse: { name: 'get_weather', response: { output: 'sun' } } },
+      { functionResponse: { name: 'get_weather', response: { output: 'rain' } } },
+      { inlineData: { mimeType: 'image/png', data: 'AA' } },
+      { functionResponse: { name: 'get_weather', response: { output: 'stale' } } },
+      { text: 'warmer?' },
+    ]);
+  });
+
+  it('should name tools Gemini would refuse by names it takes, in the declarations, the tool choice and the history alike', () => {
+    const mcp = 'mcp__claude_ai_Atlassian__getConfluencePageInlineCommentsWithAllReplies';
+    const wire = translate({
+      messages: [
+        user('x'),
+        { role: 'assistant', content: [{ type: 'tool-call', id: 'toolu_1', name: mcp, arguments: '{}' }, { type: 'tool-call', id: 'toolu_2', name: '1password_lookup', arguments: '{}' }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'toolu_1', content: [] }, { type: 'tool-result', toolCallId: 'toolu_2', name: '1password_lookup', content: [] }] },
+      ],
+      tools: [mcp, '1password_lookup', 'files/read', 'Read'].map((name) => ({ name, parameters: { type: 'object' } })),
+      toolChoice: { type: 'tool', name: mcp },
+    });
+    const declared = wire.tools![0]!.functionDeclarations.map((d) => d.name);
+    expect(declared.slice(1)).toEqual(['_1password_lookup', 'files_read', 'Read']);
+    expect(declared[0]).toMatch(/^mcp__claude_ai_Atlas_[0-9a-f]{10}_.+InlineCommentsWithAllReplies$/);
+    expect(declared[0]).toHaveLength(64);
+    expect(wire.toolConfig).toEqual({ functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [declared[0]] } });
+    expect(wire.contents[1]!.parts.map((p) => p.functionCall!.name)).toEqual(declared.slice(0, 2));
+    expect(wire.contents[2]!.parts.map((p) => p.functionResponse!.name)).toEqual(declared.slice(0, 2));
+  });
+
   it('should keep arguments that are not a JSON object verbatim instead of failing', () => {
     const wire = translate({ messages: [user('x'), { role: 'assistant', content: [{ type: 'tool-call', id: 'c', name: 'f', arguments: '{"truncated": ' }] }] });
     expect(wire.contents[1]!.parts[0]!.functionCall!.args).toEqual({ arguments: '{"truncated": ' });
@@ -288,13 +335,17 @@ describe('Gemini request translation', () => {
     expect(budget(64000, 'gemini-3-flash-preview')).toBe(64000);
   });
 
-  it('should turn thinking off where the model can, else keep it to the smallest budget, without thoughts', () => {
+  it('should turn thinking off where the model can, else keep it to the least the model takes, without thoughts', () => {
     const off = (model: string) => translate({ messages: [user('x')], reasoning: { off: true } }, model).generationConfig;
     expect(off('gemini-2.5-flash')).toEqual({ thinkingConfig: { thinkingBudget: 0 } });
     expect(off('gemini-2.5-flash-lite')).toEqual({ thinkingConfig: { thinkingBudget: 0 } });
-    // 2.5 Pro and Gemini 3 cannot stop thinking (a budget of 0 is a 400).
-    expect(off('gemini-2.5-pro')).toEqual({ thinkingConfig: { thinkingBudget: 512 } });
-    expect(off('gemini-3-pro-preview')).toEqual({ thinkingConfig: { thinkingBudget: 512 } });
+    // 2.5 Pro and Gemini 3 cannot stop thinking (a budget of 0 is a 400): 2.5 Pro's smallest budget, Gemini 3's
+    // lowest level (Pro has no MINIMAL).
+    expect(off('gemini-2.5-pro')).toEqual({ thinkingConfig: { thinkingBudget: 128 } });
+    expect(off('gemini-3-pro-preview')).toEqual({ thinkingConfig: { thinkingLevel: 'LOW' } });
+    expect(off('models/gemini-3.1-pro-preview')).toEqual({ thinkingConfig: { thinkingLevel: 'LOW' } });
+    expect(off('gemini-3-flash-preview')).toEqual({ thinkingConfig: { thinkingLevel: 'MINIMAL' } });
+    expect(off('gemini-3.1-flash-lite')).toEqual({ thinkingConfig: { thinkingLevel: 'MINIMAL' } });
     // Models before 2.5 do not think.
     expect(off('gemini-2.0-flash')).toBeUndefined();
   });

@@ -2,7 +2,8 @@ import type { CanonicalRequest, ReasoningConfig, ResponseFormat } from '../../ca
 import type { ProviderTarget } from '../types.js';
 import { convertMessages } from './convert-messages.js';
 import { convertToolChoice, convertTools, jsonSchemaForGemini } from './convert-tools.js';
-import { clampThinkingBudget, thinkingBudgetRange } from './thinking-budget.js';
+import { geminiToolNames } from './tool-names.js';
+import { clampThinkingBudget, thinkingOff } from './thinking-budget.js';
 import type { GeminiGenerationConfig, GeminiThinkingConfig, GenerateContentRequest } from './wire.js';
 
 /**
@@ -17,12 +18,16 @@ const BUDGET_BY_EFFORT: Record<NonNullable<ReasoningConfig['effort']>, number> =
   high: 24576,
 };
 
-/** The canonical request as Gemini's `GenerateContentRequest` (the body of generateContent and streamGenerateContent). */
+/**
+ * The canonical request as Gemini's `GenerateContentRequest` (the body of generateContent and streamGenerateContent),
+ * its tools named as Gemini takes them (`geminiToolNames`; the adapter names the answer's calls back).
+ */
 export function translateRequest(request: CanonicalRequest, target: ProviderTarget): GenerateContentRequest {
   const gemini3 = isGemini3(target.providerModel);
-  const { contents, systemTexts } = convertMessages(request.messages, { requireCallSignatures: gemini3, sendCallIds: gemini3 });
-  const tools = convertTools(request.tools);
-  const toolConfig = convertToolChoice(request.toolChoice, tools !== undefined);
+  const names = geminiToolNames(request);
+  const { contents, systemTexts } = convertMessages(request.messages, { requireCallSignatures: gemini3, sendCallIds: gemini3, names });
+  const tools = convertTools(request.tools, names);
+  const toolConfig = convertToolChoice(request.toolChoice, tools !== undefined, names);
   const generationConfig = convertGenerationConfig(request, target.providerModel);
   return {
     contents,
@@ -71,18 +76,6 @@ function thinkingConfig(reasoning: ReasoningConfig, providerModel: string): Gemi
   if (reasoning.off) return thinkingOff(providerModel);
   const budget = reasoning.budgetTokens ?? (reasoning.effort && BUDGET_BY_EFFORT[reasoning.effort]);
   return { includeThoughts: true, ...(budget !== undefined && { thinkingBudget: clampThinkingBudget(budget, providerModel) }) };
-}
-
-/**
- * Reasoning turned off. Gemini 2.5 and later think by default; 2.5 Flash and Flash-Lite stop with a budget of 0, but
- * 2.5 Pro and Gemini 3 cannot stop (a budget of 0 is a 400) and get the smallest budget every model takes (effort
- * `minimal`'s), without thought summaries. Models before 2.5 do not think: nothing to send.
- */
-function thinkingOff(providerModel: string): GeminiThinkingConfig | undefined {
-  const version = /(?:^|\/)gemini-(\d+(?:\.\d+)?)/.exec(providerModel)?.[1];
-  if (version !== undefined && Number(version) < 2.5) return undefined;
-  if (thinkingBudgetRange(providerModel)?.canTurnOff) return { thinkingBudget: 0 };
-  return { thinkingBudget: BUDGET_BY_EFFORT.minimal };
 }
 
 /**

@@ -72,6 +72,8 @@ export interface GeminiToolConfig {
 export interface GeminiThinkingConfig {
   readonly includeThoughts?: boolean;
   readonly thinkingBudget?: number;
+  /** Gemini 3 and later; never with `thinkingBudget` (`thinking-budget.ts`). Enum names, as Google's SDK sends them. */
+  readonly thinkingLevel?: 'MINIMAL' | 'LOW' | 'MEDIUM' | 'HIGH';
 }
 
 export interface GeminiGenerationConfig {

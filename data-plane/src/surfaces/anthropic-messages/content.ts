@@ -3,6 +3,7 @@ import type { ContentPart, ImagePart, MediaPart, Message, TextPart } from '../..
 import { cache, CacheControlSchema } from './cache-control.js';
 import { documentPart } from './document.js';
 import { invalidRequest } from './errors.js';
+import { redactedIn, signatureIn } from './signatures.js';
 import { check } from './validate.js';
 
 /**
@@ -50,7 +51,8 @@ export interface MessageParam {
  * - a user turn → its text, images and documents as a user message, each `tool_result` as its own `tool` message, in the
  *   order the client wrote them (a turn that mixes results and text becomes tool message(s) + a user message);
  * - an assistant turn → one assistant message: text, `tool_use` (input as JSON text), `thinking` (with its
- *   signature) and `redacted_thinking` as reasoning parts, so they can be sent back to Anthropic unchanged.
+ *   signature) and `redacted_thinking` as reasoning parts with the provider that wrote them (`signatures.ts`), so
+ *   they go back to that provider unchanged and to no other.
  */
 export function toCanonicalMessages(system: MessageParam['content'] | null | undefined, messages: readonly MessageParam[]): Message[] {
   const out: Message[] = [];
@@ -115,11 +117,11 @@ function assistantParts(content: MessageParam['content'], at: string): ContentPa
       }
       case 'thinking': {
         const b = check(ThinkingBlock, block, where);
-        // An empty signature is no signature (what the gateway returns for reasoning from non-Anthropic models).
-        return { type: 'reasoning', text: b.thinking, ...(b.signature !== '' && { signature: b.signature }) };
+        // An empty signature is no signature (what the gateway returns for reasoning from models that do not sign it).
+        return { type: 'reasoning', text: b.thinking, ...(b.signature !== '' && signatureIn(b.signature)) };
       }
       case 'redacted_thinking':
-        return { type: 'reasoning', text: '', redactedData: check(RedactedThinkingBlock, block, where).data };
+        return { type: 'reasoning', text: '', ...redactedIn(check(RedactedThinkingBlock, block, where).data) };
       default:
         throw unsupported(block, where, 'assistant messages');
     }

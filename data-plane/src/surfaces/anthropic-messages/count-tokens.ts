@@ -10,13 +10,15 @@ import { estimatePromptTokens } from '../../providers/token-estimate.js';
 import { toProviderError } from '../../upstream/errors.js';
 import { anthropicCredential } from './credential.js';
 import { forwardedAnthropicError, renderAnthropicError } from './errors.js';
+import { withoutForeignThinking } from './foreign-thinking.js';
 import { parseMessagesRequest } from './request.js';
 
 /**
  * `POST /v1/messages/count_tokens` → `{"input_tokens": N}`: the same body as a Messages request, `max_tokens` not
  * needed. The same stages as inference up to the model (config 503, key 401, body 413/400, model 404/403), every
  * error in Anthropic's shape; then the provider's own counter when it has one (Anthropic's count_tokens
- * endpoint, given the body as the client sent it, as Messages requests are forwarded; Gemini's countTokens),
+ * endpoint, given the body as Messages requests are forwarded: as the client sent it, but for thinking Anthropic did
+ * not write, `withoutForeignThinking`; Gemini's countTokens),
  * otherwise the local estimate every other provider's prompt would be billed with when unreported.
  *
  * No usage event: counting is free (Anthropic does not bill it either) and no model runs, so there is nothing
@@ -41,7 +43,7 @@ export async function countMessageTokens(deps: PipelineDeps, ex: Exchange, head:
     const canonical = forward === undefined ? parsed.canonical : undefined;
     let inputTokens: number;
     try {
-      if (canonical === undefined) inputTokens = await forward!.countTokens!(parsed.body, call, parsed.clientHeaders);
+      if (canonical === undefined) inputTokens = await forward!.countTokens!(withoutForeignThinking(parsed.body), call, parsed.clientHeaders);
       else inputTokens = provider.countTokens ? await provider.countTokens(canonical, call) : estimatePromptTokens(canonical.messages, canonical.tools);
     } catch (err) {
       if (ex.aborted) return;

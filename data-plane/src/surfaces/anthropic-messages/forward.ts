@@ -18,7 +18,10 @@ const MESSAGE_STOP = Buffer.from('event: message_stop');
 const CONTENT_BLOCK_DELTA = Buffer.from('event: content_block_delta');
 const ERROR_EVENT = Buffer.from('event: error');
 
-/** An Anthropic Messages body as the client sent it, plus what the forwarder must know about it. */
+/**
+ * An Anthropic Messages body as the client sent it (but for thinking Anthropic did not write,
+ * `withoutForeignThinking`), plus what the forwarder must know about it.
+ */
 export interface ForwardedMessages {
   readonly body: Record<string, unknown>;
   readonly stream: boolean;

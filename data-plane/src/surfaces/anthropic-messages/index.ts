@@ -2,6 +2,7 @@ import { forwardedPromptTokens, roughPromptTokens } from '../../providers/token-
 import type { Surface } from '../types.js';
 import { anthropicCredential } from './credential.js';
 import { renderAnthropicError } from './errors.js';
+import { withoutForeignThinking } from './foreign-thinking.js';
 import { forwardAnthropicMessages } from './forward.js';
 import { anthropicMessage } from './message.js';
 import { MessageEventEncoder } from './message-events.js';
@@ -17,17 +18,17 @@ export const anthropicMessagesSurface: Surface<ParsedMessagesRequest> = {
   credential: anthropicCredential,
   parse: (body, head) => parseMessagesRequest(body, { requireMaxTokens: true, anthropicBeta: head.anthropicBeta }),
   respond: (response, meta, _parsed, usage) =>
-    anthropicMessage({ id: messageId(meta.requestId), model: meta.model, response, usage: anthropicUsage(usage) }),
+    anthropicMessage({ id: messageId(meta.requestId), model: meta.model, provider: meta.provider, response, usage: anthropicUsage(usage) }),
   // message_start's input count is a placeholder that message_delta supersedes, made on every streamed request: the
   // cheap estimate, not the tokenizer (about 1 ms of CPU per thousand prompt tokens, before the first byte).
   streamEncoder: (meta, parsed) =>
-    new MessageEventEncoder(messageId(meta.requestId), meta.model, () => roughPromptTokens(parsed.canonical.messages, parsed.canonical.tools), meta.requestId),
+    new MessageEventEncoder(messageId(meta.requestId), meta.model, meta.provider, () => roughPromptTokens(parsed.canonical.messages, parsed.canonical.tools), meta.requestId),
   refuseTranslated: refuseTranslatedMessages,
   forward: (ex, parsed, call) =>
     forwardAnthropicMessages(
       ex,
       {
-        body: parsed.body,
+        body: withoutForeignThinking(parsed.body),
         stream: parsed.stream,
         clientHeaders: parsed.clientHeaders,
         estimateInputTokens: () => forwardedPromptTokens(() => parsed.canonical, promptOf(parsed.body)),

@@ -1,3 +1,4 @@
+import type { ProviderKind } from '@tollgate/schema';
 import { describe, expect, it } from 'vitest';
 import { errors, HttpError } from '../../http/errors.js';
 import { ResponseCollector } from '../collect.js';
@@ -7,11 +8,13 @@ import { anthropicMessage } from './message.js';
 import { MessageEventEncoder } from './message-events.js';
 import { anthropicUsage } from './usage.js';
 
+/** A provider other than Anthropic: its signatures go out tagged, the same streamed or not. */
+const PROVIDER: ProviderKind = 'bedrock';
 const usage = { inputTokens: 50, outputTokens: 7, cacheReadTokens: 30, cacheWriteTokens: 5, reasoningTokens: 0, estimated: false };
 
 /** Encodes the events and returns the data objects, checking each frame's framing. */
-function encode(events: ContentEvent[]): Array<Record<string, unknown>> {
-  const encoder = new MessageEventEncoder('msg_1', 'm', () => 42);
+function encode(events: ContentEvent[], provider: ProviderKind = PROVIDER): Array<Record<string, unknown>> {
+  const encoder = new MessageEventEncoder('msg_1', 'm', provider, () => 42);
   const text = encoder.start() + events.map((e) => encoder.content(e)).join('') + encoder.finish({ unified: 'stop', raw: undefined }, usage);
   return text.split('\n\n').slice(0, -1).map((frame) => {
     const [eventLine, dataLine, ...rest] = frame.split('\n');
@@ -42,7 +45,7 @@ function accumulate(data: Array<Record<string, unknown>>): unknown[] {
 function collected(events: ContentEvent[]): unknown[] {
   const collector = new ResponseCollector();
   for (const e of events) collector.add(e);
-  return anthropicMessage({ id: 'msg_1', model: 'm', response: collector.response, usage: anthropicUsage(usage) }).content;
+  return anthropicMessage({ id: 'msg_1', model: 'm', provider: PROVIDER, response: collector.response, usage: anthropicUsage(usage) }).content;
 }
 
 describe('MessageEventEncoder', () => {
@@ -83,13 +86,22 @@ describe('MessageEventEncoder', () => {
     }
   });
 
+  it("tags another provider's signatures and redacted thinking with it, and leaves Anthropic's as they are", () => {
+    const events: ContentEvent[] = [{ type: 'reasoning-delta', text: 'a' }, { type: 'reasoning-signature', signature: 's1' }, { type: 'reasoning-redacted', data: 'r' }];
+    expect(accumulate(encode(events))).toEqual([
+      { type: 'thinking', thinking: 'a', signature: 'tollgate:bedrock:s1' },
+      { type: 'redacted_thinking', data: 'tollgate-redacted:bedrock:r' },
+    ]);
+    expect(accumulate(encode(events, 'anthropic'))).toEqual([{ type: 'thinking', thinking: 'a', signature: 's1' }, { type: 'redacted_thinking', data: 'r' }]);
+  });
+
   it('drops argument deltas of a tool call that never started', () => {
     const data = encode([{ type: 'tool-call-delta', index: 3, argumentsDelta: '{}' }, { type: 'tool-call-end', index: 3 }]);
     expect(data.map((d) => d.type)).toEqual(['message_start', 'ping', 'message_delta', 'message_stop']);
   });
 
   it('frames a mid-stream failure as an `error` event with the Anthropic error type for the status', () => {
-    const encoder = new MessageEventEncoder('msg_1', 'm', () => 0);
+    const encoder = new MessageEventEncoder('msg_1', 'm', PROVIDER, () => 0);
     const frame = (error: HttpError) => encoder.error(error);
     expect(frame(new HttpError(503, 'overloaded_error', 'upstream_overloaded', 'Overloaded'))).toBe('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n');
     expect(frame(new HttpError(502, 'api_error', 'upstream_error', 'bad gateway'))).toContain('"type":"api_error"');

@@ -1,8 +1,10 @@
+import type { ProviderKind } from '@tollgate/schema';
 import type { FinishReason } from '../../canonical/events.js';
 import type { HttpError } from '../../http/errors.js';
 import type { FinalUsage } from '../../pipeline/accounting.js';
 import type { ContentEvent, StreamEncoder } from '../types.js';
 import { anthropicErrorBody } from './errors.js';
+import { redactedOut, signatureOut } from './signatures.js';
 import { toAnthropicStop } from './stop-reason.js';
 import { anthropicUsage } from './usage.js';
 
@@ -45,6 +47,8 @@ export class MessageEventEncoder implements StreamEncoder {
   constructor(
     private readonly id: string,
     private readonly model: string,
+    /** The provider answering, whose signatures and redacted thinking are tagged with it (`signatures.ts`). */
+    private readonly provider: ProviderKind | undefined,
     private readonly estimateInputTokens: () => number,
     /** The gateway's id of the request, which an `error` event names as Anthropic's do theirs. */
     private readonly requestId?: string,
@@ -75,13 +79,17 @@ export class MessageEventEncoder implements StreamEncoder {
         return opening + this.delta(`{"type":"thinking_delta","thinking":${JSON.stringify(event.text)}}`);
       }
       case 'reasoning-signature': {
+        // A signature after other content opens a thinking block of its own, as in the collector: the thinking it
+        // follows is closed, and Anthropic's stream has no way back to a closed block (Gemini streams a text answer's
+        // thought signature in a last chunk, where a whole answer puts it on the text). Its place also tells which part
+        // Gemini signed, the part the request translator puts it back on (`gemini/convert-messages.ts`).
         const opening = this.open?.kind === 'thinking' ? '' : this.openBlock({ kind: 'thinking', signed: false }, THINKING_START);
         if (this.open?.kind === 'thinking') this.open.signed = true;
-        return opening + this.delta(`{"type":"signature_delta","signature":${JSON.stringify(event.signature)}}`);
+        return opening + this.delta(`{"type":"signature_delta","signature":${JSON.stringify(signatureOut(event.signature, this.provider))}}`);
       }
       case 'reasoning-redacted':
         // Opaque and complete: a block without deltas.
-        return this.openBlock({ kind: 'redacted' }, JSON.stringify({ type: 'redacted_thinking', data: event.data })) + this.closeBlock();
+        return this.openBlock({ kind: 'redacted' }, JSON.stringify({ type: 'redacted_thinking', data: redactedOut(event.data, this.provider) })) + this.closeBlock();
       case 'tool-call-start': {
         const start = JSON.stringify({ type: 'tool_use', id: event.id, name: event.name, input: {} });
         const out = this.openBlock({ kind: 'tool', toolIndex: event.index }, start);

@@ -1,4 +1,6 @@
+import type { ProviderKind } from '@tollgate/schema';
 import type { CollectedBlock, CollectedResponse } from '../collect.js';
+import { redactedOut, signatureOut } from './signatures.js';
 import { toAnthropicStop, type AnthropicStopReason } from './stop-reason.js';
 import type { AnthropicUsage } from './usage.js';
 
@@ -10,7 +12,8 @@ export type AnthropicResponseBlock =
 
 /**
  * A non-streamed Anthropic `Message`. Its streamed twin is what `MessageEventEncoder` sends: the Anthropic SDK's
- * `finalMessage()` of a stream equals this object for the same answer.
+ * `finalMessage()` of a stream equals this object for the same answer. Signatures and redacted thinking are tagged
+ * with the `provider` that wrote them (`signatures.ts`).
  * @see https://docs.anthropic.com/en/api/messages#response-id
  */
 export interface AnthropicMessage {
@@ -24,28 +27,28 @@ export interface AnthropicMessage {
   usage: AnthropicUsage;
 }
 
-export function anthropicMessage(args: { id: string; model: string; response: CollectedResponse; usage: AnthropicUsage }): AnthropicMessage {
+export function anthropicMessage(args: { id: string; model: string; provider: ProviderKind | undefined; response: CollectedResponse; usage: AnthropicUsage }): AnthropicMessage {
   return {
     id: args.id,
     type: 'message',
     role: 'assistant',
     model: args.model,
-    content: args.response.blocks.map(toBlock),
+    content: args.response.blocks.map((block) => toBlock(block, args.provider)),
     ...toAnthropicStop(args.response.finishReason),
     usage: args.usage,
   };
 }
 
-function toBlock(block: CollectedBlock): AnthropicResponseBlock {
+function toBlock(block: CollectedBlock, provider: ProviderKind | undefined): AnthropicResponseBlock {
   switch (block.type) {
     case 'text':
       return { type: 'text', text: block.text };
     case 'reasoning':
       // Reasoning from a model that does not sign it (DeepSeek, OpenAI-compatible servers) gets an empty
       // signature, which the request parser reads back as "none" on the next turn.
-      return { type: 'thinking', thinking: block.text, signature: block.signature ?? '' };
+      return { type: 'thinking', thinking: block.text, signature: block.signature === undefined ? '' : signatureOut(block.signature, provider) };
     case 'redacted-reasoning':
-      return { type: 'redacted_thinking', data: block.data };
+      return { type: 'redacted_thinking', data: redactedOut(block.data, provider) };
     case 'tool-call':
       return { type: 'tool_use', id: block.id, name: block.name, input: toolInput(block.arguments) };
   }

@@ -124,7 +124,7 @@ describe('Anthropic Messages request → canonical', () => {
     expect(parsed.canonical.messages[4]).toEqual({ role: 'tool', content: [{ type: 'tool-result', toolCallId: 't2', content: [] }] });
   });
 
-  it('round-trips thinking blocks with their signature and redacted thinking', () => {
+  it('round-trips thinking blocks with their signature and redacted thinking, and who wrote them', () => {
     const parsed = parse({
       ...base,
       messages: [
@@ -135,6 +135,8 @@ describe('Anthropic Messages request → canonical', () => {
             { type: 'thinking', thinking: 'Let me see.', signature: 'EqQBCkYIARgCIkD' },
             { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va' },
             { type: 'thinking', thinking: 'unsigned (from a non-Anthropic model)', signature: '' },
+            { type: 'thinking', thinking: 'Gemini thought.', signature: 'tollgate:gemini:c2ln' },
+            { type: 'redacted_thinking', data: 'tollgate-redacted:bedrock:cmVk' },
             { type: 'text', text: 'Answer.' },
           ],
         },
@@ -142,9 +144,13 @@ describe('Anthropic Messages request → canonical', () => {
     });
     const assistant = parsed.canonical.messages[1]!;
     expect(assistant.content).toEqual([
-      { type: 'reasoning', text: 'Let me see.', signature: 'EqQBCkYIARgCIkD' },
-      { type: 'reasoning', text: '', redactedData: 'EmwKAhgBEgy3va' },
+      // Unmarked: Anthropic's own.
+      { type: 'reasoning', text: 'Let me see.', signature: 'EqQBCkYIARgCIkD', origin: 'anthropic' },
+      { type: 'reasoning', text: '', redactedData: 'EmwKAhgBEgy3va', origin: 'anthropic' },
       { type: 'reasoning', text: 'unsigned (from a non-Anthropic model)' },
+      // Tagged by the gateway: the provider's own signature, and the provider.
+      { type: 'reasoning', text: 'Gemini thought.', signature: 'c2ln', origin: 'gemini' },
+      { type: 'reasoning', text: '', redactedData: 'cmVk', origin: 'bedrock' },
       { type: 'text', text: 'Answer.' },
     ]);
 
@@ -155,7 +161,7 @@ describe('Anthropic Messages request → canonical', () => {
     collector.add({ type: 'reasoning-signature', signature: 'EqQBCkYIARgCIkD' });
     collector.add({ type: 'reasoning-redacted', data: 'EmwKAhgBEgy3va' });
     collector.add({ type: 'text-delta', text: 'Answer.' });
-    const message = anthropicMessage({ id: 'msg_1', model: 'claude-x', response: collector.response, usage: { input_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 } });
+    const message = anthropicMessage({ id: 'msg_1', model: 'claude-x', provider: 'anthropic', response: collector.response, usage: { input_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 } });
     expect(message.content).toEqual([
       { type: 'thinking', thinking: 'Let me see.', signature: 'EqQBCkYIARgCIkD' },
       { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va' },
@@ -197,7 +203,8 @@ describe('Anthropic Messages request → canonical', () => {
     expect(choice({ type: 'auto' })).toEqual({ type: 'auto' });
     expect(choice({ type: 'none' })).toEqual({ type: 'none' });
     expect(choice({ type: 'tool', name: 'get_weather' })).toEqual({ type: 'tool', name: 'get_weather' });
-    expect(parse({ ...base, thinking: { type: 'disabled' }, messages: [{ role: 'user', content: 'x' }] }).canonical).not.toHaveProperty('reasoning');
+    // Turned off, not left to the target's default: Gemini 2.5 thinks unless told not to.
+    expect(parse({ ...base, thinking: { type: 'disabled' }, messages: [{ role: 'user', content: 'x' }] }).canonical.reasoning).toEqual({ off: true });
   });
 
   it('carries unknown fields, Anthropic-defined tools and other thinking modes in passthrough for Anthropic targets', () => {

@@ -230,11 +230,14 @@ function toToolChoice(choice: z.infer<typeof ToolChoiceSchema>): ToolChoice {
 }
 
 /**
- * `{type:'enabled', budget_tokens}` → a thinking budget. `disabled` is the default everywhere, so it sets nothing
- * (an explicit "no reasoning" would make OpenAI-style targets send `reasoning_effort`, which non-reasoning models
- * reject). Other modes (`adaptive`, …) go to passthrough.
+ * `{type:'enabled', budget_tokens}` → a thinking budget; `disabled` → reasoning off (`ReasoningConfig.off`). Not
+ * thinking is Claude's default, not Gemini's: 2.5 Flash and Pro think unless told not to, so the caller would pay for
+ * thinking it declined. Each adapter turns it off its own way: Gemini with its off budget or lowest level, Claude and
+ * OpenAI-style targets by sending nothing (no `reasoning_effort`, which non-reasoning models reject). Other modes
+ * (`adaptive`, …) go to passthrough.
  */
 function toReasoning(thinking: z.infer<typeof Thinking> | null | undefined, maxTokens: number | undefined): ReasoningConfig | undefined {
+  if (thinking?.type === 'disabled') return { off: true };
   if (thinking?.type !== 'enabled') return undefined;
   const budget = thinking.budget_tokens;
   if (budget == null) throw invalidRequest('thinking.budget_tokens', 'Field required', 'missing_required_parameter');

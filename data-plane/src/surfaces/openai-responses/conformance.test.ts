@@ -81,8 +81,9 @@ describe('POST /v1/responses on translated models, as OpenAI answers it', () => 
   });
 
   it("sends a provider's own reasoning signature back to it, and to no other provider", async () => {
-    const first = await client.responses.create({ model: 'a-anthropic', input: `weather? ${directive({ reasoning: 'Two cities.', text: 'Checking.' })}` });
+    const first = await client.responses.create({ model: 'a-anthropic', input: `weather? ${directive({ reasoning: 'Two cities.', text: 'Checking.' })}`, reasoning: { summary: 'auto' } });
     const reasoning = first.output.find((item) => item.type === 'reasoning')!;
+    expect(reasoning.summary).toEqual([{ type: 'summary_text', text: 'Two cities.' }]);
     expect(reasoning.encrypted_content).toMatch(/^tollgate:anthropic:[A-Za-z0-9+/]+=*$/);
     const signature = reasoning.encrypted_content!.slice('tollgate:anthropic:'.length);
 
@@ -96,6 +97,28 @@ describe('POST /v1/responses on translated models, as OpenAI answers it', () => 
       expect(response.status, model).toBe('completed');
       expect(JSON.stringify(requests.at(-1)!.body), model).not.toContain(signature);
     }
+  });
+
+  // OpenAI shows reasoning summaries only when `reasoning.summary` asks for them (Codex asks, `auto`, unless its
+  // summaries are set to none); its reasoning items are `summary: []` otherwise, with the reasoning still carried.
+  it('shows no reasoning summary unless asked, and still hands Claude its thinking and signature back next turn', async () => {
+    const ask = `weather? ${directive({ reasoning: 'Two cities.', text: 'Checking.' })}`;
+    const first = await client.responses.create({ model: 'a-anthropic', input: ask, reasoning: { effort: 'high' } });
+    const reasoning = first.output.find((item) => item.type === 'reasoning')!;
+    expect(reasoning).toMatchObject({ type: 'reasoning', summary: [], encrypted_content: expect.any(String) });
+
+    const events = parseEvents(await (await postResponses(rig.t.baseUrl, KEYS.full, { model: 'a-anthropic', input: ask, stream: true })).text());
+    expect(events.filter((e) => e.event.startsWith('response.reasoning_summary'))).toEqual([]);
+    const streamed = events.find((e) => e.event === 'response.output_item.done')!.data.item;
+    expect(streamed).toMatchObject({ type: 'reasoning', summary: [], encrypted_content: expect.any(String) });
+
+    const input = [{ role: 'user' as const, content: 'weather?' }, ...(first.output as OpenAI.Responses.ResponseInputItem[]), { role: 'user' as const, content: 'and now?' }];
+    await client.responses.create({ model: 'a-anthropic', input });
+    const replayed = (rig.anthropic.requests.at(-1)!.body as { messages: { content: unknown }[] }).messages[1]!.content;
+    // The signature Claude wrote (the same for the same thinking: shown with a summary, it is carried alone).
+    const summarised = await client.responses.create({ model: 'a-anthropic', input: ask, reasoning: { summary: 'auto' } });
+    const signature = summarised.output.find((item) => item.type === 'reasoning')!.encrypted_content!.slice('tollgate:anthropic:'.length);
+    expect(replayed).toEqual(expect.arrayContaining([{ type: 'thinking', thinking: 'Two cities.', signature }]));
   });
 
   // `reasoning.effort: "none"` means no reasoning at all; Gemini 2.5 Flash thinks unless told thinkingBudget 0.
@@ -113,6 +136,22 @@ describe('POST /v1/responses on translated models, as OpenAI answers it', () => 
     const events = parseEvents(await (await postResponses(rig.t.baseUrl, KEYS.full, { model: 'a-anthropic', input: 'hi', stream: true })).text());
     expect((events[0]!.data.response as Body).completed_at).toBeNull();
     expect((events.at(-1)!.data.response as Body).completed_at).toEqual(expect.any(Number));
+  });
+
+  // OpenAI refuses an output cap below 16 tokens: "Invalid 'max_output_tokens': integer below minimum value. Expected a
+  // value >= 16, but got 10 instead." (code integer_below_min_value).
+  it("refuses max_output_tokens below 16 with OpenAI's 400, and takes 16", async () => {
+    const before = rig.anthropic.requests.length;
+    const err = await client.responses.create({ model: 'a-anthropic', input: 'hi', max_output_tokens: 10 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({
+      status: 400,
+      code: 'integer_below_min_value',
+      param: 'max_output_tokens',
+      message: "400 Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got 10 instead.",
+    });
+    expect(rig.anthropic.requests.length).toBe(before);
+    expect((await client.responses.create({ model: 'a-anthropic', input: 'hi', max_output_tokens: 16 })).status).toBe('completed');
   });
 
   // OpenAI refuses a tool_choice that forces a function missing from `tools`, or `required` without tools.
@@ -162,6 +201,76 @@ describe('POST /v1/responses on translated models, as OpenAI answers it', () => 
       expect(sent, model).toContain('"shell"');
       expect(sent, model).not.toContain('web_search');
     }
+  });
+
+  // Codex keeps the web searches and local shell calls an OpenAI model made in its history, and sends them back on
+  // every turn (a local shell call's output as a function_call_output): refusing them failed every later turn of a
+  // session that switched to a translated model.
+  describe('a Codex session that switches from an OpenAI model', () => {
+    const history = (last: string) => [
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: "What's new in Rust 1.90? Then look around." }] },
+      { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAAAABpFakeOpenAiFernetToken==' },
+      {
+        type: 'web_search_call', id: 'ws_1', status: 'completed',
+        action: { type: 'search', query: 'Rust 1.90 release notes', sources: [{ type: 'url', url: 'https://blog.rust-lang.org/2025/09/18/Rust-1.90.0/' }] },
+      },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Rust 1.90 links with LLD on Linux.' }] },
+      { type: 'local_shell_call', id: 'lsh_1', call_id: 'call_ls', status: 'completed', action: { type: 'exec', command: ['bash', '-lc', 'ls'], env: {}, working_directory: '/repo' } },
+      { type: 'function_call_output', call_id: 'call_ls', output: 'Cargo.toml\nsrc' },
+      { type: 'local_shell_call', id: 'lsh_2', call_id: 'call_pwd', status: 'completed', action: { type: 'exec', command: ['pwd'], env: {} } },
+      { type: 'local_shell_call_output', id: 'call_pwd', output: '/repo/crates' },
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: last }] },
+    ];
+    const tools = [{ type: 'function', name: 'shell', parameters: { type: 'object', properties: { command: { type: 'array', items: { type: 'string' } } } } }, { type: 'web_search' }];
+    const targets = () => [['a-anthropic', rig.anthropic.requests], ['a-gemini', rig.gemini.requests], ['a-bedrock', rig.bedrock.requests], ['a-compat', rig.compat.requests]] as const;
+
+    it('answers the next turn on every translated model, plain and streamed, instead of a 400', async () => {
+      for (const [model] of targets()) {
+        const input = history(`and now? ${directive({ text: 'ok' })}`) as OpenAI.Responses.ResponseInputItem[];
+        const plain = await client.responses.create({ model, input, tools: tools as OpenAI.Responses.Tool[] });
+        expect(plain.output_text, model).toBe('ok');
+        const streamed = await client.responses.stream({ model, input, tools: tools as OpenAI.Responses.Tool[] }).finalResponse();
+        expect(streamed.output_text, model).toBe('ok');
+      }
+    });
+
+    it('gives the model the search and the shell commands with their outputs as text, never as calls of tools it lacks', async () => {
+      for (const [model, requests] of targets()) {
+        const res = await postResponses(rig.t.baseUrl, KEYS.full, { model, input: history('and now?'), tools });
+        expect(res.status, model).toBe(200);
+        const sent = JSON.stringify(requests.at(-1)!.body);
+        for (const said of ['Rust 1.90 release notes', 'https://blog.rust-lang.org/2025/09/18/Rust-1.90.0/', '[\\"bash\\",\\"-lc\\",\\"ls\\"]', 'Cargo.toml\\nsrc', '/repo/crates']) {
+          expect(sent, `${model}: ${said}`).toContain(said);
+        }
+        // No tool call or result for the shell: the target was never offered a local_shell tool to have called.
+        expect(sent, model).not.toContain('call_ls');
+        expect(sent, model).not.toContain('call_pwd');
+        expect(sent, model).not.toContain('gAAAAAB');
+      }
+      // Each output joins its call's note, in the assistant's turn, in order.
+      const messages = (rig.anthropic.requests.at(-1)!.body as { messages: Array<{ role: string; content: Array<{ type: string; text?: string }> }> }).messages;
+      expect(messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+      expect(messages[1]!.content.map((c) => c.text)).toEqual([
+        'Searched the web (web_search): "Rust 1.90 release notes". Sources: https://blog.rust-lang.org/2025/09/18/Rust-1.90.0/.',
+        'Rust 1.90 links with LLD on Linux.',
+        'Ran a shell command (local_shell): ["bash","-lc","ls"] in /repo.\nOutput:\nCargo.toml\nsrc',
+        'Ran a shell command (local_shell): ["pwd"].\nOutput:\n/repo/crates',
+      ]);
+    });
+
+    it('still refuses a malformed item, or one it cannot honour, with a 400 naming it', async () => {
+      const cases = [
+        [{ type: 'local_shell_call', call_id: 'call_1', action: { type: 'exec', command: 'ls' } }, 'input[1].action.command'],
+        [{ type: 'web_search_call', id: 'ws_1', status: 'completed', action: 'search' }, 'input[1].action'],
+        [{ type: 'computer_call', call_id: 'call_1', action: { type: 'screenshot' } }, 'input[1].type'],
+        [{ type: 'item_reference', id: 'msg_1' }, 'input[1]'],
+      ] as const;
+      for (const [item, param] of cases) {
+        const res = await postResponses(rig.t.baseUrl, KEYS.full, { model: 'a-anthropic', input: [{ role: 'user', content: 'hi' }, item] });
+        expect(res.status, param).toBe(400);
+        expect(((await res.json()) as { error: { param: string } }).error.param).toBe(param);
+      }
+    });
   });
 
   // Codex sends `prompt_cache_key` on every turn and marks nothing: OpenAI caches prompt prefixes by itself, Claude

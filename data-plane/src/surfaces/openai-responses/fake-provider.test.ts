@@ -106,7 +106,7 @@ describe('POST /v1/responses with a provider that reasons, talks and calls tools
     let hex: string;
 
     beforeAll(async () => {
-      const res = await postResponses(t.baseUrl, KEYS.full, { model: 'mock-gpt', input: 'turn', tools, stream: true });
+      const res = await postResponses(t.baseUrl, KEYS.full, { model: 'mock-gpt', input: 'turn', tools, reasoning: { summary: 'auto' }, stream: true });
       expect(res.status).toBe(200);
       hex = res.headers.get('x-request-id')!.replaceAll('-', '');
       events = parseEvents(await res.text());
@@ -199,7 +199,7 @@ describe('POST /v1/responses with a provider that reasons, talks and calls tools
   });
 
   it('answers the same turn non-streamed with the same items', async () => {
-    const response = await client.responses.create({ model: 'mock-gpt', input: 'turn', tools });
+    const response = await client.responses.create({ model: 'mock-gpt', input: 'turn', tools, reasoning: { summary: 'auto' } });
     const hex = response.id.slice('resp_'.length);
     expect(response.output).toEqual([
       { id: `rs_${hex}_0`, type: 'reasoning', summary: [{ type: 'summary_text', text: 'Two cities, two calls.' }], encrypted_content: 'tollgate:mock:c2lnbmF0dXJl' },
@@ -217,7 +217,7 @@ describe('POST /v1/responses with a provider that reasons, talks and calls tools
   });
 
   it('assembles the turn with client.responses.stream() and finalResponse()', async () => {
-    const stream = client.responses.stream({ model: 'mock-gpt', input: 'turn', tools });
+    const stream = client.responses.stream({ model: 'mock-gpt', input: 'turn', tools, reasoning: { summary: 'auto' } });
     const argumentDeltas: string[] = [];
     stream.on('response.function_call_arguments.delta', (e) => argumentDeltas.push(e.delta));
     const final = await stream.finalResponse();
@@ -233,6 +233,43 @@ describe('POST /v1/responses with a provider that reasons, talks and calls tools
     expect(reasoning?.type === 'reasoning' && reasoning.summary[0]?.text).toBe('Two cities, two calls.');
     expect(final.usage?.input_tokens_details.cached_tokens).toBe(100);
     expect(final.usage?.output_tokens_details.reasoning_tokens).toBe(30);
+  });
+
+  // OpenAI shows a reasoning summary only when `reasoning.summary` asks for one: its items are `summary: []` else.
+  describe('reasoning without reasoning.summary', () => {
+    it('streams the reasoning item with no summary events and no summary, its reasoning carried in encrypted_content', async () => {
+      const res = await postResponses(t.baseUrl, KEYS.full, { model: 'mock-gpt', input: 'turn', tools, reasoning: { effort: 'high' }, stream: true });
+      const events = parseEvents(await res.text());
+      expect(events.map((e) => e.event).slice(0, 5)).toEqual([
+        'response.created',
+        'response.in_progress',
+        'response.output_item.added',
+        'response.output_item.done',
+        'response.output_item.added',
+      ]);
+      expect(events.some((e) => e.event.startsWith('response.reasoning_summary'))).toBe(false);
+      const item = events[3]!.data.item as { summary: unknown[]; encrypted_content: string };
+      expect(item).toMatchObject({ type: 'reasoning', summary: [] });
+      expect(JSON.stringify(item)).not.toContain('Two cities');
+      const completed = events.at(-1)!.data.response as { output: Array<{ type: string }> };
+      expect(completed.output[0]).toEqual(item);
+    });
+
+    it('answers non-streamed with summary: [] too, and the same request with summary "none" likewise', async () => {
+      for (const reasoning of [undefined, { summary: 'none' }]) {
+        const body = { model: 'mock-gpt', input: 'turn', tools, ...(reasoning && { reasoning }) };
+        const response = (await (await postResponses(t.baseUrl, KEYS.full, body)).json()) as { output: Array<Record<string, unknown>> };
+        expect(response.output[0], JSON.stringify(reasoning)).toMatchObject({ type: 'reasoning', summary: [], encrypted_content: expect.any(String) });
+        expect(JSON.stringify(response.output[0])).not.toContain('Two cities');
+      }
+    });
+
+    it('hands the reasoning back with its text and signature on the next turn, so multi-turn reasoning still works', async () => {
+      const first = await client.responses.create({ model: 'mock-gpt', input: 'turn', tools });
+      received.length = 0;
+      await client.responses.create({ model: 'mock-gpt', tools, input: [{ role: 'user', content: 'turn' }, ...(first.output as OpenAI.Responses.ResponseInputItem[]), { role: 'user', content: 'truncated' }] });
+      expect(received[0]!.messages[1]!.content[0]).toEqual({ type: 'reasoning', text: 'Two cities, two calls.', signature: 'c2lnbmF0dXJl', origin: 'mock' });
+    });
   });
 
   it('hands a multi-turn input with function calls and their outputs to the provider as canonical tool calls and results', async () => {

@@ -18,6 +18,6 @@ export const openAiResponsesSurface: Surface<ParsedResponsesRequest> = {
   credential: openAiCredential,
   parse: (body) => parseResponsesRequest(body),
   respond,
-  streamEncoder: (meta, parsed) => new ResponsesStreamEncoder(meta, parsed.echo, parsed.customTools),
+  streamEncoder: (meta, parsed) => new ResponsesStreamEncoder(meta, parsed.echo, parsed.customTools, parsed.reasoningSummaries),
   forward: forwardResponses,
 };

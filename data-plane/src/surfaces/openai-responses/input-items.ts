@@ -3,9 +3,11 @@ import type { ContentPart, FilePart, MediaPart, Message, ReasoningPart, ToolResu
 import { errors } from '../../http/errors.js';
 import { imageFromUrl } from '../openai-chat/chat-request.js';
 import { fileFromData, fileFromUrl } from '../openai-chat/file-data.js';
+import { readCarried } from '../reasoning-carry.js';
 import { check } from './check.js';
 import { customArguments } from './custom-tools.js';
-import { readCarried } from './reasoning-carry.js';
+import { hostedItemReader, outputText, type HostedItem } from './hosted-items.js';
+import { readUnshown } from './unshown-reasoning.js';
 
 /**
  * Responses `input` items → canonical messages.
@@ -13,7 +15,9 @@ import { readCarried } from './reasoning-carry.js';
  * One model turn is several items in the Responses API (reasoning, a message, function calls) but one assistant
  * message in the canonical form, so consecutive assistant-side items are merged into one assistant message, in
  * order; consecutive `function_call_output` (and `custom_tool_call_output`) items become one `tool` message with one
- * result each. `instructions` become a leading system message.
+ * result each. `instructions` become a leading system message. The items of OpenAI's built-in tools, which a
+ * conversation that began on an OpenAI model keeps in its history, become notes in the assistant's turn
+ * (`hosted-items.ts`).
  * @see https://platform.openai.com/docs/api-reference/responses/create#responses-create-input
  */
 
@@ -84,9 +88,9 @@ export function inputToMessages(input: string | readonly unknown[], instructions
 }
 
 function addItem(builder: MessageBuilder, raw: unknown, path: string): void {
-  const item = check(AnyItem, raw, path);
   // Items without a type are messages (the "easy input message" form: just role and content).
-  switch (item.type ?? 'message') {
+  const type = check(AnyItem, raw, path).type ?? 'message';
+  switch (type) {
     case 'message': {
       const message = check(MessageItem, raw, path);
       const content = contentParts(message.content, `${path}.content`, message.role === 'user');
@@ -110,13 +114,11 @@ function addItem(builder: MessageBuilder, raw: unknown, path: string): void {
     case 'function_call_output':
     case 'custom_tool_call_output': {
       const output = check(FunctionCallOutputItem, raw, path);
+      const content = contentParts(output.output, `${path}.output`, true);
+      // Codex sends a local shell call's output as a function call output: it joins the call's note.
+      if (builder.addOutput(output.call_id, outputText(textOf(content)))) return;
       const name = builder.toolNames.get(output.call_id);
-      const result: ToolResultPart = {
-        type: 'tool-result',
-        toolCallId: output.call_id,
-        ...(name !== undefined && { name }),
-        content: contentParts(output.output, `${path}.output`, true),
-      };
+      const result: ToolResultPart = { type: 'tool-result', toolCallId: output.call_id, ...(name !== undefined && { name }), content };
       builder.append('tool', [result]);
       return;
     }
@@ -133,20 +135,57 @@ function addItem(builder: MessageBuilder, raw: unknown, path: string): void {
     case 'compaction':
     case 'compaction_trigger':
       throw errors.invalidParameter(`${path}.type`, `${COMPACTION_ELSEWHERE}`);
-    default:
-      throw errors.invalidParameter(`${path}.type`, `input items of type '${item.type}' are not supported.`);
+    // Screenshots and pointer actions only make sense to a model driving OpenAI's computer tool: a text stand-in for
+    // them would mislead the model rather than inform it.
+    case 'computer_call':
+    case 'computer_call_output':
+      throw errors.invalidParameter(
+        `${path}.type`,
+        "computer use is not supported for this model: it needs OpenAI's computer tool, which a model served through a translation does not have. Use a model served by OpenAI's Responses API (openai, or a deployment with responsesApi).",
+      );
+    default: {
+      const read = hostedItemReader(type);
+      if (read === undefined) throw errors.invalidParameter(`${path}.type`, `input items of type '${type}' are not supported.`);
+      addHosted(builder, read(raw, path));
+    }
   }
 }
 
+/** What the model is given of a built-in tool's item (`hosted-items.ts`): nothing when it is dropped. */
+function addHosted(builder: MessageBuilder, item: HostedItem | undefined): void {
+  switch (item?.kind) {
+    case undefined:
+      return;
+    case 'call':
+      builder.note(item.text, item.callIds);
+      return;
+    case 'output':
+      // An output whose call is not in the input stands alone, naming the call.
+      if (!builder.addOutput(item.callId, item.text)) builder.note(`Call ${item.callId}: ${item.text}`, []);
+      return;
+    case 'user':
+      builder.push('user', [{ type: 'text', text: item.text }]);
+      return;
+  }
+}
+
+/** The text of a call's output (what a shell prints is text): other parts, which a shell does not print, are left out. */
+function textOf(content: readonly MediaPart[]): string {
+  return content.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('\n');
+}
+
 /**
- * The full reasoning text when the client sent it, else the summary (which is what Tollgate itself returns), with
- * what Tollgate carried in `encrypted_content` (see `reasoning-carry.ts`); anything else there (OpenAI's own encrypted
- * reasoning) is left out: the item is then unsigned reasoning.
+ * The full reasoning text when the client sent it, else the text Tollgate carried when it showed none (see
+ * `unshown-reasoning.ts`), else the summary (which is what Tollgate itself returns), with what Tollgate carried in
+ * `encrypted_content` (see `reasoning-carry.ts`); anything else there (OpenAI's own encrypted reasoning) is left out:
+ * the item is then unsigned reasoning.
  */
 function reasoningPart(item: z.infer<typeof ReasoningItem>): ReasoningPart {
+  const unshown = item.encrypted_content == null ? undefined : readUnshown(item.encrypted_content);
   const full = item.content?.filter((c) => c.type === 'reasoning_text').map((c) => c.text) ?? [];
-  const text = (full.length > 0 ? full : item.summary.map((s) => s.text)).join('\n\n');
-  const carried = item.encrypted_content == null ? undefined : readCarried(item.encrypted_content);
+  const text = full.length > 0 ? full.join('\n\n') : (unshown?.text ?? item.summary.map((s) => s.text).join('\n\n'));
+  const encrypted = unshown !== undefined ? unshown.carried : item.encrypted_content;
+  const carried = encrypted == null ? undefined : readCarried(encrypted);
   if (carried === undefined) return { type: 'reasoning', text };
   return 'redactedData' in carried
     ? { type: 'reasoning', text: '', redactedData: carried.redactedData, origin: carried.origin }
@@ -212,6 +251,8 @@ class MessageBuilder {
   readonly toolNames = new Map<string, string>();
   /** Parts of the last message, while it may still grow. */
   private open: { role: 'assistant' | 'tool'; parts: ContentPart[] } | undefined;
+  /** The note of each built-in tool call and where it is, by call id, so the call's output joins it (`addOutput`). */
+  private readonly notes = new Map<string, { text: string; readonly parts: ContentPart[]; readonly index: number }>();
 
   /** A message that stands alone (user, system). */
   push(role: 'user' | 'system', content: ContentPart[]): void {
@@ -220,12 +261,33 @@ class MessageBuilder {
   }
 
   /** Parts that join the previous message when it has the same role (assistant turn, tool results). */
-  append(role: 'assistant' | 'tool', parts: ContentPart[]): void {
+  append(role: 'assistant' | 'tool', parts: ContentPart[]): ContentPart[] {
     if (this.open?.role === role) {
       this.open.parts.push(...parts);
-      return;
+      return this.open.parts;
     }
     this.open = { role, parts: [...parts] };
     this.messages.push({ role, content: this.open.parts });
+    return this.open.parts;
+  }
+
+  /**
+   * A note in the assistant's turn standing for a built-in tool call, found by `callIds` when its output comes. The
+   * output joins the note rather than following as a message of its own: the call is no tool call, and a message
+   * between a turn's tool calls and their results is refused by some providers (OpenAI's chat completions).
+   */
+  note(text: string, callIds: readonly string[]): void {
+    const parts = this.append('assistant', [{ type: 'text', text }]);
+    const note = { text, parts, index: parts.length - 1 };
+    for (const id of callIds) this.notes.set(id, note);
+  }
+
+  /** Adds `text` to the note of the call `callId`; false when no note stands for that call. */
+  addOutput(callId: string, text: string): boolean {
+    const note = this.notes.get(callId);
+    if (note === undefined) return false;
+    note.text += `\n${text}`;
+    note.parts[note.index] = { type: 'text', text: note.text };
+    return true;
   }
 }

@@ -7,6 +7,7 @@ import { check } from './check.js';
 import { CustomTool, customToolDefinition } from './custom-tools.js';
 import { checkToolChoice } from '../tool-choice.js';
 import { inputToMessages } from './input-items.js';
+import { summariesAsked } from './unshown-reasoning.js';
 import { record } from '../forward/output.js';
 
 /**
@@ -63,7 +64,7 @@ const ResponsesRequest = z.looseObject({
   tools: z.array(AnyTool).nullish(),
   tool_choice: ToolChoiceSchema.nullish(),
   parallel_tool_calls: z.boolean().nullish(),
-  max_output_tokens: z.number().int().positive().nullish(),
+  max_output_tokens: z.number().int().nullish(),
   // OpenAI's ranges: outside them its 400, and a translated model's too.
   temperature: z.number().min(0, 'must be at least 0').max(2, 'must be at most 2').nullish(),
   top_p: z.number().min(0, 'must be at least 0').max(1, 'must be at most 1').nullish(),
@@ -127,6 +128,8 @@ export interface ParsedResponsesRequest extends ParsedInbound {
   readonly echo: ResponseEcho;
   /** The names of the request's custom tools, whose calls go back as `custom_tool_call` items; with `canonical`. */
   readonly customTools: ReadonlySet<string>;
+  /** Whether reasoning items show the reasoning as their summary (else `unshown-reasoning.ts`). */
+  readonly reasoningSummaries: boolean;
   /** The parsed JSON body as the client sent it (for native forwarding). */
   readonly body: Record<string, unknown>;
 }
@@ -180,9 +183,14 @@ class ParsedResponses implements ParsedResponsesRequest {
     }
   }
 
+  get reasoningSummaries(): boolean {
+    return summariesAsked(this.body.reasoning);
+  }
+
   private translate(): Translated {
     if (this.translated !== undefined) return this.translated;
     const request = validate(ResponsesRequest, this.body, ['model', 'input']);
+    refuseTinyOutputCap(request);
     refuseStateful(request);
     refuseLogprobs(request);
     const tools: DeclaredTool[] = [];
@@ -221,6 +229,18 @@ export function parseResponsesRequest(body: Buffer): ParsedResponsesRequest {
 function headLooksValid(json: Record<string, unknown>): boolean {
   const { model, stream, user } = json;
   return typeof model === 'string' && model.length > 0 && (stream == null || typeof stream === 'boolean') && (user == null || typeof user === 'string');
+}
+
+/**
+ * OpenAI refuses an output cap below 16 tokens, in these words; a translated model would be cut off before it said
+ * anything useful (Anthropic takes any cap from 1), so the client gets OpenAI's 400 rather than a different answer.
+ * @see https://github.com/earendil-works/pi/issues/6265
+ */
+const MIN_OUTPUT_TOKENS = 16;
+
+function refuseTinyOutputCap(request: ResponsesRequest): void {
+  const cap = request.max_output_tokens;
+  if (cap != null && cap < MIN_OUTPUT_TOKENS) throw errors.belowMinimum('max_output_tokens', MIN_OUTPUT_TOKENS, cap);
 }
 
 /** Everything that would need a stored response or conversation is refused when translating, with the reason. */

@@ -1,10 +1,10 @@
 import type { FinalUsage } from '../../pipeline/accounting.js';
 import type { CollectedBlock, CollectedResponse } from '../collect.js';
+import { carryRedacted } from '../reasoning-carry.js';
 import type { ResponseMeta } from '../types.js';
 import { customInput } from './custom-tools.js';
-import { carryRedacted, carrySignature } from './reasoning-carry.js';
 import type { ParsedResponsesRequest } from './request.js';
-import { ending, responseObject, ResponseIds, responsesUsage, type ItemStatus, type OutputItem, type ResponseObject } from './response-object.js';
+import { ending, reasoningItem, responseObject, ResponseIds, responsesUsage, type ItemStatus, type OutputItem, type ResponseObject } from './response-object.js';
 
 /**
  * A non-streamed answer: each collected block becomes one output item, in order (reasoning → `reasoning`, text →
@@ -15,7 +15,7 @@ export function respond(response: CollectedResponse, meta: ResponseMeta, parsed:
   const ids = new ResponseIds(meta.requestId);
   const end = ending(response.finishReason.unified, response.finishReason.raw);
   const blocks = response.blocks;
-  const output = blocks.map((block, i) => outputItem(block, ids, i, i === blocks.length - 1 ? end.lastItemStatus : 'completed', meta, parsed.customTools));
+  const output = blocks.map((block, i) => outputItem(block, ids, i, i === blocks.length - 1 ? end.lastItemStatus : 'completed', meta, parsed));
   return responseObject({
     id: ids.response,
     meta,
@@ -28,7 +28,7 @@ export function respond(response: CollectedResponse, meta: ResponseMeta, parsed:
   });
 }
 
-function outputItem(block: CollectedBlock, ids: ResponseIds, index: number, status: ItemStatus, meta: ResponseMeta, customTools: ReadonlySet<string>): OutputItem {
+function outputItem(block: CollectedBlock, ids: ResponseIds, index: number, status: ItemStatus, meta: ResponseMeta, parsed: ParsedResponsesRequest): OutputItem {
   switch (block.type) {
     case 'text':
       return {
@@ -39,16 +39,11 @@ function outputItem(block: CollectedBlock, ids: ResponseIds, index: number, stat
         role: 'assistant',
       };
     case 'reasoning':
-      return {
-        id: ids.item('reasoning', index),
-        type: 'reasoning',
-        summary: block.text === '' ? [] : [{ type: 'summary_text', text: block.text }],
-        ...(block.signature !== undefined && { encrypted_content: carrySignature(block.signature, meta.provider) }),
-      };
+      return reasoningItem(ids.item('reasoning', index), block.text, block.signature, meta.provider, parsed.reasoningSummaries);
     case 'redacted-reasoning':
       return { id: ids.item('reasoning', index), type: 'reasoning', summary: [], encrypted_content: carryRedacted(block.data, meta.provider) };
     case 'tool-call':
-      if (customTools.has(block.name)) {
+      if (parsed.customTools.has(block.name)) {
         return { id: ids.item('custom_tool_call', index), type: 'custom_tool_call', status, call_id: block.id, input: customInput(block.arguments), name: block.name };
       }
       return { id: ids.item('function_call', index), type: 'function_call', status, arguments: block.arguments, call_id: block.id, name: block.name };

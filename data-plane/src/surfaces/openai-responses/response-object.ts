@@ -1,7 +1,10 @@
+import type { ProviderKind } from '@tollgate/schema';
 import type { UnifiedFinishReason } from '../../canonical/events.js';
 import type { FinalUsage } from '../../pipeline/accounting.js';
+import { carrySignature } from '../reasoning-carry.js';
 import type { ResponseMeta } from '../types.js';
 import type { ResponseEcho } from './request.js';
+import { carryUnshown } from './unshown-reasoning.js';
 
 /**
  * The Responses API `Response` object and its output items, as OpenAI sends them (the SDK's `output_text`
@@ -53,9 +56,25 @@ export interface SummaryText {
 export interface ReasoningItem {
   id: string;
   type: 'reasoning';
+  /** The reasoning, when the request asked for summaries; else empty, as OpenAI's (see `unshown-reasoning.ts`). */
   summary: SummaryText[];
-  /** Set when the reasoning must go back to the model next turn (see `reasoning-carry.ts`). */
+  /** Set when the reasoning must go back to the model next turn (see `reasoning-carry.ts`, `unshown-reasoning.ts`). */
   encrypted_content?: string;
+}
+
+/** A whole reasoning item (see `reasoningCarry`); its text is its summary when the request asked for summaries. */
+export function reasoningItem(id: string, text: string, signature: string | undefined, provider: ProviderKind | undefined, summaries: boolean): ReasoningItem {
+  const carried = reasoningCarry(text, signature, provider, summaries);
+  return { id, type: 'reasoning', summary: summaries && text !== '' ? [{ type: 'summary_text', text }] : [], ...(carried !== undefined && { encrypted_content: carried }) };
+}
+
+/**
+ * A reasoning item's `encrypted_content`: its signature, carried; and when the item shows no summary, its text too
+ * (`unshown-reasoning.ts`), so the next turn still gets both. None for unsigned reasoning the summary shows.
+ */
+export function reasoningCarry(text: string, signature: string | undefined, provider: ProviderKind | undefined, summaries: boolean): string | undefined {
+  const carried = signature === undefined ? undefined : carrySignature(signature, provider);
+  return summaries || text === '' ? carried : carryUnshown(text, carried);
 }
 
 export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem;

@@ -1,12 +1,13 @@
 import type { FinishReason } from '../../canonical/events.js';
 import type { HttpError } from '../../http/errors.js';
 import type { FinalUsage } from '../../pipeline/accounting.js';
+import { carryRedacted } from '../reasoning-carry.js';
 import type { ContentEvent, ResponseMeta, StreamEncoder } from '../types.js';
 import { CustomInputStream } from './custom-tools.js';
-import { carryRedacted, carrySignature } from './reasoning-carry.js';
 import type { ResponseEcho } from './request.js';
 import {
   ending,
+  reasoningCarry,
   responseObject,
   ResponseIds,
   responsesUsage,
@@ -24,7 +25,8 @@ import {
 /** The item being written, with its place in `output`. */
 type Open =
   | { readonly kind: 'message'; readonly item: MessageItem; readonly index: number }
-  | { readonly kind: 'reasoning'; readonly item: ReasoningItem; readonly index: number; signed: boolean }
+  /** The reasoning's text and signature, carried when it closes (`reasoningCarry`). */
+  | { readonly kind: 'reasoning'; readonly item: ReasoningItem; readonly index: number; text: string; signature: string | undefined }
   /** `ended`: the call's arguments are complete (`tool-call-end`); it is closed by what comes next (see `content`). */
   | { readonly kind: 'function_call'; readonly item: FunctionCallItem; readonly index: number; readonly toolIndex: number; ended: boolean }
   /** A custom tool's call: its arguments (`{"input": …}`) are decoded as they come (see `custom-tools.ts`). */
@@ -44,6 +46,7 @@ type Open =
  *   response.created, response.in_progress                                    (start)
  *   reasoning:     output_item.added, reasoning_summary_part.added, reasoning_summary_text.delta × n,
  *                  reasoning_summary_text.done, reasoning_summary_part.done, output_item.done
+ *                  (without the summary events when the request asked for no summary: `unshown-reasoning.ts`)
  *   text:          output_item.added, content_part.added, output_text.delta × n, output_text.done,
  *                  content_part.done, output_item.done
  *   function call: output_item.added, function_call_arguments.delta × n, function_call_arguments.done,
@@ -71,6 +74,8 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     private readonly echo: ResponseEcho,
     /** The request's custom tools: their calls are `custom_tool_call` items. */
     private readonly customTools: ReadonlySet<string> = new Set(),
+    /** Whether the request asked for reasoning summaries; else reasoning items show none, as OpenAI's. */
+    private readonly summaries = false,
   ) {
     this.ids = new ResponseIds(meta.requestId);
   }
@@ -156,8 +161,10 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   private reasoning(text: string): string {
     let out = '';
     // A signed reasoning block is complete: more reasoning is a new block (Anthropic interleaved thinking).
-    if (this.open?.kind !== 'reasoning' || this.open.signed) out += this.openReasoning();
+    if (this.open?.kind !== 'reasoning' || this.open.signature !== undefined) out += this.openReasoning();
     const open = this.open as Extract<Open, { kind: 'reasoning' }>;
+    open.text += text;
+    if (!this.summaries) return out;
     const { item, index } = open;
     if (item.summary.length === 0) {
       const part = { type: 'summary_text' as const, text: '' };
@@ -171,9 +178,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   private signature(signature: string): string {
     let out = '';
     if (this.open?.kind !== 'reasoning') out += this.openReasoning();
-    const open = this.open as Extract<Open, { kind: 'reasoning' }>;
-    open.item.encrypted_content = carrySignature(signature, this.meta.provider);
-    open.signed = true;
+    (this.open as Extract<Open, { kind: 'reasoning' }>).signature = signature;
     return out;
   }
 
@@ -191,7 +196,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     const index = this.output.length;
     const item: ReasoningItem = { id: this.ids.item('reasoning', index), type: 'reasoning', summary: [] };
     this.output.push(item);
-    this.open = { kind: 'reasoning', item, index, signed: false };
+    this.open = { kind: 'reasoning', item, index, text: '', signature: undefined };
     return out + this.event('response.output_item.added', { output_index: index, item });
   }
 
@@ -252,6 +257,8 @@ export class ResponsesStreamEncoder implements StreamEncoder {
           out += this.event('response.reasoning_summary_text.done', { item_id: item.id, output_index: index, summary_index: 0, text: part.text });
           out += this.event('response.reasoning_summary_part.done', { item_id: item.id, output_index: index, summary_index: 0, part });
         }
+        const carried = reasoningCarry(open.text, open.signature, this.meta.provider, this.summaries);
+        if (carried !== undefined) open.item.encrypted_content = carried;
         break;
       }
       case 'function_call':

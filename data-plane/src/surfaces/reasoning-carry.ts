@@ -2,26 +2,27 @@ import { ProviderKind } from '@tollgate/schema';
 
 /**
  * Reasoning that must travel back to the model on the next turn (thinking signatures, Gemini's thought signatures,
- * redacted thinking) rides in a reasoning item's `encrypted_content`, the field Responses clients already return
- * verbatim (stateless clients such as Codex send reasoning items back with it).
+ * redacted thinking) goes to the client in the field its protocol has for it, which clients return verbatim: a
+ * Responses reasoning item's `encrypted_content` (stateless clients such as Codex send reasoning items back with it),
+ * a Messages thinking block's `signature` or redacted thinking's `data`.
  *
  * Only the provider that wrote a signature can verify it, and providers reject a request carrying one they cannot,
  * so what Tollgate writes names its provider: `tollgate:<provider>:<signature>`, `tollgate-redacted:<provider>:<data>`.
  * Read back, it goes only to that provider's deployments (`ReasoningPart.origin`). Content Tollgate did not write is
- * nobody's signature here: OpenAI's own encrypted reasoning (a Codex session that switched from an OpenAI model)
- * cannot be read by any translated provider, so it is dropped and the item is unsigned reasoning.
+ * each surface's to read: on Responses nobody's (OpenAI's own encrypted reasoning, which no translated provider can
+ * read), on Messages Anthropic's (`anthropic-messages/signatures.ts`).
  */
 const SIGNATURE = 'tollgate:';
 const REDACTED = 'tollgate-redacted:';
 
 export type Carried = { readonly signature: string; readonly origin: ProviderKind } | { readonly redactedData: string; readonly origin: ProviderKind };
 
-/** `encrypted_content` for a signature `origin` wrote; none when the provider is unknown (an answer's never is). */
+/** The carried form of a signature `origin` wrote; none when the provider is unknown (an answer's never is). */
 export function carrySignature(signature: string, origin: ProviderKind | undefined): string | undefined {
   return origin && `${SIGNATURE}${origin}:${signature}`;
 }
 
-/** `encrypted_content` for redacted thinking `origin` wrote; none when the provider is unknown. */
+/** The carried form of redacted thinking `origin` wrote; none when the provider is unknown. */
 export function carryRedacted(data: string, origin: ProviderKind | undefined): string | undefined {
   return origin && `${REDACTED}${origin}:${data}`;
 }
