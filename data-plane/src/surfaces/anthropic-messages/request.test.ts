@@ -205,6 +205,9 @@ describe('Anthropic Messages request → canonical', () => {
     expect(choice({ type: 'tool', name: 'get_weather' })).toEqual({ type: 'tool', name: 'get_weather' });
     // Turned off, not left to the target's default: Gemini 2.5 thinks unless told not to.
     expect(parse({ ...base, thinking: { type: 'disabled' }, messages: [{ role: 'user', content: 'x' }] }).canonical.reasoning).toEqual({ off: true });
+    // An effort beside it does not turn it back on (an OpenAI reasoning model would get `reasoning_effort`).
+    expect(parse({ ...base, thinking: { type: 'disabled' }, output_config: { effort: 'low' }, messages: [{ role: 'user', content: 'x' }] }).canonical.reasoning).toEqual({ off: true });
+    expect(parse({ ...base, output_config: { effort: 'max' }, messages: [{ role: 'user', content: 'x' }] }).canonical.reasoning).toEqual({ effort: 'high' });
   });
 
   it('carries unknown fields, Anthropic-defined tools and other thinking modes in passthrough for Anthropic targets', () => {

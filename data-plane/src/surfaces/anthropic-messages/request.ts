@@ -177,9 +177,10 @@ function toCanonical(request: MessagesRequest, stream: boolean, json: Record<str
   }
   const output = json.output_config == null ? undefined : check(OutputConfig, json.output_config, 'output_config');
   const format = output?.format ?? (json.output_format == null ? undefined : check(OutputFormat, json.output_format, 'output_format'));
-  // Anthropic's effort above `high` is the highest the others know.
+  // Anthropic's effort above `high` is the highest the others know. With thinking disabled it stays off: another
+  // provider's reasoning effort would turn it on.
   const effort = output?.effort == null ? undefined : output.effort === 'xhigh' || output.effort === 'max' ? 'high' : output.effort;
-  const reasoning = effort === undefined ? thinking : { ...thinking, effort };
+  const reasoning = effort === undefined || thinking?.off === true ? thinking : { ...thinking, effort };
 
   const choice = request.tool_choice;
   const user = request.metadata?.user_id;
