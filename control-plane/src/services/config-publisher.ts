@@ -94,7 +94,7 @@ function understands(subscriber: Subscriber, op: ConfigChangeInput['op']): boole
  * Either way the snapshot counts as one queued item for the backlog limit. Deltas carry org, user, end-user and tag
  * changes only to subscribers that listed the `governedSubjects` feature, and router settings (`setRouter`) only to
  * those that listed `routing`. Health-check requests (`sendHealthCheck`) go only to subscribers that listed
- * `healthChecks`.
+ * `healthChecks`, and the spend usage ingest counted (`sendSubjectSpend`) only to those that listed `subjectSpend`.
  */
 export class ConfigPublisher {
   private readonly subscribers = new Set<Subscriber>();
