@@ -241,6 +241,30 @@ describe('ConfigPublisher', () => {
     await publisher.stop();
   });
 
+  it('should gather subject spend into one message per interval, the highest figure per subject and period, for subscribers that listed subjectSpend', async () => {
+    const reader = new FakeReader();
+    reader.add(deleteKey('a'));
+    const publisher = await started(reader, { spendIntervalMs: 20 });
+    const taking = publisher.subscribe(['subjectSpend']);
+    const older = publisher.subscribe();
+    expect(await take(taking)).toMatchObject({ message: { kind: 'snapshot', version: 1 } });
+    expect(await take(older)).toMatchObject({ message: { kind: 'snapshot', version: 1 } });
+    // Two batches' notifications, arriving out of commit order, and a figure of the period after.
+    publisher.sendSubjectSpend([['key', 'k1', 3, 1_000], ['team', 't1', 1, null]]);
+    publisher.sendSubjectSpend([['key', 'k1', 2, 1_000], ['end_user', 'alice', 0.5, 1_000]]);
+    publisher.sendSubjectSpend([['team', 't1', 4, 2_000]]);
+    expect(await take(taking)).toEqual({
+      version: 1,
+      message: { kind: 'subjectSpend', spend: [['key', 'k1', 3, 1_000], ['team', 't1', 4, 2_000], ['end_user', 'alice', 0.5, 1_000]] },
+    });
+    // The older subscriber got none of it: its next message is the next delta.
+    reader.add(deleteKey('b'));
+    publisher.notify();
+    expect((await take(older)).message).toMatchObject({ kind: 'delta', fromVersion: 1, version: 2 });
+    expect((await take(taking)).message).toMatchObject({ kind: 'delta', fromVersion: 1, version: 2 });
+    await publisher.stop();
+  });
+
   it('should end the stream with an error when no snapshot can be loaded', async () => {
     const reader = new FakeReader();
     reader.failSnapshots = true;
