@@ -110,14 +110,16 @@ describe('Bedrock stand-in, seen through @aws-sdk/client-bedrock-runtime', () =>
     expect((await client.send(new ConverseCommand({ modelId: PROFILE, messages: [user('plain')] }))).additionalModelResponseFields).toBeUndefined();
   });
 
-  it("should take back the reasoning Claude signed, and refuse a signature it did not write with Converse's ValidationException", async () => {
+  it("should take back the reasoning Claude signed, on Bedrock or Anthropic's API, and refuse a signature Claude did not write with Converse's ValidationException", async () => {
     const ask = user(directive({ reasoning: 'Think it over.', text: 'Done.' }));
     const answer = (await client.send(new ConverseCommand({ modelId: MODEL, messages: [ask] }))).output!.message!;
     const replay = (content: Message['content']) => client.send(new ConverseCommand({ modelId: MODEL, messages: [ask, { role: 'assistant', content }, user('Again.')] }));
     expect((await replay(answer.content)).output?.message?.content).toEqual([{ text: 'Echo: Again.' }]);
+    // Claude's signatures are good on every platform: the one Anthropic's API wrote for the same thinking is Bedrock's.
+    expect(answer.content![0]).toEqual({ reasoningContent: { reasoningText: { text: 'Think it over.', signature: thinkingSignature('Think it over.') } } });
 
-    // The same thinking, signed by Claude on Anthropic's API.
-    const foreign = { reasoningContent: { reasoningText: { text: 'Think it over.', signature: thinkingSignature('Think it over.') } } };
+    // A signature for other thinking (Gemini's, or Claude's for something else).
+    const foreign = { reasoningContent: { reasoningText: { text: 'Think it over.', signature: thinkingSignature('Something else.') } } };
     await expect(replay([foreign, answer.content![1]!])).rejects.toMatchObject({
       name: 'ValidationException',
       $metadata: { httpStatusCode: 400 },

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { thinkingSignature } from '../anthropic/render.js';
 import { argumentChunks, wordChunks, type ResolvedScript, type ScriptUsage } from '../script.js';
 import { eventFrame } from './frames.js';
 import { responseFields } from './response-fields.js';
@@ -98,9 +98,13 @@ function toolInput(args: string): unknown {
   return complete;
 }
 
-/** The stand-in's reasoning signature: deterministic, opaque, base64 like the real one. */
+/**
+ * The stand-in's reasoning signature: Claude's, the same as the Anthropic stand-in writes for the same thinking, as
+ * Anthropic documents ("signature values are compatible across platforms (Claude APIs, Amazon Bedrock, and Vertex AI)").
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#thinking-encryption
+ */
 export function reasoningSignature(reasoning: string): string {
-  return createHash('sha256').update(`stand-in:${reasoning}`).digest('base64');
+  return thinkingSignature(reasoning);
 }
 
 /**

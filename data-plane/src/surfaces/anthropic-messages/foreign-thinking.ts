@@ -1,3 +1,4 @@
+import { takesSignaturesOf } from '../../providers/foreign-reasoning.js';
 import { items, record } from '../forward/output.js';
 import { redactedIn, signatureIn } from './signatures.js';
 
@@ -10,21 +11,27 @@ import { redactedIn, signatureIn } from './signatures.js';
  * reasoning it cannot send back; a turn left without content goes too (Anthropic joins the turns around it).
  *
  * With a thinking budget, Anthropic also refuses a last assistant turn whose tool calls have no thinking block in
- * front of them ("a final `assistant` message must start with a thinking block"); when that is what is left, the
- * request goes without thinking, as a translated one does (`thinkingAllowed`).
+ * front of them ("a final `assistant` message must start with a thinking block"): what is left after that, or what
+ * another model answered without thinking (an OpenAI or Gemini model before a `/model` switch, a fallback or a
+ * deployment of the group that ran without it). The request then goes without thinking, as a translated one does
+ * (`thinkingAllowed`), rather than failing every turn of the tool loop.
  * The body itself when nothing needs to go (the common case): no copy.
  * @see https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#extended-thinking-with-tool-use
  */
 export function withoutForeignThinking(body: Record<string, unknown>): Record<string, unknown> {
   const messages = items(body.messages);
-  if (!messages.some(holdsForeignThinking)) return body;
-  const kept = messages.flatMap((message) => {
-    if (!holdsForeignThinking(message)) return [message];
-    const content = items(record(message)!.content).filter((block) => !isForeignThinking(block));
-    return content.length > 0 ? [{ ...record(message), content }] : [];
-  });
+  const foreign = messages.some(holdsForeignThinking);
+  const kept = foreign
+    ? messages.flatMap((message) => {
+        if (!holdsForeignThinking(message)) return [message];
+        const content = items(record(message)!.content).filter((block) => !isForeignThinking(block));
+        return content.length > 0 ? [{ ...record(message), content }] : [];
+      })
+    : messages;
+  const unthinking = record(body.thinking)?.type === 'enabled' && !toolCallsLedByThinking(kept);
+  if (!foreign && !unthinking) return body;
   const out: Record<string, unknown> = { ...body, messages: kept };
-  if (record(body.thinking)?.type === 'enabled' && !toolCallsLedByThinking(kept)) delete out.thinking;
+  if (unthinking) delete out.thinking;
   return out;
 }
 
@@ -36,8 +43,8 @@ function holdsForeignThinking(message: unknown): boolean {
 /** A thinking block Anthropic did not sign (an empty signature included), or redacted thinking it did not write. */
 function isForeignThinking(value: unknown): boolean {
   const block = record(value);
-  if (block?.type === 'thinking' && typeof block.signature === 'string') return block.signature === '' || signatureIn(block.signature).origin !== 'anthropic';
-  if (block?.type === 'redacted_thinking' && typeof block.data === 'string') return redactedIn(block.data).origin !== 'anthropic';
+  if (block?.type === 'thinking' && typeof block.signature === 'string') return block.signature === '' || !takesSignaturesOf('anthropic', signatureIn(block.signature).origin);
+  if (block?.type === 'redacted_thinking' && typeof block.data === 'string') return !takesSignaturesOf('anthropic', redactedIn(block.data).origin);
   return false;
 }
 

@@ -86,13 +86,15 @@ describe('MessageEventEncoder', () => {
     }
   });
 
-  it("tags another provider's signatures and redacted thinking with it, and leaves Anthropic's as they are", () => {
+  it("tags another provider's signatures and redacted thinking with it, and leaves Claude's (Anthropic's API, Bedrock) as they are", () => {
     const events: ContentEvent[] = [{ type: 'reasoning-delta', text: 'a' }, { type: 'reasoning-signature', signature: 's1' }, { type: 'reasoning-redacted', data: 'r' }];
-    expect(accumulate(encode(events))).toEqual([
-      { type: 'thinking', thinking: 'a', signature: 'tollgate:bedrock:s1' },
-      { type: 'redacted_thinking', data: 'tollgate-redacted:bedrock:r' },
+    expect(accumulate(encode(events, 'gemini'))).toEqual([
+      { type: 'thinking', thinking: 'a', signature: 'tollgate:gemini:s1' },
+      { type: 'redacted_thinking', data: 'tollgate-redacted:gemini:r' },
     ]);
-    expect(accumulate(encode(events, 'anthropic'))).toEqual([{ type: 'thinking', thinking: 'a', signature: 's1' }, { type: 'redacted_thinking', data: 'r' }]);
+    for (const claude of ['anthropic', 'bedrock'] as const) {
+      expect(accumulate(encode(events, claude))).toEqual([{ type: 'thinking', thinking: 'a', signature: 's1' }, { type: 'redacted_thinking', data: 'r' }]);
+    }
   });
 
   it('drops argument deltas of a tool call that never started', () => {

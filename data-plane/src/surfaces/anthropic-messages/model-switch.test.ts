@@ -10,7 +10,8 @@ import { startTranslatedRig, type TranslatedRig } from '../../test-support/trans
  * thinking blocks and their signatures included, to the new model. Each provider verifies the signatures it gets and
  * refuses the request for one it did not write: Anthropic and Claude on Bedrock with "Invalid `signature` in
  * `thinking` block", Gemini 3 with "Corrupted thought signature." (the stand-ins verify as they do). So each
- * provider must get back only its own, and its own exactly as it wrote them.
+ * provider must get back only its own, and its own exactly as it wrote them; Claude's are good on Anthropic's API
+ * and Bedrock alike (as Anthropic documents, and the stand-ins sign alike).
  *
  * The rig: ms-anthropic (forwarded as sent), ms-gemini (Gemini 2.5 Flash), ms-bedrock (Claude on Converse), and
  * ms-gemini3 (Gemini 3 Flash, which verifies its thought signatures).
@@ -94,7 +95,7 @@ describe('switching models mid-conversation on /v1/messages', () => {
     expect(signatures(content)).toEqual(['', expect.stringMatching(/^tollgate:gemini:.+/)]);
   });
 
-  it("from Claude on Anthropic's API to Gemini 3 and to Claude on Bedrock: Anthropic's signature goes to neither", async () => {
+  it("from Claude on Anthropic's API to Gemini 3 and to Claude on Bedrock: Anthropic's signature goes to Claude only", async () => {
     const content = await firstTurn('ms-anthropic');
 
     expect(answer(await nextTurn('ms-gemini3', content))).toBe('Sunny in Paris.');
@@ -102,17 +103,37 @@ describe('switching models mid-conversation on /v1/messages', () => {
     expect(thoughtSignaturesSentToGemini()).toEqual(['skip_thought_signature_validator']);
 
     expect(answer(await nextTurn('ms-bedrock', content))).toBe('Sunny in Paris.');
-    expect(reasoningSentToBedrock()).toEqual([]);
+    expect(reasoningSentToBedrock()).toEqual([{ reasoningText: { text: THOUGHT, signature: thinkingSignature(THOUGHT) } }]);
     // Anthropic's signature reached the client as Anthropic wrote it.
     expect(signatures(content)).toEqual([thinkingSignature(THOUGHT)]);
   });
 
-  it("from Claude on Bedrock to Claude on Anthropic's API: Bedrock's signature is not Anthropic's", async () => {
+  it("from Claude on Bedrock to Claude on Anthropic's API: the thinking goes with it, as Claude signed it", async () => {
     const content = await firstTurn('ms-bedrock', false);
 
     expect(answer(await nextTurn('ms-anthropic', content))).toBe('Sunny in Paris.');
-    expect(thinkingSentToAnthropic()).toEqual([]);
-    expect(signatures(content)).toEqual([expect.stringMatching(/^tollgate:bedrock:.+/)]);
+    expect(signatures(content)).toEqual([thinkingSignature(THOUGHT)]);
+    expect(thinkingSentToAnthropic()).toEqual([content[0]]);
+    expect(rig.anthropic.requests.at(-1)!.body).toMatchObject({ thinking });
+  });
+
+  it('to Claude with thinking after a model that answered a tool call without any: the turn goes without thinking, not refused', async () => {
+    // An OpenAI-style model's tool turn has no thinking block; Anthropic refuses a thinking request whose last tool
+    // turn does not start with one, so every later turn of the tool loop would fail.
+    const plain = directive({ text: 'Let me check.', toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}' }] });
+    const { content } = await client.messages.create({ model: 'ms-compat', max_tokens: 4096, tools, messages: [{ role: 'user', content: `Weather in Paris? ${plain}` }] });
+    expect(content.map((b) => b.type)).toEqual(['text', 'tool_use']);
+    expect(answer(await nextTurn('ms-anthropic', content))).toBe('Sunny in Paris.');
+    expect(rig.anthropic.requests.at(-1)!.body).not.toHaveProperty('thinking');
+    // Token counts follow the same rule.
+    const call = content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use')!;
+    const counted = await client.messages.countTokens({
+      model: 'ms-anthropic',
+      thinking,
+      tools,
+      messages: [ask, { role: 'assistant', content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: 'sunny' }] }],
+    });
+    expect(counted.input_tokens).toBeGreaterThan(0);
   });
 
   it('back to the same provider: each gets its own signatures back exactly as it wrote them', async () => {
@@ -123,7 +144,7 @@ describe('switching models mid-conversation on /v1/messages', () => {
 
     const bedrock = await firstTurn('ms-bedrock');
     expect(answer(await nextTurn('ms-bedrock', bedrock))).toBe('Sunny in Paris.');
-    expect(reasoningSentToBedrock()).toEqual([{ reasoningText: { text: THOUGHT, signature: signatures(bedrock)[0]!.slice('tollgate:bedrock:'.length) } }]);
+    expect(reasoningSentToBedrock()).toEqual([{ reasoningText: { text: THOUGHT, signature: signatures(bedrock)[0] } }]);
 
     const gemini = await firstTurn('ms-gemini3');
     expect(answer(await nextTurn('ms-gemini3', gemini))).toBe('Sunny in Paris.');

@@ -1,4 +1,5 @@
 import type { ProviderKind } from '@tollgate/schema';
+import { takesSignaturesOf } from '../../providers/foreign-reasoning.js';
 import { carryRedacted, carrySignature, readCarried } from '../reasoning-carry.js';
 
 /**
@@ -6,22 +7,21 @@ import { carryRedacted, carrySignature, readCarried } from '../reasoning-carry.j
  * moves to another model (Claude Code's `/model`) each provider gets back only what it wrote
  * (`foreignReasoningRemoved`; `withoutForeignThinking` for a forwarded body).
  *
- * Anthropic's are the protocol's own: a forwarded answer reaches the client byte for byte, and a thinking block
- * without Tollgate's tag is read as Anthropic's. Every other provider's signature (Gemini's thought signatures,
- * Claude's on Bedrock) goes out tagged with its provider (`reasoning-carry.ts`) and is read back as that provider's
- * raw signature. Claude on Bedrock counts as another provider: nothing says Anthropic's API verifies Bedrock's
- * signatures, and a wrong signature fails the whole request where a dropped one costs only the thinking block.
+ * Claude's are the protocol's own, whichever platform served it (Anthropic's API or Bedrock: their signatures are
+ * interchangeable, `takesSignaturesOf`): a forwarded answer reaches the client byte for byte, and a thinking block
+ * without Tollgate's tag is read as Anthropic's. Every other provider's signature (Gemini's thought signatures) goes
+ * out tagged with its provider (`reasoning-carry.ts`) and is read back as that provider's raw signature.
  */
 const ANTHROPIC: ProviderKind = 'anthropic';
 
 /** A thinking block's `signature` for a signature `origin` wrote. */
 export function signatureOut(signature: string, origin: ProviderKind | undefined): string {
-  return origin === ANTHROPIC ? signature : (carrySignature(signature, origin) ?? signature);
+  return origin !== undefined && takesSignaturesOf(ANTHROPIC, origin) ? signature : (carrySignature(signature, origin) ?? signature);
 }
 
 /** A `redacted_thinking` block's `data` for redacted thinking `origin` wrote. */
 export function redactedOut(data: string, origin: ProviderKind | undefined): string {
-  return origin === ANTHROPIC ? data : (carryRedacted(data, origin) ?? data);
+  return origin !== undefined && takesSignaturesOf(ANTHROPIC, origin) ? data : (carryRedacted(data, origin) ?? data);
 }
 
 /** A (non-empty) thinking block's `signature` as the client sent it: the provider's own signature and its provider. */
