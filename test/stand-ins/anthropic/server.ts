@@ -149,7 +149,9 @@ async function answer(res: ServerResponse, body: MessagesBody, script: ResolvedS
     return sendError(res, fault.status, fault.code ?? errorTypeFor(fault.status), fault.message, headers);
   }
   if (fault?.kind === 'hang') return;
-  const plan = planResponse(script, body.model as string, stopSequences(body), body.max_tokens === 0);
+  // Claude thinks only when asked to (`thinking` enabled or adaptive): a script's reasoning is not shown otherwise.
+  const thinks = ['enabled', 'adaptive'].includes(String((body.thinking as { type?: unknown } | undefined)?.type));
+  const plan = planResponse(thinks ? script : { ...script, reasoning: undefined, reasoningChunks: [] }, body.model as string, stopSequences(body), body.max_tokens === 0);
 
   if (body.stream !== true) {
     if (fault?.kind === 'drop') return dropConnection(res);

@@ -81,8 +81,9 @@ describe('Anthropic adapter against the stand-in', () => {
 
   it('should call the non-streaming endpoint when the client does not stream, with the same events in whole', async () => {
     const script: Script = { reasoning: 'Think first.', text: 'Done thinking.', usage: { outputTokens: 9 } };
-    const streamed = await chat(ask(script));
-    const whole = await chat(ask(script, { stream: false }));
+    const thinking = { reasoning: { budgetTokens: 1024 } };
+    const streamed = await chat(ask(script, thinking));
+    const whole = await chat(ask(script, { ...thinking, stream: false }));
     expect(last(standIn.requests).body).toMatchObject({ stream: false });
     expect(last(standIn.requests).headers.accept).toBe('application/json');
     expect(whole.map((e) => e.type)).toEqual(['response-metadata', 'usage', 'reasoning-delta', 'reasoning-signature', 'text-delta', 'finish']);

@@ -81,7 +81,7 @@ describe('POST /v1/responses on translated models, as OpenAI answers it', () => 
   });
 
   it("sends a provider's own reasoning signature back to it (Claude's to Claude on either platform), and to no other provider", async () => {
-    const first = await client.responses.create({ model: 'a-anthropic', input: `weather? ${directive({ reasoning: 'Two cities.', text: 'Checking.' })}`, reasoning: { summary: 'auto' } });
+    const first = await client.responses.create({ model: 'a-anthropic', input: `weather? ${directive({ reasoning: 'Two cities.', text: 'Checking.' })}`, reasoning: { effort: 'low', summary: 'auto' } });
     const reasoning = first.output.find((item) => item.type === 'reasoning')!;
     expect(reasoning.summary).toEqual([{ type: 'summary_text', text: 'Two cities.' }]);
     expect(reasoning.encrypted_content).toMatch(/^tollgate:anthropic:[A-Za-z0-9+/]+=*$/);
@@ -109,7 +109,7 @@ describe('POST /v1/responses on translated models, as OpenAI answers it', () => 
     const reasoning = first.output.find((item) => item.type === 'reasoning')!;
     expect(reasoning).toMatchObject({ type: 'reasoning', summary: [], encrypted_content: expect.any(String) });
 
-    const events = parseEvents(await (await postResponses(rig.t.baseUrl, KEYS.full, { model: 'a-anthropic', input: ask, stream: true })).text());
+    const events = parseEvents(await (await postResponses(rig.t.baseUrl, KEYS.full, { model: 'a-anthropic', input: ask, stream: true, reasoning: { effort: 'high' } })).text());
     expect(events.filter((e) => e.event.startsWith('response.reasoning_summary'))).toEqual([]);
     const streamed = events.find((e) => e.event === 'response.output_item.done')!.data.item;
     expect(streamed).toMatchObject({ type: 'reasoning', summary: [], encrypted_content: expect.any(String) });
@@ -118,7 +118,7 @@ describe('POST /v1/responses on translated models, as OpenAI answers it', () => 
     await client.responses.create({ model: 'a-anthropic', input });
     const replayed = (rig.anthropic.requests.at(-1)!.body as { messages: { content: unknown }[] }).messages[1]!.content;
     // The signature Claude wrote (the same for the same thinking: shown with a summary, it is carried alone).
-    const summarised = await client.responses.create({ model: 'a-anthropic', input: ask, reasoning: { summary: 'auto' } });
+    const summarised = await client.responses.create({ model: 'a-anthropic', input: ask, reasoning: { effort: 'high', summary: 'auto' } });
     const signature = summarised.output.find((item) => item.type === 'reasoning')!.encrypted_content!.slice('tollgate:anthropic:'.length);
     expect(replayed).toEqual(expect.arrayContaining([{ type: 'thinking', thinking: 'Two cities.', signature }]));
   });
