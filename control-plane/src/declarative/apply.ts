@@ -9,6 +9,7 @@ import {
   Organization,
   ROUTER_SETTINGS_ID,
   RouterSettings,
+  Setting,
   Team,
   TeamMembership,
   User,
@@ -29,6 +30,12 @@ import { joinPath, type ConfigProblem } from './problems.js';
 /** Marks objects the config file owns: created, changed and deleted by the loader only (see `assertApiManaged`). */
 export const FILE_MANAGED = 'file';
 
+/**
+ * The sha-256 of the master key the file last set (no row: it sets none), so each change of it is audited once,
+ * whichever replica applies it, and also when it changed while no control plane was running.
+ */
+const FILE_MASTER_KEY_SETTING = 'config_file_master_key_sha256';
+
 export const CONFIG_KINDS = ['model', 'organization', 'team', 'key', 'guardrailPolicy', 'mcpServer', 'router'] as const;
 export type ConfigKind = (typeof CONFIG_KINDS)[number];
 
@@ -47,7 +54,7 @@ export interface ApplyReport {
   counts: KindCount[];
   /** Objects the file declares but could not take, or could not remove, and why. */
   conflicts: ConfigProblem[];
-  /** Objects created, changed or deleted; 0 means the database already matched the file. */
+  /** Objects created, changed or deleted, and the master key if it changed; 0 means the database already matched the file. */
   changes: number;
 }
 
@@ -199,11 +206,13 @@ class Reconciler {
     await this.removeUndeclared(this.guardrailKind(), guardrails);
 
     if (this.errors.length > 0) throw new ApplyError(this.errors);
+    const masterKeyChanged = await this.reconcileMasterKey();
     await recordSubjectAlerts(this.em, this.budgetsChanged);
     this.membersChanged.push(...(await membershipIdsOf(this.em, this.teamsWithMemberBudgetsChanged)));
     await recordSubjectAlerts(this.em, { team_member: this.membersChanged });
     const counts = [...this.counts.values()];
-    return { counts, conflicts: this.conflicts, changes: counts.reduce((n, c) => n + c.created + c.updated + c.deleted, 0) };
+    const changes = counts.reduce((n, c) => n + c.created + c.updated + c.deleted, 0) + (masterKeyChanged ? 1 : 0);
+    return { counts, conflicts: this.conflicts, changes };
   }
 
   // --- name-identified kinds -------------------------------------------------------------------------------------
@@ -457,6 +466,26 @@ class Reconciler {
     this.tx.audit({ action: 'router.update', entityType: 'router_settings', entityId: ROUTER_SETTINGS_ID, orgId: null, before: { ...before }, after: { ...routerConfigOf(row) } });
   }
 
+  // --- master key ------------------------------------------------------------------------------------------------
+
+  /**
+   * Audits a change of the master key the file sets (the loader hands the key itself to the credentials, per
+   * process). The entry names a key by the first 8 hex digits of its sha-256 only: enough to tell keys apart.
+   * Returns whether it changed.
+   */
+  private async reconcileMasterKey(): Promise<boolean> {
+    const hash = this.config.masterKeyHash;
+    const stored = await this.em.findOne(Setting, { key: FILE_MASTER_KEY_SETTING });
+    const before = stored?.value ?? null;
+    if (before === hash) return false;
+    if (hash === null) this.em.remove(stored!);
+    else if (stored) stored.value = hash;
+    else this.em.create(Setting, { key: FILE_MASTER_KEY_SETTING, value: hash });
+    const view = (h: string | null) => (h === null ? null : { setBy: 'config file', sha256Prefix: h.slice(0, 8) });
+    this.tx.audit({ action: 'master_key.update', entityType: 'master_key', entityId: 'master_key', orgId: null, before: view(before), after: view(hash) });
+    return true;
+  }
+
   // --- references by name ----------------------------------------------------------------------------------------
 
   /**
@@ -487,8 +516,10 @@ class Reconciler {
   /**
    * Keys are identified by alias among the file's keys; a key whose alias changed but whose secret did not is the
    * same key (renamed), and a removed key declared again with its old secret comes back. A secret held by a key made
-   * through the API, or an alias such a key has, is a conflict. The hash column is unique over all rows, deleted ones
-   * included, so secrets moving between keys go through a placeholder first.
+   * through the API, or an alias such a key has, is a conflict; a conflict never deletes a live key: the file's key
+   * an entry names by its secret stays as it was (old alias, old settings) until the conflict is resolved. The hash
+   * column is unique over all rows, deleted ones included, so secrets moving between keys go through a placeholder
+   * first.
    */
   private async reconcileKeys(teams: Map<string, Team>, orgs: Map<string, Organization>): Promise<void> {
     const { em } = this;
@@ -524,15 +555,16 @@ class Reconciler {
         continue;
       }
       if (!plan.row) {
+        // Same secret, new alias (or declared again after removal): the same key. Claimed before the alias check,
+        // so a rename onto an API-made key's alias keeps the key (as it was) instead of deleting it.
+        const same = holder && !claimed.has(holder) ? holder : undefined;
+        if (same) claimed.add(same);
         if (apiAliases.has(plan.desired.alias)) {
-          this.conflict('key', plan.path, `a key with alias ${JSON.stringify(plan.desired.alias)} was made through the API; it is left as it is and this entry is skipped (rename the entry, or delete that key through the API)`);
+          const kept = same?.deletedAt === null ? `; the file's key with this secret stays as it was, alias ${JSON.stringify(same.alias)}` : '';
+          this.conflict('key', plan.path, `a key with alias ${JSON.stringify(plan.desired.alias)} was made through the API; it is left as it is and this entry is skipped (rename the entry, or delete that key through the API)${kept}`);
           continue;
         }
-        // Same secret, new alias (or declared again after removal): the same key.
-        if (holder && !claimed.has(holder)) {
-          plan.row = holder;
-          claimed.add(holder);
-        }
+        plan.row = same;
       }
       active.push(plan);
     }

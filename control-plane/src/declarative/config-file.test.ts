@@ -6,7 +6,7 @@ import { applyConfigChanges, CONFIG_FEATURES_PARAM, ConfigMessage, hashKey, type
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditEntry, GuardrailPolicy, McpServer } from '../db/entities/index.js';
+import { AuditEntry, ConfigChange, GuardrailPolicy, McpServer } from '../db/entities/index.js';
 import { createTestDatabase, type TestDatabase } from '../testing/database.js';
 import { startTestControlPlane, subscribe, type TestControlPlane } from '../testing/harness.js';
 
@@ -414,6 +414,91 @@ mcpServers:
   });
 });
 
+describe('keys the file and the API both name', () => {
+  let db: TestDatabase;
+  let cp: TestControlPlane;
+  let dir: string;
+  let path: string;
+  const appVar = env(`TG_TEST_APP_KEY_${randomBytes(4).toString('hex')}`, secret());
+  const file = (alias: string) => `keys:\n  - alias: ${alias}\n    key: os.environ/${appVar}\n`;
+
+  type Key = { id: string; alias: string | null; managedBy: string | null };
+  const keys = async () => (await cp.admin<{ keys: Key[] }>('{ keys { id alias managedBy } }')).keys;
+  const status = async () => (await cp.admin<{ configFile: Status }>(STATUS)).configFile;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-config-'));
+    path = join(dir, 'tollgate.yaml');
+    writeFileSync(path, file('app-renamed'));
+    // A fast safety poll: it is what retries an apply while conflicts are outstanding.
+    cp = await startTestControlPlane({ databaseUrl: db.url, configFile: path, configFileWatch: { debounceMs: 50, pollMs: 100 }, jobs: false });
+  });
+  afterAll(async () => {
+    await cp?.close();
+    await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("should keep the file's key as it was, not delete it, when the file renames it to an API key's alias, and say so", async () => {
+    const [fileKey] = await keys();
+    const { createKey } = await cp.admin<{ createKey: { virtualKey: { id: string } } }>('mutation { createKey(input: { alias: "app" }) { virtualKey { id } } }');
+    saveByRename(path, file('app'));
+    const s = await waitFor('the conflict', async () => {
+      const current = await status();
+      return current.conflicts.length > 0 ? current : null;
+    });
+    expect(await keys()).toEqual(
+      expect.arrayContaining([
+        { id: fileKey!.id, alias: 'app-renamed', managedBy: 'file' },
+        { id: createKey.virtualKey.id, alias: 'app', managedBy: null },
+      ]),
+    );
+    expect(await cp.orm.em.fork().count(AuditEntry, { action: 'key.delete' })).toBe(0);
+    expect(s.applied.find((c) => c.kind === 'key')).toEqual({ kind: 'key', declared: 1, created: 0, updated: 0, deleted: 0, unchanged: 0, conflicts: 1 });
+    expect(s.conflicts).toEqual([{ path: 'keys[0]', message: expect.stringContaining('"app" was made through the API') }]);
+    expect(s.conflicts[0]!.message).toContain('stays as it was, alias "app-renamed"');
+  });
+
+  it('should retry quietly while the conflict lasts, and apply the entry once the API key in the way is deleted', async () => {
+    const [fileKey] = (await keys()).filter((k) => k.managedBy === 'file');
+    const apiKey = (await keys()).find((k) => k.managedBy === null)!;
+    const writes = async () => ({ audits: await cp.orm.em.fork().count(AuditEntry, {}), changes: await cp.orm.em.fork().count(ConfigChange, {}) });
+    const before = { writes: await writes(), lines: cp.logger.lines.length };
+    // Several polls with nothing new: no writes, no logs.
+    const { checkedAt } = await status();
+    await waitFor('a few polls', async () => {
+      const current = await status();
+      return current.checkedAt !== checkedAt && Date.parse(current.checkedAt!) - Date.parse(checkedAt!) >= 300;
+    });
+    expect(await writes()).toEqual(before.writes);
+    expect(cp.logger.lines.slice(before.lines)).toEqual([]);
+
+    await cp.admin('mutation($id: ID!) { deleteKey(id: $id) }', { id: apiKey.id });
+    const s = await waitFor('the retried apply', async () => {
+      const current = await status();
+      return current.conflicts.length === 0 ? current : null;
+    });
+    expect(s.applied.find((c) => c.kind === 'key')).toEqual({ kind: 'key', declared: 1, created: 0, updated: 1, deleted: 0, unchanged: 0, conflicts: 0 });
+    expect(await keys()).toEqual([{ id: fileKey!.id, alias: 'app', managedBy: 'file' }]);
+    // Logged once, when it changed something.
+    expect(cp.logger.lines.slice(before.lines).filter((l) => l.startsWith('info config file applied'))).toEqual([expect.stringContaining('"updated":1')]);
+  });
+
+  it("should refuse to make or rename a key through the API to an alias the file's key has", async () => {
+    const taken = await cp.gql('mutation { createKey(input: { alias: "app" }) { key } }', {}, cp.masterKey);
+    const { createKey } = await cp.admin<{ createKey: { virtualKey: { id: string } } }>('mutation { createKey(input: { alias: "other" }) { virtualKey { id } } }');
+    const renamed = await cp.gql('mutation($id: ID!) { updateKey(id: $id, input: { alias: "app" }) { id } }', { id: createKey.virtualKey.id }, cp.masterKey);
+    for (const res of [taken, renamed]) {
+      expect(res.errors?.[0]).toMatchObject({
+        message: 'The alias "app" belongs to a key declared in the config file; choose another.',
+        extensions: { code: 'CONFLICT', fieldErrors: { alias: [expect.stringContaining('declared in the config file')] } },
+      });
+    }
+    expect((await keys()).map((k) => k.alias).sort()).toEqual(['app', 'other']);
+  });
+});
+
 describe('the master key in the config file', () => {
   let db: TestDatabase;
   let cp: TestControlPlane;
@@ -436,7 +521,7 @@ describe('the master key in the config file', () => {
 
   const viewer = (token: string) => cp.gql('{ configVersion }', {}, token);
 
-  it("should win over TOLLGATE_MASTER_KEY, follow the file's changes, and fall back when the file drops it", async () => {
+  it("should win over TOLLGATE_MASTER_KEY, follow the file's changes, and fall back when the file drops it, auditing each change", async () => {
     expect((await viewer(process.env[masterVar]!)).errors).toBeUndefined();
     // The key the control plane was started with (TOLLGATE_MASTER_KEY) does not work while the file sets one.
     expect((await viewer(cp.masterKey)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -450,6 +535,19 @@ describe('the master key in the config file', () => {
     saveByRename(path, 'models: []\n');
     await waitFor('the fallback master key', async () => (await viewer(cp.masterKey)).errors === undefined);
     expect((await viewer(process.env[masterVar]!)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+
+    // Each change audited once, as the system naming the file; the key only by a prefix of its hash.
+    const entries = await cp.orm.em.fork().find(AuditEntry, { action: 'master_key.update' }, { orderBy: { id: 'asc' } });
+    const [first, second] = [hashKey(old), hashKey(process.env[masterVar]!)];
+    const seen = (hash: string) => ({ setBy: 'config file', sha256Prefix: hash.slice(0, 8) });
+    expect(entries.map((e) => [e.before, e.after])).toEqual([
+      [null, seen(first)],
+      [seen(first), seen(second)],
+      [seen(second), null],
+    ]);
+    for (const entry of entries) expect(entry).toMatchObject({ actorId: 'system', entityType: 'master_key', userAgent: `config file ${path}` });
+    expect(JSON.stringify(entries)).not.toContain(first);
+    expect(JSON.stringify(entries)).not.toContain(second);
   });
 
   it('should refuse a master key that is the data-plane token, keeping the one in use, and say so', async () => {

@@ -249,7 +249,7 @@ model_list:
     litellm_params: { model: openai/gpt-4o, api_key: os.environ/A, max_retries: 3, input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }
     model_info: { id: abc, custom_thing: 1 }
   - model_name: free
-    litellm_params: { model: openai/gpt-4o-mini }
+    litellm_params: { model: openai/house-model }
 router_settings:
   routing_strategy: least-busy
   redis_host: os.environ/REDIS_HOST
@@ -280,6 +280,54 @@ environment_variables:
       { path: 'environment_variables', message: expect.stringContaining('set these in the environment') },
     ]);
     expect(result.desired.router).toEqual({ path: 'router_settings', value: { settings: { strategy: 'least_busy' }, paths: { strategy: 'router_settings.routing_strategy' } } });
+  });
+
+  it('should say which data-plane variable to set for each general setting Tollgate enforces there, with its value', () => {
+    const result = desired(`
+model_list:
+  - model_name: gpt
+    litellm_params: { model: openai/gpt-4o, api_key: os.environ/A, input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }
+general_settings:
+  allowed_ips: [10.0.0.0/8, 192.168.1.7]
+  enforce_user_param: true
+  enforced_params: [metadata.generation_name]
+  max_request_size_mb: 10
+`);
+    expect(result.warnings).toEqual([
+      { path: 'general_settings.allowed_ips', message: expect.stringContaining("set TOLLGATE_ALLOWED_IPS=10.0.0.0/8,192.168.1.7 in every data plane's environment, else they take requests from any client address") },
+      { path: 'general_settings.enforce_user_param', message: expect.stringContaining('set TOLLGATE_ENFORCED_PARAMS=user,metadata.generation_name') },
+      { path: 'general_settings.enforced_params', message: expect.stringContaining('set TOLLGATE_ENFORCED_PARAMS=user,metadata.generation_name') },
+      { path: 'general_settings.max_request_size_mb', message: expect.stringContaining('set TOLLGATE_MAX_BODY_BYTES=10485760') },
+    ]);
+    for (const { message } of result.warnings) expect(message).toMatch(/^not enforced from this file/);
+  });
+
+  it("should take the prices an entry leaves out from the pricing table, by base_model where given, as LiteLLM takes them from its cost map", () => {
+    const result = desired(`
+model_list:
+  - model_name: azure-gpt
+    litellm_params: { model: azure/my-deployment, api_base: https://acme.openai.azure.com, api_version: "2024-10-21", api_key: os.environ/A }
+    model_info: { base_model: azure/gpt-4o }
+  - model_name: half
+    litellm_params: { model: openai/gpt-4o, api_key: os.environ/A, input_cost_per_token: 0.000001 }
+  - model_name: house
+    litellm_params: { model: openai/house-model, api_key: os.environ/A, input_cost_per_token: 0.000001 }
+  - model_name: renamed
+    litellm_params: { model: azure/other-deployment, api_base: https://acme.openai.azure.com, api_version: "2024-10-21", api_key: os.environ/A }
+    model_info: { base_model: azure/no-such-model }
+`);
+    const model = (name: string) => result.desired.models.find((m) => m.value.name === name)!.value;
+    // gpt-4o's list prices (USD per million): 2.5 in, 10 out, 1.25 cached; the deployment's name finds nothing, so the
+    // cache price comes along.
+    expect(model('azure-gpt')).toMatchObject({ inputCostPerMillion: 2.5, outputCostPerMillion: 10, cachedInputCostPerMillion: 1.25 });
+    // The entry's own price stays; only the missing one is the table's.
+    expect(model('half')).toMatchObject({ inputCostPerMillion: 1, outputCostPerMillion: 10 });
+    expect(model('house')).toMatchObject({ inputCostPerMillion: 1, outputCostPerMillion: 0 });
+    expect(result.warnings).toEqual([
+      { path: 'model_list[2]', message: 'no output_cost_per_token, and the pricing table has no price for this model: "house"\'s output tokens are recorded at cost 0' },
+      { path: 'model_list[3].model_info.base_model', message: 'the pricing table has no price for "azure/no-such-model": give the entry its prices' },
+      { path: 'model_list[3]', message: 'no input_cost_per_token or output_cost_per_token, and the pricing table has no price for this model: "renamed"\'s input and output tokens are recorded at cost 0' },
+    ]);
   });
 
   it("should take a model's additional_drop_params as the fields its requests go without, and say what drop_params becomes", () => {

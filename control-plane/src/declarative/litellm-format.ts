@@ -1,4 +1,4 @@
-import type { ProviderKind } from '@tollgate/schema';
+import { tablePrice, type ProviderKind } from '@tollgate/schema';
 import { CreateModelInput, RESPONSES_API_PROVIDERS } from '../services/inputs.js';
 import { deploymentKeys, deploymentName, duplicateDeployments } from './deployments.js';
 import type { Declared, DesiredModel } from './desired.js';
@@ -84,6 +84,7 @@ const READ_PARAMS = new Set([
 
 const READ_MODEL_INFO = new Set([
   'id',
+  'base_model',
   'rpm',
   'tpm',
   'max_input_tokens',
@@ -99,7 +100,9 @@ const READ_MODEL_INFO = new Set([
 ]);
 const RESPONSES_ENDPOINTS = new Set(['/v1/responses', '/responses']);
 /** Descriptive model_info fields with no effect on serving: ignored without a warning. */
-const DESCRIPTIVE_MODEL_INFO = new Set(['mode', 'base_model', 'max_tokens', 'max_output_tokens', 'litellm_provider', 'description']);
+const DESCRIPTIVE_MODEL_INFO = new Set(['mode', 'max_tokens', 'max_output_tokens', 'litellm_provider', 'description']);
+/** model_info fields LiteLLM looks things up by, which Tollgate cannot: reported with what to write instead. */
+const LOOKUP_MODEL_INFO: Record<string, string> = {};
 
 /** Where each model field comes from in an entry, so a rule broken by the mapped model points at the entry's key. */
 const FIELD_ORIGIN: Record<keyof CreateModelInput, string> = {
@@ -332,7 +335,8 @@ function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.P
     else if (!READ_PARAMS.has(key) && !REQUEST_PARAMS.has(key)) problems.warn(read.at(`litellm_params.${key}`), 'not supported by Tollgate; ignored');
   }
   for (const key of Object.keys(info)) {
-    if (!READ_MODEL_INFO.has(key) && !DESCRIPTIVE_MODEL_INFO.has(key) && !key.startsWith('supports_')) {
+    if (Object.hasOwn(LOOKUP_MODEL_INFO, key)) problems.warn(read.at(`model_info.${key}`), LOOKUP_MODEL_INFO[key]!);
+    else if (!READ_MODEL_INFO.has(key) && !DESCRIPTIVE_MODEL_INFO.has(key) && !key.startsWith('supports_')) {
       problems.warn(read.at(`model_info.${key}`), 'not supported by Tollgate; ignored');
     }
   }
@@ -366,10 +370,20 @@ function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.P
   if (target?.provider === 'bedrock' && params.api_key != null) {
     problems.warn(read.at('litellm_params.api_key'), 'Bedrock is called with AWS credentials (aws_access_key_id, aws_secret_access_key); ignored');
   }
-  const inputCost = price('input_cost_per_token', 'inputCostPerMillion');
-  const outputCost = price('output_cost_per_token', 'outputCostPerMillion');
-  if (inputCost === null || outputCost === null) {
-    problems.warn(base, `no ${inputCost === null ? 'input_cost_per_token' : 'output_cost_per_token'}: ${JSON.stringify(name)}'s ${inputCost === null ? 'input' : 'output'} tokens are recorded at cost 0`);
+  // Prices the entry leaves out are the pricing table's, as LiteLLM's are its cost map's: by `base_model` where given
+  // (an Azure deployment's name says nothing of its model), else by the upstream model.
+  const baseModel = read.text(info.base_model, 'model_info.base_model');
+  const listed = target === null ? undefined : listedPrice(target.provider, baseModel ?? target.providerModel);
+  if (baseModel !== null && listed === undefined) {
+    problems.warn(read.at('model_info.base_model'), `the pricing table has no price for ${JSON.stringify(baseModel)}: give the entry its prices`);
+  }
+  const byBase = baseModel !== null && listed !== undefined;
+  const inputCost = price('input_cost_per_token', 'inputCostPerMillion') ?? listed?.input ?? null;
+  const outputCost = price('output_cost_per_token', 'outputCostPerMillion') ?? listed?.output ?? null;
+  const unpriced = Object.entries({ input: inputCost, output: outputCost }).flatMap(([kind, cost]) => (cost === null ? [kind] : []));
+  if (unpriced.length > 0) {
+    const fields = unpriced.map((kind) => `${kind}_cost_per_token`).join(' or ');
+    problems.warn(base, `no ${fields}, and the pricing table has no price for this model: ${JSON.stringify(name)}'s ${unpriced.join(' and ')} tokens are recorded at cost 0`);
   }
   const candidate = {
     name,
@@ -389,8 +403,9 @@ function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.P
     streamIdleTimeoutMs: seconds('stream_timeout'),
     inputCostPerMillion: inputCost ?? 0,
     outputCostPerMillion: outputCost ?? 0,
-    cachedInputCostPerMillion: price('cache_read_input_token_cost', 'cachedInputCostPerMillion'),
-    cacheWriteCostPerMillion: price('cache_creation_input_token_cost', 'cacheWriteCostPerMillion'),
+    // The table's cache prices for a model priced by `base_model` (one priced by its upstream id finds them itself).
+    cachedInputCostPerMillion: price('cache_read_input_token_cost', 'cachedInputCostPerMillion') ?? (byBase ? (listed.cachedInput ?? null) : null),
+    cacheWriteCostPerMillion: price('cache_creation_input_token_cost', 'cacheWriteCostPerMillion') ?? (byBase ? (listed.cacheWrite ?? null) : null),
     reasoningCostPerMillion: price('output_cost_per_reasoning_token', 'reasoningCostPerMillion'),
     costPerRequest: read.number(either('input_cost_per_request', 'costPerRequest'), origin.costPerRequest!),
     costPerImage: read.number(either('input_cost_per_image', 'costPerImage'), origin.costPerImage!),
@@ -475,6 +490,47 @@ const GENERAL_SETTINGS_NOTES: Record<string, string> = {
   database_url: 'Tollgate reads its database from DATABASE_URL; ignored',
 };
 
+/**
+ * general_settings Tollgate enforces on the data planes, from their environment, which a file cannot set: each is
+ * reported with the variable to set on every data plane, and its value when the setting's carries over. A
+ * migration that drops one unnoticed (a gateway open to every address) is the worst kind of surprise.
+ * @see https://docs.litellm.ai/docs/proxy/enterprise
+ */
+const DATA_PLANE_SETTINGS: Record<string, (general: Raw) => string> = {
+  allowed_ips: (general) =>
+    dataPlaneSetting('TOLLGATE_ALLOWED_IPS', listValue(general.allowed_ips) ?? '<addresses and CIDR ranges, comma-separated>', 'they take requests from any client address'),
+  enforce_user_param: (general) => enforcedParams(general),
+  enforced_params: (general) => enforcedParams(general),
+  max_request_size_mb: ({ max_request_size_mb: mb }) =>
+    dataPlaneSetting(
+      'TOLLGATE_MAX_BODY_BYTES',
+      typeof mb === 'number' && mb > 0 ? String(Math.round(mb * 1024 * 1024)) : '<bytes>',
+      'they take request bodies up to 32 MiB',
+    ),
+};
+
+function dataPlaneSetting(variable: string, value: string, otherwise: string): string {
+  return `not enforced from this file: set ${variable}=${value} in every data plane's environment, else ${otherwise}`;
+}
+
+/** A list of strings as an environment variable's comma-separated value; undefined for anything else. */
+function listValue(value: unknown): string | undefined {
+  return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string') ? value.join(',') : undefined;
+}
+
+/** `enforce_user_param` and `enforced_params` are one variable in Tollgate: both are reported with their union. */
+function enforcedParams(general: Raw): string {
+  const params = [...(general.enforce_user_param === true ? ['user'] : []), ...(listValue(general.enforced_params)?.split(',') ?? [])];
+  if (params.length === 0 && general.enforced_params === undefined) {
+    return "ignored: no parameter is required unless TOLLGATE_ENFORCED_PARAMS in the data planes' environment names it";
+  }
+  return dataPlaneSetting(
+    'TOLLGATE_ENFORCED_PARAMS',
+    params.length > 0 ? [...new Set(params)].join(',') : '<parameters, comma-separated>',
+    'they let requests without them through',
+  );
+}
+
 /** An entry's `model_info.id`: its identity among the deployments of its name (numbers are ids too). */
 function deploymentIdOf(entry: unknown, base: string, problems: Problems): string | null {
   const info = isObject(entry) && isObject(entry.model_info) ? entry.model_info : {};
@@ -526,6 +582,8 @@ export function fromLiteLlmFile(document: Raw, env: NodeJS.ProcessEnv): FormatRe
           const reader = new EntryReader('', problems, env);
           const ref = reader.secret(value, path);
           if (ref !== null) masterKey = { path, value: ref };
+        } else if (Object.hasOwn(DATA_PLANE_SETTINGS, key)) {
+          problems.warn(path, DATA_PLANE_SETTINGS[key]!(general));
         } else {
           problems.warn(path, (Object.hasOwn(GENERAL_SETTINGS_NOTES, key) && GENERAL_SETTINGS_NOTES[key]) || 'not supported by Tollgate; ignored');
         }
@@ -552,5 +610,20 @@ export function fromLiteLlmFile(document: Raw, env: NodeJS.ProcessEnv): FormatRe
     ok: true,
     warnings: problems.warnings,
     desired: { format: 'litellm', models, organizations, teams, keys, guardrailPolicies, mcpServers, router, masterKey },
+  };
+}
+
+/**
+ * The pricing table's prices (USD per million tokens) for `model` (`azure/gpt-4o` or `gpt-4o`) on `provider`; undefined
+ * when the table has none.
+ */
+function listedPrice(provider: ProviderKind, model: string): { input: number; output: number; cachedInput?: number; cacheWrite?: number } | undefined {
+  const entry = tablePrice(provider, model.slice(model.indexOf('/') + 1));
+  if (entry === undefined) return undefined;
+  return {
+    input: Number(entry.input),
+    output: Number(entry.output),
+    ...(entry.cachedInput !== undefined && { cachedInput: Number(entry.cachedInput) }),
+    ...(entry.cacheWrite !== undefined && { cacheWrite: Number(entry.cacheWrite) }),
   };
 }

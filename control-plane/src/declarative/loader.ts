@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { errorMessage, type Logger } from '../logger.js';
 import type { AdminWriter } from '../services/audit.js';
 import { ApplyError, applyConfig, type KindCount } from './apply.js';
@@ -40,12 +41,23 @@ export interface ConfigFileLoaderOptions {
   watch?: false | FileWatchOptions;
 }
 
+/** The file read, valid, and its secrets resolved. */
+interface GoodRead {
+  ok: true;
+  contentHash: string;
+  format: ConfigFormat;
+  config: ResolvedConfig;
+  warnings: ConfigProblem[];
+  masterKeyPath: string | null;
+}
+
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /**
  * The declarative config file of one control plane: reads it (YAML, tollgate.yaml or LiteLLM's config.yaml),
  * validates it, reads the secrets it refers to, and applies it to the database (`apply.ts`); then watches it and
- * applies each change. A file that fails any step is not applied at all: the last good state stays, and the
+ * applies each change, and applies it again on each check while conflicts are outstanding (until the API objects in
+ * the way are gone). A file that fails any step is not applied at all: the last good state stays, and the
  * problems are logged once and shown by `status()`. Several replicas watching the same file converge: every apply
  * runs under the config lock and writes nothing when the database already matches.
  */
@@ -143,10 +155,7 @@ export class ConfigFileLoader {
     await this.running;
   }
 
-  private async read(): Promise<
-    | { ok: true; contentHash: string; format: ConfigFormat; config: ResolvedConfig; warnings: ConfigProblem[]; masterKeyPath: string | null }
-    | { ok: false; contentHash: string | null; format: ConfigFormat | null; errors: ConfigProblem[]; warnings: ConfigProblem[] }
-  > {
+  private async read(): Promise<GoodRead | { ok: false; contentHash: string | null; format: ConfigFormat | null; errors: ConfigProblem[]; warnings: ConfigProblem[] }> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
@@ -170,17 +179,11 @@ export class ConfigFileLoader {
     if (!read.ok) return this.fail(read.contentHash, read.format, read.errors, read.warnings);
 
     // Secrets are part of the fingerprint (as hashes), so a `file:` secret that changes is applied even when the
-    // config file itself did not change.
+    // config file itself did not change. While conflicts are outstanding the same config is applied again on every
+    // check: they clear through the API (the API key in the way deleted), which the file does not see.
     const fingerprint = sha256(JSON.stringify(read.config));
-    if (fingerprint === this.appliedFingerprint) {
-      if (this.state.errors.length > 0 && read.config.masterKeyHash === this.masterKeyHash) {
-        logger.info('config file is valid again and matches what is applied', { path: this.path });
-      }
-      Object.assign(this.state, { format: read.format, errors: [], warnings: read.warnings });
-      this.syncMasterKey(read.config.masterKeyHash, read.masterKeyPath);
-      if (this.state.errors.length === 0) this.loggedProblems = null;
-      return;
-    }
+    const retry = fingerprint === this.appliedFingerprint;
+    if (retry && this.state.conflicts.length === 0) return this.keep(read);
 
     let report;
     try {
@@ -189,6 +192,8 @@ export class ConfigFileLoader {
       const problems = err instanceof ApplyError ? err.problems : [{ path: '', message: `could not apply the file: ${errorMessage(err)}` }];
       return this.fail(read.contentHash, read.format, problems, read.warnings);
     }
+    // A retry that found things as they were is not news: nothing was written, nothing to log.
+    if (retry && report.changes === 0 && isDeepStrictEqual(report.conflicts, this.state.conflicts)) return this.keep(read);
     this.appliedFingerprint = fingerprint;
     this.loggedProblems = null;
     this.state = {
@@ -209,6 +214,16 @@ export class ConfigFileLoader {
     for (const warning of read.warnings) logger.warn('config file warning', { path: this.path, at: warning.path, problem: warning.message });
 
     this.syncMasterKey(read.config.masterKeyHash, read.masterKeyPath);
+  }
+
+  /** The file still resolves to the config applied last: a broken version in between is over. */
+  private keep(read: GoodRead): void {
+    if (this.state.errors.length > 0 && read.config.masterKeyHash === this.masterKeyHash) {
+      this.options.logger.info('config file is valid again and matches what is applied', { path: this.path });
+    }
+    Object.assign(this.state, { format: read.format, errors: [], warnings: read.warnings });
+    this.syncMasterKey(read.config.masterKeyHash, read.masterKeyPath);
+    if (this.state.errors.length === 0) this.loggedProblems = null;
   }
 
   /** Hands a changed master key to the credentials; one that cannot be used (the data-plane token's) is an error. */

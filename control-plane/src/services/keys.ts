@@ -4,7 +4,7 @@ import { assertCan, can, grantableRoles, visibility } from '../auth/policy.js';
 import type { Principal } from '../auth/roles.js';
 import { Team, TeamMembership, User, VirtualKey } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
-import { assertApiManaged, badUserInput, forbidden, notFound } from '../errors.js';
+import { AppError, assertApiManaged, badUserInput, forbidden, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
 import { auditView, type Actor, type AdminWriter } from './audit.js';
 import { recordSubjectAlerts } from './budget-alerts.js';
@@ -46,6 +46,17 @@ export interface KeyPage {
  * the key does not say who blocked it.
  */
 const OWNER_FIELDS: ReadonlySet<string> = new Set(['alias', 'metadata', 'blocked']);
+
+/**
+ * Refuses an alias a key declared in the config file has: the file identifies its keys by alias, so an API-made key
+ * with one would stand in the way of the file's key (a conflict the file reports, see declarative/apply.ts). Checked
+ * under the config lock (inside `AdminWriter.run`), so a concurrent apply of the file cannot slip in between.
+ */
+async function assertAliasNotDeclared(em: EntityManager, alias: string | null | undefined): Promise<void> {
+  if (!alias || !(await em.count(VirtualKey, { alias, deletedAt: null, managedBy: 'file' }))) return;
+  const message = `The alias ${JSON.stringify(alias)} belongs to a key declared in the config file; choose another.`;
+  throw new AppError('CONFLICT', message, { alias: [message] });
+}
 
 export const keyScope = (key: VirtualKey) => ({ orgId: key.organization?.id ?? null, teamId: key.team?.id ?? null, ownerId: key.owner?.id ?? null });
 
@@ -143,6 +154,7 @@ export class KeyService {
       }
       assertCan(actor.principal, 'key.create', { orgId, teamId: team?.id ?? null, ownerId: owner?.id ?? null });
       if (input.keyType !== 'llm_api') assertMayActAs(actor.principal, owner);
+      await assertAliasNotDeclared(em, input.alias);
       const { teamId: _team, ownerId: _owner, ...settings } = input;
       const key = em.create(VirtualKey, {
         ...settings,
@@ -173,6 +185,7 @@ export class KeyService {
       const changes = definedOnly(patch);
       const unblocks = changes.blocked === false && key.blocked;
       if (unblocks || Object.keys(changes).some((field) => !OWNER_FIELDS.has(field))) assertCan(actor.principal, 'key.govern', keyScope(key));
+      if (changes.alias !== key.alias) await assertAliasNotDeclared(em, changes.alias);
       const before = auditView(key);
       // A new period (its spend recounted) only for a new duration: a client that sends the whole key back must not
       // move its reset.
