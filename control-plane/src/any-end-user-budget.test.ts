@@ -1,6 +1,4 @@
 import { ConfigMessage, type UsageEventInput } from '@tollgate/schema';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEntry } from './db/entities/index.js';
 import { budgetReset } from './jobs/governance.js';
@@ -229,7 +227,7 @@ describe('the budget of the end user *', () => {
     const api = (await cp.admin<{ endUsers: Array<{ externalId: string; followsAnyEndUser: boolean }> }>('{ endUsers(search: "drift-") { externalId followsAnyEndUser } }')).endUsers;
     const followersByApi = api.filter((e) => e.followsAnyEndUser).map((e) => e.externalId).sort();
     const followersBySql = (await sql(`select t."external_id" from "end_user" t where t."external_id" like 'drift-%' and ${followsAnyEndUserSql('t')} order by 1`)).map((r) => r.external_id);
-    const client = createClient({ url: cp.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${cp.dataPlaneToken}` }, retryAttempts: 0, lazy: true });
+    const client = dataPlaneClient(cp, []);
     try {
       const sub = subscribe<{ gatewayConfig: { message: unknown } }>(client, 'subscription { gatewayConfig { version message } }');
       const snapshot = ConfigMessage.parse((await sub.next()).gatewayConfig.message);

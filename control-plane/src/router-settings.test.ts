@@ -1,10 +1,9 @@
-import { CONFIG_FEATURES_PARAM, ConfigMessage, DEFAULT_ROUTER_CONFIG, type ConfigSnapshot } from '@tollgate/schema';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import { ConfigMessage, DEFAULT_ROUTER_CONFIG, type ConfigFeature, type ConfigSnapshot } from '@tollgate/schema';
+import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEntry } from './db/entities/index.js';
 import { createTestDatabase, type TestDatabase } from './testing/database.js';
-import { roundTrip, startTestControlPlane, subscribe, type GraphQLResponse, type TestControlPlane } from './testing/harness.js';
+import { dataPlaneClient, roundTrip, startTestControlPlane, subscribe, type GraphQLResponse, type TestControlPlane } from './testing/harness.js';
 
 /**
  * Model groups (several deployments behind one model name) and the gateway-wide router settings, through the real
@@ -40,15 +39,7 @@ async function createModel(name: string, extra: Record<string, unknown> = {}): P
 }
 
 /** A data plane subscribing with the given config features (none: a data plane that predates them). */
-function dataPlane(features: string[]): Client {
-  return createClient({
-    url: cp.wsUrl,
-    webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${cp.dataPlaneToken}`, [CONFIG_FEATURES_PARAM]: features },
-    retryAttempts: 0,
-    lazy: true,
-  });
-}
+const dataPlane = (features: ConfigFeature[]): Client => dataPlaneClient(cp, features);
 
 async function snapshotOf(client: Client): Promise<ConfigSnapshot> {
   const sub = subscribe<Update>(client, GATEWAY_CONFIG);

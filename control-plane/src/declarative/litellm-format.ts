@@ -101,8 +101,6 @@ const READ_MODEL_INFO = new Set([
 const RESPONSES_ENDPOINTS = new Set(['/v1/responses', '/responses']);
 /** Descriptive model_info fields with no effect on serving: ignored without a warning. */
 const DESCRIPTIVE_MODEL_INFO = new Set(['mode', 'max_tokens', 'max_output_tokens', 'litellm_provider', 'description']);
-/** model_info fields LiteLLM looks things up by, which Tollgate cannot: reported with what to write instead. */
-const LOOKUP_MODEL_INFO: Record<string, string> = {};
 
 /** Where each model field comes from in an entry, so a rule broken by the mapped model points at the entry's key. */
 const FIELD_ORIGIN: Record<keyof CreateModelInput, string> = {
@@ -335,8 +333,7 @@ function modelOf(entry: unknown, base: string, problems: Problems, env: NodeJS.P
     else if (!READ_PARAMS.has(key) && !REQUEST_PARAMS.has(key)) problems.warn(read.at(`litellm_params.${key}`), 'not supported by Tollgate; ignored');
   }
   for (const key of Object.keys(info)) {
-    if (Object.hasOwn(LOOKUP_MODEL_INFO, key)) problems.warn(read.at(`model_info.${key}`), LOOKUP_MODEL_INFO[key]!);
-    else if (!READ_MODEL_INFO.has(key) && !DESCRIPTIVE_MODEL_INFO.has(key) && !key.startsWith('supports_')) {
+    if (!READ_MODEL_INFO.has(key) && !DESCRIPTIVE_MODEL_INFO.has(key) && !key.startsWith('supports_')) {
       problems.warn(read.at(`model_info.${key}`), 'not supported by Tollgate; ignored');
     }
   }
