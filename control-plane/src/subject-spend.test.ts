@@ -1,4 +1,4 @@
-import { ConfigMessage, SubjectSpendMessage, type ConfigSnapshot, type SubjectSpendEntry } from '@tollgate/schema';
+import { ConfigMessage, isSubjectSpendMessage, SubjectSpendMessage, type ConfigSnapshot, type SubjectSpendEntry } from '@tollgate/schema';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './testing/database.js';
@@ -104,6 +104,60 @@ describe('subject spend for data planes', () => {
     } finally {
       await newer.dispose();
       await older.dispose();
+    }
+  });
+
+  it("sends a key's spend on each model with a budget of its own, in the key's period, counted from the ledger when its limits or period change", async () => {
+    const model = (name: string) =>
+      cp.admin<{ createModel: { id: string } }>('mutation($i: CreateModelInput!) { createModel(input: $i) { id } }', {
+        i: { name, provider: 'openai', providerModel: name, apiBase: 'https://api.openai.com/v1', apiKeyRef: 'env:OPENAI_API_KEY', inputCostPerMillion: 1, outputCostPerMillion: 2 },
+      });
+    const budgeted = (await model('budgeted-model')).createModel.id;
+    const other = (await model('other-model')).createModel.id;
+    const limits = { 'budgeted-model': { maxBudget: 5 }, 'other-model': { rpm: 100 } };
+    const keyId = (await cp.admin<{ createKey: { virtualKey: { id: string } } }>('mutation($l: JSON) { createKey(input: { alias: "per-model", modelLimits: $l, budgetDuration: "1d" }) { virtualKey { id } } }', { l: limits }))
+      .createKey.virtualKey.id;
+    const setLimits = (l: unknown) => cp.admin('mutation($id: ID!, $l: JSON) { updateKey(id: $id, input: { modelLimits: $l }) { id } }', { id: keyId, l });
+    const client = dataPlaneClient(cp, ['governedSubjects', 'subjectSpend']);
+    try {
+      const { sub } = await connect(client);
+      const keyModelSpend = async (...events: ReturnType<typeof usageEvent>[]) => {
+        await ingest(...events);
+        // Config changes come on the same stream: wait for the subject spend with the key's model.
+        for (;;) {
+          const raw = (await sub.next()).gatewayConfig.message;
+          if (!isSubjectSpendMessage(raw)) continue;
+          const message = SubjectSpendMessage.parse(raw);
+          const entries = message.spend.filter(([kind]) => kind === 'key_model');
+          if (entries.length > 0) return entries;
+        }
+      };
+      const on = (modelId: string, cost: number) => usageEvent(keyId, cost, { modelId });
+      const resetOfKey = async () => {
+        const rows = await cp.orm.em.fork().execute<Array<{ r: number }>>(`select floor(extract(epoch from "budget_reset_at") * 1000)::float8 as "r" from "virtual_key" where "id" = ?`, [keyId]);
+        return Number(rows[0]!.r);
+      };
+      const reset = await resetOfKey();
+
+      // Only the model with a budget, in the key's period; the other model's spend is not its.
+      expect(await keyModelSpend(on(budgeted, 1.25), on(other, 7))).toEqual([['key_model', `${keyId}/budgeted-model`, 1.25, reset]]);
+      expect(await keyModelSpend(on(budgeted, 0.5), on(budgeted, 0.25))).toEqual([['key_model', `${keyId}/budgeted-model`, 2, reset]]);
+
+      // Its budget taken away, spend goes on without it; given back, the model is counted from the ledger again.
+      await setLimits({ 'other-model': { rpm: 100 } });
+      await ingest(on(budgeted, 1));
+      await setLimits(limits);
+      expect(await keyModelSpend(on(budgeted, 0.5))).toEqual([['key_model', `${keyId}/budgeted-model`, 3.5, reset]]);
+
+      // A new period (a new duration starts one now): only what was spent in it.
+      await cp.admin('mutation($id: ID!) { updateKey(id: $id, input: { budgetDuration: "1h" }) { id } }', { id: keyId });
+      const newReset = await resetOfKey();
+      expect(newReset).not.toBe(reset);
+      expect(await keyModelSpend(on(budgeted, 0.75))).toEqual([['key_model', `${keyId}/budgeted-model`, 0.75, newReset]]);
+      expect(await keyModelSpend(on(budgeted, 0.25))).toEqual([['key_model', `${keyId}/budgeted-model`, 1, newReset]]);
+      sub.dispose();
+    } finally {
+      await client.dispose();
     }
   });
 });

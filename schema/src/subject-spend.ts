@@ -15,15 +15,19 @@ import { z } from 'zod';
  * changes nothing: within a period spend only grows, so a data plane keeps the highest figure per subject and period.
  */
 
-/** Subjects whose spend is sent: those whose ledger columns usage ingest adds to. */
-export const SpendSubjectKind = z.enum(['key', 'user', 'team', 'team_member', 'org', 'end_user', 'tag']);
+/**
+ * Subjects whose spend is sent: those whose ledger columns usage ingest adds to, and a key's spend on a model with a
+ * budget of its own (`key_model`). A data plane skips entries of a kind it does not know (a newer control plane's),
+ * and reads the rest of the message.
+ */
+export const SpendSubjectKind = z.enum(['key', 'user', 'team', 'team_member', 'org', 'end_user', 'tag', 'key_model']);
 export type SpendSubjectKind = z.infer<typeof SpendSubjectKind>;
 
 /**
  * `[kind, id, spend in USD, end of the period it belongs to (epoch ms) or null when the budget never resets]`. The id is
- * the one the config names the subject by (a team member by its membership's id), except for end users: their
- * external id, for an end user with settings of its own and one that follows the end user `*` alike (the period is
- * then `*`'s).
+ * the one the config names the subject by (a team member by its membership's id; a key's model as `<key id>/<model>`,
+ * in the key's period), except for end users: their external id, for an end user with settings of its own and one
+ * that follows the end user `*` alike (the period is then `*`'s).
  */
 export const SubjectSpendEntry = z.tuple([SpendSubjectKind, z.string().min(1), z.number().nonnegative(), z.number().nullable()]);
 export type SubjectSpendEntry = z.infer<typeof SubjectSpendEntry>;
@@ -31,6 +35,12 @@ export type SubjectSpendEntry = z.infer<typeof SubjectSpendEntry>;
 export const SubjectSpendMessage = z.object({
   kind: z.literal('subjectSpend'),
   spend: z.array(SubjectSpendEntry),
+});
+
+/** A message as a data plane reads it: entries one by one (`SubjectSpendEntry.safeParse`), so one it cannot read is skipped alone. */
+export const SubjectSpendMessageIn = z.object({
+  kind: z.literal('subjectSpend'),
+  spend: z.array(z.unknown()),
 });
 export type SubjectSpendMessage = z.infer<typeof SubjectSpendMessage>;
 

@@ -22,6 +22,8 @@ describe('budgets after Redis lost its counters', () => {
   let api: ReturnType<typeof admin>;
   let key: string;
   let keyId: string;
+  /** A key without a budget of its own, with one for the model `priced` (`modelLimits`). */
+  let perModel: { key: string; id: string };
 
   beforeAll(async () => {
     db = await createDatabase(inject('pgAdminUrl'));
@@ -38,6 +40,10 @@ describe('budgets after Redis lost its counters', () => {
     );
     key = created.createKey.key;
     keyId = created.createKey.virtualKey.id;
+    const limited = await api.call<{ createKey: { key: string; virtualKey: { id: string } } }>(
+      'mutation { createKey(input: { alias: "per-model", budgetDuration: "1d", modelLimits: { priced: { maxBudget: 0.08 } } }) { key virtualKey { id } } }',
+    );
+    perModel = { key: limited.createKey.key, id: limited.createKey.virtualKey.id };
     const version = await api.configVersion();
     await Promise.all(dps.map((dp) => waitFor(async () => (await dp.configVersion()) >= version, { what: 'the config on every data plane' })));
   });
@@ -73,14 +79,14 @@ describe('budgets after Redis lost its counters', () => {
     }
     throw new Error('never refused');
   };
-  const keySpend = async () =>
-    (await api.call<{ keys: Array<{ id: string; spend: number }> }>('{ keys { id spend } }')).keys.find((k) => k.id === keyId)!.spend;
+  const keySpend = async (id = keyId) =>
+    (await api.call<{ keys: Array<{ id: string; spend: number }> }>('{ keys { id spend } }')).keys.find((k) => k.id === id)!.spend;
   const endUserSpend = async (externalId: string) =>
     (await api.call<{ endUsers: Array<{ externalId: string; spend: number }> }>('query($s: String) { endUsers(search: $s) { externalId spend } }', { s: externalId })).endUsers.find(
       (e) => e.externalId === externalId,
     )?.spend ?? 0;
 
-  it("refuses a used-up key and end user after Redis lost its counters, and spends no more than the budget's last request", async () => {
+  it("refuses a used-up key, end user and key's model after Redis lost its counters, and spends no more than the budget's last request", async () => {
     // The key's budget, then an end user's under `*` (the key's is spent by then: a key of its own would hide
     // nothing, so the end user's budget is used up through a second, unbudgeted key).
     const first = await admittedUntilRefused();
@@ -92,14 +98,17 @@ describe('budgets after Redis lost its counters', () => {
     key = other;
     const firstEndUser = await admittedUntilRefused('e1');
     expect(firstEndUser).toBeGreaterThanOrEqual(4);
+    // And a key's budget for one model (the key's spend is all on that model).
+    key = perModel.key;
+    expect(await admittedUntilRefused()).toBeGreaterThanOrEqual(4);
 
     // Everything counted by the control plane (data planes ship usage every 100 ms here), and a moment for its
     // figures to reach the data planes.
-    let keySpent = 0;
+    let spent = '';
     await waitFor(async () => {
-      const [k, e] = [await keySpend(), await endUserSpend('e1')];
-      const settled = k > 0.05 && e > 0.05 && k === keySpent;
-      keySpent = k;
+      const figures = [await keySpend(), await endUserSpend('e1'), await keySpend(perModel.id)];
+      const settled = figures.every((f) => f > 0.05) && figures.join() === spent;
+      spent = figures.join();
       return settled;
     }, { timeoutMs: 10_000, intervalMs: 300, what: 'the spend in the ledger' });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -108,10 +117,13 @@ describe('budgets after Redis lost its counters', () => {
 
     // At most the one request a figure still on its way could let through; without the control plane's figures
     // each budget would be granted again in full (as many requests as the first time).
+    expect(await admittedUntilRefused()).toBeLessThanOrEqual(1);
+    key = other;
     expect(await admittedUntilRefused('e1')).toBeLessThanOrEqual(1);
     key = budgetedKey;
     expect(await admittedUntilRefused()).toBeLessThanOrEqual(1);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await keySpend()).toBeLessThanOrEqual(0.08 + 0.02);
+    expect(await keySpend(perModel.id)).toBeLessThanOrEqual(0.08 + 0.02);
   });
 });

@@ -5,9 +5,9 @@ import { followsAnyEndUserSql } from './budget-period.js';
 
 /**
  * Subject spend for data planes (see subject-spend.ts in the schema). Usage ingest's spend statements return the spend
- * they left on each subject with a budget (`returningSpend`, `RETURNING_MEMBER_SPEND`, `RETURNING_END_USER_SPEND`), and
- * the batch sends it with `NOTIFY tollgate_subject_spend`, which PostgreSQL delivers to every replica only once the
- * batch commits. Each replica's config publisher passes it on to the data planes subscribed to it. A notification lost
+ * they left on each subject with a budget (`returningSpend`, `RETURNING_KEY_MODEL_SPEND`, `RETURNING_MEMBER_SPEND`,
+ * `RETURNING_END_USER_SPEND`), and the batch sends it with `NOTIFY tollgate_subject_spend`, which PostgreSQL delivers
+ * to every replica only once the batch commits. Each replica's config publisher passes it on to the data planes subscribed to it. A notification lost
  * while a replica's LISTEN connection was down costs only freshness: the subject's next batch sends its spend again.
  */
 export const SUBJECT_SPEND_CHANNEL = 'tollgate_subject_spend';
@@ -26,6 +26,10 @@ const epochMs = (column: string) => `floor(extract(epoch from ${column}) * 1000)
 /** What a spend UPDATE of table alias `a` returns: its subjects with their spend, period and whether they have a budget. */
 export const returningSpend = (a: string) =>
   `returning ${a}."id"::text as "id", ${a}."spend"::float8 as "spend", ${epochMs(`${a}."budget_reset_at"`)} as "reset", ${a}."max_budget" is not null as "budgeted"`;
+
+/** A key's per-model spend (KeyModelSpend): as `<key id>/<model>`, in the key's period; only models with a budget have rows. */
+export const RETURNING_KEY_MODEL_SPEND = `
+returning "key_id"::text || '/' || "model" as "id", "spend"::float8 as "spend", ${epochMs('"period_end"')} as "reset", true as "budgeted"`;
 
 /** A team member's: by membership id, in the team's period, with a budget of their own or the team's per member. */
 export const RETURNING_MEMBER_SPEND = `

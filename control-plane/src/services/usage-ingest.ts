@@ -3,10 +3,10 @@ import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import { describeZodError, SQL_UUID_PATTERN } from '../validation.js';
 import { recordBudgetAlerts, recordRefusalAlerts, refusingSubjects } from './budget-alerts.js';
-import { endUserInPeriodSql, inPeriodSql, lockAnyEndUserSql } from './budget-period.js';
+import { endUserInPeriodSql, inPeriodSql, lockAnyEndUserSql, periodStartOfSql } from './budget-period.js';
 import { notifySpend } from './live-spend.js';
 import { NEW_ROWS } from './new-ledger-rows.js';
-import { budgetedSpend, notifySubjectSpend, RETURNING_END_USER_SPEND, RETURNING_MEMBER_SPEND, returningSpend, type SpendRow } from './subject-spend.js';
+import { budgetedSpend, notifySubjectSpend, RETURNING_END_USER_SPEND, RETURNING_KEY_MODEL_SPEND, RETURNING_MEMBER_SPEND, returningSpend, type SpendRow } from './subject-spend.js';
 
 /**
  * One statement for the whole batch: events travel as one jsonb parameter (no parameter-count limit, one round
@@ -54,6 +54,29 @@ update "virtual_key" k set "spend" = k."spend" + s."cost"
          where ${inPeriod('a')} group by a."id") s
  where k."id" = s."id"
 ${returningSpend('k')}`;
+
+// A key's spend on each model with a budget of its own (`modelLimits.<model>.maxBudget`; see KeyModelSpend), after
+// ADD_KEY_SPEND, which locks the key first, as what starts its new period does. A row of the key's current period
+// takes the batch's cost; a row of an earlier period, or none yet, is counted from the ledger (the batch's rows are
+// in it already).
+const ADD_KEY_MODEL_SPEND = `
+with s as (
+  select a."id" as "key_id", d."name" as "model", a."budget_reset_at" as "period_end", sum(l."cost") as "cost",
+         case when a."budget_duration" is null or a."budget_reset_at" is null then '-infinity'::timestamptz else ${periodStartOfSql('a')} end as "since"
+    from ${NEW_ROWS}
+    join "virtual_key" a on a."id" = case when l."key_id" ~ '${SQL_UUID_PATTERN}' then l."key_id"::uuid end
+    join "model" d on d."id"::text = l."model_id"
+   where a."model_limits" -> d."name" -> 'maxBudget' is not null and ${inPeriod('a')}
+   group by a."id", d."name", a."budget_reset_at", a."budget_duration"
+)
+insert into "key_model_spend" ("key_id", "model", "period_end", "spend")
+select s."key_id", s."model", s."period_end",
+       case when x."key_id" is not null and x."period_end" is not distinct from s."period_end" then x."spend" + s."cost"
+            else coalesce((select sum(r."cost") from "spend_log" r join "model" m on m."id"::text = r."model_id"
+                            where r."key_id" = s."key_id"::text and m."name" = s."model" and r."started_at" >= s."since"), 0) end
+  from s left join "key_model_spend" x on x."key_id" = s."key_id" and x."model" = s."model"
+on conflict ("key_id", "model") do update set "period_end" = excluded."period_end", "spend" = excluded."spend"
+${RETURNING_KEY_MODEL_SPEND}`;
 
 const ADD_TEAM_SPEND = `
 update "team" t set "spend" = t."spend" + s."cost"
@@ -223,6 +246,7 @@ export class UsageIngest {
       const spend: SubjectSpendEntry[] = [];
       const addSpend = async (kind: SpendSubjectKind, statement: string) => budgetedSpend(kind, await em.execute<SpendRow[]>(statement, [newIds]), spend);
       await addSpend('key', ADD_KEY_SPEND);
+      await addSpend('key_model', ADD_KEY_MODEL_SPEND);
       await addSpend('team', ADD_TEAM_SPEND);
       await addSpend('team_member', ADD_MEMBER_SPEND);
       await em.execute(ADD_DAILY, [newIds]);

@@ -26,7 +26,11 @@ describe('spend the control plane counted', () => {
 
   it('skips a message it cannot read, and forgets the least recently updated subjects beyond its capacity', () => {
     const counted = new CountedSpend(2);
-    expect(counted.apply({ kind: 'subjectSpend', spend: [['galaxy', 'x', 1, null]] })).toBe(false);
+    expect(counted.apply({ kind: 'subjectSpend', spend: 'lots' })).toBe(false);
+    // An entry of a kind this version does not know (a newer control plane's) is skipped alone.
+    expect(counted.apply({ kind: 'subjectSpend', spend: [['galaxy', 'x', 1, null], ['key', 'z', 1, null]] })).toBe(true);
+    expect(counted.spentIn('key', 'z', null)).toBe(1);
+    counted.apply(message(['key', 'z', 0, RESET_MS]));
     counted.apply(message(['key', 'a', 1, null], ['key', 'b', 1, null]));
     counted.apply(message(['key', 'a', 2, null], ['key', 'c', 1, null]));
     expect(counted.size).toBe(2);
@@ -48,5 +52,19 @@ describe('spend the control plane counted', () => {
     // Another period: not used.
     list.add('org', 'o1', { ...settings, spend: 1 }, 'organization', 'O');
     expect(list.subjects.map((s) => s.budget!.seedNanos)).toEqual([7_500_000_000n, 3_000_000_000n, 250_000_000n, 1_000_000_000n]);
+  });
+
+  it("seeds a key's per-model budget from the spend counted for the key's model, in the key's period", () => {
+    const counted = new CountedSpend();
+    counted.apply(message(['key_model', 'k1/gpt-4o', 4, RESET_MS], ['key_model', 'k1/claude', 9, RESET_MS - 86_400_000]));
+    const list = new SubjectList(NOW, counted);
+    const key = { budgetDuration: '1d', budgetResetAt: RESET };
+    list.addKeyModel('k1', 'gpt-4o', { maxBudget: 5, spend: 1 }, key);
+    list.addKeyModel('k1', 'claude', { maxBudget: 5, spend: 2 }, key);
+    expect(list.subjects.map((s) => [s.id, s.budget!.seedNanos])).toEqual([
+      ['k1/gpt-4o', 4_000_000_000n],
+      // The figure of the key's last period is not this one's.
+      ['k1/claude', 2_000_000_000n],
+    ]);
   });
 });

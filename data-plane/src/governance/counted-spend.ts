@@ -1,4 +1,4 @@
-import { SubjectSpendMessage, type SpendSubjectKind } from '@tollgate/schema';
+import { SubjectSpendEntry, SubjectSpendMessageIn, type SpendSubjectKind } from '@tollgate/schema';
 
 /** Subjects remembered at most; past it the least recently updated go (their config spend is used again). */
 const DEFAULT_CAPACITY = 200_000;
@@ -22,11 +22,17 @@ export class CountedSpend {
     return this.spend.size;
   }
 
-  /** Takes a `subjectSpend` message; false when it does not parse (a newer control plane's: skipped). */
+  /**
+   * Takes a `subjectSpend` message; false when it does not parse. An entry this version cannot read (a newer control
+   * plane's subject kind) is skipped alone.
+   */
   apply(raw: unknown): boolean {
-    const parsed = SubjectSpendMessage.safeParse(raw);
+    const parsed = SubjectSpendMessageIn.safeParse(raw);
     if (!parsed.success) return false;
-    for (const [kind, id, usd, resetMs] of parsed.data.spend) {
+    for (const item of parsed.data.spend) {
+      const entry = SubjectSpendEntry.safeParse(item);
+      if (!entry.success) continue;
+      const [kind, id, usd, resetMs] = entry.data;
       const key = `${kind}\u0000${id}`;
       const had = this.spend.get(key);
       if (had !== undefined && had.resetMs === resetMs && had.usd >= usd) continue;

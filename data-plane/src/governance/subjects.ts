@@ -62,8 +62,7 @@ export class SubjectList {
   /** The subject's spend: the config's, or what the control plane counted in the same period since, if more. */
   private spendOf(kind: SubjectKind, id: string, name: string | undefined, s: GovernedSettings): number {
     const own = s.spend ?? 0;
-    // A key's per-model spend is not sent (it is not a ledger column): the config's figure.
-    if (this.counted === undefined || kind === 'key_model') return own;
+    if (this.counted === undefined) return own;
     const counted = this.counted.spentIn(kind, kind === 'end_user' ? name! : id, s.budgetResetAt ? Date.parse(s.budgetResetAt) : null);
     return counted !== undefined && counted > own ? counted : own;
   }

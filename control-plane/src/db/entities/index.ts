@@ -1,5 +1,6 @@
 import { ConfigChange } from './config-change.entity.js';
 import { JobRun } from './job-run.entity.js';
+import { KeyModelSpend } from './key-model-spend.entity.js';
 import { Model } from './model.entity.js';
 import { ModelHealth } from './model-health.entity.js';
 import { AuditEntry } from './audit-entry.entity.js';
@@ -21,11 +22,11 @@ import { SpendRollup } from './spend-rollup.entity.js';
 import { Team } from './team.entity.js';
 import { VirtualKey } from './virtual-key.entity.js';
 
-export { AuditEntry, BudgetAlert, BudgetTier, ConfigChange, EndUser, JobRun, GuardrailPolicy, McpServer, McpToolPermission, Tag, Model, ModelHealth, Organization, RouterSettings, Session, Setting, SpendDaily, SpendLog, SpendRollup, Team, TeamMembership, User, VirtualKey };
+export { AuditEntry, BudgetAlert, BudgetTier, ConfigChange, EndUser, JobRun, KeyModelSpend, GuardrailPolicy, McpServer, McpToolPermission, Tag, Model, ModelHealth, Organization, RouterSettings, Session, Setting, SpendDaily, SpendLog, SpendRollup, Team, TeamMembership, User, VirtualKey };
 export type { ConfigEntity, ConfigOp } from './config-change.entity.js';
 export { ROUTER_SETTINGS_ID } from './router-settings.entity.js';
 export type { JobOutcome } from './job-run.entity.js';
 export type { AlertSubjectKind, AlertThreshold } from './budget-alert.entity.js';
 
 /** Listed explicitly: no folder scanning, so the same list works from dist (JS) and under vitest (TS). */
-export const entities = [Organization, User, Team, TeamMembership, Session, VirtualKey, Model, SpendLog, SpendDaily, SpendRollup, ConfigChange, Setting, AuditEntry, EndUser, BudgetTier, Tag, GuardrailPolicy, McpServer, McpToolPermission, JobRun, BudgetAlert, RouterSettings, ModelHealth];
+export const entities = [Organization, User, Team, TeamMembership, Session, VirtualKey, Model, SpendLog, SpendDaily, SpendRollup, ConfigChange, Setting, AuditEntry, EndUser, BudgetTier, Tag, GuardrailPolicy, McpServer, McpToolPermission, JobRun, BudgetAlert, RouterSettings, ModelHealth, KeyModelSpend];
