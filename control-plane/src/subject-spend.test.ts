@@ -155,6 +155,18 @@ describe('subject spend for data planes', () => {
       expect(newReset).not.toBe(reset);
       expect(await keyModelSpend(on(budgeted, 0.75))).toEqual([['key_model', `${keyId}/budgeted-model`, 0.75, newReset]]);
       expect(await keyModelSpend(on(budgeted, 0.25))).toEqual([['key_model', `${keyId}/budgeted-model`, 1, newReset]]);
+
+      // A budget on a key's alias alone counts what clients asked for by the alias, as data planes count it; the
+      // config's figure agrees.
+      const aliased = (await cp.admin<{ createKey: { virtualKey: { id: string } } }>(
+        'mutation { createKey(input: { alias: "aliased", modelAliases: { cheap: "budgeted-model" }, modelLimits: { cheap: { maxBudget: 2 } } }) { virtualKey { id } } }',
+      )).createKey.virtualKey.id;
+      const byAlias = (cost: number) => usageEvent(aliased, cost, { model: 'cheap', modelId: budgeted });
+      expect(await keyModelSpend(byAlias(0.5), usageEvent(aliased, 3, { modelId: budgeted }))).toEqual([['key_model', `${aliased}/cheap`, 0.5, null]]);
+      expect(await keyModelSpend(byAlias(0.25))).toEqual([['key_model', `${aliased}/cheap`, 0.75, null]]);
+      const later = await connect(dataPlaneClient(cp, ['governedSubjects', 'subjectSpend']));
+      expect(later.snapshot.keys.find((k) => k.id === aliased)?.modelLimits).toEqual({ cheap: { maxBudget: 2, spend: 0.75 } });
+      later.sub.dispose();
       sub.dispose();
     } finally {
       await client.dispose();

@@ -12,11 +12,19 @@ import { periodIntervalSql } from './budget-period.js';
  */
 
 /**
+ * The name under which key `k`'s per-model limits (`model_limits`) count ledger row `l`, answered by model `d` (left
+ * joined on `model_id`: null when the model is gone), as data planes count it (`keyModelLimited`): the name of the
+ * model that answered when the key limits it (an alias counts under its target, a fallback under itself), else the
+ * name the client asked for when only that has limits (an alias limited under its own name); null when neither.
+ */
+export const keyModelLimitedSql = (k: string, l: string, d: string) =>
+  `(case when ${d}."name" is not null and jsonb_exists(${k}."model_limits", ${d}."name") then ${d}."name" when jsonb_exists(${k}."model_limits", ${l}."model") then ${l}."model" end)`;
+
+/**
  * A key's `model_limits` (`k`), each model's budget with what the key has spent on that model in its current budget
  * period (`spend`), for a data plane to start its per-model counter from: without it a data plane without Redis (or
- * after Redis lost its data) started every per-model budget at zero. Spent on a model means answered by one of its
- * deployments (`model_id`), which is how data planes count a key's per-model budget (an alias counts under its
- * target, a fallback under itself). The period is the key's, as for its own spend; without a duration, all time.
+ * after Redis lost its data) started every per-model budget at zero. Spent on a model is counted as data planes count
+ * it (`keyModelLimitedSql`). The period is the key's, as for its own spend; without a duration, all time.
  * Keys without a per-model budget read as they are (no ledger read).
  */
 export const MODEL_LIMITS_SQL = `case
@@ -25,8 +33,8 @@ export const MODEL_LIMITS_SQL = `case
     else (select jsonb_object_agg(m.key, case when s."cost" > 0 then m.value || jsonb_build_object('spend', s."cost") else m.value end)
             from jsonb_each(k."model_limits") m
             left join lateral (
-              select sum(l."cost")::float8 as "cost" from "spend_log" l join "model" d on d."id"::text = l."model_id"
-               where m.value -> 'maxBudget' is not null and l."key_id" = k."id"::text and d."name" = m.key
+              select sum(l."cost")::float8 as "cost" from "spend_log" l left join "model" d on d."id"::text = l."model_id"
+               where m.value -> 'maxBudget' is not null and l."key_id" = k."id"::text and ${keyModelLimitedSql('k', 'l', 'd')} = m.key
                  and l."started_at" >= case when k."budget_duration" is null or k."budget_reset_at" is null then '-infinity'::timestamptz
                    else ((k."budget_reset_at" at time zone 'UTC') - ${periodIntervalSql('k."budget_duration"')}) at time zone 'UTC' end
             ) s on true)

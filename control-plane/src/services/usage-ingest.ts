@@ -3,6 +3,7 @@ import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import { describeZodError, SQL_UUID_PATTERN } from '../validation.js';
 import { recordBudgetAlerts, recordRefusalAlerts, refusingSubjects } from './budget-alerts.js';
+import { keyModelLimitedSql } from './config-key-rows.js';
 import { endUserInPeriodSql, inPeriodSql, lockAnyEndUserSql, periodStartOfSql } from './budget-period.js';
 import { notifySpend } from './live-spend.js';
 import { NEW_ROWS } from './new-ledger-rows.js';
@@ -61,19 +62,20 @@ ${returningSpend('k')}`;
 // in it already).
 const ADD_KEY_MODEL_SPEND = `
 with s as (
-  select a."id" as "key_id", d."name" as "model", a."budget_reset_at" as "period_end", sum(l."cost") as "cost",
+  select a."id" as "key_id", ${keyModelLimitedSql('a', 'l', 'd')} as "model", a."budget_reset_at" as "period_end", sum(l."cost") as "cost",
          case when a."budget_duration" is null or a."budget_reset_at" is null then '-infinity'::timestamptz else ${periodStartOfSql('a')} end as "since"
     from ${NEW_ROWS}
     join "virtual_key" a on a."id" = case when l."key_id" ~ '${SQL_UUID_PATTERN}' then l."key_id"::uuid end
-    join "model" d on d."id"::text = l."model_id"
-   where a."model_limits" -> d."name" -> 'maxBudget' is not null and ${inPeriod('a')}
-   group by a."id", d."name", a."budget_reset_at", a."budget_duration"
+    left join "model" d on d."id"::text = l."model_id"
+   where a."model_limits" -> ${keyModelLimitedSql('a', 'l', 'd')} -> 'maxBudget' is not null and ${inPeriod('a')}
+   group by a."id", 2, a."budget_reset_at", a."budget_duration"
 )
 insert into "key_model_spend" ("key_id", "model", "period_end", "spend")
 select s."key_id", s."model", s."period_end",
        case when x."key_id" is not null and x."period_end" is not distinct from s."period_end" then x."spend" + s."cost"
-            else coalesce((select sum(r."cost") from "spend_log" r join "model" m on m."id"::text = r."model_id"
-                            where r."key_id" = s."key_id"::text and m."name" = s."model" and r."started_at" >= s."since"), 0) end
+            else coalesce((select sum(r."cost") from "virtual_key" k cross join "spend_log" r left join "model" m on m."id"::text = r."model_id"
+                            where k."id" = s."key_id" and r."key_id" = s."key_id"::text and ${keyModelLimitedSql('k', 'r', 'm')} = s."model"
+                              and r."started_at" >= s."since"), 0) end
   from s left join "key_model_spend" x on x."key_id" = s."key_id" and x."model" = s."model"
 on conflict ("key_id", "model") do update set "period_end" = excluded."period_end", "spend" = excluded."spend"
 ${RETURNING_KEY_MODEL_SPEND}`;
