@@ -9,6 +9,7 @@ import { bedrockHttpError } from './bedrock-error.js';
 import type { BedrockWire } from './canonical-to-converse.js';
 import { converseStreamEvents } from './converse-stream-to-canonical.js';
 import { converseResponseEvents } from './converse-to-canonical.js';
+import { isAnthropicModel } from './thinking.js';
 
 /**
  * Calls Converse (non-streaming requests) or ConverseStream (streaming ones) and yields canonical events: the
@@ -37,9 +38,11 @@ export async function* callBedrock(given: BedrockWire, call: ProviderCall, reque
   }
   const requestId = headerValue(response.headers, 'x-amzn-requestid');
   const stopSequences = wire.body.inferenceConfig?.stopSequences ?? [];
+  // Claude stops before a stop sequence; other models (Nova) leave it at the end of their text.
+  const leavesStopSequence = !isAnthropicModel(wire.modelId);
   yield { type: 'response-metadata', ...(requestId && { id: requestId }), model: wire.modelId };
   if (operation === 'converse-stream') {
-    yield* converseStreamEvents(response.body, stopSequences);
+    yield* converseStreamEvents(response.body, stopSequences, leavesStopSequence);
     return;
   }
   let json: unknown;
@@ -50,7 +53,7 @@ export async function* callBedrock(given: BedrockWire, call: ProviderCall, reque
     yield { type: 'error', error: unreadable(err) };
     return;
   }
-  yield* converseResponseEvents(json, stopSequences);
+  yield* converseResponseEvents(json, stopSequences, leavesStopSequence);
 }
 
 function unreadable(err: unknown): ProviderError {

@@ -54,24 +54,30 @@ async function ask(params: Anthropic.MessageCreateParamsNonStreaming, stream: bo
 }
 
 /** The OpenAI chat answer's first choice, assembled from the chunks when streamed. */
-async function chat(params: OpenAI.ChatCompletionCreateParamsNonStreaming, stream: boolean): Promise<{ finish: string | null; calls: { name: string; arguments: string }[] }> {
+async function chat(params: OpenAI.ChatCompletionCreateParamsNonStreaming, stream: boolean): Promise<{ text: string; finish: string | null; calls: { name: string; arguments: string }[] }> {
   if (!stream) {
     const choice = (await openai.chat.completions.create(params)).choices[0]!;
-    return { finish: choice.finish_reason, calls: (choice.message.tool_calls ?? []).flatMap((c) => (c.type === 'function' ? [{ name: c.function.name, arguments: c.function.arguments }] : [])) };
+    return {
+      text: choice.message.content ?? '',
+      finish: choice.finish_reason,
+      calls: (choice.message.tool_calls ?? []).flatMap((c) => (c.type === 'function' ? [{ name: c.function.name, arguments: c.function.arguments }] : [])),
+    };
   }
   const calls: { name: string; arguments: string }[] = [];
   let finish: string | null = null;
+  let text = '';
   for await (const chunk of await openai.chat.completions.create({ ...params, stream: true })) {
     const choice = chunk.choices[0];
     if (!choice) continue;
     finish = choice.finish_reason ?? finish;
+    text += choice.delta.content ?? '';
     for (const call of choice.delta.tool_calls ?? []) {
       calls[call.index] ??= { name: '', arguments: '' };
       calls[call.index]!.name += call.function?.name ?? '';
       calls[call.index]!.arguments += call.function?.arguments ?? '';
     }
   }
-  return { finish, calls };
+  return { text, finish, calls };
 }
 
 describe.each([false, true])('Bedrock through the gateway (stream: %s)', (stream) => {
@@ -127,13 +133,20 @@ describe.each([false, true])('Bedrock through the gateway (stream: %s)', (stream
     expect(done).toEqual(['{}', '{}']);
   });
 
-  it('should tell an Anthropic client which stop sequence ended a Nova answer, as Anthropic does', async () => {
+  it('should tell an Anthropic client which stop sequence ended a Nova answer, as Anthropic does, and leave it out of the text', async () => {
+    const textOf = (message: Anthropic.Message) => message.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
     const one = await ask({ model: NOVA, max_tokens: 256, stop_sequences: ['END'], messages: [{ role: 'user', content: say({ text: 'one two END three' }) }] }, stream);
     expect(lastBody().inferenceConfig).toMatchObject({ stopSequences: ['END'] });
     expect([one.stop_reason, one.stop_sequence]).toEqual(['stop_sequence', 'END']);
-    // With several, the one Nova's text ends with (Nova keeps the sequence in its output).
+    // Nova keeps the sequence in its output; Anthropic's API (and Claude on Bedrock) leave it out.
+    expect(textOf(one)).toBe('one two ');
+    // With several, the one Nova's text ends with.
     const several = await ask({ model: NOVA, max_tokens: 256, stop_sequences: ['STOP', 'END'], messages: [{ role: 'user', content: say({ text: 'one two END three STOP' }) }] }, stream);
     expect([several.stop_reason, several.stop_sequence]).toEqual(['stop_sequence', 'END']);
+    expect(textOf(several)).toBe('one two ');
+    // An OpenAI client's answer leaves it out as OpenAI's does; text that only looks like the start of one stays.
+    expect(await chat({ model: NOVA, stop: ['END'], messages: [{ role: 'user', content: say({ text: 'héllo 👋 EN ENDING' }) }] }, stream)).toMatchObject({ text: 'héllo 👋 EN ', finish: 'stop' });
+    expect(await chat({ model: NOVA, stop: ['END'], messages: [{ role: 'user', content: say({ text: 'all 👋 E' }) }] }, stream)).toMatchObject({ text: 'all 👋 E', finish: 'stop' });
   });
 
   it('should end a tool call cut off by the output limit as truncated, with the arguments Bedrock gave', async () => {

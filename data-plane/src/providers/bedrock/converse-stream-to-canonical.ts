@@ -19,9 +19,14 @@ import { StreamEventSchemas, type StreamEventType } from './wire.js';
  * `error` message ends the stream with an `error` event. A body that ends before `messageStop` yields no `finish`
  * (the caller turns that into an error, never a silent success); framing errors (bad checksum, cut-off message)
  * and socket errors are thrown by the decoder and handled the same way.
+ *
+ * A model that leaves the stop sequence that stopped it at the end of its output (`leavesStopSequence`: Amazon Nova,
+ * see `map-stop-reason.ts`) has the last characters of its text held back, as many as the longest stop sequence, until
+ * more text, a tool call or the stop reason shows whether they are one; the sequence is then cut off, as OpenAI's and
+ * Anthropic's APIs (and Claude on Bedrock) leave it out of the answer.
  */
-export async function* converseStreamEvents(body: AsyncIterable<Uint8Array>, stopSequences: readonly string[] = []): AsyncGenerator<StreamEvent> {
-  const mapper = new ConverseStreamMapper(stopSequences);
+export async function* converseStreamEvents(body: AsyncIterable<Uint8Array>, stopSequences: readonly string[] = [], leavesStopSequence = false): AsyncGenerator<StreamEvent> {
+  const mapper = new ConverseStreamMapper(stopSequences, leavesStopSequence);
   for await (const message of decodeEventStream(body)) {
     yield* mapper.message(message);
     if (mapper.done) return;
@@ -55,25 +60,33 @@ export class ConverseStreamMapper {
   /** The end of the answer's text, as much as telling which stop sequence stopped it takes (see `map-stop-reason.ts`). */
   private textTail = '';
   private readonly tailLength: number;
+  /** Whether text is held back (`held`) to cut a stop sequence the model leaves in it off the end. */
+  private readonly holds: boolean;
+  /** Text not yet yielded: at most the last `tailLength` characters (one more to keep a surrogate pair whole). */
+  private held = '';
 
-  /** `stopSequences`: the request's (`inferenceConfig.stopSequences`). */
-  constructor(private readonly stopSequences: readonly string[] = []) {
+  /** `stopSequences`: the request's (`inferenceConfig.stopSequences`); see `converseStreamEvents` for the other. */
+  constructor(
+    private readonly stopSequences: readonly string[] = [],
+    leavesStopSequence = false,
+  ) {
     this.tailLength = longestStopSequence(stopSequences);
+    this.holds = leavesStopSequence && this.tailLength > 0;
   }
 
   *message(message: EventStreamMessage): Generator<StreamEvent> {
     const messageType = headerString(message, ':message-type');
     if (messageType === 'exception') {
-      yield this.fail(bedrockStreamException(headerString(message, ':exception-type'), message.payload));
+      yield* this.fail(bedrockStreamException(headerString(message, ':exception-type'), message.payload));
       return;
     }
     if (messageType === 'error') {
       const code = headerString(message, ':error-code');
-      yield this.fail(bedrockStreamException(code, JSON.stringify({ message: headerString(message, ':error-message') ?? code ?? 'unknown error' })));
+      yield* this.fail(bedrockStreamException(code, JSON.stringify({ message: headerString(message, ':error-message') ?? code ?? 'unknown error' })));
       return;
     }
     if (messageType !== 'event') {
-      yield this.fail(malformed(`unexpected event-stream message type ${String(messageType)}`));
+      yield* this.fail(malformed(`unexpected event-stream message type ${String(messageType)}`));
       return;
     }
     const eventType = headerString(message, ':event-type');
@@ -81,7 +94,7 @@ export class ConverseStreamMapper {
     if (eventType === undefined || !Object.hasOwn(StreamEventSchemas, eventType)) return;
     const parsed = parseEvent(eventType as StreamEventType, message.payload);
     if ('error' in parsed) {
-      yield this.fail(parsed.error);
+      yield* this.fail(parsed.error);
       return;
     }
     yield* this.event(parsed);
@@ -89,8 +102,9 @@ export class ConverseStreamMapper {
 
   /** The body ended: a stopped message finishes without usage; anything else is left to the caller as truncated. */
   *end(): Generator<StreamEvent> {
-    if (this.done || !this.stop) return;
-    yield* this.finish();
+    if (this.done) return;
+    yield* this.release(false);
+    if (this.stop) yield* this.finish();
   }
 
   private *event(event: ParsedEvent): Generator<StreamEvent> {
@@ -100,6 +114,7 @@ export class ConverseStreamMapper {
       case 'contentBlockStart': {
         const toolUse = event.data.start.toolUse;
         if (!toolUse) return;
+        yield* this.release(false);
         const tool: ToolBlock = { index: this.nextToolIndex++, id: toolUse.toolUseId, name: toolUse.name, pending: [], sawArguments: false, started: false, stopped: false };
         this.tools.set(event.data.contentBlockIndex, tool);
         this.toolQueue.push(tool);
@@ -111,12 +126,13 @@ export class ConverseStreamMapper {
         if (delta.text !== undefined && delta.text !== '') {
           this.producedOutput = true;
           if (this.tailLength > 0) this.textTail = (this.textTail + delta.text).slice(-this.tailLength);
-          yield { type: 'text-delta', text: delta.text };
+          if (this.holds) yield* this.hold(delta.text);
+          else yield { type: 'text-delta', text: delta.text };
         }
         if (delta.toolUse) {
           const tool = this.tools.get(contentBlockIndex);
           if (!tool) {
-            yield this.fail(malformed(`tool input for content block ${contentBlockIndex}, which did not start as a tool use`));
+            yield* this.fail(malformed(`tool input for content block ${contentBlockIndex}, which did not start as a tool use`));
             return;
           }
           this.producedOutput = true;
@@ -129,6 +145,7 @@ export class ConverseStreamMapper {
         }
         const reasoning = delta.reasoningContent;
         if (reasoning) {
+          yield* this.release(false);
           this.producedOutput = true;
           if (reasoning.text !== undefined && reasoning.text !== '') yield { type: 'reasoning-delta', text: reasoning.text };
           if (reasoning.signature !== undefined) yield { type: 'reasoning-signature', signature: reasoning.signature };
@@ -144,6 +161,7 @@ export class ConverseStreamMapper {
         return;
       }
       case 'messageStop':
+        yield* this.release(event.data.stopReason === 'stop_sequence');
         yield* this.closeTools();
         this.stop = { reason: event.data.stopReason, fields: event.data.additionalModelResponseFields };
         if (this.usage) yield* this.finish();
@@ -153,6 +171,32 @@ export class ConverseStreamMapper {
         if (this.stop) yield* this.finish();
         return;
     }
+  }
+
+  /** Text, all but its last `tailLength` characters yielded; those are held until the next text or the end. */
+  private *hold(text: string): Generator<StreamEvent> {
+    const all = this.held + text;
+    let cut = all.length - this.tailLength;
+    // Never between the halves of a surrogate pair: each half alone is not text.
+    if (cut > 0 && isHighSurrogate(all.charCodeAt(cut - 1))) cut--;
+    if (cut <= 0) {
+      this.held = all;
+      return;
+    }
+    this.held = all.slice(cut);
+    yield { type: 'text-delta', text: all.slice(0, cut) };
+  }
+
+  /** Yields the held text; `stopped`: the answer ended on a stop sequence, which is cut off the end first. */
+  private *release(stopped: boolean): Generator<StreamEvent> {
+    if (this.held === '') return;
+    let text = this.held;
+    this.held = '';
+    if (stopped) {
+      const sequence = this.stopSequences.filter((s) => s !== '' && text.endsWith(s)).sort((a, b) => b.length - a.length)[0];
+      if (sequence !== undefined) text = text.slice(0, -sequence.length);
+    }
+    if (text !== '') yield { type: 'text-delta', text };
   }
 
   /** Starts the first queued call if none is open, replays what it buffered, ends it if it already stopped, repeat. */
@@ -189,9 +233,11 @@ export class ConverseStreamMapper {
     });
   }
 
-  private fail(error: ProviderError): StreamEvent {
+  /** Ends the stream with `error`, after the text held back: the client gets everything the model wrote. */
+  private *fail(error: ProviderError): Generator<StreamEvent> {
+    yield* this.release(false);
     this.done = true;
-    return { type: 'error', error };
+    yield { type: 'error', error };
   }
 }
 
@@ -206,6 +252,8 @@ function parseEvent(type: StreamEventType, payload: Uint8Array): ParsedEvent | {
   if (!result.success) return { error: malformed(`${type} event does not match the ConverseStream schema (${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`) };
   return { type, data: result.data } as ParsedEvent;
 }
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 
 function malformed(detail: string): ProviderError {
   return { status: 502, type: 'api_error', code: 'upstream_error', message: `bedrock: malformed stream: ${detail}`, provider: 'bedrock' };

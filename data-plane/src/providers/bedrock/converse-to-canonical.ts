@@ -8,9 +8,10 @@ import { ConverseResponseSchema } from './wire.js';
  * signature, or redacted data), text, each tool call as start / one delta with all its arguments / end, then
  * `finish` (or the error a failed model or a blocked answer is, see `finish.ts`). A body that does not match the
  * schema is an `error` event. `stopSequences` are the request's (`inferenceConfig.stopSequences`), to tell which one
- * stopped a model that does not say (see `map-stop-reason.ts`).
+ * stopped a model that does not say (see `map-stop-reason.ts`); a model that leaves that sequence at the end of its
+ * text (`leavesStopSequence`: Amazon Nova) has it cut off, as the stream does (`ConverseStreamMapper`).
  */
-export function* converseResponseEvents(json: unknown, stopSequences: readonly string[] = []): Generator<StreamEvent> {
+export function* converseResponseEvents(json: unknown, stopSequences: readonly string[] = [], leavesStopSequence = false): Generator<StreamEvent> {
   const parsed = ConverseResponseSchema.safeParse(json);
   if (!parsed.success) {
     const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
@@ -18,10 +19,12 @@ export function* converseResponseEvents(json: unknown, stopSequences: readonly s
     return;
   }
   const response = parsed.data;
+  const content = response.output.message.content;
+  const lastText = leavesStopSequence && response.stopReason === 'stop_sequence' ? content.findLastIndex((b) => b.text !== undefined && b.text !== '') : -1;
   let toolIndex = 0;
   let producedOutput = false;
   let text = '';
-  for (const block of response.output.message.content) {
+  for (const [i, block] of content.entries()) {
     if (block.reasoningContent?.reasoningText) {
       const { text, signature } = block.reasoningContent.reasoningText;
       producedOutput = true;
@@ -39,7 +42,8 @@ export function* converseResponseEvents(json: unknown, stopSequences: readonly s
     } else if (block.text !== undefined && block.text !== '') {
       producedOutput = true;
       text += block.text;
-      yield { type: 'text-delta', text: block.text };
+      const shown = i === lastText ? withoutStopSequence(block.text, stopSequences) : block.text;
+      if (shown !== '') yield { type: 'text-delta', text: shown };
     }
   }
   yield* finishEvents({
@@ -49,4 +53,10 @@ export function* converseResponseEvents(json: unknown, stopSequences: readonly s
     producedOutput,
     stopSequenceClues: { sequences: stopSequences, text },
   });
+}
+
+/** `text` without the longest of `sequences` it ends with. */
+function withoutStopSequence(text: string, sequences: readonly string[]): string {
+  const sequence = sequences.filter((s) => s !== '' && text.endsWith(s)).sort((a, b) => b.length - a.length)[0];
+  return sequence === undefined ? text : text.slice(0, -sequence.length);
 }

@@ -12,7 +12,9 @@ describe('Azure-style route POST /openai/deployments/{deployment}/chat/completio
   let t: TestDataPlane;
 
   beforeAll(async () => {
-    t = await startTestDataPlane();
+    const snapshot = fixtureSnapshot();
+    snapshot.models.push(model({ id: 'm-slash', name: 'acme/mock x:1', providerModel: 'mock-gpt' }));
+    t = await startTestDataPlane({ snapshot });
   });
   afterAll(() => t.close());
 
@@ -29,6 +31,16 @@ describe('Azure-style route POST /openai/deployments/{deployment}/chat/completio
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     expect(text).toBe(`${MOCK_REPLY_PREFIX}streamed`);
+  });
+
+  it("reaches a model whose name has a slash, which the client puts in the path unencoded", async () => {
+    const client = azure(KEYS.full, 'acme/mock x:1');
+    const plain = await client.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'slashed' }] });
+    expect(plain.choices[0]?.message.content).toBe(`${MOCK_REPLY_PREFIX}slashed`);
+    expect(plain.model).toBe('acme/mock x:1');
+    const completed = await client.completions.create({ model: 'x', prompt: 'complete me', max_tokens: 20 });
+    expect(completed.model).toBe('acme/mock x:1');
+    expect((await client.embeddings.create({ model: 'x', input: 'one' })).model).toBe('acme/mock x:1');
   });
 
   it('refuses a wrong api-key with 401 and an unknown deployment with 404 model_not_found', async () => {
@@ -166,6 +178,23 @@ describe('an Azure deployment whose api-version predates stream_options', () => 
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('Echo: pinned to an old version');
     expect(chunks.some((c) => c.usage)).toBe(false);
+  });
+
+  it("sends the output cap the SDK sets (max_completion_tokens) as max_tokens, the only name the old version knows, plain and streamed", async () => {
+    const plain = await client.chat.completions.create({ model: 'azure-old', messages, max_completion_tokens: 50 });
+    expect(plain.choices[0]!.message.content).toBe('Echo: pinned to an old version');
+    expect(standIn.requests.at(-1)!.body).toMatchObject({ max_tokens: 50 });
+    expect(standIn.requests.at(-1)!.body).not.toHaveProperty('max_completion_tokens');
+    const azureClient = new AzureOpenAI({ endpoint: t.baseUrl, apiKey: KEYS.full, apiVersion: '2024-06-01', deployment: 'azure-old', maxRetries: 0 });
+    const stream = await azureClient.chat.completions.create({ model: 'azure-old', messages, max_completion_tokens: 3, stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text.length).toBeGreaterThan(0);
+    expect(standIn.requests.at(-1)!.body).toMatchObject({ max_tokens: 3 });
+    expect(standIn.requests.at(-1)!.body).not.toHaveProperty('max_completion_tokens');
+    // A newer version takes it as it is.
+    await client.chat.completions.create({ model: 'azure-new', messages, max_completion_tokens: 50 });
+    expect(standIn.requests.at(-1)!.body).toMatchObject({ max_completion_tokens: 50 });
   });
 
   it('asks a newer api-version for the usage chunk, and bills its counts', async () => {

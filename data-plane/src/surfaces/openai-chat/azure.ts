@@ -6,7 +6,11 @@ import type { Surface } from '../types.js';
 import { parseChatRequest, type ParsedChatRequest } from './chat-request.js';
 import { openAiChatSurface } from './index.js';
 
-const DEPLOYMENT_OPERATION = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)\/?$/;
+/**
+ * The deployment is everything before the operation: the `AzureOpenAI` client puts a model name with `/` in it
+ * (`acme/claude`) into the path as it is, without encoding it.
+ */
+const DEPLOYMENT_OPERATION = /^\/openai\/deployments\/(.+?)\/(chat\/completions|completions|embeddings)\/?$/;
 
 /** What an Azure deployment URL asks for: the deployment (Tollgate's model name) and the operation. */
 export interface AzureDeploymentCall {

@@ -1,4 +1,5 @@
 import type { Exchange } from '../../http/exchange.js';
+import { azureMaxTokensField } from '../../providers/azure/api.js';
 import { upstreamJson } from '../../providers/drop-params.js';
 import { outputTokens } from '../../providers/openai/convert-usage.js';
 import { statedStreamErrorStatus } from '../../providers/openai/errors.js';
@@ -49,7 +50,8 @@ export interface ForwardedChat {
  * The fast path for OpenAI chat and legacy completions (see `forward/forwarder.ts`): the client's body goes upstream
  * with only `model` set, and `stream_options.include_usage` so usage is always known; the usage chunk asked for on
  * the client's behalf is withheld from it. `developer` messages go as `system` to deployments that refuse the role
- * (`takesDeveloperRole`: OpenAI-compatible servers such as DeepSeek's).
+ * (`takesDeveloperRole`: OpenAI-compatible servers such as DeepSeek's), and `max_completion_tokens` as `max_tokens` to
+ * Azure api-versions that know only that.
  */
 export function forwardOpenAiChat(ex: Exchange, chat: ForwardedChat, call: ForwardCall): Promise<ForwardResult> {
   return forwardRequest(ex, new ChatForwarding(chat), call);
@@ -67,6 +69,11 @@ class ChatForwarding implements Forwardable {
   upstreamBody(target: ProviderTarget, streamOptions: boolean): string {
     const body: Record<string, unknown> = { ...this.chat.body, model: target.providerModel };
     if (this.protocol === 'openai-chat' && !takesDeveloperRole(target)) body.messages = developerAsSystem(body.messages);
+    // Azure api-versions from before `max_completion_tokens` refuse the whole request for it (azureMaxTokensField).
+    if (body.max_completion_tokens !== undefined && target.provider === 'azure' && azureMaxTokensField(target) === 'max_tokens') {
+      body.max_tokens ??= body.max_completion_tokens;
+      delete body.max_completion_tokens;
+    }
     if (this.chat.stream && streamOptions) {
       const options = (typeof this.chat.body.stream_options === 'object' && this.chat.body.stream_options) || {};
       body.stream_options = { ...options, include_usage: true };
