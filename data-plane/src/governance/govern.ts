@@ -73,11 +73,25 @@ export function checkClientAddress(gov: GovernanceOptions, ex: Exchange, head: R
  */
 export function clientAddress(peer: string, forwardedFor: string, trusted: IpAllowList | null): string {
   if (trusted === null || forwardedFor === '' || !trusted.allows(peer)) return peer;
-  const hops = forwardedFor.split(',').map((hop) => hop.trim()).filter((hop) => hop !== '');
+  const hops = forwardedFor.split(',').map(hopAddress).filter((hop) => hop !== '');
   for (let i = hops.length - 1; i >= 0; i--) {
     if (!trusted.allows(hops[i]!)) return hops[i]!;
   }
   return hops[0] ?? peer;
+}
+
+/**
+ * A hop's address without the port some proxies add (Azure Application Gateway: `203.0.113.9:50312`, and for IPv6
+ * `[2001:db8::1]:443`); a bare IPv6 address, all colons, is left whole.
+ */
+function hopAddress(hop: string): string {
+  const trimmed = hop.trim();
+  if (trimmed.startsWith('[')) {
+    const end = trimmed.indexOf(']');
+    return end === -1 ? trimmed : trimmed.slice(1, end);
+  }
+  const colon = trimmed.indexOf(':');
+  return colon !== -1 && colon === trimmed.lastIndexOf(':') ? trimmed.slice(0, colon) : trimmed;
 }
 
 export interface AdmitOptions {

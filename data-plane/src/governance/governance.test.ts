@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EndUserConfig, OrgConfig, TagConfig, UserConfig } from '@tollgate/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -425,6 +425,25 @@ describe('gateway-wide policy', () => {
       const outside = await from('192.0.2.7, 203.0.113.1');
       expect(outside.status).toBe(403);
       expect(await outside.json()).toMatchObject({ error: { code: 'ip_not_allowed', message: expect.stringMatching(/^Requests from 203\.0\.113\.1 /) } });
+      // With a port, as some balancers write it.
+      expect((await from('192.0.2.7:50312')).status).toBe(200);
+      // A proxy that adds its own line after the client's: both lines are read, so the client's forgery proves nothing.
+      // (Node's http client sends an array value as separate lines; fetch would join them into one.)
+      const forged = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(`${behind.baseUrl}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${K.plain}`, 'content-type': 'application/json', 'x-forwarded-for': ['192.0.2.7', '203.0.113.1'] },
+        });
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify({ model: 'mock-gpt', messages: [{ role: 'user', content: 'hi' }] }));
+      });
+      expect(forged.status).toBe(403);
+      expect(JSON.parse(forged.body)).toMatchObject({ error: { code: 'ip_not_allowed', message: expect.stringMatching(/^Requests from 203\.0\.113\.1 /) } });
     } finally {
       await behind.close();
     }

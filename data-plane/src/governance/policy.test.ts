@@ -73,6 +73,10 @@ describe('request policy', () => {
     expect(clientAddress('10.1.2.3', '', proxies)).toBe('10.1.2.3');
     // Only proxies on the way: the left-most.
     expect(clientAddress('10.1.2.3', '10.1.0.7, 10.1.0.8', proxies)).toBe('10.1.0.7');
+    // Hops with the port some proxies add (Azure Application Gateway), IPv4 and IPv6; a bare IPv6 address stays whole.
+    expect(clientAddress('10.1.2.3', '203.0.113.9:50312', proxies)).toBe('203.0.113.9');
+    expect(clientAddress('10.1.2.3', '[2001:db8::1]:443, 10.1.9.9:80', proxies)).toBe('2001:db8::1');
+    expect(clientAddress('10.1.2.3', '2001:db8::7', proxies)).toBe('2001:db8::7');
   });
 
   it('allowed routes match paths and prefixes, with or without /v1', () => {

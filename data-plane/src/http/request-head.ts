@@ -52,7 +52,23 @@ export function readRequestHead(req: UwsRequest): RequestHead {
     contentEncoding: req.getHeader('content-encoding'),
     tags: req.getHeader('x-tollgate-tags'),
     endUser: req.getHeader('x-tollgate-end-user'),
-    forwardedFor: req.getHeader('x-forwarded-for'),
+    forwardedFor: forwardedFor(req),
     sessionId: req.getHeader('x-claude-code-session-id') || req.getHeader('session-id') || req.getHeader('session_id'),
   };
+}
+
+/**
+ * Every `X-Forwarded-For` line, joined in order as one list (RFC 9110 §5.3): uWS gives only the first line of a
+ * repeated header, and a proxy that adds its own line after the one a client sent (HAProxy's `option forwardfor`)
+ * would otherwise leave only the client's line to read, forged addresses and all. One line, the usual case, is read
+ * once; the headers are walked only when there is one.
+ */
+function forwardedFor(req: UwsRequest): string {
+  const first = req.getHeader('x-forwarded-for');
+  if (first === '') return first;
+  const lines: string[] = [];
+  req.forEach((name, value) => {
+    if (name === 'x-forwarded-for') lines.push(value);
+  });
+  return lines.length <= 1 ? first : lines.join(', ');
 }
