@@ -7,7 +7,7 @@
 //      as it would on another machine, and keeps its own event loop for the hot path.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, parse, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,9 +49,16 @@ const dataPlaneToken = env.TOLLGATE_DATA_PLANE_TOKEN || `tg-dp-${randomBytes(24)
 const cleanups = [];
 let stopping = false;
 
+/** How long an orderly stop may take before the launcher exits anyway (a stop must always end in an exit). */
+const SHUTDOWN_DEADLINE_MS = 30_000;
+
 async function shutdown(code) {
   if (stopping) return;
   stopping = true;
+  setTimeout(() => {
+    console.error(`tollgate: still stopping after ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting anyway.`);
+    process.exit(code || 1);
+  }, SHUTDOWN_DEADLINE_MS).unref();
   for (const cleanup of cleanups.reverse()) {
     try {
       await cleanup();
@@ -124,6 +131,7 @@ async function startEmbeddedPostgres() {
     onError: (message) => logs.push(String(message)),
   });
   const fresh = !existsSync(join(pgdata, 'PG_VERSION'));
+  if (!fresh) await stopLeftoverCluster(pgdata);
   try {
     if (fresh) await pg.initialise();
     await pg.start();
@@ -138,10 +146,56 @@ async function startEmbeddedPostgres() {
   return { url: `postgres://postgres:tollgate@127.0.0.1:${pgPort}/tollgate`, dir: pgdata };
 }
 
+/** Whether process `pid` is alive and, where /proc tells, its command line contains `name`. */
+function running(pid, name) {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    // EPERM: alive, but another user's.
+    if (err.code !== 'EPERM') return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(name);
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * One launcher per data folder: the pid file names the launcher using it. A second start while the first runs
+ * would find its database in use, and must say so rather than stop it.
+ */
+function claimDataDir() {
+  const file = join(dataDir, 'tollgate.pid');
+  const other = existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : NaN;
+  if (Number.isSafeInteger(other) && other !== process.pid && running(other, 'tollgate')) {
+    console.error(`tollgate: Tollgate is already running from ${dataDir} (PID ${other}); stop it first, or set TOLLGATE_DATA_DIR to another folder.`);
+    process.exit(1);
+  }
+  writeFileSync(file, `${process.pid}\n`);
+  cleanups.push(() => rmSync(file, { force: true }));
+}
+
+/**
+ * A cluster still running on our folder when no launcher is (`claimDataDir` passed): one a launcher that was killed
+ * left behind (SIGKILL gives it no chance to stop it). Stopped the way PostgreSQL stops fast (SIGINT to the
+ * postmaster: connections ended, nothing lost), so this start can have it.
+ */
+async function stopLeftoverCluster(pgdata) {
+  const file = join(pgdata, 'postmaster.pid');
+  if (!existsSync(file)) return;
+  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+  if (!Number.isSafeInteger(pid) || pid <= 0 || !running(pid, 'postgres')) return;
+  console.log(`tollgate: stopping the embedded PostgreSQL a previous run left running (PID ${pid})`);
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + 30_000;
+  while (running(pid, 'postgres') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+}
+
 async function waitReady(url, child, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) return false;
+    if (child.exitCode !== null || child.signalCode !== null) return false;
     try {
       const res = await fetch(url);
       if (res.ok) return true;
@@ -154,6 +208,7 @@ async function waitReady(url, child, timeoutMs) {
 }
 
 async function main() {
+  claimDataDir();
   let embedded = null;
   let databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) ({ url: databaseUrl, dir: embedded } = await startEmbeddedPostgres());
@@ -175,32 +230,52 @@ async function main() {
   // A small young generation keeps the data plane's peak memory near 120 MB under load at the same CPU cost per
   // request (docs/performance.md); V8 takes it only on the command line.
   const { DATA_PLANE_NODE_FLAGS } = await import('@tollgate/schema');
-  const child = spawn(process.execPath, [...DATA_PLANE_NODE_FLAGS, join(root, 'data-plane/dist/main.js')], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: {
-      ...env,
-      TOLLGATE_HOST: host,
-      TOLLGATE_PORT: String(dataPort),
-      TOLLGATE_CONTROL_PLANE_URL: graphqlUrl,
-      TOLLGATE_DATA_PLANE_TOKEN: dataPlaneToken,
-      // The data plane keeps its usage spool under the same folder as the embedded database.
-      TOLLGATE_DATA_DIR: dataDir,
-    },
-  });
+  const startDataPlane = () =>
+    spawn(process.execPath, [...DATA_PLANE_NODE_FLAGS, join(root, 'data-plane/dist/main.js')], {
+      // The IPC channel tells the data plane when this launcher is gone, however it went: it then stops too, rather
+      // than hold the port and the spool without a control plane.
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: {
+        ...env,
+        TOLLGATE_HOST: host,
+        TOLLGATE_PORT: String(dataPort),
+        TOLLGATE_CONTROL_PLANE_URL: graphqlUrl,
+        TOLLGATE_DATA_PLANE_TOKEN: dataPlaneToken,
+        // The data plane keeps its usage spool under the same folder as the embedded database.
+        TOLLGATE_DATA_DIR: dataDir,
+      },
+    });
+  let child = startDataPlane();
   cleanups.push(
     () =>
       new Promise((resolveStop) => {
-        if (child.exitCode !== null) return resolveStop();
+        if (child.exitCode !== null || child.signalCode !== null) return resolveStop();
         child.once('exit', () => resolveStop());
         child.kill('SIGTERM');
       }),
   );
-  child.once('exit', (code) => {
-    if (!stopping) {
-      console.error(`tollgate: the data plane exited (code ${code}); stopping.`);
-      void shutdown(1);
-    }
-  });
+  // A data plane that dies (killed, out of memory) is started again: its unshipped usage is in the spool, which the
+  // new one ships. One that keeps dying is a fault a restart cannot fix: the launcher stops, for its supervisor.
+  const restarts = [];
+  const watch = () =>
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      const now = Date.now();
+      while (restarts.length > 0 && restarts[0] < now - 60_000) restarts.shift();
+      if (restarts.length >= 5) {
+        console.error(`tollgate: the data plane exited (${signal ?? `code ${code}`}) for the sixth time within a minute; stopping.`);
+        void shutdown(1);
+        return;
+      }
+      restarts.push(now);
+      console.error(`tollgate: the data plane exited (${signal ?? `code ${code}`}); starting it again.`);
+      setTimeout(() => {
+        if (stopping) return;
+        child = startDataPlane();
+        watch();
+      }, 1_000);
+    });
+  watch();
 
   const apiBase = `http://${host}:${dataPort}`;
   if (!(await waitReady(`${apiBase}/health/readiness`, child, 30_000))) {

@@ -34,6 +34,17 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Started by `bin/tollgate.js` with an IPC channel: when the launcher is gone (even killed, with no chance to stop
+  // this process), the channel closes, and the data plane stops as on SIGTERM instead of living on as an orphan that
+  // holds the port and the spool. The channel alone does not keep the process running.
+  if (process.send !== undefined) {
+    process.channel?.unref();
+    process.once('disconnect', () => {
+      if (stopping) return;
+      logger.warn('the launcher (bin/tollgate.js) is gone; stopping');
+      stop('SIGTERM');
+    });
+  }
 }
 
 main().catch((err: unknown) => {

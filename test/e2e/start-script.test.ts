@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,8 @@ import { waitFor } from '../src/wait.js';
 describe('npm start (bin/tollgate.js) on a clean data folder', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-start-'));
   let running: ManagedProcess | undefined;
+  /** What the first test made: the master key, a virtual key, and the embedded database's port. */
+  let state: { masterKey: string; key: string; pgPort: number } | undefined;
 
   afterAll(async () => {
     await running?.stop();
@@ -77,5 +80,56 @@ describe('npm start (bin/tollgate.js) on a clean data folder', () => {
     const client2 = new OpenAI({ apiKey: key.key, baseURL: `http://127.0.0.1:${again.api}/v1`, maxRetries: 0 });
     const second = await client2.chat.completions.create({ model: 'mock-gpt', messages: [{ role: 'user', content: 'again' }] });
     expect(second.choices[0]?.message.content).toContain('again');
+    state = { masterKey: masterKey!, key: key.key, pgPort: ports.pg };
+  });
+
+  it('starts a killed data plane again; killed itself, leaves nothing running that keeps the next start from working', async () => {
+    expect(running).toBeDefined();
+    const launcher = running!;
+    const apiPort = Number(/127\.0\.0\.1:(\d+)\/v1/.exec(launcher.text())![1]);
+    const ask = (port: number, content: string) =>
+      new OpenAI({ apiKey: state!.key, baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 }).chat.completions.create({ model: 'mock-gpt', messages: [{ role: 'user', content }] });
+    const dataPlanePid = () => {
+      try {
+        return Number(execFileSync('pgrep', ['-P', String(launcher.child.pid), '-f', 'data-plane/dist/main.js'], { encoding: 'utf8' }).trim().split('\n')[0]);
+      } catch {
+        return null;
+      }
+    };
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+
+    // An out-of-memory kill, say: the launcher starts the data plane again, and the API answers again.
+    const first = dataPlanePid()!;
+    process.kill(first, 'SIGKILL');
+    await waitFor(async () => {
+      const now = dataPlanePid();
+      if (now === null || now === first) return false;
+      return (await ask(apiPort, 'back').catch(() => null))?.choices[0]?.message.content?.includes('back') === true;
+    }, { timeoutMs: 30_000, intervalMs: 200, what: 'the data plane started again' });
+    expect(launcher.text()).toContain('the data plane exited (SIGKILL); starting it again');
+
+    // The launcher killed: the data plane stops by itself, and the next start stops the database it left running.
+    const second = dataPlanePid()!;
+    launcher.child.kill('SIGKILL');
+    await launcher.waitExit();
+    await waitFor(() => !alive(second), { timeoutMs: 20_000, intervalMs: 100, what: 'the orphaned data plane to stop' });
+    running = await start({ api: await freePort(), control: await freePort(), pg: state!.pgPort });
+    expect(running.text()).toMatch(/stopping the embedded PostgreSQL a previous run left running \(PID \d+\)/);
+    const port = Number(/127\.0\.0\.1:(\d+)\/v1/.exec(running.text())![1]);
+    expect((await ask(port, 'restarted')).choices[0]?.message.content).toContain('restarted');
+
+    // A second launcher on the same folder refuses, naming the first.
+    const other = spawnNode('tollgate-2', join(repoRoot, 'bin/tollgate.js'), { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_PORT: String(await freePort()), TOLLGATE_CONTROL_PORT: String(await freePort()), TOLLGATE_PG_PORT: String(await freePort()) }, ['DATABASE_URL', 'REDIS_URL', 'TOLLGATE_MASTER_KEY']);
+    expect(await other.waitExit()).toBe(1);
+    expect(other.text()).toContain(`Tollgate is already running from ${dataDir} (PID ${running.child.pid})`);
+    expect(await running.stop()).toBe(0);
+    running = undefined;
   });
 });
