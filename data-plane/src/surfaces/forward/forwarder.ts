@@ -280,6 +280,8 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
   private sent: UpstreamSend | undefined;
   /** When body data last arrived (or reading resumed), on the deadlines' clock. */
   private lastData = 0;
+  /** The request went to the upstream on a connection: from then on the provider has it, and bills its prompt. */
+  private dispatched = false;
   watchSlot = -1;
 
   constructor(
@@ -329,6 +331,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     if (this.ex.aborted) abort(new ClientGoneError());
     else {
       this.abortUpstream = abort;
+      this.dispatched = true;
       if (this.headersTimeoutMs > 0) this.headersDeadline = Date.now() + this.headersTimeoutMs;
     }
   }
@@ -412,10 +415,28 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
       return;
     }
     if (this.ex.aborted || err instanceof ClientGoneError) {
-      this.reject(new ClientGoneError());
+      // An upstream error costs nothing, whenever the client left.
+      if (mode === 'error') this.reject(new ClientGoneError());
+      else this.clientLeft(undefined);
       return;
     }
     this.reject(HttpError.fromProvider(toProviderError(err, this.provider)));
+  }
+
+  /**
+   * The client left before the answer began (or, not streamed, before it was sent). The provider had the request
+   * once it was dispatched, and bills at least its prompt, so the request is billed as on the translated path: the
+   * provider's counts where the whole answer came (`answer`), else the prompt estimated locally (marked estimated).
+   * Before dispatch nothing reached the provider: nothing to bill.
+   */
+  private clientLeft(answer: Buffer | undefined): void {
+    if (!this.dispatched) {
+      this.reject(new ClientGoneError());
+      return;
+    }
+    const ex = this.ex;
+    const usage = this.finalUsage(answer === undefined ? undefined : this.request.usageOfJson(answer), answer);
+    this.resolve({ outcome: { status: 'aborted', httpStatus: ex.headersSent ? ex.sentStatus : 499, errorType: 'client_disconnected', errorMessage: 'client disconnected before the answer' }, usage });
   }
 
   private takeBody(): Buffer {
@@ -428,11 +449,11 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
 
   private finishJson(): void {
     this.mode = 'done';
+    const bytes = this.takeBody();
     if (this.ex.aborted) {
-      this.reject(new ClientGoneError());
+      this.clientLeft(bytes);
       return;
     }
-    const bytes = this.takeBody();
     this.ex.send(200, bytes, this.contentType ?? 'application/json');
     const storedId = this.request.storedIdOfJson?.(bytes);
     this.resolve({ outcome: { status: 'success', httpStatus: 200 }, usage: this.finalUsage(this.request.usageOfJson(bytes), bytes), ...(storedId !== undefined && { storedId }) });

@@ -436,6 +436,30 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     expect(await usageEvent(res)).toMatchObject({ status: 'aborted', httpStatus: 200, errorType: 'client_disconnected', completionTokens: countTextTokens('a'), estimated: true });
   });
 
+  it('bills the prompt, estimated, of a request whose client left before the upstream answered: the provider had it', async () => {
+    handler = () => {
+      // The request reached the provider, which has not answered yet.
+    };
+    for (const stream of [true, false]) {
+      const user = `left-early-${stream}`;
+      const controller = new AbortController();
+      const sent = fetch(`${t.baseUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEYS.full}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'compat', stream, user, messages: [{ role: 'user', content: 'a prompt the provider has read' }] }),
+        signal: controller.signal,
+      });
+      await waitFor(() => received.some((r) => r.body.user === user), 'the request upstream');
+      controller.abort();
+      await expect(sent).rejects.toThrow();
+      await upstream.lastClosed;
+      const event = await waitFor(() => [...t.cp.acknowledged.values()].find((e) => e.endUser === user), 'usage event');
+      expect(event).toMatchObject({ status: 'aborted', httpStatus: 499, errorType: 'client_disconnected', completionTokens: 0, estimated: true });
+      expect(event.promptTokens).toBeGreaterThan(0);
+      expect(Number(event.cost)).toBeGreaterThan(0);
+    }
+  });
+
   it('stops reading upstream while the client does not read (backpressure), then delivers every byte', async () => {
     const line = (i: number) => chunk(`{"content":"${String(i).padStart(6, '0')}${'x'.repeat(4000)}"}`);
     const total = 10_000; // ~40 MB
