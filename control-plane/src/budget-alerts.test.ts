@@ -157,6 +157,27 @@ describe('budget alerts', () => {
     expect(await alertsFor(keyId)).toHaveLength(2);
   });
 
+  it("should file a refusal's alert with the spend the refusing data plane counted, when the ledger has not caught up", async () => {
+    const keyId = await createKey({ alias: 'refused-ahead', softBudget: 0.5, maxBudget: 1, budgetDuration: '1d' });
+    await ingest([event(keyId, 0.25)]);
+    // Another data plane settled $0.85 more, whose events are still on their way; this one refused, counting $1.10.
+    const refused = (spent?: number) =>
+      event(keyId, 0, {
+        status: 'error',
+        httpStatus: 429,
+        errorType: 'budget_exceeded',
+        errorMessage: 'Budget exceeded for key refused-ahead',
+        promptTokens: 0,
+        completionTokens: 0,
+        totalTokens: 0,
+        refusedBy: { kind: 'key', id: keyId, ...(spent !== undefined && { spent }) },
+      });
+    await ingest([refused(1.05), refused(1.1), refused()]);
+    const byThreshold = Object.fromEntries((await alertsFor(keyId)).map((a) => [a.threshold, a.spend]));
+    // Both thresholds, each with the most any refusal counted: the soft budget too, which the ledger's $0.25 is below.
+    expect(byThreshold).toEqual({ max_budget: 1.1, soft_budget: 1.1 });
+  });
+
   it("should not file a refusal that arrives after the reset under the new period, which has not reached its budget", async () => {
     const keyId = await createKey({ alias: 'late-refusal', maxBudget: 1, budgetDuration: '1h' });
     // The period began 50 minutes ago; a request 20 minutes ago was refused, but its event is still in a data plane's

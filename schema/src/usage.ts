@@ -55,9 +55,11 @@ export const UsageEvent = z.object({
   /**
    * The subject whose budget refused the request (`errorType` `budget_exceeded`): its kind (`key`, `team`, `user`,
    * `org`, `end_user`, `tag`, `key_model`) and id. A refusal comes before spend reaches the budget (the data plane
-   * refuses what the request would take past it), so the control plane's hard-budget alert fires on it.
+   * refuses what the request would take past it), so the control plane's hard-budget alert fires on it. `spent`: what
+   * the data plane counted the subject as having spent in the period when it refused (USD, settled requests only), for
+   * the alert's figure: the requests that spent it may reach the ledger in a later batch, from another data plane.
    */
-  refusedBy: z.object({ kind: z.string().max(32), id: z.string().max(600) }).optional(),
+  refusedBy: z.object({ kind: z.string().max(32), id: z.string().max(600), spent: z.number().nonnegative().optional() }).optional(),
 });
 export type UsageEvent = z.infer<typeof UsageEvent>;
 export type UsageEventInput = z.input<typeof UsageEvent>;

@@ -124,7 +124,49 @@ describe('rate limits and budgets across three data planes sharing Redis', () =>
     expect((await chat(0, key)).status).toBe(200);
   });
 
+  it('a budget taken only by what requests in flight reserved: those refused are told so, to retry in a second, and nobody is alerted; spent, it is exceeded and alerts', async () => {
+    // Each request reserves its prompt and max_tokens 1,000 at $2 per million: about $0.002, so $0.01 holds four in
+    // flight. Each costs 100 + 100 tokens: $0.0003.
+    const { key, id } = await keyWith({ maxBudget: 0.01, budgetDuration: '1d' });
+    const slow = directive({ text: 'one two three four five', chunkDelayMs: 100, usage: { inputTokens: 100, outputTokens: 100 } });
+    const answers = await burst(20, key, { stream: true, max_tokens: 1_000, messages: [{ role: 'user', content: `go ${slow}` }] });
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(4);
+    const refused = answers.filter((a) => a.status !== 200);
+    expect(refused).toHaveLength(16);
+    for (const a of refused) {
+      expect(a.status).toBe(429);
+      expect(a.body.error).toMatchObject({ type: 'budget_exceeded', code: 'budget_in_flight', message: expect.stringContaining('is taken by requests in flight') });
+      // Retried as a rate limit is: soon, and the SDKs may (no x-should-retry: false).
+      expect(a.headers.get('retry-after')).toBe('1');
+      expect(a.headers.get('x-should-retry')).toBeNull();
+    }
+    // They finished and cost little: a retry fits.
+    expect((await chat(0, key, { max_tokens: 1_000 })).status).toBe(200);
+    // Every request of the burst in the ledger, the refused ones too, and no alert: the budget was never spent.
+    const alerts = () =>
+      api.call<{ budgetAlerts: { alerts: Array<{ threshold: string; spend: number }> } }>('query($s: ID) { budgetAlerts(filter: { subjectId: $s }) { alerts { threshold spend } } }', { s: id });
+    await waitFor(async () => (await api.spendLogs(id)).length === 21, { timeoutMs: 10_000, what: 'the burst in the ledger' });
+    expect((await alerts()).budgetAlerts.alerts).toEqual([]);
+
+    // Spent for real: one answer costs $0.01 (5,000 output tokens), and the budget is exceeded, for the period.
+    const costly = directive({ text: 'expensive', usage: { inputTokens: 100, outputTokens: 5_000 } });
+    expect((await chat(1, key, { max_tokens: 1_000, messages: [{ role: 'user', content: `go ${costly}` }] })).status).toBe(200);
+    const spentOut = await chat(2, key, { max_tokens: 1_000 });
+    expect(spentOut.status).toBe(429);
+    expect(spentOut.body.error).toMatchObject({ type: 'budget_exceeded', code: 'budget_exceeded', message: expect.stringMatching(/^Budget exceeded for key/) });
+    expect(spentOut.headers.get('x-should-retry')).toBe('false');
+    // Now the max_budget alert, with the spend that exceeded it.
+    const found = await waitFor(async () => {
+      const listed = (await alerts()).budgetAlerts.alerts;
+      return listed.length > 0 ? listed : null;
+    }, { timeoutMs: 10_000, what: 'the budget alert' });
+    expect(found).toEqual([expect.objectContaining({ threshold: 'max_budget' })]);
+    expect(found[0]!.spend).toBeGreaterThan(0.01);
+  });
+
   it('a budget that fits about 10 requests: 50 concurrent requests never overspend it by more than one request, the rest are refused with budget_exceeded', async () => {
+    // (Refused while the admitted ones are in flight, a request is told the budget is taken by them, code
+    // budget_in_flight, to retry in a second; once they settled, that it is spent.)
     // Each answer: 2,000 input + 500 output tokens = $0.003 at this model's prices; reservations use max_tokens.
     const script = directive({ text: 'budgeted answer', usage: { inputTokens: 2_000, outputTokens: 500 } });
     const prompt = `${'word '.repeat(1_990)}${script}`;
@@ -134,7 +176,15 @@ describe('rate limits and budgets across three data planes sharing Redis', () =>
     const refused = answers.filter((a) => a.status !== 200);
     expect(ok.length).toBeGreaterThan(0);
     expect(ok.length).toBeLessThanOrEqual(10);
-    for (const a of refused) expect(a.body.error).toMatchObject({ type: 'budget_exceeded', message: expect.stringMatching(/^Budget (exceeded|nearly exhausted) for key/) });
+    for (const a of refused) {
+      expect(a.body.error).toEqual(
+        expect.objectContaining(
+          a.body.error?.code === 'budget_in_flight'
+            ? { type: 'budget_exceeded', message: expect.stringMatching(/^The budget of key \S+ \(\$0\.03\) is taken by requests in flight \(\$[\d.]+ spent, \$[\d.]+ reserved/) }
+            : { type: 'budget_exceeded', code: 'budget_exceeded', message: expect.stringMatching(/^Budget (exceeded|nearly exhausted) for key/) },
+        ),
+      );
+    }
     const rows = await waitFor(async () => {
       const logged = (await api.spendLogs(id)).filter((r) => r.status === 'success');
       return logged.length === ok.length ? logged : null;

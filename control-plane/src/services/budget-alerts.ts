@@ -27,7 +27,7 @@ import { NEW_ROWS } from './new-ledger-rows.js';
  * their own take the budgets and period of the end user `*` (`d`), and team members have their team's member
  * budgets (the hard one overridden by their own) in its period, as the data planes enforce them.
  */
-const recordAlertsSql = (source: string, which: Record<AlertSubjectKind, string>, reachedWhen = `s."spend" >= x."budget"`) => `
+const recordAlertsSql = (source: string, which: Record<AlertSubjectKind, string>, reachedWhen = `s."spend" >= x."budget"`, spend = `s."spend"`) => `
 with ${source},
 "subject" as (
   select 'key' as "kind", k."id", coalesce(k."alias", k."prefix") as "name", k."organization_id" as "org_id",
@@ -63,7 +63,7 @@ with ${source},
    where ${which.team_member}
 ),
 "reached" as (
-  select x."threshold", s."kind", s."id", s."name", s."org_id", s."team_id", s."owner_id", x."budget", s."spend",
+  select x."threshold", s."kind", s."id", s."name", s."org_id", s."team_id", s."owner_id", x."budget", ${spend} as "spend",
          coalesce(to_char(s."budget_reset_at" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'none') as "period",
          case when s."budget_reset_at" is not null then s."budget_duration" end as "budget_duration",
          case when s."budget_reset_at" is not null then ${periodStartOfSql('s')} end as "period_start"
@@ -157,8 +157,12 @@ const refusedIn = (kind: AlertSubjectKind, a: string) =>
 /** End users: named by id, or (refused under the budget of `*`) by external id, in their period or `*`'s. */
 const endUserRefused = `exists (select 1 from "refused" r where r."kind" = 'end_user'
   and (r."id" = e."id" or r."externalId" = e."external_id") and ${endUserInPeriodSql('e', 'd', 'r."at"')})`;
+// The spend the refusing data plane counted, when more than the ledger's (the requests that spent it may come in a later
+// batch, from another data plane).
+const REFUSED_SPEND = `greatest(s."spend", coalesce((select max(r."spent") from "refused" r where r."kind" = s."kind"
+  and (r."id" = s."id" or (s."kind" = 'end_user' and r."externalId" = s."name"))), 0))`;
 const RECORD_REFUSAL_ALERTS = recordAlertsSql(
-  `"refused" as (select x."kind", x."id", x."externalId", x."at" from jsonb_to_recordset(?::jsonb) as x("kind" text, "id" uuid, "externalId" text, "at" timestamptz))`,
+  `"refused" as (select x."kind", x."id", x."externalId", x."at", x."spent" from jsonb_to_recordset(?::jsonb) as x("kind" text, "id" uuid, "externalId" text, "at" timestamptz, "spent" numeric))`,
   {
     key: refusedIn('key', 'k'),
     team: refusedIn('team', 't'),
@@ -169,7 +173,8 @@ const RECORD_REFUSAL_ALERTS = recordAlertsSql(
     // In the period of the member's team.
     team_member: `exists (select 1 from "refused" r where r."kind" = 'team_member' and r."id" = m."id" and ${inPeriodSql('mt', 'r."at"')})`,
   },
-  `(s."spend" >= x."budget" or x."threshold" = 'max_budget')`,
+  `(${REFUSED_SPEND} >= x."budget" or x."threshold" = 'max_budget')`,
+  REFUSED_SPEND,
 );
 
 /** Records the alerts a batch's spend raised (see RECORD_BATCH_ALERTS); `newIds` is the batch's new request ids as JSON. */
@@ -189,6 +194,8 @@ export interface Refusal {
   readonly id: string | null;
   readonly externalId?: string;
   readonly at: string;
+  /** The most the refusing data planes counted the subject as having spent (`refusedBy.spent`). */
+  readonly spent?: number;
 }
 
 /**
@@ -203,7 +210,9 @@ export function refusingSubjects(events: readonly UsageEvent[]): Refusal[] {
     if (refusal === null) continue;
     const key = `${refusal.kind}/${refusal.id ?? `*/${refusal.externalId}`}`;
     const seen = found.get(key);
-    if (seen === undefined || Date.parse(event.startedAt) > Date.parse(seen.at)) found.set(key, refusal);
+    const spent = Math.max(seen?.spent ?? 0, refusal.spent ?? 0);
+    const latest = seen === undefined || Date.parse(event.startedAt) > Date.parse(seen.at) ? refusal : seen;
+    found.set(key, spent > 0 ? { ...latest, spent } : latest);
   }
   return [...found.values()];
 }
@@ -212,11 +221,12 @@ function refusalOf(event: UsageEvent): Refusal | null {
   const by = event.refusedBy;
   if (by === undefined || !(ALERT_SUBJECT_KINDS as readonly string[]).includes(by.kind)) return null;
   const kind = by.kind as AlertSubjectKind;
-  if (isUuid(by.id)) return { kind, id: by.id, at: event.startedAt };
+  const spent = by.spent !== undefined ? { spent: by.spent } : {};
+  if (isUuid(by.id)) return { kind, id: by.id, at: event.startedAt, ...spent };
   // `<id of *>/<external id>`: the end user is the event's own (as recorded: a long id is shortened on both).
   const slash = by.id.indexOf('/');
   if (kind === 'end_user' && slash > 0 && isUuid(by.id.slice(0, slash)) && event.endUser !== null) {
-    return { kind, id: null, externalId: event.endUser, at: event.startedAt };
+    return { kind, id: null, externalId: event.endUser, at: event.startedAt, ...spent };
   }
   return null;
 }

@@ -1,5 +1,6 @@
 import { errors, type HttpError } from '../http/errors.js';
 import type { AdmitInput, LimitDecision, LimitSubject, RateLimitStatus, Refusal, SettleInput, Ticket } from '../limits/types.js';
+import { refusedForReservations } from '../limits/admission.js';
 
 /** What the gate needs of the limiter: admit (or say the shared counters are out of reach), settle. */
 export interface GateLimiter {
@@ -107,8 +108,13 @@ export function refusalError(refusal: Refusal, input: AdmitInput): HttpError {
           null,
         );
       }
+      // Taken for now by requests in flight, not spent: a retry once they finish may fit, and nothing is alerted.
+      if (max !== null && refusal.spentNanos !== undefined && refusedForReservations(refusal.spentNanos, refusal.reservedNanos ?? 0n, input.reserveNanos, max)) {
+        return errors.budgetInFlight(inFlightMessage(subject, refusal, input), retry ?? 1);
+      }
       const error = errors.budgetExceeded(budgetMessage(subject, refusal, input), retry);
-      error.refusedBy = { kind: subject.kind, id: subject.id };
+      const settled = refusal.spentNanos === undefined ? undefined : refusal.spentNanos - (refusal.reservedNanos ?? 0n);
+      error.refusedBy = { kind: subject.kind, id: subject.id, ...(settled !== undefined && settled >= 0n && { spent: Number(settled) / 1e9 }) };
       return error;
     }
   }
@@ -138,6 +144,17 @@ function budgetMessage(subject: LimitSubject, refusal: Refusal, input: AdmitInpu
     return `Budget nearly exhausted for ${subject.label}: ${spent}, and this request may cost up to $${nanosToUsd(input.reserveNanos)} (${reservedAs(input)}), more than ${what}. Send a smaller prompt or a lower max_tokens${when}.`;
   }
   return `Budget exceeded for ${subject.label}: ${spent}${when}.`;
+}
+
+/**
+ * A budget refused only for what requests in flight reserved: it is not spent, and says so, with what was spent and
+ * what is reserved (left out for a tag or an end user, as in `budgetMessage`).
+ */
+function inFlightMessage(subject: LimitSubject, refusal: Refusal, input: AdmitInput): string {
+  const shared = subject.kind === 'tag' || subject.kind === 'end_user';
+  const reserved = refusal.reservedNanos ?? 0n;
+  const figures = shared ? '' : ` ($${nanosToUsd(refusal.spentNanos! - reserved)} spent, $${nanosToUsd(reserved)} reserved by requests not finished yet)`;
+  return `The budget of ${subject.label} ($${refusal.limit}) is taken by requests in flight${figures}, and this request may cost up to $${nanosToUsd(input.reserveNanos)} (${reservedAs(input)}). Retry when one finishes, or send a lower max_tokens.`;
 }
 
 /** Nano-USD → dollars with cents (and more digits only when they matter), for messages. */

@@ -17,7 +17,7 @@ export class HttpError extends Error {
   /** Extra response headers, e.g. `retry-after` on a 429. */
   headers: Record<string, string> = {};
   /** A budget refusal's subject (kind and id), recorded on the usage event for the control plane's alerts. */
-  refusedBy: { readonly kind: string; readonly id: string } | undefined;
+  refusedBy: { readonly kind: string; readonly id: string; readonly spent?: number } | undefined;
   /** See `ProviderError.credentialRenewed`: the router may try the same deployment once more. */
   credentialRenewed = false;
   /**
@@ -136,6 +136,16 @@ export const errors = {
     const error = new HttpError(429, 'budget_exceeded', 'budget_exceeded', message);
     if (retryAfterSeconds !== null) error.headers['retry-after'] = String(retryAfterSeconds);
     error.headers['x-should-retry'] = 'false';
+    return error;
+  },
+  /**
+   * A budget taken for now by what requests in flight reserved (their estimates until they finish), not spent: a
+   * `budget_exceeded` 429 of its own code, with a short `retry-after` and without `x-should-retry: false`, so the SDKs
+   * retry it as they retry a rate limit.
+   */
+  budgetInFlight: (message: string, retryAfterSeconds: number) => {
+    const error = new HttpError(429, 'budget_exceeded', 'budget_in_flight', message);
+    error.headers['retry-after'] = String(retryAfterSeconds);
     return error;
   },
   /**

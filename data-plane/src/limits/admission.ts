@@ -11,6 +11,20 @@ export const DEFAULT_LEASE_MS = 10 * 60_000;
 /** How long a budget counter outlives its period: requests admitted near the end still settle into it. */
 export const BUDGET_GRACE_MS = 60 * 60_000;
 
+/**
+ * How soon a budget refused only for what requests in flight reserved may be asked again (see `Refusal`): their
+ * reservations go back, or become their real and usually smaller cost, as they finish.
+ */
+export const IN_FLIGHT_RETRY_MS = 1_000;
+
+/**
+ * Whether a budget counter that holds `spent` (settled spend and reservations together), `reserved` of it by requests
+ * not settled yet, refuses a request reserving `cost` only because of those reservations: without them it would fit.
+ */
+export function refusedForReservations(spent: bigint, reserved: bigint, cost: bigint, max: bigint): boolean {
+  return reserved > 0n && spent - reserved + cost <= max;
+}
+
 /** Whether there is anything to count for a subject; a budget without a maximum is only recorded elsewhere. */
 export function hasLimits(subject: LimitSubject): boolean {
   return subject.rpm !== null || subject.tpm !== null || subject.parallel !== null || subject.budget?.maxNanos != null;
@@ -38,6 +52,7 @@ export interface Hit {
   readonly kind: LimitKind;
   readonly retryMs: number | null;
   readonly spentNanos?: bigint;
+  readonly reservedNanos?: bigint;
 }
 
 /** Whether a limit clearing in `next` ms outlasts one clearing in `current` (null: never, which outlasts all). */
@@ -49,7 +64,14 @@ export function toRefusal(hit: Hit): Refusal {
   const { subject, kind } = hit;
   const limit = kind === 'budget' ? nanosToUsd(subject.budget!.maxNanos!) : String(subject[kind]);
   const retryAfterSeconds = hit.retryMs === null ? null : Math.max(1, Math.ceil(hit.retryMs / 1000));
-  return { kind, subject, limit, retryAfterSeconds, ...(hit.spentNanos !== undefined && { spentNanos: hit.spentNanos }) };
+  return {
+    kind,
+    subject,
+    limit,
+    retryAfterSeconds,
+    ...(hit.spentNanos !== undefined && { spentNanos: hit.spentNanos }),
+    ...(hit.reservedNanos !== undefined && hit.reservedNanos > 0n && { reservedNanos: hit.reservedNanos }),
+  };
 }
 
 /** Nano-USD as a plain decimal USD string: 1_500_000_000n → "1.5". */

@@ -185,16 +185,41 @@ describe.each(backends)('$name', ({ create }) => {
       const results = await admitMany(l, 50, () => admitInput([key], { reserveNanos: reserve }));
       const ok = admitted(results);
       expect(ok).toHaveLength(10);
-      const refusal = refusals(results)[0]!;
-      expect(refusal).toMatchObject({ kind: 'budget', limit: '0.01', spentNanos: 10n * reserve });
-      expect(refusal.retryAfterSeconds).toBeGreaterThan(3_590);
-      expect(refusal.retryAfterSeconds).toBeLessThanOrEqual(3_600);
+      // While the ten are in flight the budget is taken by their reservations, not spent: a retry in a second may fit.
+      expect(refusals(results)[0]).toEqual(expect.objectContaining({ kind: 'budget', limit: '0.01', spentNanos: 10n * reserve, reservedNanos: 10n * reserve, retryAfterSeconds: 1 }));
 
       // Actual costs a little off the estimates, both ways.
       const actuals = ok.map((_, i) => reserve + BigInt((i % 3) - 1) * 1_234n + BigInt(i));
       await Promise.all(ok.map((r, i) => l.settle(r.ticket, { tokens: 0, nanos: actuals[i]!, nowMs: Date.now() })));
       const spent = actuals.reduce((a, b) => a + b, 0n);
-      expect(refusalOf(await l.admit(admitInput([key], { reserveNanos: reserve }))).spentNanos).toBe(spent);
+      // Settled, it is spent: nothing reserved, and no retry fits before the period ends.
+      const refusal = refusalOf(await l.admit(admitInput([key], { reserveNanos: reserve })));
+      expect(refusal.spentNanos).toBe(spent);
+      expect(refusal.reservedNanos).toBeUndefined();
+      expect(refusal.retryAfterSeconds).toBeGreaterThan(3_590);
+      expect(refusal.retryAfterSeconds).toBeLessThanOrEqual(3_600);
+    });
+
+    it('tells what requests in flight reserved from what was spent, as they settle one by one', async () => {
+      const l = limiter();
+      const reserve = 4n * USD;
+      const key = testSubject({ budget: testBudget(10n * USD) });
+      const first = ticketOf(await l.admit(admitInput([key], { reserveNanos: reserve })));
+      const second = ticketOf(await l.admit(admitInput([key], { reserveNanos: reserve })));
+      expect(refusalOf(await l.admit(admitInput([key], { reserveNanos: reserve })))).toMatchObject({ spentNanos: 8n * USD, reservedNanos: 8n * USD, retryAfterSeconds: 1 });
+      // The first cost $1 of its $4: room for another.
+      await l.settle(first, { tokens: 0, nanos: USD, nowMs: Date.now() });
+      const third = ticketOf(await l.admit(admitInput([key], { reserveNanos: reserve })));
+      expect(refusalOf(await l.admit(admitInput([key], { reserveNanos: reserve })))).toMatchObject({ spentNanos: 9n * USD, reservedNanos: 8n * USD, retryAfterSeconds: 1 });
+      // Each costs exactly its estimate (no correction to make): still released.
+      await l.settle(second, { tokens: 0, nanos: reserve, nowMs: Date.now() });
+      await l.settle(third, { tokens: 0, nanos: reserve, nowMs: Date.now() });
+      // $9 spent, nothing reserved: $4 no longer fits until the period ends; $1 does.
+      const spentOut = refusalOf(await l.admit(admitInput([key], { reserveNanos: reserve })));
+      expect(spentOut).toMatchObject({ spentNanos: 9n * USD });
+      expect(spentOut.reservedNanos).toBeUndefined();
+      expect(spentOut.retryAfterSeconds).toBeGreaterThan(3_590);
+      expect((await l.admit(admitInput([key], { reserveNanos: USD }))).ok).toBe(true);
     });
 
     it('overshoots by at most one estimate error when each request settles before the next is admitted', async () => {

@@ -1,9 +1,11 @@
 import {
   BUDGET_GRACE_MS,
   DEFAULT_LEASE_MS,
+  IN_FLIGHT_RETRY_MS,
   admitUnlimited,
   clearsLater,
   hasLimits,
+  refusedForReservations,
   ticketFor,
   toRefusal,
   wholeTokens,
@@ -14,7 +16,10 @@ import { subjectKey } from './keys.js';
 import type { AdmitInput, AdmitResult, BudgetRule, LimiterBackend, SettleInput, Ticket } from './types.js';
 
 interface BudgetCounter {
+  /** Settled spend and reservations together. */
   spent: bigint;
+  /** Of `spent`, what requests not settled yet reserved. */
+  reserved: bigint;
   readonly expiresAtMs: number | null;
 }
 
@@ -91,11 +96,16 @@ export class LocalLimiter implements LimiterBackend {
         // through Redis before an outage made this one count on its own): it catches up. Otherwise it is ahead.
         if (counter !== undefined && budget.seedNanos > counter.spent) counter.spent = budget.seedNanos;
         const spent = counter?.spent ?? budget.seedNanos;
+        const reserved = counter?.reserved ?? 0n;
         if (spent + input.reserveNanos > budget.maxNanos) {
-          const retryMs = budget.periodEndMs === null ? null : Math.max(1, budget.periodEndMs - now);
-          refuse({ subject, kind: 'budget', retryMs, spentNanos: spent });
+          const retryMs = refusedForReservations(spent, reserved, input.reserveNanos, budget.maxNanos)
+            ? IN_FLIGHT_RETRY_MS
+            : budget.periodEndMs === null
+              ? null
+              : Math.max(1, budget.periodEndMs - now);
+          refuse({ subject, kind: 'budget', retryMs, spentNanos: spent, reservedNanos: reserved });
         } else {
-          commits.push(() => this.addSpend(budgetKey, budget, input.reserveNanos, input.reserveNanos));
+          commits.push(() => this.addSpend(budgetKey, budget, input.reserveNanos, input.reserveNanos, input.reserveNanos));
         }
       }
     }
@@ -124,7 +134,7 @@ export class LocalLimiter implements LimiterBackend {
         if (slots?.size === 0) this.inFlight.delete(`${key}:parallel`);
       }
       const budget = subject.budget;
-      if (budget?.maxNanos != null && nanosDelta !== 0n) this.addSpend(`${key}:budget:${budget.periodId}`, budget, nanosDelta, actual.nanos);
+      if (budget?.maxNanos != null) this.addSpend(`${key}:budget:${budget.periodId}`, budget, nanosDelta, actual.nanos, -ticket.reservedNanos);
     }
   }
 
@@ -165,13 +175,22 @@ export class LocalLimiter implements LimiterBackend {
   }
 
   /**
-   * Adds `delta` to a budget counter; a counter that does not exist yet starts at the config's seed and takes
-   * `whenNew` instead (at settle, one that expired since admit has lost the reservation, so it takes the actual cost).
+   * Adds `delta` to a budget counter and `reserving` to what it holds reserved (an admit's reservation, a settle's
+   * release); a counter that does not exist yet starts at the config's seed and takes `whenNew` instead (at settle,
+   * one that expired since admit has lost the reservation, so it takes the actual cost, and holds none reserved).
    */
-  private addSpend(key: string, budget: BudgetRule, delta: bigint, whenNew: bigint): void {
+  private addSpend(key: string, budget: BudgetRule, delta: bigint, whenNew: bigint, reserving: bigint): void {
     const counter = this.budgets.get(key);
-    if (counter !== undefined) counter.spent += delta;
-    else this.budgets.set(key, { spent: budget.seedNanos + whenNew, expiresAtMs: budget.periodEndMs === null ? null : budget.periodEndMs + BUDGET_GRACE_MS });
+    if (counter !== undefined) {
+      counter.spent += delta;
+      counter.reserved = counter.reserved + reserving > 0n ? counter.reserved + reserving : 0n;
+      return;
+    }
+    this.budgets.set(key, {
+      spent: budget.seedNanos + whenNew,
+      reserved: reserving > 0n ? reserving : 0n,
+      expiresAtMs: budget.periodEndMs === null ? null : budget.periodEndMs + BUDGET_GRACE_MS,
+    });
   }
 
   private sweep(now: number): void {

@@ -262,19 +262,28 @@ describe('RedisLimiter on a Redis of its own', () => {
 
     await admin.config('RESETSTAT');
     const results = await Promise.all(Array.from({ length: 5 }, () => limiter.admit(admitInput([key], { reserveTokens: 100, reserveNanos: 300n }))));
-    // The seed (100) and three reservations (900) fit; the next two are refused, told what is spent.
+    // The seed (100) and three reservations (900) fit; the next two are refused, told what is spent and reserved.
     expect(results.map((r) => r.ok)).toEqual([true, true, true, false, false]);
-    expect(results.slice(3).map((r) => !r.ok && r.refusal.spentNanos)).toEqual([1_000n, 1_000n]);
+    expect(results.slice(3).map((r) => !r.ok && [r.refusal.spentNanos, r.refusal.reservedNanos])).toEqual([
+      [1_000n, 900n],
+      [1_000n, 900n],
+    ]);
     expect(admitted(results).map((r) => r.status.tokens?.remaining)).toEqual([900, 800, 700]);
-    // One script call; in it one read of each counter and one write (the budget seeded, then added to once).
-    expect([await calls('evalsha'), await calls('get'), await calls('incrby'), await calls('zadd'), await calls('zcard')]).toEqual([1, 2, 1, 1, 1]);
-    const [budgetKey] = await admin.keys(`*${key.id}:budget:*`);
+    // One script call; in it one read of each counter (and, for the refusals, of what the budget holds reserved) and
+    // one write (the budget seeded, then added to once, and what it holds reserved, made to expire with it: the
+    // third PEXPIRE beside the batch's mark and the in-flight set's).
+    expect([await calls('evalsha'), await calls('get'), await calls('incrby'), await calls('zadd'), await calls('zcard'), await calls('pexpire')]).toEqual([1, 3, 2, 1, 1, 3]);
+    const [budgetKey] = (await admin.keys(`*${key.id}:budget:*`)).filter((k) => !k.endsWith(':r'));
     expect(await admin.get(budgetKey!)).toBe('1000');
+    expect(await admin.get(`${budgetKey!}:r`)).toBe('900');
+    expect(await admin.pttl(`${budgetKey!}:r`)).toBeGreaterThan(0);
 
     await admin.config('RESETSTAT');
     await Promise.all(admitted(results).map((r) => limiter.settle(r.ticket, { tokens: 50, nanos: 250n, nowMs: Date.now() })));
-    expect([await calls('evalsha'), await calls('incrby'), await calls('zrem')]).toEqual([1, 1, 1]);
+    expect([await calls('evalsha'), await calls('incrby'), await calls('decrby'), await calls('zrem')]).toEqual([1, 1, 1, 1]);
     expect(await admin.get(budgetKey!)).toBe('850');
+    // Nothing reserved any more: gone.
+    expect(await admin.exists(`${budgetKey!}:r`)).toBe(0);
     expect(await admin.zcard(`${budgetKey!.slice(0, budgetKey!.indexOf(':budget:'))}:parallel`)).toBe(0);
     // The tokens not used came back: 150 of the 1,000 are taken, so a reservation of 850 fits and one more does not.
     const next = await Promise.all([850, 1].map((reserveTokens) => limiter.admit(admitInput([key], { reserveTokens }))));

@@ -194,7 +194,7 @@ export class RedisLimiter implements LimiterBackend {
       subject: subjects[(reply[7] as number) - 1]!,
       kind,
       retryMs: retryMs === -1 ? null : retryMs,
-      ...(kind === 'budget' && { spentNanos: BigInt(reply[10]!) }),
+      ...(kind === 'budget' && { spentNanos: BigInt(reply[10]!), reservedNanos: BigInt(reply[11] || 0) }),
     });
     return { ok: false, refusal, status };
   }
@@ -253,7 +253,8 @@ export class RedisLimiter implements LimiterBackend {
     for (const subject of ticket.subjects) {
       const names = this.keysOf(subject);
       const tpm = tokenDelta !== 0 ? subject.tpm : null;
-      const budget = nanosDelta !== 0n && subject.budget?.maxNanos != null ? subject.budget : null;
+      // Its correction, and the release of what the request reserved (`<counter>:r`, see SETTLE_AND_ADMIT).
+      const budget = (nanosDelta !== 0n || ticket.reservedNanos !== 0n) && subject.budget?.maxNanos != null ? subject.budget : null;
       if (tpm !== null) keys.push(names.tpm);
       if (subject.parallel !== null) keys.push(names.parallel);
       if (budget !== null) keys.push(this.budgetKey(names, budget.periodId));
@@ -397,9 +398,13 @@ export class RedisLimiter implements LimiterBackend {
 
 }
 
-/** Whether settling `ticket` changes anything in Redis: a correction to make, or an in-flight slot to free. */
+/** Whether settling `ticket` changes anything in Redis: a correction to make, an in-flight slot to free, a reservation to release. */
 function settleDue(ticket: Ticket, tokenDelta: number, actualNanos: bigint): boolean {
-  return tokenDelta !== 0 || actualNanos !== ticket.reservedNanos || ticket.subjects.some((subject) => subject.parallel !== null);
+  return (
+    tokenDelta !== 0 ||
+    actualNanos !== ticket.reservedNanos ||
+    ticket.subjects.some((subject) => subject.parallel !== null || (ticket.reservedNanos !== 0n && subject.budget?.maxNanos != null))
+  );
 }
 
 function windowStatus(reply: Array<number | string>, at: number): WindowStatus | null {

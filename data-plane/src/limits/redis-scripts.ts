@@ -1,4 +1,5 @@
 import { luaScript as script, type LuaScript } from '../redis/connection.js';
+import { IN_FLIGHT_RETRY_MS } from './admission.js';
 import { WINDOW_MS } from './gcra.js';
 
 /**
@@ -85,8 +86,9 @@ local lease, grace = tonumber(ARGV[1]), tonumber(ARGV[2])
 -- The batch's mark (two bits at mark_at of a bitmap of its data plane's batches) and the record of its refused admits.
 local mark, refused_record, mark_at, mark_ttl, late_at = KEYS[1], KEYS[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local k, p = 2, 6
--- In-flight slots the settles free, by key (one ZREM per key); budget corrections, summed by key (one INCRBY each).
-local freed, corrections = {}, {}
+-- In-flight slots the settles free, by key (one ZREM per key); budget corrections, summed by key (one INCRBY each);
+-- the reservations they release, by budget counter (one DECRBY each of what it holds reserved, its key + ':r').
+local freed, corrections, released = {}, {}, {}
 -- Budget counters as this call knows them, by key: the total (false: none yet), kept current as it adds to them.
 local budgets = {}
 
@@ -132,6 +134,14 @@ local function settle(p_end, apply, skip)
             sum = sum + tonumber(nanos_delta)
           end
           corrections[key] = sum
+          local reservation = tonumber(nanos) - tonumber(nanos_delta)
+          if reservation ~= 0 then
+            if released[key] == nil then
+              released[key] = 0
+              released[#released + 1] = key
+            end
+            released[key] = released[key] + reservation
+          end
         end
       end
       p = p + 4
@@ -144,6 +154,10 @@ local function write_settles()
   for _, key in ipairs(freed) do redis.call('ZREM', key, unpack(freed[key])) end
   for _, key in ipairs(corrections) do
     if corrections[key] ~= 0 then budgets[key] = redis.call('INCRBY', key, int(corrections[key])) end
+  end
+  -- (Below zero only when the counter was lost since admit: nothing is reserved then.)
+  for _, key in ipairs(released) do
+    if redis.call('DECRBY', key .. ':r', int(released[key])) <= 0 then redis.call('DEL', key .. ':r') end
   end
 end
 `;
@@ -177,7 +191,8 @@ end
  *
  * Returns nil when a retry of the batch got there first (its call had timed out), else one reply per admitted
  * request: {1, requests limit, remaining, reset ms, tokens limit, remaining, reset ms} (-1s: no such window), or {0,
- * ...those six, subject number, kind (1 rpm, 2 tpm, 3 parallel, 4 budget), retry ms (-1: never), budget spent}; then
+ * ...those six, subject number, kind (1 rpm, 2 tpm, 3 parallel, 4 budget), retry ms (-1: never), budget spent, of it
+ * reserved by requests in flight}; then
  * Redis's clock (ms).
  */
 export const SETTLE_AND_ADMIT = script(`${COMMON}${SETTLES}
@@ -227,9 +242,21 @@ local function commit(kind, key, a, b)
   ckind[n], ckey[n], ca[n], cb[n] = kind, key, a, b
 end
 
-local function refuse(s, kind, retry, spent)
+local function refuse(s, kind, retry, spent, reserved)
   -- The refusal that takes longest to clear (-1: never), so that waiting it out passes every limit.
-  if hit == nil or (hit[3] ~= -1 and (retry == -1 or retry > hit[3])) then hit = {s, kind, retry, spent or ''} end
+  if hit == nil or (hit[3] ~= -1 and (retry == -1 or retry > hit[3])) then hit = {s, kind, retry, spent or '', reserved or ''} end
+end
+
+-- What a budget counter holds reserved by requests in flight: written (read once per call, only for a refusal), and
+-- added by this call's admits.
+local reserved_read = {}
+local function reserved_in(key)
+  local written = reserved_read[key]
+  if written == nil then
+    written = tonumber(redis.call('GET', key .. ':r') or '0')
+    reserved_read[key] = written
+  end
+  return written + (added[key] or 0)
 end
 
 -- Fewest units left, and the level they were judged at.
@@ -305,7 +332,15 @@ local function admit_one()
       end
       local spent = counted or seed
       if tonumber(spent) + cost_nanos > max then
-        refuse(s, 4, period_end and math.max(period_end - now, 1) or -1, type(spent) == 'number' and int(spent) or spent)
+        -- Refused only for what requests in flight reserved (it would fit without): taken for now, not spent.
+        local reserved = counted and reserved_in(KEYS[k]) or 0
+        local retry = -1
+        if reserved > 0 and tonumber(spent) - reserved + cost_nanos <= max then
+          retry = ${IN_FLIGHT_RETRY_MS}
+        elseif period_end then
+          retry = math.max(period_end - now, 1)
+        end
+        refuse(s, 4, retry, type(spent) == 'number' and int(spent) or spent, int(reserved))
       elseif not counted then
         commit(3, KEYS[k], seed, period_end)
       elseif cost_nanos ~= 0 then
@@ -320,7 +355,7 @@ local function admit_one()
   local tl, tr, ts = status(tight[2], admitted)
   if not admitted then
     refused[#refused + 1] = admits
-    return {0, rl, rr, rs, tl, tr, ts, hit[1], hit[2], hit[3], hit[4]}
+    return {0, rl, rr, rs, tl, tr, ts, hit[1], hit[2], hit[3], hit[4], hit[5]}
   end
 
   for i = 1, n do
@@ -352,7 +387,14 @@ end
 local replies = {}
 while p < #ARGV do replies[#replies + 1] = admit_one() end
 write_windows()
-for _, key in ipairs(added) do redis.call('INCRBY', key, int(added[key])) end
+for _, key in ipairs(added) do
+  redis.call('INCRBY', key, int(added[key]))
+  -- What the counter holds reserved, kept beside it for as long as it lives.
+  if redis.call('INCRBY', key .. ':r', int(added[key])) == added[key] then
+    local ttl = redis.call('PTTL', key)
+    if ttl > 0 then redis.call('PEXPIRE', key .. ':r', ttl) end
+  end
+end
 for _, key in ipairs(inflight) do
   local added = inflight[key][2]
   if #added > 0 then

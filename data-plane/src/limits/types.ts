@@ -93,8 +93,17 @@ export interface Refusal {
    * because the budget never resets or the request's token reservation alone exceeds the tpm limit.
    */
   readonly retryAfterSeconds: number | null;
-  /** For budgets: spend counted so far in the period, nano-USD. */
+  /**
+   * For budgets: spend counted so far in the period, nano-USD: what requests settled, and what requests in flight
+   * reserved (their estimates, until they settle).
+   */
   readonly spentNanos?: bigint;
+  /**
+   * For budgets: of `spentNanos`, what requests in flight reserved (absent: nothing). When the request would fit
+   * without it (`refusedForReservations`), the budget is not spent, only taken for now: `retryAfterSeconds` is then
+   * `IN_FLIGHT_RETRY_MS`, not the period's end.
+   */
+  readonly reservedNanos?: bigint;
 }
 
 /** What `admit` reserved; `settle` (exactly once per admitted request) releases or adjusts each reservation. */

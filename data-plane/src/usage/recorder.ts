@@ -15,7 +15,7 @@ export interface UsageOutcome {
   errorType?: string | null;
   errorMessage?: string | null;
   /** The subject whose budget refused the request (`HttpError.refusedBy`). */
-  refusedBy?: { readonly kind: string; readonly id: string } | undefined;
+  refusedBy?: { readonly kind: string; readonly id: string; readonly spent?: number } | undefined;
 }
 
 /**
@@ -149,7 +149,10 @@ export class UsageRecorder {
       dataPlaneId,
     };
     // Only on budget refusals, so other events carry no `"refusedBy":null`.
-    if (outcome.refusedBy !== undefined) event.refusedBy = { kind: outcome.refusedBy.kind, id: bounded(outcome.refusedBy.id, MAX_SUBJECT_ID) };
+    if (outcome.refusedBy !== undefined) {
+      const { kind, id, spent } = outcome.refusedBy;
+      event.refusedBy = { kind, id: bounded(id, MAX_SUBJECT_ID), ...(spent !== undefined && { spent }) };
+    }
     this.emit(event);
   }
 }
