@@ -272,6 +272,41 @@ describe('Anthropic stand-in, driven by the official @anthropic-ai/sdk', () => {
     expect((await send({ type: 'text', media_type: 'text/plain', data: 'x' }, 'assistant')).message).toContain('`document` blocks are only allowed in user messages');
   });
 
+  it('should answer structured outputs where Anthropic takes them, beside an effort, with the text the script gives', async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' }, on: { type: 'string', format: 'date' } }, required: ['city', 'on'], additionalProperties: false };
+    const json = '{"city":"Paris","on":"2025-06-01"}';
+    const message = await client.messages.create({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 100,
+      output_config: { format: { type: 'json_schema', schema } },
+      messages: [{ role: 'user', content: directive({ text: json }) }],
+    });
+    expect(message.content).toEqual([{ type: 'text', text: json }]);
+    const streamed = await client.messages
+      .stream({ model: 'claude-opus-4-6', max_tokens: 100, output_config: { effort: 'low', format: { type: 'json_schema', schema } }, messages: [{ role: 'user', content: directive({ text: json }) }] })
+      .finalMessage();
+    expect(streamed.content).toEqual([{ type: 'text', text: json }]);
+  });
+
+  it("should refuse structured outputs as Anthropic does: on an older model, with an open object, with a bound it cannot decode", async () => {
+    const send = (model: string, schema: Record<string, unknown>) =>
+      client.messages
+        .create({ model, max_tokens: 100, output_config: { format: { type: 'json_schema', schema } }, messages: [{ role: 'user', content: 'hi' }] })
+        .then(() => { throw new Error('expected a 400'); }, (e: unknown) => e as InstanceType<typeof Anthropic.BadRequestError>);
+    const closed = { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'], additionalProperties: false };
+    const old = await send('claude-3-5-haiku-20241022', closed);
+    expect(old).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(old.error).toMatchObject({ error: { type: 'invalid_request_error', message: "'claude-3-5-haiku-20241022' does not support output format." } });
+    const nested = { ...closed, properties: { inner: { type: 'object', properties: {} } }, required: ['inner'] };
+    expect((await send('claude-opus-4-7', nested)).error).toMatchObject({
+      error: { type: 'invalid_request_error', message: "output_config.format.schema: For 'object' type, 'additionalProperties' must be explicitly set to false" },
+    });
+    const bounded = { ...closed, properties: { n: { type: 'integer', minimum: 1 } } };
+    expect((await send('claude-haiku-4-5', bounded)).error).toMatchObject({
+      error: { type: 'invalid_request_error', message: "output_config.format.schema: For 'integer' type, property 'minimum' is not supported" },
+    });
+  });
+
   it('should reject requests Anthropic rejects: no max_tokens, a thinking budget not below max_tokens, orphan tool results', async () => {
     const send = (body: unknown): Promise<InstanceType<typeof Anthropic.BadRequestError>> =>
       client.messages.create(body as Anthropic.MessageCreateParamsNonStreaming).then(

@@ -1,5 +1,6 @@
 import { claudeFieldProblem } from '../claude-rules.js';
 import { checkDocument } from './document.js';
+import { outputFormatProblem } from './output-format.js';
 import { thinkingSignature } from './render.js';
 
 /**
@@ -36,6 +37,8 @@ export interface MessagesBody {
   readonly top_k?: unknown;
   readonly stop_sequences?: unknown;
   readonly metadata?: unknown;
+  readonly output_config?: unknown;
+  readonly output_format?: unknown;
 }
 
 export interface RequestProblem {
@@ -92,6 +95,8 @@ export function checkMessagesRequest(body: MessagesBody, countTokens: boolean): 
   }
   const modelProblem = claudeFieldProblem(body.model as string, { thinkingType: body.thinking?.type, temperature: body.temperature, topP: body.top_p, topK: body.top_k });
   if (modelProblem) return { message: modelProblem };
+  const formatProblem = outputFormatProblem(body);
+  if (formatProblem) return formatProblem;
   const thinking = body.thinking;
   if (thinking?.type === 'enabled') {
     // Manual thinking only (adaptive thinking relaxes it): the last assistant turn that called tools starts with thinking.

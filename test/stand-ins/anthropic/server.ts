@@ -20,7 +20,9 @@ import { dropConnection, endSse, errorBody, errorTypeFor, sendError, sendJson, s
  * `midstream` → an `event: error` overloaded_error after `afterChunks` content deltas (a 529 when not streaming);
  * `drop` → the socket destroyed after `afterChunks` deltas; `hang` → no answer at all; `content-filter` →
  * stop_reason `refusal`. `max_tokens: 0` (populate the prompt cache, generate nothing) answers an empty `content` with
- * stop_reason `max_tokens` and no output tokens. `url` is what a model's `apiBase` should be (like https://api.anthropic.com). `inject` makes
+ * stop_reason `max_tokens` and no output tokens. Structured outputs (`output_config.format`) are refused as Anthropic
+ * refuses them (`output-format.ts`: an older model, an open object, a constraint decoding cannot enforce); otherwise
+ * the script still decides the text, so a test that wants JSON back scripts it. `url` is what a model's `apiBase` should be (like https://api.anthropic.com). `inject` makes
  * the whole server fault or slow down on `POST /v1/messages` (`../faults.ts`), whatever the requests' scripts say.
  */
 export const STAND_IN_API_KEY = 'sk-ant-standin-0123456789abcdef';

@@ -3,25 +3,35 @@ import { claudeTraits } from './claude-traits.js';
 
 describe('Claude model traits, read from the id', () => {
   it('should read the version wherever the id puts the model name', () => {
-    expect(claudeTraits('claude-opus-4-7')).toEqual({ adaptiveThinking: true, adaptiveOnly: true, sampling: 'none' });
-    expect(claudeTraits('us.anthropic.claude-opus-4-6-v1')).toEqual({ adaptiveThinking: true, adaptiveOnly: false, sampling: 'one' });
-    expect(claudeTraits('claude-opus-4-6@20260205')).toEqual({ adaptiveThinking: true, adaptiveOnly: false, sampling: 'one' });
-    expect(claudeTraits('global.anthropic.claude-sonnet-4-5-20250929-v1:0')).toEqual({ adaptiveThinking: false, adaptiveOnly: false, sampling: 'one' });
+    expect(claudeTraits('claude-opus-4-7')).toEqual({ adaptiveThinking: true, adaptiveOnly: true, sampling: 'none', structuredOutputs: true });
+    expect(claudeTraits('us.anthropic.claude-opus-4-6-v1')).toEqual({ adaptiveThinking: true, adaptiveOnly: false, sampling: 'one', structuredOutputs: true });
+    expect(claudeTraits('claude-opus-4-6@20260205')).toEqual({ adaptiveThinking: true, adaptiveOnly: false, sampling: 'one', structuredOutputs: true });
+    expect(claudeTraits('global.anthropic.claude-sonnet-4-5-20250929-v1:0')).toEqual({ adaptiveThinking: false, adaptiveOnly: false, sampling: 'one', structuredOutputs: true });
     expect(claudeTraits('anthropic.claude-haiku-4-5-20251001-v1:0').sampling).toBe('one');
     expect(claudeTraits('claude-opus-4-1-20250805').sampling).toBe('one');
   });
 
   it('should not take a date for a minor version', () => {
-    expect(claudeTraits('claude-opus-4-20250514')).toEqual({ adaptiveThinking: false, adaptiveOnly: false, sampling: 'all' });
+    expect(claudeTraits('claude-opus-4-20250514')).toEqual({ adaptiveThinking: false, adaptiveOnly: false, sampling: 'all', structuredOutputs: false });
     expect(claudeTraits('claude-sonnet-4-20250514').sampling).toBe('all');
   });
 
   it('should give the newest models adaptive thinking only, and the oldest rules to ids that name no version', () => {
     for (const model of ['claude-opus-5', 'claude-sonnet-5', 'anthropic.claude-mythos-preview', 'anthropic.claude-fable-5', 'claude-opus-4-8', 'claude-haiku-5-5']) {
-      expect(claudeTraits(model), model).toEqual({ adaptiveThinking: true, adaptiveOnly: true, sampling: 'none' });
+      expect(claudeTraits(model), model).toEqual({ adaptiveThinking: true, adaptiveOnly: true, sampling: 'none', structuredOutputs: true });
     }
     for (const model of ['claude-3-7-sonnet-20250219', 'claude-3-haiku-20240307', 'arn:aws:bedrock:us-east-1:123:application-inference-profile/abc', 'my-claude']) {
-      expect(claudeTraits(model), model).toEqual({ adaptiveThinking: false, adaptiveOnly: false, sampling: 'all' });
+      expect(claudeTraits(model), model).toEqual({ adaptiveThinking: false, adaptiveOnly: false, sampling: 'all', structuredOutputs: false });
+    }
+  });
+
+  // Structured outputs came with the 4.5 models: Opus 4.1 takes one sampling parameter like them, but not this.
+  it('should give structured outputs to Haiku, Sonnet and Opus from 4.5 on, and to no earlier model', () => {
+    for (const model of ['claude-haiku-4-5-20251001', 'claude-sonnet-4-5', 'claude-opus-4-5-20251101', 'claude-sonnet-4-6', 'claude-opus-4-6', 'claude-opus-4-7', 'claude-mythos-5']) {
+      expect(claudeTraits(model).structuredOutputs, model).toBe(true);
+    }
+    for (const model of ['claude-3-5-haiku-20241022', 'claude-3-7-sonnet-20250219', 'claude-sonnet-4-20250514', 'claude-opus-4-1-20250805', 'claude-opus-4-20250514']) {
+      expect(claudeTraits(model).structuredOutputs, model).toBe(false);
     }
   });
 });

@@ -9,6 +9,7 @@
  *   budget, which is deprecated there.
  * - Opus 4.7 and later, the Claude 5 models, Mythos and Fable take adaptive thinking only: a budget (`enabled`) or
  *   `disabled` is a 400, and so is any `temperature`, `top_p` or `top_k` ("`temperature` is deprecated for this model").
+ * - Every 4.5 and later model, Mythos and Fable take structured outputs (`output_config.format`) on Anthropic's API.
  *
  * Ids are matched wherever the model name sits in them: `claude-opus-4-7`, Bedrock's
  * `us.anthropic.claude-sonnet-4-5-20250929-v1:0`, Vertex's `claude-opus-4-6@20260205`. An id that names no version
@@ -23,10 +24,18 @@ export interface ClaudeTraits {
   readonly adaptiveOnly: boolean;
   /** The sampling parameters it takes: all of them, one of `temperature` and `top_p` (and `top_k`), or none. */
   readonly sampling: 'all' | 'one' | 'none';
+  /**
+   * Takes structured outputs on Anthropic's API: `output_config.format` with a JSON Schema the answer is decoded to.
+   * Haiku 4.5, Sonnet 4.5, Opus 4.5, Sonnet 4.6, Opus 4.6, Opus 4.7 and every later model, Mythos and Fable; the
+   * older models (3.x, 4, 4.1) answer it with a 400. Bedrock takes its own field for it, which its adapter does not
+   * send, so only the Anthropic adapter reads this.
+   * @see https://platform.claude.com/docs/en/build-with-claude/structured-outputs
+   */
+  readonly structuredOutputs: boolean;
 }
 
-const OLDEST: ClaudeTraits = { adaptiveThinking: false, adaptiveOnly: false, sampling: 'all' };
-const ADAPTIVE_ONLY: ClaudeTraits = { adaptiveThinking: true, adaptiveOnly: true, sampling: 'none' };
+const OLDEST: ClaudeTraits = { adaptiveThinking: false, adaptiveOnly: false, sampling: 'all', structuredOutputs: false };
+const ADAPTIVE_ONLY: ClaudeTraits = { adaptiveThinking: true, adaptiveOnly: true, sampling: 'none', structuredOutputs: true };
 
 /** `claude-<family>-<major>[-<minor>]`; a minor is one digit, so `claude-opus-4-20250514` is 4.0, not 4.2. */
 const VERSIONED = /claude-(opus|sonnet|haiku)-(\d+)(?:[-.](\d)(?!\d))?/i;
@@ -45,5 +54,6 @@ export function claudeTraits(model: string): ClaudeTraits {
     adaptiveThinking: version >= 4.6,
     adaptiveOnly: false,
     sampling: version >= 4.5 || (family === 'opus' && version >= 4.1) ? 'one' : 'all',
+    structuredOutputs: version >= 4.5,
   };
 }

@@ -14,6 +14,7 @@ import type { ProviderTarget } from '../types.js';
 import { documentBlock } from './document.js';
 import { claudeTraits } from './claude-traits.js';
 import { withPromptCacheMarks } from './prompt-cache.js';
+import { nativeOutputFormat } from './structured-output.js';
 import { planOutput, planSampling, thinkingAllowed, thinksAdaptively } from './thinking.js';
 import type {
   AnthropicCacheControl,
@@ -45,9 +46,11 @@ const PROTECTED_FIELDS = new Set(['model', 'messages', 'stream']);
  *   `redacted_thinking` blocks.
  * - Empty text blocks are dropped (Anthropic rejects them), and trailing whitespace is trimmed from a final
  *   assistant turn (a prefill, which Anthropic rejects when it ends in whitespace).
- * - `responseFormat` is best effort: Anthropic has no JSON mode on every model, so JSON object/schema requests add
- *   a system instruction (with the schema) at the end of the system prompt, after any cached prefix. The output is
- *   not enforced; clients needing guarantees use tools or, through the Anthropic protocol, `output_config`.
+ * - A strict `json_schema` `responseFormat` (OpenAI's `strict: true`) is Anthropic's structured outputs on the models
+ *   that take them: `output_config.format` with the schema made to Anthropic's rules (`structured-output.ts`), beside
+ *   any effort, and no instruction, since the answer is the JSON itself. Other JSON formats (`json_object`, a schema
+ *   that is not strict or that Anthropic cannot take as it means, an older model) are best effort: a system
+ *   instruction (with the schema) at the end of the system prompt, after any cached prefix, which nothing enforces.
  * - Not supported by Anthropic and dropped: seed, frequency/presence penalties, message names, whitespace-only stop
  *   sequences. Sampling parameters and thinking follow what the model takes (`claude-traits.ts`, `planSampling`,
  *   `planOutput`): newer models think adaptively, with an effort, and take fewer sampling parameters or none.
@@ -63,7 +66,10 @@ export function translateRequest(client: CanonicalRequest, target: ProviderTarge
     traits,
     ...(options.defaultMaxTokens !== undefined && { defaultMaxTokens: options.defaultMaxTokens }),
   });
-  const system = systemBlocks(request.messages, request.responseFormat);
+  const messages = conversation(request.messages);
+  const outputFormat = nativeOutputFormat(request, traits, messages.at(-1)?.role === 'assistant');
+  const system = systemBlocks(request.messages, outputFormat ? undefined : request.responseFormat);
+  const outputConfig = { ...(plan.effort && { effort: plan.effort }), ...(outputFormat && { format: outputFormat }) };
   const tools = request.tools && request.tools.length > 0 ? request.tools.map(toTool) : undefined;
   const toolChoice = tools ? toToolChoice(request.toolChoice, request.parallelToolCalls) : undefined;
   const stop = request.stop?.filter((s) => s.trim() !== '');
@@ -72,12 +78,12 @@ export function translateRequest(client: CanonicalRequest, target: ProviderTarge
   const body: Record<string, unknown> = {
     model: target.providerModel,
     max_tokens: plan.maxTokens,
-    messages: conversation(request.messages),
+    messages,
     ...(system.length > 0 && { system }),
     ...(tools && { tools }),
     ...(toolChoice && { tool_choice: toolChoice }),
     ...(plan.thinking && { thinking: plan.thinking }),
-    ...(plan.effort && { output_config: { effort: plan.effort } }),
+    ...(Object.keys(outputConfig).length > 0 && { output_config: outputConfig }),
     ...(sampling.temperature !== undefined && { temperature: sampling.temperature }),
     ...(sampling.topP !== undefined && { top_p: sampling.topP }),
     ...(sampling.topK !== undefined && { top_k: sampling.topK }),
@@ -87,7 +93,10 @@ export function translateRequest(client: CanonicalRequest, target: ProviderTarge
   };
   if (request.passthrough?.protocol === 'anthropic-messages') {
     for (const [field, value] of Object.entries(request.passthrough.fields)) {
-      if (!PROTECTED_FIELDS.has(field)) body[field] = value;
+      if (PROTECTED_FIELDS.has(field)) continue;
+      // The client's `output_config` goes over the adapter's key by key: an effort the adapter derived from the
+      // client's thinking budget stays beside the format the client sent, and the client's own effort wins.
+      body[field] = field === 'output_config' && isRecord(value) && isRecord(body.output_config) ? { ...body.output_config, ...value } : value;
     }
   }
   return body as AnthropicMessagesRequest;
@@ -235,6 +244,10 @@ function toToolChoice(choice: ToolChoice | undefined, parallel: boolean | undefi
     case 'none':
       return { type: 'none' };
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function cache(control: CacheControl | undefined): { cache_control?: AnthropicCacheControl } {

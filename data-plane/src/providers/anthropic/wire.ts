@@ -4,6 +4,8 @@
  * @see https://docs.anthropic.com/en/api/messages
  */
 
+import type { AnthropicOutputFormat } from './structured-output.js';
+
 export interface AnthropicCacheControl {
   readonly type: 'ephemeral';
   readonly ttl?: string;
@@ -102,7 +104,7 @@ export interface AnthropicMessagesRequest {
   readonly tools?: readonly AnthropicTool[];
   readonly tool_choice?: AnthropicToolChoice;
   readonly thinking?: AnthropicThinkingConfig;
-  readonly output_config?: { readonly effort?: AnthropicEffort };
+  readonly output_config?: { readonly effort?: AnthropicEffort; readonly format?: AnthropicOutputFormat };
   readonly temperature?: number;
   readonly top_p?: number;
   readonly top_k?: number;

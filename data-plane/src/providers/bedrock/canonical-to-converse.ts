@@ -52,7 +52,7 @@ export interface BedrockWire {
  *   tool calls but no tools (or `tool_choice: none` with no tools needed), the tools are declared from the history.
  * - In a merged user turn tool results come first (Claude requires it); blank text is dropped (Converse rejects
  *   it) and a final assistant turn (a prefill) loses its trailing whitespace (Claude rejects it).
- * - `responseFormat` is best effort, as in the Anthropic adapter: an instruction (with the schema) as the last
+ * - `responseFormat` is best effort, as in the Anthropic adapter for what it cannot decode natively: an instruction (with the schema) as the last
  *   system block. Converse's native structured output (`outputConfig.textFormat`) is not used because only some
  *   models accept it and the others reject the whole request.
  * - Claude gets cache points where the client asked for caching by key but marked nothing (`withPromptCacheMarks`).
