@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MASTER_PRINCIPAL, Role, type Principal } from '../auth/roles.js';
 import { silentLogger } from '../logger.js';
-import { LiveSpend, type SpendUpdate, type TotalsReader } from './live-spend.js';
-import type { SpendTotals } from './spend.js';
+import { LiveSpend, type ReadTotals, type SpendUpdate, type TotalsReader } from './live-spend.js';
 
 // The hub on its own, with reads of the totals the test answers by hand, so the order of reads, snapshots and
 // notifications is exact. live-spend.test.ts beside src/ runs it against PostgreSQL across two replicas.
@@ -11,14 +10,14 @@ const THROTTLE_MS = 1000;
 
 /** Each read waits for the test to answer it with totals and a snapshot (`xmin:xmax:running`). */
 function manualReads() {
-  const waiting: Array<(answer: { totals: SpendTotals; snapshot: string }) => void> = [];
+  const waiting: Array<(answer: { totals: ReadTotals; snapshot: string }) => void> = [];
   const read: TotalsReader = () => new Promise((resolve) => waiting.push(resolve));
   return {
     read,
     get pending() {
       return waiting.length;
     },
-    answer(totalSpend: number, totalRequests: number, snapshot: string) {
+    answer(totalSpend: number | string, totalRequests: number, snapshot: string) {
       const next = waiting.shift();
       if (!next) throw new Error('no read is waiting');
       next({ totals: { totalSpend, totalRequests, totalTokens: totalRequests * 10 }, snapshot });
@@ -27,7 +26,7 @@ function manualReads() {
 }
 
 /** A notification of one batch: its transaction id and one group per [team, key, cost, requests]. */
-function batch(xid: number, groups: Array<[team: string | null, key: string, cost: number, requests: number]>, org: string | null = null, owner: string | null = null): string {
+function batch(xid: number, groups: Array<[team: string | null, key: string, cost: number | string, requests: number]>, org: string | null = null, owner: string | null = null): string {
   return JSON.stringify({ x: String(xid), g: groups.map(([team, key, cost, requests]) => [org, team, key, owner, 'gpt-4o', cost, requests, requests * 10]) });
 }
 
@@ -73,6 +72,18 @@ describe('LiveSpend', () => {
     hub.notify(batch(101, [[null, 'k1', 2, 1]]));
     await settle();
     expect(await stream.drain()).toEqual([expect.objectContaining({ totalSpend: 7, totalRequests: 6, totalTokens: 60, batchSpend: 2, batchRequests: 1 })]);
+  });
+
+  it("should keep totals exact to the ledger's digits, however many batches add to them", async () => {
+    const stream = consume(hub.subscribe(MASTER_PRINCIPAL, {}));
+    reads.answer('3.309303068531', 1, '100:100:');
+    await settle();
+    // Ten thousand requests of $0.000012716047 each, as the ledger's numeric text: summed as doubles they drift to
+    // 0.12716047000000008 past the total every report gives.
+    for (let xid = 100; xid < 10_100; xid++) hub.notify(batch(xid, [[null, 'k1', '0.000012716047', 1]]));
+    await settle(THROTTLE_MS);
+    const last = (await stream.drain()).at(-1);
+    expect(last).toMatchObject({ totalSpend: 3.436463538531, totalRequests: 10_001, batchSpend: 0.12716047 });
   });
 
   it('should count a batch that was still running when the totals were read', async () => {

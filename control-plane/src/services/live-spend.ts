@@ -40,7 +40,7 @@ export const SPEND_CHANNEL = 'tollgate_spend';
 const NOTIFY_SPEND = `
 with "g" as (
   select json_build_array(l."org_id", left(l."team_id", 100), left(l."key_id", 100), l."user_id", left(l."model", 200),
-                          sum(l."cost")::float8, count(*), sum(l."total_tokens")::float8)::text as "group"
+                          sum(l."cost")::text, count(*), sum(l."total_tokens")::float8)::text as "group"
     from ${NEW_ROWS}
    group by l."org_id", left(l."team_id", 100), left(l."key_id", 100), l."user_id", left(l."model", 200)
 ), "c" as (
@@ -50,14 +50,18 @@ with "g" as (
 select pg_notify('${SPEND_CHANNEL}', '{"x":"' || pg_current_xact_id()::text || '","g":[' || string_agg("group", ',') || ']}')
   from "c" group by "part"`;
 
-/** One group of a batch: [organization, team, key, key owner, model, cost, requests, tokens]. */
+/**
+ * One group of a batch: [organization, team, key, key owner, model, cost, requests, tokens]. The cost is the
+ * ledger's numeric as text, every digit of it, so running totals add up exactly as the reports do (a replica of an
+ * earlier release sends a number).
+ */
 const Group = z.tuple([
   z.string().nullable(),
   z.string().nullable(),
   z.string(),
   z.string().nullable(),
   z.string(),
-  z.number(),
+  z.union([z.string().regex(/^-?\d+(\.\d+)?$/), z.number()]),
   z.number(),
   z.number(),
 ]);
@@ -105,19 +109,45 @@ function visibleIn(xid: bigint, s: Snapshot): boolean {
   return xid < s.xmin || (xid < s.xmax && !s.running.has(xid));
 }
 
-const ZERO: SpendTotals = { totalSpend: 0, totalRequests: 0, totalTokens: 0 };
-
-function add(a: SpendTotals, b: SpendTotals, sign = 1): SpendTotals {
-  return {
-    totalSpend: a.totalSpend + sign * b.totalSpend,
-    totalRequests: a.totalRequests + sign * b.totalRequests,
-    totalTokens: a.totalTokens + sign * b.totalTokens,
-  };
+/**
+ * Running totals kept exact: spend in pico-USD (10^-12, the ledger's scale), so that however many batches add to
+ * them, they equal what the reports sum in the database; a double is made only for each message (`usd`).
+ */
+interface Exact {
+  spend: bigint;
+  requests: number;
+  tokens: number;
 }
 
-/** Counts are exact; spend is a sum of doubles, so a re-read may differ from the running sum in the last bits. */
-function isZero(d: SpendTotals): boolean {
-  return d.totalRequests === 0 && d.totalTokens === 0 && Math.abs(d.totalSpend) < 1e-9;
+const ZERO: Exact = { spend: 0n, requests: 0, tokens: 0 };
+const SCALE = 12;
+
+function add(a: Exact, b: Exact, sign: 1 | -1 = 1): Exact {
+  return { spend: sign === 1 ? a.spend + b.spend : a.spend - b.spend, requests: a.requests + sign * b.requests, tokens: a.tokens + sign * b.tokens };
+}
+
+function isZero(d: Exact): boolean {
+  return d.requests === 0 && d.tokens === 0 && d.spend === 0n;
+}
+
+/** USD (the ledger's numeric as text, or a number) → pico-USD; digits past the ledger's scale are rounded off. */
+export function picos(usd: string | number): bigint {
+  const text = typeof usd === 'number' ? usd.toFixed(SCALE) : usd;
+  const negative = text.startsWith('-');
+  const [whole = '0', fraction = ''] = (negative ? text.slice(1) : text).split('.');
+  const kept = BigInt(whole + fraction.slice(0, SCALE).padEnd(SCALE, '0')) + (Number(fraction[SCALE] ?? '0') >= 5 ? 1n : 0n);
+  return negative ? -kept : kept;
+}
+
+/** Pico-USD → the nearest double, read from its decimal digits (as PostgreSQL's numeric → float8 reads them). */
+export function usd(value: bigint): number {
+  const negative = value < 0n;
+  const digits = (negative ? -value : value).toString().padStart(SCALE + 1, '0');
+  return Number(`${negative ? '-' : ''}${digits.slice(0, -SCALE)}.${digits.slice(-SCALE)}`);
+}
+
+function exact(totals: ReadTotals): Exact {
+  return { spend: picos(totals.totalSpend), requests: totals.totalRequests, tokens: totals.totalTokens };
 }
 
 function matches({ seen, filter }: SpendScope, [org, team, key, owner, model]: Group): boolean {
@@ -138,7 +168,12 @@ function matches({ seen, filter }: SpendScope, [org, team, key, owner, model]: G
  * Reads a scope's totals together with the snapshot they were read in (`pg_current_snapshot()` as text,
  * `xmin:xmax:running,…`).
  */
-export type TotalsReader = (scope: SpendScope) => Promise<{ totals: SpendTotals; snapshot: string }>;
+/** Totals as read: spend as the database's numeric text (exact), or a number. */
+export interface ReadTotals extends Omit<SpendTotals, 'totalSpend'> {
+  totalSpend: string | number;
+}
+
+export type TotalsReader = (scope: SpendScope) => Promise<{ totals: ReadTotals; snapshot: string }>;
 
 /**
  * The scope's all-time totals from the daily roll-ups. Organization and owner come from the key, as the ingest
@@ -167,8 +202,8 @@ export const readTotals = (orm: Orm): TotalsReader => async ({ seen, filter }) =
     params.push(value);
   }
   // One statement, one snapshot: the sums and pg_current_snapshot() see the same committed batches.
-  const [row] = await em.execute<Array<{ snapshot: string; spend: number; requests: number; tokens: number }>>(
-    `select pg_current_snapshot()::text as "snapshot", coalesce(sum(d."cost"), 0)::float8 as "spend",
+  const [row] = await em.execute<Array<{ snapshot: string; spend: string; requests: number; tokens: number }>>(
+    `select pg_current_snapshot()::text as "snapshot", coalesce(sum(d."cost"), 0)::text as "spend",
             coalesce(sum(d."requests"), 0)::float8 as "requests", coalesce(sum(d."total_tokens"), 0)::float8 as "tokens"
        from ${from} where ${where.join(' and ')}`,
     params,
@@ -178,7 +213,7 @@ export const readTotals = (orm: Orm): TotalsReader => async ({ seen, filter }) =
 };
 
 /** Deltas heard while the totals were being read; which of them the read already saw is known only after it. */
-type Pending = Array<{ xid: bigint; delta: SpendTotals }>;
+type Pending = Array<{ xid: bigint; delta: Exact }>;
 
 /**
  * One subscription: its totals, and a throttle. Messages coalesce: whatever arrives within a window goes out as one
@@ -191,10 +226,10 @@ class SpendSubscriber {
   private snapshot: Snapshot | null = null;
   private pending: Pending = [];
   /** The subscriber's totals now, and what they grew by since its last message (null: not read yet). */
-  private current: SpendTotals | null = null;
-  private unsent: SpendTotals = ZERO;
+  private current: Exact | null = null;
+  private unsent: Exact = ZERO;
   /** What the message still in the queue, while there is one, grew by. */
-  private unread: SpendTotals = ZERO;
+  private unread: Exact = ZERO;
   private lastSentAt = -Infinity;
   private timer: NodeJS.Timeout | null = null;
   private reads = 0;
@@ -215,7 +250,8 @@ class SpendSubscriber {
     const attempt = ++this.reads;
     this.snapshot = null;
     try {
-      const { totals, snapshot: seen } = await this.hub.read(this.scope);
+      const { totals: read, snapshot: seen } = await this.hub.read(this.scope);
+      const totals = exact(read);
       if (attempt !== this.reads || this.queue.closed) return;
       const snapshot = parseSnapshot(seen);
       let heardSince = ZERO;
@@ -236,8 +272,8 @@ class SpendSubscriber {
 
   heard(xid: bigint, groups: readonly Group[]): void {
     let delta = ZERO;
-    for (const group of groups) if (matches(this.scope, group)) delta = add(delta, { totalSpend: group[5], totalRequests: group[6], totalTokens: group[7] });
-    if (delta.totalRequests === 0) return;
+    for (const group of groups) if (matches(this.scope, group)) delta = add(delta, { spend: picos(group[5]), requests: group[6], tokens: group[7] });
+    if (delta.requests === 0) return;
     if (this.snapshot === null) this.pending.push({ xid, delta });
     else if (!visibleIn(xid, this.snapshot) && this.current !== null) {
       this.current = add(this.current, delta);
@@ -258,7 +294,8 @@ class SpendSubscriber {
     // A message not yet taken is replaced by this one, which then covers what that one did too.
     const grew = this.queue.size > 0 ? add(this.unread, this.unsent) : this.unsent;
     this.queue.clear();
-    this.queue.push({ ...this.current, batchSpend: grew.totalSpend, batchRequests: grew.totalRequests, at: new Date() });
+    const { spend, requests, tokens } = this.current;
+    this.queue.push({ totalSpend: usd(spend), totalRequests: requests, totalTokens: tokens, batchSpend: usd(grew.spend), batchRequests: grew.requests, at: new Date() });
     this.unread = grew;
     this.unsent = ZERO;
     this.lastSentAt = Date.now();
