@@ -137,7 +137,8 @@ describe('gate answers', () => {
     const budgeted = { ...subject, budget: { maxNanos: 10_000_000_000n, periodId: 'p', periodEndMs: Date.UTC(2026, 11, 1), seedNanos: 0n } };
     const budget = refusalError({ kind: 'budget', subject: budgeted, limit: '10', retryAfterSeconds: 60, spentNanos: 10_002_000_000n }, input);
     expect(budget).toMatchObject({ status: 429, type: 'budget_exceeded', message: "Budget exceeded for team 'Research': spent $10.002 of $10; the budget resets at 2026-12-01T00:00:00.000Z." });
-    expect(budget.refusedBy).toEqual({ kind: 'team', id: 't' });
+    // With the spend it counted, for the alert: the ledger may not have it yet.
+    expect(budget.refusedBy).toEqual({ kind: 'team', id: 't', spent: 10.002 });
     // Any key may name a tag: what others spent under it is not told.
     const tag: LimitSubject = { ...subject, kind: 'tag', label: "tag 'campaign-x'", budget: { maxNanos: 10_000_000_000n, periodId: 'p', periodEndMs: null, seedNanos: 0n } };
     const tagged = refusalError({ kind: 'budget', subject: tag, limit: '10', retryAfterSeconds: null, spentNanos: 10_000_000_000n }, { ...input, subjects: [tag] });
@@ -154,7 +155,21 @@ describe('gate answers', () => {
     expect(near.message).toBe(
       "Budget nearly exhausted for team 'Research': spent $9.995 of $10, and this request may cost up to $0.02 (prompt estimate plus 1024 output tokens per choice, reserved for a request that sets no max_tokens), more than the $0.005 left. Send a smaller prompt or a lower max_tokens; the budget resets at 2026-12-01T00:00:00.000Z.",
     );
-    expect(near.refusedBy).toEqual({ kind: 'team', id: 't' });
+    expect(near.refusedBy).toEqual({ kind: 'team', id: 't', spent: 9.995 });
+    // Taken by requests in flight, not spent: $9.995 counted, $0.5 of it reserved by requests not finished yet.
+    const taken = refusalError(
+      { kind: 'budget', subject: budgeted, limit: '10', retryAfterSeconds: 1, spentNanos: 9_995_000_000n, reservedNanos: 500_000_000n },
+      { ...input, reserveNanos: 20_000_000n, defaultOutputTokens: 1024 },
+    );
+    expect(taken).toMatchObject({
+      status: 429,
+      type: 'budget_exceeded',
+      code: 'budget_in_flight',
+      message:
+        "The budget of team 'Research' ($10) is taken by requests in flight ($9.495 spent, $0.50 reserved by requests not finished yet), and this request may cost up to $0.02 (prompt estimate plus 1024 output tokens per choice, reserved for a request that sets no max_tokens). Retry when one finishes, or send a lower max_tokens.",
+    });
+    expect(taken.headers).toEqual({ 'retry-after': '1' });
+    expect(taken.refusedBy).toBeUndefined();
     // An estimate above the whole budget never fits: no wait helps, and the budget has not been reached (no alert).
     const large = refusalError({ kind: 'budget', subject: budgeted, limit: '10', retryAfterSeconds: 60, spentNanos: 0n }, { ...input, reserveNanos: 12_000_000_000n });
     expect(large.message).toBe(
