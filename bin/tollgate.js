@@ -172,6 +172,7 @@ function claimDataDir() {
     console.error(`tollgate: Tollgate is already running from ${dataDir} (PID ${other}); stop it first, or set TOLLGATE_DATA_DIR to another folder.`);
     process.exit(1);
   }
+  mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, `${process.pid}\n`);
   cleanups.push(() => rmSync(file, { force: true }));
 }

@@ -12,14 +12,16 @@ import { waitFor } from '../src/wait.js';
 // `npm start` runs `node bin/tollgate.js` after the build: test that script itself, on its zero-configuration
 // default (embedded PostgreSQL in a fresh data folder, no DATABASE_URL, no master key, no provider keys).
 describe('npm start (bin/tollgate.js) on a clean data folder', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-start-'));
+  const parent = mkdtempSync(join(tmpdir(), 'tollgate-start-'));
+  // A folder that does not exist yet, as `.tollgate` on a fresh clone.
+  const dataDir = join(parent, 'data');
   let running: ManagedProcess | undefined;
   /** What the first test made: the master key, a virtual key, and the embedded database's port. */
   let state: { masterKey: string; key: string; pgPort: number } | undefined;
 
   afterAll(async () => {
     await running?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(parent, { recursive: true, force: true });
   });
 
   async function start(ports: { api: number; control: number; pg: number }): Promise<ManagedProcess> {
