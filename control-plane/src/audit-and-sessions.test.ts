@@ -187,6 +187,14 @@ describe('dashboard sessions', () => {
     expect((await login('sam@audit-a.example')).data?.login.token).toMatch(/^tg-session-/);
   });
 
+  it('counts guesses sent all at once as they come: the right password after five wrong ones in one burst is refused', async () => {
+    await createUser('burst@audit-a.example', 'internal_user', orgA);
+    const answers = await Promise.all([...Array.from({ length: 39 }, (_, i) => login('burst@audit-a.example', `wrong guess ${i}!`)), login('burst@audit-a.example')]);
+    expect(answers.filter((a) => a.errors?.[0]?.message === 'Wrong email or password.')).toHaveLength(5);
+    expect(answers.filter((a) => /Too many failed sign-ins/.test(a.errors?.[0]?.message ?? ''))).toHaveLength(35);
+    expect(answers.at(-1)!.data?.login).toBeUndefined();
+  });
+
   it('ends every session of a user who is blocked, and refuses them after', async () => {
     const id = await createUser('blocked@audit-a.example', 'internal_user', orgA);
     const token = (await login('blocked@audit-a.example')).data!.login.token;

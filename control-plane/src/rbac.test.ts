@@ -383,6 +383,11 @@ describe('lists show each caller their part only', () => {
     expect(await emails('outsider')).toEqual(['ops@acme.example']);
     expect(await emails('teamAdmin')).toEqual(expect.arrayContaining(['dev@acme.example', 'lead@acme.example', 'pm@acme.example']));
     expect(await emails('teamAdmin')).not.toContain('ops@acme.example');
+    // Naming another organization lists nobody; naming one's own, one's own.
+    const inOrg = async (caller: Caller, organizationId: string) =>
+      (await gql<{ users: Array<{ email: string }> }>(caller, 'query($o: ID) { users(organizationId: $o) { email } }', { o: organizationId })).data!.users.map((u) => u.email);
+    expect(await inOrg('orgAdminA', ids.orgB)).toEqual([]);
+    expect(await inOrg('orgAdminB', ids.orgB)).toEqual(['admin@globex.example']);
     const orgs = async (caller: Caller) => (await gql<{ organizations: Array<{ name: string }> }>(caller, '{ organizations { name } }')).data!.organizations.map((o) => o.name);
     expect(await orgs('member')).toEqual(['acme']);
     expect(await orgs('orgAdminB')).toEqual(['globex']);

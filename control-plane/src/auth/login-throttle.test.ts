@@ -17,6 +17,15 @@ describe('LoginThrottle', () => {
     expect(throttle.retryAfterMs('a@x', '10.0.0.9')).toBe(0);
   });
 
+  it('counts attempts as they start, so a burst sent at once is refused past the limit before any password is checked', () => {
+    const throttle = new LoginThrottle(5, 15 * 60_000, 100, () => 0);
+    const waits = Array.from({ length: 40 }, () => throttle.attempt('a@x', '10.0.0.9'));
+    expect(waits.filter((w) => w === 0)).toHaveLength(5);
+    // One of the five was right: a success clears the count.
+    throttle.succeeded('a@x', '10.0.0.9');
+    expect(throttle.attempt('a@x', '10.0.0.9')).toBe(0);
+  });
+
   it('forgets failures after a success, and never tracks more than its limit', () => {
     let now = 0;
     const throttle = new LoginThrottle(2, 1000, 3, () => now);

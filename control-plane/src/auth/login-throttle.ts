@@ -24,6 +24,18 @@ export class LoginThrottle {
     this.pairs.failed(pairKey(email, client));
   }
 
+  /**
+   * An attempt starting: milliseconds to wait when `client` may not try `email` now; else 0, and the attempt is
+   * counted as failed until `succeeded` says otherwise. Counted before the password is checked (a tenth of a second
+   * of hashing), so attempts sent all at once are counted as they come, not let through together before any of them
+   * has failed.
+   */
+  attempt(email: string, client: string | null): number {
+    const wait = this.retryAfterMs(email, client);
+    if (wait === 0) this.failed(email, client);
+    return wait;
+  }
+
   succeeded(email: string, client: string | null): void {
     this.pairs.succeeded(pairKey(email, client));
   }

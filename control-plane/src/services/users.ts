@@ -55,7 +55,9 @@ export class UserService {
       case 'all':
         return em.find(User, { deletedAt: null, ...byOrg }, { orderBy });
       case 'org':
-        return em.find(User, { deletedAt: null, organization: seen.orgId, ...byOrg }, { orderBy });
+        // Another organization's users are not this caller's to list, whichever organization it names.
+        if (organizationId != null && organizationId !== seen.orgId) return [];
+        return em.find(User, { deletedAt: null, organization: seen.orgId }, { orderBy });
       case 'own': {
         const memberIds = seen.teamIds.length === 0 ? [] : (await em.find(TeamMembership, { team: { $in: [...seen.teamIds] } })).map((m) => m.user.id);
         return em.find(User, { deletedAt: null, id: { $in: [seen.userId, ...memberIds] }, ...byOrg }, { orderBy });
@@ -179,17 +181,15 @@ export class UserService {
    */
   async login(rawInput: unknown, meta: RequestMeta = NO_REQUEST_META): Promise<LoginResult> {
     const input = parseInput(LoginInput, rawInput);
-    const wait = this.throttle.retryAfterMs(input.email, meta.ip);
+    const wait = this.throttle.attempt(input.email, meta.ip);
     if (wait > 0) {
       throw new AppError('UNAUTHENTICATED', `Too many failed sign-ins from this address; try again in ${Math.ceil(wait / 60_000)} minutes.`);
     }
     const em = this.orm.em.fork();
     const user = await em.findOne(User, { email: input.email, deletedAt: null }, { populate: ['passwordHash'] });
     const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
-    if (!user || !ok || user.passwordHash === null || user.blocked) {
-      this.throttle.failed(input.email, meta.ip);
-      throw new AppError('UNAUTHENTICATED', 'Wrong email or password.');
-    }
+    // (Counted as failed already: `attempt`.)
+    if (!user || !ok || user.passwordHash === null || user.blocked) throw new AppError('UNAUTHENTICATED', 'Wrong email or password.');
     this.throttle.succeeded(input.email, meta.ip);
     const token = generateSecret(SESSION_TOKEN_PREFIX);
     const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
