@@ -397,4 +397,19 @@ describe('lists show each caller their part only', () => {
     const members = await gql('orgAdminA', 'query($id: ID!) { teamMembers(teamId: $id) { role } }', { id: ids.teamB });
     expect(members.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
+
+  it("a team in no organization: its team admin can neither add another organization's user nor make them a key", async () => {
+    const setMember = 'mutation($i: TeamMemberInput!) { setTeamMember(input: $i) { role } }';
+    const teamless = (await admin<{ createTeam: { id: string } }>('mutation($i: CreateTeamInput!) { createTeam(input: $i) { id } }', { i: { name: unique('no-org') } })).createTeam.id;
+    await admin(setMember, { i: { teamId: teamless, userId: ids.teamAdmin, role: 'admin' } });
+    const added = await gql('teamAdmin', setMember, { i: { teamId: teamless, userId: ids.orgAdminB } });
+    expect(added.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { userId: ['no such user in your organization'] } });
+    // Added by a proxy admin, who may, the user is still not the team admin's to make a key for (and spend on).
+    await admin(setMember, { i: { teamId: teamless, userId: ids.orgAdminB, role: 'member' } });
+    const key = await gql('teamAdmin', 'mutation($i: CreateKeyInput!) { createKey(input: $i) { key } }', { i: { teamId: teamless, ownerId: ids.orgAdminB } });
+    expect(key.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { ownerId: ['no such user'] } });
+    // Users of the team admin's own organization, they may.
+    expect((await gql('teamAdmin', setMember, { i: { teamId: teamless, userId: ids.member } })).errors).toBeUndefined();
+    expect((await gql('teamAdmin', 'mutation($i: CreateKeyInput!) { createKey(input: $i) { key } }', { i: { teamId: teamless, ownerId: ids.member } })).errors).toBeUndefined();
+  });
 });

@@ -247,7 +247,8 @@ export class KeyService {
 
   /**
    * The user a key is made for: oneself; anyone the caller may read as an admin of their organization; or, for a
-   * team admin, a member of that team. Anyone else is "no such user", whether they exist or not.
+   * team admin, a member of that team in the caller's organization. Anyone else is "no such user", whether they exist
+   * or not.
    */
   private async readableUser(em: EntityManager, principal: Principal, id: string, team: Team | null): Promise<User> {
     const user = isUuid(id) ? await em.findOne(User, { id, deletedAt: null }) : null;
@@ -255,7 +256,11 @@ export class KeyService {
       user !== null &&
       (user.id === principal.userId ||
         can(principal, 'user.read', { orgId: user.organization?.id ?? null, ownerId: user.id }) ||
-        (team !== null && principal.teams.get(team.id) === 'admin' && (await em.count(TeamMembership, { team: team.id, user: user.id })) > 0));
+        (team !== null &&
+          principal.teams.get(team.id) === 'admin' &&
+          // (A member of another organization, in a team of none, is not a team admin's to make keys for.)
+          (principal.orgId === null || user.organization?.id === principal.orgId) &&
+          (await em.count(TeamMembership, { team: team.id, user: user.id })) > 0));
     if (!visible) throw badUserInput({ ownerId: ['no such user'] });
     return user;
   }

@@ -152,8 +152,11 @@ export class TeamService {
       if (input.maxBudget !== undefined) assertCan(actor.principal, 'team.update', teamScope(team));
       const user = isUuid(input.userId) ? await em.findOne(User, { id: input.userId, deletedAt: null }) : null;
       const teamOrg = team.organization?.id ?? null;
-      if (!user || (teamOrg !== null && user.organization?.id !== teamOrg)) {
-        throw badUserInput({ userId: ["no such user in the team's organization"] });
+      // A team in no organization (a proxy admin's) takes users from the caller's organization only, unless the
+      // caller is not in one: a team admin of such a team cannot reach into another tenant through it.
+      const from = teamOrg ?? actor.principal.orgId;
+      if (!user || (from !== null && user.organization?.id !== from)) {
+        throw badUserInput({ userId: [teamOrg !== null ? "no such user in the team's organization" : 'no such user in your organization'] });
       }
       const existing = await em.findOne(TeamMembership, { team: team.id, user: user.id });
       const before = existing ? auditView(existing) : null;
