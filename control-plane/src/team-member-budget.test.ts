@@ -162,4 +162,21 @@ describe('team member budgets', () => {
     expect(moved.errors).toBeUndefined();
     expect(await spendOf('alice@members.example')).toBe(0);
   });
+
+  it('blocks the keys a removed member owns in the team, a team admin who removes themselves too, each audited', async () => {
+    const blocked = async (keyId: string) => (await sql(`select "blocked" from "virtual_key" where "id" = ?`, [keyId]))[0]!.blocked;
+    // The team admin, held by the member budgets, leaves the team: their key in it no longer spends the team's budget.
+    const left = await cp.gql('mutation($t: ID!, $u: ID!) { removeTeamMember(teamId: $t, userId: $u) }', { t: ids.team, u: ids.lead }, leadToken);
+    expect(left.errors).toBeUndefined();
+    expect(await blocked(ids.leadKey)).toBe(true);
+    // Alice's key stays as it was until she is removed.
+    expect(await blocked(ids.aliceKey)).toBe(false);
+    await cp.admin('mutation($t: ID!, $u: ID!) { removeTeamMember(teamId: $t, userId: $u) }', { t: ids.team, u: ids.alice });
+    expect(await blocked(ids.aliceKey)).toBe(true);
+    const audited = await sql(`select "action", "entity_id", "after" ->> 'blocked' as "blocked" from "audit_entry" where "entity_type" = 'key' and "entity_id" = any(?::text[]) order by "id"`, [`{${ids.leadKey},${ids.aliceKey}}`]);
+    expect(audited.filter((a) => a.action === 'key.update').map((a) => [a.entity_id, a.blocked])).toEqual([
+      [ids.leadKey, 'true'],
+      [ids.aliceKey, 'true'],
+    ]);
+  });
 });

@@ -179,6 +179,12 @@ export class TeamService {
     });
   }
 
+  /**
+   * Removes a user from a team, and with it their use of the team: the keys they own in the team are blocked (each
+   * audited), so neither a member who left nor a team admin who removed themselves goes on spending the team's
+   * budget, outside the member budgets that held them. An admin may unblock such a key, or move it to its owner's
+   * new team.
+   */
   async removeMember(actor: Actor, teamId: string, userId: string): Promise<void> {
     if (!isUuid(teamId)) throw notFound('Team');
     await this.writer.run(actor, async ({ em, record, audit }) => {
@@ -189,7 +195,14 @@ export class TeamService {
       const before = auditView(membership);
       em.remove(membership);
       record('team', team.id, 'upsert');
-      audit({ action: 'team.member.remove', entityType: 'team', entityId: team.id, orgId: team.organization?.id ?? null, before });
+      const orgId = team.organization?.id ?? null;
+      audit({ action: 'team.member.remove', entityType: 'team', entityId: team.id, orgId, before });
+      for (const key of await em.find(VirtualKey, { team: team.id, owner: userId, deletedAt: null, blocked: false })) {
+        const keyBefore = auditView(key);
+        key.blocked = true;
+        record('key', key.id, 'upsert');
+        audit({ action: 'key.update', entityType: 'key', entityId: key.id, orgId: key.organization?.id ?? orgId, before: keyBefore, after: auditView(key) });
+      }
     });
   }
 }
