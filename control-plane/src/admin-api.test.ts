@@ -73,6 +73,14 @@ describe('teams', () => {
     expect(firstError(endUser)).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { maxBudget: ['must be at most 1000000000 (USD)'] } });
   });
 
+  it('should refuse a NUL character anywhere in an input as a field error, not an internal error that logs the statement', async () => {
+    const key = await cp.gql('mutation($i: CreateKeyInput!) { createKey(input: $i) { key } }', { i: { alias: 'nul\u0000alias' } }, cp.masterKey);
+    expect(firstError(key)).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { alias: ['must not contain a NUL character (\\u0000)'] } });
+    const nested = await cp.gql('mutation($i: CreateKeyInput!) { createKey(input: $i) { key } }', { i: { metadata: { deep: [{ 'k\u0000': 1 }] } } }, cp.masterKey);
+    expect(firstError(nested)).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { metadata: [expect.stringContaining('NUL')] } });
+    expect(cp.logger.lines.join('\n')).not.toContain('nul\u0000alias');
+  });
+
   it('should refuse to delete a team that has keys (CONFLICT), then delete it once they are gone', async () => {
     const { createTeam } = await cp.admin<{ createTeam: { id: string } }>(CREATE_TEAM, { input: { name: 'doomed' } });
     const { createKey } = await cp.admin<Created>(CREATE_KEY, { input: { teamId: createTeam.id } });

@@ -104,6 +104,13 @@ describe('the governance catalogue', () => {
       ),
     );
     expect(saveGuardrailPolicy).toEqual({ name: 'no-pii', kind: 'pii', mode: 'pre_call', action: 'mask', settings: { entities: ['EMAIL'] }, defaultOn: false, managedBy: null });
+    // A credential among the settings (at any depth) must be a reference: every admin reads them, the audit keeps them.
+    const policy = 'mutation($i: SaveGuardrailPolicyInput!) { saveGuardrailPolicy(input: $i) { name settings } }';
+    const literal = await cp.gql(policy, { i: { name: 'moderation', kind: 'webhook', mode: 'pre_call', settings: { url: 'https://mod.example.com', service: { apiKey: 'sk-mod-literal-123' } } } }, cp.masterKey);
+    expect(literal.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { settings: [expect.stringMatching(/^service\.apiKey holds a credential, so its value must be a secret reference/)] } });
+    expect(JSON.stringify(literal)).not.toContain('sk-mod-literal-123');
+    await ok(cp.gql(policy, { i: { name: 'moderation', kind: 'webhook', mode: 'pre_call', settings: { service: { apiKey: 'env:MODERATION_KEY' }, keywords: ['a'], maxTokens: 5 } } }, cp.masterKey));
+    await ok(cp.gql('mutation { deleteGuardrailPolicy(name: "moderation") }', {}, cp.masterKey));
     const badPolicy = await cp.gql('mutation { saveGuardrailPolicy(input: { name: "x", kind: "PII!", mode: "whenever" }) { name } }', {}, cp.masterKey);
     expect(badPolicy.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { kind: [expect.any(String)], mode: [expect.any(String)] } });
 
@@ -140,6 +147,24 @@ describe('the governance catalogue', () => {
     for (const action of ['budget_tier.create', 'budget_tier.update', 'tag.create', 'end_user.create', 'end_user.update', 'guardrail.create', 'mcp_server.create', 'mcp_permission.set', 'mcp_server.delete']) {
       expect(auditLog.entries.map((e) => e.action)).toContain(action);
     }
+  });
+
+  it("shows an organization's admin the MCP grants of its own organization only, and files a removal under the subject's organization", async () => {
+    const other = (await cp.admin<{ createOrganization: { id: string } }>('mutation { createOrganization(input: { name: "other-catalog-org" }) { id } }')).createOrganization.id;
+    const team = (await cp.admin<{ createTeam: { id: string } }>('mutation($o: ID!) { createTeam(input: { name: "other-team", organizationId: $o }) { id } }', { o: other })).createTeam.id;
+    const serverId = (await ok(cp.gql<{ saveMcpServer: { id: string } }>('mutation { saveMcpServer(input: { name: "tools", url: "https://mcp.example.com/tools" }) { id } }', {}, cp.masterKey))).saveMcpServer.id;
+    const grant = 'mutation($i: McpToolPermissionInput!) { setMcpToolPermission(input: $i) { id } }';
+    await ok(cp.gql(grant, { i: { serverId, subjectType: 'org', subjectId: orgId, tools: ['search'] } }, cp.masterKey));
+    const theirs = (await ok(cp.gql<{ setMcpToolPermission: { id: string } }>(grant, { i: { serverId, subjectType: 'team', subjectId: team, tools: ['their-secret-tool'] } }, cp.masterKey))).setMcpToolPermission.id;
+    const listed = (token: string) => ok(cp.gql<{ mcpToolPermissions: Array<{ subjectId: string }> }>('query($s: ID!) { mcpToolPermissions(serverId: $s) { subjectId tools } }', { s: serverId }, token));
+    expect((await listed(orgAdmin)).mcpToolPermissions).toEqual([{ subjectId: orgId, tools: ['search'] }]);
+    expect((await listed(cp.masterKey)).mcpToolPermissions).toHaveLength(2);
+    await ok(cp.gql('mutation($id: ID!) { removeMcpToolPermission(id: $id) }', { id: theirs }, cp.masterKey));
+    const [removal] = await cp.orm.em.fork().execute<Array<{ org_id: string }>>(`select "org_id" from "audit_entry" where "action" = 'mcp_permission.remove' order by "id" desc limit 1`);
+    expect(removal?.org_id).toBe(other);
+    // And an upstream URL with a credential in it is refused, as a model's apiBase is.
+    const leaky = await cp.gql('mutation { saveMcpServer(input: { name: "leaky-url", url: "https://mcp.example.com/tools?token=tok-123" }) { id } }', {}, cp.masterKey);
+    expect(leaky.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { url: [expect.stringMatching(/^must carry no credential .* authRef/)] } });
   });
 
   it('refuses to change a policy declared in the config file', async () => {

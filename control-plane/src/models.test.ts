@@ -170,6 +170,16 @@ describe('createModel validation', () => {
     expect(await configVersion()).toBe(before);
   });
 
+  it('should refuse a credential in apiBase (a password, a key in the query), without echoing it; an api-version is no credential', async () => {
+    for (const apiBase of ['https://bob:hunter2-secret@llm.example.com/v1', 'https://llm.example.com/v1?api_key=sk-in-the-query-123', 'https://llm.example.com/v1?token=tok-in-the-query-123']) {
+      const res = await cp.gql(CREATE_MODEL, { input: { name: 'leaky-base', ...EXAMPLES.openai_compatible, apiBase, ...costs } }, cp.masterKey);
+      expect(errorsOf(res)?.fieldErrors).toEqual({ apiBase: [expect.stringMatching(/^must carry no credential .* put the key in apiKeyRef/)] });
+      expect(JSON.stringify(res)).not.toMatch(/hunter2|in-the-query/);
+    }
+    const versioned = await cp.gql(CREATE_MODEL, { input: { name: 'versioned-base', ...EXAMPLES.openai_compatible, apiBase: 'https://llm.example.com/v1?api-version=2024-10-21', ...costs } }, cp.masterKey);
+    expect(versioned.errors).toBeUndefined();
+  });
+
   it('should take responsesApi for azure and openai_compatible deployments only, saying why elsewhere', async () => {
     expect(await createModel({ name: 'azure-responses', ...EXAMPLES.azure, ...costs, responsesApi: true })).toMatchObject({ responsesApi: true });
     const vllm = await createModel({ name: 'vllm-responses', ...EXAMPLES.openai_compatible, ...costs });

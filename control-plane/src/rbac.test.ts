@@ -125,12 +125,14 @@ const OPERATIONS: Operation[] = [
   {
     name: "raise organization A's budget",
     run: (c) => gql(c, 'mutation($id: ID!) { updateOrganization(id: $id, input: { maxBudget: 1000000 }) { id } }', { id: ids.orgA }),
-    expected: row('ok', F, F, F, F, F, F, F),
+    // Organization B's admin is told organization A does not exist, as for any other object of another tenant.
+    expected: row('ok', F, F, NF, F, F, F, F),
   },
   {
     name: "set organization A's budget period and limits",
     run: (c) => gql(c, 'mutation($id: ID!, $i: UpdateOrganizationInput!) { updateOrganization(id: $id, input: $i) { id } }', { id: ids.orgA, i: BUDGETS }),
-    expected: row('ok', F, F, F, F, F, F, F),
+    // Organization B's admin is told organization A does not exist, as for any other object of another tenant.
+    expected: row('ok', F, F, NF, F, F, F, F),
   },
   {
     name: 'create a team in A, with budgets and limits',
@@ -396,6 +398,12 @@ describe('lists show each caller their part only', () => {
     expect(other.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const members = await gql('orgAdminA', 'query($id: ID!) { teamMembers(teamId: $id) { role } }', { id: ids.teamB });
     expect(members.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    // A plain member sees their own row of their team, not the others' emails, spend and budgets; its admin, all.
+    const rows = async (caller: Caller) =>
+      (await gql<{ teamMembers: Array<{ user: { email: string } }> }>(caller, 'query($id: ID!) { teamMembers(teamId: $id) { spend user { email } } }', { id: ids.teamT })).data!.teamMembers.map((m) => m.user.email);
+    expect(await rows('member')).toEqual(['dev@acme.example']);
+    expect(await rows('viewer')).toEqual(['pm@acme.example']);
+    expect(await rows('teamAdmin')).toEqual(expect.arrayContaining(['dev@acme.example', 'lead@acme.example', 'pm@acme.example']));
   });
 
   it("a team in no organization: its team admin can neither add another organization's user nor make them a key", async () => {

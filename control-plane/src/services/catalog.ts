@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ANY_END_USER } from '@tollgate/schema';
-import { assertCan, GLOBAL } from '../auth/policy.js';
+import { assertCan, GLOBAL, visibility } from '../auth/policy.js';
 import { BudgetTier, EndUser, GuardrailPolicy, McpServer, McpToolPermission, Organization, Tag, Team, VirtualKey } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import { assertApiManaged, badUserInput, conflict, notFound } from '../errors.js';
@@ -174,10 +174,21 @@ export class CatalogService {
     });
   }
 
+  /** A server's grants; an organization's admin sees those of its own organization, teams and keys only. */
   async mcpToolPermissions(actor: Actor, serverId: string): Promise<McpToolPermission[]> {
     assertCan(actor.principal, 'governance.read', GLOBAL);
     if (!isUuid(serverId)) throw notFound('MCP server');
-    return this.orm.em.fork().find(McpToolPermission, { server: serverId }, { orderBy: { subjectType: 'asc', subjectId: 'asc' } });
+    const em = this.orm.em.fork();
+    const grants = await em.find(McpToolPermission, { server: serverId }, { orderBy: { subjectType: 'asc', subjectId: 'asc' } });
+    const seen = visibility(actor.principal, 'org');
+    if (seen.kind === 'all') return grants;
+    if (seen.kind !== 'org') return [];
+    const visible: McpToolPermission[] = [];
+    for (const grant of grants) {
+      const orgId = await subjectOrg(em, grant.subjectType, grant.subjectId).catch(() => null);
+      if (orgId === seen.orgId) visible.push(grant);
+    }
+    return visible;
   }
 
   /** Lets an organization, team or key use a server's tools (all of them, or the ones named); replaces any earlier grant. */
@@ -202,7 +213,9 @@ export class CatalogService {
     await this.writer.run(actor, async ({ em, audit }) => {
       const permission = isUuid(id) ? await em.findOne(McpToolPermission, { id }) : null;
       if (!permission) throw notFound('MCP tool permission');
-      audit({ action: 'mcp_permission.remove', entityType: 'mcp_server', entityId: permission.server.id, orgId: null, before: auditView(permission) });
+      // Filed under the subject's organization, as its grant was, so its admins see it go.
+      const orgId = await subjectOrg(em, permission.subjectType, permission.subjectId).catch(() => null);
+      audit({ action: 'mcp_permission.remove', entityType: 'mcp_server', entityId: permission.server.id, orgId, before: auditView(permission) });
       em.remove(permission);
     });
   }

@@ -248,6 +248,20 @@ function urlOrNull(text: string): URL | null {
   }
 }
 
+/**
+ * An http(s) URL of an upstream (a model's `apiBase`, an MCP server's `url`) without a credential in it: every role
+ * that may read models or servers reads the URL, and audit entries keep it, so a password (`user:pass@`) or a key in
+ * the query (`?api_key=`, `?token=`, named as `CREDENTIAL_HEADER` names headers) would be shown to all of them. The
+ * message names where a credential goes instead, never the value.
+ */
+const upstreamUrl = (where: string) =>
+  z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .refine((url) => {
+      const parsed = urlOrNull(url);
+      return parsed === null || (parsed.username === '' && parsed.password === '' && ![...parsed.searchParams.keys()].some((name) => CREDENTIAL_HEADER.test(name)));
+    }, `must carry no credential (a user and password, or a key in the query): it is shown to everyone who may read it; ${where}`);
+
 /** Hosts an `azureAdAuthorityHost` may reach over plain http: a local stand-in for Entra ID in tests. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const AUTHORITY_HOST_ERROR = 'must be an https URL such as https://login.microsoftonline.us (http only for 127.0.0.1, localhost or [::1])';
@@ -280,7 +294,7 @@ const modelFields = {
   name,
   provider: ProviderKind,
   providerModel: name,
-  apiBase: optionalText(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+  apiBase: optionalText(upstreamUrl('put the key in apiKeyRef, or a header in extraHeaders, as an env: or file: reference')),
   apiKeyRef: secretRef,
   // Sent upstream as a query parameter (Azure) or header (Anthropic), so only version-like characters.
   apiVersion: optionalText(
@@ -696,15 +710,38 @@ export const SaveGuardrailPolicyInput = z.object({
   kind: z.string().trim().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a kind such as pii, regex or webhook'),
   mode: z.enum(['pre_call', 'during_call', 'post_call'], 'must be pre_call, during_call or post_call'),
   action: z.enum(['block', 'mask', 'log'], 'must be block, mask or log').nullish().transform((v) => v ?? 'block'),
-  settings: smallObject.nullish().transform((v) => v ?? {}),
+  settings: smallObject.superRefine(checkSettingSecrets).nullish().transform((v) => v ?? {}),
   defaultOn: z.boolean().nullish().transform((v) => v ?? false),
 });
 export type SaveGuardrailPolicyInput = z.output<typeof SaveGuardrailPolicyInput>;
 
+/** A setting whose name says it holds a credential (`apiKey`, `api_key`, `token`, `accessToken`, `password`, …). */
+const CREDENTIAL_SETTING = /(^key|api[-_]?key|secret|token|password|passwd|credentials?|authorization|bearer)$/i;
+
+/**
+ * A guardrail's settings are read by every admin who may read guardrails, in every organization, and kept in the
+ * audit log: a credential among them (a moderation service's key, at any depth) must be a reference, as a model's
+ * are. The message names the setting, never its value.
+ */
+function checkSettingSecrets(settings: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const walk = (value: unknown, path: string): void => {
+    if (Array.isArray(value)) value.forEach((item, i) => walk(item, `${path}[${i}]`));
+    else if (typeof value === 'object' && value !== null) {
+      for (const [name, inner] of Object.entries(value)) {
+        const at = path === '' ? name : `${path}.${name}`;
+        if (typeof inner === 'string' && CREDENTIAL_SETTING.test(name) && (!SecretRef.safeParse(inner).success || forbiddenSecretRef(inner) !== null)) {
+          ctx.addIssue({ code: 'custom', message: `${at} holds a credential, so its value ${forbiddenSecretRef(inner) ?? SECRET_REF_ERROR}`, input: undefined });
+        } else walk(inner, at);
+      }
+    }
+  };
+  walk(settings, '');
+}
+
 export const SaveMcpServerInput = z.object({
   /** Prefix of its tools as clients see them, so only characters tool names allow. */
   name: z.string().trim().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -'),
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  url: upstreamUrl('put it in authRef, as an env: or file: reference'),
   transport: z.enum(['streamable_http', 'sse'], 'must be streamable_http or sse').nullish().transform((v) => v ?? 'streamable_http'),
   authRef: secretRef,
   description: z.string().trim().max(1000).nullish().transform((v) => v || null),

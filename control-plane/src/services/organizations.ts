@@ -1,6 +1,6 @@
 import { Organization, Team, User } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
-import { assertCan, GLOBAL, visibility } from '../auth/policy.js';
+import { assertCan, can, GLOBAL, visibility } from '../auth/policy.js';
 import { assertApiManaged, conflict, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
 import { auditView, type Actor, type AdminWriter } from './audit.js';
@@ -31,8 +31,7 @@ export class OrganizationService {
 
   async get(actor: Actor, id: string): Promise<Organization> {
     const org = isUuid(id) ? await this.orm.em.fork().findOne(Organization, { id, deletedAt: null }) : null;
-    if (!org) throw notFound('Organization');
-    assertCan(actor.principal, 'org.read', { orgId: org.id });
+    if (!org || !can(actor.principal, 'org.read', { orgId: org.id })) throw notFound('Organization');
     return org;
   }
 
@@ -60,7 +59,8 @@ export class OrganizationService {
       () =>
         this.writer.run(actor, async ({ em, record, audit }) => {
           const org = await em.findOne(Organization, { id, deletedAt: null });
-          if (!org) throw notFound('Organization');
+          // Another tenant's organization does not exist for the caller (FORBIDDEN would say it does).
+          if (!org || !can(actor.principal, 'org.read', { orgId: org.id })) throw notFound('Organization');
           assertCan(actor.principal, 'org.update', { orgId: org.id });
           assertApiManaged(org, 'organization');
           if (patch.name !== undefined && patch.name !== org.name && (await em.count(Organization, { name: patch.name, deletedAt: null }))) {
@@ -83,7 +83,7 @@ export class OrganizationService {
     if (!isUuid(id)) throw notFound('Organization');
     await this.writer.run(actor, async ({ em, record, audit }) => {
       const org = await em.findOne(Organization, { id, deletedAt: null });
-      if (!org) throw notFound('Organization');
+      if (!org || !can(actor.principal, 'org.read', { orgId: org.id })) throw notFound('Organization');
       assertCan(actor.principal, 'org.delete', { orgId: org.id });
       assertApiManaged(org, 'organization');
       if ((await em.count(Team, { organization: id, deletedAt: null })) || (await em.count(User, { organization: id, deletedAt: null }))) {

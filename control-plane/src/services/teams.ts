@@ -130,10 +130,16 @@ export class TeamService {
     });
   }
 
+  /**
+   * A team's members, with their spend and budgets in the team: for those who manage its members (its admins, their
+   * organization's admins, proxy admins). A plain member sees their own row only: the others' email addresses, spend
+   * and budgets are not theirs to read, as the users themselves are not.
+   */
   async members(actor: Actor, teamId: string): Promise<Member[]> {
     const em = this.orm.em.fork();
-    await readableTeam(em, actor.principal, teamId);
-    const memberships = await em.find(TeamMembership, { team: teamId, user: { deletedAt: null } }, { populate: ['user'], orderBy: { user: { email: 'asc' } } });
+    const team = await readableTeam(em, actor.principal, teamId);
+    const own = can(actor.principal, 'team.members', teamScope(team)) ? {} : { user: actor.principal.userId ?? '00000000-0000-0000-0000-000000000000' };
+    const memberships = await em.find(TeamMembership, { team: teamId, user: { deletedAt: null }, ...own }, { populate: ['user'], orderBy: { user: { email: 'asc' } } });
     return memberships.map((membership) => ({ user: membership.user.getEntity(), membership }));
   }
 
