@@ -226,6 +226,9 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 
 /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts the rest. */
 function closeHttpServer(server: Server, graceMs: number): Promise<void> {
+  // Requests still coming on kept-alive connections are answered, and their connections closed after, so clients
+  // (and load balancers) open their next one to another replica.
+  server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
   return new Promise((resolve) => {
     const timer = setTimeout(() => server.closeAllConnections(), graceMs);
     server.close(() => {

@@ -27,6 +27,9 @@ export async function createHttpApp({ schema, authenticator, services, webDist, 
     schema,
     formatError: (formatted, error) => formatError(formatted, error, logger),
     includeStacktraceInErrorResponses: false,
+    // The process's own shutdown stops Apollo last, after the HTTP server has drained (start.ts). Apollo's handler
+    // (on by default outside tests) stopped it at the signal, and every request of the drain answered 500.
+    stopOnTerminationSignals: false,
     validationRules: [...LIMIT_RULES],
     // The landing page would load Apollo's hosted sandbox from a CDN; a self-hosted gateway should not.
     plugins: [ApolloServerPluginLandingPageDisabled()],
