@@ -147,6 +147,10 @@ describe('config push to running data planes', () => {
     expect(duringOutage.status).toBe(200);
     const requestId = duringOutage.headers.get('x-request-id');
     expect(requestId).toBeTruthy();
+    // Its metrics say it is cut off, and for how long: it stays ready, serving a config that may be stale.
+    const metric = async (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(await (await fetch(`${dps[0]!.baseUrl}/metrics`)).text())?.[1]);
+    await waitFor(async () => (await metric('tollgate_control_plane_disconnected_seconds')) >= 1, { timeoutMs: 5_000, what: 'the disconnection in the metrics' });
+    expect(await metric('tollgate_control_plane_connected')).toBe(0);
 
     cp = await startControlPlaneProcess({ databaseUrl: db.url, port: cp.port, masterKey: cp.masterKey, dataPlaneToken: cp.dataPlaneToken });
     api = admin(cp.graphqlUrl, cp.masterKey);
@@ -155,6 +159,7 @@ describe('config push to running data planes', () => {
     // The data planes reconnect on their own (with backoff), so allow more than the one-second push budget here.
     await Promise.all(dps.map((dp) => waitFor(async () => (await chat(dp, key.key)).status === 401, { timeoutMs: 15_000, intervalMs: 50, what: 'revocation after reconnect' })));
     expect(Date.now() - revoked).toBeLessThan(15_000);
+    expect([await metric('tollgate_control_plane_connected'), await metric('tollgate_control_plane_disconnected_seconds')]).toEqual([1, 0]);
     // The usage of the request served during the outage was kept and delivered once the control plane was back.
     const rows = await waitFor(async () => {
       const logs = await api.spendLogs(key.virtualKey.id);

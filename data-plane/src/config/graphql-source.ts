@@ -54,6 +54,8 @@ export function graphqlConfigSource(options: GraphqlConfigSourceOptions): Config
   let failures = 0;
   let retryTimer: NodeJS.Timeout | undefined;
   let closed = false;
+  /** Cut off since (epoch ms; from the start until the first connection), null while connected. */
+  let disconnectedSince: number | null = Date.now();
 
   const subscribe = (): void => {
     if (closed || !client) return;
@@ -115,8 +117,12 @@ export function graphqlConfigSource(options: GraphqlConfigSourceOptions): Config
         lazyCloseTimeout: 1_000,
         keepAlive: 15_000,
         on: {
-          connected: () => logger.info('connected to the control plane', { url }),
+          connected: () => {
+            disconnectedSince = null;
+            logger.info('connected to the control plane', { url });
+          },
           closed: (event) => {
+            disconnectedSince ??= Date.now();
             if (!closed) logger.warn('control plane connection closed; retrying', { url, ...closeInfo(event) });
           },
         },
@@ -127,6 +133,7 @@ export function graphqlConfigSource(options: GraphqlConfigSourceOptions): Config
       // A new subscription's first message is a full snapshot.
       subscribe();
     },
+    disconnectedSince: () => disconnectedSince,
     async close() {
       closed = true;
       clearTimeout(retryTimer);

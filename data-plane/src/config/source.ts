@@ -11,6 +11,11 @@ export interface ConfigSource {
   /** Asks for a fresh snapshot, e.g. after a version gap. */
   resync(): void;
   close(): Promise<void>;
+  /**
+   * Since when the source has been cut off from its control plane (epoch ms), null while connected; absent for
+   * sources that are never cut off. A data plane cut off serves its last config, and says so in its metrics.
+   */
+  disconnectedSince?(): number | null;
 }
 
 /** A source that serves one fixed snapshot (and serves it again on resync). */

@@ -27,5 +27,7 @@ export interface PipelineDeps {
   readonly governance: GovernanceOptions;
   /** Usage events not yet acknowledged by the control plane (metrics). */
   readonly usagePending: () => number;
+  /** Since when the config source has been cut off from the control plane (epoch ms), null while connected (metrics). */
+  readonly controlPlaneDisconnectedSince?: () => number | null;
   readonly logger: Logger;
 }

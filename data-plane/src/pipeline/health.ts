@@ -32,6 +32,7 @@ export function metrics(deps: PipelineDeps, ex: Exchange): void {
   const lines = [
     ...metric('tollgate_config_version', 'gauge', 'The config version this data plane serves (-1 before the first snapshot).', deps.config.current?.version ?? -1),
     ...metric('tollgate_usage_events_pending', 'gauge', 'Usage events not yet acknowledged by the control plane.', deps.usagePending()),
+    ...controlPlaneMetrics(deps),
     ...metric(
       'tollgate_limits_degraded',
       'gauge',
@@ -56,6 +57,25 @@ export function metrics(deps: PipelineDeps, ex: Exchange): void {
     ...deploymentMetrics(deps),
   ];
   ex.send(200, `${lines.join('\n')}\n`, 'text/plain; version=0.0.4');
+}
+
+/**
+ * Whether the config subscription is connected, and for how long it has not been: a data plane cut off from its
+ * control plane serves its last config (and stays ready), so only these tell an operator that keys revoked or budgets
+ * changed since are not applied there. None for a data plane on a fixed config.
+ */
+function controlPlaneMetrics(deps: PipelineDeps): string[] {
+  const since = deps.controlPlaneDisconnectedSince?.();
+  if (since === undefined) return [];
+  return [
+    ...metric('tollgate_control_plane_connected', 'gauge', '1 while the config subscription to the control plane is connected.', since === null ? 1 : 0),
+    ...metric(
+      'tollgate_control_plane_disconnected_seconds',
+      'gauge',
+      'Seconds since the config subscription lost the control plane (0 while connected): how stale the served config may be.',
+      since === null ? 0 : Math.floor((Date.now() - since) / 1000),
+    ),
+  ];
 }
 
 /** One metric without per-deployment labels: its help, its type and its one sample. */
