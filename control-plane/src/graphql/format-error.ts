@@ -14,13 +14,39 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
     return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: original.extensions };
   }
   if (original instanceof GraphQLError || !(original instanceof Error)) return withoutStacktrace(formatted);
-  logger.error('unexpected error in a GraphQL operation', { path: formatted.path?.join('.'), error: errorMessage(original) });
+  if (databaseUnavailable(original)) {
+    logger.warn('the database is unavailable', { path: formatted.path?.join('.'), error: withoutStatement(original) });
+    return { message: 'The database is unavailable; try again shortly.', locations: formatted.locations, path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+  }
+  logger.error('unexpected error in a GraphQL operation', { path: formatted.path?.join('.'), error: withoutStatement(original) });
   return {
     message: 'Internal server error',
     locations: formatted.locations,
     path: formatted.path,
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   };
+}
+
+/**
+ * PostgreSQL out of reach (refused, reset, shut down, restarting): nothing the caller did, and nothing was written
+ * (the transaction rolled back); said as such, so a client or the dashboard can retry rather than report a bug.
+ */
+function databaseUnavailable(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string') return error.name === 'ConnectionException';
+  // SQLSTATE class 08 (connection exception), 57P01-57P03 (admin shutdown, crash shutdown, cannot connect now).
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('08');
+}
+
+/**
+ * A database error's message without the statement MikroORM puts before it (`<sql> - <message>`): the statement
+ * carries the values bound to it, which have no place in a log.
+ */
+function withoutStatement(error: Error): string {
+  const message = errorMessage(error);
+  if (typeof (error as { code?: unknown }).code !== 'string') return message;
+  const at = message.lastIndexOf(' - ');
+  return at === -1 ? message : message.slice(at + 3);
 }
 
 function withoutStacktrace(formatted: GraphQLFormattedError): GraphQLFormattedError {
