@@ -100,7 +100,7 @@ describe('KeysSection', () => {
     await wrapper.get('[data-testid="key-create"]').trigger('submit');
     await Promise.resolve();
 
-    expect(create).toHaveBeenCalledWith({ teamId: 'team-1', keyType: 'llm_api', alias: 'ci', models: 'mock-gpt', budget: 2.5 });
+    expect(create).toHaveBeenCalledWith({ teamId: 'team-1', keyType: 'llm_api', alias: 'ci', models: 'mock-gpt', budget: '2.5' });
     expect((wrapper.get('[data-testid="key-alias"]').element as HTMLInputElement).value).toBe('');
   });
 

@@ -108,7 +108,7 @@ describe('ModelsSection', () => {
     await wrapper.get('[data-testid="model-input-cost"]').setValue('2.5');
     await wrapper.get('[data-testid="model-output-cost"]').setValue('10');
     await wrapper.get('[data-testid="model-form"]').trigger('submit');
-    expect(create).toHaveBeenCalledWith(expect.objectContaining({ name: 'gpt-4o', weight: 2, provider: 'openai_compatible', responsesApi: true }));
+    expect(create).toHaveBeenCalledWith(expect.objectContaining({ name: 'gpt-4o', weight: '2', provider: 'openai_compatible', responsesApi: true }));
     wrapper.unmount();
   });
 

@@ -127,7 +127,7 @@ describe('TeamMembersPanel', () => {
     await input.setValue('2.5');
     await wrapper.get('[data-testid="member-budget-form"]').trigger('submit');
     await flushPromises();
-    expect(setBudget).toHaveBeenLastCalledWith('u-bob', 2.5);
+    expect(setBudget).toHaveBeenLastCalledWith('u-bob', '2.5');
     // Saved: the row shows the spend again.
     expect(wrapper.find('[data-testid="member-budget-form"]').exists()).toBe(false);
 

@@ -90,6 +90,19 @@ describe('TeamsSection', () => {
     expect(wrapper.find('[data-testid="team-edit"]').exists()).toBe(true);
   });
 
+  it('should refuse a mistyped amount rather than read it as no budget (a number input gave blank for it)', async () => {
+    // As useTeams does with values that do not parse: nothing saved, the form stays open.
+    const update = vi.fn(async (_before: Team, _values: TeamFormValues): Promise<unknown> => false);
+    const wrapper = mount(TeamsSection, { props: { ...baseProps, update } });
+    await wrapper.get('[data-testid="team-edit"]').trigger('click');
+    for (const typo of ['10e', '2,5']) {
+      await input(wrapper, 'team-edit-budget').setValue(typo);
+      await wrapper.get('[data-testid="team-edit-form"]').trigger('submit');
+      await flushPromises();
+      expect(sent(update)).toEqual({ error: { message: 'Please correct the highlighted field.', fieldErrors: { maxBudget: ['Enter an amount in US dollars.'] } } });
+    }
+  });
+
   it('should say that a new period starts when the period is changed', async () => {
     const update = saving();
     const wrapper = mount(TeamsSection, { props: { ...baseProps, update } });

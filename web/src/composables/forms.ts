@@ -7,7 +7,11 @@ export interface FormError {
   fieldErrors: FieldErrors;
 }
 
-/** The value of an `<input type="number">` bound with v-model: a number, or '' when empty. */
+/**
+ * The value of a number field bound with v-model: its text, or a number. Number fields are text inputs with a decimal
+ * keyboard (`type="text" inputmode="decimal"`): a mistyped number (`10e`, `2,5`) stays text, which the parsers refuse
+ * with a field error. A `type="number"` input gave '' for it, read as blank: a budget silently removed.
+ */
 export type NumberInputValue = number | string;
 
 /** "gpt-4o, claude-3 ,," → ['gpt-4o', 'claude-3']; blank → undefined (the field is left out of the input). */
