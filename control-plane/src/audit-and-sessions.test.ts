@@ -93,6 +93,14 @@ describe('the audit log', () => {
     expect(raw).not.toMatch(/[0-9a-f]{64}/);
   });
 
+  it("records a membership's team and user by id, not as the whole team loaded with it", async () => {
+    const team = (await cp.admin<{ createTeam: { id: string } }>('mutation($o: ID) { createTeam(input: { name: "audited-team", organizationId: $o, maxBudget: 9 }) { id } }', { o: orgA })).createTeam.id;
+    const user = await createUser('member-audit@audit-a.example', 'internal_user', orgA);
+    await cp.admin('mutation($i: TeamMemberInput!) { setTeamMember(input: $i) { role } }', { i: { teamId: team, userId: user } });
+    const [entry] = (await auditLog(cp.masterKey, { entityId: team })).entries.filter((e) => e.action === 'team.member.set');
+    expect(entry!.after).toMatchObject({ team, user, role: 'member' });
+  });
+
   it('writes nothing for a mutation that fails, and nothing without a change', async () => {
     const before = (await auditLog(cp.masterKey, {}, 500)).entries.length;
     const failed = await cp.gql('mutation { createTeam(input: { name: "x", organizationId: "00000000-0000-4000-8000-000000000000" }) { id } }', {}, cp.masterKey);

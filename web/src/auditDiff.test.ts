@@ -48,6 +48,10 @@ describe('formatAuditValue', () => {
     expect(formatAuditValue(ID, new Map([[ID, 'acme']]))).toBe('acme');
     expect(formatAuditValue('x'.repeat(100))).toHaveLength(48);
     expect(formatAuditValue({ a: 1 })).toBe('{"a":1}');
+    // A whole entity where older entries kept a reference: by name, not as JSON.
+    expect(formatAuditValue({ id: ID, name: 'Research', spend: 1.5, metadata: {} })).toBe('Research');
+    expect(formatAuditValue({ id: ID, email: 'ann@example.com' }, new Map([[ID, 'Ann']]))).toBe('Ann');
+    expect(formatAuditValue({ id: ID, spend: 0 })).toBe('3f2a9c1e…');
   });
 });
 

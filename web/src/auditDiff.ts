@@ -71,9 +71,21 @@ export function formatAuditValue(value: unknown, names?: NameLookup): string {
   if (value === null || value === undefined) text = '—';
   else if (typeof value === 'string') text = value === '' ? '""' : (names?.get(value) ?? shortId(value));
   else if (Array.isArray(value)) text = value.length === 0 ? '[]' : `[${value.map((v) => formatAuditValue(v, names)).join(', ')}]`;
-  else if (typeof value === 'object') text = JSON.stringify(value);
+  else if (typeof value === 'object') text = entityReference(value as Record<string, unknown>, names) ?? JSON.stringify(value);
   else text = String(value);
   return text.length > MAX_VALUE_LENGTH ? `${text.slice(0, MAX_VALUE_LENGTH - 1)}…` : text;
+}
+
+/**
+ * A whole entity where a reference stood (entries written before references were kept as ids: a membership's team
+ * and user): its name as the lookup knows it, or as it carries it (name, email), else its short id. Undefined for an
+ * object without an id (a JSON setting), shown as JSON.
+ */
+function entityReference(value: Record<string, unknown>, names?: NameLookup): string | undefined {
+  const id = value.id;
+  if (typeof id !== 'string') return undefined;
+  const own = [value.name, value.email, value.alias].find((v): v is string => typeof v === 'string' && v !== '');
+  return names?.get(id) ?? own ?? shortId(id);
 }
 
 /**

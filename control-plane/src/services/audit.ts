@@ -49,7 +49,14 @@ const SECRET_FIELD = /(hash|password|secret|token)$/i;
  */
 export function auditView(entity: object | null | undefined): Record<string, unknown> | null {
   if (entity == null) return null;
-  const plain = wrap(entity as never).toObject() as Record<string, unknown>;
+  const wrapped = wrap(entity as never, true) as unknown as { toObject(): Record<string, unknown>; __meta: { relations: Array<{ name: string }> } };
+  const plain = wrapped.toObject();
+  // A relation loaded in this transaction serialises as the whole entity (a membership's team, its spend and
+  // metadata and all): kept as its id, as an unloaded one is.
+  for (const { name } of wrapped.__meta.relations) {
+    const value = plain[name];
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { id?: unknown }).id === 'string') plain[name] = (value as { id: string }).id;
+  }
   return redact(plain);
 }
 
