@@ -644,7 +644,8 @@ describe('App for an org admin', () => {
     await flushPromises();
 
     expect(wrapper.get('[data-testid="member-spend"]').text()).toBe('$0.500000 of $1.00');
-    expect(wrapper.find('[data-testid="member-add"]').exists()).toBe(true);
+    // They see their team's members only, so there is nobody else to offer: they are told so.
+    expect(wrapper.find('[data-testid="member-add-none"]').exists()).toBe(true);
     expect(wrapper.find('[data-testid="member-budget-edit"]').exists()).toBe(false);
     // Nor may they change or block the team itself.
     expect(wrapper.find('[data-testid="team-edit"]').exists()).toBe(false);

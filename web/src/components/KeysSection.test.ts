@@ -166,6 +166,22 @@ describe('KeysSection', () => {
     expect(create).toHaveBeenCalledWith(expect.objectContaining({ ownerId: 'u2', keyType: 'management' }));
   });
 
+  it("should offer as owners of a team's key only users of the team's organization, unchoosing one it does not take", async () => {
+    const acme = team({ id: 'team-a', name: 'acme-team', organizationId: 'org-acme' });
+    const owners = [
+      user({ id: 'u-acme', email: 'ann@acme.test', role: 'internal_user', organizationId: 'org-acme' }),
+      user({ id: 'u-globex', email: 'gina@globex.test', role: 'internal_user', organizationId: 'org-globex' }),
+      user({ id: 'u-proxy', email: 'root@proxy.test', role: 'proxy_admin', organizationId: null }),
+    ];
+    const wrapper = mount(KeysSection, { props: { ...baseProps, teams: [acme], owners, defaultOwnerLabel: 'Nobody' } });
+    const offered = () => wrapper.findAll('[data-testid="key-owner"] option').map((o) => o.text());
+    expect(offered()).toEqual(['Nobody', 'ann@acme.test', 'gina@globex.test', 'root@proxy.test']);
+    await wrapper.get('[data-testid="key-owner"]').setValue('u-globex');
+    await wrapper.get('[data-testid="key-team"]').setValue('team-a');
+    expect(offered()).toEqual(['Nobody', 'ann@acme.test']);
+    expect((wrapper.get('[data-testid="key-owner"]').element as HTMLSelectElement).value).toBe('');
+  });
+
   it('should mark a file-managed key and offer no block or delete on it', () => {
     const wrapper = mount(KeysSection, {
       props: { ...baseProps, keys: [virtualKey({ managedBy: 'file' }), virtualKey({ id: 'key-2' })] },

@@ -70,6 +70,12 @@ describe('TeamMembersPanel', () => {
     expect(wrapper.get('[data-testid="member-row"]').text()).toContain('Team admin');
   });
 
+  it('should say why there is no one to add, rather than offer an empty list', () => {
+    const wrapper = mount(TeamMembersPanel, { props: { ...baseProps, candidates: [] } });
+    expect(wrapper.find('[data-testid="member-add"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="member-add-none"]').text()).toBe('Everyone you can see is a member already; an organization admin can add others.');
+  });
+
   it("should give no controls on the viewer's own row when they are locked", () => {
     const wrapper = mount(TeamMembersPanel, { props: { ...baseProps, lockedUserId: 'u-bob' } });
     expect(wrapper.find('[data-testid="member-remove"]').exists()).toBe(false);
