@@ -38,7 +38,8 @@ export function ormConfig(databaseUrl: string, logger?: Logger): Options {
  * migrations (and all but one fail on "already exists"), so they take turns on a session advisory lock: the
  * first applies them, the others then find nothing pending.
  */
-export async function openDatabase(databaseUrl: string, logger?: Logger): Promise<Orm> {
+export async function openDatabase(databaseUrl: string, logger?: Logger, waitMs = DATABASE_WAIT_MS): Promise<Orm> {
+  await databaseReachable(databaseUrl, logger, waitMs);
   const orm = await MikroORM.init(ormConfig(databaseUrl, logger));
   try {
     await underSessionLock(databaseUrl, 'tollgate.migrate', () => orm.getMigrator().up());
@@ -47,6 +48,37 @@ export async function openDatabase(databaseUrl: string, logger?: Logger): Promis
     throw err;
   }
   return orm;
+}
+
+/** How long a control plane starting waits for PostgreSQL to answer before it gives up. */
+export const DATABASE_WAIT_MS = 60_000;
+
+/** Connection failures that end once PostgreSQL is up: not yet listening, starting up, or restarting. */
+const NOT_UP_YET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', '57P03']);
+
+/**
+ * Waits until PostgreSQL accepts a connection, for up to `waitMs`: a control plane started beside its database
+ * (docker compose, a pod restarted with it) comes up once the database does, instead of exiting for its supervisor
+ * to retry. Refusals that waiting cannot fix (a wrong password, no such database) fail at once.
+ */
+async function databaseReachable(databaseUrl: string, logger: Logger | undefined, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 0; ; attempt++) {
+    const client = new pg.Client({ connectionString: databaseUrl, application_name: 'tollgate-wait', connectionTimeoutMillis: 5_000 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.end().catch(() => undefined);
+      if (attempt > 0) logger?.info('PostgreSQL is up');
+      return;
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== 'string' || !NOT_UP_YET.has(code) || Date.now() >= deadline) throw err;
+      if (attempt === 0) logger?.warn(`PostgreSQL is not answering yet (${code}); waiting up to ${Math.round(waitMs / 1000)} s`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)));
+    }
+  }
 }
 
 /**
