@@ -182,7 +182,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
             },
     },
     usagePending: () => usage.pending,
-    ...(source.disconnectedSince !== undefined && { controlPlaneDisconnectedSince: () => source.disconnectedSince!() }),
+    ...(source.disconnectedSince !== undefined && { controlPlaneDisconnectedSince: source.disconnectedSince }),
     logger,
   };
 

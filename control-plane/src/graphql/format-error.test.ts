@@ -13,7 +13,7 @@ describe('formatError', () => {
   it('says the database is unavailable when PostgreSQL is out of reach, for the client to retry', () => {
     const logger = new MemoryLogger();
     for (const error of [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }), driverError('57P01', 'terminating connection due to administrator command'), driverError('08006', 'connection failure')]) {
-      expect(formatError(formatted, error, logger)).toEqual({ message: 'The database is unavailable; try again shortly.', path: ['createKey'], locations: undefined, extensions: { code: 'SERVICE_UNAVAILABLE' } });
+      expect(formatError(formatted, error, logger)).toEqual({ message: 'The database is unavailable; try again shortly.', path: ['createKey'], locations: undefined, extensions: { code: 'UNAVAILABLE' } });
     }
   });
 

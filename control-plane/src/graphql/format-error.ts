@@ -1,7 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { isAppError } from '../errors.js';
-import { errorMessage, type Logger } from '../logger.js';
+import { databaseMessage, isAppError, unavailable } from '../errors.js';
+import type { Logger } from '../logger.js';
 
 /**
  * What leaves the process for an error. Our own errors (AppError) and GraphQL's (parse, validation, variable
@@ -15,10 +15,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
   }
   if (original instanceof GraphQLError || !(original instanceof Error)) return withoutStacktrace(formatted);
   if (databaseUnavailable(original)) {
-    logger.warn('the database is unavailable', { path: formatted.path?.join('.'), error: withoutStatement(original) });
-    return { message: 'The database is unavailable; try again shortly.', locations: formatted.locations, path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+    logger.warn('the database is unavailable', { path: formatted.path?.join('.'), error: databaseMessage(original) });
+    const { message, extensions } = unavailable('The database is unavailable; try again shortly.');
+    return { message, locations: formatted.locations, path: formatted.path, extensions };
   }
-  logger.error('unexpected error in a GraphQL operation', { path: formatted.path?.join('.'), error: withoutStatement(original) });
+  logger.error('unexpected error in a GraphQL operation', { path: formatted.path?.join('.'), error: databaseMessage(original) });
   return {
     message: 'Internal server error',
     locations: formatted.locations,
@@ -38,16 +39,6 @@ function databaseUnavailable(error: Error): boolean {
   return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('08');
 }
 
-/**
- * A database error's message without the statement MikroORM puts before it (`<sql> - <message>`): the statement
- * carries the values bound to it, which have no place in a log.
- */
-function withoutStatement(error: Error): string {
-  const message = errorMessage(error);
-  if (typeof (error as { code?: unknown }).code !== 'string') return message;
-  const at = message.lastIndexOf(' - ');
-  return at === -1 ? message : message.slice(at + 3);
-}
 
 function withoutStacktrace(formatted: GraphQLFormattedError): GraphQLFormattedError {
   if (!formatted.extensions || !('stacktrace' in formatted.extensions)) return formatted;

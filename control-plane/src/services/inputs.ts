@@ -198,9 +198,14 @@ const optionalText = <S extends z.ZodType<string, string>>(schema: S) =>
  * the config only ever hold references, so anything else (most likely a pasted key) is refused.
  */
 export const SECRET_REF_ERROR = 'must be a secret reference such as env:NAME or file:/path, not the secret itself';
+/** What is wrong with `value` as a credential reference (one of the gateway's own secrets, or no reference); null if nothing. */
+function secretRefProblem(value: string): string | null {
+  return forbiddenSecretRef(value) ?? (SecretRef.safeParse(value).success ? null : SECRET_REF_ERROR);
+}
+
 export const secretRef = optionalText(
   z.string().superRefine((value, ctx) => {
-    const problem = forbiddenSecretRef(value) ?? (SecretRef.safeParse(value).success ? null : SECRET_REF_ERROR);
+    const problem = secretRefProblem(value);
     if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, input: value });
   }),
 );
@@ -729,9 +734,9 @@ function checkSettingSecrets(settings: Record<string, unknown>, ctx: z.Refinemen
     else if (typeof value === 'object' && value !== null) {
       for (const [name, inner] of Object.entries(value)) {
         const at = path === '' ? name : `${path}.${name}`;
-        if (typeof inner === 'string' && CREDENTIAL_SETTING.test(name) && (!SecretRef.safeParse(inner).success || forbiddenSecretRef(inner) !== null)) {
-          ctx.addIssue({ code: 'custom', message: `${at} holds a credential, so its value ${forbiddenSecretRef(inner) ?? SECRET_REF_ERROR}`, input: undefined });
-        } else walk(inner, at);
+        const problem = typeof inner === 'string' && CREDENTIAL_SETTING.test(name) ? secretRefProblem(inner) : null;
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: `${at} holds a credential, so its value ${problem}`, input: undefined });
+        else walk(inner, at);
       }
     }
   };

@@ -131,7 +131,7 @@ function isZero(d: Exact): boolean {
 }
 
 /** USD (the ledger's numeric as text, or a number) → pico-USD; digits past the ledger's scale are rounded off. */
-export function picos(usd: string | number): bigint {
+function picos(usd: string | number): bigint {
   const text = typeof usd === 'number' ? usd.toFixed(SCALE) : usd;
   const negative = text.startsWith('-');
   const [whole = '0', fraction = ''] = (negative ? text.slice(1) : text).split('.');
@@ -140,7 +140,7 @@ export function picos(usd: string | number): bigint {
 }
 
 /** Pico-USD → the nearest double, read from its decimal digits (as PostgreSQL's numeric → float8 reads them). */
-export function usd(value: bigint): number {
+function usd(value: bigint): number {
   const negative = value < 0n;
   const digits = (negative ? -value : value).toString().padStart(SCALE + 1, '0');
   return Number(`${negative ? '-' : ''}${digits.slice(0, -SCALE)}.${digits.slice(-SCALE)}`);

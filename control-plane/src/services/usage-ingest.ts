@@ -1,5 +1,6 @@
 import { ANY_END_USER, UsageAck, UsageEvent, type SpendSubjectKind, type SubjectSpendEntry } from '@tollgate/schema';
 import type { Orm } from '../db/orm.js';
+import { databaseMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { describeZodError, SQL_UUID_PATTERN } from '../validation.js';
 import { recordBudgetAlerts, recordRefusalAlerts, refusingSubjects } from './budget-alerts.js';
@@ -272,13 +273,6 @@ export class UsageIngest {
 function isDataError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('22');
-}
-
-/** PostgreSQL's own words, without the statement the driver puts before them (`<sql> - <message>`). */
-function databaseMessage(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const at = message.lastIndexOf(' - ');
-  return (at === -1 ? message : message.slice(at + 3)).trim();
 }
 
 /** A NUL, or half of a surrogate pair: what jsonb (and text) refuse. */

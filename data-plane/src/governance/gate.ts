@@ -108,12 +108,14 @@ export function refusalError(refusal: Refusal, input: AdmitInput): HttpError {
           null,
         );
       }
+      // What requests that finished spent: the counter holds the reservations of those in flight too.
+      const reserved = refusal.reservedNanos ?? 0n;
+      const settled = refusal.spentNanos === undefined ? undefined : refusal.spentNanos - reserved;
       // Taken for now by requests in flight, not spent: a retry once they finish may fit, and nothing is alerted.
-      if (max !== null && refusal.spentNanos !== undefined && refusedForReservations(refusal.spentNanos, refusal.reservedNanos ?? 0n, input.reserveNanos, max)) {
-        return errors.budgetInFlight(inFlightMessage(subject, refusal, input), retry ?? 1);
+      if (max !== null && settled !== undefined && refusedForReservations(refusal.spentNanos!, reserved, input.reserveNanos, max)) {
+        return errors.budgetInFlight(inFlightMessage(subject, refusal, settled, input), retry ?? 1);
       }
-      const error = errors.budgetExceeded(budgetMessage(subject, refusal, input), retry);
-      const settled = refusal.spentNanos === undefined ? undefined : refusal.spentNanos - (refusal.reservedNanos ?? 0n);
+      const error = errors.budgetExceeded(budgetMessage(subject, refusal, settled, input), retry);
       error.refusedBy = { kind: subject.kind, id: subject.id, ...(settled !== undefined && settled >= 0n && { spent: Number(settled) / 1e9 }) };
       return error;
     }
@@ -129,16 +131,16 @@ function reservedAs(input: AdmitInput): string {
 
 /**
  * The refusal's words. A tag's or an end user's spend is left out: any key may name a tag or an end user in its
- * requests, and what another team has spent under them is not its business.
+ * requests, and what another team has spent under them is not its business. `settled`: what finished requests spent.
  */
-function budgetMessage(subject: LimitSubject, refusal: Refusal, input: AdmitInput): string {
+function budgetMessage(subject: LimitSubject, refusal: Refusal, settled: bigint | undefined, input: AdmitInput): string {
   const shared = subject.kind === 'tag' || subject.kind === 'end_user';
-  const spent = refusal.spentNanos !== undefined && !shared ? `spent $${nanosToUsd(refusal.spentNanos)} of $${refusal.limit}` : `budget $${refusal.limit}`;
+  const spent = settled !== undefined && !shared ? `spent $${nanosToUsd(settled)} of $${refusal.limit}` : `budget $${refusal.limit}`;
   const end = subject.budget?.periodEndMs;
   const when = end != null ? `; the budget resets at ${new Date(end).toISOString()}` : '';
   // Not reached yet: what is left cannot take this request's estimate (a smaller request may still fit).
   const max = subject.budget?.maxNanos ?? null;
-  const left = max !== null && refusal.spentNanos !== undefined ? max - refusal.spentNanos : 0n;
+  const left = max !== null && settled !== undefined ? max - settled : 0n;
   if (left > 0n) {
     const what = shared ? 'is left' : `the $${nanosToUsd(left)} left`;
     return `Budget nearly exhausted for ${subject.label}: ${spent}, and this request may cost up to $${nanosToUsd(input.reserveNanos)} (${reservedAs(input)}), more than ${what}. Send a smaller prompt or a lower max_tokens${when}.`;
@@ -150,10 +152,9 @@ function budgetMessage(subject: LimitSubject, refusal: Refusal, input: AdmitInpu
  * A budget refused only for what requests in flight reserved: it is not spent, and says so, with what was spent and
  * what is reserved (left out for a tag or an end user, as in `budgetMessage`).
  */
-function inFlightMessage(subject: LimitSubject, refusal: Refusal, input: AdmitInput): string {
+function inFlightMessage(subject: LimitSubject, refusal: Refusal, settled: bigint, input: AdmitInput): string {
   const shared = subject.kind === 'tag' || subject.kind === 'end_user';
-  const reserved = refusal.reservedNanos ?? 0n;
-  const figures = shared ? '' : ` ($${nanosToUsd(refusal.spentNanos! - reserved)} spent, $${nanosToUsd(reserved)} reserved by requests not finished yet)`;
+  const figures = shared ? '' : ` ($${nanosToUsd(settled)} spent, $${nanosToUsd(refusal.reservedNanos ?? 0n)} reserved by requests not finished yet)`;
   return `The budget of ${subject.label} ($${refusal.limit}) is taken by requests in flight${figures}, and this request may cost up to $${nanosToUsd(input.reserveNanos)} (${reservedAs(input)}). Retry when one finishes, or send a lower max_tokens.`;
 }
 

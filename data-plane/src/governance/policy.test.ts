@@ -170,6 +170,13 @@ describe('gate answers', () => {
     });
     expect(taken.headers).toEqual({ 'retry-after': '1' });
     expect(taken.refusedBy).toBeUndefined();
+    // Not fitting even without the reservations: what finished requests spent is what the refusal names and alerts.
+    const short = refusalError(
+      { kind: 'budget', subject: budgeted, limit: '10', retryAfterSeconds: 60, spentNanos: 9_800_000_000n, reservedNanos: 300_000_000n },
+      { ...input, reserveNanos: 600_000_000n },
+    );
+    expect(short).toMatchObject({ code: 'budget_exceeded', message: expect.stringMatching(/^Budget nearly exhausted for team 'Research': spent \$9\.50 of \$10, .* more than the \$0\.50 left/) });
+    expect(short.refusedBy).toEqual({ kind: 'team', id: 't', spent: 9.5 });
     // An estimate above the whole budget never fits: no wait helps, and the budget has not been reached (no alert).
     const large = refusalError({ kind: 'budget', subject: budgeted, limit: '10', retryAfterSeconds: 60, spentNanos: 0n }, { ...input, reserveNanos: 12_000_000_000n });
     expect(large.message).toBe(

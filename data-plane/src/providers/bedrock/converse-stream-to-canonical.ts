@@ -4,7 +4,7 @@ import { bedrockStreamException } from './bedrock-error.js';
 import { convertUsage } from './convert-usage.js';
 import { decodeEventStream, headerString, type EventStreamMessage } from './event-stream.js';
 import { finishEvents } from './finish.js';
-import { longestStopSequence } from './map-stop-reason.js';
+import { longestStopSequence, withoutStopSequence } from './map-stop-reason.js';
 import { StreamEventSchemas, type StreamEventType } from './wire.js';
 
 /**
@@ -190,12 +190,8 @@ export class ConverseStreamMapper {
   /** Yields the held text; `stopped`: the answer ended on a stop sequence, which is cut off the end first. */
   private *release(stopped: boolean): Generator<StreamEvent> {
     if (this.held === '') return;
-    let text = this.held;
+    const text = stopped ? withoutStopSequence(this.held, this.stopSequences) : this.held;
     this.held = '';
-    if (stopped) {
-      const sequence = this.stopSequences.filter((s) => s !== '' && text.endsWith(s)).sort((a, b) => b.length - a.length)[0];
-      if (sequence !== undefined) text = text.slice(0, -sequence.length);
-    }
     if (text !== '') yield { type: 'text-delta', text };
   }
 

@@ -1,6 +1,7 @@
 import type { StreamEvent } from '../../canonical/events.js';
 import { convertUsage } from './convert-usage.js';
 import { finishEvents } from './finish.js';
+import { withoutStopSequence } from './map-stop-reason.js';
 import { ConverseResponseSchema } from './wire.js';
 
 /**
@@ -53,10 +54,4 @@ export function* converseResponseEvents(json: unknown, stopSequences: readonly s
     producedOutput,
     stopSequenceClues: { sequences: stopSequences, text },
   });
-}
-
-/** `text` without the longest of `sequences` it ends with. */
-function withoutStopSequence(text: string, sequences: readonly string[]): string {
-  const sequence = sequences.filter((s) => s !== '' && text.endsWith(s)).sort((a, b) => b.length - a.length)[0];
-  return sequence === undefined ? text : text.slice(0, -sequence.length);
 }

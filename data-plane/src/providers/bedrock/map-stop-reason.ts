@@ -58,8 +58,18 @@ export function mapStopReason(raw: string, additionalFields?: Readonly<Record<st
  * and the client is told of a natural end rather than a guess.
  */
 function inferredStopSequence({ sequences, text }: StopSequenceClues): string | undefined {
-  const atEnd = sequences.filter((s) => s !== '' && text.endsWith(s)).sort((a, b) => b.length - a.length)[0];
-  return atEnd ?? (sequences.length === 1 ? sequences[0] : undefined);
+  return endingStopSequence(text, sequences) ?? (sequences.length === 1 ? sequences[0] : undefined);
+}
+
+/** The longest of `sequences` that `text` ends with; undefined when it ends with none. */
+export function endingStopSequence(text: string, sequences: readonly string[]): string | undefined {
+  return sequences.filter((s) => s !== '' && text.endsWith(s)).sort((a, b) => b.length - a.length)[0];
+}
+
+/** `text` without the stop sequence it ends with (`endingStopSequence`), for a model that leaves it in its output. */
+export function withoutStopSequence(text: string, sequences: readonly string[]): string {
+  const sequence = endingStopSequence(text, sequences);
+  return sequence === undefined ? text : text.slice(0, -sequence.length);
 }
 
 /** The longest of `sequences`: how much of an answer's end `inferredStopSequence` needs to see. */
