@@ -81,6 +81,15 @@ describe('teams', () => {
     expect(cp.logger.lines.join('\n')).not.toContain('nul\u0000alias');
   });
 
+  it('should refuse an unpaired surrogate in a JSON input (jsonb cannot store it) as a field error, and keep real pairs', async () => {
+    const lone = await cp.gql('mutation($i: CreateKeyInput!) { createKey(input: $i) { key } }', { i: { metadata: { note: 'half \ud83d of an emoji' } } }, cp.masterKey);
+    expect(firstError(lone)).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { metadata: [expect.stringContaining('unpaired UTF-16 surrogate')] } });
+    const inKey = await cp.gql('mutation($i: CreateKeyInput!) { createKey(input: $i) { key } }', { i: { metadata: { ['\udc00']: 1 } } }, cp.masterKey);
+    expect(firstError(inKey)?.code).toBe('BAD_USER_INPUT');
+    const whole = await cp.admin<Created>(CREATE_KEY, { input: { alias: 'emoji \ud83d\ude00', metadata: { note: 'a whole \ud83d\ude00' } } });
+    expect(whole.createKey.key).toMatch(/^sk-tg-/);
+  });
+
   it('should refuse to delete a team that has keys (CONFLICT), then delete it once they are gone', async () => {
     const { createTeam } = await cp.admin<{ createTeam: { id: string } }>(CREATE_TEAM, { input: { name: 'doomed' } });
     const { createKey } = await cp.admin<Created>(CREATE_KEY, { input: { teamId: createTeam.id } });

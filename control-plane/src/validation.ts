@@ -6,24 +6,47 @@ import { badUserInput, type FieldErrors } from './errors.js';
  * field (by its top-level name, `models` for `models[2]`) so a form can show the message beside the field.
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const nul = fieldWithNul(input);
-  // PostgreSQL's text and jsonb refuse a NUL: caught here it is the caller's mistake, not a 500 (with the failing
-  // statement, values and all, in the log).
-  if (nul !== null) throw badUserInput({ [nul]: ['must not contain a NUL character (\\u0000)'] });
+  // PostgreSQL's text and jsonb refuse a NUL, and jsonb an unpaired UTF-16 surrogate (`"\ud800"`): caught here it is
+  // the caller's mistake, not a 500 (with the failing statement, values and all, in the log).
+  const unstorable = fieldWithUnstorableText(input);
+  if (unstorable !== null) throw badUserInput({ [unstorable.field]: [unstorable.message] });
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw badUserInput(fieldErrorsOf(result.error));
 }
 
-/** The top-level field of `input` that holds a NUL character anywhere (in a string or a key, at any depth); null if none. */
-function fieldWithNul(input: unknown): string | null {
-  if (typeof input !== 'object' || input === null) return typeof input === 'string' && input.includes('\u0000') ? '_' : null;
-  const holds = (value: unknown, depth: number): boolean => {
-    if (typeof value === 'string') return value.includes('\u0000');
-    if (typeof value !== 'object' || value === null || depth > 32) return false;
-    return Object.entries(value).some(([key, inner]) => key.includes('\u0000') || holds(inner, depth + 1));
+const NUL_MESSAGE = 'must not contain a NUL character (\\u0000)';
+const SURROGATE_MESSAGE = 'must not contain an unpaired UTF-16 surrogate (\\ud800-\\udfff): not valid Unicode text';
+/** A lone surrogate: with the `u` flag a pair is one code point, so only an unpaired half is of category Cs. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function unstorableText(text: string): string | null {
+  if (text.includes('\u0000')) return NUL_MESSAGE;
+  return LONE_SURROGATE.test(text) ? SURROGATE_MESSAGE : null;
+}
+
+/**
+ * The top-level field of `input` that holds text PostgreSQL cannot store (a NUL, or an unpaired surrogate) anywhere
+ * (in a string or a key, at any depth), and why; null if none.
+ */
+function fieldWithUnstorableText(input: unknown): { field: string; message: string } | null {
+  if (typeof input !== 'object' || input === null) {
+    const message = typeof input === 'string' ? unstorableText(input) : null;
+    return message === null ? null : { field: '_', message };
+  }
+  const find = (value: unknown, depth: number): string | null => {
+    if (typeof value === 'string') return unstorableText(value);
+    if (typeof value !== 'object' || value === null || depth > 32) return null;
+    for (const [key, inner] of Object.entries(value)) {
+      const message = unstorableText(key) ?? find(inner, depth + 1);
+      if (message !== null) return message;
+    }
+    return null;
   };
-  for (const [field, value] of Object.entries(input)) if (field.includes('\u0000') || holds(value, 0)) return field;
+  for (const [field, value] of Object.entries(input)) {
+    const message = unstorableText(field) ?? find(value, 0);
+    if (message !== null) return { field, message };
+  }
   return null;
 }
 
