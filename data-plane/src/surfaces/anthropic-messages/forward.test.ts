@@ -158,6 +158,43 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
     return json;
   };
 
+  it("keeps what it holds back before the answer begins as its own: another stream's reads meanwhile do not change it", async () => {
+    // The held opening events were once a view of memory every stream's reads are joined in (events cut across reads
+    // are joined there): a second stream's read while the first was held overwrote it, and the first client got the
+    // second's bytes (another key's answer) in place of its message_start.
+    const streamOf = (who: string) => [
+      START.replace('msg_1', `msg_${who}`),
+      event('ping', {}),
+      event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+      event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: `the answer for ${who} alone` } }),
+      event('content_block_stop', { index: 0 }),
+      ...END,
+    ];
+    let releaseFirst: (() => void) | undefined;
+    const firstHeld = new Promise<void>((resolve) => {
+      handler = (_req, body, res) => {
+        const who = String((body.messages as Array<{ content: string }>)[0]!.content);
+        const whole = streamOf(who).join('');
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        // Each opening is cut inside message_start: its rest and the ping arrive joined with the carried part.
+        const cut = whole.indexOf('"usage"');
+        const answerAt = whole.indexOf('event: content_block_delta');
+        res.write(whole.slice(0, cut));
+        setTimeout(() => res.write(whole.slice(cut, answerAt)), 5);
+        if (who === 'first') {
+          releaseFirst = () => res.end(whole.slice(answerAt));
+          setTimeout(resolve, 50);
+        } else setTimeout(() => res.end(whole.slice(answerAt)), 20);
+      };
+    });
+    const first = post({ ...request, tools: undefined, messages: [{ role: 'user', content: 'first' }], stream: true });
+    await firstHeld;
+    const second = await post({ ...request, tools: undefined, messages: [{ role: 'user', content: 'second-with-a-longer-opening-'.repeat(8) }], stream: true });
+    expect(afterOpening(await second.text())).toContain('the answer for second-with');
+    releaseFirst!();
+    expect(afterOpening(await (await first).text())).toBe(streamOf('first').join(''));
+  });
+
   it('forwards a whole message byte for byte and bills its usage', async () => {
     const message = answerWith({
       id: 'msg_2',

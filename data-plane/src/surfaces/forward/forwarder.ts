@@ -524,18 +524,21 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
   }
 
   /**
-   * Before the answer has begun (and nothing was sent), keeps `data` back and returns undefined; once it has, returns
-   * what was held followed by `data`, to be sent.
+   * Before the answer has begun (and nothing was sent), keeps (a copy of) `data` back and returns undefined; once it
+   * has, returns what was held followed by `data`, to be sent.
    */
   private hold(data: Buffer): Buffer | undefined {
-    const held = this.held === undefined ? data : Buffer.concat([this.held, data]);
     if (!this.scanner!.started && !this.ex.answerSent) {
-      this.held = held;
+      // Kept past this flush, so copied: `data` may be the scratch memory every stream's reads are joined in
+      // (`joinPieces`), which the next flush of any stream overwrites.
+      this.held = this.held === undefined ? Buffer.from(data) : Buffer.concat([this.held, data]);
       return undefined;
     }
+    const held = this.held === undefined ? data : Buffer.concat([this.held, data]);
     this.held = undefined;
     return held;
   }
+
 
   /** Ends the client's response; `last` is data not yet written (sent with the end, in one write). */
   private finishStream(last: Buffer | undefined): void {
