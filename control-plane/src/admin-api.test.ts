@@ -247,6 +247,16 @@ describe('models', () => {
       },
     });
   });
+
+  it('should refuse a file reference that names a file by way of another path (.. or //), such as /proc by a detour', async () => {
+    for (const apiKeyRef of ['file:/dev/../proc/self/environ', 'file://proc/self/environ', 'file:run/secrets/openai', 'file:/run/./secrets']) {
+      const res = await cp.gql(CREATE_MODEL, { input: { ...input, name: 'detour', apiKeyRef } }, cp.masterKey);
+      expect(firstError(res), apiKeyRef).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        fieldErrors: { apiKeyRef: ['a file reference is an absolute path without . or .. segments or //, e.g. file:/run/secrets/openai'] },
+      });
+    }
+  });
 });
 
 describe('config versions', () => {

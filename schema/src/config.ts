@@ -28,10 +28,24 @@ export const GATEWAY_SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'REDIS_URL',
 ]);
 
-/** Why a reference may not be resolved (the gateway's own secret, or a process's environment), or null. */
+/** A path with a `.` or `..` segment, or an empty one (`//`): one that names a file by way of another name. */
+const UNNORMALISED_PATH = /(^|\/)\.\.?(\/|$)|\/\//;
+
+/** Whether an absolute, normalised path lies under /proc, the processes' own state (their environment). */
+export const isProcPath = (path: string): boolean => /^\/proc(\/|$)/.test(path);
+
+/**
+ * Why a reference may not be resolved (the gateway's own secret, or a process's environment), or null. A file is
+ * named by its absolute, normalised path, so `/dev/../proc/self/environ` and `//proc/…` cannot pass for another
+ * file; data planes also refuse a path that resolves (through symlinks: `/dev/fd`, `/dev/stdin`) under /proc.
+ */
 export function forbiddenSecretRef(ref: string): string | null {
   if (ref.startsWith('env:') && GATEWAY_SECRET_VARIABLES.has(ref.slice(4))) return `${ref.slice(4)} is the gateway's own secret, not a provider credential`;
-  if (ref.startsWith('file:') && /^\/proc(\/|$)/.test(ref.slice(5))) return 'files under /proc hold the processes\' own state (their environment), not provider credentials';
+  if (ref.startsWith('file:')) {
+    const path = ref.slice(5);
+    if (!path.startsWith('/') || UNNORMALISED_PATH.test(path)) return 'a file reference is an absolute path without . or .. segments or //, e.g. file:/run/secrets/openai';
+    if (isProcPath(path)) return 'files under /proc hold the processes\' own state (their environment), not provider credentials';
+  }
   return null;
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,15 @@ describe('secretResolver', () => {
   it("never resolves the gateway's own secrets or a process's environment, whatever the config says", () => {
     const secrets = secretResolver(env);
     for (const ref of ['env:TOLLGATE_MASTER_KEY', 'env:TOLLGATE_DATA_PLANE_TOKEN', 'env:DATABASE_URL', 'file:/proc/self/environ']) {
+      expect(() => secrets.resolve(ref), ref).toThrow(expect.objectContaining({ code: 'provider_credential_missing' }));
+    }
+  });
+
+  it('never reads /proc by another name: a path with .. or //, or a symlink that leads there', () => {
+    const secrets = secretResolver(env);
+    const link = join(dir, 'environ');
+    symlinkSync('/proc/self/environ', link);
+    for (const ref of ['file:/dev/../proc/self/environ', 'file://proc/self/environ', 'file:/sys/../proc/self/environ', `file:${link}`, 'file:/dev/stdin']) {
       expect(() => secrets.resolve(ref), ref).toThrow(expect.objectContaining({ code: 'provider_credential_missing' }));
     }
   });

@@ -1,5 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
-import { forbiddenSecretRef } from '@tollgate/schema';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { forbiddenSecretRef, isProcPath } from '@tollgate/schema';
 import type { ProviderError } from '../canonical/errors.js';
 
 /**
@@ -22,6 +22,8 @@ export function secretResolver(env: NodeJS.ProcessEnv = process.env): SecretReso
     const cached = files.get(path);
     if (cached && now - cached.checkedAt < 1_000) return cached.value;
     try {
+      // Through symlinks too (`/dev/fd/…`, `/dev/stdin` are /proc/self's), never a process's own state.
+      if (isProcPath(realpathSync(path))) return undefined;
       const { mtimeMs } = statSync(path);
       if (cached && cached.mtimeMs === mtimeMs) {
         cached.checkedAt = now;
