@@ -34,19 +34,25 @@ const UNNORMALISED_PATH = /(^|\/)\.\.?(\/|$)|\/\//;
 /** Whether an absolute, normalised path lies under /proc, the processes' own state (their environment). */
 export const isProcPath = (path: string): boolean => /^\/proc(\/|$)/.test(path);
 
+/** The gateway's own secret, or a path that starts with /proc: what no stored reference may name. */
+function gatewaySecretRef(ref: string): string | null {
+  if (ref.startsWith('env:') && GATEWAY_SECRET_VARIABLES.has(ref.slice(4))) return `${ref.slice(4)} is the gateway's own secret, not a provider credential`;
+  if (ref.startsWith('file:') && isProcPath(ref.slice(5))) return 'files under /proc hold the processes\' own state (their environment), not provider credentials';
+  return null;
+}
+
 /**
  * Why a reference may not be resolved (the gateway's own secret, or a process's environment), or null. A file is
  * named by its absolute, normalised path, so `/dev/../proc/self/environ` and `//proc/…` cannot pass for another
  * file; data planes also refuse a path that resolves (through symlinks: `/dev/fd`, `/dev/stdin`) under /proc.
  */
 export function forbiddenSecretRef(ref: string): string | null {
-  if (ref.startsWith('env:') && GATEWAY_SECRET_VARIABLES.has(ref.slice(4))) return `${ref.slice(4)} is the gateway's own secret, not a provider credential`;
-  if (ref.startsWith('file:')) {
-    const path = ref.slice(5);
-    if (!path.startsWith('/') || UNNORMALISED_PATH.test(path)) return 'a file reference is an absolute path without . or .. segments or //, e.g. file:/run/secrets/openai';
-    if (isProcPath(path)) return 'files under /proc hold the processes\' own state (their environment), not provider credentials';
-  }
-  return null;
+  const problem = gatewaySecretRef(ref);
+  if (problem !== null || !ref.startsWith('file:')) return problem;
+  const path = ref.slice(5);
+  return path.startsWith('/') && !UNNORMALISED_PATH.test(path)
+    ? null
+    : 'a file reference is an absolute path without . or .. segments or //, e.g. file:/run/secrets/openai';
 }
 
 /** A reference to a secret held outside the database: `env:NAME` or `file:/path`. Never the secret itself. */
@@ -55,8 +61,12 @@ export const SecretRef = z
   .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'secret references look like env:NAME or file:/path');
 export type SecretRef = z.infer<typeof SecretRef>;
 
-/** A reference to a provider credential: a `SecretRef` that is not one of the gateway's own secrets (`forbiddenSecretRef`). */
-const ProviderSecretRef = SecretRef.refine((ref) => forbiddenSecretRef(ref) === null, { error: (issue) => forbiddenSecretRef(String(issue.input)) ?? 'not allowed' });
+/**
+ * A reference to a provider credential: a `SecretRef` that is not one of the gateway's own secrets. The API refuses
+ * every `forbiddenSecretRef`; the snapshot only these, so that a reference stored before the path rule (a relative
+ * `file:`) fails its own model's requests (data planes resolve with `forbiddenSecretRef`), not the whole snapshot.
+ */
+const ProviderSecretRef = SecretRef.refine((ref) => gatewaySecretRef(ref) === null, { error: (issue) => gatewaySecretRef(String(issue.input)) ?? 'not allowed' });
 
 export const ModelConfig = z.object({
   id: z.string().min(1),
