@@ -77,6 +77,37 @@ describe('Limiter', () => {
     expect(limiter.outages).toBe(1);
   });
 
+  it('tells an outage as it happens, before any request with limits meets it, and its end the same way', async () => {
+    server = await startRedisServer();
+    const log = recordingLogger();
+    limiter = new Limiter({ redisUrl: server.url, logger: log.logger });
+    expect(await limiter.ready()).toBe(true);
+    expect(limiter.degraded).toBe(false);
+
+    await server.stop();
+    await waitFor(() => limiter!.degraded, 'the limiter to report Redis down without a request', 5_000);
+    expect(limiter.outages).toBe(1);
+    expect(log.warnings().map((w) => w.message)).toEqual([expect.stringMatching(/Redis unavailable/)]);
+
+    await server.start();
+    await waitFor(() => !limiter!.degraded, 'the limiter to report Redis back without a request', 5_000);
+    expect(log.lines.at(-1)).toMatchObject({ level: 'info', message: expect.stringMatching(/Redis is back/) });
+    expect(backendOf(await limiter.admit(admitInput([testSubject({ rpm: 5 })])))).toBe('redis');
+    expect(limiter.outages).toBe(1);
+    expect(limiter.decidedWithoutRedis).toBe(0);
+  });
+
+  it('is not degraded for closing its own connection', async () => {
+    server = await startRedisServer();
+    const log = recordingLogger();
+    limiter = new Limiter({ redisUrl: server.url, logger: log.logger });
+    expect(await limiter.ready()).toBe(true);
+    await limiter.close();
+    expect(limiter.degraded).toBe(false);
+    expect(log.warnings()).toEqual([]);
+    limiter = undefined;
+  });
+
   it('fails closed when asked: requests with limits are unavailable while Redis is away, the others go on', async () => {
     server = await startRedisServer();
     limiter = new Limiter({ redisUrl: server.url, failureMode: 'closed', logger: recordingLogger().logger });

@@ -50,6 +50,7 @@ export class Limiter {
   private readonly logger: Logger;
   private down = false;
   private retryAtMs = 0;
+  private closing = false;
   private outageCount = 0;
   private withoutRedisCount = 0;
 
@@ -64,8 +65,14 @@ export class Limiter {
       const client = failFastRedis(options.redisUrl, { commandTimeoutMs });
       // The limiter logs an outage once; ioredis would report every reconnect attempt.
       client.on('error', () => undefined);
+      // The connection's own events say when Redis goes and comes back, so the `degraded` gauge and readiness tell an
+      // outage as it happens, not only once a request with limits meets it.
+      client.on('close', () => {
+        if (!this.closing) this.failed(new Error('the connection to Redis closed'));
+      });
       client.on('ready', () => {
         this.retryAtMs = 0;
+        if (this.down) this.recovered();
       });
       this.redis = new RedisLimiter(client, { keyPrefix: options.keyPrefix, leaseMs: options.leaseMs, logger: options.logger, commandTimeoutMs });
       this.client = client;
@@ -141,6 +148,7 @@ export class Limiter {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.redis?.close();
     await this.local.close();
   }
