@@ -157,6 +157,34 @@ describe('canonical → OpenAI chat completions body', () => {
     expect(() => translateRequest(url, target)).toThrow(expect.objectContaining({ status: 400, type: 'invalid_request_error', code: 'file_url_not_supported', message: expect.stringMatching(/does not fetch URLs/) }));
   });
 
+  it('keeps the tool messages of one turn together when each result comes as its own tool message (Anthropic tool_result blocks)', () => {
+    // Claude Code's parallel Read of a PNG and Bash: OpenAI refuses an assistant's tool calls not followed directly
+    // by a tool message for each.
+    const png = { kind: 'base64' as const, mediaType: 'image/png', data: 'iVBORw0KGgo=' };
+    const request: CanonicalRequest = {
+      stream: false,
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Look at a.png and list the files' }] },
+        { role: 'assistant', content: [{ type: 'tool-call', id: 'toolu_A', name: 'Read', arguments: '{}' }, { type: 'tool-call', id: 'toolu_B', name: 'Bash', arguments: '{}' }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'toolu_A', content: [{ type: 'image', source: png }] }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'toolu_B', content: [{ type: 'text', text: 'a.png' }] }] },
+        { role: 'user', content: [{ type: 'text', text: 'Well?' }] },
+      ],
+    };
+    expect(translateRequest(request, target).messages.map((m) => [m.role, 'tool_call_id' in m ? m.tool_call_id : undefined])).toEqual([
+      ['user', undefined],
+      ['assistant', undefined],
+      ['tool', 'toolu_A'],
+      ['tool', 'toolu_B'],
+      ['user', undefined],
+      ['user', undefined],
+    ]);
+    expect(translateRequest(request, target).messages[4]).toEqual({
+      role: 'user',
+      content: [{ type: 'text', text: 'Attachments of the result of tool call toolu_A:' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }],
+    });
+  });
+
   it('sends the images and PDFs of tool results in a user message after the tool messages, labelled by call', () => {
     const png = { kind: 'base64' as const, mediaType: 'image/png', data: 'iVBORw0KGgo=' };
     const request: CanonicalRequest = {

@@ -77,7 +77,7 @@ export function translateRequest(request: CanonicalRequest, target: ProviderTarg
     ...passthrough,
     ...(typeof safetyIdentifier === 'string' && { safety_identifier: upstreamEndUser(safetyIdentifier) }),
     model: target.providerModel,
-    messages: request.messages.flatMap((message) => toMessages(message, options.reasoningContent === true ? target.provider : undefined, names)),
+    messages: toChatMessages(request.messages, options.reasoningContent === true ? target.provider : undefined, names),
     ...(request.tools?.length && { tools: request.tools.map((tool) => toTool(tool, names)) }),
     ...(request.toolChoice && { tool_choice: toToolChoice(request.toolChoice, names) }),
     // Only with tools: OpenAI and Azure answer 400 "'parallel_tool_calls' is only allowed when 'tools' are specified"
@@ -108,8 +108,49 @@ function reasoningEffort(reasoning: ReasoningConfig | undefined): string | undef
 }
 
 /**
- * `reasoningOf`: the provider whose reasoning an assistant turn may send back (`assistantReasoning`), if any; `names`:
- * what the tools it called are called upstream.
+ * The conversation as chat messages. Chat completions takes tool results as `tool` messages, text only, and every
+ * `tool` message answering an assistant's calls must follow it directly (OpenAI: 400 "An assistant message with
+ * 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'"); so what else the results of a
+ * run of tool messages hold (images, PDFs) follows the whole run, in one user message. A client may send one tool
+ * message per result (Anthropic's `tool_result` blocks arrive so, Claude Code's parallel Read and Bash).
+ */
+function toChatMessages(messages: readonly Message[], reasoningOf: ProviderKind | undefined, names: ToolNames): OpenAiMessage[] {
+  const out: OpenAiMessage[] = [];
+  let attached: OpenAiContentPart[] = [];
+  for (const message of messages) {
+    if (message.role === 'tool') {
+      const results = toolMessages(message);
+      out.push(...results.messages);
+      attached.push(...results.attached);
+      continue;
+    }
+    if (attached.length > 0) out.push({ role: 'user', content: attached });
+    attached = [];
+    out.push(...toMessages(message, reasoningOf, names));
+  }
+  if (attached.length > 0) out.push({ role: 'user', content: attached });
+  return out;
+}
+
+/** A tool message's results as `tool` messages, and what else they hold, labelled by call, to follow the run of them. */
+function toolMessages(message: Message): { messages: OpenAiMessage[]; attached: OpenAiContentPart[] } {
+  const messages: OpenAiMessage[] = [];
+  const attached: OpenAiContentPart[] = [];
+  for (const p of message.content) {
+    if (p.type !== 'tool-result') continue;
+    const { text, media } = splitToolResult(p.content);
+    const note = media.length === 0 ? '' : `[${media.length === 1 ? 'an attachment' : `${media.length} attachments`} of this result follow${media.length === 1 ? 's' : ''} in the next user message]`;
+    // A failed call (Anthropic's `is_error`) has no field here: its text says so unless it already does.
+    const said = p.isError === true && !/^\W*(error|fail)/i.test(text) ? `Error: ${text}` : text;
+    messages.push({ role: 'tool', tool_call_id: p.toolCallId, content: said === '' ? note : note === '' ? said : `${said}\n${note}` });
+    if (media.length > 0) attached.push({ type: 'text', text: `Attachments of the result of tool call ${p.toolCallId}:` }, ...media);
+  }
+  return { messages, attached };
+}
+
+/**
+ * A message other than tool results. `reasoningOf`: the provider whose reasoning an assistant turn may send back
+ * (`assistantReasoning`), if any; `names`: what the tools it called are called upstream.
  */
 function toMessages(message: Message, reasoningOf: ProviderKind | undefined, names: ToolNames): OpenAiMessage[] {
   const name = message.name !== undefined ? { name: message.name } : {};
@@ -135,20 +176,9 @@ function toMessages(message: Message, reasoningOf: ProviderKind | undefined, nam
       ];
     }
     case 'tool': {
-      // Chat completions takes one `tool` message per result, text only; what else the results hold follows them.
-      const messages: OpenAiMessage[] = [];
-      const attached: OpenAiContentPart[] = [];
-      for (const p of message.content) {
-        if (p.type !== 'tool-result') continue;
-        const { text, media } = splitToolResult(p.content);
-        const note = media.length === 0 ? '' : `[${media.length === 1 ? 'an attachment' : `${media.length} attachments`} of this result follow${media.length === 1 ? 's' : ''} in the next user message]`;
-        // A failed call (Anthropic's `is_error`) has no field here: its text says so unless it already does.
-        const said = p.isError === true && !/^\W*(error|fail)/i.test(text) ? `Error: ${text}` : text;
-        messages.push({ role: 'tool', tool_call_id: p.toolCallId, content: said === '' ? note : note === '' ? said : `${said}\n${note}` });
-        if (media.length > 0) attached.push({ type: 'text', text: `Attachments of the result of tool call ${p.toolCallId}:` }, ...media);
-      }
-      if (attached.length > 0) messages.push({ role: 'user', content: attached });
-      return messages;
+      // `toChatMessages` takes tool messages itself (their attachments follow the run); one alone, they follow it.
+      const { messages, attached } = toolMessages(message);
+      return attached.length > 0 ? [...messages, { role: 'user', content: attached }] : messages;
     }
   }
 }
