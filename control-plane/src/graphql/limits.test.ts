@@ -24,6 +24,23 @@ describe('query limits', () => {
     expect(res.data).toMatchObject({ viewer: { role: 'proxy_admin' } });
   });
 
+  it('refuses a list without a page repeated under many aliases: each returns every row there is', async () => {
+    // 300 × keys: the whole list, 300 times over (53 s for 2,000 such aliases against 30 keys, before).
+    const aliases = Array.from({ length: 300 }, (_, i) => `k${i}: keys { id alias }`).join(' ');
+    const res = await cp.gql(`{ ${aliases} }`, {}, cp.masterKey);
+    expect(res.data).toBeUndefined();
+    expect(res.errors?.[0]).toMatchObject({ message: expect.stringContaining(`the limit is ${MAX_COMPLEXITY}`), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    // A few lists at once are an ordinary query.
+    const few = await cp.gql('{ keys { id } teams { id name } models { id name health { healthy } } users { id email } }', {}, cp.masterKey);
+    expect(few.errors).toBeUndefined();
+  });
+
+  it('answers introspection of every type, field and argument: it costs the schema, not data', async () => {
+    const res = await cp.gql('{ __schema { types { name fields { name args { name type { name kind ofType { name kind } } } type { name kind ofType { name kind } } } } } }', {}, cp.masterKey);
+    expect(res.errors).toBeUndefined();
+    expect((res.data as { __schema: { types: unknown[] } }).__schema.types.length).toBeGreaterThan(50);
+  });
+
   it('refuses a query nested too deep, before running it', async () => {
     // Introspection types nest as deep as one asks: 11 levels here.
     const tooDeep = '{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } }';
