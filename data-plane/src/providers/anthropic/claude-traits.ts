@@ -18,6 +18,12 @@
  * @see https://platform.claude.com/docs/en/build-with-claude/effort
  */
 export interface ClaudeTraits {
+  /**
+   * Takes extended thinking at all: Claude 3.7 Sonnet and every later model; Claude 3.5, 3 and older answer a
+   * `thinking` field with a 400 ("does not support thinking"), so a client's reasoning effort is left out for them,
+   * as for OpenAI models that do not reason.
+   */
+  readonly thinking: boolean;
   /** Takes `thinking: {type: "adaptive"}` and `output_config.effort`. */
   readonly adaptiveThinking: boolean;
   /** Takes adaptive thinking only: neither a thinking budget nor `thinking: {type: "disabled"}`. */
@@ -34,8 +40,10 @@ export interface ClaudeTraits {
   readonly structuredOutputs: boolean;
 }
 
-const OLDEST: ClaudeTraits = { adaptiveThinking: false, adaptiveOnly: false, sampling: 'all', structuredOutputs: false };
-const ADAPTIVE_ONLY: ClaudeTraits = { adaptiveThinking: true, adaptiveOnly: true, sampling: 'none', structuredOutputs: true };
+const OLDEST: ClaudeTraits = { thinking: true, adaptiveThinking: false, adaptiveOnly: false, sampling: 'all', structuredOutputs: false };
+const ADAPTIVE_ONLY: ClaudeTraits = { thinking: true, adaptiveThinking: true, adaptiveOnly: true, sampling: 'none', structuredOutputs: true };
+/** Ids of the models before extended thinking: Claude 3 and 3.5 (`claude-3-5-sonnet-…`, `claude-3-haiku-…`), 2, Instant. */
+const BEFORE_THINKING = /claude-(?:3-(?!7)|v?2\b|2[-.]|instant)/i;
 
 /** `claude-<family>-<major>[-<minor>]`; a minor is one digit, so `claude-opus-4-20250514` is 4.0, not 4.2. */
 const VERSIONED = /claude-(opus|sonnet|haiku)-(\d+)(?:[-.](\d)(?!\d))?/i;
@@ -46,11 +54,12 @@ export function claudeTraits(model: string): ClaudeTraits {
   if (NAMED.test(model)) return ADAPTIVE_ONLY;
   const match = VERSIONED.exec(model);
   // `claude-3-7-sonnet-…` and other ids with the version first are all older than these rules.
-  if (match === null) return OLDEST;
+  if (match === null) return BEFORE_THINKING.test(model) ? { ...OLDEST, thinking: false } : OLDEST;
   const family = match[1]!.toLowerCase();
   const version = Number(match[2]) + Number(match[3] ?? 0) / 10;
   if (version >= 4.7) return ADAPTIVE_ONLY;
   return {
+    thinking: true,
     adaptiveThinking: version >= 4.6,
     adaptiveOnly: false,
     sampling: version >= 4.5 || (family === 'opus' && version >= 4.1) ? 'one' : 'all',

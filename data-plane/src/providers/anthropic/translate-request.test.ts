@@ -203,6 +203,10 @@ describe('Anthropic request translation', () => {
     expect(translateRequest(request({ reasoning: { effort: 'high' }, maxOutputTokens: 1000 }), sonnet4)).not.toHaveProperty('thinking');
     expect(translateRequest(request({ reasoning: { effort: 'low' } }), sonnet4).thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
     expect(translateRequest(request({ reasoning: { effort: 'medium' } }), sonnet4).thinking).toEqual({ type: 'enabled', budget_tokens: 8192 });
+    // Claude 3.5 and older take no thinking: Anthropic answers it with a 400 ("does not support thinking").
+    const haiku35 = translateRequest(request({ reasoning: { effort: 'high' }, temperature: 0.5 }), { ...target, providerModel: 'claude-3-5-haiku-20241022' });
+    expect(haiku35).not.toHaveProperty('thinking');
+    expect(haiku35).toMatchObject({ max_tokens: 8192, temperature: 0.5 });
     expect(translateRequest(request({ reasoning: { effort: 'medium' } }), sonnet4)).not.toHaveProperty('output_config');
     expect(translateRequest(request({ reasoning: { budgetTokens: 0, effort: 'high' } }), sonnet4).thinking).toBeUndefined();
     expect(translateRequest(request({ reasoning: {} }), sonnet4).thinking).toBeUndefined();

@@ -61,7 +61,7 @@ export function translateRequest(client: CanonicalRequest, target: ProviderTarge
   const traits = claudeTraits(target.providerModel);
   const plan = planOutput({
     maxOutputTokens: request.maxOutputTokens,
-    reasoning: thinkingAllowed(request, thinksAdaptively(request.reasoning, traits)) ? request.reasoning : undefined,
+    reasoning: traits.thinking && thinkingAllowed(request, thinksAdaptively(request.reasoning, traits)) ? request.reasoning : undefined,
     model: target.providerModel,
     traits,
     ...(options.defaultMaxTokens !== undefined && { defaultMaxTokens: options.defaultMaxTokens }),

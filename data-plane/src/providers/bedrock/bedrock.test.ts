@@ -108,7 +108,8 @@ describe.each([true, false])('bedrock adapter against the stand-in (stream: %s)'
   });
 
   it('should pass reasoning through with its signature before the answer', async () => {
-    const events = await chat(request(script({ reasoning: 'First, think it through.', text: 'Done.' }), stream, { reasoning: { effort: 'low' } }));
+    // Claude 3.7 Sonnet: the first that thinks (the 3.5 profile of the other tests takes no thinking).
+    const events = await chat(request(script({ reasoning: 'First, think it through.', text: 'Done.' }), stream, { reasoning: { effort: 'low' } }), target({ providerModel: 'us.anthropic.claude-3-7-sonnet-20250219-v1:0' }));
     const reasoning = events.flatMap((e) => (e.type === 'reasoning-delta' ? [e.text] : [])).join('');
     expect(reasoning).toBe('First, think it through.');
     const signatureAt = events.findIndex((e) => e.type === 'reasoning-signature');

@@ -250,6 +250,10 @@ describe('canonical → Converse request', () => {
 
     expect(translateRequest(req([user('x')], { reasoning: { budgetTokens: 0 } }), target()).body.additionalModelRequestFields).toBeUndefined();
     expect(translateRequest(req([user('x')], { reasoning: { effort: 'high' } }), target('meta.llama3-70b-instruct-v1:0')).body.additionalModelRequestFields).toBeUndefined();
+    // Claude 3.5 and older take no thinking (a 400, "does not support thinking"): the effort is left out, the rest kept.
+    const older = translateRequest(req([user('x')], { reasoning: { effort: 'high' }, temperature: 0.5 }), target('us.anthropic.claude-3-5-sonnet-20241022-v2:0')).body;
+    expect(older.additionalModelRequestFields).toBeUndefined();
+    expect(older.inferenceConfig).toEqual({ temperature: 0.5 });
   });
 
   // Claude on Bedrock follows Anthropic's per-model rules (Bedrock passes the fields to the model): Opus 4.6 thinks

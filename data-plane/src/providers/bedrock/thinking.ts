@@ -41,7 +41,7 @@ export function planModelFields(request: CanonicalRequest, modelId: string): Mod
   // as on Anthropic's API (`planOutput`): a client limit is `maxTokens` as it is, with the budget fitted under it or no
   // thinking; without one, a thinking request's answer gets the default on top of the budget.
   const traits = claudeTraits(modelId);
-  const plan = anthropic && thinkingAllowed(request, thinksAdaptively(request.reasoning, traits)) ? planOutput({ maxOutputTokens: requested, reasoning: request.reasoning, model: modelId, traits, defaultMaxTokens: DEFAULT_ANSWER_TOKENS }) : undefined;
+  const plan = anthropic && traits.thinking && thinkingAllowed(request, thinksAdaptively(request.reasoning, traits)) ? planOutput({ maxOutputTokens: requested, reasoning: request.reasoning, model: modelId, traits, defaultMaxTokens: DEFAULT_ANSWER_TOKENS }) : undefined;
   const thinking = plan?.thinking;
   const maxTokens = thinking === undefined ? requested : plan!.maxTokens;
   const sampling = anthropic ? planSampling(request, traits, thinking !== undefined) : { temperature: request.temperature, topP: request.topP };
