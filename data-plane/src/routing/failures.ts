@@ -66,15 +66,26 @@ export function retriesSameDeployment(kind: RetryableFailure): boolean {
 /**
  * Whether the client may retry the error the router ends a request with, which `x-should-retry` tells the official
  * OpenAI and Anthropic SDKs (they read it before the status; without it they retry 408, 409, 429 and 5xx, twice by
- * default, and Claude Code up to ten times). Not after the router made several attempts (retries or fallbacks): each
- * retry of the client's would be routed again with retries of its own, multiplying the upstream calls (3 × 3 for the
- * defaults) for what the router already found failing. Not for a refused credential either, however many attempts:
- * only whoever runs the gateway can fix it. Otherwise yes: with one attempt, the router either was configured not to
- * retry this kind of failure, or stopped at a `retry-after` longer than it waits (`maxRetryAfterMs`), which the SDKs
- * honour, or the failure is the request's own, which the SDKs do not retry anyway.
+ * default, and Claude Code up to ten times). Not for a refused credential, however many attempts: only whoever runs
+ * the gateway can fix it. Not after the router made several attempts (retries or fallbacks) at a deployment that
+ * failed (a 5xx, a timeout, no connection): each retry of the client's would be routed again with retries of its own,
+ * multiplying the upstream calls (3 × 3 for the defaults) for what the router already found failing. But yes for a
+ * provider that is busy (a rate limit, 429; an overload, 529 or 503): the router's retries are over within a second
+ * (`backoffMs`), while a busy provider recovers in seconds, which the SDKs wait out with their own backoff or the
+ * provider's `retry-after` (Anthropic's guidance for 529; Claude Code's "Retrying in …" up to ten times). Otherwise
+ * yes: with one attempt, the router either was configured not to retry this kind of failure, or stopped at a
+ * `retry-after` longer than it waits (`maxRetryAfterMs`), which the SDKs honour, or the failure is the request's own,
+ * which the SDKs do not retry anyway.
  */
 export function clientMayRetry(error: HttpError, attempts: number): boolean {
-  return attempts <= 1 && classifyFailure(error) !== 'auth';
+  const kind = classifyFailure(error);
+  if (kind === 'auth') return false;
+  return attempts <= 1 || providerBusy(error);
+}
+
+/** A rate limit or an overload: the provider is well and busy, so waiting helps. */
+function providerBusy(error: HttpError): boolean {
+  return error.status === 429 || error.status === 529 || error.status === 503 || error.type === 'overloaded_error';
 }
 
 /** Milliseconds the provider asked to wait (`retry-after`), or null. */
