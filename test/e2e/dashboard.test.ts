@@ -127,6 +127,65 @@ describe('dashboard', () => {
     await expect.poll(aliases).toEqual(['batch-runner', 'notebook']);
   });
 
+  /** The row of the key with this alias. */
+  const keyRow = (alias: string) => page.locator('[data-testid="key-row"]', { has: page.locator('[data-col="alias"]', { hasText: alias }) });
+  /** What one chat request with `key` comes to: 'ok', or the error's status. */
+  const tryKey = async (key: string): Promise<string | number> => {
+    try {
+      await new OpenAI({ apiKey: key, baseURL: `${dp.baseUrl}/v1`, maxRetries: 0 }).chat.completions.create({ model: 'mock-gpt', messages: [{ role: 'user', content: 'hi' }] });
+      return 'ok';
+    } catch (err) {
+      return err instanceof OpenAI.APIError ? (err.status ?? 0) : 0;
+    }
+  };
+
+  it("regenerates a key from its row: the new secret is shown once and works, the old one stops at once", async () => {
+    await keyRow('notebook').getByTestId('key-edit').click();
+    await page.getByTestId('key-edit-form').waitFor();
+    await page.getByTestId('key-regenerate-grace').selectOption('0');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByTestId('key-regenerate-submit').click();
+    await page.getByTestId('created-key').waitFor();
+    expect(await page.getByTestId('created-key').innerText()).toContain('New secret for key notebook');
+    expect(await page.getByTestId('created-key-previous').innerText()).toBe('The old secret no longer works.');
+    const regenerated = (await page.getByTestId('created-key-value').innerText()).trim();
+    expect(regenerated).toMatch(/^sk-tg-/);
+    expect(regenerated).not.toBe(plaintextKey);
+    expect(await keyRow('notebook').innerText()).toContain(regenerated.slice(0, 10));
+    await expect.poll(() => tryKey(plaintextKey), { timeout: 5_000 }).toBe(401);
+    await expect.poll(() => tryKey(regenerated), { timeout: 5_000 }).toBe('ok');
+    plaintextKey = regenerated;
+    await page.getByTestId('created-key-dismiss').click();
+  });
+
+  it("edits a key's budget and rate limit from its row, and the data plane enforces the limit", async () => {
+    await keyRow('notebook').getByTestId('key-edit').click();
+    const form = page.getByTestId('key-edit-form');
+    await form.waitFor();
+    expect(await page.getByTestId('key-edit-pending').innerText()).toBe('No changes');
+    await page.getByTestId('key-edit-budget').fill('5');
+    await page.getByTestId('key-edit-rpm').fill('1');
+    expect(await page.getByTestId('key-edit-pending').innerText()).toBe('2 settings changed');
+    // A typo is the form's field error, not a limit removed.
+    await page.getByTestId('key-edit-tpm').fill('10k');
+    await page.getByTestId('key-edit-save').click();
+    await expect.poll(() => form.innerText()).toContain('Enter a whole number.');
+    await page.getByTestId('key-edit-tpm').fill('');
+    await screenshot('key-edit');
+    await page.getByTestId('key-edit-save').click();
+    await expect.poll(() => form.count()).toBe(0);
+    await expect.poll(() => keyRow('notebook').locator('[data-col="budget"]').innerText()).toBe('$5.00');
+
+    // One request a minute: the regeneration's check used this minute's, so the next is refused within a second.
+    await expect.poll(() => tryKey(plaintextKey), { timeout: 5_000 }).toBe(429);
+    const stored = await gql<{ keyPage: { keys: Array<{ alias: string; maxBudget: number; rpmLimit: number; tpmLimit: number | null }> } }>(
+      cp.graphqlUrl,
+      cp.masterKey,
+      '{ keyPage(filter: { search: "notebook" }) { keys { alias maxBudget rpmLimit tpmLimit } } }',
+    );
+    expect(stored.keyPage.keys).toEqual([{ alias: 'notebook', maxBudget: 5, rpmLimit: 1, tpmLimit: null }]);
+  });
+
   it('creates an organization and an org admin with a password', async () => {
     await page.getByTestId('org-name').fill('acme');
     await page.getByTestId('org-create').click();

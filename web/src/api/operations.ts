@@ -130,6 +130,18 @@ export interface VirtualKey {
   managedBy: string | null;
   expiresAt: string | null;
   createdAt: string;
+  /** Crossing it raises an alert once per budget period. */
+  softBudget: number | null;
+  /** A `BudgetDuration`; null: the budget never resets. */
+  budgetDuration: string | null;
+  rpmLimit: number | null;
+  tpmLimit: number | null;
+  maxParallelRequests: number | null;
+  tags: string[];
+  /** Per model: `{ "<model>": { "rpm": n, "tpm": n, "maxBudget": usd } }`. */
+  modelLimits: Record<string, unknown>;
+  /** After a regeneration with a grace period: until when the old secret still works. */
+  previousKeyValidUntil: string | null;
 }
 
 /** One page of `keyPage`. */
@@ -446,6 +458,13 @@ export interface UpdateKeyInput {
   alias?: string | null;
   models?: string[];
   maxBudget?: number | null;
+  softBudget?: number | null;
+  budgetDuration?: BudgetDuration | null;
+  rpmLimit?: number | null;
+  tpmLimit?: number | null;
+  maxParallelRequests?: number | null;
+  tags?: string[];
+  modelLimits?: Record<string, unknown>;
   blocked?: boolean;
   expiresAt?: string | null;
 }
@@ -540,7 +559,8 @@ const ORGANIZATION_FIELDS = 'id name models maxBudget spend blocked managedBy cr
 const TEAM_FIELDS =
   'id name models blocked maxBudget softBudget budgetDuration budgetResetAt spend rpmLimit tpmLimit maxParallelRequests memberMaxBudget memberSoftBudget memberRpmLimit memberTpmLimit keyCount organizationId managedBy createdAt';
 const TEAM_MEMBER_FIELDS = `teamId role maxBudget spend user { ${USER_FIELDS} }`;
-const KEY_FIELDS = `id prefix alias teamId team { id name } models maxBudget spend blocked keyType ownerId organizationId managedBy expiresAt createdAt`;
+const KEY_FIELDS = `id prefix alias teamId team { id name } models maxBudget spend blocked keyType ownerId organizationId managedBy expiresAt createdAt
+  softBudget budgetDuration rpmLimit tpmLimit maxParallelRequests tags modelLimits previousKeyValidUntil`;
 const AUDIT_FIELDS = 'id at action actorId actorRole credential entityType entityId organizationId before after';
 const MODEL_HEALTH_FIELDS = 'modelId dataPlaneId healthy latencyMs mode error checkedAt';
 const MODEL_FIELDS = `id name deployment provider providerModel region weight rpmLimit tpmLimit maxInputTokens timeoutMs streamIdleTimeoutMs responsesApi dropParams defaultParams extraHeaders tags inputCostPerMillion outputCostPerMillion managedBy createdAt health { ${MODEL_HEALTH_FIELDS} }`;
@@ -679,6 +699,10 @@ export const CreateKeyMutation = gql<{ createKey: CreatedKey }, { input: CreateK
 
 export const UpdateKeyMutation = gql<{ updateKey: VirtualKey }, { id: string; input: UpdateKeyInput }>(
   `mutation UpdateKey($id: ID!, $input: UpdateKeyInput!) { updateKey(id: $id, input: $input) { ${KEY_FIELDS} } }`,
+);
+
+export const RegenerateKeyMutation = gql<{ regenerateKey: CreatedKey }, { id: string; input: { gracePeriodSeconds: number } }>(
+  `mutation RegenerateKey($id: ID!, $input: RegenerateKeyInput) { regenerateKey(id: $id, input: $input) { key virtualKey { ${KEY_FIELDS} } } }`,
 );
 
 export const CreateModelMutation = gql<{ createModel: Model }, { input: CreateModelInput }>(

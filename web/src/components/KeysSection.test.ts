@@ -224,4 +224,71 @@ describe('KeysSection', () => {
     expect((wrapper.get('[data-testid="key-search"]').element as HTMLInputElement).value).toBe('zzz');
     expect(wrapper.get('[data-testid="keys-list"]').text()).toContain('No keys match the filter.');
   });
+
+  it("should open a key's settings under its row, save only the change, and close", async () => {
+    const update = vi.fn(async () => true);
+    const before = virtualKey({ alias: 'ci', maxBudget: 5, rpmLimit: 60, tags: ['a'] });
+    const wrapper = mount(KeysSection, { props: { ...baseProps, keys: [before], update, regenerate: async () => null } });
+
+    await wrapper.get('[data-testid="key-edit"]').trigger('click');
+    const form = wrapper.get('[data-testid="key-edit-form"]');
+    expect((form.get('[data-testid="key-edit-budget"]').element as HTMLInputElement).value).toBe('5');
+    expect(form.get('[data-testid="key-edit-pending"]').text()).toBe('No changes');
+    expect(form.get('[data-testid="key-edit-save"]').attributes('disabled')).toBeDefined();
+
+    await form.get('[data-testid="key-edit-budget"]').setValue('12');
+    await form.get('[data-testid="key-edit-budget-duration"]').setValue('1d');
+    expect(form.get('[data-testid="key-edit-pending"]').text()).toBe('2 settings changed; saving starts a new budget period now');
+    await form.trigger('submit');
+    await Promise.resolve();
+
+    expect(update).toHaveBeenCalledWith(before, expect.objectContaining({ budget: '12', budgetDuration: '1d', alias: 'ci', rpmLimit: 60 }));
+    await Promise.resolve();
+    expect(wrapper.find('[data-testid="key-edit-form"]').exists()).toBe(false);
+  });
+
+  it("should show a failed save's field errors beside the field, and keep what was typed", async () => {
+    const wrapper = mount(KeysSection, {
+      props: { ...baseProps, keys: [virtualKey({ maxBudget: 5 })], update: async () => false, regenerate: async () => null },
+    });
+    await wrapper.get('[data-testid="key-edit"]').trigger('click');
+    await wrapper.get('[data-testid="key-edit-soft-budget"]').setValue('9');
+    await wrapper.get('[data-testid="key-edit-form"]').trigger('submit');
+    await wrapper.setProps({ saveError: { message: 'Invalid input', fieldErrors: { softBudget: ['must be at most maxBudget'] } } });
+
+    expect(wrapper.get('[data-testid="key-edit-soft-budget"]').attributes('aria-invalid')).toBe('true');
+    expect(wrapper.get('[data-testid="key-edit-form"]').text()).toContain('must be at most maxBudget');
+    expect((wrapper.get('[data-testid="key-edit-soft-budget"]').element as HTMLInputElement).value).toBe('9');
+  });
+
+  it('should regenerate a key after confirming, with the grace period chosen, and not when cancelled', async () => {
+    const regenerate = vi.fn(async () => createdKey());
+    const confirm = vi.fn(() => false);
+    vi.stubGlobal('confirm', confirm);
+    const wrapper = mount(KeysSection, { props: { ...baseProps, keys: [virtualKey({ alias: 'ci' })], update: async () => true, regenerate } });
+    await wrapper.get('[data-testid="key-edit"]').trigger('click');
+
+    await wrapper.get('[data-testid="key-regenerate-grace"]').setValue('86400');
+    await wrapper.get('[data-testid="key-regenerate-submit"]').trigger('click');
+    expect(confirm).toHaveBeenCalledWith('Give key "ci" (sk-tg-AbCd…) a new secret? The current one works 1 more day.');
+    expect(regenerate).not.toHaveBeenCalled();
+
+    confirm.mockReturnValue(true);
+    await wrapper.get('[data-testid="key-regenerate-submit"]').trigger('click');
+    expect(regenerate).toHaveBeenCalledWith('key-1', 86400);
+  });
+
+  it('should say a shown secret is a new one of an existing key, and until when the old one works', () => {
+    const regenerated = createdKey({ alias: 'ci', previousKeyValidUntil: '2031-01-01T00:00:00.000Z' });
+    const wrapper = mount(KeysSection, { props: { ...baseProps, createdKey: regenerated, regenerated: true } });
+
+    expect(wrapper.get('[data-testid="created-key"]').text()).toContain('New secret for key ci');
+    expect(wrapper.get('[data-testid="created-key-previous"]').text()).toMatch(/^The old secret works until .*2031/);
+  });
+
+  it('should offer no edit for a file-managed key, nor without the permission', () => {
+    const props = { ...baseProps, update: async () => true, regenerate: async () => null };
+    expect(mount(KeysSection, { props: { ...props, keys: [virtualKey({ managedBy: 'file' })] } }).find('[data-testid="key-edit"]').exists()).toBe(false);
+    expect(mount(KeysSection, { props: { ...props, keys: [virtualKey()], canManage: false } }).find('[data-testid="key-edit"]').exists()).toBe(false);
+  });
 });

@@ -387,6 +387,77 @@ describe('useKeys', () => {
   });
 });
 
+describe('useKeys: editing and regenerating', () => {
+  it("should send only what the form changed and show the server's answer in the row", async () => {
+    const onChange = vi.fn();
+    const before = virtualKey({ alias: 'ci', maxBudget: 5 });
+    const api = installFakeFetch({
+      KeyPage: () => keyPageAnswer([before]),
+      UpdateKey: () => ({ data: { updateKey: virtualKey({ alias: 'ci', maxBudget: 20, rpmLimit: 60 }) } }),
+    });
+    const keys = useKeys({ onChange });
+    await flushPromises();
+
+    const values = { alias: 'ci', models: '', budget: '20', softBudget: '', budgetDuration: '', rpmLimit: '60', tpmLimit: '', maxParallelRequests: '', tags: '', expiresAt: '', modelLimits: '' };
+    await expect(keys.update(before, values)).resolves.toBe(true);
+
+    expect(api.requests.at(-1)?.variables).toEqual({ id: 'key-1', input: { maxBudget: 20, rpmLimit: 60 } });
+    expect(keys.keys.value[0]).toMatchObject({ maxBudget: 20, rpmLimit: 60 });
+    expect(keys.saveError.value).toBeNull();
+    expect(onChange).toHaveBeenCalledTimes(1);
+  });
+
+  it("should keep the form open with the server's field errors, and send nothing for a form the checks refuse", async () => {
+    const before = virtualKey({ maxBudget: 5 });
+    const api = installFakeFetch({
+      KeyPage: () => keyPageAnswer([before]),
+      UpdateKey: () => graphQLError('BAD_USER_INPUT', 'Invalid input', { softBudget: ['must be at most maxBudget'] }),
+    });
+    const keys = useKeys();
+    await flushPromises();
+    const values = { alias: '', models: '', budget: '5', softBudget: '9', budgetDuration: '', rpmLimit: '', tpmLimit: '', maxParallelRequests: '', tags: '', expiresAt: '', modelLimits: '' };
+
+    await expect(keys.update(before, values)).resolves.toBe(false);
+    expect(keys.saveError.value?.fieldErrors).toEqual({ softBudget: ['must be at most maxBudget'] });
+    expect(keys.keys.value[0]).toEqual(before);
+
+    const sent = api.requests.length;
+    await expect(keys.update(before, { ...values, rpmLimit: 'lots' })).resolves.toBe(false);
+    expect(api.requests).toHaveLength(sent);
+    expect(keys.saveError.value?.fieldErrors).toEqual({ rpmLimit: ['Enter a whole number.'] });
+  });
+
+  it('should show a regenerated secret once, as a new secret of the key, and the row as the server has it', async () => {
+    const regenerated = createdKey({ previousKeyValidUntil: '2031-01-01T00:00:00.000Z' }, 'sk-tg-NewSecret0123456789');
+    const api = installFakeFetch({
+      KeyPage: () => keyPageAnswer([virtualKey()]),
+      RegenerateKey: () => ({ data: { regenerateKey: regenerated } }),
+    });
+    const keys = useKeys();
+    await flushPromises();
+
+    await expect(keys.regenerate('key-1', 3600)).resolves.toEqual(regenerated);
+
+    expect(api.requests.at(-1)?.variables).toEqual({ id: 'key-1', input: { gracePeriodSeconds: 3600 } });
+    expect(keys.createdKey.value?.key).toBe('sk-tg-NewSecret0123456789');
+    expect(keys.regenerated.value).toBe(true);
+    expect(keys.keys.value[0]?.prefix).toBe('sk-tg-NewS');
+  });
+
+  it("should say why a regeneration failed and keep the key's row", async () => {
+    installFakeFetch({
+      KeyPage: () => keyPageAnswer([virtualKey()]),
+      RegenerateKey: () => graphQLError('FORBIDDEN', 'Only admins of the team may do this'),
+    });
+    const keys = useKeys();
+    await flushPromises();
+
+    await expect(keys.regenerate('key-1', 0)).resolves.toBeNull();
+    expect(keys.actionError.value).toBe('Could not regenerate key sk-tg-AbCd…: Only admins of the team may do this');
+    expect(keys.createdKey.value).toBeNull();
+  });
+});
+
 describe('key list filter', () => {
   it('should send only what is set, the search trimmed', () => {
     expect(toKeyFilter({ search: '', teamId: '' })).toBeNull();

@@ -11,6 +11,7 @@ import {
   DeleteKeyMutation,
   KEY_TYPES,
   KeyPageQuery,
+  RegenerateKeyMutation,
   UpdateKeyMutation,
   type CreatedKey,
   type CreateKeyInput,
@@ -28,6 +29,7 @@ import {
   type FormError,
   type NumberInputValue,
 } from './forms';
+import { toUpdateKeyInput, type KeyEditValues } from '../keyForm';
 import { useDebounced } from './useDebounced';
 import { usePagedList } from './usePagedList';
 
@@ -132,6 +134,12 @@ export function useKeys(options: UseKeysOptions = {}) {
   const createError = ref<FormError | null>(null);
   /** The last created key with its plaintext, until dismissed. The server never returns the plaintext again. */
   const createdKey = shallowRef<CreatedKey | null>(null);
+  /** Whether `createdKey` is a new secret of an existing key rather than a new key. */
+  const regenerated = ref(false);
+  /** The key whose edit is being saved, and the last failed save of an edit. */
+  const savingId = ref<string | null>(null);
+  const saveError = ref<FormError | null>(null);
+  const regeneratingId = ref<string | null>(null);
   const deleteError = ref<string | null>(null);
   const actionError = ref<string | null>(null);
 
@@ -163,6 +171,7 @@ export function useKeys(options: UseKeysOptions = {}) {
     try {
       const { createKey } = await graphql(CreateKeyMutation, { input: parsed.input });
       createdKey.value = createKey;
+      regenerated.value = false;
       const created = createKey.virtualKey;
       if (matchesKeyFilter(created, applied)) {
         list.update((keys) => [created, ...keys.filter((key) => key.id !== created.id)]);
@@ -204,20 +213,70 @@ export function useKeys(options: UseKeysOptions = {}) {
     }
   }
 
+  const replaceKey = (next: VirtualKey) => list.update((keys) => keys.map((key) => (key.id === next.id ? next : key)));
+
+  /**
+   * Saves what the edit form changed since `before` (the key as the form was opened on): nothing is sent when nothing
+   * changed. The row shows what the server stored. Returns whether the form may close.
+   */
+  async function update(before: VirtualKey, values: KeyEditValues): Promise<boolean> {
+    const parsed = toUpdateKeyInput(values, before);
+    if ('error' in parsed) {
+      saveError.value = parsed.error;
+      return false;
+    }
+    saveError.value = null;
+    if (Object.keys(parsed.input).length === 0) return true;
+    savingId.value = before.id;
+    try {
+      const { updateKey } = await graphql(UpdateKeyMutation, { id: before.id, input: parsed.input });
+      replaceKey(updateKey);
+      options.onChange?.();
+      return true;
+    } catch (caught) {
+      saveError.value = toFormError(caught);
+      return false;
+    } finally {
+      savingId.value = null;
+    }
+  }
+
+  /**
+   * Gives a key a new secret, shown once like a new key's; the old one keeps working for `gracePeriodSeconds` (0: it
+   * stops at once), so clients can be moved over.
+   */
+  async function regenerate(id: string, gracePeriodSeconds: number): Promise<CreatedKey | null> {
+    const before = list.items.value.find((key) => key.id === id);
+    actionError.value = null;
+    regeneratingId.value = id;
+    try {
+      const { regenerateKey } = await graphql(RegenerateKeyMutation, { id, input: { gracePeriodSeconds } });
+      createdKey.value = regenerateKey;
+      regenerated.value = true;
+      replaceKey(regenerateKey.virtualKey);
+      options.onChange?.();
+      return regenerateKey;
+    } catch (caught) {
+      actionError.value = `Could not regenerate key ${before?.prefix ?? ''}…: ${errorMessage(caught)}`;
+      return null;
+    } finally {
+      regeneratingId.value = null;
+    }
+  }
+
   /** Blocks or unblocks a key: shown at once, put back if the server refuses. Data planes apply it within a second. */
   async function setBlocked(id: string, blocked: boolean): Promise<boolean> {
     const before = list.items.value.find((key) => key.id === id);
     if (!before) return false;
     actionError.value = null;
-    const replace = (next: VirtualKey) => list.update((keys) => keys.map((key) => (key.id === id ? next : key)));
-    replace({ ...before, blocked });
+    replaceKey({ ...before, blocked });
     try {
       const { updateKey } = await graphql(UpdateKeyMutation, { id, input: { blocked } });
-      replace(updateKey);
+      replaceKey(updateKey);
       options.onChange?.();
       return true;
     } catch (caught) {
-      replace(before);
+      replaceKey(before);
       actionError.value = `Could not ${blocked ? 'block' : 'unblock'} key ${before.prefix}…: ${errorMessage(caught)}`;
       return false;
     }
@@ -240,12 +299,18 @@ export function useKeys(options: UseKeysOptions = {}) {
     creating: creating as Readonly<Ref<boolean>>,
     createError: createError as Readonly<Ref<FormError | null>>,
     createdKey: createdKey as Readonly<Ref<CreatedKey | null>>,
+    regenerated: regenerated as Readonly<Ref<boolean>>,
+    savingId: savingId as Readonly<Ref<string | null>>,
+    saveError: saveError as Readonly<Ref<FormError | null>>,
+    regeneratingId: regeneratingId as Readonly<Ref<string | null>>,
     deleteError: deleteError as Readonly<Ref<string | null>>,
     actionError: actionError as Readonly<Ref<string | null>>,
     create,
     dismissCreatedKey,
     remove,
     setBlocked,
+    update,
+    regenerate,
   };
 }
 

@@ -101,6 +101,14 @@ export function virtualKey(overrides: Partial<VirtualKey> = {}): VirtualKey {
     managedBy: null,
     expiresAt: null,
     createdAt: '2025-01-02T03:04:05.000Z',
+    softBudget: null,
+    budgetDuration: null,
+    rpmLimit: null,
+    tpmLimit: null,
+    maxParallelRequests: null,
+    tags: [],
+    modelLimits: {},
+    previousKeyValidUntil: null,
     ...overrides,
   };
 }
