@@ -85,6 +85,17 @@ describe('dataPlaneOptionsFromEnv', () => {
     );
   });
 
+  it('refuses an IP list entry that is no address or range, which read leniently would match every address', () => {
+    for (const name of ['TOLLGATE_ALLOWED_IPS', 'TOLLGATE_TRUSTED_PROXIES']) {
+      for (const entry of ['10.9.9.9/', '10.0.0.0/99', '10.0.0.0/8;192.168.0.0/16', 'localhost', '2001:db8::/129']) {
+        expect(() => dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', [name]: `127.0.0.1, ${entry}` }), `${name}=${entry}`).toThrow(
+          new EnvError(`${name} must be comma-separated IP addresses or CIDR ranges (10.0.0.0/8, 2001:db8::/32); not one: '${entry}'`),
+        );
+      }
+      expect(dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', [name]: '2001:db8::/32, ::1' })).toMatchObject({ [name === 'TOLLGATE_ALLOWED_IPS' ? 'allowedIps' : 'trustedProxies']: ['2001:db8::/32', '::1'] });
+    }
+  });
+
   it('reads the origins browsers may call from', () => {
     expect(dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins).toEqual([
       'https://app.example.com',

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { DEFAULT_DATA_PLANE_PORT } from '@tollgate/schema';
+import { DEFAULT_DATA_PLANE_PORT, parseIpRange } from '@tollgate/schema';
 import { DEFAULT_CONTROL_PLANE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_RESERVE_OUTPUT_TOKENS, DEFAULT_STREAM_KEEPALIVE_MS, DEFAULT_USAGE_FLUSH_MS, type DataPlaneOptions } from './data-plane.js';
 import { DEFAULT_SPOOL_MAX_BYTES } from './usage/spool.js';
 
@@ -27,8 +27,8 @@ export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): D
     maxSpoolBytes: integer(env, 'TOLLGATE_SPOOL_MAX_BYTES', DEFAULT_SPOOL_MAX_BYTES, 1024 * 1024, Number.MAX_SAFE_INTEGER),
     ...(env.REDIS_URL && { redisUrl: env.REDIS_URL }),
     limitsFailureMode: failureMode(env),
-    allowedIps: list(env.TOLLGATE_ALLOWED_IPS),
-    trustedProxies: list(env.TOLLGATE_TRUSTED_PROXIES),
+    allowedIps: ipRanges(env, 'TOLLGATE_ALLOWED_IPS'),
+    trustedProxies: ipRanges(env, 'TOLLGATE_TRUSTED_PROXIES'),
     enforcedParams: list(env.TOLLGATE_ENFORCED_PARAMS),
     reserveOutputTokens: integer(env, 'TOLLGATE_RESERVE_OUTPUT_TOKENS', DEFAULT_RESERVE_OUTPUT_TOKENS, 0, 10_000_000),
     allowUwsFallback: env.TOLLGATE_ALLOW_UWS_FALLBACK === '1',
@@ -42,6 +42,19 @@ export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): D
 /** A comma-separated list; empty entries ignored. */
 function list(raw: string | undefined): string[] {
   return (raw ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+/**
+ * A comma-separated list of addresses and CIDR ranges. An entry that is neither is refused at start, naming it: read
+ * leniently, `10.9.9.9/` would be `/0`, every address (an allow list open to all, or every peer a trusted proxy).
+ */
+function ipRanges(env: NodeJS.ProcessEnv, name: string): string[] {
+  const entries = list(env[name]);
+  const wrong = entries.filter((entry) => parseIpRange(entry) === null);
+  if (wrong.length > 0) {
+    throw new EnvError(`${name} must be comma-separated IP addresses or CIDR ranges (10.0.0.0/8, 2001:db8::/32); not one: ${wrong.map((entry) => `'${entry}'`).join(', ')}`);
+  }
+  return entries;
 }
 
 function failureMode(env: NodeJS.ProcessEnv): 'open' | 'closed' {

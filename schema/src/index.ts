@@ -6,3 +6,4 @@ export * from './config-wire.js';
 export * from './health.js';
 export * from './pricing/index.js';
 export * from './subject-spend.js';
+export * from './ip-range.js';

@@ -1,6 +1,5 @@
-import { ANY_END_USER, forbiddenSecretRef, MAX_HEALTH_CHECK_MODELS, ModelHealthResult, ProviderKind, SecretRef } from '@tollgate/schema';
+import { ANY_END_USER, forbiddenSecretRef, MAX_HEALTH_CHECK_MODELS, ModelHealthResult, parseIpRange, ProviderKind, SecretRef } from '@tollgate/schema';
 import { z } from 'zod';
-import { isIP } from 'node:net';
 import { KEY_TYPES, TEAM_ROLES, USER_ROLES } from '../auth/roles.js';
 import { ALERT_SUBJECT_KINDS, ALERT_THRESHOLDS } from '../db/entities/budget-alert.entity.js';
 import { BUDGET_DURATIONS } from '../db/entities/governed.js';
@@ -79,13 +78,7 @@ export const smallObject = z
   .refine((v) => JSON.stringify(v).length <= 16_384, 'must be at most 16 KB of JSON');
 
 /** An address or CIDR range, IPv4 or IPv6. */
-const ipOrCidr = z.string().trim().refine((value) => {
-  const [address, bits, extra] = value.split('/');
-  const family = isIP(address ?? '');
-  if (family === 0 || extra !== undefined) return false;
-  if (bits === undefined) return true;
-  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
-}, 'must be an IP address or CIDR range such as 10.0.0.0/8');
+const ipOrCidr = z.string().trim().refine((value) => parseIpRange(value) !== null, 'must be an IP address or CIDR range such as 10.0.0.0/8');
 
 const modelLimit = z
   .object({ rpm: limit(10_000_000).optional(), tpm: limit(1_000_000_000_000).optional(), maxBudget: usd().optional() })

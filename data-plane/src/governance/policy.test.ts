@@ -51,6 +51,8 @@ describe('request policy', () => {
     expect(list.allows('2001:db8::1')).toBe(true);
     expect(list.allows('2001:db9::1')).toBe(false);
     expect(IpAllowList.of([])).toBeNull();
+    // An entry that is no range (a prefix left empty or too wide) matches nothing, never every address as /0.
+    for (const entry of ['10.9.9.9/', '10.0.0.0/99', '10.0.0.0/x']) expect(IpAllowList.of([entry])!.allows('127.0.0.1'), entry).toBe(false);
     expect(() => checkIp('127.0.0.1', list, null)).toThrow(/Requests from 127.0.0.1 are not allowed for this API key/);
     expect(() => checkIp('127.0.0.1', null, IpAllowList.of(['10.0.0.1']))).toThrow(/not allowed by this gateway/);
     expect(() => checkIp('10.0.0.1', list, null)).not.toThrow();

@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { parseIpRange } from '@tollgate/schema';
 import { errors } from '../http/errors.js';
 
 /**
@@ -27,16 +28,14 @@ export class IpAllowList {
   private readonly list = new BlockList();
 
   private constructor(entries: readonly string[]) {
-    for (const raw of entries) {
-      const entry = raw.trim();
-      const slash = entry.indexOf('/');
-      const address = slash === -1 ? entry : entry.slice(0, slash);
-      const family = isIP(address);
-      // Invalid entries are refused by the control plane's validation; here they simply match nothing.
-      if (family === 0) continue;
-      const type = family === 4 ? 'ipv4' : 'ipv6';
-      if (slash === -1) this.list.addAddress(address, type);
-      else this.list.addSubnet(address, Number(entry.slice(slash + 1)), type);
+    for (const entry of entries) {
+      // Invalid entries are refused where they are set (the admin API, the data plane's environment); one that got
+      // here anyway matches nothing, never everything.
+      const range = parseIpRange(entry);
+      if (range === null) continue;
+      const type = range.family === 4 ? 'ipv4' : 'ipv6';
+      if (range.bits === undefined) this.list.addAddress(range.address, type);
+      else this.list.addSubnet(range.address, range.bits, type);
     }
   }
 
