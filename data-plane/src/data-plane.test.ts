@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { mockProvider } from './providers/mock/index.js';
 import { ProviderRegistry } from './providers/registry.js';
@@ -36,5 +39,31 @@ describe('startDataPlane().close()', () => {
     const a = await startTestDataPlane();
     await expect(startTestDataPlane({ port: a.dp.port })).rejects.toThrow(/could not listen/);
     await a.close();
+  });
+
+  it('refuses a port another uWS process serves, which uWS would share by default (SO_REUSEPORT)', async () => {
+    // Another gateway (or any uWS server) on the port, listening as uWS does by default: a second one on the same port
+    // used to start, and the kernel split the connections between the two.
+    // A port chosen up front: bound as port 0, the kernel would not let another socket share it anyway.
+    const free = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const uwsPath = createRequire(import.meta.url).resolve('uWebSockets.js');
+    const script = `const uws = require(${JSON.stringify(uwsPath)}); uws.App().any('/*', (res) => res.end('other')).listen('127.0.0.1', ${free}, (s) => console.log(s ? uws.us_socket_local_port(s) : 0));`;
+    const other = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        other.stdout.once('data', (chunk: Buffer) => resolve(Number(String(chunk).trim())));
+        other.once('exit', (code) => reject(new Error(`the other server exited (${code})`)));
+      });
+      expect(port).toBeGreaterThan(0);
+      await expect(startTestDataPlane({ port })).rejects.toThrow(/could not listen/);
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('other');
+    } finally {
+      other.kill();
+    }
   });
 });

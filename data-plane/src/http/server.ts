@@ -5,6 +5,9 @@ import { errors } from './errors.js';
 import { Exchange } from './exchange.js';
 import { readRequestHead, type RequestHead } from './request-head.js';
 
+/** uWS's `ListenOptions.LIBUS_LISTEN_EXCLUSIVE_PORT` (the `.d.ts` declares it as an ambient enum, not a value). */
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
+
 /**
  * A route handler. It runs inside the uWS callback: `req` may be read only before its first await (uWS frees it
  * when the callback returns), which is why the wrapper copies the request head up front.
@@ -121,7 +124,10 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
   }
 
   return new Promise((resolve, reject) => {
-    app.listen(options.host, options.port, (listenSocket: UwsListenSocket | false) => {
+    // Exclusive: uWS reuses the port by default (SO_REUSEPORT), so a second data plane on a port another process serves
+    // would start and the kernel would split the connections between them. Now it fails, as any server does.
+    const listen = app.listen as unknown as (host: string, port: number, options: number, cb: (socket: UwsListenSocket | false) => void) => void;
+    listen.call(app, options.host, options.port, LIBUS_LISTEN_EXCLUSIVE_PORT, (listenSocket: UwsListenSocket | false) => {
       if (!listenSocket) {
         reject(new Error(`could not listen on ${options.host}:${options.port} (address in use or not available)`));
         return;
