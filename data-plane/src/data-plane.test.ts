@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { mockProvider } from './providers/mock/index.js';
 import { ProviderRegistry } from './providers/registry.js';
@@ -31,7 +32,29 @@ describe('startDataPlane().close()', () => {
     const body = res.text().catch(() => 'cut');
     await t.dp.close();
     expect(await body).toBe('cut');
-    expect(t.cp.acknowledged.get(requestId)?.status).toBe('aborted');
+    // The gateway's doing, not the client's: told apart in the request log.
+    expect(t.cp.acknowledged.get(requestId)).toMatchObject({ status: 'aborted', errorType: 'gateway_shutdown', errorMessage: expect.stringContaining('shut down') });
+    await t.cp.close();
+  });
+
+  it('while draining, says not ready on connections kept from before and closes each one after its response', async () => {
+    const t = await startTestDataPlane({ providers: slow(), shutdownGraceMs: 5_000 });
+    const agent = new Agent({ connections: 1 });
+    const ready = () => undiciFetch(`${t.baseUrl}/health/readiness`, { dispatcher: agent });
+    const before = await ready();
+    expect(before.status).toBe(200);
+    await before.text(); // the connection goes back to the agent, kept alive
+    // A stream keeps the data plane draining meanwhile.
+    const res = await postChat(t.baseUrl, KEYS.full, { ...chat, messages: [{ role: 'user', content: 'one two three four five six seven eight nine ten' }] });
+    const body = res.text();
+    const closed = t.dp.close();
+    const draining = await ready();
+    expect(draining.status).toBe(503);
+    expect(draining.headers.get('connection')).toBe('close');
+    expect(await draining.json()).toMatchObject({ status: 'not_ready', reason: 'shutting down' });
+    expect((await body).endsWith('data: [DONE]\n\n')).toBe(true);
+    await closed;
+    await agent.close();
     await t.cp.close();
   });
 

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { DEFAULT_CONTROL_PLANE_PORT, DEFAULT_DATA_PLANE_PORT, GRAPHQL_PATH, isHealthCheckMessage, isSubjectSpendMessage } from '@tollgate/schema';
+import { DEFAULT_CONTROL_PLANE_PORT, DEFAULT_DATA_PLANE_PORT, GRAPHQL_PATH, isHealthCheckMessage, isSubjectSpendMessage, type UsageEvent } from '@tollgate/schema';
 import { graphqlConfigSource } from './config/graphql-source.js';
 import type { ConfigSource } from './config/source.js';
 import { ConfigStore } from './config/store.js';
@@ -15,7 +15,7 @@ import { ResponseAffinity } from './routing/response-affinity.js';
 import type { FailureMode } from './limits/limiter.js';
 import { LocalLimiter } from './limits/local-limiter.js';
 import { consoleLogger, type Logger } from './logger.js';
-import type { PipelineDeps } from './pipeline/context.js';
+import type { Lifecycle, PipelineDeps } from './pipeline/context.js';
 import { builtInProviders, type ProviderRegistry } from './providers/registry.js';
 import { secretResolver } from './upstream/secrets.js';
 import { routes } from './routes.js';
@@ -62,7 +62,7 @@ export interface DataPlaneOptions {
   providers?: ProviderRegistry;
   /** Accept the slow ws-based uWS fallback; default TOLLGATE_ALLOW_UWS_FALLBACK=1. */
   allowUwsFallback?: boolean;
-  /** How long `close()` lets in-flight requests finish before cutting them off. Default 10 s. */
+  /** How long `close()` lets in-flight requests finish before cutting them off (`TOLLGATE_SHUTDOWN_GRACE_S`). Default 20 s. */
   shutdownGraceMs?: number;
   /** How long `close()` keeps trying to ship queued usage. Default 5 s. */
   usageFlushDeadlineMs?: number;
@@ -113,6 +113,17 @@ export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_STREAM_KEEPALIVE_MS = 15_000;
 export const DEFAULT_USAGE_FLUSH_MS = 250;
 export const DEFAULT_RESERVE_OUTPUT_TOKENS = 1_024;
+/**
+ * How long a stopping data plane lets its requests finish: long answers stream for tens of seconds. With the last
+ * second of cutting and the 5 s of flushing usage it stays under the launcher's 30 s and Kubernetes' default
+ * `terminationGracePeriodSeconds` (30).
+ */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
+
+/** A usage event of a request the shutdown cut, told apart from one whose client left. */
+function cutByShutdown(event: UsageEvent): UsageEvent {
+  return { ...event, errorType: 'gateway_shutdown', errorMessage: 'the data plane shut down before the answer was complete (its shutdown grace period ran out)' };
+}
 
 export async function startDataPlane(options: DataPlaneOptions): Promise<DataPlane> {
   const logger = options.logger ?? consoleLogger();
@@ -150,11 +161,13 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   if (routerPeers !== null) router.connect(routerPeers);
 
   const countedSpend = new CountedSpend();
+  const lifecycle: Lifecycle = { draining: false, cutting: false };
   const deps: PipelineDeps = {
     config: store,
     providers,
     secrets,
-    emitUsage: (event) => usage.enqueue(event),
+    // A request cut because the shutdown grace period ran out is the gateway's doing, not a client that left.
+    emitUsage: (event) => usage.enqueue(lifecycle.cutting && event.errorType === 'client_disconnected' ? cutByShutdown(event) : event),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     dataPlaneId,
     uwsImplementation: uws.implementation,
@@ -183,6 +196,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     },
     usagePending: () => usage.pending,
     ...(source.disconnectedSince !== undefined && { controlPlaneDisconnectedSince: source.disconnectedSince }),
+    lifecycle,
     logger,
   };
 
@@ -196,6 +210,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       configVersion: () => store.version,
       streamKeepAliveMs: options.streamKeepAliveMs ?? DEFAULT_STREAM_KEEPALIVE_MS,
       cors: options.corsOrigins !== undefined && options.corsOrigins.length > 0 ? new CorsPolicy(options.corsOrigins) : null,
+      lifecycle,
       logger,
     });
   } catch (err) {
@@ -229,12 +244,16 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
+    // Readiness answers 503 and every response closes its connection from now on (load balancers keep connections to
+    // a data plane that stopped accepting new ones).
+    lifecycle.draining = true;
     server.stopAccepting();
-    const graceMs = options.shutdownGraceMs ?? 10_000;
+    const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
     if (!(await server.idle(graceMs))) {
       logger.warn('requests still running after the shutdown grace period; closing their connections', { inFlight: server.inFlight });
     }
     // Aborts what is left; their pipelines record `aborted` usage events synchronously from onAborted onwards.
+    lifecycle.cutting = true;
     server.closeConnections();
     await server.idle(1_000);
     await source.close();

@@ -22,6 +22,7 @@ describe('dataPlaneOptionsFromEnv', () => {
       healthCheckIntervalMs: 0,
       streamKeepAliveMs: 15_000,
       corsOrigins: [],
+      shutdownGraceMs: 20_000,
     });
   });
 
@@ -50,6 +51,7 @@ describe('dataPlaneOptionsFromEnv', () => {
       TOLLGATE_ALLOW_UWS_FALLBACK: '1',
       TOLLGATE_HEALTH_CHECK_INTERVAL_S: '300',
       TOLLGATE_STREAM_KEEPALIVE_MS: '0',
+      TOLLGATE_SHUTDOWN_GRACE_S: '45',
     })).toEqual({
       host: '0.0.0.0',
       port: 0,
@@ -70,6 +72,7 @@ describe('dataPlaneOptionsFromEnv', () => {
       healthCheckIntervalMs: 300_000,
       streamKeepAliveMs: 0,
       corsOrigins: [],
+      shutdownGraceMs: 45_000,
     });
   });
 

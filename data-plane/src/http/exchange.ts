@@ -71,6 +71,8 @@ export class Exchange {
     private readonly res: UwsResponse,
     /** An event stream silent this long gets an SSE comment (`keepAlive`); 0: never. */
     private readonly keepAliveMs = 0,
+    /** While the data plane shuts down, each response closes its connection, so keep-alive clients reconnect elsewhere. */
+    private readonly lifecycle?: { readonly draining: boolean },
   ) {
     res.onAborted(() => {
       if (this.state === 'ended') return;
@@ -181,7 +183,7 @@ export class Exchange {
         // Not `endWithoutBody(length)`: uWS.js 20 then waits for the reported bytes and never ends the response.
         this.res.writeHeader('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
         this.res.endWithoutBody();
-      } else this.res.end(body);
+      } else this.res.end(body, this.closing);
     });
     this.state = 'ended';
     this.settle();
@@ -208,7 +210,7 @@ export class Exchange {
     let ok = true;
     this.res.cork(() => {
       if (this.state === 'open') {
-        this.writeHead(status, headers);
+        this.writeStreamHead(status, headers);
         this.state = 'streaming';
       }
       ok = this.res.write(chunk);
@@ -226,7 +228,7 @@ export class Exchange {
     if (this.state !== 'open') return;
     this.wrote = true;
     this.res.cork(() => {
-      this.writeHead(200, SSE_HEADERS);
+      this.writeStreamHead(200, SSE_HEADERS);
       this.res.write(STREAM_OPENING);
     });
     this.state = 'streaming';
@@ -289,6 +291,7 @@ export class Exchange {
   endStream(lastChunk: string | Uint8Array = ''): void {
     if (this.state !== 'streaming') return;
     if (lastChunk.length > 0) this.answered = true;
+    // Not closing the connection here: the head went out, and uWS would write `Connection: close` into the body.
     this.res.cork(() => this.res.end(lastChunk));
     this.state = 'ended';
     this.settle();
@@ -302,11 +305,27 @@ export class Exchange {
     if (this.state === 'ended' || this.state === 'aborted') return;
     this.answered = true;
     this.res.cork(() => {
-      if (this.state === 'open') this.writeHead(status, headers);
-      this.res.end(lastChunk);
+      if (this.state === 'open') {
+        this.writeHead(status, headers);
+        this.res.end(lastChunk, this.closing);
+      } else this.res.end(lastChunk); // the head went out: see `endStream`
     });
     this.state = 'ended';
     this.settle();
+  }
+
+  /**
+   * Whether a response whose head is written with its end closes its connection (`Connection: close`): while the data
+   * plane drains. A stream's head went out earlier, and uWS can only say so in the head.
+   */
+  private get closing(): boolean {
+    return this.lifecycle?.draining === true;
+  }
+
+  /** The head of a response whose body follows in writes: it says `Connection: close` itself while draining. */
+  private writeStreamHead(status: number, headers: Readonly<Record<string, string>>): void {
+    this.writeHead(status, headers);
+    if (this.closing) this.res.writeHeader('connection', 'close');
   }
 
   /** Only ever called inside `cork`. */

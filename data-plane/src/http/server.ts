@@ -43,6 +43,8 @@ export interface HttpServerOptions {
   streamKeepAliveMs: number;
   /** Cross-origin requests from browsers; null or absent: none (`TOLLGATE_CORS_ORIGINS`). */
   cors?: CorsPolicy | null;
+  /** Shared with the data plane: while it drains, responses close their connections. */
+  lifecycle?: { readonly draining: boolean };
   logger: Logger;
 }
 
@@ -89,7 +91,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
     // before anything can await.
     const head = readRequestHead(req);
     if (cors !== null && cors.preflight(req, res, head.method)) return;
-    const ex = new Exchange(res, options.streamKeepAliveMs);
+    const ex = new Exchange(res, options.streamKeepAliveMs, options.lifecycle);
     if (head.method === 'head') ex.headOnly = true;
     if (cors !== null) {
       const origin = cors.allowOrigin(req.getHeader('origin'));

@@ -29,5 +29,15 @@ export interface PipelineDeps {
   readonly usagePending: () => number;
   /** Since when the config source has been cut off from the control plane (epoch ms), null while connected (metrics). */
   readonly controlPlaneDisconnectedSince?: () => number | null;
+  /** Set once the data plane is shutting down: readiness then says so, so load balancers stop sending it requests. */
+  readonly lifecycle?: Lifecycle;
   readonly logger: Logger;
+}
+
+/** Where a data plane is in its life, shared by its parts. */
+export interface Lifecycle {
+  /** Shutting down: no new connections; responses close their connections; readiness answers 503. */
+  draining: boolean;
+  /** The grace period is over and the remaining requests are being cut. */
+  cutting: boolean;
 }

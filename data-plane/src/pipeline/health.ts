@@ -7,7 +7,8 @@ export function liveness(ex: Exchange): void {
 }
 
 /**
- * `GET /health/readiness`: 200 once a config snapshot is loaded; 503 before. With REDIS_URL, Redis not answering
+ * `GET /health/readiness`: 200 once a config snapshot is loaded; 503 before, and once the data plane is shutting down
+ * (asked on a connection opened before, as load balancers' health checks keep theirs). With REDIS_URL, Redis not answering
  * PING makes a data plane not ready only when limits fail closed: failing open, it serves with its own counters
  * (reported here as `limits.degraded`), and pulling every data plane out of rotation at once would turn a Redis
  * outage into a gateway outage. Load balancers should route only to ready data planes.
@@ -17,7 +18,9 @@ export async function readiness(deps: PipelineDeps, ex: Exchange): Promise<void>
   const uws = deps.uwsImplementation;
   const redis = deps.redis ? await deps.redis.ping() : null;
   const limits = deps.governance.status();
-  if (configVersion === null) {
+  if (deps.lifecycle?.draining === true) {
+    ex.sendJson(503, { status: 'not_ready', reason: 'shutting down', configVersion, uws });
+  } else if (configVersion === null) {
     ex.sendJson(503, { status: 'not_ready', reason: 'config not loaded', configVersion, uws });
   } else if (redis === false && limits.failureMode === 'closed') {
     ex.sendJson(503, { status: 'not_ready', reason: 'redis unreachable', configVersion, uws, limits });
