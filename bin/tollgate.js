@@ -14,10 +14,22 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
 const host = env.TOLLGATE_HOST || '127.0.0.1';
-const controlPort = Number(env.TOLLGATE_CONTROL_PORT || 4001);
-const dataPort = Number(env.TOLLGATE_PORT || 4000);
+/** The host as URLs write it: an IPv6 address in brackets (`http://[::1]:4001`). */
+const urlHost = host.includes(':') ? `[${host}]` : host;
+const controlPort = portFrom('TOLLGATE_CONTROL_PORT', 4001);
+const dataPort = portFrom('TOLLGATE_PORT', 4000);
 const dataDir = resolve(env.TOLLGATE_DATA_DIR || join(root, '.tollgate'));
-const pgPort = Number(env.TOLLGATE_PG_PORT || 54329);
+const pgPort = portFrom('TOLLGATE_PG_PORT', 54329);
+
+/** A port from the environment, or the default; anything else stops here, naming the variable. */
+function portFrom(name, fallback) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (Number.isInteger(port) && port >= 0 && port <= 65_535) return port;
+  console.error(`tollgate: ${name} must be a port number between 0 and 65535, got '${raw}'`);
+  process.exit(2);
+}
 
 /**
  * `--config <path>` (or `--config=<path>`; `npm start -- --config tollgate.yaml`), else TOLLGATE_CONFIG: a declarative
@@ -193,6 +205,9 @@ async function stopLeftoverCluster(pgdata) {
   while (running(pid, 'postgres') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 }
 
+/** The data plane's exit code for a configuration it refuses (sysexits' EX_CONFIG): restarting cannot help. */
+const DATA_PLANE_CONFIG_ERROR = 78;
+
 async function waitReady(url, child, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -227,7 +242,7 @@ async function main() {
   });
   cleanups.push(() => controlPlane.close());
 
-  const graphqlUrl = `http://${host}:${controlPlane.port}/graphql`;
+  const graphqlUrl = `http://${urlHost}:${controlPlane.port}/graphql`;
   // A small young generation keeps the data plane's peak memory near 120 MB under load at the same CPU cost per
   // request (docs/performance.md); V8 takes it only on the command line.
   const { DATA_PLANE_NODE_FLAGS } = await import('@tollgate/schema');
@@ -261,6 +276,11 @@ async function main() {
   const watch = () =>
     child.once('exit', (code, signal) => {
       if (stopping) return;
+      if (code === DATA_PLANE_CONFIG_ERROR) {
+        console.error('tollgate: the data plane refused its configuration (above); stopping.');
+        void shutdown(2);
+        return;
+      }
       const now = Date.now();
       while (restarts.length > 0 && restarts[0] < now - 60_000) restarts.shift();
       if (restarts.length >= 5) {
@@ -278,9 +298,11 @@ async function main() {
     });
   watch();
 
-  const apiBase = `http://${host}:${dataPort}`;
+  const apiBase = `http://${urlHost}:${dataPort}`;
   if (!(await waitReady(`${apiBase}/health/readiness`, child, 30_000))) {
-    console.error('tollgate: the data plane did not become ready within 30 s.');
+    if (stopping) return;
+    const exited = child.exitCode !== null || child.signalCode !== null;
+    console.error(exited ? `tollgate: the data plane exited (${child.signalCode ?? `code ${child.exitCode}`}) before it was ready.` : 'tollgate: the data plane did not become ready within 30 s.');
     return shutdown(1);
   }
 
@@ -288,7 +310,7 @@ async function main() {
     '',
     'Tollgate is running.',
     `  OpenAI-compatible API  ${apiBase}/v1`,
-    `  Dashboard              http://${host}:${controlPlane.port}/ui`,
+    `  Dashboard              http://${urlHost}:${controlPlane.port}/ui`,
     `  GraphQL                ${graphqlUrl}`,
     `  Database               ${embedded ? `embedded PostgreSQL (${embedded}, port ${pgPort})` : 'DATABASE_URL'}`,
   ];
@@ -304,6 +326,8 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error('tollgate: failed to start:', err instanceof Error ? err.stack || err.message : err);
+  // The message says what is wrong (a bad variable, a database out of reach); the stack is for TOLLGATE_DEBUG.
+  const detail = err instanceof Error ? (env.TOLLGATE_DEBUG ? err.stack || err.message : err.message) : String(err);
+  console.error(`tollgate: failed to start: ${detail}`);
   void shutdown(1);
 });

@@ -47,9 +47,13 @@ async function main(): Promise<void> {
   }
 }
 
+/** sysexits' EX_CONFIG: the data plane's configuration is wrong. */
+const EXIT_CONFIG = 78;
+
 main().catch((err: unknown) => {
   // Configuration and platform problems get their message alone; anything else its stack.
   if (err instanceof EnvError || err instanceof UwsUnavailableError || err instanceof SpoolLockedError) console.error(`tollgate data plane: ${err.message}`);
   else console.error('tollgate data plane failed to start:', err);
-  process.exit(1);
+  // A configuration a restart cannot fix exits with EX_CONFIG, so a supervisor (the launcher) does not retry it.
+  process.exit(err instanceof EnvError || err instanceof UwsUnavailableError ? EXIT_CONFIG : 1);
 });
