@@ -93,6 +93,14 @@ describe('the audit log', () => {
     expect(raw).not.toMatch(/[0-9a-f]{64}/);
   });
 
+  it('redacts fields named like secrets at any depth: a key metadata\'s api_key, a nested password', async () => {
+    const metadata = { note: 'kept', api_key: 'sk-live-in-metadata', nested: [{ password: 'hunter2-nested', region: 'eu' }] };
+    const { createKey } = await cp.admin<{ createKey: { virtualKey: { id: string } } }>('mutation($i: CreateKeyInput!) { createKey(input: $i) { virtualKey { id } } }', { i: { alias: 'with-metadata', metadata } });
+    const [create] = (await auditLog(cp.masterKey, { entityId: createKey.virtualKey.id })).entries;
+    expect(create!.after).toMatchObject({ metadata: { note: 'kept', api_key: '[redacted]', nested: [{ password: '[redacted]', region: 'eu' }] } });
+    expect(JSON.stringify(create)).not.toMatch(/sk-live-in-metadata|hunter2-nested/);
+  });
+
   it("records a membership's team and user by id, not as the whole team loaded with it", async () => {
     const team = (await cp.admin<{ createTeam: { id: string } }>('mutation($o: ID) { createTeam(input: { name: "audited-team", organizationId: $o, maxBudget: 9 }) { id } }', { o: orgA })).createTeam.id;
     const user = await createUser('member-audit@audit-a.example', 'internal_user', orgA);

@@ -109,6 +109,12 @@ describe('the governance catalogue', () => {
     const literal = await cp.gql(policy, { i: { name: 'moderation', kind: 'webhook', mode: 'pre_call', settings: { url: 'https://mod.example.com', service: { apiKey: 'sk-mod-literal-123' } } } }, cp.masterKey);
     expect(literal.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { settings: [expect.stringMatching(/^service\.apiKey holds a credential, so its value must be a secret reference/)] } });
     expect(JSON.stringify(literal)).not.toContain('sk-mod-literal-123');
+    // So must one in a webhook's URL: a user and password, or a key in the query.
+    for (const url of ['https://admin:s3cret@hooks.example.com/check', 'https://hooks.example.com/check?api_key=abc123']) {
+      const inUrl = await cp.gql(policy, { i: { name: 'moderation', kind: 'webhook', mode: 'pre_call', settings: { hooks: [{ url }] } } }, cp.masterKey);
+      expect(inUrl.errors?.[0]?.extensions, url).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { settings: [expect.stringMatching(/^hooks\[0\]\.url is a URL that carries a credential/)] } });
+      expect(JSON.stringify(inUrl)).not.toMatch(/s3cret|abc123/);
+    }
     await ok(cp.gql(policy, { i: { name: 'moderation', kind: 'webhook', mode: 'pre_call', settings: { service: { apiKey: 'env:MODERATION_KEY' }, keywords: ['a'], maxTokens: 5 } } }, cp.masterKey));
     await ok(cp.gql('mutation { deleteGuardrailPolicy(name: "moderation") }', {}, cp.masterKey));
     const badPolicy = await cp.gql('mutation { saveGuardrailPolicy(input: { name: "x", kind: "PII!", mode: "whenever" }) { name } }', {}, cp.masterKey);

@@ -40,7 +40,8 @@ export interface AdminTx {
   audit(entry: AuditRecord): void;
 }
 
-const SECRET_FIELD = /(hash|password|secret|token)$/i;
+/** A field that holds a secret by its name (`keyHash`, `password`, `clientSecret`, `api_key` in a key's metadata). */
+const SECRET_FIELD = /(hash|password|passwd|secret|token|api[-_]?key|private[-_]?key|credentials?)$/i;
 
 /**
  * An entity as the audit log stores it: its serialised fields (MikroORM leaves out `hidden` ones, which is where
@@ -60,12 +61,19 @@ export function auditView(entity: object | null | undefined): Record<string, unk
   return redact(plain);
 }
 
-function redact(value: Record<string, unknown>): Record<string, unknown> {
+/** `value` with every field named like a secret replaced, at any depth (free-form metadata and settings included). */
+function redact(value: Record<string, unknown>, depth = 0): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [field, v] of Object.entries(value)) {
-    out[field] = SECRET_FIELD.test(field) ? '[redacted]' : v;
+    out[field] = SECRET_FIELD.test(field) ? '[redacted]' : redactWithin(v, depth + 1);
   }
   return out;
+}
+
+function redactWithin(value: unknown, depth: number): unknown {
+  if (depth > 16 || typeof value !== 'object' || value === null || value instanceof Date) return value;
+  if (Array.isArray(value)) return value.map((item) => redactWithin(item, depth + 1));
+  return redact(value as Record<string, unknown>, depth);
 }
 
 /**

@@ -255,10 +255,13 @@ function urlOrNull(text: string): URL | null {
 const upstreamUrl = (where: string) =>
   z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .refine((url) => {
-      const parsed = urlOrNull(url);
-      return parsed === null || (parsed.username === '' && parsed.password === '' && ![...parsed.searchParams.keys()].some((name) => CREDENTIAL_HEADER.test(name)));
-    }, `must carry no credential (a user and password, or a key in the query): it is shown to everyone who may read it; ${where}`);
+    .refine((url) => !urlCarriesCredential(url), `must carry no credential (a user and password, or a key in the query): it is shown to everyone who may read it; ${where}`);
+
+/** Whether a URL holds a credential: a user and password, or a query parameter named like one (`api_key`, `token`). */
+function urlCarriesCredential(text: string): boolean {
+  const parsed = urlOrNull(text);
+  return parsed !== null && (parsed.username !== '' || parsed.password !== '' || [...parsed.searchParams.keys()].some((name) => CREDENTIAL_HEADER.test(name)));
+}
 
 /** Hosts an `azureAdAuthorityHost` may reach over plain http: a local stand-in for Entra ID in tests. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -718,8 +721,8 @@ const CREDENTIAL_SETTING = /(^key|api[-_]?key|secret|token|password|passwd|crede
 
 /**
  * A guardrail's settings are read by every admin who may read guardrails, in every organization, and kept in the
- * audit log: a credential among them (a moderation service's key, at any depth) must be a reference, as a model's
- * are. The message names the setting, never its value.
+ * audit log: a credential among them (a moderation service's key, at any depth; one in a webhook's URL) must be a
+ * reference, as a model's are. The message names the setting, never its value.
  */
 function checkSettingSecrets(settings: Record<string, unknown>, ctx: z.RefinementCtx): void {
   const walk = (value: unknown, path: string): void => {
@@ -729,7 +732,10 @@ function checkSettingSecrets(settings: Record<string, unknown>, ctx: z.Refinemen
         const at = path === '' ? name : `${path}.${name}`;
         const problem = typeof inner === 'string' && CREDENTIAL_SETTING.test(name) ? secretRefProblem(inner) : null;
         if (problem !== null) ctx.addIssue({ code: 'custom', message: `${at} holds a credential, so its value ${problem}`, input: undefined });
-        else walk(inner, at);
+        else if (typeof inner === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(inner) && urlCarriesCredential(inner)) {
+          // A webhook's URL with `user:password@` or `?api_key=`: the credential in plain sight of every reader.
+          ctx.addIssue({ code: 'custom', message: `${at} is a URL that carries a credential (a user and password, or a key in the query): give the credential in a setting of its own (such as apiKey) as an env: or file: reference`, input: undefined });
+        } else walk(inner, at);
       }
     }
   };
