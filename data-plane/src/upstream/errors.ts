@@ -82,8 +82,10 @@ export function upstreamHttpError(input: {
   const retryAfterSeconds = parseRetryAfter(input.retryAfter);
   const refusal = { provider, message: `${provider}: ${message}`, ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) };
   if (status === 401 || status === 403) {
-    // No `param`: what was refused is the gateway's credential, not anything in the client's request.
-    return { ...refusal, status: 502, type: 'api_error', code: 'upstream_auth_failed' };
+    // No `param`: what was refused is the gateway's credential, not anything in the client's request. Nor the part of
+    // that credential some providers quote (OpenAI: "Incorrect API key provided: sk-proj-****cdef"): every client
+    // would read the end of the gateway's key.
+    return { ...refusal, message: `${provider}: ${withoutQuotedKeys(message)}`, status: 502, type: 'api_error', code: 'upstream_auth_failed' };
   }
   const base = { ...refusal, ...(typeof input.param === 'string' && input.param !== '' && { param: input.param }) };
   if (input.contentPolicy) return { ...base, status: 400, type: 'invalid_request_error', code: 'content_policy_violation' };
@@ -95,6 +97,14 @@ export function upstreamHttpError(input: {
   if (status === 529 || status === 503) return { ...base, status: 503, type: 'overloaded_error', code: input.code ?? 'upstream_overloaded' };
   if (status >= 500) return { ...base, status: 502, type: 'api_error', code: input.code ?? 'upstream_error' };
   return { ...base, status, type: TYPE_BY_STATUS[status] ?? 'invalid_request_error', code: input.code ?? null };
+}
+
+/** A key as providers quote it, masked but for its ends (`sk-proj-*****cdef`, `AIza…****`). */
+const QUOTED_KEY = /[\w.-]*\*{3,}[\w-]*/g;
+
+/** `message` with any quoted (masked) key taken out. */
+export function withoutQuotedKeys(message: string): string {
+  return message.replace(QUOTED_KEY, '[redacted]');
 }
 
 /** Network errors of a connection that was never made: the provider could not be reached. */

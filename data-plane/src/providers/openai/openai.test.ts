@@ -156,7 +156,9 @@ describe('openai provider against the OpenAI stand-in', () => {
     const [notFound] = await collect(provider.chat(ask(directive({ fault: { kind: 'http', status: 404, code: 'model_not_found', message: 'The model `x` does not exist' } })), call()));
     expect(notFound).toMatchObject({ type: 'error', error: { status: 404, code: 'model_not_found', message: 'openai: The model `x` does not exist' } });
     const [auth] = await collect(provider.chat(ask('hi'), call({ apiKeyRef: 'env:OTHER_KEY' })));
-    expect(auth).toMatchObject({ type: 'error', error: { status: 502, code: 'upstream_auth_failed', message: expect.stringContaining('Incorrect API key') } });
+    expect(auth).toMatchObject({ type: 'error', error: { status: 502, code: 'upstream_auth_failed', message: expect.stringContaining('Incorrect API key provided: [redacted].') } });
+    // OpenAI quotes the key's ends (`sk-*****cdef`): every client would read them.
+    expect(JSON.stringify(auth)).not.toMatch(/\*{3,}/);
   });
 
   it('reports a missing credential as an error event naming the reference', async () => {
