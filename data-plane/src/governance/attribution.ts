@@ -75,8 +75,13 @@ export function withSessionId(metadata: Readonly<Record<string, unknown>>, sessi
   return { ...metadata, session_id: sessionId };
 }
 
+/**
+ * Tags as a list of strings, or one string of comma-separated tags: metadata values on OpenAI's APIs (the Responses
+ * API, stored completions) must be strings, so a typed SDK client can only send `"tags": "team-a,ci"`.
+ */
 function readTags(raw: unknown): readonly string[] {
-  if (!Array.isArray(raw)) return typeof raw === 'string' && raw !== '' ? [raw] : [];
+  if (typeof raw === 'string') return readTags(raw.split(',').map((tag) => tag.trim()));
+  if (!Array.isArray(raw)) return [];
   const tags: string[] = [];
   for (const tag of raw) {
     if (typeof tag !== 'string' || tag === '' || tag.length > MAX_TAG_LENGTH || tags.includes(tag)) continue;

@@ -118,6 +118,8 @@ describe('attribution', () => {
     expect('metadata' in only).toBe(false);
     const none = { model: 'm' };
     expect(takeAttribution(none)).toEqual({ tags: [], metadata: {} });
+    // OpenAI's metadata values are strings: a Responses client sends its tags as one, comma-separated.
+    expect(takeAttribution({ metadata: { tags: 'team-a, ci,,team-a' } }).tags).toEqual(['team-a', 'ci']);
     // Anthropic refuses any metadata field but user_id: the others are recorded, and only user_id goes on.
     const anthropic: Record<string, unknown> = { metadata: { user_id: 'u', generation_name: 'nightly', tags: ['t'] } };
     expect(takeAttribution(anthropic, new Set(['user_id']))).toEqual({ tags: ['t'], metadata: { user_id: 'u', generation_name: 'nightly' } });
