@@ -100,13 +100,14 @@ export function anthropicErrorType(status: number): AnthropicErrorType {
 /**
  * The error an Anthropic client gets when Anthropic failed a forwarded request before its answer began: `error` is the
  * provider's reading of Anthropic's answer (`body`, as Anthropic sent it; `shouldRetry`, its `x-should-retry` header).
- * Anthropic's own body when it sent one, else the gateway's; an overload is Anthropic's 529 either way. The gateway's
+ * Anthropic's own body and status when it sent one, else the gateway's (an overload as Anthropic's 529). The gateway's
  * credential refused (`upstream_auth_failed`) stays the gateway's 502: Anthropic's "invalid x-api-key" is about the
  * gateway's key, not the client's. `retry-after` and `x-should-retry` go along (the SDKs read both).
  */
-export function forwardedAnthropicError(error: ProviderError, body: string, shouldRetry: string | undefined): HttpError {
-  const status = error.type === 'overloaded_error' ? OVERLOADED : error.status;
+export function forwardedAnthropicError(error: ProviderError, body: string, shouldRetry: string | undefined, upstreamStatus?: number): HttpError {
   const own = error.code === 'upstream_auth_failed' ? undefined : upstreamErrorBody(body);
+  // Anthropic's own body goes with Anthropic's own status (its 500 `api_error` stays 500, its 503 stays 503).
+  const status = own !== undefined && upstreamStatus !== undefined && upstreamStatus >= 400 ? upstreamStatus : error.type === 'overloaded_error' ? OVERLOADED : error.status;
   const http = own === undefined ? new HttpError(status, error.type, error.code, error.message) : new AnthropicUpstreamError(status, error.code, own);
   if (error.retryAfterSeconds !== undefined) http.headers['retry-after'] = String(error.retryAfterSeconds);
   if (shouldRetry !== undefined) http.headers['x-should-retry'] = shouldRetry;

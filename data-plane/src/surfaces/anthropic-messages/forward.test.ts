@@ -299,6 +299,19 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
     expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringMatching(/per-minute rate limit/) } });
   });
 
+  it("answers Anthropic's 500 and 503 with Anthropic's status and body, not the gateway's 502 or 529", async () => {
+    for (const status of [500, 503]) {
+      const body = { type: 'error', error: { type: 'api_error', message: `Internal server error ${status}` }, request_id: `req_${status}` };
+      handler = (_req, _body, res) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      const res = await post(request);
+      expect(res.status, String(status)).toBe(status);
+      expect(await res.json()).toEqual(body);
+    }
+  });
+
   // Anthropic answers an overload with 529 overloaded_error (https://docs.anthropic.com/en/api/errors): the SDK raises
   // its OverloadedError, and Claude Code retries 529s, then may switch to its fallback model. `x-should-retry` is
   // Anthropic's word on retrying, which the SDK obeys before the status.

@@ -87,9 +87,9 @@ class MessagesForwarding implements Forwardable {
   }
 
   /** Anthropic's own error, as Anthropic sent it (see `forwardedAnthropicError`). */
-  clientError(error: ProviderError, body: string, headers: UpstreamHeaders): HttpError {
+  clientError(error: ProviderError, body: string, headers: UpstreamHeaders, status: number): HttpError {
     const shouldRetry = headers['x-should-retry'];
-    return forwardedAnthropicError(error, body, Array.isArray(shouldRetry) ? shouldRetry[0] : shouldRetry);
+    return forwardedAnthropicError(error, body, Array.isArray(shouldRetry) ? shouldRetry[0] : shouldRetry, status);
   }
 }
 

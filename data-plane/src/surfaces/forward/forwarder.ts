@@ -136,7 +136,7 @@ export interface Forwardable {
    * same protocol here, so the upstream's own error can reach the client as it was. Absent: the gateway's rendering
    * of `error` (`HttpError.fromProvider`).
    */
-  clientError?(error: ProviderError, body: string, headers: UpstreamHeaders): HttpError;
+  clientError?(error: ProviderError, body: string, headers: UpstreamHeaders, status: number): HttpError;
 }
 
 /** An upstream response's headers, by lower-case name (`parseRawHeaders`). */
@@ -472,7 +472,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     } catch (err) {
       return err;
     }
-    return this.request.clientError?.(error, body, headers) ?? HttpError.fromProvider(error);
+    return this.request.clientError?.(error, body, headers, status) ?? HttpError.fromProvider(error);
   }
 
   /** Forwards every complete event that has arrived, in one write; keeps an incomplete tail for the next read. */
