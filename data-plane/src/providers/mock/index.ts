@@ -26,7 +26,7 @@ export function mockProvider(options: MockProviderOptions = {}): Provider {
 }
 
 async function* generate(wire: MockWire, call: ProviderCall, delayMs: number): AsyncGenerator<ProviderStreamEvent> {
-  const { deltas, finish } = answer(wire);
+  const { deltas, finish, stopSequence } = answer(wire);
   for (const text of deltas) {
     if (call.signal.aborted) return;
     if (delayMs > 0) await sleep(delayMs, undefined, { signal: call.signal }).catch(() => undefined);
@@ -35,24 +35,30 @@ async function* generate(wire: MockWire, call: ProviderCall, delayMs: number): A
   }
   yield {
     type: 'finish',
-    finishReason: { unified: finish, raw: finish },
+    finishReason: { unified: finish, raw: finish, ...(stopSequence !== undefined && { stopSequence }) },
     usage: { inputTokens: wire.promptTokens, outputTokens: deltas.length },
   };
 }
 
 /**
  * The answer's deltas (a word each, one output token each) and why it ends, as a model's would: at the first stop
- * sequence the reply contains (left out, `stop`), or after `maxOutputTokens` deltas (`length`), else whole (`stop`).
+ * sequence the reply contains (left out, `stop`, the sequence named), or after `maxOutputTokens` deltas (`length`), else
+ * whole (`stop`).
  * So clients can try their handling of both against the mock.
  */
-function answer(wire: MockWire): { deltas: string[]; finish: 'stop' | 'length' } {
+function answer(wire: MockWire): { deltas: string[]; finish: 'stop' | 'length'; stopSequence?: string } {
   let reply = mockReply(wire.lastUserText);
+  // The stop sequence met first ends the reply, and is named (Anthropic's `stop_sequence`), as models do.
+  let stopSequence: string | undefined;
   for (const stop of wire.stop ?? []) {
     const at = stop === '' ? -1 : reply.indexOf(stop);
-    if (at >= 0) reply = reply.slice(0, at);
+    if (at >= 0) {
+      reply = reply.slice(0, at);
+      stopSequence = stop;
+    }
   }
   const deltas = wordDeltas(reply);
   const cap = wire.maxOutputTokens;
   if (cap !== undefined && cap < deltas.length) return { deltas: deltas.slice(0, Math.max(cap, 0)), finish: 'length' };
-  return { deltas, finish: 'stop' };
+  return { deltas, finish: 'stop', ...(stopSequence !== undefined && { stopSequence }) };
 }

@@ -48,7 +48,7 @@ describe('mock provider', () => {
     expect(capped.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'length' }, usage: { outputTokens: 3 } });
     const stopped = await collect(mockProvider().chat({ ...request('one two STOP three'), stop: ['STOP'] }, { target, secrets, signal }));
     expect(stopped.filter((e) => e.type === 'text-delta').map((e) => e.text).join('')).toBe(`${MOCK_REPLY_PREFIX}one two `);
-    expect(stopped.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'stop' } });
+    expect(stopped.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'stop', stopSequence: 'STOP' } });
   });
 
   it('stops when the call is aborted', async () => {
