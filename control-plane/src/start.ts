@@ -5,7 +5,7 @@ import { hashKey } from '@tollgate/schema';
 import { Authenticator } from './auth/authenticate.js';
 import { Credentials } from './auth/credentials.js';
 import { resolveMasterKey } from './auth/master-key.js';
-import { openDatabase, type Orm } from './db/orm.js';
+import { databaseAnswers, openDatabase, type Orm } from './db/orm.js';
 import { PgListener, type PgListenerOptions } from './db/pg-listener.js';
 import { buildGraphQLSchema } from './graphql/schema.js';
 import { createHttpApp } from './http/app.js';
@@ -182,6 +182,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
     const schema = await buildGraphQLSchema();
     const { app, apollo } = await createHttpApp({
+      databaseReady: () => databaseAnswers(orm),
       schema,
       authenticator,
       services,

@@ -97,3 +97,23 @@ async function underSessionLock<T>(databaseUrl: string, name: string, work: () =
     await client.end().catch(() => undefined);
   }
 }
+
+/** How long `/readyz` waits for the database's answer. */
+const READY_CHECK_MS = 2_000;
+
+/** Whether the database answers a trivial query within `READY_CHECK_MS` (readiness). */
+export async function databaseAnswers(orm: Orm): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      orm.em.fork().getConnection().execute('select 1').then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), READY_CHECK_MS);
+      }),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -15,6 +15,8 @@ import { requestMeta } from './request-meta.js';
 import { GRAPHQL_BODY_LIMIT_BYTES } from './limits.js';
 
 export interface HttpAppOptions {
+  /** Whether the database answers now (for `/readyz`). */
+  databaseReady?: () => Promise<boolean>;
   schema: GraphQLSchema;
   authenticator: Authenticator;
   services: Services;
@@ -22,7 +24,7 @@ export interface HttpAppOptions {
   logger: Logger;
 }
 
-export async function createHttpApp({ schema, authenticator, services, webDist, logger }: HttpAppOptions) {
+export async function createHttpApp({ schema, authenticator, services, webDist, logger, databaseReady }: HttpAppOptions) {
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     formatError: (formatted, error) => formatError(formatted, error, logger),
@@ -38,8 +40,14 @@ export async function createHttpApp({ schema, authenticator, services, webDist, 
 
   const app: Express = express();
   app.disable('x-powered-by');
+  // Liveness: the process answers. Readiness: it can also serve, its database answering (a load balancer routes only
+  // to ready replicas; restarting one whose database is away would not help it).
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = databaseReady === undefined || (await databaseReady());
+    res.status(ready ? 200 : 503).json(ready ? { status: 'ready' } : { status: 'not_ready', reason: 'database unavailable' });
   });
   app.use(
     GRAPHQL_PATH,
