@@ -15,6 +15,23 @@ describe('GeminiResponseMapper', () => {
   }
   const usage = { type: 'usage', usage: { inputTokens: 50, outputTokens: 7, cacheReadTokens: 0, reasoningTokens: 0 } };
 
+  it("should keep a streamed answer whole when its signature comes on its last part: the signature follows the text", () => {
+    const events = map(
+      record({ content: { role: 'model', parts: [{ text: 'Two and two.', thought: true }] } }),
+      record({ content: { role: 'model', parts: [{ text: 'The answer is' }] } }),
+      record({ content: { role: 'model', parts: [{ text: ' 4.', thoughtSignature: 'c2ln' }] }, finishReason: 'STOP' }),
+    );
+    expect(events.filter((e) => e.type !== 'usage' && e.type !== 'response-metadata' && e.type !== 'finish')).toEqual([
+      { type: 'reasoning-delta', text: 'Two and two.' },
+      { type: 'text-delta', text: 'The answer is' },
+      { type: 'text-delta', text: ' 4.' },
+      { type: 'reasoning-signature', signature: 'c2ln' },
+    ]);
+    // On the answer's first part, as in a whole response, it goes first, with the thinking it signs.
+    const whole = map(record({ content: { role: 'model', parts: [{ text: 'Two and two.', thought: true }, { text: 'The answer is 4.', thoughtSignature: 'c2ln' }] }, finishReason: 'STOP' }));
+    expect(whole.filter((e) => e.type === 'reasoning-signature' || e.type === 'text-delta').map((e) => e.type)).toEqual(['reasoning-signature', 'text-delta']);
+  });
+
   it('should report UNEXPECTED_TOOL_CALL without a finishMessage as an upstream error naming the reason', () => {
     expect(map(record({ content: {}, finishReason: 'UNEXPECTED_TOOL_CALL' }))).toEqual([
       usage,

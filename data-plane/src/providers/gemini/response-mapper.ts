@@ -41,6 +41,8 @@ export class GeminiResponseMapper {
   /** Set once a terminal event (finish or error) has been produced; nothing more follows it. */
   done = false;
   private outputStarted = false;
+  /** Answer text has been emitted: a signature now belongs after it, not between two pieces of it. */
+  private answering = false;
   private metadataSent = false;
   private responseId: string | undefined;
   private modelVersion: string | undefined;
@@ -94,7 +96,11 @@ export class GeminiResponseMapper {
       if (signature) this.emit(events, { type: 'reasoning-signature', signature });
       return;
     }
-    if (signature) this.emit(events, { type: 'reasoning-signature', signature });
+    // A signature on the answer's first part goes before it, with the thinking it signs. Streamed, Gemini puts it on
+    // the answer's last part instead (or an empty one after it): it then follows the text, which would otherwise be
+    // split in two around it (two messages for Responses clients).
+    const signatureAfterText = signature !== undefined && this.answering && part.functionCall === undefined;
+    if (signature && !signatureAfterText) this.emit(events, { type: 'reasoning-signature', signature });
     if (part.functionCall) {
       const index = this.toolCalls++;
       const id = part.functionCall.id ?? mintToolCallId(index, (this.idSuffix ??= toolCallIdSuffix(this.responseId)));
@@ -103,7 +109,11 @@ export class GeminiResponseMapper {
       events.push({ type: 'tool-call-end', index });
       return;
     }
-    if (part.text) this.emit(events, { type: 'text-delta', text: part.text });
+    if (part.text) {
+      this.answering = true;
+      this.emit(events, { type: 'text-delta', text: part.text });
+    }
+    if (signatureAfterText) this.emit(events, { type: 'reasoning-signature', signature });
     // Other parts (inline images, executable code and its results) have no canonical form yet and are skipped.
   }
 
