@@ -245,6 +245,17 @@ describe('createModel validation', () => {
     expect(cp.logger.lines.join('\n')).not.toContain(secret);
   });
 
+  it("should take x-api-key (a reference) for a server behind an API gateway, but not on Anthropic or Azure deployments, whose own key header it is", async () => {
+    const gateway = await createModel({ name: 'behind-apigw', ...EXAMPLES.openai_compatible, ...costs, extraHeaders: { 'x-api-key': 'env:APIGW_KEY' } });
+    expect(gateway).toMatchObject({ extraHeaders: { 'x-api-key': 'env:APIGW_KEY' } });
+    expect(await refusedCreate({ name: 'claude-apigw', ...EXAMPLES.anthropic, ...costs, extraHeaders: { 'X-Api-Key': 'env:APIGW_KEY' } })).toEqual({
+      extraHeaders: ['X-Api-Key is set by the gateway for provider anthropic (its key, apiKeyRef) and cannot be set here'],
+    });
+    expect(await refusedCreate({ name: 'azure-apigw', ...EXAMPLES.azure, ...costs, extraHeaders: { 'api-key': 'env:APIGW_KEY' } })).toEqual({
+      extraHeaders: ['api-key is set by the gateway for provider azure (its key, apiKeyRef) and cannot be set here'],
+    });
+  });
+
   it('should refuse AWS references that do not belong together', async () => {
     const bedrock = { name: 'half-aws', provider: 'bedrock', providerModel: 'm', region: 'us-east-1', ...costs };
     expect(await refusedCreate({ ...bedrock, awsAccessKeyIdRef: 'env:ID' })).toEqual({

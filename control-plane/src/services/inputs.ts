@@ -212,9 +212,14 @@ const UNDROPPABLE = new Set(['model', 'messages', 'stream', 'contents', 'input']
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 /** Headers the gateway sets itself (credentials, content type, framing) or HTTP reserves. */
 const GATEWAY_HEADERS = new Set([
-  'authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'anthropic-version', 'content-type', 'content-length', 'accept',
+  'authorization', 'x-goog-api-key', 'anthropic-version', 'content-type', 'content-length', 'accept',
   'accept-encoding', 'host', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'proxy-authorization',
 ]);
+/**
+ * The credential header of providers that send their key in one of their own: another provider's deployment may set
+ * it (an OpenAI-compatible server behind AWS API Gateway takes `x-api-key`), as a reference.
+ */
+const PROVIDER_KEY_HEADER: Readonly<Partial<Record<string, string>>> = { anthropic: 'x-api-key', azure: 'api-key' };
 /** A header whose name says it carries a credential: its value must be a reference, never the secret itself. */
 const CREDENTIAL_HEADER = /key|token|secret|auth|password|passwd|cookie|credential|signature|session/i;
 
@@ -400,6 +405,12 @@ export const RESPONSES_API_PROVIDERS: readonly string[] = ['azure', 'openai_comp
 function modelRules(model: ModelFields, ctx: z.RefinementCtx): void {
   const missing = (field: keyof ModelFields, message: string) =>
     ctx.addIssue({ code: 'custom', path: [field], message, input: model[field] });
+  const keyHeader = PROVIDER_KEY_HEADER[model.provider];
+  const extra = model.extraHeaders as unknown;
+  if (keyHeader !== undefined && typeof extra === 'object' && extra !== null) {
+    const taken = Object.keys(extra).find((name) => name.toLowerCase() === keyHeader);
+    if (taken !== undefined) missing('extraHeaders', `${taken} is set by the gateway for provider ${model.provider} (its key, apiKeyRef) and cannot be set here`);
+  }
   // Rules run even when some field failed (so every error is reported at once): that field then holds its raw input.
   const required = Object.hasOwn(REQUIRED_BY_PROVIDER, model.provider) ? REQUIRED_BY_PROVIDER[model.provider] : undefined;
   for (const field of required ?? []) {
