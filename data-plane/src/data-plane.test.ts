@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { mockProvider } from './providers/mock/index.js';
@@ -89,4 +89,24 @@ describe('startDataPlane().close()', () => {
       other.kill();
     }
   });
+
+  it("records a stream uWS closes because its client read nothing for 10 s as the client's slowness, not a hang-up", async () => {
+    const t = await startTestDataPlane();
+    const words = Array.from({ length: 100_000 }, (_, i) => `w${i}`).join(' ');
+    const body = JSON.stringify({ model: 'mock-gpt', stream: true, messages: [{ role: 'user', content: words }] });
+    const { port } = new URL(t.baseUrl);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEYS.full}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    let head = '';
+    await new Promise<void>((resolve) => socket.once('data', (chunk: Buffer) => {
+      head = chunk.toString('latin1');
+      resolve();
+    }));
+    socket.pause(); // reads nothing more: the answer piles up in the socket's buffers, then in uWS's
+    const requestId = /x-request-id: ([0-9a-f-]+)/i.exec(head)![1]!;
+    // uWS closes the connection about 10 s in (the paused socket does not see it until it reads again).
+    await expect.poll(() => t.cp.acknowledged.get(requestId), { timeout: 20_000, interval: 500 }).toMatchObject({ status: 'aborted', errorType: 'client_too_slow' });
+    socket.destroy();
+    await t.close();
+  }, 30_000);
 });

@@ -31,6 +31,9 @@ const KEEP_ALIVE = ': keep-alive\n\n';
  *   status line, each header and the body in separate syscalls/packets.
  * - Streams respect backpressure: `write` says when uWS had to buffer, `drained()` waits for `onWritable`.
  */
+/** How long a client may leave a backpressured answer unread before uWS's 10 s socket timeout is taken for the cause. */
+const SLOW_READER_MS = 9_000;
+
 export class Exchange {
   /** Also the usage event's id. Always generated here: a client-chosen id could collide in the idempotent ledger. */
   readonly requestId = randomUUID();
@@ -48,6 +51,10 @@ export class Exchange {
   /** A HEAD request: `send` writes status and headers (with the body's length) but not the body (RFC 9110 9.3.2). */
   headOnly = false;
   private state: State = 'open';
+  /** When the wait for the client to read (`drained`) began. */
+  private waitingSince = 0;
+  /** The connection was closed because the client read nothing of the buffered answer for 10 s (`clientGone`). */
+  private tooSlow = false;
   private status = 0;
   /** Bytes of the answer itself went out (not only an opened stream's comments). */
   private answered = false;
@@ -76,6 +83,9 @@ export class Exchange {
   ) {
     res.onAborted(() => {
       if (this.state === 'ended') return;
+      // uWS closes a connection whose buffered answer the client has not read for 10 s: that is this abort, not the
+      // client hanging up.
+      if (this.drainWaiter !== undefined && performance.now() - this.waitingSince >= SLOW_READER_MS) this.tooSlow = true;
       // Synchronously: from this instant `res` is freed and every method must keep its hands off it.
       this.state = 'aborted';
       // The rest wakes up promise chains (provider loop, drain waiter); see `drained()` for why not inline.
@@ -265,11 +275,22 @@ export class Exchange {
     this.res.cork(() => this.res.write(KEEP_ALIVE));
   }
 
+  /**
+   * Why the client is gone, for the usage event: it hung up, or it read nothing of the answer for 10 s, after which
+   * uWS (20.30, the build for glibc 2.36) closes a connection it still holds unsent data for.
+   */
+  clientGone(whenLeft: string): { errorType: string; errorMessage: string } {
+    return this.tooSlow
+      ? { errorType: 'client_too_slow', errorMessage: `the client read nothing of the answer for ${SLOW_READER_MS / 1000}+ s, so its connection was closed ${whenLeft}` }
+      : { errorType: 'client_disconnected', errorMessage: `client disconnected ${whenLeft}` };
+  }
+
   /** Resolves when the socket can take more data, or when the client is gone (check `aborted`). */
   drained(): Promise<void> {
     if (this.state !== 'streaming') return Promise.resolve();
     return new Promise((resolve) => {
       this.drainWaiter = resolve;
+      this.waitingSince = performance.now();
       // One handler per response at a time; returning true tells uWS the writable event was handled.
       //
       // The promise is resolved from setImmediate, not inline: uWS.js 20.30 does not reliably run a microtask

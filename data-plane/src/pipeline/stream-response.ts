@@ -84,8 +84,7 @@ async function encode(
     status: 'aborted',
     // What the client was told before it left, or nginx's "client closed request" when it was told nothing.
     httpStatus: ex.headersSent ? ex.sentStatus : 499,
-    errorType: 'client_disconnected',
-    errorMessage: 'client disconnected before the stream was complete',
+    ...ex.clientGone('before the stream was complete'),
   };
 }
 

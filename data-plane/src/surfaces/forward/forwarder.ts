@@ -547,7 +547,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     const scanner = this.scanner!;
     const usage = this.finalUsage(scanner.reported, this.sample);
     if (ex.aborted) {
-      this.resolve({ outcome: { status: 'aborted', httpStatus: ex.headersSent ? ex.sentStatus : 499, errorType: 'client_disconnected', errorMessage: 'client disconnected before the stream was complete' }, usage });
+      this.resolve({ outcome: { status: 'aborted', httpStatus: ex.headersSent ? ex.sentStatus : 499, ...ex.clientGone('before the stream was complete') }, usage });
       return;
     }
     let failed = this.failed ?? scanner.failure;
