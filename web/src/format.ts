@@ -1,4 +1,14 @@
 /** Display formatting shared by the views. Pure functions, no Vue. */
+import type { BudgetDuration } from './api/operations';
+
+/** How the budget period choices read in forms. */
+export const BUDGET_PERIOD_LABELS: Readonly<Record<BudgetDuration, string>> = {
+  '1h': 'Hourly',
+  '1d': 'Daily',
+  '7d': 'Weekly',
+  '30d': 'Every 30 days',
+  '1mo': 'Monthly',
+};
 
 const usdPrecise = new Intl.NumberFormat('en-US', {
   style: 'currency',
