@@ -19,6 +19,9 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = { 'content-type': '
 export const STREAM_OPENING = ': stream open\n\n';
 const KEEP_ALIVE = ': keep-alive\n\n';
 
+/** How long a client may leave a backpressured answer unread before uWS's 10 s socket timeout is taken for the cause. */
+const SLOW_READER_MS = 9_000;
+
 /**
  * One HTTP request/response on uWS, and the only code that touches a uWS `HttpResponse`.
  *
@@ -31,9 +34,6 @@ const KEEP_ALIVE = ': keep-alive\n\n';
  *   status line, each header and the body in separate syscalls/packets.
  * - Streams respect backpressure: `write` says when uWS had to buffer, `drained()` waits for `onWritable`.
  */
-/** How long a client may leave a backpressured answer unread before uWS's 10 s socket timeout is taken for the cause. */
-const SLOW_READER_MS = 9_000;
-
 export class Exchange {
   /** Also the usage event's id. Always generated here: a client-chosen id could collide in the idempotent ledger. */
   readonly requestId = randomUUID();
