@@ -1,8 +1,9 @@
 /**
  * Virtual keys: the list (newest first, a page at a time, narrowed by a search and a team), the create form's
- * submit, the one-time display of a new key's plaintext, blocking and unblocking, and deletion (both optimistic,
- * rolled back on failure). A gateway may hold hundreds of thousands of keys, so nothing here reads them all: a new
- * key is put on top of the list and a deleted one taken out, without reading the list again.
+ * submit, the one-time display of a new key's plaintext (or a regenerated key's new one), editing a key's settings,
+ * blocking and unblocking, and deletion (both optimistic, rolled back on failure). A gateway may hold hundreds of
+ * thousands of keys, so nothing here reads them all: a new key is put on top of the list, a changed one replaced and a
+ * deleted one taken out, without reading the list again.
  */
 import { reactive, readonly, ref, shallowRef, type Ref } from 'vue';
 import { graphql } from '../api/client';
@@ -19,6 +20,7 @@ import {
   type KeyType,
   type VirtualKey,
 } from '../api/operations';
+import { toUpdateKeyInput, type KeyEditValues } from '../keyForm';
 import {
   errorMessage,
   invalidField,
@@ -29,7 +31,6 @@ import {
   type FormError,
   type NumberInputValue,
 } from './forms';
-import { toUpdateKeyInput, type KeyEditValues } from '../keyForm';
 import { useDebounced } from './useDebounced';
 import { usePagedList } from './usePagedList';
 
