@@ -137,6 +137,19 @@ describe('the audit log', () => {
     expect(logins.entries).toHaveLength(1);
   });
 
+  it('records a failed sign-in as an existing user (from where, why), never the password tried, and nothing for unknown emails', async () => {
+    const userId = await createUser('forgetful@audit-a.example', 'internal_user', orgA);
+    const failed = await login('forgetful@audit-a.example', 'not the password at all');
+    expect(failed.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    await login('nobody-here@audit-a.example', 'whatever password');
+    await expect.poll(async () => (await auditLog(cp.masterKey, { action: 'user.login_failed', entityId: userId })).entries).toEqual([
+      expect.objectContaining({ actorId: userId, credential: 'password', entityType: 'user', organizationId: orgA, after: { reason: 'wrong password' }, ip: expect.stringMatching(/127\.0\.0\.1/) }),
+    ]);
+    const all = JSON.stringify((await auditLog(cp.masterKey, { action: 'user.login_failed' }, 500)).entries);
+    expect(all).not.toContain('not the password at all');
+    expect(all).not.toContain('nobody-here');
+  });
+
   it('shows org admins their organization only, and nobody below them anything', async () => {
     await createUser('boss@audit-b.example', 'org_admin', orgB);
     await createUser('dev@audit-b.example', 'internal_user', orgB);

@@ -25,7 +25,8 @@ export const Role = {
 export type Role = (typeof Role)[keyof typeof Role];
 
 /** How the caller proved who they are. */
-export type CredentialKind = 'master_key' | 'data_plane_token' | 'session' | 'management_key' | 'read_only_key' | 'system';
+/** How a principal proved itself; `password`: a sign-in attempt that failed (recorded in the audit log only). */
+export type CredentialKind = 'master_key' | 'data_plane_token' | 'session' | 'management_key' | 'read_only_key' | 'system' | 'password';
 
 export interface Principal {
   readonly role: Role;

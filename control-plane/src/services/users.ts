@@ -189,7 +189,10 @@ export class UserService {
     const user = await em.findOne(User, { email: input.email, deletedAt: null }, { populate: ['passwordHash'] });
     const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
     // (Counted as failed already: `attempt`.)
-    if (!user || !ok || user.passwordHash === null || user.blocked) throw new AppError('UNAUTHENTICATED', 'Wrong email or password.');
+    if (!user || !ok || user.passwordHash === null || user.blocked) {
+      if (user) this.recordFailedLogin(user, meta, !ok || user.passwordHash === null ? 'wrong password' : 'user blocked');
+      throw new AppError('UNAUTHENTICATED', 'Wrong email or password.');
+    }
     this.throttle.succeeded(input.email, meta.ip);
     const token = generateSecret(SESSION_TOKEN_PREFIX);
     const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
@@ -199,6 +202,22 @@ export class UserService {
       audit({ action: 'user.login', entityType: 'user', entityId: user.id, orgId: user.organization?.id ?? null });
     });
     return { token, expiresAt, user };
+  }
+
+  /**
+   * A failed sign-in as an existing user, in the audit log (`user.login_failed`, from which address, why), for whoever
+   * audits the user's organization. Not awaited: the answer's timing must not tell existing emails from others. An
+   * unknown email is not recorded (anyone could fill the log with them); the throttle caps the rest at five per
+   * address and user in 15 minutes.
+   */
+  private recordFailedLogin(user: User, meta: RequestMeta, reason: 'wrong password' | 'user blocked'): void {
+    const orgId = user.organization?.id ?? null;
+    const principal = { role: user.role, credential: 'password', userId: user.id, orgId, teams: new Map(), readOnly: false } as const;
+    void this.writer
+      .run({ principal, meta }, async ({ audit }) => {
+        audit({ action: 'user.login_failed', entityType: 'user', entityId: user.id, orgId, after: { reason } });
+      })
+      .catch(() => undefined); // the sign-in failed either way; a database away now loses only this record
   }
 
   /** Ends the session whose token is presented; other sessions of the user stay. Recorded in the audit log, as sign-in is. */

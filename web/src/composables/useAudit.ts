@@ -25,6 +25,7 @@ export const AUDIT_ACTIONS = [
   'user.delete',
   'user.set_password',
   'user.login',
+  'user.login_failed',
   'key.create',
   'key.update',
   'key.delete',
