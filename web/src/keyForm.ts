@@ -3,8 +3,8 @@
  * functions, no Vue. As with teams (`teamForm.ts`), the form checks what it can tell on its own (numbers of the right
  * kind, a known period, a date, JSON); ranges and rules between fields are the server's, which names the field.
  */
-import { BUDGET_DURATIONS, type BudgetDuration, type UpdateKeyInput, type VirtualKey } from './api/operations';
-import { parseBudget, parseInteger, parseJsonObject, parseTextList, type FormError, type NumberInputValue } from './composables/forms';
+import type { UpdateKeyInput, VirtualKey } from './api/operations';
+import { isBudgetDuration, parseBudget, parseInteger, parseJsonObject, parseTextList, sameList, type FormError, type NumberInputValue } from './composables/forms';
 
 /** What the key edit form holds, as typed. Blank: none (no alias, every model, no budget, no limit, never expires). */
 export interface KeyEditValues {
@@ -43,8 +43,6 @@ export const KEY_EDIT_FIELDS: readonly string[] = [
   'alias', 'models', 'budgetDuration', 'tags', 'expiresAt', 'modelLimits', ...LIMITS.map((limit) => limit.field),
 ];
 
-const isBudgetDuration = (value: string): value is BudgetDuration => (BUDGET_DURATIONS as readonly string[]).includes(value);
-
 const pad = (n: number): string => String(n).padStart(2, '0');
 
 /** An instant as a `datetime-local` input shows it: the browser's local time, to the minute. */
@@ -70,9 +68,6 @@ export function toKeyEditValues(key: VirtualKey): KeyEditValues {
     modelLimits: limits,
   };
 }
-
-const sameList = (a: readonly string[], b: readonly string[]): boolean =>
-  a.length === b.length && a.every((item, index) => item === b[index]);
 
 /** Key order aside, whether two JSON values are the same. */
 function sameJson(a: unknown, b: unknown): boolean {

@@ -6,14 +6,13 @@
  * between fields (a soft budget above the hard one) are the server's, which names the offending field the same way.
  */
 import {
-  BUDGET_DURATIONS,
   type BudgetDuration,
   type CreateTeamInput,
   type Team,
   type TeamLimitField,
   type UpdateTeamInput,
 } from './api/operations';
-import { optionalText, parseBudget, parseInteger, parseModelList, type FormError, type NumberInputValue } from './composables/forms';
+import { isBudgetDuration, optionalText, parseBudget, parseInteger, parseModelList, sameList, type FormError, type NumberInputValue } from './composables/forms';
 
 /** What a team form holds, as typed. Optional fields may be left out (blank). */
 export interface TeamFormValues {
@@ -64,8 +63,6 @@ export type TeamSettings = {
   models: string[];
   budgetDuration: BudgetDuration | null;
 } & Record<TeamLimitField, number | null>;
-
-const isBudgetDuration = (value: string): value is BudgetDuration => (BUDGET_DURATIONS as readonly string[]).includes(value);
 
 /** The form's values as settings, or the error of every field that is wrong. */
 export function parseTeamForm(values: TeamFormValues): { settings: TeamSettings } | { error: FormError } {
@@ -124,9 +121,6 @@ export function toTeamFormValues(team: Team): TeamFormValues {
   for (const { value, field } of LIMITS) values[value] = team[field] ?? '';
   return values;
 }
-
-const sameList = (a: readonly string[], b: readonly string[]): boolean =>
-  a.length === b.length && a.every((item, index) => item === b[index]);
 
 /**
  * The change from `before` (the team as the form was opened on) to what the form holds: only the fields that differ,

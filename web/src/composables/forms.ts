@@ -1,5 +1,6 @@
 /** Helpers shared by the create forms: parsing what the user typed and turning API errors into form errors. */
 import { ApiError, type FieldErrors } from '../api/client';
+import { BUDGET_DURATIONS, type BudgetDuration } from '../api/operations';
 
 /** What a form shows after a failed submit: one message plus messages per input field. */
 export interface FormError {
@@ -132,3 +133,9 @@ export function unplacedErrors(error: FormError | null, placed: readonly string[
   const fieldErrors = Object.entries(error.fieldErrors).filter(([field]) => !placed.includes(field));
   return { message: error.message, fieldErrors: Object.fromEntries(fieldErrors) };
 }
+
+/** Whether a typed period is one the API takes. */
+export const isBudgetDuration = (value: string): value is BudgetDuration => (BUDGET_DURATIONS as readonly string[]).includes(value);
+
+/** Two lists with the same items in the same order (an edit form's "changed?"). */
+export const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((item, index) => item === b[index]);
