@@ -103,6 +103,16 @@ describe('OpenAI chat parameter checks (translated requests)', () => {
     expect(parse({ ...base, temperature: 2, top_p: 0, n: 2 }).canonical).toMatchObject({ temperature: 2, topP: 0 });
   });
 
+  it("gives top_k to targets that sample with it, keeps the client's own value for OpenAI-compatible servers", () => {
+    const canonical = parse({ ...base, top_k: 40 }).canonical;
+    expect(canonical.topK).toBe(40);
+    expect(canonical.passthrough?.fields).toEqual({ top_k: 40 });
+    const unlimited = parse({ ...base, top_k: -1 }).canonical;
+    expect(unlimited.topK).toBeUndefined();
+    expect(unlimited.passthrough?.fields).toEqual({ top_k: -1 });
+    expect(rejection({ ...base, top_k: 2.5 })).toMatchObject({ status: 400, param: 'top_k' });
+  });
+
   it('says which response formats there are, instead of "Invalid input"', () => {
     expect(rejection({ ...base, response_format: { type: 'yaml' } })).toMatchObject({
       status: 400,

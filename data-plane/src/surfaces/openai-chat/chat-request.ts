@@ -111,6 +111,11 @@ const ChatRequest = z.looseObject({
   // OpenAI's ranges: a value outside is its 400, and a translated model's too (rather than a silent clamp).
   temperature: z.number().min(0, 'must be at least 0').max(2, 'must be at most 2').nullish(),
   top_p: z.number().min(0, 'must be at least 0').max(1, 'must be at most 1').nullish(),
+  /**
+   * Not OpenAI's, but what clients send for Claude, Gemini and vLLM (LiteLLM takes it): given to targets that sample
+   * with it. A negative value (vLLM's "no limit") is no limit.
+   */
+  top_k: z.number().int().nullish(),
   stop: z.union([z.string(), z.array(z.string())]).nullish(),
   seed: z.number().int().nullish(),
   frequency_penalty: z.number().min(-2, 'must be at least -2').max(2, 'must be at most 2').nullish(),
@@ -128,8 +133,11 @@ const ChatRequest = z.looseObject({
 });
 type ChatRequest = z.infer<typeof ChatRequest>;
 
-/** Fields modelled above; everything else a client sends goes to `passthrough`. */
-const MODELLED = new Set(Object.keys(ChatRequest.shape));
+/**
+ * Fields modelled above; everything else a client sends goes to `passthrough`. `top_k` goes there too, so an
+ * OpenAI-compatible target gets the client's own value (vLLM's -1) and OpenAI its own answer to it.
+ */
+const MODELLED = new Set(Object.keys(ChatRequest.shape).filter((field) => field !== 'top_k'));
 
 /**
  * The fields every chat request is checked for up front: those the gateway acts on before it knows which way the
@@ -288,6 +296,7 @@ function toCanonical(request: ChatRequest, stream: boolean, json: Record<string,
     ...(maxTokens != null && { maxOutputTokens: maxTokens }),
     ...(request.temperature != null && { temperature: request.temperature }),
     ...(request.top_p != null && { topP: request.top_p }),
+    ...(request.top_k != null && request.top_k >= 0 && { topK: request.top_k }),
     ...(stop != null && { stop }),
     ...(request.seed != null && { seed: request.seed }),
     ...(request.frequency_penalty != null && { frequencyPenalty: request.frequency_penalty }),
