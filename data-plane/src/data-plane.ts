@@ -21,6 +21,7 @@ import { secretResolver } from './upstream/secrets.js';
 import { routes } from './routes.js';
 import { Router } from './routing/router.js';
 import { UsageShipper } from './usage/shipper.js';
+import { RequestMetrics } from './usage/request-metrics.js';
 import { loadUws, type LoadedUws } from './uws.js';
 
 export interface DataPlaneOptions {
@@ -88,6 +89,11 @@ export interface DataPlaneOptions {
    * `https://app.example.com`, or `*` for any); empty or absent: none (no CORS headers, preflights unanswered).
    */
   corsOrigins?: readonly string[];
+  /**
+   * `GET /metrics` answers only `Authorization: Bearer <this>` (`TOLLGATE_METRICS_TOKEN`): it shows spend and
+   * traffic per model. Unset: anyone who reaches the data plane may scrape it.
+   */
+  metricsToken?: string;
   logger?: Logger;
 }
 
@@ -162,12 +168,19 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
 
   const countedSpend = new CountedSpend();
   const lifecycle: Lifecycle = { draining: false, cutting: false };
+  const requestMetrics = new RequestMetrics();
   const deps: PipelineDeps = {
     config: store,
     providers,
     secrets,
     // A request cut because the shutdown grace period ran out is the gateway's doing, not a client that left.
-    emitUsage: (event) => usage.enqueue(lifecycle.cutting && event.errorType === 'client_disconnected' ? cutByShutdown(event) : event),
+    emitUsage: (event) => {
+      const recorded = lifecycle.cutting && event.errorType === 'client_disconnected' ? cutByShutdown(event) : event;
+      requestMetrics.observe(recorded);
+      usage.enqueue(recorded);
+    },
+    requestMetrics,
+    ...(options.metricsToken !== undefined && { metricsToken: options.metricsToken }),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     dataPlaneId,
     uwsImplementation: uws.implementation,

@@ -88,6 +88,11 @@ describe('dataPlaneOptionsFromEnv', () => {
     );
   });
 
+  it('takes a metrics token long enough not to be guessed', () => {
+    expect(dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_METRICS_TOKEN: 'prometheus-scrape-0123' }).metricsToken).toBe('prometheus-scrape-0123');
+    expect(() => dataPlaneOptionsFromEnv({ TOLLGATE_DATA_PLANE_TOKEN: 't', TOLLGATE_METRICS_TOKEN: 'short' })).toThrow(/TOLLGATE_METRICS_TOKEN must be at least 16 characters/);
+  });
+
   it('refuses an IP list entry that is no address or range, which read leniently would match every address', () => {
     for (const name of ['TOLLGATE_ALLOWED_IPS', 'TOLLGATE_TRUSTED_PROXIES']) {
       for (const entry of ['10.9.9.9/', '10.0.0.0/99', '10.0.0.0/8;192.168.0.0/16', 'localhost', '2001:db8::/129']) {

@@ -37,7 +37,15 @@ export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): D
     streamKeepAliveMs: integer(env, 'TOLLGATE_STREAM_KEEPALIVE_MS', DEFAULT_STREAM_KEEPALIVE_MS, 0, 3_600_000),
     corsOrigins: corsOrigins(env.TOLLGATE_CORS_ORIGINS),
     shutdownGraceMs: integer(env, 'TOLLGATE_SHUTDOWN_GRACE_S', DEFAULT_SHUTDOWN_GRACE_MS / 1000, 0, 3_600) * 1000,
+    ...metricsToken(env.TOLLGATE_METRICS_TOKEN),
   };
+}
+
+/** `TOLLGATE_METRICS_TOKEN`: long enough not to be guessed (it guards spend and traffic figures). */
+function metricsToken(value: string | undefined): Pick<DataPlaneOptions, 'metricsToken'> {
+  if (value === undefined || value === '') return {};
+  if (value.length < 16 || /\s/.test(value)) throw new EnvError('TOLLGATE_METRICS_TOKEN must be at least 16 characters without spaces (openssl rand -hex 24).');
+  return { metricsToken: value };
 }
 
 /** A comma-separated list; empty entries ignored. */

@@ -105,7 +105,7 @@ function ownRoutes(deps: PipelineDeps): Route[] {
     { method: 'get', pattern: '/models/*', handler: model },
     { method: 'get', pattern: '/health/liveness', handler: (ex) => liveness(ex) },
     { method: 'get', pattern: '/health/readiness', handler: (ex) => readiness(deps, ex) },
-    { method: 'get', pattern: '/metrics', handler: (ex) => metrics(deps, ex) },
+    { method: 'get', pattern: '/metrics', handler: (ex, head) => metrics(deps, ex, head) },
     { method: 'any', pattern: '/*', handler: (ex, head) => ex.sendError(errors.routeNotFound(head.method, head.url)) },
   ];
 }

@@ -68,6 +68,8 @@ export const renderOpenAiError: ErrorRenderer = (error) => error.toBody();
 export const errors = {
   notReady: () => new HttpError(503, 'api_error', 'config_not_loaded', 'The gateway has not loaded its configuration yet; retry shortly.'),
   missingKey: () => new HttpError(401, 'invalid_request_error', 'missing_api_key', "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'."),
+  missingMetricsToken: () => new HttpError(401, 'invalid_request_error', 'missing_api_key', "This data plane's metrics need its metrics token (TOLLGATE_METRICS_TOKEN) as 'Authorization: Bearer <token>'."),
+  invalidMetricsToken: () => new HttpError(401, 'invalid_request_error', 'invalid_api_key', "Incorrect metrics token (this data plane's TOLLGATE_METRICS_TOKEN)."),
   invalidKey: () => new HttpError(401, 'invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.'),
   keyBlocked: () => new HttpError(401, 'invalid_request_error', 'api_key_blocked', 'This API key has been blocked.'),
   keyExpired: () => new HttpError(401, 'invalid_request_error', 'api_key_expired', 'This API key has expired.'),

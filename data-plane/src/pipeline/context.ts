@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { RedisHealth } from '../redis/health.js';
 import type { SecretResolver } from '../upstream/secrets.js';
+import type { RequestMetrics } from '../usage/request-metrics.js';
 
 /** What route handlers share; built once by `startDataPlane`. */
 export interface PipelineDeps {
@@ -25,6 +26,10 @@ export interface PipelineDeps {
   readonly affinity: ResponseAffinity;
   /** Rate limits, budgets and request policy. */
   readonly governance: GovernanceOptions;
+  /** Requests, tokens, spend and latencies per model, counted from the usage events (metrics). */
+  readonly requestMetrics?: RequestMetrics;
+  /** The bearer token `GET /metrics` asks for; none: open. */
+  readonly metricsToken?: string;
   /** Usage events not yet acknowledged by the control plane (metrics). */
   readonly usagePending: () => number;
   /** Since when the config source has been cut off from the control plane (epoch ms), null while connected (metrics). */

@@ -44,6 +44,42 @@ describe('health', () => {
     expect(t.dp.configVersion()).toBe(7);
   });
 
+  it('counts requests, tokens and latencies per model in /metrics', async () => {
+    t = await startTestDataPlane();
+    const chat = (model: string) =>
+      fetch(`${t!.baseUrl}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEYS.full}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hello there' }] }),
+      });
+    expect((await chat('mock-gpt')).status).toBe(200);
+    expect((await chat('mock-gpt')).status).toBe(200);
+    expect((await chat('no-such-model')).status).toBe(404);
+    const text = await waitFor(async () => {
+      const body = await (await fetch(`${t!.baseUrl}/metrics`)).text();
+      return body.includes('code="404"') ? body : null;
+    }, 'the refused request counted');
+    expect(text).toContain('tollgate_requests_total{model="mock-gpt",code="200",outcome="success"} 2');
+    expect(text).toContain('tollgate_requests_total{model="",code="404",outcome="error"} 1');
+    expect(text).toMatch(/tollgate_tokens_total\{model="mock-gpt",kind="output"\} [1-9]/);
+    expect(text).toContain('tollgate_request_duration_seconds_count{model="mock-gpt"} 2');
+  });
+
+  it('with a metrics token, answers /metrics only to its bearer, in the OpenAI error shape otherwise', async () => {
+    t = await startTestDataPlane({ metricsToken: 'scrape-token-0123456789' });
+    const scrape = (authorization?: string) => fetch(`${t!.baseUrl}/metrics`, { headers: authorization === undefined ? {} : { authorization } });
+    const missing = await scrape();
+    expect(missing.status).toBe(401);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('missing_api_key');
+    const wrong = await scrape('Bearer scrape-token-0123456780');
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { error: { message: string } }).error.message).toContain('Incorrect metrics token');
+    const right = await scrape('Bearer scrape-token-0123456789');
+    expect(right.status).toBe(200);
+    expect(await right.text()).toContain('tollgate_config_version 1');
+    expect((await fetch(`${t.baseUrl}/health/readiness`)).status).toBe(200);
+  });
+
   it('with REDIS_URL failing closed, is ready only while Redis answers PING', async () => {
     const redis = await startRedisServer();
     t = await startTestDataPlane({ redisUrl: redis.url, limitsFailureMode: 'closed' });

@@ -1,5 +1,9 @@
 import type { Exchange } from '../http/exchange.js';
 import type { PipelineDeps } from './context.js';
+import { timingSafeEqual } from 'node:crypto';
+import { errors } from '../http/errors.js';
+import type { RequestHead } from '../http/request-head.js';
+import { escapeLabel } from '../usage/request-metrics.js';
 
 /** `GET /health/liveness`: the process is up and its event loop turns. Always 200. */
 export function liveness(ex: Exchange): void {
@@ -29,8 +33,15 @@ export async function readiness(deps: PipelineDeps, ex: Exchange): Promise<void>
   }
 }
 
-/** `GET /metrics`: Prometheus text format, for what an operator alerts on. */
-export function metrics(deps: PipelineDeps, ex: Exchange): void {
+/**
+ * `GET /metrics`: Prometheus text format, for what an operator alerts on. With a metrics token, only for
+ * `Authorization: Bearer <token>` (compared in constant time).
+ */
+export function metrics(deps: PipelineDeps, ex: Exchange, head: Pick<RequestHead, 'authorization'>): void {
+  if (deps.metricsToken !== undefined && !sameSecret(head.authorization, `Bearer ${deps.metricsToken}`)) {
+    ex.sendError(head.authorization === '' ? errors.missingMetricsToken() : errors.invalidMetricsToken());
+    return;
+  }
   const limits = deps.governance.status();
   const lines = [
     ...metric('tollgate_config_version', 'gauge', 'The config version this data plane serves (-1 before the first snapshot).', deps.config.current?.version ?? -1),
@@ -58,6 +69,7 @@ export function metrics(deps: PipelineDeps, ex: Exchange): void {
       limits.retriesDropped,
     ),
     ...deploymentMetrics(deps),
+    ...(deps.requestMetrics?.render() ?? []),
   ];
   ex.send(200, `${lines.join('\n')}\n`, 'text/plain; version=0.0.4');
 }
@@ -123,7 +135,8 @@ function deploymentMetrics(deps: PipelineDeps): string[] {
   ];
 }
 
-/** A Prometheus label value: backslash, double quote and newline escaped. */
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
