@@ -12,6 +12,7 @@ describe("a deployment's output limit, from its refusal", () => {
       ['anthropic: max_tokens: 32000 > 8192, which is the maximum allowed number of output tokens for claude-3-5-haiku-20241022', 8_192],
       ['bedrock: The maximum tokens you requested exceeds the model limit of 4096. Try again with a maximum tokens value that is lower than 4096.', 4_096],
       ['openai_compatible: The parameter `max_completion_tokens` specified in the request are not valid: integer above maximum value, expected a value <= 12288, but got 32000 instead.', 12_288],
+      ['gemini: Unable to submit request because it has a maxOutputTokens value of 32000 but the supported range is from 1 (inclusive) to 8193 (exclusive). Update the value and try again. (INVALID_ARGUMENT)', 8_192],
     ];
     cases.forEach(([message, cap], i) => {
       const t = target(`fixed-${i}`);

@@ -20,12 +20,16 @@ export function cappedOutput(target: ProviderTarget, asked: number): number {
   return cap !== undefined && cap < asked ? cap : asked;
 }
 
-/** The model's own output limit, as providers word it: OpenAI, Anthropic (also through Bedrock), Bedrock, others. */
-const FIXED_CAP = [
-  /supports at most (\d+) completion tokens/,
-  /max_tokens: \d+ > (\d+), which is the maximum allowed/,
-  /exceeds the model limit of (\d+)/,
-  /expected a value <= (\d+)/,
+/**
+ * The model's own output limit, as providers word it: OpenAI, Anthropic (also through Bedrock), Bedrock, Gemini
+ * (`the supported range is from 1 (inclusive) to 8193 (exclusive)`: its bound is one above the cap), others.
+ */
+const FIXED_CAP: readonly (readonly [RegExp, number])[] = [
+  [/supports at most (\d+) completion tokens/, 0],
+  [/max_tokens: \d+ > (\d+), which is the maximum allowed/, 0],
+  [/exceeds the model limit of (\d+)/, 0],
+  [/expected a value <= (\d+)/, 0],
+  [/maxOutputTokens value of \d+ but the supported range is from \d+ \(inclusive\) to (\d+) \(exclusive\)/, -1],
 ];
 
 /**
@@ -36,10 +40,10 @@ const FIXED_CAP = [
 export function outputCapFrom(target: ProviderTarget, error: Pick<ProviderError, 'status' | 'message'>, asked: number): number | undefined {
   if (error.status !== 400 && error.status !== 413 && error.status !== 416 && error.status !== 422) return undefined;
   const { message } = error;
-  for (const re of FIXED_CAP) {
+  for (const [re, offset] of FIXED_CAP) {
     const match = re.exec(message);
     if (!match) continue;
-    const cap = Number(match[1]);
+    const cap = Number(match[1]) + offset;
     if (!(cap > 0 && cap < asked)) return undefined;
     caps.set(deploymentKey(target), cap);
     return cap;

@@ -154,6 +154,13 @@ describe('Gemini stand-in, as seen by the official @google/genai SDK', () => {
     }
   });
 
+  it('should refuse more output tokens than the model writes, with the range in Google\'s words', async () => {
+    const error = await ai.models.generateContent({ model: 'gemini-2.0-flash', contents: 'hi', config: { maxOutputTokens: 32_000 } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400, message: expect.stringContaining('maxOutputTokens value of 32000 but the supported range is from 1 (inclusive) to 8193 (exclusive)') });
+    const answer = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi', config: { maxOutputTokens: 32_000 } });
+    expect(answer.text).toBeTruthy();
+  });
+
   it("should take a thinking level on Gemini 3 only, each model's own levels, and never beside a budget", async () => {
     const send = (thinkingConfig: ThinkingConfig, onModel: string) => ai.models.generateContent({ model: onModel, contents: 'hi', config: { thinkingConfig } });
     const refusal = async (thinkingConfig: ThinkingConfig, onModel: string) => {

@@ -8,7 +8,7 @@ import { checkFunctionResponseIds } from './function-responses.js';
 import { checkParts } from './parts.js';
 import { Renderer, withoutFinish } from './render.js';
 import { stoppedAtSequences } from './stop-sequences.js';
-import { checkThinkingConfig } from './thinking.js';
+import { checkOutputTokens, checkThinkingConfig } from './thinking.js';
 import { checkThoughtSignatures } from './thought-signatures.js';
 
 /**
@@ -125,7 +125,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, apiKey: string,
   const method = route[3]!;
   const signatureProblem = method === 'countTokens' ? undefined : checkThoughtSignatures(model, contents);
   if (signatureProblem) return sendError(res, 400, signatureProblem);
-  const budgetProblem = method === 'countTokens' ? undefined : checkThinkingConfig(model, body.generationConfig);
+  const budgetProblem = method === 'countTokens' ? undefined : (checkThinkingConfig(model, body.generationConfig) ?? checkOutputTokens(model, body.generationConfig));
   if (budgetProblem) return sendError(res, 400, budgetProblem);
   if (method === 'countTokens') {
     const inner = body.generateContentRequest ?? body;

@@ -20,6 +20,18 @@ const RANGES: readonly (readonly [RegExp, Range])[] = [
   [/^gemini-2\.5-flash(?![a-z])/, { min: 0, max: 24576, offAllowed: true }],
 ];
 
+/**
+ * `maxOutputTokens` above what `model` writes, as Google words it (Gemini 1.5 and 2.0 and Gemma write at most 8,192
+ * tokens, 2.5 and later 65,536), or undefined.
+ */
+export function checkOutputTokens(model: string, generationConfig: unknown): string | undefined {
+  const asked = (generationConfig as { maxOutputTokens?: unknown } | undefined)?.maxOutputTokens;
+  if (typeof asked !== 'number') return undefined;
+  const cap = /^(gemini-(1\.5|2\.0)|gemma)/.test(model) ? 8_192 : 65_536;
+  if (asked >= 1 && asked <= cap) return undefined;
+  return `Unable to submit request because it has a maxOutputTokens value of ${asked} but the supported range is from 1 (inclusive) to ${cap + 1} (exclusive). Update the value and try again.`;
+}
+
 /** The problem with the request's thinking config for `model` (without `models/`), as Google words it, or undefined. */
 export function checkThinkingConfig(model: string, generationConfig: unknown): string | undefined {
   const thinking = (generationConfig as { thinkingConfig?: { thinkingBudget?: unknown; thinkingLevel?: unknown } } | undefined)?.thinkingConfig;

@@ -1,4 +1,5 @@
 import { upstreamJson } from '../drop-params.js';
+import { cappedOutput, outputCapFrom } from '../output-cap.js';
 import { deploymentTimeouts } from '../../upstream/timeouts.js';
 import type { ProviderError } from '../../canonical/errors.js';
 import type { StreamEvent } from '../../canonical/events.js';
@@ -16,7 +17,9 @@ import type { GenerateContentRequest } from './wire.js';
  * otherwise. The client's abort signal goes to the upstream request, so a client that leaves closes the upstream
  * connection at once; an early return from the consumer does the same (the body is destroyed).
  */
-export async function* callGemini(wire: GenerateContentRequest, call: ProviderCall, request: CanonicalRequest): AsyncGenerator<StreamEvent> {
+export async function* callGemini(given: GenerateContentRequest, call: ProviderCall, request: CanonicalRequest): AsyncGenerator<StreamEvent> {
+  const asked = given.generationConfig?.maxOutputTokens;
+  const wire = asked === undefined ? given : withOutputLimit(given, cappedOutput(call.target, asked));
   const endpoint = geminiEndpoint(call.target, call.secrets, request.stream ? 'streamGenerateContent' : 'generateContent');
   const response = await upstreamRequest({
     url: endpoint.url,
@@ -28,7 +31,15 @@ export async function* callGemini(wire: GenerateContentRequest, call: ProviderCa
   try {
     if (response.statusCode >= 400) {
       const text = await response.body.text();
-      yield { type: 'error', error: geminiHttpError(response.statusCode, text, headerValue(response.headers, 'retry-after')) };
+      const error = geminiHttpError(response.statusCode, text, headerValue(response.headers, 'retry-after'));
+      // More output than the model takes (see output-cap.ts): at once again, with what it takes.
+      const limit = wire.generationConfig?.maxOutputTokens;
+      const cap = limit === undefined ? undefined : outputCapFrom(call.target, error, limit);
+      if (cap !== undefined) {
+        yield* callGemini(withOutputLimit(wire, cap), call, request);
+        return;
+      }
+      yield { type: 'error', error };
       return;
     }
     const mapper = new GeminiResponseMapper();
@@ -42,6 +53,13 @@ export async function* callGemini(wire: GenerateContentRequest, call: ProviderCa
   } finally {
     if (!response.body.destroyed) response.body.destroy();
   }
+}
+
+/** `wire` asking for at most `maxOutputTokens`. */
+function withOutputLimit(wire: GenerateContentRequest, maxOutputTokens: number): GenerateContentRequest {
+  const config = wire.generationConfig;
+  if (config === undefined || config.maxOutputTokens === maxOutputTokens) return wire;
+  return { ...wire, generationConfig: { ...config, maxOutputTokens } };
 }
 
 type ParsedRecord = { readonly ok: true; readonly response: GeminiResponse } | { readonly ok: false; readonly error: ProviderError };

@@ -32,6 +32,7 @@ beforeAll(async () => {
   gemini = await startGeminiStandIn();
   const snapshot = fixtureSnapshot();
   snapshot.models.push(model({ id: 'gg-1', name: 'gemini-flash', provider: 'gemini', providerModel: 'gemini-2.5-flash', apiBase: gemini.url, apiKeyRef: 'env:TG_GEMINI_GATEWAY_KEY' }));
+  snapshot.models.push(model({ id: 'gg-2', name: 'gemini-2-flash', provider: 'gemini', providerModel: 'gemini-2.0-flash', apiBase: gemini.url, apiKeyRef: 'env:TG_GEMINI_GATEWAY_KEY' }));
   snapshot.router = RouterConfig.parse({ backoffMs: 0 });
   t = await startTestDataPlane({ snapshot });
   openai = new OpenAI({ apiKey: KEYS.full, baseURL: `${t.baseUrl}/v1`, maxRetries: 0 });
@@ -147,6 +148,19 @@ describe('results of parallel calls to one function', () => {
     ];
     await anthropic.messages.create({ model: 'gemini-flash', max_tokens: 100, tools: [{ name: 'get_weather', input_schema: { type: 'object' } }], messages: history });
     expect(responses().map((r) => r.response.output)).toEqual(['21°C and sun', '12°C and rain']);
+  });
+});
+
+describe("a model's output cap", () => {
+  it('asks Gemini 2.0 Flash for the 8,192 tokens it writes when a client asks for 32,000, and for that at once from then on', async () => {
+    const first = await openai.chat.completions.create({ model: 'gemini-2-flash', max_tokens: 32_000, messages: [{ role: 'user', content: 'hello' }] });
+    expect(first.choices[0]!.message.content).toBeTruthy();
+    const asked = () => gemini.requests.map((r) => (r.body as { generationConfig?: { maxOutputTokens?: number } }).generationConfig?.maxOutputTokens);
+    expect(asked()).toEqual([32_000, 8_192]);
+    gemini.requests.length = 0;
+    const stream = anthropic.messages.stream({ model: 'gemini-2-flash', max_tokens: 32_000, messages: [{ role: 'user', content: 'hello again' }] });
+    expect((await stream.finalMessage()).stop_reason).toBe('end_turn');
+    expect(asked()).toEqual([8_192]);
   });
 });
 
