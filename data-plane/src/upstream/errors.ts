@@ -95,7 +95,11 @@ export function upstreamHttpError(input: {
   }
   if (status === 429) return { ...base, status: 429, type: 'rate_limit_error', code: input.code ?? 'rate_limit_exceeded' };
   if (status === 529 || status === 503) return { ...base, status: 503, type: 'overloaded_error', code: input.code ?? 'upstream_overloaded' };
-  if (status >= 500) return { ...base, status: 502, type: 'api_error', code: input.code ?? 'upstream_error' };
+  // The provider's own deadline (Gemini's 504 DEADLINE_EXCEEDED, a proxy's gateway timeout): a timeout, as the
+  // gateway's own timer would say.
+  if (status === 504) return { ...base, status: 504, type: 'timeout_error', code: 'upstream_timeout' };
+  // 499: the provider cancelled the request (Google's CANCELLED) although the gateway did not: its failure.
+  if (status >= 500 || status === 499) return { ...base, status: 502, type: 'api_error', code: input.code ?? 'upstream_error' };
   return { ...base, status, type: TYPE_BY_STATUS[status] ?? 'invalid_request_error', code: input.code ?? null };
 }
 

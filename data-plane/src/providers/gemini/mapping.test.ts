@@ -114,6 +114,13 @@ describe('geminiHttpError', () => {
     expect(geminiHttpError(502, '<html>Bad Gateway</html>')).toMatchObject({ status: 502, type: 'api_error', message: 'gemini: <html>Bad Gateway</html>' });
   });
 
+  it("should make Google's own deadline a timeout and a request it cancelled its failure, not the client's", () => {
+    const deadline = geminiHttpError(504, body({ code: 504, message: 'Deadline expired before operation could complete.', status: 'DEADLINE_EXCEEDED' }));
+    expect(deadline).toMatchObject({ status: 504, type: 'timeout_error', code: 'upstream_timeout' });
+    const cancelled = geminiHttpError(499, body({ code: 499, message: 'The operation was cancelled.', status: 'CANCELLED' }));
+    expect(cancelled).toMatchObject({ status: 502, type: 'api_error', code: 'upstream_error' });
+  });
+
   it('should keep a 404 for an unknown model', () => {
     expect(geminiHttpError(404, body({ code: 404, message: 'models/gemini-9 is not found for API version v1beta', status: 'NOT_FOUND' }))).toMatchObject({ status: 404, type: 'not_found_error' });
   });
