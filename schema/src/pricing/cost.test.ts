@@ -185,15 +185,48 @@ describe('service tiers (OpenAI service_tier)', () => {
   });
 
   it('should bill a model the priority page does not list at its standard prices when served at priority', () => {
-    const price = effectivePrice(deployment({ provider: 'openai', providerModel: 'gpt-4o-mini', inputCostPerMillion: 0.15, outputCostPerMillion: 0.6 }));
+    const price = effectivePrice(deployment({ provider: 'openai', providerModel: 'gpt-5-nano', inputCostPerMillion: 0.05, outputCostPerMillion: 0.4 }));
     expect(computeCost(price, { ...usage, serviceTier: 'priority' }).usd).toBe(computeCost(price, usage).usd);
-    expect(computeCost(price, { ...usage, serviceTier: 'flex' }).usd).toBe('0.000900000000'); // 6,000 × 0.075 + 4,000 × 0.0375 + 1,000 × 0.3
+    expect(computeCost(price, { ...usage, serviceTier: 'flex' }).usd).toBe('0.000360000000'); // 6,000 × 0.025 + 4,000 × 0.0025 + 1,000 × 0.2
   });
 
-  it('should bill a deployment with prices of its own at them, whatever the tier', () => {
+  it("should bill a deployment with prices of its own at the table's tier ratios applied to its own prices", () => {
+    // 20% below GPT-5.4's list (2.5 / 15): priority (OpenAI's 5 / 30, 2× the list) is 2× its own, flex half its own.
     const price = effectivePrice(deployment({ provider: 'azure', providerModel: 'gpt-5.4', inputCostPerMillion: 2, outputCostPerMillion: 12 }));
-    expect(price.serviceTiers).toEqual({});
-    expect(computeCost(price, { ...usage, serviceTier: 'priority' }).usd).toBe(computeCost(price, usage).usd);
+    expect(price.serviceTiers).toEqual({ flex: { input: '1', output: '6', cachedInput: '0.1' }, priority: { input: '4', output: '24', cachedInput: '0.4' } });
+    // Standard: 6,000 × 2 + 4,000 × 0.25 (the table's cache price, which it does not set) + 1,000 × 12 = 25,000 per million.
+    expect(computeCost(price, usage).usd).toBe('0.025000000000');
+    // Priority: 6,000 × 4 + 4,000 × 0.4 + 1,000 × 24 = 49,600 per million.
+    expect(computeCost(price, { ...usage, serviceTier: 'priority' }).usd).toBe('0.049600000000');
+  });
+
+  it('should bill flex on a discounted GPT-5 deployment at half its own prices, its own cache-read price included', () => {
+    const own = { provider: 'openai', providerModel: 'gpt-5-2025-08-07', inputCostPerMillion: 1.125, outputCostPerMillion: 9, cachedInputCostPerMillion: 0.1 } as const;
+    const price = effectivePrice(deployment(own));
+    expect(price.serviceTiers.flex).toEqual({ input: '0.5625', output: '4.5', cachedInput: '0.05' });
+    const plain = { inputTokens: 10_000, outputTokens: 1_000 };
+    // Half of 10,000 × 1.125 + 1,000 × 9 = 20,250 per million.
+    expect(computeCost(price, { ...plain, serviceTier: 'flex' }).usd).toBe('0.010125000000');
+    expect(toUnits(computeCost(price, plain).usd, 12)).toBe(2n * toUnits(computeCost(price, { ...plain, serviceTier: 'flex' }).usd, 12));
+    // Its own cache-read price is halved too (it was ignored under flex): 6,000 × 0.5625 + 4,000 × 0.05 + 1,000 × 4.5.
+    expect(computeCost(price, { ...usage, serviceTier: 'flex' }).usd).toBe('0.008075000000');
+  });
+
+  it("should bill priority on a discounted deployment at the table's priority ratio applied to its own prices", () => {
+    // GPT-4o's priority is 4.25 / 2.125 / 17 against 2.5 / 1.25 / 10 (1.7×); at 2.25 / 9 (10% off) it is 3.825 / 15.3.
+    const price = effectivePrice(deployment({ provider: 'openai', providerModel: 'gpt-4o', inputCostPerMillion: 2.25, outputCostPerMillion: 9 }));
+    expect(price.serviceTiers.priority).toEqual({ input: '3.825', output: '15.3', cachedInput: '1.9125' });
+    const list = effectivePrice(deployment({ provider: 'openai', providerModel: 'gpt-4o', inputCostPerMillion: 2.5, outputCostPerMillion: 10 }));
+    const priority = { inputTokens: 10_000, outputTokens: 1_000, serviceTier: 'priority' };
+    expect(toUnits(computeCost(price, priority).usd, 12) * 10n).toBe(toUnits(computeCost(list, priority).usd, 12) * 9n);
+  });
+
+  it('should leave a deployment at the exact list price at the table\'s tier prices', () => {
+    const price = effectivePrice(gpt54);
+    expect(price.serviceTiers).toEqual({ flex: { input: '1.25', output: '7.5', cachedInput: '0.125' }, priority: { input: '5', output: '30', cachedInput: '0.5' } });
+    expect(price.tiers).toEqual([{ aboveInputTokens: 272_000, input: '5', output: '22.5', cachedInput: '0.5' }]);
+    // A list-priced deployment that sets the table's own cache price is the same.
+    expect(effectivePrice(deployment({ provider: 'openai', providerModel: 'gpt-5.4', inputCostPerMillion: 2.5, outputCostPerMillion: 15, cachedInputCostPerMillion: 0.25 }))).toEqual(price);
   });
 
   it('should estimate a request that asks for priority at the priority prices, one that asks for nothing at the standard ones', () => {
@@ -233,7 +266,7 @@ describe('effectivePrice', () => {
     });
   });
 
-  it('should let the deployment\'s own prices win over the table, and drop the table\'s tiers when its base prices differ', () => {
+  it('should let the deployment\'s own prices win over the table, and scale the table\'s tiers to them', () => {
     const price = effectivePrice(
       deployment({
         provider: 'anthropic',
@@ -247,7 +280,8 @@ describe('effectivePrice', () => {
         costPerImage: 0.0000001,
       }),
     );
-    // Its own cache-write price is the price of every write: a deployment cannot price 1-hour writes apart.
+    // Its own cache-write price is the price of every write: a deployment cannot price 1-hour writes apart. The tier
+    // above 200K keeps the table's ratios: 20% below the list on every price it sets (6 / 22.5 / 0.6 / 7.5 × 0.8).
     expect(price).toEqual({
       input: '2.4',
       output: '12',
@@ -262,10 +296,36 @@ describe('effectivePrice', () => {
       perWebSearch: '0.01',
       perGroundedPrompt: '0',
       perFileSearch: '0',
-      tiers: [],
+      tiers: [{ aboveInputTokens: 200_000, input: '4.8', output: '18', cachedInput: '0.48', cacheWrite: '6' }],
       serviceTiers: {},
       adjustments: {},
     });
+  });
+
+  it('should bill a 10%-discounted deployment of a model with a >200K tier at the tier price less 10%', () => {
+    const list = effectivePrice(deployment({ provider: 'gemini', providerModel: 'gemini-2.5-pro', inputCostPerMillion: 1.25, outputCostPerMillion: 10 }));
+    const discounted = effectivePrice(deployment({ provider: 'gemini', providerModel: 'gemini-2.5-pro', inputCostPerMillion: 1.125, outputCostPerMillion: 9 }));
+    expect(discounted.tiers).toEqual([{ aboveInputTokens: 200_000, input: '2.25', output: '13.5', cachedInput: '0.225' }]);
+    const long = { inputTokens: 300_000, cacheReadTokens: 100_000, outputTokens: 2_000 };
+    // 200,000 × 2.25 + 100,000 × 0.225 + 2,000 × 13.5 = 499,500 per million: the list's 555,000 less 10%.
+    expect(computeCost(list, long).usd).toBe('0.555000000000');
+    expect(computeCost(discounted, long).usd).toBe('0.499500000000');
+    // Below the tier: its own prices, the table's cache price (it sets none).
+    expect(computeCost(discounted, { ...long, inputTokens: 150_000 }).usd).toBe('0.086750000000');
+  });
+
+  it('should scale a tier exactly, rounding up only past 12 decimals', () => {
+    // 1.0 / 1.25 × 2.5 and 7 / 10 × 15; a third of the list: 2.5 / 3 = 0.8333…, rounded up.
+    const odd = effectivePrice(deployment({ provider: 'gemini', providerModel: 'gemini-2.5-pro', inputCostPerMillion: 1, outputCostPerMillion: 7 }));
+    expect(odd.tiers[0]).toMatchObject({ input: '2', output: '10.5', cachedInput: '0.2' });
+    const third = effectivePrice(deployment({ provider: 'gemini', providerModel: 'gemini-2.5-pro', inputCostPerMillion: 1.25 / 3, outputCostPerMillion: 10 }));
+    expect(third.tiers[0]!.input).toMatch(/^0\.83333333333[34]$/);
+  });
+
+  it('should scale every price of a tier, 1-hour writes included, and give a model the table lacks no tiers', () => {
+    const own = (providerModel: string) => effectivePrice(deployment({ provider: 'anthropic', providerModel, inputCostPerMillion: 2.7, outputCostPerMillion: 13.5 }));
+    expect(own('claude-sonnet-4-5').tiers).toEqual([{ aboveInputTokens: 200_000, input: '5.4', output: '20.25', cachedInput: '0.54', cacheWrite: '6.75', cacheWrite1h: '10.8' }]);
+    expect(effectivePrice(deployment({ provider: 'openai', providerModel: 'my-fine-tune', inputCostPerMillion: 3, outputCostPerMillion: 12 }))).toMatchObject({ tiers: [], serviceTiers: {}, adjustments: {} });
   });
 
   it('should keep the table\'s 1-hour write price while the deployment\'s cache-write price is the table\'s', () => {
@@ -337,10 +397,10 @@ describe('adjustments by what the usage reports (Anthropic fast mode and US-only
     });
   });
 
-  it('should bill a deployment with prices of its own flat, as it bills tiers', () => {
+  it('should multiply the own prices of a deployment with prices of its own, as it scales tiers', () => {
     const price = effectivePrice(deployment({ provider: 'anthropic', providerModel: 'claude-opus-5-5', inputCostPerMillion: 3.6, outputCostPerMillion: 18 }));
-    expect(price.adjustments).toEqual({});
-    expect(computeCost(price, { ...usage, modifiers: { speed: 'fast' } }).usd).toBe(computeCost(price, usage).usd);
+    expect(price.adjustments).toEqual({ inferenceGeo: { us: { tokens: '1.1' } }, speed: { fast: { tokens: '2' } } });
+    expect(toUnits(computeCost(price, { ...usage, modifiers: { speed: 'fast' } }).usd, 12)).toBe(2n * toUnits(computeCost(price, usage).usd, 12));
   });
 
   it('should estimate a request at the prices what it asks for adjusts them to', () => {

@@ -110,19 +110,26 @@ export const USD_DECIMALS = 12;
  * | per search, grounded prompt | 0 (set by the table only, see below)       |
  *
  * Input and output prices are required on every deployment, so they are always the deployment's. The table's
- * long-context tiers (Gemini 2.5 Pro, Claude Sonnet 4/4.5 above 200K input tokens, Haiku 5.5 above 100K), its
- * service-tier prices (OpenAI's flex and priority) and its multipliers of token prices (Anthropic's fast mode and
- * US-only inference) apply only while the deployment's input and output prices are the table's list prices: a
- * deployment with prices of its own (a discount, a reseller) is billed at its own flat prices. Likewise the table's
- * 1-hour cache-write price applies only while the deployment's cache-write price is the table's (unset, or set to the
- * same amount): a deployment cannot price the two writes apart, so its own cache-write price is the price of every
- * cache write.
+ * long-context tiers (Gemini 2.5 Pro, Claude Sonnet 4/4.5 above 200K input tokens, Haiku 5.5 above 100K, OpenAI's GPT-5.4
+ * and later above 272K), its service-tier prices (OpenAI's flex and priority) and its multipliers of token prices
+ * (Anthropic's fast mode and US-only inference) apply to every deployment of a model the table knows, as ratios of the
+ * table's base prices: a deployment with prices of its own (a negotiated discount, a reseller, a price the table has
+ * stale) keeps the entry's structure, each tier's and service tier's price scaled by its own price over the table's
+ * base price (`scaledTiers`), field by field: input and audio input by the input ratio, output by the output ratio
+ * (reasoning by its own reasoning ratio where it sets one), cache reads by its own cache-read ratio where it sets a
+ * cache-read price, cache writes likewise by its cache-write ratio, else both by the input ratio. A deployment 10%
+ * below the list price is billed 10% below the long-context, flex and priority prices too; one at the list price, at
+ * exactly the table's. Multipliers (fast mode, US-only) multiply its own prices. Likewise the table's 1-hour
+ * cache-write price applies only while the deployment's cache-write price is the table's (unset, or set to the same
+ * amount): a deployment cannot price the two writes apart, so its own cache-write price is the price of every cache
+ * write, in a tier too. A deployment whose upstream id has no table entry is billed flat at its own prices.
  *
  * The table's prices are those of the deployment's endpoint: on a Bedrock regional endpoint (an in-region model id, a
  * geographic profile: `deploymentModifiers`) every token price of a Claude 4.5 or later entry is 1.1× its global
  * one. A deployment whose input and output prices are either (the global list prices, or the regional ones) is
  * list-priced, and billed at the regional prices; the table's cache prices it takes are the regional ones. Its own
- * prices, where it sets them, are never scaled.
+ * prices, where it sets them, are never scaled; its tiers are scaled against the endpoint's list prices, so the
+ * regional premium cancels out of the ratio.
  *
  * Search fees are the table's, and only for a deployment of the entry's own provider: an Azure deployment bills
  * OpenAI's token prices, but its web search runs on Microsoft's Grounding with Bing, priced by Microsoft.
@@ -157,9 +164,84 @@ export function effectivePrice(model: ModelConfig): Price {
     perWebSearch: (fees ? entry.perWebSearch : undefined) ?? '0',
     perGroundedPrompt: (fees ? entry.perGroundedPrompt : undefined) ?? '0',
     perFileSearch: (fees ? entry.perFileSearch : undefined) ?? '0',
-    tiers: listPriced ? (listed.tiers ?? []) : [],
-    serviceTiers: listPriced ? (listed.serviceTiers ?? {}) : {},
-    adjustments: entry === undefined ? {} : usageAdjustments(entry.adjustments, listPriced, fees),
+    ...scaledTiers(listed, {
+      input,
+      output,
+      cachedInput: own(model.cachedInputCostPerMillion),
+      cacheWrite: own(model.cacheWriteCostPerMillion),
+      reasoning: own(model.reasoningCostPerMillion),
+      listWrite,
+    }),
+    adjustments: entry === undefined ? {} : usageAdjustments(entry.adjustments, fees),
+  };
+}
+
+/** A ratio of two prices, exact: `num / den` (both in 10^-12 USD per million tokens). */
+interface Ratio {
+  readonly num: bigint;
+  readonly den: bigint;
+}
+
+/** What a deployment prices itself at, against which the table's tiers are scaled (`scaledTiers`). */
+interface OwnPrices {
+  /** The deployment's input and output prices (the table's, at its endpoint, when it is list-priced). */
+  readonly input: string;
+  readonly output: string;
+  /** The prices it sets itself, if any. */
+  readonly cachedInput: string | undefined;
+  readonly cacheWrite: string | undefined;
+  readonly reasoning: string | undefined;
+  /** Whether its cache-write price is the table's (unset or equal): only then is the table's 1-hour write price kept. */
+  readonly listWrite: boolean;
+}
+
+/**
+ * The table's input-size tiers and service tiers, at the deployment's own prices: each price scaled by the deployment's
+ * price over the table's base price of its kind (input and audio input by the input ratio; output by the output ratio;
+ * reasoning by the deployment's own reasoning ratio where it sets one, else the output ratio; cache reads, audio ones
+ * included, by its own cache-read ratio where it sets one, else the input ratio; cache writes likewise by its
+ * cache-write ratio). The table's base price of a kind it does not list is its fallback (cache prices: the input price;
+ * reasoning: the output price). At the list price every ratio is 1 and the tiers are the table's, unchanged. A
+ * deployment with a cache-write price of its own bills every write in a tier at the tier's (scaled) cache-write price,
+ * as it does below the tier. Exact: a scaled price is rounded up only past 12 decimals (10^-18 USD per token, the
+ * unit costs are computed in). No entry: no tiers.
+ */
+function scaledTiers(listed: TableEntry | undefined, own: OwnPrices): Pick<Price, 'tiers' | 'serviceTiers'> {
+  if (listed === undefined) return { tiers: [], serviceTiers: {} };
+  const ratio = (ownPrice: string, base: string): Ratio => {
+    const den = toUnits(base, PER_TOKEN_DECIMALS);
+    const num = toUnits(ownPrice, PER_TOKEN_DECIMALS);
+    return den === 0n ? { num: 1n, den: 1n } : { num, den };
+  };
+  const input = ratio(own.input, listed.input);
+  const output = ratio(own.output, listed.output);
+  const cached = own.cachedInput === undefined ? input : ratio(own.cachedInput, listed.cachedInput ?? listed.input);
+  const write = own.cacheWrite === undefined ? input : ratio(own.cacheWrite, listed.cacheWrite ?? listed.input);
+  const reasoning = own.reasoning === undefined ? output : ratio(own.reasoning, listed.reasoning ?? listed.output);
+  const times = (price: string | undefined, r: Ratio): string | undefined => {
+    if (price === undefined || r.num === r.den) return price;
+    return formatUnits(ceilDiv(toUnits(price, PER_TOKEN_DECIMALS) * r.num, r.den), PER_TOKEN_DECIMALS, PER_TOKEN_DECIMALS).replace(/\.?0+$/, '');
+  };
+  const scale = <T extends TokenPrices>(tier: T): T => {
+    const out: Record<string, unknown> = { ...(tier as object) };
+    const set = (key: keyof TokenPrices, value: string | undefined) => {
+      if (value === undefined) delete out[key];
+      else out[key] = value;
+    };
+    set('input', times(tier.input, input));
+    set('output', times(tier.output, output));
+    set('audioInput', times(tier.audioInput, input));
+    set('reasoning', times(tier.reasoning, reasoning));
+    // A cache price the deployment sets applies to its tiers too: a tier without one falls back to the tier's input.
+    set('cachedInput', times(own.cachedInput === undefined ? tier.cachedInput : (tier.cachedInput ?? tier.input), cached));
+    set('audioCachedInput', times(tier.audioCachedInput, cached));
+    set('cacheWrite', times(own.cacheWrite === undefined ? tier.cacheWrite : (tier.cacheWrite ?? tier.input), write));
+    set('cacheWrite1h', own.listWrite ? times(tier.cacheWrite1h, write) : undefined);
+    return out as T;
+  };
+  return {
+    tiers: (listed.tiers ?? []).map(scale),
+    serviceTiers: Object.fromEntries(Object.entries(listed.serviceTiers ?? {}).flatMap(([tier, prices]) => (prices === undefined ? [] : [[tier, scale(prices)]]))),
   };
 }
 
@@ -197,16 +279,17 @@ function atEndpoint(entry: TableEntry, factor: string): TableEntry {
 const TOKEN_PRICE_KEYS = ['input', 'output', 'cachedInput', 'cacheWrite', 'cacheWrite1h', 'reasoning', 'audioInput', 'audioCachedInput'] as const satisfies readonly (keyof TokenPrices)[];
 
 /**
- * The table's adjustments by what the usage reports, as far as they apply to this deployment: token multipliers while
- * it is list-priced (like tiers), search fees for the entry's own provider's deployments (like the fees themselves).
+ * The table's adjustments by what the usage reports, as far as they apply to this deployment: token multipliers always
+ * (they multiply the deployment's own prices as they do the list prices), search fees for the entry's own provider's
+ * deployments (like the fees themselves).
  */
-function usageAdjustments(adjustments: PriceAdjustments | undefined, listPriced: boolean, fees: boolean): PriceAdjustments<UsageModifier> {
+function usageAdjustments(adjustments: PriceAdjustments | undefined, fees: boolean): PriceAdjustments<UsageModifier> {
   const out: Record<string, Record<string, PriceAdjustment>> = {};
   for (const [modifier, byValue] of Object.entries(adjustments ?? {})) {
     if ((DEPLOYMENT_MODIFIERS as readonly string[]).includes(modifier) || byValue === undefined) continue;
     for (const [value, adjustment] of Object.entries(byValue)) {
       const kept: PriceAdjustment = {
-        ...(listPriced && adjustment.tokens !== undefined && { tokens: adjustment.tokens }),
+        ...(adjustment.tokens !== undefined && { tokens: adjustment.tokens }),
         ...(fees && adjustment.perWebSearch !== undefined && { perWebSearch: adjustment.perWebSearch }),
       };
       if (Object.keys(kept).length > 0) (out[modifier] ??= {})[value] = kept;

@@ -49,6 +49,32 @@ describe('tablePrice', () => {
     expect(tablePrice('anthropic', 'claude-fable-5-2')).toMatchObject({ input: '8', output: '40', cachedInput: '0.2', cacheWrite: '10', cacheWrite1h: '16' });
   });
 
+  it('should know the models the QA audit of 2026-11-27 found unresolved', () => {
+    // GPT-5.6 after OpenAI's price cut of 2026-07-30, with cache writes at 1.25× input.
+    expect(tablePrice('openai', 'gpt-5.6-luna')).toMatchObject({ input: '0.2', output: '1.2', cachedInput: '0.02', cacheWrite: '0.25' });
+    expect(tablePrice('azure', 'gpt-5.6-terra')).toMatchObject({ input: '2', output: '12', cachedInput: '0.2', cacheWrite: '2.5' });
+    // GPT-6.
+    expect(tablePrice('openai', 'gpt-6-astra')).toMatchObject({ input: '10', output: '50', cachedInput: '1', cacheWrite: '12.5' });
+    expect(tablePrice('openai', 'gpt-6.1-sol')).toMatchObject({ input: '2', output: '10', cachedInput: '0.1', cacheWrite: '2.5' });
+    expect(tablePrice('openai', 'gpt-6.1-terra')).toMatchObject({ input: '1', output: '5', cachedInput: '0.05', cacheWrite: '1.25' });
+    expect(tablePrice('openai', 'gpt-6-sol')).toMatchObject({ input: '2', output: '10', cachedInput: '0.2', cacheWrite: '2.5' });
+    expect(tablePrice('openai', 'gpt-6-luna')).toMatchObject({ input: '0.1', output: '0.5', cachedInput: '0.01', cacheWrite: '0.125' });
+    for (const id of ['gpt-5.4-nano', 'gpt-5.4-pro', 'gpt-5-pro', 'gpt-5.2-pro', 'gpt-5-codex', 'gpt-5.1-codex', 'chatgpt-4o-latest', 'o3-pro', 'o3-mini', 'o1', 'text-embedding-3-small', 'text-embedding-3-large']) {
+      expect(model('openai', id)).toBe(id);
+    }
+    expect(model('openai', 'o3-mini-2025-01-31')).toBe('o3-mini');
+    expect(model('openai', 'o1-2024-12-17')).toBe('o1');
+    // Gemini.
+    expect(tablePrice('gemini', 'models/gemini-3.5-flash')).toMatchObject({ input: '1.5', output: '9', cachedInput: '0.15' });
+    expect(tablePrice('gemini', 'gemini-3.1-pro-preview')).toMatchObject({ input: '2', output: '12', tiers: [{ aboveInputTokens: 200_000, input: '4', output: '18' }] });
+    expect(tablePrice('gemini', 'gemini-3.1-flash-lite')).toMatchObject({ input: '0.25', output: '1.5' });
+    // Claude on Bedrock.
+    expect(model('bedrock', 'global.anthropic.claude-sonnet-5-5')).toBe('anthropic.claude-sonnet-5-5');
+    expect(model('bedrock', 'us.anthropic.claude-sonnet-5-5')).toBe('anthropic.claude-sonnet-5-5');
+    expect(model('bedrock', 'eu.anthropic.claude-sonnet-5-5')).toBe('anthropic.claude-sonnet-5-5');
+    expect(model('bedrock', 'global.anthropic.claude-opus-4-8')).toBe('anthropic.claude-opus-4-8');
+  });
+
   it('should resolve Bedrock model ids, inference profiles and ARNs to the base model', () => {
     expect(model('bedrock', 'us.anthropic.claude-3-5-sonnet-20241022-v2:0')).toBe('anthropic.claude-3-5-sonnet');
     expect(model('bedrock', 'global.anthropic.claude-sonnet-4-5-20250929-v1:0')).toBe('anthropic.claude-sonnet-4-5');
@@ -125,6 +151,15 @@ describe('PRICING_TABLE', () => {
     }
   });
 
+  it('should date the entries the QA audit of 2026-11-27 checked, each with a note naming its sources', () => {
+    const checked = ['gpt-5.6-luna', 'gpt-5.6-terra', 'gpt-6-astra', 'gpt-6.1-terra', 'gpt-4o', 'o3', 'gemini-3.5-flash', 'claude-sonnet-5-5', 'anthropic.claude-sonnet-5-5'];
+    for (const id of checked) {
+      const e = PRICING_TABLE.find((x) => x.model === id)!;
+      expect({ id, asOf: e.asOf }).toEqual({ id, asOf: '2026-11-27' });
+      expect(e.note).toMatch(/https:\/\//);
+    }
+  });
+
   it('should find every entry by its own id, once', () => {
     const keys = PRICING_TABLE.map((e) => `${e.provider}:${e.model}`);
     expect(new Set(keys).size).toBe(keys.length);
@@ -159,7 +194,27 @@ describe('PRICING_TABLE', () => {
       'gpt-5.4': { input: '5', output: '30', cachedInput: '0.5' },
       'gpt-5.4-mini': { input: '1.5', output: '9', cachedInput: '0.15' },
       'gpt-5.5': { input: '12.5', output: '75', cachedInput: '1.25' },
+      'gpt-5-codex': { input: '2.5', output: '20', cachedInput: '0.25' },
+      'gpt-5.1-codex': { input: '2.5', output: '20', cachedInput: '0.25' },
       'gpt-4.1': { input: '3.5', output: '14', cachedInput: '0.875' },
+      // OpenAI's priority-processing page, read 2026-11-27.
+      'gpt-4.1-mini': { input: '0.7', output: '2.8', cachedInput: '0.175' },
+      'gpt-4.1-nano': { input: '0.2', output: '0.8', cachedInput: '0.05' },
+      'gpt-4o': { input: '4.25', output: '17', cachedInput: '2.125' },
+      'gpt-4o-2024-05-13': { input: '8.75', output: '26.25' },
+      'gpt-4o-mini': { input: '0.25', output: '1', cachedInput: '0.125' },
+      o3: { input: '3.5', output: '14', cachedInput: '0.875' },
+      'o4-mini': { input: '2', output: '8', cachedInput: '0.5' },
+      // Fast mode (priority) at 2× every standard price, as the GPT-5.6 and GPT-6 model pages say.
+      'gpt-5.6-terra': { input: '4', output: '24', cachedInput: '0.4', cacheWrite: '5' },
+      'gpt-5.6-luna': { input: '0.4', output: '2.4', cachedInput: '0.04', cacheWrite: '0.5' },
+      'gpt-6-astra': { input: '20', output: '100', cachedInput: '2', cacheWrite: '25' },
+      'gpt-6-sol': { input: '4', output: '20', cachedInput: '0.4', cacheWrite: '5' },
+      'gpt-6-luna': { input: '0.2', output: '1', cachedInput: '0.02', cacheWrite: '0.25' },
+      'gpt-6.1-sol': { input: '4', output: '20', cachedInput: '0.2', cacheWrite: '5' },
+      'gpt-6.1-terra': { input: '2', output: '10', cachedInput: '0.1', cacheWrite: '2.5' },
+      'gpt-6.2-sol': { input: '4', output: '20', cachedInput: '0.2', cacheWrite: '5' },
+      'gpt-6.2-astra': { input: '16', output: '80', cachedInput: '0.8', cacheWrite: '20' },
     });
     for (const e of PRICING_TABLE.filter((e) => e.provider !== 'openai')) expect(e.serviceTiers).toBeUndefined();
   });
@@ -169,6 +224,9 @@ describe('PRICING_TABLE', () => {
     const gemini = Object.fromEntries(PRICING_TABLE.filter((e) => e.provider === 'gemini').map((e) => [e.model, { perWebSearch: e.perWebSearch, perGroundedPrompt: e.perGroundedPrompt }]));
     expect(gemini).toEqual({
       'gemini-3-pro-preview': { perWebSearch: '0.014' },
+      'gemini-3.1-pro-preview': { perWebSearch: '0.014' },
+      'gemini-3.5-flash': { perWebSearch: '0.014' },
+      'gemini-3.1-flash-lite': { perWebSearch: '0.014' },
       'gemini-3-flash-preview': { perWebSearch: '0.014' },
       'gemini-2.5-pro': { perGroundedPrompt: '0.035' },
       'gemini-2.5-flash': { perGroundedPrompt: '0.035' },
@@ -215,6 +273,8 @@ describe('PRICING_TABLE', () => {
         'anthropic.claude-fable-5',
         'anthropic.claude-mythos-5',
         'anthropic.claude-opus-5',
+        'anthropic.claude-opus-4-8',
+        'anthropic.claude-sonnet-5-5',
         'anthropic.claude-opus-4-7',
         'anthropic.claude-opus-4-6',
         'anthropic.claude-opus-4-5',
@@ -237,12 +297,31 @@ describe('PRICING_TABLE', () => {
     expect(audio).toEqual({
       'gemini-2.5-pro': [undefined, undefined],
       'gemini-3-pro-preview': [undefined, undefined],
+      'gemini-3.1-pro-preview': [undefined, undefined],
+      // Not found for these: their audio is billed as other input.
+      'gemini-3.5-flash': [undefined, undefined],
+      'gemini-3.1-flash-lite': [undefined, undefined],
       'gemini-3-flash-preview': ['1', '0.1'],
       'gemini-2.5-flash': ['1', '0.1'],
       'gemini-2.5-flash-lite': ['0.3', '0.03'],
       'gemini-2.0-flash': ['0.7', '0.175'],
     });
     for (const e of PRICING_TABLE.filter((e) => e.provider !== 'gemini')) expect([e.audioInput, e.audioCachedInput]).toEqual([undefined, undefined]);
+  });
+
+  it("should price OpenAI's long context (above 272K input tokens) at 2× input and cache, 1.5× output, GPT-5.4 and later", () => {
+    const long = Object.fromEntries(PRICING_TABLE.filter((e) => e.provider === 'openai' && e.tiers !== undefined).map((e) => [e.model, e.tiers]));
+    expect(Object.keys(long).sort()).toEqual(
+      ['gpt-5.4', 'gpt-5.4-pro', 'gpt-5.5', 'gpt-5.6-sol', 'gpt-5.6-terra', 'gpt-5.6-luna', 'gpt-6-astra', 'gpt-6-sol', 'gpt-6-luna', 'gpt-6.1-sol', 'gpt-6.1-terra', 'gpt-6.2-sol', 'gpt-6.2-astra'].sort(),
+    );
+    expect(long['gpt-5.4']).toEqual([{ aboveInputTokens: 272_000, input: '5', output: '22.5', cachedInput: '0.5' }]);
+    expect(long['gpt-5.6-terra']).toEqual([{ aboveInputTokens: 272_000, input: '4', output: '18', cachedInput: '0.4', cacheWrite: '5' }]);
+    expect(long['gpt-5.6-luna']).toEqual([{ aboveInputTokens: 272_000, input: '0.4', output: '1.8', cachedInput: '0.04', cacheWrite: '0.5' }]);
+    expect(long['gpt-6.1-terra']).toEqual([{ aboveInputTokens: 272_000, input: '2', output: '7.5', cachedInput: '0.1', cacheWrite: '2.5' }]);
+    for (const e of PRICING_TABLE.filter((e) => e.provider === 'openai' && e.tiers !== undefined)) {
+      const [tier] = e.tiers!;
+      expect({ model: e.model, input: toUnits(tier!.input, 6), output: toUnits(tier!.output, 6) }).toEqual({ model: e.model, input: 2n * toUnits(e.input, 6), output: (3n * toUnits(e.output, 6)) / 2n });
+    }
   });
 
   it('should only have tiers that cost more than the base price', () => {

@@ -1,4 +1,4 @@
-import { formatUnits, toUnits } from './decimal.js';
+import { formatUnits, multiplyDecimal, toUnits } from './decimal.js';
 
 /**
  * List prices of the models Tollgate's providers serve, USD per million tokens, as exact decimal strings. A
@@ -15,9 +15,12 @@ import { formatUnits, toUnits } from './decimal.js';
  *   (OpenAI reasoning tokens, Anthropic thinking and Gemini thoughts are billed as output).
  * - The base prices are the standard (on-demand, non-batch) tier. `serviceTiers` prices a request the provider says
  *   it served at another tier (OpenAI's `service_tier`): `priority` as OpenAI's priority-processing page lists it
- *   (https://openai.com/api-priority-processing/, read 2026-11-26; models it does not list are billed at their
- *   standard prices when served at priority), `flex` at Batch rates, half the standard prices, as OpenAI's Flex guide
- *   says (https://developers.openai.com/api/docs/guides/flex-processing). Batch itself is not modelled.
+ *   (https://openai.com/api-priority-processing/, read 2026-11-27; models it does not list are billed at their
+ *   standard prices when served at priority) or, for GPT-5.6 Terra and Luna and the GPT-6 models, as fast mode at 2×
+ *   every standard price, as their model pages say; `flex` at Batch rates, half the standard prices, as OpenAI's Flex
+ *   guide says (https://developers.openai.com/api/docs/guides/flex-processing). Batch itself is not modelled, nor
+ *   OpenAI's 12-hour cache writes (the usage does not say a write's lifetime: every write is billed at `cacheWrite`).
+ *   A deployment with prices of its own keeps these as ratios of the base prices (see `effectivePrice`).
  * - `perWebSearch` and `perGroundedPrompt` are fees of a provider's server-side search tool (Anthropic's and OpenAI's
  *   web search, Gemini's grounding with Google Search), `perFileSearch` of OpenAI's hosted file search, on top of
  *   tokens, at the list price: a provider's free allowance of them is not subtracted (see `GROUNDING_FREE_TIER`). They
@@ -130,6 +133,8 @@ const CHECKED = '2026-11-25';
 const CHECKED_5 = '2026-11-26';
 /** Entries added or changed after the cost audit of 2026-11-26. */
 const CHECKED_AUDIT = '2026-11-26';
+/** Entries checked or added in the QA audit of 2026-11-27. */
+const CHECKED_QA = '2026-11-27';
 
 /**
  * The built-in web search tool of OpenAI's Responses API: $10 per 1,000 calls of `web_search` for every model (the
@@ -167,16 +172,23 @@ const openai = (
   prices: TokenPrices,
   verified: TableEntry['verified'],
   note?: string,
-  extra: { readonly asOf?: string; readonly priority?: TokenPrices; readonly adjustments?: PriceAdjustments } = {},
+  extra: {
+    readonly asOf?: string;
+    readonly priority?: TokenPrices;
+    readonly adjustments?: PriceAdjustments;
+    readonly tiers?: readonly PriceTier[];
+    readonly source?: string;
+  } = {},
 ): TableEntry => ({
   provider: 'openai',
   model,
   ...prices,
   perWebSearch: OPENAI_WEB_SEARCH,
   perFileSearch: OPENAI_FILE_SEARCH,
+  ...(extra.tiers !== undefined && { tiers: extra.tiers }),
   serviceTiers: { flex: half(prices), ...(extra.priority !== undefined && { priority: extra.priority }) },
   ...(extra.adjustments !== undefined && { adjustments: extra.adjustments }),
-  source: 'https://developers.openai.com/api/docs/pricing',
+  source: extra.source ?? 'https://developers.openai.com/api/docs/pricing',
   asOf: extra.asOf ?? CHECKED,
   verified,
   ...(note !== undefined && { note }),
@@ -186,6 +198,32 @@ const openai = (
 function half(prices: TokenPrices): TokenPrices {
   const halve = (p: string) => formatUnits(toUnits(p, 7) / 2n, 7, 6).replace(/\.?0+$/, '');
   return Object.fromEntries(Object.entries(prices).map(([k, v]) => [k, halve(v as string)])) as unknown as TokenPrices;
+}
+
+/**
+ * OpenAI's long-context price, GPT-5.4 and later: a request with more than 272K input tokens is billed, the whole
+ * request, at 2× the input and cache prices and 1.5× the output price ("For requests with more than 272K input tokens,
+ * input and cache rates double and output costs 1.5 times the short-context rate for the full request": the GPT-6
+ * model pages; the GPT-5.4 to 5.6 pages say "2x input and 1.5x output for the full request", and transcriptions price
+ * their cache reads above it at 2× too). Priority and flex prices exclude long context (OpenAI's priority page): a
+ * request served at either is billed at that tier's prices whatever its size.
+ */
+function longContext272k(prices: TokenPrices): PriceTier {
+  const times = (p: string | undefined, f: string) => (p === undefined ? undefined : multiplyDecimal(p, f));
+  return Object.fromEntries(
+    Object.entries({
+      aboveInputTokens: 272_000,
+      input: times(prices.input, '2'),
+      output: times(prices.output, '1.5'),
+      cachedInput: times(prices.cachedInput, '2'),
+      cacheWrite: times(prices.cacheWrite, '2'),
+    }).filter(([, v]) => v !== undefined),
+  ) as unknown as PriceTier;
+}
+
+/** OpenAI's fast mode (its name for priority from 2026-07-30 on) where the model page prices it at 2× every standard price. */
+function fast2x(prices: TokenPrices): TokenPrices {
+  return Object.fromEntries(Object.entries(prices).map(([k, v]) => [k, multiplyDecimal(v as string, '2')])) as unknown as TokenPrices;
 }
 
 /** Anthropic's published table, read on its pricing page (cache writes: the 5-minute and the 1-hour write). */
@@ -289,6 +327,8 @@ const SONNET_LONG_NOTE =
 const LONG_CONTEXT_UNMODELLED =
   'Third parties report a long-context premium above 200K input tokens for this model too; not modelled: the base tier applies.';
 
+const SONNET_55_CACHE =
+  "Cache reads at 0.20, as the model's page says in the copy read here (https://platform.claude.com/docs/zh-CN/models/sonnet-5-5/overview, undated); two third parties that re-read Anthropic's pricing page say they were cut to 0.10 (0.05× input) on 2026-10-07 (claudit v1.9.2, read 2026-10-24; PromptFuel v1.0.23). Unresolved: the official 0.20 is kept.";
 const CLAUDE_ON_BEDROCK = 'Claude on Bedrock bills Anthropic\'s list prices (several independent sources agree).';
 /**
  * Bedrock's regional endpoints for Claude 4.5 and later models: an in-region model id and a geographic cross-region
@@ -304,10 +344,29 @@ const CLAUDE_ON_BEDROCK = 'Claude on Bedrock bills Anthropic\'s list prices (sev
 const BEDROCK_REGIONAL: PriceAdjustments = { endpoint: { regional: { tokens: '1.1' } } };
 const CLAUDE_45_ON_BEDROCK = `${CLAUDE_ON_BEDROCK} These are the global profile's (global.); in-region ids and geographic profiles (us., eu., jp., …) cost 10% more, billed as such from the model id.`;
 /** Claude 4.5 and later on Bedrock: Anthropic's list prices at the global profile, 10% more at a regional endpoint. */
-const claudeOnBedrock = (model: string, prices: TokenPrices, note = ''): TableEntry => ({
-  ...bedrock(model, prices, 'secondary', `${CLAUDE_45_ON_BEDROCK}${note === '' ? '' : ` ${note}`}`, CHECKED_AUDIT),
+const claudeOnBedrock = (model: string, prices: TokenPrices, note = '', extra: { readonly asOf?: string; readonly verified?: TableEntry['verified'] } = {}): TableEntry => ({
+  ...bedrock(model, prices, extra.verified ?? 'secondary', `${CLAUDE_45_ON_BEDROCK}${note === '' ? '' : ` ${note}`}`, extra.asOf ?? CHECKED_AUDIT),
   adjustments: BEDROCK_REGIONAL,
 });
+const GPT_54: TokenPrices = { input: '2.5', output: '15', cachedInput: '0.25' };
+const GPT_55: TokenPrices = { input: '5', output: '30', cachedInput: '0.5' };
+const GPT_56_SOL: TokenPrices = { input: '5', output: '30', cachedInput: '0.5', cacheWrite: '6.25' };
+const GPT_56_TERRA: TokenPrices = { input: '2', output: '12', cachedInput: '0.2', cacheWrite: '2.5' };
+const GPT_56_LUNA: TokenPrices = { input: '0.2', output: '1.2', cachedInput: '0.02', cacheWrite: '0.25' };
+const GPT_6_ASTRA: TokenPrices = { input: '10', output: '50', cachedInput: '1', cacheWrite: '12.5' };
+const GPT_6_SOL: TokenPrices = { input: '2', output: '10', cachedInput: '0.2', cacheWrite: '2.5' };
+const GPT_6_LUNA: TokenPrices = { input: '0.1', output: '0.5', cachedInput: '0.01', cacheWrite: '0.125' };
+const GPT_61_SOL: TokenPrices = { input: '2', output: '10', cachedInput: '0.1', cacheWrite: '2.5' };
+const GPT_61_TERRA: TokenPrices = { input: '1', output: '5', cachedInput: '0.05', cacheWrite: '1.25' };
+const GPT_62_ASTRA: TokenPrices = { input: '8', output: '40', cachedInput: '0.4', cacheWrite: '10' };
+const GPT_56_LONG =
+  'Above 272K input tokens the whole request at 2× input and 1.5× output (the model pages); cache reads and writes at 2× too, as for GPT-6 and as the transcriptions price them.';
+const GPT_56_SOL_PROMOTION =
+  "Not changed here: from 2026-08-21 OpenAI sold Sol at a promotional 4 / 20, cache reads 0.40, \"at least through 2026-11-21\" (LaoZhang's announcement, https://docs.laozhang.ai/announcements/gpt-5-6-sol-price-cut-2026-09; OpenAI's Terra page compares Sol at 4); whether it still applies after that date could not be verified, so the list price stays: a deployment that pays 4 / 20 sets its own prices (the tiers scale with them).";
+const PRIORITY_PAGE = "Priority prices read on OpenAI's priority-processing page (https://openai.com/api-priority-processing/, 2026-11-27).";
+const GPT_6_NOTE = 'Flex at Batch rates (half), Fast mode (priority) at 2× every standard price, as the model page says.';
+const CODEX_PRIORITY =
+  'priority 2.50 / 0.25 / 20 in a transcription of https://openai.com/api-priority-processing/ that lists the Codex models (https://openai-dotcom-dun.vercel.app/api-priority-processing).';
 const GPT_56_NOTE =
   "OpenAI's own preview announcement (June 2026), as several transcriptions quote it alike: input and output, cached input at a tenth of input, cache writes at 1.25× input. The 30-minute minimum cache life costs nothing apart.";
 const BEDROCK_LONG_CONTEXT_UNVERIFIED =
@@ -322,47 +381,165 @@ export const PRICING_TABLE: readonly TableEntry[] = [
     priority: { input: '2.5', output: '20', cachedInput: '0.25' },
   }),
   openai('gpt-5.2', { input: '1.75', output: '14', cachedInput: '0.175' }, 'secondary', undefined, { priority: { input: '3.5', output: '28', cachedInput: '0.35' } }),
-  openai('gpt-5.4', { input: '2.5', output: '15', cachedInput: '0.25' }, 'secondary', 'Above 272K input tokens OpenAI charges more (reported as 2× input, 1.5× output); not modelled: the base tier applies.', {
-    priority: { input: '5', output: '30', cachedInput: '0.5' },
-  }),
+  openai(
+    'gpt-5.4',
+    GPT_54,
+    'secondary',
+    'Above 272K input tokens the whole request at 5 / 22.50, cache reads 0.50 (2× input and cache, 1.5× output: transcriptions of the pricing page, https://github.com/simonw/llm-prices data/openai.json "GPT-5.4 >272k", and WaveSpeed\'s listing agree).',
+    { asOf: CHECKED_QA, tiers: [longContext272k(GPT_54)], priority: { input: '5', output: '30', cachedInput: '0.5' } },
+  ),
   openai('gpt-5.4-mini', { input: '0.75', output: '4.5', cachedInput: '0.075' }, 'secondary', undefined, { priority: { input: '1.5', output: '9', cachedInput: '0.15' } }),
   openai(
+    'gpt-5.4-nano',
+    { input: '0.2', output: '1.25', cachedInput: '0.02' },
+    'secondary',
+    "Transcriptions of OpenAI's pricing page agree (https://github.com/simonw/llm-prices data/openai.json; api-evangelist's OpenAI plans, read 2026-05-04); OpenAI's GPT-5.6 Luna page compares it at 0.20 input. No priority tier (OpenAI's community forum: \"the notable exception without priority service tier is gpt-5.4-nano\").",
+    { asOf: CHECKED_QA },
+  ),
+  openai(
+    'gpt-5.4-pro',
+    { input: '30', output: '180' },
+    'secondary',
+    'Transcriptions agree on 30 / 180 and 60 / 270 above 272K input tokens (https://github.com/simonw/llm-prices data/openai.json; Vercel AI Gateway, Bifrost\'s model library); no cached-input price in them (one reseller lists 3): cached input is billed as input.',
+    { asOf: CHECKED_QA, tiers: [{ aboveInputTokens: 272_000, input: '60', output: '270' }] },
+  ),
+  openai(
     'gpt-5.5',
-    { input: '5', output: '30', cachedInput: '0.5' },
+    GPT_55,
     'unverified',
-    'Input and output: transcriptions of OpenAI\'s page agree (5 / 30). Cached input: two transcriptions say 0.50, a tenth of input, as OpenAI\'s priority page has it for priority (12.50 / 1.25) and a reading of the pricing page on 2026-11-05 reports for the newest models; two others say 1.25, the priority cached price. Above 272K input tokens OpenAI reportedly charges more; not modelled: the base tier applies.',
-    { asOf: CHECKED_AUDIT, priority: { input: '12.5', output: '75', cachedInput: '1.25' } },
+    'Input and output: transcriptions of OpenAI\'s page agree (5 / 30). Cached input: two transcriptions say 0.50, a tenth of input, as OpenAI\'s priority page has it for priority (12.50 / 1.25) and a reading of the pricing page on 2026-11-05 reports for the newest models; two others say 1.25, the priority cached price. Above 272K input tokens the whole request at 10 / 45, cache reads 1 (https://github.com/simonw/llm-prices data/openai.json "GPT-5.5 >272k"; OpenAI\'s 2× input, 1.5× output rule).',
+    { asOf: CHECKED_QA, tiers: [longContext272k(GPT_55)], priority: { input: '12.5', output: '75', cachedInput: '1.25' } },
   ),
   // GPT-5.6 bills prompt-cache writes, 1.25× input (reported as `cache_write_tokens`).
-  openai('gpt-5.6-sol', { input: '5', output: '30', cachedInput: '0.5', cacheWrite: '6.25' }, 'secondary', GPT_56_NOTE, { asOf: CHECKED_AUDIT }),
-  openai('gpt-5.6-terra', { input: '2.5', output: '15', cachedInput: '0.25', cacheWrite: '3.125' }, 'secondary', GPT_56_NOTE, { asOf: CHECKED_AUDIT }),
-  openai('gpt-5.6-luna', { input: '1', output: '6', cachedInput: '0.1', cacheWrite: '1.25' }, 'secondary', GPT_56_NOTE, { asOf: CHECKED_AUDIT }),
+  openai('gpt-5.6-sol', GPT_56_SOL, 'secondary', `${GPT_56_NOTE} ${GPT_56_SOL_PROMOTION} ${GPT_56_LONG}`, { asOf: CHECKED_QA, tiers: [longContext272k(GPT_56_SOL)] }),
+  openai(
+    'gpt-5.6-terra',
+    GPT_56_TERRA,
+    'official',
+    `Price cut of 2026-07-30 (launched at 2.50 / 15, cache reads 0.25): OpenAI's model page (https://developers.openai.com/de-DE/api/docs/models/gpt-5.6-terra) lists 2 / 12, cached input 0.20, cache writes at 1.25× input; LaoZhang's and APIYI's announcements of the cut (https://docs.laozhang.ai/en/announcements/gpt-5-6-pricing-2026-07, https://docs.apiyi.com/live/2026-07/gpt-5-6-terra-luna-price-cut) and Venice (https://docs.venice.ai/models/gpt-5-6-terra) agree. Fast mode at 2× (Vercel AI Gateway's gpt-5.6-terra-fast: 4 / 24). ${GPT_56_LONG} Above 272K: 4 / 18, as the announcements say.`,
+    { asOf: CHECKED_QA, tiers: [longContext272k(GPT_56_TERRA)], priority: fast2x(GPT_56_TERRA), source: 'https://developers.openai.com/api/docs/models/gpt-5.6-terra' },
+  ),
+  openai(
+    'gpt-5.6-luna',
+    GPT_56_LUNA,
+    'official',
+    `Price cut of 2026-07-30 (launched at 1 / 6, cache reads 0.10): OpenAI's model page (https://developers.openai.com/api/docs/models/gpt-5.6-luna) lists 0.20 / 1.20, cached input 0.02, cache writes at 1.25× input; the announcements of the cut (LaoZhang, APIYI) agree. Fast mode at 2× (Vercel AI Gateway's gpt-5.6-luna-fast: 0.40 / 2.40). ${GPT_56_LONG} Above 272K: 0.40 / 1.80, as the announcements say.`,
+    { asOf: CHECKED_QA, tiers: [longContext272k(GPT_56_LUNA)], priority: fast2x(GPT_56_LUNA), source: 'https://developers.openai.com/api/docs/models/gpt-5.6-luna' },
+  ),
   openai(
     'gpt-5.5-pro',
     { input: '30', output: '180' },
     'secondary',
-    'No cached-input price in the transcriptions that agree on 30 / 180 (one reseller lists 3): cached input is billed as input. Above 272K input tokens OpenAI reportedly charges more; not modelled.',
+    'No cached-input price in the transcriptions that agree on 30 / 180 (one reseller lists 3): cached input is billed as input. Above 272K input tokens OpenAI reportedly charges more (APIYI: 60 input); not modelled.',
     { asOf: CHECKED_AUDIT },
   ),
+  openai('gpt-5.2-pro', { input: '21', output: '168' }, 'secondary', 'Transcriptions agree (https://github.com/simonw/llm-prices data/openai.json; a Hugging Face dataset builder\'s price list); no cached-input price: cached input is billed as input.', { asOf: CHECKED_QA }),
+  openai('gpt-5-pro', { input: '15', output: '120' }, 'secondary', 'Transcriptions agree (https://github.com/simonw/llm-prices data/openai.json; deploybase.ai\'s OpenAI price list); no cached-input price: cached input is billed as input.', { asOf: CHECKED_QA }),
+  // Codex models: GPT-5's prices; priority as the priority page's newer transcription lists it.
+  openai('gpt-5-codex', { input: '1.25', output: '10', cachedInput: '0.125' }, 'secondary', `deploybase.ai's OpenAI price list (1.25 / 10) and OpenAI's GPT-5 prices; ${CODEX_PRIORITY}`, { asOf: CHECKED_QA, priority: { input: '2.5', output: '20', cachedInput: '0.25' } }),
+  openai('gpt-5.1-codex', { input: '1.25', output: '10', cachedInput: '0.125' }, 'secondary', `https://github.com/simonw/llm-prices data/openai.json; ${CODEX_PRIORITY}`, { asOf: CHECKED_QA, priority: { input: '2.5', output: '20', cachedInput: '0.25' } }),
+  // GPT-6. Every model page: cache reads and writes as listed, writes for 30 minutes (a 12-hour write costs 2× that,
+  // not modelled: usage does not report the lifetime), above 272K input tokens 2× input and cache, 1.5× output for the
+  // whole request, Batch and Flex 50% off, Fast mode (priority) 2×, regional processing +10% (not modelled).
+  openai('gpt-6-astra', GPT_6_ASTRA, 'secondary', `${GPT_6_NOTE} Transcriptions of https://developers.openai.com/api/docs/models/gpt-6-astra agree: LiteLLM's launch notes (https://github.com/BerriAI/litellm/discussions/39633: 10 / 50, cache reads 1, writes 12.50, long requests 20 / 75), codex-usage and AI Token Meter's releases.`, {
+    asOf: CHECKED_QA,
+    tiers: [longContext272k(GPT_6_ASTRA)],
+    priority: fast2x(GPT_6_ASTRA),
+    source: 'https://developers.openai.com/api/docs/models/gpt-6-astra',
+  }),
+  openai('gpt-6-sol', GPT_6_SOL, 'official', `${GPT_6_NOTE} Read on the model page; long requests 4 / 15, cache 0.40 / 5 (Muapi's transcription agrees).`, {
+    asOf: CHECKED_QA,
+    tiers: [longContext272k(GPT_6_SOL)],
+    priority: fast2x(GPT_6_SOL),
+    source: 'https://developers.openai.com/api/docs/models/gpt-6-sol',
+  }),
+  openai('gpt-6-luna', GPT_6_LUNA, 'official', `${GPT_6_NOTE} Read on the model page (Japanese edition, https://developers.openai.com/ja-JP/api/docs/models/gpt-6-luna).`, {
+    asOf: CHECKED_QA,
+    tiers: [longContext272k(GPT_6_LUNA)],
+    priority: fast2x(GPT_6_LUNA),
+    source: 'https://developers.openai.com/api/docs/models/gpt-6-luna',
+  }),
+  openai('gpt-6.1-sol', GPT_61_SOL, 'secondary', `${GPT_6_NOTE} Transcriptions of the model page agree: 2 / 10, cache reads 0.10 (GPT-6 Sol's 0.20 halved), writes 2.50, long requests 4 / 15 / 0.20 (AILSA SubSwitch's and CodexManager's releases citing the page, Apidog's guide, LiteLLM's and APIYI's launch notes).`, {
+    asOf: CHECKED_QA,
+    tiers: [longContext272k(GPT_61_SOL)],
+    priority: fast2x(GPT_61_SOL),
+    source: 'https://developers.openai.com/api/docs/models/gpt-6.1-sol',
+  }),
+  openai('gpt-6.1-terra', GPT_61_TERRA, 'official', `${GPT_6_NOTE} Read on the model page (Chinese edition, https://developers.openai.com/zh-Hans/api/docs/models/gpt-6.1-terra): 12-hour writes 2.50; LiteLLM (https://docs.litellm.ai/blog/gpt-6-1-terra) and Apidog agree, long requests 2 / 7.50 / 0.10.`, {
+    asOf: CHECKED_QA,
+    tiers: [longContext272k(GPT_61_TERRA)],
+    priority: fast2x(GPT_61_TERRA),
+    source: 'https://developers.openai.com/api/docs/models/gpt-6.1-terra',
+  }),
+  openai('gpt-6.2-sol', GPT_61_SOL, 'official', `${GPT_6_NOTE} Read on the model page (12-hour writes 5; the page names Batch, not Flex, at 50%). Released 2026-11-17.`, {
+    asOf: CHECKED_QA,
+    tiers: [longContext272k(GPT_61_SOL)],
+    priority: fast2x(GPT_61_SOL),
+    source: 'https://developers.openai.com/api/docs/models/gpt-6.2-sol',
+  }),
+  openai('gpt-6.2-astra', GPT_62_ASTRA, 'secondary', `${GPT_6_NOTE} Released 2026-11-17: 8 / 40 in Apidog's guide (citing the model page, read 2026-11-18), LaoZhang's and LiteLLM's launch notes (https://github.com/BerriAI/litellm/discussions/52347: cached input 60% below GPT-6 Astra's); cache reads 0.40 and writes 10, long requests 16 / 60, in TokenMeter's release (https://github.com/iyulab/TokenMeter/releases/tag/v0.17.0).`, {
+    asOf: CHECKED_QA,
+    tiers: [longContext272k(GPT_62_ASTRA)],
+    priority: fast2x(GPT_62_ASTRA),
+    source: 'https://developers.openai.com/api/docs/models/gpt-6.2-astra',
+  }),
   // Non-reasoning models: the legacy web_search_preview's calls at $25 per 1,000.
-  openai('gpt-4.1', { input: '2', output: '8', cachedInput: '0.5' }, 'secondary', undefined, {
-    asOf: CHECKED_AUDIT,
+  openai('gpt-4.1', { input: '2', output: '8', cachedInput: '0.5' }, 'secondary', PRIORITY_PAGE, {
+    asOf: CHECKED_QA,
     priority: { input: '3.5', output: '14', cachedInput: '0.875' },
     adjustments: WEB_SEARCH_PREVIEW_NON_REASONING,
   }),
-  openai('gpt-4.1-mini', { input: '0.4', output: '1.6', cachedInput: '0.1' }, 'secondary', undefined, { asOf: CHECKED_AUDIT, adjustments: WEB_SEARCH_PREVIEW_NON_REASONING }),
+  openai('gpt-4.1-mini', { input: '0.4', output: '1.6', cachedInput: '0.1' }, 'secondary', PRIORITY_PAGE, {
+    asOf: CHECKED_QA,
+    priority: { input: '0.7', output: '2.8', cachedInput: '0.175' },
+    adjustments: WEB_SEARCH_PREVIEW_NON_REASONING,
+  }),
   openai(
     'gpt-4.1-nano',
     { input: '0.1', output: '0.4', cachedInput: '0.025' },
     'secondary',
-    'One third-party catalogue lists the cached price as 0.03; 0.025 (the 4.1 family\'s 75% discount) is what transcriptions of OpenAI\'s page say.',
-    { asOf: CHECKED_AUDIT, adjustments: WEB_SEARCH_PREVIEW_NON_REASONING },
+    `One third-party catalogue lists the cached price as 0.03; 0.025 (the 4.1 family's 75% discount) is what transcriptions of OpenAI's page say. ${PRIORITY_PAGE}`,
+    { asOf: CHECKED_QA, priority: { input: '0.2', output: '0.8', cachedInput: '0.05' }, adjustments: WEB_SEARCH_PREVIEW_NON_REASONING },
   ),
-  openai('gpt-4o', { input: '2.5', output: '10', cachedInput: '1.25' }, 'secondary', undefined, { asOf: CHECKED_AUDIT, adjustments: WEB_SEARCH_PREVIEW_NON_REASONING }),
-  openai('gpt-4o-2024-05-13', { input: '5', output: '15' }, 'secondary', 'The first GPT-4o snapshot keeps its launch price and has no cached-input price.', { asOf: CHECKED_AUDIT, adjustments: WEB_SEARCH_PREVIEW_NON_REASONING }),
-  openai('gpt-4o-mini', { input: '0.15', output: '0.6', cachedInput: '0.075' }, 'secondary', undefined, { asOf: CHECKED_AUDIT, adjustments: WEB_SEARCH_PREVIEW_NON_REASONING }),
-  openai('o3', { input: '2', output: '8', cachedInput: '0.5' }, 'secondary', 'Price after OpenAI\'s June 2025 cut (launched at 10 / 40).'),
-  openai('o4-mini', { input: '1.1', output: '4.4', cachedInput: '0.275' }, 'secondary'),
+  openai('gpt-4o', { input: '2.5', output: '10', cachedInput: '1.25' }, 'secondary', `${PRIORITY_PAGE} Its priority prices are those of gpt-4o-2024-11-20 and -2024-08-06.`, {
+    asOf: CHECKED_QA,
+    priority: { input: '4.25', output: '17', cachedInput: '2.125' },
+    adjustments: WEB_SEARCH_PREVIEW_NON_REASONING,
+  }),
+  openai('gpt-4o-2024-05-13', { input: '5', output: '15' }, 'secondary', `The first GPT-4o snapshot keeps its launch price and has no cached-input price. ${PRIORITY_PAGE}`, {
+    asOf: CHECKED_QA,
+    priority: { input: '8.75', output: '26.25' },
+    adjustments: WEB_SEARCH_PREVIEW_NON_REASONING,
+  }),
+  openai('gpt-4o-mini', { input: '0.15', output: '0.6', cachedInput: '0.075' }, 'secondary', PRIORITY_PAGE, {
+    asOf: CHECKED_QA,
+    priority: { input: '0.25', output: '1', cachedInput: '0.125' },
+    adjustments: WEB_SEARCH_PREVIEW_NON_REASONING,
+  }),
+  openai(
+    'chatgpt-4o-latest',
+    { input: '5', output: '15' },
+    'unverified',
+    'From one third-party catalogue (https://github.com/simonw/llm-prices data/openai.json); no cached-input price. The legacy web_search_preview fee of the other GPT-4o models is not applied (the model has no hosted tools).',
+    { asOf: CHECKED_QA },
+  ),
+  openai('o3', { input: '2', output: '8', cachedInput: '0.5' }, 'secondary', `Price after OpenAI's June 2025 cut (launched at 10 / 40). ${PRIORITY_PAGE}`, {
+    asOf: CHECKED_QA,
+    priority: { input: '3.5', output: '14', cachedInput: '0.875' },
+  }),
+  openai('o4-mini', { input: '1.1', output: '4.4', cachedInput: '0.275' }, 'secondary', PRIORITY_PAGE, { asOf: CHECKED_QA, priority: { input: '2', output: '8', cachedInput: '0.5' } }),
+  openai(
+    'o3-pro',
+    { input: '20', output: '80' },
+    'unverified',
+    'From one third-party catalogue (https://github.com/simonw/llm-prices data/openai.json); another page lists 150 / 150, so the sources disagree. No cached-input price: cached input is billed as input.',
+    { asOf: CHECKED_QA },
+  ),
+  openai('o3-mini', { input: '1.1', output: '4.4', cachedInput: '0.55' }, 'secondary', 'Transcriptions agree (https://github.com/simonw/llm-prices data/openai.json; OpenAI\'s GPT-4.5 announcement as quoted in appatalks/chatgpt-html#82; chatgptpricing.com).', { asOf: CHECKED_QA }),
+  openai('o1', { input: '15', output: '60', cachedInput: '7.5' }, 'secondary', 'Transcriptions agree (https://github.com/simonw/llm-prices data/openai.json "o1 and o1-preview"; the openai-models crate\'s table, citing https://openai.com/api/pricing/; chatgptpricing.com).', { asOf: CHECKED_QA }),
+  // Embeddings: input only.
+  openai('text-embedding-3-small', { input: '0.02', output: '0' }, 'unverified', 'From one third-party transcription of the pricing page (https://chatgptpricing-akr.pages.dev/api-pricing); input only.', { asOf: CHECKED_QA }),
+  openai('text-embedding-3-large', { input: '0.13', output: '0' }, 'unverified', 'From one third-party transcription of the pricing page (https://chatgptpricing-akr.pages.dev/api-pricing); input only.', { asOf: CHECKED_QA }),
 
   // Anthropic API. Claude models listed as retired on the Claude API are kept while a cloud still sells them.
   // The Claude 5 family, read on 2026-11-26 on Anthropic's pricing page and each model's page (platform.claude.com/docs/
@@ -380,10 +557,11 @@ export const PRICING_TABLE: readonly TableEntry[] = [
   anthropic('claude-opus-5-5', OPUS_55, { asOf: CHECKED_5, adjustments: US_ONLY_AND_FAST, source: 'https://platform.claude.com/docs/en/models/opus-5-5/overview' }),
   anthropic('claude-opus-5', OPUS_45, { asOf: CHECKED_5, adjustments: US_ONLY_AND_FAST, note: 'Fast mode in research preview.' }),
   anthropic('claude-sonnet-5-5', SONNET_5, {
-    asOf: CHECKED_5,
+    asOf: CHECKED_QA,
     adjustments: US_ONLY,
+    verified: 'unverified',
     source: 'https://platform.claude.com/docs/en/models/sonnet-5-5/overview',
-    note: "Cache reads at 0.20 as the model's page read here says; one third party reports 0.10 from 2026-10-07.",
+    note: `${SONNET_55_CACHE} Input, output and cache writes: the model's page.`,
   }),
   anthropic('claude-sonnet-5', SONNET_5, { asOf: CHECKED_5, adjustments: US_ONLY, source: 'https://platform.claude.com/docs/en/models/sonnet-5/overview' }),
   anthropic('claude-haiku-5-5', { input: '0.1', output: '0.5', cachedInput: '0.01', cacheWrite: '0.125', cacheWrite1h: '0.2' }, {
@@ -425,6 +603,25 @@ export const PRICING_TABLE: readonly TableEntry[] = [
     verified: 'unverified',
     note: "Input and output, both tiers (200K and below: 2 / 12; above, for the whole request: 4 / 18), from several transcriptions that agree; the cache prices (0.20, 0.40 above 200K) from one third-party catalogue. Shut down on the Gemini API on 2026-03-09 (Google's deprecations page; replacement gemini-3.1-pro-preview); kept for deployments that still name it.",
   }),
+  gemini('gemini-3.1-pro-preview', { input: '2', output: '12', cachedInput: '0.2' }, {
+    ...GEMINI_3_SEARCH,
+    tiers: [{ aboveInputTokens: 200_000, input: '4', output: '18', cachedInput: '0.4' }],
+    asOf: CHECKED_QA,
+    verified: 'unverified',
+    note: "Input and output, both tiers (200K and below: 2 / 12; above, for the whole request: 4 / 18): Morph's transcription of Google's page (https://www.morphllm.com/gemini-api-pricing, as gemini-3.1-pro) and the QA audit's reading agree; the cache prices (0.20, 0.40 above 200K) are Gemini 3 Pro's, not seen for 3.1. Search grounding billed per query as for Gemini 3.",
+  }),
+  gemini('gemini-3.5-flash', { input: '1.5', output: '9', cachedInput: '0.15' }, {
+    ...GEMINI_3_SEARCH,
+    asOf: CHECKED_QA,
+    verified: 'unverified',
+    note: "Input and output: Morph's transcription of Google's page (https://www.morphllm.com/gemini-api-pricing) and byteiota's launch report (https://byteiota.com/gemini-flash-pricing-cache-cost-fix/) agree (1.50 / 9); cached input 0.15 is the 90% cache discount byteiota reports (\"roughly $0.15–$0.20\"), not seen on a page. Audio input is billed as other input (an audio price apart was not found). Search grounding billed per query as for Gemini 3.",
+  }),
+  gemini('gemini-3.1-flash-lite', { input: '0.25', output: '1.5' }, {
+    ...GEMINI_3_SEARCH,
+    asOf: CHECKED_QA,
+    verified: 'secondary',
+    note: "0.25 / 1.50: Morph's transcription of Google's page (https://www.morphllm.com/gemini-api-pricing) and Bifrost's model library agree. Not found: its cache price (cache reads are billed as input) and its audio input price (reported at 0.50; billed as text input here). Search grounding billed per query as for Gemini 3.",
+  }),
   gemini('gemini-3-flash-preview', { input: '0.5', output: '3', cachedInput: '0.05', audioInput: '1', audioCachedInput: '0.1' }, {
     ...GEMINI_3_SEARCH,
     asOf: CHECKED_AUDIT,
@@ -441,6 +638,18 @@ export const PRICING_TABLE: readonly TableEntry[] = [
   claudeOnBedrock('anthropic.claude-fable-5', FABLE_5),
   claudeOnBedrock('anthropic.claude-mythos-5', FABLE_5),
   claudeOnBedrock('anthropic.claude-opus-5', OPUS_45),
+  claudeOnBedrock(
+    'anthropic.claude-opus-4-8',
+    OPUS_45,
+    "Served as global.anthropic.claude-opus-4-8 (AWS samples' eksreview model list; airun v2.5.5).",
+    { asOf: CHECKED_QA },
+  ),
+  claudeOnBedrock(
+    'anthropic.claude-sonnet-5-5',
+    SONNET_5,
+    `Served as anthropic.claude-sonnet-5-5 and its us., eu. and global. profiles (the AI SDK's Bedrock provider, AWS samples' BRConnector docs). ${SONNET_55_CACHE}`,
+    { asOf: CHECKED_QA, verified: 'unverified' },
+  ),
   claudeOnBedrock('anthropic.claude-opus-4-7', OPUS_45),
   claudeOnBedrock('anthropic.claude-opus-4-6', OPUS_45),
   claudeOnBedrock('anthropic.claude-opus-4-5', OPUS_45),
