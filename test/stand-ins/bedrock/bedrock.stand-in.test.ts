@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { thinkingSignature } from '../anthropic/render.js';
 import { pdfBase64 } from '../pdf.js';
 import { directive } from '../script.js';
+import { bedrockDirective, type StreamExceptionType } from './model-rules.js';
 import { BEDROCK_STAND_IN_CREDENTIALS, BEDROCK_STAND_IN_REGION, BEDROCK_STAND_IN_TEMPORARY_CREDENTIALS, startBedrockStandIn, type BedrockStandIn } from './server.js';
 
 /**
@@ -367,5 +368,92 @@ describe('Bedrock stand-in, seen through @aws-sdk/client-bedrock-runtime', () =>
       }),
     );
     expect(response.output?.message?.content).toEqual([{ text: 'Echo: thanks' }]);
+  });
+
+  describe('what Bedrock refuses for the model named', () => {
+    const LLAMA = 'us.meta.llama4-maverick-17b-instruct-v1:0';
+    const tools = [{ toolSpec: { name: 'get_weather', inputSchema: { json: { type: 'object' } } } }];
+
+    it('should refuse tools in ConverseStream for a model without streaming tool use, and take them in Converse', async () => {
+      await expect(client.send(new ConverseStreamCommand({ modelId: LLAMA, messages: [user('hi')], toolConfig: { tools } }))).rejects.toMatchObject({
+        name: 'ValidationException',
+        $metadata: { httpStatusCode: 400 },
+        message: "This model doesn't support tool use in streaming mode.",
+      });
+      const whole = await client.send(new ConverseCommand({ modelId: LLAMA, messages: [user(directive({ toolCalls: [{ name: 'get_weather', arguments: '{}' }] }))], toolConfig: { tools } }));
+      expect(whole.stopReason).toBe('tool_use');
+      // Streaming without tools, and Claude streaming with them, are fine.
+      expect((await streamEvents(LLAMA, [user('hi')])).at(-1)?.metadata).toBeDefined();
+      await client.send(new ConverseStreamCommand({ modelId: MODEL, messages: [user('hi')], toolConfig: { tools } }));
+    });
+
+    it('should refuse the toolChoice members a model does not take', async () => {
+      const send = (modelId: string, toolChoice: { any: object } | { tool: { name: string } } | { auto: object }) =>
+        client.send(new ConverseCommand({ modelId, messages: [user('hi')], toolConfig: { tools, toolChoice } }));
+      await expect(send(LLAMA, { any: {} })).rejects.toMatchObject({
+        name: 'ValidationException',
+        message: "This model doesn't support the toolConfig.toolChoice.any field. Remove toolConfig.toolChoice.any and try again.",
+      });
+      await expect(send('mistral.mistral-large-2407-v1:0', { tool: { name: 'get_weather' } })).rejects.toMatchObject({
+        message: "This model doesn't support the toolConfig.toolChoice.tool field. Remove toolConfig.toolChoice.tool and try again.",
+      });
+      expect((await send('mistral.mistral-large-2407-v1:0', { any: {} })).stopReason).toBe('end_turn');
+      expect((await send('us.amazon.nova-pro-v1:0', { tool: { name: 'get_weather' } })).stopReason).toBe('end_turn');
+      expect((await send(LLAMA, { auto: {} })).stopReason).toBe('end_turn');
+    });
+
+    it('should range-check inferenceConfig as Converse does: temperature and topP in 0–1, maxTokens within a known model limit', async () => {
+      const send = (modelId: string, inferenceConfig: Record<string, number>) => client.send(new ConverseCommand({ modelId, messages: [user('hi')], inferenceConfig }));
+      await expect(send('us.amazon.nova-pro-v1:0', { temperature: 1.5 })).rejects.toMatchObject({
+        name: 'ValidationException',
+        message: "1 validation error detected: Value '1.5' at 'inferenceConfig.temperature' failed to satisfy constraint: Member must have value less than or equal to 1",
+      });
+      await expect(send(MODEL, { temperature: 2, topP: -1 })).rejects.toMatchObject({
+        message:
+          "2 validation errors detected: Value '2.0' at 'inferenceConfig.temperature' failed to satisfy constraint: Member must have value less than or equal to 1; " +
+          "Value '-1.0' at 'inferenceConfig.topP' failed to satisfy constraint: Member must have value greater than or equal to 0",
+      });
+      await expect(send(LLAMA, { maxTokens: 8193 })).rejects.toMatchObject({
+        message: 'The maximum tokens you requested exceeds the model limit of 8192. Try again with a maximum tokens value that is lower than 8192.',
+      });
+      expect((await send(LLAMA, { maxTokens: 8192, temperature: 1, topP: 0 })).stopReason).toBe('end_turn');
+    });
+  });
+
+  describe('exceptions and stop reasons a Bedrock directive asks for', () => {
+    const types: StreamExceptionType[] = ['throttlingException', 'serviceUnavailableException', 'internalServerException', 'validationException', 'modelStreamErrorException'];
+    const pascal = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
+
+    it.each(types)('should send a %s as the first message of the stream, or after the content before it', async (type) => {
+      // The SDK reads the first message before it answers: an exception there fails the call itself.
+      await expect(
+        client.send(new ConverseStreamCommand({ modelId: MODEL, messages: [user(directive({ text: 'one two three' }) + bedrockDirective({ exception: { type, afterChunks: 0 } }))] })),
+      ).rejects.toMatchObject({ name: pascal(type) });
+
+      const later = await client.send(new ConverseStreamCommand({ modelId: MODEL, messages: [user(directive({ text: 'one two three' }) + bedrockDirective({ exception: { type, afterChunks: 2, message: 'later' } }))] }));
+      const texts: string[] = [];
+      await expect(
+        (async () => {
+          for await (const event of later.stream!) if (event.contentBlockDelta?.delta?.text) texts.push(event.contentBlockDelta.delta.text);
+        })(),
+      ).rejects.toMatchObject({ name: pascal(type), message: 'later' });
+      expect(texts).toEqual(['one', ' two']);
+    });
+
+    it('should answer Converse with the HTTP error of the exception asked for', async () => {
+      await expect(client.send(new ConverseCommand({ modelId: MODEL, messages: [user(bedrockDirective({ exception: { type: 'serviceUnavailableException', afterChunks: 0 } }))] }))).rejects.toMatchObject({
+        name: 'ServiceUnavailableException',
+        $metadata: { httpStatusCode: 503 },
+      });
+    });
+
+    it('should stop with the stop reason asked for, usage reported as usual', async () => {
+      const text = directive({ fault: { kind: 'content-filter' }, usage: { inputTokens: 50, outputTokens: 2 } }) + bedrockDirective({ stopReason: 'content_filtered' });
+      const whole = await client.send(new ConverseCommand({ modelId: MODEL, messages: [user(text)] }));
+      expect(whole).toMatchObject({ stopReason: 'content_filtered', usage: { inputTokens: 50, outputTokens: 2 } });
+      const events = await streamEvents(MODEL, [user(text)]);
+      expect(events.find((e) => e.messageStop)?.messageStop?.stopReason).toBe('content_filtered');
+      expect(events.at(-1)?.metadata?.usage).toMatchObject({ inputTokens: 50, outputTokens: 2 });
+    });
   });
 });

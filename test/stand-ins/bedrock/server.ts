@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { claudeFieldProblem } from '../claude-rules.js';
 import { resolveScript, type ScriptFault } from '../script.js';
 import { exceptionFrame } from './frames.js';
+import { exceptionPayload, modelProblem, parseBedrockDirective, STREAM_EXCEPTIONS, type BedrockDirective } from './model-rules.js';
 import { converseResponse, planAnswer, reasoningSignature, streamSteps, type Answer } from './render.js';
 import { verifySigV4, type StandInCredentials } from './sigv4-verify.js';
 import { lastUserText, promptChars, validateConverse } from './validate.js';
@@ -25,7 +26,10 @@ import { lastUserText, promptChars, validateConverse } from './validate.js';
  * Faults: `http` → the status with Bedrock's error type (`ThrottlingException` for 429…) in `x-amzn-ErrorType` and
  * `{"message"}`; `midstream` → after N content deltas a `modelStreamErrorException` message (non-streaming: 424
  * ModelErrorException); `drop` → the socket destroyed after N deltas; `hang` → no answer; `content-filter` → stop
- * reason `guardrail_intervened`.
+ * reason `guardrail_intervened`. A Bedrock directive beside the script's (`model-rules.ts`) sends any stream exception
+ * first or after N deltas (Converse: its HTTP error), or gives the answer another stop reason (`content_filtered`).
+ * What Bedrock refuses for the model named (tools in ConverseStream, a toolChoice, maxTokens over its limit) is
+ * refused as `model-rules.ts` says.
  */
 
 export const BEDROCK_STAND_IN_REGION = 'us-east-1';
@@ -162,7 +166,11 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
     // (a model's native body), which the stand-in does not serve: a ValidationException, as a malformed input.
     const converseBody = counting ? countTokensConverse(body) : body;
     if (converseBody === undefined) return reject(req, res, 400, 'ValidationException', 'Malformed input request, please reformat your input and try again.');
-    const invalid = validateConverse(converseBody) ?? claudeProblem(modelId, converseBody) ?? (counting ? undefined : signatureProblem(modelId, converseBody));
+    const invalid =
+      validateConverse(converseBody) ??
+      modelProblem(modelId, route[2] as BedrockStandInRequest['operation'], converseBody) ??
+      claudeProblem(modelId, converseBody) ??
+      (counting ? undefined : signatureProblem(modelId, converseBody));
     if (invalid) return reject(req, res, 400, 'ValidationException', invalid);
 
     let markClosed!: () => void;
@@ -183,6 +191,7 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
     });
 
     const script = resolveScript(lastUserText(converseBody), promptChars(converseBody), 'tooluse_');
+    const bedrock = parseBedrockDirective(lastUserText(converseBody));
     const fault = script.fault;
     if (fault?.kind === 'http') return sendError(res, fault.status, fault.code ?? ERROR_TYPE_BY_STATUS[fault.status] ?? 'InternalServerException', fault.message, fault.retryAfter);
     if (counting) {
@@ -192,9 +201,10 @@ export async function startBedrockStandIn(options: BedrockStandInOptions = {}): 
       return;
     }
     if (fault?.kind === 'hang') return;
-    const answer = planAnswer(script, converseBody, modelId);
-    if (record.operation === 'converse') return converse(res, answer, fault);
-    return converseStream(res, answer, fault);
+    const planned = planAnswer(script, converseBody, modelId);
+    const answer = bedrock.stopReason === undefined ? planned : { ...planned, stopReason: bedrock.stopReason };
+    if (record.operation === 'converse') return converse(res, answer, fault, bedrock);
+    return converseStream(res, answer, fault, bedrock);
   }
 
   // One port, both protocols: a connection opening with the HTTP/2 preface ("PRI * HTTP/2.0…") goes to the
@@ -303,19 +313,32 @@ function replaying(socket: Socket, first: Buffer): Duplex {
   return duplex;
 }
 
-function converse(res: Response, answer: Answer, fault: ScriptFault | undefined): void {
+function converse(res: Response, answer: Answer, fault: ScriptFault | undefined, bedrock: BedrockDirective): void {
   if (fault?.kind === 'drop') return drop(res);
   if (fault?.kind === 'midstream') return sendError(res, 424, 'ModelErrorException', fault.message);
+  if (bedrock.exception) {
+    const { status, httpType } = STREAM_EXCEPTIONS[bedrock.exception.type];
+    return sendError(res, status, httpType, bedrock.exception.message);
+  }
   const body = JSON.stringify(converseResponse(answer));
   writeHead(res, 200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'x-amzn-requestid': randomUUID() });
   res.end(body);
 }
 
-async function converseStream(res: Response, answer: Answer, fault: ScriptFault | undefined): Promise<void> {
+async function converseStream(res: Response, answer: Answer, fault: ScriptFault | undefined, bedrock: BedrockDirective): Promise<void> {
   const { script } = answer;
   writeHead(res, 200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': randomUUID() });
+  const exception = bedrock.exception;
+  const sendException = async (): Promise<void> => {
+    const { type, message } = exception!;
+    await write(res, exceptionFrame(type, exceptionPayload(type, message ?? STREAM_EXCEPTIONS[type].message)));
+    res.end();
+  };
+  // The body's first message: before messageStart.
+  if (exception && exception.afterChunks <= 0) return sendException();
   let contentSent = 0;
   for (const step of streamSteps(answer)) {
+    if (step.content && exception && contentSent >= exception.afterChunks) return sendException();
     if (step.content && (fault?.kind === 'midstream' || fault?.kind === 'drop') && contentSent >= fault.afterChunks) {
       if (fault.kind === 'drop') return drop(res);
       const message = fault.message ?? 'The model stream was interrupted. Try your request again.';

@@ -5,7 +5,7 @@ import { checkDocuments } from './documents.js';
  * breaks a rule fails here as it would against AWS: tool names of the API's pattern and length, alternating roles
  * starting with a user turn, no blank text, a toolConfig whenever tool blocks appear, tool results answering the calls
  * of the turn before, known block types, documents as `documents.ts` checks them, no `tool_choice.type` in
- * `additionalModelRequestFields` beside a `toolConfig.toolChoice`.
+ * `additionalModelRequestFields` beside a `toolConfig.toolChoice`, temperature and topP within 0–1.
  * Returns the ValidationException message, or undefined when the request is acceptable.
  */
 
@@ -92,7 +92,24 @@ export function validateConverse(body: unknown): string | undefined {
   }
   const maxTokens = isObject(body.inferenceConfig) ? body.inferenceConfig.maxTokens : undefined;
   if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || (maxTokens as number) < 1)) return "1 validation error detected: Value at 'inferenceConfig.maxTokens' failed to satisfy constraint: Member must have value greater than or equal to 1";
+  const config = isObject(body.inferenceConfig) ? body.inferenceConfig : {};
+  const outOfRange = (['temperature', 'topP'] as const).flatMap((field) => {
+    const value = config[field];
+    if (typeof value !== 'number') return [];
+    const at = `Value '${javaFloat(value)}' at 'inferenceConfig.${field}' failed to satisfy constraint: Member must have value`;
+    return value > 1 ? [`${at} less than or equal to 1`] : value < 0 ? [`${at} greater than or equal to 0`] : [];
+  });
+  if (outOfRange.length > 0) return `${outOfRange.length} validation error${outOfRange.length > 1 ? 's' : ''} detected: ${outOfRange.join('; ')}`;
   return undefined;
+}
+
+/**
+ * A float as the service prints it in a constraint violation (Java's `Float.toString`: `99.0`, `1.5`): InferenceConfiguration
+ * takes temperature and topP within 0–1 ("Valid Range: Minimum value of 0. Maximum value of 1."), for every model.
+ * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InferenceConfiguration.html
+ */
+function javaFloat(value: number): string {
+  return Number.isInteger(value) ? value.toFixed(1) : String(value);
 }
 
 /** A tool name's pattern and length in ToolSpecification, SpecificToolChoice and ToolUseBlock alike. */

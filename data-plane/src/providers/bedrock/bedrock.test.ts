@@ -8,6 +8,7 @@ import {
   startBedrockStandIn,
   type BedrockStandIn,
 } from '../../../../test/stand-ins/bedrock/server.js';
+import { bedrockDirective } from '../../../../test/stand-ins/bedrock/model-rules.js';
 import { directive, type Script } from '../../../../test/stand-ins/script.js';
 import type { Message } from '../../canonical/request.js';
 import { secretResolver } from '../../upstream/secrets.js';
@@ -133,10 +134,18 @@ describe.each([true, false])('bedrock adapter against the stand-in (stream: %s)'
     expect(filtered.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'content-filter', raw: 'guardrail_intervened' } });
   });
 
-  it('should make a guardrail that blocked everything a content_policy_violation error', async () => {
-    const events = await chat(request(script({ fault: { kind: 'content-filter' } }), stream));
-    expect(types(events)).toEqual(['response-metadata', 'error']);
-    expect(events.at(-1)).toMatchObject({ type: 'error', error: { status: 400, type: 'invalid_request_error', code: 'content_policy_violation', provider: 'bedrock' } });
+  it('should make a guardrail or content filter that blocked everything a billed content_policy_violation error, after the usage Bedrock reported', async () => {
+    for (const stopReason of ['guardrail_intervened', 'content_filtered']) {
+      const usage = { inputTokens: 120, outputTokens: 4 };
+      const events = await chat(request(script({ fault: { kind: 'content-filter' }, usage }) + bedrockDirective({ stopReason }), stream));
+      // No response-metadata: the answer failed before any content, so nothing opens the client's stream.
+      expect(types(events)).toEqual(['usage', 'error']);
+      expect(events[0]).toEqual({ type: 'usage', usage });
+      expect(events.at(-1)).toMatchObject({
+        type: 'error',
+        error: { status: 400, type: 'invalid_request_error', code: 'content_policy_violation', provider: 'bedrock', billed: true, message: expect.stringContaining(`stopReason ${stopReason}`) },
+      });
+    }
   });
 
   it('should turn a ThrottlingException into a 429 rate_limit_error with retry-after', async () => {
@@ -320,5 +329,86 @@ describe('bedrock adapter conversations', () => {
     });
     expect(textOf(events)).toBe('Echo: thanks');
     expect(standIn.requests.at(-1)?.body.system).toEqual([{ text: 'Use tools.' }, { cachePoint: { type: 'default' } }]);
+  });
+});
+
+describe('bedrock adapter across model families', () => {
+  const LLAMA = 'us.meta.llama4-maverick-17b-instruct-v1:0';
+  const NOVA = 'us.amazon.nova-pro-v1:0';
+  const weather = [{ name: 'get_weather', parameters: { type: 'object' } }];
+
+  it('should stream tool calls from a model ConverseStream refuses tools for, by replaying a whole Converse answer', async () => {
+    const calls = [{ name: 'get_weather', arguments: '{"city":"Paris"}' }];
+    const events = await chat(request(script({ text: 'Checking.', toolCalls: calls }), true, { tools: weather }), target({ providerModel: LLAMA }));
+    expect(standIn.requests.at(-1)).toMatchObject({ operation: 'converse', modelId: LLAMA });
+    expect(types(events)).toEqual(['response-metadata', 'text-delta', 'tool-call-start', 'tool-call-delta', 'tool-call-end', 'finish']);
+    expect(events[0]).toEqual({ type: 'response-metadata', id: expect.any(String), model: LLAMA });
+    expect(events.find((e) => e.type === 'tool-call-delta')).toEqual({ type: 'tool-call-delta', index: 0, argumentsDelta: '{"city":"Paris"}' });
+    expect(events.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool_use' } });
+    // Without tools the same model streams; Nova streams with tools.
+    await chat(request('plain', true), target({ providerModel: LLAMA }));
+    expect(standIn.requests.at(-1)?.operation).toBe('converse-stream');
+    const nova = await chat(request(script({ toolCalls: calls }), true, { tools: weather }), target({ providerModel: NOVA }));
+    expect(standIn.requests.at(-1)?.operation).toBe('converse-stream');
+    expect(nova.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'tool-calls' } });
+  });
+
+  it('should keep temperatures above 1 within the range Converse takes, for every family', async () => {
+    for (const providerModel of [LLAMA, NOVA, 'mistral.mistral-large-2407-v1:0']) {
+      for (const stream of [true, false]) {
+        const events = await chat(request('warm', stream, { temperature: 1.7, topP: 1 }), target({ providerModel }));
+        expect(events.at(-1), providerModel).toMatchObject({ type: 'finish' });
+        expect(standIn.requests.at(-1)?.body.inferenceConfig).toEqual({ temperature: 1, topP: 1 });
+      }
+    }
+  });
+
+  it('should answer a conversation that starts with an assistant greeting, and a system prompt alone', async () => {
+    const sys: Message = { role: 'system', content: [{ type: 'text', text: 'Be kind.' }] };
+    const greeting: Message = { role: 'assistant', content: [{ type: 'text', text: 'Hello! How can I help?' }] };
+    for (const stream of [true, false]) {
+      const greeted = await chat({ stream, messages: [sys, greeting, user('a joke please')] }, target({ providerModel: NOVA }));
+      expect(textOf(greeted)).toBe('Echo: a joke please');
+      const alone = await chat({ stream, messages: [sys] }, target({ providerModel: NOVA }));
+      expect(alone.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'stop' } });
+      expect(standIn.requests.at(-1)?.body.messages).toEqual([{ role: 'user', content: [{ text: '.' }] }]);
+    }
+  });
+
+  it('should ask a model that takes no toolChoice for a tool call in the system prompt, tools kept', async () => {
+    for (const stream of [true, false]) {
+      const events = await chat(request(script({ toolCalls: [{ name: 'get_weather', arguments: '{}' }] }), stream, { tools: weather, toolChoice: { type: 'required' } }), target({ providerModel: LLAMA }));
+      expect(events.at(-1)).toMatchObject({ type: 'finish', finishReason: { unified: 'tool-calls' } });
+      const sent = standIn.requests.at(-1)!.body as { toolConfig: Record<string, unknown>; system: unknown };
+      expect(sent.toolConfig).toEqual({ tools: [{ toolSpec: { name: 'get_weather', inputSchema: { json: { type: 'object' } } } }] });
+      expect(sent.system).toEqual([{ text: expect.stringContaining('calling one or more of the available tools') }]);
+    }
+  });
+
+  it('should send again with the output limit a model refused a larger maxTokens for', async () => {
+    const events = await chat(request('long', false, { maxOutputTokens: 32_000 }), target({ id: 'bedrock-llama-cap', providerModel: LLAMA }));
+    expect(events.at(-1)).toMatchObject({ type: 'finish' });
+    expect(standIn.rejected.at(-1)?.message).toBe('The maximum tokens you requested exceeds the model limit of 8192. Try again with a maximum tokens value that is lower than 8192.');
+    expect(standIn.requests.at(-1)?.body.inferenceConfig).toEqual({ maxTokens: 8192 });
+  });
+});
+
+describe('bedrock adapter exceptions in the event stream', () => {
+  const exceptions = [
+    ['throttlingException', { status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded' }],
+    ['serviceUnavailableException', { status: 503 }],
+    ['internalServerException', { provider: 'bedrock' }],
+    ['validationException', { status: 400 }],
+    ['modelStreamErrorException', { status: 502, code: 'upstream_error' }],
+  ] as const;
+
+  it.each(exceptions)('should make a %s that comes first the upstream error, before any response-metadata, so it can be retried with a real status', async (type, error) => {
+    const events = await chat(request(script({ text: 'one two three' }) + bedrockDirective({ exception: { type, afterChunks: 0 } }), true));
+    expect(events).toEqual([{ type: 'error', error: expect.objectContaining({ ...error, message: expect.stringContaining(type.charAt(0).toUpperCase() + type.slice(1)) }) }]);
+  });
+
+  it.each(exceptions)('should end the answer with a %s after the content before it', async (type) => {
+    const events = await chat(request(script({ text: 'one two three' }) + bedrockDirective({ exception: { type, afterChunks: 2 } }), true));
+    expect(types(events)).toEqual(['response-metadata', 'text-delta', 'text-delta', 'error']);
   });
 });

@@ -9,6 +9,7 @@ import { bedrockHttpError } from './bedrock-error.js';
 import type { BedrockWire } from './canonical-to-converse.js';
 import { converseStreamEvents } from './converse-stream-to-canonical.js';
 import { converseResponseEvents } from './converse-to-canonical.js';
+import { bedrockModelTraits } from './model-traits.js';
 import { isAnthropicModel } from './thinking.js';
 
 /**
@@ -16,9 +17,18 @@ import { isAnthropicModel } from './thinking.js';
  * request id (`x-amzn-requestid`) and model first, then the mapped response; an HTTP error is one `error` event.
  * The call's signal aborts the upstream request, and with it the socket, the moment the client goes away; a
  * consumer that stops iterating closes the body the same way.
+ *
+ * - A streaming request with tools to a model that takes no tools in ConverseStream (`model-traits.ts`: Llama,
+ *   Mistral, Cohere… answer "This model doesn't support tool use in streaming mode.") goes to Converse, and the whole
+ *   answer is replayed as the same canonical events a stream gives, so the client streams as it asked.
+ * - `response-metadata` waits for the answer's first content (or its finish), as in the Gemini adapter: an error
+ *   before it (an `exception` as the stream's first message: throttling, service unavailable…; a filter that blocked
+ *   everything) comes first, after at most the `usage` Bedrock reported, so the router can still retry elsewhere and
+ *   the client still gets a real HTTP status.
  */
 export async function* callBedrock(given: BedrockWire, call: ProviderCall, request: CanonicalRequest): AsyncGenerator<StreamEvent> {
-  const operation = request.stream ? 'converse-stream' : 'converse';
+  const replayed = request.stream && given.body.toolConfig !== undefined && !bedrockModelTraits(given.modelId).streamsToolUse;
+  const operation = request.stream && !replayed ? 'converse-stream' : 'converse';
   const asked = given.body.inferenceConfig?.maxTokens;
   const wire = (asked !== undefined && withOutputLimit(given, cappedOutput(call.target, asked))) || given;
   const http = bedrockRequest({ target: call.target, secrets: call.secrets, modelId: wire.modelId, operation, body: upstreamJson(call.target, wire.body) });
@@ -40,9 +50,9 @@ export async function* callBedrock(given: BedrockWire, call: ProviderCall, reque
   const stopSequences = wire.body.inferenceConfig?.stopSequences ?? [];
   // Claude stops before a stop sequence; other models (Nova) leave it at the end of their text.
   const leavesStopSequence = !isAnthropicModel(wire.modelId);
-  yield { type: 'response-metadata', ...(requestId && { id: requestId }), model: wire.modelId };
+  const metadata: StreamEvent = { type: 'response-metadata', ...(requestId && { id: requestId }), model: wire.modelId };
   if (operation === 'converse-stream') {
-    yield* converseStreamEvents(response.body, stopSequences, leavesStopSequence);
+    yield* metadataFirst(metadata, converseStreamEvents(response.body, stopSequences, leavesStopSequence));
     return;
   }
   let json: unknown;
@@ -53,7 +63,31 @@ export async function* callBedrock(given: BedrockWire, call: ProviderCall, reque
     yield { type: 'error', error: unreadable(err) };
     return;
   }
-  yield* converseResponseEvents(json, stopSequences, leavesStopSequence);
+  yield* metadataFirst(metadata, converseResponseEvents(json, stopSequences, leavesStopSequence));
+}
+
+/**
+ * `events` with `metadata` before the first of them that is neither `usage` nor `error`: an answer that fails before
+ * its first content yields no metadata (the usage events held back until then go out before the error).
+ */
+async function* metadataFirst(metadata: StreamEvent, events: AsyncIterable<StreamEvent> | Iterable<StreamEvent>): AsyncGenerator<StreamEvent> {
+  const held: StreamEvent[] = [];
+  let started = false;
+  for await (const event of events) {
+    if (!started) {
+      if (event.type === 'usage') {
+        held.push(event);
+        continue;
+      }
+      if (event.type !== 'error') {
+        started = true;
+        yield metadata;
+      }
+      yield* held.splice(0);
+    }
+    yield event;
+  }
+  yield* held;
 }
 
 function unreadable(err: unknown): ProviderError {

@@ -1,7 +1,7 @@
 import { ModelConfig } from '@tollgate/schema';
 import { describe, expect, it } from 'vitest';
 import type { CanonicalRequest, Message } from '../../canonical/request.js';
-import { DOCUMENT_TEXT, EMPTY_TOOL_RESULT, translateRequest } from './canonical-to-converse.js';
+import { DOCUMENT_TEXT, EMPTY_TOOL_RESULT, LEADING_USER_TEXT, translateRequest } from './canonical-to-converse.js';
 
 const CLAUDE = 'us.anthropic.claude-3-7-sonnet-20250219-v1:0';
 const target = (providerModel = CLAUDE) =>
@@ -229,9 +229,9 @@ describe('canonical → Converse request', () => {
     const nova = translateRequest(req([user('x')], { topK: 40 }), target('amazon.nova-pro-v1:0')).body;
     expect(nova.additionalModelRequestFields).toBeUndefined();
     expect(nova.inferenceConfig).toBeUndefined();
-    // Claude takes temperatures in 0–1 only; other families get the client's value.
+    // Converse takes temperature and topP in 0–1 only, for Claude and every other family alike.
     expect(translateRequest(req([user('x')], { temperature: 1.6, stop: [' ', 'END'] }), target()).body.inferenceConfig).toEqual({ temperature: 1, stopSequences: ['END'] });
-    expect(translateRequest(req([user('x')], { temperature: 1.6 }), target('mistral.mistral-large-2407-v1:0')).body.inferenceConfig).toEqual({ temperature: 1.6 });
+    expect(translateRequest(req([user('x')], { temperature: 1.6 }), target('mistral.mistral-large-2407-v1:0')).body.inferenceConfig).toEqual({ temperature: 1 });
   });
 
   it('should turn a reasoning request into Anthropic thinking with a budget that fits under maxTokens, dropping sampling Claude rejects while thinking', () => {
@@ -311,5 +311,59 @@ describe('canonical → Converse request', () => {
     expect(body.system).toEqual([{ text: 'Cached prefix.' }, { cachePoint: { type: 'default' } }, { text: expect.stringContaining(JSON.stringify(schema)) }]);
     expect(translateRequest(req([user('x')], { responseFormat: { type: 'json_object' } }), target()).body.system).toEqual([{ text: expect.stringContaining('single valid JSON object') }]);
     expect(translateRequest(req([user('x')], { responseFormat: { type: 'text' } }), target()).body.system).toBeUndefined();
+  });
+
+  it('should start with a user turn of "." a conversation that starts with the assistant, or has no turn at all', () => {
+    const sys: Message = { role: 'system', content: [{ type: 'text', text: 'Be kind.' }] };
+    const greeting: Message = { role: 'assistant', content: [{ type: 'text', text: 'Hello! How can I help?' }] };
+    const greeted = translateRequest(req([sys, greeting, user('Tell me a joke.')]), target('meta.llama3-3-70b-instruct-v1:0')).body;
+    expect(LEADING_USER_TEXT).toBe('.');
+    expect(greeted.system).toEqual([{ text: 'Be kind.' }]);
+    expect(greeted.messages).toEqual([
+      { role: 'user', content: [{ text: '.' }] },
+      { role: 'assistant', content: [{ text: 'Hello! How can I help?' }] },
+      { role: 'user', content: [{ text: 'Tell me a joke.' }] },
+    ]);
+    // A system prompt alone: the placeholder is the conversation.
+    expect(translateRequest(req([sys]), target()).body).toMatchObject({ system: [{ text: 'Be kind.' }], messages: [{ role: 'user', content: [{ text: '.' }] }] });
+    // A conversation that starts with the user is left as it is.
+    expect(translateRequest(req([sys, user('hi')]), target()).body.messages).toEqual([{ role: 'user', content: [{ text: 'hi' }] }]);
+  });
+
+  it('should clamp every model\'s temperature and top_p to Converse\'s 0–1', () => {
+    for (const model of ['amazon.nova-pro-v1:0', 'us.meta.llama4-maverick-17b-instruct-v1:0', 'mistral.mistral-large-2407-v1:0']) {
+      expect(translateRequest(req([user('x')], { temperature: 1.8, topP: 1.2 }), target(model)).body.inferenceConfig).toEqual({ temperature: 1, topP: 1 });
+      expect(translateRequest(req([user('x')], { temperature: -0.5 }), target(model)).body.inferenceConfig).toEqual({ temperature: 0 });
+      expect(translateRequest(req([user('x')], { temperature: 0.7, topP: 0.9 }), target(model)).body.inferenceConfig).toEqual({ temperature: 0.7, topP: 0.9 });
+    }
+  });
+
+  it('should send only the tool choice the model takes, asking for the rest in the system prompt', () => {
+    const tools = [{ name: 'get_weather', parameters: { type: 'object' } }, { name: 'get_time', parameters: { type: 'object' } }];
+    const send = (model: string, toolChoice: CanonicalRequest['toolChoice']) => translateRequest(req([user('x')], { tools, toolChoice }), target(model)).body;
+    const specs = tools.map((t) => ({ toolSpec: { name: t.name, inputSchema: { json: { type: 'object' } } } }));
+
+    // Llama takes no toolChoice: the tools stay, `required` and a named tool become instructions, `auto` is the default.
+    const llama = 'us.meta.llama4-maverick-17b-instruct-v1:0';
+    expect(send(llama, { type: 'required' })).toMatchObject({ toolConfig: { tools: specs }, system: [{ text: 'Respond by calling one or more of the available tools, not with text.' }] });
+    expect(send(llama, { type: 'required' }).toolConfig).not.toHaveProperty('toolChoice');
+    const named = send(llama, { type: 'tool', name: 'get_time' });
+    expect(named.toolConfig).toEqual({ tools: specs });
+    expect(named.system).toEqual([{ text: expect.stringContaining('"get_time"') }]);
+    expect(send(llama, { type: 'auto' })).toEqual({ messages: [{ role: 'user', content: [{ text: 'x' }] }], toolConfig: { tools: specs } });
+
+    // Mistral Large takes `any` but not `tool`: a named tool is `any`, and named in the system prompt.
+    const large = send('mistral.mistral-large-2407-v1:0', { type: 'tool', name: 'get_time' });
+    expect(large.toolConfig).toEqual({ tools: specs, toolChoice: { any: {} } });
+    expect(large.system).toEqual([{ text: expect.stringContaining('"get_time"') }]);
+    expect(send('mistral.mistral-large-2407-v1:0', { type: 'required' })).toMatchObject({ toolConfig: { toolChoice: { any: {} } } });
+    expect(send('mistral.mistral-large-2407-v1:0', { type: 'required' }).system).toBeUndefined();
+
+    // Claude and Nova take all three.
+    for (const model of [CLAUDE, 'us.amazon.nova-pro-v1:0']) {
+      expect(send(model, { type: 'tool', name: 'get_time' })).toMatchObject({ toolConfig: { toolChoice: { tool: { name: 'get_time' } } } });
+      expect(send(model, { type: 'required' })).toMatchObject({ toolConfig: { toolChoice: { any: {} } } });
+      expect(send(model, { type: 'required' }).system).toBeUndefined();
+    }
   });
 });

@@ -15,6 +15,7 @@ import type { ToolNames } from '../tool-names.js';
 import type { CanonicalRequest, ProviderTarget } from '../types.js';
 import { documentBlock, DocumentNames } from './document-block.js';
 import { STOP_SEQUENCE_PATHS } from './map-stop-reason.js';
+import { bedrockModelTraits, type BedrockModelTraits } from './model-traits.js';
 import { isAnthropicModel, planModelFields } from './thinking.js';
 import { bedrockToolNames } from './tool-names.js';
 import type {
@@ -49,9 +50,15 @@ export interface BedrockWire {
  * - Files become `document` blocks (see `document-block.ts`). Converse rejects a user turn that holds a document
  *   but no text ("A text block must be included when using documents"), so such a turn gets a short text block.
  * - Converse rejects `toolUse`/`toolResult` blocks without a `toolConfig`; when the client sends a history with
- *   tool calls but no tools (or `tool_choice: none` with no tools needed), the tools are declared from the history.
+ *   tool calls but no tools, the tools are declared from the history. With `tool_choice: none` the history's tool
+ *   blocks go as text instead (`toolBlockAsText`) and no tools are sent.
  * - In a merged user turn tool results come first (Claude requires it); blank text is dropped (Converse rejects
  *   it) and a final assistant turn (a prefill) loses its trailing whitespace (Claude rejects it).
+ * - Converse wants the conversation to start with a user turn ("A conversation must start with a user message"):
+ *   one that starts with the assistant (a greeting after the system prompt, which OpenAI takes) or that has no turn
+ *   at all (a system prompt alone) gets a user turn of `.` first (`LEADING_USER_TEXT`, LiteLLM's placeholder).
+ * - A `toolChoice` the model does not take (`model-traits.ts`) is not sent: `required` or a named tool is then asked
+ *   for in the system prompt (`toolChoiceInstruction`), or a named tool becomes `any` where the model takes that.
  * - `responseFormat` is best effort, as in the Anthropic adapter for what it cannot decode natively: an instruction (with the schema) as the last
  *   system block. Converse's native structured output (`outputConfig.textFormat`) is not used because only some
  *   models accept it and the others reject the whole request.
@@ -80,13 +87,17 @@ export function translateRequest(client: CanonicalRequest, target: ProviderTarge
   }
   for (const turn of messages) if (turn.role === 'user') turn.content = withDocumentText(toolResultsFirst(turn.content));
   if (request.toolChoice?.type === 'none') for (const turn of messages) turn.content = turn.content.flatMap(toolBlockAsText);
+  if (messages[0]?.role !== 'user') messages.unshift({ role: 'user', content: [{ text: LEADING_USER_TEXT }] });
   const final = messages.at(-1);
   if (final?.role === 'assistant') trimPrefill(final);
   const instruction = formatInstruction(request.responseFormat);
   if (instruction) system.push({ text: instruction });
 
   const { inferenceConfig, additionalModelRequestFields: modelFields } = planModelFields(request, modelId);
-  const toolConfig = toolConfiguration(request.tools, request.toolChoice, messages, toolNames);
+  const traits = bedrockModelTraits(modelId);
+  const toolConfig = toolConfiguration(request.tools, request.toolChoice, messages, toolNames, traits);
+  const choiceInstruction = toolConfig?.tools.some((t) => 'toolSpec' in t) ? toolChoiceInstruction(request.toolChoice, traits, toolNames) : undefined;
+  if (choiceInstruction) system.push({ text: choiceInstruction });
   const serial = isAnthropicModel(modelId) && request.parallelToolCalls === false && toolConfig !== undefined && request.toolChoice?.type !== 'none';
   const additionalModelRequestFields = serial ? { ...modelFields, tool_choice: serialToolChoice(toolConfig) } : modelFields;
   const body: ConverseRequest = {
@@ -239,11 +250,18 @@ function toolInput(args: string): unknown {
   }
 }
 
+/**
+ * The user turn put before a conversation that does not start with one (Converse refuses it): a single `.`, the
+ * placeholder LiteLLM sends for the same reason (`litellm.modify_params`), which says nothing to the model.
+ */
+export const LEADING_USER_TEXT = '.';
+
 function toolConfiguration(
   tools: readonly ToolDefinition[] | undefined,
   choice: ToolChoice | undefined,
   messages: readonly { content: readonly ContentBlock[] }[],
   toolNames: ToolNames,
+  traits: BedrockModelTraits,
 ): ConverseRequest['toolConfig'] {
   const historyTools = new Set<string>();
   let historyHasTools = false;
@@ -256,7 +274,7 @@ function toolConfiguration(
   const declared = tools ?? [];
   // Converse has no "none": leave the tools out unless the history needs them declared.
   if (declared.length > 0 && (choice?.type !== 'none' || historyHasTools)) {
-    const toolChoice = choice?.type === 'none' ? undefined : converseToolChoice(choice, toolNames);
+    const toolChoice = choice?.type === 'none' ? undefined : converseToolChoice(choice, toolNames, traits);
     return { tools: declared.flatMap((tool) => toolSpec(tool, toolNames)), ...(toolChoice && { toolChoice }) };
   }
   if (!historyHasTools) return undefined;
@@ -291,17 +309,31 @@ function toolSpec(tool: ToolDefinition, toolNames: ToolNames): (ToolSpec | Cache
   );
 }
 
-function converseToolChoice(choice: ToolChoice | undefined, toolNames: ToolNames): ConverseToolChoice | undefined {
+/** The client's tool choice as the model takes it (`traits.toolChoice`); undefined when it takes none of it. */
+function converseToolChoice(choice: ToolChoice | undefined, toolNames: ToolNames, traits: BedrockModelTraits): ConverseToolChoice | undefined {
+  const takes = traits.toolChoice;
   switch (choice?.type) {
     case 'auto':
-      return { auto: {} };
+      // Converse's default: a model that takes no toolChoice does the same without it.
+      return takes.has('auto') ? { auto: {} } : undefined;
     case 'required':
-      return { any: {} };
+      return takes.has('any') ? { any: {} } : undefined;
     case 'tool':
-      return { tool: { name: toolNames.toUpstream(choice.name) } };
+      if (takes.has('tool')) return { tool: { name: toolNames.toUpstream(choice.name) } };
+      return takes.has('any') ? { any: {} } : undefined;
     default:
       return undefined;
   }
+}
+
+/**
+ * What a tool choice the model does not take (`converseToolChoice` left it out, or made a named tool `any`) asks, as
+ * a system instruction: the tools stay declared, and the model is told to call one, or the one named.
+ */
+export function toolChoiceInstruction(choice: ToolChoice | undefined, traits: BedrockModelTraits, toolNames: ToolNames): string | undefined {
+  if (choice?.type === 'required' && !traits.toolChoice.has('any')) return 'Respond by calling one or more of the available tools, not with text.';
+  if (choice?.type === 'tool' && !traits.toolChoice.has('tool')) return `Respond by calling the tool "${toolNames.toUpstream(choice.name)}", not with text and not with another tool.`;
+  return undefined;
 }
 
 /** The system instruction asking for JSON output (`json_object`, or `json_schema` with its schema). */

@@ -102,7 +102,7 @@ describe('ConverseStream → canonical events', () => {
       expect(events.slice(-2)).toEqual([
         // What Bedrock reported the model used, so the tokens of the failed answer are billed as counted.
         { type: 'usage', usage: { inputTokens: 12, outputTokens: 7 } },
-        { type: 'error', error: { status: 502, type: 'api_error', code: 'upstream_error', message, provider: 'bedrock' } },
+        { type: 'error', error: { status: 502, type: 'api_error', code: 'upstream_error', message, provider: 'bedrock', billed: true } },
       ]);
       expect(events.some((e) => e.type === 'finish')).toBe(false);
       // Before any output too, and without metadata: the error alone.

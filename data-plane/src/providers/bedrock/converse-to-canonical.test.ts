@@ -19,7 +19,7 @@ describe('Converse → canonical events', () => {
       { type: 'usage', usage: { inputTokens: 20, outputTokens: 9 } },
       {
         type: 'error',
-        error: { status: 502, type: 'api_error', code: 'upstream_error', message: 'bedrock: the model produced malformed output (stopReason malformed_model_output)', provider: 'bedrock' },
+        error: { status: 502, type: 'api_error', code: 'upstream_error', message: 'bedrock: the model produced malformed output (stopReason malformed_model_output)', provider: 'bedrock', billed: true },
       },
     ]);
   });

@@ -11,7 +11,8 @@ import { bedrockToolNames } from './tool-names.js';
  * with SigV4 and decoded from the binary event stream without the AWS SDK.
  *
  * - `canonical-to-converse.ts`: the request mapping; `thinking.ts`: model-specific fields (Anthropic thinking);
- *   `tool-names.ts`: tool names as Converse takes them.
+ *   `tool-names.ts`: tool names as Converse takes them; `model-traits.ts`: what each model family takes (tools in
+ *   ConverseStream, toolChoice).
  * - `api.ts`: endpoint, region, credentials; `sigv4.ts`: signing; `call.ts`: the HTTP call; `count-tokens.ts`:
  *   CountTokens, for Anthropic clients' `count_tokens`.
  * - `event-stream.ts` + `crc32.ts`: the binary framing; `converse-stream-to-canonical.ts` and

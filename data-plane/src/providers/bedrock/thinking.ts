@@ -3,6 +3,7 @@ import type { CanonicalRequest } from '../../canonical/request.js';
 import { claudeTraits } from '../anthropic/claude-traits.js';
 import { planOutput, planSampling, thinkingAllowed, thinksAdaptively } from '../anthropic/thinking.js';
 import { bedrockAnthropicBetas } from './anthropic-beta.js';
+import { SAMPLING_RANGE } from './model-traits.js';
 import type { InferenceConfig } from './wire.js';
 
 /**
@@ -11,7 +12,8 @@ import type { InferenceConfig } from './wire.js';
  * `top_k` and the beta flags (`anthropic_beta`, see anthropic-beta.ts). Bedrock forwards them to the model, so they
  * follow Anthropic's rules, model by model, as the Anthropic adapter does (`../anthropic/thinking.ts`): a budget of at
  * least 1024 tokens, below `maxTokens`; temperature within 0–1; while thinking no temperature or top_k and
- * top_p ≥ 0.95; on the newest models adaptive thinking only and no sampling parameters.
+ * top_p ≥ 0.95; on the newest models adaptive thinking only and no sampling parameters. Every other model's temperature
+ * and top_p are clamped to Converse's range, 0–1 (`SAMPLING_RANGE`).
  * @see https://docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-extended-thinking.html
  * @see https://docs.aws.amazon.com/bedrock/latest/userguide/conversation-inference-call.html (additionalModelRequestFields)
  */
@@ -44,7 +46,9 @@ export function planModelFields(request: CanonicalRequest, modelId: string): Mod
   const plan = anthropic && traits.thinking && thinkingAllowed(request, thinksAdaptively(request.reasoning, traits)) ? planOutput({ maxOutputTokens: requested, reasoning: request.reasoning, model: modelId, traits, defaultMaxTokens: DEFAULT_ANSWER_TOKENS }) : undefined;
   const thinking = plan?.thinking;
   const maxTokens = thinking === undefined ? requested : plan!.maxTokens;
-  const sampling = anthropic ? planSampling(request, traits, thinking !== undefined) : { temperature: request.temperature, topP: request.topP };
+  // Converse takes temperature and top_p within 0–1 for every model (`SAMPLING_RANGE`): Claude's are clamped by
+  // Anthropic's rules, the others' here.
+  const sampling = anthropic ? planSampling(request, traits, thinking !== undefined) : { temperature: inRange(request.temperature), topP: inRange(request.topP) };
   const stop = request.stop?.filter((s) => s.trim() !== '');
   const inferenceConfig: InferenceConfig = {
     ...(maxTokens !== undefined && { maxTokens }),
@@ -60,4 +64,8 @@ export function planModelFields(request: CanonicalRequest, modelId: string): Mod
     ...(betas.length > 0 && { anthropic_beta: betas }),
   };
   return { inferenceConfig, ...(Object.keys(fields).length > 0 && { additionalModelRequestFields: fields }) };
+}
+
+function inRange(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : Math.min(SAMPLING_RANGE.max, Math.max(SAMPLING_RANGE.min, value));
 }

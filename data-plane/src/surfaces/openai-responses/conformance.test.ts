@@ -27,11 +27,12 @@ describe('POST /v1/responses on translated models, as OpenAI answers it', () => 
 
   // OpenAI's stream always begins with response.created then response.in_progress, a failure after them; the SDK's
   // ResponseStream takes any other first event for a broken stream (a bare OpenAIError that loses the real error).
+  // (Gemini and Bedrock streams open only at their first content: a drop before it is a 502 the router may retry.)
   it('starts a stream that fails before its first token with response.created, so the SDK raises an APIError', async () => {
-    for (const model of ['a-anthropic', 'a-bedrock', 'a-compat']) {
+    for (const model of ['a-anthropic', 'a-compat']) {
       const input = `x ${directive({ text: 'a b c', fault: { kind: 'drop', afterChunks: 0 } })}`;
       const res = await postResponses(rig.t.baseUrl, KEYS.full, { model, input, stream: true });
-      expect(res.status).toBe(200);
+      expect(res.status, model).toBe(200);
       const events = parseEvents(await res.text());
       expect(events.map((e) => e.event), model).toEqual(['response.created', 'response.in_progress', 'response.failed', 'error']);
       expect(events.map((e) => e.data.sequence_number)).toEqual([0, 1, 2, 3]);
