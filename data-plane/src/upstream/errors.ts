@@ -87,6 +87,13 @@ export function upstreamHttpError(input: {
     // would read the end of the gateway's key.
     return { ...refusal, message: `${provider}: ${withoutQuotedKeys(message)}`, status: 502, type: 'api_error', code: 'upstream_auth_failed' };
   }
+  if (status < 400) {
+    // A redirect or an empty answer where an answer or an error was due: the deployment's `apiBase` (http for https, a
+    // missing path) or the server, not the client's request.
+    const what = status >= 300 && status < 400 ? ` (a redirect: check the deployment's apiBase)` : '';
+    const said = message === '' || message === `HTTP ${status}` ? '' : `: ${message}`;
+    return { ...refusal, message: `${provider}: the provider answered HTTP ${status}${what}${said}`, status: 502, type: 'api_error', code: 'upstream_error' };
+  }
   const base = { ...refusal, ...(typeof input.param === 'string' && input.param !== '' && { param: input.param }) };
   if (input.contentPolicy) return { ...base, status: 400, type: 'invalid_request_error', code: 'content_policy_violation' };
   const contextType = input.type != null && CONTEXT_LENGTH_TYPES.has(input.type);
@@ -101,6 +108,20 @@ export function upstreamHttpError(input: {
   // 499: the provider cancelled the request (Google's CANCELLED) although the gateway did not: its failure.
   if (status >= 500 || status === 499) return { ...base, status: 502, type: 'api_error', code: input.code ?? 'upstream_error' };
   return { ...base, status, type: TYPE_BY_STATUS[status] ?? 'invalid_request_error', code: input.code ?? null };
+}
+
+/**
+ * An error body that is not the provider's JSON, as a message: a proxy's HTML page (nginx's 502, Cloudflare's 524) by
+ * its title, other text with its whitespace collapsed, at most `max` characters; `HTTP <status>` when empty.
+ */
+export function plainErrorMessage(text: string, status: number, max = 1000): string {
+  const trimmed = text.trim();
+  if (/^<(!doctype|html|head|body)\b/i.test(trimmed)) {
+    const heading = /<title[^>]*>([^<]*)<\/title>/i.exec(trimmed)?.[1] ?? /<h1[^>]*>([^<]*)<\/h1>/i.exec(trimmed)?.[1];
+    const title = (heading ?? trimmed.replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
+    return title ? `an HTML page (HTTP ${status}): ${title.slice(0, 200)}` : `an HTML page (HTTP ${status})`;
+  }
+  return trimmed.replace(/\s+/g, ' ').slice(0, max) || `HTTP ${status}`;
 }
 
 /** A key as providers quote it, masked but for its ends (`sk-proj-*****cdef`, `AIza…****`). */

@@ -65,7 +65,8 @@ function sendUpstream(req: UpstreamRequest): Promise<UpstreamResponse> {
   const deadline = req.headersTimeoutMs === undefined ? undefined : new HeadersDeadline(req.headersTimeoutMs, req.signal);
   const response = undici.request(req.url, {
     method: req.method ?? 'POST',
-    headers: req.headers,
+    // Uncompressed, as the adapters read it (without `accept-encoding` a server may pick any coding: RFC 9110).
+    headers: 'accept-encoding' in req.headers ? req.headers : { ...req.headers, 'accept-encoding': 'identity' },
     body: req.body ?? null,
     signal: deadline?.signal ?? req.signal,
     dispatcher: agent,

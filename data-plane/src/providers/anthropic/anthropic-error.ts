@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ProviderError } from '../../canonical/errors.js';
-import { upstreamHttpError } from '../../upstream/errors.js';
+import { plainErrorMessage, upstreamHttpError } from '../../upstream/errors.js';
 
 /**
  * Anthropic's error body, the same for HTTP errors and the in-stream `error` event:
@@ -48,7 +48,7 @@ const PROVIDER = 'anthropic';
 /** A non-2xx response as a `ProviderError`, keeping Anthropic's message and the `retry-after` header. */
 export function anthropicHttpError(status: number, bodyText: string, retryAfter: string | undefined): ProviderError {
   const body = parseErrorBody(bodyText);
-  const message = body?.error.message ?? (bodyText.trim().slice(0, 500) || `HTTP ${status}`);
+  const message = body?.error.message ?? plainErrorMessage(bodyText, status, 500);
   return withContextLimit(upstreamHttpError({ provider: PROVIDER, status, message, retryAfter }), status, message);
 }
 

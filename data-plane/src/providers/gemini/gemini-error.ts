@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ProviderError } from '../../canonical/errors.js';
-import { upstreamHttpError } from '../../upstream/errors.js';
+import { plainErrorMessage, upstreamHttpError } from '../../upstream/errors.js';
 import { failedFunctionCalling } from './map-gemini-finish-reason.js';
 
 const PROVIDER = 'gemini';
@@ -49,7 +49,7 @@ export function geminiStreamError(body: GeminiErrorBody): ProviderError {
 
 function errorFromBody(status: number, body: GeminiErrorBody | undefined, rawText: string | undefined, retryAfterHeader: string | undefined): ProviderError {
   const error = body?.error;
-  const message = error?.message ?? (rawText ? rawText.slice(0, 500) : `HTTP ${status}`);
+  const message = error?.message ?? plainErrorMessage(rawText ?? '', status, 500);
   const details = error?.details ?? [];
   const apiKeyInvalid = details.some((d) => d.reason === 'API_KEY_INVALID');
   const retryDelay = details.find((d) => d['@type']?.endsWith('google.rpc.RetryInfo'))?.retryDelay;

@@ -111,7 +111,8 @@ describe('geminiHttpError', () => {
   });
 
   it('should keep the start of a body that is not Google JSON', () => {
-    expect(geminiHttpError(502, '<html>Bad Gateway</html>')).toMatchObject({ status: 502, type: 'api_error', message: 'gemini: <html>Bad Gateway</html>' });
+    expect(geminiHttpError(502, '<html>Bad Gateway</html>')).toMatchObject({ status: 502, type: 'api_error', message: 'gemini: an HTML page (HTTP 502): Bad Gateway' });
+    expect(geminiHttpError(502, 'upstream connect error\r\n  or disconnect')).toMatchObject({ message: 'gemini: upstream connect error or disconnect' });
   });
 
   it("should make Google's own deadline a timeout and a request it cancelled its failure, not the client's", () => {

@@ -17,7 +17,9 @@ describe('OpenAI error reading', () => {
     });
     expect(parseErrorBody('{"message":{"unexpected":true}}', 400).message).toBe('{"unexpected":true}');
     expect(parseErrorBody('{"object":"error","message":"vLLM says no","type":"BadRequestError","code":400}', 400)).toMatchObject({ message: 'vLLM says no', code: null });
-    expect(parseErrorBody('<html>Bad Gateway</html>', 502).message).toBe('<html>Bad Gateway</html>');
+    expect(parseErrorBody('<html>Bad Gateway</html>', 502).message).toBe('an HTML page (HTTP 502): Bad Gateway');
+    const nginx = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
+    expect(parseErrorBody(nginx, 502).message).toBe('an HTML page (HTTP 502): 502 Bad Gateway');
     expect(parseErrorBody('', 503).message).toBe('HTTP 503');
   });
 
@@ -44,6 +46,8 @@ describe('OpenAI error reading', () => {
     const older = '{"error":{"code":500,"message":"the request exceeds the available context size. try increasing the context size or enable context shift","type":"exceed_context_size_error","n_prompt_tokens":1407,"n_ctx":256}}';
     expect(mapHttpError('openai_compatible', 500, {}, older)).toMatchObject({ status: 400, code: 'context_length_exceeded' });
     expect(mapHttpError('openai_compatible', 500, {}, '{"error":{"code":500,"message":"slot unavailable","type":"server_error"}}')).toMatchObject({ status: 502, code: 'upstream_error' });
+    // A redirect (an apiBase on http for an https server) is the deployment's problem, not the client's 3xx.
+    expect(mapHttpError('openai_compatible', 301, {}, '')).toMatchObject({ status: 502, code: 'upstream_error', message: "openai_compatible: the provider answered HTTP 301 (a redirect: check the deployment's apiBase)" });
   });
 
   it("takes an in-stream error's numeric code as its status when it is an HTTP error status (OpenRouter, vLLM)", () => {

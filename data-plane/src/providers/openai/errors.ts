@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ProviderError } from '../../canonical/errors.js';
 import type { UpstreamResponse } from '../../upstream/http.js';
-import { upstreamHttpError } from '../../upstream/errors.js';
+import { plainErrorMessage, upstreamHttpError } from '../../upstream/errors.js';
 import { OpenAiErrorObject } from './wire.js';
 
 /**
@@ -33,7 +33,7 @@ export function parseErrorBody(text: string, status: number): ParsedOpenAiError 
   try {
     json = JSON.parse(text);
   } catch {
-    return { message: text.trim().slice(0, 1000) || `HTTP ${status}`, code: null, type: null, param: null, body: undefined };
+    return { message: plainErrorMessage(text, status), code: null, type: null, param: null, body: undefined };
   }
   const parsed = ErrorBody.safeParse(json);
   if (!parsed.success) return { message: text.slice(0, 1000), code: null, type: null, param: null, body: json };

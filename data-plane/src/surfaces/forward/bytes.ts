@@ -27,7 +27,30 @@ export function isDataLine(data: Buffer, start: number, end: number, rest: Buffe
   return startsWith(data, at, end, rest);
 }
 
-const DATA_FIELD = Buffer.from('data:');
+/** An SSE data line's field name. */
+export const DATA_FIELD = Buffer.from('data:');
+
+const ERROR_KEY = Buffer.from('"error"');
+
+/** The index of the first byte at or after `from` that is not JSON whitespace (or `data.length`). */
+function skipWhitespace(data: Buffer, from: number): number {
+  let i = from;
+  while (i < data.length && (data[i] === 0x20 || data[i] === LF || data[i] === CR || data[i] === 0x09)) i++;
+  return i;
+}
+
+/**
+ * What a whole answer's first bytes say it is: `json` (an object or array), `error` (an object whose first member
+ * is `"error"`: the error body some servers send with a 200, OpenRouter's after a failure that began processing), or
+ * `other` (an HTML page from a proxy, a plain-text message, nothing at all). Reads a few bytes, whatever the size.
+ */
+export function answerKind(body: Buffer): 'json' | 'error' | 'other' {
+  const open = skipWhitespace(body, 0);
+  if (body[open] === 0x5b /* [ */) return 'json';
+  if (body[open] !== 0x7b /* { */) return 'other';
+  const key = skipWhitespace(body, open + 1);
+  return key + ERROR_KEY.length <= body.length && body.compare(ERROR_KEY, 0, ERROR_KEY.length, key, key + ERROR_KEY.length) === 0 ? 'error' : 'json';
+}
 
 /** Whether data[start, end) begins with `prefix`. */
 export function startsWith(data: Buffer, start: number, end: number, prefix: Buffer): boolean {
@@ -123,6 +146,21 @@ export function eventJson<T>(event: Buffer): T | undefined {
   if (at === -1) return undefined;
   try {
     return JSON.parse(event.toString('utf8', at)) as T;
+  } catch {
+    return multiLineJson<T>(event);
+  }
+}
+
+/**
+ * An event whose data spans several `data:` lines (which SSE joins with line feeds; few servers write them): the
+ * lines' values joined, parsed. Undefined for anything else that is not JSON.
+ */
+function multiLineJson<T>(event: Buffer): T | undefined {
+  const lines = event.toString('utf8').split(/\r?\n/);
+  const data = lines.filter((line) => line.startsWith('data:')).map((line) => line.slice(line[5] === ' ' ? 6 : 5));
+  if (data.length < 2) return undefined;
+  try {
+    return JSON.parse(data.join('\n')) as T;
   } catch {
     return undefined;
   }

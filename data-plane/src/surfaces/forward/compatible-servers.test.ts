@@ -119,6 +119,34 @@ describe('OpenAI chat fast path against real servers\' stream quirks', () => {
     expect(await usageEvent(requestId)).toMatchObject({ status: 'success', promptTokens: 210, completionTokens: 30, estimated: false });
   });
 
+  // llama-cpp-python and other sse-starlette servers send a `: ping` comment while a long prompt is read, before the
+  // first (spaced) chunk: the JSON style is the first data line's, not the first line's.
+  it('spaced usage after a comment before the first chunk (sse-starlette ping) is billed as reported', async () => {
+    handler = streamParts([': ping - 2026-11-27 00:00:00\r\n\r\n', ...[ROLE_CHUNK, contentChunk('a'), contentChunk('b', 'stop'), { ...USAGE_CHUNK, usage: { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 } }].map((c) => `data: ${pyJson(c)}\n\n`), 'data: [DONE]\n\n']);
+    const { text, chunks, requestId } = await streamChat();
+    expect(text).toBe('ab');
+    expect(chunks.filter((c) => c.choices.length === 0)).toEqual([]);
+    expect(await usageEvent(requestId)).toMatchObject({ status: 'success', promptTokens: 100, completionTokens: 20, estimated: false });
+  });
+
+  // SSE lets an event's data span several `data:` lines, joined with line feeds.
+  it('usage in an event written over several data lines is billed as reported', async () => {
+    const usageLines = `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"up","choices":[],\ndata: "usage":{"prompt_tokens":100,"completion_tokens":20,"total_tokens":120}}\n\n`;
+    handler = streamParts([...[ROLE_CHUNK, contentChunk('a'), contentChunk('b', 'stop')].map((c) => `data: ${JSON.stringify(c)}\n\n`), usageLines, 'data: [DONE]\n\n']);
+    const { text, requestId } = await streamChat({ stream_options: { include_usage: true } });
+    expect(text).toBe('ab');
+    expect(await usageEvent(requestId)).toMatchObject({ status: 'success', promptTokens: 100, completionTokens: 20, estimated: false });
+  });
+
+  // A server that sends more after its usage chunk (an empty-choices chunk) and closes without [DONE]: complete.
+  it('a finished stream with chunks after its usage and no [DONE] is complete', async () => {
+    handler = streamParts([[ROLE_CHUNK, contentChunk('a'), contentChunk('b', 'stop'), USAGE_CHUNK, { ...head, choices: [] }].map((c) => `data: ${JSON.stringify(c)}\n\n`).join('')]);
+    const { text, error, requestId } = await streamChat();
+    expect(error).toBeUndefined();
+    expect(text).toBe('ab');
+    expect(await usageEvent(requestId)).toMatchObject({ status: 'success', promptTokens: 21, completionTokens: 3 });
+  });
+
   // ── 5. Same server: the usage chunk Tollgate asked for leaks to a client that did not ───────────────────────────
   // Tollgate adds `stream_options.include_usage` on the client's behalf and promises to withhold the usage chunk
   // (forward.ts `forwardOpenAiChat` doc). It recognises it by the exact bytes `"choices":[]` (`EMPTY_CHOICES`); with

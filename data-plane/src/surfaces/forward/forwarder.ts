@@ -6,19 +6,33 @@ import { HttpError } from '../../http/errors.js';
 import type { FinalUsage } from '../../pipeline/accounting.js';
 import type { ForwardCapability, ProviderTarget } from '../../providers/types.js';
 import { deadlines, TICK_MS, type Watched } from '../../upstream/deadlines.js';
-import { isProviderError, toProviderError } from '../../upstream/errors.js';
+import { isProviderError, plainErrorMessage, toProviderError } from '../../upstream/errors.js';
 import { parseRawHeaders, rawHeaderValue, staleConnection, upstreamDispatch, type RawUpstreamHandler } from '../../upstream/http.js';
 import type { SecretResolver } from '../../upstream/secrets.js';
 import { undici } from '../../upstream/undici.js';
 import type { UsageOutcome } from '../../usage/recorder.js';
 import type { ForwardCall } from '../types.js';
-import { joinPieces } from './bytes.js';
+import { answerKind, joinPieces } from './bytes.js';
 import { countAnswer, StreamSample } from './output.js';
 import type { CountedOutput, OutputText } from '../../providers/token-estimate.js';
 
 const NOTHING_COUNTED: CountedOutput = { outputTokens: 0, reasoningTokens: 0 };
 /** An in-stream error's headers: the stream's own are the 200's, not the error's. */
 const NO_HEADERS: UpstreamHeaders = Object.freeze({});
+
+/** Content types of a response to a streamed request that is no event stream: a whole JSON body, an HTML page. */
+const NOT_AN_EVENT_STREAM = /^\s*(application\/json|text\/html)/i;
+
+/** The HTTP status an error body's `error.code` states (a number or digits, 400–599), if any. */
+function statedStatus(body: string): number | undefined {
+  try {
+    const code = (JSON.parse(body) as { error?: { code?: unknown } }).error?.code;
+    const status = typeof code === 'number' ? code : typeof code === 'string' && /^\d{3}$/.test(code) ? Number(code) : undefined;
+    return status !== undefined && status >= 400 && status <= 599 ? status : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** undici's defaults for the shared pool (see upstream/http.ts), kept by the fast path's own deadlines. */
 const DEFAULT_HEADERS_TIMEOUT_MS = 600_000;
@@ -207,9 +221,11 @@ function forwardOnce(ex: Exchange, request: Forwardable, call: ForwardCall, stre
   for (const name in own) if (!(name in headers)) flat.push(name, own[name]!);
   for (const name in headers) {
     const lower = name.toLowerCase();
-    if (lower !== 'content-type' && lower !== 'accept') flat.push(name, headers[name]!);
+    if (lower !== 'content-type' && lower !== 'accept' && lower !== 'accept-encoding') flat.push(name, headers[name]!);
   }
-  flat.push('content-type', 'application/json', 'accept', request.stream ? 'text/event-stream' : 'application/json');
+  // Bytes the client can read as they are: without `accept-encoding` any coding is acceptable (RFC 9110), and a
+  // server (or a proxy before it) may compress what is forwarded without decoding.
+  flat.push('content-type', 'application/json', 'accept', request.stream ? 'text/event-stream' : 'application/json', 'accept-encoding', 'identity');
   const headersTimeoutMs = target.timeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
   // A stream's longest silence: the deployment's stream idle timeout, else its timeout, else undici's default.
   const bodyTimeoutMs = target.streamIdleTimeoutMs ?? target.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
@@ -342,12 +358,20 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     this.status = statusCode;
     this.resumeUpstream = resume;
     this.lastData = deadlines.now();
-    if (statusCode >= 400) {
+    if (statusCode >= 300 || statusCode === 204 || statusCode === 205) {
+      // An error, or a redirect or an empty answer a client could not use (a deployment's `apiBase` that redirects):
+      // judged whole at its end (`finishError`), before anything reaches the client.
       this.mode = 'error';
       this.errorHeaders = rawHeaders;
     } else if (!this.request.stream) {
       this.mode = 'json';
       this.contentType = rawHeaderValue(rawHeaders, 'content-type');
+      this.errorHeaders = rawHeaders; // (read only if the body turns out to be an error: `notAnAnswer`)
+    } else if (NOT_AN_EVENT_STREAM.test(rawHeaderValue(rawHeaders, 'content-type') ?? '')) {
+      // A streamed request answered with a whole JSON body (an error with a 200, a server that ignores `stream`) or
+      // an HTML page: no stream to forward; judged whole at its end.
+      this.mode = 'error';
+      this.errorHeaders = rawHeaders;
     } else {
       this.mode = 'stream';
       this.scanner = this.request.streamScanner(this.streamOptions);
@@ -454,6 +478,12 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
       this.clientLeft(bytes);
       return;
     }
+    if (answerKind(bytes) !== 'json') {
+      // Not an answer the client could read: an error body sent with a 200, a proxy's HTML page, nothing. An error
+      // like any other, before anything reached the client (the router may retry, or fall back).
+      this.reject(this.notAnAnswer(parseRawHeaders(this.errorHeaders ?? []), bytes.toString('utf8')));
+      return;
+    }
     this.ex.send(200, bytes, this.contentType ?? 'application/json');
     const storedId = this.request.storedIdOfJson?.(bytes);
     this.resolve({ outcome: { status: 'success', httpStatus: 200 }, usage: this.finalUsage(this.request.usageOfJson(bytes), bytes), ...(storedId !== undefined && { storedId }) });
@@ -461,7 +491,23 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
 
   private finishError(): void {
     this.mode = 'done';
-    this.reject(this.upstreamError(this.status, parseRawHeaders(this.errorHeaders ?? []), this.takeBody().toString('utf8')));
+    const headers = parseRawHeaders(this.errorHeaders ?? []);
+    const body = this.takeBody().toString('utf8');
+    this.reject(this.status < 300 ? this.notAnAnswer(headers, body) : this.upstreamError(this.status, headers, body));
+  }
+
+  /**
+   * A 2xx response that is no answer (`answerKind`; a stream request answered without an event stream): the error its
+   * body states, at the status its `code` gives (OpenRouter's `{"error": {"code": 429, …}}`), else 502; anything else a
+   * 502 that says what came instead, with its start.
+   */
+  private notAnAnswer(headers: UpstreamHeaders, body: string): unknown {
+    const bytes = Buffer.from(body);
+    if (answerKind(bytes) === 'error') return this.upstreamError(statedStatus(body) ?? 502, headers, body);
+    const type = typeof headers['content-type'] === 'string' ? headers['content-type'] : (this.contentType ?? 'no content type');
+    const what = this.request.stream ? 'a streamed request without an event stream' : 'the request without a JSON answer';
+    const said = body.trim() === '' ? 'an empty body' : plainErrorMessage(body, this.status, 200);
+    return new HttpError(502, 'api_error', 'upstream_error', `${this.provider}: the provider answered ${what} (HTTP ${this.status}, ${type}): ${said}`);
   }
 
   /** An upstream error (a response's status, headers and body) as the client's error; whatever `mapError` throws, as is. */

@@ -6,7 +6,7 @@ import { statedStreamErrorStatus } from '../../providers/openai/errors.js';
 import { OpenAiErrorObject } from '../../providers/openai/wire.js';
 import { developerAsSystem, takesDeveloperRole } from '../../providers/openai/developer-role.js';
 import type { ProviderTarget } from '../../providers/types.js';
-import { answerUsage, boundaryAfter, eventJson, isDataLine, LF } from '../forward/bytes.js';
+import { answerUsage, boundaryAfter, DATA_FIELD, eventJson, isDataLine, LF, startsWith } from '../forward/bytes.js';
 import { forwardRequest, type Forwardable, type ForwardResult, type ReportedUsage, type StreamScanner } from '../forward/forwarder.js';
 import { withServedTier } from '../forward/service-tier.js';
 import { items, record } from '../forward/output.js';
@@ -28,6 +28,8 @@ const SPACED = { usageTail: Buffer.from('ge": {'), emptyChoices: Buffer.from('"c
 const COMPACT = { usageTail: USAGE_OBJECT_TAIL, emptyChoices: EMPTY_CHOICES };
 const COLON_SPACE = Buffer.from('": ');
 const ERROR_EVENT = Buffer.from('{"error"');
+/** An `error` member anywhere in a chunk (OpenRouter's error chunk begins with its `id`). */
+const ERROR_MEMBER = Buffer.from('"error":');
 /** A choice's finish: the stream is complete when it ends after one, `[DONE]` or not. */
 const FINISH_REASON = Buffer.from('h_reason":');
 
@@ -196,6 +198,8 @@ class ChatStreamScanner implements StreamScanner {
         this.failure = errorMessage(event);
         this.failedAs ??= failedAs(event);
       } else if (usageAt !== -1 && usageAt < end) {
+        // The finish is in this chunk or the one before (servers that send more chunks after usage and no `[DONE]`).
+        if (!this.finished) this.finish(data, last, end);
         const event = data.subarray(start, end);
         const chunk = eventJson<{ usage?: OpenAiUsageJson | null; service_tier?: unknown }>(event);
         this.reported = withServedTier(reportedUsage(chunk?.usage ?? undefined), event, () => chunk?.service_tier) ?? this.reported;
@@ -203,10 +207,13 @@ class ChatStreamScanner implements StreamScanner {
         skip = !this.includeUsage && event.indexOf(style.emptyChoices) !== -1;
         // Servers that put usage on every chunk (vLLM's continuous_usage_stats): content all the same.
         if (!skip && !this.started && !beforeAnswer(data, start, end)) this.started = true;
-      } else {
+      } else if (data[start] !== 0x3a /* : */) {
+        // (A comment, `: OPENROUTER PROCESSING` or a keep-alive, is nothing of the answer.)
         if (this.closesAs !== undefined && this.first === undefined) this.first = eventJson<ChunkHead>(data.subarray(start, end)) ?? {};
-        // Until the answer begins each event is checked for more than the opening role (only the first one or two).
-        if (!this.started && !beforeAnswer(data, start, end)) this.started = true;
+        // Until the answer begins each event is checked for more than the opening role (only the first one or two),
+        // and for an error in a chunk (OpenRouter's, with `finish_reason: "error"`): a failure before the answer,
+        // which the router may retry.
+        if (!this.started && !this.failedBeforeAnswer(data, start, end) && !beforeAnswer(data, start, end)) this.started = true;
       }
       if (usageAt !== -1 && usageAt < next) usageAt = findUsageObject(data, next, style.usageTail);
       if (skip) {
@@ -223,6 +230,17 @@ class ChatStreamScanner implements StreamScanner {
     if (out === undefined) return data.subarray(0, start);
     out.push(data.subarray(runStart, start));
     return Buffer.concat(out);
+  }
+
+  /** Whether data[start, end) is a chunk carrying an `error` (kept as the stream's failure). */
+  private failedBeforeAnswer(data: Buffer, start: number, end: number): boolean {
+    const event = data.subarray(start, end);
+    if (event.indexOf(ERROR_MEMBER) === -1) return false;
+    const chunk = eventJson<{ error?: unknown }>(event);
+    if (chunk?.error == null || chunk.error === '') return false;
+    this.failure = errorMessage(chunk);
+    this.failedAs ??= failedAs(chunk);
+    return true;
   }
 
   errorTail(message: string): string {
@@ -299,14 +317,19 @@ function beforeAnswer(data: Buffer, start: number, end: number): boolean {
 }
 
 /**
- * Compact JSON (`{"id":"…"`), or spaced (`{"id": "…"`), judged by the first line of a stream's first read: a colon
- * followed by a space right after a quote is a key's in spaced JSON and rare anywhere in compact JSON's first line.
- * A read without a whole line yet leaves it compact for that read only.
+ * Compact JSON (`{"id":"…"`), or spaced (`{"id": "…"`), judged by the first data line of a stream: a colon followed
+ * by a space right after a quote is a key's in spaced JSON and rare anywhere in compact JSON's first line. A read
+ * without a whole data line yet leaves it compact for that read only.
  */
 function jsonStyle(data: Buffer): typeof COMPACT | undefined {
-  const nl = data.indexOf(LF);
-  if (nl === -1) return undefined;
-  return data.subarray(0, nl).indexOf(COLON_SPACE) !== -1 ? SPACED : COMPACT;
+  // The first data line's: comments (`: ping` from sse-starlette while a prompt is read, OpenRouter's
+  // `: OPENROUTER PROCESSING`) and blank lines may come before it.
+  for (let start = 0; ; ) {
+    const nl = data.indexOf(LF, start);
+    if (nl === -1) return undefined;
+    if (startsWith(data, start, nl, DATA_FIELD)) return data.subarray(start, nl).indexOf(COLON_SPACE) !== -1 ? SPACED : COMPACT;
+    start = nl + 1;
+  }
 }
 
 /** The first non-null `finish_reason` in data[from, end) (`"finish_reason":"stop"`, spaced or not), or undefined. */

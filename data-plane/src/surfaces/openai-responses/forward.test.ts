@@ -92,7 +92,7 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     snapshot.models.push(model({ id: 'm21', name: 'compat', provider: 'openai_compatible', providerModel: 'up', apiBase }));
     // Priced from the pricing table: GPT-5.4's standard, flex and priority prices.
     // GPT-5.6 Terra bills prompt-cache writes at 1.25× input.
-    snapshot.models.push(model({ id: 'm23', name: 'gpt-56', provider: 'openai', providerModel: 'gpt-5.6-terra', apiBase, apiKeyRef: `env:${KEY_ENV}`, inputCostPerMillion: 2.5, outputCostPerMillion: 15 }));
+    snapshot.models.push(model({ id: 'm23', name: 'gpt-56', provider: 'openai', providerModel: 'gpt-5.6-terra', apiBase, apiKeyRef: `env:${KEY_ENV}`, inputCostPerMillion: 2, outputCostPerMillion: 12 }));
     snapshot.models.push(model({ id: 'm22', name: 'gpt-listed', provider: 'openai', providerModel: 'gpt-5.4', apiBase, apiKeyRef: `env:${KEY_ENV}`, inputCostPerMillion: 2.5, outputCostPerMillion: 15 }));
     // GPT-4o, a non-reasoning model: the legacy web_search_preview's calls at $25 per 1,000.
     snapshot.models.push(model({ id: 'm24', name: 'gpt-4o-listed', provider: 'openai', providerModel: 'gpt-4o', apiBase, apiKeyRef: `env:${KEY_ENV}`, inputCostPerMillion: 2.5, outputCostPerMillion: 10 }));
@@ -178,8 +178,8 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
 
   it("bills GPT-5.6's prompt-cache writes (cache_write_tokens) at their price, whole and streamed", async () => {
     const usage = { input_tokens: 1_000, input_tokens_details: { cached_tokens: 200, cache_write_tokens: 500 }, output_tokens: 100, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 1_100 };
-    // 300 × 2.5 + 200 × 0.25 + 500 × 3.125 + 100 × 15 = 3,862.5 per million (every write at input would be 3,300).
-    const billed = { promptTokens: 1_000, cacheReadTokens: 200, cacheWriteTokens: 500, completionTokens: 100, cost: '0.003862500000' };
+    // 300 × 2 + 200 × 0.2 + 500 × 2.5 + 100 × 12 = 3,090 per million (every write at input would be 2,840).
+    const billed = { promptTokens: 1_000, cacheReadTokens: 200, cacheWriteTokens: 500, completionTokens: 100, cost: '0.003090000000' };
     handler = (_req, _body, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(responseObject('completed', [MESSAGE], usage)));
