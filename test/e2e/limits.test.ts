@@ -180,7 +180,7 @@ describe('rate limits and budgets across three data planes sharing Redis', () =>
       expect(a.body.error).toEqual(
         expect.objectContaining(
           a.body.error?.code === 'budget_in_flight'
-            ? { type: 'budget_exceeded', message: expect.stringMatching(/^The budget of key \S+ \(\$0\.03\) is taken by requests in flight \(\$[\d.]+ spent, \$[\d.]+ reserved/) }
+            ? { type: 'budget_exceeded', message: expect.stringMatching(/^The budget of this key \(\$0\.03\) is taken by requests in flight \(\$[\d.]+ spent, \$[\d.]+ reserved/) }
             : { type: 'budget_exceeded', code: 'budget_exceeded', message: expect.stringMatching(/^Budget (exceeded|nearly exhausted) for key/) },
         ),
       );

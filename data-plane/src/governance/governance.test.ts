@@ -132,7 +132,7 @@ describe('governance on one data plane (in-process counters)', () => {
     expect(ok[0]!.headers.get('x-ratelimit-limit-requests')).toBe('3');
     const refused = answers.filter((a) => a.status === 429);
     expect(refused).toHaveLength(2);
-    expect(refused[0]!.body.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded', message: expect.stringMatching(/^Rate limit reached for key k-rpm: 3 requests per minute/) });
+    expect(refused[0]!.body.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded', message: expect.stringMatching(/^Rate limit reached for this key: 3 requests per minute/) });
     expect(Number(refused[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(refused[0]!.headers.get('x-ratelimit-remaining-requests')).toBe('0');
     // Anthropic clients get Anthropic's error shape for the same refusal.
@@ -174,7 +174,7 @@ describe('governance on one data plane (in-process counters)', () => {
     expect((await embed()).status).toBe(200);
     const refused = await embed();
     expect(refused.status).toBe(429);
-    expect(await refused.json()).toMatchObject({ error: { code: 'rate_limit_exceeded', message: expect.stringMatching(/key k-embed: 1 requests per minute/) } });
+    expect(await refused.json()).toMatchObject({ error: { code: 'rate_limit_exceeded', message: expect.stringMatching(/this key: 1 requests per minute/) } });
   });
 
   it('one request in flight at a time: a second concurrent request is refused, and the slot frees when the first ends', async () => {
@@ -193,7 +193,7 @@ describe('governance on one data plane (in-process counters)', () => {
   it('a spent budget refuses with budget_exceeded, for the key, its team and a tag the request carries', async () => {
     const key = await chat(K.spent);
     expect(key.status).toBe(429);
-    expect(key.body.error).toMatchObject({ type: 'budget_exceeded', code: 'budget_exceeded', message: expect.stringMatching(/^Budget exceeded for key k-spent: spent \$2\.00 of \$2/) });
+    expect(key.body.error).toMatchObject({ type: 'budget_exceeded', code: 'budget_exceeded', message: expect.stringMatching(/^Budget exceeded for this key: spent \$2\.00 of \$2/) });
     const teamAnswer = await chat(K.teamSpent);
     expect(teamAnswer.body.error).toMatchObject({ type: 'budget_exceeded', message: expect.stringMatching(/team 'spent'.*resets at/) });
     expect(Number(teamAnswer.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -221,14 +221,14 @@ describe('governance on one data plane (in-process counters)', () => {
     // The per-model limit applies to that model only.
     expect((await chat(K.modelRpm, { model: 'mock-other' })).status).toBe(200);
     const second = await chat(K.modelRpm, { model: 'mock-other' });
-    expect(second.body.error.message).toMatch(/model 'mock-other' on key k-model-rpm: 1 requests per minute/);
+    expect(second.body.error.message).toMatch(/model 'mock-other' on this key: 1 requests per minute/);
     expect((await chat(K.modelRpm)).status).toBe(200);
   });
 
   it("a key's per-model budget starts from the spend the control plane counted for it (a fresh data plane, no Redis)", async () => {
     const spent = await chat(K.modelSpent, { model: 'mock-other' });
     expect(spent.status).toBe(429);
-    expect(spent.body.error).toMatchObject({ type: 'budget_exceeded', message: expect.stringMatching(/^Budget exceeded for model 'mock-other' on key k-model-spent: spent \$2\.00 of \$2/) });
+    expect(spent.body.error).toMatchObject({ type: 'budget_exceeded', message: expect.stringMatching(/^Budget exceeded for model 'mock-other' on this key: spent \$2\.00 of \$2/) });
     expect((await chat(K.modelSpent, { model: 'mock-gpt' })).status).toBe(200);
   });
 
@@ -236,7 +236,7 @@ describe('governance on one data plane (in-process counters)', () => {
     expect((await chat(K.aliasRpm, { model: 'o' })).status).toBe(200);
     const direct = await chat(K.aliasRpm, { model: 'mock-other' });
     expect(direct.status).toBe(429);
-    expect(direct.body.error.message).toMatch(/model 'mock-other' on key k-alias-rpm: 1 requests per minute/);
+    expect(direct.body.error.message).toMatch(/model 'mock-other' on this key: 1 requests per minute/);
     expect((await chat(K.aliasRpm, { model: 'o' })).status).toBe(429);
 
     // The prompt does not fit `tiny`; the request's own fallback takes it to `mock-other`, once: its limit counts there.

@@ -87,8 +87,8 @@ describe('the output a token limit reserves, by deployment', () => {
       const res = await ask(extra);
       return res.status === 429 ? ((await res.json()) as { error: { message: string } }).error.message : res.status;
     };
-    expect(await refusedFor({ speed: 'fast' })).toMatch(/^Request too large for the budget of key k-opus-budget: it may cost up to \$0\.04\d* /);
-    expect(await refusedFor({ inference_geo: 'us', speed: 'fast' })).toMatch(/^Request too large for the budget of key k-opus-budget: it may cost up to \$0\.044\d* /);
+    expect(await refusedFor({ speed: 'fast' })).toMatch(/^Request too large for the budget of this key: it may cost up to \$0\.04\d* /);
+    expect(await refusedFor({ inference_geo: 'us', speed: 'fast' })).toMatch(/^Request too large for the budget of this key: it may cost up to \$0\.044\d* /);
     // Standard speed fits, and goes on to the deployment (which here cannot be reached: not a budget refusal).
     expect(await refusedFor({})).toEqual(expect.any(Number));
   });

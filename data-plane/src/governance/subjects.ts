@@ -32,6 +32,12 @@ export function usdToNanos(usd: number): bigint {
  * Subjects with nothing to enforce are left out, and nothing is made for them (not even their label), so a request
  * that no limit applies to costs a few field reads and never reaches the limiter.
  */
+/**
+ * How refusals name the caller's own key and the key's owner: data planes hold no key alias or user email (the
+ * snapshot leaves display fields out), and an id means nothing to the client; the request log names both.
+ */
+const OWN_LABELS: Partial<Record<SubjectKind, string>> = { key: 'this key', user: "the key's owner" };
+
 export class SubjectList {
   readonly subjects: LimitSubject[] = [];
 
@@ -43,7 +49,7 @@ export class SubjectList {
 
   /**
    * Adds the subject if `settings` has a limit. Refusals name it as `<noun> '<name>'` ("team 'Research'"), or
-   * `<noun> <id>` without a name ("key 5f1c…").
+   * `<noun> <id>` without a name; the caller's own key and its owner as such (`OWN_LABELS`).
    */
   add(kind: SubjectKind, id: string, settings: GovernedSettings, noun: string, name?: string): void {
     this.push(kind, id, settings, noun, name, undefined);
@@ -55,7 +61,7 @@ export class SubjectList {
     const parallel = s.maxParallelRequests ?? null;
     const max = effectiveMaxBudget(s, this.nowMs);
     if (rpm === null && tpm === null && parallel === null && max === null) return;
-    const label = keyModel !== undefined ? `model '${keyModel}' on key ${id.slice(0, -keyModel.length - 1)}` : name === undefined ? `${noun} ${id}` : `${noun} '${name}'`;
+    const label = keyModel !== undefined ? `model '${keyModel}' on this key` : (OWN_LABELS[kind] ?? (name === undefined ? `${noun} ${id}` : `${noun} '${name}'`));
     this.subjects.push({ kind, id, label, rpm, tpm, parallel, budget: max === null ? null : budgetRule(s, this.spendOf(kind, id, name, s), max, this.nowMs) });
   }
 

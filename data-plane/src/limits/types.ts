@@ -35,7 +35,7 @@ export interface LimitSubject {
   readonly kind: SubjectKind;
   /** Unique within the kind; for `key_model`, `<keyId>/<model>`. */
   readonly id: string;
-  /** For messages: "key sk-tg-AbCd…", "team Research", "model gpt-4o on this key". */
+  /** For messages: "this key", "the key's owner", "team 'Research'", "model 'gpt-4o' on this key". */
   readonly label: string;
   readonly rpm: number | null;
   readonly tpm: number | null;
