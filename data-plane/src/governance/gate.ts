@@ -83,7 +83,7 @@ export function refusalError(refusal: Refusal, input: AdmitInput): HttpError {
       // Null: the reservation alone is more than the limit, so no wait helps (OpenAI answers "Request too large").
       return retry === null
         ? errors.rateLimited(
-            `Request too large for ${subject.label}: it reserves ${input.reserveTokens} tokens (${reservedAs(input)}), more than the limit of ${refusal.limit} tokens per minute. Send a smaller prompt or a lower max_tokens.`,
+            `Request too large for ${subject.label}: it reserves ${input.reserveTokens} tokens (${reservedAs(input)}), more than the limit of ${refusal.limit} tokens per minute. ${smaller(input)}.`,
             'rate_limit_exceeded',
             null,
           )
@@ -102,9 +102,11 @@ export function refusalError(refusal: Refusal, input: AdmitInput): HttpError {
       // A request whose estimate alone is more than the whole budget never fits, however long one waits; it is not
       // the budget being reached either (no alert: `refusedBy` unset).
       const max = subject.budget?.maxNanos ?? null;
+      // A budget of $0 (an admin stopping a key's spending): nothing fits, however small.
+      if (max === 0n) return errors.budgetExceeded(`The budget of ${subject.label} is $0: it admits no requests until an admin raises it.`, null);
       if (max !== null && input.reserveNanos > max) {
         return errors.budgetExceeded(
-          `Request too large for the budget of ${subject.label}: it may cost up to $${nanosToUsd(input.reserveNanos)} (${reservedAs(input)} at the model's prices), more than the whole budget of $${refusal.limit}. Send a smaller prompt or a lower max_tokens.`,
+          `Request too large for the budget of ${subject.label}: it may cost up to $${nanosToUsd(input.reserveNanos)} (${reservedAs(input)} at the model's prices), more than the whole budget of $${refusal.limit}. ${smaller(input)}.`,
           null,
         );
       }
@@ -116,7 +118,12 @@ export function refusalError(refusal: Refusal, input: AdmitInput): HttpError {
         return errors.budgetInFlight(inFlightMessage(subject, refusal, settled, input), retry ?? 1);
       }
       const error = errors.budgetExceeded(budgetMessage(subject, refusal, settled, input), retry);
-      error.refusedBy = { kind: subject.kind, id: subject.id, ...(settled !== undefined && settled >= 0n && { spent: Number(settled) / 1e9 }) };
+      // The budget alert (`refusedBy`) says requests are refused from here on: so for a budget spent, or all but a
+      // tenth of it. One large request early in a period, refused while small ones still fit, files none (it would
+      // be the period's only max-budget alert, and hide the real one).
+      if (max === null || settled === undefined || (max - settled) * 10n < max) {
+        error.refusedBy = { kind: subject.kind, id: subject.id, ...(settled !== undefined && settled >= 0n && { spent: Number(settled) / 1e9 }) };
+      }
       return error;
     }
   }
@@ -124,9 +131,23 @@ export function refusalError(refusal: Refusal, input: AdmitInput): HttpError {
 
 /** What a request's token reservation is made of, for refusals: its prompt estimate, and its output cap or the default. */
 function reservedAs(input: AdmitInput): string {
-  return input.defaultOutputTokens !== undefined
-    ? `prompt estimate plus ${input.defaultOutputTokens} output tokens per choice, reserved for a request that sets no max_tokens`
-    : 'prompt estimate plus max_tokens per choice';
+  const output = input.reservedOutput;
+  if (output?.kind === 'none') return 'prompt estimate';
+  if (output?.kind === 'default') return `prompt estimate plus ${output.defaultTokens} output tokens per choice, reserved for a request that sets no ${output.param}`;
+  return `prompt estimate plus ${outputParam(input)} per choice`;
+}
+
+/** The parameter a client lowers to reserve less output. */
+function outputParam(input: AdmitInput): string {
+  const output = input.reservedOutput;
+  return output === undefined || output.kind === 'none' ? 'max_tokens' : output.param;
+}
+
+/** What the client can do about a request too large: a smaller prompt (input), and a lower output cap if it has one. */
+function smaller(input: AdmitInput): string {
+  if (input.reservedOutput?.kind === 'none') return 'Send a smaller input';
+  const output = input.reservedOutput;
+  return output?.kind === 'default' ? `Send a smaller prompt or set ${output.param}` : `Send a smaller prompt or a lower ${outputParam(input)}`;
 }
 
 /**
@@ -143,7 +164,7 @@ function budgetMessage(subject: LimitSubject, refusal: Refusal, settled: bigint 
   const left = max !== null && settled !== undefined ? max - settled : 0n;
   if (left > 0n) {
     const what = shared ? 'is left' : `the $${nanosToUsd(left)} left`;
-    return `Budget nearly exhausted for ${subject.label}: ${spent}, and this request may cost up to $${nanosToUsd(input.reserveNanos)} (${reservedAs(input)}), more than ${what}. Send a smaller prompt or a lower max_tokens${when}.`;
+    return `Budget nearly exhausted for ${subject.label}: ${spent}, and this request may cost up to $${nanosToUsd(input.reserveNanos)} (${reservedAs(input)}), more than ${what}. ${smaller(input)}${when}.`;
   }
   return `Budget exceeded for ${subject.label}: ${spent}${when}.`;
 }
@@ -155,7 +176,7 @@ function budgetMessage(subject: LimitSubject, refusal: Refusal, settled: bigint 
 function inFlightMessage(subject: LimitSubject, refusal: Refusal, settled: bigint, input: AdmitInput): string {
   const shared = subject.kind === 'tag' || subject.kind === 'end_user';
   const figures = shared ? '' : ` ($${nanosToUsd(settled)} spent, $${nanosToUsd(refusal.reservedNanos ?? 0n)} reserved by requests not finished yet)`;
-  return `The budget of ${subject.label} ($${refusal.limit}) is taken by requests in flight${figures}, and this request may cost up to $${nanosToUsd(input.reserveNanos)} (${reservedAs(input)}). Retry when one finishes, or send a lower max_tokens.`;
+  return `The budget of ${subject.label} ($${refusal.limit}) is taken by requests in flight${figures}, and this request may cost up to $${nanosToUsd(input.reserveNanos)} (${reservedAs(input)}). Retry when one finishes${input.reservedOutput?.kind === 'none' ? '' : `, or send a lower ${outputParam(input)}`}.`;
 }
 
 /** Nano-USD → dollars with cents (and more digits only when they matter), for messages. */

@@ -4,7 +4,7 @@ import type { Exchange } from '../http/exchange.js';
 import { anthropicModifiers } from '../providers/anthropic/convert-usage.js';
 import { errors } from '../http/errors.js';
 import type { RequestHead } from '../http/request-head.js';
-import type { LimitSubject, Ticket } from '../limits/types.js';
+import type { LimitSubject, ReservedOutput, Ticket } from '../limits/types.js';
 import type { ParsedInbound } from '../surfaces/types.js';
 import { deploymentPrice } from '../usage/cost.js';
 import type { UsageRecorder } from '../usage/recorder.js';
@@ -224,8 +224,18 @@ function reservation(gov: GovernanceOptions, subjects: readonly LimitSubject[], 
   // reports them in).
   const tier = typeof body.service_tier === 'string' ? body.service_tier : undefined;
   const reserveNanos = subjects.some((x) => x.budget !== null) ? estimateCostNanos(deploymentPrice(model), inputTokens, outputTokens, 0, tier, anthropicModifiers(body)) : 0n;
-  const defaulted = countsTokens && generates && cap === null;
-  return { reserveTokens: inputTokens + outputTokens, reserveNanos, ...(defaulted && { defaultOutputTokens: gov.defaultReserveOutputTokens }) };
+  const reservedOutput: ReservedOutput = !generates
+    ? { kind: 'none' }
+    : cap === null
+      ? { kind: 'default', param: capParam(body), defaultTokens: gov.defaultReserveOutputTokens }
+      : { kind: 'cap', param: capParam(body) };
+  return { reserveTokens: inputTokens + outputTokens, reserveNanos, reservedOutput };
+}
+
+/** The output cap's parameter as the request's protocol names it: the one it set, else its protocol's own. */
+function capParam(body: Record<string, unknown>): string {
+  for (const name of OUTPUT_CAP_NAMES) if (typeof body[name] === 'number') return name;
+  return 'input' in body && !('messages' in body) ? 'max_output_tokens' : 'max_tokens';
 }
 
 /** Settles a fallback's per-model ticket of an attempt that failed before any output: it used nothing. */

@@ -154,16 +154,35 @@ describe('gate answers', () => {
     // $9.995 spent: the request's $0.02 estimate (1024 output tokens reserved by default) does not fit in the $0.005 left.
     const near = refusalError(
       { kind: 'budget', subject: budgeted, limit: '10', retryAfterSeconds: 60, spentNanos: 9_995_000_000n },
-      { ...input, reserveNanos: 20_000_000n, defaultOutputTokens: 1024 },
+      { ...input, reserveNanos: 20_000_000n, reservedOutput: { kind: 'default', param: 'max_tokens', defaultTokens: 1024 } },
     );
     expect(near.message).toBe(
-      "Budget nearly exhausted for team 'Research': spent $9.995 of $10, and this request may cost up to $0.02 (prompt estimate plus 1024 output tokens per choice, reserved for a request that sets no max_tokens), more than the $0.005 left. Send a smaller prompt or a lower max_tokens; the budget resets at 2026-12-01T00:00:00.000Z.",
+      "Budget nearly exhausted for team 'Research': spent $9.995 of $10, and this request may cost up to $0.02 (prompt estimate plus 1024 output tokens per choice, reserved for a request that sets no max_tokens), more than the $0.005 left. Send a smaller prompt or set max_tokens; the budget resets at 2026-12-01T00:00:00.000Z.",
     );
     expect(near.refusedBy).toEqual({ kind: 'team', id: 't', spent: 9.995 });
+    // One large request with a tenth of the budget spent: refused, but small ones still fit, so no alert is filed.
+    const early = refusalError(
+      { kind: 'budget', subject: budgeted, limit: '10', retryAfterSeconds: 60, spentNanos: 1_100_000_000n },
+      { ...input, reserveNanos: 9_200_000_000n, reservedOutput: { kind: 'cap', param: 'max_output_tokens' } },
+    );
+    expect(early.message).toContain('(prompt estimate plus max_output_tokens per choice), more than the $8.90 left. Send a smaller prompt or a lower max_output_tokens;');
+    expect(early.refusedBy).toBeUndefined();
+    // A budget of $0 stops the subject, whatever the request's size.
+    const frozen = refusalError(
+      { kind: 'budget', subject: { ...budgeted, budget: { ...budgeted.budget, maxNanos: 0n } }, limit: '0', retryAfterSeconds: 60, spentNanos: 0n },
+      { ...input, reserveNanos: 1n },
+    );
+    expect(frozen).toMatchObject({ type: 'budget_exceeded', message: "The budget of team 'Research' is $0: it admits no requests until an admin raises it." });
+    // Embeddings generate nothing: the reservation is the input's.
+    const embedding = refusalError(
+      { kind: 'budget', subject: budgeted, limit: '10', retryAfterSeconds: 60, spentNanos: 9_995_000_000n },
+      { ...input, reserveNanos: 20_000_000n, reservedOutput: { kind: 'none' } },
+    );
+    expect(embedding.message).toContain('may cost up to $0.02 (prompt estimate), more than the $0.005 left. Send a smaller input;');
     // Taken by requests in flight, not spent: $9.995 counted, $0.5 of it reserved by requests not finished yet.
     const taken = refusalError(
       { kind: 'budget', subject: budgeted, limit: '10', retryAfterSeconds: 1, spentNanos: 9_995_000_000n, reservedNanos: 500_000_000n },
-      { ...input, reserveNanos: 20_000_000n, defaultOutputTokens: 1024 },
+      { ...input, reserveNanos: 20_000_000n, reservedOutput: { kind: 'default', param: 'max_tokens', defaultTokens: 1024 } },
     );
     expect(taken).toMatchObject({
       status: 429,

@@ -45,6 +45,12 @@ export interface LimitSubject {
 
 export type LimitKind = 'rpm' | 'tpm' | 'parallel' | 'budget';
 
+/** How a request's output was reserved (see `AdmitInput.reservedOutput`). */
+export type ReservedOutput =
+  | { readonly kind: 'cap'; readonly param: string }
+  | { readonly kind: 'default'; readonly param: string; readonly defaultTokens: number }
+  | { readonly kind: 'none' };
+
 export interface AdmitInput {
   readonly requestId: string;
   readonly subjects: readonly LimitSubject[];
@@ -53,10 +59,11 @@ export interface AdmitInput {
   /** Cost reserved against budgets until settled, nano-USD (rounded up). */
   readonly reserveNanos: bigint;
   /**
-   * The output tokens reserved for each answer when the request set no cap of its own (the configured default), so a
-   * refusal can say where its reservation came from; absent when the request set one.
+   * What the reservation is made of, for refusals: `output` the request's own cap (the parameter it set it in), the
+   * default reserved for a request that sets none (`defaultTokens`, and the parameter it could set), or nothing for a
+   * request that generates nothing (embeddings). Absent: a prompt estimate plus `max_tokens`.
    */
-  readonly defaultOutputTokens?: number;
+  readonly reservedOutput?: ReservedOutput;
   /**
    * The local limiter's clock and the reference for budget periods. `RedisLimiter` times rate windows and in-flight
    * leases by Redis's own clock instead, so data planes with skewed clocks still share one window.
