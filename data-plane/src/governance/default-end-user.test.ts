@@ -59,6 +59,8 @@ describe('default limits for end users (the end user *)', () => {
   it('leaves registered end users to their own settings, and requests that name none alone', async () => {
     expect(statuses(await Promise.all(Array.from({ length: 5 }, (_, i) => chat(i % 2 === 0 ? a : b, 'vip'))))).toEqual([200, 200, 200, 200, 200]);
     expect(statuses(await Promise.all(Array.from({ length: 5 }, () => chat(a))))).toEqual([200, 200, 200, 200, 200]);
+    // An empty `user` names none either: not an end user '' under the limits of *.
+    expect(statuses(await Promise.all(Array.from({ length: 5 }, () => chat(a, ''))))).toEqual([200, 200, 200, 200, 200]);
   });
 
   it('admits only registered end users when * is blocked', async () => {
@@ -69,6 +71,7 @@ describe('default limits for end users (the end user *)', () => {
     });
     expect((await chat(closed, 'vip')).status).toBe(200);
     expect((await chat(closed)).status).toBe(200);
+    expect((await chat(closed, '')).status).toBe(200);
   });
 
   it('refuses a request that names the end user * itself, whose row holds the defaults', async () => {

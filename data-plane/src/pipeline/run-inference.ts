@@ -60,7 +60,8 @@ export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, 
     usage.model = parsed.model;
     usage.stream = parsed.stream;
     // The end user a client's configured header names (Claude Code's own `metadata.user_id` is a session id) first.
-    const endUser = head.endUser !== '' ? head.endUser : parsed.user;
+    // `user: ""` names no end user (as the enforced-parameter check reads it).
+    const endUser = head.endUser !== '' ? head.endUser : parsed.user === '' ? null : parsed.user;
     usage.endUser = endUser;
 
     const group = await stickToStoredResponse(deps, key, surface.protocol, parsed, resolveGroup(config, key, parsed.model));

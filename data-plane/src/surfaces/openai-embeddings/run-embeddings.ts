@@ -43,7 +43,8 @@ export async function runEmbeddings(deps: PipelineDeps, ex: Exchange, head: Requ
 
     const parsed = parseEmbeddingsRequest(await ex.readBody(deps.maxBodyBytes, head.contentLength, head.contentEncoding), deployment);
     usage.model = parsed.model;
-    const endUser = head.endUser !== '' ? head.endUser : parsed.user;
+    // `user: ""` names no end user (as the enforced-parameter check reads it).
+    const endUser = head.endUser !== '' ? head.endUser : parsed.user === '' ? null : parsed.user;
     usage.endUser = endUser;
 
     const group = resolveGroup(config, key, parsed.model);
