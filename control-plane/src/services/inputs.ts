@@ -125,6 +125,8 @@ export const CreateTeamInput = z
     name,
     organizationId: optionalId,
     models: modelNames,
+    metadata: keySettings.metadata.nullish().transform((v) => v ?? {}),
+    tags: keySettings.tags.nullish().transform((v) => v ?? []),
     ...governedFields,
     ...memberFields,
   })
@@ -140,7 +142,7 @@ const TenantPatch = z.object({
   blocked: z.boolean().optional(),
 });
 
-export const UpdateTeamInput = TenantPatch.extend(memberPatch);
+export const UpdateTeamInput = TenantPatch.extend({ ...memberPatch, metadata: keySettings.metadata.optional(), tags: keySettings.tags.optional() });
 export type UpdateTeamInput = z.output<typeof UpdateTeamInput>;
 
 export const CreateKeyInput = z.object({

@@ -29,7 +29,7 @@ select e."requestId", e."keyId", e."teamId", e."model", e."modelId", e."provider
        e."cacheReadTokens", e."cacheWriteTokens", e."reasoningTokens", e."estimated",
        e."cost", e."startedAt", e."durationMs", e."ttftMs", e."endUser", e."dataPlaneId",
        k."owner_id"::text, coalesce(k."organization_id", t."organization_id")::text,
-       array(select distinct x from unnest(coalesce(k."tags", '{}') || coalesce(t."tags", '{}') || coalesce(e."tags", '{}')) as x order by x),
+       array(select distinct x from unnest(coalesce(k."tags", '{}') || coalesce(t."tags", '{}') || coalesce(o."tags", '{}') || coalesce(e."tags", '{}')) as x order by x),
        coalesce(t."metadata", '{}') || coalesce(k."metadata", '{}') || coalesce(e."metadata", '{}')
   from jsonb_to_recordset(?::jsonb) as e(
     "requestId" text, "keyId" text, "teamId" text, "model" text, "modelId" text, "provider" text, "route" text,
@@ -37,10 +37,11 @@ select e."requestId", e."keyId", e."teamId", e."model", e."modelId", e."provider
     "completionTokens" int, "totalTokens" int, "cacheReadTokens" int, "cacheWriteTokens" int, "reasoningTokens" int,
     "estimated" boolean, "cost" numeric, "startedAt" timestamptz, "durationMs" float8,
     "ttftMs" float8, "endUser" text, "dataPlaneId" text, "metadata" jsonb, "tags" text[])
-  -- The key's owner, organization and tags as they are now; a key id that is not a uuid names no key (the case
+  -- The key's owner, organization and tags (its own, its team's, its organization's) as they are now; a key id that is not a uuid names no key (the case
   -- keeps the cast from running on it).
   left join "virtual_key" k on k."id" = case when e."keyId" ~ '${SQL_UUID_PATTERN}' then e."keyId"::uuid end
   left join "team" t on t."id" = k."team_id"
+  left join "organization" o on o."id" = coalesce(k."organization_id", t."organization_id")
 on conflict ("request_id") do nothing
 returning "request_id"`;
 

@@ -250,11 +250,12 @@ export function settleGoverned(gov: GovernanceOptions, ticket: Ticket, usage: Us
 
 
 
-/** The key's, its team's and the request's tags, once each. */
+/** The key's, its team's, its organization's and the request's tags, once each. */
 export function requestTags(key: RuntimeKey, own: readonly string[]): Set<string> {
   const tags = new Set<string>(own);
   for (const tag of key.settings.tags ?? []) tags.add(tag);
   for (const tag of key.team?.tags ?? []) tags.add(tag);
+  for (const tag of key.org?.tags ?? []) tags.add(tag);
   return tags;
 }
 

@@ -12,6 +12,7 @@ import { waitFor } from '../test-support/wait.js';
  * its usage event).
  */
 const K = {
+  orgTagged: 'sk-tg-orgtagged-0000000000000000000000000000',
   modelSpent: 'sk-tg-modelspent-00000000000000000000000000000',
   rpm: 'sk-tg-rpm-000000000000000000000000000000000000',
   parallel: 'sk-tg-parallel-0000000000000000000000000000000',
@@ -67,7 +68,7 @@ describe('governance on one data plane (in-process counters)', () => {
         teams: [
           team({ id: 't-research', name: 'research', models: ['research', 'vendor/*'] }),
           team({ id: 't-open', name: 'open' }), team({ id: 't-spent', name: 'spent', maxBudget: 5, spend: 5, budgetDuration: '30d', budgetResetAt: FUTURE })],
-        orgs: [OrgConfig.parse({ id: 'o-rpm', name: 'acme', rpmLimit: 2 })],
+        orgs: [OrgConfig.parse({ id: 'o-rpm', name: 'acme', rpmLimit: 2 }), OrgConfig.parse({ id: 'o-tagged', name: 'campaigners', tags: ['campaign-x'] })],
         users: [UserConfig.parse({ id: 'u-rpm', rpmLimit: 1 })],
         endUsers: [
           EndUserConfig.parse({ id: 'e1', externalId: 'banned-customer', blocked: true }),
@@ -86,6 +87,7 @@ describe('governance on one data plane (in-process counters)', () => {
           key(K.routes, { id: 'k-routes', teamId: 't-open', allowedRoutes: ['/v1/messages'] }),
           key(K.params, { id: 'k-params', teamId: 't-open', enforcedParams: ['user', 'metadata.generation_name'] }),
           key(K.plain, { id: 'k-plain', teamId: 't-open' }),
+          key(K.orgTagged, { id: 'k-org-tagged', orgId: 'o-tagged' }),
           key(K.modelRpm, { id: 'k-model-rpm', teamId: 't-open', modelLimits: { 'mock-other': { rpm: 1 } } }),
           key(K.access, { id: 'k-access', teamId: 't-research', modelAliases: { fast: 'grouped', 'vendor-latest': 'vendor/model-9' } }),
           key(K.embed, { id: 'k-embed', teamId: 't-open', rpmLimit: 1 }),
@@ -199,6 +201,8 @@ describe('governance on one data plane (in-process counters)', () => {
     expect(Number(teamAnswer.headers.get('retry-after'))).toBeGreaterThan(0);
     const tagged = await chat(K.plain, { metadata: { tags: ['campaign-x'] } });
     expect(tagged.body.error).toMatchObject({ type: 'budget_exceeded', message: expect.stringMatching(/tag 'campaign-x'/) });
+    // An organization's tags are its keys' requests' too, as a team's are.
+    expect((await chat(K.orgTagged)).body.error).toMatchObject({ type: 'budget_exceeded', message: expect.stringMatching(/tag 'campaign-x'/) });
     // A temporary raise that has not lapsed lifts the budget.
     expect((await chat(K.raise)).status).toBe(200);
     // Each refusal's usage event names the subject whose budget refused it (the control plane alerts on it).

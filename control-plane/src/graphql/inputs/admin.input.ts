@@ -1,4 +1,5 @@
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
+import { GraphQLJSON } from '../scalars.js';
 import { BudgetFields, KeySettingsFields, TeamBudgetFields } from './shared-fields.input.js';
 
 /** Shapes only; the services validate content (zod) and report field errors. */
@@ -35,6 +36,12 @@ export class UpdateTeamInput extends TeamBudgetFields {
 
   @Field(() => [String], { nullable: true, description: 'Model names the team may use; empty: every model.' })
   models?: string[];
+
+  @Field(() => GraphQLJSON, { nullable: true, description: "Free-form, recorded with every request of the team's keys (at most 16 KB)." })
+  metadata?: Record<string, unknown>;
+
+  @Field(() => [String], { nullable: true, description: "Tags recorded with every request of the team's keys." })
+  tags?: string[];
 
   @Field(() => Boolean, { nullable: true })
   blocked?: boolean;

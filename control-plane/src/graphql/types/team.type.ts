@@ -1,5 +1,6 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import type { TeamWithKeyCount } from '../../services/teams.js';
+import { GraphQLJSON } from '../scalars.js';
 import { GovernedObject, governedFields } from './governed.type.js';
 
 @ObjectType('Team')
@@ -28,6 +29,12 @@ export class TeamObject extends GovernedObject {
   @Field(() => Float, { nullable: true })
   memberTpmLimit!: number | null;
 
+  @Field(() => GraphQLJSON, { description: "Recorded with every request of the team's keys." })
+  metadata!: Record<string, unknown>;
+
+  @Field(() => [String], { description: "Recorded with every request of the team's keys." })
+  tags!: string[];
+
   @Field(() => Boolean)
   blocked!: boolean;
 
@@ -51,6 +58,8 @@ export class TeamObject extends GovernedObject {
       memberSoftBudget: team.memberSoftBudget,
       memberRpmLimit: team.memberRpmLimit,
       memberTpmLimit: team.memberTpmLimit,
+      metadata: team.metadata,
+      tags: team.tags,
       blocked: team.blocked,
       keyCount,
       managedBy: team.managedBy,
