@@ -29,6 +29,12 @@ describe('Anthropic request translation', () => {
     expect(wire.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'hi' }] }]);
   });
 
+  it('should give a system prompt alone a user turn, as Anthropic refuses an empty conversation', () => {
+    const wire = translateRequest(request({ messages: [{ role: 'system', content: [{ type: 'text', text: 'Write a haiku about tea.' }] }] }), target);
+    expect(wire.system).toEqual([{ type: 'text', text: 'Write a haiku about tea.' }]);
+    expect(wire.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: '.' }] }]);
+  });
+
   it('should merge consecutive turns of the same role so user and assistant alternate', () => {
     const wire = translateRequest(
       request({

@@ -1,3 +1,4 @@
+import { LEADING_USER_TEXT } from '../leading-user-turn.js';
 import type {
   CacheControl,
   CanonicalRequest,
@@ -137,7 +138,9 @@ function conversation(messages: readonly Message[]): AnthropicMessage[] {
   }
   const final = turns.at(-1);
   if (final?.role === 'assistant') trimPrefill(final);
-  return turns.filter((t) => t.content.length > 0);
+  const kept = turns.filter((t) => t.content.length > 0);
+  // A system prompt alone (which OpenAI answers) needs a turn: Anthropic refuses an empty conversation.
+  return kept.length > 0 ? kept : [{ role: 'user', content: [{ type: 'text', text: LEADING_USER_TEXT }] }];
 }
 
 function contentBlocks(part: ContentPart, role: 'user' | 'assistant'): AnthropicContentBlock[] {

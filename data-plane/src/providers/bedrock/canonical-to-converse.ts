@@ -1,3 +1,4 @@
+import { LEADING_USER_TEXT } from '../leading-user-turn.js';
 import type { ProviderError } from '../../canonical/errors.js';
 import type {
   CacheControl,
@@ -250,11 +251,8 @@ function toolInput(args: string): unknown {
   }
 }
 
-/**
- * The user turn put before a conversation that does not start with one (Converse refuses it): a single `.`, the
- * placeholder LiteLLM sends for the same reason (`litellm.modify_params`), which says nothing to the model.
- */
-export const LEADING_USER_TEXT = '.';
+/** The user turn put before a conversation that does not start with one (Converse refuses it). */
+export { LEADING_USER_TEXT };
 
 function toolConfiguration(
   tools: readonly ToolDefinition[] | undefined,

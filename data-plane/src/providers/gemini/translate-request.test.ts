@@ -18,6 +18,12 @@ describe('Gemini request translation', () => {
     expect(wire.contents).toEqual([{ role: 'user', parts: [{ text: 'hi' }] }]);
   });
 
+  it('should give a system instruction alone a user turn, as Gemini refuses empty contents', () => {
+    const wire = translate({ messages: [{ role: 'system', content: [{ type: 'text', text: 'Write a haiku about tea.' }] }] });
+    expect(wire.systemInstruction).toEqual({ parts: [{ text: 'Write a haiku about tea.' }] });
+    expect(wire.contents).toEqual([{ role: 'user', parts: [{ text: '.' }] }]);
+  });
+
   it('should send nothing but contents for a bare request', () => {
     expect(translate({ messages: [user('hi')] })).toEqual({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
   });

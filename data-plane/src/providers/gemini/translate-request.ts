@@ -1,3 +1,4 @@
+import { LEADING_USER_TEXT } from '../leading-user-turn.js';
 import type { CanonicalRequest, ReasoningConfig, ResponseFormat } from '../../canonical/request.js';
 import type { ProviderTarget } from '../types.js';
 import { convertMessages } from './convert-messages.js';
@@ -30,7 +31,8 @@ export function translateRequest(request: CanonicalRequest, target: ProviderTarg
   const toolConfig = convertToolChoice(request.toolChoice, tools !== undefined, names);
   const generationConfig = convertGenerationConfig(request, target.providerModel);
   return {
-    contents,
+    // A system instruction alone (which OpenAI answers) needs a turn: Gemini refuses empty contents.
+    contents: contents.length > 0 ? contents : [{ role: 'user', parts: [{ text: LEADING_USER_TEXT }] }],
     ...(systemTexts.length > 0 && { systemInstruction: { parts: systemTexts.map((text) => ({ text })) } }),
     ...(tools && { tools }),
     ...(toolConfig && { toolConfig }),
