@@ -83,7 +83,7 @@ describe('key settings', () => {
         rpmLimit: 0,
         allowedIps: ['10.0.0.0/33'],
         enforcedParams: ['user name'],
-        modelLimits: { 'gpt-4o': { rpm: 1, burst: 5 } },
+        modelLimits: { 'gpt-4o': { rpm: 1, burst: 5 }, 'claude-sonnet': { rpm: -3 } },
         allowedRoutes: ['v1/chat'],
         metadata: { blob: 'x'.repeat(20_000) },
       },
@@ -95,7 +95,8 @@ describe('key settings', () => {
         rpmLimit: ['must be positive'],
         allowedIps: [expect.stringContaining('CIDR')],
         enforcedParams: [expect.stringContaining('parameter path')],
-        modelLimits: [expect.any(String)],
+        // Each entry's problem names the entry.
+        modelLimits: [expect.stringMatching(/^gpt-4o: /), 'claude-sonnet.rpm: must be positive'],
         allowedRoutes: [expect.stringContaining('path')],
         metadata: ['must be at most 16 KB of JSON'],
       },

@@ -54,7 +54,10 @@ export function fieldErrorsOf(error: z.ZodError): FieldErrors {
   const fieldErrors: FieldErrors = {};
   for (const issue of error.issues) {
     const field = issue.path.length > 0 ? String(issue.path[0]) : '_';
-    (fieldErrors[field] ??= []).push(issue.message);
+    // Inside an object keyed by name (a key's `modelLimits`), the message names the entry: `oa.rpm: must be positive`.
+    const within = issue.path.slice(1);
+    const named = within.some((segment) => typeof segment === 'string');
+    (fieldErrors[field] ??= []).push(named ? `${within.map(String).join('.')}: ${issue.message}` : issue.message);
   }
   return fieldErrors;
 }
