@@ -157,6 +157,19 @@ describe('budget alerts', () => {
     expect(await alertsFor(keyId)).toHaveLength(2);
   });
 
+  it('should not file the hard-budget alert for a refusal made under a budget an admin has raised since', async () => {
+    const keyId = await createKey({ alias: 'raised', maxBudget: 0.3, budgetDuration: '1d' });
+    await ingest([event(keyId, 0.22)]);
+    await cp.admin('mutation($id: ID!) { updateKey(id: $id, input: { maxBudget: 0.6 }) { id } }', { id: keyId });
+    // Refused at $0.22 of the old $0.30 (its estimate did not fit); its event comes after the raise.
+    const refused = event(keyId, 0, { status: 'error', httpStatus: 429, errorType: 'budget_exceeded', errorMessage: 'Budget nearly exhausted', promptTokens: 0, completionTokens: 0, totalTokens: 0, refusedBy: { kind: 'key', id: keyId, spent: 0.22 } });
+    await ingest([refused]);
+    expect(await alertsFor(keyId)).toEqual([]);
+    // The new budget, spent: its alert comes.
+    await ingest([event(keyId, 0.4)]);
+    expect((await alertsFor(keyId)).map((a) => [a.threshold, a.budget])).toEqual([['max_budget', 0.6]]);
+  });
+
   it("should file a refusal's alert with the spend the refusing data plane counted, when the ledger has not caught up", async () => {
     const keyId = await createKey({ alias: 'refused-ahead', softBudget: 0.5, maxBudget: 1, budgetDuration: '1d' });
     await ingest([event(keyId, 0.25)]);

@@ -161,6 +161,9 @@ const endUserRefused = `exists (select 1 from "refused" r where r."kind" = 'end_
 // batch, from another data plane).
 const REFUSED_SPEND = `greatest(s."spend", coalesce((select max(r."spent") from "refused" r where r."kind" = s."kind"
   and (r."id" = s."id" or (s."kind" = 'end_user' and r."externalId" = s."name"))), 0))`;
+// Whether a refusal says what its data plane counted (data planes before that say nothing: their refusals alert as such).
+const REFUSAL_COUNTED = `exists (select 1 from "refused" r where r."kind" = s."kind" and r."spent" is not null
+  and (r."id" = s."id" or (s."kind" = 'end_user' and r."externalId" = s."name")))`;
 const RECORD_REFUSAL_ALERTS = recordAlertsSql(
   `"refused" as (select x."kind", x."id", x."externalId", x."at", x."spent" from jsonb_to_recordset(?::jsonb) as x("kind" text, "id" uuid, "externalId" text, "at" timestamptz, "spent" numeric))`,
   {
@@ -173,7 +176,10 @@ const RECORD_REFUSAL_ALERTS = recordAlertsSql(
     // In the period of the member's team.
     team_member: `exists (select 1 from "refused" r where r."kind" = 'team_member' and r."id" = m."id" and ${inPeriodSql('mt', 'r."at"')})`,
   },
-  `(${REFUSED_SPEND} >= x."budget" or x."threshold" = 'max_budget')`,
+  // A hard budget's alert for a refusal also when the spend counted is a little short of it (what was left could not
+  // take the refused request's estimate), but not far short: a refusal made under a lower budget that an admin has
+  // raised since arrives here with the old spend, and must not file the new budget's only alert.
+  `(${REFUSED_SPEND} >= x."budget" or (x."threshold" = 'max_budget' and (${REFUSED_SPEND} * 10 >= x."budget" * 9 or not ${REFUSAL_COUNTED})))`,
   REFUSED_SPEND,
 );
 
