@@ -298,7 +298,7 @@ const TOKENS_PER_IMAGE = 85;
  * (four characters of English or code; a character of Chinese or Japanese, three bytes, is most of a token), a token
  * per number (token ids: embeddings' and legacy completions' `input` and `prompt` arrays), and an image's flat
  * charge for inline media (a data: URL, or a long base64 string such as Anthropic's `source.data`, is not text the
- * model reads). Settling corrects it.
+ * model reads), and each message's framing. Settling corrects it.
  */
 export function roughBodyTokens(body: Record<string, unknown>): number {
   let bytes = 0;
@@ -317,8 +317,15 @@ export function roughBodyTokens(body: Record<string, unknown>): number {
     }
   };
   for (const field of ['messages', 'input', 'prompt', 'system', 'instructions', 'tools']) walk(body[field]);
-  return Math.ceil(bytes / 4) + numbers + media * TOKENS_PER_IMAGE;
+  // Chat formats spend tokens on each message's framing and on priming the answer (OpenAI counts 3 per message and 3
+  // more): for short messages most of the prompt.
+  const messages = Array.isArray(body.messages) ? body.messages.length : Array.isArray(body.input) && typeof body.input[0] === 'object' ? body.input.length : 0;
+  const framing = messages > 0 ? MESSAGE_TOKENS * messages + PRIMING_TOKENS : 0;
+  return Math.ceil(bytes / 4) + numbers + media * TOKENS_PER_IMAGE + framing;
 }
+
+const MESSAGE_TOKENS = 3;
+const PRIMING_TOKENS = 3;
 
 /**
  * A long string made of base64's alphabet (standard or URL-safe), judged by its first 512 characters: minified JSON

@@ -242,7 +242,9 @@ describe('gate answers', () => {
 
 describe('the prompt estimate reserved against token limits and budgets', () => {
   it('counts text by its UTF-8 bytes, numbers (token ids) one each, and inline media at an image', () => {
-    expect(roughBodyTokens({ messages: [{ role: 'user', content: 'a'.repeat(400) }] })).toBe(101);
+    // 101 of text ("user" and 400 letters), 3 for the message's framing and 3 to prime the answer.
+    expect(roughBodyTokens({ messages: [{ role: 'user', content: 'a'.repeat(400) }] })).toBe(107);
+    expect(roughBodyTokens({ messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hi' }] })).toBe(6 + 2 * 3 + 3);
     // A tool result of minified JSON has no space in it, but is text: about its length / 4, not an image's 85 tokens.
     const rows = JSON.stringify(Array.from({ length: 2_000 }, (_, i) => ({ id: i, name: `row-${i}`, ok: true })));
     expect(rows.length).toBeGreaterThan(40_000);
@@ -255,8 +257,8 @@ describe('the prompt estimate reserved against token limits and budgets', () => 
     expect(roughBodyTokens({ prompt: [1, 2, 3, 4] })).toBe(4);
     // Base64 media, as a data: URL or Anthropic's bare `source.data`: an image each, however long (plus the part's type words).
     const image = Buffer.alloc(60_000, 7).toString('base64');
-    expect(roughBodyTokens({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${image}` } }] }] })).toBe(85 + 4);
-    expect(roughBodyTokens({ messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: image } }] }] })).toBe(85 + 6);
+    expect(roughBodyTokens({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${image}` } }] }] })).toBe(85 + 4 + 6);
+    expect(roughBodyTokens({ messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: image } }] }] })).toBe(85 + 6 + 6);
   });
 });
 
