@@ -162,7 +162,7 @@ describe('budget alerts', () => {
     await ingest([event(keyId, 0.22)]);
     await cp.admin('mutation($id: ID!) { updateKey(id: $id, input: { maxBudget: 0.6 }) { id } }', { id: keyId });
     // Refused at $0.22 of the old $0.30 (its estimate did not fit); its event comes after the raise.
-    const refused = event(keyId, 0, { status: 'error', httpStatus: 429, errorType: 'budget_exceeded', errorMessage: 'Budget nearly exhausted', promptTokens: 0, completionTokens: 0, totalTokens: 0, refusedBy: { kind: 'key', id: keyId, spent: 0.22 } });
+    const refused = event(keyId, 0, { status: 'error', httpStatus: 429, errorType: 'budget_exceeded', errorMessage: 'Budget nearly exhausted', promptTokens: 0, completionTokens: 0, totalTokens: 0, refusedBy: { kind: 'key', id: keyId, spent: 0.22, limit: 0.3 } });
     await ingest([refused]);
     expect(await alertsFor(keyId)).toEqual([]);
     // The new budget, spent: its alert comes.

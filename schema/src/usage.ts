@@ -58,8 +58,12 @@ export const UsageEvent = z.object({
    * refuses what the request would take past it), so the control plane's hard-budget alert fires on it. `spent`: what
    * the data plane counted the subject as having spent in the period when it refused (USD, settled requests only), for
    * the alert's figure: the requests that spent it may reach the ledger in a later batch, from another data plane.
+   * `limit`: the budget (USD) it refused under, so a refusal made before an admin raised the budget files no alert of
+   * the new one.
    */
-  refusedBy: z.object({ kind: z.string().max(32), id: z.string().max(600), spent: z.number().nonnegative().optional() }).optional(),
+  refusedBy: z
+    .object({ kind: z.string().max(32), id: z.string().max(600), spent: z.number().nonnegative().optional(), limit: z.number().nonnegative().optional() })
+    .optional(),
 });
 export type UsageEvent = z.infer<typeof UsageEvent>;
 export type UsageEventInput = z.input<typeof UsageEvent>;

@@ -153,7 +153,7 @@ describe('rate limits and budgets across three data planes sharing Redis', () =>
     expect((await chat(1, key, { max_tokens: 1_000, messages: [{ role: 'user', content: `go ${costly}` }] })).status).toBe(200);
     const spentOut = await chat(2, key, { max_tokens: 1_000 });
     expect(spentOut.status).toBe(429);
-    expect(spentOut.body.error).toMatchObject({ type: 'budget_exceeded', code: 'budget_exceeded', message: expect.stringMatching(/^Budget exceeded for key/) });
+    expect(spentOut.body.error).toMatchObject({ type: 'budget_exceeded', code: 'budget_exceeded', message: expect.stringMatching(/^Budget exceeded for this key/) });
     expect(spentOut.headers.get('x-should-retry')).toBe('false');
     // Now the max_budget alert, with the spend that exceeded it.
     const found = await waitFor(async () => {
@@ -181,7 +181,7 @@ describe('rate limits and budgets across three data planes sharing Redis', () =>
         expect.objectContaining(
           a.body.error?.code === 'budget_in_flight'
             ? { type: 'budget_exceeded', message: expect.stringMatching(/^The budget of this key \(\$0\.03\) is taken by requests in flight \(\$[\d.]+ spent, \$[\d.]+ reserved/) }
-            : { type: 'budget_exceeded', code: 'budget_exceeded', message: expect.stringMatching(/^Budget (exceeded|nearly exhausted) for key/) },
+            : { type: 'budget_exceeded', code: 'budget_exceeded', message: expect.stringMatching(/^Budget (exceeded|nearly exhausted) for this key/) },
         ),
       );
     }

@@ -161,11 +161,13 @@ const endUserRefused = `exists (select 1 from "refused" r where r."kind" = 'end_
 // batch, from another data plane).
 const REFUSED_SPEND = `greatest(s."spend", coalesce((select max(r."spent") from "refused" r where r."kind" = s."kind"
   and (r."id" = s."id" or (s."kind" = 'end_user' and r."externalId" = s."name"))), 0))`;
-// Whether a refusal says what its data plane counted (data planes before that say nothing: their refusals alert as such).
-const REFUSAL_COUNTED = `exists (select 1 from "refused" r where r."kind" = s."kind" and r."spent" is not null
-  and (r."id" = s."id" or (s."kind" = 'end_user' and r."externalId" = s."name")))`;
+// Whether a refusal was made under the budget as it is now (or does not say under which: data planes before that),
+// not under a lower one an admin has raised since, whose spend is no reason to alert the new one.
+const REFUSED_UNDER_BUDGET = `exists (select 1 from "refused" r where r."kind" = s."kind"
+  and (r."id" = s."id" or (s."kind" = 'end_user' and r."externalId" = s."name"))
+  and (r."limit" is null or r."limit" * 1.000001 >= x."budget"))`;
 const RECORD_REFUSAL_ALERTS = recordAlertsSql(
-  `"refused" as (select x."kind", x."id", x."externalId", x."at", x."spent" from jsonb_to_recordset(?::jsonb) as x("kind" text, "id" uuid, "externalId" text, "at" timestamptz, "spent" numeric))`,
+  `"refused" as (select x."kind", x."id", x."externalId", x."at", x."spent", x."limit" from jsonb_to_recordset(?::jsonb) as x("kind" text, "id" uuid, "externalId" text, "at" timestamptz, "spent" numeric, "limit" numeric))`,
   {
     key: refusedIn('key', 'k'),
     team: refusedIn('team', 't'),
@@ -176,10 +178,9 @@ const RECORD_REFUSAL_ALERTS = recordAlertsSql(
     // In the period of the member's team.
     team_member: `exists (select 1 from "refused" r where r."kind" = 'team_member' and r."id" = m."id" and ${inPeriodSql('mt', 'r."at"')})`,
   },
-  // A hard budget's alert for a refusal also when the spend counted is a little short of it (what was left could not
-  // take the refused request's estimate), but not far short: a refusal made under a lower budget that an admin has
-  // raised since arrives here with the old spend, and must not file the new budget's only alert.
-  `(${REFUSED_SPEND} >= x."budget" or (x."threshold" = 'max_budget' and (${REFUSED_SPEND} * 10 >= x."budget" * 9 or not ${REFUSAL_COUNTED})))`,
+  // A hard budget's alert for a refusal also when the spend counted is short of it (what was left could not take the
+  // refused request's estimate), if it was refused under this budget.
+  `(${REFUSED_SPEND} >= x."budget" or (x."threshold" = 'max_budget' and ${REFUSED_UNDER_BUDGET}))`,
   REFUSED_SPEND,
 );
 
@@ -202,6 +203,8 @@ export interface Refusal {
   readonly at: string;
   /** The most the refusing data planes counted the subject as having spent (`refusedBy.spent`). */
   readonly spent?: number;
+  /** The highest budget it was refused under (`refusedBy.limit`); absent when a refusal does not say. */
+  readonly limit?: number;
 }
 
 /**
@@ -217,8 +220,10 @@ export function refusingSubjects(events: readonly UsageEvent[]): Refusal[] {
     const key = `${refusal.kind}/${refusal.id ?? `*/${refusal.externalId}`}`;
     const seen = found.get(key);
     const spent = Math.max(seen?.spent ?? 0, refusal.spent ?? 0);
-    const latest = seen === undefined || Date.parse(event.startedAt) > Date.parse(seen.at) ? refusal : seen;
-    found.set(key, spent > 0 ? { ...latest, spent } : latest);
+    // A refusal that does not say its budget makes the subject's unknown (as data planes before it did: alerted).
+    const limit = seen === undefined ? refusal.limit : seen.limit === undefined || refusal.limit === undefined ? undefined : Math.max(seen.limit, refusal.limit);
+    const { limit: _limit, ...latest } = seen === undefined || Date.parse(event.startedAt) > Date.parse(seen.at) ? refusal : seen;
+    found.set(key, { ...latest, ...(spent > 0 && { spent }), ...(limit !== undefined && { limit }) });
   }
   return [...found.values()];
 }
@@ -227,7 +232,7 @@ function refusalOf(event: UsageEvent): Refusal | null {
   const by = event.refusedBy;
   if (by === undefined || !(ALERT_SUBJECT_KINDS as readonly string[]).includes(by.kind)) return null;
   const kind = by.kind as AlertSubjectKind;
-  const spent = by.spent !== undefined ? { spent: by.spent } : {};
+  const spent = { ...(by.spent !== undefined && { spent: by.spent }), ...(by.limit !== undefined && { limit: by.limit }) };
   if (isUuid(by.id)) return { kind, id: by.id, at: event.startedAt, ...spent };
   // `<id of *>/<external id>`: the end user is the event's own (as recorded: a long id is shortened on both).
   const slash = by.id.indexOf('/');

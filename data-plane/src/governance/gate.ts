@@ -119,10 +119,16 @@ export function refusalError(refusal: Refusal, input: AdmitInput): HttpError {
       }
       const error = errors.budgetExceeded(budgetMessage(subject, refusal, settled, input), retry);
       // The budget alert (`refusedBy`) says requests are refused from here on: so for a budget spent, or all but a
-      // tenth of it. One large request early in a period, refused while small ones still fit, files none (it would
-      // be the period's only max-budget alert, and hide the real one).
-      if (max === null || settled === undefined || (max - settled) * 10n < max) {
-        error.refusedBy = { kind: subject.kind, id: subject.id, ...(settled !== undefined && settled >= 0n && { spent: Number(settled) / 1e9 }) };
+      // tenth of it, or one that could not take a request of at most half of it. One large request early in a period,
+      // refused while small ones still fit, files none (it would be the period's only max-budget alert, and hide the
+      // real one).
+      if (max === null || settled === undefined || (max - settled) * 10n < max || input.reserveNanos * 2n <= max) {
+        error.refusedBy = {
+          kind: subject.kind,
+          id: subject.id,
+          ...(settled !== undefined && settled >= 0n && { spent: Number(settled) / 1e9 }),
+          ...(max !== null && { limit: Number(max) / 1e9 }),
+        };
       }
       return error;
     }

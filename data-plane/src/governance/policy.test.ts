@@ -142,7 +142,7 @@ describe('gate answers', () => {
     const budget = refusalError({ kind: 'budget', subject: budgeted, limit: '10', retryAfterSeconds: 60, spentNanos: 10_002_000_000n }, input);
     expect(budget).toMatchObject({ status: 429, type: 'budget_exceeded', message: "Budget exceeded for team 'Research': spent $10.002 of $10; the budget resets at 2026-12-01T00:00:00.000Z." });
     // With the spend it counted, for the alert: the ledger may not have it yet.
-    expect(budget.refusedBy).toEqual({ kind: 'team', id: 't', spent: 10.002 });
+    expect(budget.refusedBy).toEqual({ kind: 'team', id: 't', spent: 10.002, limit: 10 });
     // Any key may name a tag: what others spent under it is not told.
     const tag: LimitSubject = { ...subject, kind: 'tag', label: "tag 'campaign-x'", budget: { maxNanos: 10_000_000_000n, periodId: 'p', periodEndMs: null, seedNanos: 0n } };
     const tagged = refusalError({ kind: 'budget', subject: tag, limit: '10', retryAfterSeconds: null, spentNanos: 10_000_000_000n }, { ...input, subjects: [tag] });
@@ -159,7 +159,7 @@ describe('gate answers', () => {
     expect(near.message).toBe(
       "Budget nearly exhausted for team 'Research': spent $9.995 of $10, and this request may cost up to $0.02 (prompt estimate plus 1024 output tokens per choice, reserved for a request that sets no max_tokens), more than the $0.005 left. Send a smaller prompt or set max_tokens; the budget resets at 2026-12-01T00:00:00.000Z.",
     );
-    expect(near.refusedBy).toEqual({ kind: 'team', id: 't', spent: 9.995 });
+    expect(near.refusedBy).toEqual({ kind: 'team', id: 't', spent: 9.995, limit: 10 });
     // One large request with a tenth of the budget spent: refused, but small ones still fit, so no alert is filed.
     const early = refusalError(
       { kind: 'budget', subject: budgeted, limit: '10', retryAfterSeconds: 60, spentNanos: 1_100_000_000n },
@@ -199,7 +199,7 @@ describe('gate answers', () => {
       { ...input, reserveNanos: 600_000_000n },
     );
     expect(short).toMatchObject({ code: 'budget_exceeded', message: expect.stringMatching(/^Budget nearly exhausted for team 'Research': spent \$9\.50 of \$10, .* more than the \$0\.50 left/) });
-    expect(short.refusedBy).toEqual({ kind: 'team', id: 't', spent: 9.5 });
+    expect(short.refusedBy).toEqual({ kind: 'team', id: 't', spent: 9.5, limit: 10 });
     // An estimate above the whole budget never fits: no wait helps, and the budget has not been reached (no alert).
     const large = refusalError({ kind: 'budget', subject: budgeted, limit: '10', retryAfterSeconds: 60, spentNanos: 0n }, { ...input, reserveNanos: 12_000_000_000n });
     expect(large.message).toBe(
