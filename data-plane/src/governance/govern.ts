@@ -56,6 +56,15 @@ export function checkAccess(gov: GovernanceOptions, ex: Exchange, head: RequestH
 }
 
 /**
+ * The gateway's allow list (`TOLLGATE_ALLOWED_IPS`), before the request's key is looked up: from elsewhere a valid key
+ * and an invalid one are refused alike, so the gateway tells nobody outside which keys exist.
+ */
+export function checkGatewayAddress(gov: GovernanceOptions, ex: Exchange, head: RequestHead): void {
+  if (gov.allowedIps === null) return;
+  checkIp(clientAddress(ex.remoteAddress(), head.forwardedFor, gov.trustedProxies ?? null), null, gov.allowedIps);
+}
+
+/**
  * The client's address against the gateway's and the key's allow lists, alone: for `GET /v1/models`, which every
  * OpenAI client (Open WebUI) calls before the routes a key is limited to, so only the address is checked there.
  */

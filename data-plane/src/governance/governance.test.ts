@@ -407,6 +407,15 @@ describe('gateway-wide policy', () => {
       });
       expect(res.status).toBe(403);
       expect(await res.json()).toMatchObject({ error: { code: 'ip_not_allowed', message: expect.stringMatching(/not allowed by this gateway/) } });
+      // A key that does not exist is refused the same way from there: the gateway tells nobody outside which keys exist.
+      for (const path of ['/v1/chat/completions', '/v1/embeddings', '/v1/models', '/v1/messages/count_tokens']) {
+        const unknown = await fetch(`${closed.baseUrl}${path}`, {
+          method: path === '/v1/models' ? 'GET' : 'POST',
+          headers: { authorization: 'Bearer sk-tg-no-such-key-000000000000000000000000', 'x-api-key': 'sk-tg-no-such-key-000000000000000000000000', 'content-type': 'application/json' },
+          ...(path !== '/v1/models' && { body: '{}' }),
+        });
+        expect([path, unknown.status]).toEqual([path, 403]);
+      }
     } finally {
       await closed.close();
     }

@@ -3,7 +3,7 @@ import type { Exchange } from '../http/exchange.js';
 import { errors, HttpError, renderOpenAiError } from '../http/errors.js';
 import { renderAnthropicError } from '../surfaces/anthropic-messages/errors.js';
 import type { RequestHead } from '../http/request-head.js';
-import { checkClientAddress } from '../governance/govern.js';
+import { checkClientAddress, checkGatewayAddress } from '../governance/govern.js';
 import { authenticate, openAiCredential } from './authenticate.js';
 import type { PipelineDeps } from './context.js';
 import { requireConfig } from './require-config.js';
@@ -31,6 +31,7 @@ export interface ModelsDialect {
 export function listModels(deps: PipelineDeps, ex: Exchange, head: RequestHead, dialect: ModelsDialect = { anthropic: false }): void {
   respond(ex, dialect, () => {
     const config = requireConfig(deps.config, ex);
+    checkGatewayAddress(deps.governance, ex, head);
     const key = authenticate(config, openAiCredential(head), Date.now());
     checkClientAddress(deps.governance, ex, head, key);
     // A wildcard deployment (`anthropic/*`) stands for models the gateway cannot enumerate, and its own name is not
@@ -45,6 +46,7 @@ export function listModels(deps: PipelineDeps, ex: Exchange, head: RequestHead, 
 export function retrieveModel(deps: PipelineDeps, ex: Exchange, head: RequestHead, name: string, dialect: ModelsDialect = { anthropic: false }): void {
   respond(ex, dialect, () => {
     const config = requireConfig(deps.config, ex);
+    checkGatewayAddress(deps.governance, ex, head);
     const key = authenticate(config, openAiCredential(head), Date.now());
     checkClientAddress(deps.governance, ex, head, key);
     const created = createdOf(resolveModel(config, key, name), config.createdAt);

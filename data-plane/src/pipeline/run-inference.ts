@@ -5,7 +5,7 @@ import { estimatePromptTokens } from '../providers/token-estimate.js';
 import type { InboundProtocol } from '../canonical/request.js';
 import type { ParsedInbound, Surface } from '../surfaces/types.js';
 import { UsageRecorder, type UsageOutcome } from '../usage/recorder.js';
-import { admitFallbackModel, admitGoverned, type AdmitOptions, checkAccess, maxOutputTokens, requestTags, roughBodyTokens, settleGoverned, settleUnused } from '../governance/govern.js';
+import { admitFallbackModel, admitGoverned, type AdmitOptions, checkAccess, checkGatewayAddress, maxOutputTokens, requestTags, roughBodyTokens, settleGoverned, settleUnused } from '../governance/govern.js';
 import type { ModelGroup, RuntimeKey, RuntimeModel } from '../config/runtime.js';
 import { routeRequest, takeRequestFallbacks } from '../routing/route.js';
 import type { RouteRequest } from '../routing/router.js';
@@ -52,6 +52,7 @@ export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, 
   let parsed: P | undefined;
   try {
     const config = requireConfig(deps.config, ex);
+    checkGatewayAddress(deps.governance, ex, head);
     const key = authenticate(config, surface.credential(head), Date.now());
     usage = new UsageRecorder({ requestId: ex.requestId, key, route: head.url, dataPlaneId: deps.dataPlaneId }, deps.emitUsage);
     checkAccess(deps.governance, ex, head, key);

@@ -1,4 +1,4 @@
-import { checkAccess } from '../governance/govern.js';
+import { checkAccess, checkGatewayAddress } from '../governance/govern.js';
 import { deploymentsById, mayUseModel } from '../config/runtime.js';
 import { ClientGoneError, type Exchange } from '../http/exchange.js';
 import { errors, HttpError } from '../http/errors.js';
@@ -25,6 +25,7 @@ const METHODS: Record<string, ReadonlySet<string>> = { '': new Set(['get', 'dele
 export async function storedResponse(deps: PipelineDeps, ex: Exchange, head: RequestHead): Promise<void> {
   try {
     const config = requireConfig(deps.config, ex);
+    checkGatewayAddress(deps.governance, ex, head);
     const key = authenticate(config, openAiCredential(head), Date.now());
     checkAccess(deps.governance, ex, head, key);
     const match = ROUTE.exec(head.url);

@@ -1,7 +1,7 @@
 import { ClientGoneError, type Exchange } from '../../http/exchange.js';
 import { errors, HttpError } from '../../http/errors.js';
 import type { RequestHead } from '../../http/request-head.js';
-import { checkAccess } from '../../governance/govern.js';
+import { checkAccess, checkGatewayAddress } from '../../governance/govern.js';
 import { authenticate } from '../../pipeline/authenticate.js';
 import type { PipelineDeps } from '../../pipeline/context.js';
 import { requireConfig } from '../../pipeline/require-config.js';
@@ -30,6 +30,7 @@ export async function countMessageTokens(deps: PipelineDeps, ex: Exchange, head:
   try {
     const config = requireConfig(deps.config, ex);
     // Before the body, as in `runInference`: an unauthenticated client cannot make the gateway buffer a body.
+    checkGatewayAddress(deps.governance, ex, head);
     const key = authenticate(config, anthropicCredential(head), Date.now());
     // The key's allowed routes and addresses hold here too: a count is a call on the provider, with its credentials.
     checkAccess(deps.governance, ex, head, key);

@@ -1,7 +1,7 @@
 import { ClientGoneError, type Exchange } from '../../http/exchange.js';
 import { errors, HttpError } from '../../http/errors.js';
 import type { RequestHead } from '../../http/request-head.js';
-import { admitGoverned, checkAccess, requestTags, settleGoverned } from '../../governance/govern.js';
+import { admitGoverned, checkAccess, checkGatewayAddress, requestTags, settleGoverned } from '../../governance/govern.js';
 import type { Ticket } from '../../limits/types.js';
 import { authenticate, openAiCredential } from '../../pipeline/authenticate.js';
 import type { PipelineDeps } from '../../pipeline/context.js';
@@ -37,6 +37,7 @@ export async function runEmbeddings(deps: PipelineDeps, ex: Exchange, head: Requ
   let ticket: Ticket | null = null;
   try {
     const config = requireConfig(deps.config, ex);
+    checkGatewayAddress(deps.governance, ex, head);
     const key = authenticate(config, openAiCredential(head), Date.now());
     usage = new UsageRecorder({ requestId: ex.requestId, key, route: head.url, dataPlaneId: deps.dataPlaneId }, deps.emitUsage);
     checkAccess(deps.governance, ex, head, key);
