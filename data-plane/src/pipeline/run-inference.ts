@@ -22,10 +22,11 @@ import { streamResponse } from './stream-response.js';
  * Every inference route (OpenAI chat, responses, legacy completions, Anthropic messages), one pipeline, in order.
  * Each ordering rule has its reason:
  *
- * 1. config: nothing can be decided without a snapshot (503).
+ * 1. config: nothing can be decided without a snapshot (503); the gateway's IP allow list, before the key is looked
+ *    up, so a client outside it learns nothing of which keys exist (403).
  * 2. authenticate, from the headers alone and BEFORE reading the body, so an unauthenticated client cannot make
  *    the gateway buffer up to maxBodyBytes (401). From here on the request is attributable and ends in exactly one
- *    usage event, whatever happens. The key's allowed routes and the IP allow lists are checked here too (403):
+ *    usage event, whatever happens. The key's allowed routes and IP allow list are checked here too (403):
  *    they need only the headers.
  * 3. read the body under the size cap (413), parse it in the surface's protocol (400). Surfaces with a fast path
  *    check only what routing needs here (model, stream, user); the rest is validated in step 5, by whoever handles
