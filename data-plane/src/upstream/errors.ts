@@ -110,6 +110,12 @@ export function upstreamHttpError(input: {
   return { ...base, status, type: TYPE_BY_STATUS[status] ?? 'invalid_request_error', code: input.code ?? null };
 }
 
+/** An error `code` that is an HTTP error status (a number, or digits, between 400 and 599). */
+export function httpStatusCode(code: unknown): number | undefined {
+  const status = typeof code === 'number' ? code : typeof code === 'string' && /^\d{3}$/.test(code) ? Number(code) : undefined;
+  return status !== undefined && Number.isInteger(status) && status >= 400 && status <= 599 ? status : undefined;
+}
+
 /**
  * An error body that is not the provider's JSON, as a message: a proxy's HTML page (nginx's 502, Cloudflare's 524) by
  * its title, other text with its whitespace collapsed, at most `max` characters; `HTTP <status>` when empty.

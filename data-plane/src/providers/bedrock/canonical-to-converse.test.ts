@@ -1,7 +1,8 @@
 import { ModelConfig } from '@tollgate/schema';
 import { describe, expect, it } from 'vitest';
 import type { CanonicalRequest, Message } from '../../canonical/request.js';
-import { DOCUMENT_TEXT, EMPTY_TOOL_RESULT, LEADING_USER_TEXT, translateRequest } from './canonical-to-converse.js';
+import { LEADING_USER_TEXT } from '../leading-user-turn.js';
+import { DOCUMENT_TEXT, EMPTY_TOOL_RESULT, translateRequest } from './canonical-to-converse.js';
 
 const CLAUDE = 'us.anthropic.claude-3-7-sonnet-20250219-v1:0';
 const target = (providerModel = CLAUDE) =>

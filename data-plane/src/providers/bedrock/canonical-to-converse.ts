@@ -251,9 +251,6 @@ function toolInput(args: string): unknown {
   }
 }
 
-/** The user turn put before a conversation that does not start with one (Converse refuses it). */
-export { LEADING_USER_TEXT };
-
 function toolConfiguration(
   tools: readonly ToolDefinition[] | undefined,
   choice: ToolChoice | undefined,

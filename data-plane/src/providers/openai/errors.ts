@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ProviderError } from '../../canonical/errors.js';
 import type { UpstreamResponse } from '../../upstream/http.js';
-import { plainErrorMessage, upstreamHttpError } from '../../upstream/errors.js';
+import { httpStatusCode, plainErrorMessage, upstreamHttpError } from '../../upstream/errors.js';
 import { OpenAiErrorObject } from './wire.js';
 
 /**
@@ -134,12 +134,6 @@ export function statedStreamErrorStatus(error: OpenAiErrorObject | string): numb
   if (typeof error === 'string') return undefined;
   const code = meaningfulCode(error.code);
   return httpStatusCode(error.code) ?? (code !== null ? inStreamErrorStatus(code, error.type) : undefined);
-}
-
-/** An error `code` that is an HTTP error status (a number, or digits, between 400 and 599). */
-function httpStatusCode(code: string | number | null | undefined): number | undefined {
-  const status = typeof code === 'number' ? code : typeof code === 'string' && /^\d{3}$/.test(code) ? Number(code) : undefined;
-  return status !== undefined && Number.isInteger(status) && status >= 400 && status <= 599 ? status : undefined;
 }
 
 /**

@@ -6,7 +6,7 @@ import { HttpError } from '../../http/errors.js';
 import type { FinalUsage } from '../../pipeline/accounting.js';
 import type { ForwardCapability, ProviderTarget } from '../../providers/types.js';
 import { deadlines, TICK_MS, type Watched } from '../../upstream/deadlines.js';
-import { isProviderError, plainErrorMessage, toProviderError } from '../../upstream/errors.js';
+import { httpStatusCode, isProviderError, plainErrorMessage, toProviderError } from '../../upstream/errors.js';
 import { parseRawHeaders, rawHeaderValue, staleConnection, upstreamDispatch, type RawUpstreamHandler } from '../../upstream/http.js';
 import type { SecretResolver } from '../../upstream/secrets.js';
 import { undici } from '../../upstream/undici.js';
@@ -23,12 +23,10 @@ const NO_HEADERS: UpstreamHeaders = Object.freeze({});
 /** Content types of a response to a streamed request that is no event stream: a whole JSON body, an HTML page. */
 const NOT_AN_EVENT_STREAM = /^\s*(application\/json|text\/html)/i;
 
-/** The HTTP status an error body's `error.code` states (a number or digits, 400–599), if any. */
+/** The HTTP status an error body's `error.code` states (`httpStatusCode`), if any. */
 function statedStatus(body: string): number | undefined {
   try {
-    const code = (JSON.parse(body) as { error?: { code?: unknown } }).error?.code;
-    const status = typeof code === 'number' ? code : typeof code === 'string' && /^\d{3}$/.test(code) ? Number(code) : undefined;
-    return status !== undefined && status >= 400 && status <= 599 ? status : undefined;
+    return httpStatusCode((JSON.parse(body) as { error?: { code?: unknown } }).error?.code);
   } catch {
     return undefined;
   }
@@ -481,7 +479,7 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
     if (answerKind(bytes) !== 'json') {
       // Not an answer the client could read: an error body sent with a 200, a proxy's HTML page, nothing. An error
       // like any other, before anything reached the client (the router may retry, or fall back).
-      this.reject(this.notAnAnswer(parseRawHeaders(this.errorHeaders ?? []), bytes.toString('utf8')));
+      this.reject(this.notAnAnswer(parseRawHeaders(this.errorHeaders ?? []), bytes));
       return;
     }
     this.ex.send(200, bytes, this.contentType ?? 'application/json');
@@ -492,8 +490,8 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
   private finishError(): void {
     this.mode = 'done';
     const headers = parseRawHeaders(this.errorHeaders ?? []);
-    const body = this.takeBody().toString('utf8');
-    this.reject(this.status < 300 ? this.notAnAnswer(headers, body) : this.upstreamError(this.status, headers, body));
+    const body = this.takeBody();
+    this.reject(this.status < 300 ? this.notAnAnswer(headers, body) : this.upstreamError(this.status, headers, body.toString('utf8')));
   }
 
   /**
@@ -501,8 +499,8 @@ class ForwardedCall implements RawUpstreamHandler, AbortListener, Watched {
    * body states, at the status its `code` gives (OpenRouter's `{"error": {"code": 429, …}}`), else 502; anything else a
    * 502 that says what came instead, with its start.
    */
-  private notAnAnswer(headers: UpstreamHeaders, body: string): unknown {
-    const bytes = Buffer.from(body);
+  private notAnAnswer(headers: UpstreamHeaders, bytes: Buffer): unknown {
+    const body = bytes.toString('utf8');
     if (answerKind(bytes) === 'error') return this.upstreamError(statedStatus(body) ?? 502, headers, body);
     const type = typeof headers['content-type'] === 'string' ? headers['content-type'] : (this.contentType ?? 'no content type');
     const what = this.request.stream ? 'a streamed request without an event stream' : 'the request without a JSON answer';
