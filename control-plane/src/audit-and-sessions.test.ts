@@ -150,6 +150,43 @@ describe('the audit log', () => {
     expect(all).not.toContain('nobody-here');
   });
 
+  it('records changes the policy refused (what, on what, by whom, from where), over HTTP and WebSocket; not refused reads', async () => {
+    const devId = await createUser('dev@refused-a.example', 'internal_user', orgA);
+    const bossId = await createUser('boss@refused-a.example', 'org_admin', orgA);
+    const keyId = (await cp.admin<{ createKey: { virtualKey: { id: string } } }>('mutation($i: CreateKeyInput!) { createKey(input: $i) { virtualKey { id } } }', { i: { alias: 'dev-own', ownerId: devId } })).createKey.virtualKey.id;
+    const dev = (await login('dev@refused-a.example')).data!.login.token;
+    const boss = (await login('boss@refused-a.example')).data!.login.token;
+
+    // The owner may rename their key, not raise its budget; an org admin may not add models.
+    const raise = await cp.gql('mutation($id: ID!) { updateKey(id: $id, input: { maxBudget: 1000 }) { id } }', { id: keyId }, dev);
+    expect(raise.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const model = await cp.gql('mutation { createModel(input: { name: "sneaky", provider: "mock", providerModel: "m", inputCostPerMillion: 0, outputCostPerMillion: 0 }) { id } }', {}, boss);
+    expect(model.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // A refused read (an org admin asking for the proxy's config file) is not a change: not recorded.
+    const read = await cp.gql('{ configFile { path } }', {}, boss);
+    expect(read.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // Over the WebSocket too.
+    const client = cp.ws(dev);
+    try {
+      await expect(subscribe(client, `mutation { updateKey(id: "${keyId}", input: { tpmLimit: 1000000 }) { id } }`).next()).rejects.toThrow(/FORBIDDEN|may not perform/);
+    } finally {
+      await client.dispose();
+    }
+
+    const denied = (await auditLog(cp.masterKey, { action: 'access.denied' }, 500)).entries;
+    expect(denied.filter((e) => e.actorId === devId)).toEqual([
+      expect.objectContaining({ actorRole: 'internal_user', credential: 'session', entityType: 'key', entityId: keyId, organizationId: orgA, after: { action: 'key.govern', operation: 'updateKey' } }),
+      expect.objectContaining({ entityType: 'key', entityId: keyId, organizationId: orgA, after: { action: 'key.govern', operation: 'updateKey' }, ip: expect.stringMatching(/127\.0\.0\.1/) }),
+    ]);
+    expect(denied.filter((e) => e.actorId === bossId)).toEqual([
+      expect.objectContaining({ actorRole: 'org_admin', entityType: 'model', entityId: '', organizationId: orgA, after: { action: 'model.write', operation: 'createModel' } }),
+    ]);
+    // Their organization's admins see who tried; the change itself did not happen.
+    expect((await auditLog(boss, { action: 'access.denied' }, 500)).entries.map((e) => e.actorId).sort()).toEqual([bossId, devId, devId].sort());
+    const keys = (await cp.admin<{ keys: Array<{ id: string; maxBudget: number | null; tpmLimit: number | null }> }>('{ keys { id maxBudget tpmLimit } }')).keys;
+    expect(keys.find((k) => k.id === keyId)).toMatchObject({ maxBudget: null, tpmLimit: null });
+  });
+
   it('shows org admins their organization only, and nobody below them anything', async () => {
     await createUser('boss@audit-b.example', 'org_admin', orgB);
     await createUser('dev@audit-b.example', 'internal_user', orgB);

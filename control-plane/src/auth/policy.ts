@@ -57,6 +57,8 @@ export interface Scope {
   readonly orgId: string | null;
   readonly teamId?: string | null;
   readonly ownerId?: string | null;
+  /** The object itself, where there is one (not for creating one): named in the audit entry of a refusal. */
+  readonly id?: string;
 }
 
 /** The scope of something global (models, creating an organization). */
@@ -188,9 +190,31 @@ export function can(principal: Principal, action: Action, scope: Scope): boolean
   return RULES[principal.role][action](principal, scope);
 }
 
-/** `can`, or FORBIDDEN. */
+/** What a FORBIDDEN error refused: the action and the scope it was asked for (`refusalOf`). */
+export interface Refusal {
+  readonly action: Action;
+  readonly scope: Scope;
+}
+
+/** Refusals by their error, for the audit log's record of refused changes (graphql/audit-refusals.ts). */
+const refusals = new WeakMap<object, Refusal>();
+
+/** The action and scope a FORBIDDEN error from `assertCan` refused; undefined for any other error. */
+export function refusalOf(error: unknown): Refusal | undefined {
+  return typeof error === 'object' && error !== null ? refusals.get(error) : undefined;
+}
+
+/** Whether `action` only reads (refused reads are not audited: a list shows what its reader may see). */
+export function isRead(action: Action): boolean {
+  return READS.has(action);
+}
+
+/** `can`, or FORBIDDEN (carrying what it refused, see `refusalOf`). */
 export function assertCan(principal: Principal, action: Action, scope: Scope): void {
-  if (!can(principal, action, scope)) throw forbidden();
+  if (can(principal, action, scope)) return;
+  const error = forbidden();
+  refusals.set(error, { action, scope });
+  throw error;
 }
 
 /** An authenticated admin caller (any user role, the master key), or UNAUTHENTICATED/FORBIDDEN. */

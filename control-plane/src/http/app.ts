@@ -6,6 +6,7 @@ import express, { type Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Authenticator } from '../auth/authenticate.js';
 import { contextFor, type GraphQLContext } from '../graphql/context.js';
+import { auditRefusals } from '../graphql/audit-refusals.js';
 import { formatError } from '../graphql/format-error.js';
 import { LIMIT_RULES } from '../graphql/limits.js';
 import type { Logger } from '../logger.js';
@@ -34,7 +35,7 @@ export async function createHttpApp({ schema, authenticator, services, webDist, 
     stopOnTerminationSignals: false,
     validationRules: [...LIMIT_RULES],
     // The landing page would load Apollo's hosted sandbox from a CDN; a self-hosted gateway should not.
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), auditRefusals(logger)],
   });
   await apollo.start();
 

@@ -7,6 +7,7 @@ import type { Authenticator } from '../auth/authenticate.js';
 import { requestMeta } from './request-meta.js';
 import type { Principal } from '../auth/roles.js';
 import { contextFor, type GraphQLContext } from '../graphql/context.js';
+import { isMutation, recordRefusals } from '../graphql/audit-refusals.js';
 import { formatGraphQLErrors } from '../graphql/format-error.js';
 import { validateWithLimits } from '../graphql/limits.js';
 import { errorMessage, type Logger } from '../logger.js';
@@ -90,8 +91,11 @@ export function attachGraphQLWs({ httpServer, schema, authenticator, services, l
         ...contextFor(ctx.extra.principal ?? null, requestMeta(ctx.extra.request), ctx.connectionParams?.authorization, services),
         ...(ctx.connectionParams && { connectionParams: ctx.connectionParams }),
       }),
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: formatGraphQLErrors(result.errors, logger) } : undefined,
+      onNext: async (_ctx, _id, _payload, args, result) => {
+        if (!result.errors) return undefined;
+        if (isMutation(args.document, args.operationName)) await recordRefusals(args.contextValue as GraphQLContext, result.errors, logger);
+        return { ...result, errors: formatGraphQLErrors(result.errors, logger) };
+      },
       onError: (_ctx, _id, _payload, errors) => formatGraphQLErrors(errors, logger),
     },
     wsServer,

@@ -58,7 +58,7 @@ async function assertAliasNotDeclared(em: EntityManager, alias: string | null | 
   throw new AppError('CONFLICT', message, { alias: [message] });
 }
 
-export const keyScope = (key: VirtualKey) => ({ orgId: key.organization?.id ?? null, teamId: key.team?.id ?? null, ownerId: key.owner?.id ?? null });
+export const keyScope = (key: VirtualKey) => ({ orgId: key.organization?.id ?? null, teamId: key.team?.id ?? null, ownerId: key.owner?.id ?? null, id: key.id });
 
 export class KeyService {
   constructor(

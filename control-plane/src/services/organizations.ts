@@ -61,7 +61,7 @@ export class OrganizationService {
           const org = await em.findOne(Organization, { id, deletedAt: null });
           // Another tenant's organization does not exist for the caller (FORBIDDEN would say it does).
           if (!org || !can(actor.principal, 'org.read', { orgId: org.id })) throw notFound('Organization');
-          assertCan(actor.principal, 'org.update', { orgId: org.id });
+          assertCan(actor.principal, 'org.update', { orgId: org.id, id: org.id });
           assertApiManaged(org, 'organization');
           if (patch.name !== undefined && patch.name !== org.name && (await em.count(Organization, { name: patch.name, deletedAt: null }))) {
             throw duplicateName();
@@ -84,7 +84,7 @@ export class OrganizationService {
     await this.writer.run(actor, async ({ em, record, audit }) => {
       const org = await em.findOne(Organization, { id, deletedAt: null });
       if (!org || !can(actor.principal, 'org.read', { orgId: org.id })) throw notFound('Organization');
-      assertCan(actor.principal, 'org.delete', { orgId: org.id });
+      assertCan(actor.principal, 'org.delete', { orgId: org.id, id: org.id });
       assertApiManaged(org, 'organization');
       if ((await em.count(Team, { organization: id, deletedAt: null })) || (await em.count(User, { organization: id, deletedAt: null }))) {
         throw conflict('The organization still has teams or users; remove them first.');

@@ -26,7 +26,7 @@ export interface Member {
 
 const duplicateName = () => conflict('A team with this name already exists.');
 
-export const teamScope = (team: Team) => ({ orgId: team.organization?.id ?? null, teamId: team.id });
+export const teamScope = (team: Team) => ({ orgId: team.organization?.id ?? null, teamId: team.id, id: team.id });
 
 export class TeamService {
   constructor(

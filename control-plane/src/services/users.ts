@@ -26,7 +26,7 @@ export interface LoginResult {
   user: User;
 }
 
-const userScope = (user: User) => ({ orgId: user.organization?.id ?? null, ownerId: user.id });
+const userScope = (user: User) => ({ orgId: user.organization?.id ?? null, ownerId: user.id, id: user.id });
 
 /**
  * Users and their dashboard sign-in. The role rules: nobody gives a role above their own (`grantableRoles`), an org
