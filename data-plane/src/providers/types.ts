@@ -31,6 +31,11 @@ export interface EmbeddingRequest {
   readonly input: readonly EmbeddingInput[];
   readonly dimensions?: number;
   readonly user?: string;
+  /**
+   * The request's other fields, for providers that take them as sent (vLLM's `truncate_prompt_tokens`, NVIDIA's and
+   * Cohere-style `input_type`, `truncate`): the gateway does not know every server's, and drops none.
+   */
+  readonly extra?: Readonly<Record<string, unknown>>;
 }
 
 export interface EmbeddingResult {

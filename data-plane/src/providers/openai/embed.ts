@@ -9,8 +9,9 @@ import { openAiHttpError } from './errors.js';
 import { OpenAiEmbeddings } from './wire.js';
 
 /**
- * POST /embeddings with float vectors (every compatible server knows `float`; `base64` is OpenAI's). Vectors
- * come back in input order whatever order the server listed them in. Failures throw a `ProviderError`.
+ * POST /embeddings with float vectors (every compatible server knows `float`; `base64` is OpenAI's), with the
+ * request's other fields as sent (the deployment's `defaultParams` fill only what they leave out). Vectors come back
+ * in input order whatever order the server listed them in. Failures throw a `ProviderError`.
  * @see https://platform.openai.com/docs/api-reference/embeddings/create
  */
 export async function embed(provider: string, endpoint: UpstreamEndpoint, request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResult> {
@@ -26,6 +27,7 @@ async function embedOnce(provider: string, endpoint: UpstreamEndpoint, request: 
     url: endpoint.url,
     headers: endpoint.headers,
     body: upstreamJson(call.target, {
+      ...request.extra,
       model: call.target.providerModel,
       input: request.input,
       encoding_format: 'float',
@@ -40,7 +42,8 @@ async function embedOnce(provider: string, endpoint: UpstreamEndpoint, request: 
   if (!parsed.success) {
     throw failure(provider, 'unreadable embeddings response');
   }
-  const vectors = [...parsed.data.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
+  const data = parsed.data.data;
+  const vectors = (data.every((d) => typeof d.index === 'number') ? [...data].sort((a, b) => a.index! - b.index!) : data).map((d) => d.embedding);
   if (vectors.length !== request.input.length) {
     throw failure(provider, `${vectors.length} embeddings for ${request.input.length} inputs`);
   }

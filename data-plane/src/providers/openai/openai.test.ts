@@ -243,6 +243,16 @@ describe('openai provider against the OpenAI stand-in', () => {
     await expect(provider.embed!({ input: [directive({ fault: { kind: 'http', status: 429, retryAfter: '3' } })] }, call())).rejects.toMatchObject({ status: 429, retryAfterSeconds: 3 });
   });
 
+  it("sends the request's other embedding fields as sent, over the deployment's defaults", async () => {
+    // An asymmetric retrieval model (NVIDIA's nv-embedqa, Cohere-style servers): a query embedded as a passage would
+    // be a worse vector, silently.
+    const target = call({ providerModel: 'nv-embedqa-e5-v5', defaultParams: { input_type: 'passage', truncate: 'NONE' } });
+    await provider.embed!({ input: ['what is a gateway?'], extra: { input_type: 'query', truncate_prompt_tokens: 512 } }, target);
+    expect(standIn.requests.at(-1)!.body).toEqual({
+      input_type: 'query', truncate_prompt_tokens: 512, model: 'nv-embedqa-e5-v5', input: ['what is a gateway?'], encoding_format: 'float', truncate: 'NONE',
+    });
+  });
+
   it('tells the same-protocol fast path where to forward raw chat, legacy completions and Responses bodies', async () => {
     const target = call().target;
     expect(openAiChatUpstream(target, secrets)).toEqual({ url: `${standIn.url}/chat/completions`, headers: { 'content-type': 'application/json', authorization: `Bearer ${STAND_IN_API_KEY}` } });

@@ -137,6 +137,7 @@ export const OpenAiCompletion = z.looseObject({
 export type OpenAiCompletion = z.infer<typeof OpenAiCompletion>;
 
 export const OpenAiEmbeddings = z.looseObject({
-  data: z.array(z.looseObject({ index: z.number().int().nonnegative(), embedding: z.array(z.number()) })),
+  // `index` is OpenAI's; some compatible servers leave it out and list the vectors in input order.
+  data: z.array(z.looseObject({ index: z.number().int().nonnegative().nullish(), embedding: z.array(z.number()) })),
   usage: z.looseObject({ prompt_tokens: z.number().nullish() }).nullish(),
 });

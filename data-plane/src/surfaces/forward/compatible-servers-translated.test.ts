@@ -114,4 +114,19 @@ describe('Anthropic Messages to openai_compatible, real servers\' quirks', () =>
     const event = await waitFor(() => t.cp.acknowledged.get(response.headers.get('x-request-id')!), 'usage event');
     expect(event).toMatchObject({ status: 'success', promptTokens: 100, completionTokens: 5, cacheReadTokens: 80 });
   });
+
+  // ── 4. Embeddings without `index` ────────────────────────────────────────────────────────────────────────────
+  // Some compatible servers list each vector without OpenAI's `index` (in input order). They were an "unreadable
+  // embeddings response" (502), retried.
+  it('embeddings listed without index are taken in input order', async () => {
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: [{ embedding: [1, 0] }, { embedding: [0, 1] }], model: 'up-model', usage: { prompt_tokens: 4, total_tokens: 4 } }));
+    };
+    const res = await fetch(`${t.baseUrl}/v1/embeddings`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.full}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'compat', input: ['first', 'second'] }) });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { data: Array<{ index: number; embedding: number[] }> };
+    expect(body.data).toEqual([expect.objectContaining({ index: 0, embedding: [1, 0] }), expect.objectContaining({ index: 1, embedding: [0, 1] })]);
+    expect(upstream.received).toHaveLength(1);
+  });
 });

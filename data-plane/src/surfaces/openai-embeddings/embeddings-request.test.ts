@@ -6,9 +6,14 @@ const parse = (body: unknown) => parseEmbeddingsRequest(Buffer.from(JSON.stringi
 
 describe('parseEmbeddingsRequest', () => {
   it('takes a string or an array of strings, float by default', () => {
-    expect(parse({ model: 'm', input: 'hello' })).toEqual({ model: 'm', input: ['hello'], encodingFormat: 'float', dimensions: undefined, user: null, body: { model: 'm', input: 'hello' } });
+    expect(parse({ model: 'm', input: 'hello' })).toEqual({ model: 'm', input: ['hello'], encodingFormat: 'float', dimensions: undefined, user: null, body: { model: 'm', input: 'hello' }, extra: {} });
     const body = { model: 'm', input: ['a', 'b'], encoding_format: 'base64', dimensions: 4, user: 'u' };
-    expect(parse(body)).toEqual({ model: 'm', input: ['a', 'b'], encodingFormat: 'base64', dimensions: 4, user: 'u', body });
+    expect(parse(body)).toEqual({ model: 'm', input: ['a', 'b'], encodingFormat: 'base64', dimensions: 4, user: 'u', body, extra: {} });
+  });
+
+  it("keeps the fields it does not read for the provider, but not the gateway's metadata", () => {
+    const parsed = parse({ model: 'm', input: 'q', input_type: 'query', truncate: 'END', metadata: { tags: ['rag'] }, user: 'u' });
+    expect(parsed.extra).toEqual({ input_type: 'query', truncate: 'END' });
   });
 
   // OpenAI's `input` also takes token ids, one array or an array of them (LangChain's OpenAIEmbeddings sends them).

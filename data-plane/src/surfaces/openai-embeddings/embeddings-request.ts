@@ -33,7 +33,15 @@ export interface ParsedEmbeddingsRequest {
   readonly user: string | null;
   /** The parsed JSON body, for governance (required parameters, tags and metadata). */
   readonly body: Record<string, unknown>;
+  /** The body's fields the gateway does not read, for the provider as sent (`EmbeddingRequest.extra`). */
+  readonly extra: Readonly<Record<string, unknown>>;
 }
+
+/**
+ * Fields read here, and `metadata`: the gateway's own attribution (tags, spend-log metadata), recorded, never sent on
+ * (OpenAI's embeddings API takes no `metadata` and answers 400 for a field it does not know).
+ */
+const READ_FIELDS = new Set(['model', 'input', 'encoding_format', 'dimensions', 'user', 'metadata']);
 
 /** Parses and validates an embeddings body (`model`: the one the URL names, if it does); throws a 400 `HttpError` saying what is wrong. */
 export function parseEmbeddingsRequest(body: Buffer, model?: string): ParsedEmbeddingsRequest {
@@ -41,8 +49,11 @@ export function parseEmbeddingsRequest(body: Buffer, model?: string): ParsedEmbe
   // Azure's deployment URLs name the model (`/openai/deployments/{deployment}/embeddings`).
   if (model !== undefined) json.model = model;
   const request = validate(EmbeddingsRequest, json, ['model', 'input']);
+  const extra: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(json)) if (!READ_FIELDS.has(name)) extra[name] = value;
   return {
     body: json,
+    extra,
     model: request.model,
     input: inputs(request.input),
     encodingFormat: request.encoding_format ?? 'float',

@@ -22,6 +22,9 @@ const post = (t: TestDataPlane, body: unknown, key: string | null = KEYS.full, p
 /** A chat-only provider: no `embed` capability. */
 const chatOnly = defineProvider<null>({ kind: 'openai', translateRequest: () => null, call: async function* () {} });
 
+/** What the scripted provider was last asked to embed. */
+let lastEmbedding: EmbeddingRequest | undefined;
+
 /** An embeddings provider doing what its first input says: fail, crash, miscount, dawdle, or answer without usage. */
 const scripted = defineProvider<null>({
   kind: 'openai_compatible',
@@ -41,6 +44,7 @@ const scripted = defineProvider<null>({
         await sleep(2_000, undefined, { signal: call.signal });
         return { vectors: [[1]], inputTokens: 1 };
       default:
+        lastEmbedding = req;
         return { vectors: req.input.map(() => [0.25, -0.5]), inputTokens: undefined };
     }
   },
@@ -126,6 +130,12 @@ describe('POST /v1/embeddings on the real uWS server', () => {
 
   // LangChain's OpenAIEmbeddings sends token ids by default (it splits long texts with tiktoken): they go to the
   // provider as sent, one vector per array, and count one token each where the provider reports no usage.
+  it("passes the request's fields the gateway does not read to the provider, not its metadata", async () => {
+    const res = await post(t, { model: 'compat-embed', input: 'a query', input_type: 'query', truncate: 'END', metadata: { tags: ['rag'] } });
+    expect(res.status).toBe(200);
+    expect(lastEmbedding).toEqual({ input: ['a query'], extra: { input_type: 'query', truncate: 'END' } });
+  });
+
   it('embeds token ids, passed to the provider as sent', async () => {
     const res = await post(t, { model: 'compat-embed', input: [[9906, 1917], [15339]] });
     expect(res.status).toBe(200);

@@ -82,6 +82,7 @@ async function embed(provider: Provider, parsed: ParsedEmbeddingsRequest, call: 
         input: parsed.input,
         ...(parsed.dimensions !== undefined && { dimensions: parsed.dimensions }),
         ...(parsed.user !== null && { user: parsed.user }),
+        ...(Object.keys(parsed.extra).length > 0 && { extra: parsed.extra }),
       },
       call,
     );
