@@ -137,6 +137,15 @@ describe('Anthropic request translation', () => {
     ]);
   });
 
+  it('should spell media types as Claude takes them (image/jpg, upper case) and refuse the types it does not take', () => {
+    const image = (url: string) => request({ messages: [{ role: 'user', content: [{ type: 'image', source: { kind: 'url', url } }] }] });
+    expect(translateRequest(image('data:image/jpg;base64,/9j/'), target).messages[0]!.content).toEqual([{ type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: '/9j/' } }]);
+    expect(translateRequest(image('data:IMAGE/PNG;base64,iVBOR'), target).messages[0]!.content).toEqual([{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBOR' } }]);
+    expect(() => translateRequest(image('data:image/bmp;base64,Qk0'), target)).toThrow(
+      expect.objectContaining({ status: 400, code: 'unsupported_image_format', message: 'anthropic: Claude does not accept images of type image/bmp (png, jpeg, gif and webp only).' }),
+    );
+  });
+
   it('should send files as document blocks: PDFs as base64 or URL, text as a text source, title, context, citations and cache_control kept', () => {
     const pdf = { kind: 'base64' as const, mediaType: 'application/pdf', data: 'JVBERi0xLjQK' };
     const wire = translateRequest(

@@ -1,3 +1,5 @@
+import type { ProviderError } from '../../canonical/errors.js';
+import { COMMON_IMAGE_TYPES, inlineImage } from '../inline-image.js';
 import { LEADING_USER_TEXT } from '../leading-user-turn.js';
 import type {
   CacheControl,
@@ -188,12 +190,20 @@ function textBlock(part: TextPart): AnthropicTextBlock {
 }
 
 function imageBlock(part: ImagePart): AnthropicImageBlock {
-  const { source } = part;
-  if (source.kind === 'base64') return { type: 'image', source: { type: 'base64', media_type: source.mediaType, data: source.data }, ...cache(part.cacheControl) };
   // OpenAI clients send inline images as data URLs; Anthropic takes those only as base64 sources.
-  const dataUrl = /^data:([^;,]+);base64,(.*)$/s.exec(source.url);
-  if (dataUrl) return { type: 'image', source: { type: 'base64', media_type: dataUrl[1]!, data: dataUrl[2]! }, ...cache(part.cacheControl) };
-  return { type: 'image', source: { type: 'url', url: source.url }, ...cache(part.cacheControl) };
+  const inline = inlineImage(part.source);
+  if (inline === undefined) return { type: 'image', source: { type: 'url', url: (part.source as { url: string }).url }, ...cache(part.cacheControl) };
+  if (!COMMON_IMAGE_TYPES.has(inline.mediaType)) {
+    const error: ProviderError = {
+      status: 400,
+      type: 'invalid_request_error',
+      code: 'unsupported_image_format',
+      message: `anthropic: Claude does not accept images of type ${inline.mediaType} (png, jpeg, gif and webp only).`,
+      provider: 'anthropic',
+    };
+    throw error;
+  }
+  return { type: 'image', source: { type: 'base64', media_type: inline.mediaType, data: inline.data }, ...cache(part.cacheControl) };
 }
 
 /**

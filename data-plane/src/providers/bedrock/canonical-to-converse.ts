@@ -1,3 +1,4 @@
+import { inlineImage } from '../inline-image.js';
 import { LEADING_USER_TEXT } from '../leading-user-turn.js';
 import type { ProviderError } from '../../canonical/errors.js';
 import type {
@@ -214,27 +215,21 @@ function toolResultBlock(part: ToolResultPart, names: DocumentNames): ContentBlo
 const IMAGE_FORMATS: Readonly<Record<string, ImageFormat>> = {
   'image/png': 'png',
   'image/jpeg': 'jpeg',
-  'image/jpg': 'jpeg',
   'image/gif': 'gif',
   'image/webp': 'webp',
 };
 
 function imageBlock(part: ImagePart): ImageBlock {
-  const source = part.source.kind === 'base64' ? part.source : parseDataUrl(part.source.url);
+  const source = inlineImage(part.source);
   if (!source) {
     throw invalidRequest(
       'image_url_not_supported',
       'Bedrock takes images only as inline data and the gateway does not fetch URLs: send the image base64-encoded (a data: URL).',
     );
   }
-  const format = IMAGE_FORMATS[source.mediaType.toLowerCase()];
+  const format = IMAGE_FORMATS[source.mediaType];
   if (!format) throw invalidRequest('unsupported_image_format', `Bedrock does not accept images of type ${source.mediaType} (png, jpeg, gif and webp only).`);
   return { image: { format, source: { bytes: source.data } } };
-}
-
-function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
-  const match = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s.exec(url);
-  return match ? { mediaType: match[1]!, data: match[2]! } : undefined;
 }
 
 /**

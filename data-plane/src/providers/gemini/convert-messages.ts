@@ -1,5 +1,6 @@
 import type { ProviderError } from '../../canonical/errors.js';
 import type { FilePart, ImagePart, Message, TextPart, ToolCallPart, ToolResultPart } from '../../canonical/request.js';
+import { inlineImage } from '../inline-image.js';
 import type { ToolNames } from '../tool-names.js';
 import { isGeminiToolCallId } from './tool-call-ids.js';
 import type { GeminiContent, GeminiPart, GeminiRole } from './wire.js';
@@ -243,12 +244,11 @@ function fileParts(part: FilePart): GeminiPart[] {
 }
 
 function imagePart(part: ImagePart): GeminiPart {
-  const { source } = part;
-  if (source.kind === 'base64') return { inlineData: { mimeType: source.mediaType, data: source.data } };
-  const dataUrl = /^data:([^;,]+);base64,(.*)$/s.exec(source.url);
-  if (dataUrl) return { inlineData: { mimeType: dataUrl[1]!, data: dataUrl[2]! } };
-  const mimeType = mimeTypeFromUrl(source.url);
-  return { fileData: { fileUri: source.url, ...(mimeType && { mimeType }) } };
+  const inline = inlineImage(part.source);
+  if (inline !== undefined) return { inlineData: { mimeType: inline.mediaType, data: inline.data } };
+  const url = (part.source as { url: string }).url;
+  const mimeType = mimeTypeFromUrl(url);
+  return { fileData: { fileUri: url, ...(mimeType && { mimeType }) } };
 }
 
 const MIME_BY_EXTENSION: Record<string, string> = {

@@ -160,6 +160,9 @@ describe('Gemini request translation', () => {
             { type: 'image', source: { kind: 'url', url: 'https://example.com/cat.JPG?size=2' } },
             { type: 'image', source: { kind: 'url', url: 'https://example.com/render' } },
             { type: 'image', source: { kind: 'url', url: 'data:image/webp;base64,UklGR' } },
+            // Media types are case-insensitive, and clients write image/jpg; Gemini takes neither spelling.
+            { type: 'image', source: { kind: 'url', url: 'data:IMAGE/PNG;base64,iVBOR' } },
+            { type: 'image', source: { kind: 'base64', mediaType: 'image/jpg', data: '/9j/' } },
           ],
         },
       ],
@@ -169,6 +172,8 @@ describe('Gemini request translation', () => {
       { fileData: { fileUri: 'https://example.com/cat.JPG?size=2', mimeType: 'image/jpeg' } },
       { fileData: { fileUri: 'https://example.com/render' } },
       { inlineData: { mimeType: 'image/webp', data: 'UklGR' } },
+      { inlineData: { mimeType: 'image/png', data: 'iVBOR' } },
+      { inlineData: { mimeType: 'image/jpeg', data: '/9j/' } },
     ]);
   });
 
