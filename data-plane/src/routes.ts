@@ -66,7 +66,11 @@ function ownRoutes(deps: PipelineDeps): Route[] {
   };
   const models: RouteHandler = (ex, head, req) => listModels(deps, ex, head, dialect(ex, req));
   // A wildcard rather than `:model`, because model names may contain slashes (`openai/gpt-4o`).
-  const model: RouteHandler = (ex, head, req) => retrieveModel(deps, ex, head, modelFromUrl(head.url), dialect(ex, req));
+  // `/v1/models/` (a base URL's trailing slash) is the list.
+  const model: RouteHandler = (ex, head, req) => {
+    const id = modelFromUrl(head.url);
+    return id === '' ? listModels(deps, ex, head, dialect(ex, req)) : retrieveModel(deps, ex, head, id, dialect(ex, req));
+  };
   return [
     { method: 'post', pattern: '/v1/chat/completions', handler: chat },
     { method: 'post', pattern: '/chat/completions', handler: chat },

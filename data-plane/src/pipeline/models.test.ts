@@ -30,6 +30,11 @@ describe('GET /v1/models', () => {
     expect((await list(KEYS.restrictedTeam, '/models')).data.map((m) => m.id)).toEqual(['other-model']);
   });
 
+  it('lists them at a trailing slash too (a base URL written with one)', async () => {
+    expect((await list(KEYS.mockOnly, '/v1/models/')).data.map((m) => m.id)).toEqual(['mock-gpt']);
+    expect((await list(KEYS.mockOnly, '/models/')).data.map((m) => m.id)).toEqual(['mock-gpt']);
+  });
+
   it('works through the SDK, including retrieving one model', async () => {
     const sdk = new OpenAI({ apiKey: KEYS.mockOnly, baseURL: `${t.baseUrl}/v1`, maxRetries: 0 });
     const page = await sdk.models.list();
