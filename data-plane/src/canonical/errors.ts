@@ -40,4 +40,10 @@ export interface ProviderError {
    * is then what the request cost, should it end with this error (`Accounting.failedAnswer`).
    */
   readonly billed?: boolean;
+  /**
+   * Azure's `innererror` on a content-filter refusal (`ResponsibleAIPolicyViolation` and the verdict per category,
+   * `content_filter_result`), passed on in OpenAI-shaped errors as Azure sends it: applications show users which
+   * category was filtered.
+   */
+  readonly innerError?: unknown;
 }

@@ -9,7 +9,7 @@ import type { ProviderError } from '../canonical/errors.js';
 import type { FinalUsage } from '../pipeline/accounting.js';
 
 export interface OpenAiErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null };
+  error: { message: string; type: string; param: string | null; code: string | null; innererror?: unknown };
 }
 
 export class HttpError extends Error {
@@ -25,6 +25,8 @@ export class HttpError extends Error {
    * (`ProviderError.billed`: a blocked prompt, a malformed function call), recorded when the request ends with this error.
    */
   billed: FinalUsage | undefined;
+  /** See `ProviderError.innerError`. */
+  innerError: unknown;
 
   constructor(
     readonly status: number,
@@ -41,11 +43,13 @@ export class HttpError extends Error {
     const http = new HttpError(error.status, error.type, error.code, error.message, error.param ?? null);
     if (error.retryAfterSeconds !== undefined) http.headers['retry-after'] = String(error.retryAfterSeconds);
     if (error.credentialRenewed === true) http.credentialRenewed = true;
+    if (error.innerError !== undefined) http.innerError = error.innerError;
     return http;
   }
 
   toBody(): OpenAiErrorBody {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+    const error = { message: this.message, type: this.type, param: this.param, code: this.code };
+    return { error: this.innerError === undefined ? error : { ...error, innererror: this.innerError } };
   }
 
   /** The same error with another message (routing adds how many attempts failed), headers and all. */
@@ -54,6 +58,7 @@ export class HttpError extends Error {
     copy.headers = { ...this.headers };
     copy.refusedBy = this.refusedBy;
     copy.billed = this.billed;
+    copy.innerError = this.innerError;
     return copy;
   }
 }

@@ -90,6 +90,10 @@ export function mapHttpError(provider: string, status: number, headers: Response
     retryAfter: retryAfter(headers),
     contentPolicy: contentPolicy(error),
   });
+  if (mapped.code === 'content_policy_violation') {
+    const inner = (error.body as { error?: { innererror?: unknown } } | undefined)?.error?.innererror;
+    if (inner !== undefined && inner !== null) return { ...mapped, innerError: inner };
+  }
   // OpenAI names the context-length error by code; trust the code even when the wording changes.
   if (error.code === 'context_length_exceeded' && mapped.code !== 'context_length_exceeded' && mapped.status < 500) {
     return { ...mapped, status: 400, type: 'invalid_request_error', code: 'context_length_exceeded' };

@@ -6,6 +6,7 @@ import { fixtureSnapshot, KEYS, model } from '../../test-support/fixtures.js';
 import { STAND_IN_API_KEY, startOpenAiStandIn, type OpenAiStandIn } from '../../../../test/stand-ins/openai/server.js';
 import { countTextTokens } from '../../providers/token-estimate.js';
 import { waitFor } from '../../test-support/wait.js';
+import { directive } from '../../../../test/stand-ins/script.js';
 
 // Clients built for Azure OpenAI reach Tollgate unchanged: the deployment in the URL is the model name.
 describe('Azure-style route POST /openai/deployments/{deployment}/chat/completions', () => {
@@ -202,5 +203,15 @@ describe('an Azure deployment whose api-version predates stream_options', () => 
     for await (const chunk of stream) expect(chunk.usage ?? undefined).toBeUndefined();
     expect(standIn.requests.at(-1)!.body).toMatchObject({ stream_options: { include_usage: true } });
     expect(await usageEvent(response.headers.get('x-request-id'))).toMatchObject({ provider: 'azure', estimated: false });
+  });
+
+  it("passes on Azure's content-filter verdict: code content_filter on Azure's route, content_policy_violation on OpenAI's, innererror on both", async () => {
+    const filtered = [{ role: 'user' as const, content: directive({ fault: { kind: 'http', status: 400, code: 'content_filter' } }) }];
+    const innererror = { code: 'ResponsibleAIPolicyViolation', content_filter_result: expect.objectContaining({ violence: { filtered: true, severity: 'high' } }) };
+    const viaAzure = new AzureOpenAI({ endpoint: t.baseUrl, apiKey: KEYS.full, apiVersion: '2024-10-21', deployment: 'azure-new', maxRetries: 0 });
+    for (const stream of [false, true]) {
+      await expect(viaAzure.chat.completions.create({ model: 'x', messages: filtered, stream })).rejects.toMatchObject({ status: 400, code: 'content_filter', error: expect.objectContaining({ innererror }) });
+      await expect(client.chat.completions.create({ model: 'azure-new', messages: filtered, stream })).rejects.toMatchObject({ status: 400, code: 'content_policy_violation', error: expect.objectContaining({ innererror }) });
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { errors } from '../../http/errors.js';
+import { errors, renderOpenAiError, type ErrorRenderer, type OpenAiErrorBody } from '../../http/errors.js';
 import type { RequestHead } from '../../http/request-head.js';
 import { parseCompletionRequest, type ParsedCompletionRequest } from '../openai-completions/completion-request.js';
 import { openAiCompletionsSurface } from '../openai-completions/index.js';
@@ -43,14 +43,27 @@ function deploymentOf(head: RequestHead): string {
   return call.deployment;
 }
 
+/**
+ * Errors in Azure's words: a prompt a provider's safety system refused is `code: "content_filter"` (with Azure's
+ * `innererror`, the verdict per category, when Azure sent one), which code written for Azure OpenAI checks for;
+ * everything else as OpenAI's.
+ * @see https://learn.microsoft.com/en-us/azure/ai-foundry/openai/concepts/content-filter
+ */
+export const renderAzureError: ErrorRenderer = (error, requestId) => {
+  const body = renderOpenAiError(error, requestId) as OpenAiErrorBody;
+  return error.code === 'content_policy_violation' ? { error: { ...body.error, code: 'content_filter' } } : body;
+};
+
 /** Chat completions at an Azure deployment URL. */
 export const azureChatSurface: Surface<ParsedChatRequest> = {
   ...openAiChatSurface,
   parse: (body, head) => parseChatRequest(body, deploymentOf(head)),
+  renderError: renderAzureError,
 };
 
 /** Legacy completions at an Azure deployment URL. */
 export const azureCompletionsSurface: Surface<ParsedCompletionRequest> = {
   ...openAiCompletionsSurface,
   parse: (body, head) => parseCompletionRequest(body, deploymentOf(head)),
+  renderError: renderAzureError,
 };
