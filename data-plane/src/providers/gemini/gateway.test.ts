@@ -205,3 +205,21 @@ describe('answers Gemini blocks or the model botches', () => {
     expect(await usageEvent((error as APIError).requestID ?? null)).toMatchObject({ status: 'error', httpStatus: 502, errorType: 'malformed_model_output', ...billed(40, 5) });
   });
 });
+
+describe('a Gemini stream cut short', () => {
+  // Gemini counts the prompt in every record, from the first: a stream the client leaves, or the upstream drops, bills
+  // that count (here 50,000 tokens), with only the output estimated; it was estimated locally (a few dozen tokens).
+  it('bills the prompt Gemini counted, whether the client leaves or the upstream drops', async () => {
+    const content = (fault?: Script['fault']) => ask({ text: 'one two three four five six seven eight', chunkDelayMs: 50, usage: { inputTokens: 50_000 }, ...(fault && { fault }) });
+    const { data: stream, response } = await openai.chat.completions.create({ model: 'gemini-flash', messages: [{ role: 'user', content: content() }], stream: true }).withResponse();
+    const requestId = response.headers.get('x-request-id');
+    for await (const chunk of stream) if (chunk.choices[0]?.delta.content) break;
+    expect(await usageEvent(requestId)).toMatchObject({ status: 'aborted', promptTokens: 50_000, estimated: true });
+
+    const dropped = await openai.chat.completions.create({ model: 'gemini-flash', messages: [{ role: 'user', content: content({ kind: 'drop', afterChunks: 2 }) }], stream: true }).withResponse();
+    await expect(async () => {
+      for await (const _ of dropped.data) void _;
+    }).rejects.toThrow();
+    expect(await usageEvent(dropped.response.headers.get('x-request-id'))).toMatchObject({ status: 'error', promptTokens: 50_000, estimated: true });
+  });
+});

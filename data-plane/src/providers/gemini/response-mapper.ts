@@ -47,6 +47,8 @@ export class GeminiResponseMapper {
   private responseId: string | undefined;
   private modelVersion: string | undefined;
   private usage: GeminiUsageMetadata | undefined;
+  /** The prompt's count has been passed on (`usage` event), so a stream cut short bills it rather than an estimate. */
+  private promptCounted = false;
   private readonly searches = new WebSearchQueries();
   private finishReason: string | undefined;
   private toolCalls = 0;
@@ -70,6 +72,13 @@ export class GeminiResponseMapper {
     const candidate = response.candidates?.[0];
     for (const part of candidate?.content?.parts ?? []) this.mapPart(part, events);
 
+    // Gemini counts the prompt in every record's usage, from the first: passed on at once, as Anthropic's message_start
+    // is, so a stream the client or the upstream cuts bills the provider's count (its cache reads too), not an estimate.
+    // (A record that ends the answer carries its usage in the finish or error that follows.)
+    if (!this.promptCounted && !candidate?.finishReason && this.usage?.promptTokenCount !== undefined) {
+      this.promptCounted = true;
+      events.push({ type: 'usage', usage: convertGeminiUsage(this.usage, this.searches.count) });
+    }
     if (candidate?.finishReason) {
       this.finishReason = candidate.finishReason;
       if (isFailedFunctionCallingFinish(candidate.finishReason)) {
