@@ -137,17 +137,27 @@ function isLive(holder: Holder, path: string, me: Holder): boolean {
     // EPERM: alive, under another user.
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  const start = processStart(holder.pid);
+  const stat = processStat(holder.pid);
+  // A zombie has exited (killed, crashed) and only waits for its parent to reap it: a restart right after a crash takes
+  // over its lock rather than refusing to start.
+  if (stat?.state === 'Z') return false;
+  const start = stat?.start ?? null;
   return holder.start === null || start === null || start === holder.start;
 }
 
 /** Field 22 of `/proc/<pid>/stat` (start time in clock ticks since boot); null where there is no procfs. */
 function processStart(pid: number): string | null {
+  return processStat(pid)?.start ?? null;
+}
+
+/** Fields 3 (state: `R`, `S`, `Z` for a zombie, …) and 22 (start time) of `/proc/<pid>/stat`; undefined without procfs. */
+function processStat(pid: number): { state: string; start: string | null } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '', start: fields[19] ?? null };
   } catch {
-    return null;
+    return undefined;
   }
 }

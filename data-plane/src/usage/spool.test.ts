@@ -297,6 +297,30 @@ describe('EventSpool on disk', () => {
     expect(drain(open({ dir }))).toEqual([0]);
   });
 
+  it('takes over the lock of a data plane killed but not yet reaped by its parent (a zombie), as a restart right after a crash', async () => {
+    const dir = tempDir();
+    const plan = JSON.stringify({ segmentBytes: 1_024, turns: [{ append: [event(0)] }], end: 'hold' });
+    // `sleep` becomes the child's parent and never reaps it: killed, it stays a zombie until `sleep` is gone.
+    const script = `"$0" --import tsx "$1" "$2" "$3" & echo "pid $!"; exec sleep 30`;
+    const parent = spawn('sh', ['-c', script, process.execPath, join(here, '../test-support/spool-child.ts'), dir, plan], { cwd: join(here, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let output = '';
+      const pid = await new Promise<number>((resolve) => {
+        parent.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /pid (\d+)[\s\S]*ready/.exec(output);
+          if (match) resolve(Number(match[1]));
+        });
+      });
+      expect(() => open({ dir })).toThrow(SpoolLockedError);
+      process.kill(pid, 'SIGKILL');
+      await expect.poll(() => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.charAt(0)).toBe('Z');
+      expect(drain(open({ dir }))).toEqual([0]);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
   it('refuses a second spool on one directory in the same process until the first is closed', () => {
     const dir = tempDir();
     const a = open({ dir });
