@@ -223,3 +223,14 @@ describe('a Gemini stream cut short', () => {
     expect(await usageEvent(dropped.response.headers.get('x-request-id'))).toMatchObject({ status: 'error', promptTokens: 50_000, estimated: true });
   });
 });
+
+describe('audio from an OpenAI client', () => {
+  it("reaches Gemini as inline audio, input_audio's format as its MIME type (it was a 400)", async () => {
+    const answer = await openai.chat.completions.create({
+      model: 'gemini-flash',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is said in this recording?' }, { type: 'input_audio', input_audio: { data: 'SUQzBAAAAAAA', format: 'mp3' } }] }],
+    });
+    expect(answer.choices[0]!.message.content).toBeTruthy();
+    expect(sent().contents[0]!.parts).toEqual([{ text: 'What is said in this recording?' }, { inlineData: { mimeType: 'audio/mp3', data: 'SUQzBAAAAAAA' } }]);
+  });
+});

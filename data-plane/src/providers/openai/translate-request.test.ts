@@ -122,6 +122,7 @@ describe('canonical → OpenAI chat completions body', () => {
             { type: 'file', source: pdf },
             { type: 'file', source: { kind: 'text', mediaType: 'text/plain', text: 'Plain notes.' }, title: 'notes' },
             { type: 'file', source: { kind: 'base64', mediaType: 'text/markdown', data: Buffer.from('# Notes').toString('base64') }, filename: 'notes.md' },
+            { type: 'file', source: { kind: 'base64', mediaType: 'audio/wav', data: 'UklGRg' } },
             { type: 'text', text: 'Summarise.' },
           ],
         },
@@ -139,6 +140,8 @@ describe('canonical → OpenAI chat completions body', () => {
         { type: 'text', text: 'Plain notes.' },
         // Chat completions reads PDFs only: base64 text goes as text.
         { type: 'text', text: '# Notes' },
+        // Audio (a chat client's input_audio) as it came.
+        { type: 'input_audio', input_audio: { data: 'UklGRg', format: 'wav' } },
         { type: 'text', text: 'Summarise.' },
       ],
     });

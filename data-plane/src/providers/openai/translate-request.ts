@@ -229,6 +229,8 @@ function filePart(part: FilePart): OpenAiContentPart {
     case 'base64':
       // Chat completions reads PDFs only; text of any `text/*` type (a .md or .csv file) can go as text instead.
       if (source.mediaType.toLowerCase().startsWith('text/')) return { type: 'text', text: Buffer.from(source.data, 'base64').toString('utf8') };
+      // Audio a chat client sent as input_audio goes back as it came.
+      if (/^audio\/[a-z0-9]+$/.test(source.mediaType)) return { type: 'input_audio', input_audio: { data: source.data, format: source.mediaType.slice('audio/'.length) } };
       return { type: 'file', file: { file_data: `data:${source.mediaType};base64,${source.data}`, filename: filename(part, source.mediaType) } };
     case 'url':
       throw invalidRequest('file_url_not_supported', 'chat completions takes files only inline and the gateway does not fetch URLs: send the file base64-encoded.');

@@ -12,7 +12,8 @@ import { z } from 'zod';
 export type OpenAiContentPart =
   | { type: 'text'; text: string }
   | { type: 'image_url'; image_url: { url: string; detail?: string } }
-  | { type: 'file'; file: { file_data: string; filename: string } };
+  | { type: 'file'; file: { file_data: string; filename: string } }
+  | { type: 'input_audio'; input_audio: { data: string; format: string } };
 
 export interface OpenAiToolCall {
   id: string;

@@ -65,7 +65,14 @@ describe('OpenAI chat image parts → canonical', () => {
 
   it('answers an image part it cannot read, or an unknown part, with a 400 naming the part', () => {
     expect(rejection(user({ type: 'image_url', image_url: { href: 'x' } }))).toMatchObject({ status: 400, param: 'messages[0].content[0].image_url' });
-    expect(rejection(user({ type: 'text', text: 'x' }, { type: 'input_audio', input_audio: { data: 'AA', format: 'wav' } }))).toMatchObject({ status: 400, param: 'messages[0].content[1].type' });
+    expect(rejection(user({ type: 'text', text: 'x' }, { type: 'video_url', video_url: { url: 'https://example.com/a.mp4' } }))).toMatchObject({ status: 400, param: 'messages[0].content[1].type' });
+    expect(rejection(user({ type: 'input_audio', input_audio: { data: 'AA' } }))).toMatchObject({ status: 400, param: 'messages[0].content[0].input_audio' });
+  });
+
+  // Audio (OpenAI's input_audio) is a file of type audio/<format>: Gemini hears it; providers without audio input say so.
+  it('takes input_audio in user messages as an audio file', () => {
+    const content = parse(user({ type: 'text', text: 'what is said?' }, { type: 'input_audio', input_audio: { data: 'UklGRg', format: 'wav' } })).canonical.messages[0]!.content;
+    expect(content[1]).toEqual({ type: 'file', source: { kind: 'base64', mediaType: 'audio/wav', data: 'UklGRg' } });
   });
 });
 

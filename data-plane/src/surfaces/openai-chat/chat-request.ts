@@ -37,6 +37,11 @@ const FileContent = z.looseObject({
   type: z.literal('file'),
   file: z.looseObject({ file_data: z.string().nullish(), file_id: z.string().nullish(), filename: z.string().nullish() }),
 });
+/** Audio in a user message: base64 bytes and their format (`wav`, `mp3`). */
+const AudioContent = z.looseObject({
+  type: z.literal('input_audio'),
+  input_audio: z.looseObject({ data: z.string().min(1), format: z.string().regex(/^[a-z0-9]+$/, 'a format such as wav or mp3') }),
+});
 const OtherContent = z.looseObject({ type: z.string() });
 const ContentItem = z.union([TextContent, ImageContent, FileContent, OtherContent]);
 
@@ -432,6 +437,12 @@ function toContentParts(content: z.infer<typeof Message>['content'], at: string,
       parts.push({ ...imageFromUrl(url, detail ?? undefined, `${at}.content[${j}].image_url.url`), ...cache });
     } else if (item.type === 'file' && filesAllowed) {
       parts.push({ ...filePart(item, `${at}.content[${j}]`), ...cache });
+    } else if (item.type === 'input_audio' && filesAllowed) {
+      // Audio as a file of type `audio/<format>` (Gemini's names: audio/wav, audio/mp3): Gemini hears it, OpenAI gets it
+      // back as input_audio, and providers without audio input answer their clear 400 for the type.
+      const audio = AudioContent.safeParse(item);
+      if (!audio.success) throw errors.invalidParameter(`${at}.content[${j}].input_audio`, "expected an object with base64 'data' and a 'format' (wav or mp3).");
+      parts.push({ type: 'file', source: { kind: 'base64', mediaType: `audio/${audio.data.input_audio.format}`, data: audio.data.input_audio.data }, ...cache });
     } else if (item.type === 'file') {
       throw errors.invalidParameter(`${at}.content[${j}].type`, 'file parts are only allowed in user messages.');
     } else {
