@@ -40,7 +40,9 @@ function unsupportedType(mediaType: string): ProviderError {
     status: 400,
     type: 'invalid_request_error',
     code: 'unsupported_file_type',
-    message: `anthropic: documents of type ${mediaType} are not supported; Anthropic reads PDF (application/pdf) and plain-text documents.`,
+    message: mediaType.toLowerCase().startsWith('audio/')
+      ? `anthropic: Claude takes no audio input (${mediaType}); send a transcript as text.`
+      : `anthropic: documents of type ${mediaType} are not supported; Anthropic reads PDF (application/pdf) and plain-text documents.`,
     provider: 'anthropic',
   };
 }

@@ -199,6 +199,10 @@ describe('Anthropic request translation', () => {
     expect(() => translateRequest(request({ messages: [{ role: 'user', content: [docx] }] }), target)).toThrow(
       expect.objectContaining({ status: 400, type: 'invalid_request_error', code: 'unsupported_file_type', message: expect.stringMatching(/^anthropic: documents of type application\/vnd\.openxml.* are not supported/) }),
     );
+    const audio = { type: 'file' as const, source: { kind: 'base64' as const, mediaType: 'audio/wav', data: 'UklGRg' } };
+    expect(() => translateRequest(request({ messages: [{ role: 'user', content: [audio] }] }), target)).toThrow(
+      expect.objectContaining({ status: 400, code: 'unsupported_file_type', message: 'anthropic: Claude takes no audio input (audio/wav); send a transcript as text.' }),
+    );
   });
 
   it('should default max_tokens, which Anthropic requires, by model, and honour the client and the adapter option', () => {
