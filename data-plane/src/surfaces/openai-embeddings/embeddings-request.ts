@@ -43,11 +43,15 @@ export interface ParsedEmbeddingsRequest {
  */
 const READ_FIELDS = new Set(['model', 'input', 'encoding_format', 'dimensions', 'user', 'metadata']);
 
-/** Parses and validates an embeddings body (`model`: the one the URL names, if it does); throws a 400 `HttpError` saying what is wrong. */
-export function parseEmbeddingsRequest(body: Buffer, model?: string): ParsedEmbeddingsRequest {
+/**
+ * Parses and validates an embeddings body (`model`: the one the URL names, if it does); throws a 400 `HttpError` saying
+ * what is wrong. `named` hears the model the body names before the rest is validated, so a refusal is recorded under it.
+ */
+export function parseEmbeddingsRequest(body: Buffer, model?: string, named?: (model: string) => void): ParsedEmbeddingsRequest {
   const json = parseJsonObject(body);
   // Azure's deployment URLs name the model (`/openai/deployments/{deployment}/embeddings`).
   if (model !== undefined) json.model = model;
+  if (named !== undefined && typeof json.model === 'string') named(json.model);
   const request = validate(EmbeddingsRequest, json, ['model', 'input']);
   const extra: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(json)) if (!READ_FIELDS.has(name)) extra[name] = value;

@@ -203,7 +203,9 @@ describe('POST /v1/embeddings on the real uWS server', () => {
     ])('refuses %s with a 400 and records one error event', async (_what, body, code, param) => {
       const res = await post(t, body);
       await expectError(res, 400, code, param);
-      expect(await usageOf(res)).toMatchObject({ status: 'error', httpStatus: 400, errorType: code, promptTokens: 0, cost: '0.000000000000' });
+      // Under the model the body names, where it names one: per-model error counts see it.
+      const model = typeof body === 'object' && 'model' in body ? body.model : '';
+      expect(await usageOf(res)).toMatchObject({ status: 'error', httpStatus: 400, errorType: code, promptTokens: 0, cost: '0.000000000000', model });
     });
 
     it('refuses a body over the size cap (413)', async () => {

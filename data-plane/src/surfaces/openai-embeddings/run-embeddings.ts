@@ -42,8 +42,8 @@ export async function runEmbeddings(deps: PipelineDeps, ex: Exchange, head: Requ
     usage = new UsageRecorder({ requestId: ex.requestId, key, route: head.url, dataPlaneId: deps.dataPlaneId }, deps.emitUsage);
     checkAccess(deps.governance, ex, head, key);
 
-    const parsed = parseEmbeddingsRequest(await ex.readBody(deps.maxBodyBytes, head.contentLength, head.contentEncoding), deployment);
-    usage.model = parsed.model;
+    const recorder = usage;
+    const parsed = parseEmbeddingsRequest(await ex.readBody(deps.maxBodyBytes, head.contentLength, head.contentEncoding), deployment, (model) => (recorder.model = model));
     // `user: ""` names no end user (as the enforced-parameter check reads it).
     const endUser = head.endUser !== '' ? head.endUser : parsed.user === '' ? null : parsed.user;
     usage.endUser = endUser;
