@@ -13,6 +13,11 @@ describe('toCreateTeamInput', () => {
     expect(toCreateTeamInput({ name: 'ml', models: ' ', budget: '' })).toEqual({ input: { name: 'ml' } });
   });
 
+  it('should send tags, each once, and none when blank', () => {
+    expect(toCreateTeamInput({ name: 'ml', models: '', tags: ' cost-center-7, research ,research,', budget: '' })).toEqual({ input: { name: 'ml', tags: ['cost-center-7', 'research'] } });
+    expect(toCreateTeamInput({ name: 'ml', models: '', tags: ' , ', budget: '' })).toEqual({ input: { name: 'ml' } });
+  });
+
   it("should parse the budget period and each member's budgets and limits, leaving blank ones out", () => {
     const values = { name: 'ml', models: '', budget: 500, budgetDuration: '1mo' };
     expect(
@@ -62,6 +67,7 @@ describe('toCreateTeamInput', () => {
 /** A team with every setting, as the API lists it. */
 const governed = team({
   models: ['mock-gpt', 'gpt-4o'],
+  tags: ['cost-center-7'],
   maxBudget: 100,
   softBudget: 80,
   budgetDuration: '1mo',
@@ -76,6 +82,7 @@ describe('toTeamFormValues', () => {
     expect(toTeamFormValues(governed)).toEqual({
       name: 'research',
       models: 'mock-gpt, gpt-4o',
+      tags: 'cost-center-7',
       budget: 100,
       softBudget: 80,
       budgetDuration: '1mo',
@@ -109,6 +116,8 @@ describe('toUpdateTeamInput', () => {
     expect(toUpdateTeamInput(values, governed)).toEqual({
       input: { maxBudget: 250, softBudget: null, memberTpmLimit: 100000, models: [] },
     });
+    expect(toUpdateTeamInput({ ...toTeamFormValues(governed), tags: 'cost-center-7, eu' }, governed)).toEqual({ input: { tags: ['cost-center-7', 'eu'] } });
+    expect(toUpdateTeamInput({ ...toTeamFormValues(governed), tags: '' }, governed)).toEqual({ input: { tags: [] } });
   });
 
   it('should send a changed period, and null for budgets that no longer reset', () => {

@@ -12,7 +12,7 @@ import {
   type TeamLimitField,
   type UpdateTeamInput,
 } from './api/operations';
-import { isBudgetDuration, optionalText, parseBudget, parseInteger, parseModelList, sameList, type FormError, type NumberInputValue } from './composables/forms';
+import { isBudgetDuration, optionalText, parseBudget, parseInteger, parseModelList, parseTextList, sameList, type FormError, type NumberInputValue } from './composables/forms';
 
 /** What a team form holds, as typed. Optional fields may be left out (blank). */
 export interface TeamFormValues {
@@ -21,6 +21,8 @@ export interface TeamFormValues {
   organizationId?: string;
   /** Comma-separated model names; blank for all models. */
   models: string;
+  /** Comma-separated tags, recorded with every request of the team's keys; blank (or absent) for none. */
+  tags?: string;
   /** The team's hard budget; blank for none. */
   budget: NumberInputValue;
   softBudget?: NumberInputValue;
@@ -38,7 +40,7 @@ export interface TeamFormValues {
 }
 
 /** A form value holding a budget or a limit. */
-type LimitValue = Exclude<keyof TeamFormValues, 'name' | 'organizationId' | 'models' | 'budgetDuration'>;
+type LimitValue = Exclude<keyof TeamFormValues, 'name' | 'organizationId' | 'models' | 'tags' | 'budgetDuration'>;
 
 /** Each budget and limit: the form value it is typed into, its field in the API, and whether it is whole (a count). */
 const LIMITS: ReadonlyArray<{ value: LimitValue; field: TeamLimitField; whole: boolean }> = [
@@ -54,13 +56,14 @@ const LIMITS: ReadonlyArray<{ value: LimitValue; field: TeamLimitField; whole: b
 ];
 
 /** Every field a team form has an input for, as the API names it (field errors use these names). */
-export const TEAM_FORM_FIELDS: readonly string[] = ['name', 'organizationId', 'models', 'budgetDuration', ...LIMITS.map((limit) => limit.field)];
+export const TEAM_FORM_FIELDS: readonly string[] = ['name', 'organizationId', 'models', 'tags', 'budgetDuration', ...LIMITS.map((limit) => limit.field)];
 
 /** The team's settings as the form gives them; null: none (no budget, no limit, a budget that never resets). */
 export type TeamSettings = {
   name: string;
   /** Empty: every model. */
   models: string[];
+  tags: string[];
   budgetDuration: BudgetDuration | null;
 } & Record<TeamLimitField, number | null>;
 
@@ -86,6 +89,7 @@ export function parseTeamForm(values: TeamFormValues): { settings: TeamSettings 
     settings: {
       name,
       models: parseModelList(values.models) ?? [],
+      tags: parseTextList(values.tags ?? '') ?? [],
       budgetDuration: isBudgetDuration(budgetDuration) ? budgetDuration : null,
       ...limits,
     },
@@ -96,7 +100,7 @@ export function parseTeamForm(values: TeamFormValues): { settings: TeamSettings 
 export function toCreateTeamInput(values: TeamFormValues): { input: CreateTeamInput } | { error: FormError } {
   const parsed = parseTeamForm(values);
   if ('error' in parsed) return parsed;
-  const { name, models, budgetDuration, ...limits } = parsed.settings;
+  const { name, models, tags, budgetDuration, ...limits } = parsed.settings;
   const organizationId = optionalText(values.organizationId ?? '');
   const setLimits = Object.fromEntries(Object.entries(limits).filter(([, limit]) => limit !== null)) as Partial<Record<TeamLimitField, number>>;
   return {
@@ -104,6 +108,7 @@ export function toCreateTeamInput(values: TeamFormValues): { input: CreateTeamIn
       name,
       ...(organizationId ? { organizationId } : {}),
       ...(models.length > 0 ? { models } : {}),
+      ...(tags.length > 0 ? { tags } : {}),
       ...(budgetDuration !== null ? { budgetDuration } : {}),
       ...setLimits,
     },
@@ -115,6 +120,7 @@ export function toTeamFormValues(team: Team): TeamFormValues {
   const values: TeamFormValues = {
     name: team.name,
     models: team.models.join(', '),
+    tags: team.tags.join(', '),
     budget: '',
     budgetDuration: team.budgetDuration ?? '',
   };
@@ -136,6 +142,7 @@ export function toUpdateTeamInput(values: TeamFormValues, before: Team): { input
   const input: UpdateTeamInput = {};
   if (settings.name !== before.name) input.name = settings.name;
   if (!sameList(settings.models, before.models)) input.models = settings.models;
+  if (!sameList(settings.tags, before.tags)) input.tags = settings.tags;
   if (periodChanged) input.budgetDuration = settings.budgetDuration;
   for (const { field } of LIMITS) {
     if (settings[field] !== before[field]) input[field] = settings[field];

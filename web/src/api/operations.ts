@@ -79,6 +79,8 @@ export interface Team {
   id: string;
   name: string;
   models: string[];
+  /** Recorded with every request of the team's keys (spend by tag, tag budgets). */
+  tags: string[];
   /** Its keys are refused until it is unblocked. */
   blocked: boolean;
   maxBudget: number | null;
@@ -404,6 +406,7 @@ export interface CreateTeamInput {
   /** The team's organization; an org admin's own by default. */
   organizationId?: string;
   models?: string[];
+  tags?: string[];
   maxBudget?: number;
   /** At most `maxBudget`. */
   softBudget?: number;
@@ -427,6 +430,7 @@ export type UpdateTeamInput = {
   name?: string;
   /** Empty: every model. */
   models?: string[];
+  tags?: string[];
   blocked?: boolean;
   budgetDuration?: BudgetDuration | null;
 } & { [K in TeamLimitField]?: number | null };
@@ -557,7 +561,7 @@ const VIEWER_FIELDS = 'role credential userId organizationId readOnly';
 const USER_FIELDS = 'id email name role organizationId blocked createdAt';
 const ORGANIZATION_FIELDS = 'id name models maxBudget spend blocked managedBy createdAt';
 const TEAM_FIELDS =
-  'id name models blocked maxBudget softBudget budgetDuration budgetResetAt spend rpmLimit tpmLimit maxParallelRequests memberMaxBudget memberSoftBudget memberRpmLimit memberTpmLimit keyCount organizationId managedBy createdAt';
+  'id name models tags blocked maxBudget softBudget budgetDuration budgetResetAt spend rpmLimit tpmLimit maxParallelRequests memberMaxBudget memberSoftBudget memberRpmLimit memberTpmLimit keyCount organizationId managedBy createdAt';
 const TEAM_MEMBER_FIELDS = `teamId role maxBudget spend user { ${USER_FIELDS} }`;
 const KEY_FIELDS = `id prefix alias teamId team { id name } models maxBudget spend blocked keyType ownerId organizationId managedBy expiresAt createdAt
   softBudget budgetDuration rpmLimit tpmLimit maxParallelRequests tags modelLimits previousKeyValidUntil`;

@@ -7,7 +7,7 @@ import { toUpdateTeamInput, type TeamFormValues } from '../teamForm';
 import TeamsSection from './TeamsSection.vue';
 
 /** A team with a monthly budget, an alert, and a budget per member. */
-const research = team({ maxBudget: 100, softBudget: 80, budgetDuration: '1mo', memberMaxBudget: 10, memberSoftBudget: 8, rpmLimit: 600 });
+const research = team({ tags: ['cost-center-7'], maxBudget: 100, softBudget: 80, budgetDuration: '1mo', memberMaxBudget: 10, memberSoftBudget: 8, rpmLimit: 600 });
 const fromFile = team({ id: 'team-f', name: 'platform', managedBy: 'file' });
 
 const baseProps = {
@@ -45,6 +45,9 @@ describe('TeamsSection', () => {
     expect(cell(wrapper, 'team-1', 'budget')).toBe('$100.00 monthly budget · alert at $80.00 · 600 rpm');
     expect(cell(wrapper, 'team-1', 'member-limits')).toBe('$10.00 per member per month · alert at $8.00');
     expect(cell(wrapper, 'team-2', 'budget')).toBe('No limit');
+    // Its tags (spend by tag, tag budgets) beside its name.
+    expect(wrapper.findAll('[data-team-id="team-1"] [data-testid="team-tag"]').map((tag) => tag.text())).toEqual(['cost-center-7']);
+    expect(wrapper.findAll('[data-team-id="team-2"] [data-testid="team-tag"]')).toHaveLength(0);
   });
 
   it("should open an edit form filled with the team's settings, and save nothing until one changes", async () => {
@@ -63,6 +66,7 @@ describe('TeamsSection', () => {
     expect(input(wrapper, 'team-edit-tpm').element.value).toBe('');
     expect(input(wrapper, 'team-edit-member-budget').element.value).toBe('10');
     expect(input(wrapper, 'team-edit-member-soft-budget').element.value).toBe('8');
+    expect(input(wrapper, 'team-edit-tags').element.value).toBe('cost-center-7');
     // No organization to choose: a team stays in its own.
     expect(wrapper.find('[data-testid="team-edit-org"]').exists()).toBe(false);
     // The create form's inputs keep their own test ids.
@@ -79,13 +83,14 @@ describe('TeamsSection', () => {
     await input(wrapper, 'team-edit-budget').setValue('250');
     await input(wrapper, 'team-edit-member-soft-budget').setValue('');
     await input(wrapper, 'team-edit-tpm').setValue('100000');
-    expect(wrapper.get('[data-testid="team-edit-pending"]').text()).toBe('3 settings changed');
+    await input(wrapper, 'team-edit-tags').setValue('cost-center-7, eu');
+    expect(wrapper.get('[data-testid="team-edit-pending"]').text()).toBe('4 settings changed');
     await wrapper.get('[data-testid="team-edit-form"]').trigger('submit');
     await flushPromises();
 
     expect(update).toHaveBeenCalledTimes(1);
     expect(update.mock.lastCall?.[0]).toBe(research);
-    expect(sent(update)).toEqual({ input: { maxBudget: 250, memberSoftBudget: null, tpmLimit: 100000 } });
+    expect(sent(update)).toEqual({ input: { maxBudget: 250, memberSoftBudget: null, tpmLimit: 100000, tags: ['cost-center-7', 'eu'] } });
     expect(wrapper.find('[data-testid="team-edit-form"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="team-edit"]').exists()).toBe(true);
   });

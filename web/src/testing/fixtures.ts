@@ -59,6 +59,7 @@ export function team(overrides: Partial<Team> = {}): Team {
     id: 'team-1',
     name: 'research',
     models: [],
+    tags: [],
     blocked: false,
     maxBudget: null,
     softBudget: null,
