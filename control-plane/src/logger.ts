@@ -1,3 +1,5 @@
+import { logFormatFromEnv, logLine, type LogFormat } from '@tollgate/schema';
+
 /**
  * The control plane's logging surface. Deliberately tiny so an embedding process (the launcher, tests) can route
  * lines wherever it wants. Callers pass structured fields, never secrets: keys, tokens and hashes stay out of logs.
@@ -8,16 +10,36 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-function line(message: string, fields?: Record<string, unknown>): string {
-  return fields && Object.keys(fields).length > 0 ? `${message} ${JSON.stringify(fields)}` : message;
+/**
+ * Lines on stdout/stderr: human-readable ones prefixed so they stand out next to the data plane's output, or one JSON
+ * object each (`TOLLGATE_LOG_FORMAT=json`, schema's log-line.ts).
+ */
+export function createConsoleLogger(format: LogFormat): Logger {
+  const text = (message: string, fields?: Record<string, unknown>) => `control-plane: ${logLine('text', 'control-plane', 'info', message, fields)}`;
+  if (format === 'text') {
+    return {
+      info: (message, fields) => console.log(text(message, fields)),
+      warn: (message, fields) => console.warn(text(message, fields)),
+      error: (message, fields) => console.error(text(message, fields)),
+    };
+  }
+  return {
+    info: (message, fields) => console.log(logLine('json', 'control-plane', 'info', message, fields)),
+    warn: (message, fields) => console.warn(logLine('json', 'control-plane', 'warn', message, fields)),
+    error: (message, fields) => console.error(logLine('json', 'control-plane', 'error', message, fields)),
+  };
 }
 
-/** Human-readable lines on stdout/stderr, prefixed so they stand out next to the data plane's output. */
-export const consoleLogger: Logger = {
-  info: (message, fields) => console.log(`control-plane: ${line(message, fields)}`),
-  warn: (message, fields) => console.warn(`control-plane: ${line(message, fields)}`),
-  error: (message, fields) => console.error(`control-plane: ${line(message, fields)}`),
-};
+/** The console logger in the format the environment names (`TOLLGATE_LOG_FORMAT`; checked at start, see main.ts). */
+export const consoleLogger: Logger = createConsoleLogger(safeFormat());
+
+function safeFormat(): LogFormat {
+  try {
+    return logFormatFromEnv(process.env);
+  } catch {
+    return 'text'; // main.ts refuses to start on it, naming the variable
+  }
+}
 
 export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 

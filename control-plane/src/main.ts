@@ -3,17 +3,24 @@
  * (docs/api-contract.md). Prints where it listens and, on a first start without TOLLGATE_MASTER_KEY, the
  * generated master key: the only time it is ever shown.
  */
+import { logFormatFromEnv } from '@tollgate/schema';
 import { optionsFromEnv } from './config/env.js';
 import { consoleLogger, errorMessage } from './logger.js';
 import { startControlPlane } from './start.js';
 
 async function main(): Promise<void> {
-  const controlPlane = await startControlPlane({ ...optionsFromEnv(process.env), logger: consoleLogger });
-  console.log(`Tollgate control plane listening on ${controlPlane.url}`);
-  console.log(`  GraphQL    ${controlPlane.graphqlUrl}`);
-  console.log(`  Dashboard  ${controlPlane.url}/ui`);
-  if (controlPlane.generatedMasterKey) {
-    console.log(`Master key (shown once): ${controlPlane.generatedMasterKey}`);
+  const options = optionsFromEnv(process.env);
+  const controlPlane = await startControlPlane({ ...options, logger: consoleLogger });
+  if (logFormatFromEnv(process.env) === 'json') {
+    consoleLogger.info('control plane listening', { url: controlPlane.url, graphql: controlPlane.graphqlUrl, dashboard: `${controlPlane.url}/ui` });
+    if (controlPlane.generatedMasterKey) consoleLogger.info('master key generated (shown once)', { masterKey: controlPlane.generatedMasterKey });
+  } else {
+    console.log(`Tollgate control plane listening on ${controlPlane.url}`);
+    console.log(`  GraphQL    ${controlPlane.graphqlUrl}`);
+    console.log(`  Dashboard  ${controlPlane.url}/ui`);
+    if (controlPlane.generatedMasterKey) {
+      console.log(`Master key (shown once): ${controlPlane.generatedMasterKey}`);
+    }
   }
 
   let stopping = false;

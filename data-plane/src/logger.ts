@@ -1,6 +1,8 @@
+import { logLine, type LogFormat } from '@tollgate/schema';
+
 /**
- * The data plane's logging seam. Structured fields stay separate from the message so a JSON log shipper can be
- * dropped in later without touching call sites.
+ * The data plane's logging seam. Structured fields stay separate from the message: lines are text, or one JSON object
+ * each for log shippers (`TOLLGATE_LOG_FORMAT=json`, schema's log-line.ts).
  */
 export type LogFields = Record<string, unknown>;
 
@@ -11,18 +13,13 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
-function format(message: string, fields?: LogFields): string {
-  if (!fields || Object.keys(fields).length === 0) return message;
-  return `${message} ${JSON.stringify(fields, (_key, value: unknown) => (value instanceof Error ? value.message : value))}`;
-}
-
-/** Plain-text lines on stdout/stderr; debug only when `TOLLGATE_DEBUG` is set. */
-export function consoleLogger(debug = Boolean(process.env.TOLLGATE_DEBUG)): Logger {
+/** Lines on stdout/stderr in `format`; debug only when `TOLLGATE_DEBUG` is set. */
+export function consoleLogger(debug = Boolean(process.env.TOLLGATE_DEBUG), format: LogFormat = 'text'): Logger {
   return {
-    debug: (m, f) => { if (debug) console.debug(format(m, f)); },
-    info: (m, f) => console.log(format(m, f)),
-    warn: (m, f) => console.warn(format(m, f)),
-    error: (m, f) => console.error(format(m, f)),
+    debug: (m, f) => { if (debug) console.debug(logLine(format, 'data-plane', 'debug', m, f)); },
+    info: (m, f) => console.log(logLine(format, 'data-plane', 'info', m, f)),
+    warn: (m, f) => console.warn(logLine(format, 'data-plane', 'warn', m, f)),
+    error: (m, f) => console.error(logLine(format, 'data-plane', 'error', m, f)),
   };
 }
 

@@ -2,6 +2,7 @@
 // First: V8 settings that must be in place before any code is optimized.
 import './v8-flags.js';
 import { startDataPlane } from './data-plane.js';
+import { logFormatFromEnv, logLine } from '@tollgate/schema';
 import { dataPlaneOptionsFromEnv, EnvError } from './env.js';
 import { consoleLogger } from './logger.js';
 import { tokenizerReady } from './providers/token-estimate.js';
@@ -10,7 +11,13 @@ import { UwsUnavailableError } from './uws.js';
 
 /** `node data-plane/dist/main.js`: the data plane configured from the environment. */
 async function main(): Promise<void> {
-  const logger = consoleLogger();
+  let format;
+  try {
+    format = logFormatFromEnv(process.env);
+  } catch (err) {
+    throw new EnvError((err as Error).message);
+  }
+  const logger = consoleLogger(undefined, format);
   const options = dataPlaneOptionsFromEnv();
   const dataPlane = await startDataPlane({ ...options, logger });
   logger.info(`data plane listening on http://${options.host}:${dataPlane.port} (uWS native: ${dataPlane.uws})`);
@@ -47,12 +54,23 @@ async function main(): Promise<void> {
   }
 }
 
+/** Whether lines are JSON (a format that cannot be read is not: its refusal is said in text). */
+function jsonLogs(): boolean {
+  try {
+    return logFormatFromEnv(process.env) === 'json';
+  } catch {
+    return false;
+  }
+}
+
 /** sysexits' EX_CONFIG: the data plane's configuration is wrong. */
 const EXIT_CONFIG = 78;
 
 main().catch((err: unknown) => {
   // Configuration and platform problems get their message alone; anything else its stack.
-  if (err instanceof EnvError || err instanceof UwsUnavailableError || err instanceof SpoolLockedError) console.error(`tollgate data plane: ${err.message}`);
+  const known = err instanceof EnvError || err instanceof UwsUnavailableError || err instanceof SpoolLockedError;
+  if (jsonLogs()) console.error(logLine('json', 'data-plane', 'error', known ? (err as Error).message : 'failed to start', known ? undefined : { error: err instanceof Error ? (err.stack ?? err.message) : String(err) }));
+  else if (known) console.error(`tollgate data plane: ${(err as Error).message}`);
   else console.error('tollgate data plane failed to start:', err);
   // A configuration a restart cannot fix exits with EX_CONFIG, so a supervisor (the launcher) does not retry it.
   process.exit(err instanceof EnvError || err instanceof UwsUnavailableError ? EXIT_CONFIG : 1);

@@ -7,3 +7,4 @@ export * from './health.js';
 export * from './pricing/index.js';
 export * from './subject-spend.js';
 export * from './ip-range.js';
+export * from './log-line.js';

@@ -27,6 +27,11 @@ const webhookSecret = z.preprocess(
 const Settings = z
   .object({
     TOLLGATE_AUDIT_RETENTION_DAYS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(36_500).optional()),
+    // Read by the logger itself (logger.ts); checked here so a misspelt format stops the start, naming the variable.
+    TOLLGATE_LOG_FORMAT: z.preprocess(
+      (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
+      z.enum(['json', 'text'], { error: 'must be json or text' }).optional(),
+    ),
     TOLLGATE_KEY_ROTATION_WEBHOOK: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/ }).optional()),
     TOLLGATE_KEY_ROTATION_WEBHOOK_SECRET: webhookSecret,
     TOLLGATE_ALERT_WEBHOOK: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/ }).optional()),
