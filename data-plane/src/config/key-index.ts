@@ -366,7 +366,7 @@ function pushKey(k: KeyConfigInput, intern: Interner, columnsFor: () => Columns)
   const flags = k.blocked === true ? FLAG_BLOCKED : 0;
   decodeHash(k.hash);
   columnsFor().pushQuery(entry, expires, flags);
-  // A regenerated key's old secret keeps working until its grace period ends, then answers "expired".
+  // A regenerated key's old secret keeps working until its grace period ends, then answers that it was replaced.
   if (k.previousHash != null && k.previousHashExpiresAt != null) {
     const graceEnds = Date.parse(k.previousHashExpiresAt);
     const until = Number.isNaN(expires) ? graceEnds : Math.min(expires, graceEnds);
@@ -501,6 +501,7 @@ function runtimeKey(shard: KeyShard, e: number, owners: KeyOwners): RuntimeKey {
     org,
     blocked: (flags & FLAG_BLOCKED) !== 0,
     expiresAtMs: Number.isNaN(expires) ? null : expires,
+    ...((flags & FLAG_PREVIOUS) !== 0 && { replaced: true as const }),
     modelLists: modelLists(extra?.models ?? null, team?.models ?? null, org?.models ?? null),
     settings: spend === 0 ? settings : Object.freeze({ ...settings, spend }),
   });

@@ -119,6 +119,8 @@ export interface RuntimeKey {
   readonly blocked: boolean;
   /** Epoch milliseconds, or null for a key that never expires. */
   readonly expiresAtMs: number | null;
+  /** This is the key's previous secret, accepted until `expiresAtMs` (a regeneration's grace period). */
+  readonly replaced?: true;
   /**
    * The key's own, its team's and its organization's model lists that restrict (non-empty), as written: names,
    * access groups and wildcards (an empty list restricts nothing and is left out). A model is allowed when every one

@@ -1,6 +1,7 @@
 import { compactKeyConfig, EndUserConfig, hashKey, OrgConfig, snapshotParts, TagConfig, UserConfig, type ConfigSnapshot } from '@tollgate/schema';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../logger.js';
+import { authenticate } from '../pipeline/authenticate.js';
 import { fixtureSnapshot, key, KEYS, snapshotOf, team } from '../test-support/fixtures.js';
 import { applyDelta, compileConfig } from './compile.js';
 import { mayUseModel, type RuntimeKey } from './runtime.js';
@@ -53,12 +54,16 @@ describe('compileConfig', () => {
     expect(mayUseModel(config.keysByHash.get(hashKey('k5'))!, 'c')).toBe(false);
   });
 
-  it("accepts a regenerated key's old secret until its grace period ends, then as expired", () => {
+  it("accepts a regenerated key's old secret until its grace period ends, then says it was replaced (not that the key expired)", () => {
     const graceEnds = new Date(Date.now() + 60_000).toISOString();
     const snapshot = { ...fixtureSnapshot(), keys: [key('new-secret', { id: 'k-rotated', previousHash: hashKey('old-secret'), previousHashExpiresAt: graceEnds })] };
     const { config } = compileConfig(snapshot);
     expect(config.keysByHash.get(hashKey('new-secret'))).toMatchObject({ id: 'k-rotated', expiresAtMs: null });
-    expect(config.keysByHash.get(hashKey('old-secret'))).toMatchObject({ id: 'k-rotated', expiresAtMs: Date.parse(graceEnds) });
+    expect(config.keysByHash.get(hashKey('old-secret'))).toMatchObject({ id: 'k-rotated', expiresAtMs: Date.parse(graceEnds), replaced: true });
+    expect(config.keysByHash.get(hashKey('new-secret'))!.replaced).toBeUndefined();
+    const old = () => authenticate(config, 'old-secret', Date.parse(graceEnds) + 1);
+    expect(old).toThrow(expect.objectContaining({ status: 401, code: 'invalid_api_key', message: expect.stringContaining('was regenerated and the grace period of its old secret has ended') }));
+    expect(authenticate(config, 'old-secret', Date.parse(graceEnds) - 1).id).toBe('k-rotated');
     const noGrace = compileConfig({ ...fixtureSnapshot(), keys: [key('new-secret', { id: 'k-rotated' })] }).config;
     expect(noGrace.keysByHash.get(hashKey('old-secret'))).toBeUndefined();
   });

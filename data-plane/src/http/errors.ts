@@ -78,6 +78,9 @@ export const errors = {
   invalidKey: () => new HttpError(401, 'invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.'),
   keyBlocked: () => new HttpError(401, 'invalid_request_error', 'api_key_blocked', 'This API key has been blocked.'),
   keyExpired: () => new HttpError(401, 'invalid_request_error', 'api_key_expired', 'This API key has expired.'),
+  /** A regenerated key's old secret after its grace period: the key lives on under its new secret. */
+  keyReplaced: () =>
+    new HttpError(401, 'invalid_request_error', 'invalid_api_key', 'This API key was regenerated and the grace period of its old secret has ended; use the new secret.'),
   teamBlocked: () => new HttpError(401, 'invalid_request_error', 'team_blocked', "This API key's team has been blocked."),
   userBlocked: () => new HttpError(401, 'invalid_request_error', 'user_blocked', "This API key's owner has been blocked."),
   organizationBlocked: () => new HttpError(401, 'invalid_request_error', 'organization_blocked', "This API key's organization has been blocked."),

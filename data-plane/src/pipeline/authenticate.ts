@@ -57,7 +57,7 @@ export function authenticate(config: RuntimeConfig, token: string | null, now: n
   const key = config.keysByHash.get(keyHash(token));
   if (key === undefined || key.teamMissing) throw errors.invalidKey();
   if (key.blocked) throw errors.keyBlocked();
-  if (key.expiresAtMs !== null && key.expiresAtMs <= now) throw errors.keyExpired();
+  if (key.expiresAtMs !== null && key.expiresAtMs <= now) throw key.replaced ? errors.keyReplaced() : errors.keyExpired();
   if (key.team?.blocked) throw errors.teamBlocked();
   if (key.user?.blocked) throw errors.userBlocked();
   if (key.org?.blocked) throw errors.organizationBlocked();
