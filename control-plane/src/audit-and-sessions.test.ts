@@ -181,8 +181,14 @@ describe('the audit log', () => {
     expect(denied.filter((e) => e.actorId === bossId)).toEqual([
       expect.objectContaining({ actorRole: 'org_admin', entityType: 'model', entityId: '', organizationId: orgA, after: { action: 'model.write', operation: 'createModel' } }),
     ]);
+    // Finer refusals too: an org admin making themselves a proxy admin, a team admin making a key that acts as a member.
+    const escalate = await cp.gql('mutation($id: ID!) { updateUser(id: $id, input: { role: "proxy_admin" }) { id } }', { id: bossId }, boss);
+    expect(escalate.errors?.[0]).toMatchObject({ message: 'This credential may not give or manage the role proxy_admin.', extensions: { code: 'FORBIDDEN' } });
+    const bossEntries = (await auditLog(cp.masterKey, { action: 'access.denied', actorId: bossId }, 500)).entries;
+    expect(bossEntries[0]).toMatchObject({ entityType: 'user', entityId: bossId, organizationId: orgA, after: { action: 'user.grant_role', operation: 'updateUser' } });
+
     // Their organization's admins see who tried; the change itself did not happen.
-    expect((await auditLog(boss, { action: 'access.denied' }, 500)).entries.map((e) => e.actorId).sort()).toEqual([bossId, devId, devId].sort());
+    expect((await auditLog(boss, { action: 'access.denied' }, 500)).entries.map((e) => e.actorId).sort()).toEqual([bossId, bossId, devId, devId].sort());
     const keys = (await cp.admin<{ keys: Array<{ id: string; maxBudget: number | null; tpmLimit: number | null }> }>('{ keys { id maxBudget tpmLimit } }')).keys;
     expect(keys.find((k) => k.id === keyId)).toMatchObject({ maxBudget: null, tpmLimit: null });
   });

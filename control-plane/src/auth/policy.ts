@@ -1,4 +1,4 @@
-import { forbidden, unauthenticated } from '../errors.js';
+import { AppError, forbidden, unauthenticated } from '../errors.js';
 import { Role, type Principal, type TeamRole, type UserRole } from './roles.js';
 
 /**
@@ -190,9 +190,12 @@ export function can(principal: Principal, action: Action, scope: Scope): boolean
   return RULES[principal.role][action](principal, scope);
 }
 
-/** What a FORBIDDEN error refused: the action and the scope it was asked for (`refusalOf`). */
+/**
+ * What a FORBIDDEN error refused: the action and the scope it was asked for (`refusalOf`). Actions beyond the policy's
+ * own name the services' finer rules (`user.grant_role`, `key.act_as`).
+ */
 export interface Refusal {
-  readonly action: Action;
+  readonly action: string;
   readonly scope: Scope;
 }
 
@@ -205,16 +208,23 @@ export function refusalOf(error: unknown): Refusal | undefined {
 }
 
 /** Whether `action` only reads (refused reads are not audited: a list shows what its reader may see). */
-export function isRead(action: Action): boolean {
-  return READS.has(action);
+export function isRead(action: string): boolean {
+  return READS.has(action as Action);
+}
+
+/**
+ * FORBIDDEN for `action` on `scope`, carrying what it refused (`refusalOf`), so the refusal is audited: every refusal
+ * of a change goes through here. `message` says more than the generic one where the caller may know why.
+ */
+export function refused(action: string, scope: Scope, message?: string): AppError {
+  const error = message === undefined ? forbidden() : new AppError('FORBIDDEN', message);
+  refusals.set(error, { action, scope });
+  return error;
 }
 
 /** `can`, or FORBIDDEN (carrying what it refused, see `refusalOf`). */
 export function assertCan(principal: Principal, action: Action, scope: Scope): void {
-  if (can(principal, action, scope)) return;
-  const error = forbidden();
-  refusals.set(error, { action, scope });
-  throw error;
+  if (!can(principal, action, scope)) throw refused(action, scope);
 }
 
 /** An authenticated admin caller (any user role, the master key), or UNAUTHENTICATED/FORBIDDEN. */

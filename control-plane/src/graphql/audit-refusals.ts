@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { getOperationAST, type DocumentNode, type GraphQLError } from 'graphql';
-import { isRead, refusalOf, type Action } from '../auth/policy.js';
+import { isRead, refusalOf } from '../auth/policy.js';
 import { Role } from '../auth/roles.js';
 import { errorMessage, type Logger } from '../logger.js';
 import type { GraphQLContext } from './context.js';
@@ -19,7 +19,7 @@ const ENTITY_TYPES: Readonly<Record<string, string>> = {
   config: 'config',
 };
 
-const entityTypeOf = (action: Action) => ENTITY_TYPES[action.slice(0, action.lastIndexOf('.'))] ?? 'unknown';
+const entityTypeOf = (action: string) => ENTITY_TYPES[action.slice(0, action.lastIndexOf('.'))] ?? 'unknown';
 
 /**
  * Refused changes in the audit log: a mutation the policy refused (FORBIDDEN from `assertCan`) to a signed-in caller

@@ -1,10 +1,10 @@
 import { displayPrefix, generateSecret, hashKey } from '@tollgate/schema';
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
-import { assertCan, can, grantableRoles, visibility } from '../auth/policy.js';
+import { assertCan, can, grantableRoles, refused, visibility, type Scope } from '../auth/policy.js';
 import type { Principal } from '../auth/roles.js';
 import { Team, TeamMembership, User, VirtualKey } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
-import { AppError, assertApiManaged, badUserInput, forbidden, notFound } from '../errors.js';
+import { AppError, assertApiManaged, badUserInput, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
 import { auditView, type Actor, type AdminWriter } from './audit.js';
 import { recordSubjectAlerts } from './budget-alerts.js';
@@ -153,7 +153,7 @@ export class KeyService {
         throw badUserInput({ ownerId: ["the owner must belong to the team's organization"] });
       }
       assertCan(actor.principal, 'key.create', { orgId, teamId: team?.id ?? null, ownerId: owner?.id ?? null });
-      if (input.keyType !== 'llm_api') assertMayActAs(actor.principal, owner);
+      if (input.keyType !== 'llm_api') assertMayActAs(actor.principal, owner, { orgId, teamId: team?.id ?? null, ownerId: owner?.id ?? null });
       await assertAliasNotDeclared(em, input.alias);
       const { teamId: _team, ownerId: _owner, ...settings } = input;
       const key = em.create(VirtualKey, {
@@ -287,10 +287,10 @@ async function readableKey(em: EntityManager, principal: Principal, id: string, 
  * A management or read-only key acts as its owner on this API, so making one for someone else is acting as them:
  * allowed only to those who may manage that user's role (proxy admins; org admins for their organization's users).
  */
-function assertMayActAs(principal: Principal, owner: User | null): void {
+function assertMayActAs(principal: Principal, owner: User | null, scope: Scope): void {
   if (owner === null) throw badUserInput({ ownerId: ['management and read-only keys need an owner, whose role they act with'] });
   if (owner.id === principal.userId) return;
-  if (!grantableRoles(principal).includes(owner.role)) throw forbidden();
+  if (!grantableRoles(principal).includes(owner.role)) throw refused('key.act_as', scope);
 }
 
 /**
@@ -302,8 +302,8 @@ function assertMayActAs(principal: Principal, owner: User | null): void {
 async function assertMayActWithKey(em: EntityManager, principal: Principal, key: VirtualKey): Promise<void> {
   if (key.keyType === 'llm_api') return;
   const owner = key.owner === null ? null : await em.findOne(User, { id: key.owner.id });
-  if (owner === null) throw forbidden();
-  assertMayActAs(principal, owner);
+  if (owner === null) throw refused('key.act_as', keyScope(key));
+  assertMayActAs(principal, owner, keyScope(key));
 }
 
 /** LIKE wildcards in user input match themselves. */

@@ -3,11 +3,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { SESSION_TOKEN_PREFIX } from '../auth/authenticate.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../auth/passwords.js';
-import { assertCan, grantableRoles, isProxyRole, visibility } from '../auth/policy.js';
+import { assertCan, grantableRoles, isProxyRole, refused, visibility, type Scope } from '../auth/policy.js';
 import type { Principal, UserRole } from '../auth/roles.js';
 import { Organization, Session, TeamMembership, User, VirtualKey } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
-import { AppError, badUserInput, conflict, forbidden, notFound } from '../errors.js';
+import { AppError, badUserInput, conflict, notFound } from '../errors.js';
 import { isUuid, parseInput } from '../validation.js';
 import { auditView, NO_REQUEST_META, type Actor, type AdminWriter, type RequestMeta } from './audit.js';
 import { recordSubjectAlerts } from './budget-alerts.js';
@@ -79,7 +79,7 @@ export class UserService {
     }
     if (!isProxyRole(input.role) && organizationId === null) throw badUserInput({ organizationId: ['is required for this role'] });
     assertCan(actor.principal, 'user.create', { orgId: organizationId });
-    assertGrantable(actor.principal, input.role);
+    assertGrantable(actor.principal, input.role, { orgId: organizationId });
     const passwordHash = input.password === null ? null : await hashPassword(input.password);
     return onUniqueViolation(
       () =>
@@ -110,14 +110,14 @@ export class UserService {
       assertCan(actor.principal, 'user.update', userScope(user));
       if (patch.role !== undefined && patch.role !== user.role) {
         // Neither raise anyone above yourself nor lower someone who is above you.
-        assertGrantable(actor.principal, patch.role);
-        assertGrantable(actor.principal, user.role);
+        assertGrantable(actor.principal, patch.role, userScope(user));
+        assertGrantable(actor.principal, user.role, userScope(user));
         if (isProxyRole(patch.role) !== isProxyRole(user.role)) {
           throw badUserInput({ role: ['cannot move a user between proxy-wide and organization roles; create a new user'] });
         }
       }
       const changes = definedOnly(patch);
-      if (patch.blocked !== undefined || patch.role !== undefined || governedChanged(changes)) assertGrantable(actor.principal, user.role);
+      if (patch.blocked !== undefined || patch.role !== undefined || governedChanged(changes)) assertGrantable(actor.principal, user.role, userScope(user));
       const before = auditView(user);
       await assignGoverned(em, 'user', user, changes);
       // Data planes follow users: blocking one refuses their keys there too.
@@ -136,7 +136,7 @@ export class UserService {
       const user = await em.findOne(User, { id, deletedAt: null });
       if (!user || !(await this.canRead(actor.principal, user))) throw notFound('User');
       assertCan(actor.principal, 'user.delete', userScope(user));
-      assertGrantable(actor.principal, user.role);
+      assertGrantable(actor.principal, user.role, userScope(user));
       if (await em.count(VirtualKey, { owner: id, deletedAt: null })) throw conflict('The user still owns keys; delete them first.');
       const before = auditView(user);
       user.deletedAt = new Date();
@@ -156,14 +156,14 @@ export class UserService {
       const user = await em.findOne(User, { id: input.userId, deletedAt: null }, { populate: ['passwordHash'] });
       if (!user || !(await this.canRead(actor.principal, user))) throw notFound('User');
       if (user.id === actor.principal.userId) {
-        if (actor.principal.readOnly) throw forbidden();
+        if (actor.principal.readOnly) throw refused('user.update', userScope(user));
         if (user.passwordHash !== null) {
           if (!input.currentPassword) throw badUserInput({ currentPassword: ['is required to change your own password'] });
           if (!(await verifyPassword(input.currentPassword, user.passwordHash))) throw badUserInput({ currentPassword: ['is not the current password'] });
         }
       } else {
         assertCan(actor.principal, 'user.update', userScope(user));
-        assertGrantable(actor.principal, user.role);
+        assertGrantable(actor.principal, user.role, userScope(user));
       }
       user.passwordHash = passwordHash;
       // Every other sign-in of that user ends; one's own change keeps the session it was made in.
@@ -245,9 +245,10 @@ export class UserService {
   }
 }
 
-function assertGrantable(principal: Principal, role: UserRole): void {
+/** Refuses (audited, `user.grant_role`) giving or managing `role`, on the user in `scope`, beyond the caller's grant. */
+function assertGrantable(principal: Principal, role: UserRole, scope: Scope): void {
   if (!grantableRoles(principal).includes(role)) {
-    throw new AppError('FORBIDDEN', `This credential may not give or manage the role ${role}.`);
+    throw refused('user.grant_role', scope, `This credential may not give or manage the role ${role}.`);
   }
 }
 
