@@ -185,4 +185,15 @@ export const errors = {
     return error;
   },
   internal: () => new HttpError(500, 'api_error', 'internal_error', 'The gateway failed to handle the request.'),
+  nestedTooDeep: () =>
+    new HttpError(400, 'invalid_request_error', 'invalid_value', 'The request body is nested too deeply to handle (thousands of levels of arrays or objects).'),
 } as const;
+
+/**
+ * A request's unexpected failure as its answer: a body nested so deeply that handling it overflowed the stack
+ * (JSON.parse reads any depth; re-serialising it for the provider does not) is the client's 400, anything else the
+ * gateway's 500.
+ */
+export function unexpectedError(err: unknown): HttpError {
+  return err instanceof RangeError && err.message.includes('call stack') ? errors.nestedTooDeep() : errors.internal();
+}

@@ -88,6 +88,29 @@ describe('errors, as OpenAI error objects', () => {
       const badRole = await expectError(await postChat(t.baseUrl, KEYS.full, { model: 'mock-gpt', messages: [{ role: 'robot', content: 'x' }] }), 400, 'invalid_value');
       expect(badRole.error.param).toBe('messages[0].role');
     });
+
+    // Checked element by element, stopping at the first wrong one: a body of thousands of wrong content parts costs
+    // one part's check (zod reported each, against each branch of a union: 32 MB of them took the heap).
+    it('names the content of a message with wrong parts, however many', async () => {
+      const parts = Array.from({ length: 20_000 }, () => []);
+      const res = await expectError(await postChat(t.baseUrl, KEYS.full, { model: 'mock-gpt', messages: [{ role: 'user', content: parts }] }), 400, 'invalid_value');
+      expect(res.error.param).toBe('messages[0].content');
+    });
+
+    // JSON.parse reads any depth; sending the body on (the same-protocol path serialises it) overflowed the stack: a
+    // 500 SDKs retry. A client's 400 now.
+    it('refuses a body nested too deeply to handle with a 400, not a 500', async () => {
+      const body = `${JSON.stringify({ ...chat, model: 'openai-model' }).slice(0, -1)},"x_deep":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+      const had = process.env.OPENAI_API_KEY;
+      process.env.OPENAI_API_KEY = 'sk-never-used';
+      try {
+        const res = await expectError(await postChat(t.baseUrl, KEYS.full, body), 400, 'invalid_value');
+        expect(res.error.message).toContain('nested too deeply');
+      } finally {
+        if (had === undefined) delete process.env.OPENAI_API_KEY;
+        else process.env.OPENAI_API_KEY = had;
+      }
+    });
   });
 
   describe('models', () => {

@@ -1,5 +1,5 @@
 import { ClientGoneError, type Exchange } from '../http/exchange.js';
-import { errors, HttpError } from '../http/errors.js';
+import { errors, HttpError, unexpectedError } from '../http/errors.js';
 import type { RequestHead } from '../http/request-head.js';
 import { estimatePromptTokens } from '../providers/token-estimate.js';
 import type { InboundProtocol } from '../canonical/request.js';
@@ -186,8 +186,8 @@ function fail<P extends ParsedInbound>(deps: PipelineDeps, ex: Exchange, err: un
   if (err instanceof HttpError) {
     error = err;
   } else {
-    deps.logger.error('inference request failed', { requestId: ex.requestId, error: err });
-    error = errors.internal();
+    error = unexpectedError(err);
+    if (error.status >= 500) deps.logger.error('inference request failed', { requestId: ex.requestId, error: err });
   }
   if (error.billed !== undefined) usage?.setTokens(error.billed, parsed);
   if (!ex.headersSent) ex.sendError(error, surface.renderError);

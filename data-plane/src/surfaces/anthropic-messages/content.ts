@@ -5,6 +5,7 @@ import { documentPart } from './document.js';
 import { invalidRequest } from './errors.js';
 import { redactedIn, signatureIn } from './signatures.js';
 import { check } from './validate.js';
+import { list } from '../zod-list.js';
 
 /**
  * Anthropic content blocks → canonical parts. The request schema types blocks only as `{type}`; each block is
@@ -30,7 +31,7 @@ const ToolUseBlock = z.looseObject({
 const ToolResultBlock = z.looseObject({
   type: z.literal('tool_result'),
   tool_use_id: z.string(),
-  content: z.union([z.string(), z.array(BlockSchema)]).nullish(),
+  content: z.union([z.string(), list(BlockSchema)]).nullish(),
   is_error: z.boolean().nullish(),
   cache_control: CacheControlSchema.nullish(),
 });

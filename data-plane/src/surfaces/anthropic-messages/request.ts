@@ -5,6 +5,7 @@ import { cache, CacheControlSchema } from './cache-control.js';
 import { BlockSchema, toCanonicalMessages } from './content.js';
 import { definedTool } from './defined-tools.js';
 import { checkToolChoice } from '../tool-choice.js';
+import { list } from '../zod-list.js';
 import { invalidRequest } from './errors.js';
 import { check, parseJsonObject } from './validate.js';
 
@@ -16,7 +17,7 @@ import { check, parseJsonObject } from './validate.js';
  * @see https://docs.anthropic.com/en/api/messages
  */
 /** A string or blocks; each block is checked against its own type's schema in `content.ts`. */
-const Content = z.union([z.string(), z.array(BlockSchema)], { error: 'must be a string or an array of content blocks' });
+const Content = z.union([z.string(), list(BlockSchema)], { error: 'must be a string or an array of content blocks' });
 
 const MessageParam = z.looseObject({
   role: z.enum(['user', 'assistant', 'system']),
@@ -48,18 +49,18 @@ const Thinking = z.looseObject({ type: z.string(), budget_tokens: z.number().int
 
 const MessagesRequest = z.looseObject({
   model: z.string().min(1, 'must be a non-empty string'),
-  messages: z.array(MessageParam).min(1, 'at least one message is required'),
+  messages: list(MessageParam, z.array(z.unknown()).min(1, 'at least one message is required')),
   // 0 asks Anthropic to populate the prompt cache without generating a response (see `refuseTranslatedMessages`).
   max_tokens: z.number().int().min(0, 'must be at least 0').optional(),
   system: Content.nullish(),
-  stop_sequences: z.array(z.string()).nullish(),
+  stop_sequences: list(z.string()).nullish(),
   stream: z.boolean().nullish(),
   // Anthropic's ranges: outside them its 400, and a translated model's too.
   temperature: z.number().min(0, 'Input should be greater than or equal to 0').max(1, 'Input should be less than or equal to 1').nullish(),
   top_p: z.number().min(0, 'Input should be greater than or equal to 0').max(1, 'Input should be less than or equal to 1').nullish(),
   top_k: z.number().int().min(0, 'Input should be greater than or equal to 0').nullish(),
   metadata: z.looseObject({ user_id: z.string().nullish() }).nullish(),
-  tools: z.array(Tool).nullish(),
+  tools: list(Tool).nullish(),
   tool_choice: ToolChoiceSchema.nullish(),
   thinking: Thinking.nullish(),
 });

@@ -15,6 +15,7 @@ import type {
 import { errors } from '../../http/errors.js';
 import { joinPath } from '../openai-responses/check.js';
 import { checkToolChoice } from '../tool-choice.js';
+import { list } from '../zod-list.js';
 import { fileFromData } from './file-data.js';
 import { record } from '../forward/output.js';
 
@@ -53,9 +54,9 @@ const ToolCall = z.looseObject({
 
 const Message = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
-  content: z.union([z.string(), z.array(ContentItem)]).nullish(),
+  content: z.union([z.string(), list(ContentItem)]).nullish(),
   name: z.string().optional(),
-  tool_calls: z.array(ToolCall).nullish(),
+  tool_calls: list(ToolCall).nullish(),
   tool_call_id: z.string().optional(),
   /** Legacy assistant function call. */
   function_call: z.looseObject({ name: z.string(), arguments: z.string() }).nullish(),
@@ -81,7 +82,7 @@ const FunctionChoice = z.looseObject({ type: z.literal('function'), function: z.
  */
 const AllowedToolsChoice = z.looseObject({
   type: z.literal('allowed_tools'),
-  allowed_tools: z.looseObject({ mode: z.enum(['auto', 'required']), tools: z.array(FunctionChoice) }),
+  allowed_tools: z.looseObject({ mode: z.enum(['auto', 'required']), tools: list(FunctionChoice) }),
 });
 const ToolChoiceSchema = z.union([z.enum(['auto', 'none', 'required']), FunctionChoice, AllowedToolsChoice]);
 
@@ -108,7 +109,7 @@ const ResponseFormatSchema = z.union(
 
 const ChatRequest = z.looseObject({
   model: z.string().min(1, 'must be a non-empty string'),
-  messages: z.array(Message).min(1, 'must contain at least one message'),
+  messages: list(Message, z.array(z.unknown()).min(1, 'must contain at least one message')),
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
   max_tokens: z.number().int().positive().nullish(),
@@ -121,19 +122,19 @@ const ChatRequest = z.looseObject({
    * with it. A negative value (vLLM's "no limit") is no limit.
    */
   top_k: z.number().int().nullish(),
-  stop: z.union([z.string(), z.array(z.string())]).nullish(),
+  stop: z.union([z.string(), list(z.string())]).nullish(),
   seed: z.number().int().nullish(),
   frequency_penalty: z.number().min(-2, 'must be at least -2').max(2, 'must be at most 2').nullish(),
   presence_penalty: z.number().min(-2, 'must be at least -2').max(2, 'must be at most 2').nullish(),
   user: z.string().nullish(),
-  tools: z.array(Tool).nullish(),
+  tools: list(Tool).nullish(),
   tool_choice: ToolChoiceSchema.nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   response_format: ResponseFormatSchema.nullish(),
   reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']).nullish(),
   n: z.number().int().min(1, 'must be at least 1').max(128, 'must be at most 128').nullish(),
   /** The deprecated form of `tools` / `tool_choice`, answered with `message.function_call`. */
-  functions: z.array(FunctionDefinition).nullish(),
+  functions: list(FunctionDefinition).nullish(),
   function_call: z.union([z.enum(['auto', 'none']), z.looseObject({ name: z.string() })]).nullish(),
 });
 type ChatRequest = z.infer<typeof ChatRequest>;

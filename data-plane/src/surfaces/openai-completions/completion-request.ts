@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CanonicalRequest } from '../../canonical/request.js';
 import { errors, HttpError } from '../../http/errors.js';
 import { parseJsonObject, validate } from '../openai-chat/chat-request.js';
+import { list } from '../zod-list.js';
 
 /**
  * OpenAI's legacy completions request, typed only as far as the gateway acts on it; unknown fields (`logit_bias`,
@@ -22,7 +23,7 @@ const CompletionRequest = z.looseObject({
   max_tokens: z.number().int().positive().nullish(),
   temperature: z.number().nullish(),
   top_p: z.number().nullish(),
-  stop: z.union([z.string(), z.array(z.string())]).nullish(),
+  stop: z.union([z.string(), list(z.string())]).nullish(),
   n: z.number().int().positive().nullish(),
   best_of: z.number().int().positive().nullish(),
   echo: z.boolean().nullish(),

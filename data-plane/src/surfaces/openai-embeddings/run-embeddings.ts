@@ -1,5 +1,5 @@
 import { ClientGoneError, type Exchange } from '../../http/exchange.js';
-import { errors, HttpError } from '../../http/errors.js';
+import { errors, HttpError, unexpectedError } from '../../http/errors.js';
 import type { RequestHead } from '../../http/request-head.js';
 import { admitGoverned, checkAccess, checkGatewayAddress, requestTags, settleGoverned } from '../../governance/govern.js';
 import type { Ticket } from '../../limits/types.js';
@@ -112,8 +112,8 @@ function fail(deps: PipelineDeps, ex: Exchange, err: unknown, usage: UsageRecord
   if (err instanceof HttpError) {
     error = err;
   } else {
-    deps.logger.error('embeddings request failed', { requestId: ex.requestId, error: err });
-    error = errors.internal();
+    error = unexpectedError(err);
+    if (error.status >= 500) deps.logger.error('embeddings request failed', { requestId: ex.requestId, error: err });
   }
   ex.sendError(error);
   usage?.finish({ status: 'error', httpStatus: error.status, errorType: error.code ?? error.type, errorMessage: error.message, refusedBy: error.refusedBy });

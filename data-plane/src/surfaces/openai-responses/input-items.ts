@@ -8,6 +8,7 @@ import { check } from './check.js';
 import { customArguments } from './custom-tools.js';
 import { hostedItemReader, outputText, type HostedItem } from './hosted-items.js';
 import { readUnshown } from './unshown-reasoning.js';
+import { list } from '../zod-list.js';
 
 /**
  * Responses `input` items → canonical messages.
@@ -42,7 +43,7 @@ const Part = z.looseObject({ type: z.string() });
 const MessageItem = z.looseObject({
   type: z.literal('message').optional(),
   role: z.enum(['user', 'assistant', 'system', 'developer']),
-  content: z.union([z.string(), z.array(Part)]),
+  content: z.union([z.string(), list(Part)]),
 });
 const FunctionCallItem = z.looseObject({
   type: z.literal('function_call'),
@@ -59,12 +60,12 @@ const CustomToolCallItem = z.looseObject({
 const FunctionCallOutputItem = z.looseObject({
   type: z.enum(['function_call_output', 'custom_tool_call_output']),
   call_id: z.string().min(1),
-  output: z.union([z.string(), z.array(Part)]),
+  output: z.union([z.string(), list(Part)]),
 });
 const ReasoningItem = z.looseObject({
   type: z.literal('reasoning'),
-  summary: z.array(z.looseObject({ type: z.string(), text: z.string() })),
-  content: z.array(z.looseObject({ type: z.string(), text: z.string() })).nullish(),
+  summary: list(z.looseObject({ type: z.string(), text: z.string() })),
+  content: list(z.looseObject({ type: z.string(), text: z.string() })).nullish(),
   encrypted_content: z.string().nullish(),
 });
 const AnyItem = z.looseObject({ type: z.string().optional(), role: z.string().optional() });

@@ -9,6 +9,7 @@ import { checkToolChoice } from '../tool-choice.js';
 import { inputToMessages } from './input-items.js';
 import { summariesAsked } from './unshown-reasoning.js';
 import { record } from '../forward/output.js';
+import { list } from '../zod-list.js';
 
 /**
  * The OpenAI Responses request, typed only as far as the gateway acts on it; unknown fields travel in
@@ -37,7 +38,7 @@ const CustomChoice = z.looseObject({ type: z.literal('custom'), name: z.string()
 const AllowedTools = z.looseObject({
   type: z.literal('allowed_tools'),
   mode: z.enum(['auto', 'required']),
-  tools: z.array(z.looseObject({ type: z.string(), name: z.string().optional() })),
+  tools: list(z.looseObject({ type: z.string(), name: z.string().optional() })),
 });
 
 const Format = z.union([
@@ -61,7 +62,7 @@ const ResponsesRequest = z.looseObject({
   }),
   instructions: z.string().nullish(),
   stream: z.boolean().nullish(),
-  tools: z.array(AnyTool).nullish(),
+  tools: list(AnyTool).nullish(),
   tool_choice: ToolChoiceSchema.nullish(),
   parallel_tool_calls: z.boolean().nullish(),
   max_output_tokens: z.number().int().nullish(),
@@ -76,7 +77,7 @@ const ResponsesRequest = z.looseObject({
   conversation: z.unknown().optional(),
   background: z.boolean().nullish(),
   prompt: z.unknown().optional(),
-  include: z.array(z.string()).nullish(),
+  include: list(z.string()).nullish(),
   top_logprobs: z.number().int().nullish(),
   metadata: z.record(z.string(), z.string()).nullish(),
   truncation: z.string().nullish(),
