@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_REDIS_URL, admitInput, deleteKeys, testBudget, testKeyPrefix, testSubject } from '../test-support/limits.js';
+import { TEST_REDIS_URL, admitInput, deleteKeys, sleep, testBudget, testKeyPrefix, testSubject } from '../test-support/limits.js';
 import type { WorkerCommand, WorkerReply } from '../test-support/limiter-worker.js';
 import { startRedisServer, type RedisServer } from '../test-support/redis-server.js';
 import { waitFor } from '../test-support/wait.js';
@@ -183,6 +183,36 @@ describe('RedisLimiter', () => {
     expect(await redis.exists(`${stem}:tpm`, `${stem}:parallel`)).toBe(0);
     expect(await redis.get(`${stem}:budget:p1`)).toBe('7');
   });
+
+  // A data plane killed (OOM, SIGKILL) with requests in flight never settles them: their reservations end with their
+  // lease, as in-flight slots do, instead of holding the budget for good (a budget without a period never resets).
+  it("releases the reservations of requests never settled once their lease ends, and counts a late settle's whole cost", async () => {
+    const short = new RedisLimiter(new Redis(TEST_REDIS_URL), { keyPrefix: prefix, leaseMs: 300 });
+    try {
+      const subject = testSubject({ parallel: 1, budget: testBudget(1_000n, { periodId: 'forever', periodEndMs: null }) });
+      const crashed = await short.admit(admitInput([subject], { reserveNanos: 600n }));
+      expect(crashed.ok).toBe(true);
+      // Taken by the request in flight: refused for now.
+      expect(await short.admit(admitInput([subject], { reserveNanos: 600n }))).toMatchObject({ ok: false, refusal: { kind: 'parallel' } });
+      await sleep(400);
+      const next = await short.admit(admitInput([subject], { reserveNanos: 600n }));
+      expect(next.ok).toBe(true);
+      const counter = `${prefix}key:${subject.id}:budget:forever`;
+      expect(await redis.get(counter)).toBe('600');
+      expect(await redis.get(`${counter}:r`)).toBe('600');
+      // The first request settles after all (its data plane was only slow): its whole cost counts, nothing of it is
+      // released twice.
+      if (!crashed.ok || !next.ok) throw new Error('expected admissions');
+      await short.settle(crashed.ticket, { tokens: 0, nanos: 100n, nowMs: Date.now() });
+      expect(await redis.get(counter)).toBe('700');
+      expect(await redis.get(`${counter}:r`)).toBe('600');
+      await short.settle(next.ticket, { tokens: 0, nanos: 200n, nowMs: Date.now() });
+      expect(await redis.get(counter)).toBe('300');
+      expect(await redis.exists(`${counter}:r`, `${counter}:rz`, `${counter}:rh`)).toBe(0);
+    } finally {
+      await short.close();
+    }
+  });
 });
 
 describe('RedisLimiter on a Redis of its own', () => {
@@ -269,21 +299,27 @@ describe('RedisLimiter on a Redis of its own', () => {
       [1_000n, 900n],
     ]);
     expect(admitted(results).map((r) => r.status.tokens?.remaining)).toEqual([900, 800, 700]);
-    // One script call; in it one read of each counter (and, for the refusals, of what the budget holds reserved) and
-    // one write (the budget seeded, then added to once, and what it holds reserved, made to expire with it: the
-    // third PEXPIRE beside the batch's mark and the in-flight set's).
-    expect([await calls('evalsha'), await calls('get'), await calls('incrby'), await calls('zadd'), await calls('zcard'), await calls('pexpire')]).toEqual([1, 3, 2, 1, 1, 3]);
-    const [budgetKey] = (await admin.keys(`*${key.id}:budget:*`)).filter((k) => !k.endsWith(':r'));
+    // One script call; in it one read of each counter (and, for the refusals, of what the budget holds reserved), one
+    // look for reservations whose lease ended, and one write (the budget seeded, then added to once; what it holds
+    // reserved, and the reservations with their leases, one ZADD and one HSET, made to expire with it: three PEXPIREs
+    // beside the batch's mark and the in-flight set's).
+    const admitCalls = ['evalsha', 'get', 'incrby', 'zadd', 'zcard', 'pexpire', 'zrangebyscore', 'hset'];
+    expect(await Promise.all(admitCalls.map(calls))).toEqual([1, 3, 2, 2, 1, 5, 1, 1]);
+    const [budgetKey] = (await admin.keys(`*${key.id}:budget:*`)).filter((k) => !/:r[zh]?$/.test(k));
     expect(await admin.get(budgetKey!)).toBe('1000');
     expect(await admin.get(`${budgetKey!}:r`)).toBe('900');
     expect(await admin.pttl(`${budgetKey!}:r`)).toBeGreaterThan(0);
+    expect(await admin.zcard(`${budgetKey!}:rz`)).toBe(3);
+    expect(await admin.pttl(`${budgetKey!}:rh`)).toBeGreaterThan(0);
 
     await admin.config('RESETSTAT');
     await Promise.all(admitted(results).map((r) => limiter.settle(r.ticket, { tokens: 50, nanos: 250n, nowMs: Date.now() })));
-    expect([await calls('evalsha'), await calls('incrby'), await calls('decrby'), await calls('zrem')]).toEqual([1, 1, 1, 1]);
+    // The in-flight set's and the reservations' ZREM, one ZMSCORE and one HDEL for the three.
+    const settleCalls = ['evalsha', 'incrby', 'decrby', 'zrem', 'zmscore', 'hdel'];
+    expect(await Promise.all(settleCalls.map(calls))).toEqual([1, 1, 1, 2, 1, 1]);
     expect(await admin.get(budgetKey!)).toBe('850');
     // Nothing reserved any more: gone.
-    expect(await admin.exists(`${budgetKey!}:r`)).toBe(0);
+    expect(await admin.exists(`${budgetKey!}:r`, `${budgetKey!}:rz`, `${budgetKey!}:rh`)).toBe(0);
     expect(await admin.zcard(`${budgetKey!.slice(0, budgetKey!.indexOf(':budget:'))}:parallel`)).toBe(0);
     // The tokens not used came back: 150 of the 1,000 are taken, so a reservation of 850 fits and one more does not.
     const next = await Promise.all([850, 1].map((reserveTokens) => limiter.admit(admitInput([key], { reserveTokens }))));

@@ -75,6 +75,26 @@ local function create_budget(key, seed, period_end, grace)
   end
   return redis.call('SET', key, seed, 'NX')
 end
+
+-- Reservations whose lease has ended (their data plane died before settling them: killed, out of memory) taken off
+-- the counter and its reserved total; at most 1,000 a call. Each reservation is a member of <counter>:rz (its lease
+-- end as score) and of <counter>:rh (its nano-USD). Returns the nano-USD released.
+local function sweep(key)
+  local stale = redis.call('ZRANGEBYSCORE', key .. ':rz', '-inf', now, 'LIMIT', 0, 1000)
+  if #stale == 0 then return 0 end
+  local amounts = redis.call('HMGET', key .. ':rh', unpack(stale))
+  redis.call('ZREM', key .. ':rz', unpack(stale))
+  redis.call('HDEL', key .. ':rh', unpack(stale))
+  local sum = 0
+  for _, amount in ipairs(amounts) do
+    if amount then sum = sum + tonumber(amount) end
+  end
+  if sum > 0 then
+    if redis.call('EXISTS', key) == 1 then redis.call('DECRBY', key, int(sum)) end
+    if redis.call('DECRBY', key .. ':r', int(sum)) <= 0 then redis.call('DEL', key .. ':r') end
+  end
+  return sum
+end
 `;
 
 /**
@@ -86,9 +106,10 @@ local lease, grace = tonumber(ARGV[1]), tonumber(ARGV[2])
 -- The batch's mark (two bits at mark_at of a bitmap of its data plane's batches) and the record of its refused admits.
 local mark, refused_record, mark_at, mark_ttl, late_at = KEYS[1], KEYS[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local k, p = 2, 6
--- In-flight slots the settles free, by key (one ZREM per key); budget corrections, summed by key (one INCRBY each);
--- the reservations they release, by budget counter (one DECRBY each of what it holds reserved, its key + ':r').
-local freed, corrections, released = {}, {}, {}
+-- In-flight slots the settles free, by key (one ZREM per key); budget corrections, by key: whether the counter was
+-- gone (made again at its seed: it lost the reservations) and per request its id, correction and actual cost, summed
+-- in write_settles (one INCRBY each, and one DECRBY of what the counter holds reserved, its key + ':r').
+local freed, corrections = {}, {}
 -- Budget counters as this call knows them, by key: the total (false: none yet), kept current as it adds to them.
 local budgets = {}
 
@@ -125,23 +146,16 @@ local function settle(p_end, apply, skip)
         k = k + 1
         if due then
           local key = KEYS[k]
-          local sum = corrections[key]
-          if sum == nil then
-            -- A counter gone since admit (expired, or a Redis restart) lost the reservation: it takes the actual cost.
+          local c = corrections[key]
+          if c == nil then
+            -- A counter gone since admit (expired, or a Redis restart) lost the reservations: it takes actual costs.
+            c = {create_budget(key, ARGV[p + 3], tonumber(ARGV[p + 4]), grace) and true or false, {}, {}, {}}
+            corrections[key] = c
             corrections[#corrections + 1] = key
-            sum = create_budget(key, ARGV[p + 3], tonumber(ARGV[p + 4]), grace) and tonumber(nanos) or tonumber(nanos_delta)
-          else
-            sum = sum + tonumber(nanos_delta)
           end
-          corrections[key] = sum
-          local reservation = tonumber(nanos) - tonumber(nanos_delta)
-          if reservation ~= 0 then
-            if released[key] == nil then
-              released[key] = 0
-              released[#released + 1] = key
-            end
-            released[key] = released[key] + reservation
-          end
+          local ids = c[2]
+          ids[#ids + 1] = request_id
+          c[3][#ids], c[4][#ids] = tonumber(nanos_delta), tonumber(nanos)
         end
       end
       p = p + 4
@@ -149,15 +163,31 @@ local function settle(p_end, apply, skip)
   end
 end
 
--- The slots and budget corrections settle gathered, written: one ZREM and one INCRBY per key.
+-- The slots and budget corrections settle gathered, written: one ZREM per in-flight set; per budget counter, which of
+-- the requests' reservations it still holds (one ZMSCORE; one whose lease ended was swept off the counter already, see
+-- sweep: its correction is then its whole actual cost, and it has nothing left to release), those released (one ZREM,
+-- one HDEL), the corrections (one INCRBY) and the release of what they reserved (one DECRBY of the key + ':r').
 local function write_settles()
   for _, key in ipairs(freed) do redis.call('ZREM', key, unpack(freed[key])) end
   for _, key in ipairs(corrections) do
-    if corrections[key] ~= 0 then budgets[key] = redis.call('INCRBY', key, int(corrections[key])) end
-  end
-  -- (Below zero only when the counter was lost since admit: nothing is reserved then.)
-  for _, key in ipairs(released) do
-    if redis.call('DECRBY', key .. ':r', int(released[key])) <= 0 then redis.call('DEL', key .. ':r') end
+    local c = corrections[key]
+    local lost, ids, deltas, actuals = c[1], c[2], c[3], c[4]
+    local held = redis.call('ZMSCORE', key .. ':rz', unpack(ids))
+    local sum, release, kept = 0, 0, {}
+    for i = 1, #ids do
+      if held[i] then
+        kept[#kept + 1] = ids[i]
+        release = release + actuals[i] - deltas[i]
+      end
+      sum = sum + ((lost or not held[i]) and actuals[i] or deltas[i])
+    end
+    if #kept > 0 then
+      redis.call('ZREM', key .. ':rz', unpack(kept))
+      redis.call('HDEL', key .. ':rh', unpack(kept))
+    end
+    if sum ~= 0 then budgets[key] = redis.call('INCRBY', key, int(sum)) end
+    -- (Below zero only when the counter was lost since admit: nothing is reserved then.)
+    if release ~= 0 and redis.call('DECRBY', key .. ':r', int(release)) <= 0 then redis.call('DEL', key .. ':r') end
   end
 end
 `;
@@ -223,8 +253,11 @@ local function taken(key)
   return z
 end
 
--- What the admits add to each budget counter, by key, written with one INCRBY each at the end.
-local added = {}
+-- What the admits add to each budget counter, by key, written with one INCRBY each at the end; and the reservations
+-- themselves, by key: {lease end, request id, …} and {request id, nano-USD, …}, written with one ZADD and one HSET.
+local added, leases, amounts = {}, {}, {}
+-- Budget counters whose ended reservations this call has swept.
+local swept = {}
 -- Which of the admits (1 the first) were refused, kept with the batch's mark: a retry must not give back what they
 -- never took.
 local refused, admits = {}, 0
@@ -318,6 +351,12 @@ local function admit_one()
     if max then
       k = k + 1
       local seed, period_end = ARGV[p + 5], tonumber(ARGV[p + 6])
+      if not swept[KEYS[k]] then
+        swept[KEYS[k]] = true
+        local released_nanos = sweep(KEYS[k])
+        -- (Known to this call already only from a settle's INCRBY, which the sweep came after.)
+        if released_nanos > 0 and budgets[KEYS[k]] then budgets[KEYS[k]] = tonumber(budgets[KEYS[k]]) - released_nanos end
+      end
       local counted = budgets[KEYS[k]]
       if counted == nil then
         counted = redis.call('GET', KEYS[k])
@@ -373,8 +412,12 @@ local function admit_one()
         if added[key] == nil then
           added[key] = 0
           added[#added + 1] = key
+          leases[key], amounts[key] = {}, {}
         end
         added[key] = added[key] + cost_nanos
+        local l, a = leases[key], amounts[key]
+        l[#l + 1], l[#l + 2] = lease_score, request_id
+        a[#a + 1], a[#a + 2] = request_id, nanos
         budgets[key] = tonumber(budgets[key] or ca[i]) + cost_nanos
       elseif kind == 3 then
         budgets[key] = ca[i]
@@ -389,10 +432,17 @@ while p < #ARGV do replies[#replies + 1] = admit_one() end
 write_windows()
 for _, key in ipairs(added) do
   redis.call('INCRBY', key, int(added[key]))
-  -- What the counter holds reserved, kept beside it for as long as it lives.
-  if redis.call('INCRBY', key .. ':r', int(added[key])) == added[key] then
+  -- What the counter holds reserved, and each reservation with its lease, kept beside it for as long as it lives.
+  local fresh = redis.call('INCRBY', key .. ':r', int(added[key])) == added[key]
+  redis.call('ZADD', key .. ':rz', unpack(leases[key]))
+  redis.call('HSET', key .. ':rh', unpack(amounts[key]))
+  if fresh or redis.call('ZCARD', key .. ':rz') * 2 == #leases[key] then
     local ttl = redis.call('PTTL', key)
-    if ttl > 0 then redis.call('PEXPIRE', key .. ':r', ttl) end
+    if ttl > 0 then
+      redis.call('PEXPIRE', key .. ':r', ttl)
+      redis.call('PEXPIRE', key .. ':rz', ttl)
+      redis.call('PEXPIRE', key .. ':rh', ttl)
+    end
   end
 end
 for _, key in ipairs(inflight) do
