@@ -208,7 +208,7 @@ describe('RedisLimiter', () => {
       expect(await redis.get(`${counter}:r`)).toBe('600');
       await short.settle(next.ticket, { tokens: 0, nanos: 200n, nowMs: Date.now() });
       expect(await redis.get(counter)).toBe('300');
-      expect(await redis.exists(`${counter}:r`, `${counter}:rz`, `${counter}:rh`)).toBe(0);
+      expect(await redis.exists(`${counter}:r`, `${counter}:rz`)).toBe(0);
     } finally {
       await short.close();
     }
@@ -299,27 +299,27 @@ describe('RedisLimiter on a Redis of its own', () => {
       [1_000n, 900n],
     ]);
     expect(admitted(results).map((r) => r.status.tokens?.remaining)).toEqual([900, 800, 700]);
-    // One script call; in it one read of each counter (and, for the refusals, of what the budget holds reserved), one
-    // look for reservations whose lease ended, and one write (the budget seeded, then added to once; what it holds
-    // reserved, and the reservations with their leases, one ZADD and one HSET, made to expire with it: three PEXPIREs
-    // beside the batch's mark and the in-flight set's).
-    const admitCalls = ['evalsha', 'get', 'incrby', 'zadd', 'zcard', 'pexpire', 'zrangebyscore', 'hset'];
-    expect(await Promise.all(admitCalls.map(calls))).toEqual([1, 3, 2, 2, 1, 5, 1, 1]);
-    const [budgetKey] = (await admin.keys(`*${key.id}:budget:*`)).filter((k) => !/:r[zh]?$/.test(k));
+    // One script call; in it one read of each counter (and, for the refusals, of what the budget holds reserved, after
+    // one look for reservations whose lease ended), and one write (the budget seeded, then added to once; what it
+    // holds reserved, and the reservations with their leases, one ZADD, made to expire with it: two PEXPIREs beside the
+    // batch's mark and the in-flight set's).
+    const admitCalls = ['evalsha', 'get', 'incrby', 'zadd', 'zcard', 'pexpire', 'zrangebyscore'];
+    expect(await Promise.all(admitCalls.map(calls))).toEqual([1, 3, 2, 2, 1, 4, 1]);
+    const [budgetKey] = (await admin.keys(`*${key.id}:budget:*`)).filter((k) => !/:rz?$/.test(k));
     expect(await admin.get(budgetKey!)).toBe('1000');
     expect(await admin.get(`${budgetKey!}:r`)).toBe('900');
     expect(await admin.pttl(`${budgetKey!}:r`)).toBeGreaterThan(0);
     expect(await admin.zcard(`${budgetKey!}:rz`)).toBe(3);
-    expect(await admin.pttl(`${budgetKey!}:rh`)).toBeGreaterThan(0);
+    expect(await admin.pttl(`${budgetKey!}:rz`)).toBeGreaterThan(0);
 
     await admin.config('RESETSTAT');
     await Promise.all(admitted(results).map((r) => limiter.settle(r.ticket, { tokens: 50, nanos: 250n, nowMs: Date.now() })));
-    // The in-flight set's and the reservations' ZREM, one ZMSCORE and one HDEL for the three.
-    const settleCalls = ['evalsha', 'incrby', 'decrby', 'zrem', 'zmscore', 'hdel'];
-    expect(await Promise.all(settleCalls.map(calls))).toEqual([1, 1, 1, 2, 1, 1]);
+    // The in-flight set's and the reservations' ZREM, one ZMSCORE for the three.
+    const settleCalls = ['evalsha', 'incrby', 'decrby', 'zrem', 'zmscore'];
+    expect(await Promise.all(settleCalls.map(calls))).toEqual([1, 1, 1, 2, 1]);
     expect(await admin.get(budgetKey!)).toBe('850');
     // Nothing reserved any more: gone.
-    expect(await admin.exists(`${budgetKey!}:r`, `${budgetKey!}:rz`, `${budgetKey!}:rh`)).toBe(0);
+    expect(await admin.exists(`${budgetKey!}:r`, `${budgetKey!}:rz`)).toBe(0);
     expect(await admin.zcard(`${budgetKey!.slice(0, budgetKey!.indexOf(':budget:'))}:parallel`)).toBe(0);
     // The tokens not used came back: 150 of the 1,000 are taken, so a reservation of 850 fits and one more does not.
     const next = await Promise.all([850, 1].map((reserveTokens) => limiter.admit(admitInput([key], { reserveTokens }))));

@@ -76,19 +76,20 @@ local function create_budget(key, seed, period_end, grace)
   return redis.call('SET', key, seed, 'NX')
 end
 
+-- A reservation as a member of <counter>:rz, whose score is its lease's end: the request id and the nano-USD reserved.
+local function reservation(request_id, nanos)
+  return request_id .. ' ' .. int(nanos)
+end
+
 -- Reservations whose lease has ended (their data plane died before settling them: killed, out of memory) taken off
--- the counter and its reserved total; at most 1,000 a call. Each reservation is a member of <counter>:rz (its lease
--- end as score) and of <counter>:rh (its nano-USD). Returns the nano-USD released.
+-- the counter and its reserved total; at most 1,000 a call. Returns the nano-USD released. Run by an admit the counter
+-- would refuse: until a budget is tight, what requests of a dead data plane reserved changes no decision.
 local function sweep(key)
   local stale = redis.call('ZRANGEBYSCORE', key .. ':rz', '-inf', now, 'LIMIT', 0, 1000)
   if #stale == 0 then return 0 end
-  local amounts = redis.call('HMGET', key .. ':rh', unpack(stale))
   redis.call('ZREM', key .. ':rz', unpack(stale))
-  redis.call('HDEL', key .. ':rh', unpack(stale))
   local sum = 0
-  for _, amount in ipairs(amounts) do
-    if amount then sum = sum + tonumber(amount) end
-  end
+  for _, member in ipairs(stale) do sum = sum + tonumber(string.match(member, ' (%d+)$')) end
   if sum > 0 then
     if redis.call('EXISTS', key) == 1 then redis.call('DECRBY', key, int(sum)) end
     if redis.call('DECRBY', key .. ':r', int(sum)) <= 0 then redis.call('DEL', key .. ':r') end
@@ -165,26 +166,25 @@ end
 
 -- The slots and budget corrections settle gathered, written: one ZREM per in-flight set; per budget counter, which of
 -- the requests' reservations it still holds (one ZMSCORE; one whose lease ended was swept off the counter already, see
--- sweep: its correction is then its whole actual cost, and it has nothing left to release), those released (one ZREM,
--- one HDEL), the corrections (one INCRBY) and the release of what they reserved (one DECRBY of the key + ':r').
+-- sweep: its correction is then its whole actual cost, and it has nothing left to release), those released (one ZREM),
+-- the corrections (one INCRBY) and the release of what they reserved (one DECRBY of the key + ':r').
 local function write_settles()
   for _, key in ipairs(freed) do redis.call('ZREM', key, unpack(freed[key])) end
   for _, key in ipairs(corrections) do
     local c = corrections[key]
     local lost, ids, deltas, actuals = c[1], c[2], c[3], c[4]
-    local held = redis.call('ZMSCORE', key .. ':rz', unpack(ids))
+    local members = {}
+    for i = 1, #ids do members[i] = reservation(ids[i], actuals[i] - deltas[i]) end
+    local held = redis.call('ZMSCORE', key .. ':rz', unpack(members))
     local sum, release, kept = 0, 0, {}
     for i = 1, #ids do
       if held[i] then
-        kept[#kept + 1] = ids[i]
+        kept[#kept + 1] = members[i]
         release = release + actuals[i] - deltas[i]
       end
       sum = sum + ((lost or not held[i]) and actuals[i] or deltas[i])
     end
-    if #kept > 0 then
-      redis.call('ZREM', key .. ':rz', unpack(kept))
-      redis.call('HDEL', key .. ':rh', unpack(kept))
-    end
+    if #kept > 0 then redis.call('ZREM', key .. ':rz', unpack(kept)) end
     if sum ~= 0 then budgets[key] = redis.call('INCRBY', key, int(sum)) end
     -- (Below zero only when the counter was lost since admit: nothing is reserved then.)
     if release ~= 0 and redis.call('DECRBY', key .. ':r', int(release)) <= 0 then redis.call('DEL', key .. ':r') end
@@ -254,8 +254,8 @@ local function taken(key)
 end
 
 -- What the admits add to each budget counter, by key, written with one INCRBY each at the end; and the reservations
--- themselves, by key: {lease end, request id, …} and {request id, nano-USD, …}, written with one ZADD and one HSET.
-local added, leases, amounts = {}, {}, {}
+-- themselves, by key: {lease end, reservation, …}, written with one ZADD.
+local added, leases = {}, {}
 -- Budget counters whose ended reservations this call has swept.
 local swept = {}
 -- Which of the admits (1 the first) were refused, kept with the batch's mark: a retry must not give back what they
@@ -351,12 +351,6 @@ local function admit_one()
     if max then
       k = k + 1
       local seed, period_end = ARGV[p + 5], tonumber(ARGV[p + 6])
-      if not swept[KEYS[k]] then
-        swept[KEYS[k]] = true
-        local released_nanos = sweep(KEYS[k])
-        -- (Known to this call already only from a settle's INCRBY, which the sweep came after.)
-        if released_nanos > 0 and budgets[KEYS[k]] then budgets[KEYS[k]] = tonumber(budgets[KEYS[k]]) - released_nanos end
-      end
       local counted = budgets[KEYS[k]]
       if counted == nil then
         counted = redis.call('GET', KEYS[k])
@@ -370,6 +364,17 @@ local function admit_one()
         budgets[KEYS[k]] = counted
       end
       local spent = counted or seed
+      if counted and tonumber(spent) + cost_nanos > max and not swept[KEYS[k]] then
+        -- Before a refusal (only then: a budget with room is not slowed by it), reservations whose lease ended are
+        -- taken off the counter, once per call.
+        swept[KEYS[k]] = true
+        local released_nanos = sweep(KEYS[k])
+        if released_nanos > 0 then
+          counted = tonumber(counted) - released_nanos
+          budgets[KEYS[k]] = counted
+          spent = counted
+        end
+      end
       if tonumber(spent) + cost_nanos > max then
         -- Refused only for what requests in flight reserved (it would fit without): taken for now, not spent.
         local reserved = counted and reserved_in(KEYS[k]) or 0
@@ -412,12 +417,11 @@ local function admit_one()
         if added[key] == nil then
           added[key] = 0
           added[#added + 1] = key
-          leases[key], amounts[key] = {}, {}
+          leases[key] = {}
         end
         added[key] = added[key] + cost_nanos
-        local l, a = leases[key], amounts[key]
-        l[#l + 1], l[#l + 2] = lease_score, request_id
-        a[#a + 1], a[#a + 2] = request_id, nanos
+        local l = leases[key]
+        l[#l + 1], l[#l + 2] = lease_score, reservation(request_id, cost_nanos)
         budgets[key] = tonumber(budgets[key] or ca[i]) + cost_nanos
       elseif kind == 3 then
         budgets[key] = ca[i]
@@ -435,13 +439,11 @@ for _, key in ipairs(added) do
   -- What the counter holds reserved, and each reservation with its lease, kept beside it for as long as it lives.
   local fresh = redis.call('INCRBY', key .. ':r', int(added[key])) == added[key]
   redis.call('ZADD', key .. ':rz', unpack(leases[key]))
-  redis.call('HSET', key .. ':rh', unpack(amounts[key]))
   if fresh or redis.call('ZCARD', key .. ':rz') * 2 == #leases[key] then
     local ttl = redis.call('PTTL', key)
     if ttl > 0 then
       redis.call('PEXPIRE', key .. ':r', ttl)
       redis.call('PEXPIRE', key .. ':rz', ttl)
-      redis.call('PEXPIRE', key .. ':rh', ttl)
     end
   end
 end
