@@ -420,4 +420,22 @@ describe('lists show each caller their part only', () => {
     expect((await gql('teamAdmin', setMember, { i: { teamId: teamless, userId: ids.member } })).errors).toBeUndefined();
     expect((await gql('teamAdmin', 'mutation($i: CreateKeyInput!) { createKey(input: $i) { key } }', { i: { teamId: teamless, ownerId: ids.member } })).errors).toBeUndefined();
   });
+
+  // Models are proxy-wide: every organization lists them all. How a deployment is reached (its address, the
+  // references to its credentials, its extra headers) told one tenant another's private endpoints; proxy-wide readers
+  // only see it now.
+  it("models: how a deployment is reached, to proxy-wide readers only", async () => {
+    const name = unique('private-model');
+    await admin('mutation($i: CreateModelInput!) { createModel(input: $i) { id } }', {
+      i: { name, provider: 'openai_compatible', providerModel: 'llama', apiBase: 'http://10.1.2.3:9999/v1', apiKeyRef: 'env:B_PRIVATE_KEY', extraHeaders: { 'x-route': 'tenant-b' }, inputCostPerMillion: 1, outputCostPerMillion: 1 },
+    });
+    const seen = async (caller: Caller) =>
+      (await gql<{ models: Array<Record<string, unknown>> }>(caller, 'query($n: String) { models(name: $n) { name providerModel apiBase apiKeyRef extraHeaders } }', { n: name })).data!.models;
+    for (const caller of ['master', 'proxyViewer'] as const) {
+      expect(await seen(caller)).toEqual([{ name, providerModel: 'llama', apiBase: 'http://10.1.2.3:9999/v1', apiKeyRef: 'env:B_PRIVATE_KEY', extraHeaders: { 'x-route': 'tenant-b' } }]);
+    }
+    for (const caller of ['orgAdminA', 'orgAdminB', 'member', 'viewer'] as const) {
+      expect(await seen(caller)).toEqual([{ name, providerModel: 'llama', apiBase: null, apiKeyRef: null, extraHeaders: {} }]);
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Role } from '../../auth/roles.js';
 import { actorOf, type GraphQLContext } from '../context.js';
 import { CreateModelInput, UpdateModelInput } from '../inputs/create-model.input.js';
 import { ModelObject } from '../types/model.type.js';
@@ -11,7 +12,9 @@ export class ModelResolver {
     @Arg('name', () => String, { nullable: true }) name: string | null | undefined,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ModelObject[]> {
-    return (await ctx.services.models.list(actorOf(ctx), name ?? null)).map(ModelObject.from);
+    const actor = actorOf(ctx);
+    const proxyWide = actor.principal.role === Role.Admin || actor.principal.role === Role.ProxyAdminViewer;
+    return (await ctx.services.models.list(actor, name ?? null)).map(proxyWide ? ModelObject.from : ModelObject.forTenant);
   }
 
   @Authorized()

@@ -133,4 +133,26 @@ export class ModelObject {
   static from(model: Model): ModelObject {
     return Object.assign(new ModelObject(), { id: model.id, ...modelSettings(model), managedBy: model.managedBy, deployment: model.deployment, createdAt: model.createdAt });
   }
+
+  /**
+   * The deployment as a reader inside an organization sees it: how it is reached (its address, the references to its
+   * credentials, Azure's and AWS's identities, its extra headers) is the proxy admins' alone. Models are proxy-wide, so
+   * every organization's users list them all; these fields told one tenant another's private endpoints.
+   */
+  static forTenant(model: Model): ModelObject {
+    return Object.assign(ModelObject.from(model), {
+      apiBase: null,
+      apiKeyRef: null,
+      awsAccessKeyIdRef: null,
+      awsSecretAccessKeyRef: null,
+      awsSessionTokenRef: null,
+      azureAdTenantId: null,
+      azureAdClientId: null,
+      azureAdClientSecretRef: null,
+      azureAdClientAssertionRef: null,
+      azureAdTokenRef: null,
+      azureAdAuthorityHost: null,
+      extraHeaders: {},
+    });
+  }
 }
