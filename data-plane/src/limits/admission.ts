@@ -7,6 +7,11 @@ import type { AdmitInput, AdmitResult, LimitKind, LimitSubject, RateLimitStatus,
  * failure than a slot lost for good.
  */
 export const DEFAULT_LEASE_MS = 10 * 60_000;
+/**
+ * The Redis limiter's lease: short, since its data plane renews the leases of its requests in flight (every third of
+ * it), so what a data plane killed mid-request held is free within a minute.
+ */
+export const REDIS_LEASE_MS = 60_000;
 
 /** How long a budget counter outlives its period: requests admitted near the end still settle into it. */
 export const BUDGET_GRACE_MS = 60 * 60_000;

@@ -188,12 +188,17 @@ describe('RedisLimiter', () => {
   // lease, as in-flight slots do, instead of holding the budget for good (a budget without a period never resets).
   it("releases the reservations of requests never settled once their lease ends, and counts a late settle's whole cost", async () => {
     const short = new RedisLimiter(new Redis(TEST_REDIS_URL), { keyPrefix: prefix, leaseMs: 300 });
+    // The data plane that dies: it renewed its requests' leases while it lived.
+    const dying = new RedisLimiter(new Redis(TEST_REDIS_URL), { keyPrefix: prefix, leaseMs: 300 });
     try {
       const subject = testSubject({ parallel: 1, budget: testBudget(1_000n, { periodId: 'forever', periodEndMs: null }) });
-      const crashed = await short.admit(admitInput([subject], { reserveNanos: 600n }));
+      const crashed = await dying.admit(admitInput([subject], { reserveNanos: 600n }));
       expect(crashed.ok).toBe(true);
-      // Taken by the request in flight: refused for now.
+      // Taken by the request in flight: refused for now, and for as long as its data plane lives.
       expect(await short.admit(admitInput([subject], { reserveNanos: 600n }))).toMatchObject({ ok: false, refusal: { kind: 'parallel' } });
+      await sleep(700);
+      expect(await short.admit(admitInput([subject], { reserveNanos: 600n }))).toMatchObject({ ok: false, refusal: { kind: 'parallel' } });
+      await dying.close();
       await sleep(400);
       const next = await short.admit(admitInput([subject], { reserveNanos: 600n }));
       expect(next.ok).toBe(true);

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../logger.js';
-import { BUDGET_GRACE_MS, DEFAULT_LEASE_MS, admitUnlimited, hasLimits, ticketFor, toRefusal, wholeTokens } from './admission.js';
+import { BUDGET_GRACE_MS, REDIS_LEASE_MS, admitUnlimited, hasLimits, ticketFor, toRefusal, wholeTokens } from './admission.js';
 import { subjectKey } from './keys.js';
 import { runScript } from '../redis/connection.js';
-import { RESOLVE_FAILED, SETTLE_AND_ADMIT } from './redis-scripts.js';
+import { RENEW_LEASES, RESOLVE_FAILED, SETTLE_AND_ADMIT } from './redis-scripts.js';
 import type { AdmitInput, AdmitResult, LimitKind, LimitSubject, LimiterBackend, SettleInput, Ticket, WindowStatus } from './types.js';
 
 /** How long a limiter call to Redis may take before its request goes on without it (ms), by default. */
@@ -48,6 +48,15 @@ const MAX_FAILED_BATCHES = 10_000;
 
 /** Subjects whose counter names are kept, per kind; past it the longest kept is dropped. */
 const MAX_CACHED_SUBJECTS = 10_000;
+/** Members per key and part in a lease renewal. */
+const RENEW_PART = 2_000;
+/** Leases are renewed for at most this long (longer than any request: Claude Code's longest turns are well under). */
+const MAX_RENEWED_MS = 6 * 3_600_000;
+
+/** Whether an admitted request holds something with a lease: an in-flight slot, or a budget reservation. */
+function holdsLease(ticket: Ticket): boolean {
+  return ticket.subjects.some((s) => s.parallel !== null || (ticket.reservedNanos !== 0n && s.budget?.maxNanos != null));
+}
 
 /** A subject's counter names, built once (they only change with the budget period). */
 interface SubjectKeys {
@@ -139,6 +148,9 @@ export class RedisLimiter implements LimiterBackend {
   private readonly lateAfterMs: number;
   private readonly retryWindowMs: number;
   private readonly markTtlMs: number;
+  /** Admitted requests that hold a lease (an in-flight slot, a budget reservation), until they settle, and since when. */
+  private readonly leased = new Map<string, { ticket: Ticket; since: number }>();
+  private readonly renewTimer: NodeJS.Timeout;
 
   /** Takes over `redis` (closing the limiter closes it). */
   constructor(
@@ -146,11 +158,13 @@ export class RedisLimiter implements LimiterBackend {
     options: RedisLimiterOptions = {},
   ) {
     this.prefix = options.keyPrefix ?? 'tg:';
-    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.leaseMs = options.leaseMs ?? REDIS_LEASE_MS;
     this.logger = options.logger ?? silentLogger;
     this.lateAfterMs = (options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS) / 2;
     this.retryWindowMs = options.retryWindowMs ?? RETRY_WINDOW_MS;
     this.markTtlMs = this.retryWindowMs + 60_000;
+    this.renewTimer = setInterval(() => this.renewLeases(), Math.max(10, Math.floor(this.leaseMs / 3)));
+    this.renewTimer.unref();
   }
 
   /** Whether the connection is up; while it is not, every command fails at once (there is no offline queue). */
@@ -187,7 +201,10 @@ export class RedisLimiter implements LimiterBackend {
 
     const reply = (await batch.reply)[index] as Array<number | string>;
     const status = { requests: windowStatus(reply, 1), tokens: windowStatus(reply, 4) };
-    if (reply[0] === 1) return { ok: true, ticket, status };
+    if (reply[0] === 1) {
+      if (holdsLease(ticket)) this.leased.set(ticket.requestId, { ticket, since: Date.now() });
+      return { ok: true, ticket, status };
+    }
     const kind = KINDS[(reply[8] as number) - 1]!;
     const retryMs = reply[9] as number;
     const refusal = toRefusal({
@@ -200,6 +217,7 @@ export class RedisLimiter implements LimiterBackend {
   }
 
   async settle(ticket: Ticket, actual: SettleInput): Promise<void> {
+    this.leased.delete(ticket.requestId);
     const tokenDelta = wholeTokens(actual.tokens) - ticket.reservedTokens;
     if (!settleDue(ticket, tokenDelta, actual.nanos)) return;
     const batch = this.open();
@@ -230,6 +248,7 @@ export class RedisLimiter implements LimiterBackend {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    clearInterval(this.renewTimer);
     // Whatever is gathered still goes out before the connection ends, and failed batches get a last try.
     this.flush();
     if (this.ready) {
@@ -260,6 +279,44 @@ export class RedisLimiter implements LimiterBackend {
       if (budget !== null) keys.push(this.budgetKey(names, budget.periodId));
       args.push(tpm ?? '', subject.parallel !== null ? '1' : '', budget === null ? '' : String(budget.seedNanos), budget?.periodEndMs ?? '');
     }
+  }
+
+  /**
+   * Renews the leases of this data plane's requests in flight (`RENEW_LEASES`), one call for all of them. A call that
+   * fails is not retried: the next comes a third of a lease later, and the leases outlast two missed ones.
+   */
+  private renewLeases(): void {
+    if (this.closed || this.leased.size === 0 || !this.ready) return;
+    const members = new Map<string, { kind: 'p' | 'r'; ids: string[] }>();
+    const add = (key: string, kind: 'p' | 'r', member: string) => {
+      let entry = members.get(key);
+      if (entry === undefined) members.set(key, (entry = { kind, ids: [] }));
+      entry.ids.push(member);
+    };
+    const oldest = Date.now() - MAX_RENEWED_MS;
+    for (const [id, { ticket, since }] of this.leased) {
+      // A request that has run this long is taken for one its pipeline never settled: its lease lapses.
+      if (since < oldest) {
+        this.leased.delete(id);
+        continue;
+      }
+      for (const subject of ticket.subjects) {
+        const names = this.keysOf(subject);
+        if (subject.parallel !== null) add(names.parallel, 'p', ticket.requestId);
+        if (ticket.reservedNanos !== 0n && subject.budget?.maxNanos != null) add(`${this.budgetKey(names, subject.budget.periodId)}:rz`, 'r', `${ticket.requestId} ${ticket.reservedNanos}`);
+      }
+    }
+    const keys: string[] = [];
+    const args: Array<string | number> = [this.leaseMs];
+    for (const [key, { kind, ids }] of members) {
+      // (A Lua call takes a few thousand arguments at once: a large set goes in parts.)
+      for (let at = 0; at < ids.length; at += RENEW_PART) {
+        const part = ids.slice(at, at + RENEW_PART);
+        keys.push(key);
+        args.push(kind, part.length, ...part);
+      }
+    }
+    runScript(this.redis, RENEW_LEASES, keys, args).catch((err: unknown) => this.logger.warn('limiter: could not renew the leases of requests in flight', { error: err }));
   }
 
   /** The batch of this turn, opened (and its flush scheduled) by the turn's first settle or admit. */

@@ -500,3 +500,29 @@ write_windows()
 redis.call('PEXPIRE', mark, mark_ttl)
 return state
 `);
+
+/**
+ * Leases of requests still in flight, renewed by the data plane that holds them (every third of the lease), so a lease
+ * can be short: what a data plane killed mid-request held (in-flight slots, budget reservations) is free within one
+ * lease, while a long stream on a live data plane keeps its own. Members already gone (settled, swept) are not added
+ * back (`XX`). KEYS: the sets; ARGV: the lease (ms), then per key: 'p' (an in-flight set, whose own expiry follows) or
+ * 'r' (a counter's reservations, which expire with it), the number of members, the members.
+ */
+export const RENEW_LEASES = script(`
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local lease = tonumber(ARGV[1])
+local score = string.format('%d', now + lease)
+local a = 2
+for i = 1, #KEYS do
+  local kind, n = ARGV[a], tonumber(ARGV[a + 1])
+  local members = {}
+  for j = 1, n do
+    members[#members + 1] = score
+    members[#members + 1] = ARGV[a + 1 + j]
+  end
+  a = a + 2 + n
+  if redis.call('ZADD', KEYS[i], 'XX', 'CH', unpack(members)) > 0 and kind == 'p' then redis.call('PEXPIRE', KEYS[i], lease) end
+end
+return 1
+`);
