@@ -140,19 +140,15 @@ export class ModelObject {
    * every organization's users list them all; these fields told one tenant another's private endpoints.
    */
   static forTenant(model: Model): ModelObject {
-    return Object.assign(ModelObject.from(model), {
-      apiBase: null,
-      apiKeyRef: null,
-      awsAccessKeyIdRef: null,
-      awsSecretAccessKeyRef: null,
-      awsSessionTokenRef: null,
-      azureAdTenantId: null,
-      azureAdClientId: null,
-      azureAdClientSecretRef: null,
-      azureAdClientAssertionRef: null,
-      azureAdTokenRef: null,
-      azureAdAuthorityHost: null,
-      extraHeaders: {},
-    });
+    const shown = ModelObject.from(model);
+    for (const field of REACH_FIELDS) shown[field] = null;
+    shown.extraHeaders = {};
+    return shown;
   }
 }
+
+/** How a deployment is reached: its address and the references to its credentials and identities (`forTenant`). */
+const REACH_FIELDS = [
+  'apiBase', 'apiKeyRef', 'awsAccessKeyIdRef', 'awsSecretAccessKeyRef', 'awsSessionTokenRef', 'azureAdTenantId', 'azureAdClientId',
+  'azureAdClientSecretRef', 'azureAdClientAssertionRef', 'azureAdTokenRef', 'azureAdAuthorityHost',
+] as const satisfies ReadonlyArray<keyof ModelObject>;
