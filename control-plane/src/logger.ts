@@ -1,4 +1,4 @@
-import { logFormatFromEnv, logLine, type LogFormat } from '@tollgate/schema';
+import { logFormatFromEnv, logLine, type LogFormat, type LogLevel } from '@tollgate/schema';
 
 /**
  * The control plane's logging surface. Deliberately tiny so an embedding process (the launcher, tests) can route
@@ -15,18 +15,12 @@ export interface Logger {
  * object each (`TOLLGATE_LOG_FORMAT=json`, schema's log-line.ts).
  */
 export function createConsoleLogger(format: LogFormat): Logger {
-  const text = (message: string, fields?: Record<string, unknown>) => `control-plane: ${logLine('text', 'control-plane', 'info', message, fields)}`;
-  if (format === 'text') {
-    return {
-      info: (message, fields) => console.log(text(message, fields)),
-      warn: (message, fields) => console.warn(text(message, fields)),
-      error: (message, fields) => console.error(text(message, fields)),
-    };
-  }
+  const prefix = format === 'text' ? 'control-plane: ' : '';
+  const line = (level: LogLevel, message: string, fields?: Record<string, unknown>) => prefix + logLine(format, 'control-plane', level, message, fields);
   return {
-    info: (message, fields) => console.log(logLine('json', 'control-plane', 'info', message, fields)),
-    warn: (message, fields) => console.warn(logLine('json', 'control-plane', 'warn', message, fields)),
-    error: (message, fields) => console.error(logLine('json', 'control-plane', 'error', message, fields)),
+    info: (message, fields) => console.log(line('info', message, fields)),
+    warn: (message, fields) => console.warn(line('warn', message, fields)),
+    error: (message, fields) => console.error(line('error', message, fields)),
   };
 }
 

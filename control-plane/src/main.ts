@@ -9,8 +9,7 @@ import { consoleLogger, errorMessage } from './logger.js';
 import { startControlPlane } from './start.js';
 
 async function main(): Promise<void> {
-  const options = optionsFromEnv(process.env);
-  const controlPlane = await startControlPlane({ ...options, logger: consoleLogger });
+  const controlPlane = await startControlPlane({ ...optionsFromEnv(process.env), logger: consoleLogger });
   if (logFormatFromEnv(process.env) === 'json') {
     consoleLogger.info('control plane listening', { url: controlPlane.url, graphql: controlPlane.graphqlUrl, dashboard: `${controlPlane.url}/ui` });
     if (controlPlane.generatedMasterKey) consoleLogger.info('master key generated (shown once)', { masterKey: controlPlane.generatedMasterKey });

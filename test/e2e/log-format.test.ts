@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createDatabase } from '../src/postgres.js';
 import { freePort } from '../src/ports.js';
-import { repoRoot, spawnNode, type ManagedProcess } from '../src/processes.js';
+import { repoRoot, spawnNode, startControlPlaneProcess, type ManagedProcess } from '../src/processes.js';
 import { waitFor } from '../src/wait.js';
 
 // TOLLGATE_LOG_FORMAT=json: each line one JSON object a log shipper can read; a format neither plane knows stops the
@@ -39,6 +40,21 @@ describe('TOLLGATE_LOG_FORMAT', () => {
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     for (const entry of entries) expect(entry).toMatchObject({ time: expect.any(String), level: expect.stringMatching(/^(debug|info|warn|error)$/), service: 'data-plane', msg: expect.any(String) });
     expect(entries.some((e) => String(e.msg).startsWith('data plane listening'))).toBe(true);
+  });
+
+  it('makes every line of the control plane one JSON object too, the start banner included', async () => {
+    const db = await createDatabase(inject('pgAdminUrl'));
+    try {
+      const control = await startControlPlaneProcess({ databaseUrl: db.url, env: { TOLLGATE_LOG_FORMAT: 'json' } });
+      started.push(control.process);
+      await waitFor(() => control.process.text().includes('control plane listening'), { timeoutMs: 15_000, what: 'the start banner' });
+      await control.process.stop();
+      const entries = control.process.text().split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+      for (const entry of entries) expect(entry).toMatchObject({ time: expect.any(String), level: expect.stringMatching(/^(info|warn|error)$/), service: 'control-plane', msg: expect.any(String) });
+      expect(entries.find((e) => e.msg === 'control plane listening')).toMatchObject({ url: control.baseUrl, graphql: control.graphqlUrl });
+    } finally {
+      await db.drop();
+    }
   });
 
   it('refuses a format it does not know, naming the variable (EX_CONFIG, so a supervisor does not retry it)', async () => {

@@ -1,4 +1,4 @@
-import { DEFAULT_CONTROL_PLANE_PORT } from '@tollgate/schema';
+import { DEFAULT_CONTROL_PLANE_PORT, logFormatFromEnv } from '@tollgate/schema';
 import { z } from 'zod';
 import type { ControlPlaneOptions } from '../start.js';
 
@@ -24,14 +24,21 @@ const webhookSecret = z.preprocess(
 );
 
 /** Optional behaviour, the same wherever the control plane runs (its own process, or the launcher's). */
+/** Whether `TOLLGATE_LOG_FORMAT` names a format (schema's `logFormatFromEnv` decides). */
+function knownLogFormat(value: string | undefined): boolean {
+  try {
+    logFormatFromEnv({ TOLLGATE_LOG_FORMAT: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const Settings = z
   .object({
     TOLLGATE_AUDIT_RETENTION_DAYS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(36_500).optional()),
     // Read by the logger itself (logger.ts); checked here so a misspelt format stops the start, naming the variable.
-    TOLLGATE_LOG_FORMAT: z.preprocess(
-      (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
-      z.enum(['json', 'text'], { error: 'must be json or text' }).optional(),
-    ),
+    TOLLGATE_LOG_FORMAT: z.string().optional().refine((value) => knownLogFormat(value), 'must be json or text'),
     TOLLGATE_KEY_ROTATION_WEBHOOK: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/ }).optional()),
     TOLLGATE_KEY_ROTATION_WEBHOOK_SECRET: webhookSecret,
     TOLLGATE_ALERT_WEBHOOK: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/ }).optional()),

@@ -1,4 +1,4 @@
-import { errors, renderOpenAiError, type ErrorRenderer, type OpenAiErrorBody } from '../../http/errors.js';
+import { errors, type ErrorRenderer } from '../../http/errors.js';
 import type { RequestHead } from '../../http/request-head.js';
 import { parseCompletionRequest, type ParsedCompletionRequest } from '../openai-completions/completion-request.js';
 import { openAiCompletionsSurface } from '../openai-completions/index.js';
@@ -49,8 +49,8 @@ function deploymentOf(head: RequestHead): string {
  * everything else as OpenAI's.
  * @see https://learn.microsoft.com/en-us/azure/ai-foundry/openai/concepts/content-filter
  */
-export const renderAzureError: ErrorRenderer = (error, requestId) => {
-  const body = renderOpenAiError(error, requestId) as OpenAiErrorBody;
+export const renderAzureError: ErrorRenderer = (error) => {
+  const body = error.toBody();
   return error.code === 'content_policy_violation' ? { error: { ...body.error, code: 'content_filter' } } : body;
 };
 
