@@ -171,9 +171,10 @@ export async function admitGoverned(
   const subjects = list.subjects;
   if (subjects.length === 0) return null;
 
+  const reserved = reservation(gov, subjects, parsed.body, model, options.generates ?? true);
   const admitted = await admitRequest(
     gov.limiter,
-    { requestId: ex.requestId, subjects, ...reservation(gov, subjects, parsed.body, model, options.generates ?? true), nowMs: now },
+    { requestId: ex.requestId, subjects, reserveTokens: reserved.reserveTokens, reserveNanos: reserved.reserveNanos, reservedOutput: reserved.reservedOutput, nowMs: now },
     options.anthropicHeaders === true,
   );
   ex.extraHeaders = admitted.headers;
@@ -322,7 +323,8 @@ export function roughBodyTokens(body: Record<string, unknown>): number {
     } else if (Array.isArray(value)) {
       for (const item of value) walk(item);
     } else if (value !== null && typeof value === 'object') {
-      for (const item of Object.values(value)) walk(item);
+      // for…in rather than Object.values: no array per object (parsed JSON has no inherited enumerable keys).
+      for (const name in value) walk((value as Record<string, unknown>)[name]);
     }
   };
   for (const field of ['messages', 'input', 'prompt', 'system', 'instructions', 'tools']) walk(body[field]);

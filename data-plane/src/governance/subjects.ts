@@ -1,6 +1,6 @@
 import type { GovernedConfig } from '@tollgate/schema';
 import type { RuntimeEndUser, RuntimeTeam, RuntimeTeamMember } from '../config/runtime.js';
-import { budgetPeriod, isBudgetDuration } from '../limits/period.js';
+import { budgetPeriod, instantOf, isBudgetDuration } from '../limits/period.js';
 import type { LimitSubject, SubjectKind } from '../limits/types.js';
 import type { CountedSpend } from './counted-spend.js';
 
@@ -69,7 +69,7 @@ export class SubjectList {
   private spendOf(kind: SubjectKind, id: string, name: string | undefined, s: GovernedSettings): number {
     const own = s.spend ?? 0;
     if (this.counted === undefined) return own;
-    const counted = this.counted.spentIn(kind, kind === 'end_user' ? name! : id, s.budgetResetAt ? Date.parse(s.budgetResetAt) : null);
+    const counted = this.counted.spentIn(kind, kind === 'end_user' ? name! : id, s.budgetResetAt ? instantOf(s.budgetResetAt) : null);
     return counted !== undefined && counted > own ? counted : own;
   }
 
@@ -137,13 +137,13 @@ function effectiveMaxBudget(s: GovernedSettings, nowMs: number): number | null {
   const max = s.maxBudget ?? null;
   if (max === null) return null;
   const raise = s.tempBudgetIncrease ?? null;
-  if (raise !== null && s.tempBudgetExpiresAt && Date.parse(s.tempBudgetExpiresAt) > nowMs) return max + raise;
+  if (raise !== null && s.tempBudgetExpiresAt && instantOf(s.tempBudgetExpiresAt) > nowMs) return max + raise;
   return max;
 }
 
 function seedFor(s: GovernedSettings, spend: number, periodEndMs: number | null, nowMs: number): bigint {
   if (spend === 0) return 0n;
-  const resetAt = s.budgetResetAt ? Date.parse(s.budgetResetAt) : null;
+  const resetAt = s.budgetResetAt ? instantOf(s.budgetResetAt) : null;
   // The control plane's period ends at `budgetResetAt`; if that moment has passed, its spend is last period's.
   if (resetAt !== null && resetAt <= nowMs) return 0n;
   if (resetAt !== null && periodEndMs !== null && resetAt !== periodEndMs) return 0n;

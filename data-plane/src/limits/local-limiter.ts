@@ -12,7 +12,7 @@ import {
   type Hit,
 } from './admission.js';
 import { WINDOW_MS, TightestWindow, gcraAdd, gcraLevel, gcraState, type GcraState } from './gcra.js';
-import { subjectKey } from './keys.js';
+import { SubjectKeyCache } from './keys.js';
 import type { AdmitInput, AdmitResult, BudgetRule, LimiterBackend, SettleInput, Ticket } from './types.js';
 
 interface BudgetCounter {
@@ -41,6 +41,7 @@ export class LocalLimiter implements LimiterBackend {
   private readonly windows = new Map<string, GcraState>();
   private readonly inFlight = new Map<string, Map<string, number>>();
   private readonly budgets = new Map<string, BudgetCounter>();
+  private readonly names = new SubjectKeyCache();
   private readonly leaseMs: number;
   private sweptAtMs = 0;
 
@@ -69,28 +70,24 @@ export class LocalLimiter implements LimiterBackend {
     };
 
     for (const subject of subjects) {
-      const key = subjectKey(subject);
-      for (const [kind, limit, cost, tightest] of [
-        ['rpm', subject.rpm, 1, requests],
-        ['tpm', subject.tpm, tokens, tokenWindow],
-      ] as const) {
-        if (limit === null) continue;
-        const windowKey = `${key}:${kind}`;
-        const u = gcraLevel(this.windows.get(windowKey), limit, now);
-        tightest.offer(u, limit);
-        const added = gcraAdd(u, cost, limit);
-        if (added.ok) commits.push(() => this.setWindow(windowKey, added.level, limit, now));
-        else refuse({ subject, kind, retryMs: added.retryMs });
+      const names = this.names.of(subject);
+      if (subject.rpm !== null) {
+        const retryMs = this.offer(names.rpm, subject.rpm, 1, requests, now, commits);
+        if (retryMs !== undefined) refuse({ subject, kind: 'rpm', retryMs });
+      }
+      if (subject.tpm !== null) {
+        const retryMs = this.offer(names.tpm, subject.tpm, tokens, tokenWindow, now, commits);
+        if (retryMs !== undefined) refuse({ subject, kind: 'tpm', retryMs });
       }
       if (subject.parallel !== null) {
-        const slotsKey = `${key}:parallel`;
+        const slotsKey = names.parallel;
         const slots = this.liveSlots(slotsKey, now);
         if ((slots?.size ?? 0) >= subject.parallel) refuse({ subject, kind: 'parallel', retryMs: 1_000 });
         else commits.push(() => this.takeSlot(slotsKey, slots, input.requestId, now));
       }
       const budget = subject.budget;
       if (budget?.maxNanos != null) {
-        const budgetKey = `${key}:budget:${budget.periodId}`;
+        const budgetKey = this.names.budget(names, budget.periodId);
         const counter = this.budgets.get(budgetKey);
         // The control plane has counted spend this counter never saw (settled elsewhere: by another data plane, or
         // through Redis before an outage made this one count on its own): it catches up. Otherwise it is ahead.
@@ -122,19 +119,18 @@ export class LocalLimiter implements LimiterBackend {
     const tokenDelta = wholeTokens(actual.tokens) - ticket.reservedTokens;
     const nanosDelta = actual.nanos - ticket.reservedNanos;
     for (const subject of ticket.subjects) {
-      const key = subjectKey(subject);
+      const names = this.names.of(subject);
       if (subject.tpm !== null && tokenDelta !== 0) {
-        const windowKey = `${key}:tpm`;
         // Tokens given back never take the window below empty ("now").
-        this.setWindow(windowKey, gcraLevel(this.windows.get(windowKey), subject.tpm, now) + tokenDelta * WINDOW_MS, subject.tpm, now);
+        this.setWindow(names.tpm, gcraLevel(this.windows.get(names.tpm), subject.tpm, now) + tokenDelta * WINDOW_MS, subject.tpm, now);
       }
       if (subject.parallel !== null) {
-        const slots = this.inFlight.get(`${key}:parallel`);
+        const slots = this.inFlight.get(names.parallel);
         slots?.delete(ticket.requestId);
-        if (slots?.size === 0) this.inFlight.delete(`${key}:parallel`);
+        if (slots?.size === 0) this.inFlight.delete(names.parallel);
       }
       const budget = subject.budget;
-      if (budget?.maxNanos != null) this.addSpend(`${key}:budget:${budget.periodId}`, budget, nanosDelta, actual.nanos, -ticket.reservedNanos);
+      if (budget?.maxNanos != null) this.addSpend(this.names.budget(names, budget.periodId), budget, nanosDelta, actual.nanos, -ticket.reservedNanos);
     }
   }
 
@@ -142,6 +138,20 @@ export class LocalLimiter implements LimiterBackend {
     this.windows.clear();
     this.inFlight.clear();
     this.budgets.clear();
+  }
+
+  /**
+   * Offers `cost` to a rate window: records the window in `tightest`, and queues its update in `commits` when it has
+   * room. Returns undefined, or when it has none the milliseconds until it has (null: never, the cost is above the
+   * limit).
+   */
+  private offer(key: string, limit: number, cost: number, tightest: TightestWindow, now: number, commits: Array<() => void>): number | null | undefined {
+    const u = gcraLevel(this.windows.get(key), limit, now);
+    tightest.offer(u, limit);
+    const added = gcraAdd(u, cost, limit);
+    if (!added.ok) return added.retryMs;
+    commits.push(() => this.setWindow(key, added.level, limit, now));
+    return undefined;
   }
 
   private setWindow(key: string, u: number, limit: number, now: number): void {

@@ -56,6 +56,19 @@ describe('budgetPeriod', () => {
     expect(budgetPeriod('1mo', null, at('2027-02-01T00:30:00+01:00')).periodId).toBe('1mo:2027-01');
   });
 
+  it('asked again with the same settings, answers for the moment asked, across period ends and a clock stepped back', () => {
+    const reset = '2026-11-26T09:30:00Z';
+    const first = budgetPeriod('1h', reset, at('2026-11-25T13:10:00Z'));
+    expect(first.periodEndMs).toBe(at('2026-11-25T13:30:00Z'));
+    expect(budgetPeriod('1h', reset, at('2026-11-25T13:29:59.999Z'))).toEqual(first);
+    expect(budgetPeriod('1h', reset, at('2026-11-25T13:30:00Z')).periodEndMs).toBe(at('2026-11-25T14:30:00Z'));
+    expect(budgetPeriod('1h', reset, at('2026-11-25T12:29:59Z')).periodEndMs).toBe(at('2026-11-25T12:30:00Z'));
+    expect(budgetPeriod('1h', reset, at('2026-11-25T13:10:00Z'))).toEqual(first);
+    expect(budgetPeriod('1mo', reset, at('2026-11-30T23:59:59Z')).periodId).toBe('1mo:2026-11');
+    expect(budgetPeriod('1mo', reset, at('2026-12-01T00:00:00Z')).periodId).toBe('1mo:2026-12');
+    expect(budgetPeriod('1mo', reset, at('2026-10-31T23:59:59Z')).periodId).toBe('1mo:2026-10');
+  });
+
   it('accepts reset times with an offset', () => {
     expect(budgetPeriod('1d', '2026-11-20T10:30:00+01:00', at('2026-11-25T13:00:00Z')).periodEndMs).toBe(at('2026-11-26T09:30:00Z'));
   });

@@ -27,15 +27,54 @@ export interface BudgetPeriod {
  * `resetAt` says. No duration: one period that never ends.
  */
 export function budgetPeriod(duration: BudgetDuration | null, resetAt: string | null, nowMs: number): BudgetPeriod {
-  if (duration === null) return { periodId: 'all', periodEndMs: null };
+  if (duration === null) return FOREVER;
+  let byReset = periods.get(duration);
+  if (byReset === undefined) periods.set(duration, (byReset = new Map()));
+  const known = byReset.get(resetAt ?? '');
+  if (known !== undefined && nowMs >= known.startMs && nowMs < known.period.periodEndMs!) return known.period;
+  const found = periodAt(duration, resetAt, nowMs);
+  if (byReset.size >= MAX_PERIODS) byReset.clear();
+  byReset.set(resetAt ?? '', found);
+  return found.period;
+}
+
+const FOREVER: BudgetPeriod = Object.freeze({ periodId: 'all', periodEndMs: null });
+
+/**
+ * The periods found last, by duration and reset time (each request with a budget asks for its period; the same few
+ * come back until they end); past this many per duration the map starts over.
+ */
+const MAX_PERIODS = 10_000;
+const periods = new Map<BudgetDuration, Map<string, { readonly startMs: number; readonly period: BudgetPeriod }>>();
+
+function periodAt(duration: BudgetDuration, resetAt: string | null, nowMs: number): { startMs: number; period: BudgetPeriod } {
   if (duration === '1mo') {
     const now = new Date(nowMs);
     const [year, month] = [now.getUTCFullYear(), now.getUTCMonth()];
-    return { periodId: `1mo:${year}-${String(month + 1).padStart(2, '0')}`, periodEndMs: Date.UTC(year, month + 1, 1) };
+    const period = { periodId: `1mo:${year}-${String(month + 1).padStart(2, '0')}`, periodEndMs: Date.UTC(year, month + 1, 1) };
+    return { startMs: Date.UTC(year, month, 1), period };
   }
   const length = ROLLING_MS[duration];
-  const parsed = resetAt === null ? 0 : Date.parse(resetAt);
+  const parsed = resetAt === null ? 0 : instantOf(resetAt);
   const anchor = Number.isFinite(parsed) ? parsed : 0;
   const end = anchor + (Math.floor((nowMs - anchor) / length) + 1) * length;
-  return { periodId: `${duration}:${end}`, periodEndMs: end };
+  return { startMs: end - length, period: { periodId: `${duration}:${end}`, periodEndMs: end } };
+}
+
+/** Instants read recently, by their text; past this many the map starts over. */
+const MAX_INSTANTS = 10_000;
+const instants = new Map<string, number>();
+
+/**
+ * `Date.parse` of a config timestamp (a budget's reset, a raise's expiry), remembered: the same few timestamps are
+ * read on every request that has a budget, and parsing one costs more than the rest of building its rule.
+ */
+export function instantOf(text: string): number {
+  let ms = instants.get(text);
+  if (ms === undefined) {
+    if (instants.size >= MAX_INSTANTS) instants.clear();
+    ms = Date.parse(text);
+    instants.set(text, ms);
+  }
+  return ms;
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../logger.js';
 import { BUDGET_GRACE_MS, REDIS_LEASE_MS, admitUnlimited, hasLimits, ticketFor, toRefusal, wholeTokens } from './admission.js';
-import { subjectKey } from './keys.js';
+import { SubjectKeyCache } from './keys.js';
 import { runScript } from '../redis/connection.js';
 import { RENEW_LEASES, RESOLVE_FAILED, SETTLE_AND_ADMIT } from './redis-scripts.js';
 import type { AdmitInput, AdmitResult, LimitKind, LimitSubject, LimiterBackend, SettleInput, Ticket, WindowStatus } from './types.js';
@@ -46,8 +46,6 @@ const RETRY_EVERY_MS = 1_000;
 /** Failed batches kept for retry; past it the oldest is dropped (logged). */
 const MAX_FAILED_BATCHES = 10_000;
 
-/** Subjects whose counter names are kept, per kind; past it the longest kept is dropped. */
-const MAX_CACHED_SUBJECTS = 10_000;
 /** Members per key and part in a lease renewal. */
 const RENEW_PART = 2_000;
 /** Leases are renewed for at most this long (longer than any request: Claude Code's longest turns are well under). */
@@ -56,16 +54,6 @@ const MAX_RENEWED_MS = 6 * 3_600_000;
 /** Whether an admitted request holds something with a lease: an in-flight slot, or a budget reservation. */
 function holdsLease(ticket: Ticket): boolean {
   return ticket.subjects.some((s) => s.parallel !== null || (ticket.reservedNanos !== 0n && s.budget?.maxNanos != null));
-}
-
-/** A subject's counter names, built once (they only change with the budget period). */
-interface SubjectKeys {
-  readonly rpm: string;
-  readonly tpm: string;
-  readonly parallel: string;
-  readonly stem: string;
-  budgetPeriod: string | null;
-  budget: string;
 }
 
 /** Settles and admits gathered for one script call (`SETTLE_AND_ADMIT`); `reply` settles once the call does. */
@@ -128,7 +116,7 @@ export class RedisLimiter implements LimiterBackend {
   private readonly leaseMs: number;
   private readonly logger: Logger;
   private settleFailing = false;
-  private readonly keyCache = new Map<string, Map<string, SubjectKeys>>();
+  private readonly keyCache: SubjectKeyCache;
   private batch: Batch | null = null;
   private readonly flush = (): void => {
     if (this.batch !== null) this.send();
@@ -158,6 +146,7 @@ export class RedisLimiter implements LimiterBackend {
     options: RedisLimiterOptions = {},
   ) {
     this.prefix = options.keyPrefix ?? 'tg:';
+    this.keyCache = new SubjectKeyCache(this.prefix);
     this.leaseMs = options.leaseMs ?? REDIS_LEASE_MS;
     this.logger = options.logger ?? silentLogger;
     this.lateAfterMs = (options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS) / 2;
@@ -182,12 +171,12 @@ export class RedisLimiter implements LimiterBackend {
     const { admitKeys: keys, admitArgs: args } = batch;
     args.push(input.requestId, wholeTokens(input.reserveTokens), String(input.reserveNanos), subjects.length);
     for (const subject of subjects) {
-      const names = this.keysOf(subject);
+      const names = this.keyCache.of(subject);
       if (subject.rpm !== null) keys.push(names.rpm);
       if (subject.tpm !== null) keys.push(names.tpm);
       if (subject.parallel !== null) keys.push(names.parallel);
       const budget = subject.budget?.maxNanos != null ? subject.budget : null;
-      if (budget !== null) keys.push(this.budgetKey(names, budget.periodId));
+      if (budget !== null) keys.push(this.keyCache.budget(names, budget.periodId));
       args.push(
         subject.rpm ?? '',
         subject.tpm ?? '',
@@ -270,13 +259,13 @@ export class RedisLimiter implements LimiterBackend {
     const nanosDelta = actualNanos - ticket.reservedNanos;
     args.push(ticket.requestId, tokenDelta, String(nanosDelta), String(actualNanos), ticket.subjects.length);
     for (const subject of ticket.subjects) {
-      const names = this.keysOf(subject);
+      const names = this.keyCache.of(subject);
       const tpm = tokenDelta !== 0 ? subject.tpm : null;
       // Its correction, and the release of what the request reserved (`<counter>:r`, see SETTLE_AND_ADMIT).
       const budget = (nanosDelta !== 0n || ticket.reservedNanos !== 0n) && subject.budget?.maxNanos != null ? subject.budget : null;
       if (tpm !== null) keys.push(names.tpm);
       if (subject.parallel !== null) keys.push(names.parallel);
-      if (budget !== null) keys.push(this.budgetKey(names, budget.periodId));
+      if (budget !== null) keys.push(this.keyCache.budget(names, budget.periodId));
       args.push(tpm ?? '', subject.parallel !== null ? '1' : '', budget === null ? '' : String(budget.seedNanos), budget?.periodEndMs ?? '');
     }
   }
@@ -301,9 +290,9 @@ export class RedisLimiter implements LimiterBackend {
         continue;
       }
       for (const subject of ticket.subjects) {
-        const names = this.keysOf(subject);
+        const names = this.keyCache.of(subject);
         if (subject.parallel !== null) add(names.parallel, 'p', ticket.requestId);
-        if (ticket.reservedNanos !== 0n && subject.budget?.maxNanos != null) add(`${this.budgetKey(names, subject.budget.periodId)}:rz`, 'r', `${ticket.requestId} ${ticket.reservedNanos}`);
+        if (ticket.reservedNanos !== 0n && subject.budget?.maxNanos != null) add(`${this.keyCache.budget(names, subject.budget.periodId)}:rz`, 'r', `${ticket.requestId} ${ticket.reservedNanos}`);
       }
     }
     const keys: string[] = [];
@@ -431,27 +420,6 @@ export class RedisLimiter implements LimiterBackend {
     }
   }
 
-  /** A subject's counter names, from the cache (ids repeat request after request). */
-  private keysOf(subject: LimitSubject): SubjectKeys {
-    let byId = this.keyCache.get(subject.kind);
-    if (byId === undefined) this.keyCache.set(subject.kind, (byId = new Map()));
-    let names = byId.get(subject.id);
-    if (names === undefined) {
-      if (byId.size >= MAX_CACHED_SUBJECTS) byId.delete(byId.keys().next().value!);
-      const stem = this.prefix + subjectKey(subject);
-      names = { rpm: `${stem}:rpm`, tpm: `${stem}:tpm`, parallel: `${stem}:parallel`, stem, budgetPeriod: null, budget: '' };
-      byId.set(subject.id, names);
-    }
-    return names;
-  }
-
-  private budgetKey(names: SubjectKeys, periodId: string): string {
-    if (names.budgetPeriod !== periodId) {
-      names.budgetPeriod = periodId;
-      names.budget = `${names.stem}:budget:${periodId}`;
-    }
-    return names.budget;
-  }
 
 }
 
