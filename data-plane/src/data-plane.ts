@@ -12,6 +12,7 @@ import { CorsPolicy } from './http/cors.js';
 import { startHttpServer } from './http/server.js';
 import { failFastRedis } from './redis/connection.js';
 import { ResponseAffinity } from './routing/response-affinity.js';
+import { DEFAULT_RESPONSE_ITEMS_TTL_MS, ResponseItemStore } from './surfaces/openai-responses/item-store.js';
 import type { FailureMode } from './limits/limiter.js';
 import { LocalLimiter } from './limits/local-limiter.js';
 import { consoleLogger, type Logger } from './logger.js';
@@ -84,6 +85,11 @@ export interface DataPlaneOptions {
    * timeout keep the connection while a model thinks (`TOLLGATE_STREAM_KEEPALIVE_MS`). Default 15 s; 0: never.
    */
   streamKeepAliveMs?: number;
+  /**
+   * How long the output items of translated Responses answers can be named in later requests' `item_reference`s
+   * (`TOLLGATE_RESPONSE_ITEMS_TTL_S`). Default an hour; 0: not kept.
+   */
+  responseItemsTtlMs?: number;
   /**
    * Origins whose web pages may call the gateway (`TOLLGATE_CORS_ORIGINS`: exact origins such as
    * `https://app.example.com`, or `*` for any); empty or absent: none (no CORS headers, preflights unanswered).
@@ -187,6 +193,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     redis,
     router,
     affinity: new ResponseAffinity(affinityRedis, logger),
+    responseItems: new ResponseItemStore(affinityRedis, logger, options.responseItemsTtlMs ?? DEFAULT_RESPONSE_ITEMS_TTL_MS),
     governance: {
       limiter,
       allowedIps: IpAllowList.of(options.allowedIps ?? []),

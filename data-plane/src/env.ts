@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { DEFAULT_DATA_PLANE_PORT, parseIpRange } from '@tollgate/schema';
+import { DEFAULT_RESPONSE_ITEMS_TTL_MS } from './surfaces/openai-responses/item-store.js';
 import { DEFAULT_CONTROL_PLANE_URL, DEFAULT_MAX_BODY_BYTES, DEFAULT_RESERVE_OUTPUT_TOKENS, DEFAULT_SHUTDOWN_GRACE_MS, DEFAULT_STREAM_KEEPALIVE_MS, DEFAULT_USAGE_FLUSH_MS, type DataPlaneOptions } from './data-plane.js';
 import { DEFAULT_SPOOL_MAX_BYTES } from './usage/spool.js';
 
@@ -35,6 +36,8 @@ export function dataPlaneOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): D
     // Off unless set: every round is a real, paid request per deployment.
     healthCheckIntervalMs: integer(env, 'TOLLGATE_HEALTH_CHECK_INTERVAL_S', 0, 0, 86_400) * 1000,
     streamKeepAliveMs: integer(env, 'TOLLGATE_STREAM_KEEPALIVE_MS', DEFAULT_STREAM_KEEPALIVE_MS, 0, 3_600_000),
+    // OpenAI keeps stored responses 30 days; so long a time is the most this may be.
+    responseItemsTtlMs: integer(env, 'TOLLGATE_RESPONSE_ITEMS_TTL_S', DEFAULT_RESPONSE_ITEMS_TTL_MS / 1000, 0, 30 * 86_400) * 1000,
     corsOrigins: corsOrigins(env.TOLLGATE_CORS_ORIGINS),
     shutdownGraceMs: integer(env, 'TOLLGATE_SHUTDOWN_GRACE_S', DEFAULT_SHUTDOWN_GRACE_MS / 1000, 0, 3_600) * 1000,
     ...metricsToken(env.TOLLGATE_METRICS_TOKEN),

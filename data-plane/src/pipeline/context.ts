@@ -1,4 +1,5 @@
 import type { ResponseAffinity } from '../routing/response-affinity.js';
+import type { ResponseItemStore } from '../surfaces/openai-responses/item-store.js';
 import type { Router } from '../routing/router.js';
 import type { UsageEvent } from '@tollgate/schema';
 import type { ConfigStore } from '../config/store.js';
@@ -24,6 +25,8 @@ export interface PipelineDeps {
   readonly router: Router;
   /** Which deployment stored which response (Responses API follow-ups go back to it). */
   readonly affinity: ResponseAffinity;
+  /** The items of translated Responses answers, for later requests' `item_reference`s. */
+  readonly responseItems: ResponseItemStore;
   /** Rate limits, budgets and request policy. */
   readonly governance: GovernanceOptions;
   /** Requests, tokens, spend and latencies per model, counted from the usage events (metrics). */

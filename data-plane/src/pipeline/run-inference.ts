@@ -17,6 +17,7 @@ import { jsonResponse } from './json-response.js';
 import { requireConfig } from './require-config.js';
 import { resolveGroup } from './resolve-model.js';
 import { streamResponse } from './stream-response.js';
+import { resolveItemReferences } from '../surfaces/openai-responses/item-store.js';
 
 /**
  * Every inference route (OpenAI chat, responses, legacy completions, Anthropic messages), one pipeline, in order.
@@ -67,6 +68,8 @@ export async function runInference<P extends ParsedInbound>(deps: PipelineDeps, 
     usage.endUser = endUser;
 
     const group = await stickToStoredResponse(deps, key, surface.protocol, parsed, resolveGroup(config, key, parsed.model));
+    // Items of earlier answers the client names by id (the AI SDK's default), before anything reads the input.
+    if (surface.protocol === 'openai-responses') await resolveItemReferences(deps.responseItems, key.id, parsed.body);
     usage.useModel(group.deployments[0]!);
     const fallbacks = takeRequestFallbacks(parsed.body);
     const governed = endUser === parsed.user ? parsed : { model: parsed.model, user: endUser, body: parsed.body };
@@ -119,7 +122,8 @@ async function answer<P extends ParsedInbound>(deps: PipelineDeps, ex: Exchange,
   surface.refuseTranslated?.(parsed);
   const accounting = new Accounting(() => estimatePromptTokens(parsed.canonical.messages, parsed.canonical.tools));
   const events = provider.chat(parsed.canonical, { target: model, signal: ex.signal, secrets: deps.secrets });
-  const meta = { requestId: ex.requestId, created: Math.floor(Date.now() / 1000), model: parsed.model, provider: model.provider };
+  const keepItems = surface.protocol === 'openai-responses' && parsed.body.store !== false ? (items: readonly { readonly id: string }[]) => deps.responseItems.keep(usage.keyId, items) : undefined;
+  const meta = { requestId: ex.requestId, created: Math.floor(Date.now() / 1000), model: parsed.model, provider: model.provider, ...(keepItems && { keepItems }) };
   let outcome: UsageOutcome;
   try {
     outcome = parsed.stream

@@ -77,6 +77,11 @@ export interface ResponseMeta {
    * tagged with it). Absent only for a stream that ends with an error before any provider answered.
    */
   readonly provider?: ProviderKind;
+  /**
+   * Keeps a finished answer's output items for later `item_reference`s (Responses; set when the request did not say
+   * `store: false`, see `openai-responses/item-store.ts`).
+   */
+  readonly keepItems?: (items: readonly { readonly id: string }[]) => void;
 }
 
 /** Content events: everything a stream carries that is not metadata, usage or an ending. */

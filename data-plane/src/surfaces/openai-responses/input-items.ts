@@ -9,6 +9,7 @@ import { customArguments } from './custom-tools.js';
 import { hostedItemReader, outputText, type HostedItem } from './hosted-items.js';
 import { readUnshown } from './unshown-reasoning.js';
 import { list } from '../zod-list.js';
+import { isItemReference } from './item-store.js';
 
 /**
  * Responses `input` items → canonical messages.
@@ -89,8 +90,8 @@ export function inputToMessages(input: string | readonly unknown[], instructions
 }
 
 function addItem(builder: MessageBuilder, raw: unknown, path: string): void {
-  // Items without a type are messages (the "easy input message" form: just role and content).
-  const type = check(AnyItem, raw, path).type ?? 'message';
+  // Items without a type are messages (the "easy input message" form: just role and content), or a bare id: a reference.
+  const type = isItemReference(raw) ? 'item_reference' : (check(AnyItem, raw, path).type ?? 'message');
   switch (type) {
     case 'message': {
       const message = check(MessageItem, raw, path);
@@ -128,9 +129,10 @@ function addItem(builder: MessageBuilder, raw: unknown, path: string): void {
       return;
     }
     case 'item_reference':
+      // Those Tollgate keeps were replaced by their items before the translation (`item-store.ts`).
       throw errors.invalidParameter(
         path,
-        'item references need stored responses, which are not supported yet: Tollgate is stateless, send the items themselves.',
+        `item '${(raw as { id?: unknown }).id}' is not known: this model is served through a translation, and Tollgate keeps the items of the answers it translated only for a while (TOLLGATE_RESPONSE_ITEMS_TTL_S), for the key that made them. Send the item itself (with the AI SDK: providerOptions.openai.store = false), or use a model served by OpenAI's Responses API.`,
       );
     // Codex's remote compaction (the provider it calls "OpenAI"): only OpenAI's Responses API makes and reads these.
     case 'compaction':

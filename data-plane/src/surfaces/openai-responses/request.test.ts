@@ -193,7 +193,7 @@ describe('parseResponsesRequest', () => {
     [{ model: 'm', input: 'x', tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } }, 'tool_choice.type', /built-in tool 'web_search' is not supported/],
     [{ model: 'm', input: 'x', tool_choice: { type: 'file_search' } }, 'tool_choice.type', /built-in tool 'file_search'/],
     [{ model: 'm', input: 'x', tools: [{ type: 'function' }] }, 'tools[0].name', /expected string/],
-    [{ model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0]', /stored responses/],
+    [{ model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0]', /item 'msg_1' is not known/],
     [{ model: 'm', input: [{ type: 'additional_tools', role: 'developer', tools: [] }] }, 'input[0].type', /'additional_tools' are not supported/],
     [{ model: 'm', input: [{ type: 'computer_call_output', call_id: 'c', output: { type: 'computer_screenshot' } }] }, 'input[0].type', /computer use is not supported/],
     [{ model: 'm', input: [{ type: 'shell_call', call_id: 'c', action: {} }] }, 'input[0].action.commands', /expected array/],

@@ -16,6 +16,7 @@ export function respond(response: CollectedResponse, meta: ResponseMeta, parsed:
   const end = ending(response.finishReason.unified, response.finishReason.raw);
   const blocks = response.blocks;
   const output = blocks.map((block, i) => outputItem(block, ids, i, i === blocks.length - 1 ? end.lastItemStatus : 'completed', meta, parsed));
+  if (end.status !== 'failed') meta.keepItems?.(output);
   return responseObject({
     id: ids.response,
     meta,

@@ -112,6 +112,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     const closing = this.close(end.lastItemStatus);
     const response = this.response(end.status, responsesUsage(usage), end.error, end.incomplete);
     const type = end.status === 'completed' ? 'response.completed' : end.status === 'incomplete' ? 'response.incomplete' : 'response.failed';
+    if (end.status !== 'failed') this.meta.keepItems?.(this.output);
     return closing + this.event(type, { response });
   }
 
