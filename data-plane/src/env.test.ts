@@ -21,6 +21,7 @@ describe('dataPlaneOptionsFromEnv', () => {
       allowUwsFallback: false,
       healthCheckIntervalMs: 0,
       streamKeepAliveMs: 15_000,
+      responseItemsTtlMs: 3_600_000,
       corsOrigins: [],
       shutdownGraceMs: 20_000,
     });
@@ -51,6 +52,7 @@ describe('dataPlaneOptionsFromEnv', () => {
       TOLLGATE_ALLOW_UWS_FALLBACK: '1',
       TOLLGATE_HEALTH_CHECK_INTERVAL_S: '300',
       TOLLGATE_STREAM_KEEPALIVE_MS: '0',
+      TOLLGATE_RESPONSE_ITEMS_TTL_S: '600',
       TOLLGATE_SHUTDOWN_GRACE_S: '45',
     })).toEqual({
       host: '0.0.0.0',
@@ -71,6 +73,7 @@ describe('dataPlaneOptionsFromEnv', () => {
       allowUwsFallback: true,
       healthCheckIntervalMs: 300_000,
       streamKeepAliveMs: 0,
+      responseItemsTtlMs: 600_000,
       corsOrigins: [],
       shutdownGraceMs: 45_000,
     });
