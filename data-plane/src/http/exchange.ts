@@ -10,7 +10,7 @@ import { statusLine } from './status.js';
 type State = 'open' | 'streaming' | 'ended' | 'aborted';
 
 /** The headers of every event stream the gateway sends. */
-export const SSE_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
+export const SSE_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
 /**
  * What an event stream opens with, before the answer's first event: an SSE comment, which every SSE parser skips (the
  * spec's rule; the OpenAI and Anthropic SDKs, eventsource-parser). uWS sends a chunked response's status and headers
@@ -320,7 +320,8 @@ export class Exchange {
 
   /**
    * Ends a streamed response with its last chunk, starting it first (status and headers) if nothing was sent yet:
-   * one corked write either way, so a stream whose end arrives with its last data costs one send.
+   * one corked write either way, so a stream whose end arrives with its last data costs one send. Chunked even then
+   * (a write before the end): uWS would give a response ended in one call a Content-Length, and a stream has none.
    */
   endStreamWith(lastChunk: string | Uint8Array, status = 200, headers: Readonly<Record<string, string>> = {}): void {
     if (this.state === 'ended' || this.state === 'aborted') return;
@@ -328,7 +329,8 @@ export class Exchange {
     this.res.cork(() => {
       if (this.state === 'open') {
         this.writeHead(status, headers);
-        this.res.end(lastChunk, this.closing);
+        this.res.write(lastChunk);
+        this.res.end('', this.closing);
       } else this.res.end(lastChunk); // the head went out: see `endStream`
     });
     this.state = 'ended';

@@ -72,7 +72,7 @@ describe('POST /v1/chat/completions on the real uWS server', () => {
     it('sends role first, word deltas, finish_reason stop, the usage chunk, then [DONE]', async () => {
       const res = await postChat(t.baseUrl, KEYS.full, { model: 'mock-gpt', messages, stream: true, stream_options: { include_usage: true } });
       expect(res.status).toBe(200);
-      expect(res.headers.get('content-type')).toBe('text/event-stream');
+      expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
       expect(res.headers.get('cache-control')).toBe('no-cache');
       expect(res.headers.get('x-request-id')).toMatch(UUID);
       expect(res.headers.get('x-tollgate-config-version')).toBe('1');

@@ -305,7 +305,7 @@ describe('routing in the data plane', () => {
     behaviours.set('solo-1', 'opens-then-fails');
     const res = await chat('solo', { stream: true });
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     const message = "mock: overloaded before the first token (3 attempts on 'solo')";
     expect(sseData(await res.text()).map((d) => JSON.parse(d))).toEqual([{ error: { message, type: 'api_error', param: null, code: 'upstream_error' } }]);
     expect(await usageOf(res)).toMatchObject({ status: 'error', httpStatus: 200, errorMessage: message, completionTokens: 0 });

@@ -124,7 +124,7 @@ describe('Anthropic Messages fast path (forwarding to an Anthropic upstream)', (
     };
     const res = await post({ ...request, stream: true }, { 'anthropic-beta': 'web-search-2025-03-05' });
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(afterOpening(await res.text())).toBe(STREAM.join(''));
 
     // The client's body with the deployment's model, unknown fields and server tools untouched; its beta flag along.

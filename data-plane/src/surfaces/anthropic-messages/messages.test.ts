@@ -159,7 +159,7 @@ describe('Anthropic Messages on the real uWS server', () => {
     it('streams message_start, ping, one text block, message_delta and message_stop', async () => {
       const res = await post('/v1/messages', { ...request, stream: true });
       expect(res.status).toBe(200);
-      expect(res.headers.get('content-type')).toBe('text/event-stream');
+      expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
       const events = sseEvents(await res.text());
       const id = `msg_${res.headers.get('x-request-id')!.replaceAll('-', '')}`;
       expect(events.map((e) => e.event)).toEqual([

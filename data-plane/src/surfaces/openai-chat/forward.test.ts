@@ -154,6 +154,30 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     expect(await usageEvent(res)).toMatchObject({ status: 'success', httpStatus: 200, stream: false, promptTokens: 9, completionTokens: 4, cost: '17.000000000000', endUser: 'u1', provider: 'openai_compatible' });
   });
 
+  // An upstream that writes a short stream whole (one read at the gateway): the stream still goes out as one, chunked,
+  // never with a Content-Length (as every provider sends streams).
+  it('forwards a stream that arrives in one read as a chunked event stream', async () => {
+    const whole = STREAM.join('');
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'content-length': String(Buffer.byteLength(whole)) });
+      res.end(whole);
+    };
+    const res = await new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
+      const req = request(`${t.baseUrl}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.full}`, 'content-type': 'application/json' } }, (answer) => {
+        let body = '';
+        answer.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        answer.on('end', () => resolve({ status: answer.statusCode!, headers: answer.headers, body }));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] }));
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(res.headers['content-length']).toBeUndefined();
+    expect(res.headers['transfer-encoding']).toBe('chunked');
+    expect(afterOpening(res.body)).toBe(STREAM.filter((e) => e !== USAGE_CHUNK).join(''));
+  });
+
   it('streams every event, withholding the usage chunk it asked for on the client\'s behalf, across awkward read boundaries', async () => {
     const whole = STREAM.join('');
     // Cut inside event separators, inside the usage key and inside [DONE].
@@ -162,7 +186,7 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     handler = streamParts(parts);
     const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'x' }] });
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(afterOpening(await res.text())).toBe(STREAM.filter((e) => e !== USAGE_CHUNK).join(''));
     expect(received[0]!.body).toMatchObject({ model: 'up-model', stream: true, stream_options: { include_usage: true } });
     expect(await usageEvent(res)).toMatchObject({ status: 'success', stream: true, promptTokens: 21, completionTokens: 3, ttftMs: expect.any(Number) });
@@ -269,7 +293,7 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     handler = streamParts([STREAM[0]!], { end: false });
     const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, messages: [{ role: 'user', content: 'count' }] });
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     const body = await res.text();
     expect(body.startsWith(STREAM_OPENING)).toBe(true);
     expect(sseData(body).map((d) => JSON.parse(d))).toEqual([{ error: expect.objectContaining({ type: 'api_error', code: 'upstream_unreachable' }) }]);
@@ -556,7 +580,7 @@ describe('a stream the model is slow to begin (fast path)', () => {
     };
     const res = await postChat(t.baseUrl, KEYS.full, { model: 'compat', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'think first' }] });
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let text = '';

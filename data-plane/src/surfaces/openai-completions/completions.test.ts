@@ -135,7 +135,7 @@ describe('POST /v1/completions on the real uWS server', () => {
     it('sends text_completion chunks with one id, the finish chunk, the usage chunk, then [DONE]', async () => {
       const res = await post(t, { model: 'mock-gpt', prompt: PROMPT, stream: true, stream_options: { include_usage: true } });
       expect(res.status).toBe(200);
-      expect(res.headers.get('content-type')).toBe('text/event-stream');
+      expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
       const id = `cmpl-${res.headers.get('x-request-id')!.replaceAll('-', '')}`;
       const data = sseData(await res.text());
       expect(data.at(-1)).toBe('[DONE]');

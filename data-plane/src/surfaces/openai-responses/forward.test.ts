@@ -324,7 +324,7 @@ describe('Responses native pass-through (forwarding to an openai deployment)', (
     handler = streamParts([whole.slice(0, cuts[0]), whole.slice(cuts[0], cuts[1]), whole.slice(cuts[1], cuts[2]), whole.slice(cuts[2])]);
     const res = await postResponses(t.baseUrl, KEYS.full, { ...stateful, stream: true });
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(afterOpening(await res.text())).toBe(whole);
     expect(received[0]!.raw).toBe(JSON.stringify({ ...stateful, stream: true, model: 'gpt-up' }));
     expect(received[0]!.headers.accept).toBe('text/event-stream');

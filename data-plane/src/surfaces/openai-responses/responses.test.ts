@@ -107,7 +107,7 @@ describe('POST /v1/responses on the real uWS server (mock provider)', () => {
       const body = { model: 'mock-gpt', instructions: 'be brief', input: 'hello gateway' };
       const res = await postResponses(t.baseUrl, KEYS.full, { ...body, stream: true });
       expect(res.status).toBe(200);
-      expect(res.headers.get('content-type')).toBe('text/event-stream');
+      expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
       const hex = res.headers.get('x-request-id')!.replaceAll('-', '');
       const events = parseEvents(await res.text());
 
