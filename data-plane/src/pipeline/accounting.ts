@@ -1,6 +1,7 @@
 import type { UsageModifiers } from '@tollgate/schema';
 import type { StreamEvent, TokenUsage } from '../canonical/events.js';
 import { OutputText } from '../providers/token-estimate.js';
+import type { ReportedInput } from '../surfaces/types.js';
 
 /** Usage as reported to the client and recorded in the usage event: every field known (estimated if need be). */
 export interface FinalUsage {
@@ -95,6 +96,13 @@ export class Accounting {
     const r = this.reported;
     if (!this.billedError || (r.inputTokens === undefined && r.outputTokens === undefined)) return undefined;
     return { ...this.final(), estimated: r.inputTokens === undefined || r.outputTokens === undefined };
+  }
+
+  /** The input counts the provider has reported so far; undefined while it has said none. */
+  reportedInput(): ReportedInput | undefined {
+    const r = this.reported;
+    if (r.inputTokens === undefined) return undefined;
+    return { inputTokens: r.inputTokens, cacheReadTokens: r.cacheReadTokens ?? 0, cacheWriteTokens: r.cacheWriteTokens ?? 0 };
   }
 
   /** The counts so far (computed once until another event arrives: a surface and the usage event both ask). */

@@ -65,7 +65,7 @@ async function encode(
       case 'finish':
         if (!started) {
           started = true;
-          await send(encoder.start());
+          await send(encoder.start(accounting.reportedInput()));
         }
         ex.endStream(encoder.finish(event.finishReason, accounting.final()));
         if (!ex.aborted) return { status: 'success', httpStatus: 200 };
@@ -73,7 +73,7 @@ async function encode(
       default:
         if (!started) {
           started = true;
-          await send(encoder.start());
+          await send(encoder.start(accounting.reportedInput()));
         }
         usage.markFirstToken();
         await send(encoder.content(event));

@@ -84,6 +84,13 @@ export interface ResponseMeta {
   readonly keepItems?: (items: readonly { readonly id: string }[]) => void;
 }
 
+/** Input counts a provider reported before the end of its answer (all input, cache reads and writes included). */
+export interface ReportedInput {
+  readonly inputTokens: number;
+  readonly cacheReadTokens: number;
+  readonly cacheWriteTokens: number;
+}
+
 /** Content events: everything a stream carries that is not metadata, usage or an ending. */
 export type ContentEvent = Extract<
   StreamEvent,
@@ -98,7 +105,11 @@ export type ContentEvent = Extract<
  * streams must begin with its start events (Responses) sends them first.
  */
 export interface StreamEncoder {
-  start(): string;
+  /**
+   * `reported`: the input counts the provider reported before the answer's first content (Anthropic's and Gemini's
+   * streams say them at once; OpenAI's only at the end), for a protocol whose start carries them.
+   */
+  start(reported?: ReportedInput): string;
   content(event: ContentEvent): string;
   finish(reason: FinishReason, usage: FinalUsage): string;
   /** A failure after the stream started, as this protocol's in-stream error event. */

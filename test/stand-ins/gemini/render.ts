@@ -127,9 +127,16 @@ export class Renderer {
     };
   }
 
+  /** A record before the last: the prompt's counts, cache reads included (as recorded, `__fixtures__/…thoughts-then-text.sse`). */
   private promptUsage(): object {
-    const { inputTokens } = this.script.usage;
-    return { promptTokenCount: inputTokens, totalTokenCount: inputTokens, promptTokensDetails: [{ modality: 'TEXT', tokenCount: inputTokens }] };
+    const { inputTokens, cacheReadTokens } = this.script.usage;
+    return {
+      promptTokenCount: inputTokens,
+      totalTokenCount: inputTokens,
+      ...(cacheReadTokens > 0 && { cachedContentTokenCount: cacheReadTokens }),
+      promptTokensDetails: [{ modality: 'TEXT', tokenCount: inputTokens }],
+      ...(cacheReadTokens > 0 && { cacheTokensDetails: [{ modality: 'TEXT', tokenCount: cacheReadTokens }] }),
+    };
   }
 
   /** proto3 JSON: zero counts are left out, as Google leaves them out. */

@@ -87,7 +87,7 @@ describe('gemini provider against the Gemini stand-in', () => {
     it('should emit thoughts as reasoning deltas before the answer, with the thought signature and reasoning tokens', async () => {
       const events = await run(scripted({ reasoning: 'Count the letters', text: 'Three' }, { reasoning: { effort: 'low' } }));
       expect(standIn.requests.at(-1)!.body.generationConfig).toEqual({ thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 } });
-      expect(types(events)).toEqual(['response-metadata', 'reasoning-delta', 'usage', 'reasoning-delta', 'reasoning-delta', 'reasoning-signature', 'text-delta', 'finish']);
+      expect(types(events)).toEqual(['response-metadata', 'usage', 'reasoning-delta', 'reasoning-delta', 'reasoning-delta', 'reasoning-signature', 'text-delta', 'finish']);
       expect(events.flatMap((e) => (e.type === 'reasoning-delta' ? [e.text] : [])).join('')).toBe('Count the letters');
       expect(last(events)).toMatchObject({ usage: { outputTokens: 4, reasoningTokens: 3 } });
     });
@@ -263,14 +263,14 @@ describe('gemini provider against the Gemini stand-in', () => {
     it('should end a stream that fails mid-way with an error event, never a finish', async () => {
       const events = await run(scripted({ text: 'a b c d', fault: { kind: 'midstream', afterChunks: 2, message: 'backend went away' } }));
       // The prompt's count came with the first record: the cut stream bills it, not an estimate.
-      expect(types(events)).toEqual(['response-metadata', 'text-delta', 'usage', 'text-delta', 'error']);
+      expect(types(events)).toEqual(['response-metadata', 'usage', 'text-delta', 'text-delta', 'error']);
       expect(events.find((e) => e.type === 'usage')).toMatchObject({ usage: { inputTokens: expect.any(Number) } });
       expect(last(events)).toMatchObject({ error: { status: 502, type: 'api_error', message: expect.stringContaining('backend went away') } });
     });
 
     it('should end a stream whose connection drops with an error event, never a finish', async () => {
       const events = await run(scripted({ text: 'a b c d', fault: { kind: 'drop', afterChunks: 1 } }));
-      expect(types(events)).toEqual(['response-metadata', 'text-delta', 'usage', 'error']);
+      expect(types(events)).toEqual(['response-metadata', 'usage', 'text-delta', 'error']);
       expect(last(events)).toMatchObject({ error: { status: 502 } });
     });
 
@@ -301,7 +301,7 @@ describe('gemini provider against the Gemini stand-in', () => {
         events.push(e);
         if (e.type === 'text-delta') controller.abort();
       }
-      expect(types(events)).toEqual(['response-metadata', 'text-delta', 'usage']);
+      expect(types(events)).toEqual(['response-metadata', 'usage', 'text-delta']);
       await standIn.requests.at(-1)!.closed;
       expect(Date.now() - started).toBeLessThan(1_500);
     });

@@ -49,9 +49,10 @@ describe('gemini provider replaying recorded streams', () => {
   it('should replay thoughts then text, with cached and thinking tokens in the usage', async () => {
     expect(await replay('gemini-2.5-flash-thoughts-then-text.sse')).toEqual([
       { type: 'response-metadata', id: 'kq0laPbVAsKXz7IP8e2dkAo', model: 'gemini-2.5-flash' },
-      { type: 'reasoning-delta', text: "**Counting the letters**\n\nI'm spelling out the word and" },
-      // The prompt's count, from the first record: what a stream cut after it bills.
+      // The prompt's count, from the first record, before its content: what a stream cut after it bills, and what
+      // message_start says.
       { type: 'usage', usage: { inputTokens: 1042, outputTokens: 0, cacheReadTokens: 1024, reasoningTokens: 0 } },
+      { type: 'reasoning-delta', text: "**Counting the letters**\n\nI'm spelling out the word and" },
       { type: 'reasoning-delta', text: ' marking each "r".' },
       { type: 'text-delta', text: 'There are **three** "r"s in' },
       { type: 'text-delta', text: ' "strawberry" — ünïcödé ✓.' },
@@ -66,6 +67,7 @@ describe('gemini provider replaying recorded streams', () => {
   it('should replay two parallel function calls with the signature before the first, and ids made from the response id', async () => {
     expect(await replay('gemini-3-pro-parallel-function-calls.sse')).toEqual([
       { type: 'response-metadata', id: 'Zb8laJ2_Ct6cz7IPjo6L4Qc', model: 'gemini-3-pro-preview' },
+      { type: 'usage', usage: { inputTokens: 87, outputTokens: 42 + 182, cacheReadTokens: 0, reasoningTokens: 182 } },
       { type: 'reasoning-signature', signature: 'CiQBcsjafHq0nKXwG1rQ3j9yZ2F0ZXdheS1maXh0dXJlLXNpZ25hdHVyZQ==' },
       { type: 'tool-call-start', index: 0, id: 'call_0_Zb8laJ2_Ct6cz7IPjo6L4Qc', name: 'get_weather' },
       { type: 'tool-call-delta', index: 0, argumentsDelta: '{"location":"Paris","unit":"celsius"}' },
@@ -73,7 +75,6 @@ describe('gemini provider replaying recorded streams', () => {
       { type: 'tool-call-start', index: 1, id: 'call_1_Zb8laJ2_Ct6cz7IPjo6L4Qc', name: 'get_weather' },
       { type: 'tool-call-delta', index: 1, argumentsDelta: '{"location":"Rome","unit":"celsius"}' },
       { type: 'tool-call-end', index: 1 },
-      { type: 'usage', usage: { inputTokens: 87, outputTokens: 42 + 182, cacheReadTokens: 0, reasoningTokens: 182 } },
       {
         type: 'finish',
         finishReason: { unified: 'tool-calls', raw: 'STOP' },
@@ -110,8 +111,8 @@ describe('gemini provider replaying recorded streams', () => {
   it('should replay text followed by MALFORMED_FUNCTION_CALL as the text, the usage, then an upstream error naming the reason, never a stop', async () => {
     expect(await replay('gemini-2.5-flash-text-then-malformed-function-call.sse')).toEqual([
       { type: 'response-metadata', id: 'pS4maKW1D8Osz7IPz4mA0Aw', model: 'gemini-2.5-flash' },
-      { type: 'text-delta', text: "I'll look that up in the" },
       { type: 'usage', usage: { inputTokens: 318, outputTokens: 0, cacheReadTokens: 0, reasoningTokens: 0 } },
+      { type: 'text-delta', text: "I'll look that up in the" },
       { type: 'text-delta', text: ' repository first.' },
       { type: 'usage', usage: { inputTokens: 318, outputTokens: 9 + 111, cacheReadTokens: 0, reasoningTokens: 111 } },
       {
@@ -137,7 +138,7 @@ describe('gemini provider replaying recorded streams', () => {
 
   it('should end a stream that closes without a finish reason with an error, not a finish', async () => {
     const events = await replay('gemini-ends-without-finish.sse');
-    expect(events.map((e) => e.type)).toEqual(['response-metadata', 'text-delta', 'usage', 'error']);
+    expect(events.map((e) => e.type)).toEqual(['response-metadata', 'usage', 'text-delta', 'error']);
     expect(events.at(-1)).toMatchObject({ error: { status: 502, message: expect.stringContaining('without a finish reason') } });
   });
 });

@@ -55,7 +55,7 @@ describe('GeminiResponseMapper', () => {
       record({ content: {}, finishReason: 'TOO_MANY_TOOL_CALLS', finishMessage: 'Too many consecutive tool calls.' }),
     );
     // The first record's usage as it came (the prompt's count), then the usage Gemini bills with the error.
-    expect(events.map((e) => e.type)).toEqual(['response-metadata', 'tool-call-start', 'tool-call-delta', 'tool-call-end', 'usage', 'usage', 'error']);
+    expect(events.map((e) => e.type)).toEqual(['response-metadata', 'usage', 'tool-call-start', 'tool-call-delta', 'tool-call-end', 'usage', 'error']);
     expect(events.at(-1)).toMatchObject({ error: { status: 502, message: expect.stringContaining('finishReason TOO_MANY_TOOL_CALLS (the model called too many tools consecutively): Too many consecutive tool calls.') } });
   });
 

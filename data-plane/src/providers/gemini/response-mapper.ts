@@ -49,6 +49,8 @@ export class GeminiResponseMapper {
   private usage: GeminiUsageMetadata | undefined;
   /** The prompt's count has been passed on (`usage` event), so a stream cut short bills it rather than an estimate. */
   private promptCounted = false;
+  /** The record being mapped carries the prompt's count, still to be passed on (before its first content). */
+  private countPrompt = false;
   private readonly searches = new WebSearchQueries();
   private finishReason: string | undefined;
   private toolCalls = 0;
@@ -70,15 +72,13 @@ export class GeminiResponseMapper {
     }
 
     const candidate = response.candidates?.[0];
+    // Gemini counts the prompt in every record's usage, from the first: passed on at once (before the first content,
+    // `emit`), as Anthropic's message_start is, so a stream the client or the upstream cuts bills the provider's count,
+    // not an estimate, and a client of Anthropic's API gets it in message_start. (A record that ends the answer carries
+    // its usage in the finish or error that follows.)
+    this.countPrompt = !this.promptCounted && !candidate?.finishReason && this.usage?.promptTokenCount !== undefined;
     for (const part of candidate?.content?.parts ?? []) this.mapPart(part, events);
-
-    // Gemini counts the prompt in every record's usage, from the first: passed on at once, as Anthropic's message_start
-    // is, so a stream the client or the upstream cuts bills the provider's count (its cache reads too), not an estimate.
-    // (A record that ends the answer carries its usage in the finish or error that follows.)
-    if (!this.promptCounted && !candidate?.finishReason && this.usage?.promptTokenCount !== undefined) {
-      this.promptCounted = true;
-      events.push({ type: 'usage', usage: convertGeminiUsage(this.usage, this.searches.count) });
-    }
+    if (this.countPrompt) events.push(this.promptCount());
     if (candidate?.finishReason) {
       this.finishReason = candidate.finishReason;
       if (isFailedFunctionCallingFinish(candidate.finishReason)) {
@@ -131,7 +131,15 @@ export class GeminiResponseMapper {
       this.outputStarted = true;
       events.push(...this.metadata());
     }
+    if (this.countPrompt) events.push(this.promptCount());
     events.push(event);
+  }
+
+  /** The `usage` event that passes on the prompt's count, once. */
+  private promptCount(): StreamEvent {
+    this.countPrompt = false;
+    this.promptCounted = true;
+    return { type: 'usage', usage: convertGeminiUsage(this.usage, this.searches.count) };
   }
 
   private metadata(): StreamEvent[] {

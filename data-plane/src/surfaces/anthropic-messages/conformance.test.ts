@@ -235,6 +235,17 @@ describe('Anthropic Messages as Anthropic answers, with non-Anthropic models', (
     expect(body.content.filter((b) => b.type === 'tool_use').length).toBeLessThanOrEqual(1);
   });
 
+  // ── Input counts in message_start ─────────────────────────────────────────────────────────────────────────────
+  // Anthropic's message_start carries the real input and cache counts; LangChain's ChatAnthropic (and LangSmith's cost
+  // tracking) reads them only there. Gemini counts the prompt in its first record, before any content: those counts
+  // go in message_start, not the local estimate. (A provider that says them only at the end, as OpenAI does, still
+  // gets the estimate there and the real counts in message_delta.)
+  it('Gemini, streamed: message_start carries the input and cache counts Gemini reported, as Anthropic\'s does', async () => {
+    const res = await post({ model: 'x-gemini', max_tokens: 50, stream: true, messages: ask({ text: 'one two three', usage: { inputTokens: 40, cacheReadTokens: 8, outputTokens: 3 } }) });
+    const start = (await res.text()).split('\n').find((line) => line.startsWith('data: {"type":"message_start"'))!;
+    expect((JSON.parse(start.slice(6)) as { message: { usage: unknown } }).message.usage).toEqual({ input_tokens: 32, cache_creation_input_tokens: 0, cache_read_input_tokens: 8, output_tokens: 1 });
+  });
+
   // ── Output limits ──────────────────────────────────────────────────────────────────────────────────────────────
   // Claude Code asks every model for `max_tokens: 32000`; GPT-4o takes at most 16,384 ("max_tokens is too large:
   // 32000. This model supports at most 16384 completion tokens", OpenAI's 400), a small local model's context less.

@@ -2,7 +2,7 @@ import type { ProviderKind } from '@tollgate/schema';
 import type { FinishReason } from '../../canonical/events.js';
 import type { HttpError } from '../../http/errors.js';
 import type { FinalUsage } from '../../pipeline/accounting.js';
-import type { ContentEvent, StreamEncoder } from '../types.js';
+import type { ContentEvent, ReportedInput, StreamEncoder } from '../types.js';
 import { anthropicErrorBody } from './errors.js';
 import { redactedOut, signatureOut } from './signatures.js';
 import { toAnthropicStop } from './stop-reason.js';
@@ -33,9 +33,10 @@ type OpenBlock = BlockKind & { readonly index: number };
  * the SDK's accumulated `finalMessage()` equals the non-streamed message: a block is closed when the next event
  * belongs to a different block, a tool block on `tool-call-end`, and the last one before `message_delta`.
  *
- * `message_start` carries the usage known then. The encoder sees no usage events, so its `input_tokens` is the
- * local prompt estimate (cache counts 0) and `output_tokens` is 1, as Anthropic's own message_start; the final
- * counts, input and cache included, come in `message_delta`, whose values the SDKs let supersede these.
+ * `message_start` carries the usage known then: the input and cache counts the provider reported before its first
+ * content (Claude on Bedrock's Converse, Gemini's first record), else the local prompt estimate (cache counts 0) with
+ * `output_tokens` 1, as Anthropic's own message_start; the final counts, input and cache included, come in
+ * `message_delta`, whose values the SDKs let supersede these (LangChain reads the input only from message_start).
  * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
  */
 export class MessageEventEncoder implements StreamEncoder {
@@ -54,7 +55,8 @@ export class MessageEventEncoder implements StreamEncoder {
     private readonly requestId?: string,
   ) {}
 
-  start(): string {
+  start(reported?: ReportedInput): string {
+    const input = reported ?? { inputTokens: this.estimateInputTokens(), cacheReadTokens: 0, cacheWriteTokens: 0 };
     const message = {
       id: this.id,
       type: 'message',
@@ -63,7 +65,7 @@ export class MessageEventEncoder implements StreamEncoder {
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: { input_tokens: this.estimateInputTokens(), cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 },
+      usage: anthropicUsage({ ...input, outputTokens: 1 }),
     };
     return sse('message_start', `{"type":"message_start","message":${JSON.stringify(message)}}`) + PING;
   }
