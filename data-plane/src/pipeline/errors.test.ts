@@ -111,6 +111,12 @@ describe('errors, as OpenAI error objects', () => {
         else process.env.OPENAI_API_KEY = had;
       }
     });
+    it('refuses a count_tokens body nested too deeply to handle with a 400 in Anthropic\'s shape, not a 500', async () => {
+      const body = `${JSON.stringify({ model: 'mock-gpt', messages: [{ role: 'user', content: 'hi' }] }).slice(0, -1)},"tools":[{"name":"t","input_schema":{"type":"object","a":${'['.repeat(20_000)}${']'.repeat(20_000)}}}]}`;
+      const res = await fetch(`${t.baseUrl}/v1/messages/count_tokens`, { method: 'POST', headers: { 'x-api-key': KEYS.full, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('nested too deeply') } });
+    });
   });
 
   describe('models', () => {

@@ -1,5 +1,5 @@
 import { ClientGoneError, type Exchange } from '../../http/exchange.js';
-import { errors, HttpError } from '../../http/errors.js';
+import { errors, HttpError, unexpectedError } from '../../http/errors.js';
 import type { RequestHead } from '../../http/request-head.js';
 import { checkAccess, checkGatewayAddress } from '../../governance/govern.js';
 import { authenticate } from '../../pipeline/authenticate.js';
@@ -48,6 +48,8 @@ export async function countMessageTokens(deps: PipelineDeps, ex: Exchange, head:
       else inputTokens = provider.countTokens ? await provider.countTokens(canonical, call) : estimatePromptTokens(canonical.messages, canonical.tools);
     } catch (err) {
       if (ex.aborted) return;
+      // The gateway's own failure (a body too deep to serialise or walk), not the provider's: answered below.
+      if (err instanceof RangeError) throw err;
       const error = toProviderError(err, model.provider);
       // Anthropic counting the client's body: its own error, as for a forwarded Messages request.
       throw forward !== undefined && error.upstreamBody !== undefined ? forwardedAnthropicError(error, error.upstreamBody, undefined) : HttpError.fromProvider(error);
@@ -55,7 +57,8 @@ export async function countMessageTokens(deps: PipelineDeps, ex: Exchange, head:
     ex.sendJson(200, { input_tokens: inputTokens });
   } catch (err) {
     if (err instanceof ClientGoneError || ex.aborted) return;
-    if (!(err instanceof HttpError)) deps.logger.error('count_tokens request failed', { requestId: ex.requestId, error: err });
-    ex.sendError(err instanceof HttpError ? err : errors.internal(), renderAnthropicError);
+    const error = err instanceof HttpError ? err : unexpectedError(err);
+    if (error.status >= 500 && !(err instanceof HttpError)) deps.logger.error('count_tokens request failed', { requestId: ex.requestId, error: err });
+    ex.sendError(error, renderAnthropicError);
   }
 }
