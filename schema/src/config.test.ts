@@ -108,6 +108,15 @@ describe('config contract', () => {
     expect(ConfigSnapshot.safeParse({ ...base, models: [{ ...model, apiKeyRef: 'env:OPENAI_API_KEY' }] }).success).toBe(true);
   });
 
+  // An earlier release stored such references (the API refuses them now): one model's must not cost every model its
+  // config. Data planes refuse to resolve them (upstream/secrets.ts), so that model's requests fail, saying why.
+  it("takes a stored reference no data plane resolves (the gateway's own secret, a relative file) rather than refusing the snapshot", () => {
+    const model = base.models[0]!;
+    for (const apiKeyRef of ['env:DATABASE_URL', 'file:secrets/llama', 'file:/proc/self/environ']) {
+      expect(ConfigSnapshot.safeParse({ ...base, models: [{ ...model, apiKeyRef }] }).success, apiKeyRef).toBe(true);
+    }
+  });
+
   it('tells snapshots from deltas', () => {
     expect(ConfigMessage.parse({ kind: 'snapshot', version: 3, snapshot: base }).kind).toBe('snapshot');
     expect(ConfigMessage.safeParse({ kind: 'delta', fromVersion: 3, version: 4 }).success).toBe(false);

@@ -62,11 +62,13 @@ export const SecretRef = z
 export type SecretRef = z.infer<typeof SecretRef>;
 
 /**
- * A reference to a provider credential: a `SecretRef` that is not one of the gateway's own secrets. The API refuses
- * every `forbiddenSecretRef`; the snapshot only these, so that a reference stored before the path rule (a relative
- * `file:`) fails its own model's requests (data planes resolve with `forbiddenSecretRef`), not the whole snapshot.
+ * A reference to a provider credential, as the snapshot carries it. The API refuses every `forbiddenSecretRef` (the
+ * gateway's own secrets, a relative or unnormalised `file:`, /proc); the snapshot takes any `SecretRef`, so that one
+ * stored before a rule existed (an earlier release took `env:DATABASE_URL` and relative paths) fails its own model's
+ * requests, saying why (data planes resolve with `forbiddenSecretRef`), not every model's: a snapshot that fails the
+ * schema is refused whole, and a data plane without config answers nothing.
  */
-const ProviderSecretRef = SecretRef.refine((ref) => gatewaySecretRef(ref) === null, { error: (issue) => gatewaySecretRef(String(issue.input)) ?? 'not allowed' });
+const ProviderSecretRef = SecretRef;
 
 export const ModelConfig = z.object({
   id: z.string().min(1),

@@ -46,6 +46,8 @@ function failureOfCode(code: string | null): AttemptFailure | null {
     case 'upstream_unreachable':
       return 'connection';
     case 'upstream_auth_failed':
+    // The deployment's credential reference resolves to nothing usable: the next attempt would read the same.
+    case 'provider_credential_missing':
       return 'auth';
     case 'rate_limit_exceeded':
       return 'rate_limit';

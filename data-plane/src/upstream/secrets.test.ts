@@ -24,6 +24,9 @@ describe('secretResolver', () => {
     for (const ref of ['env:TOLLGATE_MASTER_KEY', 'env:TOLLGATE_DATA_PLANE_TOKEN', 'env:DATABASE_URL', 'file:/proc/self/environ']) {
       expect(() => secrets.resolve(ref), ref).toThrow(expect.objectContaining({ code: 'provider_credential_missing' }));
     }
+    // Saying why, not "empty or unreadable" (the reference may name a real, readable file: a relative path).
+    expect(() => secrets.resolve('env:DATABASE_URL')).toThrow(expect.objectContaining({ message: expect.stringContaining("DATABASE_URL is the gateway's own secret") }));
+    expect(() => secrets.resolve('file:secrets/llama')).toThrow(expect.objectContaining({ message: expect.stringContaining('a file reference is an absolute path') }));
   });
 
   it('never reads /proc by another name: a path with .. or //, or a symlink that leads there', () => {

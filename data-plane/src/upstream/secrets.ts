@@ -39,7 +39,8 @@ export function secretResolver(env: NodeJS.ProcessEnv = process.env): SecretReso
 
   const resolve = (ref: string): string => {
     // Also refused by the config's schema; checked here too, so no path to the gateway's own secrets is left.
-    if (forbiddenSecretRef(ref) !== null) throw missing(ref);
+    const forbidden = forbiddenSecretRef(ref);
+    if (forbidden !== null) throw unusable(ref, forbidden);
     let value: string | undefined;
     if (ref.startsWith('env:')) value = env[ref.slice(4)];
     else if (ref.startsWith('file:')) value = fromFile(ref.slice(5));
@@ -50,6 +51,16 @@ export function secretResolver(env: NodeJS.ProcessEnv = process.env): SecretReso
   return {
     resolve,
     optional: (ref) => (ref ? resolve(ref) : undefined),
+  };
+}
+
+/** A reference no data plane resolves (stored by a release before the rule): the model's requests say which rule. */
+function unusable(ref: string, why: string): ProviderError {
+  return {
+    status: 500,
+    type: 'api_error',
+    code: 'provider_credential_missing',
+    message: `The gateway's credential for this model is not usable: ${ref} may not be read (${why}). An admin gives the model another reference.`,
   };
 }
 

@@ -41,6 +41,8 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
     snapshot.models.push(model({ id: 'm14', name: 'gpt', provider: 'openai', providerModel: 'gpt-up', apiBase, apiKeyRef: `env:${OPENAI_KEY_ENV}` }));
     // Priced from the pricing table: GPT-5.4's standard, flex and priority prices.
     snapshot.models.push(model({ id: 'm16', name: 'gpt-no-key', provider: 'openai', providerModel: 'gpt-up', apiBase, apiKeyRef: 'env:TG_TEST_UNSET_OPENAI_KEY' }));
+    // A reference an earlier release stored, which no data plane resolves: it must not cost the other models their config.
+    snapshot.models.push(model({ id: 'm17', name: 'gpt-gateway-secret', provider: 'openai', providerModel: 'gpt-up', apiBase, apiKeyRef: 'env:DATABASE_URL' }));
     snapshot.models.push(model({ id: 'm15', name: 'gpt-listed', provider: 'openai', providerModel: 'gpt-5.4', apiBase, apiKeyRef: `env:${OPENAI_KEY_ENV}`, inputCostPerMillion: 2.5, outputCostPerMillion: 15 }));
     t = await startTestDataPlane({ snapshot });
   });
@@ -132,6 +134,12 @@ describe('OpenAI chat fast path (forwarding to an OpenAI-compatible upstream)', 
         message: expect.stringContaining('env:TG_TEST_UNSET_OPENAI_KEY'),
       });
     }
+    // Nothing an attempt more would change: one attempt, no "(3 attempts …)".
+    const secret = await postChat(t.baseUrl, KEYS.full, { model: 'gpt-gateway-secret', messages: [{ role: 'user', content: 'x' }] });
+    expect(secret.status).toBe(500);
+    const { error } = (await secret.json()) as { error: { code: string; message: string } };
+    expect(error).toMatchObject({ code: 'provider_credential_missing', message: expect.stringContaining("DATABASE_URL is the gateway's own secret") });
+    expect(error.message).not.toContain('attempts');
     expect(received).toHaveLength(0);
   });
 
