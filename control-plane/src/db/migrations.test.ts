@@ -141,3 +141,32 @@ describe('migrations', () => {
     }
   });
 });
+
+describe('what a control plane says of the schema it finds', () => {
+  it('names the migrations it applied, and says loudly that a database a newer release upgraded is ahead of it', async () => {
+    const fresh = await createTestDatabase();
+    const lines: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
+    const logger = {
+      info: (message: string, fields?: Record<string, unknown>) => void lines.push({ level: 'info', message, fields }),
+      warn: (message: string, fields?: Record<string, unknown>) => void lines.push({ level: 'warn', message, fields }),
+      error: (message: string, fields?: Record<string, unknown>) => void lines.push({ level: 'error', message, fields }),
+    };
+    try {
+      const orm = await openDatabase(fresh.url, logger);
+      expect(lines.find((l) => l.message.startsWith('database schema upgraded'))?.fields).toEqual({ migrations: migrations.map((m) => m.name) });
+      expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+      // A newer release's migration, recorded as applied.
+      await orm.em.fork().getConnection().execute(`insert into "mikro_orm_migrations" ("name", "executed_at") values ('Migration29991231000000', now())`);
+      await orm.close(true);
+      lines.length = 0;
+      const again = await openDatabase(fresh.url, logger);
+      await again.close(true);
+      expect(lines.some((l) => l.message.startsWith('database schema upgraded'))).toBe(false);
+      expect(lines.filter((l) => l.level === 'error')).toEqual([
+        { level: 'error', message: expect.stringContaining('upgraded by a newer Tollgate'), fields: { unknownMigrations: ['Migration29991231000000'] } },
+      ]);
+    } finally {
+      await fresh.drop();
+    }
+  });
+});

@@ -42,12 +42,26 @@ export async function openDatabase(databaseUrl: string, logger?: Logger, waitMs 
   await databaseReachable(databaseUrl, logger, waitMs);
   const orm = await MikroORM.init(ormConfig(databaseUrl, logger));
   try {
-    await underSessionLock(databaseUrl, 'tollgate.migrate', () => orm.getMigrator().up());
+    const applied = await underSessionLock(databaseUrl, 'tollgate.migrate', () => orm.getMigrator().up());
+    if (applied.length > 0) logger?.info(`database schema upgraded: ${applied.length} migration(s) applied`, { migrations: applied.map((m) => m.name) });
+    const unknown = unknownMigrations((await orm.getMigrator().getExecutedMigrations()).map((m) => m.name));
+    if (unknown.length > 0) {
+      logger?.error(
+        'this database was upgraded by a newer Tollgate: this control plane does not know its latest migrations and may miscount spend or fail; run the newer release (going back to an older one is not supported)',
+        { unknownMigrations: unknown },
+      );
+    }
   } catch (err) {
     await orm.close(true);
     throw err;
   }
   return orm;
+}
+
+/** Of the migrations a database records as applied, those this release does not have (a newer release applied them). */
+export function unknownMigrations(executed: readonly string[]): string[] {
+  const known = new Set(migrations.map((m) => m.name));
+  return executed.filter((name) => !known.has(name));
 }
 
 /** How long a control plane starting waits for PostgreSQL to answer before it gives up. */
