@@ -24,6 +24,7 @@ import { Migration20261127021500 } from './Migration20261127021500.js';
 import { Migration20261127050000 } from './Migration20261127050000.js';
 import { Migration20261127060000 } from './Migration20261127060000.js';
 import { Migration20261127090000 } from './Migration20261127090000.js';
+import { Migration20261127220000 } from './Migration20261127220000.js';
 
 /**
  * Every migration, in order. Listed explicitly instead of globbed so they are found the same way from the
@@ -56,4 +57,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261127050000', class: Migration20261127050000 },
   { name: 'Migration20261127060000', class: Migration20261127060000 },
   { name: 'Migration20261127090000', class: Migration20261127090000 },
+  { name: 'Migration20261127220000', class: Migration20261127220000 },
 ];
