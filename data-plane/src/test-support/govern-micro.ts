@@ -17,6 +17,7 @@ import { IpAllowList } from '../governance/request-policy.js';
 import type { Exchange } from '../http/exchange.js';
 import type { UsageRecorder } from '../usage/recorder.js';
 import { key, model, snapshotOf, team } from './fixtures.js';
+import { microRounds } from './micro-rounds.js';
 
 const [conc = '64', seconds = '3', rounds = '3'] = process.argv.slice(2);
 const SECRET = 'sk-tg-micro-0000000000000000000000000000000000';
@@ -62,23 +63,15 @@ async function loop(until: number): Promise<void> {
   }
 }
 
-const redisCpuS = async () => {
-  if (!redis) return 0;
-  const info = (await redis.call('info', ['cpu'])) as string;
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
-  return field('used_cpu_user') + field('used_cpu_sys');
-};
-if (redis) await new Promise((resolve) => redis.once('ready', resolve));
-for (let r = 0; r < Number(rounds) + 1; r++) {
-  const start = n;
-  const redisBefore = await redisCpuS();
-  const cpu = process.cpuUsage();
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: Number(conc) }, () => loop(t0 + (r === 0 ? 1_000 : Number(seconds) * 1_000))));
-  const used = process.cpuUsage(cpu);
-  const requests = n - start;
-  const redisUs = ((await redisCpuS()) - redisBefore) * 1e6;
-  if (r > 0) console.log(JSON.stringify({ concurrency: Number(conc), requests, cpuUsPerRequest: +((used.user + used.system) / requests).toFixed(2), ...(redis && { redisCpuUsPerRequest: +(redisUs / requests).toFixed(2) }) }));
-}
+await microRounds({
+  concurrency: Number(conc),
+  seconds: Number(seconds),
+  rounds: Number(rounds),
+  redis,
+  loop,
+  count: () => n,
+  report: ({ operations: requests, cpuUs, redisCpuUs }) =>
+    console.log(JSON.stringify({ concurrency: Number(conc), requests, cpuUsPerRequest: +(cpuUs / requests).toFixed(2), ...(redis && { redisCpuUsPerRequest: +(redisCpuUs / requests).toFixed(2) }) })),
+});
 await limiter.close();
 redis?.disconnect();

@@ -14,6 +14,7 @@ import { failFastRedis } from '../redis/connection.js';
 import { RedisLimiter } from '../limits/redis-limiter.js';
 import { LocalLimiter } from '../limits/local-limiter.js';
 import type { LimitSubject } from '../limits/types.js';
+import { microRounds } from './micro-rounds.js';
 
 const [conc = '64', seconds = '4', rounds = '3'] = process.argv.slice(2);
 const redis = failFastRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { commandTimeoutMs: 1_000 });
@@ -29,13 +30,6 @@ const subject: LimitSubject = {
   budget: { maxNanos: 10n ** 18n, periodId: 'd1', periodEndMs: dayEnd, seedNanos: 0n },
 } as LimitSubject;
 
-/** Redis's CPU seconds so far (user + system, main thread and all). */
-async function redisCpuS(): Promise<number> {
-  const info = (await redis.call('info', ['cpu'])) as string;
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
-  return field('used_cpu_user') + field('used_cpu_sys');
-}
-
 let n = 0;
 async function loop(until: number): Promise<void> {
   while (performance.now() < until) {
@@ -47,19 +41,16 @@ async function loop(until: number): Promise<void> {
   }
 }
 
-await new Promise((resolve) => redis.once('ready', resolve));
-for (let r = 0; r < Number(rounds) + 1; r++) {
-  const start = n;
-  const redisBefore = await redisCpuS();
-  const cpu = process.cpuUsage();
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: Number(conc) }, () => loop(t0 + (r === 0 ? 1_000 : Number(seconds) * 1_000))));
-  const used = process.cpuUsage(cpu);
-  const pairs = n - start;
-  const ms = performance.now() - t0;
-  const redisUs = ((await redisCpuS()) - redisBefore) * 1e6;
-  if (r > 0) console.log(JSON.stringify({ concurrency: Number(conc), pairs, pairsPerSec: Math.round((pairs / ms) * 1000), cpuUsPerPair: +((used.user + used.system) / pairs).toFixed(2), redisCpuUsPerPair: +(redisUs / pairs).toFixed(2) }));
-}
+await microRounds({
+  concurrency: Number(conc),
+  seconds: Number(seconds),
+  rounds: Number(rounds),
+  redis,
+  loop,
+  count: () => n,
+  report: ({ operations: pairs, cpuUs, redisCpuUs, ms }) =>
+    console.log(JSON.stringify({ concurrency: Number(conc), pairs, pairsPerSec: Math.round((pairs / ms) * 1000), cpuUsPerPair: +(cpuUs / pairs).toFixed(2), redisCpuUsPerPair: +(redisCpuUs / pairs).toFixed(2) })),
+});
 await limiter.close();
 // The in-process limiter leaves the connection (used for Redis's CPU figures) open.
 if (redis.status !== 'end') redis.disconnect();
