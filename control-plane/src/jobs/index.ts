@@ -5,6 +5,7 @@ import { budgetAlertDelivery } from './budget-alert-delivery.js';
 import { configChangeRetention } from './config-change-retention.js';
 import { auditRetention, budgetReset, keyAutoRotation, keyLapses, unrotatedKeysWarning } from './governance.js';
 import type { Job } from './job.js';
+import { spendRecount } from './spend-recount.js';
 import { JobRunner, type JobRunnerOptions } from './runner.js';
 
 /**
@@ -29,6 +30,7 @@ export function controlPlaneJobs(services: Services, settings: JobSettings = {})
   return [
     configChangeRetention(services.configLog),
     budgetReset(services.writer),
+    spendRecount(services.writer),
     keyLapses(services.writer),
     auditRetention(settings.auditRetentionDays ?? 365),
     settings.keyRotationWebhook ? keyAutoRotation(services.writer, { webhookUrl: settings.keyRotationWebhook, secret: settings.keyRotationWebhookSecret }) : unrotatedKeysWarning(),
