@@ -71,6 +71,12 @@ describe('teams', () => {
     expect(firstError(key)?.code).toBe('BAD_USER_INPUT');
     const endUser = await cp.gql('mutation { saveEndUser(input: { externalId: "big", maxBudget: 1e12 }) { id } }', {}, cp.masterKey);
     expect(firstError(endUser)).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { maxBudget: ['must be at most 1000000000 (USD)'] } });
+    // Team member budgets, on the team and on one member (they were an internal error from 1e12 on).
+    const teamId = (await cp.admin<{ createTeam: { id: string } }>(CREATE_TEAM, { input: { name: 'member-budgets' } })).createTeam.id;
+    const members = await cp.gql('mutation($id: ID!) { updateTeam(id: $id, input: { memberMaxBudget: 1e12 }) { id } }', { id: teamId }, cp.masterKey);
+    expect(firstError(members)).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { memberMaxBudget: ['must be at most 1000000000 (USD)'] } });
+    const member = await cp.gql('mutation($t: ID!) { setTeamMember(input: { teamId: $t, userId: "00000000-0000-4000-8000-000000000000", maxBudget: 1e12 }) { role } }', { t: teamId }, cp.masterKey);
+    expect(firstError(member)).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { maxBudget: ['must be at most 1000000000 (USD)'] } });
   });
 
   it('should refuse a NUL character anywhere in an input as a field error, not an internal error that logs the statement', async () => {

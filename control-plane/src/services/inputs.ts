@@ -108,8 +108,8 @@ export const memberFields = {
   memberTpmLimit: limit(1_000_000_000_000).nullish().transform((v) => v ?? null),
 };
 const memberPatch = {
-  memberMaxBudget: z.number().finite().nonnegative('must not be negative').nullish(),
-  memberSoftBudget: z.number().finite().nonnegative('must not be negative').nullish(),
+  memberMaxBudget: usd().nullish(),
+  memberSoftBudget: usd().nullish(),
   memberRpmLimit: limit(10_000_000).nullish(),
   memberTpmLimit: limit(1_000_000_000_000).nullish(),
 };
@@ -628,7 +628,7 @@ export const TeamMemberInput = z.object({
   /** Absent: a new member's is `member`, an existing member's is kept (a budget change must not demote a team admin). */
   role: z.enum(TEAM_ROLES).nullish().transform((v) => v ?? null),
   /** The member's own hard budget in the team, over the team's `memberMaxBudget`: absent keeps it, null clears it. */
-  maxBudget: z.number().finite().nonnegative('must not be negative').nullish(),
+  maxBudget: usd().nullish(),
 });
 export type TeamMemberInput = z.output<typeof TeamMemberInput>;
 
