@@ -23,6 +23,11 @@ describe('format', () => {
     expect(formatBudget(null)).toBe('No limit');
     expect(formatBudget(10)).toBe('$10.00');
     expect(formatUsd(0.0375)).toBe('$0.0375');
+    // Under a cent to the last digit: a tiny budget is not "$0.00", and spend near it is not rounded up to it.
+    expect(formatUsd(0.0000001)).toBe('$0.0000001');
+    expect(formatUsd(0.000476)).toBe('$0.000476');
+    expect(formatUsd(0.0005)).toBe('$0.0005');
+    expect(formatUsd(0)).toBe('$0.00');
   });
 
   it("should name a budget's period, and a member budget's as what it is per", () => {

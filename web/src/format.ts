@@ -34,9 +34,17 @@ export function formatSpend(amount: number): string {
   return usdPrecise.format(amount);
 }
 
-/** A budget or price: `$10.00`, `$0.15`, `$0.0375`. */
+/** Amounts under a cent, to their last digit (a budget of $0.0000001 is not $0.00). */
+const usdSmall = new Intl.NumberFormat('en-US', {
+  style: 'currency',
+  currency: 'USD',
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 12,
+});
+
+/** A budget or price: `$10.00`, `$0.15`, `$0.0375`; under a cent to its last digit, `$0.000476`. */
 export function formatUsd(amount: number): string {
-  return usdPlain.format(amount);
+  return amount !== 0 && Math.abs(amount) < 0.01 ? usdSmall.format(amount) : usdPlain.format(amount);
 }
 
 /** A max budget, or "No limit" when there is none. */

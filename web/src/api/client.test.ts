@@ -6,6 +6,7 @@ vi.mock('graphql-ws/client', () => ({ createClient: createClientMock }));
 
 import {
   ApiError,
+  errorFromGraphQL,
   errorFromSubscription,
   graphql,
   graphqlWsUrl,
@@ -119,6 +120,21 @@ describe('graphql()', () => {
     expect(listener).toHaveBeenCalledTimes(1);
     expect(listener.mock.calls[0]?.[0]).toBeInstanceOf(ApiError);
     unregister();
+  });
+});
+
+describe('errorFromGraphQL()', () => {
+  // GraphQL refuses an Int beyond 32 bits before the server's checks (which would say "must be at most …"): the form
+  // showed that raw text in its alert; it goes beside the field now.
+  it("turns GraphQL's refusal of a variable's value into a field error", () => {
+    const error = errorFromGraphQL([
+      {
+        message: 'Variable "$input" got invalid value 99999999999999 at "input.rpmLimit"; Int cannot represent non 32-bit signed integer value: 99999999999999',
+        extensions: { code: 'BAD_USER_INPUT' },
+      },
+    ]);
+    expect(error).toMatchObject({ code: 'BAD_USER_INPUT', message: 'Please correct the highlighted field.', fieldErrors: { rpmLimit: ['must be at most 2147483647'] } });
+    expect(errorFromGraphQL([{ message: 'Variable "$id" of required type "ID!" was not provided.' }]).fieldErrors).toEqual({});
   });
 });
 

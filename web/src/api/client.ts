@@ -115,12 +115,35 @@ export function errorFromGraphQL(errors: readonly GraphQLErrorEntry[], status?: 
   const code: ApiErrorCode =
     typeof rawCode === 'string' ? rawCode : status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'FORBIDDEN' : 'UNKNOWN';
   const fieldErrors: FieldErrors = {};
+  let coerced = false;
   for (const error of errors) {
     for (const [field, messages] of Object.entries(normaliseFieldErrors(error.extensions?.fieldErrors))) {
       (fieldErrors[field] ??= []).push(...messages);
     }
+    const variable = variableError(error.message);
+    if (variable !== null) {
+      (fieldErrors[variable.field] ??= []).push(variable.message);
+      coerced = true;
+    }
   }
-  return new ApiError(first?.message ?? 'Request failed', code, fieldErrors, status, errors);
+  const message = coerced && errors.length === 1 ? 'Please correct the highlighted field.' : (first?.message ?? 'Request failed');
+  return new ApiError(message, code, fieldErrors, status, errors);
+}
+
+/**
+ * GraphQL's own refusal of a variable's value, before the server's checks see it (an amount beyond a 32-bit `Int`:
+ * `Variable "$input" got invalid value 99999999999 at "input.rpmLimit"; Int cannot represent non 32-bit signed
+ * integer value: 99999999999`), as a field error: the field (relative to the input, as server field errors are) and
+ * what is wrong, in the form's words.
+ */
+export function variableError(message: string): { field: string; message: string } | null {
+  const match = /^Variable "\$\w+" got invalid value .* at "([^"]+)"; (.*)$/s.exec(message);
+  if (match === null) return null;
+  const field = match[1]!.replace(/^\w+\./, '');
+  const reason = match[2]!;
+  if (/non 32-bit signed integer/.test(reason)) return { field, message: `must be at most ${2 ** 31 - 1}` };
+  if (/non-integer/.test(reason)) return { field, message: 'must be a whole number' };
+  return { field, message: reason };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

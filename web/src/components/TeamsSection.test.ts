@@ -39,6 +39,20 @@ function sent(update: ReturnType<typeof saving>): unknown {
 afterEach(() => vi.unstubAllGlobals());
 
 describe('TeamsSection', () => {
+  // The form was cleared after a create but for its tags, so the next team created silently got them too.
+  it('should clear every field of the create form after a team is created, its tags too', async () => {
+    const create = vi.fn(async (_values: TeamFormValues) => true);
+    const wrapper = mount(TeamsSection, { props: { ...baseProps, create, canCreate: true } });
+    const field = (testId: string) => wrapper.get<HTMLInputElement>(`.create-form [data-testid="${testId}"]`);
+    await field('team-name').setValue('tags-a');
+    await field('team-tags').setValue('secret-project');
+    await field('team-budget').setValue('3');
+    await wrapper.get('[data-testid="team-create"]').trigger('submit');
+    await flushPromises();
+    expect(create.mock.lastCall![0]).toMatchObject({ name: 'tags-a', tags: 'secret-project' });
+    expect([field('team-name'), field('team-tags'), field('team-budget')].map((f) => f.element.value)).toEqual(['', '', '']);
+  });
+
   it("should list each team's budget, alert and limits, and its members'", () => {
     const wrapper = mount(TeamsSection, { props: { ...baseProps, teams: [research, team({ id: 'team-2', name: 'ml' })] } });
 

@@ -19,7 +19,7 @@ function keyErrorMessage(error: unknown): string {
   if (!(error instanceof ApiError)) return 'Sign-in failed. Please try again.';
   switch (error.code) {
     case 'UNAUTHENTICATED':
-      return 'That key was not accepted. Use the master key or a management key.';
+      return 'That key was not accepted. Use the master key, a management key or a read-only key.';
     case 'FORBIDDEN':
       return 'This key cannot administer the gateway. Use the master key or a management key.';
     case 'NETWORK_ERROR':

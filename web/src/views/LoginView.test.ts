@@ -111,7 +111,7 @@ describe('LoginView with a key', () => {
     expect(api.requests[0]?.headers.authorization).toBe('Bearer sk-tg-master-wrong');
     expect(api.requests[0]?.query).toContain('viewer {');
     expect(wrapper.get('[data-testid="login-error"]').text()).toBe(
-      'That key was not accepted. Use the master key or a management key.',
+      'That key was not accepted. Use the master key, a management key or a read-only key.',
     );
     expect(useAuth().isAuthenticated.value).toBe(false);
     expect(sessionStorage.getItem(TOKEN_STORAGE_KEY)).toBeNull();
