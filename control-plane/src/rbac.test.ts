@@ -375,6 +375,21 @@ describe('lists show each caller their part only', () => {
     expect(await seen('outsider')).toEqual([outsiderKey]);
   });
 
+  // What a client may offer on each key: everything (budgets, limits, unblocking) to whoever governs it, an owner's
+  // part (rename, block, regenerate) to its owner alone (the dashboard offered everything, and the API refused).
+  it("says on each key whether the caller governs it or only owns it (viewerCanGovern)", async () => {
+    const memberKey = await createKey({ teamId: ids.teamT, ownerId: ids.member, alias: 'governed-member' });
+    const governs = async (caller: Caller) => {
+      const res = await gql<{ keys: Array<{ id: string; viewerCanGovern: boolean }> }>(caller, '{ keys { id viewerCanGovern } }');
+      return res.data!.keys.find((k) => k.id === memberKey)?.viewerCanGovern;
+    };
+    expect(await governs('master')).toBe(true);
+    expect(await governs('orgAdminA')).toBe(true);
+    expect(await governs('teamAdmin')).toBe(true);
+    expect(await governs('member')).toBe(false);
+    expect(await governs('proxyViewer')).toBe(false);
+  });
+
   it('teams, users and organizations', async () => {
     const names = async (caller: Caller) => (await gql<{ teams: Array<{ name: string }> }>(caller, '{ teams { name } }')).data!.teams.map((t) => t.name);
     expect(await names('orgAdminB')).toEqual(['t-globex']);

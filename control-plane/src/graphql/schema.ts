@@ -7,7 +7,7 @@ import { BudgetAlertResolver } from './resolvers/budget-alert.resolver.js';
 import { CatalogResolver } from './resolvers/catalog.resolver.js';
 import { ConfigFileResolver } from './resolvers/config-file.resolver.js';
 import { ConfigResolver } from './resolvers/config.resolver.js';
-import { KeyResolver } from './resolvers/key.resolver.js';
+import { KeyResolver, VirtualKeyFieldsResolver } from './resolvers/key.resolver.js';
 import { ModelHealthResolver } from './resolvers/model-health.resolver.js';
 import { ModelResolver } from './resolvers/model.resolver.js';
 import { OrganizationResolver } from './resolvers/organization.resolver.js';
@@ -25,6 +25,7 @@ const resolvers = [
   UserResolver,
   TeamResolver,
   KeyResolver,
+  VirtualKeyFieldsResolver,
   ModelResolver,
   ModelHealthResolver,
   RouterSettingsResolver,

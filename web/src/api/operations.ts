@@ -144,6 +144,8 @@ export interface VirtualKey {
   modelLimits: Record<string, unknown>;
   /** After a regeneration with a grace period: until when the old secret still works. */
   previousKeyValidUntil: string | null;
+  /** Whether the viewer may change everything on it (budgets, limits, models, unblocking), not only what its owner may. */
+  viewerCanGovern: boolean;
 }
 
 /** One page of `keyPage`. */
@@ -563,7 +565,7 @@ const ORGANIZATION_FIELDS = 'id name models maxBudget spend blocked managedBy cr
 const TEAM_FIELDS =
   'id name models tags blocked maxBudget softBudget budgetDuration budgetResetAt spend rpmLimit tpmLimit maxParallelRequests memberMaxBudget memberSoftBudget memberRpmLimit memberTpmLimit keyCount organizationId managedBy createdAt';
 const TEAM_MEMBER_FIELDS = `teamId role maxBudget spend user { ${USER_FIELDS} }`;
-const KEY_FIELDS = `id prefix alias teamId team { id name } models maxBudget spend blocked keyType ownerId organizationId managedBy expiresAt createdAt
+const KEY_FIELDS = `id prefix alias teamId team { id name } models maxBudget spend blocked keyType ownerId organizationId managedBy expiresAt createdAt viewerCanGovern
   softBudget budgetDuration rpmLimit tpmLimit maxParallelRequests tags modelLimits previousKeyValidUntil`;
 const AUDIT_FIELDS = 'id at action actorId actorRole credential entityType entityId organizationId before after';
 const MODEL_HEALTH_FIELDS = 'modelId dataPlaneId healthy latencyMs mode error checkedAt';

@@ -143,6 +143,31 @@ describe('KeysSection', () => {
     expect(wrapper.get('[data-testid="key-row"][data-key-id="key-2"]').text()).toContain('blocked');
   });
 
+  // An owner who does not govern the key (an internal user, not an admin of its team) may rename, block and
+  // regenerate it, nothing else: the dashboard offered every field and Unblock, which the API then refused.
+  it("should offer a key's owner only what an owner may change, and say who unblocks a key they block", async () => {
+    const update = vi.fn(async () => true);
+    const own = virtualKey({ alias: 'mine', viewerCanGovern: false });
+    const wrapper = mount(KeysSection, { props: { ...baseProps, keys: [own, virtualKey({ id: 'key-2', blocked: true, viewerCanGovern: false })], update, regenerate: async () => null } });
+    const confirm = vi.fn(() => true);
+    vi.stubGlobal('confirm', confirm);
+
+    expect(wrapper.findAll('[data-testid="key-block"]').map((b) => b.text())).toEqual(['Block']);
+    expect(wrapper.get('[data-testid="key-row"][data-key-id="key-2"] [data-testid="key-blocked-note"]').text()).toContain('an admin of its team unblocks it');
+    await wrapper.get('[data-testid="key-block"]').trigger('click');
+    expect(confirm).toHaveBeenCalledWith(expect.stringContaining('you cannot unblock it yourself'));
+
+    await wrapper.get('[data-testid="key-edit"]').trigger('click');
+    const form = wrapper.get('[data-testid="key-edit-form"]');
+    expect(form.find('[data-testid="key-edit-budget"]').exists()).toBe(false);
+    expect(form.find('[data-testid="key-edit-models"]').exists()).toBe(false);
+    expect(form.get('[data-testid="key-edit-owner-note"]').text()).toContain('set by an admin of its team');
+    await form.get('[data-testid="key-edit-alias"]').setValue('renamed');
+    await form.trigger('submit');
+    await Promise.resolve();
+    expect(update).toHaveBeenCalledWith(own, expect.objectContaining({ alias: 'renamed' }));
+  });
+
   it('should hide the form and the row actions when the viewer may not use them', () => {
     const wrapper = mount(KeysSection, {
       props: { ...baseProps, keys: [virtualKey()], canCreate: false, canManage: false },

@@ -101,6 +101,7 @@ export function virtualKey(overrides: Partial<VirtualKey> = {}): VirtualKey {
     organizationId: null,
     managedBy: null,
     expiresAt: null,
+    viewerCanGovern: true,
     createdAt: '2025-01-02T03:04:05.000Z',
     softBudget: null,
     budgetDuration: null,

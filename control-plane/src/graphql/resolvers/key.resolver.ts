@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { can } from '../../auth/policy.js';
 import { actorOf, type GraphQLContext } from '../context.js';
 import { KeyFilter, RegenerateKeyInput, UpdateKeyInput } from '../inputs/admin.input.js';
 import { CreateKeyInput } from '../inputs/create-key.input.js';
@@ -54,5 +55,17 @@ export class KeyResolver {
   async deleteKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
     await ctx.services.keys.delete(actorOf(ctx), id);
     return true;
+  }
+}
+
+@Resolver(() => VirtualKeyObject)
+export class VirtualKeyFieldsResolver {
+  @FieldResolver(() => Boolean, {
+    description:
+      "Whether you may change everything on the key (budgets, limits, models, unblocking it), not only what an owner may (its alias, metadata, blocking it), so a client offers only what the API accepts.",
+  })
+  viewerCanGovern(@Root() key: VirtualKeyObject, @Ctx() ctx: GraphQLContext): boolean {
+    if (ctx.principal === null) return false;
+    return can(ctx.principal, 'key.govern', { orgId: key.organizationId, teamId: key.teamId, ownerId: key.ownerId, id: key.id });
   }
 }
