@@ -145,6 +145,18 @@ describe('requestLog', () => {
     expect(await all({ model: 'no-such-model' })).toEqual([]);
   });
 
+  // A dashboard knows only the keys it has listed: each request names its own key.
+  it("names each request's key by its alias, else its prefix", async () => {
+    const res = await cp.gql<{ requestLog: { entries: Array<{ keyId: string; keyLabel: string | null }> } }>(
+      'query($f: RequestLogFilter) { requestLog(filter: $f, first: 5) { entries { keyId keyLabel } } }',
+      { f: { keyId: ids.aliceKey } },
+      cp.masterKey,
+    );
+    const prefix = (await cp.orm.em.fork().execute<Array<{ prefix: string; alias: string | null }>>(`select "prefix", "alias" from "virtual_key" where "id" = ?`, [ids.aliceKey]))[0]!;
+    expect(res.data!.requestLog.entries.length).toBeGreaterThan(0);
+    for (const entry of res.data!.requestLog.entries) expect(entry).toEqual({ keyId: ids.aliceKey, keyLabel: prefix.alias ?? prefix.prefix });
+  });
+
   it('shows each caller the requests whose spend they may read, and nothing else through a filter', async () => {
     const inOrgA = (e: UsageEventInput) => e.keyId === ids.aliceKey || e.keyId === ids.carolKey;
     expect(await all({}, 4, tokens.orgAdminA)).toEqual(newestFirst(events.filter(inOrgA)));

@@ -66,6 +66,20 @@ export class KeyService {
     private readonly writer: AdminWriter,
   ) {}
 
+  /**
+   * The alias (else the prefix) of each of `ids` that names a key, deleted ones too, in one read: for rows the caller
+   * already may read that name a key (the request log), whether or not the caller may read the key itself.
+   */
+  async labels(ids: readonly string[]): Promise<Map<string, string>> {
+    const keys = [...new Set(ids.filter(isUuid))];
+    if (keys.length === 0) return new Map();
+    const rows = await this.orm.em.fork().execute<Array<{ id: string; label: string }>>(
+      `select "id"::text as "id", coalesce("alias", "prefix") as "label" from "virtual_key" where "id" = any(?::uuid[])`,
+      [`{${keys.join(',')}}`],
+    );
+    return new Map(rows.map((row) => [row.id, row.label]));
+  }
+
   /** Live keys the caller may read, newest first, optionally of one team. */
   async list(actor: Actor, teamId?: string | null): Promise<KeyWithTeam[]> {
     if (teamId != null && !isUuid(teamId)) return [];

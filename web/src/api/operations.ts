@@ -381,6 +381,8 @@ export interface RequestLogEntry {
   durationMs: number;
   ttftMs: number | null;
   errorMessage: string | null;
+  /** The key's alias, else its prefix; null when no key has the id. */
+  keyLabel?: string | null;
 }
 
 export interface RequestLogPage {
@@ -574,7 +576,7 @@ const ROUTER_SETTINGS_FIELDS =
   'strategy groupStrategies numRetries retryPolicy backoffMs maxBackoffMs maxRetryAfterMs fallbacks contextWindowFallbacks contentPolicyFallbacks allowedFails allowedFailsPolicy failureWindowMs cooldownMs managedBy updatedAt';
 const SPEND_SUMMARY_FIELDS = 'totalSpend totalRequests totalTokens';
 const REQUEST_LOG_FIELDS =
-  'requestId startedAt status httpStatus model provider keyId endUser promptTokens completionTokens cacheReadTokens reasoningTokens estimated cost durationMs ttftMs errorMessage';
+  'requestId startedAt status httpStatus model provider keyId keyLabel endUser promptTokens completionTokens cacheReadTokens reasoningTokens estimated cost durationMs ttftMs errorMessage';
 
 export const ViewerQuery = gql<{ viewer: Viewer }>(`query Viewer { viewer { ${VIEWER_FIELDS} } }`);
 

@@ -42,6 +42,16 @@ describe('RequestLogSection', () => {
     expect(rows[1]?.get('[data-col="duration"]').text()).toContain('first byte 95 ms');
   });
 
+  // The dashboard lists 50 keys at a time: a request of an older key showed a raw id and could not be filtered by.
+  it("should name a request's key by the label the request carries, and offer it in the key filter", () => {
+    const wrapper = mount(RequestLogSection, {
+      props: { ...baseProps, entries: [row({ requestId: 'req-3', keyId: 'key-old', keyLabel: 'teamadmin-ci2' })] },
+    });
+    expect(wrapper.get('[data-testid="request-row"] [data-col="key"]').text()).toBe('teamadmin-ci2');
+    const options = wrapper.findAll('[data-testid="requests-filter-key"] option').map((o) => o.text());
+    expect(options).toEqual(expect.arrayContaining(['billing', 'teamadmin-ci2']));
+  });
+
   it('should ask for a filter change, a refresh and the next page', async () => {
     const wrapper = mount(RequestLogSection, { props: { ...baseProps, entries: [row({})], hasNextPage: true } });
 

@@ -15,6 +15,10 @@ export class RequestLogResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
     @Ctx() ctx: GraphQLContext,
   ): Promise<RequestLogPageObject> {
-    return RequestLogPageObject.from(await ctx.services.spend.requestLog(actorOf(ctx), { ...filter, first, after }));
+    const page = RequestLogPageObject.from(await ctx.services.spend.requestLog(actorOf(ctx), { ...filter, first, after }));
+    // Named in one read for the page: a dashboard knows only the keys it has listed (50 at a time).
+    const labels = await ctx.services.keys.labels(page.entries.map((entry) => entry.keyId));
+    for (const entry of page.entries) entry.keyLabel = labels.get(entry.keyId) ?? null;
+    return page;
   }
 }

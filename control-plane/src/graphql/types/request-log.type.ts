@@ -33,6 +33,9 @@ export class RequestLogEntryObject {
   @Field(() => ID)
   keyId!: string;
 
+  @Field(() => String, { nullable: true, description: "The key's alias, else its prefix (null for a key deleted for good, or an id that names no key)." })
+  keyLabel: string | null = null;
+
   @Field(() => ID, { nullable: true })
   teamId!: string | null;
 
