@@ -26,14 +26,24 @@ export function useHashPage() {
     if (!switched) return;
     // The browser looked for the section's anchor before the page holding it was shown: scroll once it is.
     await nextTick();
-    const section = next === 'main' ? window.location.hash.slice(1) : '';
+    if (!scrollToSection()) window.scrollTo?.(0, 0);
+  }
+
+  /** Scrolls to the section the hash names on the main page; false when it names none that is shown. */
+  function scrollToSection(): boolean {
+    const section = page.value === 'main' ? window.location.hash.slice(1) : '';
     const target = section ? document.getElementById(section) : null;
-    if (target) target.scrollIntoView?.();
-    else window.scrollTo?.(0, 0);
+    target?.scrollIntoView?.();
+    return target !== null;
   }
 
   const listener = (): void => void onHashChange();
-  onMounted(() => window.addEventListener('hashchange', listener));
+  onMounted(() => {
+    window.addEventListener('hashchange', listener);
+    // A reload or a shared link (`/ui/#audit`): the dashboard appears after the sign-in check, when the browser has
+    // already looked for the anchor and found nothing.
+    void nextTick(scrollToSection);
+  });
   onUnmounted(() => window.removeEventListener('hashchange', listener));
 
   return { page: readonly(page) };
