@@ -34,9 +34,10 @@ type OpenBlock = BlockKind & { readonly index: number };
  * belongs to a different block, a tool block on `tool-call-end`, and the last one before `message_delta`.
  *
  * `message_start` carries the usage known then: the input and cache counts the provider reported before its first
- * content (Claude on Bedrock's Converse, Gemini's first record), else the local prompt estimate (cache counts 0) with
- * `output_tokens` 1, as Anthropic's own message_start; the final counts, input and cache included, come in
- * `message_delta`, whose values the SDKs let supersede these (LangChain reads the input only from message_start).
+ * content (Gemini's first record; OpenAI and Bedrock say them only at the end), else the local prompt estimate (cache
+ * counts 0), with `output_tokens` 1, as Anthropic's own message_start; the final counts, input and cache included,
+ * come in `message_delta`, whose values the SDKs let supersede these (LangChain reads the input only from
+ * message_start).
  * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
  */
 export class MessageEventEncoder implements StreamEncoder {
