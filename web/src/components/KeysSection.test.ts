@@ -153,7 +153,7 @@ describe('KeysSection', () => {
     vi.stubGlobal('confirm', confirm);
 
     expect(wrapper.findAll('[data-testid="key-block"]').map((b) => b.text())).toEqual(['Block']);
-    expect(wrapper.get('[data-testid="key-row"][data-key-id="key-2"] [data-testid="key-blocked-note"]').text()).toContain('an admin of its team unblocks it');
+    expect(wrapper.get('[data-testid="key-row"][data-key-id="key-2"] [data-testid="key-blocked-note"]').text()).toContain('an admin unblocks it');
     await wrapper.get('[data-testid="key-block"]').trigger('click');
     expect(confirm).toHaveBeenCalledWith(expect.stringContaining('you cannot unblock it yourself'));
 
@@ -161,7 +161,7 @@ describe('KeysSection', () => {
     const form = wrapper.get('[data-testid="key-edit-form"]');
     expect(form.find('[data-testid="key-edit-budget"]').exists()).toBe(false);
     expect(form.find('[data-testid="key-edit-models"]').exists()).toBe(false);
-    expect(form.get('[data-testid="key-edit-owner-note"]').text()).toContain('set by an admin of its team');
+    expect(form.get('[data-testid="key-edit-owner-note"]').text()).toContain('set by an admin');
     await form.get('[data-testid="key-edit-alias"]').setValue('renamed');
     await form.trigger('submit');
     await Promise.resolve();
