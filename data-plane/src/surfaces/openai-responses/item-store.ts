@@ -40,10 +40,11 @@ export class ResponseItemStore {
   /** Keeps an answer's output items for `keyId`. */
   keep(keyId: string, items: readonly { readonly id: string }[]): void {
     if (this.ttlMs <= 0) return;
-    const expiresAtMs = Date.now() + this.ttlMs;
+    const now = Date.now();
+    const expiresAtMs = now + this.ttlMs;
     for (const item of items) {
       const json = JSON.stringify(item);
-      this.keepLocal(item.id, { key: keyId, json, expiresAtMs });
+      this.keepLocal(item.id, { key: keyId, json, expiresAtMs }, now);
       this.redis?.set(KEY_PREFIX + item.id, `${keyId} ${json}`, 'PX', this.ttlMs).catch((err: unknown) => this.warn(err));
     }
   }
@@ -75,7 +76,8 @@ export class ResponseItemStore {
     return found;
   }
 
-  private keepLocal(id: string, kept: Kept): void {
+  /** Keeps one item in process, then drops the oldest while over size, and those expired by `now` (they come first). */
+  private keepLocal(id: string, kept: Kept, now: number): void {
     const before = this.local.get(id);
     if (before !== undefined) {
       this.local.delete(id);
@@ -84,7 +86,7 @@ export class ResponseItemStore {
     this.local.set(id, kept);
     this.localBytes += kept.json.length;
     for (const [oldest, entry] of this.local) {
-      if (this.localBytes <= this.maxLocalBytes && entry.expiresAtMs > kept.expiresAtMs - this.ttlMs) break;
+      if (this.localBytes <= this.maxLocalBytes && entry.expiresAtMs > now) break;
       this.local.delete(oldest);
       this.localBytes -= entry.json.length;
     }
